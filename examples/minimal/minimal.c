@@ -1,0 +1,107 @@
+/*
+ * minimal - the smallest complete daemon on libprivsep.
+ *
+ * The helper serves one request type, HELLO: the worker sends its name,
+ * the helper answers with a greeting and an open, read-only fd of a file
+ * the worker could not open itself (here /etc/os-release, or the path
+ * given as the first argument).  The worker reads the fd and prints.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <privsep.h>
+
+#define MSG_HELLO (PRIVSEP_TYPE_APP_MIN + 1)
+
+/* Helper side: one handler, checked by the framework before it runs. */
+static int answer_hello(struct privsep_req *req, void *arg)
+{
+	const char *path = arg;
+	struct privsep_reader r;
+	const char *name;
+	int fd;
+
+	privsep_reader_init(&r, req->data, req->len);
+	if (privsep_get_str(&r, &name, NULL) < 0 || privsep_reader_end(&r) < 0)
+		return PRIVSEP_VIOLATION; /* malformed: the worker is killed */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return privsep_req_fail(req, errno, "cannot open %s", path);
+	privsep_put_str(&req->reply, "hello");
+	privsep_put_str(&req->reply, name);
+	return privsep_req_reply_fd(req, fd) < 0 ? errno : 0;
+}
+
+/* Worker side: runs in the child. */
+static int worker_main(struct privsep_client *c, void *arg)
+{
+	(void)arg;
+	uint8_t req[64], body[128];
+	struct privsep_writer w;
+	struct privsep_result res = {.data = body, .cap = sizeof(body)};
+	struct privsep_reader r;
+	const char *greet, *name;
+	char line[256];
+	ssize_t n;
+	int rc;
+
+	privsep_writer_init(&w, req, sizeof(req));
+	privsep_put_str(&w, "minimal-worker");
+	rc = privsep_call(c, MSG_HELLO, req, w.len, NULL, 0, &res);
+	if (rc != 0) {
+		fprintf(stderr, "worker: HELLO failed: %s %s\n", rc < 0 ? "local" : "refused",
+		        res.detail);
+		return 1;
+	}
+	privsep_reader_init(&r, res.data, res.len);
+	if (privsep_get_str(&r, &greet, NULL) < 0 || privsep_get_str(&r, &name, NULL) < 0 ||
+	    res.nfds != 1)
+		return 1;
+	n = read(res.fds[0], line, sizeof(line) - 1);
+	close(res.fds[0]);
+	if (n <= 0)
+		return 1;
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	printf("worker: the helper said \"%s, %s\" and passed an fd; its first line: %s\n", greet,
+	       name, line);
+	return 0;
+}
+
+/* Called once when the worker is gone: keep how it ended. */
+static void worker_gone(struct privsep_worker *w, void *arg)
+{
+	int *result = arg, code, status;
+	if (privsep_worker_exit(w, &code, &status) && code == CLD_EXITED)
+		*result = status;
+	else
+		*result = 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = argc > 1 ? argv[1] : "/etc/os-release";
+	const struct privsep_handler table[] = {
+	    {MSG_HELLO, "hello", 2, 256, 0, 0, PRIVSEP_H_CALL, answer_hello, (void *)path},
+	};
+	int result = 1;
+	struct privsep_helper_config cfg = {.on_worker_gone = worker_gone, .gone_arg = &result};
+	struct privsep_spawn sp = {.name = "minimal", .main = worker_main};
+	struct privsep_helper *h = privsep_helper_new(table, 1, &cfg);
+
+	if (!h || !privsep_spawn(h, &sp)) {
+		perror("privsep");
+		privsep_helper_free(h);
+		return 1;
+	}
+	/* Serve until the worker is gone. */
+	if (privsep_helper_run(h) < 0)
+		perror("privsep_helper_run");
+	privsep_helper_free(h);
+	printf("helper: worker exited with status %d\n", result);
+	return result;
+}

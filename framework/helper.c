@@ -1,0 +1,874 @@
+/*
+ * helper.c - the helper's event loop and dispatch.
+ *
+ * Every record from a worker goes through the same checks, in the order
+ * docs/PROTOCOL.md lists them: socket level (chan.c), header (wire.c),
+ * then the handler table (type known, direction, permitted now, id, size,
+ * fd count).  Only then does a handler run.  Any failed check is a
+ * violation: one log line, the worker is killed, the others are served.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "helper_int.h"
+#include "proto.h"
+
+/* Records served from one worker per wake-up, so that one busy worker
+ * cannot starve the others. */
+#define HELPER_BATCH 32
+/* After a worker closes its channel it has this long to exit. */
+#define HELPER_EXIT_GRACE_MS 1000
+
+enum tag_kind { TAG_CHAN, TAG_PIDFD };
+struct tag {
+	struct privsep_worker *w;
+	enum tag_kind kind;
+};
+
+struct privsep_worker {
+	struct privsep_helper *h;
+	struct privsep_worker *next, *prev;
+	int chan;  /* -1 once closed */
+	int pidfd; /* -1 when none or reaped */
+	pid_t pid;
+	char name[64];
+	uint8_t *permit; /* one byte per table row: 1 permitted */
+	enum privsep_violation viol;
+	int killed;
+	int64_t kill_at_ms; /* closing: SIGKILL at this time; 0 none */
+	int exited, exit_code, exit_status;
+	int finalize;
+	/* A reply the socket had no room for; while set, no request is read
+	 * from this worker (so this queue never holds more than one). */
+	uint8_t *pend;
+	size_t pend_len;
+	int pend_fds[PRIVSEP_MAX_FDS];
+	size_t pend_nfds;
+	int pending;
+	void *data;
+	struct tag tchan, tpid;
+};
+
+struct privsep_helper {
+	struct helper_row *rows; /* sorted by type */
+	size_t nrows;
+	size_t msg_max;
+	int epfd;
+	privsep_log_fn log;
+	void *log_arg;
+	void (*on_gone)(struct privsep_worker *, void *);
+	void *gone_arg;
+	struct privsep_worker *workers;
+	size_t nworkers;
+	uint8_t *rx, *tx; /* msg_max bytes each */
+};
+
+/* ---- logging ---- */
+
+static void log_stderr(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	(void)lvl;
+	(void)arg;
+	char buf[1024];
+	int n = snprintf(buf, sizeof(buf), "privsep: %s\n", line);
+	if (n > (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0) {
+		/* nowhere left to report it */
+	}
+}
+
+void helper_log(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt, ...)
+{
+	char line[768];
+	va_list ap;
+	int saved = errno;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	(fn ? fn : log_stderr)(lvl, line, arg);
+	errno = saved;
+}
+
+#define HLOG(h, lvl, ...) helper_log((h)->log, (h)->log_arg, lvl, __VA_ARGS__)
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the table ---- */
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct helper_row *x = a, *y = b;
+	return x->type < y->type ? -1 : x->type > y->type;
+}
+
+static const struct helper_row *row_find(const struct privsep_helper *h, uint32_t type, size_t *idx)
+{
+	size_t lo = 0, hi = h->nrows;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->rows[mid].type == type) {
+			if (idx)
+				*idx = mid;
+			return &h->rows[mid];
+		}
+		if (h->rows[mid].type < type)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int fw_ping(struct privsep_req *req, void *arg);
+static int fw_permit_drop(struct privsep_req *req, void *arg);
+
+static int valid_row(const struct privsep_handler *r, size_t payload_max)
+{
+	unsigned kind = r->flags & (PRIVSEP_H_CALL | PRIVSEP_H_POST);
+	if (r->type < PRIVSEP_TYPE_APP_MIN || !r->name || !r->fn)
+		return 0;
+	if (r->flags & ~(PRIVSEP_H_CALL | PRIVSEP_H_POST | PRIVSEP_H_ONCE))
+		return 0;
+	if (kind != PRIVSEP_H_CALL && kind != PRIVSEP_H_POST)
+		return 0;
+	if (r->min_len > r->max_len || r->max_len > payload_max)
+		return 0;
+	/* A call's reply must fit too: its body has 4 bytes less room. */
+	if (r->min_fds > r->max_fds || r->max_fds > PRIVSEP_MAX_FDS)
+		return 0;
+	return 1;
+}
+
+static uint32_t resolve_len(uint32_t v, size_t payload_max)
+{
+	if (v == PROTO_LEN_RECORD)
+		return (uint32_t)payload_max;
+	if (v == PROTO_LEN_RECORD - PROTO_REPLY_FIXED)
+		return (uint32_t)(payload_max - PROTO_REPLY_FIXED);
+	return v;
+}
+
+struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, size_t n,
+                                          const struct privsep_helper_config *cfg)
+{
+	size_t msg_max = cfg && cfg->msg_max ? cfg->msg_max : PRIVSEP_MSG_MAX_DEFAULT;
+	size_t payload_max;
+	struct privsep_helper *h;
+	size_t nfw = 0;
+
+	if (msg_max < PRIVSEP_MSG_MAX_MIN || msg_max > PRIVSEP_MSG_MAX_LIMIT || (n && !table)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	payload_max = msg_max - PRIVSEP_HDR_LEN;
+	for (size_t i = 0; i < n; i++)
+		if (!valid_row(&table[i], payload_max)) {
+			errno = EINVAL;
+			return NULL;
+		}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->epfd = -1;
+	h->msg_max = msg_max;
+	h->rows = calloc(n + proto_nmsgs, sizeof(*h->rows));
+	h->rx = malloc(msg_max);
+	h->tx = malloc(msg_max);
+	if (!h->rows || !h->rx || !h->tx)
+		goto fail;
+	for (size_t i = 0; i < proto_nmsgs; i++) {
+		const struct proto_msg *m = &proto_msgs[i];
+		struct helper_row *r;
+		if (strcmp(m->from, "worker") != 0)
+			continue;
+		r = &h->rows[nfw++];
+		r->type = m->type;
+		r->name = m->name;
+		r->min_len = resolve_len(m->min_len, payload_max);
+		r->max_len = resolve_len(m->max_len, payload_max);
+		r->min_fds = m->min_fds;
+		r->max_fds = m->max_fds;
+		r->flags = m->flags;
+		r->fn = m->type == PRIVSEP_T_PING ? fw_ping : fw_permit_drop;
+		r->arg = h;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct helper_row *r = &h->rows[nfw + i];
+		r->type = table[i].type;
+		r->name = table[i].name;
+		r->min_len = table[i].min_len;
+		r->max_len = table[i].max_len;
+		r->min_fds = table[i].min_fds;
+		r->max_fds = table[i].max_fds;
+		r->flags = table[i].flags;
+		r->fn = table[i].fn;
+		r->arg = table[i].arg;
+	}
+	h->nrows = nfw + n;
+	qsort(h->rows, h->nrows, sizeof(*h->rows), row_cmp);
+	for (size_t i = 1; i < h->nrows; i++)
+		if (h->rows[i].type == h->rows[i - 1].type) {
+			errno = EINVAL;
+			goto fail;
+		}
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (h->epfd < 0)
+		goto fail;
+	h->log = cfg ? cfg->log : NULL;
+	h->log_arg = cfg ? cfg->log_arg : NULL;
+	h->on_gone = cfg ? cfg->on_worker_gone : NULL;
+	h->gone_arg = cfg ? cfg->gone_arg : NULL;
+	return h;
+fail : {
+	int saved = errno;
+	free(h->rows);
+	free(h->rx);
+	free(h->tx);
+	free(h);
+	errno = saved;
+	return NULL;
+}
+}
+
+size_t helper_msg_max(const struct privsep_helper *h)
+{
+	return h->msg_max;
+}
+
+int privsep_helper_fd(const struct privsep_helper *h)
+{
+	return h->epfd;
+}
+
+size_t privsep_helper_nworkers(const struct privsep_helper *h)
+{
+	return h->nworkers;
+}
+
+/* ---- workers ---- */
+
+struct privsep_worker *privsep_helper_add(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
+                                          const char *name)
+{
+	struct privsep_worker *w = NULL;
+	struct epoll_event ev = {0};
+
+	if (chan < 0) {
+		errno = EINVAL;
+		goto fail;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		goto fail;
+	w->permit = malloc(h->nrows);
+	w->pend = malloc(h->msg_max);
+	if (!w->permit || !w->pend)
+		goto fail;
+	memset(w->permit, 1, h->nrows);
+	w->h = h;
+	w->chan = chan;
+	w->pidfd = pidfd;
+	w->pid = pid;
+	snprintf(w->name, sizeof(w->name), "%s", name ? name : "worker");
+	w->tchan = (struct tag){w, TAG_CHAN};
+	w->tpid = (struct tag){w, TAG_PIDFD};
+	ev.events = EPOLLIN;
+	ev.data.ptr = &w->tchan;
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, chan, &ev) < 0)
+		goto fail;
+	if (pidfd >= 0) {
+		ev.data.ptr = &w->tpid;
+		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
+			int saved = errno;
+			epoll_ctl(h->epfd, EPOLL_CTL_DEL, chan, NULL);
+			errno = saved;
+			goto fail;
+		}
+	}
+	w->next = h->workers;
+	if (h->workers)
+		h->workers->prev = w;
+	h->workers = w;
+	h->nworkers++;
+	return w;
+fail : {
+	int saved = errno;
+	if (w) {
+		free(w->permit);
+		free(w->pend);
+		free(w);
+	}
+	if (chan >= 0)
+		close(chan);
+	if (pidfd >= 0)
+		close(pidfd);
+	errno = saved;
+	return NULL;
+}
+}
+
+pid_t privsep_worker_pid(const struct privsep_worker *w)
+{
+	return w->pid;
+}
+
+const char *privsep_worker_name(const struct privsep_worker *w)
+{
+	return w->name;
+}
+
+enum privsep_violation privsep_worker_violation(const struct privsep_worker *w)
+{
+	return w->viol;
+}
+
+int privsep_worker_exit(const struct privsep_worker *w, int *code, int *status)
+{
+	if (!w->exited)
+		return 0;
+	*code = w->exit_code;
+	*status = w->exit_status;
+	return 1;
+}
+
+void privsep_worker_set_data(struct privsep_worker *w, void *data)
+{
+	w->data = data;
+}
+
+void *privsep_worker_data(const struct privsep_worker *w)
+{
+	return w->data;
+}
+
+int privsep_worker_revoke(struct privsep_worker *w, uint32_t type)
+{
+	size_t i;
+	if (!row_find(w->h, type, &i)) {
+		errno = ENOENT;
+		return -1;
+	}
+	w->permit[i] = 0;
+	return 0;
+}
+
+int privsep_worker_permitted(const struct privsep_worker *w, uint32_t type)
+{
+	size_t i;
+	return row_find(w->h, type, &i) ? w->permit[i] : 0;
+}
+
+static void worker_signal(struct privsep_worker *w)
+{
+	if (w->pidfd >= 0 && !w->exited && !w->killed) {
+		if (pidfd_send_signal(w->pidfd, SIGKILL, NULL, 0) == 0 || errno == ESRCH)
+			w->killed = 1;
+	}
+}
+
+/* Close the channel and everything queued on it.  kill: SIGKILL now;
+ * else the process gets HELPER_EXIT_GRACE_MS to exit on its own. */
+static void worker_close(struct privsep_worker *w, int kill)
+{
+	struct privsep_helper *h = w->h;
+	if (w->chan >= 0) {
+		epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->chan, NULL);
+		close(w->chan);
+		w->chan = -1;
+	}
+	if (w->pending) {
+		chan_close_fds(w->pend_fds, w->pend_nfds);
+		w->pending = 0;
+	}
+	if (kill)
+		worker_signal(w);
+	else if (!w->kill_at_ms)
+		w->kill_at_ms = now_ms() + HELPER_EXIT_GRACE_MS;
+	if (w->pidfd < 0 || w->exited)
+		w->finalize = 1;
+}
+
+void privsep_worker_kill(struct privsep_worker *w)
+{
+	worker_close(w, 1);
+}
+
+/* A protocol violation: one line, and the worker is killed. */
+static void violation(struct privsep_worker *w, enum privsep_violation v,
+                      const struct privsep_hdr *hdr, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void violation(struct privsep_worker *w, enum privsep_violation v,
+                      const struct privsep_hdr *hdr, const char *fmt, ...)
+{
+	char what[384] = "", where[160] = "";
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (hdr) {
+		const struct helper_row *r = row_find(w->h, hdr->type, NULL);
+		snprintf(where, sizeof(where), " type 0x%x%s%s%s id %u len %u nfds %u", hdr->type,
+		         r ? " (" : "", r ? r->name : "", r ? ")" : "", hdr->id, hdr->len,
+		         hdr->nfds);
+	}
+	w->viol = v;
+	HLOG(w->h, PRIVSEP_LOG_ERR,
+	     "worker \"%s\" pid %d: protocol violation %s:%s: %s; worker killed", w->name,
+	     (int)w->pid, privsep_violation_name(v), where, what);
+	worker_close(w, 1);
+}
+
+/* ---- replies ---- */
+
+static int flush_pending(struct privsep_worker *w)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->tchan};
+	if (chan_send(w->chan, w->pend, w->pend_len, NULL, 0, w->pend_fds, w->pend_nfds, 1) < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		HLOG(w->h, PRIVSEP_LOG_INFO, "worker \"%s\" pid %d: reply lost, channel closed: %s",
+		     w->name, (int)w->pid, strerror(errno));
+		worker_close(w, 0);
+		return -1;
+	}
+	chan_close_fds(w->pend_fds, w->pend_nfds);
+	w->pending = 0;
+	epoll_ctl(w->h->epfd, EPOLL_CTL_MOD, w->chan, &ev);
+	return 1;
+}
+
+/* Send rec (len bytes, built in h->tx) with fds (taken).  When the socket
+ * is full the record waits in the worker's one-record queue and reading
+ * from that worker stops until it drains. */
+static void send_reply(struct privsep_worker *w, size_t len, int *fds, size_t nfds)
+{
+	struct privsep_helper *h = w->h;
+	if (chan_send(w->chan, h->tx, len, NULL, 0, fds, nfds, 1) == 0) {
+		chan_close_fds(fds, nfds);
+		return;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = &w->tchan};
+		memcpy(w->pend, h->tx, len);
+		w->pend_len = len;
+		memcpy(w->pend_fds, fds, nfds * sizeof(int));
+		w->pend_nfds = nfds;
+		w->pending = 1;
+		epoll_ctl(h->epfd, EPOLL_CTL_MOD, w->chan, &ev);
+		return;
+	}
+	chan_close_fds(fds, nfds);
+	HLOG(h, PRIVSEP_LOG_INFO, "worker \"%s\" pid %d: reply lost, channel closed: %s", w->name,
+	     (int)w->pid, strerror(errno));
+	worker_close(w, 0);
+}
+
+static void reply_frame(struct privsep_helper *h, uint32_t id, size_t plen, size_t nfds)
+{
+	struct privsep_hdr hdr = {
+	    PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, (uint8_t)nfds, PRIVSEP_T_REPLY, id,
+	    (uint32_t)plen};
+	privsep_wire_put_hdr(h->tx, &hdr);
+}
+
+static void reply_error(struct privsep_worker *w, uint32_t id, int err, const char *detail)
+{
+	struct privsep_helper *h = w->h;
+	struct privsep_writer wr;
+	char d[PRIVSEP_DETAIL_MAX];
+	snprintf(d, sizeof(d), "%s", detail ? detail : "");
+	privsep_writer_init(&wr, h->tx + PRIVSEP_HDR_LEN, h->msg_max - PRIVSEP_HDR_LEN);
+	privsep_put_u32(&wr, (uint32_t)err);
+	privsep_put_str(&wr, d); /* always fits: msg_max >= 64 + detail */
+	if (wr.err) {
+		/* the limit is smaller than the longest detail: send it cut */
+		privsep_writer_init(&wr, h->tx + PRIVSEP_HDR_LEN, h->msg_max - PRIVSEP_HDR_LEN);
+		privsep_put_u32(&wr, (uint32_t)err);
+		d[h->msg_max - PRIVSEP_HDR_LEN - 9] = '\0';
+		privsep_put_str(&wr, d);
+	}
+	reply_frame(h, id, wr.len, 0);
+	send_reply(w, PRIVSEP_HDR_LEN + wr.len, NULL, 0);
+}
+
+/* ---- requests ---- */
+
+int privsep_req_reply_fd(struct privsep_req *req, int fd)
+{
+	if (req->reply_nfds >= PRIVSEP_MAX_FDS) {
+		if (fd >= 0)
+			close(fd);
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	req->reply_fds[req->reply_nfds++] = fd;
+	return 0;
+}
+
+int privsep_req_take_fd(struct privsep_req *req, size_t i)
+{
+	if (i >= req->nfds || req->fds[i] < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	int fd = req->fds[i];
+	req->fds[i] = -1;
+	return fd;
+}
+
+int privsep_req_fail(struct privsep_req *req, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(req->detail, sizeof(req->detail), fmt, ap);
+	va_end(ap);
+	return errnum;
+}
+
+static int fw_ping(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	privsep_put_raw(&req->reply, req->data, req->len);
+	return 0;
+}
+
+static int fw_permit_drop(struct privsep_req *req, void *arg)
+{
+	struct privsep_helper *h = arg;
+	struct privsep_reader r;
+	uint32_t count, type;
+	size_t idx;
+
+	privsep_reader_init(&r, req->data, req->len);
+	if (privsep_get_u32(&r, &count) < 0 || count == 0 || count > PROTO_PERMIT_DROP_MAX ||
+	    req->len != 4 + 4 * (size_t)count) {
+		privsep_req_fail(req, EBADMSG, "count does not match the payload");
+		return PRIVSEP_VIOLATION;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		privsep_get_u32(&r, &type);
+		if (!row_find(h, type, NULL))
+			return privsep_req_fail(req, EINVAL, "type 0x%x is not in the table", type);
+	}
+	privsep_reader_init(&r, req->data, req->len);
+	privsep_get_u32(&r, &count);
+	for (uint32_t i = 0; i < count; i++) {
+		privsep_get_u32(&r, &type);
+		row_find(h, type, &idx);
+		req->worker->permit[idx] = 0;
+	}
+	return 0;
+}
+
+static const char *kind_name(unsigned flags)
+{
+	return (flags & PRIVSEP_H_CALL) ? "call" : "one-way";
+}
+
+/* Check one record against the table and run its handler. */
+static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_status st)
+{
+	struct privsep_helper *h = w->h;
+	struct privsep_hdr hdr;
+	const struct helper_row *row;
+	size_t idx = 0;
+	enum privsep_violation v;
+	struct privsep_req req;
+	int rc;
+
+	if (st == CHAN_VIOLATION) {
+		violation(w, m->viol, NULL, "record of %zu bytes", m->len);
+		return;
+	}
+	v = privsep_wire_check(m->buf, m->len, m->nfds, h->msg_max, &hdr);
+	if (st == CHAN_FDLIMIT && v == PRIVSEP_V_NFDS_MISMATCH)
+		v = PRIVSEP_V_NONE; /* fewer arrived because this side is full */
+	if (v != PRIVSEP_V_NONE) {
+		chan_close_fds(m->fds, m->nfds);
+		violation(w, v, v == PRIVSEP_V_SHORT_HEADER ? NULL : &hdr,
+		          "record of %zu bytes with %zu fds", m->len, m->nfds);
+		return;
+	}
+	row = row_find(h, hdr.type, &idx);
+	if (!row) {
+		const struct proto_msg *pm = proto_msg_find(hdr.type);
+		chan_close_fds(m->fds, m->nfds);
+		if (pm)
+			violation(w, PRIVSEP_V_WRONG_DIRECTION, &hdr, "%s is sent by the %s only",
+			          pm->name, pm->from);
+		else
+			violation(w, PRIVSEP_V_UNKNOWN_TYPE, &hdr, "no handler for this type");
+		return;
+	}
+	if (!w->permit[idx])
+		v = PRIVSEP_V_NOT_PERMITTED;
+	else if ((row->flags & PRIVSEP_H_CALL) && hdr.id == 0)
+		v = PRIVSEP_V_CALL_WITHOUT_ID;
+	else if ((row->flags & PRIVSEP_H_POST) && hdr.id != 0)
+		v = PRIVSEP_V_ID_ON_POST;
+	else if (hdr.len < row->min_len || hdr.len > row->max_len)
+		v = PRIVSEP_V_BAD_SIZE;
+	else if (hdr.nfds < row->min_fds || hdr.nfds > row->max_fds)
+		v = PRIVSEP_V_BAD_FD_COUNT;
+	if (v != PRIVSEP_V_NONE) {
+		chan_close_fds(m->fds, m->nfds);
+		violation(w, v, &hdr, "%s %s allows %u..%u bytes, %u..%u fds%s",
+		          kind_name(row->flags), row->name, row->min_len, row->max_len,
+		          row->min_fds, row->max_fds,
+		          w->permit[idx] ? "" : ", and is no longer permitted");
+		return;
+	}
+	if (st == CHAN_FDLIMIT) {
+		HLOG(h, PRIVSEP_LOG_ERR,
+		     "worker \"%s\" pid %d: %s %s id %u: its %u fds could not be received (helper "
+		     "at its "
+		     "fd limit); %s",
+		     w->name, (int)w->pid, kind_name(row->flags), row->name, hdr.id, hdr.nfds,
+		     hdr.id ? "answered EMFILE" : "message dropped");
+		if (hdr.id)
+			reply_error(w, hdr.id, EMFILE,
+			            "helper could not receive the request's fds");
+		return;
+	}
+	if (row->flags & PRIVSEP_H_ONCE)
+		w->permit[idx] = 0;
+
+	req.worker = w;
+	req.type = hdr.type;
+	req.id = hdr.id;
+	req.data = m->buf + PRIVSEP_HDR_LEN;
+	req.len = hdr.len;
+	memcpy(req.fds, m->fds, sizeof(req.fds));
+	req.nfds = m->nfds;
+	privsep_writer_init(&req.reply, h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
+	                    h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED);
+	req.reply_nfds = 0;
+	req.detail[0] = '\0';
+	rc = row->fn(&req, row->arg);
+	chan_close_fds(req.fds, req.nfds);
+
+	if (rc == PRIVSEP_VIOLATION) {
+		chan_close_fds(req.reply_fds, req.reply_nfds);
+		violation(w, PRIVSEP_V_BAD_PAYLOAD, &hdr, "%s %s: %s", kind_name(row->flags),
+		          row->name,
+		          req.detail[0] ? req.detail : "the handler rejected the payload");
+		return;
+	}
+	if (row->flags & PRIVSEP_H_POST) {
+		chan_close_fds(req.reply_fds, req.reply_nfds);
+		if (rc != 0)
+			HLOG(h, PRIVSEP_LOG_DEBUG, "worker \"%s\" pid %d: one-way %s: %s%s%s",
+			     w->name, (int)w->pid, row->name,
+			     strerror(rc > 0 && rc < 4096 ? rc : EIO), req.detail[0] ? ": " : "",
+			     req.detail);
+		return;
+	}
+	if (rc == 0 && req.reply.err) {
+		HLOG(h, PRIVSEP_LOG_ERR,
+		     "handler %s: reply body over the record limit; answered EMSGSIZE", row->name);
+		rc = privsep_req_fail(&req, EMSGSIZE, "reply too large for the record limit");
+	} else if (rc < 0 || rc > 4095) {
+		HLOG(h, PRIVSEP_LOG_ERR, "handler %s returned %d; answered EIO", row->name, rc);
+		rc = privsep_req_fail(&req, EIO, "handler failed");
+	}
+	if (rc != 0) {
+		chan_close_fds(req.reply_fds, req.reply_nfds);
+		reply_error(w, hdr.id, rc, req.detail);
+		return;
+	}
+	{
+		struct privsep_writer fixed;
+		privsep_writer_init(&fixed, h->tx + PRIVSEP_HDR_LEN, PROTO_REPLY_FIXED);
+		privsep_put_u32(&fixed, 0);
+	}
+	reply_frame(h, hdr.id, PROTO_REPLY_FIXED + req.reply.len, req.reply_nfds);
+	send_reply(w, PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED + req.reply.len, req.reply_fds,
+	           req.reply_nfds);
+}
+
+void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds)
+{
+	struct chan_msg m = {.buf = rec, .cap = len, .len = len, .nfds = nfds};
+	memcpy(m.fds, fds, nfds * sizeof(int));
+	dispatch(w, &m, CHAN_RECORD);
+}
+
+static void worker_readable(struct privsep_worker *w)
+{
+	struct privsep_helper *h = w->h;
+	for (int i = 0; i < HELPER_BATCH && w->chan >= 0 && !w->pending; i++) {
+		struct chan_msg m = {.buf = h->rx, .cap = h->msg_max};
+		enum chan_status st = chan_recv(w->chan, &m, 1);
+		switch (st) {
+		case CHAN_AGAIN:
+			return;
+		case CHAN_EOF:
+			worker_close(w, 0);
+			return;
+		case CHAN_ERROR:
+			HLOG(h, PRIVSEP_LOG_INFO, "worker \"%s\" pid %d: channel error: %s",
+			     w->name, (int)w->pid, strerror(errno));
+			worker_close(w, 0);
+			return;
+		case CHAN_RECORD:
+		case CHAN_FDLIMIT:
+		case CHAN_VIOLATION:
+			dispatch(w, &m, st);
+			break;
+		}
+	}
+}
+
+static void worker_reap(struct privsep_worker *w)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si, WEXITED | WNOHANG) < 0) {
+		if (errno != ECHILD)
+			return;
+		/* not our child: it is gone, how is unknown */
+	} else if (si.si_pid == 0) {
+		return; /* not yet */
+	} else {
+		w->exited = 1;
+		w->exit_code = si.si_code;
+		w->exit_status = si.si_status;
+	}
+	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
+	close(w->pidfd);
+	w->pidfd = -1;
+	worker_close(w, 0);
+	w->finalize = 1;
+}
+
+static void worker_free(struct privsep_worker *w)
+{
+	struct privsep_helper *h = w->h;
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		h->workers = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	h->nworkers--;
+	if (h->on_gone)
+		h->on_gone(w, h->gone_arg);
+	if (w->pidfd >= 0) {
+		epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
+		close(w->pidfd);
+	}
+	free(w->permit);
+	free(w->pend);
+	free(w);
+}
+
+int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
+{
+	struct epoll_event evs[32];
+	int64_t now = now_ms(), next = -1;
+	int n;
+
+	for (struct privsep_worker *w = h->workers; w; w = w->next)
+		if (w->kill_at_ms && !w->killed && !w->exited && (next < 0 || w->kill_at_ms < next))
+			next = w->kill_at_ms;
+	if (next >= 0) {
+		int64_t d = next > now ? next - now : 0;
+		if (timeout_ms < 0 || d < timeout_ms)
+			timeout_ms = (int)d;
+	}
+	n = epoll_wait(h->epfd, evs, 32, timeout_ms);
+	if (n < 0) {
+		if (errno != EINTR)
+			return -1;
+		n = 0;
+	}
+	for (int i = 0; i < n; i++) {
+		struct tag *t = evs[i].data.ptr;
+		struct privsep_worker *w = t->w;
+		if (w->finalize)
+			continue;
+		if (t->kind == TAG_PIDFD) {
+			worker_reap(w);
+			continue;
+		}
+		if (w->chan < 0)
+			continue;
+		if (w->pending && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
+		    flush_pending(w) <= 0)
+			continue;
+		if (!w->pending)
+			worker_readable(w);
+	}
+	now = now_ms();
+	for (struct privsep_worker *w = h->workers, *nx; w; w = nx) {
+		nx = w->next;
+		if (w->kill_at_ms && now >= w->kill_at_ms && !w->killed && !w->exited) {
+			HLOG(h, PRIVSEP_LOG_WARN,
+			     "worker \"%s\" pid %d: closed its channel but did not exit within %d "
+			     "ms; "
+			     "killed",
+			     w->name, (int)w->pid, HELPER_EXIT_GRACE_MS);
+			worker_signal(w);
+		}
+		if (w->finalize)
+			worker_free(w);
+	}
+	return (int)h->nworkers;
+}
+
+int privsep_helper_run(struct privsep_helper *h)
+{
+	while (h->nworkers > 0)
+		if (privsep_helper_step(h, -1) < 0)
+			return -1;
+	return 0;
+}
+
+void privsep_helper_free(struct privsep_helper *h)
+{
+	if (!h)
+		return;
+	while (h->workers) {
+		struct privsep_worker *w = h->workers;
+		worker_close(w, 1);
+		if (w->pidfd >= 0 && !w->exited) {
+			siginfo_t si;
+			memset(&si, 0, sizeof(si));
+			while (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si, WEXITED) < 0 &&
+			       errno == EINTR)
+				;
+			if (si.si_pid) {
+				w->exited = 1;
+				w->exit_code = si.si_code;
+				w->exit_status = si.si_status;
+			}
+		}
+		worker_free(w);
+	}
+	close(h->epfd);
+	free(h->rows);
+	free(h->rx);
+	free(h->tx);
+	free(h);
+}

@@ -1,0 +1,368 @@
+/*
+ * privsep.h - the public interface of libprivsep.
+ *
+ * A daemon is split into a privileged *helper* and a sandboxed *worker*
+ * that talk over an AF_UNIX SOCK_SEQPACKET socketpair with the binary
+ * protocol of docs/PROTOCOL.md (normative).  The helper serves requests
+ * through a declarative handler table; the worker makes synchronous calls
+ * and one-way posts.
+ *
+ * Conventions of this header:
+ *  - functions that can fail return -1 (or NULL) and set errno, unless
+ *    written otherwise next to them;
+ *  - "takes" an fd or buffer means the callee owns it afterwards, on
+ *    success and on failure alike; "borrows" means the caller keeps it.
+ */
+#ifndef PRIVSEP_H
+#define PRIVSEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Wire protocol constants (docs/PROTOCOL.md, "Header").               */
+
+#define PRIVSEP_WIRE_MAGIC 0x5053u /* "PS" little-endian on the wire */
+#define PRIVSEP_WIRE_VERSION 1u
+#define PRIVSEP_HDR_LEN 16u
+#define PRIVSEP_MAX_FDS 4u /* fds in one record, at most */
+/* Record size (header + payload): the default and the hard limits. */
+#define PRIVSEP_MSG_MAX_DEFAULT 4096u
+#define PRIVSEP_MSG_MAX_MIN 64u
+#define PRIVSEP_MSG_MAX_LIMIT 65536u
+/* Types 1..0xffff are the framework's; 0x10000.. are the application's. */
+#define PRIVSEP_TYPE_APP_MIN 0x10000u
+/* Longest detail text an error reply carries, NUL included. */
+#define PRIVSEP_DETAIL_MAX 256u
+
+/* Framework message types (docs/PROTOCOL.md, "Message types"). */
+enum privsep_msg_type {
+	PRIVSEP_T_REPLY = 0x0001,       /* helper -> worker: answer to a call */
+	PRIVSEP_T_PING = 0x0002,        /* worker -> helper call: echo */
+	PRIVSEP_T_PERMIT_DROP = 0x0003, /* worker -> helper call: narrow */
+};
+
+/* Violations: what the receiver found wrong with a record.  Each has a
+ * short stable name (privsep_violation_name) used in log lines and in
+ * the spec.  0 is "no violation". */
+enum privsep_violation {
+	PRIVSEP_V_NONE = 0,
+	PRIVSEP_V_SHORT_HEADER,
+	PRIVSEP_V_BAD_MAGIC,
+	PRIVSEP_V_BAD_VERSION,
+	PRIVSEP_V_LEN_MISMATCH,
+	PRIVSEP_V_OVERSIZE,
+	PRIVSEP_V_NFDS_LIMIT,
+	PRIVSEP_V_NFDS_MISMATCH,
+	PRIVSEP_V_BAD_CMSG,
+	PRIVSEP_V_TYPE_ZERO,
+	PRIVSEP_V_UNKNOWN_TYPE,
+	PRIVSEP_V_WRONG_DIRECTION,
+	PRIVSEP_V_NOT_PERMITTED,
+	PRIVSEP_V_CALL_WITHOUT_ID,
+	PRIVSEP_V_ID_ON_POST,
+	PRIVSEP_V_BAD_SIZE,
+	PRIVSEP_V_BAD_FD_COUNT,
+	PRIVSEP_V_BAD_PAYLOAD,
+	PRIVSEP_V_UNKNOWN_ID,
+	PRIVSEP_V_BAD_REPLY,
+	PRIVSEP_V_EMPTY_RECORD,
+	PRIVSEP_V__COUNT
+};
+
+/* The stable name of a violation ("bad-magic", ...); never NULL. */
+const char *privsep_violation_name(enum privsep_violation v);
+
+/* ------------------------------------------------------------------ */
+/* wire.c: header encoding and the bounds-checked payload codec.  No I/O.
+ * All integers little-endian, fixed width. */
+
+struct privsep_hdr {
+	uint16_t magic;
+	uint8_t version;
+	uint8_t nfds;
+	uint32_t type;
+	uint32_t id;
+	uint32_t len; /* payload bytes after the header */
+};
+
+/* Write hdr into out[PRIVSEP_HDR_LEN].  Cannot fail. */
+void privsep_wire_put_hdr(uint8_t *out, const struct privsep_hdr *hdr);
+
+/* Decode and check the header of one whole record of reclen bytes that
+ * arrived with nfds_received fds, against a record size limit of
+ * msg_max.  Returns PRIVSEP_V_NONE and fills *hdr, or the first
+ * violation found, in the order the spec lists the checks. */
+enum privsep_violation privsep_wire_check(const uint8_t *rec, size_t reclen, size_t nfds_received,
+                                          size_t msg_max, struct privsep_hdr *hdr);
+
+/* A payload writer over a caller's buffer.  Errors are sticky: after the
+ * first failed put, every put fails and err holds EMSGSIZE. */
+struct privsep_writer {
+	uint8_t *buf; /* borrowed */
+	size_t cap;
+	size_t len;
+	int err;
+};
+
+void privsep_writer_init(struct privsep_writer *w, void *buf, size_t cap);
+int privsep_put_u8(struct privsep_writer *w, uint8_t v);
+int privsep_put_u16(struct privsep_writer *w, uint16_t v);
+int privsep_put_u32(struct privsep_writer *w, uint32_t v);
+int privsep_put_u64(struct privsep_writer *w, uint64_t v);
+/* A string: u32 length counting the NUL, then the bytes and the NUL.
+ * Fails with EINVAL for NULL, EMSGSIZE when it does not fit. */
+int privsep_put_str(struct privsep_writer *w, const char *s);
+/* A blob: u32 length, then the bytes. */
+int privsep_put_bytes(struct privsep_writer *w, const void *p, size_t n);
+/* Raw bytes with no length prefix. */
+int privsep_put_raw(struct privsep_writer *w, const void *p, size_t n);
+
+/* A payload reader over received bytes.  Errors are sticky; err holds:
+ * EBADMSG (fewer bytes than the field needs, or bytes left at the end),
+ * EINVAL (a string of length 0), EILSEQ (a string whose last byte is not
+ * NUL, or with a NUL inside). */
+struct privsep_reader {
+	const uint8_t *buf; /* borrowed */
+	size_t len;
+	size_t off;
+	int err;
+};
+
+void privsep_reader_init(struct privsep_reader *r, const void *buf, size_t len);
+int privsep_get_u8(struct privsep_reader *r, uint8_t *v);
+int privsep_get_u16(struct privsep_reader *r, uint16_t *v);
+int privsep_get_u32(struct privsep_reader *r, uint32_t *v);
+int privsep_get_u64(struct privsep_reader *r, uint64_t *v);
+/* *s points into the reader's buffer (borrowed, NUL-terminated);
+ * *n (may be NULL) is strlen(*s). */
+int privsep_get_str(struct privsep_reader *r, const char **s, size_t *n);
+/* *p points into the reader's buffer (borrowed). */
+int privsep_get_bytes(struct privsep_reader *r, const void **p, size_t *n);
+/* The remaining bytes, all of them (borrowed). */
+int privsep_get_rest(struct privsep_reader *r, const void **p, size_t *n);
+/* 0 when no error happened and every byte was read, else -1 (EBADMSG
+ * for leftover bytes, or the sticky error). */
+int privsep_reader_end(struct privsep_reader *r);
+
+/* ------------------------------------------------------------------ */
+/* chan.c: the socket.  Knows records and fds, no message types. */
+
+/* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC).  sv[0] is the
+ * helper's end, sv[1] the worker's. */
+int privsep_chan_pair(int sv[2]);
+
+/* ------------------------------------------------------------------ */
+/* Logging.  The framework writes one line per event worth a human's
+ * attention (violations, worker exits).  Default: standard error, as
+ * "privsep: <line>\n". */
+
+enum privsep_log_level { PRIVSEP_LOG_ERR, PRIVSEP_LOG_WARN, PRIVSEP_LOG_INFO, PRIVSEP_LOG_DEBUG };
+typedef void (*privsep_log_fn)(enum privsep_log_level lvl, const char *line, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* helper.c: the helper's side. */
+
+struct privsep_helper;
+struct privsep_worker; /* the helper's record of one worker */
+
+/* One received request as a handler sees it.  The framework has checked
+ * everything the handler table declares before the handler runs. */
+struct privsep_req {
+	struct privsep_worker *worker;
+	uint32_t type;
+	uint32_t id;         /* 0 for a one-way post */
+	const uint8_t *data; /* payload, borrowed until the handler returns */
+	size_t len;
+	int fds[PRIVSEP_MAX_FDS]; /* received, close-on-exec; -1 once taken */
+	size_t nfds;
+	/* The reply under construction (calls only).  Handlers append the
+	 * success body here; the framework frames it. */
+	struct privsep_writer reply;
+	int reply_fds[PRIVSEP_MAX_FDS];
+	size_t reply_nfds;
+	/* For an error return: why, e.g. which rule denied.  Set with
+	 * privsep_req_detail(). */
+	char detail[PRIVSEP_DETAIL_MAX];
+};
+
+/* Handler return values: 0 sends the reply built in req; a positive
+ * errno sends an error reply with req->detail; PRIVSEP_VIOLATION means
+ * the request was malformed: the worker is killed. */
+#define PRIVSEP_VIOLATION (-1)
+typedef int (*privsep_handler_fn)(struct privsep_req *req, void *arg);
+
+/* Handler flags. */
+#define PRIVSEP_H_CALL 0x1u /* request with an id, gets exactly one reply */
+#define PRIVSEP_H_POST 0x2u /* one-way: id 0, no reply */
+#define PRIVSEP_H_ONCE 0x4u /* permitted once per worker, then revoked */
+
+/* One row of the dispatch table. */
+struct privsep_handler {
+	uint32_t type; /* >= PRIVSEP_TYPE_APP_MIN */
+	const char *name;
+	uint32_t min_len, max_len; /* payload bounds, inclusive */
+	uint8_t min_fds, max_fds;  /* fd count bounds, inclusive */
+	unsigned flags;            /* exactly one of CALL/POST, maybe ONCE */
+	privsep_handler_fn fn;
+	void *arg;
+};
+
+struct privsep_helper_config {
+	size_t msg_max;     /* record size limit; 0 = PRIVSEP_MSG_MAX_DEFAULT */
+	privsep_log_fn log; /* NULL = standard error */
+	void *log_arg;
+	/* Called once when a worker is gone (disconnected, killed, exited). */
+	void (*on_worker_gone)(struct privsep_worker *w, void *arg);
+	void *gone_arg;
+};
+
+/* A helper serving the rows of table (borrowed; must outlive the
+ * helper).  cfg may be NULL.  Fails with EINVAL for a bad table (type in
+ * the framework's range, duplicate type, bounds over the record limit,
+ * bad flags), ENOMEM. */
+struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, size_t n,
+                                          const struct privsep_helper_config *cfg);
+
+/* Stop serving, kill any worker still attached (SIGKILL through its
+ * pidfd), close every fd the helper holds, free everything. */
+void privsep_helper_free(struct privsep_helper *h);
+
+/* Serve a worker on channel fd chan (taken) whose process is pidfd
+ * (taken; -1 when the helper did not start it and cannot signal it).
+ * name is copied.  Returns the worker, or NULL (EINVAL, ENOMEM, and the
+ * fds are closed). */
+struct privsep_worker *privsep_helper_add(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
+                                          const char *name);
+
+/* The epoll fd that becomes readable when privsep_helper_step has work.
+ * Borrowed: do not close. */
+int privsep_helper_fd(const struct privsep_helper *h);
+
+/* Wait up to timeout_ms (-1 forever, 0 not at all) and serve whatever is
+ * ready.  Returns the number of workers still attached, or -1 (errno
+ * from epoll_wait other than EINTR). */
+int privsep_helper_step(struct privsep_helper *h, int timeout_ms);
+
+/* Serve until no worker is attached.  0, or -1 as privsep_helper_step. */
+int privsep_helper_run(struct privsep_helper *h);
+
+/* Number of workers attached. */
+size_t privsep_helper_nworkers(const struct privsep_helper *h);
+
+/* Revoke type for worker w from now on.  Permits only narrow: there is no
+ * way to grant a type again.  ENOENT if the type is not in the table. */
+int privsep_worker_revoke(struct privsep_worker *w, uint32_t type);
+/* 1 if w may still send type, 0 if not (or unknown). */
+int privsep_worker_permitted(const struct privsep_worker *w, uint32_t type);
+/* What the helper knows of a worker (borrowed strings). */
+pid_t privsep_worker_pid(const struct privsep_worker *w);
+const char *privsep_worker_name(const struct privsep_worker *w);
+/* Why w is gone (valid in on_worker_gone): the violation that killed it,
+ * or PRIVSEP_V_NONE for a disconnect or exit. */
+enum privsep_violation privsep_worker_violation(const struct privsep_worker *w);
+/* How the worker's process ended (valid in on_worker_gone): 1 with *code
+ * CLD_EXITED and *status the exit status, or CLD_KILLED / CLD_DUMPED and
+ * the signal; 0 when unknown (no pidfd, or not the helper's child). */
+int privsep_worker_exit(const struct privsep_worker *w, int *code, int *status);
+/* Application data attached to a worker. */
+void privsep_worker_set_data(struct privsep_worker *w, void *data);
+void *privsep_worker_data(const struct privsep_worker *w);
+/* Drop the worker now: SIGKILL through its pidfd, channel closed. */
+void privsep_worker_kill(struct privsep_worker *w);
+
+/* In a handler: attach fd (taken) to the reply.  EMSGSIZE when the reply
+ * already carries PRIVSEP_MAX_FDS fds (fd is closed). */
+int privsep_req_reply_fd(struct privsep_req *req, int fd);
+/* In a handler: take received fd i; the caller owns it.  -1 (EBADF) if
+ * there is no such fd or it was taken already. */
+int privsep_req_take_fd(struct privsep_req *req, size_t i);
+/* In a handler: set the error detail (printf format); returns errnum so
+ * a handler can write `return privsep_req_fail(req, EACCES, "...")`. */
+int privsep_req_fail(struct privsep_req *req, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------------ */
+/* worker.c: the worker's side. */
+
+struct privsep_client;
+
+struct privsep_client_config {
+	size_t msg_max;     /* must equal the helper's; 0 = default */
+	privsep_log_fn log; /* NULL = standard error */
+	void *log_arg;
+};
+
+/* A client on channel fd (taken).  cfg may be NULL.  NULL on ENOMEM,
+ * EINVAL (fd closed). */
+struct privsep_client *privsep_client_new(int fd, const struct privsep_client_config *cfg);
+/* Close the channel and free.  No call may be in progress. */
+void privsep_client_free(struct privsep_client *c);
+/* The channel fd, for poll(POLLIN/POLLHUP) in an event loop.  Borrowed. */
+int privsep_client_fd(const struct privsep_client *c);
+
+/* A call's answer.  data/cap are the caller's buffer for the reply body;
+ * on return len is the body's length, fds the received fds (the caller
+ * owns them, close-on-exec) and, for a refused call, detail the helper's
+ * explanation (for policy denials: which rule). */
+struct privsep_result {
+	void *data;
+	size_t cap;
+	size_t len;
+	int fds[PRIVSEP_MAX_FDS];
+	size_t nfds;
+	char detail[PRIVSEP_DETAIL_MAX];
+};
+
+/* Send request (type, payload req/len, fds borrowed: they are duplicated
+ * by the kernel, the caller still closes its copies) and wait for its
+ * reply.  Safe to call from many threads at once.
+ * Returns 0 on success, a positive errno when the helper refused the call
+ * (res->detail says why), or -1 with errno for a local failure:
+ *  EMSGSIZE  the request or the reply does not fit (reply fds closed);
+ *  EMFILE    the reply's fds could not all be received (all closed);
+ *  EPIPE     the helper is gone;
+ *  EPROTO    the helper broke the protocol (logged; the client is dead);
+ *  EINVAL    bad arguments. */
+int privsep_call(struct privsep_client *c, uint32_t type, const void *req, size_t len,
+                 const int *fds, size_t nfds, struct privsep_result *res);
+
+/* Send a one-way message.  0, or -1 with errno (EMSGSIZE, EPIPE, EINVAL,
+ * EPROTO). */
+int privsep_post(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
+                 const int *fds, size_t nfds);
+
+/* Give up the listed types for good (PRIVSEP_T_PERMIT_DROP).  Returns as
+ * privsep_call. */
+int privsep_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n);
+
+/* Echo through the helper (PRIVSEP_T_PING).  Returns as privsep_call. */
+int privsep_ping(struct privsep_client *c, const void *data, size_t len,
+                 struct privsep_result *res);
+
+/* ------------------------------------------------------------------ */
+/* spawn.c: starting a worker. */
+
+typedef int (*privsep_worker_main)(struct privsep_client *c, void *arg);
+
+struct privsep_spawn {
+	const char *name;         /* for log lines; copied */
+	privsep_worker_main main; /* runs in the child; its return is the exit status */
+	void *arg;
+	struct privsep_client_config client; /* msg_max is taken from the helper */
+};
+
+/* Fork a worker attached to h: a new channel, a pidfd, and in the child
+ * the client on its end and main(client, arg); the child exits with
+ * main's return value.  Returns the worker, or NULL with errno. */
+struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PRIVSEP_H */

@@ -1,0 +1,143 @@
+/*
+ * proto.c - the protocol's tables: one place for the code and the spec.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "proto.h"
+
+const struct proto_field proto_fields[] = {
+    {"magic", WIRE_OFF_MAGIC, 2,
+     "0x5053, bytes `53 50` (\"SP\" in memory order, \"PS\" as a little-endian number)"},
+    {"version", WIRE_OFF_VERSION, 1, "protocol version, 1"},
+    {"nfds", WIRE_OFF_NFDS, 1, "number of fds carried by this record's SCM_RIGHTS, 0..4"},
+    {"type", WIRE_OFF_TYPE, 4, "message type; 0 is invalid"},
+    {"id", WIRE_OFF_ID, 4, "request id; a reply echoes it; 0 for a one-way message"},
+    {"len", WIRE_OFF_LEN, 4, "payload bytes; the record is exactly 16 + len bytes"},
+};
+const size_t proto_nfields = sizeof(proto_fields) / sizeof(proto_fields[0]);
+
+const struct proto_msg proto_msgs[] = {
+    {PRIVSEP_T_REPLY, "REPLY", "helper", PRIVSEP_H_POST, PROTO_REPLY_FIXED, PROTO_LEN_RECORD, 0,
+     PRIVSEP_MAX_FDS, "u32 error; error 0: the body, then fds; error 1..4095: str detail, no fds",
+     "-"},
+    {PRIVSEP_T_PING, "PING", "worker", PRIVSEP_H_CALL, 0, PROTO_LEN_RECORD - PROTO_REPLY_FIXED, 0,
+     0, "any bytes", "the same bytes"},
+    {PRIVSEP_T_PERMIT_DROP, "PERMIT_DROP", "worker", PRIVSEP_H_CALL, 8,
+     4 + 4 * PROTO_PERMIT_DROP_MAX, 0, 0,
+     "u32 count (1..256), then count x u32 type; len = 4 + 4 x count",
+     "empty body; EINVAL (nothing dropped) if a type is not in the table"},
+};
+const size_t proto_nmsgs = sizeof(proto_msgs) / sizeof(proto_msgs[0]);
+
+const struct proto_viol proto_viols[] = {
+    {PRIVSEP_V_SHORT_HEADER, "short-header", "the record is shorter than the 16-byte header"},
+    {PRIVSEP_V_BAD_MAGIC, "bad-magic", "magic is not 0x5053"},
+    {PRIVSEP_V_BAD_VERSION, "bad-version", "version is not 1"},
+    {PRIVSEP_V_LEN_MISMATCH, "len-mismatch", "16 + len differs from the record's size"},
+    {PRIVSEP_V_OVERSIZE, "oversize",
+     "the record is longer than the record limit (the kernel truncated it), or len says so"},
+    {PRIVSEP_V_NFDS_LIMIT, "nfds-limit", "more than 4 fds arrived, or nfds is over 4"},
+    {PRIVSEP_V_NFDS_MISMATCH, "nfds-mismatch", "nfds differs from the number of fds that arrived"},
+    {PRIVSEP_V_BAD_CMSG, "bad-cmsg", "a control message other than SCM_RIGHTS arrived"},
+    {PRIVSEP_V_TYPE_ZERO, "type-zero", "type is 0"},
+    {PRIVSEP_V_UNKNOWN_TYPE, "unknown-type",
+     "type is in neither the framework's table nor the application's"},
+    {PRIVSEP_V_WRONG_DIRECTION, "wrong-direction",
+     "the type is never sent in this direction (a REPLY from the worker, a request from the "
+     "helper)"},
+    {PRIVSEP_V_NOT_PERMITTED, "not-permitted",
+     "the type was given up (PERMIT_DROP), revoked by the helper, or was one-shot and used"},
+    {PRIVSEP_V_CALL_WITHOUT_ID, "call-without-id", "a call type arrived with id 0"},
+    {PRIVSEP_V_ID_ON_POST, "id-on-post", "a one-way type arrived with an id other than 0"},
+    {PRIVSEP_V_BAD_SIZE, "bad-size", "len is outside the type's [min, max] payload bounds"},
+    {PRIVSEP_V_BAD_FD_COUNT, "bad-fd-count", "nfds is outside the type's [min, max] fd bounds"},
+    {PRIVSEP_V_BAD_PAYLOAD, "bad-payload",
+     "the payload does not parse as the type says (short field, leftover bytes, bad string)"},
+    {PRIVSEP_V_UNKNOWN_ID, "unknown-id", "a reply whose id matches no call in progress"},
+    {PRIVSEP_V_BAD_REPLY, "bad-reply",
+     "a reply whose error is over 4095, or an error reply with fds or a bad detail"},
+    {PRIVSEP_V_EMPTY_RECORD, "empty-record", "a record of 0 bytes (not end of stream)"},
+};
+const size_t proto_nviols = sizeof(proto_viols) / sizeof(proto_viols[0]);
+
+const char *privsep_violation_name(enum privsep_violation v)
+{
+	if (v == PRIVSEP_V_NONE)
+		return "none";
+	for (size_t i = 0; i < proto_nviols; i++)
+		if (proto_viols[i].v == v)
+			return proto_viols[i].name;
+	return "unknown-violation";
+}
+
+const struct proto_msg *proto_msg_find(uint32_t type)
+{
+	for (size_t i = 0; i < proto_nmsgs; i++)
+		if (proto_msgs[i].type == type)
+			return &proto_msgs[i];
+	return NULL;
+}
+
+static void fmt_len(FILE *f, uint32_t v)
+{
+	if (v == PROTO_LEN_RECORD)
+		fputs("limit - 16", f);
+	else if (v == PROTO_LEN_RECORD - PROTO_REPLY_FIXED)
+		fputs("limit - 20", f);
+	else
+		fprintf(f, "%" PRIu32, v);
+}
+
+int proto_spec_write(FILE *f, const char *section)
+{
+	if (!strcmp(section, "constants")) {
+		fputs("| name | value |\n|---|---|\n", f);
+		fprintf(f, "| magic | 0x%04x |\n", PRIVSEP_WIRE_MAGIC);
+		fprintf(f, "| version | %u |\n", PRIVSEP_WIRE_VERSION);
+		fprintf(f, "| header size | %u bytes |\n", PRIVSEP_HDR_LEN);
+		fprintf(f, "| fds per record, at most | %u |\n", PRIVSEP_MAX_FDS);
+		fprintf(f, "| record limit, default | %u bytes |\n", PRIVSEP_MSG_MAX_DEFAULT);
+		fprintf(f, "| record limit, configurable range | %u..%u bytes |\n",
+		        PRIVSEP_MSG_MAX_MIN, PRIVSEP_MSG_MAX_LIMIT);
+		fprintf(f, "| framework types | 0x00000001..0x%08x |\n", PRIVSEP_TYPE_APP_MIN - 1);
+		fprintf(f, "| application types | 0x%08x..0xffffffff |\n", PRIVSEP_TYPE_APP_MIN);
+		fprintf(f, "| error detail, at most | %u bytes with its NUL |\n",
+		        PRIVSEP_DETAIL_MAX);
+		fprintf(f, "| PERMIT_DROP types, at most | %u |\n", PROTO_PERMIT_DROP_MAX);
+		return 0;
+	}
+	if (!strcmp(section, "header")) {
+		fputs("| offset | size | field | meaning |\n|---|---|---|---|\n", f);
+		for (size_t i = 0; i < proto_nfields; i++)
+			fprintf(f, "| %u | %u | %s | %s |\n", proto_fields[i].off,
+			        proto_fields[i].size, proto_fields[i].name,
+			        proto_fields[i].meaning);
+		return 0;
+	}
+	if (!strcmp(section, "types")) {
+		fputs("| type | name | from | kind | payload bytes | fds | payload | reply body |\n"
+		      "|---|---|---|---|---|---|---|---|\n",
+		      f);
+		for (size_t i = 0; i < proto_nmsgs; i++) {
+			const struct proto_msg *m = &proto_msgs[i];
+			fprintf(f, "| 0x%04" PRIx32 " | %s | %s | %s | ", m->type, m->name, m->from,
+			        m->type == PRIVSEP_T_REPLY    ? "reply"
+			        : (m->flags & PRIVSEP_H_CALL) ? "call"
+			                                      : "one-way");
+			fmt_len(f, m->min_len);
+			fputs("..", f);
+			fmt_len(f, m->max_len);
+			fprintf(f, " | %u..%u | %s | %s |\n", m->min_fds, m->max_fds, m->payload,
+			        m->reply);
+		}
+		return 0;
+	}
+	if (!strcmp(section, "violations")) {
+		fputs("| name | the record is a violation when |\n|---|---|\n", f);
+		for (size_t i = 0; i < proto_nviols; i++)
+			fprintf(f, "| `%s` | %s |\n", proto_viols[i].name, proto_viols[i].rule);
+		return 0;
+	}
+	return -1;
+}

@@ -1,0 +1,68 @@
+/*
+ * proto.h - internal: the protocol's tables, kept in one place.
+ *
+ * proto.c holds the header layout, the framework's message types and the
+ * violations, with the words the spec uses for them.  The code reads its
+ * numbers from here, and tools/privsep-spec prints the same tables into
+ * docs/PROTOCOL.md; a test fails when the two disagree.
+ */
+#ifndef PRIVSEP_PROTO_H
+#define PRIVSEP_PROTO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "privsep.h"
+
+/* Header field offsets (docs/PROTOCOL.md, "Header"). */
+#define WIRE_OFF_MAGIC 0
+#define WIRE_OFF_VERSION 2
+#define WIRE_OFF_NFDS 3
+#define WIRE_OFF_TYPE 4
+#define WIRE_OFF_ID 8
+#define WIRE_OFF_LEN 12
+
+/* A reply's fixed part: u32 error. */
+#define PROTO_REPLY_FIXED 4u
+/* PERMIT_DROP carries at most this many types. */
+#define PROTO_PERMIT_DROP_MAX 256u
+/* max_len meaning "up to the record limit less the header". */
+#define PROTO_LEN_RECORD UINT32_MAX
+
+struct proto_field {
+	const char *name;
+	unsigned off, size;
+	const char *meaning;
+};
+
+struct proto_msg {
+	uint32_t type;
+	const char *name;
+	const char *from; /* "worker" or "helper" */
+	unsigned flags;   /* PRIVSEP_H_CALL / _POST */
+	uint32_t min_len, max_len;
+	uint8_t min_fds, max_fds;
+	const char *payload;
+	const char *reply;
+};
+
+struct proto_viol {
+	enum privsep_violation v;
+	const char *name;
+	const char *rule;
+};
+
+extern const struct proto_field proto_fields[];
+extern const size_t proto_nfields;
+extern const struct proto_msg proto_msgs[];
+extern const size_t proto_nmsgs;
+extern const struct proto_viol proto_viols[];
+extern const size_t proto_nviols;
+
+const struct proto_msg *proto_msg_find(uint32_t type);
+
+/* Print the generated part of the spec called section ("constants",
+ * "header", "types", "violations") as Markdown.  -1 for an unknown name. */
+int proto_spec_write(FILE *f, const char *section);
+
+#endif
