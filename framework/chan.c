@@ -48,7 +48,7 @@ enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock)
 	    .msg_control = ctl.buf,
 	    .msg_controllen = sizeof(ctl.buf),
 	};
-	int got[CHAN_FD_ROOM];
+	int got[sizeof(ctl.buf) / sizeof(int)]; /* more than the kernel can fit */
 	size_t ngot = 0;
 	int bad_cmsg = 0;
 	ssize_t n;
@@ -67,7 +67,8 @@ enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock)
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 			const unsigned char *d = CMSG_DATA(c);
-			for (size_t i = 0; i < k && ngot < CHAN_FD_ROOM; i++, ngot++)
+			for (size_t i = 0; i < k && ngot < sizeof(got) / sizeof(got[0]);
+			     i++, ngot++)
 				memcpy(&got[ngot], d + i * sizeof(int), sizeof(int));
 		} else {
 			bad_cmsg = 1;
@@ -130,6 +131,10 @@ int chan_send(int fd, const void *hdr, size_t hlen, const void *payload, size_t 
 		mh.msg_control = ctl.buf;
 		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		if (!c) {
+			errno = EINVAL;
+			return -1;
+		}
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);

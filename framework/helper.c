@@ -558,7 +558,7 @@ static int fw_permit_drop(struct privsep_req *req, void *arg)
 	struct privsep_helper *h = arg;
 	struct privsep_reader r;
 	uint32_t count, type;
-	size_t idx;
+	size_t idx = 0;
 
 	privsep_reader_init(&r, req->data, req->len);
 	if (privsep_get_u32(&r, &count) < 0 || count == 0 || count > PROTO_PERMIT_DROP_MAX ||
@@ -575,8 +575,8 @@ static int fw_permit_drop(struct privsep_req *req, void *arg)
 	privsep_get_u32(&r, &count);
 	for (uint32_t i = 0; i < count; i++) {
 		privsep_get_u32(&r, &type);
-		row_find(h, type, &idx);
-		req->worker->permit[idx] = 0;
+		if (row_find(h, type, &idx))
+			req->worker->permit[idx] = 0;
 	}
 	return 0;
 }
@@ -659,7 +659,8 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	req.id = hdr.id;
 	req.data = m->buf + PRIVSEP_HDR_LEN;
 	req.len = hdr.len;
-	memcpy(req.fds, m->fds, sizeof(req.fds));
+	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
+		req.fds[i] = i < m->nfds ? m->fds[i] : -1;
 	req.nfds = m->nfds;
 	privsep_writer_init(&req.reply, h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
 	                    h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED);

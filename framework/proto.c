@@ -31,33 +31,45 @@ const struct proto_msg proto_msgs[] = {
 const size_t proto_nmsgs = sizeof(proto_msgs) / sizeof(proto_msgs[0]);
 
 const struct proto_viol proto_viols[] = {
-    {PRIVSEP_V_SHORT_HEADER, "short-header", "the record is shorter than the 16-byte header"},
-    {PRIVSEP_V_BAD_MAGIC, "bad-magic", "magic is not 0x5053"},
-    {PRIVSEP_V_BAD_VERSION, "bad-version", "version is not 1"},
-    {PRIVSEP_V_LEN_MISMATCH, "len-mismatch", "16 + len differs from the record's size"},
-    {PRIVSEP_V_OVERSIZE, "oversize",
-     "the record is longer than the record limit (the kernel truncated it), or len says so"},
-    {PRIVSEP_V_NFDS_LIMIT, "nfds-limit", "more than 4 fds arrived, or nfds is over 4"},
-    {PRIVSEP_V_NFDS_MISMATCH, "nfds-mismatch", "nfds differs from the number of fds that arrived"},
-    {PRIVSEP_V_BAD_CMSG, "bad-cmsg", "a control message other than SCM_RIGHTS arrived"},
-    {PRIVSEP_V_TYPE_ZERO, "type-zero", "type is 0"},
-    {PRIVSEP_V_UNKNOWN_TYPE, "unknown-type",
+    /* In the order the receiver checks them. */
+    {PRIVSEP_V_EMPTY_RECORD, "empty-record", "socket",
+     "a record of 0 bytes arrived (not end of stream)"},
+    {PRIVSEP_V_OVERSIZE, "oversize", "socket",
+     "the record is longer than the record limit (the kernel reports it truncated)"},
+    {PRIVSEP_V_BAD_CMSG, "bad-cmsg", "socket", "a control message other than SCM_RIGHTS arrived"},
+    {PRIVSEP_V_NFDS_LIMIT, "nfds-limit", "socket", "more than 4 fds arrived with the record"},
+    {PRIVSEP_V_SHORT_HEADER, "short-header", "header",
+     "the record is shorter than the 16-byte header"},
+    {PRIVSEP_V_BAD_MAGIC, "bad-magic", "header", "magic is not 0x5053"},
+    {PRIVSEP_V_BAD_VERSION, "bad-version", "header", "version is not 1"},
+    {PRIVSEP_V_OVERSIZE, "oversize", "header", "len is larger than the record limit less 16"},
+    {PRIVSEP_V_LEN_MISMATCH, "len-mismatch", "header", "16 + len differs from the record's size"},
+    {PRIVSEP_V_NFDS_LIMIT, "nfds-limit", "header", "nfds is over 4"},
+    {PRIVSEP_V_TYPE_ZERO, "type-zero", "header", "type is 0"},
+    {PRIVSEP_V_NFDS_MISMATCH, "nfds-mismatch", "header",
+     "nfds differs from the number of fds that arrived"},
+    {PRIVSEP_V_UNKNOWN_TYPE, "unknown-type", "table",
      "type is in neither the framework's table nor the application's"},
-    {PRIVSEP_V_WRONG_DIRECTION, "wrong-direction",
+    {PRIVSEP_V_WRONG_DIRECTION, "wrong-direction", "table",
      "the type is never sent in this direction (a REPLY from the worker, a request from the "
      "helper)"},
-    {PRIVSEP_V_NOT_PERMITTED, "not-permitted",
-     "the type was given up (PERMIT_DROP), revoked by the helper, or was one-shot and used"},
-    {PRIVSEP_V_CALL_WITHOUT_ID, "call-without-id", "a call type arrived with id 0"},
-    {PRIVSEP_V_ID_ON_POST, "id-on-post", "a one-way type arrived with an id other than 0"},
-    {PRIVSEP_V_BAD_SIZE, "bad-size", "len is outside the type's [min, max] payload bounds"},
-    {PRIVSEP_V_BAD_FD_COUNT, "bad-fd-count", "nfds is outside the type's [min, max] fd bounds"},
-    {PRIVSEP_V_BAD_PAYLOAD, "bad-payload",
-     "the payload does not parse as the type says (short field, leftover bytes, bad string)"},
-    {PRIVSEP_V_UNKNOWN_ID, "unknown-id", "a reply whose id matches no call in progress"},
-    {PRIVSEP_V_BAD_REPLY, "bad-reply",
-     "a reply whose error is over 4095, or an error reply with fds or a bad detail"},
-    {PRIVSEP_V_EMPTY_RECORD, "empty-record", "a record of 0 bytes (not end of stream)"},
+    {PRIVSEP_V_UNKNOWN_ID, "unknown-id", "table",
+     "(worker) a reply whose id matches no call in progress"},
+    {PRIVSEP_V_NOT_PERMITTED, "not-permitted", "table",
+     "(helper) the type was given up (PERMIT_DROP), revoked by the helper, or was one-shot and "
+     "used"},
+    {PRIVSEP_V_CALL_WITHOUT_ID, "call-without-id", "table",
+     "(helper) a call type arrived with id 0"},
+    {PRIVSEP_V_ID_ON_POST, "id-on-post", "table",
+     "(helper) a one-way type arrived with an id other than 0"},
+    {PRIVSEP_V_BAD_SIZE, "bad-size", "table", "len is outside the type's payload bounds"},
+    {PRIVSEP_V_BAD_FD_COUNT, "bad-fd-count", "table",
+     "(helper) nfds is outside the type's fd bounds"},
+    {PRIVSEP_V_BAD_PAYLOAD, "bad-payload", "handler",
+     "(helper) the payload does not parse as its type says (short field, leftover bytes, bad "
+     "string)"},
+    {PRIVSEP_V_BAD_REPLY, "bad-reply", "handler",
+     "(worker) a reply whose error is over 4095, or an error reply with fds or a malformed detail"},
 };
 const size_t proto_nviols = sizeof(proto_viols) / sizeof(proto_viols[0]);
 
@@ -134,9 +146,12 @@ int proto_spec_write(FILE *f, const char *section)
 		return 0;
 	}
 	if (!strcmp(section, "violations")) {
-		fputs("| name | the record is a violation when |\n|---|---|\n", f);
+		fputs("| order | name | checked at | the record is a violation when "
+		      "|\n|---|---|---|---|\n",
+		      f);
 		for (size_t i = 0; i < proto_nviols; i++)
-			fprintf(f, "| `%s` | %s |\n", proto_viols[i].name, proto_viols[i].rule);
+			fprintf(f, "| %zu | `%s` | %s | %s |\n", i + 1, proto_viols[i].name,
+			        proto_viols[i].stage, proto_viols[i].rule);
 		return 0;
 	}
 	return -1;

@@ -49,6 +49,7 @@ struct proto_msg {
 struct proto_viol {
 	enum privsep_violation v;
 	const char *name;
+	const char *stage; /* socket, header, table, handler */
 	const char *rule;
 };
 

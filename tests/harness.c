@@ -1,0 +1,183 @@
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static void hx_log(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	struct hx *x = arg;
+	(void)lvl;
+	if (x->nlog < HX_LOG_LINES)
+		snprintf(x->log[x->nlog++], sizeof(x->log[0]), "%s", line);
+	if (getenv("HX_VERBOSE"))
+		fprintf(stderr, "log: %s\n", line);
+}
+
+static void hx_gone(struct privsep_worker *w, void *arg)
+{
+	struct hx *x = arg;
+	x->gone++;
+	x->last_viol = privsep_worker_violation(w);
+	snprintf(x->last_gone, sizeof(x->last_gone), "%s", privsep_worker_name(w));
+}
+
+struct hx *hx_new(const struct privsep_handler *table, size_t n, size_t msg_max)
+{
+	struct hx *x = calloc(1, sizeof(*x));
+	struct privsep_helper_config cfg = {.msg_max = msg_max,
+	                                    .log = hx_log,
+	                                    .log_arg = x,
+	                                    .on_worker_gone = hx_gone,
+	                                    .gone_arg = x};
+	if (!x)
+		return NULL;
+	x->h = privsep_helper_new(table, n, &cfg);
+	if (!x->h) {
+		free(x);
+		return NULL;
+	}
+	return x;
+}
+
+void hx_free(struct hx *x)
+{
+	if (!x)
+		return;
+	privsep_helper_free(x->h);
+	free(x);
+}
+
+int hx_attach_raw(struct hx *x, const char *name, struct privsep_worker **w)
+{
+	int sv[2];
+	struct privsep_worker *pw;
+	if (privsep_chan_pair(sv) < 0)
+		return -1;
+	pw = privsep_helper_add(x->h, sv[0], -1, 0, name);
+	if (!pw) {
+		close(sv[1]);
+		return -1;
+	}
+	if (w)
+		*w = pw;
+	return sv[1];
+}
+
+struct privsep_client *hx_attach_client(struct hx *x, const char *name, size_t msg_max)
+{
+	struct privsep_client_config cfg = {.msg_max = msg_max, .log = hx_log, .log_arg = x};
+	int fd = hx_attach_raw(x, name, NULL);
+	return fd < 0 ? NULL : privsep_client_new(fd, &cfg);
+}
+
+static long long ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int hx_pump_until(struct hx *x, const atomic_int *flag, int timeout_ms)
+{
+	long long end = ms_now() + timeout_ms;
+	while (!atomic_load(flag) && ms_now() < end)
+		privsep_helper_step(x->h, 5);
+	return atomic_load(flag);
+}
+
+int hx_pump_gone(struct hx *x, int n, int timeout_ms)
+{
+	long long end = ms_now() + timeout_ms;
+	while (x->gone < n && ms_now() < end)
+		privsep_helper_step(x->h, 5);
+	return x->gone >= n;
+}
+
+int hx_logged(const struct hx *x, const char *s)
+{
+	for (int i = 0; i < x->nlog; i++)
+		if (strstr(x->log[i], s))
+			return 1;
+	return 0;
+}
+
+static void *bg_main(void *arg)
+{
+	struct hx_bg *b = arg;
+	b->rc = privsep_call(b->c, b->type, b->req, b->len, NULL, 0, &b->res);
+	b->err = errno;
+	atomic_store(&b->done, 1);
+	return NULL;
+}
+
+void hx_bg_call(struct hx_bg *b, struct privsep_client *c, uint32_t type, const void *req,
+                size_t len)
+{
+	memset(b, 0, sizeof(*b));
+	b->c = c;
+	b->type = type;
+	memcpy(b->req, req, len);
+	b->len = len;
+	b->res.data = b->body;
+	b->res.cap = sizeof(b->body);
+	pthread_create(&b->thr, NULL, bg_main, b);
+}
+
+int hx_bg_wait(struct hx *x, struct hx_bg *b)
+{
+	hx_pump_until(x, &b->done, 5000);
+	pthread_join(b->thr, NULL);
+	return b->rc;
+}
+
+int count_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and the directory's own fd */
+}
+
+size_t rec_make(uint8_t *rec, uint32_t type, uint32_t id, const void *payload, size_t plen,
+                uint8_t nfds)
+{
+	struct privsep_hdr h = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, nfds, type, id,
+	                        (uint32_t)plen};
+	privsep_wire_put_hdr(rec, &h);
+	if (plen)
+		memcpy(rec + PRIVSEP_HDR_LEN, payload, plen);
+	return PRIVSEP_HDR_LEN + plen;
+}
+
+int raw_send(int fd, const void *buf, size_t len, const int *fds, size_t nfds)
+{
+	union {
+		struct cmsghdr align;
+		char b[CMSG_SPACE(sizeof(int) * 16)];
+	} ctl;
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (nfds) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		if (!c)
+			return -1;
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}

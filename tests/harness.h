@@ -1,0 +1,71 @@
+/*
+ * harness.h - an in-process helper for the tests.
+ *
+ * The test thread owns the helper and pumps it with hx_pump(); workers are
+ * either raw sockets the test writes bytes to, or clients driven from a
+ * second thread (hx_bg_*), so that everything happens in one process and
+ * /proc/self/fd counts every fd on both sides.
+ */
+#ifndef PRIVSEP_TEST_HARNESS_H
+#define PRIVSEP_TEST_HARNESS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "privsep.h"
+
+#define HX_LOG_LINES 64
+
+struct hx {
+	struct privsep_helper *h;
+	char log[HX_LOG_LINES][768];
+	int nlog;
+	int gone;
+	enum privsep_violation last_viol;
+	char last_gone[64];
+};
+
+/* A helper over table (may be NULL, n 0) with the log captured.  msg_max
+ * 0 = default. */
+struct hx *hx_new(const struct privsep_handler *table, size_t n, size_t msg_max);
+void hx_free(struct hx *x);
+/* Attach a worker the test plays by hand: returns the test's end of its
+ * channel; *w (may be NULL) the helper's record. */
+int hx_attach_raw(struct hx *x, const char *name, struct privsep_worker **w);
+/* Attach a worker with a real client on its end. */
+struct privsep_client *hx_attach_client(struct hx *x, const char *name, size_t msg_max);
+/* Step the helper until *flag becomes nonzero or timeout_ms passes;
+ * returns *flag. */
+int hx_pump_until(struct hx *x, const atomic_int *flag, int timeout_ms);
+/* Step until the number of gone workers reaches n; returns 1 if it did. */
+int hx_pump_gone(struct hx *x, int n, int timeout_ms);
+/* 1 if some captured log line contains s. */
+int hx_logged(const struct hx *x, const char *s);
+
+/* A call made from a background thread while the test pumps. */
+struct hx_bg {
+	pthread_t thr;
+	struct privsep_client *c;
+	uint32_t type;
+	uint8_t req[256];
+	size_t len;
+	uint8_t body[256];
+	struct privsep_result res;
+	int rc, err;
+	atomic_int done;
+};
+void hx_bg_call(struct hx_bg *b, struct privsep_client *c, uint32_t type, const void *req,
+                size_t len);
+/* Pump until the call finished; joins the thread; returns its rc. */
+int hx_bg_wait(struct hx *x, struct hx_bg *b);
+
+/* Number of open fds of this process. */
+int count_fds(void);
+
+/* A whole record: header with the given fields, then payload. */
+size_t rec_make(uint8_t *rec, uint32_t type, uint32_t id, const void *payload, size_t plen,
+                uint8_t nfds);
+/* Send raw bytes with fds (borrowed) as one record. */
+int raw_send(int fd, const void *buf, size_t len, const int *fds, size_t nfds);
+
+#endif
