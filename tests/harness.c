@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -180,4 +182,19 @@ int raw_send(int fd, const void *buf, size_t len, const int *fds, size_t nfds)
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
 	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+int set_fd_room(int room)
+{
+	struct rlimit rl;
+	int open_below = 0, lim = 0;
+	/* the smallest limit that leaves exactly room free slots */
+	for (lim = 0; lim < 65536; lim++) {
+		if (lim - open_below == room)
+			break;
+		if (fcntl(lim, F_GETFD) >= 0)
+			open_below++;
+	}
+	rl.rlim_cur = rl.rlim_max = (rlim_t)lim;
+	return setrlimit(RLIMIT_NOFILE, &rl);
 }

@@ -59,6 +59,8 @@ void hx_bg_call(struct hx_bg *b, struct privsep_client *c, uint32_t type, const 
 /* Pump until the call finished; joins the thread; returns its rc. */
 int hx_bg_wait(struct hx *x, struct hx_bg *b);
 
+/* Lower RLIMIT_NOFILE so that exactly room more fds can be opened. */
+int set_fd_room(int room);
 /* Number of open fds of this process. */
 int count_fds(void);
 

@@ -31,9 +31,11 @@ static int take_fd(struct privsep_req *req, void *arg)
 {
 	(void)arg;
 	struct stat st;
-	if (fstat(req->fds[0], &st) < 0)
+	int fl;
+	if (fstat(req->fds[0], &st) < 0 || (fl = fcntl(req->fds[0], F_GETFD)) < 0)
 		return errno;
 	privsep_put_u32(&req->reply, (uint32_t)(st.st_mode & S_IFMT));
+	privsep_put_u32(&req->reply, (uint32_t)fl);
 	return 0;
 }
 
