@@ -55,6 +55,7 @@ enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock)
 
 	m->len = 0;
 	m->nfds = 0;
+	m->nfds_partial = 0;
 	m->viol = PRIVSEP_V_NONE;
 	do
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | (nonblock ? MSG_DONTWAIT : 0));
@@ -101,6 +102,7 @@ enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock)
 		/* Room was left, so the kernel stopped installing fds: this
 		 * process is at its fd limit.  Not the peer's fault. */
 		chan_close_fds(got, ngot);
+		m->nfds_partial = ngot;
 		return CHAN_FDLIMIT;
 	}
 	memcpy(m->fds, got, ngot * sizeof(int));

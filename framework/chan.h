@@ -26,6 +26,7 @@ struct chan_msg {
 	size_t len;
 	int fds[PRIVSEP_MAX_FDS];
 	size_t nfds;
+	size_t nfds_partial; /* CHAN_FDLIMIT: how many were installed (and closed) */
 	enum privsep_violation viol;
 };
 

@@ -28,6 +28,8 @@
 #define HELPER_BATCH 32
 /* After a worker closes its channel it has this long to exit. */
 #define HELPER_EXIT_GRACE_MS 1000
+/* A SIGKILL that could not be sent is tried again this often. */
+#define HELPER_KILL_RETRY_MS 100
 
 enum tag_kind { TAG_CHAN, TAG_PIDFD };
 struct tag {
@@ -44,7 +46,8 @@ struct privsep_worker {
 	char name[64];
 	uint8_t *permit; /* one byte per table row: 1 permitted */
 	enum privsep_violation viol;
-	int killed;
+	int killed;         /* SIGKILL sent */
+	int want_kill;      /* SIGKILL asked for */
 	int64_t kill_at_ms; /* closing: SIGKILL at this time; 0 none */
 	int exited, exit_code, exit_status;
 	int finalize;
@@ -149,7 +152,6 @@ static int valid_row(const struct privsep_handler *r, size_t payload_max)
 		return 0;
 	if (r->min_len > r->max_len || r->max_len > payload_max)
 		return 0;
-	/* A call's reply must fit too: its body has 4 bytes less room. */
 	if (r->min_fds > r->max_fds || r->max_fds > PRIVSEP_MAX_FDS)
 		return 0;
 	return 1;
@@ -398,8 +400,10 @@ static void worker_close(struct privsep_worker *w, int kill)
 	}
 	if (kill)
 		worker_signal(w);
-	else if (!w->kill_at_ms)
-		w->kill_at_ms = now_ms() + HELPER_EXIT_GRACE_MS;
+	/* a failed signal is tried again by the deadline check in step */
+	if (!w->kill_at_ms)
+		w->kill_at_ms = now_ms() + (kill ? HELPER_KILL_RETRY_MS : HELPER_EXIT_GRACE_MS);
+	w->want_kill |= kill;
 	if (w->pidfd < 0 || w->exited)
 		w->finalize = 1;
 }
@@ -496,9 +500,9 @@ static void reply_error(struct privsep_worker *w, uint32_t id, int err, const ch
 	snprintf(d, sizeof(d), "%s", detail ? detail : "");
 	privsep_writer_init(&wr, h->tx + PRIVSEP_HDR_LEN, h->msg_max - PRIVSEP_HDR_LEN);
 	privsep_put_u32(&wr, (uint32_t)err);
-	privsep_put_str(&wr, d); /* always fits: msg_max >= 64 + detail */
+	privsep_put_str(&wr, d);
 	if (wr.err) {
-		/* the limit is smaller than the longest detail: send it cut */
+		/* a small record limit: send the detail cut to fit */
 		privsep_writer_init(&wr, h->tx + PRIVSEP_HDR_LEN, h->msg_max - PRIVSEP_HDR_LEN);
 		privsep_put_u32(&wr, (uint32_t)err);
 		d[h->msg_max - PRIVSEP_HDR_LEN - 9] = '\0';
@@ -602,8 +606,8 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 		return;
 	}
 	v = privsep_wire_check(m->buf, m->len, m->nfds, h->msg_max, &hdr);
-	if (st == CHAN_FDLIMIT && v == PRIVSEP_V_NFDS_MISMATCH)
-		v = PRIVSEP_V_NONE; /* fewer arrived because this side is full */
+	if (st == CHAN_FDLIMIT)
+		v = privsep_wire_check_fdlimit(v, m->nfds_partial, &hdr);
 	if (v != PRIVSEP_V_NONE) {
 		chan_close_fds(m->fds, m->nfds);
 		violation(w, v, v == PRIVSEP_V_SHORT_HEADER ? NULL : &hdr,
@@ -759,6 +763,10 @@ static void worker_reap(struct privsep_worker *w)
 	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 	close(w->pidfd);
 	w->pidfd = -1;
+	/* Serve what the worker sent before it died (its last one-way
+	 * messages), up to the end of the stream. */
+	for (int i = 0; i < 8 && w->chan >= 0 && !w->pending; i++)
+		worker_readable(w);
 	worker_close(w, 0);
 	w->finalize = 1;
 }
@@ -824,13 +832,21 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 	now = now_ms();
 	for (struct privsep_worker *w = h->workers, *nx; w; w = nx) {
 		nx = w->next;
-		if (w->kill_at_ms && now >= w->kill_at_ms && !w->killed && !w->exited) {
-			HLOG(h, PRIVSEP_LOG_WARN,
-			     "worker \"%s\" pid %d: closed its channel but did not exit within %d "
-			     "ms; "
-			     "killed",
-			     w->name, (int)w->pid, HELPER_EXIT_GRACE_MS);
+		if (w->pidfd >= 0 && w->kill_at_ms && now >= w->kill_at_ms && !w->killed &&
+		    !w->exited) {
+			if (!w->want_kill)
+				HLOG(h, PRIVSEP_LOG_WARN,
+				     "worker \"%s\" pid %d: closed its channel but did not exit "
+				     "within "
+				     "%d ms; killed",
+				     w->name, (int)w->pid, HELPER_EXIT_GRACE_MS);
+			w->want_kill = 1;
 			worker_signal(w);
+			if (!w->killed) {
+				HLOG(h, PRIVSEP_LOG_ERR, "worker \"%s\" pid %d: SIGKILL failed: %s",
+				     w->name, (int)w->pid, strerror(errno));
+				w->kill_at_ms = now + HELPER_KILL_RETRY_MS;
+			}
 		}
 		if (w->finalize)
 			worker_free(w);

@@ -68,6 +68,16 @@ enum privsep_violation privsep_wire_check(const uint8_t *rec, size_t reclen, siz
 	return PRIVSEP_V_NONE;
 }
 
+enum privsep_violation privsep_wire_check_fdlimit(enum privsep_violation v, size_t installed,
+                                                  const struct privsep_hdr *hdr)
+{
+	if (v == PRIVSEP_V_NFDS_MISMATCH && installed < hdr->nfds)
+		return PRIVSEP_V_NONE;
+	if (v == PRIVSEP_V_NONE)
+		return PRIVSEP_V_NFDS_MISMATCH; /* fds arrived, nfds said none */
+	return v;
+}
+
 /* ---- writer ---- */
 
 void privsep_writer_init(struct privsep_writer *w, void *buf, size_t cap)

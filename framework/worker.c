@@ -114,10 +114,20 @@ static void client_die(struct privsep_client *c, int err, enum privsep_violation
 
 static struct call_slot *slot_find(struct privsep_client *c, uint32_t id)
 {
+	/* An answered call waits to be unlinked by its thread: a second reply
+	 * with its id must not find it. */
 	for (struct call_slot *s = c->calls; s; s = s->next)
-		if (s->id == id)
+		if (s->id == id && !s->done)
 			return s;
 	return NULL;
+}
+
+static int id_in_use(const struct privsep_client *c, uint32_t id)
+{
+	for (const struct call_slot *s = c->calls; s; s = s->next)
+		if (s->id == id)
+			return 1;
+	return 0;
 }
 
 static void slot_finish(struct call_slot *s, int rc, int error)
@@ -139,8 +149,8 @@ static void deliver(struct privsep_client *c, struct chan_msg *m, enum chan_stat
 	size_t blen;
 
 	v = privsep_wire_check(m->buf, m->len, m->nfds, c->msg_max, &hdr);
-	if (st == CHAN_FDLIMIT && v == PRIVSEP_V_NFDS_MISMATCH)
-		v = PRIVSEP_V_NONE;
+	if (st == CHAN_FDLIMIT)
+		v = privsep_wire_check_fdlimit(v, m->nfds_partial, &hdr);
 	if (v == PRIVSEP_V_NONE && hdr.type != PRIVSEP_T_REPLY)
 		v = proto_msg_find(hdr.type) || hdr.type >= PRIVSEP_TYPE_APP_MIN
 		        ? PRIVSEP_V_WRONG_DIRECTION
@@ -269,7 +279,7 @@ int privsep_call(struct privsep_client *c, uint32_t type, const void *req, size_
 	}
 	do
 		s.id = c->next_id++;
-	while (s.id == 0 || slot_find(c, s.id));
+	while (s.id == 0 || id_in_use(c, s.id));
 	s.res = res;
 	s.next = c->calls;
 	c->calls = &s;

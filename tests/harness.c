@@ -124,7 +124,8 @@ void hx_bg_call(struct hx_bg *b, struct privsep_client *c, uint32_t type, const 
 	memset(b, 0, sizeof(*b));
 	b->c = c;
 	b->type = type;
-	memcpy(b->req, req, len);
+	if (len)
+		memcpy(b->req, req, len);
 	b->len = len;
 	b->res.data = b->body;
 	b->res.cap = sizeof(b->body);

@@ -101,6 +101,14 @@ void privsep_wire_put_hdr(uint8_t *out, const struct privsep_hdr *hdr);
 enum privsep_violation privsep_wire_check(const uint8_t *rec, size_t reclen, size_t nfds_received,
                                           size_t msg_max, struct privsep_hdr *hdr);
 
+/* For a record whose fds could not all be installed here (the receiver's
+ * fd limit): v is privsep_wire_check's verdict, made with the fds that
+ * remained (none), installed how many arrived before the limit.  Fewer
+ * than declared excuses the count; fds that nfds did not declare remain
+ * PRIVSEP_V_NFDS_MISMATCH. */
+enum privsep_violation privsep_wire_check_fdlimit(enum privsep_violation v, size_t installed,
+                                                  const struct privsep_hdr *hdr);
+
 /* A payload writer over a caller's buffer.  Errors are sticky: after the
  * first failed put, every put fails and err holds EMSGSIZE. */
 struct privsep_writer {

@@ -388,11 +388,43 @@ static void malformed_replies_table(void **state)
 	}
 }
 
+/* A second reply for a call already answered is not delivered to it: the
+ * next read finds no call with that id. */
+static void duplicate_reply_is_unknown_id(void **state)
+{
+	(void)state;
+	int sv[2], before = count_fds();
+	struct privsep_client_config cfg = {.msg_max = MSG_MAX, .log = quiet_log};
+	struct call_thread ct = {0};
+	uint8_t in[MSG_MAX], out[64];
+	uint32_t id;
+	size_t len;
+	assert_int_equal(privsep_chan_pair(sv), 0);
+	ct.c = privsep_client_new(sv[1], &cfg);
+	pthread_create(&ct.t, NULL, do_call, &ct);
+	assert_true(recv(sv[0], in, sizeof(in), 0) >= 16);
+	memcpy(&id, in + 8, 4);
+	len = rec_make(out, PRIVSEP_T_REPLY, id, "\x0d\0\0\0\2\0\0\0x\0", 10, 0);
+	assert_int_equal(raw_send(sv[0], out, len, NULL, 0), 0);
+	assert_int_equal(raw_send(sv[0], out, len, NULL, 0), 0);
+	pthread_join(ct.t, NULL);
+	assert_int_equal(ct.rc, 13);
+	/* the next call reads the duplicate first */
+	pthread_create(&ct.t, NULL, do_call, &ct);
+	pthread_join(ct.t, NULL);
+	assert_int_equal(ct.rc, -1);
+	assert_int_equal(ct.err, EPROTO);
+	privsep_client_free(ct.c);
+	close(sv[0]);
+	assert_int_equal(count_fds(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(malformed_table),
 	    cmocka_unit_test(malformed_replies_table),
+	    cmocka_unit_test(duplicate_reply_is_unknown_id),
 	};
 	return cmocka_run_group_tests_name("malformed", tests, setup, teardown);
 }

@@ -168,7 +168,8 @@ static void *thr_main(void *arg)
 		uint32_t a = (uint32_t)t->idx, b = (uint32_t)i;
 		memcpy(req, &a, 4);
 		memcpy(req + 4, &b, 4);
-		if (privsep_ping(t->c, req, 8, &res) != 0 || res.len != 8 || memcmp(req, body, 8) != 0)
+		if (privsep_ping(t->c, req, 8, &res) != 0 || res.len != 8 ||
+		    memcmp(req, body, 8) != 0)
 			t->bad++;
 	}
 	return NULL;
@@ -248,8 +249,8 @@ static void rule_helper_never_blocks_on_a_worker_that_stops_reading(void **state
 	struct hx *x = hx_new(testapp_table, testapp_n, 0);
 	int sock = hx_attach_raw(x, "flooder", NULL);
 	struct privsep_client *good = hx_attach_client(x, "good", 0);
-	uint8_t rec[4096], in[4096];
-	size_t len = rec_make(rec, PRIVSEP_T_PING, 1, rec + 100, 3000, 0);
+	uint8_t rec[4096], in[4096], blob[3000] = {0};
+	size_t len = rec_make(rec, PRIVSEP_T_PING, 1, blob, sizeof(blob), 0);
 	int sent = 0, got = 0;
 	struct hx_bg bg;
 
@@ -349,7 +350,8 @@ static void rule_helper_at_its_fd_limit_answers_emfile_and_loses_nothing(void **
 			_exit(21);
 		while (privsep_helper_nworkers(x->h) > 0)
 			privsep_helper_step(x->h, -1);
-		if (!hx_logged(x, "could not be received (helper at its fd limit); answered EMFILE"))
+		if (!hx_logged(x,
+		               "could not be received (helper at its fd limit); answered EMFILE"))
 			_exit(22);
 		if (count_fds() != before - 1) /* the channel is closed now */
 			_exit(23);
@@ -409,7 +411,7 @@ static void rule_identity_comes_from_the_channel_not_the_payload(void **state)
 {
 	(void)state;
 	const struct privsep_handler t[] = {
-		{PRIVSEP_TYPE_APP_MIN + 99, "ident", 4, 4, 0, 0, PRIVSEP_H_CALL, ident_handler, NULL}};
+	    {PRIVSEP_TYPE_APP_MIN + 99, "ident", 4, 4, 0, 0, PRIVSEP_H_CALL, ident_handler, NULL}};
 	struct privsep_helper_config cfg = {.on_worker_gone = gone_status};
 	struct privsep_helper *h = privsep_helper_new(t, 1, &cfg);
 	struct privsep_spawn sp = {.name = "ident", .main = ident_main};
@@ -551,17 +553,17 @@ static void rule_handler_table_is_checked_when_the_helper_is_made(void **state)
 {
 	(void)state;
 	const struct privsep_handler bad[][2] = {
-		{{0x10, "fw-range", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
-		{{0x10001, "a", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL},
-		 {0x10001, "dup", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
-		{{0x10001, "both", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_POST, nop, NULL}},
-		{{0x10001, "neither", 0, 0, 0, 0, 0, nop, NULL}},
-		{{0x10001, "len", 5, 4, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
-		{{0x10001, "over", 0, 4096 - 15, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
-		{{0x10001, "fds", 0, 0, 0, 5, PRIVSEP_H_CALL, nop, NULL}},
-		{{0x10001, "nofn", 0, 0, 0, 0, PRIVSEP_H_CALL, NULL, NULL}},
-		{{0x10001, NULL, 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
-		{{0x10001, "flag", 0, 0, 0, 0, PRIVSEP_H_CALL | 0x100, nop, NULL}},
+	    {{0x10, "fw-range", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
+	    {{0x10001, "a", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL},
+	     {0x10001, "dup", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
+	    {{0x10001, "both", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_POST, nop, NULL}},
+	    {{0x10001, "neither", 0, 0, 0, 0, 0, nop, NULL}},
+	    {{0x10001, "len", 5, 4, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
+	    {{0x10001, "over", 0, 4096 - 15, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
+	    {{0x10001, "fds", 0, 0, 0, 5, PRIVSEP_H_CALL, nop, NULL}},
+	    {{0x10001, "nofn", 0, 0, 0, 0, PRIVSEP_H_CALL, NULL, NULL}},
+	    {{0x10001, NULL, 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
+	    {{0x10001, "flag", 0, 0, 0, 0, PRIVSEP_H_CALL | 0x100, nop, NULL}},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		errno = 0;
@@ -591,23 +593,23 @@ static void rule_control_messages_other_than_rights_are_violations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(rule_call_gets_exactly_one_reply_with_its_id),
-		cmocka_unit_test(rule_one_way_message_gets_no_reply),
-		cmocka_unit_test(rule_error_reply_carries_errno_and_detail),
-		cmocka_unit_test(rule_fds_travel_in_the_same_record_and_arrive_cloexec),
-		cmocka_unit_test(rule_helper_receives_fds_cloexec),
-		cmocka_unit_test(rule_each_thread_gets_its_own_reply),
-		cmocka_unit_test(rule_permits_only_narrow),
-		cmocka_unit_test(rule_helper_never_blocks_on_a_worker_that_stops_reading),
-		cmocka_unit_test(rule_worker_at_its_fd_limit_gets_emfile_and_loses_nothing),
-		cmocka_unit_test(rule_helper_at_its_fd_limit_answers_emfile_and_loses_nothing),
-		cmocka_unit_test(rule_identity_comes_from_the_channel_not_the_payload),
-		cmocka_unit_test(rule_worker_that_closes_its_channel_is_killed_after_the_grace),
-		cmocka_unit_test(rule_freeing_the_helper_kills_its_workers),
-		cmocka_unit_test(rule_violation_kills_the_worker_process),
-		cmocka_unit_test(rule_record_limit_is_configurable),
-		cmocka_unit_test(rule_handler_table_is_checked_when_the_helper_is_made),
-		cmocka_unit_test(rule_control_messages_other_than_rights_are_violations),
+	    cmocka_unit_test(rule_call_gets_exactly_one_reply_with_its_id),
+	    cmocka_unit_test(rule_one_way_message_gets_no_reply),
+	    cmocka_unit_test(rule_error_reply_carries_errno_and_detail),
+	    cmocka_unit_test(rule_fds_travel_in_the_same_record_and_arrive_cloexec),
+	    cmocka_unit_test(rule_helper_receives_fds_cloexec),
+	    cmocka_unit_test(rule_each_thread_gets_its_own_reply),
+	    cmocka_unit_test(rule_permits_only_narrow),
+	    cmocka_unit_test(rule_helper_never_blocks_on_a_worker_that_stops_reading),
+	    cmocka_unit_test(rule_worker_at_its_fd_limit_gets_emfile_and_loses_nothing),
+	    cmocka_unit_test(rule_helper_at_its_fd_limit_answers_emfile_and_loses_nothing),
+	    cmocka_unit_test(rule_identity_comes_from_the_channel_not_the_payload),
+	    cmocka_unit_test(rule_worker_that_closes_its_channel_is_killed_after_the_grace),
+	    cmocka_unit_test(rule_freeing_the_helper_kills_its_workers),
+	    cmocka_unit_test(rule_violation_kills_the_worker_process),
+	    cmocka_unit_test(rule_record_limit_is_configurable),
+	    cmocka_unit_test(rule_handler_table_is_checked_when_the_helper_is_made),
+	    cmocka_unit_test(rule_control_messages_other_than_rights_are_violations),
 	};
 	return cmocka_run_group_tests_name("protocol", tests, NULL, NULL);
 }

@@ -315,6 +315,25 @@ static void rule_bytes_are_length_prefixed(void **state)
 	assert_int_equal(privsep_reader_end(&r), 0);
 }
 
+static void rule_fds_lost_to_the_receivers_limit_excuse_only_a_short_count(void **state)
+{
+	(void)state;
+	struct privsep_hdr h = {PRIVSEP_WIRE_MAGIC, 1, 3, 2, 1, 0};
+	/* 3 declared, 1 installed before the limit: not the peer's fault */
+	assert_int_equal(privsep_wire_check_fdlimit(PRIVSEP_V_NFDS_MISMATCH, 1, &h),
+	                 PRIVSEP_V_NONE);
+	/* 3 declared, 4 arrived: more than declared */
+	assert_int_equal(privsep_wire_check_fdlimit(PRIVSEP_V_NFDS_MISMATCH, 4, &h),
+	                 PRIVSEP_V_NFDS_MISMATCH);
+	/* none declared, some arrived */
+	h.nfds = 0;
+	assert_int_equal(privsep_wire_check_fdlimit(PRIVSEP_V_NONE, 0, &h),
+	                 PRIVSEP_V_NFDS_MISMATCH);
+	/* other violations stay */
+	assert_int_equal(privsep_wire_check_fdlimit(PRIVSEP_V_BAD_MAGIC, 0, &h),
+	                 PRIVSEP_V_BAD_MAGIC);
+}
+
 static void rule_violation_names_are_stable(void **state)
 {
 	(void)state;
@@ -350,6 +369,7 @@ int main(void)
 	    cmocka_unit_test(rule_writer_never_overruns_its_buffer),
 	    cmocka_unit_test(rule_put_str_refuses_null),
 	    cmocka_unit_test(rule_bytes_are_length_prefixed),
+	    cmocka_unit_test(rule_fds_lost_to_the_receivers_limit_excuse_only_a_short_count),
 	    cmocka_unit_test(rule_violation_names_are_stable),
 	};
 	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
