@@ -2,9 +2,10 @@
  * minimal - the smallest complete daemon on libprivsep.
  *
  * The helper serves one request type, HELLO: the worker sends its name,
- * the helper answers with a greeting and an open, read-only fd of a file
- * the worker could not open itself (here /etc/os-release, or the path
- * given as the first argument).  The worker reads the fd and prints.
+ * the helper answers with a greeting and a read-only fd of a file it
+ * opened (/etc/os-release, or the path given as the first argument).  The
+ * worker reads the fd and prints.  The framework checks every request
+ * against the table before the handler runs.
  */
 #include <errno.h>
 #include <fcntl.h>

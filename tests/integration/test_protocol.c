@@ -515,6 +515,31 @@ static void rule_violation_kills_the_worker_process(void **state)
 	privsep_helper_free(h);
 }
 
+static int post_and_exit_main(struct privsep_client *c, void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 3; i++)
+		if (privsep_post(c, T_POST, "x", 1, NULL, 0) < 0)
+			return 50;
+	return 0; /* exits at once: the posts are still queued */
+}
+
+static void rule_a_dead_workers_last_one_way_messages_are_served(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 20; round++) {
+		struct privsep_helper *h = privsep_helper_new(testapp_table, testapp_n, NULL);
+		struct privsep_spawn sp = {.name = "poster", .main = post_and_exit_main};
+		int posts = testapp_posts;
+		assert_non_null(privsep_spawn(h, &sp));
+		/* let it exit before the helper looks at all */
+		usleep(20000);
+		assert_int_equal(privsep_helper_run(h), 0);
+		assert_int_equal(testapp_posts, posts + 3);
+		privsep_helper_free(h);
+	}
+}
+
 /* ---- configuration ---- */
 
 static void rule_record_limit_is_configurable(void **state)
@@ -607,6 +632,7 @@ int main(void)
 	    cmocka_unit_test(rule_worker_that_closes_its_channel_is_killed_after_the_grace),
 	    cmocka_unit_test(rule_freeing_the_helper_kills_its_workers),
 	    cmocka_unit_test(rule_violation_kills_the_worker_process),
+	    cmocka_unit_test(rule_a_dead_workers_last_one_way_messages_are_served),
 	    cmocka_unit_test(rule_record_limit_is_configurable),
 	    cmocka_unit_test(rule_handler_table_is_checked_when_the_helper_is_made),
 	    cmocka_unit_test(rule_control_messages_other_than_rights_are_violations),
