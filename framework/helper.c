@@ -26,55 +26,6 @@
 /* Records served from one worker per wake-up, so that one busy worker
  * cannot starve the others. */
 #define HELPER_BATCH 32
-/* After a worker closes its channel it has this long to exit. */
-#define HELPER_EXIT_GRACE_MS 1000
-/* A SIGKILL that could not be sent is tried again this often. */
-#define HELPER_KILL_RETRY_MS 100
-
-enum tag_kind { TAG_CHAN, TAG_PIDFD };
-struct tag {
-	struct privsep_worker *w;
-	enum tag_kind kind;
-};
-
-struct privsep_worker {
-	struct privsep_helper *h;
-	struct privsep_worker *next, *prev;
-	int chan;  /* -1 once closed */
-	int pidfd; /* -1 when none or reaped */
-	pid_t pid;
-	char name[64];
-	uint8_t *permit; /* one byte per table row: 1 permitted */
-	enum privsep_violation viol;
-	int killed;         /* SIGKILL sent */
-	int want_kill;      /* SIGKILL asked for */
-	int64_t kill_at_ms; /* closing: SIGKILL at this time; 0 none */
-	int exited, exit_code, exit_status;
-	int finalize;
-	/* A reply the socket had no room for; while set, no request is read
-	 * from this worker (so this queue never holds more than one). */
-	uint8_t *pend;
-	size_t pend_len;
-	int pend_fds[PRIVSEP_MAX_FDS];
-	size_t pend_nfds;
-	int pending;
-	void *data;
-	struct tag tchan, tpid;
-};
-
-struct privsep_helper {
-	struct helper_row *rows; /* sorted by type */
-	size_t nrows;
-	size_t msg_max;
-	int epfd;
-	privsep_log_fn log;
-	void *log_arg;
-	void (*on_gone)(struct privsep_worker *, void *);
-	void *gone_arg;
-	struct privsep_worker *workers;
-	size_t nworkers;
-	uint8_t *rx, *tx; /* msg_max bytes each */
-};
 
 /* ---- logging ---- */
 
@@ -207,7 +158,20 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		r->min_fds = m->min_fds;
 		r->max_fds = m->max_fds;
 		r->flags = m->flags;
-		r->fn = m->type == PRIVSEP_T_PING ? fw_ping : fw_permit_drop;
+		switch (m->type) {
+		case PRIVSEP_T_PING:
+			r->fn = fw_ping;
+			break;
+		case PRIVSEP_T_PERMIT_DROP:
+			r->fn = fw_permit_drop;
+			break;
+		case PRIVSEP_T_SANDBOX_FAILED:
+			r->fn = exit_fw_sandbox_failed;
+			break;
+		default:
+			r->fn = exit_fw_seccomp_trap;
+			break;
+		}
 		r->arg = h;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -288,6 +252,8 @@ struct privsep_worker *privsep_helper_add(struct privsep_helper *h, int chan, in
 	w->pidfd = pidfd;
 	w->pid = pid;
 	snprintf(w->name, sizeof(w->name), "%s", name ? name : "worker");
+	w->started_ms = now_ms();
+	w->exit.syscall = -1;
 	w->tchan = (struct tag){w, TAG_CHAN};
 	w->tpid = (struct tag){w, TAG_PIDFD};
 	ev.events = EPOLLIN;
@@ -753,6 +719,7 @@ static void worker_reap(struct privsep_worker *w)
 		if (errno != ECHILD)
 			return;
 		/* not our child: it is gone, how is unknown */
+		exit_classify(w, NULL);
 	} else if (si.si_pid == 0) {
 		return; /* not yet */
 	} else {
@@ -768,6 +735,8 @@ static void worker_reap(struct privsep_worker *w)
 	for (int i = 0; i < 8 && w->chan >= 0 && !w->pending; i++)
 		worker_readable(w);
 	worker_close(w, 0);
+	if (w->exited)
+		exit_classify(w, &si);
 	w->finalize = 1;
 }
 
@@ -781,6 +750,8 @@ static void worker_free(struct privsep_worker *w)
 	if (w->next)
 		w->next->prev = w->prev;
 	h->nworkers--;
+	if (!w->exit.line[0])
+		exit_classify(w, NULL);
 	if (h->on_gone)
 		h->on_gone(w, h->gone_arg);
 	if (w->pidfd >= 0) {
@@ -879,6 +850,7 @@ void privsep_helper_free(struct privsep_helper *h)
 				w->exited = 1;
 				w->exit_code = si.si_code;
 				w->exit_status = si.si_status;
+				exit_classify(w, &si);
 			}
 		}
 		worker_free(w);

@@ -5,6 +5,9 @@
 #ifndef PRIVSEP_HELPER_INT_H
 #define PRIVSEP_HELPER_INT_H
 
+#include <signal.h>
+#include <sys/types.h>
+
 #include "privsep.h"
 
 /* One row of the merged (framework + application) table. */
@@ -18,11 +21,77 @@ struct helper_row {
 	void *arg;
 };
 
+/* After a worker closes its channel it has this long to exit. */
+#define HELPER_EXIT_GRACE_MS 1000
+/* A SIGKILL that could not be sent is tried again this often. */
+#define HELPER_KILL_RETRY_MS 100
+
+enum tag_kind { TAG_CHAN, TAG_PIDFD };
+struct tag {
+	struct privsep_worker *w;
+	enum tag_kind kind;
+};
+
+struct privsep_worker {
+	struct privsep_helper *h;
+	struct privsep_worker *next, *prev;
+	int chan;  /* -1 once closed */
+	int pidfd; /* -1 when none or reaped */
+	pid_t pid;
+	char name[64];
+	uint8_t *permit; /* one byte per table row: 1 permitted */
+	enum privsep_violation viol;
+	int killed;         /* SIGKILL sent */
+	int want_kill;      /* SIGKILL asked for */
+	int64_t kill_at_ms; /* closing: SIGKILL at this time; 0 none */
+	int exited, exit_code, exit_status;
+	int finalize;
+	/* A reply the socket had no room for; while set, no request is read
+	 * from this worker (so this queue never holds more than one). */
+	uint8_t *pend;
+	size_t pend_len;
+	int pend_fds[PRIVSEP_MAX_FDS];
+	size_t pend_nfds;
+	int pending;
+	void *data;
+	struct tag tchan, tpid;
+	/* how it ended */
+	int64_t started_ms;
+	struct privsep_exit_info exit;
+	int sb_failed, sb_errno;
+	char sb_detail[PRIVSEP_DETAIL_MAX];
+	int trapped;
+	uint32_t trap_arch;
+	int unsandboxed;
+};
+
+struct privsep_helper {
+	struct helper_row *rows; /* sorted by type */
+	size_t nrows;
+	size_t msg_max;
+	int epfd;
+	privsep_log_fn log;
+	void *log_arg;
+	void (*on_gone)(struct privsep_worker *, void *);
+	void *gone_arg;
+	struct privsep_worker *workers;
+	size_t nworkers;
+	uint8_t *rx, *tx; /* msg_max bytes each */
+	int told_sandbox; /* the sandbox's reach was logged once */
+};
+
 size_t helper_msg_max(const struct privsep_helper *h);
 
 /* Dispatch one record as if it had arrived from w's channel with fds
  * (taken).  For the fuzz targets. */
 void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds);
+
+/* exit.c: the framework's reports from a worker, and how it ended. */
+int exit_fw_sandbox_failed(struct privsep_req *req, void *arg);
+int exit_fw_seccomp_trap(struct privsep_req *req, void *arg);
+/* Fill w->exit from the wait status in si (NULL: unknown) and log the
+ * one line that says how w ended. */
+void exit_classify(struct privsep_worker *w, const siginfo_t *si);
 
 /* One log line through fn (NULL: standard error). */
 void helper_log(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt, ...)

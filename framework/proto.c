@@ -27,6 +27,11 @@ const struct proto_msg proto_msgs[] = {
      4 + 4 * PROTO_PERMIT_DROP_MAX, 0, 0,
      "u32 count (1..256), then count x u32 type; len = 4 + 4 x count",
      "empty body; EINVAL (nothing dropped) if a type is not in the table"},
+    {PRIVSEP_T_SANDBOX_FAILED, "SANDBOX_FAILED", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 13,
+     8 + 4 + PRIVSEP_DETAIL_MAX, 0, 0,
+     "u32 step (1..11), u32 errno, str detail: the sandbox step that failed", "-"},
+    {PRIVSEP_T_SECCOMP_TRAP, "SECCOMP_TRAP", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 56, 56, 0,
+     0, "u32 audit arch, u32 syscall number, 6 x u64 arguments: the call the filter trapped", "-"},
 };
 const size_t proto_nmsgs = sizeof(proto_msgs) / sizeof(proto_msgs[0]);
 
@@ -136,6 +141,7 @@ int proto_spec_write(FILE *f, const char *section)
 			fprintf(f, "| 0x%04" PRIx32 " | %s | %s | %s | ", m->type, m->name, m->from,
 			        m->type == PRIVSEP_T_REPLY    ? "reply"
 			        : (m->flags & PRIVSEP_H_CALL) ? "call"
+			        : (m->flags & PRIVSEP_H_ONCE) ? "one-way, once"
 			                                      : "one-way");
 			fmt_len(f, m->min_len);
 			fputs("..", f);

@@ -1,5 +1,6 @@
 /*
- * spawn.c - starting a worker: a channel, a fork, a pidfd.
+ * spawn.c - starting a worker: a channel, a fork, a pidfd, and in the
+ * child the sandbox before any application code.
  */
 #include <errno.h>
 #include <signal.h>
@@ -8,30 +9,92 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
+#include "chan.h"
 #include "helper_int.h"
+#include "proto.h"
+#include "sandbox.h"
 
-/* The fd the worker's channel has in the worker. */
-#define WORKER_CHAN_FD 3
+/* The child's channel, for the SIGSYS handler of the debug mode. */
+static int child_chan = -1;
+
+/* One framework one-way record, sent from the child with no allocation. */
+static void child_post(uint32_t type, const void *payload, size_t len)
+{
+	uint8_t hb[PRIVSEP_HDR_LEN];
+	struct privsep_hdr hdr = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, type, 0,
+	                          (uint32_t)len};
+	privsep_wire_put_hdr(hb, &hdr);
+	(void)chan_send(child_chan, hb, sizeof(hb), payload, len, NULL, 0, 0);
+}
+
+/* Debug mode: the filter traps instead of killing.  Report the call and
+ * its arguments to the helper, then exit; async-signal-safe throughout
+ * (no allocation, no locks, sendmsg and exit_group only). */
+static void on_sigsys(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	uint8_t buf[56];
+	struct privsep_writer w;
+	(void)sig;
+	privsep_writer_init(&w, buf, sizeof(buf));
+	privsep_put_u32(&w, si->si_arch);
+	privsep_put_u32(&w, (uint32_t)si->si_syscall);
+#if defined(__x86_64__)
+	const greg_t *g = uc->uc_mcontext.gregs;
+	const int regs[6] = {REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9};
+	for (int i = 0; i < 6; i++)
+		privsep_put_u64(&w, (uint64_t)g[regs[i]]);
+#else
+	(void)uc;
+	for (int i = 0; i < 6; i++)
+		privsep_put_u64(&w, 0);
+#endif
+	child_post(PRIVSEP_T_SECCOMP_TRAP, buf, w.len);
+	_exit(128 + SIGSYS);
+}
 
 /* Runs in the child; never returns. */
-static void worker_child(int chan, const struct privsep_spawn *sp, size_t msg_max)
+static void worker_child(int chan, const struct privsep_spawn *sp, size_t msg_max,
+                         const struct sb_plan *plan)
 {
 	struct privsep_client_config cfg = sp->client;
 	struct privsep_client *c;
+	char why[PRIVSEP_DETAIL_MAX - 1];
 	int rc;
 
-	/* Only standard input, output, error and the channel survive. */
-	if (chan != WORKER_CHAN_FD) {
-		if (dup3(chan, WORKER_CHAN_FD, O_CLOEXEC) < 0)
+	child_chan = chan;
+	if (plan) {
+		if (plan->flags & PRIVSEP_SB_DEBUG) {
+			struct sigaction sa;
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_sigaction = on_sigsys;
+			sa.sa_flags = SA_SIGINFO;
+			sigemptyset(&sa.sa_mask);
+			sigaction(SIGSYS, &sa, NULL);
+		}
+		rc = sandbox_enter(plan, why, sizeof(why));
+		if (rc != 0) {
+			uint8_t buf[8 + 4 + PRIVSEP_DETAIL_MAX];
+			struct privsep_writer w;
+			int err = errno;
+			privsep_writer_init(&w, buf, sizeof(buf));
+			privsep_put_u32(&w, (uint32_t)rc);
+			privsep_put_u32(&w, (uint32_t)err);
+			privsep_put_str(&w, why);
+			child_post(PRIVSEP_T_SANDBOX_FAILED, buf, w.len);
 			_exit(127);
-		close(chan);
+		}
+	} else {
+		/* unsandboxed: still no fd of the helper's but the channel */
+		int keep[4] = {0, 1, 2, chan};
+		if (chan <= 2 || sandbox_close_fds(keep, 4) < 0)
+			_exit(127);
 	}
-	if (close_range(WORKER_CHAN_FD + 1, ~0u, 0) < 0)
-		_exit(127);
 	cfg.msg_max = msg_max;
-	c = privsep_client_new(WORKER_CHAN_FD, &cfg);
+	c = privsep_client_new(chan, &cfg);
 	if (!c)
 		_exit(127);
 	rc = sp->main(c, sp->arg);
@@ -43,8 +106,11 @@ static void worker_child(int chan, const struct privsep_spawn *sp, size_t msg_ma
 struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp)
 {
 	struct sigaction sa;
-	int sv[2], pidfd;
+	struct sb_plan plan;
+	char why[256];
+	int sv[2], pidfd, saved;
 	pid_t pid;
+	struct privsep_worker *w;
 
 	if (!h || !sp || !sp->main) {
 		errno = EINVAL;
@@ -59,36 +125,72 @@ struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct priv
 	}
 	if (privsep_chan_pair(sv) < 0)
 		return NULL;
+	if (!sp->unsandboxed) {
+		if (sandbox_prepare(&plan, sp->sandbox, sv[1], why, sizeof(why)) < 0) {
+			saved = errno;
+			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			           "worker \"%s\": sandbox cannot be prepared: %s; not started",
+			           sp->name ? sp->name : "worker", why);
+			close(sv[0]);
+			close(sv[1]);
+			sandbox_plan_free(&plan);
+			errno = saved ? saved : EINVAL;
+			return NULL;
+		}
+		if (!h->told_sandbox) {
+			char ll[256];
+			h->told_sandbox = 1;
+			landlock_describe(&plan.ll, ll, sizeof(ll));
+			helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO, "sandbox: %s", ll);
+			if (!plan.root)
+				helper_log(
+				    h->log, h->log_arg, PRIVSEP_LOG_WARN,
+				    "sandbox: not started as root: workers keep uid %u; "
+				    "namespaces, securebits, ids and capability drops do not "
+				    "apply (the other steps do)",
+				    (unsigned)getuid());
+		}
+	} else {
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		           "worker \"%s\" runs WITHOUT a sandbox (unsandboxed is set)",
+		           sp->name ? sp->name : "worker");
+	}
 	pid = fork();
 	if (pid < 0) {
-		int saved = errno;
+		saved = errno;
 		close(sv[0]);
 		close(sv[1]);
+		if (!sp->unsandboxed)
+			sandbox_plan_free(&plan);
 		errno = saved;
 		return NULL;
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		worker_child(sv[1], sp, helper_msg_max(h));
+		worker_child(sv[1], sp, helper_msg_max(h), sp->unsandboxed ? NULL : &plan);
 	}
 	close(sv[1]);
+	if (!sp->unsandboxed)
+		sandbox_plan_free(&plan);
 	/* The child cannot be reaped before we wait for it, so its pid is
 	 * still its own here. */
 	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0) {
-		int saved = errno;
+		saved = errno;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close(sv[0]);
 		errno = saved;
 		return NULL;
 	}
-	struct privsep_worker *w = privsep_helper_add(h, sv[0], pidfd, pid, sp->name);
+	w = privsep_helper_add(h, sv[0], pidfd, pid, sp->name);
 	if (!w) {
-		int saved = errno;
+		saved = errno;
 		kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
 		waitpid(pid, NULL, 0);
 		errno = saved;
+		return NULL;
 	}
+	w->unsandboxed = sp->unsandboxed;
 	return w;
 }

@@ -199,3 +199,12 @@ int set_fd_room(int room)
 	rl.rlim_cur = rl.rlim_max = (rlim_t)lim;
 	return setrlimit(RLIMIT_NOFILE, &rl);
 }
+
+int probe_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}

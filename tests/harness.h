@@ -61,6 +61,8 @@ int hx_bg_wait(struct hx *x, struct hx_bg *b);
 
 /* Lower RLIMIT_NOFILE so that exactly room more fds can be opened. */
 int set_fd_room(int room);
+/* Number of open fds below 1024, by fcntl: works inside the sandbox. */
+int probe_fds(void);
 /* Number of open fds of this process. */
 int count_fds(void);
 

@@ -42,9 +42,11 @@ extern "C" {
 
 /* Framework message types (docs/PROTOCOL.md, "Message types"). */
 enum privsep_msg_type {
-	PRIVSEP_T_REPLY = 0x0001,       /* helper -> worker: answer to a call */
-	PRIVSEP_T_PING = 0x0002,        /* worker -> helper call: echo */
-	PRIVSEP_T_PERMIT_DROP = 0x0003, /* worker -> helper call: narrow */
+	PRIVSEP_T_REPLY = 0x0001,          /* helper -> worker: answer to a call */
+	PRIVSEP_T_PING = 0x0002,           /* worker -> helper call: echo */
+	PRIVSEP_T_PERMIT_DROP = 0x0003,    /* worker -> helper call: narrow */
+	PRIVSEP_T_SANDBOX_FAILED = 0x0004, /* worker -> helper: why it aborts */
+	PRIVSEP_T_SECCOMP_TRAP = 0x0005,   /* worker -> helper: debug mode report */
 };
 
 /* Violations: what the receiver found wrong with a record.  Each has a
@@ -354,6 +356,69 @@ int privsep_ping(struct privsep_client *c, const void *data, size_t len,
                  struct privsep_result *res);
 
 /* ------------------------------------------------------------------ */
+/* sandbox.c: the worker's sandbox.  A zeroed struct is the strictest
+ * configuration; docs and SECURITY.md give the order of the steps. */
+
+#define PRIVSEP_SANDBOX_KEEP_MAX 16
+#define PRIVSEP_UNLIMITED (~0ul)
+#define PRIVSEP_SB_NO_NAMESPACES 0x1u /* root: no new namespaces, no chroot */
+#define PRIVSEP_SB_DEBUG 0x2u         /* seccomp traps and reports instead of killing */
+
+struct privsep_sandbox {
+	unsigned flags;       /* PRIVSEP_SB_* */
+	const char *user;     /* user name or numeric uid; NULL: "nobody" */
+	const int *keep_fds;  /* fds the worker keeps besides 0-2 and its channel */
+	size_t nkeep;         /* at most PRIVSEP_SANDBOX_KEEP_MAX */
+	unsigned long nofile; /* RLIMIT_NOFILE; 0: 64 */
+	unsigned long fsize;  /* RLIMIT_FSIZE in bytes (for inherited files); 0: unlimited */
+	unsigned long as;     /* RLIMIT_AS in bytes; 0: unlimited */
+};
+
+/* The steps, in the order they are taken. */
+enum privsep_sandbox_step {
+	PRIVSEP_SB_STEP_FDS = 1,
+	PRIVSEP_SB_STEP_RLIMITS,
+	PRIVSEP_SB_STEP_NAMESPACES,
+	PRIVSEP_SB_STEP_SECUREBITS,
+	PRIVSEP_SB_STEP_IDS,
+	PRIVSEP_SB_STEP_CAPS,
+	PRIVSEP_SB_STEP_PROCESS,
+	PRIVSEP_SB_STEP_NNP,
+	PRIVSEP_SB_STEP_LANDLOCK,
+	PRIVSEP_SB_STEP_SELFCHECK,
+	PRIVSEP_SB_STEP_SECCOMP,
+};
+/* "fds", "rlimits", ... "seccomp"; "unknown" otherwise. */
+const char *privsep_sandbox_step_name(int step);
+
+/* How a worker ended (valid in on_worker_gone). */
+enum privsep_exit_kind {
+	PRIVSEP_EXIT_UNKNOWN,   /* no pidfd, or not the helper's child */
+	PRIVSEP_EXIT_STATUS,    /* exit() with status */
+	PRIVSEP_EXIT_SIGNAL,    /* killed by a signal not from the helper */
+	PRIVSEP_EXIT_SECCOMP,   /* killed by its seccomp filter */
+	PRIVSEP_EXIT_VIOLATION, /* killed by the helper for a protocol violation */
+	PRIVSEP_EXIT_SANDBOX,   /* a sandbox step failed; application code never ran */
+	PRIVSEP_EXIT_KILLED,    /* killed by the helper: stop, kill, or no exit after EOF */
+};
+
+struct privsep_exit_info {
+	enum privsep_exit_kind kind;
+	int status;  /* PRIVSEP_EXIT_STATUS */
+	int signal;  /* the killing signal */
+	int syscall; /* PRIVSEP_EXIT_SECCOMP: the number, -1 unknown */
+	char syscall_name[32];
+	int have_args; /* debug mode only: the kernel does not report them */
+	uint64_t args[6];
+	enum privsep_violation violation; /* PRIVSEP_EXIT_VIOLATION */
+	int step;                         /* PRIVSEP_EXIT_SANDBOX */
+	char line[512];                   /* the one line the helper logged */
+};
+
+/* The exit of w (borrowed; valid in on_worker_gone). */
+const struct privsep_exit_info *privsep_worker_exit_info(const struct privsep_worker *w);
+
+/* ------------------------------------------------------------------ */
 /* spawn.c: starting a worker. */
 
 typedef int (*privsep_worker_main)(struct privsep_client *c, void *arg);
@@ -362,12 +427,19 @@ struct privsep_spawn {
 	const char *name;         /* for log lines; copied */
 	privsep_worker_main main; /* runs in the child; its return is the exit status */
 	void *arg;
-	struct privsep_client_config client; /* msg_max is taken from the helper */
+	struct privsep_client_config client;   /* msg_max is taken from the helper */
+	const struct privsep_sandbox *sandbox; /* NULL: the defaults */
+	/* 1: run main with the helper's privileges and no sandbox at all.  For
+	 * tests and debugging only; the helper logs a warning. */
+	int unsandboxed;
 };
 
-/* Fork a worker attached to h: a new channel, a pidfd, and in the child
- * the client on its end and main(client, arg); the child exits with
- * main's return value.  Returns the worker, or NULL with errno. */
+/* Fork a worker attached to h: a new channel, a pidfd; in the child the
+ * sandbox (every step, in order; any failure aborts the child before main
+ * runs, and the helper logs which step and why), then the client on its
+ * end and main(client, arg); the child exits with main's return value.
+ * Returns the worker, or NULL with errno (EINVAL for a sandbox that
+ * cannot be prepared: the log says why). */
 struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp);
 
 #ifdef __cplusplus

@@ -1,0 +1,220 @@
+/*
+ * exit.c - how a worker ended, told in one line.
+ *
+ * A worker dies in one of a few ways, and the helper says which: a clean
+ * exit with its status, a signal, its seccomp filter (which syscall, and
+ * the rule or default that denied it), a protocol violation the helper
+ * killed it for, a sandbox step that failed before application code ran,
+ * or a kill by the helper itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "helper_int.h"
+#include "proto.h"
+
+static const char *const step_names[] = {
+    "unknown", "fds",     "rlimits", "namespaces", "securebits", "ids",
+    "caps",    "process", "nnp",     "landlock",   "selfcheck",  "seccomp",
+};
+
+const char *privsep_sandbox_step_name(int step)
+{
+	if (step < 1 || step > PRIVSEP_SB_STEP_SECCOMP)
+		return step_names[0];
+	return step_names[step];
+}
+
+int exit_fw_sandbox_failed(struct privsep_req *req, void *arg)
+{
+	struct privsep_worker *w = req->worker;
+	struct privsep_reader r;
+	uint32_t step, err;
+	const char *detail;
+	(void)arg;
+	privsep_reader_init(&r, req->data, req->len);
+	if (privsep_get_u32(&r, &step) < 0 || privsep_get_u32(&r, &err) < 0 ||
+	    privsep_get_str(&r, &detail, NULL) < 0 || privsep_reader_end(&r) < 0 || step < 1 ||
+	    step > PRIVSEP_SB_STEP_SECCOMP)
+		return PRIVSEP_VIOLATION;
+	w->sb_failed = (int)step;
+	w->sb_errno = (int)err;
+	snprintf(w->sb_detail, sizeof(w->sb_detail), "%s", detail);
+	return 0;
+}
+
+int exit_fw_seccomp_trap(struct privsep_req *req, void *arg)
+{
+	struct privsep_worker *w = req->worker;
+	struct privsep_reader r;
+	uint32_t arch, nr;
+	(void)arg;
+	privsep_reader_init(&r, req->data, req->len);
+	privsep_get_u32(&r, &arch);
+	privsep_get_u32(&r, &nr);
+	for (int i = 0; i < 6; i++)
+		privsep_get_u64(&r, &w->exit.args[i]);
+	if (privsep_reader_end(&r) < 0)
+		return PRIVSEP_VIOLATION;
+	w->trapped = 1;
+	w->trap_arch = arch;
+	w->exit.syscall = (int)nr;
+	w->exit.have_args = 1;
+	return 0;
+}
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The kernel logs a seccomp kill as an audit record ("type=1326 ...
+ * pid=N ... syscall=NR") in its log, which root can read from /dev/kmsg.
+ * The record is written by kauditd, a little after the death: wait for
+ * it up to 100 ms.  Returns the syscall number or -1. */
+static int audit_lookup(pid_t pid, int64_t since_us, uint32_t *arch)
+{
+	char rec[2048], pat[32];
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int64_t end = mono_us() + 100000;
+	int nr = -1;
+
+	if (fd < 0)
+		return -1;
+	snprintf(pat, sizeof(pat), " pid=%d ", (int)pid);
+	while (nr < 0) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue; /* overwritten while reading: go on */
+		if (n < 0) {
+			if (errno != EAGAIN || mono_us() > end)
+				break;
+			usleep(5000);
+			continue;
+		}
+		rec[n] = '\0';
+		/* "prio,seq,usec,flags;text" */
+		char *ts = strchr(rec, ',');
+		ts = ts ? strchr(ts + 1, ',') : NULL;
+		if (!ts || strtoll(ts + 1, NULL, 10) < since_us)
+			continue;
+		if (!strstr(rec, "type=1326") || !strstr(rec, pat))
+			continue;
+		char *s = strstr(rec, " syscall="), *a = strstr(rec, " arch=");
+		if (s)
+			nr = (int)strtol(s + 9, NULL, 10);
+		if (a)
+			*arch = (uint32_t)strtoul(a + 6, NULL, 16);
+	}
+	close(fd);
+	return nr;
+}
+
+static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
+{
+	struct privsep_exit_info *e = &w->exit;
+	char why[256], args[160] = "";
+	char *name = NULL;
+	if (e->syscall >= 0)
+		name = seccomp_syscall_resolve_num_arch(
+		    w->trap_arch ? w->trap_arch : SCMP_ARCH_NATIVE, e->syscall);
+	snprintf(e->syscall_name, sizeof(e->syscall_name), "%s",
+	         name              ? name
+	         : e->syscall >= 0 ? "?"
+	                           : "unknown");
+	free(name);
+	if (w->unsandboxed) {
+		snprintf(why, sizeof(why), "a filter the worker loaded itself");
+	} else if (e->syscall >= 0) {
+		filter_explain(filter_builtin(), e->syscall, e->have_args ? e->args : NULL, why,
+		               sizeof(why));
+	} else {
+		snprintf(why, sizeof(why), "the seccomp filter");
+	}
+	if (e->have_args)
+		snprintf(args, sizeof(args), "(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx)",
+		         (unsigned long long)e->args[0], (unsigned long long)e->args[1],
+		         (unsigned long long)e->args[2], (unsigned long long)e->args[3],
+		         (unsigned long long)e->args[4], (unsigned long long)e->args[5]);
+	else if (e->syscall >= 0)
+		snprintf(args, sizeof(args),
+		         " (arguments not reported in enforce mode; the debug "
+		         "mode reports them)");
+	if (e->syscall >= 0)
+		snprintf(line, len, "seccomp violation: %s%s, syscall %d; denied by %s",
+		         e->syscall_name, args, e->syscall, why);
+	else
+		snprintf(
+		    line, len,
+		    "seccomp violation: killed by SIGSYS; which syscall is unknown (the kernel "
+		    "log is not readable here; the debug mode reports it)");
+}
+
+void exit_classify(struct privsep_worker *w, const siginfo_t *si)
+{
+	struct privsep_exit_info *e = &w->exit;
+	char what[400];
+	enum privsep_log_level lvl = PRIVSEP_LOG_ERR;
+
+	if (!w->trapped)
+		e->syscall = -1;
+	e->violation = w->viol;
+	if (w->viol != PRIVSEP_V_NONE) {
+		e->kind = PRIVSEP_EXIT_VIOLATION;
+		snprintf(what, sizeof(what), "killed for protocol violation %s",
+		         privsep_violation_name(w->viol));
+	} else if (!si) {
+		e->kind = PRIVSEP_EXIT_UNKNOWN;
+		snprintf(what, sizeof(what), "gone; how it ended is unknown");
+		lvl = PRIVSEP_LOG_INFO;
+	} else if (w->sb_failed) {
+		e->kind = PRIVSEP_EXIT_SANDBOX;
+		e->step = w->sb_failed;
+		snprintf(what, sizeof(what),
+		         "sandbox step %d (%s) failed, application code never ran: %s",
+		         w->sb_failed, privsep_sandbox_step_name(w->sb_failed), w->sb_detail);
+	} else if (w->trapped) {
+		e->kind = PRIVSEP_EXIT_SECCOMP;
+		e->signal = SIGSYS;
+		fmt_seccomp(w, what, sizeof(what));
+	} else if (si->si_code == CLD_EXITED) {
+		e->kind = PRIVSEP_EXIT_STATUS;
+		e->status = si->si_status;
+		snprintf(what, sizeof(what), "exited with status %d", si->si_status);
+		lvl = si->si_status ? PRIVSEP_LOG_WARN : PRIVSEP_LOG_INFO;
+	} else if (w->want_kill) {
+		e->kind = PRIVSEP_EXIT_KILLED;
+		e->signal = si->si_status;
+		snprintf(what, sizeof(what), "killed by the helper (%s)", strsignal(si->si_status));
+		lvl = PRIVSEP_LOG_WARN;
+	} else if (si->si_status == SIGSYS) {
+		e->kind = PRIVSEP_EXIT_SECCOMP;
+		e->signal = SIGSYS;
+		e->syscall = audit_lookup(w->pid, w->started_ms * 1000 - 1000000, &w->trap_arch);
+		fmt_seccomp(w, what, sizeof(what));
+	} else {
+		e->kind = PRIVSEP_EXIT_SIGNAL;
+		e->signal = si->si_status;
+		snprintf(what, sizeof(what), "killed by signal %d (%s)%s", si->si_status,
+		         strsignal(si->si_status),
+		         si->si_code == CLD_DUMPED ? ", core dumped" : "");
+	}
+	snprintf(e->line, sizeof(e->line), "worker \"%s\" pid %d: %s", w->name, (int)w->pid, what);
+	/* a violation was logged when it happened; once is enough */
+	if (e->kind != PRIVSEP_EXIT_VIOLATION && e->kind != PRIVSEP_EXIT_UNKNOWN)
+		helper_log(w->h->log, w->h->log_arg, lvl, "%s", e->line);
+}
+
+const struct privsep_exit_info *privsep_worker_exit_info(const struct privsep_worker *w)
+{
+	return &w->exit;
+}

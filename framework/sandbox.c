@@ -1,0 +1,376 @@
+/*
+ * sandbox.c - dropping the worker's privileges, in a fixed order.
+ *
+ * The order, and why (SECURITY.md says the same):
+ *   1 fds        close every fd but stdio, the channel and the kept ones:
+ *                nothing of the helper's leaks in
+ *   2 rlimits    NOFILE small, NPROC 0 (no new processes), CORE 0 (no
+ *                dumps of secrets), FSIZE, AS
+ *   3 namespaces (root) new network, IPC, UTS and mount namespaces, and a
+ *                chroot into an empty read-only tmpfs
+ *   4 securebits (root) NOROOT, NO_SETUID_FIXUP, NO_CAP_AMBIENT_RAISE,
+ *                KEEP_CAPS off, each locked: uid 0 and execve can never
+ *                bring capabilities back; needs CAP_SETPCAP, so it comes
+ *                before the ids change
+ *   5 ids        setgroups(0), setresgid, setresuid to the worker's user
+ *   6 caps       (root) bounding set emptied (CAP_SETPCAP is still held:
+ *                NO_SETUID_FIXUP kept the sets through step 5), ambient
+ *                cleared, permitted/effective/inheritable cleared
+ *   7 process    PR_SET_DUMPABLE 0, PR_SET_PDEATHSIG SIGKILL, then the
+ *                parent must still be the helper (both are reset by a
+ *                credentials change, hence after step 5)
+ *   8 nnp        PR_SET_NO_NEW_PRIVS 1 (required to load a filter as
+ *                non-root, and blocks privilege gain through execve)
+ *   9 landlock   no filesystem access at all, no TCP bind/connect, no
+ *                signals or abstract sockets outside the sandbox, as far
+ *                as the kernel's ABI goes
+ *  10 selfcheck  setuid(0) must fail, the ids and capability sets must
+ *                be what was asked, open("/") must fail: checked here,
+ *                before the filter, which would kill the worker for the
+ *                very calls the check makes
+ *  11 seccomp    the filter compiled in the helper, default kill-process,
+ *                loaded with TSYNC
+ * Any failure aborts the worker before application code runs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/securebits.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+/* Landlock, carried here: Debian 12's headers stop at ABI 2. */
+#define LL_CREATE_RULESET_VERSION (1u << 0)
+#define LL_SYS_CREATE_RULESET 444
+#define LL_SYS_RESTRICT_SELF 446
+#define LL_FS_ABI1 ((1ull << 13) - 1) /* EXECUTE .. MAKE_SYM */
+#define LL_FS_REFER (1ull << 13)      /* ABI 2 */
+#define LL_FS_TRUNCATE (1ull << 14)   /* ABI 3 */
+#define LL_FS_IOCTL_DEV (1ull << 15)  /* ABI 5 */
+#define LL_NET_BIND_TCP (1ull << 0)   /* ABI 4 */
+#define LL_NET_CONNECT_TCP (1ull << 1)
+#define LL_SCOPE_ABSTRACT_UNIX (1ull << 0) /* ABI 6 */
+#define LL_SCOPE_SIGNAL (1ull << 1)
+
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+
+void landlock_probe(struct landlock_plan *ll)
+{
+	long abi = syscall(LL_SYS_CREATE_RULESET, NULL, 0, LL_CREATE_RULESET_VERSION);
+	memset(ll, 0, sizeof(*ll));
+	if (abi <= 0)
+		return;
+	ll->abi = (int)abi;
+	ll->fs = LL_FS_ABI1;
+	if (abi >= 2)
+		ll->fs |= LL_FS_REFER;
+	if (abi >= 3)
+		ll->fs |= LL_FS_TRUNCATE;
+	if (abi >= 5)
+		ll->fs |= LL_FS_IOCTL_DEV;
+	if (abi >= 4)
+		ll->net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+	if (abi >= 6)
+		ll->scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
+}
+
+void landlock_describe(const struct landlock_plan *ll, char *buf, size_t len)
+{
+	if (!ll->abi) {
+		snprintf(buf, len,
+		         "Landlock not available: no filesystem restriction from Landlock");
+		return;
+	}
+	snprintf(buf, len, "Landlock ABI %d: no filesystem access (%d rights handled)%s%s", ll->abi,
+	         __builtin_popcountll(ll->fs),
+	         ll->net ? ", no TCP bind or connect" : ", TCP not restricted (ABI < 4)",
+	         ll->scoped ? ", no signals or abstract unix sockets outside the sandbox"
+	                    : ", signals not scoped (ABI < 6)");
+}
+
+static int resolve_user(const char *user, uid_t *uid, gid_t *gid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	char *end;
+	unsigned long v;
+
+	if (!user)
+		user = "nobody";
+	v = strtoul(user, &end, 10);
+	if (*user && !*end) { /* numeric: uid, and the same gid */
+		*uid = (uid_t)v;
+		*gid = (gid_t)v;
+		return 0;
+	}
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res) {
+		if (!strcmp(user, "nobody")) {
+			*uid = 65534;
+			*gid = 65534;
+			return 0;
+		}
+		errno = ENOENT;
+		return -1;
+	}
+	*uid = pw.pw_uid;
+	*gid = pw.pw_gid;
+	return 0;
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+static void set_rl(struct rlimit *rl, rlim_t v)
+{
+	rl->rlim_cur = rl->rlim_max = v;
+}
+
+int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, int chan, char *why,
+                    size_t whylen)
+{
+	static const struct privsep_sandbox defaults;
+	const char *bad = NULL;
+
+	if (!sb)
+		sb = &defaults;
+	memset(plan, 0, sizeof(*plan));
+	if (sb->nkeep > PRIVSEP_SANDBOX_KEEP_MAX) {
+		snprintf(why, whylen, "more than %d kept fds", PRIVSEP_SANDBOX_KEEP_MAX);
+		errno = EINVAL;
+		return -1;
+	}
+	plan->root = geteuid() == 0;
+	plan->flags = sb->flags;
+	if (resolve_user(sb->user, &plan->uid, &plan->gid) < 0) {
+		snprintf(why, whylen, "no such user \"%s\"", sb->user);
+		return -1;
+	}
+	if (plan->root && plan->uid == 0) {
+		snprintf(why, whylen, "the worker's user must not be root");
+		errno = EINVAL;
+		return -1;
+	}
+	plan->keep[plan->nkeep++] = 0;
+	plan->keep[plan->nkeep++] = 1;
+	plan->keep[plan->nkeep++] = 2;
+	plan->keep[plan->nkeep++] = chan;
+	for (size_t i = 0; i < sb->nkeep; i++) {
+		if (sb->keep_fds[i] < 0 || fcntl(sb->keep_fds[i], F_GETFD) < 0) {
+			snprintf(why, whylen, "kept fd %d is not open", sb->keep_fds[i]);
+			errno = EBADF;
+			return -1;
+		}
+		plan->keep[plan->nkeep++] = sb->keep_fds[i];
+	}
+	qsort(plan->keep, plan->nkeep, sizeof(int), int_cmp);
+	set_rl(&plan->nofile, sb->nofile ? (rlim_t)sb->nofile : 64);
+	set_rl(&plan->nproc, 0);
+	set_rl(&plan->core, 0);
+	set_rl(&plan->fsize,
+	       sb->fsize && sb->fsize != PRIVSEP_UNLIMITED ? (rlim_t)sb->fsize : RLIM_INFINITY);
+	set_rl(&plan->as, sb->as && sb->as != PRIVSEP_UNLIMITED ? (rlim_t)sb->as : RLIM_INFINITY);
+	plan->helper = getpid();
+	landlock_probe(&plan->ll);
+	if (filter_compile(filter_builtin(), !!(sb->flags & PRIVSEP_SB_DEBUG), &plan->prog, &bad) <
+	    0) {
+		snprintf(why, whylen, "seccomp filter: %s%s%s", strerror(errno), bad ? ": " : "",
+		         bad ? bad : "");
+		return -1;
+	}
+	return 0;
+}
+
+void sandbox_plan_free(struct sb_plan *plan)
+{
+	filter_prog_free(&plan->prog);
+}
+
+#define FAIL(step, ...)                                                                            \
+	do {                                                                                       \
+		int e_ = errno;                                                                    \
+		snprintf(why, whylen, __VA_ARGS__);                                                \
+		errno = e_ ? e_ : EPERM;                                                           \
+		return step;                                                                       \
+	} while (0)
+
+int sandbox_close_fds(const int *keep, size_t nkeep)
+{
+	unsigned lo = 0;
+	for (size_t i = 0; i < nkeep; i++) {
+		unsigned k = (unsigned)keep[i];
+		if (k > lo && close_range(lo, k - 1, 0) < 0)
+			return -1;
+		lo = k + 1;
+	}
+	return close_range(lo, ~0u, 0);
+}
+
+static int enter_namespaces(void)
+{
+	if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0)
+		return -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -1;
+	/* an empty, read-only root: the worker sees no file at all */
+	if (mount("privsep-empty", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+	          "size=4k,nr_inodes=2,mode=0555") < 0)
+		return -1;
+	if (chdir("/tmp") < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return -1;
+	return 0;
+}
+
+static int lock_securebits(void)
+{
+	return cap_set_secbits(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+	                       SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+	                       SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED);
+}
+
+static int drop_caps(void)
+{
+	cap_t none;
+	int rc;
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP || cap_max_bits() > c; c++)
+		if (cap_drop_bound(c) < 0 && errno != EINVAL)
+			return -1;
+	if (cap_reset_ambient() < 0)
+		return -1;
+	none = cap_init();
+	if (!none)
+		return -1;
+	rc = cap_set_proc(none);
+	cap_free(none);
+	return rc;
+}
+
+static int caps_all_clear(void)
+{
+	cap_t cur = cap_get_proc(), none = cap_init();
+	int same = cur && none && cap_compare(cur, none) == 0;
+	cap_free(cur);
+	cap_free(none);
+	return same;
+}
+
+static int landlock_enter(const struct landlock_plan *ll)
+{
+	struct ll_ruleset_attr attr = {ll->fs, ll->net, ll->scoped};
+	size_t size = ll->abi >= 6 ? 24 : ll->abi >= 4 ? 16 : 8;
+	long fd = syscall(LL_SYS_CREATE_RULESET, &attr, size, 0);
+	int rc;
+	if (fd < 0)
+		return -1;
+	rc = (int)syscall(LL_SYS_RESTRICT_SELF, (int)fd, 0);
+	close((int)fd);
+	return rc;
+}
+
+int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
+{
+	errno = 0;
+	/* 1 */
+	if (sandbox_close_fds(p->keep, p->nkeep) < 0)
+		FAIL(PRIVSEP_SB_STEP_FDS, "close_range: %s", strerror(errno));
+	/* 2 */
+	if (setrlimit(RLIMIT_NOFILE, &p->nofile) < 0 || setrlimit(RLIMIT_NPROC, &p->nproc) < 0 ||
+	    setrlimit(RLIMIT_CORE, &p->core) < 0 || setrlimit(RLIMIT_FSIZE, &p->fsize) < 0 ||
+	    setrlimit(RLIMIT_AS, &p->as) < 0)
+		FAIL(PRIVSEP_SB_STEP_RLIMITS, "setrlimit: %s", strerror(errno));
+	if (p->root) {
+		/* 3 */
+		if (!(p->flags & PRIVSEP_SB_NO_NAMESPACES) && enter_namespaces() < 0)
+			FAIL(PRIVSEP_SB_STEP_NAMESPACES, "namespaces and empty root: %s",
+			     strerror(errno));
+		/* 4 */
+		if (lock_securebits() < 0)
+			FAIL(PRIVSEP_SB_STEP_SECUREBITS, "securebits: %s", strerror(errno));
+		/* 5 */
+		if (setgroups(0, NULL) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
+		    setresuid(p->uid, p->uid, p->uid) < 0)
+			FAIL(PRIVSEP_SB_STEP_IDS, "setgroups/setresgid/setresuid to %u:%u: %s",
+			     (unsigned)p->uid, (unsigned)p->gid, strerror(errno));
+		/* 6 */
+		if (drop_caps() < 0)
+			FAIL(PRIVSEP_SB_STEP_CAPS, "capabilities: %s", strerror(errno));
+	} else {
+		/* nothing to drop, and no right to: cap_set_proc of an empty
+		 * set still clears whatever file capabilities gave */
+		cap_t none = cap_init();
+		int rc = none ? cap_set_proc(none) : -1;
+		cap_free(none);
+		if (rc < 0)
+			FAIL(PRIVSEP_SB_STEP_CAPS, "capabilities: %s", strerror(errno));
+	}
+	/* 7 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		FAIL(PRIVSEP_SB_STEP_PROCESS, "prctl: %s", strerror(errno));
+	if (getppid() != p->helper) {
+		errno = ESRCH;
+		FAIL(PRIVSEP_SB_STEP_PROCESS, "the helper (pid %d) is gone", (int)p->helper);
+	}
+	/* 8 */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		FAIL(PRIVSEP_SB_STEP_NNP, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+	/* 9: best effort by ABI; the helper reported what applies */
+	if (p->ll.abi && landlock_enter(&p->ll) < 0)
+		FAIL(PRIVSEP_SB_STEP_LANDLOCK, "Landlock ABI %d: %s", p->ll.abi, strerror(errno));
+	/* 10 */
+	{
+		uid_t r, e, s;
+		gid_t rg, eg, sg;
+		int fd;
+		if (setuid(0) == 0 && p->uid != 0) {
+			errno = EPERM;
+			FAIL(PRIVSEP_SB_STEP_SELFCHECK, "setuid(0) succeeded");
+		}
+		if (p->root && (getresuid(&r, &e, &s) < 0 || r != p->uid || e != p->uid ||
+		                s != p->uid || getresgid(&rg, &eg, &sg) < 0 || rg != p->gid ||
+		                eg != p->gid || sg != p->gid || getgroups(0, NULL) != 0)) {
+			errno = EPERM;
+			FAIL(PRIVSEP_SB_STEP_SELFCHECK, "ids are not %u:%u with no groups",
+			     (unsigned)p->uid, (unsigned)p->gid);
+		}
+		if (!caps_all_clear()) {
+			errno = EPERM;
+			FAIL(PRIVSEP_SB_STEP_SELFCHECK, "a capability set is not empty");
+		}
+		if (p->root && prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) != 0) {
+			errno = EPERM;
+			FAIL(PRIVSEP_SB_STEP_SELFCHECK, "the bounding set is not empty");
+		}
+		if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 ||
+		    prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) {
+			errno = EPERM;
+			FAIL(PRIVSEP_SB_STEP_SELFCHECK, "no_new_privs or dumpable not as set");
+		}
+		if (p->ll.abi && (fd = open("/", O_RDONLY | O_CLOEXEC)) >= 0) {
+			close(fd);
+			errno = EPERM;
+			FAIL(PRIVSEP_SB_STEP_SELFCHECK, "open(\"/\") succeeded under Landlock");
+		}
+	}
+	/* 11 */
+	errno = 0;
+	if (filter_load(&p->prog) < 0)
+		FAIL(PRIVSEP_SB_STEP_SECCOMP, "seccomp: %s", strerror(errno));
+	return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * sandbox.h - internal: the worker's way into its sandbox.
+ *
+ * The helper prepares a plan before the fork (names resolved, the filter
+ * compiled, the Landlock ABI probed); the child carries it out in a fixed
+ * order and aborts at the first step that fails.
+ */
+#ifndef PRIVSEP_SANDBOX_H
+#define PRIVSEP_SANDBOX_H
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "filter.h"
+#include "privsep.h"
+
+struct landlock_plan {
+	int abi; /* 0: Landlock not available */
+	uint64_t fs, net, scoped;
+};
+
+struct sb_plan {
+	int root; /* started as root: namespaces, ids, capabilities apply */
+	unsigned flags;
+	uid_t uid;
+	gid_t gid;
+	int keep[PRIVSEP_SANDBOX_KEEP_MAX + 4]; /* sorted, incl. 0-2 and the channel */
+	size_t nkeep;
+	struct rlimit nofile, nproc, core, fsize, as;
+	pid_t helper;
+	struct landlock_plan ll;
+	struct filter_prog prog;
+};
+
+/* Close every fd but keep[0..nkeep), which is sorted. */
+int sandbox_close_fds(const int *keep, size_t nkeep);
+
+/* Probe this kernel's Landlock ABI and what it can enforce. */
+void landlock_probe(struct landlock_plan *ll);
+
+/* Fill plan from sb (NULL: the defaults) in the helper, before the fork.
+ * -1 with errno and a one-line reason in why. */
+int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, int chan, char *why,
+                    size_t whylen);
+void sandbox_plan_free(struct sb_plan *plan);
+
+/* In the child: every step in order.  0, or the failed step with errno
+ * set and why filled. */
+int sandbox_enter(const struct sb_plan *plan, char *why, size_t whylen);
+
+/* One line describing what Landlock enforces under plan. */
+void landlock_describe(const struct landlock_plan *ll, char *buf, size_t len);
+
+#endif
