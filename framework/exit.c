@@ -81,13 +81,14 @@ static int64_t mono_us(void)
  * pid=N ... syscall=NR") in its log, which root can read from /dev/kmsg.
  * The record is written by kauditd, a little after the death: wait for
  * it up to 100 ms.  Returns the syscall number or -1. */
-static int audit_lookup(pid_t pid, int64_t since_us, uint32_t *arch)
+static int audit_lookup(pid_t pid, int64_t since_us, uint32_t *arch, int *readable)
 {
 	char rec[2048], pat[32];
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	int64_t end = mono_us() + 100000;
 	int nr = -1;
 
+	*readable = fd >= 0;
 	if (fd < 0)
 		return -1;
 	snprintf(pat, sizeof(pat), " pid=%d ", (int)pid);
@@ -199,7 +200,8 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 	} else if (si->si_status == SIGSYS) {
 		e->kind = PRIVSEP_EXIT_SECCOMP;
 		e->signal = SIGSYS;
-		e->syscall = audit_lookup(w->pid, w->started_ms * 1000 - 1000000, &w->trap_arch);
+		e->syscall = audit_lookup(w->pid, w->started_ms * 1000 - 1000000, &w->trap_arch,
+		                          &w->kmsg_readable);
 		fmt_seccomp(w, what, sizeof(what));
 	} else {
 		e->kind = PRIVSEP_EXIT_SIGNAL;

@@ -62,6 +62,7 @@ struct privsep_worker {
 	char sb_detail[PRIVSEP_DETAIL_MAX];
 	int trapped;
 	uint32_t trap_arch;
+	int kmsg_readable;
 	int unsandboxed;
 };
 

@@ -4,8 +4,8 @@
  * The order, and why (SECURITY.md says the same):
  *   1 fds        close every fd but stdio, the channel and the kept ones:
  *                nothing of the helper's leaks in
- *   2 rlimits    NOFILE small, NPROC 0 (no new processes), CORE 0 (no
- *                dumps of secrets), FSIZE, AS
+ *   2 rlimits    NOFILE small, NPROC 0 by default (no new processes or
+ *                threads), CORE 0 (no dumps of secrets), FSIZE, AS
  *   3 namespaces (root) new network, IPC, UTS and mount namespaces, and a
  *                chroot into an empty read-only tmpfs
  *   4 securebits (root) NOROOT, NO_SETUID_FIXUP, NO_CAP_AMBIENT_RAISE,
@@ -182,7 +182,7 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, int 
 	}
 	qsort(plan->keep, plan->nkeep, sizeof(int), int_cmp);
 	set_rl(&plan->nofile, sb->nofile ? (rlim_t)sb->nofile : 64);
-	set_rl(&plan->nproc, 0);
+	set_rl(&plan->nproc, sb->nproc == PRIVSEP_UNLIMITED ? RLIM_INFINITY : (rlim_t)sb->nproc);
 	set_rl(&plan->core, 0);
 	set_rl(&plan->fsize,
 	       sb->fsize && sb->fsize != PRIVSEP_UNLIMITED ? (rlim_t)sb->fsize : RLIM_INFINITY);
@@ -286,6 +286,11 @@ static int landlock_enter(const struct landlock_plan *ll)
 
 int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 {
+	return sandbox_enter_until(p, PRIVSEP_SB_STEP_SECCOMP, why, whylen);
+}
+
+int sandbox_enter_until(const struct sb_plan *p, int last, char *why, size_t whylen)
+{
 	errno = 0;
 	/* 1 */
 	if (sandbox_close_fds(p->keep, p->nkeep) < 0)
@@ -369,6 +374,8 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 		}
 	}
 	/* 11 */
+	if (last < PRIVSEP_SB_STEP_SECCOMP)
+		return 0;
 	errno = 0;
 	if (filter_load(&p->prog) < 0)
 		FAIL(PRIVSEP_SB_STEP_SECCOMP, "seccomp: %s", strerror(errno));

@@ -66,6 +66,15 @@ static void worker_child(int chan, const struct privsep_spawn *sp, size_t msg_ma
 	int rc;
 
 	child_chan = chan;
+	/* The helper's signal handlers and mask mean nothing here. */
+	{
+		sigset_t all;
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+	}
 	if (plan) {
 		if (plan->flags & PRIVSEP_SB_DEBUG) {
 			struct sigaction sa;

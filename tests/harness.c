@@ -26,6 +26,7 @@ static void hx_gone(struct privsep_worker *w, void *arg)
 	struct hx *x = arg;
 	x->gone++;
 	x->last_viol = privsep_worker_violation(w);
+	x->last_exit = *privsep_worker_exit_info(w);
 	snprintf(x->last_gone, sizeof(x->last_gone), "%s", privsep_worker_name(w));
 }
 

@@ -370,8 +370,12 @@ struct privsep_sandbox {
 	const int *keep_fds;  /* fds the worker keeps besides 0-2 and its channel */
 	size_t nkeep;         /* at most PRIVSEP_SANDBOX_KEEP_MAX */
 	unsigned long nofile; /* RLIMIT_NOFILE; 0: 64 */
-	unsigned long fsize;  /* RLIMIT_FSIZE in bytes (for inherited files); 0: unlimited */
-	unsigned long as;     /* RLIMIT_AS in bytes; 0: unlimited */
+	/* RLIMIT_NPROC; 0: 0.  It counts every process and thread of the
+	 * worker's user on the machine, so 0 means the worker can start no
+	 * thread; the filter forbids new processes in any case. */
+	unsigned long nproc;
+	unsigned long fsize; /* RLIMIT_FSIZE in bytes (for inherited files); 0: unlimited */
+	unsigned long as;    /* RLIMIT_AS in bytes; 0: unlimited */
 };
 
 /* The steps, in the order they are taken. */

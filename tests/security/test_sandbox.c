@@ -1,0 +1,704 @@
+/*
+ * The worker's sandbox: its state as the kernel reports it, each escape
+ * attempt denied (one test each), how a worker's end is classified, and
+ * the lifecycle guarantees.  Run as root (CI does), and again as an
+ * ordinary user where it says so.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mman.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <grp.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "sandbox.h"
+
+#define T_STATUS (PRIVSEP_TYPE_APP_MIN + 1)
+#define T_WAIT (PRIVSEP_TYPE_APP_MIN + 2)
+
+static char proc_status[4096];
+static struct stat proc_dir;
+
+/* Helper side: read the calling worker's /proc/PID/status while it waits
+ * for the answer. */
+static int read_status(struct privsep_req *req, void *arg)
+{
+	char path[64];
+	int fd;
+	ssize_t n;
+	(void)arg;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)privsep_worker_pid(req->worker));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	n = read(fd, proc_status, sizeof(proc_status) - 1);
+	close(fd);
+	proc_status[n > 0 ? n : 0] = '\0';
+	stat(path, &proc_dir); /* a non-dumpable process's files belong to root */
+	return 0;
+}
+
+static int never_answer(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	pause();
+	return 0;
+}
+
+static const struct privsep_handler table[] = {
+    {T_STATUS, "status", 0, 0, 0, 0, PRIVSEP_H_CALL, read_status, NULL},
+    {T_WAIT, "wait", 0, 0, 0, 0, PRIVSEP_H_CALL, never_answer, NULL},
+};
+
+/* Spawn main in a sandbox with flags and serve it until it is gone. */
+static struct hx *run(privsep_worker_main main, unsigned flags)
+{
+	struct hx *x = hx_new(table, 2, 0);
+	struct privsep_sandbox sb = {.flags = flags};
+	struct privsep_spawn sp = {.name = "w", .main = main, .sandbox = &sb};
+	assert_non_null(x);
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_true(hx_pump_gone(x, 1, 5000));
+	return x;
+}
+
+static void expect_seccomp(privsep_worker_main main, const char *syscall_name)
+{
+	struct hx *x = run(main, 0);
+	if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP)
+		fail_msg("%s: worker was not killed by its filter: %s", syscall_name,
+		         x->last_exit.line);
+	assert_int_equal(x->last_exit.signal, SIGSYS);
+	/* the kernel's audit record names the call when this process may
+	 * read the kernel log; the debug-mode test below always does */
+	if (x->last_exit.syscall >= 0 && syscall_name)
+		assert_string_equal(x->last_exit.syscall_name, syscall_name);
+	hx_free(x);
+}
+
+static long field(const char *name)
+{
+	const char *p = strstr(proc_status, name);
+	return p ? strtol(p + strlen(name), NULL, 10) : -1;
+}
+
+static void expect_line(const char *line)
+{
+	if (!strstr(proc_status, line))
+		fail_msg("/proc/PID/status lacks \"%s\":\n%s", line, proc_status);
+}
+
+/* ---- the state of a running worker ---- */
+
+static int status_main(struct privsep_client *c, void *arg)
+{
+	struct privsep_result res = {0};
+	(void)arg;
+	return privsep_call(c, T_STATUS, NULL, 0, NULL, 0, &res) == 0 ? 0 : 1;
+}
+
+static void sandbox_state_as_proc_reports_it(void **state)
+{
+	(void)state;
+	struct hx *x = run(status_main, 0);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 0);
+	if (geteuid() == 0) {
+		expect_line("Uid:\t65534\t65534\t65534\t65534\n");
+		expect_line("Gid:\t65534\t65534\t65534\t65534\n");
+		expect_line("CapBnd:\t0000000000000000\n");
+		/* not dumpable: /proc/PID/status belongs to root, not the worker */
+		assert_int_equal(proc_dir.st_uid, 0);
+	}
+	{
+		const char *g = strstr(proc_status, "Groups:");
+		assert_non_null(g);
+		assert_int_equal(strspn(g + 7, " \t"), strcspn(g + 7, "\n")); /* no group */
+	}
+	expect_line("CapInh:\t0000000000000000\n");
+	expect_line("CapPrm:\t0000000000000000\n");
+	expect_line("CapEff:\t0000000000000000\n");
+	expect_line("CapAmb:\t0000000000000000\n");
+	expect_line("NoNewPrivs:\t1\n");
+	expect_line("Seccomp:\t2\n");
+	assert_int_equal(field("Seccomp_filters:\t"), 1);
+	hx_free(x);
+}
+
+/* Landlock, looked at from inside with every step but the filter (which
+ * would kill the test for looking). */
+static void landlock_leaves_no_filesystem_and_no_signals_out(void **state)
+{
+	(void)state;
+	struct sb_plan plan;
+	/* no empty root: the files must be there for Landlock to refuse */
+	struct privsep_sandbox sb = {.flags = PRIVSEP_SB_NO_NAMESPACES};
+	char why[256];
+	int sv[2], st;
+	pid_t pid;
+	assert_int_equal(privsep_chan_pair(sv), 0);
+	assert_int_equal(sandbox_prepare(&plan, &sb, sv[1], why, sizeof(why)), 0);
+	if (!plan.ll.abi)
+		skip();
+	pid = fork();
+	if (pid == 0) {
+		int fd;
+		if (sandbox_enter_until(&plan, PRIVSEP_SB_STEP_SELFCHECK, why, sizeof(why)) != 0)
+			_exit(10);
+		if ((fd = open("/etc/passwd", O_RDONLY)) >= 0 || errno != EACCES)
+			_exit(11);
+		if (open("/", O_RDONLY | O_DIRECTORY) >= 0 || errno != EACCES)
+			_exit(12);
+		if (mkdir("/tmp/privsep-escape", 0700) == 0)
+			_exit(13);
+		/* signals out of the sandbox (ABI 6) */
+		if (plan.ll.abi >= 6 && (kill(plan.helper, 0) == 0 || errno != EPERM))
+			_exit(14);
+		/* TCP connect (ABI 4); in a fresh network namespace nothing
+		 * listens anyway, so look for EACCES from Landlock itself */
+		if (plan.ll.abi >= 4) {
+			struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(9)};
+			int s = socket(AF_INET, SOCK_STREAM, 0);
+			sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			if (s < 0 || connect(s, (struct sockaddr *)&sin, sizeof(sin)) == 0 ||
+			    errno != EACCES)
+				_exit(15);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	sandbox_plan_free(&plan);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* ---- escape attempts, each denied ---- */
+
+#define ESCAPE(fn, ...)                                                                            \
+	static int fn##_main(struct privsep_client *c, void *arg)                                  \
+	{                                                                                          \
+		(void)c;                                                                           \
+		(void)arg;                                                                         \
+		__VA_ARGS__;                                                                       \
+		return 99; /* the call came back: not denied */                                    \
+	}
+
+ESCAPE(setuid, syscall(SYS_setuid, 0))
+ESCAPE(open_shadow, open("/etc/shadow", O_RDONLY))
+ESCAPE(socket_inet, socket(AF_INET, SOCK_STREAM, 0))
+ESCAPE(execve, {
+	char *const argv[] = {(char *)"/bin/sh", NULL};
+	execve("/bin/sh", argv, argv + 1);
+})
+ESCAPE(ptrace_helper, syscall(SYS_ptrace, 16 /* PTRACE_ATTACH */, getppid(), 0, 0))
+ESCAPE(unshare, syscall(SYS_unshare, CLONE_NEWUSER))
+ESCAPE(io_uring_setup, syscall(425, 1, NULL))
+ESCAPE(bpf, syscall(SYS_bpf, 0, NULL, 0))
+ESCAPE(userfaultfd, syscall(SYS_userfaultfd, 0))
+ESCAPE(kill_helper, syscall(SYS_kill, getppid(), SIGKILL))
+ESCAPE(x32_syscall, syscall(0x40000000 | SYS_getpid))
+ESCAPE(int80, {
+	long r;
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L /* i386 getpid */) : "memory");
+})
+/* mprotect's prot is an int: junk in its upper half must not hide
+ * PROT_EXEC from the rule that allows mprotect only without it */
+ESCAPE(junk_upper_bits, {
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	syscall(SYS_mprotect, p, 4096, 0xdead00000000ull | PROT_READ | PROT_EXEC);
+})
+
+static void escape_setuid0(void **s)
+{
+	(void)s;
+	expect_seccomp(setuid_main, "setuid");
+}
+static void escape_open_etc_shadow(void **s)
+{
+	(void)s;
+	expect_seccomp(open_shadow_main, "openat");
+}
+static void escape_socket_af_inet(void **s)
+{
+	(void)s;
+	expect_seccomp(socket_inet_main, "socket");
+}
+static void escape_execve(void **s)
+{
+	(void)s;
+	expect_seccomp(execve_main, "execve");
+}
+static void escape_ptrace_the_helper(void **s)
+{
+	(void)s;
+	expect_seccomp(ptrace_helper_main, "ptrace");
+}
+static void escape_unshare(void **s)
+{
+	(void)s;
+	expect_seccomp(unshare_main, "unshare");
+}
+static void escape_io_uring_setup(void **s)
+{
+	(void)s;
+	expect_seccomp(io_uring_setup_main, "io_uring_setup");
+}
+static void escape_bpf(void **s)
+{
+	(void)s;
+	expect_seccomp(bpf_main, "bpf");
+}
+static void escape_userfaultfd(void **s)
+{
+	(void)s;
+	expect_seccomp(userfaultfd_main, "userfaultfd");
+}
+static void escape_kill_the_helper(void **s)
+{
+	(void)s;
+	expect_seccomp(kill_helper_main, "kill");
+}
+static void escape_x32_syscall_number(void **s)
+{
+	(void)s;
+	expect_seccomp(x32_syscall_main, NULL);
+}
+static void escape_32bit_syscall_through_int80(void **s)
+{
+	(void)s;
+	expect_seccomp(int80_main, NULL);
+}
+static void escape_junk_in_upper_32_bits_of_an_argument(void **s)
+{
+	(void)s;
+	expect_seccomp(junk_upper_bits_main, "mprotect");
+}
+
+/* clone3 hides its flags in memory: it gets ENOSYS, and the clone that
+ * glibc falls back to is allowed only for threads */
+static int clone3_main(struct privsep_client *c, void *arg)
+{
+	struct clone_args ca = {.flags = CLONE_NEWUSER | CLONE_NEWNS, .exit_signal = SIGCHLD};
+	(void)c;
+	(void)arg;
+	if (syscall(SYS_clone3, &ca, sizeof(ca)) != -1 || errno != ENOSYS)
+		return 98;
+	syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+	return 99;
+}
+
+static void escape_clone3_with_namespace_flags(void **s)
+{
+	(void)s;
+	expect_seccomp(clone3_main, "clone");
+}
+
+/* ...and a thread still starts: glibc's fallback works */
+static void *thr(void *a)
+{
+	return a;
+}
+static int thread_main(struct privsep_client *c, void *arg)
+{
+	pthread_t t;
+	void *r = NULL;
+	(void)c;
+	(void)arg;
+	if (pthread_create(&t, NULL, thr, (void *)7) != 0 || pthread_join(t, &r) != 0)
+		return 1;
+	return r == (void *)7 ? 0 : 2;
+}
+
+static void threads_work_when_the_sandbox_allows_them(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, 2, 0);
+	/* RLIMIT_NPROC counts threads: the default 0 allows none */
+	struct privsep_sandbox sb = {.nproc = 4096};
+	struct privsep_spawn sp = {.name = "threads", .main = thread_main, .sandbox = &sb};
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_true(hx_pump_gone(x, 1, 5000));
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 0);
+	hx_free(x);
+}
+
+static void no_threads_by_default(void **s)
+{
+	(void)s;
+	struct hx *x = run(thread_main, 0);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, geteuid() == 0 ? 1 : 0);
+	hx_free(x);
+}
+
+/* The 32-bit comparison from the other side: junk in the upper half of
+ * fcntl's cmd is ignored by the kernel, and by the rule too. */
+static int fcntl_junk_main(struct privsep_client *c, void *arg)
+{
+	(void)arg;
+	long r = syscall(SYS_fcntl, privsep_client_fd(c), 0xbeef00000000ull | F_GETFD);
+	return r >= 0 && (r & FD_CLOEXEC) ? 0 : 1;
+}
+
+static void argument_rules_read_the_low_32_bits_like_the_kernel(void **s)
+{
+	(void)s;
+	struct hx *x = run(fcntl_junk_main, 0);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 0);
+	hx_free(x);
+}
+
+/* ---- exit classification ---- */
+
+static int exit3_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 3;
+}
+
+static void exit_normal_reports_the_status(void **s)
+{
+	(void)s;
+	struct hx *x = run(exit3_main, 0);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 3);
+	assert_true(hx_logged(x, "exited with status 3"));
+	hx_free(x);
+}
+
+static int segv_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	/* a jump to an unmapped page: a plain SIGSEGV, which no sanitizer
+	 * turns into a report of its own */
+	void (*volatile bad)(void) = (void (*)(void))(uintptr_t)0x10;
+	bad();
+	return 0;
+}
+
+static void exit_crash_reports_the_signal(void **s)
+{
+	(void)s;
+	struct hx *x = run(segv_main, 0);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_SIGNAL);
+	assert_int_equal(x->last_exit.signal, SIGSEGV);
+	assert_true(hx_logged(x, "killed by signal 11"));
+	hx_free(x);
+}
+
+static int getppid_ptrace_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	syscall(SYS_ptrace, 0x4206 /* PTRACE_SEIZE */, 4242, 0x11, 0x22);
+	return 99;
+}
+
+static void exit_seccomp_debug_mode_names_syscall_args_and_rule(void **s)
+{
+	(void)s;
+	struct hx *x = run(getppid_ptrace_main, PRIVSEP_SB_DEBUG);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_SECCOMP);
+	assert_string_equal(x->last_exit.syscall_name, "ptrace");
+	assert_int_equal(x->last_exit.syscall, SYS_ptrace);
+	assert_true(x->last_exit.have_args);
+	assert_int_equal(x->last_exit.args[0], 0x4206);
+	assert_int_equal(x->last_exit.args[1], 4242);
+	assert_true(hx_logged(x, "seccomp violation: ptrace(0x4206, 0x1092, 0x11, 0x22"));
+	assert_true(hx_logged(x, "the syscall is not in it"));
+	hx_free(x);
+}
+
+static int mmap_exec_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return 99;
+}
+
+static void exit_seccomp_names_the_rule_when_arguments_decide(void **s)
+{
+	(void)s;
+	struct hx *x = run(mmap_exec_main, PRIVSEP_SB_DEBUG);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_SECCOMP);
+	assert_string_equal(x->last_exit.syscall_name, "mmap");
+	assert_true(hx_logged(x, "no rule for this syscall matched its arguments"));
+	hx_free(x);
+}
+
+static int garbage_main(struct privsep_client *c, void *arg)
+{
+	(void)arg;
+	send(privsep_client_fd(c), "not a record", 12, MSG_NOSIGNAL);
+	pause();
+	return 0;
+}
+
+static void exit_protocol_violation_is_reported_as_such(void **s)
+{
+	(void)s;
+	struct hx *x = run(garbage_main, 0);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
+	assert_int_equal(x->last_exit.violation, PRIVSEP_V_SHORT_HEADER);
+	hx_free(x);
+}
+
+/* ---- lifecycle ---- */
+
+static int wait_main(struct privsep_client *c, void *arg)
+{
+	struct privsep_result res = {0};
+	(void)arg;
+	privsep_call(c, T_WAIT, NULL, 0, NULL, 0, &res);
+	return 0;
+}
+
+static int block_main(struct privsep_client *c, void *arg)
+{
+	struct privsep_result res = {0};
+	(void)arg;
+	/* blocks until the helper goes away */
+	privsep_call(c, T_STATUS + 100, NULL, 0, NULL, 0, &res);
+	pause();
+	return 0;
+}
+
+static void helper_gone_worker_gone_within_100ms(void **s)
+{
+	(void)s;
+	int p[2], st;
+	pid_t helper, worker;
+	assert_int_equal(pipe(p), 0);
+	helper = fork();
+	if (helper == 0) {
+		/* a helper that serves nothing and will be SIGKILLed */
+		struct privsep_helper *h = privsep_helper_new(table, 2, NULL);
+		struct privsep_spawn sp = {.name = "orphan", .main = block_main};
+		struct privsep_worker *w = privsep_spawn(h, &sp);
+		pid_t wp = w ? privsep_worker_pid(w) : -1;
+		if (write(p[1], &wp, sizeof(wp)) != sizeof(wp))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &worker, sizeof(worker)), (ssize_t)sizeof(worker));
+	close(p[0]);
+	assert_true(worker > 0);
+	usleep(50000); /* the worker is in its sandbox, blocked */
+	{
+		int pfd = pidfd_open(worker, 0);
+		struct timespec a, b;
+		struct pollfd pl = {.fd = pfd, .events = POLLIN};
+		assert_true(pfd >= 0);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		kill(helper, SIGKILL);
+		assert_int_equal(poll(&pl, 1, 1000), 1);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		long ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+		print_message("worker gone %ld ms after its helper\n", ms);
+		assert_true(ms <= 100);
+		close(pfd);
+	}
+	assert_int_equal(waitpid(helper, &st, 0), helper);
+}
+
+static void worker_gone_mid_request_helper_keeps_serving(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, 2, 0);
+	struct privsep_spawn sp1 = {.name = "dies", .main = segv_main};
+	struct privsep_spawn sp2 = {.name = "stays", .main = status_main};
+	assert_non_null(privsep_spawn(x->h, &sp1));
+	assert_non_null(privsep_spawn(x->h, &sp2));
+	assert_true(hx_pump_gone(x, 2, 5000));
+	assert_true(hx_logged(x, "worker \"dies\""));
+	assert_true(hx_logged(x, "worker \"stays\" pid"));
+	assert_true(hx_logged(x, "exited with status 0"));
+	hx_free(x);
+}
+
+/* ---- failures before application code ---- */
+
+static int never_runs_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 42;
+}
+
+static void sandbox_failure_aborts_before_application_code(void **s)
+{
+	(void)s;
+	int p[2], st;
+	pid_t pid;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		/* a root helper without CAP_SETPCAP: step 4 must fail */
+		cap_t c = cap_get_proc();
+		cap_value_t v = CAP_SETPCAP;
+		struct hx *x;
+		struct privsep_spawn sp = {.name = "nosetpcap", .main = never_runs_main};
+		char out[600];
+		cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_CLEAR);
+		cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_CLEAR);
+		if (cap_set_proc(c) < 0)
+			_exit(2);
+		x = hx_new(table, 2, 0);
+		if (!privsep_spawn(x->h, &sp) || !hx_pump_gone(x, 1, 5000))
+			_exit(3);
+		snprintf(out, sizeof(out), "%d %d %s", x->last_exit.kind, x->last_exit.step,
+		         x->last_exit.line);
+		if (write(p[1], out, strlen(out) + 1) < 0)
+			_exit(4);
+		_exit(0);
+	}
+	close(p[1]);
+	{
+		char in[600] = "";
+		int kind, step;
+		assert_true(read(p[0], in, sizeof(in) - 1) > 0);
+		assert_int_equal(sscanf(in, "%d %d", &kind, &step), 2);
+		assert_int_equal(kind, PRIVSEP_EXIT_SANDBOX);
+		assert_int_equal(step, PRIVSEP_SB_STEP_SECUREBITS);
+		assert_non_null(strstr(in, "sandbox step 4 (securebits) failed"));
+	}
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void sandbox_refuses_root_as_the_worker_user(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, 2, 0);
+	struct privsep_sandbox sb = {.user = "root"};
+	struct privsep_spawn sp = {.name = "r", .main = never_runs_main, .sandbox = &sb};
+	if (geteuid() != 0)
+		skip();
+	assert_null(privsep_spawn(x->h, &sp));
+	assert_true(hx_logged(x, "the worker's user must not be root"));
+	sb.user = "no-such-user-privsep";
+	assert_null(privsep_spawn(x->h, &sp));
+	assert_true(hx_logged(x, "no such user"));
+	hx_free(x);
+}
+
+/* ---- as an ordinary user ---- */
+
+static void non_root_helper_applies_every_step_it_can(void **s)
+{
+	(void)s;
+	int p[2], st;
+	pid_t pid;
+	if (geteuid() != 0)
+		skip(); /* the test itself needs root to become an ordinary user */
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct hx *x;
+		char out[8192];
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(2);
+		x = hx_new(table, 2, 0);
+		struct privsep_spawn sp = {.name = "user", .main = status_main};
+		if (!privsep_spawn(x->h, &sp) || !hx_pump_gone(x, 1, 5000))
+			_exit(3);
+		snprintf(out, sizeof(out), "%d|%s|%s", x->last_exit.status,
+		         hx_logged(x, "not started as root") ? "noted" : "silent", proc_status);
+		if (write(p[1], out, strlen(out) + 1) < 0)
+			_exit(4);
+		_exit(0);
+	}
+	close(p[1]);
+	{
+		static char in[8192];
+		ssize_t n = 0, k;
+		while ((k = read(p[0], in + n, sizeof(in) - 1 - (size_t)n)) > 0)
+			n += k;
+		in[n] = '\0';
+		assert_true(n > 0);
+		assert_int_equal(strncmp(in, "0|noted|", 8), 0);
+		memcpy(proc_status, in + 8, strnlen(in + 8, sizeof(proc_status) - 1) + 1);
+		proc_status[sizeof(proc_status) - 1] = '\0';
+		expect_line("Uid:\t65534\t65534\t65534\t65534\n");
+		expect_line("CapEff:\t0000000000000000\n");
+		expect_line("NoNewPrivs:\t1\n");
+		expect_line("Seccomp:\t2\n");
+	}
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    /* first: the kernel rate-limits its log of seccomp kills */
+	    cmocka_unit_test(escape_setuid0),
+	    cmocka_unit_test(sandbox_state_as_proc_reports_it),
+	    cmocka_unit_test(landlock_leaves_no_filesystem_and_no_signals_out),
+	    cmocka_unit_test(escape_open_etc_shadow),
+	    cmocka_unit_test(escape_socket_af_inet),
+	    cmocka_unit_test(escape_execve),
+	    cmocka_unit_test(escape_ptrace_the_helper),
+	    cmocka_unit_test(escape_unshare),
+	    cmocka_unit_test(escape_clone3_with_namespace_flags),
+	    cmocka_unit_test(escape_io_uring_setup),
+	    cmocka_unit_test(escape_bpf),
+	    cmocka_unit_test(escape_userfaultfd),
+	    cmocka_unit_test(escape_32bit_syscall_through_int80),
+	    cmocka_unit_test(escape_x32_syscall_number),
+	    cmocka_unit_test(escape_kill_the_helper),
+	    cmocka_unit_test(escape_junk_in_upper_32_bits_of_an_argument),
+	    cmocka_unit_test(argument_rules_read_the_low_32_bits_like_the_kernel),
+	    cmocka_unit_test(threads_work_when_the_sandbox_allows_them),
+	    cmocka_unit_test(no_threads_by_default),
+	    cmocka_unit_test(exit_normal_reports_the_status),
+	    cmocka_unit_test(exit_crash_reports_the_signal),
+	    cmocka_unit_test(exit_seccomp_debug_mode_names_syscall_args_and_rule),
+	    cmocka_unit_test(exit_seccomp_names_the_rule_when_arguments_decide),
+	    cmocka_unit_test(exit_protocol_violation_is_reported_as_such),
+	    cmocka_unit_test(helper_gone_worker_gone_within_100ms),
+	    cmocka_unit_test(worker_gone_mid_request_helper_keeps_serving),
+	    cmocka_unit_test(sandbox_failure_aborts_before_application_code),
+	    cmocka_unit_test(sandbox_refuses_root_as_the_worker_user),
+	    cmocka_unit_test(non_root_helper_applies_every_step_it_can),
+	};
+	(void)wait_main;
+	return cmocka_run_group_tests_name("sandbox", tests, NULL, NULL);
+}
