@@ -56,7 +56,7 @@ void helper_log(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const 
 
 #define HLOG(h, lvl, ...) helper_log((h)->log, (h)->log_arg, lvl, __VA_ARGS__)
 
-static int64_t now_ms(void)
+int64_t helper_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -193,6 +193,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 			errno = EINVAL;
 			goto fail;
 		}
+	h->sigfd = -1;
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (h->epfd < 0)
 		goto fail;
@@ -252,7 +253,7 @@ struct privsep_worker *privsep_helper_add(struct privsep_helper *h, int chan, in
 	w->pidfd = pidfd;
 	w->pid = pid;
 	snprintf(w->name, sizeof(w->name), "%s", name ? name : "worker");
-	w->started_ms = now_ms();
+	w->started_ms = helper_now_ms();
 	w->exit.syscall = -1;
 	w->tchan = (struct tag){w, TAG_CHAN};
 	w->tpid = (struct tag){w, TAG_PIDFD};
@@ -352,7 +353,7 @@ static void worker_signal(struct privsep_worker *w)
 
 /* Close the channel and everything queued on it.  kill: SIGKILL now;
  * else the process gets HELPER_EXIT_GRACE_MS to exit on its own. */
-static void worker_close(struct privsep_worker *w, int kill)
+void helper_worker_close(struct privsep_worker *w, int kill)
 {
 	struct privsep_helper *h = w->h;
 	if (w->chan >= 0) {
@@ -368,7 +369,8 @@ static void worker_close(struct privsep_worker *w, int kill)
 		worker_signal(w);
 	/* a failed signal is tried again by the deadline check in step */
 	if (!w->kill_at_ms)
-		w->kill_at_ms = now_ms() + (kill ? HELPER_KILL_RETRY_MS : HELPER_EXIT_GRACE_MS);
+		w->kill_at_ms =
+		    helper_now_ms() + (kill ? HELPER_KILL_RETRY_MS : HELPER_EXIT_GRACE_MS);
 	w->want_kill |= kill;
 	if (w->pidfd < 0 || w->exited)
 		w->finalize = 1;
@@ -376,7 +378,7 @@ static void worker_close(struct privsep_worker *w, int kill)
 
 void privsep_worker_kill(struct privsep_worker *w)
 {
-	worker_close(w, 1);
+	helper_worker_close(w, 1);
 }
 
 /* A protocol violation: one line, and the worker is killed. */
@@ -402,7 +404,7 @@ static void violation(struct privsep_worker *w, enum privsep_violation v,
 	HLOG(w->h, PRIVSEP_LOG_ERR,
 	     "worker \"%s\" pid %d: protocol violation %s:%s: %s; worker killed", w->name,
 	     (int)w->pid, privsep_violation_name(v), where, what);
-	worker_close(w, 1);
+	helper_worker_close(w, 1);
 }
 
 /* ---- replies ---- */
@@ -415,7 +417,7 @@ static int flush_pending(struct privsep_worker *w)
 			return 0;
 		HLOG(w->h, PRIVSEP_LOG_INFO, "worker \"%s\" pid %d: reply lost, channel closed: %s",
 		     w->name, (int)w->pid, strerror(errno));
-		worker_close(w, 0);
+		helper_worker_close(w, 0);
 		return -1;
 	}
 	chan_close_fds(w->pend_fds, w->pend_nfds);
@@ -447,7 +449,7 @@ static void send_reply(struct privsep_worker *w, size_t len, int *fds, size_t nf
 	chan_close_fds(fds, nfds);
 	HLOG(h, PRIVSEP_LOG_INFO, "worker \"%s\" pid %d: reply lost, channel closed: %s", w->name,
 	     (int)w->pid, strerror(errno));
-	worker_close(w, 0);
+	helper_worker_close(w, 0);
 }
 
 static void reply_frame(struct privsep_helper *h, uint32_t id, size_t plen, size_t nfds)
@@ -695,12 +697,12 @@ static void worker_readable(struct privsep_worker *w)
 		case CHAN_AGAIN:
 			return;
 		case CHAN_EOF:
-			worker_close(w, 0);
+			helper_worker_close(w, 0);
 			return;
 		case CHAN_ERROR:
 			HLOG(h, PRIVSEP_LOG_INFO, "worker \"%s\" pid %d: channel error: %s",
 			     w->name, (int)w->pid, strerror(errno));
-			worker_close(w, 0);
+			helper_worker_close(w, 0);
 			return;
 		case CHAN_RECORD:
 		case CHAN_FDLIMIT:
@@ -734,7 +736,7 @@ static void worker_reap(struct privsep_worker *w)
 	 * messages), up to the end of the stream. */
 	for (int i = 0; i < 8 && w->chan >= 0 && !w->pending; i++)
 		worker_readable(w);
-	worker_close(w, 0);
+	helper_worker_close(w, 0);
 	if (w->exited)
 		exit_classify(w, &si);
 	w->finalize = 1;
@@ -754,6 +756,7 @@ static void worker_free(struct privsep_worker *w)
 		exit_classify(w, NULL);
 	if (h->on_gone)
 		h->on_gone(w, h->gone_arg);
+	lifecycle_worker_gone(w);
 	if (w->pidfd >= 0) {
 		epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 		close(w->pidfd);
@@ -766,12 +769,17 @@ static void worker_free(struct privsep_worker *w)
 int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 {
 	struct epoll_event evs[32];
-	int64_t now = now_ms(), next = -1;
+	int64_t now = helper_now_ms(), next = -1;
 	int n;
 
 	for (struct privsep_worker *w = h->workers; w; w = w->next)
 		if (w->kill_at_ms && !w->killed && !w->exited && (next < 0 || w->kill_at_ms < next))
 			next = w->kill_at_ms;
+	{
+		int64_t due = lifecycle_due(h);
+		if (due >= 0 && (next < 0 || due < next))
+			next = due;
+	}
 	if (next >= 0) {
 		int64_t d = next > now ? next - now : 0;
 		if (timeout_ms < 0 || d < timeout_ms)
@@ -786,6 +794,10 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 	for (int i = 0; i < n; i++) {
 		struct tag *t = evs[i].data.ptr;
 		struct privsep_worker *w = t->w;
+		if (t->kind == TAG_SIGNAL) {
+			lifecycle_signal(h);
+			continue;
+		}
 		if (w->finalize)
 			continue;
 		if (t->kind == TAG_PIDFD) {
@@ -800,7 +812,7 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		if (!w->pending)
 			worker_readable(w);
 	}
-	now = now_ms();
+	now = helper_now_ms();
 	for (struct privsep_worker *w = h->workers, *nx; w; w = nx) {
 		nx = w->next;
 		if (w->pidfd >= 0 && w->kill_at_ms && now >= w->kill_at_ms && !w->killed &&
@@ -827,7 +839,7 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 
 int privsep_helper_run(struct privsep_helper *h)
 {
-	while (h->nworkers > 0)
+	while (h->nworkers > 0 || h->respawns)
 		if (privsep_helper_step(h, -1) < 0)
 			return -1;
 	return 0;
@@ -837,9 +849,10 @@ void privsep_helper_free(struct privsep_helper *h)
 {
 	if (!h)
 		return;
+	h->stopping = 1; /* no restarts from here on */
 	while (h->workers) {
 		struct privsep_worker *w = h->workers;
-		worker_close(w, 1);
+		helper_worker_close(w, 1);
 		if (w->pidfd >= 0 && !w->exited) {
 			siginfo_t si;
 			memset(&si, 0, sizeof(si));
@@ -855,6 +868,7 @@ void privsep_helper_free(struct privsep_helper *h)
 		}
 		worker_free(w);
 	}
+	lifecycle_free(h);
 	close(h->epfd);
 	free(h->rows);
 	free(h->rx);

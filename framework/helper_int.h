@@ -26,7 +26,7 @@ struct helper_row {
 /* A SIGKILL that could not be sent is tried again this often. */
 #define HELPER_KILL_RETRY_MS 100
 
-enum tag_kind { TAG_CHAN, TAG_PIDFD };
+enum tag_kind { TAG_CHAN, TAG_PIDFD, TAG_SIGNAL };
 struct tag {
 	struct privsep_worker *w;
 	enum tag_kind kind;
@@ -64,6 +64,7 @@ struct privsep_worker {
 	uint32_t trap_arch;
 	int kmsg_readable;
 	int unsandboxed;
+	struct spawn_rec *rec; /* restart policy, if any */
 };
 
 struct privsep_helper {
@@ -79,6 +80,21 @@ struct privsep_helper {
 	size_t nworkers;
 	uint8_t *rx, *tx; /* msg_max bytes each */
 	int told_sandbox; /* the sandbox's reach was logged once */
+	/* lifecycle.c */
+	int sigfd;
+	struct tag tsig;
+	void (*on_reload)(struct privsep_helper *, void *);
+	void *reload_arg;
+	int stopping, stop_signal;
+	struct spawn_rec *respawns; /* waiting for their restart time */
+};
+
+/* A worker's spawn parameters, kept for its restarts. */
+struct spawn_rec {
+	struct spawn_rec *next;
+	struct privsep_spawn sp;
+	unsigned restarts;
+	int64_t due_ms;
 };
 
 size_t helper_msg_max(const struct privsep_helper *h);
@@ -86,6 +102,21 @@ size_t helper_msg_max(const struct privsep_helper *h);
 /* Dispatch one record as if it had arrived from w's channel with fds
  * (taken).  For the fuzz targets. */
 void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds);
+
+int64_t helper_now_ms(void);
+/* Close w's channel; kill: SIGKILL now, else after the grace period. */
+void helper_worker_close(struct privsep_worker *w, int kill);
+
+/* spawn.c */
+struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp);
+
+/* lifecycle.c */
+void lifecycle_signal(struct privsep_helper *h);
+/* w is gone: schedule its restart if its policy allows. */
+void lifecycle_worker_gone(struct privsep_worker *w);
+/* Start the restarts that are due; the next due time or -1. */
+int64_t lifecycle_due(struct privsep_helper *h);
+void lifecycle_free(struct privsep_helper *h);
 
 /* exit.c: the framework's reports from a worker, and how it ended. */
 int exit_fw_sandbox_failed(struct privsep_req *req, void *arg);

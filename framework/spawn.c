@@ -114,6 +114,25 @@ static void worker_child(int chan, const struct privsep_spawn *sp, size_t msg_ma
 
 struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp)
 {
+	struct privsep_worker *w;
+	struct spawn_rec *r = NULL;
+
+	if (sp && sp->restart_max) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return NULL;
+		r->sp = *sp;
+	}
+	w = spawn_worker(h, sp);
+	if (!w)
+		free(r);
+	else
+		w->rec = r;
+	return w;
+}
+
+struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp)
+{
 	struct sigaction sa;
 	struct sb_plan plan;
 	char why[256];

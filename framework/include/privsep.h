@@ -436,6 +436,12 @@ struct privsep_spawn {
 	/* 1: run main with the helper's privileges and no sandbox at all.  For
 	 * tests and debugging only; the helper logs a warning. */
 	int unsandboxed;
+	/* Restart policy: a worker that dies while the helper is not stopping
+	 * is started again, at most restart_max times, after restart_backoff_ms
+	 * doubled at each restart (at most 30 s).  0: never.  name, sandbox
+	 * and its keep_fds are borrowed for as long as restarts may happen. */
+	unsigned restart_max;
+	unsigned restart_backoff_ms;
 };
 
 /* Fork a worker attached to h: a new channel, a pidfd; in the child the
@@ -445,6 +451,33 @@ struct privsep_spawn {
  * Returns the worker, or NULL with errno (EINVAL for a sandbox that
  * cannot be prepared: the log says why). */
 struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp);
+
+/* ------------------------------------------------------------------ */
+/* lifecycle.c: signals, stopping, the helper's own capabilities. */
+
+/* Handle SIGINT, SIGTERM and SIGHUP through a signalfd in h's event loop
+ * (no asynchronous handlers).  Blocks the three in the calling thread:
+ * call it before starting threads.  SIGINT and SIGTERM stop the helper
+ * (privsep_helper_stop); SIGHUP calls on_reload(h, arg) (may be NULL).
+ * 0, or -1 with errno. */
+int privsep_helper_signals(struct privsep_helper *h,
+                           void (*on_reload)(struct privsep_helper *h, void *arg), void *arg);
+
+/* Stop gracefully: no more restarts; every worker's channel is closed (its
+ * calls fail with EPIPE), it has 1000 ms to exit, then SIGKILL.
+ * privsep_helper_run returns once all are gone. */
+void privsep_helper_stop(struct privsep_helper *h);
+
+/* The signal that stopped h (SIGINT, SIGTERM), 0 if none.  A daemon exits
+ * with 128 + this, as shells do. */
+int privsep_helper_stop_signal(const struct privsep_helper *h);
+
+/* Keep only the capabilities named (libcap names: "cap_dac_read_search",
+ * "cap_net_bind_service", ...) in this process's permitted and effective
+ * sets and its bounding set; inheritable and ambient emptied.  Call in the
+ * helper once it has done what needed more.  -1 with errno EINVAL for an
+ * unknown name, EPERM when the process cannot. */
+int privsep_helper_keep_caps(const char *const *names, size_t n);
 
 #ifdef __cplusplus
 }

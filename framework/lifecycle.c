@@ -1,0 +1,208 @@
+/*
+ * lifecycle.c - signals through a signalfd, a graceful stop, restarts of
+ * workers that die, and the helper's own capabilities.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "helper_int.h"
+
+#define RESTART_BACKOFF_MAX_MS 30000
+
+int privsep_helper_signals(struct privsep_helper *h,
+                           void (*on_reload)(struct privsep_helper *h, void *arg), void *arg)
+{
+	sigset_t set;
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	if (h->sigfd >= 0) {
+		errno = EBUSY;
+		return -1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	h->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (h->sigfd < 0)
+		return -1;
+	h->tsig = (struct tag){NULL, TAG_SIGNAL};
+	ev.data.ptr = &h->tsig;
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->sigfd, &ev) < 0) {
+		int saved = errno;
+		close(h->sigfd);
+		h->sigfd = -1;
+		errno = saved;
+		return -1;
+	}
+	h->on_reload = on_reload;
+	h->reload_arg = arg;
+	return 0;
+}
+
+void lifecycle_signal(struct privsep_helper *h)
+{
+	struct signalfd_siginfo si;
+	while (read(h->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO, "SIGHUP: reload");
+			if (h->on_reload)
+				h->on_reload(h, h->reload_arg);
+			continue;
+		}
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+		           "%s: stopping %zu worker(s), %d ms to exit",
+		           strsignal((int)si.ssi_signo), h->nworkers, HELPER_EXIT_GRACE_MS);
+		if (!h->stop_signal)
+			h->stop_signal = (int)si.ssi_signo;
+		privsep_helper_stop(h);
+	}
+}
+
+static void drop_respawns(struct privsep_helper *h)
+{
+	while (h->respawns) {
+		struct spawn_rec *r = h->respawns;
+		h->respawns = r->next;
+		free(r);
+	}
+}
+
+void privsep_helper_stop(struct privsep_helper *h)
+{
+	h->stopping = 1;
+	drop_respawns(h);
+	for (struct privsep_worker *w = h->workers; w; w = w->next)
+		helper_worker_close(w, 0);
+}
+
+int privsep_helper_stop_signal(const struct privsep_helper *h)
+{
+	return h->stop_signal;
+}
+
+void lifecycle_worker_gone(struct privsep_worker *w)
+{
+	struct privsep_helper *h = w->h;
+	struct spawn_rec *r = w->rec;
+	unsigned delay;
+
+	if (!r)
+		return;
+	w->rec = NULL;
+	if (h->stopping || r->restarts >= r->sp.restart_max) {
+		if (!h->stopping)
+			helper_log(
+			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			    "worker \"%s\": restarted %u times, the limit; not restarted again",
+			    r->sp.name ? r->sp.name : "worker", r->restarts);
+		free(r);
+		return;
+	}
+	delay = r->sp.restart_backoff_ms;
+	for (unsigned i = 0; i < r->restarts && delay < RESTART_BACKOFF_MAX_MS; i++)
+		delay *= 2;
+	if (delay > RESTART_BACKOFF_MAX_MS)
+		delay = RESTART_BACKOFF_MAX_MS;
+	r->due_ms = helper_now_ms() + delay;
+	r->next = h->respawns;
+	h->respawns = r;
+	helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN, "worker \"%s\": restart %u of %u in %u ms",
+	           r->sp.name ? r->sp.name : "worker", r->restarts + 1, r->sp.restart_max, delay);
+}
+
+int64_t lifecycle_due(struct privsep_helper *h)
+{
+	int64_t now = helper_now_ms(), next = -1;
+	struct spawn_rec **pp = &h->respawns;
+
+	while (*pp) {
+		struct spawn_rec *r = *pp;
+		if (r->due_ms > now) {
+			if (next < 0 || r->due_ms < next)
+				next = r->due_ms;
+			pp = &r->next;
+			continue;
+		}
+		*pp = r->next;
+		r->restarts++;
+		struct privsep_worker *w = spawn_worker(h, &r->sp);
+		if (w) {
+			w->rec = r;
+		} else {
+			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			           "worker \"%s\": restart failed: %s",
+			           r->sp.name ? r->sp.name : "worker", strerror(errno));
+			/* counts as a death: try again later, within the limit */
+			struct privsep_worker fake = {.h = h, .rec = r};
+			lifecycle_worker_gone(&fake);
+		}
+	}
+	return next;
+}
+
+void lifecycle_free(struct privsep_helper *h)
+{
+	drop_respawns(h);
+	if (h->sigfd >= 0) {
+		close(h->sigfd);
+		h->sigfd = -1;
+	}
+}
+
+int privsep_helper_keep_caps(const char *const *names, size_t n)
+{
+	cap_value_t keep[64];
+	cap_value_t max = cap_max_bits();
+	cap_t c;
+	int rc;
+
+	if (n > 64 || (n && !names)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (cap_from_name(names[i], &keep[i]) < 0) {
+			errno = EINVAL;
+			return -1;
+		}
+	/* the bounding set first, while CAP_SETPCAP is still held */
+	for (cap_value_t v = 0; v < max; v++) {
+		int kept = 0;
+		for (size_t i = 0; i < n; i++)
+			kept |= keep[i] == v;
+		if (!kept && v != CAP_SETPCAP && CAP_IS_SUPPORTED(v) && cap_get_bound(v) == 1 &&
+		    cap_drop_bound(v) < 0)
+			return -1;
+	}
+	{
+		int keep_setpcap = 0;
+		for (size_t i = 0; i < n; i++)
+			keep_setpcap |= keep[i] == CAP_SETPCAP;
+		if (!keep_setpcap && cap_get_bound(CAP_SETPCAP) == 1 &&
+		    cap_drop_bound(CAP_SETPCAP) < 0)
+			return -1;
+	}
+	if (cap_reset_ambient() < 0 && errno != EINVAL)
+		return -1;
+	c = cap_init();
+	if (!c)
+		return -1;
+	if (n && (cap_set_flag(c, CAP_PERMITTED, (int)n, keep, CAP_SET) < 0 ||
+	          cap_set_flag(c, CAP_EFFECTIVE, (int)n, keep, CAP_SET) < 0)) {
+		cap_free(c);
+		errno = EINVAL;
+		return -1;
+	}
+	rc = cap_set_proc(c);
+	cap_free(c);
+	return rc;
+}

@@ -1,0 +1,225 @@
+/*
+ * The helper's lifecycle: signals through a signalfd, a graceful stop,
+ * restarts with back-off, and the helper's own capabilities.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define T_NEVER (PRIVSEP_TYPE_APP_MIN + 1)
+
+static int never(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	return 0;
+}
+
+static const struct privsep_handler table[] = {
+    {T_NEVER, "never", 0, 0, 0, 0, PRIVSEP_H_POST, never, NULL},
+};
+
+/* Reads from its channel until the helper closes it, then exits 0. */
+static int polite_main(struct privsep_client *c, void *arg)
+{
+	struct privsep_result res = {0};
+	(void)arg;
+	while (privsep_ping(c, NULL, 0, &res) == 0)
+		usleep(1000);
+	return errno == EPIPE ? 0 : 1;
+}
+
+static int stubborn_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	for (;;)
+		pause();
+	return 0;
+}
+
+static int gone_kind[8], ngone;
+static void record_gone(struct privsep_worker *w, void *arg)
+{
+	(void)arg;
+	if (ngone < 8)
+		gone_kind[ngone++] = privsep_worker_exit_info(w)->kind;
+}
+
+static int reloads;
+static void on_reload(struct privsep_helper *h, void *arg)
+{
+	(void)h;
+	(void)arg;
+	reloads++;
+}
+
+/* A helper in a child process: spawns main, handles signals, serves until
+ * stopped; exits 128 + the stop signal, plus 50 if a worker was killed,
+ * plus 100 per reload. */
+static pid_t helper_child(privsep_worker_main main)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct privsep_helper_config cfg = {.on_worker_gone = record_gone};
+		struct privsep_helper *h = privsep_helper_new(table, 1, &cfg);
+		struct privsep_spawn sp = {.name = "w", .main = main};
+		if (!h || privsep_helper_signals(h, on_reload, NULL) < 0 || !privsep_spawn(h, &sp))
+			_exit(2);
+		if (privsep_helper_run(h) < 0)
+			_exit(3);
+		int code = privsep_helper_stop_signal(h) ? 128 + privsep_helper_stop_signal(h) : 4;
+		if (ngone != 1)
+			_exit(5);
+		privsep_helper_free(h);
+		_exit(code + (gone_kind[0] == PRIVSEP_EXIT_KILLED ? 50 : 0) + 100 * reloads);
+	}
+	return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void sigterm_stops_the_workers_gracefully(void **s)
+{
+	(void)s;
+	pid_t pid = helper_child(polite_main);
+	usleep(100000);
+	kill(pid, SIGTERM);
+	/* the worker saw its channel close and exited on its own */
+	assert_int_equal(wait_status(pid), 128 + SIGTERM);
+}
+
+static void sigint_kills_a_worker_that_does_not_exit_after_the_grace(void **s)
+{
+	(void)s;
+	struct timespec a, b;
+	pid_t pid = helper_child(stubborn_main);
+	usleep(100000);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	kill(pid, SIGINT);
+	assert_int_equal(wait_status(pid), 128 + SIGINT + 50);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= 900);
+}
+
+static void sighup_is_a_reload_event(void **s)
+{
+	(void)s;
+	pid_t pid = helper_child(polite_main);
+	usleep(100000);
+	kill(pid, SIGHUP);
+	usleep(100000);
+	kill(pid, SIGTERM);
+	assert_int_equal(wait_status(pid), 128 + SIGTERM + 100);
+}
+
+static int fail_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 1;
+}
+
+static void restart_policy_restarts_with_backoff_up_to_its_limit(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, 1, 0);
+	struct privsep_spawn sp = {
+	    .name = "crashy", .main = fail_main, .restart_max = 3, .restart_backoff_ms = 20};
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_int_equal(privsep_helper_run(x->h), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_int_equal(x->gone, 4); /* the first start and three restarts */
+	assert_true(hx_logged(x, "restart 1 of 3 in 20 ms"));
+	assert_true(hx_logged(x, "restart 2 of 3 in 40 ms"));
+	assert_true(hx_logged(x, "restart 3 of 3 in 80 ms"));
+	assert_true(hx_logged(x, "restarted 3 times, the limit"));
+	/* 20 + 40 + 80 ms of back-off at least */
+	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= 140);
+	hx_free(x);
+}
+
+static void stop_cancels_pending_restarts(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, 1, 0);
+	struct privsep_spawn sp = {
+	    .name = "crashy", .main = fail_main, .restart_max = 5, .restart_backoff_ms = 10000};
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_true(hx_pump_gone(x, 1, 3000));
+	assert_true(hx_logged(x, "restart 1 of 5 in 10000 ms"));
+	privsep_helper_stop(x->h);
+	assert_int_equal(privsep_helper_run(x->h), 0); /* returns at once */
+	assert_int_equal(x->gone, 1);
+	hx_free(x);
+}
+
+static void helper_keeps_only_the_capabilities_it_names(void **s)
+{
+	(void)s;
+	pid_t pid;
+	if (geteuid() != 0)
+		skip();
+	pid = fork();
+	if (pid == 0) {
+		const char *keep[] = {"cap_dac_read_search"};
+		const char *bad[] = {"cap_no_such_thing"};
+		char buf[4096];
+		int fd;
+		ssize_t n;
+		if (privsep_helper_keep_caps(bad, 1) != -1 || errno != EINVAL)
+			_exit(10);
+		if (privsep_helper_keep_caps(keep, 1) != 0)
+			_exit(11);
+		fd = open("/proc/self/status", O_RDONLY);
+		n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		if (!strstr(buf, "CapPrm:\t0000000000000004\n") ||
+		    !strstr(buf, "CapEff:\t0000000000000004\n") ||
+		    !strstr(buf, "CapBnd:\t0000000000000004\n") ||
+		    !strstr(buf, "CapInh:\t0000000000000000\n") ||
+		    !strstr(buf, "CapAmb:\t0000000000000000\n"))
+			_exit(12);
+		/* and nothing comes back */
+		const char *all[] = {"cap_sys_admin"};
+		if (privsep_helper_keep_caps(all, 1) == 0)
+			_exit(13);
+		_exit(0);
+	}
+	assert_int_equal(wait_status(pid), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(sigterm_stops_the_workers_gracefully),
+	    cmocka_unit_test(sigint_kills_a_worker_that_does_not_exit_after_the_grace),
+	    cmocka_unit_test(sighup_is_a_reload_event),
+	    cmocka_unit_test(restart_policy_restarts_with_backoff_up_to_its_limit),
+	    cmocka_unit_test(stop_cancels_pending_restarts),
+	    cmocka_unit_test(helper_keeps_only_the_capabilities_it_names),
+	};
+	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
+}
