@@ -4,8 +4,9 @@
  * The helper serves one request type, HELLO: the worker sends its name,
  * the helper answers with a greeting and a read-only fd of a file it
  * opened (/etc/os-release, or the path given as the first argument).  The
- * worker reads the fd and prints.  The framework checks every request
- * against the table before the handler runs.
+ * worker, in its sandbox, could not open that file itself: it reads the
+ * fd it was given and prints.  The framework checks every request against
+ * the table before the handler runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,7 +95,9 @@ int main(int argc, char **argv)
 	struct privsep_spawn sp = {.name = "minimal", .main = worker_main};
 	struct privsep_helper *h = privsep_helper_new(table, 1, &cfg);
 
-	if (!h || !privsep_spawn(h, &sp)) {
+	/* SIGINT/SIGTERM stop the worker gracefully; then the worker, in its
+	 * sandbox (the defaults: user nobody, no files, built-in filter). */
+	if (!h || privsep_helper_signals(h, NULL, NULL) < 0 || !privsep_spawn(h, &sp)) {
 		perror("privsep");
 		privsep_helper_free(h);
 		return 1;
@@ -102,6 +105,8 @@ int main(int argc, char **argv)
 	/* Serve until the worker is gone. */
 	if (privsep_helper_run(h) < 0)
 		perror("privsep_helper_run");
+	if (privsep_helper_stop_signal(h))
+		result = 128 + privsep_helper_stop_signal(h);
 	privsep_helper_free(h);
 	printf("helper: worker exited with status %d\n", result);
 	return result;
