@@ -47,6 +47,21 @@ int exit_fw_sandbox_failed(struct privsep_req *req, void *arg)
 	w->sb_failed = (int)step;
 	w->sb_errno = (int)err;
 	snprintf(w->sb_detail, sizeof(w->sb_detail), "%s", detail);
+	/* worker-supplied text goes into a log line: one line, printable */
+	for (char *c = w->sb_detail; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return 0;
+}
+
+int exit_fw_ready(struct privsep_req *req, void *arg)
+{
+	struct privsep_worker *w = req->worker;
+	(void)arg;
+	/* from here on the worker runs application code: it can no longer
+	 * claim its sandbox failed */
+	privsep_worker_revoke(w, PRIVSEP_T_SANDBOX_FAILED);
+	w->ready = 1;
 	return 0;
 }
 

@@ -189,8 +189,18 @@ int filter_compile(const struct filter_policy *p, int debug, struct filter_prog 
 			rc = -EINVAL;
 			goto done;
 		}
-		for (unsigned k = 0; k < r->ncmp; k++)
+		for (unsigned k = 0; k < r->ncmp; k++) {
+			/* an int compared on its low half: only == and masked ==
+			 * can ignore the upper half in libseccomp 2.5.4 */
+			if (r->cmp[k].is32 && r->cmp[k].op != SCMP_CMP_EQ &&
+			    r->cmp[k].op != SCMP_CMP_MASKED_EQ) {
+				if (bad)
+					*bad = r->syscall;
+				rc = -EINVAL;
+				goto done;
+			}
 			c[k] = to_scmp(&r->cmp[k]);
+		}
 		rc = seccomp_rule_add_exact_array(ctx, action_of(r), nr, r->ncmp, c);
 		if (rc < 0) {
 			if (bad)

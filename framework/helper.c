@@ -168,6 +168,9 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		case PRIVSEP_T_SANDBOX_FAILED:
 			r->fn = exit_fw_sandbox_failed;
 			break;
+		case PRIVSEP_T_READY:
+			r->fn = exit_fw_ready;
+			break;
 		default:
 			r->fn = exit_fw_seccomp_trap;
 			break;
@@ -201,6 +204,8 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	h->log_arg = cfg ? cfg->log_arg : NULL;
 	h->on_gone = cfg ? cfg->on_worker_gone : NULL;
 	h->gone_arg = cfg ? cfg->gone_arg : NULL;
+	h->on_restarted = cfg ? cfg->on_worker_restarted : NULL;
+	h->restarted_arg = cfg ? cfg->restarted_arg : NULL;
 	return h;
 fail : {
 	int saved = errno;
@@ -232,6 +237,20 @@ size_t privsep_helper_nworkers(const struct privsep_helper *h)
 
 struct privsep_worker *privsep_helper_add(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
                                           const char *name)
+{
+	return helper_add(h, chan, pidfd, pid, name, 0, 0);
+}
+
+void helper_scrub(struct privsep_helper *h)
+{
+	explicit_bzero(h->rx, h->msg_max);
+	explicit_bzero(h->tx, h->msg_max);
+	for (struct privsep_worker *w = h->workers; w; w = w->next)
+		explicit_bzero(w->pend, h->msg_max);
+}
+
+struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
+                                  const char *name, int spawned, int debug)
 {
 	struct privsep_worker *w = NULL;
 	struct epoll_event ev = {0};
@@ -270,6 +289,14 @@ struct privsep_worker *privsep_helper_add(struct privsep_helper *h, int chan, in
 			goto fail;
 		}
 	}
+	/* The start-up messages are the framework's, in a spawned child,
+	 * before application code: nobody else may send them. */
+	if (!spawned) {
+		privsep_worker_revoke(w, PRIVSEP_T_SANDBOX_FAILED);
+		privsep_worker_revoke(w, PRIVSEP_T_READY);
+	}
+	if (!spawned || !debug)
+		privsep_worker_revoke(w, PRIVSEP_T_SECCOMP_TRAP);
 	w->next = h->workers;
 	if (h->workers)
 		h->workers->prev = w;
@@ -376,8 +403,14 @@ void helper_worker_close(struct privsep_worker *w, int kill)
 		w->finalize = 1;
 }
 
+int privsep_worker_ready(const struct privsep_worker *w)
+{
+	return w->ready;
+}
+
 void privsep_worker_kill(struct privsep_worker *w)
 {
+	w->no_restart = 1;
 	helper_worker_close(w, 1);
 }
 
@@ -687,23 +720,26 @@ void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, s
 	dispatch(w, &m, CHAN_RECORD);
 }
 
-static void worker_readable(struct privsep_worker *w)
+/* Serve up to HELPER_BATCH records; how many were served (0: nothing
+ * more to read now, or the channel closed). */
+static int worker_readable(struct privsep_worker *w)
 {
 	struct privsep_helper *h = w->h;
-	for (int i = 0; i < HELPER_BATCH && w->chan >= 0 && !w->pending; i++) {
+	int i;
+	for (i = 0; i < HELPER_BATCH && w->chan >= 0 && !w->pending; i++) {
 		struct chan_msg m = {.buf = h->rx, .cap = h->msg_max};
 		enum chan_status st = chan_recv(w->chan, &m, 1);
 		switch (st) {
 		case CHAN_AGAIN:
-			return;
+			return 0;
 		case CHAN_EOF:
 			helper_worker_close(w, 0);
-			return;
+			return 0;
 		case CHAN_ERROR:
 			HLOG(h, PRIVSEP_LOG_INFO, "worker \"%s\" pid %d: channel error: %s",
 			     w->name, (int)w->pid, strerror(errno));
 			helper_worker_close(w, 0);
-			return;
+			return 0;
 		case CHAN_RECORD:
 		case CHAN_FDLIMIT:
 		case CHAN_VIOLATION:
@@ -711,6 +747,7 @@ static void worker_readable(struct privsep_worker *w)
 			break;
 		}
 	}
+	return i;
 }
 
 static void worker_reap(struct privsep_worker *w)
@@ -718,9 +755,10 @@ static void worker_reap(struct privsep_worker *w)
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
 	if (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si, WEXITED | WNOHANG) < 0) {
-		if (errno != ECHILD)
-			return;
-		/* not our child: it is gone, how is unknown */
+		/* not our child (ECHILD), or reaped by someone else: it is
+		 * gone, how is unknown */
+		HLOG(w->h, PRIVSEP_LOG_WARN, "worker \"%s\" pid %d: waitid: %s", w->name,
+		     (int)w->pid, strerror(errno));
 		exit_classify(w, NULL);
 	} else if (si.si_pid == 0) {
 		return; /* not yet */
@@ -734,8 +772,8 @@ static void worker_reap(struct privsep_worker *w)
 	w->pidfd = -1;
 	/* Serve what the worker sent before it died (its last one-way
 	 * messages), up to the end of the stream. */
-	for (int i = 0; i < 8 && w->chan >= 0 && !w->pending; i++)
-		worker_readable(w);
+	while (w->chan >= 0 && !w->pending && worker_readable(w) > 0)
+		;
 	helper_worker_close(w, 0);
 	if (w->exited)
 		exit_classify(w, &si);
@@ -853,7 +891,11 @@ void privsep_helper_free(struct privsep_helper *h)
 	while (h->workers) {
 		struct privsep_worker *w = h->workers;
 		helper_worker_close(w, 1);
-		if (w->pidfd >= 0 && !w->exited) {
+		if (w->pidfd >= 0 && !w->exited && !w->killed)
+			HLOG(h, PRIVSEP_LOG_ERR,
+			     "worker \"%s\" pid %d: could not be killed; not waited for", w->name,
+			     (int)w->pid);
+		if (w->pidfd >= 0 && !w->exited && w->killed) {
 			siginfo_t si;
 			memset(&si, 0, sizeof(si));
 			while (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si, WEXITED) < 0 &&

@@ -64,6 +64,8 @@ struct privsep_worker {
 	uint32_t trap_arch;
 	int kmsg_readable;
 	int unsandboxed;
+	int ready;             /* READY arrived */
+	int no_restart;        /* privsep_worker_kill */
 	struct spawn_rec *rec; /* restart policy, if any */
 };
 
@@ -76,6 +78,8 @@ struct privsep_helper {
 	void *log_arg;
 	void (*on_gone)(struct privsep_worker *, void *);
 	void *gone_arg;
+	void (*on_restarted)(struct privsep_worker *, void *);
+	void *restarted_arg;
 	struct privsep_worker *workers;
 	size_t nworkers;
 	uint8_t *rx, *tx; /* msg_max bytes each */
@@ -107,6 +111,14 @@ int64_t helper_now_ms(void);
 /* Close w's channel; kill: SIGKILL now, else after the grace period. */
 void helper_worker_close(struct privsep_worker *w, int kill);
 
+/* Add a worker; spawned: the framework's own start-up messages
+ * (SANDBOX_FAILED, READY, and SECCOMP_TRAP if debug) stay permitted. */
+struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
+                                  const char *name, int spawned, int debug);
+/* In a new child: wipe the helper's buffers, which hold other workers'
+ * requests and replies. */
+void helper_scrub(struct privsep_helper *h);
+
 /* spawn.c */
 struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp);
 
@@ -121,6 +133,7 @@ void lifecycle_free(struct privsep_helper *h);
 /* exit.c: the framework's reports from a worker, and how it ended. */
 int exit_fw_sandbox_failed(struct privsep_req *req, void *arg);
 int exit_fw_seccomp_trap(struct privsep_req *req, void *arg);
+int exit_fw_ready(struct privsep_req *req, void *arg);
 /* Fill w->exit from the wait status in si (NULL: unknown) and log the
  * one line that says how w ended. */
 void exit_classify(struct privsep_worker *w, const siginfo_t *si);

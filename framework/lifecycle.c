@@ -98,8 +98,11 @@ void lifecycle_worker_gone(struct privsep_worker *w)
 	if (!r)
 		return;
 	w->rec = NULL;
-	if (h->stopping || r->restarts >= r->sp.restart_max) {
-		if (!h->stopping)
+	/* a failure: not a clean exit, a failed sandbox, or the application's kill */
+	int failed = !w->no_restart && w->exit.kind != PRIVSEP_EXIT_SANDBOX &&
+	             !(w->exit.kind == PRIVSEP_EXIT_STATUS && w->exit.status == 0);
+	if (h->stopping || !failed || r->restarts >= r->sp.restart_max) {
+		if (!h->stopping && failed)
 			helper_log(
 			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			    "worker \"%s\": restarted %u times, the limit; not restarted again",
@@ -122,8 +125,10 @@ void lifecycle_worker_gone(struct privsep_worker *w)
 int64_t lifecycle_due(struct privsep_helper *h)
 {
 	int64_t now = helper_now_ms(), next = -1;
-	struct spawn_rec **pp = &h->respawns;
+	struct spawn_rec **pp = &h->respawns, *due = NULL;
 
+	/* take the due ones out first: a failed restart goes back in the
+	 * list, and must not be picked again in this pass */
 	while (*pp) {
 		struct spawn_rec *r = *pp;
 		if (r->due_ms > now) {
@@ -133,19 +138,32 @@ int64_t lifecycle_due(struct privsep_helper *h)
 			continue;
 		}
 		*pp = r->next;
+		r->next = due;
+		due = r;
+	}
+	while (due) {
+		struct spawn_rec *r = due;
+		due = r->next;
 		r->restarts++;
 		struct privsep_worker *w = spawn_worker(h, &r->sp);
 		if (w) {
 			w->rec = r;
+			if (h->on_restarted)
+				h->on_restarted(w, h->restarted_arg);
 		} else {
 			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			           "worker \"%s\": restart failed: %s",
 			           r->sp.name ? r->sp.name : "worker", strerror(errno));
 			/* counts as a death: try again later, within the limit */
 			struct privsep_worker fake = {.h = h, .rec = r};
-			lifecycle_worker_gone(&fake);
+			fake.exit.kind = PRIVSEP_EXIT_UNKNOWN;
+			lifecycle_worker_gone(&fake); /* rescheduled, or freed */
 		}
 	}
+	next = -1;
+	for (struct spawn_rec *r = h->respawns; r; r = r->next)
+		if (next < 0 || r->due_ms < next)
+			next = r->due_ms;
 	return next;
 }
 

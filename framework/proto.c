@@ -32,6 +32,8 @@ const struct proto_msg proto_msgs[] = {
      "u32 step (1..11), u32 errno, str detail: the sandbox step that failed", "-"},
     {PRIVSEP_T_SECCOMP_TRAP, "SECCOMP_TRAP", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 56, 56, 0,
      0, "u32 audit arch, u32 syscall number, 6 x u64 arguments: the call the filter trapped", "-"},
+    {PRIVSEP_T_READY, "READY", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 0, 0, 0, 0,
+     "empty: the sandbox is entered; application code starts now", "-"},
 };
 const size_t proto_nmsgs = sizeof(proto_msgs) / sizeof(proto_msgs[0]);
 

@@ -3,7 +3,10 @@
  *
  * The order, and why (SECURITY.md says the same):
  *   1 fds        close every fd but stdio, the channel and the kept ones:
- *                nothing of the helper's leaks in
+ *                nothing of the helper's leaks in; stdin from /dev/null,
+ *                stdout/stderr too if they are readable files; a new
+ *                session (no terminal, no group signals meant for the
+ *                helper)
  *   2 rlimits    NOFILE small, NPROC 0 by default (no new processes or
  *                threads), CORE 0 (no dumps of secrets), FSIZE, AS
  *   3 namespaces (root) new network, IPC, UTS and mount namespaces, and a
@@ -45,6 +48,7 @@
 #include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -112,8 +116,13 @@ static int resolve_user(const char *user, uid_t *uid, gid_t *gid)
 
 	if (!user)
 		user = "nobody";
+	errno = 0;
 	v = strtoul(user, &end, 10);
 	if (*user && !*end) { /* numeric: uid, and the same gid */
+		if (errno || user[0] == '-' || v >= (unsigned long)INT32_MAX) {
+			errno = EINVAL;
+			return -1;
+		}
 		*uid = (uid_t)v;
 		*gid = (gid_t)v;
 		return 0;
@@ -138,9 +147,19 @@ static int int_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void set_rl(struct rlimit *rl, rlim_t v)
+/* The worker's limit: what was asked, never above what the helper has
+ * (RLIM_INFINITY: the helper's own, unchanged). */
+static int lower_rl(int res, rlim_t want, struct rlimit *out)
 {
-	rl->rlim_cur = rl->rlim_max = v;
+	struct rlimit old;
+	if (getrlimit(res, &old) < 0)
+		return -1;
+	if (want == RLIM_INFINITY) {
+		*out = old;
+		return 0;
+	}
+	out->rlim_cur = out->rlim_max = want < old.rlim_max ? want : old.rlim_max;
+	return 0;
 }
 
 int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, int chan, char *why,
@@ -160,11 +179,11 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, int 
 	plan->root = geteuid() == 0;
 	plan->flags = sb->flags;
 	if (resolve_user(sb->user, &plan->uid, &plan->gid) < 0) {
-		snprintf(why, whylen, "no such user \"%s\"", sb->user);
+		snprintf(why, whylen, "no such user \"%s\"", sb->user ? sb->user : "nobody");
 		return -1;
 	}
-	if (plan->root && plan->uid == 0) {
-		snprintf(why, whylen, "the worker's user must not be root");
+	if (plan->root && (plan->uid == 0 || plan->gid == 0)) {
+		snprintf(why, whylen, "the worker's user must not be root (uid or gid 0)");
 		errno = EINVAL;
 		return -1;
 	}
@@ -181,12 +200,21 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, int 
 		plan->keep[plan->nkeep++] = sb->keep_fds[i];
 	}
 	qsort(plan->keep, plan->nkeep, sizeof(int), int_cmp);
-	set_rl(&plan->nofile, sb->nofile ? (rlim_t)sb->nofile : 64);
-	set_rl(&plan->nproc, sb->nproc == PRIVSEP_UNLIMITED ? RLIM_INFINITY : (rlim_t)sb->nproc);
-	set_rl(&plan->core, 0);
-	set_rl(&plan->fsize,
-	       sb->fsize && sb->fsize != PRIVSEP_UNLIMITED ? (rlim_t)sb->fsize : RLIM_INFINITY);
-	set_rl(&plan->as, sb->as && sb->as != PRIVSEP_UNLIMITED ? (rlim_t)sb->as : RLIM_INFINITY);
+	if (lower_rl(RLIMIT_NOFILE, sb->nofile ? (rlim_t)sb->nofile : 64, &plan->nofile) < 0 ||
+	    lower_rl(RLIMIT_NPROC,
+	             sb->nproc == PRIVSEP_UNLIMITED ? RLIM_INFINITY : (rlim_t)sb->nproc,
+	             &plan->nproc) < 0 ||
+	    lower_rl(RLIMIT_CORE, 0, &plan->core) < 0 ||
+	    lower_rl(RLIMIT_FSIZE,
+	             sb->fsize && sb->fsize != PRIVSEP_UNLIMITED ? (rlim_t)sb->fsize
+	                                                         : RLIM_INFINITY,
+	             &plan->fsize) < 0 ||
+	    lower_rl(RLIMIT_AS,
+	             sb->as && sb->as != PRIVSEP_UNLIMITED ? (rlim_t)sb->as : RLIM_INFINITY,
+	             &plan->as) < 0) {
+		snprintf(why, whylen, "getrlimit: %s", strerror(errno));
+		return -1;
+	}
 	plan->helper = getpid();
 	landlock_probe(&plan->ll);
 	if (filter_compile(filter_builtin(), !!(sb->flags & PRIVSEP_SB_DEBUG), &plan->prog, &bad) <
@@ -221,6 +249,34 @@ int sandbox_close_fds(const int *keep, size_t nkeep)
 		lo = k + 1;
 	}
 	return close_range(lo, ~0u, 0);
+}
+
+/* Standard input reads /dev/null.  Standard output and error stay (the
+ * application's output) unless they are readable files, which could be
+ * anything the helper happened to open at fd 1 or 2, or the application
+ * asks for /dev/null. */
+static int safe_stdio(unsigned flags)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return -1;
+	for (int fd = 0; fd <= 2; fd++) {
+		struct stat st;
+		int fl = fcntl(fd, F_GETFL);
+		int replace = fd == 0 || (flags & PRIVSEP_SB_NULL_STDIO) || fl < 0;
+		if (!replace && fstat(fd, &st) == 0 &&
+		    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)) &&
+		    (fl & O_ACCMODE) != O_WRONLY)
+			replace = 1;
+		if (replace && dup2(null, fd) < 0) {
+			int saved = errno;
+			close(null);
+			errno = saved;
+			return -1;
+		}
+	}
+	close(null);
+	return 0;
 }
 
 static int enter_namespaces(void)
@@ -295,6 +351,10 @@ int sandbox_enter_until(const struct sb_plan *p, int last, char *why, size_t why
 	/* 1 */
 	if (sandbox_close_fds(p->keep, p->nkeep) < 0)
 		FAIL(PRIVSEP_SB_STEP_FDS, "close_range: %s", strerror(errno));
+	if (safe_stdio(p->flags) < 0)
+		FAIL(PRIVSEP_SB_STEP_FDS, "standard fds: %s", strerror(errno));
+	if (setsid() < 0)
+		FAIL(PRIVSEP_SB_STEP_FDS, "setsid: %s", strerror(errno));
 	/* 2 */
 	if (setrlimit(RLIMIT_NOFILE, &p->nofile) < 0 || setrlimit(RLIMIT_NPROC, &p->nproc) < 0 ||
 	    setrlimit(RLIMIT_CORE, &p->core) < 0 || setrlimit(RLIMIT_FSIZE, &p->fsize) < 0 ||
@@ -303,15 +363,22 @@ int sandbox_enter_until(const struct sb_plan *p, int last, char *why, size_t why
 	if (p->root) {
 		/* 3 */
 		if (!(p->flags & PRIVSEP_SB_NO_NAMESPACES) && enter_namespaces() < 0)
-			FAIL(PRIVSEP_SB_STEP_NAMESPACES, "namespaces and empty root: %s",
-			     strerror(errno));
+			FAIL(
+			    PRIVSEP_SB_STEP_NAMESPACES,
+			    "namespaces and empty root: %s (the helper needs cap_sys_admin, or set "
+			    "PRIVSEP_SB_NO_NAMESPACES)",
+			    strerror(errno));
 		/* 4 */
 		if (lock_securebits() < 0)
-			FAIL(PRIVSEP_SB_STEP_SECUREBITS, "securebits: %s", strerror(errno));
+			FAIL(PRIVSEP_SB_STEP_SECUREBITS,
+			     "securebits: %s (the helper needs cap_setpcap)", strerror(errno));
 		/* 5 */
 		if (setgroups(0, NULL) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
 		    setresuid(p->uid, p->uid, p->uid) < 0)
-			FAIL(PRIVSEP_SB_STEP_IDS, "setgroups/setresgid/setresuid to %u:%u: %s",
+			FAIL(PRIVSEP_SB_STEP_IDS,
+			     "setgroups/setresgid/setresuid to %u:%u: %s (the helper needs "
+			     "cap_setuid "
+			     "and cap_setgid)",
 			     (unsigned)p->uid, (unsigned)p->gid, strerror(errno));
 		/* 6 */
 		if (drop_caps() < 0)

@@ -57,15 +57,18 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 }
 
 /* Runs in the child; never returns. */
-static void worker_child(int chan, const struct privsep_spawn *sp, size_t msg_max,
+static void worker_child(struct privsep_helper *h, int chan, const struct privsep_spawn *sp,
                          const struct sb_plan *plan)
 {
+	size_t msg_max = helper_msg_max(h);
 	struct privsep_client_config cfg = sp->client;
 	struct privsep_client *c;
 	char why[PRIVSEP_DETAIL_MAX - 1];
 	int rc;
 
 	child_chan = chan;
+	/* other workers' last requests and replies are in these buffers */
+	helper_scrub(h);
 	/* The helper's signal handlers and mask mean nothing here. */
 	{
 		sigset_t all;
@@ -102,6 +105,8 @@ static void worker_child(int chan, const struct privsep_spawn *sp, size_t msg_ma
 		if (chan <= 2 || sandbox_close_fds(keep, 4) < 0)
 			_exit(127);
 	}
+	if (plan)
+		child_post(PRIVSEP_T_READY, NULL, 0);
 	cfg.msg_max = msg_max;
 	c = privsep_client_new(chan, &cfg);
 	if (!c)
@@ -183,6 +188,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		           "worker \"%s\" runs WITHOUT a sandbox (unsandboxed is set)",
 		           sp->name ? sp->name : "worker");
 	}
+	fflush(NULL); /* or the child would write the helper's buffered output again */
 	pid = fork();
 	if (pid < 0) {
 		saved = errno;
@@ -195,7 +201,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		worker_child(sv[1], sp, helper_msg_max(h), sp->unsandboxed ? NULL : &plan);
+		worker_child(h, sv[1], sp, sp->unsandboxed ? NULL : &plan);
 	}
 	close(sv[1]);
 	if (!sp->unsandboxed)
@@ -211,7 +217,8 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		errno = saved;
 		return NULL;
 	}
-	w = privsep_helper_add(h, sv[0], pidfd, pid, sp->name);
+	w = helper_add(h, sv[0], pidfd, pid, sp->name, 1,
+	               !sp->unsandboxed && sp->sandbox && (sp->sandbox->flags & PRIVSEP_SB_DEBUG));
 	if (!w) {
 		saved = errno;
 		kill(pid, SIGKILL); /* not reaped yet: still this child's pid */

@@ -30,10 +30,19 @@ static void hx_gone(struct privsep_worker *w, void *arg)
 	snprintf(x->last_gone, sizeof(x->last_gone), "%s", privsep_worker_name(w));
 }
 
+static void hx_restarted(struct privsep_worker *w, void *arg)
+{
+	struct hx *x = arg;
+	(void)w;
+	x->restarted++;
+}
+
 struct hx *hx_new(const struct privsep_handler *table, size_t n, size_t msg_max)
 {
 	struct hx *x = calloc(1, sizeof(*x));
-	struct privsep_helper_config cfg = {.msg_max = msg_max,
+	struct privsep_helper_config cfg = {.on_worker_restarted = hx_restarted,
+	                                    .restarted_arg = x,
+	                                    .msg_max = msg_max,
 	                                    .log = hx_log,
 	                                    .log_arg = x,
 	                                    .on_worker_gone = hx_gone,

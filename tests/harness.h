@@ -24,6 +24,7 @@ struct hx {
 	enum privsep_violation last_viol;
 	char last_gone[64];
 	struct privsep_exit_info last_exit;
+	int restarted;
 };
 
 /* A helper over table (may be NULL, n 0) with the log captured.  msg_max

@@ -47,6 +47,7 @@ enum privsep_msg_type {
 	PRIVSEP_T_PERMIT_DROP = 0x0003,    /* worker -> helper call: narrow */
 	PRIVSEP_T_SANDBOX_FAILED = 0x0004, /* worker -> helper: why it aborts */
 	PRIVSEP_T_SECCOMP_TRAP = 0x0005,   /* worker -> helper: debug mode report */
+	PRIVSEP_T_READY = 0x0006,          /* worker -> helper: sandbox entered */
 };
 
 /* Violations: what the receiver found wrong with a record.  Each has a
@@ -230,6 +231,10 @@ struct privsep_helper_config {
 	/* Called once when a worker is gone (disconnected, killed, exited). */
 	void (*on_worker_gone)(struct privsep_worker *w, void *arg);
 	void *gone_arg;
+	/* Called when a restart policy started a worker again (the new
+	 * struct privsep_worker; the old one is gone). */
+	void (*on_worker_restarted)(struct privsep_worker *w, void *arg);
+	void *restarted_arg;
 };
 
 /* A helper serving the rows of table (borrowed; must outlive the
@@ -268,6 +273,8 @@ size_t privsep_helper_nworkers(const struct privsep_helper *h);
 /* Revoke type for worker w from now on.  Permits only narrow: there is no
  * way to grant a type again.  ENOENT if the type is not in the table. */
 int privsep_worker_revoke(struct privsep_worker *w, uint32_t type);
+/* 1 once a spawned worker has entered its sandbox (READY arrived). */
+int privsep_worker_ready(const struct privsep_worker *w);
 /* 1 if w may still send type, 0 if not (or unknown). */
 int privsep_worker_permitted(const struct privsep_worker *w, uint32_t type);
 /* What the helper knows of a worker (borrowed strings). */
@@ -283,7 +290,8 @@ int privsep_worker_exit(const struct privsep_worker *w, int *code, int *status);
 /* Application data attached to a worker. */
 void privsep_worker_set_data(struct privsep_worker *w, void *data);
 void *privsep_worker_data(const struct privsep_worker *w);
-/* Drop the worker now: SIGKILL through its pidfd, channel closed. */
+/* Drop the worker now: SIGKILL through its pidfd, channel closed; no
+ * restart. */
 void privsep_worker_kill(struct privsep_worker *w);
 
 /* In a handler: attach fd (taken) to the reply.  EMSGSIZE when the reply
@@ -363,6 +371,7 @@ int privsep_ping(struct privsep_client *c, const void *data, size_t len,
 #define PRIVSEP_UNLIMITED (~0ul)
 #define PRIVSEP_SB_NO_NAMESPACES 0x1u /* root: no new namespaces, no chroot */
 #define PRIVSEP_SB_DEBUG 0x2u         /* seccomp traps and reports instead of killing */
+#define PRIVSEP_SB_NULL_STDIO 0x4u    /* stdout and stderr from /dev/null too */
 
 struct privsep_sandbox {
 	unsigned flags;       /* PRIVSEP_SB_* */
@@ -436,10 +445,14 @@ struct privsep_spawn {
 	/* 1: run main with the helper's privileges and no sandbox at all.  For
 	 * tests and debugging only; the helper logs a warning. */
 	int unsandboxed;
-	/* Restart policy: a worker that dies while the helper is not stopping
-	 * is started again, at most restart_max times, after restart_backoff_ms
-	 * doubled at each restart (at most 30 s).  0: never.  name, sandbox
-	 * and its keep_fds are borrowed for as long as restarts may happen. */
+	/* Restart policy: a worker that fails (exit status other than 0, a
+	 * signal, its filter, a protocol violation, no exit after EOF) while
+	 * the helper is not stopping is started again, at most restart_max
+	 * times, after restart_backoff_ms doubled at each restart (at most
+	 * 30 s).  Not restarted: exit 0, a failed sandbox step (it would fail
+	 * again), privsep_worker_kill.  0: never.  name, sandbox and its
+	 * keep_fds (the same fds, still open) are borrowed for as long as
+	 * restarts may happen. */
 	unsigned restart_max;
 	unsigned restart_backoff_ms;
 };

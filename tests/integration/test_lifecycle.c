@@ -151,13 +151,42 @@ static void restart_policy_restarts_with_backoff_up_to_its_limit(void **s)
 	assert_non_null(privsep_spawn(x->h, &sp));
 	assert_int_equal(privsep_helper_run(x->h), 0);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	assert_int_equal(x->gone, 4); /* the first start and three restarts */
+	assert_int_equal(x->gone, 4);      /* the first start and three restarts */
+	assert_int_equal(x->restarted, 3); /* the application heard of each */
 	assert_true(hx_logged(x, "restart 1 of 3 in 20 ms"));
 	assert_true(hx_logged(x, "restart 2 of 3 in 40 ms"));
 	assert_true(hx_logged(x, "restart 3 of 3 in 80 ms"));
 	assert_true(hx_logged(x, "restarted 3 times, the limit"));
 	/* 20 + 40 + 80 ms of back-off at least */
 	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= 140);
+	hx_free(x);
+}
+
+static int ok_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 0;
+}
+
+static void clean_exit_and_kill_are_not_restarted(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, 1, 0);
+	struct privsep_spawn sp = {
+	    .name = "done", .main = ok_main, .restart_max = 3, .restart_backoff_ms = 1};
+	struct privsep_worker *w;
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_int_equal(privsep_helper_run(x->h), 0);
+	assert_int_equal(x->gone, 1);
+	assert_int_equal(x->restarted, 0);
+	sp.main = stubborn_main;
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	privsep_worker_kill(w);
+	assert_int_equal(privsep_helper_run(x->h), 0);
+	assert_int_equal(x->gone, 2);
+	assert_int_equal(x->restarted, 0);
 	hx_free(x);
 }
 
@@ -206,6 +235,15 @@ static void helper_keeps_only_the_capabilities_it_names(void **s)
 		const char *all[] = {"cap_sys_admin"};
 		if (privsep_helper_keep_caps(all, 1) == 0)
 			_exit(13);
+		/* a helper that gave up what spawning needs cannot start a
+		 * worker, and says what it lacks */
+		struct hx *x = hx_new(table, 1, 0);
+		struct privsep_spawn sp = {.name = "w", .main = ok_main};
+		if (!privsep_spawn(x->h, &sp) || !hx_pump_gone(x, 1, 5000))
+			_exit(14);
+		if (x->last_exit.kind != PRIVSEP_EXIT_SANDBOX ||
+		    !strstr(x->last_exit.line, "the helper needs cap_sys_admin"))
+			_exit(15);
 		_exit(0);
 	}
 	assert_int_equal(wait_status(pid), 0);
@@ -218,6 +256,7 @@ int main(void)
 	    cmocka_unit_test(sigint_kills_a_worker_that_does_not_exit_after_the_grace),
 	    cmocka_unit_test(sighup_is_a_reload_event),
 	    cmocka_unit_test(restart_policy_restarts_with_backoff_up_to_its_limit),
+	    cmocka_unit_test(clean_exit_and_kill_are_not_restarted),
 	    cmocka_unit_test(stop_cancels_pending_restarts),
 	    cmocka_unit_test(helper_keeps_only_the_capabilities_it_names),
 	};

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -33,13 +34,25 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "helper_int.h"
 #include "sandbox.h"
 
 #define T_STATUS (PRIVSEP_TYPE_APP_MIN + 1)
 #define T_WAIT (PRIVSEP_TYPE_APP_MIN + 2)
 
-static char proc_status[4096];
+static char proc_status[4096], proc_limits[4096];
 static struct stat proc_dir;
+static long proc_session;
+static pid_t proc_pid;
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
 
 /* Helper side: read the calling worker's /proc/PID/status while it waits
  * for the answer. */
@@ -57,6 +70,20 @@ static int read_status(struct privsep_req *req, void *arg)
 	close(fd);
 	proc_status[n > 0 ? n : 0] = '\0';
 	stat(path, &proc_dir); /* a non-dumpable process's files belong to root */
+	proc_pid = privsep_worker_pid(req->worker);
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)proc_pid);
+	slurp(path, proc_limits, sizeof(proc_limits));
+	{
+		char st[1024];
+		const char *p;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)proc_pid);
+		slurp(path, st, sizeof(st));
+		/* pid (comm) state ppid pgrp session */
+		p = strrchr(st, ')');
+		proc_session = -1;
+		if (p)
+			sscanf(p + 2, "%*c %*d %*d %ld", &proc_session);
+	}
 	return 0;
 }
 
@@ -68,15 +95,25 @@ static int never_answer(struct privsep_req *req, void *arg)
 	return 0;
 }
 
+static int fds_seen;
+static int count_fd(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	fds_seen += (int)req->nfds;
+	return 0;
+}
+
+#define T_FD (PRIVSEP_TYPE_APP_MIN + 3)
 static const struct privsep_handler table[] = {
     {T_STATUS, "status", 0, 0, 0, 0, PRIVSEP_H_CALL, read_status, NULL},
     {T_WAIT, "wait", 0, 0, 0, 0, PRIVSEP_H_CALL, never_answer, NULL},
+    {T_FD, "fd", 0, 0, 1, 1, PRIVSEP_H_CALL, count_fd, NULL},
 };
 
 /* Spawn main in a sandbox with flags and serve it until it is gone. */
 static struct hx *run(privsep_worker_main main, unsigned flags)
 {
-	struct hx *x = hx_new(table, 2, 0);
+	struct hx *x = hx_new(table, 3, 0);
 	struct privsep_sandbox sb = {.flags = flags};
 	struct privsep_spawn sp = {.name = "w", .main = main, .sandbox = &sb};
 	assert_non_null(x);
@@ -85,17 +122,31 @@ static struct hx *run(privsep_worker_main main, unsigned flags)
 	return x;
 }
 
+/* Enforce mode: killed by SIGSYS.  Debug mode: the trap names the call
+ * (syscall_name), or, for a foreign architecture (NULL), the filter's
+ * architecture check kills before any rule could trap. */
 static void expect_seccomp(privsep_worker_main main, const char *syscall_name)
 {
 	struct hx *x = run(main, 0);
 	if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP)
-		fail_msg("%s: worker was not killed by its filter: %s", syscall_name,
-		         x->last_exit.line);
+		fail_msg("%s: worker was not killed by its filter: %s",
+		         syscall_name ? syscall_name : "foreign arch", x->last_exit.line);
 	assert_int_equal(x->last_exit.signal, SIGSYS);
-	/* the kernel's audit record names the call when this process may
-	 * read the kernel log; the debug-mode test below always does */
+	/* the kernel's audit record may name it too (rate-limited) */
 	if (x->last_exit.syscall >= 0 && syscall_name)
 		assert_string_equal(x->last_exit.syscall_name, syscall_name);
+	hx_free(x);
+
+	x = run(main, PRIVSEP_SB_DEBUG);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_SECCOMP);
+	if (syscall_name) {
+		assert_true(x->last_exit.have_args);
+		assert_string_equal(x->last_exit.syscall_name, syscall_name);
+	} else {
+		/* no trap report: the architecture check killed it */
+		assert_false(x->last_exit.have_args);
+		assert_int_equal(x->last_exit.signal, SIGSYS);
+	}
 	hx_free(x);
 }
 
@@ -145,6 +196,8 @@ static void sandbox_state_as_proc_reports_it(void **state)
 	expect_line("NoNewPrivs:\t1\n");
 	expect_line("Seccomp:\t2\n");
 	assert_int_equal(field("Seccomp_filters:\t"), 1);
+	/* its own session: no terminal, no signals meant for the helper's group */
+	assert_int_equal(proc_session, proc_pid);
 	hx_free(x);
 }
 
@@ -337,7 +390,7 @@ static int thread_main(struct privsep_client *c, void *arg)
 static void threads_work_when_the_sandbox_allows_them(void **s)
 {
 	(void)s;
-	struct hx *x = hx_new(table, 2, 0);
+	struct hx *x = hx_new(table, 3, 0);
 	/* RLIMIT_NPROC counts threads: the default 0 allows none */
 	struct privsep_sandbox sb = {.nproc = 4096};
 	struct privsep_spawn sp = {.name = "threads", .main = thread_main, .sandbox = &sb};
@@ -353,7 +406,7 @@ static void no_threads_by_default(void **s)
 	(void)s;
 	struct hx *x = run(thread_main, 0);
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
-	assert_int_equal(x->last_exit.status, geteuid() == 0 ? 1 : 0);
+	assert_int_equal(x->last_exit.status, 1); /* pthread_create failed */
 	hx_free(x);
 }
 
@@ -502,7 +555,7 @@ static void helper_gone_worker_gone_within_100ms(void **s)
 	helper = fork();
 	if (helper == 0) {
 		/* a helper that serves nothing and will be SIGKILLed */
-		struct privsep_helper *h = privsep_helper_new(table, 2, NULL);
+		struct privsep_helper *h = privsep_helper_new(table, 3, NULL);
 		struct privsep_spawn sp = {.name = "orphan", .main = block_main};
 		struct privsep_worker *w = privsep_spawn(h, &sp);
 		pid_t wp = w ? privsep_worker_pid(w) : -1;
@@ -533,13 +586,35 @@ static void helper_gone_worker_gone_within_100ms(void **s)
 	assert_int_equal(waitpid(helper, &st, 0), helper);
 }
 
+/* Sends calls carrying fds, then crashes before any answer. */
+static int call_and_die_main(struct privsep_client *c, void *arg)
+{
+	uint8_t rec[16];
+	struct privsep_hdr h = {PRIVSEP_WIRE_MAGIC, 1, 1, T_FD, 0, 0};
+	int fd = privsep_client_fd(c);
+	for (uint32_t id = 1; id <= 20; id++) {
+		h.id = id;
+		privsep_wire_put_hdr(rec, &h);
+		if (raw_send(fd, rec, sizeof(rec), &fd, 1) < 0)
+			return 1;
+	}
+	return segv_main(c, arg);
+}
+
 static void worker_gone_mid_request_helper_keeps_serving(void **s)
 {
 	(void)s;
-	struct hx *x = hx_new(table, 2, 0);
-	struct privsep_spawn sp1 = {.name = "dies", .main = segv_main};
+	struct hx *x = hx_new(table, 3, 0);
+	struct privsep_spawn sp1 = {.name = "dies", .main = call_and_die_main};
 	struct privsep_spawn sp2 = {.name = "stays", .main = status_main};
+	int before = count_fds();
+	fds_seen = 0;
 	assert_non_null(privsep_spawn(x->h, &sp1));
+	assert_true(hx_pump_gone(x, 1, 5000));
+	/* its requests were served after its death, their fds closed, the
+	 * answers dropped; nothing else changed */
+	assert_int_equal(fds_seen, 20);
+	assert_int_equal(count_fds(), before);
 	assert_non_null(privsep_spawn(x->h, &sp2));
 	assert_true(hx_pump_gone(x, 2, 5000));
 	assert_true(hx_logged(x, "worker \"dies\""));
@@ -577,7 +652,7 @@ static void sandbox_failure_aborts_before_application_code(void **s)
 		cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_CLEAR);
 		if (cap_set_proc(c) < 0)
 			_exit(2);
-		x = hx_new(table, 2, 0);
+		x = hx_new(table, 3, 0);
 		if (!privsep_spawn(x->h, &sp) || !hx_pump_gone(x, 1, 5000))
 			_exit(3);
 		snprintf(out, sizeof(out), "%d %d %s", x->last_exit.kind, x->last_exit.step,
@@ -604,7 +679,7 @@ static void sandbox_failure_aborts_before_application_code(void **s)
 static void sandbox_refuses_root_as_the_worker_user(void **s)
 {
 	(void)s;
-	struct hx *x = hx_new(table, 2, 0);
+	struct hx *x = hx_new(table, 3, 0);
 	struct privsep_sandbox sb = {.user = "root"};
 	struct privsep_spawn sp = {.name = "r", .main = never_runs_main, .sandbox = &sb};
 	if (geteuid() != 0)
@@ -614,6 +689,141 @@ static void sandbox_refuses_root_as_the_worker_user(void **s)
 	sb.user = "no-such-user-privsep";
 	assert_null(privsep_spawn(x->h, &sp));
 	assert_true(hx_logged(x, "no such user"));
+	hx_free(x);
+}
+
+/* ---- what the worker inherits ---- */
+
+static int read_stdin_main(struct privsep_client *c, void *arg)
+{
+	char b[8];
+	(void)c;
+	(void)arg;
+	/* the helper's fd 0 was a secret file: the worker reads /dev/null */
+	return read(0, b, sizeof(b)) == 0 ? 0 : 1;
+}
+
+static void stdio_never_carries_a_file_the_helper_opened(void **s)
+{
+	(void)s;
+	int st;
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct hx *x;
+		struct privsep_spawn sp = {.name = "stdin", .main = read_stdin_main};
+		close(0);
+		if (open("/etc/passwd", O_RDONLY) != 0) /* lands on fd 0 */
+			_exit(2);
+		x = hx_new(table, 3, 0);
+		if (!privsep_spawn(x->h, &sp) || !hx_pump_gone(x, 1, 5000))
+			_exit(3);
+		_exit(x->last_exit.kind == PRIVSEP_EXIT_STATUS ? x->last_exit.status : 4);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static int scrub_main(struct privsep_client *c, void *arg)
+{
+	const struct privsep_helper *h = arg;
+	(void)c;
+	/* the helper's receive and send buffers, as this child inherited them */
+	return memmem(h->rx, h->msg_max, "SECRET-A", 8) || memmem(h->tx, h->msg_max, "SECRET-A", 8)
+	           ? 1
+	           : 0;
+}
+
+static void a_new_worker_does_not_inherit_another_workers_messages(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, 3, 0);
+	struct privsep_client *a = hx_attach_client(x, "a", 0);
+	struct hx_bg bg;
+	struct privsep_spawn sp = {.name = "b", .main = scrub_main, .arg = x->h};
+	hx_bg_call(&bg, a, PRIVSEP_T_PING, "SECRET-A", 8);
+	assert_int_equal(hx_bg_wait(x, &bg), 0);
+	/* the helper's buffers hold worker a's request and reply now */
+	assert_non_null(memmem(x->h->rx, x->h->msg_max, "SECRET-A", 8));
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_true(hx_pump_gone(x, 1, 5000));
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 0);
+	privsep_client_free(a);
+	hx_free(x);
+}
+
+static void limits_are_lowered_never_raised(void **s)
+{
+	(void)s;
+	int st;
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = {1 << 20, 1 << 20};
+		struct hx *x;
+		struct privsep_spawn sp = {.name = "limits", .main = status_main};
+		/* the helper runs with a finite file size limit; the worker
+		 * asks for none: it gets the helper's, not more */
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			_exit(2);
+		x = hx_new(table, 3, 0);
+		if (!privsep_spawn(x->h, &sp) || !hx_pump_gone(x, 1, 5000))
+			_exit(3);
+		if (x->last_exit.kind != PRIVSEP_EXIT_STATUS || x->last_exit.status != 0)
+			_exit(4);
+		if (!strstr(proc_limits, "Max file size             1048576              1048576"))
+			_exit(5);
+		if (!strstr(proc_limits, "Max core file size        0                    0"))
+			_exit(6);
+		if (!strstr(proc_limits, "Max open files            64                   64"))
+			_exit(7);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* ---- a worker cannot rewrite how it ended ---- */
+
+static int claim_sandbox_failed_main(struct privsep_client *c, void *arg)
+{
+	uint8_t p[32];
+	struct privsep_writer w;
+	(void)arg;
+	privsep_writer_init(&w, p, sizeof(p));
+	privsep_put_u32(&w, 5);
+	privsep_put_u32(&w, 1);
+	privsep_put_str(&w, "fake\nprivsep: x");
+	privsep_post(c, PRIVSEP_T_SANDBOX_FAILED, p, w.len, NULL, 0);
+	pause();
+	return 0;
+}
+
+static void a_worker_cannot_claim_its_sandbox_failed(void **s)
+{
+	(void)s;
+	struct hx *x = run(claim_sandbox_failed_main, 0);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
+	assert_int_equal(x->last_exit.violation, PRIVSEP_V_NOT_PERMITTED);
+	hx_free(x);
+}
+
+static int claim_trap_main(struct privsep_client *c, void *arg)
+{
+	uint8_t p[56] = {0};
+	(void)arg;
+	privsep_post(c, PRIVSEP_T_SECCOMP_TRAP, p, sizeof(p), NULL, 0);
+	pause();
+	return 0;
+}
+
+static void a_worker_cannot_claim_a_seccomp_trap_in_enforce_mode(void **s)
+{
+	(void)s;
+	struct hx *x = run(claim_trap_main, 0);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
+	assert_int_equal(x->last_exit.violation, PRIVSEP_V_NOT_PERMITTED);
 	hx_free(x);
 }
 
@@ -634,7 +844,7 @@ static void non_root_helper_applies_every_step_it_can(void **s)
 		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
 		    setresuid(65534, 65534, 65534) < 0)
 			_exit(2);
-		x = hx_new(table, 2, 0);
+		x = hx_new(table, 3, 0);
 		struct privsep_spawn sp = {.name = "user", .main = status_main};
 		if (!privsep_spawn(x->h, &sp) || !hx_pump_gone(x, 1, 5000))
 			_exit(3);
@@ -698,6 +908,11 @@ int main(void)
 	    cmocka_unit_test(sandbox_failure_aborts_before_application_code),
 	    cmocka_unit_test(sandbox_refuses_root_as_the_worker_user),
 	    cmocka_unit_test(non_root_helper_applies_every_step_it_can),
+	    cmocka_unit_test(stdio_never_carries_a_file_the_helper_opened),
+	    cmocka_unit_test(a_new_worker_does_not_inherit_another_workers_messages),
+	    cmocka_unit_test(limits_are_lowered_never_raised),
+	    cmocka_unit_test(a_worker_cannot_claim_its_sandbox_failed),
+	    cmocka_unit_test(a_worker_cannot_claim_a_seccomp_trap_in_enforce_mode),
 	};
 	(void)wait_main;
 	return cmocka_run_group_tests_name("sandbox", tests, NULL, NULL);
