@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "filter.h"
+#include "policy.h"
 #include "helper_int.h"
 #include "proto.h"
 
@@ -148,10 +148,10 @@ static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 	         : e->syscall >= 0 ? "?"
 	                           : "unknown");
 	free(name);
-	if (w->unsandboxed) {
+	if (w->unsandboxed || !w->pol) {
 		snprintf(why, sizeof(why), "a filter the worker loaded itself");
 	} else if (e->syscall >= 0) {
-		filter_explain(filter_builtin(), e->syscall, e->have_args ? e->args : NULL, why,
+		policy_explain(w->pol, w->debug, e->syscall, e->have_args ? e->args : NULL, why,
 		               sizeof(why));
 	} else {
 		snprintf(why, sizeof(why), "the seccomp filter");

@@ -911,6 +911,7 @@ void privsep_helper_free(struct privsep_helper *h)
 		worker_free(w);
 	}
 	lifecycle_free(h);
+	helper_policies_free(h);
 	close(h->epfd);
 	free(h->rows);
 	free(h->rx);

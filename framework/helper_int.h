@@ -64,9 +64,11 @@ struct privsep_worker {
 	uint32_t trap_arch;
 	int kmsg_readable;
 	int unsandboxed;
-	int ready;             /* READY arrived */
-	int no_restart;        /* privsep_worker_kill */
-	struct spawn_rec *rec; /* restart policy, if any */
+	int ready;                /* READY arrived */
+	int no_restart;           /* privsep_worker_kill */
+	struct spawn_rec *rec;    /* restart policy, if any */
+	const struct policy *pol; /* its seccomp policy (the helper's cache) */
+	int debug;                /* PRIVSEP_SB_DEBUG */
 };
 
 struct privsep_helper {
@@ -91,6 +93,7 @@ struct privsep_helper {
 	void *reload_arg;
 	int stopping, stop_signal;
 	struct spawn_rec *respawns; /* waiting for their restart time */
+	struct pol_entry *policies; /* policies.c */
 };
 
 /* A worker's spawn parameters, kept for its restarts. */
@@ -118,6 +121,17 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 /* In a new child: wipe the helper's buffers, which hold other workers'
  * requests and replies. */
 void helper_scrub(struct privsep_helper *h);
+
+/* policies.c: load, check, compile and verify a policy once (path NULL:
+ * the shipped default); NULL with a one-line reason in why. */
+struct pol_entry;
+struct policy;
+struct filter_prog;
+const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path, int debug,
+                                      char *why, size_t whylen);
+const struct policy *pol_entry_policy(const struct pol_entry *e);
+const struct filter_prog *pol_entry_prog(const struct pol_entry *e);
+void helper_policies_free(struct privsep_helper *h);
 
 /* spawn.c */
 struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp);

@@ -162,11 +162,26 @@ static int lower_rl(int res, rlim_t want, struct rlimit *out)
 	return 0;
 }
 
-int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, int chan, char *why,
+/* The lower of two limits, 0 meaning unset; dflt when both are unset. */
+static rlim_t narrow(unsigned long conf, int pol_set, unsigned long pol, rlim_t dflt)
+{
+	rlim_t a = conf == PRIVSEP_UNLIMITED ? RLIM_INFINITY : (rlim_t)conf;
+	rlim_t b = pol == ~0ul ? RLIM_INFINITY : (rlim_t)pol;
+	if (conf && pol_set)
+		return a < b ? a : b;
+	if (conf)
+		return a;
+	if (pol_set)
+		return b;
+	return dflt;
+}
+
+int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
+                    const struct policy *pol, const struct filter_prog *prog, int chan, char *why,
                     size_t whylen)
 {
 	static const struct privsep_sandbox defaults;
-	const char *bad = NULL;
+	const char *user;
 
 	if (!sb)
 		sb = &defaults;
@@ -178,8 +193,29 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, int 
 	}
 	plan->root = geteuid() == 0;
 	plan->flags = sb->flags;
-	if (resolve_user(sb->user, &plan->uid, &plan->gid) < 0) {
-		snprintf(why, whylen, "no such user \"%s\"", sb->user ? sb->user : "nobody");
+	if (pol->namespaces == 0)
+		plan->flags |= PRIVSEP_SB_NO_NAMESPACES;
+	if (sb->user) {
+		if (resolve_user(sb->user, &plan->uid, &plan->gid) < 0) {
+			snprintf(why, whylen, "no such user \"%s\"", sb->user);
+			return -1;
+		}
+		if (plan->root && (plan->uid == 0 || plan->gid == 0)) {
+			snprintf(why, whylen, "the worker's user must not be root (uid or gid 0)");
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	if (sb->user && pol->user[0] && strcmp(sb->user, pol->user) != 0) {
+		snprintf(why, whylen,
+		         "the policy's user is %s, the configuration's %s: they must agree",
+		         pol->user, sb->user);
+		errno = EINVAL;
+		return -1;
+	}
+	user = sb->user ? sb->user : pol->user[0] ? pol->user : NULL;
+	if (resolve_user(user, &plan->uid, &plan->gid) < 0) {
+		snprintf(why, whylen, "no such user \"%s\"", user ? user : "nobody");
 		return -1;
 	}
 	if (plan->root && (plan->uid == 0 || plan->gid == 0)) {
@@ -200,35 +236,30 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, int 
 		plan->keep[plan->nkeep++] = sb->keep_fds[i];
 	}
 	qsort(plan->keep, plan->nkeep, sizeof(int), int_cmp);
-	if (lower_rl(RLIMIT_NOFILE, sb->nofile ? (rlim_t)sb->nofile : 64, &plan->nofile) < 0 ||
-	    lower_rl(RLIMIT_NPROC,
-	             sb->nproc == PRIVSEP_UNLIMITED ? RLIM_INFINITY : (rlim_t)sb->nproc,
-	             &plan->nproc) < 0 ||
+	if (lower_rl(
+	        RLIMIT_NOFILE,
+	        narrow(sb->nofile, pol->have_rlimit[POL_RL_NOFILE], pol->rlimit[POL_RL_NOFILE], 64),
+	        &plan->nofile) < 0 ||
+	    lower_rl(
+	        RLIMIT_NPROC,
+	        narrow(sb->nproc, pol->have_rlimit[POL_RL_NPROC], pol->rlimit[POL_RL_NPROC], 0),
+	        &plan->nproc) < 0 ||
 	    lower_rl(RLIMIT_CORE, 0, &plan->core) < 0 ||
 	    lower_rl(RLIMIT_FSIZE,
-	             sb->fsize && sb->fsize != PRIVSEP_UNLIMITED ? (rlim_t)sb->fsize
-	                                                         : RLIM_INFINITY,
+	             narrow(sb->fsize, pol->have_rlimit[POL_RL_FSIZE], pol->rlimit[POL_RL_FSIZE],
+	                    RLIM_INFINITY),
 	             &plan->fsize) < 0 ||
-	    lower_rl(RLIMIT_AS,
-	             sb->as && sb->as != PRIVSEP_UNLIMITED ? (rlim_t)sb->as : RLIM_INFINITY,
-	             &plan->as) < 0) {
+	    lower_rl(
+	        RLIMIT_AS,
+	        narrow(sb->as, pol->have_rlimit[POL_RL_AS], pol->rlimit[POL_RL_AS], RLIM_INFINITY),
+	        &plan->as) < 0) {
 		snprintf(why, whylen, "getrlimit: %s", strerror(errno));
 		return -1;
 	}
 	plan->helper = getpid();
 	landlock_probe(&plan->ll);
-	if (filter_compile(filter_builtin(), !!(sb->flags & PRIVSEP_SB_DEBUG), &plan->prog, &bad) <
-	    0) {
-		snprintf(why, whylen, "seccomp filter: %s%s%s", strerror(errno), bad ? ": " : "",
-		         bad ? bad : "");
-		return -1;
-	}
+	plan->prog = prog;
 	return 0;
-}
-
-void sandbox_plan_free(struct sb_plan *plan)
-{
-	filter_prog_free(&plan->prog);
 }
 
 #define FAIL(step, ...)                                                                            \
@@ -444,7 +475,7 @@ int sandbox_enter_until(const struct sb_plan *p, int last, char *why, size_t why
 	if (last < PRIVSEP_SB_STEP_SECCOMP)
 		return 0;
 	errno = 0;
-	if (filter_load(&p->prog) < 0)
+	if (filter_load(p->prog) < 0)
 		FAIL(PRIVSEP_SB_STEP_SECCOMP, "seccomp: %s", strerror(errno));
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "filter.h"
+#include "policy.h"
 #include "privsep.h"
 
 struct landlock_plan {
@@ -29,7 +30,7 @@ struct sb_plan {
 	struct rlimit nofile, nproc, core, fsize, as;
 	pid_t helper;
 	struct landlock_plan ll;
-	struct filter_prog prog;
+	const struct filter_prog *prog; /* borrowed: the helper's cache */
 };
 
 /* Close every fd but keep[0..nkeep), which is sorted. */
@@ -38,11 +39,12 @@ int sandbox_close_fds(const int *keep, size_t nkeep);
 /* Probe this kernel's Landlock ABI and what it can enforce. */
 void landlock_probe(struct landlock_plan *ll);
 
-/* Fill plan from sb (NULL: the defaults) in the helper, before the fork.
- * -1 with errno and a one-line reason in why. */
-int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, int chan, char *why,
+/* Fill plan from sb (NULL: the defaults) and the policy pol with its
+ * compiled prog (borrowed), in the helper, before the fork.  -1 with
+ * errno and a one-line reason in why. */
+int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
+                    const struct policy *pol, const struct filter_prog *prog, int chan, char *why,
                     size_t whylen);
-void sandbox_plan_free(struct sb_plan *plan);
 
 /* In the child: every step in order.  0, or the failed step with errno
  * set and why filled. */

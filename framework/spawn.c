@@ -140,7 +140,10 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 {
 	struct sigaction sa;
 	struct sb_plan plan;
-	char why[256];
+	char why[512];
+	const struct policy *pol = NULL;
+	int debug =
+	    !sp || sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_DEBUG);
 	int sv[2], pidfd, saved;
 	pid_t pid;
 	struct privsep_worker *w;
@@ -159,17 +162,20 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	if (privsep_chan_pair(sv) < 0)
 		return NULL;
 	if (!sp->unsandboxed) {
-		if (sandbox_prepare(&plan, sp->sandbox, sv[1], why, sizeof(why)) < 0) {
+		const struct pol_entry *pe = helper_policy(
+		    h, sp->sandbox ? sp->sandbox->policy : NULL, debug, why, sizeof(why));
+		if (!pe || sandbox_prepare(&plan, sp->sandbox, pol_entry_policy(pe),
+		                           pol_entry_prog(pe), sv[1], why, sizeof(why)) < 0) {
 			saved = errno;
 			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			           "worker \"%s\": sandbox cannot be prepared: %s; not started",
 			           sp->name ? sp->name : "worker", why);
 			close(sv[0]);
 			close(sv[1]);
-			sandbox_plan_free(&plan);
 			errno = saved ? saved : EINVAL;
 			return NULL;
 		}
+		pol = pol_entry_policy(pe);
 		if (!h->told_sandbox) {
 			char ll[256];
 			h->told_sandbox = 1;
@@ -194,8 +200,6 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		saved = errno;
 		close(sv[0]);
 		close(sv[1]);
-		if (!sp->unsandboxed)
-			sandbox_plan_free(&plan);
 		errno = saved;
 		return NULL;
 	}
@@ -204,8 +208,6 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		worker_child(h, sv[1], sp, sp->unsandboxed ? NULL : &plan);
 	}
 	close(sv[1]);
-	if (!sp->unsandboxed)
-		sandbox_plan_free(&plan);
 	/* The child cannot be reaped before we wait for it, so its pid is
 	 * still its own here. */
 	pidfd = pidfd_open(pid, 0);
@@ -227,5 +229,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		return NULL;
 	}
 	w->unsandboxed = sp->unsandboxed;
+	w->pol = pol;
+	w->debug = debug;
 	return w;
 }

@@ -374,17 +374,22 @@ int privsep_ping(struct privsep_client *c, const void *data, size_t len,
 #define PRIVSEP_SB_NULL_STDIO 0x4u    /* stdout and stderr from /dev/null too */
 
 struct privsep_sandbox {
+	/* The worker's policy file (docs/POLICY.md): its syscalls, and its
+	 * user, limits and namespaces.  NULL: the shipped default.policy.
+	 * The fields below only narrow it: where both set a limit the lower
+	 * one applies, and where both name a user they must agree. */
+	const char *policy;
 	unsigned flags;       /* PRIVSEP_SB_* */
-	const char *user;     /* user name or numeric uid; NULL: "nobody" */
+	const char *user;     /* user name or numeric uid; NULL: the policy's, or nobody */
 	const int *keep_fds;  /* fds the worker keeps besides 0-2 and its channel */
 	size_t nkeep;         /* at most PRIVSEP_SANDBOX_KEEP_MAX */
-	unsigned long nofile; /* RLIMIT_NOFILE; 0: 64 */
-	/* RLIMIT_NPROC; 0: 0.  It counts every process and thread of the
-	 * worker's user on the machine, so 0 means the worker can start no
-	 * thread; the filter forbids new processes in any case. */
+	unsigned long nofile; /* RLIMIT_NOFILE; 0: the policy's, or 64 */
+	/* RLIMIT_NPROC; 0: the policy's, or 0.  It counts every process and
+	 * thread of the worker's user on the machine, so 0 means the worker
+	 * can start no thread; the filter forbids new processes anyway. */
 	unsigned long nproc;
-	unsigned long fsize; /* RLIMIT_FSIZE in bytes (for inherited files); 0: unlimited */
-	unsigned long as;    /* RLIMIT_AS in bytes; 0: unlimited */
+	unsigned long fsize; /* RLIMIT_FSIZE in bytes; 0: the policy's, or unlimited */
+	unsigned long as;    /* RLIMIT_AS in bytes; 0: the policy's, or unlimited */
 };
 
 /* The steps, in the order they are taken. */

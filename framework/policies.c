@@ -1,0 +1,113 @@
+/*
+ * policies.c - the helper's loaded policies: each file read, checked,
+ * compiled and verified once, then shared by every worker that uses it.
+ * A policy with any finding, or whose compiled filter disagrees with its
+ * own meaning anywhere verify looks, is refused: no worker starts on it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helper_int.h"
+#include "policy.h"
+
+struct pol_entry {
+	struct pol_entry *next;
+	char *path; /* NULL: the shipped default */
+	int debug;
+	struct policy *pol;
+	struct filter_prog prog;
+};
+
+struct collect {
+	struct privsep_helper *h;
+	char *first;
+	size_t len;
+	int n;
+};
+
+static void collect(const char *msg, void *arg)
+{
+	struct collect *c = arg;
+	if (c->n++ == 0)
+		snprintf(c->first, c->len, "%s", msg);
+	helper_log(c->h->log, c->h->log_arg, PRIVSEP_LOG_ERR, "policy: %s", msg);
+}
+
+const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path, int debug,
+                                      char *why, size_t whylen)
+{
+	struct pol_entry *e;
+	struct collect c = {h, why, whylen, 0};
+	const char *name = path ? path : "<default.policy>";
+	unsigned long calls = 0;
+	int n;
+
+	for (e = h->policies; e; e = e->next)
+		if (e->debug == debug &&
+		    ((!e->path && !path) || (e->path && path && !strcmp(e->path, path))))
+			return e;
+	e = calloc(1, sizeof(*e));
+	if (!e || (path && !(e->path = strdup(path)))) {
+		free(e);
+		snprintf(why, whylen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	e->debug = debug;
+	e->pol = policy_load(name, path ? NULL : policy_shipped("default.policy"), collect, &c);
+	if (!e->pol)
+		goto fail;
+	n = policy_check(e->pol, collect, &c);
+	if (n > 0) {
+		snprintf(why + strlen(why), whylen - strlen(why), " (%d finding%s in all)", n,
+		         n > 1 ? "s" : "");
+		goto fail;
+	}
+	if (policy_compile(e->pol, &e->prog, debug, collect, &c) < 0)
+		goto fail;
+	n = policy_verify(e->pol, &e->prog, debug, collect, &c, &calls);
+	if (n != 0) {
+		if (n > 0)
+			snprintf(why + strlen(why), whylen - strlen(why),
+			         " (%d calls where the compiled filter and the policy disagree)",
+			         n);
+		goto fail;
+	}
+	helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+	           "policy %s%s: %zu rules, %u BPF instructions, verified over %lu calls", name,
+	           debug ? " (debug: trap, not kill)" : "", e->pol->nrules, e->prog.len, calls);
+	e->next = h->policies;
+	h->policies = e;
+	return e;
+fail:
+	policy_free(e->pol);
+	filter_prog_free(&e->prog);
+	free(e->path);
+	free(e);
+	errno = EINVAL;
+	return NULL;
+}
+
+const struct policy *pol_entry_policy(const struct pol_entry *e)
+{
+	return e->pol;
+}
+
+const struct filter_prog *pol_entry_prog(const struct pol_entry *e)
+{
+	return &e->prog;
+}
+
+void helper_policies_free(struct privsep_helper *h)
+{
+	while (h->policies) {
+		struct pol_entry *e = h->policies;
+		h->policies = e->next;
+		policy_free(e->pol);
+		filter_prog_free(&e->prog);
+		free(e->path);
+		free(e);
+	}
+}

@@ -1,0 +1,164 @@
+/*
+ * policy.h - internal: a worker's policy file, parsed, checked, compiled.
+ *
+ * The language is docs/POLICY.md (and privsep.policy(5)).  A policy holds
+ * the seccomp rules, the default actions, and the worker's other limits
+ * (user, rlimits, namespaces, the file broker's rules).
+ */
+#ifndef PRIVSEP_POLICY_H
+#define PRIVSEP_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filter.h"
+
+#define POL_MAX_COND 4
+#define POL_MAX_SET 32
+#define POL_MAX_INCLUDE_DEPTH 8
+
+enum pol_op { P_EQ, P_NE, P_LT, P_LE, P_GT, P_GE, P_IN, P_ANY, P_NONE, P_WITHIN };
+
+struct pol_cond {
+	unsigned arg; /* 0..5 */
+	int is32;     /* the argument is an int: compared on its low 32 bits */
+	enum pol_op op;
+	uint64_t val;              /* or mask */
+	uint64_t set[POL_MAX_SET]; /* P_IN */
+	unsigned nset;
+	int col;
+};
+
+/* Where a rule or directive was written. */
+struct pol_loc {
+	const char *file; /* owned by the policy's file list */
+	int line, col;
+};
+
+struct pol_rule {
+	char syscall[32];
+	int nr; /* for this architecture; -1 unknown name */
+	enum filter_action act;
+	int err; /* FA_ERRNO */
+	struct pol_cond cond[POL_MAX_COND];
+	unsigned ncond;
+	struct pol_loc loc;
+	char reason[256]; /* "" when none */
+	char group[32];   /* the group it came from, "" if none */
+};
+
+/* File broker rights (issue: file broker). */
+#define POL_R_READ 0x01u
+#define POL_R_WRITE 0x02u
+#define POL_R_APPEND 0x04u
+#define POL_R_CREATE 0x08u
+#define POL_R_TRUNCATE 0x10u
+#define POL_R_STAT 0x20u
+#define POL_R_READLINK 0x40u
+
+struct pol_file {
+	int beneath; /* a directory and everything beneath it */
+	char path[4096];
+	unsigned rights;
+	unsigned mode; /* for created files */
+	int symlinks;  /* symlinks allowed inside the root */
+	int special;   /* FIFOs, sockets, devices allowed */
+	struct pol_loc loc;
+};
+
+#define POL_RL_NOFILE 0
+#define POL_RL_NPROC 1
+#define POL_RL_FSIZE 2
+#define POL_RL_AS 3
+#define POL_RL_COUNT 4
+
+struct policy {
+	struct pol_rule *rules;
+	size_t nrules, caprules;
+	enum filter_action def_act;
+	int def_err;
+	struct pol_loc def_loc;
+	int have_unknown;
+	enum filter_action unknown_act;
+	int unknown_err;
+	struct pol_loc unknown_loc;
+	char user[64]; /* "" unset */
+	int have_rlimit[POL_RL_COUNT];
+	unsigned long rlimit[POL_RL_COUNT]; /* ~0ul: unlimited */
+	int namespaces;                     /* -1 unset, 0 off, 1 on */
+	struct pol_file *files;
+	size_t nfiles, capfiles;
+	char **names; /* every file read, for locations */
+	size_t nnames;
+	char name[256]; /* the top file */
+};
+
+/* A message about a policy: "file:line:col: text". */
+typedef void (*pol_diag_fn)(const char *msg, void *arg);
+
+/* Parse path (or, with text not NULL, text under the name path), with
+ * its includes.  Every error goes to diag, one line each.  Returns the
+ * policy, or NULL when anything was wrong (errors reported). */
+struct policy *policy_load(const char *path, const char *text, pol_diag_fn diag, void *arg);
+void policy_free(struct policy *p);
+
+/* The shipped policies, built into the library: NULL if name is not one. */
+const char *policy_shipped(const char *name);
+/* Names of the shipped policies, NULL-terminated. */
+extern const char *const policy_shipped_names[];
+
+/* Lint: unknown names, rules that cannot take effect, duplicates, missing
+ * reasons, a permissive default, rules libseccomp cannot order.  Each
+ * finding goes to diag; returns their number. */
+int policy_check(const struct policy *p, pol_diag_fn diag, void *arg);
+
+/* What the policy means for one call: the action as a seccomp return
+ * value, and the rule that decides it (NULL: a default). */
+uint32_t policy_eval(const struct policy *p, int debug, uint32_t arch, int nr,
+                     const uint64_t args[6], const struct pol_rule **rule);
+
+/* Highest syscall number the "unknown" directive covers. */
+#define POL_UNKNOWN_MAX 511
+
+/* In words, which rule of p decides syscall nr with args (NULL: not
+ * known), or that the default does and why. */
+void policy_explain(const struct policy *p, int debug, int nr, const uint64_t *args, char *buf,
+                    size_t len);
+
+/* Whether condition c holds for argument value v. */
+int policy_cond_holds(const struct pol_cond *c, uint64_t v);
+
+/* The compiled form: libseccomp's BPF. */
+int policy_compile(const struct policy *p, struct filter_prog *out, int debug, pol_diag_fn diag,
+                   void *arg);
+
+/* libseccomp's pseudo filter code of the compiled policy, to fd. */
+int policy_export_pfc(const struct policy *p, int debug, int fd, pol_diag_fn diag, void *arg);
+
+/* Run prog in a userspace BPF interpreter over every syscall number and a
+ * grid of argument values, and compare with policy_eval.  Mismatches go to
+ * diag with the witness call; returns their number (0: verified), or -1
+ * if the program could not be run. */
+int policy_verify(const struct policy *p, const struct filter_prog *prog, int debug,
+                  pol_diag_fn diag, void *arg, unsigned long *ncalls);
+
+/* The classic-BPF interpreter, for seccomp programs: the return value. */
+uint32_t bpf_run(const struct filter_prog *prog, const void *data, size_t len, int *err);
+
+/* ---- tables (policy_tables.c) ---- */
+
+/* The argument called name of syscall (or "arg0".."arg5"): its index and
+ * whether it is an int; -1 if unknown. */
+int pol_arg(const char *syscall, const char *name, int *is32);
+/* Whether argument i of syscall is an int (32-bit). */
+int pol_arg_is32(const char *syscall, unsigned i);
+/* The names of syscall's arguments, for messages ("fd, cmd, arg"). */
+const char *pol_arg_names(const char *syscall);
+/* A named constant (O_RDONLY, AT_FDCWD, ...): 0 and *v, or -1. */
+int pol_const(const char *name, int64_t *v);
+/* An errno name (EPERM): its value, or -1. */
+int pol_errno(const char *name);
+/* Syscalls whose allow needs a reason. */
+int pol_dangerous(const char *syscall);
+
+#endif
