@@ -153,29 +153,65 @@ static const char *act_name(enum filter_action a)
 	return n[a];
 }
 
-/* Two rules are disjoint when one argument is pinned to different values
- * (== or in) in both. */
+/* The values a condition allows, as intervals at its argument's width;
+ * 0 when it is not that kind of condition (!=, bit tests). */
+static unsigned intervals(const struct pol_cond *c, uint64_t lo[], uint64_t hi[])
+{
+	uint64_t m = c->is32 ? LOW32 : ~0ull, v = c->val & m;
+	switch (c->op) {
+	case P_EQ:
+		lo[0] = hi[0] = v;
+		return 1;
+	case P_IN:
+		for (unsigned k = 0; k < c->nset; k++)
+			lo[k] = hi[k] = c->set[k] & m;
+		return c->nset;
+	case P_LT:
+		if (!v)
+			return 0;
+		lo[0] = 0;
+		hi[0] = v - 1;
+		return 1;
+	case P_LE:
+		lo[0] = 0;
+		hi[0] = v;
+		return 1;
+	case P_GT:
+		if (v == m)
+			return 0;
+		lo[0] = v + 1;
+		hi[0] = m;
+		return 1;
+	case P_GE:
+		lo[0] = v;
+		hi[0] = m;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Two rules are disjoint when one argument is held, in both, to value
+ * ranges (==, in, <, <=, >, >=) that do not meet. */
 static int disjoint(const struct pol_rule *a, const struct pol_rule *b)
 {
 	for (unsigned i = 0; i < a->ncond; i++) {
-		const struct pol_cond *x = &a->cond[i];
-		if (x->op != P_EQ && x->op != P_IN)
+		uint64_t alo[POL_MAX_SET], ahi[POL_MAX_SET];
+		unsigned na = intervals(&a->cond[i], alo, ahi);
+		if (!na)
 			continue;
 		for (unsigned j = 0; j < b->ncond; j++) {
-			const struct pol_cond *y = &b->cond[j];
-			if (y->arg != x->arg || (y->op != P_EQ && y->op != P_IN))
-				continue;
-			uint64_t xs[POL_MAX_SET], ys[POL_MAX_SET];
-			unsigned nx = x->op == P_EQ ? 1 : x->nset, ny = y->op == P_EQ ? 1 : y->nset;
-			uint64_t m = x->is32 ? LOW32 : ~0ull;
+			uint64_t blo[POL_MAX_SET], bhi[POL_MAX_SET];
+			unsigned nb;
 			int meet = 0;
-			for (unsigned k = 0; k < nx; k++)
-				xs[k] = (x->op == P_EQ ? x->val : x->set[k]) & m;
-			for (unsigned k = 0; k < ny; k++)
-				ys[k] = (y->op == P_EQ ? y->val : y->set[k]) & m;
-			for (unsigned k = 0; k < nx && !meet; k++)
-				for (unsigned l = 0; l < ny && !meet; l++)
-					meet = xs[k] == ys[l];
+			if (b->cond[j].arg != a->cond[i].arg)
+				continue;
+			nb = intervals(&b->cond[j], blo, bhi);
+			if (!nb)
+				continue;
+			for (unsigned k = 0; k < na && !meet; k++)
+				for (unsigned l = 0; l < nb && !meet; l++)
+					meet = alo[k] <= bhi[l] && blo[l] <= ahi[k];
 			if (!meet)
 				return 1;
 		}

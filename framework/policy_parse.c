@@ -454,7 +454,7 @@ static int statement(struct parser *ps, const char *file, int line, struct tok *
 	if (!strcmp(w, "group")) {
 		struct group *g;
 		if (ps->open_group) {
-			err(ps, file, line, t[0].col, "group inside group @%s: expected end first",
+			err(ps, file, line, t[0].col, "group inside group %s: expected end first",
 			    ps->open_group->name);
 			return -1;
 		}

@@ -1,0 +1,723 @@
+/*
+ * The policy language (docs/POLICY.md): one test per syntax rule, a table
+ * of bad inputs with their exact file:line:column messages, the checks,
+ * the compiler in the kernel, and verify.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+static char msgs[16][1400];
+static int nmsgs;
+
+static void collect(const char *msg, void *arg)
+{
+	(void)arg;
+	if (nmsgs < 16)
+		snprintf(msgs[nmsgs++], sizeof(msgs[0]), "%s", msg);
+}
+
+static struct policy *parse(const char *text)
+{
+	nmsgs = 0;
+	return policy_load("t.policy", text, collect, NULL);
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	struct policy *p = parse(text);
+	if (p) {
+		policy_free(p);
+		fail_msg("accepted: %s", text);
+	}
+	if (nmsgs < 1 || strcmp(msgs[0], want) != 0)
+		fail_msg("for:\n%s\nwant: %s\ngot:  %s", text, want, nmsgs ? msgs[0] : "(nothing)");
+}
+
+static int findings(const char *text)
+{
+	struct policy *p = parse(text);
+	int n;
+	assert_non_null(p);
+	nmsgs = 0;
+	n = policy_check(p, collect, NULL);
+	policy_free(p);
+	return n;
+}
+
+static uint32_t eval(const struct policy *p, const char *sys, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	const struct pol_rule *r;
+	uint64_t args[6] = {a0, a1, a2, 0, 0, 0};
+	return policy_eval(p, 0, seccomp_arch_native(), seccomp_syscall_resolve_name(sys), args,
+	                   &r);
+}
+
+#define ALLOW 0x7fff0000u
+#define KILL 0x80000000u
+#define ERRNO(e) (0x00050000u | (e))
+
+/* ---- syntax, one rule each ---- */
+
+static void version_line_comes_first(void **s)
+{
+	(void)s;
+	expect_error("allow read\n", "t.policy:1:1: expected \"version 1\" first, found \"allow\"");
+	struct policy *p = parse("# a comment\n\nversion 1\n");
+	assert_non_null(p);
+	policy_free(p);
+}
+
+static void comments_and_blank_lines_are_ignored(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1 # trailing\n\n   # indented\nallow read # why\n");
+	assert_non_null(p);
+	assert_int_equal(p->nrules, 1);
+	assert_int_equal(p->rules[0].loc.line, 4);
+	assert_int_equal(p->rules[0].loc.col, 7);
+	policy_free(p);
+}
+
+static void rule_actions_allow_errno_kill_trap_log(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1\nallow read\nerrno EPERM write because \"w\"\n"
+	                         "kill ptrace because \"k\"\ntrap bpf because \"t\"\n"
+	                         "log getpid because \"l\"\n");
+	assert_non_null(p);
+	assert_int_equal(p->nrules, 5);
+	assert_int_equal(eval(p, "read", 0, 0, 0), ALLOW);
+	assert_int_equal(eval(p, "write", 0, 0, 0), ERRNO(EPERM));
+	assert_int_equal(eval(p, "ptrace", 0, 0, 0), KILL);
+	assert_int_equal(eval(p, "bpf", 0, 0, 0), 0x00030000u);
+	assert_int_equal(eval(p, "getpid", 0, 0, 0), 0x7ffc0000u);
+	assert_string_equal(p->rules[1].reason, "w");
+	policy_free(p);
+}
+
+static void default_is_kill_unless_said(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1\n");
+	assert_int_equal(eval(p, "getpid", 0, 0, 0), KILL);
+	policy_free(p);
+	p = parse("version 1\ndefault errno EPERM\n");
+	assert_int_equal(eval(p, "getpid", 0, 0, 0), ERRNO(EPERM));
+	policy_free(p);
+}
+
+static void unknown_numbers_get_their_own_action(void **s)
+{
+	(void)s;
+	const struct pol_rule *r;
+	uint64_t a[6] = {0};
+	struct policy *p = parse("version 1\nunknown errno ENOSYS\n");
+	/* 460 is past libseccomp 2.5.4's table for x86_64 */
+	assert_int_equal(policy_eval(p, 0, seccomp_arch_native(), 460, a, &r), ERRNO(ENOSYS));
+	assert_int_equal(eval(p, "getpid", 0, 0, 0), KILL);
+	policy_free(p);
+}
+
+static void conditions_on_named_arguments(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1\nallow fcntl if cmd == F_GETFD and fd == 3\n");
+	assert_non_null(p);
+	assert_int_equal(p->rules[0].cond[0].arg, 1);
+	assert_true(p->rules[0].cond[0].is32);
+	assert_int_equal(eval(p, "fcntl", 3, F_GETFD, 0), ALLOW);
+	assert_int_equal(eval(p, "fcntl", 4, F_GETFD, 0), KILL);
+	policy_free(p);
+	p = parse("version 1\nallow read if arg0 == 7\n");
+	assert_int_equal(eval(p, "read", 7, 0, 0), ALLOW);
+	policy_free(p);
+}
+
+static void every_operator(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1\n"
+	                         "allow read if fd == 5\n"
+	                         "allow write if fd != 5\n"
+	                         "allow close if fd < 5\n"
+	                         "allow dup if fd <= 5\n"
+	                         "allow listen if fd > 5\n"
+	                         "allow shutdown if fd >= 5\n"
+	                         "allow lseek if whence in {0, 2}\n"
+	                         "allow mmap if prot has-none PROT_EXEC\n"
+	                         "allow mprotect if prot within PROT_READ|PROT_WRITE\n"
+	                         "allow madvise if advice has-any 0x6\n");
+	assert_non_null(p);
+	assert_int_equal(eval(p, "read", 5, 0, 0), ALLOW);
+	assert_int_equal(eval(p, "read", 6, 0, 0), KILL);
+	assert_int_equal(eval(p, "write", 5, 0, 0), KILL);
+	assert_int_equal(eval(p, "write", 6, 0, 0), ALLOW);
+	assert_int_equal(eval(p, "close", 4, 0, 0), ALLOW);
+	assert_int_equal(eval(p, "close", 5, 0, 0), KILL);
+	assert_int_equal(eval(p, "dup", 5, 0, 0), ALLOW);
+	assert_int_equal(eval(p, "dup", 6, 0, 0), KILL);
+	assert_int_equal(eval(p, "listen", 6, 0, 0), ALLOW);
+	assert_int_equal(eval(p, "listen", 5, 0, 0), KILL);
+	assert_int_equal(eval(p, "shutdown", 5, 0, 0), ALLOW);
+	assert_int_equal(eval(p, "shutdown", 4, 0, 0), KILL);
+	assert_int_equal(eval(p, "lseek", 0, 0, 2), ALLOW);
+	assert_int_equal(eval(p, "lseek", 0, 0, 1), KILL);
+	assert_int_equal(eval(p, "mmap", 0, 0, PROT_READ), ALLOW);
+	assert_int_equal(eval(p, "mmap", 0, 0, PROT_EXEC), KILL);
+	assert_int_equal(eval(p, "mprotect", 0, 0, PROT_READ), ALLOW);
+	assert_int_equal(eval(p, "mprotect", 0, 0, PROT_READ | PROT_EXEC), KILL);
+	assert_int_equal(eval(p, "madvise", 0, 0, 4), ALLOW);
+	assert_int_equal(eval(p, "madvise", 0, 0, 1), KILL);
+	policy_free(p);
+}
+
+static void int_arguments_compare_their_low_32_bits(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1\nallow read if fd == 5\nallow lseek if offset == 5\n");
+	/* the kernel reads an int's low half: so does the policy */
+	assert_int_equal(eval(p, "read", 0xdead00000005ull, 0, 0), ALLOW);
+	/* a long argument is compared whole */
+	assert_int_equal(eval(p, "lseek", 0, 0xdead00000005ull, 0), KILL);
+	policy_free(p);
+}
+
+static void constants_negative_numbers_and_bit_unions(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1\nallow newfstatat if dirfd == AT_FDCWD\n"
+	                         "allow openat if flags == O_RDONLY|O_CLOEXEC because \"t\"\n"
+	                         "allow close if fd == -1\n");
+	assert_non_null(p);
+	/* glibc passes AT_FDCWD zero-extended */
+	assert_int_equal(eval(p, "newfstatat", 0xffffff9cull, 0, 0), ALLOW);
+	assert_int_equal(eval(p, "newfstatat", (uint64_t)-100, 0, 0), ALLOW);
+	assert_int_equal(eval(p, "openat", 0, 0, O_CLOEXEC), ALLOW);
+	assert_int_equal(eval(p, "close", 0xffffffffull, 0, 0), ALLOW);
+	policy_free(p);
+}
+
+static void first_matching_rule_decides(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1\nerrno EPERM fcntl if cmd == F_SETOWN because \"no\"\n"
+	                         "allow fcntl if cmd in {F_GETFD, F_SETOWN}\n");
+	const struct pol_rule *r;
+	uint64_t a[6] = {0, F_SETOWN};
+	assert_int_equal(policy_eval(p, 0, seccomp_arch_native(), SYS_fcntl, a, &r), ERRNO(EPERM));
+	assert_int_equal(r->loc.line, 2);
+	policy_free(p);
+}
+
+static void groups_are_defined_then_used(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1\ngroup @io\nallow read\nallow write\nend\nallow @io\n"
+	                         "errno EPERM @io because \"deny all io\"\n");
+	assert_non_null(p);
+	assert_int_equal(p->nrules, 4);
+	assert_string_equal(p->rules[0].group, "@io");
+	assert_int_equal(p->rules[0].loc.line, 3); /* where the rule is written */
+	assert_int_equal(p->rules[2].act, FA_ERRNO);
+	assert_string_equal(p->rules[2].reason, "deny all io");
+	policy_free(p);
+}
+
+static void include_shipped_policies_with_angle_brackets(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1\ninclude <groups.policy>\nallow @stdio\n");
+	assert_non_null(p);
+	assert_int_equal(p->nrules, 8);
+	assert_string_equal(p->rules[0].loc.file, "<groups.policy>");
+	policy_free(p);
+}
+
+static char tmpdir[64];
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int mk_tmp(void **s)
+{
+	(void)s;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/privsep-policy-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int rm_tmp(void **s)
+{
+	char cmd[128];
+	(void)s;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void include_is_relative_to_the_including_file(void **s)
+{
+	(void)s;
+	char path[256], sub[256];
+	struct policy *p;
+	snprintf(sub, sizeof(sub), "%s/sub", tmpdir);
+	mkdir(sub, 0700);
+	write_file("sub/inner.policy", "version 1\nallow getpid\n");
+	write_file("sub/outer.policy", "version 1\ninclude \"inner.policy\"\nallow read\n");
+	snprintf(path, sizeof(path), "%s/sub/outer.policy", tmpdir);
+	nmsgs = 0;
+	p = policy_load(path, NULL, collect, NULL);
+	assert_non_null(p);
+	assert_int_equal(p->nrules, 2);
+	assert_non_null(strstr(p->rules[0].loc.file, "sub/inner.policy"));
+	policy_free(p);
+}
+
+static void include_cycles_and_depth_are_refused(void **s)
+{
+	(void)s;
+	char path[256], want[512];
+	write_file("a.policy", "version 1\ninclude \"b.policy\"\n");
+	write_file("b.policy", "version 1\ninclude \"a.policy\"\n");
+	snprintf(path, sizeof(path), "%s/a.policy", tmpdir);
+	nmsgs = 0;
+	assert_null(policy_load(path, NULL, collect, NULL));
+	snprintf(want, sizeof(want), "%s/b.policy:2:9: include cycle: %s/a.policy includes itself",
+	         tmpdir, tmpdir);
+	assert_string_equal(msgs[0], want);
+	for (int i = 0; i < 10; i++) {
+		char name[32], text[64];
+		snprintf(name, sizeof(name), "d%d.policy", i);
+		snprintf(text, sizeof(text), "version 1\ninclude \"d%d.policy\"\n", i + 1);
+		write_file(name, text);
+	}
+	write_file("d10.policy", "version 1\n");
+	snprintf(path, sizeof(path), "%s/d0.policy", tmpdir);
+	nmsgs = 0;
+	assert_null(policy_load(path, NULL, collect, NULL));
+	assert_non_null(strstr(msgs[0], "d8.policy:2:9: includes nested deeper than 8"));
+}
+
+static void a_file_included_twice_is_read_once(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1\ninclude <groups.policy>\ninclude "
+	                         "<glibc.policy>\ninclude <groups.policy>\n");
+	assert_non_null(p); /* its groups would otherwise be defined twice */
+	policy_free(p);
+}
+
+static void worker_directives(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1\nuser www-data\nrlimit nofile 32\nrlimit as unlimited\n"
+	                         "namespaces off\n"
+	                         "beneath \"/srv/www\" allow read,stat symlinks\n"
+	                         "path \"/var/log/x.log\" allow append,create mode 0640\n");
+	assert_non_null(p);
+	assert_string_equal(p->user, "www-data");
+	assert_true(p->have_rlimit[POL_RL_NOFILE]);
+	assert_int_equal(p->rlimit[POL_RL_NOFILE], 32);
+	assert_int_equal(p->rlimit[POL_RL_AS], ~0ul);
+	assert_int_equal(p->namespaces, 0);
+	assert_int_equal(p->nfiles, 2);
+	assert_true(p->files[0].beneath);
+	assert_int_equal(p->files[0].rights, POL_R_READ | POL_R_STAT);
+	assert_true(p->files[0].symlinks);
+	assert_int_equal(p->files[1].mode, 0640);
+	policy_free(p);
+}
+
+/* ---- bad inputs: the exact message ---- */
+
+static const struct {
+	const char *text, *msg;
+} bad[] = {
+    {"", "t.policy:1:1: expected \"version 1\": the file is empty"},
+    {"version 2\n", "t.policy:1:9: expected \"version 1\" (the only version there is)"},
+    {"version 1\nversion 1\n", "t.policy:2:1: a second version line"},
+    {"version 1\nallow\n", "t.policy:2:6: expected a syscall name or @group after allow"},
+    {"version 1\npermit read\n",
+     "t.policy:2:1: expected a rule (allow, errno NAME, kill, trap, log) or a directive (version, "
+     "include, group, end, default, unknown, user, rlimit, namespaces, path, beneath), found "
+     "\"permit\""},
+    {"version 1\nerrno read\n", "t.policy:2:7: unknown errno name \"read\""},
+    {"version 1\nerrno EWHAT read\n", "t.policy:2:7: unknown errno name \"EWHAT\""},
+    {"version 1\nallow read if\n", "t.policy:2:14: expected an argument name after \"if\""},
+    {"version 1\nallow read if size == 1\n",
+     "t.policy:2:15: read has no argument \"size\" (its arguments: fd% buf count)"},
+    {"version 1\nallow read if fd\n",
+     "t.policy:2:17: expected an operator (==, !=, <, <=, >, >=, in, has-any, has-none, within)"},
+    {"version 1\nallow read if fd ~= 1\n",
+     "t.policy:2:18: expected an operator (==, !=, <, <=, >, >=, in, has-any, has-none, within), "
+     "found \"~=\""},
+    {"version 1\nallow read if fd ==\n", "t.policy:2:20: expected a value after =="},
+    {"version 1\nallow read if fd == O_NOPE\n", "t.policy:2:21: unknown constant \"O_NOPE\""},
+    {"version 1\nallow read if fd == 12x\n", "t.policy:2:21: not a number: \"12x\""},
+    {"version 1\nallow read if fd == 1|\n",
+     "t.policy:2:21: expected a value (a number, a constant or A|B), found \"1|\""},
+    {"version 1\nallow read if fd in 1\n", "t.policy:2:21: expected { after in"},
+    {"version 1\nallow read if fd in {1 2}\n", "t.policy:2:24: expected , or } in the set"},
+    {"version 1\nallow read if fd in {1,\n", "t.policy:2:23: expected a value or } in the set"},
+    {"version 1\nallow read if fd == 1 and fd == 2\n",
+     "t.policy:2:27: a second condition on fd in one rule: libseccomp allows one per argument; "
+     "use in, or write two rules"},
+    {"version 1\nallow read because why\n",
+     "t.policy:2:20: expected a \"quoted reason\" after because"},
+    {"version 1\nallow read because \"\"\n", "t.policy:2:20: an empty reason explains nothing"},
+    {"version 1\nallow read because \"x\" extra\n",
+     "t.policy:2:24: expected the end of the line after the reason"},
+    {"version 1\nallow read fd == 1\n",
+     "t.policy:2:12: expected if, and, because or the end of the line, found \"fd\""},
+    {"version 1\nallow read because \"open\n",
+     "t.policy:2:20: unterminated string: expected a closing \""},
+    {"version 1\nallow @nope\n",
+     "t.policy:2:7: unknown group @nope (define it with group @nope ... end before using it)"},
+    {"version 1\ngroup @g\nallow read\n", "t.policy:3:1: group @g is not closed: expected end"},
+    {"version 1\nend\n", "t.policy:2:1: end without group"},
+    {"version 1\ngroup @g\ngroup @h\n", "t.policy:3:1: group inside group @g: expected end first"},
+    {"version 1\ngroup g\n", "t.policy:2:7: expected a group name like @stdio after group"},
+    {"version 1\ngroup @g\nend\ngroup @g\n",
+     "t.policy:4:7: group @g is already defined at t.policy:2"},
+    {"version 1\nallow @g if fd == 1\n",
+     "t.policy:2:7: unknown group @g (define it with group @g ... end before using it)"},
+    {"version 1\ngroup @g\nallow read\nend\nallow @g if fd == 1\n",
+     "t.policy:5:10: a group takes no conditions: expected because or the end of the line"},
+    {"version 1\ninclude\n",
+     "t.policy:2:9: expected one file after include: \"path\" or <shipped.policy>"},
+    {"version 1\ninclude <nothing.policy>\n",
+     "t.policy:2:9: no shipped policy called <nothing.policy>"},
+    {"version 1\ninclude bare.policy\n",
+     "t.policy:2:9: expected \"path\" (relative to this file) or <shipped.policy>, found "
+     "bare.policy"},
+    {"version 1\ndefault\n",
+     "t.policy:2:9: expected an action after default: kill, trap, log, allow or errno NAME"},
+    {"version 1\ndefault kill now\n", "t.policy:2:14: expected nothing after the action"},
+    {"version 1\nunknown allow\n", "t.policy:2:9: unknown takes kill or errno NAME"},
+    {"version 1\nrlimit files 3\n",
+     "t.policy:2:8: unknown limit \"files\" (nofile, nproc, fsize, as)"},
+    {"version 1\nrlimit nofile lots\n",
+     "t.policy:2:15: expected a number or unlimited, found \"lots\""},
+    {"version 1\nnamespaces maybe\n", "t.policy:2:12: expected namespaces on|off"},
+    {"version 1\nbeneath \"srv\" allow read\n", "t.policy:2:9: the path must be absolute"},
+    {"version 1\nbeneath \"/srv\" allow fly\n",
+     "t.policy:2:22: unknown right \"fly\" (read, write, append, create, truncate, stat, "
+     "readlink)"},
+    {"version 1\npath \"/x\" allow read mode 999\n",
+     "t.policy:2:27: expected an octal mode like 0640"},
+    {"version 1\nallow read because \"a\\qb\"\n", "t.policy:2:22: unknown escape \\q in a string"},
+};
+
+static void bad_inputs_name_file_line_and_column(void **s)
+{
+	(void)s;
+	assert_true(sizeof(bad) / sizeof(bad[0]) >= 25);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_error(bad[i].text, bad[i].msg);
+}
+
+/* ---- check ---- */
+
+static void check_finds_a_permissive_default(void **s)
+{
+	(void)s;
+	assert_int_equal(findings("version 1\ndefault allow\n"), 1);
+	assert_non_null(strstr(msgs[0], "t.policy:2:1: permissive default"));
+}
+
+static void check_wants_a_reason_for_every_non_allow(void **s)
+{
+	(void)s;
+	assert_int_equal(findings("version 1\nerrno EPERM read\n"), 1);
+	assert_string_equal(msgs[0],
+	                    "t.policy:2:13: errno read needs a reason: add because \"...\"");
+}
+
+static void check_wants_a_reason_for_dangerous_allows(void **s)
+{
+	(void)s;
+	assert_int_equal(findings("version 1\nallow ioctl\nallow mmap\n"), 2);
+	assert_non_null(strstr(msgs[0], "it is on the list of dangerous syscalls"));
+	assert_non_null(strstr(msgs[1], "it allows executable memory"));
+	assert_int_equal(findings("version 1\nallow mmap if prot has-none PROT_EXEC\n"), 0);
+}
+
+static void check_finds_unknown_syscalls(void **s)
+{
+	(void)s;
+	assert_int_equal(findings("version 1\nallow frobnicate\n"), 1);
+	assert_string_equal(msgs[0],
+	                    "t.policy:2:7: unknown syscall \"frobnicate\" on this architecture");
+}
+
+static void check_finds_shadowed_and_duplicate_rules(void **s)
+{
+	(void)s;
+	assert_int_equal(findings("version 1\nallow read\nallow read if fd == 1\n"), 1);
+	assert_non_null(strstr(msgs[0], "t.policy:3:7: read is shadowed: the rule at t.policy:2"));
+	assert_int_equal(findings("version 1\nallow read if fd == 1\nallow read if fd == 1\n"), 1);
+	assert_non_null(strstr(msgs[0], "duplicates the rule at t.policy:2"));
+}
+
+static void check_refuses_what_libseccomp_cannot_order(void **s)
+{
+	(void)s;
+	assert_int_equal(findings("version 1\nallow fcntl if fd == 1\n"
+	                          "errno EPERM fcntl if cmd == 8 because \"x\"\n"),
+	                 1);
+	assert_non_null(strstr(msgs[0], "may both match one call"));
+	assert_int_equal(findings("version 1\nerrno EPERM fcntl if cmd == 8 because \"x\"\n"
+	                          "allow fcntl\n"),
+	                 1);
+	assert_non_null(strstr(msgs[0], "libseccomp would drop that one"));
+	/* pinned to different values: fine */
+	assert_int_equal(findings("version 1\nerrno EPERM fcntl if cmd == 8 because \"x\"\n"
+	                          "allow fcntl if cmd in {1, 2}\n"),
+	                 0);
+}
+
+static void shipped_policies_pass_check_and_verify(void **s)
+{
+	(void)s;
+	for (int i = 0; policy_shipped_names[i]; i++) {
+		char name[64];
+		struct filter_prog prog;
+		unsigned long calls;
+		snprintf(name, sizeof(name), "<%s>", policy_shipped_names[i]);
+		nmsgs = 0;
+		struct policy *p =
+		    policy_load(name, policy_shipped(policy_shipped_names[i]), collect, NULL);
+		assert_non_null(p);
+		assert_int_equal(policy_check(p, collect, NULL), 0);
+		for (int debug = 0; debug <= 1; debug++) {
+			assert_int_equal(policy_compile(p, &prog, debug, collect, NULL), 0);
+			assert_int_equal(policy_verify(p, &prog, debug, collect, NULL, &calls), 0);
+			assert_true(calls > 1000);
+			filter_prog_free(&prog);
+		}
+		policy_free(p);
+	}
+}
+
+/* ---- compile and verify ---- */
+
+static void compile_is_deterministic(void **s)
+{
+	(void)s;
+	struct policy *p = parse(policy_shipped("default.policy"));
+	struct filter_prog a, b;
+	assert_int_equal(policy_compile(p, &a, 0, collect, NULL), 0);
+	assert_int_equal(policy_compile(p, &b, 0, collect, NULL), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.insns, b.insns, a.len * sizeof(a.insns[0]));
+	filter_prog_free(&a);
+	filter_prog_free(&b);
+	policy_free(p);
+}
+
+static void verify_catches_a_wrong_filter(void **s)
+{
+	(void)s;
+	struct policy *right =
+	    parse("version 1\nallow exit_group\nerrno EPERM getpid because \"x\"\n");
+	struct policy *wrong = parse("version 1\nallow exit_group\nallow getpid\n");
+	struct filter_prog prog;
+	unsigned long calls;
+	/* the program of one policy against the meaning of another */
+	assert_int_equal(policy_compile(wrong, &prog, 0, collect, NULL), 0);
+	nmsgs = 0;
+	assert_true(policy_verify(right, &prog, 0, collect, NULL, &calls) > 0);
+	assert_non_null(strstr(msgs[0], "verify: getpid("));
+	assert_non_null(strstr(msgs[0], "the policy says errno 1"));
+	assert_non_null(strstr(msgs[0], "the compiled filter does allow"));
+	filter_prog_free(&prog);
+	/* and a program corrupted after compiling: every RET ALLOW now kills */
+	assert_int_equal(policy_compile(right, &prog, 0, collect, NULL), 0);
+	for (unsigned i = 0; i < prog.len; i++)
+		if (prog.insns[i].code == (BPF_RET | BPF_K) && prog.insns[i].k == 0x7fff0000u)
+			prog.insns[i].k = 0x80000000u;
+	nmsgs = 0;
+	assert_true(policy_verify(right, &prog, 0, collect, NULL, &calls) > 0);
+	{
+		int seen = 0;
+		for (int i = 0; i < nmsgs; i++)
+			seen |= strstr(msgs[i], "exit_group(") != NULL;
+		assert_true(seen);
+	}
+	filter_prog_free(&prog);
+	policy_free(right);
+	policy_free(wrong);
+}
+
+/* In a child: load the compiled policy, run body, exit with its result. */
+static int in_child(const char *text, int (*body)(void))
+{
+	struct policy *p = parse(text);
+	struct filter_prog prog;
+	unsigned long calls;
+	int st;
+	pid_t pid;
+	assert_non_null(p);
+	assert_int_equal(policy_check(p, collect, NULL), 0);
+	assert_int_equal(policy_compile(p, &prog, 0, collect, NULL), 0);
+	assert_int_equal(policy_verify(p, &prog, 0, collect, NULL, &calls), 0);
+	pid = fork();
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(&prog) < 0)
+			_exit(100);
+		/* straight to the kernel: a sanitizer's _exit makes calls of its own */
+		syscall(SYS_exit_group, body());
+	}
+	filter_prog_free(&prog);
+	policy_free(p);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (WIFSIGNALED(st))
+		return 1000 + WTERMSIG(st);
+	return WEXITSTATUS(st);
+}
+
+static const char *fcntl_policy = "version 1\n"
+                                  "allow exit_group\n"
+                                  "errno EPERM fcntl if cmd == F_SETOWN because \"no owners\"\n"
+                                  "allow fcntl if cmd in {F_GETFD, F_GETFL}\n"
+                                  "errno EACCES dup if fd >= 10 because \"only low fds\"\n"
+                                  "allow dup if fd < 10\n"
+                                  "allow newfstatat if dirfd == AT_FDCWD\n";
+
+static int body_allowed_and_denied(void)
+{
+	if (syscall(SYS_fcntl, 0, F_GETFD) < 0)
+		return 1;
+	if (syscall(SYS_fcntl, 0, F_SETOWN, 0) != -1 || errno != EPERM)
+		return 2;
+	syscall(SYS_fcntl, 0, F_SETFD, 0); /* in neither rule: the default kills */
+	return 3;
+}
+
+static void compiled_filter_allows_denies_and_kills(void **s)
+{
+	(void)s;
+	assert_int_equal(in_child(fcntl_policy, body_allowed_and_denied), 1000 + SIGSYS);
+}
+
+static int body_high_bits(void)
+{
+	/* F_SETOWN with junk above: the kernel reads F_SETOWN, so must the
+	 * deny rule */
+	if (syscall(SYS_fcntl, 0, 0xbad00000000ull | F_SETOWN, 0) != -1 || errno != EPERM)
+		return 1;
+	/* and the allow rule reads F_GETFD under the junk */
+	if (syscall(SYS_fcntl, 0, 0xbad00000000ull | F_GETFD) < 0)
+		return 2;
+	return 0;
+}
+
+static void high_bits_cannot_pass_a_deny_rule(void **s)
+{
+	(void)s;
+	assert_int_equal(in_child(fcntl_policy, body_high_bits), 0);
+}
+
+static int body_boundaries(void)
+{
+	/* fds 9 and below may be duplicated (EBADF: not open), 10 and up are
+	 * refused; the upper half never counts */
+	if (syscall(SYS_dup, 9) != -1 || errno != EBADF)
+		return 1;
+	if (syscall(SYS_dup, 10) != -1 || errno != EACCES)
+		return 2;
+	if (syscall(SYS_dup, 0x100000009ull) != -1 || errno != EBADF)
+		return 3;
+	if (syscall(SYS_dup, 0x10000000aull) != -1 || errno != EACCES)
+		return 4;
+	if (syscall(SYS_dup, 0xffffffffull) != -1 || errno != EACCES)
+		return 5;
+	return 0;
+}
+
+static void ordering_rules_hold_at_their_boundaries(void **s)
+{
+	(void)s;
+	assert_int_equal(in_child(fcntl_policy, body_boundaries), 0);
+}
+
+static int body_at_fdcwd(void)
+{
+	struct stat st;
+	/* glibc's fstatat passes AT_FDCWD zero-extended */
+	if (fstatat(AT_FDCWD, "/", &st, 0) != 0)
+		return 1;
+	if (syscall(SYS_newfstatat, (uint64_t)(uint32_t)AT_FDCWD, "/", &st, 0) != 0)
+		return 2;
+	if (syscall(SYS_newfstatat, (uint64_t)(int64_t)AT_FDCWD, "/", &st, 0) != 0)
+		return 3;
+	return 0;
+}
+
+static void at_fdcwd_from_glibc_matches(void **s)
+{
+	(void)s;
+	assert_int_equal(in_child(fcntl_policy, body_at_fdcwd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(version_line_comes_first),
+	    cmocka_unit_test(comments_and_blank_lines_are_ignored),
+	    cmocka_unit_test(rule_actions_allow_errno_kill_trap_log),
+	    cmocka_unit_test(default_is_kill_unless_said),
+	    cmocka_unit_test(unknown_numbers_get_their_own_action),
+	    cmocka_unit_test(conditions_on_named_arguments),
+	    cmocka_unit_test(every_operator),
+	    cmocka_unit_test(int_arguments_compare_their_low_32_bits),
+	    cmocka_unit_test(constants_negative_numbers_and_bit_unions),
+	    cmocka_unit_test(first_matching_rule_decides),
+	    cmocka_unit_test(groups_are_defined_then_used),
+	    cmocka_unit_test(include_shipped_policies_with_angle_brackets),
+	    cmocka_unit_test(include_is_relative_to_the_including_file),
+	    cmocka_unit_test(include_cycles_and_depth_are_refused),
+	    cmocka_unit_test(a_file_included_twice_is_read_once),
+	    cmocka_unit_test(worker_directives),
+	    cmocka_unit_test(bad_inputs_name_file_line_and_column),
+	    cmocka_unit_test(check_finds_a_permissive_default),
+	    cmocka_unit_test(check_wants_a_reason_for_every_non_allow),
+	    cmocka_unit_test(check_wants_a_reason_for_dangerous_allows),
+	    cmocka_unit_test(check_finds_unknown_syscalls),
+	    cmocka_unit_test(check_finds_shadowed_and_duplicate_rules),
+	    cmocka_unit_test(check_refuses_what_libseccomp_cannot_order),
+	    cmocka_unit_test(shipped_policies_pass_check_and_verify),
+	    cmocka_unit_test(compile_is_deterministic),
+	    cmocka_unit_test(verify_catches_a_wrong_filter),
+	    cmocka_unit_test(compiled_filter_allows_denies_and_kills),
+	    cmocka_unit_test(high_bits_cannot_pass_a_deny_rule),
+	    cmocka_unit_test(ordering_rules_hold_at_their_boundaries),
+	    cmocka_unit_test(at_fdcwd_from_glibc_matches),
+	};
+	return cmocka_run_group_tests_name("policy", tests, mk_tmp, rm_tmp);
+}
