@@ -1,0 +1,37 @@
+#!/bin/sh
+# privsep-policy as a user runs it: each command, its output, its exit status.
+# Usage: policy-tool.sh TOOL POLICY_DIR
+set -u
+tool=$1 dir=$2
+fail() { echo "policy-tool: $*" >&2; exit 1; }
+expect() { # expect STATUS PATTERN -- ARGS...
+	want=$1 pat=$2
+	shift 3
+	out=$("$tool" "$@" 2>&1)
+	got=$?
+	[ "$got" = "$want" ] || fail "privsep-policy $*: exit $got, want $want: $out"
+	echo "$out" | grep -q -- "$pat" || fail "privsep-policy $*: no \"$pat\" in: $out"
+}
+expect 0 "usage: privsep-policy check" -- --help
+expect 2 "usage:" -- frobnicate
+expect 0 "<default.policy>: clean" -- check '<default.policy>'
+expect 0 "threads.policy: clean" -- check "$dir/threads.policy"
+expect 1 "findings.policy:3:1: permissive default" -- check "$dir/findings.policy"
+expect 1 "findings.policy:4:13: errno ptrace needs a reason" -- check "$dir/findings.policy"
+expect 2 "broken.policy:3:18: expected an operator" -- check "$dir/broken.policy"
+expect 2 "cannot open" -- check "$dir/no-such.policy"
+expect 0 "verified: .* instructions agree with the policy over" -- verify '<default.policy>'
+expect 0 "verified" -- verify --debug "$dir/threads.policy"
+expect 0 "^kill: openat(.*the default action of <default.policy> (the syscall is not in it)" \
+	-- explain '<default.policy>' openat AT_FDCWD 0 O_RDONLY
+expect 0 "^allow: mmap(0x0, 0x1000, 0x3.*<groups.policy>:23" -- explain '<default.policy>' mmap 0 4096 'PROT_READ|PROT_WRITE'
+expect 0 "^kill: mmap(0x0, 0x1000, 0x5.*no rule for this syscall matched its arguments" \
+	-- explain '<default.policy>' mmap 0 4096 'PROT_READ|PROT_EXEC'
+expect 0 "^errno ENOSYS: clone3.*because \"glibc falls back to clone" -- explain '<default.policy>' clone3
+expect 0 "(everything else)" -- export '<default.policy>'
+expect 0 "arg2(int) has-none 0x4" -- export '<default.policy>'
+expect 0 "action KILL_PROCESS" -- export --pfc '<default.policy>'
+expect 0 "instructions (struct sock_filter" -- export --bpf '<default.policy>'
+expect 0 "<groups.policy>" -- shipped
+expect 0 "group @stdio" -- shipped groups.policy
+echo "policy-tool: every command behaves as documented"
