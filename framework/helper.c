@@ -22,6 +22,7 @@
 #include "chan.h"
 #include "helper_int.h"
 #include "proto.h"
+#include "services/fs.h"
 
 /* Records served from one worker per wake-up, so that one busy worker
  * cannot starve the others. */
@@ -171,10 +172,27 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		case PRIVSEP_T_READY:
 			r->fn = exit_fw_ready;
 			break;
-		default:
+		case PRIVSEP_T_SECCOMP_TRAP:
 			r->fn = exit_fw_seccomp_trap;
 			break;
+		case PRIVSEP_T_FS_OPEN:
+			r->fn = fs_h_open;
+			break;
+		case PRIVSEP_T_FS_STAT:
+			r->fn = fs_h_stat;
+			break;
+		case PRIVSEP_T_FS_READLINK:
+			r->fn = fs_h_readlink;
+			break;
+		default:
+			r->fn = fs_h_access;
+			break;
 		}
+		/* a limit smaller than the type allows: the record limit binds */
+		if (r->max_len > payload_max)
+			r->max_len = (uint32_t)payload_max;
+		if (r->min_len > r->max_len)
+			r->min_len = r->max_len;
 		r->arg = h;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -34,6 +34,14 @@ const struct proto_msg proto_msgs[] = {
      0, "u32 audit arch, u32 syscall number, 6 x u64 arguments: the call the filter trapped", "-"},
     {PRIVSEP_T_READY, "READY", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 0, 0, 0, 0,
      "empty: the sandbox is entered; application code starts now", "-"},
+    {PRIVSEP_T_FS_OPEN, "FS_OPEN", "worker", PRIVSEP_H_CALL, 9, 8 + PROTO_PATH_MAX, 0, 0,
+     "u32 open flags, str path", "empty body and the fd"},
+    {PRIVSEP_T_FS_STAT, "FS_STAT", "worker", PRIVSEP_H_CALL, 5, 4 + PROTO_PATH_MAX, 0, 0,
+     "str path", "9 x u64: dev, ino, mode, nlink, uid, gid, size, mtime s, mtime ns"},
+    {PRIVSEP_T_FS_READLINK, "FS_READLINK", "worker", PRIVSEP_H_CALL, 5, 4 + PROTO_PATH_MAX, 0, 0,
+     "str path", "str target"},
+    {PRIVSEP_T_FS_ACCESS, "FS_ACCESS", "worker", PRIVSEP_H_CALL, 9, 8 + PROTO_PATH_MAX, 0, 0,
+     "u32 mode (R_OK, W_OK), str path", "empty body"},
 };
 const size_t proto_nmsgs = sizeof(proto_msgs) / sizeof(proto_msgs[0]);
 

@@ -26,6 +26,8 @@
 #define PROTO_REPLY_FIXED 4u
 /* PERMIT_DROP carries at most this many types. */
 #define PROTO_PERMIT_DROP_MAX 256u
+/* A path on the wire: at most this many bytes with its NUL (PATH_MAX). */
+#define PROTO_PATH_MAX 4096u
 /* max_len meaning "up to the record limit less the header". */
 #define PROTO_LEN_RECORD UINT32_MAX
 

@@ -142,6 +142,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	struct sb_plan plan;
 	char why[512];
 	const struct policy *pol = NULL;
+	const struct fs_root *roots = NULL;
 	int debug =
 	    !sp || sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_DEBUG);
 	int sv[2], pidfd, saved;
@@ -162,8 +163,9 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	if (privsep_chan_pair(sv) < 0)
 		return NULL;
 	if (!sp->unsandboxed) {
-		const struct pol_entry *pe = helper_policy(
-		    h, sp->sandbox ? sp->sandbox->policy : NULL, debug, why, sizeof(why));
+		const struct pol_entry *pe =
+		    helper_policy(h, sp->sandbox ? sp->sandbox->policy : NULL,
+		                  sp->sandbox ? sp->sandbox->policy_text : NULL, debug, why, sizeof(why));
 		if (!pe || sandbox_prepare(&plan, sp->sandbox, pol_entry_policy(pe),
 		                           pol_entry_prog(pe), sv[1], why, sizeof(why)) < 0) {
 			saved = errno;
@@ -176,6 +178,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 			return NULL;
 		}
 		pol = pol_entry_policy(pe);
+		roots = pol_entry_roots(pe);
 		if (!h->told_sandbox) {
 			char ll[256];
 			h->told_sandbox = 1;
@@ -230,6 +233,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	}
 	w->unsandboxed = sp->unsandboxed;
 	w->pol = pol;
+	w->roots = roots;
 	w->debug = debug;
 	return w;
 }

@@ -48,6 +48,10 @@ enum privsep_msg_type {
 	PRIVSEP_T_SANDBOX_FAILED = 0x0004, /* worker -> helper: why it aborts */
 	PRIVSEP_T_SECCOMP_TRAP = 0x0005,   /* worker -> helper: debug mode report */
 	PRIVSEP_T_READY = 0x0006,          /* worker -> helper: sandbox entered */
+	PRIVSEP_T_FS_OPEN = 0x0100,        /* worker -> helper call: file broker */
+	PRIVSEP_T_FS_STAT = 0x0101,
+	PRIVSEP_T_FS_READLINK = 0x0102,
+	PRIVSEP_T_FS_ACCESS = 0x0103,
 };
 
 /* Violations: what the receiver found wrong with a record.  Each has a
@@ -379,6 +383,9 @@ struct privsep_sandbox {
 	 * The fields below only narrow it: where both set a limit the lower
 	 * one applies, and where both name a user they must agree. */
 	const char *policy;
+	/* The policy's text itself, when not read from a file (policy then
+	 * names it in messages, and relative includes are relative to it). */
+	const char *policy_text;
 	unsigned flags;       /* PRIVSEP_SB_* */
 	const char *user;     /* user name or numeric uid; NULL: the policy's, or nobody */
 	const int *keep_fds;  /* fds the worker keeps besides 0-2 and its channel */
@@ -469,6 +476,29 @@ struct privsep_spawn {
  * Returns the worker, or NULL with errno (EINVAL for a sandbox that
  * cannot be prepared: the log says why). */
 struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp);
+
+/* ------------------------------------------------------------------ */
+/* services/fs.c: the file broker.  The worker asks; the helper checks the
+ * path and flags against the file rules of the worker's policy (path,
+ * beneath), opens race-free, and passes the fd back.  Each call returns
+ * -1 with errno on refusal (EACCES denied, EINVAL malformed, ENOENT, ...)
+ * and, when why is not NULL, the helper's explanation: which rule denied,
+ * or that no rule allows the path. */
+
+/* An fd for path opened with flags (the mode of a created file is the
+ * rule's); close-on-exec; the caller owns it. */
+int privsep_fs_open(struct privsep_client *c, const char *path, int flags, char *why,
+                    size_t whylen);
+struct stat;
+/* stat(2) of path: dev, ino, mode, nlink, uid, gid, size and mtime. */
+int privsep_fs_stat(struct privsep_client *c, const char *path, struct stat *st, char *why,
+                    size_t whylen);
+/* readlink(2) of path into buf (not NUL-terminated); its length. */
+ssize_t privsep_fs_readlink(struct privsep_client *c, const char *path, char *buf, size_t len,
+                            char *why, size_t whylen);
+/* Whether the broker would grant mode (R_OK, W_OK; F_OK 0) on path. */
+int privsep_fs_access(struct privsep_client *c, const char *path, int mode, char *why,
+                      size_t whylen);
 
 /* ------------------------------------------------------------------ */
 /* lifecycle.c: signals, stopping, the helper's own capabilities. */

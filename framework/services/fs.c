@@ -1,0 +1,601 @@
+/*
+ * services/fs.c - the file broker.
+ *
+ * The worker cannot open files; it asks.  The helper checks the path and
+ * the flags against the file rules of the worker's policy (strings first,
+ * only to refuse early), then opens race-free: beneath a root, relative to
+ * a directory fd opened once when the policy was loaded, with openat2 and
+ * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS (| RESOLVE_NO_SYMLINKS unless the
+ * rule allows symlinks).  Only regular files and directories, unless the
+ * rule says special; a FIFO or device never blocks the helper.  Every
+ * refusal names the rule, or says that none allows the path.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "helper_int.h"
+#include "proto.h"
+
+/* ---- decisions (no I/O) ---- */
+
+int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *detail,
+                 size_t dlen)
+{
+	size_t o = 0, n = strlen(path);
+	const char *s = path;
+	*want_dir = 0;
+	if (n == 0) {
+		snprintf(detail, dlen, "empty path");
+		return EINVAL;
+	}
+	if (path[0] != '/') {
+		snprintf(detail, dlen, "not an absolute path");
+		return EINVAL;
+	}
+	if (n >= PATH_MAX) {
+		snprintf(detail, dlen, "path longer than PATH_MAX");
+		return ENAMETOOLONG;
+	}
+	*want_dir = n > 1 && path[n - 1] == '/';
+	while (*s) {
+		const char *e;
+		size_t k;
+		while (*s == '/')
+			s++; /* // is one separator */
+		if (!*s)
+			break;
+		e = strchr(s, '/');
+		k = e ? (size_t)(e - s) : strlen(s);
+		if (k == 1 && s[0] == '.') {
+			s += k;
+			continue;
+		}
+		if (k == 2 && s[0] == '.' && s[1] == '.') {
+			snprintf(detail, dlen, "a .. component is never allowed");
+			return EACCES;
+		}
+		if (o + 1 + k + 1 > len) {
+			snprintf(detail, dlen, "path too long");
+			return ENAMETOOLONG;
+		}
+		out[o++] = '/';
+		memcpy(out + o, s, k);
+		o += k;
+		s += k;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return 0;
+}
+
+static const char *rights_text(unsigned r, char *buf, size_t len)
+{
+	static const char *const n[] = {"read", "write", "append", "create",
+	                                "truncate", "stat", "readlink"};
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < 7 && o < len; i++)
+		if (r & (1u << i))
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", n[i]);
+	return buf;
+}
+
+/* The bits a worker may pass to open; everything else is refused. */
+#define FS_OPEN_ALLOWED                                                                    \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_CLOEXEC |       \
+	 O_DIRECTORY | O_NOFOLLOW | O_NOCTTY | O_LARGEFILE | O_SYNC | O_DSYNC)
+
+/* The rights open flags need, or an errno for flags that are refused. */
+static int open_needs(int flags, unsigned *need, char *detail, size_t dlen)
+{
+	int acc = flags & O_ACCMODE;
+	*need = 0;
+	if ((flags & O_TMPFILE) == O_TMPFILE || (flags & O_PATH)) {
+		snprintf(detail, dlen, "O_PATH and O_TMPFILE are never allowed");
+		return EINVAL;
+	}
+	if (flags & ~FS_OPEN_ALLOWED) {
+		snprintf(detail, dlen, "open flags 0x%x are not allowed", flags & ~FS_OPEN_ALLOWED);
+		return EINVAL;
+	}
+	if (acc == O_ACCMODE) {
+		snprintf(detail, dlen, "access mode 3 is not allowed");
+		return EINVAL;
+	}
+	if ((flags & O_TRUNC) && acc == O_RDONLY) {
+		snprintf(detail, dlen, "O_TRUNC with O_RDONLY is not allowed");
+		return EINVAL;
+	}
+	if ((flags & O_EXCL) && !(flags & O_CREAT)) {
+		snprintf(detail, dlen, "O_EXCL without O_CREAT is not allowed");
+		return EINVAL;
+	}
+	if (acc == O_RDONLY || acc == O_RDWR)
+		*need |= POL_R_READ;
+	if (acc == O_WRONLY || acc == O_RDWR)
+		*need |= (flags & O_APPEND) ? POL_R_APPEND : POL_R_WRITE;
+	if (flags & O_CREAT)
+		*need |= POL_R_CREATE;
+	if (flags & O_TRUNC)
+		*need |= POL_R_TRUNCATE;
+	return 0;
+}
+
+/* Does rule r cover norm?  Beneath: the root itself or below it, on a
+ * component boundary (/srv/a does not cover /srv/ab). */
+static int covers(const struct pol_file *r, const char *norm, const char **rest)
+{
+	size_t n = strlen(r->path);
+	while (n > 1 && r->path[n - 1] == '/')
+		n--;
+	if (!r->beneath) {
+		*rest = NULL;
+		return strlen(norm) == n && !strncmp(norm, r->path, n);
+	}
+	if (n == 1) { /* beneath "/" */
+		*rest = norm[1] ? norm + 1 : ".";
+		return 1;
+	}
+	if (strncmp(norm, r->path, n) != 0)
+		return 0;
+	if (norm[n] == '\0') {
+		*rest = ".";
+		return 1;
+	}
+	if (norm[n] != '/')
+		return 0;
+	*rest = norm + n + 1;
+	return 1;
+}
+
+int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mode,
+              struct fs_decision *d)
+{
+	unsigned need = 0;
+	int rc, covered = -1;
+	char have[64], want[64];
+
+	memset(d, 0, sizeof(*d));
+	d->rule = -1;
+	rc = fs_normalise(path, d->norm, sizeof(d->norm), &d->want_dir, d->detail,
+	                  sizeof(d->detail));
+	if (rc)
+		return rc;
+	switch (op) {
+	case FS_OP_OPEN:
+		rc = open_needs(flags_or_mode, &need, d->detail, sizeof(d->detail));
+		if (rc)
+			return rc;
+		d->flags = flags_or_mode | O_CLOEXEC | O_NOCTTY | O_LARGEFILE;
+		if (d->want_dir)
+			d->flags |= O_DIRECTORY;
+		break;
+	case FS_OP_STAT:
+		need = POL_R_STAT;
+		break;
+	case FS_OP_READLINK:
+		need = POL_R_READLINK;
+		break;
+	case FS_OP_ACCESS:
+		if (flags_or_mode & ~(R_OK | W_OK | X_OK)) {
+			snprintf(d->detail, sizeof(d->detail), "access mode 0%o is not valid",
+			         flags_or_mode);
+			return EINVAL;
+		}
+		if (flags_or_mode & X_OK) {
+			snprintf(d->detail, sizeof(d->detail), "the broker grants no execute access");
+			return EACCES;
+		}
+		need = POL_R_STAT;
+		if (flags_or_mode & R_OK)
+			need |= POL_R_READ;
+		break;
+	default:
+		return EINVAL;
+	}
+	/* the most specific covering rule decides: an exact path over a
+	 * root, a deeper root over a shallower one */
+	size_t best_len = 0;
+	for (size_t i = 0; p && i < p->nfiles; i++) {
+		const char *rest;
+		size_t l = strlen(p->files[i].path) + (p->files[i].beneath ? 0 : 8192);
+		if (covers(&p->files[i], d->norm, &rest) && (covered < 0 || l > best_len)) {
+			covered = (int)i;
+			best_len = l;
+			if (rest)
+				snprintf(d->rel, sizeof(d->rel), "%s", rest);
+		}
+	}
+	if (covered < 0) {
+		snprintf(d->detail, sizeof(d->detail), "no rule allows %s", d->norm);
+		return EACCES;
+	}
+	const struct pol_file *r = &p->files[covered];
+	d->rule = covered;
+	if (op == FS_OP_ACCESS && (flags_or_mode & W_OK) && !(r->rights & (POL_R_WRITE | POL_R_APPEND))) {
+		snprintf(d->detail, sizeof(d->detail), "denied by %s:%d (%s \"%s\" allow %s): no write",
+		         r->loc.file, r->loc.line, r->beneath ? "beneath" : "path", r->path,
+		         rights_text(r->rights, have, sizeof(have)));
+		return EACCES;
+	}
+	/* append is the narrower write: a write right covers it */
+	if ((need & POL_R_APPEND) && (r->rights & POL_R_WRITE))
+		need = (need & ~POL_R_APPEND) | POL_R_WRITE;
+	if ((need & r->rights) != need) {
+		snprintf(d->detail, sizeof(d->detail), "denied by %s:%d (%s \"%s\" allow %s): %s needed",
+		         r->loc.file, r->loc.line, r->beneath ? "beneath" : "path", r->path,
+		         rights_text(r->rights, have, sizeof(have)),
+		         rights_text(need & ~r->rights, want, sizeof(want)));
+		return EACCES;
+	}
+	return 0;
+}
+
+/* ---- opening (the helper) ---- */
+
+static int openat2_(int dirfd, const char *path, struct open_how *how)
+{
+	return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+}
+
+static const char *kind(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) ? "a character device"
+	       : S_ISBLK(m) ? "a block device" : S_ISLNK(m) ? "a symlink" : "not a regular file";
+}
+
+/* Open d's path as its rule says; flags O_PATH for a look without side
+ * effects.  -1 with errno mapped for the worker and detail set. */
+static int rule_open(const struct fs_root *roots, const struct pol_file *r,
+                     const struct fs_decision *d, int flags, mode_t mode, char *detail, size_t dlen)
+{
+	struct open_how how = {0};
+	int base = AT_FDCWD, fd;
+	const char *p = d->norm;
+	how.flags = (uint64_t)flags;
+	how.mode = (flags & O_CREAT) ? mode : 0;
+	how.resolve = RESOLVE_NO_MAGICLINKS;
+	if (r->beneath) {
+		base = roots ? roots->fd[d->rule] : -1;
+		if (base < 0) {
+			snprintf(detail, dlen, "the root %s could not be opened when the policy was loaded",
+			         r->path);
+			errno = EACCES;
+			return -1;
+		}
+		p = d->rel;
+		how.resolve |= RESOLVE_BENEATH;
+		if (!r->symlinks)
+			how.resolve |= RESOLVE_NO_SYMLINKS;
+	} else if (!r->symlinks) {
+		how.flags |= O_NOFOLLOW; /* the path itself must not be a symlink */
+	}
+	fd = openat2_(base, p, &how);
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case EXDEV:
+		snprintf(detail, dlen, "%s escapes the root %s", d->norm, r->path);
+		errno = EACCES;
+		break;
+	case ELOOP:
+		snprintf(detail, dlen, "%s goes through a symlink, which %s:%d does not allow", d->norm,
+		         r->loc.file, r->loc.line);
+		errno = EACCES;
+		break;
+	default:
+		snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
+	}
+	return -1;
+}
+
+int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
+                   const struct fs_decision *d, char *detail, size_t dlen)
+{
+	const struct pol_file *r = &pol->files[d->rule];
+	struct stat before, after;
+	int probe, fd, existed = 1, fl;
+
+	/* 1: what is there, without opening it for real */
+	probe = rule_open(roots, r, d, O_PATH | O_CLOEXEC | (d->flags & (O_DIRECTORY | O_NOFOLLOW)),
+	                  0, detail, dlen);
+	if (probe < 0) {
+		if (errno != ENOENT || !(d->flags & O_CREAT))
+			return -1;
+		existed = 0;
+	} else {
+		if (fstat(probe, &before) < 0) {
+			snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
+			close(probe);
+			return -1;
+		}
+		close(probe);
+		if (!S_ISREG(before.st_mode) && !S_ISDIR(before.st_mode) && !r->special) {
+			snprintf(detail, dlen, "%s is %s, and %s:%d does not say special", d->norm,
+			         kind(before.st_mode), r->loc.file, r->loc.line);
+			errno = EACCES;
+			return -1;
+		}
+	}
+	/* 2: the real open, never blocking on a FIFO or a device */
+	fd = rule_open(roots, r, d, d->flags | O_NONBLOCK, (mode_t)r->mode, detail, dlen);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &after) < 0) {
+		snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* 3: still the same file, still an allowed kind */
+	if ((existed && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
+	    (!S_ISREG(after.st_mode) && !S_ISDIR(after.st_mode) && !r->special)) {
+		snprintf(detail, dlen, "%s changed while it was being opened", d->norm);
+		close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
+	if (!existed && fchmod(fd, (mode_t)r->mode) < 0) { /* the rule's mode, not the umask's */
+		snprintf(detail, dlen, "%s: fchmod: %s", d->norm, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!(d->flags & O_NONBLOCK) && (fl = fcntl(fd, F_GETFL)) >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+/* ---- the helper's handlers ---- */
+
+static void deny_log(struct privsep_req *req, const char *what, const char *path, int err,
+                     const char *detail)
+{
+	struct privsep_worker *w = req->worker;
+	helper_log(w->h->log, w->h->log_arg, PRIVSEP_LOG_WARN,
+	           "worker \"%s\" pid %d: fs %s %s: %s: %s", w->name, (int)w->pid, what, path,
+	           strerrorname_np(err) ? strerrorname_np(err) : "error", detail);
+}
+
+/* Parse "[u32 num,] str path" exactly; NULL if malformed. */
+static const char *req_path(struct privsep_req *req, int with_num, uint32_t *num)
+{
+	struct privsep_reader r;
+	const char *path;
+	privsep_reader_init(&r, req->data, req->len);
+	if (with_num)
+		privsep_get_u32(&r, num);
+	if (privsep_get_str(&r, &path, NULL) < 0 || privsep_reader_end(&r) < 0)
+		return NULL;
+	return path;
+}
+
+static int decide_or_fail(struct privsep_req *req, const char *what, const char *path, int op,
+                          int arg, struct fs_decision *d)
+{
+	const struct policy *pol = req->worker->pol;
+	int rc;
+	if (!pol) {
+		rc = EACCES;
+		snprintf(d->detail, sizeof(d->detail), "this worker has no policy, so no file rules");
+	} else {
+		rc = fs_decide(pol, path, op, arg, d);
+	}
+	if (rc) {
+		deny_log(req, what, path, rc, d->detail);
+		return privsep_req_fail(req, rc, "%s", d->detail);
+	}
+	return 0;
+}
+
+int fs_h_open(struct privsep_req *req, void *arg)
+{
+	struct fs_decision d;
+	uint32_t flags = 0;
+	const char *path = req_path(req, 1, &flags);
+	char detail[PRIVSEP_DETAIL_MAX];
+	int rc, fd;
+	(void)arg;
+	if (!path)
+		return PRIVSEP_VIOLATION;
+	if ((rc = decide_or_fail(req, "open", path, FS_OP_OPEN, (int)flags, &d)))
+		return rc;
+	fd = fs_broker_open(req->worker->roots, req->worker->pol, &d, detail, sizeof(detail));
+	if (fd < 0) {
+		rc = errno;
+		deny_log(req, "open", path, rc, detail);
+		return privsep_req_fail(req, rc, "%s", detail);
+	}
+	return privsep_req_reply_fd(req, fd) < 0 ? errno : 0;
+}
+
+int fs_h_stat(struct privsep_req *req, void *arg)
+{
+	struct fs_decision d;
+	const char *path = req_path(req, 0, NULL);
+	char detail[PRIVSEP_DETAIL_MAX];
+	struct stat st;
+	int rc, fd;
+	(void)arg;
+	if (!path)
+		return PRIVSEP_VIOLATION;
+	if ((rc = decide_or_fail(req, "stat", path, FS_OP_STAT, 0, &d)))
+		return rc;
+	fd = rule_open(req->worker->roots, &req->worker->pol->files[d.rule], &d,
+	               O_PATH | O_CLOEXEC | (d.want_dir ? O_DIRECTORY : 0), 0, detail, sizeof(detail));
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		rc = errno;
+		if (fd >= 0)
+			close(fd);
+		return privsep_req_fail(req, rc, "%s", detail);
+	}
+	close(fd);
+	uint64_t f[] = {st.st_dev, st.st_ino, st.st_mode, st.st_nlink, st.st_uid, st.st_gid,
+	                (uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
+	                (uint64_t)st.st_mtim.tv_nsec};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		privsep_put_u64(&req->reply, f[i]);
+	return 0;
+}
+
+int fs_h_readlink(struct privsep_req *req, void *arg)
+{
+	struct fs_decision d;
+	const char *path = req_path(req, 0, NULL);
+	char detail[PRIVSEP_DETAIL_MAX], target[PATH_MAX];
+	int rc, fd;
+	ssize_t n;
+	(void)arg;
+	if (!path)
+		return PRIVSEP_VIOLATION;
+	if ((rc = decide_or_fail(req, "readlink", path, FS_OP_READLINK, 0, &d)))
+		return rc;
+	fd = rule_open(req->worker->roots, &req->worker->pol->files[d.rule], &d,
+	               O_PATH | O_CLOEXEC | O_NOFOLLOW, 0, detail, sizeof(detail));
+	if (fd < 0)
+		return privsep_req_fail(req, errno, "%s", detail);
+	n = readlinkat(fd, "", target, sizeof(target) - 1);
+	rc = errno;
+	close(fd);
+	if (n < 0)
+		return privsep_req_fail(req, rc == ENOENT ? EINVAL : rc, "%s is not a symlink", d.norm);
+	target[n] = '\0';
+	privsep_put_str(&req->reply, target);
+	return 0;
+}
+
+int fs_h_access(struct privsep_req *req, void *arg)
+{
+	struct fs_decision d;
+	uint32_t mode = 0;
+	const char *path = req_path(req, 1, &mode);
+	char detail[PRIVSEP_DETAIL_MAX];
+	int rc, fd;
+	(void)arg;
+	if (!path)
+		return PRIVSEP_VIOLATION;
+	if ((rc = decide_or_fail(req, "access", path, FS_OP_ACCESS, (int)mode, &d)))
+		return rc;
+	fd = rule_open(req->worker->roots, &req->worker->pol->files[d.rule], &d,
+	               O_PATH | O_CLOEXEC | (d.want_dir ? O_DIRECTORY : 0), 0, detail, sizeof(detail));
+	if (fd < 0)
+		return privsep_req_fail(req, errno, "%s", detail);
+	close(fd);
+	return 0;
+}
+
+/* ---- the worker's calls ---- */
+
+static int fs_call(struct privsep_client *c, uint32_t type, int with_num, uint32_t num,
+                   const char *path, struct privsep_result *res, char *why, size_t whylen)
+{
+	uint8_t buf[8 + PATH_MAX + 16];
+	struct privsep_writer w;
+	int rc;
+	if (why && whylen)
+		why[0] = '\0';
+	if (!path) {
+		errno = EINVAL;
+		return -1;
+	}
+	privsep_writer_init(&w, buf, sizeof(buf));
+	if (with_num)
+		privsep_put_u32(&w, num);
+	if (privsep_put_str(&w, path) < 0) {
+		if (why)
+			snprintf(why, whylen, "path longer than PATH_MAX");
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	rc = privsep_call(c, type, buf, w.len, NULL, 0, res);
+	if (rc > 0) {
+		if (why)
+			snprintf(why, whylen, "%s", res->detail);
+		errno = rc;
+		return -1;
+	}
+	if (rc < 0 && why)
+		snprintf(why, whylen, "%s", strerror(errno));
+	return rc;
+}
+
+int privsep_fs_open(struct privsep_client *c, const char *path, int flags, char *why,
+                    size_t whylen)
+{
+	struct privsep_result res = {0};
+	if (fs_call(c, PRIVSEP_T_FS_OPEN, 1, (uint32_t)flags, path, &res, why, whylen) < 0)
+		return -1;
+	if (res.nfds != 1) {
+		for (size_t i = 0; i < res.nfds; i++)
+			close(res.fds[i]);
+		errno = EPROTO;
+		return -1;
+	}
+	return res.fds[0];
+}
+
+int privsep_fs_stat(struct privsep_client *c, const char *path, struct stat *st, char *why,
+                    size_t whylen)
+{
+	uint8_t body[9 * 8];
+	struct privsep_result res = {.data = body, .cap = sizeof(body)};
+	struct privsep_reader r;
+	uint64_t f[9];
+	if (fs_call(c, PRIVSEP_T_FS_STAT, 0, 0, path, &res, why, whylen) < 0)
+		return -1;
+	privsep_reader_init(&r, body, res.len);
+	for (int i = 0; i < 9; i++)
+		privsep_get_u64(&r, &f[i]);
+	if (privsep_reader_end(&r) < 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st_dev = f[0];
+	st->st_ino = f[1];
+	st->st_mode = (mode_t)f[2];
+	st->st_nlink = f[3];
+	st->st_uid = (uid_t)f[4];
+	st->st_gid = (gid_t)f[5];
+	st->st_size = (off_t)f[6];
+	st->st_mtim.tv_sec = (time_t)f[7];
+	st->st_mtim.tv_nsec = (long)f[8];
+	return 0;
+}
+
+ssize_t privsep_fs_readlink(struct privsep_client *c, const char *path, char *buf, size_t len,
+                            char *why, size_t whylen)
+{
+	uint8_t body[PATH_MAX + 8];
+	struct privsep_result res = {.data = body, .cap = sizeof(body)};
+	struct privsep_reader r;
+	const char *t;
+	size_t n;
+	if (fs_call(c, PRIVSEP_T_FS_READLINK, 0, 0, path, &res, why, whylen) < 0)
+		return -1;
+	privsep_reader_init(&r, body, res.len);
+	if (privsep_get_str(&r, &t, &n) < 0 || privsep_reader_end(&r) < 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	if (n > len)
+		n = len; /* readlink(2) truncates too */
+	memcpy(buf, t, n);
+	return (ssize_t)n;
+}
+
+int privsep_fs_access(struct privsep_client *c, const char *path, int mode, char *why,
+                      size_t whylen)
+{
+	struct privsep_result res = {0};
+	return fs_call(c, PRIVSEP_T_FS_ACCESS, 1, (uint32_t)mode, path, &res, why, whylen) < 0 ? -1
+	                                                                                       : 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * fs.h - internal: the file broker's decisions, apart from its I/O, so
+ * that they can be tested and fuzzed on their own.
+ */
+#ifndef PRIVSEP_FS_H
+#define PRIVSEP_FS_H
+
+#include <stddef.h>
+
+#include "policy.h"
+
+/* The directory fds of a policy's beneath rules, opened once by the
+ * helper; fd[i] belongs to file rule i (-1 for an exact path rule, or a
+ * root that could not be opened). */
+struct fs_root {
+	int *fd;
+	size_t n;
+};
+
+/* Operations, as rights they need. */
+enum fs_op { FS_OP_OPEN, FS_OP_STAT, FS_OP_READLINK, FS_OP_ACCESS };
+
+struct fs_decision {
+	int rule;            /* index in the policy's file rules, -1 none */
+	char rel[4096];      /* beneath a root: the path below it ("." for the root) */
+	char norm[4096];     /* the normalised path */
+	int want_dir;        /* the path ended in / */
+	int flags;           /* open flags to use (O_CLOEXEC, O_NOCTTY added) */
+	char detail[256];    /* why, when refused */
+};
+
+/* Decide from the strings alone whether path may be used for op with
+ * flags (open) or mode (access) under p's file rules.  0 and *d filled,
+ * or an errno (EINVAL malformed, EACCES refused) with d->detail saying
+ * which rule or that none allows it. */
+int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mode,
+              struct fs_decision *d);
+
+/* Normalise an absolute path: collapse //, drop ., refuse .., note a
+ * trailing /.  0, or EINVAL / EACCES / ENAMETOOLONG with detail. */
+int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *detail,
+                 size_t dlen);
+
+/* Open what d decided, as its rule says (helper side).  The fd, or -1
+ * with errno for the worker and detail set. */
+int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
+                   const struct fs_decision *d, char *detail, size_t dlen);
+
+/* The helper's handlers. */
+struct privsep_req;
+int fs_h_open(struct privsep_req *req, void *arg);
+int fs_h_stat(struct privsep_req *req, void *arg);
+int fs_h_readlink(struct privsep_req *req, void *arg);
+int fs_h_access(struct privsep_req *req, void *arg);
+
+#endif
