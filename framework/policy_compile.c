@@ -119,8 +119,10 @@ uint32_t policy_eval(const struct policy *p, int debug, uint32_t arch, int nr,
                      const uint64_t args[6], const struct pol_rule **rule)
 {
 	*rule = NULL;
-	if (arch != seccomp_arch_native() || nr < 0 || (nr & 0x40000000))
+	if (arch != seccomp_arch_native() || (nr >= 0 && (nr & 0x40000000)))
 		return SCMP_ACT_KILL_PROCESS;
+	if (nr < 0) /* no syscall has it; the filter's default applies */
+		return default_value(p, debug);
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct pol_rule *r = &p->rules[i];
 		unsigned k;
@@ -143,6 +145,93 @@ uint32_t policy_eval(const struct policy *p, int debug, uint32_t arch, int nr,
 		return SCMP_ACT_ALLOW;
 #endif
 	return default_value(p, debug);
+}
+
+struct alt {
+	struct filter_cmp c[36];
+	unsigned n;
+	int never; /* the condition can never hold */
+};
+
+static void add_alt(struct alt *al, unsigned arg, int op, uint64_t a, uint64_t b)
+{
+	al->c[al->n++] = (struct filter_cmp){arg, op, a, b};
+}
+
+/* The alternatives (any one holds) equivalent to one condition. */
+static void expand_cond(const struct pol_cond *c, struct alt *al, struct alt *extra)
+{
+	uint64_t v = c->val;
+	al->n = 0;
+	al->never = 0;
+	extra->n = 0;
+	if (c->op == P_IN) {
+		for (unsigned i = 0; i < c->nset; i++)
+			if (c->is32)
+				add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, LOW32, c->set[i] & LOW32);
+			else
+				add_alt(al, c->arg, SCMP_CMP_EQ, c->set[i], 0);
+		return;
+	}
+	if (c->op == P_ANY) {
+		int bits = c->is32 ? 32 : 64;
+		for (int b = 0; b < bits; b++)
+			if (v & (1ull << b))
+				add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, 1ull << b, 1ull << b);
+		al->never = al->n == 0;
+		return;
+	}
+	if (c->op == P_NONE) {
+		add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, c->is32 ? v & LOW32 : v, 0);
+		return;
+	}
+	if (c->op == P_WITHIN) {
+		add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, c->is32 ? ~v & LOW32 : ~v, 0);
+		return;
+	}
+	if (!c->is32) {
+		static const int map[] = {
+		    [P_EQ] = SCMP_CMP_EQ, [P_NE] = SCMP_CMP_NE, [P_LT] = SCMP_CMP_LT,
+		    [P_LE] = SCMP_CMP_LE, [P_GT] = SCMP_CMP_GT, [P_GE] = SCMP_CMP_GE};
+		add_alt(al, c->arg, map[c->op], v, 0);
+		return;
+	}
+	/* an int: exact comparisons on the low 32 bits, as masked equalities */
+	v &= LOW32;
+	switch (c->op) {
+	case P_EQ:
+		add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, LOW32, v);
+		break;
+	case P_NE: /* some bit differs */
+		for (int b = 0; b < 32; b++)
+			add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, 1ull << b, ~v & (1ull << b));
+		break;
+	case P_LT:
+	case P_LE: /* the first bit from the top where x has 0 and v has 1 */
+		for (int b = 0; b < 32; b++) {
+			uint64_t hi = LOW32 & ~((1ull << b) - 1); /* bits b..31 */
+			if (v & (1ull << b))
+				add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, hi,
+				        (v & hi) & ~(1ull << b));
+		}
+		if (c->op == P_LE)
+			add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, LOW32, v);
+		al->never = al->n == 0;
+		break;
+	case P_GT:
+	case P_GE:
+		for (int b = 0; b < 32; b++) {
+			uint64_t hi = LOW32 & ~((1ull << b) - 1);
+			if (!(v & (1ull << b)))
+				add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, hi, (v & hi) | (1ull << b));
+		}
+		if (c->op == P_GE)
+			add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, LOW32, v);
+		al->never = al->n == 0;
+		break;
+	default:
+		break;
+	}
 }
 
 /* ---- check ---- */
@@ -284,12 +373,24 @@ int policy_check(const struct policy *p, pol_diag_fn diag, void *arg)
 			      where);
 			n++;
 		}
-		for (unsigned k = 0; k < r->ncond; k++) {
-			const struct pol_cond *c = &r->cond[k];
-			if (c->op == P_ANY && !(c->is32 ? c->val & LOW32 : c->val)) {
+		{
+			size_t total = 1;
+			for (unsigned k = 0; k < r->ncond; k++) {
+				struct alt al, ex;
+				expand_cond(&r->cond[k], &al, &ex);
+				if (al.never) {
+					diagf(diag, arg, &r->loc,
+					      "%s: condition %u can never hold: the rule never applies",
+					      r->syscall, k + 1);
+					n++;
+				}
+				total *= al.n ? al.n : 1;
+			}
+			if (total > EXPAND_MAX) {
 				diagf(diag, arg, &r->loc,
-				      "%s: has-any 0 never holds: the rule never applies",
-				      r->syscall);
+				      "%s: its conditions need %zu libseccomp rules (at most %d): use fewer "
+				      "!= or ordering comparisons on ints",
+				      r->syscall, total, EXPAND_MAX);
 				n++;
 			}
 		}
@@ -342,93 +443,6 @@ int policy_check(const struct policy *p, pol_diag_fn diag, void *arg)
 }
 
 /* ---- compile ---- */
-
-struct alt {
-	struct filter_cmp c[36];
-	unsigned n;
-	int never; /* the condition can never hold */
-};
-
-static void add_alt(struct alt *al, unsigned arg, int op, uint64_t a, uint64_t b)
-{
-	al->c[al->n++] = (struct filter_cmp){arg, op, a, b};
-}
-
-/* The alternatives (any one holds) equivalent to one condition. */
-static void expand_cond(const struct pol_cond *c, struct alt *al, struct alt *extra)
-{
-	uint64_t v = c->val;
-	al->n = 0;
-	al->never = 0;
-	extra->n = 0;
-	if (c->op == P_IN) {
-		for (unsigned i = 0; i < c->nset; i++)
-			if (c->is32)
-				add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, LOW32, c->set[i] & LOW32);
-			else
-				add_alt(al, c->arg, SCMP_CMP_EQ, c->set[i], 0);
-		return;
-	}
-	if (c->op == P_ANY) {
-		int bits = c->is32 ? 32 : 64;
-		for (int b = 0; b < bits; b++)
-			if (v & (1ull << b))
-				add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, 1ull << b, 1ull << b);
-		al->never = al->n == 0;
-		return;
-	}
-	if (c->op == P_NONE) {
-		add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, c->is32 ? v & LOW32 : v, 0);
-		return;
-	}
-	if (c->op == P_WITHIN) {
-		add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, c->is32 ? ~v & LOW32 : ~v, 0);
-		return;
-	}
-	if (!c->is32) {
-		static const int map[] = {
-		    [P_EQ] = SCMP_CMP_EQ, [P_NE] = SCMP_CMP_NE, [P_LT] = SCMP_CMP_LT,
-		    [P_LE] = SCMP_CMP_LE, [P_GT] = SCMP_CMP_GT, [P_GE] = SCMP_CMP_GE};
-		add_alt(al, c->arg, map[c->op], v, 0);
-		return;
-	}
-	/* an int: exact comparisons on the low 32 bits, as masked equalities */
-	v &= LOW32;
-	switch (c->op) {
-	case P_EQ:
-		add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, LOW32, v);
-		break;
-	case P_NE: /* some bit differs */
-		for (int b = 0; b < 32; b++)
-			add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, 1ull << b, ~v & (1ull << b));
-		break;
-	case P_LT:
-	case P_LE: /* the first bit from the top where x has 0 and v has 1 */
-		for (int b = 0; b < 32; b++) {
-			uint64_t hi = LOW32 & ~((1ull << b) - 1); /* bits b..31 */
-			if (v & (1ull << b))
-				add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, hi,
-				        (v & hi) & ~(1ull << b));
-		}
-		if (c->op == P_LE)
-			add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, LOW32, v);
-		al->never = al->n == 0;
-		break;
-	case P_GT:
-	case P_GE:
-		for (int b = 0; b < 32; b++) {
-			uint64_t hi = LOW32 & ~((1ull << b) - 1);
-			if (!(v & (1ull << b)))
-				add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, hi, (v & hi) | (1ull << b));
-		}
-		if (c->op == P_GE)
-			add_alt(al, c->arg, SCMP_CMP_MASKED_EQ, LOW32, v);
-		al->never = al->n == 0;
-		break;
-	default:
-		break;
-	}
-}
 
 struct rulebuf {
 	struct filter_rule *r;

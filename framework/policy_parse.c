@@ -54,7 +54,10 @@ static void err(struct parser *ps, const char *file, int line, int col, const ch
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(full, sizeof(full), "%s:%d:%d: %s", file, line, col, msg);
+	if (line > 0)
+		snprintf(full, sizeof(full), "%s:%d:%d: %s", file, line, col, msg);
+	else
+		snprintf(full, sizeof(full), "%s: %s", file, msg);
 	ps->errors++;
 	if (ps->diag)
 		ps->diag(full, ps->arg);

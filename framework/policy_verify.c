@@ -308,6 +308,8 @@ int policy_verify(const struct policy *p, const struct filter_prog *prog, int de
 		if (one(&v, seccomp_arch_native(), nr, zero) < 0 ||
 		    one(&v, seccomp_arch_native(), nr, junk) < 0)
 			return -1;
+	if (one(&v, seccomp_arch_native(), -1, zero) < 0)
+		return -1;
 	/* foreign architectures and x32 numbers */
 	for (int nr = 0; nr < 8; nr++)
 		if (one(&v, AUDIT_ARCH_I386, nr, zero) < 0 ||

@@ -107,6 +107,13 @@ void landlock_describe(const struct landlock_plan *ll, char *buf, size_t len)
 	                    : ", signals not scoped (ABI < 6)");
 }
 
+void privsep_sandbox_describe(char *buf, size_t len)
+{
+	struct landlock_plan ll;
+	landlock_probe(&ll);
+	landlock_describe(&ll, buf, len);
+}
+
 static int resolve_user(const char *user, uid_t *uid, gid_t *gid)
 {
 	struct passwd pw, *res = NULL;

@@ -307,7 +307,13 @@ static int cmd_shipped(int argc, char **argv)
 			printf("<%s>\n", policy_shipped_names[i]);
 		return 0;
 	}
-	const char *t = policy_shipped(argv[0]);
+	char name[256];
+	size_t n = strlen(argv[0]);
+	if (n > 2 && argv[0][0] == '<' && argv[0][n - 1] == '>')
+		snprintf(name, sizeof(name), "%.*s", (int)(n - 2), argv[0] + 1);
+	else
+		snprintf(name, sizeof(name), "%s", argv[0]);
+	const char *t = policy_shipped(name);
 	if (!t) {
 		fprintf(stderr, "%s: no shipped policy of that name\n", argv[0]);
 		return 2;

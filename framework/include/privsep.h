@@ -413,6 +413,10 @@ enum privsep_sandbox_step {
 	PRIVSEP_SB_STEP_SELFCHECK,
 	PRIVSEP_SB_STEP_SECCOMP,
 };
+/* One line on what Landlock enforces on this kernel ("Landlock ABI 7: no
+ * filesystem access ..."), as workers get it. */
+void privsep_sandbox_describe(char *buf, size_t len);
+
 /* "fds", "rlimits", ... "seccomp"; "unknown" otherwise. */
 const char *privsep_sandbox_step_name(int step);
 

@@ -1,0 +1,277 @@
+/*
+ * fileopener - the privileged file-opener: a sandboxed worker that cannot
+ * open files asks the helper's file broker for each PATH and copies the
+ * bytes to standard output.  See fileopener(1).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <privsep.h>
+
+#define T_STATUS (PRIVSEP_TYPE_APP_MIN + 1)
+
+static const char usage[] =
+    "usage: fileopener [--policy FILE] [--allow-read PATH]... [--allow-read-beneath DIR]... "
+    "PATH...\n"
+    "       fileopener [--policy FILE] --print-sandbox\n"
+    "Copies each PATH to standard output, opened by the helper's file broker for a\n"
+    "sandboxed worker that cannot open files itself.  A refused PATH is one line on\n"
+    "standard error: fileopener: PATH: reason (which rule, or that none allows it).\n"
+    "  --policy FILE            the worker's policy (default: <fileopener.policy>)\n"
+    "  --allow-read PATH        add a rule: PATH may be read\n"
+    "  --allow-read-beneath DIR add a rule: everything beneath DIR may be read\n"
+    "  --print-sandbox          print the worker's credentials and sandbox, from inside\n"
+    "Exit status: 0 every PATH copied, 1 one refused or failed, 2 usage or policy error.\n";
+
+struct job {
+	char **paths; /* as the user wrote them */
+	char **abs;   /* absolute, for the broker */
+	int n;
+	int print_sandbox;
+};
+
+/* ---- the worker ---- */
+
+static int copy(int fd)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n == 0)
+			return 0;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (ssize_t o = 0; o < n;) {
+			ssize_t k = write(STDOUT_FILENO, buf + o, (size_t)(n - o));
+			if (k < 0) {
+				if (errno == EINTR)
+					continue;
+				return -1;
+			}
+			o += k;
+		}
+	}
+}
+
+static int print_sandbox(struct privsep_client *c)
+{
+	char body[4000];
+	struct privsep_result res = {.data = body, .cap = sizeof(body) - 1};
+	int rc = privsep_call(c, T_STATUS, NULL, 0, NULL, 0, &res);
+	if (rc != 0) {
+		fprintf(stderr, "fileopener: --print-sandbox: %s\n",
+		        rc > 0 ? res.detail : strerror(errno));
+		return 1;
+	}
+	body[res.len] = '\0';
+	fputs(body, stdout);
+	return 0;
+}
+
+static int worker(struct privsep_client *c, void *arg)
+{
+	struct job *j = arg;
+	int status = 0;
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout is an error, not a death */
+	if (j->print_sandbox)
+		return print_sandbox(c);
+	for (int i = 0; i < j->n; i++) {
+		char why[PRIVSEP_DETAIL_MAX];
+		int fd = privsep_fs_open(c, j->abs[i], O_RDONLY, why, sizeof(why));
+		if (fd < 0) {
+			fprintf(stderr, "fileopener: %s: %s (%s)\n", j->paths[i], strerror(errno), why);
+			status = 1;
+			continue;
+		}
+		if (copy(fd) < 0) {
+			fprintf(stderr, "fileopener: %s: %s\n", j->paths[i], strerror(errno));
+			status = 1;
+		}
+		close(fd);
+	}
+	if (fflush(stdout) != 0)
+		status = 1;
+	return status;
+}
+
+/* ---- the helper ---- */
+
+static const char *const status_lines[] = {
+    "Uid:",    "Gid:",    "Groups:", "CapInh:",     "CapPrm:",         "CapEff:",
+    "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:", "Seccomp_filters:",
+};
+
+/* The worker's own /proc/PID/status lines, read by the helper: the worker
+ * itself can no longer open anything. */
+static int answer_status(struct privsep_req *req, void *arg)
+{
+	char path[64], buf[512], out[3000] = "", ll[256];
+	size_t o = 0;
+	FILE *f;
+	(void)arg;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)privsep_worker_pid(req->worker));
+	f = fopen(path, "re");
+	if (!f)
+		return privsep_req_fail(req, errno, "%s: %s", path, strerror(errno));
+	while (fgets(buf, sizeof(buf), f))
+		for (size_t i = 0; i < sizeof(status_lines) / sizeof(status_lines[0]); i++)
+			if (!strncmp(buf, status_lines[i], strlen(status_lines[i])) && o < sizeof(out))
+				o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", buf);
+	fclose(f);
+	privsep_sandbox_describe(ll, sizeof(ll));
+	if (o < sizeof(out))
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s\n", ll);
+	privsep_put_raw(&req->reply, out, strlen(out));
+	return 0;
+}
+
+static int worker_result = 1;
+static void gone(struct privsep_worker *w, void *arg)
+{
+	const struct privsep_exit_info *e = privsep_worker_exit_info(w);
+	(void)arg;
+	worker_result = e->kind == PRIVSEP_EXIT_STATUS && e->status <= 1 ? e->status : 1;
+}
+
+/* Append a rule line, the path quoted as the policy language wants. */
+static int add_rule(char **text, size_t *len, const char *kind, const char *path)
+{
+	char line[2 * PATH_MAX + 64];
+	size_t o = 0;
+	o += (size_t)snprintf(line, sizeof(line), "%s \"", kind);
+	for (const char *p = path; *p; p++) {
+		if ((unsigned char)*p < 0x20 || o + 4 >= sizeof(line)) {
+			fprintf(stderr, "fileopener: %s: a control character or too long\n", path);
+			return -1;
+		}
+		if (*p == '"' || *p == '\\')
+			line[o++] = '\\';
+		line[o++] = *p;
+	}
+	o += (size_t)snprintf(line + o, sizeof(line) - o, "\" allow read,stat\n");
+	char *nt = realloc(*text, *len + o + 1);
+	if (!nt)
+		return -1;
+	memcpy(nt + *len, line, o + 1);
+	*text = nt;
+	*len += o;
+	return 0;
+}
+
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX], *out;
+	if (path[0] == '/' || !path[0])
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		return NULL;
+	return out;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"policy", required_argument, NULL, 'p'},
+	    {"allow-read", required_argument, NULL, 'r'},
+	    {"allow-read-beneath", required_argument, NULL, 'b'},
+	    {"print-sandbox", no_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const struct privsep_handler table[] = {
+	    {T_STATUS, "status", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, answer_status, NULL},
+	};
+	struct job job = {0};
+	char *text = NULL, *base = NULL;
+	size_t len = 0;
+	int o;
+
+	if (asprintf(&text, "version 1\n") < 0)
+		return 2;
+	len = strlen(text);
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *abs;
+		switch (o) {
+		case 'p':
+			base = optarg;
+			break;
+		case 'r':
+		case 'b':
+			abs = absolute(optarg);
+			if (!abs || add_rule(&text, &len, o == 'r' ? "path" : "beneath", abs) < 0)
+				return 2;
+			free(abs);
+			break;
+		case 's':
+			job.print_sandbox = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	job.n = argc - optind;
+	job.paths = argv + optind;
+	if ((job.n == 0) == !job.print_sandbox) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	job.abs = calloc((size_t)job.n + 1, sizeof(char *));
+	for (int i = 0; i < job.n; i++)
+		if (!job.abs || !(job.abs[i] = absolute(job.paths[i])))
+			return 2;
+
+	/* the policy: the named file (or the shipped one), then the rules
+	 * from the command line */
+	{
+		char *head, *full, *absbase = base ? absolute(base) : NULL;
+		if (asprintf(&head, "version 1\ninclude %s%s%s\n", absbase ? "\"" : "<",
+		             absbase ? absbase : "fileopener.policy", absbase ? "\"" : ">") < 0 ||
+		    asprintf(&full, "%s%s", head, text + strlen("version 1\n")) < 0)
+			return 2;
+		free(text);
+		free(head);
+		free(absbase);
+		text = full;
+	}
+
+	struct privsep_helper_config cfg = {.on_worker_gone = gone, .msg_max = 8192};
+	struct privsep_helper *h = privsep_helper_new(table, 1, &cfg);
+	struct privsep_sandbox sb = {.policy = "fileopener command line", .policy_text = text};
+	struct privsep_spawn sp = {.name = "fileopener", .main = worker, .arg = &job, .sandbox = &sb};
+	if (!h || privsep_helper_signals(h, NULL, NULL) < 0) {
+		perror("fileopener");
+		return 2;
+	}
+	if (!privsep_spawn(h, &sp)) {
+		fprintf(stderr, "fileopener: the worker could not start (the lines above say why)\n");
+		privsep_helper_free(h);
+		return 2;
+	}
+	if (privsep_helper_run(h) < 0)
+		worker_result = 1;
+	if (privsep_helper_stop_signal(h))
+		worker_result = 128 + privsep_helper_stop_signal(h);
+	privsep_helper_free(h);
+	for (int i = 0; i < job.n; i++)
+		free(job.abs[i]);
+	free(job.abs);
+	free(text);
+	return worker_result;
+}
