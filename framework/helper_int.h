@@ -64,12 +64,12 @@ struct privsep_worker {
 	uint32_t trap_arch;
 	int kmsg_readable;
 	int unsandboxed;
-	int ready;                /* READY arrived */
-	int no_restart;           /* privsep_worker_kill */
-	struct spawn_rec *rec;    /* restart policy, if any */
-	const struct policy *pol; /* its policy (the helper's cache) */
+	int ready;                   /* READY arrived */
+	int no_restart;              /* privsep_worker_kill */
+	struct spawn_rec *rec;       /* restart policy, if any */
+	const struct policy *pol;    /* its policy (the helper's cache) */
 	const struct fs_root *roots; /* the file broker's roots for pol */
-	int debug;                /* PRIVSEP_SB_DEBUG */
+	int debug;                   /* PRIVSEP_SB_DEBUG */
 };
 
 struct privsep_helper {
@@ -129,8 +129,8 @@ struct pol_entry;
 struct policy;
 struct filter_prog;
 struct fs_root;
-const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path,
-                                      const char *text, int debug, char *why, size_t whylen);
+const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path, const char *text,
+                                      int debug, char *why, size_t whylen);
 const struct fs_root *pol_entry_roots(const struct pol_entry *e);
 const struct policy *pol_entry_policy(const struct pol_entry *e);
 const struct filter_prog *pol_entry_prog(const struct pol_entry *e);

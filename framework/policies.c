@@ -57,9 +57,10 @@ static void open_roots(struct privsep_helper *h, struct pol_entry *e)
 			continue;
 		e->roots.fd[i] = open(f->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (e->roots.fd[i] < 0)
-			helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
-			           "policy %s:%d: beneath \"%s\": %s; the rule will refuse every path",
-			           f->loc.file, f->loc.line, f->path, strerror(errno));
+			helper_log(
+			    h->log, h->log_arg, PRIVSEP_LOG_WARN,
+			    "policy %s:%d: beneath \"%s\": %s; the rule will refuse every path",
+			    f->loc.file, f->loc.line, f->path, strerror(errno));
 	}
 }
 
@@ -73,8 +74,8 @@ static void close_roots(struct pol_entry *e)
 	e->roots.n = 0;
 }
 
-const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path,
-                                      const char *text, int debug, char *why, size_t whylen)
+const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path, const char *text,
+                                      int debug, char *why, size_t whylen)
 {
 	struct pol_entry *e;
 	struct collect c = {h, why, whylen, 0};
@@ -96,7 +97,10 @@ const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path
 		return NULL;
 	}
 	e->debug = debug;
-	e->pol = policy_load(name, text ? text : path ? NULL : policy_shipped("default.policy"),
+	e->pol = policy_load(name,
+	                     text   ? text
+	                     : path ? NULL
+	                            : policy_shipped("default.policy"),
 	                     collect, &c);
 	if (!e->pol)
 		goto fail;

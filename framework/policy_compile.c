@@ -380,7 +380,8 @@ int policy_check(const struct policy *p, pol_diag_fn diag, void *arg)
 				expand_cond(&r->cond[k], &al, &ex);
 				if (al.never) {
 					diagf(diag, arg, &r->loc,
-					      "%s: condition %u can never hold: the rule never applies",
+					      "%s: condition %u can never hold: the rule never "
+					      "applies",
 					      r->syscall, k + 1);
 					n++;
 				}
@@ -388,7 +389,8 @@ int policy_check(const struct policy *p, pol_diag_fn diag, void *arg)
 			}
 			if (total > EXPAND_MAX) {
 				diagf(diag, arg, &r->loc,
-				      "%s: its conditions need %zu libseccomp rules (at most %d): use fewer "
+				      "%s: its conditions need %zu libseccomp rules (at most %d): "
+				      "use fewer "
 				      "!= or ordering comparisons on ints",
 				      r->syscall, total, EXPAND_MAX);
 				n++;

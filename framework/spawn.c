@@ -163,9 +163,9 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	if (privsep_chan_pair(sv) < 0)
 		return NULL;
 	if (!sp->unsandboxed) {
-		const struct pol_entry *pe =
-		    helper_policy(h, sp->sandbox ? sp->sandbox->policy : NULL,
-		                  sp->sandbox ? sp->sandbox->policy_text : NULL, debug, why, sizeof(why));
+		const struct pol_entry *pe = helper_policy(
+		    h, sp->sandbox ? sp->sandbox->policy : NULL,
+		    sp->sandbox ? sp->sandbox->policy_text : NULL, debug, why, sizeof(why));
 		if (!pe || sandbox_prepare(&plan, sp->sandbox, pol_entry_policy(pe),
 		                           pol_entry_prog(pe), sv[1], why, sizeof(why)) < 0) {
 			saved = errno;

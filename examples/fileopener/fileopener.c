@@ -90,7 +90,8 @@ static int worker(struct privsep_client *c, void *arg)
 		char why[PRIVSEP_DETAIL_MAX];
 		int fd = privsep_fs_open(c, j->abs[i], O_RDONLY, why, sizeof(why));
 		if (fd < 0) {
-			fprintf(stderr, "fileopener: %s: %s (%s)\n", j->paths[i], strerror(errno), why);
+			fprintf(stderr, "fileopener: %s: %s (%s)\n", j->paths[i], strerror(errno),
+			        why);
 			status = 1;
 			continue;
 		}
@@ -108,7 +109,7 @@ static int worker(struct privsep_client *c, void *arg)
 /* ---- the helper ---- */
 
 static const char *const status_lines[] = {
-    "Uid:",    "Gid:",    "Groups:", "CapInh:",     "CapPrm:",         "CapEff:",
+    "Uid:",    "Gid:",    "Groups:",     "CapInh:",  "CapPrm:",          "CapEff:",
     "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:", "Seccomp_filters:",
 };
 
@@ -126,7 +127,8 @@ static int answer_status(struct privsep_req *req, void *arg)
 		return privsep_req_fail(req, errno, "%s: %s", path, strerror(errno));
 	while (fgets(buf, sizeof(buf), f))
 		for (size_t i = 0; i < sizeof(status_lines) / sizeof(status_lines[0]); i++)
-			if (!strncmp(buf, status_lines[i], strlen(status_lines[i])) && o < sizeof(out))
+			if (!strncmp(buf, status_lines[i], strlen(status_lines[i])) &&
+			    o < sizeof(out))
 				o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", buf);
 	fclose(f);
 	privsep_sandbox_describe(ll, sizeof(ll));
@@ -195,12 +197,13 @@ int main(int argc, char **argv)
 	    {T_STATUS, "status", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, answer_status, NULL},
 	};
 	struct job job = {0};
+	struct privsep_helper *h = NULL;
 	char *text = NULL, *base = NULL;
 	size_t len = 0;
-	int o;
+	int o, rc = 2;
 
 	if (asprintf(&text, "version 1\n") < 0)
-		return 2;
+		goto out;
 	len = strlen(text);
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		char *abs;
@@ -211,8 +214,10 @@ int main(int argc, char **argv)
 		case 'r':
 		case 'b':
 			abs = absolute(optarg);
-			if (!abs || add_rule(&text, &len, o == 'r' ? "path" : "beneath", abs) < 0)
-				return 2;
+			if (!abs || add_rule(&text, &len, o == 'r' ? "path" : "beneath", abs) < 0) {
+				free(abs);
+				goto out;
+			}
 			free(abs);
 			break;
 		case 's':
@@ -220,22 +225,23 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			return 0;
+			rc = 0;
+			goto out;
 		default:
 			fputs(usage, stderr);
-			return 2;
+			goto out;
 		}
 	}
 	job.n = argc - optind;
 	job.paths = argv + optind;
 	if ((job.n == 0) == !job.print_sandbox) {
 		fputs(usage, stderr);
-		return 2;
+		goto out;
 	}
 	job.abs = calloc((size_t)job.n + 1, sizeof(char *));
 	for (int i = 0; i < job.n; i++)
 		if (!job.abs || !(job.abs[i] = absolute(job.paths[i])))
-			return 2;
+			goto out;
 
 	/* the policy: the named file (or the shipped one), then the rules
 	 * from the command line */
@@ -244,7 +250,7 @@ int main(int argc, char **argv)
 		if (asprintf(&head, "version 1\ninclude %s%s%s\n", absbase ? "\"" : "<",
 		             absbase ? absbase : "fileopener.policy", absbase ? "\"" : ">") < 0 ||
 		    asprintf(&full, "%s%s", head, text + strlen("version 1\n")) < 0)
-			return 2;
+			goto out;
 		free(text);
 		free(head);
 		free(absbase);
@@ -252,26 +258,29 @@ int main(int argc, char **argv)
 	}
 
 	struct privsep_helper_config cfg = {.on_worker_gone = gone, .msg_max = 8192};
-	struct privsep_helper *h = privsep_helper_new(table, 1, &cfg);
+	h = privsep_helper_new(table, 1, &cfg);
 	struct privsep_sandbox sb = {.policy = "fileopener command line", .policy_text = text};
-	struct privsep_spawn sp = {.name = "fileopener", .main = worker, .arg = &job, .sandbox = &sb};
+	struct privsep_spawn sp = {
+	    .name = "fileopener", .main = worker, .arg = &job, .sandbox = &sb};
 	if (!h || privsep_helper_signals(h, NULL, NULL) < 0) {
 		perror("fileopener");
-		return 2;
+		goto out;
 	}
 	if (!privsep_spawn(h, &sp)) {
-		fprintf(stderr, "fileopener: the worker could not start (the lines above say why)\n");
-		privsep_helper_free(h);
-		return 2;
+		fprintf(stderr,
+		        "fileopener: the worker could not start (the lines above say why)\n");
+		goto out;
 	}
 	if (privsep_helper_run(h) < 0)
 		worker_result = 1;
 	if (privsep_helper_stop_signal(h))
 		worker_result = 128 + privsep_helper_stop_signal(h);
+	rc = worker_result;
+out:
 	privsep_helper_free(h);
-	for (int i = 0; i < job.n; i++)
+	for (int i = 0; job.abs && i < job.n; i++)
 		free(job.abs[i]);
 	free(job.abs);
 	free(text);
-	return worker_result;
+	return rc;
 }

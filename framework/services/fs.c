@@ -27,8 +27,7 @@
 
 /* ---- decisions (no I/O) ---- */
 
-int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *detail,
-                 size_t dlen)
+int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *detail, size_t dlen)
 {
 	size_t o = 0, n = strlen(path);
 	const char *s = path;
@@ -80,8 +79,8 @@ int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *d
 
 static const char *rights_text(unsigned r, char *buf, size_t len)
 {
-	static const char *const n[] = {"read", "write", "append", "create",
-	                                "truncate", "stat", "readlink"};
+	static const char *const n[] = {"read",     "write", "append",  "create",
+	                                "truncate", "stat",  "readlink"};
 	size_t o = 0;
 	buf[0] = '\0';
 	for (int i = 0; i < 7 && o < len; i++)
@@ -91,8 +90,8 @@ static const char *rights_text(unsigned r, char *buf, size_t len)
 }
 
 /* The bits a worker may pass to open; everything else is refused. */
-#define FS_OPEN_ALLOWED                                                                    \
-	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_CLOEXEC |       \
+#define FS_OPEN_ALLOWED                                                                            \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_CLOEXEC |              \
 	 O_DIRECTORY | O_NOFOLLOW | O_NOCTTY | O_LARGEFILE | O_SYNC | O_DSYNC)
 
 /* The rights open flags need, or an errno for flags that are refused. */
@@ -193,7 +192,8 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 			return EINVAL;
 		}
 		if (flags_or_mode & X_OK) {
-			snprintf(d->detail, sizeof(d->detail), "the broker grants no execute access");
+			snprintf(d->detail, sizeof(d->detail),
+			         "the broker grants no execute access");
 			return EACCES;
 		}
 		need = POL_R_STAT;
@@ -222,9 +222,11 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 	}
 	const struct pol_file *r = &p->files[covered];
 	d->rule = covered;
-	if (op == FS_OP_ACCESS && (flags_or_mode & W_OK) && !(r->rights & (POL_R_WRITE | POL_R_APPEND))) {
-		snprintf(d->detail, sizeof(d->detail), "denied by %s:%d (%s \"%s\" allow %s): no write",
-		         r->loc.file, r->loc.line, r->beneath ? "beneath" : "path", r->path,
+	if (op == FS_OP_ACCESS && (flags_or_mode & W_OK) &&
+	    !(r->rights & (POL_R_WRITE | POL_R_APPEND))) {
+		snprintf(d->detail, sizeof(d->detail),
+		         "denied by %s:%d (%s \"%s\" allow %s): no write", r->loc.file, r->loc.line,
+		         r->beneath ? "beneath" : "path", r->path,
 		         rights_text(r->rights, have, sizeof(have)));
 		return EACCES;
 	}
@@ -232,8 +234,9 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 	if ((need & POL_R_APPEND) && (r->rights & POL_R_WRITE))
 		need = (need & ~POL_R_APPEND) | POL_R_WRITE;
 	if ((need & r->rights) != need) {
-		snprintf(d->detail, sizeof(d->detail), "denied by %s:%d (%s \"%s\" allow %s): %s needed",
-		         r->loc.file, r->loc.line, r->beneath ? "beneath" : "path", r->path,
+		snprintf(d->detail, sizeof(d->detail),
+		         "denied by %s:%d (%s \"%s\" allow %s): %s needed", r->loc.file,
+		         r->loc.line, r->beneath ? "beneath" : "path", r->path,
 		         rights_text(r->rights, have, sizeof(have)),
 		         rights_text(need & ~r->rights, want, sizeof(want)));
 		return EACCES;
@@ -250,8 +253,12 @@ static int openat2_(int dirfd, const char *path, struct open_how *how)
 
 static const char *kind(mode_t m)
 {
-	return S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) ? "a character device"
-	       : S_ISBLK(m) ? "a block device" : S_ISLNK(m) ? "a symlink" : "not a regular file";
+	return S_ISFIFO(m)   ? "a FIFO"
+	       : S_ISSOCK(m) ? "a socket"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISLNK(m)  ? "a symlink"
+	                     : "not a regular file";
 }
 
 /* Open d's path as its rule says; flags O_PATH for a look without side
@@ -268,7 +275,8 @@ static int rule_open(const struct fs_root *roots, const struct pol_file *r,
 	if (r->beneath) {
 		base = roots ? roots->fd[d->rule] : -1;
 		if (base < 0) {
-			snprintf(detail, dlen, "the root %s could not be opened when the policy was loaded",
+			snprintf(detail, dlen,
+			         "the root %s could not be opened when the policy was loaded",
 			         r->path);
 			errno = EACCES;
 			return -1;
@@ -289,8 +297,8 @@ static int rule_open(const struct fs_root *roots, const struct pol_file *r,
 		errno = EACCES;
 		break;
 	case ELOOP:
-		snprintf(detail, dlen, "%s goes through a symlink, which %s:%d does not allow", d->norm,
-		         r->loc.file, r->loc.line);
+		snprintf(detail, dlen, "%s goes through a symlink, which %s:%d does not allow",
+		         d->norm, r->loc.file, r->loc.line);
 		errno = EACCES;
 		break;
 	default:
@@ -385,7 +393,8 @@ static int decide_or_fail(struct privsep_req *req, const char *what, const char 
 	int rc;
 	if (!pol) {
 		rc = EACCES;
-		snprintf(d->detail, sizeof(d->detail), "this worker has no policy, so no file rules");
+		snprintf(d->detail, sizeof(d->detail),
+		         "this worker has no policy, so no file rules");
 	} else {
 		rc = fs_decide(pol, path, op, arg, d);
 	}
@@ -430,7 +439,8 @@ int fs_h_stat(struct privsep_req *req, void *arg)
 	if ((rc = decide_or_fail(req, "stat", path, FS_OP_STAT, 0, &d)))
 		return rc;
 	fd = rule_open(req->worker->roots, &req->worker->pol->files[d.rule], &d,
-	               O_PATH | O_CLOEXEC | (d.want_dir ? O_DIRECTORY : 0), 0, detail, sizeof(detail));
+	               O_PATH | O_CLOEXEC | (d.want_dir ? O_DIRECTORY : 0), 0, detail,
+	               sizeof(detail));
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		rc = errno;
 		if (fd >= 0)
@@ -438,8 +448,14 @@ int fs_h_stat(struct privsep_req *req, void *arg)
 		return privsep_req_fail(req, rc, "%s", detail);
 	}
 	close(fd);
-	uint64_t f[] = {st.st_dev, st.st_ino, st.st_mode, st.st_nlink, st.st_uid, st.st_gid,
-	                (uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
+	uint64_t f[] = {st.st_dev,
+	                st.st_ino,
+	                st.st_mode,
+	                st.st_nlink,
+	                st.st_uid,
+	                st.st_gid,
+	                (uint64_t)st.st_size,
+	                (uint64_t)st.st_mtim.tv_sec,
 	                (uint64_t)st.st_mtim.tv_nsec};
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		privsep_put_u64(&req->reply, f[i]);
@@ -466,7 +482,8 @@ int fs_h_readlink(struct privsep_req *req, void *arg)
 	rc = errno;
 	close(fd);
 	if (n < 0)
-		return privsep_req_fail(req, rc == ENOENT ? EINVAL : rc, "%s is not a symlink", d.norm);
+		return privsep_req_fail(req, rc == ENOENT ? EINVAL : rc, "%s is not a symlink",
+		                        d.norm);
 	target[n] = '\0';
 	privsep_put_str(&req->reply, target);
 	return 0;
@@ -485,7 +502,8 @@ int fs_h_access(struct privsep_req *req, void *arg)
 	if ((rc = decide_or_fail(req, "access", path, FS_OP_ACCESS, (int)mode, &d)))
 		return rc;
 	fd = rule_open(req->worker->roots, &req->worker->pol->files[d.rule], &d,
-	               O_PATH | O_CLOEXEC | (d.want_dir ? O_DIRECTORY : 0), 0, detail, sizeof(detail));
+	               O_PATH | O_CLOEXEC | (d.want_dir ? O_DIRECTORY : 0), 0, detail,
+	               sizeof(detail));
 	if (fd < 0)
 		return privsep_req_fail(req, errno, "%s", detail);
 	close(fd);
@@ -504,6 +522,12 @@ static int fs_call(struct privsep_client *c, uint32_t type, int with_num, uint32
 		why[0] = '\0';
 	if (!path) {
 		errno = EINVAL;
+		return -1;
+	}
+	if (strlen(path) >= PROTO_PATH_MAX) { /* the protocol carries no more */
+		if (why)
+			snprintf(why, whylen, "path longer than PATH_MAX");
+		errno = ENAMETOOLONG;
 		return -1;
 	}
 	privsep_writer_init(&w, buf, sizeof(buf));
@@ -527,8 +551,7 @@ static int fs_call(struct privsep_client *c, uint32_t type, int with_num, uint32
 	return rc;
 }
 
-int privsep_fs_open(struct privsep_client *c, const char *path, int flags, char *why,
-                    size_t whylen)
+int privsep_fs_open(struct privsep_client *c, const char *path, int flags, char *why, size_t whylen)
 {
 	struct privsep_result res = {0};
 	if (fs_call(c, PRIVSEP_T_FS_OPEN, 1, (uint32_t)flags, path, &res, why, whylen) < 0)

@@ -21,12 +21,12 @@ struct fs_root {
 enum fs_op { FS_OP_OPEN, FS_OP_STAT, FS_OP_READLINK, FS_OP_ACCESS };
 
 struct fs_decision {
-	int rule;            /* index in the policy's file rules, -1 none */
-	char rel[4096];      /* beneath a root: the path below it ("." for the root) */
-	char norm[4096];     /* the normalised path */
-	int want_dir;        /* the path ended in / */
-	int flags;           /* open flags to use (O_CLOEXEC, O_NOCTTY added) */
-	char detail[256];    /* why, when refused */
+	int rule;         /* index in the policy's file rules, -1 none */
+	char rel[4096];   /* beneath a root: the path below it ("." for the root) */
+	char norm[4096];  /* the normalised path */
+	int want_dir;     /* the path ended in / */
+	int flags;        /* open flags to use (O_CLOEXEC, O_NOCTTY added) */
+	char detail[256]; /* why, when refused */
 };
 
 /* Decide from the strings alone whether path may be used for op with
@@ -38,8 +38,7 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 
 /* Normalise an absolute path: collapse //, drop ., refuse .., note a
  * trailing /.  0, or EINVAL / EACCES / ENAMETOOLONG with detail. */
-int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *detail,
-                 size_t dlen);
+int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *detail, size_t dlen);
 
 /* Open what d decided, as its rule says (helper side).  The fd, or -1
  * with errno for the worker and detail set. */

@@ -1,0 +1,76 @@
+#!/bin/sh
+# fileopener's command-line contract, end to end, as a user runs it.
+# Usage: fileopener-cli.sh FILEOPENER
+set -u
+fo=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+d=$(mktemp -d /tmp/privsep-fo.XXXXXX)
+trap 'rm -rf "$d"' EXIT
+fail() { echo "fileopener-cli: $*" >&2; exit 1; }
+mkdir -p "$d/root/sub"
+printf 'one\n' >"$d/root/a.txt"
+printf 'two\n' >"$d/root/sub/b.txt"
+printf 'three\n' >"$d/c.txt"
+head -c 300000 /dev/urandom >"$d/root/big.bin"
+
+# copies in order, exit 0
+"$fo" --allow-read "$d/c.txt" --allow-read-beneath "$d/root" \
+	"$d/root/a.txt" "$d/c.txt" "$d/root/sub/b.txt" >"$d/out" 2>"$d/err"
+[ $? = 0 ] || fail "allowed reads: exit $?: $(cat "$d/err")"
+printf 'one\nthree\ntwo\n' | cmp -s - "$d/out" || fail "allowed reads: wrong bytes: $(cat "$d/out")"
+
+# large content arrives intact
+"$fo" --allow-read-beneath "$d/root" "$d/root/big.bin" >"$d/big" 2>/dev/null || fail "big: exit $?"
+cmp -s "$d/big" "$d/root/big.bin" || fail "big: content differs"
+
+# a refusal: one line in the documented form, the others still copied, exit 1
+(cd "$d" && "$fo" --allow-read-beneath root root/a.txt /etc/shadow c.txt root/../c.txt) \
+	>"$d/out" 2>"$d/err"
+st=$?
+[ "$st" = 1 ] || fail "refusals: exit $st"
+[ "$(cat "$d/out")" = "one" ] || fail "refusals: stdout $(cat "$d/out")"
+grep -qx "fileopener: /etc/shadow: Permission denied (no rule allows /etc/shadow)" "$d/err" ||
+	fail "refusal line: $(cat "$d/err")"
+grep -qx "fileopener: c.txt: Permission denied (no rule allows $d/c.txt)" "$d/err" ||
+	fail "relative refusal line: $(cat "$d/err")"
+grep -qx "fileopener: root/../c.txt: Permission denied (a .. component is never allowed)" "$d/err" ||
+	fail "dotdot refusal line: $(cat "$d/err")"
+[ "$(grep -c '^fileopener: ' "$d/err")" = 3 ] || fail "not one line per refusal: $(cat "$d/err")"
+
+# a rule denying a right names the rule
+"$fo" --allow-read "$d/c.txt" "$d/root/a.txt" 2>"$d/err" >/dev/null
+grep -q "fileopener: $d/root/a.txt: Permission denied (no rule allows" "$d/err" || fail "$(cat "$d/err")"
+
+# --policy: its rules apply, with file:line in the reasons
+cat >"$d/p.policy" <<EOP
+version 1
+include <fileopener.policy>
+path "$d/c.txt" allow stat
+EOP
+"$fo" --policy "$d/p.policy" "$d/c.txt" 2>"$d/err" >/dev/null
+[ $? = 1 ] || fail "--policy: exit"
+grep -q "denied by $d/p.policy:3 (path \"$d/c.txt\" allow stat): read needed" "$d/err" ||
+	fail "--policy reason: $(cat "$d/err")"
+
+# usage and policy errors: exit 2
+"$fo" >/dev/null 2>&1; [ $? = 2 ] || fail "no PATH: not 2"
+"$fo" --bogus x >/dev/null 2>&1; [ $? = 2 ] || fail "bad option: not 2"
+printf 'version 1\nallow read if fd ~= 1\n' >"$d/bad.policy"
+"$fo" --policy "$d/bad.policy" "$d/c.txt" >/dev/null 2>"$d/err"
+[ $? = 2 ] || fail "bad policy: not 2"
+grep -q "bad.policy:2:18: expected an operator" "$d/err" || fail "bad policy message: $(cat "$d/err")"
+"$fo" --help | grep -q "^usage: fileopener" || fail "--help"
+
+# --print-sandbox: the worker's credentials and sandbox, from inside
+"$fo" --print-sandbox >"$d/sb" 2>/dev/null || fail "--print-sandbox: exit $?"
+for l in Uid Gid Groups CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs Seccomp Seccomp_filters; do
+	grep -q "^$l:" "$d/sb" || fail "--print-sandbox lacks $l: $(cat "$d/sb")"
+done
+grep -q "^NoNewPrivs:	1$" "$d/sb" || fail "NoNewPrivs"
+grep -q "^Seccomp:	2$" "$d/sb" || fail "Seccomp"
+grep -q "^CapEff:	0000000000000000$" "$d/sb" || fail "CapEff"
+grep -q "^Landlock ABI [0-9]" "$d/sb" || grep -q "^Landlock not available" "$d/sb" || fail "Landlock line"
+if [ "$(id -u)" = 0 ]; then
+	grep -q "^Uid:	65534	65534	65534	65534$" "$d/sb" || fail "Uid"
+	grep -q "^CapBnd:	0000000000000000$" "$d/sb" || fail "CapBnd"
+fi
+echo "fileopener-cli: the command-line contract holds"

@@ -1,0 +1,695 @@
+/*
+ * The file broker: the path rules, the flag allowlist, symlink and magic
+ * link escapes (and a race), special files, content, close-on-exec, and
+ * no leak over 100,000 opens.  The helper runs in this process; a client
+ * thread plays the worker, with the policy a spawned worker would get.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "helper_int.h"
+#include "services/fs.h"
+
+static char top[64];   /* the test's directory */
+static char root[128]; /* top/root: beneath, read,stat,readlink */
+
+struct fx {
+	struct hx *x;
+	struct privsep_client *c;
+	struct privsep_worker *w;
+};
+
+/* A helper and a client whose worker has policy text. */
+static void fx_open(struct fx *f, const char *text)
+{
+	char why[512];
+	const struct pol_entry *pe;
+	int fd;
+	f->x = hx_new(NULL, 0, 8192);
+	assert_non_null(f->x);
+	pe = helper_policy(f->x->h, "broker-test.policy", text, 0, why, sizeof(why));
+	if (!pe)
+		fail_msg("policy: %s", why);
+	fd = hx_attach_raw(f->x, "broker", &f->w);
+	f->w->pol = pol_entry_policy(pe);
+	f->w->roots = pol_entry_roots(pe);
+	struct privsep_client_config cfg = {.msg_max = 8192};
+	f->c = privsep_client_new(fd, &cfg);
+	assert_non_null(f->c);
+}
+
+static void fx_close(struct fx *f)
+{
+	privsep_client_free(f->c);
+	hx_free(f->x);
+}
+
+/* One broker call from a thread while this one pumps the helper. */
+struct op {
+	pthread_t t;
+	struct privsep_client *c;
+	const char *path;
+	int flags;
+	int fd, err;
+	char why[PRIVSEP_DETAIL_MAX];
+	atomic_int done;
+};
+
+static void *op_main(void *arg)
+{
+	struct op *o = arg;
+	o->fd = privsep_fs_open(o->c, o->path, o->flags, o->why, sizeof(o->why));
+	o->err = o->fd < 0 ? errno : 0;
+	atomic_store(&o->done, 1);
+	return NULL;
+}
+
+static int bopen(struct fx *f, const char *path, int flags, int *err, char *why)
+{
+	struct op o = {.c = f->c, .path = path, .flags = flags};
+	pthread_create(&o.t, NULL, op_main, &o);
+	assert_true(hx_pump_until(f->x, &o.done, 5000));
+	pthread_join(o.t, NULL);
+	*err = o.err;
+	if (why)
+		snprintf(why, PRIVSEP_DETAIL_MAX, "%s", o.why);
+	return o.fd;
+}
+
+static void put(const char *rel, const char *text)
+{
+	char p[256];
+	FILE *fp;
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static int setup(void **s)
+{
+	char p[256];
+	(void)s;
+	snprintf(top, sizeof(top), "/tmp/privsep-broker-XXXXXX");
+	if (!mkdtemp(top))
+		return -1;
+	snprintf(root, sizeof(root), "%s/root", top);
+	mkdir(root, 0755);
+	snprintf(p, sizeof(p), "%s/root/sub", top);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/rootx", top); /* a prefix of nothing: /root vs /rootx */
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/rw", top);
+	mkdir(p, 0755);
+	put("root/file.txt", "the file\n");
+	put("root/sub/inner.txt", "inner\n");
+	put("rootx/secret.txt", "secret\n");
+	put("exact.txt", "exact\n");
+	put("outside.txt", "outside\n");
+	snprintf(p, sizeof(p), "%s/root/link_out", top);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	snprintf(p, sizeof(p), "%s/root/link_in", top);
+	assert_int_equal(symlink("file.txt", p), 0);
+	snprintf(p, sizeof(p), "%s/root/dirlink", top);
+	assert_int_equal(symlink("/etc", p), 0);
+	snprintf(p, sizeof(p), "%s/root/fifo", top);
+	mkfifo(p, 0644);
+	snprintf(p, sizeof(p), "%s/root/null", top);
+	mknod(p, S_IFCHR | 0666, makedev(1, 3));
+	return 0;
+}
+
+static int teardown(void **s)
+{
+	char cmd[128];
+	(void)s;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *policy_text(const char *extra)
+{
+	static char t[4096];
+	snprintf(t, sizeof(t),
+	         "version 1\n"
+	         "beneath \"%s/root\" allow read,stat,readlink\n"
+	         "beneath \"%s/rw\" allow read,write,create,truncate,append mode 0640\n"
+	         "path \"%s/exact.txt\" allow read\n%s",
+	         top, top, top, extra ? extra : "");
+	return t;
+}
+
+/* ---- the path table ---- */
+
+struct pcase {
+	const char *name;
+	const char *path; /* "%R" root, "%T" top */
+	int flags;
+	int err; /* 0: an fd */
+	const char *why;
+};
+
+static const struct pcase pcases[] = {
+    {"zero_length_path", "", O_RDONLY, EINVAL, "empty path"},
+    {"relative_path", "root/file.txt", O_RDONLY, EINVAL, "not an absolute path"},
+    {"slash_alone", "/", O_RDONLY, EACCES, "no rule allows /"},
+    {"file_beneath_root", "%R/file.txt", O_RDONLY, 0, NULL},
+    {"nested_file", "%R/sub/inner.txt", O_RDONLY, 0, NULL},
+    {"double_slash_is_one", "%R//file.txt", O_RDONLY, 0, NULL},
+    {"leading_double_slash", "/%R/file.txt", O_RDONLY, 0, NULL},
+    {"dot_component_dropped", "%R/./file.txt", O_RDONLY, 0, NULL},
+    {"dotdot_refused", "%R/sub/../file.txt", O_RDONLY, EACCES, "a .. component is never allowed"},
+    {"dotdot_at_the_end", "%R/..", O_RDONLY, EACCES, "a .. component"},
+    {"dotdot_out_of_root", "%R/../outside.txt", O_RDONLY, EACCES, "a .. component"},
+    {"the_root_itself", "%R", O_RDONLY | O_DIRECTORY, 0, NULL},
+    {"trailing_slash_on_dir", "%R/sub/", O_RDONLY, 0, NULL},
+    {"trailing_slash_on_file", "%R/file.txt/", O_RDONLY, ENOTDIR, NULL},
+    {"missing_beneath_root", "%R/missing", O_RDONLY, ENOENT, NULL},
+    {"missing_outside_is_not_an_oracle", "%T/missing", O_RDONLY, EACCES, "no rule allows"},
+    {"existing_outside", "%T/outside.txt", O_RDONLY, EACCES, "no rule allows"},
+    {"etc_shadow", "/etc/shadow", O_RDONLY, EACCES, "no rule allows /etc/shadow"},
+    {"prefix_confusion", "%T/rootx/secret.txt", O_RDONLY, EACCES, "no rule allows"},
+    {"symlink_out_of_root", "%R/link_out", O_RDONLY, EACCES, "goes through a symlink"},
+    {"symlink_inside_root", "%R/link_in", O_RDONLY, EACCES, "goes through a symlink"},
+    {"symlink_as_intermediate", "%R/dirlink/passwd", O_RDONLY, EACCES, "goes through a symlink"},
+    {"fifo_refused", "%R/fifo", O_RDONLY, EACCES, "is a FIFO"},
+    {"device_refused", "%R/null", O_RDONLY, EACCES, "is a character device"},
+    {"exact_path", "%T/exact.txt", O_RDONLY, 0, NULL},
+    {"exact_path_with_trailing_slash", "%T/exact.txt/", O_RDONLY, ENOTDIR, NULL},
+    {"longer_than_exact", "%T/exact.txtx", O_RDONLY, EACCES, "no rule allows"},
+    {"proc_self_root_is_just_a_path", "/proc/self/root%R/file.txt", O_RDONLY, EACCES,
+     "no rule allows"},
+    {"read_only_rule_no_write", "%R/file.txt", O_WRONLY, EACCES, "write needed"},
+    {"rw_rule_creates", "%T/rw/new.txt", O_WRONLY | O_CREAT, 0, NULL},
+};
+
+static void expand(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+	for (const char *s = in; *s && o + 1 < len; s++) {
+		if (s[0] == '%' && (s[1] == 'R' || s[1] == 'T')) {
+			o += (size_t)snprintf(out + o, len - o, "%s", s[1] == 'R' ? root : top);
+			s++;
+		} else {
+			out[o++] = *s;
+		}
+	}
+	out[o < len ? o : len - 1] = '\0';
+}
+
+static void path_table(void **s)
+{
+	(void)s;
+	struct fx f;
+	char path[PATH_MAX + 64], why[PRIVSEP_DETAIL_MAX];
+	int err, fd;
+	assert_true(sizeof(pcases) / sizeof(pcases[0]) >= 25);
+	fx_open(&f, policy_text(NULL));
+	for (size_t i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
+		const struct pcase *c = &pcases[i];
+		expand(c->path, path, sizeof(path));
+		fd = bopen(&f, path, c->flags, &err, why);
+		print_message("%-34s %s -> %s %s\n", c->name, path,
+		              fd >= 0 ? "fd" : strerrorname_np(err), fd >= 0 ? "" : why);
+		if (c->err == 0 && fd < 0)
+			fail_msg("%s: %s refused: %s (%s)", c->name, path, strerror(err), why);
+		if (c->err != 0) {
+			if (fd >= 0)
+				fail_msg("%s: %s opened", c->name, path);
+			if (err != c->err)
+				fail_msg("%s: %s: %s, want %s (%s)", c->name, path,
+				         strerrorname_np(err), strerrorname_np(c->err), why);
+			if (c->why && !strstr(why, c->why))
+				fail_msg("%s: detail \"%s\" lacks \"%s\"", c->name, why, c->why);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	fx_close(&f);
+}
+
+static void path_max_and_one_more(void **s)
+{
+	(void)s;
+	struct fx f;
+	char path[PATH_MAX + 2], why[PRIVSEP_DETAIL_MAX];
+	int err, fd;
+	size_t n;
+	fx_open(&f, policy_text(NULL));
+	/* PATH_MAX with its NUL: allowed by the rules, not there */
+	n = (size_t)snprintf(path, sizeof(path), "%s", root);
+	while (n < PATH_MAX - 1) {
+		size_t k = PATH_MAX - 1 - n > 200 ? 200 : PATH_MAX - 1 - n;
+		path[n++] = '/';
+		if (k > 1) {
+			memset(path + n, 'a', k - 1);
+			n += k - 1;
+		}
+	}
+	path[n] = '\0';
+	assert_int_equal(strlen(path), PATH_MAX - 1);
+	fd = bopen(&f, path, O_RDONLY, &err, why);
+	assert_int_equal(fd, -1);
+	assert_int_equal(err, ENOENT);
+	/* one byte more */
+	path[n++] = 'a';
+	path[n] = '\0';
+	fd = bopen(&f, path, O_RDONLY, &err, why);
+	assert_int_equal(fd, -1);
+	assert_int_equal(err, ENAMETOOLONG);
+	fx_close(&f);
+}
+
+/* ---- flags ---- */
+
+#define ALLOWED_FLAGS                                                                              \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_CLOEXEC |              \
+	 O_DIRECTORY | O_NOFOLLOW | O_NOCTTY | O_LARGEFILE | O_SYNC | O_DSYNC)
+
+static void flag_matrix(void **s)
+{
+	(void)s;
+	struct fx f;
+	char ro[256], rw[256], ex[256], why[PRIVSEP_DETAIL_MAX];
+	const char *paths[3] = {ro, rw, ex};
+	int err;
+	snprintf(ro, sizeof(ro), "%s/file.txt", root);
+	snprintf(rw, sizeof(rw), "%s/rw/flags.txt", top);
+	snprintf(ex, sizeof(ex), "%s/exact.txt", top);
+	put("rw/flags.txt", "data\n");
+	fx_open(&f, policy_text(NULL));
+	for (int kind = 0; kind < 3; kind++) {
+		for (int b = 0; b < 32; b++) {
+			int flags = (int)(1u << b);
+			int fd = bopen(&f, paths[kind], flags, &err, why);
+			int acc = flags & O_ACCMODE;
+			if (!(flags & ALLOWED_FLAGS) || (flags & O_PATH)) {
+				if (fd >= 0 || err != EINVAL)
+					fail_msg("bit %d on rule kind %d: want EINVAL, got %s", b,
+					         kind, fd >= 0 ? "an fd" : strerrorname_np(err));
+				continue;
+			}
+			if (fd < 0) {
+				/* refused: only for rights the rule lacks, or a
+				 * flag that does not fit the file */
+				if (kind != 1 && (acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
+					assert_true(err == EACCES || err == EINVAL);
+				else if (flags & O_DIRECTORY)
+					assert_int_equal(err, ENOTDIR);
+				else if (flags & O_EXCL)
+					assert_int_equal(err, EINVAL);
+				else if (flags & O_TRUNC)
+					assert_int_equal(err, EINVAL); /* O_RDONLY|O_TRUNC */
+				else
+					fail_msg("bit %d on rule kind %d refused: %s (%s)", b, kind,
+					         strerror(err), why);
+				continue;
+			}
+			/* an fd: close-on-exec, and writable only if asked and
+			 * granted */
+			assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+			if (acc == O_RDONLY || kind != 1)
+				assert_int_equal(write(fd, "x", 1), -1);
+			close(fd);
+		}
+	}
+	/* the refusals spelled out */
+	struct {
+		int flags;
+		int err;
+	} must[] = {
+	    {O_RDONLY | O_TRUNC, EINVAL}, {O_PATH, EINVAL}, {O_TMPFILE | O_RDWR, EINVAL},
+	    {O_ACCMODE, EINVAL},          {O_EXCL, EINVAL}, {O_RDONLY | 0x40000000, EINVAL},
+	};
+	for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++) {
+		int fd = bopen(&f, rw, must[i].flags, &err, why);
+		assert_int_equal(fd, -1);
+		assert_int_equal(err, must[i].err);
+	}
+	fx_close(&f);
+}
+
+static void read_only_grant_never_yields_a_writable_fd(void **s)
+{
+	(void)s;
+	struct fx f;
+	char p[256], why[PRIVSEP_DETAIL_MAX];
+	int err, fd;
+	snprintf(p, sizeof(p), "%s/file.txt", root);
+	fx_open(&f, policy_text(NULL));
+	for (int acc = 0; acc < 3; acc++) {
+		fd = bopen(&f, p, acc, &err, why);
+		if (acc == O_RDONLY) {
+			assert_true(fd >= 0);
+			assert_int_equal(write(fd, "x", 1), -1);
+			assert_int_equal(errno, EBADF);
+			close(fd);
+		} else {
+			assert_int_equal(fd, -1);
+			assert_int_equal(err, EACCES);
+			assert_non_null(strstr(why, "write needed"));
+		}
+	}
+	fx_close(&f);
+}
+
+static void created_files_get_the_rules_mode(void **s)
+{
+	(void)s;
+	struct fx f;
+	char p[256], why[PRIVSEP_DETAIL_MAX];
+	struct stat st;
+	int err, fd;
+	mode_t old = umask(0);
+	snprintf(p, sizeof(p), "%s/rw/created.txt", top);
+	fx_open(&f, policy_text(NULL));
+	fd = bopen(&f, p, O_WRONLY | O_CREAT | O_EXCL, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(write(fd, "x", 1), 1);
+	close(fd);
+	umask(old);
+	fx_close(&f);
+}
+
+/* ---- symlinks and magic links ---- */
+
+static void magic_links_are_refused(void **s)
+{
+	(void)s;
+	struct fx f;
+	char why[PRIVSEP_DETAIL_MAX], p[64];
+	int err, fd, mine = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	/* even with symlinks allowed, /proc's magic links are not followed */
+	fx_open(&f, "version 1\nbeneath \"/proc\" allow read symlinks\n");
+	fd = bopen(&f, "/proc/self/root/etc/passwd", O_RDONLY, &err, why);
+	assert_int_equal(fd, -1);
+	assert_int_equal(err, EACCES);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", mine);
+	fd = bopen(&f, p, O_RDONLY, &err, why);
+	assert_int_equal(fd, -1);
+	assert_int_equal(err, EACCES);
+	close(mine);
+	fx_close(&f);
+}
+
+static void symlinks_allowed_stay_inside_the_root(void **s)
+{
+	(void)s;
+	struct fx f;
+	char why[PRIVSEP_DETAIL_MAX], p[256];
+	int err, fd;
+	char extra[512];
+	snprintf(extra, sizeof(extra), "beneath \"%s/root/sub\" allow read symlinks\n", top);
+	fx_open(&f, policy_text(extra));
+	/* link_in (inside) works where symlinks are allowed: the root rule
+	 * has none, so this one is refused... */
+	snprintf(p, sizeof(p), "%s/link_in", root);
+	fd = bopen(&f, p, O_RDONLY, &err, why);
+	assert_int_equal(fd, -1);
+	/* ...and a symlink out of a root that allows symlinks still cannot
+	 * leave it */
+	char lp[256];
+	snprintf(lp, sizeof(lp), "%s/sub/out", root);
+	assert_int_equal(symlink("/etc/passwd", lp), 0);
+	fd = bopen(&f, lp, O_RDONLY, &err, why);
+	assert_int_equal(fd, -1);
+	assert_int_equal(err, EACCES);
+	assert_non_null(strstr(why, "escapes the root"));
+	unlink(lp);
+	fx_close(&f);
+}
+
+struct swapper {
+	pthread_t t;
+	atomic_int stop;
+	char dir[256], real[256], link[256];
+};
+
+static void *swap_main(void *arg)
+{
+	struct swapper *sw = arg;
+	while (!atomic_load(&sw->stop)) {
+		rename(sw->real, sw->dir); /* a real directory */
+		rename(sw->dir, sw->real);
+		if (symlink("/etc", sw->link) < 0)
+			continue;
+		rename(sw->link, sw->dir); /* a symlink out */
+		unlink(sw->dir);
+	}
+	return NULL;
+}
+
+static void race_of_a_directory_and_a_symlink_never_escapes(void **s)
+{
+	(void)s;
+	struct fx f;
+	struct swapper sw = {0};
+	char p[256], why[PRIVSEP_DETAIL_MAX], extra[512];
+	struct stat st, etc_st;
+	int err, opened = 0;
+	snprintf(sw.dir, sizeof(sw.dir), "%s/race", root);
+	snprintf(sw.real, sizeof(sw.real), "%s/race.real", root);
+	snprintf(sw.link, sizeof(sw.link), "%s/race.link", root);
+	mkdir(sw.real, 0755);
+	snprintf(p, sizeof(p), "%s/race.real/passwd", root);
+	put("root/race.real/passwd", "inside\n");
+	assert_int_equal(stat("/etc/passwd", &etc_st), 0);
+	/* both with and without symlinks allowed */
+	/* the root allows symlinks (RESOLVE_BENEATH alone holds), then not */
+	snprintf(extra, sizeof(extra), "version 1\nbeneath \"%s\" allow read symlinks\n", root);
+	for (int pass = 0; pass < 2; pass++) {
+		fx_open(&f, pass ? policy_text(NULL) : extra);
+		atomic_store(&sw.stop, 0);
+		pthread_create(&sw.t, NULL, swap_main, &sw);
+		snprintf(p, sizeof(p), "%s/race/passwd", root);
+		for (int i = 0; i < 5000; i++) {
+			int fd = bopen(&f, p, O_RDONLY, &err, why);
+			if (fd < 0)
+				continue;
+			assert_int_equal(fstat(fd, &st), 0);
+			/* whatever it got, it is never /etc/passwd */
+			assert_false(st.st_dev == etc_st.st_dev && st.st_ino == etc_st.st_ino);
+			opened++;
+			close(fd);
+		}
+		atomic_store(&sw.stop, 1);
+		pthread_join(sw.t, NULL);
+		rename(sw.dir, sw.real);
+		fx_close(&f);
+	}
+	print_message("10000 opens raced, %d reached the file inside, none escaped\n", opened);
+}
+
+/* ---- special files ---- */
+
+static void special_files_open_without_blocking_when_allowed(void **s)
+{
+	(void)s;
+	struct fx f;
+	char p[256], extra[512], why[PRIVSEP_DETAIL_MAX];
+	int err, fd;
+	snprintf(extra, sizeof(extra), "path \"%s/fifo\" allow read special\n", root);
+	fx_open(&f, policy_text(extra));
+	snprintf(p, sizeof(p), "%s/fifo", root);
+	/* no writer: a blocking open would hang the helper forever */
+	fd = bopen(&f, p, O_RDONLY, &err, why);
+	assert_true(fd >= 0);
+	close(fd);
+	fx_close(&f);
+}
+
+/* ---- content, cloexec, leaks ---- */
+
+static void brokered_content_equals_direct_content(void **s)
+{
+	(void)s;
+	struct fx f;
+	char p[256], why[PRIVSEP_DETAIL_MAX], a[64] = "", b[64] = "";
+	int err, fd, d;
+	snprintf(p, sizeof(p), "%s/sub/inner.txt", root);
+	fx_open(&f, policy_text(NULL));
+	fd = bopen(&f, p, O_RDONLY, &err, why);
+	assert_true(fd >= 0);
+	d = open(p, O_RDONLY);
+	assert_true(read(fd, a, sizeof(a)) > 0);
+	assert_true(read(d, b, sizeof(b)) > 0);
+	assert_string_equal(a, b);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+	close(d);
+	fx_close(&f);
+}
+
+struct many {
+	pthread_t t;
+	struct privsep_client *c;
+	const char *path;
+	int bad;
+	atomic_int done;
+};
+
+static void *many_main(void *arg)
+{
+	struct many *m = arg;
+	char why[PRIVSEP_DETAIL_MAX];
+	for (int i = 0; i < 100000; i++) {
+		int fd = privsep_fs_open(m->c, m->path, O_RDONLY, why, sizeof(why));
+		if (fd < 0)
+			m->bad++;
+		else
+			close(fd);
+		/* every tenth a refusal, which must leak nothing either */
+		if (i % 10 == 0 &&
+		    privsep_fs_open(m->c, "/etc/shadow", O_RDONLY, why, sizeof(why)) >= 0)
+			m->bad++;
+	}
+	atomic_store(&m->done, 1);
+	return NULL;
+}
+
+static void nothing_leaks_over_100000_opens(void **s)
+{
+	(void)s;
+	struct fx f;
+	char p[256];
+	struct many m = {0};
+	int before;
+	snprintf(p, sizeof(p), "%s/file.txt", root);
+	fx_open(&f, policy_text(NULL));
+	before = count_fds();
+	m.c = f.c;
+	m.path = p;
+	pthread_create(&m.t, NULL, many_main, &m);
+	while (!atomic_load(&m.done))
+		privsep_helper_step(f.x->h, 5);
+	pthread_join(m.t, NULL);
+	assert_int_equal(m.bad, 0);
+	/* helper and worker share this process: neither kept one */
+	assert_int_equal(count_fds(), before);
+	fx_close(&f);
+}
+
+/* ---- the other operations ---- */
+
+struct call {
+	pthread_t t;
+	struct privsep_client *c;
+	int which;
+	const char *path;
+	struct stat st;
+	char buf[256];
+	ssize_t n;
+	int rc, err;
+	char why[PRIVSEP_DETAIL_MAX];
+	atomic_int done;
+};
+
+static void *call_main(void *arg)
+{
+	struct call *k = arg;
+	if (k->which == 0)
+		k->rc = privsep_fs_stat(k->c, k->path, &k->st, k->why, sizeof(k->why));
+	else if (k->which == 1)
+		k->rc = (int)(k->n = privsep_fs_readlink(k->c, k->path, k->buf, sizeof(k->buf),
+		                                         k->why, sizeof(k->why)));
+	else
+		k->rc = privsep_fs_access(k->c, k->path, k->which == 2 ? R_OK : W_OK, k->why,
+		                          sizeof(k->why));
+	k->err = errno;
+	atomic_store(&k->done, 1);
+	return NULL;
+}
+
+static int bcall(struct fx *f, struct call *k)
+{
+	k->c = f->c;
+	pthread_create(&k->t, NULL, call_main, k);
+	assert_true(hx_pump_until(f->x, &k->done, 5000));
+	pthread_join(k->t, NULL);
+	return k->rc;
+}
+
+static void stat_readlink_access_follow_their_rights(void **s)
+{
+	(void)s;
+	struct fx f;
+	char p[256], l[256], e[256];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/file.txt", root);
+	snprintf(l, sizeof(l), "%s/link_out", root);
+	snprintf(e, sizeof(e), "%s/exact.txt", top);
+	fx_open(&f, policy_text(NULL));
+	struct call k1 = {.which = 0, .path = p};
+	assert_int_equal(bcall(&f, &k1), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(k1.st.st_ino, st.st_ino);
+	assert_int_equal(k1.st.st_size, st.st_size);
+	struct call k2 = {.which = 1, .path = l};
+	assert_int_equal(bcall(&f, &k2), 11);
+	assert_memory_equal(k2.buf, "/etc/passwd", 11);
+	struct call k3 = {.which = 2, .path = p};
+	assert_int_equal(bcall(&f, &k3), 0);
+	struct call k4 = {.which = 3, .path = p}; /* W_OK on a read-only root */
+	assert_int_equal(bcall(&f, &k4), -1);
+	assert_int_equal(k4.err, EACCES);
+	struct call k5 = {.which = 0, .path = e}; /* exact rule: read only, no stat */
+	assert_int_equal(bcall(&f, &k5), -1);
+	assert_int_equal(k5.err, EACCES);
+	assert_non_null(strstr(k5.why, "stat needed"));
+	fx_close(&f);
+}
+
+static void a_worker_without_a_policy_gets_nothing(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(NULL, 0, 0);
+	struct privsep_client *c = hx_attach_client(x, "nopolicy", 0);
+	struct fx f = {x, c, NULL};
+	char why[PRIVSEP_DETAIL_MAX];
+	int err;
+	assert_int_equal(bopen(&f, "/etc/hostname", O_RDONLY, &err, why), -1);
+	assert_int_equal(err, EACCES);
+	assert_non_null(strstr(why, "no policy"));
+	assert_true(hx_logged(x, "fs open /etc/hostname: EACCES"));
+	privsep_client_free(c);
+	hx_free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(path_table),
+	    cmocka_unit_test(path_max_and_one_more),
+	    cmocka_unit_test(flag_matrix),
+	    cmocka_unit_test(read_only_grant_never_yields_a_writable_fd),
+	    cmocka_unit_test(created_files_get_the_rules_mode),
+	    cmocka_unit_test(magic_links_are_refused),
+	    cmocka_unit_test(symlinks_allowed_stay_inside_the_root),
+	    cmocka_unit_test(race_of_a_directory_and_a_symlink_never_escapes),
+	    cmocka_unit_test(special_files_open_without_blocking_when_allowed),
+	    cmocka_unit_test(brokered_content_equals_direct_content),
+	    cmocka_unit_test(stat_readlink_access_follow_their_rights),
+	    cmocka_unit_test(a_worker_without_a_policy_gets_nothing),
+	    cmocka_unit_test(nothing_leaks_over_100000_opens),
+	};
+	return cmocka_run_group_tests_name("broker", tests, setup, teardown);
+}
