@@ -882,8 +882,13 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 			w->want_kill = 1;
 			worker_signal(w);
 			if (!w->killed) {
-				HLOG(h, PRIVSEP_LOG_ERR, "worker \"%s\" pid %d: SIGKILL failed: %s",
-				     w->name, (int)w->pid, strerror(errno));
+				if (!w->kill_failed++)
+					HLOG(h, PRIVSEP_LOG_ERR,
+					     "worker \"%s\" pid %d: SIGKILL failed: %s; trying "
+					     "again every "
+					     "%d ms",
+					     w->name, (int)w->pid, strerror(errno),
+					     HELPER_KILL_RETRY_MS);
 				w->kill_at_ms = now + HELPER_KILL_RETRY_MS;
 			}
 		}

@@ -43,6 +43,7 @@ struct privsep_worker {
 	enum privsep_violation viol;
 	int killed;         /* SIGKILL sent */
 	int want_kill;      /* SIGKILL asked for */
+	int kill_failed;    /* SIGKILL attempts that failed */
 	int64_t kill_at_ms; /* closing: SIGKILL at this time; 0 none */
 	int exited, exit_code, exit_status;
 	int finalize;
@@ -95,6 +96,7 @@ struct privsep_helper {
 	int stopping, stop_signal;
 	struct spawn_rec *respawns; /* waiting for their restart time */
 	struct pol_entry *policies; /* policies.c */
+	int confined;               /* privsep_helper_confine: no more spawning */
 };
 
 /* A worker's spawn parameters, kept for its restarts. */

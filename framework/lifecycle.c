@@ -8,10 +8,16 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "helper_int.h"
+#include "policy.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #define RESTART_BACKOFF_MAX_MS 30000
 
@@ -101,7 +107,7 @@ void lifecycle_worker_gone(struct privsep_worker *w)
 	/* a failure: not a clean exit, a failed sandbox, or the application's kill */
 	int failed = !w->no_restart && w->exit.kind != PRIVSEP_EXIT_SANDBOX &&
 	             !(w->exit.kind == PRIVSEP_EXIT_STATUS && w->exit.status == 0);
-	if (h->stopping || !failed || r->restarts >= r->sp.restart_max) {
+	if (h->stopping || h->confined || !failed || r->restarts >= r->sp.restart_max) {
 		if (!h->stopping && failed)
 			helper_log(
 			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
@@ -223,4 +229,39 @@ int privsep_helper_keep_caps(const char *const *names, size_t n)
 	rc = cap_set_proc(c);
 	cap_free(c);
 	return rc;
+}
+
+int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text)
+{
+	char why[512];
+	const struct pol_entry *pe;
+	if (h->confined)
+		return 0;
+	if (!policy && !policy_text) {
+		policy = "<helper.policy>";
+		policy_text = policy_shipped("helper.policy");
+	}
+	pe = helper_policy(h, policy, policy_text, 0, why, sizeof(why));
+	if (!pe) {
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot confine: %s", why);
+		errno = EINVAL;
+		return -1;
+	}
+#if defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer builds (the test suite's second run): its leak
+	 * check at exit needs ptrace, which the filter forbids: run it now */
+	__lsan_do_leak_check();
+#endif
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(pol_entry_prog(pe)) < 0) {
+		int e = errno;
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		           "helper: cannot load its filter: %s", strerror(e));
+		errno = e;
+		return -1;
+	}
+	h->confined = 1;
+	drop_respawns(h);
+	helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO, "helper: confined by %s",
+	           policy ? policy : "its policy");
+	return 0;
 }

@@ -153,6 +153,13 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		errno = EINVAL;
 		return NULL;
 	}
+	if (h->confined) {
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		           "worker \"%s\": not started: the helper is confined",
+		           sp->name ? sp->name : "worker");
+		errno = EPERM;
+		return NULL;
+	}
 	/* With SIGCHLD ignored the kernel reaps children at once, and a pid
 	 * could be reused before pidfd_open: refuse rather than race. */
 	if (sigaction(SIGCHLD, NULL, &sa) == 0 &&

@@ -69,8 +69,31 @@ grep -q "^NoNewPrivs:	1$" "$d/sb" || fail "NoNewPrivs"
 grep -q "^Seccomp:	2$" "$d/sb" || fail "Seccomp"
 grep -q "^CapEff:	0000000000000000$" "$d/sb" || fail "CapEff"
 grep -q "^Landlock ABI [0-9]" "$d/sb" || grep -q "^Landlock not available" "$d/sb" || fail "Landlock line"
+# the helper: confined by its own filter, and (as root) only the broker's capability
+grep -q "^helper Seccomp:	2$" "$d/sb" || fail "helper not confined: $(cat "$d/sb")"
 if [ "$(id -u)" = 0 ]; then
 	grep -q "^Uid:	65534	65534	65534	65534$" "$d/sb" || fail "Uid"
 	grep -q "^CapBnd:	0000000000000000$" "$d/sb" || fail "CapBnd"
+	# cap_dac_read_search (2) and cap_kill (5)
+	grep -q "^helper CapEff:	0000000000000024$" "$d/sb" || fail "helper keeps more than it needs"
+	grep -q "^helper CapBnd:	0000000000000024$" "$d/sb" || fail "helper bounding set"
 fi
+
+# a confined helper still stops its worker on SIGTERM: the worker blocks
+# reading a FIFO whose writer never writes
+mkfifo "$d/fifo"
+printf 'version 1\ninclude <fileopener.policy>\npath "%s" allow read special\n' "$d/fifo" >"$d/f.policy"
+sleep 3 >"$d/fifo" 2>/dev/null &
+writer=$!
+"$fo" --policy "$d/f.policy" "$d/fifo" >/dev/null 2>"$d/err" &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+st=$?
+kill $writer 2>/dev/null
+[ "$st" = 143 ] || fail "SIGTERM: exit $st, want 143: $(cat "$d/err")"
+grep -q "did not exit within 1000 ms; killed" "$d/err" || fail "the worker was not killed: $(cat "$d/err")"
+grep -q "SIGKILL failed" "$d/err" && fail "the helper could not kill its worker: $(cat "$d/err")"
+grep -q "Terminated: stopping 1 worker" "$d/err" || fail "SIGTERM not logged: $(cat "$d/err")"
 echo "fileopener-cli: the command-line contract holds"

@@ -134,6 +134,15 @@ static int answer_status(struct privsep_req *req, void *arg)
 	privsep_sandbox_describe(ll, sizeof(ll));
 	if (o < sizeof(out))
 		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s\n", ll);
+	/* and the helper's own: only the broker's capability, its own filter */
+	f = fopen("/proc/self/status", "re");
+	while (f && fgets(buf, sizeof(buf), f))
+		if ((!strncmp(buf, "CapEff:", 7) || !strncmp(buf, "CapBnd:", 7) ||
+		     !strncmp(buf, "Seccomp:", 8)) &&
+		    o < sizeof(out))
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "helper %s", buf);
+	if (f)
+		fclose(f);
 	privsep_put_raw(&req->reply, out, strlen(out));
 	return 0;
 }
@@ -271,6 +280,18 @@ int main(int argc, char **argv)
 		        "fileopener: the worker could not start (the lines above say why)\n");
 		goto out;
 	}
+	/* The worker is started: the helper keeps only what the broker needs
+	 * (reading files it could not otherwise read) and what stopping a
+	 * worker of another uid needs, and confines itself. */
+	if (geteuid() == 0) {
+		const char *keep[] = {"cap_dac_read_search", "cap_kill"};
+		if (privsep_helper_keep_caps(keep, 2) < 0) {
+			perror("fileopener: keeping cap_dac_read_search and cap_kill only");
+			goto out;
+		}
+	}
+	if (privsep_helper_confine(h, NULL, NULL) < 0)
+		goto out;
 	if (privsep_helper_run(h) < 0)
 		worker_result = 1;
 	if (privsep_helper_stop_signal(h))

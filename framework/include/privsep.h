@@ -524,6 +524,13 @@ void privsep_helper_stop(struct privsep_helper *h);
  * with 128 + this, as shells do. */
 int privsep_helper_stop_signal(const struct privsep_helper *h);
 
+/* Load a seccomp filter into the helper itself, from a policy file (NULL:
+ * the shipped helper.policy, for a helper that serves its workers and the
+ * file broker), checked and verified like a worker's.  For a helper whose
+ * workers are all started: after it, privsep_spawn fails (EPERM) and
+ * restarts stop.  0, or -1 with errno (the log says why). */
+int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text);
+
 /* Keep only the capabilities named (libcap names: "cap_dac_read_search",
  * "cap_net_bind_service", ...) in this process's permitted and effective
  * sets and its bounding set; inheritable and ambient emptied.  Call in the
