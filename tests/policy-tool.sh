@@ -34,4 +34,18 @@ expect 0 "action KILL_PROCESS" -- export --pfc '<default.policy>'
 expect 0 "instructions (struct sock_filter" -- export --bpf '<default.policy>'
 expect 0 "<groups.policy>" -- shipped
 expect 0 "group @stdio" -- shipped groups.policy
+# learn: record a run, propose a policy that passes check and verify, and
+# under which the same command runs; the default policy kills it
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+expect 0 "exited with 0 after [0-9]* syscalls; proposal in" -- learn -o "$tmp/echo.policy" -- /bin/echo learned
+grep -q "^allow execve" "$tmp/echo.policy" || fail "learn: no execve in $(cat "$tmp/echo.policy")"
+grep -q "^allow write" "$tmp/echo.policy" || fail "learn: no write"
+expect 0 "clean" -- check "$tmp/echo.policy"
+expect 0 "verified" -- verify "$tmp/echo.policy"
+expect 0 "^under its learned policy$" -- run "$tmp/echo.policy" -- /bin/echo under its learned policy
+"$tool" run '<default.policy>' -- /bin/echo nope >/dev/null 2>&1
+st=$?
+[ "$st" = 159 ] || fail "run under <default.policy>: exit $st, want 159 (SIGSYS: no execve)"
+expect 2 "not loaded: check and verify must pass" -- run "$dir/findings.policy" -- /bin/true
 echo "policy-tool: every command behaves as documented"

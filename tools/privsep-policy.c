@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include "learn.h"
 #include "policy.h"
 
 static const char usage[] = "usage: privsep-policy check FILE...\n"
@@ -16,6 +18,8 @@ static const char usage[] = "usage: privsep-policy check FILE...\n"
                             "       privsep-policy explain [--debug] FILE SYSCALL [ARG...]\n"
                             "       privsep-policy verify [--debug] FILE...\n"
                             "       privsep-policy shipped [NAME]\n"
+                            "       privsep-policy learn [-o FILE] -- COMMAND [ARG...]\n"
+                            "       privsep-policy run [--debug] FILE -- COMMAND [ARG...]\n"
                             "A FILE of the form <name> is a policy shipped with privsep.\n"
                             "Exit status: 0 clean, 1 findings or differences, 2 unusable input.\n";
 
@@ -322,6 +326,71 @@ static int cmd_shipped(int argc, char **argv)
 	return 0;
 }
 
+/* Check, compile, verify, then load FILE into this process and run the
+ * command under it: to try a policy (a learned one, say) on a program. */
+static int cmd_run(int argc, char **argv)
+{
+	int debug = 0, i = 0;
+	struct policy *p;
+	struct filter_prog prog;
+	unsigned long calls;
+	if (i < argc && !strcmp(argv[i], "--debug")) {
+		debug = 1;
+		i++;
+	}
+	if (argc - i < 3 || strcmp(argv[i + 1], "--") != 0) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	p = load(argv[i]);
+	if (!p)
+		return 2;
+	if (policy_check(p, print_line, NULL) != 0 ||
+	    policy_compile(p, &prog, debug, print_line, NULL) < 0 ||
+	    policy_verify(p, &prog, debug, print_line, NULL, &calls) != 0) {
+		fprintf(stderr, "%s: not loaded: check and verify must pass\n", argv[i]);
+		return 2;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(&prog) < 0) {
+		perror("privsep-policy run: loading the filter");
+		return 2;
+	}
+	execvp(argv[i + 2], argv + i + 2);
+	return 127; /* the filter may have refused execve itself */
+}
+
+static int cmd_learn(int argc, char **argv)
+{
+	const char *outpath = NULL;
+	FILE *out = stdout;
+	unsigned long calls;
+	int i = 0, st;
+	if (i + 1 < argc && !strcmp(argv[i], "-o")) {
+		outpath = argv[i + 1];
+		i += 2;
+	}
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (outpath && !(out = fopen(outpath, "we"))) {
+		perror(outpath);
+		return 2;
+	}
+	st = policy_learn(argv + i, out, &calls);
+	if (outpath)
+		fclose(out);
+	if (st < 0) {
+		perror("privsep-policy learn");
+		return 2;
+	}
+	fprintf(stderr, "privsep-policy learn: %s exited with %d after %lu syscalls%s%s\n", argv[i],
+	        st, calls, outpath ? "; proposal in " : "", outpath ? outpath : "");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -336,6 +405,10 @@ int main(int argc, char **argv)
 		return cmd_explain(argc - 2, argv + 2);
 	if (argc >= 3 && !strcmp(argv[1], "verify"))
 		return cmd_verify(argc - 2, argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "run"))
+		return cmd_run(argc - 2, argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "learn"))
+		return cmd_learn(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "shipped"))
 		return cmd_shipped(argc - 2, argv + 2);
 	fputs(usage, stderr);
