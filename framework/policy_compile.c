@@ -470,7 +470,7 @@ static int rb_push(struct rulebuf *rb, const struct filter_rule *r)
 static int expand_rule(const struct pol_rule *r, uint32_t action, struct rulebuf *rb,
                        pol_diag_fn diag, void *arg)
 {
-	struct alt al[POL_MAX_COND], ex;
+	struct alt al[POL_MAX_COND] = {0}, ex;
 	unsigned idx[POL_MAX_COND] = {0};
 	size_t total = 1;
 	for (unsigned k = 0; k < r->ncond; k++) {

@@ -282,6 +282,8 @@ int privsep_call(struct privsep_client *c, uint32_t type, const void *req, size_
 	while (s.id == 0 || id_in_use(c, s.id));
 	s.res = res;
 	s.next = c->calls;
+	/* the slot lives on this stack: it is unlinked below before return */
+	// cppcheck-suppress autoVariables
 	c->calls = &s;
 	pthread_mutex_unlock(&c->mu);
 

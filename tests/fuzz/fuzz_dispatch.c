@@ -1,0 +1,98 @@
+/*
+ * libFuzzer target: the helper's dispatch fed arbitrary records, with and
+ * without fds, from a worker that is new each time.  A leaked fd or a
+ * worker that survives a violation without being dropped is a crash.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "helper_int.h"
+#include "privsep.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int str_handler(struct privsep_req *req, void *arg)
+{
+	struct privsep_reader r;
+	const char *s;
+	(void)arg;
+	privsep_reader_init(&r, req->data, req->len);
+	if (privsep_get_str(&r, &s, NULL) < 0 || privsep_reader_end(&r) < 0)
+		return PRIVSEP_VIOLATION;
+	privsep_put_str(&req->reply, s);
+	return 0;
+}
+
+static int fd_handler(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	if (req->nfds && (req->data[0] & 1))
+		return privsep_req_reply_fd(req, privsep_req_take_fd(req, 0)) < 0 ? 5 : 0;
+	return req->len ? 13 : 0;
+}
+
+static const struct privsep_handler table[] = {
+    {0x10001, "str", 4, 256, 0, 0, PRIVSEP_H_CALL, str_handler, NULL},
+    {0x10002, "post", 0, 64, 0, 2, PRIVSEP_H_POST, fd_handler, NULL},
+    {0x10003, "fd", 1, 16, 1, 4, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, fd_handler, NULL},
+};
+
+static void quiet(enum privsep_log_level l, const char *line, void *arg)
+{
+	(void)l;
+	(void)line;
+	(void)arg;
+}
+
+static struct privsep_helper *h;
+
+static int count_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int sv[2], fds[4], nfds, before;
+	struct privsep_worker *w;
+	char sink[4096];
+	if (!h) {
+		struct privsep_helper_config cfg = {.log = quiet};
+		h = privsep_helper_new(table, 3, &cfg);
+		if (!h)
+			abort();
+	}
+	if (size < 1 || size > 4096)
+		return 0;
+	before = count_fds();
+	if (privsep_chan_pair(sv) < 0)
+		abort();
+	w = privsep_helper_add(h, sv[0], -1, 0, "fuzz");
+	if (!w)
+		abort();
+	nfds = data[0] % 5;
+	for (int i = 0; i < nfds; i++)
+		fds[i] = i % 2 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : dup(sv[1]);
+	/* the rest of the bytes: one or two records as they arrived */
+	helper_feed(w, (uint8_t *)(uintptr_t)(data + 1), size - 1, fds, (size_t)nfds);
+	if (privsep_helper_nworkers(h) == 1 && size > 8) {
+		int none[1];
+		helper_feed(w, (uint8_t *)(uintptr_t)(data + 1), (size - 1) / 2, none, 0);
+	}
+	while (recv(sv[1], sink, sizeof(sink), MSG_DONTWAIT) > 0)
+		;
+	close(sv[1]);
+	/* the helper notices the end of the stream and drops the worker */
+	for (int i = 0; i < 10 && privsep_helper_nworkers(h) > 0; i++)
+		privsep_helper_step(h, 0);
+	if (privsep_helper_nworkers(h) != 0 || count_fds() != before)
+		abort(); /* a worker or an fd left behind */
+	return 0;
+}
