@@ -16,7 +16,15 @@
 
 static scmp_filter_ctx build(const struct filter_policy *p, size_t *bad, int *rc)
 {
-	scmp_filter_ctx ctx = seccomp_init(p->def_action);
+	scmp_filter_ctx ctx;
+	/* libseccomp asks the running kernel which actions it has; where it
+	 * cannot tell (the seccomp syscall itself refused, as under valgrind)
+	 * it would refuse KILL_PROCESS.  The program is for the kernel the
+	 * worker loads it on: a kernel without it refuses it there, and the
+	 * worker's sandbox fails closed at its last step. */
+	if (seccomp_api_get() < 3)
+		seccomp_api_set(3);
+	ctx = seccomp_init(p->def_action);
 	*rc = -ENOMEM;
 	if (!ctx)
 		return NULL;

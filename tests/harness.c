@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <valgrind/valgrind.h>
+
 #include "harness.h"
 
 static void hx_log(enum privsep_log_level lvl, const char *line, void *arg)
@@ -217,4 +219,9 @@ int probe_fds(void)
 		if (fcntl(fd, F_GETFD) >= 0)
 			n++;
 	return n;
+}
+
+int under_valgrind(void)
+{
+	return RUNNING_ON_VALGRIND ? 1 : 0;
 }

@@ -61,6 +61,9 @@ void hx_bg_call(struct hx_bg *b, struct privsep_client *c, uint32_t type, const 
 /* Pump until the call finished; joins the thread; returns its rc. */
 int hx_bg_wait(struct hx *x, struct hx_bg *b);
 
+/* 1 when running under valgrind (which has no seccomp syscall and keeps
+ * fds of its own). */
+int under_valgrind(void);
 /* Lower RLIMIT_NOFILE so that exactly room more fds can be opened. */
 int set_fd_room(int room);
 /* Number of open fds below 1024, by fcntl: works inside the sandbox. */

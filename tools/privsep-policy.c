@@ -332,7 +332,7 @@ static int cmd_run(int argc, char **argv)
 {
 	int debug = 0, i = 0;
 	struct policy *p;
-	struct filter_prog prog;
+	struct filter_prog prog = {0};
 	unsigned long calls;
 	if (i < argc && !strcmp(argv[i], "--debug")) {
 		debug = 1;
@@ -349,10 +349,14 @@ static int cmd_run(int argc, char **argv)
 	    policy_compile(p, &prog, debug, print_line, NULL) < 0 ||
 	    policy_verify(p, &prog, debug, print_line, NULL, &calls) != 0) {
 		fprintf(stderr, "%s: not loaded: check and verify must pass\n", argv[i]);
+		filter_prog_free(&prog);
+		policy_free(p);
 		return 2;
 	}
+	policy_free(p);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(&prog) < 0) {
 		perror("privsep-policy run: loading the filter");
+		filter_prog_free(&prog);
 		return 2;
 	}
 	execvp(argv[i + 2], argv + i + 2);

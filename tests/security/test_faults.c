@@ -124,6 +124,8 @@ static int steady_main(struct privsep_client *c, void *arg)
 static void worker_killed_at_random_points_costs_the_helper_nothing(void **s)
 {
 	(void)s;
+	if (under_valgrind())
+		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
 	struct hx *x = hx_new(testapp_table, testapp_n, 0);
 	struct privsep_spawn killer = {.name = "victim", .main = caller_main, .unsandboxed = 1};
 	struct privsep_spawn steady = {.name = "steady", .main = steady_main, .unsandboxed = 1};
@@ -189,8 +191,9 @@ static void flood_memory_stays_bounded_and_others_keep_their_latency(void **s)
 			worst = now_us() - t0;
 	}
 	rss1 = vm_rss_kb();
-	print_message("flood: %ld records accepted by the kernel, rss %ld -> %ld kB, worst ping %lld us\n",
-	              sent, rss0, rss1, worst);
+	print_message(
+	    "flood: %ld records accepted by the kernel, rss %ld -> %ld kB, worst ping %lld us\n",
+	    sent, rss0, rss1, worst);
 	/* the helper holds at most one reply for the flooder: no growth with
 	 * the flood (generous: 4 MiB), and the other worker is served
 	 * promptly (generous: 200 ms) */
