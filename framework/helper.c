@@ -762,6 +762,14 @@ static int worker_readable(struct privsep_worker *w)
 		case CHAN_FDLIMIT:
 		case CHAN_VIOLATION:
 			dispatch(w, &m, st);
+			/* A caller waits for its reply before it sends again: after
+			 * answering a call, the next record is unlikely to be there
+			 * yet, and epoll says when it is.  Trying first would cost a
+			 * recvmsg that fails with EAGAIN on nearly every call. */
+			if (st == CHAN_RECORD && m.len >= PRIVSEP_HDR_LEN &&
+			    m.buf[WIRE_OFF_ID] | m.buf[WIRE_OFF_ID + 1] | m.buf[WIRE_OFF_ID + 2] |
+			        m.buf[WIRE_OFF_ID + 3])
+				return i + 1;
 			break;
 		}
 	}

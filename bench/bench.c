@@ -1,0 +1,812 @@
+/*
+ * privsep-bench - privsep against the floor the kernel sets, side by side
+ * in one run.  Each benchmark runs the privsep path and a hand-written raw
+ * baseline of the same work, interleaved in blocks, so that a noisy
+ * machine slows both alike; it reports median and p99 and their ratio.
+ *
+ *   privsep-bench [-o FILE.jsonl] [--quick]
+ *
+ * A table goes to standard output; one JSON object per benchmark to FILE
+ * (default: bench-results.jsonl), whose path is printed at the end.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "helper_int.h"
+#include "policy.h"
+
+static FILE *json;
+static int quick;
+
+static uint64_t ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+struct stats {
+	double median, p99;
+};
+
+static struct stats stats_of(uint64_t *v, size_t n)
+{
+	struct stats s = {0, 0};
+	if (!n)
+		return s;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	s.median = (double)v[n / 2];
+	s.p99 = (double)v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1];
+	return s;
+}
+
+static void report(const char *name, const char *unit, struct stats p, struct stats b,
+                   const char *placement, const char *baseline, int higher_is_better)
+{
+	double ratio = b.median > 0 ? p.median / b.median : 0;
+	printf("%-34s %12.1f %12.1f %12.1f %12.1f %7.3f  %-9s %s\n", name, p.median, p.p99,
+	       b.median, b.p99, ratio, placement, unit);
+	fprintf(json,
+	        "{\"name\": \"%s\", \"unit\": \"%s\", \"median\": %.1f, \"p99\": %.1f, "
+	        "\"baseline\": \"%s\", \"baseline_median\": %.1f, \"baseline_p99\": %.1f, "
+	        "\"ratio\": %.4f, \"higher_is_better\": %s, \"cpu_placement\": \"%s\"}\n",
+	        name, unit, p.median, p.p99, baseline, b.median, b.p99, ratio,
+	        higher_is_better ? "true" : "false", placement);
+	fflush(stdout);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (cpu < 0) {
+		for (int i = 0; i < CPU_SETSIZE; i++)
+			CPU_SET(i, &set);
+	} else {
+		CPU_SET(cpu, &set);
+	}
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void quiet(enum privsep_log_level l, const char *line, void *arg)
+{
+	(void)l;
+	(void)line;
+	(void)arg;
+}
+
+/* ---- the servers, each in a child process ---- */
+
+/* In a child: every fd closed but standard ones and keep (and keep2), so
+ * that no end of another server's channel keeps it open. */
+static void only_fds(int keep, int keep2)
+{
+	int k[5] = {0, 1, 2, keep, keep2 >= 0 ? keep2 : keep};
+	for (int i = 3; i < 5; i++)
+		for (int j = i + 1; j < 5; j++)
+			if (k[j] < k[i]) {
+				int t = k[i];
+				k[i] = k[j];
+				k[j] = t;
+			}
+	unsigned lo = 0;
+	for (int i = 0; i < 5; i++) {
+		if ((unsigned)k[i] > lo)
+			close_range(lo, (unsigned)k[i] - 1, 0);
+		lo = (unsigned)k[i] + 1;
+	}
+	close_range(lo, ~0u, 0);
+}
+
+/* A helper serving one channel until it closes; policy text (may be NULL)
+ * gives the worker's file rules for the broker. */
+static pid_t helper_server(int chan, const char *policy_text, int cpu)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct privsep_helper_config cfg = {.log = quiet};
+		struct privsep_helper *h;
+		struct privsep_worker *w;
+		char why[256];
+		pin(cpu);
+		only_fds(chan, -1);
+		h = privsep_helper_new(NULL, 0, &cfg);
+		if (!h || !(w = privsep_helper_add(h, chan, -1, 0, "bench")))
+			_exit(1);
+		if (policy_text) {
+			const struct pol_entry *pe =
+			    helper_policy(h, "bench.policy", policy_text, 0, why, sizeof(why));
+			if (!pe)
+				_exit(2);
+			w->pol = pol_entry_policy(pe);
+			w->roots = pol_entry_roots(pe);
+		}
+		privsep_helper_run(h);
+		privsep_helper_free(h);
+		_exit(0);
+	}
+	close(chan);
+	return pid;
+}
+
+/* The raw baseline: echo every record back. */
+static pid_t echo_server(int fd, int cpu)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[65536];
+		ssize_t n;
+		pin(cpu);
+		only_fds(fd, -1);
+		while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+			if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) < 0)
+				break;
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+/* The raw broker: receive a path, openat it, send the fd back. */
+static pid_t raw_broker(int fd, int cpu)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char path[4096];
+		ssize_t n;
+		pin(cpu);
+		only_fds(fd, -1);
+		while ((n = recv(fd, path, sizeof(path) - 1, 0)) > 0) {
+			union {
+				struct cmsghdr a;
+				char b[CMSG_SPACE(sizeof(int))];
+			} ctl;
+			char k = 'k';
+			struct iovec iov = {&k, 1};
+			struct msghdr mh = {.msg_iov = &iov,
+			                    .msg_iovlen = 1,
+			                    .msg_control = ctl.b,
+			                    .msg_controllen = sizeof(ctl.b)};
+			struct cmsghdr *c;
+			int f;
+			path[n] = '\0';
+			f = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+			memset(&ctl, 0, sizeof(ctl));
+			c = CMSG_FIRSTHDR(&mh);
+			if (!c)
+				_exit(3);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &f, sizeof(int));
+			sendmsg(fd, &mh, MSG_NOSIGNAL);
+			close(f);
+		}
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+/* A raw receiver: count records, say how many when the stream ends. */
+static pid_t raw_sink(int fd, int done_w, int cpu)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[65536];
+		long n = 0;
+		pin(cpu);
+		only_fds(fd, done_w);
+		while (recv(fd, buf, sizeof(buf), 0) > 0)
+			n++;
+		if (write(done_w, &n, sizeof(n)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	int st;
+	waitpid(pid, &st, 0);
+}
+
+/* ---- 1: round trip ---- */
+
+static void bench_roundtrip(int pinned)
+{
+	int a[2], b[2];
+	const int blocks = quick ? 5 : 20, per = 1000;
+	uint64_t *tp = calloc((size_t)(blocks * per), sizeof(uint64_t)),
+	         *tr = calloc((size_t)(blocks * per), sizeof(uint64_t));
+	char payload[32] = "0123456789abcdef0123456789abcde", body[64], rbuf[64];
+	struct privsep_result res = {.data = body, .cap = sizeof(body)};
+	pid_t hp, ep;
+	struct privsep_client *c;
+	size_t np = 0, nr = 0;
+	int cpu = pinned ? 0 : -1;
+
+	pin(cpu);
+	privsep_chan_pair(a);
+	privsep_chan_pair(b);
+	hp = helper_server(a[0], NULL, cpu);
+	ep = echo_server(b[0], cpu);
+	c = privsep_client_new(a[1], NULL);
+	/* warm up */
+	for (int i = 0; i < 1000; i++) {
+		privsep_ping(c, payload, 32, &res);
+		send(b[1], payload, 32, 0);
+		recv(b[1], rbuf, sizeof(rbuf), 0);
+	}
+	for (int k = 0; k < blocks; k++) {
+		for (int i = 0; i < per; i++) {
+			uint64_t t = ns();
+			if (privsep_ping(c, payload, 32, &res) != 0)
+				abort();
+			tp[np++] = ns() - t;
+		}
+		for (int i = 0; i < per; i++) {
+			uint64_t t = ns();
+			if (send(b[1], payload, 32, 0) != 32 ||
+			    recv(b[1], rbuf, sizeof(rbuf), 0) != 32)
+				abort();
+			tr[nr++] = ns() - t;
+		}
+	}
+	privsep_client_free(c);
+	close(b[1]);
+	reap(hp);
+	reap(ep);
+	report("round trip, 32 B", "ns", stats_of(tp, np), stats_of(tr, nr),
+	       pinned ? "one CPU" : "free", "raw SEQPACKET ping-pong", 0);
+	free(tp);
+	free(tr);
+	pin(-1);
+}
+
+/* ---- 2: brokered open ---- */
+
+static void bench_open(void)
+{
+	int a[2], b[2];
+	const int blocks = quick ? 5 : 20, per = 500;
+	uint64_t *tp = calloc((size_t)(blocks * per), 8), *tr = calloc((size_t)(blocks * per), 8),
+	         *td = calloc((size_t)(blocks * per), 8);
+	size_t np = 0, nr = 0, nd = 0;
+	char path[] = "/etc/hostname", why[256], pol[256], k;
+	pid_t hp, rp;
+	struct privsep_client *c;
+	struct privsep_client_config cfg = {.msg_max = 8192};
+
+	snprintf(pol, sizeof(pol), "version 1\npath \"%s\" allow read\n", path);
+	privsep_chan_pair(a);
+	privsep_chan_pair(b);
+	{
+		/* the helper for the broker, with the policy's file rule */
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct privsep_helper_config hc = {.log = quiet, .msg_max = 8192};
+			only_fds(a[0], -1);
+			struct privsep_helper *h = privsep_helper_new(NULL, 0, &hc);
+			struct privsep_worker *w = privsep_helper_add(h, a[0], -1, 0, "bench");
+			const struct pol_entry *pe =
+			    helper_policy(h, "bench.policy", pol, 0, why, sizeof(why));
+			if (!pe)
+				_exit(2);
+			w->pol = pol_entry_policy(pe);
+			w->roots = pol_entry_roots(pe);
+			privsep_helper_run(h);
+			_exit(0);
+		}
+		hp = pid;
+		close(a[0]);
+	}
+	rp = raw_broker(b[0], -1);
+	c = privsep_client_new(a[1], &cfg);
+	for (int i = 0; i < 200; i++) {
+		int fd = privsep_fs_open(c, path, O_RDONLY, why, sizeof(why));
+		if (fd < 0) {
+			fprintf(stderr, "bench: brokered open: %s\n", why);
+			exit(1);
+		}
+		close(fd);
+	}
+	for (int blk = 0; blk < blocks; blk++) {
+		for (int i = 0; i < per; i++) {
+			uint64_t t = ns();
+			int fd = privsep_fs_open(c, path, O_RDONLY, why, sizeof(why));
+			close(fd);
+			tp[np++] = ns() - t;
+		}
+		for (int i = 0; i < per; i++) {
+			union {
+				struct cmsghdr a;
+				char b[CMSG_SPACE(sizeof(int))];
+			} ctl;
+			struct iovec iov = {&k, 1};
+			struct msghdr mh = {.msg_iov = &iov,
+			                    .msg_iovlen = 1,
+			                    .msg_control = ctl.b,
+			                    .msg_controllen = sizeof(ctl.b)};
+			uint64_t t = ns();
+			int fd = -1;
+			send(b[1], path, strlen(path), 0);
+			recvmsg(b[1], &mh, MSG_CMSG_CLOEXEC);
+			if (CMSG_FIRSTHDR(&mh))
+				memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
+			close(fd);
+			tr[nr++] = ns() - t;
+		}
+		for (int i = 0; i < per; i++) {
+			uint64_t t = ns();
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			close(fd);
+			td[nd++] = ns() - t;
+		}
+	}
+	privsep_client_free(c);
+	close(b[1]);
+	reap(hp);
+	reap(rp);
+	struct stats sp = stats_of(tp, np), sr = stats_of(tr, nr), sd = stats_of(td, nd);
+	report("brokered open", "ns", sp, sr, "free", "raw broker (path, openat, SCM_RIGHTS)", 0);
+	report("brokered open vs direct open", "ns", sp, sd, "free", "open+close in-process", 0);
+	free(tp);
+	free(tr);
+	free(td);
+}
+
+/* ---- 3: one-way throughput ---- */
+
+static long sink_count;
+static int count_post(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	sink_count++;
+	return 0;
+}
+
+static double posts_per_s(size_t size, long count)
+{
+	int a[2], done[2];
+	char *buf = calloc(1, size);
+	const struct privsep_handler t[] = {
+	    {0x10001, "sink", 0, 65536 - 16, 0, 0, PRIVSEP_H_POST, count_post, NULL}};
+	struct privsep_client_config cfg = {.msg_max = 65536};
+	privsep_chan_pair(a);
+	if (pipe(done) < 0)
+		abort();
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct privsep_helper_config hc = {.log = quiet, .msg_max = 65536};
+		only_fds(a[0], done[1]);
+		struct privsep_helper *h = privsep_helper_new(t, 1, &hc);
+		privsep_helper_add(h, a[0], -1, 0, "sink");
+		privsep_helper_run(h);
+		if (write(done[1], &sink_count, sizeof(sink_count)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(a[0]);
+	struct privsep_client *c = privsep_client_new(a[1], &cfg);
+	uint64_t t0 = ns();
+	for (long i = 0; i < count; i++)
+		if (privsep_post(c, 0x10001, buf, size, NULL, 0) < 0)
+			abort();
+	privsep_client_free(c);
+	long got = 0;
+	if (read(done[0], &got, sizeof(got)) != sizeof(got) || got != count)
+		abort(); /* nothing may be lost */
+	double secs = (double)(ns() - t0) / 1e9;
+	reap(pid);
+	close(done[0]);
+	close(done[1]);
+	free(buf);
+	return (double)count / secs;
+}
+
+static double raw_per_s(size_t size, long count)
+{
+	int a[2], done[2];
+	char *buf = calloc(1, size + 16);
+	privsep_chan_pair(a);
+	if (pipe(done) < 0)
+		abort();
+	pid_t pid = raw_sink(a[0], done[1], -1);
+	uint64_t t0 = ns();
+	for (long i = 0; i < count; i++)
+		if (send(a[1], buf, size + 16, MSG_NOSIGNAL) < 0) /* the same bytes as a record */
+			abort();
+	close(a[1]);
+	long got = 0;
+	if (read(done[0], &got, sizeof(got)) != sizeof(got) || got != count)
+		abort();
+	double secs = (double)(ns() - t0) / 1e9;
+	reap(pid);
+	close(done[0]);
+	close(done[1]);
+	free(buf);
+	return (double)count / secs;
+}
+
+static void bench_throughput(void)
+{
+	const size_t sizes[] = {32, 4096, 65536 - 16};
+	const char *names[] = {"one-way throughput, 32 B", "one-way throughput, 4 KiB",
+	                       "one-way throughput, max (64 KiB)"};
+	for (int s = 0; s < 3; s++) {
+		long count = (quick ? 20000 : 100000) / (s == 2 ? 10 : 1);
+		uint64_t p[6], r[6];
+		for (int k = 0; k < 6; k++) { /* interleaved runs */
+			p[k] = (uint64_t)posts_per_s(sizes[s], count);
+			r[k] = (uint64_t)raw_per_s(sizes[s], count);
+		}
+		report(names[s], "messages/s", stats_of(p, 6), stats_of(r, 6), "free",
+		       "raw sender/receiver", 1);
+	}
+}
+
+/* ---- 5: seccomp cost of hot syscalls ---- */
+
+static uint64_t loop_ns(int which, int sv[2], int pfd[2], int iters)
+{
+	char b = 0;
+	uint64_t t = ns();
+	for (int i = 0; i < iters; i++) {
+		switch (which) {
+		case 0:
+			syscall(SYS_getppid);
+			break;
+		case 1:
+			if (write(pfd[1], &b, 1) != 1 || read(pfd[0], &b, 1) != 1)
+				abort();
+			break;
+		default: {
+			struct iovec iov = {&b, 1};
+			struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+			if (sendmsg(sv[0], &mh, 0) != 1 || recvmsg(sv[1], &mh, 0) != 1)
+				abort();
+		}
+		}
+	}
+	return (ns() - t) / (uint64_t)iters;
+}
+
+/* The cost per call under a policy: a child loads it and measures on
+ * demand; this process measures the same loop with no filter between,
+ * so the two alternate. */
+static void bench_seccomp(const char *name)
+{
+	const char *what[] = {"getppid", "write+read", "sendmsg+recvmsg"};
+	struct policy *pol;
+	char shipped[64];
+	struct filter_prog prog;
+	int go[2], back[2], pfd[2], sv[2];
+	pid_t pid;
+	const int rounds = quick ? 5 : 15, iters = 20000;
+
+	snprintf(shipped, sizeof(shipped), "%.*s", (int)strlen(name) - 2, name + 1);
+	pol = policy_load(name, policy_shipped(shipped), NULL, NULL);
+	if (!pol || policy_compile(pol, &prog, 0, NULL, NULL) < 0)
+		abort();
+	if (pipe(go) < 0 || pipe(back) < 0 || pipe(pfd) < 0 ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
+		abort();
+	pid = fork();
+	if (pid == 0) {
+		char w;
+		close(go[1]);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(&prog) < 0)
+			_exit(1);
+		while (read(go[0], &w, 1) == 1) {
+			uint64_t r = loop_ns(w, sv, pfd, iters);
+			if (write(back[1], &r, sizeof(r)) != sizeof(r))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (char which = 0; which < 3; which++) {
+		uint64_t with[32], without[32];
+		char label[96];
+		for (int k = 0; k < rounds; k++) {
+			without[k] = loop_ns(which, sv, pfd, iters);
+			if (write(go[1], &which, 1) != 1 || read(back[0], &with[k], 8) != 8)
+				abort();
+		}
+		snprintf(label, sizeof(label), "seccomp %s, %s", name, what[(int)which]);
+		report(label, "ns/call", stats_of(with, (size_t)rounds),
+		       stats_of(without, (size_t)rounds), "free", "no filter", 0);
+	}
+	close(go[1]);
+	reap(pid);
+	close(go[0]);
+	close(back[0]);
+	close(back[1]);
+	close(pfd[0]);
+	close(pfd[1]);
+	close(sv[0]);
+	close(sv[1]);
+	filter_prog_free(&prog);
+	policy_free(pol);
+}
+
+/* ---- 6: worker start ---- */
+
+static int ready_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 0;
+}
+
+static void bench_start(void)
+{
+	const int n = quick ? 10 : 40;
+	uint64_t tp[64], tb[64];
+	struct privsep_helper_config cfg = {.log = quiet};
+	struct privsep_helper *h = privsep_helper_new(NULL, 0, &cfg);
+	struct privsep_spawn sp = {.name = "start", .main = ready_main};
+	/* the first spawn compiles and verifies the policy: not counted */
+	if (!privsep_spawn(h, &sp))
+		abort();
+	privsep_helper_run(h);
+	for (int k = 0; k < n; k++) {
+		uint64_t t = ns();
+		struct privsep_worker *w = privsep_spawn(h, &sp);
+		if (!w)
+			abort();
+		while (!privsep_worker_ready(w))
+			privsep_helper_step(h, -1);
+		tp[k] = ns() - t;
+		privsep_helper_run(h);
+		int pf[2];
+		char b;
+		if (pipe(pf) < 0)
+			abort();
+		t = ns();
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (write(pf[1], "r", 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		if (read(pf[0], &b, 1) != 1)
+			abort();
+		tb[k] = ns() - t;
+		reap(pid);
+		close(pf[0]);
+		close(pf[1]);
+	}
+	privsep_helper_free(h);
+	report("worker start, to ready in sandbox", "ns", stats_of(tp, (size_t)n),
+	       stats_of(tb, (size_t)n), "free", "bare fork, child running", 0);
+}
+
+/* ---- 4 and 7: many workers, memory, allocations per call ---- */
+
+static long vm_rss_kb(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	const char *p = strstr(buf, "VmRSS:");
+	return p ? strtol(p + 6, NULL, 10) : -1;
+}
+
+static int result_fd = -1;
+
+/* Calls for a second, then writes its count and p99 (ns) to result_fd. */
+static int caller_main(struct privsep_client *c, void *arg)
+{
+	static uint64_t lat[2000000];
+	size_t n = 0;
+	uint64_t end = ns() + (quick ? 300000000ull : 1000000000ull);
+	char body[64];
+	struct privsep_result res = {.data = body, .cap = sizeof(body)};
+	(void)arg;
+	while (ns() < end && n < sizeof(lat) / sizeof(lat[0])) {
+		uint64_t t = ns();
+		if (privsep_ping(c, "0123456789abcdef0123456789abcdef", 32, &res) != 0)
+			return 1;
+		lat[n++] = ns() - t;
+	}
+	struct stats s = stats_of(lat, n);
+	uint64_t out[2] = {n, (uint64_t)s.p99};
+	return write(result_fd, out, sizeof(out)) == sizeof(out) ? 0 : 1;
+}
+
+static void bench_many(void)
+{
+	const int counts[] = {1, 8, 64};
+	struct stats base = {0, 0};
+	for (int ci = 0; ci < 3; ci++) {
+		int n = counts[ci], pf[2];
+		struct privsep_helper_config cfg = {.log = quiet};
+		struct privsep_helper *h = privsep_helper_new(NULL, 0, &cfg);
+		if (pipe(pf) < 0)
+			abort();
+		result_fd = pf[1];
+		struct privsep_sandbox sb = {.keep_fds = &pf[1], .nkeep = 1};
+		struct privsep_spawn sp = {.name = "caller", .main = caller_main, .sandbox = &sb};
+		long rss0 = vm_rss_kb();
+		for (int i = 0; i < n; i++)
+			if (!privsep_spawn(h, &sp))
+				abort();
+		long rss1 = vm_rss_kb();
+		uint64_t t0 = ns();
+		privsep_helper_run(h);
+		double secs = (double)(ns() - t0) / 1e9;
+		close(pf[1]);
+		uint64_t total = 0, p99s[64];
+		for (int i = 0; i < n; i++) {
+			uint64_t r[2];
+			if (read(pf[0], r, sizeof(r)) != sizeof(r))
+				abort();
+			total += r[0];
+			p99s[i] = r[1];
+		}
+		close(pf[0]);
+		privsep_helper_free(h);
+		struct stats calls = {(double)total / secs, (double)total / secs};
+		struct stats lat = stats_of(p99s, (size_t)n);
+		char label[96];
+		if (ci == 0)
+			base = calls;
+		snprintf(label, sizeof(label), "%d worker%s, total calls/s", n, n > 1 ? "s" : "");
+		report(label, "calls/s", calls, base, "free", "1 worker", 1);
+		snprintf(label, sizeof(label), "%d worker%s, p99 latency (worst)", n,
+		         n > 1 ? "s" : "");
+		lat.median = lat.p99; /* the worst worker's p99 */
+		report(label, "ns", lat, lat, "free", "itself", 0);
+		printf("  helper RSS with %d worker%s: %ld kB (before spawning: %ld kB)\n", n,
+		       n > 1 ? "s" : "", rss1, rss0);
+		fprintf(
+		    json,
+		    "{\"name\": \"helper RSS, %d workers\", \"unit\": \"kB\", \"median\": %ld, "
+		    "\"p99\": %ld, \"baseline\": \"before spawning\", \"baseline_median\": %ld, "
+		    "\"baseline_p99\": %ld, \"ratio\": %.4f, \"cpu_placement\": \"free\"}\n",
+		    n, rss1, rss1, rss0, rss0, rss0 ? (double)rss1 / (double)rss0 : 0);
+	}
+}
+
+static long allocs;
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t a, size_t b);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t a, size_t b);
+void *__wrap_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n)
+{
+	allocs++;
+	return __real_malloc(n);
+}
+void *__wrap_calloc(size_t a, size_t b)
+{
+	allocs++;
+	return __real_calloc(a, b);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+	allocs++;
+	return __real_realloc(p, n);
+}
+
+/* Allocations per call, both sides in this process (a thread calls). */
+static struct privsep_client *alloc_client;
+static volatile int alloc_done;
+static long alloc_calls = 20000;
+static void *alloc_thread(void *arg)
+{
+	char body[64];
+	struct privsep_result res = {.data = body, .cap = sizeof(body)};
+	(void)arg;
+	for (long i = 0; i < alloc_calls; i++)
+		privsep_ping(alloc_client, "0123456789abcdef", 16, &res);
+	alloc_done = 1;
+	return NULL;
+}
+
+static void bench_allocs(void)
+{
+	int sv[2];
+	pthread_t t;
+	struct privsep_helper_config cfg = {.log = quiet};
+	struct privsep_helper *h = privsep_helper_new(NULL, 0, &cfg);
+	char body[64];
+	struct privsep_result res = {.data = body, .cap = sizeof(body)};
+	privsep_chan_pair(sv);
+	privsep_helper_add(h, sv[0], -1, 0, "alloc");
+	alloc_client = privsep_client_new(sv[1], NULL);
+	(void)res;
+	long before = allocs;
+	pthread_create(&t, NULL, alloc_thread, NULL);
+	while (!alloc_done)
+		privsep_helper_step(h, 1);
+	pthread_join(t, NULL);
+	long per = allocs - before;
+	printf("%-34s %12.3f  (%ld allocations over %ld calls, helper and worker together)\n",
+	       "allocations per call", (double)per / (double)alloc_calls, per, alloc_calls);
+	fprintf(
+	    json,
+	    "{\"name\": \"allocations per call\", \"unit\": \"allocations\", \"median\": %.4f, "
+	    "\"p99\": %.4f, \"baseline\": \"zero\", \"baseline_median\": 0, \"baseline_p99\": 0, "
+	    "\"ratio\": 0, \"cpu_placement\": \"free\"}\n",
+	    (double)per / (double)alloc_calls, (double)per / (double)alloc_calls);
+	privsep_client_free(alloc_client);
+	privsep_helper_free(h);
+}
+
+int main(int argc, char **argv)
+{
+	const char *out = "bench-results.jsonl", *only = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			out = argv[++i];
+		else if (!strcmp(argv[i], "--quick"))
+			quick = 1;
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
+		else {
+			fprintf(stderr, "usage: privsep-bench [-o FILE.jsonl] [--quick] [--only "
+			                "roundtrip|open|throughput|seccomp|start|many|allocs]\n");
+			return 2;
+		}
+	}
+	json = fopen(out, "w");
+	if (!json) {
+		perror(out);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("%-34s %12s %12s %12s %12s %7s  %-9s %s\n", "benchmark", "median", "p99", "base med",
+	       "base p99", "ratio", "cpus", "unit");
+#define RUN(n) (!only || !strcmp(only, n))
+	if (RUN("roundtrip")) {
+		bench_roundtrip(1);
+		bench_roundtrip(0);
+	}
+	if (RUN("open"))
+		bench_open();
+	if (RUN("throughput"))
+		bench_throughput();
+	if (RUN("seccomp")) {
+		bench_seccomp("<default.policy>");
+		bench_seccomp("<fileopener.policy>");
+		bench_seccomp("<helper.policy>");
+	}
+	if (RUN("start"))
+		bench_start();
+	if (RUN("many"))
+		bench_many();
+	if (RUN("allocs"))
+		bench_allocs();
+	fclose(json);
+	printf("\nJSON: %s\n", out);
+	return 0;
+}
