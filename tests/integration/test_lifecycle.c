@@ -43,7 +43,7 @@ static int polite_main(struct privsep_client *c, void *arg)
 	return errno == EPIPE ? 0 : 1;
 }
 
-static int stubborn_main(struct privsep_client *c, void *arg)
+static int deaf_main(struct privsep_client *c, void *arg)
 {
 	(void)c;
 	(void)arg;
@@ -118,7 +118,7 @@ static void sigint_kills_a_worker_that_does_not_exit_after_the_grace(void **s)
 	if (under_valgrind())
 		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
 	struct timespec a, b;
-	pid_t pid = helper_child(stubborn_main);
+	pid_t pid = helper_child(deaf_main);
 	usleep(100000);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	kill(pid, SIGINT);
@@ -194,7 +194,7 @@ static void clean_exit_and_kill_are_not_restarted(void **s)
 	assert_int_equal(privsep_helper_run(x->h), 0);
 	assert_int_equal(x->gone, 1);
 	assert_int_equal(x->restarted, 0);
-	sp.main = stubborn_main;
+	sp.main = deaf_main;
 	w = privsep_spawn(x->h, &sp);
 	assert_non_null(w);
 	privsep_worker_kill(w);
