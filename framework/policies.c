@@ -50,6 +50,10 @@ static void open_roots(struct privsep_helper *h, struct pol_entry *e)
 {
 	e->roots.n = e->pol->nfiles;
 	e->roots.fd = e->roots.n ? malloc(e->roots.n * sizeof(int)) : NULL;
+	if (e->roots.n && !e->roots.fd) {
+		e->roots.n = 0; /* every beneath rule then refuses: fail closed */
+		return;
+	}
 	for (size_t i = 0; i < e->roots.n; i++) {
 		const struct pol_file *f = &e->pol->files[i];
 		e->roots.fd[i] = -1;

@@ -148,7 +148,7 @@ uint32_t policy_eval(const struct policy *p, int debug, uint32_t arch, int nr,
 }
 
 struct alt {
-	struct filter_cmp c[36];
+	struct filter_cmp c[64];
 	unsigned n;
 	int never; /* the condition can never hold */
 };
@@ -372,6 +372,37 @@ int policy_check(const struct policy *p, pol_diag_fn diag, void *arg)
 			                           : "",
 			      where);
 			n++;
+		}
+		{
+			int mixed = 0; /* another rule for this syscall has another action */
+			for (size_t j = 0; j < p->nrules; j++)
+				mixed |= p->rules[j].nr == r->nr &&
+				         (p->rules[j].act != r->act || p->rules[j].err != r->err);
+			for (unsigned k = 0; k < r->ncond; k++) {
+				const struct pol_cond *c = &r->cond[k];
+				if (c->is32)
+					continue;
+				if (c->op == P_ANY && (c->val >> 32)) {
+					diagf(diag, arg, &r->loc,
+					      "%s: has-any with bits above bit 31 on a 64-bit "
+					      "argument: "
+					      "libseccomp 2.5.4 can hang compiling it; use several "
+					      "rules",
+					      r->syscall);
+					n++;
+				}
+				if (mixed && c->op != P_EQ && c->op != P_IN && c->op != P_NONE &&
+				    c->op != P_WITHIN && c->op != P_ANY) {
+					diagf(diag, arg, &r->loc,
+					      "%s: a range or != on a 64-bit argument, and another "
+					      "rule for "
+					      "%s with another action: libseccomp 2.5.4 can build "
+					      "a wrong "
+					      "filter from that; use ==, in or bit tests",
+					      r->syscall, r->syscall);
+					n++;
+				}
+			}
 		}
 		{
 			size_t total = 1;

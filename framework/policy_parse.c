@@ -616,6 +616,18 @@ static int statement(struct parser *ps, const char *file, int line, struct tok *
 			err(ps, file, line, t[1].col, "the path must be absolute");
 			return -1;
 		}
+		{
+			const char *x = t[1].text;
+			size_t l = strlen(x);
+			if (strstr(x, "//") || strstr(x, "/./") || strstr(x, "/../") ||
+			    (l > 1 && x[l - 1] == '/') || (l >= 2 && !strcmp(x + l - 2, "/.")) ||
+			    (l >= 3 && !strcmp(x + l - 3, "/.."))) {
+				err(ps, file, line, t[1].col,
+				    "the path must be normal: no //, no . or .. component, no "
+				    "trailing /");
+				return -1;
+			}
+		}
 		snprintf(f.path, sizeof(f.path), "%s", t[1].text);
 		i = 3;
 		for (;;) {

@@ -286,7 +286,7 @@ static int rule_open(const struct fs_root *roots, const struct pol_file *r,
 		if (!r->symlinks)
 			how.resolve |= RESOLVE_NO_SYMLINKS;
 	} else if (!r->symlinks) {
-		how.flags |= O_NOFOLLOW; /* the path itself must not be a symlink */
+		how.resolve |= RESOLVE_NO_SYMLINKS; /* no component may be a symlink */
 	}
 	fd = openat2_(base, p, &how);
 	if (fd >= 0)
@@ -335,10 +335,18 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 			return -1;
 		}
 	}
-	/* 2: the real open, never blocking on a FIFO or a device */
-	fd = rule_open(roots, r, d, d->flags | O_NONBLOCK, (mode_t)r->mode, detail, dlen);
-	if (fd < 0)
+	/* 2: the real open, never blocking on a FIFO or a device; a file that
+	 * was not there is created exclusively, so that the mode set below is
+	 * never set on a file someone else made in between */
+	fd = rule_open(roots, r, d, d->flags | O_NONBLOCK | (existed ? 0 : O_EXCL), (mode_t)r->mode,
+	               detail, dlen);
+	if (fd < 0) {
+		if (!existed && errno == EEXIST && !(d->flags & O_EXCL)) {
+			snprintf(detail, dlen, "%s appeared while it was being created", d->norm);
+			errno = EAGAIN;
+		}
 		return -1;
+	}
 	if (fstat(fd, &after) < 0) {
 		snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
 		close(fd);
@@ -430,7 +438,7 @@ int fs_h_stat(struct privsep_req *req, void *arg)
 {
 	struct fs_decision d;
 	const char *path = req_path(req, 0, NULL);
-	char detail[PRIVSEP_DETAIL_MAX];
+	char detail[PRIVSEP_DETAIL_MAX] = "";
 	struct stat st;
 	int rc, fd;
 	(void)arg;
