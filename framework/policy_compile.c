@@ -574,6 +574,20 @@ static int to_rules(const struct policy *p, int debug, struct rulebuf *rb, uint3
 	return 0;
 }
 
+/* The policy's libseccomp rules in rb, for compile and export alike. */
+static int build_rules(const struct policy *p, int debug, struct rulebuf *rb,
+                       struct filter_policy *fp, pol_diag_fn diag, void *arg)
+{
+	if (to_rules(p, debug, rb, &fp->def_action, diag, arg) < 0) {
+		free(rb->r);
+		rb->r = NULL;
+		return -1;
+	}
+	fp->rules = rb->r;
+	fp->nrules = rb->n;
+	return 0;
+}
+
 int policy_compile(const struct policy *p, struct filter_prog *out, int debug, pol_diag_fn diag,
                    void *arg)
 {
@@ -581,12 +595,8 @@ int policy_compile(const struct policy *p, struct filter_prog *out, int debug, p
 	struct filter_policy fp;
 	size_t bad = 0;
 	int rc;
-	if (to_rules(p, debug, &rb, &fp.def_action, diag, arg) < 0) {
-		free(rb.r);
+	if (build_rules(p, debug, &rb, &fp, diag, arg) < 0)
 		return -1;
-	}
-	fp.rules = rb.r;
-	fp.nrules = rb.n;
 	rc = filter_compile(&fp, out, &bad);
 	if (rc < 0) {
 		int e = errno;
@@ -603,12 +613,8 @@ int policy_export_pfc(const struct policy *p, int debug, int fd, pol_diag_fn dia
 	struct rulebuf rb = {0};
 	struct filter_policy fp;
 	int rc;
-	if (to_rules(p, debug, &rb, &fp.def_action, diag, arg) < 0) {
-		free(rb.r);
+	if (build_rules(p, debug, &rb, &fp, diag, arg) < 0)
 		return -1;
-	}
-	fp.rules = rb.r;
-	fp.nrules = rb.n;
 	rc = filter_export_pfc(&fp, fd);
 	free(rb.r);
 	return rc;
