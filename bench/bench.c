@@ -393,7 +393,7 @@ static double posts_per_s(size_t size, long count)
 	int a[2], done[2];
 	char *buf = calloc(1, size);
 	const struct privsep_handler t[] = {
-	    {0x10001, "sink", 0, 65536 - 16, 0, 0, PRIVSEP_H_POST, count_post, NULL}};
+	    {0x10001, "sink", 0, 65536 - 16, 0, 0, PRIVSEP_H_POST, count_post, NULL, 0}};
 	struct privsep_client_config cfg = {.msg_max = 65536};
 	privsep_chan_pair(a);
 	if (pipe(done) < 0)

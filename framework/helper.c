@@ -8,6 +8,7 @@
  * violation: one log line, the worker is killed, the others are served.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bulk.h"
 #include "chan.h"
 #include "helper_int.h"
 #include "proto.h"
@@ -27,33 +29,14 @@
 /* Records served from one worker per wake-up, so that one busy worker
  * cannot starve the others. */
 #define HELPER_BATCH 32
-
-/* ---- logging ---- */
-
-static void log_stderr(enum privsep_log_level lvl, const char *line, void *arg)
-{
-	(void)lvl;
-	(void)arg;
-	char buf[1024];
-	int n = snprintf(buf, sizeof(buf), "privsep: %s\n", line);
-	if (n > (int)sizeof(buf) - 1)
-		n = sizeof(buf) - 1;
-	if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0) {
-		/* nowhere left to report it */
-	}
-}
-
-void helper_log(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt, ...)
-{
-	char line[768];
-	va_list ap;
-	int saved = errno;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	(fn ? fn : log_stderr)(lvl, line, arg);
-	errno = saved;
-}
+/* Defaults of the helper's configuration. */
+#define HELPER_QUEUE_MAX 256
+#define HELPER_LOG_RATE 100
+#define HELPER_LOG_BURST 200
+#define HELPER_LOG_LINE_MAX 1024
+#define HELPER_LOG_LINE_LIMIT 4000
+/* A bulk message's own field: u64 size, before the type's payload. */
+#define BULK_FIXED 8u
 
 #define HLOG(h, lvl, ...) helper_log((h)->log, (h)->log_arg, lvl, __VA_ARGS__)
 
@@ -95,16 +78,22 @@ static int fw_permit_drop(struct privsep_req *req, void *arg);
 
 static int valid_row(const struct privsep_handler *r, size_t payload_max)
 {
-	unsigned kind = r->flags & (PRIVSEP_H_CALL | PRIVSEP_H_POST);
-	if (r->type < PRIVSEP_TYPE_APP_MIN || !r->name || !r->fn)
+	unsigned kind = r->flags & (PRIVSEP_H_CALL | PRIVSEP_H_POST | PRIVSEP_H_EVENT);
+	int bulk = !!(r->flags & PRIVSEP_H_BULK);
+	if (r->type < PRIVSEP_TYPE_APP_MIN || !r->name || (!r->fn && kind != PRIVSEP_H_EVENT))
 		return 0;
-	if (r->flags & ~(PRIVSEP_H_CALL | PRIVSEP_H_POST | PRIVSEP_H_ONCE))
+	if (r->flags &
+	    ~(PRIVSEP_H_CALL | PRIVSEP_H_POST | PRIVSEP_H_EVENT | PRIVSEP_H_ONCE | PRIVSEP_H_BULK))
 		return 0;
-	if (kind != PRIVSEP_H_CALL && kind != PRIVSEP_H_POST)
+	if (kind != PRIVSEP_H_CALL && kind != PRIVSEP_H_POST && kind != PRIVSEP_H_EVENT)
 		return 0;
-	if (r->min_len > r->max_len || r->max_len > payload_max)
+	if (kind == PRIVSEP_H_EVENT && (r->flags & PRIVSEP_H_ONCE))
 		return 0;
-	if (r->min_fds > r->max_fds || r->max_fds > PRIVSEP_MAX_FDS)
+	if (r->min_len > r->max_len || r->max_len + (bulk ? BULK_FIXED : 0) > payload_max)
+		return 0;
+	if (r->min_fds > r->max_fds || r->max_fds + (unsigned)bulk > PRIVSEP_MAX_FDS)
+		return 0;
+	if (!bulk && r->bulk_max)
 		return 0;
 	return 1;
 }
@@ -206,6 +195,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		r->flags = table[i].flags;
 		r->fn = table[i].fn;
 		r->arg = table[i].arg;
+		r->bulk_max = table[i].bulk_max;
 	}
 	h->nrows = nfw + n;
 	qsort(h->rows, h->nrows, sizeof(*h->rows), row_cmp);
@@ -224,6 +214,16 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	h->gone_arg = cfg ? cfg->gone_arg : NULL;
 	h->on_restarted = cfg ? cfg->on_worker_restarted : NULL;
 	h->restarted_arg = cfg ? cfg->restarted_arg : NULL;
+	h->on_drained = cfg ? cfg->on_worker_drained : NULL;
+	h->drained_arg = cfg ? cfg->drained_arg : NULL;
+	h->queue_max = cfg && cfg->queue_max ? cfg->queue_max : HELPER_QUEUE_MAX;
+	h->log_rate = cfg && cfg->log_rate ? cfg->log_rate : HELPER_LOG_RATE;
+	h->log_burst = cfg && cfg->log_burst ? cfg->log_burst : HELPER_LOG_BURST;
+	h->log_line_max = cfg && cfg->log_line_max ? cfg->log_line_max : HELPER_LOG_LINE_MAX;
+	if (h->log_line_max > HELPER_LOG_LINE_LIMIT)
+		h->log_line_max = HELPER_LOG_LINE_LIMIT;
+	h->app = table;
+	h->napp = n;
 	return h;
 fail : {
 	int saved = errno;
@@ -263,8 +263,11 @@ void helper_scrub(struct privsep_helper *h)
 {
 	explicit_bzero(h->rx, h->msg_max);
 	explicit_bzero(h->tx, h->msg_max);
-	for (struct privsep_worker *w = h->workers; w; w = w->next)
-		explicit_bzero(w->pend, h->msg_max);
+	for (struct privsep_worker *w = h->workers; w; w = w->next) {
+		outq_scrub(&w->q);
+		if (w->logbuf)
+			explicit_bzero(w->logbuf, h->log_line_max);
+	}
 }
 
 struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
@@ -281,9 +284,10 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 	if (!w)
 		goto fail;
 	w->permit = malloc(h->nrows);
-	w->pend = malloc(h->msg_max);
-	if (!w->permit || !w->pend)
+	if (!w->permit)
 		goto fail;
+	outq_init(&w->q, h->queue_max);
+	w->logfd = -1;
 	memset(w->permit, 1, h->nrows);
 	w->h = h;
 	w->chan = chan;
@@ -325,7 +329,6 @@ fail : {
 	int saved = errno;
 	if (w) {
 		free(w->permit);
-		free(w->pend);
 		free(w);
 	}
 	if (chan >= 0)
@@ -406,10 +409,7 @@ void helper_worker_close(struct privsep_worker *w, int kill)
 		close(w->chan);
 		w->chan = -1;
 	}
-	if (w->pending) {
-		chan_close_fds(w->pend_fds, w->pend_nfds);
-		w->pending = 0;
-	}
+	outq_clear(&w->q);
 	if (kill)
 		worker_signal(w);
 	/* a failed signal is tried again by the deadline check in step */
@@ -460,47 +460,77 @@ static void violation(struct privsep_worker *w, enum privsep_violation v,
 
 /* ---- replies ---- */
 
-static int flush_pending(struct privsep_worker *w)
+static void set_events(struct privsep_worker *w)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->tchan};
-	if (chan_send(w->chan, w->pend, w->pend_len, NULL, 0, w->pend_fds, w->pend_nfds, 1) < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return 0;
-		HLOG(w->h, PRIVSEP_LOG_INFO, "worker \"%s\" pid %d: reply lost, channel closed: %s",
-		     w->name, (int)w->pid, strerror(errno));
-		helper_worker_close(w, 0);
-		return -1;
-	}
-	chan_close_fds(w->pend_fds, w->pend_nfds);
-	w->pending = 0;
+	struct epoll_event ev = {.data.ptr = &w->tchan};
+	/* while a reply waits, no request is read from this worker */
+	ev.events = (w->q.nreply ? 0 : EPOLLIN) | (w->q.n ? EPOLLOUT : 0);
 	epoll_ctl(w->h->epfd, EPOLL_CTL_MOD, w->chan, &ev);
-	return 1;
 }
 
-/* Send rec (len bytes, built in h->tx) with fds (taken).  When the socket
- * is full the record waits in the worker's one-record queue and reading
- * from that worker stops until it drains. */
+static void lost(struct privsep_worker *w, const char *what)
+{
+	HLOG(w->h, PRIVSEP_LOG_INFO, "worker \"%s\" pid %d: %s lost, channel closed: %s", w->name,
+	     (int)w->pid, what, strerror(errno));
+	helper_worker_close(w, 0);
+}
+
+/* The socket has room: send what is queued.  -1 when the channel closed. */
+static int flush_queue(struct privsep_worker *w)
+{
+	int rc = outq_flush(&w->q, w->chan);
+	if (rc < 0) {
+		lost(w, "queued message");
+		return -1;
+	}
+	set_events(w);
+	if (rc == 1 && w->want_drained) {
+		w->want_drained = 0;
+		if (w->h->on_drained)
+			w->h->on_drained(w, w->h->drained_arg);
+	}
+	return 0;
+}
+
+/* Send one record (hdr, hlen bytes, then payload) with fds (taken), after
+ * whatever is queued; queue it when the socket is full.  reply: a reply
+ * (always queued); else an event (EAGAIN when the queue is full).  0, or
+ * -1 with errno. */
+static int send_rec(struct privsep_worker *w, const void *hdr, size_t hlen, const void *payload,
+                    size_t plen, int *fds, size_t nfds, int reply)
+{
+	if (w->chan < 0) {
+		chan_close_fds(fds, nfds);
+		errno = EPIPE;
+		return -1;
+	}
+	if (!w->q.n) {
+		if (chan_send(w->chan, hdr, hlen, payload, plen, fds, nfds, 1) == 0) {
+			chan_close_fds(fds, nfds);
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			chan_close_fds(fds, nfds);
+			lost(w, reply ? "reply" : "event");
+			errno = EPIPE;
+			return -1;
+		}
+	}
+	if (outq_push(&w->q, hdr, hlen, payload, plen, fds, nfds, reply) < 0) {
+		if (errno == EAGAIN)
+			w->want_drained = 1;
+		else if (reply)
+			lost(w, "reply");
+		return -1;
+	}
+	set_events(w);
+	return 0;
+}
+
+/* Send the reply built in h->tx (len bytes) with fds (taken). */
 static void send_reply(struct privsep_worker *w, size_t len, int *fds, size_t nfds)
 {
-	struct privsep_helper *h = w->h;
-	if (chan_send(w->chan, h->tx, len, NULL, 0, fds, nfds, 1) == 0) {
-		chan_close_fds(fds, nfds);
-		return;
-	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
-		struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = &w->tchan};
-		memcpy(w->pend, h->tx, len);
-		w->pend_len = len;
-		memcpy(w->pend_fds, fds, nfds * sizeof(int));
-		w->pend_nfds = nfds;
-		w->pending = 1;
-		epoll_ctl(h->epfd, EPOLL_CTL_MOD, w->chan, &ev);
-		return;
-	}
-	chan_close_fds(fds, nfds);
-	HLOG(h, PRIVSEP_LOG_INFO, "worker \"%s\" pid %d: reply lost, channel closed: %s", w->name,
-	     (int)w->pid, strerror(errno));
-	helper_worker_close(w, 0);
+	(void)send_rec(w, w->h->tx, len, NULL, 0, fds, nfds, 1);
 }
 
 static void reply_frame(struct privsep_helper *h, uint32_t id, size_t plen, size_t nfds)
@@ -529,6 +559,83 @@ static void reply_error(struct privsep_worker *w, uint32_t id, int err, const ch
 	}
 	reply_frame(h, id, wr.len, 0);
 	send_reply(w, PRIVSEP_HDR_LEN + wr.len, NULL, 0);
+}
+
+/* ---- events ---- */
+
+int privsep_helper_post(struct privsep_worker *w, uint32_t type, const void *msg, size_t len,
+                        const int *fds, size_t nfds, const struct privsep_bulk *bulk,
+                        unsigned flags)
+{
+	uint8_t pre[PRIVSEP_HDR_LEN + BULK_FIXED];
+	int all[PRIVSEP_MAX_FDS];
+	size_t hlen = PRIVSEP_HDR_LEN, n = 0;
+	const struct helper_row *row;
+	struct privsep_helper *h;
+	int isbulk;
+
+	if (!w || flags != PRIVSEP_POST_NOWAIT || (len && !msg) || (nfds && !fds) ||
+	    nfds > PRIVSEP_MAX_FDS) {
+		errno = EINVAL;
+		return -1;
+	}
+	h = w->h;
+	row = row_find(h, type, NULL);
+	isbulk = row && (row->flags & PRIVSEP_H_BULK);
+	if (!row || !(row->flags & PRIVSEP_H_EVENT) || isbulk != !!bulk ||
+	    (bulk && bulk->len && !bulk->data) || len < row->min_len || len > row->max_len ||
+	    nfds < row->min_fds || nfds > row->max_fds) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (bulk && bulk->len > row->bulk_max) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (w->chan < 0) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (w->q.n - w->q.nreply >= h->queue_max) {
+		w->want_drained = 1;
+		errno = EAGAIN;
+		return -1;
+	}
+	if (isbulk) {
+		struct privsep_writer bw;
+		int fd = bulk_make(bulk->data, bulk->len);
+		if (fd < 0)
+			return -1;
+		all[n++] = fd;
+		privsep_writer_init(&bw, pre + PRIVSEP_HDR_LEN, BULK_FIXED);
+		privsep_put_u64(&bw, bulk->len);
+		hlen += BULK_FIXED;
+	}
+	/* the caller keeps its fds: the queue, if it is needed, owns copies */
+	for (size_t i = 0; i < nfds; i++) {
+		all[n] = fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
+		if (all[n++] < 0) {
+			int saved = errno;
+			chan_close_fds(all, n);
+			errno = saved;
+			return -1;
+		}
+	}
+	{
+		struct privsep_hdr hdr = {PRIVSEP_WIRE_MAGIC,
+		                          PRIVSEP_WIRE_VERSION,
+		                          (uint8_t)n,
+		                          type,
+		                          0,
+		                          (uint32_t)(hlen - PRIVSEP_HDR_LEN + len)};
+		privsep_wire_put_hdr(pre, &hdr);
+	}
+	return send_rec(w, pre, hlen, msg, len, all, n, 0);
+}
+
+size_t privsep_worker_queued(const struct privsep_worker *w)
+{
+	return w->q.n;
 }
 
 /* ---- requests ---- */
@@ -618,7 +725,7 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	size_t idx = 0;
 	enum privsep_violation v;
 	struct privsep_req req;
-	int rc;
+	int rc, bulk;
 
 	if (st == CHAN_VIOLATION) {
 		violation(w, m->viol, NULL, "record of %zu bytes", m->len);
@@ -644,21 +751,30 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 			violation(w, PRIVSEP_V_UNKNOWN_TYPE, &hdr, "no handler for this type");
 		return;
 	}
+	if (row->flags & PRIVSEP_H_EVENT) {
+		chan_close_fds(m->fds, m->nfds);
+		violation(w, PRIVSEP_V_WRONG_DIRECTION, &hdr, "%s is an event: the helper sends it",
+		          row->name);
+		return;
+	}
+	bulk = !!(row->flags & PRIVSEP_H_BULK);
 	if (!w->permit[idx])
 		v = PRIVSEP_V_NOT_PERMITTED;
 	else if ((row->flags & PRIVSEP_H_CALL) && hdr.id == 0)
 		v = PRIVSEP_V_CALL_WITHOUT_ID;
 	else if ((row->flags & PRIVSEP_H_POST) && hdr.id != 0)
 		v = PRIVSEP_V_ID_ON_POST;
-	else if (hdr.len < row->min_len || hdr.len > row->max_len)
+	else if (hdr.len < row->min_len + bulk * BULK_FIXED ||
+	         hdr.len > row->max_len + bulk * BULK_FIXED)
 		v = PRIVSEP_V_BAD_SIZE;
-	else if (hdr.nfds < row->min_fds || hdr.nfds > row->max_fds)
+	else if (hdr.nfds < row->min_fds + bulk || hdr.nfds > row->max_fds + bulk)
 		v = PRIVSEP_V_BAD_FD_COUNT;
 	if (v != PRIVSEP_V_NONE) {
 		chan_close_fds(m->fds, m->nfds);
-		violation(w, v, &hdr, "%s %s allows %u..%u bytes, %u..%u fds%s",
-		          kind_name(row->flags), row->name, row->min_len, row->max_len,
-		          row->min_fds, row->max_fds,
+		violation(w, v, &hdr, "%s %s allows %u..%u bytes, %u..%u fds%s%s",
+		          kind_name(row->flags), row->name, row->min_len + bulk * BULK_FIXED,
+		          row->max_len + bulk * BULK_FIXED, row->min_fds + bulk,
+		          row->max_fds + bulk, bulk ? " (with the bulk size and memfd)" : "",
 		          w->permit[idx] ? "" : ", and is no longer permitted");
 		return;
 	}
@@ -678,19 +794,50 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 		w->permit[idx] = 0;
 
 	req.worker = w;
+	req.client = NULL;
 	req.type = hdr.type;
 	req.id = hdr.id;
 	req.data = m->buf + PRIVSEP_HDR_LEN;
 	req.len = hdr.len;
+	req.bulk = NULL;
+	req.bulk_len = 0;
+	if (bulk) {
+		char why[160];
+		uint64_t size = 0;
+		struct privsep_reader br;
+		privsep_reader_init(&br, req.data, BULK_FIXED);
+		privsep_get_u64(&br, &size);
+		int brc = bulk_map(m->fds[0], size, row->bulk_max, &req.bulk, why, sizeof(why));
+		chan_close_fds(m->fds, 1);
+		if (brc > 0) {
+			chan_close_fds(m->fds, m->nfds);
+			violation(w, PRIVSEP_V_BAD_BULK, &hdr, "%s %s: %s", kind_name(row->flags),
+			          row->name, why);
+			return;
+		}
+		if (brc < 0) {
+			chan_close_fds(m->fds, m->nfds);
+			HLOG(h, PRIVSEP_LOG_ERR, "worker \"%s\" pid %d: %s %s id %u: %s; %s",
+			     w->name, (int)w->pid, kind_name(row->flags), row->name, hdr.id, why,
+			     hdr.id ? "answered" : "message dropped");
+			if (hdr.id)
+				reply_error(w, hdr.id, errno == EFBIG ? EFBIG : ENOMEM, why);
+			return;
+		}
+		req.bulk_len = (size_t)size;
+		req.data += BULK_FIXED;
+		req.len -= BULK_FIXED;
+	}
 	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
-		req.fds[i] = i < m->nfds ? m->fds[i] : -1;
-	req.nfds = m->nfds;
+		req.fds[i] = i + bulk < m->nfds ? m->fds[i + bulk] : -1;
+	req.nfds = m->nfds - (size_t)bulk;
 	privsep_writer_init(&req.reply, h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
 	                    h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED);
 	req.reply_nfds = 0;
 	req.detail[0] = '\0';
 	rc = row->fn(&req, row->arg);
 	chan_close_fds(req.fds, req.nfds);
+	bulk_unmap(req.bulk, req.bulk_len);
 
 	if (rc == PRIVSEP_VIOLATION) {
 		chan_close_fds(req.reply_fds, req.reply_nfds);
@@ -744,7 +891,7 @@ static int worker_readable(struct privsep_worker *w)
 {
 	struct privsep_helper *h = w->h;
 	int i;
-	for (i = 0; i < HELPER_BATCH && w->chan >= 0 && !w->pending; i++) {
+	for (i = 0; i < HELPER_BATCH && w->chan >= 0 && !w->q.nreply; i++) {
 		struct chan_msg m = {.buf = h->rx, .cap = h->msg_max};
 		enum chan_status st = chan_recv(w->chan, &m, 1);
 		switch (st) {
@@ -796,9 +943,10 @@ static void worker_reap(struct privsep_worker *w)
 	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 	close(w->pidfd);
 	w->pidfd = -1;
-	/* Serve what the worker sent before it died (its last one-way
-	 * messages), up to the end of the stream. */
-	while (w->chan >= 0 && !w->pending && worker_readable(w) > 0)
+	/* Its last log lines, and what it sent before it died (its last
+	 * one-way messages), up to the end of the stream. */
+	wlog_close(w);
+	while (w->chan >= 0 && !w->q.nreply && worker_readable(w) > 0)
 		;
 	helper_worker_close(w, 0);
 	if (w->exited)
@@ -825,8 +973,8 @@ static void worker_free(struct privsep_worker *w)
 		epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 		close(w->pidfd);
 	}
+	wlog_close(w);
 	free(w->permit);
-	free(w->pend);
 	free(w);
 }
 
@@ -868,12 +1016,16 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 			worker_reap(w);
 			continue;
 		}
+		if (t->kind == TAG_LOG) {
+			wlog_readable(w);
+			continue;
+		}
 		if (w->chan < 0)
 			continue;
-		if (w->pending && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
-		    flush_pending(w) <= 0)
+		if (w->q.n && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
+		    flush_queue(w) < 0)
 			continue;
-		if (!w->pending)
+		if (!w->q.nreply && (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 			worker_readable(w);
 	}
 	now = helper_now_ms();

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include "outq.h"
 #include "privsep.h"
 
 /* One row of the merged (framework + application) table. */
@@ -19,6 +20,7 @@ struct helper_row {
 	unsigned flags;
 	privsep_handler_fn fn;
 	void *arg;
+	uint64_t bulk_max;
 };
 
 /* After a worker closes its channel it has this long to exit. */
@@ -26,7 +28,7 @@ struct helper_row {
 /* A SIGKILL that could not be sent is tried again this often. */
 #define HELPER_KILL_RETRY_MS 100
 
-enum tag_kind { TAG_CHAN, TAG_PIDFD, TAG_SIGNAL };
+enum tag_kind { TAG_CHAN, TAG_PIDFD, TAG_SIGNAL, TAG_LOG };
 struct tag {
 	struct privsep_worker *w;
 	enum tag_kind kind;
@@ -47,15 +49,20 @@ struct privsep_worker {
 	int64_t kill_at_ms; /* closing: SIGKILL at this time; 0 none */
 	int exited, exit_code, exit_status;
 	int finalize;
-	/* A reply the socket had no room for; while set, no request is read
-	 * from this worker (so this queue never holds more than one). */
-	uint8_t *pend;
-	size_t pend_len;
-	int pend_fds[PRIVSEP_MAX_FDS];
-	size_t pend_nfds;
-	int pending;
+	/* What the socket had no room for, in order: events, and at most one
+	 * reply (while a reply waits, no request is read from this worker). */
+	struct outq q;
+	int want_drained; /* a post failed with EAGAIN: tell when empty */
 	void *data;
-	struct tag tchan, tpid;
+	struct tag tchan, tpid, tlog;
+	/* log.c: the read end of the worker's standard error */
+	int logfd;
+	char *logbuf; /* log_line_max bytes: the line so far */
+	size_t loglen;
+	int logcut;             /* the line was cut: skip to its end */
+	int64_t log_tokens;     /* rate limit, in thousandths of a line */
+	int64_t log_refill_ms;  /* when tokens were last added */
+	unsigned long log_drop; /* lines dropped since the last report */
 	/* how it ended */
 	int64_t started_ms;
 	struct privsep_exit_info exit;
@@ -86,7 +93,14 @@ struct privsep_helper {
 	void *restarted_arg;
 	struct privsep_worker *workers;
 	size_t nworkers;
-	uint8_t *rx, *tx; /* msg_max bytes each */
+	uint8_t *rx, *tx;                  /* msg_max bytes each */
+	const struct privsep_handler *app; /* the application's table, for workers */
+	size_t napp;
+	size_t queue_max;
+	void (*on_drained)(struct privsep_worker *, void *);
+	void *drained_arg;
+	unsigned log_rate, log_burst;
+	size_t log_line_max;
 	int told_sandbox; /* the sandbox's reach was logged once */
 	/* lifecycle.c */
 	int sigfd;
@@ -156,6 +170,15 @@ int exit_fw_ready(struct privsep_req *req, void *arg);
 /* Fill w->exit from the wait status in si (NULL: unknown) and log the
  * one line that says how w ended. */
 void exit_classify(struct privsep_worker *w, const siginfo_t *si);
+
+/* log.c: a spawned worker's standard error, read through a pipe (rfd,
+ * taken), one log line per line it writes. */
+int wlog_attach(struct privsep_worker *w, int rfd);
+/* Read what the pipe holds now (at most a fair share). */
+void wlog_readable(struct privsep_worker *w);
+/* The worker is gone: read everything left, log the last partial line
+ * and the count of dropped lines, close the pipe. */
+void wlog_close(struct privsep_worker *w);
 
 /* One log line through fn (NULL: standard error). */
 void helper_log(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt, ...)

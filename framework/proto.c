@@ -66,8 +66,8 @@ const struct proto_viol proto_viols[] = {
     {PRIVSEP_V_UNKNOWN_TYPE, "unknown-type", "table",
      "type is in neither the framework's table nor the application's"},
     {PRIVSEP_V_WRONG_DIRECTION, "wrong-direction", "table",
-     "the type is never sent in this direction (a REPLY from the worker, a request from the "
-     "helper)"},
+     "the type is never sent in this direction (a REPLY or an event from the worker, a request "
+     "from the helper)"},
     {PRIVSEP_V_UNKNOWN_ID, "unknown-id", "table",
      "(worker) a reply whose id matches no call in progress"},
     {PRIVSEP_V_NOT_PERMITTED, "not-permitted", "table",
@@ -76,13 +76,17 @@ const struct proto_viol proto_viols[] = {
     {PRIVSEP_V_CALL_WITHOUT_ID, "call-without-id", "table",
      "(helper) a call type arrived with id 0"},
     {PRIVSEP_V_ID_ON_POST, "id-on-post", "table",
-     "(helper) a one-way type arrived with an id other than 0"},
+     "a one-way type (an event, at the worker) arrived with an id other than 0"},
     {PRIVSEP_V_BAD_SIZE, "bad-size", "table", "len is outside the type's payload bounds"},
     {PRIVSEP_V_BAD_FD_COUNT, "bad-fd-count", "table",
-     "(helper) nfds is outside the type's fd bounds"},
+     "nfds is outside the type's fd bounds (an event's, at the worker)"},
+    {PRIVSEP_V_BAD_BULK, "bad-bulk", "bulk",
+     "(a bulk type) the first fd is not a memfd sealed with F_SEAL_WRITE, F_SEAL_SHRINK, "
+     "F_SEAL_GROW and F_SEAL_SEAL, its size differs from the u64 size the payload declares, "
+     "or that size is over the type's bulk limit"},
     {PRIVSEP_V_BAD_PAYLOAD, "bad-payload", "handler",
-     "(helper) the payload does not parse as its type says (short field, leftover bytes, bad "
-     "string)"},
+     "the payload does not parse as its type says (short field, leftover bytes, bad string): "
+     "the handler of a request (helper) or of an event (worker) says so"},
     {PRIVSEP_V_BAD_REPLY, "bad-reply", "handler",
      "(worker) a reply whose error is over 4095, or an error reply with fds or a malformed detail"},
 };

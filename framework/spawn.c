@@ -3,6 +3,7 @@
  * child the sandbox before any application code.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +58,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 }
 
 /* Runs in the child; never returns. */
-static void worker_child(struct privsep_helper *h, int chan, const struct privsep_spawn *sp,
-                         const struct sb_plan *plan)
+static void worker_child(struct privsep_helper *h, int chan, int logw,
+                         const struct privsep_spawn *sp, const struct sb_plan *plan)
 {
 	size_t msg_max = helper_msg_max(h);
 	struct privsep_client_config cfg = sp->client;
@@ -69,6 +70,12 @@ static void worker_child(struct privsep_helper *h, int chan, const struct privse
 	child_chan = chan;
 	/* other workers' last requests and replies are in these buffers */
 	helper_scrub(h);
+	/* standard error is the pipe to the helper's log (a channel on fd
+	 * 0..2, left by a helper started with those closed, would be lost) */
+	if (chan <= STDERR_FILENO || (logw >= 0 && dup2(logw, STDERR_FILENO) < 0))
+		_exit(127);
+	if (logw > STDERR_FILENO)
+		close(logw);
 	/* The helper's signal handlers and mask mean nothing here. */
 	{
 		sigset_t all;
@@ -108,6 +115,10 @@ static void worker_child(struct privsep_helper *h, int chan, const struct privse
 	if (plan)
 		child_post(PRIVSEP_T_READY, NULL, 0);
 	cfg.msg_max = msg_max;
+	if (!cfg.table) {
+		cfg.table = h->app;
+		cfg.n = h->napp;
+	}
 	c = privsep_client_new(chan, &cfg);
 	if (!c)
 		_exit(127);
@@ -145,7 +156,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	const struct fs_root *roots = NULL;
 	int debug =
 	    !sp || sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_DEBUG);
-	int sv[2], pidfd, saved;
+	int sv[2], lp[2], pidfd, saved;
 	pid_t pid;
 	struct privsep_worker *w;
 
@@ -169,6 +180,15 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	}
 	if (privsep_chan_pair(sv) < 0)
 		return NULL;
+	/* lp[1] never lands on fd 0..2: the child moves it to 2 itself */
+	lp[0] = lp[1] = -1;
+	if (!sp->stderr_inherit && pipe2(lp, O_CLOEXEC) < 0) {
+		saved = errno;
+		close(sv[0]);
+		close(sv[1]);
+		errno = saved;
+		return NULL;
+	}
 	if (!sp->unsandboxed) {
 		const struct pol_entry *pe = helper_policy(
 		    h, sp->sandbox ? sp->sandbox->policy : NULL,
@@ -181,6 +201,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 			           sp->name ? sp->name : "worker", why);
 			close(sv[0]);
 			close(sv[1]);
+			chan_close_fds(lp, 2);
 			errno = saved ? saved : EINVAL;
 			return NULL;
 		}
@@ -210,14 +231,19 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		saved = errno;
 		close(sv[0]);
 		close(sv[1]);
+		chan_close_fds(lp, 2);
 		errno = saved;
 		return NULL;
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		worker_child(h, sv[1], sp, sp->unsandboxed ? NULL : &plan);
+		if (lp[0] >= 0)
+			close(lp[0]);
+		worker_child(h, sv[1], lp[1], sp, sp->unsandboxed ? NULL : &plan);
 	}
 	close(sv[1]);
+	if (lp[1] >= 0)
+		close(lp[1]);
 	/* The child cannot be reaped before we wait for it, so its pid is
 	 * still its own here. */
 	pidfd = pidfd_open(pid, 0);
@@ -226,15 +252,23 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close(sv[0]);
+		if (lp[0] >= 0)
+			close(lp[0]);
 		errno = saved;
 		return NULL;
 	}
 	w = helper_add(h, sv[0], pidfd, pid, sp->name, 1,
 	               !sp->unsandboxed && sp->sandbox && (sp->sandbox->flags & PRIVSEP_SB_DEBUG));
-	if (!w) {
+	if (!w || (lp[0] >= 0 && wlog_attach(w, lp[0]) < 0)) {
 		saved = errno;
-		kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
-		waitpid(pid, NULL, 0);
+		if (!w) {
+			if (lp[0] >= 0)
+				close(lp[0]);
+			kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
+			waitpid(pid, NULL, 0);
+		} else {
+			privsep_worker_kill(w); /* reaped and freed by the loop */
+		}
 		errno = saved;
 		return NULL;
 	}

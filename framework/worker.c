@@ -1,19 +1,29 @@
 /*
- * worker.c - the worker's side: synchronous calls, one-way posts.
+ * worker.c - the worker's side: synchronous calls, one-way posts, events.
  *
  * Many threads may call at once.  Each call registers a slot with a fresh
  * request id, sends, and then waits; one waiting thread at a time reads
  * the socket and hands each reply to the slot with its id.  The reply
  * body is copied straight into the caller's buffer, so a call allocates
- * nothing.
+ * nothing.  An event from the helper is checked against the table and
+ * its handler run by whichever thread read it (a waiting call, or
+ * privsep_client_dispatch), with no lock held and no other thread
+ * reading meanwhile.
+ *
+ * Sending keeps one order: under smu, whatever is queued goes first.  A
+ * call or a waiting post blocks while the socket is full; a NOWAIT post
+ * is queued (bounded) and sent by the next send, dispatch or flush.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bulk.h"
 #include "chan.h"
 #include "helper_int.h"
 #include "proto.h"
@@ -36,10 +46,23 @@ struct privsep_client {
 	pthread_cond_t cv;
 	uint32_t next_id;
 	struct call_slot *calls;
-	int reading; /* a thread is in recvmsg */
+	int reading; /* a thread is in recvmsg, or runs an event's handler */
 	int dead;    /* 0, or the errno every call now fails with */
 	uint8_t *rx;
+	const struct privsep_handler *table; /* its PRIVSEP_H_EVENT rows */
+	size_t n;
+	pthread_mutex_t smu; /* sending: q and the order of records */
+	struct outq q;
 };
+
+#define CLIENT_QUEUE_MAX 256
+/* Records read by one privsep_client_dispatch, at most. */
+#define CLIENT_BATCH 64
+/* A bulk message's own field: u64 size, before the type's payload. */
+#define BULK_FIXED 8u
+
+/* The client whose event handler this thread is running, if any. */
+static __thread const struct privsep_client *tl_event;
 
 #define CLOG(c, lvl, ...) helper_log((c)->log, (c)->log_arg, lvl, __VA_ARGS__)
 
@@ -66,6 +89,10 @@ struct privsep_client *privsep_client_new(int fd, const struct privsep_client_co
 	c->log = cfg ? cfg->log : NULL;
 	c->log_arg = cfg ? cfg->log_arg : NULL;
 	c->next_id = 1;
+	c->table = cfg ? cfg->table : NULL;
+	c->n = c->table ? cfg->n : 0;
+	outq_init(&c->q, cfg && cfg->queue_max ? cfg->queue_max : CLIENT_QUEUE_MAX);
+	pthread_mutex_init(&c->smu, NULL);
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	return c;
@@ -77,6 +104,8 @@ void privsep_client_free(struct privsep_client *c)
 		return;
 	int saved = errno;
 	close(c->fd);
+	outq_clear(&c->q);
+	pthread_mutex_destroy(&c->smu);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cv);
 	free(c->rx);
@@ -197,67 +226,274 @@ static void deliver(struct privsep_client *c, struct chan_msg *m, enum chan_stat
 	slot_finish(s, 0, 0);
 }
 
-/* Read one record as the reading thread; mu is released while blocked. */
-static void read_one(struct privsep_client *c)
+static const struct privsep_handler *event_row(const struct privsep_client *c, uint32_t type)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->table[i].type == type)
+			return (c->table[i].flags & PRIVSEP_H_EVENT) ? &c->table[i] : NULL;
+	return NULL;
+}
+
+/* A record that is not a reply: check it as an event and run its
+ * handler.  Runs without mu, as the reading thread.  1 when handled (or
+ * dropped with a log line), -1 for a violation (*v, *hdr; fds closed). */
+static int event(struct privsep_client *c, struct chan_msg *m, enum chan_status st,
+                 enum privsep_violation *v, struct privsep_hdr *hdr)
+{
+	const struct privsep_handler *row;
+	struct privsep_req req;
+	char why[160];
+	int bulk, rc;
+
+	*v = privsep_wire_check(m->buf, m->len, m->nfds, c->msg_max, hdr);
+	if (st == CHAN_FDLIMIT)
+		*v = privsep_wire_check_fdlimit(*v, m->nfds_partial, hdr);
+	if (*v != PRIVSEP_V_NONE)
+		goto bad;
+	row = event_row(c, hdr->type);
+	if (!row) {
+		*v = proto_msg_find(hdr->type) || hdr->type >= PRIVSEP_TYPE_APP_MIN
+		         ? PRIVSEP_V_WRONG_DIRECTION
+		         : PRIVSEP_V_UNKNOWN_TYPE;
+		goto bad;
+	}
+	bulk = !!(row->flags & PRIVSEP_H_BULK);
+	if (hdr->id != 0)
+		*v = PRIVSEP_V_ID_ON_POST;
+	else if (hdr->len < row->min_len + bulk * BULK_FIXED ||
+	         hdr->len > row->max_len + bulk * BULK_FIXED)
+		*v = PRIVSEP_V_BAD_SIZE;
+	else if (hdr->nfds < row->min_fds + bulk || hdr->nfds > row->max_fds + bulk)
+		*v = PRIVSEP_V_BAD_FD_COUNT;
+	if (*v != PRIVSEP_V_NONE)
+		goto bad;
+	if (st == CHAN_FDLIMIT) {
+		CLOG(c, PRIVSEP_LOG_ERR,
+		     "worker: event %s: its %u fds could not be received (worker at its fd "
+		     "limit); event dropped",
+		     row->name, hdr->nfds);
+		return 1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.client = c;
+	req.type = hdr->type;
+	req.data = m->buf + PRIVSEP_HDR_LEN;
+	req.len = hdr->len;
+	if (bulk) {
+		uint64_t size = 0;
+		struct privsep_reader br;
+		privsep_reader_init(&br, req.data, BULK_FIXED);
+		privsep_get_u64(&br, &size);
+		rc = bulk_map(m->fds[0], size, row->bulk_max, &req.bulk, why, sizeof(why));
+		chan_close_fds(m->fds, 1);
+		if (rc != 0) {
+			chan_close_fds(m->fds, m->nfds);
+			CLOG(c, PRIVSEP_LOG_ERR, "worker: event %s: %s%s", row->name, why,
+			     rc > 0 ? "" : "; event dropped");
+			if (rc > 0) {
+				*v = PRIVSEP_V_BAD_BULK;
+				return -1;
+			}
+			return 1;
+		}
+		req.bulk_len = (size_t)size;
+		req.data += BULK_FIXED;
+		req.len -= BULK_FIXED;
+	}
+	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
+		req.fds[i] = i + bulk < m->nfds ? m->fds[i + bulk] : -1;
+	req.nfds = m->nfds - (size_t)bulk;
+	privsep_writer_init(&req.reply, NULL, 0);
+	tl_event = c;
+	rc = row->fn(&req, row->arg);
+	tl_event = NULL;
+	chan_close_fds(req.fds, req.nfds);
+	bulk_unmap(req.bulk, req.bulk_len);
+	if (rc == PRIVSEP_VIOLATION) {
+		CLOG(c, PRIVSEP_LOG_ERR, "worker: event %s: %s", row->name,
+		     req.detail[0] ? req.detail : "the handler rejected the payload");
+		*v = PRIVSEP_V_BAD_PAYLOAD;
+		return -1;
+	}
+	return 1;
+bad:
+	chan_close_fds(m->fds, m->nfds);
+	return -1;
+}
+
+/* Read one record as the reading thread; mu is released while blocked
+ * and while an event's handler runs.  1 when an event was handled; 0
+ * otherwise (*again: nothing to read, non-blocking). */
+static int read_one(struct privsep_client *c, int nonblock, int *again)
 {
 	struct chan_msg m = {.buf = c->rx, .cap = c->msg_max};
+	enum privsep_violation v = PRIVSEP_V_NONE;
+	struct privsep_hdr hdr;
 	enum chan_status st;
+	int ev = 0, err;
 
 	c->reading = 1;
 	pthread_mutex_unlock(&c->mu);
-	st = chan_recv(c->fd, &m, 0);
-	int err = errno;
+	st = chan_recv(c->fd, &m, nonblock);
+	err = errno;
+	/* not a reply (type at offset 4 is not 1): an event, checked and
+	 * handled here, with no lock held */
+	if ((st == CHAN_RECORD || st == CHAN_FDLIMIT) && m.len >= PRIVSEP_HDR_LEN &&
+	    (m.buf[WIRE_OFF_TYPE] != PRIVSEP_T_REPLY || m.buf[WIRE_OFF_TYPE + 1] ||
+	     m.buf[WIRE_OFF_TYPE + 2] || m.buf[WIRE_OFF_TYPE + 3]))
+		ev = event(c, &m, st, &v, &hdr);
 	pthread_mutex_lock(&c->mu);
 	c->reading = 0;
-	switch (st) {
-	case CHAN_RECORD:
-	case CHAN_FDLIMIT:
-		deliver(c, &m, st);
-		break;
-	case CHAN_VIOLATION:
-		client_die(c, EPROTO, m.viol, NULL);
-		break;
-	case CHAN_EOF:
-		client_die(c, EPIPE, PRIVSEP_V_NONE, NULL);
-		break;
-	case CHAN_AGAIN: /* not on a blocking socket; retry */
-		break;
-	case CHAN_ERROR:
-		client_die(c, err == ECONNRESET ? EPIPE : err, PRIVSEP_V_NONE, NULL);
-		break;
-	}
+	if (ev < 0)
+		client_die(c, EPROTO, v, v == PRIVSEP_V_SHORT_HEADER ? NULL : &hdr);
+	else if (ev == 0)
+		switch (st) {
+		case CHAN_RECORD:
+		case CHAN_FDLIMIT:
+			deliver(c, &m, st);
+			break;
+		case CHAN_VIOLATION:
+			client_die(c, EPROTO, m.viol, NULL);
+			break;
+		case CHAN_EOF:
+			client_die(c, EPIPE, PRIVSEP_V_NONE, NULL);
+			break;
+		case CHAN_AGAIN:
+			*again = 1;
+			break;
+		case CHAN_ERROR:
+			client_die(c, err == ECONNRESET ? EPIPE : err, PRIVSEP_V_NONE, NULL);
+			break;
+		}
 	pthread_cond_broadcast(&c->cv);
+	return ev > 0;
 }
 
 static int check_args(const struct privsep_client *c, uint32_t type, const void *p, size_t len,
-                      const int *fds, size_t nfds)
+                      const int *fds, size_t nfds, const struct privsep_bulk *bulk)
 {
-	if (type == 0 || (len && !p) || (nfds && !fds) || nfds > PRIVSEP_MAX_FDS) {
+	size_t fixed = bulk ? BULK_FIXED : 0;
+	if (type == 0 || (len && !p) || (nfds && !fds) || nfds + !!bulk > PRIVSEP_MAX_FDS ||
+	    (bulk && bulk->len && !bulk->data)) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (len > c->msg_max - PRIVSEP_HDR_LEN) {
+	if (len + fixed > c->msg_max - PRIVSEP_HDR_LEN) {
 		errno = EMSGSIZE;
 		return -1;
 	}
 	return 0;
 }
 
-static int send_record(struct privsep_client *c, uint32_t type, uint32_t id, const void *p,
-                       size_t len, const int *fds, size_t nfds)
+/* Send everything queued, waiting up to timeout_ms (-1 forever) for
+ * room.  smu held.  0 when the queue is empty; -1 with errno (EAGAIN:
+ * the time ran out). */
+static int flush_wait(struct privsep_client *c, int timeout_ms)
 {
-	uint8_t hb[PRIVSEP_HDR_LEN];
-	struct privsep_hdr hdr = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, (uint8_t)nfds, type, id,
-	                          (uint32_t)len};
-	privsep_wire_put_hdr(hb, &hdr);
-	return chan_send(c->fd, hb, sizeof(hb), p, len, fds, nfds, 0);
+	int64_t until = timeout_ms < 0 ? -1 : helper_now_ms() + timeout_ms;
+	for (;;) {
+		struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
+		int left = -1, rc = outq_flush(&c->q, c->fd);
+		if (rc == 1)
+			return 0;
+		if (rc < 0) {
+			if (errno == ECONNRESET)
+				errno = EPIPE;
+			return -1;
+		}
+		if (until >= 0) {
+			int64_t now = helper_now_ms();
+			if (now >= until) {
+				errno = EAGAIN;
+				return -1;
+			}
+			left = (int)(until - now);
+		}
+		if (poll(&pfd, 1, left) < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* Send one record, after whatever is queued.  bulkfd (taken, -1: none)
+ * is the sealed memfd of a bulk of blen bytes; fds are borrowed.  nowait:
+ * queue it when the socket is full (EAGAIN when the queue is full).  0,
+ * or -1 with errno. */
+static int send_out(struct privsep_client *c, uint32_t type, uint32_t id, const void *p, size_t len,
+                    const int *fds, size_t nfds, int bulkfd, size_t blen, int nowait)
+{
+	uint8_t pre[PRIVSEP_HDR_LEN + BULK_FIXED];
+	int all[PRIVSEP_MAX_FDS];
+	size_t hlen = PRIVSEP_HDR_LEN, n = 0, own = 0;
+	int rc = -1;
+
+	if (bulkfd >= 0) {
+		struct privsep_writer bw;
+		all[n++] = bulkfd;
+		own = 1;
+		privsep_writer_init(&bw, pre + PRIVSEP_HDR_LEN, BULK_FIXED);
+		privsep_put_u64(&bw, blen);
+		hlen += BULK_FIXED;
+	}
+	for (size_t i = 0; i < nfds; i++)
+		all[n++] = fds[i];
+	{
+		struct privsep_hdr hdr = {PRIVSEP_WIRE_MAGIC,
+		                          PRIVSEP_WIRE_VERSION,
+		                          (uint8_t)n,
+		                          type,
+		                          id,
+		                          (uint32_t)(hlen - PRIVSEP_HDR_LEN + len)};
+		privsep_wire_put_hdr(pre, &hdr);
+	}
+	pthread_mutex_lock(&c->smu);
+	if (c->q.n && (nowait ? outq_flush(&c->q, c->fd) : flush_wait(c, -1)) < 0)
+		goto out;
+	if (!c->q.n) {
+		rc = chan_send(c->fd, pre, hlen, p, len, all, n, nowait);
+		if (rc == 0 || !nowait || (errno != EAGAIN && errno != EWOULDBLOCK))
+			goto out;
+	}
+	/* queued: the caller keeps its fds, the queue owns copies */
+	for (size_t i = own; i < n; i++)
+		if ((all[i] = fcntl(all[i], F_DUPFD_CLOEXEC, 0)) < 0) {
+			int saved = errno;
+			chan_close_fds(all + own, i - own);
+			errno = saved;
+			goto out;
+		}
+	rc = outq_push(&c->q, pre, hlen, p, len, all, n, 0);
+	own = 0; /* taken by outq_push */
+out:
+	pthread_mutex_unlock(&c->smu);
+	if (rc < 0 && errno == ECONNRESET)
+		errno = EPIPE;
+	if (own)
+		chan_close_fds(all, 1);
+	return rc;
+}
+
+/* A sealed memfd holding bulk, or -1 (none asked, or errno). */
+static int make_bulk(const struct privsep_bulk *bulk, int *fd)
+{
+	*fd = -1;
+	if (!bulk)
+		return 0;
+	*fd = bulk_make(bulk->data, bulk->len);
+	return *fd < 0 ? -1 : 0;
 }
 
 int privsep_call(struct privsep_client *c, uint32_t type, const void *req, size_t len,
                  const int *fds, size_t nfds, struct privsep_result *res)
 {
+	return privsep_call_ex(c, type, req, len, fds, nfds, NULL, res);
+}
+
+int privsep_call_ex(struct privsep_client *c, uint32_t type, const void *req, size_t len,
+                    const int *fds, size_t nfds, const struct privsep_bulk *bulk,
+                    struct privsep_result *res)
+{
 	struct call_slot s = {0};
-	int rc, err;
+	int rc, err, bfd;
 
 	if (!res || (res->cap && !res->data)) {
 		errno = EINVAL;
@@ -268,8 +504,13 @@ int privsep_call(struct privsep_client *c, uint32_t type, const void *req, size_
 	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
 		res->fds[i] = -1;
 	res->detail[0] = '\0';
-	if (check_args(c, type, req, len, fds, nfds) < 0)
+	if (check_args(c, type, req, len, fds, nfds, bulk) < 0)
 		return -1;
+	/* its reply would come to the thread that is running this handler */
+	if (tl_event == c) {
+		errno = EDEADLK;
+		return -1;
+	}
 
 	pthread_mutex_lock(&c->mu);
 	if (c->dead) {
@@ -277,6 +518,10 @@ int privsep_call(struct privsep_client *c, uint32_t type, const void *req, size_
 		pthread_mutex_unlock(&c->mu);
 		return -1;
 	}
+	pthread_mutex_unlock(&c->mu);
+	if (make_bulk(bulk, &bfd) < 0)
+		return -1;
+	pthread_mutex_lock(&c->mu);
 	do
 		s.id = c->next_id++;
 	while (s.id == 0 || id_in_use(c, s.id));
@@ -287,20 +532,22 @@ int privsep_call(struct privsep_client *c, uint32_t type, const void *req, size_
 	c->calls = &s;
 	pthread_mutex_unlock(&c->mu);
 
-	rc = send_record(c, type, s.id, req, len, fds, nfds);
+	rc = send_out(c, type, s.id, req, len, fds, nfds, bfd, bulk ? bulk->len : 0, 0);
 	err = errno;
 
 	pthread_mutex_lock(&c->mu);
 	if (rc < 0) {
-		if (err == EPIPE || err == ECONNRESET)
+		if (err == EPIPE)
 			client_die(c, EPIPE, PRIVSEP_V_NONE, NULL);
-		slot_finish(&s, -1, err == ECONNRESET ? EPIPE : err);
+		slot_finish(&s, -1, err);
 	}
 	while (!s.done && !c->dead) {
-		if (c->reading)
+		if (c->reading) {
 			pthread_cond_wait(&c->cv, &c->mu);
-		else
-			read_one(c);
+		} else {
+			int again = 0;
+			read_one(c, 0, &again);
+		}
 	}
 	if (!s.done)
 		slot_finish(&s, -1, c->dead);
@@ -318,9 +565,22 @@ int privsep_call(struct privsep_client *c, uint32_t type, const void *req, size_
 int privsep_post(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
                  const int *fds, size_t nfds)
 {
-	int dead;
-	if (check_args(c, type, msg, len, fds, nfds) < 0)
+	return privsep_post_ex(c, type, msg, len, fds, nfds, NULL, PRIVSEP_POST_WAIT);
+}
+
+int privsep_post_ex(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
+                    const int *fds, size_t nfds, const struct privsep_bulk *bulk, unsigned flags)
+{
+	int dead, bfd, rc;
+	if (flags != PRIVSEP_POST_WAIT && flags != PRIVSEP_POST_NOWAIT) {
+		errno = EINVAL;
 		return -1;
+	}
+	if (check_args(c, type, msg, len, fds, nfds, bulk) < 0)
+		return -1;
+	/* a handler that waited could wait for itself (docs/PROTOCOL.md) */
+	if (tl_event == c)
+		flags = PRIVSEP_POST_NOWAIT;
 	pthread_mutex_lock(&c->mu);
 	dead = c->dead;
 	pthread_mutex_unlock(&c->mu);
@@ -328,12 +588,76 @@ int privsep_post(struct privsep_client *c, uint32_t type, const void *msg, size_
 		errno = dead;
 		return -1;
 	}
-	if (send_record(c, type, 0, msg, len, fds, nfds) < 0) {
-		if (errno == ECONNRESET)
-			errno = EPIPE;
+	if (make_bulk(bulk, &bfd) < 0)
+		return -1;
+	rc = send_out(c, type, 0, msg, len, fds, nfds, bfd, bulk ? bulk->len : 0,
+	              flags == PRIVSEP_POST_NOWAIT);
+	if (rc < 0 && errno == EPIPE) {
+		pthread_mutex_lock(&c->mu);
+		client_die(c, EPIPE, PRIVSEP_V_NONE, NULL);
+		pthread_mutex_unlock(&c->mu);
+	}
+	return rc;
+}
+
+int privsep_client_flush(struct privsep_client *c, int timeout_ms)
+{
+	int rc;
+	pthread_mutex_lock(&c->smu);
+	rc = flush_wait(c, timeout_ms);
+	pthread_mutex_unlock(&c->smu);
+	return rc;
+}
+
+size_t privsep_client_queued(struct privsep_client *c)
+{
+	size_t n;
+	pthread_mutex_lock(&c->smu);
+	n = c->q.n;
+	pthread_mutex_unlock(&c->smu);
+	return n;
+}
+
+int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+	int handled = 0, dead;
+
+	pthread_mutex_lock(&c->smu);
+	if (c->q.n && outq_flush(&c->q, c->fd) < 0) {
+		int err = errno == ECONNRESET ? EPIPE : errno;
+		pthread_mutex_unlock(&c->smu);
+		errno = err;
 		return -1;
 	}
-	return 0;
+	if (c->q.n)
+		pfd.events |= POLLOUT;
+	pthread_mutex_unlock(&c->smu);
+	if (poll(&pfd, 1, timeout_ms) < 0) {
+		if (errno == EINTR)
+			return 0;
+		return -1;
+	}
+	if (pfd.revents & POLLOUT) {
+		pthread_mutex_lock(&c->smu);
+		(void)outq_flush(&c->q, c->fd); /* an error shows at the next read */
+		pthread_mutex_unlock(&c->smu);
+	}
+	pthread_mutex_lock(&c->mu);
+	if (!c->reading && !c->dead && (pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+		for (int i = 0; i < CLIENT_BATCH && !c->dead && !c->reading; i++) {
+			int again = 0;
+			handled += read_one(c, 1, &again);
+			if (again)
+				break;
+		}
+	dead = c->dead;
+	pthread_mutex_unlock(&c->mu);
+	if (dead && !handled) {
+		errno = dead;
+		return -1;
+	}
+	return handled;
 }
 
 int privsep_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n)

@@ -41,16 +41,23 @@ static void hx_restarted(struct privsep_worker *w, void *arg)
 
 struct hx *hx_new(const struct privsep_handler *table, size_t n, size_t msg_max)
 {
+	struct privsep_helper_config base = {.msg_max = msg_max};
+	return hx_new_cfg(table, n, &base);
+}
+
+struct hx *hx_new_cfg(const struct privsep_handler *table, size_t n,
+                      const struct privsep_helper_config *base)
+{
 	struct hx *x = calloc(1, sizeof(*x));
-	struct privsep_helper_config cfg = {.on_worker_restarted = hx_restarted,
-	                                    .restarted_arg = x,
-	                                    .msg_max = msg_max,
-	                                    .log = hx_log,
-	                                    .log_arg = x,
-	                                    .on_worker_gone = hx_gone,
-	                                    .gone_arg = x};
+	struct privsep_helper_config cfg = *base;
 	if (!x)
 		return NULL;
+	cfg.on_worker_restarted = hx_restarted;
+	cfg.restarted_arg = x;
+	cfg.log = hx_log;
+	cfg.log_arg = x;
+	cfg.on_worker_gone = hx_gone;
+	cfg.gone_arg = x;
 	x->h = privsep_helper_new(table, n, &cfg);
 	if (!x->h) {
 		free(x);

@@ -14,11 +14,11 @@
 
 #include "privsep.h"
 
-#define HX_LOG_LINES 64
+#define HX_LOG_LINES 512
 
 struct hx {
 	struct privsep_helper *h;
-	char log[HX_LOG_LINES][768];
+	char log[HX_LOG_LINES][1024];
 	int nlog;
 	int gone;
 	enum privsep_violation last_viol;
@@ -30,6 +30,10 @@ struct hx {
 /* A helper over table (may be NULL, n 0) with the log captured.  msg_max
  * 0 = default. */
 struct hx *hx_new(const struct privsep_handler *table, size_t n, size_t msg_max);
+/* The same with the rest of base's configuration (queue, log limits);
+ * the harness's own callbacks replace base's. */
+struct hx *hx_new_cfg(const struct privsep_handler *table, size_t n,
+                      const struct privsep_helper_config *base);
 void hx_free(struct hx *x);
 /* Attach a worker the test plays by hand: returns the test's end of its
  * channel; *w (may be NULL) the helper's record. */

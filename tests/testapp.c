@@ -78,12 +78,12 @@ static int deny(struct privsep_req *req, void *arg)
 }
 
 const struct privsep_handler testapp_table[] = {
-    {T_ECHO_STR, "echo-str", 4, 256, 0, 0, PRIVSEP_H_CALL, echo_str, NULL},
-    {T_POST, "post", 0, 64, 0, 0, PRIVSEP_H_POST, post, NULL},
-    {T_TAKE_FD, "take-fd", 0, 0, 1, 1, PRIVSEP_H_CALL, take_fd, NULL},
-    {T_ONCE, "once", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, once, NULL},
-    {T_GIVE_FDS, "give-fds", 4, 4, 0, 0, PRIVSEP_H_CALL, give_fds, NULL},
-    {T_DENY, "deny", 0, 16, 0, 0, PRIVSEP_H_CALL, deny, NULL},
-    {T_TWO_FDS_MAX, "two-fds-max", 0, 0, 0, 2, PRIVSEP_H_CALL, count, NULL},
+    {T_ECHO_STR, "echo-str", 4, 256, 0, 0, PRIVSEP_H_CALL, echo_str, NULL, 0},
+    {T_POST, "post", 0, 64, 0, 0, PRIVSEP_H_POST, post, NULL, 0},
+    {T_TAKE_FD, "take-fd", 0, 0, 1, 1, PRIVSEP_H_CALL, take_fd, NULL, 0},
+    {T_ONCE, "once", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, once, NULL, 0},
+    {T_GIVE_FDS, "give-fds", 4, 4, 0, 0, PRIVSEP_H_CALL, give_fds, NULL, 0},
+    {T_DENY, "deny", 0, 16, 0, 0, PRIVSEP_H_CALL, deny, NULL, 0},
+    {T_TWO_FDS_MAX, "two-fds-max", 0, 0, 0, 2, PRIVSEP_H_CALL, count, NULL, 0},
 };
 const size_t testapp_n = sizeof(testapp_table) / sizeof(testapp_table[0]);

@@ -203,7 +203,8 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const struct privsep_handler table[] = {
-	    {T_STATUS, "status", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, answer_status, NULL},
+	    {T_STATUS, "status", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, answer_status, NULL,
+	     0},
 	};
 	struct job job = {0};
 	struct privsep_helper *h = NULL;
@@ -269,8 +270,10 @@ int main(int argc, char **argv)
 	struct privsep_helper_config cfg = {.on_worker_gone = gone, .msg_max = 8192};
 	h = privsep_helper_new(table, 1, &cfg);
 	struct privsep_sandbox sb = {.policy = "fileopener command line", .policy_text = text};
+	/* the worker's refusal lines are for the user, as fileopener(1) says:
+	 * its standard error is ours, not a pipe into the helper's log */
 	struct privsep_spawn sp = {
-	    .name = "fileopener", .main = worker, .arg = &job, .sandbox = &sb};
+	    .name = "fileopener", .main = worker, .arg = &job, .sandbox = &sb, .stderr_inherit = 1};
 	if (!h || privsep_helper_signals(h, NULL, NULL) < 0) {
 		perror("fileopener");
 		goto out;

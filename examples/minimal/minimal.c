@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "/etc/os-release";
 	const struct privsep_handler table[] = {
-	    {MSG_HELLO, "hello", 2, 256, 0, 0, PRIVSEP_H_CALL, answer_hello, (void *)path},
+	    {MSG_HELLO, "hello", 2, 256, 0, 0, PRIVSEP_H_CALL, answer_hello, (void *)path, 0},
 	};
 	int result = 1;
 	struct privsep_helper_config cfg = {.on_worker_gone = worker_gone, .gone_arg = &result};

@@ -79,6 +79,7 @@ enum privsep_violation {
 	PRIVSEP_V_UNKNOWN_ID,
 	PRIVSEP_V_BAD_REPLY,
 	PRIVSEP_V_EMPTY_RECORD,
+	PRIVSEP_V_BAD_BULK,
 	PRIVSEP_V__COUNT
 };
 
@@ -189,13 +190,19 @@ struct privsep_worker; /* the helper's record of one worker */
 /* One received request as a handler sees it.  The framework has checked
  * everything the handler table declares before the handler runs. */
 struct privsep_req {
-	struct privsep_worker *worker;
+	struct privsep_worker *worker; /* helper side; NULL in a worker's event handler */
+	struct privsep_client *client; /* worker side (an event); NULL in the helper */
 	uint32_t type;
 	uint32_t id;         /* 0 for a one-way post */
 	const uint8_t *data; /* payload, borrowed until the handler returns */
 	size_t len;
 	int fds[PRIVSEP_MAX_FDS]; /* received, close-on-exec; -1 once taken */
 	size_t nfds;
+	/* A type with PRIVSEP_H_BULK: the bulk payload, mapped read-only from
+	 * a sealed memfd nobody can change; unmapped when the handler
+	 * returns.  NULL and 0 for other types. */
+	const void *bulk;
+	size_t bulk_len;
 	/* The reply under construction (calls only).  Handlers append the
 	 * success body here; the framework frames it. */
 	struct privsep_writer reply;
@@ -216,6 +223,14 @@ typedef int (*privsep_handler_fn)(struct privsep_req *req, void *arg);
 #define PRIVSEP_H_CALL 0x1u /* request with an id, gets exactly one reply */
 #define PRIVSEP_H_POST 0x2u /* one-way: id 0, no reply */
 #define PRIVSEP_H_ONCE 0x4u /* permitted once per worker, then revoked */
+/* One-way from the helper to the worker (privsep_helper_post): an event.
+ * The helper ignores fn; a worker whose client has the table runs fn
+ * (with req->client set) when the event arrives. */
+#define PRIVSEP_H_EVENT 0x8u
+/* The message carries a bulk payload of at most bulk_max bytes in a
+ * sealed memfd (docs/PROTOCOL.md, "Bulk payloads"); min/max_len and
+ * min/max_fds bound the rest of the message, as for any type. */
+#define PRIVSEP_H_BULK 0x10u
 
 /* One row of the dispatch table. */
 struct privsep_handler {
@@ -223,10 +238,22 @@ struct privsep_handler {
 	const char *name;
 	uint32_t min_len, max_len; /* payload bounds, inclusive */
 	uint8_t min_fds, max_fds;  /* fd count bounds, inclusive */
-	unsigned flags;            /* exactly one of CALL/POST, maybe ONCE */
+	unsigned flags;            /* exactly one of CALL/POST/EVENT, maybe ONCE, BULK */
 	privsep_handler_fn fn;
 	void *arg;
+	uint64_t bulk_max; /* PRIVSEP_H_BULK: the largest bulk payload, in bytes */
 };
+
+/* A bulk payload to send: len bytes at data (borrowed; copied into a
+ * sealed memfd before the call returns). */
+struct privsep_bulk {
+	const void *data;
+	size_t len;
+};
+
+/* How a one-way message waits when the socket is full. */
+#define PRIVSEP_POST_NOWAIT 0x1u /* queue it; EAGAIN when the queue is full */
+#define PRIVSEP_POST_WAIT 0x2u   /* block until it is sent (worker only) */
 
 struct privsep_helper_config {
 	size_t msg_max;     /* record size limit; 0 = PRIVSEP_MSG_MAX_DEFAULT */
@@ -239,6 +266,20 @@ struct privsep_helper_config {
 	 * struct privsep_worker; the old one is gone). */
 	void (*on_worker_restarted)(struct privsep_worker *w, void *arg);
 	void *restarted_arg;
+	/* One-way messages to one worker queued while its socket is full; a
+	 * post over it fails with EAGAIN.  0 = 256. */
+	size_t queue_max;
+	/* Called when a worker's queue is empty again after a post to it
+	 * failed with EAGAIN: the time to post again. */
+	void (*on_worker_drained)(struct privsep_worker *w, void *arg);
+	void *drained_arg;
+	/* A spawned worker's standard error comes to the helper through a
+	 * pipe; each line is logged through log with the worker's name, pid
+	 * and a timestamp.  At most log_rate lines a second (bursts of
+	 * log_burst) per worker, the rest counted and dropped; lines longer
+	 * than log_line_max bytes are cut and marked.  0 = 100, 200, 1024. */
+	unsigned log_rate, log_burst;
+	size_t log_line_max;
 };
 
 /* A helper serving the rows of table (borrowed; must outlive the
@@ -298,6 +339,21 @@ void *privsep_worker_data(const struct privsep_worker *w);
  * restart. */
 void privsep_worker_kill(struct privsep_worker *w);
 
+/* Send an event (a PRIVSEP_H_EVENT type of the table) to worker w, with
+ * fds (borrowed) and, for a PRIVSEP_H_BULK type, bulk.  Never blocks:
+ * flags must be PRIVSEP_POST_NOWAIT (a helper that waited for one worker
+ * would stall the others, and deadlock with a worker that waits to send
+ * to it).  When the socket is full the message is queued, in order;
+ * when the queue holds queue_max, -1 with EAGAIN (on_worker_drained says
+ * when to try again).  Other errors: EINVAL (type not an event of the
+ * table, sizes or fds outside its bounds, bulk missing or not expected),
+ * EMSGSIZE, EPIPE (the worker is gone), ENOMEM, or the memfd's errno. */
+int privsep_helper_post(struct privsep_worker *w, uint32_t type, const void *msg, size_t len,
+                        const int *fds, size_t nfds, const struct privsep_bulk *bulk,
+                        unsigned flags);
+/* Messages queued for w (its socket was full). */
+size_t privsep_worker_queued(const struct privsep_worker *w);
+
 /* In a handler: attach fd (taken) to the reply.  EMSGSIZE when the reply
  * already carries PRIVSEP_MAX_FDS fds (fd is closed). */
 int privsep_req_reply_fd(struct privsep_req *req, int fd);
@@ -318,6 +374,14 @@ struct privsep_client_config {
 	size_t msg_max;     /* must equal the helper's; 0 = default */
 	privsep_log_fn log; /* NULL = standard error */
 	void *log_arg;
+	/* The table whose PRIVSEP_H_EVENT rows the worker accepts, running
+	 * their fn (NULL: no event accepted; privsep_spawn passes the
+	 * helper's table when this is NULL). */
+	const struct privsep_handler *table;
+	size_t n;
+	/* One-way messages queued while the socket is full
+	 * (PRIVSEP_POST_NOWAIT).  0 = 256. */
+	size_t queue_max;
 };
 
 /* A client on channel fd (taken).  cfg may be NULL.  NULL on ENOMEM,
@@ -354,10 +418,43 @@ struct privsep_result {
 int privsep_call(struct privsep_client *c, uint32_t type, const void *req, size_t len,
                  const int *fds, size_t nfds, struct privsep_result *res);
 
-/* Send a one-way message.  0, or -1 with errno (EMSGSIZE, EPIPE, EINVAL,
- * EPROTO). */
+/* Send a one-way message; waits while the socket is full.  0, or -1
+ * with errno (EMSGSIZE, EPIPE, EINVAL, EPROTO). */
 int privsep_post(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
                  const int *fds, size_t nfds);
+
+/* privsep_call with a bulk payload (NULL: none) for a PRIVSEP_H_BULK
+ * type. */
+int privsep_call_ex(struct privsep_client *c, uint32_t type, const void *req, size_t len,
+                    const int *fds, size_t nfds, const struct privsep_bulk *bulk,
+                    struct privsep_result *res);
+/* privsep_post with a bulk payload (NULL: none) and a choice: flags
+ * PRIVSEP_POST_WAIT blocks while the socket is full; PRIVSEP_POST_NOWAIT
+ * queues the message (in order, sent by later calls, posts,
+ * privsep_client_dispatch or privsep_client_flush) and fails with EAGAIN
+ * when queue_max are queued.  In an event handler WAIT acts as NOWAIT. */
+int privsep_post_ex(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
+                    const int *fds, size_t nfds, const struct privsep_bulk *bulk, unsigned flags);
+
+/* For a worker's event loop: send what is queued, then receive what has
+ * arrived within timeout_ms (-1 forever, 0 not at all) and run the
+ * events' handlers (replies go to the calls waiting for them).  The
+ * number of events handled, or -1 with errno (EPIPE, EPROTO). */
+int privsep_client_dispatch(struct privsep_client *c, int timeout_ms);
+/* Send what is queued, waiting up to timeout_ms.  0 when nothing is left
+ * queued, -1 with errno (EAGAIN: still queued; EPIPE). */
+int privsep_client_flush(struct privsep_client *c, int timeout_ms);
+/* Messages queued (the socket was full). */
+size_t privsep_client_queued(struct privsep_client *c);
+
+/* In a worker: one line to standard error, which for a spawned worker is
+ * the pipe to the helper's log (PRIVSEP_LOG_ERR ... DEBUG).  Newlines in
+ * the text become spaces: one call, one line. */
+void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A privsep_log_fn that writes to syslog(3) (the application calls
+ * openlog as it likes). */
+void privsep_log_syslog(enum privsep_log_level lvl, const char *line, void *arg);
 
 /* Give up the listed types for good (PRIVSEP_T_PERMIT_DROP).  Returns as
  * privsep_call. */
@@ -461,6 +558,12 @@ struct privsep_spawn {
 	/* 1: run main with the helper's privileges and no sandbox at all.  For
 	 * tests and debugging only; the helper logs a warning. */
 	int unsandboxed;
+	/* 0: the worker's standard error is a pipe to the helper, which logs
+	 * each line with the worker's name and pid (privsep_helper_config's
+	 * log_*).  1: the worker writes to the helper's standard error itself
+	 * (a command-line tool whose worker speaks to its user; nothing marks
+	 * its lines and nothing limits them). */
+	int stderr_inherit;
 	/* Restart policy: a worker that fails (exit status other than 0, a
 	 * signal, its filter, a protocol violation, no exit after EOF) while
 	 * the helper is not stopping is started again, at most restart_max

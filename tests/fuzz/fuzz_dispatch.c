@@ -36,9 +36,9 @@ static int fd_handler(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {0x10001, "str", 4, 256, 0, 0, PRIVSEP_H_CALL, str_handler, NULL},
-    {0x10002, "post", 0, 64, 0, 2, PRIVSEP_H_POST, fd_handler, NULL},
-    {0x10003, "fd", 1, 16, 1, 4, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, fd_handler, NULL},
+    {0x10001, "str", 4, 256, 0, 0, PRIVSEP_H_CALL, str_handler, NULL, 0},
+    {0x10002, "post", 0, 64, 0, 2, PRIVSEP_H_POST, fd_handler, NULL, 0},
+    {0x10003, "fd", 1, 16, 1, 4, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, fd_handler, NULL, 0},
 };
 
 static void quiet(enum privsep_log_level l, const char *line, void *arg)

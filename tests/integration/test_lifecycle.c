@@ -30,7 +30,7 @@ static int never(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {T_NEVER, "never", 0, 0, 0, 0, PRIVSEP_H_POST, never, NULL},
+    {T_NEVER, "never", 0, 0, 0, 0, PRIVSEP_H_POST, never, NULL, 0},
 };
 
 /* Reads from its channel until the helper closes it, then exits 0. */

@@ -417,8 +417,8 @@ static void rule_identity_comes_from_the_channel_not_the_payload(void **state)
 	(void)state;
 	if (under_valgrind())
 		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
-	const struct privsep_handler t[] = {
-	    {PRIVSEP_TYPE_APP_MIN + 99, "ident", 4, 4, 0, 0, PRIVSEP_H_CALL, ident_handler, NULL}};
+	const struct privsep_handler t[] = {{PRIVSEP_TYPE_APP_MIN + 99, "ident", 4, 4, 0, 0,
+	                                     PRIVSEP_H_CALL, ident_handler, NULL, 0}};
 	struct privsep_helper_config cfg = {.on_worker_gone = gone_status};
 	struct privsep_helper *h = privsep_helper_new(t, 1, &cfg);
 	struct privsep_spawn sp = {.name = "ident", .main = ident_main, .unsandboxed = 1};
@@ -594,17 +594,17 @@ static void rule_handler_table_is_checked_when_the_helper_is_made(void **state)
 {
 	(void)state;
 	const struct privsep_handler bad[][2] = {
-	    {{0x10, "fw-range", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
-	    {{0x10001, "a", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL},
-	     {0x10001, "dup", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
-	    {{0x10001, "both", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_POST, nop, NULL}},
-	    {{0x10001, "neither", 0, 0, 0, 0, 0, nop, NULL}},
-	    {{0x10001, "len", 5, 4, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
-	    {{0x10001, "over", 0, 4096 - 15, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
-	    {{0x10001, "fds", 0, 0, 0, 5, PRIVSEP_H_CALL, nop, NULL}},
-	    {{0x10001, "nofn", 0, 0, 0, 0, PRIVSEP_H_CALL, NULL, NULL}},
-	    {{0x10001, NULL, 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL}},
-	    {{0x10001, "flag", 0, 0, 0, 0, PRIVSEP_H_CALL | 0x100, nop, NULL}},
+	    {{0x10, "fw-range", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
+	    {{0x10001, "a", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0},
+	     {0x10001, "dup", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
+	    {{0x10001, "both", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_POST, nop, NULL, 0}},
+	    {{0x10001, "neither", 0, 0, 0, 0, 0, nop, NULL, 0}},
+	    {{0x10001, "len", 5, 4, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
+	    {{0x10001, "over", 0, 4096 - 15, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
+	    {{0x10001, "fds", 0, 0, 0, 5, PRIVSEP_H_CALL, nop, NULL, 0}},
+	    {{0x10001, "nofn", 0, 0, 0, 0, PRIVSEP_H_CALL, NULL, NULL, 0}},
+	    {{0x10001, NULL, 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
+	    {{0x10001, "flag", 0, 0, 0, 0, PRIVSEP_H_CALL | 0x100, nop, NULL, 0}},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		errno = 0;

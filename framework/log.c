@@ -1,0 +1,325 @@
+/*
+ * log.c - the helper's log lines, and each spawned worker's standard
+ * error read through a pipe into them.
+ *
+ * A worker's lines are its own words, so they are handled as hostile:
+ * the helper, not the worker, writes the identity (name, pid) and the
+ * time before each line; a newline always ends an entry, so one write
+ * cannot pass for two workers or forge a helper line; control bytes and
+ * invalid UTF-8 are escaped (no terminal escapes reach an operator's
+ * screen); lines are cut at log_line_max bytes and marked; each worker
+ * gets log_rate lines a second (bursts of log_burst) and the rest are
+ * counted and the count logged.  The pipe is non-blocking and read from
+ * the event loop: the helper never waits on it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper_int.h"
+
+/* Bytes read from one worker's pipe per wake-up: fairness. */
+#define WLOG_READ_MAX 65536
+/* Bytes read at most when a worker is gone. */
+#define WLOG_CLOSE_MAX (16u << 20)
+/* A log line as the helper formats it, at most (with the worker's
+ * identity and the escaped text of a line of log_line_max bytes). */
+#define PRIVSEP_LOG_LINE_MAX 16384
+
+static void log_stderr(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	(void)lvl;
+	(void)arg;
+	char buf[PRIVSEP_LOG_LINE_MAX];
+	int n = snprintf(buf, sizeof(buf), "privsep: %s\n", line);
+	if (n > (int)sizeof(buf) - 1) {
+		n = sizeof(buf) - 1;
+		buf[n - 1] = '\n';
+	}
+	if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0) {
+		/* nowhere left to report it */
+	}
+}
+
+static void vlog(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt,
+                 va_list ap)
+{
+	char line[PRIVSEP_LOG_LINE_MAX];
+	int saved = errno;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	(fn ? fn : log_stderr)(lvl, line, arg);
+	errno = saved;
+}
+
+void helper_log(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(fn, arg, lvl, fmt, ap);
+	va_end(ap);
+}
+
+void privsep_log_syslog(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+	(void)arg;
+	syslog(prio[lvl <= PRIVSEP_LOG_DEBUG ? lvl : PRIVSEP_LOG_DEBUG], "%s", line);
+}
+
+/* ---- the worker's side: one line, one write ---- */
+
+void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
+{
+	static const char prio[] = {'3', '4', '6', '7'};
+	char buf[1024];
+	va_list ap;
+	int saved = errno, n;
+
+	buf[0] = '<';
+	buf[1] = prio[lvl <= PRIVSEP_LOG_DEBUG ? lvl : PRIVSEP_LOG_DEBUG];
+	buf[2] = '>';
+	va_start(ap, fmt);
+	n = vsnprintf(buf + 3, sizeof(buf) - 4, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	n += 3;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	for (int i = 3; i < n; i++)
+		if (buf[i] == '\n' || buf[i] == '\r')
+			buf[i] = ' ';
+	buf[n++] = '\n';
+	/* one write: a pipe keeps writes up to PIPE_BUF whole */
+	if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
+		/* nowhere to say it */
+	}
+	errno = saved;
+}
+
+/* ---- the helper's side: the pipe ---- */
+
+int wlog_attach(struct privsep_worker *w, int rfd)
+{
+	struct privsep_helper *h = w->h;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->tlog};
+
+	w->logbuf = malloc(h->log_line_max);
+	if (!w->logbuf || fcntl(rfd, F_SETFL, O_NONBLOCK) < 0) {
+		int saved = errno ? errno : ENOMEM;
+		free(w->logbuf);
+		w->logbuf = NULL;
+		close(rfd);
+		errno = saved;
+		return -1;
+	}
+	w->tlog = (struct tag){w, TAG_LOG};
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, rfd, &ev) < 0) {
+		int saved = errno;
+		free(w->logbuf);
+		w->logbuf = NULL;
+		close(rfd);
+		errno = saved;
+		return -1;
+	}
+	w->logfd = rfd;
+	w->loglen = 0;
+	w->logcut = 0;
+	w->log_tokens = (int64_t)h->log_burst * 1000;
+	w->log_refill_ms = helper_now_ms();
+	w->log_drop = 0;
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (n bytes left) that is not a C1
+ * control, or 0. */
+static size_t utf8_ok(const unsigned char *p, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return len;
+}
+
+/* Escape src (n bytes) into dst (cap >= 4 n + 1): printable ASCII, tabs
+ * and valid UTF-8 as they are, anything else as \xNN. */
+static void escape(char *dst, const char *src, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		size_t k = s[i] >= 0x80 ? utf8_ok(s + i, n - i)
+		                        : (s[i] >= 0x20 && s[i] != 0x7f) || s[i] == '\t';
+		if (k) {
+			memcpy(dst + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			o += (size_t)sprintf(dst + o, "\\x%02x", s[i]);
+			i++;
+		}
+	}
+	dst[o] = '\0';
+}
+
+static void report_drops(struct privsep_worker *w)
+{
+	struct privsep_helper *h = w->h;
+	if (!w->log_drop)
+		return;
+	helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+	           "worker \"%s\" pid %d: %lu log lines dropped (over %u lines/s)", w->name,
+	           (int)w->pid, w->log_drop, h->log_rate);
+	w->log_drop = 0;
+}
+
+/* One whole line of the worker's (cut: it was longer and is marked). */
+static void emit(struct privsep_worker *w, const char *line, size_t n, int cut)
+{
+	struct privsep_helper *h = w->h;
+	enum privsep_log_level lvl = PRIVSEP_LOG_INFO;
+	int64_t now = helper_now_ms();
+	struct timespec ts;
+	struct tm tm;
+	char when[40], *text;
+
+	/* the rate limit: a token bucket per worker */
+	w->log_tokens += (now - w->log_refill_ms) * (int64_t)h->log_rate;
+	w->log_refill_ms = now;
+	if (w->log_tokens > (int64_t)h->log_burst * 1000)
+		w->log_tokens = (int64_t)h->log_burst * 1000;
+	if (w->log_tokens < 1000) {
+		w->log_drop++;
+		return;
+	}
+	w->log_tokens -= 1000;
+	report_drops(w);
+
+	/* an optional syslog-style priority, as privsep_log writes it */
+	if (n >= 3 && line[0] == '<' && line[1] >= '0' && line[1] <= '7' && line[2] == '>') {
+		int p = line[1] - '0';
+		lvl = p <= 3   ? PRIVSEP_LOG_ERR
+		      : p == 4 ? PRIVSEP_LOG_WARN
+		      : p <= 6 ? PRIVSEP_LOG_INFO
+		               : PRIVSEP_LOG_DEBUG;
+		line += 3;
+		n -= 3;
+	}
+	text = malloc(4 * n + 1);
+	if (!text) {
+		w->log_drop++;
+		return;
+	}
+	escape(text, line, n);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	helper_log(h->log, h->log_arg, lvl, "%s.%03ldZ worker \"%s\" pid %d: %s%s", when,
+	           ts.tv_nsec / 1000000, w->name, (int)w->pid, text, cut ? " [line cut]" : "");
+	free(text);
+}
+
+static void take(struct privsep_worker *w, const char *p, size_t n)
+{
+	size_t max = w->h->log_line_max;
+	while (n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t k = nl ? (size_t)(nl - p) : n;
+		if (!w->logcut) {
+			size_t room = max - w->loglen;
+			if (k > room) {
+				/* over the limit: log what fits, marked; skip the rest */
+				memcpy(w->logbuf + w->loglen, p, room);
+				emit(w, w->logbuf, max, 1);
+				w->loglen = 0;
+				w->logcut = 1;
+			} else {
+				memcpy(w->logbuf + w->loglen, p, k);
+				w->loglen += k;
+			}
+		}
+		if (!nl)
+			return;
+		if (!w->logcut)
+			emit(w, w->logbuf, w->loglen, 0);
+		w->loglen = 0;
+		w->logcut = 0;
+		p = nl + 1;
+		n -= k + 1;
+	}
+}
+
+/* Read up to max bytes: 1 at the end of the pipe (or an error), 0 when
+ * it is empty for now or max bytes were read. */
+static int pump(struct privsep_worker *w, size_t max)
+{
+	char buf[4096];
+	for (size_t got = 0; got < max;) {
+		ssize_t n = read(w->logfd, buf, sizeof(buf));
+		if (n > 0) {
+			take(w, buf, (size_t)n);
+			got += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		return 1;
+	}
+	return 0;
+}
+
+void wlog_readable(struct privsep_worker *w)
+{
+	if (w->logfd < 0)
+		return;
+	if (pump(w, WLOG_READ_MAX)) {
+		/* the worker closed its end; the rest is said at close */
+		epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->logfd, NULL);
+	}
+}
+
+void wlog_close(struct privsep_worker *w)
+{
+	if (w->logfd < 0)
+		return;
+	/* the process is gone: everything it wrote is in the pipe (the cap
+	 * only guards against a writer that could not be stopped) */
+	(void)pump(w, WLOG_CLOSE_MAX);
+	if (w->loglen && !w->logcut)
+		emit(w, w->logbuf, w->loglen, 0);
+	w->loglen = 0;
+	report_drops(w);
+	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->logfd, NULL);
+	close(w->logfd);
+	w->logfd = -1;
+	free(w->logbuf);
+	w->logbuf = NULL;
+}

@@ -1,0 +1,385 @@
+/*
+ * test_bulk.c - bulk payloads in sealed memfds (docs/PROTOCOL.md, "Bulk
+ * payloads"): the seal rule, one test per way to break it, and the bytes
+ * intact both ways at 1 MiB and 256 MiB with no fd or mapping left.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define T_BULK (PRIVSEP_TYPE_APP_MIN + 1)
+#define T_BULK_CALL (PRIVSEP_TYPE_APP_MIN + 2)
+#define T_EV (PRIVSEP_TYPE_APP_MIN + 3)
+#define T_RESULT (PRIVSEP_TYPE_APP_MIN + 4)
+#define T_SMALL (PRIVSEP_TYPE_APP_MIN + 5)
+#define T_PLAIN_EV (PRIVSEP_TYPE_APP_MIN + 6)
+#define BIG ((uint64_t)300 << 20)
+#define MIB (1u << 20)
+
+static uint64_t fnv(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+static int posts;
+static uint64_t last_hash, last_len;
+static const void *last_map;
+
+static int bulk_post(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	posts++;
+	last_hash = fnv(req->bulk, req->bulk_len);
+	last_len = req->bulk_len;
+	last_map = req->bulk;
+	return 0;
+}
+
+static int bulk_call(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	privsep_put_u64(&req->reply, fnv(req->bulk, req->bulk_len));
+	privsep_put_u64(&req->reply, req->bulk_len);
+	return 0;
+}
+
+static uint64_t ev_hash, ev_len;
+static atomic_int results;
+
+static int result(struct privsep_req *req, void *arg)
+{
+	struct privsep_reader r;
+	(void)arg;
+	privsep_reader_init(&r, req->data, req->len);
+	privsep_get_u64(&r, &ev_hash);
+	privsep_get_u64(&r, &ev_len);
+	results++;
+	return 0;
+}
+
+static int worker_events; /* in the worker */
+
+/* In the worker: the event's bulk, hashed and posted back. */
+static int worker_ev(struct privsep_req *req, void *arg)
+{
+	worker_events++;
+	uint8_t out[16];
+	struct privsep_writer w;
+	(void)arg;
+	privsep_writer_init(&w, out, sizeof(out));
+	privsep_put_u64(&w, fnv(req->bulk, req->bulk_len));
+	privsep_put_u64(&w, req->bulk_len);
+	return privsep_post_ex(req->client, T_RESULT, out, w.len, NULL, 0, NULL,
+	                       PRIVSEP_POST_NOWAIT) < 0
+	           ? PRIVSEP_VIOLATION
+	           : 0;
+}
+
+static const struct privsep_handler table[] = {
+    {T_BULK, "bulk", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, BIG},
+    {T_BULK_CALL, "bulk-call", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_BULK, bulk_call, NULL, BIG},
+    {T_EV, "bulk-event", 0, 0, 0, 0, PRIVSEP_H_EVENT | PRIVSEP_H_BULK, worker_ev, NULL, BIG},
+    {T_RESULT, "result", 16, 16, 0, 0, PRIVSEP_H_POST, result, NULL, 0},
+    {T_SMALL, "small", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, 16},
+    {T_PLAIN_EV, "plain-event", 0, 8, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+};
+#define NTABLE (sizeof(table) / sizeof(table[0]))
+
+static int memfd_with(size_t len, int seals)
+{
+	int fd = memfd_create("test-bulk", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)len), 0);
+	if (seals)
+		assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
+	return fd;
+}
+
+/* A raw worker sends a T_BULK record declaring size with fd; the helper's
+ * verdict is the violation it killed the worker for. */
+static enum privsep_violation send_raw(struct hx *x, uint32_t type, uint64_t size, int fd)
+{
+	uint8_t rec[64], pl[8];
+	struct privsep_writer w;
+	int sock = hx_attach_raw(x, "raw", NULL);
+	privsep_writer_init(&w, pl, sizeof(pl));
+	privsep_put_u64(&w, size);
+	size_t n = rec_make(rec, type, 0, pl, 8, fd >= 0);
+	assert_int_equal(raw_send(sock, rec, n, &fd, fd >= 0), 0);
+	assert_true(hx_pump_gone(x, 1, 3000));
+	close(sock);
+	return x->last_viol;
+}
+
+static const struct {
+	int seal;
+	const char *name;
+} seals[] = {{F_SEAL_WRITE, "F_SEAL_WRITE"},
+             {F_SEAL_SHRINK, "F_SEAL_SHRINK"},
+             {F_SEAL_GROW, "F_SEAL_GROW"},
+             {F_SEAL_SEAL, "F_SEAL_SEAL"}};
+#define ALL (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+static void rule_bulk_memfd_needs_every_seal(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		struct hx *x = hx_new(table, NTABLE, 0);
+		char want[64];
+		int fd = memfd_with(100, ALL & ~seals[i].seal);
+		posts = 0;
+		assert_int_equal(send_raw(x, T_BULK, 100, fd), PRIVSEP_V_BAD_BULK);
+		snprintf(want, sizeof(want), "missing %s", seals[i].name);
+		assert_true(hx_logged(x, want));
+		assert_int_equal(posts, 0);
+		close(fd);
+		hx_free(x);
+	}
+}
+
+static void rule_bulk_sender_keeping_a_writable_mapping_cannot_seal(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	int fd = memfd_with(4096, 0);
+	char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	(void)state;
+	assert_true(m != MAP_FAILED);
+	/* the kernel refuses F_SEAL_WRITE while the writable mapping exists */
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), -1);
+	assert_int_equal(errno, EBUSY);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), 0);
+	posts = 0;
+	assert_int_equal(send_raw(x, T_BULK, 4096, fd), PRIVSEP_V_BAD_BULK);
+	assert_true(hx_logged(x, "missing F_SEAL_WRITE"));
+	assert_int_equal(posts, 0);
+	/* and the sender could indeed still change the bytes */
+	m[0] = 'x';
+	munmap(m, 4096);
+	close(fd);
+	hx_free(x);
+}
+
+static void rule_bulk_size_must_match_the_declared_size(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	int fd = memfd_with(100, ALL);
+	(void)state;
+	assert_int_equal(send_raw(x, T_BULK, 50, fd), PRIVSEP_V_BAD_BULK);
+	assert_true(hx_logged(x, "has 100 bytes, the record declares 50"));
+	close(fd);
+	hx_free(x);
+}
+
+static void rule_bulk_fd_must_be_a_memfd(void **state)
+{
+	int p[2];
+	(void)state;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	struct hx *x = hx_new(table, NTABLE, 0);
+	assert_int_equal(send_raw(x, T_BULK, 0, p[0]), PRIVSEP_V_BAD_BULK);
+	assert_true(hx_logged(x, "not a memfd"));
+	hx_free(x);
+	close(p[0]);
+	close(p[1]);
+
+	/* a regular file: it has no seals to add (F_SEAL_SEAL alone, or none) */
+	char path[] = "/tmp/privsep-bulk.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	x = hx_new(table, NTABLE, 0);
+	assert_int_equal(send_raw(x, T_BULK, 0, fd), PRIVSEP_V_BAD_BULK);
+	hx_free(x);
+	close(fd);
+}
+
+static void rule_bulk_over_the_type_limit(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	int fd = memfd_with(17, ALL);
+	(void)state;
+	assert_int_equal(send_raw(x, T_SMALL, 17, fd), PRIVSEP_V_BAD_BULK);
+	assert_true(hx_logged(x, "over the type's limit of 16"));
+	close(fd);
+	hx_free(x);
+}
+
+static void rule_bulk_record_without_its_memfd_is_bad_fd_count(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	(void)state;
+	assert_int_equal(send_raw(x, T_BULK, 0, -1), PRIVSEP_V_BAD_FD_COUNT);
+	hx_free(x);
+}
+
+static void rule_helper_post_checks_its_own_event(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_worker *w;
+	struct privsep_bulk b = {"abc", 3};
+	int sock = hx_attach_raw(x, "raw", &w);
+	(void)state;
+	/* not an event, bulk missing or unexpected, a waiting post, too big */
+	assert_int_equal(privsep_helper_post(w, T_BULK, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
+	                 -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, NULL, PRIVSEP_POST_NOWAIT),
+	                 -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(
+	    privsep_helper_post(w, T_PLAIN_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_WAIT), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(
+	    privsep_helper_post(w, T_PLAIN_EV, "123456789", 9, NULL, 0, NULL, PRIVSEP_POST_NOWAIT),
+	    -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
+	                 0);
+	close(sock);
+	hx_free(x);
+}
+
+/* 1 if the page at p is mapped in this process. */
+static int mapped(const void *p)
+{
+	unsigned char v;
+	void *page = (void *)((uintptr_t)p & ~(uintptr_t)4095);
+	return mincore(page, 4096, &v) == 0;
+}
+
+static void fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+static void bulk_worker_to_helper_intact_at_1MiB_and_256MiB_no_leak(void **state)
+{
+	static const size_t sizes[] = {MIB, 256u * MIB};
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_client *c = hx_attach_client(x, "in-process", 0);
+	int fds0;
+	(void)state;
+	assert_non_null(c);
+	fds0 = count_fds();
+	for (size_t i = 0; i < 2; i++) {
+		uint8_t *buf = malloc(sizes[i]);
+		struct privsep_bulk b = {buf, sizes[i]};
+		assert_non_null(buf);
+		fill(buf, sizes[i], (uint32_t)i + 7);
+		posts = 0;
+		assert_int_equal(
+		    privsep_post_ex(c, T_BULK, NULL, 0, NULL, 0, &b, PRIVSEP_POST_WAIT), 0);
+		for (int t = 0; t < 100 && !posts; t++)
+			privsep_helper_step(x->h, 50);
+		assert_int_equal(posts, 1);
+		assert_int_equal(last_len, sizes[i]);
+		assert_true(last_hash == fnv(buf, sizes[i]));
+		/* the helper's mapping of it is gone once the handler returned */
+		assert_false(mapped(last_map));
+		free(buf);
+	}
+	/* the memfds are closed on both sides */
+	assert_int_equal(count_fds(), fds0);
+	privsep_client_free(c);
+	hx_free(x);
+}
+
+/* The worker: a bulk call of 1 MiB whose answer is its hash, then events
+ * until the helper's 256 MiB bulk event was hashed and posted back. */
+static int bulk_worker(struct privsep_client *c, void *arg)
+{
+	uint8_t *buf = malloc(MIB), body[16];
+	struct privsep_result res = {.data = body, .cap = sizeof(body)};
+	struct privsep_bulk b = {buf, MIB};
+	struct privsep_reader r;
+	uint64_t h, n;
+	(void)arg;
+	if (!buf)
+		return 10;
+	fill(buf, MIB, 99);
+	if (privsep_call_ex(c, T_BULK_CALL, NULL, 0, NULL, 0, &b, &res) != 0)
+		return 11;
+	privsep_reader_init(&r, body, res.len);
+	privsep_get_u64(&r, &h);
+	privsep_get_u64(&r, &n);
+	if (privsep_reader_end(&r) < 0 || n != MIB || h != fnv(buf, MIB))
+		return 12;
+	free(buf);
+	while (!worker_events)
+		if (privsep_client_dispatch(c, 5000) <= 0)
+			return 13;
+	return privsep_client_flush(c, 5000) < 0 ? 14 : 0;
+}
+
+static const char bulk_policy[] = "version 1\n"
+                                  "include <default.policy>\n"
+                                  "allow @bulk\n";
+
+static void bulk_both_ways_in_a_sandboxed_worker(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_sandbox sb = {.policy = "bulk test", .policy_text = bulk_policy};
+	struct privsep_spawn sp = {.name = "bulk", .main = bulk_worker, .sandbox = &sb};
+	struct privsep_worker *w;
+	size_t n = 256u * MIB;
+	uint8_t *buf = malloc(n);
+	struct privsep_bulk b = {buf, n};
+	(void)state;
+	if (under_valgrind())
+		skip();
+	assert_non_null(buf);
+	fill(buf, n, 3);
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	for (int t = 0; t < 200 && !privsep_worker_ready(w); t++)
+		privsep_helper_step(x->h, 50);
+	assert_true(privsep_worker_ready(w));
+	results = 0;
+	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
+	                 0);
+	assert_int_equal(hx_pump_until(x, &results, 30000), 1);
+	assert_int_equal(ev_len, n);
+	assert_true(ev_hash == fnv(buf, n));
+	free(buf);
+	assert_true(hx_pump_gone(x, 1, 30000));
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 0);
+	hx_free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(rule_bulk_memfd_needs_every_seal),
+	    cmocka_unit_test(rule_bulk_sender_keeping_a_writable_mapping_cannot_seal),
+	    cmocka_unit_test(rule_bulk_size_must_match_the_declared_size),
+	    cmocka_unit_test(rule_bulk_fd_must_be_a_memfd),
+	    cmocka_unit_test(rule_bulk_over_the_type_limit),
+	    cmocka_unit_test(rule_bulk_record_without_its_memfd_is_bad_fd_count),
+	    cmocka_unit_test(rule_helper_post_checks_its_own_event),
+	    cmocka_unit_test(bulk_worker_to_helper_intact_at_1MiB_and_256MiB_no_leak),
+	    cmocka_unit_test(bulk_both_ways_in_a_sandboxed_worker),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
