@@ -1,0 +1,487 @@
+/*
+ * test_async.c - events from the helper with a bounded queue and
+ * backpressure, worker posts that queue or wait, and the worker's
+ * standard error through a pipe into the helper's log (docs/PROTOCOL.md,
+ * sections 5, 9 and 11).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define T_SEQ (PRIVSEP_TYPE_APP_MIN + 1)    /* event: u32 sequence number */
+#define T_DONE (PRIVSEP_TYPE_APP_MIN + 2)   /* post: u32 events seen, u32 out of order */
+#define T_CALLS (PRIVSEP_TYPE_APP_MIN + 3)  /* event whose handler tries a call */
+#define T_POSTED (PRIVSEP_TYPE_APP_MIN + 4) /* post: 4 bytes */
+
+/* ---- the worker's side of the events ---- */
+
+static uint32_t seen, disorder; /* in the worker */
+
+static int on_seq(struct privsep_req *req, void *arg)
+{
+	struct privsep_reader r;
+	uint32_t v;
+	(void)arg;
+	privsep_reader_init(&r, req->data, req->len);
+	if (privsep_get_u32(&r, &v) < 0 || privsep_reader_end(&r) < 0)
+		return PRIVSEP_VIOLATION;
+	disorder += v != seen;
+	seen++;
+	return 0;
+}
+
+static int call_errno;
+static int on_calls(struct privsep_req *req, void *arg)
+{
+	struct privsep_result res = {0};
+	(void)arg;
+	call_errno = privsep_ping(req->client, "x", 1, &res) < 0 ? errno : 0;
+	return 0;
+}
+
+/* ---- the helper's side ---- */
+
+static uint32_t done_seen, done_disorder;
+static atomic_int done;
+static int on_done(struct privsep_req *req, void *arg)
+{
+	struct privsep_reader r;
+	(void)arg;
+	privsep_reader_init(&r, req->data, req->len);
+	privsep_get_u32(&r, &done_seen);
+	privsep_get_u32(&r, &done_disorder);
+	done = 1;
+	return 0;
+}
+
+static int on_posted(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	return 0;
+}
+
+static const struct privsep_handler table[] = {
+    {T_SEQ, "seq", 4, 4, 0, 0, PRIVSEP_H_EVENT, on_seq, NULL, 0},
+    {T_DONE, "done", 8, 8, 0, 0, PRIVSEP_H_POST, on_done, NULL, 0},
+    {T_CALLS, "calls", 0, 0, 0, 0, PRIVSEP_H_EVENT, on_calls, NULL, 0},
+    {T_POSTED, "posted", 4, 4, 0, 0, PRIVSEP_H_POST, on_posted, NULL, 0},
+};
+#define NTABLE (sizeof(table) / sizeof(table[0]))
+
+#define NEVENTS 1000000u
+
+static long rss_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* The worker waits on its go pipe (reading nothing from its channel
+ * meanwhile), then takes every event and reports. */
+static int seq_worker(struct privsep_client *c, void *arg)
+{
+	int go = *(int *)arg;
+	char b;
+	uint8_t out[8];
+	struct privsep_writer w;
+	if (read(go, &b, 1) != 1)
+		return 10;
+	while (seen < NEVENTS)
+		if (privsep_client_dispatch(c, 10000) < 0)
+			return 11;
+	privsep_writer_init(&w, out, sizeof(out));
+	privsep_put_u32(&w, seen);
+	privsep_put_u32(&w, disorder);
+	return privsep_post(c, T_DONE, out, w.len, NULL, 0) < 0 ? 12 : 0;
+}
+
+static void events_million_to_a_worker_that_does_not_read_bounded_and_in_order(void **state)
+{
+	struct privsep_helper_config cfg = {.queue_max = 256};
+	struct hx *x;
+	int go[2];
+	struct privsep_sandbox sb = {0};
+	struct privsep_spawn sp = {.name = "slow", .main = seq_worker, .sandbox = &sb};
+	struct privsep_worker *w;
+	long rss0, rss_full = 0;
+	size_t maxq = 0;
+	int released = 0, refused = 0;
+	(void)state;
+	if (under_valgrind())
+		skip();
+	x = hx_new_cfg(table, NTABLE, &cfg);
+	assert_non_null(x);
+	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+	sb.keep_fds = &go[0];
+	sb.nkeep = 1;
+	sp.arg = &go[0];
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	close(go[0]);
+	for (int t = 0; t < 200 && !privsep_worker_ready(w); t++)
+		privsep_helper_step(x->h, 50);
+	assert_true(privsep_worker_ready(w));
+	rss0 = rss_kb();
+	for (uint32_t i = 0; i < NEVENTS;) {
+		uint8_t msg[4];
+		struct privsep_writer pw;
+		privsep_writer_init(&pw, msg, sizeof(msg));
+		privsep_put_u32(&pw, i);
+		if (privsep_helper_post(w, T_SEQ, msg, 4, NULL, 0, NULL, PRIVSEP_POST_NOWAIT) ==
+		    0) {
+			i++;
+			if (privsep_worker_queued(w) > maxq)
+				maxq = privsep_worker_queued(w);
+			continue;
+		}
+		assert_int_equal(errno, EAGAIN);
+		refused++;
+		if (!released) {
+			/* the socket and the queue are full and the worker has
+			 * read nothing: the queue is at its bound */
+			assert_int_equal(privsep_worker_queued(w), 256);
+			rss_full = rss_kb();
+			assert_int_equal(write(go[1], "g", 1), 1);
+			released = 1;
+		}
+		privsep_helper_step(x->h, 100);
+	}
+	assert_true(released);
+	assert_true(maxq <= 256);
+	assert_int_equal(hx_pump_until(x, &done, 60000), 1);
+	assert_int_equal(done_seen, NEVENTS);
+	assert_int_equal(done_disorder, 0);
+	assert_true(hx_pump_gone(x, 1, 10000));
+	/* 256 queued records of 20 bytes: far under a MiB.  (AddressSanitizer
+	 * keeps freed memory in quarantine: there only the queue's bound is
+	 * checked, above.) */
+#ifndef __SANITIZE_ADDRESS__
+	assert_true(rss_full - rss0 < 4096);
+	assert_true(rss_kb() - rss0 < 8192);
+#endif
+	print_message("1e6 events: %d posts refused with EAGAIN, RSS %ld -> %ld kB when full\n",
+	              refused, rss0, rss_full);
+	close(go[1]);
+	hx_free(x);
+}
+
+static void rule_event_from_the_worker_is_wrong_direction(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	uint8_t rec[64];
+	int sock = hx_attach_raw(x, "raw", NULL);
+	(void)state;
+	size_t n = rec_make(rec, T_SEQ, 0, "\0\0\0\0", 4, 0);
+	assert_int_equal(raw_send(sock, rec, n, NULL, 0), 0);
+	assert_true(hx_pump_gone(x, 1, 3000));
+	assert_int_equal(x->last_viol, PRIVSEP_V_WRONG_DIRECTION);
+	close(sock);
+	hx_free(x);
+}
+
+/* A client on one end of a pair, the test playing the helper on the
+ * other. */
+static struct privsep_client *raw_client(int *peer, size_t queue_max)
+{
+	int sv[2];
+	struct privsep_client_config cfg = {.table = table, .n = NTABLE, .queue_max = queue_max};
+	assert_int_equal(privsep_chan_pair(sv), 0);
+	*peer = sv[0];
+	return privsep_client_new(sv[1], &cfg);
+}
+
+static void rule_a_call_from_an_event_handler_fails_EDEADLK(void **state)
+{
+	int peer;
+	struct privsep_client *c = raw_client(&peer, 0);
+	uint8_t rec[32];
+	(void)state;
+	size_t n = rec_make(rec, T_CALLS, 0, NULL, 0, 0);
+	assert_int_equal(raw_send(peer, rec, n, NULL, 0), 0);
+	call_errno = 0;
+	assert_int_equal(privsep_client_dispatch(c, 1000), 1);
+	assert_int_equal(call_errno, EDEADLK);
+	privsep_client_free(c);
+	close(peer);
+}
+
+static void rule_event_checks_at_the_worker(void **state)
+{
+	static const struct {
+		uint32_t type, id;
+		size_t len;
+	} bad[] = {
+	    {T_SEQ, 7, 4},                     /* id-on-post */
+	    {T_SEQ, 0, 3},                     /* bad-size */
+	    {T_DONE, 0, 8},                    /* a request type: wrong-direction */
+	    {PRIVSEP_TYPE_APP_MIN + 99, 0, 0}, /* not in the table */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int peer;
+		struct privsep_client *c = raw_client(&peer, 0);
+		uint8_t rec[64] = {0};
+		size_t n = rec_make(rec, bad[i].type, bad[i].id, rec + 32, bad[i].len, 0);
+		assert_int_equal(raw_send(peer, rec, n, NULL, 0), 0);
+		assert_int_equal(privsep_client_dispatch(c, 1000), -1);
+		assert_int_equal(errno, EPROTO);
+		privsep_client_free(c);
+		close(peer);
+	}
+}
+
+static void worker_nowait_posts_queue_bounded_then_EAGAIN_in_order(void **state)
+{
+	int peer;
+	struct privsep_client *c = raw_client(&peer, 8);
+	uint32_t sent = 0, got = 0;
+	(void)state;
+	/* nobody reads: the socket fills, then the queue, then EAGAIN */
+	for (;;) {
+		uint8_t v[4];
+		memcpy(v, &sent, 4);
+		if (privsep_post_ex(c, T_POSTED, v, 4, NULL, 0, NULL, PRIVSEP_POST_NOWAIT) < 0) {
+			assert_int_equal(errno, EAGAIN);
+			break;
+		}
+		sent++;
+	}
+	assert_int_equal(privsep_client_queued(c), 8);
+	assert_int_equal(privsep_client_flush(c, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	/* the peer reads: everything arrives, in order */
+	while (got < sent) {
+		uint8_t rec[64];
+		ssize_t n = recv(peer, rec, sizeof(rec), MSG_DONTWAIT);
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			assert_true(privsep_client_flush(c, 0) == 0 || errno == EAGAIN);
+			continue;
+		}
+		assert_int_equal(n, PRIVSEP_HDR_LEN + 4);
+		uint32_t v;
+		memcpy(&v, rec + PRIVSEP_HDR_LEN, 4);
+		assert_int_equal(v, got);
+		got++;
+	}
+	assert_int_equal(privsep_client_queued(c), 0);
+	privsep_client_free(c);
+	close(peer);
+}
+
+/* ---- the worker's standard error ---- */
+
+static int lines_worker(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	for (int i = 0; i < 20; i++) {
+		privsep_log(PRIVSEP_LOG_WARN, "numbered %d", i);
+		fprintf(stderr, "plain %d\n", i);
+	}
+	return 0;
+}
+
+static struct hx *run_logger(const struct privsep_helper_config *cfg, privsep_worker_main main,
+                             pid_t *pid)
+{
+	struct hx *x = hx_new_cfg(table, NTABLE, cfg);
+	struct privsep_spawn sp = {.name = "logger", .main = main};
+	struct privsep_worker *w;
+	assert_non_null(x);
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	*pid = privsep_worker_pid(w);
+	assert_true(hx_pump_gone(x, 1, 10000));
+	return x;
+}
+
+/* Index of the first log line at or after from that contains s, or -1. */
+static int find(const struct hx *x, int from, const char *s)
+{
+	for (int i = from; i < x->nlog; i++)
+		if (strstr(x->log[i], s))
+			return i;
+	return -1;
+}
+
+static void log_lines_arrive_in_order_with_the_workers_identity(void **state)
+{
+	struct privsep_helper_config cfg = {0};
+	char who[64], want[64];
+	pid_t pid;
+	int at = 0;
+	(void)state;
+	if (under_valgrind())
+		skip();
+	struct hx *x = run_logger(&cfg, lines_worker, &pid);
+	snprintf(who, sizeof(who), "Z worker \"logger\" pid %d: ", (int)pid);
+	for (int i = 0; i < 20; i++) {
+		snprintf(want, sizeof(want), "%snumbered %d", who, i);
+		at = find(x, at, want);
+		assert_true(at >= 0);
+		snprintf(want, sizeof(want), "%splain %d", who, i);
+		at = find(x, at, want);
+		assert_true(at >= 0);
+	}
+	hx_free(x);
+}
+
+static int long_worker(struct privsep_client *c, void *arg)
+{
+	char line[302];
+	(void)c;
+	(void)arg;
+	memset(line, 'a', 300);
+	line[300] = '\n';
+	line[301] = '\0';
+	fputs(line, stderr);
+	fputs("after\n", stderr);
+	return 0;
+}
+
+static void log_overlong_line_is_cut_and_marked(void **state)
+{
+	struct privsep_helper_config cfg = {.log_line_max = 64};
+	char want[128];
+	pid_t pid;
+	(void)state;
+	if (under_valgrind())
+		skip();
+	struct hx *x = run_logger(&cfg, long_worker, &pid);
+	memset(want, 'a', 64);
+	snprintf(want + 64, sizeof(want) - 64, " [line cut]");
+	int at = find(x, 0, want);
+	assert_true(at >= 0);
+	/* exactly 64: the 65th is not there */
+	assert_null(strstr(x->log[at],
+	                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	assert_true(find(x, at + 1, "pid") >= 0 && find(x, at + 1, ": after") >= 0);
+	hx_free(x);
+}
+
+static int flood_worker(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	for (int i = 0; i < 500; i++)
+		fprintf(stderr, "flood %d\n", i);
+	return 0;
+}
+
+static void log_flood_is_rate_limited_and_the_drops_counted(void **state)
+{
+	struct privsep_helper_config cfg = {.log_rate = 5, .log_burst = 10};
+	unsigned long dropped = 0;
+	int logged = 0, at;
+	pid_t pid;
+	(void)state;
+	if (under_valgrind())
+		skip();
+	struct hx *x = run_logger(&cfg, flood_worker, &pid);
+	for (int i = 0; i < x->nlog; i++) {
+		unsigned long n;
+		const char *p = strstr(x->log[i], "pid ");
+		if (strstr(x->log[i], ": flood "))
+			logged++;
+		else if (p && sscanf(strchr(p, ':') + 2, "%lu log lines dropped", &n) == 1)
+			dropped += n;
+	}
+	/* a burst of 10, and the few the rate refilled while it ran */
+	assert_true(logged >= 10 && logged < 60);
+	assert_int_equal(logged + (int)dropped, 500);
+	at = find(x, 0, "log lines dropped (over 5 lines/s)");
+	assert_true(at >= 0);
+	hx_free(x);
+}
+
+static int dying_worker(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	fputs("last words 1\nlast words 2\n", stderr);
+	fputs("last words 3 without a newline", stderr);
+	_exit(3);
+}
+
+static void log_last_lines_of_a_dying_worker_are_kept(void **state)
+{
+	struct privsep_helper_config cfg = {0};
+	pid_t pid;
+	(void)state;
+	if (under_valgrind())
+		skip();
+	struct hx *x = run_logger(&cfg, dying_worker, &pid);
+	int at = find(x, 0, ": last words 1");
+	assert_true(at >= 0);
+	at = find(x, at, ": last words 2");
+	assert_true(at >= 0);
+	assert_true(find(x, at, ": last words 3 without a newline") >= 0);
+	hx_free(x);
+}
+
+static int liar_worker(struct privsep_client *c, void *arg)
+{
+	static const char lie[] = "x\nprivsep: worker \"other\" pid 1: forged\033[2J\r\n";
+	(void)c;
+	(void)arg;
+	return write(STDERR_FILENO, lie, sizeof(lie) - 1) < 0;
+}
+
+static void log_a_worker_cannot_forge_identity_lines_or_escapes(void **state)
+{
+	struct privsep_helper_config cfg = {0};
+	char who[64], want[160];
+	pid_t pid;
+	(void)state;
+	if (under_valgrind())
+		skip();
+	struct hx *x = run_logger(&cfg, liar_worker, &pid);
+	snprintf(who, sizeof(who), "worker \"logger\" pid %d: ", (int)pid);
+	snprintf(want, sizeof(want), "%sx", who);
+	int at = find(x, 0, want);
+	assert_true(at >= 0);
+	/* the forged line is the worker's own, escapes written out */
+	snprintf(want, sizeof(want), "%sprivsep: worker \"other\" pid 1: forged\\x1b[2J\\x0d", who);
+	assert_true(find(x, at, want) >= 0);
+	for (int i = 0; i < x->nlog; i++)
+		assert_null(strchr(x->log[i], '\033'));
+	hx_free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(events_million_to_a_worker_that_does_not_read_bounded_and_in_order),
+	    cmocka_unit_test(rule_event_from_the_worker_is_wrong_direction),
+	    cmocka_unit_test(rule_a_call_from_an_event_handler_fails_EDEADLK),
+	    cmocka_unit_test(rule_event_checks_at_the_worker),
+	    cmocka_unit_test(worker_nowait_posts_queue_bounded_then_EAGAIN_in_order),
+	    cmocka_unit_test(log_lines_arrive_in_order_with_the_workers_identity),
+	    cmocka_unit_test(log_overlong_line_is_cut_and_marked),
+	    cmocka_unit_test(log_flood_is_rate_limited_and_the_drops_counted),
+	    cmocka_unit_test(log_last_lines_of_a_dying_worker_are_kept),
+	    cmocka_unit_test(log_a_worker_cannot_forge_identity_lines_or_escapes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
