@@ -113,7 +113,7 @@ int bulk_map(int fd, uint64_t size, uint64_t max, const void **p, char *why, siz
 		errno = EFBIG;
 		return -1;
 	}
-	m = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	m = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
 	if (m == MAP_FAILED) {
 		snprintf(why, whylen, "mapping %llu bytes of bulk: %s", (unsigned long long)size,
 		         strerror(errno));
