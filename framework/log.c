@@ -49,6 +49,9 @@ static void log_stderr(enum privsep_log_level lvl, const char *line, void *arg)
 }
 
 static void vlog(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void vlog(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt,
                  va_list ap)
 {
 	char line[PRIVSEP_LOG_LINE_MAX];

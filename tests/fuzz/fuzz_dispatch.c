@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,10 +36,34 @@ static int fd_handler(struct privsep_req *req, void *arg)
 	return req->len ? 13 : 0;
 }
 
+static int bulk_handler(struct privsep_req *req, void *arg)
+{
+	uint8_t sum = 0;
+	(void)arg;
+	for (size_t i = 0; i < req->bulk_len; i++)
+		sum ^= ((const uint8_t *)req->bulk)[i];
+	return sum & 1 ? PRIVSEP_VIOLATION : 0;
+}
+
+/* A sealed memfd of n bytes (n from the input), or an unsealed one. */
+static int memfd_of(size_t n, int sealed)
+{
+	int fd = memfd_create("fuzz", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || ftruncate(fd, (off_t)n) < 0)
+		abort();
+	if (sealed &&
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		abort();
+	return fd;
+}
+
 static const struct privsep_handler table[] = {
     {0x10001, "str", 4, 256, 0, 0, PRIVSEP_H_CALL, str_handler, NULL, 0},
     {0x10002, "post", 0, 64, 0, 2, PRIVSEP_H_POST, fd_handler, NULL, 0},
     {0x10003, "fd", 1, 16, 1, 4, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, fd_handler, NULL, 0},
+    {0x10004, "bulk", 0, 16, 0, 2, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_handler, NULL, 64},
+    {0x10005, "bulk-call", 0, 16, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_BULK, bulk_handler, NULL, 64},
+    {0x10006, "event", 0, 8, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
 };
 
 static void quiet(enum privsep_log_level l, const char *line, void *arg)
@@ -65,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char sink[4096];
 	if (!h) {
 		struct privsep_helper_config cfg = {.log = quiet};
-		h = privsep_helper_new(table, 3, &cfg);
+		h = privsep_helper_new(table, sizeof(table) / sizeof(table[0]), &cfg);
 		if (!h)
 			abort();
 	}
@@ -78,8 +103,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!w)
 		abort();
 	nfds = data[0] % 5;
-	for (int i = 0; i < nfds; i++)
-		fds[i] = i % 2 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : dup(sv[1]);
+	/* fd 0 is a memfd of 0..56 bytes, sealed or not, when bit 7 says so:
+	 * bulk records need one */
+	for (int i = 0; i < nfds; i++) {
+		if (i == 0 && (data[0] & 0x80))
+			fds[i] = memfd_of(8u * ((data[0] >> 3) & 7u), data[0] & 0x40);
+		else
+			fds[i] = i % 2 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : dup(sv[1]);
+	}
 	/* the rest of the bytes: one or two records as they arrived */
 	helper_feed(w, (uint8_t *)(uintptr_t)(data + 1), size - 1, fds, (size_t)nfds);
 	if (privsep_helper_nworkers(h) == 1 && size > 8) {
