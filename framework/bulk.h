@@ -9,6 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "privsep.h"
+
+/* A bulk message's own field: u64 size, before the type's payload. */
+#define BULK_FIXED 8u
+
 /* Every seal a bulk memfd must carry. */
 #define BULK_SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
@@ -22,6 +27,14 @@ int bulk_make(const void *data, size_t len);
  * sender broke the seal rule (why says how); -1 with errno when the
  * receiver could not map a valid one (why says so). */
 int bulk_map(int fd, uint64_t size, uint64_t max, const void **p, char *why, size_t whylen);
+
+/* Fill req's data, len, fds, nfds, bulk and bulk_len from a received
+ * record's payload (len bytes) and fds (nfds, taken).  For a bulk type
+ * (bulk 1): the u64 size is read, the first fd checked and mapped as
+ * bulk_map does (max: the type's limit) and closed; on a return other
+ * than 0 (bulk_map's) every fd is closed and why says what was wrong. */
+int bulk_fill_req(struct privsep_req *req, const uint8_t *payload, size_t len, int *fds,
+                  size_t nfds, int bulk, uint64_t max, char *why, size_t whylen);
 
 /* Unmap what bulk_map mapped. */
 void bulk_unmap(const void *p, uint64_t size);

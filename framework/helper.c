@@ -35,8 +35,6 @@
 #define HELPER_LOG_BURST 200
 #define HELPER_LOG_LINE_MAX 1024
 #define HELPER_LOG_LINE_LIMIT 4000
-/* A bulk message's own field: u64 size, before the type's payload. */
-#define BULK_FIXED 8u
 
 #define HLOG(h, lvl, ...) helper_log((h)->log, (h)->log_arg, lvl, __VA_ARGS__)
 
@@ -797,26 +795,16 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	req.client = NULL;
 	req.type = hdr.type;
 	req.id = hdr.id;
-	req.data = m->buf + PRIVSEP_HDR_LEN;
-	req.len = hdr.len;
-	req.bulk = NULL;
-	req.bulk_len = 0;
-	if (bulk) {
+	{
 		char why[160];
-		uint64_t size = 0;
-		struct privsep_reader br;
-		privsep_reader_init(&br, req.data, BULK_FIXED);
-		privsep_get_u64(&br, &size);
-		int brc = bulk_map(m->fds[0], size, row->bulk_max, &req.bulk, why, sizeof(why));
-		chan_close_fds(m->fds, 1);
+		int brc = bulk_fill_req(&req, m->buf + PRIVSEP_HDR_LEN, hdr.len, m->fds, m->nfds,
+		                        bulk, row->bulk_max, why, sizeof(why));
 		if (brc > 0) {
-			chan_close_fds(m->fds, m->nfds);
 			violation(w, PRIVSEP_V_BAD_BULK, &hdr, "%s %s: %s", kind_name(row->flags),
 			          row->name, why);
 			return;
 		}
 		if (brc < 0) {
-			chan_close_fds(m->fds, m->nfds);
 			HLOG(h, PRIVSEP_LOG_ERR, "worker \"%s\" pid %d: %s %s id %u: %s; %s",
 			     w->name, (int)w->pid, kind_name(row->flags), row->name, hdr.id, why,
 			     hdr.id ? "answered" : "message dropped");
@@ -824,13 +812,7 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 				reply_error(w, hdr.id, errno == EFBIG ? EFBIG : ENOMEM, why);
 			return;
 		}
-		req.bulk_len = (size_t)size;
-		req.data += BULK_FIXED;
-		req.len -= BULK_FIXED;
 	}
-	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
-		req.fds[i] = i + bulk < m->nfds ? m->fds[i + bulk] : -1;
-	req.nfds = m->nfds - (size_t)bulk;
 	privsep_writer_init(&req.reply, h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
 	                    h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED);
 	req.reply_nfds = 0;

@@ -58,8 +58,6 @@ struct privsep_client {
 #define CLIENT_QUEUE_MAX 256
 /* Records read by one privsep_client_dispatch, at most. */
 #define CLIENT_BATCH 64
-/* A bulk message's own field: u64 size, before the type's payload. */
-#define BULK_FIXED 8u
 
 /* The client whose event handler this thread is running, if any. */
 static __thread const struct privsep_client *tl_event;
@@ -277,32 +275,17 @@ static int event(struct privsep_client *c, struct chan_msg *m, enum chan_status 
 	memset(&req, 0, sizeof(req));
 	req.client = c;
 	req.type = hdr->type;
-	req.data = m->buf + PRIVSEP_HDR_LEN;
-	req.len = hdr->len;
-	if (bulk) {
-		uint64_t size = 0;
-		struct privsep_reader br;
-		privsep_reader_init(&br, req.data, BULK_FIXED);
-		privsep_get_u64(&br, &size);
-		rc = bulk_map(m->fds[0], size, row->bulk_max, &req.bulk, why, sizeof(why));
-		chan_close_fds(m->fds, 1);
-		if (rc != 0) {
-			chan_close_fds(m->fds, m->nfds);
-			CLOG(c, PRIVSEP_LOG_ERR, "worker: event %s: %s%s", row->name, why,
-			     rc > 0 ? "" : "; event dropped");
-			if (rc > 0) {
-				*v = PRIVSEP_V_BAD_BULK;
-				return -1;
-			}
-			return 1;
+	rc = bulk_fill_req(&req, m->buf + PRIVSEP_HDR_LEN, hdr->len, m->fds, m->nfds, bulk,
+	                   row->bulk_max, why, sizeof(why));
+	if (rc != 0) {
+		CLOG(c, PRIVSEP_LOG_ERR, "worker: event %s: %s%s", row->name, why,
+		     rc > 0 ? "" : "; event dropped");
+		if (rc > 0) {
+			*v = PRIVSEP_V_BAD_BULK;
+			return -1;
 		}
-		req.bulk_len = (size_t)size;
-		req.data += BULK_FIXED;
-		req.len -= BULK_FIXED;
+		return 1;
 	}
-	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
-		req.fds[i] = i + bulk < m->nfds ? m->fds[i + bulk] : -1;
-	req.nfds = m->nfds - (size_t)bulk;
 	privsep_writer_init(&req.reply, NULL, 0);
 	tl_event = c;
 	rc = row->fn(&req, row->arg);

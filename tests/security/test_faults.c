@@ -4,6 +4,7 @@
  * the others.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -108,11 +109,13 @@ static int caller_main(struct privsep_client *c, void *arg)
 	return 0;
 }
 
+/* Calls until the test says stop, through memory shared with it (an
+ * unsandboxed child of the test process): it outlives every victim
+ * however slow the machine. */
 static int steady_main(struct privsep_client *c, void *arg)
 {
-	long long end = now_us() + 3000000; /* longer than all the victims */
-	(void)arg;
-	while (now_us() < end) {
+	volatile atomic_int *stop = arg;
+	while (!atomic_load(stop)) {
 		uint8_t body[8];
 		struct privsep_result res = {.data = body, .cap = sizeof(body)};
 		if (privsep_ping(c, "ok", 2, &res) != 0 || res.len != 2)
@@ -128,7 +131,12 @@ static void worker_killed_at_random_points_costs_the_helper_nothing(void **s)
 		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
 	struct hx *x = hx_new(testapp_table, testapp_n, 0);
 	struct privsep_spawn killer = {.name = "victim", .main = caller_main, .unsandboxed = 1};
-	struct privsep_spawn steady = {.name = "steady", .main = steady_main, .unsandboxed = 1};
+	atomic_int *stop =
+	    mmap(NULL, sizeof(*stop), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(stop != MAP_FAILED);
+	atomic_store(stop, 0);
+	struct privsep_spawn steady = {
+	    .name = "steady", .main = steady_main, .arg = stop, .unsandboxed = 1};
 	int before = count_fds(), gone = 0;
 	unsigned seed = (unsigned)time(NULL);
 	print_message("seed %u\n", seed);
@@ -149,6 +157,7 @@ static void worker_killed_at_random_points_costs_the_helper_nothing(void **s)
 		assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_SIGNAL);
 	}
 	/* the steady worker finished all its calls */
+	atomic_store(stop, 1);
 	assert_true(hx_pump_gone(x, gone + 1, 20000));
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
 	assert_int_equal(x->last_exit.status, 0);
@@ -156,6 +165,7 @@ static void worker_killed_at_random_points_costs_the_helper_nothing(void **s)
 	/* every fd the helper held for the victims is closed */
 	assert_int_equal(count_fds(), before);
 	hx_free(x);
+	munmap(stop, sizeof(*stop));
 }
 
 /* ---- a flood that never reads ---- */
