@@ -452,8 +452,9 @@ size_t privsep_client_queued(struct privsep_client *c);
  * the text become spaces: one call, one line. */
 void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* A privsep_log_fn that writes to syslog(3) (the application calls
- * openlog as it likes). */
+/* A privsep_log_fn that writes to syslog(3).  The application calls
+ * openlog as it likes; with LOG_NDELAY before privsep_helper_confine,
+ * since the helper's policy has no connect. */
 void privsep_log_syslog(enum privsep_log_level lvl, const char *line, void *arg);
 
 /* Give up the listed types for good (PRIVSEP_T_PERMIT_DROP).  Returns as

@@ -250,17 +250,46 @@ static void rule_event_checks_at_the_worker(void **state)
 	}
 }
 
+/* One record from the peer's end, with its fd (closed here): its
+ * length, or -1 with errno. */
+static ssize_t recv_with_fd(int sock, uint8_t *buf, size_t cap, int *got_fd)
+{
+	union {
+		struct cmsghdr align;
+		char b[CMSG_SPACE(sizeof(int) * 4)];
+	} ctl;
+	struct iovec iov = {.iov_base = buf, .iov_len = cap};
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = ctl.b,
+	                    .msg_controllen = sizeof(ctl.b)};
+	ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	*got_fd = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); n >= 0 && cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_type == SCM_RIGHTS) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+			close(fd);
+			*got_fd = 1;
+		}
+	return n;
+}
+
 static void worker_nowait_posts_queue_bounded_then_EAGAIN_in_order(void **state)
 {
-	int peer;
+	int peer, p[2], before;
 	struct privsep_client *c = raw_client(&peer, 8);
 	uint32_t sent = 0, got = 0;
 	(void)state;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	before = count_fds();
 	/* nobody reads: the socket fills, then the queue, then EAGAIN */
 	for (;;) {
 		uint8_t v[4];
 		memcpy(v, &sent, 4);
-		if (privsep_post_ex(c, T_POSTED, v, 4, NULL, 0, NULL, PRIVSEP_POST_NOWAIT) < 0) {
+		/* every other one with an fd: a queued record keeps its own copy */
+		if (privsep_post_ex(c, T_POSTED, v, 4, &p[0], sent % 2, NULL, PRIVSEP_POST_NOWAIT) <
+		    0) {
 			assert_int_equal(errno, EAGAIN);
 			break;
 		}
@@ -272,7 +301,8 @@ static void worker_nowait_posts_queue_bounded_then_EAGAIN_in_order(void **state)
 	/* the peer reads: everything arrives, in order */
 	while (got < sent) {
 		uint8_t rec[64];
-		ssize_t n = recv(peer, rec, sizeof(rec), MSG_DONTWAIT);
+		int had_fd;
+		ssize_t n = recv_with_fd(peer, rec, sizeof(rec), &had_fd);
 		if (n < 0) {
 			assert_int_equal(errno, EAGAIN);
 			assert_true(privsep_client_flush(c, 0) == 0 || errno == EAGAIN);
@@ -282,9 +312,14 @@ static void worker_nowait_posts_queue_bounded_then_EAGAIN_in_order(void **state)
 		uint32_t v;
 		memcpy(&v, rec + PRIVSEP_HDR_LEN, 4);
 		assert_int_equal(v, got);
+		assert_int_equal(had_fd, (int)(got % 2));
 		got++;
 	}
 	assert_int_equal(privsep_client_queued(c), 0);
+	/* the queue's copies of the fds are closed once sent */
+	assert_int_equal(count_fds(), before);
+	close(p[0]);
+	close(p[1]);
 	privsep_client_free(c);
 	close(peer);
 }
