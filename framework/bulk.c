@@ -94,6 +94,10 @@ int bulk_map(int fd, uint64_t size, uint64_t max, const void **p, char *why, siz
 		snprintf(why, whylen, "the bulk fd is not a memfd (not a regular file)");
 		return 1;
 	}
+	if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_WRONLY) {
+		snprintf(why, whylen, "the bulk memfd is not open for reading");
+		return 1;
+	}
 	if (size > max) {
 		snprintf(why, whylen, "bulk of %llu bytes is over the type's limit of %llu",
 		         (unsigned long long)size, (unsigned long long)max);
@@ -103,6 +107,21 @@ int bulk_map(int fd, uint64_t size, uint64_t max, const void **p, char *why, siz
 		snprintf(why, whylen, "the bulk memfd has %lld bytes, the record declares %llu",
 		         (long long)st.st_size, (unsigned long long)size);
 		return 1;
+	}
+	/* Every page written by the sender: a sparse memfd would make the
+	 * receiver's mapping allocate (and pay for) the pages the sender
+	 * never wrote. */
+	{
+		long page = sysconf(_SC_PAGESIZE);
+		uint64_t need = (size + (uint64_t)page - 1) / (uint64_t)page * (uint64_t)page;
+		if ((uint64_t)st.st_blocks * 512 < need) {
+			snprintf(
+			    why, whylen,
+			    "the bulk memfd is sparse: %llu of %llu bytes allocated (the sender "
+			    "must write every byte)",
+			    (unsigned long long)st.st_blocks * 512, (unsigned long long)need);
+			return 1;
+		}
 	}
 	if (size == 0) {
 		*p = "";
@@ -116,8 +135,13 @@ int bulk_map(int fd, uint64_t size, uint64_t max, const void **p, char *why, siz
 	}
 	m = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
 	if (m == MAP_FAILED) {
+		int err = errno;
 		snprintf(why, whylen, "mapping %llu bytes of bulk: %s", (unsigned long long)size,
-		         strerror(errno));
+		         strerror(err));
+		/* the fd's fault (no read access, not mappable), not the receiver's */
+		if (err == EACCES || err == ENODEV || err == EINVAL)
+			return 1;
+		errno = err;
 		return -1;
 	}
 	*p = m;
@@ -131,6 +155,12 @@ int bulk_fill_req(struct privsep_req *req, const uint8_t *payload, size_t len, i
 	req->len = len;
 	req->bulk = NULL;
 	req->bulk_len = 0;
+	if (bulk && (len < BULK_FIXED || nfds < 1)) {
+		/* the table checks made sure of both; never read past them */
+		chan_close_fds(fds, nfds);
+		snprintf(why, whylen, "a bulk record without its size or its memfd");
+		return 1;
+	}
 	if (bulk) {
 		struct privsep_reader r;
 		uint64_t size = 0;

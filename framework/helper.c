@@ -87,7 +87,7 @@ static int valid_row(const struct privsep_handler *r, size_t payload_max)
 		return 0;
 	if (kind == PRIVSEP_H_EVENT && (r->flags & PRIVSEP_H_ONCE))
 		return 0;
-	if (r->min_len > r->max_len || r->max_len + (bulk ? BULK_FIXED : 0) > payload_max)
+	if (r->min_len > r->max_len || (uint64_t)r->max_len + (bulk ? BULK_FIXED : 0) > payload_max)
 		return 0;
 	if (r->min_fds > r->max_fds || r->max_fds + (unsigned)bulk > PRIVSEP_MAX_FDS)
 		return 0;
@@ -762,8 +762,8 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 		v = PRIVSEP_V_CALL_WITHOUT_ID;
 	else if ((row->flags & PRIVSEP_H_POST) && hdr.id != 0)
 		v = PRIVSEP_V_ID_ON_POST;
-	else if (hdr.len < row->min_len + bulk * BULK_FIXED ||
-	         hdr.len > row->max_len + bulk * BULK_FIXED)
+	else if ((uint64_t)hdr.len < (uint64_t)row->min_len + (uint64_t)bulk * BULK_FIXED ||
+	         (uint64_t)hdr.len > (uint64_t)row->max_len + (uint64_t)bulk * BULK_FIXED)
 		v = PRIVSEP_V_BAD_SIZE;
 	else if (hdr.nfds < row->min_fds + bulk || hdr.nfds > row->max_fds + bulk)
 		v = PRIVSEP_V_BAD_FD_COUNT;
@@ -795,6 +795,7 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	req.client = NULL;
 	req.type = hdr.type;
 	req.id = hdr.id;
+	w->served_bulk |= bulk;
 	{
 		char why[160];
 		int brc = bulk_fill_req(&req, m->buf + PRIVSEP_HDR_LEN, hdr.len, m->fds, m->nfds,
@@ -891,6 +892,12 @@ static int worker_readable(struct privsep_worker *w)
 		case CHAN_FDLIMIT:
 		case CHAN_VIOLATION:
 			dispatch(w, &m, st);
+			/* a bulk payload weighs more than a record: the others'
+			 * turn now */
+			if (w->served_bulk) {
+				w->served_bulk = 0;
+				return i + 1;
+			}
 			/* A caller waits for its reply before it sends again: after
 			 * answering a call, the next record is unlikely to be there
 			 * yet, and epoll says when it is.  Trying first would cost a

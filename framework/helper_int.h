@@ -53,6 +53,7 @@ struct privsep_worker {
 	 * reply (while a reply waits, no request is read from this worker). */
 	struct outq q;
 	int want_drained; /* a post failed with EAGAIN: tell when empty */
+	int served_bulk;  /* a bulk record was served: end this batch */
 	void *data;
 	struct tag tchan, tpid, tlog;
 	/* log.c: the read end of the worker's standard error */

@@ -5,9 +5,10 @@
  * A worker's lines are its own words, so they are handled as hostile:
  * the helper, not the worker, writes the identity (name, pid) and the
  * time before each line; a newline always ends an entry, so one write
- * cannot pass for two workers or forge a helper line; control bytes and
- * invalid UTF-8 are escaped (no terminal escapes reach an operator's
- * screen); lines are cut at log_line_max bytes and marked; each worker
+ * cannot pass for two workers or forge a helper line; control bytes but
+ * tab, invalid UTF-8, C1 controls, and Unicode's separators and bidi
+ * marks are escaped (no terminal escape reaches an operator's screen, no
+ * text is reordered); lines are cut at log_line_max bytes and marked; each worker
  * gets log_rate lines a second (bursts of log_burst) and the rest are
  * counted and the count logged.  The pipe is non-blocking and read from
  * the event loop: the helper never waits on it.
@@ -166,6 +167,12 @@ static size_t utf8_ok(const unsigned char *p, size_t n)
 	}
 	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
 	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	/* line and paragraph separators, and the marks that reorder text
+	 * (bidi overrides and isolates): they could make a line read as
+	 * something else */
+	if ((cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
+	    cp == 0x200f || cp == 0x061c)
 		return 0;
 	return len;
 }

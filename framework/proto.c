@@ -82,8 +82,9 @@ const struct proto_viol proto_viols[] = {
      "nfds is outside the type's fd bounds (an event's, at the worker)"},
     {PRIVSEP_V_BAD_BULK, "bad-bulk", "bulk",
      "(a bulk type) the first fd is not a memfd sealed with F_SEAL_WRITE, F_SEAL_SHRINK, "
-     "F_SEAL_GROW and F_SEAL_SEAL, its size differs from the u64 size the payload declares, "
-     "or that size is over the type's bulk limit"},
+     "F_SEAL_GROW and F_SEAL_SEAL, open for reading and with every page written; its size "
+     "differs from the u64 size the payload declares; or that size is over the type's bulk "
+     "limit"},
     {PRIVSEP_V_BAD_PAYLOAD, "bad-payload", "handler",
      "the payload does not parse as its type says (short field, leftover bytes, bad string): "
      "the handler of a request (helper) or of an event (worker) says so"},

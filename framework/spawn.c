@@ -70,8 +70,8 @@ static void worker_child(struct privsep_helper *h, int chan, int logw,
 	child_chan = chan;
 	/* other workers' last requests and replies are in these buffers */
 	helper_scrub(h);
-	/* standard error is the pipe to the helper's log (a channel on fd
-	 * 0..2, left by a helper started with those closed, would be lost) */
+	/* standard error is the pipe to the helper's log (spawn_worker put
+	 * the channel above fd 2) */
 	if (chan <= STDERR_FILENO || (logw >= 0 && dup2(logw, STDERR_FILENO) < 0))
 		_exit(127);
 	if (logw > STDERR_FILENO)
@@ -147,6 +147,21 @@ struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct priv
 	return w;
 }
 
+/* Move *fd above 0..2 (a helper started with some of them closed gets
+ * its new fds there), where the child's standard fds would clobber it. */
+static int above_stdio(int *fd)
+{
+	int nfd;
+	if (*fd > STDERR_FILENO)
+		return 0;
+	nfd = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	if (nfd < 0)
+		return -1;
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
 struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp)
 {
 	struct sigaction sa;
@@ -180,12 +195,12 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	}
 	if (privsep_chan_pair(sv) < 0)
 		return NULL;
-	/* lp[1] never lands on fd 0..2: the child moves it to 2 itself */
 	lp[0] = lp[1] = -1;
-	if (!sp->stderr_inherit && pipe2(lp, O_CLOEXEC) < 0) {
+	if ((!sp->stderr_inherit && pipe2(lp, O_CLOEXEC) < 0) || above_stdio(&sv[1]) < 0 ||
+	    (lp[1] >= 0 && above_stdio(&lp[1]) < 0)) {
 		saved = errno;
-		close(sv[0]);
-		close(sv[1]);
+		chan_close_fds(sv, 2);
+		chan_close_fds(lp, 2);
 		errno = saved;
 		return NULL;
 	}

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bulk.h"
@@ -224,11 +225,27 @@ static void deliver(struct privsep_client *c, struct chan_msg *m, enum chan_stat
 	slot_finish(s, 0, 0);
 }
 
-static const struct privsep_handler *event_row(const struct privsep_client *c, uint32_t type)
+static unsigned event_flags(const struct privsep_client *c, uint32_t type)
 {
 	for (size_t i = 0; i < c->n; i++)
 		if (c->table[i].type == type)
-			return (c->table[i].flags & PRIVSEP_H_EVENT) ? &c->table[i] : NULL;
+			return c->table[i].flags;
+	return 0;
+}
+
+/* The event row for type, or NULL (*known: the type is in the table, as
+ * a request, or as an event this worker has no handler for). */
+static const struct privsep_handler *event_row(const struct privsep_client *c, uint32_t type,
+                                               int *known)
+{
+	*known = 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->table[i].type == type) {
+			*known = 1;
+			return (c->table[i].flags & PRIVSEP_H_EVENT) && c->table[i].fn
+			           ? &c->table[i]
+			           : NULL;
+		}
 	return NULL;
 }
 
@@ -241,16 +258,19 @@ static int event(struct privsep_client *c, struct chan_msg *m, enum chan_status 
 	const struct privsep_handler *row;
 	struct privsep_req req;
 	char why[160];
-	int bulk, rc;
+	int bulk, rc, known;
 
 	*v = privsep_wire_check(m->buf, m->len, m->nfds, c->msg_max, hdr);
 	if (st == CHAN_FDLIMIT)
 		*v = privsep_wire_check_fdlimit(*v, m->nfds_partial, hdr);
 	if (*v != PRIVSEP_V_NONE)
 		goto bad;
-	row = event_row(c, hdr->type);
+	row = event_row(c, hdr->type, &known);
 	if (!row) {
-		*v = proto_msg_find(hdr->type) || hdr->type >= PRIVSEP_TYPE_APP_MIN
+		/* a request type, a framework type: the wrong way; an event this
+		 * worker has no handler for, or a type nobody knows: unknown */
+		*v = (known && !(event_flags(c, hdr->type) & PRIVSEP_H_EVENT)) ||
+		             proto_msg_find(hdr->type)
 		         ? PRIVSEP_V_WRONG_DIRECTION
 		         : PRIVSEP_V_UNKNOWN_TYPE;
 		goto bad;
@@ -258,8 +278,8 @@ static int event(struct privsep_client *c, struct chan_msg *m, enum chan_status 
 	bulk = !!(row->flags & PRIVSEP_H_BULK);
 	if (hdr->id != 0)
 		*v = PRIVSEP_V_ID_ON_POST;
-	else if (hdr->len < row->min_len + bulk * BULK_FIXED ||
-	         hdr->len > row->max_len + bulk * BULK_FIXED)
+	else if ((uint64_t)hdr->len < (uint64_t)row->min_len + (uint64_t)bulk * BULK_FIXED ||
+	         (uint64_t)hdr->len > (uint64_t)row->max_len + (uint64_t)bulk * BULK_FIXED)
 		*v = PRIVSEP_V_BAD_SIZE;
 	else if (hdr->nfds < row->min_fds + bulk || hdr->nfds > row->max_fds + bulk)
 		*v = PRIVSEP_V_BAD_FD_COUNT;
@@ -287,9 +307,12 @@ static int event(struct privsep_client *c, struct chan_msg *m, enum chan_status 
 		return 1;
 	}
 	privsep_writer_init(&req.reply, NULL, 0);
-	tl_event = c;
-	rc = row->fn(&req, row->arg);
-	tl_event = NULL;
+	{
+		const struct privsep_client *outer = tl_event;
+		tl_event = c;
+		rc = row->fn(&req, row->arg);
+		tl_event = outer;
+	}
 	chan_close_fds(req.fds, req.nfds);
 	bulk_unmap(req.bulk, req.bulk_len);
 	if (rc == PRIVSEP_VIOLATION) {
@@ -368,6 +391,33 @@ static int check_args(const struct privsep_client *c, uint32_t type, const void 
 	return 0;
 }
 
+/* Wait until the socket has room or until (ms, -1: forever) passes,
+ * with smu released meanwhile: a thread that waits to send never keeps
+ * another from queueing (an event handler's post, for one).  smu held on
+ * entry and return.  0, or -1 with errno (EAGAIN: the time ran out). */
+static int wait_room(struct privsep_client *c, int64_t until)
+{
+	struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
+	int left = -1, rc, err;
+	if (until >= 0) {
+		int64_t now = helper_now_ms();
+		if (now >= until) {
+			errno = EAGAIN;
+			return -1;
+		}
+		left = (int)(until - now);
+	}
+	pthread_mutex_unlock(&c->smu);
+	rc = poll(&pfd, 1, left);
+	err = errno;
+	pthread_mutex_lock(&c->smu);
+	if (rc < 0 && err != EINTR) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
 /* Send everything queued, waiting up to timeout_ms (-1 forever) for
  * room.  smu held.  0 when the queue is empty; -1 with errno (EAGAIN:
  * the time ran out). */
@@ -375,8 +425,7 @@ static int flush_wait(struct privsep_client *c, int timeout_ms)
 {
 	int64_t until = timeout_ms < 0 ? -1 : helper_now_ms() + timeout_ms;
 	for (;;) {
-		struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
-		int left = -1, rc = outq_flush(&c->q, c->fd);
+		int rc = outq_flush(&c->q, c->fd);
 		if (rc == 1)
 			return 0;
 		if (rc < 0) {
@@ -384,23 +433,15 @@ static int flush_wait(struct privsep_client *c, int timeout_ms)
 				errno = EPIPE;
 			return -1;
 		}
-		if (until >= 0) {
-			int64_t now = helper_now_ms();
-			if (now >= until) {
-				errno = EAGAIN;
-				return -1;
-			}
-			left = (int)(until - now);
-		}
-		if (poll(&pfd, 1, left) < 0 && errno != EINTR)
+		if (wait_room(c, until) < 0)
 			return -1;
 	}
 }
 
 /* Send one record, after whatever is queued.  bulkfd (taken, -1: none)
  * is the sealed memfd of a bulk of blen bytes; fds are borrowed.  nowait:
- * queue it when the socket is full (EAGAIN when the queue is full).  0,
- * or -1 with errno. */
+ * queue it when the socket is full (EAGAIN when the queue is full); else
+ * wait for room, smu released while waiting.  0, or -1 with errno. */
 static int send_out(struct privsep_client *c, uint32_t type, uint32_t id, const void *p, size_t len,
                     const int *fds, size_t nfds, int bulkfd, size_t blen, int nowait)
 {
@@ -429,11 +470,18 @@ static int send_out(struct privsep_client *c, uint32_t type, uint32_t id, const 
 		privsep_wire_put_hdr(pre, &hdr);
 	}
 	pthread_mutex_lock(&c->smu);
-	if (c->q.n && (nowait ? outq_flush(&c->q, c->fd) : flush_wait(c, -1)) < 0)
-		goto out;
-	if (!c->q.n) {
-		rc = chan_send(c->fd, pre, hlen, p, len, all, n, nowait);
-		if (rc == 0 || !nowait || (errno != EAGAIN && errno != EWOULDBLOCK))
+	for (;;) {
+		if (c->q.n && outq_flush(&c->q, c->fd) < 0)
+			goto out;
+		if (!c->q.n) {
+			rc = chan_send(c->fd, pre, hlen, p, len, all, n, 1);
+			if (rc == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+				goto out;
+			rc = -1;
+		}
+		if (nowait)
+			break;
+		if (wait_room(c, -1) < 0)
 			goto out;
 	}
 	/* queued: the caller keeps its fds, the queue owns copies */
@@ -627,6 +675,23 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 		pthread_mutex_unlock(&c->smu);
 	}
 	pthread_mutex_lock(&c->mu);
+	if (c->reading && timeout_ms != 0) {
+		/* another thread reads and runs the handlers: wait for its turn
+		 * to end rather than spin on a readable socket */
+		if (timeout_ms < 0) {
+			pthread_cond_wait(&c->cv, &c->mu);
+		} else {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += timeout_ms / 1000;
+			ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+		}
+	}
 	if (!c->reading && !c->dead && (pfd.revents & (POLLIN | POLLHUP | POLLERR)))
 		for (int i = 0; i < CLIENT_BATCH && !c->dead && !c->reading; i++) {
 			int again = 0;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,9 +116,17 @@ static int seq_worker(struct privsep_client *c, void *arg)
 	return privsep_post(c, T_DONE, out, w.len, NULL, 0) < 0 ? 12 : 0;
 }
 
+static int drained;
+static void on_drained(struct privsep_worker *w, void *arg)
+{
+	(void)w;
+	(void)arg;
+	drained++;
+}
+
 static void events_million_to_a_worker_that_does_not_read_bounded_and_in_order(void **state)
 {
-	struct privsep_helper_config cfg = {.queue_max = 256};
+	struct privsep_helper_config cfg = {.queue_max = 256, .on_worker_drained = on_drained};
 	struct hx *x;
 	int go[2];
 	struct privsep_sandbox sb = {0};
@@ -131,6 +140,7 @@ static void events_million_to_a_worker_that_does_not_read_bounded_and_in_order(v
 		skip();
 	x = hx_new_cfg(table, NTABLE, &cfg);
 	assert_non_null(x);
+	drained = 0;
 	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
 	sb.keep_fds = &go[0];
 	sb.nkeep = 1;
@@ -168,6 +178,8 @@ static void events_million_to_a_worker_that_does_not_read_bounded_and_in_order(v
 	}
 	assert_true(released);
 	assert_true(maxq <= 256);
+	/* the helper was told each time the queue had drained after a refusal */
+	assert_true(drained > 0 && drained <= refused);
 	assert_int_equal(hx_pump_until(x, &done, 60000), 1);
 	assert_int_equal(done_seen, NEVENTS);
 	assert_int_equal(done_disorder, 0);
@@ -324,6 +336,138 @@ static void worker_nowait_posts_queue_bounded_then_EAGAIN_in_order(void **state)
 	close(peer);
 }
 
+/* A call whose reply the peer sends behind ten events: the call returns
+ * after their handlers ran, in order. */
+static uint32_t seen_at_return;
+static void *ping_thread(void *arg)
+{
+	struct privsep_client *c = arg;
+	struct privsep_result res = {0};
+	if (privsep_ping(c, NULL, 0, &res) == 0)
+		seen_at_return = seen;
+	return NULL;
+}
+
+static void rule_a_reply_behind_events_reaches_its_call_after_their_handlers(void **state)
+{
+	int peer;
+	struct privsep_client *c = raw_client(&peer, 0);
+	uint8_t rec[64];
+	pthread_t t;
+	uint32_t id;
+	(void)state;
+	seen = disorder = 0;
+	seen_at_return = 0;
+	pthread_create(&t, NULL, ping_thread, c);
+	assert_int_equal(recv(peer, rec, sizeof(rec), 0), PRIVSEP_HDR_LEN);
+	memcpy(&id, rec + 8, 4);
+	for (uint32_t i = 0; i < 10; i++) {
+		size_t n = rec_make(rec, T_SEQ, 0, &i, 4, 0);
+		assert_int_equal(raw_send(peer, rec, n, NULL, 0), 0);
+	}
+	size_t n = rec_make(rec, PRIVSEP_T_REPLY, id, "\0\0\0\0", 4, 0);
+	assert_int_equal(raw_send(peer, rec, n, NULL, 0), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(seen_at_return, 10);
+	assert_int_equal(disorder, 0);
+	privsep_client_free(c);
+	close(peer);
+}
+
+/* The scenario of a deadlock: the helper queued a reply behind events
+ * (so it reads nothing from the worker); one thread of the worker reads
+ * and runs an event's handler; another blocks posting into a full
+ * socket.  The handler's post must not wait for that one. */
+#define T_BIG (PRIVSEP_TYPE_APP_MIN + 5)
+#define T_ACK (PRIVSEP_TYPE_APP_MIN + 6)
+#define T_EV2 (PRIVSEP_TYPE_APP_MIN + 7)
+#define T_CALL (PRIVSEP_TYPE_APP_MIN + 8)
+static atomic_int in_handler, gate, handler_posted, b_count, b_stop, a_done;
+static int handler_rc;
+static int gated_ev(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	if (atomic_fetch_add(&in_handler, 1) == 0) {
+		while (!atomic_load(&gate))
+			usleep(1000);
+		/* WAIT asked: in a handler it acts as NOWAIT */
+		handler_rc = privsep_post_ex(req->client, T_ACK, "ack!", 4, NULL, 0, NULL,
+		                             PRIVSEP_POST_WAIT);
+		atomic_store(&handler_posted, 1);
+	}
+	return 0;
+}
+static const struct privsep_handler dl_table[] = {
+    {T_EV2, "ev", 4, 4, 0, 0, PRIVSEP_H_EVENT, gated_ev, NULL, 0},
+    {T_ACK, "ack", 4, 4, 0, 0, PRIVSEP_H_POST, on_posted, NULL, 0},
+    {T_CALL, "call", 0, 0, 0, 0, PRIVSEP_H_CALL, on_posted, NULL, 0},
+    {T_BIG, "big", 0, 4000, 0, 0, PRIVSEP_H_POST, on_posted, NULL, 0},
+};
+static void *dl_caller(void *arg)
+{
+	struct privsep_result res = {0};
+	privsep_call(arg, T_CALL, NULL, 0, NULL, 0, &res);
+	atomic_store(&a_done, 1);
+	return NULL;
+}
+static void *dl_poster(void *arg)
+{
+	static char big[4000];
+	while (!atomic_load(&b_stop)) {
+		if (privsep_post(arg, T_BIG, big, sizeof(big), NULL, 0) < 0)
+			return NULL;
+		atomic_fetch_add(&b_count, 1);
+	}
+	return NULL;
+}
+static void pump_ms(struct hx *x, int ms)
+{
+	atomic_int never = 0;
+	hx_pump_until(x, &never, ms);
+}
+
+static void rule_an_event_handlers_post_never_waits_for_a_blocked_sender(void **state)
+{
+	struct privsep_helper_config hc = {.queue_max = 256};
+	struct hx *x = hx_new_cfg(dl_table, 4, &hc);
+	struct privsep_worker *w;
+	int fd = hx_attach_raw(x, "w", &w);
+	struct privsep_client_config cc = {.table = dl_table, .n = 4};
+	struct privsep_client *c = privsep_client_new(fd, &cc);
+	pthread_t a, b;
+	int last = -1;
+	(void)state;
+	in_handler = gate = handler_posted = b_count = b_stop = a_done = 0;
+	/* events wait in the helper's queue */
+	for (uint32_t i = 0; privsep_worker_queued(w) < 50; i++)
+		assert_int_equal(
+		    privsep_helper_post(w, T_EV2, &i, 4, NULL, 0, NULL, PRIVSEP_POST_NOWAIT), 0);
+	/* a call: its thread reads the first event and stays in the handler */
+	pthread_create(&a, NULL, dl_caller, c);
+	while (!atomic_load(&in_handler))
+		usleep(1000);
+	pump_ms(x, 200); /* the reply queues behind the events */
+	/* another thread posts until the socket is full and it blocks */
+	pthread_create(&b, NULL, dl_poster, c);
+	for (;;) {
+		pump_ms(x, 200);
+		int now = atomic_load(&b_count);
+		if (now == last)
+			break;
+		last = now;
+	}
+	atomic_store(&gate, 1);
+	assert_int_equal(hx_pump_until(x, &handler_posted, 10000), 1);
+	assert_int_equal(handler_rc, 0);
+	assert_int_equal(hx_pump_until(x, &a_done, 10000), 1);
+	atomic_store(&b_stop, 1);
+	pump_ms(x, 200);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	privsep_client_free(c);
+	hx_free(x);
+}
+
 /* ---- the worker's standard error ---- */
 
 static int lines_worker(struct privsep_client *c, void *arg)
@@ -477,7 +621,9 @@ static void log_last_lines_of_a_dying_worker_are_kept(void **state)
 
 static int liar_worker(struct privsep_client *c, void *arg)
 {
-	static const char lie[] = "x\nprivsep: worker \"other\" pid 1: forged\033[2J\r\n";
+	static const char lie[] = "x\nprivsep: worker \"other\" pid 1: forged\033[2J\r\n"
+	                          "c1 \xc2\x9b"
+	                          "31m bidi \xe2\x80\xae bad \xff utf8 \xc3\xa9\n";
 	(void)c;
 	(void)arg;
 	return write(STDERR_FILENO, lie, sizeof(lie) - 1) < 0;
@@ -499,6 +645,11 @@ static void log_a_worker_cannot_forge_identity_lines_or_escapes(void **state)
 	/* the forged line is the worker's own, escapes written out */
 	snprintf(want, sizeof(want), "%sprivsep: worker \"other\" pid 1: forged\\x1b[2J\\x0d", who);
 	assert_true(find(x, at, want) >= 0);
+	/* a C1 control, a bidi override, a byte that is no UTF-8: escaped; a
+	 * valid letter kept */
+	snprintf(want, sizeof(want),
+	         "%sc1 \\xc2\\x9b31m bidi \\xe2\\x80\\xae bad \\xff utf8 \xc3\xa9", who);
+	assert_true(find(x, at, want) >= 0);
 	for (int i = 0; i < x->nlog; i++)
 		assert_null(strchr(x->log[i], '\033'));
 	hx_free(x);
@@ -512,6 +663,8 @@ int main(void)
 	    cmocka_unit_test(rule_a_call_from_an_event_handler_fails_EDEADLK),
 	    cmocka_unit_test(rule_event_checks_at_the_worker),
 	    cmocka_unit_test(worker_nowait_posts_queue_bounded_then_EAGAIN_in_order),
+	    cmocka_unit_test(rule_a_reply_behind_events_reaches_its_call_after_their_handlers),
+	    cmocka_unit_test(rule_an_event_handlers_post_never_waits_for_a_blocked_sender),
 	    cmocka_unit_test(log_lines_arrive_in_order_with_the_workers_identity),
 	    cmocka_unit_test(log_overlong_line_is_cut_and_marked),
 	    cmocka_unit_test(log_flood_is_rate_limited_and_the_drops_counted),

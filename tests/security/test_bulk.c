@@ -220,6 +220,141 @@ static void rule_bulk_over_the_type_limit(void **state)
 	hx_free(x);
 }
 
+/* A sealed memfd with every byte written, as bulk_make makes it. */
+static int written_memfd(size_t len)
+{
+	int fd = memfd_create("test-bulk", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	char *zero = calloc(1, len ? len : 1);
+	assert_true(fd >= 0 && zero);
+	assert_int_equal(pwrite(fd, zero, len, 0), (ssize_t)len);
+	free(zero);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, ALL), 0);
+	return fd;
+}
+
+static void rule_bulk_memfd_must_be_fully_written(void **state)
+{
+	/* a sparse memfd costs its sender nothing; mapping it would make the
+	 * receiver allocate every page */
+	struct hx *x = hx_new(table, NTABLE, 0);
+	int fd = memfd_with(1u << 20, ALL);
+	(void)state;
+	posts = 0;
+	assert_int_equal(send_raw(x, T_BULK, 1u << 20, fd), PRIVSEP_V_BAD_BULK);
+	assert_true(hx_logged(x, "the bulk memfd is sparse"));
+	assert_int_equal(posts, 0);
+	close(fd);
+	hx_free(x);
+	/* the same size written: accepted */
+	x = hx_new(table, NTABLE, 0);
+	fd = written_memfd(1u << 20);
+	uint8_t rec[64], pl[8];
+	struct privsep_writer w;
+	int sock = hx_attach_raw(x, "raw", NULL);
+	privsep_writer_init(&w, pl, sizeof(pl));
+	privsep_put_u64(&w, 1u << 20);
+	size_t n = rec_make(rec, T_BULK, 0, pl, 8, 1);
+	assert_int_equal(raw_send(sock, rec, n, &fd, 1), 0);
+	for (int t = 0; t < 100 && !posts; t++)
+		privsep_helper_step(x->h, 20);
+	assert_int_equal(posts, 1);
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	close(fd);
+	hx_free(x);
+}
+
+static void rule_bulk_memfd_must_be_open_for_reading(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	int fd = written_memfd(4096), wfd;
+	char path[64];
+	(void)state;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	wfd = open(path, O_WRONLY | O_CLOEXEC);
+	assert_true(wfd >= 0);
+	assert_int_equal(send_raw(x, T_BULK, 4096, wfd), PRIVSEP_V_BAD_BULK);
+	assert_true(hx_logged(x, "not open for reading"));
+	close(wfd);
+	close(fd);
+	hx_free(x);
+}
+
+static void rule_bulk_row_bounds_are_checked_without_overflow(void **state)
+{
+	const struct privsep_handler wrap[] = {{T_BULK, "wrap", UINT32_MAX - 4, UINT32_MAX - 4, 0,
+	                                        0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL,
+	                                        16}};
+	const struct privsep_handler fds[] = {
+	    {T_BULK, "fds", 0, 0, 0, 4, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, 16}};
+	const struct privsep_handler limit[] = {
+	    {T_BULK, "limit", 0, 0, 0, 0, PRIVSEP_H_POST, bulk_post, NULL, 16}};
+	(void)state;
+	/* max_len + 8 over the record limit, even where 32 bits wrap; the
+	 * memfd as a fifth fd; a bulk limit on a type without bulk */
+	assert_null(privsep_helper_new(wrap, 1, NULL));
+	assert_int_equal(errno, EINVAL);
+	assert_null(privsep_helper_new(fds, 1, NULL));
+	assert_null(privsep_helper_new(limit, 1, NULL));
+}
+
+/* A client with the table, the test playing a hostile helper. */
+static struct privsep_client *raw_client(int *peer)
+{
+	int sv[2];
+	struct privsep_client_config cfg = {.table = table, .n = NTABLE};
+	assert_int_equal(privsep_chan_pair(sv), 0);
+	*peer = sv[0];
+	return privsep_client_new(sv[1], &cfg);
+}
+
+static int event_to_client(uint32_t type, uint64_t size, int fd)
+{
+	int peer, rc;
+	struct privsep_client *c = raw_client(&peer);
+	uint8_t rec[64], pl[8];
+	struct privsep_writer w;
+	privsep_writer_init(&w, pl, sizeof(pl));
+	privsep_put_u64(&w, size);
+	size_t n = rec_make(rec, type, 0, pl, type == T_PLAIN_EV ? 0 : 8, fd >= 0);
+	assert_int_equal(raw_send(peer, rec, n, &fd, fd >= 0), 0);
+	worker_events = 0;
+	rc = privsep_client_dispatch(c, 1000);
+	if (rc < 0)
+		assert_int_equal(errno, EPROTO);
+	privsep_client_free(c);
+	close(peer);
+	return rc;
+}
+
+static void rule_worker_checks_a_bulk_event_as_the_helper_does(void **state)
+{
+	int fd;
+	(void)state;
+	/* unsealed, sparse, size lie: the helper broke the protocol */
+	fd = memfd_with(64, 0);
+	assert_int_equal(event_to_client(T_EV, 64, fd), -1);
+	close(fd);
+	fd = memfd_with(64, ALL);
+	assert_int_equal(event_to_client(T_EV, 64, fd), -1);
+	close(fd);
+	fd = written_memfd(64);
+	assert_int_equal(event_to_client(T_EV, 32, fd), -1);
+	assert_int_equal(worker_events, 0);
+	/* and a good one runs the handler */
+	assert_int_equal(event_to_client(T_EV, 64, fd), 1);
+	assert_int_equal(worker_events, 1);
+	close(fd);
+}
+
+static void rule_an_event_row_without_a_handler_is_not_accepted(void **state)
+{
+	(void)state;
+	/* the helper's table may leave an event's fn NULL; a worker given that
+	 * table refuses the event instead of calling NULL */
+	assert_int_equal(event_to_client(T_PLAIN_EV, 0, -1), -1);
+}
+
 static void rule_bulk_record_without_its_memfd_is_bad_fd_count(void **state)
 {
 	struct hx *x = hx_new(table, NTABLE, 0);
@@ -377,6 +512,11 @@ int main(void)
 	    cmocka_unit_test(rule_bulk_fd_must_be_a_memfd),
 	    cmocka_unit_test(rule_bulk_over_the_type_limit),
 	    cmocka_unit_test(rule_bulk_record_without_its_memfd_is_bad_fd_count),
+	    cmocka_unit_test(rule_bulk_memfd_must_be_fully_written),
+	    cmocka_unit_test(rule_bulk_memfd_must_be_open_for_reading),
+	    cmocka_unit_test(rule_bulk_row_bounds_are_checked_without_overflow),
+	    cmocka_unit_test(rule_worker_checks_a_bulk_event_as_the_helper_does),
+	    cmocka_unit_test(rule_an_event_row_without_a_handler_is_not_accepted),
 	    cmocka_unit_test(rule_helper_post_checks_its_own_event),
 	    cmocka_unit_test(bulk_worker_to_helper_intact_at_1MiB_and_256MiB_no_leak),
 	    cmocka_unit_test(bulk_both_ways_in_a_sandboxed_worker),
