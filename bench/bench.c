@@ -28,6 +28,7 @@
 #include "filter.h"
 #include "helper_int.h"
 #include "policy.h"
+#include "sandbox.h"
 
 static FILE *json;
 static int quick;
@@ -599,7 +600,7 @@ static int ready_main(struct privsep_client *c, void *arg)
 static void bench_start(void)
 {
 	const int n = quick ? 10 : 40;
-	uint64_t tp[64], tb[64];
+	uint64_t tp[64], tb[64], tu[64];
 	struct privsep_helper_config cfg = {.log = quiet};
 	struct privsep_helper *h = privsep_helper_new(NULL, 0, &cfg);
 	struct privsep_spawn sp = {.name = "start", .main = ready_main};
@@ -631,12 +632,128 @@ static void bench_start(void)
 			abort();
 		tb[k] = ns() - t;
 		reap(pid);
+		/* informative: the same fork whose child enters the namespaces a
+		 * worker gets (no more), until it runs there */
+		t = ns();
+		pid = fork();
+		if (pid == 0) {
+			if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0 ||
+			    write(pf[1], "r", 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		if (read(pf[0], &b, 1) != 1)
+			abort();
+		tu[k] = ns() - t;
+		reap(pid);
 		close(pf[0]);
 		close(pf[1]);
 	}
 	privsep_helper_free(h);
-	report("worker start, to ready in sandbox", "ns", stats_of(tp, (size_t)n),
-	       stats_of(tb, (size_t)n), "free", "bare fork, child running", 0);
+	struct stats st = stats_of(tp, (size_t)n);
+	report("worker start, to ready in sandbox", "ns", st, stats_of(tb, (size_t)n), "free",
+	       "bare fork, child running", 0);
+	report("worker start vs fork+unshare", "ns", st, stats_of(tu, (size_t)n), "free",
+	       "fork, child in new net/ipc/uts/mount namespaces, running", 0);
+}
+
+/* Where a worker's start goes: the helper's per-spawn preparation, the
+ * fork until the child runs, each sandbox step in the child (timed by
+ * sandbox_enter_timed), and, as informative baselines, a fork whose child
+ * only unshares the same namespaces, or only a network namespace. */
+static void bench_start_steps(void)
+{
+	static const char *const step[] = {NULL,
+	                                   NULL,
+	                                   "1-2 fds, rlimits",
+	                                   "3 namespaces, empty root",
+	                                   "4 securebits",
+	                                   "5 ids",
+	                                   "6 capabilities",
+	                                   "7 process",
+	                                   "8 no_new_privs",
+	                                   "9 Landlock",
+	                                   "10 selfcheck",
+	                                   "11 seccomp load"};
+	const int n = quick ? 10 : 40;
+	static uint64_t prep[64], forked[64], st[PRIVSEP_SB_STEP_SECCOMP + 1][64], total[64],
+	    uns[64], unsnet[64];
+	struct policy *pol =
+	    policy_load("<default.policy>", policy_shipped("default.policy"), NULL, NULL);
+	struct filter_prog prog;
+	char why[256];
+	int sv[2], pf[2];
+
+	if (!pol || policy_compile(pol, &prog, 0, NULL, NULL) < 0 || privsep_chan_pair(sv) < 0 ||
+	    pipe(pf) < 0)
+		abort();
+	struct privsep_sandbox sb = {.keep_fds = &pf[1], .nkeep = 1};
+	for (int k = 0; k < n; k++) {
+		struct sb_plan plan;
+		uint64_t t[PRIVSEP_SB_STEP_SECCOMP + 1] = {0}, t0 = ns();
+		if (sandbox_prepare(&plan, &sb, pol, &prog, sv[1], why, sizeof(why)) < 0) {
+			fprintf(stderr, "bench: sandbox_prepare: %s\n", why);
+			exit(1);
+		}
+		uint64_t t1 = ns();
+		pid_t pid = fork();
+		if (pid == 0) {
+			t[0] = ns();
+			if (sandbox_enter_timed(&plan, PRIVSEP_SB_STEP_SECCOMP, why, sizeof(why),
+			                        t) != 0)
+				_exit(1);
+			_exit(write(pf[1], t, sizeof(t)) == sizeof(t) ? 0 : 1);
+		}
+		if (read(pf[0], t, sizeof(t)) != sizeof(t))
+			abort();
+		reap(pid);
+		prep[k] = t1 - t0;
+		forked[k] = t[0] - t1;
+		for (int s = 1; s <= PRIVSEP_SB_STEP_SECCOMP; s++)
+			st[s][k] = s == 2 ? t[2] - t[0] : s == 1 ? 0 : t[s] - t[s - 1];
+		total[k] = t[PRIVSEP_SB_STEP_SECCOMP] - t0;
+		for (int v = 0; v < 2; v++) {
+			char b;
+			t0 = ns();
+			pid = fork();
+			if (pid == 0) {
+				if (unshare(v ? CLONE_NEWNET
+				              : CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
+				                    CLONE_NEWNS) < 0 ||
+				    write(pf[1], "r", 1) != 1)
+					_exit(1);
+				_exit(0);
+			}
+			if (read(pf[0], &b, 1) != 1)
+				abort();
+			(v ? unsnet : uns)[k] = ns() - t0;
+			reap(pid);
+		}
+	}
+	printf("worker start, where the time goes (ns, median and p99 of %d):\n", n);
+#define ROW(label, arr)                                                                            \
+	do {                                                                                       \
+		struct stats s_ = stats_of(arr, (size_t)n);                                        \
+		printf("  %-40s %10.0f %10.0f\n", label, s_.median, s_.p99);                       \
+		fprintf(json,                                                                      \
+		        "{\"name\": \"worker start: %s\", \"unit\": \"ns\", \"median\": %.1f, "    \
+		        "\"p99\": %.1f, \"cpu_placement\": \"free\"}\n",                           \
+		        label, s_.median, s_.p99);                                                 \
+	} while (0)
+	ROW("helper: sandbox_prepare", prep);
+	ROW("fork, until the child runs", forked);
+	for (int s = 2; s <= PRIVSEP_SB_STEP_SECCOMP; s++)
+		ROW(step[s], st[s]);
+	ROW("all of the above", total);
+	ROW("baseline: fork + unshare(net,ipc,uts,mnt)", uns);
+	ROW("baseline: fork + unshare(net)", unsnet);
+#undef ROW
+	close(pf[0]);
+	close(pf[1]);
+	close(sv[0]);
+	close(sv[1]);
+	filter_prog_free(&prog);
+	policy_free(pol);
 }
 
 /* ---- 4 and 7: many workers, memory, allocations per call ---- */
@@ -835,8 +952,10 @@ int main(int argc, char **argv)
 		bench_seccomp("<fileopener.policy>");
 		bench_seccomp("<helper.policy>");
 	}
-	if (RUN("start"))
+	if (RUN("start")) {
 		bench_start();
+		bench_start_steps();
+	}
 	if (RUN("many"))
 		bench_many();
 	if (RUN("allocs"))
