@@ -289,7 +289,7 @@ static void bench_roundtrip(int pinned)
 
 /* ---- 2: brokered open ---- */
 
-static void bench_open(void)
+static void bench_open(int pinned)
 {
 	int a[2], b[2];
 	const int blocks = quick ? 5 : 20, per = 500;
@@ -302,6 +302,7 @@ static void bench_open(void)
 	struct privsep_client_config cfg = {.msg_max = 8192};
 
 	snprintf(pol, sizeof(pol), "version 1\npath \"%s\" allow read\n", path);
+	pin(pinned ? 0 : -1); /* the helper below inherits it */
 	privsep_chan_pair(a);
 	privsep_chan_pair(b);
 	{
@@ -324,7 +325,7 @@ static void bench_open(void)
 		hp = pid;
 		close(a[0]);
 	}
-	rp = raw_broker(b[0], -1);
+	rp = raw_broker(b[0], pinned ? 0 : -1);
 	c = privsep_client_new(a[1], &cfg);
 	for (int i = 0; i < 200; i++) {
 		int fd = privsep_fs_open(c, path, O_RDONLY, why, sizeof(why));
@@ -372,8 +373,12 @@ static void bench_open(void)
 	reap(hp);
 	reap(rp);
 	struct stats sp = stats_of(tp, np), sr = stats_of(tr, nr), sd = stats_of(td, nd);
-	report("brokered open", "ns", sp, sr, "free", "raw broker (path, openat, SCM_RIGHTS)", 0);
-	report("brokered open vs direct open", "ns", sp, sd, "free", "open+close in-process", 0);
+	report("brokered open", "ns", sp, sr, pinned ? "one CPU" : "free",
+	       "raw broker (path, openat, SCM_RIGHTS)", 0);
+	if (!pinned)
+		report("brokered open vs direct open", "ns", sp, sd, "free",
+		       "open+close in-process", 0);
+	pin(-1);
 	free(tp);
 	free(tr);
 	free(td);
@@ -943,8 +948,10 @@ int main(int argc, char **argv)
 		bench_roundtrip(1);
 		bench_roundtrip(0);
 	}
-	if (RUN("open"))
-		bench_open();
+	if (RUN("open")) {
+		bench_open(0);
+		bench_open(1); /* informative: no cross-CPU wakeups */
+	}
 	if (RUN("throughput"))
 		bench_throughput();
 	if (RUN("seccomp")) {
