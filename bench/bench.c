@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -168,6 +169,30 @@ static pid_t echo_server(int fd, int cpu)
 	return pid;
 }
 
+/* An informative second baseline: the same echo as an event loop would
+ * do it, epoll_wait before each non-blocking recv. */
+static pid_t epoll_echo_server(int fd, int cpu)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[65536];
+		struct epoll_event ev = {.events = EPOLLIN};
+		int ep = epoll_create1(EPOLL_CLOEXEC);
+		ssize_t n;
+		pin(cpu);
+		only_fds(fd, ep);
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+			_exit(1);
+		while (epoll_wait(ep, &ev, 1, -1) == 1 &&
+		       (n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) < 0)
+				break;
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
 /* The raw broker: receive a path, openat it, send the fd back. */
 static pid_t raw_broker(int fd, int cpu)
 {
@@ -238,28 +263,33 @@ static void reap(pid_t pid)
 
 static void bench_roundtrip(int pinned)
 {
-	int a[2], b[2];
+	int a[2], b[2], e[2];
 	const int blocks = quick ? 5 : 20, per = 1000;
 	uint64_t *tp = calloc((size_t)(blocks * per), sizeof(uint64_t)),
-	         *tr = calloc((size_t)(blocks * per), sizeof(uint64_t));
+	         *tr = calloc((size_t)(blocks * per), sizeof(uint64_t)),
+	         *te = calloc((size_t)(blocks * per), sizeof(uint64_t));
 	char payload[32] = "0123456789abcdef0123456789abcde", body[64], rbuf[64];
 	struct privsep_result res = {.data = body, .cap = sizeof(body)};
-	pid_t hp, ep;
+	pid_t hp, ep, eep;
 	struct privsep_client *c;
-	size_t np = 0, nr = 0;
+	size_t np = 0, nr = 0, ne = 0;
 	int cpu = pinned ? 0 : -1;
 
 	pin(cpu);
 	privsep_chan_pair(a);
 	privsep_chan_pair(b);
+	privsep_chan_pair(e);
 	hp = helper_server(a[0], NULL, cpu);
 	ep = echo_server(b[0], cpu);
+	eep = epoll_echo_server(e[0], cpu);
 	c = privsep_client_new(a[1], NULL);
 	/* warm up */
 	for (int i = 0; i < 1000; i++) {
 		privsep_ping(c, payload, 32, &res);
 		send(b[1], payload, 32, 0);
 		recv(b[1], rbuf, sizeof(rbuf), 0);
+		send(e[1], payload, 32, 0);
+		recv(e[1], rbuf, sizeof(rbuf), 0);
 	}
 	for (int k = 0; k < blocks; k++) {
 		for (int i = 0; i < per; i++) {
@@ -275,15 +305,28 @@ static void bench_roundtrip(int pinned)
 				abort();
 			tr[nr++] = ns() - t;
 		}
+		for (int i = 0; i < per; i++) {
+			uint64_t t = ns();
+			if (send(e[1], payload, 32, 0) != 32 ||
+			    recv(e[1], rbuf, sizeof(rbuf), 0) != 32)
+				abort();
+			te[ne++] = ns() - t;
+		}
 	}
 	privsep_client_free(c);
 	close(b[1]);
+	close(e[1]);
 	reap(hp);
 	reap(ep);
-	report("round trip, 32 B", "ns", stats_of(tp, np), stats_of(tr, nr),
-	       pinned ? "one CPU" : "free", "raw SEQPACKET ping-pong", 0);
+	reap(eep);
+	struct stats sp = stats_of(tp, np);
+	report("round trip, 32 B", "ns", sp, stats_of(tr, nr), pinned ? "one CPU" : "free",
+	       "raw SEQPACKET ping-pong", 0);
+	report("  same, vs a raw epoll echo", "ns", sp, stats_of(te, ne),
+	       pinned ? "one CPU" : "free", "raw SEQPACKET echo: epoll_wait, recv, send", 0);
 	free(tp);
 	free(tr);
+	free(te);
 	pin(-1);
 }
 
