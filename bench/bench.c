@@ -13,10 +13,12 @@
 #include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -27,6 +29,7 @@
 #include "filter.h"
 #include "helper_int.h"
 #include "policy.h"
+#include "sandbox.h"
 
 static FILE *json;
 static int quick;
@@ -166,6 +169,30 @@ static pid_t echo_server(int fd, int cpu)
 	return pid;
 }
 
+/* An informative second baseline: the same echo as an event loop would
+ * do it, epoll_wait before each non-blocking recv. */
+static pid_t epoll_echo_server(int fd, int cpu)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[65536];
+		struct epoll_event ev = {.events = EPOLLIN};
+		int ep = epoll_create1(EPOLL_CLOEXEC);
+		ssize_t n;
+		pin(cpu);
+		only_fds(fd, ep);
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+			_exit(1);
+		while (epoll_wait(ep, &ev, 1, -1) == 1 &&
+		       (n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) < 0)
+				break;
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
 /* The raw broker: receive a path, openat it, send the fd back. */
 static pid_t raw_broker(int fd, int cpu)
 {
@@ -236,28 +263,33 @@ static void reap(pid_t pid)
 
 static void bench_roundtrip(int pinned)
 {
-	int a[2], b[2];
+	int a[2], b[2], e[2];
 	const int blocks = quick ? 5 : 20, per = 1000;
 	uint64_t *tp = calloc((size_t)(blocks * per), sizeof(uint64_t)),
-	         *tr = calloc((size_t)(blocks * per), sizeof(uint64_t));
+	         *tr = calloc((size_t)(blocks * per), sizeof(uint64_t)),
+	         *te = calloc((size_t)(blocks * per), sizeof(uint64_t));
 	char payload[32] = "0123456789abcdef0123456789abcde", body[64], rbuf[64];
 	struct privsep_result res = {.data = body, .cap = sizeof(body)};
-	pid_t hp, ep;
+	pid_t hp, ep, eep;
 	struct privsep_client *c;
-	size_t np = 0, nr = 0;
+	size_t np = 0, nr = 0, ne = 0;
 	int cpu = pinned ? 0 : -1;
 
 	pin(cpu);
 	privsep_chan_pair(a);
 	privsep_chan_pair(b);
+	privsep_chan_pair(e);
 	hp = helper_server(a[0], NULL, cpu);
 	ep = echo_server(b[0], cpu);
+	eep = epoll_echo_server(e[0], cpu);
 	c = privsep_client_new(a[1], NULL);
 	/* warm up */
 	for (int i = 0; i < 1000; i++) {
 		privsep_ping(c, payload, 32, &res);
 		send(b[1], payload, 32, 0);
 		recv(b[1], rbuf, sizeof(rbuf), 0);
+		send(e[1], payload, 32, 0);
+		recv(e[1], rbuf, sizeof(rbuf), 0);
 	}
 	for (int k = 0; k < blocks; k++) {
 		for (int i = 0; i < per; i++) {
@@ -273,21 +305,34 @@ static void bench_roundtrip(int pinned)
 				abort();
 			tr[nr++] = ns() - t;
 		}
+		for (int i = 0; i < per; i++) {
+			uint64_t t = ns();
+			if (send(e[1], payload, 32, 0) != 32 ||
+			    recv(e[1], rbuf, sizeof(rbuf), 0) != 32)
+				abort();
+			te[ne++] = ns() - t;
+		}
 	}
 	privsep_client_free(c);
 	close(b[1]);
+	close(e[1]);
 	reap(hp);
 	reap(ep);
-	report("round trip, 32 B", "ns", stats_of(tp, np), stats_of(tr, nr),
-	       pinned ? "one CPU" : "free", "raw SEQPACKET ping-pong", 0);
+	reap(eep);
+	struct stats sp = stats_of(tp, np);
+	report("round trip, 32 B", "ns", sp, stats_of(tr, nr), pinned ? "one CPU" : "free",
+	       "raw SEQPACKET ping-pong", 0);
+	report("  same, vs a raw epoll echo", "ns", sp, stats_of(te, ne),
+	       pinned ? "one CPU" : "free", "raw SEQPACKET echo: epoll_wait, recv, send", 0);
 	free(tp);
 	free(tr);
+	free(te);
 	pin(-1);
 }
 
 /* ---- 2: brokered open ---- */
 
-static void bench_open(void)
+static void bench_open(int pinned)
 {
 	int a[2], b[2];
 	const int blocks = quick ? 5 : 20, per = 500;
@@ -300,6 +345,7 @@ static void bench_open(void)
 	struct privsep_client_config cfg = {.msg_max = 8192};
 
 	snprintf(pol, sizeof(pol), "version 1\npath \"%s\" allow read\n", path);
+	pin(pinned ? 0 : -1); /* the helper below inherits it */
 	privsep_chan_pair(a);
 	privsep_chan_pair(b);
 	{
@@ -322,7 +368,7 @@ static void bench_open(void)
 		hp = pid;
 		close(a[0]);
 	}
-	rp = raw_broker(b[0], -1);
+	rp = raw_broker(b[0], pinned ? 0 : -1);
 	c = privsep_client_new(a[1], &cfg);
 	for (int i = 0; i < 200; i++) {
 		int fd = privsep_fs_open(c, path, O_RDONLY, why, sizeof(why));
@@ -370,8 +416,12 @@ static void bench_open(void)
 	reap(hp);
 	reap(rp);
 	struct stats sp = stats_of(tp, np), sr = stats_of(tr, nr), sd = stats_of(td, nd);
-	report("brokered open", "ns", sp, sr, "free", "raw broker (path, openat, SCM_RIGHTS)", 0);
-	report("brokered open vs direct open", "ns", sp, sd, "free", "open+close in-process", 0);
+	report("brokered open", "ns", sp, sr, pinned ? "one CPU" : "free",
+	       "raw broker (path, openat, SCM_RIGHTS)", 0);
+	if (!pinned)
+		report("brokered open vs direct open", "ns", sp, sd, "free",
+		       "open+close in-process", 0);
+	pin(-1);
 	free(tp);
 	free(tr);
 	free(td);
@@ -494,61 +544,95 @@ static uint64_t loop_ns(int which, int sv[2], int pfd[2], int iters)
 	return (ns() - t) / (uint64_t)iters;
 }
 
-/* The cost per call under a policy: a child loads it and measures on
- * demand; this process measures the same loop with no filter between,
- * so the two alternate. */
-static void bench_seccomp(const char *name)
+/* A child under prog (NULL: no filter) that runs a loop on demand. */
+static pid_t loop_child(const struct filter_prog *prog, int go, int back, int sv[2], int pfd[2],
+                        int iters, const int *writers, int nwriters)
 {
-	const char *what[] = {"getppid", "write+read", "sendmsg+recvmsg"};
-	struct policy *pol;
-	char shipped[64];
-	struct filter_prog prog;
-	int go[2], back[2], pfd[2], sv[2];
-	pid_t pid;
-	const int rounds = quick ? 5 : 15, iters = 20000;
-
-	snprintf(shipped, sizeof(shipped), "%.*s", (int)strlen(name) - 2, name + 1);
-	pol = policy_load(name, policy_shipped(shipped), NULL, NULL);
-	if (!pol || policy_compile(pol, &prog, 0, NULL, NULL) < 0)
-		abort();
-	if (pipe(go) < 0 || pipe(back) < 0 || pipe(pfd) < 0 ||
-	    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
-		abort();
-	pid = fork();
+	pid_t pid = fork();
 	if (pid == 0) {
 		char w;
-		close(go[1]);
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(&prog) < 0)
+		for (int i = 0; i < nwriters; i++) /* EOF on go when the parent closes it */
+			close(writers[i]);
+		if (prog && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(prog) < 0))
 			_exit(1);
-		while (read(go[0], &w, 1) == 1) {
+		while (read(go, &w, 1) == 1) {
 			uint64_t r = loop_ns(w, sv, pfd, iters);
-			if (write(back[1], &r, sizeof(r)) != sizeof(r))
+			if (write(back, &r, sizeof(r)) != sizeof(r))
 				_exit(1);
 		}
 		_exit(0);
 	}
+	return pid;
+}
+
+/* The cost per call under a policy: a child loads it and measures on
+ * demand; this process measures the same loop with no filter between,
+ * so the two alternate.  A third process, under a filter that allows
+ * everything, shows what any filter costs (the kernel's seccomp entry);
+ * the policy's own part is what is left over that. */
+static void bench_seccomp(const char *name)
+{
+	const char *what[] = {"getppid", "write+read", "sendmsg+recvmsg"};
+	const int nrs[] = {SYS_getppid, SYS_write, SYS_sendmsg};
+	struct policy *pol;
+	char shipped[64];
+	struct filter_prog prog, any;
+	struct filter_policy allow_all = {NULL, 0, SCMP_ACT_ALLOW};
+	int go[2], back[2], go2[2], back2[2], pfd[2], sv[2], ncached = 0;
+	pid_t pid, pid2;
+	const int rounds = quick ? 5 : 15, iters = 20000;
+
+	snprintf(shipped, sizeof(shipped), "%.*s", (int)strlen(name) - 2, name + 1);
+	pol = policy_load(name, policy_shipped(shipped), NULL, NULL);
+	if (!pol || policy_compile(pol, &prog, 0, NULL, NULL) < 0 ||
+	    filter_compile(&allow_all, &any, NULL) < 0)
+		abort();
+	if (pipe(go) < 0 || pipe(back) < 0 || pipe(go2) < 0 || pipe(back2) < 0 || pipe(pfd) < 0 ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
+		abort();
+	pid = loop_child(&prog, go[0], back[1], sv, pfd, iters, (int[]){go[1], go2[1]}, 2);
+	pid2 = loop_child(&any, go2[0], back2[1], sv, pfd, iters, (int[]){go[1], go2[1]}, 2);
+	for (int nr = 0; nr < 512; nr++)
+		ncached += filter_cache_allows(&prog, seccomp_arch_native(), nr);
 	for (char which = 0; which < 3; which++) {
-		uint64_t with[32], without[32];
+		uint64_t with[32], without[32], anyf[32];
 		char label[96];
 		for (int k = 0; k < rounds; k++) {
 			without[k] = loop_ns(which, sv, pfd, iters);
-			if (write(go[1], &which, 1) != 1 || read(back[0], &with[k], 8) != 8)
+			if (write(go[1], &which, 1) != 1 || read(back[0], &with[k], 8) != 8 ||
+			    write(go2[1], &which, 1) != 1 || read(back2[0], &anyf[k], 8) != 8)
 				abort();
 		}
 		snprintf(label, sizeof(label), "seccomp %s, %s", name, what[(int)which]);
 		report(label, "ns/call", stats_of(with, (size_t)rounds),
 		       stats_of(without, (size_t)rounds), "free", "no filter", 0);
+		snprintf(label, sizeof(label), "  same, vs an allow-all filter");
+		report(label, "ns/call", stats_of(with, (size_t)rounds),
+		       stats_of(anyf, (size_t)rounds), "free",
+		       "a one-instruction-path allow-all filter", 0);
 	}
+	printf("  %s: %d syscalls allowed by the kernel's action cache (the filter is not "
+	       "run for them); getppid %s, write %s, sendmsg %s\n",
+	       name, ncached,
+	       filter_cache_allows(&prog, seccomp_arch_native(), nrs[0]) ? "yes" : "NO",
+	       filter_cache_allows(&prog, seccomp_arch_native(), nrs[1]) ? "yes" : "NO",
+	       filter_cache_allows(&prog, seccomp_arch_native(), nrs[2]) ? "yes" : "NO");
 	close(go[1]);
+	close(go2[1]);
 	reap(pid);
+	reap(pid2);
 	close(go[0]);
 	close(back[0]);
 	close(back[1]);
+	close(go2[0]);
+	close(back2[0]);
+	close(back2[1]);
 	close(pfd[0]);
 	close(pfd[1]);
 	close(sv[0]);
 	close(sv[1]);
 	filter_prog_free(&prog);
+	filter_prog_free(&any);
 	policy_free(pol);
 }
 
@@ -564,7 +648,7 @@ static int ready_main(struct privsep_client *c, void *arg)
 static void bench_start(void)
 {
 	const int n = quick ? 10 : 40;
-	uint64_t tp[64], tb[64];
+	uint64_t tp[64], tb[64], tu[64];
 	struct privsep_helper_config cfg = {.log = quiet};
 	struct privsep_helper *h = privsep_helper_new(NULL, 0, &cfg);
 	struct privsep_spawn sp = {.name = "start", .main = ready_main};
@@ -596,12 +680,128 @@ static void bench_start(void)
 			abort();
 		tb[k] = ns() - t;
 		reap(pid);
+		/* informative: the same fork whose child enters the namespaces a
+		 * worker gets (no more), until it runs there */
+		t = ns();
+		pid = fork();
+		if (pid == 0) {
+			if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0 ||
+			    write(pf[1], "r", 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		if (read(pf[0], &b, 1) != 1)
+			abort();
+		tu[k] = ns() - t;
+		reap(pid);
 		close(pf[0]);
 		close(pf[1]);
 	}
 	privsep_helper_free(h);
-	report("worker start, to ready in sandbox", "ns", stats_of(tp, (size_t)n),
-	       stats_of(tb, (size_t)n), "free", "bare fork, child running", 0);
+	struct stats st = stats_of(tp, (size_t)n);
+	report("worker start, to ready in sandbox", "ns", st, stats_of(tb, (size_t)n), "free",
+	       "bare fork, child running", 0);
+	report("worker start vs fork+unshare", "ns", st, stats_of(tu, (size_t)n), "free",
+	       "fork, child in new net/ipc/uts/mount namespaces, running", 0);
+}
+
+/* Where a worker's start goes: the helper's per-spawn preparation, the
+ * fork until the child runs, each sandbox step in the child (timed by
+ * sandbox_enter_timed), and, as informative baselines, a fork whose child
+ * only unshares the same namespaces, or only a network namespace. */
+static void bench_start_steps(void)
+{
+	static const char *const step[] = {NULL,
+	                                   NULL,
+	                                   "1-2 fds, rlimits",
+	                                   "3 namespaces, empty root",
+	                                   "4 securebits",
+	                                   "5 ids",
+	                                   "6 capabilities",
+	                                   "7 process",
+	                                   "8 no_new_privs",
+	                                   "9 Landlock",
+	                                   "10 selfcheck",
+	                                   "11 seccomp load"};
+	const int n = quick ? 10 : 40;
+	static uint64_t prep[64], forked[64], st[PRIVSEP_SB_STEP_SECCOMP + 1][64], total[64],
+	    uns[64], unsnet[64];
+	struct policy *pol =
+	    policy_load("<default.policy>", policy_shipped("default.policy"), NULL, NULL);
+	struct filter_prog prog;
+	char why[256];
+	int sv[2], pf[2];
+
+	if (!pol || policy_compile(pol, &prog, 0, NULL, NULL) < 0 || privsep_chan_pair(sv) < 0 ||
+	    pipe(pf) < 0)
+		abort();
+	struct privsep_sandbox sb = {.keep_fds = &pf[1], .nkeep = 1};
+	for (int k = 0; k < n; k++) {
+		struct sb_plan plan;
+		uint64_t t[PRIVSEP_SB_STEP_SECCOMP + 1] = {0}, t0 = ns();
+		if (sandbox_prepare(&plan, &sb, pol, &prog, sv[1], why, sizeof(why)) < 0) {
+			fprintf(stderr, "bench: sandbox_prepare: %s\n", why);
+			exit(1);
+		}
+		uint64_t t1 = ns();
+		pid_t pid = fork();
+		if (pid == 0) {
+			t[0] = ns();
+			if (sandbox_enter_timed(&plan, PRIVSEP_SB_STEP_SECCOMP, why, sizeof(why),
+			                        t) != 0)
+				_exit(1);
+			_exit(write(pf[1], t, sizeof(t)) == sizeof(t) ? 0 : 1);
+		}
+		if (read(pf[0], t, sizeof(t)) != sizeof(t))
+			abort();
+		reap(pid);
+		prep[k] = t1 - t0;
+		forked[k] = t[0] - t1;
+		for (int s = 1; s <= PRIVSEP_SB_STEP_SECCOMP; s++)
+			st[s][k] = s == 2 ? t[2] - t[0] : s == 1 ? 0 : t[s] - t[s - 1];
+		total[k] = t[PRIVSEP_SB_STEP_SECCOMP] - t0;
+		for (int v = 0; v < 2; v++) {
+			char b;
+			t0 = ns();
+			pid = fork();
+			if (pid == 0) {
+				if (unshare(v ? CLONE_NEWNET
+				              : CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
+				                    CLONE_NEWNS) < 0 ||
+				    write(pf[1], "r", 1) != 1)
+					_exit(1);
+				_exit(0);
+			}
+			if (read(pf[0], &b, 1) != 1)
+				abort();
+			(v ? unsnet : uns)[k] = ns() - t0;
+			reap(pid);
+		}
+	}
+	printf("worker start, where the time goes (ns, median and p99 of %d):\n", n);
+#define ROW(label, arr)                                                                            \
+	do {                                                                                       \
+		struct stats s_ = stats_of(arr, (size_t)n);                                        \
+		printf("  %-40s %10.0f %10.0f\n", label, s_.median, s_.p99);                       \
+		fprintf(json,                                                                      \
+		        "{\"name\": \"worker start: %s\", \"unit\": \"ns\", \"median\": %.1f, "    \
+		        "\"p99\": %.1f, \"cpu_placement\": \"free\"}\n",                           \
+		        label, s_.median, s_.p99);                                                 \
+	} while (0)
+	ROW("helper: sandbox_prepare", prep);
+	ROW("fork, until the child runs", forked);
+	for (int s = 2; s <= PRIVSEP_SB_STEP_SECCOMP; s++)
+		ROW(step[s], st[s]);
+	ROW("all of the above", total);
+	ROW("baseline: fork + unshare(net,ipc,uts,mnt)", uns);
+	ROW("baseline: fork + unshare(net)", unsnet);
+#undef ROW
+	close(pf[0]);
+	close(pf[1]);
+	close(sv[0]);
+	close(sv[1]);
+	filter_prog_free(&prog);
+	policy_free(pol);
 }
 
 /* ---- 4 and 7: many workers, memory, allocations per call ---- */
@@ -933,8 +1133,10 @@ int main(int argc, char **argv)
 		bench_roundtrip(1);
 		bench_roundtrip(0);
 	}
-	if (RUN("open"))
-		bench_open();
+	if (RUN("open")) {
+		bench_open(0);
+		bench_open(1); /* informative: no cross-CPU wakeups */
+	}
 	if (RUN("throughput"))
 		bench_throughput();
 	if (RUN("seccomp")) {
@@ -942,8 +1144,10 @@ int main(int argc, char **argv)
 		bench_seccomp("<fileopener.policy>");
 		bench_seccomp("<helper.policy>");
 	}
-	if (RUN("start"))
+	if (RUN("start")) {
 		bench_start();
+		bench_start_steps();
+	}
 	if (RUN("many"))
 		bench_many();
 	if (RUN("allocs"))

@@ -4,6 +4,7 @@
  * only drives libseccomp.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -111,6 +112,51 @@ int filter_export_pfc(const struct filter_policy *p, int fd)
 		return -1;
 	}
 	return 0;
+}
+
+int filter_cache_allows(const struct filter_prog *prog, uint32_t arch, int nr)
+{
+	uint32_t acc = 0;
+	/* every jump of a valid program goes forward, so each step advances
+	 * pc and the walk ends within len steps */
+	for (unsigned pc = 0; pc < prog->len; pc++) {
+		const struct sock_filter *in = &prog->insns[pc];
+		int taken;
+		switch (in->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (in->k == offsetof(struct seccomp_data, nr))
+				acc = (uint32_t)nr;
+			else if (in->k == offsetof(struct seccomp_data, arch))
+				acc = arch;
+			else
+				return 0; /* an argument or the ip: decided per call */
+			continue;
+		case BPF_ALU | BPF_AND | BPF_K:
+			acc &= in->k;
+			continue;
+		case BPF_RET | BPF_K:
+			return in->k == SECCOMP_RET_ALLOW;
+		case BPF_JMP | BPF_JA:
+			pc += in->k;
+			continue;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			taken = acc == in->k;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			taken = acc >= in->k;
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			taken = acc > in->k;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			taken = (acc & in->k) != 0;
+			break;
+		default:
+			return 0; /* the kernel does not emulate it */
+		}
+		pc += taken ? in->jt : in->jf;
+	}
+	return 0; /* ran off the end: not a valid program */
 }
 
 void filter_prog_free(struct filter_prog *prog)

@@ -51,6 +51,15 @@ void filter_prog_free(struct filter_prog *prog);
 /* libseccomp's pseudo filter code for p, written to fd. */
 int filter_export_pfc(const struct filter_policy *p, int fd);
 
+/* Whether the kernel's seccomp action cache (Linux 5.11+) will allow
+ * syscall nr of arch without running prog: the kernel emulates each
+ * program once, knowing only arch and nr, when it is loaded; a path that
+ * loads an argument or the instruction pointer, or uses any instruction
+ * other than a load of nr/arch, AND, JA, JEQ/JGE/JGT/JSET with a constant
+ * and RET with a constant, is not decided there, and every such call
+ * then runs the whole program.  1 or 0, following the kernel's rules. */
+int filter_cache_allows(const struct filter_prog *prog, uint32_t arch, int nr);
+
 /* Load prog into this process with TSYNC; NO_NEW_PRIVS must be set.
  * 0 or -1 with errno.  Async-signal-safe (one syscall). */
 int filter_load(const struct filter_prog *prog);

@@ -54,6 +54,12 @@ int sandbox_enter(const struct sb_plan *plan, char *why, size_t whylen);
  * before the filter, which would kill them for looking). */
 int sandbox_enter_until(const struct sb_plan *p, int last, char *why, size_t whylen);
 
+/* The same, and when t is not NULL, t[step] (PRIVSEP_SB_STEP_*) is the
+ * CLOCK_MONOTONIC time in ns when that step ended; t[PRIVSEP_SB_STEP_RLIMITS]
+ * covers steps 1 and 2, and steps that do not apply end when the previous
+ * one did.  For the benchmark's breakdown. */
+int sandbox_enter_timed(const struct sb_plan *p, int last, char *why, size_t whylen, uint64_t *t);
+
 /* One line describing what Landlock enforces under plan. */
 void landlock_describe(const struct landlock_plan *ll, char *buf, size_t len);
 

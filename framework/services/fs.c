@@ -312,27 +312,34 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 {
 	const struct pol_file *r = &pol->files[d->rule];
 	struct stat before, after;
-	int probe, fd, existed = 1, fl;
+	int probe, fd, existed = 1;
+	/* A rule that says special lets every kind through: nothing to look
+	 * for first, unless a file may be created (whether it was there
+	 * decides O_EXCL and the mode). */
+	int look = !r->special || (d->flags & O_CREAT);
 
 	/* 1: what is there, without opening it for real */
-	probe = rule_open(roots, r, d, O_PATH | O_CLOEXEC | (d->flags & (O_DIRECTORY | O_NOFOLLOW)),
-	                  0, detail, dlen);
-	if (probe < 0) {
-		if (errno != ENOENT || !(d->flags & O_CREAT))
-			return -1;
-		existed = 0;
-	} else {
-		if (fstat(probe, &before) < 0) {
-			snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
+	if (look) {
+		probe = rule_open(roots, r, d,
+		                  O_PATH | O_CLOEXEC | (d->flags & (O_DIRECTORY | O_NOFOLLOW)), 0,
+		                  detail, dlen);
+		if (probe < 0) {
+			if (errno != ENOENT || !(d->flags & O_CREAT))
+				return -1;
+			existed = 0;
+		} else {
+			if (fstat(probe, &before) < 0) {
+				snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
+				close(probe);
+				return -1;
+			}
 			close(probe);
-			return -1;
-		}
-		close(probe);
-		if (!S_ISREG(before.st_mode) && !S_ISDIR(before.st_mode) && !r->special) {
-			snprintf(detail, dlen, "%s is %s, and %s:%d does not say special", d->norm,
-			         kind(before.st_mode), r->loc.file, r->loc.line);
-			errno = EACCES;
-			return -1;
+			if (!S_ISREG(before.st_mode) && !S_ISDIR(before.st_mode) && !r->special) {
+				snprintf(detail, dlen, "%s is %s, and %s:%d does not say special",
+				         d->norm, kind(before.st_mode), r->loc.file, r->loc.line);
+				errno = EACCES;
+				return -1;
+			}
 		}
 	}
 	/* 2: the real open, never blocking on a FIFO or a device; a file that
@@ -347,26 +354,33 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 		}
 		return -1;
 	}
-	if (fstat(fd, &after) < 0) {
-		snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	/* 3: still the same file, still an allowed kind */
-	if ((existed && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
-	    (!S_ISREG(after.st_mode) && !S_ISDIR(after.st_mode) && !r->special)) {
-		snprintf(detail, dlen, "%s changed while it was being opened", d->norm);
-		close(fd);
-		errno = EAGAIN;
-		return -1;
+	/* 3: still the same file, still an allowed kind (without a look, the
+	 * rule allows every kind and there is no earlier file to compare) */
+	if (look) {
+		if (fstat(fd, &after) < 0) {
+			snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if ((existed && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
+		    (!S_ISREG(after.st_mode) && !S_ISDIR(after.st_mode) && !r->special)) {
+			snprintf(detail, dlen, "%s changed while it was being opened", d->norm);
+			close(fd);
+			errno = EAGAIN;
+			return -1;
+		}
 	}
 	if (!existed && fchmod(fd, (mode_t)r->mode) < 0) { /* the rule's mode, not the umask's */
 		snprintf(detail, dlen, "%s: fchmod: %s", d->norm, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (!(d->flags & O_NONBLOCK) && (fl = fcntl(fd, F_GETFL)) >= 0)
-		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	/* back to the status flags asked for.  F_SETFL changes only O_APPEND,
+	 * O_NONBLOCK, O_DIRECT and O_NOATIME (FASYNC aside), and of those the
+	 * broker opens with O_NONBLOCK and O_APPEND as asked, nothing else: no
+	 * F_GETFL is needed to know them */
+	if (!(d->flags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, d->flags & O_APPEND);
 	return fd;
 }
 

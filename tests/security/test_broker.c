@@ -518,6 +518,58 @@ static void special_files_open_without_blocking_when_allowed(void **s)
 	fx_close(&f);
 }
 
+/* A rule that says special needs no look before the open (every kind is
+ * allowed); the fd still comes back with exactly the status flags asked
+ * for, O_NONBLOCK and O_APPEND included, on every kind of rule. */
+static void special_rule_opens_without_a_look_with_the_flags_asked(void **s)
+{
+	(void)s;
+	struct fx f;
+	char p[256], rw[256], extra[512], why[PRIVSEP_DETAIL_MAX];
+	struct stat st;
+	int err, fd;
+	snprintf(extra, sizeof(extra),
+	         "path \"%s/fifo\" allow read special\npath \"/dev/null\" allow read,write "
+	         "special\n",
+	         root);
+	fx_open(&f, policy_text(extra));
+	snprintf(p, sizeof(p), "%s/fifo", root);
+	fd = bopen(&f, p, O_RDONLY, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(fcntl(fd, F_GETFL) & (O_NONBLOCK | O_APPEND), 0);
+	close(fd);
+	fd = bopen(&f, p, O_RDONLY | O_NONBLOCK, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & (O_NONBLOCK | O_APPEND), O_NONBLOCK);
+	close(fd);
+	fd = bopen(&f, "/dev/null", O_WRONLY | O_APPEND, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & (O_NONBLOCK | O_APPEND | O_ACCMODE),
+	                 O_APPEND | O_WRONLY);
+	assert_int_equal(write(fd, "x", 1), 1);
+	close(fd);
+	/* a missing special file is refused as before */
+	fd = bopen(&f, "/dev/nonexistent-privsep", O_RDONLY, &err, why);
+	assert_int_equal(fd, -1);
+	assert_int_equal(err, EACCES); /* no rule */
+	/* a regular file: the same flags back */
+	snprintf(rw, sizeof(rw), "%s/rw/flags-asked.txt", top);
+	put("rw/flags-asked.txt", "data\n");
+	fd = bopen(&f, rw, O_WRONLY | O_APPEND, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & (O_NONBLOCK | O_APPEND | O_ACCMODE),
+	                 O_APPEND | O_WRONLY);
+	close(fd);
+	fd = bopen(&f, rw, O_RDWR | O_NONBLOCK, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & (O_NONBLOCK | O_APPEND | O_ACCMODE),
+	                 O_NONBLOCK | O_RDWR);
+	close(fd);
+	fx_close(&f);
+}
+
 /* ---- content, cloexec, leaks ---- */
 
 static void brokered_content_equals_direct_content(void **s)
@@ -687,6 +739,7 @@ int main(void)
 	    cmocka_unit_test(symlinks_allowed_stay_inside_the_root),
 	    cmocka_unit_test(race_of_a_directory_and_a_symlink_never_escapes),
 	    cmocka_unit_test(special_files_open_without_blocking_when_allowed),
+	    cmocka_unit_test(special_rule_opens_without_a_look_with_the_flags_asked),
 	    cmocka_unit_test(brokered_content_equals_direct_content),
 	    cmocka_unit_test(stat_readlink_access_follow_their_rights),
 	    cmocka_unit_test(a_worker_without_a_policy_gets_nothing),

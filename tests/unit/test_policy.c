@@ -524,6 +524,63 @@ static void shipped_policies_pass_check_and_verify(void **s)
 	}
 }
 
+/* The kernel's action cache decides every syscall a shipped policy allows
+ * without conditions (the hot ones: read, write, sendmsg, recvmsg, ...):
+ * such a call never runs the filter.  And it never allows one the policy
+ * restricts, a foreign architecture or an x32 number. */
+static void unconditional_allows_are_decided_by_the_kernel_cache(void **s)
+{
+	(void)s;
+	for (int i = 0; policy_shipped_names[i]; i++) {
+		char name[64];
+		struct filter_prog prog;
+		int cached = 0;
+		snprintf(name, sizeof(name), "<%s>", policy_shipped_names[i]);
+		struct policy *p =
+		    policy_load(name, policy_shipped(policy_shipped_names[i]), collect, NULL);
+		assert_non_null(p);
+		if (p->nrules == 0) { /* groups, glibc: only groups, for others to use */
+			policy_free(p);
+			continue;
+		}
+		assert_int_equal(policy_compile(p, &prog, 0, collect, NULL), 0);
+		for (int nr = 0; nr <= POL_UNKNOWN_MAX; nr++) {
+			int plain = 0, cond = 0;
+			const struct pol_rule *m;
+			const uint64_t zero[6] = {0};
+			for (size_t r = 0; r < p->nrules; r++)
+				if (p->rules[r].nr == nr) {
+					plain =
+					    p->rules[r].ncond == 0 && p->rules[r].act == FA_ALLOW;
+					cond |= p->rules[r].ncond > 0;
+				}
+			if (plain) {
+				assert_true(filter_cache_allows(&prog, seccomp_arch_native(), nr));
+				cached++;
+			} else if (cond || policy_eval(p, 0, seccomp_arch_native(), nr, zero, &m) !=
+			                       SCMP_ACT_ALLOW) {
+				/* (what the sanitizer build allows besides is not checked) */
+				assert_false(filter_cache_allows(&prog, seccomp_arch_native(), nr));
+			}
+			assert_false(filter_cache_allows(&prog, SCMP_ARCH_X86, nr));
+			assert_false(
+			    filter_cache_allows(&prog, seccomp_arch_native(), nr | 0x40000000));
+		}
+		assert_true(cached > 20);
+		filter_prog_free(&prog);
+		policy_free(p);
+	}
+	/* a rule with a condition is decided per call */
+	struct policy *p = parse("version 1\nallow exit_group\nallow getppid if arg0 == 1\n");
+	assert_non_null(p);
+	struct filter_prog prog;
+	assert_int_equal(policy_compile(p, &prog, 0, collect, NULL), 0);
+	assert_true(filter_cache_allows(&prog, seccomp_arch_native(), __NR_exit_group));
+	assert_false(filter_cache_allows(&prog, seccomp_arch_native(), __NR_getppid));
+	filter_prog_free(&prog);
+	policy_free(p);
+}
+
 /* ---- compile and verify ---- */
 
 static void compile_is_deterministic(void **s)
@@ -712,6 +769,7 @@ int main(void)
 	    cmocka_unit_test(check_finds_shadowed_and_duplicate_rules),
 	    cmocka_unit_test(check_refuses_what_libseccomp_cannot_order),
 	    cmocka_unit_test(shipped_policies_pass_check_and_verify),
+	    cmocka_unit_test(unconditional_allows_are_decided_by_the_kernel_cache),
 	    cmocka_unit_test(compile_is_deterministic),
 	    cmocka_unit_test(verify_catches_a_wrong_filter),
 	    cmocka_unit_test(compiled_filter_allows_denies_and_kills),
