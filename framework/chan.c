@@ -21,7 +21,10 @@ int privsep_chan_pair(int sv[2])
 
 void chan_close_fds(int *fds, size_t n)
 {
-	int saved = errno;
+	int saved;
+	if (!n)
+		return;
+	saved = errno;
 	for (size_t i = 0; i < n; i++) {
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -411,6 +411,7 @@ void helper_worker_close(struct privsep_worker *w, int kill)
 	if (kill)
 		worker_signal(w);
 	/* a failed signal is tried again by the deadline check in step */
+	h->closing = 1;
 	if (!w->kill_at_ms)
 		w->kill_at_ms =
 		    helper_now_ms() + (kill ? HELPER_KILL_RETRY_MS : HELPER_EXIT_GRACE_MS);
@@ -970,10 +971,12 @@ static void worker_free(struct privsep_worker *w)
 int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 {
 	struct epoll_event evs[32];
-	int64_t now = helper_now_ms(), next = -1;
+	int64_t now = 0, next = -1;
 	int n;
 
-	for (struct privsep_worker *w = h->workers; w; w = w->next)
+	/* deadlines and workers to free exist only once a channel closed:
+	 * a busy helper reads no clock and walks no list on every call */
+	for (struct privsep_worker *w = h->closing ? h->workers : NULL; w; w = w->next)
 		if (w->kill_at_ms && !w->killed && !w->exited && (next < 0 || w->kill_at_ms < next))
 			next = w->kill_at_ms;
 	{
@@ -982,6 +985,7 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 			next = due;
 	}
 	if (next >= 0) {
+		now = helper_now_ms();
 		int64_t d = next > now ? next - now : 0;
 		if (timeout_ms < 0 || d < timeout_ms)
 			timeout_ms = (int)d;
@@ -1017,7 +1021,10 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		if (!w->q.nreply && (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 			worker_readable(w);
 	}
+	if (!h->closing)
+		return (int)h->nworkers;
 	now = helper_now_ms();
+	h->closing = 0;
 	for (struct privsep_worker *w = h->workers, *nx; w; w = nx) {
 		nx = w->next;
 		if (w->pidfd >= 0 && w->kill_at_ms && now >= w->kill_at_ms && !w->killed &&
@@ -1043,6 +1050,8 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		}
 		if (w->finalize)
 			worker_free(w);
+		else if (w->kill_at_ms)
+			h->closing = 1; /* still to be reaped, or killed */
 	}
 	return (int)h->nworkers;
 }

@@ -112,6 +112,7 @@ struct privsep_helper {
 	struct spawn_rec *respawns; /* waiting for their restart time */
 	struct pol_entry *policies; /* policies.c */
 	int confined;               /* privsep_helper_confine: no more spawning */
+	int closing;                /* some worker has a deadline or is to be freed */
 };
 
 /* A worker's spawn parameters, kept for its restarts. */

@@ -130,6 +130,8 @@ void lifecycle_worker_gone(struct privsep_worker *w)
 
 int64_t lifecycle_due(struct privsep_helper *h)
 {
+	if (!h->respawns)
+		return -1;
 	int64_t now = helper_now_ms(), next = -1;
 	struct spawn_rec **pp = &h->respawns, *due = NULL;
 

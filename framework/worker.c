@@ -48,6 +48,7 @@ struct privsep_client {
 	uint32_t next_id;
 	struct call_slot *calls;
 	int reading; /* a thread is in recvmsg, or runs an event's handler */
+	int waiters; /* threads waiting on cv for the reading thread */
 	int dead;    /* 0, or the errno every call now fails with */
 	uint8_t *rx;
 	const struct privsep_handler *table; /* its PRIVSEP_H_EVENT rows */
@@ -124,7 +125,7 @@ static void client_die(struct privsep_client *c, int err, enum privsep_violation
 {
 	if (c->dead)
 		return;
-	c->dead = err;
+	__atomic_store_n(&c->dead, err, __ATOMIC_RELEASE);
 	if (v != PRIVSEP_V_NONE) {
 		if (hdr)
 			CLOG(c, PRIVSEP_LOG_ERR,
@@ -371,7 +372,8 @@ static int read_one(struct privsep_client *c, int nonblock, int *again)
 			client_die(c, err == ECONNRESET ? EPIPE : err, PRIVSEP_V_NONE, NULL);
 			break;
 		}
-	pthread_cond_broadcast(&c->cv);
+	if (c->waiters)
+		pthread_cond_broadcast(&c->cv);
 	return ev > 0;
 }
 
@@ -574,7 +576,9 @@ int privsep_call_ex(struct privsep_client *c, uint32_t type, const void *req, si
 	}
 	while (!s.done && !c->dead) {
 		if (c->reading) {
+			c->waiters++;
 			pthread_cond_wait(&c->cv, &c->mu);
+			c->waiters--;
 		} else {
 			int again = 0;
 			read_one(c, 0, &again);
@@ -612,9 +616,8 @@ int privsep_post_ex(struct privsep_client *c, uint32_t type, const void *msg, si
 	/* a handler that waited could wait for itself (docs/PROTOCOL.md) */
 	if (tl_event == c)
 		flags = PRIVSEP_POST_NOWAIT;
-	pthread_mutex_lock(&c->mu);
-	dead = c->dead;
-	pthread_mutex_unlock(&c->mu);
+	/* stored atomically by client_die: no lock on every post */
+	dead = __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE);
 	if (dead) {
 		errno = dead;
 		return -1;
@@ -679,7 +682,9 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 		/* another thread reads and runs the handlers: wait for its turn
 		 * to end rather than spin on a readable socket */
 		if (timeout_ms < 0) {
+			c->waiters++;
 			pthread_cond_wait(&c->cv, &c->mu);
+			c->waiters--;
 		} else {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
@@ -689,7 +694,9 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000;
 			}
+			c->waiters++;
 			pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+			c->waiters--;
 		}
 	}
 	if (!c->reading && !c->dead && (pfd.revents & (POLLIN | POLLHUP | POLLERR)))
