@@ -1,0 +1,243 @@
+/*
+ * serve.c - one request to one answer.  Every file comes from the
+ * helper's file broker: the worker names root + the decoded path, the
+ * helper checks it against the policy's beneath rule and opens it with
+ * openat2(RESOLVE_BENEATH), so "..", symlinks out of the root and
+ * anything else the rule refuses come back as EACCES: 403.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <privsep.h>
+
+#include "response.h"
+#include "serve.h"
+
+/* The status for a broker refusal. */
+static int status_of_errno(int e)
+{
+	switch (e) {
+	case EACCES:
+	case EPERM:
+	case ELOOP:
+	case EXDEV:
+		return 403;
+	case ENOENT:
+	case ENOTDIR:
+		return 404;
+	case ENAMETOOLONG:
+		return 414;
+	case EINVAL:
+		return 400;
+	case EMFILE:
+	case ENFILE:
+	case EAGAIN:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
+/* Statuses after which the connection cannot go on: the request's
+ * framing is unknown, or it was refused before it was read whole. */
+static int closes(int status)
+{
+	return status == 400 || status == 408 || status == 413 || status == 414 || status == 431 ||
+	       status == 500 || status == 505;
+}
+
+static void error_reply(const struct http_request *req, int status, int keep_alive, int64_t now,
+                        struct serve_out *out, uint64_t total)
+{
+	char body[512];
+	size_t blen = http_error_body(body, sizeof(body), status), hlen;
+	struct http_reply r = {
+	    .status = status,
+	    .keep_alive = keep_alive && !closes(status),
+	    .now = now,
+	    .type = "text/html; charset=utf-8",
+	    .length = blen,
+	    .total = total,
+	};
+	out->fd = -1;
+	out->status = status;
+	out->close = !r.keep_alive;
+	hlen = http_reply_head(out->buf, sizeof(out->buf), &r);
+	if (hlen == 0 || hlen + blen > sizeof(out->buf)) { /* cannot happen: the sizes are fixed */
+		static const char fallback[] =
+		    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: "
+		    "close\r\n\r\n";
+		memcpy(out->buf, fallback, sizeof(fallback) - 1);
+		out->len = sizeof(fallback) - 1;
+		out->close = 1;
+		out->status = 500;
+		return;
+	}
+	out->len = hlen;
+	if (!req || req->method != HTTP_HEAD) {
+		memcpy(out->buf + hlen, body, blen);
+		out->len += blen;
+	}
+}
+
+void serve_timeout(int64_t now, struct serve_out *out)
+{
+	error_reply(NULL, 408, 0, now, out, 0);
+}
+
+/* Open path through the broker and fstat it: the fd, or -1 and *status. */
+static int open_brokered(struct privsep_client *c, const char *path, struct stat *st, int *status)
+{
+	char why[PRIVSEP_DETAIL_MAX];
+	int fd = privsep_fs_open(c, path, O_RDONLY, why, sizeof(why));
+	if (fd < 0) {
+		*status = status_of_errno(errno);
+		return -1;
+	}
+	if (fstat(fd, st) < 0) {
+		*status = 500;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The Location of a directory named without its final slash: its
+ * decoded path, one leading slash (never "//host", which a browser would
+ * take for another site), every byte but unreserved ones and '/'
+ * percent-encoded, then "/".  loc has room for 3 * HTTP_PATH_MAX + 2. */
+static size_t location(const struct http_request *req, char *loc)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *p = req->path;
+	size_t n = req->path_len, o = 0;
+	while (n > 1 && p[1] == '/') {
+		p++;
+		n--;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || (ch && strchr("-._~/", ch))) {
+			loc[o++] = (char)ch;
+		} else {
+			loc[o++] = '%';
+			loc[o++] = hex[ch >> 4];
+			loc[o++] = hex[ch & 15];
+		}
+	}
+	loc[o++] = '/';
+	return o;
+}
+
+void serve_request(struct privsep_client *c, const char *root, const struct http_request *req,
+                   int status, int64_t now, struct serve_out *out)
+{
+	char path[PATH_MAX], loc[3 * HTTP_PATH_MAX + 8];
+	size_t rlen = strcmp(root, "/") ? strlen(root) : 0;
+	struct stat st;
+	uint64_t off = 0, count;
+	int fd, code;
+
+	out->fd = -1;
+	out->close = 0;
+	if (status) {
+		error_reply(req, status, req->keep_alive, now, out, 0);
+		return;
+	}
+	if (rlen + req->path_len + sizeof("index.html") > sizeof(path)) {
+		error_reply(req, 414, req->keep_alive, now, out, 0);
+		return;
+	}
+	memcpy(path, root, rlen);
+	memcpy(path + rlen, req->path, req->path_len + 1);
+	fd = open_brokered(c, path, &st, &code);
+	if (fd >= 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		fd = -1;
+		if (req->path[req->path_len - 1] != '/') {
+			/* a directory named without its slash: where it is */
+			struct http_reply r = {.status = 301,
+			                       .keep_alive = req->keep_alive,
+			                       .now = now,
+			                       .location = loc,
+			                       .location_len = location(req, loc)};
+			out->len = http_reply_head(out->buf, sizeof(out->buf), &r);
+			out->status = 301;
+			out->close = !req->keep_alive;
+			if (out->len == 0)
+				error_reply(req, 500, 0, now, out, 0);
+			return;
+		}
+		memcpy(path + rlen + req->path_len, "index.html", sizeof("index.html"));
+		fd = open_brokered(c, path, &st, &code);
+	}
+	if (fd >= 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		fd = -1;
+		code = S_ISDIR(st.st_mode) ? 404 : 403;
+	}
+	if (fd < 0) {
+		error_reply(req, code, req->keep_alive, now, out, 0);
+		return;
+	}
+
+	struct http_reply r = {.status = 200,
+	                       .keep_alive = req->keep_alive,
+	                       .now = now,
+	                       .type = http_mime_type(path),
+	                       .has_mtime = 1,
+	                       .mtime = st.st_mtim.tv_sec,
+	                       .total = (uint64_t)st.st_size};
+	count = (uint64_t)st.st_size;
+	if (req->has_ims && st.st_mtim.tv_sec <= req->ims) {
+		r.status = 304;
+		r.type = NULL;
+		count = 0;
+	} else {
+		r.status =
+		    http_range_resolve(req, (uint64_t)st.st_size, st.st_mtim.tv_sec, &off, &count);
+		if (r.status == 200) {
+			off = 0;
+			count = (uint64_t)st.st_size;
+		} else if (r.status == 416) {
+			close(fd);
+			error_reply(req, 416, req->keep_alive, now, out, (uint64_t)st.st_size);
+			return;
+		}
+	}
+	r.length = count;
+	r.range_off = off;
+	out->status = r.status;
+	out->close = !req->keep_alive;
+	out->len = http_reply_head(out->buf, SERVE_HEAD_MAX, &r);
+	if (out->len == 0) {
+		close(fd);
+		error_reply(req, 500, 0, now, out, 0);
+		return;
+	}
+	if (req->method == HTTP_HEAD || count == 0) {
+		close(fd);
+		return;
+	}
+	if (count <= SERVE_INLINE_MAX) {
+		/* small: one buffer, one send; a short read (the file shrank)
+		 * is still answerable */
+		ssize_t n = pread(fd, out->buf + out->len, count, (off_t)off);
+		close(fd);
+		if (n < 0 || (uint64_t)n != count) {
+			error_reply(req, 500, 0, now, out, 0);
+			return;
+		}
+		out->len += count;
+		return;
+	}
+	out->fd = fd;
+	out->off = off;
+	out->count = count;
+}
