@@ -230,8 +230,8 @@ static void trim(const char **v, size_t *n)
 		(*n)--;
 }
 
-/* Connection: a comma list of options. */
-static void parse_connection(const char *v, size_t n, struct http_request *req)
+/* Connection: a comma list of options; close wins over keep-alive. */
+static void parse_connection(const char *v, size_t n, struct http_request *req, int *closed)
 {
 	while (n) {
 		const char *c = memchr(v, ',', n);
@@ -239,10 +239,12 @@ static void parse_connection(const char *v, size_t n, struct http_request *req)
 		const char *tok = v;
 		size_t tk = k;
 		trim(&tok, &tk);
-		if (ieq(tok, tk, "close"))
+		if (ieq(tok, tk, "close")) {
 			req->keep_alive = 0;
-		else if (ieq(tok, tk, "keep-alive") && req->minor == 0)
+			*closed = 1;
+		} else if (ieq(tok, tk, "keep-alive") && req->minor == 0 && !*closed) {
 			req->keep_alive = 1;
+		}
 		if (!c)
 			break;
 		v = c + 1;
@@ -297,6 +299,7 @@ static void parse_range(const char *v, size_t n, struct http_request *req)
 
 struct field_seen {
 	unsigned host, content_length, transfer_encoding, range;
+	int closed;
 	uint64_t length;
 };
 
@@ -322,7 +325,7 @@ static int parse_field(const char *l, size_t n, struct http_request *req, struct
 		if (++s->host > 1)
 			return 400;
 	} else if (ieq(l, nlen, "connection")) {
-		parse_connection(v, vlen, req);
+		parse_connection(v, vlen, req, &s->closed);
 	} else if (ieq(l, nlen, "content-length")) {
 		uint64_t len;
 		if (parse_u64(v, vlen, &len) < 0)
