@@ -167,6 +167,24 @@ expect 200 /a.txt -0
 expect 200 /a.txt -H "Connection: close"
 [ "$(hdr connection)" = close ] || fail "close not honoured"
 
+# the workers' file cache (1 s): a change in place is seen at once, a
+# removed or replaced file once its entry expired (1.5 s is past it
+# however slow the machine: the expiry is a deadline, not a race)
+printf 'v1\n' >"$d/root/c.txt"
+expect 200 /c.txt
+expect 200 /c.txt
+printf 'v2 longer\n' >"$d/root/c.txt"
+expect 200 /c.txt
+[ "$(cat "$d/b")" = "v2 longer" ] || fail "a change in place not seen: $(cat "$d/b")"
+printf 'v3\n' >"$d/new" && chmod 644 "$d/new" && mv "$d/new" "$d/root/c.txt"
+printf 'x\n' >"$d/root/gone.txt"
+expect 200 /gone.txt
+rm "$d/root/gone.txt"
+sleep 1.5
+expect 200 /c.txt
+[ "$(cat "$d/b")" = "v3" ] || fail "a replaced file still served after its entry expired: $(cat "$d/b")"
+expect 404 /gone.txt
+
 # limits: 414 and 431 with small bodies
 long=$(head -c 9000 /dev/zero | tr '\0' a)
 expect 414 "/$long"

@@ -36,6 +36,7 @@
 static const char usage[] =
     "usage: httpd [--port N] [--address ADDR] [--root DIR] [--workers N] [--policy FILE]\n"
     "             [--header-timeout S] [--idle-timeout S] [--send-timeout S] [--max-conns N]\n"
+    "             [--file-cache S]\n"
     "Serves the files beneath DIR over HTTP/1.1 (GET and HEAD).  The helper binds the\n"
     "port and opens every file through its broker; sandboxed workers parse requests.\n"
     "  --port N            TCP port (default 80; 0: any free port, logged)\n"
@@ -47,6 +48,7 @@ static const char usage[] =
     "  --idle-timeout S    seconds a kept-alive connection may wait (default 5)\n"
     "  --send-timeout S    seconds a client may accept no byte of an answer (default 30)\n"
     "  --max-conns N       connections per worker at once (default 1000)\n"
+    "  --file-cache S      seconds a worker reuses a file the broker opened (default 1; 0 never)\n"
     "Exit status: 0 stopped by a signal after serving, 1 failure, 2 usage or policy error.\n";
 
 struct slot {
@@ -263,6 +265,7 @@ int main(int argc, char **argv)
 	    {"idle-timeout", required_argument, NULL, 'I'},
 	    {"send-timeout", required_argument, NULL, 'S'},
 	    {"max-conns", required_argument, NULL, 'm'},
+	    {"file-cache", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -279,6 +282,7 @@ int main(int argc, char **argv)
 	d.cfg.header_ms = 10000;
 	d.cfg.idle_ms = 5000;
 	d.cfg.send_ms = 30000;
+	d.cfg.cache_ms = 1000;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (o) {
@@ -311,6 +315,11 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			bad = parse_seconds(optarg, &d.cfg.send_ms);
+			break;
+		case 'c':
+			bad = strcmp(optarg, "0") != 0 && parse_seconds(optarg, &d.cfg.cache_ms);
+			if (!strcmp(optarg, "0"))
+				d.cfg.cache_ms = 0;
 			break;
 		case 'm':
 			bad = parse_uint(optarg, 1000000, &conns) || conns == 0;

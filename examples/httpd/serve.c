@@ -15,6 +15,7 @@
 
 #include <privsep.h>
 
+#include "fcache.h"
 #include "response.h"
 #include "serve.h"
 
@@ -64,7 +65,7 @@ static void error_reply(const struct http_request *req, int status, int keep_ali
 	    .length = blen,
 	    .total = total,
 	};
-	out->fd = -1;
+	out->file = NULL;
 	out->status = status;
 	out->close = !r.keep_alive;
 	hlen = http_reply_head(out->buf, sizeof(out->buf), &r);
@@ -135,62 +136,100 @@ static size_t location(const struct http_request *req, char *loc)
 	return o;
 }
 
-void serve_request(struct privsep_client *c, const char *root, const struct http_request *req,
-                   int status, int64_t now, struct serve_out *out)
+/* The regular file for the request's path: from the cache, or opened by
+ * the broker (a directory named with its slash gives its index.html) and
+ * then cached.  A referenced entry with *st filled, or NULL with *status
+ * (301 asks the caller for the redirect). */
+static struct fcache_entry *find_file(const struct serve_ctx *x, const struct http_request *req,
+                                      struct stat *st, int *status)
 {
-	char path[PATH_MAX], loc[3 * HTTP_PATH_MAX + 8];
-	size_t rlen = strcmp(root, "/") ? strlen(root) : 0;
-	struct stat st;
-	uint64_t off = 0, count;
-	int fd, code;
+	char path[PATH_MAX];
+	size_t rlen = strcmp(x->root, "/") ? strlen(x->root) : 0;
+	struct fcache_entry *e;
+	int fd;
 
-	out->fd = -1;
-	out->close = 0;
-	if (status) {
-		error_reply(req, status, req->keep_alive, now, out, 0);
-		return;
-	}
 	if (rlen + req->path_len + sizeof("index.html") > sizeof(path)) {
-		error_reply(req, 414, req->keep_alive, now, out, 0);
-		return;
+		*status = 414;
+		return NULL;
 	}
-	memcpy(path, root, rlen);
+	memcpy(path, x->root, rlen);
 	memcpy(path + rlen, req->path, req->path_len + 1);
-	fd = open_brokered(c, path, &st, &code);
-	if (fd >= 0 && S_ISDIR(st.st_mode)) {
+	e = fcache_get(x->files, path, x->now_ms);
+	if (e) {
+		if (fstat(e->fd, st) == 0 && S_ISREG(st->st_mode))
+			return e;
+		fcache_release(e);
+		*status = 500;
+		return NULL;
+	}
+	fd = open_brokered(x->client, path, st, status);
+	if (fd >= 0 && S_ISDIR(st->st_mode)) {
 		close(fd);
-		fd = -1;
 		if (req->path[req->path_len - 1] != '/') {
-			/* a directory named without its slash: where it is */
-			struct http_reply r = {.status = 301,
-			                       .keep_alive = req->keep_alive,
-			                       .now = now,
-			                       .location = loc,
-			                       .location_len = location(req, loc)};
-			out->len = http_reply_head(out->buf, sizeof(out->buf), &r);
-			out->status = 301;
-			out->close = !req->keep_alive;
-			if (out->len == 0)
-				error_reply(req, 500, 0, now, out, 0);
-			return;
+			*status = 301;
+			return NULL;
 		}
 		memcpy(path + rlen + req->path_len, "index.html", sizeof("index.html"));
-		fd = open_brokered(c, path, &st, &code);
+		fd = open_brokered(x->client, path, st, status);
+		path[rlen + req->path_len] = '\0'; /* cached under the name asked for */
 	}
-	if (fd >= 0 && !S_ISREG(st.st_mode)) {
+	if (fd >= 0 && !S_ISREG(st->st_mode)) {
 		close(fd);
-		fd = -1;
-		code = S_ISDIR(st.st_mode) ? 404 : 403;
+		*status = S_ISDIR(st->st_mode) ? 404 : 403;
+		return NULL;
 	}
-	if (fd < 0) {
-		error_reply(req, code, req->keep_alive, now, out, 0);
+	if (fd < 0)
+		return NULL;
+	{
+		/* the type is the served file's: index.html's for a directory */
+		const char *type =
+		    http_mime_type(req->path[req->path_len - 1] == '/' ? "index.html" : path);
+		e = fcache_add(x->files, path, fd, type, x->now_ms);
+	}
+	if (!e)
+		*status = 503;
+	return e;
+}
+
+void serve_request(const struct serve_ctx *x, const struct http_request *req, int status,
+                   struct serve_out *out)
+{
+	char loc[3 * HTTP_PATH_MAX + 8];
+	struct fcache_entry *e;
+	struct stat st;
+	uint64_t off = 0, count;
+	int code = 500;
+
+	out->file = NULL;
+	out->close = 0;
+	if (status) {
+		error_reply(req, status, req->keep_alive, x->now, out, 0);
+		return;
+	}
+	e = find_file(x, req, &st, &code);
+	if (!e && code == 301) {
+		/* a directory named without its slash: where it is */
+		struct http_reply r = {.status = 301,
+		                       .keep_alive = req->keep_alive,
+		                       .now = x->now,
+		                       .location = loc,
+		                       .location_len = location(req, loc)};
+		out->len = http_reply_head(out->buf, sizeof(out->buf), &r);
+		out->status = 301;
+		out->close = !req->keep_alive;
+		if (out->len == 0)
+			error_reply(req, 500, 0, x->now, out, 0);
+		return;
+	}
+	if (!e) {
+		error_reply(req, code, req->keep_alive, x->now, out, 0);
 		return;
 	}
 
 	struct http_reply r = {.status = 200,
 	                       .keep_alive = req->keep_alive,
-	                       .now = now,
-	                       .type = http_mime_type(path),
+	                       .now = x->now,
+	                       .type = e->type,
 	                       .has_mtime = 1,
 	                       .mtime = st.st_mtim.tv_sec,
 	                       .total = (uint64_t)st.st_size};
@@ -206,8 +245,8 @@ void serve_request(struct privsep_client *c, const char *root, const struct http
 			off = 0;
 			count = (uint64_t)st.st_size;
 		} else if (r.status == 416) {
-			close(fd);
-			error_reply(req, 416, req->keep_alive, now, out, (uint64_t)st.st_size);
+			fcache_release(e);
+			error_reply(req, 416, req->keep_alive, x->now, out, (uint64_t)st.st_size);
 			return;
 		}
 	}
@@ -217,27 +256,27 @@ void serve_request(struct privsep_client *c, const char *root, const struct http
 	out->close = !req->keep_alive;
 	out->len = http_reply_head(out->buf, SERVE_HEAD_MAX, &r);
 	if (out->len == 0) {
-		close(fd);
-		error_reply(req, 500, 0, now, out, 0);
+		fcache_release(e);
+		error_reply(req, 500, 0, x->now, out, 0);
 		return;
 	}
 	if (req->method == HTTP_HEAD || count == 0) {
-		close(fd);
+		fcache_release(e);
 		return;
 	}
 	if (count <= SERVE_INLINE_MAX) {
 		/* small: one buffer, one send; a short read (the file shrank)
 		 * is still answerable */
-		ssize_t n = pread(fd, out->buf + out->len, count, (off_t)off);
-		close(fd);
+		ssize_t n = pread(e->fd, out->buf + out->len, count, (off_t)off);
+		fcache_release(e);
 		if (n < 0 || (uint64_t)n != count) {
-			error_reply(req, 500, 0, now, out, 0);
+			error_reply(req, 500, 0, x->now, out, 0);
 			return;
 		}
 		out->len += count;
 		return;
 	}
-	out->fd = fd;
+	out->file = e;
 	out->off = off;
 	out->count = count;
 }

@@ -24,6 +24,7 @@
 
 #include <privsep.h>
 
+#include "fcache.h"
 #include "serve.h"
 #include "server.h"
 
@@ -64,6 +65,7 @@ struct server {
 	struct list dl[DL__COUNT];
 	unsigned dl_ms[DL__COUNT];
 	struct conn *ready;
+	struct fcache files;
 	uint64_t now_ms;
 	int64_t now_s;
 };
@@ -133,8 +135,7 @@ static void conn_close(struct server *s, struct conn *c)
 		if (*p)
 			*p = c->ready_next;
 	}
-	if (c->out.fd >= 0)
-		close(c->out.fd);
+	fcache_release(c->out.file);
 	close(c->fd);
 	free(c->in);
 	free(c);
@@ -178,7 +179,8 @@ static int conn_parse(struct server *s, struct conn *c)
 	} else {
 		status = http_parse(c->in, c->head_len, &s->cfg->limits, &req);
 	}
-	serve_request(s->client, s->cfg->root, &req, status, s->now_s, &c->out);
+	struct serve_ctx x = {s->client, s->cfg->root, &s->files, s->now_s, s->now_ms};
+	serve_request(&x, &req, status, &c->out);
 	conn_answer(s, c);
 	return 1;
 }
@@ -189,17 +191,17 @@ static int conn_send(struct conn *c)
 	struct serve_out *o = &c->out;
 	while (c->out_off < o->len) {
 		ssize_t n = send(c->fd, o->buf + c->out_off, o->len - c->out_off,
-		                 MSG_NOSIGNAL | (o->fd >= 0 ? MSG_MORE : 0));
+		                 MSG_NOSIGNAL | (o->file ? MSG_MORE : 0));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -1;
 		c->out_off += (size_t)n;
 	}
-	while (o->fd >= 0 && o->count > 0) {
+	while (o->file && o->count > 0) {
 		off_t off = (off_t)o->off;
 		size_t chunk = o->count < SENDFILE_CHUNK ? (size_t)o->count : SENDFILE_CHUNK;
-		ssize_t n = sendfile(c->fd, o->fd, &off, chunk);
+		ssize_t n = sendfile(c->fd, o->file->fd, &off, chunk);
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -1;
 		if (n == 0)
@@ -207,10 +209,8 @@ static int conn_send(struct conn *c)
 		o->off += (uint64_t)n;
 		o->count -= (uint64_t)n;
 	}
-	if (o->fd >= 0) {
-		close(o->fd);
-		o->fd = -1;
-	}
+	fcache_release(o->file);
+	o->file = NULL;
 	return 1;
 }
 
@@ -309,7 +309,6 @@ static void accept_some(struct server *s)
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->fd = fd;
-		c->out.fd = -1;
 		c->dl = DL_IDLE;
 		s->nconns++;
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
@@ -362,7 +361,7 @@ static int next_timeout(struct server *s)
 
 int server_run(struct privsep_client *client, const struct server_config *cfg)
 {
-	struct server s = {.cfg = cfg, .client = client};
+	struct server s = {.cfg = cfg, .client = client, .files.ttl_ms = cfg->cache_ms};
 	struct epoll_event evs[64];
 	struct epoll_event ch = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = &tag_channel};
 	int rc = 1;
@@ -421,6 +420,7 @@ out:
 	for (int d = 0; d < DL__COUNT; d++)
 		while (s.dl[d].head)
 			conn_close(&s, s.dl[d].head);
+	fcache_clear(&s.files);
 	if (s.ep >= 0)
 		close(s.ep);
 	return rc;

@@ -17,6 +17,8 @@ struct server_config {
 	unsigned idle_ms;   /* a kept-alive connection waiting for its next request */
 	unsigned send_ms;   /* a response during which the client accepts no byte */
 	unsigned max_conns; /* connections at once; the accept pauses above */
+	unsigned
+	    cache_ms; /* how long a worker reuses a file the broker opened (fcache.h); 0 never */
 };
 
 /* Serve until the helper closes the channel (0) or an internal error
