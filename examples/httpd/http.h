@@ -38,8 +38,6 @@ struct http_request {
 	unsigned minor;               /* HTTP/1.minor, 0 or 1 */
 	char path[HTTP_PATH_MAX + 1]; /* decoded; starts with '/'; no NUL, no control byte */
 	size_t path_len;
-	const char *raw_path; /* the path as sent (before '?'), in the caller's buffer */
-	size_t raw_path_len;
 	int keep_alive; /* the connection may serve another request */
 	int has_ims;    /* If-Modified-Since, valid */
 	int64_t ims;    /* seconds since the epoch */
@@ -60,8 +58,8 @@ int http_head_end(const char *buf, size_t len, const struct http_limits *lim, si
  * *req.  Returns 0, or the status of the refusal: 400 malformed, 405 a
  * method other than GET and HEAD, 413 a request with a body, 414 a path
  * too long once decoded, 431 too many fields, 505 an HTTP version other
- * than 1.0 and 1.1.  req->raw_path points into buf.  req->keep_alive is
- * meaningful whenever the head's line and version parsed, also on error. */
+ * than 1.0 and 1.1.  req->keep_alive is meaningful whenever the request
+ * line's version parsed, also on error. */
 int http_parse(const char *buf, size_t len, const struct http_limits *lim,
                struct http_request *req);
 

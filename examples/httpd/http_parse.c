@@ -150,8 +150,6 @@ static int decode_path(const char *t, size_t n, struct http_request *req)
 		} else if (t[i] == '#') {
 			return 400;
 		}
-	req->raw_path = t;
-	req->raw_path_len = n;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)t[i];
 		if (c == '%') {
