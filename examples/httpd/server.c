@@ -35,6 +35,9 @@ enum deadline_list { DL_HEADER, DL_IDLE, DL_SEND, DL_LINGER, DL__COUNT };
 #define LINGER_BYTES 65536u  /* and at most this much of it */
 #define REQUESTS_PER_TURN 16 /* then the others get their turn */
 #define SENDFILE_CHUNK (1u << 20)
+/* one accept per wakeup: the listening socket wakes one idle worker at a
+ * time (EPOLLEXCLUSIVE), so a burst of connections spreads over them */
+#define ACCEPTS_PER_TURN 1
 
 struct conn {
 	int fd;
@@ -286,7 +289,7 @@ static int conn_run(struct server *s, struct conn *c)
 
 static void accept_some(struct server *s)
 {
-	for (int i = 0; i < 64 && s->accepting; i++) {
+	for (int i = 0; i < ACCEPTS_PER_TURN && s->accepting; i++) {
 		int one = 1,
 		    fd = accept4(s->cfg->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
