@@ -1,8 +1,11 @@
 #!/bin/sh
 # bench/httpd.sh - examples/httpd against nginx (Debian's nginx-light) on
 # loopback with wrk: requests/s and latency for a small file and a 1 MiB
-# file, the two servers interleaved in one run, same files, same number
-# of workers, keep-alive connections.  Prints a markdown table.
+# file, the servers interleaved in one run, same files, same number of
+# workers, keep-alive connections.  Each server twice: as it comes (httpd
+# reuses a brokered file for 1 s; nginx opens every file) and with the
+# other's choice (httpd --file-cache 0: every request asks the broker;
+# nginx with open_file_cache for 1 s).  Prints markdown tables.
 #
 # Usage: bench/httpd.sh HTTPD [SECONDS]   (./run bench-httpd builds and runs it)
 # Environment: WORKERS (default: CPUs), CONNS (64), THREADS (2), ROUNDS (2)
@@ -18,9 +21,11 @@ for t in wrk nginx; do
 done
 d=$(mktemp -d /tmp/privsep-httpd-bench.XXXXXX)
 hpid=
+h0pid=
 npid=
 cleanup() {
 	[ -n "$hpid" ] && kill "$hpid" 2>/dev/null && wait "$hpid" 2>/dev/null
+	[ -n "$h0pid" ] && kill "$h0pid" 2>/dev/null && wait "$h0pid" 2>/dev/null
 	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
 	rm -rf "$d"
 }
@@ -32,9 +37,14 @@ head -c 1048576 /dev/urandom >"$d/root/1m.bin"
 chmod -R a+rX "$d/root"
 
 hport=18480
-nport=18481
+h0port=18481
+nport=18482
+n1port=18483
 "$httpd" --address 127.0.0.1 --port $hport --root "$d/root" --workers "$workers" 2>"$d/httpd.log" &
 hpid=$!
+"$httpd" --address 127.0.0.1 --port $h0port --root "$d/root" --workers "$workers" --file-cache 0 \
+	2>"$d/httpd0.log" &
+h0pid=$!
 cat >"$d/nginx/nginx.conf" <<EOF
 daemon off;
 master_process on;
@@ -57,18 +67,30 @@ http {
 		listen 127.0.0.1:$nport;
 		root $d/root;
 	}
+	server {
+		listen 127.0.0.1:$n1port;
+		root $d/root;
+		open_file_cache max=64 inactive=1s;
+		open_file_cache_valid 1s;
+	}
 }
 EOF
 nginx -c "$d/nginx/nginx.conf" -p "$d/nginx" 2>"$d/nginx.err" &
 npid=$!
+ports="$hport $h0port $nport $n1port"
 for i in $(seq 100); do
-	curl -sf -o /dev/null "http://127.0.0.1:$hport/small.html" &&
-		curl -sf -o /dev/null "http://127.0.0.1:$nport/small.html" && break
+	up=0
+	for p in $ports; do
+		curl -sf -o /dev/null "http://127.0.0.1:$p/small.html" && up=$((up + 1))
+	done
+	[ $up = 4 ] && break
 	sleep 0.1
 done
-for f in small.html 1m.bin; do # both serve the same bytes
-	curl -sf "http://127.0.0.1:$hport/$f" | cmp -s - "$d/root/$f" || { echo "httpd: $f differs" >&2; exit 1; }
-	curl -sf "http://127.0.0.1:$nport/$f" | cmp -s - "$d/root/$f" || { echo "nginx: $f differs" >&2; cat "$d/nginx.err" >&2; exit 1; }
+for f in small.html 1m.bin; do # all serve the same bytes
+	for p in $ports; do
+		curl -sf "http://127.0.0.1:$p/$f" | cmp -s - "$d/root/$f" ||
+			{ echo "bench/httpd: port $p: $f differs" >&2; cat "$d/nginx.err" "$d"/httpd*.log >&2; exit 1; }
+	done
 done
 
 # one wrk run: "rps avg p50 p99" (latencies in ms)
@@ -92,25 +114,35 @@ echo
 : >"$d/results"
 for r in $(seq "$rounds"); do
 	for f in small.html 1m.bin; do
-		for s in httpd nginx; do
-			port=$hport
-			[ $s = nginx ] && port=$nport
+		for s in httpd httpd-nocache nginx nginx-cache; do
+			case $s in
+			httpd) port=$hport ;;
+			httpd-nocache) port=$h0port ;;
+			nginx) port=$nport ;;
+			nginx-cache) port=$n1port ;;
+			esac
 			echo "$f $s $(run "http://127.0.0.1:$port/$f")" >>"$d/results"
 		done
 	done
 done
-echo "| file | server | requests/s | latency avg ms | p50 ms | p99 ms |"
-echo "|---|---|---:|---:|---:|---:|"
-sort -s -k1,1r -k2,2 "$d/results" | awk '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+echo "| file | server | round | requests/s | latency avg ms | p50 ms | p99 ms |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+awk '{ r[$1 " " $2]++; printf "| %s | %s | %d | %s | %s | %s | %s |\n", $1, $2, r[$1 " " $2], $3, $4, $5, $6 }' "$d/results"
 echo
-echo "| file | httpd/nginx requests/s (mean over rounds) | httpd/nginx p99 latency |"
-echo "|---|---:|---:|"
-awk '{ n[$1 " " $2]++; rps[$1 " " $2] += $3; p99[$1 " " $2] += $6 }
+echo "Ratios, means over the rounds (requests/s: above 1 httpd is faster; p99: below 1 httpd is faster)"
+echo
+echo "| file | httpd/nginx req/s | httpd/nginx p99 | httpd-nocache/nginx req/s | httpd-nocache/nginx p99 | httpd/nginx-cache req/s | httpd/nginx-cache p99 |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+awk '{ rps[$1 " " $2] += $3; p99[$1 " " $2] += $6 }
+	function q(a, f, x, y) { return a[f " " x] / a[f " " y] }
 	END { split("small.html 1m.bin", fs, " ");
 		for (i = 1; i <= 2; i++) { f = fs[i];
-			printf "| %s | %.2f | %.2f |\n", f, rps[f " httpd"] / rps[f " nginx"], p99[f " httpd"] / p99[f " nginx"] } }' "$d/results"
-if grep -q "restarts in\|seccomp violation\|killed" "$d/httpd.log"; then
+			printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", f,
+				q(rps, f, "httpd", "nginx"), q(p99, f, "httpd", "nginx"),
+				q(rps, f, "httpd-nocache", "nginx"), q(p99, f, "httpd-nocache", "nginx"),
+				q(rps, f, "httpd", "nginx-cache"), q(p99, f, "httpd", "nginx-cache") } }' "$d/results"
+if grep -q "restarts in\|seccomp violation\|killed" "$d"/httpd*.log; then
 	echo "bench/httpd: a worker died during the run:" >&2
-	cat "$d/httpd.log" >&2
+	cat "$d"/httpd*.log >&2
 	exit 1
 fi
