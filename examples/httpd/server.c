@@ -38,6 +38,7 @@ enum deadline_list { DL_HEADER, DL_IDLE, DL_SEND, DL_LINGER, DL__COUNT };
 /* one accept per wakeup: the listening socket wakes one idle worker at a
  * time (EPOLLEXCLUSIVE), so a burst of connections spreads over them */
 #define ACCEPTS_PER_TURN 1
+#define NOTSENT_LOWAT (256 * 1024)
 
 struct conn {
 	int fd;
@@ -188,10 +189,12 @@ static int conn_parse(struct server *s, struct conn *c)
 	return 1;
 }
 
-/* Send what is left of the answer: 1 done, 0 blocked, -1 the connection is lost. */
-static int conn_send(struct conn *c)
+/* Send what is left of the answer: 1 done, 0 blocked, -1 the connection
+ * is lost.  *moved: whether any byte went. */
+static int conn_send(struct conn *c, int *moved)
 {
 	struct serve_out *o = &c->out;
+	*moved = 0;
 	while (c->out_off < o->len) {
 		ssize_t n = send(c->fd, o->buf + c->out_off, o->len - c->out_off,
 		                 MSG_NOSIGNAL | (o->file ? MSG_MORE : 0));
@@ -200,6 +203,7 @@ static int conn_send(struct conn *c)
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -1;
 		c->out_off += (size_t)n;
+		*moved = 1;
 	}
 	while (o->file && o->count > 0) {
 		off_t off = (off_t)o->off;
@@ -211,6 +215,7 @@ static int conn_send(struct conn *c)
 			return -1; /* the file shrank: the length we promised cannot be kept */
 		o->off += (uint64_t)n;
 		o->count -= (uint64_t)n;
+		*moved = 1;
 	}
 	fcache_release(o->file);
 	o->file = NULL;
@@ -240,7 +245,9 @@ static int conn_run(struct server *s, struct conn *c)
 				c->need_more = 1;
 			}
 			ssize_t n = recv(c->fd, c->in + c->in_len, cap - c->in_len, 0);
-			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n == 0 || (n < 0 && errno != EAGAIN)) {
 				conn_close(s, c);
 				return -1;
 			}
@@ -251,12 +258,15 @@ static int conn_run(struct server *s, struct conn *c)
 			c->in_len += (size_t)n;
 			c->need_more = 0;
 		} else if (c->state == ST_WRITE) {
-			int rc = conn_send(c);
+			int moved, rc = conn_send(c, &moved);
 			if (rc < 0) {
 				conn_close(s, c);
 				return -1;
 			}
 			if (rc == 0) {
+				/* progress: the deadline starts again */
+				if (moved)
+					dl_set(s, c, DL_SEND);
 				return 0;
 			}
 			if (c->out.close) {
@@ -290,7 +300,7 @@ static int conn_run(struct server *s, struct conn *c)
 static void accept_some(struct server *s)
 {
 	for (int i = 0; i < ACCEPTS_PER_TURN && s->accepting; i++) {
-		int one = 1,
+		int one = 1, lowat = NOTSENT_LOWAT,
 		    fd = accept4(s->cfg->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
 		if (fd < 0) {
@@ -311,6 +321,10 @@ static void accept_some(struct server *s)
 			return;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		/* writable again as soon as little is left unsent: a client that
+		 * reads shows progress at once, and no answer sits in a deep
+		 * socket buffer */
+		setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
 		c->fd = fd;
 		c->dl = DL_IDLE;
 		s->nconns++;

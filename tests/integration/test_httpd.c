@@ -451,6 +451,44 @@ static void a_reader_that_never_reads_is_dropped(void **st)
 	still_serves();
 }
 
+static void a_slow_reader_that_keeps_reading_gets_everything(void **st)
+{
+	(void)st;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), small = 65536;
+	size_t total = 0, body = 8u << 20;
+	char buf[65536];
+	const char req[] = "GET /huge.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-8388607\r\n"
+	                   "Connection: close\r\n\r\n";
+	struct timespec t0;
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	send_all(fd, req, sizeof(req) - 1);
+	/* 8 MiB, more than the socket buffers hold, at about 3 MB/s: the
+	 * answer takes longer than the 1 s send deadline, but it moves */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t n;
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		usleep(20000);
+	}
+	close(fd);
+	/* the head, then all 8 MiB */
+	if (total <= body || total > body + 1024)
+		fail_msg("%zu bytes arrived of a %zu-byte body and its head", total, body);
+	if (ms_since(&t0) < 1500)
+		fail_msg("the answer took %ld ms: too fast to test the deadline", ms_since(&t0));
+	still_serves();
+}
+
 static void pipelined_requests_are_answered_in_order(void **st)
 {
 	(void)st;
@@ -502,6 +540,54 @@ static int children(pid_t helper, pid_t *out, int max)
 		out[n++] = (pid_t)v;
 	}
 	return n;
+}
+
+/* The value of a "Key:\tvalue" line of /proc/PID/status, or "". */
+static void status_field(pid_t pid, const char *key, char *out, size_t len)
+{
+	char p[64], line[256];
+	FILE *f;
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	out[0] = '\0';
+	f = fopen(p, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':') {
+			snprintf(out, len, "%s", line + strlen(key) + 2);
+			out[strcspn(out, "\n")] = '\0';
+		}
+	if (f)
+		fclose(f);
+}
+
+static void workers_are_sandboxed_and_the_helper_keeps_little(void **st)
+{
+	(void)st;
+	pid_t w[4];
+	char v[128];
+	int n = children(srv.pid, w, 4);
+	assert_int_equal(n, 2);
+	for (int i = 0; i < n; i++) {
+		status_field(w[i], "Seccomp", v, sizeof(v));
+		assert_string_equal(v, "2");
+		status_field(w[i], "NoNewPrivs", v, sizeof(v));
+		assert_string_equal(v, "1");
+		status_field(w[i], "CapEff", v, sizeof(v));
+		assert_string_equal(v, "0000000000000000");
+		status_field(w[i], "CapBnd", v, sizeof(v));
+		if (geteuid() == 0) {
+			assert_string_equal(v, "0000000000000000");
+			status_field(w[i], "Uid", v, sizeof(v));
+			assert_string_equal(v, "65534\t65534\t65534\t65534");
+		}
+	}
+	if (geteuid() == 0) {
+		/* dac_read_search 2, kill 5, setgid 6, setuid 7, setpcap 8,
+		 * sys_chroot 18, sys_admin 21; not net_bind_service (10) */
+		status_field(srv.pid, "CapEff", v, sizeof(v));
+		assert_string_equal(v, "00000000002401e4");
+		status_field(srv.pid, "CapBnd", v, sizeof(v));
+		assert_string_equal(v, "00000000002401e4");
+	}
 }
 
 static void a_worker_killed_mid_request_is_restarted(void **st)
@@ -610,8 +696,10 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(a_silent_connection_is_closed),
 	    cmocka_unit_test(an_idle_kept_alive_connection_is_closed),
 	    cmocka_unit_test(a_reader_that_never_reads_is_dropped),
+	    cmocka_unit_test(a_slow_reader_that_keeps_reading_gets_everything),
 	    cmocka_unit_test(pipelined_requests_are_answered_in_order),
 	    cmocka_unit_test(many_idle_connections_do_not_stop_service),
+	    cmocka_unit_test(workers_are_sandboxed_and_the_helper_keeps_little),
 	    cmocka_unit_test(a_worker_killed_mid_request_is_restarted),
 	};
 	if (argc != 2) {
