@@ -129,18 +129,32 @@ echo "| file | server | round | requests/s | latency avg ms | p50 ms | p99 ms |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 awk '{ r[$1 " " $2]++; printf "| %s | %s | %d | %s | %s | %s | %s |\n", $1, $2, r[$1 " " $2], $3, $4, $5, $6 }' "$d/results"
 echo
-echo "Ratios, means over the rounds (requests/s: above 1 httpd is faster; p99: below 1 httpd is faster)"
+# median over the rounds of column $3 (requests/s) or $6 (p99) of FILE SERVER
+median() {
+	awk -v f="$1" -v s="$2" -v c="$3" '$1 == f && $2 == s { print $c }' "$d/results" | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+echo "Medians over the rounds"
+echo
+echo "| file | server | requests/s | p99 ms |"
+echo "|---|---|---:|---:|"
+for f in small.html 1m.bin; do
+	for s in httpd httpd-nocache nginx nginx-cache; do
+		echo "| $f | $s | $(median $f $s 3) | $(median $f $s 6) |"
+	done
+done
+echo
+echo "Ratios of the medians (requests/s: above 1 httpd is faster; p99: below 1 httpd is faster)"
 echo
 echo "| file | httpd/nginx req/s | httpd/nginx p99 | httpd-nocache/nginx req/s | httpd-nocache/nginx p99 | httpd/nginx-cache req/s | httpd/nginx-cache p99 |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-awk '{ rps[$1 " " $2] += $3; p99[$1 " " $2] += $6 }
-	function q(a, f, x, y) { return a[f " " x] / a[f " " y] }
-	END { split("small.html 1m.bin", fs, " ");
-		for (i = 1; i <= 2; i++) { f = fs[i];
-			printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", f,
-				q(rps, f, "httpd", "nginx"), q(p99, f, "httpd", "nginx"),
-				q(rps, f, "httpd-nocache", "nginx"), q(p99, f, "httpd-nocache", "nginx"),
-				q(rps, f, "httpd", "nginx-cache"), q(p99, f, "httpd", "nginx-cache") } }' "$d/results"
+for f in small.html 1m.bin; do
+	awk -v f=$f -v a="$(median $f httpd 3)" -v b="$(median $f nginx 3)" \
+		-v c="$(median $f httpd 6)" -v e="$(median $f nginx 6)" \
+		-v g="$(median $f httpd-nocache 3)" -v h="$(median $f httpd-nocache 6)" \
+		-v i="$(median $f nginx-cache 3)" -v j="$(median $f nginx-cache 6)" \
+		'BEGIN { printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", f, a / b, c / e, g / b, h / e, a / i, c / j }'
+done
 if grep -q "restarts in\|seccomp violation\|killed" "$d"/httpd*.log; then
 	echo "bench/httpd: a worker died during the run:" >&2
 	cat "$d"/httpd*.log >&2
