@@ -96,14 +96,14 @@ done
 # one wrk run: "rps avg p50 p99" (latencies in ms)
 run() {
 	wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$1" >"$d/wrk.out" 2>&1
-	awk '
+	awk -v u="$1" '
 	function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
 	/^ *Latency / && !avg { avg = ms($2) }
 	/^ *50%/ { p50 = ms($2) }
 	/^ *99%/ { p99 = ms($2) }
 	/^Requests\/sec:/ { rps = $2 }
 	/Non-2xx|Socket errors/ { bad = bad $0 }
-	END { if (bad) print "ERRORS: " bad > "/dev/stderr"; printf "%.0f %.3f %.3f %.3f\n", rps, avg, p50, p99 }
+	END { if (bad) print "wrk errors for " u ":" bad > "/dev/stderr"; printf "%.0f %.3f %.3f %.3f\n", rps, avg, p50, p99 }
 	' "$d/wrk.out"
 }
 

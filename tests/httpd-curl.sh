@@ -117,6 +117,8 @@ expect 403 /../etc/passwd --path-as-is
 expect 403 /%2e%2e/etc/passwd --path-as-is
 expect 403 /sub/../a.txt --path-as-is
 grep -q "escapes the root" "$d/log" || fail "no log line for the symlink out"
+[ "$(grep -c "a .. component is never allowed" "$d/log")" = 3 ] || fail "not one log line per .. refusal"
+if grep -q "ENOENT\|ENOTDIR" "$d/log"; then fail "a 404 was logged as a violation"; fi
 
 # 405 with Allow
 expect 405 /a.txt -X POST

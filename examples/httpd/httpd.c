@@ -75,6 +75,19 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The framework's lines as it writes them, less the broker's "no such
+ * file" answers: a 404 is a client's mistake, not a violation, and would
+ * let any client fill the log.  Refusals (EACCES: "..", a symlink out)
+ * stay, one line each. */
+static void log_line(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	(void)arg;
+	if (lvl == PRIVSEP_LOG_WARN && strstr(line, ": fs ") &&
+	    (strstr(line, ": ENOENT: ") || strstr(line, ": ENOTDIR: ")))
+		return;
+	fprintf(stderr, "privsep: %s\n", line);
+}
+
 static int worker_main(struct privsep_client *c, void *arg)
 {
 	return server_run(c, arg);
@@ -367,7 +380,8 @@ int main(int argc, char **argv)
 	d.sp.main = worker_main;
 	d.sp.arg = &d.cfg;
 	d.sp.sandbox = &d.sb;
-	struct privsep_helper_config hc = {.on_worker_gone = worker_gone, .gone_arg = &d};
+	struct privsep_helper_config hc = {
+	    .log = log_line, .on_worker_gone = worker_gone, .gone_arg = &d};
 	d.h = privsep_helper_new(NULL, 0, &hc);
 	if (!d.h || privsep_helper_signals(d.h, NULL, NULL) < 0) {
 		perror("httpd");
