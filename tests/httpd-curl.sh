@@ -204,4 +204,50 @@ st=$?
 pid=
 [ "$st" = 0 ] || fail "exit status $st after SIGTERM"
 grep -q "^httpd: stopped by signal 15" "$d/log" || fail "no stop line"
+# --policy: a policy with findings is refused (exit 2, file:line)
+printf 'version 1\ninclude <httpd.policy>\nallow bogus_call\n' >"$d/bad.policy"
+"$httpd" --port 0 --address 127.0.0.1 --root "$d/root" --policy "$d/bad.policy" 2>"$d/err"
+st=$?
+[ "$st" = 2 ] || fail "a bad policy: exit $st, not 2: $(cat "$d/err")"
+grep -q "bad.policy:3" "$d/err" || fail "a bad policy: no file:line: $(cat "$d/err")"
+
+# --policy without sendfile: the first large file kills the worker with
+# one log line naming its filter, the helper restarts it, and small
+# files (sent without sendfile) are still served
+cat >"$d/nosendfile.policy" <<EOP
+version 1
+include <default.policy>
+allow accept4 if flags within SOCK_NONBLOCK|SOCK_CLOEXEC because "the listening socket"
+allow setsockopt if level == 6 and optname in {1, 25}
+rlimit nofile 2048
+EOP
+: >"$d/log"
+"$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --workers 1 --policy "$d/nosendfile.policy" \
+	2>"$d/log" &
+pid=$!
+i=0
+port=
+while [ -z "$port" ] && [ $i -lt 400 ]; do
+	port=$(sed -n 's/^httpd: listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$d/log")
+	[ -z "$port" ] && sleep 0.05
+	i=$((i + 1))
+done
+[ -n "$port" ] || fail "--policy: no 'listening on' line"
+u="http://127.0.0.1:$port"
+got=$(get /1m.bin)
+[ "$got" = 200 ] && cmp -s "$d/b" "$d/root/1m.bin" && fail "a worker without sendfile sent 1m.bin"
+i=0
+until [ "$(get /a.txt)" = 200 ] || [ $i -ge 200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ "$(cat "$d/b")" = hello ] || fail "no 200 after the restart"
+[ "$(grep -c "seccomp violation" "$d/log")" = 1 ] || fail "not one line for the violation"
+# it names sendfile when the kernel's audit log is readable
+grep "seccomp violation" "$d/log" | grep -q "sendfile\|which syscall is unknown" ||
+	fail "the violation line names another syscall"
+[ "$(grep -c "httpd-worker-1 restarts in" "$d/log")" = 1 ] || fail "not one line for the restart"
+kill "$pid"
+wait "$pid"
+pid=
 echo "httpd-curl: all checks passed"

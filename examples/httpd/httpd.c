@@ -373,7 +373,9 @@ int main(int argc, char **argv)
 	d.cfg.listen_fd = lfd;
 	d.cfg.root = root;
 	d.cfg.max_conns = (unsigned)conns;
-	d.sb.policy = policy ? policy : "httpd command line";
+	/* the text includes the policy file: naming the text after that file
+	 * would make it include itself */
+	d.sb.policy = "httpd command line";
 	d.sb.policy_text = text;
 	d.sb.keep_fds = &lfd;
 	d.sb.nkeep = 1;
