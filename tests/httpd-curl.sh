@@ -133,6 +133,19 @@ expect 304 /a.txt -z "Fri, 03 Jan 2020 00:00:00 GMT"
 expect 200 /a.txt -z "Wed, 01 Jan 2020 00:00:00 GMT"
 expect 200 /a.txt -H "If-Modified-Since: not a date"
 
+# ETag "MTIME-SIZE" in hex, If-None-Match (before If-Modified-Since)
+expect 200 /a.txt
+etag=$(hdr etag)
+[ "$etag" = '"5e0d5da5-6"' ] || fail "ETag $etag"
+expect 304 /a.txt -H "If-None-Match: $etag"
+[ "$(hdr etag)" = "$etag" ] || fail "304 ETag"
+expect 304 /a.txt -H "If-None-Match: \"1-1\", W/$etag"
+expect 304 /a.txt -H "If-None-Match: *"
+expect 200 /a.txt -H "If-None-Match: \"5e0d5da5-7\""
+expect 200 /a.txt -H "If-None-Match: \"1-1\"" -H "If-Modified-Since: Thu, 02 Jan 2020 03:04:05 GMT"
+expect 206 /a.txt -r 0-1 -H "If-Range: $etag"
+expect 200 /a.txt -r 0-1 -H "If-Range: W/$etag"
+
 # Range: 206 for one range, 416 outside, 200 for several
 expect 206 /a.txt -r 0-3
 [ "$(cat "$d/b")" = hell ] || fail "range 0-3: $(cat "$d/b")"

@@ -24,6 +24,14 @@ extern const struct http_limits http_default_limits;
 
 enum http_method { HTTP_GET = 1, HTTP_HEAD };
 
+/* An entity tag as httpd makes them: "MTIME-SIZE", both in hex.  A tag
+ * in any other form can never match one of ours, so it is not kept. */
+struct http_etag {
+	int64_t mtime;
+	uint64_t size;
+};
+#define HTTP_ETAGS_MAX 8 /* tags kept from one If-None-Match */
+
 /* One byte range (RFC 9110 14.1.2): first-last, first- (open end), or
  * the last `suffix` bytes. */
 struct http_range {
@@ -43,8 +51,13 @@ struct http_request {
 	int64_t ims;    /* seconds since the epoch */
 	int has_range;  /* Range: one satisfiable-looking bytes range */
 	struct http_range range;
-	int if_range; /* If-Range present: 1 a date (if_range_date), 2 anything else */
+	int if_range; /* If-Range present: 1 a date (if_range_date), 2 a strong tag
+	               * of ours (if_range_tag), 3 anything else */
 	int64_t if_range_date;
+	struct http_etag if_range_tag;
+	int inm; /* If-None-Match present: 1 a list (inm_tags), 2 "*" */
+	unsigned inm_n;
+	struct http_etag inm_tags[HTTP_ETAGS_MAX];
 };
 
 /* Where the head at buf[0..len) ends.  Returns 0 with *head_len the
@@ -68,6 +81,11 @@ int http_parse(const char *buf, size_t len, const struct http_limits *lim,
  * *off and *count, or 416 (no byte of the range is in the file). */
 int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mtime, uint64_t *off,
                        uint64_t *count);
+
+/* Whether a file of size bytes modified at mtime is "not modified" for
+ * req's conditions (RFC 9110 13.2.2): If-None-Match when present (weak
+ * comparison; "*" matches any file), else If-Modified-Since. */
+int http_not_modified(const struct http_request *req, uint64_t size, int64_t mtime);
 
 /* The IMF-fixdate of t ("Sun, 06 Nov 1994 08:49:37 GMT"), NUL-terminated,
  * in out[HTTP_DATE_LEN + 1]. */

@@ -295,6 +295,63 @@ static void parse_range(const char *v, size_t n, struct http_request *req)
 	req->has_range = 1;
 }
 
+/* One entity tag, t[0..n) trimmed: 0 and *tag when it has our form
+ * (*weak set for W/), -1 otherwise. */
+static int parse_etag(const char *t, size_t n, struct http_etag *tag, int *weak)
+{
+	uint64_t v[2] = {0, 0};
+	size_t i = 0, k = 0;
+	*weak = 0;
+	if (n >= 2 && t[0] == 'W' && t[1] == '/') {
+		*weak = 1;
+		t += 2;
+		n -= 2;
+	}
+	if (n < 5 || t[0] != '"' || t[n - 1] != '"')
+		return -1;
+	for (i = 1; i < n - 1; i++) {
+		int h = hexval((unsigned char)t[i]);
+		if (t[i] == '-' && k == 0 && i > 1) {
+			k = 1;
+			continue;
+		}
+		if (h < 0 || v[k] >> 60)
+			return -1;
+		v[k] = v[k] * 16 + (uint64_t)h;
+	}
+	if (k != 1 || t[n - 2] == '-')
+		return -1;
+	tag->mtime = (int64_t)v[0];
+	tag->size = v[1];
+	return 0;
+}
+
+/* If-None-Match: "*", or a comma list of entity tags. */
+static void parse_inm(const char *v, size_t n, struct http_request *req)
+{
+	if (n == 1 && v[0] == '*') {
+		req->inm = 2;
+		return;
+	}
+	if (req->inm != 2)
+		req->inm = 1;
+	while (n) {
+		const char *c = memchr(v, ',', n);
+		size_t k = c ? (size_t)(c - v) : n;
+		const char *tok = v;
+		size_t tk = k;
+		struct http_etag tag;
+		int weak;
+		trim(&tok, &tk);
+		if (parse_etag(tok, tk, &tag, &weak) == 0 && req->inm_n < HTTP_ETAGS_MAX)
+			req->inm_tags[req->inm_n++] = tag;
+		if (!c)
+			break;
+		v = c + 1;
+		n -= k + 1;
+	}
+}
+
 struct field_seen {
 	unsigned host, content_length, transfer_encoding, range;
 	int closed;
@@ -341,7 +398,15 @@ static int parse_field(const char *l, size_t n, struct http_request *req, struct
 		else
 			parse_range(v, vlen, req);
 	} else if (ieq(l, nlen, "if-range")) {
-		req->if_range = http_date_parse(v, vlen, &req->if_range_date) == 0 ? 1 : 2;
+		int weak;
+		if (http_date_parse(v, vlen, &req->if_range_date) == 0)
+			req->if_range = 1;
+		else if (parse_etag(v, vlen, &req->if_range_tag, &weak) == 0 && !weak)
+			req->if_range = 2;
+		else
+			req->if_range = 3; /* a weak tag never matches for a range */
+	} else if (ieq(l, nlen, "if-none-match")) {
+		parse_inm(v, vlen, req);
 	}
 	return 0;
 }
@@ -399,8 +464,10 @@ int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mt
 	const struct http_range *r = &req->range;
 	if (!req->has_range)
 		return 200;
-	if (req->if_range && (req->if_range != 1 || req->if_range_date != mtime))
-		return 200; /* the representation changed, or an ETag we never gave */
+	if (req->if_range == 3 || (req->if_range == 1 && req->if_range_date != mtime) ||
+	    (req->if_range == 2 &&
+	     (req->if_range_tag.mtime != mtime || req->if_range_tag.size != size)))
+		return 200; /* the representation changed, or a validator we never gave */
 	if (r->suffix) {
 		if (r->last == 0 || size == 0)
 			return 416;
@@ -413,4 +480,17 @@ int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mt
 	*off = r->first;
 	*count = (r->open_end || r->last >= size ? size - 1 : r->last) - r->first + 1;
 	return 206;
+}
+
+int http_not_modified(const struct http_request *req, uint64_t size, int64_t mtime)
+{
+	if (req->inm == 2)
+		return 1;
+	if (req->inm == 1) {
+		for (unsigned i = 0; i < req->inm_n; i++)
+			if (req->inm_tags[i].mtime == mtime && req->inm_tags[i].size == size)
+				return 1;
+		return 0; /* If-Modified-Since is not looked at */
+	}
+	return req->has_ims && mtime <= req->ims;
 }

@@ -234,7 +234,7 @@ void serve_request(const struct serve_ctx *x, const struct http_request *req, in
 	                       .mtime = st.st_mtim.tv_sec,
 	                       .total = (uint64_t)st.st_size};
 	count = (uint64_t)st.st_size;
-	if (req->has_ims && st.st_mtim.tv_sec <= req->ims) {
+	if (http_not_modified(req, (uint64_t)st.st_size, st.st_mtim.tv_sec)) {
 		r.status = 304;
 		r.type = NULL;
 		count = 0;

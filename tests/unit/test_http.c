@@ -424,6 +424,52 @@ static void if_modified_since_is_parsed_or_ignored(void **st)
 	assert_int_equal(req.has_ims, 0);
 }
 
+static void if_none_match_keeps_our_tags_and_star(void **st)
+{
+	(void)st;
+	struct http_request req;
+	assert_int_equal(
+	    parse("GET / HTTP/1.1\r\nHost: a\r\n"
+	          "If-None-Match: \"5e0d5e95-6\", W/\"1-2\" , \"x\", abc, \"-1\"\r\n\r\n",
+	          &req),
+	    0);
+	assert_int_equal(req.inm, 1);
+	assert_int_equal(req.inm_n, 2);
+	assert_int_equal(req.inm_tags[0].mtime, 0x5e0d5e95);
+	assert_int_equal(req.inm_tags[0].size, 6);
+	assert_int_equal(req.inm_tags[1].mtime, 1);
+	assert_int_equal(req.inm_tags[1].size, 2);
+	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n", &req), 0);
+	assert_int_equal(req.inm, 2);
+	/* overlong hex, empty halves, no quotes: not ours, not kept */
+	assert_int_equal(
+	    parse("GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"11111111111111111-1\", "
+	          "\"-1\", \"1-\", 1-2, \"1-2-3\"\r\n\r\n",
+	          &req),
+	    0);
+	assert_int_equal(req.inm, 1);
+	assert_int_equal(req.inm_n, 0);
+}
+
+static void not_modified_by_tag_first_then_by_date(void **st)
+{
+	(void)st;
+	struct http_request req = {0};
+	assert_false(http_not_modified(&req, 6, 100));
+	req.has_ims = 1;
+	req.ims = 100;
+	assert_true(http_not_modified(&req, 6, 100));
+	assert_false(http_not_modified(&req, 6, 101));
+	/* an If-None-Match that does not match: the date is not looked at */
+	req.inm = 1;
+	req.inm_n = 1;
+	req.inm_tags[0] = (struct http_etag){100, 7};
+	assert_false(http_not_modified(&req, 6, 100));
+	assert_true(http_not_modified(&req, 7, 100));
+	req.inm = 2;
+	assert_true(http_not_modified(&req, 1, 1));
+}
+
 /* ---- ranges ---- */
 
 static void range_forms(void **st)
@@ -531,7 +577,7 @@ static void range_resolve_without_range_is_200(void **st)
 	assert_int_equal(http_range_resolve(&r, 100, 0, &off, &n), 200);
 }
 
-static void if_range_holds_only_for_the_same_date(void **st)
+static void if_range_holds_only_for_the_same_date_or_tag(void **st)
 {
 	(void)st;
 	uint64_t off, n;
@@ -540,8 +586,21 @@ static void if_range_holds_only_for_the_same_date(void **st)
 	r.if_range_date = 1000;
 	assert_int_equal(http_range_resolve(&r, 100, 1000, &off, &n), 206);
 	assert_int_equal(http_range_resolve(&r, 100, 1001, &off, &n), 200);
-	r.if_range = 2; /* an entity tag: we never send one */
+	r.if_range = 2; /* our strong tag */
+	r.if_range_tag = (struct http_etag){1000, 100};
+	assert_int_equal(http_range_resolve(&r, 100, 1000, &off, &n), 206);
+	assert_int_equal(http_range_resolve(&r, 101, 1000, &off, &n), 200);
+	assert_int_equal(http_range_resolve(&r, 100, 999, &off, &n), 200);
+	r.if_range = 3; /* anything else, weak tags included */
 	assert_int_equal(http_range_resolve(&r, 100, 1000, &off, &n), 200);
+	struct http_request q;
+	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: a\r\nIf-Range: W/\"3e8-64\"\r\n\r\n", &q),
+	                 0);
+	assert_int_equal(q.if_range, 3);
+	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: a\r\nIf-Range: \"3e8-64\"\r\n\r\n", &q), 0);
+	assert_int_equal(q.if_range, 2);
+	assert_int_equal(q.if_range_tag.mtime, 1000);
+	assert_int_equal(q.if_range_tag.size, 100);
 }
 
 /* ---- dates ---- */
@@ -636,6 +695,7 @@ static void reply_head_200_has_the_headers(void **st)
 	assert_non_null(strstr(b, "\r\nContent-Type: text/plain\r\n"));
 	assert_non_null(strstr(b, "\r\nContent-Length: 42\r\n"));
 	assert_non_null(strstr(b, "\r\nLast-Modified: Thu, 01 Jan 1970 00:00:00 GMT\r\n"));
+	assert_non_null(strstr(b, "\r\nETag: \"0-0\"\r\n"));
 	assert_non_null(strstr(b, "\r\nAccept-Ranges: bytes\r\n"));
 	assert_non_null(strstr(b, "\r\nConnection: keep-alive\r\n\r\n"));
 	assert_int_equal(strstr(b, "\r\n\r\n") + 4 - b, n);
@@ -732,12 +792,14 @@ int main(void)
 	    cmocka_unit_test(a_body_is_refused_with_413),
 	    cmocka_unit_test(ambiguous_framing_is_400),
 	    cmocka_unit_test(if_modified_since_is_parsed_or_ignored),
+	    cmocka_unit_test(if_none_match_keeps_our_tags_and_star),
+	    cmocka_unit_test(not_modified_by_tag_first_then_by_date),
 	    cmocka_unit_test(range_forms),
 	    cmocka_unit_test(invalid_or_multiple_ranges_are_ignored),
 	    cmocka_unit_test(range_resolve_within_the_file),
 	    cmocka_unit_test(range_resolve_outside_the_file_is_416),
 	    cmocka_unit_test(range_resolve_without_range_is_200),
-	    cmocka_unit_test(if_range_holds_only_for_the_same_date),
+	    cmocka_unit_test(if_range_holds_only_for_the_same_date_or_tag),
 	    cmocka_unit_test(date_format_imf_fixdate),
 	    cmocka_unit_test(date_parse_three_forms),
 	    cmocka_unit_test(date_parse_refuses_what_is_not_a_date),
