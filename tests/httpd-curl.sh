@@ -37,7 +37,7 @@ ln -s /etc/passwd "$d/root/out"
 touch -d "2020-01-02 03:04:05 UTC" "$d/root/a.txt"
 chmod -R a+rX "$d/root"
 
-"$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --workers 2 2>"$d/log" &
+"$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --workers 2 --access-log 2>"$d/log" &
 pid=$!
 i=0
 port=
@@ -205,6 +205,12 @@ long=$(head -c 9000 /dev/zero | tr '\0' a)
 expect 414 "/$long"
 big=$(head -c 20000 /dev/zero | tr '\0' b)
 expect 431 / -H "X-Big: $big"
+
+# --access-log: one line per answer, the path escaped
+expect 200 "/with%20space/f.txt" -H "User-Agent: x"
+grep -q '^127\.0\.0\.1 \[[A-Z][a-z][a-z], [0-9][0-9] [A-Z][a-z][a-z] [0-9]* [0-9:]* GMT\] "GET /with\\x20space/f\.txt HTTP/1\.1" 200 ' "$d/log" ||
+	fail "no access log line"
+grep -q '"GET /\.\./etc/passwd HTTP/1\.1" 403 ' "$d/log" || fail "no access log line for a 403"
 
 # no worker died in all this, and the server still serves
 expect 200 /a.txt

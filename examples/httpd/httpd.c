@@ -36,7 +36,7 @@
 static const char usage[] =
     "usage: httpd [--port N] [--address ADDR] [--root DIR] [--workers N] [--policy FILE]\n"
     "             [--header-timeout S] [--idle-timeout S] [--send-timeout S] [--max-conns N]\n"
-    "             [--file-cache S]\n"
+    "             [--file-cache S] [--access-log]\n"
     "Serves the files beneath DIR over HTTP/1.1 (GET and HEAD).  The helper binds the\n"
     "port and opens every file through its broker; sandboxed workers parse requests.\n"
     "  --port N            TCP port (default 80; 0: any free port, logged)\n"
@@ -49,6 +49,7 @@ static const char usage[] =
     "  --send-timeout S    seconds a client may accept no byte of an answer (default 30)\n"
     "  --max-conns N       connections per worker at once (default 1000)\n"
     "  --file-cache S      seconds a worker reuses a file the broker opened (default 1; 0 never)\n"
+    "  --access-log        one line per answer on standard error, from the workers\n"
     "Exit status: 0 stopped by a signal after serving, 1 failure, 2 usage or policy error.\n";
 
 struct slot {
@@ -279,6 +280,7 @@ int main(int argc, char **argv)
 	    {"send-timeout", required_argument, NULL, 'S'},
 	    {"max-conns", required_argument, NULL, 'm'},
 	    {"file-cache", required_argument, NULL, 'c'},
+	    {"access-log", no_argument, NULL, 'L'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -333,6 +335,9 @@ int main(int argc, char **argv)
 			bad = strcmp(optarg, "0") != 0 && parse_seconds(optarg, &d.cfg.cache_ms);
 			if (!strcmp(optarg, "0"))
 				d.cfg.cache_ms = 0;
+			break;
+		case 'L':
+			d.cfg.access_log = 1;
 			break;
 		case 'm':
 			bad = parse_uint(optarg, 1000000, &conns) || conns == 0;

@@ -10,6 +10,7 @@
  * when its deadline passes, whatever else it does.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 
 #include <privsep.h>
 
+#include "accesslog.h"
 #include "fcache.h"
 #include "serve.h"
 #include "server.h"
@@ -42,6 +44,7 @@ enum deadline_list { DL_HEADER, DL_IDLE, DL_SEND, DL_LINGER, DL__COUNT };
 
 struct conn {
 	int fd;
+	char peer[INET6_ADDRSTRLEN]; /* for the access log */
 	enum conn_state state;
 	enum deadline_list dl;
 	uint64_t deadline;
@@ -184,7 +187,15 @@ static int conn_parse(struct server *s, struct conn *c)
 		status = http_parse(c->in, c->head_len, &s->cfg->limits, &req);
 	}
 	struct serve_ctx x = {s->client, s->cfg->root, &s->files, s->now_s, s->now_ms};
+	int parsed = status == 0 || status == 405 || status == 413;
 	serve_request(&x, &req, status, &c->out);
+	if (s->cfg->access_log) {
+		char line[1024];
+		size_t n = access_line(line, sizeof(line), c->peer, s->now_s,
+		                       parsed && req.method ? &req : NULL, c->out.status,
+		                       c->out.len + (c->out.file ? c->out.count : 0));
+		(void)!write(STDERR_FILENO, line, n);
+	}
 	conn_answer(s, c);
 	return 1;
 }
@@ -297,11 +308,29 @@ static int conn_run(struct server *s, struct conn *c)
 	}
 }
 
+/* The client's address as text; IPv4-mapped IPv6 as plain IPv4. */
+static void peer_name(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+	if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], out, (socklen_t)len);
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &s6->sin6_addr, out, (socklen_t)len);
+	else if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &s4->sin_addr, out, (socklen_t)len);
+	else
+		snprintf(out, len, "-");
+}
+
 static void accept_some(struct server *s)
 {
 	for (int i = 0; i < ACCEPTS_PER_TURN && s->accepting; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
 		int one = 1, lowat = NOTSENT_LOWAT,
-		    fd = accept4(s->cfg->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		    fd = accept4(s->cfg->listen_fd, (struct sockaddr *)&ss, &sl,
+		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -326,6 +355,7 @@ static void accept_some(struct server *s)
 		 * socket buffer */
 		setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
 		c->fd = fd;
+		peer_name(&ss, c->peer, sizeof(c->peer));
 		c->dl = DL_IDLE;
 		s->nconns++;
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,

@@ -16,6 +16,7 @@ struct server_config {
 	unsigned header_ms; /* from a request's first byte (or the accept) to its whole head */
 	unsigned idle_ms;   /* a kept-alive connection waiting for its next request */
 	unsigned send_ms;   /* a response during which the client accepts no byte */
+	int access_log;     /* one line per answer on standard error */
 	unsigned max_conns; /* connections at once; the accept pauses above */
 	unsigned
 	    cache_ms; /* how long a worker reuses a file the broker opened (fcache.h); 0 never */

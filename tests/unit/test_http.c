@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "accesslog.h"
 #include "http.h"
 #include "response.h"
 
@@ -757,6 +758,39 @@ static void mime_types_by_extension(void **st)
 	assert_string_equal(http_mime_type("/.css"), "text/css; charset=utf-8");
 }
 
+static void access_line_is_one_line_whatever_the_path(void **st)
+{
+	(void)st;
+	char b[256];
+	struct http_request req;
+	size_t n;
+	assert_int_equal(parse("HEAD /a%20%22b%0a%5C%c3 HTTP/1.0\r\n\r\n", &req), 400);
+	assert_int_equal(parse("HEAD /a%20%22b%5C%c3 HTTP/1.0\r\n\r\n", &req), 0);
+	n = access_line(b, sizeof(b), "192.0.2.1", 784111777, &req, 200, 42);
+	assert_int_equal(n, strlen(b));
+	assert_string_equal(b, "192.0.2.1 [Sun, 06 Nov 1994 08:49:37 GMT] "
+	                       "\"HEAD /a\\x20\\x22b\\x5c\\xc3 HTTP/1.0\" 200 42\n");
+	n = access_line(b, sizeof(b), "::1", 0, NULL, 400, 7);
+	assert_string_equal(b, "::1 [Thu, 01 Jan 1970 00:00:00 GMT] \"-\" 400 7\n");
+	assert_int_equal(n, strlen(b));
+}
+
+static void access_line_cuts_a_long_path(void **st)
+{
+	(void)st;
+	char b[200];
+	struct http_request req = {.method = HTTP_GET, .minor = 1};
+	memset(req.path, '\x01', HTTP_PATH_MAX);
+	req.path[0] = '/';
+	req.path_len = HTTP_PATH_MAX;
+	size_t n = access_line(b, sizeof(b), "192.0.2.1", 0, &req, 404, 0);
+	assert_true(n < sizeof(b));
+	assert_int_equal(n, strlen(b));
+	assert_non_null(strstr(b, "... HTTP/1.1\" 404 0\n"));
+	assert_ptr_equal(strchr(b, '\n'), b + n - 1); /* one line */
+	assert_int_equal(access_line(b, 100, "x", 0, &req, 404, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -809,6 +843,8 @@ int main(void)
 	    cmocka_unit_test(reply_head_that_does_not_fit_is_0),
 	    cmocka_unit_test(error_body_names_the_status),
 	    cmocka_unit_test(mime_types_by_extension),
+	    cmocka_unit_test(access_line_is_one_line_whatever_the_path),
+	    cmocka_unit_test(access_line_cuts_a_long_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
