@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accesslog.h"
 #include "http.h"
 #include "response.h"
 
@@ -39,6 +40,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t i = 0; i < req.path_len; i++)
 				if ((unsigned char)req.path[i] < 0x20 || req.path[i] == 0x7f)
 					__builtin_trap();
+			/* its access log line is one line, whatever the buffer */
+			for (size_t cap = 128; cap <= 4096; cap *= 4) {
+				char line[4096];
+				size_t n = access_line(line, cap, "192.0.2.1", 0, &req, 200, size);
+				if (n == 0 || n >= cap || line[n - 1] != '\n' ||
+				    memchr(line, '\n', n - 1) || strlen(line) != n)
+					__builtin_trap();
+			}
 			uint64_t sizes[] = {0, 1, 100, (uint64_t)size, UINT64_MAX / 2};
 			for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 				uint64_t off = 0, n = 0;
