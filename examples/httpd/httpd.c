@@ -382,6 +382,9 @@ int main(int argc, char **argv)
 	 * would make it include itself */
 	d.sb.policy = "httpd command line";
 	d.sb.policy_text = text;
+	/* a worker writes to standard error only for --access-log: otherwise
+	 * a compromised one could write lines that look like the helper's */
+	d.sb.flags = d.cfg.access_log ? 0 : PRIVSEP_SB_NULL_STDIO;
 	d.sb.keep_fds = &lfd;
 	d.sb.nkeep = 1;
 	d.sp.main = worker_main;
