@@ -1,0 +1,162 @@
+#!/bin/sh
+# bench/httpd.sh - examples/httpd against nginx (Debian's nginx-light) on
+# loopback with wrk: requests/s and latency for a small file and a 1 MiB
+# file, the servers interleaved in one run, same files, same number of
+# workers, keep-alive connections.  Each server twice: as it comes (httpd
+# reuses a brokered file for 1 s; nginx opens every file) and with the
+# other's choice (httpd --file-cache 0: every request asks the broker;
+# nginx with open_file_cache for 1 s).  Prints markdown tables.
+#
+# Usage: bench/httpd.sh HTTPD [SECONDS]   (./run bench-httpd builds and runs it)
+# Environment: WORKERS (default: CPUs), CONNS (64), THREADS (2), ROUNDS (2)
+set -eu
+httpd=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+secs=${2:-10}
+workers=${WORKERS:-$(nproc)}
+conns=${CONNS:-64}
+threads=${THREADS:-2}
+rounds=${ROUNDS:-2}
+for t in wrk nginx; do
+	command -v $t >/dev/null || { echo "bench/httpd: $t is not installed (./run installs it)" >&2; exit 1; }
+done
+d=$(mktemp -d /tmp/privsep-httpd-bench.XXXXXX)
+hpid=
+h0pid=
+npid=
+cleanup() {
+	[ -n "$hpid" ] && kill "$hpid" 2>/dev/null && wait "$hpid" 2>/dev/null
+	[ -n "$h0pid" ] && kill "$h0pid" 2>/dev/null && wait "$h0pid" 2>/dev/null
+	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
+	rm -rf "$d"
+}
+trap cleanup EXIT
+chmod 755 "$d"
+mkdir "$d/root" "$d/nginx"
+head -c 1024 /dev/urandom | base64 -w 76 | head -c 1024 >"$d/root/small.html"
+head -c 1048576 /dev/urandom >"$d/root/1m.bin"
+chmod -R a+rX "$d/root"
+
+hport=18480
+h0port=18481
+nport=18482
+n1port=18483
+"$httpd" --address 127.0.0.1 --port $hport --root "$d/root" --workers "$workers" 2>"$d/httpd.log" &
+hpid=$!
+"$httpd" --address 127.0.0.1 --port $h0port --root "$d/root" --workers "$workers" --file-cache 0 \
+	2>"$d/httpd0.log" &
+h0pid=$!
+cat >"$d/nginx/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes $workers;
+pid $d/nginx/nginx.pid;
+error_log $d/nginx/error.log;
+events { worker_connections 4096; }
+http {
+	include /etc/nginx/mime.types;
+	access_log off;
+	sendfile on;
+	tcp_nodelay on;
+	keepalive_requests 1000000;
+	client_body_temp_path $d/nginx/body;
+	proxy_temp_path $d/nginx/proxy;
+	fastcgi_temp_path $d/nginx/fastcgi;
+	uwsgi_temp_path $d/nginx/uwsgi;
+	scgi_temp_path $d/nginx/scgi;
+	server {
+		listen 127.0.0.1:$nport;
+		root $d/root;
+	}
+	server {
+		listen 127.0.0.1:$n1port;
+		root $d/root;
+		open_file_cache max=64 inactive=1s;
+		open_file_cache_valid 1s;
+	}
+}
+EOF
+nginx -c "$d/nginx/nginx.conf" -p "$d/nginx" 2>"$d/nginx.err" &
+npid=$!
+ports="$hport $h0port $nport $n1port"
+for i in $(seq 100); do
+	up=0
+	for p in $ports; do
+		curl -sf -o /dev/null "http://127.0.0.1:$p/small.html" && up=$((up + 1))
+	done
+	[ $up = 4 ] && break
+	sleep 0.1
+done
+for f in small.html 1m.bin; do # all serve the same bytes
+	for p in $ports; do
+		curl -sf "http://127.0.0.1:$p/$f" | cmp -s - "$d/root/$f" ||
+			{ echo "bench/httpd: port $p: $f differs" >&2; cat "$d/nginx.err" "$d"/httpd*.log >&2; exit 1; }
+	done
+done
+
+# one wrk run: "rps avg p50 p99" (latencies in ms)
+run() {
+	wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$1" >"$d/wrk.out" 2>&1
+	awk -v u="$1" '
+	function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+	/^ *Latency / && !avg { avg = ms($2) }
+	/^ *50%/ { p50 = ms($2) }
+	/^ *99%/ { p99 = ms($2) }
+	/^Requests\/sec:/ { rps = $2 }
+	/Non-2xx|Socket errors/ { bad = bad $0 }
+	END { if (bad) print "wrk errors for " u ":" bad > "/dev/stderr"; printf "%.0f %.3f %.3f %.3f\n", rps, avg, p50, p99 }
+	' "$d/wrk.out"
+}
+
+echo "wrk $threads threads, $conns connections, ${secs} s per run, $rounds rounds interleaved;" \
+	"$workers workers each; $(nproc) CPUs shared by wrk and the servers"
+echo "kernel $(uname -r); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+echo
+: >"$d/results"
+for r in $(seq "$rounds"); do
+	for f in small.html 1m.bin; do
+		for s in httpd httpd-nocache nginx nginx-cache; do
+			case $s in
+			httpd) port=$hport ;;
+			httpd-nocache) port=$h0port ;;
+			nginx) port=$nport ;;
+			nginx-cache) port=$n1port ;;
+			esac
+			echo "$f $s $(run "http://127.0.0.1:$port/$f")" >>"$d/results"
+		done
+	done
+done
+echo "| file | server | round | requests/s | latency avg ms | p50 ms | p99 ms |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+awk '{ r[$1 " " $2]++; printf "| %s | %s | %d | %s | %s | %s | %s |\n", $1, $2, r[$1 " " $2], $3, $4, $5, $6 }' "$d/results"
+echo
+# median over the rounds of column $3 (requests/s) or $6 (p99) of FILE SERVER
+median() {
+	awk -v f="$1" -v s="$2" -v c="$3" '$1 == f && $2 == s { print $c }' "$d/results" | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+echo "Medians over the rounds"
+echo
+echo "| file | server | requests/s | p99 ms |"
+echo "|---|---|---:|---:|"
+for f in small.html 1m.bin; do
+	for s in httpd httpd-nocache nginx nginx-cache; do
+		echo "| $f | $s | $(median $f $s 3) | $(median $f $s 6) |"
+	done
+done
+echo
+echo "Ratios of the medians (requests/s: above 1 httpd is faster; p99: below 1 httpd is faster)"
+echo
+echo "| file | httpd/nginx req/s | httpd/nginx p99 | httpd-nocache/nginx req/s | httpd-nocache/nginx p99 | httpd/nginx-cache req/s | httpd/nginx-cache p99 |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for f in small.html 1m.bin; do
+	awk -v f=$f -v a="$(median $f httpd 3)" -v b="$(median $f nginx 3)" \
+		-v c="$(median $f httpd 6)" -v e="$(median $f nginx 6)" \
+		-v g="$(median $f httpd-nocache 3)" -v h="$(median $f httpd-nocache 6)" \
+		-v i="$(median $f nginx-cache 3)" -v j="$(median $f nginx-cache 6)" \
+		'BEGIN { printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", f, a / b, c / e, g / b, h / e, a / i, c / j }'
+done
+if grep -q "restarts in\|seccomp violation\|killed" "$d"/httpd*.log; then
+	echo "bench/httpd: a worker died during the run:" >&2
+	cat "$d"/httpd*.log >&2
+	exit 1
+fi

@@ -1,0 +1,496 @@
+/*
+ * http_parse.c - HTTP/1.1 request heads (RFC 9112) from hostile bytes.
+ *
+ * Strict where being lenient could be exploited (one space between the
+ * parts of the request line, no whitespace before a field's colon, no
+ * line folding, no control bytes, no body, one Host), lenient where the
+ * RFC asks it (a bare LF ends a line, empty lines before the request
+ * line, an invalid Range or date is ignored).
+ */
+#include <string.h>
+
+#include "http.h"
+
+const struct http_limits http_default_limits = {
+    .line_max = 8192,
+    .head_max = 16384,
+    .fields_max = 100,
+};
+
+/* tchar of RFC 9110 5.6.2 */
+static int is_tchar(unsigned char c)
+{
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return 1;
+	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* A byte that may appear in a request line: visible ASCII and space. */
+static int is_line_byte(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
+/* A byte of a field value: visible, space, tab, or obs-text. */
+static int is_value_byte(unsigned char c)
+{
+	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+static int ieq(const char *a, size_t n, const char *lit)
+{
+	size_t k = strlen(lit);
+	if (n != k)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char)a[i]) != lit[i])
+			return 0;
+	return 1;
+}
+
+/* Skip the empty lines a client may send before the request line. */
+static size_t skip_empty_lines(const char *buf, size_t len)
+{
+	size_t i = 0;
+	for (;;) {
+		if (i < len && buf[i] == '\n')
+			i++;
+		else if (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
+			i += 2;
+		else
+			return i;
+	}
+}
+
+int http_head_end(const char *buf, size_t len, const struct http_limits *lim, size_t *head_len)
+{
+	size_t start = skip_empty_lines(buf, len), i, line_end;
+	*head_len = 0;
+	/* the request line: only line bytes, then CRLF or LF */
+	for (i = start; i < len && buf[i] != '\n'; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == '\r') {
+			if (i + 1 < len && buf[i + 1] != '\n')
+				return 400; /* a bare CR */
+			continue;
+		}
+		if (!is_line_byte(c))
+			return 400;
+		if (i - start >= lim->line_max)
+			return 414;
+	}
+	if (i >= len)
+		return len >= lim->head_max ? 431 : 0;
+	line_end = i;
+	if (line_end > start && buf[line_end - 1] == '\r')
+		line_end--;
+	if (line_end - start > lim->line_max)
+		return 414;
+	/* the fields: the head ends at the first empty line */
+	for (i = i + 1; i < len; i++) {
+		size_t end = 0;
+		if (buf[i] == '\n')
+			end = i + 1;
+		else if (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n')
+			end = i + 2;
+		if (end) {
+			if (end > lim->head_max)
+				return 431;
+			*head_len = end;
+			return 0;
+		}
+		/* skip to the next line start */
+		while (i < len && buf[i] != '\n')
+			i++;
+		if (i >= len)
+			break;
+	}
+	return len >= lim->head_max ? 431 : 0;
+}
+
+/* ---- the request line ---- */
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (unsigned char)lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decode the path of the target t[0..n): 0, or the status. */
+static int decode_path(const char *t, size_t n, struct http_request *req)
+{
+	size_t o = 0;
+	/* absolute-form: scheme://authority/path, the authority ignored */
+	if (n >= 7 && (ieq(t, 7, "http://") || (n >= 8 && ieq(t, 8, "https://")))) {
+		const char *p = (const char *)memchr(t, ':', n) + 3;
+		const char *slash = memchr(p, '/', n - (size_t)(p - t));
+		if (!slash) {
+			t = "/";
+			n = 1;
+		} else {
+			n -= (size_t)(slash - t);
+			t = slash;
+		}
+	}
+	if (n == 0 || t[0] != '/')
+		return 400; /* asterisk-form and authority-form are not for GET */
+	for (size_t i = 0; i < n; i++)
+		if (t[i] == '?') {
+			n = i;
+			break;
+		} else if (t[i] == '#') {
+			return 400;
+		}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+		if (c == '%') {
+			int hi, lo;
+			if (i + 2 >= n)
+				return 400;
+			hi = hexval((unsigned char)t[i + 1]);
+			lo = hexval((unsigned char)t[i + 2]);
+			if (hi < 0 || lo < 0)
+				return 400;
+			c = (unsigned char)(hi * 16 + lo);
+			i += 2;
+			if (c < 0x20 || c == 0x7f)
+				return 400; /* NUL, line ends, control bytes */
+		}
+		if (o >= HTTP_PATH_MAX)
+			return 414;
+		req->path[o++] = (char)c;
+	}
+	req->path[o] = '\0';
+	req->path_len = o;
+	return 0;
+}
+
+static int parse_request_line(const char *l, size_t n, struct http_request *req)
+{
+	const char *sp1 = memchr(l, ' ', n), *sp2, *v;
+	size_t mlen, tlen, vlen;
+	int known;
+	if (!sp1)
+		return 400;
+	mlen = (size_t)(sp1 - l);
+	sp2 = memchr(sp1 + 1, ' ', n - mlen - 1);
+	if (!sp2)
+		return 400;
+	tlen = (size_t)(sp2 - sp1 - 1);
+	v = sp2 + 1;
+	vlen = n - (size_t)(v - l);
+	if (mlen == 0 || tlen == 0 || memchr(v, ' ', vlen))
+		return 400;
+	for (size_t i = 0; i < mlen; i++)
+		if (!is_tchar((unsigned char)l[i]))
+			return 400;
+	/* the version first: it decides keep-alive for every answer */
+	if (vlen != 8 || memcmp(v, "HTTP/", 5) != 0 || v[6] != '.' || v[5] < '0' || v[5] > '9' ||
+	    v[7] < '0' || v[7] > '9')
+		return 400;
+	if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
+		return 505;
+	req->minor = (unsigned)(v[7] - '0');
+	req->keep_alive = req->minor == 1;
+	known = 1;
+	if (mlen == 3 && !memcmp(l, "GET", 3))
+		req->method = HTTP_GET;
+	else if (mlen == 4 && !memcmp(l, "HEAD", 4))
+		req->method = HTTP_HEAD;
+	else
+		known = 0;
+	{
+		int rc = decode_path(sp1 + 1, tlen, req);
+		if (rc)
+			return rc;
+	}
+	return known ? 0 : 405;
+}
+
+/* ---- fields ---- */
+
+static void trim(const char **v, size_t *n)
+{
+	while (*n && (**v == ' ' || **v == '\t')) {
+		(*v)++;
+		(*n)--;
+	}
+	while (*n && ((*v)[*n - 1] == ' ' || (*v)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+/* Connection: a comma list of options; close wins over keep-alive. */
+static void parse_connection(const char *v, size_t n, struct http_request *req, int *closed)
+{
+	while (n) {
+		const char *c = memchr(v, ',', n);
+		size_t k = c ? (size_t)(c - v) : n;
+		const char *tok = v;
+		size_t tk = k;
+		trim(&tok, &tk);
+		if (ieq(tok, tk, "close")) {
+			req->keep_alive = 0;
+			*closed = 1;
+		} else if (ieq(tok, tk, "keep-alive") && req->minor == 0 && !*closed) {
+			req->keep_alive = 1;
+		}
+		if (!c)
+			break;
+		v = c + 1;
+		n -= k + 1;
+	}
+}
+
+/* A decimal number of at most 18 digits: 0 and *out, or -1. */
+static int parse_u64(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (n == 0 || n > 18)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Range: bytes=first-last | first- | -suffix, one range only; anything
+ * else leaves has_range 0 (an invalid or multiple Range is ignored). */
+static void parse_range(const char *v, size_t n, struct http_request *req)
+{
+	const char *dash;
+	struct http_range r = {0};
+	if (n < 6 || !ieq(v, 6, "bytes="))
+		return;
+	v += 6;
+	n -= 6;
+	trim(&v, &n);
+	if (memchr(v, ',', n) || !(dash = memchr(v, '-', n)))
+		return;
+	if (dash == v) {
+		r.suffix = 1;
+		if (parse_u64(v + 1, n - 1, &r.last) < 0)
+			return;
+	} else {
+		size_t k = (size_t)(dash - v);
+		if (parse_u64(v, k, &r.first) < 0)
+			return;
+		if (k + 1 == n)
+			r.open_end = 1;
+		else if (parse_u64(dash + 1, n - k - 1, &r.last) < 0 || r.last < r.first)
+			return;
+	}
+	req->range = r;
+	req->has_range = 1;
+}
+
+/* One entity tag, t[0..n) trimmed: 0 and *tag when it has our form
+ * (*weak set for W/), -1 otherwise. */
+static int parse_etag(const char *t, size_t n, struct http_etag *tag, int *weak)
+{
+	uint64_t v[2] = {0, 0};
+	size_t i = 0, k = 0;
+	*weak = 0;
+	if (n >= 2 && t[0] == 'W' && t[1] == '/') {
+		*weak = 1;
+		t += 2;
+		n -= 2;
+	}
+	if (n < 5 || t[0] != '"' || t[n - 1] != '"')
+		return -1;
+	for (i = 1; i < n - 1; i++) {
+		int h = hexval((unsigned char)t[i]);
+		if (t[i] == '-' && k == 0 && i > 1) {
+			k = 1;
+			continue;
+		}
+		if (h < 0 || v[k] >> 60)
+			return -1;
+		v[k] = v[k] * 16 + (uint64_t)h;
+	}
+	if (k != 1 || t[n - 2] == '-')
+		return -1;
+	tag->mtime = (int64_t)v[0];
+	tag->size = v[1];
+	return 0;
+}
+
+/* If-None-Match: "*", or a comma list of entity tags. */
+static void parse_inm(const char *v, size_t n, struct http_request *req)
+{
+	if (n == 1 && v[0] == '*') {
+		req->inm = 2;
+		return;
+	}
+	if (req->inm != 2)
+		req->inm = 1;
+	while (n) {
+		const char *c = memchr(v, ',', n);
+		size_t k = c ? (size_t)(c - v) : n;
+		const char *tok = v;
+		size_t tk = k;
+		struct http_etag tag;
+		int weak;
+		trim(&tok, &tk);
+		if (parse_etag(tok, tk, &tag, &weak) == 0 && req->inm_n < HTTP_ETAGS_MAX)
+			req->inm_tags[req->inm_n++] = tag;
+		if (!c)
+			break;
+		v = c + 1;
+		n -= k + 1;
+	}
+}
+
+struct field_seen {
+	unsigned host, content_length, transfer_encoding, range;
+	int closed;
+	uint64_t length;
+};
+
+static int parse_field(const char *l, size_t n, struct http_request *req, struct field_seen *s)
+{
+	const char *colon = memchr(l, ':', n), *v;
+	size_t nlen, vlen;
+	if (n && (l[0] == ' ' || l[0] == '\t'))
+		return 400; /* obs-fold */
+	if (!colon || colon == l)
+		return 400;
+	nlen = (size_t)(colon - l);
+	for (size_t i = 0; i < nlen; i++)
+		if (!is_tchar((unsigned char)l[i]))
+			return 400; /* whitespace before the colon, or junk in the name */
+	v = colon + 1;
+	vlen = n - nlen - 1;
+	for (size_t i = 0; i < vlen; i++)
+		if (!is_value_byte((unsigned char)v[i]))
+			return 400;
+	trim(&v, &vlen);
+	if (ieq(l, nlen, "host")) {
+		if (++s->host > 1)
+			return 400;
+	} else if (ieq(l, nlen, "connection")) {
+		parse_connection(v, vlen, req, &s->closed);
+	} else if (ieq(l, nlen, "content-length")) {
+		uint64_t len;
+		if (parse_u64(v, vlen, &len) < 0)
+			return 400;
+		if (s->content_length++ && len != s->length)
+			return 400;
+		s->length = len;
+	} else if (ieq(l, nlen, "transfer-encoding")) {
+		s->transfer_encoding++;
+	} else if (ieq(l, nlen, "if-modified-since")) {
+		req->has_ims = http_date_parse(v, vlen, &req->ims) == 0;
+	} else if (ieq(l, nlen, "range")) {
+		if (s->range++)
+			req->has_range = 0; /* two Range fields: ignore both */
+		else
+			parse_range(v, vlen, req);
+	} else if (ieq(l, nlen, "if-range")) {
+		int weak;
+		if (http_date_parse(v, vlen, &req->if_range_date) == 0)
+			req->if_range = 1;
+		else if (parse_etag(v, vlen, &req->if_range_tag, &weak) == 0 && !weak)
+			req->if_range = 2;
+		else
+			req->if_range = 3; /* a weak tag never matches for a range */
+	} else if (ieq(l, nlen, "if-none-match")) {
+		parse_inm(v, vlen, req);
+	}
+	return 0;
+}
+
+int http_parse(const char *buf, size_t len, const struct http_limits *lim, struct http_request *req)
+{
+	struct field_seen seen = {0};
+	size_t i = skip_empty_lines(buf, len), nfields = 0;
+	int line = 0, rc = 0, status = 0;
+	memset(req, 0, sizeof(*req));
+	while (i < len) {
+		const char *l = buf + i, *nl = memchr(l, '\n', len - i);
+		size_t n;
+		if (!nl)
+			return 400; /* http_head_end did not find this head */
+		n = (size_t)(nl - l);
+		i += n + 1;
+		if (n && l[n - 1] == '\r')
+			n--;
+		if (memchr(l, '\r', n))
+			return 400;
+		if (line++ == 0) {
+			if (n > lim->line_max)
+				return 414;
+			status = parse_request_line(l, n, req);
+			if (status && status != 405)
+				return status;
+			continue;
+		}
+		if (n == 0)
+			break; /* the end of the head */
+		if (++nfields > lim->fields_max)
+			return 431;
+		if ((rc = parse_field(l, n, req, &seen)))
+			return rc;
+	}
+	if (line == 0)
+		return 400;
+	if (seen.transfer_encoding && seen.content_length)
+		return 400; /* both: the framing is ambiguous */
+	if (req->minor == 1 && seen.host == 0)
+		return 400;
+	if (seen.transfer_encoding || (seen.content_length && seen.length > 0)) {
+		/* no body is read here: what follows the head cannot be taken
+		 * for the next request */
+		req->keep_alive = 0;
+		return status ? status : 413;
+	}
+	return status; /* 0, or 405 once the head is known to be well-formed */
+}
+
+int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mtime, uint64_t *off,
+                       uint64_t *count)
+{
+	const struct http_range *r = &req->range;
+	if (!req->has_range)
+		return 200;
+	if (req->if_range == 3 || (req->if_range == 1 && req->if_range_date != mtime) ||
+	    (req->if_range == 2 &&
+	     (req->if_range_tag.mtime != mtime || req->if_range_tag.size != size)))
+		return 200; /* the representation changed, or a validator we never gave */
+	if (r->suffix) {
+		if (r->last == 0 || size == 0)
+			return 416;
+		*count = r->last < size ? r->last : size;
+		*off = size - *count;
+		return 206;
+	}
+	if (r->first >= size)
+		return 416;
+	*off = r->first;
+	*count = (r->open_end || r->last >= size ? size - 1 : r->last) - r->first + 1;
+	return 206;
+}
+
+int http_not_modified(const struct http_request *req, uint64_t size, int64_t mtime)
+{
+	if (req->inm == 2)
+		return 1;
+	if (req->inm == 1) {
+		for (unsigned i = 0; i < req->inm_n; i++)
+			if (req->inm_tags[i].mtime == mtime && req->inm_tags[i].size == size)
+				return 1;
+		return 0; /* If-Modified-Since is not looked at */
+	}
+	return req->has_ims && mtime <= req->ims;
+}

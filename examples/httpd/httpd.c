@@ -1,0 +1,464 @@
+/*
+ * httpd - a static HTTP/1.1 file server on libprivsep.  See httpd(8).
+ *
+ * The helper (this process) binds the listening socket, builds the
+ * workers' policy (the shipped httpd.policy, or --policy, plus one
+ * beneath rule for the document root), starts the workers and restarts
+ * any that dies, keeps only the capabilities that starting a worker and
+ * the file broker need, and answers the broker's requests.  The workers,
+ * each sandboxed, accept and serve connections on the socket they were
+ * given; every file they send was opened by the helper's broker.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <privsep.h>
+
+#include "notify.h"
+#include "server.h"
+
+#define WORKERS_MAX 64
+#define RESTART_MIN_MS 100u
+#define RESTART_MAX_MS 30000u
+#define STABLE_MS 10000u /* a worker that ran this long starts the backoff afresh */
+
+static const char usage[] =
+    "usage: httpd [--port N] [--address ADDR] [--root DIR] [--workers N] [--policy FILE]\n"
+    "             [--header-timeout S] [--idle-timeout S] [--send-timeout S] [--max-conns N]\n"
+    "             [--file-cache S] [--access-log]\n"
+    "Serves the files beneath DIR over HTTP/1.1 (GET and HEAD).  The helper binds the\n"
+    "port and opens every file through its broker; sandboxed workers parse requests.\n"
+    "  --port N            TCP port (default 80; 0: any free port, logged)\n"
+    "  --address ADDR      address to listen on (default :: and 0.0.0.0)\n"
+    "  --root DIR          document root (default /var/www/html)\n"
+    "  --workers N         worker processes (default: one per CPU, at most 64)\n"
+    "  --policy FILE       the workers' policy (default: <httpd.policy>)\n"
+    "  --header-timeout S  seconds for a request head to arrive whole (default 10)\n"
+    "  --idle-timeout S    seconds a kept-alive connection may wait (default 5)\n"
+    "  --send-timeout S    seconds a client may accept no byte of an answer (default 30)\n"
+    "  --max-conns N       connections per worker at once (default 1000)\n"
+    "  --file-cache S      seconds a worker reuses a file the broker opened (default 1; 0 never)\n"
+    "  --access-log        one line per answer on standard error, from the workers\n"
+    "Exit status: 0 stopped by a signal after serving, 1 failure, 2 usage or policy error.\n";
+
+struct slot {
+	struct privsep_worker *w; /* NULL while dead */
+	uint64_t started, due;    /* ms; due: when to restart, 0 none */
+	unsigned fails;           /* restarts since it last ran STABLE_MS */
+	char name[32];
+};
+
+struct httpd {
+	struct privsep_helper *h;
+	struct privsep_spawn sp;
+	struct privsep_sandbox sb;
+	struct server_config cfg;
+	struct slot slots[WORKERS_MAX];
+	unsigned nslots;
+	int fatal; /* a worker could not enter its sandbox: it would fail again */
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The framework's lines as it writes them, less the broker's "no such
+ * file" answers: a 404 is a client's mistake, not a violation, and would
+ * let any client fill the log.  Refusals (EACCES: "..", a symlink out)
+ * stay, one line each. */
+static void log_line(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	(void)arg;
+	if (lvl == PRIVSEP_LOG_WARN && strstr(line, ": fs ") &&
+	    (strstr(line, ": ENOENT: ") || strstr(line, ": ENOTDIR: ")))
+		return;
+	fprintf(stderr, "privsep: %s\n", line);
+}
+
+static int worker_main(struct privsep_client *c, void *arg)
+{
+	return server_run(c, arg);
+}
+
+/* The framework has logged how w ended; decide whether and when it
+ * comes back. */
+static void worker_gone(struct privsep_worker *w, void *arg)
+{
+	struct httpd *d = arg;
+	const struct privsep_exit_info *e = privsep_worker_exit_info(w);
+	uint64_t now = now_ms(), delay;
+	for (unsigned i = 0; i < d->nslots; i++) {
+		struct slot *s = &d->slots[i];
+		if (s->w != w)
+			continue;
+		s->w = NULL;
+		if (privsep_helper_stop_signal(d->h) ||
+		    (e->kind == PRIVSEP_EXIT_STATUS && e->status == 0))
+			return; /* stopping */
+		if (e->kind == PRIVSEP_EXIT_SANDBOX) {
+			fprintf(stderr, "httpd: %s could not enter its sandbox; stopping\n",
+			        s->name);
+			d->fatal = 1;
+			return;
+		}
+		if (now - s->started >= STABLE_MS)
+			s->fails = 0;
+		delay = RESTART_MIN_MS;
+		for (unsigned k = 0; k < s->fails && delay < RESTART_MAX_MS; k++)
+			delay *= 2;
+		if (delay > RESTART_MAX_MS)
+			delay = RESTART_MAX_MS;
+		s->fails++;
+		s->due = now + delay;
+		fprintf(stderr, "httpd: %s restarts in %u ms\n", s->name, (unsigned)delay);
+		return;
+	}
+}
+
+static int start(struct httpd *d, struct slot *s)
+{
+	d->sp.name = s->name;
+	s->w = privsep_spawn(d->h, &d->sp);
+	s->started = now_ms();
+	s->due = 0;
+	return s->w ? 0 : -1;
+}
+
+/* Restart the workers that are due; the ms until the next one, or -1. */
+static int restart_due(struct httpd *d)
+{
+	uint64_t now = now_ms(), next = UINT64_MAX;
+	for (unsigned i = 0; i < d->nslots; i++) {
+		struct slot *s = &d->slots[i];
+		if (!s->due || d->fatal || privsep_helper_stop_signal(d->h))
+			continue;
+		if (s->due <= now && start(d, s) < 0) {
+			fprintf(stderr, "httpd: %s: restart failed: %s\n", s->name,
+			        strerror(errno));
+			s->due = now + RESTART_MAX_MS;
+		}
+		if (s->due && s->due < next)
+			next = s->due;
+	}
+	return next == UINT64_MAX ? -1 : (int)(next > now ? next - now : 0);
+}
+
+static int all_ready(const struct httpd *d)
+{
+	for (unsigned i = 0; i < d->nslots; i++)
+		if (!d->slots[i].w || !privsep_worker_ready(d->slots[i].w))
+			return 0;
+	return 1;
+}
+
+/* The listening socket: bound, listening, non-blocking (the workers
+ * share it and must not block in accept when another took the
+ * connection).  -1 and a message on failure. */
+static int listen_on(const char *addr, unsigned port, char *where, size_t wlen)
+{
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
+	                         .ai_socktype = SOCK_STREAM},
+	                *ai = NULL;
+	char serv[16], host[INET6_ADDRSTRLEN];
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd = -1, one = 1, zero = 0, rc;
+
+	snprintf(serv, sizeof(serv), "%u", port);
+	rc = getaddrinfo(addr ? addr : "::", serv, &hints, &ai);
+	if (rc == 0) {
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0 && !addr && errno == EAFNOSUPPORT) { /* no IPv6 here */
+			freeaddrinfo(ai);
+			ai = NULL;
+			rc = getaddrinfo("0.0.0.0", serv, &hints, &ai);
+			if (rc == 0)
+				fd = socket(ai->ai_family,
+				            SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		}
+	}
+	if (rc != 0) {
+		fprintf(stderr, "httpd: --address %s: %s\n", addr ? addr : "::", gai_strerror(rc));
+		return -1;
+	}
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (ai->ai_family == AF_INET6 && !addr &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 511) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		fprintf(stderr, "httpd: listening on %s port %u: %s\n", addr ? addr : "::", port,
+		        strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(where, wlen, "[%s]:%u", host, ntohs(s6->sin6_port));
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(where, wlen, "%s:%u", host, ntohs(s4->sin_port));
+	}
+	return fd;
+}
+
+/* The workers' policy: the base file, then the root as a beneath rule
+ * (read only; symlinks that stay beneath it followed). */
+static char *policy_text(const char *base, const char *root)
+{
+	char *text = NULL, *q = malloc(2 * strlen(root) + 1), *o = q;
+	if (!q)
+		return NULL;
+	for (const char *p = root; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			fprintf(stderr, "httpd: --root: a control character in %s\n", root);
+			free(q);
+			return NULL;
+		}
+		if (*p == '"' || *p == '\\')
+			*o++ = '\\';
+		*o++ = *p;
+	}
+	*o = '\0';
+	if (asprintf(&text, "version 1\ninclude %s%s%s\nbeneath \"%s\" allow read symlinks\n",
+	             base ? "\"" : "<", base ? base : "httpd.policy", base ? "\"" : ">", q) < 0)
+		text = NULL;
+	free(q);
+	return text;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_seconds(const char *s, unsigned *ms)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 86400)
+		return -1;
+	*ms = (unsigned)(v * 1000 + 0.999); /* at least 1 ms */
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"port", required_argument, NULL, 'p'},
+	    {"address", required_argument, NULL, 'a'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"workers", required_argument, NULL, 'w'},
+	    {"policy", required_argument, NULL, 'P'},
+	    {"header-timeout", required_argument, NULL, 'H'},
+	    {"idle-timeout", required_argument, NULL, 'I'},
+	    {"send-timeout", required_argument, NULL, 'S'},
+	    {"max-conns", required_argument, NULL, 'm'},
+	    {"file-cache", required_argument, NULL, 'c'},
+	    {"access-log", no_argument, NULL, 'L'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	static struct httpd d; /* large; one per process */
+	const char *addr = NULL, *root_arg = "/var/www/html";
+	char root[PATH_MAX], where[INET6_ADDRSTRLEN + 16], status[256];
+	char *policy = NULL, *text = NULL;
+	unsigned long port = 80, workers = 0, conns = 1000;
+	int o, rc = 2, lfd = -1, notified = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	struct stat st;
+
+	d.cfg.limits = http_default_limits;
+	d.cfg.header_ms = 10000;
+	d.cfg.idle_ms = 5000;
+	d.cfg.send_ms = 30000;
+	d.cfg.cache_ms = 1000;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		int bad = 0;
+		switch (o) {
+		case 'p':
+			bad = parse_uint(optarg, 65535, &port);
+			break;
+		case 'a':
+			addr = optarg;
+			break;
+		case 'r':
+			root_arg = optarg;
+			break;
+		case 'w':
+			bad = parse_uint(optarg, WORKERS_MAX, &workers) || workers == 0;
+			break;
+		case 'P':
+			free(policy);
+			policy = realpath(optarg, NULL);
+			if (!policy) {
+				fprintf(stderr, "httpd: --policy %s: %s\n", optarg,
+				        strerror(errno));
+				goto out;
+			}
+			break;
+		case 'H':
+			bad = parse_seconds(optarg, &d.cfg.header_ms);
+			break;
+		case 'I':
+			bad = parse_seconds(optarg, &d.cfg.idle_ms);
+			break;
+		case 'S':
+			bad = parse_seconds(optarg, &d.cfg.send_ms);
+			break;
+		case 'c':
+			bad = strcmp(optarg, "0") != 0 && parse_seconds(optarg, &d.cfg.cache_ms);
+			if (!strcmp(optarg, "0"))
+				d.cfg.cache_ms = 0;
+			break;
+		case 'L':
+			d.cfg.access_log = 1;
+			break;
+		case 'm':
+			bad = parse_uint(optarg, 1000000, &conns) || conns == 0;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			rc = 0;
+			goto out;
+		default:
+			bad = 1;
+		}
+		if (bad) {
+			if (o != '?')
+				fprintf(stderr, "httpd: bad value: %s\n", optarg ? optarg : "");
+			fputs(usage, stderr);
+			goto out;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage, stderr);
+		goto out;
+	}
+	if (!realpath(root_arg, root) || stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "httpd: --root %s: %s\n", root_arg,
+		        errno ? strerror(errno) : "not a directory");
+		goto out;
+	}
+	if (!workers)
+		workers = ncpu < 1 ? 1 : ncpu > WORKERS_MAX ? WORKERS_MAX : (unsigned long)ncpu;
+	text = policy_text(policy, root);
+	if (!text)
+		goto out;
+
+	rc = 1;
+	lfd = listen_on(addr, (unsigned)port, where, sizeof(where));
+	if (lfd < 0)
+		goto out;
+	d.cfg.listen_fd = lfd;
+	d.cfg.root = root;
+	d.cfg.max_conns = (unsigned)conns;
+	/* the text includes the policy file: naming the text after that file
+	 * would make it include itself */
+	d.sb.policy = "httpd command line";
+	d.sb.policy_text = text;
+	/* a worker writes to standard error only for --access-log.  Its
+	 * stderr is the framework's log pipe: each line reaches the helper's
+	 * log marked with the worker's name, pid and the time, escaped, never
+	 * passing for a helper's line */
+	d.sb.flags = d.cfg.access_log ? 0 : PRIVSEP_SB_NULL_STDIO;
+	d.sb.keep_fds = &lfd;
+	d.sb.nkeep = 1;
+	d.sp.main = worker_main;
+	d.sp.arg = &d.cfg;
+	d.sp.sandbox = &d.sb;
+	/* an access log is one line per answer: the pipe's rate limit, which
+	 * guards a log against a flood, is raised to what a busy worker
+	 * answers (lines over it are counted in the log, never silently lost) */
+	struct privsep_helper_config hc = {.log = log_line,
+	                                   .on_worker_gone = worker_gone,
+	                                   .gone_arg = &d,
+	                                   .log_rate = d.cfg.access_log ? 100000 : 0,
+	                                   .log_burst = d.cfg.access_log ? 200000 : 0};
+	d.h = privsep_helper_new(NULL, 0, &hc);
+	if (!d.h || privsep_helper_signals(d.h, NULL, NULL) < 0) {
+		perror("httpd");
+		goto out;
+	}
+	d.nslots = (unsigned)workers;
+	for (unsigned i = 0; i < d.nslots; i++) {
+		snprintf(d.slots[i].name, sizeof(d.slots[i].name), "httpd-worker-%u", i + 1);
+		if (start(&d, &d.slots[i]) < 0) {
+			fprintf(stderr, "httpd: %s could not start (the lines above say why)\n",
+			        d.slots[i].name);
+			rc = errno == EINVAL ? 2 : 1;
+			goto out;
+		}
+	}
+	/* The port is bound: from here the helper keeps what starting a
+	 * sandboxed worker needs (namespaces, ids, securebits), what
+	 * stopping one of another uid needs, and what the broker needs to
+	 * read the root; cap_net_bind_service and the rest go. */
+	if (geteuid() == 0) {
+		const char *keep[] = {"cap_dac_read_search", "cap_kill",    "cap_setuid",
+		                      "cap_setgid",          "cap_setpcap", "cap_sys_admin",
+		                      "cap_sys_chroot"};
+		if (privsep_helper_keep_caps(keep, sizeof(keep) / sizeof(keep[0])) < 0) {
+			perror("httpd: dropping capabilities");
+			goto out;
+		}
+	}
+	fprintf(stderr, "httpd: listening on %s, root %s, %u workers\n", where, root, d.nslots);
+	for (;;) {
+		int timeout = restart_due(&d);
+		if (privsep_helper_step(d.h, timeout) < 0) {
+			perror("httpd: privsep_helper_step");
+			break;
+		}
+		if (!notified && all_ready(&d)) {
+			snprintf(status, sizeof(status), "READY=1\nSTATUS=serving %s on %s\n", root,
+			         where);
+			if (notify_send(status) < 0)
+				fprintf(stderr, "httpd: NOTIFY_SOCKET: %s\n", strerror(errno));
+			notified = 1;
+		}
+		if (d.fatal && !privsep_helper_stop_signal(d.h)) {
+			privsep_helper_stop(d.h);
+		}
+		if (privsep_helper_nworkers(d.h) == 0 &&
+		    (privsep_helper_stop_signal(d.h) || d.fatal))
+			break;
+	}
+	if (privsep_helper_stop_signal(d.h)) {
+		notify_send("STOPPING=1\n");
+		fprintf(stderr, "httpd: stopped by signal %d\n", privsep_helper_stop_signal(d.h));
+		rc = d.fatal ? 1 : 0;
+	}
+out:
+	privsep_helper_free(d.h);
+	if (lfd >= 0)
+		close(lfd);
+	free(text);
+	free(policy);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * notify.c - sd_notify without libsystemd: the protocol is one datagram
+ * on an AF_UNIX socket, which is all a service manager reads.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+int notify_send(const char *msg)
+{
+	const char *name = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n;
+	socklen_t len;
+	ssize_t sent;
+	int fd, saved;
+
+	if (!name || !*name)
+		return 1;
+	n = strlen(name);
+	if ((name[0] != '/' && name[0] != '@') || n >= sizeof(sa.sun_path) || n < 2) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(sa.sun_path, name, n);
+	if (name[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract: no terminating NUL counted */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (name[0] == '/'));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	sent = sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return sent == (ssize_t)strlen(msg) ? 0 : -1;
+}

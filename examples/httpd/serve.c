@@ -1,0 +1,282 @@
+/*
+ * serve.c - one request to one answer.  Every file comes from the
+ * helper's file broker: the worker names root + the decoded path, the
+ * helper checks it against the policy's beneath rule and opens it with
+ * openat2(RESOLVE_BENEATH), so "..", symlinks out of the root and
+ * anything else the rule refuses come back as EACCES: 403.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <privsep.h>
+
+#include "fcache.h"
+#include "response.h"
+#include "serve.h"
+
+/* The status for a broker refusal. */
+static int status_of_errno(int e)
+{
+	switch (e) {
+	case EACCES:
+	case EPERM:
+	case ELOOP:
+	case EXDEV:
+		return 403;
+	case ENOENT:
+	case ENOTDIR:
+		return 404;
+	case ENAMETOOLONG:
+		return 414;
+	case EINVAL:
+		return 400;
+	case EMFILE:
+	case ENFILE:
+	case EAGAIN:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
+/* Statuses after which the connection cannot go on: the request's
+ * framing is unknown, or it was refused before it was read whole. */
+static int closes(int status)
+{
+	return status == 400 || status == 408 || status == 413 || status == 414 || status == 431 ||
+	       status == 500 || status == 505;
+}
+
+static void error_reply(const struct http_request *req, int status, int keep_alive, int64_t now,
+                        struct serve_out *out, uint64_t total)
+{
+	char body[512];
+	size_t blen = http_error_body(body, sizeof(body), status), hlen;
+	struct http_reply r = {
+	    .status = status,
+	    .keep_alive = keep_alive && !closes(status),
+	    .now = now,
+	    .type = "text/html; charset=utf-8",
+	    .length = blen,
+	    .total = total,
+	};
+	out->file = NULL;
+	out->status = status;
+	out->close = !r.keep_alive;
+	hlen = http_reply_head(out->buf, sizeof(out->buf), &r);
+	if (hlen == 0 || hlen + blen > sizeof(out->buf)) { /* cannot happen: the sizes are fixed */
+		static const char fallback[] =
+		    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: "
+		    "close\r\n\r\n";
+		memcpy(out->buf, fallback, sizeof(fallback) - 1);
+		out->len = sizeof(fallback) - 1;
+		out->close = 1;
+		out->status = 500;
+		return;
+	}
+	out->len = hlen;
+	if (!req || req->method != HTTP_HEAD) {
+		memcpy(out->buf + hlen, body, blen);
+		out->len += blen;
+	}
+}
+
+void serve_timeout(int64_t now, struct serve_out *out)
+{
+	error_reply(NULL, 408, 0, now, out, 0);
+}
+
+/* Open path through the broker and fstat it: the fd, or -1 and *status. */
+static int open_brokered(struct privsep_client *c, const char *path, struct stat *st, int *status)
+{
+	char why[PRIVSEP_DETAIL_MAX];
+	int fd = privsep_fs_open(c, path, O_RDONLY, why, sizeof(why));
+	if (fd < 0) {
+		*status = status_of_errno(errno);
+		return -1;
+	}
+	if (fstat(fd, st) < 0) {
+		*status = 500;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The Location of a directory named without its final slash: its
+ * decoded path, one leading slash (never "//host", which a browser would
+ * take for another site), every byte but unreserved ones and '/'
+ * percent-encoded, then "/".  loc has room for 3 * HTTP_PATH_MAX + 2. */
+static size_t location(const struct http_request *req, char *loc)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *p = req->path;
+	size_t n = req->path_len, o = 0;
+	while (n > 1 && p[1] == '/') {
+		p++;
+		n--;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || (ch && strchr("-._~/", ch))) {
+			loc[o++] = (char)ch;
+		} else {
+			loc[o++] = '%';
+			loc[o++] = hex[ch >> 4];
+			loc[o++] = hex[ch & 15];
+		}
+	}
+	loc[o++] = '/';
+	return o;
+}
+
+/* The regular file for the request's path: from the cache, or opened by
+ * the broker (a directory named with its slash gives its index.html) and
+ * then cached.  A referenced entry with *st filled, or NULL with *status
+ * (301 asks the caller for the redirect). */
+static struct fcache_entry *find_file(const struct serve_ctx *x, const struct http_request *req,
+                                      struct stat *st, int *status)
+{
+	char path[PATH_MAX];
+	size_t rlen = strcmp(x->root, "/") ? strlen(x->root) : 0;
+	struct fcache_entry *e;
+	int fd;
+
+	if (rlen + req->path_len + sizeof("index.html") > sizeof(path)) {
+		*status = 414;
+		return NULL;
+	}
+	memcpy(path, x->root, rlen);
+	memcpy(path + rlen, req->path, req->path_len + 1);
+	e = fcache_get(x->files, path, x->now_ms);
+	if (e) {
+		if (fstat(e->fd, st) == 0 && S_ISREG(st->st_mode))
+			return e;
+		fcache_release(e);
+		*status = 500;
+		return NULL;
+	}
+	fd = open_brokered(x->client, path, st, status);
+	if (fd >= 0 && S_ISDIR(st->st_mode)) {
+		close(fd);
+		if (req->path[req->path_len - 1] != '/') {
+			*status = 301;
+			return NULL;
+		}
+		memcpy(path + rlen + req->path_len, "index.html", sizeof("index.html"));
+		fd = open_brokered(x->client, path, st, status);
+		path[rlen + req->path_len] = '\0'; /* cached under the name asked for */
+	}
+	if (fd >= 0 && !S_ISREG(st->st_mode)) {
+		close(fd);
+		*status = S_ISDIR(st->st_mode) ? 404 : 403;
+		return NULL;
+	}
+	if (fd < 0)
+		return NULL;
+	{
+		/* the type is the served file's: index.html's for a directory */
+		const char *type =
+		    http_mime_type(req->path[req->path_len - 1] == '/' ? "index.html" : path);
+		e = fcache_add(x->files, path, fd, type, x->now_ms);
+	}
+	if (!e)
+		*status = 503;
+	return e;
+}
+
+void serve_request(const struct serve_ctx *x, const struct http_request *req, int status,
+                   struct serve_out *out)
+{
+	char loc[3 * HTTP_PATH_MAX + 8];
+	struct fcache_entry *e;
+	struct stat st;
+	uint64_t off = 0, count;
+	int code = 500;
+
+	out->file = NULL;
+	out->close = 0;
+	if (status) {
+		error_reply(req, status, req->keep_alive, x->now, out, 0);
+		return;
+	}
+	e = find_file(x, req, &st, &code);
+	if (!e && code == 301) {
+		/* a directory named without its slash: where it is */
+		struct http_reply r = {.status = 301,
+		                       .keep_alive = req->keep_alive,
+		                       .now = x->now,
+		                       .location = loc,
+		                       .location_len = location(req, loc)};
+		out->len = http_reply_head(out->buf, sizeof(out->buf), &r);
+		out->status = 301;
+		out->close = !req->keep_alive;
+		if (out->len == 0)
+			error_reply(req, 500, 0, x->now, out, 0);
+		return;
+	}
+	if (!e) {
+		error_reply(req, code, req->keep_alive, x->now, out, 0);
+		return;
+	}
+
+	struct http_reply r = {.status = 200,
+	                       .keep_alive = req->keep_alive,
+	                       .now = x->now,
+	                       .type = e->type,
+	                       .has_mtime = 1,
+	                       .mtime = st.st_mtim.tv_sec,
+	                       .total = (uint64_t)st.st_size};
+	count = (uint64_t)st.st_size;
+	if (http_not_modified(req, (uint64_t)st.st_size, st.st_mtim.tv_sec)) {
+		r.status = 304;
+		r.type = NULL;
+		count = 0;
+	} else {
+		r.status =
+		    http_range_resolve(req, (uint64_t)st.st_size, st.st_mtim.tv_sec, &off, &count);
+		if (r.status == 200) {
+			off = 0;
+			count = (uint64_t)st.st_size;
+		} else if (r.status == 416) {
+			fcache_release(e);
+			error_reply(req, 416, req->keep_alive, x->now, out, (uint64_t)st.st_size);
+			return;
+		}
+	}
+	r.length = count;
+	r.range_off = off;
+	out->status = r.status;
+	out->close = !req->keep_alive;
+	out->len = http_reply_head(out->buf, SERVE_HEAD_MAX, &r);
+	if (out->len == 0) {
+		fcache_release(e);
+		error_reply(req, 500, 0, x->now, out, 0);
+		return;
+	}
+	if (req->method == HTTP_HEAD || count == 0) {
+		fcache_release(e);
+		return;
+	}
+	if (count <= SERVE_INLINE_MAX) {
+		/* small: one buffer, one send; a short read (the file shrank)
+		 * is still answerable */
+		ssize_t n = pread(e->fd, out->buf + out->len, count, (off_t)off);
+		fcache_release(e);
+		if (n < 0 || (uint64_t)n != count) {
+			error_reply(req, 500, 0, x->now, out, 0);
+			return;
+		}
+		out->len += count;
+		return;
+	}
+	out->file = e;
+	out->off = off;
+	out->count = count;
+}

@@ -1,0 +1,29 @@
+/*
+ * server.h - the worker's event loop: accept on the listening socket the
+ * helper passed, read requests, send answers, enforce the deadlines.
+ */
+#ifndef HTTPD_SERVER_H
+#define HTTPD_SERVER_H
+
+#include "http.h"
+
+struct privsep_client;
+
+struct server_config {
+	int listen_fd;    /* non-blocking, shared by every worker */
+	const char *root; /* the document root, as the policy's beneath rule names it */
+	struct http_limits limits;
+	unsigned header_ms; /* from a request's first byte (or the accept) to its whole head */
+	unsigned idle_ms;   /* a kept-alive connection waiting for its next request */
+	unsigned send_ms;   /* a response during which the client accepts no byte */
+	int access_log;     /* one line per answer on standard error */
+	unsigned max_conns; /* connections at once; the accept pauses above */
+	unsigned
+	    cache_ms; /* how long a worker reuses a file the broker opened (fcache.h); 0 never */
+};
+
+/* Serve until the helper closes the channel (0) or an internal error
+ * (1, written to standard error). */
+int server_run(struct privsep_client *c, const struct server_config *cfg);
+
+#endif

@@ -1,0 +1,272 @@
+#!/bin/sh
+# examples/httpd as curl sees it: every feature of the server, one check
+# each, on a free loopback port.
+# Usage: httpd-curl.sh HTTPD PRIVSEP-POLICY POLICY-DIR
+set -u
+httpd=$1
+tool=$2
+policies=$3
+command -v curl >/dev/null || { echo "httpd-curl: curl is not installed (./run installs it)" >&2; exit 1; }
+d=$(mktemp -d /tmp/privsep-httpd-curl.XXXXXX)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$d"
+}
+trap cleanup EXIT
+fail() { echo "httpd-curl: $*" >&2; echo "--- server log:" >&2; cat "$d/log" >&2; exit 1; }
+
+# the policy ships, and check and verify pass on it
+"$tool" check "$policies/httpd.policy" >"$d/out" 2>&1 || fail "check: $(cat "$d/out")"
+"$tool" verify "$policies/httpd.policy" >"$d/out" 2>&1 || fail "verify: $(cat "$d/out")"
+"$tool" shipped | grep -qx "<httpd.policy>" || fail "httpd.policy is not shipped: $("$tool" shipped)"
+
+chmod 755 "$d"
+mkdir -p "$d/root/sub" "$d/root/empty" "$d/root/with space"
+printf 'hello\n' >"$d/root/a.txt"
+printf '<h1>home</h1>\n' >"$d/root/index.html"
+printf '<h1>sub</h1>\n' >"$d/root/sub/index.html"
+printf 'p{}\n' >"$d/root/s.css"
+printf 'x' >"$d/root/i.png"
+printf 'x' >"$d/root/noext"
+printf 'spaced\n' >"$d/root/with space/f.txt"
+head -c 1048576 /dev/urandom >"$d/root/1m.bin"
+head -c 10000000 /dev/urandom >"$d/root/10m.bin"
+ln -s a.txt "$d/root/link.txt"
+ln -s /etc/passwd "$d/root/out"
+touch -d "2020-01-02 03:04:05 UTC" "$d/root/a.txt"
+chmod -R a+rX "$d/root"
+
+"$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --workers 2 --access-log 2>"$d/log" &
+pid=$!
+i=0
+port=
+while [ -z "$port" ] && [ $i -lt 400 ]; do
+	port=$(sed -n 's/^httpd: listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$d/log")
+	[ -z "$port" ] && sleep 0.05
+	i=$((i + 1))
+done
+[ -n "$port" ] || fail "no 'listening on' line"
+u="http://127.0.0.1:$port"
+
+# get URL [curl options]: the status; headers in $d/h, body in $d/b
+get() {
+	url=$1
+	shift
+	rm -f "$d/h" "$d/b"
+	curl -s --max-time 20 -D "$d/h" -o "$d/b" -w '%{http_code}' "$@" "$u$url"
+}
+hdr() { tr -d '\r' <"$d/h" | grep -i "^$1: " | head -1 | cut -d' ' -f2-; }
+expect() { # expect STATUS URL [curl options]
+	want=$1
+	shift
+	got=$(get "$@")
+	[ "$got" = "$want" ] || fail "$*: status $got, not $want"
+}
+
+# 200: body, Content-Length, Content-Type, Last-Modified, Accept-Ranges
+expect 200 /a.txt
+[ "$(cat "$d/b")" = hello ] || fail "/a.txt body: $(cat "$d/b")"
+[ "$(hdr content-length)" = 6 ] || fail "Content-Length $(hdr content-length)"
+[ "$(hdr content-type)" = "text/plain; charset=utf-8" ] || fail "Content-Type $(hdr content-type)"
+[ "$(hdr last-modified)" = "Thu, 02 Jan 2020 03:04:05 GMT" ] || fail "Last-Modified $(hdr last-modified)"
+[ "$(hdr accept-ranges)" = bytes ] || fail "Accept-Ranges"
+[ "$(hdr x-content-type-options)" = nosniff ] || fail "nosniff"
+hdr date | grep -q ' GMT$' || fail "Date $(hdr date)"
+
+# Content-Type by extension
+expect 200 /s.css
+[ "$(hdr content-type)" = "text/css; charset=utf-8" ] || fail "css type $(hdr content-type)"
+expect 200 /i.png
+[ "$(hdr content-type)" = "image/png" ] || fail "png type"
+expect 200 /noext
+[ "$(hdr content-type)" = "application/octet-stream" ] || fail "default type"
+expect 200 /index.html
+[ "$(hdr content-type)" = "text/html; charset=utf-8" ] || fail "html type"
+
+# HEAD: the same head, no body
+expect 200 /a.txt -I
+[ "$(hdr content-length)" = 6 ] || fail "HEAD Content-Length"
+cmp -s "$d/b" "$d/h" || fail "HEAD sent more than the head" # curl -I writes the head as its output
+
+# index.html for directories; the slash added with a 301
+expect 200 /
+[ "$(cat "$d/b")" = "<h1>home</h1>" ] || fail "/ is not index.html"
+expect 200 /sub/
+[ "$(cat "$d/b")" = "<h1>sub</h1>" ] || fail "/sub/ is not its index.html"
+expect 301 /sub
+[ "$(hdr location)" = "/sub/" ] || fail "Location $(hdr location)"
+expect 200 /sub -L
+expect 404 /empty/
+expect 301 "//sub"
+[ "$(hdr location)" = "/sub/" ] || fail "//sub redirects off-site: $(hdr location)"
+
+# percent-encoded names
+expect 200 "/with%20space/f.txt"
+[ "$(cat "$d/b")" = spaced ] || fail "encoded name"
+
+# 404, 403 with small HTML bodies
+expect 404 /nope.txt
+grep -q "404 Not Found" "$d/b" || fail "404 body"
+[ "$(hdr content-type)" = "text/html; charset=utf-8" ] || fail "404 type"
+expect 404 /a.txt/
+expect 200 /link.txt
+[ "$(cat "$d/b")" = hello ] || fail "a symlink inside the root"
+expect 403 /out
+expect 403 /../etc/passwd --path-as-is
+expect 403 /%2e%2e/etc/passwd --path-as-is
+expect 403 /sub/../a.txt --path-as-is
+grep -q "escapes the root" "$d/log" || fail "no log line for the symlink out"
+[ "$(grep -c "a .. component is never allowed" "$d/log")" = 3 ] || fail "not one log line per .. refusal"
+if grep -q "ENOENT\|ENOTDIR" "$d/log"; then fail "a 404 was logged as a violation"; fi
+
+# 405 with Allow
+expect 405 /a.txt -X POST
+[ "$(hdr allow)" = "GET, HEAD" ] || fail "Allow $(hdr allow)"
+expect 405 /a.txt -X DELETE
+
+# 304 / If-Modified-Since
+expect 304 /a.txt -H "If-Modified-Since: Thu, 02 Jan 2020 03:04:05 GMT"
+[ ! -s "$d/b" ] || fail "304 with a body"
+[ "$(hdr last-modified)" = "Thu, 02 Jan 2020 03:04:05 GMT" ] || fail "304 Last-Modified"
+expect 304 /a.txt -z "Fri, 03 Jan 2020 00:00:00 GMT"
+expect 200 /a.txt -z "Wed, 01 Jan 2020 00:00:00 GMT"
+expect 200 /a.txt -H "If-Modified-Since: not a date"
+
+# ETag "MTIME-SIZE" in hex, If-None-Match (before If-Modified-Since)
+expect 200 /a.txt
+etag=$(hdr etag)
+[ "$etag" = '"5e0d5da5-6"' ] || fail "ETag $etag"
+expect 304 /a.txt -H "If-None-Match: $etag"
+[ "$(hdr etag)" = "$etag" ] || fail "304 ETag"
+expect 304 /a.txt -H "If-None-Match: \"1-1\", W/$etag"
+expect 304 /a.txt -H "If-None-Match: *"
+expect 200 /a.txt -H "If-None-Match: \"5e0d5da5-7\""
+expect 200 /a.txt -H "If-None-Match: \"1-1\"" -H "If-Modified-Since: Thu, 02 Jan 2020 03:04:05 GMT"
+expect 206 /a.txt -r 0-1 -H "If-Range: $etag"
+expect 200 /a.txt -r 0-1 -H "If-Range: W/$etag"
+
+# Range: 206 for one range, 416 outside, 200 for several
+expect 206 /a.txt -r 0-3
+[ "$(cat "$d/b")" = hell ] || fail "range 0-3: $(cat "$d/b")"
+[ "$(hdr content-range)" = "bytes 0-3/6" ] || fail "Content-Range $(hdr content-range)"
+[ "$(hdr content-length)" = 4 ] || fail "range Content-Length"
+expect 206 /a.txt -r -2
+[ "$(od -An -c "$d/b" | tr -d ' ')" = 'o\n' ] || fail "suffix range"
+expect 206 /a.txt -r 4-
+[ "$(hdr content-range)" = "bytes 4-5/6" ] || fail "open range $(hdr content-range)"
+expect 416 /a.txt -r 6-10
+[ "$(hdr content-range)" = "bytes */6" ] || fail "416 Content-Range $(hdr content-range)"
+expect 200 /a.txt -r 0-1,3-4
+[ "$(hdr content-length)" = 6 ] || fail "multiple ranges not answered whole"
+expect 206 /1m.bin -r 100000-299999
+dd if="$d/root/1m.bin" bs=100000 skip=1 count=2 2>/dev/null | cmp -s - "$d/b" || fail "1m range bytes"
+expect 206 /a.txt -r 0-3 -H "If-Range: Thu, 02 Jan 2020 03:04:05 GMT"
+expect 200 /a.txt -r 0-3 -H "If-Range: Thu, 02 Jan 2020 03:04:06 GMT"
+
+# large files arrive whole (sendfile)
+expect 200 /1m.bin
+cmp -s "$d/b" "$d/root/1m.bin" || fail "1m.bin differs"
+expect 200 /10m.bin
+cmp -s "$d/b" "$d/root/10m.bin" || fail "10m.bin differs"
+
+# keep-alive: three requests, one connection
+n=$(curl -s --max-time 20 -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}\n' \
+	"$u/a.txt" "$u/1m.bin" "$u/nope" | tr '\n' ' ')
+[ "$n" = "1 0 0 " ] || fail "keep-alive: connects per request: $n"
+expect 200 /a.txt
+[ "$(hdr connection)" = keep-alive ] || fail "1.1 Connection $(hdr connection)"
+# HTTP/1.0 closes unless asked
+expect 200 /a.txt -0
+[ "$(hdr connection)" = close ] || fail "1.0 Connection $(hdr connection)"
+expect 200 /a.txt -H "Connection: close"
+[ "$(hdr connection)" = close ] || fail "close not honoured"
+
+# the workers' file cache (1 s): a change in place is seen at once, a
+# removed or replaced file once its entry expired (1.5 s is past it
+# however slow the machine: the expiry is a deadline, not a race)
+printf 'v1\n' >"$d/root/c.txt"
+expect 200 /c.txt
+expect 200 /c.txt
+printf 'v2 longer\n' >"$d/root/c.txt"
+expect 200 /c.txt
+[ "$(cat "$d/b")" = "v2 longer" ] || fail "a change in place not seen: $(cat "$d/b")"
+printf 'v3\n' >"$d/new" && chmod 644 "$d/new" && mv "$d/new" "$d/root/c.txt"
+printf 'x\n' >"$d/root/gone.txt"
+expect 200 /gone.txt
+rm "$d/root/gone.txt"
+sleep 1.5
+expect 200 /c.txt
+[ "$(cat "$d/b")" = "v3" ] || fail "a replaced file still served after its entry expired: $(cat "$d/b")"
+expect 404 /gone.txt
+
+# limits: 414 and 431 with small bodies
+long=$(head -c 9000 /dev/zero | tr '\0' a)
+expect 414 "/$long"
+big=$(head -c 20000 /dev/zero | tr '\0' b)
+expect 431 / -H "X-Big: $big"
+
+# --access-log: one line per answer, the path escaped
+expect 200 "/with%20space/f.txt" -H "User-Agent: x"
+grep -q '^privsep: [0-9T:.-]*Z worker "httpd-worker-[0-9]*" pid [0-9]*: 127\.0\.0\.1 \[[A-Z][a-z][a-z], [0-9][0-9] [A-Z][a-z][a-z] [0-9]* [0-9:]* GMT\] "GET /with\\x20space/f\.txt HTTP/1\.1" 200 ' "$d/log" ||
+	fail "no access log line"
+grep -q '"GET /\.\./etc/passwd HTTP/1\.1" 403 ' "$d/log" || fail "no access log line for a 403"
+
+# no worker died in all this, and the server still serves
+expect 200 /a.txt
+if grep -q "restarts in\|seccomp violation\|killed" "$d/log"; then fail "a worker died"; fi
+
+# SIGTERM: a clean stop, status 0
+kill "$pid"
+wait "$pid"
+st=$?
+pid=
+[ "$st" = 0 ] || fail "exit status $st after SIGTERM"
+grep -q "^httpd: stopped by signal 15" "$d/log" || fail "no stop line"
+# --policy: a policy with findings is refused (exit 2, file:line)
+printf 'version 1\ninclude <httpd.policy>\nallow bogus_call\n' >"$d/bad.policy"
+"$httpd" --port 0 --address 127.0.0.1 --root "$d/root" --policy "$d/bad.policy" 2>"$d/err"
+st=$?
+[ "$st" = 2 ] || fail "a bad policy: exit $st, not 2: $(cat "$d/err")"
+grep -q "bad.policy:3" "$d/err" || fail "a bad policy: no file:line: $(cat "$d/err")"
+
+# --policy without sendfile: the first large file kills the worker with
+# one log line naming its filter, the helper restarts it, and small
+# files (sent without sendfile) are still served
+cat >"$d/nosendfile.policy" <<EOP
+version 1
+include <default.policy>
+allow accept4 if flags within SOCK_NONBLOCK|SOCK_CLOEXEC because "the listening socket"
+allow setsockopt if level == 6 and optname in {1, 25}
+rlimit nofile 2048
+EOP
+: >"$d/log"
+"$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --workers 1 --policy "$d/nosendfile.policy" \
+	2>"$d/log" &
+pid=$!
+i=0
+port=
+while [ -z "$port" ] && [ $i -lt 400 ]; do
+	port=$(sed -n 's/^httpd: listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$d/log")
+	[ -z "$port" ] && sleep 0.05
+	i=$((i + 1))
+done
+[ -n "$port" ] || fail "--policy: no 'listening on' line"
+u="http://127.0.0.1:$port"
+got=$(get /1m.bin)
+[ "$got" = 200 ] && cmp -s "$d/b" "$d/root/1m.bin" && fail "a worker without sendfile sent 1m.bin"
+i=0
+until [ "$(get /a.txt)" = 200 ] || [ $i -ge 200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ "$(cat "$d/b")" = hello ] || fail "no 200 after the restart"
+[ "$(grep -c "seccomp violation" "$d/log")" = 1 ] || fail "not one line for the violation"
+# it names sendfile when the kernel's audit log is readable
+grep "seccomp violation" "$d/log" | grep -q "sendfile\|which syscall is unknown" ||
+	fail "the violation line names another syscall"
+[ "$(grep -c "httpd-worker-1 restarts in" "$d/log")" = 1 ] || fail "not one line for the restart"
+kill "$pid"
+wait "$pid"
+pid=
+echo "httpd-curl: all checks passed"

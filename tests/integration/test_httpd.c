@@ -1,0 +1,712 @@
+/*
+ * test_httpd.c - examples/httpd under attack, through raw sockets: bad
+ * request lines, bytes that are no HTTP, huge heads, path attacks, slow
+ * senders and readers, pipelining, many idle connections, a worker
+ * killed mid-request, readiness and stopping through sd_notify.  After
+ * every attack the server must still answer a plain GET.
+ *
+ * Usage: test_httpd HTTPD.  The server runs on a free loopback port with
+ * short deadlines (1 s); every wait below has a bound far above them, so
+ * a slow machine is slower, not failing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static const char *httpd_path;
+static char dir[64];
+
+struct server {
+	pid_t pid;
+	int port;
+	int notify; /* our end of NOTIFY_SOCKET */
+	char log[128];
+};
+
+static struct server srv; /* two workers, for most tests */
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void write_file(const char *name, const char *data, size_t n)
+{
+	char p[256];
+	int fd;
+	snprintf(p, sizeof(p), "%s/root/%s", dir, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	close(fd);
+}
+
+/* Wait up to ms for a datagram on fd containing want; 0 when it came. */
+static int notify_wait(int fd, const char *want, int ms)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (ms_since(&t0) < ms) {
+		struct pollfd p = {fd, POLLIN, 0};
+		char buf[512];
+		ssize_t n;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if (strstr(buf, want))
+			return 0;
+	}
+	return -1;
+}
+
+static int log_has(const struct server *s, const char *what)
+{
+	char buf[65536];
+	int fd = open(s->log, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strstr(buf, what) != NULL;
+}
+
+static int log_count(const struct server *s, const char *what)
+{
+	char buf[65536];
+	int fd = open(s->log, O_RDONLY | O_CLOEXEC), c = 0;
+	ssize_t n;
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (char *p = buf; (p = strstr(p, what)); p++)
+		c++;
+	return c;
+}
+
+/* Start httpd with workers and the extra option pair (may be NULL);
+ * return once it said READY=1 over sd_notify and logged its port. */
+static void server_start(struct server *s, const char *name, const char *workers)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char root[128], sock[128], line[256], *p;
+	struct timespec t0;
+
+	snprintf(root, sizeof(root), "%s/root", dir);
+	snprintf(sock, sizeof(sock), "%s/notify-%s", dir, name);
+	snprintf(s->log, sizeof(s->log), "%s/log-%s", dir, name);
+	s->notify = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(s->notify >= 0);
+	strcpy(sa.sun_path, sock);
+	assert_int_equal(bind(s->notify, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	s->pid = fork();
+	assert_true(s->pid >= 0);
+	if (s->pid == 0) {
+		int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		setenv("NOTIFY_SOCKET", sock, 1);
+		execl(httpd_path, httpd_path, "--address", "127.0.0.1", "--port", "0", "--root",
+		      root, "--workers", workers, "--header-timeout", "1", "--idle-timeout", "1",
+		      "--send-timeout", "1", (char *)NULL);
+		_exit(127);
+	}
+	if (notify_wait(s->notify, "READY=1", 20000) < 0)
+		fail_msg("httpd did not say READY=1 in 20 s");
+	/* the port, from "httpd: listening on 127.0.0.1:PORT," */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s->port = 0;
+	while (!s->port && ms_since(&t0) < 10000) {
+		FILE *f = fopen(s->log, "re");
+		while (f && fgets(line, sizeof(line), f))
+			if ((p = strstr(line, "listening on 127.0.0.1:")))
+				s->port = atoi(p + strlen("listening on 127.0.0.1:"));
+		if (f)
+			fclose(f);
+		if (!s->port)
+			usleep(20000);
+	}
+	assert_true(s->port > 0);
+}
+
+/* Stop with SIGTERM: STOPPING=1 and exit status 0. */
+static void server_stop(struct server *s)
+{
+	int status;
+	kill(s->pid, SIGTERM);
+	assert_int_equal(notify_wait(s->notify, "STOPPING=1", 20000), 0);
+	assert_int_equal(waitpid(s->pid, &status, 0), s->pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(s->notify);
+}
+
+static int connect_to(const struct server *s)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void send_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR)
+			continue;
+		assert_true(k > 0);
+		p += k;
+		n -= (size_t)k;
+	}
+}
+
+/* Read until the server closes (or ms pass); the bytes, NUL-terminated,
+ * in buf; the count, and *closed whether it closed. */
+static size_t read_until_close(int fd, char *buf, size_t cap, int ms, int *closed)
+{
+	size_t o = 0;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	*closed = 0;
+	while (ms_since(&t0) < ms) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t n;
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = recv(fd, buf + o, cap - 1 - o, 0);
+		if (n <= 0) {
+			*closed = 1;
+			break;
+		}
+		o += (size_t)n;
+		if (o == cap - 1)
+			break;
+	}
+	buf[o] = '\0';
+	return o;
+}
+
+/* Send a raw request on a new connection; the status of the answer, and
+ * the answer in buf.  Checks that the server closed the connection when
+ * must_close. */
+static int raw(const char *req, size_t n, char *buf, size_t cap, int must_close)
+{
+	int fd = connect_to(&srv), closed, status = 0;
+	send_all(fd, req, n);
+	if (!must_close)
+		shutdown(fd, SHUT_WR);
+	read_until_close(fd, buf, cap, 10000, &closed);
+	close(fd);
+	if (must_close && !closed)
+		fail_msg("the server kept the connection open after: %.60s", req);
+	if (sscanf(buf, "HTTP/1.1 %d ", &status) != 1)
+		fail_msg("no status line in answer to %.60s: %.100s", req, buf);
+	return status;
+}
+
+static int raw_s(const char *req, int must_close)
+{
+	char buf[65536];
+	return raw(req, strlen(req), buf, sizeof(buf), must_close);
+}
+
+/* A plain GET answers 200 with the file: the server still serves. */
+static void still_serves(void)
+{
+	char buf[4096];
+	const char req[] = "GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	assert_int_equal(raw(req, sizeof(req) - 1, buf, sizeof(buf), 1), 200);
+	assert_non_null(strstr(buf, "\r\n\r\nhello\n"));
+}
+
+/* ---- tests ---- */
+
+static void bad_request_lines_are_400_and_close(void **st)
+{
+	(void)st;
+	static const char *const bad[] = {
+	    "GET  / HTTP/1.1\r\nHost: t\r\n\r\n",
+	    "GET / HTTP/1.1 x\r\nHost: t\r\n\r\n",
+	    "GET /\r\n\r\n",
+	    "GE(T / HTTP/1.1\r\nHost: t\r\n\r\n",
+	    "GET / HTTP/1.1\r\n\r\n",
+	    "GET noslash HTTP/1.1\r\nHost: t\r\n\r\n",
+	    "GET / HTTP/1.1\r\nHost: t\r\nBad Name: x\r\n\r\n",
+	    "GET / HTTP/1.1\r\nHost: t\r\n folded\r\n\r\n",
+	    "GET / HTTP/1.1\rHost: t\r\n\r\n",
+	    "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (raw_s(bad[i], 1) != 400)
+			fail_msg("not 400: %s", bad[i]);
+	still_serves();
+}
+
+static void bytes_that_are_not_http_are_400(void **st)
+{
+	(void)st;
+	char buf[4096];
+	/* the start of a TLS ClientHello */
+	const char tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
+	assert_int_equal(raw(tls, sizeof(tls) - 1, buf, sizeof(buf), 1), 400);
+	const char nul[] = "GET /a\0.txt HTTP/1.1\r\nHost: t\r\n\r\n";
+	assert_int_equal(raw(nul, sizeof(nul) - 1, buf, sizeof(buf), 1), 400);
+	const char nulh[] = "GET /a.txt HTTP/1.1\r\nHost: t\r\nX: a\0b\r\n\r\n";
+	assert_int_equal(raw(nulh, sizeof(nulh) - 1, buf, sizeof(buf), 1), 400);
+	assert_int_equal(raw_s("GET /a%00.txt HTTP/1.1\r\nHost: t\r\n\r\n", 1), 400);
+	still_serves();
+}
+
+static void other_versions_are_505_and_methods_405(void **st)
+{
+	(void)st;
+	char buf[4096];
+	const char post[] = "POST /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	assert_int_equal(raw_s("GET / HTTP/2.0\r\nHost: t\r\n\r\n", 1), 505);
+	assert_int_equal(raw(post, sizeof(post) - 1, buf, sizeof(buf), 1), 405);
+	assert_non_null(strstr(buf, "\r\nAllow: GET, HEAD\r\n"));
+	/* with a body: answered, then closed (the body is never a request) */
+	assert_int_equal(raw_s("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 40\r\n\r\n"
+	                       "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+	                       1),
+	                 405);
+	assert_int_equal(raw_s("GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello", 1),
+	                 413);
+	still_serves();
+}
+
+static void huge_heads_are_431_and_long_lines_414(void **st)
+{
+	(void)st;
+	size_t n = 40000;
+	char *req = malloc(n + 64), *buf = malloc(65536);
+	assert_non_null(req);
+	assert_non_null(buf);
+	/* a request line of 40000 bytes */
+	memcpy(req, "GET /", 5);
+	memset(req + 5, 'a', n);
+	memcpy(req + 5 + n, " HTTP/1.1\r\nHost: t\r\n\r\n", 23);
+	assert_int_equal(raw(req, n + 28, buf, 65536, 1), 414);
+	/* a decoded path longer than the limit, in a line that fits */
+	memset(req + 5, 'a', 2000);
+	memcpy(req + 5 + 2000, " HTTP/1.1\r\nHost: t\r\n\r\n", 23);
+	assert_int_equal(raw(req, 2028, buf, 65536, 1), 414);
+	/* a 40000-byte field */
+	size_t o = (size_t)sprintf(req, "GET / HTTP/1.1\r\nHost: t\r\nX: ");
+	memset(req + o, 'b', n - o);
+	memcpy(req + n, "\r\n\r\n", 4);
+	assert_int_equal(raw(req, n + 4, buf, 65536, 1), 431);
+	/* many small fields */
+	o = (size_t)sprintf(req, "GET / HTTP/1.1\r\nHost: t\r\n");
+	for (int i = 0; i < 200; i++)
+		o += (size_t)sprintf(req + o, "X-%d: y\r\n", i);
+	o += (size_t)sprintf(req + o, "\r\n");
+	assert_int_equal(raw(req, o, buf, 65536, 1), 431);
+	free(req);
+	free(buf);
+	still_serves();
+}
+
+static void path_attacks_are_403(void **st)
+{
+	(void)st;
+	static const char *const bad[] = {
+	    "/../etc/passwd",
+	    "/%2e%2e/etc/passwd",
+	    "/%2E%2E%2Fetc%2Fpasswd",
+	    "/sub/../../etc/passwd",
+	    "/sub/%2e%2e/a.txt",
+	    "/./../etc/passwd",
+	    "//../etc/passwd",
+	    "http://t/../etc/passwd",
+	    "/out",
+	    "/out/passwd",
+	    "/outdir/x",
+	};
+	char req[512], buf[8192];
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", bad[i]);
+		int st2 = raw(req, (size_t)n, buf, sizeof(buf), 0);
+		if (st2 != 403)
+			fail_msg("%s: %d, not 403", bad[i], st2);
+		if (strstr(buf, "root:"))
+			fail_msg("%s: leaked /etc/passwd", bad[i]);
+	}
+	/* one line in the helper's log per refusal, naming the rule */
+	assert_true(log_count(&srv, "a .. component is never allowed") >= 7);
+	assert_true(log_has(&srv, "escapes the root"));
+	still_serves();
+}
+
+static void a_slow_sender_gets_408_and_others_are_served(void **st)
+{
+	(void)st;
+	struct timespec t0;
+	char buf[4096];
+	int fd = connect_to(&srv), closed = 0, got408 = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	send_all(fd, "GET /a.txt HTTP/1.1\r\n", 21);
+	/* a field every 200 ms, forever: the head's deadline ends it */
+	while (!closed && ms_since(&t0) < 15000) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (send(fd, "X: y\r\n", 6, MSG_NOSIGNAL) < 0)
+			break;
+		if (poll(&p, 1, 200) > 0) {
+			size_t n = read_until_close(fd, buf, sizeof(buf), 2000, &closed);
+			got408 = n > 0 && strncmp(buf, "HTTP/1.1 408 ", 13) == 0;
+			break;
+		}
+		if (ms_since(&t0) > 400 && ms_since(&t0) < 700)
+			still_serves(); /* while the slow one is held */
+	}
+	close(fd);
+	if (!got408)
+		fail_msg("no 408 for a slow sender after %ld ms", ms_since(&t0));
+	still_serves();
+}
+
+static void a_silent_connection_is_closed(void **st)
+{
+	(void)st;
+	char buf[256];
+	int fd = connect_to(&srv), closed;
+	size_t n = read_until_close(fd, buf, sizeof(buf), 15000, &closed);
+	close(fd);
+	assert_true(closed);
+	assert_int_equal(n, 0); /* nothing was asked, nothing answered */
+}
+
+static void an_idle_kept_alive_connection_is_closed(void **st)
+{
+	(void)st;
+	char buf[4096];
+	int fd = connect_to(&srv), closed;
+	send_all(fd, "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n", 32);
+	read_until_close(fd, buf, sizeof(buf), 15000, &closed);
+	close(fd);
+	assert_true(closed);
+	assert_int_equal(strncmp(buf, "HTTP/1.1 200 ", 13), 0);
+	assert_non_null(strstr(buf, "Connection: keep-alive"));
+}
+
+static void a_reader_that_never_reads_is_dropped(void **st)
+{
+	(void)st;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), small = 4096, closed;
+	size_t total = 0;
+	char *buf = malloc(1 << 20);
+	struct timespec t0;
+	assert_non_null(buf);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	send_all(fd, "GET /huge.bin HTTP/1.1\r\nHost: t\r\n\r\n", 35);
+	sleep(3); /* three send deadlines without reading a byte */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		size_t n = read_until_close(fd, buf, 1 << 20, 15000, &closed);
+		total += n;
+		if (closed || n == 0 || ms_since(&t0) > 15000)
+			break;
+	}
+	close(fd);
+	free(buf);
+	assert_true(closed);
+	if (total >= 64u << 20)
+		fail_msg(
+		    "the whole 64 MiB arrived: the server waited for a reader that did not read");
+	still_serves();
+}
+
+static void a_slow_reader_that_keeps_reading_gets_everything(void **st)
+{
+	(void)st;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), small = 65536;
+	size_t total = 0, body = 8u << 20;
+	char buf[65536];
+	const char req[] = "GET /huge.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-8388607\r\n"
+	                   "Connection: close\r\n\r\n";
+	struct timespec t0;
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	send_all(fd, req, sizeof(req) - 1);
+	/* 8 MiB, more than the socket buffers hold, at about 3 MB/s: the
+	 * answer takes longer than the 1 s send deadline, but it moves */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t n;
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		usleep(20000);
+	}
+	close(fd);
+	/* the head, then all 8 MiB */
+	if (total <= body || total > body + 1024)
+		fail_msg("%zu bytes arrived of a %zu-byte body and its head", total, body);
+	if (ms_since(&t0) < 1500)
+		fail_msg("the answer took %ld ms: too fast to test the deadline", ms_since(&t0));
+	still_serves();
+}
+
+static void pipelined_requests_are_answered_in_order(void **st)
+{
+	(void)st;
+	char buf[8192];
+	const char req[] = "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n"
+	                   "HEAD /b.css HTTP/1.1\r\nHost: t\r\n\r\n"
+	                   "GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"
+	                   "GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	assert_int_equal(raw(req, sizeof(req) - 1, buf, sizeof(buf), 1), 200);
+	char *a = strstr(buf, "HTTP/1.1 200 OK"), *b = a ? strstr(a + 1, "HTTP/1.1 200 OK") : NULL;
+	char *c = b ? strstr(b + 1, "HTTP/1.1 404 Not Found") : NULL;
+	char *d = c ? strstr(c + 1, "HTTP/1.1 200 OK") : NULL;
+	assert_non_null(d);
+	assert_non_null(strstr(b, "Content-Type: text/css"));
+	assert_null(strstr(d + 1, "HTTP/1.1 ")); /* four answers, no more */
+}
+
+static void many_idle_connections_do_not_stop_service(void **st)
+{
+	(void)st;
+	int fds[200];
+	for (int i = 0; i < 200; i++)
+		fds[i] = connect_to(&srv);
+	still_serves();
+	for (int i = 0; i < 200; i++)
+		close(fds[i]);
+	still_serves();
+}
+
+/* The worker's pids: the helper's children. */
+static int children(pid_t helper, pid_t *out, int max)
+{
+	char p[64], buf[1024];
+	int fd, n = 0;
+	ssize_t k;
+	snprintf(p, sizeof(p), "/proc/%d/task/%d/children", (int)helper, (int)helper);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	k = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (k <= 0)
+		return 0;
+	buf[k] = '\0';
+	for (char *s = buf, *e; n < max; s = e) {
+		long v = strtol(s, &e, 10);
+		if (e == s)
+			break;
+		out[n++] = (pid_t)v;
+	}
+	return n;
+}
+
+/* The value of a "Key:\tvalue" line of /proc/PID/status, or "". */
+static void status_field(pid_t pid, const char *key, char *out, size_t len)
+{
+	char p[64], line[256];
+	FILE *f;
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	out[0] = '\0';
+	f = fopen(p, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':') {
+			snprintf(out, len, "%s", line + strlen(key) + 2);
+			out[strcspn(out, "\n")] = '\0';
+		}
+	if (f)
+		fclose(f);
+}
+
+static void workers_are_sandboxed_and_the_helper_keeps_little(void **st)
+{
+	(void)st;
+	pid_t w[4];
+	char v[128];
+	int n = children(srv.pid, w, 4);
+	assert_int_equal(n, 2);
+	for (int i = 0; i < n; i++) {
+		status_field(w[i], "Seccomp", v, sizeof(v));
+		assert_string_equal(v, "2");
+		status_field(w[i], "NoNewPrivs", v, sizeof(v));
+		assert_string_equal(v, "1");
+		status_field(w[i], "CapEff", v, sizeof(v));
+		assert_string_equal(v, "0000000000000000");
+		status_field(w[i], "CapBnd", v, sizeof(v));
+		if (geteuid() == 0) {
+			assert_string_equal(v, "0000000000000000");
+			status_field(w[i], "Uid", v, sizeof(v));
+			assert_string_equal(v, "65534\t65534\t65534\t65534");
+		}
+	}
+	if (geteuid() == 0) {
+		/* dac_read_search 2, kill 5, setgid 6, setuid 7, setpcap 8,
+		 * sys_chroot 18, sys_admin 21; not net_bind_service (10) */
+		status_field(srv.pid, "CapEff", v, sizeof(v));
+		assert_string_equal(v, "00000000002401e4");
+		status_field(srv.pid, "CapBnd", v, sizeof(v));
+		assert_string_equal(v, "00000000002401e4");
+	}
+}
+
+static void a_worker_killed_mid_request_is_restarted(void **st)
+{
+	(void)st;
+	struct server one;
+	struct timespec t0;
+	pid_t before[4], after[4];
+	char buf[4096];
+	int fd, closed, ok = 0, n;
+
+	server_start(&one, "one", "1");
+	assert_int_equal(children(one.pid, before, 4), 1);
+	fd = connect_to(&one);
+	send_all(fd, "GET /a.txt HTTP/1.1\r\nHost: t\r\n", 30); /* half a head */
+	usleep(100000);
+	assert_int_equal(kill(before[0], SIGKILL), 0);
+	read_until_close(fd, buf, sizeof(buf), 10000, &closed);
+	close(fd);
+	assert_true(closed); /* the connection died with its worker */
+	/* the helper restarts it; the next request succeeds */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!ok && ms_since(&t0) < 20000) {
+		n = children(one.pid, after, 4);
+		if (n == 1 && after[0] != before[0]) {
+			fd = connect_to(&one);
+			send_all(fd, "GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+			         51);
+			read_until_close(fd, buf, sizeof(buf), 10000, &closed);
+			close(fd);
+			ok = strncmp(buf, "HTTP/1.1 200 ", 13) == 0 &&
+			     strstr(buf, "\r\n\r\nhello\n");
+		}
+		if (!ok)
+			usleep(20000);
+	}
+	if (!ok)
+		fail_msg("no 200 from a restarted worker in 20 s");
+	/* the helper's log: one line for the death, one for the restart */
+	assert_int_equal(log_count(&one, "httpd-worker-1\" pid"), 1);
+	assert_int_equal(log_count(&one, "killed by signal 9"), 1);
+	assert_int_equal(log_count(&one, "httpd: httpd-worker-1 restarts in"), 1);
+	server_stop(&one);
+}
+
+static int setup(void **st)
+{
+	char big[4096];
+	(void)st;
+	strcpy(dir, "/tmp/privsep-httpd.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	chmod(dir, 0755);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/root", dir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/root/sub", dir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/outside", dir);
+	mkdir(p, 0755);
+	write_file("a.txt", "hello\n", 6);
+	write_file("b.css", "p{}\n", 4);
+	write_file("index.html", "<h1>i</h1>\n", 11);
+	memset(big, 'x', sizeof(big));
+	/* 64 MiB, sparse: more than any socket buffer holds */
+	snprintf(p, sizeof(p), "%s/root/huge.bin", dir);
+	if (truncate(p, 0) < 0 && errno != ENOENT)
+		return -1;
+	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || ftruncate(fd, 64 << 20) < 0)
+		return -1;
+	close(fd);
+	/* symlinks out of the root */
+	char t[256];
+	snprintf(p, sizeof(p), "%s/root/out", dir);
+	if (symlink("/etc/passwd", p) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/root/outdir", dir);
+	snprintf(t, sizeof(t), "%s/outside", dir);
+	if (symlink(t, p) < 0)
+		return -1;
+	server_start(&srv, "main", "2");
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	char cmd[128];
+	(void)st;
+	server_stop(&srv);
+	/* no worker died, none was restarted in all of the above */
+	assert_int_equal(log_count(&srv, "restarts in"), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(bad_request_lines_are_400_and_close),
+	    cmocka_unit_test(bytes_that_are_not_http_are_400),
+	    cmocka_unit_test(other_versions_are_505_and_methods_405),
+	    cmocka_unit_test(huge_heads_are_431_and_long_lines_414),
+	    cmocka_unit_test(path_attacks_are_403),
+	    cmocka_unit_test(a_slow_sender_gets_408_and_others_are_served),
+	    cmocka_unit_test(a_silent_connection_is_closed),
+	    cmocka_unit_test(an_idle_kept_alive_connection_is_closed),
+	    cmocka_unit_test(a_reader_that_never_reads_is_dropped),
+	    cmocka_unit_test(a_slow_reader_that_keeps_reading_gets_everything),
+	    cmocka_unit_test(pipelined_requests_are_answered_in_order),
+	    cmocka_unit_test(many_idle_connections_do_not_stop_service),
+	    cmocka_unit_test(workers_are_sandboxed_and_the_helper_keeps_little),
+	    cmocka_unit_test(a_worker_killed_mid_request_is_restarted),
+	};
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_httpd HTTPD\n");
+		return 2;
+	}
+	httpd_path = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
