@@ -475,11 +475,20 @@ static int send_out(struct privsep_client *c, uint32_t type, uint32_t id, const 
 	for (;;) {
 		if (c->q.n && outq_flush(&c->q, c->fd) < 0)
 			goto out;
+		if (!c->q.n && !nowait) {
+			/* nothing queued before it: a plain blocking send, with
+			 * the lock released so that no other sender waits on it */
+			pthread_mutex_unlock(&c->smu);
+			rc = chan_send(c->fd, pre, hlen, p, len, all, n, 0);
+			pthread_mutex_lock(&c->smu);
+			goto out;
+		}
 		if (!c->q.n) {
 			rc = chan_send(c->fd, pre, hlen, p, len, all, n, 1);
 			if (rc == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
 				goto out;
 			rc = -1;
+			break;
 		}
 		if (nowait)
 			break;
