@@ -20,6 +20,8 @@
 #endif
 
 #define RESTART_BACKOFF_MAX_MS 30000
+/* A worker that ran this long is healthy (restart_reset_ms, 0: this). */
+#define RESTART_RESET_MS 10000
 
 int privsep_helper_signals(struct privsep_helper *h,
                            void (*on_reload)(struct privsep_helper *h, void *arg), void *arg)
@@ -104,6 +106,13 @@ void lifecycle_worker_gone(struct privsep_worker *w)
 	if (!r)
 		return;
 	w->rec = NULL;
+	/* a worker that served long enough was healthy: its count and its
+	 * back-off start over, so that rare deaths over months never reach
+	 * the limit or the longest delay */
+	if (r->restarts &&
+	    helper_now_ms() - w->started_ms >=
+	        (int64_t)(r->sp.restart_reset_ms ? r->sp.restart_reset_ms : RESTART_RESET_MS))
+		r->restarts = 0;
 	/* a failure: not a clean exit, a failed sandbox, or the application's kill */
 	int failed = !w->no_restart && w->exit.kind != PRIVSEP_EXIT_SANDBOX &&
 	             !(w->exit.kind == PRIVSEP_EXIT_STATUS && w->exit.status == 0);

@@ -575,6 +575,9 @@ struct privsep_spawn {
 	 * restarts may happen. */
 	unsigned restart_max;
 	unsigned restart_backoff_ms;
+	/* A worker that ran at least this long before it failed was healthy:
+	 * its restart count and back-off start over.  0 = 10 s. */
+	unsigned restart_reset_ms;
 };
 
 /* Fork a worker attached to h: a new channel, a pidfd; in the child the

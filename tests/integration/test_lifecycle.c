@@ -3,6 +3,7 @@
  * restarts with back-off, and the helper's own capabilities.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -171,6 +173,48 @@ static void restart_policy_restarts_with_backoff_up_to_its_limit(void **s)
 	hx_free(x);
 }
 
+/* Fails after 250 ms of service, three times, then exits cleanly; the
+ * count lives in memory shared with the test. */
+static int healthy_then_fail_main(struct privsep_client *c, void *arg)
+{
+	atomic_int *runs = arg;
+	(void)c;
+	if (atomic_fetch_add(runs, 1) >= 3)
+		return 0;
+	usleep(250000);
+	return 1;
+}
+
+static void restart_count_starts_over_after_healthy_service(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
+	atomic_int *runs =
+	    mmap(NULL, sizeof(*runs), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(runs != MAP_FAILED);
+	atomic_store(runs, 0);
+	struct hx *x = hx_new(table, 1, 0);
+	struct privsep_spawn sp = {.name = "healthy",
+	                           .main = healthy_then_fail_main,
+	                           .arg = runs,
+	                           .unsandboxed = 1,
+	                           .restart_max = 2,
+	                           .restart_backoff_ms = 20,
+	                           .restart_reset_ms = 100};
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_int_equal(privsep_helper_run(x->h), 0);
+	/* three failures with a limit of two: each after 250 ms of service,
+	 * so each restart is the first again, at the first back-off */
+	assert_int_equal(x->gone, 4);
+	assert_int_equal(x->restarted, 3);
+	assert_true(hx_logged(x, "restart 1 of 2 in 20 ms"));
+	assert_false(hx_logged(x, "restart 2 of 2"));
+	assert_false(hx_logged(x, "the limit"));
+	hx_free(x);
+	munmap(runs, sizeof(*runs));
+}
+
 static int ok_main(struct privsep_client *c, void *arg)
 {
 	(void)c;
@@ -275,6 +319,7 @@ int main(void)
 	    cmocka_unit_test(sigint_kills_a_worker_that_does_not_exit_after_the_grace),
 	    cmocka_unit_test(sighup_is_a_reload_event),
 	    cmocka_unit_test(restart_policy_restarts_with_backoff_up_to_its_limit),
+	    cmocka_unit_test(restart_count_starts_over_after_healthy_service),
 	    cmocka_unit_test(clean_exit_and_kill_are_not_restarted),
 	    cmocka_unit_test(stop_cancels_pending_restarts),
 	    cmocka_unit_test(helper_keeps_only_the_capabilities_it_names),
