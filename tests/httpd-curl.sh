@@ -37,15 +37,20 @@ ln -s /etc/passwd "$d/root/out"
 touch -d "2020-01-02 03:04:05 UTC" "$d/root/a.txt"
 chmod -R a+rX "$d/root"
 
+# wait_port: the port from the server's "listening on" line in $d/log
+wait_port() {
+	i=0
+	port=
+	while [ -z "$port" ] && [ $i -lt 400 ]; do
+		port=$(sed -n 's/^httpd: listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$d/log")
+		[ -z "$port" ] && sleep 0.05
+		i=$((i + 1))
+	done
+}
+
 "$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --workers 2 --access-log 2>"$d/log" &
 pid=$!
-i=0
-port=
-while [ -z "$port" ] && [ $i -lt 400 ]; do
-	port=$(sed -n 's/^httpd: listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$d/log")
-	[ -z "$port" ] && sleep 0.05
-	i=$((i + 1))
-done
+wait_port
 [ -n "$port" ] || fail "no 'listening on' line"
 u="http://127.0.0.1:$port"
 
@@ -244,13 +249,7 @@ EOP
 "$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --workers 1 --policy "$d/nosendfile.policy" \
 	2>"$d/log" &
 pid=$!
-i=0
-port=
-while [ -z "$port" ] && [ $i -lt 400 ]; do
-	port=$(sed -n 's/^httpd: listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$d/log")
-	[ -z "$port" ] && sleep 0.05
-	i=$((i + 1))
-done
+wait_port
 [ -n "$port" ] || fail "--policy: no 'listening on' line"
 u="http://127.0.0.1:$port"
 got=$(get /1m.bin)

@@ -81,21 +81,6 @@ static int notify_wait(int fd, const char *want, int ms)
 	return -1;
 }
 
-static int log_has(const struct server *s, const char *what)
-{
-	char buf[65536];
-	int fd = open(s->log, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return strstr(buf, what) != NULL;
-}
-
 static int log_count(const struct server *s, const char *what)
 {
 	char buf[65536];
@@ -111,6 +96,11 @@ static int log_count(const struct server *s, const char *what)
 	for (char *p = buf; (p = strstr(p, what)); p++)
 		c++;
 	return c;
+}
+
+static int log_has(const struct server *s, const char *what)
+{
+	return log_count(s, what) > 0;
 }
 
 /* Start httpd with workers and the extra option pair (may be NULL);
