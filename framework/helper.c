@@ -105,6 +105,32 @@ static uint32_t resolve_len(uint32_t v, size_t payload_max)
 	return v;
 }
 
+/* A helper started with fd 0, 1 or 2 closed would get its own fds there
+ * (the epoll fd, a worker's channel), and a child keeps 0..2: fill them
+ * with /dev/null first.  -1 if that fails. */
+static int stdio_filled(void)
+{
+	for (;;) {
+		int fd = open("/dev/null", O_RDWR);
+		if (fd < 0)
+			return fcntl(STDERR_FILENO, F_GETFD) < 0 ? -1 : 0;
+		if (fd > STDERR_FILENO) {
+			close(fd);
+			return 0;
+		}
+	}
+}
+
+int helper_owns_fd(const struct privsep_helper *h, int fd)
+{
+	if (fd == h->epfd || (h->sigfd >= 0 && fd == h->sigfd))
+		return 1;
+	for (const struct privsep_worker *w = h->workers; w; w = w->next)
+		if (fd == w->chan || fd == w->pidfd || fd == w->logfd)
+			return 1;
+	return 0;
+}
+
 struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, size_t n,
                                           const struct privsep_helper_config *cfg)
 {
@@ -117,6 +143,8 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		errno = EINVAL;
 		return NULL;
 	}
+	if (stdio_filled() < 0)
+		return NULL;
 	payload_max = msg_max - PRIVSEP_HDR_LEN;
 	for (size_t i = 0; i < n; i++)
 		if (!valid_row(&table[i], payload_max)) {

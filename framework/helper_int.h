@@ -137,6 +137,9 @@ void helper_worker_close(struct privsep_worker *w, int kill);
  * (SANDBOX_FAILED, READY, and SECCOMP_TRAP if debug) stay permitted. */
 struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
                                   const char *name, int spawned, int debug);
+/* 1 if fd is one of h's own (epoll, signalfd, a worker's channel, pidfd
+ * or log pipe). */
+int helper_owns_fd(const struct privsep_helper *h, int fd);
 /* In a new child: wipe the helper's buffers, which hold other workers'
  * requests and replies. */
 void helper_scrub(struct privsep_helper *h);

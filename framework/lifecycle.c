@@ -109,7 +109,7 @@ void lifecycle_worker_gone(struct privsep_worker *w)
 	/* a worker that served long enough was healthy: its count and its
 	 * back-off start over, so that rare deaths over months never reach
 	 * the limit or the longest delay */
-	if (r->restarts &&
+	if (r->restarts && w->started_ms &&
 	    helper_now_ms() - w->started_ms >=
 	        (int64_t)(r->sp.restart_reset_ms ? r->sp.restart_reset_ms : RESTART_RESET_MS))
 		r->restarts = 0;
@@ -171,7 +171,8 @@ int64_t lifecycle_due(struct privsep_helper *h)
 			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			           "worker \"%s\": restart failed: %s",
 			           r->sp.name ? r->sp.name : "worker", strerror(errno));
-			/* counts as a death: try again later, within the limit */
+			/* counts as a death: try again later, within the limit (it
+			 * never ran: started_ms 0 resets no count) */
 			struct privsep_worker fake = {.h = h, .rec = r};
 			fake.exit.kind = PRIVSEP_EXIT_UNKNOWN;
 			lifecycle_worker_gone(&fake); /* rescheduled, or freed */

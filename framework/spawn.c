@@ -70,6 +70,15 @@ static void worker_child(struct privsep_helper *h, int chan, int logw,
 	child_chan = chan;
 	/* other workers' last requests and replies are in these buffers */
 	helper_scrub(h);
+	/* none of the helper's fds is the child's standard fd, even if the
+	 * application closed one after the helper was made */
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (helper_owns_fd(h, fd)) {
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (null < 0 || dup2(null, fd) < 0)
+				_exit(127);
+			close(null);
+		}
 	/* standard error is the pipe to the helper's log (spawn_worker put
 	 * the channel above fd 2) */
 	if (chan <= STDERR_FILENO || (logw >= 0 && dup2(logw, STDERR_FILENO) < 0))

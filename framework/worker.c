@@ -47,9 +47,10 @@ struct privsep_client {
 	pthread_cond_t cv;
 	uint32_t next_id;
 	struct call_slot *calls;
-	int reading; /* a thread is in recvmsg, or runs an event's handler */
-	int waiters; /* threads waiting on cv for the reading thread */
-	int dead;    /* 0, or the errno every call now fails with */
+	int reading;      /* a thread is in recvmsg, or runs an event's handler */
+	pthread_t reader; /* that thread, while reading */
+	int waiters;      /* threads waiting on cv for the reading thread */
+	int dead;         /* 0, or the errno every call now fails with */
 	uint8_t *rx;
 	const struct privsep_handler *table; /* its PRIVSEP_H_EVENT rows */
 	size_t n;
@@ -61,8 +62,16 @@ struct privsep_client {
 /* Records read by one privsep_client_dispatch, at most. */
 #define CLIENT_BATCH 64
 
-/* The client whose event handler this thread is running, if any. */
+/* The client whose event handler this thread is running, if any (the
+ * innermost); self_reads tells for any client. */
 static __thread const struct privsep_client *tl_event;
+
+/* 1 if this thread holds c's reading role (runs one of its event
+ * handlers, maybe with another client's handler nested in it).  mu held. */
+static int self_reads(const struct privsep_client *c)
+{
+	return c->reading && pthread_equal(c->reader, pthread_self());
+}
 
 #define CLOG(c, lvl, ...) helper_log((c)->log, (c)->log_arg, lvl, __VA_ARGS__)
 
@@ -94,7 +103,14 @@ struct privsep_client *privsep_client_new(int fd, const struct privsep_client_co
 	outq_init(&c->q, cfg && cfg->queue_max ? cfg->queue_max : CLIENT_QUEUE_MAX);
 	pthread_mutex_init(&c->smu, NULL);
 	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
+	{
+		/* timed waits measure on the monotonic clock */
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&c->cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	return c;
 }
 
@@ -340,6 +356,7 @@ static int read_one(struct privsep_client *c, int nonblock, int *again)
 	int ev = 0, err;
 
 	c->reading = 1;
+	c->reader = pthread_self();
 	pthread_mutex_unlock(&c->mu);
 	st = chan_recv(c->fd, &m, nonblock);
 	err = errno;
@@ -548,13 +565,14 @@ int privsep_call_ex(struct privsep_client *c, uint32_t type, const void *req, si
 	res->detail[0] = '\0';
 	if (check_args(c, type, req, len, fds, nfds, bulk) < 0)
 		return -1;
-	/* its reply would come to the thread that is running this handler */
-	if (tl_event == c) {
+	pthread_mutex_lock(&c->mu);
+	/* in an event handler of c (or of another client, called from one of
+	 * c's): its reply would have to be read by this very thread */
+	if (self_reads(c)) {
+		pthread_mutex_unlock(&c->mu);
 		errno = EDEADLK;
 		return -1;
 	}
-
-	pthread_mutex_lock(&c->mu);
 	if (c->dead) {
 		errno = c->dead;
 		pthread_mutex_unlock(&c->mu);
@@ -623,8 +641,12 @@ int privsep_post_ex(struct privsep_client *c, uint32_t type, const void *msg, si
 	if (check_args(c, type, msg, len, fds, nfds, bulk) < 0)
 		return -1;
 	/* a handler that waited could wait for itself (docs/PROTOCOL.md) */
-	if (tl_event == c)
-		flags = PRIVSEP_POST_NOWAIT;
+	if (tl_event && flags == PRIVSEP_POST_WAIT) {
+		pthread_mutex_lock(&c->mu);
+		if (self_reads(c))
+			flags = PRIVSEP_POST_NOWAIT;
+		pthread_mutex_unlock(&c->mu);
+	}
 	/* stored atomically by client_die: no lock on every post */
 	dead = __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE);
 	if (dead) {
@@ -664,8 +686,17 @@ size_t privsep_client_queued(struct privsep_client *c)
 int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+	int64_t until = timeout_ms < 0 ? -1 : helper_now_ms() + timeout_ms;
 	int handled = 0, dead;
 
+	pthread_mutex_lock(&c->mu);
+	if (self_reads(c)) {
+		/* called from one of c's event handlers: this thread is the
+		 * reader already, and the loop around the handler goes on */
+		pthread_mutex_unlock(&c->mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&c->mu);
 	pthread_mutex_lock(&c->smu);
 	if (c->q.n && outq_flush(&c->q, c->fd) < 0) {
 		int err = errno == ECONNRESET ? EPIPE : errno;
@@ -687,26 +718,27 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 		pthread_mutex_unlock(&c->smu);
 	}
 	pthread_mutex_lock(&c->mu);
-	if (c->reading && timeout_ms != 0) {
+	if (c->reading && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
 		/* another thread reads and runs the handlers: wait for its turn
-		 * to end rather than spin on a readable socket */
-		if (timeout_ms < 0) {
-			c->waiters++;
+		 * to end, within what is left of the time, rather than spin on
+		 * a readable socket */
+		int64_t now = helper_now_ms();
+		c->waiters++;
+		if (until < 0) {
 			pthread_cond_wait(&c->cv, &c->mu);
-			c->waiters--;
-		} else {
+		} else if (now < until) {
 			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += timeout_ms / 1000;
-			ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+			int64_t left = until - now;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += (time_t)(left / 1000);
+			ts.tv_nsec += (long)(left % 1000) * 1000000;
 			if (ts.tv_nsec >= 1000000000) {
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000;
 			}
-			c->waiters++;
 			pthread_cond_timedwait(&c->cv, &c->mu, &ts);
-			c->waiters--;
 		}
+		c->waiters--;
 	}
 	if (!c->reading && !c->dead && (pfd.revents & (POLLIN | POLLHUP | POLLERR)))
 		for (int i = 0; i < CLIENT_BATCH && !c->dead && !c->reading; i++) {

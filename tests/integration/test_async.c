@@ -25,6 +25,7 @@
 #define T_DONE (PRIVSEP_TYPE_APP_MIN + 2)   /* post: u32 events seen, u32 out of order */
 #define T_CALLS (PRIVSEP_TYPE_APP_MIN + 3)  /* event whose handler tries a call */
 #define T_POSTED (PRIVSEP_TYPE_APP_MIN + 4) /* post: 4 bytes */
+#define T_NESTED (PRIVSEP_TYPE_APP_MIN + 9) /* event whose handler dispatches */
 
 /* ---- the worker's side of the events ---- */
 
@@ -49,6 +50,15 @@ static int on_calls(struct privsep_req *req, void *arg)
 	struct privsep_result res = {0};
 	(void)arg;
 	call_errno = privsep_ping(req->client, "x", 1, &res) < 0 ? errno : 0;
+	return 0;
+}
+
+static int nested_rc = -2;
+static int on_nested(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	/* this thread is the reader: dispatch has nothing to do here */
+	nested_rc = privsep_client_dispatch(req->client, -1);
 	return 0;
 }
 
@@ -79,6 +89,7 @@ static const struct privsep_handler table[] = {
     {T_DONE, "done", 8, 8, 0, 0, PRIVSEP_H_POST, on_done, NULL, 0},
     {T_CALLS, "calls", 0, 0, 0, 0, PRIVSEP_H_EVENT, on_calls, NULL, 0},
     {T_POSTED, "posted", 4, 4, 0, 0, PRIVSEP_H_POST, on_posted, NULL, 0},
+    {T_NESTED, "nested", 0, 0, 0, 0, PRIVSEP_H_EVENT, on_nested, NULL, 0},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
@@ -233,6 +244,21 @@ static void rule_a_call_from_an_event_handler_fails_EDEADLK(void **state)
 	call_errno = 0;
 	assert_int_equal(privsep_client_dispatch(c, 1000), 1);
 	assert_int_equal(call_errno, EDEADLK);
+	privsep_client_free(c);
+	close(peer);
+}
+
+static void rule_dispatch_from_an_event_handler_returns_at_once(void **state)
+{
+	int peer;
+	struct privsep_client *c = raw_client(&peer, 0);
+	uint8_t rec[32];
+	(void)state;
+	size_t n = rec_make(rec, T_NESTED, 0, NULL, 0, 0);
+	assert_int_equal(raw_send(peer, rec, n, NULL, 0), 0);
+	nested_rc = -2;
+	assert_int_equal(privsep_client_dispatch(c, 1000), 1);
+	assert_int_equal(nested_rc, 0);
 	privsep_client_free(c);
 	close(peer);
 }
@@ -662,6 +688,7 @@ int main(void)
 	    cmocka_unit_test(rule_event_from_the_worker_is_wrong_direction),
 	    cmocka_unit_test(rule_a_call_from_an_event_handler_fails_EDEADLK),
 	    cmocka_unit_test(rule_event_checks_at_the_worker),
+	    cmocka_unit_test(rule_dispatch_from_an_event_handler_returns_at_once),
 	    cmocka_unit_test(worker_nowait_posts_queue_bounded_then_EAGAIN_in_order),
 	    cmocka_unit_test(rule_a_reply_behind_events_reaches_its_call_after_their_handlers),
 	    cmocka_unit_test(rule_an_event_handlers_post_never_waits_for_a_blocked_sender),

@@ -728,6 +728,48 @@ static void stdio_never_carries_a_file_the_helper_opened(void **s)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* Is any of fds 0..2 an epoll fd, a socket or a pipe other than the
+ * worker's own stderr pipe?  The helper's fds are all of those kinds. */
+static int stdio_foreign_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	for (int fd = 0; fd <= 1; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode))
+			return 10 + fd; /* not /dev/null: something of the helper's */
+	}
+	return 0;
+}
+
+static void stdio_is_never_one_of_the_helpers_own_fds(void **s)
+{
+	(void)s;
+	int st;
+	if (under_valgrind())
+		skip();
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* started with 0 and 1 closed: the helper's epoll fd, channels
+		 * and pidfds would land there and a worker would keep them */
+		struct privsep_sandbox sb = {.flags = PRIVSEP_SB_NULL_STDIO};
+		struct privsep_spawn sp = {
+		    .name = "stdio", .main = stdio_foreign_main, .sandbox = &sb};
+		struct hx *x;
+		close(0);
+		close(1);
+		x = hx_new(table, 3, 0);
+		if (!x || privsep_helper_fd(x->h) <= 2)
+			_exit(2);
+		if (!privsep_spawn(x->h, &sp) || !hx_pump_gone(x, 1, 5000))
+			_exit(3);
+		_exit(x->last_exit.kind == PRIVSEP_EXIT_STATUS ? x->last_exit.status : 4);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static int scrub_main(struct privsep_client *c, void *arg)
 {
 	const struct privsep_helper *h = arg;
@@ -913,6 +955,7 @@ int main(void)
 	    cmocka_unit_test(sandbox_refuses_root_as_the_worker_user),
 	    cmocka_unit_test(non_root_helper_applies_every_step_it_can),
 	    cmocka_unit_test(stdio_never_carries_a_file_the_helper_opened),
+	    cmocka_unit_test(stdio_is_never_one_of_the_helpers_own_fds),
 	    cmocka_unit_test(a_new_worker_does_not_inherit_another_workers_messages),
 	    cmocka_unit_test(limits_are_lowered_never_raised),
 	    cmocka_unit_test(a_worker_cannot_claim_its_sandbox_failed),
