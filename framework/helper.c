@@ -314,6 +314,7 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 		goto fail;
 	outq_init(&w->q, h->queue_max);
 	w->logfd = -1;
+	log_bucket_init(h, &w->denyrl);
 	memset(w->permit, 1, h->nrows);
 	w->h = h;
 	w->chan = chan;

@@ -29,6 +29,13 @@ struct helper_row {
 #define HELPER_KILL_RETRY_MS 100
 
 enum tag_kind { TAG_CHAN, TAG_PIDFD, TAG_SIGNAL, TAG_LOG };
+
+/* A token bucket: log_rate lines a second, bursts of log_burst. */
+struct log_bucket {
+	int64_t tokens;     /* thousandths of a line */
+	int64_t refill_ms;  /* when tokens were last added */
+	unsigned long drop; /* lines dropped since the last report */
+};
 struct tag {
 	struct privsep_worker *w;
 	enum tag_kind kind;
@@ -60,10 +67,9 @@ struct privsep_worker {
 	int logfd;
 	char *logbuf; /* log_line_max bytes: the line so far */
 	size_t loglen;
-	int logcut;             /* the line was cut: skip to its end */
-	int64_t log_tokens;     /* rate limit, in thousandths of a line */
-	int64_t log_refill_ms;  /* when tokens were last added */
-	unsigned long log_drop; /* lines dropped since the last report */
+	int logcut;               /* the line was cut: skip to its end */
+	struct log_bucket logrl;  /* the rate limit of its lines */
+	struct log_bucket denyrl; /* and of the broker's refusal lines for it */
 	/* how it ended */
 	int64_t started_ms;
 	struct privsep_exit_info exit;
@@ -184,6 +190,14 @@ void wlog_readable(struct privsep_worker *w);
 /* The worker is gone: read everything left, log the last partial line
  * and the count of dropped lines, close the pipe. */
 void wlog_close(struct privsep_worker *w);
+
+/* 1 if b allows one more line now; 0 if not (counted in b->drop). */
+int log_bucket_take(const struct privsep_helper *h, struct log_bucket *b);
+void log_bucket_init(const struct privsep_helper *h, struct log_bucket *b);
+/* src (n bytes) into dst (cap bytes), as worker lines are escaped:
+ * printable ASCII, tab and valid UTF-8 kept, anything else \xNN; cut to
+ * fit. */
+void log_escape(char *dst, size_t cap, const char *src, size_t n);
 
 /* One log line through fn (NULL: standard error). */
 void helper_log(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt, ...)

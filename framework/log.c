@@ -136,9 +136,7 @@ int wlog_attach(struct privsep_worker *w, int rfd)
 	w->logfd = rfd;
 	w->loglen = 0;
 	w->logcut = 0;
-	w->log_tokens = (int64_t)h->log_burst * 1000;
-	w->log_refill_ms = helper_now_ms();
-	w->log_drop = 0;
+	log_bucket_init(h, &w->logrl);
 	return 0;
 }
 
@@ -177,13 +175,13 @@ static size_t utf8_ok(const unsigned char *p, size_t n)
 	return len;
 }
 
-/* Escape src (n bytes) into dst (cap >= 4 n + 1): printable ASCII, tabs
- * and valid UTF-8 as they are, anything else as \xNN. */
-static void escape(char *dst, const char *src, size_t n)
+void log_escape(char *dst, size_t cap, const char *src, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)src;
 	size_t o = 0;
-	for (size_t i = 0; i < n;) {
+	if (!cap)
+		return;
+	for (size_t i = 0; i < n && o + 5 <= cap;) {
 		size_t k = s[i] >= 0x80 ? utf8_ok(s + i, n - i)
 		                        : (s[i] >= 0x20 && s[i] != 0x7f) || s[i] == '\t';
 		if (k) {
@@ -201,12 +199,34 @@ static void escape(char *dst, const char *src, size_t n)
 static void report_drops(struct privsep_worker *w)
 {
 	struct privsep_helper *h = w->h;
-	if (!w->log_drop)
+	if (!w->logrl.drop)
 		return;
 	helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
 	           "worker \"%s\" pid %d: %lu log lines dropped (over %u lines/s)", w->name,
-	           (int)w->pid, w->log_drop, h->log_rate);
-	w->log_drop = 0;
+	           (int)w->pid, w->logrl.drop, h->log_rate);
+	w->logrl.drop = 0;
+}
+
+void log_bucket_init(const struct privsep_helper *h, struct log_bucket *b)
+{
+	b->tokens = (int64_t)h->log_burst * 1000;
+	b->refill_ms = helper_now_ms();
+	b->drop = 0;
+}
+
+int log_bucket_take(const struct privsep_helper *h, struct log_bucket *b)
+{
+	int64_t now = helper_now_ms();
+	b->tokens += (now - b->refill_ms) * (int64_t)h->log_rate;
+	b->refill_ms = now;
+	if (b->tokens > (int64_t)h->log_burst * 1000)
+		b->tokens = (int64_t)h->log_burst * 1000;
+	if (b->tokens < 1000) {
+		b->drop++;
+		return 0;
+	}
+	b->tokens -= 1000;
+	return 1;
 }
 
 /* One whole line of the worker's (cut: it was longer and is marked). */
@@ -214,21 +234,13 @@ static void emit(struct privsep_worker *w, const char *line, size_t n, int cut)
 {
 	struct privsep_helper *h = w->h;
 	enum privsep_log_level lvl = PRIVSEP_LOG_INFO;
-	int64_t now = helper_now_ms();
 	struct timespec ts;
 	struct tm tm;
 	char when[40], *text;
 
 	/* the rate limit: a token bucket per worker */
-	w->log_tokens += (now - w->log_refill_ms) * (int64_t)h->log_rate;
-	w->log_refill_ms = now;
-	if (w->log_tokens > (int64_t)h->log_burst * 1000)
-		w->log_tokens = (int64_t)h->log_burst * 1000;
-	if (w->log_tokens < 1000) {
-		w->log_drop++;
+	if (!log_bucket_take(h, &w->logrl))
 		return;
-	}
-	w->log_tokens -= 1000;
 	report_drops(w);
 
 	/* an optional syslog-style priority, as privsep_log writes it */
@@ -243,10 +255,10 @@ static void emit(struct privsep_worker *w, const char *line, size_t n, int cut)
 	}
 	text = malloc(4 * n + 1);
 	if (!text) {
-		w->log_drop++;
+		w->logrl.drop++;
 		return;
 	}
-	escape(text, line, n);
+	log_escape(text, 4 * n + 1, line, n);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);

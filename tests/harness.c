@@ -16,9 +16,10 @@
 static void hx_log(enum privsep_log_level lvl, const char *line, void *arg)
 {
 	struct hx *x = arg;
-	(void)lvl;
-	if (x->nlog < HX_LOG_LINES)
+	if (x->nlog < HX_LOG_LINES) {
+		x->lvl[x->nlog] = lvl;
 		snprintf(x->log[x->nlog++], sizeof(x->log[0]), "%s", line);
+	}
 	if (getenv("HX_VERBOSE"))
 		fprintf(stderr, "log: %s\n", line);
 }

@@ -19,6 +19,7 @@
 struct hx {
 	struct privsep_helper *h;
 	char log[HX_LOG_LINES][1024];
+	enum privsep_log_level lvl[HX_LOG_LINES];
 	int nlog;
 	int gone;
 	enum privsep_violation last_viol;

@@ -124,6 +124,11 @@ expect 403 /sub/../a.txt --path-as-is
 grep -q "escapes the root" "$d/log" || fail "no log line for the symlink out"
 [ "$(grep -c "a .. component is never allowed" "$d/log")" = 3 ] || fail "not one log line per .. refusal"
 if grep -q "ENOENT\|ENOTDIR" "$d/log"; then fail "a 404 was logged as a violation"; fi
+# a refusal whose path carries the words of a 404 line is logged all the
+# same: the log level decides what is dropped, not the client's text
+expect 403 "/../etc/passwd%3A%20ENOENT%3A%20" --path-as-is
+grep -q "etc/passwd: ENOENT: : EACCES: a .. component" "$d/log" ||
+	fail "a refusal hid behind the words of a 404"
 
 # 405 with Allow
 expect 405 /a.txt -X POST

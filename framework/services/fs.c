@@ -386,13 +386,33 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 
 /* ---- the helper's handlers ---- */
 
+/* One line per refusal: the worker chose the path, so it is escaped like
+ * a worker's own log line, and the lines are rate-limited per worker like
+ * them (a flood of refused paths must not fill the log or hide what
+ * matters).  A path that does not exist beneath an allowed root is no
+ * refusal of the rules: debug level. */
 static void deny_log(struct privsep_req *req, const char *what, const char *path, int err,
                      const char *detail)
 {
 	struct privsep_worker *w = req->worker;
-	helper_log(w->h->log, w->h->log_arg, PRIVSEP_LOG_WARN,
-	           "worker \"%s\" pid %d: fs %s %s: %s: %s", w->name, (int)w->pid, what, path,
-	           strerrorname_np(err) ? strerrorname_np(err) : "error", detail);
+	struct privsep_helper *h = w->h;
+	char p[4 * PROTO_PATH_MAX + 1], d[4 * PRIVSEP_DETAIL_MAX + 1];
+	int missing = err == ENOENT || err == ENOTDIR;
+
+	if (!log_bucket_take(h, &w->denyrl))
+		return;
+	if (w->denyrl.drop) {
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		           "worker \"%s\" pid %d: %lu file broker refusals not logged (over %u "
+		           "lines/s)",
+		           w->name, (int)w->pid, w->denyrl.drop, h->log_rate);
+		w->denyrl.drop = 0;
+	}
+	log_escape(p, sizeof(p), path, strlen(path));
+	log_escape(d, sizeof(d), detail, strlen(detail));
+	helper_log(h->log, h->log_arg, missing ? PRIVSEP_LOG_DEBUG : PRIVSEP_LOG_WARN,
+	           "worker \"%s\" pid %d: fs %s %s: %s: %s", w->name, (int)w->pid, what, p,
+	           strerrorname_np(err) ? strerrorname_np(err) : "error", d);
 }
 
 /* Parse "[u32 num,] str path" exactly; NULL if malformed. */

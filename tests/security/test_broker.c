@@ -727,6 +727,52 @@ static void a_worker_without_a_policy_gets_nothing(void **s)
 	hx_free(x);
 }
 
+static void broker_log_lines_are_escaped_rate_limited_and_not_found_is_debug(void **s)
+{
+	struct fx f;
+	char path[256], why[PRIVSEP_DETAIL_MAX];
+	int err, refusals = 0, dropped_line = -1, missing = -1;
+	(void)s;
+	fx_open(&f, policy_text(NULL));
+	/* 10 lines, then 5 a second */
+	f.x->h->log_rate = 5;
+	f.x->h->log_burst = 10;
+	log_bucket_init(f.x->h, &f.w->denyrl);
+	/* a path the worker chose, with a C1 control and a bidi override,
+	 * refused 300 times */
+	snprintf(path, sizeof(path),
+	         "%s/x\xc2\x9b"
+	         "2J\xe2\x80\xae/../y",
+	         root);
+	for (int i = 0; i < 300; i++) {
+		assert_int_equal(bopen(&f, path, O_RDONLY, &err, why), -1);
+		assert_int_equal(err, EACCES);
+	}
+	log_bucket_init(f.x->h, &f.w->denyrl); /* room for the next line */
+	snprintf(path, sizeof(path), "%s/does-not-exist", root);
+	assert_int_equal(bopen(&f, path, O_RDONLY, &err, why), -1);
+	assert_int_equal(err, ENOENT);
+	for (int i = 0; i < f.x->nlog; i++) {
+		const char *l = f.x->log[i];
+		if (strstr(l, "fs open ") && strstr(l, "EACCES")) {
+			refusals++;
+			assert_non_null(strstr(l, "x\\xc2\\x9b2J\\xe2\\x80\\xae/../y"));
+			assert_null(strstr(l, "\xc2\x9b"));
+		}
+		if (strstr(l, "file broker refusals not logged"))
+			dropped_line = i;
+		if (strstr(l, "does-not-exist: ENOENT"))
+			missing = i;
+	}
+	/* the burst, and what the rate refilled meanwhile; the rest counted */
+	assert_true(refusals >= 10 && refusals < 300);
+	assert_true(dropped_line >= 0);
+	/* a path that does not exist is no refusal of the rules: debug */
+	assert_true(missing >= 0);
+	assert_int_equal(f.x->lvl[missing], PRIVSEP_LOG_DEBUG);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -743,6 +789,7 @@ int main(void)
 	    cmocka_unit_test(brokered_content_equals_direct_content),
 	    cmocka_unit_test(stat_readlink_access_follow_their_rights),
 	    cmocka_unit_test(a_worker_without_a_policy_gets_nothing),
+	    cmocka_unit_test(broker_log_lines_are_escaped_rate_limited_and_not_found_is_debug),
 	    cmocka_unit_test(nothing_leaks_over_100000_opens),
 	};
 	return cmocka_run_group_tests_name("broker", tests, setup, teardown);
