@@ -277,7 +277,9 @@ struct privsep_helper_config {
 	 * pipe; each line is logged through log with the worker's name, pid
 	 * and a timestamp.  At most log_rate lines a second (bursts of
 	 * log_burst) per worker, the rest counted and dropped; lines longer
-	 * than log_line_max bytes are cut and marked.  0 = 100, 200, 1024. */
+	 * than log_line_max bytes (at most 4000) are cut and marked.  0 = 100,
+	 * 200, 1024.  The file broker's refusal lines for a worker have a
+	 * limit of their own at the same rate. */
 	unsigned log_rate, log_burst;
 	size_t log_line_max;
 };
