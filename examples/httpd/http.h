@@ -63,9 +63,26 @@ struct http_request {
 /* Where the head at buf[0..len) ends.  Returns 0 with *head_len the
  * head's length (its final empty line included) when it is complete, 0
  * with *head_len 0 when more bytes are needed, or the status that refuses
- * it whatever comes next: 400 (a byte that cannot be in a request line),
- * 414 (request line over lim->line_max), 431 (head over lim->head_max). */
+ * it whatever comes next: 400 (a byte that cannot be in a request line, a
+ * bare CR, a line end unlike the request line's: once the request line
+ * ended with CRLF every line must, once with a bare LF every line must),
+ * 414 (request line over lim->line_max), 431 (head over lim->head_max).
+ * Empty lines before the request line may end either way. */
 int http_head_end(const char *buf, size_t len, const struct http_limits *lim, size_t *head_len);
+
+/* The same, for a head that arrives in pieces: each call looks only at
+ * the bytes that came since the last one.  Start from a zeroed *s; call
+ * again with the same buffer grown (its first s->pos bytes unchanged)
+ * while the result is 0 with *head_len 0; zero *s again for the next
+ * head.  Same results as http_head_end on the same bytes. */
+struct http_head_scan {
+	size_t pos;        /* bytes looked at */
+	size_t line_start; /* where the line being read starts */
+	int phase;         /* empty lines, the request line, the fields */
+	int crlf;          /* the request line ended with CRLF */
+};
+int http_head_scan(struct http_head_scan *s, const char *buf, size_t len,
+                   const struct http_limits *lim, size_t *head_len);
 
 /* Parse the complete head buf[0..len) (as http_head_end found it) into
  * *req.  Returns 0, or the status of the refusal: 400 malformed, 405 a

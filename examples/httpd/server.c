@@ -51,7 +51,8 @@ struct conn {
 	struct conn *prev, *next; /* on its deadline list */
 	struct conn *ready_next;  /* on the ready list: more to do without an event */
 	int ready;
-	int need_more; /* the buffered bytes are not a whole head */
+	int need_more;              /* the buffered bytes are not a whole head */
+	struct http_head_scan scan; /* how far the head in `in` was looked at */
 	size_t in_len, head_len, lingered;
 	size_t out_off;
 	struct serve_out out;
@@ -158,6 +159,7 @@ static void conn_await_request(struct server *s, struct conn *c)
 	c->state = ST_READ;
 	c->head_len = 0;
 	c->need_more = 0;
+	memset(&c->scan, 0, sizeof(c->scan)); /* the next head starts at in[0] */
 	dl_set(s, c, c->in_len ? DL_HEADER : DL_IDLE);
 }
 
@@ -174,7 +176,9 @@ static int conn_parse(struct server *s, struct conn *c)
 {
 	struct http_request req;
 	size_t cap = s->cfg->limits.head_max;
-	int status = http_head_end(c->in, c->in_len, &s->cfg->limits, &c->head_len);
+	/* only the bytes that came since the last call are looked at: a
+	 * head trickled byte by byte costs its length, not its square */
+	int status = http_head_scan(&c->scan, c->in, c->in_len, &s->cfg->limits, &c->head_len);
 	if (status == 0 && c->head_len == 0) {
 		if (c->in_len < cap)
 			return 0;

@@ -264,6 +264,26 @@ static void bad_request_lines_are_400_and_close(void **st)
 	still_serves();
 }
 
+static void a_bare_lf_in_a_crlf_head_is_400_not_two_requests(void **st)
+{
+	(void)st;
+	char buf[8192];
+	/* a proxy that ends lines only at CRLF would see one request here,
+	 * with "a\n\nGET /b.css ..." in its X field: smuggling */
+	const char req[] = "GET /a.txt HTTP/1.1\r\nHost: t\r\nX: a\n\n"
+	                   "GET /b.css HTTP/1.1\r\nHost: t\r\n\r\n";
+	assert_int_equal(raw(req, sizeof(req) - 1, buf, sizeof(buf), 1), 400);
+	assert_null(strstr(buf + 1, "HTTP/1.1 ")); /* one answer, no more */
+	assert_null(strstr(buf, "p{}"));
+	/* the other way: a CRLF in a head whose request line ended with LF */
+	assert_int_equal(raw_s("GET /a.txt HTTP/1.1\nHost: t\r\n\r\n", 1), 400);
+	/* a head with bare LFs throughout is served */
+	const char lf[] = "GET /a.txt HTTP/1.1\nHost: t\nConnection: close\n\n";
+	assert_int_equal(raw(lf, sizeof(lf) - 1, buf, sizeof(buf), 1), 200);
+	assert_non_null(strstr(buf, "\r\n\r\nhello\n"));
+	still_serves();
+}
+
 static void bytes_that_are_not_http_are_400(void **st)
 {
 	(void)st;
@@ -678,6 +698,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(bad_request_lines_are_400_and_close),
+	    cmocka_unit_test(a_bare_lf_in_a_crlf_head_is_400_not_two_requests),
 	    cmocka_unit_test(bytes_that_are_not_http_are_400),
 	    cmocka_unit_test(other_versions_are_505_and_methods_405),
 	    cmocka_unit_test(huge_heads_are_431_and_long_lines_414),

@@ -140,6 +140,109 @@ static void head_end_refuses_a_head_over_the_limit_with_431(void **st)
 	free(s);
 }
 
+static void head_end_refuses_a_bare_lf_in_a_crlf_head(void **st)
+{
+	(void)st;
+	static const char *const mixed[] = {
+	    /* smuggling: a proxy that ends lines only at CRLF sees one
+	     * request whose X field holds "a\n\nGET /in ..." */
+	    "GET /a.txt HTTP/1.1\r\nHost: x\r\nX: a\n\nGET /in HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET / HTTP/1.1\r\nHost: x\nX: a\r\n\r\n",
+	    "GET / HTTP/1.1\r\nHost: x\r\n\n",
+	    /* and a CRLF in a head whose request line ended with a bare LF */
+	    "GET / HTTP/1.0\nHost: x\r\n\n",
+	    "GET / HTTP/1.0\nHost: x\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof(mixed) / sizeof(mixed[0]); i++) {
+		size_t head = 1;
+		struct http_request req;
+		if (http_head_end(mixed[i], strlen(mixed[i]), L, &head) != 400)
+			fail_msg("not 400: %s", mixed[i]);
+		assert_int_equal(head, 0);
+		/* the parser alone refuses it too */
+		if (http_parse(mixed[i], strlen(mixed[i]), L, &req) != 400)
+			fail_msg("parsed: %s", mixed[i]);
+	}
+	/* one line end throughout is a head, either way */
+	assert_int_equal(parse_status("GET / HTTP/1.1\nHost: x\nX: a\n\n"), 0);
+	assert_int_equal(parse_status("GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n\r\n"), 0);
+	/* empty lines before the request line may end either way */
+	assert_int_equal(parse_status("\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
+}
+
+/* Feed s to http_head_scan one byte more each call, as a slow client
+ * sends it, until it decides; its result must be http_head_end's on the
+ * whole. */
+static void scan_byte_by_byte(const char *s, size_t n)
+{
+	struct http_head_scan sc = {0};
+	size_t whole_head = 0, head = 0;
+	int whole = http_head_end(s, n, L, &whole_head), rc = 0;
+	for (size_t k = 1; k <= n; k++) {
+		rc = http_head_scan(&sc, s, k, L, &head);
+		if (rc || head)
+			break;
+	}
+	if (rc != whole || head != whole_head)
+		fail_msg("byte by byte: %d/%zu, whole: %d/%zu for %.40s", rc, head, whole,
+		         whole_head, s);
+}
+
+static void head_scan_byte_by_byte_is_the_same_as_whole(void **st)
+{
+	(void)st;
+	static const char *const heads[] = {
+	    "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+	    "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\n\r\n",
+	    "\r\n\nGET / HTTP/1.0\n\n",
+	    "GET / HTTP/1.0\nHost: a\n\n",
+	    "GET / HTTP/1.1\r\nHost: a\r\nX: a\n\nGET /in HTTP/1.1\r\n\r\n",
+	    "GET / HTTP/1.0\nHost: a\r\n\n",
+	    "GET / HTTP/1.1\rX",
+	    "GET / HTTP/1.1\r\nX: a\rb\r\n\r\n",
+	    "\x16\x03\x01\x02",
+	    "GET /\x7f HTTP/1.1\r\n\r\n",
+	    "GET / HTTP/1.1\r\nHost: a\r\n",
+	};
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+		scan_byte_by_byte(heads[i], strlen(heads[i]));
+	/* the limits: a request line too long (414), a head too long (431),
+	 * a head that ends exactly at the limit */
+	size_t n = L->head_max + 100, o;
+	char *s = malloc(n);
+	assert_non_null(s);
+	memcpy(s, "GET /", 5);
+	memset(s + 5, 'a', n - 5);
+	scan_byte_by_byte(s, n);
+	o = (size_t)sprintf(s, "GET / HTTP/1.1\r\n");
+	while (o + 20 < n)
+		o += (size_t)sprintf(s + o, "X-A: aaaaaaaaaaaa\r\n");
+	scan_byte_by_byte(s, o);
+	memcpy(s + L->head_max - 4, "\r\n\r\n", 4);
+	scan_byte_by_byte(s, L->head_max);
+	size_t head;
+	assert_int_equal(http_head_end(s, L->head_max, L, &head), 0);
+	assert_int_equal(head, L->head_max);
+	free(s);
+}
+
+static void head_scan_does_not_look_at_bytes_again(void **st)
+{
+	(void)st;
+	char s[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	size_t n = strlen(s), head;
+	struct http_head_scan sc = {0};
+	assert_int_equal(http_head_scan(&sc, s, n - 2, L, &head), 0);
+	assert_int_equal(head, 0);
+	assert_int_equal(sc.pos, n - 2);
+	/* a byte already looked at changes: only the new ones are read, so
+	 * the head ends where it would have */
+	s[1] = '\x01';
+	assert_int_equal(http_head_scan(&sc, s, n, L, &head), 0);
+	assert_int_equal(head, n);
+	assert_int_equal(http_head_end(s, n, L, &head), 400); /* read whole, it is refused */
+}
+
 /* ---- the request line ---- */
 
 static void parse_get_origin_form(void **st)
@@ -803,6 +906,9 @@ int main(void)
 	    cmocka_unit_test(head_end_refuses_a_request_line_over_the_limit_with_414),
 	    cmocka_unit_test(head_end_accepts_a_request_line_of_exactly_the_limit),
 	    cmocka_unit_test(head_end_refuses_a_head_over_the_limit_with_431),
+	    cmocka_unit_test(head_end_refuses_a_bare_lf_in_a_crlf_head),
+	    cmocka_unit_test(head_scan_byte_by_byte_is_the_same_as_whole),
+	    cmocka_unit_test(head_scan_does_not_look_at_bytes_again),
 	    cmocka_unit_test(parse_get_origin_form),
 	    cmocka_unit_test(parse_head),
 	    cmocka_unit_test(parse_strips_the_query),
