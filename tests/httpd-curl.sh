@@ -240,6 +240,31 @@ st=$?
 [ "$st" = 2 ] || fail "a bad policy: exit $st, not 2: $(cat "$d/err")"
 grep -q "bad.policy:3" "$d/err" || fail "a bad policy: no file:line: $(cat "$d/err")"
 
+# --max-conns and the fds: more connections than the shipped policy's
+# rlimit nofile 4096 allows (2 per connection, 64 + 16 more) stop httpd at
+# start (exit 2, one line); more than this process can give, before any
+# worker starts
+"$httpd" --port 0 --address 127.0.0.1 --root "$d/root" --workers 1 --max-conns 2009 2>"$d/err"
+st=$?
+[ "$st" = 2 ] || fail "--max-conns 2009: exit $st, not 2: $(cat "$d/err")"
+grep -q "below the 4098 fds --max-conns 2009 needs; stopping" "$d/err" ||
+	fail "--max-conns 2009: no line: $(cat "$d/err")"
+(ulimit -n 1000 && "$httpd" --port 0 --address 127.0.0.1 --root "$d/root" --max-conns 1000 2>"$d/err")
+st=$?
+[ "$st" = 2 ] || fail "--max-conns over the hard limit: exit $st, not 2: $(cat "$d/err")"
+grep -q "^httpd: --max-conns 1000 needs 2080 fds per worker; this process may give at most 1000" "$d/err" ||
+	fail "--max-conns over the hard limit: no line: $(cat "$d/err")"
+# the largest the policy allows starts
+"$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --workers 1 --max-conns 2008 2>"$d/log" &
+pid=$!
+wait_port
+[ -n "$port" ] || fail "--max-conns 2008: no 'listening on' line"
+u="http://127.0.0.1:$port"
+expect 200 /a.txt
+kill "$pid"
+wait "$pid"
+pid=
+
 # --policy without sendfile: the first large file kills the worker with
 # one log line naming its filter, the helper restarts it, and small
 # files (sent without sendfile) are still served
@@ -247,8 +272,8 @@ cat >"$d/nosendfile.policy" <<EOP
 version 1
 include <default.policy>
 allow accept4 if flags within SOCK_NONBLOCK|SOCK_CLOEXEC because "the listening socket"
-allow setsockopt if level == 6 and optname in {1, 25}
-rlimit nofile 2048
+allow setsockopt if level == 6 and optname in {1, 25} because "TCP_NODELAY, TCP_NOTSENT_LOWAT"
+rlimit nofile 4096
 EOP
 : >"$d/log"
 "$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --workers 1 --policy "$d/nosendfile.policy" \

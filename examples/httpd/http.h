@@ -93,6 +93,11 @@ int http_head_scan(struct http_head_scan *s, const char *buf, size_t len,
 int http_parse(const char *buf, size_t len, const struct http_limits *lim,
                struct http_request *req);
 
+/* Collapse "//" and "/./" in the decoded path p[0..n) to "/", in place
+ * (a final "/." and every ".." stay): the path's new length.  Names that
+ * reach the same file by such steps are then one name, for the cache. */
+size_t http_path_squash(char *p, size_t n);
+
 /* Which bytes of a file of size bytes, modified at mtime, req gets:
  * 200 (all of it: no Range, an If-Range that does not hold), 206 with
  * *off and *count, or 416 (no byte of the range is in the file). */

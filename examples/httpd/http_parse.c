@@ -474,6 +474,29 @@ int http_parse(const char *buf, size_t len, const struct http_limits *lim, struc
 	return status; /* 0, or 405 once the head is known to be well-formed */
 }
 
+size_t http_path_squash(char *p, size_t n)
+{
+	size_t o = 0, i = 0;
+	while (i < n) {
+		if (p[i] != '/') {
+			p[o++] = p[i++];
+			continue;
+		}
+		p[o++] = p[i++];
+		for (;;) {
+			if (i < n && p[i] == '/')
+				i++;
+			else if (i + 1 < n && p[i] == '.' && p[i + 1] == '/')
+				i += 2;
+			else
+				break;
+		}
+	}
+	if (o < n)
+		p[o] = '\0';
+	return o;
+}
+
 int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mtime, uint64_t *off,
                        uint64_t *count)
 {

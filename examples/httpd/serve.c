@@ -146,6 +146,7 @@ static struct fcache_entry *find_file(const struct serve_ctx *x, const struct ht
 	char path[PATH_MAX];
 	size_t rlen = strcmp(x->root, "/") ? strlen(x->root) : 0;
 	struct fcache_entry *e;
+	size_t plen;
 	int fd;
 
 	if (rlen + req->path_len + sizeof("index.html") > sizeof(path)) {
@@ -154,6 +155,9 @@ static struct fcache_entry *find_file(const struct serve_ctx *x, const struct ht
 	}
 	memcpy(path, x->root, rlen);
 	memcpy(path + rlen, req->path, req->path_len + 1);
+	/* one name per file: /a, //a and /./a are one cache entry (and no
+	 * way around the cache); the broker resolves them alike anyway */
+	plen = http_path_squash(path + rlen, req->path_len);
 	e = fcache_get(x->files, path, x->now_ms);
 	if (e) {
 		if (fstat(e->fd, st) == 0 && S_ISREG(st->st_mode))
@@ -165,13 +169,13 @@ static struct fcache_entry *find_file(const struct serve_ctx *x, const struct ht
 	fd = open_brokered(x->client, path, st, status);
 	if (fd >= 0 && S_ISDIR(st->st_mode)) {
 		close(fd);
-		if (req->path[req->path_len - 1] != '/') {
+		if (path[rlen + plen - 1] != '/') {
 			*status = 301;
 			return NULL;
 		}
-		memcpy(path + rlen + req->path_len, "index.html", sizeof("index.html"));
+		memcpy(path + rlen + plen, "index.html", sizeof("index.html"));
 		fd = open_brokered(x->client, path, st, status);
-		path[rlen + req->path_len] = '\0'; /* cached under the name asked for */
+		path[rlen + plen] = '\0'; /* cached under the name asked for */
 	}
 	if (fd >= 0 && !S_ISREG(st->st_mode)) {
 		close(fd);
@@ -183,7 +187,7 @@ static struct fcache_entry *find_file(const struct serve_ctx *x, const struct ht
 	{
 		/* the type is the served file's: index.html's for a directory */
 		const char *type =
-		    http_mime_type(req->path[req->path_len - 1] == '/' ? "index.html" : path);
+		    http_mime_type(path[rlen + plen - 1] == '/' ? "index.html" : path);
 		e = fcache_add(x->files, path, fd, type, x->now_ms);
 	}
 	if (!e)

@@ -10,6 +10,8 @@
  * when its deadline passes, whatever else it does.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -404,10 +406,17 @@ static int next_timeout(struct server *s)
 			first = s->dl[d].head->deadline;
 	if (s->accept_resume && s->accept_resume < first)
 		first = s->accept_resume;
+	if (fcache_next_expiry(&s->files) < first)
+		first = fcache_next_expiry(&s->files); /* close expired files, also when idle */
 	if (first == UINT64_MAX)
 		return -1;
 	return first <= s->now_ms ? 0
 	                          : (int)(first - s->now_ms < 60000 ? first - s->now_ms : 60000);
+}
+
+unsigned long server_fds_needed(unsigned max_conns)
+{
+	return 2ul * max_conns + FCACHE_SLOTS + SERVER_OWN_FDS;
 }
 
 int server_run(struct privsep_client *client, const struct server_config *cfg)
@@ -417,6 +426,21 @@ int server_run(struct privsep_client *client, const struct server_config *cfg)
 	struct epoll_event ch = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = &tag_channel};
 	int rc = 1;
 
+	/* a policy whose rlimit nofile is below what max_conns needs would
+	 * fail accepts and opens under load: refuse to start instead.  The
+	 * filter has no getrlimit; F_DUPFD_CLOEXEC to the highest fd needed
+	 * fails with EINVAL when it is over the limit */
+	unsigned long need = server_fds_needed(cfg->max_conns);
+	int probe = need <= INT_MAX
+	                ? fcntl(privsep_client_fd(client), F_DUPFD_CLOEXEC, (int)(need - 1))
+	                : -1;
+	if (probe < 0 && (need > INT_MAX || errno == EINVAL)) {
+		fprintf(stderr, "httpd worker: %u connections need %lu fds; the limit is lower\n",
+		        cfg->max_conns, need);
+		return 2;
+	}
+	if (probe >= 0)
+		close(probe);
 	signal(SIGPIPE, SIG_IGN); /* a client gone mid-sendfile is an error, not a death */
 	s.dl_ms[DL_HEADER] = cfg->header_ms;
 	s.dl_ms[DL_IDLE] = cfg->idle_ms;
@@ -466,6 +490,7 @@ int server_run(struct privsep_client *client, const struct server_config *cfg)
 				accept_enable(&s, 1);
 		}
 		expire(&s);
+		fcache_sweep(&s.files, s.now_ms);
 	}
 out:
 	for (int d = 0; d < DL__COUNT; d++)

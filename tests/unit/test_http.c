@@ -417,6 +417,36 @@ static void keep_alive_by_version_and_connection(void **st)
 	assert_int_equal(req.keep_alive, 0);
 }
 
+static void path_squash_collapses_double_slashes_and_dot_segments(void **st)
+{
+	(void)st;
+	static const char *const cases[][2] = {
+	    {"/big", "/big"},
+	    {"//big", "/big"},
+	    {"/./big", "/big"},
+	    {"/.//./big", "/big"},
+	    {"/a//b/./c", "/a/b/c"},
+	    {"/a/././b", "/a/b"},
+	    {"/sub//", "/sub/"},
+	    {"/sub/./", "/sub/"},
+	    {"/sub/.", "/sub/."},
+	    {"/a/../b", "/a/../b"},
+	    {"//../x", "/../x"},
+	    {"/.x/..y", "/.x/..y"},
+	    {"/", "/"},
+	    {"///", "/"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char p[64];
+		size_t n = strlen(cases[i][0]);
+		memcpy(p, cases[i][0], n + 1);
+		n = http_path_squash(p, n);
+		assert_int_equal(n, strlen(cases[i][1]));
+		if (strcmp(p, cases[i][1]) != 0)
+			fail_msg("%s: %s, not %s", cases[i][0], p, cases[i][1]);
+	}
+}
+
 /* ---- fields ---- */
 
 static void host_is_required_once_in_1_1(void **st)
@@ -923,6 +953,7 @@ int main(void)
 	    cmocka_unit_test(parse_refuses_malformed_request_lines),
 	    cmocka_unit_test(parse_refuses_other_versions_with_505),
 	    cmocka_unit_test(keep_alive_by_version_and_connection),
+	    cmocka_unit_test(path_squash_collapses_double_slashes_and_dot_segments),
 	    cmocka_unit_test(host_is_required_once_in_1_1),
 	    cmocka_unit_test(fields_refuse_obs_fold),
 	    cmocka_unit_test(fields_refuse_whitespace_before_the_colon),
