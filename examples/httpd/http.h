@@ -24,11 +24,14 @@ extern const struct http_limits http_default_limits;
 
 enum http_method { HTTP_GET = 1, HTTP_HEAD };
 
-/* An entity tag as httpd makes them: "MTIME-SIZE", both in hex.  A tag
- * in any other form can never match one of ours, so it is not kept. */
+/* An entity tag as httpd makes them: "MTIME-NSEC-SIZE", all three in hex
+ * (the modification time to the nanosecond, so that two versions written
+ * within one second differ, as a strong validator must).  A tag in any
+ * other form can never match one of ours, so it is not kept. */
 struct http_etag {
 	int64_t mtime;
 	uint64_t size;
+	uint32_t mtime_ns; /* below 1e9 */
 };
 #define HTTP_ETAGS_MAX 8 /* tags kept from one If-None-Match */
 
@@ -58,6 +61,9 @@ struct http_request {
 	int inm; /* If-None-Match present: 1 a list (inm_tags), 2 "*" */
 	unsigned inm_n;
 	struct http_etag inm_tags[HTTP_ETAGS_MAX];
+	const char *query; /* after '?' in the target, raw, in the caller's
+	                    * buffer; NULL when the target has no '?' */
+	size_t query_len;
 };
 
 /* Where the head at buf[0..len) ends.  Returns 0 with *head_len the
@@ -98,16 +104,21 @@ int http_parse(const char *buf, size_t len, const struct http_limits *lim,
  * reach the same file by such steps are then one name, for the cache. */
 size_t http_path_squash(char *p, size_t n);
 
-/* Which bytes of a file of size bytes, modified at mtime, req gets:
- * 200 (all of it: no Range, an If-Range that does not hold), 206 with
- * *off and *count, or 416 (no byte of the range is in the file). */
-int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mtime, uint64_t *off,
-                       uint64_t *count);
+/* Which bytes of a file of size bytes, modified at mtime (seconds) and
+ * mtime_ns, req gets when answered at now (the Date, seconds): 200 (all
+ * of it: no Range, an If-Range that does not hold), 206 with *off and
+ * *count, or 416 (no byte of the range is in the file).  An If-Range date
+ * holds only when it is the file's Last-Modified and that is at least 1 s
+ * before now (RFC 9110 13.1.5: a weaker date is no strong validator). */
+int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mtime,
+                       uint32_t mtime_ns, int64_t now, uint64_t *off, uint64_t *count);
 
-/* Whether a file of size bytes modified at mtime is "not modified" for
- * req's conditions (RFC 9110 13.2.2): If-None-Match when present (weak
- * comparison; "*" matches any file), else If-Modified-Since. */
-int http_not_modified(const struct http_request *req, uint64_t size, int64_t mtime);
+/* Whether a file of size bytes modified at mtime and mtime_ns is "not
+ * modified" for req's conditions (RFC 9110 13.2.2): If-None-Match when
+ * present (weak comparison; "*" matches any file), else
+ * If-Modified-Since. */
+int http_not_modified(const struct http_request *req, uint64_t size, int64_t mtime,
+                      uint32_t mtime_ns);
 
 /* The IMF-fixdate of t ("Sun, 06 Nov 1994 08:49:37 GMT"), NUL-terminated,
  * in out[HTTP_DATE_LEN + 1]. */

@@ -156,6 +156,8 @@ static int decode_path(const char *t, size_t n, struct http_request *req)
 		return 400; /* asterisk-form and authority-form are not for GET */
 	for (size_t i = 0; i < n; i++)
 		if (t[i] == '?') {
+			req->query = t + i + 1; /* kept for a redirect */
+			req->query_len = n - i - 1;
 			n = i;
 			break;
 		} else if (t[i] == '#') {
@@ -310,7 +312,7 @@ static void parse_range(const char *v, size_t n, struct http_request *req)
  * (*weak set for W/), -1 otherwise. */
 static int parse_etag(const char *t, size_t n, struct http_etag *tag, int *weak)
 {
-	uint64_t v[2] = {0, 0};
+	uint64_t v[3] = {0, 0, 0};
 	size_t i = 0, k = 0;
 	*weak = 0;
 	if (n >= 2 && t[0] == 'W' && t[1] == '/') {
@@ -318,22 +320,23 @@ static int parse_etag(const char *t, size_t n, struct http_etag *tag, int *weak)
 		t += 2;
 		n -= 2;
 	}
-	if (n < 5 || t[0] != '"' || t[n - 1] != '"')
+	if (n < 7 || t[0] != '"' || t[n - 1] != '"')
 		return -1;
 	for (i = 1; i < n - 1; i++) {
 		int h = hexval((unsigned char)t[i]);
-		if (t[i] == '-' && k == 0 && i > 1) {
-			k = 1;
+		if (t[i] == '-' && k < 2 && t[i - 1] != '"' && t[i - 1] != '-') {
+			k++;
 			continue;
 		}
 		if (h < 0 || v[k] >> 60)
 			return -1;
 		v[k] = v[k] * 16 + (uint64_t)h;
 	}
-	if (k != 1 || t[n - 2] == '-')
+	if (k != 2 || t[n - 2] == '-' || v[1] >= 1000000000)
 		return -1;
 	tag->mtime = (int64_t)v[0];
-	tag->size = v[1];
+	tag->mtime_ns = (uint32_t)v[1];
+	tag->size = v[2];
 	return 0;
 }
 
@@ -497,16 +500,23 @@ size_t http_path_squash(char *p, size_t n)
 	return o;
 }
 
-int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mtime, uint64_t *off,
-                       uint64_t *count)
+/* Whether an entity tag is the file's. */
+static int tag_is(const struct http_etag *t, uint64_t size, int64_t mtime, uint32_t mtime_ns)
+{
+	return t->mtime == mtime && t->mtime_ns == mtime_ns && t->size == size;
+}
+
+int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mtime,
+                       uint32_t mtime_ns, int64_t now, uint64_t *off, uint64_t *count)
 {
 	const struct http_range *r = &req->range;
 	if (!req->has_range)
 		return 200;
-	if (req->if_range == 3 || (req->if_range == 1 && req->if_range_date != mtime) ||
-	    (req->if_range == 2 &&
-	     (req->if_range_tag.mtime != mtime || req->if_range_tag.size != size)))
-		return 200; /* the representation changed, or a validator we never gave */
+	if (req->if_range == 3 ||
+	    (req->if_range == 1 && (req->if_range_date != mtime || mtime > now - 1)) ||
+	    (req->if_range == 2 && !tag_is(&req->if_range_tag, size, mtime, mtime_ns)))
+		return 200; /* the representation changed, a date too close to
+		             * be strong, or a validator we never gave */
 	if (r->suffix) {
 		if (r->last == 0 || size == 0)
 			return 416;
@@ -521,13 +531,14 @@ int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mt
 	return 206;
 }
 
-int http_not_modified(const struct http_request *req, uint64_t size, int64_t mtime)
+int http_not_modified(const struct http_request *req, uint64_t size, int64_t mtime,
+                      uint32_t mtime_ns)
 {
 	if (req->inm == 2)
 		return 1;
 	if (req->inm == 1) {
 		for (unsigned i = 0; i < req->inm_n; i++)
-			if (req->inm_tags[i].mtime == mtime && req->inm_tags[i].size == size)
+			if (tag_is(&req->inm_tags[i], size, mtime, mtime_ns))
 				return 1;
 		return 0; /* If-Modified-Since is not looked at */
 	}

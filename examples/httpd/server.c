@@ -379,17 +379,22 @@ static void accept_some(struct server *s)
 	}
 }
 
-/* Close every connection whose deadline passed; a request begun but not
- * whole in time gets a 408 first, if the socket takes it at once. */
+/* Close every connection whose deadline passed.  A request begun but not
+ * whole in time is answered 408 instead, like any refusal: sent within
+ * the send deadline, then the connection lingers (conn_linger), so that
+ * the client reads the 408 rather than a reset for the bytes it still
+ * sends. */
 static void expire(struct server *s)
 {
 	for (int d = 0; d < DL__COUNT; d++) {
 		struct conn *c;
 		while ((c = s->dl[d].head) && c->deadline <= s->now_ms) {
-			if (d == DL_HEADER && c->in_len > 0) {
-				struct serve_out o;
-				serve_timeout(s->now_s, &o);
-				(void)!send(c->fd, o.buf, o.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (d == DL_HEADER && c->in_len > 0 && c->state == ST_READ) {
+				serve_timeout(s->now_s, &c->out);
+				c->head_len = c->in_len;
+				conn_answer(s, c); /* off this list: on the send one */
+				conn_run(s, c);
+				continue;
 			}
 			conn_close(s, c);
 		}

@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint64_t sizes[] = {0, 1, 100, (uint64_t)size, UINT64_MAX / 2};
 			for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 				uint64_t off = 0, n = 0;
-				int r = http_range_resolve(&req, sizes[i], 0, &off, &n);
+				int r = http_range_resolve(&req, sizes[i], 0, 0, 1, &off, &n);
 				if (r == 206 && (n == 0 || off >= sizes[i] || n > sizes[i] - off))
 					__builtin_trap();
 				if (r != 200 && r != 206 && r != 416)

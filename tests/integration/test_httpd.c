@@ -409,6 +409,51 @@ static void a_slow_sender_gets_408_and_others_are_served(void **st)
 	still_serves();
 }
 
+static void a_408_is_followed_by_lingering_not_a_reset(void **st)
+{
+	(void)st;
+	char buf[4096];
+	size_t o = 0;
+	int fd = connect_to(&srv), eof = 0;
+	struct timespec t0;
+	send_all(fd, "GET /a.txt HTTP/1.1\r\nHost: t\r\n", 30); /* never whole */
+	/* the 408, after the 1 s header deadline */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (o < 13 && ms_since(&t0) < 10000) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t n;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(fd, buf + o, sizeof(buf) - 1 - o, 0);
+		assert_true(n > 0);
+		o += (size_t)n;
+	}
+	buf[o] = '\0';
+	assert_int_equal(strncmp(buf, "HTTP/1.1 408 ", 13), 0);
+	/* the client still sends: the server reads and drops it for a while
+	 * (a closed socket would answer with a reset, and the second send
+	 * would fail) */
+	send_all(fd, "X: y\r\n", 6);
+	usleep(200000);
+	if (send(fd, "X: y\r\n", 6, MSG_NOSIGNAL) != 6)
+		fail_msg("the connection was reset after the 408: %s", strerror(errno));
+	/* then the end of the answer, not a reset */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!eof && ms_since(&t0) < 10000) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t n;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			fail_msg("a reset after the 408: %s", strerror(errno));
+		eof = n == 0;
+	}
+	close(fd);
+	assert_true(eof);
+	still_serves();
+}
+
 static void a_silent_connection_is_closed(void **st)
 {
 	(void)st;
@@ -843,6 +888,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(huge_heads_are_431_and_long_lines_414),
 	    cmocka_unit_test(path_attacks_are_403),
 	    cmocka_unit_test(a_slow_sender_gets_408_and_others_are_served),
+	    cmocka_unit_test(a_408_is_followed_by_lingering_not_a_reset),
 	    cmocka_unit_test(a_silent_connection_is_closed),
 	    cmocka_unit_test(an_idle_kept_alive_connection_is_closed),
 	    cmocka_unit_test(a_reader_that_never_reads_is_dropped),
