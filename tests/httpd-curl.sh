@@ -20,6 +20,10 @@ fail() { echo "httpd-curl: $*" >&2; echo "--- server log:" >&2; cat "$d/log" >&2
 "$tool" check "$policies/httpd.policy" >"$d/out" 2>&1 || fail "check: $(cat "$d/out")"
 "$tool" verify "$policies/httpd.policy" >"$d/out" 2>&1 || fail "verify: $(cat "$d/out")"
 "$tool" shipped | grep -qx "<httpd.policy>" || fail "httpd.policy is not shipped: $("$tool" shipped)"
+# every allow rule says why
+if grep '^allow' "$policies/httpd.policy" | grep -v ' because "' >"$d/out"; then
+	fail "httpd.policy: a rule without because: $(cat "$d/out")"
+fi
 
 chmod 755 "$d"
 mkdir -p "$d/root/sub" "$d/root/empty" "$d/root/with space"
