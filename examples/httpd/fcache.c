@@ -87,6 +87,22 @@ void fcache_release(struct fcache_entry *e)
 		entry_free(e);
 }
 
+void fcache_sweep(struct fcache *c, uint64_t now_ms)
+{
+	for (size_t i = 0; i < FCACHE_SLOTS; i++)
+		if (c->slot[i] && c->slot[i]->expires <= now_ms)
+			evict(c, i);
+}
+
+uint64_t fcache_next_expiry(const struct fcache *c)
+{
+	uint64_t first = UINT64_MAX;
+	for (size_t i = 0; i < FCACHE_SLOTS; i++)
+		if (c->slot[i] && c->slot[i]->expires < first)
+			first = c->slot[i]->expires;
+	return first;
+}
+
 void fcache_clear(struct fcache *c)
 {
 	for (size_t i = 0; i < FCACHE_SLOTS; i++)

@@ -6,7 +6,8 @@
  * Only successes are kept: a refusal or a missing file is asked again
  * every time (and logged by the helper every time).  Each use fstats the
  * fd, so a file changed in place is seen at once; a file replaced or
- * removed is seen when its entry expires.  Entries in use by a response
+ * removed is seen when its entry expires, and closed then (fcache_sweep)
+ * even when no request comes.  Entries in use by a response
  * stay open until it is sent.
  */
 #ifndef HTTPD_FCACHE_H
@@ -42,6 +43,15 @@ struct fcache_entry *fcache_add(struct fcache *c, const char *key, int fd, const
 
 /* Drop a reference; an expired or evicted entry is closed with its last. */
 void fcache_release(struct fcache_entry *e);
+
+/* Take every entry expired at now_ms out of the table: closed now, or
+ * at its last release when a response uses it.  The worker calls it from
+ * its timer, so that an idle worker does not keep a removed file's space. */
+void fcache_sweep(struct fcache *c, uint64_t now_ms);
+
+/* When the earliest entry in the table expires (ms), or UINT64_MAX when
+ * the table is empty: when the next sweep is due. */
+uint64_t fcache_next_expiry(const struct fcache *c);
 
 /* Close and forget every entry no response uses; the rest when released. */
 void fcache_clear(struct fcache *c);

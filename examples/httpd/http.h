@@ -24,11 +24,14 @@ extern const struct http_limits http_default_limits;
 
 enum http_method { HTTP_GET = 1, HTTP_HEAD };
 
-/* An entity tag as httpd makes them: "MTIME-SIZE", both in hex.  A tag
- * in any other form can never match one of ours, so it is not kept. */
+/* An entity tag as httpd makes them: "MTIME-NSEC-SIZE", all three in hex
+ * (the modification time to the nanosecond, so that two versions written
+ * within one second differ, as a strong validator must).  A tag in any
+ * other form can never match one of ours, so it is not kept. */
 struct http_etag {
 	int64_t mtime;
 	uint64_t size;
+	uint32_t mtime_ns; /* below 1e9 */
 };
 #define HTTP_ETAGS_MAX 8 /* tags kept from one If-None-Match */
 
@@ -58,14 +61,34 @@ struct http_request {
 	int inm; /* If-None-Match present: 1 a list (inm_tags), 2 "*" */
 	unsigned inm_n;
 	struct http_etag inm_tags[HTTP_ETAGS_MAX];
+	const char *query; /* after '?' in the target, raw, in the caller's
+	                    * buffer; NULL when the target has no '?' */
+	size_t query_len;
 };
 
 /* Where the head at buf[0..len) ends.  Returns 0 with *head_len the
  * head's length (its final empty line included) when it is complete, 0
  * with *head_len 0 when more bytes are needed, or the status that refuses
- * it whatever comes next: 400 (a byte that cannot be in a request line),
- * 414 (request line over lim->line_max), 431 (head over lim->head_max). */
+ * it whatever comes next: 400 (a byte that cannot be in a request line, a
+ * bare CR, a line end unlike the request line's: once the request line
+ * ended with CRLF every line must, once with a bare LF every line must),
+ * 414 (request line over lim->line_max), 431 (head over lim->head_max).
+ * Empty lines before the request line may end either way. */
 int http_head_end(const char *buf, size_t len, const struct http_limits *lim, size_t *head_len);
+
+/* The same, for a head that arrives in pieces: each call looks only at
+ * the bytes that came since the last one.  Start from a zeroed *s; call
+ * again with the same buffer grown (its first s->pos bytes unchanged)
+ * while the result is 0 with *head_len 0; zero *s again for the next
+ * head.  Same results as http_head_end on the same bytes. */
+struct http_head_scan {
+	size_t pos;        /* bytes looked at */
+	size_t line_start; /* where the line being read starts */
+	int phase;         /* empty lines, the request line, the fields */
+	int crlf;          /* the request line ended with CRLF */
+};
+int http_head_scan(struct http_head_scan *s, const char *buf, size_t len,
+                   const struct http_limits *lim, size_t *head_len);
 
 /* Parse the complete head buf[0..len) (as http_head_end found it) into
  * *req.  Returns 0, or the status of the refusal: 400 malformed, 405 a
@@ -76,16 +99,26 @@ int http_head_end(const char *buf, size_t len, const struct http_limits *lim, si
 int http_parse(const char *buf, size_t len, const struct http_limits *lim,
                struct http_request *req);
 
-/* Which bytes of a file of size bytes, modified at mtime, req gets:
- * 200 (all of it: no Range, an If-Range that does not hold), 206 with
- * *off and *count, or 416 (no byte of the range is in the file). */
-int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mtime, uint64_t *off,
-                       uint64_t *count);
+/* Collapse "//" and "/./" in the decoded path p[0..n) to "/", in place
+ * (a final "/." and every ".." stay): the path's new length.  Names that
+ * reach the same file by such steps are then one name, for the cache. */
+size_t http_path_squash(char *p, size_t n);
 
-/* Whether a file of size bytes modified at mtime is "not modified" for
- * req's conditions (RFC 9110 13.2.2): If-None-Match when present (weak
- * comparison; "*" matches any file), else If-Modified-Since. */
-int http_not_modified(const struct http_request *req, uint64_t size, int64_t mtime);
+/* Which bytes of a file of size bytes, modified at mtime (seconds) and
+ * mtime_ns, req gets when answered at now (the Date, seconds): 200 (all
+ * of it: no Range, an If-Range that does not hold), 206 with *off and
+ * *count, or 416 (no byte of the range is in the file).  An If-Range date
+ * holds only when it is the file's Last-Modified and that is at least 1 s
+ * before now (RFC 9110 13.1.5: a weaker date is no strong validator). */
+int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mtime,
+                       uint32_t mtime_ns, int64_t now, uint64_t *off, uint64_t *count);
+
+/* Whether a file of size bytes modified at mtime and mtime_ns is "not
+ * modified" for req's conditions (RFC 9110 13.2.2): If-None-Match when
+ * present (weak comparison; "*" matches any file), else
+ * If-Modified-Since. */
+int http_not_modified(const struct http_request *req, uint64_t size, int64_t mtime,
+                      uint32_t mtime_ns);
 
 /* The IMF-fixdate of t ("Sun, 06 Nov 1994 08:49:37 GMT"), NUL-terminated,
  * in out[HTTP_DATE_LEN + 1]. */

@@ -3,9 +3,15 @@
  *
  * Strict where being lenient could be exploited (one space between the
  * parts of the request line, no whitespace before a field's colon, no
- * line folding, no control bytes, no body, one Host), lenient where the
- * RFC asks it (a bare LF ends a line, empty lines before the request
- * line, an invalid Range or date is ignored).
+ * line folding, no control bytes, no body, one Host, every line of a
+ * head ending as its request line did), lenient where the RFC allows it
+ * (a head whose every line ends in a bare LF, empty lines before the
+ * request line, an invalid Range or date is ignored).
+ *
+ * Why the line ends must agree: a front proxy that takes only CRLF for a
+ * line end keeps a bare LF inside a field value, so "X: a\n\nGET /b" is
+ * one request to it and two to a server that ends lines at a bare LF
+ * (request smuggling).  A head that mixes the two is 400.
  */
 #include <string.h>
 
@@ -67,50 +73,55 @@ static size_t skip_empty_lines(const char *buf, size_t len)
 	}
 }
 
-int http_head_end(const char *buf, size_t len, const struct http_limits *lim, size_t *head_len)
+enum { SCAN_EMPTY = 0, SCAN_REQUEST_LINE, SCAN_FIELDS };
+
+int http_head_scan(struct http_head_scan *s, const char *buf, size_t len,
+                   const struct http_limits *lim, size_t *head_len)
 {
-	size_t start = skip_empty_lines(buf, len), i, line_end;
+	/* bytes past the head limit are never looked at: the answer for
+	 * them is 431 whatever they are */
+	size_t end = len < lim->head_max ? len : lim->head_max;
 	*head_len = 0;
-	/* the request line: only line bytes, then CRLF or LF */
-	for (i = start; i < len && buf[i] != '\n'; i++) {
+	for (size_t i = s->pos; i < end; i++) {
 		unsigned char c = (unsigned char)buf[i];
-		if (c == '\r') {
-			if (i + 1 < len && buf[i + 1] != '\n')
-				return 400; /* a bare CR */
+		int cr = i > s->line_start && buf[i - 1] == '\r';
+		if (cr && c != '\n')
+			return 400; /* a bare CR */
+		if (c == '\n') {
+			int empty = i - (size_t)cr == s->line_start;
+			s->line_start = i + 1;
+			if (s->phase == SCAN_REQUEST_LINE) {
+				s->crlf = cr; /* the head's line end */
+				s->phase = SCAN_FIELDS;
+			} else if (s->phase == SCAN_FIELDS) {
+				if (cr != s->crlf)
+					return 400; /* a line end unlike the request line's */
+				if (empty) {
+					*head_len = i + 1; /* the empty line */
+					return 0;
+				}
+			}
 			continue;
 		}
-		if (!is_line_byte(c))
-			return 400;
-		if (i - start >= lim->line_max)
-			return 414;
-	}
-	if (i >= len)
-		return len >= lim->head_max ? 431 : 0;
-	line_end = i;
-	if (line_end > start && buf[line_end - 1] == '\r')
-		line_end--;
-	if (line_end - start > lim->line_max)
-		return 414;
-	/* the fields: the head ends at the first empty line */
-	for (i = i + 1; i < len; i++) {
-		size_t end = 0;
-		if (buf[i] == '\n')
-			end = i + 1;
-		else if (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n')
-			end = i + 2;
-		if (end) {
-			if (end > lim->head_max)
-				return 431;
-			*head_len = end;
-			return 0;
+		if (c == '\r')
+			continue; /* looked at with the next byte */
+		if (s->phase == SCAN_EMPTY)
+			s->phase = SCAN_REQUEST_LINE;
+		if (s->phase == SCAN_REQUEST_LINE) {
+			if (!is_line_byte(c))
+				return 400;
+			if (i - s->line_start >= lim->line_max)
+				return 414;
 		}
-		/* skip to the next line start */
-		while (i < len && buf[i] != '\n')
-			i++;
-		if (i >= len)
-			break;
 	}
+	s->pos = end;
 	return len >= lim->head_max ? 431 : 0;
+}
+
+int http_head_end(const char *buf, size_t len, const struct http_limits *lim, size_t *head_len)
+{
+	struct http_head_scan s = {0};
+	return http_head_scan(&s, buf, len, lim, head_len);
 }
 
 /* ---- the request line ---- */
@@ -145,6 +156,8 @@ static int decode_path(const char *t, size_t n, struct http_request *req)
 		return 400; /* asterisk-form and authority-form are not for GET */
 	for (size_t i = 0; i < n; i++)
 		if (t[i] == '?') {
+			req->query = t + i + 1; /* kept for a redirect */
+			req->query_len = n - i - 1;
 			n = i;
 			break;
 		} else if (t[i] == '#') {
@@ -299,7 +312,7 @@ static void parse_range(const char *v, size_t n, struct http_request *req)
  * (*weak set for W/), -1 otherwise. */
 static int parse_etag(const char *t, size_t n, struct http_etag *tag, int *weak)
 {
-	uint64_t v[2] = {0, 0};
+	uint64_t v[3] = {0, 0, 0};
 	size_t i = 0, k = 0;
 	*weak = 0;
 	if (n >= 2 && t[0] == 'W' && t[1] == '/') {
@@ -307,22 +320,23 @@ static int parse_etag(const char *t, size_t n, struct http_etag *tag, int *weak)
 		t += 2;
 		n -= 2;
 	}
-	if (n < 5 || t[0] != '"' || t[n - 1] != '"')
+	if (n < 7 || t[0] != '"' || t[n - 1] != '"')
 		return -1;
 	for (i = 1; i < n - 1; i++) {
 		int h = hexval((unsigned char)t[i]);
-		if (t[i] == '-' && k == 0 && i > 1) {
-			k = 1;
+		if (t[i] == '-' && k < 2 && t[i - 1] != '"' && t[i - 1] != '-') {
+			k++;
 			continue;
 		}
 		if (h < 0 || v[k] >> 60)
 			return -1;
 		v[k] = v[k] * 16 + (uint64_t)h;
 	}
-	if (k != 1 || t[n - 2] == '-')
+	if (k != 2 || t[n - 2] == '-' || v[1] >= 1000000000)
 		return -1;
 	tag->mtime = (int64_t)v[0];
-	tag->size = v[1];
+	tag->mtime_ns = (uint32_t)v[1];
+	tag->size = v[2];
 	return 0;
 }
 
@@ -415,18 +429,23 @@ int http_parse(const char *buf, size_t len, const struct http_limits *lim, struc
 {
 	struct field_seen seen = {0};
 	size_t i = skip_empty_lines(buf, len), nfields = 0;
-	int line = 0, rc = 0, status = 0;
+	int line = 0, rc = 0, status = 0, crlf = 0;
 	memset(req, 0, sizeof(*req));
 	while (i < len) {
 		const char *l = buf + i, *nl = memchr(l, '\n', len - i);
 		size_t n;
+		int cr;
 		if (!nl)
 			return 400; /* http_head_end did not find this head */
 		n = (size_t)(nl - l);
 		i += n + 1;
-		if (n && l[n - 1] == '\r')
-			n--;
+		cr = n && l[n - 1] == '\r';
+		n -= (size_t)cr;
 		if (memchr(l, '\r', n))
+			return 400;
+		if (line == 0)
+			crlf = cr; /* the request line's line end is the head's */
+		else if (cr != crlf)
 			return 400;
 		if (line++ == 0) {
 			if (n > lim->line_max)
@@ -458,16 +477,46 @@ int http_parse(const char *buf, size_t len, const struct http_limits *lim, struc
 	return status; /* 0, or 405 once the head is known to be well-formed */
 }
 
-int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mtime, uint64_t *off,
-                       uint64_t *count)
+size_t http_path_squash(char *p, size_t n)
+{
+	size_t o = 0, i = 0;
+	while (i < n) {
+		if (p[i] != '/') {
+			p[o++] = p[i++];
+			continue;
+		}
+		p[o++] = p[i++];
+		for (;;) {
+			if (i < n && p[i] == '/')
+				i++;
+			else if (i + 1 < n && p[i] == '.' && p[i + 1] == '/')
+				i += 2;
+			else
+				break;
+		}
+	}
+	if (o < n)
+		p[o] = '\0';
+	return o;
+}
+
+/* Whether an entity tag is the file's. */
+static int tag_is(const struct http_etag *t, uint64_t size, int64_t mtime, uint32_t mtime_ns)
+{
+	return t->mtime == mtime && t->mtime_ns == mtime_ns && t->size == size;
+}
+
+int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mtime,
+                       uint32_t mtime_ns, int64_t now, uint64_t *off, uint64_t *count)
 {
 	const struct http_range *r = &req->range;
 	if (!req->has_range)
 		return 200;
-	if (req->if_range == 3 || (req->if_range == 1 && req->if_range_date != mtime) ||
-	    (req->if_range == 2 &&
-	     (req->if_range_tag.mtime != mtime || req->if_range_tag.size != size)))
-		return 200; /* the representation changed, or a validator we never gave */
+	if (req->if_range == 3 ||
+	    (req->if_range == 1 && (req->if_range_date != mtime || mtime > now - 1)) ||
+	    (req->if_range == 2 && !tag_is(&req->if_range_tag, size, mtime, mtime_ns)))
+		return 200; /* the representation changed, a date too close to
+		             * be strong, or a validator we never gave */
 	if (r->suffix) {
 		if (r->last == 0 || size == 0)
 			return 416;
@@ -482,13 +531,14 @@ int http_range_resolve(const struct http_request *req, uint64_t size, int64_t mt
 	return 206;
 }
 
-int http_not_modified(const struct http_request *req, uint64_t size, int64_t mtime)
+int http_not_modified(const struct http_request *req, uint64_t size, int64_t mtime,
+                      uint32_t mtime_ns)
 {
 	if (req->inm == 2)
 		return 1;
 	if (req->inm == 1) {
 		for (unsigned i = 0; i < req->inm_n; i++)
-			if (req->inm_tags[i].mtime == mtime && req->inm_tags[i].size == size)
+			if (tag_is(&req->inm_tags[i], size, mtime, mtime_ns))
 				return 1;
 		return 0; /* If-Modified-Since is not looked at */
 	}

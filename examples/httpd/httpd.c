@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -66,7 +67,8 @@ struct httpd {
 	struct server_config cfg;
 	struct slot slots[WORKERS_MAX];
 	unsigned nslots;
-	int fatal; /* a worker could not enter its sandbox: it would fail again */
+	int fatal; /* a worker could not start and would fail again: the exit
+	            * status (1 no sandbox, 2 an fd limit below what --max-conns needs) */
 };
 
 static uint64_t now_ms(void)
@@ -114,6 +116,14 @@ static void worker_gone(struct privsep_worker *w, void *arg)
 			fprintf(stderr, "httpd: %s could not enter its sandbox; stopping\n",
 			        s->name);
 			d->fatal = 1;
+			return;
+		}
+		if (e->kind == PRIVSEP_EXIT_STATUS && e->status == 2) {
+			fprintf(stderr,
+			        "httpd: %s: its fd limit (the policy's rlimit nofile) is below "
+			        "the %lu fds --max-conns %u needs; stopping\n",
+			        s->name, server_fds_needed(d->cfg.max_conns), d->cfg.max_conns);
+			d->fatal = 2;
 			return;
 		}
 		if (now - s->started >= STABLE_MS)
@@ -379,6 +389,23 @@ int main(int argc, char **argv)
 	d.cfg.listen_fd = lfd;
 	d.cfg.root = root;
 	d.cfg.max_conns = (unsigned)conns;
+	{
+		/* each worker gets the fds its connections need, no more; the
+		 * policy's rlimit nofile is the ceiling (a worker below it
+		 * stops httpd at start), this process's hard limit another */
+		struct rlimit rl;
+		unsigned long need = server_fds_needed(d.cfg.max_conns);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+		    rl.rlim_max < need) {
+			fprintf(stderr,
+			        "httpd: --max-conns %lu needs %lu fds per worker; this process "
+			        "may give at most %lu\n",
+			        conns, need, (unsigned long)rl.rlim_max);
+			rc = 2;
+			goto out;
+		}
+		d.sb.nofile = need;
+	}
 	/* the text includes the policy file: naming the text after that file
 	 * would make it include itself */
 	d.sb.policy = "httpd command line";
@@ -455,6 +482,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpd: stopped by signal %d\n", privsep_helper_stop_signal(d.h));
 		rc = d.fatal ? 1 : 0;
 	}
+	if (d.fatal)
+		rc = d.fatal;
 out:
 	privsep_helper_free(d.h);
 	if (lfd >= 0)

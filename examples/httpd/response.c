@@ -87,8 +87,8 @@ size_t http_reply_head(char *buf, size_t cap, const struct http_reply *r)
 		put(&o, "Content-Length: %" PRIu64 "\r\n", r->length);
 	if (r->has_mtime) {
 		http_date_format(r->mtime, date);
-		put(&o, "Last-Modified: %s\r\nETag: \"%" PRIx64 "-%" PRIx64 "\"\r\n", date,
-		    (uint64_t)r->mtime, r->total);
+		put(&o, "Last-Modified: %s\r\nETag: \"%" PRIx64 "-%" PRIx32 "-%" PRIx64 "\"\r\n",
+		    date, (uint64_t)r->mtime, r->mtime_ns, r->total);
 		if (r->status == 200 || r->status == 206)
 			put(&o, "Accept-Ranges: bytes\r\n");
 	}

@@ -14,8 +14,9 @@ struct http_reply {
 	int64_t now;      /* Date */
 	const char *type; /* Content-Type, or NULL for none */
 	uint64_t length;  /* Content-Length: the body's bytes, also for HEAD */
-	int has_mtime;    /* Last-Modified (and Accept-Ranges on 200/206) */
+	int has_mtime;    /* Last-Modified, ETag (and Accept-Ranges on 200/206) */
 	int64_t mtime;
+	uint32_t mtime_ns;    /* in the ETag only */
 	uint64_t range_off;   /* 206: Content-Range off-(off+length-1)/total */
 	uint64_t total;       /* 206 and 416: the file's size */
 	const char *location; /* 301: Location, already safe to send, or NULL */

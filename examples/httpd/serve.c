@@ -108,11 +108,21 @@ static int open_brokered(struct privsep_client *c, const char *path, struct stat
 	return fd;
 }
 
+/* Whether c may stay as it is in a Location's query: unreserved,
+ * sub-delims, ':', '@', '/', '?', and '%' (the client's own escapes). */
+static int query_safe(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-._~!$&'()*+,;=:@/?%", c));
+}
+
 /* The Location of a directory named without its final slash: its
  * decoded path, one leading slash (never "//host", which a browser would
  * take for another site), every byte but unreserved ones and '/'
- * percent-encoded, then "/".  loc has room for 3 * HTTP_PATH_MAX + 2. */
-static size_t location(const struct http_request *req, char *loc)
+ * percent-encoded, then "/", then the request's query, if it had one,
+ * with every byte outside query_safe percent-encoded.  Its length, or 0
+ * when it does not fit in loc[0..cap). */
+static size_t location(const struct http_request *req, char *loc, size_t cap)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const char *p = req->path;
@@ -121,6 +131,8 @@ static size_t location(const struct http_request *req, char *loc)
 		p++;
 		n--;
 	}
+	if (cap < 3 * n + 2 + (req->query ? 1 + 3 * req->query_len : 0))
+		return 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)p[i];
 		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
@@ -133,6 +145,19 @@ static size_t location(const struct http_request *req, char *loc)
 		}
 	}
 	loc[o++] = '/';
+	if (req->query) {
+		loc[o++] = '?';
+		for (size_t i = 0; i < req->query_len; i++) {
+			unsigned char ch = (unsigned char)req->query[i];
+			if (query_safe(ch)) {
+				loc[o++] = (char)ch;
+			} else {
+				loc[o++] = '%';
+				loc[o++] = hex[ch >> 4];
+				loc[o++] = hex[ch & 15];
+			}
+		}
+	}
 	return o;
 }
 
@@ -146,6 +171,7 @@ static struct fcache_entry *find_file(const struct serve_ctx *x, const struct ht
 	char path[PATH_MAX];
 	size_t rlen = strcmp(x->root, "/") ? strlen(x->root) : 0;
 	struct fcache_entry *e;
+	size_t plen;
 	int fd;
 
 	if (rlen + req->path_len + sizeof("index.html") > sizeof(path)) {
@@ -154,6 +180,9 @@ static struct fcache_entry *find_file(const struct serve_ctx *x, const struct ht
 	}
 	memcpy(path, x->root, rlen);
 	memcpy(path + rlen, req->path, req->path_len + 1);
+	/* one name per file: /a, //a and /./a are one cache entry (and no
+	 * way around the cache); the broker resolves them alike anyway */
+	plen = http_path_squash(path + rlen, req->path_len);
 	e = fcache_get(x->files, path, x->now_ms);
 	if (e) {
 		if (fstat(e->fd, st) == 0 && S_ISREG(st->st_mode))
@@ -165,13 +194,13 @@ static struct fcache_entry *find_file(const struct serve_ctx *x, const struct ht
 	fd = open_brokered(x->client, path, st, status);
 	if (fd >= 0 && S_ISDIR(st->st_mode)) {
 		close(fd);
-		if (req->path[req->path_len - 1] != '/') {
+		if (path[rlen + plen - 1] != '/') {
 			*status = 301;
 			return NULL;
 		}
-		memcpy(path + rlen + req->path_len, "index.html", sizeof("index.html"));
+		memcpy(path + rlen + plen, "index.html", sizeof("index.html"));
 		fd = open_brokered(x->client, path, st, status);
-		path[rlen + req->path_len] = '\0'; /* cached under the name asked for */
+		path[rlen + plen] = '\0'; /* cached under the name asked for */
 	}
 	if (fd >= 0 && !S_ISREG(st->st_mode)) {
 		close(fd);
@@ -183,7 +212,7 @@ static struct fcache_entry *find_file(const struct serve_ctx *x, const struct ht
 	{
 		/* the type is the served file's: index.html's for a directory */
 		const char *type =
-		    http_mime_type(req->path[req->path_len - 1] == '/' ? "index.html" : path);
+		    http_mime_type(path[rlen + plen - 1] == '/' ? "index.html" : path);
 		e = fcache_add(x->files, path, fd, type, x->now_ms);
 	}
 	if (!e)
@@ -194,7 +223,7 @@ static struct fcache_entry *find_file(const struct serve_ctx *x, const struct ht
 void serve_request(const struct serve_ctx *x, const struct http_request *req, int status,
                    struct serve_out *out)
 {
-	char loc[3 * HTTP_PATH_MAX + 8];
+	char loc[sizeof(out->buf)];
 	struct fcache_entry *e;
 	struct stat st;
 	uint64_t off = 0, count;
@@ -208,17 +237,18 @@ void serve_request(const struct serve_ctx *x, const struct http_request *req, in
 	}
 	e = find_file(x, req, &st, &code);
 	if (!e && code == 301) {
-		/* a directory named without its slash: where it is */
+		/* a directory named without its slash: where it is, with the
+		 * query asked for */
 		struct http_reply r = {.status = 301,
 		                       .keep_alive = req->keep_alive,
 		                       .now = x->now,
 		                       .location = loc,
-		                       .location_len = location(req, loc)};
-		out->len = http_reply_head(out->buf, sizeof(out->buf), &r);
+		                       .location_len = location(req, loc, sizeof(loc))};
+		out->len = r.location_len ? http_reply_head(out->buf, sizeof(out->buf), &r) : 0;
 		out->status = 301;
 		out->close = !req->keep_alive;
-		if (out->len == 0)
-			error_reply(req, 500, 0, x->now, out, 0);
+		if (out->len == 0) /* a Location too long to send */
+			error_reply(req, 414, 0, x->now, out, 0);
 		return;
 	}
 	if (!e) {
@@ -232,15 +262,17 @@ void serve_request(const struct serve_ctx *x, const struct http_request *req, in
 	                       .type = e->type,
 	                       .has_mtime = 1,
 	                       .mtime = st.st_mtim.tv_sec,
+	                       .mtime_ns = (uint32_t)st.st_mtim.tv_nsec,
 	                       .total = (uint64_t)st.st_size};
 	count = (uint64_t)st.st_size;
-	if (http_not_modified(req, (uint64_t)st.st_size, st.st_mtim.tv_sec)) {
+	if (http_not_modified(req, (uint64_t)st.st_size, st.st_mtim.tv_sec,
+	                      (uint32_t)st.st_mtim.tv_nsec)) {
 		r.status = 304;
 		r.type = NULL;
 		count = 0;
 	} else {
-		r.status =
-		    http_range_resolve(req, (uint64_t)st.st_size, st.st_mtim.tv_sec, &off, &count);
+		r.status = http_range_resolve(req, (uint64_t)st.st_size, st.st_mtim.tv_sec,
+		                              (uint32_t)st.st_mtim.tv_nsec, x->now, &off, &count);
 		if (r.status == 200) {
 			off = 0;
 			count = (uint64_t)st.st_size;

@@ -10,6 +10,8 @@
  * when its deadline passes, whatever else it does.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -51,7 +53,8 @@ struct conn {
 	struct conn *prev, *next; /* on its deadline list */
 	struct conn *ready_next;  /* on the ready list: more to do without an event */
 	int ready;
-	int need_more; /* the buffered bytes are not a whole head */
+	int need_more;              /* the buffered bytes are not a whole head */
+	struct http_head_scan scan; /* how far the head in `in` was looked at */
 	size_t in_len, head_len, lingered;
 	size_t out_off;
 	struct serve_out out;
@@ -158,6 +161,7 @@ static void conn_await_request(struct server *s, struct conn *c)
 	c->state = ST_READ;
 	c->head_len = 0;
 	c->need_more = 0;
+	memset(&c->scan, 0, sizeof(c->scan)); /* the next head starts at in[0] */
 	dl_set(s, c, c->in_len ? DL_HEADER : DL_IDLE);
 }
 
@@ -174,7 +178,9 @@ static int conn_parse(struct server *s, struct conn *c)
 {
 	struct http_request req;
 	size_t cap = s->cfg->limits.head_max;
-	int status = http_head_end(c->in, c->in_len, &s->cfg->limits, &c->head_len);
+	/* only the bytes that came since the last call are looked at: a
+	 * head trickled byte by byte costs its length, not its square */
+	int status = http_head_scan(&c->scan, c->in, c->in_len, &s->cfg->limits, &c->head_len);
 	if (status == 0 && c->head_len == 0) {
 		if (c->in_len < cap)
 			return 0;
@@ -373,17 +379,22 @@ static void accept_some(struct server *s)
 	}
 }
 
-/* Close every connection whose deadline passed; a request begun but not
- * whole in time gets a 408 first, if the socket takes it at once. */
+/* Close every connection whose deadline passed.  A request begun but not
+ * whole in time is answered 408 instead, like any refusal: sent within
+ * the send deadline, then the connection lingers (conn_linger), so that
+ * the client reads the 408 rather than a reset for the bytes it still
+ * sends. */
 static void expire(struct server *s)
 {
 	for (int d = 0; d < DL__COUNT; d++) {
 		struct conn *c;
 		while ((c = s->dl[d].head) && c->deadline <= s->now_ms) {
-			if (d == DL_HEADER && c->in_len > 0) {
-				struct serve_out o;
-				serve_timeout(s->now_s, &o);
-				(void)!send(c->fd, o.buf, o.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (d == DL_HEADER && c->in_len > 0 && c->state == ST_READ) {
+				serve_timeout(s->now_s, &c->out);
+				c->head_len = c->in_len;
+				conn_answer(s, c); /* off this list: on the send one */
+				conn_run(s, c);
+				continue;
 			}
 			conn_close(s, c);
 		}
@@ -400,10 +411,17 @@ static int next_timeout(struct server *s)
 			first = s->dl[d].head->deadline;
 	if (s->accept_resume && s->accept_resume < first)
 		first = s->accept_resume;
+	if (fcache_next_expiry(&s->files) < first)
+		first = fcache_next_expiry(&s->files); /* close expired files, also when idle */
 	if (first == UINT64_MAX)
 		return -1;
 	return first <= s->now_ms ? 0
 	                          : (int)(first - s->now_ms < 60000 ? first - s->now_ms : 60000);
+}
+
+unsigned long server_fds_needed(unsigned max_conns)
+{
+	return 2ul * max_conns + FCACHE_SLOTS + SERVER_OWN_FDS;
 }
 
 int server_run(struct privsep_client *client, const struct server_config *cfg)
@@ -413,6 +431,21 @@ int server_run(struct privsep_client *client, const struct server_config *cfg)
 	struct epoll_event ch = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = &tag_channel};
 	int rc = 1;
 
+	/* a policy whose rlimit nofile is below what max_conns needs would
+	 * fail accepts and opens under load: refuse to start instead.  The
+	 * filter has no getrlimit; F_DUPFD_CLOEXEC to the highest fd needed
+	 * fails with EINVAL when it is over the limit */
+	unsigned long need = server_fds_needed(cfg->max_conns);
+	int probe = need <= INT_MAX
+	                ? fcntl(privsep_client_fd(client), F_DUPFD_CLOEXEC, (int)(need - 1))
+	                : -1;
+	if (probe < 0 && (need > INT_MAX || errno == EINVAL)) {
+		fprintf(stderr, "httpd worker: %u connections need %lu fds; the limit is lower\n",
+		        cfg->max_conns, need);
+		return 2;
+	}
+	if (probe >= 0)
+		close(probe);
 	signal(SIGPIPE, SIG_IGN); /* a client gone mid-sendfile is an error, not a death */
 	s.dl_ms[DL_HEADER] = cfg->header_ms;
 	s.dl_ms[DL_IDLE] = cfg->idle_ms;
@@ -462,6 +495,7 @@ int server_run(struct privsep_client *client, const struct server_config *cfg)
 				accept_enable(&s, 1);
 		}
 		expire(&s);
+		fcache_sweep(&s.files, s.now_ms);
 	}
 out:
 	for (int d = 0; d < DL__COUNT; d++)

@@ -22,8 +22,17 @@ struct server_config {
 	    cache_ms; /* how long a worker reuses a file the broker opened (fcache.h); 0 never */
 };
 
-/* Serve until the helper closes the channel (0) or an internal error
- * (1, written to standard error). */
+/* The fds a worker may need with max_conns connections: two per
+ * connection (its socket, and the file it sends when that file has left
+ * the cache), the cache's FCACHE_SLOTS files, and SERVER_OWN_FDS of its
+ * own (standard fds, channel, listening socket, epoll, a file the broker
+ * is opening, and spare).  httpd sets the worker's RLIMIT_NOFILE to it. */
+#define SERVER_OWN_FDS 16u
+unsigned long server_fds_needed(unsigned max_conns);
+
+/* Serve until the helper closes the channel (0), an internal error (1,
+ * written to standard error), or, at start, an fd limit below
+ * server_fds_needed(max_conns) (2, written to standard error). */
 int server_run(struct privsep_client *c, const struct server_config *cfg);
 
 #endif

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,9 +104,10 @@ static int log_has(const struct server *s, const char *what)
 	return log_count(s, what) > 0;
 }
 
-/* Start httpd with workers and the extra option pair (may be NULL);
- * return once it said READY=1 over sd_notify and logged its port. */
-static void server_start(struct server *s, const char *name, const char *workers)
+/* Start httpd with workers and the extra option pair opt val (opt may be
+ * NULL); return once it said READY=1 over sd_notify and logged its port. */
+static void server_start(struct server *s, const char *name, const char *workers, const char *opt,
+                         const char *val)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char root[128], sock[128], line[256], *p;
@@ -126,7 +128,7 @@ static void server_start(struct server *s, const char *name, const char *workers
 		setenv("NOTIFY_SOCKET", sock, 1);
 		execl(httpd_path, httpd_path, "--address", "127.0.0.1", "--port", "0", "--root",
 		      root, "--workers", workers, "--header-timeout", "1", "--idle-timeout", "1",
-		      "--send-timeout", "1", (char *)NULL);
+		      "--send-timeout", "1", opt, val, (char *)NULL);
 		_exit(127);
 	}
 	if (notify_wait(s->notify, "READY=1", 20000) < 0)
@@ -264,6 +266,26 @@ static void bad_request_lines_are_400_and_close(void **st)
 	still_serves();
 }
 
+static void a_bare_lf_in_a_crlf_head_is_400_not_two_requests(void **st)
+{
+	(void)st;
+	char buf[8192];
+	/* a proxy that ends lines only at CRLF would see one request here,
+	 * with "a\n\nGET /b.css ..." in its X field: smuggling */
+	const char req[] = "GET /a.txt HTTP/1.1\r\nHost: t\r\nX: a\n\n"
+	                   "GET /b.css HTTP/1.1\r\nHost: t\r\n\r\n";
+	assert_int_equal(raw(req, sizeof(req) - 1, buf, sizeof(buf), 1), 400);
+	assert_null(strstr(buf + 1, "HTTP/1.1 ")); /* one answer, no more */
+	assert_null(strstr(buf, "p{}"));
+	/* the other way: a CRLF in a head whose request line ended with LF */
+	assert_int_equal(raw_s("GET /a.txt HTTP/1.1\nHost: t\r\n\r\n", 1), 400);
+	/* a head with bare LFs throughout is served */
+	const char lf[] = "GET /a.txt HTTP/1.1\nHost: t\nConnection: close\n\n";
+	assert_int_equal(raw(lf, sizeof(lf) - 1, buf, sizeof(buf), 1), 200);
+	assert_non_null(strstr(buf, "\r\n\r\nhello\n"));
+	still_serves();
+}
+
 static void bytes_that_are_not_http_are_400(void **st)
 {
 	(void)st;
@@ -384,6 +406,51 @@ static void a_slow_sender_gets_408_and_others_are_served(void **st)
 	close(fd);
 	if (!got408)
 		fail_msg("no 408 for a slow sender after %ld ms", ms_since(&t0));
+	still_serves();
+}
+
+static void a_408_is_followed_by_lingering_not_a_reset(void **st)
+{
+	(void)st;
+	char buf[4096];
+	size_t o = 0;
+	int fd = connect_to(&srv), eof = 0;
+	struct timespec t0;
+	send_all(fd, "GET /a.txt HTTP/1.1\r\nHost: t\r\n", 30); /* never whole */
+	/* the 408, after the 1 s header deadline */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (o < 13 && ms_since(&t0) < 10000) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t n;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(fd, buf + o, sizeof(buf) - 1 - o, 0);
+		assert_true(n > 0);
+		o += (size_t)n;
+	}
+	buf[o] = '\0';
+	assert_int_equal(strncmp(buf, "HTTP/1.1 408 ", 13), 0);
+	/* the client still sends: the server reads and drops it for a while
+	 * (a closed socket would answer with a reset, and the second send
+	 * would fail) */
+	send_all(fd, "X: y\r\n", 6);
+	usleep(200000);
+	if (send(fd, "X: y\r\n", 6, MSG_NOSIGNAL) != 6)
+		fail_msg("the connection was reset after the 408: %s", strerror(errno));
+	/* then the end of the answer, not a reset */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!eof && ms_since(&t0) < 10000) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t n;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			fail_msg("a reset after the 408: %s", strerror(errno));
+		eof = n == 0;
+	}
+	close(fd);
+	assert_true(eof);
 	still_serves();
 }
 
@@ -549,6 +616,51 @@ static void status_field(pid_t pid, const char *key, char *out, size_t len)
 		fclose(f);
 }
 
+/* The soft "Max open files" of /proc/PID/limits, or -1. */
+static long max_open_files(pid_t pid)
+{
+	char p[64], line[256];
+	long v = -1;
+	FILE *f;
+	snprintf(p, sizeof(p), "/proc/%d/limits", (int)pid);
+	f = fopen(p, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Max open files", 14))
+			v = strtol(line + 14, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* How many of pid's fds are a deleted file whose name ends in name; -1
+ * when its fds cannot be read. */
+static int fds_on_deleted(pid_t pid, const char *name)
+{
+	char p[64], link[512], target[512];
+	char want[256];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+	snprintf(p, sizeof(p), "/proc/%d/fd", (int)pid);
+	snprintf(want, sizeof(want), "%s (deleted)", name);
+	d = opendir(p);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		ssize_t k;
+		snprintf(link, sizeof(link), "%s/%s", p, de->d_name);
+		k = readlink(link, target, sizeof(target) - 1);
+		if (k <= 0)
+			continue;
+		target[k] = '\0';
+		if (strlen(target) >= strlen(want) &&
+		    !strcmp(target + strlen(target) - strlen(want), want))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 static void workers_are_sandboxed_and_the_helper_keeps_little(void **st)
 {
 	(void)st;
@@ -557,6 +669,9 @@ static void workers_are_sandboxed_and_the_helper_keeps_little(void **st)
 	int n = children(srv.pid, w, 4);
 	assert_int_equal(n, 2);
 	for (int i = 0; i < n; i++) {
+		/* the fds --max-conns 1000 needs: 2 per connection, 64 cached
+		 * files, 16 of its own; not the policy's ceiling */
+		assert_int_equal(max_open_files(w[i]), 2080);
 		status_field(w[i], "Seccomp", v, sizeof(v));
 		assert_string_equal(v, "2");
 		status_field(w[i], "NoNewPrivs", v, sizeof(v));
@@ -589,7 +704,7 @@ static void a_worker_killed_mid_request_is_restarted(void **st)
 	char buf[4096];
 	int fd, closed, ok = 0, n;
 
-	server_start(&one, "one", "1");
+	server_start(&one, "one", "1", NULL, NULL);
 	assert_int_equal(children(one.pid, before, 4), 1);
 	fd = connect_to(&one);
 	send_all(fd, "GET /a.txt HTTP/1.1\r\nHost: t\r\n", 30); /* half a head */
@@ -620,6 +735,95 @@ static void a_worker_killed_mid_request_is_restarted(void **st)
 	assert_int_equal(log_count(&one, "httpd-worker-1\" pid"), 1);
 	assert_int_equal(log_count(&one, "killed by signal 9"), 1);
 	assert_int_equal(log_count(&one, "httpd: httpd-worker-1 restarts in"), 1);
+	server_stop(&one);
+}
+
+/* GET path on fd (kept alive); the body of a 200, in body. */
+static void get_body(int fd, const char *path, char *body, size_t cap)
+{
+	char req[256], buf[4096];
+	size_t o = 0;
+	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", path);
+	char *b;
+	send_all(fd, req, (size_t)n);
+	/* the answers here are small: read until the head and its body are in */
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t k;
+		assert_true(poll(&p, 1, 10000) > 0);
+		k = recv(fd, buf + o, sizeof(buf) - 1 - o, 0);
+		assert_true(k > 0);
+		o += (size_t)k;
+		buf[o] = '\0';
+		if ((b = strstr(buf, "\r\n\r\n")) && strstr(buf, "Content-Length: ")) {
+			size_t len = strtoul(strstr(buf, "Content-Length: ") + 16, NULL, 10);
+			if (o >= (size_t)(b + 4 - buf) + len) {
+				assert_int_equal(strncmp(buf, "HTTP/1.1 200 ", 13), 0);
+				assert_true(len < cap);
+				memcpy(body, b + 4, len);
+				body[len] = '\0';
+				return;
+			}
+		}
+	}
+}
+
+static void one_file_is_one_cache_entry_whatever_slashes_name_it(void **st)
+{
+	(void)st;
+	struct server one;
+	char body[64], from[256], to[256];
+	int fd;
+	write_file("k.txt", "v1\n", 3);
+	/* one worker, and a cache that outlives the test */
+	server_start(&one, "cache", "1", "--file-cache", "600");
+	fd = connect_to(&one);
+	get_body(fd, "/k.txt", body, sizeof(body));
+	assert_string_equal(body, "v1\n");
+	/* replaced: a new file under the name; the cached one is still v1 */
+	write_file("k.new", "v2\n", 3);
+	snprintf(from, sizeof(from), "%s/root/k.new", dir);
+	snprintf(to, sizeof(to), "%s/root/k.txt", dir);
+	assert_int_equal(rename(from, to), 0);
+	static const char *const names[] = {"//k.txt", "/./k.txt", "/.//./k.txt", "///k.txt"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		get_body(fd, names[i], body, sizeof(body));
+		if (strcmp(body, "v1\n") != 0)
+			fail_msg("%s was not the cache entry of /k.txt: %s", names[i], body);
+	}
+	close(fd);
+	server_stop(&one);
+}
+
+static void an_idle_worker_closes_a_removed_file_when_its_entry_expires(void **st)
+{
+	(void)st;
+	struct server one;
+	struct timespec t0;
+	char body[64], p[256];
+	pid_t w[2];
+	int fd, held;
+	write_file("gone.txt", "bye\n", 4);
+	server_start(&one, "sweep", "1", "--file-cache", "0.5");
+	assert_int_equal(children(one.pid, w, 2), 1);
+	fd = connect_to(&one);
+	get_body(fd, "/gone.txt", body, sizeof(body));
+	close(fd);
+	snprintf(p, sizeof(p), "%s/root/gone.txt", dir);
+	assert_int_equal(unlink(p), 0);
+	held = fds_on_deleted(w[0], "/gone.txt");
+	if (held < 0) {
+		server_stop(&one);
+		skip(); /* the worker's fds cannot be read here */
+	}
+	/* held for the cache's 0.5 s, then closed with no request to make
+	 * the worker look */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (fds_on_deleted(w[0], "/gone.txt") > 0 && ms_since(&t0) < 10000)
+		usleep(50000);
+	if (fds_on_deleted(w[0], "/gone.txt") != 0)
+		fail_msg("an idle worker still holds a removed file after %ld ms", ms_since(&t0));
+	assert_int_equal(held, 1); /* it was held: the test saw the close */
 	server_stop(&one);
 }
 
@@ -659,7 +863,7 @@ static int setup(void **st)
 	snprintf(t, sizeof(t), "%s/outside", dir);
 	if (symlink(t, p) < 0)
 		return -1;
-	server_start(&srv, "main", "2");
+	server_start(&srv, "main", "2", NULL, NULL);
 	return 0;
 }
 
@@ -678,11 +882,13 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(bad_request_lines_are_400_and_close),
+	    cmocka_unit_test(a_bare_lf_in_a_crlf_head_is_400_not_two_requests),
 	    cmocka_unit_test(bytes_that_are_not_http_are_400),
 	    cmocka_unit_test(other_versions_are_505_and_methods_405),
 	    cmocka_unit_test(huge_heads_are_431_and_long_lines_414),
 	    cmocka_unit_test(path_attacks_are_403),
 	    cmocka_unit_test(a_slow_sender_gets_408_and_others_are_served),
+	    cmocka_unit_test(a_408_is_followed_by_lingering_not_a_reset),
 	    cmocka_unit_test(a_silent_connection_is_closed),
 	    cmocka_unit_test(an_idle_kept_alive_connection_is_closed),
 	    cmocka_unit_test(a_reader_that_never_reads_is_dropped),
@@ -691,6 +897,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(many_idle_connections_do_not_stop_service),
 	    cmocka_unit_test(workers_are_sandboxed_and_the_helper_keeps_little),
 	    cmocka_unit_test(a_worker_killed_mid_request_is_restarted),
+	    cmocka_unit_test(one_file_is_one_cache_entry_whatever_slashes_name_it),
+	    cmocka_unit_test(an_idle_worker_closes_a_removed_file_when_its_entry_expires),
 	};
 	if (argc != 2) {
 		fprintf(stderr, "usage: test_httpd HTTPD\n");

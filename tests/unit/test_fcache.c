@@ -137,6 +137,31 @@ static void no_fd_leaks_over_many_uses(void **st)
 	assert_int_equal(open_fds(), before);
 }
 
+static void the_sweep_closes_expired_entries_without_a_lookup(void **st)
+{
+	(void)st;
+	struct fcache c = {.ttl_ms = 1000};
+	int a = newfd(), b = newfd(), held = newfd();
+	fcache_release(fcache_add(&c, "/r/a", a, "x", 0));
+	fcache_release(fcache_add(&c, "/r/b", b, "x", 500));
+	struct fcache_entry *h = fcache_add(&c, "/r/h", held, "x", 0);
+	assert_int_equal(fcache_next_expiry(&c), 1000);
+	fcache_sweep(&c, 999); /* nothing expired yet */
+	assert_true(fd_open(a));
+	assert_true(fd_open(b));
+	fcache_sweep(&c, 1000);
+	assert_false(fd_open(a)); /* closed by the sweep alone */
+	assert_true(fd_open(b));
+	assert_true(fd_open(held)); /* a response still sends it */
+	assert_int_equal(fcache_next_expiry(&c), 1500);
+	fcache_release(h);
+	assert_false(fd_open(held)); /* out of the table: closed with its last use */
+	fcache_sweep(&c, 1500);
+	assert_false(fd_open(b));
+	assert_int_equal(fcache_next_expiry(&c), UINT64_MAX);
+	fcache_clear(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +170,7 @@ int main(void)
 	    cmocka_unit_test(a_full_table_evicts_the_oldest),
 	    cmocka_unit_test(with_no_ttl_nothing_is_kept),
 	    cmocka_unit_test(no_fd_leaks_over_many_uses),
+	    cmocka_unit_test(the_sweep_closes_expired_entries_without_a_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,9 @@
 
 static const struct http_limits *L = &http_default_limits;
 
+/* The Date of answers in the tests: long after every file's mtime. */
+#define NOW ((int64_t)1 << 40)
+
 /* Parse a whole head given as a C string. */
 static int parse(const char *s, struct http_request *req)
 {
@@ -140,6 +143,109 @@ static void head_end_refuses_a_head_over_the_limit_with_431(void **st)
 	free(s);
 }
 
+static void head_end_refuses_a_bare_lf_in_a_crlf_head(void **st)
+{
+	(void)st;
+	static const char *const mixed[] = {
+	    /* smuggling: a proxy that ends lines only at CRLF sees one
+	     * request whose X field holds "a\n\nGET /in ..." */
+	    "GET /a.txt HTTP/1.1\r\nHost: x\r\nX: a\n\nGET /in HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET / HTTP/1.1\r\nHost: x\nX: a\r\n\r\n",
+	    "GET / HTTP/1.1\r\nHost: x\r\n\n",
+	    /* and a CRLF in a head whose request line ended with a bare LF */
+	    "GET / HTTP/1.0\nHost: x\r\n\n",
+	    "GET / HTTP/1.0\nHost: x\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof(mixed) / sizeof(mixed[0]); i++) {
+		size_t head = 1;
+		struct http_request req;
+		if (http_head_end(mixed[i], strlen(mixed[i]), L, &head) != 400)
+			fail_msg("not 400: %s", mixed[i]);
+		assert_int_equal(head, 0);
+		/* the parser alone refuses it too */
+		if (http_parse(mixed[i], strlen(mixed[i]), L, &req) != 400)
+			fail_msg("parsed: %s", mixed[i]);
+	}
+	/* one line end throughout is a head, either way */
+	assert_int_equal(parse_status("GET / HTTP/1.1\nHost: x\nX: a\n\n"), 0);
+	assert_int_equal(parse_status("GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n\r\n"), 0);
+	/* empty lines before the request line may end either way */
+	assert_int_equal(parse_status("\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
+}
+
+/* Feed s to http_head_scan one byte more each call, as a slow client
+ * sends it, until it decides; its result must be http_head_end's on the
+ * whole. */
+static void scan_byte_by_byte(const char *s, size_t n)
+{
+	struct http_head_scan sc = {0};
+	size_t whole_head = 0, head = 0;
+	int whole = http_head_end(s, n, L, &whole_head), rc = 0;
+	for (size_t k = 1; k <= n; k++) {
+		rc = http_head_scan(&sc, s, k, L, &head);
+		if (rc || head)
+			break;
+	}
+	if (rc != whole || head != whole_head)
+		fail_msg("byte by byte: %d/%zu, whole: %d/%zu for %.40s", rc, head, whole,
+		         whole_head, s);
+}
+
+static void head_scan_byte_by_byte_is_the_same_as_whole(void **st)
+{
+	(void)st;
+	static const char *const heads[] = {
+	    "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+	    "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\n\r\n",
+	    "\r\n\nGET / HTTP/1.0\n\n",
+	    "GET / HTTP/1.0\nHost: a\n\n",
+	    "GET / HTTP/1.1\r\nHost: a\r\nX: a\n\nGET /in HTTP/1.1\r\n\r\n",
+	    "GET / HTTP/1.0\nHost: a\r\n\n",
+	    "GET / HTTP/1.1\rX",
+	    "GET / HTTP/1.1\r\nX: a\rb\r\n\r\n",
+	    "\x16\x03\x01\x02",
+	    "GET /\x7f HTTP/1.1\r\n\r\n",
+	    "GET / HTTP/1.1\r\nHost: a\r\n",
+	};
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+		scan_byte_by_byte(heads[i], strlen(heads[i]));
+	/* the limits: a request line too long (414), a head too long (431),
+	 * a head that ends exactly at the limit */
+	size_t n = L->head_max + 100, o;
+	char *s = malloc(n);
+	assert_non_null(s);
+	memcpy(s, "GET /", 5);
+	memset(s + 5, 'a', n - 5);
+	scan_byte_by_byte(s, n);
+	o = (size_t)sprintf(s, "GET / HTTP/1.1\r\n");
+	while (o + 20 < n)
+		o += (size_t)sprintf(s + o, "X-A: aaaaaaaaaaaa\r\n");
+	scan_byte_by_byte(s, o);
+	memcpy(s + L->head_max - 4, "\r\n\r\n", 4);
+	scan_byte_by_byte(s, L->head_max);
+	size_t head;
+	assert_int_equal(http_head_end(s, L->head_max, L, &head), 0);
+	assert_int_equal(head, L->head_max);
+	free(s);
+}
+
+static void head_scan_does_not_look_at_bytes_again(void **st)
+{
+	(void)st;
+	char s[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	size_t n = strlen(s), head;
+	struct http_head_scan sc = {0};
+	assert_int_equal(http_head_scan(&sc, s, n - 2, L, &head), 0);
+	assert_int_equal(head, 0);
+	assert_int_equal(sc.pos, n - 2);
+	/* a byte already looked at changes: only the new ones are read, so
+	 * the head ends where it would have */
+	s[1] = '\x01';
+	assert_int_equal(http_head_scan(&sc, s, n, L, &head), 0);
+	assert_int_equal(head, n);
+	assert_int_equal(http_head_end(s, n, L, &head), 400); /* read whole, it is refused */
+}
+
 /* ---- the request line ---- */
 
 static void parse_get_origin_form(void **st)
@@ -170,6 +276,15 @@ static void parse_strips_the_query(void **st)
 	struct http_request req;
 	assert_int_equal(parse("GET /a?x=%00/../ HTTP/1.1\r\nHost: x\r\n\r\n", &req), 0);
 	assert_string_equal(req.path, "/a");
+	/* and keeps it, raw, for a redirect */
+	assert_non_null(req.query);
+	assert_int_equal(req.query_len, strlen("x=%00/../"));
+	assert_memory_equal(req.query, "x=%00/../", req.query_len);
+	assert_int_equal(parse("GET /a? HTTP/1.1\r\nHost: x\r\n\r\n", &req), 0);
+	assert_non_null(req.query);
+	assert_int_equal(req.query_len, 0);
+	assert_int_equal(parse("GET /a HTTP/1.1\r\nHost: x\r\n\r\n", &req), 0);
+	assert_null(req.query);
 }
 
 static void parse_absolute_form_takes_the_path(void **st)
@@ -314,6 +429,36 @@ static void keep_alive_by_version_and_connection(void **st)
 	assert_int_equal(req.keep_alive, 0);
 }
 
+static void path_squash_collapses_double_slashes_and_dot_segments(void **st)
+{
+	(void)st;
+	static const char *const cases[][2] = {
+	    {"/big", "/big"},
+	    {"//big", "/big"},
+	    {"/./big", "/big"},
+	    {"/.//./big", "/big"},
+	    {"/a//b/./c", "/a/b/c"},
+	    {"/a/././b", "/a/b"},
+	    {"/sub//", "/sub/"},
+	    {"/sub/./", "/sub/"},
+	    {"/sub/.", "/sub/."},
+	    {"/a/../b", "/a/../b"},
+	    {"//../x", "/../x"},
+	    {"/.x/..y", "/.x/..y"},
+	    {"/", "/"},
+	    {"///", "/"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char p[64];
+		size_t n = strlen(cases[i][0]);
+		memcpy(p, cases[i][0], n + 1);
+		n = http_path_squash(p, n);
+		assert_int_equal(n, strlen(cases[i][1]));
+		if (strcmp(p, cases[i][1]) != 0)
+			fail_msg("%s: %s, not %s", cases[i][0], p, cases[i][1]);
+	}
+}
+
 /* ---- fields ---- */
 
 static void host_is_required_once_in_1_1(void **st)
@@ -431,21 +576,24 @@ static void if_none_match_keeps_our_tags_and_star(void **st)
 	struct http_request req;
 	assert_int_equal(
 	    parse("GET / HTTP/1.1\r\nHost: a\r\n"
-	          "If-None-Match: \"5e0d5e95-6\", W/\"1-2\" , \"x\", abc, \"-1\"\r\n\r\n",
+	          "If-None-Match: \"5e0d5e95-1f-6\", W/\"1-0-2\" , \"x\", abc, \"-1\", "
+	          "\"5e0d5e95-6\"\r\n\r\n",
 	          &req),
 	    0);
 	assert_int_equal(req.inm, 1);
 	assert_int_equal(req.inm_n, 2);
 	assert_int_equal(req.inm_tags[0].mtime, 0x5e0d5e95);
 	assert_int_equal(req.inm_tags[0].size, 6);
+	assert_int_equal(req.inm_tags[0].mtime_ns, 0x1f);
 	assert_int_equal(req.inm_tags[1].mtime, 1);
 	assert_int_equal(req.inm_tags[1].size, 2);
 	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n", &req), 0);
 	assert_int_equal(req.inm, 2);
 	/* overlong hex, empty halves, no quotes: not ours, not kept */
 	assert_int_equal(
-	    parse("GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"11111111111111111-1\", "
-	          "\"-1\", \"1-\", 1-2, \"1-2-3\"\r\n\r\n",
+	    parse("GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"11111111111111111-0-1\", "
+	          "\"-1-1\", \"1--1\", \"1-1-\", 1-2-3, \"1-2\", \"1-2-3-4\", "
+	          "\"1-3b9aca00-1\"\r\n\r\n",
 	          &req),
 	    0);
 	assert_int_equal(req.inm, 1);
@@ -456,19 +604,19 @@ static void not_modified_by_tag_first_then_by_date(void **st)
 {
 	(void)st;
 	struct http_request req = {0};
-	assert_false(http_not_modified(&req, 6, 100));
+	assert_false(http_not_modified(&req, 6, 100, 0));
 	req.has_ims = 1;
 	req.ims = 100;
-	assert_true(http_not_modified(&req, 6, 100));
-	assert_false(http_not_modified(&req, 6, 101));
+	assert_true(http_not_modified(&req, 6, 100, 0));
+	assert_false(http_not_modified(&req, 6, 101, 0));
 	/* an If-None-Match that does not match: the date is not looked at */
 	req.inm = 1;
 	req.inm_n = 1;
-	req.inm_tags[0] = (struct http_etag){100, 7};
-	assert_false(http_not_modified(&req, 6, 100));
-	assert_true(http_not_modified(&req, 7, 100));
+	req.inm_tags[0] = (struct http_etag){100, 7, 0};
+	assert_false(http_not_modified(&req, 6, 100, 0));
+	assert_true(http_not_modified(&req, 7, 100, 0));
 	req.inm = 2;
-	assert_true(http_not_modified(&req, 1, 1));
+	assert_true(http_not_modified(&req, 1, 1, 0));
 }
 
 /* ---- ranges ---- */
@@ -533,23 +681,23 @@ static void range_resolve_within_the_file(void **st)
 	(void)st;
 	uint64_t off = 99, n = 99;
 	struct http_request r = ranged(0, 0, 10, 19);
-	assert_int_equal(http_range_resolve(&r, 100, 0, &off, &n), 206);
+	assert_int_equal(http_range_resolve(&r, 100, 0, 0, NOW, &off, &n), 206);
 	assert_int_equal(off, 10);
 	assert_int_equal(n, 10);
 	r = ranged(0, 0, 90, 1000); /* the end clipped to the file */
-	assert_int_equal(http_range_resolve(&r, 100, 0, &off, &n), 206);
+	assert_int_equal(http_range_resolve(&r, 100, 0, 0, NOW, &off, &n), 206);
 	assert_int_equal(off, 90);
 	assert_int_equal(n, 10);
 	r = ranged(0, 1, 99, 0);
-	assert_int_equal(http_range_resolve(&r, 100, 0, &off, &n), 206);
+	assert_int_equal(http_range_resolve(&r, 100, 0, 0, NOW, &off, &n), 206);
 	assert_int_equal(off, 99);
 	assert_int_equal(n, 1);
 	r = ranged(1, 0, 0, 30);
-	assert_int_equal(http_range_resolve(&r, 100, 0, &off, &n), 206);
+	assert_int_equal(http_range_resolve(&r, 100, 0, 0, NOW, &off, &n), 206);
 	assert_int_equal(off, 70);
 	assert_int_equal(n, 30);
 	r = ranged(1, 0, 0, 300); /* a suffix longer than the file: all of it */
-	assert_int_equal(http_range_resolve(&r, 100, 0, &off, &n), 206);
+	assert_int_equal(http_range_resolve(&r, 100, 0, 0, NOW, &off, &n), 206);
 	assert_int_equal(off, 0);
 	assert_int_equal(n, 100);
 }
@@ -559,15 +707,15 @@ static void range_resolve_outside_the_file_is_416(void **st)
 	(void)st;
 	uint64_t off, n;
 	struct http_request r = ranged(0, 0, 100, 200);
-	assert_int_equal(http_range_resolve(&r, 100, 0, &off, &n), 416);
+	assert_int_equal(http_range_resolve(&r, 100, 0, 0, NOW, &off, &n), 416);
 	r = ranged(0, 1, 100, 0);
-	assert_int_equal(http_range_resolve(&r, 100, 0, &off, &n), 416);
+	assert_int_equal(http_range_resolve(&r, 100, 0, 0, NOW, &off, &n), 416);
 	r = ranged(1, 0, 0, 0);
-	assert_int_equal(http_range_resolve(&r, 100, 0, &off, &n), 416);
+	assert_int_equal(http_range_resolve(&r, 100, 0, 0, NOW, &off, &n), 416);
 	r = ranged(1, 0, 0, 5);
-	assert_int_equal(http_range_resolve(&r, 0, 0, &off, &n), 416);
+	assert_int_equal(http_range_resolve(&r, 0, 0, 0, NOW, &off, &n), 416);
 	r = ranged(0, 0, 0, 0);
-	assert_int_equal(http_range_resolve(&r, 0, 0, &off, &n), 416);
+	assert_int_equal(http_range_resolve(&r, 0, 0, 0, NOW, &off, &n), 416);
 }
 
 static void range_resolve_without_range_is_200(void **st)
@@ -575,7 +723,7 @@ static void range_resolve_without_range_is_200(void **st)
 	(void)st;
 	uint64_t off, n;
 	struct http_request r = {0};
-	assert_int_equal(http_range_resolve(&r, 100, 0, &off, &n), 200);
+	assert_int_equal(http_range_resolve(&r, 100, 0, 0, NOW, &off, &n), 200);
 }
 
 static void if_range_holds_only_for_the_same_date_or_tag(void **st)
@@ -585,23 +733,57 @@ static void if_range_holds_only_for_the_same_date_or_tag(void **st)
 	struct http_request r = ranged(0, 0, 0, 9);
 	r.if_range = 1;
 	r.if_range_date = 1000;
-	assert_int_equal(http_range_resolve(&r, 100, 1000, &off, &n), 206);
-	assert_int_equal(http_range_resolve(&r, 100, 1001, &off, &n), 200);
+	assert_int_equal(http_range_resolve(&r, 100, 1000, 0, NOW, &off, &n), 206);
+	assert_int_equal(http_range_resolve(&r, 100, 1001, 0, NOW, &off, &n), 200);
 	r.if_range = 2; /* our strong tag */
-	r.if_range_tag = (struct http_etag){1000, 100};
-	assert_int_equal(http_range_resolve(&r, 100, 1000, &off, &n), 206);
-	assert_int_equal(http_range_resolve(&r, 101, 1000, &off, &n), 200);
-	assert_int_equal(http_range_resolve(&r, 100, 999, &off, &n), 200);
+	r.if_range_tag = (struct http_etag){1000, 100, 0};
+	assert_int_equal(http_range_resolve(&r, 100, 1000, 0, NOW, &off, &n), 206);
+	assert_int_equal(http_range_resolve(&r, 101, 1000, 0, NOW, &off, &n), 200);
+	assert_int_equal(http_range_resolve(&r, 100, 999, 0, NOW, &off, &n), 200);
 	r.if_range = 3; /* anything else, weak tags included */
-	assert_int_equal(http_range_resolve(&r, 100, 1000, &off, &n), 200);
+	assert_int_equal(http_range_resolve(&r, 100, 1000, 0, NOW, &off, &n), 200);
 	struct http_request q;
-	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: a\r\nIf-Range: W/\"3e8-64\"\r\n\r\n", &q),
+	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: a\r\nIf-Range: W/\"3e8-0-64\"\r\n\r\n", &q),
 	                 0);
 	assert_int_equal(q.if_range, 3);
-	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: a\r\nIf-Range: \"3e8-64\"\r\n\r\n", &q), 0);
+	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: a\r\nIf-Range: \"3e8-5-64\"\r\n\r\n", &q),
+	                 0);
 	assert_int_equal(q.if_range, 2);
 	assert_int_equal(q.if_range_tag.mtime, 1000);
 	assert_int_equal(q.if_range_tag.size, 100);
+	assert_int_equal(q.if_range_tag.mtime_ns, 5);
+}
+
+static void if_range_and_if_none_match_tell_versions_within_a_second(void **st)
+{
+	(void)st;
+	uint64_t off, n;
+	struct http_request r = ranged(0, 0, 0, 9);
+	/* the tag names the nanosecond: a rewrite within the same second
+	 * and of the same size is another version */
+	r.if_range = 2;
+	r.if_range_tag = (struct http_etag){1000, 100, 5};
+	assert_int_equal(http_range_resolve(&r, 100, 1000, 5, NOW, &off, &n), 206);
+	assert_int_equal(http_range_resolve(&r, 100, 1000, 6, NOW, &off, &n), 200);
+	struct http_request req = {0};
+	req.inm = 1;
+	req.inm_n = 1;
+	req.inm_tags[0] = (struct http_etag){1000, 100, 5};
+	assert_true(http_not_modified(&req, 100, 1000, 5));
+	assert_false(http_not_modified(&req, 100, 1000, 6));
+}
+
+static void if_range_date_holds_only_when_last_modified_is_a_second_before_date(void **st)
+{
+	(void)st;
+	uint64_t off, n;
+	struct http_request r = ranged(0, 0, 0, 9);
+	r.if_range = 1;
+	r.if_range_date = 1000;
+	/* Last-Modified 1000: strong once Date is 1001 (RFC 9110 13.1.5) */
+	assert_int_equal(http_range_resolve(&r, 100, 1000, 0, 1001, &off, &n), 206);
+	assert_int_equal(http_range_resolve(&r, 100, 1000, 0, 1000, &off, &n), 200);
+	assert_int_equal(http_range_resolve(&r, 100, 1000, 0, 999, &off, &n), 200);
 }
 
 /* ---- dates ---- */
@@ -696,7 +878,7 @@ static void reply_head_200_has_the_headers(void **st)
 	assert_non_null(strstr(b, "\r\nContent-Type: text/plain\r\n"));
 	assert_non_null(strstr(b, "\r\nContent-Length: 42\r\n"));
 	assert_non_null(strstr(b, "\r\nLast-Modified: Thu, 01 Jan 1970 00:00:00 GMT\r\n"));
-	assert_non_null(strstr(b, "\r\nETag: \"0-0\"\r\n"));
+	assert_non_null(strstr(b, "\r\nETag: \"0-0-0\"\r\n"));
 	assert_non_null(strstr(b, "\r\nAccept-Ranges: bytes\r\n"));
 	assert_non_null(strstr(b, "\r\nConnection: keep-alive\r\n\r\n"));
 	assert_int_equal(strstr(b, "\r\n\r\n") + 4 - b, n);
@@ -803,6 +985,9 @@ int main(void)
 	    cmocka_unit_test(head_end_refuses_a_request_line_over_the_limit_with_414),
 	    cmocka_unit_test(head_end_accepts_a_request_line_of_exactly_the_limit),
 	    cmocka_unit_test(head_end_refuses_a_head_over_the_limit_with_431),
+	    cmocka_unit_test(head_end_refuses_a_bare_lf_in_a_crlf_head),
+	    cmocka_unit_test(head_scan_byte_by_byte_is_the_same_as_whole),
+	    cmocka_unit_test(head_scan_does_not_look_at_bytes_again),
 	    cmocka_unit_test(parse_get_origin_form),
 	    cmocka_unit_test(parse_head),
 	    cmocka_unit_test(parse_strips_the_query),
@@ -817,6 +1002,7 @@ int main(void)
 	    cmocka_unit_test(parse_refuses_malformed_request_lines),
 	    cmocka_unit_test(parse_refuses_other_versions_with_505),
 	    cmocka_unit_test(keep_alive_by_version_and_connection),
+	    cmocka_unit_test(path_squash_collapses_double_slashes_and_dot_segments),
 	    cmocka_unit_test(host_is_required_once_in_1_1),
 	    cmocka_unit_test(fields_refuse_obs_fold),
 	    cmocka_unit_test(fields_refuse_whitespace_before_the_colon),
@@ -834,6 +1020,8 @@ int main(void)
 	    cmocka_unit_test(range_resolve_outside_the_file_is_416),
 	    cmocka_unit_test(range_resolve_without_range_is_200),
 	    cmocka_unit_test(if_range_holds_only_for_the_same_date_or_tag),
+	    cmocka_unit_test(if_range_and_if_none_match_tell_versions_within_a_second),
+	    cmocka_unit_test(if_range_date_holds_only_when_last_modified_is_a_second_before_date),
 	    cmocka_unit_test(date_format_imf_fixdate),
 	    cmocka_unit_test(date_parse_three_forms),
 	    cmocka_unit_test(date_parse_refuses_what_is_not_a_date),
