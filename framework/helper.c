@@ -639,16 +639,8 @@ int privsep_helper_post(struct privsep_worker *w, uint32_t type, const void *msg
 		privsep_put_u64(&bw, bulk->len);
 		hlen += BULK_FIXED;
 	}
-	/* the caller keeps its fds: the queue, if it is needed, owns copies */
-	for (size_t i = 0; i < nfds; i++) {
-		all[n] = fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
-		if (all[n++] < 0) {
-			int saved = errno;
-			chan_close_fds(all, n);
-			errno = saved;
-			return -1;
-		}
-	}
+	for (size_t i = 0; i < nfds; i++)
+		all[n++] = fds[i];
 	{
 		struct privsep_hdr hdr = {PRIVSEP_WIRE_MAGIC,
 		                          PRIVSEP_WIRE_VERSION,
@@ -658,6 +650,28 @@ int privsep_helper_post(struct privsep_worker *w, uint32_t type, const void *msg
 		                          (uint32_t)(hlen - PRIVSEP_HDR_LEN + len)};
 		privsep_wire_put_hdr(pre, &hdr);
 	}
+	/* nothing queued: try the socket with the caller's own fds, so that
+	 * a post that goes through costs no dup */
+	if (!w->q.n) {
+		if (chan_send(w->chan, pre, hlen, msg, len, all, n, 1) == 0) {
+			chan_close_fds(all, (size_t)isbulk);
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			chan_close_fds(all, (size_t)isbulk);
+			lost(w, "event");
+			errno = EPIPE;
+			return -1;
+		}
+	}
+	/* queued: the caller keeps its fds, the queue owns copies */
+	for (size_t i = (size_t)isbulk; i < n; i++)
+		if ((all[i] = fcntl(all[i], F_DUPFD_CLOEXEC, 0)) < 0) {
+			int saved = errno;
+			chan_close_fds(all, i);
+			errno = saved;
+			return -1;
+		}
 	return send_rec(w, pre, hlen, msg, len, all, n, 0);
 }
 

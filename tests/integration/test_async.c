@@ -26,6 +26,7 @@
 #define T_CALLS (PRIVSEP_TYPE_APP_MIN + 3)  /* event whose handler tries a call */
 #define T_POSTED (PRIVSEP_TYPE_APP_MIN + 4) /* post: 4 bytes */
 #define T_NESTED (PRIVSEP_TYPE_APP_MIN + 9) /* event whose handler dispatches */
+#define T_FDEV (PRIVSEP_TYPE_APP_MIN + 10)  /* event: u32, one fd */
 
 /* ---- the worker's side of the events ---- */
 
@@ -90,6 +91,7 @@ static const struct privsep_handler table[] = {
     {T_CALLS, "calls", 0, 0, 0, 0, PRIVSEP_H_EVENT, on_calls, NULL, 0},
     {T_POSTED, "posted", 4, 4, 0, 0, PRIVSEP_H_POST, on_posted, NULL, 0},
     {T_NESTED, "nested", 0, 0, 0, 0, PRIVSEP_H_EVENT, on_nested, NULL, 0},
+    {T_FDEV, "fd-event", 4, 4, 1, 1, PRIVSEP_H_EVENT, on_posted, NULL, 0},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
@@ -372,6 +374,45 @@ static void *ping_thread(void *arg)
 	if (privsep_ping(c, NULL, 0, &res) == 0)
 		seen_at_return = seen;
 	return NULL;
+}
+
+static void helper_events_with_fds_sent_or_queued_in_order_none_leaked(void **state)
+{
+	struct privsep_helper_config cfg = {.queue_max = 16};
+	struct hx *x = hx_new_cfg(table, NTABLE, &cfg);
+	struct privsep_worker *w;
+	int sock = hx_attach_raw(x, "raw", &w), p[2], before;
+	uint32_t sent = 0, got = 0;
+	(void)state;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	before = count_fds();
+	/* nobody reads: sent at once, then queued (with copies), then EAGAIN */
+	while (privsep_helper_post(w, T_FDEV, &sent, 4, &p[0], 1, NULL, PRIVSEP_POST_NOWAIT) == 0)
+		sent++;
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(privsep_worker_queued(w), 16);
+	while (got < sent) {
+		uint8_t rec[64];
+		int had_fd;
+		ssize_t n = recv_with_fd(sock, rec, sizeof(rec), &had_fd);
+		if (n < 0) {
+			privsep_helper_step(x->h, 10);
+			continue;
+		}
+		uint32_t v;
+		memcpy(&v, rec + PRIVSEP_HDR_LEN, 4);
+		assert_int_equal(v, got);
+		assert_true(had_fd);
+		got++;
+	}
+	privsep_helper_step(x->h, 0);
+	assert_int_equal(privsep_worker_queued(w), 0);
+	/* the caller kept its fd; the queue's copies are closed */
+	assert_int_equal(count_fds(), before);
+	close(p[0]);
+	close(p[1]);
+	close(sock);
+	hx_free(x);
 }
 
 static void rule_a_reply_behind_events_reaches_its_call_after_their_handlers(void **state)
@@ -690,6 +731,7 @@ int main(void)
 	    cmocka_unit_test(rule_event_checks_at_the_worker),
 	    cmocka_unit_test(rule_dispatch_from_an_event_handler_returns_at_once),
 	    cmocka_unit_test(worker_nowait_posts_queue_bounded_then_EAGAIN_in_order),
+	    cmocka_unit_test(helper_events_with_fds_sent_or_queued_in_order_none_leaked),
 	    cmocka_unit_test(rule_a_reply_behind_events_reaches_its_call_after_their_handlers),
 	    cmocka_unit_test(rule_an_event_handlers_post_never_waits_for_a_blocked_sender),
 	    cmocka_unit_test(log_lines_arrive_in_order_with_the_workers_identity),
