@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fuzz_util.h"
 #include "privsep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,35 +33,9 @@ static const struct privsep_handler table[] = {
     {0x10003, "call", 0, 16, 0, 0, PRIVSEP_H_CALL, on_event, NULL, 0},
 };
 
-static void quiet(enum privsep_log_level l, const char *line, void *arg)
-{
-	(void)l;
-	(void)line;
-	(void)arg;
-}
-
-static int count_fds(void)
-{
-	int n = 0;
-	for (int fd = 0; fd < 1024; fd++)
-		n += fcntl(fd, F_GETFD) >= 0;
-	return n;
-}
-
-static int memfd_of(size_t n, int sealed)
-{
-	int fd = memfd_create("fuzz", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0 || ftruncate(fd, (off_t)n) < 0)
-		abort();
-	if (sealed &&
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
-		abort();
-	return fd;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct privsep_client_config cfg = {.log = quiet, .table = table, .n = 3};
+	struct privsep_client_config cfg = {.log = fuzz_quiet, .table = table, .n = 3};
 	int sv[2], fds[4], nfds, before;
 	struct privsep_client *c;
 	union {
@@ -69,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} ctl;
 	if (size < 1 || size > 4096)
 		return 0;
-	before = count_fds();
+	before = fuzz_count_fds();
 	if (privsep_chan_pair(sv) < 0)
 		abort();
 	c = privsep_client_new(sv[1], &cfg);
@@ -78,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nfds = data[0] % 5;
 	for (int i = 0; i < nfds; i++)
 		fds[i] = i == 0 && (data[0] & 0x80)
-		             ? memfd_of(8u * ((data[0] >> 3) & 7u), data[0] & 0x40)
+		             ? fuzz_memfd(8u * ((data[0] >> 3) & 7u), data[0] & 0x40)
 		             : open("/dev/null", O_RDONLY | O_CLOEXEC);
 	/* the rest of the bytes: one record as the helper sent it */
 	struct iovec iov = {.iov_base = (void *)(uintptr_t)(data + 1), .iov_len = size - 1};
@@ -102,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (privsep_client_dispatch(c, 0) < 0)
 			break;
 	privsep_client_free(c);
-	if (count_fds() != before)
+	if (fuzz_count_fds() != before)
 		abort(); /* an fd left behind */
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "helper_int.h"
+#include "fuzz_util.h"
 #include "privsep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,18 +46,6 @@ static int bulk_handler(struct privsep_req *req, void *arg)
 	return sum & 1 ? PRIVSEP_VIOLATION : 0;
 }
 
-/* A sealed memfd of n bytes (n from the input), or an unsealed one. */
-static int memfd_of(size_t n, int sealed)
-{
-	int fd = memfd_create("fuzz", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0 || ftruncate(fd, (off_t)n) < 0)
-		abort();
-	if (sealed &&
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
-		abort();
-	return fd;
-}
-
 static const struct privsep_handler table[] = {
     {0x10001, "str", 4, 256, 0, 0, PRIVSEP_H_CALL, str_handler, NULL, 0},
     {0x10002, "post", 0, 64, 0, 2, PRIVSEP_H_POST, fd_handler, NULL, 0},
@@ -66,22 +55,7 @@ static const struct privsep_handler table[] = {
     {0x10006, "event", 0, 8, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
 };
 
-static void quiet(enum privsep_log_level l, const char *line, void *arg)
-{
-	(void)l;
-	(void)line;
-	(void)arg;
-}
-
 static struct privsep_helper *h;
-
-static int count_fds(void)
-{
-	int n = 0;
-	for (int fd = 0; fd < 1024; fd++)
-		n += fcntl(fd, F_GETFD) >= 0;
-	return n;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -89,14 +63,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct privsep_worker *w;
 	char sink[4096];
 	if (!h) {
-		struct privsep_helper_config cfg = {.log = quiet};
+		struct privsep_helper_config cfg = {.log = fuzz_quiet};
 		h = privsep_helper_new(table, sizeof(table) / sizeof(table[0]), &cfg);
 		if (!h)
 			abort();
 	}
 	if (size < 1 || size > 4096)
 		return 0;
-	before = count_fds();
+	before = fuzz_count_fds();
 	if (privsep_chan_pair(sv) < 0)
 		abort();
 	w = privsep_helper_add(h, sv[0], -1, 0, "fuzz");
@@ -107,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * bulk records need one */
 	for (int i = 0; i < nfds; i++) {
 		if (i == 0 && (data[0] & 0x80))
-			fds[i] = memfd_of(8u * ((data[0] >> 3) & 7u), data[0] & 0x40);
+			fds[i] = fuzz_memfd(8u * ((data[0] >> 3) & 7u), data[0] & 0x40);
 		else
 			fds[i] = i % 2 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : dup(sv[1]);
 	}
@@ -123,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the helper notices the end of the stream and drops the worker */
 	for (int i = 0; i < 10 && privsep_helper_nworkers(h) > 0; i++)
 		privsep_helper_step(h, 0);
-	if (privsep_helper_nworkers(h) != 0 || count_fds() != before)
+	if (privsep_helper_nworkers(h) != 0 || fuzz_count_fds() != before)
 		abort(); /* a worker or an fd left behind */
 	return 0;
 }
