@@ -108,7 +108,8 @@ const char *policy_shipped(const char *name);
 extern const char *const policy_shipped_names[];
 
 /* Lint: unknown names, rules that cannot take effect, duplicates, missing
- * reasons, a permissive default, rules libseccomp cannot order.  Each
+ * reasons, a permissive default, rules libseccomp cannot order, rules
+ * that let a worker connect a socket it holds (policy_net.c).  Each
  * finding goes to diag; returns their number. */
 int policy_check(const struct policy *p, pol_diag_fn diag, void *arg);
 
@@ -160,5 +161,13 @@ int pol_const(const char *name, int64_t *v);
 int pol_errno(const char *name);
 /* Syscalls whose allow needs a reason. */
 int pol_dangerous(const char *syscall);
+
+/* ---- policy_net.c ---- */
+
+/* Whether rule r lets a worker make a connection through a socket it
+ * holds (connect; a send that may carry MSG_FASTOPEN; shutdown other than
+ * SHUT_WR; setsockopt that may set TCP_FASTOPEN_CONNECT): 1 and the
+ * finding's text in msg, or 0.  No reason excuses it. */
+int pol_net_finding(const struct pol_rule *r, char *msg, size_t len);
 
 #endif

@@ -361,6 +361,13 @@ int policy_check(const struct policy *p, pol_diag_fn diag, void *arg)
 			n++;
 			continue;
 		}
+		{
+			char net[512];
+			if (pol_net_finding(r, net, sizeof(net))) {
+				diagf(diag, arg, &r->loc, "%s%s", net, where);
+				n++;
+			}
+		}
 		if (!r->reason[0] &&
 		    (r->act != FA_ALLOW || pol_dangerous(r->syscall) || allows_exec(r))) {
 			diagf(diag, arg, &r->loc, "%s %s needs a reason: add because \"...\"%s%s",

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -62,7 +64,9 @@ static const char *const argtab[] = {
     "sendto fd% buf len flags% dest_addr addrlen%",
     "recvfrom fd% buf len flags% src_addr addrlen",
     "sendmsg fd% msg flags%",
+    "sendmmsg fd% msgvec vlen% flags%",
     "recvmsg fd% msg flags%",
+    "recvmmsg fd% msgvec vlen% flags% timeout",
     "setsockopt fd% level% optname% optval optlen%",
     "getsockopt fd% level% optname% optval optlen",
     "sendfile out_fd% in_fd% offset count",
@@ -298,6 +302,12 @@ static const struct cst consts[] = {
     C(MSG_CTRUNC),
     C(MSG_OOB),
     C(MSG_MORE),
+    C(MSG_FASTOPEN),
+    C(IPPROTO_TCP),
+    C(TCP_NODELAY),
+    C(TCP_NOTSENT_LOWAT),
+    C(TCP_FASTOPEN),
+    C(TCP_FASTOPEN_CONNECT),
     C(SOL_SOCKET),
     C(SO_REUSEADDR),
     C(SO_KEEPALIVE),

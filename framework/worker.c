@@ -153,7 +153,11 @@ static void client_die(struct privsep_client *c, int err, enum privsep_violation
 			CLOG(c, PRIVSEP_LOG_ERR,
 			     "worker: helper broke the protocol: %s; channel closed",
 			     privsep_violation_name(v));
-		shutdown(c->fd, SHUT_RDWR);
+		/* SHUT_WR, the only shutdown a worker's policy allows (on a
+		 * TCP listener SHUT_RD would close it for every holder): the
+		 * helper reads the end, drops this worker and closes the
+		 * channel, which wakes every thread still waiting on it */
+		shutdown(c->fd, SHUT_WR);
 	}
 }
 

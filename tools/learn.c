@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
@@ -32,12 +33,14 @@ struct seen {
 	uint64_t v[6][MAX_VALUES];
 	unsigned nv[6];
 	int many[6];
+	uint64_t ored[6]; /* every value's bits */
 };
 
 static void note(struct seen *s, const uint64_t *args)
 {
 	for (int a = 0; a < 6; a++) {
 		unsigned k;
+		s->ored[a] |= args[a];
 		if (s->many[a])
 			continue;
 		for (k = 0; k < s->nv[a] && s->v[a][k] != args[a]; k++)
@@ -148,18 +151,31 @@ static void propose(FILE *out, struct seen *seen, char **cmd)
 			else
 				reason = " because \"learned: executable memory; review\"";
 		}
-		for (unsigned a = 0; a < 6 && !cond[0]; a++) {
+		/* the first flag-like int argument that took few values
+		 * (setsockopt: its level and its option, both) */
+		for (unsigned a = 0, premade = cond[0] != 0; a < 6 && !premade; a++) {
 			int is32;
+			size_t o = strlen(cond);
+			if (o && strcmp(name, "setsockopt"))
+				break;
 			if (s->many[a] || !arg_name(name, a, an, sizeof(an)) ||
 			    pol_arg(name, an, &is32) < 0 || !is32 || !int_arg_selective(name, an))
 				continue;
-			size_t o = (size_t)snprintf(cond, sizeof(cond), " if %s in {", an);
+			o += (size_t)snprintf(cond + o, sizeof(cond) - o, "%s %s in {",
+			                      o ? " and" : " if", an);
 			for (unsigned k = 0; k < s->nv[a]; k++)
 				o += (size_t)snprintf(
 				    cond + o, sizeof(cond) - o, "%s0x%llx", k ? ", " : "",
 				    (unsigned long long)(s->v[a][k] & 0xffffffffull));
 			snprintf(cond + o, sizeof(cond) - o, "}");
 		}
+		/* a send whose flags took many values: never MSG_FASTOPEN, unless
+		 * the run used it (then check reports the rule) */
+		if (!cond[0] &&
+		    (!strcmp(name, "sendto") || !strcmp(name, "sendmsg") ||
+		     !strcmp(name, "sendmmsg")) &&
+		    !(s->ored[!strcmp(name, "sendmsg") ? 2 : 3] & MSG_FASTOPEN))
+			snprintf(cond, sizeof(cond), " if flags has-none MSG_FASTOPEN");
 		fprintf(out, "allow %s%s%s\n", name, cond, reason);
 		free(name);
 	}

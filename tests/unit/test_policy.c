@@ -467,6 +467,87 @@ static void check_wants_a_reason_for_dangerous_allows(void **s)
 	assert_int_equal(findings("version 1\nallow mmap if prot has-none PROT_EXEC\n"), 0);
 }
 
+/* A rule that lets a worker connect a socket it holds is a finding
+ * whatever its reason: connect; a send whose flags may carry
+ * MSG_FASTOPEN; shutdown that may be SHUT_RD or SHUT_RDWR; setsockopt
+ * that may set TCP_FASTOPEN_CONNECT.  Each case: one rule, and whether
+ * check reports it (and with what words). */
+static void check_finds_rules_that_let_a_worker_connect_a_socket_it_holds(void **s)
+{
+	static const struct {
+		const char *rule;
+		const char *want; /* NULL: clean */
+	} cases[] = {
+	    /* sends */
+	    {"allow sendto", "sendto: it lets MSG_FASTOPEN through"},
+	    {"allow sendmsg", "sendmsg: it lets MSG_FASTOPEN through"},
+	    {"allow sendmmsg", "sendmmsg: it lets MSG_FASTOPEN through"},
+	    {"allow sendto because \"the channel\"", "sendto: it lets MSG_FASTOPEN through"},
+	    {"log sendmsg because \"watching\"", "sendmsg: it lets MSG_FASTOPEN through"},
+	    {"allow sendmsg if flags has-any MSG_NOSIGNAL", "MSG_FASTOPEN"},
+	    {"allow sendmsg if flags within MSG_NOSIGNAL|MSG_FASTOPEN", "MSG_FASTOPEN"},
+	    {"allow sendmsg if flags == MSG_NOSIGNAL|MSG_FASTOPEN", "MSG_FASTOPEN"},
+	    {"allow sendmsg if flags in {0, MSG_FASTOPEN}", "MSG_FASTOPEN"},
+	    {"allow sendmsg if flags != 0", "MSG_FASTOPEN"},
+	    {"allow sendmsg if flags >= MSG_MORE", "MSG_FASTOPEN"},
+	    {"allow sendmsg if flags > 0x7fffffff", "MSG_FASTOPEN"},
+	    {"allow sendmsg if flags <= MSG_FASTOPEN", "MSG_FASTOPEN"},
+	    {"allow sendmsg if fd == 3", "MSG_FASTOPEN"}, /* no condition on flags */
+	    {"allow sendmmsg if flags has-none MSG_DONTWAIT", "MSG_FASTOPEN"},
+	    {"allow sendto if flags has-none MSG_FASTOPEN", NULL},
+	    {"allow sendmsg if flags has-none MSG_FASTOPEN|MSG_OOB", NULL},
+	    {"allow sendmmsg if flags has-none MSG_FASTOPEN", NULL},
+	    {"allow sendmsg if flags within MSG_NOSIGNAL|MSG_DONTWAIT", NULL},
+	    {"allow sendmsg if flags == MSG_NOSIGNAL", NULL},
+	    {"allow sendmsg if flags in {0, MSG_NOSIGNAL, MSG_MORE}", NULL},
+	    {"allow sendmsg if flags < MSG_FASTOPEN", NULL},
+	    {"errno EPERM sendto because \"not here\"", NULL},
+	    {"kill sendmsg if flags has-any MSG_FASTOPEN because \"never\"", NULL},
+	    /* shutdown */
+	    {"allow shutdown", "shutdown: it lets SHUT_RD or SHUT_RDWR through"},
+	    {"allow shutdown if how != SHUT_RD", "SHUT_RD or SHUT_RDWR"},
+	    {"allow shutdown if how <= SHUT_WR", "SHUT_RD or SHUT_RDWR"},
+	    {"allow shutdown if how in {SHUT_WR, SHUT_RDWR}", "SHUT_RD or SHUT_RDWR"},
+	    {"allow shutdown if how has-none 2", "SHUT_RD or SHUT_RDWR"},
+	    {"allow shutdown if fd == 5 because \"only the channel\"", "SHUT_RD or SHUT_RDWR"},
+	    {"allow shutdown if how == SHUT_WR", NULL},
+	    {"allow shutdown if how in {SHUT_WR}", NULL},
+	    {"allow shutdown if how > SHUT_RDWR", NULL}, /* EINVAL in the kernel */
+	    /* connect, whatever its conditions or reason */
+	    {"allow connect because \"a backend\"", "allow connect: it connects any socket"},
+	    {"allow connect if fd == 7 because \"a backend\"", "allow connect: it connects"},
+	    {"log connect because \"watching\"", "log connect: it connects"},
+	    {"errno EACCES connect because \"never\"", NULL},
+	    /* setsockopt */
+	    {"allow setsockopt", "setsockopt: it lets TCP_FASTOPEN_CONNECT through"},
+	    {"allow setsockopt if level == IPPROTO_TCP", "TCP_FASTOPEN_CONNECT"},
+	    {"allow setsockopt if optname == TCP_FASTOPEN_CONNECT", "TCP_FASTOPEN_CONNECT"},
+	    {"allow setsockopt if level in {SOL_SOCKET, IPPROTO_TCP} and optname >= 26",
+	     "TCP_FASTOPEN_CONNECT"},
+	    {"allow setsockopt if level == IPPROTO_TCP and optname in {TCP_NODELAY, "
+	     "TCP_NOTSENT_LOWAT}",
+	     NULL},
+	    {"allow setsockopt if level == IPPROTO_TCP and optname != TCP_FASTOPEN_CONNECT", NULL},
+	    {"allow setsockopt if level == SOL_SOCKET", NULL},
+	};
+	(void)s;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		int n;
+		snprintf(text, sizeof(text), "version 1\n%s\n", cases[i].rule);
+		n = findings(text);
+		if (!cases[i].want && n != 0)
+			fail_msg("%s: %d findings, the first: %s", cases[i].rule, n, msgs[0]);
+		if (cases[i].want &&
+		    (n != 1 || !strstr(msgs[0], cases[i].want) || !strstr(msgs[0], "t.policy:2:")))
+			fail_msg("%s: want one finding with \"%s\", got %d: %s", cases[i].rule,
+			         cases[i].want, n, n ? msgs[0] : "(none)");
+	}
+	/* from a group, the finding names it */
+	assert_int_equal(findings("version 1\ngroup @net\nallow shutdown\nend\nallow @net\n"), 1);
+	assert_non_null(strstr(msgs[0], "(from @net)"));
+}
+
 static void check_finds_unknown_syscalls(void **s)
 {
 	(void)s;
@@ -765,6 +846,7 @@ int main(void)
 	    cmocka_unit_test(check_finds_a_permissive_default),
 	    cmocka_unit_test(check_wants_a_reason_for_every_non_allow),
 	    cmocka_unit_test(check_wants_a_reason_for_dangerous_allows),
+	    cmocka_unit_test(check_finds_rules_that_let_a_worker_connect_a_socket_it_holds),
 	    cmocka_unit_test(check_finds_unknown_syscalls),
 	    cmocka_unit_test(check_finds_shadowed_and_duplicate_rules),
 	    cmocka_unit_test(check_refuses_what_libseccomp_cannot_order),
