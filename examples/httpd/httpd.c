@@ -1,16 +1,21 @@
 /*
  * httpd - a static HTTP/1.1 file server on libprivsep.  See httpd(8).
  *
- * The helper (this process) binds the listening socket, builds the
- * workers' policy (the shipped httpd.policy, or --policy, plus one
- * beneath rule for the document root), starts the workers and restarts
- * any that dies, keeps only the capabilities that starting a worker and
- * the file broker need, and answers the broker's requests.  The workers,
- * each sandboxed, accept and serve connections on the socket they were
- * given; every file they send was opened by the helper's broker.
+ * The helper (this process) binds one listening socket per worker, all
+ * on the same port (SO_REUSEPORT: the kernel spreads connections over
+ * them), builds the workers' policy (the shipped httpd.policy, or
+ * --policy, plus one beneath rule for the document root), starts the
+ * workers and restarts any that dies, keeps only the capabilities that
+ * starting a worker and the file broker need, and answers the broker's
+ * requests.  The workers, each sandboxed, accept and serve connections
+ * on their own listening socket: whatever one does to it (its policy
+ * allows little: no shutdown but SHUT_WR, no Fast Open, fcntl flags)
+ * cannot stop another from accepting.  Every file they send was opened
+ * by the helper's broker.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <netdb.h>
@@ -55,6 +60,8 @@ static const char usage[] =
 
 struct slot {
 	struct privsep_worker *w; /* NULL while dead */
+	int lfd;                  /* its own listening socket, -1 none */
+	struct server_config cfg; /* the httpd's, with lfd */
 	uint64_t started, due;    /* ms; due: when to restart, 0 none */
 	unsigned fails;           /* restarts since it last ran STABLE_MS */
 	char name[32];
@@ -142,6 +149,18 @@ static void worker_gone(struct privsep_worker *w, void *arg)
 
 static int start(struct httpd *d, struct slot *s)
 {
+	/* a worker that ran before may have made its listening socket
+	 * blocking (fcntl F_SETFL, which its policy allows): the new one
+	 * starts with the socket as it was made.  Nothing else it may do
+	 * changes the socket for good (SECURITY.md, "Sockets a worker
+	 * holds") */
+	if (fcntl(s->lfd, F_SETFL, O_NONBLOCK) < 0)
+		return -1;
+	s->cfg = d->cfg;
+	s->cfg.listen_fd = s->lfd;
+	d->sb.keep_fds = &s->lfd;
+	d->sb.nkeep = 1;
+	d->sp.arg = &s->cfg;
 	d->sp.name = s->name;
 	s->w = privsep_spawn(d->h, &d->sp);
 	s->started = now_ms();
@@ -176,10 +195,12 @@ static int all_ready(const struct httpd *d)
 	return 1;
 }
 
-/* The listening socket: bound, listening, non-blocking (the workers
- * share it and must not block in accept when another took the
- * connection).  -1 and a message on failure. */
-static int listen_on(const char *addr, unsigned port, char *where, size_t wlen)
+/* A listening socket: bound, listening, non-blocking, in the
+ * SO_REUSEPORT group of the port (each worker has its own; the kernel
+ * spreads new connections over them).  port 0 picks a free one: the
+ * next socket binds to what where says.  *bound: the port.  -1 and a
+ * message on failure. */
+static int listen_on(const char *addr, unsigned port, char *where, size_t wlen, unsigned *bound)
 {
 	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
 	                         .ai_socktype = SOCK_STREAM},
@@ -207,6 +228,7 @@ static int listen_on(const char *addr, unsigned port, char *where, size_t wlen)
 		return -1;
 	}
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
 	    (ai->ai_family == AF_INET6 && !addr &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0) ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 511) < 0 ||
@@ -223,10 +245,12 @@ static int listen_on(const char *addr, unsigned port, char *where, size_t wlen)
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
 		snprintf(where, wlen, "[%s]:%u", host, ntohs(s6->sin6_port));
+		*bound = ntohs(s6->sin6_port);
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
 		snprintf(where, wlen, "%s:%u", host, ntohs(s4->sin_port));
+		*bound = ntohs(s4->sin_port);
 	}
 	return fd;
 }
@@ -300,7 +324,8 @@ int main(int argc, char **argv)
 	char root[PATH_MAX], where[INET6_ADDRSTRLEN + 16], status[256];
 	char *policy = NULL, *text = NULL;
 	unsigned long port = 80, workers = 0, conns = 1000;
-	int o, rc = 2, lfd = -1, notified = 0;
+	int o, rc = 2, notified = 0;
+	unsigned bound = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct stat st;
 
@@ -383,10 +408,16 @@ int main(int argc, char **argv)
 		goto out;
 
 	rc = 1;
-	lfd = listen_on(addr, (unsigned)port, where, sizeof(where));
-	if (lfd < 0)
-		goto out;
-	d.cfg.listen_fd = lfd;
+	d.nslots = (unsigned)workers;
+	for (unsigned i = 0; i < WORKERS_MAX; i++)
+		d.slots[i].lfd = -1;
+	for (unsigned i = 0; i < d.nslots; i++) {
+		d.slots[i].lfd =
+		    listen_on(addr, i ? bound : (unsigned)port, where, sizeof(where), &bound);
+		if (d.slots[i].lfd < 0)
+			goto out;
+	}
+	d.cfg.listen_fd = -1; /* each slot's own */
 	d.cfg.root = root;
 	d.cfg.max_conns = (unsigned)conns;
 	{
@@ -415,10 +446,7 @@ int main(int argc, char **argv)
 	 * log marked with the worker's name, pid and the time, escaped, never
 	 * passing for a helper's line */
 	d.sb.flags = d.cfg.access_log ? 0 : PRIVSEP_SB_NULL_STDIO;
-	d.sb.keep_fds = &lfd;
-	d.sb.nkeep = 1;
 	d.sp.main = worker_main;
-	d.sp.arg = &d.cfg;
 	d.sp.sandbox = &d.sb;
 	/* an access log is one line per answer: the pipe's rate limit, which
 	 * guards a log against a flood, is raised to what a busy worker
@@ -433,7 +461,6 @@ int main(int argc, char **argv)
 		perror("httpd");
 		goto out;
 	}
-	d.nslots = (unsigned)workers;
 	for (unsigned i = 0; i < d.nslots; i++) {
 		snprintf(d.slots[i].name, sizeof(d.slots[i].name), "httpd-worker-%u", i + 1);
 		if (start(&d, &d.slots[i]) < 0) {
@@ -486,8 +513,9 @@ int main(int argc, char **argv)
 		rc = d.fatal;
 out:
 	privsep_helper_free(d.h);
-	if (lfd >= 0)
-		close(lfd);
+	for (unsigned i = 0; i < d.nslots; i++)
+		if (d.slots[i].lfd >= 0)
+			close(d.slots[i].lfd);
 	free(text);
 	free(policy);
 	return rc;

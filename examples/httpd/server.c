@@ -39,8 +39,9 @@ enum deadline_list { DL_HEADER, DL_IDLE, DL_SEND, DL_LINGER, DL__COUNT };
 #define LINGER_BYTES 65536u  /* and at most this much of it */
 #define REQUESTS_PER_TURN 16 /* then the others get their turn */
 #define SENDFILE_CHUNK (1u << 20)
-/* one accept per wakeup: the listening socket wakes one idle worker at a
- * time (EPOLLEXCLUSIVE), so a burst of connections spreads over them */
+/* one accept per wakeup: the connections already here get their turn
+ * between two accepts (each worker has its own listening socket; the
+ * kernel spreads new connections over the workers) */
 #define ACCEPTS_PER_TURN 1
 #define NOTSENT_LOWAT (256 * 1024)
 

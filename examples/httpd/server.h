@@ -10,7 +10,7 @@
 struct privsep_client;
 
 struct server_config {
-	int listen_fd;    /* non-blocking, shared by every worker */
+	int listen_fd;    /* this worker's own (SO_REUSEPORT), non-blocking */
 	const char *root; /* the document root, as the policy's beneath rule names it */
 	struct http_limits limits;
 	unsigned header_ms; /* from a request's first byte (or the accept) to its whole head */

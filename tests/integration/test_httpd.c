@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -232,6 +234,18 @@ static int raw_s(const char *req, int must_close)
 {
 	char buf[65536];
 	return raw(req, strlen(req), buf, sizeof(buf), must_close);
+}
+
+/* A plain GET to s on a new connection answers 200 with the file. */
+static void still_serves_on(const struct server *s)
+{
+	char buf[4096];
+	int fd = connect_to(s), closed;
+	send_all(fd, "GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 51);
+	read_until_close(fd, buf, sizeof(buf), 10000, &closed);
+	close(fd);
+	if (strncmp(buf, "HTTP/1.1 200 ", 13) || !strstr(buf, "\r\n\r\nhello\n"))
+		fail_msg("no 200 with the file: %.100s", buf);
 }
 
 /* A plain GET answers 200 with the file: the server still serves. */
@@ -738,6 +752,129 @@ static void a_worker_killed_mid_request_is_restarted(void **st)
 	server_stop(&one);
 }
 
+/* pid's listening socket on port (taken through its pidfd: the same
+ * file description the worker holds), or -1 with errno EPERM when this
+ * process may not take a worker's fds. */
+static int worker_listener(pid_t pid, int port)
+{
+	int pidfd = pidfd_open(pid, 0), found = -1;
+	assert_true(pidfd >= 0);
+	for (int fd = 0; fd < 128; fd++) {
+		struct sockaddr_in sa;
+		socklen_t sl = sizeof(sa), il = sizeof(int);
+		int acc = 0, t = pidfd_getfd(pidfd, fd, 0);
+		if (t < 0 && errno == EPERM) {
+			close(pidfd);
+			errno = EPERM;
+			return -1;
+		}
+		if (t < 0)
+			continue;
+		if (getsockopt(t, SOL_SOCKET, SO_ACCEPTCONN, &acc, &il) == 0 && acc &&
+		    getsockname(t, (struct sockaddr *)&sa, &sl) == 0 &&
+		    ntohs(sa.sin_port) == port) {
+			if (found >= 0)
+				fail_msg("worker %d holds two listening sockets", (int)pid);
+			found = t;
+		} else {
+			close(t);
+		}
+	}
+	close(pidfd);
+	if (found < 0)
+		fail_msg("worker %d holds no listening socket on port %d", (int)pid, port);
+	return found;
+}
+
+static int accepting(int fd)
+{
+	int acc = 0;
+	socklen_t il = sizeof(acc);
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &il) == 0 && acc;
+}
+
+/* Each worker holds its own listening socket (SO_REUSEPORT): what its
+ * policy lets it do to that socket (fcntl F_SETFL clearing O_NONBLOCK,
+ * shutdown SHUT_WR, TCP options) reaches no other worker, the service
+ * keeps answering, and a restarted worker gets its socket back as it was
+ * made.  A shared socket would share its file description: one worker's
+ * F_SETFL would make every worker's accept blocking. */
+static struct server two; /* its own: it kills a worker */
+
+/* If the test failed with the server running, stop it the hard way (the
+ * workers die with it). */
+static int two_teardown(void **st)
+{
+	int status;
+	(void)st;
+	if (two.pid > 0 && waitpid(two.pid, &status, WNOHANG) == 0) {
+		kill(two.pid, SIGKILL);
+		waitpid(two.pid, &status, 0);
+		close(two.notify);
+	}
+	two.pid = 0;
+	return 0;
+}
+
+static void each_worker_has_its_own_listener_and_what_one_does_to_it_stays_its_own(void **st)
+{
+	(void)st;
+	struct stat a, b;
+	struct timespec t0;
+	pid_t w[4], after[4];
+	int l[2], one = 1, n, restarted = -1;
+
+	server_start(&two, "reuse", "2", NULL, NULL);
+	assert_int_equal(children(two.pid, w, 4), 2);
+	l[0] = worker_listener(w[0], two.port);
+	if (l[0] < 0) {
+		server_stop(&two);
+		/* an ordinary user may not take a non-dumpable worker's fds
+		 * (pidfd_getfd needs CAP_SYS_PTRACE then); test_net.c checks
+		 * the policy side as any user */
+		skip();
+	}
+	l[1] = worker_listener(w[1], two.port);
+	assert_true(l[1] >= 0);
+	assert_int_equal(fstat(l[0], &a), 0);
+	assert_int_equal(fstat(l[1], &b), 0);
+	if (a.st_ino == b.st_ino)
+		fail_msg("the two workers hold the same listening socket");
+	/* worker 1 does to its socket what its policy allows */
+	assert_int_equal(fcntl(l[0], F_SETFL, 0), 0);
+	assert_int_equal(shutdown(l[0], SHUT_WR), 0);
+	assert_int_equal(setsockopt(l[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+	assert_true(fcntl(l[1], F_GETFL) & O_NONBLOCK);
+	assert_true(accepting(l[0]));
+	assert_true(accepting(l[1]));
+	for (int i = 0; i < 20; i++)
+		still_serves_on(&two);
+	/* a worker that dies: the one that replaces it has the socket back
+	 * non-blocking */
+	assert_int_equal(kill(w[0], SIGKILL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (restarted < 0 && ms_since(&t0) < 20000) {
+		n = children(two.pid, after, 4);
+		for (int i = 0; i < n; i++)
+			if (n == 2 && after[i] != w[0] && after[i] != w[1])
+				restarted = i;
+		if (restarted < 0)
+			usleep(20000);
+	}
+	if (restarted < 0)
+		fail_msg("worker 1 was not restarted in 20 s");
+	close(l[0]);
+	l[0] = worker_listener(after[restarted], two.port);
+	assert_true(l[0] >= 0);
+	assert_int_equal(fstat(l[0], &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino); /* the same socket */
+	assert_true(fcntl(l[0], F_GETFL) & O_NONBLOCK);
+	still_serves_on(&two);
+	close(l[0]);
+	close(l[1]);
+	server_stop(&two);
+}
+
 /* GET path on fd (kept alive); the body of a 200, in body. */
 static void get_body(int fd, const char *path, char *body, size_t cap)
 {
@@ -896,6 +1033,9 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(pipelined_requests_are_answered_in_order),
 	    cmocka_unit_test(many_idle_connections_do_not_stop_service),
 	    cmocka_unit_test(workers_are_sandboxed_and_the_helper_keeps_little),
+	    cmocka_unit_test_teardown(
+	        each_worker_has_its_own_listener_and_what_one_does_to_it_stays_its_own,
+	        two_teardown),
 	    cmocka_unit_test(a_worker_killed_mid_request_is_restarted),
 	    cmocka_unit_test(one_file_is_one_cache_entry_whatever_slashes_name_it),
 	    cmocka_unit_test(an_idle_worker_closes_a_removed_file_when_its_entry_expires),

@@ -606,7 +606,7 @@ static void shipped_policies_pass_check_and_verify(void **s)
 }
 
 /* The kernel's action cache decides every syscall a shipped policy allows
- * without conditions (the hot ones: read, write, sendmsg, recvmsg, ...):
+ * without conditions (the hot ones: read, write, recvmsg, ...):
  * such a call never runs the filter.  And it never allows one the policy
  * restricts, a foreign architecture or an x32 number. */
 static void unconditional_allows_are_decided_by_the_kernel_cache(void **s)
