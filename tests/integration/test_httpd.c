@@ -786,6 +786,24 @@ static int worker_listener(pid_t pid, int port)
 	return found;
 }
 
+/* The listening TCP sockets on port, from /proc/net/tcp (readable by
+ * anyone, in the test's network namespace, which is the helper's). */
+static int listeners_on(int port)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/net/tcp", "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned lport, st;
+		if (sscanf(line, " %*u: %*x:%x %*x:%*x %x", &lport, &st) == 2 &&
+		    (int)lport == port && st == 0x0a)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
 static int accepting(int fd)
 {
 	int acc = 0;
@@ -826,12 +844,15 @@ static void each_worker_has_its_own_listener_and_what_one_does_to_it_stays_its_o
 
 	server_start(&two, "reuse", "2", NULL, NULL);
 	assert_int_equal(children(two.pid, w, 4), 2);
+	/* two sockets listen on the port, not one */
+	assert_int_equal(listeners_on(two.port), 2);
 	l[0] = worker_listener(w[0], two.port);
 	if (l[0] < 0) {
 		server_stop(&two);
-		/* an ordinary user may not take a non-dumpable worker's fds
-		 * (pidfd_getfd needs CAP_SYS_PTRACE then); test_net.c checks
-		 * the policy side as any user */
+		print_message("an ordinary user may not take a non-dumpable worker's fds "
+		              "(pidfd_getfd needs CAP_SYS_PTRACE): only the two listening "
+		              "sockets were checked; test_net.c checks the policy as any "
+		              "user\n");
 		skip();
 	}
 	l[1] = worker_listener(w[1], two.port);
