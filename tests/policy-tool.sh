@@ -18,6 +18,7 @@ expect 0 "<default.policy>: clean" -- check '<default.policy>'
 expect 0 "threads.policy: clean" -- check "$dir/threads.policy"
 expect 1 "findings.policy:3:1: permissive default" -- check "$dir/findings.policy"
 expect 1 "findings.policy:4:13: errno ptrace needs a reason" -- check "$dir/findings.policy"
+expect 1 "findings.policy:6:7: sendto: it lets MSG_FASTOPEN through" -- check "$dir/findings.policy"
 expect 2 "broken.policy:3:18: expected an operator" -- check "$dir/broken.policy"
 expect 2 "cannot open" -- check "$dir/no-such.policy"
 expect 0 "verified: .* instructions agree with the policy over" -- verify '<default.policy>'
