@@ -111,8 +111,10 @@ enum privsep_violation privsep_wire_check(const uint8_t *rec, size_t reclen, siz
 
 /* For a record whose fds could not all be installed here (the receiver's
  * fd limit): v is privsep_wire_check's verdict, made with the fds that
- * remained (none), installed how many arrived before the limit.  Fewer
- * than declared excuses the count; fds that nfds did not declare remain
+ * remained (none); installed is how many the kernel installed before the
+ * limit stopped it (at least one more was sent; how many more is never
+ * known).  installed < hdr->nfds excuses the count; nfds 0, or installed
+ * >= nfds (so more were sent than declared), remains
  * PRIVSEP_V_NFDS_MISMATCH. */
 enum privsep_violation privsep_wire_check_fdlimit(enum privsep_violation v, size_t installed,
                                                   const struct privsep_hdr *hdr);
