@@ -840,7 +840,9 @@ static void rule_an_empty_record_is_told_from_end_of_stream_without_waiting(void
 	assert_int_equal(send(sock, "", 0, MSG_NOSIGNAL), 0);
 	t0 = now_ms();
 	privsep_helper_step(x->h, 3000);
-	assert_true(now_ms() - t0 < 500);
+	/* a receiver that waited would take its timeout; valgrind's pace
+	 * says nothing about it */
+	assert_true(under_valgrind() || now_ms() - t0 < 900);
 	assert_int_equal(x->gone, 1);
 	assert_int_equal(x->last_viol, PRIVSEP_V_EMPTY_RECORD);
 	close(sock);
@@ -858,7 +860,9 @@ static void rule_an_empty_record_is_told_from_end_of_stream_without_waiting(void
 	t0 = now_ms();
 	assert_int_equal(privsep_client_dispatch(c, 3000), -1);
 	assert_int_equal(errno, EPROTO);
-	assert_true(now_ms() - t0 < 500);
+	/* a receiver that waited would take its timeout; valgrind's pace
+	 * says nothing about it */
+	assert_true(under_valgrind() || now_ms() - t0 < 900);
 	privsep_client_free(c);
 	close(sv[0]);
 	assert_int_equal(privsep_chan_pair(sv), 0);
