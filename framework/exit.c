@@ -184,6 +184,11 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 	if (!w->trapped)
 		e->syscall = -1;
 	e->violation = w->viol;
+	/* what waitid said, whatever the kind: privsep_worker_exit agrees */
+	if (si && si->si_code == CLD_EXITED)
+		e->status = si->si_status;
+	else if (si && (si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED))
+		e->signal = si->si_status;
 	if (w->viol != PRIVSEP_V_NONE) {
 		e->kind = PRIVSEP_EXIT_VIOLATION;
 		snprintf(what, sizeof(what), "killed for protocol violation %s",
@@ -209,8 +214,13 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 		lvl = si->si_status ? PRIVSEP_LOG_WARN : PRIVSEP_LOG_INFO;
 	} else if (w->want_kill) {
 		e->kind = PRIVSEP_EXIT_KILLED;
-		e->signal = si->si_status;
-		snprintf(what, sizeof(what), "killed by the helper (%s)", strsignal(si->si_status));
+		if (w->grace_expired)
+			snprintf(what, sizeof(what),
+			         "closed its channel but did not exit within %d ms; killed",
+			         HELPER_EXIT_GRACE_MS);
+		else
+			snprintf(what, sizeof(what), "killed by the helper (%s)",
+			         strsignal(si->si_status));
 		lvl = PRIVSEP_LOG_WARN;
 	} else if (si->si_status == SIGSYS) {
 		e->kind = PRIVSEP_EXIT_SECCOMP;
@@ -226,8 +236,10 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 		         si->si_code == CLD_DUMPED ? ", core dumped" : "");
 	}
 	snprintf(e->line, sizeof(e->line), "worker \"%s\" pid %d: %s", w->name, (int)w->pid, what);
-	/* a violation was logged when it happened; once is enough */
-	if (e->kind != PRIVSEP_EXIT_VIOLATION && e->kind != PRIVSEP_EXIT_UNKNOWN)
+	/* a violation, and a kill after the grace, were logged when they
+	 * happened; once is enough */
+	if (e->kind != PRIVSEP_EXIT_VIOLATION && e->kind != PRIVSEP_EXIT_UNKNOWN &&
+	    !(e->kind == PRIVSEP_EXIT_KILLED && w->grace_expired))
 		helper_log(w->h->log, w->h->log_arg, lvl, "%s", e->line);
 }
 

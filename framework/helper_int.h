@@ -52,6 +52,7 @@ struct privsep_worker {
 	enum privsep_violation viol;
 	int killed;         /* SIGKILL sent */
 	int want_kill;      /* SIGKILL asked for */
+	int grace_expired;  /* killed for not exiting within the grace; logged then */
 	int kill_failed;    /* SIGKILL attempts that failed */
 	int64_t kill_at_ms; /* closing: SIGKILL at this time; 0 none */
 	int exited, exit_code, exit_status;

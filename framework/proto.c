@@ -26,7 +26,7 @@ const struct proto_msg proto_msgs[] = {
     {PRIVSEP_T_PERMIT_DROP, "PERMIT_DROP", "worker", PRIVSEP_H_CALL, 8,
      4 + 4 * PROTO_PERMIT_DROP_MAX, 0, 0,
      "u32 count (1..256), then count x u32 type; len = 4 + 4 x count",
-     "empty body; EINVAL (nothing dropped) if a type is not in the table"},
+     "empty body; EINVAL (nothing dropped) if a type is not one the worker requests (below)"},
     {PRIVSEP_T_SANDBOX_FAILED, "SANDBOX_FAILED", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 13,
      8 + 4 + PRIVSEP_DETAIL_MAX, 0, 0,
      "u32 step (1..11), u32 errno, str detail: the sandbox step that failed", "-"},
@@ -64,10 +64,11 @@ const struct proto_viol proto_viols[] = {
     {PRIVSEP_V_NFDS_MISMATCH, "nfds-mismatch", "header",
      "nfds differs from the number of fds that arrived"},
     {PRIVSEP_V_UNKNOWN_TYPE, "unknown-type", "table",
-     "type is in neither the framework's table nor the application's"},
+     "type is neither defined in section 6 nor a row of the application's table (a reserved "
+     "number; at the worker, also an event row without a handler)"},
     {PRIVSEP_V_WRONG_DIRECTION, "wrong-direction", "table",
-     "the type is never sent in this direction (a REPLY or an event from the worker, a request "
-     "from the helper)"},
+     "the type is defined but never sent in this direction (a REPLY or an event from the "
+     "worker; a type of section 6 other than REPLY, or a CALL or POST row, from the helper)"},
     {PRIVSEP_V_UNKNOWN_ID, "unknown-id", "table",
      "(worker) a reply whose id matches no call in progress"},
     {PRIVSEP_V_NOT_PERMITTED, "not-permitted", "table",
