@@ -24,6 +24,10 @@
 extern "C" {
 #endif
 
+/* Everything declared here is the library's public API, exported with
+ * default visibility; the library builds everything else hidden. */
+#pragma GCC visibility push(default)
+
 /* ------------------------------------------------------------------ */
 /* Wire protocol constants (docs/PROTOCOL.md, "Header").               */
 
@@ -646,6 +650,8 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
  * helper once it has done what needed more.  -1 with errno EINVAL for an
  * unknown name, EPERM when the process cannot. */
 int privsep_helper_keep_caps(const char *const *names, size_t n);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
