@@ -499,8 +499,11 @@ struct privsep_sandbox {
 	 * thread of the worker's user on the machine, so 0 means the worker
 	 * can start no thread; the filter forbids new processes anyway. */
 	unsigned long nproc;
-	unsigned long fsize; /* RLIMIT_FSIZE in bytes; 0: the policy's, or unlimited */
-	unsigned long as;    /* RLIMIT_AS in bytes; 0: the policy's, or unlimited */
+	/* RLIMIT_FSIZE and RLIMIT_AS in bytes; 0: the policy's (default.policy:
+	 * 1 GiB each), or unlimited.  The address space counts what the
+	 * worker inherits from the helper through fork. */
+	unsigned long fsize;
+	unsigned long as;
 };
 
 /* The steps, in the order they are taken. */
