@@ -8,6 +8,11 @@
 # Usage: only-the-public-api-is-exported.sh BUILD_ROOT HEADER SHARED STATIC INTERNAL GCC
 set -eu
 build=$1 hdr=$2 so=$3 a=$4 internal=$5 gcc=$6
+# meson names the libraries relative to the build directory
+for v in so a internal; do
+	eval "p=\$$v"
+	case $p in /*) ;; *) eval "$v=\$build/\$p" ;; esac
+done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() {
