@@ -58,6 +58,21 @@ int exit_fw_ready(struct privsep_req *req, void *arg)
 {
 	struct privsep_worker *w = req->worker;
 	(void)arg;
+	/* the worker waits for this answer before application code: the
+	 * kernel's view of it first, and a step not in force stops it */
+	if (w->verify) {
+		char why[PRIVSEP_DETAIL_MAX - 64];
+		int step = sandbox_verify(w->pid, &w->expect, why, sizeof(why));
+		if (step) {
+			w->sb_failed = step;
+			w->sb_errno = EPERM;
+			snprintf(w->sb_detail, sizeof(w->sb_detail),
+			         "not in force when the worker said READY: %s", why);
+			privsep_worker_kill(w);
+			return privsep_req_fail(req, EPERM, "sandbox step %d (%s) is not in force",
+			                        step, privsep_sandbox_step_name(step));
+		}
+	}
 	/* from here on the worker runs application code: it can no longer
 	 * claim its sandbox failed */
 	privsep_worker_revoke(w, PRIVSEP_T_SANDBOX_FAILED);

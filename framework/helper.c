@@ -494,7 +494,7 @@ static void set_events(struct privsep_worker *w)
 {
 	struct epoll_event ev = {.data.ptr = &w->tchan};
 	/* while a reply waits, no request is read from this worker */
-	ev.events = (w->q.nreply ? 0 : EPOLLIN) | (w->q.n ? EPOLLOUT : 0);
+	ev.events = (w->q.nreply ? 0 : EPOLLIN) | (w->q.n && !w->gate ? EPOLLOUT : 0);
 	epoll_ctl(w->h->epfd, EPOLL_CTL_MOD, w->chan, &ev);
 }
 
@@ -534,7 +534,10 @@ static int send_rec(struct privsep_worker *w, const void *hdr, size_t hlen, cons
 		errno = EPIPE;
 		return -1;
 	}
-	if (!w->q.n) {
+	/* until its READY is answered, a spawned worker is sent that answer
+	 * and nothing else: its framework code reads only the answer, and
+	 * events wait in the queue (w->gate) */
+	if ((!w->q.n && !w->gate) || (reply && w->gate)) {
 		if (chan_send(w->chan, hdr, hlen, payload, plen, fds, nfds, 1) == 0) {
 			chan_close_fds(fds, nfds);
 			return 0;
@@ -654,7 +657,7 @@ int privsep_helper_post(struct privsep_worker *w, uint32_t type, const void *msg
 	}
 	/* nothing queued: try the socket with the caller's own fds, so that
 	 * a post that goes through costs no dup */
-	if (!w->q.n) {
+	if (!w->q.n && !w->gate) {
 		if (chan_send(w->chan, pre, hlen, msg, len, all, n, 1) == 0) {
 			chan_close_fds(all, (size_t)isbulk);
 			return 0;
@@ -920,6 +923,11 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	reply_frame(h, hdr.id, PROTO_REPLY_FIXED + req.reply.len, req.reply_nfds);
 	send_reply(w, PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED + req.reply.len, req.reply_fds,
 	           req.reply_nfds);
+	/* READY answered: the events that waited go now, after it */
+	if (w->gate && w->ready && w->chan >= 0) {
+		w->gate = 0;
+		set_events(w);
+	}
 }
 
 void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds)
@@ -1075,7 +1083,7 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		}
 		if (w->chan < 0)
 			continue;
-		if (w->q.n && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
+		if (w->q.n && !w->gate && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
 		    flush_queue(w) < 0)
 			continue;
 		if (!w->q.nreply && (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "outq.h"
+#include "sandbox_verify.h"
 #include "privsep.h"
 
 /* One row of the merged (framework + application) table. */
@@ -86,6 +87,10 @@ struct privsep_worker {
 	const struct policy *pol;    /* its policy (the helper's cache) */
 	const struct fs_root *roots; /* the file broker's roots for pol */
 	int debug;                   /* PRIVSEP_SB_DEBUG */
+	/* a sandboxed spawn: READY is checked against /proc/PID/status
+	 * (sandbox_verify.c), and nothing but its answer is sent before */
+	int verify, gate;
+	struct sb_expect expect;
 };
 
 struct privsep_helper {

@@ -32,8 +32,10 @@ const struct proto_msg proto_msgs[] = {
      "u32 step (1..11), u32 errno, str detail: the sandbox step that failed", "-"},
     {PRIVSEP_T_SECCOMP_TRAP, "SECCOMP_TRAP", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 56, 56, 0,
      0, "u32 audit arch, u32 syscall number, 6 x u64 arguments: the call the filter trapped", "-"},
-    {PRIVSEP_T_READY, "READY", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 0, 0, 0, 0,
-     "empty: the sandbox is entered; application code starts now", "-"},
+    {PRIVSEP_T_READY, "READY", "worker", PRIVSEP_H_CALL | PRIVSEP_H_ONCE, 0, 0, 0, 0,
+     "empty: every sandbox step is taken",
+     "empty body: the helper found each step in force, application code starts now; "
+     "EPERM: a step is not (the worker is killed)"},
     {PRIVSEP_T_FS_OPEN, "FS_OPEN", "worker", PRIVSEP_H_CALL, 9, 8 + PROTO_PATH_MAX, 0, 0,
      "u32 open flags, str path", "empty body and the fd"},
     {PRIVSEP_T_FS_STAT, "FS_STAT", "worker", PRIVSEP_H_CALL, 5, 4 + PROTO_PATH_MAX, 0, 0,
@@ -155,8 +157,9 @@ int proto_spec_write(FILE *f, const char *section)
 		for (size_t i = 0; i < proto_nmsgs; i++) {
 			const struct proto_msg *m = &proto_msgs[i];
 			fprintf(f, "| 0x%04" PRIx32 " | %s | %s | %s | ", m->type, m->name, m->from,
-			        m->type == PRIVSEP_T_REPLY    ? "reply"
-			        : (m->flags & PRIVSEP_H_CALL) ? "call"
+			        m->type == PRIVSEP_T_REPLY ? "reply"
+			        : (m->flags & PRIVSEP_H_CALL)
+			            ? ((m->flags & PRIVSEP_H_ONCE) ? "call, once" : "call")
 			        : (m->flags & PRIVSEP_H_ONCE) ? "one-way, once"
 			                                      : "one-way");
 			fmt_len(f, m->min_len);

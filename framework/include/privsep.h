@@ -24,6 +24,10 @@
 extern "C" {
 #endif
 
+/* Everything declared here is the library's public API, exported with
+ * default visibility; the library builds everything else hidden. */
+#pragma GCC visibility push(default)
+
 /* ------------------------------------------------------------------ */
 /* Wire protocol constants (docs/PROTOCOL.md, "Header").               */
 
@@ -508,8 +512,11 @@ struct privsep_sandbox {
 	 * thread of the worker's user on the machine, so 0 means the worker
 	 * can start no thread; the filter forbids new processes anyway. */
 	unsigned long nproc;
-	unsigned long fsize; /* RLIMIT_FSIZE in bytes; 0: the policy's, or unlimited */
-	unsigned long as;    /* RLIMIT_AS in bytes; 0: the policy's, or unlimited */
+	/* RLIMIT_FSIZE and RLIMIT_AS in bytes; 0: the policy's (default.policy:
+	 * 1 GiB each), or unlimited.  The address space counts what the
+	 * worker inherits from the helper through fork. */
+	unsigned long fsize;
+	unsigned long as;
 };
 
 /* The steps, in the order they are taken. */
@@ -664,6 +671,8 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
  * helper once it has done what needed more.  -1 with errno EINVAL for an
  * unknown name, EPERM when the process cannot. */
 int privsep_helper_keep_caps(const char *const *names, size_t n);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
