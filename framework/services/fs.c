@@ -301,9 +301,7 @@ static int pseudo_refused(const struct pol_file *r, const struct fs_decision *d,
 static int kind_refused(const struct pol_file *r, const struct fs_decision *d,
                         const struct stat *st, char *detail, size_t dlen)
 {
-	if (S_ISREG(st->st_mode) || r->special)
-		return 0;
-	if (S_ISDIR(st->st_mode)) {
+	if (S_ISDIR(st->st_mode)) { /* special does not imply directory */
 		if (r->directory)
 			return 0;
 		snprintf(detail, dlen, "%s is a directory, and %s:%d does not say directory",
@@ -311,6 +309,8 @@ static int kind_refused(const struct pol_file *r, const struct fs_decision *d,
 		errno = EISDIR;
 		return -1;
 	}
+	if (S_ISREG(st->st_mode) || r->special)
+		return 0;
 	snprintf(detail, dlen, "%s is %s, and %s:%d does not say special", d->norm,
 	         kind(st->st_mode), r->loc.file, r->loc.line);
 	errno = EACCES;

@@ -519,7 +519,8 @@ static void special_files_open_without_blocking_when_allowed(void **s)
 	fx_close(&f);
 }
 
-/* A rule that says special lets every kind through; the fd comes back
+/* A rule that says special lets every kind but a directory through (that
+ * needs directory); the fd comes back
  * with exactly the status flags asked for, O_NONBLOCK and O_APPEND
  * included, on every kind of rule. */
 static void special_rule_opens_with_the_flags_asked(void **s)
@@ -531,9 +532,14 @@ static void special_rule_opens_with_the_flags_asked(void **s)
 	int err, fd;
 	snprintf(extra, sizeof(extra),
 	         "path \"%s/fifo\" allow read special\npath \"/dev/null\" allow read,write "
-	         "special\n",
-	         root);
+	         "special\npath \"%s/sub\" allow read special\n",
+	         root, root);
 	fx_open(&f, policy_text(extra));
+	/* special lets every kind through but a directory: that needs directory */
+	snprintf(p, sizeof(p), "%s/sub", root);
+	fd = bopen(&f, p, O_RDONLY, &err, why);
+	assert_int_equal(fd, -1);
+	assert_int_equal(err, EISDIR);
 	snprintf(p, sizeof(p), "%s/fifo", root);
 	fd = bopen(&f, p, O_RDONLY, &err, why);
 	assert_true(fd >= 0);
