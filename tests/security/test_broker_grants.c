@@ -249,6 +249,13 @@ static int proc_attack_main(struct privsep_client *c, void *arg)
 		fprintf(stderr, "why: %s\n", why);
 		return 10;
 	}
+	/* nothing is created there either: the directory is looked at first */
+	if (privsep_fs_open(c, "/proc/privsep-created", O_WRONLY | O_CREAT, why, sizeof(why)) >=
+	        0 ||
+	    errno != EACCES || !strstr(why, "/proc/privsep-created is on proc")) {
+		fprintf(stderr, "create in /proc: %s (%s)\n", strerror(errno), why);
+		return 12;
+	}
 	/* sysfs, when the machine has it (the test checked) */
 	if (arg && (rc = refused(c, (const char *)arg, O_RDONLY, EACCES, 11)))
 		return rc;
@@ -288,7 +295,7 @@ static void a_worker_cannot_read_the_helpers_proc_files_unless_the_rule_says_fs_
 		print_message("no %s here: the sysfs case is not tried\n", sys_file);
 	snprintf(policy, sizeof(policy),
 	         "version 1\ninclude <default.policy>\n"
-	         "beneath \"/proc\" allow read,write,stat,readlink symlinks\n"
+	         "beneath \"/proc\" allow read,write,create,stat,readlink symlinks\n"
 	         "beneath \"/sys\" allow read,stat\n");
 	struct privsep_sandbox sb = {.policy = "grants.policy", .policy_text = policy};
 	struct privsep_spawn sp = {.name = "attacker",
