@@ -14,8 +14,9 @@
  *             COLLAPSE/INSERT_RANGE)
  *   ftruncate                          cuts them (unless the grant says
  *                                      truncate too)
- *   io_submit                          its iocb carries RWF_NOAPPEND
- *                                      where no filter can read it
+ *   io_submit, io_uring_setup          an iocb or a ring's entry carries
+ *                                      RWF_NOAPPEND where no filter can
+ *                                      read it
  *
  * (pwrite and pwritev append on an O_APPEND fd; mmap needs O_RDWR for a
  * shared writable map; splice, sendfile and copy_file_range refuse an
@@ -188,6 +189,13 @@ int policy_append_check(const struct policy *p, pol_diag_fn diag, void *arg)
 	if (allowed(p, SYS_io_submit, 0, 1, 0, 0, 0, 0, &r)) {
 		finding(p, f, r, "io_submit (whose RWF_NOAPPEND no filter can read)",
 		        "do not allow io_submit", diag, arg);
+		n++;
+	}
+	if (allowed(p, SYS_io_uring_setup, 1, 0, 0, 0, 0, 0, &r)) {
+		finding(p, f, r,
+		        "io_uring_setup (a ring's writes carry RWF_NOAPPEND where no filter "
+		        "can read it)",
+		        "do not allow io_uring_setup", diag, arg);
 		n++;
 	}
 	return n;

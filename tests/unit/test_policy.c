@@ -425,6 +425,7 @@ static void an_append_only_grant_narrows_f_setfl_and_check_finds_what_rewrites(v
 	    {"allow fallocate\n", "fallocate that punches"},
 	    {"allow ftruncate\n", "ftruncate is allowed"},
 	    {"allow io_submit\n", "io_submit"},
+	    {"allow io_uring_setup because \"a ring\"\n", "io_uring_setup"},
 	};
 	for (size_t i = 0; i < sizeof(rewrites) / sizeof(rewrites[0]); i++) {
 		snprintf(text, sizeof(text), "%s%s", base, rewrites[i].rule);
