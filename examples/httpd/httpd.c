@@ -86,10 +86,11 @@ static uint64_t now_ms(void)
  * chose. */
 static void log_line(enum privsep_log_level lvl, const char *line, void *arg)
 {
-	(void)arg;
+	struct httpd *d = arg;
 	if (lvl == PRIVSEP_LOG_DEBUG)
 		return;
-	fprintf(stderr, "privsep: %s\n", line);
+	/* the framework's writer: never blocks the helper on a slow stderr */
+	privsep_helper_log_stderr(d->h, line);
 }
 
 static int worker_main(struct privsep_client *c, void *arg)
@@ -413,7 +414,7 @@ int main(int argc, char **argv)
 	/* a worker writes to standard error only for --access-log.  Its
 	 * stderr is the framework's log pipe: each line reaches the helper's
 	 * log marked with the worker's name, pid and the time, escaped, never
-	 * passing for a helper's line */
+	 * passing for a helper's line; its stdout is /dev/null, never ours */
 	d.sb.flags = d.cfg.access_log ? 0 : PRIVSEP_SB_NULL_STDIO;
 	d.sb.keep_fds = &lfd;
 	d.sb.nkeep = 1;
@@ -424,10 +425,13 @@ int main(int argc, char **argv)
 	 * guards a log against a flood, is raised to what a busy worker
 	 * answers (lines over it are counted in the log, never silently lost) */
 	struct privsep_helper_config hc = {.log = log_line,
+	                                   .log_arg = &d,
 	                                   .on_worker_gone = worker_gone,
 	                                   .gone_arg = &d,
 	                                   .log_rate = d.cfg.access_log ? 100000 : 0,
-	                                   .log_burst = d.cfg.access_log ? 200000 : 0};
+	                                   .log_burst = d.cfg.access_log ? 200000 : 0,
+	                                   .log_byte_rate = d.cfg.access_log ? 64ul << 20 : 0,
+	                                   .log_byte_burst = d.cfg.access_log ? 128ul << 20 : 0};
 	d.h = privsep_helper_new(NULL, 0, &hc);
 	if (!d.h || privsep_helper_signals(d.h, NULL, NULL) < 0) {
 		perror("httpd");
