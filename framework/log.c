@@ -38,6 +38,8 @@
 /* A log line as the helper formats it, at most (with the worker's
  * identity and the escaped text of a line of log_line_max bytes). */
 #define PRIVSEP_LOG_LINE_MAX 16384
+/* The most privsep_helper_write_stderr takes at once. */
+#define HELPER_ERR_PUT_MAX 16384
 
 /* "privsep: LINE\n" in buf; its length. */
 static size_t format_line(char *buf, size_t cap, const char *line)
@@ -82,24 +84,41 @@ static void report_err_drops(struct privsep_helper *h)
 	}
 }
 
+/* n bytes (whole lines) into the sink, or dropped and counted. */
+static int err_put(struct privsep_helper *h, const void *p, size_t n)
+{
+	int rc = 0;
+	report_err_drops(h);
+	if (h->err_drop || sink_put(&h->err, p, n) < 0) {
+		/* full (or broken): this is lost, and said so later */
+		h->err_drop++;
+		h->err_dropb += n;
+		rc = -1;
+	}
+	helper_sink_arm(h, &h->err, &h->terr, h->err.len || h->err_drop);
+	return rc;
+}
+
 void privsep_helper_log_stderr(struct privsep_helper *h, const char *line)
 {
 	char buf[PRIVSEP_LOG_LINE_MAX];
-	size_t n;
 	int saved = errno;
-	if (!h || !line) {
-		errno = saved;
-		return;
-	}
-	report_err_drops(h);
-	n = format_line(buf, sizeof(buf), line);
-	if (h->err_drop || sink_put(&h->err, buf, n) < 0) {
-		/* full (or broken): this line is lost, and said so later */
-		h->err_drop++;
-		h->err_dropb += n;
-	}
-	helper_sink_arm(h, &h->err, &h->terr, h->err.len || h->err_drop);
+	if (h && line)
+		(void)err_put(h, buf, format_line(buf, sizeof(buf), line));
 	errno = saved;
+}
+
+int privsep_helper_write_stderr(struct privsep_helper *h, const void *text, size_t len)
+{
+	if (!h || (!text && len) || len > HELPER_ERR_PUT_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (err_put(h, text, len) < 0) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	return 0;
 }
 
 void helper_log_default(enum privsep_log_level lvl, const char *line, void *arg)

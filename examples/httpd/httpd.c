@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,26 @@ static void log_line(enum privsep_log_level lvl, const char *line, void *arg)
 	privsep_helper_log_stderr(d->h, line);
 }
 
+/* One line of httpd's own while it serves: through the framework's
+ * writer too, so that a slow stderr never stops the helper. */
+static void say(const struct httpd *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const struct httpd *d, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	(void)privsep_helper_write_stderr(d->h, line, (size_t)n);
+}
+
 static int worker_main(struct privsep_client *c, void *arg)
 {
 	return server_run(c, arg);
@@ -114,16 +135,15 @@ static void worker_gone(struct privsep_worker *w, void *arg)
 		    (e->kind == PRIVSEP_EXIT_STATUS && e->status == 0))
 			return; /* stopping */
 		if (e->kind == PRIVSEP_EXIT_SANDBOX) {
-			fprintf(stderr, "httpd: %s could not enter its sandbox; stopping\n",
-			        s->name);
+			say(d, "httpd: %s could not enter its sandbox; stopping\n", s->name);
 			d->fatal = 1;
 			return;
 		}
 		if (e->kind == PRIVSEP_EXIT_STATUS && e->status == 2) {
-			fprintf(stderr,
-			        "httpd: %s: its fd limit (the policy's rlimit nofile) is below "
-			        "the %lu fds --max-conns %u needs; stopping\n",
-			        s->name, server_fds_needed(d->cfg.max_conns), d->cfg.max_conns);
+			say(d,
+			    "httpd: %s: its fd limit (the policy's rlimit nofile) is below "
+			    "the %lu fds --max-conns %u needs; stopping\n",
+			    s->name, server_fds_needed(d->cfg.max_conns), d->cfg.max_conns);
 			d->fatal = 2;
 			return;
 		}
@@ -136,7 +156,7 @@ static void worker_gone(struct privsep_worker *w, void *arg)
 			delay = RESTART_MAX_MS;
 		s->fails++;
 		s->due = now + delay;
-		fprintf(stderr, "httpd: %s restarts in %u ms\n", s->name, (unsigned)delay);
+		say(d, "httpd: %s restarts in %u ms\n", s->name, (unsigned)delay);
 		return;
 	}
 }
@@ -159,8 +179,7 @@ static int restart_due(struct httpd *d)
 		if (!s->due || d->fatal || privsep_helper_stop_signal(d->h))
 			continue;
 		if (s->due <= now && start(d, s) < 0) {
-			fprintf(stderr, "httpd: %s: restart failed: %s\n", s->name,
-			        strerror(errno));
+			say(d, "httpd: %s: restart failed: %s\n", s->name, strerror(errno));
 			s->due = now + RESTART_MAX_MS;
 		}
 		if (s->due && s->due < next)
@@ -471,7 +490,7 @@ int main(int argc, char **argv)
 			snprintf(status, sizeof(status), "READY=1\nSTATUS=serving %s on %s\n", root,
 			         where);
 			if (notify_send(status) < 0)
-				fprintf(stderr, "httpd: NOTIFY_SOCKET: %s\n", strerror(errno));
+				say(&d, "httpd: NOTIFY_SOCKET: %s\n", strerror(errno));
 			notified = 1;
 		}
 		if (d.fatal && !privsep_helper_stop_signal(d.h)) {

@@ -471,6 +471,10 @@ void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
  * a 64 KiB buffer; a line that finds it full is dropped, and the count of
  * dropped lines and bytes is one line once writing resumes. */
 void privsep_helper_log_stderr(struct privsep_helper *h, const char *line);
+/* The same writer for an application's own lines (whole lines, as they
+ * are, at most 16384 bytes): 0, or -1 with errno (ENOBUFS: dropped and
+ * counted; EINVAL). */
+int privsep_helper_write_stderr(struct privsep_helper *h, const void *text, size_t len);
 /* A privsep_log_fn that writes to syslog(3).  The application calls
  * openlog as it likes; with LOG_NDELAY before privsep_helper_confine,
  * since the helper's policy has no connect. */
