@@ -344,6 +344,17 @@ static void emit(struct privsep_worker *w, const char *line, size_t n, int cut)
 		line += 3;
 		n -= 3;
 	}
+	/* the default log's stderr is full: the line would be dropped there,
+	 * so it is counted there, without the work */
+	if (h->log == helper_log_default && h->err_drop) {
+		h->err_drop++;
+		h->err_dropb += n;
+		return;
+	}
+	/* the rate limit: token buckets per worker, for lines and for the
+	 * bytes the log gets: the raw bytes now, before any work ... */
+	if (!log_bucket_take(h, &w->logrl, n))
+		return;
 	text = malloc(4 * n + 1);
 	if (!text) {
 		w->logrl.drop++;
@@ -351,14 +362,11 @@ static void emit(struct privsep_worker *w, const char *line, size_t n, int cut)
 		return;
 	}
 	log_escape(text, 4 * n + 1, line, n);
+	/* ... and what escaping added (a line of control bytes costs what it
+	 * weighs in the log; the debt delays the next lines) */
 	tlen = strlen(text);
-	/* the rate limit: token buckets per worker, for lines and for the
-	 * bytes the log gets (escaped, so a line of control bytes costs
-	 * what it weighs) */
-	if (!log_bucket_take(h, &w->logrl, tlen)) {
-		free(text);
-		return;
-	}
+	if (tlen > n)
+		w->logrl.btokens -= (int64_t)(tlen - n) * 1000;
 	report_drops(w);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
