@@ -99,6 +99,13 @@ static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
 	 * above fd 2) */
 	if (chan <= STDERR_FILENO || child_stdio(outw, logw) < 0)
 		_exit(127);
+	/* glibc's stdio asks whether fd 0 or 1 is a terminal (ioctl TCGETS)
+	 * when it first gives the stream a buffer, and /dev/null is a
+	 * character device: a policy need not allow that ioctl, so the
+	 * buffers are settled now, before the sandbox (neither is ever a
+	 * terminal).  Standard error is unbuffered: it never asks. */
+	(void)setvbuf(stdin, NULL, _IOFBF, 0);
+	(void)setvbuf(stdout, NULL, _IOFBF, 0);
 	/* The helper's signal handlers and mask mean nothing here. */
 	{
 		sigset_t all;

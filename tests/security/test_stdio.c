@@ -41,9 +41,9 @@
 #include "harness.h"
 #include "helper_int.h"
 
-/* A worker that may really ask whether an fd is a terminal (TCGETS),
- * which default.policy answers ENOTTY without asking: otherwise
- * default.policy's calls. */
+/* A worker that may ask the kernel whether an fd is a terminal (TCGETS,
+ * which default.policy does not allow): otherwise default.policy's
+ * calls. */
 static const char probe_policy[] =
     "version 1\n"
     "include <groups.policy>\n"
@@ -298,6 +298,41 @@ static void a_workers_copied_stdout_is_a_pipe_never_the_helpers_socket(void **s)
 	if (under_valgrind())
 		skip();
 	run_on_socket(1);
+}
+
+/* ---- stdio on /dev/null under the default policy ---- */
+
+static int stdio_user_main(struct privsep_client *c, void *arg)
+{
+	char b[8];
+	(void)c;
+	(void)arg;
+	/* glibc asks whether /dev/null is a terminal the first time it
+	 * buffers stdin or stdout: default.policy has no ioctl */
+	if (fgets(b, sizeof(b), stdin) != NULL)
+		return 1;
+	printf("to nowhere %d\n", 1);
+	if (fflush(stdout) != 0)
+		return 2;
+	fprintf(stderr, "to the log\n");
+	return 0;
+}
+
+static void a_worker_may_use_stdio_on_its_null_stdin_and_stdout(void **s)
+{
+	struct privsep_spawn sp = {.name = "stdio-user", .main = stdio_user_main};
+	(void)s;
+	if (under_valgrind())
+		skip();
+	struct hx *x = hx_new(NULL, 0, 0);
+	assert_non_null(x);
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_true(hx_pump_gone(x, 1, 10000));
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 0);
+	assert_true(hx_logged(x, "worker \"stdio-user\" pid "));
+	assert_true(hx_logged(x, ": to the log"));
+	hx_free(x);
 }
 
 /* ---- a helper whose stderr or stdout nobody reads ---- */
@@ -673,6 +708,7 @@ int main(void)
 	    cmocka_unit_test(a_workers_stdio_is_never_the_helpers_socket),
 	    cmocka_unit_test(a_workers_copied_stdout_reaches_a_terminal_only_escaped),
 	    cmocka_unit_test(a_workers_copied_stdout_is_a_pipe_never_the_helpers_socket),
+	    cmocka_unit_test(a_worker_may_use_stdio_on_its_null_stdin_and_stdout),
 	    cmocka_unit_test(the_helper_never_blocks_on_a_stderr_nobody_reads),
 	    cmocka_unit_test(the_helper_never_blocks_on_a_stderr_it_cannot_open_again),
 	    cmocka_unit_test(
