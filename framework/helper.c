@@ -35,6 +35,10 @@
 #define HELPER_LOG_BURST 200
 #define HELPER_LOG_LINE_MAX 1024
 #define HELPER_LOG_LINE_LIMIT 4000
+#define HELPER_LOG_BYTE_RATE 65536
+#define HELPER_LOG_BYTE_BURST 262144
+/* What the helper's standard error keeps while it is not writable. */
+#define HELPER_ERR_BUF 65536
 
 #define HLOG(h, lvl, ...) helper_log((h)->log, (h)->log_arg, lvl, __VA_ARGS__)
 
@@ -127,10 +131,23 @@ int helper_owns_fd(const struct privsep_helper *h, int fd)
 {
 	if (fd == h->epfd || (h->sigfd >= 0 && fd == h->sigfd))
 		return 1;
+	if (sink_owns_fd(&h->err, fd) || sink_owns_fd(&h->out, fd) || wout_owns_fd(h, fd))
+		return 1;
 	for (const struct privsep_worker *w = h->workers; w; w = w->next)
 		if (fd == w->chan || fd == w->pidfd || fd == w->logfd)
 			return 1;
 	return 0;
+}
+
+void helper_sink_arm(struct privsep_helper *h, struct sink *s, struct tag *t, int want)
+{
+	struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = t};
+	if (want && !s->armed)
+		s->armed = epoll_ctl(h->epfd, EPOLL_CTL_ADD, s->fd, &ev) == 0;
+	else if (!want && s->armed) {
+		epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+		s->armed = 0;
+	}
 }
 
 struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, size_t n,
@@ -236,8 +253,19 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (h->epfd < 0)
 		goto fail;
-	h->log = cfg ? cfg->log : NULL;
-	h->log_arg = cfg ? cfg->log_arg : NULL;
+	/* the helper's own standard error and output, written without ever
+	 * waiting (sink.h), looked at now: later, a confined helper could
+	 * not open a description of its own */
+	if (sink_open(&h->err, STDERR_FILENO, HELPER_ERR_BUF) < 0 ||
+	    sink_open(&h->out, STDOUT_FILENO, 0) < 0) {
+		sink_close(&h->err);
+		close(h->epfd);
+		goto fail;
+	}
+	h->terr = (struct tag){NULL, TAG_SINK_ERR};
+	h->tout = (struct tag){NULL, TAG_SINK_OUT};
+	h->log = cfg && cfg->log ? cfg->log : helper_log_default;
+	h->log_arg = cfg && cfg->log ? cfg->log_arg : h;
 	h->on_gone = cfg ? cfg->on_worker_gone : NULL;
 	h->gone_arg = cfg ? cfg->gone_arg : NULL;
 	h->on_restarted = cfg ? cfg->on_worker_restarted : NULL;
@@ -247,6 +275,9 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	h->queue_max = cfg && cfg->queue_max ? cfg->queue_max : HELPER_QUEUE_MAX;
 	h->log_rate = cfg && cfg->log_rate ? cfg->log_rate : HELPER_LOG_RATE;
 	h->log_burst = cfg && cfg->log_burst ? cfg->log_burst : HELPER_LOG_BURST;
+	h->log_byte_rate = cfg && cfg->log_byte_rate ? cfg->log_byte_rate : HELPER_LOG_BYTE_RATE;
+	h->log_byte_burst =
+	    cfg && cfg->log_byte_burst ? cfg->log_byte_burst : HELPER_LOG_BYTE_BURST;
 	h->log_line_max = cfg && cfg->log_line_max ? cfg->log_line_max : HELPER_LOG_LINE_MAX;
 	if (h->log_line_max > HELPER_LOG_LINE_LIMIT)
 		h->log_line_max = HELPER_LOG_LINE_LIMIT;
@@ -1071,6 +1102,18 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 			lifecycle_signal(h);
 			continue;
 		}
+		if (t->kind == TAG_SINK_ERR) {
+			helper_err_writable(h);
+			continue;
+		}
+		if (t->kind == TAG_SINK_OUT) {
+			wout_writable(h);
+			continue;
+		}
+		if (t->kind == TAG_WOUT) {
+			wout_readable(t);
+			continue;
+		}
 		if (w->finalize)
 			continue;
 		if (t->kind == TAG_PIDFD) {
@@ -1130,7 +1173,9 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 
 int privsep_helper_run(struct privsep_helper *h)
 {
-	while (h->nworkers > 0 || h->respawns)
+	/* and until what workers wrote to their standard output is copied
+	 * (a stop signal leaves it) */
+	while (h->nworkers > 0 || h->respawns || (h->outs && !h->stopping))
 		if (privsep_helper_step(h, -1) < 0)
 			return -1;
 	return 0;
@@ -1165,6 +1210,13 @@ void privsep_helper_free(struct privsep_helper *h)
 	}
 	lifecycle_free(h);
 	helper_policies_free(h);
+	wout_free_all(h);
+	/* the last lines, if there is room for them now */
+	helper_err_writable(h);
+	helper_sink_arm(h, &h->err, &h->terr, 0);
+	helper_sink_arm(h, &h->out, &h->tout, 0);
+	sink_close(&h->err);
+	sink_close(&h->out);
 	close(h->epfd);
 	free(h->rows);
 	free(h->rx);

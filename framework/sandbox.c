@@ -3,10 +3,11 @@
  *
  * The order, and why (SECURITY.md says the same):
  *   1 fds        close every fd but stdio, the channel and the kept ones:
- *                nothing of the helper's leaks in; stdin from /dev/null,
- *                stdout/stderr too if they are readable files; a new
- *                session (no terminal, no group signals meant for the
- *                helper)
+ *                nothing of the helper's leaks in; stdin and stdout from
+ *                /dev/null, stderr the log pipe (stdout a pipe too when
+ *                the spawn copies it), never a terminal, socket or the
+ *                helper's log; a new session (no terminal, no group
+ *                signals meant for the helper)
  *   2 rlimits    NOFILE small, NPROC 0 by default (no new processes or
  *                threads), CORE 0 (no dumps of secrets), FSIZE, AS
  *   3 namespaces (root) new network, IPC, UTS and mount namespaces, and a
@@ -339,24 +340,27 @@ int sandbox_close_fds(const int *keep, size_t nkeep)
 	return close_range(lo, ~0u, 0);
 }
 
-/* Standard input reads /dev/null.  Standard output and error stay (the
- * application's output) unless they are readable files, which could be
- * anything the helper happened to open at fd 1 or 2, or the application
- * asks for /dev/null. */
-static int safe_stdio(unsigned flags)
+/* Standard input and output from /dev/null; standard error too, unless
+ * the spawn put the pipe to the helper's log there (pipe_err), and
+ * standard output the pipe the helper copies (pipe_out).  A kept one must
+ * be a pipe, never a terminal or a socket: the helper's terminal, its
+ * socket or its log never reach the worker.  PRIVSEP_SB_NULL_STDIO keeps
+ * none. */
+static int safe_stdio(const struct sb_plan *p)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0)
 		return -1;
 	for (int fd = 0; fd <= 2; fd++) {
 		struct stat st;
-		int fl = fcntl(fd, F_GETFL);
-		int replace = fd == 0 || (flags & PRIVSEP_SB_NULL_STDIO) || fl < 0;
-		if (!replace && fstat(fd, &st) == 0 &&
-		    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)) &&
-		    (fl & O_ACCMODE) != O_WRONLY)
-			replace = 1;
-		if (replace && dup2(null, fd) < 0) {
+		int keep = !(p->flags & PRIVSEP_SB_NULL_STDIO) &&
+		           ((fd == 1 && p->pipe_out) || (fd == 2 && p->pipe_err));
+		if (keep && (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))) {
+			close(null);
+			errno = EBADF;
+			return -1;
+		}
+		if (!keep && dup2(null, fd) < 0) {
 			int saved = errno;
 			close(null);
 			errno = saved;
@@ -458,7 +462,7 @@ int sandbox_enter_timed(const struct sb_plan *p, int last, char *why, size_t why
 	/* 1 */
 	if (sandbox_close_fds(p->keep, p->nkeep) < 0)
 		FAIL(PRIVSEP_SB_STEP_FDS, "close_range: %s", strerror(errno));
-	if (safe_stdio(p->flags) < 0)
+	if (safe_stdio(p) < 0)
 		FAIL(PRIVSEP_SB_STEP_FDS, "standard fds: %s", strerror(errno));
 	if (setsid() < 0)
 		FAIL(PRIVSEP_SB_STEP_FDS, "setsid: %s", strerror(errno));

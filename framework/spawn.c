@@ -82,8 +82,32 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	_exit(128 + SIGSYS);
 }
 
+/* The child's fds 0, 1 and 2: /dev/null, or the pipes to the helper (outw
+ * for standard output, logw for standard error; -1: /dev/null).  Never
+ * one of the helper's: not its terminal, its socket, its log, nor an fd
+ * the application left there.  -1 on failure. */
+static int child_stdio(int outw, int logw)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0 && null <= STDERR_FILENO) {
+		int hi = fcntl(null, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+		close(null);
+		null = hi;
+	}
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
+	    dup2(outw >= 0 ? outw : null, STDOUT_FILENO) < 0 ||
+	    dup2(logw >= 0 ? logw : null, STDERR_FILENO) < 0)
+		return -1;
+	close(null);
+	if (outw > STDERR_FILENO)
+		close(outw);
+	if (logw > STDERR_FILENO)
+		close(logw);
+	return 0;
+}
+
 /* Runs in the child; never returns. */
-static void worker_child(struct privsep_helper *h, int chan, int logw,
+static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
                          const struct privsep_spawn *sp, const struct sb_plan *plan)
 {
 	size_t msg_max = helper_msg_max(h);
@@ -95,21 +119,18 @@ static void worker_child(struct privsep_helper *h, int chan, int logw,
 	child_chan = chan;
 	/* other workers' last requests and replies are in these buffers */
 	helper_scrub(h);
-	/* none of the helper's fds is the child's standard fd, even if the
-	 * application closed one after the helper was made */
-	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
-		if (helper_owns_fd(h, fd)) {
-			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-			if (null < 0 || dup2(null, fd) < 0)
-				_exit(127);
-			close(null);
-		}
-	/* standard error is the pipe to the helper's log (spawn_worker put
-	 * the channel above fd 2) */
-	if (chan <= STDERR_FILENO || (logw >= 0 && dup2(logw, STDERR_FILENO) < 0))
+	/* standard input and output from /dev/null, standard error the pipe
+	 * to the helper's log (spawn_worker put the channel and the pipes
+	 * above fd 2) */
+	if (chan <= STDERR_FILENO || child_stdio(outw, logw) < 0)
 		_exit(127);
-	if (logw > STDERR_FILENO)
-		close(logw);
+	/* glibc's stdio asks whether fd 0 or 1 is a terminal (ioctl TCGETS)
+	 * when it first gives the stream a buffer, and /dev/null is a
+	 * character device: a policy need not allow that ioctl, so the
+	 * buffers are settled now, before the sandbox (neither is ever a
+	 * terminal).  Standard error is unbuffered: it never asks. */
+	(void)setvbuf(stdin, NULL, _IOFBF, 0);
+	(void)setvbuf(stdout, NULL, _IOFBF, 0);
 	/* The helper's signal handlers and mask mean nothing here. */
 	{
 		sigset_t all;
@@ -206,7 +227,10 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	const struct fs_root *roots = NULL;
 	int debug =
 	    !sp || sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_DEBUG);
-	int sv[2], lp[2], pidfd, saved;
+	int null_stdio = !sp || sp->unsandboxed || !sp->sandbox
+	                     ? 0
+	                     : !!(sp->sandbox->flags & PRIVSEP_SB_NULL_STDIO);
+	int sv[2], lp[2], op[2], pidfd, saved;
 	pid_t pid;
 	struct privsep_worker *w;
 
@@ -228,14 +252,24 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		errno = EINVAL;
 		return NULL;
 	}
+	if (sp->stdout_copy && null_stdio) {
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		           "worker \"%s\": stdout_copy and PRIVSEP_SB_NULL_STDIO disagree; not "
+		           "started",
+		           sp->name ? sp->name : "worker");
+		errno = EINVAL;
+		return NULL;
+	}
 	if (privsep_chan_pair(sv) < 0)
 		return NULL;
-	lp[0] = lp[1] = -1;
-	if ((!sp->stderr_inherit && pipe2(lp, O_CLOEXEC) < 0) || above_stdio(&sv[1]) < 0 ||
-	    (lp[1] >= 0 && above_stdio(&lp[1]) < 0)) {
+	lp[0] = lp[1] = op[0] = op[1] = -1;
+	if ((!null_stdio && pipe2(lp, O_CLOEXEC) < 0) ||
+	    (sp->stdout_copy && pipe2(op, O_CLOEXEC) < 0) || above_stdio(&sv[1]) < 0 ||
+	    (lp[1] >= 0 && above_stdio(&lp[1]) < 0) || (op[1] >= 0 && above_stdio(&op[1]) < 0)) {
 		saved = errno;
 		chan_close_fds(sv, 2);
 		chan_close_fds(lp, 2);
+		chan_close_fds(op, 2);
 		errno = saved;
 		return NULL;
 	}
@@ -254,9 +288,13 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 			close(sv[0]);
 			close(sv[1]);
 			chan_close_fds(lp, 2);
+			chan_close_fds(op, 2);
 			errno = saved ? saved : EINVAL;
 			return NULL;
 		}
+		/* the pipes that step 1 keeps on fds 1 and 2 */
+		plan.pipe_out = op[1] >= 0;
+		plan.pipe_err = lp[1] >= 0;
 		pol = pol_entry_policy(pe);
 		roots = pol_entry_roots(pe);
 		if (!h->told_sandbox) {
@@ -284,6 +322,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		close(sv[0]);
 		close(sv[1]);
 		chan_close_fds(lp, 2);
+		chan_close_fds(op, 2);
 		errno = saved;
 		return NULL;
 	}
@@ -291,11 +330,15 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		close(sv[0]);
 		if (lp[0] >= 0)
 			close(lp[0]);
-		worker_child(h, sv[1], lp[1], sp, sp->unsandboxed ? NULL : &plan);
+		if (op[0] >= 0)
+			close(op[0]);
+		worker_child(h, sv[1], op[1], lp[1], sp, sp->unsandboxed ? NULL : &plan);
 	}
 	close(sv[1]);
 	if (lp[1] >= 0)
 		close(lp[1]);
+	if (op[1] >= 0)
+		close(op[1]);
 	/* The child cannot be reaped before we wait for it, so its pid is
 	 * still its own here. */
 	pidfd = pidfd_open(pid, 0);
@@ -306,21 +349,37 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		close(sv[0]);
 		if (lp[0] >= 0)
 			close(lp[0]);
+		if (op[0] >= 0)
+			close(op[0]);
 		errno = saved;
 		return NULL;
 	}
 	w = helper_add(h, sv[0], pidfd, pid, sp->name, 1,
 	               !sp->unsandboxed && sp->sandbox && (sp->sandbox->flags & PRIVSEP_SB_DEBUG));
-	if (!w || (lp[0] >= 0 && wlog_attach(w, lp[0]) < 0)) {
+	if (w) {
+		/* each attach takes its fd, done or not */
+		int bad = lp[0] >= 0 && wlog_attach(w, lp[0]) < 0;
 		saved = errno;
-		if (!w) {
-			if (lp[0] >= 0)
-				close(lp[0]);
-			kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
-			waitpid(pid, NULL, 0);
-		} else {
-			privsep_worker_kill(w); /* reaped and freed by the loop */
+		if (op[0] >= 0 && (bad || wout_attach(w, op[0]) < 0)) {
+			if (bad)
+				close(op[0]);
+			else
+				saved = errno;
+			bad = 1;
 		}
+		if (bad) {
+			privsep_worker_kill(w); /* reaped and freed by the loop */
+			errno = saved;
+			return NULL;
+		}
+	} else {
+		saved = errno;
+		if (lp[0] >= 0)
+			close(lp[0]);
+		if (op[0] >= 0)
+			close(op[0]);
+		kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
+		waitpid(pid, NULL, 0);
 		errno = saved;
 		return NULL;
 	}

@@ -182,7 +182,7 @@ int privsep_chan_pair(int sv[2]);
 /* ------------------------------------------------------------------ */
 /* Logging.  The framework writes one line per event worth a human's
  * attention (violations, worker exits).  Default: standard error, as
- * "privsep: <line>\n". */
+ * "privsep: <line>\n", never blocking the helper (privsep_helper_log_stderr). */
 
 enum privsep_log_level { PRIVSEP_LOG_ERR, PRIVSEP_LOG_WARN, PRIVSEP_LOG_INFO, PRIVSEP_LOG_DEBUG };
 typedef void (*privsep_log_fn)(enum privsep_log_level lvl, const char *line, void *arg);
@@ -264,8 +264,11 @@ struct privsep_bulk {
 #define PRIVSEP_POST_WAIT 0x2u   /* block until it is sent (worker only) */
 
 struct privsep_helper_config {
-	size_t msg_max;     /* record size limit; 0 = PRIVSEP_MSG_MAX_DEFAULT */
-	privsep_log_fn log; /* NULL = standard error */
+	size_t msg_max; /* record size limit; 0 = PRIVSEP_MSG_MAX_DEFAULT */
+	/* NULL: privsep_helper_log_stderr, which never blocks.  A function
+	 * of the application's runs in the helper's event loop: it must not
+	 * block either (it may pass lines on to privsep_helper_log_stderr). */
+	privsep_log_fn log;
 	void *log_arg;
 	/* Called once when a worker is gone (disconnected, killed, exited). */
 	void (*on_worker_gone)(struct privsep_worker *w, void *arg);
@@ -284,12 +287,15 @@ struct privsep_helper_config {
 	/* A spawned worker's standard error comes to the helper through a
 	 * pipe; each line is logged through log with the worker's name, pid
 	 * and a timestamp.  At most log_rate lines a second (bursts of
-	 * log_burst) per worker, the rest counted and dropped; lines longer
-	 * than log_line_max bytes (at most 4000) are cut and marked.  0 = 100,
-	 * 200, 1024.  The file broker's refusal lines for a worker have a
-	 * limit of their own at the same rate. */
+	 * log_burst) and at most log_byte_rate bytes a second (bursts of
+	 * log_byte_burst, counted as the line is logged, escaped) per worker,
+	 * the rest counted and dropped; lines longer than log_line_max bytes
+	 * (at most 4000) are cut and marked.  0 = 100, 200, 65536, 262144,
+	 * 1024.  The file broker's refusal lines for a worker have a limit of
+	 * their own at the same rates. */
 	unsigned log_rate, log_burst;
 	size_t log_line_max;
+	unsigned long log_byte_rate, log_byte_burst;
 };
 
 /* A helper serving the rows of table (borrowed; must outlive the
@@ -324,7 +330,9 @@ int privsep_helper_fd(const struct privsep_helper *h);
  * from epoll_wait other than EINTR). */
 int privsep_helper_step(struct privsep_helper *h, int timeout_ms);
 
-/* Serve until no worker is attached.  0, or -1 as privsep_helper_step. */
+/* Serve until no worker is attached and what workers wrote to their
+ * standard output (stdout_copy) is copied (a stop signal does not wait
+ * for it).  0, or -1 as privsep_helper_step. */
 int privsep_helper_run(struct privsep_helper *h);
 
 /* Number of workers attached. */
@@ -468,6 +476,19 @@ size_t privsep_client_queued(struct privsep_client *c);
  * the text become spaces: one call, one line. */
 void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* In the helper: "privsep: LINE\n" to its standard error, as the default
+ * log writes it, for an application's log function that filters lines.
+ * Never blocks: the helper looked at its standard error when it was made
+ * and writes it without waiting (a socket with MSG_DONTWAIT, a pipe or a
+ * terminal through a description of its own with O_NONBLOCK; the shared
+ * description's flags never change).  What cannot be written now waits in
+ * a 64 KiB buffer; a line that finds it full is dropped, and the count of
+ * dropped lines and bytes is one line once writing resumes. */
+void privsep_helper_log_stderr(struct privsep_helper *h, const char *line);
+/* The same writer for an application's own lines (whole lines, as they
+ * are, at most 16384 bytes): 0, or -1 with errno (ENOBUFS: dropped and
+ * counted; EINVAL). */
+int privsep_helper_write_stderr(struct privsep_helper *h, const void *text, size_t len);
 /* A privsep_log_fn that writes to syslog(3).  The application calls
  * openlog as it likes; with LOG_NDELAY before privsep_helper_confine,
  * since the helper's policy has no connect. */
@@ -492,7 +513,7 @@ int privsep_ping(struct privsep_client *c, const void *data, size_t len,
 #define PRIVSEP_UNLIMITED (~0ul)
 #define PRIVSEP_SB_NO_NAMESPACES 0x1u /* root: no new namespaces, no chroot */
 #define PRIVSEP_SB_DEBUG 0x2u         /* seccomp traps and reports instead of killing */
-#define PRIVSEP_SB_NULL_STDIO 0x4u    /* stdout and stderr from /dev/null too */
+#define PRIVSEP_SB_NULL_STDIO 0x4u    /* stderr from /dev/null too (no log pipe, no stdout_copy) */
 
 struct privsep_sandbox {
 	/* The worker's policy file (docs/POLICY.md): its syscalls, and its
@@ -586,12 +607,16 @@ struct privsep_spawn {
 	/* 1: run main with the helper's privileges and no sandbox at all.  For
 	 * tests and debugging only; the helper logs a warning. */
 	int unsandboxed;
-	/* 0: the worker's standard error is a pipe to the helper, which logs
-	 * each line with the worker's name and pid (privsep_helper_config's
-	 * log_*).  1: the worker writes to the helper's standard error itself
-	 * (a command-line tool whose worker speaks to its user; nothing marks
-	 * its lines and nothing limits them). */
-	int stderr_inherit;
+	/* A worker's fds 0, 1 and 2 are never the helper's (a terminal, a
+	 * socket, the helper's log): standard input and output are /dev/null,
+	 * standard error a pipe to the helper, which logs each line with the
+	 * worker's name and pid (privsep_helper_config's log_*).
+	 * stdout_copy 1: standard output is a pipe too, whose bytes the helper
+	 * copies to its own standard output (a command-line tool whose worker
+	 * prints its result), never waiting on it: when the helper's output
+	 * is slow the worker waits on its pipe.  To a terminal, control bytes
+	 * arrive escaped (\xNN; newline and tab kept). */
+	int stdout_copy;
 	/* Restart policy: a worker that fails (exit status other than 0, a
 	 * signal, its filter, a protocol violation, no exit after EOF) while
 	 * the helper is not stopping is started again, at most restart_max

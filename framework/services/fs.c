@@ -482,14 +482,15 @@ static void deny_log(struct privsep_req *req, const char *what, const char *path
 	 * asks about: no more a refusal of the path than a missing file */
 	int missing = err == ENOENT || err == ENOTDIR || err == EISDIR;
 
-	if (!log_bucket_take(h, &w->denyrl))
+	if (!log_bucket_take(h, &w->denyrl, strlen(path) + strlen(detail)))
 		return;
 	if (w->denyrl.drop) {
 		helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
 		           "worker \"%s\" pid %d: %lu file broker refusals not logged (over %u "
-		           "lines/s)",
-		           w->name, (int)w->pid, w->denyrl.drop, h->log_rate);
+		           "lines/s or %lu bytes/s)",
+		           w->name, (int)w->pid, w->denyrl.drop, h->log_rate, h->log_byte_rate);
 		w->denyrl.drop = 0;
+		w->denyrl.dropb = 0;
 	}
 	log_escape(p, sizeof(p), path, strlen(path));
 	log_escape(d, sizeof(d), detail, strlen(detail));
