@@ -35,6 +35,10 @@
 #define HELPER_LOG_BURST 200
 #define HELPER_LOG_LINE_MAX 1024
 #define HELPER_LOG_LINE_LIMIT 4000
+#define HELPER_LOG_BYTE_RATE 65536
+#define HELPER_LOG_BYTE_BURST 262144
+/* What the helper's standard error keeps while it is not writable. */
+#define HELPER_ERR_BUF 65536
 
 #define HLOG(h, lvl, ...) helper_log((h)->log, (h)->log_arg, lvl, __VA_ARGS__)
 
@@ -91,7 +95,9 @@ static int valid_row(const struct privsep_handler *r, size_t payload_max)
 		return 0;
 	if (r->min_fds > r->max_fds || r->max_fds + (unsigned)bulk > PRIVSEP_MAX_FDS)
 		return 0;
-	if (!bulk && r->bulk_max)
+	/* a bulk limit only with PRIVSEP_H_BULK, and a bulk type that could
+	 * carry nothing but empty bulks is a row that forgot its limit */
+	if (!bulk != !r->bulk_max)
 		return 0;
 	return 1;
 }
@@ -125,10 +131,23 @@ int helper_owns_fd(const struct privsep_helper *h, int fd)
 {
 	if (fd == h->epfd || (h->sigfd >= 0 && fd == h->sigfd))
 		return 1;
+	if (sink_owns_fd(&h->err, fd) || sink_owns_fd(&h->out, fd) || wout_owns_fd(h, fd))
+		return 1;
 	for (const struct privsep_worker *w = h->workers; w; w = w->next)
 		if (fd == w->chan || fd == w->pidfd || fd == w->logfd)
 			return 1;
 	return 0;
+}
+
+void helper_sink_arm(struct privsep_helper *h, struct sink *s, struct tag *t, int want)
+{
+	struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = t};
+	if (want && !s->armed)
+		s->armed = epoll_ctl(h->epfd, EPOLL_CTL_ADD, s->fd, &ev) == 0;
+	else if (!want && s->armed) {
+		epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+		s->armed = 0;
+	}
 }
 
 struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, size_t n,
@@ -234,8 +253,19 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (h->epfd < 0)
 		goto fail;
-	h->log = cfg ? cfg->log : NULL;
-	h->log_arg = cfg ? cfg->log_arg : NULL;
+	/* the helper's own standard error and output, written without ever
+	 * waiting (sink.h), looked at now: later, a confined helper could
+	 * not open a description of its own */
+	if (sink_open(&h->err, STDERR_FILENO, HELPER_ERR_BUF) < 0 ||
+	    sink_open(&h->out, STDOUT_FILENO, 0) < 0) {
+		sink_close(&h->err);
+		close(h->epfd);
+		goto fail;
+	}
+	h->terr = (struct tag){NULL, TAG_SINK_ERR};
+	h->tout = (struct tag){NULL, TAG_SINK_OUT};
+	h->log = cfg && cfg->log ? cfg->log : helper_log_default;
+	h->log_arg = cfg && cfg->log ? cfg->log_arg : h;
 	h->on_gone = cfg ? cfg->on_worker_gone : NULL;
 	h->gone_arg = cfg ? cfg->gone_arg : NULL;
 	h->on_restarted = cfg ? cfg->on_worker_restarted : NULL;
@@ -245,6 +275,9 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	h->queue_max = cfg && cfg->queue_max ? cfg->queue_max : HELPER_QUEUE_MAX;
 	h->log_rate = cfg && cfg->log_rate ? cfg->log_rate : HELPER_LOG_RATE;
 	h->log_burst = cfg && cfg->log_burst ? cfg->log_burst : HELPER_LOG_BURST;
+	h->log_byte_rate = cfg && cfg->log_byte_rate ? cfg->log_byte_rate : HELPER_LOG_BYTE_RATE;
+	h->log_byte_burst =
+	    cfg && cfg->log_byte_burst ? cfg->log_byte_burst : HELPER_LOG_BYTE_BURST;
 	h->log_line_max = cfg && cfg->log_line_max ? cfg->log_line_max : HELPER_LOG_LINE_MAX;
 	if (h->log_line_max > HELPER_LOG_LINE_LIMIT)
 		h->log_line_max = HELPER_LOG_LINE_LIMIT;
@@ -492,7 +525,7 @@ static void set_events(struct privsep_worker *w)
 {
 	struct epoll_event ev = {.data.ptr = &w->tchan};
 	/* while a reply waits, no request is read from this worker */
-	ev.events = (w->q.nreply ? 0 : EPOLLIN) | (w->q.n ? EPOLLOUT : 0);
+	ev.events = (w->q.nreply ? 0 : EPOLLIN) | (w->q.n && !w->gate ? EPOLLOUT : 0);
 	epoll_ctl(w->h->epfd, EPOLL_CTL_MOD, w->chan, &ev);
 }
 
@@ -532,7 +565,10 @@ static int send_rec(struct privsep_worker *w, const void *hdr, size_t hlen, cons
 		errno = EPIPE;
 		return -1;
 	}
-	if (!w->q.n) {
+	/* until its READY is answered, a spawned worker is sent that answer
+	 * and nothing else: its framework code reads only the answer, and
+	 * events wait in the queue (w->gate) */
+	if ((!w->q.n && !w->gate) || (reply && w->gate)) {
 		if (chan_send(w->chan, hdr, hlen, payload, plen, fds, nfds, 1) == 0) {
 			chan_close_fds(fds, nfds);
 			return 0;
@@ -652,7 +688,7 @@ int privsep_helper_post(struct privsep_worker *w, uint32_t type, const void *msg
 	}
 	/* nothing queued: try the socket with the caller's own fds, so that
 	 * a post that goes through costs no dup */
-	if (!w->q.n) {
+	if (!w->q.n && !w->gate) {
 		if (chan_send(w->chan, pre, hlen, msg, len, all, n, 1) == 0) {
 			chan_close_fds(all, (size_t)isbulk);
 			return 0;
@@ -739,9 +775,20 @@ static int fw_permit_drop(struct privsep_req *req, void *arg)
 		return PRIVSEP_VIOLATION;
 	}
 	for (uint32_t i = 0; i < count; i++) {
+		const struct helper_row *row;
 		privsep_get_u32(&r, &type);
-		if (!row_find(h, type, NULL))
+		row = row_find(h, type, NULL);
+		if (!row)
 			return privsep_req_fail(req, EINVAL, "type 0x%x is not in the table", type);
+		/* only what the worker requests: an event's permit is never
+		 * looked at, and the start-up messages are the framework's */
+		if (row->flags & PRIVSEP_H_EVENT)
+			return privsep_req_fail(req, EINVAL,
+			                        "type 0x%x is an event: the helper sends it", type);
+		if (type == PRIVSEP_T_SANDBOX_FAILED || type == PRIVSEP_T_SECCOMP_TRAP ||
+		    type == PRIVSEP_T_READY)
+			return privsep_req_fail(
+			    req, EINVAL, "type 0x%x is a start-up message of the framework", type);
 	}
 	privsep_reader_init(&r, req->data, req->len);
 	privsep_get_u32(&r, &count);
@@ -884,10 +931,14 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	}
 	if (rc == 0 && req.reply.err) {
 		HLOG(h, PRIVSEP_LOG_ERR,
-		     "handler %s: reply body over the record limit; answered EMSGSIZE", row->name);
+		     "worker \"%s\" pid %d: call %s id %u: reply body over the record limit; "
+		     "answered EMSGSIZE",
+		     w->name, (int)w->pid, row->name, hdr.id);
 		rc = privsep_req_fail(&req, EMSGSIZE, "reply too large for the record limit");
 	} else if (rc < 0 || rc > 4095) {
-		HLOG(h, PRIVSEP_LOG_ERR, "handler %s returned %d; answered EIO", row->name, rc);
+		HLOG(h, PRIVSEP_LOG_ERR,
+		     "worker \"%s\" pid %d: call %s id %u: handler returned %d; answered EIO",
+		     w->name, (int)w->pid, row->name, hdr.id, rc);
 		rc = privsep_req_fail(&req, EIO, "handler failed");
 	}
 	if (rc != 0) {
@@ -903,6 +954,11 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	reply_frame(h, hdr.id, PROTO_REPLY_FIXED + req.reply.len, req.reply_nfds);
 	send_reply(w, PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED + req.reply.len, req.reply_fds,
 	           req.reply_nfds);
+	/* READY answered: the events that waited go now, after it */
+	if (w->gate && w->ready && w->chan >= 0) {
+		w->gate = 0;
+		set_events(w);
+	}
 }
 
 void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds)
@@ -1046,6 +1102,18 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 			lifecycle_signal(h);
 			continue;
 		}
+		if (t->kind == TAG_SINK_ERR) {
+			helper_err_writable(h);
+			continue;
+		}
+		if (t->kind == TAG_SINK_OUT) {
+			wout_writable(h);
+			continue;
+		}
+		if (t->kind == TAG_WOUT) {
+			wout_readable(t);
+			continue;
+		}
 		if (w->finalize)
 			continue;
 		if (t->kind == TAG_PIDFD) {
@@ -1058,7 +1126,7 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		}
 		if (w->chan < 0)
 			continue;
-		if (w->q.n && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
+		if (w->q.n && !w->gate && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
 		    flush_queue(w) < 0)
 			continue;
 		if (!w->q.nreply && (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
@@ -1072,12 +1140,16 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		nx = w->next;
 		if (w->pidfd >= 0 && w->kill_at_ms && now >= w->kill_at_ms && !w->killed &&
 		    !w->exited) {
-			if (!w->want_kill)
+			if (!w->want_kill) {
+				/* the one line for this end: exit_classify does
+				 * not log it again */
+				w->grace_expired = 1;
 				HLOG(h, PRIVSEP_LOG_WARN,
 				     "worker \"%s\" pid %d: closed its channel but did not exit "
 				     "within "
 				     "%d ms; killed",
 				     w->name, (int)w->pid, HELPER_EXIT_GRACE_MS);
+			}
 			w->want_kill = 1;
 			worker_signal(w);
 			if (!w->killed) {
@@ -1101,7 +1173,9 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 
 int privsep_helper_run(struct privsep_helper *h)
 {
-	while (h->nworkers > 0 || h->respawns)
+	/* and until what workers wrote to their standard output is copied
+	 * (a stop signal leaves it) */
+	while (h->nworkers > 0 || h->respawns || (h->outs && !h->stopping))
 		if (privsep_helper_step(h, -1) < 0)
 			return -1;
 	return 0;
@@ -1136,6 +1210,13 @@ void privsep_helper_free(struct privsep_helper *h)
 	}
 	lifecycle_free(h);
 	helper_policies_free(h);
+	wout_free_all(h);
+	/* the last lines, if there is room for them now */
+	helper_err_writable(h);
+	helper_sink_arm(h, &h->err, &h->terr, 0);
+	helper_sink_arm(h, &h->out, &h->tout, 0);
+	sink_close(&h->err);
+	sink_close(&h->out);
 	close(h->epfd);
 	free(h->rows);
 	free(h->rx);

@@ -9,7 +9,9 @@
 #include <sys/types.h>
 
 #include "outq.h"
+#include "sandbox_verify.h"
 #include "privsep.h"
+#include "sink.h"
 
 /* One row of the merged (framework + application) table. */
 struct helper_row {
@@ -28,13 +30,17 @@ struct helper_row {
 /* A SIGKILL that could not be sent is tried again this often. */
 #define HELPER_KILL_RETRY_MS 100
 
-enum tag_kind { TAG_CHAN, TAG_PIDFD, TAG_SIGNAL, TAG_LOG };
+enum tag_kind { TAG_CHAN, TAG_PIDFD, TAG_SIGNAL, TAG_LOG, TAG_SINK_ERR, TAG_SINK_OUT, TAG_WOUT };
 
-/* A token bucket: log_rate lines a second, bursts of log_burst. */
+/* Two token buckets: log_rate lines a second in bursts of log_burst, and
+ * log_byte_rate bytes a second in bursts of log_byte_burst; a line passes
+ * when both have room for it. */
 struct log_bucket {
-	int64_t tokens;     /* thousandths of a line */
-	int64_t refill_ms;  /* when tokens were last added */
-	unsigned long drop; /* lines dropped since the last report */
+	int64_t tokens;           /* thousandths of a line */
+	int64_t btokens;          /* thousandths of a byte */
+	int64_t refill_ms;        /* when tokens were last added */
+	unsigned long drop;       /* lines dropped since the last report */
+	unsigned long long dropb; /* and their bytes */
 };
 struct tag {
 	struct privsep_worker *w;
@@ -52,6 +58,7 @@ struct privsep_worker {
 	enum privsep_violation viol;
 	int killed;         /* SIGKILL sent */
 	int want_kill;      /* SIGKILL asked for */
+	int grace_expired;  /* killed for not exiting within the grace; logged then */
 	int kill_failed;    /* SIGKILL attempts that failed */
 	int64_t kill_at_ms; /* closing: SIGKILL at this time; 0 none */
 	int exited, exit_code, exit_status;
@@ -85,6 +92,10 @@ struct privsep_worker {
 	const struct policy *pol;    /* its policy (the helper's cache) */
 	const struct fs_root *roots; /* the file broker's roots for pol */
 	int debug;                   /* PRIVSEP_SB_DEBUG */
+	/* a sandboxed spawn: READY is checked against /proc/PID/status
+	 * (sandbox_verify.c), and nothing but its answer is sent before */
+	int verify, gate;
+	struct sb_expect expect;
 };
 
 struct privsep_helper {
@@ -107,8 +118,16 @@ struct privsep_helper {
 	void (*on_drained)(struct privsep_worker *, void *);
 	void *drained_arg;
 	unsigned log_rate, log_burst;
+	unsigned long log_byte_rate, log_byte_burst;
 	size_t log_line_max;
-	int told_sandbox; /* the sandbox's reach was logged once */
+	/* sink.c: the helper's own standard error (its log) and output (the
+	 * copies of workers' standard output), never waited on */
+	struct sink err, out;
+	struct tag terr, tout;
+	unsigned long err_drop;       /* log lines the full sink lost, to report */
+	unsigned long long err_dropb; /* and their bytes */
+	struct wout *outs;            /* wout.c: workers' output being copied */
+	int told_sandbox;             /* the sandbox's reach was logged once */
 	/* lifecycle.c */
 	int sigfd;
 	struct tag tsig;
@@ -191,15 +210,38 @@ void wlog_readable(struct privsep_worker *w);
  * and the count of dropped lines, close the pipe. */
 void wlog_close(struct privsep_worker *w);
 
-/* 1 if b allows one more line now; 0 if not (counted in b->drop). */
-int log_bucket_take(const struct privsep_helper *h, struct log_bucket *b);
+/* 1 if b allows one more line of bytes bytes now; 0 if not (counted in
+ * b->drop and b->dropb). */
+int log_bucket_take(const struct privsep_helper *h, struct log_bucket *b, size_t bytes);
 void log_bucket_init(const struct privsep_helper *h, struct log_bucket *b);
 /* src (n bytes) into dst (cap bytes), as worker lines are escaped:
  * printable ASCII, tab and valid UTF-8 kept, anything else \xNN; cut to
  * fit. */
 void log_escape(char *dst, size_t cap, const char *src, size_t n);
 
-/* One log line through fn (NULL: standard error). */
+/* The helper's standard error is writable again (or may be): write what
+ * waits, then the count of what was lost. */
+void helper_err_writable(struct privsep_helper *h);
+/* The default log (arg: the helper): privsep_helper_log_stderr. */
+void helper_log_default(enum privsep_log_level lvl, const char *line, void *arg);
+/* Wait for the sink s (h->err or h->out) to be writable while it holds
+ * bytes, and stop waiting once it is empty. */
+void helper_sink_arm(struct privsep_helper *h, struct sink *s, struct tag *t, int want);
+
+/* wout.c: a spawned worker's standard output, copied to the helper's
+ * (the spawn's stdout_copy).  rfd (taken) is the read end of its pipe. */
+int wout_attach(struct privsep_worker *w, int rfd);
+/* The pipe of the wout whose tag t is has bytes, or its end. */
+void wout_readable(struct tag *t);
+/* The helper's standard output is writable: copy what waits. */
+void wout_writable(struct privsep_helper *h);
+/* 1 if fd is the read end of a worker's output pipe. */
+int wout_owns_fd(const struct privsep_helper *h, int fd);
+/* The helper is freed: what could not be written is counted in one line. */
+void wout_free_all(struct privsep_helper *h);
+
+/* One log line through fn (NULL: standard error, blocking: for a worker's
+ * side, where standard error is its log pipe). */
 void helper_log(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

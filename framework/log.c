@@ -9,9 +9,14 @@
  * tab, invalid UTF-8, C1 controls, and Unicode's separators and bidi
  * marks are escaped (no terminal escape reaches an operator's screen, no
  * text is reordered); lines are cut at log_line_max bytes and marked; each worker
- * gets log_rate lines a second (bursts of log_burst) and the rest are
- * counted and the count logged.  The pipe is non-blocking and read from
- * the event loop: the helper never waits on it.
+ * gets log_rate lines and log_byte_rate bytes a second (bursts of
+ * log_burst and log_byte_burst) and the rest are counted and the count
+ * logged.  The pipe is non-blocking and read from the event loop: the
+ * helper never waits on it.
+ *
+ * The helper's own default log goes to its standard error through a sink
+ * (sink.h) that never waits: a line that finds the sink full is dropped
+ * and counted, and the count is one line once writing resumes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,20 +38,100 @@
 /* A log line as the helper formats it, at most (with the worker's
  * identity and the escaped text of a line of log_line_max bytes). */
 #define PRIVSEP_LOG_LINE_MAX 16384
+/* The most privsep_helper_write_stderr takes at once. */
+#define HELPER_ERR_PUT_MAX 16384
 
-static void log_stderr(enum privsep_log_level lvl, const char *line, void *arg)
+/* "privsep: LINE\n" in buf; its length. */
+static size_t format_line(char *buf, size_t cap, const char *line)
 {
-	(void)lvl;
-	(void)arg;
-	char buf[PRIVSEP_LOG_LINE_MAX];
-	int n = snprintf(buf, sizeof(buf), "privsep: %s\n", line);
-	if (n > (int)sizeof(buf) - 1) {
-		n = sizeof(buf) - 1;
+	int n = snprintf(buf, cap, "privsep: %s\n", line);
+	if (n < 0)
+		return 0;
+	if ((size_t)n > cap - 1) {
+		n = (int)cap - 1;
 		buf[n - 1] = '\n';
 	}
-	if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0) {
+	return (size_t)n;
+}
+
+/* A worker's side (and a process without a helper): a plain write to
+ * standard error, which for a spawned worker is its log pipe. */
+static void log_stderr(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	char buf[PRIVSEP_LOG_LINE_MAX];
+	size_t n = format_line(buf, sizeof(buf), line);
+	(void)lvl;
+	(void)arg;
+	if (n > 0 && write(STDERR_FILENO, buf, n) < 0) {
 		/* nowhere left to report it */
 	}
+}
+
+/* The report of what the full sink lost, once it has room again. */
+static void report_err_drops(struct privsep_helper *h)
+{
+	char line[160], buf[200];
+	size_t n;
+	if (!h->err_drop || h->err.len)
+		return;
+	snprintf(line, sizeof(line),
+	         "%lu log lines (%llu bytes) dropped: standard error was not writable", h->err_drop,
+	         h->err_dropb);
+	n = format_line(buf, sizeof(buf), line);
+	if (sink_put(&h->err, buf, n) == 0) {
+		h->err_drop = 0;
+		h->err_dropb = 0;
+	}
+}
+
+/* n bytes (whole lines) into the sink, or dropped and counted. */
+static int err_put(struct privsep_helper *h, const void *p, size_t n)
+{
+	int rc = 0;
+	report_err_drops(h);
+	if (h->err_drop || sink_put(&h->err, p, n) < 0) {
+		/* full (or broken): this is lost, and said so later */
+		h->err_drop++;
+		h->err_dropb += n;
+		rc = -1;
+	}
+	helper_sink_arm(h, &h->err, &h->terr, h->err.len || h->err_drop);
+	return rc;
+}
+
+void privsep_helper_log_stderr(struct privsep_helper *h, const char *line)
+{
+	char buf[PRIVSEP_LOG_LINE_MAX];
+	int saved = errno;
+	if (h && line)
+		(void)err_put(h, buf, format_line(buf, sizeof(buf), line));
+	errno = saved;
+}
+
+int privsep_helper_write_stderr(struct privsep_helper *h, const void *text, size_t len)
+{
+	if (!h || (!text && len) || len > HELPER_ERR_PUT_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (err_put(h, text, len) < 0) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	return 0;
+}
+
+void helper_log_default(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	(void)lvl;
+	privsep_helper_log_stderr(arg, line);
+}
+
+void helper_err_writable(struct privsep_helper *h)
+{
+	if (sink_flush(&h->err) == 0)
+		report_err_drops(h);
+	helper_sink_arm(h, &h->err, &h->terr, h->err.len || h->err_drop);
 }
 
 static void vlog(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt,
@@ -202,30 +287,40 @@ static void report_drops(struct privsep_worker *w)
 	if (!w->logrl.drop)
 		return;
 	helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
-	           "worker \"%s\" pid %d: %lu log lines dropped (over %u lines/s)", w->name,
-	           (int)w->pid, w->logrl.drop, h->log_rate);
+	           "worker \"%s\" pid %d: %lu log lines dropped, %llu bytes (over %u lines/s or "
+	           "%lu bytes/s)",
+	           w->name, (int)w->pid, w->logrl.drop, w->logrl.dropb, h->log_rate,
+	           h->log_byte_rate);
 	w->logrl.drop = 0;
+	w->logrl.dropb = 0;
 }
 
 void log_bucket_init(const struct privsep_helper *h, struct log_bucket *b)
 {
 	b->tokens = (int64_t)h->log_burst * 1000;
+	b->btokens = (int64_t)h->log_byte_burst * 1000;
 	b->refill_ms = helper_now_ms();
 	b->drop = 0;
+	b->dropb = 0;
 }
 
-int log_bucket_take(const struct privsep_helper *h, struct log_bucket *b)
+int log_bucket_take(const struct privsep_helper *h, struct log_bucket *b, size_t bytes)
 {
-	int64_t now = helper_now_ms();
+	int64_t now = helper_now_ms(), cost = (int64_t)bytes * 1000;
 	b->tokens += (now - b->refill_ms) * (int64_t)h->log_rate;
+	b->btokens += (now - b->refill_ms) * (int64_t)h->log_byte_rate;
 	b->refill_ms = now;
 	if (b->tokens > (int64_t)h->log_burst * 1000)
 		b->tokens = (int64_t)h->log_burst * 1000;
-	if (b->tokens < 1000) {
+	if (b->btokens > (int64_t)h->log_byte_burst * 1000)
+		b->btokens = (int64_t)h->log_byte_burst * 1000;
+	if (b->tokens < 1000 || b->btokens < cost) {
 		b->drop++;
+		b->dropb += bytes;
 		return 0;
 	}
 	b->tokens -= 1000;
+	b->btokens -= cost;
 	return 1;
 }
 
@@ -237,11 +332,7 @@ static void emit(struct privsep_worker *w, const char *line, size_t n, int cut)
 	struct timespec ts;
 	struct tm tm;
 	char when[40], *text;
-
-	/* the rate limit: a token bucket per worker */
-	if (!log_bucket_take(h, &w->logrl))
-		return;
-	report_drops(w);
+	size_t tlen;
 
 	/* an optional syslog-style priority, as privsep_log writes it */
 	if (n >= 3 && line[0] == '<' && line[1] >= '0' && line[1] <= '7' && line[2] == '>') {
@@ -253,12 +344,30 @@ static void emit(struct privsep_worker *w, const char *line, size_t n, int cut)
 		line += 3;
 		n -= 3;
 	}
+	/* the default log's stderr is full: the line would be dropped there,
+	 * so it is counted there, without the work */
+	if (h->log == helper_log_default && h->err_drop) {
+		h->err_drop++;
+		h->err_dropb += n;
+		return;
+	}
+	/* the rate limit: token buckets per worker, for lines and for the
+	 * bytes the log gets: the raw bytes now, before any work ... */
+	if (!log_bucket_take(h, &w->logrl, n))
+		return;
 	text = malloc(4 * n + 1);
 	if (!text) {
 		w->logrl.drop++;
+		w->logrl.dropb += n;
 		return;
 	}
 	log_escape(text, 4 * n + 1, line, n);
+	/* ... and what escaping added (a line of control bytes costs what it
+	 * weighs in the log; the debt delays the next lines) */
+	tlen = strlen(text);
+	if (tlen > n)
+		w->logrl.btokens -= (int64_t)(tlen - n) * 1000;
+	report_drops(w);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);

@@ -3,10 +3,11 @@
  *
  * The order, and why (SECURITY.md says the same):
  *   1 fds        close every fd but stdio, the channel and the kept ones:
- *                nothing of the helper's leaks in; stdin from /dev/null,
- *                stdout/stderr too if they are readable files; a new
- *                session (no terminal, no group signals meant for the
- *                helper)
+ *                nothing of the helper's leaks in; stdin and stdout from
+ *                /dev/null, stderr the log pipe (stdout a pipe too when
+ *                the spawn copies it), never a terminal, socket or the
+ *                helper's log; a new session (no terminal, no group
+ *                signals meant for the helper)
  *   2 rlimits    NOFILE small, NPROC 0 by default (no new processes or
  *                threads), CORE 0 (no dumps of secrets), FSIZE, AS
  *   3 namespaces (root) new network, IPC, UTS and mount namespaces, and a
@@ -184,6 +185,55 @@ static rlim_t narrow(unsigned long conf, int pol_set, unsigned long pol, rlim_t 
 	return dflt;
 }
 
+/* This process's address space in bytes (what a forked worker starts
+ * with), from /proc/self/statm; 0 when it cannot be read. */
+static rlim_t vm_size(void)
+{
+	char buf[128];
+	unsigned long long pages = 0;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu", &pages) != 1)
+		return 0;
+	return (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The worker's address-space limit (want; RLIM_INFINITY: the helper's)
+ * into *out.  A forked worker starts with the helper's address space: -1
+ * with a reason when that is already over the limit (the worker could not
+ * allocate a byte). */
+static int as_limit(rlim_t want, struct rlimit *out, char *why, size_t whylen)
+{
+	rlim_t have = want == RLIM_INFINITY ? 0 : vm_size();
+#if defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer builds only (the test suite's second run): the
+	 * sanitizer reserved terabytes of address space for its shadow at
+	 * start, which the worker inherits; the bound counts from there */
+	if (want != RLIM_INFINITY)
+		want = have + want < have ? RLIM_INFINITY : have + want;
+#endif
+	if (lower_rl(RLIMIT_AS, want, out) < 0) {
+		snprintf(why, whylen, "getrlimit: %s", strerror(errno));
+		return -1;
+	}
+	if (out->rlim_cur != RLIM_INFINITY && have >= out->rlim_cur) {
+		snprintf(why, whylen,
+		         "the helper's address space (%llu MiB), which a forked worker starts "
+		         "with, is over the worker's rlimit as (%llu MiB): raise it in the "
+		         "worker's policy",
+		         (unsigned long long)(have >> 20),
+		         (unsigned long long)(out->rlim_cur >> 20));
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
 int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
                     const struct policy *pol, const struct filter_prog *prog, int chan, char *why,
                     size_t whylen)
@@ -256,14 +306,14 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
 	    lower_rl(RLIMIT_FSIZE,
 	             narrow(sb->fsize, pol->have_rlimit[POL_RL_FSIZE], pol->rlimit[POL_RL_FSIZE],
 	                    RLIM_INFINITY),
-	             &plan->fsize) < 0 ||
-	    lower_rl(
-	        RLIMIT_AS,
-	        narrow(sb->as, pol->have_rlimit[POL_RL_AS], pol->rlimit[POL_RL_AS], RLIM_INFINITY),
-	        &plan->as) < 0) {
+	             &plan->fsize) < 0) {
 		snprintf(why, whylen, "getrlimit: %s", strerror(errno));
 		return -1;
 	}
+	if (as_limit(
+	        narrow(sb->as, pol->have_rlimit[POL_RL_AS], pol->rlimit[POL_RL_AS], RLIM_INFINITY),
+	        &plan->as, why, whylen) < 0)
+		return -1;
 	plan->helper = getpid();
 	landlock_probe(&plan->ll);
 	plan->prog = prog;
@@ -290,24 +340,27 @@ int sandbox_close_fds(const int *keep, size_t nkeep)
 	return close_range(lo, ~0u, 0);
 }
 
-/* Standard input reads /dev/null.  Standard output and error stay (the
- * application's output) unless they are readable files, which could be
- * anything the helper happened to open at fd 1 or 2, or the application
- * asks for /dev/null. */
-static int safe_stdio(unsigned flags)
+/* Standard input and output from /dev/null; standard error too, unless
+ * the spawn put the pipe to the helper's log there (pipe_err), and
+ * standard output the pipe the helper copies (pipe_out).  A kept one must
+ * be a pipe, never a terminal or a socket: the helper's terminal, its
+ * socket or its log never reach the worker.  PRIVSEP_SB_NULL_STDIO keeps
+ * none. */
+static int safe_stdio(const struct sb_plan *p)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0)
 		return -1;
 	for (int fd = 0; fd <= 2; fd++) {
 		struct stat st;
-		int fl = fcntl(fd, F_GETFL);
-		int replace = fd == 0 || (flags & PRIVSEP_SB_NULL_STDIO) || fl < 0;
-		if (!replace && fstat(fd, &st) == 0 &&
-		    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)) &&
-		    (fl & O_ACCMODE) != O_WRONLY)
-			replace = 1;
-		if (replace && dup2(null, fd) < 0) {
+		int keep = !(p->flags & PRIVSEP_SB_NULL_STDIO) &&
+		           ((fd == 1 && p->pipe_out) || (fd == 2 && p->pipe_err));
+		if (keep && (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))) {
+			close(null);
+			errno = EBADF;
+			return -1;
+		}
+		if (!keep && dup2(null, fd) < 0) {
 			int saved = errno;
 			close(null);
 			errno = saved;
@@ -409,7 +462,7 @@ int sandbox_enter_timed(const struct sb_plan *p, int last, char *why, size_t why
 	/* 1 */
 	if (sandbox_close_fds(p->keep, p->nkeep) < 0)
 		FAIL(PRIVSEP_SB_STEP_FDS, "close_range: %s", strerror(errno));
-	if (safe_stdio(p->flags) < 0)
+	if (safe_stdio(p) < 0)
 		FAIL(PRIVSEP_SB_STEP_FDS, "standard fds: %s", strerror(errno));
 	if (setsid() < 0)
 		FAIL(PRIVSEP_SB_STEP_FDS, "setsid: %s", strerror(errno));

@@ -31,6 +31,9 @@ struct sb_plan {
 	pid_t helper;
 	struct landlock_plan ll;
 	const struct filter_prog *prog; /* borrowed: the helper's cache */
+	/* set by the spawn after sandbox_prepare: fd 1 (pipe_out) and fd 2
+	 * (pipe_err) are its pipes to the helper; otherwise /dev/null */
+	int pipe_out, pipe_err;
 };
 
 /* Close every fd but keep[0..nkeep), which is sorted. */

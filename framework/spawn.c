@@ -31,6 +31,31 @@ static void child_post(uint32_t type, const void *payload, size_t len)
 	(void)chan_send(child_chan, hb, sizeof(hb), payload, len, NULL, 0, 0);
 }
 
+/* READY is a call: the helper reads from the kernel that every step is
+ * in force (sandbox_verify.c) before it answers, and sends nothing before
+ * that answer.  Anything but an empty success ends the worker before
+ * application code.  0 or -1. */
+static int child_ready(size_t msg_max)
+{
+	uint8_t hb[PRIVSEP_HDR_LEN], rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
+	struct privsep_hdr hdr = {
+	    PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, PRIVSEP_T_READY, 1, 0};
+	struct chan_msg m = {.buf = rb, .cap = sizeof(rb)};
+	privsep_wire_put_hdr(hb, &hdr);
+	if (chan_send(child_chan, hb, sizeof(hb), NULL, 0, NULL, 0, 0) < 0 ||
+	    chan_recv(child_chan, &m, 0) != CHAN_RECORD)
+		return -1;
+	chan_close_fds(m.fds, m.nfds);
+	if (privsep_wire_check(rb, m.len, m.nfds, msg_max, &hdr) != PRIVSEP_V_NONE ||
+	    hdr.type != PRIVSEP_T_REPLY || hdr.id != 1 || hdr.len != PROTO_REPLY_FIXED ||
+	    hdr.nfds != 0)
+		return -1;
+	return rb[PRIVSEP_HDR_LEN] | rb[PRIVSEP_HDR_LEN + 1] | rb[PRIVSEP_HDR_LEN + 2] |
+	               rb[PRIVSEP_HDR_LEN + 3]
+	           ? -1
+	           : 0;
+}
+
 /* Debug mode: the filter traps instead of killing.  Report the call and
  * its arguments to the helper, then exit; async-signal-safe throughout
  * (no allocation, no locks, sendmsg and exit_group only). */
@@ -57,8 +82,32 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	_exit(128 + SIGSYS);
 }
 
+/* The child's fds 0, 1 and 2: /dev/null, or the pipes to the helper (outw
+ * for standard output, logw for standard error; -1: /dev/null).  Never
+ * one of the helper's: not its terminal, its socket, its log, nor an fd
+ * the application left there.  -1 on failure. */
+static int child_stdio(int outw, int logw)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0 && null <= STDERR_FILENO) {
+		int hi = fcntl(null, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+		close(null);
+		null = hi;
+	}
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
+	    dup2(outw >= 0 ? outw : null, STDOUT_FILENO) < 0 ||
+	    dup2(logw >= 0 ? logw : null, STDERR_FILENO) < 0)
+		return -1;
+	close(null);
+	if (outw > STDERR_FILENO)
+		close(outw);
+	if (logw > STDERR_FILENO)
+		close(logw);
+	return 0;
+}
+
 /* Runs in the child; never returns. */
-static void worker_child(struct privsep_helper *h, int chan, int logw,
+static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
                          const struct privsep_spawn *sp, const struct sb_plan *plan)
 {
 	size_t msg_max = helper_msg_max(h);
@@ -70,21 +119,18 @@ static void worker_child(struct privsep_helper *h, int chan, int logw,
 	child_chan = chan;
 	/* other workers' last requests and replies are in these buffers */
 	helper_scrub(h);
-	/* none of the helper's fds is the child's standard fd, even if the
-	 * application closed one after the helper was made */
-	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
-		if (helper_owns_fd(h, fd)) {
-			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-			if (null < 0 || dup2(null, fd) < 0)
-				_exit(127);
-			close(null);
-		}
-	/* standard error is the pipe to the helper's log (spawn_worker put
-	 * the channel above fd 2) */
-	if (chan <= STDERR_FILENO || (logw >= 0 && dup2(logw, STDERR_FILENO) < 0))
+	/* standard input and output from /dev/null, standard error the pipe
+	 * to the helper's log (spawn_worker put the channel and the pipes
+	 * above fd 2) */
+	if (chan <= STDERR_FILENO || child_stdio(outw, logw) < 0)
 		_exit(127);
-	if (logw > STDERR_FILENO)
-		close(logw);
+	/* glibc's stdio asks whether fd 0 or 1 is a terminal (ioctl TCGETS)
+	 * when it first gives the stream a buffer, and /dev/null is a
+	 * character device: a policy need not allow that ioctl, so the
+	 * buffers are settled now, before the sandbox (neither is ever a
+	 * terminal).  Standard error is unbuffered: it never asks. */
+	(void)setvbuf(stdin, NULL, _IOFBF, 0);
+	(void)setvbuf(stdout, NULL, _IOFBF, 0);
 	/* The helper's signal handlers and mask mean nothing here. */
 	{
 		sigset_t all;
@@ -121,8 +167,8 @@ static void worker_child(struct privsep_helper *h, int chan, int logw,
 		if (chan <= 2 || sandbox_close_fds(keep, 4) < 0)
 			_exit(127);
 	}
-	if (plan)
-		child_post(PRIVSEP_T_READY, NULL, 0);
+	if (plan && child_ready(msg_max) < 0)
+		_exit(127);
 	cfg.msg_max = msg_max;
 	if (!cfg.table) {
 		cfg.table = h->app;
@@ -175,12 +221,16 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 {
 	struct sigaction sa;
 	struct sb_plan plan;
+	struct sb_expect expect;
 	char why[512];
 	const struct policy *pol = NULL;
 	const struct fs_root *roots = NULL;
 	int debug =
 	    !sp || sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_DEBUG);
-	int sv[2], lp[2], pidfd, saved;
+	int null_stdio = !sp || sp->unsandboxed || !sp->sandbox
+	                     ? 0
+	                     : !!(sp->sandbox->flags & PRIVSEP_SB_NULL_STDIO);
+	int sv[2], lp[2], op[2], pidfd, saved;
 	pid_t pid;
 	struct privsep_worker *w;
 
@@ -202,14 +252,24 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		errno = EINVAL;
 		return NULL;
 	}
+	if (sp->stdout_copy && null_stdio) {
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		           "worker \"%s\": stdout_copy and PRIVSEP_SB_NULL_STDIO disagree; not "
+		           "started",
+		           sp->name ? sp->name : "worker");
+		errno = EINVAL;
+		return NULL;
+	}
 	if (privsep_chan_pair(sv) < 0)
 		return NULL;
-	lp[0] = lp[1] = -1;
-	if ((!sp->stderr_inherit && pipe2(lp, O_CLOEXEC) < 0) || above_stdio(&sv[1]) < 0 ||
-	    (lp[1] >= 0 && above_stdio(&lp[1]) < 0)) {
+	lp[0] = lp[1] = op[0] = op[1] = -1;
+	if ((!null_stdio && pipe2(lp, O_CLOEXEC) < 0) ||
+	    (sp->stdout_copy && pipe2(op, O_CLOEXEC) < 0) || above_stdio(&sv[1]) < 0 ||
+	    (lp[1] >= 0 && above_stdio(&lp[1]) < 0) || (op[1] >= 0 && above_stdio(&op[1]) < 0)) {
 		saved = errno;
 		chan_close_fds(sv, 2);
 		chan_close_fds(lp, 2);
+		chan_close_fds(op, 2);
 		errno = saved;
 		return NULL;
 	}
@@ -217,8 +277,10 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		const struct pol_entry *pe = helper_policy(
 		    h, sp->sandbox ? sp->sandbox->policy : NULL,
 		    sp->sandbox ? sp->sandbox->policy_text : NULL, debug, why, sizeof(why));
-		if (!pe || sandbox_prepare(&plan, sp->sandbox, pol_entry_policy(pe),
-		                           pol_entry_prog(pe), sv[1], why, sizeof(why)) < 0) {
+		if (!pe ||
+		    sandbox_prepare(&plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
+		                    sv[1], why, sizeof(why)) < 0 ||
+		    sandbox_expect(&expect, &plan, why, sizeof(why)) < 0) {
 			saved = errno;
 			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			           "worker \"%s\": sandbox cannot be prepared: %s; not started",
@@ -226,9 +288,13 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 			close(sv[0]);
 			close(sv[1]);
 			chan_close_fds(lp, 2);
+			chan_close_fds(op, 2);
 			errno = saved ? saved : EINVAL;
 			return NULL;
 		}
+		/* the pipes that step 1 keeps on fds 1 and 2 */
+		plan.pipe_out = op[1] >= 0;
+		plan.pipe_err = lp[1] >= 0;
 		pol = pol_entry_policy(pe);
 		roots = pol_entry_roots(pe);
 		if (!h->told_sandbox) {
@@ -256,6 +322,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		close(sv[0]);
 		close(sv[1]);
 		chan_close_fds(lp, 2);
+		chan_close_fds(op, 2);
 		errno = saved;
 		return NULL;
 	}
@@ -263,11 +330,15 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		close(sv[0]);
 		if (lp[0] >= 0)
 			close(lp[0]);
-		worker_child(h, sv[1], lp[1], sp, sp->unsandboxed ? NULL : &plan);
+		if (op[0] >= 0)
+			close(op[0]);
+		worker_child(h, sv[1], op[1], lp[1], sp, sp->unsandboxed ? NULL : &plan);
 	}
 	close(sv[1]);
 	if (lp[1] >= 0)
 		close(lp[1]);
+	if (op[1] >= 0)
+		close(op[1]);
 	/* The child cannot be reaped before we wait for it, so its pid is
 	 * still its own here. */
 	pidfd = pidfd_open(pid, 0);
@@ -278,25 +349,45 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		close(sv[0]);
 		if (lp[0] >= 0)
 			close(lp[0]);
+		if (op[0] >= 0)
+			close(op[0]);
 		errno = saved;
 		return NULL;
 	}
 	w = helper_add(h, sv[0], pidfd, pid, sp->name, 1,
 	               !sp->unsandboxed && sp->sandbox && (sp->sandbox->flags & PRIVSEP_SB_DEBUG));
-	if (!w || (lp[0] >= 0 && wlog_attach(w, lp[0]) < 0)) {
+	if (w) {
+		/* each attach takes its fd, done or not */
+		int bad = lp[0] >= 0 && wlog_attach(w, lp[0]) < 0;
 		saved = errno;
-		if (!w) {
-			if (lp[0] >= 0)
-				close(lp[0]);
-			kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
-			waitpid(pid, NULL, 0);
-		} else {
-			privsep_worker_kill(w); /* reaped and freed by the loop */
+		if (op[0] >= 0 && (bad || wout_attach(w, op[0]) < 0)) {
+			if (bad)
+				close(op[0]);
+			else
+				saved = errno;
+			bad = 1;
 		}
+		if (bad) {
+			privsep_worker_kill(w); /* reaped and freed by the loop */
+			errno = saved;
+			return NULL;
+		}
+	} else {
+		saved = errno;
+		if (lp[0] >= 0)
+			close(lp[0]);
+		if (op[0] >= 0)
+			close(op[0]);
+		kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
+		waitpid(pid, NULL, 0);
 		errno = saved;
 		return NULL;
 	}
 	w->unsandboxed = sp->unsandboxed;
+	if (!sp->unsandboxed) {
+		w->verify = w->gate = 1;
+		w->expect = expect;
+	}
 	w->pol = pol;
 	w->roots = roots;
 	w->debug = debug;

@@ -28,13 +28,17 @@ cmp -s "$d/big" "$d/root/big.bin" || fail "big: content differs"
 st=$?
 [ "$st" = 1 ] || fail "refusals: exit $st"
 [ "$(cat "$d/out")" = "one" ] || fail "refusals: stdout $(cat "$d/out")"
-grep -qx "fileopener: /etc/shadow: Permission denied (no rule allows /etc/shadow)" "$d/err" ||
+# the worker's lines reach the user through the helper's log, marked
+# with the worker's name and pid (never on the helper's stderr itself)
+w='^privsep: [0-9T:.-]*Z worker "fileopener" pid [0-9]*: '
+grep -qx "${w}fileopener: /etc/shadow: Permission denied (no rule allows /etc/shadow)" "$d/err" ||
 	fail "refusal line: $(cat "$d/err")"
-grep -qx "fileopener: c.txt: Permission denied (no rule allows $d/c.txt)" "$d/err" ||
+grep -qx "${w}fileopener: c.txt: Permission denied (no rule allows $d/c.txt)" "$d/err" ||
 	fail "relative refusal line: $(cat "$d/err")"
-grep -qx "fileopener: root/../c.txt: Permission denied (a .. component is never allowed)" "$d/err" ||
+grep -qx "${w}fileopener: root/../c.txt: Permission denied (a .. component is never allowed)" "$d/err" ||
 	fail "dotdot refusal line: $(cat "$d/err")"
-[ "$(grep -c '^fileopener: ' "$d/err")" = 3 ] || fail "not one line per refusal: $(cat "$d/err")"
+[ "$(grep -c "${w}fileopener: " "$d/err")" = 3 ] || fail "not one line per refusal: $(cat "$d/err")"
+grep -q '^fileopener: ' "$d/err" && fail "an unmarked worker line: $(cat "$d/err")"
 
 # a rule denying a right names the rule
 "$fo" --allow-read "$d/c.txt" "$d/root/a.txt" 2>"$d/err" >/dev/null

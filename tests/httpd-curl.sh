@@ -272,9 +272,8 @@ st=$?
 [ "$st" = 2 ] || fail "--max-conns over the hard limit: exit $st, not 2: $(cat "$d/err")"
 grep -q "^httpd: --max-conns 1000 needs 2080 fds per worker; this process may give at most 1000" "$d/err" ||
 	fail "--max-conns over the hard limit: no line: $(cat "$d/err")"
-# the largest the policy allows starts (the old log emptied first: the
-# shell truncates it only in the background child, which wait_port may
-# not wait for, and would read the last server's port)
+# the largest the policy allows starts (the log emptied first: wait_port
+# could otherwise read the first server's port before the shell truncates it)
 : >"$d/log"
 "$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --workers 1 --max-conns 2008 2>"$d/log" &
 pid=$!

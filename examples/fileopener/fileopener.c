@@ -270,10 +270,14 @@ int main(int argc, char **argv)
 	struct privsep_helper_config cfg = {.on_worker_gone = gone, .msg_max = 8192};
 	h = privsep_helper_new(table, 1, &cfg);
 	struct privsep_sandbox sb = {.policy = "fileopener command line", .policy_text = text};
-	/* the worker's refusal lines are for the user, as fileopener(1) says:
-	 * its standard error is ours, not a pipe into the helper's log */
+	/* the worker's output is for the user: its standard output is a pipe
+	 * the helper copies to ours (escaped if ours is a terminal), and its
+	 * refusal lines reach our standard error through the helper's log,
+	 * marked with its name and pid.  Never our terminal or our stderr
+	 * itself: a worker that is taken over cannot read what the user
+	 * types, drive the terminal or print lines that pass for ours. */
 	struct privsep_spawn sp = {
-	    .name = "fileopener", .main = worker, .arg = &job, .sandbox = &sb, .stderr_inherit = 1};
+	    .name = "fileopener", .main = worker, .arg = &job, .sandbox = &sb, .stdout_copy = 1};
 	if (!h || privsep_helper_signals(h, NULL, NULL) < 0) {
 		perror("fileopener");
 		goto out;

@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,10 +94,31 @@ static uint64_t now_ms(void)
  * chose. */
 static void log_line(enum privsep_log_level lvl, const char *line, void *arg)
 {
-	(void)arg;
+	struct httpd *d = arg;
 	if (lvl == PRIVSEP_LOG_DEBUG)
 		return;
-	fprintf(stderr, "privsep: %s\n", line);
+	/* the framework's writer: never blocks the helper on a slow stderr */
+	privsep_helper_log_stderr(d->h, line);
+}
+
+/* One line of httpd's own while it serves: through the framework's
+ * writer too, so that a slow stderr never stops the helper. */
+static void say(const struct httpd *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const struct httpd *d, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	(void)privsep_helper_write_stderr(d->h, line, (size_t)n);
 }
 
 static int worker_main(struct privsep_client *c, void *arg)
@@ -120,16 +142,15 @@ static void worker_gone(struct privsep_worker *w, void *arg)
 		    (e->kind == PRIVSEP_EXIT_STATUS && e->status == 0))
 			return; /* stopping */
 		if (e->kind == PRIVSEP_EXIT_SANDBOX) {
-			fprintf(stderr, "httpd: %s could not enter its sandbox; stopping\n",
-			        s->name);
+			say(d, "httpd: %s could not enter its sandbox; stopping\n", s->name);
 			d->fatal = 1;
 			return;
 		}
 		if (e->kind == PRIVSEP_EXIT_STATUS && e->status == 2) {
-			fprintf(stderr,
-			        "httpd: %s: its fd limit (the policy's rlimit nofile) is below "
-			        "the %lu fds --max-conns %u needs; stopping\n",
-			        s->name, server_fds_needed(d->cfg.max_conns), d->cfg.max_conns);
+			say(d,
+			    "httpd: %s: its fd limit (the policy's rlimit nofile) is below "
+			    "the %lu fds --max-conns %u needs; stopping\n",
+			    s->name, server_fds_needed(d->cfg.max_conns), d->cfg.max_conns);
 			d->fatal = 2;
 			return;
 		}
@@ -142,7 +163,7 @@ static void worker_gone(struct privsep_worker *w, void *arg)
 			delay = RESTART_MAX_MS;
 		s->fails++;
 		s->due = now + delay;
-		fprintf(stderr, "httpd: %s restarts in %u ms\n", s->name, (unsigned)delay);
+		say(d, "httpd: %s restarts in %u ms\n", s->name, (unsigned)delay);
 		return;
 	}
 }
@@ -177,8 +198,7 @@ static int restart_due(struct httpd *d)
 		if (!s->due || d->fatal || privsep_helper_stop_signal(d->h))
 			continue;
 		if (s->due <= now && start(d, s) < 0) {
-			fprintf(stderr, "httpd: %s: restart failed: %s\n", s->name,
-			        strerror(errno));
+			say(d, "httpd: %s: restart failed: %s\n", s->name, strerror(errno));
 			s->due = now + RESTART_MAX_MS;
 		}
 		if (s->due && s->due < next)
@@ -444,7 +464,7 @@ int main(int argc, char **argv)
 	/* a worker writes to standard error only for --access-log.  Its
 	 * stderr is the framework's log pipe: each line reaches the helper's
 	 * log marked with the worker's name, pid and the time, escaped, never
-	 * passing for a helper's line */
+	 * passing for a helper's line; its stdout is /dev/null, never ours */
 	d.sb.flags = d.cfg.access_log ? 0 : PRIVSEP_SB_NULL_STDIO;
 	d.sp.main = worker_main;
 	d.sp.sandbox = &d.sb;
@@ -452,10 +472,13 @@ int main(int argc, char **argv)
 	 * guards a log against a flood, is raised to what a busy worker
 	 * answers (lines over it are counted in the log, never silently lost) */
 	struct privsep_helper_config hc = {.log = log_line,
+	                                   .log_arg = &d,
 	                                   .on_worker_gone = worker_gone,
 	                                   .gone_arg = &d,
 	                                   .log_rate = d.cfg.access_log ? 100000 : 0,
-	                                   .log_burst = d.cfg.access_log ? 200000 : 0};
+	                                   .log_burst = d.cfg.access_log ? 200000 : 0,
+	                                   .log_byte_rate = d.cfg.access_log ? 64ul << 20 : 0,
+	                                   .log_byte_burst = d.cfg.access_log ? 128ul << 20 : 0};
 	d.h = privsep_helper_new(NULL, 0, &hc);
 	if (!d.h || privsep_helper_signals(d.h, NULL, NULL) < 0) {
 		perror("httpd");
@@ -494,7 +517,7 @@ int main(int argc, char **argv)
 			snprintf(status, sizeof(status), "READY=1\nSTATUS=serving %s on %s\n", root,
 			         where);
 			if (notify_send(status) < 0)
-				fprintf(stderr, "httpd: NOTIFY_SOCKET: %s\n", strerror(errno));
+				say(&d, "httpd: NOTIFY_SOCKET: %s\n", strerror(errno));
 			notified = 1;
 		}
 		if (d.fatal && !privsep_helper_stop_signal(d.h)) {

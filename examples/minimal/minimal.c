@@ -92,7 +92,9 @@ int main(int argc, char **argv)
 	};
 	int result = 1;
 	struct privsep_helper_config cfg = {.on_worker_gone = worker_gone, .gone_arg = &result};
-	struct privsep_spawn sp = {.name = "minimal", .main = worker_main};
+	/* the worker prints its result: its standard output is a pipe the
+	 * helper copies to ours (by default it is /dev/null) */
+	struct privsep_spawn sp = {.name = "minimal", .main = worker_main, .stdout_copy = 1};
 	struct privsep_helper *h = privsep_helper_new(table, 1, &cfg);
 
 	/* SIGINT/SIGTERM stop the worker gracefully; then the worker, in its

@@ -24,6 +24,10 @@
 extern "C" {
 #endif
 
+/* Everything declared here is the library's public API, exported with
+ * default visibility; the library builds everything else hidden. */
+#pragma GCC visibility push(default)
+
 /* ------------------------------------------------------------------ */
 /* Wire protocol constants (docs/PROTOCOL.md, "Header").               */
 
@@ -111,8 +115,10 @@ enum privsep_violation privsep_wire_check(const uint8_t *rec, size_t reclen, siz
 
 /* For a record whose fds could not all be installed here (the receiver's
  * fd limit): v is privsep_wire_check's verdict, made with the fds that
- * remained (none), installed how many arrived before the limit.  Fewer
- * than declared excuses the count; fds that nfds did not declare remain
+ * remained (none); installed is how many the kernel installed before the
+ * limit stopped it (at least one more was sent; how many more is never
+ * known).  installed < hdr->nfds excuses the count; nfds 0, or installed
+ * >= nfds (so more were sent than declared), remains
  * PRIVSEP_V_NFDS_MISMATCH. */
 enum privsep_violation privsep_wire_check_fdlimit(enum privsep_violation v, size_t installed,
                                                   const struct privsep_hdr *hdr);
@@ -176,7 +182,7 @@ int privsep_chan_pair(int sv[2]);
 /* ------------------------------------------------------------------ */
 /* Logging.  The framework writes one line per event worth a human's
  * attention (violations, worker exits).  Default: standard error, as
- * "privsep: <line>\n". */
+ * "privsep: <line>\n", never blocking the helper (privsep_helper_log_stderr). */
 
 enum privsep_log_level { PRIVSEP_LOG_ERR, PRIVSEP_LOG_WARN, PRIVSEP_LOG_INFO, PRIVSEP_LOG_DEBUG };
 typedef void (*privsep_log_fn)(enum privsep_log_level lvl, const char *line, void *arg);
@@ -200,7 +206,8 @@ struct privsep_req {
 	size_t nfds;
 	/* A type with PRIVSEP_H_BULK: the bulk payload, mapped read-only from
 	 * a sealed memfd nobody can change; unmapped when the handler
-	 * returns.  NULL and 0 for other types. */
+	 * returns.  A bulk of 0 bytes is valid: bulk is then a non-NULL
+	 * pointer to no bytes and bulk_len 0.  NULL and 0 for other types. */
 	const void *bulk;
 	size_t bulk_len;
 	/* The reply under construction (calls only).  Handlers append the
@@ -241,7 +248,8 @@ struct privsep_handler {
 	unsigned flags;            /* exactly one of CALL/POST/EVENT, maybe ONCE, BULK */
 	privsep_handler_fn fn;
 	void *arg;
-	uint64_t bulk_max; /* PRIVSEP_H_BULK: the largest bulk payload, in bytes */
+	uint64_t bulk_max; /* PRIVSEP_H_BULK: the largest bulk payload in bytes,
+	                      at least 1; 0 without PRIVSEP_H_BULK */
 };
 
 /* A bulk payload to send: len bytes at data (borrowed; copied into a
@@ -256,8 +264,11 @@ struct privsep_bulk {
 #define PRIVSEP_POST_WAIT 0x2u   /* block until it is sent (worker only) */
 
 struct privsep_helper_config {
-	size_t msg_max;     /* record size limit; 0 = PRIVSEP_MSG_MAX_DEFAULT */
-	privsep_log_fn log; /* NULL = standard error */
+	size_t msg_max; /* record size limit; 0 = PRIVSEP_MSG_MAX_DEFAULT */
+	/* NULL: privsep_helper_log_stderr, which never blocks.  A function
+	 * of the application's runs in the helper's event loop: it must not
+	 * block either (it may pass lines on to privsep_helper_log_stderr). */
+	privsep_log_fn log;
 	void *log_arg;
 	/* Called once when a worker is gone (disconnected, killed, exited). */
 	void (*on_worker_gone)(struct privsep_worker *w, void *arg);
@@ -276,18 +287,26 @@ struct privsep_helper_config {
 	/* A spawned worker's standard error comes to the helper through a
 	 * pipe; each line is logged through log with the worker's name, pid
 	 * and a timestamp.  At most log_rate lines a second (bursts of
-	 * log_burst) per worker, the rest counted and dropped; lines longer
-	 * than log_line_max bytes (at most 4000) are cut and marked.  0 = 100,
-	 * 200, 1024.  The file broker's refusal lines for a worker have a
-	 * limit of their own at the same rate. */
+	 * log_burst) and at most log_byte_rate bytes a second (bursts of
+	 * log_byte_burst, counted as the line is logged, escaped) per worker,
+	 * the rest counted and dropped; lines longer than log_line_max bytes
+	 * (at most 4000) are cut and marked.  0 = 100, 200, 65536, 262144,
+	 * 1024.  The file broker's refusal lines for a worker have a limit of
+	 * their own at the same rates. */
 	unsigned log_rate, log_burst;
 	size_t log_line_max;
+	unsigned long log_byte_rate, log_byte_burst;
 };
 
 /* A helper serving the rows of table (borrowed; must outlive the
- * helper).  cfg may be NULL.  Fails with EINVAL for a bad table (type in
- * the framework's range, duplicate type, bounds over the record limit,
- * bad flags), ENOMEM. */
+ * helper).  cfg may be NULL.  Fails with EINVAL for a msg_max outside
+ * PRIVSEP_MSG_MAX_MIN..PRIVSEP_MSG_MAX_LIMIT or a bad table: a type in
+ * the framework's range, a duplicate type, a NULL name, a NULL fn in a
+ * row that is not an event, flags that are not exactly one of
+ * CALL/POST/EVENT (ONCE on an event, an unknown bit), min over max,
+ * bounds over the record limit or 4 fds (with PRIVSEP_H_BULK: 8 bytes
+ * and 1 fd fewer), PRIVSEP_H_BULK with bulk_max 0, or bulk_max without
+ * PRIVSEP_H_BULK.  ENOMEM. */
 struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, size_t n,
                                           const struct privsep_helper_config *cfg);
 
@@ -311,7 +330,9 @@ int privsep_helper_fd(const struct privsep_helper *h);
  * from epoll_wait other than EINTR). */
 int privsep_helper_step(struct privsep_helper *h, int timeout_ms);
 
-/* Serve until no worker is attached.  0, or -1 as privsep_helper_step. */
+/* Serve until no worker is attached and what workers wrote to their
+ * standard output (stdout_copy) is copied (a stop signal does not wait
+ * for it).  0, or -1 as privsep_helper_step. */
 int privsep_helper_run(struct privsep_helper *h);
 
 /* Number of workers attached. */
@@ -343,12 +364,13 @@ void privsep_worker_kill(struct privsep_worker *w);
 
 /* Send an event (a PRIVSEP_H_EVENT type of the table) to worker w, with
  * fds (borrowed) and, for a PRIVSEP_H_BULK type, bulk.  Never blocks:
- * flags must be PRIVSEP_POST_NOWAIT (a helper that waited for one worker
- * would stall the others, and deadlock with a worker that waits to send
- * to it).  When the socket is full the message is queued, in order;
- * when the queue holds queue_max, -1 with EAGAIN (on_worker_drained says
- * when to try again).  Other errors: EINVAL (type not an event of the
- * table, sizes or fds outside its bounds, bulk missing or not expected),
+ * flags must be PRIVSEP_POST_NOWAIT; any other value, PRIVSEP_POST_WAIT
+ * included, is EINVAL (a helper that waited for one worker would stall
+ * the others, and deadlock with a worker that waits to send to it).
+ * When the socket is full the message is queued, in order; when the
+ * queue holds queue_max, -1 with EAGAIN (on_worker_drained says when to
+ * try again).  Other errors: EINVAL (type not an event of the table,
+ * sizes or fds outside its bounds, bulk missing or not expected),
  * EMSGSIZE, EPIPE (the worker is gone), ENOMEM, or the memfd's errno. */
 int privsep_helper_post(struct privsep_worker *w, uint32_t type, const void *msg, size_t len,
                         const int *fds, size_t nfds, const struct privsep_bulk *bulk,
@@ -454,13 +476,29 @@ size_t privsep_client_queued(struct privsep_client *c);
  * the text become spaces: one call, one line. */
 void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* In the helper: "privsep: LINE\n" to its standard error, as the default
+ * log writes it, for an application's log function that filters lines.
+ * Never blocks: the helper looked at its standard error when it was made
+ * and writes it without waiting (a socket with MSG_DONTWAIT, a pipe or a
+ * terminal through a description of its own with O_NONBLOCK; the shared
+ * description's flags never change).  What cannot be written now waits in
+ * a 64 KiB buffer; a line that finds it full is dropped, and the count of
+ * dropped lines and bytes is one line once writing resumes. */
+void privsep_helper_log_stderr(struct privsep_helper *h, const char *line);
+/* The same writer for an application's own lines (whole lines, as they
+ * are, at most 16384 bytes): 0, or -1 with errno (ENOBUFS: dropped and
+ * counted; EINVAL). */
+int privsep_helper_write_stderr(struct privsep_helper *h, const void *text, size_t len);
 /* A privsep_log_fn that writes to syslog(3).  The application calls
  * openlog as it likes; with LOG_NDELAY before privsep_helper_confine,
  * since the helper's policy has no connect. */
 void privsep_log_syslog(enum privsep_log_level lvl, const char *line, void *arg);
 
-/* Give up the listed types for good (PRIVSEP_T_PERMIT_DROP).  Returns as
- * privsep_call. */
+/* Give up the listed types for good (PRIVSEP_T_PERMIT_DROP): application
+ * calls and posts, PING, PERMIT_DROP and the file broker's types.  The
+ * helper refuses the whole list with EINVAL, dropping nothing, if one is
+ * not in its table, is an event or is a start-up message (SANDBOX_FAILED,
+ * SECCOMP_TRAP, READY).  Returns as privsep_call. */
 int privsep_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n);
 
 /* Echo through the helper (PRIVSEP_T_PING).  Returns as privsep_call. */
@@ -475,7 +513,7 @@ int privsep_ping(struct privsep_client *c, const void *data, size_t len,
 #define PRIVSEP_UNLIMITED (~0ul)
 #define PRIVSEP_SB_NO_NAMESPACES 0x1u /* root: no new namespaces, no chroot */
 #define PRIVSEP_SB_DEBUG 0x2u         /* seccomp traps and reports instead of killing */
-#define PRIVSEP_SB_NULL_STDIO 0x4u    /* stdout and stderr from /dev/null too */
+#define PRIVSEP_SB_NULL_STDIO 0x4u    /* stderr from /dev/null too (no log pipe, no stdout_copy) */
 
 struct privsep_sandbox {
 	/* The worker's policy file (docs/POLICY.md): its syscalls, and its
@@ -495,8 +533,11 @@ struct privsep_sandbox {
 	 * thread of the worker's user on the machine, so 0 means the worker
 	 * can start no thread; the filter forbids new processes anyway. */
 	unsigned long nproc;
-	unsigned long fsize; /* RLIMIT_FSIZE in bytes; 0: the policy's, or unlimited */
-	unsigned long as;    /* RLIMIT_AS in bytes; 0: the policy's, or unlimited */
+	/* RLIMIT_FSIZE and RLIMIT_AS in bytes; 0: the policy's (default.policy:
+	 * 1 GiB each), or unlimited.  The address space counts what the
+	 * worker inherits from the helper through fork. */
+	unsigned long fsize;
+	unsigned long as;
 };
 
 /* The steps, in the order they are taken. */
@@ -533,8 +574,13 @@ enum privsep_exit_kind {
 
 struct privsep_exit_info {
 	enum privsep_exit_kind kind;
-	int status;  /* PRIVSEP_EXIT_STATUS */
-	int signal;  /* the killing signal */
+	/* As privsep_worker_exit reports it, whatever the kind: status when
+	 * the process exited (PRIVSEP_EXIT_SANDBOX: 127), signal when a
+	 * signal killed it (PRIVSEP_EXIT_VIOLATION, _KILLED: SIGKILL); 0
+	 * otherwise.  PRIVSEP_EXIT_SECCOMP: signal is SIGSYS, also in the
+	 * debug mode where the worker exits with status 128 + 31 itself. */
+	int status;
+	int signal;
 	int syscall; /* PRIVSEP_EXIT_SECCOMP: the number, -1 unknown */
 	char syscall_name[32];
 	int have_args; /* debug mode only: the kernel does not report them */
@@ -561,12 +607,16 @@ struct privsep_spawn {
 	/* 1: run main with the helper's privileges and no sandbox at all.  For
 	 * tests and debugging only; the helper logs a warning. */
 	int unsandboxed;
-	/* 0: the worker's standard error is a pipe to the helper, which logs
-	 * each line with the worker's name and pid (privsep_helper_config's
-	 * log_*).  1: the worker writes to the helper's standard error itself
-	 * (a command-line tool whose worker speaks to its user; nothing marks
-	 * its lines and nothing limits them). */
-	int stderr_inherit;
+	/* A worker's fds 0, 1 and 2 are never the helper's (a terminal, a
+	 * socket, the helper's log): standard input and output are /dev/null,
+	 * standard error a pipe to the helper, which logs each line with the
+	 * worker's name and pid (privsep_helper_config's log_*).
+	 * stdout_copy 1: standard output is a pipe too, whose bytes the helper
+	 * copies to its own standard output (a command-line tool whose worker
+	 * prints its result), never waiting on it: when the helper's output
+	 * is slow the worker waits on its pipe.  To a terminal, control bytes
+	 * arrive escaped (\xNN; newline and tab kept). */
+	int stdout_copy;
 	/* Restart policy: a worker that fails (exit status other than 0, a
 	 * signal, its filter, a protocol violation, no exit after EOF) while
 	 * the helper is not stopping is started again, at most restart_max
@@ -646,6 +696,8 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
  * helper once it has done what needed more.  -1 with errno EINVAL for an
  * unknown name, EPERM when the process cannot. */
 int privsep_helper_keep_caps(const char *const *names, size_t n);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
