@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,10 +124,10 @@ static int stdio_filled(void)
 
 int helper_owns_fd(const struct privsep_helper *h, int fd)
 {
-	if (fd == h->epfd || (h->sigfd >= 0 && fd == h->sigfd))
+	if (fd == h->epfd || (h->sigfd >= 0 && fd == h->sigfd) || fd == h->watchfd)
 		return 1;
 	for (const struct privsep_worker *w = h->workers; w; w = w->next)
-		if (fd == w->chan || fd == w->pidfd || fd == w->logfd)
+		if (fd == w->chan || fd == w->pidfd || fd == w->logfd || fd == w->uid_lease)
 			return 1;
 	return 0;
 }
@@ -155,6 +156,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	if (!h)
 		return NULL;
 	h->epfd = -1;
+	h->watchfd = -1;
 	h->msg_max = msg_max;
 	h->rows = calloc(n + proto_nmsgs, sizeof(*h->rows));
 	h->rx = malloc(msg_max);
@@ -234,6 +236,14 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (h->epfd < 0)
 		goto fail;
+	/* the stop check's clock, armed while there are workers to look at */
+	h->watchfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	h->twatch = (struct tag){NULL, TAG_WATCH};
+	{
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &h->twatch};
+		if (h->watchfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->watchfd, &ev) < 0)
+			goto fail;
+	}
 	h->log = cfg ? cfg->log : NULL;
 	h->log_arg = cfg ? cfg->log_arg : NULL;
 	h->on_gone = cfg ? cfg->on_worker_gone : NULL;
@@ -253,6 +263,10 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	return h;
 fail : {
 	int saved = errno;
+	if (h->watchfd >= 0)
+		close(h->watchfd);
+	if (h->epfd >= 0)
+		close(h->epfd);
 	free(h->rows);
 	free(h->rx);
 	free(h->tx);
@@ -314,6 +328,7 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 		goto fail;
 	outq_init(&w->q, h->queue_max);
 	w->logfd = -1;
+	w->uid_lease = -1;
 	log_bucket_init(h, &w->denyrl);
 	memset(w->permit, 1, h->nrows);
 	w->h = h;
@@ -331,9 +346,11 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 		goto fail;
 	if (pidfd >= 0) {
 		ev.data.ptr = &w->tpid;
-		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
+		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0 ||
+		    lifecycle_watch_arm(h) < 0) {
 			int saved = errno;
 			epoll_ctl(h->epfd, EPOLL_CTL_DEL, chan, NULL);
+			epoll_ctl(h->epfd, EPOLL_CTL_DEL, pidfd, NULL);
 			errno = saved;
 			goto fail;
 		}
@@ -972,6 +989,10 @@ static void worker_reap(struct privsep_worker *w)
 		w->exited = 1;
 		w->exit_code = si.si_code;
 		w->exit_status = si.si_status;
+		/* reaped: no process has its uid any more */
+		if (w->uid_lease >= 0)
+			close(w->uid_lease);
+		w->uid_lease = -1;
 	}
 	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 	close(w->pidfd);
@@ -1007,6 +1028,8 @@ static void worker_free(struct privsep_worker *w)
 		close(w->pidfd);
 	}
 	wlog_close(w);
+	if (w->uid_lease >= 0)
+		close(w->uid_lease);
 	free(w->permit);
 	free(w);
 }
@@ -1044,6 +1067,10 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		struct privsep_worker *w = t->w;
 		if (t->kind == TAG_SIGNAL) {
 			lifecycle_signal(h);
+			continue;
+		}
+		if (t->kind == TAG_WATCH) {
+			lifecycle_watch(h);
 			continue;
 		}
 		if (w->finalize)
@@ -1136,6 +1163,7 @@ void privsep_helper_free(struct privsep_helper *h)
 	}
 	lifecycle_free(h);
 	helper_policies_free(h);
+	close(h->watchfd);
 	close(h->epfd);
 	free(h->rows);
 	free(h->rx);

@@ -184,6 +184,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	pid_t pid;
 	struct privsep_worker *w;
 
+	plan.lease = -1;
 	if (!h || !sp || !sp->main) {
 		errno = EINVAL;
 		return NULL;
@@ -256,6 +257,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		close(sv[0]);
 		close(sv[1]);
 		chan_close_fds(lp, 2);
+		sandbox_release(&plan);
 		errno = saved;
 		return NULL;
 	}
@@ -278,6 +280,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		close(sv[0]);
 		if (lp[0] >= 0)
 			close(lp[0]);
+		sandbox_release(&plan); /* reaped above */
 		errno = saved;
 		return NULL;
 	}
@@ -290,12 +293,17 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 				close(lp[0]);
 			kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
 			waitpid(pid, NULL, 0);
+			sandbox_release(&plan);
 		} else {
-			privsep_worker_kill(w); /* reaped and freed by the loop */
+			/* reaped and freed by the loop, which releases the uid */
+			w->uid_lease = plan.lease;
+			privsep_worker_kill(w);
 		}
 		errno = saved;
 		return NULL;
 	}
+	/* the uid is this worker's until it is reaped */
+	w->uid_lease = plan.lease;
 	w->unsandboxed = sp->unsandboxed;
 	w->pol = pol;
 	w->roots = roots;

@@ -529,12 +529,14 @@ enum privsep_exit_kind {
 	PRIVSEP_EXIT_VIOLATION, /* killed by the helper for a protocol violation */
 	PRIVSEP_EXIT_SANDBOX,   /* a sandbox step failed; application code never ran */
 	PRIVSEP_EXIT_KILLED,    /* killed by the helper: stop, kill, or no exit after EOF */
+	PRIVSEP_EXIT_STOPPED,   /* found stopped (SIGSTOP from anyone) and killed by the helper */
 };
 
 struct privsep_exit_info {
 	enum privsep_exit_kind kind;
 	int status;  /* PRIVSEP_EXIT_STATUS */
-	int signal;  /* the killing signal */
+	int signal;  /* the killing signal; PRIVSEP_EXIT_STOPPED: the stop signal, or
+	              * SIGCONT when it was continued before the helper looked */
 	int syscall; /* PRIVSEP_EXIT_SECCOMP: the number, -1 unknown */
 	char syscall_name[32];
 	int have_args; /* debug mode only: the kernel does not report them */
