@@ -486,8 +486,10 @@ struct privsep_sandbox {
 	/* The policy's text itself, when not read from a file (policy then
 	 * names it in messages, and relative includes are relative to it). */
 	const char *policy_text;
-	unsigned flags;       /* PRIVSEP_SB_* */
-	const char *user;     /* user name or numeric uid; NULL: the policy's, or nobody */
+	unsigned flags; /* PRIVSEP_SB_* */
+	/* user name or numeric uid; NULL: the policy's, or (root helper) a
+	 * uid and gid of the worker's own from 61184-65519 */
+	const char *user;
 	const int *keep_fds;  /* fds the worker keeps besides 0-2 and its channel */
 	size_t nkeep;         /* at most PRIVSEP_SANDBOX_KEEP_MAX */
 	unsigned long nofile; /* RLIMIT_NOFILE; 0: the policy's, or 64 */

@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "helper_int.h"
 #include "uidpool.h"
 
 #define T_HERE (PRIVSEP_TYPE_APP_MIN + 1)
@@ -239,7 +240,9 @@ each_live_worker_has_its_own_uid_in_the_dynamic_range_that_no_other_process_has(
 		assert_true(hx_logged(x, "not started as root: workers keep uid"));
 		kill_all(x);
 		hx_free(x);
-		skip(); /* own uids need a root helper */
+		print_message("skipped: not root: a helper that is not root cannot give workers "
+		              "uids of their own (they keep its uid, checked above)\n");
+		skip();
 	}
 	in_range_and_alone(ua, pa);
 	in_range_and_alone(ub, pb);
@@ -273,7 +276,8 @@ static void a_reaped_workers_uid_is_released_and_reused(void **state)
 	struct privsep_worker *a;
 	unsigned ua, ub;
 	if (geteuid() != 0)
-		skip(); /* a helper that is not root leases no uid */
+		print_message("skipped: not root: a helper that is not root leases no uid\n");
+	skip();
 	x = hx_new(table, NTABLE, 0);
 	assert_non_null(x);
 	atomic_store(&nhere, 0);
@@ -306,7 +310,8 @@ static void a_named_user_is_still_the_workers_uid(void **state)
 	                              .policy_text =
 	                                  "version 1\ninclude <default.policy>\nuser 65533\n"};
 	if (geteuid() != 0)
-		skip(); /* a helper that is not root changes no ids */
+		print_message("skipped: not root: a helper that is not root changes no ids\n");
+	skip();
 	x = hx_new(table, NTABLE, 0);
 	assert_non_null(x);
 	atomic_store(&nhere, 0);
@@ -351,7 +356,9 @@ static void another_uid_cannot_signal_a_worker(void **state)
 	unsigned ua, ub;
 	int rc;
 	if (geteuid() != 0)
-		skip(); /* no other uid to act as, and workers share the helper's */
+		print_message("skipped: not root: no other uid to act as, and the workers "
+		              "share the helper's\n");
+	skip();
 	x = hx_new(table, NTABLE, 0);
 	assert_non_null(x);
 	atomic_store(&nhere, 0);
@@ -402,6 +409,59 @@ static void a_stopped_worker_is_noticed_killed_reported_and_restarted(void **sta
 	assert_int_equal(atomic_load(&nhere), 2);
 	kill_all(x);
 	hx_free(x);
+}
+
+/* The check runs in a helper confined by helper.policy too: its waitid,
+ * its timer's reads, its kill, and the timer disarmed when no worker is
+ * left (a child: confinement is for good). */
+static void a_confined_helper_still_notices_a_stopped_worker(void **state)
+{
+	(void)state;
+	pid_t hp, wp;
+	int st, p[2];
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	hp = fork();
+	assert_true(hp >= 0);
+	if (hp == 0) {
+		struct privsep_helper_config cfg = {.log = silent};
+		struct privsep_spawn sp = {.name = "c", .main = wait_main};
+		struct privsep_helper *h;
+		int64_t n = 0;
+		atomic_store(&nhere, 0);
+		h = privsep_helper_new(table, NTABLE, &cfg);
+		if (!h || !privsep_spawn(h, &sp))
+			_exit(2);
+		for (int i = 0; i < 500 && atomic_load(&nhere) < 1; i++)
+			privsep_helper_step(h, 10);
+		if (atomic_load(&nhere) < 1)
+			_exit(3);
+		wp = here_pid[0];
+		/* confined, it may no longer signal anyone but its workers:
+		 * the test stops the worker */
+		if (privsep_helper_confine(h, NULL, NULL) < 0 ||
+		    write(p[1], &wp, sizeof(wp)) != (ssize_t)sizeof(wp))
+			_exit(4);
+		while (privsep_helper_nworkers(h) > 0 && n++ < 1000)
+			privsep_helper_step(h, 10);
+		if (privsep_helper_nworkers(h) > 0)
+			_exit(6);
+		/* two more periods of the check: it finds no worker and stops */
+		for (int i = 0; i < 2 * HELPER_STOP_CHECK_MS / 10 + 10; i++)
+			privsep_helper_step(h, 10);
+		_exit(0);
+	}
+	close(p[1]);
+	{
+		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+		if (poll(&pfd, 1, 10000) == 1 && read(p[0], &wp, sizeof(wp)) == (ssize_t)sizeof(wp))
+			assert_int_equal(kill(wp, SIGSTOP), 0);
+	}
+	close(p[0]);
+	assert_int_equal(waitpid(hp, &st, 0), hp);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("the confined helper %s %d",
+		         WIFEXITED(st) ? "exited with" : "was killed by",
+		         WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
 /* ---- fds in flight ---- */
@@ -485,6 +545,8 @@ a_stalled_workers_fds_in_flight_do_not_fail_another_workers_call_with_an_fd(void
 		/* workers of a helper that is not root share its uid, and so
 		 * its count of fds in flight (SECURITY.md, known limits) */
 		hx_free(x);
+		print_message("skipped: not root: workers of a helper that is not root share its "
+		              "uid and its count of fds in flight\n");
 		skip();
 	}
 	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
@@ -533,6 +595,7 @@ int main(void)
 	    cmocka_unit_test(a_named_user_is_still_the_workers_uid),
 	    cmocka_unit_test(another_uid_cannot_signal_a_worker),
 	    cmocka_unit_test(a_stopped_worker_is_noticed_killed_reported_and_restarted),
+	    cmocka_unit_test(a_confined_helper_still_notices_a_stopped_worker),
 	    cmocka_unit_test(
 	        a_stalled_workers_fds_in_flight_do_not_fail_another_workers_call_with_an_fd),
 	};
