@@ -275,9 +275,10 @@ static void a_reaped_workers_uid_is_released_and_reused(void **state)
 	struct hx *x;
 	struct privsep_worker *a;
 	unsigned ua, ub;
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
 		print_message("skipped: not root: a helper that is not root leases no uid\n");
-	skip();
+		skip();
+	}
 	x = hx_new(table, NTABLE, 0);
 	assert_non_null(x);
 	atomic_store(&nhere, 0);
@@ -309,9 +310,10 @@ static void a_named_user_is_still_the_workers_uid(void **state)
 	struct privsep_sandbox pol = {.policy = "named-user",
 	                              .policy_text =
 	                                  "version 1\ninclude <default.policy>\nuser 65533\n"};
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
 		print_message("skipped: not root: a helper that is not root changes no ids\n");
-	skip();
+		skip();
+	}
 	x = hx_new(table, NTABLE, 0);
 	assert_non_null(x);
 	atomic_store(&nhere, 0);
@@ -355,10 +357,11 @@ static void another_uid_cannot_signal_a_worker(void **state)
 	struct hx *x;
 	unsigned ua, ub;
 	int rc;
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
 		print_message("skipped: not root: no other uid to act as, and the workers "
 		              "share the helper's\n");
-	skip();
+		skip();
+	}
 	x = hx_new(table, NTABLE, 0);
 	assert_non_null(x);
 	atomic_store(&nhere, 0);
