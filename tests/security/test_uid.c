@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <setjmp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -325,6 +326,40 @@ static void a_named_user_is_still_the_workers_uid(void **state)
 	hx_free(x);
 }
 
+/* Fail closed: a lease directory that others could write to (and so
+ * fill with their own locks, or swap) leases nothing, and no worker that
+ * names no user starts. */
+static void no_worker_starts_when_no_uid_can_be_leased(void **state)
+{
+	(void)state;
+	struct hx *x;
+	struct privsep_spawn sp = {.name = "unleased", .main = wait_main};
+	struct privsep_worker *w;
+	struct stat st;
+	int err;
+	if (geteuid() != 0) {
+		print_message("skipped: not root: a helper that is not root leases no uid\n");
+		skip();
+	}
+	x = hx_new(table, NTABLE, 0);
+	assert_non_null(x);
+	atomic_store(&nhere, 0);
+	/* the directory exists once a worker has been leased a uid */
+	spawn_waiting(x, "first", NULL);
+	kill_all(x);
+	assert_int_equal(stat(UIDPOOL_DIR, &st), 0);
+	assert_int_equal(chmod(UIDPOOL_DIR, 0777), 0);
+	w = privsep_spawn(x->h, &sp);
+	err = errno;
+	assert_int_equal(chmod(UIDPOOL_DIR, st.st_mode & 07777), 0);
+	assert_null(w);
+	assert_int_equal(err, EPERM);
+	assert_int_equal(privsep_helper_nworkers(x->h), 0);
+	assert_true(hx_logged(x, "worker \"unleased\": sandbox cannot be prepared: no uid of its "
+	                         "own for the worker: " UIDPOOL_DIR " is not root's alone"));
+	hx_free(x);
+}
+
 /* ---- signals ---- */
 
 /* In a child as uid:gid, try to stop pid; the child's status is 0 when
@@ -596,6 +631,7 @@ int main(void)
 	        each_live_worker_has_its_own_uid_in_the_dynamic_range_that_no_other_process_has),
 	    cmocka_unit_test(a_reaped_workers_uid_is_released_and_reused),
 	    cmocka_unit_test(a_named_user_is_still_the_workers_uid),
+	    cmocka_unit_test(no_worker_starts_when_no_uid_can_be_leased),
 	    cmocka_unit_test(another_uid_cannot_signal_a_worker),
 	    cmocka_unit_test(a_stopped_worker_is_noticed_killed_reported_and_restarted),
 	    cmocka_unit_test(a_confined_helper_still_notices_a_stopped_worker),
