@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -37,6 +38,19 @@
 #define T_HERE (PRIVSEP_TYPE_APP_MIN + 1)
 #define T_FD (PRIVSEP_TYPE_APP_MIN + 2)
 #define T_EV (PRIVSEP_TYPE_APP_MIN + 3)
+
+/* Step h while cond holds, for at most ms (a generous bound: the machine
+ * may be loaded). */
+#define PUMP_WHILE(h, cond, ms)                                                                    \
+	for (int64_t end_ = now_ms() + (ms); (cond) && now_ms() < end_;)                           \
+	privsep_helper_step((h), 10)
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* the pids of the workers that said they are running, in order */
 static pid_t here_pid[16];
@@ -86,8 +100,7 @@ static struct privsep_worker *spawn_waiting(struct hx *x, const char *name,
 	struct privsep_worker *w = privsep_spawn(x->h, &sp);
 	if (!w)
 		fail_msg("spawn: %s (%s)", strerror(errno), x->nlog ? x->log[x->nlog - 1] : "");
-	for (int i = 0; i < 500 && atomic_load(&nhere) < want && x->gone == gone; i++)
-		privsep_helper_step(x->h, 10);
+	PUMP_WHILE(x->h, atomic_load(&nhere) < want && x->gone == gone, 20000);
 	if (atomic_load(&nhere) < want)
 		fail_msg("worker %s did not start: %s", name, x->nlog ? x->log[x->nlog - 1] : "");
 	return w;
@@ -163,10 +176,8 @@ static void in_range_and_alone(unsigned uid, pid_t pid)
 
 static void kill_all(struct hx *x)
 {
-	int n = 0;
 	privsep_helper_stop(x->h);
-	while (privsep_helper_nworkers(x->h) > 0 && n++ < 1000)
-		privsep_helper_step(x->h, 10);
+	PUMP_WHILE(x->h, privsep_helper_nworkers(x->h) > 0, 20000);
 	assert_int_equal(privsep_helper_nworkers(x->h), 0);
 }
 
@@ -198,8 +209,7 @@ static pid_t other_helper(int *pid_r, int *stop_w)
 		h = privsep_helper_new(table, NTABLE, &cfg);
 		if (!h || !privsep_spawn(h, &sp))
 			_exit(2);
-		for (int i = 0; i < 500 && atomic_load(&nhere) < 1; i++)
-			privsep_helper_step(h, 10);
+		PUMP_WHILE(h, atomic_load(&nhere) < 1, 20000);
 		if (atomic_load(&nhere) < 1 ||
 		    write(p[1], &here_pid[0], sizeof(pid_t)) != (ssize_t)sizeof(pid_t))
 			_exit(3);
@@ -288,7 +298,7 @@ static void a_reaped_workers_uid_is_released_and_reused(void **state)
 	in_range_and_alone(ua, here_pid[0]);
 	assert_int_equal(uidpool_held(ua), 1);
 	privsep_worker_kill(a);
-	assert_true(hx_pump_gone(x, 1, 5000));
+	assert_true(hx_pump_gone(x, 1, 20000));
 	/* reaped: the lease is gone, and no process has the uid */
 	assert_int_equal(uidpool_held(ua), 0);
 	assert_int_equal(others_with_id(ua, 0, NULL), 0);
@@ -429,20 +439,18 @@ static void a_stopped_worker_is_noticed_killed_reported_and_restarted(void **sta
 	assert_non_null(x);
 	atomic_store(&nhere, 0);
 	assert_non_null(privsep_spawn(x->h, &sp));
-	for (int i = 0; i < 500 && atomic_load(&nhere) < 1; i++)
-		privsep_helper_step(x->h, 10);
+	PUMP_WHILE(x->h, atomic_load(&nhere) < 1, 20000);
 	assert_int_equal(atomic_load(&nhere), 1);
 	pid = here_pid[0];
 	/* root (or, as an ordinary user, the worker's own uid) stops it */
 	assert_int_equal(kill(pid, SIGSTOP), 0);
-	if (!hx_pump_gone(x, 1, 5000))
+	if (!hx_pump_gone(x, 1, 20000))
 		fail_msg("the helper did not notice that worker pid %d is stopped", (int)pid);
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STOPPED);
 	assert_int_equal(x->last_exit.signal, SIGSTOP);
 	assert_true(hx_logged(x, "stopped by signal 19"));
 	/* treated as any failure: its restart policy applies */
-	for (int i = 0; i < 500 && atomic_load(&nhere) < 2; i++)
-		privsep_helper_step(x->h, 10);
+	PUMP_WHILE(x->h, atomic_load(&nhere) < 2, 20000);
 	assert_int_equal(x->restarted, 1);
 	assert_int_equal(atomic_load(&nhere), 2);
 	kill_all(x);
@@ -464,13 +472,11 @@ static void a_confined_helper_still_notices_a_stopped_worker(void **state)
 		struct privsep_helper_config cfg = {.log = silent};
 		struct privsep_spawn sp = {.name = "c", .main = wait_main};
 		struct privsep_helper *h;
-		int64_t n = 0;
 		atomic_store(&nhere, 0);
 		h = privsep_helper_new(table, NTABLE, &cfg);
 		if (!h || !privsep_spawn(h, &sp))
 			_exit(2);
-		for (int i = 0; i < 500 && atomic_load(&nhere) < 1; i++)
-			privsep_helper_step(h, 10);
+		PUMP_WHILE(h, atomic_load(&nhere) < 1, 20000);
 		if (atomic_load(&nhere) < 1)
 			_exit(3);
 		wp = here_pid[0];
@@ -479,13 +485,11 @@ static void a_confined_helper_still_notices_a_stopped_worker(void **state)
 		if (privsep_helper_confine(h, NULL, NULL) < 0 ||
 		    write(p[1], &wp, sizeof(wp)) != (ssize_t)sizeof(wp))
 			_exit(4);
-		while (privsep_helper_nworkers(h) > 0 && n++ < 1000)
-			privsep_helper_step(h, 10);
+		PUMP_WHILE(h, privsep_helper_nworkers(h) > 0, 20000);
 		if (privsep_helper_nworkers(h) > 0)
 			_exit(6);
 		/* two more periods of the check: it finds no worker and stops */
-		for (int i = 0; i < 2 * HELPER_STOP_CHECK_MS / 10 + 10; i++)
-			privsep_helper_step(h, 10);
+		PUMP_WHILE(h, 1, 2 * HELPER_STOP_CHECK_MS + 100);
 		_exit(0);
 	}
 	close(p[1]);
@@ -592,16 +596,14 @@ a_stalled_workers_fds_in_flight_do_not_fail_another_workers_call_with_an_fd(void
 	spa.arg = &go[0];
 	a = privsep_spawn(x->h, &spa);
 	assert_non_null(a);
-	for (int i = 0; i < 500 && !privsep_worker_ready(a); i++)
-		privsep_helper_step(x->h, 10);
+	PUMP_WHILE(x->h, !privsep_worker_ready(a), 20000);
 	assert_true(privsep_worker_ready(a));
 	/* fill its socket and its queue with events it never reads */
 	while (privsep_helper_post(a, T_EV, "e", 1, NULL, 0, NULL, PRIVSEP_POST_NOWAIT) == 0)
 		assert_true(++posted < 1000000);
 	assert_int_equal(errno, EAGAIN);
 	assert_int_equal(write(go[1], "g", 1), 1);
-	for (int i = 0; i < 500 && !hx_logged(x, "fds in flight"); i++)
-		privsep_helper_step(x->h, 10);
+	PUMP_WHILE(x->h, !hx_logged(x, "fds in flight"), 20000);
 	for (int i = 0; i < x->nlog; i++) {
 		const char *p = strstr(x->log[i], "stalled with ");
 		if (p)
@@ -613,7 +615,7 @@ a_stalled_workers_fds_in_flight_do_not_fail_another_workers_call_with_an_fd(void
 		fail_msg("the stalled worker got only %d fds in flight", inflight);
 	assert_int_equal(x->gone, 0);
 	assert_non_null(privsep_spawn(x->h, &spb));
-	assert_true(hx_pump_gone(x, 1, 5000));
+	assert_true(hx_pump_gone(x, 1, 20000));
 	assert_string_equal(x->last_gone, "caller");
 	if (x->last_exit.kind != PRIVSEP_EXIT_STATUS || x->last_exit.status != 0)
 		fail_msg("the other worker's call with an fd failed: %s (%d is %s)",
