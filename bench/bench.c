@@ -725,17 +725,18 @@ static void bench_start_steps(void)
 	                                   "11 seccomp load"};
 	const int n = quick ? 10 : 40;
 	static uint64_t prep[64], forked[64], st[PRIVSEP_SB_STEP_SECCOMP + 1][64], total[64],
-	    uns[64], unsnet[64];
+	    uns[64], unsnet[64], expect[64], verify[64];
 	struct policy *pol =
 	    policy_load("<default.policy>", policy_shipped("default.policy"), NULL, NULL);
 	struct filter_prog prog;
 	char why[256];
-	int sv[2], pf[2];
+	int sv[2], pf[2], go[2];
 
 	if (!pol || policy_compile(pol, &prog, 0, NULL, NULL) < 0 || privsep_chan_pair(sv) < 0 ||
-	    pipe(pf) < 0)
+	    pipe(pf) < 0 || pipe(go) < 0)
 		abort();
-	struct privsep_sandbox sb = {.keep_fds = &pf[1], .nkeep = 1};
+	int keep[2] = {pf[1], go[0]};
+	struct privsep_sandbox sb = {.keep_fds = keep, .nkeep = 2};
 	for (int k = 0; k < n; k++) {
 		struct sb_plan plan;
 		uint64_t t[PRIVSEP_SB_STEP_SECCOMP + 1] = {0}, t0 = ns();
@@ -744,15 +745,36 @@ static void bench_start_steps(void)
 			exit(1);
 		}
 		uint64_t t1 = ns();
+		struct sb_expect ex;
+		if (sandbox_expect(&ex, &plan, why, sizeof(why)) < 0) {
+			fprintf(stderr, "bench: sandbox_expect: %s\n", why);
+			exit(1);
+		}
+		expect[k] = ns() - t1;
+		t1 = ns();
 		pid_t pid = fork();
 		if (pid == 0) {
+			char g;
 			t[0] = ns();
 			if (sandbox_enter_timed(&plan, PRIVSEP_SB_STEP_SECCOMP, why, sizeof(why),
 			                        t) != 0)
 				_exit(1);
-			_exit(write(pf[1], t, sizeof(t)) == sizeof(t) ? 0 : 1);
+			/* then wait, as a worker waits for READY's answer */
+			_exit(write(pf[1], t, sizeof(t)) == sizeof(t) && read(go[0], &g, 1) == 1
+			          ? 0
+			          : 1);
 		}
 		if (read(pf[0], t, sizeof(t)) != sizeof(t))
+			abort();
+		{
+			uint64_t t2 = ns();
+			if (sandbox_verify(pid, &ex, why, sizeof(why)) != 0) {
+				fprintf(stderr, "bench: sandbox_verify: %s\n", why);
+				exit(1);
+			}
+			verify[k] = ns() - t2;
+		}
+		if (write(go[1], "g", 1) != 1)
 			abort();
 		reap(pid);
 		sandbox_release(&plan);
@@ -790,15 +812,19 @@ static void bench_start_steps(void)
 		        label, s_.median, s_.p99);                                                 \
 	} while (0)
 	ROW("helper: sandbox_prepare", prep);
+	ROW("helper: sandbox_expect (its own filters)", expect);
 	ROW("fork, until the child runs", forked);
 	for (int s = 2; s <= PRIVSEP_SB_STEP_SECCOMP; s++)
 		ROW(step[s], st[s]);
 	ROW("all of the above", total);
+	ROW("helper at READY: /proc/PID/status check", verify);
 	ROW("baseline: fork + unshare(net,ipc,uts,mnt)", uns);
 	ROW("baseline: fork + unshare(net)", unsnet);
 #undef ROW
 	close(pf[0]);
 	close(pf[1]);
+	close(go[0]);
+	close(go[1]);
 	close(sv[0]);
 	close(sv[1]);
 	filter_prog_free(&prog);

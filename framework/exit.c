@@ -59,6 +59,21 @@ int exit_fw_ready(struct privsep_req *req, void *arg)
 {
 	struct privsep_worker *w = req->worker;
 	(void)arg;
+	/* the worker waits for this answer before application code: the
+	 * kernel's view of it first, and a step not in force stops it */
+	if (w->verify) {
+		char why[PRIVSEP_DETAIL_MAX - 64];
+		int step = sandbox_verify(w->pid, &w->expect, why, sizeof(why));
+		if (step) {
+			w->sb_failed = step;
+			w->sb_errno = EPERM;
+			snprintf(w->sb_detail, sizeof(w->sb_detail),
+			         "not in force when the worker said READY: %s", why);
+			privsep_worker_kill(w);
+			return privsep_req_fail(req, EPERM, "sandbox step %d (%s) is not in force",
+			                        step, privsep_sandbox_step_name(step));
+		}
+	}
 	/* from here on the worker runs application code: it can no longer
 	 * claim its sandbox failed */
 	privsep_worker_revoke(w, PRIVSEP_T_SANDBOX_FAILED);
@@ -185,6 +200,11 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 	if (!w->trapped)
 		e->syscall = -1;
 	e->violation = w->viol;
+	/* what waitid said, whatever the kind: privsep_worker_exit agrees */
+	if (si && si->si_code == CLD_EXITED)
+		e->status = si->si_status;
+	else if (si && (si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED))
+		e->signal = si->si_status;
 	if (w->viol != PRIVSEP_V_NONE) {
 		e->kind = PRIVSEP_EXIT_VIOLATION;
 		snprintf(what, sizeof(what), "killed for protocol violation %s",
@@ -210,7 +230,7 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 		lvl = si->si_status ? PRIVSEP_LOG_WARN : PRIVSEP_LOG_INFO;
 	} else if (w->stopped) {
 		e->kind = PRIVSEP_EXIT_STOPPED;
-		e->signal = w->stopped;
+		e->stop_signal = w->stopped; /* signal: SIGKILL, the helper's */
 		if (w->stopped == SIGCONT)
 			snprintf(what, sizeof(what),
 			         "was stopped (and continued since): a stopped worker is a hung "
@@ -222,8 +242,13 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 			    w->stopped, strsignal(w->stopped));
 	} else if (w->want_kill) {
 		e->kind = PRIVSEP_EXIT_KILLED;
-		e->signal = si->si_status;
-		snprintf(what, sizeof(what), "killed by the helper (%s)", strsignal(si->si_status));
+		if (w->grace_expired)
+			snprintf(what, sizeof(what),
+			         "closed its channel but did not exit within %d ms; killed",
+			         HELPER_EXIT_GRACE_MS);
+		else
+			snprintf(what, sizeof(what), "killed by the helper (%s)",
+			         strsignal(si->si_status));
 		lvl = PRIVSEP_LOG_WARN;
 	} else if (si->si_status == SIGSYS) {
 		e->kind = PRIVSEP_EXIT_SECCOMP;
@@ -239,9 +264,11 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 		         si->si_code == CLD_DUMPED ? ", core dumped" : "");
 	}
 	snprintf(e->line, sizeof(e->line), "worker \"%s\" pid %d: %s", w->name, (int)w->pid, what);
-	/* a violation or a stop was logged when it happened; once is enough */
+	/* a violation, a stop, and a kill after the grace, were logged when
+	 * they happened; once is enough */
 	if (e->kind != PRIVSEP_EXIT_VIOLATION && e->kind != PRIVSEP_EXIT_UNKNOWN &&
-	    e->kind != PRIVSEP_EXIT_STOPPED)
+	    e->kind != PRIVSEP_EXIT_STOPPED &&
+	    !(e->kind == PRIVSEP_EXIT_KILLED && w->grace_expired))
 		helper_log(w->h->log, w->h->log_arg, lvl, "%s", e->line);
 }
 

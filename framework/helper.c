@@ -92,7 +92,9 @@ static int valid_row(const struct privsep_handler *r, size_t payload_max)
 		return 0;
 	if (r->min_fds > r->max_fds || r->max_fds + (unsigned)bulk > PRIVSEP_MAX_FDS)
 		return 0;
-	if (!bulk && r->bulk_max)
+	/* a bulk limit only with PRIVSEP_H_BULK, and a bulk type that could
+	 * carry nothing but empty bulks is a row that forgot its limit */
+	if (!bulk != !r->bulk_max)
 		return 0;
 	return 1;
 }
@@ -509,7 +511,7 @@ static void set_events(struct privsep_worker *w)
 {
 	struct epoll_event ev = {.data.ptr = &w->tchan};
 	/* while a reply waits, no request is read from this worker */
-	ev.events = (w->q.nreply ? 0 : EPOLLIN) | (w->q.n ? EPOLLOUT : 0);
+	ev.events = (w->q.nreply ? 0 : EPOLLIN) | (w->q.n && !w->gate ? EPOLLOUT : 0);
 	epoll_ctl(w->h->epfd, EPOLL_CTL_MOD, w->chan, &ev);
 }
 
@@ -549,7 +551,10 @@ static int send_rec(struct privsep_worker *w, const void *hdr, size_t hlen, cons
 		errno = EPIPE;
 		return -1;
 	}
-	if (!w->q.n) {
+	/* until its READY is answered, a spawned worker is sent that answer
+	 * and nothing else: its framework code reads only the answer, and
+	 * events wait in the queue (w->gate) */
+	if ((!w->q.n && !w->gate) || (reply && w->gate)) {
 		if (chan_send(w->chan, hdr, hlen, payload, plen, fds, nfds, 1) == 0) {
 			chan_close_fds(fds, nfds);
 			return 0;
@@ -669,7 +674,7 @@ int privsep_helper_post(struct privsep_worker *w, uint32_t type, const void *msg
 	}
 	/* nothing queued: try the socket with the caller's own fds, so that
 	 * a post that goes through costs no dup */
-	if (!w->q.n) {
+	if (!w->q.n && !w->gate) {
 		if (chan_send(w->chan, pre, hlen, msg, len, all, n, 1) == 0) {
 			chan_close_fds(all, (size_t)isbulk);
 			return 0;
@@ -756,9 +761,20 @@ static int fw_permit_drop(struct privsep_req *req, void *arg)
 		return PRIVSEP_VIOLATION;
 	}
 	for (uint32_t i = 0; i < count; i++) {
+		const struct helper_row *row;
 		privsep_get_u32(&r, &type);
-		if (!row_find(h, type, NULL))
+		row = row_find(h, type, NULL);
+		if (!row)
 			return privsep_req_fail(req, EINVAL, "type 0x%x is not in the table", type);
+		/* only what the worker requests: an event's permit is never
+		 * looked at, and the start-up messages are the framework's */
+		if (row->flags & PRIVSEP_H_EVENT)
+			return privsep_req_fail(req, EINVAL,
+			                        "type 0x%x is an event: the helper sends it", type);
+		if (type == PRIVSEP_T_SANDBOX_FAILED || type == PRIVSEP_T_SECCOMP_TRAP ||
+		    type == PRIVSEP_T_READY)
+			return privsep_req_fail(
+			    req, EINVAL, "type 0x%x is a start-up message of the framework", type);
 	}
 	privsep_reader_init(&r, req->data, req->len);
 	privsep_get_u32(&r, &count);
@@ -901,10 +917,14 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	}
 	if (rc == 0 && req.reply.err) {
 		HLOG(h, PRIVSEP_LOG_ERR,
-		     "handler %s: reply body over the record limit; answered EMSGSIZE", row->name);
+		     "worker \"%s\" pid %d: call %s id %u: reply body over the record limit; "
+		     "answered EMSGSIZE",
+		     w->name, (int)w->pid, row->name, hdr.id);
 		rc = privsep_req_fail(&req, EMSGSIZE, "reply too large for the record limit");
 	} else if (rc < 0 || rc > 4095) {
-		HLOG(h, PRIVSEP_LOG_ERR, "handler %s returned %d; answered EIO", row->name, rc);
+		HLOG(h, PRIVSEP_LOG_ERR,
+		     "worker \"%s\" pid %d: call %s id %u: handler returned %d; answered EIO",
+		     w->name, (int)w->pid, row->name, hdr.id, rc);
 		rc = privsep_req_fail(&req, EIO, "handler failed");
 	}
 	if (rc != 0) {
@@ -920,6 +940,11 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	reply_frame(h, hdr.id, PROTO_REPLY_FIXED + req.reply.len, req.reply_nfds);
 	send_reply(w, PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED + req.reply.len, req.reply_fds,
 	           req.reply_nfds);
+	/* READY answered: the events that waited go now, after it */
+	if (w->gate && w->ready && w->chan >= 0) {
+		w->gate = 0;
+		set_events(w);
+	}
 }
 
 void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds)
@@ -1085,7 +1110,7 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		}
 		if (w->chan < 0)
 			continue;
-		if (w->q.n && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
+		if (w->q.n && !w->gate && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
 		    flush_queue(w) < 0)
 			continue;
 		if (!w->q.nreply && (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
@@ -1099,12 +1124,16 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		nx = w->next;
 		if (w->pidfd >= 0 && w->kill_at_ms && now >= w->kill_at_ms && !w->killed &&
 		    !w->exited) {
-			if (!w->want_kill)
+			if (!w->want_kill) {
+				/* the one line for this end: exit_classify does
+				 * not log it again */
+				w->grace_expired = 1;
 				HLOG(h, PRIVSEP_LOG_WARN,
 				     "worker \"%s\" pid %d: closed its channel but did not exit "
 				     "within "
 				     "%d ms; killed",
 				     w->name, (int)w->pid, HELPER_EXIT_GRACE_MS);
+			}
 			w->want_kill = 1;
 			worker_signal(w);
 			if (!w->killed) {

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "outq.h"
+#include "sandbox_verify.h"
 #include "privsep.h"
 
 /* One row of the merged (framework + application) table. */
@@ -56,6 +57,7 @@ struct privsep_worker {
 	enum privsep_violation viol;
 	int killed;         /* SIGKILL sent */
 	int want_kill;      /* SIGKILL asked for */
+	int grace_expired;  /* killed for not exiting within the grace; logged then */
 	int kill_failed;    /* SIGKILL attempts that failed */
 	int64_t kill_at_ms; /* closing: SIGKILL at this time; 0 none */
 	int exited, exit_code, exit_status;
@@ -89,8 +91,12 @@ struct privsep_worker {
 	const struct policy *pol;    /* its policy (the helper's cache) */
 	const struct fs_root *roots; /* the file broker's roots for pol */
 	int debug;                   /* PRIVSEP_SB_DEBUG */
-	int uid_lease;               /* its own uid's lease (uidpool.h), -1: none */
-	int stopped;                 /* found stopped: the stop signal, or SIGCONT */
+	/* a sandboxed spawn: READY is checked against /proc/PID/status
+	 * (sandbox_verify.c), and nothing but its answer is sent before */
+	int verify, gate;
+	struct sb_expect expect;
+	int uid_lease; /* its own uid's lease (uidpool.h), -1: none */
+	int stopped;   /* found stopped: the stop signal, or SIGCONT */
 };
 
 struct privsep_helper {

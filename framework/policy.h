@@ -63,8 +63,20 @@ struct pol_file {
 	unsigned mode; /* for created files */
 	int symlinks;  /* symlinks allowed inside the root */
 	int special;   /* FIFOs, sockets, devices allowed */
+	int directory; /* directories may be opened (an fd, not only a stat) */
+	unsigned fs;   /* pseudo filesystems allowed (fs NAME): pol_pseudofs_bit */
 	struct pol_loc loc;
 };
+
+/* Pseudo filesystems (pseudofs.c): views of the kernel's or a process's
+ * state, refused by the broker unless a rule names them with fs NAME. */
+#define POL_FS_COUNT 22
+/* The bit of a pseudo filesystem's name; 0 if name is not one. */
+unsigned pol_pseudofs_bit(const char *name);
+/* The bit (and *name) of statfs's f_type; 0 for any other filesystem. */
+unsigned pol_pseudofs_of(unsigned long f_type, const char **name);
+/* The name of pseudo filesystem i (0..POL_FS_COUNT-1), else NULL. */
+const char *pol_pseudofs_name(unsigned i);
 
 #define POL_RL_NOFILE 0
 #define POL_RL_NPROC 1
@@ -111,6 +123,14 @@ extern const char *const policy_shipped_names[];
  * reasons, a permissive default, rules libseccomp cannot order.  Each
  * finding goes to diag; returns their number. */
 int policy_check(const struct policy *p, pol_diag_fn diag, void *arg);
+
+/* An append-only grant (append without write): narrow the rules that
+ * allow fcntl F_SETFL by its cmd to F_SETFL with O_APPEND set (at load,
+ * so that every view of the policy sees it); 0, or -1 out of memory. */
+int policy_append_narrow(struct policy *p);
+/* Findings for a policy with an append-only grant that still lets the
+ * worker rewrite existing bytes (policy_append.c lists the calls). */
+int policy_append_check(const struct policy *p, pol_diag_fn diag, void *arg);
 
 /* What the policy means for one call: the action as a seccomp return
  * value, and the rule that decides it (NULL: a default). */

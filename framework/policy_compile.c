@@ -472,7 +472,7 @@ int policy_check(const struct policy *p, pol_diag_fn diag, void *arg)
 			}
 		}
 	}
-	return n;
+	return n + policy_append_check(p, diag, arg);
 }
 
 /* ---- compile ---- */

@@ -607,8 +607,7 @@ static int statement(struct parser *ps, const char *file, int line, struct tok *
 		if (n < 4 || !t[1].is_str || strcmp(t[2].text, "allow") != 0) {
 			err(ps, file, line, n > 1 ? t[1].col : t[0].col,
 			    "expected %s \"/absolute/path\" allow RIGHTS[,RIGHTS] [mode OCTAL] "
-			    "[symlinks] "
-			    "[special]",
+			    "[symlinks] [special] [directory] [fs NAME]...",
 			    w);
 			return -1;
 		}
@@ -673,9 +672,31 @@ static int statement(struct parser *ps, const char *file, int line, struct tok *
 			} else if (!strcmp(t[i].text, "special")) {
 				f.special = 1;
 				i++;
+			} else if (!strcmp(t[i].text, "directory")) {
+				f.directory = 1;
+				i++;
+			} else if (!strcmp(t[i].text, "fs") && i + 1 < n) {
+				unsigned b = pol_pseudofs_bit(t[i + 1].text);
+				if (!b) {
+					char names[512];
+					size_t o = 0;
+					for (unsigned k = 0; k < POL_FS_COUNT && o < sizeof(names);
+					     k++)
+						o += (size_t)snprintf(names + o, sizeof(names) - o,
+						                      "%s%s", k ? ", " : "",
+						                      pol_pseudofs_name(k));
+					err(ps, file, line, t[i + 1].col,
+					    "\"%s\" is not a pseudo filesystem the broker knows "
+					    "(%s)",
+					    t[i + 1].text, names);
+					return -1;
+				}
+				f.fs |= b;
+				i += 2;
 			} else {
 				err(ps, file, line, t[i].col,
-				    "expected mode OCTAL, symlinks or special, found \"%s\"",
+				    "expected mode OCTAL, symlinks, special, directory or fs NAME, "
+				    "found \"%s\"",
 				    t[i].text);
 				return -1;
 			}
@@ -924,7 +945,7 @@ struct policy *policy_load(const char *path, const char *text, pol_diag_fn diag,
 	for (size_t i = 0; i < ps.ngroups; i++)
 		free(ps.groups[i].rules);
 	free(ps.groups);
-	if (ps.errors) {
+	if (ps.errors || policy_append_narrow(p) < 0) {
 		policy_free(p);
 		return NULL;
 	}

@@ -98,6 +98,8 @@ static const char *const argtab[] = {
     "getdents64 fd% dirp count%",
     "readlinkat dirfd% pathname buf bufsiz%",
     "ftruncate fd% length",
+    "fallocate fd% mode% offset len",
+    "pwritev2 fd% iov iovcnt% pos_l pos_h flags%",
     "fsync fd%",
     "fdatasync fd%",
     "pipe2 pipefd flags%",
@@ -254,6 +256,13 @@ static const struct cst consts[] = {
     C(F_SEAL_GROW),
     C(F_SEAL_WRITE),
     C(FD_CLOEXEC),
+    /* pwritev2 (RWF_NOAPPEND is Linux 6.9+, newer than Debian 12's headers) */
+    {"RWF_HIPRI", 0x01},
+    {"RWF_DSYNC", 0x02},
+    {"RWF_SYNC", 0x04},
+    {"RWF_NOWAIT", 0x08},
+    {"RWF_APPEND", 0x10},
+    {"RWF_NOAPPEND", 0x20},
     /* mmap */
     C(PROT_NONE),
     C(PROT_READ),

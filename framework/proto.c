@@ -26,14 +26,16 @@ const struct proto_msg proto_msgs[] = {
     {PRIVSEP_T_PERMIT_DROP, "PERMIT_DROP", "worker", PRIVSEP_H_CALL, 8,
      4 + 4 * PROTO_PERMIT_DROP_MAX, 0, 0,
      "u32 count (1..256), then count x u32 type; len = 4 + 4 x count",
-     "empty body; EINVAL (nothing dropped) if a type is not in the table"},
+     "empty body; EINVAL (nothing dropped) if a type is not one the worker requests (below)"},
     {PRIVSEP_T_SANDBOX_FAILED, "SANDBOX_FAILED", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 13,
      8 + 4 + PRIVSEP_DETAIL_MAX, 0, 0,
      "u32 step (1..11), u32 errno, str detail: the sandbox step that failed", "-"},
     {PRIVSEP_T_SECCOMP_TRAP, "SECCOMP_TRAP", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 56, 56, 0,
      0, "u32 audit arch, u32 syscall number, 6 x u64 arguments: the call the filter trapped", "-"},
-    {PRIVSEP_T_READY, "READY", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 0, 0, 0, 0,
-     "empty: the sandbox is entered; application code starts now", "-"},
+    {PRIVSEP_T_READY, "READY", "worker", PRIVSEP_H_CALL | PRIVSEP_H_ONCE, 0, 0, 0, 0,
+     "empty: every sandbox step is taken",
+     "empty body: the helper found each step in force, application code starts now; "
+     "EPERM: a step is not (the worker is killed)"},
     {PRIVSEP_T_FS_OPEN, "FS_OPEN", "worker", PRIVSEP_H_CALL, 9, 8 + PROTO_PATH_MAX, 0, 0,
      "u32 open flags, str path", "empty body and the fd"},
     {PRIVSEP_T_FS_STAT, "FS_STAT", "worker", PRIVSEP_H_CALL, 5, 4 + PROTO_PATH_MAX, 0, 0,
@@ -64,10 +66,11 @@ const struct proto_viol proto_viols[] = {
     {PRIVSEP_V_NFDS_MISMATCH, "nfds-mismatch", "header",
      "nfds differs from the number of fds that arrived"},
     {PRIVSEP_V_UNKNOWN_TYPE, "unknown-type", "table",
-     "type is in neither the framework's table nor the application's"},
+     "type is neither defined in section 6 nor a row of the application's table (a reserved "
+     "number; at the worker, also an event row without a handler)"},
     {PRIVSEP_V_WRONG_DIRECTION, "wrong-direction", "table",
-     "the type is never sent in this direction (a REPLY or an event from the worker, a request "
-     "from the helper)"},
+     "the type is defined but never sent in this direction (a REPLY or an event from the "
+     "worker; a type of section 6 other than REPLY, or a CALL or POST row, from the helper)"},
     {PRIVSEP_V_UNKNOWN_ID, "unknown-id", "table",
      "(worker) a reply whose id matches no call in progress"},
     {PRIVSEP_V_NOT_PERMITTED, "not-permitted", "table",
@@ -154,8 +157,9 @@ int proto_spec_write(FILE *f, const char *section)
 		for (size_t i = 0; i < proto_nmsgs; i++) {
 			const struct proto_msg *m = &proto_msgs[i];
 			fprintf(f, "| 0x%04" PRIx32 " | %s | %s | %s | ", m->type, m->name, m->from,
-			        m->type == PRIVSEP_T_REPLY    ? "reply"
-			        : (m->flags & PRIVSEP_H_CALL) ? "call"
+			        m->type == PRIVSEP_T_REPLY ? "reply"
+			        : (m->flags & PRIVSEP_H_CALL)
+			            ? ((m->flags & PRIVSEP_H_ONCE) ? "call, once" : "call")
 			        : (m->flags & PRIVSEP_H_ONCE) ? "one-way, once"
 			                                      : "one-way");
 			fmt_len(f, m->min_len);

@@ -184,6 +184,55 @@ static rlim_t narrow(unsigned long conf, int pol_set, unsigned long pol, rlim_t 
 	return dflt;
 }
 
+/* This process's address space in bytes (what a forked worker starts
+ * with), from /proc/self/statm; 0 when it cannot be read. */
+static rlim_t vm_size(void)
+{
+	char buf[128];
+	unsigned long long pages = 0;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu", &pages) != 1)
+		return 0;
+	return (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The worker's address-space limit (want; RLIM_INFINITY: the helper's)
+ * into *out.  A forked worker starts with the helper's address space: -1
+ * with a reason when that is already over the limit (the worker could not
+ * allocate a byte). */
+static int as_limit(rlim_t want, struct rlimit *out, char *why, size_t whylen)
+{
+	rlim_t have = want == RLIM_INFINITY ? 0 : vm_size();
+#if defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer builds only (the test suite's second run): the
+	 * sanitizer reserved terabytes of address space for its shadow at
+	 * start, which the worker inherits; the bound counts from there */
+	if (want != RLIM_INFINITY)
+		want = have + want < have ? RLIM_INFINITY : have + want;
+#endif
+	if (lower_rl(RLIMIT_AS, want, out) < 0) {
+		snprintf(why, whylen, "getrlimit: %s", strerror(errno));
+		return -1;
+	}
+	if (out->rlim_cur != RLIM_INFINITY && have >= out->rlim_cur) {
+		snprintf(why, whylen,
+		         "the helper's address space (%llu MiB), which a forked worker starts "
+		         "with, is over the worker's rlimit as (%llu MiB): raise it in the "
+		         "worker's policy",
+		         (unsigned long long)(have >> 20),
+		         (unsigned long long)(out->rlim_cur >> 20));
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
 int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
                     const struct policy *pol, const struct filter_prog *prog, int chan, char *why,
                     size_t whylen)
@@ -262,14 +311,14 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
 	    lower_rl(RLIMIT_FSIZE,
 	             narrow(sb->fsize, pol->have_rlimit[POL_RL_FSIZE], pol->rlimit[POL_RL_FSIZE],
 	                    RLIM_INFINITY),
-	             &plan->fsize) < 0 ||
-	    lower_rl(
-	        RLIMIT_AS,
-	        narrow(sb->as, pol->have_rlimit[POL_RL_AS], pol->rlimit[POL_RL_AS], RLIM_INFINITY),
-	        &plan->as) < 0) {
+	             &plan->fsize) < 0) {
 		snprintf(why, whylen, "getrlimit: %s", strerror(errno));
 		return -1;
 	}
+	if (as_limit(
+	        narrow(sb->as, pol->have_rlimit[POL_RL_AS], pol->rlimit[POL_RL_AS], RLIM_INFINITY),
+	        &plan->as, why, whylen) < 0)
+		return -1;
 	plan->helper = getpid();
 	landlock_probe(&plan->ll);
 	plan->prog = prog;

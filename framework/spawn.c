@@ -31,6 +31,31 @@ static void child_post(uint32_t type, const void *payload, size_t len)
 	(void)chan_send(child_chan, hb, sizeof(hb), payload, len, NULL, 0, 0);
 }
 
+/* READY is a call: the helper reads from the kernel that every step is
+ * in force (sandbox_verify.c) before it answers, and sends nothing before
+ * that answer.  Anything but an empty success ends the worker before
+ * application code.  0 or -1. */
+static int child_ready(size_t msg_max)
+{
+	uint8_t hb[PRIVSEP_HDR_LEN], rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
+	struct privsep_hdr hdr = {
+	    PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, PRIVSEP_T_READY, 1, 0};
+	struct chan_msg m = {.buf = rb, .cap = sizeof(rb)};
+	privsep_wire_put_hdr(hb, &hdr);
+	if (chan_send(child_chan, hb, sizeof(hb), NULL, 0, NULL, 0, 0) < 0 ||
+	    chan_recv(child_chan, &m, 0) != CHAN_RECORD)
+		return -1;
+	chan_close_fds(m.fds, m.nfds);
+	if (privsep_wire_check(rb, m.len, m.nfds, msg_max, &hdr) != PRIVSEP_V_NONE ||
+	    hdr.type != PRIVSEP_T_REPLY || hdr.id != 1 || hdr.len != PROTO_REPLY_FIXED ||
+	    hdr.nfds != 0)
+		return -1;
+	return rb[PRIVSEP_HDR_LEN] | rb[PRIVSEP_HDR_LEN + 1] | rb[PRIVSEP_HDR_LEN + 2] |
+	               rb[PRIVSEP_HDR_LEN + 3]
+	           ? -1
+	           : 0;
+}
+
 /* Debug mode: the filter traps instead of killing.  Report the call and
  * its arguments to the helper, then exit; async-signal-safe throughout
  * (no allocation, no locks, sendmsg and exit_group only). */
@@ -121,8 +146,8 @@ static void worker_child(struct privsep_helper *h, int chan, int logw,
 		if (chan <= 2 || sandbox_close_fds(keep, 4) < 0)
 			_exit(127);
 	}
-	if (plan)
-		child_post(PRIVSEP_T_READY, NULL, 0);
+	if (plan && child_ready(msg_max) < 0)
+		_exit(127);
 	cfg.msg_max = msg_max;
 	if (!cfg.table) {
 		cfg.table = h->app;
@@ -175,6 +200,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 {
 	struct sigaction sa;
 	struct sb_plan plan;
+	struct sb_expect expect;
 	char why[512];
 	const struct policy *pol = NULL;
 	const struct fs_root *roots = NULL;
@@ -218,8 +244,10 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		const struct pol_entry *pe = helper_policy(
 		    h, sp->sandbox ? sp->sandbox->policy : NULL,
 		    sp->sandbox ? sp->sandbox->policy_text : NULL, debug, why, sizeof(why));
-		if (!pe || sandbox_prepare(&plan, sp->sandbox, pol_entry_policy(pe),
-		                           pol_entry_prog(pe), sv[1], why, sizeof(why)) < 0) {
+		if (!pe ||
+		    sandbox_prepare(&plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
+		                    sv[1], why, sizeof(why)) < 0 ||
+		    sandbox_expect(&expect, &plan, why, sizeof(why)) < 0) {
 			saved = errno;
 			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			           "worker \"%s\": sandbox cannot be prepared: %s; not started",
@@ -227,6 +255,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 			close(sv[0]);
 			close(sv[1]);
 			chan_close_fds(lp, 2);
+			sandbox_release(&plan); /* leased, when sandbox_expect failed */
 			errno = saved ? saved : EINVAL;
 			return NULL;
 		}
@@ -305,6 +334,10 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	/* the uid is this worker's until it is reaped */
 	w->uid_lease = plan.lease;
 	w->unsandboxed = sp->unsandboxed;
+	if (!sp->unsandboxed) {
+		w->verify = w->gate = 1;
+		w->expect = expect;
+	}
 	w->pol = pol;
 	w->roots = roots;
 	w->debug = debug;

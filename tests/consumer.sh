@@ -19,6 +19,13 @@ ninja -C "$tmp/c1" >/dev/null
 LD_LIBRARY_PATH=$(dirname "$(dirname "$pc")") "$tmp/c1/consumer" | grep -q "consumer: ok"
 # the installed library carries a soname
 readelf -d "$(dirname "$(dirname "$pc")")/libprivsep.so" | grep -q 'SONAME.*libprivsep.so.0'
+# the installed static library links a daemon too, with pkg-config --static
+libdir=$(dirname "$(dirname "$pc")")
+# shellcheck disable=SC2046
+${CC:-cc} -o "$tmp/static-consumer" "$src/tests/consumer/consumer.c" \
+	$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags privsep) "$libdir/libprivsep.a" \
+	$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --static --libs privsep | sed 's/-lprivsep//')
+"$tmp/static-consumer" | grep -q "consumer: ok"
 
 # 2. as a subproject
 mkdir -p "$tmp/c2/subprojects"

@@ -3,7 +3,10 @@
  * helper's file broker: the worker names root + the decoded path, the
  * helper checks it against the policy's beneath rule and opens it with
  * openat2(RESOLVE_BENEATH), so "..", symlinks out of the root and
- * anything else the rule refuses come back as EACCES: 403.
+ * anything else the rule refuses come back as EACCES: 403.  The worker
+ * never holds a directory: the broker answers EISDIR for one (the rule
+ * does not say directory), which is the 301 for a directory named
+ * without its slash; one named with it is asked for as its index.html.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +34,8 @@ static int status_of_errno(int e)
 	case ENOENT:
 	case ENOTDIR:
 		return 404;
+	case EISDIR: /* a directory named without its final slash */
+		return 301;
 	case ENAMETOOLONG:
 		return 414;
 	case EINVAL:
@@ -191,16 +196,17 @@ static struct fcache_entry *find_file(const struct serve_ctx *x, const struct ht
 		*status = 500;
 		return NULL;
 	}
-	fd = open_brokered(x->client, path, st, status);
-	if (fd >= 0 && S_ISDIR(st->st_mode)) {
-		close(fd);
-		if (path[rlen + plen - 1] != '/') {
-			*status = 301;
-			return NULL;
-		}
+	if (path[rlen + plen - 1] == '/') {
+		/* a directory named with its slash: its index.html, opened
+		 * without opening the directory (a missing one, or a file
+		 * named with a slash, is ENOENT or ENOTDIR: 404) */
 		memcpy(path + rlen + plen, "index.html", sizeof("index.html"));
 		fd = open_brokered(x->client, path, st, status);
 		path[rlen + plen] = '\0'; /* cached under the name asked for */
+		if (fd < 0 && *status == 301)
+			*status = 404; /* an index.html that is a directory */
+	} else {
+		fd = open_brokered(x->client, path, st, status); /* a directory: 301 */
 	}
 	if (fd >= 0 && !S_ISREG(st->st_mode)) {
 		close(fd);

@@ -24,6 +24,10 @@
 extern "C" {
 #endif
 
+/* Everything declared here is the library's public API, exported with
+ * default visibility; the library builds everything else hidden. */
+#pragma GCC visibility push(default)
+
 /* ------------------------------------------------------------------ */
 /* Wire protocol constants (docs/PROTOCOL.md, "Header").               */
 
@@ -111,8 +115,10 @@ enum privsep_violation privsep_wire_check(const uint8_t *rec, size_t reclen, siz
 
 /* For a record whose fds could not all be installed here (the receiver's
  * fd limit): v is privsep_wire_check's verdict, made with the fds that
- * remained (none), installed how many arrived before the limit.  Fewer
- * than declared excuses the count; fds that nfds did not declare remain
+ * remained (none); installed is how many the kernel installed before the
+ * limit stopped it (at least one more was sent; how many more is never
+ * known).  installed < hdr->nfds excuses the count; nfds 0, or installed
+ * >= nfds (so more were sent than declared), remains
  * PRIVSEP_V_NFDS_MISMATCH. */
 enum privsep_violation privsep_wire_check_fdlimit(enum privsep_violation v, size_t installed,
                                                   const struct privsep_hdr *hdr);
@@ -200,7 +206,8 @@ struct privsep_req {
 	size_t nfds;
 	/* A type with PRIVSEP_H_BULK: the bulk payload, mapped read-only from
 	 * a sealed memfd nobody can change; unmapped when the handler
-	 * returns.  NULL and 0 for other types. */
+	 * returns.  A bulk of 0 bytes is valid: bulk is then a non-NULL
+	 * pointer to no bytes and bulk_len 0.  NULL and 0 for other types. */
 	const void *bulk;
 	size_t bulk_len;
 	/* The reply under construction (calls only).  Handlers append the
@@ -241,7 +248,8 @@ struct privsep_handler {
 	unsigned flags;            /* exactly one of CALL/POST/EVENT, maybe ONCE, BULK */
 	privsep_handler_fn fn;
 	void *arg;
-	uint64_t bulk_max; /* PRIVSEP_H_BULK: the largest bulk payload, in bytes */
+	uint64_t bulk_max; /* PRIVSEP_H_BULK: the largest bulk payload in bytes,
+	                      at least 1; 0 without PRIVSEP_H_BULK */
 };
 
 /* A bulk payload to send: len bytes at data (borrowed; copied into a
@@ -285,9 +293,14 @@ struct privsep_helper_config {
 };
 
 /* A helper serving the rows of table (borrowed; must outlive the
- * helper).  cfg may be NULL.  Fails with EINVAL for a bad table (type in
- * the framework's range, duplicate type, bounds over the record limit,
- * bad flags), ENOMEM. */
+ * helper).  cfg may be NULL.  Fails with EINVAL for a msg_max outside
+ * PRIVSEP_MSG_MAX_MIN..PRIVSEP_MSG_MAX_LIMIT or a bad table: a type in
+ * the framework's range, a duplicate type, a NULL name, a NULL fn in a
+ * row that is not an event, flags that are not exactly one of
+ * CALL/POST/EVENT (ONCE on an event, an unknown bit), min over max,
+ * bounds over the record limit or 4 fds (with PRIVSEP_H_BULK: 8 bytes
+ * and 1 fd fewer), PRIVSEP_H_BULK with bulk_max 0, or bulk_max without
+ * PRIVSEP_H_BULK.  ENOMEM. */
 struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, size_t n,
                                           const struct privsep_helper_config *cfg);
 
@@ -343,12 +356,13 @@ void privsep_worker_kill(struct privsep_worker *w);
 
 /* Send an event (a PRIVSEP_H_EVENT type of the table) to worker w, with
  * fds (borrowed) and, for a PRIVSEP_H_BULK type, bulk.  Never blocks:
- * flags must be PRIVSEP_POST_NOWAIT (a helper that waited for one worker
- * would stall the others, and deadlock with a worker that waits to send
- * to it).  When the socket is full the message is queued, in order;
- * when the queue holds queue_max, -1 with EAGAIN (on_worker_drained says
- * when to try again).  Other errors: EINVAL (type not an event of the
- * table, sizes or fds outside its bounds, bulk missing or not expected),
+ * flags must be PRIVSEP_POST_NOWAIT; any other value, PRIVSEP_POST_WAIT
+ * included, is EINVAL (a helper that waited for one worker would stall
+ * the others, and deadlock with a worker that waits to send to it).
+ * When the socket is full the message is queued, in order; when the
+ * queue holds queue_max, -1 with EAGAIN (on_worker_drained says when to
+ * try again).  Other errors: EINVAL (type not an event of the table,
+ * sizes or fds outside its bounds, bulk missing or not expected),
  * EMSGSIZE, EPIPE (the worker is gone), ENOMEM, or the memfd's errno. */
 int privsep_helper_post(struct privsep_worker *w, uint32_t type, const void *msg, size_t len,
                         const int *fds, size_t nfds, const struct privsep_bulk *bulk,
@@ -459,8 +473,11 @@ void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
  * since the helper's policy has no connect. */
 void privsep_log_syslog(enum privsep_log_level lvl, const char *line, void *arg);
 
-/* Give up the listed types for good (PRIVSEP_T_PERMIT_DROP).  Returns as
- * privsep_call. */
+/* Give up the listed types for good (PRIVSEP_T_PERMIT_DROP): application
+ * calls and posts, PING, PERMIT_DROP and the file broker's types.  The
+ * helper refuses the whole list with EINVAL, dropping nothing, if one is
+ * not in its table, is an event or is a start-up message (SANDBOX_FAILED,
+ * SECCOMP_TRAP, READY).  Returns as privsep_call. */
 int privsep_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n);
 
 /* Echo through the helper (PRIVSEP_T_PING).  Returns as privsep_call. */
@@ -497,8 +514,11 @@ struct privsep_sandbox {
 	 * thread of the worker's user on the machine, so 0 means the worker
 	 * can start no thread; the filter forbids new processes anyway. */
 	unsigned long nproc;
-	unsigned long fsize; /* RLIMIT_FSIZE in bytes; 0: the policy's, or unlimited */
-	unsigned long as;    /* RLIMIT_AS in bytes; 0: the policy's, or unlimited */
+	/* RLIMIT_FSIZE and RLIMIT_AS in bytes; 0: the policy's (default.policy:
+	 * 1 GiB each), or unlimited.  The address space counts what the
+	 * worker inherits from the helper through fork. */
+	unsigned long fsize;
+	unsigned long as;
 };
 
 /* The steps, in the order they are taken. */
@@ -536,9 +556,13 @@ enum privsep_exit_kind {
 
 struct privsep_exit_info {
 	enum privsep_exit_kind kind;
-	int status;  /* PRIVSEP_EXIT_STATUS */
-	int signal;  /* the killing signal; PRIVSEP_EXIT_STOPPED: the stop signal, or
-	              * SIGCONT when it was continued before the helper looked */
+	/* As privsep_worker_exit reports it, whatever the kind: status when
+	 * the process exited (PRIVSEP_EXIT_SANDBOX: 127), signal when a
+	 * signal killed it (PRIVSEP_EXIT_VIOLATION, _KILLED: SIGKILL); 0
+	 * otherwise.  PRIVSEP_EXIT_SECCOMP: signal is SIGSYS, also in the
+	 * debug mode where the worker exits with status 128 + 31 itself. */
+	int status;
+	int signal;
 	int syscall; /* PRIVSEP_EXIT_SECCOMP: the number, -1 unknown */
 	char syscall_name[32];
 	int have_args; /* debug mode only: the kernel does not report them */
@@ -546,6 +570,9 @@ struct privsep_exit_info {
 	enum privsep_violation violation; /* PRIVSEP_EXIT_VIOLATION */
 	int step;                         /* PRIVSEP_EXIT_SANDBOX */
 	char line[512];                   /* the one line the helper logged */
+	/* PRIVSEP_EXIT_STOPPED: the signal that stopped it, or SIGCONT when it
+	 * was continued before the helper looked (signal is SIGKILL) */
+	int stop_signal;
 };
 
 /* The exit of w (borrowed; valid in on_worker_gone). */
@@ -650,6 +677,8 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
  * helper once it has done what needed more.  -1 with errno EINVAL for an
  * unknown name, EPERM when the process cannot. */
 int privsep_helper_keep_caps(const char *const *names, size_t n);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -6,9 +6,15 @@
  * only to refuse early), then opens race-free: beneath a root, relative to
  * a directory fd opened once when the policy was loaded, with openat2 and
  * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS (| RESOLVE_NO_SYMLINKS unless the
- * rule allows symlinks).  Only regular files and directories, unless the
- * rule says special; a FIFO or device never blocks the helper.  Every
- * refusal names the rule, or says that none allows the path.
+ * rule allows symlinks).  Only regular files, and directories when the
+ * rule says directory (a directory fd reaches past the root through
+ * fstatat(dirfd, "..")), FIFOs, sockets and devices when it says special;
+ * a FIFO or device never blocks the helper.  Nothing on a pseudo
+ * filesystem (procfs, sysfs, ...: pseudofs.c) unless the rule names it:
+ * opened by the helper, /proc/self is the helper.  What is there is looked
+ * at through an O_PATH fd before the real open, so the helper never opens
+ * what it refuses.  An append-only grant opens only O_WRONLY|O_APPEND.
+ * Every refusal names the rule, or says that none allows the path.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -121,8 +128,12 @@ static int open_needs(int flags, unsigned *need, char *detail, size_t dlen)
 	}
 	if (acc == O_RDONLY || acc == O_RDWR)
 		*need |= POL_R_READ;
-	if (acc == O_WRONLY || acc == O_RDWR)
+	/* append alone is O_WRONLY|O_APPEND: an O_RDWR fd can be mapped
+	 * shared and writable, which rewrites bytes whatever O_APPEND says */
+	if (acc == O_WRONLY)
 		*need |= (flags & O_APPEND) ? POL_R_APPEND : POL_R_WRITE;
+	if (acc == O_RDWR)
+		*need |= POL_R_WRITE;
 	if (flags & O_CREAT)
 		*need |= POL_R_CREATE;
 	if (flags & O_TRUNC)
@@ -235,10 +246,13 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 		need = (need & ~POL_R_APPEND) | POL_R_WRITE;
 	if ((need & r->rights) != need) {
 		snprintf(d->detail, sizeof(d->detail),
-		         "denied by %s:%d (%s \"%s\" allow %s): %s needed", r->loc.file,
+		         "denied by %s:%d (%s \"%s\" allow %s): %s needed%s", r->loc.file,
 		         r->loc.line, r->beneath ? "beneath" : "path", r->path,
 		         rights_text(r->rights, have, sizeof(have)),
-		         rights_text(need & ~r->rights, want, sizeof(want)));
+		         rights_text(need & ~r->rights, want, sizeof(want)),
+		         (r->rights & POL_R_APPEND) && (need & ~r->rights & POL_R_WRITE)
+		             ? " (append alone opens O_WRONLY|O_APPEND only)"
+		             : "");
 		return EACCES;
 	}
 	return 0;
@@ -259,6 +273,48 @@ static const char *kind(mode_t m)
 	       : S_ISBLK(m)  ? "a block device"
 	       : S_ISLNK(m)  ? "a symlink"
 	                     : "not a regular file";
+}
+
+/* Is fd (an O_PATH look, or the opened file) on a pseudo filesystem the
+ * rule does not name?  0, or -1 with errno EACCES and detail set. */
+static int pseudo_refused(const struct pol_file *r, const struct fs_decision *d, int fd,
+                          char *detail, size_t dlen)
+{
+	struct statfs sfs;
+	const char *name = "?";
+	unsigned bit;
+	if (fstatfs(fd, &sfs) < 0) {
+		snprintf(detail, dlen, "%s: fstatfs: %s", d->norm, strerror(errno));
+		return -1;
+	}
+	bit = pol_pseudofs_of((unsigned long)sfs.f_type, &name);
+	if (!bit || (r->fs & bit))
+		return 0;
+	snprintf(detail, dlen, "%s is on %s, and %s:%d does not say fs %s", d->norm, name,
+	         r->loc.file, r->loc.line, name);
+	errno = EACCES;
+	return -1;
+}
+
+/* May the broker hand out an fd of what st describes?  0, or -1 with
+ * errno (EISDIR for a directory, EACCES for a special file) and detail. */
+static int kind_refused(const struct pol_file *r, const struct fs_decision *d,
+                        const struct stat *st, char *detail, size_t dlen)
+{
+	if (S_ISDIR(st->st_mode)) { /* special does not imply directory */
+		if (r->directory)
+			return 0;
+		snprintf(detail, dlen, "%s is a directory, and %s:%d does not say directory",
+		         d->norm, r->loc.file, r->loc.line);
+		errno = EISDIR;
+		return -1;
+	}
+	if (S_ISREG(st->st_mode) || r->special)
+		return 0;
+	snprintf(detail, dlen, "%s is %s, and %s:%d does not say special", d->norm,
+	         kind(st->st_mode), r->loc.file, r->loc.line);
+	errno = EACCES;
+	return -1;
 }
 
 /* Open d's path as its rule says; flags O_PATH for a look without side
@@ -307,40 +363,67 @@ static int rule_open(const struct fs_root *roots, const struct pol_file *r,
 	return -1;
 }
 
+/* Look, without opening it, at the directory a file would be created in:
+ * nothing is created on a pseudo filesystem the rule does not name. */
+static int parent_refused(const struct fs_root *roots, const struct pol_file *r,
+                          const struct fs_decision *d, char *detail, size_t dlen)
+{
+	struct fs_decision up = *d;
+	char *cut;
+	int fd, rc;
+	if (r->beneath) {
+		cut = strrchr(up.rel, '/');
+		if (cut)
+			*cut = '\0';
+		else
+			snprintf(up.rel, sizeof(up.rel), ".");
+	} else {
+		cut = strrchr(up.norm, '/');
+		if (cut == up.norm)
+			cut[1] = '\0';
+		else if (cut)
+			*cut = '\0';
+	}
+	fd = rule_open(roots, r, &up, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, detail, dlen);
+	if (fd < 0)
+		return -1;
+	rc = pseudo_refused(r, d, fd, detail, dlen);
+	close(fd);
+	return rc;
+}
+
 int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
                    const struct fs_decision *d, char *detail, size_t dlen)
 {
 	const struct pol_file *r = &pol->files[d->rule];
 	struct stat before, after;
 	int probe, fd, existed = 1;
-	/* A rule that says special lets every kind through: nothing to look
-	 * for first, unless a file may be created (whether it was there
-	 * decides O_EXCL and the mode). */
-	int look = !r->special || (d->flags & O_CREAT);
 
-	/* 1: what is there, without opening it for real */
-	if (look) {
-		probe = rule_open(roots, r, d,
-		                  O_PATH | O_CLOEXEC | (d->flags & (O_DIRECTORY | O_NOFOLLOW)), 0,
-		                  detail, dlen);
-		if (probe < 0) {
-			if (errno != ENOENT || !(d->flags & O_CREAT))
-				return -1;
-			existed = 0;
-		} else {
-			if (fstat(probe, &before) < 0) {
-				snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
-				close(probe);
-				return -1;
-			}
+	/* 1: what is there, without opening it for real: its kind and its
+	 * filesystem decide before anything is opened (a rule that says
+	 * special is looked at too: /proc/self/mem is a regular file) */
+	probe = rule_open(roots, r, d, O_PATH | O_CLOEXEC | (d->flags & (O_DIRECTORY | O_NOFOLLOW)),
+	                  0, detail, dlen);
+	if (probe < 0) {
+		if (errno != ENOENT || !(d->flags & O_CREAT))
+			return -1;
+		existed = 0;
+		if (parent_refused(roots, r, d, detail, dlen) < 0)
+			return -1;
+	} else {
+		if (fstat(probe, &before) < 0) {
+			snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
 			close(probe);
-			if (!S_ISREG(before.st_mode) && !S_ISDIR(before.st_mode) && !r->special) {
-				snprintf(detail, dlen, "%s is %s, and %s:%d does not say special",
-				         d->norm, kind(before.st_mode), r->loc.file, r->loc.line);
-				errno = EACCES;
-				return -1;
-			}
+			return -1;
 		}
+		if (kind_refused(r, d, &before, detail, dlen) < 0 ||
+		    pseudo_refused(r, d, probe, detail, dlen) < 0) {
+			int e = errno;
+			close(probe);
+			errno = e;
+			return -1;
+		}
+		close(probe);
 	}
 	/* 2: the real open, never blocking on a FIFO or a device; a file that
 	 * was not there is created exclusively, so that the mode set below is
@@ -354,21 +437,19 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 		}
 		return -1;
 	}
-	/* 3: still the same file, still an allowed kind (without a look, the
-	 * rule allows every kind and there is no earlier file to compare) */
-	if (look) {
-		if (fstat(fd, &after) < 0) {
-			snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if ((existed && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
-		    (!S_ISREG(after.st_mode) && !S_ISDIR(after.st_mode) && !r->special)) {
-			snprintf(detail, dlen, "%s changed while it was being opened", d->norm);
-			close(fd);
-			errno = EAGAIN;
-			return -1;
-		}
+	/* 3: still the same file (so the same kind, on the same filesystem);
+	 * a created one is a regular file in the directory looked at */
+	if (fstat(fd, &after) < 0) {
+		snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if ((existed && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
+	    (!existed && !S_ISREG(after.st_mode))) {
+		snprintf(detail, dlen, "%s changed while it was being opened", d->norm);
+		close(fd);
+		errno = EAGAIN;
+		return -1;
 	}
 	if (!existed && fchmod(fd, (mode_t)r->mode) < 0) { /* the rule's mode, not the umask's */
 		snprintf(detail, dlen, "%s: fchmod: %s", d->norm, strerror(errno));
@@ -397,7 +478,9 @@ static void deny_log(struct privsep_req *req, const char *what, const char *path
 	struct privsep_worker *w = req->worker;
 	struct privsep_helper *h = w->h;
 	char p[4 * PROTO_PATH_MAX + 1], d[4 * PRIVSEP_DETAIL_MAX + 1];
-	int missing = err == ENOENT || err == ENOTDIR;
+	/* a directory refused for want of "directory" is what httpd's 301
+	 * asks about: no more a refusal of the path than a missing file */
+	int missing = err == ENOENT || err == ENOTDIR || err == EISDIR;
 
 	if (!log_bucket_take(h, &w->denyrl))
 		return;
@@ -447,6 +530,25 @@ static int decide_or_fail(struct privsep_req *req, const char *what, const char 
 	return 0;
 }
 
+/* An O_PATH look at what d decided, for stat, readlink and access: what
+ * it says of a pseudo filesystem is the helper's (/proc/self/exe, the
+ * status of /proc/self/environ), so those are refused as open refuses
+ * them.  The fd, or -1 with errno and detail (a refusal logged). */
+static int look(struct privsep_req *req, const char *what, const char *path,
+                const struct fs_decision *d, int flags, char *detail, size_t dlen)
+{
+	const struct pol_file *r = &req->worker->pol->files[d->rule];
+	int fd = rule_open(req->worker->roots, r, d, flags, 0, detail, dlen);
+	if (fd >= 0 && pseudo_refused(r, d, fd, detail, dlen) < 0) {
+		close(fd);
+		errno = EACCES;
+		fd = -1;
+	}
+	if (fd < 0 && errno == EACCES)
+		deny_log(req, what, path, EACCES, detail);
+	return fd;
+}
+
 int fs_h_open(struct privsep_req *req, void *arg)
 {
 	struct fs_decision d;
@@ -480,14 +582,14 @@ int fs_h_stat(struct privsep_req *req, void *arg)
 		return PRIVSEP_VIOLATION;
 	if ((rc = decide_or_fail(req, "stat", path, FS_OP_STAT, 0, &d)))
 		return rc;
-	fd = rule_open(req->worker->roots, &req->worker->pol->files[d.rule], &d,
-	               O_PATH | O_CLOEXEC | (d.want_dir ? O_DIRECTORY : 0), 0, detail,
-	               sizeof(detail));
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	fd = look(req, "stat", path, &d, O_PATH | O_CLOEXEC | (d.want_dir ? O_DIRECTORY : 0),
+	          detail, sizeof(detail));
+	if (fd < 0)
+		return privsep_req_fail(req, errno, "%s", detail);
+	if (fstat(fd, &st) < 0) {
 		rc = errno;
-		if (fd >= 0)
-			close(fd);
-		return privsep_req_fail(req, rc, "%s", detail);
+		close(fd);
+		return privsep_req_fail(req, rc, "%s: %s", d.norm, strerror(rc));
 	}
 	close(fd);
 	uint64_t f[] = {st.st_dev,
@@ -516,8 +618,8 @@ int fs_h_readlink(struct privsep_req *req, void *arg)
 		return PRIVSEP_VIOLATION;
 	if ((rc = decide_or_fail(req, "readlink", path, FS_OP_READLINK, 0, &d)))
 		return rc;
-	fd = rule_open(req->worker->roots, &req->worker->pol->files[d.rule], &d,
-	               O_PATH | O_CLOEXEC | O_NOFOLLOW, 0, detail, sizeof(detail));
+	fd = look(req, "readlink", path, &d, O_PATH | O_CLOEXEC | O_NOFOLLOW, detail,
+	          sizeof(detail));
 	if (fd < 0)
 		return privsep_req_fail(req, errno, "%s", detail);
 	n = readlinkat(fd, "", target, sizeof(target) - 1);
@@ -543,9 +645,8 @@ int fs_h_access(struct privsep_req *req, void *arg)
 		return PRIVSEP_VIOLATION;
 	if ((rc = decide_or_fail(req, "access", path, FS_OP_ACCESS, (int)mode, &d)))
 		return rc;
-	fd = rule_open(req->worker->roots, &req->worker->pol->files[d.rule], &d,
-	               O_PATH | O_CLOEXEC | (d.want_dir ? O_DIRECTORY : 0), 0, detail,
-	               sizeof(detail));
+	fd = look(req, "access", path, &d, O_PATH | O_CLOEXEC | (d.want_dir ? O_DIRECTORY : 0),
+	          detail, sizeof(detail));
 	if (fd < 0)
 		return privsep_req_fail(req, errno, "%s", detail);
 	close(fd);

@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pol = policy_load("fuzz.policy",
 		                  "version 1\nbeneath \"/srv/www\" allow read,stat\n"
 		                  "beneath \"/srv/www/up\" allow read,write,create mode 0640\n"
-		                  "path \"/etc/hostname\" allow read\nbeneath \"/\" allow stat\n",
+		                  "path \"/etc/hostname\" allow read\nbeneath \"/\" allow stat\n"
+		                  "path \"/var/log/app.log\" allow read,append\n",
 		                  NULL, NULL);
 		if (!pol)
 			abort();
@@ -37,6 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strstr(d.norm, "/./") || d.rule < 0 || (size_t)d.rule >= pol->nfiles)
 			abort();
 		if (data[4] % 4 == 0 && ((d.flags & O_PATH) || (d.flags & O_TMPFILE) == O_TMPFILE))
+			abort();
+		/* append alone: only O_RDONLY or O_WRONLY|O_APPEND */
+		if (data[4] % 4 == 0 && !strcmp(d.norm, "/var/log/app.log") &&
+		    (d.flags & O_ACCMODE) != O_RDONLY &&
+		    ((d.flags & O_ACCMODE) != O_WRONLY || !(d.flags & O_APPEND)))
 			abort();
 	}
 	return 0;

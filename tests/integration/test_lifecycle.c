@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <fcntl.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -35,11 +36,40 @@ static const struct privsep_handler table[] = {
     {T_NEVER, "never", 0, 0, 0, 0, PRIVSEP_H_POST, never, NULL, 0},
 };
 
+/* What the helper child and its worker tell the test, in memory shared
+ * across the forks: the worker has started (so the helper's signal
+ * handling is set up), the helper has handled a reload. */
+struct seen {
+	sem_t started, reloaded;
+};
+
+static struct seen *seen_new(void)
+{
+	struct seen *sn =
+	    mmap(NULL, sizeof(*sn), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(sn != MAP_FAILED);
+	assert_int_equal(sem_init(&sn->started, 1, 0), 0);
+	assert_int_equal(sem_init(&sn->reloaded, 1, 0), 0);
+	return sn;
+}
+
+/* Wait for sem with a generous bound: 1 if it was posted. */
+static int seen_wait(sem_t *sem)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	while (sem_timedwait(sem, &until) < 0)
+		if (errno != EINTR)
+			return 0;
+	return 1;
+}
+
 /* Reads from its channel until the helper closes it, then exits 0. */
 static int polite_main(struct privsep_client *c, void *arg)
 {
 	struct privsep_result res = {0};
-	(void)arg;
+	sem_post(&((struct seen *)arg)->started);
 	while (privsep_ping(c, NULL, 0, &res) == 0)
 		usleep(1000);
 	return errno == EPIPE ? 0 : 1;
@@ -48,7 +78,7 @@ static int polite_main(struct privsep_client *c, void *arg)
 static int deaf_main(struct privsep_client *c, void *arg)
 {
 	(void)c;
-	(void)arg;
+	sem_post(&((struct seen *)arg)->started);
 	for (;;)
 		pause();
 	return 0;
@@ -66,22 +96,22 @@ static int reloads;
 static void on_reload(struct privsep_helper *h, void *arg)
 {
 	(void)h;
-	(void)arg;
 	reloads++;
+	sem_post(&((struct seen *)arg)->reloaded);
 }
 
 /* A helper in a child process: spawns main, handles signals, serves until
  * stopped; exits 128 + the stop signal, plus 50 if a worker was killed,
  * plus 100 per reload. */
-static pid_t helper_child(privsep_worker_main main)
+static pid_t helper_child(privsep_worker_main main, struct seen *sn)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
 		struct privsep_helper_config cfg = {.on_worker_gone = record_gone};
 		struct privsep_helper *h = privsep_helper_new(table, 1, &cfg);
 		/* the lifecycle, not the sandbox, is under test here */
-		struct privsep_spawn sp = {.name = "w", .main = main, .unsandboxed = 1};
-		if (!h || privsep_helper_signals(h, on_reload, NULL) < 0 || !privsep_spawn(h, &sp))
+		struct privsep_spawn sp = {.name = "w", .main = main, .arg = sn, .unsandboxed = 1};
+		if (!h || privsep_helper_signals(h, on_reload, sn) < 0 || !privsep_spawn(h, &sp))
 			_exit(2);
 		if (privsep_helper_run(h) < 0)
 			_exit(3);
@@ -107,11 +137,13 @@ static void sigterm_stops_the_workers_gracefully(void **s)
 	(void)s;
 	if (under_valgrind())
 		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
-	pid_t pid = helper_child(polite_main);
-	usleep(100000);
+	struct seen *sn = seen_new();
+	pid_t pid = helper_child(polite_main, sn);
+	assert_true(seen_wait(&sn->started));
 	kill(pid, SIGTERM);
 	/* the worker saw its channel close and exited on its own */
 	assert_int_equal(wait_status(pid), 128 + SIGTERM);
+	munmap(sn, sizeof(*sn));
 }
 
 static void sigint_kills_a_worker_that_does_not_exit_after_the_grace(void **s)
@@ -120,13 +152,15 @@ static void sigint_kills_a_worker_that_does_not_exit_after_the_grace(void **s)
 	if (under_valgrind())
 		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
 	struct timespec a, b;
-	pid_t pid = helper_child(deaf_main);
-	usleep(100000);
+	struct seen *sn = seen_new();
+	pid_t pid = helper_child(deaf_main, sn);
+	assert_true(seen_wait(&sn->started));
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	kill(pid, SIGINT);
 	assert_int_equal(wait_status(pid), 128 + SIGINT + 50);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= 900);
+	munmap(sn, sizeof(*sn));
 }
 
 static void sighup_is_a_reload_event(void **s)
@@ -134,12 +168,14 @@ static void sighup_is_a_reload_event(void **s)
 	(void)s;
 	if (under_valgrind())
 		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
-	pid_t pid = helper_child(polite_main);
-	usleep(100000);
+	struct seen *sn = seen_new();
+	pid_t pid = helper_child(polite_main, sn);
+	assert_true(seen_wait(&sn->started));
 	kill(pid, SIGHUP);
-	usleep(100000);
+	assert_true(seen_wait(&sn->reloaded));
 	kill(pid, SIGTERM);
 	assert_int_equal(wait_status(pid), 128 + SIGTERM + 100);
+	munmap(sn, sizeof(*sn));
 }
 
 static int fail_main(struct privsep_client *c, void *arg)

@@ -419,12 +419,70 @@ static void duplicate_reply_is_unknown_id(void **state)
 	assert_int_equal(count_fds(), before);
 }
 
+static char wlog_line[512];
+static void keep_log(enum privsep_log_level l, const char *line, void *arg)
+{
+	(void)l;
+	(void)arg;
+	snprintf(wlog_line, sizeof(wlog_line), "%s", line);
+}
+
+/* At the worker, a record that is neither a REPLY nor an event it has a
+ * handler for: wrong-direction for a type section 6 defines or a request
+ * row of the table, unknown-type for a reserved number or a type nobody
+ * defines. */
+static void worker_tells_a_defined_type_from_a_reserved_one(void **state)
+{
+	static const struct {
+		uint32_t type;
+		const char *want;
+	} tcases[] = {
+	    {PRIVSEP_T_PING, "wrong-direction"},
+	    {PRIVSEP_T_PERMIT_DROP, "wrong-direction"},
+	    {PRIVSEP_T_SANDBOX_FAILED, "wrong-direction"},
+	    {PRIVSEP_T_SECCOMP_TRAP, "wrong-direction"},
+	    {PRIVSEP_T_READY, "wrong-direction"},
+	    {PRIVSEP_T_FS_OPEN, "wrong-direction"},
+	    {PRIVSEP_T_FS_ACCESS, "wrong-direction"},
+	    {T_ECHO_STR, "wrong-direction"}, /* a request row of the table */
+	    {0x0007, "unknown-type"},        /* reserved, unused */
+	    {0x00ff, "unknown-type"},
+	    {0x0104, "unknown-type"},
+	    {0xffff, "unknown-type"},
+	    {0x1ffff, "unknown-type"}, /* not in the table */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(tcases) / sizeof(tcases[0]); i++) {
+		struct privsep_client_config cfg = {
+		    .msg_max = MSG_MAX, .log = keep_log, .table = testapp_table, .n = testapp_n};
+		char want[96];
+		uint8_t rec[32];
+		int sv[2];
+		struct privsep_client *c;
+		assert_int_equal(privsep_chan_pair(sv), 0);
+		c = privsep_client_new(sv[1], &cfg);
+		assert_non_null(c);
+		wlog_line[0] = '\0';
+		assert_int_equal(
+		    raw_send(sv[0], rec, rec_make(rec, tcases[i].type, 0, NULL, 0, 0), NULL, 0), 0);
+		assert_int_equal(privsep_client_dispatch(c, 3000), -1);
+		assert_int_equal(errno, EPROTO);
+		snprintf(want, sizeof(want), "helper broke the protocol: %s (type 0x%x ",
+		         tcases[i].want, tcases[i].type);
+		print_message("type 0x%05x -> %s\n", tcases[i].type, tcases[i].want);
+		assert_non_null(strstr(wlog_line, want));
+		privsep_client_free(c);
+		close(sv[0]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(malformed_table),
 	    cmocka_unit_test(malformed_replies_table),
 	    cmocka_unit_test(duplicate_reply_is_unknown_id),
+	    cmocka_unit_test(worker_tells_a_defined_type_from_a_reserved_one),
 	};
 	return cmocka_run_group_tests_name("malformed", tests, setup, teardown);
 }

@@ -589,6 +589,7 @@ static int nop(struct privsep_req *req, void *arg)
 	(void)arg;
 	return 0;
 }
+#define nop_call nop
 
 static void rule_handler_table_is_checked_when_the_helper_is_made(void **state)
 {
@@ -631,6 +632,294 @@ static void rule_control_messages_other_than_rights_are_violations(void **state)
 	hx_free(x);
 }
 
+/* ---- rules an independent implementation had to guess (issue 19) ---- */
+
+/* A raw worker sends PERMIT_DROP for types; the helper's REPLY error. */
+static uint32_t drop_raw(struct hx *x, int sock, const uint32_t *types, uint32_t n, char *detail,
+                         size_t dlen)
+{
+	uint8_t pl[64], rec[128], in[512];
+	struct privsep_writer w;
+	struct privsep_hdr h;
+	uint32_t err = 0xffffffff;
+	privsep_writer_init(&w, pl, sizeof(pl));
+	privsep_put_u32(&w, n);
+	for (uint32_t i = 0; i < n; i++)
+		privsep_put_u32(&w, types[i]);
+	assert_int_equal(
+	    raw_send(sock, rec, rec_make(rec, PRIVSEP_T_PERMIT_DROP, 9, pl, w.len, 0), NULL, 0), 0);
+	for (int t = 0; t < 250; t++) {
+		ssize_t got = recv(sock, in, sizeof(in), MSG_DONTWAIT);
+		if (got < 0) {
+			privsep_helper_step(x->h, 20);
+			continue;
+		}
+		assert_int_equal(privsep_wire_check(in, (size_t)got, 0, 4096, &h), PRIVSEP_V_NONE);
+		assert_int_equal(h.type, PRIVSEP_T_REPLY);
+		assert_int_equal(h.id, 9);
+		struct privsep_reader r;
+		const char *d = "";
+		privsep_reader_init(&r, in + PRIVSEP_HDR_LEN, h.len);
+		privsep_get_u32(&r, &err);
+		if (err)
+			privsep_get_str(&r, &d, NULL);
+		snprintf(detail, dlen, "%s", d);
+		break;
+	}
+	return err;
+}
+
+#define T_EVENT_ROW (PRIVSEP_TYPE_APP_MIN + 0x100)
+
+static void rule_permit_drop_takes_only_types_the_worker_requests(void **state)
+{
+	static const struct privsep_handler t[] = {
+	    {T_ECHO_STR, "echo-str", 4, 256, 0, 0, PRIVSEP_H_CALL, nop_call, NULL, 0},
+	    {T_POST, "post", 0, 64, 0, 0, PRIVSEP_H_POST, nop_call, NULL, 0},
+	    {T_EVENT_ROW, "event", 0, 8, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+	};
+	static const uint32_t refused[] = {PRIVSEP_T_SANDBOX_FAILED,
+	                                   PRIVSEP_T_SECCOMP_TRAP,
+	                                   PRIVSEP_T_READY,
+	                                   T_EVENT_ROW,
+	                                   PRIVSEP_T_REPLY,
+	                                   0x7,
+	                                   0x1ffff};
+	static const uint32_t taken[] = {T_ECHO_STR,          T_POST,
+	                                 PRIVSEP_T_PING,      PRIVSEP_T_FS_OPEN,
+	                                 PRIVSEP_T_FS_STAT,   PRIVSEP_T_FS_READLINK,
+	                                 PRIVSEP_T_FS_ACCESS, PRIVSEP_T_PERMIT_DROP};
+	struct hx *x = hx_new(t, 3, 0);
+	struct privsep_worker *w;
+	int sock = hx_attach_raw(x, "dropper", &w);
+	char detail[PRIVSEP_DETAIL_MAX];
+	(void)state;
+	/* each refused type, listed after one the worker may drop: EINVAL,
+	 * the detail names the type, and nothing is dropped */
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		uint32_t two[2] = {T_ECHO_STR, refused[i]};
+		char want[32];
+		print_message("PERMIT_DROP 0x%x -> EINVAL\n", refused[i]);
+		assert_int_equal(drop_raw(x, sock, two, 2, detail, sizeof(detail)), EINVAL);
+		snprintf(want, sizeof(want), "type 0x%x ", refused[i]);
+		assert_non_null(strstr(detail, want));
+		assert_int_equal(privsep_worker_permitted(w, T_ECHO_STR), 1);
+	}
+	/* every type the worker requests may be dropped, PERMIT_DROP last */
+	assert_int_equal(drop_raw(x, sock, taken, 8, detail, sizeof(detail)), 0);
+	for (size_t i = 0; i < 8; i++)
+		assert_int_equal(privsep_worker_permitted(w, taken[i]), 0);
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	hx_free(x);
+}
+
+static int handler_fails(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	if (req->len == 0)
+		return 5000; /* neither an errno nor PRIVSEP_VIOLATION */
+	/* a body larger than the record */
+	for (int i = 0; i < 2000; i++)
+		privsep_put_u32(&req->reply, (uint32_t)i);
+	return 0;
+}
+
+static void rule_a_handlers_failure_is_logged_with_the_worker(void **state)
+{
+	static const struct privsep_handler t[] = {
+	    {T_ECHO_STR, "failing", 0, 8, 0, 0, PRIVSEP_H_CALL, handler_fails, NULL, 0}};
+	struct hx *x = hx_new(t, 1, 0);
+	struct privsep_client *c = hx_attach_client(x, "namer", 0);
+	struct hx_bg bg;
+	(void)state;
+	assert_non_null(c);
+	hx_bg_call(&bg, c, T_ECHO_STR, NULL, 0);
+	assert_int_equal(hx_bg_wait(x, &bg), EIO);
+	assert_string_equal(bg.res.detail, "handler failed");
+	assert_true(hx_logged(x, "worker \"namer\" pid 0: call failing id "));
+	assert_true(hx_logged(x, ": handler returned 5000; answered EIO"));
+	hx_bg_call(&bg, c, T_ECHO_STR, "x", 1);
+	assert_int_equal(hx_bg_wait(x, &bg), EMSGSIZE);
+	assert_string_equal(bg.res.detail, "reply too large for the record limit");
+	assert_true(hx_logged(x, ": reply body over the record limit; answered EMSGSIZE"));
+	for (int i = 0; i < x->nlog; i++)
+		if (strstr(x->log[i], "answered E"))
+			assert_non_null(strstr(x->log[i], "worker \"namer\" pid 0: "));
+	privsep_client_free(c);
+	hx_free(x);
+}
+
+static int exit7_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 7;
+}
+
+/* Spawn main unsandboxed in x and pump until it is gone; its pid. */
+static pid_t spawn_until_gone(struct hx *x, const char *name, privsep_worker_main main, int *code,
+                              int *status)
+{
+	struct privsep_spawn sp = {.name = name, .main = main, .unsandboxed = 1};
+	struct privsep_worker *w = privsep_spawn(x->h, &sp);
+	pid_t pid;
+	assert_non_null(w);
+	pid = privsep_worker_pid(w);
+	x->gone = 0;
+	gone_code = gone_sig = -1;
+	assert_true(hx_pump_gone(x, 1, 10000));
+	*code = x->last_exit.kind;
+	*status = pid;
+	return pid;
+}
+
+static void rule_exit_info_reports_the_status_and_signal_worker_exit_reports(void **state)
+{
+	(void)state;
+	if (under_valgrind())
+		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
+	struct hx *x = hx_new(testapp_table, testapp_n, 0);
+	int kind, pid;
+	/* a protocol violation: killed by SIGKILL */
+	spawn_until_gone(x, "garbage", garbage_main, &kind, &pid);
+	assert_int_equal(kind, PRIVSEP_EXIT_VIOLATION);
+	assert_int_equal(x->last_exit.violation, PRIVSEP_V_BAD_MAGIC);
+	assert_int_equal(x->last_exit.signal, SIGKILL);
+	assert_int_equal(x->last_exit.status, 0);
+	/* an exit with a status */
+	spawn_until_gone(x, "seven", exit7_main, &kind, &pid);
+	assert_int_equal(kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 7);
+	assert_int_equal(x->last_exit.signal, 0);
+	hx_free(x);
+}
+
+static void rule_a_worker_killed_after_the_grace_is_logged_once(void **state)
+{
+	(void)state;
+	if (under_valgrind())
+		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
+	struct hx *x = hx_new(NULL, 0, 0);
+	char tag[32];
+	int kind, pid, lines = 0, at = -1;
+	spawn_until_gone(x, "linger", linger_main, &kind, &pid);
+	assert_int_equal(kind, PRIVSEP_EXIT_KILLED);
+	assert_int_equal(x->last_exit.signal, SIGKILL);
+	snprintf(tag, sizeof(tag), " pid %d: ", pid);
+	for (int i = 0; i < x->nlog; i++)
+		if (strstr(x->log[i], tag) && x->lvl[i] <= PRIVSEP_LOG_WARN) {
+			lines++;
+			at = i;
+		}
+	assert_int_equal(lines, 1);
+	assert_int_equal(x->lvl[at], PRIVSEP_LOG_WARN);
+	assert_non_null(strstr(x->log[at], "closed its channel but did not exit within 1000 ms; "
+	                                   "killed"));
+	/* the exit's line is that one line */
+	assert_string_equal(x->last_exit.line, x->log[at]);
+	hx_free(x);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void rule_an_empty_record_is_told_from_end_of_stream_without_waiting(void **state)
+{
+	(void)state;
+	struct hx *x = hx_new(testapp_table, testapp_n, 0);
+	int sock = hx_attach_raw(x, "empty", NULL), sv[2];
+	long long t0;
+	struct privsep_client *c;
+	/* the peer stays open: poll with timeout 0 sees no hang-up, so the
+	 * verdict comes in the one step that reads the record */
+	assert_int_equal(send(sock, "", 0, MSG_NOSIGNAL), 0);
+	t0 = now_ms();
+	privsep_helper_step(x->h, 3000);
+	/* a receiver that waited would take its timeout; valgrind's pace
+	 * says nothing about it */
+	assert_true(under_valgrind() || now_ms() - t0 < 900);
+	assert_int_equal(x->gone, 1);
+	assert_int_equal(x->last_viol, PRIVSEP_V_EMPTY_RECORD);
+	close(sock);
+	/* the peer closed: end of stream, no violation */
+	sock = hx_attach_raw(x, "closed", NULL);
+	close(sock);
+	assert_true(hx_pump_gone(x, 2, 3000));
+	assert_int_equal(x->last_viol, PRIVSEP_V_NONE);
+	hx_free(x);
+	/* the same at the worker */
+	assert_int_equal(privsep_chan_pair(sv), 0);
+	c = privsep_client_new(sv[1], NULL);
+	assert_non_null(c);
+	assert_int_equal(send(sv[0], "", 0, MSG_NOSIGNAL), 0);
+	t0 = now_ms();
+	assert_int_equal(privsep_client_dispatch(c, 3000), -1);
+	assert_int_equal(errno, EPROTO);
+	/* a receiver that waited would take its timeout; valgrind's pace
+	 * says nothing about it */
+	assert_true(under_valgrind() || now_ms() - t0 < 900);
+	privsep_client_free(c);
+	close(sv[0]);
+	assert_int_equal(privsep_chan_pair(sv), 0);
+	c = privsep_client_new(sv[1], NULL);
+	close(sv[0]);
+	assert_int_equal(privsep_client_dispatch(c, 3000), -1);
+	assert_int_equal(errno, EPIPE);
+	privsep_client_free(c);
+}
+
+static void rule_a_reply_is_queued_whatever_queue_max_is(void **state)
+{
+	static const struct privsep_handler t[] = {
+	    {T_EVENT_ROW, "event", 0, 512, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0}};
+	struct privsep_helper_config cfg = {.queue_max = 1};
+	struct hx *x = hx_new_cfg(t, 1, &cfg);
+	struct privsep_worker *w;
+	int sock = hx_attach_raw(x, "full", &w), sent = 0, events = 0, replied = 0;
+	uint8_t big[512] = {0}, rec[64], in[1024];
+	(void)state;
+	/* the socket full and queue_max events queued */
+	while (privsep_helper_post(w, T_EVENT_ROW, big, sizeof(big), NULL, 0, NULL,
+	                           PRIVSEP_POST_NOWAIT) == 0)
+		sent++;
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(privsep_worker_queued(w), 1);
+	/* a call now: its reply goes behind the queue, over queue_max */
+	assert_int_equal(
+	    raw_send(sock, rec, rec_make(rec, PRIVSEP_T_PING, 77, "ab", 2, 0), NULL, 0), 0);
+	for (int k = 0; k < 250 && privsep_worker_queued(w) < 2; k++)
+		privsep_helper_step(x->h, 20);
+	assert_int_equal(privsep_worker_queued(w), 2);
+	assert_int_equal(x->gone, 0);
+	/* everything arrives, in order, the reply last */
+	for (int k = 0; k < 1000 && !replied; k++) {
+		struct privsep_hdr h;
+		ssize_t got = recv(sock, in, sizeof(in), MSG_DONTWAIT);
+		if (got < 0) {
+			privsep_helper_step(x->h, 20);
+			continue;
+		}
+		assert_int_equal(privsep_wire_check(in, (size_t)got, 0, 4096, &h), PRIVSEP_V_NONE);
+		if (h.type == T_EVENT_ROW) {
+			assert_int_equal(replied, 0);
+			events++;
+		} else {
+			assert_int_equal(h.type, PRIVSEP_T_REPLY);
+			assert_int_equal(h.id, 77);
+			replied = 1;
+		}
+	}
+	assert_int_equal(replied, 1);
+	assert_int_equal(events, sent);
+	close(sock);
+	hx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -652,6 +941,12 @@ int main(void)
 	    cmocka_unit_test(rule_record_limit_is_configurable),
 	    cmocka_unit_test(rule_handler_table_is_checked_when_the_helper_is_made),
 	    cmocka_unit_test(rule_control_messages_other_than_rights_are_violations),
+	    cmocka_unit_test(rule_permit_drop_takes_only_types_the_worker_requests),
+	    cmocka_unit_test(rule_a_handlers_failure_is_logged_with_the_worker),
+	    cmocka_unit_test(rule_exit_info_reports_the_status_and_signal_worker_exit_reports),
+	    cmocka_unit_test(rule_a_worker_killed_after_the_grace_is_logged_once),
+	    cmocka_unit_test(rule_an_empty_record_is_told_from_end_of_stream_without_waiting),
+	    cmocka_unit_test(rule_a_reply_is_queued_whatever_queue_max_is),
 	};
 	return cmocka_run_group_tests_name("protocol", tests, NULL, NULL);
 }

@@ -132,8 +132,6 @@ static int setup(void **s)
 	assert_int_equal(symlink("/etc", p), 0);
 	snprintf(p, sizeof(p), "%s/root/fifo", top);
 	mkfifo(p, 0644);
-	snprintf(p, sizeof(p), "%s/root/null", top);
-	mknod(p, S_IFCHR | 0666, makedev(1, 3));
 	return 0;
 }
 
@@ -152,7 +150,8 @@ static char *policy_text(const char *extra)
 	         "version 1\n"
 	         "beneath \"%s/root\" allow read,stat,readlink\n"
 	         "beneath \"%s/rw\" allow read,write,create,truncate,append mode 0640\n"
-	         "path \"%s/exact.txt\" allow read\n%s",
+	         "path \"%s/exact.txt\" allow read\n"
+	         "path \"/dev/zero\" allow read\n%s",
 	         top, top, top, extra ? extra : "");
 	return t;
 }
@@ -179,8 +178,9 @@ static const struct pcase pcases[] = {
     {"dotdot_refused", "%R/sub/../file.txt", O_RDONLY, EACCES, "a .. component is never allowed"},
     {"dotdot_at_the_end", "%R/..", O_RDONLY, EACCES, "a .. component"},
     {"dotdot_out_of_root", "%R/../outside.txt", O_RDONLY, EACCES, "a .. component"},
-    {"the_root_itself", "%R", O_RDONLY | O_DIRECTORY, 0, NULL},
-    {"trailing_slash_on_dir", "%R/sub/", O_RDONLY, 0, NULL},
+    {"the_root_itself", "%R", O_RDONLY | O_DIRECTORY, EISDIR, "does not say directory"},
+    {"trailing_slash_on_dir", "%R/sub/", O_RDONLY, EISDIR, "does not say directory"},
+    {"dir_without_o_directory", "%R/sub", O_RDONLY, EISDIR, "does not say directory"},
     {"trailing_slash_on_file", "%R/file.txt/", O_RDONLY, ENOTDIR, NULL},
     {"missing_beneath_root", "%R/missing", O_RDONLY, ENOENT, NULL},
     {"missing_outside_is_not_an_oracle", "%T/missing", O_RDONLY, EACCES, "no rule allows"},
@@ -191,7 +191,7 @@ static const struct pcase pcases[] = {
     {"symlink_inside_root", "%R/link_in", O_RDONLY, EACCES, "goes through a symlink"},
     {"symlink_as_intermediate", "%R/dirlink/passwd", O_RDONLY, EACCES, "goes through a symlink"},
     {"fifo_refused", "%R/fifo", O_RDONLY, EACCES, "is a FIFO"},
-    {"device_refused", "%R/null", O_RDONLY, EACCES, "is a character device"},
+    {"device_refused", "/dev/zero", O_RDONLY, EACCES, "is a character device"},
     {"exact_path", "%T/exact.txt", O_RDONLY, 0, NULL},
     {"exact_path_with_trailing_slash", "%T/exact.txt/", O_RDONLY, ENOTDIR, NULL},
     {"longer_than_exact", "%T/exact.txtx", O_RDONLY, EACCES, "no rule allows"},
@@ -518,10 +518,11 @@ static void special_files_open_without_blocking_when_allowed(void **s)
 	fx_close(&f);
 }
 
-/* A rule that says special needs no look before the open (every kind is
- * allowed); the fd still comes back with exactly the status flags asked
- * for, O_NONBLOCK and O_APPEND included, on every kind of rule. */
-static void special_rule_opens_without_a_look_with_the_flags_asked(void **s)
+/* A rule that says special lets every kind but a directory through (that
+ * needs directory); the fd comes back
+ * with exactly the status flags asked for, O_NONBLOCK and O_APPEND
+ * included, on every kind of rule. */
+static void special_rule_opens_with_the_flags_asked(void **s)
 {
 	(void)s;
 	struct fx f;
@@ -530,9 +531,14 @@ static void special_rule_opens_without_a_look_with_the_flags_asked(void **s)
 	int err, fd;
 	snprintf(extra, sizeof(extra),
 	         "path \"%s/fifo\" allow read special\npath \"/dev/null\" allow read,write "
-	         "special\n",
-	         root);
+	         "special\npath \"%s/sub\" allow read special\n",
+	         root, root);
 	fx_open(&f, policy_text(extra));
+	/* special lets every kind through but a directory: that needs directory */
+	snprintf(p, sizeof(p), "%s/sub", root);
+	fd = bopen(&f, p, O_RDONLY, &err, why);
+	assert_int_equal(fd, -1);
+	assert_int_equal(err, EISDIR);
 	snprintf(p, sizeof(p), "%s/fifo", root);
 	fd = bopen(&f, p, O_RDONLY, &err, why);
 	assert_true(fd >= 0);
@@ -785,7 +791,7 @@ int main(void)
 	    cmocka_unit_test(symlinks_allowed_stay_inside_the_root),
 	    cmocka_unit_test(race_of_a_directory_and_a_symlink_never_escapes),
 	    cmocka_unit_test(special_files_open_without_blocking_when_allowed),
-	    cmocka_unit_test(special_rule_opens_without_a_look_with_the_flags_asked),
+	    cmocka_unit_test(special_rule_opens_with_the_flags_asked),
 	    cmocka_unit_test(brokered_content_equals_direct_content),
 	    cmocka_unit_test(stat_readlink_access_follow_their_rights),
 	    cmocka_unit_test(a_worker_without_a_policy_gets_nothing),

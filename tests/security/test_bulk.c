@@ -382,6 +382,13 @@ static void rule_helper_post_checks_its_own_event(void **state)
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_WAIT), -1);
 	assert_int_equal(errno, EINVAL);
+	/* flags: PRIVSEP_POST_NOWAIT exactly; anything else is EINVAL */
+	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &b, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &b,
+	                                     PRIVSEP_POST_NOWAIT | PRIVSEP_POST_WAIT),
+	                 -1);
+	assert_int_equal(errno, EINVAL);
 	assert_int_equal(
 	    privsep_helper_post(w, T_PLAIN_EV, "123456789", 9, NULL, 0, NULL, PRIVSEP_POST_NOWAIT),
 	    -1);
@@ -389,6 +396,160 @@ static void rule_helper_post_checks_its_own_event(void **state)
 	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
 	                 0);
 	close(sock);
+	hx_free(x);
+}
+
+static void rule_bulk_row_needs_a_nonzero_limit(void **state)
+{
+	/* a designated initializer that forgets bulk_max leaves it 0: a type
+	 * that could carry only empty bulks is a mistake, refused early */
+	const struct privsep_handler zero[] = {
+	    {T_BULK, "zero", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, 0}};
+	const struct privsep_handler zero_ev[] = {
+	    {T_EV, "zero-event", 0, 0, 0, 0, PRIVSEP_H_EVENT | PRIVSEP_H_BULK, NULL, NULL, 0}};
+	const struct privsep_handler one[] = {
+	    {T_BULK, "one", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, 1}};
+	struct privsep_helper *h;
+	(void)state;
+	errno = 0;
+	assert_null(privsep_helper_new(zero, 1, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(privsep_helper_new(zero_ev, 1, NULL));
+	assert_int_equal(errno, EINVAL);
+	h = privsep_helper_new(one, 1, NULL);
+	assert_non_null(h);
+	privsep_helper_free(h);
+}
+
+/* Pump x until *n reaches want, within a generous bound. */
+static int pump_count(struct hx *x, const int *n, int want)
+{
+	for (int t = 0; t < 250 && *n < want; t++)
+		privsep_helper_step(x->h, 20);
+	return *n;
+}
+
+static void rule_bulk_of_zero_bytes_is_valid_both_ways(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_worker *w;
+	struct privsep_bulk empty = {NULL, 0};
+	int sock = hx_attach_raw(x, "raw", NULL), fd, peer;
+	uint8_t rec[64], pl[8];
+	struct privsep_writer wr;
+	struct privsep_client *c;
+	int before;
+	(void)state;
+
+	/* worker to helper, by hand: an empty memfd with the four seals (no
+	 * page to write, nothing to map: mmap of length 0 would be EINVAL) */
+	fd = written_memfd(0);
+	privsep_writer_init(&wr, pl, sizeof(pl));
+	privsep_put_u64(&wr, 0);
+	posts = 0;
+	last_len = 99;
+	last_map = NULL;
+	assert_int_equal(raw_send(sock, rec, rec_make(rec, T_BULK, 0, pl, 8, 1), &fd, 1), 0);
+	close(fd);
+	assert_int_equal(pump_count(x, &posts, 1), 1);
+	assert_int_equal(last_len, 0);
+	assert_non_null(last_map); /* a valid pointer to no bytes */
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	assert_true(hx_pump_gone(x, 1, 3000));
+	hx_free(x);
+
+	/* the real client sends one, and the real helper posts one */
+	x = hx_new(table, NTABLE, 0);
+	before = count_fds();
+	c = hx_attach_client(x, "client", 0);
+	assert_non_null(c);
+	posts = 0;
+	assert_int_equal(privsep_post_ex(c, T_BULK, NULL, 0, NULL, 0, &empty, PRIVSEP_POST_WAIT),
+	                 0);
+	assert_int_equal(pump_count(x, &posts, 1), 1);
+	assert_int_equal(last_len, 0);
+	assert_int_equal(x->gone, 0);
+	privsep_client_free(c);
+	assert_true(hx_pump_gone(x, 1, 3000));
+	assert_int_equal(count_fds(), before);
+	hx_free(x);
+
+	x = hx_new(table, NTABLE, 0);
+	peer = hx_attach_raw(x, "events", &w);
+	{
+		struct privsep_client_config cfg = {.table = table, .n = NTABLE};
+		c = privsep_client_new(peer, &cfg);
+	}
+	assert_non_null(c);
+	worker_events = 0;
+	results = 0;
+	ev_len = 99;
+	assert_int_equal(
+	    privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &empty, PRIVSEP_POST_NOWAIT), 0);
+	assert_int_equal(privsep_client_dispatch(c, 3000), 1);
+	assert_int_equal(worker_events, 1);
+	assert_int_equal(privsep_client_flush(c, 3000), 0);
+	for (int t = 0; t < 250 && !results; t++)
+		privsep_helper_step(x->h, 20);
+	assert_int_equal(results, 1);
+	assert_int_equal(ev_len, 0);
+	privsep_client_free(c);
+	hx_free(x);
+}
+
+static int bulk_a, plain_b;
+static int count_a(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	bulk_a++;
+	return 0;
+}
+static int count_b(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	plain_b++;
+	return 0;
+}
+
+static void rule_helper_ends_a_workers_turn_after_a_bulk_record(void **state)
+{
+	/* docs/PROTOCOL.md section 9: at most 32 records from one worker per
+	 * wake-up, and none after a bulk record: a bulk weighs more than a
+	 * record, so the other workers' turn comes first */
+	const struct privsep_handler t[] = {
+	    {T_BULK, "bulk", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, count_a, NULL, 64},
+	    {T_RESULT, "plain", 0, 0, 0, 0, PRIVSEP_H_POST, count_b, NULL, 0},
+	};
+	struct hx *x = hx_new(t, 2, 0);
+	int a = hx_attach_raw(x, "a", NULL), b = hx_attach_raw(x, "b", NULL);
+	uint8_t rec[64], pl[8];
+	struct privsep_writer wr;
+	(void)state;
+	privsep_writer_init(&wr, pl, sizeof(pl));
+	privsep_put_u64(&wr, 8);
+	for (int i = 0; i < 3; i++) {
+		int fd = written_memfd(8);
+		assert_int_equal(raw_send(a, rec, rec_make(rec, T_BULK, 0, pl, 8, 1), &fd, 1), 0);
+		close(fd);
+	}
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(raw_send(b, rec, rec_make(rec, T_RESULT, 0, NULL, 0, 0), NULL, 0),
+		                 0);
+	bulk_a = plain_b = 0;
+	/* one wake-up: both channels are ready */
+	privsep_helper_step(x->h, 3000);
+	assert_int_equal(bulk_a, 1);
+	assert_int_equal(plain_b, 32);
+	privsep_helper_step(x->h, 3000);
+	assert_int_equal(bulk_a, 2);
+	assert_int_equal(plain_b, 40);
+	assert_int_equal(x->gone, 0);
+	close(a);
+	close(b);
 	hx_free(x);
 }
 
@@ -518,6 +679,9 @@ int main(void)
 	    cmocka_unit_test(rule_worker_checks_a_bulk_event_as_the_helper_does),
 	    cmocka_unit_test(rule_an_event_row_without_a_handler_is_not_accepted),
 	    cmocka_unit_test(rule_helper_post_checks_its_own_event),
+	    cmocka_unit_test(rule_bulk_row_needs_a_nonzero_limit),
+	    cmocka_unit_test(rule_bulk_of_zero_bytes_is_valid_both_ways),
+	    cmocka_unit_test(rule_helper_ends_a_workers_turn_after_a_bulk_record),
 	    cmocka_unit_test(bulk_worker_to_helper_intact_at_1MiB_and_256MiB_no_leak),
 	    cmocka_unit_test(bulk_both_ways_in_a_sandboxed_worker),
 	};

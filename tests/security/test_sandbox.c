@@ -198,7 +198,21 @@ static void sandbox_state_as_proc_reports_it(void **state)
 	{
 		const char *g = strstr(proc_status, "Groups:");
 		assert_non_null(g);
-		assert_int_equal(strspn(g + 7, " \t"), strcspn(g + 7, "\n")); /* no group */
+		if (geteuid() == 0) {
+			assert_int_equal(strspn(g + 7, " \t"), strcspn(g + 7, "\n")); /* none */
+		} else {
+			/* a non-root helper cannot drop its supplementary groups
+			 * (setgroups needs CAP_SETGID): the worker has exactly the
+			 * helper's, never one more */
+			char self[4096];
+			const char *h;
+			slurp("/proc/self/status", self, sizeof(self));
+			h = strstr(self, "Groups:");
+			assert_non_null(h);
+			if (strcspn(g, "\n") != strcspn(h, "\n") || strncmp(g, h, strcspn(h, "\n")))
+				fail_msg("worker's %.*s, helper's %.*s", (int)strcspn(g, "\n"), g,
+				         (int)strcspn(h, "\n"), h);
+		}
 	}
 	expect_line("CapInh:\t0000000000000000\n");
 	expect_line("CapPrm:\t0000000000000000\n");
@@ -357,10 +371,44 @@ static void escape_x32_syscall_number(void **s)
 	(void)s;
 	expect_seccomp(x32_syscall_main, NULL);
 }
+/* Whether this machine has the i386 syscall entry at all: on some
+ * hypervisors int $0x80 raises a general protection fault even outside
+ * any sandbox.  Probed in a plain child: 1 if the call came back with the
+ * child's pid, 0 if it died of SIGSEGV, -1 for anything else. */
+static int int80_entry_exists(void)
+{
+	int st;
+	pid_t pid = fork();
+	if (pid == 0) {
+		long r;
+		__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L /* i386 getpid */) : "memory");
+		_exit(r == (long)getpid() ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 1;
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV ? 0 : -1;
+}
+
+/* With the 32-bit entry, the filter's architecture check kills the worker;
+ * without it, the call faults.  Either way it never comes back. */
 static void escape_32bit_syscall_through_int80(void **s)
 {
+	int entry = int80_entry_exists();
+	struct hx *x;
 	(void)s;
-	expect_seccomp(int80_main, NULL);
+	assert_int_not_equal(entry, -1);
+	if (entry) {
+		expect_seccomp(int80_main, NULL);
+		return;
+	}
+	printf("this machine has no i386 syscall entry: int $0x80 faults outside any "
+	       "sandbox, so the worker must die of SIGSEGV\n");
+	x = run(int80_main, 0);
+	if (x->last_exit.kind != PRIVSEP_EXIT_SIGNAL || x->last_exit.signal != SIGSEGV)
+		fail_msg("int $0x80 without an i386 entry: %s", x->last_exit.line);
+	hx_free(x);
 }
 static void escape_junk_in_upper_32_bits_of_an_argument(void **s)
 {

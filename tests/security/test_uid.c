@@ -447,7 +447,8 @@ static void a_stopped_worker_is_noticed_killed_reported_and_restarted(void **sta
 	if (!hx_pump_gone(x, 1, 20000))
 		fail_msg("the helper did not notice that worker pid %d is stopped", (int)pid);
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STOPPED);
-	assert_int_equal(x->last_exit.signal, SIGSTOP);
+	assert_int_equal(x->last_exit.stop_signal, SIGSTOP);
+	assert_int_equal(x->last_exit.signal, SIGKILL);
 	assert_true(hx_logged(x, "stopped by signal 19"));
 	/* treated as any failure: its restart policy applies */
 	PUMP_WHILE(x->h, atomic_load(&nhere) < 2, 20000);

@@ -353,6 +353,111 @@ static void worker_directives(void **s)
 	policy_free(p);
 }
 
+/* directory and fs NAME on a file rule; an unknown filesystem is an
+ * error that lists the known ones */
+static void file_rules_say_directory_and_fs(void **s)
+{
+	(void)s;
+	struct policy *p = parse("version 1\n"
+	                         "beneath \"/proc\" allow read symlinks fs proc fs sysfs\n"
+	                         "beneath \"/srv\" allow read directory\n");
+	assert_non_null(p);
+	assert_int_equal(p->files[0].fs, pol_pseudofs_bit("proc") | pol_pseudofs_bit("sysfs"));
+	assert_false(p->files[0].directory);
+	assert_true(p->files[1].directory);
+	assert_int_equal(p->files[1].fs, 0);
+	policy_free(p);
+	assert_int_equal(pol_pseudofs_bit("ext4"), 0);
+	assert_int_equal(pol_pseudofs_bit("tmpfs"), 0);
+	assert_int_equal(pol_pseudofs_of(0x9fa0, NULL), pol_pseudofs_bit("proc"));
+	assert_int_equal(pol_pseudofs_of(0xEF53 /* ext4 */, NULL), 0);
+	p = parse("version 1\nbeneath \"/srv\" allow read fs ext4\n");
+	assert_null(p);
+	assert_non_null(strstr(msgs[0], "t.policy:2:30: \"ext4\" is not a pseudo filesystem"));
+	assert_non_null(strstr(msgs[0], "proc, sysfs, debugfs"));
+}
+
+static uint32_t eval6(const struct policy *p, const char *sys, const uint64_t args[6])
+{
+	const struct pol_rule *r;
+	return policy_eval(p, 0, seccomp_arch_native(), seccomp_syscall_resolve_name(sys), args,
+	                   &r);
+}
+
+/* A grant of append without write: the rules that allow F_SETFL by its
+ * cmd (@ipc's) allow it only with O_APPEND set, and check reports every
+ * other call that would rewrite existing bytes. */
+static void an_append_only_grant_narrows_f_setfl_and_check_finds_what_rewrites(void **s)
+{
+	(void)s;
+	static const char base[] = "version 1\ninclude <default.policy>\n"
+	                           "path \"/var/log/app.log\" allow append,create mode 0640\n";
+	char text[1024];
+	struct filter_prog prog;
+	unsigned long calls;
+	struct policy *p = parse(base);
+	assert_non_null(p);
+	assert_int_equal(policy_check(p, collect, NULL), 0);
+	assert_int_equal(eval(p, "fcntl", 3, F_SETFL, O_NONBLOCK), KILL);
+	assert_int_equal(eval(p, "fcntl", 3, F_SETFL, 0), KILL);
+	assert_int_equal(eval(p, "fcntl", 3, F_SETFL, O_APPEND | O_NONBLOCK), ALLOW);
+	assert_int_equal(eval(p, "fcntl", 3, F_SETFL, O_APPEND), ALLOW);
+	assert_int_equal(eval(p, "fcntl", 3, F_GETFL, 0), ALLOW);
+	assert_int_equal(eval(p, "fcntl", 3, F_SETFD, FD_CLOEXEC), ALLOW);
+	assert_int_equal(eval(p, "fcntl", 3, F_DUPFD_CLOEXEC, 0), ALLOW);
+	for (int debug = 0; debug <= 1; debug++) {
+		assert_int_equal(policy_compile(p, &prog, debug, collect, NULL), 0);
+		assert_int_equal(policy_verify(p, &prog, debug, collect, NULL, &calls), 0);
+		filter_prog_free(&prog);
+	}
+	policy_free(p);
+	/* write beside append, or no file rule: F_SETFL as @ipc says */
+	p = parse("version 1\ninclude <default.policy>\n"
+	          "path \"/var/log/app.log\" allow write,append\n");
+	assert_non_null(p);
+	assert_int_equal(eval(p, "fcntl", 3, F_SETFL, O_NONBLOCK), ALLOW);
+	policy_free(p);
+
+	static const struct {
+		const char *rule, *finding;
+	} rewrites[] = {
+	    {"allow pwritev2\n", "pwritev2 with RWF_NOAPPEND is allowed"},
+	    {"allow fallocate\n", "fallocate that punches"},
+	    {"allow ftruncate\n", "ftruncate is allowed"},
+	    {"allow io_submit\n", "io_submit"},
+	    {"allow io_uring_setup because \"a ring\"\n", "io_uring_setup"},
+	};
+	for (size_t i = 0; i < sizeof(rewrites) / sizeof(rewrites[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", base, rewrites[i].rule);
+		if (findings(text) != 1 || !strstr(msgs[0], rewrites[i].finding) ||
+		    !strstr(msgs[0], "t.policy:3 grants append without write"))
+			fail_msg("%s: %d findings: %s", rewrites[i].rule, nmsgs, msgs[0]);
+	}
+	/* narrowed as the findings say, or truncate granted: none */
+	snprintf(text, sizeof(text),
+	         "%sallow pwritev2 if flags has-none RWF_NOAPPEND\n"
+	         "allow fallocate if mode within 1\n",
+	         base);
+	assert_int_equal(findings(text), 0);
+	assert_int_equal(findings("version 1\ninclude <default.policy>\n"
+	                          "path \"/l\" allow append,truncate\nallow ftruncate\n"),
+	                 0);
+	/* an F_SETFL the narrowing cannot reach (no cmd condition) */
+	assert_int_equal(findings("version 1\ndefault kill\nallow fcntl\n"
+	                          "path \"/l\" allow append\n"),
+	                 1);
+	assert_non_null(strstr(msgs[0], "fcntl F_SETFL without O_APPEND"));
+	/* the same policy without the append-only grant: none */
+	assert_int_equal(findings("version 1\ndefault kill\nallow fcntl\nallow pwritev2\n"
+	                          "path \"/l\" allow write,append\n"),
+	                 0);
+	const uint64_t noappend[6] = {3, 0, 1, 0, 0, 0x20};
+	p = parse("version 1\ndefault kill\nallow pwritev2 if flags has-none RWF_NOAPPEND\n");
+	assert_non_null(p);
+	assert_int_equal(eval6(p, "pwritev2", noappend), KILL);
+	policy_free(p);
+}
+
 /* ---- bad inputs: the exact message ---- */
 
 static const struct {
@@ -761,6 +866,8 @@ int main(void)
 	    cmocka_unit_test(include_cycles_and_depth_are_refused),
 	    cmocka_unit_test(a_file_included_twice_is_read_once),
 	    cmocka_unit_test(worker_directives),
+	    cmocka_unit_test(file_rules_say_directory_and_fs),
+	    cmocka_unit_test(an_append_only_grant_narrows_f_setfl_and_check_finds_what_rewrites),
 	    cmocka_unit_test(bad_inputs_name_file_line_and_column),
 	    cmocka_unit_test(check_finds_a_permissive_default),
 	    cmocka_unit_test(check_wants_a_reason_for_every_non_allow),
