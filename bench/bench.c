@@ -777,6 +777,7 @@ static void bench_start_steps(void)
 		if (write(go[1], "g", 1) != 1)
 			abort();
 		reap(pid);
+		sandbox_release(&plan);
 		prep[k] = t1 - t0;
 		forked[k] = t[0] - t1;
 		for (int s = 1; s <= PRIVSEP_SB_STEP_SECCOMP; s++)

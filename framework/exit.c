@@ -5,7 +5,8 @@
  * exit with its status, a signal, its seccomp filter (which syscall, and
  * the rule or default that denied it), a protocol violation the helper
  * killed it for, a sandbox step that failed before application code ran,
- * or a kill by the helper itself.
+ * a stop the helper found and killed it for, or a kill by the helper
+ * itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -227,6 +228,18 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 		e->status = si->si_status;
 		snprintf(what, sizeof(what), "exited with status %d", si->si_status);
 		lvl = si->si_status ? PRIVSEP_LOG_WARN : PRIVSEP_LOG_INFO;
+	} else if (w->stopped) {
+		e->kind = PRIVSEP_EXIT_STOPPED;
+		e->stop_signal = w->stopped; /* signal: SIGKILL, the helper's */
+		if (w->stopped == SIGCONT)
+			snprintf(what, sizeof(what),
+			         "was stopped (and continued since): a stopped worker is a hung "
+			         "one; killed");
+		else
+			snprintf(
+			    what, sizeof(what),
+			    "stopped by signal %d (%s): a stopped worker is a hung one; killed",
+			    w->stopped, strsignal(w->stopped));
 	} else if (w->want_kill) {
 		e->kind = PRIVSEP_EXIT_KILLED;
 		if (w->grace_expired)
@@ -251,9 +264,10 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 		         si->si_code == CLD_DUMPED ? ", core dumped" : "");
 	}
 	snprintf(e->line, sizeof(e->line), "worker \"%s\" pid %d: %s", w->name, (int)w->pid, what);
-	/* a violation, and a kill after the grace, were logged when they
-	 * happened; once is enough */
+	/* a violation, a stop, and a kill after the grace, were logged when
+	 * they happened; once is enough */
 	if (e->kind != PRIVSEP_EXIT_VIOLATION && e->kind != PRIVSEP_EXIT_UNKNOWN &&
+	    e->kind != PRIVSEP_EXIT_STOPPED &&
 	    !(e->kind == PRIVSEP_EXIT_KILLED && w->grace_expired))
 		helper_log(w->h->log, w->h->log_arg, lvl, "%s", e->line);
 }

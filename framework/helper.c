@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,12 +130,12 @@ static int stdio_filled(void)
 
 int helper_owns_fd(const struct privsep_helper *h, int fd)
 {
-	if (fd == h->epfd || (h->sigfd >= 0 && fd == h->sigfd))
+	if (fd == h->epfd || (h->sigfd >= 0 && fd == h->sigfd) || fd == h->watchfd)
 		return 1;
 	if (sink_owns_fd(&h->err, fd) || sink_owns_fd(&h->out, fd) || wout_owns_fd(h, fd))
 		return 1;
 	for (const struct privsep_worker *w = h->workers; w; w = w->next)
-		if (fd == w->chan || fd == w->pidfd || fd == w->logfd)
+		if (fd == w->chan || fd == w->pidfd || fd == w->logfd || fd == w->uid_lease)
 			return 1;
 	return 0;
 }
@@ -174,6 +175,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	if (!h)
 		return NULL;
 	h->epfd = -1;
+	h->watchfd = -1;
 	h->msg_max = msg_max;
 	h->rows = calloc(n + proto_nmsgs, sizeof(*h->rows));
 	h->rx = malloc(msg_max);
@@ -253,14 +255,21 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (h->epfd < 0)
 		goto fail;
+	/* the stop check's clock, armed while there are workers to look at */
+	h->watchfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	h->twatch = (struct tag){NULL, TAG_WATCH};
+	{
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &h->twatch};
+		if (h->watchfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->watchfd, &ev) < 0)
+			goto fail;
+	}
 	/* the helper's own standard error and output, written without ever
 	 * waiting (sink.h), looked at now: later, a confined helper could
 	 * not open a description of its own */
 	if (sink_open(&h->err, STDERR_FILENO, HELPER_ERR_BUF) < 0 ||
 	    sink_open(&h->out, STDOUT_FILENO, 0) < 0) {
 		sink_close(&h->err);
-		close(h->epfd);
-		goto fail;
+		goto fail; /* which closes the epoll and timer fds */
 	}
 	h->terr = (struct tag){NULL, TAG_SINK_ERR};
 	h->tout = (struct tag){NULL, TAG_SINK_OUT};
@@ -286,6 +295,10 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	return h;
 fail : {
 	int saved = errno;
+	if (h->watchfd >= 0)
+		close(h->watchfd);
+	if (h->epfd >= 0)
+		close(h->epfd);
 	free(h->rows);
 	free(h->rx);
 	free(h->tx);
@@ -347,6 +360,7 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 		goto fail;
 	outq_init(&w->q, h->queue_max);
 	w->logfd = -1;
+	w->uid_lease = -1;
 	log_bucket_init(h, &w->denyrl);
 	memset(w->permit, 1, h->nrows);
 	w->h = h;
@@ -364,9 +378,11 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 		goto fail;
 	if (pidfd >= 0) {
 		ev.data.ptr = &w->tpid;
-		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
+		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0 ||
+		    lifecycle_watch_arm(h) < 0) {
 			int saved = errno;
 			epoll_ctl(h->epfd, EPOLL_CTL_DEL, chan, NULL);
+			epoll_ctl(h->epfd, EPOLL_CTL_DEL, pidfd, NULL);
 			errno = saved;
 			goto fail;
 		}
@@ -1028,6 +1044,10 @@ static void worker_reap(struct privsep_worker *w)
 		w->exited = 1;
 		w->exit_code = si.si_code;
 		w->exit_status = si.si_status;
+		/* reaped: no process has its uid any more */
+		if (w->uid_lease >= 0)
+			close(w->uid_lease);
+		w->uid_lease = -1;
 	}
 	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 	close(w->pidfd);
@@ -1063,6 +1083,8 @@ static void worker_free(struct privsep_worker *w)
 		close(w->pidfd);
 	}
 	wlog_close(w);
+	if (w->uid_lease >= 0)
+		close(w->uid_lease);
 	free(w->permit);
 	free(w);
 }
@@ -1100,6 +1122,10 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		struct privsep_worker *w = t->w;
 		if (t->kind == TAG_SIGNAL) {
 			lifecycle_signal(h);
+			continue;
+		}
+		if (t->kind == TAG_WATCH) {
+			lifecycle_watch(h);
 			continue;
 		}
 		if (t->kind == TAG_SINK_ERR) {
@@ -1217,6 +1243,7 @@ void privsep_helper_free(struct privsep_helper *h)
 	helper_sink_arm(h, &h->out, &h->tout, 0);
 	sink_close(&h->err);
 	sink_close(&h->out);
+	close(h->watchfd);
 	close(h->epfd);
 	free(h->rows);
 	free(h->rx);

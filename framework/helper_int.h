@@ -29,8 +29,21 @@ struct helper_row {
 #define HELPER_EXIT_GRACE_MS 1000
 /* A SIGKILL that could not be sent is tried again this often. */
 #define HELPER_KILL_RETRY_MS 100
+/* Workers are looked at this often for a stop (SIGSTOP and the like):
+ * the kernel tells a parent of a stop only by SIGCHLD or waitid, and a
+ * pidfd does not become readable for it. */
+#define HELPER_STOP_CHECK_MS 200
 
-enum tag_kind { TAG_CHAN, TAG_PIDFD, TAG_SIGNAL, TAG_LOG, TAG_SINK_ERR, TAG_SINK_OUT, TAG_WOUT };
+enum tag_kind {
+	TAG_CHAN,
+	TAG_PIDFD,
+	TAG_SIGNAL,
+	TAG_LOG,
+	TAG_SINK_ERR,
+	TAG_SINK_OUT,
+	TAG_WOUT,
+	TAG_WATCH
+};
 
 /* Two token buckets: log_rate lines a second in bursts of log_burst, and
  * log_byte_rate bytes a second in bursts of log_byte_burst; a line passes
@@ -96,6 +109,8 @@ struct privsep_worker {
 	 * (sandbox_verify.c), and nothing but its answer is sent before */
 	int verify, gate;
 	struct sb_expect expect;
+	int uid_lease; /* its own uid's lease (uidpool.h), -1: none */
+	int stopped;   /* found stopped: the stop signal, or SIGCONT */
 };
 
 struct privsep_helper {
@@ -138,6 +153,9 @@ struct privsep_helper {
 	struct pol_entry *policies; /* policies.c */
 	int confined;               /* privsep_helper_confine: no more spawning */
 	int closing;                /* some worker has a deadline or is to be freed */
+	int watchfd;                /* timerfd: look for stopped workers */
+	int watching;               /* watchfd is armed */
+	struct tag twatch;
 };
 
 /* A worker's spawn parameters, kept for its restarts. */
@@ -192,6 +210,10 @@ void lifecycle_worker_gone(struct privsep_worker *w);
 /* Start the restarts that are due; the next due time or -1. */
 int64_t lifecycle_due(struct privsep_helper *h);
 void lifecycle_free(struct privsep_helper *h);
+/* Arm the stop check (a worker with a pidfd was added); -1 with errno. */
+int lifecycle_watch_arm(struct privsep_helper *h);
+/* The stop check is due: kill and report every worker found stopped. */
+void lifecycle_watch(struct privsep_helper *h);
 
 /* exit.c: the framework's reports from a worker, and how it ended. */
 int exit_fw_sandbox_failed(struct privsep_req *req, void *arg);

@@ -1,6 +1,7 @@
 /*
  * lifecycle.c - signals through a signalfd, a graceful stop, restarts of
- * workers that die, and the helper's own capabilities.
+ * workers that die, workers found stopped, and the helper's own
+ * capabilities.
  */
 #include <errno.h>
 #include <signal.h>
@@ -10,6 +11,8 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helper_int.h"
@@ -183,6 +186,65 @@ int64_t lifecycle_due(struct privsep_helper *h)
 		if (next < 0 || r->due_ms < next)
 			next = r->due_ms;
 	return next;
+}
+
+static int watch_set(struct privsep_helper *h, int on)
+{
+	struct itimerspec it;
+	memset(&it, 0, sizeof(it));
+	if (on) {
+		it.it_interval.tv_nsec = HELPER_STOP_CHECK_MS * 1000000L;
+		it.it_value = it.it_interval;
+	}
+	if (timerfd_settime(h->watchfd, 0, &it, NULL) < 0)
+		return -1;
+	h->watching = on;
+	return 0;
+}
+
+int lifecycle_watch_arm(struct privsep_helper *h)
+{
+	return h->watching ? 0 : watch_set(h, 1);
+}
+
+/* A stopped worker holds what it holds (its fds, the listener's
+ * connections, its slot) and serves nobody; it cannot be told from a hung
+ * one.  Whoever stopped it, it is killed and reported, and its restart
+ * policy applies.  waitid(WNOHANG) never blocks; WCONTINUED catches a
+ * worker stopped and continued between two looks. */
+void lifecycle_watch(struct privsep_helper *h)
+{
+	uint64_t ticks;
+	int live = 0;
+	if (read(h->watchfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return;
+	for (struct privsep_worker *w = h->workers; w; w = w->next) {
+		siginfo_t si;
+		if (w->pidfd < 0 || w->exited || w->finalize)
+			continue;
+		live = 1;
+		if (w->want_kill)
+			continue; /* already being killed */
+		memset(&si, 0, sizeof(si));
+		if (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si,
+		           WSTOPPED | WCONTINUED | WNOHANG) < 0 ||
+		    si.si_pid == 0)
+			continue;
+		w->stopped = si.si_code == CLD_STOPPED ? si.si_status : SIGCONT;
+		if (w->stopped == SIGCONT)
+			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			           "worker \"%s\" pid %d: was stopped (and continued since): a "
+			           "stopped worker is a hung one; killed",
+			           w->name, (int)w->pid);
+		else
+			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			           "worker \"%s\" pid %d: stopped by signal %d (%s): a stopped "
+			           "worker is a hung one; killed",
+			           w->name, (int)w->pid, w->stopped, strsignal(w->stopped));
+		helper_worker_close(w, 1);
+	}
+	if (!live)
+		watch_set(h, 0);
 }
 
 void lifecycle_free(struct privsep_helper *h)

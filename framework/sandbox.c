@@ -16,7 +16,8 @@
  *                KEEP_CAPS off, each locked: uid 0 and execve can never
  *                bring capabilities back; needs CAP_SETPCAP, so it comes
  *                before the ids change
- *   5 ids        setgroups(0), setresgid, setresuid to the worker's user
+ *   5 ids        setgroups(0), setresgid, setresuid to the worker's user,
+ *                by default a uid and gid of its own (uidpool.c)
  *   6 caps       (root) bounding set emptied (CAP_SETPCAP is still held:
  *                NO_SETUID_FIXUP kept the sets through step 5), ambient
  *                cleared, permitted/effective/inheritable cleared
@@ -55,6 +56,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "uidpool.h"
 
 /* Landlock, carried here: Debian 12's headers stop at ABI 2. */
 #define LL_CREATE_RULESET_VERSION (1u << 0)
@@ -123,8 +125,6 @@ static int resolve_user(const char *user, uid_t *uid, gid_t *gid)
 	char *end;
 	unsigned long v;
 
-	if (!user)
-		user = "nobody";
 	errno = 0;
 	v = strtoul(user, &end, 10);
 	if (*user && !*end) { /* numeric: uid, and the same gid */
@@ -244,6 +244,7 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
 	if (!sb)
 		sb = &defaults;
 	memset(plan, 0, sizeof(*plan));
+	plan->lease = -1;
 	if (sb->nkeep > PRIVSEP_SANDBOX_KEEP_MAX) {
 		snprintf(why, whylen, "more than %d kept fds", PRIVSEP_SANDBOX_KEEP_MAX);
 		errno = EINVAL;
@@ -271,12 +272,17 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
 		errno = EINVAL;
 		return -1;
 	}
+	/* no user named: a root helper leases the worker a uid of its own
+	 * (below, last, so that no failure comes after it); a helper that is
+	 * not root cannot change ids, and its workers keep its own */
 	user = sb->user ? sb->user : pol->user[0] ? pol->user : NULL;
-	if (resolve_user(user, &plan->uid, &plan->gid) < 0) {
-		snprintf(why, whylen, "no such user \"%s\"", user ? user : "nobody");
+	plan->uid = getuid();
+	plan->gid = getgid();
+	if (user && resolve_user(user, &plan->uid, &plan->gid) < 0) {
+		snprintf(why, whylen, "no such user \"%s\"", user);
 		return -1;
 	}
-	if (plan->root && (plan->uid == 0 || plan->gid == 0)) {
+	if (user && plan->root && (plan->uid == 0 || plan->gid == 0)) {
 		snprintf(why, whylen, "the worker's user must not be root (uid or gid 0)");
 		errno = EINVAL;
 		return -1;
@@ -317,7 +323,25 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
 	plan->helper = getpid();
 	landlock_probe(&plan->ll);
 	plan->prog = prog;
+	if (!user && plan->root) {
+		char lwhy[160];
+		uid_t uid;
+		plan->lease = uidpool_acquire(&uid, lwhy, sizeof(lwhy));
+		if (plan->lease < 0) {
+			snprintf(why, whylen, "no uid of its own for the worker: %s", lwhy);
+			return -1;
+		}
+		plan->uid = uid;
+		plan->gid = (gid_t)uid;
+	}
 	return 0;
+}
+
+void sandbox_release(struct sb_plan *plan)
+{
+	if (plan->lease >= 0)
+		close(plan->lease);
+	plan->lease = -1;
 }
 
 #define FAIL(step, ...)                                                                            \

@@ -25,6 +25,7 @@ struct sb_plan {
 	unsigned flags;
 	uid_t uid;
 	gid_t gid;
+	int lease; /* the uid's lease (uidpool.h), -1: none (a named user) */
 	int keep[PRIVSEP_SANDBOX_KEEP_MAX + 4]; /* sorted, incl. 0-2 and the channel */
 	size_t nkeep;
 	struct rlimit nofile, nproc, core, fsize, as;
@@ -43,11 +44,17 @@ int sandbox_close_fds(const int *keep, size_t nkeep);
 void landlock_probe(struct landlock_plan *ll);
 
 /* Fill plan from sb (NULL: the defaults) and the policy pol with its
- * compiled prog (borrowed), in the helper, before the fork.  -1 with
- * errno and a one-line reason in why. */
+ * compiled prog (borrowed), in the helper, before the fork.  With no user
+ * named, a root helper leases the worker its own uid (plan->lease: the
+ * caller releases it, sandbox_release, or hands it on).  -1 with errno
+ * and a one-line reason in why, and nothing leased. */
 int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
                     const struct policy *pol, const struct filter_prog *prog, int chan, char *why,
                     size_t whylen);
+
+/* Close plan's uid lease, if any (the worker never started, or was
+ * reaped). */
+void sandbox_release(struct sb_plan *plan);
 
 /* In the child: every step in order.  0, or the failed step with errno
  * set and why filled. */

@@ -234,6 +234,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	pid_t pid;
 	struct privsep_worker *w;
 
+	plan.lease = -1;
 	if (!h || !sp || !sp->main) {
 		errno = EINVAL;
 		return NULL;
@@ -289,6 +290,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 			close(sv[1]);
 			chan_close_fds(lp, 2);
 			chan_close_fds(op, 2);
+			sandbox_release(&plan); /* leased, when sandbox_expect failed */
 			errno = saved ? saved : EINVAL;
 			return NULL;
 		}
@@ -323,6 +325,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		close(sv[1]);
 		chan_close_fds(lp, 2);
 		chan_close_fds(op, 2);
+		sandbox_release(&plan);
 		errno = saved;
 		return NULL;
 	}
@@ -351,12 +354,16 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 			close(lp[0]);
 		if (op[0] >= 0)
 			close(op[0]);
+		sandbox_release(&plan); /* reaped above */
 		errno = saved;
 		return NULL;
 	}
 	w = helper_add(h, sv[0], pidfd, pid, sp->name, 1,
 	               !sp->unsandboxed && sp->sandbox && (sp->sandbox->flags & PRIVSEP_SB_DEBUG));
 	if (w) {
+		/* the uid is this worker's until it is reaped (also when it is
+		 * killed below: the loop reaps and frees it, and releases it) */
+		w->uid_lease = plan.lease;
 		/* each attach takes its fd, done or not */
 		int bad = lp[0] >= 0 && wlog_attach(w, lp[0]) < 0;
 		saved = errno;
@@ -380,6 +387,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 			close(op[0]);
 		kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
 		waitpid(pid, NULL, 0);
+		sandbox_release(&plan);
 		errno = saved;
 		return NULL;
 	}

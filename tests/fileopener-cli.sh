@@ -76,7 +76,10 @@ grep -q "^Landlock ABI [0-9]" "$d/sb" || grep -q "^Landlock not available" "$d/s
 # the helper: confined by its own filter, and (as root) only the broker's capability
 grep -q "^helper Seccomp:	2$" "$d/sb" || fail "helper not confined: $(cat "$d/sb")"
 if [ "$(id -u)" = 0 ]; then
-	grep -q "^Uid:	65534	65534	65534	65534$" "$d/sb" || fail "Uid"
+	# its own uid from the dynamic range, the same number its gid
+	u=$(sed -n 's/^Uid:	\([0-9]*\)	\1	\1	\1$/\1/p' "$d/sb")
+	[ -n "$u" ] && [ "$u" -ge 61184 ] && [ "$u" -le 65519 ] || fail "Uid: $(grep ^Uid: "$d/sb")"
+	grep -q "^Gid:	$u	$u	$u	$u$" "$d/sb" || fail "Gid: $(grep ^Gid: "$d/sb")"
 	grep -q "^CapBnd:	0000000000000000$" "$d/sb" || fail "CapBnd"
 	# cap_dac_read_search (2) and cap_kill (5)
 	grep -q "^helper CapEff:	0000000000000024$" "$d/sb" || fail "helper keeps more than it needs"

@@ -272,8 +272,9 @@ st=$?
 [ "$st" = 2 ] || fail "--max-conns over the hard limit: exit $st, not 2: $(cat "$d/err")"
 grep -q "^httpd: --max-conns 1000 needs 2080 fds per worker; this process may give at most 1000" "$d/err" ||
 	fail "--max-conns over the hard limit: no line: $(cat "$d/err")"
-# the largest the policy allows starts (the log emptied first: wait_port
-# could otherwise read the first server's port before the shell truncates it)
+# the largest the policy allows starts (the log emptied first: the
+# background job's redirection may come after wait_port's first look,
+# which would then read the previous server's port)
 : >"$d/log"
 "$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --workers 1 --max-conns 2008 2>"$d/log" &
 pid=$!

@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 	struct privsep_helper *h = privsep_helper_new(table, 1, &cfg);
 
 	/* SIGINT/SIGTERM stop the worker gracefully; then the worker, in its
-	 * sandbox (the defaults: user nobody, no files, default.policy). */
+	 * sandbox (the defaults: a uid of its own, no files, default.policy). */
 	if (!h || privsep_helper_signals(h, NULL, NULL) < 0 || !privsep_spawn(h, &sp)) {
 		perror("privsep");
 		privsep_helper_free(h);

@@ -524,8 +524,10 @@ struct privsep_sandbox {
 	/* The policy's text itself, when not read from a file (policy then
 	 * names it in messages, and relative includes are relative to it). */
 	const char *policy_text;
-	unsigned flags;       /* PRIVSEP_SB_* */
-	const char *user;     /* user name or numeric uid; NULL: the policy's, or nobody */
+	unsigned flags; /* PRIVSEP_SB_* */
+	/* user name or numeric uid; NULL: the policy's, or (root helper) a
+	 * uid and gid of the worker's own from 61184-65519 */
+	const char *user;
 	const int *keep_fds;  /* fds the worker keeps besides 0-2 and its channel */
 	size_t nkeep;         /* at most PRIVSEP_SANDBOX_KEEP_MAX */
 	unsigned long nofile; /* RLIMIT_NOFILE; 0: the policy's, or 64 */
@@ -570,6 +572,7 @@ enum privsep_exit_kind {
 	PRIVSEP_EXIT_VIOLATION, /* killed by the helper for a protocol violation */
 	PRIVSEP_EXIT_SANDBOX,   /* a sandbox step failed; application code never ran */
 	PRIVSEP_EXIT_KILLED,    /* killed by the helper: stop, kill, or no exit after EOF */
+	PRIVSEP_EXIT_STOPPED,   /* found stopped (SIGSTOP from anyone) and killed by the helper */
 };
 
 struct privsep_exit_info {
@@ -588,6 +591,9 @@ struct privsep_exit_info {
 	enum privsep_violation violation; /* PRIVSEP_EXIT_VIOLATION */
 	int step;                         /* PRIVSEP_EXIT_SANDBOX */
 	char line[512];                   /* the one line the helper logged */
+	/* PRIVSEP_EXIT_STOPPED: the signal that stopped it, or SIGCONT when it
+	 * was continued before the helper looked (signal is SIGKILL) */
+	int stop_signal;
 };
 
 /* The exit of w (borrowed; valid in on_worker_gone). */

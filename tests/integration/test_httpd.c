@@ -679,6 +679,7 @@ static void workers_are_sandboxed_and_the_helper_keeps_little(void **st)
 {
 	(void)st;
 	pid_t w[4];
+	unsigned uids[4] = {0};
 	char v[128];
 	int n = children(srv.pid, w, 4);
 	assert_int_equal(n, 2);
@@ -695,10 +696,21 @@ static void workers_are_sandboxed_and_the_helper_keeps_little(void **st)
 		status_field(w[i], "CapBnd", v, sizeof(v));
 		if (geteuid() == 0) {
 			assert_string_equal(v, "0000000000000000");
+			/* each its own uid from the dynamic range (61184-65519),
+			 * the same number its gid */
+			unsigned u[4];
 			status_field(w[i], "Uid", v, sizeof(v));
-			assert_string_equal(v, "65534\t65534\t65534\t65534");
+			assert_int_equal(sscanf(v, "%u %u %u %u", &u[0], &u[1], &u[2], &u[3]), 4);
+			assert_in_range(u[0], 61184, 65519);
+			for (int k = 0; k < 4; k++)
+				assert_int_equal(u[k], u[0]);
+			uids[i] = u[0];
+			status_field(w[i], "Gid", v, sizeof(v));
+			assert_int_equal(strtoul(v, NULL, 10), u[0]);
 		}
 	}
+	if (geteuid() == 0)
+		assert_int_not_equal(uids[0], uids[1]);
 	if (geteuid() == 0) {
 		/* dac_read_search 2, kill 5, setgid 6, setuid 7, setpcap 8,
 		 * sys_chroot 18, sys_admin 21; not net_bind_service (10) */

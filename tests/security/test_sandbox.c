@@ -36,6 +36,7 @@
 #include "harness.h"
 #include "helper_int.h"
 #include "sandbox.h"
+#include "uidpool.h"
 
 #define T_STATUS (PRIVSEP_TYPE_APP_MIN + 1)
 #define T_WAIT (PRIVSEP_TYPE_APP_MIN + 2)
@@ -178,8 +179,18 @@ static void sandbox_state_as_proc_reports_it(void **state)
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
 	assert_int_equal(x->last_exit.status, 0);
 	if (geteuid() == 0) {
-		expect_line("Uid:\t65534\t65534\t65534\t65534\n");
-		expect_line("Gid:\t65534\t65534\t65534\t65534\n");
+		/* its own uid from the dynamic range, the same number its gid */
+		unsigned u[4], g[4];
+		const char *pu = strstr(proc_status, "\nUid:"), *pg = strstr(proc_status, "\nGid:");
+		assert_non_null(pu);
+		assert_non_null(pg);
+		assert_int_equal(sscanf(pu, "\nUid: %u %u %u %u", &u[0], &u[1], &u[2], &u[3]), 4);
+		assert_int_equal(sscanf(pg, "\nGid: %u %u %u %u", &g[0], &g[1], &g[2], &g[3]), 4);
+		assert_in_range(u[0], UIDPOOL_MIN, UIDPOOL_MAX);
+		for (int i = 0; i < 4; i++) {
+			assert_int_equal(u[i], u[0]);
+			assert_int_equal(g[i], u[0]);
+		}
 		expect_line("CapBnd:\t0000000000000000\n");
 		/* not dumpable: /proc/PID/status belongs to root, not the worker */
 		assert_int_equal(proc_dir.st_uid, 0);
@@ -263,6 +274,7 @@ static void landlock_leaves_no_filesystem_and_no_signals_out(void **state)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
+	sandbox_release(&plan);
 	policy_free(pol);
 	close(sv[0]);
 	close(sv[1]);

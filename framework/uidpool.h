@@ -1,0 +1,36 @@
+/*
+ * uidpool.h - internal: each worker its own uid and gid.
+ *
+ * A root helper gives every worker whose policy and configuration name no
+ * user a uid of its own from systemd's range for dynamic users, with the
+ * same number as its gid.  A uid is leased: an open file description
+ * holding an OFD write lock on the uid's byte of UIDPOOL_DIR/uids, so that
+ * no two privsep helpers on the machine (nor two in one process: each
+ * lease is its own open) hold the same one.  Closing the lease releases
+ * it; the helper does that when the worker is reaped.
+ */
+#ifndef PRIVSEP_UIDPOOL_H
+#define PRIVSEP_UIDPOOL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* systemd's range for dynamic users (docs/UIDS-GIDS.md in systemd). */
+#define UIDPOOL_MIN 61184u
+#define UIDPOOL_MAX 65519u
+#define UIDPOOL_DIR "/run/privsep"
+#define UIDPOOL_FILE "uids"
+
+/* Lease the lowest uid of the range that no other lease holds, that is
+ * none of the real, effective, saved or filesystem uids or gids of any
+ * process in /proc, that the passwd and group databases do not know, and
+ * that systemd has not allocated (/run/systemd/dynamic-uid/UID).  The
+ * lease fd (close-on-exec), and the uid in *uid; -1 with errno and a
+ * one-line reason in why. */
+int uidpool_acquire(uid_t *uid, char *why, size_t whylen);
+
+/* 1 if some open file description holds uid's lease (this process's
+ * included); 0 if not; -1 with errno. */
+int uidpool_held(uid_t uid);
+
+#endif
