@@ -135,6 +135,8 @@ static void finding(const struct policy *p, const struct pol_file *f, const stru
 {
 	char msg[1024];
 	const struct pol_loc *loc = r ? &r->loc : &p->def_loc;
+	if (!diag) /* counted by the caller, told to nobody */
+		return;
 	snprintf(msg, sizeof(msg),
 	         "%s is allowed, and %s:%d grants append without write: the worker could "
 	         "rewrite existing bytes of the file; %s",
