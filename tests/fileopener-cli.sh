@@ -94,7 +94,17 @@ sleep 3 >"$d/fifo" 2>/dev/null &
 writer=$!
 "$fo" --policy "$d/f.policy" "$d/fifo" >/dev/null 2>"$d/err" &
 pid=$!
-sleep 0.5
+# wait (10 s at most) for the helper to be confined and its worker to be
+# in its sandbox, blocked
+i=0
+until grep -q "^Seccomp:	2" "/proc/$pid/status" 2>/dev/null &&
+	w=$(cut -d' ' -f1 "/proc/$pid/task/$pid/children" 2>/dev/null) && [ -n "$w" ] &&
+	grep -q "^Seccomp:	2" "/proc/$w/status" 2>/dev/null &&
+	grep -q "^State:	S" "/proc/$w/status" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || fail "no worker blocked in its sandbox after 10 s: $(cat "$d/err")"
+	sleep 0.05
+done
 kill -TERM $pid
 wait $pid
 st=$?

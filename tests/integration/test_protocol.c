@@ -547,9 +547,13 @@ static void rule_a_dead_workers_last_one_way_messages_are_served(void **state)
 		struct privsep_spawn sp = {
 		    .name = "poster", .main = post_and_exit_main, .unsandboxed = 1};
 		int posts = testapp_posts;
-		assert_non_null(privsep_spawn(h, &sp));
-		/* let it exit before the helper looks at all */
-		usleep(20000);
+		struct privsep_worker *w = privsep_spawn(h, &sp);
+		siginfo_t si;
+		assert_non_null(w);
+		/* it has exited before the helper looks at all (not reaped:
+		 * WNOWAIT leaves that to the helper) */
+		assert_int_equal(waitid(P_PID, (id_t)privsep_worker_pid(w), &si, WEXITED | WNOWAIT),
+		                 0);
 		assert_int_equal(privsep_helper_run(h), 0);
 		assert_int_equal(testapp_posts, posts + 3);
 		privsep_helper_free(h);

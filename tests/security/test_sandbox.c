@@ -632,7 +632,27 @@ static void helper_gone_worker_gone_within_100ms(void **s)
 	assert_int_equal(read(p[0], &worker, sizeof(worker)), (ssize_t)sizeof(worker));
 	close(p[0]);
 	assert_true(worker > 0);
-	usleep(50000); /* the worker is in its sandbox, blocked */
+	/* the worker is in its sandbox (its filter loaded), blocked */
+	{
+		char path[64], st_[4096];
+		struct timespec t0, t1;
+		long waited = 0;
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)worker);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (;;) {
+			slurp(path, st_, sizeof(st_));
+			if (strstr(st_, "Seccomp:\t2\n") && strstr(st_, "State:\tS"))
+				break;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			waited =
+			    (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+			if (waited > 10000)
+				fail_msg(
+				    "the worker was not blocked in its sandbox within 10 s:\n%s",
+				    st_);
+			poll(NULL, 0, 5);
+		}
+	}
 	{
 		int pfd = pidfd_open(worker, 0);
 		struct timespec a, b;
