@@ -721,6 +721,27 @@ static void workers_are_sandboxed_and_the_helper_keeps_little(void **st)
 	}
 }
 
+/* 1 once the server's end of the connection from local port cport has
+ * been accepted: /proc/net/tcp (readable by anyone) shows a socket inode
+ * for it, 0 while it waits in a listening socket's queue. */
+static int accepted(int sport, int cport)
+{
+	char line[512];
+	int yes = 0;
+	FILE *f = fopen("/proc/net/tcp", "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned lport, rport;
+		unsigned long inode;
+		if (sscanf(line, " %*u: %*x:%x %*x:%x %*x %*x:%*x %*x:%*x %*x %*u %*u %lu", &lport,
+		           &rport, &inode) == 3 &&
+		    (int)lport == sport && (int)rport == cport && inode)
+			yes = 1;
+	}
+	fclose(f);
+	return yes;
+}
+
 static void a_worker_killed_mid_request_is_restarted(void **st)
 {
 	(void)st;
@@ -734,7 +755,18 @@ static void a_worker_killed_mid_request_is_restarted(void **st)
 	assert_int_equal(children(one.pid, before, 4), 1);
 	fd = connect_to(&one);
 	send_all(fd, "GET /a.txt HTTP/1.1\r\nHost: t\r\n", 30); /* half a head */
-	usleep(100000);
+	{
+		/* the worker holds the connection (accepted), not its listener */
+		struct sockaddr_in me;
+		socklen_t ml = sizeof(me);
+		assert_int_equal(getsockname(fd, (struct sockaddr *)&me, &ml), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (!accepted(one.port, ntohs(me.sin_port))) {
+			if (ms_since(&t0) > 10000)
+				fail_msg("the worker did not accept the connection in 10 s");
+			poll(NULL, 0, 5);
+		}
+	}
 	assert_int_equal(kill(before[0], SIGKILL), 0);
 	read_until_close(fd, buf, sizeof(buf), 10000, &closed);
 	close(fd);
