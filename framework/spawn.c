@@ -193,12 +193,18 @@ struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct priv
 		if (!r)
 			return NULL;
 		r->sp = *sp;
+		/* the same name for every restart, whatever the caller's
+		 * buffer holds later */
+		snprintf(r->name, sizeof(r->name), "%s", sp->name ? sp->name : "worker");
+		r->sp.name = r->name;
 	}
-	w = spawn_worker(h, sp);
-	if (!w)
+	w = spawn_worker(h, r ? &r->sp : sp);
+	if (!w) {
 		free(r);
-	else
-		w->rec = r;
+		return NULL;
+	}
+	w->rec = r;
+	w->slot = sp->slot;
 	return w;
 }
 

@@ -348,6 +348,8 @@ int privsep_worker_permitted(const struct privsep_worker *w, uint32_t type);
 /* What the helper knows of a worker (borrowed strings). */
 pid_t privsep_worker_pid(const struct privsep_worker *w);
 const char *privsep_worker_name(const struct privsep_worker *w);
+/* privsep_spawn's slot: the same for every restart of a worker. */
+unsigned privsep_worker_slot(const struct privsep_worker *w);
 /* Why w is gone (valid in on_worker_gone): the violation that killed it,
  * or PRIVSEP_V_NONE for a disconnect or exit. */
 enum privsep_violation privsep_worker_violation(const struct privsep_worker *w);
@@ -604,6 +606,17 @@ const struct privsep_exit_info *privsep_worker_exit_info(const struct privsep_wo
 
 typedef int (*privsep_worker_main)(struct privsep_client *c, void *arg);
 
+/* restart_max: restart as often as it fails (each time after its
+ * back-off). */
+#define PRIVSEP_RESTART_FOREVER (~0u)
+
+/* What becomes of a worker of a restart policy that is gone. */
+enum privsep_restart_verdict {
+	PRIVSEP_RESTART = 1,      /* started again after its back-off */
+	PRIVSEP_RESTART_GIVE_UP,  /* not again; the other workers go on */
+	PRIVSEP_RESTART_STOP_ALL, /* the helper stops (privsep_helper_stop) */
+};
+
 struct privsep_spawn {
 	const char *name;         /* for log lines; copied */
 	privsep_worker_main main; /* runs in the child; its return is the exit status */
@@ -626,16 +639,35 @@ struct privsep_spawn {
 	/* Restart policy: a worker that fails (exit status other than 0, a
 	 * signal, its filter, a protocol violation, no exit after EOF) while
 	 * the helper is not stopping is started again, at most restart_max
-	 * times, after restart_backoff_ms doubled at each restart (at most
-	 * 30 s).  Not restarted: exit 0, a failed sandbox step (it would fail
-	 * again), privsep_worker_kill.  0: never.  name, sandbox and its
-	 * keep_fds (the same fds, still open) are borrowed for as long as
-	 * restarts may happen. */
+	 * times (PRIVSEP_RESTART_FOREVER: no limit), after restart_backoff_ms
+	 * (0: 100 ms) doubled at each restart (at most 30 s).  Not restarted:
+	 * exit 0, a failed sandbox step (it would fail again),
+	 * privsep_worker_kill.  0: never.  The name is copied; sandbox and
+	 * its keep_fds (the same fds, still open) and arg are borrowed for as
+	 * long as restarts may happen. */
 	unsigned restart_max;
 	unsigned restart_backoff_ms;
 	/* A worker that ran at least this long before it failed was healthy:
 	 * its restart count and back-off start over.  0 = 10 s. */
 	unsigned restart_reset_ms;
+	/* With a restart policy: asked once each time the worker is gone
+	 * while the helper is not stopping (after on_worker_gone, w and its
+	 * exit info still valid), with the verdict the policy above proposes
+	 * (PRIVSEP_RESTART or PRIVSEP_RESTART_GIVE_UP); returns the one that
+	 * applies.  PRIVSEP_RESTART is honoured for any exit but a failed
+	 * sandbox step and privsep_worker_kill, within restart_max (else it
+	 * is PRIVSEP_RESTART_GIVE_UP, logged); PRIVSEP_RESTART_STOP_ALL
+	 * stops the helper (privsep_helper_stop; the log says which worker
+	 * asked).  NULL: the proposal applies.  Not asked for a restart that
+	 * failed to start: that counts as a death, within the limit. */
+	enum privsep_restart_verdict (*restart_verdict)(struct privsep_worker *w,
+	                                                enum privsep_restart_verdict proposed,
+	                                                void *arg);
+	void *verdict_arg;
+	/* The application's number for this worker, the same for every
+	 * restart of it (privsep_worker_slot): an application with N workers
+	 * of one kind finds which one a restarted worker replaces. */
+	unsigned slot;
 };
 
 /* Fork a worker attached to h: a new channel, a pidfd; in the child the
