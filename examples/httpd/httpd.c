@@ -263,27 +263,22 @@ static int listen_on(const char *addr, unsigned port, char *where, size_t wlen, 
 }
 
 /* The workers' policy: the base file, then the root as a beneath rule
- * (read only; symlinks that stay beneath it followed). */
+ * (read only; symlinks that stay beneath it followed), each path quoted
+ * by the framework; one the policy language cannot say is refused. */
 static char *policy_text(const char *base, const char *root)
 {
-	char *text = NULL, *q = malloc(2 * strlen(root) + 1), *o = q;
-	if (!q)
+	char *text = NULL;
+	if (privsep_policy_append(&text, "include", base, base ? NULL : "<httpd.policy>") < 0) {
+		fprintf(stderr, "httpd: --policy %s: %s\n", base,
+		        errno == EINVAL ? "a control character in the path" : strerror(errno));
 		return NULL;
-	for (const char *p = root; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			fprintf(stderr, "httpd: --root: a control character in %s\n", root);
-			free(q);
-			return NULL;
-		}
-		if (*p == '"' || *p == '\\')
-			*o++ = '\\';
-		*o++ = *p;
 	}
-	*o = '\0';
-	if (asprintf(&text, "version 1\ninclude %s%s%s\nbeneath \"%s\" allow read symlinks\n",
-	             base ? "\"" : "<", base ? base : "httpd.policy", base ? "\"" : ">", q) < 0)
-		text = NULL;
-	free(q);
+	if (privsep_policy_append(&text, "beneath", root, "allow read symlinks") < 0) {
+		fprintf(stderr, "httpd: --root %s: %s\n", root,
+		        errno == EINVAL ? "a control character in the path" : strerror(errno));
+		free(text);
+		return NULL;
+	}
 	return text;
 }
 

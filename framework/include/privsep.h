@@ -702,6 +702,35 @@ int privsep_fs_access(struct privsep_client *c, const char *path, int mode, char
                       size_t whylen);
 
 /* ------------------------------------------------------------------ */
+/* policy_text.c: policy text built by a program (a daemon's rules from
+ * its command line), read back by the parser exactly as meant. */
+
+/* The longest string privsep_policy_quote takes (PATH_MAX less its NUL). */
+#define PRIVSEP_POLICY_STRING_MAX 4095
+/* The longest line the parser reads (without its newline). */
+#define PRIVSEP_POLICY_LINE_MAX 8191
+
+/* s as a policy string (docs/POLICY.md): "s", with \" and \\ escaped,
+ * into buf (len bytes with the NUL).  Its length, or -1 with errno:
+ * EINVAL for NULL, an empty s or a byte below 0x20 (the language has no
+ * escape for them; a newline would end the rule and begin another),
+ * ENAMETOOLONG for more than PRIVSEP_POLICY_STRING_MAX bytes, ERANGE
+ * when len is too small (2 * strlen(s) + 3 always is enough). */
+int privsep_policy_quote(const char *s, char *buf, size_t len);
+
+/* Append one line to the policy text *text (malloc'd, the caller frees
+ * it; *text NULL: a new text, begun with "version 1"): directive, then s
+ * quoted (NULL: none), then rest (NULL: none).  For example
+ * ("beneath", root, "allow read symlinks"), ("include", file, NULL),
+ * ("include", NULL, "<httpd.policy>").  directive is one bare word
+ * (a-z, 0-9, _); rest is the caller's words, with no byte below 0x20,
+ * no DEL, no '"' and no '#'.  0, or -1 with errno as
+ * privsep_policy_quote (EINVAL also for a directive or rest that would
+ * say more than one line, or neither s nor rest; ENAMETOOLONG also for a
+ * line over PRIVSEP_POLICY_LINE_MAX once quoted), *text unchanged. */
+int privsep_policy_append(char **text, const char *directive, const char *s, const char *rest);
+
+/* ------------------------------------------------------------------ */
 /* lifecycle.c: signals, stopping, the helper's own capabilities. */
 
 /* Handle SIGINT, SIGTERM and SIGHUP through a signalfd in h's event loop
