@@ -159,6 +159,10 @@ struct privsep_helper {
 	struct tag twatch;
 };
 
+/* Why a confined helper starts no worker: what a spawn needs that
+ * helper.policy refuses (measured: SECURITY.md, "The helper"). */
+#define HELPER_CONFINED_WHY "a spawn needs clone, unshare, mount, setresuid, capset, seccomp"
+
 /* A worker's spawn parameters, kept for its restarts. */
 struct spawn_rec {
 	struct spawn_rec *next;

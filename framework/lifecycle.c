@@ -139,7 +139,7 @@ static enum privsep_restart_verdict verdict(struct privsep_worker *w, struct spa
 	unsigned max = r->sp.restart_max;
 	int under = max == PRIVSEP_RESTART_FOREVER || r->restarts < max;
 	enum privsep_restart_verdict v =
-	    failed && under ? PRIVSEP_RESTART : PRIVSEP_RESTART_GIVE_UP;
+	    failed && under && !h->confined ? PRIVSEP_RESTART : PRIVSEP_RESTART_GIVE_UP;
 	if (!r->sp.restart_verdict)
 		return v;
 	v = r->sp.restart_verdict(w, v, r->sp.verdict_arg);
@@ -147,6 +147,12 @@ static enum privsep_restart_verdict verdict(struct privsep_worker *w, struct spa
 		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		           "worker \"%s\": the application's verdict %d is none; not restarted",
 		           r->name, (int)v);
+		return PRIVSEP_RESTART_GIVE_UP;
+	}
+	if (v == PRIVSEP_RESTART && h->confined) {
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		           "worker \"%s\": not restarted: the helper is confined (%s)", r->name,
+		           HELPER_CONFINED_WHY);
 		return PRIVSEP_RESTART_GIVE_UP;
 	}
 	if (v == PRIVSEP_RESTART && (w->no_restart || w->exit.kind == PRIVSEP_EXIT_SANDBOX)) {
@@ -168,7 +174,7 @@ void lifecycle_worker_gone(struct privsep_worker *w)
 	if (!r)
 		return;
 	w->rec = NULL;
-	if (h->stopping || h->confined) {
+	if (h->stopping) {
 		free(r);
 		return;
 	}
@@ -194,8 +200,12 @@ void lifecycle_worker_gone(struct privsep_worker *w)
 		privsep_helper_stop(h);
 		return;
 	default:
-		if (failed && r->sp.restart_max != PRIVSEP_RESTART_FOREVER &&
-		    r->restarts >= r->sp.restart_max)
+		if (failed && h->confined && !r->sp.restart_verdict)
+			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			           "worker \"%s\": not restarted: the helper is confined (%s)",
+			           r->name, HELPER_CONFINED_WHY);
+		else if (failed && r->sp.restart_max != PRIVSEP_RESTART_FOREVER &&
+		         r->restarts >= r->sp.restart_max)
 			helper_log(
 			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			    "worker \"%s\": restarted %u times, the limit; not restarted again",
@@ -399,8 +409,13 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
 		return -1;
 	}
 	h->confined = 1;
-	drop_respawns(h);
 	helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO, "helper: confined by %s",
 	           policy ? policy : "its policy");
+	for (struct spawn_rec *r = h->respawns; r; r = r->next)
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		           "worker \"%s\": its pending restart is dropped: the helper is confined "
+		           "(%s)",
+		           r->name, HELPER_CONFINED_WHY);
+	drop_respawns(h);
 	return 0;
 }

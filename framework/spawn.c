@@ -247,8 +247,8 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	}
 	if (h->confined) {
 		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		           "worker \"%s\": not started: the helper is confined",
-		           sp->name ? sp->name : "worker");
+		           "worker \"%s\": not started: the helper is confined (%s)",
+		           sp->name ? sp->name : "worker", HELPER_CONFINED_WHY);
 		errno = EPERM;
 		return NULL;
 	}

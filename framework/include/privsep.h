@@ -655,8 +655,9 @@ struct privsep_spawn {
 	 * exit info still valid), with the verdict the policy above proposes
 	 * (PRIVSEP_RESTART or PRIVSEP_RESTART_GIVE_UP); returns the one that
 	 * applies.  PRIVSEP_RESTART is honoured for any exit but a failed
-	 * sandbox step and privsep_worker_kill, within restart_max (else it
-	 * is PRIVSEP_RESTART_GIVE_UP, logged); PRIVSEP_RESTART_STOP_ALL
+	 * sandbox step and privsep_worker_kill, within restart_max, by a
+	 * helper not confined (else it is PRIVSEP_RESTART_GIVE_UP, logged;
+	 * privsep_helper_confine says why); PRIVSEP_RESTART_STOP_ALL
 	 * stops the helper (privsep_helper_stop; the log says which worker
 	 * asked).  NULL: the proposal applies.  Not asked for a restart that
 	 * failed to start: that counts as a death, within the limit. */
@@ -753,8 +754,21 @@ int privsep_helper_stop_signal(const struct privsep_helper *h);
 /* Load a seccomp filter into the helper itself, from a policy file (NULL:
  * the shipped helper.policy, for a helper that serves its workers and the
  * file broker), checked and verified like a worker's.  For a helper whose
- * workers are all started: after it, privsep_spawn fails (EPERM) and
- * restarts stop.  0, or -1 with errno (the log says why). */
+ * workers are all started: after it, privsep_spawn fails (EPERM) and no
+ * worker is restarted, because a spawn runs in the helper and under its
+ * filter (a fork inherits it): the helper needs clone, socketpair, pipe2,
+ * pidfd_open, prctl, prlimit64, memfd_create, and the child before its
+ * own filter unshare, mount, chroot, setresuid, setgroups, capset,
+ * landlock_restrict_self, seccomp (measured with strace; SECURITY.md,
+ * "The helper"), which helper.policy exists to refuse.  Each log line
+ * says so: a pending restart is dropped, a later death is not restarted.
+ * The path that works for a daemon that must keep its workers: confine,
+ * and give the restart policy a restart_verdict that returns
+ * PRIVSEP_RESTART_STOP_ALL (it is asked, with PRIVSEP_RESTART_GIVE_UP
+ * proposed), then exit non-zero for a supervisor (systemd
+ * Restart=on-failure) to start the whole daemon again; or stay
+ * unconfined and restart workers in place.  0, or -1 with errno (the
+ * log says why). */
 int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text);
 
 /* Keep only the capabilities named (libcap names: "cap_dac_read_search",

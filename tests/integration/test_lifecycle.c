@@ -475,6 +475,72 @@ static void a_restarted_worker_keeps_its_slot_and_its_name(void **s)
 	hx_free(x);
 }
 
+/* Waits for the test's word (sem started), then fails. */
+static int fail_when_told_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	return seen_wait(&((struct seen *)arg)->started) ? 1 : 2;
+}
+
+/* A confined helper cannot spawn (helper.policy refuses clone, unshare,
+ * mount, setresuid...): its workers' restart policies give up, each
+ * saying why, and the verdict's way out is to stop every worker, for a
+ * supervisor to start the whole daemon again. */
+static void a_confined_helper_restarts_nothing_and_its_verdict_can_stop_all(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip(); /* valgrind has no seccomp */
+	struct seen *sn = seen_new();
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct hx *x = hx_new(table, 1, 0);
+		struct judge j = {
+		    .after = 2, .until = PRIVSEP_RESTART, .then = PRIVSEP_RESTART_STOP_ALL};
+		struct privsep_spawn other = {
+		    .name = "other", .main = serve_main, .unsandboxed = 1};
+		struct privsep_spawn sp = {.name = "crashy",
+		                           .main = fail_when_told_main,
+		                           .arg = sn,
+		                           .unsandboxed = 1,
+		                           .restart_max = 5,
+		                           .restart_backoff_ms = 1,
+		                           .restart_verdict = judge,
+		                           .verdict_arg = &j};
+		if (!x || !privsep_spawn(x->h, &other) || !privsep_spawn(x->h, &sp) ||
+		    !privsep_spawn(x->h, &sp))
+			_exit(2);
+		if (privsep_helper_confine(x->h, NULL, NULL) < 0)
+			_exit(3);
+		/* no spawn: EPERM, and the line says what it would need */
+		errno = 0;
+		if (privsep_spawn(x->h, &other) || errno != EPERM ||
+		    !hx_logged(x, "worker \"other\": not started: the helper is confined (a spawn "
+		                  "needs clone, unshare, mount, setresuid, capset, seccomp)"))
+			_exit(4);
+		sem_post(&sn->started);
+		sem_post(&sn->started);
+		if (privsep_helper_run(x->h) < 0)
+			_exit(5);
+		if (j.calls != 2)
+			_exit(6);
+		if (j.proposed != PRIVSEP_RESTART_GIVE_UP) /* never a restart, though failed */
+			_exit(7);
+		if (!hx_logged(x, "worker \"crashy\": not restarted: the helper is confined (a "
+		                  "spawn needs clone, unshare, mount, setresuid, capset, seccomp)"))
+			_exit(8);
+		if (!hx_logged(x, "worker \"crashy\": the application's verdict on its end: stop "
+		                  "every worker"))
+			_exit(9);
+		if (x->gone != 3 || x->restarted != 0)
+			_exit(10);
+		_exit(0);
+	}
+	assert_int_equal(wait_status(pid), 0);
+	munmap(sn, sizeof(*sn));
+}
+
 static void helper_keeps_only_the_capabilities_it_names(void **s)
 {
 	(void)s;
@@ -533,6 +599,7 @@ int main(void)
 	    cmocka_unit_test(a_restart_verdict_gives_up_on_one_or_stops_every_worker),
 	    cmocka_unit_test(a_restart_verdict_cannot_bring_back_a_killed_worker),
 	    cmocka_unit_test(a_restarted_worker_keeps_its_slot_and_its_name),
+	    cmocka_unit_test(a_confined_helper_restarts_nothing_and_its_verdict_can_stop_all),
 	    cmocka_unit_test(helper_keeps_only_the_capabilities_it_names),
 	};
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
