@@ -426,6 +426,11 @@ const char *privsep_worker_name(const struct privsep_worker *w)
 	return w->name;
 }
 
+unsigned privsep_worker_slot(const struct privsep_worker *w)
+{
+	return w->slot;
+}
+
 enum privsep_violation privsep_worker_violation(const struct privsep_worker *w)
 {
 	return w->viol;

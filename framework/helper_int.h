@@ -101,6 +101,7 @@ struct privsep_worker {
 	int unsandboxed;
 	int ready;                   /* READY arrived */
 	int no_restart;              /* privsep_worker_kill */
+	unsigned slot;               /* privsep_spawn's, kept across restarts */
 	struct spawn_rec *rec;       /* restart policy, if any */
 	const struct policy *pol;    /* its policy (the helper's cache) */
 	const struct fs_root *roots; /* the file broker's roots for pol */
@@ -158,10 +159,15 @@ struct privsep_helper {
 	struct tag twatch;
 };
 
+/* Why a confined helper starts no worker: what a spawn needs that
+ * helper.policy refuses (measured: SECURITY.md, "The helper"). */
+#define HELPER_CONFINED_WHY "a spawn needs clone, unshare, mount, setresuid, capset, seccomp"
+
 /* A worker's spawn parameters, kept for its restarts. */
 struct spawn_rec {
 	struct spawn_rec *next;
-	struct privsep_spawn sp;
+	struct privsep_spawn sp; /* sp.name points to name */
+	char name[64];
 	unsigned restarts;
 	int64_t due_ms;
 };

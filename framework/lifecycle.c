@@ -22,6 +22,7 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
+#define RESTART_BACKOFF_MS 100 /* restart_backoff_ms 0 */
 #define RESTART_BACKOFF_MAX_MS 30000
 /* A worker that ran this long is healthy (restart_reset_ms, 0: this). */
 #define RESTART_RESET_MS 10000
@@ -100,15 +101,83 @@ int privsep_helper_stop_signal(const struct privsep_helper *h)
 	return h->stop_signal;
 }
 
+/* Put r on the restart list after its back-off, or free it when its
+ * limit is reached (r->restarts: the restarts so far). */
+static void reschedule(struct privsep_helper *h, struct spawn_rec *r)
+{
+	unsigned delay, max = r->sp.restart_max;
+	if (max != PRIVSEP_RESTART_FOREVER && r->restarts >= max) {
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		           "worker \"%s\": restarted %u times, the limit; not restarted again",
+		           r->name, r->restarts);
+		free(r);
+		return;
+	}
+	delay = r->sp.restart_backoff_ms ? r->sp.restart_backoff_ms : RESTART_BACKOFF_MS;
+	for (unsigned i = 0; i < r->restarts && delay < RESTART_BACKOFF_MAX_MS; i++)
+		delay *= 2;
+	if (delay > RESTART_BACKOFF_MAX_MS)
+		delay = RESTART_BACKOFF_MAX_MS;
+	r->due_ms = helper_now_ms() + delay;
+	r->next = h->respawns;
+	h->respawns = r;
+	if (max == PRIVSEP_RESTART_FOREVER)
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		           "worker \"%s\": restart %u in %u ms", r->name, r->restarts + 1, delay);
+	else
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		           "worker \"%s\": restart %u of %u in %u ms", r->name, r->restarts + 1,
+		           max, delay);
+}
+
+/* The verdict on w's end: the policy's proposal, and the application's
+ * answer to it where it asks; a restart it may not have is refused. */
+static enum privsep_restart_verdict verdict(struct privsep_worker *w, struct spawn_rec *r,
+                                            int failed)
+{
+	struct privsep_helper *h = w->h;
+	unsigned max = r->sp.restart_max;
+	int under = max == PRIVSEP_RESTART_FOREVER || r->restarts < max;
+	enum privsep_restart_verdict v =
+	    failed && under && !h->confined ? PRIVSEP_RESTART : PRIVSEP_RESTART_GIVE_UP;
+	if (!r->sp.restart_verdict)
+		return v;
+	v = r->sp.restart_verdict(w, v, r->sp.verdict_arg);
+	if (v != PRIVSEP_RESTART && v != PRIVSEP_RESTART_GIVE_UP && v != PRIVSEP_RESTART_STOP_ALL) {
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		           "worker \"%s\": the application's verdict %d is none; not restarted",
+		           r->name, (int)v);
+		return PRIVSEP_RESTART_GIVE_UP;
+	}
+	if (v == PRIVSEP_RESTART && h->confined) {
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		           "worker \"%s\": not restarted: the helper is confined (%s)", r->name,
+		           HELPER_CONFINED_WHY);
+		return PRIVSEP_RESTART_GIVE_UP;
+	}
+	if (v == PRIVSEP_RESTART && (w->no_restart || w->exit.kind == PRIVSEP_EXIT_SANDBOX)) {
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		           "worker \"%s\": %s is never restarted, whatever the application says",
+		           r->name,
+		           w->no_restart ? "a worker killed by privsep_worker_kill"
+		                         : "a worker that failed its sandbox");
+		return PRIVSEP_RESTART_GIVE_UP;
+	}
+	return v;
+}
+
 void lifecycle_worker_gone(struct privsep_worker *w)
 {
 	struct privsep_helper *h = w->h;
 	struct spawn_rec *r = w->rec;
-	unsigned delay;
 
 	if (!r)
 		return;
 	w->rec = NULL;
+	if (h->stopping) {
+		free(r);
+		return;
+	}
 	/* a worker that served long enough was healthy: its count and its
 	 * back-off start over, so that rare deaths over months never reach
 	 * the limit or the longest delay */
@@ -119,25 +188,34 @@ void lifecycle_worker_gone(struct privsep_worker *w)
 	/* a failure: not a clean exit, a failed sandbox, or the application's kill */
 	int failed = !w->no_restart && w->exit.kind != PRIVSEP_EXIT_SANDBOX &&
 	             !(w->exit.kind == PRIVSEP_EXIT_STATUS && w->exit.status == 0);
-	if (h->stopping || h->confined || !failed || r->restarts >= r->sp.restart_max) {
-		if (!h->stopping && failed)
+	switch (verdict(w, r, failed)) {
+	case PRIVSEP_RESTART:
+		reschedule(h, r); /* or freed at the limit, logged */
+		return;
+	case PRIVSEP_RESTART_STOP_ALL:
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		           "worker \"%s\": the application's verdict on its end: stop every worker",
+		           r->name);
+		free(r);
+		privsep_helper_stop(h);
+		return;
+	default:
+		if (failed && h->confined && !r->sp.restart_verdict)
+			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			           "worker \"%s\": not restarted: the helper is confined (%s)",
+			           r->name, HELPER_CONFINED_WHY);
+		else if (failed && r->sp.restart_max != PRIVSEP_RESTART_FOREVER &&
+		         r->restarts >= r->sp.restart_max)
 			helper_log(
 			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			    "worker \"%s\": restarted %u times, the limit; not restarted again",
-			    r->sp.name ? r->sp.name : "worker", r->restarts);
+			    r->name, r->restarts);
+		else if (failed)
+			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			           "worker \"%s\": not restarted: the application's verdict",
+			           r->name);
 		free(r);
-		return;
 	}
-	delay = r->sp.restart_backoff_ms;
-	for (unsigned i = 0; i < r->restarts && delay < RESTART_BACKOFF_MAX_MS; i++)
-		delay *= 2;
-	if (delay > RESTART_BACKOFF_MAX_MS)
-		delay = RESTART_BACKOFF_MAX_MS;
-	r->due_ms = helper_now_ms() + delay;
-	r->next = h->respawns;
-	h->respawns = r;
-	helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN, "worker \"%s\": restart %u of %u in %u ms",
-	           r->sp.name ? r->sp.name : "worker", r->restarts + 1, r->sp.restart_max, delay);
 }
 
 int64_t lifecycle_due(struct privsep_helper *h)
@@ -168,17 +246,14 @@ int64_t lifecycle_due(struct privsep_helper *h)
 		struct privsep_worker *w = spawn_worker(h, &r->sp);
 		if (w) {
 			w->rec = r;
+			w->slot = r->sp.slot;
 			if (h->on_restarted)
 				h->on_restarted(w, h->restarted_arg);
 		} else {
 			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			           "worker \"%s\": restart failed: %s",
-			           r->sp.name ? r->sp.name : "worker", strerror(errno));
-			/* counts as a death: try again later, within the limit (it
-			 * never ran: started_ms 0 resets no count) */
-			struct privsep_worker fake = {.h = h, .rec = r};
-			fake.exit.kind = PRIVSEP_EXIT_UNKNOWN;
-			lifecycle_worker_gone(&fake); /* rescheduled, or freed */
+			           "worker \"%s\": restart failed: %s", r->name, strerror(errno));
+			/* counts as a death: tried again later, within the limit */
+			reschedule(h, r);
 		}
 	}
 	next = -1;
@@ -334,8 +409,13 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
 		return -1;
 	}
 	h->confined = 1;
-	drop_respawns(h);
 	helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO, "helper: confined by %s",
 	           policy ? policy : "its policy");
+	for (struct spawn_rec *r = h->respawns; r; r = r->next)
+		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		           "worker \"%s\": its pending restart is dropped: the helper is confined "
+		           "(%s)",
+		           r->name, HELPER_CONFINED_WHY);
+	drop_respawns(h);
 	return 0;
 }

@@ -193,12 +193,18 @@ struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct priv
 		if (!r)
 			return NULL;
 		r->sp = *sp;
+		/* the same name for every restart, whatever the caller's
+		 * buffer holds later */
+		snprintf(r->name, sizeof(r->name), "%s", sp->name ? sp->name : "worker");
+		r->sp.name = r->name;
 	}
-	w = spawn_worker(h, sp);
-	if (!w)
+	w = spawn_worker(h, r ? &r->sp : sp);
+	if (!w) {
 		free(r);
-	else
-		w->rec = r;
+		return NULL;
+	}
+	w->rec = r;
+	w->slot = sp->slot;
 	return w;
 }
 
@@ -241,8 +247,8 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	}
 	if (h->confined) {
 		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		           "worker \"%s\": not started: the helper is confined",
-		           sp->name ? sp->name : "worker");
+		           "worker \"%s\": not started: the helper is confined (%s)",
+		           sp->name ? sp->name : "worker", HELPER_CONFINED_WHY);
 		errno = EPERM;
 		return NULL;
 	}

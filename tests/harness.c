@@ -36,8 +36,9 @@ static void hx_gone(struct privsep_worker *w, void *arg)
 static void hx_restarted(struct privsep_worker *w, void *arg)
 {
 	struct hx *x = arg;
-	(void)w;
 	x->restarted++;
+	x->last_restarted_slot = privsep_worker_slot(w);
+	snprintf(x->last_restarted, sizeof(x->last_restarted), "%s", privsep_worker_name(w));
 }
 
 struct hx *hx_new(const struct privsep_handler *table, size_t n, size_t msg_max)

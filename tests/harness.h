@@ -26,6 +26,9 @@ struct hx {
 	char last_gone[64];
 	struct privsep_exit_info last_exit;
 	int restarted;
+	/* the last restarted worker's name and slot */
+	char last_restarted[64];
+	unsigned last_restarted_slot;
 };
 
 /* A helper over table (may be NULL, n 0) with the log captured.  msg_max

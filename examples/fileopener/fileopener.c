@@ -155,29 +155,15 @@ static void gone(struct privsep_worker *w, void *arg)
 	worker_result = e->kind == PRIVSEP_EXIT_STATUS && e->status <= 1 ? e->status : 1;
 }
 
-/* Append a rule line, the path quoted as the policy language wants. */
-static int add_rule(char **text, size_t *len, const char *kind, const char *path)
+/* Append a rule line, the path quoted by the framework; a path the
+ * policy language cannot say is refused. */
+static int add_rule(char **text, const char *kind, const char *path)
 {
-	char line[2 * PATH_MAX + 64];
-	size_t o = 0;
-	o += (size_t)snprintf(line, sizeof(line), "%s \"", kind);
-	for (const char *p = path; *p; p++) {
-		if ((unsigned char)*p < 0x20 || o + 4 >= sizeof(line)) {
-			fprintf(stderr, "fileopener: %s: a control character or too long\n", path);
-			return -1;
-		}
-		if (*p == '"' || *p == '\\')
-			line[o++] = '\\';
-		line[o++] = *p;
-	}
-	o += (size_t)snprintf(line + o, sizeof(line) - o, "\" allow read,stat\n");
-	char *nt = realloc(*text, *len + o + 1);
-	if (!nt)
-		return -1;
-	memcpy(nt + *len, line, o + 1);
-	*text = nt;
-	*len += o;
-	return 0;
+	if (privsep_policy_append(text, kind, path, "allow read,stat") == 0)
+		return 0;
+	fprintf(stderr, "fileopener: %s: %s\n", path,
+	        errno == EINVAL ? "a control character in the path" : strerror(errno));
+	return -1;
 }
 
 static char *absolute(const char *path)
@@ -208,13 +194,9 @@ int main(int argc, char **argv)
 	};
 	struct job job = {0};
 	struct privsep_helper *h = NULL;
-	char *text = NULL, *base = NULL;
-	size_t len = 0;
+	char *text = NULL, *rules = NULL, *base = NULL;
 	int o, rc = 2;
 
-	if (asprintf(&text, "version 1\n") < 0)
-		goto out;
-	len = strlen(text);
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		char *abs;
 		switch (o) {
@@ -224,7 +206,7 @@ int main(int argc, char **argv)
 		case 'r':
 		case 'b':
 			abs = absolute(optarg);
-			if (!abs || add_rule(&text, &len, o == 'r' ? "path" : "beneath", abs) < 0) {
+			if (!abs || add_rule(&rules, o == 'r' ? "path" : "beneath", abs) < 0) {
 				free(abs);
 				goto out;
 			}
@@ -256,15 +238,26 @@ int main(int argc, char **argv)
 	/* the policy: the named file (or the shipped one), then the rules
 	 * from the command line */
 	{
-		char *head, *full, *absbase = base ? absolute(base) : NULL;
-		if (asprintf(&head, "version 1\ninclude %s%s%s\n", absbase ? "\"" : "<",
-		             absbase ? absbase : "fileopener.policy", absbase ? "\"" : ">") < 0 ||
-		    asprintf(&full, "%s%s", head, text + strlen("version 1\n")) < 0)
+		char *absbase = base ? absolute(base) : NULL, *full;
+		if (base && !absbase)
 			goto out;
-		free(text);
-		free(head);
+		if (privsep_policy_append(&text, "include", absbase,
+		                          absbase ? NULL : "<fileopener.policy>") < 0) {
+			fprintf(stderr, "fileopener: --policy %s: %s\n", base,
+			        errno == EINVAL ? "a control character in the path"
+			                        : strerror(errno));
+			free(absbase);
+			goto out;
+		}
 		free(absbase);
-		text = full;
+		/* both texts are the builder's: the rules after their
+		 * "version 1" line */
+		if (rules) {
+			if (asprintf(&full, "%s%s", text, strchr(rules, '\n') + 1) < 0)
+				goto out;
+			free(text);
+			text = full;
+		}
 	}
 
 	struct privsep_helper_config cfg = {.on_worker_gone = gone, .msg_max = 8192};
@@ -310,5 +303,6 @@ out:
 		free(job.abs[i]);
 	free(job.abs);
 	free(text);
+	free(rules);
 	return rc;
 }

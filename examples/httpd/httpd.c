@@ -5,7 +5,8 @@
  * on the same port (SO_REUSEPORT: the kernel spreads connections over
  * them), builds the workers' policy (the shipped httpd.policy, or
  * --policy, plus one beneath rule for the document root), starts the
- * workers and restarts any that dies, keeps only the capabilities that
+ * workers (the framework restarts any that dies, as often as it fails;
+ * httpd stops when one could not start), keeps only the capabilities that
  * starting a worker and the file broker need, and answers the broker's
  * requests.  The workers, each sandboxed, accept and serve connections
  * on their own listening socket: whatever one does to it (its policy
@@ -36,9 +37,7 @@
 #include "server.h"
 
 #define WORKERS_MAX 64
-#define RESTART_MIN_MS 100u
-#define RESTART_MAX_MS 30000u
-#define STABLE_MS 10000u /* a worker that ran this long starts the backoff afresh */
+#define RESTART_MIN_MS 100u /* doubled at each restart, at most 30 s (the framework's) */
 
 static const char usage[] =
     "usage: httpd [--port N] [--address ADDR] [--root DIR] [--workers N] [--policy FILE]\n"
@@ -59,12 +58,13 @@ static const char usage[] =
     "  --access-log        one line per answer on standard error, from the workers\n"
     "Exit status: 0 stopped by a signal after serving, 1 failure, 2 usage or policy error.\n";
 
+/* One worker and what it keeps across its restarts (the framework's,
+ * slot i + 1): its socket, its configuration, its sandbox. */
 struct slot {
-	struct privsep_worker *w; /* NULL while dead */
-	int lfd;                  /* its own listening socket, -1 none */
-	struct server_config cfg; /* the httpd's, with lfd */
-	uint64_t started, due;    /* ms; due: when to restart, 0 none */
-	unsigned fails;           /* restarts since it last ran STABLE_MS */
+	struct privsep_worker *w;  /* NULL while dead */
+	int lfd;                   /* its own listening socket, -1 none */
+	struct server_config cfg;  /* the httpd's, with lfd */
+	struct privsep_sandbox sb; /* the httpd's, keeping lfd */
 	char name[32];
 };
 
@@ -78,13 +78,6 @@ struct httpd {
 	int fatal; /* a worker could not start and would fail again: the exit
 	            * status (1 no sandbox, 2 an fd limit below what --max-conns needs) */
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* The framework's lines as it writes them, less debug level: there the
  * broker reports a path that does not exist (a 404 is a client's mistake,
@@ -126,85 +119,79 @@ static int worker_main(struct privsep_client *c, void *arg)
 	return server_run(c, arg);
 }
 
-/* The framework has logged how w ended; decide whether and when it
- * comes back. */
+static struct slot *slot_of(struct httpd *d, const struct privsep_worker *w)
+{
+	unsigned i = privsep_worker_slot(w);
+	return i >= 1 && i <= d->nslots ? &d->slots[i - 1] : NULL;
+}
+
 static void worker_gone(struct privsep_worker *w, void *arg)
+{
+	struct slot *s = slot_of(arg, w);
+	if (s && s->w == w)
+		s->w = NULL;
+}
+
+static void worker_restarted(struct privsep_worker *w, void *arg)
+{
+	struct slot *s = slot_of(arg, w);
+	if (s)
+		s->w = w;
+}
+
+/* The framework has logged how w ended and proposes its restart policy's
+ * verdict (a failure restarts, after its back-off; a clean exit is a
+ * stop); a worker that could not start would fail again: httpd stops. */
+static enum privsep_restart_verdict worker_verdict(struct privsep_worker *w,
+                                                   enum privsep_restart_verdict proposed, void *arg)
 {
 	struct httpd *d = arg;
 	const struct privsep_exit_info *e = privsep_worker_exit_info(w);
-	uint64_t now = now_ms(), delay;
-	for (unsigned i = 0; i < d->nslots; i++) {
-		struct slot *s = &d->slots[i];
-		if (s->w != w)
-			continue;
-		s->w = NULL;
-		if (privsep_helper_stop_signal(d->h) ||
-		    (e->kind == PRIVSEP_EXIT_STATUS && e->status == 0))
-			return; /* stopping */
-		if (e->kind == PRIVSEP_EXIT_SANDBOX) {
-			say(d, "httpd: %s could not enter its sandbox; stopping\n", s->name);
-			d->fatal = 1;
-			return;
-		}
-		if (e->kind == PRIVSEP_EXIT_STATUS && e->status == 2) {
-			say(d,
-			    "httpd: %s: its fd limit (the policy's rlimit nofile) is below "
-			    "the %lu fds --max-conns %u needs; stopping\n",
-			    s->name, server_fds_needed(d->cfg.max_conns), d->cfg.max_conns);
-			d->fatal = 2;
-			return;
-		}
-		if (now - s->started >= STABLE_MS)
-			s->fails = 0;
-		delay = RESTART_MIN_MS;
-		for (unsigned k = 0; k < s->fails && delay < RESTART_MAX_MS; k++)
-			delay *= 2;
-		if (delay > RESTART_MAX_MS)
-			delay = RESTART_MAX_MS;
-		s->fails++;
-		s->due = now + delay;
-		say(d, "httpd: %s restarts in %u ms\n", s->name, (unsigned)delay);
-		return;
+	struct slot *s = slot_of(d, w);
+	if (e->kind == PRIVSEP_EXIT_SANDBOX) {
+		say(d, "httpd: %s could not enter its sandbox; stopping\n", privsep_worker_name(w));
+		d->fatal = 1;
+		return PRIVSEP_RESTART_STOP_ALL;
 	}
-}
-
-static int start(struct httpd *d, struct slot *s)
-{
+	if (e->kind == PRIVSEP_EXIT_STATUS && e->status == 2) {
+		say(d,
+		    "httpd: %s: its fd limit (the policy's rlimit nofile) is below "
+		    "the %lu fds --max-conns %u needs; stopping\n",
+		    privsep_worker_name(w), server_fds_needed(d->cfg.max_conns), d->cfg.max_conns);
+		d->fatal = 2;
+		return PRIVSEP_RESTART_STOP_ALL;
+	}
 	/* a worker that ran before may have made its listening socket
-	 * blocking (fcntl F_SETFL, which its policy allows): the new one
+	 * blocking (fcntl F_SETFL, which its policy allows): the next one
 	 * starts with the socket as it was made.  Nothing else it may do
 	 * changes the socket for good (SECURITY.md, "Sockets a worker
 	 * holds") */
-	if (fcntl(s->lfd, F_SETFL, O_NONBLOCK) < 0)
-		return -1;
-	s->cfg = d->cfg;
-	s->cfg.listen_fd = s->lfd;
-	d->sb.keep_fds = &s->lfd;
-	d->sb.nkeep = 1;
-	d->sp.arg = &s->cfg;
-	d->sp.name = s->name;
-	s->w = privsep_spawn(d->h, &d->sp);
-	s->started = now_ms();
-	s->due = 0;
-	return s->w ? 0 : -1;
+	if (proposed == PRIVSEP_RESTART && s && fcntl(s->lfd, F_SETFL, O_NONBLOCK) < 0) {
+		say(d, "httpd: %s: its listening socket: %s; stopping\n", privsep_worker_name(w),
+		    strerror(errno));
+		d->fatal = 1;
+		return PRIVSEP_RESTART_STOP_ALL;
+	}
+	return proposed;
 }
 
-/* Restart the workers that are due; the ms until the next one, or -1. */
-static int restart_due(struct httpd *d)
+/* Start slot i's first worker; the framework restarts it as often as it
+ * fails. */
+static int start(struct httpd *d, unsigned i)
 {
-	uint64_t now = now_ms(), next = UINT64_MAX;
-	for (unsigned i = 0; i < d->nslots; i++) {
-		struct slot *s = &d->slots[i];
-		if (!s->due || d->fatal || privsep_helper_stop_signal(d->h))
-			continue;
-		if (s->due <= now && start(d, s) < 0) {
-			say(d, "httpd: %s: restart failed: %s\n", s->name, strerror(errno));
-			s->due = now + RESTART_MAX_MS;
-		}
-		if (s->due && s->due < next)
-			next = s->due;
-	}
-	return next == UINT64_MAX ? -1 : (int)(next > now ? next - now : 0);
+	struct slot *s = &d->slots[i];
+	struct privsep_spawn sp = d->sp;
+	s->cfg = d->cfg;
+	s->cfg.listen_fd = s->lfd;
+	s->sb = d->sb;
+	s->sb.keep_fds = &s->lfd;
+	s->sb.nkeep = 1;
+	sp.arg = &s->cfg;
+	sp.sandbox = &s->sb;
+	sp.name = s->name;
+	sp.slot = i + 1;
+	s->w = privsep_spawn(d->h, &sp);
+	return s->w ? 0 : -1;
 }
 
 static int all_ready(const struct httpd *d)
@@ -276,27 +263,22 @@ static int listen_on(const char *addr, unsigned port, char *where, size_t wlen, 
 }
 
 /* The workers' policy: the base file, then the root as a beneath rule
- * (read only; symlinks that stay beneath it followed). */
+ * (read only; symlinks that stay beneath it followed), each path quoted
+ * by the framework; one the policy language cannot say is refused. */
 static char *policy_text(const char *base, const char *root)
 {
-	char *text = NULL, *q = malloc(2 * strlen(root) + 1), *o = q;
-	if (!q)
+	char *text = NULL;
+	if (privsep_policy_append(&text, "include", base, base ? NULL : "<httpd.policy>") < 0) {
+		fprintf(stderr, "httpd: --policy %s: %s\n", base,
+		        errno == EINVAL ? "a control character in the path" : strerror(errno));
 		return NULL;
-	for (const char *p = root; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			fprintf(stderr, "httpd: --root: a control character in %s\n", root);
-			free(q);
-			return NULL;
-		}
-		if (*p == '"' || *p == '\\')
-			*o++ = '\\';
-		*o++ = *p;
 	}
-	*o = '\0';
-	if (asprintf(&text, "version 1\ninclude %s%s%s\nbeneath \"%s\" allow read symlinks\n",
-	             base ? "\"" : "<", base ? base : "httpd.policy", base ? "\"" : ">", q) < 0)
-		text = NULL;
-	free(q);
+	if (privsep_policy_append(&text, "beneath", root, "allow read symlinks") < 0) {
+		fprintf(stderr, "httpd: --root %s: %s\n", root,
+		        errno == EINVAL ? "a control character in the path" : strerror(errno));
+		free(text);
+		return NULL;
+	}
 	return text;
 }
 
@@ -467,7 +449,10 @@ int main(int argc, char **argv)
 	 * passing for a helper's line; its stdout is /dev/null, never ours */
 	d.sb.flags = d.cfg.access_log ? 0 : PRIVSEP_SB_NULL_STDIO;
 	d.sp.main = worker_main;
-	d.sp.sandbox = &d.sb;
+	d.sp.restart_max = PRIVSEP_RESTART_FOREVER;
+	d.sp.restart_backoff_ms = RESTART_MIN_MS;
+	d.sp.restart_verdict = worker_verdict;
+	d.sp.verdict_arg = &d;
 	/* an access log is one line per answer: the pipe's rate limit, which
 	 * guards a log against a flood, is raised to what a busy worker
 	 * answers (lines over it are counted in the log, never silently lost) */
@@ -475,6 +460,8 @@ int main(int argc, char **argv)
 	                                   .log_arg = &d,
 	                                   .on_worker_gone = worker_gone,
 	                                   .gone_arg = &d,
+	                                   .on_worker_restarted = worker_restarted,
+	                                   .restarted_arg = &d,
 	                                   .log_rate = d.cfg.access_log ? 100000 : 0,
 	                                   .log_burst = d.cfg.access_log ? 200000 : 0,
 	                                   .log_byte_rate = d.cfg.access_log ? 64ul << 20 : 0,
@@ -486,7 +473,7 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < d.nslots; i++) {
 		snprintf(d.slots[i].name, sizeof(d.slots[i].name), "httpd-worker-%u", i + 1);
-		if (start(&d, &d.slots[i]) < 0) {
+		if (start(&d, i) < 0) {
 			fprintf(stderr, "httpd: %s could not start (the lines above say why)\n",
 			        d.slots[i].name);
 			rc = errno == EINVAL ? 2 : 1;
@@ -508,8 +495,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "httpd: listening on %s, root %s, %u workers\n", where, root, d.nslots);
 	for (;;) {
-		int timeout = restart_due(&d);
-		if (privsep_helper_step(d.h, timeout) < 0) {
+		if (privsep_helper_step(d.h, -1) < 0) {
 			perror("httpd: privsep_helper_step");
 			break;
 		}
@@ -519,9 +505,6 @@ int main(int argc, char **argv)
 			if (notify_send(status) < 0)
 				say(&d, "httpd: NOTIFY_SOCKET: %s\n", strerror(errno));
 			notified = 1;
-		}
-		if (d.fatal && !privsep_helper_stop_signal(d.h)) {
-			privsep_helper_stop(d.h);
 		}
 		if (privsep_helper_nworkers(d.h) == 0 &&
 		    (privsep_helper_stop_signal(d.h) || d.fatal))

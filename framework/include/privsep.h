@@ -348,6 +348,8 @@ int privsep_worker_permitted(const struct privsep_worker *w, uint32_t type);
 /* What the helper knows of a worker (borrowed strings). */
 pid_t privsep_worker_pid(const struct privsep_worker *w);
 const char *privsep_worker_name(const struct privsep_worker *w);
+/* privsep_spawn's slot: the same for every restart of a worker. */
+unsigned privsep_worker_slot(const struct privsep_worker *w);
 /* Why w is gone (valid in on_worker_gone): the violation that killed it,
  * or PRIVSEP_V_NONE for a disconnect or exit. */
 enum privsep_violation privsep_worker_violation(const struct privsep_worker *w);
@@ -604,6 +606,17 @@ const struct privsep_exit_info *privsep_worker_exit_info(const struct privsep_wo
 
 typedef int (*privsep_worker_main)(struct privsep_client *c, void *arg);
 
+/* restart_max: restart as often as it fails (each time after its
+ * back-off). */
+#define PRIVSEP_RESTART_FOREVER (~0u)
+
+/* What becomes of a worker of a restart policy that is gone. */
+enum privsep_restart_verdict {
+	PRIVSEP_RESTART = 1,      /* started again after its back-off */
+	PRIVSEP_RESTART_GIVE_UP,  /* not again; the other workers go on */
+	PRIVSEP_RESTART_STOP_ALL, /* the helper stops (privsep_helper_stop) */
+};
+
 struct privsep_spawn {
 	const char *name;         /* for log lines; copied */
 	privsep_worker_main main; /* runs in the child; its return is the exit status */
@@ -626,16 +639,36 @@ struct privsep_spawn {
 	/* Restart policy: a worker that fails (exit status other than 0, a
 	 * signal, its filter, a protocol violation, no exit after EOF) while
 	 * the helper is not stopping is started again, at most restart_max
-	 * times, after restart_backoff_ms doubled at each restart (at most
-	 * 30 s).  Not restarted: exit 0, a failed sandbox step (it would fail
-	 * again), privsep_worker_kill.  0: never.  name, sandbox and its
-	 * keep_fds (the same fds, still open) are borrowed for as long as
-	 * restarts may happen. */
+	 * times (PRIVSEP_RESTART_FOREVER: no limit), after restart_backoff_ms
+	 * (0: 100 ms) doubled at each restart (at most 30 s).  Not restarted:
+	 * exit 0, a failed sandbox step (it would fail again),
+	 * privsep_worker_kill.  0: never.  The name is copied; sandbox and
+	 * its keep_fds (the same fds, still open) and arg are borrowed for as
+	 * long as restarts may happen. */
 	unsigned restart_max;
 	unsigned restart_backoff_ms;
 	/* A worker that ran at least this long before it failed was healthy:
 	 * its restart count and back-off start over.  0 = 10 s. */
 	unsigned restart_reset_ms;
+	/* With a restart policy: asked once each time the worker is gone
+	 * while the helper is not stopping (after on_worker_gone, w and its
+	 * exit info still valid), with the verdict the policy above proposes
+	 * (PRIVSEP_RESTART or PRIVSEP_RESTART_GIVE_UP); returns the one that
+	 * applies.  PRIVSEP_RESTART is honoured for any exit but a failed
+	 * sandbox step and privsep_worker_kill, within restart_max, by a
+	 * helper not confined (else it is PRIVSEP_RESTART_GIVE_UP, logged;
+	 * privsep_helper_confine says why); PRIVSEP_RESTART_STOP_ALL
+	 * stops the helper (privsep_helper_stop; the log says which worker
+	 * asked).  NULL: the proposal applies.  Not asked for a restart that
+	 * failed to start: that counts as a death, within the limit. */
+	enum privsep_restart_verdict (*restart_verdict)(struct privsep_worker *w,
+	                                                enum privsep_restart_verdict proposed,
+	                                                void *arg);
+	void *verdict_arg;
+	/* The application's number for this worker, the same for every
+	 * restart of it (privsep_worker_slot): an application with N workers
+	 * of one kind finds which one a restarted worker replaces. */
+	unsigned slot;
 };
 
 /* Fork a worker attached to h: a new channel, a pidfd; in the child the
@@ -670,6 +703,35 @@ int privsep_fs_access(struct privsep_client *c, const char *path, int mode, char
                       size_t whylen);
 
 /* ------------------------------------------------------------------ */
+/* policy_text.c: policy text built by a program (a daemon's rules from
+ * its command line), read back by the parser exactly as meant. */
+
+/* The longest string privsep_policy_quote takes (PATH_MAX less its NUL). */
+#define PRIVSEP_POLICY_STRING_MAX 4095
+/* The longest line the parser reads (without its newline). */
+#define PRIVSEP_POLICY_LINE_MAX 8191
+
+/* s as a policy string (docs/POLICY.md): "s", with \" and \\ escaped,
+ * into buf (len bytes with the NUL).  Its length, or -1 with errno:
+ * EINVAL for NULL, an empty s or a byte below 0x20 (the language has no
+ * escape for them; a newline would end the rule and begin another),
+ * ENAMETOOLONG for more than PRIVSEP_POLICY_STRING_MAX bytes, ERANGE
+ * when len is too small (2 * strlen(s) + 3 always is enough). */
+int privsep_policy_quote(const char *s, char *buf, size_t len);
+
+/* Append one line to the policy text *text (malloc'd, the caller frees
+ * it; *text NULL: a new text, begun with "version 1"): directive, then s
+ * quoted (NULL: none), then rest (NULL: none).  For example
+ * ("beneath", root, "allow read symlinks"), ("include", file, NULL),
+ * ("include", NULL, "<httpd.policy>").  directive is one bare word
+ * (a-z, 0-9, _); rest is the caller's words, with no byte below 0x20,
+ * no DEL, no '"' and no '#'.  0, or -1 with errno as
+ * privsep_policy_quote (EINVAL also for a directive or rest that would
+ * say more than one line, or neither s nor rest; ENAMETOOLONG also for a
+ * line over PRIVSEP_POLICY_LINE_MAX once quoted), *text unchanged. */
+int privsep_policy_append(char **text, const char *directive, const char *s, const char *rest);
+
+/* ------------------------------------------------------------------ */
 /* lifecycle.c: signals, stopping, the helper's own capabilities. */
 
 /* Handle SIGINT, SIGTERM and SIGHUP through a signalfd in h's event loop
@@ -692,8 +754,21 @@ int privsep_helper_stop_signal(const struct privsep_helper *h);
 /* Load a seccomp filter into the helper itself, from a policy file (NULL:
  * the shipped helper.policy, for a helper that serves its workers and the
  * file broker), checked and verified like a worker's.  For a helper whose
- * workers are all started: after it, privsep_spawn fails (EPERM) and
- * restarts stop.  0, or -1 with errno (the log says why). */
+ * workers are all started: after it, privsep_spawn fails (EPERM) and no
+ * worker is restarted, because a spawn runs in the helper and under its
+ * filter (a fork inherits it): the helper needs clone, socketpair, pipe2,
+ * pidfd_open, prctl, prlimit64, memfd_create, and the child before its
+ * own filter unshare, mount, chroot, setresuid, setgroups, capset,
+ * landlock_restrict_self, seccomp (measured with strace; SECURITY.md,
+ * "The helper"), which helper.policy exists to refuse.  Each log line
+ * says so: a pending restart is dropped, a later death is not restarted.
+ * The path that works for a daemon that must keep its workers: confine,
+ * and give the restart policy a restart_verdict that returns
+ * PRIVSEP_RESTART_STOP_ALL (it is asked, with PRIVSEP_RESTART_GIVE_UP
+ * proposed), then exit non-zero for a supervisor (systemd
+ * Restart=on-failure) to start the whole daemon again; or stay
+ * unconfined and restart workers in place.  0, or -1 with errno (the
+ * log says why). */
 int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text);
 
 /* Keep only the capabilities named (libcap names: "cap_dac_read_search",

@@ -304,6 +304,243 @@ static void stop_cancels_pending_restarts(void **s)
 	hx_free(x);
 }
 
+/* What a verdict callback saw and says: each call counted, the proposal
+ * and the slot of the last, and the verdict to give until `after` calls,
+ * then `then`. */
+struct judge {
+	int calls, after;
+	enum privsep_restart_verdict proposed, until, then;
+	unsigned slot;
+};
+
+static enum privsep_restart_verdict judge(struct privsep_worker *w,
+                                          enum privsep_restart_verdict proposed, void *arg)
+{
+	struct judge *j = arg;
+	j->proposed = proposed;
+	j->slot = privsep_worker_slot(w);
+	return ++j->calls < j->after ? j->until : j->then;
+}
+
+static void a_restart_policy_without_limit_restarts_past_any_count(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
+	struct hx *x = hx_new(table, 1, 0);
+	/* no limit: the framework restarts it as often as it fails; the
+	 * test's own verdict ends it after 12 deaths, more than any count a
+	 * limit would be tested with above */
+	struct judge j = {.after = 12, .until = PRIVSEP_RESTART, .then = PRIVSEP_RESTART_GIVE_UP};
+	struct privsep_spawn sp = {.name = "forever",
+	                           .main = fail_main,
+	                           .unsandboxed = 1,
+	                           .restart_max = PRIVSEP_RESTART_FOREVER,
+	                           .restart_backoff_ms = 1,
+	                           .restart_verdict = judge,
+	                           .verdict_arg = &j};
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_int_equal(privsep_helper_run(x->h), 0);
+	assert_int_equal(j.calls, 12);
+	assert_int_equal(x->gone, 12);
+	assert_int_equal(x->restarted, 11);
+	assert_int_equal(j.proposed, PRIVSEP_RESTART); /* never a limit */
+	assert_true(hx_logged(x, "worker \"forever\": restart 11 in "));
+	assert_false(hx_logged(x, "the limit"));
+	assert_true(hx_logged(x, "worker \"forever\": not restarted: the application's verdict"));
+	hx_free(x);
+}
+
+/* Pings until the helper closes its channel, then exits 0. */
+static int serve_main(struct privsep_client *c, void *arg)
+{
+	struct privsep_result res = {0};
+	(void)arg;
+	while (privsep_ping(c, NULL, 0, &res) == 0)
+		usleep(1000);
+	return errno == EPIPE ? 0 : 1;
+}
+
+static void a_restart_verdict_gives_up_on_one_or_stops_every_worker(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
+	struct hx *x = hx_new(table, 1, 0);
+	/* give up: the failed worker is not restarted, the other serves on */
+	struct judge up = {.after = 1, .then = PRIVSEP_RESTART_GIVE_UP};
+	struct privsep_spawn other = {.name = "other", .main = serve_main, .unsandboxed = 1};
+	struct privsep_spawn sp = {.name = "crashy",
+	                           .main = fail_main,
+	                           .unsandboxed = 1,
+	                           .restart_max = 5,
+	                           .restart_backoff_ms = 1,
+	                           .restart_verdict = judge,
+	                           .verdict_arg = &up};
+	struct privsep_worker *ow = privsep_spawn(x->h, &other);
+	assert_non_null(ow);
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_true(hx_pump_gone(x, 1, 5000));
+	assert_int_equal(up.calls, 1);
+	assert_int_equal(up.proposed, PRIVSEP_RESTART);
+	assert_true(hx_logged(x, "worker \"crashy\": not restarted: the application's verdict"));
+	assert_int_equal(privsep_helper_nworkers(x->h), 1); /* the other serves on */
+	assert_int_equal(x->restarted, 0);
+	/* stop all: the verdict on one worker stops the other too */
+	struct judge stop = {.after = 1, .then = PRIVSEP_RESTART_STOP_ALL};
+	sp.verdict_arg = &stop;
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_int_equal(privsep_helper_run(x->h), 0);
+	assert_int_equal(stop.calls, 1);
+	assert_int_equal(x->gone, 3);
+	assert_int_equal(x->restarted, 0);
+	assert_true(hx_logged(
+	    x, "worker \"crashy\": the application's verdict on its end: stop every worker"));
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS); /* "other" exited, asked */
+	assert_int_equal(x->last_exit.status, 0);
+	assert_int_equal(privsep_helper_stop_signal(x->h), 0);
+	hx_free(x);
+}
+
+static void a_restart_verdict_cannot_bring_back_a_killed_worker(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
+	struct hx *x = hx_new(table, 1, 0);
+	struct judge j = {.after = 100, .until = PRIVSEP_RESTART};
+	struct seen *sn = seen_new();
+	struct privsep_spawn sp = {.name = "deaf",
+	                           .main = deaf_main,
+	                           .arg = sn,
+	                           .unsandboxed = 1,
+	                           .restart_max = PRIVSEP_RESTART_FOREVER,
+	                           .restart_backoff_ms = 1,
+	                           .restart_verdict = judge,
+	                           .verdict_arg = &j};
+	struct privsep_worker *w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	privsep_worker_kill(w);
+	assert_int_equal(privsep_helper_run(x->h), 0);
+	assert_int_equal(j.calls, 1);
+	assert_int_equal(j.proposed, PRIVSEP_RESTART_GIVE_UP);
+	assert_int_equal(x->restarted, 0);
+	assert_true(hx_logged(x, "worker \"deaf\": a worker killed by privsep_worker_kill is never "
+	                         "restarted, whatever the application says"));
+	/* a clean exit is not a failure: proposed give up, yet the
+	 * application may recycle it */
+	struct judge again = {
+	    .after = 3, .until = PRIVSEP_RESTART, .then = PRIVSEP_RESTART_GIVE_UP};
+	sp.main = ok_main;
+	sp.verdict_arg = &again;
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_int_equal(privsep_helper_run(x->h), 0);
+	assert_int_equal(again.calls, 3);
+	assert_int_equal(again.proposed, PRIVSEP_RESTART_GIVE_UP);
+	assert_int_equal(x->restarted, 2);
+	munmap(sn, sizeof(*sn));
+	hx_free(x);
+}
+
+static void a_restarted_worker_keeps_its_slot_and_its_name(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
+	struct hx *x = hx_new(table, 1, 0);
+	char name[32] = "httpd 2";
+	struct judge j = {.after = 100, .until = PRIVSEP_RESTART};
+	struct privsep_spawn sp = {.name = name,
+	                           .main = fail_main,
+	                           .unsandboxed = 1,
+	                           .restart_max = 2,
+	                           .restart_backoff_ms = 1,
+	                           .restart_verdict = judge,
+	                           .verdict_arg = &j,
+	                           .slot = 2};
+	struct privsep_worker *w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	assert_int_equal(privsep_worker_slot(w), 2);
+	/* the caller's buffer is reused for the next worker: the restarts
+	 * keep the name they were given */
+	snprintf(name, sizeof(name), "httpd 3");
+	assert_int_equal(privsep_helper_run(x->h), 0);
+	assert_int_equal(x->restarted, 2);
+	assert_int_equal(x->last_restarted_slot, 2);
+	assert_string_equal(x->last_restarted, "httpd 2");
+	assert_int_equal(j.slot, 2); /* the verdict too knew which slot */
+	assert_string_equal(x->last_gone, "httpd 2");
+	assert_true(hx_logged(x, "worker \"httpd 2\": restarted 2 times, the limit"));
+	assert_false(hx_logged(x, "httpd 3"));
+	hx_free(x);
+}
+
+/* Waits for the test's word (sem started), then fails. */
+static int fail_when_told_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	return seen_wait(&((struct seen *)arg)->started) ? 1 : 2;
+}
+
+/* A confined helper cannot spawn (helper.policy refuses clone, unshare,
+ * mount, setresuid...): its workers' restart policies give up, each
+ * saying why, and the verdict's way out is to stop every worker, for a
+ * supervisor to start the whole daemon again. */
+static void a_confined_helper_restarts_nothing_and_its_verdict_can_stop_all(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip(); /* valgrind has no seccomp */
+	struct seen *sn = seen_new();
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct hx *x = hx_new(table, 1, 0);
+		struct judge j = {
+		    .after = 2, .until = PRIVSEP_RESTART, .then = PRIVSEP_RESTART_STOP_ALL};
+		struct privsep_spawn other = {
+		    .name = "other", .main = serve_main, .unsandboxed = 1};
+		struct privsep_spawn sp = {.name = "crashy",
+		                           .main = fail_when_told_main,
+		                           .arg = sn,
+		                           .unsandboxed = 1,
+		                           .restart_max = 5,
+		                           .restart_backoff_ms = 1,
+		                           .restart_verdict = judge,
+		                           .verdict_arg = &j};
+		if (!x || !privsep_spawn(x->h, &other) || !privsep_spawn(x->h, &sp) ||
+		    !privsep_spawn(x->h, &sp))
+			_exit(2);
+		if (privsep_helper_confine(x->h, NULL, NULL) < 0)
+			_exit(3);
+		/* no spawn: EPERM, and the line says what it would need */
+		errno = 0;
+		if (privsep_spawn(x->h, &other) || errno != EPERM ||
+		    !hx_logged(x, "worker \"other\": not started: the helper is confined (a spawn "
+		                  "needs clone, unshare, mount, setresuid, capset, seccomp)"))
+			_exit(4);
+		sem_post(&sn->started);
+		sem_post(&sn->started);
+		if (privsep_helper_run(x->h) < 0)
+			_exit(5);
+		if (j.calls != 2)
+			_exit(6);
+		if (j.proposed != PRIVSEP_RESTART_GIVE_UP) /* never a restart, though failed */
+			_exit(7);
+		if (!hx_logged(x, "worker \"crashy\": not restarted: the helper is confined (a "
+		                  "spawn needs clone, unshare, mount, setresuid, capset, seccomp)"))
+			_exit(8);
+		if (!hx_logged(x, "worker \"crashy\": the application's verdict on its end: stop "
+		                  "every worker"))
+			_exit(9);
+		if (x->gone != 3 || x->restarted != 0)
+			_exit(10);
+		_exit(0);
+	}
+	assert_int_equal(wait_status(pid), 0);
+	munmap(sn, sizeof(*sn));
+}
+
 static void helper_keeps_only_the_capabilities_it_names(void **s)
 {
 	(void)s;
@@ -358,6 +595,11 @@ int main(void)
 	    cmocka_unit_test(restart_count_starts_over_after_healthy_service),
 	    cmocka_unit_test(clean_exit_and_kill_are_not_restarted),
 	    cmocka_unit_test(stop_cancels_pending_restarts),
+	    cmocka_unit_test(a_restart_policy_without_limit_restarts_past_any_count),
+	    cmocka_unit_test(a_restart_verdict_gives_up_on_one_or_stops_every_worker),
+	    cmocka_unit_test(a_restart_verdict_cannot_bring_back_a_killed_worker),
+	    cmocka_unit_test(a_restarted_worker_keeps_its_slot_and_its_name),
+	    cmocka_unit_test(a_confined_helper_restarts_nothing_and_its_verdict_can_stop_all),
 	    cmocka_unit_test(helper_keeps_only_the_capabilities_it_names),
 	};
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
