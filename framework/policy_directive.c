@@ -71,8 +71,10 @@ static int dir_group(struct pol_parser *ps, const struct pol_stmt *st)
 	if (ps->ngroups == ps->capgroups) {
 		size_t nc = ps->capgroups ? ps->capgroups * 2 : 16;
 		struct pol_group *ng = realloc(ps->groups, nc * sizeof(*ng));
-		if (!ng)
+		if (!ng) {
+			pol_serr(ps, st, t[0].col, "out of memory");
 			return -1;
+		}
 		ps->groups = ng;
 		ps->capgroups = nc;
 	}

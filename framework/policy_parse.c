@@ -143,8 +143,10 @@ static int parse_file(struct pol_parser *ps, const char *path, const char *text)
 	int rc;
 
 	st.file = pol_intern(ps->p, path);
-	if (!st.file)
+	if (!st.file) {
+		pol_err(ps, path, 0, 0, "out of memory");
 		return -1;
+	}
 	ps->stack[ps->depth] = st.file;
 	buf = text ? strdup(text) : read_file(ps, path);
 	if (!buf) {
@@ -240,8 +242,10 @@ int pol_dir_include(struct pol_parser *ps, const struct pol_stmt *st)
 		return -1;
 	}
 	full = malloc(PATH_MAX);
-	if (!full)
+	if (!full) {
+		pol_serr(ps, st, st->t[0].col, "out of memory");
 		return -1;
+	}
 	if (include_name(ps, st, full, &ship) < 0 || include_allowed(ps, st, full, &done) < 0)
 		goto out;
 	rc = 0;

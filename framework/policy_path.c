@@ -156,5 +156,9 @@ int pol_dir_path(struct pol_parser *ps, const struct pol_stmt *st)
 	if (rights(ps, st, &i, &f) < 0 || options(ps, st, i, &f) < 0)
 		return -1;
 	f.loc = (struct pol_loc){pol_intern(ps->p, st->file), st->line, t[0].col};
-	return push_file(ps->p, &f);
+	if (push_file(ps->p, &f) < 0) {
+		pol_serr(ps, st, t[0].col, "out of memory");
+		return -1;
+	}
+	return 0;
 }

@@ -222,7 +222,7 @@ static int conditions(struct pol_parser *ps, const struct pol_stmt *st, int i, s
 	}
 }
 
-static int push_rule(struct pol_parser *ps, const struct pol_rule *r)
+static int push_rule(struct pol_parser *ps, const struct pol_stmt *st, const struct pol_rule *r)
 {
 	struct pol_rule **arr;
 	size_t *n, *cap;
@@ -238,8 +238,10 @@ static int push_rule(struct pol_parser *ps, const struct pol_rule *r)
 	if (*n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 64;
 		struct pol_rule *na = realloc(*arr, nc * sizeof(**arr));
-		if (!na)
+		if (!na) {
+			pol_serr(ps, st, st->t[0].col, "out of memory");
 			return -1;
+		}
 		*arr = na;
 		*cap = nc;
 	}
@@ -293,7 +295,7 @@ static int use_group(struct pol_parser *ps, const struct pol_stmt *st, int i,
 			snprintf(gr.reason, sizeof(gr.reason), "%s", reason);
 		if (!gr.group[0])
 			snprintf(gr.group, sizeof(gr.group), "%s", g->name);
-		if (push_rule(ps, &gr) < 0)
+		if (push_rule(ps, st, &gr) < 0)
 			return -1;
 	}
 	return 0;
@@ -366,5 +368,5 @@ int pol_dir_rule(struct pol_parser *ps, const struct pol_stmt *st)
 	}
 	if (i < st->n && because(ps, st, i, &r) < 0)
 		return -1;
-	return push_rule(ps, &r);
+	return push_rule(ps, st, &r);
 }
