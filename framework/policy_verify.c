@@ -16,156 +16,171 @@
 
 #include "policy.h"
 
+/* The machine's state while it runs. */
+struct bpf_vm {
+	uint32_t A, X, M[BPF_MEMWORDS];
+	const uint8_t *d;
+	size_t len;
+	unsigned pc;
+};
+
+/* Loads and stores (classes LD, LDX, ST, STX): 0, or an errno. */
+static int bpf_ldst(struct bpf_vm *m, uint16_t code, uint32_t k)
+{
+	switch (code) {
+	case BPF_LD | BPF_W | BPF_ABS:
+		if (k > m->len - 4 || k % 4)
+			return EFAULT;
+		memcpy(&m->A, m->d + k, 4);
+		return 0;
+	case BPF_LD | BPF_W | BPF_LEN:
+		m->A = (uint32_t)m->len;
+		return 0;
+	case BPF_LDX | BPF_W | BPF_LEN:
+		m->X = (uint32_t)m->len;
+		return 0;
+	case BPF_LD | BPF_IMM:
+		m->A = k;
+		return 0;
+	case BPF_LDX | BPF_IMM:
+		m->X = k;
+		return 0;
+	case BPF_LD | BPF_MEM:
+	case BPF_LDX | BPF_MEM:
+	case BPF_ST:
+	case BPF_STX:
+		if (k >= BPF_MEMWORDS)
+			return EFAULT;
+		if (code == (BPF_LD | BPF_MEM))
+			m->A = m->M[k];
+		else if (code == (BPF_LDX | BPF_MEM))
+			m->X = m->M[k];
+		else if (code == BPF_ST)
+			m->M[k] = m->A;
+		else
+			m->M[k] = m->X;
+		return 0;
+	default:
+		return EINVAL;
+	}
+}
+
+/* Arithmetic (class ALU) on A with k or X: 0, or an errno. */
+static int bpf_alu(struct bpf_vm *m, uint16_t code, uint32_t k)
+{
+	uint32_t b = BPF_SRC(code) == BPF_K ? k : m->X;
+	switch (BPF_OP(code)) {
+	case BPF_ADD:
+		m->A += b;
+		return 0;
+	case BPF_SUB:
+		m->A -= b;
+		return 0;
+	case BPF_MUL:
+		m->A *= b;
+		return 0;
+	case BPF_DIV:
+	case BPF_MOD:
+		if (!b)
+			return EDOM;
+		m->A = BPF_OP(code) == BPF_DIV ? m->A / b : m->A % b;
+		return 0;
+	case BPF_AND:
+		m->A &= b;
+		return 0;
+	case BPF_OR:
+		m->A |= b;
+		return 0;
+	case BPF_XOR:
+		m->A ^= b;
+		return 0;
+	case BPF_LSH:
+		m->A = b < 32 ? m->A << b : 0;
+		return 0;
+	case BPF_RSH:
+		m->A = b < 32 ? m->A >> b : 0;
+		return 0;
+	case BPF_NEG:
+		if (code != (BPF_ALU | BPF_NEG))
+			return EINVAL;
+		m->A = -m->A;
+		return 0;
+	default:
+		return EINVAL;
+	}
+}
+
+/* Jumps (class JMP): 0, or an errno. */
+static int bpf_jmp(struct bpf_vm *m, const struct sock_filter *f)
+{
+	uint32_t b = BPF_SRC(f->code) == BPF_K ? f->k : m->X;
+	int taken;
+	switch (BPF_OP(f->code)) {
+	case BPF_JA:
+		if (f->code != (BPF_JMP | BPF_JA))
+			return EINVAL;
+		m->pc += f->k;
+		return 0;
+	case BPF_JEQ:
+		taken = m->A == b;
+		break;
+	case BPF_JGT:
+		taken = m->A > b;
+		break;
+	case BPF_JGE:
+		taken = m->A >= b;
+		break;
+	case BPF_JSET:
+		taken = (m->A & b) != 0;
+		break;
+	default:
+		return EINVAL;
+	}
+	m->pc += taken ? f->jt : f->jf;
+	return 0;
+}
+
 uint32_t bpf_run(const struct filter_prog *prog, const void *data, size_t len, int *err)
 {
-	uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = {0};
-	const uint8_t *d = data;
-	unsigned pc = 0, steps = 0;
+	struct bpf_vm m = {.d = data, .len = len};
+	unsigned steps = 0;
 	*err = 0;
-	while (pc < prog->len && steps++ < 65536) {
-		const struct sock_filter *f = &prog->insns[pc++];
-		uint32_t k = f->k;
-		switch (f->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			if (k > len - 4 || k % 4) {
-				*err = EFAULT;
-				return 0;
-			}
-			memcpy(&A, d + k, 4);
-			break;
-		case BPF_LD | BPF_W | BPF_LEN:
-			A = (uint32_t)len;
-			break;
-		case BPF_LDX | BPF_W | BPF_LEN:
-			X = (uint32_t)len;
-			break;
-		case BPF_LD | BPF_IMM:
-			A = k;
-			break;
-		case BPF_LDX | BPF_IMM:
-			X = k;
-			break;
-		case BPF_LD | BPF_MEM:
-		case BPF_LDX | BPF_MEM:
-		case BPF_ST:
-		case BPF_STX:
-			if (k >= BPF_MEMWORDS) {
-				*err = EFAULT;
-				return 0;
-			}
-			if (f->code == (BPF_LD | BPF_MEM))
-				A = M[k];
-			else if (f->code == (BPF_LDX | BPF_MEM))
-				X = M[k];
-			else if (f->code == BPF_ST)
-				M[k] = A;
-			else
-				M[k] = X;
-			break;
-		case BPF_ALU | BPF_ADD | BPF_K:
-			A += k;
-			break;
-		case BPF_ALU | BPF_ADD | BPF_X:
-			A += X;
-			break;
-		case BPF_ALU | BPF_SUB | BPF_K:
-			A -= k;
-			break;
-		case BPF_ALU | BPF_SUB | BPF_X:
-			A -= X;
-			break;
-		case BPF_ALU | BPF_MUL | BPF_K:
-			A *= k;
-			break;
-		case BPF_ALU | BPF_MUL | BPF_X:
-			A *= X;
-			break;
-		case BPF_ALU | BPF_DIV | BPF_K:
-		case BPF_ALU | BPF_DIV | BPF_X:
-		case BPF_ALU | BPF_MOD | BPF_K:
-		case BPF_ALU | BPF_MOD | BPF_X: {
-			uint32_t b = BPF_SRC(f->code) == BPF_K ? k : X;
-			if (!b) {
-				*err = EDOM;
-				return 0;
-			}
-			A = BPF_OP(f->code) == BPF_DIV ? A / b : A % b;
-			break;
-		}
-		case BPF_ALU | BPF_AND | BPF_K:
-			A &= k;
-			break;
-		case BPF_ALU | BPF_AND | BPF_X:
-			A &= X;
-			break;
-		case BPF_ALU | BPF_OR | BPF_K:
-			A |= k;
-			break;
-		case BPF_ALU | BPF_OR | BPF_X:
-			A |= X;
-			break;
-		case BPF_ALU | BPF_XOR | BPF_K:
-			A ^= k;
-			break;
-		case BPF_ALU | BPF_XOR | BPF_X:
-			A ^= X;
-			break;
-		case BPF_ALU | BPF_LSH | BPF_K:
-			A = k < 32 ? A << k : 0;
-			break;
-		case BPF_ALU | BPF_LSH | BPF_X:
-			A = X < 32 ? A << X : 0;
-			break;
-		case BPF_ALU | BPF_RSH | BPF_K:
-			A = k < 32 ? A >> k : 0;
-			break;
-		case BPF_ALU | BPF_RSH | BPF_X:
-			A = X < 32 ? A >> X : 0;
-			break;
-		case BPF_ALU | BPF_NEG:
-			A = -A;
-			break;
-		case BPF_MISC | BPF_TAX:
-			X = A;
-			break;
-		case BPF_MISC | BPF_TXA:
-			A = X;
-			break;
-		case BPF_JMP | BPF_JA:
-			pc += k;
-			break;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-			pc += A == k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JEQ | BPF_X:
-			pc += A == X ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGT | BPF_K:
-			pc += A > k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGT | BPF_X:
-			pc += A > X ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGE | BPF_K:
-			pc += A >= k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGE | BPF_X:
-			pc += A >= X ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JSET | BPF_K:
-			pc += (A & k) ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JSET | BPF_X:
-			pc += (A & X) ? f->jt : f->jf;
-			break;
-		case BPF_RET | BPF_K:
-			return k;
-		case BPF_RET | BPF_A:
-			return A;
-		default:
+	while (m.pc < prog->len && steps++ < 65536) {
+		const struct sock_filter *f = &prog->insns[m.pc++];
+		if (f->code > 0xff) { /* no classic BPF code has these bits */
 			*err = EINVAL;
 			return 0;
 		}
+		switch (BPF_CLASS(f->code)) {
+		case BPF_LD:
+		case BPF_LDX:
+		case BPF_ST:
+		case BPF_STX:
+			*err = bpf_ldst(&m, f->code, f->k);
+			break;
+		case BPF_ALU:
+			*err = bpf_alu(&m, f->code, f->k);
+			break;
+		case BPF_JMP:
+			*err = bpf_jmp(&m, f);
+			break;
+		case BPF_RET:
+			if (f->code == (BPF_RET | BPF_K))
+				return f->k;
+			if (f->code == (BPF_RET | BPF_A))
+				return m.A;
+			*err = EINVAL;
+			break;
+		default: /* BPF_MISC */
+			if (f->code == (BPF_MISC | BPF_TAX))
+				m.X = m.A;
+			else if (f->code == (BPF_MISC | BPF_TXA))
+				m.A = m.X;
+			else
+				*err = EINVAL;
+		}
+		if (*err)
+			return 0;
 	}
 	*err = ERANGE; /* ran off the end, or looped */
 	return 0;
