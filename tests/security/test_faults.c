@@ -322,11 +322,58 @@ static void allocation_failure_anywhere_fails_cleanly(void **s)
 	}
 }
 
+/* A policy is loaded whole or not at all: with each allocation of its
+ * load failing in turn, policy_load gives NULL or the same rules, groups
+ * and file rules as a load that had every allocation (it once returned a
+ * policy with rules missing: 0 of httpd.policy's 55). */
+static void a_policy_loaded_while_allocations_fail_is_whole_or_none(void **s)
+{
+	static const char *const names[] = {"httpd.policy", "fileopener.policy", "helper.policy"};
+	(void)s;
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		char path[64];
+		struct policy *full;
+		size_t nrules, nfiles;
+		long total, none = 0;
+		snprintf(path, sizeof(path), "<%s>", names[k]);
+		alloc_count = 0;
+		fail_at = 0;
+		full = policy_load(path, policy_shipped(names[k]), NULL, NULL);
+		total = alloc_count;
+		fail_at = -1;
+		assert_non_null(full);
+		nrules = full->nrules;
+		nfiles = full->nfiles;
+		policy_free(full);
+		for (long i = 1; i <= total; i++) {
+			struct policy *p;
+			alloc_count = 0;
+			fail_at = i;
+			p = policy_load(path, policy_shipped(names[k]), NULL, NULL);
+			fail_at = -1;
+			if (!p) {
+				none++;
+				continue;
+			}
+			if (p->nrules != nrules || p->nfiles != nfiles)
+				fail_msg(
+				    "%s with allocation %ld of %ld failing: %zu rules and %zu file "
+				    "rules, not %zu and %zu",
+				    names[k], i, total, p->nrules, p->nfiles, nrules, nfiles);
+			policy_free(p);
+		}
+		print_message("%s: %ld allocations, each failing gave no policy (%ld) or the "
+		              "whole one\n",
+		              names[k], total, none);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(fds_of_every_kind_on_a_type_that_takes_none),
 	    cmocka_unit_test(allocation_failure_anywhere_fails_cleanly),
+	    cmocka_unit_test(a_policy_loaded_while_allocations_fail_is_whole_or_none),
 	    cmocka_unit_test(flood_memory_stays_bounded_and_others_keep_their_latency),
 	    cmocka_unit_test(worker_killed_at_random_points_costs_the_helper_nothing),
 	};
