@@ -25,6 +25,7 @@
 #include "chan.h"
 #include "helper_int.h"
 #include "proto.h"
+#include "rows.h"
 #include "services/fs.h"
 
 /* Records served from one worker per wake-up, so that one busy worker
@@ -78,30 +79,6 @@ static const struct helper_row *row_find(const struct privsep_helper *h, uint32_
 
 static int fw_ping(struct privsep_req *req, void *arg);
 static int fw_permit_drop(struct privsep_req *req, void *arg);
-
-static int valid_row(const struct privsep_handler *r, size_t payload_max)
-{
-	unsigned kind = r->flags & (PRIVSEP_H_CALL | PRIVSEP_H_POST | PRIVSEP_H_EVENT);
-	int bulk = !!(r->flags & PRIVSEP_H_BULK);
-	if (r->type < PRIVSEP_TYPE_APP_MIN || !r->name || (!r->fn && kind != PRIVSEP_H_EVENT))
-		return 0;
-	if (r->flags &
-	    ~(PRIVSEP_H_CALL | PRIVSEP_H_POST | PRIVSEP_H_EVENT | PRIVSEP_H_ONCE | PRIVSEP_H_BULK))
-		return 0;
-	if (kind != PRIVSEP_H_CALL && kind != PRIVSEP_H_POST && kind != PRIVSEP_H_EVENT)
-		return 0;
-	if (kind == PRIVSEP_H_EVENT && (r->flags & PRIVSEP_H_ONCE))
-		return 0;
-	if (r->min_len > r->max_len || (uint64_t)r->max_len + (bulk ? BULK_FIXED : 0) > payload_max)
-		return 0;
-	if (r->min_fds > r->max_fds || r->max_fds + (unsigned)bulk > PRIVSEP_MAX_FDS)
-		return 0;
-	/* a bulk limit only with PRIVSEP_H_BULK, and a bulk type that could
-	 * carry nothing but empty bulks is a row that forgot its limit */
-	if (!bulk != !r->bulk_max)
-		return 0;
-	return 1;
-}
 
 static uint32_t resolve_len(uint32_t v, size_t payload_max)
 {
@@ -167,7 +144,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		return NULL;
 	payload_max = msg_max - PRIVSEP_HDR_LEN;
 	for (size_t i = 0; i < n; i++)
-		if (!valid_row(&table[i], payload_max)) {
+		if (!row_valid(&table[i], payload_max)) {
 			errno = EINVAL;
 			return NULL;
 		}

@@ -28,6 +28,7 @@
 #include "chan.h"
 #include "helper_int.h"
 #include "proto.h"
+#include "rows.h"
 
 struct call_slot {
 	uint32_t id;
@@ -80,7 +81,12 @@ struct privsep_client *privsep_client_new(int fd, const struct privsep_client_co
 	size_t msg_max = cfg && cfg->msg_max ? cfg->msg_max : PRIVSEP_MSG_MAX_DEFAULT;
 	struct privsep_client *c;
 
-	if (fd < 0 || msg_max < PRIVSEP_MSG_MAX_MIN || msg_max > PRIVSEP_MSG_MAX_LIMIT) {
+	int bad = fd < 0 || msg_max < PRIVSEP_MSG_MAX_MIN || msg_max > PRIVSEP_MSG_MAX_LIMIT ||
+	          (cfg && cfg->n && !cfg->table);
+	/* the rows the helper would refuse (privsep_helper_new), refused here */
+	for (size_t i = 0; !bad && cfg && cfg->table && i < cfg->n; i++)
+		bad = !row_valid(&cfg->table[i], msg_max - PRIVSEP_HDR_LEN);
+	if (bad) {
 		if (fd >= 0)
 			close(fd);
 		errno = EINVAL;
@@ -398,10 +404,17 @@ static int read_one(struct privsep_client *c, int nonblock, int *again)
 	return ev > 0;
 }
 
-static int check_args(const struct privsep_client *c, uint32_t type, const void *p, size_t len,
-                      const int *fds, size_t nfds, const struct privsep_bulk *bulk)
+/* The arguments, and an application type's record against the client's
+ * table (kind PRIVSEP_H_CALL or PRIVSEP_H_POST): what the helper would
+ * kill the worker for is a local error, nothing is sent.  0, or -1 with
+ * errno and, when the table refuses it, the rule in why. */
+static int check_args(const struct privsep_client *c, unsigned kind, uint32_t type, const void *p,
+                      size_t len, const int *fds, size_t nfds, const struct privsep_bulk *bulk,
+                      char *why, size_t whylen)
 {
 	size_t fixed = bulk ? BULK_FIXED : 0;
+	const struct privsep_handler *r;
+	why[0] = '\0';
 	if (type == 0 || (len && !p) || (nfds && !fds) || nfds + !!bulk > PRIVSEP_MAX_FDS ||
 	    (bulk && bulk->len && !bulk->data)) {
 		errno = EINVAL;
@@ -411,7 +424,15 @@ static int check_args(const struct privsep_client *c, uint32_t type, const void 
 		errno = EMSGSIZE;
 		return -1;
 	}
-	return 0;
+	if (type < PRIVSEP_TYPE_APP_MIN || !c->table)
+		return 0; /* the framework's own, or no table to check against */
+	r = table_row_find(c->table, c->n, type);
+	if (!r) {
+		snprintf(why, whylen, "type 0x%x is not in the client's table", (unsigned)type);
+		errno = EINVAL;
+		return -1;
+	}
+	return row_admits(r, kind, len, nfds, !!bulk, bulk ? bulk->len : 0, why, whylen);
 }
 
 /* Wait until the socket has room or until (ms, -1: forever) passes,
@@ -566,8 +587,8 @@ int privsep_call_ex(struct privsep_client *c, uint32_t type, const void *req, si
 	res->nfds = 0;
 	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
 		res->fds[i] = -1;
-	res->detail[0] = '\0';
-	if (check_args(c, type, req, len, fds, nfds, bulk) < 0)
+	if (check_args(c, PRIVSEP_H_CALL, type, req, len, fds, nfds, bulk, res->detail,
+	               sizeof(res->detail)) < 0)
 		return -1;
 	pthread_mutex_lock(&c->mu);
 	/* in an event handler of c (or of another client, called from one of
@@ -638,12 +659,16 @@ int privsep_post_ex(struct privsep_client *c, uint32_t type, const void *msg, si
                     const int *fds, size_t nfds, const struct privsep_bulk *bulk, unsigned flags)
 {
 	int dead, bfd, rc;
+	char why[PRIVSEP_DETAIL_MAX];
 	if (flags != PRIVSEP_POST_WAIT && flags != PRIVSEP_POST_NOWAIT) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (check_args(c, type, msg, len, fds, nfds, bulk) < 0)
+	if (check_args(c, PRIVSEP_H_POST, type, msg, len, fds, nfds, bulk, why, sizeof(why)) < 0) {
+		if (why[0]) /* a post has no result to carry the rule: one line */
+			CLOG(c, PRIVSEP_LOG_ERR, "post not sent: %s", why);
 		return -1;
+	}
 	/* a handler that waited could wait for itself (docs/PROTOCOL.md) */
 	if (tl_event && flags == PRIVSEP_POST_WAIT) {
 		pthread_mutex_lock(&c->mu);

@@ -411,7 +411,9 @@ struct privsep_client_config {
 };
 
 /* A client on channel fd (taken).  cfg may be NULL.  NULL on ENOMEM,
- * EINVAL (fd closed). */
+ * EINVAL (fd closed): also a table with a row privsep_helper_new would
+ * refuse.  With a table, every call and post of an application type is
+ * checked against its row before it is sent (docs/PROTOCOL.md section 5). */
 struct privsep_client *privsep_client_new(int fd, const struct privsep_client_config *cfg);
 /* Close the channel and free.  No call may be in progress. */
 void privsep_client_free(struct privsep_client *c);
@@ -440,12 +442,17 @@ struct privsep_result {
  *  EMFILE    the reply's fds could not all be received (all closed);
  *  EPIPE     the helper is gone;
  *  EPROTO    the helper broke the protocol (logged; the client is dead);
- *  EINVAL    bad arguments. */
+ *  EINVAL    bad arguments, or a record the client's table forbids (a type
+ *            not in it, not a call, a length, fd count or bulk payload
+ *            outside its row): nothing is sent, res->detail names the rule;
+ *  EMSGSIZE  also a bulk payload over its row's bulk_max (the same way). */
 int privsep_call(struct privsep_client *c, uint32_t type, const void *req, size_t len,
                  const int *fds, size_t nfds, struct privsep_result *res);
 
 /* Send a one-way message; waits while the socket is full.  0, or -1
- * with errno (EMSGSIZE, EPIPE, EINVAL, EPROTO). */
+ * with errno (EMSGSIZE, EPIPE, EINVAL, EPROTO).  A record the client's
+ * table forbids is not sent (EINVAL, or EMSGSIZE for a bulk payload over
+ * bulk_max), and one line of the client's log names the rule. */
 int privsep_post(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
                  const int *fds, size_t nfds);
 

@@ -24,7 +24,7 @@
 #define T_SEQ (PRIVSEP_TYPE_APP_MIN + 1)    /* event: u32 sequence number */
 #define T_DONE (PRIVSEP_TYPE_APP_MIN + 2)   /* post: u32 events seen, u32 out of order */
 #define T_CALLS (PRIVSEP_TYPE_APP_MIN + 3)  /* event whose handler tries a call */
-#define T_POSTED (PRIVSEP_TYPE_APP_MIN + 4) /* post: 4 bytes */
+#define T_POSTED (PRIVSEP_TYPE_APP_MIN + 4) /* post: 4 bytes, 0 or 1 fd */
 #define T_NESTED (PRIVSEP_TYPE_APP_MIN + 9) /* event whose handler dispatches */
 #define T_FDEV (PRIVSEP_TYPE_APP_MIN + 10)  /* event: u32, one fd */
 
@@ -89,7 +89,7 @@ static const struct privsep_handler table[] = {
     {T_SEQ, "seq", 4, 4, 0, 0, PRIVSEP_H_EVENT, on_seq, NULL, 0},
     {T_DONE, "done", 8, 8, 0, 0, PRIVSEP_H_POST, on_done, NULL, 0},
     {T_CALLS, "calls", 0, 0, 0, 0, PRIVSEP_H_EVENT, on_calls, NULL, 0},
-    {T_POSTED, "posted", 4, 4, 0, 0, PRIVSEP_H_POST, on_posted, NULL, 0},
+    {T_POSTED, "posted", 4, 4, 0, 1, PRIVSEP_H_POST, on_posted, NULL, 0},
     {T_NESTED, "nested", 0, 0, 0, 0, PRIVSEP_H_EVENT, on_nested, NULL, 0},
     {T_FDEV, "fd-event", 4, 4, 1, 1, PRIVSEP_H_EVENT, on_posted, NULL, 0},
 };

@@ -924,10 +924,129 @@ static void rule_a_reply_is_queued_whatever_queue_max_is(void **state)
 	hx_free(x);
 }
 
+/* ---- the client checks what it sends ---- */
+
+#define TC_CALL (PRIVSEP_TYPE_APP_MIN + 40)
+#define TC_POST (PRIVSEP_TYPE_APP_MIN + 41)
+#define TC_BULK (PRIVSEP_TYPE_APP_MIN + 42)
+#define TC_EVENT (PRIVSEP_TYPE_APP_MIN + 43)
+static int tc_served;
+static int tc_serve(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	tc_served++;
+	return 0;
+}
+static const struct privsep_handler tc_table[] = {
+    {TC_CALL, "tc-call", 4, 8, 0, 1, PRIVSEP_H_CALL, tc_serve, NULL, 0},
+    {TC_POST, "tc-post", 0, 4, 0, 0, PRIVSEP_H_POST, tc_serve, NULL, 0},
+    {TC_BULK, "tc-bulk", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, tc_serve, NULL, 16},
+    {TC_EVENT, "tc-event", 0, 0, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+};
+
+/* What its own table forbids, the client refuses with EINVAL (EMSGSIZE for
+ * a bulk over its row's limit), the rule named in the result (a call) or
+ * in one log line (a post), and sends nothing: the worker lives, the helper
+ * sees no record and no violation. */
+static void rule_the_client_checks_each_record_against_its_table_before_sending(void **state)
+{
+	struct hx *x = hx_new(tc_table, 4, 0);
+	struct privsep_client_config cc = {.table = tc_table, .n = 4};
+	struct privsep_client *c = privsep_client_new(hx_attach_raw(x, "tc", NULL), &cc);
+	static uint8_t big[64];
+	static const struct privsep_bulk b16 = {big, 16}, b17 = {big, 17};
+	uint8_t out[64];
+	int fds[2] = {0, 0};
+	struct privsep_result res = {.data = out, .cap = sizeof(out)};
+	struct hx_bg bg;
+	static const struct {
+		const char *shape;
+		int call; /* 1: privsep_call_ex, 0: privsep_post_ex */
+		uint32_t type;
+		size_t len, nfds;
+		const struct privsep_bulk *bulk;
+		int err;
+		const char *rule;
+	} cases[] = {
+	    {"call below min_len", 1, TC_CALL, 3, 0, NULL, EINVAL, "a payload of 3 bytes"},
+	    {"call above max_len", 1, TC_CALL, 9, 0, NULL, EINVAL, "the row takes 4..8"},
+	    {"call with too many fds", 1, TC_CALL, 4, 2, NULL, EINVAL, "2 fds"},
+	    {"call on a post type", 1, TC_POST, 0, 0, NULL, EINVAL, "is a post, not a call"},
+	    {"call on an event type", 1, TC_EVENT, 0, 0, NULL, EINVAL, "is an event, not a call"},
+	    {"call of a type not in the table", 1, TC_CALL + 99, 4, 0, NULL, EINVAL,
+	     "not in the client's table"},
+	    {"post on a call type", 0, TC_CALL, 4, 0, NULL, EINVAL, NULL},
+	    {"post above max_len", 0, TC_POST, 5, 0, NULL, EINVAL, NULL},
+	    {"post with an fd the row does not take", 0, TC_POST, 0, 1, NULL, EINVAL, NULL},
+	    {"post with a bulk on a row without", 0, TC_POST, 0, 0, &b16, EINVAL, NULL},
+	    {"post without the bulk its row needs", 0, TC_BULK, 0, 0, NULL, EINVAL, NULL},
+	    {"post with a bulk over bulk_max", 0, TC_BULK, 0, 0, &b17, EMSGSIZE, NULL},
+	};
+	(void)state;
+	assert_non_null(c);
+	fds[0] = fds[1] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+		errno = 0;
+		if (cases[i].call)
+			rc = privsep_call_ex(c, cases[i].type, big, cases[i].len, fds,
+			                     cases[i].nfds, cases[i].bulk, &res);
+		else
+			rc = privsep_post_ex(c, cases[i].type, big, cases[i].len, fds,
+			                     cases[i].nfds, cases[i].bulk, PRIVSEP_POST_NOWAIT);
+		if (rc != -1 || errno != cases[i].err)
+			fail_msg("%s: rc %d errno %d, want -1 and %d", cases[i].shape, rc, errno,
+			         cases[i].err);
+		if (cases[i].rule && !strstr(res.detail, cases[i].rule))
+			fail_msg("%s: the result says \"%s\", not \"%s\"", cases[i].shape,
+			         res.detail, cases[i].rule);
+		print_message("%-40s -> %s %s\n", cases[i].shape, strerror(errno),
+		              cases[i].call ? res.detail : "");
+	}
+	close(fds[0]);
+	/* nothing went out: the helper saw no record; then a good call works */
+	hx_bg_call(&bg, c, TC_CALL, "four", 4);
+	assert_int_equal(hx_bg_wait(x, &bg), 0);
+	assert_int_equal(tc_served, 1);
+	assert_int_equal(x->gone, 0);
+	assert_int_equal(x->last_viol, PRIVSEP_V_NONE);
+	assert_false(hx_logged(x, "violation"));
+	privsep_client_free(c);
+	hx_free(x);
+}
+
+/* A client refuses a table the helper would refuse: a row over the record
+ * limit, or one no kind. */
+static void rule_a_client_refuses_rows_the_helper_would_refuse(void **state)
+{
+	static const struct privsep_handler too_big[] = {
+	    {TC_CALL, "big", 0, PRIVSEP_MSG_MAX_DEFAULT, 0, 0, PRIVSEP_H_CALL, tc_serve, NULL, 0},
+	};
+	static const struct privsep_handler no_kind[] = {
+	    {TC_CALL, "none", 0, 4, 0, 0, 0, tc_serve, NULL, 0},
+	};
+	struct privsep_client_config a = {.table = too_big, .n = 1}, b = {.table = no_kind, .n = 1};
+	int sv[2];
+	(void)state;
+	assert_int_equal(privsep_chan_pair(sv), 0);
+	close(sv[0]);
+	errno = 0;
+	assert_null(privsep_client_new(sv[1], &a)); /* the fd is taken either way */
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(privsep_chan_pair(sv), 0);
+	close(sv[0]);
+	errno = 0;
+	assert_null(privsep_client_new(sv[1], &b));
+	assert_int_equal(errno, EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(rule_call_gets_exactly_one_reply_with_its_id),
+	    cmocka_unit_test(rule_the_client_checks_each_record_against_its_table_before_sending),
+	    cmocka_unit_test(rule_a_client_refuses_rows_the_helper_would_refuse),
 	    cmocka_unit_test(rule_one_way_message_gets_no_reply),
 	    cmocka_unit_test(rule_error_reply_carries_errno_and_detail),
 	    cmocka_unit_test(rule_fds_travel_in_the_same_record_and_arrive_cloexec),

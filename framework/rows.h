@@ -1,0 +1,33 @@
+/*
+ * rows.h - internal: a handler table's rows, as both ends read them.
+ *
+ * One place says what a row may be (the helper refuses a table with a bad
+ * row, and so does the worker's client) and whether a record fits its row
+ * (the client checks what it is asked to send against its own table, so a
+ * program bug is EINVAL at the caller, never a violation at the helper).
+ * Knows no helper and no client.
+ */
+#ifndef PRIVSEP_ROWS_H
+#define PRIVSEP_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "privsep.h"
+
+/* 1 if r is a valid application row for records of at most payload_max
+ * payload bytes; 0 if not. */
+int row_valid(const struct privsep_handler *r, size_t payload_max);
+
+/* The row of type in table[0..n), or NULL. */
+const struct privsep_handler *table_row_find(const struct privsep_handler *table, size_t n,
+                                             uint32_t type);
+
+/* 0 if a record of kind (PRIVSEP_H_CALL or PRIVSEP_H_POST) with len payload
+ * bytes, nfds fds and a bulk payload of bulk_len bytes (has_bulk 0: none)
+ * is what row r admits; -1 with the rule it breaks in why otherwise, and
+ * errno EINVAL (EMSGSIZE for a bulk payload over the row's bulk_max). */
+int row_admits(const struct privsep_handler *r, unsigned kind, size_t len, size_t nfds,
+               int has_bulk, size_t bulk_len, char *why, size_t whylen);
+
+#endif
