@@ -730,7 +730,8 @@ static void bench_start_steps(void)
 	                                   "11 seccomp load"};
 	const int n = quick ? 10 : 40;
 	static uint64_t prep[64], forked[64], st[PRIVSEP_SB_STEP_SECCOMP + 1][64], total[64],
-	    uns[64], unsnet[64], expect[64], verify[64], stop[64];
+	    uns[64], unsnet[64], expect[64], verify[64], stop[64],
+	    cpu[PRIVSEP_SB_STEP_SECCOMP + 1][64], cpustop[64];
 	struct policy *pol =
 	    policy_load("<default.policy>", policy_shipped("default.policy"), NULL, NULL);
 	struct filter_prog prog;
@@ -744,7 +745,7 @@ static void bench_start_steps(void)
 	struct privsep_sandbox sb = {.keep_fds = keep, .nkeep = 2};
 	for (int k = 0; k < n; k++) {
 		struct sb_plan plan;
-		uint64_t at[STEP_TRACE_N], t_run = 0, t0 = ns();
+		uint64_t at[STEP_TRACE_N], c[STEP_TRACE_N], t_run = 0, t0 = ns();
 		if (sandbox_prepare(&plan, &sb, pol, &prog, sv[1], why, sizeof(why)) < 0) {
 			fprintf(stderr, "bench: sandbox_prepare: %s\n", why);
 			exit(1);
@@ -775,7 +776,7 @@ static void bench_start_steps(void)
 		}
 		if (pid < 0 || step_trace_seize(pid) < 0 || write(go[1], "g", 1) != 1)
 			abort();
-		if (step_trace_follow(pid, ns, at, why, sizeof(why)) < 0) {
+		if (step_trace_follow(pid, ns, at, c, why, sizeof(why)) < 0) {
 			fprintf(stderr, "bench: tracing the sandbox steps: %s\n", why);
 			exit(1);
 		}
@@ -797,15 +798,17 @@ static void bench_start_steps(void)
 		forked[k] = t_run - t1;
 		/* one stop: between the two calibration marks */
 		stop[k] = at[STEP_TRACE_CAL2] - at[STEP_TRACE_CAL1];
+		cpustop[k] = c[STEP_TRACE_CAL2] - c[STEP_TRACE_CAL1];
 		total[k] = prep[k] + forked[k];
 		for (int s = 1; s <= PRIVSEP_SB_STEP_SECCOMP; s++) {
 			int from = s == 1 ? STEP_TRACE_CAL2 : s, to = s + 1;
-			st[s][k] = 0;
+			st[s][k] = cpu[s][k] = 0;
 			if (!at[from]) /* the step does not apply */
 				continue;
 			while (!at[to])
 				to++;
 			st[s][k] = at[to] - at[from] > stop[k] ? at[to] - at[from] - stop[k] : 0;
+			cpu[s][k] = c[to] - c[from] > cpustop[k] ? c[to] - c[from] - cpustop[k] : 0;
 			total[k] += st[s][k];
 		}
 		for (int v = 0; v < 2; v++) {
@@ -826,7 +829,9 @@ static void bench_start_steps(void)
 			reap(pid);
 		}
 	}
-	printf("worker start, where the time goes (ns, median and p99 of %d):\n", n);
+	printf("worker start, where the time goes (ns, median and p99 of %d; for each sandbox "
+	       "step, traced, also the child's CPU time):\n",
+	       n);
 #define ROW(label, arr)                                                                            \
 	do {                                                                                       \
 		struct stats s_ = stats_of(arr, (size_t)n);                                        \
@@ -839,11 +844,22 @@ static void bench_start_steps(void)
 	ROW("helper: sandbox_prepare", prep);
 	ROW("helper: sandbox_expect (its own filters)", expect);
 	ROW("fork, until the child runs", forked);
-	for (int s = 1; s <= PRIVSEP_SB_STEP_SECCOMP; s++)
-		ROW(step[s], st[s]);
+	for (int s = 1; s <= PRIVSEP_SB_STEP_SECCOMP; s++) {
+		/* and the child's CPU time in the step: the same, less any
+		 * wait for a CPU or for its tracer */
+		struct stats w_ = stats_of(st[s], (size_t)n), c_ = stats_of(cpu[s], (size_t)n);
+		printf("  %-40s %10.0f %10.0f %10.0f %10.0f\n", step[s], w_.median, w_.p99,
+		       c_.median, c_.p99);
+		fprintf(json,
+		        "{\"name\": \"worker start: %s\", \"unit\": \"ns\", \"median\": %.1f, "
+		        "\"p99\": %.1f, \"cpu_time_median\": %.1f, \"cpu_time_p99\": %.1f, "
+		        "\"cpu_placement\": \"free\"}\n",
+		        step[s], w_.median, w_.p99, c_.median, c_.p99);
+	}
 	ROW("all of the above", total);
 	ROW("helper at READY: /proc/PID/status check", verify);
 	ROW("tracing: one stop (taken off each step)", stop);
+	ROW("tracing: one stop, CPU time (taken off)", cpustop);
 	ROW("baseline: fork + unshare(net,ipc,uts,mnt)", uns);
 	ROW("baseline: fork + unshare(net)", unsnet);
 #undef ROW

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "step_trace.h"
@@ -80,12 +81,27 @@ int step_trace_seize(pid_t pid)
 	return (int)ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL);
 }
 
-int step_trace_follow(pid_t pid, uint64_t (*clock)(void), uint64_t at[STEP_TRACE_N], char *why,
-                      size_t whylen)
+/* The child's CPU time so far in ns (its clock, which stands still while
+ * it waits or is stopped); 0 if it cannot be read. */
+static uint64_t cpu_ns(clockid_t cid)
+{
+	struct timespec ts;
+	if (clock_gettime(cid, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int step_trace_follow(pid_t pid, uint64_t (*now)(void), uint64_t at[STEP_TRACE_N],
+                      uint64_t cpu[STEP_TRACE_N], char *why, size_t whylen)
 {
 	int last = -1, st;
+	clockid_t cid;
+	if (clock_getcpuclockid(pid, &cid) != 0) {
+		snprintf(why, whylen, "clock_getcpuclockid: %m");
+		return -1;
+	}
 	for (int m = 0; m < STEP_TRACE_N; m++)
-		at[m] = 0;
+		at[m] = cpu[m] = 0;
 	while (last != STEP_TRACE_END) {
 		unsigned long msg = 0;
 		uint64_t t;
@@ -94,7 +110,7 @@ int step_trace_follow(pid_t pid, uint64_t (*clock)(void), uint64_t at[STEP_TRACE
 			snprintf(why, whylen, "waitpid: %m");
 			return -1;
 		}
-		t = clock();
+		t = now();
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			snprintf(why, whylen, "the child ended (status 0x%x) after mark %d", st,
 			         last);
@@ -118,6 +134,7 @@ int step_trace_follow(pid_t pid, uint64_t (*clock)(void), uint64_t at[STEP_TRACE
 				return -1;
 			}
 			at[m] = t;
+			cpu[m] = cpu_ns(cid);
 			last = m;
 		} else if (WIFSTOPPED(st)) {
 			sig = WSTOPSIG(st); /* a signal: deliver it */

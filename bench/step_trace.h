@@ -35,10 +35,12 @@ int step_trace_arm(const struct sb_plan *plan, int end_fd);
 int step_trace_seize(pid_t pid);
 
 /* In the parent: follow the child's stops until the end mark; at[m] is
- * the time (clock()) of mark m, 0 for a step that made no stop (it does
- * not apply).  -1 with a reason in why when the marks did not come in
- * order (sandbox.c's sequence changed: update step_trace.c). */
-int step_trace_follow(pid_t pid, uint64_t (*clock)(void), uint64_t at[STEP_TRACE_N], char *why,
-                      size_t whylen);
+ * the time (now()) of mark m and cpu[m] the child's CPU time then
+ * (which does not count the time it waited for a CPU or for its tracer),
+ * both 0 for a step that made no stop (it does not apply).  -1 with a
+ * reason in why when the marks did not come in order (sandbox.c's
+ * sequence changed: update step_trace.c). */
+int step_trace_follow(pid_t pid, uint64_t (*now)(void), uint64_t at[STEP_TRACE_N],
+                      uint64_t cpu[STEP_TRACE_N], char *why, size_t whylen);
 
 #endif
