@@ -30,6 +30,7 @@
 #include "helper_int.h"
 #include "policy.h"
 #include "sandbox.h"
+#include "step_trace.h"
 
 static FILE *json;
 static int quick;
@@ -681,7 +682,13 @@ static void bench_start(void)
 		tb[k] = ns() - t;
 		reap(pid);
 		/* informative: the same fork whose child enters the namespaces a
-		 * worker gets (no more), until it runs there */
+		 * worker gets (no more), until it runs there; only a root
+		 * helper's workers get them, and only root can */
+		if (geteuid() != 0) {
+			close(pf[0]);
+			close(pf[1]);
+			continue;
+		}
 		t = ns();
 		pid = fork();
 		if (pid == 0) {
@@ -701,19 +708,24 @@ static void bench_start(void)
 	struct stats st = stats_of(tp, (size_t)n);
 	report("worker start, to ready in sandbox", "ns", st, stats_of(tb, (size_t)n), "free",
 	       "bare fork, child running", 0);
-	report("worker start vs fork+unshare", "ns", st, stats_of(tu, (size_t)n), "free",
-	       "fork, child in new net/ipc/uts/mount namespaces, running", 0);
+	if (geteuid() == 0)
+		report("worker start vs fork+unshare", "ns", st, stats_of(tu, (size_t)n), "free",
+		       "fork, child in new net/ipc/uts/mount namespaces, running", 0);
 }
 
 /* Where a worker's start goes: the helper's per-spawn preparation, the
- * fork until the child runs, each sandbox step in the child (timed by
- * sandbox_enter_timed), and, as informative baselines, a fork whose child
- * only unshares the same namespaces, or only a network namespace. */
+ * fork until the child runs, each sandbox step in the child, and, as
+ * informative baselines, a fork whose child only unshares the same
+ * namespaces, or only a network namespace.  The steps are timed from
+ * outside (step_trace.h): the child runs the real sandbox_enter() under a
+ * tracing filter, the parent notes when each step makes its first
+ * syscall, and one tracing stop's cost, measured in the same child, is
+ * taken off each step. */
 static void bench_start_steps(void)
 {
 	static const char *const step[] = {NULL,
-	                                   NULL,
-	                                   "1-2 fds, rlimits",
+	                                   "1 fds",
+	                                   "2 rlimits",
 	                                   "3 namespaces, empty root",
 	                                   "4 securebits",
 	                                   "5 ids",
@@ -725,7 +737,8 @@ static void bench_start_steps(void)
 	                                   "11 seccomp load"};
 	const int n = quick ? 10 : 40;
 	static uint64_t prep[64], forked[64], st[PRIVSEP_SB_STEP_SECCOMP + 1][64], total[64],
-	    uns[64], unsnet[64], expect[64], verify[64];
+	    uns[64], unsnet[64], expect[64], verify[64], stop[64],
+	    cpu[PRIVSEP_SB_STEP_SECCOMP + 1][64], cpustop[64];
 	struct policy *pol =
 	    policy_load("<default.policy>", policy_shipped("default.policy"), NULL, NULL);
 	struct filter_prog prog;
@@ -739,7 +752,7 @@ static void bench_start_steps(void)
 	struct privsep_sandbox sb = {.keep_fds = keep, .nkeep = 2};
 	for (int k = 0; k < n; k++) {
 		struct sb_plan plan;
-		uint64_t t[PRIVSEP_SB_STEP_SECCOMP + 1] = {0}, t0 = ns();
+		uint64_t at[STEP_TRACE_N], c[STEP_TRACE_N], t_run = 0, t0 = ns();
 		if (sandbox_prepare(&plan, &sb, pol, &prog, sv[1], why, sizeof(why)) < 0) {
 			fprintf(stderr, "bench: sandbox_prepare: %s\n", why);
 			exit(1);
@@ -750,21 +763,31 @@ static void bench_start_steps(void)
 			fprintf(stderr, "bench: sandbox_expect: %s\n", why);
 			exit(1);
 		}
+		/* the child carries the tracing filter too */
+		ex.filters++;
 		expect[k] = ns() - t1;
 		t1 = ns();
 		pid_t pid = fork();
 		if (pid == 0) {
 			char g;
-			t[0] = ns();
-			if (sandbox_enter_timed(&plan, PRIVSEP_SB_STEP_SECCOMP, why, sizeof(why),
-			                        t) != 0)
+			t_run = ns();
+			/* traced from here on (the parent seized it) */
+			if (read(go[0], &g, 1) != 1 || step_trace_arm(&plan, pf[1]) < 0 ||
+			    sandbox_enter(&plan, why, sizeof(why)) != 0)
 				_exit(1);
-			/* then wait, as a worker waits for READY's answer */
-			_exit(write(pf[1], t, sizeof(t)) == sizeof(t) && read(go[0], &g, 1) == 1
+			/* the end mark; then wait, as a worker waits for READY's answer */
+			_exit(write(pf[1], &t_run, sizeof(t_run)) == sizeof(t_run) &&
+			              read(go[0], &g, 1) == 1
 			          ? 0
 			          : 1);
 		}
-		if (read(pf[0], t, sizeof(t)) != sizeof(t))
+		if (pid < 0 || step_trace_seize(pid) < 0 || write(go[1], "g", 1) != 1)
+			abort();
+		if (step_trace_follow(pid, ns, at, c, why, sizeof(why)) < 0) {
+			fprintf(stderr, "bench: tracing the sandbox steps: %s\n", why);
+			exit(1);
+		}
+		if (read(pf[0], &t_run, sizeof(t_run)) != sizeof(t_run))
 			abort();
 		{
 			uint64_t t2 = ns();
@@ -779,11 +802,23 @@ static void bench_start_steps(void)
 		reap(pid);
 		sandbox_release(&plan);
 		prep[k] = t1 - t0;
-		forked[k] = t[0] - t1;
-		for (int s = 1; s <= PRIVSEP_SB_STEP_SECCOMP; s++)
-			st[s][k] = s == 2 ? t[2] - t[0] : s == 1 ? 0 : t[s] - t[s - 1];
-		total[k] = t[PRIVSEP_SB_STEP_SECCOMP] - t0;
-		for (int v = 0; v < 2; v++) {
+		forked[k] = t_run - t1;
+		/* one stop: between the two calibration marks */
+		stop[k] = at[STEP_TRACE_CAL2] - at[STEP_TRACE_CAL1];
+		cpustop[k] = c[STEP_TRACE_CAL2] - c[STEP_TRACE_CAL1];
+		total[k] = prep[k] + forked[k];
+		for (int s = 1; s <= PRIVSEP_SB_STEP_SECCOMP; s++) {
+			int from = s == 1 ? STEP_TRACE_CAL2 : s, to = s + 1;
+			st[s][k] = cpu[s][k] = 0;
+			if (!at[from]) /* the step does not apply */
+				continue;
+			while (!at[to])
+				to++;
+			st[s][k] = at[to] - at[from] > stop[k] ? at[to] - at[from] - stop[k] : 0;
+			cpu[s][k] = c[to] - c[from] > cpustop[k] ? c[to] - c[from] - cpustop[k] : 0;
+			total[k] += st[s][k];
+		}
+		for (int v = 0; v < 2 && geteuid() == 0; v++) {
 			char b;
 			t0 = ns();
 			pid = fork();
@@ -801,7 +836,9 @@ static void bench_start_steps(void)
 			reap(pid);
 		}
 	}
-	printf("worker start, where the time goes (ns, median and p99 of %d):\n", n);
+	printf("worker start, where the time goes (ns, median and p99 of %d; for each sandbox "
+	       "step, traced, also the child's CPU time):\n",
+	       n);
 #define ROW(label, arr)                                                                            \
 	do {                                                                                       \
 		struct stats s_ = stats_of(arr, (size_t)n);                                        \
@@ -814,12 +851,26 @@ static void bench_start_steps(void)
 	ROW("helper: sandbox_prepare", prep);
 	ROW("helper: sandbox_expect (its own filters)", expect);
 	ROW("fork, until the child runs", forked);
-	for (int s = 2; s <= PRIVSEP_SB_STEP_SECCOMP; s++)
-		ROW(step[s], st[s]);
+	for (int s = 1; s <= PRIVSEP_SB_STEP_SECCOMP; s++) {
+		/* and the child's CPU time in the step: the same, less any
+		 * wait for a CPU or for its tracer */
+		struct stats w_ = stats_of(st[s], (size_t)n), c_ = stats_of(cpu[s], (size_t)n);
+		printf("  %-40s %10.0f %10.0f %10.0f %10.0f\n", step[s], w_.median, w_.p99,
+		       c_.median, c_.p99);
+		fprintf(json,
+		        "{\"name\": \"worker start: %s\", \"unit\": \"ns\", \"median\": %.1f, "
+		        "\"p99\": %.1f, \"cpu_time_median\": %.1f, \"cpu_time_p99\": %.1f, "
+		        "\"cpu_placement\": \"free\"}\n",
+		        step[s], w_.median, w_.p99, c_.median, c_.p99);
+	}
 	ROW("all of the above", total);
 	ROW("helper at READY: /proc/PID/status check", verify);
-	ROW("baseline: fork + unshare(net,ipc,uts,mnt)", uns);
-	ROW("baseline: fork + unshare(net)", unsnet);
+	ROW("tracing: one stop (taken off each step)", stop);
+	ROW("tracing: one stop, CPU time (taken off)", cpustop);
+	if (geteuid() == 0) { /* the namespaces a root helper's worker gets */
+		ROW("baseline: fork + unshare(net,ipc,uts,mnt)", uns);
+		ROW("baseline: fork + unshare(net)", unsnet);
+	}
 #undef ROW
 	close(pf[0]);
 	close(pf[1]);

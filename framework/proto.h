@@ -3,14 +3,13 @@
  *
  * proto.c holds the header layout, the framework's message types and the
  * violations, with the words the spec uses for them.  The code reads its
- * numbers from here, and tools/privsep-spec prints the same tables into
- * docs/PROTOCOL.md; a test fails when the two disagree.
+ * numbers from here, and tools/privsep-spec (not the library) prints the
+ * same tables into docs/PROTOCOL.md; a test fails when the two disagree.
  */
 #ifndef PRIVSEP_PROTO_H
 #define PRIVSEP_PROTO_H
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include "privsep.h"
 
@@ -63,9 +62,5 @@ extern const struct proto_viol proto_viols[];
 extern const size_t proto_nviols;
 
 const struct proto_msg *proto_msg_find(uint32_t type);
-
-/* Print the generated part of the spec called section ("constants",
- * "header", "types", "violations") as Markdown.  -1 for an unknown name. */
-int proto_spec_write(FILE *f, const char *section);
 
 #endif

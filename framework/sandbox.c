@@ -52,7 +52,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sandbox.h"
@@ -458,30 +457,6 @@ static int landlock_enter(const struct landlock_plan *ll)
 
 int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 {
-	return sandbox_enter_until(p, PRIVSEP_SB_STEP_SECCOMP, why, whylen);
-}
-
-int sandbox_enter_until(const struct sb_plan *p, int last, char *why, size_t whylen)
-{
-	return sandbox_enter_timed(p, last, why, whylen, NULL);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* the time at the end of a step, for the benchmark (t is NULL otherwise) */
-#define MARK(step)                                                                                 \
-	do {                                                                                       \
-		if (t)                                                                             \
-			t[step] = mono_ns();                                                       \
-	} while (0)
-
-int sandbox_enter_timed(const struct sb_plan *p, int last, char *why, size_t whylen, uint64_t *t)
-{
 	errno = 0;
 	/* 1 */
 	if (sandbox_close_fds(p->keep, p->nkeep) < 0)
@@ -495,7 +470,6 @@ int sandbox_enter_timed(const struct sb_plan *p, int last, char *why, size_t why
 	    setrlimit(RLIMIT_CORE, &p->core) < 0 || setrlimit(RLIMIT_FSIZE, &p->fsize) < 0 ||
 	    setrlimit(RLIMIT_AS, &p->as) < 0)
 		FAIL(PRIVSEP_SB_STEP_RLIMITS, "setrlimit: %s", strerror(errno));
-	MARK(PRIVSEP_SB_STEP_RLIMITS);
 	if (p->root) {
 		/* 3 */
 		if (!(p->flags & PRIVSEP_SB_NO_NAMESPACES) && enter_namespaces() < 0)
@@ -504,12 +478,10 @@ int sandbox_enter_timed(const struct sb_plan *p, int last, char *why, size_t why
 			    "namespaces and empty root: %s (the helper needs cap_sys_admin, or set "
 			    "PRIVSEP_SB_NO_NAMESPACES)",
 			    strerror(errno));
-		MARK(PRIVSEP_SB_STEP_NAMESPACES);
 		/* 4 */
 		if (lock_securebits() < 0)
 			FAIL(PRIVSEP_SB_STEP_SECUREBITS,
 			     "securebits: %s (the helper needs cap_setpcap)", strerror(errno));
-		MARK(PRIVSEP_SB_STEP_SECUREBITS);
 		/* 5 */
 		if (setgroups(0, NULL) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
 		    setresuid(p->uid, p->uid, p->uid) < 0)
@@ -518,7 +490,6 @@ int sandbox_enter_timed(const struct sb_plan *p, int last, char *why, size_t why
 			     "cap_setuid "
 			     "and cap_setgid)",
 			     (unsigned)p->uid, (unsigned)p->gid, strerror(errno));
-		MARK(PRIVSEP_SB_STEP_IDS);
 		/* 6 */
 		if (drop_caps() < 0)
 			FAIL(PRIVSEP_SB_STEP_CAPS, "capabilities: %s", strerror(errno));
@@ -530,11 +501,7 @@ int sandbox_enter_timed(const struct sb_plan *p, int last, char *why, size_t why
 		cap_free(none);
 		if (rc < 0)
 			FAIL(PRIVSEP_SB_STEP_CAPS, "capabilities: %s", strerror(errno));
-		if (t) /* steps 3 to 5 do not apply */
-			t[PRIVSEP_SB_STEP_NAMESPACES] = t[PRIVSEP_SB_STEP_SECUREBITS] =
-			    t[PRIVSEP_SB_STEP_IDS] = t[PRIVSEP_SB_STEP_RLIMITS];
 	}
-	MARK(PRIVSEP_SB_STEP_CAPS);
 	/* 7 */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		FAIL(PRIVSEP_SB_STEP_PROCESS, "prctl: %s", strerror(errno));
@@ -542,15 +509,12 @@ int sandbox_enter_timed(const struct sb_plan *p, int last, char *why, size_t why
 		errno = ESRCH;
 		FAIL(PRIVSEP_SB_STEP_PROCESS, "the helper (pid %d) is gone", (int)p->helper);
 	}
-	MARK(PRIVSEP_SB_STEP_PROCESS);
 	/* 8 */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		FAIL(PRIVSEP_SB_STEP_NNP, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
-	MARK(PRIVSEP_SB_STEP_NNP);
 	/* 9: best effort by ABI; the helper reported what applies */
 	if (p->ll.abi && landlock_enter(&p->ll) < 0)
 		FAIL(PRIVSEP_SB_STEP_LANDLOCK, "Landlock ABI %d: %s", p->ll.abi, strerror(errno));
-	MARK(PRIVSEP_SB_STEP_LANDLOCK);
 	/* 10 */
 	{
 		uid_t r, e, s;
@@ -586,13 +550,9 @@ int sandbox_enter_timed(const struct sb_plan *p, int last, char *why, size_t why
 			FAIL(PRIVSEP_SB_STEP_SELFCHECK, "open(\"/\") succeeded under Landlock");
 		}
 	}
-	MARK(PRIVSEP_SB_STEP_SELFCHECK);
 	/* 11 */
-	if (last < PRIVSEP_SB_STEP_SECCOMP)
-		return 0;
 	errno = 0;
 	if (filter_load(p->prog) < 0)
 		FAIL(PRIVSEP_SB_STEP_SECCOMP, "seccomp: %s", strerror(errno));
-	MARK(PRIVSEP_SB_STEP_SECCOMP);
 	return 0;
 }

@@ -56,19 +56,11 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
  * reaped). */
 void sandbox_release(struct sb_plan *plan);
 
-/* In the child: every step in order.  0, or the failed step with errno
- * set and why filled. */
+/* In the child: every step in order, one after the other, with nothing
+ * to stop or time them on the way (the tests look at the result from
+ * outside, the benchmark traces the steps' syscalls: bench/README.md).
+ * 0, or the failed step with errno set and why filled. */
 int sandbox_enter(const struct sb_plan *plan, char *why, size_t whylen);
-
-/* The same, stopping after step last (the tests look at the sandbox
- * before the filter, which would kill them for looking). */
-int sandbox_enter_until(const struct sb_plan *p, int last, char *why, size_t whylen);
-
-/* The same, and when t is not NULL, t[step] (PRIVSEP_SB_STEP_*) is the
- * CLOCK_MONOTONIC time in ns when that step ended; t[PRIVSEP_SB_STEP_RLIMITS]
- * covers steps 1 and 2, and steps that do not apply end when the previous
- * one did.  For the benchmark's breakdown. */
-int sandbox_enter_timed(const struct sb_plan *p, int last, char *why, size_t whylen, uint64_t *t);
 
 /* One line describing what Landlock enforces under plan. */
 void landlock_describe(const struct landlock_plan *ll, char *buf, size_t len);

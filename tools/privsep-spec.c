@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
+#include "spec_write.h"
 
 static const char *const sections[] = {"constants", "header", "types", "violations"};
 
@@ -59,7 +59,7 @@ static int check(const char *path)
 		FILE *mf = open_memstream(&want, &wn);
 		snprintf(begin, sizeof(begin), "<!-- BEGIN GENERATED %s -->\n", sections[i]);
 		snprintf(end, sizeof(end), "<!-- END GENERATED %s -->", sections[i]);
-		proto_spec_write(mf, sections[i]);
+		spec_write(mf, sections[i]);
 		fclose(mf);
 		b = strstr(doc, begin);
 		e = b ? strstr(b, end) : NULL;
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--check"))
 		return check(argv[2]);
-	if (argc == 2 && proto_spec_write(stdout, argv[1]) == 0)
+	if (argc == 2 && spec_write(stdout, argv[1]) == 0)
 		return 0;
 	fprintf(stderr, "usage: privsep-spec constants|header|types|violations\n"
 	                "       privsep-spec --check docs/PROTOCOL.md\n");

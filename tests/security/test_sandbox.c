@@ -226,29 +226,49 @@ static void sandbox_state_as_proc_reports_it(void **state)
 	hx_free(x);
 }
 
-/* Landlock, looked at from inside with every step but the filter (which
- * would kill the test for looking). */
+/* Landlock, looked at from inside a child that took every step of the
+ * real sequence (sandbox_enter, all eleven).  Its filter is the default
+ * policy's with the probing calls allowed, compiled by the normal path
+ * (policy_load, policy_compile) and loaded by step 11, so each probe
+ * reaches the kernel and only Landlock can refuse it.  (A worker's own
+ * filter would kill it for probing, and no policy a worker may run, see
+ * policy_check, allows connect.)  Last, a call the default policy does
+ * not allow shows the filter is in force: the child must die of SIGSYS. */
+static const char probes_policy[] = "version 1\n"
+                                    "include <default.policy>\n"
+                                    "allow openat because \"the test probes Landlock\"\n"
+                                    "allow mkdir because \"the test probes Landlock\"\n"
+                                    "allow mkdirat because \"the test probes Landlock\"\n"
+                                    "allow kill because \"the test probes Landlock\"\n"
+                                    "allow socket because \"the test probes Landlock\"\n"
+                                    "allow connect because \"the test probes Landlock\"\n";
+
 static void landlock_leaves_no_filesystem_and_no_signals_out(void **state)
 {
 	(void)state;
 	struct sb_plan plan;
 	/* no empty root: the files must be there for Landlock to refuse */
 	struct privsep_sandbox sb = {.flags = PRIVSEP_SB_NO_NAMESPACES};
+	struct filter_prog probes;
 	char why[256];
 	int sv[2], st;
 	pid_t pid;
 	assert_int_equal(privsep_chan_pair(sv), 0);
 	struct policy *pol =
 	    policy_load("<default.policy>", policy_shipped("default.policy"), NULL, NULL);
+	struct policy *probes_pol = policy_load("<probes>", probes_policy, NULL, NULL);
 	assert_non_null(pol);
-	/* no filter: the test stops before step 11 */
-	assert_int_equal(sandbox_prepare(&plan, &sb, pol, NULL, sv[1], why, sizeof(why)), 0);
-	if (!plan.ll.abi)
+	assert_non_null(probes_pol);
+	assert_int_equal(policy_compile(probes_pol, &probes, 0, NULL, NULL), 0);
+	assert_int_equal(sandbox_prepare(&plan, &sb, pol, &probes, sv[1], why, sizeof(why)), 0);
+	if (!plan.ll.abi) {
+		print_message("this kernel has no Landlock: nothing of it to look at\n");
 		skip();
+	}
 	pid = fork();
 	if (pid == 0) {
 		int fd;
-		if (sandbox_enter_until(&plan, PRIVSEP_SB_STEP_SELFCHECK, why, sizeof(why)) != 0)
+		if (sandbox_enter(&plan, why, sizeof(why)) != 0)
 			_exit(10);
 		if ((fd = open("/etc/passwd", O_RDONLY)) >= 0 || errno != EACCES)
 			_exit(11);
@@ -259,8 +279,8 @@ static void landlock_leaves_no_filesystem_and_no_signals_out(void **state)
 		/* signals out of the sandbox (ABI 6) */
 		if (plan.ll.abi >= 6 && (kill(plan.helper, 0) == 0 || errno != EPERM))
 			_exit(14);
-		/* TCP connect (ABI 4); in a fresh network namespace nothing
-		 * listens anyway, so look for EACCES from Landlock itself */
+		/* TCP connect (ABI 4), in the helper's network namespace: look
+		 * for EACCES from Landlock itself */
 		if (plan.ll.abi >= 4) {
 			struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(9)};
 			int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -269,12 +289,19 @@ static void landlock_leaves_no_filesystem_and_no_signals_out(void **state)
 			    errno != EACCES)
 				_exit(15);
 		}
-		_exit(0);
+		/* step 11 too: the filter kills for a call it does not allow */
+		syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0);
+		_exit(16);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
+		fail_msg("the child %s %d (10: a step failed, 11-15: a probe was not refused, "
+		         "16: no filter)",
+		         WIFEXITED(st) ? "exited with" : "died of signal",
+		         WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	sandbox_release(&plan);
+	filter_prog_free(&probes);
+	policy_free(probes_pol);
 	policy_free(pol);
 	close(sv[0]);
 	close(sv[1]);
