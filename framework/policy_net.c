@@ -76,6 +76,16 @@ int pol_net_finding(const struct pol_rule *r, char *msg, size_t len)
 		         r->act == FA_ALLOW ? "allow" : "log");
 		return 1;
 	}
+	if (!strcmp(s, "io_uring_setup") || !strcmp(s, "io_uring_enter") ||
+	    !strcmp(s, "io_uring_register")) {
+		snprintf(msg, len,
+		         "%s: io_uring runs connect, sendmsg and shutdown as operations no "
+		         "seccomp rule sees, so every condition on those calls is void (a "
+		         "reset socket disconnected and connected by Fast Open, measured): "
+		         "give the worker no io_uring",
+		         s);
+		return 1;
+	}
 	if (!strcmp(s, "sendto") || !strcmp(s, "sendmsg") || !strcmp(s, "sendmmsg")) {
 		unsigned flags = !strcmp(s, "sendmsg") ? 2 : 3;
 		if (!admits_bit(cond_on(r, flags), MSG_FASTOPEN))

@@ -267,6 +267,21 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		errno = EINVAL;
 		return NULL;
 	}
+	/* a kept fd is the application's, never one of the helper's own: a
+	 * restart passes the same numbers again, and one the application
+	 * closed since may now be another worker's channel */
+	for (size_t i = 0;
+	     !sp->unsandboxed && sp->sandbox && sp->sandbox->keep_fds && i < sp->sandbox->nkeep;
+	     i++)
+		if (helper_owns_fd(h, sp->sandbox->keep_fds[i])) {
+			helper_log(
+			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			    "worker \"%s\": not started: kept fd %d is one of the helper's own "
+			    "(the application closed its fd, and the number was used again)",
+			    sp->name ? sp->name : "worker", sp->sandbox->keep_fds[i]);
+			errno = EBADF;
+			return NULL;
+		}
 	if (privsep_chan_pair(sv) < 0)
 		return NULL;
 	lp[0] = lp[1] = op[0] = op[1] = -1;

@@ -805,6 +805,45 @@ static void sandbox_refuses_root_as_the_worker_user(void **s)
 	hx_free(x);
 }
 
+/* A kept fd is never one of the helper's own: neither its epoll fd given
+ * by mistake, nor, at a restart, a number the application closed that
+ * the helper then used for another worker's channel (a restarted worker
+ * would have held that channel: it could answer for the helper). */
+static int exit1_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 1;
+}
+static void a_kept_fd_is_never_one_of_the_helpers_own(void **s)
+{
+	struct hx *x = hx_new(table, 3, 0);
+	int k[1] = {privsep_helper_fd(x->h)};
+	struct privsep_sandbox sb = {.keep_fds = k, .nkeep = 1};
+	struct privsep_spawn sp = {.name = "keeper", .main = exit1_main, .sandbox = &sb};
+	struct privsep_spawn other = {.name = "other", .main = block_main};
+	atomic_int never = 0;
+	(void)s;
+	errno = 0;
+	assert_null(privsep_spawn(x->h, &sp));
+	assert_int_equal(errno, EBADF);
+	assert_true(hx_logged(x, "is one of the helper's own"));
+	/* the restart case: K is open at the first start, then closed, and
+	 * the next worker's channel takes its number */
+	k[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(k[0] >= 0);
+	sp.restart_max = 3;
+	sp.restart_backoff_ms = 50;
+	assert_non_null(privsep_spawn(x->h, &sp));
+	close(k[0]);
+	assert_non_null(privsep_spawn(x->h, &other));
+	assert_true(helper_owns_fd(x->h, k[0])); /* the number is the helper's now */
+	hx_pump_until(x, &never, 1000);
+	assert_true(hx_logged(x, "kept fd"));
+	assert_int_equal(x->restarted, 0); /* never started with it */
+	hx_free(x);
+}
+
 /* ---- what the worker inherits ---- */
 
 static int read_stdin_main(struct privsep_client *c, void *arg)
@@ -1062,6 +1101,7 @@ int main(void)
 	    cmocka_unit_test(worker_gone_mid_request_helper_keeps_serving),
 	    cmocka_unit_test(sandbox_failure_aborts_before_application_code),
 	    cmocka_unit_test(sandbox_refuses_root_as_the_worker_user),
+	    cmocka_unit_test(a_kept_fd_is_never_one_of_the_helpers_own),
 	    cmocka_unit_test(non_root_helper_applies_every_step_it_can),
 	    cmocka_unit_test(stdio_never_carries_a_file_the_helper_opened),
 	    cmocka_unit_test(stdio_is_never_one_of_the_helpers_own_fds),

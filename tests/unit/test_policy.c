@@ -425,7 +425,6 @@ static void an_append_only_grant_narrows_f_setfl_and_check_finds_what_rewrites(v
 	    {"allow fallocate\n", "fallocate that punches"},
 	    {"allow ftruncate\n", "ftruncate is allowed"},
 	    {"allow io_submit\n", "io_submit"},
-	    {"allow io_uring_setup because \"a ring\"\n", "io_uring_setup"},
 	};
 	for (size_t i = 0; i < sizeof(rewrites) / sizeof(rewrites[0]); i++) {
 		snprintf(text, sizeof(text), "%s%s", base, rewrites[i].rule);
@@ -433,6 +432,13 @@ static void an_append_only_grant_narrows_f_setfl_and_check_finds_what_rewrites(v
 		    !strstr(msgs[0], "t.policy:3 grants append without write"))
 			fail_msg("%s: %d findings: %s", rewrites[i].rule, nmsgs, msgs[0]);
 	}
+	/* io_uring: a finding of its own (it also connects sockets), and
+	 * the append one */
+	snprintf(text, sizeof(text), "%sallow io_uring_setup because \"a ring\"\n", base);
+	assert_int_equal(findings(text), 2);
+	assert_non_null(strstr(msgs[0], "io_uring runs connect"));
+	assert_non_null(strstr(msgs[1], "io_uring_setup"));
+	assert_non_null(strstr(msgs[1], "t.policy:3 grants append without write"));
 	/* narrowed as the findings say, or truncate granted: none */
 	snprintf(text, sizeof(text),
 	         "%sallow pwritev2 if flags has-none RWF_NOAPPEND\n"
@@ -608,6 +614,12 @@ static void check_finds_rules_that_let_a_worker_connect_a_socket_it_holds(void *
 	    {"allow sendmsg if flags < MSG_FASTOPEN", NULL},
 	    {"errno EPERM sendto because \"not here\"", NULL},
 	    {"kill sendmsg if flags has-any MSG_FASTOPEN because \"never\"", NULL},
+	    /* io_uring runs connect and sendmsg where no rule sees them */
+	    {"allow io_uring_setup because \"a ring\"", "io_uring_setup: io_uring runs connect"},
+	    {"allow io_uring_enter", "io_uring_enter: io_uring runs connect"},
+	    {"log io_uring_register because \"watching\"",
+	     "io_uring_register: io_uring runs connect"},
+	    {"errno ENOSYS io_uring_setup because \"none\"", NULL},
 	    /* shutdown */
 	    {"allow shutdown", "shutdown: it lets SHUT_RD or SHUT_RDWR through"},
 	    {"allow shutdown if how != SHUT_RD", "SHUT_RD or SHUT_RDWR"},
