@@ -59,6 +59,15 @@ if [ -s "$tmp/refs" ]; then
 	fail "$a references internal names globally"
 fi
 
+# ... and the shared library calls none of its own public functions
+# through the PLT, where a daemon's definition would take their place
+# (-Bsymbolic-functions binds them inside it).
+objdump -d "$so" | grep -o '<privsep_[a-z0-9_]*@plt>' | sort -u >"$tmp/plt"
+if [ -s "$tmp/plt" ]; then
+	sed 's/^/  called through the PLT: /' "$tmp/plt" >&2
+	fail "$so calls its own public functions through the PLT"
+fi
+
 # 4. These are the files that are installed.
 meson introspect --installed "$build" >"$tmp/installed.json"
 python3 - "$tmp/installed.json" "$so" "$a" "$hdr" <<'PY' || fail "the installed files are not the ones checked"
