@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * privsep-bench - privsep against the floor the kernel sets, side by side
  * in one run.  Each benchmark runs the privsep path and a hand-written raw

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench/httpd.sh - examples/httpd against nginx (Debian's nginx-light) on
 # loopback with wrk: requests/s and latency for a small file and a 1 MiB
 # file, the servers interleaved in one run, same files, same number of

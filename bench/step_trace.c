@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * step_trace.c - timing the sandbox steps by tracing the benchmark's
  * child (step_trace.h).  The marks follow sandbox.c's sequence: the first
@@ -29,14 +30,14 @@ static int mark(scmp_filter_ctx ctx, int m, int nr, unsigned n, const struct scm
 int step_trace_arm(const struct sb_plan *plan, int end_fd)
 {
 	scmp_filter_ctx ctx;
-	const struct scmp_arg_cmp nofile[] = {SCMP_A1(SCMP_CMP_EQ, RLIMIT_NOFILE)};
-	const struct scmp_arg_cmp secbits[] = {SCMP_A0(SCMP_CMP_EQ, PR_SET_SECUREBITS)};
-	const struct scmp_arg_cmp bdrop[] = {SCMP_A0(SCMP_CMP_EQ, PR_CAPBSET_DROP),
-	                                     SCMP_A1(SCMP_CMP_EQ, 0)};
-	const struct scmp_arg_cmp dumpable[] = {SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE)};
-	const struct scmp_arg_cmp nnp[] = {SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS)};
-	const struct scmp_arg_cmp filt[] = {SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER)};
-	const struct scmp_arg_cmp end[] = {SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)end_fd)};
+	const struct scmp_arg_cmp nofile[] = {SCMP_A1(SCMP_CMP_EQ, RLIMIT_NOFILE, 0)};
+	const struct scmp_arg_cmp secbits[] = {SCMP_A0(SCMP_CMP_EQ, PR_SET_SECUREBITS, 0)};
+	const struct scmp_arg_cmp bdrop[] = {SCMP_A0(SCMP_CMP_EQ, PR_CAPBSET_DROP, 0),
+	                                     SCMP_A1(SCMP_CMP_EQ, 0, 0)};
+	const struct scmp_arg_cmp dumpable[] = {SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE, 0)};
+	const struct scmp_arg_cmp nnp[] = {SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS, 0)};
+	const struct scmp_arg_cmp filt[] = {SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER, 0)};
+	const struct scmp_arg_cmp end[] = {SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)end_fd, 0)};
 	int rc;
 
 	/* a filter needs no_new_privs or CAP_SYS_ADMIN; step 8 sets it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * step_trace.h - the benchmark's view of the sandbox steps, from outside.
  *

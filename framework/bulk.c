@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bulk.c - bulk payloads in sealed memfds.
  *
@@ -117,8 +118,7 @@ int bulk_map(int fd, uint64_t size, uint64_t max, const void **p, char *why, siz
 		if ((uint64_t)st.st_blocks * 512 < need) {
 			snprintf(
 			    why, whylen,
-			    "the bulk memfd is sparse: %llu of %llu bytes allocated (the sender "
-			    "must write every byte)",
+			    "the bulk memfd is sparse: %llu of %llu bytes allocated (the sender must write every byte)",
 			    (unsigned long long)st.st_blocks * 512, (unsigned long long)need);
 			return 1;
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bulk.h - internal: bulk payloads in sealed memfds (docs/PROTOCOL.md,
  * "Bulk payloads").  No socket I/O and no message types: the sender makes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * chan.c - records and fds over an AF_UNIX SOCK_SEQPACKET socket.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * chan.h - internal: one record over a SOCK_SEQPACKET socket, with its fds.
  * chan.c knows records, fds and socket flags; it knows no message types.

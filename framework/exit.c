@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * exit.c - how a worker ended, told in one line.
  *
@@ -179,16 +180,14 @@ static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 		         (unsigned long long)e->args[4], (unsigned long long)e->args[5]);
 	else if (e->syscall >= 0)
 		snprintf(args, sizeof(args),
-		         " (arguments not reported in enforce mode; the debug "
-		         "mode reports them)");
+		         " (arguments not reported in enforce mode; the debug mode reports them)");
 	if (e->syscall >= 0)
 		snprintf(line, len, "seccomp violation: %s%s, syscall %d; denied by %s",
 		         e->syscall_name, args, e->syscall, why);
 	else
 		snprintf(
 		    line, len,
-		    "seccomp violation: killed by SIGSYS; which syscall is unknown (the kernel "
-		    "log is not readable here; the debug mode reports it)");
+		    "seccomp violation: killed by SIGSYS; which syscall is unknown (the kernel log is not readable here; the debug mode reports it)");
 }
 
 void exit_classify(struct privsep_worker *w, const siginfo_t *si)
@@ -232,9 +231,9 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 		e->kind = PRIVSEP_EXIT_STOPPED;
 		e->stop_signal = w->stopped; /* signal: SIGKILL, the helper's */
 		if (w->stopped == SIGCONT)
-			snprintf(what, sizeof(what),
-			         "was stopped (and continued since): a stopped worker is a hung "
-			         "one; killed");
+			snprintf(
+			    what, sizeof(what),
+			    "was stopped (and continued since): a stopped worker is a hung one; killed");
 		else
 			snprintf(
 			    what, sizeof(what),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * filter.c - libseccomp rules to BPF, once, in the helper; one syscall to
  * load them in the worker.  policy_compile.c decides the rules; this file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * filter.h - internal: seccomp rules as libseccomp takes them, compiled
  * to BPF in the helper before the fork and loaded by the worker.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * helper.c - the helper's event loop and dispatch.
  *
@@ -866,12 +867,11 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 		return;
 	}
 	if (st == CHAN_FDLIMIT) {
-		HLOG(h, PRIVSEP_LOG_ERR,
-		     "worker \"%s\" pid %d: %s %s id %u: its %u fds could not be received (helper "
-		     "at its "
-		     "fd limit); %s",
-		     w->name, (int)w->pid, kind_name(row->flags), row->name, hdr.id, hdr.nfds,
-		     hdr.id ? "answered EMFILE" : "message dropped");
+		HLOG(
+		    h, PRIVSEP_LOG_ERR,
+		    "worker \"%s\" pid %d: %s %s id %u: its %u fds could not be received (helper at its fd limit); %s",
+		    w->name, (int)w->pid, kind_name(row->flags), row->name, hdr.id, hdr.nfds,
+		    hdr.id ? "answered EMFILE" : "message dropped");
 		if (hdr.id)
 			reply_error(w, hdr.id, EMFILE,
 			            "helper could not receive the request's fds");
@@ -928,10 +928,10 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 		return;
 	}
 	if (rc == 0 && req.reply.err) {
-		HLOG(h, PRIVSEP_LOG_ERR,
-		     "worker \"%s\" pid %d: call %s id %u: reply body over the record limit; "
-		     "answered EMSGSIZE",
-		     w->name, (int)w->pid, row->name, hdr.id);
+		HLOG(
+		    h, PRIVSEP_LOG_ERR,
+		    "worker \"%s\" pid %d: call %s id %u: reply body over the record limit; answered EMSGSIZE",
+		    w->name, (int)w->pid, row->name, hdr.id);
 		rc = privsep_req_fail(&req, EMSGSIZE, "reply too large for the record limit");
 	} else if (rc < 0 || rc > 4095) {
 		HLOG(h, PRIVSEP_LOG_ERR,
@@ -1152,22 +1152,20 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 				/* the one line for this end: exit_classify does
 				 * not log it again */
 				w->grace_expired = 1;
-				HLOG(h, PRIVSEP_LOG_WARN,
-				     "worker \"%s\" pid %d: closed its channel but did not exit "
-				     "within "
-				     "%d ms; killed",
-				     w->name, (int)w->pid, HELPER_EXIT_GRACE_MS);
+				HLOG(
+				    h, PRIVSEP_LOG_WARN,
+				    "worker \"%s\" pid %d: closed its channel but did not exit within %d ms; killed",
+				    w->name, (int)w->pid, HELPER_EXIT_GRACE_MS);
 			}
 			w->want_kill = 1;
 			worker_signal(w);
 			if (!w->killed) {
 				if (!w->kill_failed++)
-					HLOG(h, PRIVSEP_LOG_ERR,
-					     "worker \"%s\" pid %d: SIGKILL failed: %s; trying "
-					     "again every "
-					     "%d ms",
-					     w->name, (int)w->pid, strerror(errno),
-					     HELPER_KILL_RETRY_MS);
+					HLOG(
+					    h, PRIVSEP_LOG_ERR,
+					    "worker \"%s\" pid %d: SIGKILL failed: %s; trying again every %d ms",
+					    w->name, (int)w->pid, strerror(errno),
+					    HELPER_KILL_RETRY_MS);
 				w->kill_at_ms = now + HELPER_KILL_RETRY_MS;
 			}
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * helper_int.h - internal: what other framework files and the fuzz
  * targets need of the helper.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lifecycle.c - signals through a signalfd, a graceful stop, restarts of
  * workers that die, workers found stopped, and the helper's own
@@ -307,15 +308,15 @@ void lifecycle_watch(struct privsep_helper *h)
 			continue;
 		w->stopped = si.si_code == CLD_STOPPED ? si.si_status : SIGCONT;
 		if (w->stopped == SIGCONT)
-			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			           "worker \"%s\" pid %d: was stopped (and continued since): a "
-			           "stopped worker is a hung one; killed",
-			           w->name, (int)w->pid);
+			helper_log(
+			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			    "worker \"%s\" pid %d: was stopped (and continued since): a stopped worker is a hung one; killed",
+			    w->name, (int)w->pid);
 		else
-			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			           "worker \"%s\" pid %d: stopped by signal %d (%s): a stopped "
-			           "worker is a hung one; killed",
-			           w->name, (int)w->pid, w->stopped, strsignal(w->stopped));
+			helper_log(
+			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			    "worker \"%s\" pid %d: stopped by signal %d (%s): a stopped worker is a hung one; killed",
+			    w->name, (int)w->pid, w->stopped, strsignal(w->stopped));
 		helper_worker_close(w, 1);
 	}
 	if (!live)
@@ -412,10 +413,10 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
 	helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO, "helper: confined by %s",
 	           policy ? policy : "its policy");
 	for (struct spawn_rec *r = h->respawns; r; r = r->next)
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		           "worker \"%s\": its pending restart is dropped: the helper is confined "
-		           "(%s)",
-		           r->name, HELPER_CONFINED_WHY);
+		helper_log(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\": its pending restart is dropped: the helper is confined (%s)",
+		    r->name, HELPER_CONFINED_WHY);
 	drop_respawns(h);
 	return 0;
 }

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The installed static library, made from the internal one: all objects
 # partially linked into one (ld -r), so that the references between them
 # are resolved inside it; then every hidden symbol (all but the public

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log.c - the helper's log lines, and each spawned worker's standard
  * error read through a pipe into them.
@@ -286,11 +287,10 @@ static void report_drops(struct privsep_worker *w)
 	struct privsep_helper *h = w->h;
 	if (!w->logrl.drop)
 		return;
-	helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
-	           "worker \"%s\" pid %d: %lu log lines dropped, %llu bytes (over %u lines/s or "
-	           "%lu bytes/s)",
-	           w->name, (int)w->pid, w->logrl.drop, w->logrl.dropb, h->log_rate,
-	           h->log_byte_rate);
+	helper_log(
+	    h->log, h->log_arg, PRIVSEP_LOG_WARN,
+	    "worker \"%s\" pid %d: %lu log lines dropped, %llu bytes (over %u lines/s or %lu bytes/s)",
+	    w->name, (int)w->pid, w->logrl.drop, w->logrl.dropb, h->log_rate, h->log_byte_rate);
 	w->logrl.drop = 0;
 	w->logrl.dropb = 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * outq.c - the bounded queue of records a full socket could not take yet.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * outq.h - internal: a bounded queue of outgoing records for a socket that
  * was full.  Knows records and fds, no message types (like chan.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policies.c - the helper's loaded policies: each file read, checked,
  * compiled and verified once, then shared by every worker that uses it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy.h - internal: a worker's policy file, parsed, checked, compiled.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_append.c - what an append-only grant means for the filter.
  *
@@ -137,10 +138,10 @@ static void finding(const struct policy *p, const struct pol_file *f, const stru
 	const struct pol_loc *loc = r ? &r->loc : &p->def_loc;
 	if (!diag) /* counted by the caller, told to nobody */
 		return;
-	snprintf(msg, sizeof(msg),
-	         "%s is allowed, and %s:%d grants append without write: the worker could "
-	         "rewrite existing bytes of the file; %s",
-	         what, f->loc.file, f->loc.line, fix);
+	snprintf(
+	    msg, sizeof(msg),
+	    "%s is allowed, and %s:%d grants append without write: the worker could rewrite existing bytes of the file; %s",
+	    what, f->loc.file, f->loc.line, fix);
 	if (loc->file && loc->line) {
 		char full[1400];
 		snprintf(full, sizeof(full), "%s:%d:%d: %s", loc->file, loc->line, loc->col, msg);
@@ -194,10 +195,10 @@ int policy_append_check(const struct policy *p, pol_diag_fn diag, void *arg)
 		n++;
 	}
 	if (allowed(p, SYS_io_uring_setup, 1, 0, 0, 0, 0, 0, &r)) {
-		finding(p, f, r,
-		        "io_uring_setup (a ring's writes carry RWF_NOAPPEND where no filter "
-		        "can read it)",
-		        "do not allow io_uring_setup", diag, arg);
+		finding(
+		    p, f, r,
+		    "io_uring_setup (a ring's writes carry RWF_NOAPPEND where no filter can read it)",
+		    "do not allow io_uring_setup", diag, arg);
 		n++;
 	}
 	return n;

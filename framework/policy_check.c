@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_check.c - what check finds in a policy: unknown names, rules
  * that cannot take effect, duplicates and shadowed rules, missing
@@ -154,19 +155,18 @@ static void check_64bit(struct finder *f, const struct pol_rule *r)
 		if (c->is32)
 			continue;
 		if (c->op == P_ANY && (c->val >> 32)) {
-			pol_diagf(f->diag, f->arg, &r->loc,
-			          "%s: has-any with bits above bit 31 on a 64-bit argument: "
-			          "libseccomp 2.5.4 can hang compiling it; use several rules",
-			          r->syscall);
+			pol_diagf(
+			    f->diag, f->arg, &r->loc,
+			    "%s: has-any with bits above bit 31 on a 64-bit argument: libseccomp 2.5.4 can hang compiling it; use several rules",
+			    r->syscall);
 			f->n++;
 		}
 		if (mixed && c->op != P_EQ && c->op != P_IN && c->op != P_NONE &&
 		    c->op != P_WITHIN && c->op != P_ANY) {
-			pol_diagf(f->diag, f->arg, &r->loc,
-			          "%s: a range or != on a 64-bit argument, and another rule for %s "
-			          "with another action: libseccomp 2.5.4 can build a wrong filter "
-			          "from that; use ==, in or bit tests",
-			          r->syscall, r->syscall);
+			pol_diagf(
+			    f->diag, f->arg, &r->loc,
+			    "%s: a range or != on a 64-bit argument, and another rule for %s with another action: libseccomp 2.5.4 can build a wrong filter from that; use ==, in or bit tests",
+			    r->syscall, r->syscall);
 			f->n++;
 		}
 	}
@@ -188,10 +188,10 @@ static void check_expansion(struct finder *f, const struct pol_rule *r)
 		total *= al.n ? al.n : 1;
 	}
 	if (total > POL_EXPAND_MAX) {
-		pol_diagf(f->diag, f->arg, &r->loc,
-		          "%s: its conditions need %zu libseccomp rules (at most %d): use fewer != "
-		          "or ordering comparisons on ints",
-		          r->syscall, total, POL_EXPAND_MAX);
+		pol_diagf(
+		    f->diag, f->arg, &r->loc,
+		    "%s: its conditions need %zu libseccomp rules (at most %d): use fewer != or ordering comparisons on ints",
+		    r->syscall, total, POL_EXPAND_MAX);
 		f->n++;
 	}
 }
@@ -206,10 +206,10 @@ static void check_order(struct finder *f, size_t i)
 		if (e->nr != r->nr)
 			continue;
 		if (e->ncond == 0) {
-			pol_diagf(f->diag, f->arg, &r->loc,
-			          "%s is shadowed: the rule at %s:%d applies to every call of %s "
-			          "first%s",
-			          r->syscall, e->loc.file, e->loc.line, r->syscall, f->where);
+			pol_diagf(
+			    f->diag, f->arg, &r->loc,
+			    "%s is shadowed: the rule at %s:%d applies to every call of %s first%s",
+			    r->syscall, e->loc.file, e->loc.line, r->syscall, f->where);
 		} else if (same_conds(e, r)) {
 			pol_diagf(f->diag, f->arg, &r->loc, "%s duplicates the rule at %s:%d%s",
 			          r->syscall, e->loc.file, e->loc.line, f->where);
@@ -218,16 +218,12 @@ static void check_order(struct finder *f, size_t i)
 		} else if (r->ncond == 0) {
 			pol_diagf(
 			    f->diag, f->arg, &r->loc,
-			    "%s: this rule applies to every call and the rule at %s:%d (%s) to "
-			    "some: libseccomp would drop that one; list the allowed cases with "
-			    "conditions instead",
+			    "%s: this rule applies to every call and the rule at %s:%d (%s) to some: libseccomp would drop that one; list the allowed cases with conditions instead",
 			    r->syscall, e->loc.file, e->loc.line, pol_act_name(e->act));
 		} else if (!disjoint(e, r)) {
 			pol_diagf(
 			    f->diag, f->arg, &r->loc,
-			    "%s: this rule (%s) and the rule at %s:%d (%s) may both match one "
-			    "call, and libseccomp cannot keep their order: pin one argument "
-			    "to different values in both with == or in",
+			    "%s: this rule (%s) and the rule at %s:%d (%s) may both match one call, and libseccomp cannot keep their order: pin one argument to different values in both with == or in",
 			    r->syscall, pol_act_name(r->act), e->loc.file, e->loc.line,
 			    pol_act_name(e->act));
 		} else {
@@ -242,10 +238,10 @@ int policy_check(const struct policy *p, pol_diag_fn diag, void *arg)
 {
 	struct finder f = {p, diag, arg, 0, ""};
 	if (p->def_act != FA_KILL && p->def_act != FA_TRAP) {
-		pol_diagf(diag, arg, &p->def_loc,
-		          "permissive default: default %s lets every syscall not listed through; "
-		          "use default kill and list what the worker needs",
-		          pol_act_name(p->def_act));
+		pol_diagf(
+		    diag, arg, &p->def_loc,
+		    "permissive default: default %s lets every syscall not listed through; use default kill and list what the worker needs",
+		    pol_act_name(p->def_act));
 		f.n++;
 	}
 	for (size_t i = 0; i < p->nrules; i++) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_compile.c - a policy as libseccomp rules, compiled to BPF or
  * exported as libseccomp's pseudo filter code.  Each rule becomes the
@@ -51,8 +52,7 @@ static int expand_rule(const struct pol_rule *r, uint32_t action, struct rulebuf
 	if (total > POL_EXPAND_MAX) {
 		pol_diagf(
 		    diag, arg, &r->loc,
-		    "%s: its conditions need %zu libseccomp rules (at most %d): use fewer != or "
-		    "ordering comparisons on ints",
+		    "%s: its conditions need %zu libseccomp rules (at most %d): use fewer != or ordering comparisons on ints",
 		    r->syscall, total, POL_EXPAND_MAX);
 		errno = E2BIG;
 		return -1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_directive.c - the table of directives: a line's first word names
  * one, and its function does the line.  The small directives live here
@@ -166,9 +167,9 @@ static int dir_rlimit(struct pol_parser *ps, const struct pol_stmt *st)
 	struct policy *p = ps->p;
 	int k;
 	if (st->n != 3) {
-		pol_serr(ps, st, st->n > 3 ? t[3].col : t[0].col + 7,
-		         "expected rlimit NAME VALUE (nofile, nproc, fsize, as; a number or "
-		         "unlimited)");
+		pol_serr(
+		    ps, st, st->n > 3 ? t[3].col : t[0].col + 7,
+		    "expected rlimit NAME VALUE (nofile, nproc, fsize, as; a number or unlimited)");
 		return -1;
 	}
 	for (k = 0; k < POL_RL_COUNT && !pol_tok_is(&t[1], names[k]); k++)
@@ -239,11 +240,10 @@ int pol_statement(struct pol_parser *ps, const struct pol_stmt *st)
 		if (pol_tok_is(w, directives[i].name))
 			break;
 	if (i == sizeof(directives) / sizeof(directives[0])) {
-		pol_serr(ps, st, w->col,
-		         "expected a rule (allow, errno NAME, kill, trap, log) or a directive "
-		         "(version, include, group, end, default, unknown, user, rlimit, "
-		         "namespaces, path, beneath), found \"%s\"",
-		         w->text);
+		pol_serr(
+		    ps, st, w->col,
+		    "expected a rule (allow, errno NAME, kill, trap, log) or a directive (version, include, group, end, default, unknown, user, rlimit, namespaces, path, beneath), found \"%s\"",
+		    w->text);
 		return -1;
 	}
 	if ((directives[i].flags & D_TOP) && ps->open_group) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_explain.c - in words, which rule of a policy decides a call, or
  * that the default does and why (privsep-policy explain, and the helper's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_meaning.c - what a policy means.  For a call, the first rule for
  * its syscall whose conditions hold decides; if none, "unknown" for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_meaning.h - internal to the policy compiler's phases (meaning,
  * check, compile, explain): what an action and a condition mean, and how

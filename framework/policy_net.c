@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_net.c - the rules that would let a worker make a connection
  * through a socket it holds.
@@ -69,53 +70,47 @@ int pol_net_finding(const struct pol_rule *r, char *msg, size_t len)
 	if (r->act != FA_ALLOW && r->act != FA_LOG)
 		return 0; /* the call does not run */
 	if (!strcmp(s, "connect")) {
-		snprintf(msg, len,
-		         "%s connect: it connects any socket the worker holds, in the network "
-		         "namespace the socket was made in (the helper's); give the worker "
-		         "connected sockets instead",
-		         r->act == FA_ALLOW ? "allow" : "log");
+		snprintf(
+		    msg, len,
+		    "%s connect: it connects any socket the worker holds, in the network namespace the socket was made in (the helper's); give the worker connected sockets instead",
+		    r->act == FA_ALLOW ? "allow" : "log");
 		return 1;
 	}
 	if (!strcmp(s, "io_uring_setup") || !strcmp(s, "io_uring_enter") ||
 	    !strcmp(s, "io_uring_register")) {
-		snprintf(msg, len,
-		         "%s: io_uring runs connect, sendmsg and shutdown as operations no "
-		         "seccomp rule sees, so every condition on those calls is void (a "
-		         "reset socket disconnected and connected by Fast Open, measured): "
-		         "give the worker no io_uring",
-		         s);
+		snprintf(
+		    msg, len,
+		    "%s: io_uring runs connect, sendmsg and shutdown as operations no seccomp rule sees, so every condition on those calls is void (a reset socket disconnected and connected by Fast Open, measured): give the worker no io_uring",
+		    s);
 		return 1;
 	}
 	if (!strcmp(s, "sendto") || !strcmp(s, "sendmsg") || !strcmp(s, "sendmmsg")) {
 		unsigned flags = !strcmp(s, "sendmsg") ? 2 : 3;
 		if (!admits_bit(cond_on(r, flags), MSG_FASTOPEN))
 			return 0;
-		snprintf(msg, len,
-		         "%s: it lets MSG_FASTOPEN through, which connects a TCP socket in the "
-		         "closed state (a listener shut down, say) to any address: add "
-		         "`if flags has-none MSG_FASTOPEN`",
-		         s);
+		snprintf(
+		    msg, len,
+		    "%s: it lets MSG_FASTOPEN through, which connects a TCP socket in the closed state (a listener shut down, say) to any address: add `if flags has-none MSG_FASTOPEN`",
+		    s);
 		return 1;
 	}
 	if (!strcmp(s, "shutdown")) {
 		const struct pol_cond *how = cond_on(r, 1);
 		if (!admits_value(how, SHUT_RD) && !admits_value(how, SHUT_RDWR))
 			return 0;
-		snprintf(msg, len,
-		         "shutdown: it lets SHUT_RD or SHUT_RDWR through, which closes a listening "
-		         "socket for every process that holds it and leaves it to be connected: "
-		         "add `if how == SHUT_WR`");
+		snprintf(
+		    msg, len,
+		    "shutdown: it lets SHUT_RD or SHUT_RDWR through, which closes a listening socket for every process that holds it and leaves it to be connected: add `if how == SHUT_WR`");
 		return 1;
 	}
 	if (!strcmp(s, "setsockopt")) {
 		if (!admits_value(cond_on(r, 1), IPPROTO_TCP) ||
 		    !admits_value(cond_on(r, 2), TCP_FASTOPEN_CONNECT))
 			return 0;
-		snprintf(msg, len,
-		         "setsockopt: it lets TCP_FASTOPEN_CONNECT through (level IPPROTO_TCP, "
-		         "optname %d), which makes a later send connect the socket: hold level "
-		         "or optname to the options the worker needs",
-		         TCP_FASTOPEN_CONNECT);
+		snprintf(
+		    msg, len,
+		    "setsockopt: it lets TCP_FASTOPEN_CONNECT through (level IPPROTO_TCP, optname %d), which makes a later send connect the socket: hold level or optname to the options the worker needs",
+		    TCP_FASTOPEN_CONNECT);
 		return 1;
 	}
 	return 0;

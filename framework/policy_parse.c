@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_parse.c - reading a policy: files, lines and includes, the
  * parser's errors, and policy_load.  Each file is read whole into one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_parse.h - internal to the policy front end: the parser's state,
  * a line's tokens, and the directives' table.  policy_parse.c reads files

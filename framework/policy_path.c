@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_path.c - the file broker's rules: "path "/file" allow RIGHTS"
  * and "beneath "/dir" allow RIGHTS", RIGHTS a list like read,write, then
@@ -36,8 +37,7 @@ static int rights(struct pol_parser *ps, const struct pol_stmt *st, int *i, stru
 		if (k == (int)(sizeof(names) / sizeof(names[0]))) {
 			pol_serr(
 			    ps, st, t[*i].col,
-			    "unknown right \"%s\" (read, write, append, create, truncate, stat, "
-			    "readlink)",
+			    "unknown right \"%s\" (read, write, append, create, truncate, stat, readlink)",
 			    t[*i].text);
 			return -1;
 		}
@@ -103,10 +103,10 @@ static int options(struct pol_parser *ps, const struct pol_stmt *st, int i, stru
 				return -1;
 			i += 2;
 		} else {
-			pol_serr(ps, st, t[i].col,
-			         "expected mode OCTAL, symlinks, special, directory or fs NAME, "
-			         "found \"%s\"",
-			         t[i].text);
+			pol_serr(
+			    ps, st, t[i].col,
+			    "expected mode OCTAL, symlinks, special, directory or fs NAME, found \"%s\"",
+			    t[i].text);
 			return -1;
 		}
 	}
@@ -137,10 +137,10 @@ int pol_dir_path(struct pol_parser *ps, const struct pol_stmt *st)
 	f.beneath = w[0] == 'b';
 	f.mode = 0600;
 	if (st->n < 4 || !t[1].is_str || !pol_tok_is(&t[2], "allow")) {
-		pol_serr(ps, st, st->n > 1 ? t[1].col : t[0].col,
-		         "expected %s \"/absolute/path\" allow RIGHTS[,RIGHTS] [mode OCTAL] "
-		         "[symlinks] [special] [directory] [fs NAME]...",
-		         w);
+		pol_serr(
+		    ps, st, st->n > 1 ? t[1].col : t[0].col,
+		    "expected %s \"/absolute/path\" allow RIGHTS[,RIGHTS] [mode OCTAL] [symlinks] [special] [directory] [fs NAME]...",
+		    w);
 		return -1;
 	}
 	if (t[1].text[0] != '/') {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_rule.c - the seccomp rules: "ACTION SYSCALL [if COND [and
  * COND]...] [because "reason"]" and "ACTION @group [because "reason"]",
@@ -199,10 +200,10 @@ static int conditions(struct pol_parser *ps, const struct pol_stmt *st, int i, s
 		}
 		for (unsigned j = 0; j < r->ncond; j++)
 			if (r->cond[j].arg == (unsigned)a) {
-				pol_serr(ps, st, t[i].col,
-				         "a second condition on %s in one rule: libseccomp allows "
-				         "one per argument; use in, or write two rules",
-				         t[i].text);
+				pol_serr(
+				    ps, st, t[i].col,
+				    "a second condition on %s in one rule: libseccomp allows one per argument; use in, or write two rules",
+				    t[i].text);
 				return -1;
 			}
 		c = &r->cond[r->ncond];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_tables.c - the names a policy may use: each syscall's arguments
  * (and which are ints, compared on 32 bits), symbolic constants, errno

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_text.c - policy text built by a program: one line at a time,
  * each string quoted so that the parser (policy_parse.c's tokenizer)

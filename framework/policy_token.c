@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_token.c - one line of a policy as tokens: words, "quoted
  * strings" (with \" and \\) and the marks { } , up to a # comment.  A

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy_verify.c - run a compiled seccomp program in a userspace
  * classic-BPF interpreter over every syscall number and a grid of
@@ -252,14 +253,13 @@ static int one(struct vctx *v, uint32_t arch, int nr, const uint64_t args[6])
 			snprintf(where, sizeof(where), "a default");
 		describe(want, w, sizeof(w));
 		describe(got, g, sizeof(g));
-		snprintf(msg, sizeof(msg),
-		         "verify: %s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) [nr %d, arch "
-		         "0x%x]: "
-		         "the policy says %s (%s), the compiled filter does %s",
-		         name ? name : "?", (unsigned long long)args[0],
-		         (unsigned long long)args[1], (unsigned long long)args[2],
-		         (unsigned long long)args[3], (unsigned long long)args[4],
-		         (unsigned long long)args[5], nr, arch, w, where, g);
+		snprintf(
+		    msg, sizeof(msg),
+		    "verify: %s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) [nr %d, arch 0x%x]: the policy says %s (%s), the compiled filter does %s",
+		    name ? name : "?", (unsigned long long)args[0], (unsigned long long)args[1],
+		    (unsigned long long)args[2], (unsigned long long)args[3],
+		    (unsigned long long)args[4], (unsigned long long)args[5], nr, arch, w, where,
+		    g);
 		free(name);
 		if (v->diag)
 			v->diag(msg, v->arg);

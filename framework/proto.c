@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto.c - the protocol's tables: one place for the code and the spec.
  */
@@ -33,8 +34,7 @@ const struct proto_msg proto_msgs[] = {
      0, "u32 audit arch, u32 syscall number, 6 x u64 arguments: the call the filter trapped", "-"},
     {PRIVSEP_T_READY, "READY", "worker", PRIVSEP_H_CALL | PRIVSEP_H_ONCE, 0, 0, 0, 0,
      "empty: every sandbox step is taken",
-     "empty body: the helper found each step in force, application code starts now; "
-     "EPERM: a step is not (the worker is killed)"},
+     "empty body: the helper found each step in force, application code starts now; EPERM: a step is not (the worker is killed)"},
     {PRIVSEP_T_FS_OPEN, "FS_OPEN", "worker", PRIVSEP_H_CALL, 9, 8 + PROTO_PATH_MAX, 0, 0,
      "u32 open flags, str path", "empty body and the fd"},
     {PRIVSEP_T_FS_STAT, "FS_STAT", "worker", PRIVSEP_H_CALL, 5, 4 + PROTO_PATH_MAX, 0, 0,
@@ -65,16 +65,13 @@ const struct proto_viol proto_viols[] = {
     {PRIVSEP_V_NFDS_MISMATCH, "nfds-mismatch", "header",
      "nfds differs from the number of fds that arrived"},
     {PRIVSEP_V_UNKNOWN_TYPE, "unknown-type", "table",
-     "type is neither defined in section 6 nor a row of the application's table (a reserved "
-     "number; at the worker, also an event row without a handler)"},
+     "type is neither defined in section 6 nor a row of the application's table (a reserved number; at the worker, also an event row without a handler)"},
     {PRIVSEP_V_WRONG_DIRECTION, "wrong-direction", "table",
-     "the type is defined but never sent in this direction (a REPLY or an event from the "
-     "worker; a type of section 6 other than REPLY, or a CALL or POST row, from the helper)"},
+     "the type is defined but never sent in this direction (a REPLY or an event from the worker; a type of section 6 other than REPLY, or a CALL or POST row, from the helper)"},
     {PRIVSEP_V_UNKNOWN_ID, "unknown-id", "table",
      "(worker) a reply whose id matches no call in progress"},
     {PRIVSEP_V_NOT_PERMITTED, "not-permitted", "table",
-     "(helper) the type was given up (PERMIT_DROP), revoked by the helper, or was one-shot and "
-     "used"},
+     "(helper) the type was given up (PERMIT_DROP), revoked by the helper, or was one-shot and used"},
     {PRIVSEP_V_CALL_WITHOUT_ID, "call-without-id", "table",
      "(helper) a call type arrived with id 0"},
     {PRIVSEP_V_ID_ON_POST, "id-on-post", "table",
@@ -83,13 +80,9 @@ const struct proto_viol proto_viols[] = {
     {PRIVSEP_V_BAD_FD_COUNT, "bad-fd-count", "table",
      "nfds is outside the type's fd bounds (an event's, at the worker)"},
     {PRIVSEP_V_BAD_BULK, "bad-bulk", "bulk",
-     "(a bulk type) the first fd is not a memfd sealed with F_SEAL_WRITE, F_SEAL_SHRINK, "
-     "F_SEAL_GROW and F_SEAL_SEAL, open for reading and with every page written; its size "
-     "differs from the u64 size the payload declares; or that size is over the type's bulk "
-     "limit"},
+     "(a bulk type) the first fd is not a memfd sealed with F_SEAL_WRITE, F_SEAL_SHRINK, F_SEAL_GROW and F_SEAL_SEAL, open for reading and with every page written; its size differs from the u64 size the payload declares; or that size is over the type's bulk limit"},
     {PRIVSEP_V_BAD_PAYLOAD, "bad-payload", "handler",
-     "the payload does not parse as its type says (short field, leftover bytes, bad string): "
-     "the handler of a request (helper) or of an event (worker) says so"},
+     "the payload does not parse as its type says (short field, leftover bytes, bad string): the handler of a request (helper) or of an event (worker) says so"},
     {PRIVSEP_V_BAD_REPLY, "bad-reply", "handler",
      "(worker) a reply whose error is over 4095, or an error reply with fds or a malformed detail"},
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto.h - internal: the protocol's tables, kept in one place.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pseudofs.c - the pseudo filesystems the file broker refuses unless a
  * rule names them (fs NAME): filesystems whose files are views of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rows.h - internal: a handler table's rows, as both ends read them.
  *

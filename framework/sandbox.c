@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sandbox.c - dropping the worker's privileges, in a fixed order.
  *
@@ -221,12 +222,10 @@ static int as_limit(rlim_t want, struct rlimit *out, char *why, size_t whylen)
 		return -1;
 	}
 	if (out->rlim_cur != RLIM_INFINITY && have >= out->rlim_cur) {
-		snprintf(why, whylen,
-		         "the helper's address space (%llu MiB), which a forked worker starts "
-		         "with, is over the worker's rlimit as (%llu MiB): raise it in the "
-		         "worker's policy",
-		         (unsigned long long)(have >> 20),
-		         (unsigned long long)(out->rlim_cur >> 20));
+		snprintf(
+		    why, whylen,
+		    "the helper's address space (%llu MiB), which a forked worker starts with, is over the worker's rlimit as (%llu MiB): raise it in the worker's policy",
+		    (unsigned long long)(have >> 20), (unsigned long long)(out->rlim_cur >> 20));
 		errno = ENOMEM;
 		return -1;
 	}
@@ -475,8 +474,7 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 		if (!(p->flags & PRIVSEP_SB_NO_NAMESPACES) && enter_namespaces() < 0)
 			FAIL(
 			    PRIVSEP_SB_STEP_NAMESPACES,
-			    "namespaces and empty root: %s (the helper needs cap_sys_admin, or set "
-			    "PRIVSEP_SB_NO_NAMESPACES)",
+			    "namespaces and empty root: %s (the helper needs cap_sys_admin, or set PRIVSEP_SB_NO_NAMESPACES)",
 			    strerror(errno));
 		/* 4 */
 		if (lock_securebits() < 0)
@@ -485,11 +483,10 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 		/* 5 */
 		if (setgroups(0, NULL) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
 		    setresuid(p->uid, p->uid, p->uid) < 0)
-			FAIL(PRIVSEP_SB_STEP_IDS,
-			     "setgroups/setresgid/setresuid to %u:%u: %s (the helper needs "
-			     "cap_setuid "
-			     "and cap_setgid)",
-			     (unsigned)p->uid, (unsigned)p->gid, strerror(errno));
+			FAIL(
+			    PRIVSEP_SB_STEP_IDS,
+			    "setgroups/setresgid/setresuid to %u:%u: %s (the helper needs cap_setuid and cap_setgid)",
+			    (unsigned)p->uid, (unsigned)p->gid, strerror(errno));
 		/* 6 */
 		if (drop_caps() < 0)
 			FAIL(PRIVSEP_SB_STEP_CAPS, "capabilities: %s", strerror(errno));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sandbox.h - internal: the worker's way into its sandbox.
  *

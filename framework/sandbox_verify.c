@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sandbox_verify.c - before a worker runs application code, the helper
  * reads from the kernel (/proc/PID/status) that each step it can see there

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sandbox_verify.h - internal: the helper's look, from the kernel's side,
  * at a worker that says its sandbox is entered.

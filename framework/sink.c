@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sink.c - see sink.h: the helper's fd 1 or 2, written without waiting.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sink.h - internal: the helper's own standard output or error, written
  * without ever blocking the helper.

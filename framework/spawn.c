@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spawn.c - starting a worker: a channel, a fork, a pidfd, and in the
  * child the sandbox before any application code.
@@ -260,10 +261,10 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		return NULL;
 	}
 	if (sp->stdout_copy && null_stdio) {
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		           "worker \"%s\": stdout_copy and PRIVSEP_SB_NULL_STDIO disagree; not "
-		           "started",
-		           sp->name ? sp->name : "worker");
+		helper_log(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\": stdout_copy and PRIVSEP_SB_NULL_STDIO disagree; not started",
+		    sp->name ? sp->name : "worker");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -276,8 +277,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		if (helper_owns_fd(h, sp->sandbox->keep_fds[i])) {
 			helper_log(
 			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			    "worker \"%s\": not started: kept fd %d is one of the helper's own "
-			    "(the application closed its fd, and the number was used again)",
+			    "worker \"%s\": not started: kept fd %d is one of the helper's own (the application closed its fd, and the number was used again)",
 			    sp->name ? sp->name : "worker", sp->sandbox->keep_fds[i]);
 			errno = EBADF;
 			return NULL;
@@ -328,9 +328,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 			if (!plan.root)
 				helper_log(
 				    h->log, h->log_arg, PRIVSEP_LOG_WARN,
-				    "sandbox: not started as root: workers keep uid %u; "
-				    "namespaces, securebits, ids and capability drops do not "
-				    "apply (the other steps do)",
+				    "sandbox: not started as root: workers keep uid %u; namespaces, securebits, ids and capability drops do not apply (the other steps do)",
 				    (unsigned)getuid());
 		}
 	} else {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * uidpool.c - leasing each worker its own uid and gid (uidpool.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * uidpool.h - internal: each worker its own uid and gid.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * wire.c - the record header and the payload codec.  Pure: no I/O, no
  * allocation.  docs/PROTOCOL.md is the normative description.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * worker.c - the worker's side: synchronous calls, one-way posts, events.
  *
@@ -151,11 +152,10 @@ static void client_die(struct privsep_client *c, int err, enum privsep_violation
 	__atomic_store_n(&c->dead, err, __ATOMIC_RELEASE);
 	if (v != PRIVSEP_V_NONE) {
 		if (hdr)
-			CLOG(c, PRIVSEP_LOG_ERR,
-			     "worker: helper broke the protocol: %s (type 0x%x id %u len %u nfds "
-			     "%u); "
-			     "channel closed",
-			     privsep_violation_name(v), hdr->type, hdr->id, hdr->len, hdr->nfds);
+			CLOG(
+			    c, PRIVSEP_LOG_ERR,
+			    "worker: helper broke the protocol: %s (type 0x%x id %u len %u nfds %u); channel closed",
+			    privsep_violation_name(v), hdr->type, hdr->id, hdr->len, hdr->nfds);
 		else
 			CLOG(c, PRIVSEP_LOG_ERR,
 			     "worker: helper broke the protocol: %s; channel closed",
@@ -314,10 +314,10 @@ static int event(struct privsep_client *c, struct chan_msg *m, enum chan_status 
 	if (*v != PRIVSEP_V_NONE)
 		goto bad;
 	if (st == CHAN_FDLIMIT) {
-		CLOG(c, PRIVSEP_LOG_ERR,
-		     "worker: event %s: its %u fds could not be received (worker at its fd "
-		     "limit); event dropped",
-		     row->name, hdr->nfds);
+		CLOG(
+		    c, PRIVSEP_LOG_ERR,
+		    "worker: event %s: its %u fds could not be received (worker at its fd limit); event dropped",
+		    row->name, hdr->nfds);
 		return 1;
 	}
 	memset(&req, 0, sizeof(req));

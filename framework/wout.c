@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * wout.c - a spawned worker's standard output, when its spawn sets
  * stdout_copy: the write end of a pipe, whose bytes the helper copies to
@@ -127,10 +128,10 @@ static void flush_all(struct privsep_helper *h)
 		while (o->len && !blocked) {
 			ssize_t k = sink_try(&h->out, o->buf + o->off, o->len);
 			if (k < 0) {
-				helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-				           "worker \"%s\" pid %d: standard output: %s: its output "
-				           "is discarded from now on",
-				           o->name, (int)o->pid, strerror(errno));
+				helper_log(
+				    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+				    "worker \"%s\" pid %d: standard output: %s: its output is discarded from now on",
+				    o->name, (int)o->pid, strerror(errno));
 				o->len = 0; /* the sink discards from now on */
 			} else if (k == 0) {
 				blocked = 1;
@@ -208,10 +209,10 @@ void wout_free_all(struct privsep_helper *h)
 			wout_end(o);
 		}
 		if (lost)
-			helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
-			           "worker \"%s\" pid %d: %zu bytes of its standard output not "
-			           "written: the helper stopped first",
-			           o->name, (int)o->pid, lost);
+			helper_log(
+			    h->log, h->log_arg, PRIVSEP_LOG_WARN,
+			    "worker \"%s\" pid %d: %zu bytes of its standard output not written: the helper stopped first",
+			    o->name, (int)o->pid, lost);
 		h->outs = o->next;
 		free(o->buf);
 		free(o);

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # libprivsep as a dependency: installed and found by pkg-config, and as a
 # meson subproject.  Usage: consumer.sh SOURCE_ROOT
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # fileopener's command-line contract, end to end, as a user runs it.
 # Usage: fileopener-cli.sh FILEOPENER
 set -u
@@ -98,9 +99,9 @@ pid=$!
 # in its sandbox, blocked
 i=0
 until grep -q "^Seccomp:	2" "/proc/$pid/status" 2>/dev/null &&
-	w=$(cut -d' ' -f1 "/proc/$pid/task/$pid/children" 2>/dev/null) && [ -n "$w" ] &&
-	grep -q "^Seccomp:	2" "/proc/$w/status" 2>/dev/null &&
-	grep -q "^State:	S" "/proc/$w/status" 2>/dev/null; do
+	w=$(grep -l "^PPid:	$pid\$" /proc/[0-9]*/status 2>/dev/null | head -n 1) &&
+	[ -n "$w" ] && grep -q "^Seccomp:	2" "$w" 2>/dev/null &&
+	grep -q "^State:	S" "$w" 2>/dev/null; do
 	i=$((i + 1))
 	[ $i -lt 200 ] || fail "no worker blocked in its sandbox after 10 s: $(cat "$d/err")"
 	sleep 0.05

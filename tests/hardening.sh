@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The build's hardening is on: PIE, full RELRO (-z relro -z now), a
 # non-executable stack, stack protector and _FORTIFY_SOURCE in the code.
 # Usage: hardening.sh BINARY LIBRARY

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # examples/httpd as curl sees it: every feature of the server, one check
 # each, on a free loopback port.
 # Usage: httpd-curl.sh HTTPD PRIVSEP-POLICY POLICY-DIR

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # privsep-policy as a user runs it: each command, its output, its exit status.
 # Usage: policy-tool.sh TOOL POLICY_DIR
 set -u

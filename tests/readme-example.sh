@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The README's "Build your own daemon" program must be the file the tests
 # build and run.
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # README.md's "Status" table and "Layout" list, checked against the tree.
 # Usage: readme-status.sh SOURCE_ROOT PRIVSEP_POLICY
 #  - every path a row names in its "in the tree" column exists, unless the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Every test SECURITY.md names for a guarantee exists: the identifiers in
 # the "test" column of its "| guarantee | test |" tables (a * stands for
 # any part of a name) are searched for in tests/.  A claim whose test was

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Static analysis with the project's committed configuration: cppcheck over
 # the framework, the tools and the examples; any finding fails.  Inline
 # suppressions (// cppcheck-suppress ...) carry their reason beside them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * testapp.h - the application table the integration tests serve.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * embed - write a C file that carries the shipped policy files, so that
  * the library needs no installed data to load its default policy.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * learn.c - privsep-policy learn: run a command with every syscall
  * reported to us through seccomp user notification (and let through), then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* learn.h - privsep-policy learn (learn.c). */
 #ifndef PRIVSEP_LEARN_H
 #define PRIVSEP_LEARN_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The man pages' example transcripts are the built tools' own output.
 # In an .EX/.EE block, a line "$ privsep\-policy ..." is a command: it is
 # run (with the built privsep-policy first in PATH, in a scratch

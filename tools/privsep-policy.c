@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * privsep-policy - check, export, explain and verify worker policies.
  * See privsep-policy(1) and docs/POLICY.md.

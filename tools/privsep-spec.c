@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * privsep-spec - print the generated tables of docs/PROTOCOL.md from the
  * code's own protocol tables (framework/proto.c).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Refill the generated blocks of docs/PROTOCOL.md from the code.
 # Usage: tools/spec-regen.sh BUILD_DIR
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spec_write.c - the generated tables of docs/PROTOCOL.md, as Markdown,
  * from the library's protocol tables (framework/proto.c).  Part of the
@@ -68,9 +69,9 @@ int spec_write(FILE *f, const char *section)
 		return 0;
 	}
 	if (!strcmp(section, "violations")) {
-		fputs("| order | name | checked at | the record is a violation when "
-		      "|\n|---|---|---|---|\n",
-		      f);
+		fputs(
+		    "| order | name | checked at | the record is a violation when |\n|---|---|---|---|\n",
+		    f);
 		for (size_t i = 0; i < proto_nviols; i++)
 			fprintf(f, "| %zu | `%s` | %s | %s |\n", i + 1, proto_viols[i].name,
 			        proto_viols[i].stage, proto_viols[i].rule);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spec_write.h - the Markdown writer of privsep-spec (tools/ only).
  */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The file-opener, shown: a few reads the rules allow, a few they refuse,
 # each explained.  Usage: demo.sh FILEOPENER
 set -u

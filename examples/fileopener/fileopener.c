@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fileopener - the privileged file-opener: a sandboxed worker that cannot
  * open files asks the helper's file broker for each PATH and copies the
@@ -19,8 +20,7 @@
 #define T_STATUS (PRIVSEP_TYPE_APP_MIN + 1)
 
 static const char usage[] =
-    "usage: fileopener [--policy FILE] [--allow-read PATH]... [--allow-read-beneath DIR]... "
-    "PATH...\n"
+    "usage: fileopener [--policy FILE] [--allow-read PATH]... [--allow-read-beneath DIR]... PATH...\n"
     "       fileopener [--policy FILE] --print-sandbox\n"
     "Copies each PATH to standard output, opened by the helper's file broker for a\n"
     "sandboxed worker that cannot open files itself.  A refused PATH is one line on\n"

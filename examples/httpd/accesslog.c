@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * accesslog.c - see accesslog.h.
  */

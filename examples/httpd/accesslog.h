@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * accesslog.h - one line per answered request, for --access-log.  No
  * I/O: the caller writes the line.

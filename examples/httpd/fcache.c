@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fcache.c - see fcache.h.  A small fixed table searched linearly: the
  * entries are few and short-lived, and a miss costs a round trip to the

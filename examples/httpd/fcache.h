@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fcache.h - the worker's short-lived cache of files the broker opened.
  *

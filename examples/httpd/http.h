@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http.h - HTTP/1.1 request heads, as the worker parses them: where a
  * head ends, what it asks, which byte range it wants, and HTTP dates.

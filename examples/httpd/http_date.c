@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http_date.c - HTTP-date (RFC 9110 5.6.7): the IMF-fixdate we send, and
  * the three forms we must accept.  Calendar arithmetic by hand: no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http_parse.c - HTTP/1.1 request heads (RFC 9112) from hostile bytes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * httpd - a static HTTP/1.1 file server on libprivsep.  See httpd(8).
  *
@@ -155,8 +156,7 @@ static enum privsep_restart_verdict worker_verdict(struct privsep_worker *w,
 	}
 	if (e->kind == PRIVSEP_EXIT_STATUS && e->status == 2) {
 		say(d,
-		    "httpd: %s: its fd limit (the policy's rlimit nofile) is below "
-		    "the %lu fds --max-conns %u needs; stopping\n",
+		    "httpd: %s: its fd limit (the policy's rlimit nofile) is below the %lu fds --max-conns %u needs; stopping\n",
 		    privsep_worker_name(w), server_fds_needed(d->cfg.max_conns), d->cfg.max_conns);
 		d->fatal = 2;
 		return PRIVSEP_RESTART_STOP_ALL;
@@ -430,10 +430,10 @@ int main(int argc, char **argv)
 		unsigned long need = server_fds_needed(d.cfg.max_conns);
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
 		    rl.rlim_max < need) {
-			fprintf(stderr,
-			        "httpd: --max-conns %lu needs %lu fds per worker; this process "
-			        "may give at most %lu\n",
-			        conns, need, (unsigned long)rl.rlim_max);
+			fprintf(
+			    stderr,
+			    "httpd: --max-conns %lu needs %lu fds per worker; this process may give at most %lu\n",
+			    conns, need, (unsigned long)rl.rlim_max);
 			rc = 2;
 			goto out;
 		}

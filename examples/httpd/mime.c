@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mime.c - Content-Type by file name extension.  A short fixed table of
  * what a static site serves; anything else is application/octet-stream,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * notify.c - sd_notify without libsystemd: the protocol is one datagram
  * on an AF_UNIX socket, which is all a service manager reads.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * notify.h - the sd_notify protocol, for Type=notify services: one
  * datagram of "KEY=VALUE" lines to the socket $NOTIFY_SOCKET names.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * response.c - response heads and error pages.  Every header line is
  * built here from typed fields; nothing from the request is copied into
@@ -111,8 +112,7 @@ size_t http_error_body(char *buf, size_t cap, int status)
 	if (cap == 0)
 		return 0;
 	put(&o,
-	    "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>"
-	    "<body><h1>%d %s</h1></body></html>\n",
+	    "<!DOCTYPE html>\n<html><head><title>%d %s</title></head><body><h1>%d %s</h1></body></html>\n",
 	    status, http_status_text(status), status, http_status_text(status));
 	return o.overflow ? 0 : o.len;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * response.h - HTTP/1.1 response heads and the small error pages.  No
  * I/O: the caller's buffer in, its length out.

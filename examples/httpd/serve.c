@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * serve.c - one request to one answer.  Every file comes from the
  * helper's file broker: the worker names root + the decoded path, the
@@ -76,8 +77,7 @@ static void error_reply(const struct http_request *req, int status, int keep_ali
 	hlen = http_reply_head(out->buf, sizeof(out->buf), &r);
 	if (hlen == 0 || hlen + blen > sizeof(out->buf)) { /* cannot happen: the sizes are fixed */
 		static const char fallback[] =
-		    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: "
-		    "close\r\n\r\n";
+		    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 		memcpy(out->buf, fallback, sizeof(fallback) - 1);
 		out->len = sizeof(fallback) - 1;
 		out->close = 1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * serve.h - what to answer to one request: the head, a small body in
  * memory, or a file to send, opened by the helper's file broker.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * server.h - the worker's event loop: accept on the listening socket the
  * helper passed, read requests, send answers, enforce the deadlines.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * minimal - the smallest complete daemon on libprivsep.
  *

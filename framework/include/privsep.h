@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * privsep.h - the public interface of libprivsep.
  *

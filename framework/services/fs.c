@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * services/fs.c - the file broker.
  *
@@ -485,10 +486,10 @@ static void deny_log(struct privsep_req *req, const char *what, const char *path
 	if (!log_bucket_take(h, &w->denyrl, strlen(path) + strlen(detail)))
 		return;
 	if (w->denyrl.drop) {
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
-		           "worker \"%s\" pid %d: %lu file broker refusals not logged (over %u "
-		           "lines/s or %lu bytes/s)",
-		           w->name, (int)w->pid, w->denyrl.drop, h->log_rate, h->log_byte_rate);
+		helper_log(
+		    h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		    "worker \"%s\" pid %d: %lu file broker refusals not logged (over %u lines/s or %lu bytes/s)",
+		    w->name, (int)w->pid, w->denyrl.drop, h->log_rate, h->log_byte_rate);
 		w->denyrl.drop = 0;
 		w->denyrl.dropb = 0;
 	}

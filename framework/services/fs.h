@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fs.h - internal: the file broker's decisions, apart from its I/O, so
  * that they can be tested and fuzzed on their own.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A daemon outside the tree: one echo through a forked worker. */
 #include <stdio.h>
 #include <string.h>

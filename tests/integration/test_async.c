@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_async.c - events from the helper with a bounded queue and
  * backpressure, worker posts that queue or wait, and the worker's

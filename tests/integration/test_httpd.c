@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_httpd.c - examples/httpd under attack, through raw sockets: bad
  * request lines, bytes that are no HTTP, huge heads, path attacks, slow

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The helper's lifecycle: signals through a signalfd, a graceful stop,
  * restarts with back-off, and the helper's own capabilities.

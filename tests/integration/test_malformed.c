@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The malformed-input table: every named case is a record a hostile
  * worker sends.  Each asserts the outcome docs/PROTOCOL.md names (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * One test per rule of docs/PROTOCOL.md that the malformed-input table
  * does not already cover, named after the rule.

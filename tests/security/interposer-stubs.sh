@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # A daemon's own functions, one for each name in LIST (comments skipped),
 # each counting its calls in interposed_calls and returning 0 ("success",
 # the most dangerous answer for filter_load or sandbox_enter).

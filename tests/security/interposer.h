@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* interposer.h - the count of calls into a daemon's own functions that
  * bear the framework's former internal names (interposer-stubs.sh). */
 #ifndef INTERPOSER_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Only the public API is exported: the functions declared in the installed
 # header include/privsep.h are exactly the symbols the shared library
 # exports (nm -D) and the installed static library defines globally (nm),

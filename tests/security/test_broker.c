@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The file broker: the path rules, the flag allowlist, symlink and magic
  * link escapes (and a race), special files, content, close-on-exec, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the file broker hands a compromised worker, and what the worker
  * can make of it: no directory fd unless the rule says directory (a

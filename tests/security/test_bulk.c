@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_bulk.c - bulk payloads in sealed memfds (docs/PROTOCOL.md, "Bulk
  * payloads"): the seal rule, one test per way to break it, and the bytes

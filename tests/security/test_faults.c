@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fault injection and resource exhaustion: the worker is hostile or dying,
  * allocations fail; the helper survives, loses nothing, and keeps serving

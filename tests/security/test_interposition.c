@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_interposition.c - a daemon's own function names cannot switch its
  * worker's sandbox off.

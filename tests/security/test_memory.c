@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_memory.c - a worker's memory is bounded, and going over the bound
  * costs the worker, never the helper.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Sockets a worker holds: no connection out through any of them, and the
  * listener survives.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The worker's sandbox: its state as the kernel reports it, each escape
  * attempt denied (one test each), how a worker's end is classified, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_selfcheck.c - a worker runs application code only once the helper
  * has read from the kernel (/proc/PID/status) that each sandbox step is in

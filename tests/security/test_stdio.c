@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_stdio.c - a worker's standard fds, and a helper log that never
  * blocks (issue 13, items 3 and 4), tried as a compromised worker acts.

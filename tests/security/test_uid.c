@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Each worker its own uid and gid, and a stopped worker noticed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_fcache.c - examples/httpd's file cache: what it keeps, for how
  * long, and that every fd it was given is closed exactly once, whether

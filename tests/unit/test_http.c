@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_http.c - examples/httpd's HTTP code on its own: where a head
  * ends, what the parser accepts and refuses (and with which status),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The policy language (docs/POLICY.md): one test per syntax rule, a table
  * of bad inputs with their exact file:line:column messages, the checks,

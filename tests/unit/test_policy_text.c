@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The policy-string builder (privsep_policy_quote, privsep_policy_append):
  * hostile paths either come back from the parser as exactly the bytes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests of wire.c, one per rule of docs/PROTOCOL.md ("Header",
  * "Payload encoding").
