@@ -1,18 +1,35 @@
 /*
- * libFuzzer target: the helper's dispatch fed arbitrary records, with and
- * without fds, from a worker that is new each time.  A leaked fd or a
- * worker that survives a violation without being dropped is a crash.
+ * libFuzzer target: the helper's receive path (chan_recv, the checks,
+ * dispatch, the handlers, the replies) fed arbitrary records with and
+ * without fds through a worker's real channel.
+ *
+ * The helper and the worker are kept across inputs; only an input that
+ * ended the worker costs a new one (a new socketpair and
+ * privsep_helper_add).  Between inputs the worker is put back as it was
+ * added: its permits restored, the replies read and their fds closed.
+ * Findings besides the sanitizers': an fd left open (fuzz_util.h), a
+ * worker that broke the protocol and was not dropped (or dropped
+ * without one violation line), a worker whose records the helper stops
+ * reading, a reply left queued.
+ *
+ * An input: byte 0 says the fds (fuzz_make_fds: 0..5, a memfd sealed or
+ * not first); the rest is one record, sent with the fds, and, if longer
+ * than 8 bytes, its first half once more as a second record, without.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "helper_int.h"
+#include <linux/sockios.h>
+
 #include "fuzz_util.h"
+#include "helper_int.h"
 #include "privsep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,49 +72,175 @@ static const struct privsep_handler table[] = {
     {0x10006, "event", 0, 8, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
 };
 
-static struct privsep_helper *h;
+/* A record limit under the largest input, so that an oversized record
+ * (cut by the kernel) is reachable. */
+#define FUZZ_MSG_MAX 1024u
+/* Steps the helper gets to read what one input sent, at most: it reads
+ * one call per step, so two records take two. */
+#define FUZZ_STEPS 16
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static struct privsep_helper *h;
+static struct privsep_worker *w;
+static int peer = -1;        /* the worker's end of the channel */
+static uint8_t permit0[256]; /* w's permits as added */
+static int gone;             /* on_worker_gone ran for w */
+static enum privsep_violation gone_viol;
+static unsigned viol_lines; /* "protocol violation" lines since the input began */
+static struct fuzz_fds fds_mark;
+static unsigned long late_eof; /* the end of the stream came after the drop */
+static int fds_setup;          /* fds the helper and the worker hold after setup */
+
+static void on_log(enum privsep_log_level l, const char *line, void *arg)
 {
-	int sv[2], fds[4], nfds, before;
-	struct privsep_worker *w;
-	char sink[4096];
-	if (!h) {
-		struct privsep_helper_config cfg = {.log = fuzz_quiet};
-		h = privsep_helper_new(table, sizeof(table) / sizeof(table[0]), &cfg);
-		if (!h)
-			abort();
-	}
-	if (size < 1 || size > 4096)
-		return 0;
-	before = fuzz_count_fds();
+	(void)arg;
+	if (l == PRIVSEP_LOG_ERR && strstr(line, ": protocol violation "))
+		viol_lines++;
+}
+
+static void on_gone(struct privsep_worker *gw, void *arg)
+{
+	(void)arg;
+	if (gw != w)
+		fuzz_fail("on_worker_gone for a worker that is not the fuzzer's");
+	gone = 1;
+	gone_viol = privsep_worker_violation(gw);
+}
+
+static void worker_start(void)
+{
+	int sv[2];
 	if (privsep_chan_pair(sv) < 0)
 		abort();
 	w = privsep_helper_add(h, sv[0], -1, 0, "fuzz");
-	if (!w)
+	if (!w || h->nrows > sizeof(permit0))
 		abort();
-	nfds = data[0] % 5;
-	/* fd 0 is a memfd of 0..56 bytes, sealed or not, when bit 7 says so:
-	 * bulk records need one */
-	for (int i = 0; i < nfds; i++) {
-		if (i == 0 && (data[0] & 0x80))
-			fds[i] = fuzz_memfd(8u * ((data[0] >> 3) & 7u), data[0] & 0x40);
-		else
-			fds[i] = i % 2 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : dup(sv[1]);
-	}
-	/* the rest of the bytes: one or two records as they arrived */
-	helper_feed(w, (uint8_t *)(uintptr_t)(data + 1), size - 1, fds, (size_t)nfds);
-	if (privsep_helper_nworkers(h) == 1 && size > 8) {
-		int none[1];
-		helper_feed(w, (uint8_t *)(uintptr_t)(data + 1), (size - 1) / 2, none, 0);
-	}
-	while (recv(sv[1], sink, sizeof(sink), MSG_DONTWAIT) > 0)
+	memcpy(permit0, w->permit, h->nrows);
+	peer = sv[1];
+	gone = 0;
+}
+
+/* At exit (libFuzzer's end of a run): freeing the helper and closing the
+ * worker's end closes as many fds as they held after setup (libFuzzer
+ * may have opened some of its own since). */
+static void at_exit(void)
+{
+	int before;
+	if (!h)
+		return;
+	if (late_eof)
+		fprintf(stderr,
+		        "fuzz_dispatch: %lu dropped workers' channels read end of stream only "
+		        "after a wait\n",
+		        late_eof);
+	before = fuzz_fds_total();
+	close(peer);
+	privsep_helper_free(h);
+	h = NULL;
+	if (before - fuzz_fds_total() != fds_setup)
+		fuzz_fail("the helper and the worker did not close what they held, at exit");
+	if (fuzz_memfd_maps() != 0)
+		fuzz_fail("a memfd still mapped at exit");
+}
+
+static void setup(void)
+{
+	struct privsep_helper_config cfg = {
+	    .msg_max = FUZZ_MSG_MAX, .log = on_log, .on_worker_gone = on_gone};
+	fds_setup = -fuzz_fds_total();
+	h = privsep_helper_new(table, sizeof(table) / sizeof(table[0]), &cfg);
+	if (!h)
+		abort();
+	worker_start();
+	fds_setup += fuzz_fds_total();
+	fuzz_fds_init(&fds_mark);
+	atexit(at_exit);
+}
+
+/* Bytes the worker sent that the helper has not read yet. */
+static int unread(void)
+{
+	int n = 0;
+	if (ioctl(peer, SIOCOUTQ, &n) < 0)
+		abort();
+	return n;
+}
+
+/* Read every reply the helper sent, closing their fds; 1 if the end of
+ * the stream came after them (or ECONNRESET: the helper closed with
+ * records of the worker unread). */
+static int drain(void)
+{
+	ssize_t n;
+	while ((n = fuzz_drain_one(peer, NULL)) > 0)
 		;
-	close(sv[1]);
-	/* the helper notices the end of the stream and drops the worker */
-	for (int i = 0; i < 10 && privsep_helper_nworkers(h) > 0; i++)
-		privsep_helper_step(h, 0);
-	if (privsep_helper_nworkers(h) != 0 || fuzz_count_fds() != before)
-		abort(); /* a worker or an fd left behind */
+	return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+/* The helper closed its end: the end of the stream, within a second
+ * (the socket is released when its last reference goes, which the
+ * kernel may finish after close returns). */
+static int closed_soon(void)
+{
+	struct pollfd p = {.fd = peer, .events = POLLIN | POLLRDHUP};
+	for (int i = 0; i < 100; i++) {
+		if (drain())
+			return 1;
+		if (poll(&p, 1, 10) < 0 && errno != EINTR)
+			abort();
+	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int fds[PRIVSEP_MAX_FDS + 1];
+	size_t nfds;
+	int steps, eof;
+
+	if (!h)
+		setup();
+	if (size < 1 || size > 4096)
+		return 0;
+	fuzz_fds_begin(&fds_mark);
+	viol_lines = 0;
+	nfds = fuzz_make_fds(data[0], fds, peer);
+	fuzz_send(peer, data + 1, size - 1, fds, nfds);
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
+	if (size > 8)
+		fuzz_send(peer, data + 1, (size - 1) / 2, NULL, 0);
+
+	/* the helper reads until nothing the worker sent is left, or the
+	 * worker is dropped */
+	for (steps = 0; !gone && unread() > 0 && steps < FUZZ_STEPS; steps++) {
+		if (privsep_helper_step(h, 0) < 0)
+			abort();
+		drain();
+	}
+	if (!gone && unread() > 0)
+		fuzz_fail("the helper stopped reading a worker's records");
+	eof = drain();
+
+	if (gone) {
+		/* broke the protocol: one line, dropped, its channel closed */
+		if (gone_viol == PRIVSEP_V_NONE || viol_lines != 1)
+			fuzz_fail("a worker dropped without exactly one violation line");
+		if (privsep_helper_nworkers(h) != 0)
+			fuzz_fail("a dropped worker is still counted");
+		if (!eof && !closed_soon())
+			fuzz_fail("a dropped worker's channel is still open after a second");
+		if (!eof)
+			late_eof++;
+		close(peer);
+		worker_start();
+	} else {
+		if (viol_lines != 0 || w->viol != PRIVSEP_V_NONE || w->chan < 0)
+			fuzz_fail("a worker that broke the protocol was not dropped");
+		if (privsep_helper_nworkers(h) != 1 || eof || w->q.n != 0)
+			fuzz_fail("the worker's channel closed, or a reply stayed queued");
+		/* as added: whatever PERMIT_DROP or a one-shot call took back */
+		memcpy(w->permit, permit0, h->nrows);
+	}
+	fuzz_fds_end(&fds_mark);
 	return 0;
 }
