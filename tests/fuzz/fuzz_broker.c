@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer target: the file broker's path and flag decisions. */
 #include <fcntl.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer target: a worker's client fed arbitrary records from a
  * hostile helper (replies to a waiting call, events, bulk events, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer target: the helper's receive path (chan_recv, the checks,
  * dispatch, the handlers, the replies) fed arbitrary records with and

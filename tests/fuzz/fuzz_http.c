@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer target: examples/httpd's request parser on any bytes, with
  * the invariants a server relies on checked after every parse. */
 #include <stddef.h>

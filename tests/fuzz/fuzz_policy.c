@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer target: the policy parser, check, and (for small policies) the
  * compiler and verify: a policy that parses and checks must compile to a
  * filter that verify finds faithful. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_util.h - what the fuzz targets share: a silent log, fd checks
  * cheap enough for every input, memfds sealed or not, and a record sent

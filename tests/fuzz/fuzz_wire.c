@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libFuzzer target: the wire decoder and the payload reader, on any bytes. */
 #include <stddef.h>
 #include <stdint.h>
