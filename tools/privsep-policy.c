@@ -20,6 +20,7 @@ static const char usage[] = "usage: privsep-policy check FILE...\n"
                             "       privsep-policy verify [--debug] FILE...\n"
                             "       privsep-policy shipped [NAME]\n"
                             "       privsep-policy learn [-o FILE] -- COMMAND [ARG...]\n"
+                            "       privsep-policy --help | --version\n"
                             "       privsep-policy run [--debug] FILE -- COMMAND [ARG...]\n"
                             "A FILE of the form <name> is a policy shipped with privsep.\n"
                             "Exit status: 0 clean, 1 findings or differences, 2 unusable input.\n";
@@ -400,6 +401,10 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("privsep-policy (privsep) %s\n", privsep_version());
 		return 0;
 	}
 	if (argc >= 3 && !strcmp(argv[1], "check"))

@@ -22,6 +22,7 @@
 static const char usage[] =
     "usage: fileopener [--policy FILE] [--allow-read PATH]... [--allow-read-beneath DIR]... PATH...\n"
     "       fileopener [--policy FILE] --print-sandbox\n"
+    "       fileopener --help | --version\n"
     "Copies each PATH to standard output, opened by the helper's file broker for a\n"
     "sandboxed worker that cannot open files itself.  A refused PATH is one line on\n"
     "standard error: fileopener: PATH: reason (which rule, or that none allows it).\n"
@@ -186,6 +187,7 @@ int main(int argc, char **argv)
 	    {"allow-read-beneath", required_argument, NULL, 'b'},
 	    {"print-sandbox", no_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	const struct privsep_handler table[] = {
@@ -217,6 +219,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
+			rc = 0;
+			goto out;
+		case 'V':
+			printf("fileopener (privsep) %s\n", privsep_version());
 			rc = 0;
 			goto out;
 		default:

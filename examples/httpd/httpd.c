@@ -44,6 +44,7 @@ static const char usage[] =
     "usage: httpd [--port N] [--address ADDR] [--root DIR] [--workers N] [--policy FILE]\n"
     "             [--header-timeout S] [--idle-timeout S] [--send-timeout S] [--max-conns N]\n"
     "             [--file-cache S] [--access-log]\n"
+    "       httpd --help | --version\n"
     "Serves the files beneath DIR over HTTP/1.1 (GET and HEAD).  The helper binds the\n"
     "port and opens every file through its broker; sandboxed workers parse requests.\n"
     "  --port N            TCP port (default 80; 0: any free port, logged)\n"
@@ -319,6 +320,7 @@ int main(int argc, char **argv)
 	    {"file-cache", required_argument, NULL, 'c'},
 	    {"access-log", no_argument, NULL, 'L'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	static struct httpd d; /* large; one per process */
@@ -382,6 +384,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
+			rc = 0;
+			goto out;
+		case 'V':
+			printf("httpd (privsep) %s\n", privsep_version());
 			rc = 0;
 			goto out;
 		default:

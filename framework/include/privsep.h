@@ -30,6 +30,19 @@ extern "C" {
 #pragma GCC visibility push(default)
 
 /* ------------------------------------------------------------------ */
+/* Version of the library (meson.build's project version; a test keeps
+ * the two equal).                                                      */
+
+#define PRIVSEP_VERSION_MAJOR 0
+#define PRIVSEP_VERSION_MINOR 1
+#define PRIVSEP_VERSION_PATCH 0
+
+/* The version of the library the program runs with, "MAJOR.MINOR.PATCH"
+ * (static storage), which may differ from the PRIVSEP_VERSION_* the
+ * program was compiled with.  Never fails. */
+const char *privsep_version(void);
+
+/* ------------------------------------------------------------------ */
 /* Wire protocol constants (docs/PROTOCOL.md, "Header").               */
 
 #define PRIVSEP_WIRE_MAGIC 0x5053u /* "PS" little-endian on the wire */
