@@ -31,9 +31,9 @@
 
 /* Records served from one worker per wake-up, so that one busy worker
  * cannot starve the others. */
-#define HELPER_BATCH 32
+#define HELPER_BATCH ((int)PROTO_TURN_RECORDS)
 /* Defaults of the helper's configuration. */
-#define HELPER_QUEUE_MAX 256
+#define HELPER_QUEUE_MAX PROTO_QUEUE_MAX_DEFAULT
 #define HELPER_LOG_RATE 100
 #define HELPER_LOG_BURST 200
 #define HELPER_LOG_LINE_MAX 1024

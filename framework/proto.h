@@ -28,6 +28,11 @@
 #define PROTO_PERMIT_DROP_MAX 256u
 /* A path on the wire: at most this many bytes with its NUL (PATH_MAX). */
 #define PROTO_PATH_MAX 4096u
+/* Records the helper serves from one worker in one wake-up (section 9,
+ * "one worker's turn"). */
+#define PROTO_TURN_RECORDS 32u
+/* Events that may wait per worker when queue_max is 0 (section 9). */
+#define PROTO_QUEUE_MAX_DEFAULT 256u
 /* max_len meaning "up to the record limit less the header". */
 #define PROTO_LEN_RECORD UINT32_MAX
 

@@ -7,6 +7,11 @@
  *                             violations)
  *   privsep-spec --check FILE exit 1 and name the section when FILE's
  *                             generated blocks differ from the code
+ *   privsep-spec model        print tests/model/proto.pml, the model's
+ *                             constants
+ *   privsep-spec --check-model FILE
+ *                             exit 1 when FILE differs from what
+ *                             `privsep-spec model` prints
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,13 +88,47 @@ static int check(const char *path)
 	return bad;
 }
 
+static int check_model(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *want = NULL, *doc;
+	size_t wn = 0, n;
+	FILE *mf;
+	int bad;
+
+	if (!f) {
+		perror(path);
+		return 2;
+	}
+	doc = slurp(f, &n);
+	fclose(f);
+	mf = open_memstream(&want, &wn);
+	if (!doc || !mf) {
+		free(doc);
+		return 2;
+	}
+	model_write(mf);
+	fclose(mf);
+	bad = n != wn || memcmp(doc, want, wn) != 0;
+	if (bad)
+		fprintf(stderr, "%s differs from the code; the code says:\n%s", path, want);
+	free(want);
+	free(doc);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--check"))
 		return check(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--check-model"))
+		return check_model(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "model"))
+		return model_write(stdout);
 	if (argc == 2 && spec_write(stdout, argv[1]) == 0)
 		return 0;
 	fprintf(stderr, "usage: privsep-spec constants|header|types|violations\n"
-	                "       privsep-spec --check docs/PROTOCOL.md\n");
+	                "       privsep-spec --check docs/PROTOCOL.md\n"
+	                "       privsep-spec model | --check-model tests/model/proto.pml\n");
 	return 2;
 }

@@ -11,4 +11,8 @@
  * "header", "types", "violations") as Markdown.  -1 for an unknown name. */
 int spec_write(FILE *f, const char *section);
 
+/* Print tests/model/proto.pml, the Promela constants of the protocol's
+ * model (model_write.c). */
+int model_write(FILE *f);
+
 #endif

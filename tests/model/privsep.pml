@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * privsep.pml - the wire protocol's state machine (docs/PROTOCOL.md,
+ * sections 5, 7, 8, 9, 11) as a Promela model for spin.
+ *
+ * One helper, two workers.  Each worker has two threads that make one
+ * call each (ids 1 and 2, in flight together) and one thread that posts
+ * one-way messages and may then dispatch events.  Each channel is two
+ * bounded FIFOs (a SOCK_SEQPACKET pair whose SO_SNDBUF holds WCAP or HCAP
+ * records); the helper has one queue per worker for what the socket had
+ * no room for (queue_max events plus one reply); the helper's
+ * application posts events; either side may die at any point; worker 0
+ * may act as a compromised worker and send violations.
+ *
+ * Every property is an assertion on a variable named after the rule it
+ * checks (pan prints that name when it fails), or spin's own end-state
+ * check (no deadlock, no call left waiting): see docs/PROTOCOL.md,
+ * "Checked properties", and tests/model/check.sh, which also checks one
+ * broken variant per property (the MUT_* macros) and turns the
+ * counterexamples into traces that test_model_replay.c replays against
+ * the real helper.  The printf lines ("@@ ...") are those traces.
+ */
+#include "proto.pml"
+#include "app.h"
+
+#define NW 2 /* workers */
+#ifndef WCAP
+#define WCAP 2 /* records a worker's socket holds towards the helper */
+#endif
+#ifndef HCAP
+#define HCAP 1 /* records the helper's socket holds towards a worker */
+#endif
+#ifndef QMAX
+#define QMAX 1 /* queue_max */
+#endif
+#ifndef NEV
+#define NEV 2 /* events the helper's application tries to post per worker */
+#endif
+#ifndef NEV1
+#define NEV1 0 /* and to worker 1 */
+#endif
+#ifndef WDIE1
+#define WDIE1 0 /* worker 1 may die too */
+#endif
+#ifndef CALLERS1
+#define CALLERS1 1 /* calling threads of worker 1 (worker 0 has two) */
+#endif
+#ifndef POSTER1
+#define POSTER1 0 /* whether worker 1 has a posting thread (worker 0 has) */
+#endif
+#define NTHREADS(w) (w == 0 -> 3 : CALLERS1 + POSTER1)
+#ifndef NPOST0
+#define NPOST0 2 /* one-way messages worker 0 posts */
+#endif
+#ifndef NPOST1
+#define NPOST1 1 /* and worker 1 */
+#endif
+#ifndef TURN
+#define TURN 1 /* records per worker per wake-up: PRIVSEP_TURN_RECORDS, scaled */
+#endif
+#ifndef HDIE
+#define HDIE 1 /* the helper may die */
+#endif
+#ifndef WDIE
+#define WDIE 1 /* a worker may die */
+#endif
+
+/* record: type, id, payload byte (a call's tag, an event's number, a
+ * reply's error or echo), ghost (M_OK or why it must be a violation) */
+chan w2h[NW] = [WCAP] of {int, byte, byte, byte};
+chan h2w[NW] = [HCAP] of {int, byte, byte, byte};
+/* a reply waits with its own id and bytes (reply error, body) */
+chan oq[NW] = [QMAX + 1] of {int, byte, byte, byte};
+
+/* the helper */
+bool hdead;
+bool hclosed[NW]; /* the helper closed its end of this channel */
+byte nreply[NW];  /* replies in oq */
+bool permit_echo[NW], permit_once[NW], permit_drop[NW];
+byte evtries[NW], evseq[NW];
+/* the workers */
+bool wgone[NW];  /* the worker's end is closed: it exited or was killed */
+bool wdead[NW];  /* killed: its threads stop where they are */
+byte wdone[NW];  /* threads finished */
+byte waiting[4]; /* per calling thread (w * 2 + k): the id in flight, 0 none */
+byte answer[4];  /* the reply's body, 0 none yet */
+byte nextev[NW]; /* the number of the next event a worker expects */
+/* ghosts: what was sent, for the assertions only (the helper's logic
+ * never reads them) */
+bool drop_sent[NW];
+byte once_sent[NW], once_served[NW];
+byte bypass[NW];
+#ifdef MUT_SHARED_TX
+byte tx_id, tx_body; /* the broken helper keeps one reply buffer */
+#endif
+
+/* the properties, each named after its rule (hidden: not state) */
+hidden byte s5_one_reply_per_call;
+hidden byte s5_reply_reaches_its_own_call;
+hidden byte s7_dropped_permit_never_comes_back;
+hidden byte s7_once_type_served_at_most_once;
+hidden byte s8_violation_ends_the_offender_only;
+hidden byte s9_helper_never_blocks;
+hidden byte s9_one_reply_waits_at_most;
+hidden byte s9_events_in_order;
+hidden byte s9_one_workers_turn;
+
+#define READY(w) (!hclosed[w] && RD_GATE(w) && ((len(w2h[w]) > 0) || wgone[w]))
+#ifdef MUT_STOP_READING_WHILE_QUEUED
+/* broken: no request is read while anything, an event too, is queued */
+#define RD_GATE(w) ((len(oq[w]) == 0))
+#else
+/* section 9: while a reply waits, no request is read from that worker */
+#define RD_GATE(w) (nreply[w] == 0)
+#endif
+/* a reply's body in the model: a success without bytes (an echo's body
+ * is the call's tag, 1..4) */
+#define M_DONE 100
+#define WRITABLE(w) (!hclosed[w] && (len(oq[w]) > 0) && ((len(h2w[w]) < HCAP) || wgone[w]))
+
+/* The helper closes its end: what waits for this worker is dropped. */
+inline hclose(w)
+{
+	hclosed[w] = 1;
+	do
+	:: (len(oq[w]) > 0) -> oq[w]?_, _, _, _
+	:: (len(oq[w]) == 0) -> break
+	od;
+	nreply[w] = 0
+}
+
+/* Section 8, on a violation: the offender is killed, the others go on. */
+inline violation(w, v, g)
+{
+	s8_violation_ends_the_offender_only = (g != M_OK);
+	assert(s8_violation_ends_the_offender_only);
+	printf("@@ violation %d %d\n", w, v);
+#ifdef MUT_KILL_WRONG_WORKER
+	victim = 1 - w;
+#else
+	victim = w;
+#endif
+	s8_violation_ends_the_offender_only = (victim == w);
+	assert(s8_violation_ends_the_offender_only);
+	hclose(victim);
+	wdead[victim] = 1;
+	wgone[victim] = 1
+}
+
+/* Section 9: a record to a worker goes behind what is queued, straight
+ * to the socket if nothing is and it has room, else into the queue; the
+ * helper never waits on the socket. */
+inline send_reply(w, id, body)
+{
+#ifdef MUT_SHARED_TX
+	tx_id = id;
+	tx_body = body;
+#endif
+	if
+	:: wgone[w] -> hclose(w) /* EPIPE: reply lost, channel closed */
+	:: else ->
+		if
+#ifdef MUT_BLOCKING_REPLY
+		/* broken: the reply is sent whether the socket has room or not */
+		:: true ->
+			s9_helper_never_blocks = (len(h2w[w]) < HCAP);
+			assert(s9_helper_never_blocks);
+			h2w[w]!PRIVSEP_T_REPLY, id, body, M_OK
+#else
+		:: (len(oq[w]) == 0) && (len(h2w[w]) < HCAP) -> h2w[w]!PRIVSEP_T_REPLY, id, body, M_OK
+#ifdef MUT_REPLY_BOUNDED
+		/* broken: a reply counts against queue_max like an event */
+		:: ((len(oq[w]) == 0) && (len(h2w[w]) == HCAP)) || (len(oq[w]) > 0) ->
+			if
+			:: len(oq[w]) >= QMAX -> skip /* EAGAIN: the reply is lost */
+			:: else -> oq[w]!PRIVSEP_T_REPLY, id, body, M_OK; nreply[w]++
+			fi
+#else
+		:: ((len(oq[w]) == 0) && (len(h2w[w]) == HCAP)) || (len(oq[w]) > 0) ->
+			s9_helper_never_blocks = (len(oq[w]) < (QMAX + 1));
+			assert(s9_helper_never_blocks);
+			oq[w]!PRIVSEP_T_REPLY, id, body, M_OK;
+			nreply[w]++;
+			s9_one_reply_waits_at_most = (nreply[w] <= 1);
+			assert(s9_one_reply_waits_at_most)
+#endif
+#endif
+		fi
+	fi
+}
+
+/* privsep_helper_post: never waits; EAGAIN when queue_max events wait. */
+inline post_event(w)
+{
+	evtries[w]++;
+	if
+	:: len(oq[w]) - nreply[w] >= QMAX -> skip /* EAGAIN, nothing queued */
+	:: else ->
+		if
+		:: wgone[w] -> hclose(w) /* event lost, channel closed */
+#ifdef MUT_EVENT_OVERTAKES
+		/* broken: an event goes straight to a socket with room, past
+		 * what is queued */
+		:: !wgone[w] && (len(h2w[w]) < HCAP) ->
+#else
+		:: !wgone[w] && (len(oq[w]) == 0) && (len(h2w[w]) < HCAP) ->
+#endif
+			h2w[w]!M_T_EVENT, 0, evseq[w], M_OK;
+			printf("@@ post %d %d\n", w, evseq[w]);
+			evseq[w]++
+		:: else ->
+			s9_helper_never_blocks = (len(oq[w]) < (QMAX + 1));
+			assert(s9_helper_never_blocks);
+			oq[w]!M_T_EVENT, 0, evseq[w], M_OK;
+			printf("@@ post %d %d\n", w, evseq[w]);
+			evseq[w]++
+		fi
+	fi
+}
+
+/* The socket has room again: send what is queued, oldest first. */
+inline flush(w)
+{
+	do
+	:: WRITABLE(w) && wgone[w] -> hclose(w); break /* queued message lost */
+	:: WRITABLE(w) && !wgone[w] ->
+		oq[w]?t, id, body, g;
+		if
+		:: t == PRIVSEP_T_REPLY -> nreply[w]--
+		:: else
+		fi;
+#ifdef MUT_SHARED_TX
+		/* broken: a queued reply is sent from the helper's one reply
+		 * buffer, which a later reply overwrote */
+		if
+		:: t == PRIVSEP_T_REPLY -> id = tx_id; body = tx_body
+		:: else
+		fi;
+#endif
+		h2w[w]!t, id, body, g
+	:: else -> break
+	od
+}
+
+/* Sections 5, 7 and 8: check one record against the table (the types
+ * the model knows) and serve it.  endturn: the turn ends after it. */
+inline dispatch(w, t, id, body, g)
+{
+	v = 0;
+	endturn = 0;
+	if
+	:: t == PRIVSEP_T_REPLY -> v = PRIVSEP_V_WRONG_DIRECTION
+	:: t == M_T_ECHO || t == M_T_ONCE || t == PRIVSEP_T_PERMIT_DROP ->
+		if
+		:: t == M_T_ECHO && !permit_echo[w] -> v = PRIVSEP_V_NOT_PERMITTED
+		:: t == M_T_ONCE && !permit_once[w] -> v = PRIVSEP_V_NOT_PERMITTED
+		:: t == PRIVSEP_T_PERMIT_DROP && !permit_drop[w] -> v = PRIVSEP_V_NOT_PERMITTED
+		:: else ->
+			if
+			:: id == 0 -> v = PRIVSEP_V_CALL_WITHOUT_ID
+			:: else
+			fi
+		fi
+	:: t == M_T_POST || t == M_T_BULK ->
+		if
+		:: id != 0 -> v = PRIVSEP_V_ID_ON_POST
+		:: else
+		fi
+	fi;
+	if
+	:: v != 0 -> violation(w, v, g)
+	:: else ->
+		s7_dropped_permit_never_comes_back = (g != M_BAD_DROPPED);
+		assert(s7_dropped_permit_never_comes_back);
+		if
+		:: t == M_T_ECHO -> send_reply(w, id, body); endturn = 1
+		:: t == M_T_ONCE ->
+#ifndef MUT_ONCE_ON_SUCCESS
+			/* section 7: lost when it passes the checks, whatever the
+			 * handler then returns */
+			permit_once[w] = 0;
+#endif
+			once_served[w]++;
+			s7_once_type_served_at_most_once = (once_served[w] <= 1);
+			assert(s7_once_type_served_at_most_once);
+			if
+			:: body % 2 == 0 ->
+#ifdef MUT_ONCE_ON_SUCCESS
+				/* broken: the permit is lost only when the handler
+				 * succeeds */
+				permit_once[w] = 0;
+#endif
+				send_reply(w, id, M_DONE)
+			:: else -> send_reply(w, id, M_EACCES)
+			fi;
+			endturn = 1
+		:: t == PRIVSEP_T_PERMIT_DROP ->
+#ifndef MUT_DROP_IGNORED
+			permit_echo[w] = 0;
+#endif
+			send_reply(w, id, M_DONE);
+			endturn = 1
+		:: t == M_T_POST
+		:: t == M_T_BULK -> endturn = 1 /* a bulk ends the turn */
+		fi
+	fi
+}
+
+#ifdef MUT_NO_TURN_LIMIT
+#define UNDER_TURN(s) true /* broken: a turn lasts while records come */
+#else
+#define UNDER_TURN(s) (s < TURN)
+#endif
+
+/* One record of worker w's turn (one atomic step: the other processes
+ * run between two records).  turn: 1 while the turn goes on.  At most
+ * TURN records, none after a call was answered or a bulk served, none
+ * while a reply waits (section 9). */
+inline one_record(w)
+{
+	if
+	:: hclosed[w] || !RD_GATE(w) -> turn = 0
+	:: !hclosed[w] && RD_GATE(w) && (len(w2h[w]) == 0) && wgone[w] ->
+		hclose(w); turn = 0 /* end of stream */
+	:: !hclosed[w] && RD_GATE(w) && (len(w2h[w]) == 0) && !wgone[w] -> turn = 0 /* EAGAIN */
+	:: !hclosed[w] && RD_GATE(w) && (len(w2h[w]) > 0) ->
+		w2h[w]?t, id, body, g;
+		served++;
+		/* the other worker waited for this record if it was ready with
+		 * a record of its own */
+		bypass[w] = 0;
+		if
+		:: READY(1 - w) && (len(w2h[1 - w]) > 0) ->
+			bypass[1 - w]++;
+			s9_one_workers_turn = (bypass[1 - w] <= TURN);
+			assert(s9_one_workers_turn)
+		:: !(READY(1 - w) && (len(w2h[1 - w]) > 0)) -> skip
+		fi;
+		dispatch(w, t, id, body, g);
+		turn = !endturn && UNDER_TURN(served);
+		t = 0; id = 0; body = 0; g = 0; v = 0; victim = 0; endturn = 0
+	fi
+}
+
+/* The next worker of this wake-up, w + 1: its queue is flushed, then its
+ * turn, if it is ready. */
+inline next_worker()
+{
+	w++;
+	served = 0;
+	turn = 0;
+	do
+	:: w < NW ->
+		flush(w);
+		t = 0; id = 0; body = 0; g = 0;
+		if
+		:: READY(w) -> turn = 1; break
+		:: !READY(w) -> w++
+		fi
+	:: w >= NW -> w = 0; break
+	od
+}
+
+proctype helper()
+{
+	int t;
+	byte w, id, body, g, v, victim, served;
+	bool endturn, mortal, turn;
+	/* whether this helper may die: chosen once, so that a run where it
+	 * lives is checked for deadlock on its own */
+	if
+	:: HDIE -> mortal = 1
+	:: mortal = 0
+	fi;
+end:
+	do
+	:: atomic {
+		mortal && !hdead && !turn ->
+		printf("@@ helperdies\n");
+		hdead = 1;
+		hclose(0);
+		hclose(1);
+		turn = 0
+	} ; break
+	/* a wake-up: every worker epoll reports, in turn */
+	:: atomic {
+		!turn && (READY(0) || READY(1) || WRITABLE(0) || WRITABLE(1)) ->
+		w = 255;
+		next_worker()
+	}
+	:: atomic {
+		turn -> one_record(w);
+		if
+		:: !turn -> next_worker()
+		:: turn -> skip
+		fi
+	}
+	/* the helper's application posts an event */
+	:: atomic { !turn && evtries[0] < NEV && !hclosed[0] -> post_event(0) }
+	:: atomic { !turn && evtries[1] < NEV1 && !hclosed[1] -> post_event(1) }
+	od
+}
+
+/* A worker's end of the channel: a record is sent only if the socket
+ * has room (else the sender blocks), and fails (EPIPE) once the helper
+ * closed its end. */
+#define CAN_SEND(w) (hclosed[w] || (len(w2h[w]) < WCAP))
+
+/* The client reads one record: a reply goes to the call with its id, an
+ * event to its handler, in order. */
+inline deliver(w, t, id, body)
+{
+	if
+	:: t == PRIVSEP_T_REPLY ->
+		if
+		:: id != 0 && waiting[w * 2] == id -> c = w * 2
+		:: id != 0 && waiting[w * 2 + 1] == id -> c = w * 2 + 1
+		:: else -> c = 255
+		fi;
+		s5_one_reply_per_call = (c != 255);
+		assert(s5_one_reply_per_call);
+		waiting[c] = 0;
+		answer[c] = body
+	:: t == M_T_EVENT ->
+		s9_events_in_order = (body == nextev[w]);
+		assert(s9_events_in_order);
+		nextev[w]++
+	fi
+}
+
+/* A thread ends; the last one ends the process, which closes its end
+ * (inside an atomic step). */
+inline thread_done(w)
+{
+	wdone[w]++;
+	if
+	:: wdone[w] == NTHREADS(w) -> printf("@@ exit %d\n", w); wgone[w] = 1
+	:: else
+	fi
+}
+
+/* The call's result: ECHO answers the tag, ONCE M_DONE or M_EACCES,
+ * PERMIT_DROP M_DONE. */
+inline check_answer()
+{
+	s5_reply_reaches_its_own_call =
+	    (mt == M_T_ECHO && answer[me] == tag) ||
+	    (mt == M_T_ONCE && (answer[me] == M_DONE || answer[me] == M_EACCES)) ||
+	    (mt == PRIVSEP_T_PERMIT_DROP && answer[me] == M_DONE);
+	assert(s5_reply_reaches_its_own_call)
+}
+
+/* A thread that makes one call (or, in worker 0, may send a record that
+ * must be a violation). */
+proctype caller(byte w; byte k)
+{
+	byte me = w * 2 + k, tag = w * 2 + k + 1;
+	int t, mt;
+	byte id, body, g, c, mid;
+	{
+		atomic {
+			CAN_SEND(w);
+			if
+			:: hclosed[w] -> thread_done(w); goto fin /* EPIPE */
+			:: else
+			fi;
+			/* worker 0: thread 0 calls ECHO, ONCE or PERMIT_DROP,
+			 * thread 1 ECHO or ONCE, or is compromised; worker 1, the
+			 * bystander: ECHO each */
+			if
+			:: mt = M_T_ECHO
+			:: w == 0 -> mt = M_T_ONCE
+			:: w == 0 && k == 0 -> mt = PRIVSEP_T_PERMIT_DROP
+			:: w == 0 && k == 1 -> mt = PRIVSEP_T_REPLY /* compromised */
+			:: w == 0 && k == 1 -> mt = 0               /* compromised: call id 0 */
+			fi;
+			mid = k + 1;
+			g = M_OK;
+			if
+			:: mt == PRIVSEP_T_REPLY -> g = M_BAD_REPLY
+			:: mt == 0 -> mt = M_T_ECHO; mid = 0; g = M_BAD_NO_ID
+			:: mt == M_T_ECHO && drop_sent[w] -> g = M_BAD_DROPPED
+			:: mt == M_T_ONCE && once_sent[w] > 0 -> g = M_BAD_ONCE
+			:: else
+			fi;
+			if
+			:: mt == PRIVSEP_T_PERMIT_DROP -> drop_sent[w] = 1
+			:: mt == M_T_ONCE -> once_sent[w]++
+			:: else
+			fi;
+			w2h[w]!mt, mid, tag, g;
+			printf("@@ send %d %d %d %d %d\n", w, mt, mid, tag, g);
+			if
+			:: g == M_OK -> waiting[me] = mid
+			:: else -> thread_done(w); goto fin /* a hostile thread expects nothing */
+			fi
+		};
+		/* wait for the reply; any waiting thread reads the socket */
+		do
+		:: atomic {
+			answer[me] != 0 -> check_answer(); thread_done(w); goto fin
+		}
+		:: atomic {
+			(len(h2w[w]) > 0) -> h2w[w]?t, id, body, g;
+			deliver(w, t, id, body);
+			t = 0; id = 0; body = 0; g = 0; c = 0;
+			if
+			:: answer[me] != 0 -> check_answer(); thread_done(w); goto fin
+			:: else
+			fi
+		}
+		:: atomic {
+			hclosed[w] && (len(h2w[w]) == 0) && answer[me] == 0 ->
+			thread_done(w); goto fin /* end of stream: the call fails, EPIPE */
+		}
+		od;
+fin:
+		skip
+	} unless {
+		wdead[w]
+	}
+}
+
+/* The thread that posts (privsep_post waits while the socket is full),
+ * then may run privsep_client_dispatch for a while, or never read. */
+proctype poster(byte w)
+{
+	byte n, c, id, body, g;
+	int t, mt;
+	{
+		do
+		:: atomic {
+			((w == 0 && n < NPOST0) || (w == 1 && n < NPOST1)) && CAN_SEND(w) ->
+			if
+			:: hclosed[w] -> break
+			:: else
+			fi;
+			/* worker 0's last post carries a bulk payload */
+			if
+			:: w == 0 && n == NPOST0 - 1 -> mt = M_T_BULK
+			:: else -> mt = M_T_POST
+			fi;
+			w2h[w]!mt, 0, n, M_OK;
+			printf("@@ send %d %d %d %d %d\n", w, mt, 0, n, M_OK);
+			n++
+		}
+		:: (w == 0 && n >= NPOST0) || (w == 1 && n >= NPOST1) -> break
+		od;
+		do
+		:: atomic {
+			(len(h2w[w]) > 0) -> h2w[w]?t, id, body, g;
+			deliver(w, t, id, body);
+			t = 0; id = 0; body = 0; g = 0; c = 0
+		}
+		:: atomic { thread_done(w); goto fin }
+		od;
+fin:
+		skip
+	} unless {
+		wdead[w]
+	}
+}
+
+/* A worker may die at any point (a crash, a kill from outside). */
+proctype death(byte w)
+{
+	if
+	:: atomic { WDIE && !wgone[w] -> printf("@@ dies %d\n", w); wdead[w] = 1; wgone[w] = 1 }
+	:: skip
+	fi
+}
+
+init
+{
+	atomic {
+		byte w;
+		for (w : 0..(NW - 1)) {
+			permit_echo[w] = 1;
+			permit_once[w] = 1;
+			permit_drop[w] = 1;
+		}
+		run helper();
+		run caller(0, 0);
+		run caller(0, 1);
+		run poster(0);
+		run caller(1, 0);
+		if
+		:: CALLERS1 > 1 -> run caller(1, 1)
+		:: else
+		fi;
+		if
+		:: POSTER1 -> run poster(1)
+		:: else
+		fi;
+		for (w : 0..(NW - 1)) {
+			if
+			:: WDIE && (w == 0 || WDIE1) -> run death(w)
+			:: else
+			fi
+		}
+	}
+}
