@@ -408,11 +408,15 @@ end:
 
 /* The client reads one record: a reply goes to the call with its id, an
  * event to its handler, in order. */
-inline deliver(w, t, id, body)
+inline deliver(w, t, id, body, self)
 {
 	if
 	:: t == PRIVSEP_T_REPLY ->
 		if
+#ifdef MUT_REPLY_TO_READER
+		/* broken: the thread that reads a reply takes it as its own */
+		:: self != 255 && waiting[self] != 0 -> c = self
+#endif
 		:: id != 0 && waiting[w * 2] == id -> c = w * 2
 		:: id != 0 && waiting[w * 2 + 1] == id -> c = w * 2 + 1
 		:: else -> c = 255
@@ -502,7 +506,7 @@ proctype caller(byte w; byte k)
 		}
 		:: atomic {
 			(len(h2w[w]) > 0) -> h2w[w]?t, id, body, g;
-			deliver(w, t, id, body);
+			deliver(w, t, id, body, me);
 			t = 0; id = 0; body = 0; g = 0; c = 0;
 			if
 			:: answer[me] != 0 -> check_answer(); thread_done(w); goto fin
@@ -549,7 +553,7 @@ proctype poster(byte w)
 		do
 		:: atomic {
 			(len(h2w[w]) > 0) -> h2w[w]?t, id, body, g;
-			deliver(w, t, id, body);
+			deliver(w, t, id, body, 255);
 			t = 0; id = 0; body = 0; g = 0; c = 0
 		}
 		:: atomic { thread_done(w); goto fin }
