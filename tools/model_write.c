@@ -54,7 +54,7 @@ int model_write(FILE *f)
 			seen |= proto_viols[j].v == proto_viols[i].v;
 		if (seen)
 			continue;
-		for (k = 0; proto_viols[i].name[k] && k < sizeof(up) - 1; k++)
+		for (k = 0; k < sizeof(up) - 1 && proto_viols[i].name[k]; k++)
 			up[k] = proto_viols[i].name[k] == '-'
 			            ? '_'
 			            : (char)(proto_viols[i].name[k] & ~0x20);
