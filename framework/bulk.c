@@ -166,7 +166,7 @@ int bulk_fill_req(struct privsep_req *req, const uint8_t *payload, size_t len, i
 		uint64_t size = 0;
 		int rc;
 		privsep_reader_init(&r, payload, BULK_FIXED);
-		privsep_get_u64(&r, &size);
+		privsep_reader_get_u64(&r, &size);
 		rc = bulk_map(fds[0], size, max, &req->bulk, why, whylen);
 		chan_close_fds(fds, 1);
 		if (rc != 0) {

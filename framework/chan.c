@@ -15,7 +15,7 @@
 
 #include "chan.h"
 
-int privsep_chan_pair(int sv[2])
+int chan_pair(int sv[2])
 {
 	return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
 }

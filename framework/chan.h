@@ -10,6 +10,10 @@
 
 #include "privsep.h"
 
+/* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC).  sv[0] is the
+ * helper's end, sv[1] the worker's. */
+int chan_pair(int sv[2]);
+
 /* What chan_recv found. */
 enum chan_status {
 	CHAN_RECORD,    /* a whole record, buf[0..len), fds[0..nfds) */

@@ -42,9 +42,9 @@ int exit_fw_sandbox_failed(struct privsep_req *req, void *arg)
 	const char *detail;
 	(void)arg;
 	privsep_reader_init(&r, req->data, req->len);
-	if (privsep_get_u32(&r, &step) < 0 || privsep_get_u32(&r, &err) < 0 ||
-	    privsep_get_str(&r, &detail, NULL) < 0 || privsep_reader_end(&r) < 0 || step < 1 ||
-	    step > PRIVSEP_SB_STEP_SECCOMP)
+	if (privsep_reader_get_u32(&r, &step) < 0 || privsep_reader_get_u32(&r, &err) < 0 ||
+	    privsep_reader_get_str(&r, &detail, NULL) < 0 || privsep_reader_end(&r) < 0 ||
+	    step < 1 || step > PRIVSEP_SB_STEP_SECCOMP)
 		return PRIVSEP_VIOLATION;
 	w->sb_failed = (int)step;
 	w->sb_errno = (int)err;
@@ -77,7 +77,7 @@ int exit_fw_ready(struct privsep_req *req, void *arg)
 	}
 	/* from here on the worker runs application code: it can no longer
 	 * claim its sandbox failed */
-	privsep_worker_revoke(w, PRIVSEP_T_SANDBOX_FAILED);
+	privsep_worker_drop_permit(w, PRIVSEP_T_SANDBOX_FAILED);
 	w->ready = 1;
 	return 0;
 }
@@ -89,10 +89,10 @@ int exit_fw_seccomp_trap(struct privsep_req *req, void *arg)
 	uint32_t arch, nr;
 	(void)arg;
 	privsep_reader_init(&r, req->data, req->len);
-	privsep_get_u32(&r, &arch);
-	privsep_get_u32(&r, &nr);
+	privsep_reader_get_u32(&r, &arch);
+	privsep_reader_get_u32(&r, &nr);
 	for (int i = 0; i < 6; i++)
-		privsep_get_u64(&r, &w->exit.args[i]);
+		privsep_reader_get_u64(&r, &w->exit.args[i]);
 	if (privsep_reader_end(&r) < 0)
 		return PRIVSEP_VIOLATION;
 	w->trapped = 1;

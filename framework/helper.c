@@ -28,6 +28,7 @@
 #include "proto.h"
 #include "rows.h"
 #include "services/fs.h"
+#include "wire.h"
 
 /* Records served from one worker per wake-up, so that one busy worker
  * cannot starve the others. */
@@ -303,8 +304,8 @@ size_t privsep_helper_nworkers(const struct privsep_helper *h)
 
 /* ---- workers ---- */
 
-struct privsep_worker *privsep_helper_add(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
-                                          const char *name)
+struct privsep_worker *helper_attach(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
+                                     const char *name)
 {
 	return helper_add(h, chan, pidfd, pid, name, 0, 0);
 }
@@ -368,11 +369,11 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 	/* The start-up messages are the framework's, in a spawned child,
 	 * before application code: nobody else may send them. */
 	if (!spawned) {
-		privsep_worker_revoke(w, PRIVSEP_T_SANDBOX_FAILED);
-		privsep_worker_revoke(w, PRIVSEP_T_READY);
+		privsep_worker_drop_permit(w, PRIVSEP_T_SANDBOX_FAILED);
+		privsep_worker_drop_permit(w, PRIVSEP_T_READY);
 	}
 	if (!spawned || !debug)
-		privsep_worker_revoke(w, PRIVSEP_T_SECCOMP_TRAP);
+		privsep_worker_drop_permit(w, PRIVSEP_T_SECCOMP_TRAP);
 	w->next = h->workers;
 	if (h->workers)
 		h->workers->prev = w;
@@ -433,7 +434,7 @@ void *privsep_worker_data(const struct privsep_worker *w)
 	return w->data;
 }
 
-int privsep_worker_revoke(struct privsep_worker *w, uint32_t type)
+int privsep_worker_drop_permit(struct privsep_worker *w, uint32_t type)
 {
 	size_t i;
 	if (!row_find(w->h, type, &i)) {
@@ -494,11 +495,11 @@ void privsep_worker_kill(struct privsep_worker *w)
 
 /* A protocol violation: one line, and the worker is killed. */
 static void violation(struct privsep_worker *w, enum privsep_violation v,
-                      const struct privsep_hdr *hdr, const char *fmt, ...)
+                      const struct wire_hdr *hdr, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void violation(struct privsep_worker *w, enum privsep_violation v,
-                      const struct privsep_hdr *hdr, const char *fmt, ...)
+                      const struct wire_hdr *hdr, const char *fmt, ...)
 {
 	char what[384] = "", where[160] = "";
 	va_list ap;
@@ -598,10 +599,10 @@ static void send_reply(struct privsep_worker *w, size_t len, int *fds, size_t nf
 
 static void reply_frame(struct privsep_helper *h, uint32_t id, size_t plen, size_t nfds)
 {
-	struct privsep_hdr hdr = {
+	struct wire_hdr hdr = {
 	    PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, (uint8_t)nfds, PRIVSEP_T_REPLY, id,
 	    (uint32_t)plen};
-	privsep_wire_put_hdr(h->tx, &hdr);
+	wire_put_hdr(h->tx, &hdr);
 }
 
 static void reply_error(struct privsep_worker *w, uint32_t id, int err, const char *detail)
@@ -611,14 +612,14 @@ static void reply_error(struct privsep_worker *w, uint32_t id, int err, const ch
 	char d[PRIVSEP_DETAIL_MAX];
 	snprintf(d, sizeof(d), "%s", detail ? detail : "");
 	privsep_writer_init(&wr, h->tx + PRIVSEP_HDR_LEN, h->msg_max - PRIVSEP_HDR_LEN);
-	privsep_put_u32(&wr, (uint32_t)err);
-	privsep_put_str(&wr, d);
+	privsep_writer_put_u32(&wr, (uint32_t)err);
+	privsep_writer_put_str(&wr, d);
 	if (wr.err) {
 		/* a small record limit: send the detail cut to fit */
 		privsep_writer_init(&wr, h->tx + PRIVSEP_HDR_LEN, h->msg_max - PRIVSEP_HDR_LEN);
-		privsep_put_u32(&wr, (uint32_t)err);
+		privsep_writer_put_u32(&wr, (uint32_t)err);
 		d[h->msg_max - PRIVSEP_HDR_LEN - 9] = '\0';
-		privsep_put_str(&wr, d);
+		privsep_writer_put_str(&wr, d);
 	}
 	reply_frame(h, id, wr.len, 0);
 	send_reply(w, PRIVSEP_HDR_LEN + wr.len, NULL, 0);
@@ -626,7 +627,7 @@ static void reply_error(struct privsep_worker *w, uint32_t id, int err, const ch
 
 /* ---- events ---- */
 
-int privsep_helper_post(struct privsep_worker *w, uint32_t type, const void *msg, size_t len,
+int privsep_worker_post(struct privsep_worker *w, uint32_t type, const void *msg, size_t len,
                         const int *fds, size_t nfds, const struct privsep_bulk *bulk,
                         unsigned flags)
 {
@@ -671,19 +672,19 @@ int privsep_helper_post(struct privsep_worker *w, uint32_t type, const void *msg
 			return -1;
 		all[n++] = fd;
 		privsep_writer_init(&bw, pre + PRIVSEP_HDR_LEN, BULK_FIXED);
-		privsep_put_u64(&bw, bulk->len);
+		privsep_writer_put_u64(&bw, bulk->len);
 		hlen += BULK_FIXED;
 	}
 	for (size_t i = 0; i < nfds; i++)
 		all[n++] = fds[i];
 	{
-		struct privsep_hdr hdr = {PRIVSEP_WIRE_MAGIC,
-		                          PRIVSEP_WIRE_VERSION,
-		                          (uint8_t)n,
-		                          type,
-		                          0,
-		                          (uint32_t)(hlen - PRIVSEP_HDR_LEN + len)};
-		privsep_wire_put_hdr(pre, &hdr);
+		struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC,
+		                       PRIVSEP_WIRE_VERSION,
+		                       (uint8_t)n,
+		                       type,
+		                       0,
+		                       (uint32_t)(hlen - PRIVSEP_HDR_LEN + len)};
+		wire_put_hdr(pre, &hdr);
 	}
 	/* nothing queued: try the socket with the caller's own fds, so that
 	 * a post that goes through costs no dup */
@@ -756,7 +757,7 @@ int privsep_req_fail(struct privsep_req *req, int errnum, const char *fmt, ...)
 static int fw_ping(struct privsep_req *req, void *arg)
 {
 	(void)arg;
-	privsep_put_raw(&req->reply, req->data, req->len);
+	privsep_writer_put_raw(&req->reply, req->data, req->len);
 	return 0;
 }
 
@@ -768,14 +769,14 @@ static int fw_permit_drop(struct privsep_req *req, void *arg)
 	size_t idx = 0;
 
 	privsep_reader_init(&r, req->data, req->len);
-	if (privsep_get_u32(&r, &count) < 0 || count == 0 || count > PROTO_PERMIT_DROP_MAX ||
+	if (privsep_reader_get_u32(&r, &count) < 0 || count == 0 || count > PROTO_PERMIT_DROP_MAX ||
 	    req->len != 4 + 4 * (size_t)count) {
 		privsep_req_fail(req, EBADMSG, "count does not match the payload");
 		return PRIVSEP_VIOLATION;
 	}
 	for (uint32_t i = 0; i < count; i++) {
 		const struct helper_row *row;
-		privsep_get_u32(&r, &type);
+		privsep_reader_get_u32(&r, &type);
 		row = row_find(h, type, NULL);
 		if (!row)
 			return privsep_req_fail(req, EINVAL, "type 0x%x is not in the table", type);
@@ -790,9 +791,9 @@ static int fw_permit_drop(struct privsep_req *req, void *arg)
 			    req, EINVAL, "type 0x%x is a start-up message of the framework", type);
 	}
 	privsep_reader_init(&r, req->data, req->len);
-	privsep_get_u32(&r, &count);
+	privsep_reader_get_u32(&r, &count);
 	for (uint32_t i = 0; i < count; i++) {
-		privsep_get_u32(&r, &type);
+		privsep_reader_get_u32(&r, &type);
 		if (row_find(h, type, &idx))
 			req->worker->permit[idx] = 0;
 	}
@@ -808,7 +809,7 @@ static const char *kind_name(unsigned flags)
 static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_status st)
 {
 	struct privsep_helper *h = w->h;
-	struct privsep_hdr hdr;
+	struct wire_hdr hdr;
 	const struct helper_row *row;
 	size_t idx = 0;
 	enum privsep_violation v;
@@ -819,9 +820,9 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 		violation(w, m->viol, NULL, "record of %zu bytes", m->len);
 		return;
 	}
-	v = privsep_wire_check(m->buf, m->len, m->nfds, h->msg_max, &hdr);
+	v = wire_check(m->buf, m->len, m->nfds, h->msg_max, &hdr);
 	if (st == CHAN_FDLIMIT)
-		v = privsep_wire_check_fdlimit(v, m->nfds_partial, &hdr);
+		v = wire_check_fdlimit(v, m->nfds_partial, &hdr);
 	if (v != PRIVSEP_V_NONE) {
 		chan_close_fds(m->fds, m->nfds);
 		violation(w, v, v == PRIVSEP_V_SHORT_HEADER ? NULL : &hdr,
@@ -947,7 +948,7 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	{
 		struct privsep_writer fixed;
 		privsep_writer_init(&fixed, h->tx + PRIVSEP_HDR_LEN, PROTO_REPLY_FIXED);
-		privsep_put_u32(&fixed, 0);
+		privsep_writer_put_u32(&fixed, 0);
 	}
 	reply_frame(h, hdr.id, PROTO_REPLY_FIXED + req.reply.len, req.reply_nfds);
 	send_reply(w, PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED + req.reply.len, req.reply_fds,

@@ -175,6 +175,14 @@ struct spawn_rec {
 
 size_t helper_msg_max(const struct privsep_helper *h);
 
+/* Serve a worker on channel fd chan (taken) whose process is pidfd
+ * (taken; -1 when the helper did not start it and cannot signal it): a
+ * worker the helper did not spawn (tests, the benchmark).  name is
+ * copied.  Returns the worker, or NULL (EINVAL, ENOMEM, and the fds are
+ * closed). */
+struct privsep_worker *helper_attach(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
+                                     const char *name);
+
 /* Dispatch one record as if it had arrived from w's channel with fds
  * (taken).  For the fuzz targets. */
 void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds);

@@ -18,6 +18,7 @@
 #include "helper_int.h"
 #include "proto.h"
 #include "sandbox.h"
+#include "wire.h"
 
 /* The child's channel, for the SIGSYS handler of the debug mode. */
 static int child_chan = -1;
@@ -26,9 +27,8 @@ static int child_chan = -1;
 static void child_post(uint32_t type, const void *payload, size_t len)
 {
 	uint8_t hb[PRIVSEP_HDR_LEN];
-	struct privsep_hdr hdr = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, type, 0,
-	                          (uint32_t)len};
-	privsep_wire_put_hdr(hb, &hdr);
+	struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, type, 0, (uint32_t)len};
+	wire_put_hdr(hb, &hdr);
 	(void)chan_send(child_chan, hb, sizeof(hb), payload, len, NULL, 0, 0);
 }
 
@@ -39,15 +39,14 @@ static void child_post(uint32_t type, const void *payload, size_t len)
 static int child_ready(size_t msg_max)
 {
 	uint8_t hb[PRIVSEP_HDR_LEN], rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
-	struct privsep_hdr hdr = {
-	    PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, PRIVSEP_T_READY, 1, 0};
+	struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, PRIVSEP_T_READY, 1, 0};
 	struct chan_msg m = {.buf = rb, .cap = sizeof(rb)};
-	privsep_wire_put_hdr(hb, &hdr);
+	wire_put_hdr(hb, &hdr);
 	if (chan_send(child_chan, hb, sizeof(hb), NULL, 0, NULL, 0, 0) < 0 ||
 	    chan_recv(child_chan, &m, 0) != CHAN_RECORD)
 		return -1;
 	chan_close_fds(m.fds, m.nfds);
-	if (privsep_wire_check(rb, m.len, m.nfds, msg_max, &hdr) != PRIVSEP_V_NONE ||
+	if (wire_check(rb, m.len, m.nfds, msg_max, &hdr) != PRIVSEP_V_NONE ||
 	    hdr.type != PRIVSEP_T_REPLY || hdr.id != 1 || hdr.len != PROTO_REPLY_FIXED ||
 	    hdr.nfds != 0)
 		return -1;
@@ -67,17 +66,17 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	struct privsep_writer w;
 	(void)sig;
 	privsep_writer_init(&w, buf, sizeof(buf));
-	privsep_put_u32(&w, si->si_arch);
-	privsep_put_u32(&w, (uint32_t)si->si_syscall);
+	privsep_writer_put_u32(&w, si->si_arch);
+	privsep_writer_put_u32(&w, (uint32_t)si->si_syscall);
 #if defined(__x86_64__)
 	const greg_t *g = uc->uc_mcontext.gregs;
 	const int regs[6] = {REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9};
 	for (int i = 0; i < 6; i++)
-		privsep_put_u64(&w, (uint64_t)g[regs[i]]);
+		privsep_writer_put_u64(&w, (uint64_t)g[regs[i]]);
 #else
 	(void)uc;
 	for (int i = 0; i < 6; i++)
-		privsep_put_u64(&w, 0);
+		privsep_writer_put_u64(&w, 0);
 #endif
 	child_post(PRIVSEP_T_SECCOMP_TRAP, buf, w.len);
 	_exit(128 + SIGSYS);
@@ -156,9 +155,9 @@ static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
 			struct privsep_writer w;
 			int err = errno;
 			privsep_writer_init(&w, buf, sizeof(buf));
-			privsep_put_u32(&w, (uint32_t)rc);
-			privsep_put_u32(&w, (uint32_t)err);
-			privsep_put_str(&w, why);
+			privsep_writer_put_u32(&w, (uint32_t)rc);
+			privsep_writer_put_u32(&w, (uint32_t)err);
+			privsep_writer_put_str(&w, why);
 			child_post(PRIVSEP_T_SANDBOX_FAILED, buf, w.len);
 			_exit(127);
 		}
@@ -282,7 +281,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 			errno = EBADF;
 			return NULL;
 		}
-	if (privsep_chan_pair(sv) < 0)
+	if (chan_pair(sv) < 0)
 		return NULL;
 	lp[0] = lp[1] = op[0] = op[1] = -1;
 	if ((!null_stdio && pipe2(lp, O_CLOEXEC) < 0) ||

@@ -8,6 +8,7 @@
 
 #include "privsep.h"
 #include "proto.h"
+#include "wire.h"
 
 static void le16(uint8_t *p, uint16_t v)
 {
@@ -31,7 +32,7 @@ static uint32_t rd32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-void privsep_wire_put_hdr(uint8_t *out, const struct privsep_hdr *hdr)
+void wire_put_hdr(uint8_t *out, const struct wire_hdr *hdr)
 {
 	le16(out + WIRE_OFF_MAGIC, hdr->magic);
 	out[WIRE_OFF_VERSION] = hdr->version;
@@ -41,8 +42,8 @@ void privsep_wire_put_hdr(uint8_t *out, const struct privsep_hdr *hdr)
 	le32(out + WIRE_OFF_LEN, hdr->len);
 }
 
-enum privsep_violation privsep_wire_check(const uint8_t *rec, size_t reclen, size_t nfds_received,
-                                          size_t msg_max, struct privsep_hdr *hdr)
+enum privsep_violation wire_check(const uint8_t *rec, size_t reclen, size_t nfds_received,
+                                  size_t msg_max, struct wire_hdr *hdr)
 {
 	if (reclen < PRIVSEP_HDR_LEN)
 		return PRIVSEP_V_SHORT_HEADER;
@@ -69,8 +70,8 @@ enum privsep_violation privsep_wire_check(const uint8_t *rec, size_t reclen, siz
 	return PRIVSEP_V_NONE;
 }
 
-enum privsep_violation privsep_wire_check_fdlimit(enum privsep_violation v, size_t installed,
-                                                  const struct privsep_hdr *hdr)
+enum privsep_violation wire_check_fdlimit(enum privsep_violation v, size_t installed,
+                                          const struct wire_hdr *hdr)
 {
 	if (v == PRIVSEP_V_NFDS_MISMATCH && installed < hdr->nfds)
 		return PRIVSEP_V_NONE;
@@ -109,7 +110,7 @@ static int wr_fail(struct privsep_writer *w)
 	return -1;
 }
 
-int privsep_put_u8(struct privsep_writer *w, uint8_t v)
+int privsep_writer_put_u8(struct privsep_writer *w, uint8_t v)
 {
 	uint8_t *p = wr_reserve(w, 1);
 	if (!p)
@@ -118,7 +119,7 @@ int privsep_put_u8(struct privsep_writer *w, uint8_t v)
 	return 0;
 }
 
-int privsep_put_u16(struct privsep_writer *w, uint16_t v)
+int privsep_writer_put_u16(struct privsep_writer *w, uint16_t v)
 {
 	uint8_t *p = wr_reserve(w, 2);
 	if (!p)
@@ -127,7 +128,7 @@ int privsep_put_u16(struct privsep_writer *w, uint16_t v)
 	return 0;
 }
 
-int privsep_put_u32(struct privsep_writer *w, uint32_t v)
+int privsep_writer_put_u32(struct privsep_writer *w, uint32_t v)
 {
 	uint8_t *p = wr_reserve(w, 4);
 	if (!p)
@@ -136,7 +137,7 @@ int privsep_put_u32(struct privsep_writer *w, uint32_t v)
 	return 0;
 }
 
-int privsep_put_u64(struct privsep_writer *w, uint64_t v)
+int privsep_writer_put_u64(struct privsep_writer *w, uint64_t v)
 {
 	uint8_t *p = wr_reserve(w, 8);
 	if (!p)
@@ -146,7 +147,7 @@ int privsep_put_u64(struct privsep_writer *w, uint64_t v)
 	return 0;
 }
 
-int privsep_put_raw(struct privsep_writer *w, const void *src, size_t n)
+int privsep_writer_put_raw(struct privsep_writer *w, const void *src, size_t n)
 {
 	uint8_t *p = wr_reserve(w, n);
 	if (!p)
@@ -156,23 +157,23 @@ int privsep_put_raw(struct privsep_writer *w, const void *src, size_t n)
 	return 0;
 }
 
-int privsep_put_bytes(struct privsep_writer *w, const void *src, size_t n)
+int privsep_writer_put_bytes(struct privsep_writer *w, const void *src, size_t n)
 {
 	if (!w->err && (n > UINT32_MAX || n > w->cap - w->len || 4 > w->cap - w->len - n))
 		w->err = EMSGSIZE;
-	if (privsep_put_u32(w, (uint32_t)n) < 0)
+	if (privsep_writer_put_u32(w, (uint32_t)n) < 0)
 		return -1;
-	return privsep_put_raw(w, src, n);
+	return privsep_writer_put_raw(w, src, n);
 }
 
-int privsep_put_str(struct privsep_writer *w, const char *s)
+int privsep_writer_put_str(struct privsep_writer *w, const char *s)
 {
 	if (!s) {
 		if (!w->err)
 			w->err = EINVAL;
 		return wr_fail(w);
 	}
-	return privsep_put_bytes(w, s, strlen(s) + 1);
+	return privsep_writer_put_bytes(w, s, strlen(s) + 1);
 }
 
 /* ---- reader ---- */
@@ -204,7 +205,7 @@ static int rd_fail(struct privsep_reader *r)
 	return -1;
 }
 
-int privsep_get_u8(struct privsep_reader *r, uint8_t *v)
+int privsep_reader_get_u8(struct privsep_reader *r, uint8_t *v)
 {
 	const uint8_t *p = rd_take(r, 1);
 	if (!p)
@@ -213,7 +214,7 @@ int privsep_get_u8(struct privsep_reader *r, uint8_t *v)
 	return 0;
 }
 
-int privsep_get_u16(struct privsep_reader *r, uint16_t *v)
+int privsep_reader_get_u16(struct privsep_reader *r, uint16_t *v)
 {
 	const uint8_t *p = rd_take(r, 2);
 	if (!p)
@@ -222,7 +223,7 @@ int privsep_get_u16(struct privsep_reader *r, uint16_t *v)
 	return 0;
 }
 
-int privsep_get_u32(struct privsep_reader *r, uint32_t *v)
+int privsep_reader_get_u32(struct privsep_reader *r, uint32_t *v)
 {
 	const uint8_t *p = rd_take(r, 4);
 	if (!p)
@@ -231,7 +232,7 @@ int privsep_get_u32(struct privsep_reader *r, uint32_t *v)
 	return 0;
 }
 
-int privsep_get_u64(struct privsep_reader *r, uint64_t *v)
+int privsep_reader_get_u64(struct privsep_reader *r, uint64_t *v)
 {
 	const uint8_t *p = rd_take(r, 8);
 	if (!p)
@@ -240,10 +241,10 @@ int privsep_get_u64(struct privsep_reader *r, uint64_t *v)
 	return 0;
 }
 
-int privsep_get_bytes(struct privsep_reader *r, const void **out, size_t *n)
+int privsep_reader_get_bytes(struct privsep_reader *r, const void **out, size_t *n)
 {
 	uint32_t len;
-	if (privsep_get_u32(r, &len) < 0)
+	if (privsep_reader_get_u32(r, &len) < 0)
 		return -1;
 	const uint8_t *p = rd_take(r, len);
 	if (!p)
@@ -253,11 +254,11 @@ int privsep_get_bytes(struct privsep_reader *r, const void **out, size_t *n)
 	return 0;
 }
 
-int privsep_get_str(struct privsep_reader *r, const char **s, size_t *n)
+int privsep_reader_get_str(struct privsep_reader *r, const char **s, size_t *n)
 {
 	const void *p;
 	size_t len;
-	if (privsep_get_bytes(r, &p, &len) < 0)
+	if (privsep_reader_get_bytes(r, &p, &len) < 0)
 		return -1;
 	if (len == 0) {
 		r->err = EINVAL;
@@ -274,7 +275,7 @@ int privsep_get_str(struct privsep_reader *r, const char **s, size_t *n)
 	return 0;
 }
 
-int privsep_get_rest(struct privsep_reader *r, const void **p, size_t *n)
+int privsep_reader_get_rest(struct privsep_reader *r, const void **p, size_t *n)
 {
 	if (r->err)
 		return rd_fail(r);

@@ -31,12 +31,13 @@
 #include "helper_int.h"
 #include "proto.h"
 #include "rows.h"
+#include "wire.h"
 
 struct call_slot {
 	uint32_t id;
 	struct privsep_result *res;
 	int done;
-	int rc;    /* privsep_call's return value */
+	int rc;    /* privsep_client_call's return value */
 	int error; /* errno when rc == -1 */
 	struct call_slot *next;
 };
@@ -145,7 +146,7 @@ int privsep_client_fd(const struct privsep_client *c)
 /* The helper broke the protocol or went away: every call fails from now
  * on.  Called with mu held. */
 static void client_die(struct privsep_client *c, int err, enum privsep_violation v,
-                       const struct privsep_hdr *hdr)
+                       const struct wire_hdr *hdr)
 {
 	if (c->dead)
 		return;
@@ -196,7 +197,7 @@ static void slot_finish(struct call_slot *s, int rc, int error)
 /* Check one received record and hand it to its slot.  mu held. */
 static void deliver(struct privsep_client *c, struct chan_msg *m, enum chan_status st)
 {
-	struct privsep_hdr hdr;
+	struct wire_hdr hdr;
 	enum privsep_violation v;
 	struct call_slot *s;
 	struct privsep_reader r;
@@ -204,9 +205,9 @@ static void deliver(struct privsep_client *c, struct chan_msg *m, enum chan_stat
 	const void *body;
 	size_t blen;
 
-	v = privsep_wire_check(m->buf, m->len, m->nfds, c->msg_max, &hdr);
+	v = wire_check(m->buf, m->len, m->nfds, c->msg_max, &hdr);
 	if (st == CHAN_FDLIMIT)
-		v = privsep_wire_check_fdlimit(v, m->nfds_partial, &hdr);
+		v = wire_check_fdlimit(v, m->nfds_partial, &hdr);
 	if (v == PRIVSEP_V_NONE && hdr.type != PRIVSEP_T_REPLY)
 		v = proto_msg_find(hdr.type) || hdr.type >= PRIVSEP_TYPE_APP_MIN
 		        ? PRIVSEP_V_WRONG_DIRECTION
@@ -221,12 +222,13 @@ static void deliver(struct privsep_client *c, struct chan_msg *m, enum chan_stat
 		return;
 	}
 	privsep_reader_init(&r, m->buf + PRIVSEP_HDR_LEN, hdr.len);
-	privsep_get_u32(&r, &error);
+	privsep_reader_get_u32(&r, &error);
 	if (error != 0) {
 		const char *detail;
 		size_t dlen;
-		if (error > 4095 || hdr.nfds != 0 || privsep_get_str(&r, &detail, &dlen) < 0 ||
-		    privsep_reader_end(&r) < 0 || dlen >= PRIVSEP_DETAIL_MAX) {
+		if (error > 4095 || hdr.nfds != 0 ||
+		    privsep_reader_get_str(&r, &detail, &dlen) < 0 || privsep_reader_end(&r) < 0 ||
+		    dlen >= PRIVSEP_DETAIL_MAX) {
 			chan_close_fds(m->fds, m->nfds);
 			client_die(c, EPROTO, PRIVSEP_V_BAD_REPLY, &hdr);
 			return;
@@ -239,7 +241,7 @@ static void deliver(struct privsep_client *c, struct chan_msg *m, enum chan_stat
 		slot_finish(s, -1, EMFILE);
 		return;
 	}
-	privsep_get_rest(&r, &body, &blen);
+	privsep_reader_get_rest(&r, &body, &blen);
 	if (blen > s->res->cap) {
 		chan_close_fds(m->fds, m->nfds);
 		slot_finish(s, -1, EMSGSIZE);
@@ -281,16 +283,16 @@ static const struct privsep_handler *event_row(const struct privsep_client *c, u
  * handler.  Runs without mu, as the reading thread.  1 when handled (or
  * dropped with a log line), -1 for a violation (*v, *hdr; fds closed). */
 static int event(struct privsep_client *c, struct chan_msg *m, enum chan_status st,
-                 enum privsep_violation *v, struct privsep_hdr *hdr)
+                 enum privsep_violation *v, struct wire_hdr *hdr)
 {
 	const struct privsep_handler *row;
 	struct privsep_req req;
 	char why[160];
 	int bulk, rc, known;
 
-	*v = privsep_wire_check(m->buf, m->len, m->nfds, c->msg_max, hdr);
+	*v = wire_check(m->buf, m->len, m->nfds, c->msg_max, hdr);
 	if (st == CHAN_FDLIMIT)
-		*v = privsep_wire_check_fdlimit(*v, m->nfds_partial, hdr);
+		*v = wire_check_fdlimit(*v, m->nfds_partial, hdr);
 	if (*v != PRIVSEP_V_NONE)
 		goto bad;
 	row = event_row(c, hdr->type, &known);
@@ -362,7 +364,7 @@ static int read_one(struct privsep_client *c, int nonblock, int *again)
 {
 	struct chan_msg m = {.buf = c->rx, .cap = c->msg_max};
 	enum privsep_violation v = PRIVSEP_V_NONE;
-	struct privsep_hdr hdr;
+	struct wire_hdr hdr;
 	enum chan_status st;
 	int ev = 0, err;
 
@@ -500,19 +502,19 @@ static int send_out(struct privsep_client *c, uint32_t type, uint32_t id, const 
 		all[n++] = bulkfd;
 		own = 1;
 		privsep_writer_init(&bw, pre + PRIVSEP_HDR_LEN, BULK_FIXED);
-		privsep_put_u64(&bw, blen);
+		privsep_writer_put_u64(&bw, blen);
 		hlen += BULK_FIXED;
 	}
 	for (size_t i = 0; i < nfds; i++)
 		all[n++] = fds[i];
 	{
-		struct privsep_hdr hdr = {PRIVSEP_WIRE_MAGIC,
-		                          PRIVSEP_WIRE_VERSION,
-		                          (uint8_t)n,
-		                          type,
-		                          id,
-		                          (uint32_t)(hlen - PRIVSEP_HDR_LEN + len)};
-		privsep_wire_put_hdr(pre, &hdr);
+		struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC,
+		                       PRIVSEP_WIRE_VERSION,
+		                       (uint8_t)n,
+		                       type,
+		                       id,
+		                       (uint32_t)(hlen - PRIVSEP_HDR_LEN + len)};
+		wire_put_hdr(pre, &hdr);
 	}
 	pthread_mutex_lock(&c->smu);
 	for (;;) {
@@ -567,15 +569,15 @@ static int make_bulk(const struct privsep_bulk *bulk, int *fd)
 	return *fd < 0 ? -1 : 0;
 }
 
-int privsep_call(struct privsep_client *c, uint32_t type, const void *req, size_t len,
-                 const int *fds, size_t nfds, struct privsep_result *res)
+int privsep_client_call(struct privsep_client *c, uint32_t type, const void *req, size_t len,
+                        const int *fds, size_t nfds, struct privsep_result *res)
 {
-	return privsep_call_ex(c, type, req, len, fds, nfds, NULL, res);
+	return privsep_client_call_ex(c, type, req, len, fds, nfds, NULL, res);
 }
 
-int privsep_call_ex(struct privsep_client *c, uint32_t type, const void *req, size_t len,
-                    const int *fds, size_t nfds, const struct privsep_bulk *bulk,
-                    struct privsep_result *res)
+int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *req, size_t len,
+                           const int *fds, size_t nfds, const struct privsep_bulk *bulk,
+                           struct privsep_result *res)
 {
 	struct call_slot s = {0};
 	int rc, err, bfd;
@@ -650,14 +652,15 @@ int privsep_call_ex(struct privsep_client *c, uint32_t type, const void *req, si
 	return s.rc;
 }
 
-int privsep_post(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
-                 const int *fds, size_t nfds)
+int privsep_client_post(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
+                        const int *fds, size_t nfds)
 {
-	return privsep_post_ex(c, type, msg, len, fds, nfds, NULL, PRIVSEP_POST_WAIT);
+	return privsep_client_post_ex(c, type, msg, len, fds, nfds, NULL, PRIVSEP_POST_WAIT);
 }
 
-int privsep_post_ex(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
-                    const int *fds, size_t nfds, const struct privsep_bulk *bulk, unsigned flags)
+int privsep_client_post_ex(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
+                           const int *fds, size_t nfds, const struct privsep_bulk *bulk,
+                           unsigned flags)
 {
 	int dead, bfd, rc;
 	char why[PRIVSEP_DETAIL_MAX];
@@ -786,7 +789,7 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 	return handled;
 }
 
-int privsep_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n)
+int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n)
 {
 	uint8_t buf[4 + 4 * PROTO_PERMIT_DROP_MAX];
 	struct privsep_writer w;
@@ -797,13 +800,14 @@ int privsep_drop_permits(struct privsep_client *c, const uint32_t *types, size_t
 		return -1;
 	}
 	privsep_writer_init(&w, buf, sizeof(buf));
-	privsep_put_u32(&w, (uint32_t)n);
+	privsep_writer_put_u32(&w, (uint32_t)n);
 	for (size_t i = 0; i < n; i++)
-		privsep_put_u32(&w, types[i]);
-	return privsep_call(c, PRIVSEP_T_PERMIT_DROP, buf, w.len, NULL, 0, &res);
+		privsep_writer_put_u32(&w, types[i]);
+	return privsep_client_call(c, PRIVSEP_T_PERMIT_DROP, buf, w.len, NULL, 0, &res);
 }
 
-int privsep_ping(struct privsep_client *c, const void *data, size_t len, struct privsep_result *res)
+int privsep_client_ping(struct privsep_client *c, const void *data, size_t len,
+                        struct privsep_result *res)
 {
-	return privsep_call(c, PRIVSEP_T_PING, data, len, NULL, 0, res);
+	return privsep_client_call(c, PRIVSEP_T_PING, data, len, NULL, 0, res);
 }

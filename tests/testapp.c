@@ -14,9 +14,9 @@ static int echo_str(struct privsep_req *req, void *arg)
 	struct privsep_reader r;
 	const char *s;
 	privsep_reader_init(&r, req->data, req->len);
-	if (privsep_get_str(&r, &s, NULL) < 0 || privsep_reader_end(&r) < 0)
+	if (privsep_reader_get_str(&r, &s, NULL) < 0 || privsep_reader_end(&r) < 0)
 		return privsep_req_fail(req, r.err, "not one str"), PRIVSEP_VIOLATION;
-	privsep_put_str(&req->reply, s);
+	privsep_writer_put_str(&req->reply, s);
 	return 0;
 }
 
@@ -35,15 +35,15 @@ static int take_fd(struct privsep_req *req, void *arg)
 	int fl;
 	if (fstat(req->fds[0], &st) < 0 || (fl = fcntl(req->fds[0], F_GETFD)) < 0)
 		return errno;
-	privsep_put_u32(&req->reply, (uint32_t)(st.st_mode & S_IFMT));
-	privsep_put_u32(&req->reply, (uint32_t)fl);
+	privsep_writer_put_u32(&req->reply, (uint32_t)(st.st_mode & S_IFMT));
+	privsep_writer_put_u32(&req->reply, (uint32_t)fl);
 	return 0;
 }
 
 static int count(struct privsep_req *req, void *arg)
 {
 	(void)arg;
-	privsep_put_u32(&req->reply, (uint32_t)req->nfds);
+	privsep_writer_put_u32(&req->reply, (uint32_t)req->nfds);
 	return 0;
 }
 
@@ -60,7 +60,7 @@ static int give_fds(struct privsep_req *req, void *arg)
 	struct privsep_reader r;
 	uint32_t n;
 	privsep_reader_init(&r, req->data, req->len);
-	if (privsep_get_u32(&r, &n) < 0 || privsep_reader_end(&r) < 0 || n > PRIVSEP_MAX_FDS)
+	if (privsep_reader_get_u32(&r, &n) < 0 || privsep_reader_end(&r) < 0 || n > PRIVSEP_MAX_FDS)
 		return PRIVSEP_VIOLATION;
 	for (uint32_t i = 0; i < n; i++) {
 		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -11,6 +11,7 @@
 
 #include "proto.h"
 #include "spec_write.h"
+#include "wire.h"
 
 static void fmt_len(FILE *f, uint32_t v)
 {

@@ -69,7 +69,7 @@ static int print_sandbox(struct privsep_client *c)
 {
 	char body[4000];
 	struct privsep_result res = {.data = body, .cap = sizeof(body) - 1};
-	int rc = privsep_call(c, T_STATUS, NULL, 0, NULL, 0, &res);
+	int rc = privsep_client_call(c, T_STATUS, NULL, 0, NULL, 0, &res);
 	if (rc != 0) {
 		fprintf(stderr, "fileopener: --print-sandbox: %s\n",
 		        rc > 0 ? res.detail : strerror(errno));
@@ -144,7 +144,7 @@ static int answer_status(struct privsep_req *req, void *arg)
 			o += (size_t)snprintf(out + o, sizeof(out) - o, "helper %s", buf);
 	if (f)
 		fclose(f);
-	privsep_put_raw(&req->reply, out, strlen(out));
+	privsep_writer_put_raw(&req->reply, out, strlen(out));
 	return 0;
 }
 

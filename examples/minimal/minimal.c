@@ -29,13 +29,13 @@ static int answer_hello(struct privsep_req *req, void *arg)
 	int fd;
 
 	privsep_reader_init(&r, req->data, req->len);
-	if (privsep_get_str(&r, &name, NULL) < 0 || privsep_reader_end(&r) < 0)
+	if (privsep_reader_get_str(&r, &name, NULL) < 0 || privsep_reader_end(&r) < 0)
 		return PRIVSEP_VIOLATION; /* malformed: the worker is killed */
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return privsep_req_fail(req, errno, "cannot open %s", path);
-	privsep_put_str(&req->reply, "hello");
-	privsep_put_str(&req->reply, name);
+	privsep_writer_put_str(&req->reply, "hello");
+	privsep_writer_put_str(&req->reply, name);
 	return privsep_req_reply_fd(req, fd) < 0 ? errno : 0;
 }
 
@@ -53,16 +53,16 @@ static int worker_main(struct privsep_client *c, void *arg)
 	int rc;
 
 	privsep_writer_init(&w, req, sizeof(req));
-	privsep_put_str(&w, "minimal-worker");
-	rc = privsep_call(c, MSG_HELLO, req, w.len, NULL, 0, &res);
+	privsep_writer_put_str(&w, "minimal-worker");
+	rc = privsep_client_call(c, MSG_HELLO, req, w.len, NULL, 0, &res);
 	if (rc != 0) {
 		fprintf(stderr, "worker: HELLO failed: %s %s\n", rc < 0 ? "local" : "refused",
 		        res.detail);
 		return 1;
 	}
 	privsep_reader_init(&r, res.data, res.len);
-	if (privsep_get_str(&r, &greet, NULL) < 0 || privsep_get_str(&r, &name, NULL) < 0 ||
-	    res.nfds != 1)
+	if (privsep_reader_get_str(&r, &greet, NULL) < 0 ||
+	    privsep_reader_get_str(&r, &name, NULL) < 0 || res.nfds != 1)
 		return 1;
 	n = read(res.fds[0], line, sizeof(line) - 1);
 	close(res.fds[0]);

@@ -45,8 +45,6 @@ const char *privsep_version(void);
 /* ------------------------------------------------------------------ */
 /* Wire protocol constants (docs/PROTOCOL.md, "Header").               */
 
-#define PRIVSEP_WIRE_MAGIC 0x5053u /* "PS" little-endian on the wire */
-#define PRIVSEP_WIRE_VERSION 1u
 #define PRIVSEP_HDR_LEN 16u
 #define PRIVSEP_MAX_FDS 4u /* fds in one record, at most */
 /* Record size (header + payload): the default and the hard limits. */
@@ -105,37 +103,8 @@ enum privsep_violation {
 const char *privsep_violation_name(enum privsep_violation v);
 
 /* ------------------------------------------------------------------ */
-/* wire.c: header encoding and the bounds-checked payload codec.  No I/O.
+/* Payloads: a bounds-checked codec for the bytes of a message.  No I/O.
  * All integers little-endian, fixed width. */
-
-struct privsep_hdr {
-	uint16_t magic;
-	uint8_t version;
-	uint8_t nfds;
-	uint32_t type;
-	uint32_t id;
-	uint32_t len; /* payload bytes after the header */
-};
-
-/* Write hdr into out[PRIVSEP_HDR_LEN].  Cannot fail. */
-void privsep_wire_put_hdr(uint8_t *out, const struct privsep_hdr *hdr);
-
-/* Decode and check the header of one whole record of reclen bytes that
- * arrived with nfds_received fds, against a record size limit of
- * msg_max.  Returns PRIVSEP_V_NONE and fills *hdr, or the first
- * violation found, in the order the spec lists the checks. */
-enum privsep_violation privsep_wire_check(const uint8_t *rec, size_t reclen, size_t nfds_received,
-                                          size_t msg_max, struct privsep_hdr *hdr);
-
-/* For a record whose fds could not all be installed here (the receiver's
- * fd limit): v is privsep_wire_check's verdict, made with the fds that
- * remained (none); installed is how many the kernel installed before the
- * limit stopped it (at least one more was sent; how many more is never
- * known).  installed < hdr->nfds excuses the count; nfds 0, or installed
- * >= nfds (so more were sent than declared), remains
- * PRIVSEP_V_NFDS_MISMATCH. */
-enum privsep_violation privsep_wire_check_fdlimit(enum privsep_violation v, size_t installed,
-                                                  const struct privsep_hdr *hdr);
 
 /* A payload writer over a caller's buffer.  Errors are sticky: after the
  * first failed put, every put fails and err holds EMSGSIZE. */
@@ -147,17 +116,17 @@ struct privsep_writer {
 };
 
 void privsep_writer_init(struct privsep_writer *w, void *buf, size_t cap);
-int privsep_put_u8(struct privsep_writer *w, uint8_t v);
-int privsep_put_u16(struct privsep_writer *w, uint16_t v);
-int privsep_put_u32(struct privsep_writer *w, uint32_t v);
-int privsep_put_u64(struct privsep_writer *w, uint64_t v);
+int privsep_writer_put_u8(struct privsep_writer *w, uint8_t v);
+int privsep_writer_put_u16(struct privsep_writer *w, uint16_t v);
+int privsep_writer_put_u32(struct privsep_writer *w, uint32_t v);
+int privsep_writer_put_u64(struct privsep_writer *w, uint64_t v);
 /* A string: u32 length counting the NUL, then the bytes and the NUL.
  * Fails with EINVAL for NULL, EMSGSIZE when it does not fit. */
-int privsep_put_str(struct privsep_writer *w, const char *s);
+int privsep_writer_put_str(struct privsep_writer *w, const char *s);
 /* A blob: u32 length, then the bytes. */
-int privsep_put_bytes(struct privsep_writer *w, const void *p, size_t n);
+int privsep_writer_put_bytes(struct privsep_writer *w, const void *p, size_t n);
 /* Raw bytes with no length prefix. */
-int privsep_put_raw(struct privsep_writer *w, const void *p, size_t n);
+int privsep_writer_put_raw(struct privsep_writer *w, const void *p, size_t n);
 
 /* A payload reader over received bytes.  Errors are sticky; err holds:
  * EBADMSG (fewer bytes than the field needs, or bytes left at the end),
@@ -171,27 +140,20 @@ struct privsep_reader {
 };
 
 void privsep_reader_init(struct privsep_reader *r, const void *buf, size_t len);
-int privsep_get_u8(struct privsep_reader *r, uint8_t *v);
-int privsep_get_u16(struct privsep_reader *r, uint16_t *v);
-int privsep_get_u32(struct privsep_reader *r, uint32_t *v);
-int privsep_get_u64(struct privsep_reader *r, uint64_t *v);
+int privsep_reader_get_u8(struct privsep_reader *r, uint8_t *v);
+int privsep_reader_get_u16(struct privsep_reader *r, uint16_t *v);
+int privsep_reader_get_u32(struct privsep_reader *r, uint32_t *v);
+int privsep_reader_get_u64(struct privsep_reader *r, uint64_t *v);
 /* *s points into the reader's buffer (borrowed, NUL-terminated);
  * *n (may be NULL) is strlen(*s). */
-int privsep_get_str(struct privsep_reader *r, const char **s, size_t *n);
+int privsep_reader_get_str(struct privsep_reader *r, const char **s, size_t *n);
 /* *p points into the reader's buffer (borrowed). */
-int privsep_get_bytes(struct privsep_reader *r, const void **p, size_t *n);
+int privsep_reader_get_bytes(struct privsep_reader *r, const void **p, size_t *n);
 /* The remaining bytes, all of them (borrowed). */
-int privsep_get_rest(struct privsep_reader *r, const void **p, size_t *n);
+int privsep_reader_get_rest(struct privsep_reader *r, const void **p, size_t *n);
 /* 0 when no error happened and every byte was read, else -1 (EBADMSG
  * for leftover bytes, or the sticky error). */
 int privsep_reader_end(struct privsep_reader *r);
-
-/* ------------------------------------------------------------------ */
-/* chan.c: the socket.  Knows records and fds, no message types. */
-
-/* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC).  sv[0] is the
- * helper's end, sv[1] the worker's. */
-int privsep_chan_pair(int sv[2]);
 
 /* ------------------------------------------------------------------ */
 /* Logging.  The framework writes one line per event worth a human's
@@ -244,7 +206,7 @@ typedef int (*privsep_handler_fn)(struct privsep_req *req, void *arg);
 #define PRIVSEP_H_CALL 0x1u /* request with an id, gets exactly one reply */
 #define PRIVSEP_H_POST 0x2u /* one-way: id 0, no reply */
 #define PRIVSEP_H_ONCE 0x4u /* permitted once per worker, then revoked */
-/* One-way from the helper to the worker (privsep_helper_post): an event.
+/* One-way from the helper to the worker (privsep_worker_post): an event.
  * The helper ignores fn; a worker whose client has the table runs fn
  * (with req->client set) when the event arrives. */
 #define PRIVSEP_H_EVENT 0x8u
@@ -328,13 +290,6 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
  * pidfd), close every fd the helper holds, free everything. */
 void privsep_helper_free(struct privsep_helper *h);
 
-/* Serve a worker on channel fd chan (taken) whose process is pidfd
- * (taken; -1 when the helper did not start it and cannot signal it).
- * name is copied.  Returns the worker, or NULL (EINVAL, ENOMEM, and the
- * fds are closed). */
-struct privsep_worker *privsep_helper_add(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
-                                          const char *name);
-
 /* The epoll fd that becomes readable when privsep_helper_step has work.
  * Borrowed: do not close. */
 int privsep_helper_fd(const struct privsep_helper *h);
@@ -354,7 +309,7 @@ size_t privsep_helper_nworkers(const struct privsep_helper *h);
 
 /* Revoke type for worker w from now on.  Permits only narrow: there is no
  * way to grant a type again.  ENOENT if the type is not in the table. */
-int privsep_worker_revoke(struct privsep_worker *w, uint32_t type);
+int privsep_worker_drop_permit(struct privsep_worker *w, uint32_t type);
 /* 1 once a spawned worker has entered its sandbox (READY arrived). */
 int privsep_worker_ready(const struct privsep_worker *w);
 /* 1 if w may still send type, 0 if not (or unknown). */
@@ -388,7 +343,7 @@ void privsep_worker_kill(struct privsep_worker *w);
  * try again).  Other errors: EINVAL (type not an event of the table,
  * sizes or fds outside its bounds, bulk missing or not expected),
  * EMSGSIZE, EPIPE (the worker is gone), ENOMEM, or the memfd's errno. */
-int privsep_helper_post(struct privsep_worker *w, uint32_t type, const void *msg, size_t len,
+int privsep_worker_post(struct privsep_worker *w, uint32_t type, const void *msg, size_t len,
                         const int *fds, size_t nfds, const struct privsep_bulk *bulk,
                         unsigned flags);
 /* Messages queued for w (its socket was full). */
@@ -460,28 +415,29 @@ struct privsep_result {
  *            not in it, not a call, a length, fd count or bulk payload
  *            outside its row): nothing is sent, res->detail names the rule;
  *  EMSGSIZE  also a bulk payload over its row's bulk_max (the same way). */
-int privsep_call(struct privsep_client *c, uint32_t type, const void *req, size_t len,
-                 const int *fds, size_t nfds, struct privsep_result *res);
+int privsep_client_call(struct privsep_client *c, uint32_t type, const void *req, size_t len,
+                        const int *fds, size_t nfds, struct privsep_result *res);
 
 /* Send a one-way message; waits while the socket is full.  0, or -1
  * with errno (EMSGSIZE, EPIPE, EINVAL, EPROTO).  A record the client's
  * table forbids is not sent (EINVAL, or EMSGSIZE for a bulk payload over
  * bulk_max), and one line of the client's log names the rule. */
-int privsep_post(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
-                 const int *fds, size_t nfds);
+int privsep_client_post(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
+                        const int *fds, size_t nfds);
 
-/* privsep_call with a bulk payload (NULL: none) for a PRIVSEP_H_BULK
+/* privsep_client_call with a bulk payload (NULL: none) for a PRIVSEP_H_BULK
  * type. */
-int privsep_call_ex(struct privsep_client *c, uint32_t type, const void *req, size_t len,
-                    const int *fds, size_t nfds, const struct privsep_bulk *bulk,
-                    struct privsep_result *res);
-/* privsep_post with a bulk payload (NULL: none) and a choice: flags
+int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *req, size_t len,
+                           const int *fds, size_t nfds, const struct privsep_bulk *bulk,
+                           struct privsep_result *res);
+/* privsep_client_post with a bulk payload (NULL: none) and a choice: flags
  * PRIVSEP_POST_WAIT blocks while the socket is full; PRIVSEP_POST_NOWAIT
  * queues the message (in order, sent by later calls, posts,
  * privsep_client_dispatch or privsep_client_flush) and fails with EAGAIN
  * when queue_max are queued.  In an event handler WAIT acts as NOWAIT. */
-int privsep_post_ex(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
-                    const int *fds, size_t nfds, const struct privsep_bulk *bulk, unsigned flags);
+int privsep_client_post_ex(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
+                           const int *fds, size_t nfds, const struct privsep_bulk *bulk,
+                           unsigned flags);
 
 /* For a worker's event loop: send what is queued, then receive what has
  * arrived within timeout_ms (-1 forever, 0 not at all) and run the
@@ -521,12 +477,12 @@ void privsep_log_syslog(enum privsep_log_level lvl, const char *line, void *arg)
  * calls and posts, PING, PERMIT_DROP and the file broker's types.  The
  * helper refuses the whole list with EINVAL, dropping nothing, if one is
  * not in its table, is an event or is a start-up message (SANDBOX_FAILED,
- * SECCOMP_TRAP, READY).  Returns as privsep_call. */
-int privsep_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n);
+ * SECCOMP_TRAP, READY).  Returns as privsep_client_call. */
+int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n);
 
-/* Echo through the helper (PRIVSEP_T_PING).  Returns as privsep_call. */
-int privsep_ping(struct privsep_client *c, const void *data, size_t len,
-                 struct privsep_result *res);
+/* Echo through the helper (PRIVSEP_T_PING).  Returns as privsep_client_call. */
+int privsep_client_ping(struct privsep_client *c, const void *data, size_t len,
+                        struct privsep_result *res);
 
 /* ------------------------------------------------------------------ */
 /* sandbox.c: the worker's sandbox.  A zeroed struct is the strictest
@@ -625,7 +581,7 @@ const struct privsep_exit_info *privsep_worker_exit_info(const struct privsep_wo
 /* ------------------------------------------------------------------ */
 /* spawn.c: starting a worker. */
 
-typedef int (*privsep_worker_main)(struct privsep_client *c, void *arg);
+typedef int (*privsep_main_fn)(struct privsep_client *c, void *arg);
 
 /* restart_max: restart as often as it fails (each time after its
  * back-off). */
@@ -639,8 +595,8 @@ enum privsep_restart_verdict {
 };
 
 struct privsep_spawn {
-	const char *name;         /* for log lines; copied */
-	privsep_worker_main main; /* runs in the child; its return is the exit status */
+	const char *name;     /* for log lines; copied */
+	privsep_main_fn main; /* runs in the child; its return is the exit status */
 	void *arg;
 	struct privsep_client_config client;   /* msg_max is taken from the helper */
 	const struct privsep_sandbox *sandbox; /* NULL: the defaults */

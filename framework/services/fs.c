@@ -507,8 +507,8 @@ static const char *req_path(struct privsep_req *req, int with_num, uint32_t *num
 	const char *path;
 	privsep_reader_init(&r, req->data, req->len);
 	if (with_num)
-		privsep_get_u32(&r, num);
-	if (privsep_get_str(&r, &path, NULL) < 0 || privsep_reader_end(&r) < 0)
+		privsep_reader_get_u32(&r, num);
+	if (privsep_reader_get_str(&r, &path, NULL) < 0 || privsep_reader_end(&r) < 0)
 		return NULL;
 	return path;
 }
@@ -604,7 +604,7 @@ int fs_h_stat(struct privsep_req *req, void *arg)
 	                (uint64_t)st.st_mtim.tv_sec,
 	                (uint64_t)st.st_mtim.tv_nsec};
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		privsep_put_u64(&req->reply, f[i]);
+		privsep_writer_put_u64(&req->reply, f[i]);
 	return 0;
 }
 
@@ -631,7 +631,7 @@ int fs_h_readlink(struct privsep_req *req, void *arg)
 		return privsep_req_fail(req, rc == ENOENT ? EINVAL : rc, "%s is not a symlink",
 		                        d.norm);
 	target[n] = '\0';
-	privsep_put_str(&req->reply, target);
+	privsep_writer_put_str(&req->reply, target);
 	return 0;
 }
 
@@ -677,14 +677,14 @@ static int fs_call(struct privsep_client *c, uint32_t type, int with_num, uint32
 	}
 	privsep_writer_init(&w, buf, sizeof(buf));
 	if (with_num)
-		privsep_put_u32(&w, num);
-	if (privsep_put_str(&w, path) < 0) {
+		privsep_writer_put_u32(&w, num);
+	if (privsep_writer_put_str(&w, path) < 0) {
 		if (why)
 			snprintf(why, whylen, "path longer than PATH_MAX");
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	rc = privsep_call(c, type, buf, w.len, NULL, 0, res);
+	rc = privsep_client_call(c, type, buf, w.len, NULL, 0, res);
 	if (rc > 0) {
 		if (why)
 			snprintf(why, whylen, "%s", res->detail);
@@ -721,7 +721,7 @@ int privsep_fs_stat(struct privsep_client *c, const char *path, struct stat *st,
 		return -1;
 	privsep_reader_init(&r, body, res.len);
 	for (int i = 0; i < 9; i++)
-		privsep_get_u64(&r, &f[i]);
+		privsep_reader_get_u64(&r, &f[i]);
 	if (privsep_reader_end(&r) < 0) {
 		errno = EPROTO;
 		return -1;
@@ -750,7 +750,7 @@ ssize_t privsep_fs_readlink(struct privsep_client *c, const char *path, char *bu
 	if (fs_call(c, PRIVSEP_T_FS_READLINK, 0, 0, path, &res, why, whylen) < 0)
 		return -1;
 	privsep_reader_init(&r, body, res.len);
-	if (privsep_get_str(&r, &t, &n) < 0 || privsep_reader_end(&r) < 0) {
+	if (privsep_reader_get_str(&r, &t, &n) < 0 || privsep_reader_end(&r) < 0) {
 		errno = EPROTO;
 		return -1;
 	}

@@ -6,7 +6,7 @@
  *
  * The helper and the worker are kept across inputs; only an input that
  * ended the worker costs a new one (a new socketpair and
- * privsep_helper_add).  Between inputs the worker is put back as it was
+ * helper_attach).  Between inputs the worker is put back as it was
  * added: its permits restored, the replies read and their fds closed.
  * Findings besides the sanitizers': an fd left open (fuzz_util.h), a
  * worker that broke the protocol and was not dropped (or dropped
@@ -32,6 +32,7 @@
 #include "fuzz_util.h"
 #include "helper_int.h"
 #include "privsep.h"
+#include "chan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -41,9 +42,9 @@ static int str_handler(struct privsep_req *req, void *arg)
 	const char *s;
 	(void)arg;
 	privsep_reader_init(&r, req->data, req->len);
-	if (privsep_get_str(&r, &s, NULL) < 0 || privsep_reader_end(&r) < 0)
+	if (privsep_reader_get_str(&r, &s, NULL) < 0 || privsep_reader_end(&r) < 0)
 		return PRIVSEP_VIOLATION;
-	privsep_put_str(&req->reply, s);
+	privsep_writer_put_str(&req->reply, s);
 	return 0;
 }
 
@@ -110,9 +111,9 @@ static void on_gone(struct privsep_worker *gw, void *arg)
 static void worker_start(void)
 {
 	int sv[2];
-	if (privsep_chan_pair(sv) < 0)
+	if (chan_pair(sv) < 0)
 		abort();
-	w = privsep_helper_add(h, sv[0], -1, 0, "fuzz");
+	w = helper_attach(h, sv[0], -1, 0, "fuzz");
 	if (!w || h->nrows > sizeof(permit0))
 		abort();
 	memcpy(permit0, w->permit, h->nrows);

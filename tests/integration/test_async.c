@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "chan.h"
 
 #define T_SEQ (PRIVSEP_TYPE_APP_MIN + 1)    /* event: u32 sequence number */
 #define T_DONE (PRIVSEP_TYPE_APP_MIN + 2)   /* post: u32 events seen, u32 out of order */
@@ -39,7 +40,7 @@ static int on_seq(struct privsep_req *req, void *arg)
 	uint32_t v;
 	(void)arg;
 	privsep_reader_init(&r, req->data, req->len);
-	if (privsep_get_u32(&r, &v) < 0 || privsep_reader_end(&r) < 0)
+	if (privsep_reader_get_u32(&r, &v) < 0 || privsep_reader_end(&r) < 0)
 		return PRIVSEP_VIOLATION;
 	disorder += v != seen;
 	seen++;
@@ -51,7 +52,7 @@ static int on_calls(struct privsep_req *req, void *arg)
 {
 	struct privsep_result res = {0};
 	(void)arg;
-	call_errno = privsep_ping(req->client, "x", 1, &res) < 0 ? errno : 0;
+	call_errno = privsep_client_ping(req->client, "x", 1, &res) < 0 ? errno : 0;
 	return 0;
 }
 
@@ -73,8 +74,8 @@ static int on_done(struct privsep_req *req, void *arg)
 	struct privsep_reader r;
 	(void)arg;
 	privsep_reader_init(&r, req->data, req->len);
-	privsep_get_u32(&r, &done_seen);
-	privsep_get_u32(&r, &done_disorder);
+	privsep_reader_get_u32(&r, &done_seen);
+	privsep_reader_get_u32(&r, &done_disorder);
 	done = 1;
 	return 0;
 }
@@ -125,9 +126,9 @@ static int seq_worker(struct privsep_client *c, void *arg)
 		if (privsep_client_dispatch(c, 10000) < 0)
 			return 11;
 	privsep_writer_init(&w, out, sizeof(out));
-	privsep_put_u32(&w, seen);
-	privsep_put_u32(&w, disorder);
-	return privsep_post(c, T_DONE, out, w.len, NULL, 0) < 0 ? 12 : 0;
+	privsep_writer_put_u32(&w, seen);
+	privsep_writer_put_u32(&w, disorder);
+	return privsep_client_post(c, T_DONE, out, w.len, NULL, 0) < 0 ? 12 : 0;
 }
 
 static int drained;
@@ -170,8 +171,8 @@ static void events_million_to_a_worker_that_does_not_read_bounded_and_in_order(v
 		uint8_t msg[4];
 		struct privsep_writer pw;
 		privsep_writer_init(&pw, msg, sizeof(msg));
-		privsep_put_u32(&pw, i);
-		if (privsep_helper_post(w, T_SEQ, msg, 4, NULL, 0, NULL, PRIVSEP_POST_NOWAIT) ==
+		privsep_writer_put_u32(&pw, i);
+		if (privsep_worker_post(w, T_SEQ, msg, 4, NULL, 0, NULL, PRIVSEP_POST_NOWAIT) ==
 		    0) {
 			i++;
 			if (privsep_worker_queued(w) > maxq)
@@ -231,7 +232,7 @@ static struct privsep_client *raw_client(int *peer, size_t queue_max)
 {
 	int sv[2];
 	struct privsep_client_config cfg = {.table = table, .n = NTABLE, .queue_max = queue_max};
-	assert_int_equal(privsep_chan_pair(sv), 0);
+	assert_int_equal(chan_pair(sv), 0);
 	*peer = sv[0];
 	return privsep_client_new(sv[1], &cfg);
 }
@@ -329,8 +330,8 @@ static void worker_nowait_posts_queue_bounded_then_EAGAIN_in_order(void **state)
 		uint8_t v[4];
 		memcpy(v, &sent, 4);
 		/* every other one with an fd: a queued record keeps its own copy */
-		if (privsep_post_ex(c, T_POSTED, v, 4, &p[0], sent % 2, NULL, PRIVSEP_POST_NOWAIT) <
-		    0) {
+		if (privsep_client_post_ex(c, T_POSTED, v, 4, &p[0], sent % 2, NULL,
+		                           PRIVSEP_POST_NOWAIT) < 0) {
 			assert_int_equal(errno, EAGAIN);
 			break;
 		}
@@ -372,7 +373,7 @@ static void *ping_thread(void *arg)
 {
 	struct privsep_client *c = arg;
 	struct privsep_result res = {0};
-	if (privsep_ping(c, NULL, 0, &res) == 0)
+	if (privsep_client_ping(c, NULL, 0, &res) == 0)
 		seen_at_return = seen;
 	return NULL;
 }
@@ -388,7 +389,7 @@ static void helper_events_with_fds_sent_or_queued_in_order_none_leaked(void **st
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
 	before = count_fds();
 	/* nobody reads: sent at once, then queued (with copies), then EAGAIN */
-	while (privsep_helper_post(w, T_FDEV, &sent, 4, &p[0], 1, NULL, PRIVSEP_POST_NOWAIT) == 0)
+	while (privsep_worker_post(w, T_FDEV, &sent, 4, &p[0], 1, NULL, PRIVSEP_POST_NOWAIT) == 0)
 		sent++;
 	assert_int_equal(errno, EAGAIN);
 	assert_int_equal(privsep_worker_queued(w), 16);
@@ -459,8 +460,8 @@ static int gated_ev(struct privsep_req *req, void *arg)
 		while (!atomic_load(&gate))
 			usleep(1000);
 		/* WAIT asked: in a handler it acts as NOWAIT */
-		handler_rc = privsep_post_ex(req->client, T_ACK, "ack!", 4, NULL, 0, NULL,
-		                             PRIVSEP_POST_WAIT);
+		handler_rc = privsep_client_post_ex(req->client, T_ACK, "ack!", 4, NULL, 0, NULL,
+		                                    PRIVSEP_POST_WAIT);
 		atomic_store(&handler_posted, 1);
 	}
 	return 0;
@@ -474,7 +475,7 @@ static const struct privsep_handler dl_table[] = {
 static void *dl_caller(void *arg)
 {
 	struct privsep_result res = {0};
-	privsep_call(arg, T_CALL, NULL, 0, NULL, 0, &res);
+	privsep_client_call(arg, T_CALL, NULL, 0, NULL, 0, &res);
 	atomic_store(&a_done, 1);
 	return NULL;
 }
@@ -482,7 +483,7 @@ static void *dl_poster(void *arg)
 {
 	static char big[4000];
 	while (!atomic_load(&b_stop)) {
-		if (privsep_post(arg, T_BIG, big, sizeof(big), NULL, 0) < 0)
+		if (privsep_client_post(arg, T_BIG, big, sizeof(big), NULL, 0) < 0)
 			return NULL;
 		atomic_fetch_add(&b_count, 1);
 	}
@@ -509,7 +510,7 @@ static void rule_an_event_handlers_post_never_waits_for_a_blocked_sender(void **
 	/* events wait in the helper's queue */
 	for (uint32_t i = 0; privsep_worker_queued(w) < 50; i++)
 		assert_int_equal(
-		    privsep_helper_post(w, T_EV2, &i, 4, NULL, 0, NULL, PRIVSEP_POST_NOWAIT), 0);
+		    privsep_worker_post(w, T_EV2, &i, 4, NULL, 0, NULL, PRIVSEP_POST_NOWAIT), 0);
 	/* a call: its thread reads the first event and stays in the handler */
 	pthread_create(&a, NULL, dl_caller, c);
 	while (!atomic_load(&in_handler))
@@ -549,7 +550,7 @@ static int lines_worker(struct privsep_client *c, void *arg)
 	return 0;
 }
 
-static struct hx *run_logger(const struct privsep_helper_config *cfg, privsep_worker_main main,
+static struct hx *run_logger(const struct privsep_helper_config *cfg, privsep_main_fn main,
                              pid_t *pid)
 {
 	struct hx *x = hx_new_cfg(table, NTABLE, cfg);

@@ -24,6 +24,9 @@
 
 #include "harness.h"
 #include "testapp.h"
+#include "wire.h"
+#include "chan.h"
+#include "helper_int.h"
 
 static void rule_call_gets_exactly_one_reply_with_its_id(void **state)
 {
@@ -120,7 +123,7 @@ static void *fdcall_main(void *arg)
 	struct fdcall *f = arg;
 	f->res.data = f->body;
 	f->res.cap = sizeof(f->body);
-	f->rc = privsep_call(f->c, f->type, NULL, 0, &f->fd, 1, &f->res);
+	f->rc = privsep_client_call(f->c, f->type, NULL, 0, &f->fd, 1, &f->res);
 	atomic_store(&f->done, 1);
 	return NULL;
 }
@@ -169,7 +172,7 @@ static void *thr_main(void *arg)
 		uint32_t a = (uint32_t)t->idx, b = (uint32_t)i;
 		memcpy(req, &a, 4);
 		memcpy(req + 4, &b, 4);
-		if (privsep_ping(t->c, req, 8, &res) != 0 || res.len != 8 ||
+		if (privsep_client_ping(t->c, req, 8, &res) != 0 || res.len != 8 ||
 		    memcmp(req, body, 8) != 0)
 			t->bad++;
 	}
@@ -230,12 +233,12 @@ static void rule_permits_only_narrow(void **state)
 	assert_int_equal(hx_bg_wait(x, &bg), 0);
 	assert_false(privsep_worker_permitted(w, PRIVSEP_T_PERMIT_DROP));
 	/* the helper can revoke, never grant; an unknown type is ENOENT */
-	assert_int_equal(privsep_worker_revoke(w, T_DENY), 0);
+	assert_int_equal(privsep_worker_drop_permit(w, T_DENY), 0);
 	assert_false(privsep_worker_permitted(w, T_DENY));
-	assert_int_equal(privsep_worker_revoke(w, 0x7777777), -1);
+	assert_int_equal(privsep_worker_drop_permit(w, 0x7777777), -1);
 	assert_int_equal(errno, ENOENT);
 	/* using a dropped type is a violation */
-	assert_int_equal(privsep_post(c, T_POST, NULL, 0, NULL, 0), 0);
+	assert_int_equal(privsep_client_post(c, T_POST, NULL, 0, NULL, 0), 0);
 	assert_true(hx_pump_gone(x, 1, 3000));
 	assert_int_equal(x->last_viol, PRIVSEP_V_NOT_PERMITTED);
 	privsep_client_free(c);
@@ -298,12 +301,13 @@ static int give_fds_main(struct privsep_client *c, void *arg)
 	int before = count_fds();
 	if (set_fd_room(2) < 0) /* count_fds needs one too */
 		return 10;
-	if (privsep_call(c, T_GIVE_FDS, "\4\0\0\0", 4, NULL, 0, &res) != -1 || errno != EMFILE)
+	if (privsep_client_call(c, T_GIVE_FDS, "\4\0\0\0", 4, NULL, 0, &res) != -1 ||
+	    errno != EMFILE)
 		return 11;
 	if (res.nfds != 0 || count_fds() != before)
 		return 12;
 	/* not a dead channel: a call that fits works */
-	if (privsep_call(c, T_GIVE_FDS, "\2\0\0\0", 4, NULL, 0, &res) != 0 || res.nfds != 2)
+	if (privsep_client_call(c, T_GIVE_FDS, "\2\0\0\0", 4, NULL, 0, &res) != 0 || res.nfds != 2)
 		return 13;
 	close(res.fds[0]);
 	close(res.fds[1]);
@@ -341,7 +345,7 @@ static void rule_helper_at_its_fd_limit_answers_emfile_and_loses_nothing(void **
 		skip(); /* valgrind keeps fds of its own under the limit */
 	int sv[2], st;
 	pid_t pid;
-	assert_int_equal(privsep_chan_pair(sv), 0);
+	assert_int_equal(chan_pair(sv), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -349,7 +353,7 @@ static void rule_helper_at_its_fd_limit_answers_emfile_and_loses_nothing(void **
 		struct hx *x = hx_new(testapp_table, testapp_n, 0);
 		int before;
 		close(sv[1]);
-		if (!x || !privsep_helper_add(x->h, sv[0], -1, 0, "w"))
+		if (!x || !helper_attach(x->h, sv[0], -1, 0, "w"))
 			_exit(20);
 		before = count_fds();
 		if (set_fd_room(1) < 0) /* one of the two fds will fit */
@@ -369,11 +373,12 @@ static void rule_helper_at_its_fd_limit_answers_emfile_and_loses_nothing(void **
 		uint8_t body[64];
 		struct privsep_result res = {.data = body, .cap = sizeof(body)};
 		int fds[2] = {open("/dev/null", O_RDONLY), open("/dev/null", O_RDONLY)};
-		assert_int_equal(privsep_call(c, T_TWO_FDS_MAX, NULL, 0, fds, 2, &res), EMFILE);
+		assert_int_equal(privsep_client_call(c, T_TWO_FDS_MAX, NULL, 0, fds, 2, &res),
+		                 EMFILE);
 		assert_string_equal(res.detail, "helper could not receive the request's fds");
 		/* the helper is still serving this worker */
-		assert_int_equal(privsep_ping(c, "x", 1, &res), 0);
-		assert_int_equal(privsep_call(c, T_TWO_FDS_MAX, NULL, 0, NULL, 0, &res), 0);
+		assert_int_equal(privsep_client_ping(c, "x", 1, &res), 0);
+		assert_int_equal(privsep_client_call(c, T_TWO_FDS_MAX, NULL, 0, NULL, 0, &res), 0);
 		close(fds[0]);
 		close(fds[1]);
 		privsep_client_free(c);
@@ -391,8 +396,8 @@ static int ident_handler(struct privsep_req *req, void *arg)
 	uint32_t claimed;
 	memcpy(&claimed, req->data, 4);
 	/* the helper's idea of the peer comes from fork, not the payload */
-	privsep_put_u32(&req->reply, (uint32_t)privsep_worker_pid(req->worker));
-	privsep_put_u32(&req->reply, claimed);
+	privsep_writer_put_u32(&req->reply, (uint32_t)privsep_worker_pid(req->worker));
+	privsep_writer_put_u32(&req->reply, claimed);
 	return 0;
 }
 
@@ -402,7 +407,7 @@ static int ident_main(struct privsep_client *c, void *arg)
 	uint8_t body[8];
 	struct privsep_result res = {.data = body, .cap = sizeof(body)};
 	uint32_t lie = 1, seen;
-	if (privsep_call(c, PRIVSEP_TYPE_APP_MIN + 99, &lie, 4, NULL, 0, &res) != 0)
+	if (privsep_client_call(c, PRIVSEP_TYPE_APP_MIN + 99, &lie, 4, NULL, 0, &res) != 0)
 		return 30;
 	memcpy(&seen, body, 4);
 	if (seen != (uint32_t)getpid())
@@ -533,7 +538,7 @@ static int post_and_exit_main(struct privsep_client *c, void *arg)
 {
 	(void)arg;
 	for (int i = 0; i < 3; i++)
-		if (privsep_post(c, T_POST, "x", 1, NULL, 0) < 0)
+		if (privsep_client_post(c, T_POST, "x", 1, NULL, 0) < 0)
 			return 50;
 	return 0; /* exits at once: the posts are still queued */
 }
@@ -576,7 +581,7 @@ static void rule_record_limit_is_configurable(void **state)
 	assert_int_equal(bg.res.len, 44);
 	/* over the limit: refused locally, nothing sent */
 	struct privsep_result res = {.data = big, .cap = sizeof(big)};
-	assert_int_equal(privsep_ping(c, big, 64 - 15, &res), -1);
+	assert_int_equal(privsep_client_ping(c, big, 64 - 15, &res), -1);
 	assert_int_equal(errno, EMSGSIZE);
 	privsep_client_free(c);
 	hx_free(x);
@@ -626,10 +631,10 @@ static void rule_control_messages_other_than_rights_are_violations(void **state)
 	int sv[2], one = 1;
 	uint8_t rec[32];
 	size_t len = rec_make(rec, PRIVSEP_T_PING, 1, NULL, 0, 0);
-	assert_int_equal(privsep_chan_pair(sv), 0);
+	assert_int_equal(chan_pair(sv), 0);
 	/* with SO_PASSCRED the kernel adds SCM_CREDENTIALS to every record */
 	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)), 0);
-	assert_non_null(privsep_helper_add(x->h, sv[0], -1, 0, "creds"));
+	assert_non_null(helper_attach(x->h, sv[0], -1, 0, "creds"));
 	assert_int_equal(raw_send(sv[1], rec, len, NULL, 0), 0);
 	assert_true(hx_pump_gone(x, 1, 3000));
 	assert_int_equal(x->last_viol, PRIVSEP_V_BAD_CMSG);
@@ -645,12 +650,12 @@ static uint32_t drop_raw(struct hx *x, int sock, const uint32_t *types, uint32_t
 {
 	uint8_t pl[64], rec[128], in[512];
 	struct privsep_writer w;
-	struct privsep_hdr h;
+	struct wire_hdr h;
 	uint32_t err = 0xffffffff;
 	privsep_writer_init(&w, pl, sizeof(pl));
-	privsep_put_u32(&w, n);
+	privsep_writer_put_u32(&w, n);
 	for (uint32_t i = 0; i < n; i++)
-		privsep_put_u32(&w, types[i]);
+		privsep_writer_put_u32(&w, types[i]);
 	assert_int_equal(
 	    raw_send(sock, rec, rec_make(rec, PRIVSEP_T_PERMIT_DROP, 9, pl, w.len, 0), NULL, 0), 0);
 	for (int t = 0; t < 250; t++) {
@@ -659,15 +664,15 @@ static uint32_t drop_raw(struct hx *x, int sock, const uint32_t *types, uint32_t
 			privsep_helper_step(x->h, 20);
 			continue;
 		}
-		assert_int_equal(privsep_wire_check(in, (size_t)got, 0, 4096, &h), PRIVSEP_V_NONE);
+		assert_int_equal(wire_check(in, (size_t)got, 0, 4096, &h), PRIVSEP_V_NONE);
 		assert_int_equal(h.type, PRIVSEP_T_REPLY);
 		assert_int_equal(h.id, 9);
 		struct privsep_reader r;
 		const char *d = "";
 		privsep_reader_init(&r, in + PRIVSEP_HDR_LEN, h.len);
-		privsep_get_u32(&r, &err);
+		privsep_reader_get_u32(&r, &err);
 		if (err)
-			privsep_get_str(&r, &d, NULL);
+			privsep_reader_get_str(&r, &d, NULL);
 		snprintf(detail, dlen, "%s", d);
 		break;
 	}
@@ -726,7 +731,7 @@ static int handler_fails(struct privsep_req *req, void *arg)
 		return 5000; /* neither an errno nor PRIVSEP_VIOLATION */
 	/* a body larger than the record */
 	for (int i = 0; i < 2000; i++)
-		privsep_put_u32(&req->reply, (uint32_t)i);
+		privsep_writer_put_u32(&req->reply, (uint32_t)i);
 	return 0;
 }
 
@@ -763,7 +768,7 @@ static int exit7_main(struct privsep_client *c, void *arg)
 }
 
 /* Spawn main unsandboxed in x and pump until it is gone; its pid. */
-static pid_t spawn_until_gone(struct hx *x, const char *name, privsep_worker_main main, int *code,
+static pid_t spawn_until_gone(struct hx *x, const char *name, privsep_main_fn main, int *code,
                               int *status)
 {
 	struct privsep_spawn sp = {.name = name, .main = main, .unsandboxed = 1};
@@ -858,7 +863,7 @@ static void rule_an_empty_record_is_told_from_end_of_stream_without_waiting(void
 	assert_int_equal(x->last_viol, PRIVSEP_V_NONE);
 	hx_free(x);
 	/* the same at the worker */
-	assert_int_equal(privsep_chan_pair(sv), 0);
+	assert_int_equal(chan_pair(sv), 0);
 	c = privsep_client_new(sv[1], NULL);
 	assert_non_null(c);
 	assert_int_equal(send(sv[0], "", 0, MSG_NOSIGNAL), 0);
@@ -870,7 +875,7 @@ static void rule_an_empty_record_is_told_from_end_of_stream_without_waiting(void
 	assert_true(under_valgrind() || now_ms() - t0 < 900);
 	privsep_client_free(c);
 	close(sv[0]);
-	assert_int_equal(privsep_chan_pair(sv), 0);
+	assert_int_equal(chan_pair(sv), 0);
 	c = privsep_client_new(sv[1], NULL);
 	close(sv[0]);
 	assert_int_equal(privsep_client_dispatch(c, 3000), -1);
@@ -889,7 +894,7 @@ static void rule_a_reply_is_queued_whatever_queue_max_is(void **state)
 	uint8_t big[512] = {0}, rec[64], in[1024];
 	(void)state;
 	/* the socket full and queue_max events queued */
-	while (privsep_helper_post(w, T_EVENT_ROW, big, sizeof(big), NULL, 0, NULL,
+	while (privsep_worker_post(w, T_EVENT_ROW, big, sizeof(big), NULL, 0, NULL,
 	                           PRIVSEP_POST_NOWAIT) == 0)
 		sent++;
 	assert_int_equal(errno, EAGAIN);
@@ -903,13 +908,13 @@ static void rule_a_reply_is_queued_whatever_queue_max_is(void **state)
 	assert_int_equal(x->gone, 0);
 	/* everything arrives, in order, the reply last */
 	for (int k = 0; k < 1000 && !replied; k++) {
-		struct privsep_hdr h;
+		struct wire_hdr h;
 		ssize_t got = recv(sock, in, sizeof(in), MSG_DONTWAIT);
 		if (got < 0) {
 			privsep_helper_step(x->h, 20);
 			continue;
 		}
-		assert_int_equal(privsep_wire_check(in, (size_t)got, 0, 4096, &h), PRIVSEP_V_NONE);
+		assert_int_equal(wire_check(in, (size_t)got, 0, 4096, &h), PRIVSEP_V_NONE);
 		if (h.type == T_EVENT_ROW) {
 			assert_int_equal(replied, 0);
 			events++;
@@ -963,7 +968,7 @@ static void rule_the_client_checks_each_record_against_its_table_before_sending(
 	struct hx_bg bg;
 	static const struct {
 		const char *shape;
-		int call; /* 1: privsep_call_ex, 0: privsep_post_ex */
+		int call; /* 1: privsep_client_call_ex, 0: privsep_client_post_ex */
 		uint32_t type;
 		size_t len, nfds;
 		const struct privsep_bulk *bulk;
@@ -991,11 +996,12 @@ static void rule_the_client_checks_each_record_against_its_table_before_sending(
 		int rc;
 		errno = 0;
 		if (cases[i].call)
-			rc = privsep_call_ex(c, cases[i].type, big, cases[i].len, fds,
-			                     cases[i].nfds, cases[i].bulk, &res);
+			rc = privsep_client_call_ex(c, cases[i].type, big, cases[i].len, fds,
+			                            cases[i].nfds, cases[i].bulk, &res);
 		else
-			rc = privsep_post_ex(c, cases[i].type, big, cases[i].len, fds,
-			                     cases[i].nfds, cases[i].bulk, PRIVSEP_POST_NOWAIT);
+			rc = privsep_client_post_ex(c, cases[i].type, big, cases[i].len, fds,
+			                            cases[i].nfds, cases[i].bulk,
+			                            PRIVSEP_POST_NOWAIT);
 		if (rc != -1 || errno != cases[i].err)
 			fail_msg("%s: rc %d errno %d, want -1 and %d", cases[i].shape, rc, errno,
 			         cases[i].err);
@@ -1030,12 +1036,12 @@ static void rule_a_client_refuses_rows_the_helper_would_refuse(void **state)
 	struct privsep_client_config a = {.table = too_big, .n = 1}, b = {.table = no_kind, .n = 1};
 	int sv[2];
 	(void)state;
-	assert_int_equal(privsep_chan_pair(sv), 0);
+	assert_int_equal(chan_pair(sv), 0);
 	close(sv[0]);
 	errno = 0;
 	assert_null(privsep_client_new(sv[1], &a)); /* the fd is taken either way */
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_chan_pair(sv), 0);
+	assert_int_equal(chan_pair(sv), 0);
 	close(sv[0]);
 	errno = 0;
 	assert_null(privsep_client_new(sv[1], &b));

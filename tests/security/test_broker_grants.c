@@ -88,7 +88,7 @@ static int teardown(void **s)
 
 /* Spawn main under policy text and serve it until it is gone; NULL if
  * the helper refused to start it. */
-static struct hx *run(privsep_worker_main main, const char *text)
+static struct hx *run(privsep_main_fn main, const char *text)
 {
 	struct hx *x = hx_new(NULL, 0, 0);
 	struct privsep_sandbox sb = {.policy = "grants.policy", .policy_text = text};

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "chan.h"
 
 #define T_BULK (PRIVSEP_TYPE_APP_MIN + 1)
 #define T_BULK_CALL (PRIVSEP_TYPE_APP_MIN + 2)
@@ -55,8 +56,8 @@ static int bulk_post(struct privsep_req *req, void *arg)
 static int bulk_call(struct privsep_req *req, void *arg)
 {
 	(void)arg;
-	privsep_put_u64(&req->reply, fnv(req->bulk, req->bulk_len));
-	privsep_put_u64(&req->reply, req->bulk_len);
+	privsep_writer_put_u64(&req->reply, fnv(req->bulk, req->bulk_len));
+	privsep_writer_put_u64(&req->reply, req->bulk_len);
 	return 0;
 }
 
@@ -68,8 +69,8 @@ static int result(struct privsep_req *req, void *arg)
 	struct privsep_reader r;
 	(void)arg;
 	privsep_reader_init(&r, req->data, req->len);
-	privsep_get_u64(&r, &ev_hash);
-	privsep_get_u64(&r, &ev_len);
+	privsep_reader_get_u64(&r, &ev_hash);
+	privsep_reader_get_u64(&r, &ev_len);
 	results++;
 	return 0;
 }
@@ -84,10 +85,10 @@ static int worker_ev(struct privsep_req *req, void *arg)
 	struct privsep_writer w;
 	(void)arg;
 	privsep_writer_init(&w, out, sizeof(out));
-	privsep_put_u64(&w, fnv(req->bulk, req->bulk_len));
-	privsep_put_u64(&w, req->bulk_len);
-	return privsep_post_ex(req->client, T_RESULT, out, w.len, NULL, 0, NULL,
-	                       PRIVSEP_POST_NOWAIT) < 0
+	privsep_writer_put_u64(&w, fnv(req->bulk, req->bulk_len));
+	privsep_writer_put_u64(&w, req->bulk_len);
+	return privsep_client_post_ex(req->client, T_RESULT, out, w.len, NULL, 0, NULL,
+	                              PRIVSEP_POST_NOWAIT) < 0
 	           ? PRIVSEP_VIOLATION
 	           : 0;
 }
@@ -120,7 +121,7 @@ static enum privsep_violation send_raw(struct hx *x, uint32_t type, uint64_t siz
 	struct privsep_writer w;
 	int sock = hx_attach_raw(x, "raw", NULL);
 	privsep_writer_init(&w, pl, sizeof(pl));
-	privsep_put_u64(&w, size);
+	privsep_writer_put_u64(&w, size);
 	size_t n = rec_make(rec, type, 0, pl, 8, fd >= 0);
 	assert_int_equal(raw_send(sock, rec, n, &fd, fd >= 0), 0);
 	assert_true(hx_pump_gone(x, 1, 3000));
@@ -253,7 +254,7 @@ static void rule_bulk_memfd_must_be_fully_written(void **state)
 	struct privsep_writer w;
 	int sock = hx_attach_raw(x, "raw", NULL);
 	privsep_writer_init(&w, pl, sizeof(pl));
-	privsep_put_u64(&w, 1u << 20);
+	privsep_writer_put_u64(&w, 1u << 20);
 	size_t n = rec_make(rec, T_BULK, 0, pl, 8, 1);
 	assert_int_equal(raw_send(sock, rec, n, &fd, 1), 0);
 	for (int t = 0; t < 100 && !posts; t++)
@@ -304,7 +305,7 @@ static struct privsep_client *raw_client(int *peer)
 {
 	int sv[2];
 	struct privsep_client_config cfg = {.table = table, .n = NTABLE};
-	assert_int_equal(privsep_chan_pair(sv), 0);
+	assert_int_equal(chan_pair(sv), 0);
 	*peer = sv[0];
 	return privsep_client_new(sv[1], &cfg);
 }
@@ -316,7 +317,7 @@ static int event_to_client(uint32_t type, uint64_t size, int fd)
 	uint8_t rec[64], pl[8];
 	struct privsep_writer w;
 	privsep_writer_init(&w, pl, sizeof(pl));
-	privsep_put_u64(&w, size);
+	privsep_writer_put_u64(&w, size);
 	size_t n = rec_make(rec, type, 0, pl, type == T_PLAIN_EV ? 0 : 8, fd >= 0);
 	assert_int_equal(raw_send(peer, rec, n, &fd, fd >= 0), 0);
 	worker_events = 0;
@@ -372,29 +373,29 @@ static void rule_helper_post_checks_its_own_event(void **state)
 	int sock = hx_attach_raw(x, "raw", &w);
 	(void)state;
 	/* not an event, bulk missing or unexpected, a waiting post, too big */
-	assert_int_equal(privsep_helper_post(w, T_BULK, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
+	assert_int_equal(privsep_worker_post(w, T_BULK, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
 	                 -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, NULL, PRIVSEP_POST_NOWAIT),
+	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, NULL, PRIVSEP_POST_NOWAIT),
 	                 -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(
-	    privsep_helper_post(w, T_PLAIN_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT), -1);
+	    privsep_worker_post(w, T_PLAIN_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_WAIT), -1);
+	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_WAIT), -1);
 	assert_int_equal(errno, EINVAL);
 	/* flags: PRIVSEP_POST_NOWAIT exactly; anything else is EINVAL */
-	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &b, 0), -1);
+	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b, 0), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &b,
+	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b,
 	                                     PRIVSEP_POST_NOWAIT | PRIVSEP_POST_WAIT),
 	                 -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(
-	    privsep_helper_post(w, T_PLAIN_EV, "123456789", 9, NULL, 0, NULL, PRIVSEP_POST_NOWAIT),
+	    privsep_worker_post(w, T_PLAIN_EV, "123456789", 9, NULL, 0, NULL, PRIVSEP_POST_NOWAIT),
 	    -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
+	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
 	                 0);
 	close(sock);
 	hx_free(x);
@@ -447,7 +448,7 @@ static void rule_bulk_of_zero_bytes_is_valid_both_ways(void **state)
 	 * page to write, nothing to map: mmap of length 0 would be EINVAL) */
 	fd = written_memfd(0);
 	privsep_writer_init(&wr, pl, sizeof(pl));
-	privsep_put_u64(&wr, 0);
+	privsep_writer_put_u64(&wr, 0);
 	posts = 0;
 	last_len = 99;
 	last_map = NULL;
@@ -467,8 +468,8 @@ static void rule_bulk_of_zero_bytes_is_valid_both_ways(void **state)
 	c = hx_attach_client(x, "client", 0);
 	assert_non_null(c);
 	posts = 0;
-	assert_int_equal(privsep_post_ex(c, T_BULK, NULL, 0, NULL, 0, &empty, PRIVSEP_POST_WAIT),
-	                 0);
+	assert_int_equal(
+	    privsep_client_post_ex(c, T_BULK, NULL, 0, NULL, 0, &empty, PRIVSEP_POST_WAIT), 0);
 	assert_int_equal(pump_count(x, &posts, 1), 1);
 	assert_int_equal(last_len, 0);
 	assert_int_equal(x->gone, 0);
@@ -488,7 +489,7 @@ static void rule_bulk_of_zero_bytes_is_valid_both_ways(void **state)
 	results = 0;
 	ev_len = 99;
 	assert_int_equal(
-	    privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &empty, PRIVSEP_POST_NOWAIT), 0);
+	    privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &empty, PRIVSEP_POST_NOWAIT), 0);
 	assert_int_equal(privsep_client_dispatch(c, 3000), 1);
 	assert_int_equal(worker_events, 1);
 	assert_int_equal(privsep_client_flush(c, 3000), 0);
@@ -531,7 +532,7 @@ static void rule_helper_ends_a_workers_turn_after_a_bulk_record(void **state)
 	struct privsep_writer wr;
 	(void)state;
 	privsep_writer_init(&wr, pl, sizeof(pl));
-	privsep_put_u64(&wr, 8);
+	privsep_writer_put_u64(&wr, 8);
 	for (int i = 0; i < 3; i++) {
 		int fd = written_memfd(8);
 		assert_int_equal(raw_send(a, rec, rec_make(rec, T_BULK, 0, pl, 8, 1), &fd, 1), 0);
@@ -586,7 +587,7 @@ static void bulk_worker_to_helper_intact_at_1MiB_and_256MiB_no_leak(void **state
 		fill(buf, sizes[i], (uint32_t)i + 7);
 		posts = 0;
 		assert_int_equal(
-		    privsep_post_ex(c, T_BULK, NULL, 0, NULL, 0, &b, PRIVSEP_POST_WAIT), 0);
+		    privsep_client_post_ex(c, T_BULK, NULL, 0, NULL, 0, &b, PRIVSEP_POST_WAIT), 0);
 		for (int t = 0; t < 100 && !posts; t++)
 			privsep_helper_step(x->h, 50);
 		assert_int_equal(posts, 1);
@@ -615,11 +616,11 @@ static int bulk_worker(struct privsep_client *c, void *arg)
 	if (!buf)
 		return 10;
 	fill(buf, MIB, 99);
-	if (privsep_call_ex(c, T_BULK_CALL, NULL, 0, NULL, 0, &b, &res) != 0)
+	if (privsep_client_call_ex(c, T_BULK_CALL, NULL, 0, NULL, 0, &b, &res) != 0)
 		return 11;
 	privsep_reader_init(&r, body, res.len);
-	privsep_get_u64(&r, &h);
-	privsep_get_u64(&r, &n);
+	privsep_reader_get_u64(&r, &h);
+	privsep_reader_get_u64(&r, &n);
 	if (privsep_reader_end(&r) < 0 || n != MIB || h != fnv(buf, MIB))
 		return 12;
 	free(buf);
@@ -653,7 +654,7 @@ static void bulk_both_ways_in_a_sandboxed_worker(void **state)
 		privsep_helper_step(x->h, 50);
 	assert_true(privsep_worker_ready(w));
 	results = 0;
-	assert_int_equal(privsep_helper_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
+	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
 	                 0);
 	assert_int_equal(hx_pump_until(x, &results, 30000), 1);
 	assert_int_equal(ev_len, n);

@@ -61,7 +61,7 @@ static int on_check(struct privsep_req *req, void *arg)
 	int fd;
 	(void)arg;
 	privsep_reader_init(&r, req->data, req->len);
-	if (privsep_get_u32(&r, &st.worker_calls) < 0 || privsep_reader_end(&r) < 0)
+	if (privsep_reader_get_u32(&r, &st.worker_calls) < 0 || privsep_reader_end(&r) < 0)
 		return PRIVSEP_VIOLATION;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)privsep_worker_pid(req->worker));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -91,8 +91,8 @@ static int worker(struct privsep_client *c, void *arg)
 	int s;
 	(void)arg;
 	privsep_writer_init(&w, buf, sizeof(buf));
-	privsep_put_u32(&w, (uint32_t)interposed_calls);
-	if (privsep_call(c, T_CHECK, buf, w.len, NULL, 0, &res) != 0)
+	privsep_writer_put_u32(&w, (uint32_t)interposed_calls);
+	if (privsep_client_call(c, T_CHECK, buf, w.len, NULL, 0, &res) != 0)
 		return 2;
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	/* still here: the filter let it through */

@@ -63,7 +63,7 @@ static int h_result(struct privsep_req *req, void *arg)
 	(void)arg;
 	privsep_reader_init(&r, req->data, req->len);
 	for (int i = 0; i < 4; i++)
-		privsep_get_u64(&r, &res[i]);
+		privsep_reader_get_u64(&r, &res[i]);
 	if (privsep_reader_end(&r) < 0)
 		return PRIVSEP_VIOLATION;
 	vm_peak_kb = status_kb(privsep_worker_pid(req->worker), "VmPeak");
@@ -82,8 +82,8 @@ static int report(struct privsep_client *c, const uint64_t v[4])
 	struct privsep_result r = {0};
 	privsep_writer_init(&w, buf, sizeof(buf));
 	for (int i = 0; i < 4; i++)
-		privsep_put_u64(&w, v[i]);
-	return privsep_call(c, T_RESULT, buf, w.len, NULL, 0, &r);
+		privsep_writer_put_u64(&w, v[i]);
+	return privsep_client_call(c, T_RESULT, buf, w.len, NULL, 0, &r);
 }
 
 /* errno of a 64 GiB mapping with these flags, 0 if it succeeded */
