@@ -156,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int rc;
 		wire_put_hdr(answer, &hdr);
 		fuzz_send(peer, answer, sizeof(answer), NULL, 0);
-		rc = privsep_client_call(c, FUZZ_CALL, NULL, 0, NULL, 0, &res);
+		rc = privsep_client_call(c, &(struct privsep_out){.type = FUZZ_CALL}, &res);
 		if (rc == 0 && (res.len > res.cap || res.nfds > PRIVSEP_MAX_FDS))
 			fuzz_fail("a call returned more than its buffer or the fd limit");
 		if (rc != 0 && res.nfds != 0)

@@ -105,7 +105,7 @@ static void on_gone(struct privsep_worker *gw, void *arg)
 	if (gw != w)
 		fuzz_fail("on_worker_gone for a worker that is not the fuzzer's");
 	gone = 1;
-	gone_viol = privsep_worker_violation(gw);
+	gone_viol = privsep_worker_exit_info(gw)->violation;
 }
 
 static void worker_start(void)

@@ -78,7 +78,9 @@ static void rule_error_reply_carries_errno_and_detail(void **state)
 	struct privsep_client *c = hx_attach_client(x, "c", 0);
 	struct hx_bg bg;
 	hx_bg_call(&bg, c, T_DENY, NULL, 0);
-	assert_int_equal(hx_bg_wait(x, &bg), EACCES);
+	assert_int_equal(hx_bg_wait(x, &bg), -1);
+	assert_int_equal(bg.err, EACCES);
+	assert_int_equal(bg.res.refused, 1);
 	assert_string_equal(bg.res.detail, "denied by rule 3 (test.policy:7)");
 	assert_int_equal(bg.res.len, 0);
 	privsep_client_free(c);
@@ -123,7 +125,8 @@ static void *fdcall_main(void *arg)
 	struct fdcall *f = arg;
 	f->res.data = f->body;
 	f->res.cap = sizeof(f->body);
-	f->rc = privsep_client_call(f->c, f->type, NULL, 0, &f->fd, 1, &f->res);
+	f->rc = privsep_client_call(
+	    f->c, &(struct privsep_out){.type = f->type, .fds = &f->fd, .nfds = 1}, &f->res);
 	atomic_store(&f->done, 1);
 	return NULL;
 }
@@ -218,7 +221,9 @@ static void rule_permits_only_narrow(void **state)
 	memcpy(req, "\2\0\0\0", 4);
 	memcpy(req + 4, types, 8);
 	hx_bg_call(&bg, c, PRIVSEP_T_PERMIT_DROP, req, 12);
-	assert_int_equal(hx_bg_wait(x, &bg), EINVAL);
+	assert_int_equal(hx_bg_wait(x, &bg), -1);
+	assert_int_equal(bg.err, EINVAL);
+	assert_int_equal(bg.res.refused, 1);
 	assert_true(privsep_worker_permitted(w, T_POST));
 	/* a good drop narrows */
 	memcpy(req, "\1\0\0\0", 4);
@@ -238,7 +243,7 @@ static void rule_permits_only_narrow(void **state)
 	assert_int_equal(privsep_worker_drop_permit(w, 0x7777777), -1);
 	assert_int_equal(errno, ENOENT);
 	/* using a dropped type is a violation */
-	assert_int_equal(privsep_client_post(c, T_POST, NULL, 0, NULL, 0), 0);
+	assert_int_equal(privsep_client_post(c, &(struct privsep_out){.type = T_POST}), 0);
 	assert_true(hx_pump_gone(x, 1, 3000));
 	assert_int_equal(x->last_viol, PRIVSEP_V_NOT_PERMITTED);
 	privsep_client_free(c);
@@ -301,13 +306,18 @@ static int give_fds_main(struct privsep_client *c, void *arg)
 	int before = count_fds();
 	if (set_fd_room(2) < 0) /* count_fds needs one too */
 		return 10;
-	if (privsep_client_call(c, T_GIVE_FDS, "\4\0\0\0", 4, NULL, 0, &res) != -1 ||
-	    errno != EMFILE)
+	if (privsep_client_call(
+	        c, &(struct privsep_out){.type = T_GIVE_FDS, .data = "\4\0\0\0", .len = 4}, &res) !=
+	        -1 ||
+	    errno != EMFILE || res.refused)
 		return 11;
 	if (res.nfds != 0 || count_fds() != before)
 		return 12;
 	/* not a dead channel: a call that fits works */
-	if (privsep_client_call(c, T_GIVE_FDS, "\2\0\0\0", 4, NULL, 0, &res) != 0 || res.nfds != 2)
+	if (privsep_client_call(
+	        c, &(struct privsep_out){.type = T_GIVE_FDS, .data = "\2\0\0\0", .len = 4}, &res) !=
+	        0 ||
+	    res.nfds != 2)
 		return 13;
 	close(res.fds[0]);
 	close(res.fds[1]);
@@ -317,9 +327,9 @@ static int give_fds_main(struct privsep_client *c, void *arg)
 static int exit_status;
 static void gone_status(struct privsep_worker *w, void *arg)
 {
-	int code, status;
+	const struct privsep_exit_info *e = privsep_worker_exit_info(w);
 	(void)arg;
-	exit_status = privsep_worker_exit(w, &code, &status) && code == CLD_EXITED ? status : -1;
+	exit_status = e->kind == PRIVSEP_EXIT_STATUS ? e->status : -1;
 }
 
 static void rule_worker_at_its_fd_limit_gets_emfile_and_loses_nothing(void **state)
@@ -373,12 +383,18 @@ static void rule_helper_at_its_fd_limit_answers_emfile_and_loses_nothing(void **
 		uint8_t body[64];
 		struct privsep_result res = {.data = body, .cap = sizeof(body)};
 		int fds[2] = {open("/dev/null", O_RDONLY), open("/dev/null", O_RDONLY)};
-		assert_int_equal(privsep_client_call(c, T_TWO_FDS_MAX, NULL, 0, fds, 2, &res),
-		                 EMFILE);
+		assert_int_equal(
+		    privsep_client_call(
+		        c, &(struct privsep_out){.type = T_TWO_FDS_MAX, .fds = fds, .nfds = 2},
+		        &res),
+		    -1);
+		assert_int_equal(errno, EMFILE);
+		assert_int_equal(res.refused, 1);
 		assert_string_equal(res.detail, "helper could not receive the request's fds");
 		/* the helper is still serving this worker */
 		assert_int_equal(privsep_client_ping(c, "x", 1, &res), 0);
-		assert_int_equal(privsep_client_call(c, T_TWO_FDS_MAX, NULL, 0, NULL, 0, &res), 0);
+		assert_int_equal(
+		    privsep_client_call(c, &(struct privsep_out){.type = T_TWO_FDS_MAX}, &res), 0);
 		close(fds[0]);
 		close(fds[1]);
 		privsep_client_free(c);
@@ -407,7 +423,9 @@ static int ident_main(struct privsep_client *c, void *arg)
 	uint8_t body[8];
 	struct privsep_result res = {.data = body, .cap = sizeof(body)};
 	uint32_t lie = 1, seen;
-	if (privsep_client_call(c, PRIVSEP_TYPE_APP_MIN + 99, &lie, 4, NULL, 0, &res) != 0)
+	if (privsep_client_call(
+	        c, &(struct privsep_out){.type = PRIVSEP_TYPE_APP_MIN + 99, .data = &lie, .len = 4},
+	        &res) != 0)
 		return 30;
 	memcpy(&seen, body, 4);
 	if (seen != (uint32_t)getpid())
@@ -446,12 +464,13 @@ static int linger_main(struct privsep_client *c, void *arg)
 	return 0;
 }
 
-static int gone_code, gone_sig;
+/* how the last worker ended: its exit kind and signal */
+static int gone_kind, gone_sig;
 static void gone_record(struct privsep_worker *w, void *arg)
 {
 	(void)arg;
-	if (!privsep_worker_exit(w, &gone_code, &gone_sig))
-		gone_code = -1;
+	gone_kind = (int)privsep_worker_exit_info(w)->kind;
+	gone_sig = privsep_worker_exit_info(w)->signal;
 }
 
 static void rule_worker_that_closes_its_channel_is_killed_after_the_grace(void **state)
@@ -467,7 +486,7 @@ static void rule_worker_that_closes_its_channel_is_killed_after_the_grace(void *
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	assert_int_equal(privsep_helper_run(h), 0);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	assert_int_equal(gone_code, CLD_KILLED);
+	assert_int_equal(gone_kind, PRIVSEP_EXIT_KILLED);
 	assert_int_equal(gone_sig, SIGKILL);
 	/* not before the grace period (1000 ms) */
 	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= 900);
@@ -484,12 +503,12 @@ static void rule_freeing_the_helper_kills_its_workers(void **state)
 	struct privsep_spawn sp = {.name = "linger", .main = linger_main, .unsandboxed = 1};
 	struct privsep_worker *w;
 	pid_t pid;
-	gone_code = 0;
+	gone_kind = 0;
 	w = privsep_spawn(h, &sp);
 	assert_non_null(w);
 	pid = privsep_worker_pid(w);
 	privsep_helper_free(h);
-	assert_int_equal(gone_code, CLD_KILLED);
+	assert_int_equal(gone_kind, PRIVSEP_EXIT_KILLED);
 	assert_int_equal(gone_sig, SIGKILL);
 	assert_int_equal(waitpid(pid, NULL, WNOHANG), -1); /* reaped already */
 	assert_int_equal(errno, ECHILD);
@@ -508,9 +527,8 @@ static enum privsep_violation gone_viol;
 static void gone_violation(struct privsep_worker *w, void *arg)
 {
 	(void)arg;
-	gone_viol = privsep_worker_violation(w);
-	if (!privsep_worker_exit(w, &gone_code, &gone_sig))
-		gone_code = -1;
+	gone_viol = privsep_worker_exit_info(w)->violation;
+	gone_record(w, arg);
 }
 
 static void rule_violation_kills_the_worker_process(void **state)
@@ -521,11 +539,11 @@ static void rule_violation_kills_the_worker_process(void **state)
 	struct privsep_helper_config cfg = {.on_worker_gone = gone_violation};
 	struct privsep_helper *h = privsep_helper_new(testapp_table, testapp_n, &cfg);
 	struct privsep_spawn sp = {.name = "garbage", .main = garbage_main, .unsandboxed = 1};
-	gone_code = 0;
+	gone_kind = 0;
 	assert_non_null(privsep_spawn(h, &sp));
 	assert_int_equal(privsep_helper_run(h), 0);
 	assert_int_equal(gone_viol, PRIVSEP_V_BAD_MAGIC);
-	assert_int_equal(gone_code, CLD_KILLED);
+	assert_int_equal(gone_kind, PRIVSEP_EXIT_VIOLATION);
 	assert_int_equal(gone_sig, SIGKILL);
 	/* spawning needs a main */
 	sp.main = NULL;
@@ -538,7 +556,8 @@ static int post_and_exit_main(struct privsep_client *c, void *arg)
 {
 	(void)arg;
 	for (int i = 0; i < 3; i++)
-		if (privsep_client_post(c, T_POST, "x", 1, NULL, 0) < 0)
+		if (privsep_client_post(
+		        c, &(struct privsep_out){.type = T_POST, .data = "x", .len = 1}) < 0)
 			return 50;
 	return 0; /* exits at once: the posts are still queued */
 }
@@ -745,12 +764,16 @@ static void rule_a_handlers_failure_is_logged_with_the_worker(void **state)
 	(void)state;
 	assert_non_null(c);
 	hx_bg_call(&bg, c, T_ECHO_STR, NULL, 0);
-	assert_int_equal(hx_bg_wait(x, &bg), EIO);
+	assert_int_equal(hx_bg_wait(x, &bg), -1);
+	assert_int_equal(bg.err, EIO);
+	assert_int_equal(bg.res.refused, 1);
 	assert_string_equal(bg.res.detail, "handler failed");
 	assert_true(hx_logged(x, "worker \"namer\" pid 0: call failing id "));
 	assert_true(hx_logged(x, ": handler returned 5000; answered EIO"));
 	hx_bg_call(&bg, c, T_ECHO_STR, "x", 1);
-	assert_int_equal(hx_bg_wait(x, &bg), EMSGSIZE);
+	assert_int_equal(hx_bg_wait(x, &bg), -1);
+	assert_int_equal(bg.err, EMSGSIZE);
+	assert_int_equal(bg.res.refused, 1);
 	assert_string_equal(bg.res.detail, "reply too large for the record limit");
 	assert_true(hx_logged(x, ": reply body over the record limit; answered EMSGSIZE"));
 	for (int i = 0; i < x->nlog; i++)
@@ -777,14 +800,14 @@ static pid_t spawn_until_gone(struct hx *x, const char *name, privsep_main_fn ma
 	assert_non_null(w);
 	pid = privsep_worker_pid(w);
 	x->gone = 0;
-	gone_code = gone_sig = -1;
+	gone_kind = gone_sig = -1;
 	assert_true(hx_pump_gone(x, 1, 10000));
 	*code = x->last_exit.kind;
 	*status = pid;
 	return pid;
 }
 
-static void rule_exit_info_reports_the_status_and_signal_worker_exit_reports(void **state)
+static void rule_exit_info_reports_the_exit_status_and_the_signal(void **state)
 {
 	(void)state;
 	if (under_valgrind())
@@ -894,8 +917,9 @@ static void rule_a_reply_is_queued_whatever_queue_max_is(void **state)
 	uint8_t big[512] = {0}, rec[64], in[1024];
 	(void)state;
 	/* the socket full and queue_max events queued */
-	while (privsep_worker_post(w, T_EVENT_ROW, big, sizeof(big), NULL, 0, NULL,
-	                           PRIVSEP_POST_NOWAIT) == 0)
+	while (privsep_worker_post(w, &(struct privsep_out){.type = T_EVENT_ROW,
+	                                                    .data = big,
+	                                                    .len = sizeof(big)}) == 0)
 		sent++;
 	assert_int_equal(errno, EAGAIN);
 	assert_int_equal(privsep_worker_queued(w), 1);
@@ -968,7 +992,7 @@ static void rule_the_client_checks_each_record_against_its_table_before_sending(
 	struct hx_bg bg;
 	static const struct {
 		const char *shape;
-		int call; /* 1: privsep_client_call_ex, 0: privsep_client_post_ex */
+		int call; /* 1: privsep_client_call, 0: privsep_client_post */
 		uint32_t type;
 		size_t len, nfds;
 		const struct privsep_bulk *bulk;
@@ -995,16 +1019,30 @@ static void rule_the_client_checks_each_record_against_its_table_before_sending(
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc;
 		errno = 0;
+		res.refused = 1; /* the call must say 0: not the helper's refusal */
 		if (cases[i].call)
-			rc = privsep_client_call_ex(c, cases[i].type, big, cases[i].len, fds,
-			                            cases[i].nfds, cases[i].bulk, &res);
+			rc = privsep_client_call(c,
+			                         &(struct privsep_out){.type = cases[i].type,
+			                                               .data = big,
+			                                               .len = cases[i].len,
+			                                               .fds = fds,
+			                                               .nfds = cases[i].nfds,
+			                                               .bulk = cases[i].bulk},
+			                         &res);
 		else
-			rc = privsep_client_post_ex(c, cases[i].type, big, cases[i].len, fds,
-			                            cases[i].nfds, cases[i].bulk,
-			                            PRIVSEP_POST_NOWAIT);
+			rc = privsep_client_post(
+			    c, &(struct privsep_out){.type = cases[i].type,
+			                             .data = big,
+			                             .len = cases[i].len,
+			                             .fds = fds,
+			                             .nfds = cases[i].nfds,
+			                             .bulk = cases[i].bulk,
+			                             .flags = PRIVSEP_POST_NOWAIT});
 		if (rc != -1 || errno != cases[i].err)
 			fail_msg("%s: rc %d errno %d, want -1 and %d", cases[i].shape, rc, errno,
 			         cases[i].err);
+		if (cases[i].call && res.refused != 0)
+			fail_msg("%s: refused %d: the helper never saw it", cases[i].shape, res.refused);
 		if (cases[i].rule && !strstr(res.detail, cases[i].rule))
 			fail_msg("%s: the result says \"%s\", not \"%s\"", cases[i].shape,
 			         res.detail, cases[i].rule);
@@ -1073,7 +1111,7 @@ int main(void)
 	    cmocka_unit_test(rule_control_messages_other_than_rights_are_violations),
 	    cmocka_unit_test(rule_permit_drop_takes_only_types_the_worker_requests),
 	    cmocka_unit_test(rule_a_handlers_failure_is_logged_with_the_worker),
-	    cmocka_unit_test(rule_exit_info_reports_the_status_and_signal_worker_exit_reports),
+	    cmocka_unit_test(rule_exit_info_reports_the_exit_status_and_the_signal),
 	    cmocka_unit_test(rule_a_worker_killed_after_the_grace_is_logged_once),
 	    cmocka_unit_test(rule_an_empty_record_is_told_from_end_of_stream_without_waiting),
 	    cmocka_unit_test(rule_a_reply_is_queued_whatever_queue_max_is),

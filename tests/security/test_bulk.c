@@ -87,8 +87,11 @@ static int worker_ev(struct privsep_req *req, void *arg)
 	privsep_writer_init(&w, out, sizeof(out));
 	privsep_writer_put_u64(&w, fnv(req->bulk, req->bulk_len));
 	privsep_writer_put_u64(&w, req->bulk_len);
-	return privsep_client_post_ex(req->client, T_RESULT, out, w.len, NULL, 0, NULL,
-	                              PRIVSEP_POST_NOWAIT) < 0
+	return privsep_client_post(req->client,
+	                           &(struct privsep_out){.type = T_RESULT,
+	                                                 .data = out,
+	                                                 .len = w.len,
+	                                                 .flags = PRIVSEP_POST_NOWAIT}) < 0
 	           ? PRIVSEP_VIOLATION
 	           : 0;
 }
@@ -373,29 +376,33 @@ static void rule_helper_post_checks_its_own_event(void **state)
 	int sock = hx_attach_raw(x, "raw", &w);
 	(void)state;
 	/* not an event, bulk missing or unexpected, a waiting post, too big */
-	assert_int_equal(privsep_worker_post(w, T_BULK, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
+	assert_int_equal(privsep_worker_post(w, &(struct privsep_out){.type = T_BULK, .bulk = &b}),
 	                 -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, NULL, PRIVSEP_POST_NOWAIT),
-	                 -1);
+	assert_int_equal(privsep_worker_post(w, &(struct privsep_out){.type = T_EV}), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(
-	    privsep_worker_post(w, T_PLAIN_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT), -1);
+	    privsep_worker_post(w, &(struct privsep_out){.type = T_PLAIN_EV, .bulk = &b}), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_WAIT), -1);
-	assert_int_equal(errno, EINVAL);
-	/* flags: PRIVSEP_POST_NOWAIT exactly; anything else is EINVAL */
-	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b, 0), -1);
-	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b,
-	                                     PRIVSEP_POST_NOWAIT | PRIVSEP_POST_WAIT),
-	                 -1);
-	assert_int_equal(errno, EINVAL);
+	/* flags: 0 only (it never waits); PRIVSEP_POST_NOWAIT or any other
+	 * bit is EINVAL, and so is no message at all */
 	assert_int_equal(
-	    privsep_worker_post(w, T_PLAIN_EV, "123456789", 9, NULL, 0, NULL, PRIVSEP_POST_NOWAIT),
+	    privsep_worker_post(
+	        w, &(struct privsep_out){.type = T_EV, .bulk = &b, .flags = PRIVSEP_POST_NOWAIT}),
 	    -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
+	assert_int_equal(
+	    privsep_worker_post(w, &(struct privsep_out){.type = T_EV, .bulk = &b, .flags = 0x80}),
+	    -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(privsep_worker_post(w, NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(
+	    privsep_worker_post(
+	        w, &(struct privsep_out){.type = T_PLAIN_EV, .data = "123456789", .len = 9}),
+	    -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(privsep_worker_post(w, &(struct privsep_out){.type = T_EV, .bulk = &b}),
 	                 0);
 	close(sock);
 	hx_free(x);
@@ -469,7 +476,7 @@ static void rule_bulk_of_zero_bytes_is_valid_both_ways(void **state)
 	assert_non_null(c);
 	posts = 0;
 	assert_int_equal(
-	    privsep_client_post_ex(c, T_BULK, NULL, 0, NULL, 0, &empty, PRIVSEP_POST_WAIT), 0);
+	    privsep_client_post(c, &(struct privsep_out){.type = T_BULK, .bulk = &empty}), 0);
 	assert_int_equal(pump_count(x, &posts, 1), 1);
 	assert_int_equal(last_len, 0);
 	assert_int_equal(x->gone, 0);
@@ -489,7 +496,7 @@ static void rule_bulk_of_zero_bytes_is_valid_both_ways(void **state)
 	results = 0;
 	ev_len = 99;
 	assert_int_equal(
-	    privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &empty, PRIVSEP_POST_NOWAIT), 0);
+	    privsep_worker_post(w, &(struct privsep_out){.type = T_EV, .bulk = &empty}), 0);
 	assert_int_equal(privsep_client_dispatch(c, 3000), 1);
 	assert_int_equal(worker_events, 1);
 	assert_int_equal(privsep_client_flush(c, 3000), 0);
@@ -587,7 +594,7 @@ static void bulk_worker_to_helper_intact_at_1MiB_and_256MiB_no_leak(void **state
 		fill(buf, sizes[i], (uint32_t)i + 7);
 		posts = 0;
 		assert_int_equal(
-		    privsep_client_post_ex(c, T_BULK, NULL, 0, NULL, 0, &b, PRIVSEP_POST_WAIT), 0);
+		    privsep_client_post(c, &(struct privsep_out){.type = T_BULK, .bulk = &b}), 0);
 		for (int t = 0; t < 100 && !posts; t++)
 			privsep_helper_step(x->h, 50);
 		assert_int_equal(posts, 1);
@@ -616,7 +623,8 @@ static int bulk_worker(struct privsep_client *c, void *arg)
 	if (!buf)
 		return 10;
 	fill(buf, MIB, 99);
-	if (privsep_client_call_ex(c, T_BULK_CALL, NULL, 0, NULL, 0, &b, &res) != 0)
+	if (privsep_client_call(c, &(struct privsep_out){.type = T_BULK_CALL, .bulk = &b}, &res) !=
+	    0)
 		return 11;
 	privsep_reader_init(&r, body, res.len);
 	privsep_reader_get_u64(&r, &h);
@@ -654,7 +662,7 @@ static void bulk_both_ways_in_a_sandboxed_worker(void **state)
 		privsep_helper_step(x->h, 50);
 	assert_true(privsep_worker_ready(w));
 	results = 0;
-	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
+	assert_int_equal(privsep_worker_post(w, &(struct privsep_out){.type = T_EV, .bulk = &b}),
 	                 0);
 	assert_int_equal(hx_pump_until(x, &results, 30000), 1);
 	assert_int_equal(ev_len, n);

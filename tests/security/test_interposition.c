@@ -92,7 +92,8 @@ static int worker(struct privsep_client *c, void *arg)
 	(void)arg;
 	privsep_writer_init(&w, buf, sizeof(buf));
 	privsep_writer_put_u32(&w, (uint32_t)interposed_calls);
-	if (privsep_client_call(c, T_CHECK, buf, w.len, NULL, 0, &res) != 0)
+	if (privsep_client_call(
+	        c, &(struct privsep_out){.type = T_CHECK, .data = buf, .len = w.len}, &res) != 0)
 		return 2;
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	/* still here: the filter let it through */

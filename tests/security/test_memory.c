@@ -83,7 +83,8 @@ static int report(struct privsep_client *c, const uint64_t v[4])
 	privsep_writer_init(&w, buf, sizeof(buf));
 	for (int i = 0; i < 4; i++)
 		privsep_writer_put_u64(&w, v[i]);
-	return privsep_client_call(c, T_RESULT, buf, w.len, NULL, 0, &r);
+	return privsep_client_call(
+	    c, &(struct privsep_out){.type = T_RESULT, .data = buf, .len = w.len}, &r);
 }
 
 /* errno of a 64 GiB mapping with these flags, 0 if it succeeded */

@@ -172,7 +172,7 @@ static int status_main(struct privsep_client *c, void *arg)
 {
 	struct privsep_result res = {0};
 	(void)arg;
-	return privsep_client_call(c, T_STATUS, NULL, 0, NULL, 0, &res) == 0 ? 0 : 1;
+	return privsep_client_call(c, &(struct privsep_out){.type = T_STATUS}, &res) == 0 ? 0 : 1;
 }
 
 static void sandbox_state_as_proc_reports_it(void **state)
@@ -626,7 +626,7 @@ static int wait_main(struct privsep_client *c, void *arg)
 {
 	struct privsep_result res = {0};
 	(void)arg;
-	privsep_client_call(c, T_WAIT, NULL, 0, NULL, 0, &res);
+	privsep_client_call(c, &(struct privsep_out){.type = T_WAIT}, &res);
 	return 0;
 }
 
@@ -635,7 +635,7 @@ static int block_main(struct privsep_client *c, void *arg)
 	struct privsep_result res = {0};
 	(void)arg;
 	/* blocks until the helper goes away */
-	privsep_client_call(c, T_STATUS + 100, NULL, 0, NULL, 0, &res);
+	privsep_client_call(c, &(struct privsep_out){.type = T_STATUS + 100}, &res);
 	pause();
 	return 0;
 }
@@ -992,7 +992,8 @@ static int claim_sandbox_failed_main(struct privsep_client *c, void *arg)
 	privsep_writer_put_u32(&w, 5);
 	privsep_writer_put_u32(&w, 1);
 	privsep_writer_put_str(&w, "fake\nprivsep: x");
-	privsep_client_post(c, PRIVSEP_T_SANDBOX_FAILED, p, w.len, NULL, 0);
+	privsep_client_post(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_SANDBOX_FAILED, .data = p, .len = w.len});
 	pause();
 	return 0;
 }
@@ -1010,7 +1011,8 @@ static int claim_trap_main(struct privsep_client *c, void *arg)
 {
 	uint8_t p[56] = {0};
 	(void)arg;
-	privsep_client_post(c, PRIVSEP_T_SECCOMP_TRAP, p, sizeof(p), NULL, 0);
+	privsep_client_post(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_SECCOMP_TRAP, .data = p, .len = sizeof(p)});
 	pause();
 	return 0;
 }
