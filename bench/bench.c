@@ -447,8 +447,11 @@ static double posts_per_s(size_t size, long count)
 {
 	int a[2], done[2];
 	char *buf = calloc(1, size);
-	const struct privsep_handler t[] = {
-	    {0x10001, "sink", 0, 65536 - 16, 0, 0, PRIVSEP_H_POST, count_post, NULL, 0}};
+	const struct privsep_handler t[] = {{.type = 0x10001,
+	                                     .name = "sink",
+	                                     .max_len = 65536 - 16,
+	                                     .flags = PRIVSEP_H_POST,
+	                                     .fn = count_post}};
 	struct privsep_client_config cfg = {.msg_max = 65536};
 	chan_pair(a);
 	if (pipe(done) < 0)
@@ -1078,9 +1081,11 @@ static int bulk_post(struct privsep_req *req, void *arg)
 static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *out)
 {
 	int a[2];
-	const struct privsep_handler t[] = {{T_BULK_SINK, "bulk-sink", 0, 0, 0, 0,
-	                                     PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL,
-	                                     (uint64_t)512 << 20}};
+	const struct privsep_handler t[] = {{.type = T_BULK_SINK,
+	                                     .name = "bulk-sink",
+	                                     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                     .fn = bulk_post,
+	                                     .bulk_max = (uint64_t)512 << 20}};
 	chan_pair(a);
 	pid_t pid = fork();
 	if (pid == 0) {

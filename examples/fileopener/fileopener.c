@@ -192,8 +192,10 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const struct privsep_handler table[] = {
-	    {T_STATUS, "status", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, answer_status, NULL,
-	     0},
+	    {.type = T_STATUS,
+	     .name = "status",
+	     .flags = PRIVSEP_H_CALL | PRIVSEP_H_ONCE,
+	     .fn = answer_status},
 	};
 	struct job job = {0};
 	struct privsep_helper *h = NULL;

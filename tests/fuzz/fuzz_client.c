@@ -51,9 +51,20 @@ static int on_event(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {0x10001, "event", 0, 16, 0, 2, PRIVSEP_H_EVENT, on_event, NULL, 0},
-    {0x10002, "bulk-event", 0, 16, 0, 1, PRIVSEP_H_EVENT | PRIVSEP_H_BULK, on_event, NULL, 64},
-    {0x10003, "call", 0, 16, 0, 0, PRIVSEP_H_CALL, on_event, NULL, 0},
+    {.type = 0x10001,
+     .name = "event",
+     .max_len = 16,
+     .max_fds = 2,
+     .flags = PRIVSEP_H_EVENT,
+     .fn = on_event},
+    {.type = 0x10002,
+     .name = "bulk-event",
+     .max_len = 16,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_EVENT | PRIVSEP_H_BULK,
+     .fn = on_event,
+     .bulk_max = 64},
+    {.type = 0x10003, .name = "call", .max_len = 16, .flags = PRIVSEP_H_CALL, .fn = on_event},
 };
 
 #define FUZZ_MSG_MAX 1024u

@@ -88,12 +88,35 @@ static int on_posted(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {T_SEQ, "seq", 4, 4, 0, 0, PRIVSEP_H_EVENT, on_seq, NULL, 0},
-    {T_DONE, "done", 8, 8, 0, 0, PRIVSEP_H_POST, on_done, NULL, 0},
-    {T_CALLS, "calls", 0, 0, 0, 0, PRIVSEP_H_EVENT, on_calls, NULL, 0},
-    {T_POSTED, "posted", 4, 4, 0, 1, PRIVSEP_H_POST, on_posted, NULL, 0},
-    {T_NESTED, "nested", 0, 0, 0, 0, PRIVSEP_H_EVENT, on_nested, NULL, 0},
-    {T_FDEV, "fd-event", 4, 4, 1, 1, PRIVSEP_H_EVENT, on_posted, NULL, 0},
+    {.type = T_SEQ,
+     .name = "seq",
+     .min_len = 4,
+     .max_len = 4,
+     .flags = PRIVSEP_H_EVENT,
+     .fn = on_seq},
+    {.type = T_DONE,
+     .name = "done",
+     .min_len = 8,
+     .max_len = 8,
+     .flags = PRIVSEP_H_POST,
+     .fn = on_done},
+    {.type = T_CALLS, .name = "calls", .flags = PRIVSEP_H_EVENT, .fn = on_calls},
+    {.type = T_POSTED,
+     .name = "posted",
+     .min_len = 4,
+     .max_len = 4,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_POST,
+     .fn = on_posted},
+    {.type = T_NESTED, .name = "nested", .flags = PRIVSEP_H_EVENT, .fn = on_nested},
+    {.type = T_FDEV,
+     .name = "fd-event",
+     .min_len = 4,
+     .max_len = 4,
+     .min_fds = 1,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_EVENT,
+     .fn = on_posted},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
@@ -477,10 +500,20 @@ static int gated_ev(struct privsep_req *req, void *arg)
 	return 0;
 }
 static const struct privsep_handler dl_table[] = {
-    {T_EV2, "ev", 4, 4, 0, 0, PRIVSEP_H_EVENT, gated_ev, NULL, 0},
-    {T_ACK, "ack", 4, 4, 0, 0, PRIVSEP_H_POST, on_posted, NULL, 0},
-    {T_CALL, "call", 0, 0, 0, 0, PRIVSEP_H_CALL, on_posted, NULL, 0},
-    {T_BIG, "big", 0, 4000, 0, 0, PRIVSEP_H_POST, on_posted, NULL, 0},
+    {.type = T_EV2,
+     .name = "ev",
+     .min_len = 4,
+     .max_len = 4,
+     .flags = PRIVSEP_H_EVENT,
+     .fn = gated_ev},
+    {.type = T_ACK,
+     .name = "ack",
+     .min_len = 4,
+     .max_len = 4,
+     .flags = PRIVSEP_H_POST,
+     .fn = on_posted},
+    {.type = T_CALL, .name = "call", .flags = PRIVSEP_H_CALL, .fn = on_posted},
+    {.type = T_BIG, .name = "big", .max_len = 4000, .flags = PRIVSEP_H_POST, .fn = on_posted},
 };
 static void *dl_caller(void *arg)
 {

@@ -441,8 +441,12 @@ static void rule_identity_comes_from_the_channel_not_the_payload(void **state)
 	(void)state;
 	if (under_valgrind())
 		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
-	const struct privsep_handler t[] = {{PRIVSEP_TYPE_APP_MIN + 99, "ident", 4, 4, 0, 0,
-	                                     PRIVSEP_H_CALL, ident_handler, NULL, 0}};
+	const struct privsep_handler t[] = {{.type = PRIVSEP_TYPE_APP_MIN + 99,
+	                                     .name = "ident",
+	                                     .min_len = 4,
+	                                     .max_len = 4,
+	                                     .flags = PRIVSEP_H_CALL,
+	                                     .fn = ident_handler}};
 	struct privsep_helper_config cfg = {.on_worker_gone = gone_status};
 	struct privsep_helper *h = privsep_helper_new(t, 1, &cfg);
 	struct privsep_spawn sp = {.name = "ident", .main = ident_main, .unsandboxed = 1};
@@ -624,17 +628,29 @@ static void rule_handler_table_is_checked_when_the_helper_is_made(void **state)
 {
 	(void)state;
 	const struct privsep_handler bad[][2] = {
-	    {{0x10, "fw-range", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
-	    {{0x10001, "a", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0},
-	     {0x10001, "dup", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
-	    {{0x10001, "both", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_POST, nop, NULL, 0}},
-	    {{0x10001, "neither", 0, 0, 0, 0, 0, nop, NULL, 0}},
-	    {{0x10001, "len", 5, 4, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
-	    {{0x10001, "over", 0, 4096 - 15, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
-	    {{0x10001, "fds", 0, 0, 0, 5, PRIVSEP_H_CALL, nop, NULL, 0}},
-	    {{0x10001, "nofn", 0, 0, 0, 0, PRIVSEP_H_CALL, NULL, NULL, 0}},
-	    {{0x10001, NULL, 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
-	    {{0x10001, "flag", 0, 0, 0, 0, PRIVSEP_H_CALL | 0x100, nop, NULL, 0}},
+	    {{.type = 0x10, .name = "fw-range", .flags = PRIVSEP_H_CALL, .fn = nop}},
+	    {{.type = 0x10001, .name = "a", .flags = PRIVSEP_H_CALL, .fn = nop},
+	     {.type = 0x10001, .name = "dup", .flags = PRIVSEP_H_CALL, .fn = nop}},
+	    {{.type = 0x10001,
+	      .name = "both",
+	      .flags = PRIVSEP_H_CALL | PRIVSEP_H_POST,
+	      .fn = nop}},
+	    {{.type = 0x10001, .name = "neither", .fn = nop}},
+	    {{.type = 0x10001,
+	      .name = "len",
+	      .min_len = 5,
+	      .max_len = 4,
+	      .flags = PRIVSEP_H_CALL,
+	      .fn = nop}},
+	    {{.type = 0x10001,
+	      .name = "over",
+	      .max_len = 4096 - 15,
+	      .flags = PRIVSEP_H_CALL,
+	      .fn = nop}},
+	    {{.type = 0x10001, .name = "fds", .max_fds = 5, .flags = PRIVSEP_H_CALL, .fn = nop}},
+	    {{.type = 0x10001, .name = "nofn", .flags = PRIVSEP_H_CALL}},
+	    {{.type = 0x10001, .name = NULL, .flags = PRIVSEP_H_CALL, .fn = nop}},
+	    {{.type = 0x10001, .name = "flag", .flags = PRIVSEP_H_CALL | 0x100, .fn = nop}},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		errno = 0;
@@ -703,9 +719,18 @@ static uint32_t drop_raw(struct hx *x, int sock, const uint32_t *types, uint32_t
 static void rule_permit_drop_takes_only_types_the_worker_requests(void **state)
 {
 	static const struct privsep_handler t[] = {
-	    {T_ECHO_STR, "echo-str", 4, 256, 0, 0, PRIVSEP_H_CALL, nop_call, NULL, 0},
-	    {T_POST, "post", 0, 64, 0, 0, PRIVSEP_H_POST, nop_call, NULL, 0},
-	    {T_EVENT_ROW, "event", 0, 8, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+	    {.type = T_ECHO_STR,
+	     .name = "echo-str",
+	     .min_len = 4,
+	     .max_len = 256,
+	     .flags = PRIVSEP_H_CALL,
+	     .fn = nop_call},
+	    {.type = T_POST,
+	     .name = "post",
+	     .max_len = 64,
+	     .flags = PRIVSEP_H_POST,
+	     .fn = nop_call},
+	    {.type = T_EVENT_ROW, .name = "event", .max_len = 8, .flags = PRIVSEP_H_EVENT},
 	};
 	static const uint32_t refused[] = {PRIVSEP_T_SANDBOX_FAILED,
 	                                   PRIVSEP_T_SECCOMP_TRAP,
@@ -756,8 +781,11 @@ static int handler_fails(struct privsep_req *req, void *arg)
 
 static void rule_a_handlers_failure_is_logged_with_the_worker(void **state)
 {
-	static const struct privsep_handler t[] = {
-	    {T_ECHO_STR, "failing", 0, 8, 0, 0, PRIVSEP_H_CALL, handler_fails, NULL, 0}};
+	static const struct privsep_handler t[] = {{.type = T_ECHO_STR,
+	                                            .name = "failing",
+	                                            .max_len = 8,
+	                                            .flags = PRIVSEP_H_CALL,
+	                                            .fn = handler_fails}};
 	struct hx *x = hx_new(t, 1, 0);
 	struct privsep_client *c = hx_attach_client(x, "namer", 0);
 	struct hx_bg bg;
@@ -909,7 +937,7 @@ static void rule_an_empty_record_is_told_from_end_of_stream_without_waiting(void
 static void rule_a_reply_is_queued_whatever_queue_max_is(void **state)
 {
 	static const struct privsep_handler t[] = {
-	    {T_EVENT_ROW, "event", 0, 512, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0}};
+	    {.type = T_EVENT_ROW, .name = "event", .max_len = 512, .flags = PRIVSEP_H_EVENT}};
 	struct privsep_helper_config cfg = {.queue_max = 1};
 	struct hx *x = hx_new_cfg(t, 1, &cfg);
 	struct privsep_worker *w;
@@ -969,10 +997,20 @@ static int tc_serve(struct privsep_req *req, void *arg)
 	return 0;
 }
 static const struct privsep_handler tc_table[] = {
-    {TC_CALL, "tc-call", 4, 8, 0, 1, PRIVSEP_H_CALL, tc_serve, NULL, 0},
-    {TC_POST, "tc-post", 0, 4, 0, 0, PRIVSEP_H_POST, tc_serve, NULL, 0},
-    {TC_BULK, "tc-bulk", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, tc_serve, NULL, 16},
-    {TC_EVENT, "tc-event", 0, 0, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+    {.type = TC_CALL,
+     .name = "tc-call",
+     .min_len = 4,
+     .max_len = 8,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_CALL,
+     .fn = tc_serve},
+    {.type = TC_POST, .name = "tc-post", .max_len = 4, .flags = PRIVSEP_H_POST, .fn = tc_serve},
+    {.type = TC_BULK,
+     .name = "tc-bulk",
+     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+     .fn = tc_serve,
+     .bulk_max = 16},
+    {.type = TC_EVENT, .name = "tc-event", .flags = PRIVSEP_H_EVENT},
 };
 
 /* What its own table forbids, the client refuses with EINVAL (EMSGSIZE for
@@ -1042,7 +1080,8 @@ static void rule_the_client_checks_each_record_against_its_table_before_sending(
 			fail_msg("%s: rc %d errno %d, want -1 and %d", cases[i].shape, rc, errno,
 			         cases[i].err);
 		if (cases[i].call && res.refused != 0)
-			fail_msg("%s: refused %d: the helper never saw it", cases[i].shape, res.refused);
+			fail_msg("%s: refused %d: the helper never saw it", cases[i].shape,
+			         res.refused);
 		if (cases[i].rule && !strstr(res.detail, cases[i].rule))
 			fail_msg("%s: the result says \"%s\", not \"%s\"", cases[i].shape,
 			         res.detail, cases[i].rule);
@@ -1066,10 +1105,14 @@ static void rule_the_client_checks_each_record_against_its_table_before_sending(
 static void rule_a_client_refuses_rows_the_helper_would_refuse(void **state)
 {
 	static const struct privsep_handler too_big[] = {
-	    {TC_CALL, "big", 0, PRIVSEP_MSG_MAX_DEFAULT, 0, 0, PRIVSEP_H_CALL, tc_serve, NULL, 0},
+	    {.type = TC_CALL,
+	     .name = "big",
+	     .max_len = PRIVSEP_MSG_MAX_DEFAULT,
+	     .flags = PRIVSEP_H_CALL,
+	     .fn = tc_serve},
 	};
 	static const struct privsep_handler no_kind[] = {
-	    {TC_CALL, "none", 0, 4, 0, 0, 0, tc_serve, NULL, 0},
+	    {.type = TC_CALL, .name = "none", .max_len = 4, .fn = tc_serve},
 	};
 	struct privsep_client_config a = {.table = too_big, .n = 1}, b = {.table = no_kind, .n = 1};
 	int sv[2];

@@ -97,12 +97,33 @@ static int worker_ev(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {T_BULK, "bulk", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, BIG},
-    {T_BULK_CALL, "bulk-call", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_BULK, bulk_call, NULL, BIG},
-    {T_EV, "bulk-event", 0, 0, 0, 0, PRIVSEP_H_EVENT | PRIVSEP_H_BULK, worker_ev, NULL, BIG},
-    {T_RESULT, "result", 16, 16, 0, 0, PRIVSEP_H_POST, result, NULL, 0},
-    {T_SMALL, "small", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, 16},
-    {T_PLAIN_EV, "plain-event", 0, 8, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+    {.type = T_BULK,
+     .name = "bulk",
+     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+     .fn = bulk_post,
+     .bulk_max = BIG},
+    {.type = T_BULK_CALL,
+     .name = "bulk-call",
+     .flags = PRIVSEP_H_CALL | PRIVSEP_H_BULK,
+     .fn = bulk_call,
+     .bulk_max = BIG},
+    {.type = T_EV,
+     .name = "bulk-event",
+     .flags = PRIVSEP_H_EVENT | PRIVSEP_H_BULK,
+     .fn = worker_ev,
+     .bulk_max = BIG},
+    {.type = T_RESULT,
+     .name = "result",
+     .min_len = 16,
+     .max_len = 16,
+     .flags = PRIVSEP_H_POST,
+     .fn = result},
+    {.type = T_SMALL,
+     .name = "small",
+     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+     .fn = bulk_post,
+     .bulk_max = 16},
+    {.type = T_PLAIN_EV, .name = "plain-event", .max_len = 8, .flags = PRIVSEP_H_EVENT},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
@@ -287,13 +308,24 @@ static void rule_bulk_memfd_must_be_open_for_reading(void **state)
 
 static void rule_bulk_row_bounds_are_checked_without_overflow(void **state)
 {
-	const struct privsep_handler wrap[] = {{T_BULK, "wrap", UINT32_MAX - 4, UINT32_MAX - 4, 0,
-	                                        0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL,
-	                                        16}};
-	const struct privsep_handler fds[] = {
-	    {T_BULK, "fds", 0, 0, 0, 4, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, 16}};
-	const struct privsep_handler limit[] = {
-	    {T_BULK, "limit", 0, 0, 0, 0, PRIVSEP_H_POST, bulk_post, NULL, 16}};
+	const struct privsep_handler wrap[] = {{.type = T_BULK,
+	                                        .name = "wrap",
+	                                        .min_len = UINT32_MAX - 4,
+	                                        .max_len = UINT32_MAX - 4,
+	                                        .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                        .fn = bulk_post,
+	                                        .bulk_max = 16}};
+	const struct privsep_handler fds[] = {{.type = T_BULK,
+	                                       .name = "fds",
+	                                       .max_fds = 4,
+	                                       .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                       .fn = bulk_post,
+	                                       .bulk_max = 16}};
+	const struct privsep_handler limit[] = {{.type = T_BULK,
+	                                         .name = "limit",
+	                                         .flags = PRIVSEP_H_POST,
+	                                         .fn = bulk_post,
+	                                         .bulk_max = 16}};
 	(void)state;
 	/* max_len + 8 over the record limit, even where 32 bits wrap; the
 	 * memfd as a fifth fd; a bulk limit on a type without bulk */
@@ -412,12 +444,17 @@ static void rule_bulk_row_needs_a_nonzero_limit(void **state)
 {
 	/* a designated initializer that forgets bulk_max leaves it 0: a type
 	 * that could carry only empty bulks is a mistake, refused early */
-	const struct privsep_handler zero[] = {
-	    {T_BULK, "zero", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, 0}};
+	const struct privsep_handler zero[] = {{.type = T_BULK,
+	                                        .name = "zero",
+	                                        .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                        .fn = bulk_post}};
 	const struct privsep_handler zero_ev[] = {
-	    {T_EV, "zero-event", 0, 0, 0, 0, PRIVSEP_H_EVENT | PRIVSEP_H_BULK, NULL, NULL, 0}};
-	const struct privsep_handler one[] = {
-	    {T_BULK, "one", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, 1}};
+	    {.type = T_EV, .name = "zero-event", .flags = PRIVSEP_H_EVENT | PRIVSEP_H_BULK}};
+	const struct privsep_handler one[] = {{.type = T_BULK,
+	                                       .name = "one",
+	                                       .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                       .fn = bulk_post,
+	                                       .bulk_max = 1}};
 	struct privsep_helper *h;
 	(void)state;
 	errno = 0;
@@ -530,8 +567,12 @@ static void rule_helper_ends_a_workers_turn_after_a_bulk_record(void **state)
 	 * wake-up, and none after a bulk record: a bulk weighs more than a
 	 * record, so the other workers' turn comes first */
 	const struct privsep_handler t[] = {
-	    {T_BULK, "bulk", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, count_a, NULL, 64},
-	    {T_RESULT, "plain", 0, 0, 0, 0, PRIVSEP_H_POST, count_b, NULL, 0},
+	    {.type = T_BULK,
+	     .name = "bulk",
+	     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	     .fn = count_a,
+	     .bulk_max = 64},
+	    {.type = T_RESULT, .name = "plain", .flags = PRIVSEP_H_POST, .fn = count_b},
 	};
 	struct hx *x = hx_new(t, 2, 0);
 	int a = hx_attach_raw(x, "a", NULL), b = hx_attach_raw(x, "b", NULL);

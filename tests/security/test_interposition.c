@@ -111,7 +111,12 @@ static void on_gone(struct privsep_worker *w, void *arg)
 int main(void)
 {
 	static const struct privsep_handler table[] = {
-	    {T_CHECK, "CHECK", 4, 4, 0, 0, PRIVSEP_H_CALL, on_check, NULL, 0},
+	    {.type = T_CHECK,
+	     .name = "CHECK",
+	     .min_len = 4,
+	     .max_len = 4,
+	     .flags = PRIVSEP_H_CALL,
+	     .fn = on_check},
 	};
 	struct privsep_helper_config cfg = {.on_worker_gone = on_gone};
 	struct privsep_spawn sp = {.name = "interposed", .main = worker};

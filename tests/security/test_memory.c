@@ -72,7 +72,12 @@ static int h_result(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {T_RESULT, "RESULT", 32, 32, 0, 0, PRIVSEP_H_CALL, h_result, NULL, 0},
+    {.type = T_RESULT,
+     .name = "RESULT",
+     .min_len = 32,
+     .max_len = 32,
+     .flags = PRIVSEP_H_CALL,
+     .fn = h_result},
 };
 
 static int report(struct privsep_client *c, const uint64_t v[4])

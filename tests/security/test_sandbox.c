@@ -109,9 +109,14 @@ static int count_fd(struct privsep_req *req, void *arg)
 
 #define T_FD (PRIVSEP_TYPE_APP_MIN + 3)
 static const struct privsep_handler table[] = {
-    {T_STATUS, "status", 0, 0, 0, 0, PRIVSEP_H_CALL, read_status, NULL, 0},
-    {T_WAIT, "wait", 0, 0, 0, 0, PRIVSEP_H_CALL, never_answer, NULL, 0},
-    {T_FD, "fd", 0, 0, 1, 1, PRIVSEP_H_CALL, count_fd, NULL, 0},
+    {.type = T_STATUS, .name = "status", .flags = PRIVSEP_H_CALL, .fn = read_status},
+    {.type = T_WAIT, .name = "wait", .flags = PRIVSEP_H_CALL, .fn = never_answer},
+    {.type = T_FD,
+     .name = "fd",
+     .min_fds = 1,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_CALL,
+     .fn = count_fd},
 };
 
 /* Spawn main in a sandbox with flags and serve it until it is gone. */

@@ -69,8 +69,12 @@ static int h_ev(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {T_MAIN_RAN, "MAIN_RAN", 0, 4, 0, 0, PRIVSEP_H_POST, h_main_ran, NULL, 0},
-    {T_EV, "EV", 4, 4, 0, 0, PRIVSEP_H_EVENT, h_ev, NULL, 0},
+    {.type = T_MAIN_RAN,
+     .name = "MAIN_RAN",
+     .max_len = 4,
+     .flags = PRIVSEP_H_POST,
+     .fn = h_main_ran},
+    {.type = T_EV, .name = "EV", .min_len = 4, .max_len = 4, .flags = PRIVSEP_H_EVENT, .fn = h_ev},
 };
 
 /* Application code: says it ran, then whether the events came in order. */

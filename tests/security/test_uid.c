@@ -75,9 +75,14 @@ static int take_fd(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {T_HERE, "here", 0, 0, 0, 0, PRIVSEP_H_CALL, here, NULL, 0},
-    {T_FD, "fd", 0, 0, 1, 1, PRIVSEP_H_CALL, take_fd, NULL, 0},
-    {T_EV, "ev", 0, 64, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+    {.type = T_HERE, .name = "here", .flags = PRIVSEP_H_CALL, .fn = here},
+    {.type = T_FD,
+     .name = "fd",
+     .min_fds = 1,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_CALL,
+     .fn = take_fd},
+    {.type = T_EV, .name = "ev", .max_len = 64, .flags = PRIVSEP_H_EVENT},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
