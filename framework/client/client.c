@@ -86,9 +86,11 @@ struct privsep_client *privsep_client_new(int fd, const struct privsep_client_co
 
 	int bad = fd < 0 || msg_max < PRIVSEP_MSG_MAX_MIN || msg_max > PRIVSEP_MSG_MAX_LIMIT ||
 	          (cfg && cfg->n && !cfg->table);
-	/* the rows the helper would refuse (privsep_helper_new), refused here */
+	/* the tables the helper would refuse (privsep_helper_new), refused
+	 * here: a bad row, or a type in two rows */
 	for (size_t i = 0; !bad && cfg && cfg->table && i < cfg->n; i++)
-		bad = !row_valid(&cfg->table[i], msg_max - PRIVSEP_HDR_LEN);
+		bad = !row_valid(&cfg->table[i], msg_max - PRIVSEP_HDR_LEN) ||
+		      table_row_find(cfg->table, i, cfg->table[i].type);
 	if (bad) {
 		if (fd >= 0)
 			close(fd);

@@ -527,8 +527,8 @@ struct privsep_client_config {
 };
 
 /* A client on channel fd (taken).  cfg may be NULL.  NULL on ENOMEM,
- * EINVAL (fd closed): also a table with a row privsep_helper_new would
- * refuse.  With a table, every call and post of an application type is
+ * EINVAL (fd closed): also a table privsep_helper_new would refuse (a
+ * bad row, a type in two rows).  With a table, every call and post of an application type is
  * checked against its row before it is sent (docs/PROTOCOL.md section 5). */
 struct privsep_client *privsep_client_new(int fd, const struct privsep_client_config *cfg);
 /* Close the channel and free.  No call may be in progress. */
