@@ -113,7 +113,9 @@ enum privsep_violation {
 	PRIVSEP_V__COUNT
 };
 
-/* The stable name of a violation ("bad-magic", ...); never NULL. */
+/* The stable name of a violation ("bad-magic", ...; "none" for
+ * PRIVSEP_V_NONE, "unknown-violation" for any other value).  Never fails
+ * (never NULL). */
 const char *privsep_violation_name(enum privsep_violation v);
 
 /* ------------------------------------------------------------------ */
@@ -287,14 +289,16 @@ struct privsep_out {
 /* ------------------------------------------------------------------ */
 /* privsep_req_*: a received request, in a handler. */
 
-/* In a handler: attach fd (taken) to the reply.  EMSGSIZE when the reply
- * already carries PRIVSEP_MAX_FDS fds (fd is closed). */
+/* In a handler: attach fd (taken) to the reply.  0, or -1 with errno
+ * EMSGSIZE when the reply already carries PRIVSEP_MAX_FDS fds (fd is
+ * closed). */
 int privsep_req_reply_fd(struct privsep_req *req, int fd);
 /* In a handler: take received fd i; the caller owns it.  -1 (EBADF) if
  * there is no such fd or it was taken already. */
 int privsep_req_take_fd(struct privsep_req *req, size_t i);
 /* In a handler: set the error detail (printf format); returns errnum so
- * a handler can write `return privsep_req_fail(req, EACCES, "...")`. */
+ * a handler can write `return privsep_req_fail(req, EACCES, "...")` (a
+ * handler's return value, not an error of this call).  Never fails. */
 int privsep_req_fail(struct privsep_req *req, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
