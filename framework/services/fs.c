@@ -657,6 +657,18 @@ int fs_h_access(struct privsep_req *req, void *arg)
 
 /* ---- the worker's calls ---- */
 
+/* The caller's result (may be NULL) before a file call: nothing refused,
+ * no detail, no reply. */
+static void res_clear(struct privsep_result *res)
+{
+	if (res) {
+		res->len = 0;
+		res->nfds = 0;
+		res->refused = 0;
+		res->detail[0] = '\0';
+	}
+}
+
 /* One broker call.  res is the caller's (may be NULL): it gets refused
  * and detail as privsep_client_call gives them; the reply goes to body
  * (blen bytes; fds to *fd when fd is not NULL). */
@@ -667,12 +679,7 @@ static int fs_call(struct privsep_client *c, uint32_t type, int with_num, uint32
 	struct privsep_result r = {.data = body, .cap = blen ? *blen : 0};
 	struct privsep_writer w;
 	int rc;
-	if (res) {
-		res->len = 0;
-		res->nfds = 0;
-		res->refused = 0;
-		res->detail[0] = '\0';
-	}
+	res_clear(res);
 	if (!path) {
 		errno = EINVAL;
 		return -1;
@@ -730,6 +737,7 @@ int privsep_fs_stat(struct privsep_client *c, const char *path, struct stat *st,
 	struct privsep_reader r;
 	uint64_t f[9];
 	if (!st) {
+		res_clear(res);
 		errno = EINVAL;
 		return -1;
 	}
@@ -764,6 +772,7 @@ ssize_t privsep_fs_readlink(struct privsep_client *c, const char *path, char *bu
 	const char *t;
 	size_t n;
 	if (!buf && len) {
+		res_clear(res);
 		errno = EINVAL;
 		return -1;
 	}

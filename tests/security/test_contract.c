@@ -208,6 +208,7 @@ static void a_file_call_the_broker_refuses_fails_with_its_reason_in_the_result(v
 	struct hx *x = hx_new(NULL, 0, 0);
 	struct privsep_client *c = hx_attach_client(x, "nopolicy", 0);
 	static char longpath[PATH_MAX + 16];
+	struct privsep_result res;
 	(void)state;
 	for (int which = J_OPEN; which <= J_ACCESS; which++) {
 		struct job j = run(x, c, which, "/etc/hostname", 1);
@@ -233,6 +234,11 @@ static void a_file_call_the_broker_refuses_fails_with_its_reason_in_the_result(v
 		if (j.rc != -1 || j.err != EINVAL || j.res.refused != 0)
 			fail_msg("fs call %d, NULL path: %lld errno %d", which, j.rc, j.err);
 	}
+	/* bad arguments, before anything is sent: the result says so too */
+	res.refused = 1;
+	FAILS_WITH(privsep_fs_stat(c, "/etc/hostname", NULL, &res), -1, EINVAL);
+	assert_int_equal(res.refused, 0);
+	FAILS_WITH(privsep_fs_readlink(c, "/etc/hostname", NULL, 4, NULL), -1, EINVAL);
 	assert_int_equal(x->gone, 0);
 	privsep_client_free(c);
 	hx_free(x);
