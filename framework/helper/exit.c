@@ -268,7 +268,7 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 	if (e->kind != PRIVSEP_EXIT_VIOLATION && e->kind != PRIVSEP_EXIT_UNKNOWN &&
 	    e->kind != PRIVSEP_EXIT_STOPPED &&
 	    !(e->kind == PRIVSEP_EXIT_KILLED && w->grace_expired))
-		helper_log(w->h->log, w->h->log_arg, lvl, "%s", e->line);
+		log_line(w->h->log, w->h->log_arg, lvl, "%s", e->line);
 }
 
 const struct privsep_exit_info *privsep_worker_exit_info(const struct privsep_worker *w)

@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include "clock.h"
+#include "logline.h"
 #include "outq.h"
 #include "sandbox_verify.h"
 #include "privsep.h"
@@ -173,7 +175,15 @@ struct spawn_rec {
 	int64_t due_ms;
 };
 
+/* registry.c: the workers, below the event loop, spawn, lifecycle and
+ * exit (it calls none of them). */
 size_t helper_msg_max(const struct privsep_helper *h);
+/* The row of type in h's merged table (its index in *idx), or NULL. */
+const struct helper_row *row_find(const struct privsep_helper *h, uint32_t type, size_t *idx);
+/* SIGKILL w now, if it has a pidfd and is not dead or killed yet. */
+void worker_signal(struct privsep_worker *w);
+/* The stop check's timer on or off; -1 with errno. */
+int registry_watch(struct privsep_helper *h, int on);
 
 /* Serve a worker on channel fd chan (taken) whose process is pidfd
  * (taken; -1 when the helper did not start it and cannot signal it): a
@@ -187,7 +197,6 @@ struct privsep_worker *helper_attach(struct privsep_helper *h, int chan, int pid
  * (taken).  For the fuzz targets. */
 void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds);
 
-int64_t helper_now_ms(void);
 /* Close w's channel; kill: SIGKILL now, else after the grace period. */
 void helper_worker_close(struct privsep_worker *w, int kill);
 
@@ -225,10 +234,14 @@ void lifecycle_worker_gone(struct privsep_worker *w);
 /* Start the restarts that are due; the next due time or -1. */
 int64_t lifecycle_due(struct privsep_helper *h);
 void lifecycle_free(struct privsep_helper *h);
-/* Arm the stop check (a worker with a pidfd was added); -1 with errno. */
-int lifecycle_watch_arm(struct privsep_helper *h);
 /* The stop check is due: kill and report every worker found stopped. */
 void lifecycle_watch(struct privsep_helper *h);
+
+/* broker.c: the file broker's requests, served with the worker's context. */
+int fs_h_open(struct privsep_req *req, void *arg);
+int fs_h_stat(struct privsep_req *req, void *arg);
+int fs_h_readlink(struct privsep_req *req, void *arg);
+int fs_h_access(struct privsep_req *req, void *arg);
 
 /* exit.c: the framework's reports from a worker, and how it ended. */
 int exit_fw_sandbox_failed(struct privsep_req *req, void *arg);
@@ -261,9 +274,6 @@ void log_escape(char *dst, size_t cap, const char *src, size_t n);
 void helper_err_writable(struct privsep_helper *h);
 /* The default log (arg: the helper): privsep_helper_log_stderr. */
 void helper_log_default(enum privsep_log_level lvl, const char *line, void *arg);
-/* Wait for the sink s (h->err or h->out) to be writable while it holds
- * bytes, and stop waiting once it is empty. */
-void helper_sink_arm(struct privsep_helper *h, struct sink *s, struct tag *t, int want);
 
 /* wout.c: a spawned worker's standard output, copied to the helper's
  * (the spawn's stdout_copy).  rfd (taken) is the read end of its pipe. */
@@ -276,10 +286,5 @@ void wout_writable(struct privsep_helper *h);
 int wout_owns_fd(const struct privsep_helper *h, int fd);
 /* The helper is freed: what could not be written is counted in one line. */
 void wout_free_all(struct privsep_helper *h);
-
-/* One log line through fn (NULL: standard error, blocking: for a worker's
- * side, where standard error is its log pipe). */
-void helper_log(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 #endif

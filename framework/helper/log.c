@@ -36,37 +36,8 @@
 #define WLOG_READ_MAX 65536
 /* Bytes read at most when a worker is gone. */
 #define WLOG_CLOSE_MAX (16u << 20)
-/* A log line as the helper formats it, at most (with the worker's
- * identity and the escaped text of a line of log_line_max bytes). */
-#define PRIVSEP_LOG_LINE_MAX 16384
 /* The most privsep_helper_write_stderr takes at once. */
 #define HELPER_ERR_PUT_MAX 16384
-
-/* "privsep: LINE\n" in buf; its length. */
-static size_t format_line(char *buf, size_t cap, const char *line)
-{
-	int n = snprintf(buf, cap, "privsep: %s\n", line);
-	if (n < 0)
-		return 0;
-	if ((size_t)n > cap - 1) {
-		n = (int)cap - 1;
-		buf[n - 1] = '\n';
-	}
-	return (size_t)n;
-}
-
-/* A worker's side (and a process without a helper): a plain write to
- * standard error, which for a spawned worker is its log pipe. */
-static void log_stderr(enum privsep_log_level lvl, const char *line, void *arg)
-{
-	char buf[PRIVSEP_LOG_LINE_MAX];
-	size_t n = format_line(buf, sizeof(buf), line);
-	(void)lvl;
-	(void)arg;
-	if (n > 0 && write(STDERR_FILENO, buf, n) < 0) {
-		/* nowhere left to report it */
-	}
-}
 
 /* The report of what the full sink lost, once it has room again. */
 static void report_err_drops(struct privsep_helper *h)
@@ -78,7 +49,7 @@ static void report_err_drops(struct privsep_helper *h)
 	snprintf(line, sizeof(line),
 	         "%lu log lines (%llu bytes) dropped: standard error was not writable", h->err_drop,
 	         h->err_dropb);
-	n = format_line(buf, sizeof(buf), line);
+	n = log_format_line(buf, sizeof(buf), line);
 	if (sink_put(&h->err, buf, n) == 0) {
 		h->err_drop = 0;
 		h->err_dropb = 0;
@@ -96,7 +67,7 @@ static int err_put(struct privsep_helper *h, const void *p, size_t n)
 		h->err_dropb += n;
 		rc = -1;
 	}
-	helper_sink_arm(h, &h->err, &h->terr, h->err.len || h->err_drop);
+	sink_arm(h->epfd, &h->err, &h->terr, h->err.len || h->err_drop);
 	return rc;
 }
 
@@ -105,7 +76,7 @@ void privsep_helper_log_stderr(struct privsep_helper *h, const char *line)
 	char buf[PRIVSEP_LOG_LINE_MAX];
 	int saved = errno;
 	if (h && line)
-		(void)err_put(h, buf, format_line(buf, sizeof(buf), line));
+		(void)err_put(h, buf, log_format_line(buf, sizeof(buf), line));
 	errno = saved;
 }
 
@@ -132,66 +103,7 @@ void helper_err_writable(struct privsep_helper *h)
 {
 	if (sink_flush(&h->err) == 0)
 		report_err_drops(h);
-	helper_sink_arm(h, &h->err, &h->terr, h->err.len || h->err_drop);
-}
-
-static void vlog(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt,
-                 va_list ap) __attribute__((format(printf, 4, 0)));
-
-static void vlog(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt,
-                 va_list ap)
-{
-	char line[PRIVSEP_LOG_LINE_MAX];
-	int saved = errno;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	(fn ? fn : log_stderr)(lvl, line, arg);
-	errno = saved;
-}
-
-void helper_log(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vlog(fn, arg, lvl, fmt, ap);
-	va_end(ap);
-}
-
-void privsep_log_syslog(enum privsep_log_level lvl, const char *line, void *arg)
-{
-	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
-	(void)arg;
-	syslog(prio[lvl <= PRIVSEP_LOG_DEBUG ? lvl : PRIVSEP_LOG_DEBUG], "%s", line);
-}
-
-/* ---- the worker's side: one line, one write ---- */
-
-void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
-{
-	static const char prio[] = {'3', '4', '6', '7'};
-	char buf[1024];
-	va_list ap;
-	int saved = errno, n;
-
-	buf[0] = '<';
-	buf[1] = prio[lvl <= PRIVSEP_LOG_DEBUG ? lvl : PRIVSEP_LOG_DEBUG];
-	buf[2] = '>';
-	va_start(ap, fmt);
-	n = vsnprintf(buf + 3, sizeof(buf) - 4, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	n += 3;
-	if (n > (int)sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	for (int i = 3; i < n; i++)
-		if (buf[i] == '\n' || buf[i] == '\r')
-			buf[i] = ' ';
-	buf[n++] = '\n';
-	/* one write: a pipe keeps writes up to PIPE_BUF whole */
-	if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
-		/* nowhere to say it */
-	}
-	errno = saved;
+	sink_arm(h->epfd, &h->err, &h->terr, h->err.len || h->err_drop);
 }
 
 /* ---- the helper's side: the pipe ---- */
@@ -287,7 +199,7 @@ static void report_drops(struct privsep_worker *w)
 	struct privsep_helper *h = w->h;
 	if (!w->logrl.drop)
 		return;
-	helper_log(
+	log_line(
 	    h->log, h->log_arg, PRIVSEP_LOG_WARN,
 	    "worker \"%s\" pid %d: %lu log lines dropped, %llu bytes (over %u lines/s or %lu bytes/s)",
 	    w->name, (int)w->pid, w->logrl.drop, w->logrl.dropb, h->log_rate, h->log_byte_rate);
@@ -299,14 +211,14 @@ void log_bucket_init(const struct privsep_helper *h, struct log_bucket *b)
 {
 	b->tokens = (int64_t)h->log_burst * 1000;
 	b->btokens = (int64_t)h->log_byte_burst * 1000;
-	b->refill_ms = helper_now_ms();
+	b->refill_ms = clock_now_ms();
 	b->drop = 0;
 	b->dropb = 0;
 }
 
 int log_bucket_take(const struct privsep_helper *h, struct log_bucket *b, size_t bytes)
 {
-	int64_t now = helper_now_ms(), cost = (int64_t)bytes * 1000;
+	int64_t now = clock_now_ms(), cost = (int64_t)bytes * 1000;
 	b->tokens += (now - b->refill_ms) * (int64_t)h->log_rate;
 	b->btokens += (now - b->refill_ms) * (int64_t)h->log_byte_rate;
 	b->refill_ms = now;
@@ -371,8 +283,8 @@ static void emit(struct privsep_worker *w, const char *line, size_t n, int cut)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	helper_log(h->log, h->log_arg, lvl, "%s.%03ldZ worker \"%s\" pid %d: %s%s", when,
-	           ts.tv_nsec / 1000000, w->name, (int)w->pid, text, cut ? " [line cut]" : "");
+	log_line(h->log, h->log_arg, lvl, "%s.%03ldZ worker \"%s\" pid %d: %s%s", when,
+	         ts.tv_nsec / 1000000, w->name, (int)w->pid, text, cut ? " [line cut]" : "");
 	free(text);
 }
 

@@ -246,9 +246,9 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		return NULL;
 	}
 	if (h->confined) {
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		           "worker \"%s\": not started: the helper is confined (%s)",
-		           sp->name ? sp->name : "worker", HELPER_CONFINED_WHY);
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": not started: the helper is confined (%s)",
+		         sp->name ? sp->name : "worker", HELPER_CONFINED_WHY);
 		errno = EPERM;
 		return NULL;
 	}
@@ -260,7 +260,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		return NULL;
 	}
 	if (sp->stdout_copy && null_stdio) {
-		helper_log(
+		log_line(
 		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		    "worker \"%s\": stdout_copy and PRIVSEP_SB_NULL_STDIO disagree; not started",
 		    sp->name ? sp->name : "worker");
@@ -274,7 +274,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	     !sp->unsandboxed && sp->sandbox && sp->sandbox->keep_fds && i < sp->sandbox->nkeep;
 	     i++)
 		if (helper_owns_fd(h, sp->sandbox->keep_fds[i])) {
-			helper_log(
+			log_line(
 			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			    "worker \"%s\": not started: kept fd %d is one of the helper's own (the application closed its fd, and the number was used again)",
 			    sp->name ? sp->name : "worker", sp->sandbox->keep_fds[i]);
@@ -303,9 +303,9 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		                    sv[1], why, sizeof(why)) < 0 ||
 		    sandbox_expect(&expect, &plan, why, sizeof(why)) < 0) {
 			saved = errno;
-			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			           "worker \"%s\": sandbox cannot be prepared: %s; not started",
-			           sp->name ? sp->name : "worker", why);
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			         "worker \"%s\": sandbox cannot be prepared: %s; not started",
+			         sp->name ? sp->name : "worker", why);
 			close(sv[0]);
 			close(sv[1]);
 			chan_close_fds(lp, 2);
@@ -323,17 +323,17 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 			char ll[256];
 			h->told_sandbox = 1;
 			landlock_describe(&plan.ll, ll, sizeof(ll));
-			helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO, "sandbox: %s", ll);
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO, "sandbox: %s", ll);
 			if (!plan.root)
-				helper_log(
+				log_line(
 				    h->log, h->log_arg, PRIVSEP_LOG_WARN,
 				    "sandbox: not started as root: workers keep uid %u; namespaces, securebits, ids and capability drops do not apply (the other steps do)",
 				    (unsigned)getuid());
 		}
 	} else {
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
-		           "worker \"%s\" runs WITHOUT a sandbox (unsandboxed is set)",
-		           sp->name ? sp->name : "worker");
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		         "worker \"%s\" runs WITHOUT a sandbox (unsandboxed is set)",
+		         sp->name ? sp->name : "worker");
 	}
 	fflush(NULL); /* or the child would write the helper's buffered output again */
 	pid = fork();
