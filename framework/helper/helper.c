@@ -682,7 +682,7 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	send_reply(w, PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED + req.reply.len, req.reply_fds,
 	           req.reply_nfds);
 	/* READY answered: the events that waited go now, after it */
-	if (w->gate && w->ready && w->chan >= 0) {
+	if (w->gate && w->exit.ready && w->chan >= 0) {
 		w->gate = 0;
 		set_events(w);
 	}
@@ -752,13 +752,13 @@ static void worker_reap(struct privsep_worker *w)
 	} else if (si.si_pid == 0) {
 		return; /* not yet */
 	} else {
-		w->exited = 1;
-		w->exit_code = si.si_code;
-		w->exit_status = si.si_status;
+		w->reap.exited = 1;
+		w->reap.exit_code = si.si_code;
+		w->reap.exit_status = si.si_status;
 		/* reaped: no process has its uid any more */
-		if (w->uid_lease >= 0)
-			close(w->uid_lease);
-		w->uid_lease = -1;
+		if (w->spawn.uid_lease >= 0)
+			close(w->spawn.uid_lease);
+		w->spawn.uid_lease = -1;
 	}
 	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 	close(w->pidfd);
@@ -769,9 +769,26 @@ static void worker_reap(struct privsep_worker *w)
 	while (w->chan >= 0 && !w->q.nreply && worker_readable(w) > 0)
 		;
 	helper_worker_close(w, 0);
-	if (w->exited)
+	if (w->reap.exited)
 		exit_classify(w, &si);
-	w->finalize = 1;
+	w->reap.finalize = 1;
+}
+
+/* The stop check is due: lifecycle says which worker it found stopped,
+ * the core kills it; the check ends with the last live worker. */
+static void watch_stops(struct privsep_helper *h)
+{
+	int live = 0;
+	if (lifecycle_watch_tick(h) < 0)
+		return;
+	for (struct privsep_worker *w = h->workers; w; w = w->next) {
+		int stopped = lifecycle_stopped(w);
+		live |= stopped >= 0;
+		if (stopped == 1)
+			helper_worker_close(w, 1);
+	}
+	if (!live)
+		registry_watch(h, 0);
 }
 
 static void worker_free(struct privsep_worker *w)
@@ -784,18 +801,21 @@ static void worker_free(struct privsep_worker *w)
 	if (w->next)
 		w->next->prev = w->prev;
 	h->nworkers--;
-	if (!w->exit.line[0])
+	if (!w->exit.info.line[0])
 		exit_classify(w, NULL);
 	if (h->on_gone)
 		h->on_gone(w, h->gone_arg);
-	lifecycle_worker_gone(w);
+	/* the verdict on its end: a restart is lifecycle's, stopping every
+	 * worker is the core's */
+	if (lifecycle_worker_gone(w) == PRIVSEP_RESTART_STOP_ALL)
+		privsep_helper_stop(h);
 	if (w->pidfd >= 0) {
 		epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 		close(w->pidfd);
 	}
 	wlog_close(w);
-	if (w->uid_lease >= 0)
-		close(w->uid_lease);
+	if (w->spawn.uid_lease >= 0)
+		close(w->spawn.uid_lease);
 	free(w->permit);
 	free(w);
 }
@@ -809,8 +829,9 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 	/* deadlines and workers to free exist only once a channel closed:
 	 * a busy helper reads no clock and walks no list on every call */
 	for (struct privsep_worker *w = h->closing ? h->workers : NULL; w; w = w->next)
-		if (w->kill_at_ms && !w->killed && !w->exited && (next < 0 || w->kill_at_ms < next))
-			next = w->kill_at_ms;
+		if (w->reap.kill_at_ms && !w->reap.killed && !w->reap.exited &&
+		    (next < 0 || w->reap.kill_at_ms < next))
+			next = w->reap.kill_at_ms;
 	{
 		int64_t due = lifecycle_due(h);
 		if (due >= 0 && (next < 0 || due < next))
@@ -836,7 +857,7 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 			continue;
 		}
 		if (t->kind == TAG_WATCH) {
-			lifecycle_watch(h);
+			watch_stops(h);
 			continue;
 		}
 		if (t->kind == TAG_SINK_ERR) {
@@ -851,7 +872,7 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 			wout_readable(t);
 			continue;
 		}
-		if (w->finalize)
+		if (w->reap.finalize)
 			continue;
 		if (t->kind == TAG_PIDFD) {
 			worker_reap(w);
@@ -875,32 +896,32 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 	h->closing = 0;
 	for (struct privsep_worker *w = h->workers, *nx; w; w = nx) {
 		nx = w->next;
-		if (w->pidfd >= 0 && w->kill_at_ms && now >= w->kill_at_ms && !w->killed &&
-		    !w->exited) {
-			if (!w->want_kill) {
+		if (w->pidfd >= 0 && w->reap.kill_at_ms && now >= w->reap.kill_at_ms &&
+		    !w->reap.killed && !w->reap.exited) {
+			if (!w->reap.want_kill) {
 				/* the one line for this end: exit_classify does
 				 * not log it again */
-				w->grace_expired = 1;
+				w->reap.grace_expired = 1;
 				HLOG(
 				    h, PRIVSEP_LOG_WARN,
 				    "worker \"%s\" pid %d: closed its channel but did not exit within %d ms; killed",
 				    w->name, (int)w->pid, HELPER_EXIT_GRACE_MS);
 			}
-			w->want_kill = 1;
+			w->reap.want_kill = 1;
 			worker_signal(w);
-			if (!w->killed) {
-				if (!w->kill_failed++)
+			if (!w->reap.killed) {
+				if (!w->reap.kill_failed++)
 					HLOG(
 					    h, PRIVSEP_LOG_ERR,
 					    "worker \"%s\" pid %d: SIGKILL failed: %s; trying again every %d ms",
 					    w->name, (int)w->pid, strerror(errno),
 					    HELPER_KILL_RETRY_MS);
-				w->kill_at_ms = now + HELPER_KILL_RETRY_MS;
+				w->reap.kill_at_ms = now + HELPER_KILL_RETRY_MS;
 			}
 		}
-		if (w->finalize)
+		if (w->reap.finalize)
 			worker_free(w);
-		else if (w->kill_at_ms)
+		else if (w->reap.kill_at_ms)
 			h->closing = 1; /* still to be reaped, or killed */
 	}
 	return (int)h->nworkers;
@@ -924,20 +945,20 @@ void privsep_helper_free(struct privsep_helper *h)
 	while (h->workers) {
 		struct privsep_worker *w = h->workers;
 		helper_worker_close(w, 1);
-		if (w->pidfd >= 0 && !w->exited && !w->killed)
+		if (w->pidfd >= 0 && !w->reap.exited && !w->reap.killed)
 			HLOG(h, PRIVSEP_LOG_ERR,
 			     "worker \"%s\" pid %d: could not be killed; not waited for", w->name,
 			     (int)w->pid);
-		if (w->pidfd >= 0 && !w->exited && w->killed) {
+		if (w->pidfd >= 0 && !w->reap.exited && w->reap.killed) {
 			siginfo_t si;
 			memset(&si, 0, sizeof(si));
 			while (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si, WEXITED) < 0 &&
 			       errno == EINTR)
 				;
 			if (si.si_pid) {
-				w->exited = 1;
-				w->exit_code = si.si_code;
-				w->exit_status = si.si_status;
+				w->reap.exited = 1;
+				w->reap.exit_code = si.si_code;
+				w->reap.exit_status = si.si_status;
 				exit_classify(w, &si);
 			}
 		}

@@ -2,7 +2,9 @@
 /*
  * lifecycle.c - signals through a signalfd, a graceful stop, restarts of
  * workers that die, workers found stopped, and the helper's own
- * capabilities.
+ * capabilities.  It returns its decisions to the core (helper.c): the
+ * verdict on a worker's end (stopping every worker is the core's), and
+ * whether a worker was found stopped (the core kills it).
  */
 #include <errno.h>
 #include <signal.h>
@@ -156,50 +158,51 @@ static enum privsep_restart_verdict verdict(struct privsep_worker *w, struct spa
 		         HELPER_CONFINED_WHY);
 		return PRIVSEP_RESTART_GIVE_UP;
 	}
-	if (v == PRIVSEP_RESTART && (w->no_restart || w->exit.kind == PRIVSEP_EXIT_SANDBOX)) {
+	if (v == PRIVSEP_RESTART &&
+	    (w->life.no_restart || w->exit.info.kind == PRIVSEP_EXIT_SANDBOX)) {
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		         "worker \"%s\": %s is never restarted, whatever the application says",
 		         r->name,
-		         w->no_restart ? "a worker killed by privsep_worker_kill"
-		                       : "a worker that failed its sandbox");
+		         w->life.no_restart ? "a worker killed by privsep_worker_kill"
+		                            : "a worker that failed its sandbox");
 		return PRIVSEP_RESTART_GIVE_UP;
 	}
 	return v;
 }
 
-void lifecycle_worker_gone(struct privsep_worker *w)
+enum privsep_restart_verdict lifecycle_worker_gone(struct privsep_worker *w)
 {
 	struct privsep_helper *h = w->h;
-	struct spawn_rec *r = w->rec;
+	struct spawn_rec *r = w->life.rec;
 
 	if (!r)
-		return;
-	w->rec = NULL;
+		return PRIVSEP_RESTART_GIVE_UP;
+	w->life.rec = NULL;
 	if (h->stopping) {
 		free(r);
-		return;
+		return PRIVSEP_RESTART_GIVE_UP;
 	}
 	/* a worker that served long enough was healthy: its count and its
 	 * back-off start over, so that rare deaths over months never reach
 	 * the limit or the longest delay */
-	if (r->restarts && w->started_ms &&
-	    clock_now_ms() - w->started_ms >=
+	if (r->restarts && w->life.started_ms &&
+	    clock_now_ms() - w->life.started_ms >=
 	        (int64_t)(r->sp.restart_reset_ms ? r->sp.restart_reset_ms : RESTART_RESET_MS))
 		r->restarts = 0;
 	/* a failure: not a clean exit, a failed sandbox, or the application's kill */
-	int failed = !w->no_restart && w->exit.kind != PRIVSEP_EXIT_SANDBOX &&
-	             !(w->exit.kind == PRIVSEP_EXIT_STATUS && w->exit.status == 0);
-	switch (verdict(w, r, failed)) {
+	int failed = !w->life.no_restart && w->exit.info.kind != PRIVSEP_EXIT_SANDBOX &&
+	             !(w->exit.info.kind == PRIVSEP_EXIT_STATUS && w->exit.info.status == 0);
+	enum privsep_restart_verdict v = verdict(w, r, failed);
+	switch (v) {
 	case PRIVSEP_RESTART:
 		reschedule(h, r); /* or freed at the limit, logged */
-		return;
+		return v;
 	case PRIVSEP_RESTART_STOP_ALL:
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		         "worker \"%s\": the application's verdict on its end: stop every worker",
 		         r->name);
 		free(r);
-		privsep_helper_stop(h);
-		return;
+		return v; /* the core stops every worker */
 	default:
 		if (failed && h->confined && !r->sp.restart_verdict)
 			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
@@ -216,6 +219,7 @@ void lifecycle_worker_gone(struct privsep_worker *w)
 			         "worker \"%s\": not restarted: the application's verdict",
 			         r->name);
 		free(r);
+		return PRIVSEP_RESTART_GIVE_UP;
 	}
 }
 
@@ -246,8 +250,8 @@ int64_t lifecycle_due(struct privsep_helper *h)
 		r->restarts++;
 		struct privsep_worker *w = spawn_worker(h, &r->sp);
 		if (w) {
-			w->rec = r;
-			w->slot = r->sp.slot;
+			w->life.rec = r;
+			w->life.slot = r->sp.slot;
 			if (h->on_restarted)
 				h->on_restarted(w, h->restarted_arg);
 		} else {
@@ -269,39 +273,36 @@ int64_t lifecycle_due(struct privsep_helper *h)
  * one.  Whoever stopped it, it is killed and reported, and its restart
  * policy applies.  waitid(WNOHANG) never blocks; WCONTINUED catches a
  * worker stopped and continued between two looks. */
-void lifecycle_watch(struct privsep_helper *h)
+int lifecycle_watch_tick(struct privsep_helper *h)
 {
 	uint64_t ticks;
-	int live = 0;
-	if (read(h->watchfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-		return;
-	for (struct privsep_worker *w = h->workers; w; w = w->next) {
-		siginfo_t si;
-		if (w->pidfd < 0 || w->exited || w->finalize)
-			continue;
-		live = 1;
-		if (w->want_kill)
-			continue; /* already being killed */
-		memset(&si, 0, sizeof(si));
-		if (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si,
-		           WSTOPPED | WCONTINUED | WNOHANG) < 0 ||
-		    si.si_pid == 0)
-			continue;
-		w->stopped = si.si_code == CLD_STOPPED ? si.si_status : SIGCONT;
-		if (w->stopped == SIGCONT)
-			log_line(
-			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			    "worker \"%s\" pid %d: was stopped (and continued since): a stopped worker is a hung one; killed",
-			    w->name, (int)w->pid);
-		else
-			log_line(
-			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			    "worker \"%s\" pid %d: stopped by signal %d (%s): a stopped worker is a hung one; killed",
-			    w->name, (int)w->pid, w->stopped, strsignal(w->stopped));
-		helper_worker_close(w, 1);
-	}
-	if (!live)
-		registry_watch(h, 0);
+	return read(h->watchfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN ? -1 : 0;
+}
+
+int lifecycle_stopped(struct privsep_worker *w)
+{
+	struct privsep_helper *h = w->h;
+	siginfo_t si;
+	if (w->pidfd < 0 || w->reap.exited || w->reap.finalize)
+		return -1;
+	if (w->reap.want_kill)
+		return 0; /* already being killed */
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si, WSTOPPED | WCONTINUED | WNOHANG) < 0 ||
+	    si.si_pid == 0)
+		return 0;
+	w->life.stopped = si.si_code == CLD_STOPPED ? si.si_status : SIGCONT;
+	if (w->life.stopped == SIGCONT)
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\" pid %d: was stopped (and continued since): a stopped worker is a hung one; killed",
+		    w->name, (int)w->pid);
+	else
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\" pid %d: stopped by signal %d (%s): a stopped worker is a hung one; killed",
+		    w->name, (int)w->pid, w->life.stopped, strsignal(w->life.stopped));
+	return 1;
 }
 
 void lifecycle_free(struct privsep_helper *h)

@@ -44,7 +44,7 @@ int helper_owns_fd(const struct privsep_helper *h, int fd)
 	if (sink_owns_fd(&h->err, fd) || sink_owns_fd(&h->out, fd) || wout_owns_fd(h, fd))
 		return 1;
 	for (const struct privsep_worker *w = h->workers; w; w = w->next)
-		if (fd == w->chan || fd == w->pidfd || fd == w->logfd || fd == w->uid_lease)
+		if (fd == w->chan || fd == w->pidfd || fd == w->log.fd || fd == w->spawn.uid_lease)
 			return 1;
 	return 0;
 }
@@ -60,8 +60,8 @@ void helper_scrub(struct privsep_helper *h)
 	explicit_bzero(h->tx, h->msg_max);
 	for (struct privsep_worker *w = h->workers; w; w = w->next) {
 		outq_scrub(&w->q);
-		if (w->logbuf)
-			explicit_bzero(w->logbuf, h->log_line_max);
+		if (w->log.buf)
+			explicit_bzero(w->log.buf, h->log_line_max);
 	}
 }
 
@@ -82,17 +82,17 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 	if (!w->permit)
 		goto fail;
 	outq_init(&w->q, h->queue_max);
-	w->logfd = -1;
-	w->uid_lease = -1;
-	log_bucket_init(h, &w->denyrl);
+	w->log.fd = -1;
+	w->spawn.uid_lease = -1;
+	log_bucket_init(h, &w->log.denyrl);
 	memset(w->permit, 1, h->nrows);
 	w->h = h;
 	w->chan = chan;
 	w->pidfd = pidfd;
 	w->pid = pid;
 	snprintf(w->name, sizeof(w->name), "%s", name ? name : "worker");
-	w->started_ms = clock_now_ms();
-	w->exit.syscall = -1;
+	w->life.started_ms = clock_now_ms();
+	w->exit.info.syscall = -1;
 	w->tchan = (struct tag){w, TAG_CHAN};
 	w->tpid = (struct tag){w, TAG_PIDFD};
 	ev.events = EPOLLIN;
@@ -151,7 +151,7 @@ const char *privsep_worker_name(const struct privsep_worker *w)
 
 unsigned privsep_worker_slot(const struct privsep_worker *w)
 {
-	return w->slot;
+	return w->life.slot;
 }
 
 enum privsep_violation privsep_worker_violation(const struct privsep_worker *w)
@@ -161,10 +161,10 @@ enum privsep_violation privsep_worker_violation(const struct privsep_worker *w)
 
 int privsep_worker_exit(const struct privsep_worker *w, int *code, int *status)
 {
-	if (!w->exited)
+	if (!w->reap.exited)
 		return 0;
-	*code = w->exit_code;
-	*status = w->exit_status;
+	*code = w->reap.exit_code;
+	*status = w->reap.exit_status;
 	return 1;
 }
 
@@ -197,9 +197,9 @@ int privsep_worker_permitted(const struct privsep_worker *w, uint32_t type)
 
 void worker_signal(struct privsep_worker *w)
 {
-	if (w->pidfd >= 0 && !w->exited && !w->killed) {
+	if (w->pidfd >= 0 && !w->reap.exited && !w->reap.killed) {
 		if (pidfd_send_signal(w->pidfd, SIGKILL, NULL, 0) == 0 || errno == ESRCH)
-			w->killed = 1;
+			w->reap.killed = 1;
 	}
 }
 
@@ -218,26 +218,26 @@ void helper_worker_close(struct privsep_worker *w, int kill)
 		worker_signal(w);
 	/* a failed signal is tried again by the deadline check in step */
 	h->closing = 1;
-	if (!w->kill_at_ms)
-		w->kill_at_ms =
+	if (!w->reap.kill_at_ms)
+		w->reap.kill_at_ms =
 		    clock_now_ms() + (kill ? HELPER_KILL_RETRY_MS : HELPER_EXIT_GRACE_MS);
-	w->want_kill |= kill;
-	if (w->pidfd < 0 || w->exited)
-		w->finalize = 1;
+	w->reap.want_kill |= kill;
+	if (w->pidfd < 0 || w->reap.exited)
+		w->reap.finalize = 1;
 }
 
 int privsep_worker_ready(const struct privsep_worker *w)
 {
-	return w->ready;
+	return w->exit.ready;
 }
 
 void privsep_worker_kill(struct privsep_worker *w)
 {
-	w->no_restart = 1;
+	w->life.no_restart = 1;
 	helper_worker_close(w, 1);
 }
 
-/* The stop check's timer (lifecycle_watch): on while a worker with a
+/* The stop check's timer (lifecycle_stopped): on while a worker with a
  * pidfd is served. */
 int registry_watch(struct privsep_helper *h, int on)
 {
