@@ -7,8 +7,12 @@
 #      more than one object, with the calls that close it): none allowed;
 #  (b) every call from an object of one folder into an object of another
 #      that the allowed graph below does not list (a call upward or
-#      sideways): none allowed.
-# Usage: layers.sh LIBPRIVSEP_INTERNAL_A [NM]
+#      sideways): none allowed;
+#  (c) with SOURCE_ROOT, the same graph on the sources' #include "...":
+#      a file may include its own folder's headers, include/privsep.h,
+#      and those of the folders it may call (a struct reached through a
+#      header is a dependency that no symbol shows).
+# Usage: layers.sh LIBPRIVSEP_INTERNAL_A [NM [SOURCE_ROOT]]
 #
 # The allowed graph, as data (framework/README.md has the same table): a
 # folder may call its own objects (without a cycle) and the folders after
@@ -26,12 +30,46 @@ helper: client services sandbox policy proto
 set -u
 lib=$1
 nm=${2:-nm}
+src=${3:-}
 fail() { echo "layers: $*" >&2; exit 1; }
 [ -f "$lib" ] || fail "no library $lib"
 syms=$("$nm" -A "$lib" 2>/dev/null) || fail "$nm -A $lib failed"
 [ -n "$syms" ] || fail "$nm found no symbols in $lib"
 
-printf '%s\n' "$syms" | awk -v allowed="$ALLOWED" '
+bad_includes=0
+if [ -n "$src" ]; then
+	[ -d "$src/framework" ] || fail "no $src/framework"
+	# "FOLDER HEADER" for every header of ours, then "FOLDER FILE INCLUDED"
+	# for every #include "..." of a source or header
+	bad_includes=$(
+		cd "$src/framework" && {
+			for h in */*.h; do echo "H ${h%%/*} ${h#*/}"; done
+			for f in */*.c */*.h; do
+				sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f" |
+					while read -r inc; do echo "I ${f%%/*} $f $inc"; done
+			done
+		} | awk -v allowed="$ALLOWED" '
+		BEGIN {
+			n = split(allowed, L, "\n")
+			for (i = 1; i <= n; i++) {
+				if (L[i] !~ /:/) continue
+				f = substr(L[i], 1, index(L[i], ":") - 1)
+				k = split(substr(L[i], index(L[i], ":") + 1), T, " ")
+				for (j = 1; j <= k; j++) may[f, T[j]] = 1
+			}
+		}
+		$1 == "H" { owner[$3] = $2; next }
+		{
+			if (!($4 in owner)) next
+			o = owner[$4]
+			if (o == $2 || o == "include" || ($2, o) in may) next
+			printf "layers: %s includes %s (%s/): %s/ may call only what framework/README.md lists\n", $3, $4, o, $2 > "/dev/stderr"
+			bad++
+		}
+		END { print bad + 0 }')
+fi
+
+printf '%s\n' "$syms" | awk -v allowed="$ALLOWED" -v bad_includes="$bad_includes" '
 function obj(member) {
 	# nm -A: ARCHIVE:MEMBER:...; meson names a member FOLDER_FILE.c.o
 	sub(/.*\.a\.p\//, "", member)
@@ -123,9 +161,9 @@ END {
 		nobjs++
 		if (!(o in idx)) strong(o)
 	}
-	printf "layers: %d objects, %d dependencies between them, %d cycle(s), %d call(s) against the layers\n",
-	    nobjs, nedges, ncycles + 0, bad + 0
-	exit (ncycles > 0 || bad > 0)
+	printf "layers: %d objects, %d dependencies between them, %d cycle(s), %d call(s) and %d include(s) against the layers\n",
+	    nobjs, nedges, ncycles + 0, bad + 0, bad_includes
+	exit (ncycles > 0 || bad > 0 || bad_includes > 0)
 }
 function allowed_of(f,    i, r, g) {
 	r = ""
