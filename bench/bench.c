@@ -32,6 +32,7 @@
 #include "policy.h"
 #include "sandbox.h"
 #include "step_trace.h"
+#include "chan.h"
 
 static FILE *json;
 static int quick;
@@ -135,15 +136,15 @@ static pid_t helper_server(int chan, const char *policy_text, int cpu)
 		pin(cpu);
 		only_fds(chan, -1);
 		h = privsep_helper_new(NULL, 0, &cfg);
-		if (!h || !(w = privsep_helper_add(h, chan, -1, 0, "bench")))
+		if (!h || !(w = helper_attach(h, chan, -1, 0, "bench")))
 			_exit(1);
 		if (policy_text) {
 			const struct pol_entry *pe =
 			    helper_policy(h, "bench.policy", policy_text, 0, why, sizeof(why));
 			if (!pe)
 				_exit(2);
-			w->pol = pol_entry_policy(pe);
-			w->roots = pol_entry_roots(pe);
+			w->spawn.pol = pol_entry_policy(pe);
+			w->spawn.roots = pol_entry_roots(pe);
 		}
 		privsep_helper_run(h);
 		privsep_helper_free(h);
@@ -278,16 +279,16 @@ static void bench_roundtrip(int pinned)
 	int cpu = pinned ? 0 : -1;
 
 	pin(cpu);
-	privsep_chan_pair(a);
-	privsep_chan_pair(b);
-	privsep_chan_pair(e);
+	chan_pair(a);
+	chan_pair(b);
+	chan_pair(e);
 	hp = helper_server(a[0], NULL, cpu);
 	ep = echo_server(b[0], cpu);
 	eep = epoll_echo_server(e[0], cpu);
 	c = privsep_client_new(a[1], NULL);
 	/* warm up */
 	for (int i = 0; i < 1000; i++) {
-		privsep_ping(c, payload, 32, &res);
+		privsep_client_ping(c, payload, 32, &res);
 		send(b[1], payload, 32, 0);
 		recv(b[1], rbuf, sizeof(rbuf), 0);
 		send(e[1], payload, 32, 0);
@@ -296,7 +297,7 @@ static void bench_roundtrip(int pinned)
 	for (int k = 0; k < blocks; k++) {
 		for (int i = 0; i < per; i++) {
 			uint64_t t = ns();
-			if (privsep_ping(c, payload, 32, &res) != 0)
+			if (privsep_client_ping(c, payload, 32, &res) != 0)
 				abort();
 			tp[np++] = ns() - t;
 		}
@@ -348,8 +349,8 @@ static void bench_open(int pinned)
 
 	snprintf(pol, sizeof(pol), "version 1\npath \"%s\" allow read\n", path);
 	pin(pinned ? 0 : -1); /* the helper below inherits it */
-	privsep_chan_pair(a);
-	privsep_chan_pair(b);
+	chan_pair(a);
+	chan_pair(b);
 	{
 		/* the helper for the broker, with the policy's file rule */
 		pid_t pid = fork();
@@ -357,13 +358,13 @@ static void bench_open(int pinned)
 			struct privsep_helper_config hc = {.log = quiet, .msg_max = 8192};
 			only_fds(a[0], -1);
 			struct privsep_helper *h = privsep_helper_new(NULL, 0, &hc);
-			struct privsep_worker *w = privsep_helper_add(h, a[0], -1, 0, "bench");
+			struct privsep_worker *w = helper_attach(h, a[0], -1, 0, "bench");
 			const struct pol_entry *pe =
 			    helper_policy(h, "bench.policy", pol, 0, why, sizeof(why));
 			if (!pe)
 				_exit(2);
-			w->pol = pol_entry_policy(pe);
-			w->roots = pol_entry_roots(pe);
+			w->spawn.pol = pol_entry_policy(pe);
+			w->spawn.roots = pol_entry_roots(pe);
 			privsep_helper_run(h);
 			_exit(0);
 		}
@@ -373,9 +374,11 @@ static void bench_open(int pinned)
 	rp = raw_broker(b[0], pinned ? 0 : -1);
 	c = privsep_client_new(a[1], &cfg);
 	for (int i = 0; i < 200; i++) {
-		int fd = privsep_fs_open(c, path, O_RDONLY, why, sizeof(why));
+		struct privsep_result res;
+		int fd = privsep_fs_open(c, path, O_RDONLY, &res);
 		if (fd < 0) {
-			fprintf(stderr, "bench: brokered open: %s\n", why);
+			fprintf(stderr, "bench: brokered open: %s (%s)\n", strerror(errno),
+			        res.detail);
 			exit(1);
 		}
 		close(fd);
@@ -383,7 +386,7 @@ static void bench_open(int pinned)
 	for (int blk = 0; blk < blocks; blk++) {
 		for (int i = 0; i < per; i++) {
 			uint64_t t = ns();
-			int fd = privsep_fs_open(c, path, O_RDONLY, why, sizeof(why));
+			int fd = privsep_fs_open(c, path, O_RDONLY, NULL);
 			close(fd);
 			tp[np++] = ns() - t;
 		}
@@ -444,10 +447,13 @@ static double posts_per_s(size_t size, long count)
 {
 	int a[2], done[2];
 	char *buf = calloc(1, size);
-	const struct privsep_handler t[] = {
-	    {0x10001, "sink", 0, 65536 - 16, 0, 0, PRIVSEP_H_POST, count_post, NULL, 0}};
+	const struct privsep_handler t[] = {{.type = 0x10001,
+	                                     .name = "sink",
+	                                     .max_len = 65536 - 16,
+	                                     .flags = PRIVSEP_H_POST,
+	                                     .fn = count_post}};
 	struct privsep_client_config cfg = {.msg_max = 65536};
-	privsep_chan_pair(a);
+	chan_pair(a);
 	if (pipe(done) < 0)
 		abort();
 	pid_t pid = fork();
@@ -455,7 +461,7 @@ static double posts_per_s(size_t size, long count)
 		struct privsep_helper_config hc = {.log = quiet, .msg_max = 65536};
 		only_fds(a[0], done[1]);
 		struct privsep_helper *h = privsep_helper_new(t, 1, &hc);
-		privsep_helper_add(h, a[0], -1, 0, "sink");
+		helper_attach(h, a[0], -1, 0, "sink");
 		privsep_helper_run(h);
 		if (write(done[1], &sink_count, sizeof(sink_count)) < 0)
 			_exit(1);
@@ -465,7 +471,8 @@ static double posts_per_s(size_t size, long count)
 	struct privsep_client *c = privsep_client_new(a[1], &cfg);
 	uint64_t t0 = ns();
 	for (long i = 0; i < count; i++)
-		if (privsep_post(c, 0x10001, buf, size, NULL, 0) < 0)
+		if (privsep_client_post(
+		        c, &(struct privsep_out){.type = 0x10001, .data = buf, .len = size}) < 0)
 			abort();
 	privsep_client_free(c);
 	long got = 0;
@@ -483,7 +490,7 @@ static double raw_per_s(size_t size, long count)
 {
 	int a[2], done[2];
 	char *buf = calloc(1, size + 16);
-	privsep_chan_pair(a);
+	chan_pair(a);
 	if (pipe(done) < 0)
 		abort();
 	pid_t pid = raw_sink(a[0], done[1], -1);
@@ -746,7 +753,7 @@ static void bench_start_steps(void)
 	char why[256];
 	int sv[2], pf[2], go[2];
 
-	if (!pol || policy_compile(pol, &prog, 0, NULL, NULL) < 0 || privsep_chan_pair(sv) < 0 ||
+	if (!pol || policy_compile(pol, &prog, 0, NULL, NULL) < 0 || chan_pair(sv) < 0 ||
 	    pipe(pf) < 0 || pipe(go) < 0)
 		abort();
 	int keep[2] = {pf[1], go[0]};
@@ -909,7 +916,7 @@ static int caller_main(struct privsep_client *c, void *arg)
 	(void)arg;
 	while (ns() < end && n < sizeof(lat) / sizeof(lat[0])) {
 		uint64_t t = ns();
-		if (privsep_ping(c, "0123456789abcdef0123456789abcdef", 32, &res) != 0)
+		if (privsep_client_ping(c, "0123456789abcdef0123456789abcdef", 32, &res) != 0)
 			return 1;
 		lat[n++] = ns() - t;
 	}
@@ -1005,7 +1012,7 @@ static void *alloc_thread(void *arg)
 	struct privsep_result res = {.data = body, .cap = sizeof(body)};
 	(void)arg;
 	for (long i = 0; i < alloc_calls; i++)
-		privsep_ping(alloc_client, "0123456789abcdef", 16, &res);
+		privsep_client_ping(alloc_client, "0123456789abcdef", 16, &res);
 	alloc_done = 1;
 	return NULL;
 }
@@ -1018,8 +1025,8 @@ static void bench_allocs(void)
 	struct privsep_helper *h = privsep_helper_new(NULL, 0, &cfg);
 	char body[64];
 	struct privsep_result res = {.data = body, .cap = sizeof(body)};
-	privsep_chan_pair(sv);
-	privsep_helper_add(h, sv[0], -1, 0, "alloc");
+	chan_pair(sv);
+	helper_attach(h, sv[0], -1, 0, "alloc");
 	alloc_client = privsep_client_new(sv[1], NULL);
 	(void)res;
 	long before = allocs;
@@ -1074,16 +1081,18 @@ static int bulk_post(struct privsep_req *req, void *arg)
 static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *out)
 {
 	int a[2];
-	const struct privsep_handler t[] = {{T_BULK_SINK, "bulk-sink", 0, 0, 0, 0,
-	                                     PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL,
-	                                     (uint64_t)512 << 20}};
-	privsep_chan_pair(a);
+	const struct privsep_handler t[] = {{.type = T_BULK_SINK,
+	                                     .name = "bulk-sink",
+	                                     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                     .fn = bulk_post,
+	                                     .bulk_max = (uint64_t)512 << 20}};
+	chan_pair(a);
 	pid_t pid = fork();
 	if (pid == 0) {
 		struct privsep_helper_config hc = {.log = quiet};
 		only_fds(a[0], -1);
 		struct privsep_helper *h = privsep_helper_new(t, 1, &hc);
-		privsep_helper_add(h, a[0], -1, 0, "bulk");
+		helper_attach(h, a[0], -1, 0, "bulk");
 		privsep_helper_run(h);
 		_exit(0);
 	}
@@ -1093,8 +1102,9 @@ static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *ou
 	for (int r = 0; r < reps; r++) {
 		struct privsep_result res = {0};
 		uint64_t t0 = ns();
-		if (privsep_post_ex(c, T_BULK_SINK, NULL, 0, NULL, 0, &b, PRIVSEP_POST_WAIT) < 0 ||
-		    privsep_ping(c, NULL, 0, &res) != 0)
+		if (privsep_client_post(c, &(struct privsep_out){.type = T_BULK_SINK, .bulk = &b}) <
+		        0 ||
+		    privsep_client_ping(c, NULL, 0, &res) != 0)
 			abort();
 		out[r] = ns() - t0;
 	}
@@ -1107,7 +1117,7 @@ static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *ou
 static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out)
 {
 	int a[2];
-	privsep_chan_pair(a);
+	chan_pair(a);
 	pid_t pid = fork();
 	if (pid == 0) {
 		uint8_t *rx = malloc(BULK_CHUNK);

@@ -13,6 +13,9 @@
 #include <valgrind/valgrind.h>
 
 #include "harness.h"
+#include "wire.h"
+#include "chan.h"
+#include "helper_int.h"
 
 static void hx_log(enum privsep_log_level lvl, const char *line, void *arg)
 {
@@ -29,8 +32,8 @@ static void hx_gone(struct privsep_worker *w, void *arg)
 {
 	struct hx *x = arg;
 	x->gone++;
-	x->last_viol = privsep_worker_violation(w);
 	x->last_exit = *privsep_worker_exit_info(w);
+	x->last_viol = x->last_exit.violation;
 	snprintf(x->last_gone, sizeof(x->last_gone), "%s", privsep_worker_name(w));
 }
 
@@ -81,9 +84,9 @@ int hx_attach_raw(struct hx *x, const char *name, struct privsep_worker **w)
 {
 	int sv[2];
 	struct privsep_worker *pw;
-	if (privsep_chan_pair(sv) < 0)
+	if (chan_pair(sv) < 0)
 		return -1;
-	pw = privsep_helper_add(x->h, sv[0], -1, 0, name);
+	pw = helper_attach(x->h, sv[0], -1, 0, name);
 	if (!pw) {
 		close(sv[1]);
 		return -1;
@@ -134,7 +137,8 @@ int hx_logged(const struct hx *x, const char *s)
 static void *bg_main(void *arg)
 {
 	struct hx_bg *b = arg;
-	b->rc = privsep_call(b->c, b->type, b->req, b->len, NULL, 0, &b->res);
+	b->rc = privsep_client_call(
+	    b->c, &(struct privsep_out){.type = b->type, .data = b->req, .len = b->len}, &b->res);
 	b->err = errno;
 	atomic_store(&b->done, 1);
 	return NULL;
@@ -176,9 +180,9 @@ int count_fds(void)
 size_t rec_make(uint8_t *rec, uint32_t type, uint32_t id, const void *payload, size_t plen,
                 uint8_t nfds)
 {
-	struct privsep_hdr h = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, nfds, type, id,
-	                        (uint32_t)plen};
-	privsep_wire_put_hdr(rec, &h);
+	struct wire_hdr h = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, nfds, type, id,
+	                     (uint32_t)plen};
+	wire_put_hdr(rec, &h);
 	if (plen)
 		memcpy(rec + PRIVSEP_HDR_LEN, payload, plen);
 	return PRIVSEP_HDR_LEN + plen;

@@ -14,9 +14,9 @@ static int echo_str(struct privsep_req *req, void *arg)
 	struct privsep_reader r;
 	const char *s;
 	privsep_reader_init(&r, req->data, req->len);
-	if (privsep_get_str(&r, &s, NULL) < 0 || privsep_reader_end(&r) < 0)
+	if (privsep_reader_get_str(&r, &s, NULL) < 0 || privsep_reader_end(&r) < 0)
 		return privsep_req_fail(req, r.err, "not one str"), PRIVSEP_VIOLATION;
-	privsep_put_str(&req->reply, s);
+	privsep_writer_put_str(&req->reply, s);
 	return 0;
 }
 
@@ -35,15 +35,15 @@ static int take_fd(struct privsep_req *req, void *arg)
 	int fl;
 	if (fstat(req->fds[0], &st) < 0 || (fl = fcntl(req->fds[0], F_GETFD)) < 0)
 		return errno;
-	privsep_put_u32(&req->reply, (uint32_t)(st.st_mode & S_IFMT));
-	privsep_put_u32(&req->reply, (uint32_t)fl);
+	privsep_writer_put_u32(&req->reply, (uint32_t)(st.st_mode & S_IFMT));
+	privsep_writer_put_u32(&req->reply, (uint32_t)fl);
 	return 0;
 }
 
 static int count(struct privsep_req *req, void *arg)
 {
 	(void)arg;
-	privsep_put_u32(&req->reply, (uint32_t)req->nfds);
+	privsep_writer_put_u32(&req->reply, (uint32_t)req->nfds);
 	return 0;
 }
 
@@ -60,7 +60,7 @@ static int give_fds(struct privsep_req *req, void *arg)
 	struct privsep_reader r;
 	uint32_t n;
 	privsep_reader_init(&r, req->data, req->len);
-	if (privsep_get_u32(&r, &n) < 0 || privsep_reader_end(&r) < 0 || n > PRIVSEP_MAX_FDS)
+	if (privsep_reader_get_u32(&r, &n) < 0 || privsep_reader_end(&r) < 0 || n > PRIVSEP_MAX_FDS)
 		return PRIVSEP_VIOLATION;
 	for (uint32_t i = 0; i < n; i++) {
 		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -79,12 +79,31 @@ static int deny(struct privsep_req *req, void *arg)
 }
 
 const struct privsep_handler testapp_table[] = {
-    {T_ECHO_STR, "echo-str", 4, 256, 0, 0, PRIVSEP_H_CALL, echo_str, NULL, 0},
-    {T_POST, "post", 0, 64, 0, 0, PRIVSEP_H_POST, post, NULL, 0},
-    {T_TAKE_FD, "take-fd", 0, 0, 1, 1, PRIVSEP_H_CALL, take_fd, NULL, 0},
-    {T_ONCE, "once", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, once, NULL, 0},
-    {T_GIVE_FDS, "give-fds", 4, 4, 0, 0, PRIVSEP_H_CALL, give_fds, NULL, 0},
-    {T_DENY, "deny", 0, 16, 0, 0, PRIVSEP_H_CALL, deny, NULL, 0},
-    {T_TWO_FDS_MAX, "two-fds-max", 0, 0, 0, 2, PRIVSEP_H_CALL, count, NULL, 0},
+    {.type = T_ECHO_STR,
+     .name = "echo-str",
+     .min_len = 4,
+     .max_len = 256,
+     .flags = PRIVSEP_H_CALL,
+     .fn = echo_str},
+    {.type = T_POST, .name = "post", .max_len = 64, .flags = PRIVSEP_H_POST, .fn = post},
+    {.type = T_TAKE_FD,
+     .name = "take-fd",
+     .min_fds = 1,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_CALL,
+     .fn = take_fd},
+    {.type = T_ONCE, .name = "once", .flags = PRIVSEP_H_CALL | PRIVSEP_H_ONCE, .fn = once},
+    {.type = T_GIVE_FDS,
+     .name = "give-fds",
+     .min_len = 4,
+     .max_len = 4,
+     .flags = PRIVSEP_H_CALL,
+     .fn = give_fds},
+    {.type = T_DENY, .name = "deny", .max_len = 16, .flags = PRIVSEP_H_CALL, .fn = deny},
+    {.type = T_TWO_FDS_MAX,
+     .name = "two-fds-max",
+     .max_fds = 2,
+     .flags = PRIVSEP_H_CALL,
+     .fn = count},
 };
 const size_t testapp_n = sizeof(testapp_table) / sizeof(testapp_table[0]);

@@ -10,7 +10,7 @@ static int worker(struct privsep_client *c, void *arg)
 	(void)arg;
 	char body[8];
 	struct privsep_result res = {.data = body, .cap = sizeof(body)};
-	return privsep_ping(c, "ok", 3, &res) == 0 && strcmp(body, "ok") == 0 ? 0 : 1;
+	return privsep_client_ping(c, "ok", 3, &res) == 0 && strcmp(body, "ok") == 0 ? 0 : 1;
 }
 
 int main(void)

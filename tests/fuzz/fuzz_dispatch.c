@@ -6,7 +6,7 @@
  *
  * The helper and the worker are kept across inputs; only an input that
  * ended the worker costs a new one (a new socketpair and
- * privsep_helper_add).  Between inputs the worker is put back as it was
+ * helper_attach).  Between inputs the worker is put back as it was
  * added: its permits restored, the replies read and their fds closed.
  * Findings besides the sanitizers': an fd left open (fuzz_util.h), a
  * worker that broke the protocol and was not dropped (or dropped
@@ -32,6 +32,7 @@
 #include "fuzz_util.h"
 #include "helper_int.h"
 #include "privsep.h"
+#include "chan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -41,9 +42,9 @@ static int str_handler(struct privsep_req *req, void *arg)
 	const char *s;
 	(void)arg;
 	privsep_reader_init(&r, req->data, req->len);
-	if (privsep_get_str(&r, &s, NULL) < 0 || privsep_reader_end(&r) < 0)
+	if (privsep_reader_get_str(&r, &s, NULL) < 0 || privsep_reader_end(&r) < 0)
 		return PRIVSEP_VIOLATION;
-	privsep_put_str(&req->reply, s);
+	privsep_writer_put_str(&req->reply, s);
 	return 0;
 }
 
@@ -65,12 +66,40 @@ static int bulk_handler(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {0x10001, "str", 4, 256, 0, 0, PRIVSEP_H_CALL, str_handler, NULL, 0},
-    {0x10002, "post", 0, 64, 0, 2, PRIVSEP_H_POST, fd_handler, NULL, 0},
-    {0x10003, "fd", 1, 16, 1, 4, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, fd_handler, NULL, 0},
-    {0x10004, "bulk", 0, 16, 0, 2, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_handler, NULL, 64},
-    {0x10005, "bulk-call", 0, 16, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_BULK, bulk_handler, NULL, 64},
-    {0x10006, "event", 0, 8, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+    {.type = 0x10001,
+     .name = "str",
+     .min_len = 4,
+     .max_len = 256,
+     .flags = PRIVSEP_H_CALL,
+     .fn = str_handler},
+    {.type = 0x10002,
+     .name = "post",
+     .max_len = 64,
+     .max_fds = 2,
+     .flags = PRIVSEP_H_POST,
+     .fn = fd_handler},
+    {.type = 0x10003,
+     .name = "fd",
+     .min_len = 1,
+     .max_len = 16,
+     .min_fds = 1,
+     .max_fds = 4,
+     .flags = PRIVSEP_H_CALL | PRIVSEP_H_ONCE,
+     .fn = fd_handler},
+    {.type = 0x10004,
+     .name = "bulk",
+     .max_len = 16,
+     .max_fds = 2,
+     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+     .fn = bulk_handler,
+     .bulk_max = 64},
+    {.type = 0x10005,
+     .name = "bulk-call",
+     .max_len = 16,
+     .flags = PRIVSEP_H_CALL | PRIVSEP_H_BULK,
+     .fn = bulk_handler,
+     .bulk_max = 64},
+    {.type = 0x10006, .name = "event", .max_len = 8, .flags = PRIVSEP_H_EVENT},
 };
 
 /* A record limit under the largest input, so that an oversized record
@@ -104,15 +133,15 @@ static void on_gone(struct privsep_worker *gw, void *arg)
 	if (gw != w)
 		fuzz_fail("on_worker_gone for a worker that is not the fuzzer's");
 	gone = 1;
-	gone_viol = privsep_worker_violation(gw);
+	gone_viol = privsep_worker_exit_info(gw)->violation;
 }
 
 static void worker_start(void)
 {
 	int sv[2];
-	if (privsep_chan_pair(sv) < 0)
+	if (chan_pair(sv) < 0)
 		abort();
-	w = privsep_helper_add(h, sv[0], -1, 0, "fuzz");
+	w = helper_attach(h, sv[0], -1, 0, "fuzz");
 	if (!w || h->nrows > sizeof(permit0))
 		abort();
 	memcpy(permit0, w->permit, h->nrows);

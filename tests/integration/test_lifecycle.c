@@ -34,7 +34,7 @@ static int never(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {T_NEVER, "never", 0, 0, 0, 0, PRIVSEP_H_POST, never, NULL, 0},
+    {.type = T_NEVER, .name = "never", .flags = PRIVSEP_H_POST, .fn = never},
 };
 
 /* What the helper child and its worker tell the test, in memory shared
@@ -71,7 +71,7 @@ static int polite_main(struct privsep_client *c, void *arg)
 {
 	struct privsep_result res = {0};
 	sem_post(&((struct seen *)arg)->started);
-	while (privsep_ping(c, NULL, 0, &res) == 0)
+	while (privsep_client_ping(c, NULL, 0, &res) == 0)
 		usleep(1000);
 	return errno == EPIPE ? 0 : 1;
 }
@@ -104,7 +104,7 @@ static void on_reload(struct privsep_helper *h, void *arg)
 /* A helper in a child process: spawns main, handles signals, serves until
  * stopped; exits 128 + the stop signal, plus 50 if a worker was killed,
  * plus 100 per reload. */
-static pid_t helper_child(privsep_worker_main main, struct seen *sn)
+static pid_t helper_child(privsep_main_fn main, struct seen *sn)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -357,7 +357,7 @@ static int serve_main(struct privsep_client *c, void *arg)
 {
 	struct privsep_result res = {0};
 	(void)arg;
-	while (privsep_ping(c, NULL, 0, &res) == 0)
+	while (privsep_client_ping(c, NULL, 0, &res) == 0)
 		usleep(1000);
 	return errno == EPIPE ? 0 : 1;
 }

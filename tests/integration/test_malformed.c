@@ -23,6 +23,8 @@
 
 #include "harness.h"
 #include "testapp.h"
+#include "wire.h"
+#include "chan.h"
 
 #define MSG_MAX 1024
 
@@ -151,7 +153,7 @@ static void run_case(struct fixture *f, const struct mcase *c)
 	int before, sock, gone0 = f->x->gone, nlog0 = f->x->nlog;
 	char want[96];
 	size_t len;
-	struct privsep_hdr h;
+	struct wire_hdr h;
 
 	before = count_fds();
 	sock = hx_attach_raw(f->x, c->name, &w);
@@ -167,20 +169,20 @@ static void run_case(struct fixture *f, const struct mcase *c)
 		privsep_helper_step(f->x->h, 100);
 		assert_int_equal(raw_reply(sock), 0);
 	} else if (c->pre == PRE_REVOKE_ECHO) {
-		assert_int_equal(privsep_worker_revoke(w, T_ECHO_STR), 0);
+		assert_int_equal(privsep_worker_drop_permit(w, T_ECHO_STR), 0);
 	}
 
 	if (c->payload)
 		memcpy(payload, c->payload, c->plen);
 	len = rec_make(rec, c->type, c->id, payload, c->plen,
 	               (uint8_t)(c->nfds >= 0 ? c->nfds : c->fds));
-	h = (struct privsep_hdr){c->magic >= 0 ? (uint16_t)c->magic : PRIVSEP_WIRE_MAGIC,
-	                         c->version >= 0 ? (uint8_t)c->version : PRIVSEP_WIRE_VERSION,
-	                         (uint8_t)(c->nfds >= 0 ? c->nfds : c->fds),
-	                         c->type,
-	                         c->id,
-	                         c->len >= 0 ? (uint32_t)c->len : (uint32_t)c->plen};
-	privsep_wire_put_hdr(rec, &h);
+	h = (struct wire_hdr){c->magic >= 0 ? (uint16_t)c->magic : PRIVSEP_WIRE_MAGIC,
+	                      c->version >= 0 ? (uint8_t)c->version : PRIVSEP_WIRE_VERSION,
+	                      (uint8_t)(c->nfds >= 0 ? c->nfds : c->fds),
+	                      c->type,
+	                      c->id,
+	                      c->len >= 0 ? (uint32_t)c->len : (uint32_t)c->plen};
+	wire_put_hdr(rec, &h);
 	if (c->reclen == (size_t)-1)
 		len = 0;
 	else if (c->reclen)
@@ -275,7 +277,7 @@ static void *do_call(void *arg)
 	struct call_thread *ct = arg;
 	ct->res.data = ct->body;
 	ct->res.cap = sizeof(ct->body);
-	ct->rc = privsep_call(ct->c, T_DENY, NULL, 0, NULL, 0, &ct->res);
+	ct->rc = privsep_client_call(ct->c, &(struct privsep_out){.type = T_DENY}, &ct->res);
 	ct->err = errno;
 	return NULL;
 }
@@ -295,12 +297,12 @@ static void run_wcase(const struct wcase *wc)
 	struct call_thread ct = {0};
 	uint8_t in[MSG_MAX], out[MSG_MAX * 2];
 	uint8_t payload[64] = {0};
-	struct privsep_hdr h;
+	struct wire_hdr h;
 	size_t len = 0;
 	uint32_t id;
 	int sendfd = 0;
 
-	assert_int_equal(privsep_chan_pair(sv), 0);
+	assert_int_equal(chan_pair(sv), 0);
 	ct.c = privsep_client_new(sv[1], &cfg);
 	assert_non_null(ct.c);
 	pthread_create(&ct.t, NULL, do_call, &ct);
@@ -356,6 +358,7 @@ static void run_wcase(const struct wcase *wc)
 	pthread_join(ct.t, NULL);
 	assert_int_equal(ct.rc, wc->want_rc);
 	assert_int_equal(ct.err, wc->want_errno);
+	assert_int_equal(ct.res.refused, 0); /* the client's own failure */
 	assert_int_equal(ct.res.nfds, 0);
 	if (wc->client_survives) {
 		/* the channel is still good: a proper reply now works */
@@ -366,12 +369,15 @@ static void run_wcase(const struct wcase *wc)
 		len = rec_make(out, PRIVSEP_T_REPLY, id, payload, 10, 0);
 		assert_int_equal(raw_send(sv[0], out, len, NULL, 0), 0);
 		pthread_join(ct.t, NULL);
-		assert_int_equal(ct.rc, 13);
+		assert_int_equal(ct.rc, -1);
+		assert_int_equal(ct.err, EACCES);
+		assert_int_equal(ct.res.refused, 1);
 		assert_string_equal(ct.res.detail, "x");
 	} else if (sv[0] >= 0) {
 		/* the client shut the channel down and stays dead */
 		assert_int_equal(recv(sv[0], in, sizeof(in), MSG_DONTWAIT), 0);
-		assert_int_equal(privsep_post(ct.c, T_POST, NULL, 0, NULL, 0), -1);
+		assert_int_equal(privsep_client_post(ct.c, &(struct privsep_out){.type = T_POST}),
+		                 -1);
 	}
 	privsep_client_free(ct.c);
 	if (sv[0] >= 0)
@@ -400,7 +406,7 @@ static void duplicate_reply_is_unknown_id(void **state)
 	uint8_t in[MSG_MAX], out[64];
 	uint32_t id;
 	size_t len;
-	assert_int_equal(privsep_chan_pair(sv), 0);
+	assert_int_equal(chan_pair(sv), 0);
 	ct.c = privsep_client_new(sv[1], &cfg);
 	pthread_create(&ct.t, NULL, do_call, &ct);
 	assert_true(recv(sv[0], in, sizeof(in), 0) >= 16);
@@ -409,7 +415,9 @@ static void duplicate_reply_is_unknown_id(void **state)
 	assert_int_equal(raw_send(sv[0], out, len, NULL, 0), 0);
 	assert_int_equal(raw_send(sv[0], out, len, NULL, 0), 0);
 	pthread_join(ct.t, NULL);
-	assert_int_equal(ct.rc, 13);
+	assert_int_equal(ct.rc, -1);
+	assert_int_equal(ct.err, EACCES);
+	assert_int_equal(ct.res.refused, 1);
 	/* the next call reads the duplicate first */
 	pthread_create(&ct.t, NULL, do_call, &ct);
 	pthread_join(ct.t, NULL);
@@ -460,7 +468,7 @@ static void worker_tells_a_defined_type_from_a_reserved_one(void **state)
 		uint8_t rec[32];
 		int sv[2];
 		struct privsep_client *c;
-		assert_int_equal(privsep_chan_pair(sv), 0);
+		assert_int_equal(chan_pair(sv), 0);
 		c = privsep_client_new(sv[1], &cfg);
 		assert_non_null(c);
 		wlog_line[0] = '\0';

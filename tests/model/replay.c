@@ -38,6 +38,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "wire.h"
 #include "app.h"
 
 #define NW 2
@@ -46,7 +47,7 @@
 static int echo(struct privsep_req *req, void *arg)
 {
 	(void)arg;
-	privsep_put_raw(&req->reply, req->data, req->len);
+	privsep_writer_put_raw(&req->reply, req->data, req->len);
 	return 0;
 }
 
@@ -119,7 +120,7 @@ static void drain(struct side *s, int who)
 		return;
 	for (;;) {
 		ssize_t n = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		struct privsep_hdr h;
+		struct wire_hdr h;
 		if (n < 0)
 			return;
 		if (n == 0) {
@@ -127,8 +128,7 @@ static void drain(struct side *s, int who)
 			return;
 		}
 		/* a well-formed record, without fds */
-		assert_int_equal(privsep_wire_check(buf, (size_t)n, 0, sizeof(buf), &h),
-		                 PRIVSEP_V_NONE);
+		assert_int_equal(wire_check(buf, (size_t)n, 0, sizeof(buf), &h), PRIVSEP_V_NONE);
 		if (h.type == PRIVSEP_T_REPLY) {
 			uint32_t err = (uint32_t)buf[16] | (uint32_t)buf[17] << 8 |
 			               (uint32_t)buf[18] << 16 | (uint32_t)buf[19] << 24;
@@ -180,17 +180,17 @@ static void send_line(struct side *s, uint32_t type, uint32_t id, uint8_t tag, i
 	privsep_writer_init(&wr, pay, sizeof(pay));
 	if (type == PRIVSEP_T_PERMIT_DROP) {
 		/* the model's PERMIT_DROP gives up ECHO */
-		privsep_put_u32(&wr, 1);
-		privsep_put_u32(&wr, M_T_ECHO);
+		privsep_writer_put_u32(&wr, 1);
+		privsep_writer_put_u32(&wr, M_T_ECHO);
 	} else if (type == PRIVSEP_T_REPLY) {
-		privsep_put_u32(&wr, 0);
+		privsep_writer_put_u32(&wr, 0);
 	} else if (type == M_T_BULK) {
-		privsep_put_u64(&wr, 1);
-		privsep_put_u8(&wr, tag);
+		privsep_writer_put_u64(&wr, 1);
+		privsep_writer_put_u8(&wr, tag);
 		fds[0] = bulk_fd();
 		nfds = 1;
 	} else {
-		privsep_put_u8(&wr, tag);
+		privsep_writer_put_u8(&wr, tag);
 	}
 	plen = wr.len;
 	if (why == M_OK && id) {
@@ -239,8 +239,9 @@ static void replay(void **state)
 			if (sides[w].fd < 0 || sides[w].bad)
 				continue;
 			/* queue_max 1: EAGAIN is allowed, a lost event is not */
-			if (privsep_helper_post(sides[w].w, M_T_EVENT, &b, 1, NULL, 0, NULL,
-			                        PRIVSEP_POST_NOWAIT) == 0)
+			if (privsep_worker_post(sides[w].w, &(struct privsep_out){.type = M_T_EVENT,
+			                                                          .data = &b,
+			                                                          .len = 1}) == 0)
 				sides[w].posted++;
 			else
 				assert_int_equal(errno, EAGAIN);

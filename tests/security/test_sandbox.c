@@ -38,6 +38,8 @@
 #include "helper_int.h"
 #include "sandbox.h"
 #include "uidpool.h"
+#include "wire.h"
+#include "chan.h"
 
 #define T_STATUS (PRIVSEP_TYPE_APP_MIN + 1)
 #define T_WAIT (PRIVSEP_TYPE_APP_MIN + 2)
@@ -107,13 +109,18 @@ static int count_fd(struct privsep_req *req, void *arg)
 
 #define T_FD (PRIVSEP_TYPE_APP_MIN + 3)
 static const struct privsep_handler table[] = {
-    {T_STATUS, "status", 0, 0, 0, 0, PRIVSEP_H_CALL, read_status, NULL, 0},
-    {T_WAIT, "wait", 0, 0, 0, 0, PRIVSEP_H_CALL, never_answer, NULL, 0},
-    {T_FD, "fd", 0, 0, 1, 1, PRIVSEP_H_CALL, count_fd, NULL, 0},
+    {.type = T_STATUS, .name = "status", .flags = PRIVSEP_H_CALL, .fn = read_status},
+    {.type = T_WAIT, .name = "wait", .flags = PRIVSEP_H_CALL, .fn = never_answer},
+    {.type = T_FD,
+     .name = "fd",
+     .min_fds = 1,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_CALL,
+     .fn = count_fd},
 };
 
 /* Spawn main in a sandbox with flags and serve it until it is gone. */
-static struct hx *run(privsep_worker_main main, unsigned flags)
+static struct hx *run(privsep_main_fn main, unsigned flags)
 {
 	struct hx *x = hx_new(table, 3, 0);
 	struct privsep_sandbox sb = {.flags = flags};
@@ -127,7 +134,7 @@ static struct hx *run(privsep_worker_main main, unsigned flags)
 /* Enforce mode: killed by SIGSYS.  Debug mode: the trap names the call
  * (syscall_name), or, for a foreign architecture (NULL), the filter's
  * architecture check kills before any rule could trap. */
-static void expect_seccomp(privsep_worker_main main, const char *syscall_name)
+static void expect_seccomp(privsep_main_fn main, const char *syscall_name)
 {
 	struct hx *x = run(main, 0);
 	if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP)
@@ -170,7 +177,7 @@ static int status_main(struct privsep_client *c, void *arg)
 {
 	struct privsep_result res = {0};
 	(void)arg;
-	return privsep_call(c, T_STATUS, NULL, 0, NULL, 0, &res) == 0 ? 0 : 1;
+	return privsep_client_call(c, &(struct privsep_out){.type = T_STATUS}, &res) == 0 ? 0 : 1;
 }
 
 static void sandbox_state_as_proc_reports_it(void **state)
@@ -254,7 +261,7 @@ static void landlock_leaves_no_filesystem_and_no_signals_out(void **state)
 	char why[256];
 	int sv[2], st;
 	pid_t pid;
-	assert_int_equal(privsep_chan_pair(sv), 0);
+	assert_int_equal(chan_pair(sv), 0);
 	struct policy *pol =
 	    policy_load("<default.policy>", policy_shipped("default.policy"), NULL, NULL);
 	struct policy *probes_pol = policy_load("<probes>", probes_policy, NULL, NULL);
@@ -624,7 +631,7 @@ static int wait_main(struct privsep_client *c, void *arg)
 {
 	struct privsep_result res = {0};
 	(void)arg;
-	privsep_call(c, T_WAIT, NULL, 0, NULL, 0, &res);
+	privsep_client_call(c, &(struct privsep_out){.type = T_WAIT}, &res);
 	return 0;
 }
 
@@ -633,7 +640,7 @@ static int block_main(struct privsep_client *c, void *arg)
 	struct privsep_result res = {0};
 	(void)arg;
 	/* blocks until the helper goes away */
-	privsep_call(c, T_STATUS + 100, NULL, 0, NULL, 0, &res);
+	privsep_client_call(c, &(struct privsep_out){.type = T_STATUS + 100}, &res);
 	pause();
 	return 0;
 }
@@ -702,11 +709,11 @@ static void helper_gone_worker_gone_within_100ms(void **s)
 static int call_and_die_main(struct privsep_client *c, void *arg)
 {
 	uint8_t rec[16];
-	struct privsep_hdr h = {PRIVSEP_WIRE_MAGIC, 1, 1, T_FD, 0, 0};
+	struct wire_hdr h = {PRIVSEP_WIRE_MAGIC, 1, 1, T_FD, 0, 0};
 	int fd = privsep_client_fd(c);
 	for (uint32_t id = 1; id <= 20; id++) {
 		h.id = id;
-		privsep_wire_put_hdr(rec, &h);
+		wire_put_hdr(rec, &h);
 		if (raw_send(fd, rec, sizeof(rec), &fd, 1) < 0)
 			return 1;
 	}
@@ -987,10 +994,11 @@ static int claim_sandbox_failed_main(struct privsep_client *c, void *arg)
 	struct privsep_writer w;
 	(void)arg;
 	privsep_writer_init(&w, p, sizeof(p));
-	privsep_put_u32(&w, 5);
-	privsep_put_u32(&w, 1);
-	privsep_put_str(&w, "fake\nprivsep: x");
-	privsep_post(c, PRIVSEP_T_SANDBOX_FAILED, p, w.len, NULL, 0);
+	privsep_writer_put_u32(&w, 5);
+	privsep_writer_put_u32(&w, 1);
+	privsep_writer_put_str(&w, "fake\nprivsep: x");
+	privsep_client_post(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_SANDBOX_FAILED, .data = p, .len = w.len});
 	pause();
 	return 0;
 }
@@ -1008,7 +1016,8 @@ static int claim_trap_main(struct privsep_client *c, void *arg)
 {
 	uint8_t p[56] = {0};
 	(void)arg;
-	privsep_post(c, PRIVSEP_T_SECCOMP_TRAP, p, sizeof(p), NULL, 0);
+	privsep_client_post(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_SECCOMP_TRAP, .data = p, .len = sizeof(p)});
 	pause();
 	return 0;
 }

@@ -362,7 +362,7 @@ static int pinger_main(struct privsep_client *c, void *arg)
 		char body[8];
 		struct privsep_result res = {.data = body, .cap = sizeof(body)};
 		int64_t t0 = now_us(), d;
-		if (privsep_ping(c, "p", 1, &res) != 0)
+		if (privsep_client_ping(c, "p", 1, &res) != 0)
 			return 1;
 		d = now_us() - t0;
 		hist[d / 10 < 10000 ? d / 10 : 10000]++;

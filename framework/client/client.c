@@ -1,0 +1,821 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * worker.c - the worker's side: synchronous calls, one-way posts, events.
+ *
+ * Many threads may call at once.  Each call registers a slot with a fresh
+ * request id, sends, and then waits; one waiting thread at a time reads
+ * the socket and hands each reply to the slot with its id.  The reply
+ * body is copied straight into the caller's buffer, so a call allocates
+ * nothing.  An event from the helper is checked against the table and
+ * its handler run by whichever thread read it (a waiting call, or
+ * privsep_client_dispatch), with no lock held and no other thread
+ * reading meanwhile.
+ *
+ * Sending keeps one order: under smu, whatever is queued goes first.  A
+ * call or a waiting post blocks while the socket is full; a NOWAIT post
+ * is queued (bounded) and sent by the next send, dispatch or flush.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bulk.h"
+#include "chan.h"
+#include "clock.h"
+#include "logline.h"
+#include "outq.h"
+#include "privsep.h"
+#include "proto.h"
+#include "rows.h"
+#include "wire.h"
+
+struct call_slot {
+	uint32_t id;
+	struct privsep_result *res;
+	int done;
+	int rc;    /* 0, a positive errno (the helper refused), or -1 */
+	int error; /* errno when rc == -1 */
+	struct call_slot *next;
+};
+
+struct privsep_client {
+	int fd;
+	size_t msg_max;
+	privsep_log_fn log;
+	void *log_arg;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint32_t next_id;
+	struct call_slot *calls;
+	int reading;      /* a thread is in recvmsg, or runs an event's handler */
+	pthread_t reader; /* that thread, while reading */
+	int waiters;      /* threads waiting on cv for the reading thread */
+	int dead;         /* 0, or the errno every call now fails with */
+	uint8_t *rx;
+	const struct privsep_handler *table; /* its PRIVSEP_H_EVENT rows */
+	size_t n;
+	pthread_mutex_t smu; /* sending: q and the order of records */
+	struct outq q;
+};
+
+#define CLIENT_QUEUE_MAX 256
+/* Records read by one privsep_client_dispatch, at most. */
+#define CLIENT_BATCH 64
+
+/* The client whose event handler this thread is running, if any (the
+ * innermost); self_reads tells for any client. */
+static __thread const struct privsep_client *tl_event;
+
+/* 1 if this thread holds c's reading role (runs one of its event
+ * handlers, maybe with another client's handler nested in it).  mu held. */
+static int self_reads(const struct privsep_client *c)
+{
+	return c->reading && pthread_equal(c->reader, pthread_self());
+}
+
+#define CLOG(c, lvl, ...) log_line((c)->log, (c)->log_arg, lvl, __VA_ARGS__)
+
+struct privsep_client *privsep_client_new(int fd, const struct privsep_client_config *cfg)
+{
+	size_t msg_max = cfg && cfg->msg_max ? cfg->msg_max : PRIVSEP_MSG_MAX_DEFAULT;
+	struct privsep_client *c;
+
+	int bad = fd < 0 || msg_max < PRIVSEP_MSG_MAX_MIN || msg_max > PRIVSEP_MSG_MAX_LIMIT ||
+	          (cfg && cfg->n && !cfg->table);
+	/* the tables the helper would refuse (privsep_helper_new), refused
+	 * here: a bad row, or a type in two rows */
+	for (size_t i = 0; !bad && cfg && cfg->table && i < cfg->n; i++)
+		bad = !row_valid(&cfg->table[i], msg_max - PRIVSEP_HDR_LEN) ||
+		      table_row_find(cfg->table, i, cfg->table[i].type);
+	if (bad) {
+		if (fd >= 0)
+			close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->rx = malloc(msg_max))) {
+		free(c);
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->fd = fd;
+	c->msg_max = msg_max;
+	c->log = cfg ? cfg->log : NULL;
+	c->log_arg = cfg ? cfg->log_arg : NULL;
+	c->next_id = 1;
+	c->table = cfg ? cfg->table : NULL;
+	c->n = c->table ? cfg->n : 0;
+	outq_init(&c->q, cfg && cfg->queue_max ? cfg->queue_max : CLIENT_QUEUE_MAX);
+	pthread_mutex_init(&c->smu, NULL);
+	pthread_mutex_init(&c->mu, NULL);
+	{
+		/* timed waits measure on the monotonic clock */
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&c->cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	return c;
+}
+
+void privsep_client_free(struct privsep_client *c)
+{
+	if (!c)
+		return;
+	int saved = errno;
+	close(c->fd);
+	outq_clear(&c->q);
+	pthread_mutex_destroy(&c->smu);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	free(c->rx);
+	free(c);
+	errno = saved;
+}
+
+int privsep_client_fd(const struct privsep_client *c)
+{
+	return c->fd;
+}
+
+/* The helper broke the protocol or went away: every call fails from now
+ * on.  Called with mu held. */
+static void client_die(struct privsep_client *c, int err, enum privsep_violation v,
+                       const struct wire_hdr *hdr)
+{
+	if (c->dead)
+		return;
+	__atomic_store_n(&c->dead, err, __ATOMIC_RELEASE);
+	if (v != PRIVSEP_V_NONE) {
+		if (hdr)
+			CLOG(
+			    c, PRIVSEP_LOG_ERR,
+			    "worker: helper broke the protocol: %s (type 0x%x id %u len %u nfds %u); channel closed",
+			    privsep_violation_name(v), hdr->type, hdr->id, hdr->len, hdr->nfds);
+		else
+			CLOG(c, PRIVSEP_LOG_ERR,
+			     "worker: helper broke the protocol: %s; channel closed",
+			     privsep_violation_name(v));
+		/* SHUT_WR, the only shutdown a worker's policy allows (on a
+		 * TCP listener SHUT_RD would close it for every holder): the
+		 * helper reads the end, drops this worker and closes the
+		 * channel, which wakes every thread still waiting on it */
+		shutdown(c->fd, SHUT_WR);
+	}
+}
+
+static struct call_slot *slot_find(struct privsep_client *c, uint32_t id)
+{
+	/* An answered call waits to be unlinked by its thread: a second reply
+	 * with its id must not find it. */
+	for (struct call_slot *s = c->calls; s; s = s->next)
+		if (s->id == id && !s->done)
+			return s;
+	return NULL;
+}
+
+static int id_in_use(const struct privsep_client *c, uint32_t id)
+{
+	for (const struct call_slot *s = c->calls; s; s = s->next)
+		if (s->id == id)
+			return 1;
+	return 0;
+}
+
+static void slot_finish(struct call_slot *s, int rc, int error)
+{
+	s->rc = rc;
+	s->error = error;
+	s->done = 1;
+}
+
+/* Check one received record and hand it to its slot.  mu held. */
+static void deliver(struct privsep_client *c, struct chan_msg *m, enum chan_status st)
+{
+	struct wire_hdr hdr;
+	enum privsep_violation v;
+	struct call_slot *s;
+	struct privsep_reader r;
+	uint32_t error;
+	const void *body;
+	size_t blen;
+
+	v = wire_check(m->buf, m->len, m->nfds, c->msg_max, &hdr);
+	if (st == CHAN_FDLIMIT)
+		v = wire_check_fdlimit(v, m->nfds_partial, &hdr);
+	if (v == PRIVSEP_V_NONE && hdr.type != PRIVSEP_T_REPLY)
+		v = proto_msg_find(hdr.type) || hdr.type >= PRIVSEP_TYPE_APP_MIN
+		        ? PRIVSEP_V_WRONG_DIRECTION
+		        : PRIVSEP_V_UNKNOWN_TYPE;
+	if (v == PRIVSEP_V_NONE && !(s = slot_find(c, hdr.id)))
+		v = PRIVSEP_V_UNKNOWN_ID;
+	if (v == PRIVSEP_V_NONE && hdr.len < PROTO_REPLY_FIXED)
+		v = PRIVSEP_V_BAD_SIZE;
+	if (v != PRIVSEP_V_NONE) {
+		chan_close_fds(m->fds, m->nfds);
+		client_die(c, EPROTO, v, v == PRIVSEP_V_SHORT_HEADER ? NULL : &hdr);
+		return;
+	}
+	privsep_reader_init(&r, m->buf + PRIVSEP_HDR_LEN, hdr.len);
+	privsep_reader_get_u32(&r, &error);
+	if (error != 0) {
+		const char *detail;
+		size_t dlen;
+		if (error > 4095 || hdr.nfds != 0 ||
+		    privsep_reader_get_str(&r, &detail, &dlen) < 0 || privsep_reader_end(&r) < 0 ||
+		    dlen >= PRIVSEP_DETAIL_MAX) {
+			chan_close_fds(m->fds, m->nfds);
+			client_die(c, EPROTO, PRIVSEP_V_BAD_REPLY, &hdr);
+			return;
+		}
+		memcpy(s->res->detail, detail, dlen + 1);
+		slot_finish(s, (int)error, 0);
+		return;
+	}
+	if (st == CHAN_FDLIMIT) {
+		slot_finish(s, -1, EMFILE);
+		return;
+	}
+	privsep_reader_get_rest(&r, &body, &blen);
+	if (blen > s->res->cap) {
+		chan_close_fds(m->fds, m->nfds);
+		slot_finish(s, -1, EMSGSIZE);
+		return;
+	}
+	if (blen)
+		memcpy(s->res->data, body, blen);
+	s->res->len = blen;
+	memcpy(s->res->fds, m->fds, m->nfds * sizeof(int));
+	s->res->nfds = m->nfds;
+	slot_finish(s, 0, 0);
+}
+
+static unsigned event_flags(const struct privsep_client *c, uint32_t type)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->table[i].type == type)
+			return c->table[i].flags;
+	return 0;
+}
+
+/* The event row for type, or NULL (*known: the type is in the table, as
+ * a request, or as an event this worker has no handler for). */
+static const struct privsep_handler *event_row(const struct privsep_client *c, uint32_t type,
+                                               int *known)
+{
+	*known = 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->table[i].type == type) {
+			*known = 1;
+			return (c->table[i].flags & PRIVSEP_H_EVENT) && c->table[i].fn
+			           ? &c->table[i]
+			           : NULL;
+		}
+	return NULL;
+}
+
+/* A record that is not a reply: check it as an event and run its
+ * handler.  Runs without mu, as the reading thread.  1 when handled (or
+ * dropped with a log line), -1 for a violation (*v, *hdr; fds closed). */
+static int event(struct privsep_client *c, struct chan_msg *m, enum chan_status st,
+                 enum privsep_violation *v, struct wire_hdr *hdr)
+{
+	const struct privsep_handler *row;
+	struct privsep_req req;
+	char why[160];
+	int bulk, rc, known;
+
+	*v = wire_check(m->buf, m->len, m->nfds, c->msg_max, hdr);
+	if (st == CHAN_FDLIMIT)
+		*v = wire_check_fdlimit(*v, m->nfds_partial, hdr);
+	if (*v != PRIVSEP_V_NONE)
+		goto bad;
+	row = event_row(c, hdr->type, &known);
+	if (!row) {
+		/* a request type, a framework type: the wrong way; an event this
+		 * worker has no handler for, or a type nobody knows: unknown */
+		*v = (known && !(event_flags(c, hdr->type) & PRIVSEP_H_EVENT)) ||
+		             proto_msg_find(hdr->type)
+		         ? PRIVSEP_V_WRONG_DIRECTION
+		         : PRIVSEP_V_UNKNOWN_TYPE;
+		goto bad;
+	}
+	bulk = !!(row->flags & PRIVSEP_H_BULK);
+	if (hdr->id != 0)
+		*v = PRIVSEP_V_ID_ON_POST;
+	else if ((uint64_t)hdr->len < (uint64_t)row->min_len + (uint64_t)bulk * BULK_FIXED ||
+	         (uint64_t)hdr->len > (uint64_t)row->max_len + (uint64_t)bulk * BULK_FIXED)
+		*v = PRIVSEP_V_BAD_SIZE;
+	else if (hdr->nfds < row->min_fds + bulk || hdr->nfds > row->max_fds + bulk)
+		*v = PRIVSEP_V_BAD_FD_COUNT;
+	if (*v != PRIVSEP_V_NONE)
+		goto bad;
+	if (st == CHAN_FDLIMIT) {
+		CLOG(
+		    c, PRIVSEP_LOG_ERR,
+		    "worker: event %s: its %u fds could not be received (worker at its fd limit); event dropped",
+		    row->name, hdr->nfds);
+		return 1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.client = c;
+	req.type = hdr->type;
+	rc = bulk_fill_req(&req, m->buf + PRIVSEP_HDR_LEN, hdr->len, m->fds, m->nfds, bulk,
+	                   row->bulk_max, why, sizeof(why));
+	if (rc != 0) {
+		CLOG(c, PRIVSEP_LOG_ERR, "worker: event %s: %s%s", row->name, why,
+		     rc > 0 ? "" : "; event dropped");
+		if (rc > 0) {
+			*v = PRIVSEP_V_BAD_BULK;
+			return -1;
+		}
+		return 1;
+	}
+	privsep_writer_init(&req.reply, NULL, 0);
+	{
+		const struct privsep_client *outer = tl_event;
+		tl_event = c;
+		rc = row->fn(&req, row->arg);
+		tl_event = outer;
+	}
+	chan_close_fds(req.fds, req.nfds);
+	bulk_unmap(req.bulk, req.bulk_len);
+	if (rc == PRIVSEP_VIOLATION) {
+		CLOG(c, PRIVSEP_LOG_ERR, "worker: event %s: %s", row->name,
+		     req.detail[0] ? req.detail : "the handler rejected the payload");
+		*v = PRIVSEP_V_BAD_PAYLOAD;
+		return -1;
+	}
+	return 1;
+bad:
+	chan_close_fds(m->fds, m->nfds);
+	return -1;
+}
+
+/* Read one record as the reading thread; mu is released while blocked
+ * and while an event's handler runs.  1 when an event was handled; 0
+ * otherwise (*again: nothing to read, non-blocking). */
+static int read_one(struct privsep_client *c, int nonblock, int *again)
+{
+	struct chan_msg m = {.buf = c->rx, .cap = c->msg_max};
+	enum privsep_violation v = PRIVSEP_V_NONE;
+	struct wire_hdr hdr;
+	enum chan_status st;
+	int ev = 0, err;
+
+	c->reading = 1;
+	c->reader = pthread_self();
+	pthread_mutex_unlock(&c->mu);
+	st = chan_recv(c->fd, &m, nonblock);
+	err = errno;
+	/* not a reply (type at offset 4 is not 1): an event, checked and
+	 * handled here, with no lock held */
+	if ((st == CHAN_RECORD || st == CHAN_FDLIMIT) && m.len >= PRIVSEP_HDR_LEN &&
+	    (m.buf[WIRE_OFF_TYPE] != PRIVSEP_T_REPLY || m.buf[WIRE_OFF_TYPE + 1] ||
+	     m.buf[WIRE_OFF_TYPE + 2] || m.buf[WIRE_OFF_TYPE + 3]))
+		ev = event(c, &m, st, &v, &hdr);
+	pthread_mutex_lock(&c->mu);
+	c->reading = 0;
+	if (ev < 0)
+		client_die(c, EPROTO, v, v == PRIVSEP_V_SHORT_HEADER ? NULL : &hdr);
+	else if (ev == 0)
+		switch (st) {
+		case CHAN_RECORD:
+		case CHAN_FDLIMIT:
+			deliver(c, &m, st);
+			break;
+		case CHAN_VIOLATION:
+			client_die(c, EPROTO, m.viol, NULL);
+			break;
+		case CHAN_EOF:
+			client_die(c, EPIPE, PRIVSEP_V_NONE, NULL);
+			break;
+		case CHAN_AGAIN:
+			*again = 1;
+			break;
+		case CHAN_ERROR:
+			client_die(c, err == ECONNRESET ? EPIPE : err, PRIVSEP_V_NONE, NULL);
+			break;
+		}
+	if (c->waiters)
+		pthread_cond_broadcast(&c->cv);
+	return ev > 0;
+}
+
+/* The arguments, and an application type's record against the client's
+ * table (kind PRIVSEP_H_CALL or PRIVSEP_H_POST): what the helper would
+ * kill the worker for is a local error, nothing is sent.  0, or -1 with
+ * errno and, when the table refuses it, the rule in why. */
+static int check_args(const struct privsep_client *c, unsigned kind, uint32_t type, const void *p,
+                      size_t len, const int *fds, size_t nfds, const struct privsep_bulk *bulk,
+                      char *why, size_t whylen)
+{
+	size_t fixed = bulk ? BULK_FIXED : 0;
+	const struct privsep_handler *r;
+	why[0] = '\0';
+	if (type == 0 || (len && !p) || (nfds && !fds) || nfds + !!bulk > PRIVSEP_MAX_FDS ||
+	    (bulk && bulk->len && !bulk->data)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len + fixed > c->msg_max - PRIVSEP_HDR_LEN) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (type < PRIVSEP_TYPE_APP_MIN || !c->table)
+		return 0; /* the framework's own, or no table to check against */
+	r = table_row_find(c->table, c->n, type);
+	if (!r) {
+		snprintf(why, whylen, "type 0x%x is not in the client's table", (unsigned)type);
+		errno = EINVAL;
+		return -1;
+	}
+	return row_admits(r, kind, len, nfds, !!bulk, bulk ? bulk->len : 0, why, whylen);
+}
+
+/* Wait until the socket has room or until (ms, -1: forever) passes,
+ * with smu released meanwhile: a thread that waits to send never keeps
+ * another from queueing (an event handler's post, for one).  smu held on
+ * entry and return.  0, or -1 with errno (EAGAIN: the time ran out). */
+static int wait_room(struct privsep_client *c, int64_t until)
+{
+	struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
+	int left = -1, rc, err;
+	if (until >= 0) {
+		int64_t now = clock_now_ms();
+		if (now >= until) {
+			errno = EAGAIN;
+			return -1;
+		}
+		left = (int)(until - now);
+	}
+	pthread_mutex_unlock(&c->smu);
+	rc = poll(&pfd, 1, left);
+	err = errno;
+	pthread_mutex_lock(&c->smu);
+	if (rc < 0 && err != EINTR) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Send everything queued, waiting up to timeout_ms (-1 forever) for
+ * room.  smu held.  0 when the queue is empty; -1 with errno (EAGAIN:
+ * the time ran out). */
+static int flush_wait(struct privsep_client *c, int timeout_ms)
+{
+	int64_t until = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
+	for (;;) {
+		int rc = outq_flush(&c->q, c->fd);
+		if (rc == 1)
+			return 0;
+		if (rc < 0) {
+			if (errno == ECONNRESET)
+				errno = EPIPE;
+			return -1;
+		}
+		if (wait_room(c, until) < 0)
+			return -1;
+	}
+}
+
+/* Send one record, after whatever is queued.  bulkfd (taken, -1: none)
+ * is the sealed memfd of a bulk of blen bytes; fds are borrowed.  nowait:
+ * queue it when the socket is full (EAGAIN when the queue is full); else
+ * wait for room, smu released while waiting.  0, or -1 with errno. */
+static int send_out(struct privsep_client *c, uint32_t type, uint32_t id, const void *p, size_t len,
+                    const int *fds, size_t nfds, int bulkfd, size_t blen, int nowait)
+{
+	uint8_t pre[PRIVSEP_HDR_LEN + BULK_FIXED];
+	int all[PRIVSEP_MAX_FDS];
+	size_t hlen = PRIVSEP_HDR_LEN, n = 0, own = 0;
+	int rc = -1;
+
+	if (bulkfd >= 0) {
+		struct privsep_writer bw;
+		all[n++] = bulkfd;
+		own = 1;
+		privsep_writer_init(&bw, pre + PRIVSEP_HDR_LEN, BULK_FIXED);
+		privsep_writer_put_u64(&bw, blen);
+		hlen += BULK_FIXED;
+	}
+	for (size_t i = 0; i < nfds; i++)
+		all[n++] = fds[i];
+	{
+		struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC,
+		                       PRIVSEP_WIRE_VERSION,
+		                       (uint8_t)n,
+		                       type,
+		                       id,
+		                       (uint32_t)(hlen - PRIVSEP_HDR_LEN + len)};
+		wire_put_hdr(pre, &hdr);
+	}
+	pthread_mutex_lock(&c->smu);
+	for (;;) {
+		if (c->q.n && outq_flush(&c->q, c->fd) < 0)
+			goto out;
+		if (!c->q.n && !nowait) {
+			/* nothing queued before it: a plain blocking send, with
+			 * the lock released so that no other sender waits on it */
+			pthread_mutex_unlock(&c->smu);
+			rc = chan_send(c->fd, pre, hlen, p, len, all, n, 0);
+			pthread_mutex_lock(&c->smu);
+			goto out;
+		}
+		if (!c->q.n) {
+			rc = chan_send(c->fd, pre, hlen, p, len, all, n, 1);
+			if (rc == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+				goto out;
+			rc = -1;
+			break;
+		}
+		if (nowait)
+			break;
+		if (wait_room(c, -1) < 0)
+			goto out;
+	}
+	/* queued: the caller keeps its fds, the queue owns copies */
+	for (size_t i = own; i < n; i++)
+		if ((all[i] = fcntl(all[i], F_DUPFD_CLOEXEC, 0)) < 0) {
+			int saved = errno;
+			chan_close_fds(all + own, i - own);
+			errno = saved;
+			goto out;
+		}
+	rc = outq_push(&c->q, pre, hlen, p, len, all, n, 0);
+	own = 0; /* taken by outq_push */
+out:
+	pthread_mutex_unlock(&c->smu);
+	if (rc < 0 && errno == ECONNRESET)
+		errno = EPIPE;
+	if (own)
+		chan_close_fds(all, 1);
+	return rc;
+}
+
+/* A sealed memfd holding bulk, or -1 (none asked, or errno). */
+static int make_bulk(const struct privsep_bulk *bulk, int *fd)
+{
+	*fd = -1;
+	if (!bulk)
+		return 0;
+	*fd = bulk_make(bulk->data, bulk->len);
+	return *fd < 0 ? -1 : 0;
+}
+
+int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
+                        struct privsep_result *res)
+{
+	struct call_slot s = {0};
+	int rc, err, bfd;
+
+	if (!res) {
+		errno = EINVAL;
+		return -1;
+	}
+	res->len = 0;
+	res->nfds = 0;
+	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
+		res->fds[i] = -1;
+	res->refused = 0;
+	res->detail[0] = '\0';
+	if (!out || out->flags || (res->cap && !res->data)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (check_args(c, PRIVSEP_H_CALL, out->type, out->data, out->len, out->fds, out->nfds,
+	               out->bulk, res->detail, sizeof(res->detail)) < 0)
+		return -1;
+	pthread_mutex_lock(&c->mu);
+	/* in an event handler of c (or of another client, called from one of
+	 * c's): its reply would have to be read by this very thread */
+	if (self_reads(c)) {
+		pthread_mutex_unlock(&c->mu);
+		errno = EDEADLK;
+		return -1;
+	}
+	if (c->dead) {
+		errno = c->dead;
+		pthread_mutex_unlock(&c->mu);
+		return -1;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (make_bulk(out->bulk, &bfd) < 0)
+		return -1;
+	pthread_mutex_lock(&c->mu);
+	do
+		s.id = c->next_id++;
+	while (s.id == 0 || id_in_use(c, s.id));
+	s.res = res;
+	s.next = c->calls;
+	/* the slot lives on this stack: it is unlinked below before return */
+	// cppcheck-suppress autoVariables
+	c->calls = &s;
+	pthread_mutex_unlock(&c->mu);
+
+	rc = send_out(c, out->type, s.id, out->data, out->len, out->fds, out->nfds, bfd,
+	              out->bulk ? out->bulk->len : 0, 0);
+	err = errno;
+
+	pthread_mutex_lock(&c->mu);
+	if (rc < 0) {
+		if (err == EPIPE)
+			client_die(c, EPIPE, PRIVSEP_V_NONE, NULL);
+		slot_finish(&s, -1, err);
+	}
+	while (!s.done && !c->dead) {
+		if (c->reading) {
+			c->waiters++;
+			pthread_cond_wait(&c->cv, &c->mu);
+			c->waiters--;
+		} else {
+			int again = 0;
+			read_one(c, 0, &again);
+		}
+	}
+	if (!s.done)
+		slot_finish(&s, -1, c->dead);
+	for (struct call_slot **pp = &c->calls; *pp; pp = &(*pp)->next)
+		if (*pp == &s) {
+			*pp = s.next;
+			break;
+		}
+	pthread_mutex_unlock(&c->mu);
+	if (s.rc > 0) { /* the helper refused: its errno, its detail */
+		res->refused = 1;
+		errno = s.rc;
+		return -1;
+	}
+	if (s.rc < 0)
+		errno = s.error;
+	return s.rc;
+}
+
+int privsep_client_post(struct privsep_client *c, const struct privsep_out *out)
+{
+	int dead, bfd, rc;
+	char why[PRIVSEP_DETAIL_MAX];
+	unsigned flags;
+	if (!out || (out->flags != PRIVSEP_POST_WAIT && out->flags != PRIVSEP_POST_NOWAIT)) {
+		errno = EINVAL;
+		return -1;
+	}
+	flags = out->flags;
+	if (check_args(c, PRIVSEP_H_POST, out->type, out->data, out->len, out->fds, out->nfds,
+	               out->bulk, why, sizeof(why)) < 0) {
+		if (why[0]) /* a post has no result to carry the rule: one line */
+			CLOG(c, PRIVSEP_LOG_ERR, "post not sent: %s", why);
+		return -1;
+	}
+	/* a handler that waited could wait for itself (docs/PROTOCOL.md) */
+	if (tl_event && flags == PRIVSEP_POST_WAIT) {
+		pthread_mutex_lock(&c->mu);
+		if (self_reads(c))
+			flags = PRIVSEP_POST_NOWAIT;
+		pthread_mutex_unlock(&c->mu);
+	}
+	/* stored atomically by client_die: no lock on every post */
+	dead = __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE);
+	if (dead) {
+		errno = dead;
+		return -1;
+	}
+	if (make_bulk(out->bulk, &bfd) < 0)
+		return -1;
+	rc = send_out(c, out->type, 0, out->data, out->len, out->fds, out->nfds, bfd,
+	              out->bulk ? out->bulk->len : 0, flags == PRIVSEP_POST_NOWAIT);
+	if (rc < 0 && errno == EPIPE) {
+		pthread_mutex_lock(&c->mu);
+		client_die(c, EPIPE, PRIVSEP_V_NONE, NULL);
+		pthread_mutex_unlock(&c->mu);
+	}
+	return rc;
+}
+
+int privsep_client_flush(struct privsep_client *c, int timeout_ms)
+{
+	int rc;
+	pthread_mutex_lock(&c->smu);
+	rc = flush_wait(c, timeout_ms);
+	pthread_mutex_unlock(&c->smu);
+	return rc;
+}
+
+size_t privsep_client_queued(struct privsep_client *c)
+{
+	size_t n;
+	pthread_mutex_lock(&c->smu);
+	n = c->q.n;
+	pthread_mutex_unlock(&c->smu);
+	return n;
+}
+
+int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+	int64_t until = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
+	int handled = 0, dead;
+
+	pthread_mutex_lock(&c->mu);
+	if (self_reads(c)) {
+		/* called from one of c's event handlers: this thread is the
+		 * reader already, and the loop around the handler goes on */
+		pthread_mutex_unlock(&c->mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_lock(&c->smu);
+	if (c->q.n && outq_flush(&c->q, c->fd) < 0) {
+		int err = errno == ECONNRESET ? EPIPE : errno;
+		pthread_mutex_unlock(&c->smu);
+		errno = err;
+		return -1;
+	}
+	if (c->q.n)
+		pfd.events |= POLLOUT;
+	pthread_mutex_unlock(&c->smu);
+	if (poll(&pfd, 1, timeout_ms) < 0) {
+		if (errno == EINTR)
+			return 0;
+		return -1;
+	}
+	if (pfd.revents & POLLOUT) {
+		pthread_mutex_lock(&c->smu);
+		(void)outq_flush(&c->q, c->fd); /* an error shows at the next read */
+		pthread_mutex_unlock(&c->smu);
+	}
+	pthread_mutex_lock(&c->mu);
+	if (c->reading && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+		/* another thread reads and runs the handlers: wait for its turn
+		 * to end, within what is left of the time, rather than spin on
+		 * a readable socket */
+		int64_t now = clock_now_ms();
+		c->waiters++;
+		if (until < 0) {
+			pthread_cond_wait(&c->cv, &c->mu);
+		} else if (now < until) {
+			struct timespec ts;
+			int64_t left = until - now;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += (time_t)(left / 1000);
+			ts.tv_nsec += (long)(left % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+		}
+		c->waiters--;
+	}
+	if (!c->reading && !c->dead && (pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+		for (int i = 0; i < CLIENT_BATCH && !c->dead && !c->reading; i++) {
+			int again = 0;
+			handled += read_one(c, 1, &again);
+			if (again)
+				break;
+		}
+	dead = c->dead;
+	pthread_mutex_unlock(&c->mu);
+	if (dead && !handled) {
+		errno = dead;
+		return -1;
+	}
+	return handled;
+}
+
+int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n)
+{
+	uint8_t buf[4 + 4 * PROTO_PERMIT_DROP_MAX];
+	struct privsep_writer w;
+	struct privsep_result res = {0};
+
+	if (n == 0 || n > PROTO_PERMIT_DROP_MAX || !types) {
+		errno = EINVAL;
+		return -1;
+	}
+	privsep_writer_init(&w, buf, sizeof(buf));
+	privsep_writer_put_u32(&w, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		privsep_writer_put_u32(&w, types[i]);
+	return privsep_client_call(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_PERMIT_DROP, .data = buf, .len = w.len},
+	    &res);
+}
+
+int privsep_client_ping(struct privsep_client *c, const void *data, size_t len,
+                        struct privsep_result *res)
+{
+	return privsep_client_call(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_PING, .data = data, .len = len}, res);
+}

@@ -1,0 +1,994 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * helper.c - the helper's event loop and dispatch.
+ *
+ * Every record from a worker goes through the same checks, in the order
+ * docs/PROTOCOL.md lists them: socket level (chan.c), header (wire.c),
+ * then the handler table (type known, direction, permitted now, id, size,
+ * fd count).  Only then does a handler run.  Any failed check is a
+ * violation: one log line, the worker is killed, the others are served.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bulk.h"
+#include "chan.h"
+#include "helper_int.h"
+#include "proto.h"
+#include "rows.h"
+#include "fs.h"
+#include "wire.h"
+
+/* Records served from one worker per wake-up, so that one busy worker
+ * cannot starve the others. */
+#define HELPER_BATCH ((int)PROTO_TURN_RECORDS)
+/* Defaults of the helper's configuration. */
+#define HELPER_QUEUE_MAX PROTO_QUEUE_MAX_DEFAULT
+#define HELPER_LOG_RATE 100
+#define HELPER_LOG_BURST 200
+#define HELPER_LOG_LINE_MAX 1024
+#define HELPER_LOG_LINE_LIMIT 4000
+#define HELPER_LOG_BYTE_RATE 65536
+#define HELPER_LOG_BYTE_BURST 262144
+/* What the helper's standard error keeps while it is not writable. */
+#define HELPER_ERR_BUF 65536
+
+#define HLOG(h, lvl, ...) log_line((h)->log, (h)->log_arg, lvl, __VA_ARGS__)
+
+/* ---- the table ---- */
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct helper_row *x = a, *y = b;
+	return x->type < y->type ? -1 : x->type > y->type;
+}
+
+static int fw_ping(struct privsep_req *req, void *arg);
+static int fw_permit_drop(struct privsep_req *req, void *arg);
+
+static uint32_t resolve_len(uint32_t v, size_t payload_max)
+{
+	if (v == PROTO_LEN_RECORD)
+		return (uint32_t)payload_max;
+	if (v == PROTO_LEN_RECORD - PROTO_REPLY_FIXED)
+		return (uint32_t)(payload_max - PROTO_REPLY_FIXED);
+	return v;
+}
+
+/* A helper started with fd 0, 1 or 2 closed would get its own fds there
+ * (the epoll fd, a worker's channel), and a child keeps 0..2: fill them
+ * with /dev/null first.  -1 if that fails. */
+static int stdio_filled(void)
+{
+	for (;;) {
+		int fd = open("/dev/null", O_RDWR);
+		if (fd < 0)
+			return fcntl(STDERR_FILENO, F_GETFD) < 0 ? -1 : 0;
+		if (fd > STDERR_FILENO) {
+			close(fd);
+			return 0;
+		}
+	}
+}
+
+struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, size_t n,
+                                          const struct privsep_helper_config *cfg)
+{
+	size_t msg_max = cfg && cfg->msg_max ? cfg->msg_max : PRIVSEP_MSG_MAX_DEFAULT;
+	size_t payload_max;
+	struct privsep_helper *h;
+	size_t nfw = 0;
+
+	if (msg_max < PRIVSEP_MSG_MAX_MIN || msg_max > PRIVSEP_MSG_MAX_LIMIT || (n && !table)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (stdio_filled() < 0)
+		return NULL;
+	payload_max = msg_max - PRIVSEP_HDR_LEN;
+	for (size_t i = 0; i < n; i++)
+		if (!row_valid(&table[i], payload_max)) {
+			errno = EINVAL;
+			return NULL;
+		}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->epfd = -1;
+	h->watchfd = -1;
+	h->msg_max = msg_max;
+	h->rows = calloc(n + proto_nmsgs, sizeof(*h->rows));
+	h->rx = malloc(msg_max);
+	h->tx = malloc(msg_max);
+	if (!h->rows || !h->rx || !h->tx)
+		goto fail;
+	for (size_t i = 0; i < proto_nmsgs; i++) {
+		const struct proto_msg *m = &proto_msgs[i];
+		struct helper_row *r;
+		if (strcmp(m->from, "worker") != 0)
+			continue;
+		r = &h->rows[nfw++];
+		r->type = m->type;
+		r->name = m->name;
+		r->min_len = resolve_len(m->min_len, payload_max);
+		r->max_len = resolve_len(m->max_len, payload_max);
+		r->min_fds = m->min_fds;
+		r->max_fds = m->max_fds;
+		r->flags = m->flags;
+		switch (m->type) {
+		case PRIVSEP_T_PING:
+			r->fn = fw_ping;
+			break;
+		case PRIVSEP_T_PERMIT_DROP:
+			r->fn = fw_permit_drop;
+			break;
+		case PRIVSEP_T_SANDBOX_FAILED:
+			r->fn = exit_fw_sandbox_failed;
+			break;
+		case PRIVSEP_T_READY:
+			r->fn = exit_fw_ready;
+			break;
+		case PRIVSEP_T_SECCOMP_TRAP:
+			r->fn = exit_fw_seccomp_trap;
+			break;
+		case PRIVSEP_T_FS_OPEN:
+			r->fn = fs_h_open;
+			break;
+		case PRIVSEP_T_FS_STAT:
+			r->fn = fs_h_stat;
+			break;
+		case PRIVSEP_T_FS_READLINK:
+			r->fn = fs_h_readlink;
+			break;
+		default:
+			r->fn = fs_h_access;
+			break;
+		}
+		/* a limit smaller than the type allows: the record limit binds */
+		if (r->max_len > payload_max)
+			r->max_len = (uint32_t)payload_max;
+		if (r->min_len > r->max_len)
+			r->min_len = r->max_len;
+		r->arg = h;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct helper_row *r = &h->rows[nfw + i];
+		r->type = table[i].type;
+		r->name = table[i].name;
+		r->min_len = table[i].min_len;
+		r->max_len = table[i].max_len;
+		r->min_fds = table[i].min_fds;
+		r->max_fds = table[i].max_fds;
+		r->flags = table[i].flags;
+		r->fn = table[i].fn;
+		r->arg = table[i].arg;
+		r->bulk_max = table[i].bulk_max;
+	}
+	h->nrows = nfw + n;
+	qsort(h->rows, h->nrows, sizeof(*h->rows), row_cmp);
+	for (size_t i = 1; i < h->nrows; i++)
+		if (h->rows[i].type == h->rows[i - 1].type) {
+			errno = EINVAL;
+			goto fail;
+		}
+	h->sigfd = -1;
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (h->epfd < 0)
+		goto fail;
+	/* the stop check's clock, armed while there are workers to look at */
+	h->watchfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	h->twatch = (struct tag){NULL, TAG_WATCH};
+	{
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &h->twatch};
+		if (h->watchfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->watchfd, &ev) < 0)
+			goto fail;
+	}
+	/* the helper's own standard error and output, written without ever
+	 * waiting (sink.h), looked at now: later, a confined helper could
+	 * not open a description of its own */
+	if (sink_open(&h->err, STDERR_FILENO, HELPER_ERR_BUF) < 0 ||
+	    sink_open(&h->out, STDOUT_FILENO, 0) < 0) {
+		sink_close(&h->err);
+		goto fail; /* which closes the epoll and timer fds */
+	}
+	h->terr = (struct tag){NULL, TAG_SINK_ERR};
+	h->tout = (struct tag){NULL, TAG_SINK_OUT};
+	h->log = cfg && cfg->log ? cfg->log : helper_log_default;
+	h->log_arg = cfg && cfg->log ? cfg->log_arg : h;
+	h->on_gone = cfg ? cfg->on_worker_gone : NULL;
+	h->gone_arg = cfg ? cfg->gone_arg : NULL;
+	h->on_restarted = cfg ? cfg->on_worker_restarted : NULL;
+	h->restarted_arg = cfg ? cfg->restarted_arg : NULL;
+	h->on_drained = cfg ? cfg->on_worker_drained : NULL;
+	h->drained_arg = cfg ? cfg->drained_arg : NULL;
+	h->queue_max = cfg && cfg->queue_max ? cfg->queue_max : HELPER_QUEUE_MAX;
+	h->log_rate = cfg && cfg->log_rate ? cfg->log_rate : HELPER_LOG_RATE;
+	h->log_burst = cfg && cfg->log_burst ? cfg->log_burst : HELPER_LOG_BURST;
+	h->log_byte_rate = cfg && cfg->log_byte_rate ? cfg->log_byte_rate : HELPER_LOG_BYTE_RATE;
+	h->log_byte_burst =
+	    cfg && cfg->log_byte_burst ? cfg->log_byte_burst : HELPER_LOG_BYTE_BURST;
+	h->log_line_max = cfg && cfg->log_line_max ? cfg->log_line_max : HELPER_LOG_LINE_MAX;
+	if (h->log_line_max > HELPER_LOG_LINE_LIMIT)
+		h->log_line_max = HELPER_LOG_LINE_LIMIT;
+	h->app = table;
+	h->napp = n;
+	return h;
+fail : {
+	int saved = errno;
+	if (h->watchfd >= 0)
+		close(h->watchfd);
+	if (h->epfd >= 0)
+		close(h->epfd);
+	free(h->rows);
+	free(h->rx);
+	free(h->tx);
+	free(h);
+	errno = saved;
+	return NULL;
+}
+}
+
+int privsep_helper_fd(const struct privsep_helper *h)
+{
+	return h->epfd;
+}
+
+size_t privsep_helper_nworkers(const struct privsep_helper *h)
+{
+	return h->nworkers;
+}
+
+/* ---- workers ---- */
+
+struct privsep_worker *helper_attach(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
+                                     const char *name)
+{
+	return helper_add(h, chan, pidfd, pid, name, 0, 0);
+}
+
+/* A protocol violation: one line, and the worker is killed. */
+static void violation(struct privsep_worker *w, enum privsep_violation v,
+                      const struct wire_hdr *hdr, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void violation(struct privsep_worker *w, enum privsep_violation v,
+                      const struct wire_hdr *hdr, const char *fmt, ...)
+{
+	char what[384] = "", where[160] = "";
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (hdr) {
+		const struct helper_row *r = row_find(w->h, hdr->type, NULL);
+		snprintf(where, sizeof(where), " type 0x%x%s%s%s id %u len %u nfds %u", hdr->type,
+		         r ? " (" : "", r ? r->name : "", r ? ")" : "", hdr->id, hdr->len,
+		         hdr->nfds);
+	}
+	w->viol = v;
+	HLOG(w->h, PRIVSEP_LOG_ERR,
+	     "worker \"%s\" pid %d: protocol violation %s:%s: %s; worker killed", w->name,
+	     (int)w->pid, privsep_violation_name(v), where, what);
+	helper_worker_close(w, 1);
+}
+
+/* ---- replies ---- */
+
+static void set_events(struct privsep_worker *w)
+{
+	struct epoll_event ev = {.data.ptr = &w->tchan};
+	/* while a reply waits, no request is read from this worker */
+	ev.events = (w->q.nreply ? 0 : EPOLLIN) | (w->q.n && !w->gate ? EPOLLOUT : 0);
+	epoll_ctl(w->h->epfd, EPOLL_CTL_MOD, w->chan, &ev);
+}
+
+static void lost(struct privsep_worker *w, const char *what)
+{
+	HLOG(w->h, PRIVSEP_LOG_INFO, "worker \"%s\" pid %d: %s lost, channel closed: %s", w->name,
+	     (int)w->pid, what, strerror(errno));
+	helper_worker_close(w, 0);
+}
+
+/* The socket has room: send what is queued.  -1 when the channel closed. */
+static int flush_queue(struct privsep_worker *w)
+{
+	int rc = outq_flush(&w->q, w->chan);
+	if (rc < 0) {
+		lost(w, "queued message");
+		return -1;
+	}
+	set_events(w);
+	if (rc == 1 && w->want_drained) {
+		w->want_drained = 0;
+		if (w->h->on_drained)
+			w->h->on_drained(w, w->h->drained_arg);
+	}
+	return 0;
+}
+
+/* Send one record (hdr, hlen bytes, then payload) with fds (taken), after
+ * whatever is queued; queue it when the socket is full.  reply: a reply
+ * (always queued); else an event (EAGAIN when the queue is full).  0, or
+ * -1 with errno. */
+static int send_rec(struct privsep_worker *w, const void *hdr, size_t hlen, const void *payload,
+                    size_t plen, int *fds, size_t nfds, int reply)
+{
+	if (w->chan < 0) {
+		chan_close_fds(fds, nfds);
+		errno = EPIPE;
+		return -1;
+	}
+	/* until its READY is answered, a spawned worker is sent that answer
+	 * and nothing else: its framework code reads only the answer, and
+	 * events wait in the queue (w->gate) */
+	if ((!w->q.n && !w->gate) || (reply && w->gate)) {
+		if (chan_send(w->chan, hdr, hlen, payload, plen, fds, nfds, 1) == 0) {
+			chan_close_fds(fds, nfds);
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			chan_close_fds(fds, nfds);
+			lost(w, reply ? "reply" : "event");
+			errno = EPIPE;
+			return -1;
+		}
+	}
+	if (outq_push(&w->q, hdr, hlen, payload, plen, fds, nfds, reply) < 0) {
+		if (errno == EAGAIN)
+			w->want_drained = 1;
+		else if (reply)
+			lost(w, "reply");
+		return -1;
+	}
+	set_events(w);
+	return 0;
+}
+
+/* Send the reply built in h->tx (len bytes) with fds (taken). */
+static void send_reply(struct privsep_worker *w, size_t len, int *fds, size_t nfds)
+{
+	(void)send_rec(w, w->h->tx, len, NULL, 0, fds, nfds, 1);
+}
+
+static void reply_frame(struct privsep_helper *h, uint32_t id, size_t plen, size_t nfds)
+{
+	struct wire_hdr hdr = {
+	    PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, (uint8_t)nfds, PRIVSEP_T_REPLY, id,
+	    (uint32_t)plen};
+	wire_put_hdr(h->tx, &hdr);
+}
+
+static void reply_error(struct privsep_worker *w, uint32_t id, int err, const char *detail)
+{
+	struct privsep_helper *h = w->h;
+	struct privsep_writer wr;
+	char d[PRIVSEP_DETAIL_MAX];
+	snprintf(d, sizeof(d), "%s", detail ? detail : "");
+	privsep_writer_init(&wr, h->tx + PRIVSEP_HDR_LEN, h->msg_max - PRIVSEP_HDR_LEN);
+	privsep_writer_put_u32(&wr, (uint32_t)err);
+	privsep_writer_put_str(&wr, d);
+	if (wr.err) {
+		/* a small record limit: send the detail cut to fit */
+		privsep_writer_init(&wr, h->tx + PRIVSEP_HDR_LEN, h->msg_max - PRIVSEP_HDR_LEN);
+		privsep_writer_put_u32(&wr, (uint32_t)err);
+		d[h->msg_max - PRIVSEP_HDR_LEN - 9] = '\0';
+		privsep_writer_put_str(&wr, d);
+	}
+	reply_frame(h, id, wr.len, 0);
+	send_reply(w, PRIVSEP_HDR_LEN + wr.len, NULL, 0);
+}
+
+/* ---- events ---- */
+
+int privsep_worker_post(struct privsep_worker *w, const struct privsep_out *out)
+{
+	uint8_t pre[PRIVSEP_HDR_LEN + BULK_FIXED];
+	int all[PRIVSEP_MAX_FDS];
+	size_t hlen = PRIVSEP_HDR_LEN, n = 0;
+	const struct helper_row *row;
+	struct privsep_helper *h;
+	int isbulk;
+	uint32_t type;
+	const void *msg;
+	size_t len, nfds;
+	const int *fds;
+	const struct privsep_bulk *bulk;
+
+	if (!w || !out || out->flags) {
+		errno = EINVAL;
+		return -1;
+	}
+	type = out->type;
+	msg = out->data;
+	len = out->len;
+	fds = out->fds;
+	nfds = out->nfds;
+	bulk = out->bulk;
+	if ((len && !msg) || (nfds && !fds) || nfds > PRIVSEP_MAX_FDS) {
+		errno = EINVAL;
+		return -1;
+	}
+	h = w->h;
+	row = row_find(h, type, NULL);
+	isbulk = row && (row->flags & PRIVSEP_H_BULK);
+	if (!row || !(row->flags & PRIVSEP_H_EVENT) || isbulk != !!bulk ||
+	    (bulk && bulk->len && !bulk->data) || len < row->min_len || len > row->max_len ||
+	    nfds < row->min_fds || nfds > row->max_fds) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (bulk && bulk->len > row->bulk_max) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (w->chan < 0) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (w->q.n - w->q.nreply >= h->queue_max) {
+		w->want_drained = 1;
+		errno = EAGAIN;
+		return -1;
+	}
+	if (isbulk) {
+		struct privsep_writer bw;
+		int fd = bulk_make(bulk->data, bulk->len);
+		if (fd < 0)
+			return -1;
+		all[n++] = fd;
+		privsep_writer_init(&bw, pre + PRIVSEP_HDR_LEN, BULK_FIXED);
+		privsep_writer_put_u64(&bw, bulk->len);
+		hlen += BULK_FIXED;
+	}
+	for (size_t i = 0; i < nfds; i++)
+		all[n++] = fds[i];
+	{
+		struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC,
+		                       PRIVSEP_WIRE_VERSION,
+		                       (uint8_t)n,
+		                       type,
+		                       0,
+		                       (uint32_t)(hlen - PRIVSEP_HDR_LEN + len)};
+		wire_put_hdr(pre, &hdr);
+	}
+	/* nothing queued: try the socket with the caller's own fds, so that
+	 * a post that goes through costs no dup */
+	if (!w->q.n && !w->gate) {
+		if (chan_send(w->chan, pre, hlen, msg, len, all, n, 1) == 0) {
+			chan_close_fds(all, (size_t)isbulk);
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			chan_close_fds(all, (size_t)isbulk);
+			lost(w, "event");
+			errno = EPIPE;
+			return -1;
+		}
+	}
+	/* queued: the caller keeps its fds, the queue owns copies */
+	for (size_t i = (size_t)isbulk; i < n; i++)
+		if ((all[i] = fcntl(all[i], F_DUPFD_CLOEXEC, 0)) < 0) {
+			int saved = errno;
+			chan_close_fds(all, i);
+			errno = saved;
+			return -1;
+		}
+	return send_rec(w, pre, hlen, msg, len, all, n, 0);
+}
+
+size_t privsep_worker_queued(const struct privsep_worker *w)
+{
+	return w->q.n;
+}
+
+/* ---- requests ---- */
+
+static int fw_ping(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	privsep_writer_put_raw(&req->reply, req->data, req->len);
+	return 0;
+}
+
+static int fw_permit_drop(struct privsep_req *req, void *arg)
+{
+	struct privsep_helper *h = arg;
+	struct privsep_reader r;
+	uint32_t count, type;
+	size_t idx = 0;
+
+	privsep_reader_init(&r, req->data, req->len);
+	if (privsep_reader_get_u32(&r, &count) < 0 || count == 0 || count > PROTO_PERMIT_DROP_MAX ||
+	    req->len != 4 + 4 * (size_t)count) {
+		privsep_req_fail(req, EBADMSG, "count does not match the payload");
+		return PRIVSEP_VIOLATION;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		const struct helper_row *row;
+		privsep_reader_get_u32(&r, &type);
+		row = row_find(h, type, NULL);
+		if (!row)
+			return privsep_req_fail(req, EINVAL, "type 0x%x is not in the table", type);
+		/* only what the worker requests: an event's permit is never
+		 * looked at, and the start-up messages are the framework's */
+		if (row->flags & PRIVSEP_H_EVENT)
+			return privsep_req_fail(req, EINVAL,
+			                        "type 0x%x is an event: the helper sends it", type);
+		if (type == PRIVSEP_T_SANDBOX_FAILED || type == PRIVSEP_T_SECCOMP_TRAP ||
+		    type == PRIVSEP_T_READY)
+			return privsep_req_fail(
+			    req, EINVAL, "type 0x%x is a start-up message of the framework", type);
+	}
+	privsep_reader_init(&r, req->data, req->len);
+	privsep_reader_get_u32(&r, &count);
+	for (uint32_t i = 0; i < count; i++) {
+		privsep_reader_get_u32(&r, &type);
+		if (row_find(h, type, &idx))
+			req->worker->permit[idx] = 0;
+	}
+	return 0;
+}
+
+static const char *kind_name(unsigned flags)
+{
+	return (flags & PRIVSEP_H_CALL) ? "call" : "one-way";
+}
+
+/* Check one record against the table and run its handler. */
+static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_status st)
+{
+	struct privsep_helper *h = w->h;
+	struct wire_hdr hdr;
+	const struct helper_row *row;
+	size_t idx = 0;
+	enum privsep_violation v;
+	struct privsep_req req;
+	int rc, bulk;
+
+	if (st == CHAN_VIOLATION) {
+		violation(w, m->viol, NULL, "record of %zu bytes", m->len);
+		return;
+	}
+	v = wire_check(m->buf, m->len, m->nfds, h->msg_max, &hdr);
+	if (st == CHAN_FDLIMIT)
+		v = wire_check_fdlimit(v, m->nfds_partial, &hdr);
+	if (v != PRIVSEP_V_NONE) {
+		chan_close_fds(m->fds, m->nfds);
+		violation(w, v, v == PRIVSEP_V_SHORT_HEADER ? NULL : &hdr,
+		          "record of %zu bytes with %zu fds", m->len, m->nfds);
+		return;
+	}
+	row = row_find(h, hdr.type, &idx);
+	if (!row) {
+		const struct proto_msg *pm = proto_msg_find(hdr.type);
+		chan_close_fds(m->fds, m->nfds);
+		if (pm)
+			violation(w, PRIVSEP_V_WRONG_DIRECTION, &hdr, "%s is sent by the %s only",
+			          pm->name, pm->from);
+		else
+			violation(w, PRIVSEP_V_UNKNOWN_TYPE, &hdr, "no handler for this type");
+		return;
+	}
+	if (row->flags & PRIVSEP_H_EVENT) {
+		chan_close_fds(m->fds, m->nfds);
+		violation(w, PRIVSEP_V_WRONG_DIRECTION, &hdr, "%s is an event: the helper sends it",
+		          row->name);
+		return;
+	}
+	bulk = !!(row->flags & PRIVSEP_H_BULK);
+	if (!w->permit[idx])
+		v = PRIVSEP_V_NOT_PERMITTED;
+	else if ((row->flags & PRIVSEP_H_CALL) && hdr.id == 0)
+		v = PRIVSEP_V_CALL_WITHOUT_ID;
+	else if ((row->flags & PRIVSEP_H_POST) && hdr.id != 0)
+		v = PRIVSEP_V_ID_ON_POST;
+	else if ((uint64_t)hdr.len < (uint64_t)row->min_len + (uint64_t)bulk * BULK_FIXED ||
+	         (uint64_t)hdr.len > (uint64_t)row->max_len + (uint64_t)bulk * BULK_FIXED)
+		v = PRIVSEP_V_BAD_SIZE;
+	else if (hdr.nfds < row->min_fds + bulk || hdr.nfds > row->max_fds + bulk)
+		v = PRIVSEP_V_BAD_FD_COUNT;
+	if (v != PRIVSEP_V_NONE) {
+		chan_close_fds(m->fds, m->nfds);
+		violation(w, v, &hdr, "%s %s allows %u..%u bytes, %u..%u fds%s%s",
+		          kind_name(row->flags), row->name, row->min_len + bulk * BULK_FIXED,
+		          row->max_len + bulk * BULK_FIXED, row->min_fds + bulk,
+		          row->max_fds + bulk, bulk ? " (with the bulk size and memfd)" : "",
+		          w->permit[idx] ? "" : ", and is no longer permitted");
+		return;
+	}
+	if (st == CHAN_FDLIMIT) {
+		HLOG(
+		    h, PRIVSEP_LOG_ERR,
+		    "worker \"%s\" pid %d: %s %s id %u: its %u fds could not be received (helper at its fd limit); %s",
+		    w->name, (int)w->pid, kind_name(row->flags), row->name, hdr.id, hdr.nfds,
+		    hdr.id ? "answered EMFILE" : "message dropped");
+		if (hdr.id)
+			reply_error(w, hdr.id, EMFILE,
+			            "helper could not receive the request's fds");
+		return;
+	}
+	if (row->flags & PRIVSEP_H_ONCE)
+		w->permit[idx] = 0;
+
+	req.worker = w;
+	req.client = NULL;
+	req.type = hdr.type;
+	req.id = hdr.id;
+	w->served_bulk |= bulk;
+	{
+		char why[160];
+		int brc = bulk_fill_req(&req, m->buf + PRIVSEP_HDR_LEN, hdr.len, m->fds, m->nfds,
+		                        bulk, row->bulk_max, why, sizeof(why));
+		if (brc > 0) {
+			violation(w, PRIVSEP_V_BAD_BULK, &hdr, "%s %s: %s", kind_name(row->flags),
+			          row->name, why);
+			return;
+		}
+		if (brc < 0) {
+			HLOG(h, PRIVSEP_LOG_ERR, "worker \"%s\" pid %d: %s %s id %u: %s; %s",
+			     w->name, (int)w->pid, kind_name(row->flags), row->name, hdr.id, why,
+			     hdr.id ? "answered" : "message dropped");
+			if (hdr.id)
+				reply_error(w, hdr.id, errno == EFBIG ? EFBIG : ENOMEM, why);
+			return;
+		}
+	}
+	privsep_writer_init(&req.reply, h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
+	                    h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED);
+	req.reply_nfds = 0;
+	req.detail[0] = '\0';
+	rc = row->fn(&req, row->arg);
+	chan_close_fds(req.fds, req.nfds);
+	bulk_unmap(req.bulk, req.bulk_len);
+
+	if (rc == PRIVSEP_VIOLATION) {
+		chan_close_fds(req.reply_fds, req.reply_nfds);
+		violation(w, PRIVSEP_V_BAD_PAYLOAD, &hdr, "%s %s: %s", kind_name(row->flags),
+		          row->name,
+		          req.detail[0] ? req.detail : "the handler rejected the payload");
+		return;
+	}
+	if (row->flags & PRIVSEP_H_POST) {
+		chan_close_fds(req.reply_fds, req.reply_nfds);
+		if (rc != 0)
+			HLOG(h, PRIVSEP_LOG_DEBUG, "worker \"%s\" pid %d: one-way %s: %s%s%s",
+			     w->name, (int)w->pid, row->name,
+			     strerror(rc > 0 && rc < 4096 ? rc : EIO), req.detail[0] ? ": " : "",
+			     req.detail);
+		return;
+	}
+	if (rc == 0 && req.reply.err) {
+		HLOG(
+		    h, PRIVSEP_LOG_ERR,
+		    "worker \"%s\" pid %d: call %s id %u: reply body over the record limit; answered EMSGSIZE",
+		    w->name, (int)w->pid, row->name, hdr.id);
+		rc = privsep_req_fail(&req, EMSGSIZE, "reply too large for the record limit");
+	} else if (rc < 0 || rc > 4095) {
+		HLOG(h, PRIVSEP_LOG_ERR,
+		     "worker \"%s\" pid %d: call %s id %u: handler returned %d; answered EIO",
+		     w->name, (int)w->pid, row->name, hdr.id, rc);
+		rc = privsep_req_fail(&req, EIO, "handler failed");
+	}
+	if (rc != 0) {
+		chan_close_fds(req.reply_fds, req.reply_nfds);
+		reply_error(w, hdr.id, rc, req.detail);
+		return;
+	}
+	{
+		struct privsep_writer fixed;
+		privsep_writer_init(&fixed, h->tx + PRIVSEP_HDR_LEN, PROTO_REPLY_FIXED);
+		privsep_writer_put_u32(&fixed, 0);
+	}
+	reply_frame(h, hdr.id, PROTO_REPLY_FIXED + req.reply.len, req.reply_nfds);
+	send_reply(w, PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED + req.reply.len, req.reply_fds,
+	           req.reply_nfds);
+	/* READY answered: the events that waited go now, after it */
+	if (w->gate && w->exit.ready && w->chan >= 0) {
+		w->gate = 0;
+		set_events(w);
+	}
+}
+
+void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds)
+{
+	struct chan_msg m = {.buf = rec, .cap = len, .len = len, .nfds = nfds};
+	memcpy(m.fds, fds, nfds * sizeof(int));
+	dispatch(w, &m, CHAN_RECORD);
+}
+
+/* Serve up to HELPER_BATCH records; how many were served (0: nothing
+ * more to read now, or the channel closed). */
+static int worker_readable(struct privsep_worker *w)
+{
+	struct privsep_helper *h = w->h;
+	int i;
+	for (i = 0; i < HELPER_BATCH && w->chan >= 0 && !w->q.nreply; i++) {
+		struct chan_msg m = {.buf = h->rx, .cap = h->msg_max};
+		enum chan_status st = chan_recv(w->chan, &m, 1);
+		switch (st) {
+		case CHAN_AGAIN:
+			return 0;
+		case CHAN_EOF:
+			helper_worker_close(w, 0);
+			return 0;
+		case CHAN_ERROR:
+			HLOG(h, PRIVSEP_LOG_INFO, "worker \"%s\" pid %d: channel error: %s",
+			     w->name, (int)w->pid, strerror(errno));
+			helper_worker_close(w, 0);
+			return 0;
+		case CHAN_RECORD:
+		case CHAN_FDLIMIT:
+		case CHAN_VIOLATION:
+			dispatch(w, &m, st);
+			/* a bulk payload weighs more than a record: the others'
+			 * turn now */
+			if (w->served_bulk) {
+				w->served_bulk = 0;
+				return i + 1;
+			}
+			/* A caller waits for its reply before it sends again: after
+			 * answering a call, the next record is unlikely to be there
+			 * yet, and epoll says when it is.  Trying first would cost a
+			 * recvmsg that fails with EAGAIN on nearly every call. */
+			if (st == CHAN_RECORD && m.len >= PRIVSEP_HDR_LEN &&
+			    m.buf[WIRE_OFF_ID] | m.buf[WIRE_OFF_ID + 1] | m.buf[WIRE_OFF_ID + 2] |
+			        m.buf[WIRE_OFF_ID + 3])
+				return i + 1;
+			break;
+		}
+	}
+	return i;
+}
+
+static void worker_reap(struct privsep_worker *w)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si, WEXITED | WNOHANG) < 0) {
+		/* not our child (ECHILD), or reaped by someone else: it is
+		 * gone, how is unknown */
+		HLOG(w->h, PRIVSEP_LOG_WARN, "worker \"%s\" pid %d: waitid: %s", w->name,
+		     (int)w->pid, strerror(errno));
+		exit_classify(w, NULL);
+	} else if (si.si_pid == 0) {
+		return; /* not yet */
+	} else {
+		w->reap.exited = 1;
+		w->reap.exit_code = si.si_code;
+		w->reap.exit_status = si.si_status;
+		/* reaped: no process has its uid any more */
+		if (w->spawn.uid_lease >= 0)
+			close(w->spawn.uid_lease);
+		w->spawn.uid_lease = -1;
+	}
+	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
+	close(w->pidfd);
+	w->pidfd = -1;
+	/* Its last log lines, and what it sent before it died (its last
+	 * one-way messages), up to the end of the stream. */
+	wlog_close(w);
+	while (w->chan >= 0 && !w->q.nreply && worker_readable(w) > 0)
+		;
+	helper_worker_close(w, 0);
+	if (w->reap.exited)
+		exit_classify(w, &si);
+	w->reap.finalize = 1;
+}
+
+/* The stop check is due: lifecycle says which worker it found stopped,
+ * the core kills it; the check ends with the last live worker. */
+static void watch_stops(struct privsep_helper *h)
+{
+	int live = 0;
+	if (lifecycle_watch_tick(h) < 0)
+		return;
+	for (struct privsep_worker *w = h->workers; w; w = w->next) {
+		int stopped = lifecycle_stopped(w);
+		live |= stopped >= 0;
+		if (stopped == 1)
+			helper_worker_close(w, 1);
+	}
+	if (!live)
+		registry_watch(h, 0);
+}
+
+static void worker_free(struct privsep_worker *w)
+{
+	struct privsep_helper *h = w->h;
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		h->workers = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	h->nworkers--;
+	if (!w->exit.info.line[0])
+		exit_classify(w, NULL);
+	if (h->on_gone)
+		h->on_gone(w, h->gone_arg);
+	/* the verdict on its end: a restart is lifecycle's, stopping every
+	 * worker is the core's */
+	if (lifecycle_worker_gone(w) == PRIVSEP_RESTART_STOP_ALL)
+		privsep_helper_stop(h);
+	if (w->pidfd >= 0) {
+		epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
+		close(w->pidfd);
+	}
+	wlog_close(w);
+	if (w->spawn.uid_lease >= 0)
+		close(w->spawn.uid_lease);
+	free(w->permit);
+	free(w);
+}
+
+int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
+{
+	struct epoll_event evs[32];
+	int64_t now = 0, next = -1;
+	int n;
+
+	/* deadlines and workers to free exist only once a channel closed:
+	 * a busy helper reads no clock and walks no list on every call */
+	for (struct privsep_worker *w = h->closing ? h->workers : NULL; w; w = w->next)
+		if (w->reap.kill_at_ms && !w->reap.killed && !w->reap.exited &&
+		    (next < 0 || w->reap.kill_at_ms < next))
+			next = w->reap.kill_at_ms;
+	{
+		int64_t due = lifecycle_due(h);
+		if (due >= 0 && (next < 0 || due < next))
+			next = due;
+	}
+	if (next >= 0) {
+		now = clock_now_ms();
+		int64_t d = next > now ? next - now : 0;
+		if (timeout_ms < 0 || d < timeout_ms)
+			timeout_ms = (int)d;
+	}
+	n = epoll_wait(h->epfd, evs, 32, timeout_ms);
+	if (n < 0) {
+		if (errno != EINTR)
+			return -1;
+		n = 0;
+	}
+	for (int i = 0; i < n; i++) {
+		struct tag *t = evs[i].data.ptr;
+		struct privsep_worker *w = t->w;
+		if (t->kind == TAG_SIGNAL) {
+			lifecycle_signal(h);
+			continue;
+		}
+		if (t->kind == TAG_WATCH) {
+			watch_stops(h);
+			continue;
+		}
+		if (t->kind == TAG_SINK_ERR) {
+			helper_err_writable(h);
+			continue;
+		}
+		if (t->kind == TAG_SINK_OUT) {
+			wout_writable(h);
+			continue;
+		}
+		if (t->kind == TAG_WOUT) {
+			wout_readable(t);
+			continue;
+		}
+		if (w->reap.finalize)
+			continue;
+		if (t->kind == TAG_PIDFD) {
+			worker_reap(w);
+			continue;
+		}
+		if (t->kind == TAG_LOG) {
+			wlog_readable(w);
+			continue;
+		}
+		if (w->chan < 0)
+			continue;
+		if (w->q.n && !w->gate && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
+		    flush_queue(w) < 0)
+			continue;
+		if (!w->q.nreply && (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+			worker_readable(w);
+	}
+	if (!h->closing)
+		return (int)h->nworkers;
+	now = clock_now_ms();
+	h->closing = 0;
+	for (struct privsep_worker *w = h->workers, *nx; w; w = nx) {
+		nx = w->next;
+		if (w->pidfd >= 0 && w->reap.kill_at_ms && now >= w->reap.kill_at_ms &&
+		    !w->reap.killed && !w->reap.exited) {
+			if (!w->reap.want_kill) {
+				/* the one line for this end: exit_classify does
+				 * not log it again */
+				w->reap.grace_expired = 1;
+				HLOG(
+				    h, PRIVSEP_LOG_WARN,
+				    "worker \"%s\" pid %d: closed its channel but did not exit within %d ms; killed",
+				    w->name, (int)w->pid, HELPER_EXIT_GRACE_MS);
+			}
+			w->reap.want_kill = 1;
+			worker_signal(w);
+			if (!w->reap.killed) {
+				if (!w->reap.kill_failed++)
+					HLOG(
+					    h, PRIVSEP_LOG_ERR,
+					    "worker \"%s\" pid %d: SIGKILL failed: %s; trying again every %d ms",
+					    w->name, (int)w->pid, strerror(errno),
+					    HELPER_KILL_RETRY_MS);
+				w->reap.kill_at_ms = now + HELPER_KILL_RETRY_MS;
+			}
+		}
+		if (w->reap.finalize)
+			worker_free(w);
+		else if (w->reap.kill_at_ms)
+			h->closing = 1; /* still to be reaped, or killed */
+	}
+	return (int)h->nworkers;
+}
+
+int privsep_helper_run(struct privsep_helper *h)
+{
+	/* and until what workers wrote to their standard output is copied
+	 * (a stop signal leaves it) */
+	while (h->nworkers > 0 || h->respawns || (h->outs && !h->stopping))
+		if (privsep_helper_step(h, -1) < 0)
+			return -1;
+	return 0;
+}
+
+void privsep_helper_free(struct privsep_helper *h)
+{
+	if (!h)
+		return;
+	h->stopping = 1; /* no restarts from here on */
+	while (h->workers) {
+		struct privsep_worker *w = h->workers;
+		helper_worker_close(w, 1);
+		if (w->pidfd >= 0 && !w->reap.exited && !w->reap.killed)
+			HLOG(h, PRIVSEP_LOG_ERR,
+			     "worker \"%s\" pid %d: could not be killed; not waited for", w->name,
+			     (int)w->pid);
+		if (w->pidfd >= 0 && !w->reap.exited && w->reap.killed) {
+			siginfo_t si;
+			memset(&si, 0, sizeof(si));
+			while (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si, WEXITED) < 0 &&
+			       errno == EINTR)
+				;
+			if (si.si_pid) {
+				w->reap.exited = 1;
+				w->reap.exit_code = si.si_code;
+				w->reap.exit_status = si.si_status;
+				exit_classify(w, &si);
+			}
+		}
+		worker_free(w);
+	}
+	lifecycle_free(h);
+	helper_policies_free(h);
+	wout_free_all(h);
+	/* the last lines, if there is room for them now */
+	helper_err_writable(h);
+	sink_arm(h->epfd, &h->err, &h->terr, 0);
+	sink_arm(h->epfd, &h->out, &h->tout, 0);
+	sink_close(&h->err);
+	sink_close(&h->out);
+	close(h->watchfd);
+	close(h->epfd);
+	free(h->rows);
+	free(h->rx);
+	free(h->tx);
+	free(h);
+}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * helper_int.h - internal: what other framework files and the fuzz
+ * targets need of the helper.
+ */
+#ifndef PRIVSEP_HELPER_INT_H
+#define PRIVSEP_HELPER_INT_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include "clock.h"
+#include "logline.h"
+#include "outq.h"
+#include "sandbox_verify.h"
+#include "privsep.h"
+#include "sink.h"
+
+/* One row of the merged (framework + application) table. */
+struct helper_row {
+	uint32_t type;
+	const char *name;
+	uint32_t min_len, max_len;
+	uint8_t min_fds, max_fds;
+	unsigned flags;
+	privsep_handler_fn fn;
+	void *arg;
+	uint64_t bulk_max;
+};
+
+/* After a worker closes its channel it has this long to exit. */
+#define HELPER_EXIT_GRACE_MS 1000
+/* A SIGKILL that could not be sent is tried again this often. */
+#define HELPER_KILL_RETRY_MS 100
+/* Workers are looked at this often for a stop (SIGSTOP and the like):
+ * the kernel tells a parent of a stop only by SIGCHLD or waitid, and a
+ * pidfd does not become readable for it. */
+#define HELPER_STOP_CHECK_MS 200
+
+enum tag_kind {
+	TAG_CHAN,
+	TAG_PIDFD,
+	TAG_SIGNAL,
+	TAG_LOG,
+	TAG_SINK_ERR,
+	TAG_SINK_OUT,
+	TAG_WOUT,
+	TAG_WATCH
+};
+
+/* Two token buckets: log_rate lines a second in bursts of log_burst, and
+ * log_byte_rate bytes a second in bursts of log_byte_burst; a line passes
+ * when both have room for it. */
+struct log_bucket {
+	int64_t tokens;           /* thousandths of a line */
+	int64_t btokens;          /* thousandths of a byte */
+	int64_t refill_ms;        /* when tokens were last added */
+	unsigned long drop;       /* lines dropped since the last report */
+	unsigned long long dropb; /* and their bytes */
+};
+struct tag {
+	struct privsep_worker *w;
+	enum tag_kind kind;
+};
+
+/* Each part of a worker's state is owned by the module that writes it;
+ * the others read it.  The registry's and dispatch's own fields come
+ * first. */
+
+/* registry.c: the end of the process, as the helper sees it */
+struct worker_reap {
+	int killed;         /* SIGKILL sent */
+	int want_kill;      /* SIGKILL asked for */
+	int grace_expired;  /* killed for not exiting within the grace; logged then */
+	int kill_failed;    /* SIGKILL attempts that failed */
+	int64_t kill_at_ms; /* closing: SIGKILL at this time; 0 none */
+	int exited, exit_code, exit_status;
+	int finalize;
+};
+
+/* log.c: the read end of the worker's standard error */
+struct worker_log {
+	int fd;
+	char *buf; /* log_line_max bytes: the line so far */
+	size_t len;
+	int cut;                  /* the line was cut: skip to its end */
+	struct log_bucket rl;     /* the rate limit of its lines */
+	struct log_bucket denyrl; /* and of the broker's refusal lines for it */
+	struct tag tag;
+};
+
+/* exit.c: what the worker and the kernel reported, and how it ended */
+struct worker_exit {
+	struct privsep_exit_info info;
+	int sb_failed, sb_errno;
+	char sb_detail[PRIVSEP_DETAIL_MAX];
+	int trapped;
+	uint32_t trap_arch;
+	int kmsg_readable;
+	int ready; /* READY arrived */
+};
+
+/* lifecycle.c: its life and its restarts */
+struct worker_life {
+	int64_t started_ms;
+	int no_restart;        /* privsep_worker_kill */
+	unsigned slot;         /* privsep_spawn's, kept across restarts */
+	struct spawn_rec *rec; /* restart policy, if any */
+	int stopped;           /* found stopped: the stop signal, or SIGCONT */
+};
+
+/* spawn.c: how it was started */
+struct worker_spawn {
+	const struct policy *pol;    /* its policy (the helper's cache) */
+	const struct fs_root *roots; /* the file broker's roots for pol */
+	int debug;                   /* PRIVSEP_SB_DEBUG */
+	int unsandboxed;
+	/* a sandboxed spawn: READY is checked against /proc/PID/status
+	 * (sandbox_verify.c) */
+	int verify;
+	struct sb_expect expect;
+	int uid_lease; /* its own uid's lease (uidpool.h), -1: none */
+};
+
+struct privsep_worker {
+	struct privsep_helper *h;
+	struct privsep_worker *next, *prev;
+	int chan;  /* -1 once closed */
+	int pidfd; /* -1 when none or reaped */
+	pid_t pid;
+	char name[64];
+	uint8_t *permit; /* one byte per table row: 1 permitted */
+	enum privsep_violation viol;
+	/* What the socket had no room for, in order: events, and at most one
+	 * reply (while a reply waits, no request is read from this worker). */
+	struct outq q;
+	int want_drained; /* a post failed with EAGAIN: tell when empty */
+	int served_bulk;  /* a bulk record was served: end this batch */
+	int gate;         /* a sandboxed spawn: nothing but READY's answer is sent before */
+	void *data;
+	struct tag tchan, tpid;
+	struct worker_reap reap;
+	struct worker_log log;
+	struct worker_exit exit;
+	struct worker_life life;
+	struct worker_spawn spawn;
+};
+
+struct privsep_helper {
+	struct helper_row *rows; /* sorted by type */
+	size_t nrows;
+	size_t msg_max;
+	int epfd;
+	privsep_log_fn log;
+	void *log_arg;
+	void (*on_gone)(struct privsep_worker *, void *);
+	void *gone_arg;
+	void (*on_restarted)(struct privsep_worker *, void *);
+	void *restarted_arg;
+	struct privsep_worker *workers;
+	size_t nworkers;
+	uint8_t *rx, *tx;                  /* msg_max bytes each */
+	const struct privsep_handler *app; /* the application's table, for workers */
+	size_t napp;
+	size_t queue_max;
+	void (*on_drained)(struct privsep_worker *, void *);
+	void *drained_arg;
+	unsigned log_rate, log_burst;
+	unsigned long log_byte_rate, log_byte_burst;
+	size_t log_line_max;
+	/* sink.c: the helper's own standard error (its log) and output (the
+	 * copies of workers' standard output), never waited on */
+	struct sink err, out;
+	struct tag terr, tout;
+	unsigned long err_drop;       /* log lines the full sink lost, to report */
+	unsigned long long err_dropb; /* and their bytes */
+	struct wout *outs;            /* wout.c: workers' output being copied */
+	int told_sandbox;             /* the sandbox's reach was logged once */
+	/* lifecycle.c */
+	int sigfd;
+	struct tag tsig;
+	void (*on_reload)(struct privsep_helper *, void *);
+	void *reload_arg;
+	int stopping, stop_signal;
+	struct spawn_rec *respawns; /* waiting for their restart time */
+	struct pol_entry *policies; /* policies.c */
+	int confined;               /* privsep_helper_confine: no more spawning */
+	int closing;                /* some worker has a deadline or is to be freed */
+	int watchfd;                /* timerfd: look for stopped workers */
+	int watching;               /* watchfd is armed */
+	struct tag twatch;
+};
+
+/* Why a confined helper starts no worker: what a spawn needs that
+ * helper.policy refuses (measured: SECURITY.md, "The helper"). */
+#define HELPER_CONFINED_WHY "a spawn needs clone, unshare, mount, setresuid, capset, seccomp"
+
+/* A worker's spawn parameters, kept for its restarts. */
+struct spawn_rec {
+	struct spawn_rec *next;
+	struct privsep_spawn sp; /* sp.name points to name */
+	char name[64];
+	unsigned restarts;
+	int64_t due_ms;
+};
+
+/* registry.c: the workers, below the event loop, spawn, lifecycle and
+ * exit (it calls none of them). */
+size_t helper_msg_max(const struct privsep_helper *h);
+/* The row of type in h's merged table (its index in *idx), or NULL. */
+const struct helper_row *row_find(const struct privsep_helper *h, uint32_t type, size_t *idx);
+/* SIGKILL w now, if it has a pidfd and is not dead or killed yet. */
+void worker_signal(struct privsep_worker *w);
+/* The stop check's timer on or off; -1 with errno. */
+int registry_watch(struct privsep_helper *h, int on);
+
+/* Serve a worker on channel fd chan (taken) whose process is pidfd
+ * (taken; -1 when the helper did not start it and cannot signal it): a
+ * worker the helper did not spawn (tests, the benchmark).  name is
+ * copied.  Returns the worker, or NULL (EINVAL, ENOMEM, and the fds are
+ * closed). */
+struct privsep_worker *helper_attach(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
+                                     const char *name);
+
+/* Dispatch one record as if it had arrived from w's channel with fds
+ * (taken).  For the fuzz targets. */
+void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds);
+
+/* Close w's channel; kill: SIGKILL now, else after the grace period. */
+void helper_worker_close(struct privsep_worker *w, int kill);
+
+/* Add a worker; spawned: the framework's own start-up messages
+ * (SANDBOX_FAILED, READY, and SECCOMP_TRAP if debug) stay permitted. */
+struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
+                                  const char *name, int spawned, int debug);
+/* 1 if fd is one of h's own (epoll, signalfd, a worker's channel, pidfd
+ * or log pipe). */
+int helper_owns_fd(const struct privsep_helper *h, int fd);
+/* In a new child: wipe the helper's buffers, which hold other workers'
+ * requests and replies. */
+void helper_scrub(struct privsep_helper *h);
+
+/* policies.c: load, check, compile and verify a policy once (path NULL:
+ * the shipped default); NULL with a one-line reason in why. */
+struct pol_entry;
+struct policy;
+struct filter_prog;
+struct fs_root;
+const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path, const char *text,
+                                      int debug, char *why, size_t whylen);
+const struct fs_root *pol_entry_roots(const struct pol_entry *e);
+const struct policy *pol_entry_policy(const struct pol_entry *e);
+const struct filter_prog *pol_entry_prog(const struct pol_entry *e);
+void helper_policies_free(struct privsep_helper *h);
+
+/* spawn.c */
+struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp);
+
+/* lifecycle.c */
+void lifecycle_signal(struct privsep_helper *h);
+/* w is gone: schedule its restart if its policy allows.  The verdict
+ * (PRIVSEP_RESTART_STOP_ALL: the caller stops every worker). */
+enum privsep_restart_verdict lifecycle_worker_gone(struct privsep_worker *w);
+/* Start the restarts that are due; the next due time or -1. */
+int64_t lifecycle_due(struct privsep_helper *h);
+void lifecycle_free(struct privsep_helper *h);
+/* The stop check's timer fired: read it; -1 if it failed. */
+int lifecycle_watch_tick(struct privsep_helper *h);
+/* Look at w for a stop: 1 if it is stopped (logged: the caller kills
+ * it), 0 if it is live, -1 if it has no live process to look at. */
+int lifecycle_stopped(struct privsep_worker *w);
+
+/* broker.c: the file broker's requests, served with the worker's context. */
+int fs_h_open(struct privsep_req *req, void *arg);
+int fs_h_stat(struct privsep_req *req, void *arg);
+int fs_h_readlink(struct privsep_req *req, void *arg);
+int fs_h_access(struct privsep_req *req, void *arg);
+
+/* exit.c: the framework's reports from a worker, and how it ended. */
+int exit_fw_sandbox_failed(struct privsep_req *req, void *arg);
+int exit_fw_seccomp_trap(struct privsep_req *req, void *arg);
+int exit_fw_ready(struct privsep_req *req, void *arg);
+/* Fill w->exit from the wait status in si (NULL: unknown) and log the
+ * one line that says how w ended. */
+void exit_classify(struct privsep_worker *w, const siginfo_t *si);
+
+/* log.c: a spawned worker's standard error, read through a pipe (rfd,
+ * taken), one log line per line it writes. */
+int wlog_attach(struct privsep_worker *w, int rfd);
+/* Read what the pipe holds now (at most a fair share). */
+void wlog_readable(struct privsep_worker *w);
+/* The worker is gone: read everything left, log the last partial line
+ * and the count of dropped lines, close the pipe. */
+void wlog_close(struct privsep_worker *w);
+
+/* The file broker refused a worker's request (arg: the worker): one
+ * line, the path and detail escaped, rate-limited per worker. */
+void wlog_refused(void *arg, const char *what, const char *path, int err, const char *detail);
+
+/* 1 if b allows one more line of bytes bytes now; 0 if not (counted in
+ * b->drop and b->dropb). */
+int log_bucket_take(const struct privsep_helper *h, struct log_bucket *b, size_t bytes);
+void log_bucket_init(const struct privsep_helper *h, struct log_bucket *b);
+/* src (n bytes) into dst (cap bytes), as worker lines are escaped:
+ * printable ASCII, tab and valid UTF-8 kept, anything else \xNN; cut to
+ * fit. */
+void log_escape(char *dst, size_t cap, const char *src, size_t n);
+
+/* The helper's standard error is writable again (or may be): write what
+ * waits, then the count of what was lost. */
+void helper_err_writable(struct privsep_helper *h);
+/* The default log (arg: the helper): privsep_helper_log_stderr. */
+void helper_log_default(enum privsep_log_level lvl, const char *line, void *arg);
+
+/* wout.c: a spawned worker's standard output, copied to the helper's
+ * (the spawn's stdout_copy).  rfd (taken) is the read end of its pipe. */
+int wout_attach(struct privsep_worker *w, int rfd);
+/* The pipe of the wout whose tag t is has bytes, or its end. */
+void wout_readable(struct tag *t);
+/* The helper's standard output is writable: copy what waits. */
+void wout_writable(struct privsep_helper *h);
+/* 1 if fd is the read end of a worker's output pipe. */
+int wout_owns_fd(const struct privsep_helper *h, int fd);
+/* The helper is freed: what could not be written is counted in one line. */
+void wout_free_all(struct privsep_helper *h);
+
+#endif

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * lifecycle.c - signals through a signalfd, a graceful stop, restarts of
+ * workers that die, workers found stopped, and the helper's own
+ * capabilities.  It returns its decisions to the core (helper.c): the
+ * verdict on a worker's end (stopping every worker is the core's), and
+ * whether a worker was found stopped (the core kills it).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helper_int.h"
+#include "policy.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
+#define RESTART_BACKOFF_MS 100 /* restart_backoff_ms 0 */
+#define RESTART_BACKOFF_MAX_MS 30000
+/* A worker that ran this long is healthy (restart_reset_ms, 0: this). */
+#define RESTART_RESET_MS 10000
+
+int privsep_helper_signals(struct privsep_helper *h,
+                           void (*on_reload)(struct privsep_helper *h, void *arg), void *arg)
+{
+	sigset_t set;
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	if (h->sigfd >= 0) {
+		errno = EBUSY;
+		return -1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	h->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (h->sigfd < 0)
+		return -1;
+	h->tsig = (struct tag){NULL, TAG_SIGNAL};
+	ev.data.ptr = &h->tsig;
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->sigfd, &ev) < 0) {
+		int saved = errno;
+		close(h->sigfd);
+		h->sigfd = -1;
+		errno = saved;
+		return -1;
+	}
+	h->on_reload = on_reload;
+	h->reload_arg = arg;
+	return 0;
+}
+
+void lifecycle_signal(struct privsep_helper *h)
+{
+	struct signalfd_siginfo si;
+	while (read(h->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO, "SIGHUP: reload");
+			if (h->on_reload)
+				h->on_reload(h, h->reload_arg);
+			continue;
+		}
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+		         "%s: stopping %zu worker(s), %d ms to exit", strsignal((int)si.ssi_signo),
+		         h->nworkers, HELPER_EXIT_GRACE_MS);
+		if (!h->stop_signal)
+			h->stop_signal = (int)si.ssi_signo;
+		privsep_helper_stop(h);
+	}
+}
+
+static void drop_respawns(struct privsep_helper *h)
+{
+	while (h->respawns) {
+		struct spawn_rec *r = h->respawns;
+		h->respawns = r->next;
+		free(r);
+	}
+}
+
+void privsep_helper_stop(struct privsep_helper *h)
+{
+	h->stopping = 1;
+	drop_respawns(h);
+	for (struct privsep_worker *w = h->workers; w; w = w->next)
+		helper_worker_close(w, 0);
+}
+
+int privsep_helper_stop_signal(const struct privsep_helper *h)
+{
+	return h->stop_signal;
+}
+
+/* Put r on the restart list after its back-off, or free it when its
+ * limit is reached (r->restarts: the restarts so far). */
+static void reschedule(struct privsep_helper *h, struct spawn_rec *r)
+{
+	unsigned delay, max = r->sp.restart_max;
+	if (max != PRIVSEP_RESTART_FOREVER && r->restarts >= max) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": restarted %u times, the limit; not restarted again",
+		         r->name, r->restarts);
+		free(r);
+		return;
+	}
+	delay = r->sp.restart_backoff_ms ? r->sp.restart_backoff_ms : RESTART_BACKOFF_MS;
+	for (unsigned i = 0; i < r->restarts && delay < RESTART_BACKOFF_MAX_MS; i++)
+		delay *= 2;
+	if (delay > RESTART_BACKOFF_MAX_MS)
+		delay = RESTART_BACKOFF_MAX_MS;
+	r->due_ms = clock_now_ms() + delay;
+	r->next = h->respawns;
+	h->respawns = r;
+	if (max == PRIVSEP_RESTART_FOREVER)
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN, "worker \"%s\": restart %u in %u ms",
+		         r->name, r->restarts + 1, delay);
+	else
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		         "worker \"%s\": restart %u of %u in %u ms", r->name, r->restarts + 1, max,
+		         delay);
+}
+
+/* The verdict on w's end: the policy's proposal, and the application's
+ * answer to it where it asks; a restart it may not have is refused. */
+static enum privsep_restart_verdict verdict(struct privsep_worker *w, struct spawn_rec *r,
+                                            int failed)
+{
+	struct privsep_helper *h = w->h;
+	unsigned max = r->sp.restart_max;
+	int under = max == PRIVSEP_RESTART_FOREVER || r->restarts < max;
+	enum privsep_restart_verdict v =
+	    failed && under && !h->confined ? PRIVSEP_RESTART : PRIVSEP_RESTART_GIVE_UP;
+	if (!r->sp.restart_verdict)
+		return v;
+	v = r->sp.restart_verdict(w, v, r->sp.verdict_arg);
+	if (v != PRIVSEP_RESTART && v != PRIVSEP_RESTART_GIVE_UP && v != PRIVSEP_RESTART_STOP_ALL) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": the application's verdict %d is none; not restarted",
+		         r->name, (int)v);
+		return PRIVSEP_RESTART_GIVE_UP;
+	}
+	if (v == PRIVSEP_RESTART && h->confined) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": not restarted: the helper is confined (%s)", r->name,
+		         HELPER_CONFINED_WHY);
+		return PRIVSEP_RESTART_GIVE_UP;
+	}
+	if (v == PRIVSEP_RESTART &&
+	    (w->life.no_restart || w->exit.info.kind == PRIVSEP_EXIT_SANDBOX)) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": %s is never restarted, whatever the application says",
+		         r->name,
+		         w->life.no_restart ? "a worker killed by privsep_worker_kill"
+		                            : "a worker that failed its sandbox");
+		return PRIVSEP_RESTART_GIVE_UP;
+	}
+	return v;
+}
+
+enum privsep_restart_verdict lifecycle_worker_gone(struct privsep_worker *w)
+{
+	struct privsep_helper *h = w->h;
+	struct spawn_rec *r = w->life.rec;
+
+	if (!r)
+		return PRIVSEP_RESTART_GIVE_UP;
+	w->life.rec = NULL;
+	if (h->stopping) {
+		free(r);
+		return PRIVSEP_RESTART_GIVE_UP;
+	}
+	/* a worker that served long enough was healthy: its count and its
+	 * back-off start over, so that rare deaths over months never reach
+	 * the limit or the longest delay */
+	if (r->restarts && w->life.started_ms &&
+	    clock_now_ms() - w->life.started_ms >=
+	        (int64_t)(r->sp.restart_reset_ms ? r->sp.restart_reset_ms : RESTART_RESET_MS))
+		r->restarts = 0;
+	/* a failure: not a clean exit, a failed sandbox, or the application's kill */
+	int failed = !w->life.no_restart && w->exit.info.kind != PRIVSEP_EXIT_SANDBOX &&
+	             !(w->exit.info.kind == PRIVSEP_EXIT_STATUS && w->exit.info.status == 0);
+	enum privsep_restart_verdict v = verdict(w, r, failed);
+	switch (v) {
+	case PRIVSEP_RESTART:
+		reschedule(h, r); /* or freed at the limit, logged */
+		return v;
+	case PRIVSEP_RESTART_STOP_ALL:
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": the application's verdict on its end: stop every worker",
+		         r->name);
+		free(r);
+		return v; /* the core stops every worker */
+	default:
+		if (failed && h->confined && !r->sp.restart_verdict)
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			         "worker \"%s\": not restarted: the helper is confined (%s)",
+			         r->name, HELPER_CONFINED_WHY);
+		else if (failed && r->sp.restart_max != PRIVSEP_RESTART_FOREVER &&
+		         r->restarts >= r->sp.restart_max)
+			log_line(
+			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			    "worker \"%s\": restarted %u times, the limit; not restarted again",
+			    r->name, r->restarts);
+		else if (failed)
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			         "worker \"%s\": not restarted: the application's verdict",
+			         r->name);
+		free(r);
+		return PRIVSEP_RESTART_GIVE_UP;
+	}
+}
+
+int64_t lifecycle_due(struct privsep_helper *h)
+{
+	if (!h->respawns)
+		return -1;
+	int64_t now = clock_now_ms(), next = -1;
+	struct spawn_rec **pp = &h->respawns, *due = NULL;
+
+	/* take the due ones out first: a failed restart goes back in the
+	 * list, and must not be picked again in this pass */
+	while (*pp) {
+		struct spawn_rec *r = *pp;
+		if (r->due_ms > now) {
+			if (next < 0 || r->due_ms < next)
+				next = r->due_ms;
+			pp = &r->next;
+			continue;
+		}
+		*pp = r->next;
+		r->next = due;
+		due = r;
+	}
+	while (due) {
+		struct spawn_rec *r = due;
+		due = r->next;
+		r->restarts++;
+		struct privsep_worker *w = spawn_worker(h, &r->sp);
+		if (w) {
+			w->life.rec = r;
+			w->life.slot = r->sp.slot;
+			if (h->on_restarted)
+				h->on_restarted(w, h->restarted_arg);
+		} else {
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			         "worker \"%s\": restart failed: %s", r->name, strerror(errno));
+			/* counts as a death: tried again later, within the limit */
+			reschedule(h, r);
+		}
+	}
+	next = -1;
+	for (struct spawn_rec *r = h->respawns; r; r = r->next)
+		if (next < 0 || r->due_ms < next)
+			next = r->due_ms;
+	return next;
+}
+
+/* A stopped worker holds what it holds (its fds, the listener's
+ * connections, its slot) and serves nobody; it cannot be told from a hung
+ * one.  Whoever stopped it, it is killed and reported, and its restart
+ * policy applies.  waitid(WNOHANG) never blocks; WCONTINUED catches a
+ * worker stopped and continued between two looks. */
+int lifecycle_watch_tick(struct privsep_helper *h)
+{
+	uint64_t ticks;
+	return read(h->watchfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN ? -1 : 0;
+}
+
+int lifecycle_stopped(struct privsep_worker *w)
+{
+	struct privsep_helper *h = w->h;
+	siginfo_t si;
+	if (w->pidfd < 0 || w->reap.exited || w->reap.finalize)
+		return -1;
+	if (w->reap.want_kill)
+		return 0; /* already being killed */
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si, WSTOPPED | WCONTINUED | WNOHANG) < 0 ||
+	    si.si_pid == 0)
+		return 0;
+	w->life.stopped = si.si_code == CLD_STOPPED ? si.si_status : SIGCONT;
+	if (w->life.stopped == SIGCONT)
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\" pid %d: was stopped (and continued since): a stopped worker is a hung one; killed",
+		    w->name, (int)w->pid);
+	else
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\" pid %d: stopped by signal %d (%s): a stopped worker is a hung one; killed",
+		    w->name, (int)w->pid, w->life.stopped, strsignal(w->life.stopped));
+	return 1;
+}
+
+void lifecycle_free(struct privsep_helper *h)
+{
+	drop_respawns(h);
+	if (h->sigfd >= 0) {
+		close(h->sigfd);
+		h->sigfd = -1;
+	}
+}
+
+int privsep_helper_keep_caps(const char *const *names, size_t n)
+{
+	cap_value_t keep[64];
+	cap_value_t max = cap_max_bits();
+	cap_t c;
+	int rc;
+
+	if (n > 64 || (n && !names)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (cap_from_name(names[i], &keep[i]) < 0) {
+			errno = EINVAL;
+			return -1;
+		}
+	/* the bounding set first, while CAP_SETPCAP is still held */
+	for (cap_value_t v = 0; v < max; v++) {
+		int kept = 0;
+		for (size_t i = 0; i < n; i++)
+			kept |= keep[i] == v;
+		if (!kept && v != CAP_SETPCAP && CAP_IS_SUPPORTED(v) && cap_get_bound(v) == 1 &&
+		    cap_drop_bound(v) < 0)
+			return -1;
+	}
+	{
+		int keep_setpcap = 0;
+		for (size_t i = 0; i < n; i++)
+			keep_setpcap |= keep[i] == CAP_SETPCAP;
+		if (!keep_setpcap && cap_get_bound(CAP_SETPCAP) == 1 &&
+		    cap_drop_bound(CAP_SETPCAP) < 0)
+			return -1;
+	}
+	if (cap_reset_ambient() < 0 && errno != EINVAL)
+		return -1;
+	c = cap_init();
+	if (!c)
+		return -1;
+	if (n && (cap_set_flag(c, CAP_PERMITTED, (int)n, keep, CAP_SET) < 0 ||
+	          cap_set_flag(c, CAP_EFFECTIVE, (int)n, keep, CAP_SET) < 0)) {
+		cap_free(c);
+		errno = EINVAL;
+		return -1;
+	}
+	rc = cap_set_proc(c);
+	cap_free(c);
+	return rc;
+}
+
+int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text)
+{
+	char why[512];
+	const struct pol_entry *pe;
+	if (h->confined)
+		return 0;
+	if (!policy && !policy_text) {
+		policy = "<helper.policy>";
+		policy_text = policy_shipped("helper.policy");
+	}
+	pe = helper_policy(h, policy, policy_text, 0, why, sizeof(why));
+	if (!pe) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot confine: %s", why);
+		errno = EINVAL;
+		return -1;
+	}
+#if defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer builds (the test suite's second run): its leak
+	 * check at exit needs ptrace, which the filter forbids: run it now */
+	__lsan_do_leak_check();
+#endif
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(pol_entry_prog(pe)) < 0) {
+		int e = errno;
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot load its filter: %s",
+		         strerror(e));
+		errno = e;
+		return -1;
+	}
+	h->confined = 1;
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO, "helper: confined by %s",
+	         policy ? policy : "its policy");
+	for (struct spawn_rec *r = h->respawns; r; r = r->next)
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\": its pending restart is dropped: the helper is confined (%s)",
+		    r->name, HELPER_CONFINED_WHY);
+	drop_respawns(h);
+	return 0;
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * policies.c - the helper's loaded policies: each file read, checked,
+ * compiled and verified once, then shared by every worker that uses it.
+ * A policy with any finding, or whose compiled filter disagrees with its
+ * own meaning anywhere verify looks, is refused: no worker starts on it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helper_int.h"
+#include "policy.h"
+#include "fs.h"
+
+struct pol_entry {
+	struct pol_entry *next;
+	char *path; /* NULL: the shipped default */
+	char *text; /* the policy's text when given in memory */
+	int debug;
+	struct policy *pol;
+	struct filter_prog prog;
+	struct fs_root roots;
+};
+
+struct collect {
+	struct privsep_helper *h;
+	char *first;
+	size_t len;
+	int n;
+};
+
+static void collect(const char *msg, void *arg)
+{
+	struct collect *c = arg;
+	if (c->n++ == 0)
+		snprintf(c->first, c->len, "%s", msg);
+	log_line(c->h->log, c->h->log_arg, PRIVSEP_LOG_ERR, "policy: %s", msg);
+}
+
+static int same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* The broker's roots: each beneath rule's directory, opened once. */
+static void open_roots(struct privsep_helper *h, struct pol_entry *e)
+{
+	e->roots.n = e->pol->nfiles;
+	e->roots.fd = e->roots.n ? malloc(e->roots.n * sizeof(int)) : NULL;
+	if (e->roots.n && !e->roots.fd) {
+		e->roots.n = 0; /* every beneath rule then refuses: fail closed */
+		return;
+	}
+	for (size_t i = 0; i < e->roots.n; i++) {
+		const struct pol_file *f = &e->pol->files[i];
+		e->roots.fd[i] = -1;
+		if (!f->beneath)
+			continue;
+		e->roots.fd[i] = open(f->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (e->roots.fd[i] < 0)
+			log_line(
+			    h->log, h->log_arg, PRIVSEP_LOG_WARN,
+			    "policy %s:%d: beneath \"%s\": %s; the rule will refuse every path",
+			    f->loc.file, f->loc.line, f->path, strerror(errno));
+	}
+}
+
+static void close_roots(struct pol_entry *e)
+{
+	for (size_t i = 0; i < e->roots.n; i++)
+		if (e->roots.fd[i] >= 0)
+			close(e->roots.fd[i]);
+	free(e->roots.fd);
+	e->roots.fd = NULL;
+	e->roots.n = 0;
+}
+
+const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path, const char *text,
+                                      int debug, char *why, size_t whylen)
+{
+	struct pol_entry *e;
+	struct collect c = {h, why, whylen, 0};
+	const char *name = path ? path : "<default.policy>";
+	unsigned long calls = 0;
+	int n;
+
+	for (e = h->policies; e; e = e->next)
+		if (e->debug == debug && same(e->path, path) && same(e->text, text))
+			return e;
+	e = calloc(1, sizeof(*e));
+	if (!e || (path && !(e->path = strdup(path))) || (text && !(e->text = strdup(text)))) {
+		if (e) {
+			free(e->path);
+			free(e);
+		}
+		snprintf(why, whylen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	e->debug = debug;
+	e->pol = policy_load(name,
+	                     text   ? text
+	                     : path ? NULL
+	                            : policy_shipped("default.policy"),
+	                     collect, &c);
+	if (!e->pol)
+		goto fail;
+	n = policy_check(e->pol, collect, &c);
+	if (n > 0) {
+		snprintf(why + strlen(why), whylen - strlen(why), " (%d finding%s in all)", n,
+		         n > 1 ? "s" : "");
+		goto fail;
+	}
+	if (policy_compile(e->pol, &e->prog, debug, collect, &c) < 0)
+		goto fail;
+	n = policy_verify(e->pol, &e->prog, debug, collect, &c, &calls);
+	if (n != 0) {
+		if (n > 0)
+			snprintf(why + strlen(why), whylen - strlen(why),
+			         " (%d calls where the compiled filter and the policy disagree)",
+			         n);
+		goto fail;
+	}
+	open_roots(h, e);
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+	         "policy %s%s: %zu rules, %u BPF instructions, verified over %lu calls", name,
+	         debug ? " (debug: trap, not kill)" : "", e->pol->nrules, e->prog.len, calls);
+	e->next = h->policies;
+	h->policies = e;
+	return e;
+fail:
+	policy_free(e->pol);
+	filter_prog_free(&e->prog);
+	free(e->path);
+	free(e->text);
+	free(e);
+	errno = EINVAL;
+	return NULL;
+}
+
+const struct policy *pol_entry_policy(const struct pol_entry *e)
+{
+	return e->pol;
+}
+
+const struct filter_prog *pol_entry_prog(const struct pol_entry *e)
+{
+	return &e->prog;
+}
+
+const struct fs_root *pol_entry_roots(const struct pol_entry *e)
+{
+	return &e->roots;
+}
+
+void helper_policies_free(struct privsep_helper *h)
+{
+	while (h->policies) {
+		struct pol_entry *e = h->policies;
+		h->policies = e->next;
+		close_roots(e);
+		policy_free(e->pol);
+		filter_prog_free(&e->prog);
+		free(e->path);
+		free(e->text);
+		free(e);
+	}
+}

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * spawn.c - starting a worker: a channel, a fork, a pidfd, and in the
+ * child the sandbox before any application code.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "helper_int.h"
+#include "proto.h"
+#include "sandbox.h"
+#include "wire.h"
+
+/* The child's channel, for the SIGSYS handler of the debug mode. */
+static int child_chan = -1;
+
+/* One framework one-way record, sent from the child with no allocation. */
+static void child_post(uint32_t type, const void *payload, size_t len)
+{
+	uint8_t hb[PRIVSEP_HDR_LEN];
+	struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, type, 0, (uint32_t)len};
+	wire_put_hdr(hb, &hdr);
+	(void)chan_send(child_chan, hb, sizeof(hb), payload, len, NULL, 0, 0);
+}
+
+/* READY is a call: the helper reads from the kernel that every step is
+ * in force (sandbox_verify.c) before it answers, and sends nothing before
+ * that answer.  Anything but an empty success ends the worker before
+ * application code.  0 or -1. */
+static int child_ready(size_t msg_max)
+{
+	uint8_t hb[PRIVSEP_HDR_LEN], rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
+	struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, PRIVSEP_T_READY, 1, 0};
+	struct chan_msg m = {.buf = rb, .cap = sizeof(rb)};
+	wire_put_hdr(hb, &hdr);
+	if (chan_send(child_chan, hb, sizeof(hb), NULL, 0, NULL, 0, 0) < 0 ||
+	    chan_recv(child_chan, &m, 0) != CHAN_RECORD)
+		return -1;
+	chan_close_fds(m.fds, m.nfds);
+	if (wire_check(rb, m.len, m.nfds, msg_max, &hdr) != PRIVSEP_V_NONE ||
+	    hdr.type != PRIVSEP_T_REPLY || hdr.id != 1 || hdr.len != PROTO_REPLY_FIXED ||
+	    hdr.nfds != 0)
+		return -1;
+	return rb[PRIVSEP_HDR_LEN] | rb[PRIVSEP_HDR_LEN + 1] | rb[PRIVSEP_HDR_LEN + 2] |
+	               rb[PRIVSEP_HDR_LEN + 3]
+	           ? -1
+	           : 0;
+}
+
+/* Debug mode: the filter traps instead of killing.  Report the call and
+ * its arguments to the helper, then exit; async-signal-safe throughout
+ * (no allocation, no locks, sendmsg and exit_group only). */
+static void on_sigsys(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	uint8_t buf[56];
+	struct privsep_writer w;
+	(void)sig;
+	privsep_writer_init(&w, buf, sizeof(buf));
+	privsep_writer_put_u32(&w, si->si_arch);
+	privsep_writer_put_u32(&w, (uint32_t)si->si_syscall);
+#if defined(__x86_64__)
+	const greg_t *g = uc->uc_mcontext.gregs;
+	const int regs[6] = {REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9};
+	for (int i = 0; i < 6; i++)
+		privsep_writer_put_u64(&w, (uint64_t)g[regs[i]]);
+#else
+	(void)uc;
+	for (int i = 0; i < 6; i++)
+		privsep_writer_put_u64(&w, 0);
+#endif
+	child_post(PRIVSEP_T_SECCOMP_TRAP, buf, w.len);
+	_exit(128 + SIGSYS);
+}
+
+/* The child's fds 0, 1 and 2: /dev/null, or the pipes to the helper (outw
+ * for standard output, logw for standard error; -1: /dev/null).  Never
+ * one of the helper's: not its terminal, its socket, its log, nor an fd
+ * the application left there.  -1 on failure. */
+static int child_stdio(int outw, int logw)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0 && null <= STDERR_FILENO) {
+		int hi = fcntl(null, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+		close(null);
+		null = hi;
+	}
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
+	    dup2(outw >= 0 ? outw : null, STDOUT_FILENO) < 0 ||
+	    dup2(logw >= 0 ? logw : null, STDERR_FILENO) < 0)
+		return -1;
+	close(null);
+	if (outw > STDERR_FILENO)
+		close(outw);
+	if (logw > STDERR_FILENO)
+		close(logw);
+	return 0;
+}
+
+/* Runs in the child; never returns. */
+static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
+                         const struct privsep_spawn *sp, const struct sb_plan *plan)
+{
+	size_t msg_max = helper_msg_max(h);
+	struct privsep_client_config cfg = sp->client;
+	struct privsep_client *c;
+	char why[PRIVSEP_DETAIL_MAX - 1];
+	int rc;
+
+	child_chan = chan;
+	/* other workers' last requests and replies are in these buffers */
+	helper_scrub(h);
+	/* standard input and output from /dev/null, standard error the pipe
+	 * to the helper's log (spawn_worker put the channel and the pipes
+	 * above fd 2) */
+	if (chan <= STDERR_FILENO || child_stdio(outw, logw) < 0)
+		_exit(127);
+	/* glibc's stdio asks whether fd 0 or 1 is a terminal (ioctl TCGETS)
+	 * when it first gives the stream a buffer, and /dev/null is a
+	 * character device: a policy need not allow that ioctl, so the
+	 * buffers are settled now, before the sandbox (neither is ever a
+	 * terminal).  Standard error is unbuffered: it never asks. */
+	(void)setvbuf(stdin, NULL, _IOFBF, 0);
+	(void)setvbuf(stdout, NULL, _IOFBF, 0);
+	/* The helper's signal handlers and mask mean nothing here. */
+	{
+		sigset_t all;
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+	}
+	if (plan) {
+		if (plan->flags & PRIVSEP_SB_DEBUG) {
+			struct sigaction sa;
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_sigaction = on_sigsys;
+			sa.sa_flags = SA_SIGINFO;
+			sigemptyset(&sa.sa_mask);
+			sigaction(SIGSYS, &sa, NULL);
+		}
+		rc = sandbox_enter(plan, why, sizeof(why));
+		if (rc != 0) {
+			uint8_t buf[8 + 4 + PRIVSEP_DETAIL_MAX];
+			struct privsep_writer w;
+			int err = errno;
+			privsep_writer_init(&w, buf, sizeof(buf));
+			privsep_writer_put_u32(&w, (uint32_t)rc);
+			privsep_writer_put_u32(&w, (uint32_t)err);
+			privsep_writer_put_str(&w, why);
+			child_post(PRIVSEP_T_SANDBOX_FAILED, buf, w.len);
+			_exit(127);
+		}
+	} else {
+		/* unsandboxed: still no fd of the helper's but the channel */
+		int keep[4] = {0, 1, 2, chan};
+		if (chan <= 2 || sandbox_close_fds(keep, 4) < 0)
+			_exit(127);
+	}
+	if (plan && child_ready(msg_max) < 0)
+		_exit(127);
+	cfg.msg_max = msg_max;
+	if (!cfg.table) {
+		cfg.table = h->app;
+		cfg.n = h->napp;
+	}
+	c = privsep_client_new(chan, &cfg);
+	if (!c)
+		_exit(127);
+	rc = sp->main(c, sp->arg);
+	privsep_client_free(c);
+	fflush(NULL);
+	_exit(rc & 0xff);
+}
+
+struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp)
+{
+	struct privsep_worker *w;
+	struct spawn_rec *r = NULL;
+
+	if (sp && sp->restart_max) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return NULL;
+		r->sp = *sp;
+		/* the same name for every restart, whatever the caller's
+		 * buffer holds later */
+		snprintf(r->name, sizeof(r->name), "%s", sp->name ? sp->name : "worker");
+		r->sp.name = r->name;
+	}
+	w = spawn_worker(h, r ? &r->sp : sp);
+	if (!w) {
+		free(r);
+		return NULL;
+	}
+	w->life.rec = r;
+	w->life.slot = sp->slot;
+	return w;
+}
+
+/* Move *fd above 0..2 (a helper started with some of them closed gets
+ * its new fds there), where the child's standard fds would clobber it. */
+static int above_stdio(int *fd)
+{
+	int nfd;
+	if (*fd > STDERR_FILENO)
+		return 0;
+	nfd = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	if (nfd < 0)
+		return -1;
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
+/* What one spawn holds while it starts a worker: its fds (the channel,
+ * the standard error and output pipes; -1 once closed or given away),
+ * its sandbox's plan and the policy it runs under. */
+struct spawn_job {
+	const char *name;
+	int sv[2], lp[2], op[2];
+	int debug, null_stdio;
+	struct sb_plan plan;
+	struct sb_expect expect;
+	const struct policy *pol;
+	const struct fs_root *roots;
+};
+
+/* Close every fd the job still holds. */
+static void job_close(struct spawn_job *j)
+{
+	chan_close_fds(j->sv, 2);
+	chan_close_fds(j->lp, 2);
+	chan_close_fds(j->op, 2);
+}
+
+/* What forbids this spawn before anything is made: 0, or -1 with errno
+ * (after one log line where the reason is the caller's). */
+static int spawn_refused(struct privsep_helper *h, const struct privsep_spawn *sp,
+                         const struct spawn_job *j)
+{
+	struct sigaction sa;
+	if (h->confined) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": not started: the helper is confined (%s)", j->name,
+		         HELPER_CONFINED_WHY);
+		errno = EPERM;
+		return -1;
+	}
+	/* With SIGCHLD ignored the kernel reaps children at once, and a pid
+	 * could be reused before pidfd_open: refuse rather than race. */
+	if (sigaction(SIGCHLD, NULL, &sa) == 0 &&
+	    (sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sp->stdout_copy && j->null_stdio) {
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\": stdout_copy and PRIVSEP_SB_NULL_STDIO disagree; not started",
+		    j->name);
+		errno = EINVAL;
+		return -1;
+	}
+	/* a kept fd is the application's, never one of the helper's own: a
+	 * restart passes the same numbers again, and one the application
+	 * closed since may now be another worker's channel */
+	for (size_t i = 0;
+	     !sp->unsandboxed && sp->sandbox && sp->sandbox->keep_fds && i < sp->sandbox->nkeep;
+	     i++)
+		if (helper_owns_fd(h, sp->sandbox->keep_fds[i])) {
+			log_line(
+			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			    "worker \"%s\": not started: kept fd %d is one of the helper's own (the application closed its fd, and the number was used again)",
+			    j->name, sp->sandbox->keep_fds[i]);
+			errno = EBADF;
+			return -1;
+		}
+	return 0;
+}
+
+/* The channel and the pipes, the child's ends above its standard fds.
+ * 0, or -1 with errno and nothing left open. */
+static int spawn_fds(const struct privsep_spawn *sp, struct spawn_job *j)
+{
+	if (chan_pair(j->sv) < 0)
+		return -1;
+	if ((!j->null_stdio && pipe2(j->lp, O_CLOEXEC) < 0) ||
+	    (sp->stdout_copy && pipe2(j->op, O_CLOEXEC) < 0) || above_stdio(&j->sv[1]) < 0 ||
+	    (j->lp[1] >= 0 && above_stdio(&j->lp[1]) < 0) ||
+	    (j->op[1] >= 0 && above_stdio(&j->op[1]) < 0)) {
+		int saved = errno;
+		job_close(j);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+/* The sandbox's plan from the worker's policy (checked, compiled and
+ * verified once by the cache), and what the helper will check at READY.
+ * 0, or -1 with errno after one log line. */
+static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, struct spawn_job *j)
+{
+	char why[512];
+	if (sp->unsandboxed) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		         "worker \"%s\" runs WITHOUT a sandbox (unsandboxed is set)", j->name);
+		return 0;
+	}
+	const struct pol_entry *pe = helper_policy(h, sp->sandbox ? sp->sandbox->policy : NULL,
+	                                           sp->sandbox ? sp->sandbox->policy_text : NULL,
+	                                           j->debug, why, sizeof(why));
+	if (!pe ||
+	    sandbox_prepare(&j->plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
+	                    j->sv[1], why, sizeof(why)) < 0 ||
+	    sandbox_expect(&j->expect, &j->plan, why, sizeof(why)) < 0) {
+		int saved = errno;
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": sandbox cannot be prepared: %s; not started", j->name,
+		         why);
+		errno = saved ? saved : EINVAL;
+		return -1;
+	}
+	/* the pipes that step 1 keeps on fds 1 and 2 */
+	j->plan.pipe_out = j->op[1] >= 0;
+	j->plan.pipe_err = j->lp[1] >= 0;
+	j->pol = pol_entry_policy(pe);
+	j->roots = pol_entry_roots(pe);
+	if (!h->told_sandbox) {
+		char ll[256];
+		h->told_sandbox = 1;
+		landlock_describe(&j->plan.ll, ll, sizeof(ll));
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO, "sandbox: %s", ll);
+		if (!j->plan.root)
+			log_line(
+			    h->log, h->log_arg, PRIVSEP_LOG_WARN,
+			    "sandbox: not started as root: workers keep uid %u; namespaces, securebits, ids and capability drops do not apply (the other steps do)",
+			    (unsigned)getuid());
+	}
+	return 0;
+}
+
+/* The new child pid is served: its channel, pidfd and pipes (all taken)
+ * become a worker in the registry.  The worker, or NULL with errno (the
+ * child killed: reaped here, or by the loop once it is registered). */
+static struct privsep_worker *spawn_attach(struct privsep_helper *h, const struct privsep_spawn *sp,
+                                           struct spawn_job *j, pid_t pid, int pidfd)
+{
+	int saved;
+	struct privsep_worker *w =
+	    helper_add(h, j->sv[0], pidfd, pid, sp->name, 1,
+	               !sp->unsandboxed && sp->sandbox && (sp->sandbox->flags & PRIVSEP_SB_DEBUG));
+	j->sv[0] = -1; /* taken */
+	if (!w) {
+		saved = errno;
+		job_close(j);
+		kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
+		waitpid(pid, NULL, 0);
+		sandbox_release(&j->plan);
+		errno = saved;
+		return NULL;
+	}
+	/* the uid is this worker's until it is reaped (also when it is
+	 * killed below: the loop reaps and frees it, and releases it) */
+	w->spawn.uid_lease = j->plan.lease;
+	/* each attach takes its fd, done or not */
+	int bad = j->lp[0] >= 0 && wlog_attach(w, j->lp[0]) < 0;
+	saved = errno;
+	if (j->op[0] >= 0 && (bad || wout_attach(w, j->op[0]) < 0)) {
+		if (bad)
+			close(j->op[0]);
+		else
+			saved = errno;
+		bad = 1;
+	}
+	j->lp[0] = j->op[0] = -1;
+	if (bad) {
+		privsep_worker_kill(w); /* reaped and freed by the loop */
+		errno = saved;
+		return NULL;
+	}
+	w->spawn.unsandboxed = sp->unsandboxed;
+	if (!sp->unsandboxed) {
+		w->spawn.verify = w->gate = 1;
+		w->spawn.expect = j->expect;
+	}
+	w->spawn.pol = j->pol;
+	w->spawn.roots = j->roots;
+	w->spawn.debug = j->debug;
+	return w;
+}
+
+struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp)
+{
+	struct spawn_job j = {.sv = {-1, -1}, .lp = {-1, -1}, .op = {-1, -1}};
+	int pidfd, saved;
+	pid_t pid;
+
+	j.plan.lease = -1;
+	if (!h || !sp || !sp->main) {
+		errno = EINVAL;
+		return NULL;
+	}
+	j.name = sp->name ? sp->name : "worker";
+	j.debug = sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_DEBUG);
+	j.null_stdio =
+	    sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_NULL_STDIO);
+	if (spawn_refused(h, sp, &j) < 0 || spawn_fds(sp, &j) < 0)
+		return NULL;
+	if (spawn_plan(h, sp, &j) < 0) {
+		saved = errno;
+		job_close(&j);
+		sandbox_release(&j.plan); /* leased, when sandbox_expect failed */
+		errno = saved;
+		return NULL;
+	}
+	fflush(NULL); /* or the child would write the helper's buffered output again */
+	pid = fork();
+	if (pid < 0) {
+		saved = errno;
+		job_close(&j);
+		sandbox_release(&j.plan);
+		errno = saved;
+		return NULL;
+	}
+	if (pid == 0) {
+		close(j.sv[0]);
+		if (j.lp[0] >= 0)
+			close(j.lp[0]);
+		if (j.op[0] >= 0)
+			close(j.op[0]);
+		worker_child(h, j.sv[1], j.op[1], j.lp[1], sp, sp->unsandboxed ? NULL : &j.plan);
+	}
+	close(j.sv[1]);
+	if (j.lp[1] >= 0)
+		close(j.lp[1]);
+	if (j.op[1] >= 0)
+		close(j.op[1]);
+	j.sv[1] = j.lp[1] = j.op[1] = -1;
+	/* The child cannot be reaped before we wait for it, so its pid is
+	 * still its own here. */
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0) {
+		saved = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		job_close(&j);
+		sandbox_release(&j.plan); /* reaped above */
+		errno = saved;
+		return NULL;
+	}
+	return spawn_attach(h, sp, &j, pid, pidfd);
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * chan.c - records and fds over an AF_UNIX SOCK_SEQPACKET socket.
+ *
+ * One message is one record.  Received fds are close-on-exec from the
+ * moment they exist (MSG_CMSG_CLOEXEC).  A record whose data or control
+ * part was truncated is never delivered as a success, and no fd that
+ * arrived is ever dropped without being closed.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "chan.h"
+
+int chan_pair(int sv[2])
+{
+	return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
+}
+
+void chan_close_fds(int *fds, size_t n)
+{
+	int saved;
+	if (!n)
+		return;
+	saved = errno;
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+	errno = saved;
+}
+
+/* Room for one more fd than a record may carry, so that "the peer sent
+ * too many" (buffer full) can be told from "we could not install them"
+ * (buffer not full but MSG_CTRUNC). */
+#define CHAN_FD_ROOM (PRIVSEP_MAX_FDS + 1)
+
+enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * CHAN_FD_ROOM)];
+	} ctl;
+	struct iovec iov = {.iov_base = m->buf, .iov_len = m->cap};
+	struct msghdr mh = {
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = ctl.buf,
+	    .msg_controllen = sizeof(ctl.buf),
+	};
+	int got[sizeof(ctl.buf) / sizeof(int)]; /* more than the kernel can fit */
+	size_t ngot = 0;
+	int bad_cmsg = 0;
+	ssize_t n;
+
+	m->len = 0;
+	m->nfds = 0;
+	m->nfds_partial = 0;
+	m->viol = PRIVSEP_V_NONE;
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | (nonblock ? MSG_DONTWAIT : 0));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return (errno == EAGAIN || errno == EWOULDBLOCK) ? CHAN_AGAIN : CHAN_ERROR;
+
+	/* Collect every fd that arrived, whatever else is wrong. */
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			const unsigned char *d = CMSG_DATA(c);
+			for (size_t i = 0; i < k && ngot < sizeof(got) / sizeof(got[0]);
+			     i++, ngot++)
+				memcpy(&got[ngot], d + i * sizeof(int), sizeof(int));
+		} else {
+			bad_cmsg = 1;
+		}
+	}
+
+	if (n == 0) {
+		/* End of stream and an empty record both read as 0 bytes; a
+		 * closed peer also shows POLLHUP. */
+		struct pollfd p = {.fd = fd, .events = POLLIN | POLLRDHUP};
+		chan_close_fds(got, ngot);
+		if (ngot == 0 && !bad_cmsg && poll(&p, 1, 0) == 1 &&
+		    (p.revents & (POLLHUP | POLLRDHUP)))
+			return CHAN_EOF;
+		m->viol = PRIVSEP_V_EMPTY_RECORD;
+		return CHAN_VIOLATION;
+	}
+	m->len = (size_t)n;
+	if (mh.msg_flags & MSG_TRUNC)
+		m->viol = PRIVSEP_V_OVERSIZE;
+	else if (bad_cmsg)
+		m->viol = PRIVSEP_V_BAD_CMSG;
+	else if (ngot > PRIVSEP_MAX_FDS)
+		m->viol = PRIVSEP_V_NFDS_LIMIT;
+	if (m->viol != PRIVSEP_V_NONE) {
+		chan_close_fds(got, ngot);
+		return CHAN_VIOLATION;
+	}
+	if (mh.msg_flags & MSG_CTRUNC) {
+		/* Room was left, so the kernel stopped installing fds: this
+		 * process is at its fd limit.  Not the peer's fault. */
+		chan_close_fds(got, ngot);
+		m->nfds_partial = ngot;
+		return CHAN_FDLIMIT;
+	}
+	memcpy(m->fds, got, ngot * sizeof(int));
+	m->nfds = ngot;
+	return CHAN_RECORD;
+}
+
+int chan_send(int fd, const void *hdr, size_t hlen, const void *payload, size_t plen,
+              const int *fds, size_t nfds, int nonblock)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * PRIVSEP_MAX_FDS)];
+	} ctl;
+	struct iovec iov[2] = {
+	    {.iov_base = (void *)hdr, .iov_len = hlen},
+	    {.iov_base = (void *)payload, .iov_len = plen},
+	};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = plen ? 2 : 1};
+	ssize_t n;
+
+	if (nfds > PRIVSEP_MAX_FDS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (nfds) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		if (!c) {
+			errno = EINVAL;
+			return -1;
+		}
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	do
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL | (nonblock ? MSG_DONTWAIT : 0));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != hlen + plen) { /* cannot happen on SEQPACKET */
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
