@@ -158,12 +158,15 @@ static void gone(struct privsep_worker *w, void *arg)
 
 /* Append a rule line, the path quoted by the framework; a path the
  * policy language cannot say is refused. */
+/* A rule for --allow-read (path) or --allow-read-beneath (beneath). */
 static int add_rule(char **text, const char *kind, const char *path)
 {
 	if (privsep_policy_append(text, kind, path, "allow read,stat") == 0)
 		return 0;
-	fprintf(stderr, "fileopener: %s: %s\n", path,
-	        errno == EINVAL ? "a control character in the path" : strerror(errno));
+	fprintf(stderr, "fileopener: --allow-read%s: bad value \"%s\": %s\n",
+	        strcmp(kind, "path") ? "-beneath" : "", path,
+	        errno == EINVAL ? "empty, or a control character in the path" : strerror(errno));
+	fputs(usage, stderr);
 	return -1;
 }
 
@@ -199,7 +202,8 @@ int main(int argc, char **argv)
 	char *text = NULL, *rules = NULL, *base = NULL;
 	int o, rc = 2;
 
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0; /* a usage error is one line of ours, naming the option */
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		char *abs;
 		switch (o) {
 		case 'p':
@@ -225,7 +229,16 @@ int main(int argc, char **argv)
 			printf("fileopener (privsep) %s\n", privsep_version());
 			rc = 0;
 			goto out;
-		default:
+		case ':':
+			fprintf(stderr, "fileopener: %s needs a value\n", argv[optind - 1]);
+			fputs(usage, stderr);
+			goto out;
+		default: /* optopt: an unknown short option; 0 for a long one */
+			if (optopt)
+				fprintf(stderr, "fileopener: unknown option -%c\n", optopt);
+			else
+				fprintf(stderr, "fileopener: unknown option %s\n",
+				        argv[optind - 1]);
 			fputs(usage, stderr);
 			goto out;
 		}
