@@ -14,7 +14,11 @@
  * allows little: no shutdown but SHUT_WR, no Fast Open, fcntl flags)
  * cannot stop another from accepting.  Every file they send was opened
  * by the helper's broker.
+ *
+ * Standard C11 and GNU extensions: it defines _GNU_SOURCE (for
+ * SO_REUSEPORT) and compiles with cc -std=c11 -pedantic.
  */
+#define _GNU_SOURCE 1
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
