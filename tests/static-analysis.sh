@@ -10,5 +10,6 @@ command -v cppcheck >/dev/null || { echo "static-analysis: cppcheck is not insta
 exec cppcheck --quiet --error-exitcode=1 --inline-suppr \
 	--enable=warning,portability,performance --std=c11 \
 	-D_GNU_SOURCE -D__linux__ -D__x86_64__ \
-	-I framework/include -I framework \
+	-I framework/include -I framework/proto -I framework/policy -I framework/sandbox \
+	-I framework/helper -I framework/client -I framework/services -I framework \
 	framework tools examples

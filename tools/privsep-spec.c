@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * privsep-spec - print the generated tables of docs/PROTOCOL.md from the
- * code's own protocol tables (framework/proto.c).
+ * code's own protocol tables (framework/proto/proto.c).
  *
  *   privsep-spec SECTION      print one section (constants, header, types,
  *                             violations)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * spec_write.c - the generated tables of docs/PROTOCOL.md, as Markdown,
- * from the library's protocol tables (framework/proto.c).  Part of the
+ * from the library's protocol tables (framework/proto/proto.c).  Part of the
  * privsep-spec tool, not of the library: the library keeps the tables
  * (its checks read their numbers there), this file turns them into the
  * spec's Markdown.

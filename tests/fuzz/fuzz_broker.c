@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "policy.h"
-#include "services/fs.h"
+#include "fs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

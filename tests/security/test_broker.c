@@ -25,7 +25,7 @@
 
 #include "harness.h"
 #include "helper_int.h"
-#include "services/fs.h"
+#include "fs.h"
 
 static char top[64];   /* the test's directory */
 static char root[128]; /* top/root: beneath, read,stat,readlink */

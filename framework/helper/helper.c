@@ -27,7 +27,7 @@
 #include "helper_int.h"
 #include "proto.h"
 #include "rows.h"
-#include "services/fs.h"
+#include "fs.h"
 #include "wire.h"
 
 /* Records served from one worker per wake-up, so that one busy worker

@@ -14,7 +14,7 @@
 
 #include "helper_int.h"
 #include "policy.h"
-#include "services/fs.h"
+#include "fs.h"
 
 struct pol_entry {
 	struct pol_entry *next;
