@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: ISC
 # The manual (docs/man).
 #   man-pages.sh render SOURCE_ROOT GCC
-#     every page renders with `MANWIDTH=80 man --warnings -l` without a
+#     every page (docs/man, and the examples') renders with `MANWIDTH=80 man --warnings -l` without a
 #     warning; every section 3 page has NAME, SYNOPSIS, DESCRIPTION,
 #     RETURN VALUES, ERRORS, EXAMPLES and SEE ALSO and the project's
 #     version; each function its NAME lists is in its SYNOPSIS; every
@@ -41,7 +41,7 @@ case $mode in
 render)
 	gcc=$3
 	version=$(sed -n "s/^  version : '\([0-9.]*\)',$/\1/p" "$root/meson.build")
-	for page in "$man"/*.[1-8]; do
+	for page in "$man"/*.[1-8] "$root"/examples/*/*.[1-8]; do
 		p=$(basename "$page")
 		MANWIDTH=80 man --warnings -l "$page" >"$tmp/out" 2>"$tmp/err" ||
 			fail "$p: man exits $?"
@@ -97,7 +97,7 @@ render)
 	done >"$tmp/refs"
 	[ ! -s "$tmp/refs" ] || fail "$(cat "$tmp/refs")"
 	[ "$status" = 0 ] &&
-		echo "man-pages: $(ls "$man" | wc -l) pages render without warnings; $(wc -l <"$tmp/doc") functions documented, $(wc -l <"$tmp/pending") pending removal from privsep.h"
+		echo "man-pages: $(ls "$man"/*.[1-8] "$root"/examples/*/*.[1-8] | wc -l) pages render without warnings; $(wc -l <"$tmp/doc") functions documented, $(wc -l <"$tmp/pending") pending removal from privsep.h"
 	;;
 install)
 	build=$3
