@@ -5,11 +5,12 @@
 #     every page (docs/man, and the examples') renders with `MANWIDTH=80 man --warnings -l` without a
 #     warning; every section 3 page has NAME, SYNOPSIS, DESCRIPTION,
 #     RETURN VALUES, ERRORS, EXAMPLES and SEE ALSO and the project's
-#     version; each function its NAME lists is in its SYNOPSIS; every
+#     version; each function its NAME lists is in its SYNOPSIS, whose
+#     prototypes compile against privsep.h (a signature the header does
+#     not have is a conflicting declaration); every
 #     function the installed header declares (as gcc -aux-info reads it)
 #     is in the NAME of some page, and no page names a function the
-#     header does not declare (tests/man-pending-api.txt: the header's
-#     functions API 1.0 removes); a privsep_*(3) page a page refers to
+#     header does not declare; a privsep_*(3) page a page refers to
 #     exists.
 #   man-pages.sh install SOURCE_ROOT BUILD_DIR
 #     `meson install --destdir` installs each section 3 page and, for
@@ -28,6 +29,31 @@ fail() {
 command -v man >/dev/null || {
 	echo "man-pages: man(1) is not installed (Debian: man-db, groff-base)" >&2
 	exit 77
+}
+
+# a page's SYNOPSIS as C: the arguments of .B and .I joined with spaces,
+# of .BI, .BR, ... without (as troff joins them); other requests dropped
+synopsis_c() {
+	awk '/^\.SH SYNOPSIS/ { on = 1; next } /^\.SH/ { on = 0 } !on { next }
+	/^\.(B|BI|BR|I|IR|RB|RI) / {
+		line = $0; mac = $1; sub(/^\.[A-Z]+ /, "", line)
+		sep = (mac == ".B" || mac == ".I") ? " " : ""
+		out = ""; i = 1; n = length(line)
+		while (i <= n) {
+			c = substr(line, i, 1)
+			if (c == " ") { i++; continue }
+			if (out != "") out = out sep
+			if (c == "\"") {
+				j = index(substr(line, i + 1), "\"")
+				out = out substr(line, i + 1, j - 1); i += j + 1
+			} else {
+				j = index(substr(line, i), " "); if (!j) j = n - i + 2
+				out = out substr(line, i, j - 1); i += j
+			}
+		}
+		gsub(/\\-/, "-", out); gsub(/\\e/, "\\", out); print out; next
+	}
+	/^\./ { next } { print }' "$1"
 }
 
 # the functions a page's NAME section lists, one a line
@@ -62,6 +88,15 @@ render)
 				fail "$p: $f is in NAME, not in SYNOPSIS"
 			echo "$f $p" >>"$tmp/documented"
 		done
+		# its prototypes (statements naming a privsep_ function), compiled
+		# with the header: a conflicting one is an error
+		{
+			printf '#include <fcntl.h>\n#include <sys/stat.h>\n#include <privsep.h>\n'
+			synopsis_c "$page" | grep -v '^#\|^cc ' | tr '\n' ' ' | tr ';' '\n' |
+				grep 'privsep_[a-z0-9_]* *(' | grep -v '[{}]\|typedef' | sed 's/$/;/'
+		} >"$tmp/synopsis.c"
+		"$gcc" -std=c11 -fsyntax-only -Werror -I"$root/framework/include" "$tmp/synopsis.c" \
+			2>"$tmp/cc" || fail "$p: its SYNOPSIS is not what privsep.h declares: $(grep error "$tmp/cc" | head -n 3)"
 	done
 	sort "$tmp/documented" | awk '{ print $1 }' >"$tmp/doc"
 	dups=$(uniq -d "$tmp/doc")
@@ -73,18 +108,11 @@ render)
 	grep '/privsep\.h:' "$tmp/aux" | sed 's/(.*//; s/ *$//; s/.*[ *]//' |
 		sort -u >"$tmp/header"
 	[ -s "$tmp/header" ] || fail "no function found in privsep.h"
-	grep -v '^#' "$root/tests/man-pending-api.txt" | grep -v '^$' | sort -u >"$tmp/pending" || true
 	for f in $(comm -23 "$tmp/header" "$tmp/doc"); do
-		grep -qx "$f" "$tmp/pending" || fail "$f (privsep.h) is on no page's NAME"
+		fail "$f (privsep.h) is on no page's NAME"
 	done
 	for f in $(comm -13 "$tmp/header" "$tmp/doc"); do
 		fail "$f is documented but privsep.h declares no such function"
-	done
-	for f in $(comm -23 "$tmp/pending" "$tmp/header"); do
-		fail "$f is gone from privsep.h: delete it from tests/man-pending-api.txt"
-	done
-	for f in $(comm -12 "$tmp/pending" "$tmp/doc"); do
-		fail "$f is documented: delete it from tests/man-pending-api.txt"
 	done
 	# references to privsep pages: a page, or a function with a link
 	for page in "$man"/*.[1-8]; do
@@ -97,7 +125,7 @@ render)
 	done >"$tmp/refs"
 	[ ! -s "$tmp/refs" ] || fail "$(cat "$tmp/refs")"
 	[ "$status" = 0 ] &&
-		echo "man-pages: $(ls "$man"/*.[1-8] "$root"/examples/*/*.[1-8] | wc -l) pages render without warnings; $(wc -l <"$tmp/doc") functions documented, $(wc -l <"$tmp/pending") pending removal from privsep.h"
+		echo "man-pages: $(ls "$man"/*.[1-8] "$root"/examples/*/*.[1-8] | wc -l) pages render without warnings; $(wc -l <"$tmp/doc") functions of privsep.h, each documented"
 	;;
 install)
 	build=$3

@@ -391,9 +391,7 @@ static void reply_error(struct privsep_worker *w, uint32_t id, int err, const ch
 
 /* ---- events ---- */
 
-int privsep_worker_post(struct privsep_worker *w, uint32_t type, const void *msg, size_t len,
-                        const int *fds, size_t nfds, const struct privsep_bulk *bulk,
-                        unsigned flags)
+int privsep_worker_post(struct privsep_worker *w, const struct privsep_out *out)
 {
 	uint8_t pre[PRIVSEP_HDR_LEN + BULK_FIXED];
 	int all[PRIVSEP_MAX_FDS];
@@ -401,9 +399,23 @@ int privsep_worker_post(struct privsep_worker *w, uint32_t type, const void *msg
 	const struct helper_row *row;
 	struct privsep_helper *h;
 	int isbulk;
+	uint32_t type;
+	const void *msg;
+	size_t len, nfds;
+	const int *fds;
+	const struct privsep_bulk *bulk;
 
-	if (!w || flags != PRIVSEP_POST_NOWAIT || (len && !msg) || (nfds && !fds) ||
-	    nfds > PRIVSEP_MAX_FDS) {
+	if (!w || !out || out->flags) {
+		errno = EINVAL;
+		return -1;
+	}
+	type = out->type;
+	msg = out->data;
+	len = out->len;
+	fds = out->fds;
+	nfds = out->nfds;
+	bulk = out->bulk;
+	if ((len && !msg) || (nfds && !fds) || nfds > PRIVSEP_MAX_FDS) {
 		errno = EINVAL;
 		return -1;
 	}
