@@ -10,21 +10,10 @@
 #include <sys/types.h>
 
 #include "outq.h"
+#include "proto.h"
 #include "sandbox_verify.h"
 #include "privsep.h"
 #include "sink.h"
-
-/* One row of the merged (framework + application) table. */
-struct helper_row {
-	uint32_t type;
-	const char *name;
-	uint32_t min_len, max_len;
-	uint8_t min_fds, max_fds;
-	unsigned flags;
-	privsep_handler_fn fn;
-	void *arg;
-	uint64_t bulk_max;
-};
 
 /* After a worker closes its channel it has this long to exit. */
 #define HELPER_EXIT_GRACE_MS 1000
@@ -116,7 +105,9 @@ struct privsep_worker {
 };
 
 struct privsep_helper {
-	struct helper_row *rows; /* sorted by type */
+	/* the merged table: the framework's rows (proto.c's, with the
+	 * helper's handlers) and the application's, sorted by type */
+	struct privsep_handler *rows;
 	size_t nrows;
 	size_t msg_max;
 	int epfd;
@@ -175,6 +166,10 @@ struct spawn_rec {
 
 size_t helper_msg_max(const struct privsep_helper *h);
 
+/* The helper's handler of a framework type (proto.h's enum proto_fw),
+ * or NULL: none. */
+privsep_handler_fn helper_fw_fn(enum proto_fw id);
+
 /* Serve a worker on channel fd chan (taken) whose process is pidfd
  * (taken; -1 when the helper did not start it and cannot signal it): a
  * worker the helper did not spawn (tests, the benchmark).  name is
@@ -182,10 +177,6 @@ size_t helper_msg_max(const struct privsep_helper *h);
  * closed). */
 struct privsep_worker *helper_attach(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
                                      const char *name);
-
-/* Dispatch one record as if it had arrived from w's channel with fds
- * (taken).  For the fuzz targets. */
-void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds);
 
 int64_t helper_now_ms(void);
 /* Close w's channel; kill: SIGKILL now, else after the grace period. */

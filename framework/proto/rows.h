@@ -24,6 +24,12 @@ int row_valid(const struct privsep_handler *r, size_t payload_max);
 const struct privsep_handler *table_row_find(const struct privsep_handler *table, size_t n,
                                              uint32_t type);
 
+/* Which bound of row r a record breaks, in the order the receiver
+ * checks them: len and nfds are the record's (with a bulk row's u64 size
+ * and memfd). */
+enum row_fit { ROW_FITS, ROW_BAD_SIZE, ROW_BAD_FDS };
+enum row_fit row_fit(const struct privsep_handler *r, size_t len, size_t nfds);
+
 /* 0 if a record of kind (PRIVSEP_H_CALL or PRIVSEP_H_POST) with len payload
  * bytes, nfds fds and a bulk payload of bulk_len bytes (has_bulk 0: none)
  * is what row r admits; -1 with the rule it breaks in why otherwise, and
