@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * worker.c - the worker's side: synchronous calls, one-way posts, events.
+ * client.c - the worker's side: synchronous calls, one-way posts, events.
  *
  * Many threads may call at once.  Each call registers a slot with a fresh
  * request id, sends, and then waits; one waiting thread at a time reads
  * the socket and hands each reply to the slot with its id.  The reply
  * body is copied straight into the caller's buffer, so a call allocates
- * nothing.  An event from the helper is checked against the table and
+ * nothing.  Records are checked and framed by the message layer (msg.c),
+ * as the helper's are.  An event from the helper is checked against the table and
  * its handler run by whichever thread read it (a waiting call, or
  * privsep_client_dispatch), with no lock held and no other thread
  * reading meanwhile.

@@ -3,10 +3,12 @@
  * helper.c - the helper's event loop and dispatch.
  *
  * Every record from a worker goes through the same checks, in the order
- * docs/PROTOCOL.md lists them: socket level (chan.c), header (wire.c),
- * then the handler table (type known, direction, permitted now, id, size,
- * fd count).  Only then does a handler run.  Any failed check is a
- * violation: one log line, the worker is killed, the others are served.
+ * docs/PROTOCOL.md lists them, made once by the message layer (msg.c, as
+ * the client's are): socket level, header, then the handler table (type
+ * known, direction, permitted now, id, size, fd count) and the bulk.
+ * Only then does a handler run.  Any failed check is a violation: one
+ * log line, the worker is killed, the others are served.  The message
+ * owns what the record carried; dispatch releases it on every path.
  */
 #include <errno.h>
 #include <fcntl.h>
