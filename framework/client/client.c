@@ -292,10 +292,12 @@ static int event(struct privsep_client *c, struct msg *m)
  * otherwise (*again: nothing to read, non-blocking). */
 static int read_one(struct privsep_client *c, int nonblock, int *again)
 {
-	struct msg m = {.buf = c->rx, .cap = c->msg_max};
+	struct msg m;
 	enum chan_status st;
 	int ev = 0, err;
 
+	m.buf = c->rx;
+	m.cap = c->msg_max;
 	c->reading = 1;
 	c->reader = pthread_self();
 	pthread_mutex_unlock(&c->mu);
@@ -518,7 +520,8 @@ int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *
 	pthread_mutex_unlock(&c->mu);
 
 	{
-		struct msg_out o = {type, s.id, req, len, fds, nfds, bfd, bulk ? bulk->len : 0};
+		struct msg_out o = {type, s.id, req, len, fds, nfds, bfd, bulk ? bulk->len : 0,
+		                    NULL};
 		rc = send_out(c, &o, 0);
 	}
 	err = errno;
@@ -589,7 +592,7 @@ int privsep_client_post_ex(struct privsep_client *c, uint32_t type, const void *
 	if (make_bulk(bulk, &bfd) < 0)
 		return -1;
 	{
-		struct msg_out o = {type, 0, msg, len, fds, nfds, bfd, bulk ? bulk->len : 0};
+		struct msg_out o = {type, 0, msg, len, fds, nfds, bfd, bulk ? bulk->len : 0, NULL};
 		rc = send_out(c, &o, flags == PRIVSEP_POST_NOWAIT);
 	}
 	if (rc < 0 && errno == EPIPE) {

@@ -587,12 +587,13 @@ static int send_to(struct privsep_worker *w, const struct msg_out *o, int reply)
 	}
 }
 
-/* Send the reply whose payload (error, then body) is in h->tx, len bytes,
- * with fds (borrowed). */
+/* Send the reply whose payload (error, then body) is in h->tx after room
+ * for its header, len bytes, with fds (borrowed). */
 static void send_reply(struct privsep_worker *w, uint32_t id, size_t len, const int *fds,
                        size_t nfds)
 {
-	struct msg_out o = {PRIVSEP_T_REPLY, id, w->h->tx, len, fds, nfds, -1, 0};
+	struct msg_out o = {PRIVSEP_T_REPLY, id, w->h->tx + PRIVSEP_HDR_LEN, len, fds, nfds, -1, 0,
+	                    w->h->tx};
 	(void)send_to(w, &o, 1);
 }
 
@@ -602,12 +603,12 @@ static void reply_error(struct privsep_worker *w, uint32_t id, int err, const ch
 	struct privsep_writer wr;
 	char d[PRIVSEP_DETAIL_MAX];
 	snprintf(d, sizeof(d), "%s", detail ? detail : "");
-	privsep_writer_init(&wr, h->tx, h->msg_max - PRIVSEP_HDR_LEN);
+	privsep_writer_init(&wr, h->tx + PRIVSEP_HDR_LEN, h->msg_max - PRIVSEP_HDR_LEN);
 	privsep_writer_put_u32(&wr, (uint32_t)err);
 	privsep_writer_put_str(&wr, d);
 	if (wr.err) {
 		/* a small record limit: send the detail cut to fit */
-		privsep_writer_init(&wr, h->tx, h->msg_max - PRIVSEP_HDR_LEN);
+		privsep_writer_init(&wr, h->tx + PRIVSEP_HDR_LEN, h->msg_max - PRIVSEP_HDR_LEN);
 		privsep_writer_put_u32(&wr, (uint32_t)err);
 		d[h->msg_max - PRIVSEP_HDR_LEN - 9] = '\0';
 		privsep_writer_put_str(&wr, d);
@@ -621,7 +622,7 @@ int privsep_worker_post(struct privsep_worker *w, uint32_t type, const void *msg
                         const int *fds, size_t nfds, const struct privsep_bulk *bulk,
                         unsigned flags)
 {
-	struct msg_out o = {type, 0, msg, len, fds, nfds, -1, 0};
+	struct msg_out o = {type, 0, msg, len, fds, nfds, -1, 0, NULL};
 	const struct privsep_handler *row;
 	char why[PRIVSEP_DETAIL_MAX];
 
@@ -756,7 +757,7 @@ static void serve(struct privsep_worker *w, struct msg *m)
 	int rc;
 
 	req->worker = w;
-	privsep_writer_init(&req->reply, h->tx + PROTO_REPLY_FIXED,
+	privsep_writer_init(&req->reply, h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
 	                    h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED);
 	rc = row->fn(req, row->arg);
 	if (rc == PRIVSEP_VIOLATION) {
@@ -791,7 +792,7 @@ static void serve(struct privsep_worker *w, struct msg *m)
 	}
 	{
 		struct privsep_writer fixed;
-		privsep_writer_init(&fixed, h->tx, PROTO_REPLY_FIXED);
+		privsep_writer_init(&fixed, h->tx + PRIVSEP_HDR_LEN, PROTO_REPLY_FIXED);
 		privsep_writer_put_u32(&fixed, 0);
 	}
 	send_reply(w, req->id, PROTO_REPLY_FIXED + req->reply.len, req->reply_fds, req->reply_nfds);
@@ -861,8 +862,11 @@ static int worker_readable(struct privsep_worker *w)
 	struct privsep_helper *h = w->h;
 	int i;
 	for (i = 0; i < HELPER_BATCH && w->chan >= 0 && !w->q.nreply; i++) {
-		struct msg m = {.buf = h->rx, .cap = h->msg_max};
-		enum chan_status st = msg_recv(w->chan, &m, 1);
+		struct msg m;
+		enum chan_status st;
+		m.buf = h->rx;
+		m.cap = h->msg_max;
+		st = msg_recv(w->chan, &m, 1);
 		switch (st) {
 		case CHAN_AGAIN:
 			return 0;

@@ -28,7 +28,7 @@ static int child_chan = -1;
  * calls sendmsg). */
 static void child_post(uint32_t type, const void *payload, size_t len)
 {
-	struct msg_out o = {type, 0, payload, len, NULL, 0, -1, 0};
+	struct msg_out o = {type, 0, payload, len, NULL, 0, -1, 0, NULL};
 	(void)msg_send(child_chan, NULL, &o, 0);
 }
 
@@ -46,7 +46,7 @@ static int ready_id(void *arg, uint32_t id)
 static int child_ready(size_t msg_max)
 {
 	uint8_t rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
-	struct msg_out o = {PRIVSEP_T_READY, 1, NULL, 0, NULL, 0, -1, 0};
+	struct msg_out o = {PRIVSEP_T_READY, 1, NULL, 0, NULL, 0, -1, 0, NULL};
 	struct msg m = {.buf = rb, .cap = sizeof(rb)};
 	struct msg_end e = {msg_max, PROTO_H2W, NULL, 0, 0, NULL, ready_id, NULL};
 	uint32_t error = 1;

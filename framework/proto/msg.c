@@ -20,12 +20,27 @@
 
 /* ---- receiving ---- */
 
+/* Every field a record's path reads, and nothing more: a message is
+ * reset on every record received (the hot path), and the 256-byte detail
+ * needs only its first byte. */
 static void msg_reset(struct msg *m)
 {
+	struct privsep_req *q = &m->req;
 	memset(&m->hdr, 0, sizeof(m->hdr));
-	memset(&m->req, 0, sizeof(m->req));
+	q->worker = NULL;
+	q->client = NULL;
+	q->type = 0;
+	q->id = 0;
+	q->data = NULL;
+	q->len = 0;
 	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
-		m->req.fds[i] = -1;
+		q->fds[i] = -1;
+	q->nfds = 0;
+	q->bulk = NULL;
+	q->bulk_len = 0;
+	privsep_writer_init(&q->reply, NULL, 0);
+	q->reply_nfds = 0;
+	q->detail[0] = '\0';
 	m->reclen = 0;
 	m->nfds_partial = 0;
 	m->viol = PRIVSEP_V_NONE;
@@ -262,6 +277,9 @@ void msg_release(struct msg *m)
 enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsigned flags)
 {
 	uint8_t pre[PRIVSEP_HDR_LEN + BULK_FIXED];
+	const uint8_t *head = pre;
+	const void *data = o->data;
+	size_t dlen = o->len;
 	int all[PRIVSEP_MAX_FDS];
 	size_t hlen = PRIVSEP_HDR_LEN, n = 0, own;
 
@@ -288,15 +306,24 @@ enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsign
 		                       o->type,
 		                       o->id,
 		                       (uint32_t)(hlen - PRIVSEP_HDR_LEN + o->len)};
-		wire_put_hdr(pre, &hdr);
+		if (o->frame && !own) {
+			/* in place, before the payload: one piece */
+			wire_put_hdr(o->frame, &hdr);
+			head = o->frame;
+			hlen += o->len;
+			data = NULL;
+			dlen = 0;
+		} else {
+			wire_put_hdr(pre, &hdr);
+		}
 	}
 	if (!q) {
-		int rc = chan_send(sock, pre, hlen, o->data, o->len, all, n, 0);
+		int rc = chan_send(sock, head, hlen, data, dlen, all, n, 0);
 		chan_close_fds(all, own);
 		return rc == 0 ? MSG_SENT : MSG_BROKEN;
 	}
 	if (!(flags & MSG_SEND_HOLD) && (!q->n || (flags & MSG_SEND_FIRST))) {
-		if (chan_send(sock, pre, hlen, o->data, o->len, all, n, 1) == 0) {
+		if (chan_send(sock, head, hlen, data, dlen, all, n, 1) == 0) {
 			chan_close_fds(all, own);
 			return MSG_SENT;
 		}
@@ -313,7 +340,7 @@ enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsign
 			errno = saved;
 			return MSG_REFUSED;
 		}
-	if (outq_push(q, pre, hlen, o->data, o->len, all, n, !!(flags & MSG_SEND_REPLY)) < 0)
+	if (outq_push(q, head, hlen, data, dlen, all, n, !!(flags & MSG_SEND_REPLY)) < 0)
 		return MSG_REFUSED;
 	return MSG_QUEUED;
 }

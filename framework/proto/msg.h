@@ -65,7 +65,8 @@ struct msg_end {
 	void *call_arg;
 };
 
-/* Receive one record from fd into m (buf, cap set by the caller). */
+/* Receive one record from fd into m (buf, cap set by the caller; the
+ * rest of m need not be initialised). */
 enum chan_status msg_recv(int fd, struct msg *m, int nonblock);
 
 /* The socket and header stages: PRIVSEP_V_NONE and m->hdr, or the first
@@ -106,6 +107,10 @@ struct msg_out {
 	size_t nfds;
 	int bulkfd; /* taken: the sealed memfd of a bulk, -1: none */
 	uint64_t bulk_len;
+	/* NULL, or the PRIVSEP_HDR_LEN bytes right before data, which the
+	 * header may be written into (no bulk): the record then leaves in one
+	 * piece (a reply, built after room for its header) */
+	uint8_t *frame;
 };
 
 #define MSG_SEND_REPLY 0x1u /* queued whatever q->max (at most one waits) */

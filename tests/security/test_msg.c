@@ -200,7 +200,7 @@ static void a_record_queued_on_a_full_socket_holds_copies_of_the_senders_fds(voi
 	fill(sv[0]);
 	before = count_fds();
 	{
-		struct msg_out o = {T_CALL, 7, "x", 1, &fd, 1, bulk_make("abc", 3), 3};
+		struct msg_out o = {T_CALL, 7, "x", 1, &fd, 1, bulk_make("abc", 3), 3, NULL};
 		assert_int_equal(msg_send(sv[0], &q, &o, 0), MSG_QUEUED);
 	}
 	/* the queue holds its own copy of fd and the bulk memfd it was given:
@@ -223,7 +223,7 @@ static void a_full_queue_refuses_a_record_and_keeps_nothing_of_it(void **state)
 	outq_init(&q, 1);
 	fill(sv[0]);
 	{
-		struct msg_out o = {T_CALL, 0, NULL, 0, &fd, 1, -1, 0};
+		struct msg_out o = {T_CALL, 0, NULL, 0, &fd, 1, -1, 0, NULL};
 		assert_int_equal(msg_send(sv[0], &q, &o, 0), MSG_QUEUED);
 		before = count_fds();
 		o.bulkfd = bulk_make("abc", 3);
