@@ -296,12 +296,10 @@ static int read_one(struct privsep_client *c, int nonblock, int *again)
 	enum chan_status st;
 	int ev = 0, err;
 
-	m.buf = c->rx;
-	m.cap = c->msg_max;
 	c->reading = 1;
 	c->reader = pthread_self();
 	pthread_mutex_unlock(&c->mu);
-	st = msg_recv(c->fd, &m, nonblock);
+	st = msg_recv(c->fd, &m, c->rx, c->msg_max, nonblock);
 	err = errno;
 	/* not a reply: an event, checked and handled here, with no lock
 	 * held */

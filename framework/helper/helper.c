@@ -863,10 +863,7 @@ static int worker_readable(struct privsep_worker *w)
 	int i;
 	for (i = 0; i < HELPER_BATCH && w->chan >= 0 && !w->q.nreply; i++) {
 		struct msg m;
-		enum chan_status st;
-		m.buf = h->rx;
-		m.cap = h->msg_max;
-		st = msg_recv(w->chan, &m, 1);
+		enum chan_status st = msg_recv(w->chan, &m, h->rx, h->msg_max, 1);
 		switch (st) {
 		case CHAN_AGAIN:
 			return 0;

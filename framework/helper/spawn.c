@@ -47,7 +47,7 @@ static int child_ready(size_t msg_max)
 {
 	uint8_t rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
 	struct msg_out o = {PRIVSEP_T_READY, 1, NULL, 0, NULL, 0, -1, 0, NULL};
-	struct msg m = {.buf = rb, .cap = sizeof(rb)};
+	struct msg m;
 	struct msg_end e = {msg_max, PROTO_H2W, NULL, 0, 0, NULL, ready_id, NULL};
 	uint32_t error = 1;
 	const char *detail;
@@ -56,7 +56,7 @@ static int child_ready(size_t msg_max)
 	int ok;
 
 	if (msg_send(child_chan, NULL, &o, 0) != MSG_SENT ||
-	    msg_recv(child_chan, &m, 0) != CHAN_RECORD)
+	    msg_recv(child_chan, &m, rb, sizeof(rb), 0) != CHAN_RECORD)
 		return -1;
 	ok = msg_decode(&m, msg_max) == PRIVSEP_V_NONE && m.hdr.type == PRIVSEP_T_REPLY &&
 	     msg_check(&m, &e) == MSG_OK &&

@@ -49,9 +49,11 @@ static void msg_reset(struct msg *m)
 	m->why[0] = '\0';
 }
 
-enum chan_status msg_recv(int fd, struct msg *m, int nonblock)
+enum chan_status msg_recv(int fd, struct msg *m, uint8_t *buf, size_t cap, int nonblock)
 {
-	struct chan_msg cm = {.buf = m->buf, .cap = m->cap};
+	struct chan_msg cm = {.buf = buf, .cap = cap};
+	m->buf = buf;
+	m->cap = cap;
 	msg_reset(m);
 	m->st = chan_recv(fd, &cm, nonblock);
 	m->reclen = cm.len;

@@ -65,9 +65,9 @@ struct msg_end {
 	void *call_arg;
 };
 
-/* Receive one record from fd into m (buf, cap set by the caller; the
- * rest of m need not be initialised). */
-enum chan_status msg_recv(int fd, struct msg *m, int nonblock);
+/* Receive one record from fd into buf (cap bytes, borrowed), as m (which
+ * need not be initialised). */
+enum chan_status msg_recv(int fd, struct msg *m, uint8_t *buf, size_t cap, int nonblock);
 
 /* The socket and header stages: PRIVSEP_V_NONE and m->hdr, or the first
  * violation (m->viol). */

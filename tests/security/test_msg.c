@@ -120,9 +120,7 @@ static enum msg_verdict receive_case(const struct rcase *c, int sv[2], struct ms
 	assert_int_equal(raw_send(sv[1], rec, n, fds, (size_t)c->nfds), 0);
 	for (int i = 0; i < c->nfds; i++)
 		close(fds[i]); /* the worker's copies: only the helper's remain */
-	m->buf = buf;
-	m->cap = MSG_MAX;
-	assert_int_equal(msg_recv(sv[0], m, 1), CHAN_RECORD);
+	assert_int_equal(msg_recv(sv[0], m, buf, MSG_MAX, 1), CHAN_RECORD);
 	if (msg_decode(m, MSG_MAX) != PRIVSEP_V_NONE)
 		return MSG_VIOLATION;
 	return msg_check(m, &e);
