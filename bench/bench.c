@@ -143,8 +143,8 @@ static pid_t helper_server(int chan, const char *policy_text, int cpu)
 			    helper_policy(h, "bench.policy", policy_text, 0, why, sizeof(why));
 			if (!pe)
 				_exit(2);
-			w->pol = pol_entry_policy(pe);
-			w->roots = pol_entry_roots(pe);
+			w->spawn.pol = pol_entry_policy(pe);
+			w->spawn.roots = pol_entry_roots(pe);
 		}
 		privsep_helper_run(h);
 		privsep_helper_free(h);
@@ -363,8 +363,8 @@ static void bench_open(int pinned)
 			    helper_policy(h, "bench.policy", pol, 0, why, sizeof(why));
 			if (!pe)
 				_exit(2);
-			w->pol = pol_entry_policy(pe);
-			w->roots = pol_entry_roots(pe);
+			w->spawn.pol = pol_entry_policy(pe);
+			w->spawn.roots = pol_entry_roots(pe);
 			privsep_helper_run(h);
 			_exit(0);
 		}

@@ -29,7 +29,10 @@
 
 #include "bulk.h"
 #include "chan.h"
-#include "helper_int.h"
+#include "clock.h"
+#include "logline.h"
+#include "outq.h"
+#include "privsep.h"
 #include "msg.h"
 #include "proto.h"
 #include "rows.h"
@@ -79,7 +82,7 @@ static int self_reads(const struct privsep_client *c)
 	return c->reading && pthread_equal(c->reader, pthread_self());
 }
 
-#define CLOG(c, lvl, ...) helper_log((c)->log, (c)->log_arg, lvl, __VA_ARGS__)
+#define CLOG(c, lvl, ...) log_line((c)->log, (c)->log_arg, lvl, __VA_ARGS__)
 
 struct privsep_client *privsep_client_new(int fd, const struct privsep_client_config *cfg)
 {
@@ -378,7 +381,7 @@ static int wait_room(struct privsep_client *c, int64_t until)
 	struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
 	int left = -1, rc, err;
 	if (until >= 0) {
-		int64_t now = helper_now_ms();
+		int64_t now = clock_now_ms();
 		if (now >= until) {
 			errno = EAGAIN;
 			return -1;
@@ -401,7 +404,7 @@ static int wait_room(struct privsep_client *c, int64_t until)
  * the time ran out). */
 static int flush_wait(struct privsep_client *c, int timeout_ms)
 {
-	int64_t until = timeout_ms < 0 ? -1 : helper_now_ms() + timeout_ms;
+	int64_t until = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
 	for (;;) {
 		int rc = outq_flush(&c->q, c->fd);
 		if (rc == 1)
@@ -622,7 +625,7 @@ size_t privsep_client_queued(struct privsep_client *c)
 int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-	int64_t until = timeout_ms < 0 ? -1 : helper_now_ms() + timeout_ms;
+	int64_t until = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
 	int handled = 0, dead;
 
 	pthread_mutex_lock(&c->mu);
@@ -658,7 +661,7 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 		/* another thread reads and runs the handlers: wait for its turn
 		 * to end, within what is left of the time, rather than spin on
 		 * a readable socket */
-		int64_t now = helper_now_ms();
+		int64_t now = clock_now_ms();
 		c->waiters++;
 		if (until < 0) {
 			pthread_cond_wait(&c->cv, &c->mu);

@@ -48,8 +48,8 @@ static void fx_open(struct fx *f, const char *text)
 	if (!pe)
 		fail_msg("policy: %s", why);
 	fd = hx_attach_raw(f->x, "broker", &f->w);
-	f->w->pol = pol_entry_policy(pe);
-	f->w->roots = pol_entry_roots(pe);
+	f->w->spawn.pol = pol_entry_policy(pe);
+	f->w->spawn.roots = pol_entry_roots(pe);
 	struct privsep_client_config cfg = {.msg_max = 8192};
 	f->c = privsep_client_new(fd, &cfg);
 	assert_non_null(f->c);
@@ -744,7 +744,7 @@ static void broker_log_lines_are_escaped_rate_limited_and_not_found_is_debug(voi
 	/* 10 lines, then 5 a second */
 	f.x->h->log_rate = 5;
 	f.x->h->log_burst = 10;
-	log_bucket_init(f.x->h, &f.w->denyrl);
+	log_bucket_init(f.x->h, &f.w->log.denyrl);
 	/* a path the worker chose, with a C1 control and a bidi override,
 	 * refused 300 times */
 	snprintf(path, sizeof(path),
@@ -755,7 +755,7 @@ static void broker_log_lines_are_escaped_rate_limited_and_not_found_is_debug(voi
 		assert_int_equal(bopen(&f, path, O_RDONLY, &err, why), -1);
 		assert_int_equal(err, EACCES);
 	}
-	log_bucket_init(f.x->h, &f.w->denyrl); /* room for the next line */
+	log_bucket_init(f.x->h, &f.w->log.denyrl); /* room for the next line */
 	snprintf(path, sizeof(path), "%s/does-not-exist", root);
 	assert_int_equal(bopen(&f, path, O_RDONLY, &err, why), -1);
 	assert_int_equal(err, ENOENT);
