@@ -42,7 +42,7 @@ struct call_slot {
 	uint32_t id;
 	struct privsep_result *res;
 	int done;
-	int rc;    /* privsep_client_call's return value */
+	int rc;    /* 0, a positive errno (the helper refused), or -1 */
 	int error; /* errno when rc == -1 */
 	struct call_slot *next;
 };
@@ -91,9 +91,11 @@ struct privsep_client *privsep_client_new(int fd, const struct privsep_client_co
 
 	int bad = fd < 0 || msg_max < PRIVSEP_MSG_MAX_MIN || msg_max > PRIVSEP_MSG_MAX_LIMIT ||
 	          (cfg && cfg->n && !cfg->table);
-	/* the rows the helper would refuse (privsep_helper_new), refused here */
+	/* the tables the helper would refuse (privsep_helper_new), refused
+	 * here: a bad row, or a type in two rows */
 	for (size_t i = 0; !bad && cfg && cfg->table && i < cfg->n; i++)
-		bad = !row_valid(&cfg->table[i], msg_max - PRIVSEP_HDR_LEN);
+		bad = !row_valid(&cfg->table[i], msg_max - PRIVSEP_HDR_LEN) ||
+		      table_row_find(cfg->table, i, cfg->table[i].type);
 	if (bad) {
 		if (fd >= 0)
 			close(fd);
@@ -469,20 +471,13 @@ static int make_bulk(const struct privsep_bulk *bulk, int *fd)
 	return *fd < 0 ? -1 : 0;
 }
 
-int privsep_client_call(struct privsep_client *c, uint32_t type, const void *req, size_t len,
-                        const int *fds, size_t nfds, struct privsep_result *res)
-{
-	return privsep_client_call_ex(c, type, req, len, fds, nfds, NULL, res);
-}
-
-int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *req, size_t len,
-                           const int *fds, size_t nfds, const struct privsep_bulk *bulk,
-                           struct privsep_result *res)
+int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
+                        struct privsep_result *res)
 {
 	struct call_slot s = {0};
 	int rc, err, bfd;
 
-	if (!res || (res->cap && !res->data)) {
+	if (!res) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -490,8 +485,14 @@ int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *
 	res->nfds = 0;
 	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
 		res->fds[i] = -1;
-	if (check_args(c, PRIVSEP_H_CALL, type, req, len, fds, nfds, bulk, res->detail,
-	               sizeof(res->detail)) < 0)
+	res->refused = 0;
+	res->detail[0] = '\0';
+	if (!out || out->flags || (res->cap && !res->data)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (check_args(c, PRIVSEP_H_CALL, out->type, out->data, out->len, out->fds, out->nfds,
+	               out->bulk, res->detail, sizeof(res->detail)) < 0)
 		return -1;
 	pthread_mutex_lock(&c->mu);
 	/* in an event handler of c (or of another client, called from one of
@@ -507,7 +508,7 @@ int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *
 		return -1;
 	}
 	pthread_mutex_unlock(&c->mu);
-	if (make_bulk(bulk, &bfd) < 0)
+	if (make_bulk(out->bulk, &bfd) < 0)
 		return -1;
 	pthread_mutex_lock(&c->mu);
 	do
@@ -521,7 +522,8 @@ int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *
 	pthread_mutex_unlock(&c->mu);
 
 	{
-		struct msg_out o = {type, s.id, req, len, fds, nfds, bfd, bulk ? bulk->len : 0,
+		struct msg_out o = {out->type, s.id,      out->data, out->len,
+		                    out->fds,  out->nfds, bfd,       out->bulk ? out->bulk->len : 0,
 		                    NULL};
 		rc = send_out(c, &o, 0);
 	}
@@ -551,28 +553,28 @@ int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *
 			break;
 		}
 	pthread_mutex_unlock(&c->mu);
+	if (s.rc > 0) { /* the helper refused: its errno, its detail */
+		res->refused = 1;
+		errno = s.rc;
+		return -1;
+	}
 	if (s.rc < 0)
 		errno = s.error;
 	return s.rc;
 }
 
-int privsep_client_post(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
-                        const int *fds, size_t nfds)
-{
-	return privsep_client_post_ex(c, type, msg, len, fds, nfds, NULL, PRIVSEP_POST_WAIT);
-}
-
-int privsep_client_post_ex(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
-                           const int *fds, size_t nfds, const struct privsep_bulk *bulk,
-                           unsigned flags)
+int privsep_client_post(struct privsep_client *c, const struct privsep_out *out)
 {
 	int dead, bfd, rc;
 	char why[PRIVSEP_DETAIL_MAX];
-	if (flags != PRIVSEP_POST_WAIT && flags != PRIVSEP_POST_NOWAIT) {
+	unsigned flags;
+	if (!out || (out->flags != PRIVSEP_POST_WAIT && out->flags != PRIVSEP_POST_NOWAIT)) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (check_args(c, PRIVSEP_H_POST, type, msg, len, fds, nfds, bulk, why, sizeof(why)) < 0) {
+	flags = out->flags;
+	if (check_args(c, PRIVSEP_H_POST, out->type, out->data, out->len, out->fds, out->nfds,
+	               out->bulk, why, sizeof(why)) < 0) {
 		if (why[0]) /* a post has no result to carry the rule: one line */
 			CLOG(c, PRIVSEP_LOG_ERR, "post not sent: %s", why);
 		return -1;
@@ -590,10 +592,12 @@ int privsep_client_post_ex(struct privsep_client *c, uint32_t type, const void *
 		errno = dead;
 		return -1;
 	}
-	if (make_bulk(bulk, &bfd) < 0)
+	if (make_bulk(out->bulk, &bfd) < 0)
 		return -1;
 	{
-		struct msg_out o = {type, 0, msg, len, fds, nfds, bfd, bulk ? bulk->len : 0, NULL};
+		struct msg_out o = {out->type, 0,         out->data, out->len,
+		                    out->fds,  out->nfds, bfd,       out->bulk ? out->bulk->len : 0,
+		                    NULL};
 		rc = send_out(c, &o, flags == PRIVSEP_POST_NOWAIT);
 	}
 	if (rc < 0 && errno == EPIPE) {
@@ -709,11 +713,14 @@ int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types,
 	privsep_writer_put_u32(&w, (uint32_t)n);
 	for (size_t i = 0; i < n; i++)
 		privsep_writer_put_u32(&w, types[i]);
-	return privsep_client_call(c, PRIVSEP_T_PERMIT_DROP, buf, w.len, NULL, 0, &res);
+	return privsep_client_call(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_PERMIT_DROP, .data = buf, .len = w.len},
+	    &res);
 }
 
 int privsep_client_ping(struct privsep_client *c, const void *data, size_t len,
                         struct privsep_result *res)
 {
-	return privsep_client_call(c, PRIVSEP_T_PING, data, len, NULL, 0, res);
+	return privsep_client_call(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_PING, .data = data, .len = len}, res);
 }

@@ -199,7 +199,7 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 	if (!w->exit.trapped)
 		e->syscall = -1;
 	e->violation = w->viol;
-	/* what waitid said, whatever the kind: privsep_worker_exit agrees */
+	/* what waitid said, whatever the kind */
 	if (si && si->si_code == CLD_EXITED)
 		e->status = si->si_status;
 	else if (si && (si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED))

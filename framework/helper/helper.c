@@ -381,26 +381,31 @@ static void reply_error(struct privsep_worker *w, uint32_t id, int err, const ch
 
 /* ---- events ---- */
 
-int privsep_worker_post(struct privsep_worker *w, uint32_t type, const void *msg, size_t len,
-                        const int *fds, size_t nfds, const struct privsep_bulk *bulk,
-                        unsigned flags)
+int privsep_worker_post(struct privsep_worker *w, const struct privsep_out *out)
 {
-	struct msg_out o = {type, 0, msg, len, fds, nfds, -1, 0, NULL};
 	const struct privsep_handler *row;
 	char why[PRIVSEP_DETAIL_MAX];
+	const struct privsep_bulk *bulk;
+	struct msg_out o;
 
-	if (!w || flags != PRIVSEP_POST_NOWAIT || (len && !msg) || (nfds && !fds) ||
-	    nfds > PRIVSEP_MAX_FDS || (bulk && bulk->len && !bulk->data)) {
+	if (!w || !out || out->flags) {
+		errno = EINVAL;
+		return -1;
+	}
+	bulk = out->bulk;
+	o = (struct msg_out){out->type, 0, out->data, out->len, out->fds, out->nfds, -1, 0, NULL};
+	if ((o.len && !o.data) || (o.nfds && !o.fds) || o.nfds > PRIVSEP_MAX_FDS ||
+	    (bulk && bulk->len && !bulk->data)) {
 		errno = EINVAL;
 		return -1;
 	}
 	/* the row's rules, as the worker will check them */
-	row = row_find(w->h, type, NULL);
+	row = row_find(w->h, o.type, NULL);
 	if (!row) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (row_admits(row, PRIVSEP_H_EVENT, len, nfds, !!bulk, bulk ? bulk->len : 0, why,
+	if (row_admits(row, PRIVSEP_H_EVENT, o.len, o.nfds, !!bulk, bulk ? bulk->len : 0, why,
 	               sizeof(why)) < 0)
 		return -1;
 	if (w->chan < 0) {

@@ -154,20 +154,6 @@ unsigned privsep_worker_slot(const struct privsep_worker *w)
 	return w->life.slot;
 }
 
-enum privsep_violation privsep_worker_violation(const struct privsep_worker *w)
-{
-	return w->viol;
-}
-
-int privsep_worker_exit(const struct privsep_worker *w, int *code, int *status)
-{
-	if (!w->reap.exited)
-		return 0;
-	*code = w->reap.exit_code;
-	*status = w->reap.exit_status;
-	return 1;
-}
-
 void privsep_worker_set_data(struct privsep_worker *w, void *data)
 {
 	w->data = data;
