@@ -201,19 +201,27 @@ static void slot_finish(struct call_slot *s, int rc, int error)
 	s->done = 1;
 }
 
-/* A reply may come for id: a call in progress and still unanswered.  mu
- * held (msg_check's question, asked from deliver). */
+/* msg_check's question for a REPLY, asked from deliver (mu held). */
+struct reply_to {
+	struct privsep_client *c;
+	struct call_slot *s; /* the call the reply is for */
+};
+
+/* A reply may come for id: a call in progress and still unanswered. */
 static int call_open(void *arg, uint32_t id)
 {
-	return slot_find(arg, id) != NULL;
+	struct reply_to *r = arg;
+	r->s = slot_find(r->c, id);
+	return r->s != NULL;
 }
 
 /* Check one received REPLY and hand it to its slot.  mu held. */
 static void deliver(struct privsep_client *c, struct msg *m)
 {
-	struct msg_end e = {c->msg_max, PROTO_H2W, NULL, 0, 0, NULL, call_open, c};
+	struct reply_to to = {c, NULL};
+	struct msg_end e = {c->msg_max, PROTO_H2W, NULL, 0, 0, NULL, call_open, &to};
 	enum msg_verdict mv = msg_check(m, &e);
-	struct call_slot *s;
+	struct call_slot *s = to.s;
 	uint32_t error = 0;
 	const char *detail;
 	const void *body;
@@ -225,7 +233,6 @@ static void deliver(struct privsep_client *c, struct msg *m)
 		client_die(c, EPROTO, m->viol, &m->hdr);
 		return;
 	}
-	s = slot_find(c, m->hdr.id);
 	if (error != 0) {
 		memcpy(s->res->detail, detail, dlen + 1);
 		slot_finish(s, (int)error, 0);

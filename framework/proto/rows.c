@@ -41,17 +41,6 @@ const struct privsep_handler *table_row_find(const struct privsep_handler *table
 	return NULL;
 }
 
-enum row_fit row_fit(const struct privsep_handler *r, size_t len, size_t nfds)
-{
-	uint64_t bulk = !!(r->flags & PRIVSEP_H_BULK);
-	if ((uint64_t)len < r->min_len + bulk * BULK_FIXED ||
-	    (uint64_t)len > r->max_len + bulk * BULK_FIXED)
-		return ROW_BAD_SIZE;
-	if ((uint64_t)nfds < r->min_fds + bulk || (uint64_t)nfds > r->max_fds + bulk)
-		return ROW_BAD_FDS;
-	return ROW_FITS;
-}
-
 static const char *kind_name(unsigned flags)
 {
 	if (flags & PRIVSEP_H_CALL)
