@@ -265,7 +265,8 @@ enum privsep_violation msg_reply(const struct msg *m, uint32_t *error, const cha
 void msg_release(struct msg *m)
 {
 	struct privsep_req *q = &m->req;
-	chan_close_fds(q->fds, PRIVSEP_MAX_FDS);
+	/* fds[nfds..] are -1 always (the bulk stage moves the rest down) */
+	chan_close_fds(q->fds, q->nfds);
 	q->nfds = 0;
 	chan_close_fds(q->reply_fds, q->reply_nfds);
 	q->reply_nfds = 0;
