@@ -55,7 +55,8 @@ int spec_write(FILE *f, const char *section)
 		      f);
 		for (size_t i = 0; i < proto_nmsgs; i++) {
 			const struct proto_msg *m = &proto_msgs[i];
-			fprintf(f, "| 0x%04" PRIx32 " | %s | %s | %s | ", m->type, m->name, m->from,
+			fprintf(f, "| 0x%04" PRIx32 " | %s | %s | %s | ", m->type, m->name,
+			        proto_dir_sender(m->dir),
 			        m->type == PRIVSEP_T_REPLY ? "reply"
 			        : (m->flags & PRIVSEP_H_CALL)
 			            ? ((m->flags & PRIVSEP_H_ONCE) ? "call, once" : "call")

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * worker.c - the worker's side: synchronous calls, one-way posts, events.
+ * client.c - the worker's side: synchronous calls, one-way posts, events.
  *
  * Many threads may call at once.  Each call registers a slot with a fresh
  * request id, sends, and then waits; one waiting thread at a time reads
  * the socket and hands each reply to the slot with its id.  The reply
  * body is copied straight into the caller's buffer, so a call allocates
- * nothing.  An event from the helper is checked against the table and
+ * nothing.  Records are checked and framed by the message layer (msg.c),
+ * as the helper's are.  An event from the helper is checked against the table and
  * its handler run by whichever thread read it (a waiting call, or
  * privsep_client_dispatch), with no lock held and no other thread
  * reading meanwhile.
@@ -32,6 +33,7 @@
 #include "logline.h"
 #include "outq.h"
 #include "privsep.h"
+#include "msg.h"
 #include "proto.h"
 #include "rows.h"
 #include "wire.h"
@@ -199,167 +201,102 @@ static void slot_finish(struct call_slot *s, int rc, int error)
 	s->done = 1;
 }
 
-/* Check one received record and hand it to its slot.  mu held. */
-static void deliver(struct privsep_client *c, struct chan_msg *m, enum chan_status st)
-{
-	struct wire_hdr hdr;
-	enum privsep_violation v;
-	struct call_slot *s;
-	struct privsep_reader r;
-	uint32_t error;
-	const void *body;
-	size_t blen;
+/* msg_check's question for a REPLY, asked from deliver (mu held). */
+struct reply_to {
+	struct privsep_client *c;
+	struct call_slot *s; /* the call the reply is for */
+};
 
-	v = wire_check(m->buf, m->len, m->nfds, c->msg_max, &hdr);
-	if (st == CHAN_FDLIMIT)
-		v = wire_check_fdlimit(v, m->nfds_partial, &hdr);
-	if (v == PRIVSEP_V_NONE && hdr.type != PRIVSEP_T_REPLY)
-		v = proto_msg_find(hdr.type) || hdr.type >= PRIVSEP_TYPE_APP_MIN
-		        ? PRIVSEP_V_WRONG_DIRECTION
-		        : PRIVSEP_V_UNKNOWN_TYPE;
-	if (v == PRIVSEP_V_NONE && !(s = slot_find(c, hdr.id)))
-		v = PRIVSEP_V_UNKNOWN_ID;
-	if (v == PRIVSEP_V_NONE && hdr.len < PROTO_REPLY_FIXED)
-		v = PRIVSEP_V_BAD_SIZE;
-	if (v != PRIVSEP_V_NONE) {
-		chan_close_fds(m->fds, m->nfds);
-		client_die(c, EPROTO, v, v == PRIVSEP_V_SHORT_HEADER ? NULL : &hdr);
+/* A reply may come for id: a call in progress and still unanswered. */
+static int call_open(void *arg, uint32_t id)
+{
+	struct reply_to *r = arg;
+	r->s = slot_find(r->c, id);
+	return r->s != NULL;
+}
+
+/* Check one received REPLY and hand it to its slot.  mu held. */
+static void deliver(struct privsep_client *c, struct msg *m)
+{
+	struct reply_to to = {c, NULL};
+	struct msg_end e = {c->msg_max, PROTO_H2W, NULL, 0, 0, NULL, call_open, &to};
+	enum msg_verdict mv = msg_check(m, &e);
+	struct call_slot *s = to.s;
+	uint32_t error = 0;
+	const char *detail;
+	const void *body;
+	size_t dlen, blen;
+
+	if (mv == MSG_OK || mv == MSG_FDLIMIT)
+		m->viol = msg_reply(m, &error, &detail, &dlen, &body, &blen);
+	if (m->viol != PRIVSEP_V_NONE) {
+		client_die(c, EPROTO, m->viol, &m->hdr);
 		return;
 	}
-	privsep_reader_init(&r, m->buf + PRIVSEP_HDR_LEN, hdr.len);
-	privsep_reader_get_u32(&r, &error);
 	if (error != 0) {
-		const char *detail;
-		size_t dlen;
-		if (error > 4095 || hdr.nfds != 0 ||
-		    privsep_reader_get_str(&r, &detail, &dlen) < 0 || privsep_reader_end(&r) < 0 ||
-		    dlen >= PRIVSEP_DETAIL_MAX) {
-			chan_close_fds(m->fds, m->nfds);
-			client_die(c, EPROTO, PRIVSEP_V_BAD_REPLY, &hdr);
-			return;
-		}
 		memcpy(s->res->detail, detail, dlen + 1);
 		slot_finish(s, (int)error, 0);
-		return;
-	}
-	if (st == CHAN_FDLIMIT) {
+	} else if (mv == MSG_FDLIMIT) {
 		slot_finish(s, -1, EMFILE);
-		return;
+	} else if (blen > s->res->cap) {
+		slot_finish(s, -1, EMSGSIZE); /* its fds closed by msg_release */
+	} else {
+		if (blen)
+			memcpy(s->res->data, body, blen);
+		s->res->len = blen;
+		/* the fds are the caller's now */
+		memcpy(s->res->fds, m->req.fds, m->req.nfds * sizeof(int));
+		s->res->nfds = m->req.nfds;
+		for (size_t i = 0; i < m->req.nfds; i++)
+			m->req.fds[i] = -1;
+		slot_finish(s, 0, 0);
 	}
-	privsep_reader_get_rest(&r, &body, &blen);
-	if (blen > s->res->cap) {
-		chan_close_fds(m->fds, m->nfds);
-		slot_finish(s, -1, EMSGSIZE);
-		return;
-	}
-	if (blen)
-		memcpy(s->res->data, body, blen);
-	s->res->len = blen;
-	memcpy(s->res->fds, m->fds, m->nfds * sizeof(int));
-	s->res->nfds = m->nfds;
-	slot_finish(s, 0, 0);
-}
-
-static unsigned event_flags(const struct privsep_client *c, uint32_t type)
-{
-	for (size_t i = 0; i < c->n; i++)
-		if (c->table[i].type == type)
-			return c->table[i].flags;
-	return 0;
-}
-
-/* The event row for type, or NULL (*known: the type is in the table, as
- * a request, or as an event this worker has no handler for). */
-static const struct privsep_handler *event_row(const struct privsep_client *c, uint32_t type,
-                                               int *known)
-{
-	*known = 0;
-	for (size_t i = 0; i < c->n; i++)
-		if (c->table[i].type == type) {
-			*known = 1;
-			return (c->table[i].flags & PRIVSEP_H_EVENT) && c->table[i].fn
-			           ? &c->table[i]
-			           : NULL;
-		}
-	return NULL;
 }
 
 /* A record that is not a reply: check it as an event and run its
  * handler.  Runs without mu, as the reading thread.  1 when handled (or
- * dropped with a log line), -1 for a violation (*v, *hdr; fds closed). */
-static int event(struct privsep_client *c, struct chan_msg *m, enum chan_status st,
-                 enum privsep_violation *v, struct wire_hdr *hdr)
+ * dropped with a log line), -1 for a violation (m->viol). */
+static int event(struct privsep_client *c, struct msg *m)
 {
+	struct msg_end e = {c->msg_max, PROTO_H2W, c->table, c->n, 0, NULL, NULL, NULL};
 	const struct privsep_handler *row;
-	struct privsep_req req;
-	char why[160];
-	int bulk, rc, known;
+	int rc;
 
-	*v = wire_check(m->buf, m->len, m->nfds, c->msg_max, hdr);
-	if (st == CHAN_FDLIMIT)
-		*v = wire_check_fdlimit(*v, m->nfds_partial, hdr);
-	if (*v != PRIVSEP_V_NONE)
-		goto bad;
-	row = event_row(c, hdr->type, &known);
-	if (!row) {
-		/* a request type, a framework type: the wrong way; an event this
-		 * worker has no handler for, or a type nobody knows: unknown */
-		*v = (known && !(event_flags(c, hdr->type) & PRIVSEP_H_EVENT)) ||
-		             proto_msg_find(hdr->type)
-		         ? PRIVSEP_V_WRONG_DIRECTION
-		         : PRIVSEP_V_UNKNOWN_TYPE;
-		goto bad;
-	}
-	bulk = !!(row->flags & PRIVSEP_H_BULK);
-	if (hdr->id != 0)
-		*v = PRIVSEP_V_ID_ON_POST;
-	else if ((uint64_t)hdr->len < (uint64_t)row->min_len + (uint64_t)bulk * BULK_FIXED ||
-	         (uint64_t)hdr->len > (uint64_t)row->max_len + (uint64_t)bulk * BULK_FIXED)
-		*v = PRIVSEP_V_BAD_SIZE;
-	else if (hdr->nfds < row->min_fds + bulk || hdr->nfds > row->max_fds + bulk)
-		*v = PRIVSEP_V_BAD_FD_COUNT;
-	if (*v != PRIVSEP_V_NONE)
-		goto bad;
-	if (st == CHAN_FDLIMIT) {
+	switch (msg_check(m, &e)) {
+	case MSG_VIOLATION:
+		if (m->viol == PRIVSEP_V_BAD_BULK)
+			CLOG(c, PRIVSEP_LOG_ERR, "worker: event %s: %s", m->row->name, m->why);
+		return -1;
+	case MSG_FDLIMIT:
 		CLOG(
 		    c, PRIVSEP_LOG_ERR,
 		    "worker: event %s: its %u fds could not be received (worker at its fd limit); event dropped",
-		    row->name, hdr->nfds);
+		    m->row->name, m->hdr.nfds);
 		return 1;
-	}
-	memset(&req, 0, sizeof(req));
-	req.client = c;
-	req.type = hdr->type;
-	rc = bulk_fill_req(&req, m->buf + PRIVSEP_HDR_LEN, hdr->len, m->fds, m->nfds, bulk,
-	                   row->bulk_max, why, sizeof(why));
-	if (rc != 0) {
-		CLOG(c, PRIVSEP_LOG_ERR, "worker: event %s: %s%s", row->name, why,
-		     rc > 0 ? "" : "; event dropped");
-		if (rc > 0) {
-			*v = PRIVSEP_V_BAD_BULK;
-			return -1;
-		}
+	case MSG_UNMAPPED:
+		CLOG(c, PRIVSEP_LOG_ERR, "worker: event %s: %s; event dropped", m->row->name,
+		     m->why);
 		return 1;
+	case MSG_OK:
+		break;
 	}
-	privsep_writer_init(&req.reply, NULL, 0);
+	row = m->row;
+	m->req.client = c;
+	privsep_writer_init(&m->req.reply, NULL, 0);
 	{
 		const struct privsep_client *outer = tl_event;
 		tl_event = c;
-		rc = row->fn(&req, row->arg);
+		rc = row->fn(&m->req, row->arg);
 		tl_event = outer;
 	}
-	chan_close_fds(req.fds, req.nfds);
-	bulk_unmap(req.bulk, req.bulk_len);
+	msg_release(m);
 	if (rc == PRIVSEP_VIOLATION) {
 		CLOG(c, PRIVSEP_LOG_ERR, "worker: event %s: %s", row->name,
-		     req.detail[0] ? req.detail : "the handler rejected the payload");
-		*v = PRIVSEP_V_BAD_PAYLOAD;
+		     m->req.detail[0] ? m->req.detail : "the handler rejected the payload");
+		m->viol = PRIVSEP_V_BAD_PAYLOAD;
 		return -1;
 	}
 	return 1;
-bad:
-	chan_close_fds(m->fds, m->nfds);
-	return -1;
 }
 
 /* Read one record as the reading thread; mu is released while blocked
@@ -367,32 +304,32 @@ bad:
  * otherwise (*again: nothing to read, non-blocking). */
 static int read_one(struct privsep_client *c, int nonblock, int *again)
 {
-	struct chan_msg m = {.buf = c->rx, .cap = c->msg_max};
-	enum privsep_violation v = PRIVSEP_V_NONE;
-	struct wire_hdr hdr;
+	struct msg m;
 	enum chan_status st;
 	int ev = 0, err;
 
 	c->reading = 1;
 	c->reader = pthread_self();
 	pthread_mutex_unlock(&c->mu);
-	st = chan_recv(c->fd, &m, nonblock);
+	st = msg_recv(c->fd, &m, c->rx, c->msg_max, nonblock);
 	err = errno;
-	/* not a reply (type at offset 4 is not 1): an event, checked and
-	 * handled here, with no lock held */
-	if ((st == CHAN_RECORD || st == CHAN_FDLIMIT) && m.len >= PRIVSEP_HDR_LEN &&
-	    (m.buf[WIRE_OFF_TYPE] != PRIVSEP_T_REPLY || m.buf[WIRE_OFF_TYPE + 1] ||
-	     m.buf[WIRE_OFF_TYPE + 2] || m.buf[WIRE_OFF_TYPE + 3]))
-		ev = event(c, &m, st, &v, &hdr);
+	/* not a reply: an event, checked and handled here, with no lock
+	 * held */
+	if ((st == CHAN_RECORD || st == CHAN_FDLIMIT) &&
+	    msg_decode(&m, c->msg_max) == PRIVSEP_V_NONE && m.hdr.type != PRIVSEP_T_REPLY)
+		ev = event(c, &m);
 	pthread_mutex_lock(&c->mu);
 	c->reading = 0;
 	if (ev < 0)
-		client_die(c, EPROTO, v, v == PRIVSEP_V_SHORT_HEADER ? NULL : &hdr);
+		client_die(c, EPROTO, m.viol, &m.hdr);
 	else if (ev == 0)
 		switch (st) {
 		case CHAN_RECORD:
 		case CHAN_FDLIMIT:
-			deliver(c, &m, st);
+			if (m.viol != PRIVSEP_V_NONE)
+				client_die(c, EPROTO, m.viol, msg_hdr_known(&m) ? &m.hdr : NULL);
+			else
+				deliver(c, &m);
 			break;
 		case CHAN_VIOLATION:
 			client_die(c, EPROTO, m.viol, NULL);
@@ -407,6 +344,7 @@ static int read_one(struct privsep_client *c, int nonblock, int *again)
 			client_die(c, err == ECONNRESET ? EPIPE : err, PRIVSEP_V_NONE, NULL);
 			break;
 		}
+	msg_release(&m);
 	if (c->waiters)
 		pthread_cond_broadcast(&c->cv);
 	return ev > 0;
@@ -490,77 +428,43 @@ static int flush_wait(struct privsep_client *c, int timeout_ms)
 	}
 }
 
-/* Send one record, after whatever is queued.  bulkfd (taken, -1: none)
- * is the sealed memfd of a bulk of blen bytes; fds are borrowed.  nowait:
- * queue it when the socket is full (EAGAIN when the queue is full); else
- * wait for room, smu released while waiting.  0, or -1 with errno. */
-static int send_out(struct privsep_client *c, uint32_t type, uint32_t id, const void *p, size_t len,
-                    const int *fds, size_t nfds, int bulkfd, size_t blen, int nowait)
+/* Send o (msg_send), after whatever is queued.  nowait: queue it when
+ * the socket is full (EAGAIN when the queue is full); else wait for room,
+ * smu released while waiting.  o->bulkfd is taken.  0, or -1 with
+ * errno. */
+static int send_out(struct privsep_client *c, const struct msg_out *o, int nowait)
 {
-	uint8_t pre[PRIVSEP_HDR_LEN + BULK_FIXED];
-	int all[PRIVSEP_MAX_FDS];
-	size_t hlen = PRIVSEP_HDR_LEN, n = 0, own = 0;
-	int rc = -1;
+	int rc = -1, taken = 0;
 
-	if (bulkfd >= 0) {
-		struct privsep_writer bw;
-		all[n++] = bulkfd;
-		own = 1;
-		privsep_writer_init(&bw, pre + PRIVSEP_HDR_LEN, BULK_FIXED);
-		privsep_writer_put_u64(&bw, blen);
-		hlen += BULK_FIXED;
-	}
-	for (size_t i = 0; i < nfds; i++)
-		all[n++] = fds[i];
-	{
-		struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC,
-		                       PRIVSEP_WIRE_VERSION,
-		                       (uint8_t)n,
-		                       type,
-		                       id,
-		                       (uint32_t)(hlen - PRIVSEP_HDR_LEN + len)};
-		wire_put_hdr(pre, &hdr);
-	}
 	pthread_mutex_lock(&c->smu);
 	for (;;) {
 		if (c->q.n && outq_flush(&c->q, c->fd) < 0)
-			goto out;
+			break;
 		if (!c->q.n && !nowait) {
 			/* nothing queued before it: a plain blocking send, with
 			 * the lock released so that no other sender waits on it */
 			pthread_mutex_unlock(&c->smu);
-			rc = chan_send(c->fd, pre, hlen, p, len, all, n, 0);
+			rc = msg_send(c->fd, NULL, o, 0) == MSG_SENT ? 0 : -1;
 			pthread_mutex_lock(&c->smu);
-			goto out;
-		}
-		if (!c->q.n) {
-			rc = chan_send(c->fd, pre, hlen, p, len, all, n, 1);
-			if (rc == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-				goto out;
-			rc = -1;
+			taken = 1;
 			break;
 		}
-		if (nowait)
+		if (!c->q.n || nowait) {
+			rc = msg_send(c->fd, &c->q, o, 0) >= 0 ? 0 : -1;
+			taken = 1;
 			break;
+		}
 		if (wait_room(c, -1) < 0)
-			goto out;
+			break;
 	}
-	/* queued: the caller keeps its fds, the queue owns copies */
-	for (size_t i = own; i < n; i++)
-		if ((all[i] = fcntl(all[i], F_DUPFD_CLOEXEC, 0)) < 0) {
-			int saved = errno;
-			chan_close_fds(all + own, i - own);
-			errno = saved;
-			goto out;
-		}
-	rc = outq_push(&c->q, pre, hlen, p, len, all, n, 0);
-	own = 0; /* taken by outq_push */
-out:
 	pthread_mutex_unlock(&c->smu);
+	if (!taken && o->bulkfd >= 0) {
+		int saved = errno;
+		close(o->bulkfd);
+		errno = saved;
+	}
 	if (rc < 0 && errno == ECONNRESET)
 		errno = EPIPE;
-	if (own)
-		chan_close_fds(all, 1);
 	return rc;
 }
 
@@ -624,8 +528,12 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 	c->calls = &s;
 	pthread_mutex_unlock(&c->mu);
 
-	rc = send_out(c, out->type, s.id, out->data, out->len, out->fds, out->nfds, bfd,
-	              out->bulk ? out->bulk->len : 0, 0);
+	{
+		struct msg_out o = {out->type, s.id,      out->data, out->len,
+		                    out->fds,  out->nfds, bfd,       out->bulk ? out->bulk->len : 0,
+		                    NULL};
+		rc = send_out(c, &o, 0);
+	}
 	err = errno;
 
 	pthread_mutex_lock(&c->mu);
@@ -693,8 +601,12 @@ int privsep_client_post(struct privsep_client *c, const struct privsep_out *out)
 	}
 	if (make_bulk(out->bulk, &bfd) < 0)
 		return -1;
-	rc = send_out(c, out->type, 0, out->data, out->len, out->fds, out->nfds, bfd,
-	              out->bulk ? out->bulk->len : 0, flags == PRIVSEP_POST_NOWAIT);
+	{
+		struct msg_out o = {out->type, 0,         out->data, out->len,
+		                    out->fds,  out->nfds, bfd,       out->bulk ? out->bulk->len : 0,
+		                    NULL};
+		rc = send_out(c, &o, flags == PRIVSEP_POST_NOWAIT);
+	}
 	if (rc < 0 && errno == EPIPE) {
 		pthread_mutex_lock(&c->mu);
 		client_die(c, EPIPE, PRIVSEP_V_NONE, NULL);

@@ -3,10 +3,12 @@
  * helper.c - the helper's event loop and dispatch.
  *
  * Every record from a worker goes through the same checks, in the order
- * docs/PROTOCOL.md lists them: socket level (chan.c), header (wire.c),
- * then the handler table (type known, direction, permitted now, id, size,
- * fd count).  Only then does a handler run.  Any failed check is a
- * violation: one log line, the worker is killed, the others are served.
+ * docs/PROTOCOL.md lists them, made once by the message layer (msg.c, as
+ * the client's are): socket level, header, then the handler table (type
+ * known, direction, permitted now, id, size, fd count) and the bulk.
+ * Only then does a handler run.  Any failed check is a violation: one
+ * log line, the worker is killed, the others are served.  The message
+ * owns what the record carried; dispatch releases it on every path.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 #include "bulk.h"
 #include "chan.h"
 #include "helper_int.h"
+#include "msg.h"
 #include "proto.h"
 #include "rows.h"
 #include "fs.h"
@@ -50,12 +53,38 @@
 
 static int row_cmp(const void *a, const void *b)
 {
-	const struct helper_row *x = a, *y = b;
+	const struct privsep_handler *x = a, *y = b;
 	return x->type < y->type ? -1 : x->type > y->type;
 }
 
 static int fw_ping(struct privsep_req *req, void *arg);
 static int fw_permit_drop(struct privsep_req *req, void *arg);
+
+/* The framework's handlers, indexed by proto.h's enum proto_fw: proto.c's
+ * rows name them, the helper owns them (proto calls nothing above it).
+ * A worker-to-helper row without one here is refused by
+ * privsep_helper_new, so a type added to proto.c and forgotten here stops
+ * every helper (and every test) from starting: it never falls through to
+ * another type's handler. */
+static const privsep_handler_fn fw_fns[] = {
+    [PROTO_FW_NONE] = NULL,
+    [PROTO_FW_PING] = fw_ping,
+    [PROTO_FW_PERMIT_DROP] = fw_permit_drop,
+    [PROTO_FW_SANDBOX_FAILED] = exit_fw_sandbox_failed,
+    [PROTO_FW_SECCOMP_TRAP] = exit_fw_seccomp_trap,
+    [PROTO_FW_READY] = exit_fw_ready,
+    [PROTO_FW_FS_OPEN] = fs_h_open,
+    [PROTO_FW_FS_STAT] = fs_h_stat,
+    [PROTO_FW_FS_READLINK] = fs_h_readlink,
+    [PROTO_FW_FS_ACCESS] = fs_h_access,
+};
+_Static_assert(sizeof(fw_fns) / sizeof(fw_fns[0]) == PROTO_FW_COUNT,
+               "a framework handler for every enum proto_fw");
+
+privsep_handler_fn helper_fw_fn(enum proto_fw id)
+{
+	return (unsigned)id < PROTO_FW_COUNT ? fw_fns[id] : NULL;
+}
 
 static uint32_t resolve_len(uint32_t v, size_t payload_max)
 {
@@ -115,8 +144,8 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		goto fail;
 	for (size_t i = 0; i < proto_nmsgs; i++) {
 		const struct proto_msg *m = &proto_msgs[i];
-		struct helper_row *r;
-		if (strcmp(m->from, "worker") != 0)
+		struct privsep_handler *r;
+		if (m->dir != PROTO_W2H)
 			continue;
 		r = &h->rows[nfw++];
 		r->type = m->type;
@@ -126,34 +155,10 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		r->min_fds = m->min_fds;
 		r->max_fds = m->max_fds;
 		r->flags = m->flags;
-		switch (m->type) {
-		case PRIVSEP_T_PING:
-			r->fn = fw_ping;
-			break;
-		case PRIVSEP_T_PERMIT_DROP:
-			r->fn = fw_permit_drop;
-			break;
-		case PRIVSEP_T_SANDBOX_FAILED:
-			r->fn = exit_fw_sandbox_failed;
-			break;
-		case PRIVSEP_T_READY:
-			r->fn = exit_fw_ready;
-			break;
-		case PRIVSEP_T_SECCOMP_TRAP:
-			r->fn = exit_fw_seccomp_trap;
-			break;
-		case PRIVSEP_T_FS_OPEN:
-			r->fn = fs_h_open;
-			break;
-		case PRIVSEP_T_FS_STAT:
-			r->fn = fs_h_stat;
-			break;
-		case PRIVSEP_T_FS_READLINK:
-			r->fn = fs_h_readlink;
-			break;
-		default:
-			r->fn = fs_h_access;
-			break;
+		r->fn = helper_fw_fn(m->fw);
+		if (!r->fn) {
+			errno = ENOSYS; /* a framework type without its handler */
+			goto fail;
 		}
 		/* a limit smaller than the type allows: the record limit binds */
 		if (r->max_len > payload_max)
@@ -162,19 +167,8 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 			r->min_len = r->max_len;
 		r->arg = h;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct helper_row *r = &h->rows[nfw + i];
-		r->type = table[i].type;
-		r->name = table[i].name;
-		r->min_len = table[i].min_len;
-		r->max_len = table[i].max_len;
-		r->min_fds = table[i].min_fds;
-		r->max_fds = table[i].max_fds;
-		r->flags = table[i].flags;
-		r->fn = table[i].fn;
-		r->arg = table[i].arg;
-		r->bulk_max = table[i].bulk_max;
-	}
+	if (n)
+		memcpy(h->rows + nfw, table, n * sizeof(*table));
 	h->nrows = nfw + n;
 	qsort(h->rows, h->nrows, sizeof(*h->rows), row_cmp);
 	for (size_t i = 1; i < h->nrows; i++)
@@ -271,7 +265,7 @@ static void violation(struct privsep_worker *w, enum privsep_violation v,
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (hdr) {
-		const struct helper_row *r = row_find(w->h, hdr->type, NULL);
+		const struct privsep_handler *r = row_find(w->h, hdr->type, NULL);
 		snprintf(where, sizeof(where), " type 0x%x%s%s%s id %u len %u nfds %u", hdr->type,
 		         r ? " (" : "", r ? r->name : "", r ? ")" : "", hdr->id, hdr->len,
 		         hdr->nfds);
@@ -317,56 +311,53 @@ static int flush_queue(struct privsep_worker *w)
 	return 0;
 }
 
-/* Send one record (hdr, hlen bytes, then payload) with fds (taken), after
- * whatever is queued; queue it when the socket is full.  reply: a reply
- * (always queued); else an event (EAGAIN when the queue is full).  0, or
- * -1 with errno. */
-static int send_rec(struct privsep_worker *w, const void *hdr, size_t hlen, const void *payload,
-                    size_t plen, int *fds, size_t nfds, int reply)
+/* Send o to w (msg_send), after whatever is queued; queued when the
+ * socket is full.  reply: a reply (always queued); else an event (EAGAIN
+ * when the queue is full).  0, or -1 with errno. */
+static int send_to(struct privsep_worker *w, const struct msg_out *o, int reply)
 {
+	unsigned how;
 	if (w->chan < 0) {
-		chan_close_fds(fds, nfds);
+		if (o->bulkfd >= 0)
+			close(o->bulkfd);
 		errno = EPIPE;
 		return -1;
 	}
 	/* until its READY is answered, a spawned worker is sent that answer
 	 * and nothing else: its framework code reads only the answer, and
 	 * events wait in the queue (w->gate) */
-	if ((!w->q.n && !w->gate) || (reply && w->gate)) {
-		if (chan_send(w->chan, hdr, hlen, payload, plen, fds, nfds, 1) == 0) {
-			chan_close_fds(fds, nfds);
-			return 0;
-		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			chan_close_fds(fds, nfds);
-			lost(w, reply ? "reply" : "event");
-			errno = EPIPE;
-			return -1;
-		}
-	}
-	if (outq_push(&w->q, hdr, hlen, payload, plen, fds, nfds, reply) < 0) {
+	if (reply)
+		how = MSG_SEND_REPLY | (w->gate ? MSG_SEND_FIRST : 0);
+	else
+		how = w->gate ? MSG_SEND_HOLD : 0;
+	switch (msg_send(w->chan, &w->q, o, how)) {
+	case MSG_SENT:
+		return 0;
+	case MSG_QUEUED:
+		set_events(w);
+		return 0;
+	case MSG_BROKEN:
+		lost(w, reply ? "reply" : "event");
+		errno = EPIPE;
+		return -1;
+	case MSG_REFUSED:
+	default:
 		if (errno == EAGAIN)
 			w->want_drained = 1;
 		else if (reply)
 			lost(w, "reply");
 		return -1;
 	}
-	set_events(w);
-	return 0;
 }
 
-/* Send the reply built in h->tx (len bytes) with fds (taken). */
-static void send_reply(struct privsep_worker *w, size_t len, int *fds, size_t nfds)
+/* Send the reply whose payload (error, then body) is in h->tx after room
+ * for its header, len bytes, with fds (borrowed). */
+static void send_reply(struct privsep_worker *w, uint32_t id, size_t len, const int *fds,
+                       size_t nfds)
 {
-	(void)send_rec(w, w->h->tx, len, NULL, 0, fds, nfds, 1);
-}
-
-static void reply_frame(struct privsep_helper *h, uint32_t id, size_t plen, size_t nfds)
-{
-	struct wire_hdr hdr = {
-	    PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, (uint8_t)nfds, PRIVSEP_T_REPLY, id,
-	    (uint32_t)plen};
-	wire_put_hdr(h->tx, &hdr);
+	struct msg_out o = {PRIVSEP_T_REPLY, id, w->h->tx + PRIVSEP_HDR_LEN, len, fds, nfds, -1, 0,
+	                    w->h->tx};
+	(void)send_to(w, &o, 1);
 }
 
 static void reply_error(struct privsep_worker *w, uint32_t id, int err, const char *detail)
@@ -385,106 +376,54 @@ static void reply_error(struct privsep_worker *w, uint32_t id, int err, const ch
 		d[h->msg_max - PRIVSEP_HDR_LEN - 9] = '\0';
 		privsep_writer_put_str(&wr, d);
 	}
-	reply_frame(h, id, wr.len, 0);
-	send_reply(w, PRIVSEP_HDR_LEN + wr.len, NULL, 0);
+	send_reply(w, id, wr.len, NULL, 0);
 }
 
 /* ---- events ---- */
 
 int privsep_worker_post(struct privsep_worker *w, const struct privsep_out *out)
 {
-	uint8_t pre[PRIVSEP_HDR_LEN + BULK_FIXED];
-	int all[PRIVSEP_MAX_FDS];
-	size_t hlen = PRIVSEP_HDR_LEN, n = 0;
-	const struct helper_row *row;
-	struct privsep_helper *h;
-	int isbulk;
-	uint32_t type;
-	const void *msg;
-	size_t len, nfds;
-	const int *fds;
+	const struct privsep_handler *row;
+	char why[PRIVSEP_DETAIL_MAX];
 	const struct privsep_bulk *bulk;
+	struct msg_out o;
 
 	if (!w || !out || out->flags) {
 		errno = EINVAL;
 		return -1;
 	}
-	type = out->type;
-	msg = out->data;
-	len = out->len;
-	fds = out->fds;
-	nfds = out->nfds;
 	bulk = out->bulk;
-	if ((len && !msg) || (nfds && !fds) || nfds > PRIVSEP_MAX_FDS) {
+	o = (struct msg_out){out->type, 0, out->data, out->len, out->fds, out->nfds, -1, 0, NULL};
+	if ((o.len && !o.data) || (o.nfds && !o.fds) || o.nfds > PRIVSEP_MAX_FDS ||
+	    (bulk && bulk->len && !bulk->data)) {
 		errno = EINVAL;
 		return -1;
 	}
-	h = w->h;
-	row = row_find(h, type, NULL);
-	isbulk = row && (row->flags & PRIVSEP_H_BULK);
-	if (!row || !(row->flags & PRIVSEP_H_EVENT) || isbulk != !!bulk ||
-	    (bulk && bulk->len && !bulk->data) || len < row->min_len || len > row->max_len ||
-	    nfds < row->min_fds || nfds > row->max_fds) {
+	/* the row's rules, as the worker will check them */
+	row = row_find(w->h, o.type, NULL);
+	if (!row) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (bulk && bulk->len > row->bulk_max) {
-		errno = EMSGSIZE;
+	if (row_admits(row, PRIVSEP_H_EVENT, o.len, o.nfds, !!bulk, bulk ? bulk->len : 0, why,
+	               sizeof(why)) < 0)
 		return -1;
-	}
 	if (w->chan < 0) {
 		errno = EPIPE;
 		return -1;
 	}
-	if (w->q.n - w->q.nreply >= h->queue_max) {
+	if (w->q.n - w->q.nreply >= w->h->queue_max) {
 		w->want_drained = 1;
 		errno = EAGAIN;
 		return -1;
 	}
-	if (isbulk) {
-		struct privsep_writer bw;
-		int fd = bulk_make(bulk->data, bulk->len);
-		if (fd < 0)
+	if (bulk) {
+		o.bulkfd = bulk_make(bulk->data, bulk->len);
+		if (o.bulkfd < 0)
 			return -1;
-		all[n++] = fd;
-		privsep_writer_init(&bw, pre + PRIVSEP_HDR_LEN, BULK_FIXED);
-		privsep_writer_put_u64(&bw, bulk->len);
-		hlen += BULK_FIXED;
+		o.bulk_len = bulk->len;
 	}
-	for (size_t i = 0; i < nfds; i++)
-		all[n++] = fds[i];
-	{
-		struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC,
-		                       PRIVSEP_WIRE_VERSION,
-		                       (uint8_t)n,
-		                       type,
-		                       0,
-		                       (uint32_t)(hlen - PRIVSEP_HDR_LEN + len)};
-		wire_put_hdr(pre, &hdr);
-	}
-	/* nothing queued: try the socket with the caller's own fds, so that
-	 * a post that goes through costs no dup */
-	if (!w->q.n && !w->gate) {
-		if (chan_send(w->chan, pre, hlen, msg, len, all, n, 1) == 0) {
-			chan_close_fds(all, (size_t)isbulk);
-			return 0;
-		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			chan_close_fds(all, (size_t)isbulk);
-			lost(w, "event");
-			errno = EPIPE;
-			return -1;
-		}
-	}
-	/* queued: the caller keeps its fds, the queue owns copies */
-	for (size_t i = (size_t)isbulk; i < n; i++)
-		if ((all[i] = fcntl(all[i], F_DUPFD_CLOEXEC, 0)) < 0) {
-			int saved = errno;
-			chan_close_fds(all, i);
-			errno = saved;
-			return -1;
-		}
-	return send_rec(w, pre, hlen, msg, len, all, n, 0);
+	return send_to(w, &o, 0);
 }
 
 size_t privsep_worker_queued(const struct privsep_worker *w)
@@ -515,7 +454,7 @@ static int fw_permit_drop(struct privsep_req *req, void *arg)
 		return PRIVSEP_VIOLATION;
 	}
 	for (uint32_t i = 0; i < count; i++) {
-		const struct helper_row *row;
+		const struct privsep_handler *row;
 		privsep_reader_get_u32(&r, &type);
 		row = row_find(h, type, NULL);
 		if (!row)
@@ -540,149 +479,47 @@ static int fw_permit_drop(struct privsep_req *req, void *arg)
 	return 0;
 }
 
-static const char *kind_name(unsigned flags)
-{
-	return (flags & PRIVSEP_H_CALL) ? "call" : "one-way";
-}
-
-/* Check one record against the table and run its handler. */
-static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_status st)
+/* The handler stage of a request that passed every check, and its
+ * reply. */
+static void serve(struct privsep_worker *w, struct msg *m)
 {
 	struct privsep_helper *h = w->h;
-	struct wire_hdr hdr;
-	const struct helper_row *row;
-	size_t idx = 0;
-	enum privsep_violation v;
-	struct privsep_req req;
-	int rc, bulk;
+	const struct privsep_handler *row = m->row;
+	struct privsep_req *req = &m->req;
+	int rc;
 
-	if (st == CHAN_VIOLATION) {
-		violation(w, m->viol, NULL, "record of %zu bytes", m->len);
-		return;
-	}
-	v = wire_check(m->buf, m->len, m->nfds, h->msg_max, &hdr);
-	if (st == CHAN_FDLIMIT)
-		v = wire_check_fdlimit(v, m->nfds_partial, &hdr);
-	if (v != PRIVSEP_V_NONE) {
-		chan_close_fds(m->fds, m->nfds);
-		violation(w, v, v == PRIVSEP_V_SHORT_HEADER ? NULL : &hdr,
-		          "record of %zu bytes with %zu fds", m->len, m->nfds);
-		return;
-	}
-	row = row_find(h, hdr.type, &idx);
-	if (!row) {
-		const struct proto_msg *pm = proto_msg_find(hdr.type);
-		chan_close_fds(m->fds, m->nfds);
-		if (pm)
-			violation(w, PRIVSEP_V_WRONG_DIRECTION, &hdr, "%s is sent by the %s only",
-			          pm->name, pm->from);
-		else
-			violation(w, PRIVSEP_V_UNKNOWN_TYPE, &hdr, "no handler for this type");
-		return;
-	}
-	if (row->flags & PRIVSEP_H_EVENT) {
-		chan_close_fds(m->fds, m->nfds);
-		violation(w, PRIVSEP_V_WRONG_DIRECTION, &hdr, "%s is an event: the helper sends it",
-		          row->name);
-		return;
-	}
-	bulk = !!(row->flags & PRIVSEP_H_BULK);
-	if (!w->permit[idx])
-		v = PRIVSEP_V_NOT_PERMITTED;
-	else if ((row->flags & PRIVSEP_H_CALL) && hdr.id == 0)
-		v = PRIVSEP_V_CALL_WITHOUT_ID;
-	else if ((row->flags & PRIVSEP_H_POST) && hdr.id != 0)
-		v = PRIVSEP_V_ID_ON_POST;
-	else if ((uint64_t)hdr.len < (uint64_t)row->min_len + (uint64_t)bulk * BULK_FIXED ||
-	         (uint64_t)hdr.len > (uint64_t)row->max_len + (uint64_t)bulk * BULK_FIXED)
-		v = PRIVSEP_V_BAD_SIZE;
-	else if (hdr.nfds < row->min_fds + bulk || hdr.nfds > row->max_fds + bulk)
-		v = PRIVSEP_V_BAD_FD_COUNT;
-	if (v != PRIVSEP_V_NONE) {
-		chan_close_fds(m->fds, m->nfds);
-		violation(w, v, &hdr, "%s %s allows %u..%u bytes, %u..%u fds%s%s",
-		          kind_name(row->flags), row->name, row->min_len + bulk * BULK_FIXED,
-		          row->max_len + bulk * BULK_FIXED, row->min_fds + bulk,
-		          row->max_fds + bulk, bulk ? " (with the bulk size and memfd)" : "",
-		          w->permit[idx] ? "" : ", and is no longer permitted");
-		return;
-	}
-	if (st == CHAN_FDLIMIT) {
-		HLOG(
-		    h, PRIVSEP_LOG_ERR,
-		    "worker \"%s\" pid %d: %s %s id %u: its %u fds could not be received (helper at its fd limit); %s",
-		    w->name, (int)w->pid, kind_name(row->flags), row->name, hdr.id, hdr.nfds,
-		    hdr.id ? "answered EMFILE" : "message dropped");
-		if (hdr.id)
-			reply_error(w, hdr.id, EMFILE,
-			            "helper could not receive the request's fds");
-		return;
-	}
-	if (row->flags & PRIVSEP_H_ONCE)
-		w->permit[idx] = 0;
-
-	req.worker = w;
-	req.client = NULL;
-	req.type = hdr.type;
-	req.id = hdr.id;
-	w->served_bulk |= bulk;
-	{
-		char why[160];
-		int brc = bulk_fill_req(&req, m->buf + PRIVSEP_HDR_LEN, hdr.len, m->fds, m->nfds,
-		                        bulk, row->bulk_max, why, sizeof(why));
-		if (brc > 0) {
-			violation(w, PRIVSEP_V_BAD_BULK, &hdr, "%s %s: %s", kind_name(row->flags),
-			          row->name, why);
-			return;
-		}
-		if (brc < 0) {
-			HLOG(h, PRIVSEP_LOG_ERR, "worker \"%s\" pid %d: %s %s id %u: %s; %s",
-			     w->name, (int)w->pid, kind_name(row->flags), row->name, hdr.id, why,
-			     hdr.id ? "answered" : "message dropped");
-			if (hdr.id)
-				reply_error(w, hdr.id, errno == EFBIG ? EFBIG : ENOMEM, why);
-			return;
-		}
-	}
-	privsep_writer_init(&req.reply, h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
+	req->worker = w;
+	privsep_writer_init(&req->reply, h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
 	                    h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED);
-	req.reply_nfds = 0;
-	req.detail[0] = '\0';
-	rc = row->fn(&req, row->arg);
-	chan_close_fds(req.fds, req.nfds);
-	bulk_unmap(req.bulk, req.bulk_len);
-
+	rc = row->fn(req, row->arg);
 	if (rc == PRIVSEP_VIOLATION) {
-		chan_close_fds(req.reply_fds, req.reply_nfds);
-		violation(w, PRIVSEP_V_BAD_PAYLOAD, &hdr, "%s %s: %s", kind_name(row->flags),
+		violation(w, PRIVSEP_V_BAD_PAYLOAD, &m->hdr, "%s %s: %s", msg_kind_name(row->flags),
 		          row->name,
-		          req.detail[0] ? req.detail : "the handler rejected the payload");
+		          req->detail[0] ? req->detail : "the handler rejected the payload");
 		return;
 	}
 	if (row->flags & PRIVSEP_H_POST) {
-		chan_close_fds(req.reply_fds, req.reply_nfds);
 		if (rc != 0)
 			HLOG(h, PRIVSEP_LOG_DEBUG, "worker \"%s\" pid %d: one-way %s: %s%s%s",
 			     w->name, (int)w->pid, row->name,
-			     strerror(rc > 0 && rc < 4096 ? rc : EIO), req.detail[0] ? ": " : "",
-			     req.detail);
+			     strerror(rc > 0 && rc < 4096 ? rc : EIO), req->detail[0] ? ": " : "",
+			     req->detail);
 		return;
 	}
-	if (rc == 0 && req.reply.err) {
+	if (rc == 0 && req->reply.err) {
 		HLOG(
 		    h, PRIVSEP_LOG_ERR,
 		    "worker \"%s\" pid %d: call %s id %u: reply body over the record limit; answered EMSGSIZE",
-		    w->name, (int)w->pid, row->name, hdr.id);
-		rc = privsep_req_fail(&req, EMSGSIZE, "reply too large for the record limit");
+		    w->name, (int)w->pid, row->name, req->id);
+		rc = privsep_req_fail(req, EMSGSIZE, "reply too large for the record limit");
 	} else if (rc < 0 || rc > 4095) {
 		HLOG(h, PRIVSEP_LOG_ERR,
 		     "worker \"%s\" pid %d: call %s id %u: handler returned %d; answered EIO",
-		     w->name, (int)w->pid, row->name, hdr.id, rc);
-		rc = privsep_req_fail(&req, EIO, "handler failed");
+		     w->name, (int)w->pid, row->name, req->id, rc);
+		rc = privsep_req_fail(req, EIO, "handler failed");
 	}
 	if (rc != 0) {
-		chan_close_fds(req.reply_fds, req.reply_nfds);
-		reply_error(w, hdr.id, rc, req.detail);
+		reply_error(w, req->id, rc, req->detail);
 		return;
 	}
 	{
@@ -690,9 +527,7 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 		privsep_writer_init(&fixed, h->tx + PRIVSEP_HDR_LEN, PROTO_REPLY_FIXED);
 		privsep_writer_put_u32(&fixed, 0);
 	}
-	reply_frame(h, hdr.id, PROTO_REPLY_FIXED + req.reply.len, req.reply_nfds);
-	send_reply(w, PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED + req.reply.len, req.reply_fds,
-	           req.reply_nfds);
+	send_reply(w, req->id, PROTO_REPLY_FIXED + req->reply.len, req->reply_fds, req->reply_nfds);
 	/* READY answered: the events that waited go now, after it */
 	if (w->gate && w->exit.ready && w->chan >= 0) {
 		w->gate = 0;
@@ -700,11 +535,56 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	}
 }
 
-void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds)
+/* Check one record (msg.c) and serve it; whatever it carried that nobody
+ * took is released here, on every path. */
+static void dispatch(struct privsep_worker *w, struct msg *m)
 {
-	struct chan_msg m = {.buf = rec, .cap = len, .len = len, .nfds = nfds};
-	memcpy(m.fds, fds, nfds * sizeof(int));
-	dispatch(w, &m, CHAN_RECORD);
+	struct privsep_helper *h = w->h;
+	struct msg_end e = {h->msg_max, PROTO_W2H, h->rows, h->nrows, 1, w->permit, NULL, NULL};
+	const struct privsep_handler *row;
+	enum msg_verdict mv;
+	int err;
+
+	if (msg_decode(m, h->msg_max) != PRIVSEP_V_NONE) {
+		violation(w, m->viol, msg_hdr_known(m) ? &m->hdr : NULL, "%s", m->why);
+		goto out;
+	}
+	mv = msg_check(m, &e);
+	err = errno;
+	row = m->row;
+	switch (mv) {
+	case MSG_VIOLATION:
+		if (m->viol == PRIVSEP_V_BAD_BULK)
+			violation(w, m->viol, &m->hdr, "%s %s: %s", msg_kind_name(row->flags),
+			          row->name, m->why);
+		else
+			violation(w, m->viol, &m->hdr, "%s", m->why);
+		break;
+	case MSG_FDLIMIT:
+		HLOG(
+		    h, PRIVSEP_LOG_ERR,
+		    "worker \"%s\" pid %d: %s %s id %u: its %u fds could not be received (helper at its fd limit); %s",
+		    w->name, (int)w->pid, msg_kind_name(row->flags), row->name, m->hdr.id,
+		    m->hdr.nfds, m->hdr.id ? "answered EMFILE" : "message dropped");
+		if (m->hdr.id)
+			reply_error(w, m->hdr.id, EMFILE,
+			            "helper could not receive the request's fds");
+		break;
+	case MSG_UNMAPPED:
+		w->served_bulk = 1;
+		HLOG(h, PRIVSEP_LOG_ERR, "worker \"%s\" pid %d: %s %s id %u: %s; %s", w->name,
+		     (int)w->pid, msg_kind_name(row->flags), row->name, m->hdr.id, m->why,
+		     m->hdr.id ? "answered" : "message dropped");
+		if (m->hdr.id)
+			reply_error(w, m->hdr.id, err == EFBIG ? EFBIG : ENOMEM, m->why);
+		break;
+	case MSG_OK:
+		w->served_bulk |= !!(row->flags & PRIVSEP_H_BULK);
+		serve(w, m);
+		break;
+	}
+out:
+	msg_release(m);
 }
 
 /* Serve up to HELPER_BATCH records; how many were served (0: nothing
@@ -714,8 +594,8 @@ static int worker_readable(struct privsep_worker *w)
 	struct privsep_helper *h = w->h;
 	int i;
 	for (i = 0; i < HELPER_BATCH && w->chan >= 0 && !w->q.nreply; i++) {
-		struct chan_msg m = {.buf = h->rx, .cap = h->msg_max};
-		enum chan_status st = chan_recv(w->chan, &m, 1);
+		struct msg m;
+		enum chan_status st = msg_recv(w->chan, &m, h->rx, h->msg_max, 1);
 		switch (st) {
 		case CHAN_AGAIN:
 			return 0;
@@ -730,7 +610,7 @@ static int worker_readable(struct privsep_worker *w)
 		case CHAN_RECORD:
 		case CHAN_FDLIMIT:
 		case CHAN_VIOLATION:
-			dispatch(w, &m, st);
+			dispatch(w, &m);
 			/* a bulk payload weighs more than a record: the others'
 			 * turn now */
 			if (w->served_bulk) {
@@ -741,9 +621,7 @@ static int worker_readable(struct privsep_worker *w)
 			 * answering a call, the next record is unlikely to be there
 			 * yet, and epoll says when it is.  Trying first would cost a
 			 * recvmsg that fails with EAGAIN on nearly every call. */
-			if (st == CHAN_RECORD && m.len >= PRIVSEP_HDR_LEN &&
-			    m.buf[WIRE_OFF_ID] | m.buf[WIRE_OFF_ID + 1] | m.buf[WIRE_OFF_ID + 2] |
-			        m.buf[WIRE_OFF_ID + 3])
+			if (st == CHAN_RECORD && m.hdr.id)
 				return i + 1;
 			break;
 		}

@@ -12,21 +12,10 @@
 #include "clock.h"
 #include "logline.h"
 #include "outq.h"
+#include "proto.h"
 #include "sandbox_verify.h"
 #include "privsep.h"
 #include "sink.h"
-
-/* One row of the merged (framework + application) table. */
-struct helper_row {
-	uint32_t type;
-	const char *name;
-	uint32_t min_len, max_len;
-	uint8_t min_fds, max_fds;
-	unsigned flags;
-	privsep_handler_fn fn;
-	void *arg;
-	uint64_t bulk_max;
-};
 
 /* After a worker closes its channel it has this long to exit. */
 #define HELPER_EXIT_GRACE_MS 1000
@@ -147,7 +136,9 @@ struct privsep_worker {
 };
 
 struct privsep_helper {
-	struct helper_row *rows; /* sorted by type */
+	/* the merged table: the framework's rows (proto.c's, with the
+	 * helper's handlers) and the application's, sorted by type */
+	struct privsep_handler *rows;
 	size_t nrows;
 	size_t msg_max;
 	int epfd;
@@ -208,11 +199,15 @@ struct spawn_rec {
  * exit (it calls none of them). */
 size_t helper_msg_max(const struct privsep_helper *h);
 /* The row of type in h's merged table (its index in *idx), or NULL. */
-const struct helper_row *row_find(const struct privsep_helper *h, uint32_t type, size_t *idx);
+const struct privsep_handler *row_find(const struct privsep_helper *h, uint32_t type, size_t *idx);
 /* SIGKILL w now, if it has a pidfd and is not dead or killed yet. */
 void worker_signal(struct privsep_worker *w);
 /* The stop check's timer on or off; -1 with errno. */
 int registry_watch(struct privsep_helper *h, int on);
+
+/* The helper's handler of a framework type (proto.h's enum proto_fw),
+ * or NULL: none. */
+privsep_handler_fn helper_fw_fn(enum proto_fw id);
 
 /* Serve a worker on channel fd chan (taken) whose process is pidfd
  * (taken; -1 when the helper did not start it and cannot signal it): a
@@ -221,10 +216,6 @@ int registry_watch(struct privsep_helper *h, int on);
  * closed). */
 struct privsep_worker *helper_attach(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
                                      const char *name);
-
-/* Dispatch one record as if it had arrived from w's channel with fds
- * (taken).  For the fuzz targets. */
-void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds);
 
 /* Close w's channel; kill: SIGKILL now, else after the grace period. */
 void helper_worker_close(struct privsep_worker *w, int kill);

@@ -19,7 +19,7 @@
 #include "helper_int.h"
 #include "proto.h"
 
-const struct helper_row *row_find(const struct privsep_helper *h, uint32_t type, size_t *idx)
+const struct privsep_handler *row_find(const struct privsep_helper *h, uint32_t type, size_t *idx)
 {
 	size_t lo = 0, hi = h->nrows;
 	while (lo < hi) {

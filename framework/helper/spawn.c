@@ -16,20 +16,27 @@
 
 #include "chan.h"
 #include "helper_int.h"
+#include "msg.h"
 #include "proto.h"
 #include "sandbox.h"
-#include "wire.h"
 
 /* The child's channel, for the SIGSYS handler of the debug mode. */
 static int child_chan = -1;
 
-/* One framework one-way record, sent from the child with no allocation. */
+/* One framework one-way record, sent from the child with no allocation
+ * (and from a signal handler: msg_send without a queue only frames and
+ * calls sendmsg). */
 static void child_post(uint32_t type, const void *payload, size_t len)
 {
-	uint8_t hb[PRIVSEP_HDR_LEN];
-	struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, type, 0, (uint32_t)len};
-	wire_put_hdr(hb, &hdr);
-	(void)chan_send(child_chan, hb, sizeof(hb), payload, len, NULL, 0, 0);
+	struct msg_out o = {type, 0, payload, len, NULL, 0, -1, 0, NULL};
+	(void)msg_send(child_chan, NULL, &o, 0);
+}
+
+/* READY's reply may have id 1 only. */
+static int ready_id(void *arg, uint32_t id)
+{
+	(void)arg;
+	return id == 1;
 }
 
 /* READY is a call: the helper reads from the kernel that every step is
@@ -38,22 +45,25 @@ static void child_post(uint32_t type, const void *payload, size_t len)
  * application code.  0 or -1. */
 static int child_ready(size_t msg_max)
 {
-	uint8_t hb[PRIVSEP_HDR_LEN], rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
-	struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, PRIVSEP_T_READY, 1, 0};
-	struct chan_msg m = {.buf = rb, .cap = sizeof(rb)};
-	wire_put_hdr(hb, &hdr);
-	if (chan_send(child_chan, hb, sizeof(hb), NULL, 0, NULL, 0, 0) < 0 ||
-	    chan_recv(child_chan, &m, 0) != CHAN_RECORD)
+	uint8_t rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
+	struct msg_out o = {PRIVSEP_T_READY, 1, NULL, 0, NULL, 0, -1, 0, NULL};
+	struct msg m;
+	struct msg_end e = {msg_max, PROTO_H2W, NULL, 0, 0, NULL, ready_id, NULL};
+	uint32_t error = 1;
+	const char *detail;
+	const void *body;
+	size_t dlen, blen = 1;
+	int ok;
+
+	if (msg_send(child_chan, NULL, &o, 0) != MSG_SENT ||
+	    msg_recv(child_chan, &m, rb, sizeof(rb), 0) != CHAN_RECORD)
 		return -1;
-	chan_close_fds(m.fds, m.nfds);
-	if (wire_check(rb, m.len, m.nfds, msg_max, &hdr) != PRIVSEP_V_NONE ||
-	    hdr.type != PRIVSEP_T_REPLY || hdr.id != 1 || hdr.len != PROTO_REPLY_FIXED ||
-	    hdr.nfds != 0)
-		return -1;
-	return rb[PRIVSEP_HDR_LEN] | rb[PRIVSEP_HDR_LEN + 1] | rb[PRIVSEP_HDR_LEN + 2] |
-	               rb[PRIVSEP_HDR_LEN + 3]
-	           ? -1
-	           : 0;
+	ok = msg_decode(&m, msg_max) == PRIVSEP_V_NONE && m.hdr.type == PRIVSEP_T_REPLY &&
+	     msg_check(&m, &e) == MSG_OK &&
+	     msg_reply(&m, &error, &detail, &dlen, &body, &blen) == PRIVSEP_V_NONE && error == 0 &&
+	     blen == 0 && m.hdr.nfds == 0;
+	msg_release(&m);
+	return ok ? 0 : -1;
 }
 
 /* Debug mode: the filter traps instead of killing.  Report the call and

@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include "bulk.h"
-#include "chan.h"
 
 int bulk_make(const void *data, size_t len)
 {
@@ -145,41 +144,6 @@ int bulk_map(int fd, uint64_t size, uint64_t max, const void **p, char *why, siz
 		return -1;
 	}
 	*p = m;
-	return 0;
-}
-
-int bulk_fill_req(struct privsep_req *req, const uint8_t *payload, size_t len, int *fds,
-                  size_t nfds, int bulk, uint64_t max, char *why, size_t whylen)
-{
-	req->data = payload;
-	req->len = len;
-	req->bulk = NULL;
-	req->bulk_len = 0;
-	if (bulk && (len < BULK_FIXED || nfds < 1)) {
-		/* the table checks made sure of both; never read past them */
-		chan_close_fds(fds, nfds);
-		snprintf(why, whylen, "a bulk record without its size or its memfd");
-		return 1;
-	}
-	if (bulk) {
-		struct privsep_reader r;
-		uint64_t size = 0;
-		int rc;
-		privsep_reader_init(&r, payload, BULK_FIXED);
-		privsep_reader_get_u64(&r, &size);
-		rc = bulk_map(fds[0], size, max, &req->bulk, why, whylen);
-		chan_close_fds(fds, 1);
-		if (rc != 0) {
-			chan_close_fds(fds, nfds);
-			return rc;
-		}
-		req->bulk_len = (size_t)size;
-		req->data += BULK_FIXED;
-		req->len -= BULK_FIXED;
-	}
-	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
-		req->fds[i] = i + (size_t)bulk < nfds ? fds[i + (size_t)bulk] : -1;
-	req->nfds = nfds - (size_t)bulk;
 	return 0;
 }
 

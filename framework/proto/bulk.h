@@ -29,14 +29,6 @@ int bulk_make(const void *data, size_t len);
  * receiver could not map a valid one (why says so). */
 int bulk_map(int fd, uint64_t size, uint64_t max, const void **p, char *why, size_t whylen);
 
-/* Fill req's data, len, fds, nfds, bulk and bulk_len from a received
- * record's payload (len bytes) and fds (nfds, taken).  For a bulk type
- * (bulk 1): the u64 size is read, the first fd checked and mapped as
- * bulk_map does (max: the type's limit) and closed; on a return other
- * than 0 (bulk_map's) every fd is closed and why says what was wrong. */
-int bulk_fill_req(struct privsep_req *req, const uint8_t *payload, size_t len, int *fds,
-                  size_t nfds, int bulk, uint64_t max, char *why, size_t whylen);
-
 /* Unmap what bulk_map mapped. */
 void bulk_unmap(const void *p, uint64_t size);
 

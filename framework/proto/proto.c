@@ -18,31 +18,33 @@ const struct proto_field proto_fields[] = {
 const size_t proto_nfields = sizeof(proto_fields) / sizeof(proto_fields[0]);
 
 const struct proto_msg proto_msgs[] = {
-    {PRIVSEP_T_REPLY, "REPLY", "helper", PRIVSEP_H_POST, PROTO_REPLY_FIXED, PROTO_LEN_RECORD, 0,
-     PRIVSEP_MAX_FDS, "u32 error; error 0: the body, then fds; error 1..4095: str detail, no fds",
-     "-"},
-    {PRIVSEP_T_PING, "PING", "worker", PRIVSEP_H_CALL, 0, PROTO_LEN_RECORD - PROTO_REPLY_FIXED, 0,
-     0, "any bytes", "the same bytes"},
-    {PRIVSEP_T_PERMIT_DROP, "PERMIT_DROP", "worker", PRIVSEP_H_CALL, 8,
+    {PRIVSEP_T_REPLY, "REPLY", PROTO_H2W, PROTO_FW_NONE, PRIVSEP_H_POST, PROTO_REPLY_FIXED,
+     PROTO_LEN_RECORD, 0, PRIVSEP_MAX_FDS,
+     "u32 error; error 0: the body, then fds; error 1..4095: str detail, no fds", "-"},
+    {PRIVSEP_T_PING, "PING", PROTO_W2H, PROTO_FW_PING, PRIVSEP_H_CALL, 0,
+     PROTO_LEN_RECORD - PROTO_REPLY_FIXED, 0, 0, "any bytes", "the same bytes"},
+    {PRIVSEP_T_PERMIT_DROP, "PERMIT_DROP", PROTO_W2H, PROTO_FW_PERMIT_DROP, PRIVSEP_H_CALL, 8,
      4 + 4 * PROTO_PERMIT_DROP_MAX, 0, 0,
      "u32 count (1..256), then count x u32 type; len = 4 + 4 x count",
      "empty body; EINVAL (nothing dropped) if a type is not one the worker requests (below)"},
-    {PRIVSEP_T_SANDBOX_FAILED, "SANDBOX_FAILED", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 13,
-     8 + 4 + PRIVSEP_DETAIL_MAX, 0, 0,
+    {PRIVSEP_T_SANDBOX_FAILED, "SANDBOX_FAILED", PROTO_W2H, PROTO_FW_SANDBOX_FAILED,
+     PRIVSEP_H_POST | PRIVSEP_H_ONCE, 13, 8 + 4 + PRIVSEP_DETAIL_MAX, 0, 0,
      "u32 step (1..11), u32 errno, str detail: the sandbox step that failed", "-"},
-    {PRIVSEP_T_SECCOMP_TRAP, "SECCOMP_TRAP", "worker", PRIVSEP_H_POST | PRIVSEP_H_ONCE, 56, 56, 0,
-     0, "u32 audit arch, u32 syscall number, 6 x u64 arguments: the call the filter trapped", "-"},
-    {PRIVSEP_T_READY, "READY", "worker", PRIVSEP_H_CALL | PRIVSEP_H_ONCE, 0, 0, 0, 0,
-     "empty: every sandbox step is taken",
+    {PRIVSEP_T_SECCOMP_TRAP, "SECCOMP_TRAP", PROTO_W2H, PROTO_FW_SECCOMP_TRAP,
+     PRIVSEP_H_POST | PRIVSEP_H_ONCE, 56, 56, 0, 0,
+     "u32 audit arch, u32 syscall number, 6 x u64 arguments: the call the filter trapped", "-"},
+    {PRIVSEP_T_READY, "READY", PROTO_W2H, PROTO_FW_READY, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, 0, 0, 0,
+     0, "empty: every sandbox step is taken",
      "empty body: the helper found each step in force, application code starts now; EPERM: a step is not (the worker is killed)"},
-    {PRIVSEP_T_FS_OPEN, "FS_OPEN", "worker", PRIVSEP_H_CALL, 9, 8 + PROTO_PATH_MAX, 0, 0,
-     "u32 open flags, str path", "empty body and the fd"},
-    {PRIVSEP_T_FS_STAT, "FS_STAT", "worker", PRIVSEP_H_CALL, 5, 4 + PROTO_PATH_MAX, 0, 0,
-     "str path", "9 x u64: dev, ino, mode, nlink, uid, gid, size, mtime s, mtime ns"},
-    {PRIVSEP_T_FS_READLINK, "FS_READLINK", "worker", PRIVSEP_H_CALL, 5, 4 + PROTO_PATH_MAX, 0, 0,
-     "str path", "str target"},
-    {PRIVSEP_T_FS_ACCESS, "FS_ACCESS", "worker", PRIVSEP_H_CALL, 9, 8 + PROTO_PATH_MAX, 0, 0,
-     "u32 mode (R_OK, W_OK), str path", "empty body"},
+    {PRIVSEP_T_FS_OPEN, "FS_OPEN", PROTO_W2H, PROTO_FW_FS_OPEN, PRIVSEP_H_CALL, 9,
+     8 + PROTO_PATH_MAX, 0, 0, "u32 open flags, str path", "empty body and the fd"},
+    {PRIVSEP_T_FS_STAT, "FS_STAT", PROTO_W2H, PROTO_FW_FS_STAT, PRIVSEP_H_CALL, 5,
+     4 + PROTO_PATH_MAX, 0, 0, "str path",
+     "9 x u64: dev, ino, mode, nlink, uid, gid, size, mtime s, mtime ns"},
+    {PRIVSEP_T_FS_READLINK, "FS_READLINK", PROTO_W2H, PROTO_FW_FS_READLINK, PRIVSEP_H_CALL, 5,
+     4 + PROTO_PATH_MAX, 0, 0, "str path", "str target"},
+    {PRIVSEP_T_FS_ACCESS, "FS_ACCESS", PROTO_W2H, PROTO_FW_FS_ACCESS, PRIVSEP_H_CALL, 9,
+     8 + PROTO_PATH_MAX, 0, 0, "u32 mode (R_OK, W_OK), str path", "empty body"},
 };
 const size_t proto_nmsgs = sizeof(proto_msgs) / sizeof(proto_msgs[0]);
 
@@ -104,4 +106,9 @@ const struct proto_msg *proto_msg_find(uint32_t type)
 		if (proto_msgs[i].type == type)
 			return &proto_msgs[i];
 	return NULL;
+}
+
+const char *proto_dir_sender(enum proto_dir dir)
+{
+	return dir == PROTO_H2W ? "helper" : "worker";
 }

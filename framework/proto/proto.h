@@ -42,10 +42,35 @@ struct proto_field {
 	const char *meaning;
 };
 
+/* Which way a type travels. */
+enum proto_dir {
+	PROTO_W2H = 1, /* from the worker to the helper: a call or a one-way message */
+	PROTO_H2W,     /* from the helper to the worker: a reply or an event */
+};
+
+/* The helper's handler of a framework type the worker sends: an index
+ * into the helper's own array of handlers (proto calls nothing above it).
+ * 0 is none, so a row that forgets its handler has none, and the helper
+ * refuses to start with a worker-to-helper row without one. */
+enum proto_fw {
+	PROTO_FW_NONE = 0,
+	PROTO_FW_PING,
+	PROTO_FW_PERMIT_DROP,
+	PROTO_FW_SANDBOX_FAILED,
+	PROTO_FW_SECCOMP_TRAP,
+	PROTO_FW_READY,
+	PROTO_FW_FS_OPEN,
+	PROTO_FW_FS_STAT,
+	PROTO_FW_FS_READLINK,
+	PROTO_FW_FS_ACCESS,
+	PROTO_FW_COUNT
+};
+
 struct proto_msg {
 	uint32_t type;
 	const char *name;
-	const char *from; /* "worker" or "helper" */
+	enum proto_dir dir;
+	enum proto_fw fw; /* PROTO_W2H: its handler at the helper */
 	unsigned flags;   /* PRIVSEP_H_CALL / _POST */
 	uint32_t min_len, max_len;
 	uint8_t min_fds, max_fds;
@@ -68,5 +93,8 @@ extern const struct proto_viol proto_viols[];
 extern const size_t proto_nviols;
 
 const struct proto_msg *proto_msg_find(uint32_t type);
+
+/* "worker" or "helper": who sends a type travelling dir. */
+const char *proto_dir_sender(enum proto_dir dir);
 
 #endif

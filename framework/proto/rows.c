@@ -54,14 +54,20 @@ int row_admits(const struct privsep_handler *r, unsigned kind, size_t len, size_
                int has_bulk, size_t bulk_len, char *why, size_t whylen)
 {
 	unsigned rk = r->flags & (PRIVSEP_H_CALL | PRIVSEP_H_POST | PRIVSEP_H_EVENT);
+	/* the bounds as the receiver will check them, with the bulk's size
+	 * and memfd the row says the record carries */
+	size_t rb = !!(r->flags & PRIVSEP_H_BULK);
+	enum row_fit fit = len > UINT32_MAX || nfds > PRIVSEP_MAX_FDS
+	                       ? (len > UINT32_MAX ? ROW_BAD_SIZE : ROW_BAD_FDS)
+	                       : row_fit(r, len + rb * BULK_FIXED, nfds + rb);
 	if (rk != kind)
 		snprintf(why, whylen, "type 0x%x (%s) is %s, not %s", (unsigned)r->type, r->name,
 		         kind_name(rk), kind_name(kind));
-	else if (len < r->min_len || len > r->max_len)
+	else if (fit == ROW_BAD_SIZE)
 		snprintf(
 		    why, whylen, "type 0x%x (%s): a payload of %zu bytes, the row takes %u..%u",
 		    (unsigned)r->type, r->name, len, (unsigned)r->min_len, (unsigned)r->max_len);
-	else if (nfds < r->min_fds || nfds > r->max_fds)
+	else if (fit == ROW_BAD_FDS)
 		snprintf(why, whylen, "type 0x%x (%s): %zu fds, the row takes %u..%u",
 		         (unsigned)r->type, r->name, nfds, (unsigned)r->min_fds,
 		         (unsigned)r->max_fds);

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * msg.c - the message layer both ends use (msg.h).
+ *
+ * A record is checked once, in the order docs/PROTOCOL.md lists the
+ * checks, into a struct msg that owns the record's fds and its bulk
+ * mapping from the moment they arrive: no branch closes an fd by hand,
+ * msg_release does, for whatever nobody took.  Every record either end
+ * sends is framed by msg_send.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bulk.h"
+#include "msg.h"
+#include "rows.h"
+
+/* ---- receiving ---- */
+
+/* Every field a record's path reads, and nothing more: a message is
+ * reset on every record received (the hot path), and the 256-byte detail
+ * needs only its first byte. */
+static void msg_reset(struct msg *m)
+{
+	struct privsep_req *q = &m->req;
+	memset(&m->hdr, 0, sizeof(m->hdr));
+	q->worker = NULL;
+	q->client = NULL;
+	q->type = 0;
+	q->id = 0;
+	q->data = NULL;
+	q->len = 0;
+	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
+		q->fds[i] = -1;
+	q->nfds = 0;
+	q->bulk = NULL;
+	q->bulk_len = 0;
+	privsep_writer_init(&q->reply, NULL, 0);
+	q->reply_nfds = 0;
+	q->detail[0] = '\0';
+	m->reclen = 0;
+	m->nfds_partial = 0;
+	m->viol = PRIVSEP_V_NONE;
+	m->row = NULL;
+	m->idx = 0;
+	m->why[0] = '\0';
+}
+
+enum chan_status msg_recv(int fd, struct msg *m, uint8_t *buf, size_t cap, int nonblock)
+{
+	struct chan_msg cm = {.buf = buf, .cap = cap};
+	m->buf = buf;
+	m->cap = cap;
+	msg_reset(m);
+	m->st = chan_recv(fd, &cm, nonblock);
+	m->reclen = cm.len;
+	m->nfds_partial = cm.nfds_partial;
+	m->viol = cm.viol;
+	memcpy(m->req.fds, cm.fds, cm.nfds * sizeof(int));
+	m->req.nfds = cm.nfds;
+	return m->st;
+}
+
+static enum privsep_violation set_viol(struct msg *m, enum privsep_violation v, const char *fmt,
+                                       ...) __attribute__((format(printf, 3, 4)));
+
+static enum privsep_violation set_viol(struct msg *m, enum privsep_violation v, const char *fmt,
+                                       ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m->why, sizeof(m->why), fmt, ap);
+	va_end(ap);
+	m->viol = v;
+	return v;
+}
+
+enum privsep_violation msg_decode(struct msg *m, size_t msg_max)
+{
+	enum privsep_violation v;
+	if (m->st == CHAN_VIOLATION)
+		return set_viol(m, m->viol, "record of %zu bytes", m->reclen);
+	v = wire_check(m->buf, m->reclen, m->req.nfds, msg_max, &m->hdr);
+	if (m->st == CHAN_FDLIMIT)
+		v = wire_check_fdlimit(v, m->nfds_partial, &m->hdr);
+	if (v != PRIVSEP_V_NONE)
+		return set_viol(m, v, "record of %zu bytes with %zu fds", m->reclen, m->req.nfds);
+	m->req.type = m->hdr.type;
+	m->req.id = m->hdr.id;
+	m->req.data = m->buf + PRIVSEP_HDR_LEN;
+	m->req.len = m->hdr.len;
+	return PRIVSEP_V_NONE;
+}
+
+const char *msg_kind_name(unsigned flags)
+{
+	return (flags & PRIVSEP_H_CALL) ? "call" : "one-way";
+}
+
+static const struct privsep_handler *row_of(const struct msg_end *e, uint32_t type, size_t *idx)
+{
+	size_t lo = 0, hi = e->nrows;
+	if (!e->sorted) {
+		for (size_t i = 0; i < e->nrows; i++)
+			if (e->rows[i].type == type) {
+				*idx = i;
+				return &e->rows[i];
+			}
+		return NULL;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (e->rows[mid].type == type) {
+			*idx = mid;
+			return &e->rows[mid];
+		}
+		if (e->rows[mid].type < type)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static enum proto_dir row_dir(const struct privsep_handler *r)
+{
+	return (r->flags & PRIVSEP_H_EVENT) ? PROTO_H2W : PROTO_W2H;
+}
+
+/* A type with no row this end runs: wrong-direction or unknown-type. */
+static enum msg_verdict no_row(struct msg *m, const struct msg_end *e,
+                               const struct privsep_handler *r)
+{
+	const struct proto_msg *pm = proto_msg_find(m->hdr.type);
+	if (r && row_dir(r) != e->from)
+		set_viol(m, PRIVSEP_V_WRONG_DIRECTION, "%s is %s: the %s sends it", r->name,
+		         (r->flags & PRIVSEP_H_EVENT) ? "an event" : "a request",
+		         proto_dir_sender(row_dir(r)));
+	else if (!r && pm && pm->dir != e->from)
+		set_viol(m, PRIVSEP_V_WRONG_DIRECTION, "%s is sent by the %s only", pm->name,
+		         proto_dir_sender(pm->dir));
+	else
+		set_viol(m, PRIVSEP_V_UNKNOWN_TYPE, "no handler for this type");
+	return MSG_VIOLATION;
+}
+
+/* The row's own checks (section 8, 16 to 20). */
+static enum msg_verdict row_checks(struct msg *m, const struct msg_end *e,
+                                   const struct privsep_handler *r)
+{
+	const struct wire_hdr *h = &m->hdr;
+	int permitted = !e->permit || e->permit[m->idx];
+	unsigned b = !!(r->flags & PRIVSEP_H_BULK);
+	enum row_fit fit = row_fit(r, h->len, h->nfds);
+	enum privsep_violation v = PRIVSEP_V_NONE;
+
+	if (!permitted)
+		v = PRIVSEP_V_NOT_PERMITTED;
+	else if ((r->flags & PRIVSEP_H_CALL) && h->id == 0)
+		v = PRIVSEP_V_CALL_WITHOUT_ID;
+	else if (!(r->flags & PRIVSEP_H_CALL) && h->id != 0)
+		v = PRIVSEP_V_ID_ON_POST;
+	else if (fit == ROW_BAD_SIZE)
+		v = PRIVSEP_V_BAD_SIZE;
+	else if (fit == ROW_BAD_FDS)
+		v = PRIVSEP_V_BAD_FD_COUNT;
+	if (v == PRIVSEP_V_NONE)
+		return MSG_OK;
+	set_viol(m, v, "%s %s allows %u..%u bytes, %u..%u fds%s%s", msg_kind_name(r->flags),
+	         r->name, r->min_len + b * BULK_FIXED, r->max_len + b * BULK_FIXED, r->min_fds + b,
+	         r->max_fds + b, b ? " (with the bulk size and memfd)" : "",
+	         permitted ? "" : ", and is no longer permitted");
+	return MSG_VIOLATION;
+}
+
+/* The bulk stage: the memfd (the first fd) checked, mapped and closed;
+ * the payload and the fds are then the type's own. */
+static enum msg_verdict bulk_stage(struct msg *m, const struct privsep_handler *r)
+{
+	struct privsep_req *q = &m->req;
+	struct privsep_reader rd;
+	uint64_t size = 0;
+	int rc;
+
+	/* the table checks made sure of both; never read past them */
+	if (q->len < BULK_FIXED || q->nfds < 1) {
+		set_viol(m, PRIVSEP_V_BAD_BULK, "a bulk record without its size or its memfd");
+		return MSG_VIOLATION;
+	}
+	privsep_reader_init(&rd, q->data, BULK_FIXED);
+	privsep_reader_get_u64(&rd, &size);
+	rc = bulk_map(q->fds[0], size, r->bulk_max, &q->bulk, m->why, sizeof(m->why));
+	if (rc > 0) {
+		m->viol = PRIVSEP_V_BAD_BULK;
+		return MSG_VIOLATION;
+	}
+	if (rc < 0)
+		return MSG_UNMAPPED;
+	chan_close_fds(q->fds, 1);
+	memmove(q->fds, q->fds + 1, (PRIVSEP_MAX_FDS - 1) * sizeof(int));
+	q->fds[PRIVSEP_MAX_FDS - 1] = -1;
+	q->nfds--;
+	q->bulk_len = (size_t)size;
+	q->data += BULK_FIXED;
+	q->len -= BULK_FIXED;
+	return MSG_OK;
+}
+
+enum msg_verdict msg_check(struct msg *m, const struct msg_end *e)
+{
+	const struct privsep_handler *r;
+	size_t idx = 0;
+
+	if (e->from == PROTO_H2W && m->hdr.type == PRIVSEP_T_REPLY) {
+		if (!e->call_open || !e->call_open(e->call_arg, m->hdr.id)) {
+			set_viol(m, PRIVSEP_V_UNKNOWN_ID, "no call in progress has this id");
+			return MSG_VIOLATION;
+		}
+		if (m->hdr.len < PROTO_REPLY_FIXED) {
+			set_viol(m, PRIVSEP_V_BAD_SIZE, "a reply has at least %u bytes",
+			         PROTO_REPLY_FIXED);
+			return MSG_VIOLATION;
+		}
+		return m->st == CHAN_FDLIMIT ? MSG_FDLIMIT : MSG_OK;
+	}
+	r = row_of(e, m->hdr.type, &idx);
+	if (!r || row_dir(r) != e->from || !r->fn)
+		return no_row(m, e, r);
+	m->row = r;
+	m->idx = idx;
+	if (row_checks(m, e, r) != MSG_OK)
+		return MSG_VIOLATION;
+	if (m->st == CHAN_FDLIMIT)
+		return MSG_FDLIMIT;
+	if (e->permit && (r->flags & PRIVSEP_H_ONCE))
+		e->permit[idx] = 0;
+	if (r->flags & PRIVSEP_H_BULK)
+		return bulk_stage(m, r);
+	return MSG_OK;
+}
+
+enum privsep_violation msg_reply(const struct msg *m, uint32_t *error, const char **detail,
+                                 size_t *dlen, const void **body, size_t *blen)
+{
+	struct privsep_reader r;
+	privsep_reader_init(&r, m->req.data, m->req.len);
+	privsep_reader_get_u32(&r, error);
+	*detail = NULL;
+	*dlen = 0;
+	*body = NULL;
+	*blen = 0;
+	if (*error == 0) {
+		privsep_reader_get_rest(&r, body, blen);
+		return PRIVSEP_V_NONE;
+	}
+	if (*error > 4095 || m->hdr.nfds != 0 || privsep_reader_get_str(&r, detail, dlen) < 0 ||
+	    privsep_reader_end(&r) < 0 || *dlen >= PRIVSEP_DETAIL_MAX)
+		return PRIVSEP_V_BAD_REPLY;
+	return PRIVSEP_V_NONE;
+}
+
+void msg_release(struct msg *m)
+{
+	struct privsep_req *q = &m->req;
+	/* fds[nfds..] are -1 always (the bulk stage moves the rest down) */
+	chan_close_fds(q->fds, q->nfds);
+	q->nfds = 0;
+	chan_close_fds(q->reply_fds, q->reply_nfds);
+	q->reply_nfds = 0;
+	bulk_unmap(q->bulk, q->bulk_len);
+	q->bulk = NULL;
+	q->bulk_len = 0;
+}
+
+/* ---- sending ---- */
+
+enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsigned flags)
+{
+	uint8_t pre[PRIVSEP_HDR_LEN + BULK_FIXED];
+	const uint8_t *head = pre;
+	const void *data = o->data;
+	size_t dlen = o->len;
+	int all[PRIVSEP_MAX_FDS];
+	size_t hlen = PRIVSEP_HDR_LEN, n = 0, own;
+
+	if (o->nfds + (o->bulkfd >= 0) > PRIVSEP_MAX_FDS || o->len > UINT32_MAX - BULK_FIXED) {
+		if (o->bulkfd >= 0)
+			chan_close_fds((int[]){o->bulkfd}, 1);
+		errno = EINVAL;
+		return MSG_REFUSED;
+	}
+	if (o->bulkfd >= 0) {
+		struct privsep_writer bw;
+		all[n++] = o->bulkfd;
+		privsep_writer_init(&bw, pre + PRIVSEP_HDR_LEN, BULK_FIXED);
+		privsep_writer_put_u64(&bw, o->bulk_len);
+		hlen += BULK_FIXED;
+	}
+	own = n;
+	for (size_t i = 0; i < o->nfds; i++)
+		all[n++] = o->fds[i];
+	{
+		struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC,
+		                       PRIVSEP_WIRE_VERSION,
+		                       (uint8_t)n,
+		                       o->type,
+		                       o->id,
+		                       (uint32_t)(hlen - PRIVSEP_HDR_LEN + o->len)};
+		if (o->frame && !own) {
+			/* in place, before the payload: one piece */
+			wire_put_hdr(o->frame, &hdr);
+			head = o->frame;
+			hlen += o->len;
+			data = NULL;
+			dlen = 0;
+		} else {
+			wire_put_hdr(pre, &hdr);
+		}
+	}
+	if (!q) {
+		int rc = chan_send(sock, head, hlen, data, dlen, all, n, 0);
+		chan_close_fds(all, own);
+		return rc == 0 ? MSG_SENT : MSG_BROKEN;
+	}
+	if (!(flags & MSG_SEND_HOLD) && (!q->n || (flags & MSG_SEND_FIRST))) {
+		if (chan_send(sock, head, hlen, data, dlen, all, n, 1) == 0) {
+			chan_close_fds(all, own);
+			return MSG_SENT;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			chan_close_fds(all, own);
+			return MSG_BROKEN;
+		}
+	}
+	/* queued: the sender keeps its fds, the queue owns copies */
+	for (size_t i = own; i < n; i++)
+		if ((all[i] = fcntl(all[i], F_DUPFD_CLOEXEC, 0)) < 0) {
+			int saved = errno;
+			chan_close_fds(all, i);
+			errno = saved;
+			return MSG_REFUSED;
+		}
+	if (outq_push(q, head, hlen, data, dlen, all, n, !!(flags & MSG_SEND_REPLY)) < 0)
+		return MSG_REFUSED;
+	return MSG_QUEUED;
+}
