@@ -18,6 +18,7 @@
 #include "helper_int.h"
 #include "proto.h"
 #include "sandbox.h"
+#include "spawn_exec.h"
 #include "wire.h"
 
 /* The child's channel, for the SIGSYS handler of the debug mode. */
@@ -154,6 +155,9 @@ static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
 			uint8_t buf[8 + 4 + PRIVSEP_DETAIL_MAX];
 			struct privsep_writer w;
 			int err = errno;
+			/* exec mode: step 1 moved the channel to its fixed fd */
+			if (plan->exec.on && rc > PRIVSEP_SB_STEP_FDS)
+				child_chan = PRIVSEP_EXEC_CHAN_FD;
 			privsep_writer_init(&w, buf, sizeof(buf));
 			privsep_writer_put_u32(&w, (uint32_t)rc);
 			privsep_writer_put_u32(&w, (uint32_t)err);
@@ -164,6 +168,8 @@ static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
 	} else {
 		/* unsandboxed: still no fd of the helper's but the channel */
 		int keep[4] = {0, 1, 2, chan};
+		if (sp->exec)
+			spawn_exec_bare(sp->exec, sp->name, chan);
 		if (chan <= 2 || sandbox_close_fds(keep, 4) < 0)
 			_exit(127);
 	}
@@ -241,7 +247,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	struct privsep_worker *w;
 
 	plan.lease = -1;
-	if (!h || !sp || !sp->main) {
+	if (!h || !sp || (!sp->main && !sp->exec)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -301,6 +307,8 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		if (!pe ||
 		    sandbox_prepare(&plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
 		                    sv[1], why, sizeof(why)) < 0 ||
+		    (sp->exec &&
+		     spawn_exec_prepare(h, sp, &plan, sv[1], debug, why, sizeof(why)) < 0) ||
 		    sandbox_expect(&expect, &plan, why, sizeof(why)) < 0) {
 			saved = errno;
 			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
@@ -314,6 +322,9 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 			errno = saved ? saved : EINVAL;
 			return NULL;
 		}
+		/* exec mode: the new image loads a second filter before READY */
+		if (sp->exec && !(sp->exec->flags & PRIVSEP_EXEC_FOREIGN))
+			expect.filters++;
 		/* the pipes that step 1 keeps on fds 1 and 2 */
 		plan.pipe_out = op[1] >= 0;
 		plan.pipe_err = lp[1] >= 0;

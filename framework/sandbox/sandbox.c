@@ -393,12 +393,16 @@ static int safe_stdio(const struct sb_plan *p)
 	return 0;
 }
 
-static int enter_namespaces(void)
+static int enter_namespaces(int exec)
 {
 	if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0)
 		return -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
+	/* exec mode: the kernel and the loader open the new image's
+	 * interpreter and libraries by path; Landlock is its file wall */
+	if (exec)
+		return 0;
 	/* an empty, read-only root: the worker sees no file at all */
 	if (mount("privsep-empty", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
 	          "size=4k,nr_inodes=2,mode=0555") < 0)
@@ -441,7 +445,8 @@ static int caps_all_clear(void)
 	return same;
 }
 
-static int landlock_enter(const struct landlock_plan *ll)
+int landlock_restrict(const struct landlock_plan *ll, int (*rules)(int, const struct sb_plan *),
+                      const struct sb_plan *p)
 {
 	struct ll_ruleset_attr attr = {ll->fs, ll->net, ll->scoped};
 	size_t size = ll->abi >= 6 ? 24 : ll->abi >= 4 ? 16 : 8;
@@ -449,7 +454,9 @@ static int landlock_enter(const struct landlock_plan *ll)
 	int rc;
 	if (fd < 0)
 		return -1;
-	rc = (int)syscall(LL_SYS_RESTRICT_SELF, (int)fd, 0);
+	rc = rules ? rules((int)fd, p) : 0;
+	if (rc == 0)
+		rc = (int)syscall(LL_SYS_RESTRICT_SELF, (int)fd, 0);
 	close((int)fd);
 	return rc;
 }
@@ -458,6 +465,8 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 {
 	errno = 0;
 	/* 1 */
+	if (p->exec.on && sandbox_exec_fds(p) < 0)
+		FAIL(PRIVSEP_SB_STEP_FDS, "the exec mode's fds: %s", strerror(errno));
 	if (sandbox_close_fds(p->keep, p->nkeep) < 0)
 		FAIL(PRIVSEP_SB_STEP_FDS, "close_range: %s", strerror(errno));
 	if (safe_stdio(p) < 0)
@@ -465,13 +474,14 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 	if (setsid() < 0)
 		FAIL(PRIVSEP_SB_STEP_FDS, "setsid: %s", strerror(errno));
 	/* 2 */
-	if (setrlimit(RLIMIT_NOFILE, &p->nofile) < 0 || setrlimit(RLIMIT_NPROC, &p->nproc) < 0 ||
+	if (setrlimit(RLIMIT_NOFILE, &p->nofile) < 0 ||
+	    (!p->exec.on && setrlimit(RLIMIT_NPROC, &p->nproc) < 0) ||
 	    setrlimit(RLIMIT_CORE, &p->core) < 0 || setrlimit(RLIMIT_FSIZE, &p->fsize) < 0 ||
 	    setrlimit(RLIMIT_AS, &p->as) < 0)
 		FAIL(PRIVSEP_SB_STEP_RLIMITS, "setrlimit: %s", strerror(errno));
 	if (p->root) {
 		/* 3 */
-		if (!(p->flags & PRIVSEP_SB_NO_NAMESPACES) && enter_namespaces() < 0)
+		if (!(p->flags & PRIVSEP_SB_NO_NAMESPACES) && enter_namespaces(p->exec.on) < 0)
 			FAIL(
 			    PRIVSEP_SB_STEP_NAMESPACES,
 			    "namespaces and empty root: %s (the helper needs cap_sys_admin, or set PRIVSEP_SB_NO_NAMESPACES)",
@@ -499,6 +509,11 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 		if (rc < 0)
 			FAIL(PRIVSEP_SB_STEP_CAPS, "capabilities: %s", strerror(errno));
 	}
+	/* step 2's RLIMIT_NPROC, in exec mode after the ids: a setresuid
+	 * that finds the new uid over its limit marks the process, and
+	 * execve then fails with EAGAIN (execve(2)) */
+	if (p->exec.on && setrlimit(RLIMIT_NPROC, &p->nproc) < 0)
+		FAIL(PRIVSEP_SB_STEP_RLIMITS, "setrlimit: %s", strerror(errno));
 	/* 7 */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		FAIL(PRIVSEP_SB_STEP_PROCESS, "prctl: %s", strerror(errno));
@@ -510,7 +525,7 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		FAIL(PRIVSEP_SB_STEP_NNP, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	/* 9: best effort by ABI; the helper reported what applies */
-	if (p->ll.abi && landlock_enter(&p->ll) < 0)
+	if (p->ll.abi && landlock_restrict(&p->ll, p->exec.on ? sandbox_exec_rules : NULL, p) < 0)
 		FAIL(PRIVSEP_SB_STEP_LANDLOCK, "Landlock ABI %d: %s", p->ll.abi, strerror(errno));
 	/* 10 */
 	{
@@ -551,5 +566,11 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 	errno = 0;
 	if (filter_load(p->prog) < 0)
 		FAIL(PRIVSEP_SB_STEP_SECCOMP, "seccomp: %s", strerror(errno));
+	/* exec mode: the one exec the filter allows, of fd fdn */
+	if (p->exec.on) {
+		errno = 0;
+		sandbox_exec_run(p);
+		FAIL(PRIVSEP_SB_STEP_EXEC, "execveat of the worker's program: %s", strerror(errno));
+	}
 	return 0;
 }
