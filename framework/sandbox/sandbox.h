@@ -9,6 +9,7 @@
 #ifndef PRIVSEP_SANDBOX_H
 #define PRIVSEP_SANDBOX_H
 
+#include <limits.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -30,9 +31,9 @@ struct sb_exec {
 	                 which no fd of the new image can ever have */
 	size_t nkeep; /* the application's kept fds, moved to 4.. */
 	int keep_src[PRIVSEP_SANDBOX_KEEP_MAX];
-	char interp[256]; /* the program's ELF interpreter ("": none) */
-	char libdir[512]; /* libprivsep's own directory ("": none) */
-	char name[64];    /* argv[0] when the spawn gives no argv */
+	char interp[256];      /* the program's ELF interpreter ("": none) */
+	char libdir[PATH_MAX]; /* libprivsep's own directory ("": none) */
+	char name[64];         /* argv[0] when the spawn gives no argv */
 	const char *const *argv, *const *envp;
 	const char *const *read;
 	size_t nread;

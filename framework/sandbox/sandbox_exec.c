@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -89,7 +90,7 @@ static int elf_interp(int fd, char *buf, size_t len)
 static void lib_dir(char *buf, size_t len)
 {
 	Dl_info di;
-	char tmp[512];
+	char tmp[PATH_MAX];
 	buf[0] = '\0';
 	if (!dladdr((void *)lib_dir, &di) || !di.dli_fname || !strstr(di.dli_fname, ".so"))
 		return;
@@ -262,7 +263,9 @@ int sandbox_exec_run(const struct sb_plan *p)
 }
 
 /* The second filter: whatever the first allows, never again an exec, an
- * open or an executable mapping; every other architecture killed. */
+ * open or an executable mapping (killed), nor a stat by path (EACCES);
+ * every other architecture killed.  Offsets are counted by hand: the
+ * jumps go to the KILL after the ALLOW, the prot check, the stat check. */
 #define KILL SECCOMP_RET_KILL_PROCESS
 #define ARG_LO(n) (offsetof(struct seccomp_data, args) + (n)*8)
 #if defined(__x86_64__)
@@ -282,19 +285,22 @@ static int narrow_filter(void)
 #if defined(__x86_64__)
 		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1), /* x32 */
 		BPF_STMT(BPF_RET | BPF_K, KILL),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_open, 9, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_creat, 8, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_open, 10, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_creat, 9, 0),
 #else
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 10, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 9, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 8, 0),
 #endif
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 7, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat2, 6, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execve, 5, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execveat, 4, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 4, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pkey_mprotect, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 8, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat2, 7, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execve, 6, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execveat, 5, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 5, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 4, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pkey_mprotect, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_newfstatat, 6, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_RET | BPF_K, KILL),
 		/* prot, the third argument, low word (an int to the kernel) */
@@ -302,7 +308,14 @@ static int narrow_filter(void)
 		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, KILL),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* a stat by path (the loader's; Landlock does not bound a stat):
+		 * EACCES; fstat (AT_EMPTY_PATH) as the policy says */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(3)),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
 	};
+
 	struct sock_fprog prog = {sizeof(insns) / sizeof(insns[0]), (struct sock_filter *)insns};
 	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }
