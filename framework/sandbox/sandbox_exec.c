@@ -48,8 +48,15 @@ struct ll_path_beneath {
 	int32_t parent_fd;
 } __attribute__((packed));
 
-/* What the loader reads on every system (merged /usr or not). */
-static const char *const loader_paths[] = {"/usr", "/lib", "/lib64", "/etc/ld.so.cache"};
+/* What the loader reads on every system (merged /usr or not); in an
+ * AddressSanitizer build (the test suite's second run) also /proc, which
+ * its runtime reads at start (its own maps). */
+static const char *const loader_paths[] = {
+    "/usr",  "/lib", "/lib64", "/etc/ld.so.cache",
+#if defined(__SANITIZE_ADDRESS__)
+    "/proc",
+#endif
+};
 
 /* The ELF interpreter named by the program's PT_INTERP, into buf ("":
  * none, a static program).  -1 when fd is not an ELF file of this
