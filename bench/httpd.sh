@@ -8,7 +8,8 @@
 # other's choice (httpd --file-cache 0: every request asks the broker;
 # nginx with open_file_cache for 1 s).  Prints markdown tables.
 #
-# Usage: bench/httpd.sh HTTPD [SECONDS]   (./run bench-httpd builds and runs it)
+# Usage: bench/httpd.sh HTTPD [SECONDS]   (./run bench installs wrk and
+# nginx and builds HTTPD: build/examples/httpd/httpd)
 # Environment: WORKERS (default: CPUs), CONNS (64), THREADS (2), ROUNDS (2)
 set -eu
 httpd=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")

@@ -8,7 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # 1. installed
-meson setup "$tmp/lib" "$src" --prefix="$tmp/prefix" -Dtests=false >/dev/null
+meson setup "$tmp/lib" "$src" --prefix="$tmp/prefix" -Dtests=false -Ddefault_library=both >/dev/null
 ninja -C "$tmp/lib" install >/dev/null
 pc=$(find "$tmp/prefix" -name privsep.pc)
 test -n "$pc"

@@ -235,11 +235,13 @@ expect 414 "/$long"
 big=$(head -c 20000 /dev/zero | tr '\0' b)
 expect 431 / -H "X-Big: $big"
 
-# --access-log: one line per answer, the path escaped
+# --access-log: one line per answer in the Common Log Format, the path
+# escaped, the body's bytes counted (no header bytes; "-" for none)
 expect 200 "/with%20space/f.txt" -H "User-Agent: x"
-grep -q '^privsep: [0-9T:.-]*Z worker "httpd-worker-[0-9]*" pid [0-9]*: 127\.0\.0\.1 \[[A-Z][a-z][a-z], [0-9][0-9] [A-Z][a-z][a-z] [0-9]* [0-9:]* GMT\] "GET /with\\x20space/f\.txt HTTP/1\.1" 200 ' "$d/log" ||
-	fail "no access log line"
-grep -q '"GET /\.\./etc/passwd HTTP/1\.1" 403 ' "$d/log" || fail "no access log line for a 403"
+grep -q '^privsep: [0-9T:.-]*Z worker "httpd-worker-[0-9]*" pid [0-9]*: 127\.0\.0\.1 - - \[[0-3][0-9]/[A-Z][a-z][a-z]/[0-9][0-9][0-9][0-9]:[0-2][0-9]:[0-5][0-9]:[0-6][0-9] +0000\] "GET /with\\x20space/f\.txt HTTP/1\.1" 200 7$' "$d/log" ||
+	fail "no access log line in the Common Log Format with the body's 7 bytes"
+grep -q '"GET /\.\./etc/passwd HTTP/1\.1" 403 [1-9][0-9]*$' "$d/log" || fail "no access log line for a 403 with its page's bytes"
+grep -q '"HEAD /a\.txt HTTP/1\.1" 200 -$' "$d/log" || fail "no access log line for a HEAD with no body (-)"
 
 # no worker died in all this, and the server still serves
 expect 200 /a.txt

@@ -79,16 +79,21 @@ static void error_reply(const struct http_request *req, int status, int keep_ali
 		static const char fallback[] =
 		    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 		memcpy(out->buf, fallback, sizeof(fallback) - 1);
-		out->len = sizeof(fallback) - 1;
+		out->len = out->head_len = sizeof(fallback) - 1;
 		out->close = 1;
 		out->status = 500;
 		return;
 	}
-	out->len = hlen;
+	out->len = out->head_len = hlen;
 	if (!req || req->method != HTTP_HEAD) {
 		memcpy(out->buf + hlen, body, blen);
 		out->len += blen;
 	}
+}
+
+uint64_t serve_body_bytes(const struct serve_out *out)
+{
+	return (uint64_t)(out->len - out->head_len) + (out->file ? out->count : 0);
 }
 
 void serve_timeout(int64_t now, struct serve_out *out)
@@ -251,6 +256,7 @@ void serve_request(const struct serve_ctx *x, const struct http_request *req, in
 		                       .location = loc,
 		                       .location_len = location(req, loc, sizeof(loc))};
 		out->len = r.location_len ? http_reply_head(out->buf, sizeof(out->buf), &r) : 0;
+		out->head_len = out->len;
 		out->status = 301;
 		out->close = !req->keep_alive;
 		if (out->len == 0) /* a Location too long to send */
@@ -292,7 +298,7 @@ void serve_request(const struct serve_ctx *x, const struct http_request *req, in
 	r.range_off = off;
 	out->status = r.status;
 	out->close = !req->keep_alive;
-	out->len = http_reply_head(out->buf, SERVE_HEAD_MAX, &r);
+	out->len = out->head_len = http_reply_head(out->buf, SERVE_HEAD_MAX, &r);
 	if (out->len == 0) {
 		fcache_release(e);
 		error_reply(req, 500, 0, x->now, out, 0);

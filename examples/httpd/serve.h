@@ -23,6 +23,7 @@ struct fcache_entry;
 struct serve_out {
 	char buf[SERVE_HEAD_MAX + SERVE_INLINE_MAX];
 	size_t len;                /* bytes of buf to send */
+	size_t head_len;           /* of them, the status line and headers */
 	struct fcache_entry *file; /* a file body to send after buf, or NULL;
 	                            * the caller releases it (fcache_release) */
 	uint64_t off;              /* its first byte */
@@ -30,6 +31,10 @@ struct serve_out {
 	int close;                 /* close the connection once sent */
 	int status;
 };
+
+/* The bytes of out's response body (what the access log counts): what
+ * follows the head in buf, and the file's. */
+uint64_t serve_body_bytes(const struct serve_out *out);
 
 /* Where and when a request is answered. */
 struct serve_ctx {

@@ -201,7 +201,7 @@ static int conn_parse(struct server *s, struct conn *c)
 		char line[1024];
 		size_t n = access_line(line, sizeof(line), c->peer, s->now_s,
 		                       parsed && req.method ? &req : NULL, c->out.status,
-		                       c->out.len + (c->out.file ? c->out.count : 0));
+		                       serve_body_bytes(&c->out));
 		(void)!write(STDERR_FILENO, line, n);
 	}
 	conn_answer(s, c);

@@ -71,21 +71,32 @@ fi
 
 # 4. These are the files that are installed.
 meson introspect --installed "$build" >"$tmp/installed.json"
-python3 - "$tmp/installed.json" "$so" "$a" "$hdr" <<'PY' || fail "the installed files are not the ones checked"
+#    default_library (DEFAULT_LIBRARY, from meson) says which libraries
+#    are installed: both checked ones when both, else the one it names.
+python3 - "$tmp/installed.json" "$so" "$a" "$hdr" "${DEFAULT_LIBRARY:-both}" <<'PY' || fail "the installed files are not the ones checked"
 import json, os, sys
 inst = json.load(open(sys.argv[1]))
 real = {os.path.realpath(k): v for k, v in inst.items() if os.path.isabs(k)}
 so, a, hdr = (os.path.realpath(p) for p in sys.argv[2:5])
+kind = sys.argv[5]
+want = [hdr] + ([so] if kind != "static" else []) + ([a] if kind != "shared" else [])
 ok = True
-for f, name in ((so, os.path.basename(so)), (a, "libprivsep.a"), (hdr, "privsep.h")):
+for f in (so, a):
+    if f not in want and f in real:
+        print("  installed though default_library is %s: %s" % (kind, f), file=sys.stderr); ok = False
+for f in want:
     if f not in real:
         print("  not installed: " + f, file=sys.stderr); ok = False
     elif os.path.basename(real[f]) != os.path.basename(f):
         print("  %s installed as %s" % (f, real[f]), file=sys.stderr); ok = False
-# the only static library installed is the localized one
+# the only libraries installed are the ones checked (the static one
+# localized)
 for k, v in inst.items():
-    if v.endswith(".a") and os.path.realpath(k) != a:
-        print("  another static library installed: " + v, file=sys.stderr); ok = False
+    b = os.path.basename(v)
+    if b.startswith("libprivsep.so") and so in want:
+        continue  # the shared library's links
+    if (b.endswith(".a") or ".so" in b) and os.path.realpath(k) not in (so, a):
+        print("  another library installed: " + v, file=sys.stderr); ok = False
 sys.exit(0 if ok else 1)
 PY
 echo "only-the-public-api-is-exported: ok ($n functions)"
