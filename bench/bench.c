@@ -1294,7 +1294,7 @@ int main(int argc, char **argv)
 	const char *out = "bench-results.jsonl", *only = NULL;
 	/* exec mode's worker is this program executed again */
 	if (privsep_exec_is_worker(argc, argv))
-		privsep_worker_main(NULL, ready_main, NULL);
+		privsep_client_main(NULL, ready_main, NULL);
 	/* the fork+exec baseline's child: running in its new image */
 	if (argc == 2 && !strcmp(argv[1], "--bench-exec-child"))
 		return write(3, "r", 1) == 1 ? 0 : 1;

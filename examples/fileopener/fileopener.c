@@ -190,7 +190,7 @@ static void worker_from_exec(int argc, char **argv)
 	job.n = (argc - 3) / 2;
 	job.paths = argv + 3;
 	job.abs = argv + 3 + job.n;
-	privsep_worker_main(&cfg, worker, &job);
+	privsep_client_main(&cfg, worker, &job);
 }
 
 /* The worker's argv (see worker_from_exec; malloc'd), or NULL. */

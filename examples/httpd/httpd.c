@@ -148,7 +148,7 @@ static void worker_from_exec(int argc, char **argv)
 	cfg.limits.line_max = v[6];
 	cfg.limits.head_max = v[7];
 	cfg.limits.fields_max = (unsigned)v[8];
-	privsep_worker_main(NULL, worker_main, &cfg);
+	privsep_client_main(NULL, worker_main, &cfg);
 }
 
 /* The workers' argv, from d->cfg (see worker_from_exec). */

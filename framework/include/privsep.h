@@ -600,7 +600,7 @@ enum privsep_restart_verdict {
 
 struct privsep_spawn {
 	const char *name;     /* for log lines; copied */
-	privsep_main_fn main; /* runs in the child; its return is the exit status */
+	privsep_main_fn main; /* fork mode: runs in the child; its return is the exit status */
 	void *arg;
 	struct privsep_client_config client;   /* msg_max is taken from the helper */
 	const struct privsep_sandbox *sandbox; /* NULL: the defaults */
@@ -666,7 +666,7 @@ struct privsep_spawn {
 /* argv[1] of a daemon that executes its own binary as its worker. */
 #define PRIVSEP_EXEC_MARKER "--privsep-worker"
 /* The program does not narrow its sandbox itself (it is not built on
- * libprivsep's privsep_worker_main: a worker in another language); the
+ * libprivsep's privsep_client_main: a worker in another language); the
  * helper then expects one filter, not two, at READY. */
 #define PRIVSEP_EXEC_FOREIGN 0x1u
 
@@ -702,20 +702,23 @@ int privsep_exec_is_worker(int argc, char **argv);
  * privsep_client_new's (msg_max must be the helper's).  Never returns:
  * a failed step reports SANDBOX_FAILED and exits with status 127 before
  * fn runs. */
-__attribute__((noreturn)) void privsep_worker_main(const struct privsep_client_config *cfg,
+__attribute__((noreturn)) void privsep_client_main(const struct privsep_client_config *cfg,
                                                    privsep_main_fn fn, void *arg);
 
 /* A program whose whole main is the worker function fn. */
-#define PRIVSEP_WORKER_MAIN(fn)                                                                    \
+#define PRIVSEP_CLIENT_MAIN(fn)                                                                    \
 	int main(void)                                                                             \
 	{                                                                                          \
-		privsep_worker_main(NULL, (fn), NULL);                                             \
+		privsep_client_main(NULL, (fn), NULL);                                             \
 	}
 
 /* Fork a worker attached to h: a new channel, a pidfd; in the child the
  * sandbox (every step, in order; any failure aborts the child before main
  * runs, and the helper logs which step and why), then the client on its
  * end and main(client, arg); the child exits with main's return value.
+ * With sp->exec (exec mode) the child executes the program after the
+ * sandbox's steps instead, and the program's privsep_client_main takes
+ * over (main may be NULL).
  * Returns the worker, or NULL with errno (EINVAL for a sandbox that
  * cannot be prepared: the log says why). */
 struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp);

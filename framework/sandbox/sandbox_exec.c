@@ -10,7 +10,7 @@
  * libraries and execute only the program and its ELF interpreter; a first
  * filter, the policy's and the start's needs (exec.policy), whose only
  * execveat is of fd fdn.  In the new image (sandbox_narrow, called by
- * privsep_worker_main before READY): dumpable off again (execve set it),
+ * privsep_client_main before READY): dumpable off again (execve set it),
  * a second Landlock layer with no right at all, the self-check, and a
  * second filter that kills execve, execveat, every open and every
  * executable mapping.  SECURITY.md's step table says the same.

@@ -9,5 +9,5 @@ int main(int argc, char **argv)
 {
 	if (!privsep_exec_is_worker(argc, argv) || argc < 4)
 		return 2;
-	privsep_worker_main(NULL, probe_main, argv + 2);
+	privsep_client_main(NULL, probe_main, argv + 2);
 }

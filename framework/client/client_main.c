@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * worker_main.c - the worker's side of exec mode: the first thing an
+ * client_main.c - the worker's side of exec mode: the first thing an
  * executed worker's main does (docs/PROTOCOL.md, "Starting a worker by
  * exec").  It finds the channel on fd 3, narrows the sandbox the helper
  * put in force before the execveat (sandbox_narrow), sends READY and waits
@@ -65,7 +65,7 @@ static int ready(size_t msg_max)
 	           : 0;
 }
 
-void privsep_worker_main(const struct privsep_client_config *cfg, privsep_main_fn fn, void *arg)
+void privsep_client_main(const struct privsep_client_config *cfg, privsep_main_fn fn, void *arg)
 {
 	struct privsep_client_config c0 = {0};
 	struct privsep_client *c;
