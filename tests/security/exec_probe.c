@@ -54,8 +54,11 @@ const char *probe_marker_scan(const char *hex)
 	while (!found && fgets(line, sizeof(line), maps)) {
 		unsigned long lo, hi;
 		char perm[8];
+		/* a mapping over 1 GiB is a reservation, not the helper's
+		 * heap or stack (an AddressSanitizer build's shadow is
+		 * terabytes) */
 		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3 || perm[0] != 'r' ||
-		    strstr(line, "[vvar") || strstr(line, "[vsyscall]"))
+		    strstr(line, "[vvar") || strstr(line, "[vsyscall]") || hi - lo > (1ul << 30))
 			continue;
 		for (unsigned long a = lo; !found && a < hi; a += sizeof(chunk) - n) {
 			size_t want = hi - a < sizeof(chunk) ? hi - a : sizeof(chunk);
