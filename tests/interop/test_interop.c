@@ -196,12 +196,25 @@ static void a_python_worker_is_killed_for_each_of_three_malformed_records(void *
 	}
 }
 
+static void a_python_worker_cannot_execute_another_program_from_a_memfd(void **state)
+{
+	struct hx *x = run_python("exec-memfd");
+	(void)state;
+	if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP)
+		dump(x);
+	/* killed by the first filter: its one execveat is of another fd
+	 * number (Landlock alone would let a memfd run) */
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_SECCOMP);
+	hx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(
 	        a_python_worker_from_the_spec_calls_posts_gets_events_drops_a_permit_and_sends_bulk),
 	    cmocka_unit_test(a_python_worker_is_killed_for_each_of_three_malformed_records),
+	    cmocka_unit_test(a_python_worker_cannot_execute_another_program_from_a_memfd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

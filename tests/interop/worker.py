@@ -8,6 +8,7 @@ foreign worker: argv[1] is the mode.  "run": READY, then calls with
 payloads and fds, a post, events, a permit dropped, a bulk payload, and a
 last call with what it saw.  "bad-magic", "unknown-type", "nfds-mismatch":
 READY, then one malformed record, for which the helper kills it.
+"exec-memfd": READY, then an exec of another program from a memfd.
 """
 import array
 import fcntl
@@ -203,6 +204,17 @@ def run(ch):
     return 0 if err == 0 else 1
 
 
+def exec_memfd(ch):
+    """What a taken-over foreign worker would try: another program, from
+    a memfd (which Landlock does not look at).  The first filter allows
+    one execveat only, of the program's own fd number: it kills this."""
+    with open("/usr/bin/true", "rb") as f:
+        data = f.read()
+    fd = sealed_memfd(data)
+    os.execve(fd, ["true"], {})
+    return 3
+
+
 def malformed(ch, mode):
     if mode == "bad-magic":
         ch.send(T_NOTE, 0, put_str("x"), magic=0x1234)
@@ -228,6 +240,8 @@ def main():
     try:
         if sys.argv[1] == "run":
             return run(ch)
+        if sys.argv[1] == "exec-memfd":
+            return exec_memfd(ch)
         return malformed(ch, sys.argv[1])
     finally:
         ch.sock.close()
