@@ -143,8 +143,8 @@ static pid_t helper_server(int chan, const char *policy_text, int cpu)
 			    helper_policy(h, "bench.policy", policy_text, 0, why, sizeof(why));
 			if (!pe)
 				_exit(2);
-			w->pol = pol_entry_policy(pe);
-			w->roots = pol_entry_roots(pe);
+			w->spawn.pol = pol_entry_policy(pe);
+			w->spawn.roots = pol_entry_roots(pe);
 		}
 		privsep_helper_run(h);
 		privsep_helper_free(h);
@@ -363,8 +363,8 @@ static void bench_open(int pinned)
 			    helper_policy(h, "bench.policy", pol, 0, why, sizeof(why));
 			if (!pe)
 				_exit(2);
-			w->pol = pol_entry_policy(pe);
-			w->roots = pol_entry_roots(pe);
+			w->spawn.pol = pol_entry_policy(pe);
+			w->spawn.roots = pol_entry_roots(pe);
 			privsep_helper_run(h);
 			_exit(0);
 		}
@@ -374,9 +374,11 @@ static void bench_open(int pinned)
 	rp = raw_broker(b[0], pinned ? 0 : -1);
 	c = privsep_client_new(a[1], &cfg);
 	for (int i = 0; i < 200; i++) {
-		int fd = privsep_fs_open(c, path, O_RDONLY, why, sizeof(why));
+		struct privsep_result res;
+		int fd = privsep_fs_open(c, path, O_RDONLY, &res);
 		if (fd < 0) {
-			fprintf(stderr, "bench: brokered open: %s\n", why);
+			fprintf(stderr, "bench: brokered open: %s (%s)\n", strerror(errno),
+			        res.detail);
 			exit(1);
 		}
 		close(fd);
@@ -384,7 +386,7 @@ static void bench_open(int pinned)
 	for (int blk = 0; blk < blocks; blk++) {
 		for (int i = 0; i < per; i++) {
 			uint64_t t = ns();
-			int fd = privsep_fs_open(c, path, O_RDONLY, why, sizeof(why));
+			int fd = privsep_fs_open(c, path, O_RDONLY, NULL);
 			close(fd);
 			tp[np++] = ns() - t;
 		}
@@ -445,8 +447,11 @@ static double posts_per_s(size_t size, long count)
 {
 	int a[2], done[2];
 	char *buf = calloc(1, size);
-	const struct privsep_handler t[] = {
-	    {0x10001, "sink", 0, 65536 - 16, 0, 0, PRIVSEP_H_POST, count_post, NULL, 0}};
+	const struct privsep_handler t[] = {{.type = 0x10001,
+	                                     .name = "sink",
+	                                     .max_len = 65536 - 16,
+	                                     .flags = PRIVSEP_H_POST,
+	                                     .fn = count_post}};
 	struct privsep_client_config cfg = {.msg_max = 65536};
 	chan_pair(a);
 	if (pipe(done) < 0)
@@ -466,7 +471,8 @@ static double posts_per_s(size_t size, long count)
 	struct privsep_client *c = privsep_client_new(a[1], &cfg);
 	uint64_t t0 = ns();
 	for (long i = 0; i < count; i++)
-		if (privsep_client_post(c, 0x10001, buf, size, NULL, 0) < 0)
+		if (privsep_client_post(
+		        c, &(struct privsep_out){.type = 0x10001, .data = buf, .len = size}) < 0)
 			abort();
 	privsep_client_free(c);
 	long got = 0;
@@ -1181,9 +1187,11 @@ static int bulk_post(struct privsep_req *req, void *arg)
 static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *out)
 {
 	int a[2];
-	const struct privsep_handler t[] = {{T_BULK_SINK, "bulk-sink", 0, 0, 0, 0,
-	                                     PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL,
-	                                     (uint64_t)512 << 20}};
+	const struct privsep_handler t[] = {{.type = T_BULK_SINK,
+	                                     .name = "bulk-sink",
+	                                     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                     .fn = bulk_post,
+	                                     .bulk_max = (uint64_t)512 << 20}};
 	chan_pair(a);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -1200,8 +1208,8 @@ static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *ou
 	for (int r = 0; r < reps; r++) {
 		struct privsep_result res = {0};
 		uint64_t t0 = ns();
-		if (privsep_client_post_ex(c, T_BULK_SINK, NULL, 0, NULL, 0, &b,
-		                           PRIVSEP_POST_WAIT) < 0 ||
+		if (privsep_client_post(c, &(struct privsep_out){.type = T_BULK_SINK, .bulk = &b}) <
+		        0 ||
 		    privsep_client_ping(c, NULL, 0, &res) != 0)
 			abort();
 		out[r] = ns() - t0;

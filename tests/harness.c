@@ -32,8 +32,8 @@ static void hx_gone(struct privsep_worker *w, void *arg)
 {
 	struct hx *x = arg;
 	x->gone++;
-	x->last_viol = privsep_worker_violation(w);
 	x->last_exit = *privsep_worker_exit_info(w);
+	x->last_viol = x->last_exit.violation;
 	snprintf(x->last_gone, sizeof(x->last_gone), "%s", privsep_worker_name(w));
 }
 
@@ -137,7 +137,8 @@ int hx_logged(const struct hx *x, const char *s)
 static void *bg_main(void *arg)
 {
 	struct hx_bg *b = arg;
-	b->rc = privsep_client_call(b->c, b->type, b->req, b->len, NULL, 0, &b->res);
+	b->rc = privsep_client_call(
+	    b->c, &(struct privsep_out){.type = b->type, .data = b->req, .len = b->len}, &b->res);
 	b->err = errno;
 	atomic_store(&b->done, 1);
 	return NULL;

@@ -69,10 +69,9 @@ static int print_sandbox(struct privsep_client *c)
 {
 	char body[4000];
 	struct privsep_result res = {.data = body, .cap = sizeof(body) - 1};
-	int rc = privsep_client_call(c, T_STATUS, NULL, 0, NULL, 0, &res);
-	if (rc != 0) {
+	if (privsep_client_call(c, &(struct privsep_out){.type = T_STATUS}, &res) < 0) {
 		fprintf(stderr, "fileopener: --print-sandbox: %s\n",
-		        rc > 0 ? res.detail : strerror(errno));
+		        res.refused ? res.detail : strerror(errno));
 		return 1;
 	}
 	body[res.len] = '\0';
@@ -88,11 +87,13 @@ static int worker(struct privsep_client *c, void *arg)
 	if (j->print_sandbox)
 		return print_sandbox(c);
 	for (int i = 0; i < j->n; i++) {
-		char why[PRIVSEP_DETAIL_MAX];
-		int fd = privsep_fs_open(c, j->abs[i], O_RDONLY, why, sizeof(why));
+		struct privsep_result res;
+		int fd = privsep_fs_open(c, j->abs[i], O_RDONLY, &res);
 		if (fd < 0) {
+			/* refused: the helper's detail names the rule; else the
+			 * local error alone */
 			fprintf(stderr, "fileopener: %s: %s (%s)\n", j->paths[i], strerror(errno),
-			        why);
+			        res.detail[0] ? res.detail : strerror(errno));
 			status = 1;
 			continue;
 		}
@@ -221,8 +222,10 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const struct privsep_handler table[] = {
-	    {T_STATUS, "status", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, answer_status, NULL,
-	     0},
+	    {.type = T_STATUS,
+	     .name = "status",
+	     .flags = PRIVSEP_H_CALL | PRIVSEP_H_ONCE,
+	     .fn = answer_status},
 	};
 	struct job job = {0};
 	struct privsep_helper *h = NULL;

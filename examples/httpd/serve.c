@@ -104,8 +104,7 @@ void serve_timeout(int64_t now, struct serve_out *out)
 /* Open path through the broker and fstat it: the fd, or -1 and *status. */
 static int open_brokered(struct privsep_client *c, const char *path, struct stat *st, int *status)
 {
-	char why[PRIVSEP_DETAIL_MAX];
-	int fd = privsep_fs_open(c, path, O_RDONLY, why, sizeof(why));
+	int fd = privsep_fs_open(c, path, O_RDONLY, NULL);
 	if (fd < 0) {
 		*status = status_of_errno(errno);
 		return -1;

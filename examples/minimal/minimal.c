@@ -8,12 +8,15 @@
  * worker, in its sandbox, could not open that file itself: it reads the
  * fd it was given and prints.  The framework checks every request against
  * the table before the handler runs.
+ *
+ * Plain C11 with POSIX.1-2008 (for O_CLOEXEC):
+ *   cc -std=c11 -pedantic minimal.c $(pkg-config --cflags --libs privsep)
  */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <privsep.h>
@@ -50,14 +53,16 @@ static int worker_main(struct privsep_client *c, void *arg)
 	const char *greet, *name;
 	char line[256];
 	ssize_t n;
-	int rc;
 
 	privsep_writer_init(&w, req, sizeof(req));
 	privsep_writer_put_str(&w, "minimal-worker");
-	rc = privsep_client_call(c, MSG_HELLO, req, w.len, NULL, 0, &res);
-	if (rc != 0) {
-		fprintf(stderr, "worker: HELLO failed: %s %s\n", rc < 0 ? "local" : "refused",
-		        res.detail);
+	if (privsep_client_call(
+	        c, &(struct privsep_out){.type = MSG_HELLO, .data = req, .len = w.len}, &res) < 0) {
+		if (res.refused) /* by the helper: res.detail says why */
+			fprintf(stderr, "worker: HELLO refused: %s (%s)\n", res.detail,
+			        strerror(errno));
+		else
+			fprintf(stderr, "worker: HELLO failed: %s\n", strerror(errno));
 		return 1;
 	}
 	privsep_reader_init(&r, res.data, res.len);
@@ -78,18 +83,22 @@ static int worker_main(struct privsep_client *c, void *arg)
 /* Called once when the worker is gone: keep how it ended. */
 static void worker_gone(struct privsep_worker *w, void *arg)
 {
-	int *result = arg, code, status;
-	if (privsep_worker_exit(w, &code, &status) && code == CLD_EXITED)
-		*result = status;
-	else
-		*result = 1;
+	const struct privsep_exit_info *e = privsep_worker_exit_info(w);
+	int *result = arg;
+	*result = e->kind == PRIVSEP_EXIT_STATUS ? e->status : 1;
 }
 
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "/etc/os-release";
 	const struct privsep_handler table[] = {
-	    {MSG_HELLO, "hello", 2, 256, 0, 0, PRIVSEP_H_CALL, answer_hello, (void *)path, 0},
+	    {.type = MSG_HELLO,
+	     .name = "hello",
+	     .min_len = 2,
+	     .max_len = 256,
+	     .flags = PRIVSEP_H_CALL,
+	     .fn = answer_hello,
+	     .arg = (void *)path},
 	};
 	int result = 1;
 	struct privsep_helper_config cfg = {.on_worker_gone = worker_gone, .gone_arg = &result};

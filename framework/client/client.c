@@ -28,7 +28,10 @@
 
 #include "bulk.h"
 #include "chan.h"
-#include "helper_int.h"
+#include "clock.h"
+#include "logline.h"
+#include "outq.h"
+#include "privsep.h"
 #include "proto.h"
 #include "rows.h"
 #include "wire.h"
@@ -37,7 +40,7 @@ struct call_slot {
 	uint32_t id;
 	struct privsep_result *res;
 	int done;
-	int rc;    /* privsep_client_call's return value */
+	int rc;    /* 0, a positive errno (the helper refused), or -1 */
 	int error; /* errno when rc == -1 */
 	struct call_slot *next;
 };
@@ -77,7 +80,7 @@ static int self_reads(const struct privsep_client *c)
 	return c->reading && pthread_equal(c->reader, pthread_self());
 }
 
-#define CLOG(c, lvl, ...) helper_log((c)->log, (c)->log_arg, lvl, __VA_ARGS__)
+#define CLOG(c, lvl, ...) log_line((c)->log, (c)->log_arg, lvl, __VA_ARGS__)
 
 struct privsep_client *privsep_client_new(int fd, const struct privsep_client_config *cfg)
 {
@@ -86,9 +89,11 @@ struct privsep_client *privsep_client_new(int fd, const struct privsep_client_co
 
 	int bad = fd < 0 || msg_max < PRIVSEP_MSG_MAX_MIN || msg_max > PRIVSEP_MSG_MAX_LIMIT ||
 	          (cfg && cfg->n && !cfg->table);
-	/* the rows the helper would refuse (privsep_helper_new), refused here */
+	/* the tables the helper would refuse (privsep_helper_new), refused
+	 * here: a bad row, or a type in two rows */
 	for (size_t i = 0; !bad && cfg && cfg->table && i < cfg->n; i++)
-		bad = !row_valid(&cfg->table[i], msg_max - PRIVSEP_HDR_LEN);
+		bad = !row_valid(&cfg->table[i], msg_max - PRIVSEP_HDR_LEN) ||
+		      table_row_find(cfg->table, i, cfg->table[i].type);
 	if (bad) {
 		if (fd >= 0)
 			close(fd);
@@ -447,7 +452,7 @@ static int wait_room(struct privsep_client *c, int64_t until)
 	struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
 	int left = -1, rc, err;
 	if (until >= 0) {
-		int64_t now = helper_now_ms();
+		int64_t now = clock_now_ms();
 		if (now >= until) {
 			errno = EAGAIN;
 			return -1;
@@ -470,7 +475,7 @@ static int wait_room(struct privsep_client *c, int64_t until)
  * the time ran out). */
 static int flush_wait(struct privsep_client *c, int timeout_ms)
 {
-	int64_t until = timeout_ms < 0 ? -1 : helper_now_ms() + timeout_ms;
+	int64_t until = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
 	for (;;) {
 		int rc = outq_flush(&c->q, c->fd);
 		if (rc == 1)
@@ -569,20 +574,13 @@ static int make_bulk(const struct privsep_bulk *bulk, int *fd)
 	return *fd < 0 ? -1 : 0;
 }
 
-int privsep_client_call(struct privsep_client *c, uint32_t type, const void *req, size_t len,
-                        const int *fds, size_t nfds, struct privsep_result *res)
-{
-	return privsep_client_call_ex(c, type, req, len, fds, nfds, NULL, res);
-}
-
-int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *req, size_t len,
-                           const int *fds, size_t nfds, const struct privsep_bulk *bulk,
-                           struct privsep_result *res)
+int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
+                        struct privsep_result *res)
 {
 	struct call_slot s = {0};
 	int rc, err, bfd;
 
-	if (!res || (res->cap && !res->data)) {
+	if (!res) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -590,8 +588,14 @@ int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *
 	res->nfds = 0;
 	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
 		res->fds[i] = -1;
-	if (check_args(c, PRIVSEP_H_CALL, type, req, len, fds, nfds, bulk, res->detail,
-	               sizeof(res->detail)) < 0)
+	res->refused = 0;
+	res->detail[0] = '\0';
+	if (!out || out->flags || (res->cap && !res->data)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (check_args(c, PRIVSEP_H_CALL, out->type, out->data, out->len, out->fds, out->nfds,
+	               out->bulk, res->detail, sizeof(res->detail)) < 0)
 		return -1;
 	pthread_mutex_lock(&c->mu);
 	/* in an event handler of c (or of another client, called from one of
@@ -607,7 +611,7 @@ int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *
 		return -1;
 	}
 	pthread_mutex_unlock(&c->mu);
-	if (make_bulk(bulk, &bfd) < 0)
+	if (make_bulk(out->bulk, &bfd) < 0)
 		return -1;
 	pthread_mutex_lock(&c->mu);
 	do
@@ -620,7 +624,8 @@ int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *
 	c->calls = &s;
 	pthread_mutex_unlock(&c->mu);
 
-	rc = send_out(c, type, s.id, req, len, fds, nfds, bfd, bulk ? bulk->len : 0, 0);
+	rc = send_out(c, out->type, s.id, out->data, out->len, out->fds, out->nfds, bfd,
+	              out->bulk ? out->bulk->len : 0, 0);
 	err = errno;
 
 	pthread_mutex_lock(&c->mu);
@@ -647,28 +652,28 @@ int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *
 			break;
 		}
 	pthread_mutex_unlock(&c->mu);
+	if (s.rc > 0) { /* the helper refused: its errno, its detail */
+		res->refused = 1;
+		errno = s.rc;
+		return -1;
+	}
 	if (s.rc < 0)
 		errno = s.error;
 	return s.rc;
 }
 
-int privsep_client_post(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
-                        const int *fds, size_t nfds)
-{
-	return privsep_client_post_ex(c, type, msg, len, fds, nfds, NULL, PRIVSEP_POST_WAIT);
-}
-
-int privsep_client_post_ex(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
-                           const int *fds, size_t nfds, const struct privsep_bulk *bulk,
-                           unsigned flags)
+int privsep_client_post(struct privsep_client *c, const struct privsep_out *out)
 {
 	int dead, bfd, rc;
 	char why[PRIVSEP_DETAIL_MAX];
-	if (flags != PRIVSEP_POST_WAIT && flags != PRIVSEP_POST_NOWAIT) {
+	unsigned flags;
+	if (!out || (out->flags != PRIVSEP_POST_WAIT && out->flags != PRIVSEP_POST_NOWAIT)) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (check_args(c, PRIVSEP_H_POST, type, msg, len, fds, nfds, bulk, why, sizeof(why)) < 0) {
+	flags = out->flags;
+	if (check_args(c, PRIVSEP_H_POST, out->type, out->data, out->len, out->fds, out->nfds,
+	               out->bulk, why, sizeof(why)) < 0) {
 		if (why[0]) /* a post has no result to carry the rule: one line */
 			CLOG(c, PRIVSEP_LOG_ERR, "post not sent: %s", why);
 		return -1;
@@ -686,10 +691,10 @@ int privsep_client_post_ex(struct privsep_client *c, uint32_t type, const void *
 		errno = dead;
 		return -1;
 	}
-	if (make_bulk(bulk, &bfd) < 0)
+	if (make_bulk(out->bulk, &bfd) < 0)
 		return -1;
-	rc = send_out(c, type, 0, msg, len, fds, nfds, bfd, bulk ? bulk->len : 0,
-	              flags == PRIVSEP_POST_NOWAIT);
+	rc = send_out(c, out->type, 0, out->data, out->len, out->fds, out->nfds, bfd,
+	              out->bulk ? out->bulk->len : 0, flags == PRIVSEP_POST_NOWAIT);
 	if (rc < 0 && errno == EPIPE) {
 		pthread_mutex_lock(&c->mu);
 		client_die(c, EPIPE, PRIVSEP_V_NONE, NULL);
@@ -719,7 +724,7 @@ size_t privsep_client_queued(struct privsep_client *c)
 int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-	int64_t until = timeout_ms < 0 ? -1 : helper_now_ms() + timeout_ms;
+	int64_t until = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
 	int handled = 0, dead;
 
 	pthread_mutex_lock(&c->mu);
@@ -755,7 +760,7 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 		/* another thread reads and runs the handlers: wait for its turn
 		 * to end, within what is left of the time, rather than spin on
 		 * a readable socket */
-		int64_t now = helper_now_ms();
+		int64_t now = clock_now_ms();
 		c->waiters++;
 		if (until < 0) {
 			pthread_cond_wait(&c->cv, &c->mu);
@@ -803,11 +808,14 @@ int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types,
 	privsep_writer_put_u32(&w, (uint32_t)n);
 	for (size_t i = 0; i < n; i++)
 		privsep_writer_put_u32(&w, types[i]);
-	return privsep_client_call(c, PRIVSEP_T_PERMIT_DROP, buf, w.len, NULL, 0, &res);
+	return privsep_client_call(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_PERMIT_DROP, .data = buf, .len = w.len},
+	    &res);
 }
 
 int privsep_client_ping(struct privsep_client *c, const void *data, size_t len,
                         struct privsep_result *res)
 {
-	return privsep_client_call(c, PRIVSEP_T_PING, data, len, NULL, 0, res);
+	return privsep_client_call(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_PING, .data = data, .len = len}, res);
 }

@@ -46,11 +46,11 @@ int exit_fw_sandbox_failed(struct privsep_req *req, void *arg)
 	    privsep_reader_get_str(&r, &detail, NULL) < 0 || privsep_reader_end(&r) < 0 ||
 	    step < 1 || step > PRIVSEP_SB_STEP_NARROW)
 		return PRIVSEP_VIOLATION;
-	w->sb_failed = (int)step;
-	w->sb_errno = (int)err;
-	snprintf(w->sb_detail, sizeof(w->sb_detail), "%s", detail);
+	w->exit.sb_failed = (int)step;
+	w->exit.sb_errno = (int)err;
+	snprintf(w->exit.sb_detail, sizeof(w->exit.sb_detail), "%s", detail);
 	/* worker-supplied text goes into a log line: one line, printable */
-	for (char *c = w->sb_detail; *c; c++)
+	for (char *c = w->exit.sb_detail; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = '?';
 	return 0;
@@ -62,13 +62,13 @@ int exit_fw_ready(struct privsep_req *req, void *arg)
 	(void)arg;
 	/* the worker waits for this answer before application code: the
 	 * kernel's view of it first, and a step not in force stops it */
-	if (w->verify) {
+	if (w->spawn.verify) {
 		char why[PRIVSEP_DETAIL_MAX - 64];
-		int step = sandbox_verify(w->pid, &w->expect, why, sizeof(why));
+		int step = sandbox_verify(w->pid, &w->spawn.expect, why, sizeof(why));
 		if (step) {
-			w->sb_failed = step;
-			w->sb_errno = EPERM;
-			snprintf(w->sb_detail, sizeof(w->sb_detail),
+			w->exit.sb_failed = step;
+			w->exit.sb_errno = EPERM;
+			snprintf(w->exit.sb_detail, sizeof(w->exit.sb_detail),
 			         "not in force when the worker said READY: %s", why);
 			privsep_worker_kill(w);
 			return privsep_req_fail(req, EPERM, "sandbox step %d (%s) is not in force",
@@ -78,7 +78,7 @@ int exit_fw_ready(struct privsep_req *req, void *arg)
 	/* from here on the worker runs application code: it can no longer
 	 * claim its sandbox failed */
 	privsep_worker_drop_permit(w, PRIVSEP_T_SANDBOX_FAILED);
-	w->ready = 1;
+	w->exit.ready = 1;
 	return 0;
 }
 
@@ -92,13 +92,13 @@ int exit_fw_seccomp_trap(struct privsep_req *req, void *arg)
 	privsep_reader_get_u32(&r, &arch);
 	privsep_reader_get_u32(&r, &nr);
 	for (int i = 0; i < 6; i++)
-		privsep_reader_get_u64(&r, &w->exit.args[i]);
+		privsep_reader_get_u64(&r, &w->exit.info.args[i]);
 	if (privsep_reader_end(&r) < 0)
 		return PRIVSEP_VIOLATION;
-	w->trapped = 1;
-	w->trap_arch = arch;
-	w->exit.syscall = (int)nr;
-	w->exit.have_args = 1;
+	w->exit.trapped = 1;
+	w->exit.trap_arch = arch;
+	w->exit.info.syscall = (int)nr;
+	w->exit.info.have_args = 1;
 	return 0;
 }
 
@@ -154,22 +154,22 @@ static int audit_lookup(pid_t pid, int64_t since_us, uint32_t *arch, int *readab
 
 static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 {
-	struct privsep_exit_info *e = &w->exit;
+	struct privsep_exit_info *e = &w->exit.info;
 	char why[256], args[160] = "";
 	char *name = NULL;
 	if (e->syscall >= 0)
 		name = seccomp_syscall_resolve_num_arch(
-		    w->trap_arch ? w->trap_arch : SCMP_ARCH_NATIVE, e->syscall);
+		    w->exit.trap_arch ? w->exit.trap_arch : SCMP_ARCH_NATIVE, e->syscall);
 	snprintf(e->syscall_name, sizeof(e->syscall_name), "%s",
 	         name              ? name
 	         : e->syscall >= 0 ? "?"
 	                           : "unknown");
 	free(name);
-	if (w->unsandboxed || !w->pol) {
+	if (w->spawn.unsandboxed || !w->spawn.pol) {
 		snprintf(why, sizeof(why), "a filter the worker loaded itself");
 	} else if (e->syscall >= 0) {
-		policy_explain(w->pol, w->debug, e->syscall, e->have_args ? e->args : NULL, why,
-		               sizeof(why));
+		policy_explain(w->spawn.pol, w->spawn.debug, e->syscall,
+		               e->have_args ? e->args : NULL, why, sizeof(why));
 	} else {
 		snprintf(why, sizeof(why), "the seccomp filter");
 	}
@@ -192,14 +192,14 @@ static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 
 void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 {
-	struct privsep_exit_info *e = &w->exit;
+	struct privsep_exit_info *e = &w->exit.info;
 	char what[400];
 	enum privsep_log_level lvl = PRIVSEP_LOG_ERR;
 
-	if (!w->trapped)
+	if (!w->exit.trapped)
 		e->syscall = -1;
 	e->violation = w->viol;
-	/* what waitid said, whatever the kind: privsep_worker_exit agrees */
+	/* what waitid said, whatever the kind */
 	if (si && si->si_code == CLD_EXITED)
 		e->status = si->si_status;
 	else if (si && (si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED))
@@ -212,13 +212,14 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 		e->kind = PRIVSEP_EXIT_UNKNOWN;
 		snprintf(what, sizeof(what), "gone; how it ended is unknown");
 		lvl = PRIVSEP_LOG_INFO;
-	} else if (w->sb_failed) {
+	} else if (w->exit.sb_failed) {
 		e->kind = PRIVSEP_EXIT_SANDBOX;
-		e->step = w->sb_failed;
+		e->step = w->exit.sb_failed;
 		snprintf(what, sizeof(what),
 		         "sandbox step %d (%s) failed, application code never ran: %s",
-		         w->sb_failed, privsep_sandbox_step_name(w->sb_failed), w->sb_detail);
-	} else if (w->trapped) {
+		         w->exit.sb_failed, privsep_sandbox_step_name(w->exit.sb_failed),
+		         w->exit.sb_detail);
+	} else if (w->exit.trapped) {
 		e->kind = PRIVSEP_EXIT_SECCOMP;
 		e->signal = SIGSYS;
 		fmt_seccomp(w, what, sizeof(what));
@@ -227,10 +228,10 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 		e->status = si->si_status;
 		snprintf(what, sizeof(what), "exited with status %d", si->si_status);
 		lvl = si->si_status ? PRIVSEP_LOG_WARN : PRIVSEP_LOG_INFO;
-	} else if (w->stopped) {
+	} else if (w->life.stopped) {
 		e->kind = PRIVSEP_EXIT_STOPPED;
-		e->stop_signal = w->stopped; /* signal: SIGKILL, the helper's */
-		if (w->stopped == SIGCONT)
+		e->stop_signal = w->life.stopped; /* signal: SIGKILL, the helper's */
+		if (w->life.stopped == SIGCONT)
 			snprintf(
 			    what, sizeof(what),
 			    "was stopped (and continued since): a stopped worker is a hung one; killed");
@@ -238,10 +239,10 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 			snprintf(
 			    what, sizeof(what),
 			    "stopped by signal %d (%s): a stopped worker is a hung one; killed",
-			    w->stopped, strsignal(w->stopped));
-	} else if (w->want_kill) {
+			    w->life.stopped, strsignal(w->life.stopped));
+	} else if (w->reap.want_kill) {
 		e->kind = PRIVSEP_EXIT_KILLED;
-		if (w->grace_expired)
+		if (w->reap.grace_expired)
 			snprintf(what, sizeof(what),
 			         "closed its channel but did not exit within %d ms; killed",
 			         HELPER_EXIT_GRACE_MS);
@@ -252,8 +253,8 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 	} else if (si->si_status == SIGSYS) {
 		e->kind = PRIVSEP_EXIT_SECCOMP;
 		e->signal = SIGSYS;
-		e->syscall = audit_lookup(w->pid, w->started_ms * 1000 - 1000000, &w->trap_arch,
-		                          &w->kmsg_readable);
+		e->syscall = audit_lookup(w->pid, w->life.started_ms * 1000 - 1000000,
+		                          &w->exit.trap_arch, &w->exit.kmsg_readable);
 		fmt_seccomp(w, what, sizeof(what));
 	} else {
 		e->kind = PRIVSEP_EXIT_SIGNAL;
@@ -267,11 +268,11 @@ void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 	 * they happened; once is enough */
 	if (e->kind != PRIVSEP_EXIT_VIOLATION && e->kind != PRIVSEP_EXIT_UNKNOWN &&
 	    e->kind != PRIVSEP_EXIT_STOPPED &&
-	    !(e->kind == PRIVSEP_EXIT_KILLED && w->grace_expired))
-		helper_log(w->h->log, w->h->log_arg, lvl, "%s", e->line);
+	    !(e->kind == PRIVSEP_EXIT_KILLED && w->reap.grace_expired))
+		log_line(w->h->log, w->h->log_arg, lvl, "%s", e->line);
 }
 
 const struct privsep_exit_info *privsep_worker_exit_info(const struct privsep_worker *w)
 {
-	return &w->exit;
+	return &w->exit.info;
 }

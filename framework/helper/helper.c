@@ -44,14 +44,7 @@
 /* What the helper's standard error keeps while it is not writable. */
 #define HELPER_ERR_BUF 65536
 
-#define HLOG(h, lvl, ...) helper_log((h)->log, (h)->log_arg, lvl, __VA_ARGS__)
-
-int64_t helper_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define HLOG(h, lvl, ...) log_line((h)->log, (h)->log_arg, lvl, __VA_ARGS__)
 
 /* ---- the table ---- */
 
@@ -59,24 +52,6 @@ static int row_cmp(const void *a, const void *b)
 {
 	const struct helper_row *x = a, *y = b;
 	return x->type < y->type ? -1 : x->type > y->type;
-}
-
-static const struct helper_row *row_find(const struct privsep_helper *h, uint32_t type, size_t *idx)
-{
-	size_t lo = 0, hi = h->nrows;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (h->rows[mid].type == type) {
-			if (idx)
-				*idx = mid;
-			return &h->rows[mid];
-		}
-		if (h->rows[mid].type < type)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
 }
 
 static int fw_ping(struct privsep_req *req, void *arg);
@@ -104,29 +79,6 @@ static int stdio_filled(void)
 			close(fd);
 			return 0;
 		}
-	}
-}
-
-int helper_owns_fd(const struct privsep_helper *h, int fd)
-{
-	if (fd == h->epfd || (h->sigfd >= 0 && fd == h->sigfd) || fd == h->watchfd)
-		return 1;
-	if (sink_owns_fd(&h->err, fd) || sink_owns_fd(&h->out, fd) || wout_owns_fd(h, fd))
-		return 1;
-	for (const struct privsep_worker *w = h->workers; w; w = w->next)
-		if (fd == w->chan || fd == w->pidfd || fd == w->logfd || fd == w->uid_lease)
-			return 1;
-	return 0;
-}
-
-void helper_sink_arm(struct privsep_helper *h, struct sink *s, struct tag *t, int want)
-{
-	struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = t};
-	if (want && !s->armed)
-		s->armed = epoll_ctl(h->epfd, EPOLL_CTL_ADD, s->fd, &ev) == 0;
-	else if (!want && s->armed) {
-		epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->fd, NULL);
-		s->armed = 0;
 	}
 }
 
@@ -287,11 +239,6 @@ fail : {
 }
 }
 
-size_t helper_msg_max(const struct privsep_helper *h)
-{
-	return h->msg_max;
-}
-
 int privsep_helper_fd(const struct privsep_helper *h)
 {
 	return h->epfd;
@@ -308,189 +255,6 @@ struct privsep_worker *helper_attach(struct privsep_helper *h, int chan, int pid
                                      const char *name)
 {
 	return helper_add(h, chan, pidfd, pid, name, 0, 0);
-}
-
-void helper_scrub(struct privsep_helper *h)
-{
-	explicit_bzero(h->rx, h->msg_max);
-	explicit_bzero(h->tx, h->msg_max);
-	for (struct privsep_worker *w = h->workers; w; w = w->next) {
-		outq_scrub(&w->q);
-		if (w->logbuf)
-			explicit_bzero(w->logbuf, h->log_line_max);
-	}
-}
-
-struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd, pid_t pid,
-                                  const char *name, int spawned, int debug)
-{
-	struct privsep_worker *w = NULL;
-	struct epoll_event ev = {0};
-
-	if (chan < 0) {
-		errno = EINVAL;
-		goto fail;
-	}
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		goto fail;
-	w->permit = malloc(h->nrows);
-	if (!w->permit)
-		goto fail;
-	outq_init(&w->q, h->queue_max);
-	w->logfd = -1;
-	w->uid_lease = -1;
-	log_bucket_init(h, &w->denyrl);
-	memset(w->permit, 1, h->nrows);
-	w->h = h;
-	w->chan = chan;
-	w->pidfd = pidfd;
-	w->pid = pid;
-	snprintf(w->name, sizeof(w->name), "%s", name ? name : "worker");
-	w->started_ms = helper_now_ms();
-	w->exit.syscall = -1;
-	w->tchan = (struct tag){w, TAG_CHAN};
-	w->tpid = (struct tag){w, TAG_PIDFD};
-	ev.events = EPOLLIN;
-	ev.data.ptr = &w->tchan;
-	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, chan, &ev) < 0)
-		goto fail;
-	if (pidfd >= 0) {
-		ev.data.ptr = &w->tpid;
-		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0 ||
-		    lifecycle_watch_arm(h) < 0) {
-			int saved = errno;
-			epoll_ctl(h->epfd, EPOLL_CTL_DEL, chan, NULL);
-			epoll_ctl(h->epfd, EPOLL_CTL_DEL, pidfd, NULL);
-			errno = saved;
-			goto fail;
-		}
-	}
-	/* The start-up messages are the framework's, in a spawned child,
-	 * before application code: nobody else may send them. */
-	if (!spawned) {
-		privsep_worker_drop_permit(w, PRIVSEP_T_SANDBOX_FAILED);
-		privsep_worker_drop_permit(w, PRIVSEP_T_READY);
-	}
-	if (!spawned || !debug)
-		privsep_worker_drop_permit(w, PRIVSEP_T_SECCOMP_TRAP);
-	w->next = h->workers;
-	if (h->workers)
-		h->workers->prev = w;
-	h->workers = w;
-	h->nworkers++;
-	return w;
-fail : {
-	int saved = errno;
-	if (w) {
-		free(w->permit);
-		free(w);
-	}
-	if (chan >= 0)
-		close(chan);
-	if (pidfd >= 0)
-		close(pidfd);
-	errno = saved;
-	return NULL;
-}
-}
-
-pid_t privsep_worker_pid(const struct privsep_worker *w)
-{
-	return w->pid;
-}
-
-const char *privsep_worker_name(const struct privsep_worker *w)
-{
-	return w->name;
-}
-
-unsigned privsep_worker_slot(const struct privsep_worker *w)
-{
-	return w->slot;
-}
-
-enum privsep_violation privsep_worker_violation(const struct privsep_worker *w)
-{
-	return w->viol;
-}
-
-int privsep_worker_exit(const struct privsep_worker *w, int *code, int *status)
-{
-	if (!w->exited)
-		return 0;
-	*code = w->exit_code;
-	*status = w->exit_status;
-	return 1;
-}
-
-void privsep_worker_set_data(struct privsep_worker *w, void *data)
-{
-	w->data = data;
-}
-
-void *privsep_worker_data(const struct privsep_worker *w)
-{
-	return w->data;
-}
-
-int privsep_worker_drop_permit(struct privsep_worker *w, uint32_t type)
-{
-	size_t i;
-	if (!row_find(w->h, type, &i)) {
-		errno = ENOENT;
-		return -1;
-	}
-	w->permit[i] = 0;
-	return 0;
-}
-
-int privsep_worker_permitted(const struct privsep_worker *w, uint32_t type)
-{
-	size_t i;
-	return row_find(w->h, type, &i) ? w->permit[i] : 0;
-}
-
-static void worker_signal(struct privsep_worker *w)
-{
-	if (w->pidfd >= 0 && !w->exited && !w->killed) {
-		if (pidfd_send_signal(w->pidfd, SIGKILL, NULL, 0) == 0 || errno == ESRCH)
-			w->killed = 1;
-	}
-}
-
-/* Close the channel and everything queued on it.  kill: SIGKILL now;
- * else the process gets HELPER_EXIT_GRACE_MS to exit on its own. */
-void helper_worker_close(struct privsep_worker *w, int kill)
-{
-	struct privsep_helper *h = w->h;
-	if (w->chan >= 0) {
-		epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->chan, NULL);
-		close(w->chan);
-		w->chan = -1;
-	}
-	outq_clear(&w->q);
-	if (kill)
-		worker_signal(w);
-	/* a failed signal is tried again by the deadline check in step */
-	h->closing = 1;
-	if (!w->kill_at_ms)
-		w->kill_at_ms =
-		    helper_now_ms() + (kill ? HELPER_KILL_RETRY_MS : HELPER_EXIT_GRACE_MS);
-	w->want_kill |= kill;
-	if (w->pidfd < 0 || w->exited)
-		w->finalize = 1;
-}
-
-int privsep_worker_ready(const struct privsep_worker *w)
-{
-	return w->ready;
-}
-
-void privsep_worker_kill(struct privsep_worker *w)
-{
-	w->no_restart = 1;
-	helper_worker_close(w, 1);
 }
 
 /* A protocol violation: one line, and the worker is killed. */
@@ -627,9 +391,7 @@ static void reply_error(struct privsep_worker *w, uint32_t id, int err, const ch
 
 /* ---- events ---- */
 
-int privsep_worker_post(struct privsep_worker *w, uint32_t type, const void *msg, size_t len,
-                        const int *fds, size_t nfds, const struct privsep_bulk *bulk,
-                        unsigned flags)
+int privsep_worker_post(struct privsep_worker *w, const struct privsep_out *out)
 {
 	uint8_t pre[PRIVSEP_HDR_LEN + BULK_FIXED];
 	int all[PRIVSEP_MAX_FDS];
@@ -637,9 +399,23 @@ int privsep_worker_post(struct privsep_worker *w, uint32_t type, const void *msg
 	const struct helper_row *row;
 	struct privsep_helper *h;
 	int isbulk;
+	uint32_t type;
+	const void *msg;
+	size_t len, nfds;
+	const int *fds;
+	const struct privsep_bulk *bulk;
 
-	if (!w || flags != PRIVSEP_POST_NOWAIT || (len && !msg) || (nfds && !fds) ||
-	    nfds > PRIVSEP_MAX_FDS) {
+	if (!w || !out || out->flags) {
+		errno = EINVAL;
+		return -1;
+	}
+	type = out->type;
+	msg = out->data;
+	len = out->len;
+	fds = out->fds;
+	nfds = out->nfds;
+	bulk = out->bulk;
+	if ((len && !msg) || (nfds && !fds) || nfds > PRIVSEP_MAX_FDS) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -717,42 +493,6 @@ size_t privsep_worker_queued(const struct privsep_worker *w)
 }
 
 /* ---- requests ---- */
-
-int privsep_req_reply_fd(struct privsep_req *req, int fd)
-{
-	if (req->reply_nfds >= PRIVSEP_MAX_FDS) {
-		if (fd >= 0)
-			close(fd);
-		errno = EMSGSIZE;
-		return -1;
-	}
-	if (fd < 0) {
-		errno = EBADF;
-		return -1;
-	}
-	req->reply_fds[req->reply_nfds++] = fd;
-	return 0;
-}
-
-int privsep_req_take_fd(struct privsep_req *req, size_t i)
-{
-	if (i >= req->nfds || req->fds[i] < 0) {
-		errno = EBADF;
-		return -1;
-	}
-	int fd = req->fds[i];
-	req->fds[i] = -1;
-	return fd;
-}
-
-int privsep_req_fail(struct privsep_req *req, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(req->detail, sizeof(req->detail), fmt, ap);
-	va_end(ap);
-	return errnum;
-}
 
 static int fw_ping(struct privsep_req *req, void *arg)
 {
@@ -954,7 +694,7 @@ static void dispatch(struct privsep_worker *w, struct chan_msg *m, enum chan_sta
 	send_reply(w, PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED + req.reply.len, req.reply_fds,
 	           req.reply_nfds);
 	/* READY answered: the events that waited go now, after it */
-	if (w->gate && w->ready && w->chan >= 0) {
+	if (w->gate && w->exit.ready && w->chan >= 0) {
 		w->gate = 0;
 		set_events(w);
 	}
@@ -1024,13 +764,13 @@ static void worker_reap(struct privsep_worker *w)
 	} else if (si.si_pid == 0) {
 		return; /* not yet */
 	} else {
-		w->exited = 1;
-		w->exit_code = si.si_code;
-		w->exit_status = si.si_status;
+		w->reap.exited = 1;
+		w->reap.exit_code = si.si_code;
+		w->reap.exit_status = si.si_status;
 		/* reaped: no process has its uid any more */
-		if (w->uid_lease >= 0)
-			close(w->uid_lease);
-		w->uid_lease = -1;
+		if (w->spawn.uid_lease >= 0)
+			close(w->spawn.uid_lease);
+		w->spawn.uid_lease = -1;
 	}
 	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 	close(w->pidfd);
@@ -1041,9 +781,26 @@ static void worker_reap(struct privsep_worker *w)
 	while (w->chan >= 0 && !w->q.nreply && worker_readable(w) > 0)
 		;
 	helper_worker_close(w, 0);
-	if (w->exited)
+	if (w->reap.exited)
 		exit_classify(w, &si);
-	w->finalize = 1;
+	w->reap.finalize = 1;
+}
+
+/* The stop check is due: lifecycle says which worker it found stopped,
+ * the core kills it; the check ends with the last live worker. */
+static void watch_stops(struct privsep_helper *h)
+{
+	int live = 0;
+	if (lifecycle_watch_tick(h) < 0)
+		return;
+	for (struct privsep_worker *w = h->workers; w; w = w->next) {
+		int stopped = lifecycle_stopped(w);
+		live |= stopped >= 0;
+		if (stopped == 1)
+			helper_worker_close(w, 1);
+	}
+	if (!live)
+		registry_watch(h, 0);
 }
 
 static void worker_free(struct privsep_worker *w)
@@ -1056,18 +813,21 @@ static void worker_free(struct privsep_worker *w)
 	if (w->next)
 		w->next->prev = w->prev;
 	h->nworkers--;
-	if (!w->exit.line[0])
+	if (!w->exit.info.line[0])
 		exit_classify(w, NULL);
 	if (h->on_gone)
 		h->on_gone(w, h->gone_arg);
-	lifecycle_worker_gone(w);
+	/* the verdict on its end: a restart is lifecycle's, stopping every
+	 * worker is the core's */
+	if (lifecycle_worker_gone(w) == PRIVSEP_RESTART_STOP_ALL)
+		privsep_helper_stop(h);
 	if (w->pidfd >= 0) {
 		epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 		close(w->pidfd);
 	}
 	wlog_close(w);
-	if (w->uid_lease >= 0)
-		close(w->uid_lease);
+	if (w->spawn.uid_lease >= 0)
+		close(w->spawn.uid_lease);
 	free(w->permit);
 	free(w);
 }
@@ -1081,15 +841,16 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 	/* deadlines and workers to free exist only once a channel closed:
 	 * a busy helper reads no clock and walks no list on every call */
 	for (struct privsep_worker *w = h->closing ? h->workers : NULL; w; w = w->next)
-		if (w->kill_at_ms && !w->killed && !w->exited && (next < 0 || w->kill_at_ms < next))
-			next = w->kill_at_ms;
+		if (w->reap.kill_at_ms && !w->reap.killed && !w->reap.exited &&
+		    (next < 0 || w->reap.kill_at_ms < next))
+			next = w->reap.kill_at_ms;
 	{
 		int64_t due = lifecycle_due(h);
 		if (due >= 0 && (next < 0 || due < next))
 			next = due;
 	}
 	if (next >= 0) {
-		now = helper_now_ms();
+		now = clock_now_ms();
 		int64_t d = next > now ? next - now : 0;
 		if (timeout_ms < 0 || d < timeout_ms)
 			timeout_ms = (int)d;
@@ -1108,7 +869,7 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 			continue;
 		}
 		if (t->kind == TAG_WATCH) {
-			lifecycle_watch(h);
+			watch_stops(h);
 			continue;
 		}
 		if (t->kind == TAG_SINK_ERR) {
@@ -1123,7 +884,7 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 			wout_readable(t);
 			continue;
 		}
-		if (w->finalize)
+		if (w->reap.finalize)
 			continue;
 		if (t->kind == TAG_PIDFD) {
 			worker_reap(w);
@@ -1143,36 +904,36 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 	}
 	if (!h->closing)
 		return (int)h->nworkers;
-	now = helper_now_ms();
+	now = clock_now_ms();
 	h->closing = 0;
 	for (struct privsep_worker *w = h->workers, *nx; w; w = nx) {
 		nx = w->next;
-		if (w->pidfd >= 0 && w->kill_at_ms && now >= w->kill_at_ms && !w->killed &&
-		    !w->exited) {
-			if (!w->want_kill) {
+		if (w->pidfd >= 0 && w->reap.kill_at_ms && now >= w->reap.kill_at_ms &&
+		    !w->reap.killed && !w->reap.exited) {
+			if (!w->reap.want_kill) {
 				/* the one line for this end: exit_classify does
 				 * not log it again */
-				w->grace_expired = 1;
+				w->reap.grace_expired = 1;
 				HLOG(
 				    h, PRIVSEP_LOG_WARN,
 				    "worker \"%s\" pid %d: closed its channel but did not exit within %d ms; killed",
 				    w->name, (int)w->pid, HELPER_EXIT_GRACE_MS);
 			}
-			w->want_kill = 1;
+			w->reap.want_kill = 1;
 			worker_signal(w);
-			if (!w->killed) {
-				if (!w->kill_failed++)
+			if (!w->reap.killed) {
+				if (!w->reap.kill_failed++)
 					HLOG(
 					    h, PRIVSEP_LOG_ERR,
 					    "worker \"%s\" pid %d: SIGKILL failed: %s; trying again every %d ms",
 					    w->name, (int)w->pid, strerror(errno),
 					    HELPER_KILL_RETRY_MS);
-				w->kill_at_ms = now + HELPER_KILL_RETRY_MS;
+				w->reap.kill_at_ms = now + HELPER_KILL_RETRY_MS;
 			}
 		}
-		if (w->finalize)
+		if (w->reap.finalize)
 			worker_free(w);
-		else if (w->kill_at_ms)
+		else if (w->reap.kill_at_ms)
 			h->closing = 1; /* still to be reaped, or killed */
 	}
 	return (int)h->nworkers;
@@ -1196,20 +957,20 @@ void privsep_helper_free(struct privsep_helper *h)
 	while (h->workers) {
 		struct privsep_worker *w = h->workers;
 		helper_worker_close(w, 1);
-		if (w->pidfd >= 0 && !w->exited && !w->killed)
+		if (w->pidfd >= 0 && !w->reap.exited && !w->reap.killed)
 			HLOG(h, PRIVSEP_LOG_ERR,
 			     "worker \"%s\" pid %d: could not be killed; not waited for", w->name,
 			     (int)w->pid);
-		if (w->pidfd >= 0 && !w->exited && w->killed) {
+		if (w->pidfd >= 0 && !w->reap.exited && w->reap.killed) {
 			siginfo_t si;
 			memset(&si, 0, sizeof(si));
 			while (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si, WEXITED) < 0 &&
 			       errno == EINTR)
 				;
 			if (si.si_pid) {
-				w->exited = 1;
-				w->exit_code = si.si_code;
-				w->exit_status = si.si_status;
+				w->reap.exited = 1;
+				w->reap.exit_code = si.si_code;
+				w->reap.exit_status = si.si_status;
 				exit_classify(w, &si);
 			}
 		}
@@ -1220,8 +981,8 @@ void privsep_helper_free(struct privsep_helper *h)
 	wout_free_all(h);
 	/* the last lines, if there is room for them now */
 	helper_err_writable(h);
-	helper_sink_arm(h, &h->err, &h->terr, 0);
-	helper_sink_arm(h, &h->out, &h->tout, 0);
+	sink_arm(h->epfd, &h->err, &h->terr, 0);
+	sink_arm(h->epfd, &h->out, &h->tout, 0);
 	sink_close(&h->err);
 	sink_close(&h->out);
 	close(h->watchfd);

@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include "clock.h"
+#include "logline.h"
 #include "outq.h"
 #include "sandbox_verify.h"
 #include "privsep.h"
@@ -61,6 +63,65 @@ struct tag {
 	enum tag_kind kind;
 };
 
+/* Each part of a worker's state is owned by the module that writes it;
+ * the others read it.  The registry's and dispatch's own fields come
+ * first. */
+
+/* registry.c: the end of the process, as the helper sees it */
+struct worker_reap {
+	int killed;         /* SIGKILL sent */
+	int want_kill;      /* SIGKILL asked for */
+	int grace_expired;  /* killed for not exiting within the grace; logged then */
+	int kill_failed;    /* SIGKILL attempts that failed */
+	int64_t kill_at_ms; /* closing: SIGKILL at this time; 0 none */
+	int exited, exit_code, exit_status;
+	int finalize;
+};
+
+/* log.c: the read end of the worker's standard error */
+struct worker_log {
+	int fd;
+	char *buf; /* log_line_max bytes: the line so far */
+	size_t len;
+	int cut;                  /* the line was cut: skip to its end */
+	struct log_bucket rl;     /* the rate limit of its lines */
+	struct log_bucket denyrl; /* and of the broker's refusal lines for it */
+	struct tag tag;
+};
+
+/* exit.c: what the worker and the kernel reported, and how it ended */
+struct worker_exit {
+	struct privsep_exit_info info;
+	int sb_failed, sb_errno;
+	char sb_detail[PRIVSEP_DETAIL_MAX];
+	int trapped;
+	uint32_t trap_arch;
+	int kmsg_readable;
+	int ready; /* READY arrived */
+};
+
+/* lifecycle.c: its life and its restarts */
+struct worker_life {
+	int64_t started_ms;
+	int no_restart;        /* privsep_worker_kill */
+	unsigned slot;         /* privsep_spawn's, kept across restarts */
+	struct spawn_rec *rec; /* restart policy, if any */
+	int stopped;           /* found stopped: the stop signal, or SIGCONT */
+};
+
+/* spawn.c: how it was started */
+struct worker_spawn {
+	const struct policy *pol;    /* its policy (the helper's cache) */
+	const struct fs_root *roots; /* the file broker's roots for pol */
+	int debug;                   /* PRIVSEP_SB_DEBUG */
+	int unsandboxed;
+	/* a sandboxed spawn: READY is checked against /proc/PID/status
+	 * (sandbox_verify.c) */
+	int verify;
+	struct sb_expect expect;
+	int uid_lease; /* its own uid's lease (uidpool.h), -1: none */
+};
+
 struct privsep_worker {
 	struct privsep_helper *h;
 	struct privsep_worker *next, *prev;
@@ -70,49 +131,19 @@ struct privsep_worker {
 	char name[64];
 	uint8_t *permit; /* one byte per table row: 1 permitted */
 	enum privsep_violation viol;
-	int killed;         /* SIGKILL sent */
-	int want_kill;      /* SIGKILL asked for */
-	int grace_expired;  /* killed for not exiting within the grace; logged then */
-	int kill_failed;    /* SIGKILL attempts that failed */
-	int64_t kill_at_ms; /* closing: SIGKILL at this time; 0 none */
-	int exited, exit_code, exit_status;
-	int finalize;
 	/* What the socket had no room for, in order: events, and at most one
 	 * reply (while a reply waits, no request is read from this worker). */
 	struct outq q;
 	int want_drained; /* a post failed with EAGAIN: tell when empty */
 	int served_bulk;  /* a bulk record was served: end this batch */
+	int gate;         /* a sandboxed spawn: nothing but READY's answer is sent before */
 	void *data;
-	struct tag tchan, tpid, tlog;
-	/* log.c: the read end of the worker's standard error */
-	int logfd;
-	char *logbuf; /* log_line_max bytes: the line so far */
-	size_t loglen;
-	int logcut;               /* the line was cut: skip to its end */
-	struct log_bucket logrl;  /* the rate limit of its lines */
-	struct log_bucket denyrl; /* and of the broker's refusal lines for it */
-	/* how it ended */
-	int64_t started_ms;
-	struct privsep_exit_info exit;
-	int sb_failed, sb_errno;
-	char sb_detail[PRIVSEP_DETAIL_MAX];
-	int trapped;
-	uint32_t trap_arch;
-	int kmsg_readable;
-	int unsandboxed;
-	int ready;                   /* READY arrived */
-	int no_restart;              /* privsep_worker_kill */
-	unsigned slot;               /* privsep_spawn's, kept across restarts */
-	struct spawn_rec *rec;       /* restart policy, if any */
-	const struct policy *pol;    /* its policy (the helper's cache) */
-	const struct fs_root *roots; /* the file broker's roots for pol */
-	int debug;                   /* PRIVSEP_SB_DEBUG */
-	/* a sandboxed spawn: READY is checked against /proc/PID/status
-	 * (sandbox_verify.c), and nothing but its answer is sent before */
-	int verify, gate;
-	struct sb_expect expect;
-	int uid_lease; /* its own uid's lease (uidpool.h), -1: none */
-	int stopped;   /* found stopped: the stop signal, or SIGCONT */
+	struct tag tchan, tpid;
+	struct worker_reap reap;
+	struct worker_log log;
+	struct worker_exit exit;
+	struct worker_life life;
+	struct worker_spawn spawn;
 };
 
 struct privsep_helper {
@@ -173,7 +204,15 @@ struct spawn_rec {
 	int64_t due_ms;
 };
 
+/* registry.c: the workers, below the event loop, spawn, lifecycle and
+ * exit (it calls none of them). */
 size_t helper_msg_max(const struct privsep_helper *h);
+/* The row of type in h's merged table (its index in *idx), or NULL. */
+const struct helper_row *row_find(const struct privsep_helper *h, uint32_t type, size_t *idx);
+/* SIGKILL w now, if it has a pidfd and is not dead or killed yet. */
+void worker_signal(struct privsep_worker *w);
+/* The stop check's timer on or off; -1 with errno. */
+int registry_watch(struct privsep_helper *h, int on);
 
 /* Serve a worker on channel fd chan (taken) whose process is pidfd
  * (taken; -1 when the helper did not start it and cannot signal it): a
@@ -187,7 +226,6 @@ struct privsep_worker *helper_attach(struct privsep_helper *h, int chan, int pid
  * (taken).  For the fuzz targets. */
 void helper_feed(struct privsep_worker *w, uint8_t *rec, size_t len, int *fds, size_t nfds);
 
-int64_t helper_now_ms(void);
 /* Close w's channel; kill: SIGKILL now, else after the grace period. */
 void helper_worker_close(struct privsep_worker *w, int kill);
 
@@ -220,15 +258,23 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 
 /* lifecycle.c */
 void lifecycle_signal(struct privsep_helper *h);
-/* w is gone: schedule its restart if its policy allows. */
-void lifecycle_worker_gone(struct privsep_worker *w);
+/* w is gone: schedule its restart if its policy allows.  The verdict
+ * (PRIVSEP_RESTART_STOP_ALL: the caller stops every worker). */
+enum privsep_restart_verdict lifecycle_worker_gone(struct privsep_worker *w);
 /* Start the restarts that are due; the next due time or -1. */
 int64_t lifecycle_due(struct privsep_helper *h);
 void lifecycle_free(struct privsep_helper *h);
-/* Arm the stop check (a worker with a pidfd was added); -1 with errno. */
-int lifecycle_watch_arm(struct privsep_helper *h);
-/* The stop check is due: kill and report every worker found stopped. */
-void lifecycle_watch(struct privsep_helper *h);
+/* The stop check's timer fired: read it; -1 if it failed. */
+int lifecycle_watch_tick(struct privsep_helper *h);
+/* Look at w for a stop: 1 if it is stopped (logged: the caller kills
+ * it), 0 if it is live, -1 if it has no live process to look at. */
+int lifecycle_stopped(struct privsep_worker *w);
+
+/* broker.c: the file broker's requests, served with the worker's context. */
+int fs_h_open(struct privsep_req *req, void *arg);
+int fs_h_stat(struct privsep_req *req, void *arg);
+int fs_h_readlink(struct privsep_req *req, void *arg);
+int fs_h_access(struct privsep_req *req, void *arg);
 
 /* exit.c: the framework's reports from a worker, and how it ended. */
 int exit_fw_sandbox_failed(struct privsep_req *req, void *arg);
@@ -247,6 +293,10 @@ void wlog_readable(struct privsep_worker *w);
  * and the count of dropped lines, close the pipe. */
 void wlog_close(struct privsep_worker *w);
 
+/* The file broker refused a worker's request (arg: the worker): one
+ * line, the path and detail escaped, rate-limited per worker. */
+void wlog_refused(void *arg, const char *what, const char *path, int err, const char *detail);
+
 /* 1 if b allows one more line of bytes bytes now; 0 if not (counted in
  * b->drop and b->dropb). */
 int log_bucket_take(const struct privsep_helper *h, struct log_bucket *b, size_t bytes);
@@ -261,9 +311,6 @@ void log_escape(char *dst, size_t cap, const char *src, size_t n);
 void helper_err_writable(struct privsep_helper *h);
 /* The default log (arg: the helper): privsep_helper_log_stderr. */
 void helper_log_default(enum privsep_log_level lvl, const char *line, void *arg);
-/* Wait for the sink s (h->err or h->out) to be writable while it holds
- * bytes, and stop waiting once it is empty. */
-void helper_sink_arm(struct privsep_helper *h, struct sink *s, struct tag *t, int want);
 
 /* wout.c: a spawned worker's standard output, copied to the helper's
  * (the spawn's stdout_copy).  rfd (taken) is the read end of its pipe. */
@@ -276,10 +323,5 @@ void wout_writable(struct privsep_helper *h);
 int wout_owns_fd(const struct privsep_helper *h, int fd);
 /* The helper is freed: what could not be written is counted in one line. */
 void wout_free_all(struct privsep_helper *h);
-
-/* One log line through fn (NULL: standard error, blocking: for a worker's
- * side, where standard error is its log pipe). */
-void helper_log(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 #endif

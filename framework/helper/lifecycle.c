@@ -2,7 +2,9 @@
 /*
  * lifecycle.c - signals through a signalfd, a graceful stop, restarts of
  * workers that die, workers found stopped, and the helper's own
- * capabilities.
+ * capabilities.  It returns its decisions to the core (helper.c): the
+ * verdict on a worker's end (stopping every worker is the core's), and
+ * whether a worker was found stopped (the core kills it).
  */
 #include <errno.h>
 #include <signal.h>
@@ -66,14 +68,14 @@ void lifecycle_signal(struct privsep_helper *h)
 	struct signalfd_siginfo si;
 	while (read(h->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO, "SIGHUP: reload");
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO, "SIGHUP: reload");
 			if (h->on_reload)
 				h->on_reload(h, h->reload_arg);
 			continue;
 		}
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO,
-		           "%s: stopping %zu worker(s), %d ms to exit",
-		           strsignal((int)si.ssi_signo), h->nworkers, HELPER_EXIT_GRACE_MS);
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+		         "%s: stopping %zu worker(s), %d ms to exit", strsignal((int)si.ssi_signo),
+		         h->nworkers, HELPER_EXIT_GRACE_MS);
 		if (!h->stop_signal)
 			h->stop_signal = (int)si.ssi_signo;
 		privsep_helper_stop(h);
@@ -108,9 +110,9 @@ static void reschedule(struct privsep_helper *h, struct spawn_rec *r)
 {
 	unsigned delay, max = r->sp.restart_max;
 	if (max != PRIVSEP_RESTART_FOREVER && r->restarts >= max) {
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		           "worker \"%s\": restarted %u times, the limit; not restarted again",
-		           r->name, r->restarts);
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": restarted %u times, the limit; not restarted again",
+		         r->name, r->restarts);
 		free(r);
 		return;
 	}
@@ -119,16 +121,16 @@ static void reschedule(struct privsep_helper *h, struct spawn_rec *r)
 		delay *= 2;
 	if (delay > RESTART_BACKOFF_MAX_MS)
 		delay = RESTART_BACKOFF_MAX_MS;
-	r->due_ms = helper_now_ms() + delay;
+	r->due_ms = clock_now_ms() + delay;
 	r->next = h->respawns;
 	h->respawns = r;
 	if (max == PRIVSEP_RESTART_FOREVER)
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
-		           "worker \"%s\": restart %u in %u ms", r->name, r->restarts + 1, delay);
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN, "worker \"%s\": restart %u in %u ms",
+		         r->name, r->restarts + 1, delay);
 	else
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
-		           "worker \"%s\": restart %u of %u in %u ms", r->name, r->restarts + 1,
-		           max, delay);
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		         "worker \"%s\": restart %u of %u in %u ms", r->name, r->restarts + 1, max,
+		         delay);
 }
 
 /* The verdict on w's end: the policy's proposal, and the application's
@@ -145,77 +147,79 @@ static enum privsep_restart_verdict verdict(struct privsep_worker *w, struct spa
 		return v;
 	v = r->sp.restart_verdict(w, v, r->sp.verdict_arg);
 	if (v != PRIVSEP_RESTART && v != PRIVSEP_RESTART_GIVE_UP && v != PRIVSEP_RESTART_STOP_ALL) {
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		           "worker \"%s\": the application's verdict %d is none; not restarted",
-		           r->name, (int)v);
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": the application's verdict %d is none; not restarted",
+		         r->name, (int)v);
 		return PRIVSEP_RESTART_GIVE_UP;
 	}
 	if (v == PRIVSEP_RESTART && h->confined) {
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		           "worker \"%s\": not restarted: the helper is confined (%s)", r->name,
-		           HELPER_CONFINED_WHY);
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": not restarted: the helper is confined (%s)", r->name,
+		         HELPER_CONFINED_WHY);
 		return PRIVSEP_RESTART_GIVE_UP;
 	}
-	if (v == PRIVSEP_RESTART && (w->no_restart || w->exit.kind == PRIVSEP_EXIT_SANDBOX)) {
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		           "worker \"%s\": %s is never restarted, whatever the application says",
-		           r->name,
-		           w->no_restart ? "a worker killed by privsep_worker_kill"
-		                         : "a worker that failed its sandbox");
+	if (v == PRIVSEP_RESTART &&
+	    (w->life.no_restart || w->exit.info.kind == PRIVSEP_EXIT_SANDBOX)) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": %s is never restarted, whatever the application says",
+		         r->name,
+		         w->life.no_restart ? "a worker killed by privsep_worker_kill"
+		                            : "a worker that failed its sandbox");
 		return PRIVSEP_RESTART_GIVE_UP;
 	}
 	return v;
 }
 
-void lifecycle_worker_gone(struct privsep_worker *w)
+enum privsep_restart_verdict lifecycle_worker_gone(struct privsep_worker *w)
 {
 	struct privsep_helper *h = w->h;
-	struct spawn_rec *r = w->rec;
+	struct spawn_rec *r = w->life.rec;
 
 	if (!r)
-		return;
-	w->rec = NULL;
+		return PRIVSEP_RESTART_GIVE_UP;
+	w->life.rec = NULL;
 	if (h->stopping) {
 		free(r);
-		return;
+		return PRIVSEP_RESTART_GIVE_UP;
 	}
 	/* a worker that served long enough was healthy: its count and its
 	 * back-off start over, so that rare deaths over months never reach
 	 * the limit or the longest delay */
-	if (r->restarts && w->started_ms &&
-	    helper_now_ms() - w->started_ms >=
+	if (r->restarts && w->life.started_ms &&
+	    clock_now_ms() - w->life.started_ms >=
 	        (int64_t)(r->sp.restart_reset_ms ? r->sp.restart_reset_ms : RESTART_RESET_MS))
 		r->restarts = 0;
 	/* a failure: not a clean exit, a failed sandbox, or the application's kill */
-	int failed = !w->no_restart && w->exit.kind != PRIVSEP_EXIT_SANDBOX &&
-	             !(w->exit.kind == PRIVSEP_EXIT_STATUS && w->exit.status == 0);
-	switch (verdict(w, r, failed)) {
+	int failed = !w->life.no_restart && w->exit.info.kind != PRIVSEP_EXIT_SANDBOX &&
+	             !(w->exit.info.kind == PRIVSEP_EXIT_STATUS && w->exit.info.status == 0);
+	enum privsep_restart_verdict v = verdict(w, r, failed);
+	switch (v) {
 	case PRIVSEP_RESTART:
 		reschedule(h, r); /* or freed at the limit, logged */
-		return;
+		return v;
 	case PRIVSEP_RESTART_STOP_ALL:
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		           "worker \"%s\": the application's verdict on its end: stop every worker",
-		           r->name);
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": the application's verdict on its end: stop every worker",
+		         r->name);
 		free(r);
-		privsep_helper_stop(h);
-		return;
+		return v; /* the core stops every worker */
 	default:
 		if (failed && h->confined && !r->sp.restart_verdict)
-			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			           "worker \"%s\": not restarted: the helper is confined (%s)",
-			           r->name, HELPER_CONFINED_WHY);
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			         "worker \"%s\": not restarted: the helper is confined (%s)",
+			         r->name, HELPER_CONFINED_WHY);
 		else if (failed && r->sp.restart_max != PRIVSEP_RESTART_FOREVER &&
 		         r->restarts >= r->sp.restart_max)
-			helper_log(
+			log_line(
 			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			    "worker \"%s\": restarted %u times, the limit; not restarted again",
 			    r->name, r->restarts);
 		else if (failed)
-			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			           "worker \"%s\": not restarted: the application's verdict",
-			           r->name);
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			         "worker \"%s\": not restarted: the application's verdict",
+			         r->name);
 		free(r);
+		return PRIVSEP_RESTART_GIVE_UP;
 	}
 }
 
@@ -223,7 +227,7 @@ int64_t lifecycle_due(struct privsep_helper *h)
 {
 	if (!h->respawns)
 		return -1;
-	int64_t now = helper_now_ms(), next = -1;
+	int64_t now = clock_now_ms(), next = -1;
 	struct spawn_rec **pp = &h->respawns, *due = NULL;
 
 	/* take the due ones out first: a failed restart goes back in the
@@ -246,13 +250,13 @@ int64_t lifecycle_due(struct privsep_helper *h)
 		r->restarts++;
 		struct privsep_worker *w = spawn_worker(h, &r->sp);
 		if (w) {
-			w->rec = r;
-			w->slot = r->sp.slot;
+			w->life.rec = r;
+			w->life.slot = r->sp.slot;
 			if (h->on_restarted)
 				h->on_restarted(w, h->restarted_arg);
 		} else {
-			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			           "worker \"%s\": restart failed: %s", r->name, strerror(errno));
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			         "worker \"%s\": restart failed: %s", r->name, strerror(errno));
 			/* counts as a death: tried again later, within the limit */
 			reschedule(h, r);
 		}
@@ -264,63 +268,41 @@ int64_t lifecycle_due(struct privsep_helper *h)
 	return next;
 }
 
-static int watch_set(struct privsep_helper *h, int on)
-{
-	struct itimerspec it;
-	memset(&it, 0, sizeof(it));
-	if (on) {
-		it.it_interval.tv_nsec = HELPER_STOP_CHECK_MS * 1000000L;
-		it.it_value = it.it_interval;
-	}
-	if (timerfd_settime(h->watchfd, 0, &it, NULL) < 0)
-		return -1;
-	h->watching = on;
-	return 0;
-}
-
-int lifecycle_watch_arm(struct privsep_helper *h)
-{
-	return h->watching ? 0 : watch_set(h, 1);
-}
-
 /* A stopped worker holds what it holds (its fds, the listener's
  * connections, its slot) and serves nobody; it cannot be told from a hung
  * one.  Whoever stopped it, it is killed and reported, and its restart
  * policy applies.  waitid(WNOHANG) never blocks; WCONTINUED catches a
  * worker stopped and continued between two looks. */
-void lifecycle_watch(struct privsep_helper *h)
+int lifecycle_watch_tick(struct privsep_helper *h)
 {
 	uint64_t ticks;
-	int live = 0;
-	if (read(h->watchfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-		return;
-	for (struct privsep_worker *w = h->workers; w; w = w->next) {
-		siginfo_t si;
-		if (w->pidfd < 0 || w->exited || w->finalize)
-			continue;
-		live = 1;
-		if (w->want_kill)
-			continue; /* already being killed */
-		memset(&si, 0, sizeof(si));
-		if (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si,
-		           WSTOPPED | WCONTINUED | WNOHANG) < 0 ||
-		    si.si_pid == 0)
-			continue;
-		w->stopped = si.si_code == CLD_STOPPED ? si.si_status : SIGCONT;
-		if (w->stopped == SIGCONT)
-			helper_log(
-			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			    "worker \"%s\" pid %d: was stopped (and continued since): a stopped worker is a hung one; killed",
-			    w->name, (int)w->pid);
-		else
-			helper_log(
-			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			    "worker \"%s\" pid %d: stopped by signal %d (%s): a stopped worker is a hung one; killed",
-			    w->name, (int)w->pid, w->stopped, strsignal(w->stopped));
-		helper_worker_close(w, 1);
-	}
-	if (!live)
-		watch_set(h, 0);
+	return read(h->watchfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN ? -1 : 0;
+}
+
+int lifecycle_stopped(struct privsep_worker *w)
+{
+	struct privsep_helper *h = w->h;
+	siginfo_t si;
+	if (w->pidfd < 0 || w->reap.exited || w->reap.finalize)
+		return -1;
+	if (w->reap.want_kill)
+		return 0; /* already being killed */
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si, WSTOPPED | WCONTINUED | WNOHANG) < 0 ||
+	    si.si_pid == 0)
+		return 0;
+	w->life.stopped = si.si_code == CLD_STOPPED ? si.si_status : SIGCONT;
+	if (w->life.stopped == SIGCONT)
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\" pid %d: was stopped (and continued since): a stopped worker is a hung one; killed",
+		    w->name, (int)w->pid);
+	else
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\" pid %d: stopped by signal %d (%s): a stopped worker is a hung one; killed",
+		    w->name, (int)w->pid, w->life.stopped, strsignal(w->life.stopped));
+	return 1;
 }
 
 void lifecycle_free(struct privsep_helper *h)
@@ -393,7 +375,7 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
 	}
 	pe = helper_policy(h, policy, policy_text, 0, why, sizeof(why));
 	if (!pe) {
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot confine: %s", why);
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot confine: %s", why);
 		errno = EINVAL;
 		return -1;
 	}
@@ -404,16 +386,16 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
 #endif
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(pol_entry_prog(pe)) < 0) {
 		int e = errno;
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		           "helper: cannot load its filter: %s", strerror(e));
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot load its filter: %s",
+		         strerror(e));
 		errno = e;
 		return -1;
 	}
 	h->confined = 1;
-	helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO, "helper: confined by %s",
-	           policy ? policy : "its policy");
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO, "helper: confined by %s",
+	         policy ? policy : "its policy");
 	for (struct spawn_rec *r = h->respawns; r; r = r->next)
-		helper_log(
+		log_line(
 		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		    "worker \"%s\": its pending restart is dropped: the helper is confined (%s)",
 		    r->name, HELPER_CONFINED_WHY);

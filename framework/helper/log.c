@@ -31,42 +31,14 @@
 #include <unistd.h>
 
 #include "helper_int.h"
+#include "proto.h"
 
 /* Bytes read from one worker's pipe per wake-up: fairness. */
 #define WLOG_READ_MAX 65536
 /* Bytes read at most when a worker is gone. */
 #define WLOG_CLOSE_MAX (16u << 20)
-/* A log line as the helper formats it, at most (with the worker's
- * identity and the escaped text of a line of log_line_max bytes). */
-#define PRIVSEP_LOG_LINE_MAX 16384
 /* The most privsep_helper_write_stderr takes at once. */
 #define HELPER_ERR_PUT_MAX 16384
-
-/* "privsep: LINE\n" in buf; its length. */
-static size_t format_line(char *buf, size_t cap, const char *line)
-{
-	int n = snprintf(buf, cap, "privsep: %s\n", line);
-	if (n < 0)
-		return 0;
-	if ((size_t)n > cap - 1) {
-		n = (int)cap - 1;
-		buf[n - 1] = '\n';
-	}
-	return (size_t)n;
-}
-
-/* A worker's side (and a process without a helper): a plain write to
- * standard error, which for a spawned worker is its log pipe. */
-static void log_stderr(enum privsep_log_level lvl, const char *line, void *arg)
-{
-	char buf[PRIVSEP_LOG_LINE_MAX];
-	size_t n = format_line(buf, sizeof(buf), line);
-	(void)lvl;
-	(void)arg;
-	if (n > 0 && write(STDERR_FILENO, buf, n) < 0) {
-		/* nowhere left to report it */
-	}
-}
 
 /* The report of what the full sink lost, once it has room again. */
 static void report_err_drops(struct privsep_helper *h)
@@ -78,7 +50,7 @@ static void report_err_drops(struct privsep_helper *h)
 	snprintf(line, sizeof(line),
 	         "%lu log lines (%llu bytes) dropped: standard error was not writable", h->err_drop,
 	         h->err_dropb);
-	n = format_line(buf, sizeof(buf), line);
+	n = log_format_line(buf, sizeof(buf), line);
 	if (sink_put(&h->err, buf, n) == 0) {
 		h->err_drop = 0;
 		h->err_dropb = 0;
@@ -96,7 +68,7 @@ static int err_put(struct privsep_helper *h, const void *p, size_t n)
 		h->err_dropb += n;
 		rc = -1;
 	}
-	helper_sink_arm(h, &h->err, &h->terr, h->err.len || h->err_drop);
+	sink_arm(h->epfd, &h->err, &h->terr, h->err.len || h->err_drop);
 	return rc;
 }
 
@@ -105,7 +77,7 @@ void privsep_helper_log_stderr(struct privsep_helper *h, const char *line)
 	char buf[PRIVSEP_LOG_LINE_MAX];
 	int saved = errno;
 	if (h && line)
-		(void)err_put(h, buf, format_line(buf, sizeof(buf), line));
+		(void)err_put(h, buf, log_format_line(buf, sizeof(buf), line));
 	errno = saved;
 }
 
@@ -132,66 +104,7 @@ void helper_err_writable(struct privsep_helper *h)
 {
 	if (sink_flush(&h->err) == 0)
 		report_err_drops(h);
-	helper_sink_arm(h, &h->err, &h->terr, h->err.len || h->err_drop);
-}
-
-static void vlog(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt,
-                 va_list ap) __attribute__((format(printf, 4, 0)));
-
-static void vlog(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt,
-                 va_list ap)
-{
-	char line[PRIVSEP_LOG_LINE_MAX];
-	int saved = errno;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	(fn ? fn : log_stderr)(lvl, line, arg);
-	errno = saved;
-}
-
-void helper_log(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vlog(fn, arg, lvl, fmt, ap);
-	va_end(ap);
-}
-
-void privsep_log_syslog(enum privsep_log_level lvl, const char *line, void *arg)
-{
-	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
-	(void)arg;
-	syslog(prio[lvl <= PRIVSEP_LOG_DEBUG ? lvl : PRIVSEP_LOG_DEBUG], "%s", line);
-}
-
-/* ---- the worker's side: one line, one write ---- */
-
-void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
-{
-	static const char prio[] = {'3', '4', '6', '7'};
-	char buf[1024];
-	va_list ap;
-	int saved = errno, n;
-
-	buf[0] = '<';
-	buf[1] = prio[lvl <= PRIVSEP_LOG_DEBUG ? lvl : PRIVSEP_LOG_DEBUG];
-	buf[2] = '>';
-	va_start(ap, fmt);
-	n = vsnprintf(buf + 3, sizeof(buf) - 4, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	n += 3;
-	if (n > (int)sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	for (int i = 3; i < n; i++)
-		if (buf[i] == '\n' || buf[i] == '\r')
-			buf[i] = ' ';
-	buf[n++] = '\n';
-	/* one write: a pipe keeps writes up to PIPE_BUF whole */
-	if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
-		/* nowhere to say it */
-	}
-	errno = saved;
+	sink_arm(h->epfd, &h->err, &h->terr, h->err.len || h->err_drop);
 }
 
 /* ---- the helper's side: the pipe ---- */
@@ -199,30 +112,30 @@ void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
 int wlog_attach(struct privsep_worker *w, int rfd)
 {
 	struct privsep_helper *h = w->h;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->tlog};
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->log.tag};
 
-	w->logbuf = malloc(h->log_line_max);
-	if (!w->logbuf || fcntl(rfd, F_SETFL, O_NONBLOCK) < 0) {
+	w->log.buf = malloc(h->log_line_max);
+	if (!w->log.buf || fcntl(rfd, F_SETFL, O_NONBLOCK) < 0) {
 		int saved = errno ? errno : ENOMEM;
-		free(w->logbuf);
-		w->logbuf = NULL;
+		free(w->log.buf);
+		w->log.buf = NULL;
 		close(rfd);
 		errno = saved;
 		return -1;
 	}
-	w->tlog = (struct tag){w, TAG_LOG};
+	w->log.tag = (struct tag){w, TAG_LOG};
 	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, rfd, &ev) < 0) {
 		int saved = errno;
-		free(w->logbuf);
-		w->logbuf = NULL;
+		free(w->log.buf);
+		w->log.buf = NULL;
 		close(rfd);
 		errno = saved;
 		return -1;
 	}
-	w->logfd = rfd;
-	w->loglen = 0;
-	w->logcut = 0;
-	log_bucket_init(h, &w->logrl);
+	w->log.fd = rfd;
+	w->log.len = 0;
+	w->log.cut = 0;
+	log_bucket_init(h, &w->log.rl);
 	return 0;
 }
 
@@ -285,28 +198,28 @@ void log_escape(char *dst, size_t cap, const char *src, size_t n)
 static void report_drops(struct privsep_worker *w)
 {
 	struct privsep_helper *h = w->h;
-	if (!w->logrl.drop)
+	if (!w->log.rl.drop)
 		return;
-	helper_log(
+	log_line(
 	    h->log, h->log_arg, PRIVSEP_LOG_WARN,
 	    "worker \"%s\" pid %d: %lu log lines dropped, %llu bytes (over %u lines/s or %lu bytes/s)",
-	    w->name, (int)w->pid, w->logrl.drop, w->logrl.dropb, h->log_rate, h->log_byte_rate);
-	w->logrl.drop = 0;
-	w->logrl.dropb = 0;
+	    w->name, (int)w->pid, w->log.rl.drop, w->log.rl.dropb, h->log_rate, h->log_byte_rate);
+	w->log.rl.drop = 0;
+	w->log.rl.dropb = 0;
 }
 
 void log_bucket_init(const struct privsep_helper *h, struct log_bucket *b)
 {
 	b->tokens = (int64_t)h->log_burst * 1000;
 	b->btokens = (int64_t)h->log_byte_burst * 1000;
-	b->refill_ms = helper_now_ms();
+	b->refill_ms = clock_now_ms();
 	b->drop = 0;
 	b->dropb = 0;
 }
 
 int log_bucket_take(const struct privsep_helper *h, struct log_bucket *b, size_t bytes)
 {
-	int64_t now = helper_now_ms(), cost = (int64_t)bytes * 1000;
+	int64_t now = clock_now_ms(), cost = (int64_t)bytes * 1000;
 	b->tokens += (now - b->refill_ms) * (int64_t)h->log_rate;
 	b->btokens += (now - b->refill_ms) * (int64_t)h->log_byte_rate;
 	b->refill_ms = now;
@@ -353,12 +266,12 @@ static void emit(struct privsep_worker *w, const char *line, size_t n, int cut)
 	}
 	/* the rate limit: token buckets per worker, for lines and for the
 	 * bytes the log gets: the raw bytes now, before any work ... */
-	if (!log_bucket_take(h, &w->logrl, n))
+	if (!log_bucket_take(h, &w->log.rl, n))
 		return;
 	text = malloc(4 * n + 1);
 	if (!text) {
-		w->logrl.drop++;
-		w->logrl.dropb += n;
+		w->log.rl.drop++;
+		w->log.rl.dropb += n;
 		return;
 	}
 	log_escape(text, 4 * n + 1, line, n);
@@ -366,13 +279,13 @@ static void emit(struct privsep_worker *w, const char *line, size_t n, int cut)
 	 * weighs in the log; the debt delays the next lines) */
 	tlen = strlen(text);
 	if (tlen > n)
-		w->logrl.btokens -= (int64_t)(tlen - n) * 1000;
+		w->log.rl.btokens -= (int64_t)(tlen - n) * 1000;
 	report_drops(w);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	helper_log(h->log, h->log_arg, lvl, "%s.%03ldZ worker \"%s\" pid %d: %s%s", when,
-	           ts.tv_nsec / 1000000, w->name, (int)w->pid, text, cut ? " [line cut]" : "");
+	log_line(h->log, h->log_arg, lvl, "%s.%03ldZ worker \"%s\" pid %d: %s%s", when,
+	         ts.tv_nsec / 1000000, w->name, (int)w->pid, text, cut ? " [line cut]" : "");
 	free(text);
 }
 
@@ -382,25 +295,25 @@ static void take(struct privsep_worker *w, const char *p, size_t n)
 	while (n) {
 		const char *nl = memchr(p, '\n', n);
 		size_t k = nl ? (size_t)(nl - p) : n;
-		if (!w->logcut) {
-			size_t room = max - w->loglen;
+		if (!w->log.cut) {
+			size_t room = max - w->log.len;
 			if (k > room) {
 				/* over the limit: log what fits, marked; skip the rest */
-				memcpy(w->logbuf + w->loglen, p, room);
-				emit(w, w->logbuf, max, 1);
-				w->loglen = 0;
-				w->logcut = 1;
+				memcpy(w->log.buf + w->log.len, p, room);
+				emit(w, w->log.buf, max, 1);
+				w->log.len = 0;
+				w->log.cut = 1;
 			} else {
-				memcpy(w->logbuf + w->loglen, p, k);
-				w->loglen += k;
+				memcpy(w->log.buf + w->log.len, p, k);
+				w->log.len += k;
 			}
 		}
 		if (!nl)
 			return;
-		if (!w->logcut)
-			emit(w, w->logbuf, w->loglen, 0);
-		w->loglen = 0;
-		w->logcut = 0;
+		if (!w->log.cut)
+			emit(w, w->log.buf, w->log.len, 0);
+		w->log.len = 0;
+		w->log.cut = 0;
 		p = nl + 1;
 		n -= k + 1;
 	}
@@ -412,7 +325,7 @@ static int pump(struct privsep_worker *w, size_t max)
 {
 	char buf[4096];
 	for (size_t got = 0; got < max;) {
-		ssize_t n = read(w->logfd, buf, sizeof(buf));
+		ssize_t n = read(w->log.fd, buf, sizeof(buf));
 		if (n > 0) {
 			take(w, buf, (size_t)n);
 			got += (size_t)n;
@@ -429,28 +342,59 @@ static int pump(struct privsep_worker *w, size_t max)
 
 void wlog_readable(struct privsep_worker *w)
 {
-	if (w->logfd < 0)
+	if (w->log.fd < 0)
 		return;
 	if (pump(w, WLOG_READ_MAX)) {
 		/* the worker closed its end; the rest is said at close */
-		epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->logfd, NULL);
+		epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->log.fd, NULL);
 	}
 }
 
 void wlog_close(struct privsep_worker *w)
 {
-	if (w->logfd < 0)
+	if (w->log.fd < 0)
 		return;
 	/* the process is gone: everything it wrote is in the pipe (the cap
 	 * only guards against a writer that could not be stopped) */
 	(void)pump(w, WLOG_CLOSE_MAX);
-	if (w->loglen && !w->logcut)
-		emit(w, w->logbuf, w->loglen, 0);
-	w->loglen = 0;
+	if (w->log.len && !w->log.cut)
+		emit(w, w->log.buf, w->log.len, 0);
+	w->log.len = 0;
 	report_drops(w);
-	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->logfd, NULL);
-	close(w->logfd);
-	w->logfd = -1;
-	free(w->logbuf);
-	w->logbuf = NULL;
+	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->log.fd, NULL);
+	close(w->log.fd);
+	w->log.fd = -1;
+	free(w->log.buf);
+	w->log.buf = NULL;
+}
+
+/* One line per refusal: the worker chose the path, so it is escaped like
+ * a worker's own log line, and the lines are rate-limited per worker like
+ * them (a flood of refused paths must not fill the log or hide what
+ * matters).  A path that does not exist beneath an allowed root is no
+ * refusal of the rules: debug level. */
+void wlog_refused(void *arg, const char *what, const char *path, int err, const char *detail)
+{
+	struct privsep_worker *w = arg;
+	struct privsep_helper *h = w->h;
+	char p[4 * PROTO_PATH_MAX + 1], d[4 * PRIVSEP_DETAIL_MAX + 1];
+	/* a directory refused for want of "directory" is what httpd's 301
+	 * asks about: no more a refusal of the path than a missing file */
+	int missing = err == ENOENT || err == ENOTDIR || err == EISDIR;
+
+	if (!log_bucket_take(h, &w->log.denyrl, strlen(path) + strlen(detail)))
+		return;
+	if (w->log.denyrl.drop) {
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		    "worker \"%s\" pid %d: %lu file broker refusals not logged (over %u lines/s or %lu bytes/s)",
+		    w->name, (int)w->pid, w->log.denyrl.drop, h->log_rate, h->log_byte_rate);
+		w->log.denyrl.drop = 0;
+		w->log.denyrl.dropb = 0;
+	}
+	log_escape(p, sizeof(p), path, strlen(path));
+	log_escape(d, sizeof(d), detail, strlen(detail));
+	log_line(h->log, h->log_arg, missing ? PRIVSEP_LOG_DEBUG : PRIVSEP_LOG_WARN,
+	         "worker \"%s\" pid %d: fs %s %s: %s: %s", w->name, (int)w->pid, what, p,
+	         strerrorname_np(err) ? strerrorname_np(err) : "error", d);
 }

@@ -38,7 +38,7 @@ static void collect(const char *msg, void *arg)
 	struct collect *c = arg;
 	if (c->n++ == 0)
 		snprintf(c->first, c->len, "%s", msg);
-	helper_log(c->h->log, c->h->log_arg, PRIVSEP_LOG_ERR, "policy: %s", msg);
+	log_line(c->h->log, c->h->log_arg, PRIVSEP_LOG_ERR, "policy: %s", msg);
 }
 
 static int same(const char *a, const char *b)
@@ -62,7 +62,7 @@ static void open_roots(struct privsep_helper *h, struct pol_entry *e)
 			continue;
 		e->roots.fd[i] = open(f->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (e->roots.fd[i] < 0)
-			helper_log(
+			log_line(
 			    h->log, h->log_arg, PRIVSEP_LOG_WARN,
 			    "policy %s:%d: beneath \"%s\": %s; the rule will refuse every path",
 			    f->loc.file, f->loc.line, f->path, strerror(errno));
@@ -126,9 +126,9 @@ const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path
 		goto fail;
 	}
 	open_roots(h, e);
-	helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO,
-	           "policy %s%s: %zu rules, %u BPF instructions, verified over %lu calls", name,
-	           debug ? " (debug: trap, not kill)" : "", e->pol->nrules, e->prog.len, calls);
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+	         "policy %s%s: %zu rules, %u BPF instructions, verified over %lu calls", name,
+	         debug ? " (debug: trap, not kill)" : "", e->pol->nrules, e->prog.len, calls);
 	e->next = h->policies;
 	h->policies = e;
 	return e;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -178,4 +179,15 @@ int sink_put(struct sink *s, const void *p, size_t n)
 	memcpy(s->buf + s->off + s->len, c, n);
 	s->len += n;
 	return 0;
+}
+
+void sink_arm(int epfd, struct sink *s, void *tag, int want)
+{
+	struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = tag};
+	if (want && !s->armed)
+		s->armed = epoll_ctl(epfd, EPOLL_CTL_ADD, s->fd, &ev) == 0;
+	else if (!want && s->armed) {
+		epoll_ctl(epfd, EPOLL_CTL_DEL, s->fd, NULL);
+		s->armed = 0;
+	}
 }

@@ -48,6 +48,10 @@ void sink_close(struct sink *s);
 /* 1 if fd is the sink's own description (the helper's fd, not a worker's) */
 int sink_owns_fd(const struct sink *s, int fd);
 
+/* Wait in epfd (tag: its epoll data) for s to be writable while want
+ * (it holds bytes), and stop waiting once it is empty. */
+void sink_arm(int epfd, struct sink *s, void *tag, int want);
+
 /* Write up to n bytes now, never waiting: the bytes written (0: no room
  * now), or -1 with errno (EPIPE, EIO: the sink is broken; it discards
  * from then on). */

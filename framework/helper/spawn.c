@@ -209,8 +209,8 @@ struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct priv
 		free(r);
 		return NULL;
 	}
-	w->rec = r;
-	w->slot = sp->slot;
+	w->life.rec = r;
+	w->life.slot = sp->slot;
 	return w;
 }
 
@@ -229,49 +229,54 @@ static int above_stdio(int *fd)
 	return 0;
 }
 
-struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp)
-{
-	struct sigaction sa;
+/* What one spawn holds while it starts a worker: its fds (the channel,
+ * the standard error and output pipes; -1 once closed or given away),
+ * its sandbox's plan and the policy it runs under. */
+struct spawn_job {
+	const char *name;
+	int sv[2], lp[2], op[2];
+	int debug, null_stdio;
 	struct sb_plan plan;
 	struct sb_expect expect;
-	char why[512];
-	const struct policy *pol = NULL;
-	const struct fs_root *roots = NULL;
-	int debug =
-	    !sp || sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_DEBUG);
-	int null_stdio = !sp || sp->unsandboxed || !sp->sandbox
-	                     ? 0
-	                     : !!(sp->sandbox->flags & PRIVSEP_SB_NULL_STDIO);
-	int sv[2], lp[2], op[2], pidfd, saved;
-	pid_t pid;
-	struct privsep_worker *w;
+	const struct policy *pol;
+	const struct fs_root *roots;
+};
 
-	plan.lease = -1;
-	if (!h || !sp || (!sp->main && !sp->exec)) {
-		errno = EINVAL;
-		return NULL;
-	}
+/* Close every fd the job still holds. */
+static void job_close(struct spawn_job *j)
+{
+	chan_close_fds(j->sv, 2);
+	chan_close_fds(j->lp, 2);
+	chan_close_fds(j->op, 2);
+}
+
+/* What forbids this spawn before anything is made: 0, or -1 with errno
+ * (after one log line where the reason is the caller's). */
+static int spawn_refused(struct privsep_helper *h, const struct privsep_spawn *sp,
+                         const struct spawn_job *j)
+{
+	struct sigaction sa;
 	if (h->confined) {
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		           "worker \"%s\": not started: the helper is confined (%s)",
-		           sp->name ? sp->name : "worker", HELPER_CONFINED_WHY);
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": not started: the helper is confined (%s)", j->name,
+		         HELPER_CONFINED_WHY);
 		errno = EPERM;
-		return NULL;
+		return -1;
 	}
 	/* With SIGCHLD ignored the kernel reaps children at once, and a pid
 	 * could be reused before pidfd_open: refuse rather than race. */
 	if (sigaction(SIGCHLD, NULL, &sa) == 0 &&
 	    (sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT))) {
 		errno = EINVAL;
-		return NULL;
+		return -1;
 	}
-	if (sp->stdout_copy && null_stdio) {
-		helper_log(
+	if (sp->stdout_copy && j->null_stdio) {
+		log_line(
 		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		    "worker \"%s\": stdout_copy and PRIVSEP_SB_NULL_STDIO disagree; not started",
-		    sp->name ? sp->name : "worker");
+		    j->name);
 		errno = EINVAL;
-		return NULL;
+		return -1;
 	}
 	/* a kept fd is the application's, never one of the helper's own: a
 	 * restart passes the same numbers again, and one the application
@@ -280,97 +285,180 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	     !sp->unsandboxed && sp->sandbox && sp->sandbox->keep_fds && i < sp->sandbox->nkeep;
 	     i++)
 		if (helper_owns_fd(h, sp->sandbox->keep_fds[i])) {
-			helper_log(
+			log_line(
 			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			    "worker \"%s\": not started: kept fd %d is one of the helper's own (the application closed its fd, and the number was used again)",
-			    sp->name ? sp->name : "worker", sp->sandbox->keep_fds[i]);
+			    j->name, sp->sandbox->keep_fds[i]);
 			errno = EBADF;
-			return NULL;
+			return -1;
 		}
-	if (chan_pair(sv) < 0)
-		return NULL;
-	lp[0] = lp[1] = op[0] = op[1] = -1;
-	if ((!null_stdio && pipe2(lp, O_CLOEXEC) < 0) ||
-	    (sp->stdout_copy && pipe2(op, O_CLOEXEC) < 0) || above_stdio(&sv[1]) < 0 ||
-	    (lp[1] >= 0 && above_stdio(&lp[1]) < 0) || (op[1] >= 0 && above_stdio(&op[1]) < 0)) {
+	return 0;
+}
+
+/* The channel and the pipes, the child's ends above its standard fds.
+ * 0, or -1 with errno and nothing left open. */
+static int spawn_fds(const struct privsep_spawn *sp, struct spawn_job *j)
+{
+	if (chan_pair(j->sv) < 0)
+		return -1;
+	if ((!j->null_stdio && pipe2(j->lp, O_CLOEXEC) < 0) ||
+	    (sp->stdout_copy && pipe2(j->op, O_CLOEXEC) < 0) || above_stdio(&j->sv[1]) < 0 ||
+	    (j->lp[1] >= 0 && above_stdio(&j->lp[1]) < 0) ||
+	    (j->op[1] >= 0 && above_stdio(&j->op[1]) < 0)) {
+		int saved = errno;
+		job_close(j);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+/* The sandbox's plan from the worker's policy (checked, compiled and
+ * verified once by the cache), and what the helper will check at READY.
+ * 0, or -1 with errno after one log line. */
+static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, struct spawn_job *j)
+{
+	char why[512];
+	if (sp->unsandboxed) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		         "worker \"%s\" runs WITHOUT a sandbox (unsandboxed is set)", j->name);
+		return 0;
+	}
+	const struct pol_entry *pe = helper_policy(h, sp->sandbox ? sp->sandbox->policy : NULL,
+	                                           sp->sandbox ? sp->sandbox->policy_text : NULL,
+	                                           j->debug, why, sizeof(why));
+	if (!pe ||
+	    sandbox_prepare(&j->plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
+	                    j->sv[1], why, sizeof(why)) < 0 ||
+	    (sp->exec &&
+	     spawn_exec_prepare(h, sp, &j->plan, j->sv[1], j->debug, why, sizeof(why)) < 0) ||
+	    sandbox_expect(&j->expect, &j->plan, why, sizeof(why)) < 0) {
+		int saved = errno;
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": sandbox cannot be prepared: %s; not started", j->name,
+		         why);
+		errno = saved ? saved : EINVAL;
+		return -1;
+	}
+	/* exec mode: the new image loads a second filter before READY */
+	if (sp->exec && !(sp->exec->flags & PRIVSEP_EXEC_FOREIGN))
+		j->expect.filters++;
+	/* the pipes that step 1 keeps on fds 1 and 2 */
+	j->plan.pipe_out = j->op[1] >= 0;
+	j->plan.pipe_err = j->lp[1] >= 0;
+	j->pol = pol_entry_policy(pe);
+	j->roots = pol_entry_roots(pe);
+	if (!h->told_sandbox) {
+		char ll[256];
+		h->told_sandbox = 1;
+		landlock_describe(&j->plan.ll, ll, sizeof(ll));
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO, "sandbox: %s", ll);
+		if (!j->plan.root)
+			log_line(
+			    h->log, h->log_arg, PRIVSEP_LOG_WARN,
+			    "sandbox: not started as root: workers keep uid %u; namespaces, securebits, ids and capability drops do not apply (the other steps do)",
+			    (unsigned)getuid());
+	}
+	return 0;
+}
+
+/* The new child pid is served: its channel, pidfd and pipes (all taken)
+ * become a worker in the registry.  The worker, or NULL with errno (the
+ * child killed: reaped here, or by the loop once it is registered). */
+static struct privsep_worker *spawn_attach(struct privsep_helper *h, const struct privsep_spawn *sp,
+                                           struct spawn_job *j, pid_t pid, int pidfd)
+{
+	int saved;
+	struct privsep_worker *w =
+	    helper_add(h, j->sv[0], pidfd, pid, sp->name, 1,
+	               !sp->unsandboxed && sp->sandbox && (sp->sandbox->flags & PRIVSEP_SB_DEBUG));
+	j->sv[0] = -1; /* taken */
+	if (!w) {
 		saved = errno;
-		chan_close_fds(sv, 2);
-		chan_close_fds(lp, 2);
-		chan_close_fds(op, 2);
+		job_close(j);
+		kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
+		waitpid(pid, NULL, 0);
+		sandbox_release(&j->plan);
 		errno = saved;
 		return NULL;
 	}
-	if (!sp->unsandboxed) {
-		const struct pol_entry *pe = helper_policy(
-		    h, sp->sandbox ? sp->sandbox->policy : NULL,
-		    sp->sandbox ? sp->sandbox->policy_text : NULL, debug, why, sizeof(why));
-		if (!pe ||
-		    sandbox_prepare(&plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
-		                    sv[1], why, sizeof(why)) < 0 ||
-		    (sp->exec &&
-		     spawn_exec_prepare(h, sp, &plan, sv[1], debug, why, sizeof(why)) < 0) ||
-		    sandbox_expect(&expect, &plan, why, sizeof(why)) < 0) {
+	/* the uid is this worker's until it is reaped (also when it is
+	 * killed below: the loop reaps and frees it, and releases it) */
+	w->spawn.uid_lease = j->plan.lease;
+	/* each attach takes its fd, done or not */
+	int bad = j->lp[0] >= 0 && wlog_attach(w, j->lp[0]) < 0;
+	saved = errno;
+	if (j->op[0] >= 0 && (bad || wout_attach(w, j->op[0]) < 0)) {
+		if (bad)
+			close(j->op[0]);
+		else
 			saved = errno;
-			helper_log(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-			           "worker \"%s\": sandbox cannot be prepared: %s; not started",
-			           sp->name ? sp->name : "worker", why);
-			close(sv[0]);
-			close(sv[1]);
-			chan_close_fds(lp, 2);
-			chan_close_fds(op, 2);
-			sandbox_release(&plan); /* leased, when sandbox_expect failed */
-			errno = saved ? saved : EINVAL;
-			return NULL;
-		}
-		/* exec mode: the new image loads a second filter before READY */
-		if (sp->exec && !(sp->exec->flags & PRIVSEP_EXEC_FOREIGN))
-			expect.filters++;
-		/* the pipes that step 1 keeps on fds 1 and 2 */
-		plan.pipe_out = op[1] >= 0;
-		plan.pipe_err = lp[1] >= 0;
-		pol = pol_entry_policy(pe);
-		roots = pol_entry_roots(pe);
-		if (!h->told_sandbox) {
-			char ll[256];
-			h->told_sandbox = 1;
-			landlock_describe(&plan.ll, ll, sizeof(ll));
-			helper_log(h->log, h->log_arg, PRIVSEP_LOG_INFO, "sandbox: %s", ll);
-			if (!plan.root)
-				helper_log(
-				    h->log, h->log_arg, PRIVSEP_LOG_WARN,
-				    "sandbox: not started as root: workers keep uid %u; namespaces, securebits, ids and capability drops do not apply (the other steps do)",
-				    (unsigned)getuid());
-		}
-	} else {
-		helper_log(h->log, h->log_arg, PRIVSEP_LOG_WARN,
-		           "worker \"%s\" runs WITHOUT a sandbox (unsandboxed is set)",
-		           sp->name ? sp->name : "worker");
+		bad = 1;
+	}
+	j->lp[0] = j->op[0] = -1;
+	if (bad) {
+		privsep_worker_kill(w); /* reaped and freed by the loop */
+		errno = saved;
+		return NULL;
+	}
+	w->spawn.unsandboxed = sp->unsandboxed;
+	if (!sp->unsandboxed) {
+		w->spawn.verify = w->gate = 1;
+		w->spawn.expect = j->expect;
+	}
+	w->spawn.pol = j->pol;
+	w->spawn.roots = j->roots;
+	w->spawn.debug = j->debug;
+	return w;
+}
+
+struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp)
+{
+	struct spawn_job j = {.sv = {-1, -1}, .lp = {-1, -1}, .op = {-1, -1}};
+	int pidfd, saved;
+	pid_t pid;
+
+	j.plan.lease = -1;
+	if (!h || !sp || (!sp->main && !sp->exec)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	j.name = sp->name ? sp->name : "worker";
+	j.debug = sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_DEBUG);
+	j.null_stdio =
+	    sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_NULL_STDIO);
+	if (spawn_refused(h, sp, &j) < 0 || spawn_fds(sp, &j) < 0)
+		return NULL;
+	if (spawn_plan(h, sp, &j) < 0) {
+		saved = errno;
+		job_close(&j);
+		sandbox_release(&j.plan); /* leased, when sandbox_expect failed */
+		errno = saved;
+		return NULL;
 	}
 	fflush(NULL); /* or the child would write the helper's buffered output again */
 	pid = fork();
 	if (pid < 0) {
 		saved = errno;
-		close(sv[0]);
-		close(sv[1]);
-		chan_close_fds(lp, 2);
-		chan_close_fds(op, 2);
-		sandbox_release(&plan);
+		job_close(&j);
+		sandbox_release(&j.plan);
 		errno = saved;
 		return NULL;
 	}
 	if (pid == 0) {
-		close(sv[0]);
-		if (lp[0] >= 0)
-			close(lp[0]);
-		if (op[0] >= 0)
-			close(op[0]);
-		worker_child(h, sv[1], op[1], lp[1], sp, sp->unsandboxed ? NULL : &plan);
+		close(j.sv[0]);
+		if (j.lp[0] >= 0)
+			close(j.lp[0]);
+		if (j.op[0] >= 0)
+			close(j.op[0]);
+		worker_child(h, j.sv[1], j.op[1], j.lp[1], sp, sp->unsandboxed ? NULL : &j.plan);
 	}
-	close(sv[1]);
-	if (lp[1] >= 0)
-		close(lp[1]);
-	if (op[1] >= 0)
-		close(op[1]);
+	close(j.sv[1]);
+	if (j.lp[1] >= 0)
+		close(j.lp[1]);
+	if (j.op[1] >= 0)
+		close(j.op[1]);
+	j.sv[1] = j.lp[1] = j.op[1] = -1;
 	/* The child cannot be reaped before we wait for it, so its pid is
 	 * still its own here. */
 	pidfd = pidfd_open(pid, 0);
@@ -378,55 +466,10 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		saved = errno;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		close(sv[0]);
-		if (lp[0] >= 0)
-			close(lp[0]);
-		if (op[0] >= 0)
-			close(op[0]);
-		sandbox_release(&plan); /* reaped above */
+		job_close(&j);
+		sandbox_release(&j.plan); /* reaped above */
 		errno = saved;
 		return NULL;
 	}
-	w = helper_add(h, sv[0], pidfd, pid, sp->name, 1,
-	               !sp->unsandboxed && sp->sandbox && (sp->sandbox->flags & PRIVSEP_SB_DEBUG));
-	if (w) {
-		/* the uid is this worker's until it is reaped (also when it is
-		 * killed below: the loop reaps and frees it, and releases it) */
-		w->uid_lease = plan.lease;
-		/* each attach takes its fd, done or not */
-		int bad = lp[0] >= 0 && wlog_attach(w, lp[0]) < 0;
-		saved = errno;
-		if (op[0] >= 0 && (bad || wout_attach(w, op[0]) < 0)) {
-			if (bad)
-				close(op[0]);
-			else
-				saved = errno;
-			bad = 1;
-		}
-		if (bad) {
-			privsep_worker_kill(w); /* reaped and freed by the loop */
-			errno = saved;
-			return NULL;
-		}
-	} else {
-		saved = errno;
-		if (lp[0] >= 0)
-			close(lp[0]);
-		if (op[0] >= 0)
-			close(op[0]);
-		kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
-		waitpid(pid, NULL, 0);
-		sandbox_release(&plan);
-		errno = saved;
-		return NULL;
-	}
-	w->unsandboxed = sp->unsandboxed;
-	if (!sp->unsandboxed) {
-		w->verify = w->gate = 1;
-		w->expect = expect;
-	}
-	w->pol = pol;
-	w->roots = roots;
-	w->debug = debug;
-	return w;
+	return spawn_attach(h, sp, &j, pid, pidfd);
 }

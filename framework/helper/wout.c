@@ -128,7 +128,7 @@ static void flush_all(struct privsep_helper *h)
 		while (o->len && !blocked) {
 			ssize_t k = sink_try(&h->out, o->buf + o->off, o->len);
 			if (k < 0) {
-				helper_log(
+				log_line(
 				    h->log, h->log_arg, PRIVSEP_LOG_ERR,
 				    "worker \"%s\" pid %d: standard output: %s: its output is discarded from now on",
 				    o->name, (int)o->pid, strerror(errno));
@@ -153,7 +153,7 @@ static void flush_all(struct privsep_helper *h)
 			set_reading(o, 1);
 		pp = &o->next;
 	}
-	helper_sink_arm(h, &h->out, &h->tout, blocked);
+	sink_arm(h->epfd, &h->out, &h->tout, blocked);
 }
 
 void wout_readable(struct tag *t)
@@ -209,7 +209,7 @@ void wout_free_all(struct privsep_helper *h)
 			wout_end(o);
 		}
 		if (lost)
-			helper_log(
+			log_line(
 			    h->log, h->log_arg, PRIVSEP_LOG_WARN,
 			    "worker \"%s\" pid %d: %zu bytes of its standard output not written: the helper stopped first",
 			    o->name, (int)o->pid, lost);

@@ -8,9 +8,23 @@
  * through a declarative handler table; the worker makes synchronous calls
  * and one-way posts.
  *
- * Conventions of this header:
- *  - functions that can fail return -1 (or NULL) and set errno, unless
- *    written otherwise next to them;
+ * The header is grouped by object: the helper (privsep_helper_*), its
+ * handle of one worker (privsep_worker_*), a request in a handler
+ * (privsep_req_*), the worker's end of the channel (privsep_client_*),
+ * the sandbox, spawning, the file broker (privsep_fs_*), policy text and
+ * the payload codec (privsep_writer_* / privsep_reader_*).
+ *
+ * The error contract (every function):
+ *  - a function that can fail returns -1 (or NULL) and sets errno; one
+ *    that returns a count or a length returns -1 with errno on failure;
+ *  - a refusal by the helper is a failure like any other: -1, errno the
+ *    helper's errno, and in struct privsep_result refused = 1 and detail
+ *    the helper's explanation;
+ *  - a function that cannot fail says so ("Never fails.");
+ *  - the one exception is a handler's return value (privsep_handler_fn):
+ *    what a handler returns to the framework, not what an API call
+ *    returns to a program (0, a positive errno, PRIVSEP_VIOLATION).
+ * Other conventions:
  *  - "takes" an fd or buffer means the callee owns it afterwards, on
  *    success and on failure alike; "borrows" means the caller keeps it.
  */
@@ -43,7 +57,7 @@ extern "C" {
 const char *privsep_version(void);
 
 /* ------------------------------------------------------------------ */
-/* Wire protocol constants (docs/PROTOCOL.md, "Header").               */
+/* The protocol: limits, message types, violations (docs/PROTOCOL.md). */
 
 #define PRIVSEP_HDR_LEN 16u
 #define PRIVSEP_MAX_FDS 4u /* fds in one record, at most */
@@ -99,12 +113,16 @@ enum privsep_violation {
 	PRIVSEP_V__COUNT
 };
 
-/* The stable name of a violation ("bad-magic", ...); never NULL. */
+/* The stable name of a violation ("bad-magic", ...; "none" for
+ * PRIVSEP_V_NONE, "unknown-violation" for any other value).  Never fails
+ * (never NULL). */
 const char *privsep_violation_name(enum privsep_violation v);
 
 /* ------------------------------------------------------------------ */
-/* Payloads: a bounds-checked codec for the bytes of a message.  No I/O.
- * All integers little-endian, fixed width. */
+/* privsep_writer_* / privsep_reader_*: the payload codec, bounds-checked,
+ * for the bytes of a message.  No I/O.  All integers little-endian,
+ * fixed width.  Each put and get returns 0, or -1 with errno (the sticky
+ * error below); privsep_writer_init and privsep_reader_init never fail. */
 
 /* A payload writer over a caller's buffer.  Errors are sticky: after the
  * first failed put, every put fails and err holds EMSGSIZE. */
@@ -156,7 +174,8 @@ int privsep_reader_get_rest(struct privsep_reader *r, const void **p, size_t *n)
 int privsep_reader_end(struct privsep_reader *r);
 
 /* ------------------------------------------------------------------ */
-/* Logging.  The framework writes one line per event worth a human's
+/* Logging (the helper's log function, and privsep_log in a worker).
+ * The framework writes one line per event worth a human's
  * attention (violations, worker exits).  Default: standard error, as
  * "privsep: <line>\n", never blocking the helper (privsep_helper_log_stderr). */
 
@@ -164,10 +183,14 @@ enum privsep_log_level { PRIVSEP_LOG_ERR, PRIVSEP_LOG_WARN, PRIVSEP_LOG_INFO, PR
 typedef void (*privsep_log_fn)(enum privsep_log_level lvl, const char *line, void *arg);
 
 /* ------------------------------------------------------------------ */
-/* helper.c: the helper's side. */
+/* Messages and the handler table: what both ends agree on.  One table
+ * of rows, one per application message type, is given to the helper
+ * (privsep_helper_new) and to the worker's client (privsep_client_new,
+ * privsep_spawn); each end checks every record against it. */
 
 struct privsep_helper;
-struct privsep_worker; /* the helper's record of one worker */
+struct privsep_worker; /* the helper's handle of one worker */
+struct privsep_client; /* the worker's end of the channel */
 
 /* One received request as a handler sees it.  The framework has checked
  * everything the handler table declares before the handler runs. */
@@ -192,7 +215,7 @@ struct privsep_req {
 	int reply_fds[PRIVSEP_MAX_FDS];
 	size_t reply_nfds;
 	/* For an error return: why, e.g. which rule denied.  Set with
-	 * privsep_req_detail(). */
+	 * privsep_req_fail(). */
 	char detail[PRIVSEP_DETAIL_MAX];
 };
 
@@ -215,7 +238,11 @@ typedef int (*privsep_handler_fn)(struct privsep_req *req, void *arg);
  * min/max_fds bound the rest of the message, as for any type. */
 #define PRIVSEP_H_BULK 0x10u
 
-/* One row of the dispatch table. */
+/* One row of the dispatch table.  Write rows with designated
+ * initializers; a field left out is 0:
+ *   {.type = T_GET, .name = "get", .max_len = 64, .flags = PRIVSEP_H_CALL,
+ *    .fn = on_get}
+ * is a call of 0 to 64 payload bytes and no fds. */
 struct privsep_handler {
 	uint32_t type; /* >= PRIVSEP_TYPE_APP_MIN */
 	const char *name;
@@ -235,9 +262,49 @@ struct privsep_bulk {
 	size_t len;
 };
 
-/* How a one-way message waits when the socket is full. */
+/* How a one-way message waits when the socket is full (privsep_out's
+ * flags, for privsep_client_post only). */
+#define PRIVSEP_POST_WAIT 0x0u   /* the default: block until it is sent */
 #define PRIVSEP_POST_NOWAIT 0x1u /* queue it; EAGAIN when the queue is full */
-#define PRIVSEP_POST_WAIT 0x2u   /* block until it is sent (worker only) */
+
+/* One outgoing message, for privsep_client_call, privsep_client_post and
+ * privsep_worker_post.  Everything is borrowed for the call only: data
+ * is copied, fds are duplicated by the kernel (the caller still closes
+ * its copies), a bulk payload is copied into a sealed memfd.  Write it
+ * as a compound literal:
+ *   privsep_client_call(c, &(struct privsep_out){.type = T_GET,
+ *                                                .data = &q, .len = sizeof q},
+ *                       &res);                                           */
+struct privsep_out {
+	uint32_t type;
+	const void *data; /* payload, len bytes */
+	size_t len;
+	const int *fds; /* nfds fds, at most PRIVSEP_MAX_FDS (one fewer with a bulk) */
+	size_t nfds;
+	const struct privsep_bulk *bulk; /* PRIVSEP_H_BULK types only; NULL: none */
+	unsigned flags;                  /* privsep_client_post: PRIVSEP_POST_WAIT (0) or
+	                                    PRIVSEP_POST_NOWAIT; 0 for the other two */
+};
+
+/* ------------------------------------------------------------------ */
+/* privsep_req_*: a received request, in a handler. */
+
+/* In a handler: attach fd (taken) to the reply.  0, or -1 with errno
+ * EMSGSIZE when the reply already carries PRIVSEP_MAX_FDS fds (fd is
+ * closed). */
+int privsep_req_reply_fd(struct privsep_req *req, int fd);
+/* In a handler: take received fd i; the caller owns it.  -1 (EBADF) if
+ * there is no such fd or it was taken already. */
+int privsep_req_take_fd(struct privsep_req *req, size_t i);
+/* In a handler: set the error detail (printf format); returns errnum so
+ * a handler can write `return privsep_req_fail(req, EACCES, "...")` (a
+ * handler's return value, not an error of this call).  Never fails. */
+int privsep_req_fail(struct privsep_req *req, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------------ */
+/* privsep_helper_*: the helper, the privileged end.  It serves every
+ * worker's requests from one event loop that never blocks. */
 
 struct privsep_helper_config {
 	size_t msg_max; /* record size limit; 0 = PRIVSEP_MSG_MAX_DEFAULT */
@@ -291,7 +358,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 void privsep_helper_free(struct privsep_helper *h);
 
 /* The epoll fd that becomes readable when privsep_helper_step has work.
- * Borrowed: do not close. */
+ * Borrowed: do not close.  Never fails. */
 int privsep_helper_fd(const struct privsep_helper *h);
 
 /* Wait up to timeout_ms (-1 forever, 0 not at all) and serve whatever is
@@ -304,157 +371,53 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms);
  * for it).  0, or -1 as privsep_helper_step. */
 int privsep_helper_run(struct privsep_helper *h);
 
-/* Number of workers attached. */
+/* Number of workers attached.  Never fails. */
 size_t privsep_helper_nworkers(const struct privsep_helper *h);
 
-/* Revoke type for worker w from now on.  Permits only narrow: there is no
- * way to grant a type again.  ENOENT if the type is not in the table. */
-int privsep_worker_drop_permit(struct privsep_worker *w, uint32_t type);
-/* 1 once a spawned worker has entered its sandbox (READY arrived). */
-int privsep_worker_ready(const struct privsep_worker *w);
-/* 1 if w may still send type, 0 if not (or unknown). */
-int privsep_worker_permitted(const struct privsep_worker *w, uint32_t type);
-/* What the helper knows of a worker (borrowed strings). */
-pid_t privsep_worker_pid(const struct privsep_worker *w);
-const char *privsep_worker_name(const struct privsep_worker *w);
-/* privsep_spawn's slot: the same for every restart of a worker. */
-unsigned privsep_worker_slot(const struct privsep_worker *w);
-/* Why w is gone (valid in on_worker_gone): the violation that killed it,
- * or PRIVSEP_V_NONE for a disconnect or exit. */
-enum privsep_violation privsep_worker_violation(const struct privsep_worker *w);
-/* How the worker's process ended (valid in on_worker_gone): 1 with *code
- * CLD_EXITED and *status the exit status, or CLD_KILLED / CLD_DUMPED and
- * the signal; 0 when unknown (no pidfd, or not the helper's child). */
-int privsep_worker_exit(const struct privsep_worker *w, int *code, int *status);
-/* Application data attached to a worker. */
-void privsep_worker_set_data(struct privsep_worker *w, void *data);
-void *privsep_worker_data(const struct privsep_worker *w);
-/* Drop the worker now: SIGKILL through its pidfd, channel closed; no
- * restart. */
-void privsep_worker_kill(struct privsep_worker *w);
+/* Handle SIGINT, SIGTERM and SIGHUP through a signalfd in h's event loop
+ * (no asynchronous handlers).  Blocks the three in the calling thread:
+ * call it before starting threads.  SIGINT and SIGTERM stop the helper
+ * (privsep_helper_stop); SIGHUP calls on_reload(h, arg) (may be NULL).
+ * 0, or -1 with errno. */
+int privsep_helper_signals(struct privsep_helper *h,
+                           void (*on_reload)(struct privsep_helper *h, void *arg), void *arg);
 
-/* Send an event (a PRIVSEP_H_EVENT type of the table) to worker w, with
- * fds (borrowed) and, for a PRIVSEP_H_BULK type, bulk.  Never blocks:
- * flags must be PRIVSEP_POST_NOWAIT; any other value, PRIVSEP_POST_WAIT
- * included, is EINVAL (a helper that waited for one worker would stall
- * the others, and deadlock with a worker that waits to send to it).
- * When the socket is full the message is queued, in order; when the
- * queue holds queue_max, -1 with EAGAIN (on_worker_drained says when to
- * try again).  Other errors: EINVAL (type not an event of the table,
- * sizes or fds outside its bounds, bulk missing or not expected),
- * EMSGSIZE, EPIPE (the worker is gone), ENOMEM, or the memfd's errno. */
-int privsep_worker_post(struct privsep_worker *w, uint32_t type, const void *msg, size_t len,
-                        const int *fds, size_t nfds, const struct privsep_bulk *bulk,
-                        unsigned flags);
-/* Messages queued for w (its socket was full). */
-size_t privsep_worker_queued(const struct privsep_worker *w);
+/* Stop gracefully: no more restarts; every worker's channel is closed (its
+ * calls fail with EPIPE), it has 1000 ms to exit, then SIGKILL.
+ * privsep_helper_run returns once all are gone. */
+void privsep_helper_stop(struct privsep_helper *h);
 
-/* In a handler: attach fd (taken) to the reply.  EMSGSIZE when the reply
- * already carries PRIVSEP_MAX_FDS fds (fd is closed). */
-int privsep_req_reply_fd(struct privsep_req *req, int fd);
-/* In a handler: take received fd i; the caller owns it.  -1 (EBADF) if
- * there is no such fd or it was taken already. */
-int privsep_req_take_fd(struct privsep_req *req, size_t i);
-/* In a handler: set the error detail (printf format); returns errnum so
- * a handler can write `return privsep_req_fail(req, EACCES, "...")`. */
-int privsep_req_fail(struct privsep_req *req, int errnum, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* The signal that stopped h (SIGINT, SIGTERM), 0 if none.  A daemon exits
+ * with 128 + this, as shells do.  Never fails. */
+int privsep_helper_stop_signal(const struct privsep_helper *h);
 
-/* ------------------------------------------------------------------ */
-/* worker.c: the worker's side. */
+/* Load a seccomp filter into the helper itself, from a policy file (NULL:
+ * the shipped helper.policy, for a helper that serves its workers and the
+ * file broker), checked and verified like a worker's.  For a helper whose
+ * workers are all started: after it, privsep_spawn fails (EPERM) and no
+ * worker is restarted, because a spawn runs in the helper and under its
+ * filter (a fork inherits it): the helper needs clone, socketpair, pipe2,
+ * pidfd_open, prctl, prlimit64, memfd_create, and the child before its
+ * own filter unshare, mount, chroot, setresuid, setgroups, capset,
+ * landlock_restrict_self, seccomp (measured with strace; SECURITY.md,
+ * "The helper"), which helper.policy exists to refuse.  Each log line
+ * says so: a pending restart is dropped, a later death is not restarted.
+ * The path that works for a daemon that must keep its workers: confine,
+ * and give the restart policy a restart_verdict that returns
+ * PRIVSEP_RESTART_STOP_ALL (it is asked, with PRIVSEP_RESTART_GIVE_UP
+ * proposed), then exit non-zero for a supervisor (systemd
+ * Restart=on-failure) to start the whole daemon again; or stay
+ * unconfined and restart workers in place.  0, or -1 with errno (the
+ * log says why). */
+int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text);
 
-struct privsep_client;
+/* Keep only the capabilities named (libcap names: "cap_dac_read_search",
+ * "cap_net_bind_service", ...) in this process's permitted and effective
+ * sets and its bounding set; inheritable and ambient emptied.  Call in the
+ * helper once it has done what needed more.  -1 with errno EINVAL for an
+ * unknown name, EPERM when the process cannot. */
+int privsep_helper_keep_caps(const char *const *names, size_t n);
 
-struct privsep_client_config {
-	size_t msg_max;     /* must equal the helper's; 0 = default */
-	privsep_log_fn log; /* NULL = standard error */
-	void *log_arg;
-	/* The table whose PRIVSEP_H_EVENT rows the worker accepts, running
-	 * their fn (NULL: no event accepted; privsep_spawn passes the
-	 * helper's table when this is NULL). */
-	const struct privsep_handler *table;
-	size_t n;
-	/* One-way messages queued while the socket is full
-	 * (PRIVSEP_POST_NOWAIT).  0 = 256. */
-	size_t queue_max;
-};
-
-/* A client on channel fd (taken).  cfg may be NULL.  NULL on ENOMEM,
- * EINVAL (fd closed): also a table with a row privsep_helper_new would
- * refuse.  With a table, every call and post of an application type is
- * checked against its row before it is sent (docs/PROTOCOL.md section 5). */
-struct privsep_client *privsep_client_new(int fd, const struct privsep_client_config *cfg);
-/* Close the channel and free.  No call may be in progress. */
-void privsep_client_free(struct privsep_client *c);
-/* The channel fd, for poll(POLLIN/POLLHUP) in an event loop.  Borrowed. */
-int privsep_client_fd(const struct privsep_client *c);
-
-/* A call's answer.  data/cap are the caller's buffer for the reply body;
- * on return len is the body's length, fds the received fds (the caller
- * owns them, close-on-exec) and, for a refused call, detail the helper's
- * explanation (for policy denials: which rule). */
-struct privsep_result {
-	void *data;
-	size_t cap;
-	size_t len;
-	int fds[PRIVSEP_MAX_FDS];
-	size_t nfds;
-	char detail[PRIVSEP_DETAIL_MAX];
-};
-
-/* Send request (type, payload req/len, fds borrowed: they are duplicated
- * by the kernel, the caller still closes its copies) and wait for its
- * reply.  Safe to call from many threads at once.
- * Returns 0 on success, a positive errno when the helper refused the call
- * (res->detail says why), or -1 with errno for a local failure:
- *  EMSGSIZE  the request or the reply does not fit (reply fds closed);
- *  EMFILE    the reply's fds could not all be received (all closed);
- *  EPIPE     the helper is gone;
- *  EPROTO    the helper broke the protocol (logged; the client is dead);
- *  EINVAL    bad arguments, or a record the client's table forbids (a type
- *            not in it, not a call, a length, fd count or bulk payload
- *            outside its row): nothing is sent, res->detail names the rule;
- *  EMSGSIZE  also a bulk payload over its row's bulk_max (the same way). */
-int privsep_client_call(struct privsep_client *c, uint32_t type, const void *req, size_t len,
-                        const int *fds, size_t nfds, struct privsep_result *res);
-
-/* Send a one-way message; waits while the socket is full.  0, or -1
- * with errno (EMSGSIZE, EPIPE, EINVAL, EPROTO).  A record the client's
- * table forbids is not sent (EINVAL, or EMSGSIZE for a bulk payload over
- * bulk_max), and one line of the client's log names the rule. */
-int privsep_client_post(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
-                        const int *fds, size_t nfds);
-
-/* privsep_client_call with a bulk payload (NULL: none) for a PRIVSEP_H_BULK
- * type. */
-int privsep_client_call_ex(struct privsep_client *c, uint32_t type, const void *req, size_t len,
-                           const int *fds, size_t nfds, const struct privsep_bulk *bulk,
-                           struct privsep_result *res);
-/* privsep_client_post with a bulk payload (NULL: none) and a choice: flags
- * PRIVSEP_POST_WAIT blocks while the socket is full; PRIVSEP_POST_NOWAIT
- * queues the message (in order, sent by later calls, posts,
- * privsep_client_dispatch or privsep_client_flush) and fails with EAGAIN
- * when queue_max are queued.  In an event handler WAIT acts as NOWAIT. */
-int privsep_client_post_ex(struct privsep_client *c, uint32_t type, const void *msg, size_t len,
-                           const int *fds, size_t nfds, const struct privsep_bulk *bulk,
-                           unsigned flags);
-
-/* For a worker's event loop: send what is queued, then receive what has
- * arrived within timeout_ms (-1 forever, 0 not at all) and run the
- * events' handlers (replies go to the calls waiting for them).  The
- * number of events handled, or -1 with errno (EPIPE, EPROTO). */
-int privsep_client_dispatch(struct privsep_client *c, int timeout_ms);
-/* Send what is queued, waiting up to timeout_ms.  0 when nothing is left
- * queued, -1 with errno (EAGAIN: still queued; EPIPE). */
-int privsep_client_flush(struct privsep_client *c, int timeout_ms);
-/* Messages queued (the socket was full). */
-size_t privsep_client_queued(struct privsep_client *c);
-
-/* In a worker: one line to standard error, which for a spawned worker is
- * the pipe to the helper's log (PRIVSEP_LOG_ERR ... DEBUG).  Newlines in
- * the text become spaces: one call, one line. */
-void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 /* In the helper: "privsep: LINE\n" to its standard error, as the default
  * log writes it, for an application's log function that filters lines.
  * Never blocks: the helper looked at its standard error when it was made
@@ -473,19 +436,193 @@ int privsep_helper_write_stderr(struct privsep_helper *h, const void *text, size
  * since the helper's policy has no connect. */
 void privsep_log_syslog(enum privsep_log_level lvl, const char *line, void *arg);
 
+/* ------------------------------------------------------------------ */
+/* privsep_worker_*: the helper's handle of one worker. */
+
+/* Revoke type for worker w from now on.  Permits only narrow: there is no
+ * way to grant a type again.  ENOENT if the type is not in the table. */
+int privsep_worker_drop_permit(struct privsep_worker *w, uint32_t type);
+/* 1 once a spawned worker has entered its sandbox (READY arrived), else
+ * 0.  Never fails. */
+int privsep_worker_ready(const struct privsep_worker *w);
+/* 1 if w may still send type, 0 if not (or unknown).  Never fails. */
+int privsep_worker_permitted(const struct privsep_worker *w, uint32_t type);
+/* What the helper knows of a worker (borrowed strings).  Never fail. */
+pid_t privsep_worker_pid(const struct privsep_worker *w);
+const char *privsep_worker_name(const struct privsep_worker *w);
+/* privsep_spawn's slot: the same for every restart of a worker.  Never
+ * fails. */
+unsigned privsep_worker_slot(const struct privsep_worker *w);
+/* Application data attached to a worker.  Never fail. */
+void privsep_worker_set_data(struct privsep_worker *w, void *data);
+void *privsep_worker_data(const struct privsep_worker *w);
+/* Drop the worker now: SIGKILL through its pidfd, channel closed; no
+ * restart. */
+void privsep_worker_kill(struct privsep_worker *w);
+
+/* Send an event (out->type a PRIVSEP_H_EVENT type of the table) to
+ * worker w, with out->fds and, for a PRIVSEP_H_BULK type, out->bulk.
+ * Never blocks: when the socket is full the message is queued, in order;
+ * when the queue holds queue_max, -1 with EAGAIN (on_worker_drained says
+ * when to try again).  out->flags must be 0 (a helper that waited for one
+ * worker would stall the others, and deadlock with a worker that waits to
+ * send to it).  0, or -1 with errno: EINVAL (out NULL, flags not 0, type
+ * not an event of the table, sizes or fds outside its row, bulk missing
+ * or not expected), EMSGSIZE (a bulk over the row's bulk_max, a record
+ * over the limit), EPIPE (the worker is gone), ENOMEM, or the memfd's
+ * errno. */
+int privsep_worker_post(struct privsep_worker *w, const struct privsep_out *out);
+/* Messages queued for w (its socket was full).  Never fails. */
+size_t privsep_worker_queued(const struct privsep_worker *w);
+
+/* How a worker ended (valid in on_worker_gone). */
+enum privsep_exit_kind {
+	PRIVSEP_EXIT_UNKNOWN,   /* no pidfd, or not the helper's child */
+	PRIVSEP_EXIT_STATUS,    /* exit() with status */
+	PRIVSEP_EXIT_SIGNAL,    /* killed by a signal not from the helper */
+	PRIVSEP_EXIT_SECCOMP,   /* killed by its seccomp filter */
+	PRIVSEP_EXIT_VIOLATION, /* killed by the helper for a protocol violation */
+	PRIVSEP_EXIT_SANDBOX,   /* a sandbox step failed; application code never ran */
+	PRIVSEP_EXIT_KILLED,    /* killed by the helper: stop, kill, or no exit after EOF */
+	PRIVSEP_EXIT_STOPPED,   /* found stopped (SIGSTOP from anyone) and killed by the helper */
+};
+
+struct privsep_exit_info {
+	enum privsep_exit_kind kind;
+	/* Whatever the kind: status when
+	 * the process exited (PRIVSEP_EXIT_SANDBOX: 127), signal when a
+	 * signal killed it (PRIVSEP_EXIT_VIOLATION, _KILLED: SIGKILL); 0
+	 * otherwise.  PRIVSEP_EXIT_SECCOMP: signal is SIGSYS, also in the
+	 * debug mode where the worker exits with status 128 + 31 itself. */
+	int status;
+	int signal;
+	int syscall; /* PRIVSEP_EXIT_SECCOMP: the number, -1 unknown */
+	char syscall_name[32];
+	int have_args; /* debug mode only: the kernel does not report them */
+	uint64_t args[6];
+	enum privsep_violation violation; /* PRIVSEP_EXIT_VIOLATION */
+	int step;                         /* PRIVSEP_EXIT_SANDBOX */
+	char line[512];                   /* the one line the helper logged */
+	/* PRIVSEP_EXIT_STOPPED: the signal that stopped it, or SIGCONT when it
+	 * was continued before the helper looked (signal is SIGKILL) */
+	int stop_signal;
+};
+
+/* The exit of w (borrowed; valid in on_worker_gone).  Never fails. */
+const struct privsep_exit_info *privsep_worker_exit_info(const struct privsep_worker *w);
+
+/* ------------------------------------------------------------------ */
+/* privsep_client_*: the worker's end of the channel.  Calls wait for
+ * their reply; posts are one-way; events from the helper run the
+ * table's handlers.  Safe to use from many threads at once. */
+
+struct privsep_client_config {
+	size_t msg_max;     /* must equal the helper's; 0 = default */
+	privsep_log_fn log; /* NULL = standard error */
+	void *log_arg;
+	/* The table whose PRIVSEP_H_EVENT rows the worker accepts, running
+	 * their fn (NULL: no event accepted; privsep_spawn passes the
+	 * helper's table when this is NULL). */
+	const struct privsep_handler *table;
+	size_t n;
+	/* One-way messages queued while the socket is full
+	 * (PRIVSEP_POST_NOWAIT).  0 = 256. */
+	size_t queue_max;
+};
+
+/* A client on channel fd (taken).  cfg may be NULL.  NULL on ENOMEM,
+ * EINVAL (fd closed): also a table privsep_helper_new would refuse (a
+ * bad row, a type in two rows).  With a table, every call and post of an application type is
+ * checked against its row before it is sent (docs/PROTOCOL.md section 5). */
+struct privsep_client *privsep_client_new(int fd, const struct privsep_client_config *cfg);
+/* Close the channel and free.  No call may be in progress. */
+void privsep_client_free(struct privsep_client *c);
+/* The channel fd, for poll(POLLIN/POLLHUP) in an event loop.  Borrowed.
+ * Never fails. */
+int privsep_client_fd(const struct privsep_client *c);
+
+/* A call's answer.  data/cap are the caller's buffer for the reply body;
+ * on return len is the body's length and fds the received fds (the caller
+ * owns them, close-on-exec).  After a failed call refused says who failed
+ * it, and detail why:
+ *  - refused 1: the helper refused the call; errno is the helper's errno
+ *    and detail its explanation (for a policy denial: which rule);
+ *  - refused 0: a local failure; detail names the rule of the client's
+ *    table that the call broke (nothing was sent), else it is empty. */
+struct privsep_result {
+	void *data;
+	size_t cap;
+	size_t len;
+	int fds[PRIVSEP_MAX_FDS];
+	size_t nfds;
+	int refused;
+	char detail[PRIVSEP_DETAIL_MAX];
+};
+
+/* Send the call out (an application call type of the table, or a
+ * framework call) and wait for its reply.  out->flags must be 0.  0 on
+ * success; -1 with errno on any failure:
+ *  the helper's errno  the helper refused the call (res->refused = 1,
+ *            res->detail says why; EACCES for a policy denial, ...);
+ *  EINVAL    bad arguments (out or res NULL, res->data NULL with a cap,
+ *            flags not 0, type 0), or a record the client's table forbids
+ *            (a type not in it, not a call, a length, fd count or bulk
+ *            payload outside its row): nothing is sent, res->detail names
+ *            the rule;
+ *  EMSGSIZE  the request does not fit the record limit, a bulk payload is
+ *            over its row's bulk_max (nothing sent, res->detail names the
+ *            rule), or the reply does not fit res->cap (its fds closed);
+ *  EMFILE    the reply's fds could not all be received (all closed);
+ *  EDEADLK   called from an event handler of the same client;
+ *  EPIPE     the helper is gone;
+ *  EPROTO    the helper broke the protocol (logged; the client is dead).
+ * res->refused is 0 for every local failure. */
+int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
+                        struct privsep_result *res);
+
+/* Send a one-way message (an application post type).  out->flags
+ * PRIVSEP_POST_WAIT (0) blocks while the socket is full;
+ * PRIVSEP_POST_NOWAIT queues the message (in order, sent by later calls,
+ * posts, privsep_client_dispatch or privsep_client_flush) and fails with
+ * EAGAIN when queue_max are queued.  In an event handler WAIT acts as
+ * NOWAIT.  0, or -1 with errno (EINVAL, EMSGSIZE, EAGAIN, EPIPE, EPROTO,
+ * as privsep_client_call).  A record the client's table forbids is not
+ * sent (EINVAL, or EMSGSIZE for a bulk payload over bulk_max), and one
+ * line of the client's log names the rule. */
+int privsep_client_post(struct privsep_client *c, const struct privsep_out *out);
+
+/* Echo data through the helper (PRIVSEP_T_PING); the echo arrives in res.
+ * Returns as privsep_client_call. */
+int privsep_client_ping(struct privsep_client *c, const void *data, size_t len,
+                        struct privsep_result *res);
+
 /* Give up the listed types for good (PRIVSEP_T_PERMIT_DROP): application
  * calls and posts, PING, PERMIT_DROP and the file broker's types.  The
  * helper refuses the whole list with EINVAL, dropping nothing, if one is
  * not in its table, is an event or is a start-up message (SANDBOX_FAILED,
- * SECCOMP_TRAP, READY).  Returns as privsep_client_call. */
+ * SECCOMP_TRAP, READY).  0, or -1 with errno as privsep_client_call (the
+ * helper's EINVAL for a refused list; EINVAL for n 0 or over 64). */
 int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n);
 
-/* Echo through the helper (PRIVSEP_T_PING).  Returns as privsep_client_call. */
-int privsep_client_ping(struct privsep_client *c, const void *data, size_t len,
-                        struct privsep_result *res);
+/* For a worker's event loop: send what is queued, then receive what has
+ * arrived within timeout_ms (-1 forever, 0 not at all) and run the
+ * events' handlers (replies go to the calls waiting for them).  The
+ * number of events handled, or -1 with errno (EPIPE, EPROTO). */
+int privsep_client_dispatch(struct privsep_client *c, int timeout_ms);
+/* Send what is queued, waiting up to timeout_ms.  0 when nothing is left
+ * queued, -1 with errno (EAGAIN: still queued; EPIPE). */
+int privsep_client_flush(struct privsep_client *c, int timeout_ms);
+/* Messages queued (the socket was full).  Never fails. */
+size_t privsep_client_queued(struct privsep_client *c);
+
+/* In a worker: one line to standard error, which for a spawned worker is
+ * the pipe to the helper's log (PRIVSEP_LOG_ERR ... DEBUG).  Newlines in
+ * the text become spaces: one call, one line. */
+void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* ------------------------------------------------------------------ */
-/* sandbox.c: the worker's sandbox.  A zeroed struct is the strictest
+/* privsep_sandbox_*: the worker's sandbox.  A zeroed struct is the strictest
  * configuration; docs and SECURITY.md give the order of the steps. */
 
 #define PRIVSEP_SANDBOX_KEEP_MAX 16
@@ -540,50 +677,15 @@ enum privsep_sandbox_step {
 	PRIVSEP_SB_STEP_NARROW,
 };
 /* One line on what Landlock enforces on this kernel ("Landlock ABI 7: no
- * filesystem access ..."), as workers get it. */
+ * filesystem access ..."), as workers get it, into buf (len bytes with
+ * the NUL, cut to fit).  Never fails. */
 void privsep_sandbox_describe(char *buf, size_t len);
 
-/* "fds", "rlimits", ... "seccomp"; "unknown" otherwise. */
+/* "fds", "rlimits", ... "seccomp"; "unknown" otherwise.  Never fails. */
 const char *privsep_sandbox_step_name(int step);
 
-/* How a worker ended (valid in on_worker_gone). */
-enum privsep_exit_kind {
-	PRIVSEP_EXIT_UNKNOWN,   /* no pidfd, or not the helper's child */
-	PRIVSEP_EXIT_STATUS,    /* exit() with status */
-	PRIVSEP_EXIT_SIGNAL,    /* killed by a signal not from the helper */
-	PRIVSEP_EXIT_SECCOMP,   /* killed by its seccomp filter */
-	PRIVSEP_EXIT_VIOLATION, /* killed by the helper for a protocol violation */
-	PRIVSEP_EXIT_SANDBOX,   /* a sandbox step failed; application code never ran */
-	PRIVSEP_EXIT_KILLED,    /* killed by the helper: stop, kill, or no exit after EOF */
-	PRIVSEP_EXIT_STOPPED,   /* found stopped (SIGSTOP from anyone) and killed by the helper */
-};
-
-struct privsep_exit_info {
-	enum privsep_exit_kind kind;
-	/* As privsep_worker_exit reports it, whatever the kind: status when
-	 * the process exited (PRIVSEP_EXIT_SANDBOX: 127), signal when a
-	 * signal killed it (PRIVSEP_EXIT_VIOLATION, _KILLED: SIGKILL); 0
-	 * otherwise.  PRIVSEP_EXIT_SECCOMP: signal is SIGSYS, also in the
-	 * debug mode where the worker exits with status 128 + 31 itself. */
-	int status;
-	int signal;
-	int syscall; /* PRIVSEP_EXIT_SECCOMP: the number, -1 unknown */
-	char syscall_name[32];
-	int have_args; /* debug mode only: the kernel does not report them */
-	uint64_t args[6];
-	enum privsep_violation violation; /* PRIVSEP_EXIT_VIOLATION */
-	int step;                         /* PRIVSEP_EXIT_SANDBOX */
-	char line[512];                   /* the one line the helper logged */
-	/* PRIVSEP_EXIT_STOPPED: the signal that stopped it, or SIGCONT when it
-	 * was continued before the helper looked (signal is SIGKILL) */
-	int stop_signal;
-};
-
-/* The exit of w (borrowed; valid in on_worker_gone). */
-const struct privsep_exit_info *privsep_worker_exit_info(const struct privsep_worker *w);
-
 /* ------------------------------------------------------------------ */
-/* spawn.c: starting a worker. */
+/* privsep_spawn: starting a worker. */
 
 typedef int (*privsep_main_fn)(struct privsep_client *c, void *arg);
 
@@ -724,30 +826,34 @@ __attribute__((noreturn)) void privsep_client_main(const struct privsep_client_c
 struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp);
 
 /* ------------------------------------------------------------------ */
-/* services/fs.c: the file broker.  The worker asks; the helper checks the
- * path and flags against the file rules of the worker's policy (path,
- * beneath), opens race-free, and passes the fd back.  Each call returns
- * -1 with errno on refusal (EACCES denied, EINVAL malformed, ENOENT, ...)
- * and, when why is not NULL, the helper's explanation: which rule denied,
- * or that no rule allows the path. */
+/* privsep_fs_*: the file broker, the worker's side.  The worker asks;
+ * the helper checks the path and flags against the file rules of the
+ * worker's policy (path, beneath), opens race-free, and passes the fd
+ * back.  Each call returns -1 with errno on failure (EACCES denied,
+ * EINVAL malformed, ENOENT, ENAMETOOLONG, or any error of
+ * privsep_client_call) and, when res is not NULL, says why as
+ * privsep_client_call does: res->refused 1 and res->detail the helper's
+ * explanation (which rule denied, or that no rule allows the path), or
+ * res->refused 0 for a local failure.  res->data and res->cap are not
+ * used; res->len and res->fds are not filled. */
 
+struct stat;
 /* An fd for path opened with flags (the mode of a created file is the
  * rule's); close-on-exec; the caller owns it. */
-int privsep_fs_open(struct privsep_client *c, const char *path, int flags, char *why,
-                    size_t whylen);
-struct stat;
-/* stat(2) of path: dev, ino, mode, nlink, uid, gid, size and mtime. */
-int privsep_fs_stat(struct privsep_client *c, const char *path, struct stat *st, char *why,
-                    size_t whylen);
+int privsep_fs_open(struct privsep_client *c, const char *path, int flags,
+                    struct privsep_result *res);
+/* stat(2) of path: dev, ino, mode, nlink, uid, gid, size and mtime.  0. */
+int privsep_fs_stat(struct privsep_client *c, const char *path, struct stat *st,
+                    struct privsep_result *res);
 /* readlink(2) of path into buf (not NUL-terminated); its length. */
 ssize_t privsep_fs_readlink(struct privsep_client *c, const char *path, char *buf, size_t len,
-                            char *why, size_t whylen);
-/* Whether the broker would grant mode (R_OK, W_OK; F_OK 0) on path. */
-int privsep_fs_access(struct privsep_client *c, const char *path, int mode, char *why,
-                      size_t whylen);
+                            struct privsep_result *res);
+/* 0 when the broker would grant mode (R_OK, W_OK; F_OK 0) on path. */
+int privsep_fs_access(struct privsep_client *c, const char *path, int mode,
+                      struct privsep_result *res);
 
 /* ------------------------------------------------------------------ */
-/* policy_text.c: policy text built by a program (a daemon's rules from
+/* privsep_policy_*: policy text built by a program (a daemon's rules from
  * its command line), read back by the parser exactly as meant. */
 
 /* The longest string privsep_policy_quote takes (PATH_MAX less its NUL). */
@@ -774,53 +880,6 @@ int privsep_policy_quote(const char *s, char *buf, size_t len);
  * say more than one line, or neither s nor rest; ENAMETOOLONG also for a
  * line over PRIVSEP_POLICY_LINE_MAX once quoted), *text unchanged. */
 int privsep_policy_append(char **text, const char *directive, const char *s, const char *rest);
-
-/* ------------------------------------------------------------------ */
-/* lifecycle.c: signals, stopping, the helper's own capabilities. */
-
-/* Handle SIGINT, SIGTERM and SIGHUP through a signalfd in h's event loop
- * (no asynchronous handlers).  Blocks the three in the calling thread:
- * call it before starting threads.  SIGINT and SIGTERM stop the helper
- * (privsep_helper_stop); SIGHUP calls on_reload(h, arg) (may be NULL).
- * 0, or -1 with errno. */
-int privsep_helper_signals(struct privsep_helper *h,
-                           void (*on_reload)(struct privsep_helper *h, void *arg), void *arg);
-
-/* Stop gracefully: no more restarts; every worker's channel is closed (its
- * calls fail with EPIPE), it has 1000 ms to exit, then SIGKILL.
- * privsep_helper_run returns once all are gone. */
-void privsep_helper_stop(struct privsep_helper *h);
-
-/* The signal that stopped h (SIGINT, SIGTERM), 0 if none.  A daemon exits
- * with 128 + this, as shells do. */
-int privsep_helper_stop_signal(const struct privsep_helper *h);
-
-/* Load a seccomp filter into the helper itself, from a policy file (NULL:
- * the shipped helper.policy, for a helper that serves its workers and the
- * file broker), checked and verified like a worker's.  For a helper whose
- * workers are all started: after it, privsep_spawn fails (EPERM) and no
- * worker is restarted, because a spawn runs in the helper and under its
- * filter (a fork inherits it): the helper needs clone, socketpair, pipe2,
- * pidfd_open, prctl, prlimit64, memfd_create, and the child before its
- * own filter unshare, mount, chroot, setresuid, setgroups, capset,
- * landlock_restrict_self, seccomp (measured with strace; SECURITY.md,
- * "The helper"), which helper.policy exists to refuse.  Each log line
- * says so: a pending restart is dropped, a later death is not restarted.
- * The path that works for a daemon that must keep its workers: confine,
- * and give the restart policy a restart_verdict that returns
- * PRIVSEP_RESTART_STOP_ALL (it is asked, with PRIVSEP_RESTART_GIVE_UP
- * proposed), then exit non-zero for a supervisor (systemd
- * Restart=on-failure) to start the whole daemon again; or stay
- * unconfined and restart workers in place.  0, or -1 with errno (the
- * log says why). */
-int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text);
-
-/* Keep only the capabilities named (libcap names: "cap_dac_read_search",
- * "cap_net_bind_service", ...) in this process's permitted and effective
- * sets and its bounding set; inheritable and ambient emptied.  Call in the
- * helper once it has done what needed more.  -1 with errno EINVAL for an
- * unknown name, EPERM when the process cannot. */
-int privsep_helper_keep_caps(const char *const *names, size_t n);
 
 #pragma GCC visibility pop
 

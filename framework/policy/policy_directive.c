@@ -37,14 +37,6 @@ static int dir_version(struct pol_parser *ps, const struct pol_stmt *st)
 	return 0;
 }
 
-struct pol_group *pol_find_group(struct pol_parser *ps, const char *name)
-{
-	for (size_t i = 0; i < ps->ngroups; i++)
-		if (!strcmp(ps->groups[i].name, name))
-			return &ps->groups[i];
-	return NULL;
-}
-
 /* group @name: the rules up to end are the group's */
 static int dir_group(struct pol_parser *ps, const struct pol_stmt *st)
 {
@@ -210,22 +202,13 @@ static int dir_namespaces(struct pol_parser *ps, const struct pol_stmt *st)
 }
 
 static const struct directive directives[] = {
-    {"version", dir_version, 0},
-    {"include", pol_dir_include, D_TOP},
-    {"group", dir_group, 0},
-    {"end", dir_end, 0},
-    {"default", dir_default, D_TOP},
-    {"unknown", dir_default, D_TOP},
-    {"user", dir_user, 0},
-    {"rlimit", dir_rlimit, 0},
-    {"namespaces", dir_namespaces, 0},
-    {"path", pol_dir_path, 0},
-    {"beneath", pol_dir_path, 0},
-    {"allow", pol_dir_rule, 0},
-    {"errno", pol_dir_rule, 0},
-    {"kill", pol_dir_rule, 0},
-    {"trap", pol_dir_rule, 0},
-    {"log", pol_dir_rule, 0},
+    {"version", dir_version, 0},       {"include", NULL, D_TOP}, /* read by the parser:
+                                                                    POL_STMT_INCLUDE */
+    {"group", dir_group, 0},           {"end", dir_end, 0},        {"default", dir_default, D_TOP},
+    {"unknown", dir_default, D_TOP},   {"user", dir_user, 0},      {"rlimit", dir_rlimit, 0},
+    {"namespaces", dir_namespaces, 0}, {"path", pol_dir_path, 0},  {"beneath", pol_dir_path, 0},
+    {"allow", pol_dir_rule, 0},        {"errno", pol_dir_rule, 0}, {"kill", pol_dir_rule, 0},
+    {"trap", pol_dir_rule, 0},         {"log", pol_dir_rule, 0},
 };
 
 int pol_statement(struct pol_parser *ps, const struct pol_stmt *st)
@@ -250,5 +233,5 @@ int pol_statement(struct pol_parser *ps, const struct pol_stmt *st)
 		pol_serr(ps, st, w->col, "%s inside a group", w->text);
 		return -1;
 	}
-	return directives[i].fn(ps, st);
+	return directives[i].fn ? directives[i].fn(ps, st) : POL_STMT_INCLUDE;
 }

@@ -17,52 +17,6 @@
 
 #include "policy_parse.h"
 
-static void verr(struct pol_parser *ps, const char *file, int line, int col, const char *fmt,
-                 va_list ap) __attribute__((format(printf, 5, 0)));
-
-static void verr(struct pol_parser *ps, const char *file, int line, int col, const char *fmt,
-                 va_list ap)
-{
-	char msg[1024], full[1200];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (line > 0)
-		snprintf(full, sizeof(full), "%s:%d:%d: %s", file, line, col, msg);
-	else
-		snprintf(full, sizeof(full), "%s: %s", file, msg);
-	ps->errors++;
-	if (ps->diag)
-		ps->diag(full, ps->arg);
-}
-
-void pol_err(struct pol_parser *ps, const char *file, int line, int col, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	verr(ps, file, line, col, fmt, ap);
-	va_end(ap);
-}
-
-void pol_serr(struct pol_parser *ps, const struct pol_stmt *st, int col, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	verr(ps, st->file, st->line, col, fmt, ap);
-	va_end(ap);
-}
-
-const char *pol_intern(struct policy *p, const char *name)
-{
-	for (size_t i = 0; i < p->nnames; i++)
-		if (!strcmp(p->names[i], name))
-			return p->names[i];
-	char **n = realloc(p->names, (p->nnames + 1) * sizeof(*n));
-	if (!n)
-		return NULL;
-	p->names = n;
-	p->names[p->nnames] = strdup(name);
-	return p->names[p->nnames] ? p->names[p->nnames++] : NULL;
-}
-
 /* The file at path, whole and NUL-terminated, in a buffer the caller
  * frees; NULL after reporting. */
 static char *read_file(struct pol_parser *ps, const char *path)
@@ -108,6 +62,8 @@ static char *read_file(struct pol_parser *ps, const char *path)
 
 /* Each line of text (modified in place) as one statement.  0, or -1 if
  * any line was wrong (reported). */
+static int pol_dir_include(struct pol_parser *ps, const struct pol_stmt *st);
+
 static int parse_lines(struct pol_parser *ps, struct pol_stmt *st, char *text)
 {
 	struct pol_tok t[POL_TOK_MAX];
@@ -126,7 +82,12 @@ static int parse_lines(struct pol_parser *ps, struct pol_stmt *st, char *text)
 			rc = -1;
 		} else {
 			st->n = pol_tokenize(ps, st->file, st->line, s, t);
-			if (st->n < 0 || (st->n > 0 && pol_statement(ps, st) < 0))
+			int d = st->n > 0 ? pol_statement(ps, st) : 0;
+			/* include is the one directive that reads a file: the
+			 * table said it is in its place, the parser reads it */
+			if (d == POL_STMT_INCLUDE)
+				d = pol_dir_include(ps, st);
+			if (st->n < 0 || d < 0)
 				rc = -1;
 		}
 		s += len + (nl ? 1 : 0);
@@ -232,7 +193,7 @@ static int include_allowed(struct pol_parser *ps, const struct pol_stmt *st, con
 }
 
 /* include "path" | include <shipped.policy> */
-int pol_dir_include(struct pol_parser *ps, const struct pol_stmt *st)
+static int pol_dir_include(struct pol_parser *ps, const struct pol_stmt *st)
 {
 	const char *ship;
 	char *full;

@@ -83,16 +83,18 @@ int pol_tok_is(const struct pol_tok *t, const char *w);
  * tokens.  Returns the count, or -1 after reporting. */
 int pol_tokenize(struct pol_parser *ps, const char *file, int line, char *s, struct pol_tok *t);
 
-/* The group called name, or NULL. */
+/* The group called name, or NULL (policy_rule.c). */
 struct pol_group *pol_find_group(struct pol_parser *ps, const char *name);
 
-/* One statement, by the table of directives: 0, or -1 after reporting. */
+/* One statement, by the table of directives: 0, -1 after reporting, or
+ * POL_STMT_INCLUDE: an include in its place, for the parser to read (the
+ * directives never call the parser back). */
+#define POL_STMT_INCLUDE 1
 int pol_statement(struct pol_parser *ps, const struct pol_stmt *st);
 
 /* The directives that live beside what they need. */
-int pol_dir_include(struct pol_parser *ps, const struct pol_stmt *st); /* policy_parse.c */
-int pol_dir_rule(struct pol_parser *ps, const struct pol_stmt *st);    /* policy_rule.c */
-int pol_dir_path(struct pol_parser *ps, const struct pol_stmt *st);    /* policy_path.c */
+int pol_dir_rule(struct pol_parser *ps, const struct pol_stmt *st); /* policy_rule.c */
+int pol_dir_path(struct pol_parser *ps, const struct pol_stmt *st); /* policy_path.c */
 
 /* An action word at t[0] (allow, kill, trap, log, errno NAME): 1 and the
  * index after it, 0 if t[0] is no action, -1 after reporting. */

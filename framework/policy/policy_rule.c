@@ -14,6 +14,14 @@
 
 #include "policy_parse.h"
 
+struct pol_group *pol_find_group(struct pol_parser *ps, const char *name)
+{
+	for (size_t i = 0; i < ps->ngroups; i++)
+		if (!strcmp(ps->groups[i].name, name))
+			return &ps->groups[i];
+	return NULL;
+}
+
 #define OPERATORS "==, !=, <, <=, >, >=, in, has-any, has-none, within"
 
 int pol_action(struct pol_parser *ps, const struct pol_stmt *st, const struct pol_tok *t, int n,

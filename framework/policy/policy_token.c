@@ -7,10 +7,65 @@
  * the line is read each word and string is NUL-terminated in place, on
  * the byte after it, which no other token holds (a separator, a mark
  * whose token points at its constant text, or a string's closing quote).
+ * Below the rest of the front end: the parser's error lines and its
+ * interned names, which every directive uses.
  */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy_parse.h"
+
+/* ---- the parser's error lines and interned names ---- */
+
+static void verr(struct pol_parser *ps, const char *file, int line, int col, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void verr(struct pol_parser *ps, const char *file, int line, int col, const char *fmt,
+                 va_list ap)
+{
+	char msg[1024], full[1200];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (line > 0)
+		snprintf(full, sizeof(full), "%s:%d:%d: %s", file, line, col, msg);
+	else
+		snprintf(full, sizeof(full), "%s: %s", file, msg);
+	ps->errors++;
+	if (ps->diag)
+		ps->diag(full, ps->arg);
+}
+
+void pol_err(struct pol_parser *ps, const char *file, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr(ps, file, line, col, fmt, ap);
+	va_end(ap);
+}
+
+void pol_serr(struct pol_parser *ps, const struct pol_stmt *st, int col, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr(ps, st->file, st->line, col, fmt, ap);
+	va_end(ap);
+}
+
+const char *pol_intern(struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nnames; i++)
+		if (!strcmp(p->names[i], name))
+			return p->names[i];
+	char **n = realloc(p->names, (p->nnames + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	p->names = n;
+	p->names[p->nnames] = strdup(name);
+	return p->names[p->nnames] ? p->names[p->nnames++] : NULL;
+}
+
+/* ---- tokens ---- */
 
 int pol_tok_is(const struct pol_tok *t, const char *w)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fs.h - internal: the file broker's decisions, apart from its I/O, so
- * that they can be tested and fuzzed on their own.
+ * that they can be tested and fuzzed on their own (fs_rules.c), and the
+ * helper's side, given its context with each request (fs_host.c).
  */
 #ifndef PRIVSEP_FS_H
 #define PRIVSEP_FS_H
@@ -46,11 +47,24 @@ int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *d
 int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
                    const struct fs_decision *d, char *detail, size_t dlen);
 
-/* The helper's handlers. */
+/* A request's context, given by whoever serves it (the helper): the
+ * worker's policy (NULL: none, so no file rules), the roots opened for
+ * it, and the function that logs one refusal (the path is the worker's
+ * choice: the function escapes it and limits the rate of such lines). */
+struct fs_ctx {
+	const struct policy *pol;
+	const struct fs_root *roots;
+	void (*refused)(void *arg, const char *what, const char *path, int err, const char *detail);
+	void *arg;
+};
+
+/* Serve one request (its payload in req) under ctx: 0 with the reply
+ * in req, an errno with req's detail saying why, or PRIVSEP_VIOLATION for
+ * a malformed payload (fs_host.c). */
 struct privsep_req;
-int fs_h_open(struct privsep_req *req, void *arg);
-int fs_h_stat(struct privsep_req *req, void *arg);
-int fs_h_readlink(struct privsep_req *req, void *arg);
-int fs_h_access(struct privsep_req *req, void *arg);
+int fs_serve_open(struct privsep_req *req, const struct fs_ctx *ctx);
+int fs_serve_stat(struct privsep_req *req, const struct fs_ctx *ctx);
+int fs_serve_readlink(struct privsep_req *req, const struct fs_ctx *ctx);
+int fs_serve_access(struct privsep_req *req, const struct fs_ctx *ctx);
 
 #endif

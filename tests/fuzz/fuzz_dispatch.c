@@ -66,12 +66,40 @@ static int bulk_handler(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {0x10001, "str", 4, 256, 0, 0, PRIVSEP_H_CALL, str_handler, NULL, 0},
-    {0x10002, "post", 0, 64, 0, 2, PRIVSEP_H_POST, fd_handler, NULL, 0},
-    {0x10003, "fd", 1, 16, 1, 4, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, fd_handler, NULL, 0},
-    {0x10004, "bulk", 0, 16, 0, 2, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_handler, NULL, 64},
-    {0x10005, "bulk-call", 0, 16, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_BULK, bulk_handler, NULL, 64},
-    {0x10006, "event", 0, 8, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+    {.type = 0x10001,
+     .name = "str",
+     .min_len = 4,
+     .max_len = 256,
+     .flags = PRIVSEP_H_CALL,
+     .fn = str_handler},
+    {.type = 0x10002,
+     .name = "post",
+     .max_len = 64,
+     .max_fds = 2,
+     .flags = PRIVSEP_H_POST,
+     .fn = fd_handler},
+    {.type = 0x10003,
+     .name = "fd",
+     .min_len = 1,
+     .max_len = 16,
+     .min_fds = 1,
+     .max_fds = 4,
+     .flags = PRIVSEP_H_CALL | PRIVSEP_H_ONCE,
+     .fn = fd_handler},
+    {.type = 0x10004,
+     .name = "bulk",
+     .max_len = 16,
+     .max_fds = 2,
+     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+     .fn = bulk_handler,
+     .bulk_max = 64},
+    {.type = 0x10005,
+     .name = "bulk-call",
+     .max_len = 16,
+     .flags = PRIVSEP_H_CALL | PRIVSEP_H_BULK,
+     .fn = bulk_handler,
+     .bulk_max = 64},
+    {.type = 0x10006, .name = "event", .max_len = 8, .flags = PRIVSEP_H_EVENT},
 };
 
 /* A record limit under the largest input, so that an oversized record
@@ -105,7 +133,7 @@ static void on_gone(struct privsep_worker *gw, void *arg)
 	if (gw != w)
 		fuzz_fail("on_worker_gone for a worker that is not the fuzzer's");
 	gone = 1;
-	gone_viol = privsep_worker_violation(gw);
+	gone_viol = privsep_worker_exit_info(gw)->violation;
 }
 
 static void worker_start(void)

@@ -88,12 +88,35 @@ static int on_posted(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {T_SEQ, "seq", 4, 4, 0, 0, PRIVSEP_H_EVENT, on_seq, NULL, 0},
-    {T_DONE, "done", 8, 8, 0, 0, PRIVSEP_H_POST, on_done, NULL, 0},
-    {T_CALLS, "calls", 0, 0, 0, 0, PRIVSEP_H_EVENT, on_calls, NULL, 0},
-    {T_POSTED, "posted", 4, 4, 0, 1, PRIVSEP_H_POST, on_posted, NULL, 0},
-    {T_NESTED, "nested", 0, 0, 0, 0, PRIVSEP_H_EVENT, on_nested, NULL, 0},
-    {T_FDEV, "fd-event", 4, 4, 1, 1, PRIVSEP_H_EVENT, on_posted, NULL, 0},
+    {.type = T_SEQ,
+     .name = "seq",
+     .min_len = 4,
+     .max_len = 4,
+     .flags = PRIVSEP_H_EVENT,
+     .fn = on_seq},
+    {.type = T_DONE,
+     .name = "done",
+     .min_len = 8,
+     .max_len = 8,
+     .flags = PRIVSEP_H_POST,
+     .fn = on_done},
+    {.type = T_CALLS, .name = "calls", .flags = PRIVSEP_H_EVENT, .fn = on_calls},
+    {.type = T_POSTED,
+     .name = "posted",
+     .min_len = 4,
+     .max_len = 4,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_POST,
+     .fn = on_posted},
+    {.type = T_NESTED, .name = "nested", .flags = PRIVSEP_H_EVENT, .fn = on_nested},
+    {.type = T_FDEV,
+     .name = "fd-event",
+     .min_len = 4,
+     .max_len = 4,
+     .min_fds = 1,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_EVENT,
+     .fn = on_posted},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
@@ -128,7 +151,10 @@ static int seq_worker(struct privsep_client *c, void *arg)
 	privsep_writer_init(&w, out, sizeof(out));
 	privsep_writer_put_u32(&w, seen);
 	privsep_writer_put_u32(&w, disorder);
-	return privsep_client_post(c, T_DONE, out, w.len, NULL, 0) < 0 ? 12 : 0;
+	return privsep_client_post(
+	           c, &(struct privsep_out){.type = T_DONE, .data = out, .len = w.len}) < 0
+	           ? 12
+	           : 0;
 }
 
 static int drained;
@@ -172,8 +198,8 @@ static void events_million_to_a_worker_that_does_not_read_bounded_and_in_order(v
 		struct privsep_writer pw;
 		privsep_writer_init(&pw, msg, sizeof(msg));
 		privsep_writer_put_u32(&pw, i);
-		if (privsep_worker_post(w, T_SEQ, msg, 4, NULL, 0, NULL, PRIVSEP_POST_NOWAIT) ==
-		    0) {
+		if (privsep_worker_post(
+		        w, &(struct privsep_out){.type = T_SEQ, .data = msg, .len = 4}) == 0) {
 			i++;
 			if (privsep_worker_queued(w) > maxq)
 				maxq = privsep_worker_queued(w);
@@ -330,8 +356,13 @@ static void worker_nowait_posts_queue_bounded_then_EAGAIN_in_order(void **state)
 		uint8_t v[4];
 		memcpy(v, &sent, 4);
 		/* every other one with an fd: a queued record keeps its own copy */
-		if (privsep_client_post_ex(c, T_POSTED, v, 4, &p[0], sent % 2, NULL,
-		                           PRIVSEP_POST_NOWAIT) < 0) {
+		if (privsep_client_post(c, &(struct privsep_out){.type = T_POSTED,
+		                                                 .data = v,
+		                                                 .len = 4,
+		                                                 .fds = &p[0],
+		                                                 .nfds = sent % 2,
+		                                                 .flags = PRIVSEP_POST_NOWAIT}) <
+		    0) {
 			assert_int_equal(errno, EAGAIN);
 			break;
 		}
@@ -389,7 +420,9 @@ static void helper_events_with_fds_sent_or_queued_in_order_none_leaked(void **st
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
 	before = count_fds();
 	/* nobody reads: sent at once, then queued (with copies), then EAGAIN */
-	while (privsep_worker_post(w, T_FDEV, &sent, 4, &p[0], 1, NULL, PRIVSEP_POST_NOWAIT) == 0)
+	while (privsep_worker_post(
+	           w, &(struct privsep_out){
+	                  .type = T_FDEV, .data = &sent, .len = 4, .fds = &p[0], .nfds = 1}) == 0)
 		sent++;
 	assert_int_equal(errno, EAGAIN);
 	assert_int_equal(privsep_worker_queued(w), 16);
@@ -460,22 +493,32 @@ static int gated_ev(struct privsep_req *req, void *arg)
 		while (!atomic_load(&gate))
 			usleep(1000);
 		/* WAIT asked: in a handler it acts as NOWAIT */
-		handler_rc = privsep_client_post_ex(req->client, T_ACK, "ack!", 4, NULL, 0, NULL,
-		                                    PRIVSEP_POST_WAIT);
+		handler_rc = privsep_client_post(
+		    req->client, &(struct privsep_out){.type = T_ACK, .data = "ack!", .len = 4});
 		atomic_store(&handler_posted, 1);
 	}
 	return 0;
 }
 static const struct privsep_handler dl_table[] = {
-    {T_EV2, "ev", 4, 4, 0, 0, PRIVSEP_H_EVENT, gated_ev, NULL, 0},
-    {T_ACK, "ack", 4, 4, 0, 0, PRIVSEP_H_POST, on_posted, NULL, 0},
-    {T_CALL, "call", 0, 0, 0, 0, PRIVSEP_H_CALL, on_posted, NULL, 0},
-    {T_BIG, "big", 0, 4000, 0, 0, PRIVSEP_H_POST, on_posted, NULL, 0},
+    {.type = T_EV2,
+     .name = "ev",
+     .min_len = 4,
+     .max_len = 4,
+     .flags = PRIVSEP_H_EVENT,
+     .fn = gated_ev},
+    {.type = T_ACK,
+     .name = "ack",
+     .min_len = 4,
+     .max_len = 4,
+     .flags = PRIVSEP_H_POST,
+     .fn = on_posted},
+    {.type = T_CALL, .name = "call", .flags = PRIVSEP_H_CALL, .fn = on_posted},
+    {.type = T_BIG, .name = "big", .max_len = 4000, .flags = PRIVSEP_H_POST, .fn = on_posted},
 };
 static void *dl_caller(void *arg)
 {
 	struct privsep_result res = {0};
-	privsep_client_call(arg, T_CALL, NULL, 0, NULL, 0, &res);
+	privsep_client_call(arg, &(struct privsep_out){.type = T_CALL}, &res);
 	atomic_store(&a_done, 1);
 	return NULL;
 }
@@ -483,7 +526,9 @@ static void *dl_poster(void *arg)
 {
 	static char big[4000];
 	while (!atomic_load(&b_stop)) {
-		if (privsep_client_post(arg, T_BIG, big, sizeof(big), NULL, 0) < 0)
+		if (privsep_client_post(
+		        arg,
+		        &(struct privsep_out){.type = T_BIG, .data = big, .len = sizeof(big)}) < 0)
 			return NULL;
 		atomic_fetch_add(&b_count, 1);
 	}
@@ -509,8 +554,9 @@ static void rule_an_event_handlers_post_never_waits_for_a_blocked_sender(void **
 	in_handler = gate = handler_posted = b_count = b_stop = a_done = 0;
 	/* events wait in the helper's queue */
 	for (uint32_t i = 0; privsep_worker_queued(w) < 50; i++)
-		assert_int_equal(
-		    privsep_worker_post(w, T_EV2, &i, 4, NULL, 0, NULL, PRIVSEP_POST_NOWAIT), 0);
+		assert_int_equal(privsep_worker_post(
+		                     w, &(struct privsep_out){.type = T_EV2, .data = &i, .len = 4}),
+		                 0);
 	/* a call: its thread reads the first event and stays in the handler */
 	pthread_create(&a, NULL, dl_caller, c);
 	while (!atomic_load(&in_handler))

@@ -34,7 +34,7 @@ static int never(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {T_NEVER, "never", 0, 0, 0, 0, PRIVSEP_H_POST, never, NULL, 0},
+    {.type = T_NEVER, .name = "never", .flags = PRIVSEP_H_POST, .fn = never},
 };
 
 /* What the helper child and its worker tell the test, in memory shared

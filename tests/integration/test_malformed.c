@@ -277,7 +277,7 @@ static void *do_call(void *arg)
 	struct call_thread *ct = arg;
 	ct->res.data = ct->body;
 	ct->res.cap = sizeof(ct->body);
-	ct->rc = privsep_client_call(ct->c, T_DENY, NULL, 0, NULL, 0, &ct->res);
+	ct->rc = privsep_client_call(ct->c, &(struct privsep_out){.type = T_DENY}, &ct->res);
 	ct->err = errno;
 	return NULL;
 }
@@ -358,6 +358,7 @@ static void run_wcase(const struct wcase *wc)
 	pthread_join(ct.t, NULL);
 	assert_int_equal(ct.rc, wc->want_rc);
 	assert_int_equal(ct.err, wc->want_errno);
+	assert_int_equal(ct.res.refused, 0); /* the client's own failure */
 	assert_int_equal(ct.res.nfds, 0);
 	if (wc->client_survives) {
 		/* the channel is still good: a proper reply now works */
@@ -368,12 +369,15 @@ static void run_wcase(const struct wcase *wc)
 		len = rec_make(out, PRIVSEP_T_REPLY, id, payload, 10, 0);
 		assert_int_equal(raw_send(sv[0], out, len, NULL, 0), 0);
 		pthread_join(ct.t, NULL);
-		assert_int_equal(ct.rc, 13);
+		assert_int_equal(ct.rc, -1);
+		assert_int_equal(ct.err, EACCES);
+		assert_int_equal(ct.res.refused, 1);
 		assert_string_equal(ct.res.detail, "x");
 	} else if (sv[0] >= 0) {
 		/* the client shut the channel down and stays dead */
 		assert_int_equal(recv(sv[0], in, sizeof(in), MSG_DONTWAIT), 0);
-		assert_int_equal(privsep_client_post(ct.c, T_POST, NULL, 0, NULL, 0), -1);
+		assert_int_equal(privsep_client_post(ct.c, &(struct privsep_out){.type = T_POST}),
+		                 -1);
 	}
 	privsep_client_free(ct.c);
 	if (sv[0] >= 0)
@@ -411,7 +415,9 @@ static void duplicate_reply_is_unknown_id(void **state)
 	assert_int_equal(raw_send(sv[0], out, len, NULL, 0), 0);
 	assert_int_equal(raw_send(sv[0], out, len, NULL, 0), 0);
 	pthread_join(ct.t, NULL);
-	assert_int_equal(ct.rc, 13);
+	assert_int_equal(ct.rc, -1);
+	assert_int_equal(ct.err, EACCES);
+	assert_int_equal(ct.res.refused, 1);
 	/* the next call reads the duplicate first */
 	pthread_create(&ct.t, NULL, do_call, &ct);
 	pthread_join(ct.t, NULL);

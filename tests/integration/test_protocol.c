@@ -78,7 +78,9 @@ static void rule_error_reply_carries_errno_and_detail(void **state)
 	struct privsep_client *c = hx_attach_client(x, "c", 0);
 	struct hx_bg bg;
 	hx_bg_call(&bg, c, T_DENY, NULL, 0);
-	assert_int_equal(hx_bg_wait(x, &bg), EACCES);
+	assert_int_equal(hx_bg_wait(x, &bg), -1);
+	assert_int_equal(bg.err, EACCES);
+	assert_int_equal(bg.res.refused, 1);
 	assert_string_equal(bg.res.detail, "denied by rule 3 (test.policy:7)");
 	assert_int_equal(bg.res.len, 0);
 	privsep_client_free(c);
@@ -123,7 +125,8 @@ static void *fdcall_main(void *arg)
 	struct fdcall *f = arg;
 	f->res.data = f->body;
 	f->res.cap = sizeof(f->body);
-	f->rc = privsep_client_call(f->c, f->type, NULL, 0, &f->fd, 1, &f->res);
+	f->rc = privsep_client_call(
+	    f->c, &(struct privsep_out){.type = f->type, .fds = &f->fd, .nfds = 1}, &f->res);
 	atomic_store(&f->done, 1);
 	return NULL;
 }
@@ -218,7 +221,9 @@ static void rule_permits_only_narrow(void **state)
 	memcpy(req, "\2\0\0\0", 4);
 	memcpy(req + 4, types, 8);
 	hx_bg_call(&bg, c, PRIVSEP_T_PERMIT_DROP, req, 12);
-	assert_int_equal(hx_bg_wait(x, &bg), EINVAL);
+	assert_int_equal(hx_bg_wait(x, &bg), -1);
+	assert_int_equal(bg.err, EINVAL);
+	assert_int_equal(bg.res.refused, 1);
 	assert_true(privsep_worker_permitted(w, T_POST));
 	/* a good drop narrows */
 	memcpy(req, "\1\0\0\0", 4);
@@ -238,7 +243,7 @@ static void rule_permits_only_narrow(void **state)
 	assert_int_equal(privsep_worker_drop_permit(w, 0x7777777), -1);
 	assert_int_equal(errno, ENOENT);
 	/* using a dropped type is a violation */
-	assert_int_equal(privsep_client_post(c, T_POST, NULL, 0, NULL, 0), 0);
+	assert_int_equal(privsep_client_post(c, &(struct privsep_out){.type = T_POST}), 0);
 	assert_true(hx_pump_gone(x, 1, 3000));
 	assert_int_equal(x->last_viol, PRIVSEP_V_NOT_PERMITTED);
 	privsep_client_free(c);
@@ -301,13 +306,18 @@ static int give_fds_main(struct privsep_client *c, void *arg)
 	int before = count_fds();
 	if (set_fd_room(2) < 0) /* count_fds needs one too */
 		return 10;
-	if (privsep_client_call(c, T_GIVE_FDS, "\4\0\0\0", 4, NULL, 0, &res) != -1 ||
-	    errno != EMFILE)
+	if (privsep_client_call(
+	        c, &(struct privsep_out){.type = T_GIVE_FDS, .data = "\4\0\0\0", .len = 4}, &res) !=
+	        -1 ||
+	    errno != EMFILE || res.refused)
 		return 11;
 	if (res.nfds != 0 || count_fds() != before)
 		return 12;
 	/* not a dead channel: a call that fits works */
-	if (privsep_client_call(c, T_GIVE_FDS, "\2\0\0\0", 4, NULL, 0, &res) != 0 || res.nfds != 2)
+	if (privsep_client_call(
+	        c, &(struct privsep_out){.type = T_GIVE_FDS, .data = "\2\0\0\0", .len = 4}, &res) !=
+	        0 ||
+	    res.nfds != 2)
 		return 13;
 	close(res.fds[0]);
 	close(res.fds[1]);
@@ -317,9 +327,9 @@ static int give_fds_main(struct privsep_client *c, void *arg)
 static int exit_status;
 static void gone_status(struct privsep_worker *w, void *arg)
 {
-	int code, status;
+	const struct privsep_exit_info *e = privsep_worker_exit_info(w);
 	(void)arg;
-	exit_status = privsep_worker_exit(w, &code, &status) && code == CLD_EXITED ? status : -1;
+	exit_status = e->kind == PRIVSEP_EXIT_STATUS ? e->status : -1;
 }
 
 static void rule_worker_at_its_fd_limit_gets_emfile_and_loses_nothing(void **state)
@@ -373,12 +383,18 @@ static void rule_helper_at_its_fd_limit_answers_emfile_and_loses_nothing(void **
 		uint8_t body[64];
 		struct privsep_result res = {.data = body, .cap = sizeof(body)};
 		int fds[2] = {open("/dev/null", O_RDONLY), open("/dev/null", O_RDONLY)};
-		assert_int_equal(privsep_client_call(c, T_TWO_FDS_MAX, NULL, 0, fds, 2, &res),
-		                 EMFILE);
+		assert_int_equal(
+		    privsep_client_call(
+		        c, &(struct privsep_out){.type = T_TWO_FDS_MAX, .fds = fds, .nfds = 2},
+		        &res),
+		    -1);
+		assert_int_equal(errno, EMFILE);
+		assert_int_equal(res.refused, 1);
 		assert_string_equal(res.detail, "helper could not receive the request's fds");
 		/* the helper is still serving this worker */
 		assert_int_equal(privsep_client_ping(c, "x", 1, &res), 0);
-		assert_int_equal(privsep_client_call(c, T_TWO_FDS_MAX, NULL, 0, NULL, 0, &res), 0);
+		assert_int_equal(
+		    privsep_client_call(c, &(struct privsep_out){.type = T_TWO_FDS_MAX}, &res), 0);
 		close(fds[0]);
 		close(fds[1]);
 		privsep_client_free(c);
@@ -407,7 +423,9 @@ static int ident_main(struct privsep_client *c, void *arg)
 	uint8_t body[8];
 	struct privsep_result res = {.data = body, .cap = sizeof(body)};
 	uint32_t lie = 1, seen;
-	if (privsep_client_call(c, PRIVSEP_TYPE_APP_MIN + 99, &lie, 4, NULL, 0, &res) != 0)
+	if (privsep_client_call(
+	        c, &(struct privsep_out){.type = PRIVSEP_TYPE_APP_MIN + 99, .data = &lie, .len = 4},
+	        &res) != 0)
 		return 30;
 	memcpy(&seen, body, 4);
 	if (seen != (uint32_t)getpid())
@@ -423,8 +441,12 @@ static void rule_identity_comes_from_the_channel_not_the_payload(void **state)
 	(void)state;
 	if (under_valgrind())
 		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
-	const struct privsep_handler t[] = {{PRIVSEP_TYPE_APP_MIN + 99, "ident", 4, 4, 0, 0,
-	                                     PRIVSEP_H_CALL, ident_handler, NULL, 0}};
+	const struct privsep_handler t[] = {{.type = PRIVSEP_TYPE_APP_MIN + 99,
+	                                     .name = "ident",
+	                                     .min_len = 4,
+	                                     .max_len = 4,
+	                                     .flags = PRIVSEP_H_CALL,
+	                                     .fn = ident_handler}};
 	struct privsep_helper_config cfg = {.on_worker_gone = gone_status};
 	struct privsep_helper *h = privsep_helper_new(t, 1, &cfg);
 	struct privsep_spawn sp = {.name = "ident", .main = ident_main, .unsandboxed = 1};
@@ -446,12 +468,13 @@ static int linger_main(struct privsep_client *c, void *arg)
 	return 0;
 }
 
-static int gone_code, gone_sig;
+/* how the last worker ended: its exit kind and signal */
+static int gone_kind, gone_sig;
 static void gone_record(struct privsep_worker *w, void *arg)
 {
 	(void)arg;
-	if (!privsep_worker_exit(w, &gone_code, &gone_sig))
-		gone_code = -1;
+	gone_kind = (int)privsep_worker_exit_info(w)->kind;
+	gone_sig = privsep_worker_exit_info(w)->signal;
 }
 
 static void rule_worker_that_closes_its_channel_is_killed_after_the_grace(void **state)
@@ -467,7 +490,7 @@ static void rule_worker_that_closes_its_channel_is_killed_after_the_grace(void *
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	assert_int_equal(privsep_helper_run(h), 0);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	assert_int_equal(gone_code, CLD_KILLED);
+	assert_int_equal(gone_kind, PRIVSEP_EXIT_KILLED);
 	assert_int_equal(gone_sig, SIGKILL);
 	/* not before the grace period (1000 ms) */
 	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= 900);
@@ -484,12 +507,12 @@ static void rule_freeing_the_helper_kills_its_workers(void **state)
 	struct privsep_spawn sp = {.name = "linger", .main = linger_main, .unsandboxed = 1};
 	struct privsep_worker *w;
 	pid_t pid;
-	gone_code = 0;
+	gone_kind = 0;
 	w = privsep_spawn(h, &sp);
 	assert_non_null(w);
 	pid = privsep_worker_pid(w);
 	privsep_helper_free(h);
-	assert_int_equal(gone_code, CLD_KILLED);
+	assert_int_equal(gone_kind, PRIVSEP_EXIT_KILLED);
 	assert_int_equal(gone_sig, SIGKILL);
 	assert_int_equal(waitpid(pid, NULL, WNOHANG), -1); /* reaped already */
 	assert_int_equal(errno, ECHILD);
@@ -508,9 +531,8 @@ static enum privsep_violation gone_viol;
 static void gone_violation(struct privsep_worker *w, void *arg)
 {
 	(void)arg;
-	gone_viol = privsep_worker_violation(w);
-	if (!privsep_worker_exit(w, &gone_code, &gone_sig))
-		gone_code = -1;
+	gone_viol = privsep_worker_exit_info(w)->violation;
+	gone_record(w, arg);
 }
 
 static void rule_violation_kills_the_worker_process(void **state)
@@ -521,11 +543,11 @@ static void rule_violation_kills_the_worker_process(void **state)
 	struct privsep_helper_config cfg = {.on_worker_gone = gone_violation};
 	struct privsep_helper *h = privsep_helper_new(testapp_table, testapp_n, &cfg);
 	struct privsep_spawn sp = {.name = "garbage", .main = garbage_main, .unsandboxed = 1};
-	gone_code = 0;
+	gone_kind = 0;
 	assert_non_null(privsep_spawn(h, &sp));
 	assert_int_equal(privsep_helper_run(h), 0);
 	assert_int_equal(gone_viol, PRIVSEP_V_BAD_MAGIC);
-	assert_int_equal(gone_code, CLD_KILLED);
+	assert_int_equal(gone_kind, PRIVSEP_EXIT_VIOLATION);
 	assert_int_equal(gone_sig, SIGKILL);
 	/* spawning needs a main */
 	sp.main = NULL;
@@ -538,7 +560,8 @@ static int post_and_exit_main(struct privsep_client *c, void *arg)
 {
 	(void)arg;
 	for (int i = 0; i < 3; i++)
-		if (privsep_client_post(c, T_POST, "x", 1, NULL, 0) < 0)
+		if (privsep_client_post(
+		        c, &(struct privsep_out){.type = T_POST, .data = "x", .len = 1}) < 0)
 			return 50;
 	return 0; /* exits at once: the posts are still queued */
 }
@@ -605,17 +628,29 @@ static void rule_handler_table_is_checked_when_the_helper_is_made(void **state)
 {
 	(void)state;
 	const struct privsep_handler bad[][2] = {
-	    {{0x10, "fw-range", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
-	    {{0x10001, "a", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0},
-	     {0x10001, "dup", 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
-	    {{0x10001, "both", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_POST, nop, NULL, 0}},
-	    {{0x10001, "neither", 0, 0, 0, 0, 0, nop, NULL, 0}},
-	    {{0x10001, "len", 5, 4, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
-	    {{0x10001, "over", 0, 4096 - 15, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
-	    {{0x10001, "fds", 0, 0, 0, 5, PRIVSEP_H_CALL, nop, NULL, 0}},
-	    {{0x10001, "nofn", 0, 0, 0, 0, PRIVSEP_H_CALL, NULL, NULL, 0}},
-	    {{0x10001, NULL, 0, 0, 0, 0, PRIVSEP_H_CALL, nop, NULL, 0}},
-	    {{0x10001, "flag", 0, 0, 0, 0, PRIVSEP_H_CALL | 0x100, nop, NULL, 0}},
+	    {{.type = 0x10, .name = "fw-range", .flags = PRIVSEP_H_CALL, .fn = nop}},
+	    {{.type = 0x10001, .name = "a", .flags = PRIVSEP_H_CALL, .fn = nop},
+	     {.type = 0x10001, .name = "dup", .flags = PRIVSEP_H_CALL, .fn = nop}},
+	    {{.type = 0x10001,
+	      .name = "both",
+	      .flags = PRIVSEP_H_CALL | PRIVSEP_H_POST,
+	      .fn = nop}},
+	    {{.type = 0x10001, .name = "neither", .fn = nop}},
+	    {{.type = 0x10001,
+	      .name = "len",
+	      .min_len = 5,
+	      .max_len = 4,
+	      .flags = PRIVSEP_H_CALL,
+	      .fn = nop}},
+	    {{.type = 0x10001,
+	      .name = "over",
+	      .max_len = 4096 - 15,
+	      .flags = PRIVSEP_H_CALL,
+	      .fn = nop}},
+	    {{.type = 0x10001, .name = "fds", .max_fds = 5, .flags = PRIVSEP_H_CALL, .fn = nop}},
+	    {{.type = 0x10001, .name = "nofn", .flags = PRIVSEP_H_CALL}},
+	    {{.type = 0x10001, .name = NULL, .flags = PRIVSEP_H_CALL, .fn = nop}},
+	    {{.type = 0x10001, .name = "flag", .flags = PRIVSEP_H_CALL | 0x100, .fn = nop}},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		errno = 0;
@@ -684,9 +719,18 @@ static uint32_t drop_raw(struct hx *x, int sock, const uint32_t *types, uint32_t
 static void rule_permit_drop_takes_only_types_the_worker_requests(void **state)
 {
 	static const struct privsep_handler t[] = {
-	    {T_ECHO_STR, "echo-str", 4, 256, 0, 0, PRIVSEP_H_CALL, nop_call, NULL, 0},
-	    {T_POST, "post", 0, 64, 0, 0, PRIVSEP_H_POST, nop_call, NULL, 0},
-	    {T_EVENT_ROW, "event", 0, 8, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+	    {.type = T_ECHO_STR,
+	     .name = "echo-str",
+	     .min_len = 4,
+	     .max_len = 256,
+	     .flags = PRIVSEP_H_CALL,
+	     .fn = nop_call},
+	    {.type = T_POST,
+	     .name = "post",
+	     .max_len = 64,
+	     .flags = PRIVSEP_H_POST,
+	     .fn = nop_call},
+	    {.type = T_EVENT_ROW, .name = "event", .max_len = 8, .flags = PRIVSEP_H_EVENT},
 	};
 	static const uint32_t refused[] = {PRIVSEP_T_SANDBOX_FAILED,
 	                                   PRIVSEP_T_SECCOMP_TRAP,
@@ -737,20 +781,27 @@ static int handler_fails(struct privsep_req *req, void *arg)
 
 static void rule_a_handlers_failure_is_logged_with_the_worker(void **state)
 {
-	static const struct privsep_handler t[] = {
-	    {T_ECHO_STR, "failing", 0, 8, 0, 0, PRIVSEP_H_CALL, handler_fails, NULL, 0}};
+	static const struct privsep_handler t[] = {{.type = T_ECHO_STR,
+	                                            .name = "failing",
+	                                            .max_len = 8,
+	                                            .flags = PRIVSEP_H_CALL,
+	                                            .fn = handler_fails}};
 	struct hx *x = hx_new(t, 1, 0);
 	struct privsep_client *c = hx_attach_client(x, "namer", 0);
 	struct hx_bg bg;
 	(void)state;
 	assert_non_null(c);
 	hx_bg_call(&bg, c, T_ECHO_STR, NULL, 0);
-	assert_int_equal(hx_bg_wait(x, &bg), EIO);
+	assert_int_equal(hx_bg_wait(x, &bg), -1);
+	assert_int_equal(bg.err, EIO);
+	assert_int_equal(bg.res.refused, 1);
 	assert_string_equal(bg.res.detail, "handler failed");
 	assert_true(hx_logged(x, "worker \"namer\" pid 0: call failing id "));
 	assert_true(hx_logged(x, ": handler returned 5000; answered EIO"));
 	hx_bg_call(&bg, c, T_ECHO_STR, "x", 1);
-	assert_int_equal(hx_bg_wait(x, &bg), EMSGSIZE);
+	assert_int_equal(hx_bg_wait(x, &bg), -1);
+	assert_int_equal(bg.err, EMSGSIZE);
+	assert_int_equal(bg.res.refused, 1);
 	assert_string_equal(bg.res.detail, "reply too large for the record limit");
 	assert_true(hx_logged(x, ": reply body over the record limit; answered EMSGSIZE"));
 	for (int i = 0; i < x->nlog; i++)
@@ -777,14 +828,14 @@ static pid_t spawn_until_gone(struct hx *x, const char *name, privsep_main_fn ma
 	assert_non_null(w);
 	pid = privsep_worker_pid(w);
 	x->gone = 0;
-	gone_code = gone_sig = -1;
+	gone_kind = gone_sig = -1;
 	assert_true(hx_pump_gone(x, 1, 10000));
 	*code = x->last_exit.kind;
 	*status = pid;
 	return pid;
 }
 
-static void rule_exit_info_reports_the_status_and_signal_worker_exit_reports(void **state)
+static void rule_exit_info_reports_the_exit_status_and_the_signal(void **state)
 {
 	(void)state;
 	if (under_valgrind())
@@ -886,7 +937,7 @@ static void rule_an_empty_record_is_told_from_end_of_stream_without_waiting(void
 static void rule_a_reply_is_queued_whatever_queue_max_is(void **state)
 {
 	static const struct privsep_handler t[] = {
-	    {T_EVENT_ROW, "event", 0, 512, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0}};
+	    {.type = T_EVENT_ROW, .name = "event", .max_len = 512, .flags = PRIVSEP_H_EVENT}};
 	struct privsep_helper_config cfg = {.queue_max = 1};
 	struct hx *x = hx_new_cfg(t, 1, &cfg);
 	struct privsep_worker *w;
@@ -894,8 +945,9 @@ static void rule_a_reply_is_queued_whatever_queue_max_is(void **state)
 	uint8_t big[512] = {0}, rec[64], in[1024];
 	(void)state;
 	/* the socket full and queue_max events queued */
-	while (privsep_worker_post(w, T_EVENT_ROW, big, sizeof(big), NULL, 0, NULL,
-	                           PRIVSEP_POST_NOWAIT) == 0)
+	while (privsep_worker_post(w, &(struct privsep_out){.type = T_EVENT_ROW,
+	                                                    .data = big,
+	                                                    .len = sizeof(big)}) == 0)
 		sent++;
 	assert_int_equal(errno, EAGAIN);
 	assert_int_equal(privsep_worker_queued(w), 1);
@@ -945,10 +997,20 @@ static int tc_serve(struct privsep_req *req, void *arg)
 	return 0;
 }
 static const struct privsep_handler tc_table[] = {
-    {TC_CALL, "tc-call", 4, 8, 0, 1, PRIVSEP_H_CALL, tc_serve, NULL, 0},
-    {TC_POST, "tc-post", 0, 4, 0, 0, PRIVSEP_H_POST, tc_serve, NULL, 0},
-    {TC_BULK, "tc-bulk", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, tc_serve, NULL, 16},
-    {TC_EVENT, "tc-event", 0, 0, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+    {.type = TC_CALL,
+     .name = "tc-call",
+     .min_len = 4,
+     .max_len = 8,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_CALL,
+     .fn = tc_serve},
+    {.type = TC_POST, .name = "tc-post", .max_len = 4, .flags = PRIVSEP_H_POST, .fn = tc_serve},
+    {.type = TC_BULK,
+     .name = "tc-bulk",
+     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+     .fn = tc_serve,
+     .bulk_max = 16},
+    {.type = TC_EVENT, .name = "tc-event", .flags = PRIVSEP_H_EVENT},
 };
 
 /* What its own table forbids, the client refuses with EINVAL (EMSGSIZE for
@@ -968,7 +1030,7 @@ static void rule_the_client_checks_each_record_against_its_table_before_sending(
 	struct hx_bg bg;
 	static const struct {
 		const char *shape;
-		int call; /* 1: privsep_client_call_ex, 0: privsep_client_post_ex */
+		int call; /* 1: privsep_client_call, 0: privsep_client_post */
 		uint32_t type;
 		size_t len, nfds;
 		const struct privsep_bulk *bulk;
@@ -995,16 +1057,31 @@ static void rule_the_client_checks_each_record_against_its_table_before_sending(
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc;
 		errno = 0;
+		res.refused = 1; /* the call must say 0: not the helper's refusal */
 		if (cases[i].call)
-			rc = privsep_client_call_ex(c, cases[i].type, big, cases[i].len, fds,
-			                            cases[i].nfds, cases[i].bulk, &res);
+			rc = privsep_client_call(c,
+			                         &(struct privsep_out){.type = cases[i].type,
+			                                               .data = big,
+			                                               .len = cases[i].len,
+			                                               .fds = fds,
+			                                               .nfds = cases[i].nfds,
+			                                               .bulk = cases[i].bulk},
+			                         &res);
 		else
-			rc = privsep_client_post_ex(c, cases[i].type, big, cases[i].len, fds,
-			                            cases[i].nfds, cases[i].bulk,
-			                            PRIVSEP_POST_NOWAIT);
+			rc = privsep_client_post(
+			    c, &(struct privsep_out){.type = cases[i].type,
+			                             .data = big,
+			                             .len = cases[i].len,
+			                             .fds = fds,
+			                             .nfds = cases[i].nfds,
+			                             .bulk = cases[i].bulk,
+			                             .flags = PRIVSEP_POST_NOWAIT});
 		if (rc != -1 || errno != cases[i].err)
 			fail_msg("%s: rc %d errno %d, want -1 and %d", cases[i].shape, rc, errno,
 			         cases[i].err);
+		if (cases[i].call && res.refused != 0)
+			fail_msg("%s: refused %d: the helper never saw it", cases[i].shape,
+			         res.refused);
 		if (cases[i].rule && !strstr(res.detail, cases[i].rule))
 			fail_msg("%s: the result says \"%s\", not \"%s\"", cases[i].shape,
 			         res.detail, cases[i].rule);
@@ -1028,10 +1105,14 @@ static void rule_the_client_checks_each_record_against_its_table_before_sending(
 static void rule_a_client_refuses_rows_the_helper_would_refuse(void **state)
 {
 	static const struct privsep_handler too_big[] = {
-	    {TC_CALL, "big", 0, PRIVSEP_MSG_MAX_DEFAULT, 0, 0, PRIVSEP_H_CALL, tc_serve, NULL, 0},
+	    {.type = TC_CALL,
+	     .name = "big",
+	     .max_len = PRIVSEP_MSG_MAX_DEFAULT,
+	     .flags = PRIVSEP_H_CALL,
+	     .fn = tc_serve},
 	};
 	static const struct privsep_handler no_kind[] = {
-	    {TC_CALL, "none", 0, 4, 0, 0, 0, tc_serve, NULL, 0},
+	    {.type = TC_CALL, .name = "none", .max_len = 4, .fn = tc_serve},
 	};
 	struct privsep_client_config a = {.table = too_big, .n = 1}, b = {.table = no_kind, .n = 1};
 	int sv[2];
@@ -1073,7 +1154,7 @@ int main(void)
 	    cmocka_unit_test(rule_control_messages_other_than_rights_are_violations),
 	    cmocka_unit_test(rule_permit_drop_takes_only_types_the_worker_requests),
 	    cmocka_unit_test(rule_a_handlers_failure_is_logged_with_the_worker),
-	    cmocka_unit_test(rule_exit_info_reports_the_status_and_signal_worker_exit_reports),
+	    cmocka_unit_test(rule_exit_info_reports_the_exit_status_and_the_signal),
 	    cmocka_unit_test(rule_a_worker_killed_after_the_grace_is_logged_once),
 	    cmocka_unit_test(rule_an_empty_record_is_told_from_end_of_stream_without_waiting),
 	    cmocka_unit_test(rule_a_reply_is_queued_whatever_queue_max_is),

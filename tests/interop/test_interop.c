@@ -42,8 +42,9 @@ static int on_echo(struct privsep_req *req, void *arg)
 		return privsep_req_fail(req, EINVAL, "two fds expected");
 	/* two events first: they arrive before this reply, in order */
 	for (n = 1; n <= 2; n++)
-		if (privsep_worker_post(req->worker, T_TICK, &n, sizeof(n), NULL, 0, NULL,
-		                        PRIVSEP_POST_NOWAIT) < 0)
+		if (privsep_worker_post(
+		        req->worker,
+		        &(struct privsep_out){.type = T_TICK, .data = &n, .len = sizeof(n)}) < 0)
 			return privsep_req_fail(req, errno, "post");
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return privsep_req_fail(req, errno, "pipe");
@@ -132,10 +133,8 @@ static struct hx *run_python(const char *mode)
 	const char *py = python();
 	const char *argv[] = {"python3", "-I", "-S", "-B", INTEROP_DIR "/worker.py", mode, NULL};
 	struct privsep_sandbox sb = {.policy = INTEROP_DIR "/python.policy"};
-	struct privsep_exec ex = {.argv = argv,
-	                          .flags = PRIVSEP_EXEC_FOREIGN,
-	                          .read_beneath = dirs,
-	                          .nread = 1};
+	struct privsep_exec ex = {
+	    .argv = argv, .flags = PRIVSEP_EXEC_FOREIGN, .read_beneath = dirs, .nread = 1};
 	struct privsep_spawn sp = {.name = "python", .sandbox = &sb, .exec = &ex};
 	struct hx *x;
 
@@ -156,8 +155,8 @@ static struct hx *run_python(const char *mode)
 	return x;
 }
 
-static void a_python_worker_from_the_spec_calls_posts_gets_events_drops_a_permit_and_sends_bulk(
-    void **state)
+static void
+a_python_worker_from_the_spec_calls_posts_gets_events_drops_a_permit_and_sends_bulk(void **state)
 {
 	struct hx *x = run_python("run");
 	(void)state;

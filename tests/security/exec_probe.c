@@ -107,7 +107,11 @@ static int report(struct privsep_client *c, const char *marker)
 	add(buf, sizeof(buf), &len, "", "\n");
 	for (char **e = environ; e && *e; e++)
 		add(buf, sizeof(buf), &len, "env=", *e);
-	return privsep_client_call(c, PROBE_T_REPORT, buf, len, NULL, 0, &res) == 0 ? 0 : 3;
+	return privsep_client_call(
+	           c, &(struct privsep_out){.type = PROBE_T_REPORT, .data = buf, .len = len},
+	           &res) == 0
+	           ? 0
+	           : 3;
 }
 
 int probe_main(struct privsep_client *c, void *arg)
@@ -132,6 +136,8 @@ int probe_main(struct privsep_client *c, void *arg)
 		return 2;
 	/* still here: the exec failed without killing; say how */
 	snprintf(why, sizeof(why), "exec-returned=%d\n", errno);
-	(void)privsep_client_call(c, PROBE_T_REPORT, why, strlen(why), NULL, 0, &res);
+	(void)privsep_client_call(
+	    c, &(struct privsep_out){.type = PROBE_T_REPORT, .data = why, .len = strlen(why)},
+	    &res);
 	return 4;
 }

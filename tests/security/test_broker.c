@@ -48,8 +48,8 @@ static void fx_open(struct fx *f, const char *text)
 	if (!pe)
 		fail_msg("policy: %s", why);
 	fd = hx_attach_raw(f->x, "broker", &f->w);
-	f->w->pol = pol_entry_policy(pe);
-	f->w->roots = pol_entry_roots(pe);
+	f->w->spawn.pol = pol_entry_policy(pe);
+	f->w->spawn.roots = pol_entry_roots(pe);
 	struct privsep_client_config cfg = {.msg_max = 8192};
 	f->c = privsep_client_new(fd, &cfg);
 	assert_non_null(f->c);
@@ -68,14 +68,14 @@ struct op {
 	const char *path;
 	int flags;
 	int fd, err;
-	char why[PRIVSEP_DETAIL_MAX];
+	struct privsep_result res;
 	atomic_int done;
 };
 
 static void *op_main(void *arg)
 {
 	struct op *o = arg;
-	o->fd = privsep_fs_open(o->c, o->path, o->flags, o->why, sizeof(o->why));
+	o->fd = privsep_fs_open(o->c, o->path, o->flags, &o->res);
 	o->err = o->fd < 0 ? errno : 0;
 	atomic_store(&o->done, 1);
 	return NULL;
@@ -90,7 +90,7 @@ static int bopen(struct fx *f, const char *path, int flags, int *err, char *why)
 	pthread_join(o.t, NULL);
 	*err = o.err;
 	if (why)
-		snprintf(why, PRIVSEP_DETAIL_MAX, "%s", o.why);
+		snprintf(why, PRIVSEP_DETAIL_MAX, "%s", o.res.detail);
 	return o.fd;
 }
 
@@ -610,16 +610,14 @@ struct many {
 static void *many_main(void *arg)
 {
 	struct many *m = arg;
-	char why[PRIVSEP_DETAIL_MAX];
 	for (int i = 0; i < 100000; i++) {
-		int fd = privsep_fs_open(m->c, m->path, O_RDONLY, why, sizeof(why));
+		int fd = privsep_fs_open(m->c, m->path, O_RDONLY, NULL);
 		if (fd < 0)
 			m->bad++;
 		else
 			close(fd);
 		/* every tenth a refusal, which must leak nothing either */
-		if (i % 10 == 0 &&
-		    privsep_fs_open(m->c, "/etc/shadow", O_RDONLY, why, sizeof(why)) >= 0)
+		if (i % 10 == 0 && privsep_fs_open(m->c, "/etc/shadow", O_RDONLY, NULL) >= 0)
 			m->bad++;
 	}
 	atomic_store(&m->done, 1);
@@ -659,7 +657,7 @@ struct call {
 	char buf[256];
 	ssize_t n;
 	int rc, err;
-	char why[PRIVSEP_DETAIL_MAX];
+	struct privsep_result res;
 	atomic_int done;
 };
 
@@ -667,13 +665,12 @@ static void *call_main(void *arg)
 {
 	struct call *k = arg;
 	if (k->which == 0)
-		k->rc = privsep_fs_stat(k->c, k->path, &k->st, k->why, sizeof(k->why));
+		k->rc = privsep_fs_stat(k->c, k->path, &k->st, &k->res);
 	else if (k->which == 1)
 		k->rc = (int)(k->n = privsep_fs_readlink(k->c, k->path, k->buf, sizeof(k->buf),
-		                                         k->why, sizeof(k->why)));
+		                                         &k->res));
 	else
-		k->rc = privsep_fs_access(k->c, k->path, k->which == 2 ? R_OK : W_OK, k->why,
-		                          sizeof(k->why));
+		k->rc = privsep_fs_access(k->c, k->path, k->which == 2 ? R_OK : W_OK, &k->res);
 	k->err = errno;
 	atomic_store(&k->done, 1);
 	return NULL;
@@ -714,7 +711,8 @@ static void stat_readlink_access_follow_their_rights(void **s)
 	struct call k5 = {.which = 0, .path = e}; /* exact rule: read only, no stat */
 	assert_int_equal(bcall(&f, &k5), -1);
 	assert_int_equal(k5.err, EACCES);
-	assert_non_null(strstr(k5.why, "stat needed"));
+	assert_non_null(strstr(k5.res.detail, "stat needed"));
+	assert_int_equal(k5.res.refused, 1);
 	fx_close(&f);
 }
 
@@ -744,7 +742,7 @@ static void broker_log_lines_are_escaped_rate_limited_and_not_found_is_debug(voi
 	/* 10 lines, then 5 a second */
 	f.x->h->log_rate = 5;
 	f.x->h->log_burst = 10;
-	log_bucket_init(f.x->h, &f.w->denyrl);
+	log_bucket_init(f.x->h, &f.w->log.denyrl);
 	/* a path the worker chose, with a C1 control and a bidi override,
 	 * refused 300 times */
 	snprintf(path, sizeof(path),
@@ -755,7 +753,7 @@ static void broker_log_lines_are_escaped_rate_limited_and_not_found_is_debug(voi
 		assert_int_equal(bopen(&f, path, O_RDONLY, &err, why), -1);
 		assert_int_equal(err, EACCES);
 	}
-	log_bucket_init(f.x->h, &f.w->denyrl); /* room for the next line */
+	log_bucket_init(f.x->h, &f.w->log.denyrl); /* room for the next line */
 	snprintf(path, sizeof(path), "%s/does-not-exist", root);
 	assert_int_equal(bopen(&f, path, O_RDONLY, &err, why), -1);
 	assert_int_equal(err, ENOENT);

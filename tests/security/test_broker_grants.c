@@ -116,15 +116,15 @@ static void expect_exit(struct hx *x, int status)
  * fd is handed to attack, whose nonzero result is the step's escape. */
 static int refused(struct privsep_client *c, const char *path, int flags, int want_errno, int step)
 {
-	char why[PRIVSEP_DETAIL_MAX];
-	int fd = privsep_fs_open(c, path, flags, why, sizeof(why));
+	struct privsep_result why;
+	int fd = privsep_fs_open(c, path, flags, &why);
 	if (fd >= 0) {
 		fprintf(stderr, "step %d: %s granted\n", step, path);
 		close(fd);
 		return step;
 	}
 	if (errno != want_errno) {
-		fprintf(stderr, "step %d: %s: %s (%s)\n", step, path, strerror(errno), why);
+		fprintf(stderr, "step %d: %s: %s (%s)\n", step, path, strerror(errno), why.detail);
 		return 100 + step;
 	}
 	return 0;
@@ -149,12 +149,13 @@ static int dir_attack_main(struct privsep_client *c, void *arg)
 	    {"/sub/", "../../secret.txt", O_RDONLY | O_DIRECTORY | O_NOFOLLOW},
 	    {"/sub", "../../secret.txt", O_RDONLY | O_NONBLOCK},
 	};
-	char p[256], why[PRIVSEP_DETAIL_MAX];
+	struct privsep_result why;
+	char p[256];
 	struct stat st;
 	(void)arg;
 	for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++) {
 		snprintf(p, sizeof(p), "%s%s", root, ways[i].rel);
-		int fd = privsep_fs_open(c, p, ways[i].flags, why, sizeof(why));
+		int fd = privsep_fs_open(c, p, ways[i].flags, &why);
 		if (fd >= 0) {
 			/* what the attacker does with it: newfstatat with
 			 * AT_EMPTY_PATH, which @glibc allows for fstat */
@@ -169,13 +170,14 @@ static int dir_attack_main(struct privsep_client *c, void *arg)
 			fprintf(stderr, "way %zu: %s: a directory fd\n", i, p);
 			return 30 + (int)i;
 		}
-		if (errno != EISDIR || !strstr(why, "does not say directory")) {
-			fprintf(stderr, "way %zu: %s: %s (%s)\n", i, p, strerror(errno), why);
+		if (errno != EISDIR || !strstr(why.detail, "does not say directory")) {
+			fprintf(stderr, "way %zu: %s: %s (%s)\n", i, p, strerror(errno),
+			        why.detail);
 			return 50 + (int)i;
 		}
 	}
 	/* what it is, it may still learn from a stat: httpd's 301 needs no fd */
-	if (privsep_fs_stat(c, root, &st, why, sizeof(why)) < 0 || !S_ISDIR(st.st_mode))
+	if (privsep_fs_stat(c, root, &st, &why) < 0 || !S_ISDIR(st.st_mode))
 		return 70;
 	return 0;
 }
@@ -183,12 +185,12 @@ static int dir_attack_main(struct privsep_client *c, void *arg)
 /* A rule that says directory hands out the directory. */
 static int dir_granted_main(struct privsep_client *c, void *arg)
 {
-	char why[PRIVSEP_DETAIL_MAX];
+	struct privsep_result why;
 	struct stat st;
 	(void)arg;
-	int fd = privsep_fs_open(c, root, O_RDONLY | O_DIRECTORY, why, sizeof(why));
+	int fd = privsep_fs_open(c, root, O_RDONLY | O_DIRECTORY, &why);
 	if (fd < 0) {
-		fprintf(stderr, "%s: %s (%s)\n", root, strerror(errno), why);
+		fprintf(stderr, "%s: %s (%s)\n", root, strerror(errno), why.detail);
 		return 1;
 	}
 	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : 2;
@@ -222,7 +224,8 @@ static void a_worker_gets_no_directory_fd_unless_the_rule_says_directory(void **
  * refused, by open, stat, readlink and access alike. */
 static int proc_attack_main(struct privsep_client *c, void *arg)
 {
-	char p[64], why[PRIVSEP_DETAIL_MAX], buf[256];
+	struct privsep_result why;
+	char p[64], buf[256];
 	struct stat st;
 	int rc;
 	(void)arg;
@@ -234,27 +237,25 @@ static int proc_attack_main(struct privsep_client *c, void *arg)
 	    (rc = refused(c, "/proc/self/maps", O_RDONLY, EACCES, 5)) ||
 	    (rc = refused(c, "/proc/self/status", O_RDONLY, EACCES, 6)))
 		return rc;
-	if (privsep_fs_stat(c, "/proc/self/environ", &st, why, sizeof(why)) == 0 ||
-	    errno != EACCES) {
-		fprintf(stderr, "stat /proc/self/environ: %s (%s)\n", strerror(errno), why);
+	if (privsep_fs_stat(c, "/proc/self/environ", &st, &why) == 0 || errno != EACCES) {
+		fprintf(stderr, "stat /proc/self/environ: %s (%s)\n", strerror(errno), why.detail);
 		return 7;
 	}
-	if (privsep_fs_readlink(c, "/proc/self/exe", buf, sizeof(buf), why, sizeof(why)) >= 0 ||
+	if (privsep_fs_readlink(c, "/proc/self/exe", buf, sizeof(buf), &why) >= 0 ||
 	    errno != EACCES) {
-		fprintf(stderr, "readlink /proc/self/exe: %s (%s)\n", strerror(errno), why);
+		fprintf(stderr, "readlink /proc/self/exe: %s (%s)\n", strerror(errno), why.detail);
 		return 8;
 	}
-	if (privsep_fs_access(c, "/proc/self/mem", R_OK, why, sizeof(why)) == 0 || errno != EACCES)
+	if (privsep_fs_access(c, "/proc/self/mem", R_OK, &why) == 0 || errno != EACCES)
 		return 9;
-	if (!strstr(why, "is on proc") || !strstr(why, "does not say fs proc")) {
-		fprintf(stderr, "why: %s\n", why);
+	if (!strstr(why.detail, "is on proc") || !strstr(why.detail, "does not say fs proc")) {
+		fprintf(stderr, "why: %s\n", why.detail);
 		return 10;
 	}
 	/* nothing is created there either: the directory is looked at first */
-	if (privsep_fs_open(c, "/proc/privsep-created", O_WRONLY | O_CREAT, why, sizeof(why)) >=
-	        0 ||
-	    errno != EACCES || !strstr(why, "/proc/privsep-created is on proc")) {
-		fprintf(stderr, "create in /proc: %s (%s)\n", strerror(errno), why);
+	if (privsep_fs_open(c, "/proc/privsep-created", O_WRONLY | O_CREAT, &why) >= 0 ||
+	    errno != EACCES || !strstr(why.detail, "/proc/privsep-created is on proc")) {
+		fprintf(stderr, "create in /proc: %s (%s)\n", strerror(errno), why.detail);
 		return 12;
 	}
 	/* sysfs, when the machine has it (the test checked) */
@@ -266,12 +267,13 @@ static int proc_attack_main(struct privsep_client *c, void *arg)
 /* With fs proc, /proc/self is what the rule then grants: the helper. */
 static int proc_granted_main(struct privsep_client *c, void *arg)
 {
-	char why[PRIVSEP_DETAIL_MAX], buf[4096];
+	struct privsep_result why;
+	char buf[4096];
 	ssize_t n;
 	(void)arg;
-	int fd = privsep_fs_open(c, "/proc/self/status", O_RDONLY, why, sizeof(why));
+	int fd = privsep_fs_open(c, "/proc/self/status", O_RDONLY, &why);
 	if (fd < 0) {
-		fprintf(stderr, "/proc/self/status: %s (%s)\n", strerror(errno), why);
+		fprintf(stderr, "/proc/self/status: %s (%s)\n", strerror(errno), why.detail);
 		return 1;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -326,10 +328,10 @@ static void a_worker_cannot_read_the_helpers_proc_files_unless_the_rule_says_fs_
  * a shared writable map would rewrite the first bytes. */
 static int append_modes_main(struct privsep_client *c, void *arg)
 {
-	char why[PRIVSEP_DETAIL_MAX];
+	struct privsep_result why;
 	int rc, fd;
 	(void)arg;
-	fd = privsep_fs_open(c, logfile, O_RDWR | O_APPEND, why, sizeof(why));
+	fd = privsep_fs_open(c, logfile, O_RDWR | O_APPEND, &why);
 	if (fd >= 0) {
 		char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (m != MAP_FAILED) {
@@ -339,19 +341,19 @@ static int append_modes_main(struct privsep_client *c, void *arg)
 		}
 		return 11;
 	}
-	if (errno != EACCES || !strstr(why, "O_WRONLY|O_APPEND only")) {
-		fprintf(stderr, "O_RDWR|O_APPEND: %s (%s)\n", strerror(errno), why);
+	if (errno != EACCES || !strstr(why.detail, "O_WRONLY|O_APPEND only")) {
+		fprintf(stderr, "O_RDWR|O_APPEND: %s (%s)\n", strerror(errno), why.detail);
 		return 12;
 	}
 	if ((rc = refused(c, logfile, O_RDWR, EACCES, 13)) ||
 	    (rc = refused(c, logfile, O_WRONLY, EACCES, 14)) ||
 	    (rc = refused(c, logfile, O_WRONLY | O_TRUNC | O_APPEND, EACCES, 15)))
 		return rc;
-	fd = privsep_fs_open(c, logfile, O_WRONLY | O_APPEND, why, sizeof(why));
+	fd = privsep_fs_open(c, logfile, O_WRONLY | O_APPEND, &why);
 	if (fd < 0 || write(fd, "appended\n", 9) != 9)
 		return 16;
 	close(fd);
-	fd = privsep_fs_open(c, logfile, O_RDONLY, why, sizeof(why));
+	fd = privsep_fs_open(c, logfile, O_RDONLY, &why);
 	if (fd < 0)
 		return 17;
 	close(fd);
@@ -362,9 +364,9 @@ static int append_modes_main(struct privsep_client *c, void *arg)
  * F_SETFL that keeps O_APPEND still works (O_NONBLOCK on or off). */
 static int append_setfl_main(struct privsep_client *c, void *arg)
 {
-	char why[PRIVSEP_DETAIL_MAX];
+	struct privsep_result why;
 	(void)arg;
-	int fd = privsep_fs_open(c, logfile, O_WRONLY | O_APPEND, why, sizeof(why));
+	int fd = privsep_fs_open(c, logfile, O_WRONLY | O_APPEND, &why);
 	if (fd < 0)
 		return 1;
 	if (fcntl(fd, F_SETFL, O_APPEND | O_NONBLOCK) < 0 || fcntl(fd, F_SETFL, O_APPEND) < 0)
@@ -380,10 +382,11 @@ static int append_setfl_main(struct privsep_client *c, void *arg)
  * says; without it, it appends. */
 static int append_pwritev2_main(struct privsep_client *c, void *arg)
 {
-	char why[PRIVSEP_DETAIL_MAX], tail[] = "tail\n", rewrite[] = "REWRITTEN";
+	struct privsep_result why;
+	char tail[] = "tail\n", rewrite[] = "REWRITTEN";
 	struct iovec v = {.iov_base = tail, .iov_len = 5};
 	(void)arg;
-	int fd = privsep_fs_open(c, logfile, O_WRONLY | O_APPEND, why, sizeof(why));
+	int fd = privsep_fs_open(c, logfile, O_WRONLY | O_APPEND, &why);
 	if (fd < 0)
 		return 1;
 	if (pwritev2(fd, &v, 1, 0, 0) != 5)

@@ -87,19 +87,43 @@ static int worker_ev(struct privsep_req *req, void *arg)
 	privsep_writer_init(&w, out, sizeof(out));
 	privsep_writer_put_u64(&w, fnv(req->bulk, req->bulk_len));
 	privsep_writer_put_u64(&w, req->bulk_len);
-	return privsep_client_post_ex(req->client, T_RESULT, out, w.len, NULL, 0, NULL,
-	                              PRIVSEP_POST_NOWAIT) < 0
+	return privsep_client_post(req->client,
+	                           &(struct privsep_out){.type = T_RESULT,
+	                                                 .data = out,
+	                                                 .len = w.len,
+	                                                 .flags = PRIVSEP_POST_NOWAIT}) < 0
 	           ? PRIVSEP_VIOLATION
 	           : 0;
 }
 
 static const struct privsep_handler table[] = {
-    {T_BULK, "bulk", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, BIG},
-    {T_BULK_CALL, "bulk-call", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_BULK, bulk_call, NULL, BIG},
-    {T_EV, "bulk-event", 0, 0, 0, 0, PRIVSEP_H_EVENT | PRIVSEP_H_BULK, worker_ev, NULL, BIG},
-    {T_RESULT, "result", 16, 16, 0, 0, PRIVSEP_H_POST, result, NULL, 0},
-    {T_SMALL, "small", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, 16},
-    {T_PLAIN_EV, "plain-event", 0, 8, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+    {.type = T_BULK,
+     .name = "bulk",
+     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+     .fn = bulk_post,
+     .bulk_max = BIG},
+    {.type = T_BULK_CALL,
+     .name = "bulk-call",
+     .flags = PRIVSEP_H_CALL | PRIVSEP_H_BULK,
+     .fn = bulk_call,
+     .bulk_max = BIG},
+    {.type = T_EV,
+     .name = "bulk-event",
+     .flags = PRIVSEP_H_EVENT | PRIVSEP_H_BULK,
+     .fn = worker_ev,
+     .bulk_max = BIG},
+    {.type = T_RESULT,
+     .name = "result",
+     .min_len = 16,
+     .max_len = 16,
+     .flags = PRIVSEP_H_POST,
+     .fn = result},
+    {.type = T_SMALL,
+     .name = "small",
+     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+     .fn = bulk_post,
+     .bulk_max = 16},
+    {.type = T_PLAIN_EV, .name = "plain-event", .max_len = 8, .flags = PRIVSEP_H_EVENT},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
@@ -284,13 +308,24 @@ static void rule_bulk_memfd_must_be_open_for_reading(void **state)
 
 static void rule_bulk_row_bounds_are_checked_without_overflow(void **state)
 {
-	const struct privsep_handler wrap[] = {{T_BULK, "wrap", UINT32_MAX - 4, UINT32_MAX - 4, 0,
-	                                        0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL,
-	                                        16}};
-	const struct privsep_handler fds[] = {
-	    {T_BULK, "fds", 0, 0, 0, 4, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, 16}};
-	const struct privsep_handler limit[] = {
-	    {T_BULK, "limit", 0, 0, 0, 0, PRIVSEP_H_POST, bulk_post, NULL, 16}};
+	const struct privsep_handler wrap[] = {{.type = T_BULK,
+	                                        .name = "wrap",
+	                                        .min_len = UINT32_MAX - 4,
+	                                        .max_len = UINT32_MAX - 4,
+	                                        .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                        .fn = bulk_post,
+	                                        .bulk_max = 16}};
+	const struct privsep_handler fds[] = {{.type = T_BULK,
+	                                       .name = "fds",
+	                                       .max_fds = 4,
+	                                       .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                       .fn = bulk_post,
+	                                       .bulk_max = 16}};
+	const struct privsep_handler limit[] = {{.type = T_BULK,
+	                                         .name = "limit",
+	                                         .flags = PRIVSEP_H_POST,
+	                                         .fn = bulk_post,
+	                                         .bulk_max = 16}};
 	(void)state;
 	/* max_len + 8 over the record limit, even where 32 bits wrap; the
 	 * memfd as a fifth fd; a bulk limit on a type without bulk */
@@ -373,29 +408,33 @@ static void rule_helper_post_checks_its_own_event(void **state)
 	int sock = hx_attach_raw(x, "raw", &w);
 	(void)state;
 	/* not an event, bulk missing or unexpected, a waiting post, too big */
-	assert_int_equal(privsep_worker_post(w, T_BULK, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
+	assert_int_equal(privsep_worker_post(w, &(struct privsep_out){.type = T_BULK, .bulk = &b}),
 	                 -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, NULL, PRIVSEP_POST_NOWAIT),
-	                 -1);
+	assert_int_equal(privsep_worker_post(w, &(struct privsep_out){.type = T_EV}), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(
-	    privsep_worker_post(w, T_PLAIN_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT), -1);
+	    privsep_worker_post(w, &(struct privsep_out){.type = T_PLAIN_EV, .bulk = &b}), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_WAIT), -1);
-	assert_int_equal(errno, EINVAL);
-	/* flags: PRIVSEP_POST_NOWAIT exactly; anything else is EINVAL */
-	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b, 0), -1);
-	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b,
-	                                     PRIVSEP_POST_NOWAIT | PRIVSEP_POST_WAIT),
-	                 -1);
-	assert_int_equal(errno, EINVAL);
+	/* flags: 0 only (it never waits); PRIVSEP_POST_NOWAIT or any other
+	 * bit is EINVAL, and so is no message at all */
 	assert_int_equal(
-	    privsep_worker_post(w, T_PLAIN_EV, "123456789", 9, NULL, 0, NULL, PRIVSEP_POST_NOWAIT),
+	    privsep_worker_post(
+	        w, &(struct privsep_out){.type = T_EV, .bulk = &b, .flags = PRIVSEP_POST_NOWAIT}),
 	    -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
+	assert_int_equal(
+	    privsep_worker_post(w, &(struct privsep_out){.type = T_EV, .bulk = &b, .flags = 0x80}),
+	    -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(privsep_worker_post(w, NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(
+	    privsep_worker_post(
+	        w, &(struct privsep_out){.type = T_PLAIN_EV, .data = "123456789", .len = 9}),
+	    -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(privsep_worker_post(w, &(struct privsep_out){.type = T_EV, .bulk = &b}),
 	                 0);
 	close(sock);
 	hx_free(x);
@@ -405,12 +444,17 @@ static void rule_bulk_row_needs_a_nonzero_limit(void **state)
 {
 	/* a designated initializer that forgets bulk_max leaves it 0: a type
 	 * that could carry only empty bulks is a mistake, refused early */
-	const struct privsep_handler zero[] = {
-	    {T_BULK, "zero", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, 0}};
+	const struct privsep_handler zero[] = {{.type = T_BULK,
+	                                        .name = "zero",
+	                                        .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                        .fn = bulk_post}};
 	const struct privsep_handler zero_ev[] = {
-	    {T_EV, "zero-event", 0, 0, 0, 0, PRIVSEP_H_EVENT | PRIVSEP_H_BULK, NULL, NULL, 0}};
-	const struct privsep_handler one[] = {
-	    {T_BULK, "one", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, bulk_post, NULL, 1}};
+	    {.type = T_EV, .name = "zero-event", .flags = PRIVSEP_H_EVENT | PRIVSEP_H_BULK}};
+	const struct privsep_handler one[] = {{.type = T_BULK,
+	                                       .name = "one",
+	                                       .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                       .fn = bulk_post,
+	                                       .bulk_max = 1}};
 	struct privsep_helper *h;
 	(void)state;
 	errno = 0;
@@ -469,7 +513,7 @@ static void rule_bulk_of_zero_bytes_is_valid_both_ways(void **state)
 	assert_non_null(c);
 	posts = 0;
 	assert_int_equal(
-	    privsep_client_post_ex(c, T_BULK, NULL, 0, NULL, 0, &empty, PRIVSEP_POST_WAIT), 0);
+	    privsep_client_post(c, &(struct privsep_out){.type = T_BULK, .bulk = &empty}), 0);
 	assert_int_equal(pump_count(x, &posts, 1), 1);
 	assert_int_equal(last_len, 0);
 	assert_int_equal(x->gone, 0);
@@ -489,7 +533,7 @@ static void rule_bulk_of_zero_bytes_is_valid_both_ways(void **state)
 	results = 0;
 	ev_len = 99;
 	assert_int_equal(
-	    privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &empty, PRIVSEP_POST_NOWAIT), 0);
+	    privsep_worker_post(w, &(struct privsep_out){.type = T_EV, .bulk = &empty}), 0);
 	assert_int_equal(privsep_client_dispatch(c, 3000), 1);
 	assert_int_equal(worker_events, 1);
 	assert_int_equal(privsep_client_flush(c, 3000), 0);
@@ -523,8 +567,12 @@ static void rule_helper_ends_a_workers_turn_after_a_bulk_record(void **state)
 	 * wake-up, and none after a bulk record: a bulk weighs more than a
 	 * record, so the other workers' turn comes first */
 	const struct privsep_handler t[] = {
-	    {T_BULK, "bulk", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, count_a, NULL, 64},
-	    {T_RESULT, "plain", 0, 0, 0, 0, PRIVSEP_H_POST, count_b, NULL, 0},
+	    {.type = T_BULK,
+	     .name = "bulk",
+	     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	     .fn = count_a,
+	     .bulk_max = 64},
+	    {.type = T_RESULT, .name = "plain", .flags = PRIVSEP_H_POST, .fn = count_b},
 	};
 	struct hx *x = hx_new(t, 2, 0);
 	int a = hx_attach_raw(x, "a", NULL), b = hx_attach_raw(x, "b", NULL);
@@ -587,7 +635,7 @@ static void bulk_worker_to_helper_intact_at_1MiB_and_256MiB_no_leak(void **state
 		fill(buf, sizes[i], (uint32_t)i + 7);
 		posts = 0;
 		assert_int_equal(
-		    privsep_client_post_ex(c, T_BULK, NULL, 0, NULL, 0, &b, PRIVSEP_POST_WAIT), 0);
+		    privsep_client_post(c, &(struct privsep_out){.type = T_BULK, .bulk = &b}), 0);
 		for (int t = 0; t < 100 && !posts; t++)
 			privsep_helper_step(x->h, 50);
 		assert_int_equal(posts, 1);
@@ -616,7 +664,8 @@ static int bulk_worker(struct privsep_client *c, void *arg)
 	if (!buf)
 		return 10;
 	fill(buf, MIB, 99);
-	if (privsep_client_call_ex(c, T_BULK_CALL, NULL, 0, NULL, 0, &b, &res) != 0)
+	if (privsep_client_call(c, &(struct privsep_out){.type = T_BULK_CALL, .bulk = &b}, &res) !=
+	    0)
 		return 11;
 	privsep_reader_init(&r, body, res.len);
 	privsep_reader_get_u64(&r, &h);
@@ -654,7 +703,7 @@ static void bulk_both_ways_in_a_sandboxed_worker(void **state)
 		privsep_helper_step(x->h, 50);
 	assert_true(privsep_worker_ready(w));
 	results = 0;
-	assert_int_equal(privsep_worker_post(w, T_EV, NULL, 0, NULL, 0, &b, PRIVSEP_POST_NOWAIT),
+	assert_int_equal(privsep_worker_post(w, &(struct privsep_out){.type = T_EV, .bulk = &b}),
 	                 0);
 	assert_int_equal(hx_pump_until(x, &results, 30000), 1);
 	assert_int_equal(ev_len, n);

@@ -100,12 +100,16 @@ static int caller_main(struct privsep_client *c, void *arg)
 		uint8_t body[8];
 		struct privsep_result res = {.data = body, .cap = sizeof(body)};
 		int fd = open("/dev/null", O_RDONLY); /* not allowed in the sandbox: unsandboxed */
-		if (privsep_client_call(c, T_GIVE_FDS, "\4\0\0\0", 4, NULL, 0, &res) == 0)
+		if (privsep_client_call(
+		        c, &(struct privsep_out){.type = T_GIVE_FDS, .data = "\4\0\0\0", .len = 4},
+		        &res) == 0)
 			for (size_t i = 0; i < res.nfds; i++)
 				close(res.fds[i]);
-		privsep_client_call(c, T_TAKE_FD, NULL, 0, &fd, 1, &res);
+		privsep_client_call(
+		    c, &(struct privsep_out){.type = T_TAKE_FD, .fds = &fd, .nfds = 1}, &res);
 		close(fd);
-		privsep_client_post(c, T_POST, "x", 1, NULL, 0);
+		privsep_client_post(c,
+		                    &(struct privsep_out){.type = T_POST, .data = "x", .len = 1});
 	}
 	return 0;
 }

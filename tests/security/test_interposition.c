@@ -92,7 +92,8 @@ static int worker(struct privsep_client *c, void *arg)
 	(void)arg;
 	privsep_writer_init(&w, buf, sizeof(buf));
 	privsep_writer_put_u32(&w, (uint32_t)interposed_calls);
-	if (privsep_client_call(c, T_CHECK, buf, w.len, NULL, 0, &res) != 0)
+	if (privsep_client_call(
+	        c, &(struct privsep_out){.type = T_CHECK, .data = buf, .len = w.len}, &res) != 0)
 		return 2;
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	/* still here: the filter let it through */
@@ -110,7 +111,12 @@ static void on_gone(struct privsep_worker *w, void *arg)
 int main(void)
 {
 	static const struct privsep_handler table[] = {
-	    {T_CHECK, "CHECK", 4, 4, 0, 0, PRIVSEP_H_CALL, on_check, NULL, 0},
+	    {.type = T_CHECK,
+	     .name = "CHECK",
+	     .min_len = 4,
+	     .max_len = 4,
+	     .flags = PRIVSEP_H_CALL,
+	     .fn = on_check},
 	};
 	struct privsep_helper_config cfg = {.on_worker_gone = on_gone};
 	struct privsep_spawn sp = {.name = "interposed", .main = worker};

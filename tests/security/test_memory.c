@@ -72,7 +72,12 @@ static int h_result(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {T_RESULT, "RESULT", 32, 32, 0, 0, PRIVSEP_H_CALL, h_result, NULL, 0},
+    {.type = T_RESULT,
+     .name = "RESULT",
+     .min_len = 32,
+     .max_len = 32,
+     .flags = PRIVSEP_H_CALL,
+     .fn = h_result},
 };
 
 static int report(struct privsep_client *c, const uint64_t v[4])
@@ -83,7 +88,8 @@ static int report(struct privsep_client *c, const uint64_t v[4])
 	privsep_writer_init(&w, buf, sizeof(buf));
 	for (int i = 0; i < 4; i++)
 		privsep_writer_put_u64(&w, v[i]);
-	return privsep_client_call(c, T_RESULT, buf, w.len, NULL, 0, &r);
+	return privsep_client_call(
+	    c, &(struct privsep_out){.type = T_RESULT, .data = buf, .len = w.len}, &r);
 }
 
 /* errno of a 64 GiB mapping with these flags, 0 if it succeeded */

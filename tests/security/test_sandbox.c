@@ -109,9 +109,14 @@ static int count_fd(struct privsep_req *req, void *arg)
 
 #define T_FD (PRIVSEP_TYPE_APP_MIN + 3)
 static const struct privsep_handler table[] = {
-    {T_STATUS, "status", 0, 0, 0, 0, PRIVSEP_H_CALL, read_status, NULL, 0},
-    {T_WAIT, "wait", 0, 0, 0, 0, PRIVSEP_H_CALL, never_answer, NULL, 0},
-    {T_FD, "fd", 0, 0, 1, 1, PRIVSEP_H_CALL, count_fd, NULL, 0},
+    {.type = T_STATUS, .name = "status", .flags = PRIVSEP_H_CALL, .fn = read_status},
+    {.type = T_WAIT, .name = "wait", .flags = PRIVSEP_H_CALL, .fn = never_answer},
+    {.type = T_FD,
+     .name = "fd",
+     .min_fds = 1,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_CALL,
+     .fn = count_fd},
 };
 
 /* Spawn main in a sandbox with flags and serve it until it is gone. */
@@ -172,7 +177,7 @@ static int status_main(struct privsep_client *c, void *arg)
 {
 	struct privsep_result res = {0};
 	(void)arg;
-	return privsep_client_call(c, T_STATUS, NULL, 0, NULL, 0, &res) == 0 ? 0 : 1;
+	return privsep_client_call(c, &(struct privsep_out){.type = T_STATUS}, &res) == 0 ? 0 : 1;
 }
 
 static void sandbox_state_as_proc_reports_it(void **state)
@@ -626,7 +631,7 @@ static int wait_main(struct privsep_client *c, void *arg)
 {
 	struct privsep_result res = {0};
 	(void)arg;
-	privsep_client_call(c, T_WAIT, NULL, 0, NULL, 0, &res);
+	privsep_client_call(c, &(struct privsep_out){.type = T_WAIT}, &res);
 	return 0;
 }
 
@@ -635,7 +640,7 @@ static int block_main(struct privsep_client *c, void *arg)
 	struct privsep_result res = {0};
 	(void)arg;
 	/* blocks until the helper goes away */
-	privsep_client_call(c, T_STATUS + 100, NULL, 0, NULL, 0, &res);
+	privsep_client_call(c, &(struct privsep_out){.type = T_STATUS + 100}, &res);
 	pause();
 	return 0;
 }
@@ -992,7 +997,8 @@ static int claim_sandbox_failed_main(struct privsep_client *c, void *arg)
 	privsep_writer_put_u32(&w, 5);
 	privsep_writer_put_u32(&w, 1);
 	privsep_writer_put_str(&w, "fake\nprivsep: x");
-	privsep_client_post(c, PRIVSEP_T_SANDBOX_FAILED, p, w.len, NULL, 0);
+	privsep_client_post(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_SANDBOX_FAILED, .data = p, .len = w.len});
 	pause();
 	return 0;
 }
@@ -1010,7 +1016,8 @@ static int claim_trap_main(struct privsep_client *c, void *arg)
 {
 	uint8_t p[56] = {0};
 	(void)arg;
-	privsep_client_post(c, PRIVSEP_T_SECCOMP_TRAP, p, sizeof(p), NULL, 0);
+	privsep_client_post(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_SECCOMP_TRAP, .data = p, .len = sizeof(p)});
 	pause();
 	return 0;
 }

@@ -69,15 +69,19 @@ static int h_ev(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {T_MAIN_RAN, "MAIN_RAN", 0, 4, 0, 0, PRIVSEP_H_POST, h_main_ran, NULL, 0},
-    {T_EV, "EV", 4, 4, 0, 0, PRIVSEP_H_EVENT, h_ev, NULL, 0},
+    {.type = T_MAIN_RAN,
+     .name = "MAIN_RAN",
+     .max_len = 4,
+     .flags = PRIVSEP_H_POST,
+     .fn = h_main_ran},
+    {.type = T_EV, .name = "EV", .min_len = 4, .max_len = 4, .flags = PRIVSEP_H_EVENT, .fn = h_ev},
 };
 
 /* Application code: says it ran, then whether the events came in order. */
 static int app_main(struct privsep_client *c, void *arg)
 {
 	uint32_t n = (uint32_t)(uintptr_t)arg;
-	if (privsep_client_post(c, T_MAIN_RAN, NULL, 0, NULL, 0) < 0)
+	if (privsep_client_post(c, &(struct privsep_out){.type = T_MAIN_RAN}) < 0)
 		return 10;
 	while (ev_next < n)
 		if (privsep_client_dispatch(c, 5000) <= 0)
@@ -163,8 +167,9 @@ static void events_posted_before_ready_arrive_after_it_in_order(void **s)
 	w = privsep_spawn(x->h, &sp);
 	assert_non_null(w);
 	for (uint32_t i = 0; i < N; i++)
-		assert_int_equal(
-		    privsep_worker_post(w, T_EV, &i, 4, NULL, 0, NULL, PRIVSEP_POST_NOWAIT), 0);
+		assert_int_equal(privsep_worker_post(
+		                     w, &(struct privsep_out){.type = T_EV, .data = &i, .len = 4}),
+		                 0);
 	assert_false(privsep_worker_ready(w));
 	assert_int_equal(privsep_worker_queued(w), N);
 	assert_true(hx_pump_gone(x, 1, 10000));

@@ -75,9 +75,14 @@ static int take_fd(struct privsep_req *req, void *arg)
 }
 
 static const struct privsep_handler table[] = {
-    {T_HERE, "here", 0, 0, 0, 0, PRIVSEP_H_CALL, here, NULL, 0},
-    {T_FD, "fd", 0, 0, 1, 1, PRIVSEP_H_CALL, take_fd, NULL, 0},
-    {T_EV, "ev", 0, 64, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+    {.type = T_HERE, .name = "here", .flags = PRIVSEP_H_CALL, .fn = here},
+    {.type = T_FD,
+     .name = "fd",
+     .min_fds = 1,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_CALL,
+     .fn = take_fd},
+    {.type = T_EV, .name = "ev", .max_len = 64, .flags = PRIVSEP_H_EVENT},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
@@ -86,7 +91,7 @@ static int wait_main(struct privsep_client *c, void *arg)
 {
 	struct privsep_result res = {0};
 	(void)arg;
-	if (privsep_client_call(c, T_HERE, NULL, 0, NULL, 0, &res) < 0)
+	if (privsep_client_call(c, &(struct privsep_out){.type = T_HERE}, &res) < 0)
 		return 1;
 	while (privsep_client_dispatch(c, -1) >= 0)
 		;
@@ -568,7 +573,8 @@ static int fd_call_main(struct privsep_client *c, void *arg)
 	struct privsep_result res = {0};
 	int fd = 0;
 	(void)arg;
-	if (privsep_client_call(c, T_FD, NULL, 0, &fd, 1, &res) < 0)
+	if (privsep_client_call(c, &(struct privsep_out){.type = T_FD, .fds = &fd, .nfds = 1},
+	                        &res) < 0)
 		return errno & 0xff;
 	return 0;
 }
@@ -601,7 +607,8 @@ a_stalled_workers_fds_in_flight_do_not_fail_another_workers_call_with_an_fd(void
 	PUMP_WHILE(x->h, !privsep_worker_ready(a), 20000);
 	assert_true(privsep_worker_ready(a));
 	/* fill its socket and its queue with events it never reads */
-	while (privsep_worker_post(a, T_EV, "e", 1, NULL, 0, NULL, PRIVSEP_POST_NOWAIT) == 0)
+	while (privsep_worker_post(a, &(struct privsep_out){.type = T_EV, .data = "e", .len = 1}) ==
+	       0)
 		assert_true(++posted < 1000000);
 	assert_int_equal(errno, EAGAIN);
 	assert_int_equal(write(go[1], "g", 1), 1);

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * client/fs_client.c - the file broker's calls, the worker's side: a
+ * path (and flags or a mode) in one call to the helper, its answer or
+ * its refusal's reason back.  The helper's side is services/fs_host.c.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "privsep.h"
+#include "proto.h"
+#include "wire.h"
+
+/* ---- the worker's calls ---- */
+
+/* The caller's result (may be NULL) before a file call: nothing refused,
+ * no detail, no reply. */
+static void res_clear(struct privsep_result *res)
+{
+	if (res) {
+		res->len = 0;
+		res->nfds = 0;
+		res->refused = 0;
+		res->detail[0] = '\0';
+	}
+}
+
+/* One broker call.  res is the caller's (may be NULL): it gets refused
+ * and detail as privsep_client_call gives them; the reply goes to body
+ * (blen bytes; fds to *fd when fd is not NULL). */
+static int fs_call(struct privsep_client *c, uint32_t type, int with_num, uint32_t num,
+                   const char *path, void *body, size_t *blen, int *fd, struct privsep_result *res)
+{
+	uint8_t buf[8 + PATH_MAX + 16];
+	struct privsep_result r = {.data = body, .cap = blen ? *blen : 0};
+	struct privsep_writer w;
+	int rc;
+	res_clear(res);
+	if (!path) {
+		errno = EINVAL;
+		return -1;
+	}
+	privsep_writer_init(&w, buf, sizeof(buf));
+	if (with_num)
+		privsep_writer_put_u32(&w, num);
+	/* the protocol carries no more */
+	if (strlen(path) >= PROTO_PATH_MAX || privsep_writer_put_str(&w, path) < 0) {
+		if (res)
+			snprintf(res->detail, sizeof(res->detail), "path longer than PATH_MAX");
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	rc = privsep_client_call(c, &(struct privsep_out){.type = type, .data = buf, .len = w.len},
+	                         &r);
+	if (rc < 0) {
+		int err = errno;
+		if (res) {
+			res->refused = r.refused;
+			memcpy(res->detail, r.detail, sizeof(res->detail));
+		}
+		errno = err;
+		return -1;
+	}
+	if (blen)
+		*blen = r.len;
+	if (fd && r.nfds == 1) {
+		*fd = r.fds[0];
+		return 0;
+	}
+	for (size_t i = 0; i < r.nfds; i++)
+		close(r.fds[i]);
+	if (fd || r.nfds) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+int privsep_fs_open(struct privsep_client *c, const char *path, int flags,
+                    struct privsep_result *res)
+{
+	int fd = -1;
+	if (fs_call(c, PRIVSEP_T_FS_OPEN, 1, (uint32_t)flags, path, NULL, NULL, &fd, res) < 0)
+		return -1;
+	return fd;
+}
+
+int privsep_fs_stat(struct privsep_client *c, const char *path, struct stat *st,
+                    struct privsep_result *res)
+{
+	uint8_t body[9 * 8];
+	size_t blen = sizeof(body);
+	struct privsep_reader r;
+	uint64_t f[9];
+	if (!st) {
+		res_clear(res);
+		errno = EINVAL;
+		return -1;
+	}
+	if (fs_call(c, PRIVSEP_T_FS_STAT, 0, 0, path, body, &blen, NULL, res) < 0)
+		return -1;
+	privsep_reader_init(&r, body, blen);
+	for (int i = 0; i < 9; i++)
+		privsep_reader_get_u64(&r, &f[i]);
+	if (privsep_reader_end(&r) < 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st_dev = f[0];
+	st->st_ino = f[1];
+	st->st_mode = (mode_t)f[2];
+	st->st_nlink = f[3];
+	st->st_uid = (uid_t)f[4];
+	st->st_gid = (gid_t)f[5];
+	st->st_size = (off_t)f[6];
+	st->st_mtim.tv_sec = (time_t)f[7];
+	st->st_mtim.tv_nsec = (long)f[8];
+	return 0;
+}
+
+ssize_t privsep_fs_readlink(struct privsep_client *c, const char *path, char *buf, size_t len,
+                            struct privsep_result *res)
+{
+	uint8_t body[PATH_MAX + 8];
+	size_t blen = sizeof(body);
+	struct privsep_reader r;
+	const char *t;
+	size_t n;
+	if (!buf && len) {
+		res_clear(res);
+		errno = EINVAL;
+		return -1;
+	}
+	if (fs_call(c, PRIVSEP_T_FS_READLINK, 0, 0, path, body, &blen, NULL, res) < 0)
+		return -1;
+	privsep_reader_init(&r, body, blen);
+	if (privsep_reader_get_str(&r, &t, &n) < 0 || privsep_reader_end(&r) < 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	if (n > len)
+		n = len; /* readlink(2) truncates too */
+	if (n)
+		memcpy(buf, t, n);
+	return (ssize_t)n;
+}
+
+int privsep_fs_access(struct privsep_client *c, const char *path, int mode,
+                      struct privsep_result *res)
+{
+	return fs_call(c, PRIVSEP_T_FS_ACCESS, 1, (uint32_t)mode, path, NULL, NULL, NULL, res);
+}

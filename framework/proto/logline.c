@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * logline.c - one log line, as both ends write it (logline.h): through
+ * a log function, or a plain write to standard error; and the worker's
+ * privsep_log, whose "<N>" prefix the helper reads from the worker's
+ * standard error (helper/log.c).  No state: the helper's sink, rate
+ * limits and the reading of a worker's pipe are the helper's.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "logline.h"
+
+/* "privsep: LINE\n" in buf; its length. */
+size_t log_format_line(char *buf, size_t cap, const char *line)
+{
+	int n = snprintf(buf, cap, "privsep: %s\n", line);
+	if (n < 0)
+		return 0;
+	if ((size_t)n > cap - 1) {
+		n = (int)cap - 1;
+		buf[n - 1] = '\n';
+	}
+	return (size_t)n;
+}
+
+/* A worker's side (and a process without a helper): a plain write to
+ * standard error, which for a spawned worker is its log pipe. */
+static void log_stderr(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	char buf[PRIVSEP_LOG_LINE_MAX];
+	size_t n = log_format_line(buf, sizeof(buf), line);
+	(void)lvl;
+	(void)arg;
+	if (n > 0 && write(STDERR_FILENO, buf, n) < 0) {
+		/* nowhere left to report it */
+	}
+}
+
+static void vlog(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void vlog(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt,
+                 va_list ap)
+{
+	char line[PRIVSEP_LOG_LINE_MAX];
+	int saved = errno;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	(fn ? fn : log_stderr)(lvl, line, arg);
+	errno = saved;
+}
+
+void log_line(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(fn, arg, lvl, fmt, ap);
+	va_end(ap);
+}
+
+void privsep_log_syslog(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+	(void)arg;
+	syslog(prio[lvl <= PRIVSEP_LOG_DEBUG ? lvl : PRIVSEP_LOG_DEBUG], "%s", line);
+}
+
+/* ---- the worker's side: one line, one write ---- */
+
+void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
+{
+	static const char prio[] = {'3', '4', '6', '7'};
+	char buf[1024];
+	va_list ap;
+	int saved = errno, n;
+
+	buf[0] = '<';
+	buf[1] = prio[lvl <= PRIVSEP_LOG_DEBUG ? lvl : PRIVSEP_LOG_DEBUG];
+	buf[2] = '>';
+	va_start(ap, fmt);
+	n = vsnprintf(buf + 3, sizeof(buf) - 4, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	n += 3;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	for (int i = 3; i < n; i++)
+		if (buf[i] == '\n' || buf[i] == '\r')
+			buf[i] = ' ';
+	buf[n++] = '\n';
+	/* one write: a pipe keeps writes up to PIPE_BUF whole */
+	if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
+		/* nowhere to say it */
+	}
+	errno = saved;
+}

@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * services/fs_host.c - the file broker, the helper's side.
+ *
+ * The worker cannot open files; it asks.  The helper checks the path and
+ * the flags against the file rules of the worker's policy (strings first,
+ * only to refuse early), then opens race-free: beneath a root, relative to
+ * a directory fd opened once when the policy was loaded, with openat2 and
+ * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS (| RESOLVE_NO_SYMLINKS unless the
+ * rule allows symlinks).  Only regular files, and directories when the
+ * rule says directory (a directory fd reaches past the root through
+ * fstatat(dirfd, "..")), FIFOs, sockets and devices when it says special;
+ * a FIFO or device never blocks the helper.  Nothing on a pseudo
+ * filesystem (procfs, sysfs, ...: pseudofs.c) unless the rule names it:
+ * opened by the helper, /proc/self is the helper.  What is there is looked
+ * at through an O_PATH fd before the real open, so the helper never opens
+ * what it refuses.  An append-only grant opens only O_WRONLY|O_APPEND.
+ * Every refusal names the rule, or says that none allows the path.
+ *
+ * A request comes with its context (struct fs_ctx: the worker's policy,
+ * the roots opened for it, and the function that logs a refusal): the
+ * broker knows nothing of the helper's workers.  The rules are
+ * fs_rules.c's; the worker's calls are the client's (client/fs_client.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "proto.h"
+
+/* ---- opening (the helper) ---- */
+
+static int openat2_(int dirfd, const char *path, struct open_how *how)
+{
+	return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+}
+
+static const char *kind(mode_t m)
+{
+	return S_ISFIFO(m)   ? "a FIFO"
+	       : S_ISSOCK(m) ? "a socket"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISLNK(m)  ? "a symlink"
+	                     : "not a regular file";
+}
+
+/* Is fd (an O_PATH look, or the opened file) on a pseudo filesystem the
+ * rule does not name?  0, or -1 with errno EACCES and detail set. */
+static int pseudo_refused(const struct pol_file *r, const struct fs_decision *d, int fd,
+                          char *detail, size_t dlen)
+{
+	struct statfs sfs;
+	const char *name = "?";
+	unsigned bit;
+	if (fstatfs(fd, &sfs) < 0) {
+		snprintf(detail, dlen, "%s: fstatfs: %s", d->norm, strerror(errno));
+		return -1;
+	}
+	bit = pol_pseudofs_of((unsigned long)sfs.f_type, &name);
+	if (!bit || (r->fs & bit))
+		return 0;
+	snprintf(detail, dlen, "%s is on %s, and %s:%d does not say fs %s", d->norm, name,
+	         r->loc.file, r->loc.line, name);
+	errno = EACCES;
+	return -1;
+}
+
+/* May the broker hand out an fd of what st describes?  0, or -1 with
+ * errno (EISDIR for a directory, EACCES for a special file) and detail. */
+static int kind_refused(const struct pol_file *r, const struct fs_decision *d,
+                        const struct stat *st, char *detail, size_t dlen)
+{
+	if (S_ISDIR(st->st_mode)) { /* special does not imply directory */
+		if (r->directory)
+			return 0;
+		snprintf(detail, dlen, "%s is a directory, and %s:%d does not say directory",
+		         d->norm, r->loc.file, r->loc.line);
+		errno = EISDIR;
+		return -1;
+	}
+	if (S_ISREG(st->st_mode) || r->special)
+		return 0;
+	snprintf(detail, dlen, "%s is %s, and %s:%d does not say special", d->norm,
+	         kind(st->st_mode), r->loc.file, r->loc.line);
+	errno = EACCES;
+	return -1;
+}
+
+/* Open d's path as its rule says; flags O_PATH for a look without side
+ * effects.  -1 with errno mapped for the worker and detail set. */
+static int rule_open(const struct fs_root *roots, const struct pol_file *r,
+                     const struct fs_decision *d, int flags, mode_t mode, char *detail, size_t dlen)
+{
+	struct open_how how = {0};
+	int base = AT_FDCWD, fd;
+	const char *p = d->norm;
+	how.flags = (uint64_t)flags;
+	how.mode = (flags & O_CREAT) ? mode : 0;
+	how.resolve = RESOLVE_NO_MAGICLINKS;
+	if (r->beneath) {
+		base = roots ? roots->fd[d->rule] : -1;
+		if (base < 0) {
+			snprintf(detail, dlen,
+			         "the root %s could not be opened when the policy was loaded",
+			         r->path);
+			errno = EACCES;
+			return -1;
+		}
+		p = d->rel;
+		how.resolve |= RESOLVE_BENEATH;
+		if (!r->symlinks)
+			how.resolve |= RESOLVE_NO_SYMLINKS;
+	} else if (!r->symlinks) {
+		how.resolve |= RESOLVE_NO_SYMLINKS; /* no component may be a symlink */
+	}
+	fd = openat2_(base, p, &how);
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case EXDEV:
+		snprintf(detail, dlen, "%s escapes the root %s", d->norm, r->path);
+		errno = EACCES;
+		break;
+	case ELOOP:
+		snprintf(detail, dlen, "%s goes through a symlink, which %s:%d does not allow",
+		         d->norm, r->loc.file, r->loc.line);
+		errno = EACCES;
+		break;
+	default:
+		snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
+	}
+	return -1;
+}
+
+/* Look, without opening it, at the directory a file would be created in:
+ * nothing is created on a pseudo filesystem the rule does not name. */
+static int parent_refused(const struct fs_root *roots, const struct pol_file *r,
+                          const struct fs_decision *d, char *detail, size_t dlen)
+{
+	struct fs_decision up = *d;
+	char *cut;
+	int fd, rc;
+	if (r->beneath) {
+		cut = strrchr(up.rel, '/');
+		if (cut)
+			*cut = '\0';
+		else
+			snprintf(up.rel, sizeof(up.rel), ".");
+	} else {
+		cut = strrchr(up.norm, '/');
+		if (cut == up.norm)
+			cut[1] = '\0';
+		else if (cut)
+			*cut = '\0';
+	}
+	fd = rule_open(roots, r, &up, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, detail, dlen);
+	if (fd < 0)
+		return -1;
+	rc = pseudo_refused(r, d, fd, detail, dlen);
+	close(fd);
+	return rc;
+}
+
+int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
+                   const struct fs_decision *d, char *detail, size_t dlen)
+{
+	const struct pol_file *r = &pol->files[d->rule];
+	struct stat before, after;
+	int probe, fd, existed = 1;
+
+	/* 1: what is there, without opening it for real: its kind and its
+	 * filesystem decide before anything is opened (a rule that says
+	 * special is looked at too: /proc/self/mem is a regular file) */
+	probe = rule_open(roots, r, d, O_PATH | O_CLOEXEC | (d->flags & (O_DIRECTORY | O_NOFOLLOW)),
+	                  0, detail, dlen);
+	if (probe < 0) {
+		if (errno != ENOENT || !(d->flags & O_CREAT))
+			return -1;
+		existed = 0;
+		if (parent_refused(roots, r, d, detail, dlen) < 0)
+			return -1;
+	} else {
+		if (fstat(probe, &before) < 0) {
+			snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
+			close(probe);
+			return -1;
+		}
+		if (kind_refused(r, d, &before, detail, dlen) < 0 ||
+		    pseudo_refused(r, d, probe, detail, dlen) < 0) {
+			int e = errno;
+			close(probe);
+			errno = e;
+			return -1;
+		}
+		close(probe);
+	}
+	/* 2: the real open, never blocking on a FIFO or a device; a file that
+	 * was not there is created exclusively, so that the mode set below is
+	 * never set on a file someone else made in between */
+	fd = rule_open(roots, r, d, d->flags | O_NONBLOCK | (existed ? 0 : O_EXCL), (mode_t)r->mode,
+	               detail, dlen);
+	if (fd < 0) {
+		if (!existed && errno == EEXIST && !(d->flags & O_EXCL)) {
+			snprintf(detail, dlen, "%s appeared while it was being created", d->norm);
+			errno = EAGAIN;
+		}
+		return -1;
+	}
+	/* 3: still the same file (so the same kind, on the same filesystem);
+	 * a created one is a regular file in the directory looked at */
+	if (fstat(fd, &after) < 0) {
+		snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if ((existed && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
+	    (!existed && !S_ISREG(after.st_mode))) {
+		snprintf(detail, dlen, "%s changed while it was being opened", d->norm);
+		close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
+	if (!existed && fchmod(fd, (mode_t)r->mode) < 0) { /* the rule's mode, not the umask's */
+		snprintf(detail, dlen, "%s: fchmod: %s", d->norm, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* back to the status flags asked for.  F_SETFL changes only O_APPEND,
+	 * O_NONBLOCK, O_DIRECT and O_NOATIME (FASYNC aside), and of those the
+	 * broker opens with O_NONBLOCK and O_APPEND as asked, nothing else: no
+	 * F_GETFL is needed to know them */
+	if (!(d->flags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, d->flags & O_APPEND);
+	return fd;
+}
+
+/* ---- the requests ---- */
+
+/* One line per refusal: the worker chose the path, so it is escaped like
+ * a worker's own log line, and the lines are rate-limited per worker like
+ * them (a flood of refused paths must not fill the log or hide what
+ * matters).  A path that does not exist beneath an allowed root is no
+ * refusal of the rules: debug level. */
+static void deny_log(const struct fs_ctx *ctx, const char *what, const char *path, int err,
+                     const char *detail)
+{
+	if (ctx->refused)
+		ctx->refused(ctx->arg, what, path, err, detail);
+}
+
+/* Parse "[u32 num,] str path" exactly; NULL if malformed. */
+static const char *req_path(struct privsep_req *req, int with_num, uint32_t *num)
+{
+	struct privsep_reader r;
+	const char *path;
+	privsep_reader_init(&r, req->data, req->len);
+	if (with_num)
+		privsep_reader_get_u32(&r, num);
+	if (privsep_reader_get_str(&r, &path, NULL) < 0 || privsep_reader_end(&r) < 0)
+		return NULL;
+	return path;
+}
+
+static int decide_or_fail(struct privsep_req *req, const struct fs_ctx *ctx, const char *what,
+                          const char *path, int op, int arg, struct fs_decision *d)
+{
+	const struct policy *pol = ctx->pol;
+	int rc;
+	if (!pol) {
+		rc = EACCES;
+		snprintf(d->detail, sizeof(d->detail),
+		         "this worker has no policy, so no file rules");
+	} else {
+		rc = fs_decide(pol, path, op, arg, d);
+	}
+	if (rc) {
+		deny_log(ctx, what, path, rc, d->detail);
+		return privsep_req_fail(req, rc, "%s", d->detail);
+	}
+	return 0;
+}
+
+/* An O_PATH look at what d decided, for stat, readlink and access: what
+ * it says of a pseudo filesystem is the helper's (/proc/self/exe, the
+ * status of /proc/self/environ), so those are refused as open refuses
+ * them.  The fd, or -1 with errno and detail (a refusal logged). */
+static int look(const struct fs_ctx *ctx, const char *what, const char *path,
+                const struct fs_decision *d, int flags, char *detail, size_t dlen)
+{
+	const struct pol_file *r = &ctx->pol->files[d->rule];
+	int fd = rule_open(ctx->roots, r, d, flags, 0, detail, dlen);
+	if (fd >= 0 && pseudo_refused(r, d, fd, detail, dlen) < 0) {
+		close(fd);
+		errno = EACCES;
+		fd = -1;
+	}
+	if (fd < 0 && errno == EACCES)
+		deny_log(ctx, what, path, EACCES, detail);
+	return fd;
+}
+
+int fs_serve_open(struct privsep_req *req, const struct fs_ctx *ctx)
+{
+	struct fs_decision d;
+	uint32_t flags = 0;
+	const char *path = req_path(req, 1, &flags);
+	char detail[PRIVSEP_DETAIL_MAX];
+	int rc, fd;
+	if (!path)
+		return PRIVSEP_VIOLATION;
+	if ((rc = decide_or_fail(req, ctx, "open", path, FS_OP_OPEN, (int)flags, &d)))
+		return rc;
+	fd = fs_broker_open(ctx->roots, ctx->pol, &d, detail, sizeof(detail));
+	if (fd < 0) {
+		rc = errno;
+		deny_log(ctx, "open", path, rc, detail);
+		return privsep_req_fail(req, rc, "%s", detail);
+	}
+	return privsep_req_reply_fd(req, fd) < 0 ? errno : 0;
+}
+
+int fs_serve_stat(struct privsep_req *req, const struct fs_ctx *ctx)
+{
+	struct fs_decision d;
+	const char *path = req_path(req, 0, NULL);
+	char detail[PRIVSEP_DETAIL_MAX] = "";
+	struct stat st;
+	int rc, fd;
+	if (!path)
+		return PRIVSEP_VIOLATION;
+	if ((rc = decide_or_fail(req, ctx, "stat", path, FS_OP_STAT, 0, &d)))
+		return rc;
+	fd = look(ctx, "stat", path, &d, O_PATH | O_CLOEXEC | (d.want_dir ? O_DIRECTORY : 0),
+	          detail, sizeof(detail));
+	if (fd < 0)
+		return privsep_req_fail(req, errno, "%s", detail);
+	if (fstat(fd, &st) < 0) {
+		rc = errno;
+		close(fd);
+		return privsep_req_fail(req, rc, "%s: %s", d.norm, strerror(rc));
+	}
+	close(fd);
+	uint64_t f[] = {st.st_dev,
+	                st.st_ino,
+	                st.st_mode,
+	                st.st_nlink,
+	                st.st_uid,
+	                st.st_gid,
+	                (uint64_t)st.st_size,
+	                (uint64_t)st.st_mtim.tv_sec,
+	                (uint64_t)st.st_mtim.tv_nsec};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		privsep_writer_put_u64(&req->reply, f[i]);
+	return 0;
+}
+
+int fs_serve_readlink(struct privsep_req *req, const struct fs_ctx *ctx)
+{
+	struct fs_decision d;
+	const char *path = req_path(req, 0, NULL);
+	char detail[PRIVSEP_DETAIL_MAX], target[PATH_MAX];
+	int rc, fd;
+	ssize_t n;
+	if (!path)
+		return PRIVSEP_VIOLATION;
+	if ((rc = decide_or_fail(req, ctx, "readlink", path, FS_OP_READLINK, 0, &d)))
+		return rc;
+	fd = look(ctx, "readlink", path, &d, O_PATH | O_CLOEXEC | O_NOFOLLOW, detail,
+	          sizeof(detail));
+	if (fd < 0)
+		return privsep_req_fail(req, errno, "%s", detail);
+	n = readlinkat(fd, "", target, sizeof(target) - 1);
+	rc = errno;
+	close(fd);
+	if (n < 0)
+		return privsep_req_fail(req, rc == ENOENT ? EINVAL : rc, "%s is not a symlink",
+		                        d.norm);
+	target[n] = '\0';
+	privsep_writer_put_str(&req->reply, target);
+	return 0;
+}
+
+int fs_serve_access(struct privsep_req *req, const struct fs_ctx *ctx)
+{
+	struct fs_decision d;
+	uint32_t mode = 0;
+	const char *path = req_path(req, 1, &mode);
+	char detail[PRIVSEP_DETAIL_MAX];
+	int rc, fd;
+	if (!path)
+		return PRIVSEP_VIOLATION;
+	if ((rc = decide_or_fail(req, ctx, "access", path, FS_OP_ACCESS, (int)mode, &d)))
+		return rc;
+	fd = look(ctx, "access", path, &d, O_PATH | O_CLOEXEC | (d.want_dir ? O_DIRECTORY : 0),
+	          detail, sizeof(detail));
+	if (fd < 0)
+		return privsep_req_fail(req, errno, "%s", detail);
+	close(fd);
+	return 0;
+}
