@@ -13,13 +13,13 @@ ninja -C "$tmp/lib" install >/dev/null
 pc=$(find "$tmp/prefix" -name privsep.pc)
 test -n "$pc"
 test -f "$tmp/prefix/include/privsep.h"
-ls "$tmp"/prefix/lib*/*/libprivsep.so.0* "$tmp"/prefix/lib*/libprivsep.so.0* 2>/dev/null | grep -q .
+ls "$tmp"/prefix/lib*/*/libprivsep.so.1* "$tmp"/prefix/lib*/libprivsep.so.1* 2>/dev/null | grep -q .
 PKG_CONFIG_PATH=$(dirname "$pc") meson setup "$tmp/c1" "$src/tests/consumer" \
 	--wrap-mode=nofallback >/dev/null
 ninja -C "$tmp/c1" >/dev/null
 LD_LIBRARY_PATH=$(dirname "$(dirname "$pc")") "$tmp/c1/consumer" | grep -q "consumer: ok"
 # the installed library carries a soname
-readelf -d "$(dirname "$(dirname "$pc")")/libprivsep.so" | grep -q 'SONAME.*libprivsep.so.0'
+readelf -d "$(dirname "$(dirname "$pc")")/libprivsep.so" | grep -q 'SONAME.*libprivsep.so.1'
 # the installed static library links a daemon too, with pkg-config --static
 libdir=$(dirname "$(dirname "$pc")")
 # shellcheck disable=SC2046

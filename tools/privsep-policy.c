@@ -25,6 +25,22 @@ static const char usage[] = "usage: privsep-policy check FILE...\n"
                             "A FILE of the form <name> is a policy shipped with privsep.\n"
                             "Exit status: 0 clean, 1 findings or differences, 2 unusable input.\n";
 
+/* A usage error: one line naming what is wrong (the option, or what is
+ * missing), then the usage; exit status 2. */
+static int usage_error(const char *cmd, const char *what, const char *arg)
+{
+	fprintf(stderr, "privsep-policy: %s%s%s%s\n", cmd ? cmd : "", cmd ? ": " : "", what,
+	        arg ? arg : "");
+	fputs(usage, stderr);
+	return 2;
+}
+
+/* An argument that is an option ("--x", "-x"), not a FILE or "--". */
+static int is_option(const char *a)
+{
+	return a[0] == '-' && a[1] && strcmp(a, "--") != 0;
+}
+
 static void print_line(const char *msg, void *arg)
 {
 	(void)arg;
@@ -53,6 +69,8 @@ static struct policy *load(const char *file)
 static int cmd_check(int argc, char **argv)
 {
 	int worst = 0;
+	if (is_option(argv[0]))
+		return usage_error("check", "unknown option ", argv[0]);
 	for (int i = 0; i < argc; i++) {
 		struct policy *p = load(argv[i]);
 		int n;
@@ -119,15 +137,11 @@ static int cmd_export(int argc, char **argv)
 			bpf = 1;
 		else if (!strcmp(argv[i], "--debug"))
 			debug = 1;
-		else {
-			fputs(usage, stderr);
-			return 2;
-		}
+		else
+			return usage_error("export", "unknown option ", argv[i]);
 	}
-	if (i + 1 != argc) {
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (i + 1 != argc)
+		return usage_error("export", i == argc ? "no FILE" : "one FILE only", NULL);
 	p = load(argv[i]);
 	if (!p)
 		return 2;
@@ -219,10 +233,11 @@ static int cmd_explain(int argc, char **argv)
 		debug = 1;
 		i++;
 	}
-	if (argc - i < 2 || argc - i > 8) {
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (i < argc && is_option(argv[i]))
+		return usage_error("explain", "unknown option ", argv[i]);
+	if (argc - i < 2 || argc - i > 8)
+		return usage_error(
+		    "explain", argc - i < 2 ? "FILE and SYSCALL needed" : "at most 6 ARGs", NULL);
 	p = load(argv[i]);
 	if (!p)
 		return 2;
@@ -274,10 +289,10 @@ static int cmd_verify(int argc, char **argv)
 		debug = 1;
 		i++;
 	}
-	if (i >= argc) {
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (i < argc && is_option(argv[i]))
+		return usage_error("verify", "unknown option ", argv[i]);
+	if (i >= argc)
+		return usage_error("verify", "no FILE", NULL);
 	for (; i < argc; i++) {
 		struct policy *p = load(argv[i]);
 		struct filter_prog prog;
@@ -308,6 +323,10 @@ static int cmd_verify(int argc, char **argv)
 
 static int cmd_shipped(int argc, char **argv)
 {
+	if (argc > 1)
+		return usage_error("shipped", "one NAME at most", NULL);
+	if (argc == 1 && is_option(argv[0]))
+		return usage_error("shipped", "unknown option ", argv[0]);
 	if (argc == 0) {
 		for (int i = 0; policy_shipped_names[i]; i++)
 			printf("<%s>\n", policy_shipped_names[i]);
@@ -340,10 +359,10 @@ static int cmd_run(int argc, char **argv)
 		debug = 1;
 		i++;
 	}
-	if (argc - i < 3 || strcmp(argv[i + 1], "--") != 0) {
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (i < argc && is_option(argv[i]))
+		return usage_error("run", "unknown option ", argv[i]);
+	if (argc - i < 3 || strcmp(argv[i + 1], "--") != 0)
+		return usage_error("run", "FILE -- COMMAND needed", NULL);
 	p = load(argv[i]);
 	if (!p)
 		return 2;
@@ -371,16 +390,18 @@ static int cmd_learn(int argc, char **argv)
 	FILE *out = stdout;
 	unsigned long calls;
 	int i = 0, st;
-	if (i + 1 < argc && !strcmp(argv[i], "-o")) {
+	if (i < argc && !strcmp(argv[i], "-o")) {
+		if (i + 1 >= argc)
+			return usage_error("learn", "-o needs a value", NULL);
 		outpath = argv[i + 1];
 		i += 2;
 	}
+	if (i < argc && is_option(argv[i]))
+		return usage_error("learn", "unknown option ", argv[i]);
 	if (i < argc && !strcmp(argv[i], "--"))
 		i++;
-	if (i >= argc) {
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (i >= argc)
+		return usage_error("learn", "no COMMAND", NULL);
 	if (outpath && !(out = fopen(outpath, "we"))) {
 		perror(outpath);
 		return 2;
@@ -396,6 +417,8 @@ static int cmd_learn(int argc, char **argv)
 	        st, calls, outpath ? "; proposal in " : "", outpath ? outpath : "");
 	return 0;
 }
+
+static const char *const commands[] = {"check", "export", "explain", "verify", "run", "learn"};
 
 int main(int argc, char **argv)
 {
@@ -421,6 +444,12 @@ int main(int argc, char **argv)
 		return cmd_learn(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "shipped"))
 		return cmd_shipped(argc - 2, argv + 2);
-	fputs(usage, stderr);
-	return 2;
+	if (argc < 2)
+		return usage_error(NULL, "no command", NULL);
+	if (is_option(argv[1]))
+		return usage_error(NULL, "unknown option ", argv[1]);
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (!strcmp(argv[1], commands[k]))
+			return usage_error(commands[k], "arguments missing", NULL);
+	return usage_error(NULL, "unknown command ", argv[1]);
 }

@@ -3,7 +3,11 @@
  * fileopener - the privileged file-opener: a sandboxed worker that cannot
  * open files asks the helper's file broker for each PATH and copies the
  * bytes to standard output.  See fileopener(1).
+ *
+ * Standard C11 and GNU extensions: it defines _GNU_SOURCE (for
+ * asprintf) and compiles with cc -std=c11 -pedantic.
  */
+#define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -159,12 +163,15 @@ static void gone(struct privsep_worker *w, void *arg)
 
 /* Append a rule line, the path quoted by the framework; a path the
  * policy language cannot say is refused. */
+/* A rule for --allow-read (path) or --allow-read-beneath (beneath). */
 static int add_rule(char **text, const char *kind, const char *path)
 {
 	if (privsep_policy_append(text, kind, path, "allow read,stat") == 0)
 		return 0;
-	fprintf(stderr, "fileopener: %s: %s\n", path,
-	        errno == EINVAL ? "a control character in the path" : strerror(errno));
+	fprintf(stderr, "fileopener: --allow-read%s: bad value \"%s\": %s\n",
+	        strcmp(kind, "path") ? "-beneath" : "", path,
+	        errno == EINVAL ? "empty, or a control character in the path" : strerror(errno));
+	fputs(usage, stderr);
 	return -1;
 }
 
@@ -241,7 +248,8 @@ int main(int argc, char **argv)
 		worker_from_exec(argc, argv);
 	}
 
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0; /* a usage error is one line of ours, naming the option */
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		char *abs;
 		switch (o) {
 		case 'p':
@@ -267,7 +275,16 @@ int main(int argc, char **argv)
 			printf("fileopener (privsep) %s\n", privsep_version());
 			rc = 0;
 			goto out;
-		default:
+		case ':':
+			fprintf(stderr, "fileopener: %s needs a value\n", argv[optind - 1]);
+			fputs(usage, stderr);
+			goto out;
+		default: /* optopt: an unknown short option; 0 for a long one */
+			if (optopt)
+				fprintf(stderr, "fileopener: unknown option -%c\n", optopt);
+			else
+				fprintf(stderr, "fileopener: unknown option %s\n",
+				        argv[optind - 1]);
 			fputs(usage, stderr);
 			goto out;
 		}

@@ -3,7 +3,11 @@
  * fcache.c - see fcache.h.  A small fixed table searched linearly: the
  * entries are few and short-lived, and a miss costs a round trip to the
  * helper anyway.
+ *
+ * Standard C11 and POSIX.1-2008: it defines _POSIX_C_SOURCE (for
+ * strdup) and compiles with cc -std=c11 -pedantic.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -14,7 +14,11 @@
  * allows little: no shutdown but SHUT_WR, no Fast Open, fcntl flags)
  * cannot stop another from accepting.  Every file they send was opened
  * by the helper's broker.
+ *
+ * Standard C11 and GNU extensions: it defines _GNU_SOURCE (for
+ * SO_REUSEPORT) and compiles with cc -std=c11 -pedantic.
  */
+#define _GNU_SOURCE 1
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -377,7 +381,7 @@ int main(int argc, char **argv)
 	char root[PATH_MAX], where[INET6_ADDRSTRLEN + 16], status[256];
 	char *policy = NULL, *text = NULL;
 	unsigned long port = 80, workers = 0, conns = 1000;
-	int o, rc = 2, notified = 0;
+	int o, li = -1, rc = 2, notified = 0;
 	unsigned bound = 0;
 	long ncpu;
 	struct stat st;
@@ -392,7 +396,8 @@ int main(int argc, char **argv)
 	d.cfg.idle_ms = 5000;
 	d.cfg.send_ms = 30000;
 	d.cfg.cache_ms = 1000;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0; /* a usage error is one line of ours, naming the option */
+	while ((o = getopt_long(argc, argv, ":", opts, &li)) != -1) {
 		int bad = 0;
 		switch (o) {
 		case 'p':
@@ -444,17 +449,28 @@ int main(int argc, char **argv)
 			printf("httpd (privsep) %s\n", privsep_version());
 			rc = 0;
 			goto out;
-		default:
+		case ':':
+			fprintf(stderr, "httpd: %s needs a value\n", argv[optind - 1]);
+			bad = 1;
+			break;
+		default: /* optopt: an unknown short option; 0 for a long one */
+			if (optopt)
+				fprintf(stderr, "httpd: unknown option -%c\n", optopt);
+			else
+				fprintf(stderr, "httpd: unknown option %s\n", argv[optind - 1]);
 			bad = 1;
 		}
 		if (bad) {
-			if (o != '?')
-				fprintf(stderr, "httpd: bad value: %s\n", optarg ? optarg : "");
+			if (o != ':' && o != '?')
+				fprintf(stderr, "httpd: --%s: bad value \"%s\"\n", opts[li].name,
+				        optarg);
 			fputs(usage, stderr);
 			goto out;
 		}
+		li = -1;
 	}
 	if (optind != argc) {
+		fprintf(stderr, "httpd: unexpected argument \"%s\"\n", argv[optind]);
 		fputs(usage, stderr);
 		goto out;
 	}

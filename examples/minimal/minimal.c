@@ -9,7 +9,7 @@
  * fd it was given and prints.  The framework checks every request against
  * the table before the handler runs.
  *
- * Plain C11 with POSIX.1-2008 (for O_CLOEXEC):
+ * Plain C11 with POSIX.1-2008 (_POSIX_C_SOURCE, for O_CLOEXEC):
  *   cc -std=c11 -pedantic minimal.c $(pkg-config --cflags --libs privsep)
  */
 #define _POSIX_C_SOURCE 200809L

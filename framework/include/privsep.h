@@ -47,8 +47,8 @@ extern "C" {
 /* Version of the library (meson.build's project version; a test keeps
  * the two equal).                                                      */
 
-#define PRIVSEP_VERSION_MAJOR 0
-#define PRIVSEP_VERSION_MINOR 1
+#define PRIVSEP_VERSION_MAJOR 1
+#define PRIVSEP_VERSION_MINOR 0
 #define PRIVSEP_VERSION_PATCH 0
 
 /* The version of the library the program runs with, "MAJOR.MINOR.PATCH"
