@@ -721,6 +721,112 @@ static void bench_start(void)
 		       "fork, child in new net/ipc/uts/mount namespaces, running", 0);
 }
 
+/* ---- 6b: worker start in exec mode ---- */
+
+/* fork, then (as root) the namespaces a worker gets, then execveat of
+ * prog with argv, until the new image wrote a byte to fd 3 (the program
+ * is this one: its main writes it; or a static true, which writes none:
+ * then until it exited).  The nanoseconds. */
+static uint64_t fork_exec(int prog, const char *const *argv, int newns, int wait_byte)
+{
+	int pf[2];
+	char b;
+	uint64_t t;
+	pid_t pid;
+	static const char *const env[] = {NULL};
+	if (pipe(pf) < 0)
+		abort();
+	t = ns();
+	pid = fork();
+	if (pid == 0) {
+		if ((newns &&
+		     unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0) ||
+		    dup2(pf[1], 3) < 0)
+			_exit(1);
+		syscall(SYS_execveat, prog, "", argv, env, AT_EMPTY_PATH);
+		_exit(127);
+	}
+	close(pf[1]);
+	if (wait_byte && read(pf[0], &b, 1) != 1)
+		abort();
+	if (!wait_byte)
+		reap(pid);
+	t = ns() - t;
+	if (wait_byte)
+		reap(pid);
+	close(pf[0]);
+	return t;
+}
+
+static void bench_start_exec(void)
+{
+	const int n = quick ? 10 : 40;
+	uint64_t tf[64], te[64], tb[64], tx[64], tt[64];
+	static const char *const self_argv[] = {"privsep-bench", "--bench-exec-child", NULL};
+	static const char *const true_argv[] = {"true", NULL};
+	struct privsep_helper_config cfg = {.log = quiet};
+	struct privsep_helper *h = privsep_helper_new(NULL, 0, &cfg);
+	struct privsep_exec ex = {.fd = privsep_exec_open(NULL)};
+	struct privsep_spawn fk = {.name = "start", .main = ready_main};
+	struct privsep_spawn sp = {.name = "start", .exec = &ex};
+	int tru = privsep_exec_open(TRUE_STATIC);
+	const char *wargv[] = {"privsep-bench", PRIVSEP_EXEC_MARKER, NULL};
+	ex.argv = wargv;
+	if (!h || ex.fd < 0 || tru < 0)
+		abort();
+	/* the first spawns compile and verify the policies: not counted */
+	if (!privsep_spawn(h, &fk) || !privsep_spawn(h, &sp))
+		abort();
+	privsep_helper_run(h);
+	for (int k = 0; k < n; k++) {
+		struct privsep_spawn *s[2] = {&fk, &sp};
+		uint64_t *out[2] = {tf, te};
+		/* fork mode and exec mode, back to back */
+		for (int m = 0; m < 2; m++) {
+			uint64_t t = ns();
+			struct privsep_worker *w = privsep_spawn(h, s[m]);
+			if (!w)
+				abort();
+			while (!privsep_worker_ready(w))
+				privsep_helper_step(h, -1);
+			out[m][k] = ns() - t;
+			privsep_helper_run(h);
+		}
+		{
+			int pf[2];
+			char b;
+			uint64_t t;
+			pid_t pid;
+			if (pipe(pf) < 0)
+				abort();
+			t = ns();
+			pid = fork();
+			if (pid == 0)
+				_exit(write(pf[1], "r", 1) == 1 ? 0 : 1);
+			if (read(pf[0], &b, 1) != 1)
+				abort();
+			tb[k] = ns() - t;
+			reap(pid);
+			close(pf[0]);
+			close(pf[1]);
+		}
+		tt[k] = fork_exec(tru, true_argv, 0, 0);
+		tx[k] = fork_exec(ex.fd, self_argv, geteuid() == 0, 1);
+	}
+	privsep_helper_free(h);
+	close(ex.fd);
+	close(tru);
+	report("exec-mode start vs fork-mode", "ns", stats_of(te, (size_t)n),
+	       stats_of(tf, (size_t)n), "free",
+	       "fork-mode start (privsep_spawn, to ready), same run", 0);
+	report("exec-mode start vs fork+exec", "ns", stats_of(te, (size_t)n),
+	       stats_of(tx, (size_t)n), "free",
+	       "fork (+namespaces as root) + execveat of this program, until its main runs", 0);
+	report("fork+exec static true vs fork", "ns", stats_of(tt, (size_t)n),
+	       stats_of(tb, (size_t)n), "free",
+	       "bare fork, child running; fork+exec of a static true until it exits", 0);
+}
+
 /* Where a worker's start goes: the helper's per-spawn preparation, the
  * fork until the child runs, each sandbox step in the child, and, as
  * informative baselines, a fork whose child only unshares the same
@@ -1194,6 +1300,12 @@ static void bench_bulk(void)
 int main(int argc, char **argv)
 {
 	const char *out = "bench-results.jsonl", *only = NULL;
+	/* exec mode's worker is this program executed again */
+	if (privsep_exec_is_worker(argc, argv))
+		privsep_client_main(NULL, ready_main, NULL);
+	/* the fork+exec baseline's child: running in its new image */
+	if (argc == 2 && !strcmp(argv[1], "--bench-exec-child"))
+		return write(3, "r", 1) == 1 ? 0 : 1;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			out = argv[++i];
@@ -1235,6 +1347,7 @@ int main(int argc, char **argv)
 	}
 	if (RUN("start")) {
 		bench_start();
+		bench_start_exec();
 		bench_start_steps();
 	}
 	if (RUN("many"))

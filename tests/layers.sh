@@ -24,7 +24,7 @@ proto:
 policy: proto
 sandbox: policy proto
 services: policy proto
-client: proto
+client: proto sandbox
 helper: client services sandbox policy proto
 '
 set -u

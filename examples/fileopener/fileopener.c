@@ -187,6 +187,36 @@ static char *absolute(const char *path)
 	return out;
 }
 
+/* The worker, executed by the helper (exec mode): argv is
+ * { name, PRIVSEP_EXEC_MARKER, "print" | "copy", N paths as written, the
+ * same N absolute }.  Never returns. */
+static void worker_from_exec(int argc, char **argv)
+{
+	static struct job job;
+	struct privsep_client_config cfg = {.msg_max = 8192};
+	job.print_sandbox = !strcmp(argv[2], "print");
+	job.n = (argc - 3) / 2;
+	job.paths = argv + 3;
+	job.abs = argv + 3 + job.n;
+	privsep_client_main(&cfg, worker, &job);
+}
+
+/* The worker's argv (see worker_from_exec; malloc'd), or NULL. */
+static const char **worker_argv(const struct job *j)
+{
+	const char **av = calloc(4 + 2 * (size_t)j->n, sizeof(char *));
+	if (!av)
+		return NULL;
+	av[0] = "fileopener";
+	av[1] = PRIVSEP_EXEC_MARKER;
+	av[2] = j->print_sandbox ? "print" : "copy";
+	for (int i = 0; i < j->n; i++) {
+		av[3 + i] = j->paths[i];
+		av[3 + j->n + i] = j->abs[i];
+	}
+	return av;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -207,7 +237,16 @@ int main(int argc, char **argv)
 	struct job job = {0};
 	struct privsep_helper *h = NULL;
 	char *text = NULL, *rules = NULL, *base = NULL;
+	const char **wargv = NULL;
+	struct privsep_exec ex = {.fd = -1};
 	int o, rc = 2;
+
+	/* the worker: this binary, executed again by its helper */
+	if (privsep_exec_is_worker(argc, argv)) {
+		if (argc < 3)
+			return 2;
+		worker_from_exec(argc, argv);
+	}
 
 	opterr = 0; /* a usage error is one line of ours, naming the option */
 	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -295,8 +334,18 @@ int main(int argc, char **argv)
 	 * marked with its name and pid.  Never our terminal or our stderr
 	 * itself: a worker that is taken over cannot read what the user
 	 * types, drive the terminal or print lines that pass for ours. */
+	/* the worker is this binary executed again, from a fresh image: none
+	 * of the helper's memory, environment or layout (SECURITY.md, exec
+	 * mode); opened now, so that whatever is put at its path later is
+	 * never what runs */
 	struct privsep_spawn sp = {
-	    .name = "fileopener", .main = worker, .arg = &job, .sandbox = &sb, .stdout_copy = 1};
+	    .name = "fileopener", .sandbox = &sb, .stdout_copy = 1, .exec = &ex};
+	ex.fd = privsep_exec_open(NULL);
+	ex.argv = wargv = worker_argv(&job);
+	if (ex.fd < 0 || !wargv) {
+		perror("fileopener: its own program");
+		goto out;
+	}
 	if (!h || privsep_helper_signals(h, NULL, NULL) < 0) {
 		perror("fileopener");
 		goto out;
@@ -325,6 +374,9 @@ int main(int argc, char **argv)
 	rc = worker_result;
 out:
 	privsep_helper_free(h);
+	if (ex.fd >= 0)
+		close(ex.fd);
+	free(wargv);
 	for (int i = 0; job.abs && i < job.n; i++)
 		free(job.abs[i]);
 	free(job.abs);

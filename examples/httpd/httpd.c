@@ -77,6 +77,11 @@ struct slot {
 struct httpd {
 	struct privsep_helper *h;
 	struct privsep_spawn sp;
+	/* exec mode: this binary, opened at start, executed again for each
+	 * worker and restart with the configuration in argv (worker_argv) */
+	struct privsep_exec ex;
+	char wargs[10][32];
+	const char *wargv[14];
 	struct privsep_sandbox sb;
 	struct server_config cfg;
 	struct slot slots[WORKERS_MAX];
@@ -123,6 +128,50 @@ static void say(const struct httpd *d, const char *fmt, ...)
 static int worker_main(struct privsep_client *c, void *arg)
 {
 	return server_run(c, arg);
+}
+
+/* The worker, executed by the helper: argv is { name, PRIVSEP_EXEC_MARKER,
+ * root, then the numbers worker_argv writes }; its listening socket is
+ * the first kept fd, 4.  Never returns. */
+static void worker_from_exec(int argc, char **argv)
+{
+	static struct server_config cfg;
+	unsigned long v[9];
+	if (argc != 12)
+		exit(2);
+	for (int i = 0; i < 9; i++)
+		v[i] = strtoul(argv[3 + i], NULL, 10);
+	cfg.listen_fd = PRIVSEP_EXEC_CHAN_FD + 1;
+	cfg.root = argv[2];
+	cfg.header_ms = (unsigned)v[0];
+	cfg.idle_ms = (unsigned)v[1];
+	cfg.send_ms = (unsigned)v[2];
+	cfg.access_log = (int)v[3];
+	cfg.max_conns = (unsigned)v[4];
+	cfg.cache_ms = (unsigned)v[5];
+	cfg.limits.line_max = v[6];
+	cfg.limits.head_max = v[7];
+	cfg.limits.fields_max = (unsigned)v[8];
+	privsep_client_main(NULL, worker_main, &cfg);
+}
+
+/* The workers' argv, from d->cfg (see worker_from_exec). */
+static void worker_argv(struct httpd *d)
+{
+	const struct server_config *c = &d->cfg;
+	unsigned long v[9] = {
+	    c->header_ms,        c->idle_ms,  c->send_ms,         (unsigned long)c->access_log,
+	    c->max_conns,        c->cache_ms, c->limits.line_max, c->limits.head_max,
+	    c->limits.fields_max};
+	d->wargv[0] = "httpd";
+	d->wargv[1] = PRIVSEP_EXEC_MARKER;
+	d->wargv[2] = c->root;
+	for (int i = 0; i < 9; i++) {
+		snprintf(d->wargs[i], sizeof(d->wargs[i]), "%lu", v[i]);
+		d->wargv[3 + i] = d->wargs[i];
+	}
+	d->wargv[12] = NULL;
+	d->ex.argv = d->wargv;
 }
 
 static struct slot *slot_of(struct httpd *d, const struct privsep_worker *w)
@@ -334,9 +383,14 @@ int main(int argc, char **argv)
 	unsigned long port = 80, workers = 0, conns = 1000;
 	int o, li = -1, rc = 2, notified = 0;
 	unsigned bound = 0;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	long ncpu;
 	struct stat st;
 
+	/* the worker: this binary, executed again by its helper */
+	if (privsep_exec_is_worker(argc, argv))
+		worker_from_exec(argc, argv);
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	d.ex.fd = -1;
 	d.cfg.limits = http_default_limits;
 	d.cfg.header_ms = 10000;
 	d.cfg.idle_ms = 5000;
@@ -470,7 +524,18 @@ int main(int argc, char **argv)
 	 * log marked with the worker's name, pid and the time, escaped, never
 	 * passing for a helper's line; its stdout is /dev/null, never ours */
 	d.sb.flags = d.cfg.access_log ? 0 : PRIVSEP_SB_NULL_STDIO;
-	d.sp.main = worker_main;
+	/* each worker (and each restart) is this binary executed again:
+	 * none of the helper's memory, environment or layout (SECURITY.md,
+	 * exec mode); opened now, so that a file put at its path later is
+	 * never what runs */
+	d.ex.fd = privsep_exec_open(NULL);
+	if (d.ex.fd < 0) {
+		perror("httpd: its own program");
+		rc = 1;
+		goto out;
+	}
+	worker_argv(&d);
+	d.sp.exec = &d.ex;
 	d.sp.restart_max = PRIVSEP_RESTART_FOREVER;
 	d.sp.restart_backoff_ms = RESTART_MIN_MS;
 	d.sp.restart_verdict = worker_verdict;
@@ -541,6 +606,8 @@ int main(int argc, char **argv)
 		rc = d.fatal;
 out:
 	privsep_helper_free(d.h);
+	if (d.ex.fd >= 0)
+		close(d.ex.fd);
 	for (unsigned i = 0; i < d.nslots; i++)
 		if (d.slots[i].lfd >= 0)
 			close(d.slots[i].lfd);

@@ -23,13 +23,13 @@
 #include "proto.h"
 
 static const char *const step_names[] = {
-    "unknown", "fds",     "rlimits", "namespaces", "securebits", "ids",
-    "caps",    "process", "nnp",     "landlock",   "selfcheck",  "seccomp",
+    "unknown", "fds", "rlimits",  "namespaces", "securebits", "ids",  "caps",
+    "process", "nnp", "landlock", "selfcheck",  "seccomp",    "exec", "narrow",
 };
 
 const char *privsep_sandbox_step_name(int step)
 {
-	if (step < 1 || step > PRIVSEP_SB_STEP_SECCOMP)
+	if (step < 1 || step > PRIVSEP_SB_STEP_NARROW)
 		return step_names[0];
 	return step_names[step];
 }
@@ -44,7 +44,7 @@ int exit_fw_sandbox_failed(struct privsep_req *req, void *arg)
 	privsep_reader_init(&r, req->data, req->len);
 	if (privsep_reader_get_u32(&r, &step) < 0 || privsep_reader_get_u32(&r, &err) < 0 ||
 	    privsep_reader_get_str(&r, &detail, NULL) < 0 || privsep_reader_end(&r) < 0 ||
-	    step < 1 || step > PRIVSEP_SB_STEP_SECCOMP)
+	    step < 1 || step > PRIVSEP_SB_STEP_NARROW)
 		return PRIVSEP_VIOLATION;
 	w->exit.sb_failed = (int)step;
 	w->exit.sb_errno = (int)err;

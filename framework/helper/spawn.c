@@ -19,6 +19,7 @@
 #include "msg.h"
 #include "proto.h"
 #include "sandbox.h"
+#include "spawn_exec.h"
 
 /* The child's channel, for the SIGSYS handler of the debug mode. */
 static int child_chan = -1;
@@ -164,6 +165,9 @@ static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
 			uint8_t buf[8 + 4 + PRIVSEP_DETAIL_MAX];
 			struct privsep_writer w;
 			int err = errno;
+			/* exec mode: step 1 moved the channel to its fixed fd */
+			if (plan->exec.on && rc > PRIVSEP_SB_STEP_FDS)
+				child_chan = PRIVSEP_EXEC_CHAN_FD;
 			privsep_writer_init(&w, buf, sizeof(buf));
 			privsep_writer_put_u32(&w, (uint32_t)rc);
 			privsep_writer_put_u32(&w, (uint32_t)err);
@@ -174,6 +178,8 @@ static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
 	} else {
 		/* unsandboxed: still no fd of the helper's but the channel */
 		int keep[4] = {0, 1, 2, chan};
+		if (sp->exec)
+			spawn_exec_bare(sp->exec, sp->name, chan);
 		if (chan <= 2 || sandbox_close_fds(keep, 4) < 0)
 			_exit(127);
 	}
@@ -334,6 +340,8 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 	if (!pe ||
 	    sandbox_prepare(&j->plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
 	                    j->sv[1], why, sizeof(why)) < 0 ||
+	    (sp->exec &&
+	     spawn_exec_prepare(h, sp, &j->plan, j->sv[1], j->debug, why, sizeof(why)) < 0) ||
 	    sandbox_expect(&j->expect, &j->plan, why, sizeof(why)) < 0) {
 		int saved = errno;
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
@@ -342,6 +350,9 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 		errno = saved ? saved : EINVAL;
 		return -1;
 	}
+	/* exec mode: the new image loads a second filter before READY */
+	if (sp->exec && !(sp->exec->flags & PRIVSEP_EXEC_FOREIGN))
+		j->expect.filters++;
 	/* the pipes that step 1 keeps on fds 1 and 2 */
 	j->plan.pipe_out = j->op[1] >= 0;
 	j->plan.pipe_err = j->lp[1] >= 0;
@@ -418,7 +429,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	pid_t pid;
 
 	j.plan.lease = -1;
-	if (!h || !sp || !sp->main) {
+	if (!h || !sp || (!sp->main && !sp->exec)) {
 		errno = EINVAL;
 		return NULL;
 	}

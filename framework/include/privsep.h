@@ -671,6 +671,10 @@ enum privsep_sandbox_step {
 	PRIVSEP_SB_STEP_LANDLOCK,
 	PRIVSEP_SB_STEP_SELFCHECK,
 	PRIVSEP_SB_STEP_SECCOMP,
+	/* exec mode (struct privsep_exec): the execveat of the worker's
+	 * program, and the new image's narrowing before READY */
+	PRIVSEP_SB_STEP_EXEC,
+	PRIVSEP_SB_STEP_NARROW,
 };
 /* One line on what Landlock enforces on this kernel ("Landlock ABI 7: no
  * filesystem access ..."), as workers get it, into buf (len bytes with
@@ -698,7 +702,7 @@ enum privsep_restart_verdict {
 
 struct privsep_spawn {
 	const char *name;     /* for log lines; copied */
-	privsep_main_fn main; /* runs in the child; its return is the exit status */
+	privsep_main_fn main; /* fork mode: runs in the child; its return is the exit status */
 	void *arg;
 	struct privsep_client_config client;   /* msg_max is taken from the helper */
 	const struct privsep_sandbox *sandbox; /* NULL: the defaults */
@@ -748,12 +752,75 @@ struct privsep_spawn {
 	 * restart of it (privsep_worker_slot): an application with N workers
 	 * of one kind finds which one a restarted worker replaces. */
 	unsigned slot;
+	/* NULL: fork mode, main runs in a copy of the helper (its heap,
+	 * stack, environment, canary and layout: SECURITY.md).  Otherwise
+	 * exec mode: the program is executed (main is then unused) from a
+	 * fresh image; borrowed, as sandbox, for as long as restarts may
+	 * happen. */
+	const struct privsep_exec *exec;
 };
+
+/* ------------------------------------------------------------------ */
+/* Exec mode (docs/PROTOCOL.md, "Starting a worker by exec"). */
+
+/* The channel's fd in an executed worker. */
+#define PRIVSEP_EXEC_CHAN_FD 3
+/* argv[1] of a daemon that executes its own binary as its worker. */
+#define PRIVSEP_EXEC_MARKER "--privsep-worker"
+/* The program does not narrow its sandbox itself (it is not built on
+ * libprivsep's privsep_client_main: a worker in another language); the
+ * helper then expects one filter, not two, at READY. */
+#define PRIVSEP_EXEC_FOREIGN 0x1u
+
+struct privsep_exec {
+	int fd; /* privsep_exec_open's (borrowed): what runs, whatever the path holds later */
+	/* argv and the environment of the program (borrowed, NULL-ended);
+	 * argv NULL: { name, NULL }; envp NULL: empty */
+	const char *const *argv;
+	const char *const *envp;
+	unsigned flags; /* PRIVSEP_EXEC_* */
+	/* Directories and files the new image may read until it narrows
+	 * (a foreign worker: for good), besides its libraries' (/usr, /lib,
+	 * /lib64, /etc/ld.so.cache and libprivsep's own directory). */
+	const char *const *read_beneath;
+	size_t nread;
+};
+
+/* An fd of the program at path (NULL: this process's own binary) for
+ * struct privsep_exec, opened now: a file later put at path is never
+ * what runs.  Close-on-exec; the caller closes it.  -1 with errno. */
+int privsep_exec_open(const char *path);
+
+/* In an executed worker, at the top of main: 1 when argv[1] is
+ * PRIVSEP_EXEC_MARKER and fd PRIVSEP_EXEC_CHAN_FD is a SOCK_SEQPACKET
+ * socket (a helper started this process as its worker), else 0. */
+int privsep_exec_is_worker(int argc, char **argv);
+
+/* In an executed worker: take the channel on PRIVSEP_EXEC_CHAN_FD, finish
+ * the sandbox (dumpable off, a second Landlock layer with no file right,
+ * a second filter that kills any execve, execveat, open and executable
+ * mapping), send READY and wait for the helper's check, then run
+ * fn(client, arg) and exit with its return value.  cfg as
+ * privsep_client_new's (msg_max must be the helper's).  Never returns:
+ * a failed step reports SANDBOX_FAILED and exits with status 127 before
+ * fn runs. */
+__attribute__((noreturn)) void privsep_client_main(const struct privsep_client_config *cfg,
+                                                   privsep_main_fn fn, void *arg);
+
+/* A program whose whole main is the worker function fn. */
+#define PRIVSEP_CLIENT_MAIN(fn)                                                                    \
+	int main(void)                                                                             \
+	{                                                                                          \
+		privsep_client_main(NULL, (fn), NULL);                                             \
+	}
 
 /* Fork a worker attached to h: a new channel, a pidfd; in the child the
  * sandbox (every step, in order; any failure aborts the child before main
  * runs, and the helper logs which step and why), then the client on its
  * end and main(client, arg); the child exits with main's return value.
+ * With sp->exec (exec mode) the child executes the program after the
+ * sandbox's steps instead, and the program's privsep_client_main takes
+ * over (main may be NULL).
  * Returns the worker, or NULL with errno (EINVAL for a sandbox that
  * cannot be prepared: the log says why). */
 struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp);

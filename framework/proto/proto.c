@@ -29,7 +29,7 @@ const struct proto_msg proto_msgs[] = {
      "empty body; EINVAL (nothing dropped) if a type is not one the worker requests (below)"},
     {PRIVSEP_T_SANDBOX_FAILED, "SANDBOX_FAILED", PROTO_W2H, PROTO_FW_SANDBOX_FAILED,
      PRIVSEP_H_POST | PRIVSEP_H_ONCE, 13, 8 + 4 + PRIVSEP_DETAIL_MAX, 0, 0,
-     "u32 step (1..11), u32 errno, str detail: the sandbox step that failed", "-"},
+     "u32 step (1..13), u32 errno, str detail: the sandbox step that failed", "-"},
     {PRIVSEP_T_SECCOMP_TRAP, "SECCOMP_TRAP", PROTO_W2H, PROTO_FW_SECCOMP_TRAP,
      PRIVSEP_H_POST | PRIVSEP_H_ONCE, 56, 56, 0, 0,
      "u32 audit arch, u32 syscall number, 6 x u64 arguments: the call the filter trapped", "-"},

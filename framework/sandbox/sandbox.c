@@ -58,45 +58,6 @@
 #include "sandbox.h"
 #include "uidpool.h"
 
-/* Landlock, carried here: Debian 12's headers stop at ABI 2. */
-#define LL_CREATE_RULESET_VERSION (1u << 0)
-#define LL_SYS_CREATE_RULESET 444
-#define LL_SYS_RESTRICT_SELF 446
-#define LL_FS_ABI1 ((1ull << 13) - 1) /* EXECUTE .. MAKE_SYM */
-#define LL_FS_REFER (1ull << 13)      /* ABI 2 */
-#define LL_FS_TRUNCATE (1ull << 14)   /* ABI 3 */
-#define LL_FS_IOCTL_DEV (1ull << 15)  /* ABI 5 */
-#define LL_NET_BIND_TCP (1ull << 0)   /* ABI 4 */
-#define LL_NET_CONNECT_TCP (1ull << 1)
-#define LL_SCOPE_ABSTRACT_UNIX (1ull << 0) /* ABI 6 */
-#define LL_SCOPE_SIGNAL (1ull << 1)
-
-struct ll_ruleset_attr {
-	uint64_t handled_access_fs;
-	uint64_t handled_access_net;
-	uint64_t scoped;
-};
-
-void landlock_probe(struct landlock_plan *ll)
-{
-	long abi = syscall(LL_SYS_CREATE_RULESET, NULL, 0, LL_CREATE_RULESET_VERSION);
-	memset(ll, 0, sizeof(*ll));
-	if (abi <= 0)
-		return;
-	ll->abi = (int)abi;
-	ll->fs = LL_FS_ABI1;
-	if (abi >= 2)
-		ll->fs |= LL_FS_REFER;
-	if (abi >= 3)
-		ll->fs |= LL_FS_TRUNCATE;
-	if (abi >= 5)
-		ll->fs |= LL_FS_IOCTL_DEV;
-	if (abi >= 4)
-		ll->net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
-	if (abi >= 6)
-		ll->scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
-}
-
 void landlock_describe(const struct landlock_plan *ll, char *buf, size_t len)
 {
 	if (!ll->abi) {
@@ -393,12 +354,16 @@ static int safe_stdio(const struct sb_plan *p)
 	return 0;
 }
 
-static int enter_namespaces(void)
+static int enter_namespaces(int exec)
 {
 	if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0)
 		return -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
+	/* exec mode: the kernel and the loader open the new image's
+	 * interpreter and libraries by path; Landlock is its file wall */
+	if (exec)
+		return 0;
 	/* an empty, read-only root: the worker sees no file at all */
 	if (mount("privsep-empty", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
 	          "size=4k,nr_inodes=2,mode=0555") < 0)
@@ -441,23 +406,12 @@ static int caps_all_clear(void)
 	return same;
 }
 
-static int landlock_enter(const struct landlock_plan *ll)
-{
-	struct ll_ruleset_attr attr = {ll->fs, ll->net, ll->scoped};
-	size_t size = ll->abi >= 6 ? 24 : ll->abi >= 4 ? 16 : 8;
-	long fd = syscall(LL_SYS_CREATE_RULESET, &attr, size, 0);
-	int rc;
-	if (fd < 0)
-		return -1;
-	rc = (int)syscall(LL_SYS_RESTRICT_SELF, (int)fd, 0);
-	close((int)fd);
-	return rc;
-}
-
 int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 {
 	errno = 0;
 	/* 1 */
+	if (p->exec.on && sandbox_exec_fds(p) < 0)
+		FAIL(PRIVSEP_SB_STEP_FDS, "the exec mode's fds: %s", strerror(errno));
 	if (sandbox_close_fds(p->keep, p->nkeep) < 0)
 		FAIL(PRIVSEP_SB_STEP_FDS, "close_range: %s", strerror(errno));
 	if (safe_stdio(p) < 0)
@@ -465,13 +419,14 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 	if (setsid() < 0)
 		FAIL(PRIVSEP_SB_STEP_FDS, "setsid: %s", strerror(errno));
 	/* 2 */
-	if (setrlimit(RLIMIT_NOFILE, &p->nofile) < 0 || setrlimit(RLIMIT_NPROC, &p->nproc) < 0 ||
+	if (setrlimit(RLIMIT_NOFILE, &p->nofile) < 0 ||
+	    (!p->exec.on && setrlimit(RLIMIT_NPROC, &p->nproc) < 0) ||
 	    setrlimit(RLIMIT_CORE, &p->core) < 0 || setrlimit(RLIMIT_FSIZE, &p->fsize) < 0 ||
 	    setrlimit(RLIMIT_AS, &p->as) < 0)
 		FAIL(PRIVSEP_SB_STEP_RLIMITS, "setrlimit: %s", strerror(errno));
 	if (p->root) {
 		/* 3 */
-		if (!(p->flags & PRIVSEP_SB_NO_NAMESPACES) && enter_namespaces() < 0)
+		if (!(p->flags & PRIVSEP_SB_NO_NAMESPACES) && enter_namespaces(p->exec.on) < 0)
 			FAIL(
 			    PRIVSEP_SB_STEP_NAMESPACES,
 			    "namespaces and empty root: %s (the helper needs cap_sys_admin, or set PRIVSEP_SB_NO_NAMESPACES)",
@@ -499,6 +454,11 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 		if (rc < 0)
 			FAIL(PRIVSEP_SB_STEP_CAPS, "capabilities: %s", strerror(errno));
 	}
+	/* step 2's RLIMIT_NPROC, in exec mode after the ids: a setresuid
+	 * that finds the new uid over its limit marks the process, and
+	 * execve then fails with EAGAIN (execve(2)) */
+	if (p->exec.on && setrlimit(RLIMIT_NPROC, &p->nproc) < 0)
+		FAIL(PRIVSEP_SB_STEP_RLIMITS, "setrlimit: %s", strerror(errno));
 	/* 7 */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		FAIL(PRIVSEP_SB_STEP_PROCESS, "prctl: %s", strerror(errno));
@@ -510,7 +470,7 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		FAIL(PRIVSEP_SB_STEP_NNP, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	/* 9: best effort by ABI; the helper reported what applies */
-	if (p->ll.abi && landlock_enter(&p->ll) < 0)
+	if (p->ll.abi && landlock_restrict(&p->ll, p->exec.on ? sandbox_exec_rules : NULL, p) < 0)
 		FAIL(PRIVSEP_SB_STEP_LANDLOCK, "Landlock ABI %d: %s", p->ll.abi, strerror(errno));
 	/* 10 */
 	{
@@ -551,5 +511,11 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 	errno = 0;
 	if (filter_load(p->prog) < 0)
 		FAIL(PRIVSEP_SB_STEP_SECCOMP, "seccomp: %s", strerror(errno));
+	/* exec mode: the one exec the filter allows, of fd fdn */
+	if (p->exec.on) {
+		errno = 0;
+		sandbox_exec_run(p);
+		FAIL(PRIVSEP_SB_STEP_EXEC, "execveat of the worker's program: %s", strerror(errno));
+	}
 	return 0;
 }

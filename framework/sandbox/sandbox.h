@@ -9,6 +9,7 @@
 #ifndef PRIVSEP_SANDBOX_H
 #define PRIVSEP_SANDBOX_H
 
+#include <limits.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -19,6 +20,23 @@
 struct landlock_plan {
 	int abi; /* 0: Landlock not available */
 	uint64_t fs, net, scoped;
+};
+
+/* Exec mode (sandbox_exec.c): the program and what its start needs. */
+struct sb_exec {
+	int on;
+	int fd;       /* the program: the helper's fd, then (step 1 on) fdn */
+	int chan;     /* the channel in the helper, then (step 1 on) 3 */
+	int fdn;      /* its number from step 1 on: the worker's nofile limit,
+	                 which no fd of the new image can ever have */
+	size_t nkeep; /* the application's kept fds, moved to 4.. */
+	int keep_src[PRIVSEP_SANDBOX_KEEP_MAX];
+	char interp[256];      /* the program's ELF interpreter ("": none) */
+	char libdir[PATH_MAX]; /* libprivsep's own directory ("": none) */
+	char name[64];         /* argv[0] when the spawn gives no argv */
+	const char *const *argv, *const *envp;
+	const char *const *read;
+	size_t nread;
 };
 
 struct sb_plan {
@@ -36,6 +54,7 @@ struct sb_plan {
 	/* set by the spawn after sandbox_prepare: fd 1 (pipe_out) and fd 2
 	 * (pipe_err) are its pipes to the helper; otherwise /dev/null */
 	int pipe_out, pipe_err;
+	struct sb_exec exec; /* exec.on 0: fork mode */
 };
 
 /* Close every fd but keep[0..nkeep), which is sorted. */
@@ -62,6 +81,29 @@ void sandbox_release(struct sb_plan *plan);
  * outside, the benchmark traces the steps' syscalls: bench/README.md).
  * 0, or the failed step with errno set and why filled. */
 int sandbox_enter(const struct sb_plan *plan, char *why, size_t whylen);
+
+/* Exec mode, in the helper after sandbox_prepare: fill plan->exec from
+ * ex and the channel's number, and the kept fds as they will be numbered
+ * in the new image (3, 4.., fdn).  -1 with errno and why. */
+int sandbox_exec_prepare(struct sb_plan *plan, const struct privsep_exec *ex,
+                         const struct privsep_sandbox *sb, const char *name, int chan, char *why,
+                         size_t whylen);
+/* In the child, step 1 of exec mode: the channel to fd 3, the kept fds
+ * to 4.., the program to fdn (close-on-exec).  -1 with errno. */
+int sandbox_exec_fds(const struct sb_plan *p);
+/* Step 9 of exec mode: the rules of the first Landlock layer (read the
+ * libraries, execute the program and its interpreter) into ruleset. */
+int sandbox_exec_rules(int ruleset, const struct sb_plan *p);
+/* The exec itself (after step 11); returns only on failure, errno set. */
+int sandbox_exec_run(const struct sb_plan *p);
+/* In the new image, before READY: dumpable off, a second Landlock layer
+ * with no rule, the self-check, the second filter.  0, or -1 with errno
+ * and why. */
+int sandbox_narrow(char *why, size_t whylen);
+/* Restrict this process with ll's handled rights and, when rules is not
+ * NULL, the rules it adds to the ruleset.  0 or -1 with errno. */
+int landlock_restrict(const struct landlock_plan *ll, int (*rules)(int, const struct sb_plan *),
+                      const struct sb_plan *p);
 
 /* One line describing what Landlock enforces under plan. */
 void landlock_describe(const struct landlock_plan *ll, char *buf, size_t len);

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * client_main.c - the worker's side of exec mode: the first thing an
+ * executed worker's main does (docs/PROTOCOL.md, "Starting a worker by
+ * exec").  It finds the channel on fd 3, narrows the sandbox the helper
+ * put in force before the execveat (sandbox_narrow), sends READY and waits
+ * for the helper's check, and only then runs the application's function.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "proto.h"
+#include "sandbox.h"
+#include "wire.h"
+
+int privsep_exec_is_worker(int argc, char **argv)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+	return argc >= 2 && argv[1] && !strcmp(argv[1], PRIVSEP_EXEC_MARKER) &&
+	       getsockopt(PRIVSEP_EXEC_CHAN_FD, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+	       type == SOCK_SEQPACKET;
+}
+
+static void post_failed(int step, int err, const char *why)
+{
+	uint8_t hb[PRIVSEP_HDR_LEN], buf[8 + 4 + PRIVSEP_DETAIL_MAX];
+	struct privsep_writer w;
+	struct wire_hdr hdr = {
+	    PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, PRIVSEP_T_SANDBOX_FAILED, 0, 0};
+	privsep_writer_init(&w, buf, sizeof(buf));
+	privsep_writer_put_u32(&w, (uint32_t)step);
+	privsep_writer_put_u32(&w, (uint32_t)err);
+	privsep_writer_put_str(&w, why);
+	hdr.len = (uint32_t)w.len;
+	wire_put_hdr(hb, &hdr);
+	(void)chan_send(PRIVSEP_EXEC_CHAN_FD, hb, sizeof(hb), buf, w.len, NULL, 0, 0);
+}
+
+/* READY, a call with id 1, and its answer: anything but an empty success
+ * ends the worker before application code.  0 or -1. */
+static int ready(size_t msg_max)
+{
+	uint8_t hb[PRIVSEP_HDR_LEN], rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
+	struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, PRIVSEP_T_READY, 1, 0};
+	struct chan_msg m = {.buf = rb, .cap = sizeof(rb)};
+	wire_put_hdr(hb, &hdr);
+	if (chan_send(PRIVSEP_EXEC_CHAN_FD, hb, sizeof(hb), NULL, 0, NULL, 0, 0) < 0 ||
+	    chan_recv(PRIVSEP_EXEC_CHAN_FD, &m, 0) != CHAN_RECORD)
+		return -1;
+	chan_close_fds(m.fds, m.nfds);
+	if (wire_check(rb, m.len, m.nfds, msg_max, &hdr) != PRIVSEP_V_NONE ||
+	    hdr.type != PRIVSEP_T_REPLY || hdr.id != 1 || hdr.len != PROTO_REPLY_FIXED ||
+	    hdr.nfds != 0)
+		return -1;
+	return rb[PRIVSEP_HDR_LEN] | rb[PRIVSEP_HDR_LEN + 1] | rb[PRIVSEP_HDR_LEN + 2] |
+	               rb[PRIVSEP_HDR_LEN + 3]
+	           ? -1
+	           : 0;
+}
+
+void privsep_client_main(const struct privsep_client_config *cfg, privsep_main_fn fn, void *arg)
+{
+	struct privsep_client_config c0 = {0};
+	struct privsep_client *c;
+	size_t msg_max;
+	int type = 0, rc;
+	socklen_t len = sizeof(type);
+
+	if (cfg)
+		c0 = *cfg;
+	msg_max = c0.msg_max ? c0.msg_max : PRIVSEP_MSG_MAX_DEFAULT;
+	if (getsockopt(PRIVSEP_EXEC_CHAN_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    type != SOCK_SEQPACKET) {
+		fprintf(
+		    stderr,
+		    "privsep: no channel on fd %d: this program runs as a worker its helper executes\n",
+		    PRIVSEP_EXEC_CHAN_FD);
+		_exit(127);
+	}
+	/* A helper that sandboxed this worker loaded its first filter before
+	 * the execveat: finish, and let the helper check.  None: the spawn
+	 * was unsandboxed (a test or a debugging session), and no READY is
+	 * expected. */
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0) {
+		char why[PRIVSEP_DETAIL_MAX - 1];
+		if (sandbox_narrow(why, sizeof(why)) < 0) {
+			post_failed(PRIVSEP_SB_STEP_NARROW, errno, why);
+			_exit(127);
+		}
+		if (ready(msg_max) < 0)
+			_exit(127);
+	}
+	c = privsep_client_new(PRIVSEP_EXEC_CHAN_FD, &c0);
+	if (!c)
+		_exit(127);
+	rc = fn(c, arg);
+	privsep_client_free(c);
+	fflush(NULL);
+	_exit(rc & 0xff);
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * spawn_exec.c - the helper's side of exec mode: the program's fd, the
+ * first filter (the worker's policy, exec.policy's start, and the one
+ * execveat), and the unsandboxed exec.  The steps themselves are in
+ * framework/sandbox/sandbox_exec.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "helper_int.h"
+#include "policy.h"
+#include "sandbox.h"
+#include "spawn_exec.h"
+
+int privsep_exec_open(const char *path)
+{
+	struct stat st;
+	int fd = open(path ? path : "/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EACCES;
+		return -1;
+	}
+	return fd;
+}
+
+/* The text of the worker's policy with exec.policy's start and the one
+ * execveat (malloc'd), or NULL with errno. */
+static char *exec_policy_text(const struct privsep_sandbox *sb, int fdn)
+{
+	char head[PATH_MAX * 2 + 64], quoted[PATH_MAX * 2 + 8], abs[PATH_MAX];
+	char tail[1024];
+	const char *text = sb ? sb->policy_text : NULL, *path = sb ? sb->policy : NULL;
+	char *out;
+	size_t n;
+
+	snprintf(
+	    tail, sizeof(tail),
+	    "\ninclude <exec.policy>\nallow @exec_start\n"
+	    "allow execveat if arg0 == %d and arg4 == AT_EMPTY_PATH because \"exec mode's one exec: the program's fd, a number no fd of the new image can have\"\n"
+#if defined(__SANITIZE_ADDRESS__)
+	    /* AddressSanitizer builds only (the test suite's second
+	     * run): its runtime's start reads /proc/self and sets
+	     * RLIMIT_CORE; the second filter takes the opens back */
+	    "allow open if flags == O_RDONLY because \"AddressSanitizer's start reads /proc/self\"\n"
+	    "allow prlimit64 if arg1 == 4 because \"AddressSanitizer sets RLIMIT_CORE\"\n"
+#endif
+	    ,
+	    fdn);
+	if (text) {
+		head[0] = '\0';
+	} else if (path) {
+		if (!realpath(path, abs) || privsep_policy_quote(abs, quoted, sizeof(quoted)) < 0)
+			return NULL;
+		snprintf(head, sizeof(head), "version 1\ninclude %s\n", quoted);
+		text = "";
+	} else {
+		/* the shipped default's own text: the policy is named
+		 * <default.policy> in messages, and may not include itself */
+		head[0] = '\0';
+		text = policy_shipped("default.policy");
+		if (!text) {
+			errno = ENOENT;
+			return NULL;
+		}
+	}
+	n = strlen(head) + strlen(text) + strlen(tail) + 1;
+	out = malloc(n);
+	if (!out)
+		return NULL;
+	snprintf(out, n, "%s%s%s", head, text, tail);
+	return out;
+}
+
+int spawn_exec_prepare(struct privsep_helper *h, const struct privsep_spawn *sp,
+                       struct sb_plan *plan, int chan, int debug, char *why, size_t whylen)
+{
+	const struct pol_entry *pe;
+	char *text, name[PATH_MAX + 16];
+	const char *path;
+
+	if (sandbox_exec_prepare(plan, sp->exec, sp->sandbox, sp->name, chan, why, whylen) < 0)
+		return -1;
+	text = exec_policy_text(sp->sandbox, plan->exec.fdn);
+	if (!text) {
+		snprintf(why, whylen, "exec mode's policy: %s", strerror(errno));
+		return -1;
+	}
+	/* a policy file is included by its absolute path, under a name of
+	 * its own (the file's name would be an include of itself) */
+	if (sp->sandbox && sp->sandbox->policy && !sp->sandbox->policy_text) {
+		snprintf(name, sizeof(name), "%s (exec mode)", sp->sandbox->policy);
+		path = name;
+	} else {
+		path = sp->sandbox ? sp->sandbox->policy : NULL;
+	}
+	pe = helper_policy(h, path, text, debug, why, whylen);
+	free(text);
+	if (!pe)
+		return -1;
+	plan->prog = pol_entry_prog(pe);
+	return 0;
+}
+
+void spawn_exec_bare(const struct privsep_exec *ex, const char *name, int chan)
+{
+	const char *av[2] = {name ? name : "worker", NULL};
+	const char *ev[1] = {NULL};
+	int hi = chan > ex->fd ? chan : ex->fd, c, p;
+
+	c = fcntl(chan, F_DUPFD_CLOEXEC, hi + 1);
+	p = c < 0 ? -1 : fcntl(ex->fd, F_DUPFD_CLOEXEC, c + 1);
+	if (p < 0 || dup2(c, PRIVSEP_EXEC_CHAN_FD) < 0 ||
+	    close_range(PRIVSEP_EXEC_CHAN_FD + 1, (unsigned)p - 1, 0) < 0 ||
+	    close_range((unsigned)p + 1, ~0u, 0) < 0)
+		_exit(127);
+	syscall(SYS_execveat, p, "", ex->argv ? ex->argv : av, ex->envp ? ex->envp : ev,
+	        AT_EMPTY_PATH);
+	_exit(127);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * spawn_exec.h - internal: the helper's hooks for exec mode (spawn.c).
+ */
+#ifndef PRIVSEP_SPAWN_EXEC_H
+#define PRIVSEP_SPAWN_EXEC_H
+
+#include "privsep.h"
+
+struct sb_plan;
+
+/* After sandbox_prepare: the exec plan and the first filter (the
+ * worker's policy with exec.policy's start and the one execveat).  -1
+ * with errno and why. */
+int spawn_exec_prepare(struct privsep_helper *h, const struct privsep_spawn *sp,
+                       struct sb_plan *plan, int chan, int debug, char *why, size_t whylen);
+
+/* In the child of an unsandboxed spawn: the channel on fd 3, every other
+ * fd but 0-2 closed, and the program executed.  Never returns. */
+__attribute__((noreturn)) void spawn_exec_bare(const struct privsep_exec *ex, const char *name,
+                                               int chan);
+
+#endif

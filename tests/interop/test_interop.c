@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * A worker in another language, from the spec alone: tests/interop/
+ * worker.py (Python 3, standard library only, written from
+ * docs/PROTOCOL.md) executed by this C helper in exec mode, as a foreign
+ * worker.  It makes calls with payloads and fds, posts, receives events,
+ * drops a permit and sends a bulk payload; then, in three more runs, one
+ * malformed record each, for which the helper kills it as section 8 says.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define T_ECHO 0x10000u
+#define T_NOTE 0x10001u
+#define T_TICK 0x10002u
+#define T_BULK 0x10003u
+#define T_DONE 0x10004u
+
+static char note[256], summary[1024];
+static atomic_int done;
+
+static int on_echo(struct privsep_req *req, void *arg)
+{
+	int p[2];
+	uint32_t n;
+	(void)arg;
+	if (req->nfds != 2)
+		return privsep_req_fail(req, EINVAL, "two fds expected");
+	/* two events first: they arrive before this reply, in order */
+	for (n = 1; n <= 2; n++)
+		if (privsep_worker_post(
+		        req->worker,
+		        &(struct privsep_out){.type = T_TICK, .data = &n, .len = sizeof(n)}) < 0)
+			return privsep_req_fail(req, errno, "post");
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return privsep_req_fail(req, errno, "pipe");
+	if (write(p[1], "hello", 5) != 5) {
+		close(p[0]);
+		close(p[1]);
+		return privsep_req_fail(req, EIO, "write");
+	}
+	close(p[1]);
+	privsep_writer_put_raw(&req->reply, req->data, req->len);
+	return privsep_req_reply_fd(req, p[0]) < 0 ? EIO : 0;
+}
+
+static int on_note(struct privsep_req *req, void *arg)
+{
+	struct privsep_reader r;
+	const char *s;
+	(void)arg;
+	privsep_reader_init(&r, req->data, req->len);
+	if (privsep_reader_get_str(&r, &s, NULL) < 0 || privsep_reader_end(&r) < 0)
+		return PRIVSEP_VIOLATION;
+	snprintf(note, sizeof(note), "%s", s);
+	return 0;
+}
+
+static int on_bulk(struct privsep_req *req, void *arg)
+{
+	const uint8_t *b = req->bulk;
+	uint32_t sum = 0;
+	(void)arg;
+	for (size_t i = 0; i < req->bulk_len; i++)
+		sum += b[i];
+	privsep_writer_put_u32(&req->reply, sum);
+	return 0;
+}
+
+static int on_done(struct privsep_req *req, void *arg)
+{
+	struct privsep_reader r;
+	const char *s;
+	(void)arg;
+	privsep_reader_init(&r, req->data, req->len);
+	if (privsep_reader_get_str(&r, &s, NULL) < 0 || privsep_reader_end(&r) < 0)
+		return PRIVSEP_VIOLATION;
+	snprintf(summary, sizeof(summary), "%s", s);
+	atomic_store(&done, 1);
+	return 0;
+}
+
+static const struct privsep_handler table[] = {
+    {T_ECHO, "echo", 0, 512, 2, 2, PRIVSEP_H_CALL, on_echo, NULL, 0},
+    {T_NOTE, "note", 5, 256, 0, 0, PRIVSEP_H_POST, on_note, NULL, 0},
+    {T_TICK, "tick", 4, 4, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+    {T_BULK, "bulk", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_BULK, on_bulk, NULL, 1 << 20},
+    {T_DONE, "done", 5, 1024, 0, 0, PRIVSEP_H_CALL, on_done, NULL, 0},
+};
+
+/* The system's Python 3 as an ELF program (a wrapper script cannot be
+ * executed through a close-on-exec fd), or NULL. */
+static const char *python(void)
+{
+	static const char *const paths[] = {"/usr/bin/python3", "/usr/local/bin/python3"};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char magic[4];
+		int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, magic, 4) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n == 4 && !memcmp(magic, "\177ELF", 4))
+			return paths[i];
+	}
+	return NULL;
+}
+
+static void dump(const struct hx *x)
+{
+	for (int i = 0; i < x->nlog; i++)
+		fprintf(stderr, "log: %s\n", x->log[i]);
+}
+
+/* Run worker.py in mode until it is gone; the helper's record of it in
+ * x->last_exit. */
+static struct hx *run_python(const char *mode)
+{
+	static const char *const dirs[] = {INTEROP_DIR};
+	const char *py = python();
+	const char *argv[] = {"python3", "-I", "-S", "-B", INTEROP_DIR "/worker.py", mode, NULL};
+	struct privsep_sandbox sb = {.policy = INTEROP_DIR "/python.policy"};
+	struct privsep_exec ex = {
+	    .argv = argv, .flags = PRIVSEP_EXEC_FOREIGN, .read_beneath = dirs, .nread = 1};
+	struct privsep_spawn sp = {.name = "python", .sandbox = &sb, .exec = &ex};
+	struct hx *x;
+
+	if (!py)
+		skip(); /* no Python 3 program on this machine */
+	x = hx_new(table, sizeof(table) / sizeof(table[0]), 0);
+	assert_non_null(x);
+	ex.fd = privsep_exec_open(py);
+	assert_true(ex.fd >= 0);
+	atomic_store(&done, 0);
+	note[0] = summary[0] = '\0';
+	if (!privsep_spawn(x->h, &sp))
+		dump(x);
+	if (!hx_pump_gone(x, 1, 60000))
+		dump(x);
+	assert_int_equal(x->gone, 1);
+	close(ex.fd);
+	return x;
+}
+
+static void
+a_python_worker_from_the_spec_calls_posts_gets_events_drops_a_permit_and_sends_bulk(void **state)
+{
+	struct hx *x = run_python("run");
+	(void)state;
+	if (!atomic_load(&done) || x->last_exit.kind != PRIVSEP_EXIT_STATUS)
+		dump(x);
+	assert_true(atomic_load(&done));
+	assert_string_equal(note, "a note from python");
+	/* 22: EINVAL for a type not in the table; the bulk's sum is the
+	 * helper's, computed from the sealed memfd */
+	assert_string_equal(summary, "echo=hello;ping=abcd;drop=0;drop-unknown=22;bulk=24995206;"
+	                             "sum=24995206;ticks=1,2");
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 0);
+	hx_free(x);
+}
+
+static void a_python_worker_is_killed_for_each_of_three_malformed_records(void **state)
+{
+	static const struct {
+		const char *mode;
+		enum privsep_violation v;
+	} runs[] = {
+	    {"bad-magic", PRIVSEP_V_BAD_MAGIC},
+	    {"unknown-type", PRIVSEP_V_UNKNOWN_TYPE},
+	    {"nfds-mismatch", PRIVSEP_V_NFDS_MISMATCH},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		struct hx *x = run_python(runs[i].mode);
+		if (x->last_exit.kind != PRIVSEP_EXIT_VIOLATION)
+			dump(x);
+		assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
+		assert_int_equal(x->last_exit.violation, runs[i].v);
+		assert_int_equal(x->last_exit.signal, SIGKILL);
+		hx_free(x);
+	}
+}
+
+static void a_python_worker_cannot_execute_another_program_from_a_memfd(void **state)
+{
+	struct hx *x = run_python("exec-memfd");
+	(void)state;
+	if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP)
+		dump(x);
+	/* killed by the first filter: its one execveat is of another fd
+	 * number (Landlock alone would let a memfd run) */
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_SECCOMP);
+	hx_free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+	        a_python_worker_from_the_spec_calls_posts_gets_events_drops_a_permit_and_sends_bulk),
+	    cmocka_unit_test(a_python_worker_is_killed_for_each_of_three_malformed_records),
+	    cmocka_unit_test(a_python_worker_cannot_execute_another_program_from_a_memfd),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

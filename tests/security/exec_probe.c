@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * exec_probe.c - test_exec's worker, in an executed program
+ * (exec_worker.c) or, to show what fork mode gives, in a forked one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "exec_probe.h"
+
+extern char **environ;
+
+static void add(char *buf, size_t cap, size_t *len, const char *key, const char *s)
+{
+	int n = snprintf(buf + *len, cap - *len, "%s%s%s", key, s, key[0] ? "\n" : "");
+	if (n > 0 && (size_t)n < cap - *len)
+		*len += (size_t)n;
+}
+
+/* Whether the marker (hex of its bytes xor 0x55: the marker itself is
+ * never in this process's memory but where the helper's left it) is in
+ * any readable mapping: "yes", "no", or "unknown" when /proc/self is not
+ * readable (a sandboxed worker). */
+const char *probe_marker_scan(const char *hex)
+{
+	unsigned char enc[64];
+	size_t n = 0;
+	char line[512];
+	static unsigned char chunk[1 << 16];
+	FILE *maps;
+	int mem, found = 0;
+
+	for (; hex[0] && hex[1] && n < sizeof(enc); hex += 2) {
+		unsigned v;
+		if (sscanf(hex, "%2x", &v) != 1)
+			return "bad";
+		enc[n++] = (unsigned char)v;
+	}
+	maps = fopen("/proc/self/maps", "re");
+	mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	if (!maps || mem < 0) {
+		if (maps)
+			fclose(maps);
+		if (mem >= 0)
+			close(mem);
+		return "unknown";
+	}
+	while (!found && fgets(line, sizeof(line), maps)) {
+		unsigned long lo, hi;
+		char perm[8];
+		/* a mapping over 1 GiB is a reservation, not the helper's
+		 * heap or stack (an AddressSanitizer build's shadow is
+		 * terabytes) */
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3 || perm[0] != 'r' ||
+		    strstr(line, "[vvar") || strstr(line, "[vsyscall]") || hi - lo > (1ul << 30))
+			continue;
+		for (unsigned long a = lo; !found && a < hi; a += sizeof(chunk) - n) {
+			size_t want = hi - a < sizeof(chunk) ? hi - a : sizeof(chunk);
+			ssize_t got = pread(mem, chunk, want, (off_t)a);
+			if (got <= 0)
+				break;
+			for (ssize_t i = 0; i + (ssize_t)n <= got && !found; i++) {
+				size_t j = 0;
+				while (j < n && chunk[i + j] == (enc[j] ^ 0x55))
+					j++;
+				found = j == n;
+			}
+			if ((size_t)got < want)
+				break;
+		}
+	}
+	fclose(maps);
+	close(mem);
+	return found ? "yes" : "no";
+}
+
+static int report(struct privsep_client *c, const char *marker)
+{
+	char buf[PROBE_REPORT_MAX], num[64];
+	size_t len = 0;
+	uintptr_t canary;
+	struct privsep_result res = {0};
+
+#if defined(__x86_64__)
+	__asm__ volatile("mov %%fs:0x28, %0" : "=r"(canary));
+#else
+	canary = 0;
+#endif
+	snprintf(num, sizeof(num), "%#lx", (unsigned long)canary);
+	add(buf, sizeof(buf), &len, "canary=", num);
+	snprintf(num, sizeof(num), "%p", (void *)(uintptr_t)&getpid);
+	add(buf, sizeof(buf), &len, "libc=", num);
+	add(buf, sizeof(buf), &len,
+	    "marker=", strcmp(marker, "-") ? probe_marker_scan(marker) : "unasked");
+	add(buf, sizeof(buf), &len, "", "fds=");
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0) {
+			snprintf(num, sizeof(num), "%d,", fd);
+			add(buf, sizeof(buf), &len, "", num);
+		}
+	add(buf, sizeof(buf), &len, "", "\n");
+	for (char **e = environ; e && *e; e++)
+		add(buf, sizeof(buf), &len, "env=", *e);
+	return privsep_client_call(
+	           c, &(struct privsep_out){.type = PROBE_T_REPORT, .data = buf, .len = len},
+	           &res) == 0
+	           ? 0
+	           : 3;
+}
+
+int probe_main(struct privsep_client *c, void *arg)
+{
+	const char *const *a = arg;
+	char why[160];
+	struct privsep_result res = {0};
+	const char *av[2] = {"again", NULL}, *ev[1] = {NULL};
+
+	if (!a || !a[0] || !a[1])
+		return 2;
+	if (!strcmp(a[0], "report"))
+		return report(c, a[1]);
+	if (!strcmp(a[0], "exec"))
+		execve(a[1], (char *const *)av, (char *const *)ev);
+	else if (!strcmp(a[0], "execveat"))
+		/* what the first filter allowed: the program's fd number (the
+		 * worker's nofile limit, 64 by default) with AT_EMPTY_PATH,
+		 * and a path that names the program itself */
+		syscall(SYS_execveat, 64, a[1], av, ev, AT_EMPTY_PATH);
+	else
+		return 2;
+	/* still here: the exec failed without killing; say how */
+	snprintf(why, sizeof(why), "exec-returned=%d\n", errno);
+	(void)privsep_client_call(
+	    c, &(struct privsep_out){.type = PROBE_T_REPORT, .data = why, .len = strlen(why)},
+	    &res);
+	return 4;
+}

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Workers from a fresh image (exec mode): nothing of the helper's memory,
+ * layout, environment or fds, and one exec only.
+ *
+ * A forked worker holds the helper's heap, stack, environment, canary and
+ * every library address (and every sibling's): one leak in any worker
+ * defeats ASLR and the canary of the privileged helper.  Each test here
+ * asks the worker itself (exec_probe.c) what it holds.  With
+ * PRIVSEP_TEST_FORK_MODE=1 in the environment the same tests spawn the
+ * same probe in fork mode, and fail: that is how they were shown to test
+ * something (the report of issue 14 says which).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "exec_probe.h"
+#include "harness.h"
+
+static char reports[4][PROBE_REPORT_MAX + 1];
+static atomic_int nreports;
+
+static int on_report(struct privsep_req *req, void *arg)
+{
+	int i = atomic_load(&nreports);
+	(void)arg;
+	if (i < 4) {
+		memcpy(reports[i], req->data, req->len);
+		reports[i][req->len] = '\0';
+	}
+	atomic_store(&nreports, i + 1);
+	return 0;
+}
+
+static const struct privsep_handler table[] = {
+    {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_report, NULL, 0},
+};
+
+/* Every line the helper logged, when a test is about to fail. */
+static void dump(const struct hx *x)
+{
+	for (int i = 0; i < x->nlog; i++)
+		fprintf(stderr, "log: %s\n", x->log[i]);
+}
+
+#define EXPECT_REPORTS(x, n)                                                                       \
+	do {                                                                                       \
+		if (atomic_load(&nreports) != (n))                                                 \
+			dump(x);                                                                   \
+		assert_int_equal(atomic_load(&nreports), (n));                                     \
+	} while (0)
+
+static int fork_mode(void)
+{
+	const char *v = getenv("PRIVSEP_TEST_FORK_MODE");
+	return v && !strcmp(v, "1");
+}
+
+/* Spawn the probe (args: mode, parameter) in exec mode with env (NULL:
+ * none), or in fork mode when asked. */
+static struct privsep_worker *spawn_probe(struct hx *x, int prog, const char *const *args,
+                                          const char *const *env, int unsandboxed)
+{
+	static const char *argv[8];
+	struct privsep_exec ex = {.fd = prog, .argv = argv, .envp = env};
+	struct privsep_spawn sp = {.name = "probe", .unsandboxed = unsandboxed};
+	argv[0] = "exec_worker";
+	argv[1] = PRIVSEP_EXEC_MARKER;
+	argv[2] = args[0];
+	argv[3] = args[1];
+	argv[4] = NULL;
+	if (fork_mode()) {
+		sp.main = probe_main;
+		sp.arg = (void *)args;
+	} else {
+		sp.exec = &ex;
+	}
+	struct privsep_worker *w = privsep_spawn(x->h, &sp);
+	if (!w) /* the helper said why */
+		for (int i = 0; i < x->nlog; i++)
+			fprintf(stderr, "log: %s\n", x->log[i]);
+	return w;
+}
+
+static struct hx *setup_hx(void)
+{
+	struct hx *x = hx_new(table, 1, 0);
+	assert_non_null(x);
+	atomic_store(&nreports, 0);
+	return x;
+}
+
+static int open_prog(void)
+{
+	int fd = privsep_exec_open(EXEC_WORKER);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* The value of "key=" in report r, or "". */
+static const char *value(const char *r, const char *key, char *buf, size_t len)
+{
+	char k[32];
+	const char *p;
+	size_t n;
+	snprintf(k, sizeof(k), "%s=", key);
+	p = strstr(r, k);
+	buf[0] = '\0';
+	if (!p)
+		return buf;
+	p += strlen(k);
+	n = strcspn(p, "\n");
+	snprintf(buf, len, "%.*s", (int)n, p);
+	return buf;
+}
+
+static void canary_and_libc_differ_from_the_helper_and_between_exec_workers(void **state)
+{
+	static const char *const args[] = {"report", "-", NULL};
+	struct hx *x = setup_hx();
+	int prog = open_prog();
+	char own_canary[64], own_libc[64], a[64], b[64];
+	uintptr_t canary = 0;
+	(void)state;
+#if defined(__x86_64__)
+	__asm__ volatile("mov %%fs:0x28, %0" : "=r"(canary));
+#else
+	skip(); /* the probe reads the canary where x86-64's glibc keeps it */
+#endif
+	snprintf(own_canary, sizeof(own_canary), "%#lx", (unsigned long)canary);
+	snprintf(own_libc, sizeof(own_libc), "%p", (void *)(uintptr_t)&getpid);
+	assert_non_null(spawn_probe(x, prog, args, NULL, 0));
+	assert_non_null(spawn_probe(x, prog, args, NULL, 0));
+	assert_true(hx_pump_gone(x, 2, 20000));
+	EXPECT_REPORTS(x, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_string_not_equal(value(reports[i], "canary", a, sizeof(a)), own_canary);
+		assert_string_not_equal(value(reports[i], "libc", a, sizeof(a)), own_libc);
+	}
+	assert_string_not_equal(value(reports[0], "canary", a, sizeof(a)),
+	                        value(reports[1], "canary", b, sizeof(b)));
+	assert_string_not_equal(value(reports[0], "libc", a, sizeof(a)),
+	                        value(reports[1], "libc", b, sizeof(b)));
+	close(prog);
+	hx_free(x);
+}
+
+/* Copies of the marker all over a deep stack frame, which stay in the
+ * stack's pages once this returns (later calls reach less deep). */
+static __attribute__((noinline)) void stack_marker(const char *m)
+{
+	volatile char buf[1 << 16];
+	size_t n = strlen(m);
+	for (size_t i = 0; i + n < sizeof(buf); i += n + 1)
+		for (size_t j = 0; j < n; j++)
+			buf[i + j] = m[j];
+	__asm__ volatile("" ::"r"(buf) : "memory");
+}
+
+static void a_marker_in_the_helpers_freed_heap_and_stack_is_not_in_an_exec_worker(void **state)
+{
+	unsigned char rnd[12];
+	char marker[64], enc[130], got[16];
+	const char *args[] = {"report", enc, NULL};
+	struct hx *x = setup_hx();
+	int prog = open_prog();
+	char *heap = malloc(1 << 16);
+	size_t n;
+	(void)state;
+	assert_non_null(heap);
+	assert_int_equal(getrandom(rnd, sizeof(rnd), 0), (ssize_t)sizeof(rnd));
+	snprintf(marker, sizeof(marker), "PSMARK");
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(marker + strlen(marker), 3, "%02x", rnd[i]);
+	for (size_t i = 0; marker[i]; i++)
+		snprintf(enc + 2 * i, 3, "%02x", (unsigned)(unsigned char)(marker[i] ^ 0x55));
+	/* the helper's secrets: in a freed heap buffer and dead stack frames */
+	n = strlen(marker);
+	for (size_t i = 0; i + n < (1 << 16); i += n + 1)
+		memcpy(heap + i, marker, n);
+	free(heap);
+	stack_marker(marker);
+	memset(marker, 0, sizeof(marker));
+	/* unsandboxed, so that the worker can read its own /proc/self/mem:
+	 * what it holds comes from how it started, not from its sandbox */
+	assert_non_null(spawn_probe(x, prog, args, NULL, 1));
+	/* the marker is still in the helper after the spawn, so it was there
+	 * when the worker started: the test can fail */
+	assert_string_equal(probe_marker_scan(enc), "yes");
+	assert_true(hx_pump_gone(x, 1, 20000));
+	EXPECT_REPORTS(x, 1);
+	assert_string_equal(value(reports[0], "marker", got, sizeof(got)), "no");
+	close(prog);
+	hx_free(x);
+}
+
+static void an_exec_worker_has_exactly_the_environment_passed(void **state)
+{
+	static const char *const args[] = {"report", "-", NULL};
+	static const char *const env[] = {"LANG=C", "PRIVSEP_PROBE=given", NULL};
+	struct hx *x = setup_hx();
+	int prog = open_prog();
+	(void)state;
+	/* the helper's own environment holds more */
+	assert_int_equal(setenv("PRIVSEP_HELPER_SECRET", "not for workers", 1), 0);
+	assert_non_null(spawn_probe(x, prog, args, env, 0));
+	assert_non_null(spawn_probe(x, prog, args, NULL, 0));
+	assert_true(hx_pump_gone(x, 2, 20000));
+	EXPECT_REPORTS(x, 2);
+	for (int i = 0; i < 2; i++) {
+		const char *r = reports[i];
+		const char *e = strstr(r, "env=");
+		if (e && strstr(r, "PRIVSEP_PROBE"))
+			assert_string_equal(e, "env=LANG=C\nenv=PRIVSEP_PROBE=given\n");
+		else
+			assert_null(e); /* no environment given: an empty one */
+	}
+	assert_true(strstr(reports[0], "PRIVSEP_PROBE") || strstr(reports[1], "PRIVSEP_PROBE"));
+	unsetenv("PRIVSEP_HELPER_SECRET");
+	close(prog);
+	hx_free(x);
+}
+
+static void an_exec_worker_holds_only_its_channel_on_3_and_its_standard_fds(void **state)
+{
+	static const char *const args[] = {"report", "-", NULL};
+	struct hx *x = setup_hx();
+	int prog = open_prog(), p[2], f = open("/", O_RDONLY | O_DIRECTORY);
+	char fds[128];
+	(void)state;
+	/* fds of the helper's, some without close-on-exec */
+	assert_int_equal(pipe(p), 0);
+	assert_true(f >= 0);
+	assert_non_null(spawn_probe(x, prog, args, NULL, 0));
+	assert_true(hx_pump_gone(x, 1, 20000));
+	EXPECT_REPORTS(x, 1);
+	assert_string_equal(value(reports[0], "fds", fds, sizeof(fds)), "0,1,2,3,");
+	close(p[0]);
+	close(p[1]);
+	close(f);
+	close(prog);
+	hx_free(x);
+}
+
+static void after_start_an_exec_worker_can_exec_nothing_not_even_itself(void **state)
+{
+	static const char *const exec_args[] = {"exec", EXEC_WORKER, NULL};
+	static const char *const at_args[] = {"execveat", EXEC_WORKER, NULL};
+	struct hx *x = setup_hx();
+	int prog = open_prog();
+	(void)state;
+	assert_non_null(spawn_probe(x, prog, exec_args, NULL, 0));
+	assert_true(hx_pump_gone(x, 1, 20000));
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_SECCOMP);
+	assert_non_null(spawn_probe(x, prog, at_args, NULL, 0));
+	assert_true(hx_pump_gone(x, 2, 20000));
+	/* killed by the filter, or refused: never a second program */
+	if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP) {
+		EXPECT_REPORTS(x, 1);
+		assert_non_null(strstr(reports[0], "exec-returned="));
+	}
+	close(prog);
+	hx_free(x);
+}
+
+static void a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_runs(void **state)
+{
+	static const char *const args[] = {"report", "-", NULL};
+	char dir[] = "/tmp/privsep-exec-XXXXXX", path[64], other[64], buf[65536];
+	struct hx *x = setup_hx();
+	int in, out, prog;
+	ssize_t n;
+	(void)state;
+	if (fork_mode())
+		skip(); /* fork mode runs no program */
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/worker", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	in = open(EXEC_WORKER, O_RDONLY | O_CLOEXEC);
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+	prog = privsep_exec_open(path);
+	assert_true(prog >= 0);
+	/* another program where the worker was: it would exit 7, report
+	 * nothing */
+	out = open(other, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	assert_true(out >= 0);
+	assert_int_equal(write(out, "#!/bin/sh\nexit 7\n", 17), 17);
+	close(out);
+	assert_int_equal(rename(other, path), 0);
+	assert_non_null(spawn_probe(x, prog, args, NULL, 0));
+	assert_true(hx_pump_gone(x, 1, 20000));
+	EXPECT_REPORTS(x, 1);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 0);
+	close(prog);
+	unlink(path);
+	rmdir(dir);
+	hx_free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(canary_and_libc_differ_from_the_helper_and_between_exec_workers),
+	    cmocka_unit_test(a_marker_in_the_helpers_freed_heap_and_stack_is_not_in_an_exec_worker),
+	    cmocka_unit_test(an_exec_worker_has_exactly_the_environment_passed),
+	    cmocka_unit_test(an_exec_worker_holds_only_its_channel_on_3_and_its_standard_fds),
+	    cmocka_unit_test(after_start_an_exec_worker_can_exec_nothing_not_even_itself),
+	    cmocka_unit_test(
+	        a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_runs),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
