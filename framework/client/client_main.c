@@ -14,10 +14,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "chan.h"
+#include "msg.h"
 #include "proto.h"
 #include "sandbox.h"
-#include "wire.h"
 
 int privsep_exec_is_worker(int argc, char **argv)
 {
@@ -30,39 +29,48 @@ int privsep_exec_is_worker(int argc, char **argv)
 
 static void post_failed(int step, int err, const char *why)
 {
-	uint8_t hb[PRIVSEP_HDR_LEN], buf[8 + 4 + PRIVSEP_DETAIL_MAX];
+	uint8_t buf[8 + 4 + PRIVSEP_DETAIL_MAX];
 	struct privsep_writer w;
-	struct wire_hdr hdr = {
-	    PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, PRIVSEP_T_SANDBOX_FAILED, 0, 0};
+	struct msg_out o = {PRIVSEP_T_SANDBOX_FAILED, 0, buf, 0, NULL, 0, -1, 0, NULL};
 	privsep_writer_init(&w, buf, sizeof(buf));
 	privsep_writer_put_u32(&w, (uint32_t)step);
 	privsep_writer_put_u32(&w, (uint32_t)err);
 	privsep_writer_put_str(&w, why);
-	hdr.len = (uint32_t)w.len;
-	wire_put_hdr(hb, &hdr);
-	(void)chan_send(PRIVSEP_EXEC_CHAN_FD, hb, sizeof(hb), buf, w.len, NULL, 0, 0);
+	o.len = w.len;
+	(void)msg_send(PRIVSEP_EXEC_CHAN_FD, NULL, &o, 0);
 }
 
-/* READY, a call with id 1, and its answer: anything but an empty success
- * ends the worker before application code.  0 or -1. */
+/* READY's reply may have id 1 only. */
+static int ready_id(void *arg, uint32_t id)
+{
+	(void)arg;
+	return id == 1;
+}
+
+/* READY, a call with id 1, and its answer, through the message layer as
+ * spawn.c's child_ready: anything but an empty success ends the worker
+ * before application code.  0 or -1. */
 static int ready(size_t msg_max)
 {
-	uint8_t hb[PRIVSEP_HDR_LEN], rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
-	struct wire_hdr hdr = {PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, PRIVSEP_T_READY, 1, 0};
-	struct chan_msg m = {.buf = rb, .cap = sizeof(rb)};
-	wire_put_hdr(hb, &hdr);
-	if (chan_send(PRIVSEP_EXEC_CHAN_FD, hb, sizeof(hb), NULL, 0, NULL, 0, 0) < 0 ||
-	    chan_recv(PRIVSEP_EXEC_CHAN_FD, &m, 0) != CHAN_RECORD)
+	uint8_t rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
+	struct msg_out o = {PRIVSEP_T_READY, 1, NULL, 0, NULL, 0, -1, 0, NULL};
+	struct msg m;
+	struct msg_end e = {msg_max, PROTO_H2W, NULL, 0, 0, NULL, ready_id, NULL};
+	uint32_t error = 1;
+	const char *detail;
+	const void *body;
+	size_t dlen, blen = 1;
+	int ok;
+
+	if (msg_send(PRIVSEP_EXEC_CHAN_FD, NULL, &o, 0) != MSG_SENT ||
+	    msg_recv(PRIVSEP_EXEC_CHAN_FD, &m, rb, sizeof(rb), 0) != CHAN_RECORD)
 		return -1;
-	chan_close_fds(m.fds, m.nfds);
-	if (wire_check(rb, m.len, m.nfds, msg_max, &hdr) != PRIVSEP_V_NONE ||
-	    hdr.type != PRIVSEP_T_REPLY || hdr.id != 1 || hdr.len != PROTO_REPLY_FIXED ||
-	    hdr.nfds != 0)
-		return -1;
-	return rb[PRIVSEP_HDR_LEN] | rb[PRIVSEP_HDR_LEN + 1] | rb[PRIVSEP_HDR_LEN + 2] |
-	               rb[PRIVSEP_HDR_LEN + 3]
-	           ? -1
-	           : 0;
+	ok = msg_decode(&m, msg_max) == PRIVSEP_V_NONE && m.hdr.type == PRIVSEP_T_REPLY &&
+	     msg_check(&m, &e) == MSG_OK &&
+	     msg_reply(&m, &error, &detail, &dlen, &body, &blen) == PRIVSEP_V_NONE && error == 0 &&
+	     blen == 0 && m.hdr.nfds == 0;
+	msg_release(&m);
+	return ok ? 0 : -1;
 }
 
 void privsep_client_main(const struct privsep_client_config *cfg, privsep_main_fn fn, void *arg)
