@@ -21,9 +21,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
+#include <seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +33,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "filter.h"
 #include "sandbox.h"
 
 #define LL_SYS_ADD_RULE 445
@@ -269,70 +268,56 @@ int sandbox_exec_run(const struct sb_plan *p)
 	                    e->envp ? e->envp : ev, AT_EMPTY_PATH);
 }
 
-/* The second filter: whatever the first allows, never again an exec, an
- * open or an executable mapping (killed), nor a stat by path (EACCES);
- * every other architecture killed.  Offsets are counted by hand: the
- * jumps go to the KILL after the ALLOW, the prot check, the stat check. */
-#define KILL SECCOMP_RET_KILL_PROCESS
-#define ARG_LO(n) (offsetof(struct seccomp_data, args) + (n)*8)
-#if defined(__x86_64__)
-#define NARROW_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define NARROW_ARCH AUDIT_ARCH_AARCH64
+/* The second filter, for libseccomp (filter.c): whatever the first
+ * allows, never again an exec, an open or an executable mapping (the
+ * process killed), nor a stat by path (EACCES: the loader's; Landlock
+ * does not bound a stat; fstat, with AT_EMPTY_PATH, as the policy says);
+ * every other architecture, and x32, killed (filter.c's BADARCH).  prot
+ * and flags are ints to the kernel: masked compares, which look at the
+ * low word only whatever the high one holds (ARCHITECTURE.md's
+ * libseccomp traps). */
+#define NARROW_KILL(nr)                                                                            \
+	{                                                                                          \
+		(nr), SCMP_ACT_KILL_PROCESS, 0,                                                    \
+		{                                                                                  \
+			{                                                                          \
+				0, 0, 0, 0                                                         \
+			}                                                                          \
+		}                                                                                  \
+	}
+#define NARROW_NOEXEC(nr)                                                                          \
+	{                                                                                          \
+		(nr), SCMP_ACT_KILL_PROCESS, 1,                                                    \
+		{                                                                                  \
+			{                                                                          \
+				2, SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC                        \
+			}                                                                          \
+		}                                                                                  \
+	}
+static const struct filter_rule narrow_rules[] = {
+#ifdef __NR_open
+    NARROW_KILL(__NR_open),
 #endif
+#ifdef __NR_creat
+    NARROW_KILL(__NR_creat),
+#endif
+    NARROW_KILL(__NR_openat),
+    NARROW_KILL(__NR_openat2),
+    NARROW_KILL(__NR_execve),
+    NARROW_KILL(__NR_execveat),
+    NARROW_NOEXEC(__NR_mmap),
+    NARROW_NOEXEC(__NR_mprotect),
+    NARROW_NOEXEC(__NR_pkey_mprotect),
+    {__NR_newfstatat, SCMP_ACT_ERRNO(EACCES), 1, {{3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0}}},
+};
 
-#ifdef NARROW_ARCH
-static int narrow_filter(void)
-{
-	static const struct sock_filter insns[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NARROW_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, KILL),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-#if defined(__x86_64__)
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1), /* x32 */
-		BPF_STMT(BPF_RET | BPF_K, KILL),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_open, 10, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_creat, 9, 0),
-#else
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 10, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 9, 0),
-#endif
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 8, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat2, 7, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execve, 6, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execveat, 5, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 5, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 4, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pkey_mprotect, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_newfstatat, 6, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, KILL),
-		/* prot, the third argument, low word (an int to the kernel) */
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(2)),
-		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, KILL),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		/* a stat by path (the loader's; Landlock does not bound a stat):
-		 * EACCES; fstat (AT_EMPTY_PATH) as the policy says */
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(3)),
-		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
-	};
+static const struct filter_policy narrow_policy = {
+    narrow_rules, sizeof(narrow_rules) / sizeof(narrow_rules[0]), SCMP_ACT_ALLOW};
 
-	struct sock_fprog prog = {sizeof(insns) / sizeof(insns[0]), (struct sock_filter *)insns};
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-}
-#else
-static int narrow_filter(void)
+const struct filter_policy *sandbox_narrow_policy(void)
 {
-	errno = ENOSYS;
-	return -1;
+	return &narrow_policy;
 }
-#endif
 
 int sandbox_narrow(char *why, size_t whylen)
 {
@@ -363,7 +348,7 @@ int sandbox_narrow(char *why, size_t whylen)
 		errno = EPERM;
 		return -1;
 	}
-	if (narrow_filter() < 0) {
+	if (filter_build_load(&narrow_policy) < 0) {
 		snprintf(why, whylen, "the second filter: %s", strerror(errno));
 		return -1;
 	}

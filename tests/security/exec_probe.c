@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -132,10 +133,23 @@ int probe_main(struct privsep_client *c, void *arg)
 		 * worker's nofile limit, 64 by default) with AT_EMPTY_PATH,
 		 * and a path that names the program itself */
 		syscall(SYS_execveat, 64, a[1], av, ev, AT_EMPTY_PATH);
-	else
+	else if (!strcmp(a[0], "mmap-exec")) {
+		/* what the first filter allows for the loader: an executable
+		 * mapping, here of anonymous memory */
+		void *p =
+		    mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		snprintf(why, sizeof(why), "mmap-returned=%d\n", p == MAP_FAILED ? errno : 0);
+		goto say;
+	} else if (!strcmp(a[0], "mprotect-exec")) {
+		void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		int rc = p == MAP_FAILED ? -1 : mprotect(p, 4096, PROT_READ | PROT_EXEC);
+		snprintf(why, sizeof(why), "mprotect-returned=%d\n", rc < 0 ? errno : 0);
+		goto say;
+	} else
 		return 2;
 	/* still here: the exec failed without killing; say how */
 	snprintf(why, sizeof(why), "exec-returned=%d\n", errno);
+say:
 	(void)privsep_client_call(
 	    c, &(struct privsep_out){.type = PROBE_T_REPORT, .data = why, .len = strlen(why)},
 	    &res);

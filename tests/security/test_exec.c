@@ -277,6 +277,26 @@ static void after_start_an_exec_worker_can_exec_nothing_not_even_itself(void **s
 	hx_free(x);
 }
 
+/* The first filter lets the loader map code; after start the second one
+ * kills any executable mapping: new code only by exec, which is killed
+ * too. */
+static void after_start_an_exec_worker_can_map_nothing_executable(void **state)
+{
+	static const char *const mmap_args[] = {"mmap-exec", "-", NULL};
+	static const char *const mprotect_args[] = {"mprotect-exec", "-", NULL};
+	struct hx *x = setup_hx();
+	int prog = open_prog();
+	(void)state;
+	assert_non_null(spawn_probe(x, prog, mmap_args, NULL, 0));
+	assert_true(hx_pump_gone(x, 1, 20000));
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_SECCOMP);
+	assert_non_null(spawn_probe(x, prog, mprotect_args, NULL, 0));
+	assert_true(hx_pump_gone(x, 2, 20000));
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_SECCOMP);
+	close(prog);
+	hx_free(x);
+}
+
 static void a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_runs(void **state)
 {
 	static const char *const args[] = {"report", "-", NULL};
@@ -326,6 +346,7 @@ int main(void)
 	    cmocka_unit_test(an_exec_worker_has_exactly_the_environment_passed),
 	    cmocka_unit_test(an_exec_worker_holds_only_its_channel_on_3_and_its_standard_fds),
 	    cmocka_unit_test(after_start_an_exec_worker_can_exec_nothing_not_even_itself),
+	    cmocka_unit_test(after_start_an_exec_worker_can_map_nothing_executable),
 	    cmocka_unit_test(
 	        a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_runs),
 	};

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_exec_filter.c - the second filter of exec mode (sandbox_exec.c),
+ * the rules the new image compiles with libseccomp and loads before READY,
+ * compiled here the same way (filter.c) and run in the policy verifier's
+ * BPF interpreter (policy_verify.c's bpf_run) on the calls a compromised
+ * worker would make: each gets its action, the high words of int
+ * arguments hide nothing, and no other architecture gets through.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <cmocka.h>
+
+#include "filter.h"
+#include "policy.h"
+#include "sandbox.h"
+
+#if defined(__x86_64__)
+#define NATIVE AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE AUDIT_ARCH_AARCH64
+#endif
+
+#define KILL SECCOMP_RET_KILL_PROCESS
+#define ALLOW SECCOMP_RET_ALLOW
+#define EACCES_RET (SECCOMP_RET_ERRNO | EACCES)
+
+static struct filter_prog prog;
+
+static int compile(void **state)
+{
+	(void)state;
+	return filter_compile(sandbox_narrow_policy(), &prog, NULL);
+}
+
+static int release(void **state)
+{
+	(void)state;
+	filter_prog_free(&prog);
+	return 0;
+}
+
+static uint32_t run(uint32_t arch, int nr, uint64_t a2, uint64_t a3)
+{
+	struct seccomp_data d = {nr, arch, 0, {0, 0, a2, a3, 0, 0}};
+	int err;
+	uint32_t ret = bpf_run(&prog, &d, sizeof(d), &err);
+	assert_int_equal(err, 0);
+	return ret;
+}
+
+static void after_start_an_exec_worker_is_killed_for_any_open_or_exec(void **state)
+{
+	static const int killed[] = {
+#ifdef __NR_open
+	    __NR_open,
+#endif
+#ifdef __NR_creat
+	    __NR_creat,
+#endif
+	    __NR_openat, __NR_openat2, __NR_execve, __NR_execveat,
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(killed) / sizeof(killed[0]); i++) {
+		assert_int_equal(run(NATIVE, killed[i], 0, 0), KILL);
+		assert_int_equal(run(NATIVE, killed[i], ~0ull, ~0ull), KILL);
+	}
+	/* the first filter decides the rest */
+	assert_int_equal(run(NATIVE, __NR_read, 0, 0), ALLOW);
+	assert_int_equal(run(NATIVE, __NR_close, ~0ull, ~0ull), ALLOW);
+}
+
+static void after_start_an_exec_worker_is_killed_for_any_executable_mapping(void **state)
+{
+	static const int maps[] = {__NR_mmap, __NR_mprotect, __NR_pkey_mprotect};
+	const uint64_t hi = 0xffffffff00000000ull;
+	(void)state;
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		assert_int_equal(run(NATIVE, maps[i], PROT_EXEC, 0), KILL);
+		assert_int_equal(run(NATIVE, maps[i], PROT_READ | PROT_EXEC, 0), KILL);
+		assert_int_equal(run(NATIVE, maps[i], hi | PROT_EXEC, 0), KILL);
+		assert_int_equal(run(NATIVE, maps[i], PROT_READ | PROT_WRITE, 0), ALLOW);
+		/* prot is an int: a high word is not an executable bit */
+		assert_int_equal(run(NATIVE, maps[i], hi | PROT_READ, 0), ALLOW);
+		assert_int_equal(run(NATIVE, maps[i], PROT_NONE, 0), ALLOW);
+	}
+}
+
+static void after_start_an_exec_worker_can_stat_no_path_only_its_fds(void **state)
+{
+	const uint64_t hi = 0xffffffff00000000ull;
+	(void)state;
+	assert_int_equal(run(NATIVE, __NR_newfstatat, 0, 0), EACCES_RET);
+	assert_int_equal(run(NATIVE, __NR_newfstatat, 0, AT_SYMLINK_NOFOLLOW), EACCES_RET);
+	assert_int_equal(run(NATIVE, __NR_newfstatat, 0, hi), EACCES_RET);
+	assert_int_equal(run(NATIVE, __NR_newfstatat, 0, AT_EMPTY_PATH), ALLOW);
+	assert_int_equal(run(NATIVE, __NR_newfstatat, 0, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW),
+	                 ALLOW);
+}
+
+static void after_start_an_exec_worker_of_another_architecture_is_killed(void **state)
+{
+	(void)state;
+	assert_int_equal(run(AUDIT_ARCH_I386, 3 /* read */, 0, 0), KILL);
+	assert_int_equal(run(AUDIT_ARCH_AARCH64 ^ AUDIT_ARCH_X86_64 ^ NATIVE, __NR_read, 0, 0),
+	                 KILL);
+#if defined(__x86_64__)
+	/* x32: the x86_64 arch value, the x32 bit in the number */
+	assert_int_equal(run(NATIVE, 0x40000000 | __NR_read, 0, 0), KILL);
+	assert_int_equal(run(NATIVE, 0x40000000 | 257 /* x32 openat */, 0, 0), KILL);
+#endif
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(after_start_an_exec_worker_is_killed_for_any_open_or_exec),
+	    cmocka_unit_test(after_start_an_exec_worker_is_killed_for_any_executable_mapping),
+	    cmocka_unit_test(after_start_an_exec_worker_can_stat_no_path_only_its_fds),
+	    cmocka_unit_test(after_start_an_exec_worker_of_another_architecture_is_killed),
+	};
+	return cmocka_run_group_tests(tests, compile, release);
+}
