@@ -706,13 +706,19 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 	return handled;
 }
 
-int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n)
+int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n,
+                                struct privsep_result *res)
 {
 	uint8_t buf[4 + 4 * PROTO_PERMIT_DROP_MAX];
 	struct privsep_writer w;
-	struct privsep_result res = {0};
+	struct privsep_result own = {0};
 
+	if (!res)
+		res = &own;
 	if (n == 0 || n > PROTO_PERMIT_DROP_MAX || !types) {
+		res->refused = 0;
+		snprintf(res->detail, sizeof(res->detail), "a permit drop lists 1 to %u types",
+		         (unsigned)PROTO_PERMIT_DROP_MAX);
 		errno = EINVAL;
 		return -1;
 	}
@@ -721,8 +727,7 @@ int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types,
 	for (size_t i = 0; i < n; i++)
 		privsep_writer_put_u32(&w, types[i]);
 	return privsep_client_call(
-	    c, &(struct privsep_out){.type = PRIVSEP_T_PERMIT_DROP, .data = buf, .len = w.len},
-	    &res);
+	    c, &(struct privsep_out){.type = PRIVSEP_T_PERMIT_DROP, .data = buf, .len = w.len}, res);
 }
 
 int privsep_client_ping(struct privsep_client *c, const void *data, size_t len,

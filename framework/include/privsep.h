@@ -601,8 +601,11 @@ int privsep_client_ping(struct privsep_client *c, const void *data, size_t len,
  * helper refuses the whole list with EINVAL, dropping nothing, if one is
  * not in its table, is an event or is a start-up message (SANDBOX_FAILED,
  * SECCOMP_TRAP, READY).  0, or -1 with errno as privsep_client_call (the
- * helper's EINVAL for a refused list; EINVAL for n 0 or over 64). */
-int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n);
+ * helper's EINVAL for a refused list, res->refused 1 and its detail;
+ * EINVAL for n 0 or over 64, not sent).  res (may be NULL) as
+ * privsep_client_ping's, its data unused. */
+int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n,
+                                struct privsep_result *res);
 
 /* For a worker's event loop: send what is queued, then receive what has
  * arrived within timeout_ms (-1 forever, 0 not at all) and run the

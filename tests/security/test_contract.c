@@ -82,7 +82,7 @@ static void *job_main(void *arg)
 		break;
 	}
 	case J_DROP_UNKNOWN:
-		j->rc = privsep_client_drop_permits(j->c, &unknown, 1);
+		j->rc = privsep_client_drop_permits(j->c, &unknown, 1, &j->res);
 		break;
 	case J_OPEN:
 		j->rc = privsep_fs_open(j->c, j->path, O_RDONLY, j->resp);
@@ -146,6 +146,8 @@ static void a_call_the_helper_refuses_fails_with_its_errno_and_says_refused(void
 	j = run(x, c, J_DROP_UNKNOWN, NULL, 1);
 	assert_int_equal(j.rc, -1);
 	assert_int_equal(j.err, EINVAL);
+	assert_int_equal(j.res.refused, 1); /* the permit drop's refusal says so too */
+	assert_true(j.res.detail[0] != '\0');
 	assert_int_equal(x->gone, 0);
 	privsep_client_free(c);
 	hx_free(x);
@@ -186,8 +188,8 @@ static void a_call_that_fails_in_the_worker_fails_with_errno_and_says_not_refuse
 	FAILS_WITH(privsep_client_ping(c, NULL, 4, &res), -1, EINVAL);
 	FAILS_WITH(privsep_client_ping(c, big, sizeof(big), &res), -1, EMSGSIZE);
 	assert_int_equal(res.refused, 0);
-	FAILS_WITH(privsep_client_drop_permits(c, &none, 0), -1, EINVAL);
-	FAILS_WITH(privsep_client_drop_permits(c, NULL, 1), -1, EINVAL);
+	FAILS_WITH(privsep_client_drop_permits(c, &none, 0, NULL), -1, EINVAL);
+	FAILS_WITH(privsep_client_drop_permits(c, NULL, 1, NULL), -1, EINVAL);
 	assert_int_equal(x->gone, 0);
 	/* the helper is gone: EPIPE, not a refusal */
 	hx_free(x);
