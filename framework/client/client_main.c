@@ -40,39 +40,6 @@ static void post_failed(int step, int err, const char *why)
 	(void)msg_send(PRIVSEP_EXEC_CHAN_FD, NULL, &o, 0);
 }
 
-/* READY's reply may have id 1 only. */
-static int ready_id(void *arg, uint32_t id)
-{
-	(void)arg;
-	return id == 1;
-}
-
-/* READY, a call with id 1, and its answer, through the message layer as
- * spawn.c's child_ready: anything but an empty success ends the worker
- * before application code.  0 or -1. */
-static int ready(size_t msg_max)
-{
-	uint8_t rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
-	struct msg_out o = {PRIVSEP_T_READY, 1, NULL, 0, NULL, 0, -1, 0, NULL};
-	struct msg m;
-	struct msg_end e = {msg_max, PROTO_H2W, NULL, 0, 0, NULL, ready_id, NULL};
-	uint32_t error = 1;
-	const char *detail;
-	const void *body;
-	size_t dlen, blen = 1;
-	int ok;
-
-	if (msg_send(PRIVSEP_EXEC_CHAN_FD, NULL, &o, 0) != MSG_SENT ||
-	    msg_recv(PRIVSEP_EXEC_CHAN_FD, &m, rb, sizeof(rb), 0) != CHAN_RECORD)
-		return -1;
-	ok = msg_decode(&m, msg_max) == PRIVSEP_V_NONE && m.hdr.type == PRIVSEP_T_REPLY &&
-	     msg_check(&m, &e) == MSG_OK &&
-	     msg_reply(&m, &error, &detail, &dlen, &body, &blen) == PRIVSEP_V_NONE && error == 0 &&
-	     blen == 0 && m.hdr.nfds == 0;
-	msg_release(&m);
-	return ok ? 0 : -1;
-}
-
 void privsep_client_main(const struct privsep_client_config *cfg, privsep_main_fn fn, void *arg)
 {
 	struct privsep_client_config c0 = {0};
@@ -102,7 +69,7 @@ void privsep_client_main(const struct privsep_client_config *cfg, privsep_main_f
 			post_failed(PRIVSEP_SB_STEP_NARROW, errno, why);
 			_exit(127);
 		}
-		if (ready(msg_max) < 0)
+		if (msg_ready(PRIVSEP_EXEC_CHAN_FD, msg_max) < 0)
 			_exit(127);
 	}
 	c = privsep_client_new(PRIVSEP_EXEC_CHAN_FD, &c0);

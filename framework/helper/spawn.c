@@ -33,40 +33,6 @@ static void child_post(uint32_t type, const void *payload, size_t len)
 	(void)msg_send(child_chan, NULL, &o, 0);
 }
 
-/* READY's reply may have id 1 only. */
-static int ready_id(void *arg, uint32_t id)
-{
-	(void)arg;
-	return id == 1;
-}
-
-/* READY is a call: the helper reads from the kernel that every step is
- * in force (sandbox_verify.c) before it answers, and sends nothing before
- * that answer.  Anything but an empty success ends the worker before
- * application code.  0 or -1. */
-static int child_ready(size_t msg_max)
-{
-	uint8_t rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
-	struct msg_out o = {PRIVSEP_T_READY, 1, NULL, 0, NULL, 0, -1, 0, NULL};
-	struct msg m;
-	struct msg_end e = {msg_max, PROTO_H2W, NULL, 0, 0, NULL, ready_id, NULL};
-	uint32_t error = 1;
-	const char *detail;
-	const void *body;
-	size_t dlen, blen = 1;
-	int ok;
-
-	if (msg_send(child_chan, NULL, &o, 0) != MSG_SENT ||
-	    msg_recv(child_chan, &m, rb, sizeof(rb), 0) != CHAN_RECORD)
-		return -1;
-	ok = msg_decode(&m, msg_max) == PRIVSEP_V_NONE && m.hdr.type == PRIVSEP_T_REPLY &&
-	     msg_check(&m, &e) == MSG_OK &&
-	     msg_reply(&m, &error, &detail, &dlen, &body, &blen) == PRIVSEP_V_NONE && error == 0 &&
-	     blen == 0 && m.hdr.nfds == 0;
-	msg_release(&m);
-	return ok ? 0 : -1;
-}
-
 /* Debug mode: the filter traps instead of killing.  Report the call and
  * its arguments to the helper, then exit; async-signal-safe throughout
  * (no allocation, no locks, sendmsg and exit_group only). */
@@ -183,7 +149,7 @@ static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
 		if (chan <= 2 || sandbox_close_fds(keep, 4) < 0)
 			_exit(127);
 	}
-	if (plan && child_ready(msg_max) < 0)
+	if (plan && msg_ready(child_chan, msg_max) < 0)
 		_exit(127);
 	cfg.msg_max = msg_max;
 	if (!cfg.table) {

@@ -347,3 +347,33 @@ enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsign
 		return MSG_REFUSED;
 	return MSG_QUEUED;
 }
+
+/* READY's reply may have id 1 only. */
+static int ready_id(void *arg, uint32_t id)
+{
+	(void)arg;
+	return id == 1;
+}
+
+int msg_ready(int fd, size_t msg_max)
+{
+	uint8_t rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
+	struct msg_out o = {PRIVSEP_T_READY, 1, NULL, 0, NULL, 0, -1, 0, NULL};
+	struct msg m;
+	struct msg_end e = {msg_max, PROTO_H2W, NULL, 0, 0, NULL, ready_id, NULL};
+	uint32_t error = 1;
+	const char *detail;
+	const void *body;
+	size_t dlen, blen = 1;
+	int ok;
+
+	if (msg_send(fd, NULL, &o, 0) != MSG_SENT ||
+	    msg_recv(fd, &m, rb, sizeof(rb), 0) != CHAN_RECORD)
+		return -1;
+	ok = msg_decode(&m, msg_max) == PRIVSEP_V_NONE && m.hdr.type == PRIVSEP_T_REPLY &&
+	     msg_check(&m, &e) == MSG_OK &&
+	     msg_reply(&m, &error, &detail, &dlen, &body, &blen) == PRIVSEP_V_NONE && error == 0 &&
+	     blen == 0 && m.hdr.nfds == 0;
+	msg_release(&m);
+	return ok ? 0 : -1;
+}

@@ -130,4 +130,11 @@ enum msg_sent {
  * q (the borrowed fds duplicated).  o->bulkfd is taken in every case. */
 enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsigned flags);
 
+/* A new worker's READY, a call with id 1 on fd, and its answer: the helper
+ * reads from the kernel that every sandbox step is in force before it
+ * answers, and sends nothing before that answer.  0 for an empty success;
+ * -1 for anything else, which must end the worker before application code
+ * (a fork's child in spawn.c, an exec'd image in client_main.c). */
+int msg_ready(int fd, size_t msg_max);
+
 #endif
