@@ -727,7 +727,8 @@ int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types,
 	for (size_t i = 0; i < n; i++)
 		privsep_writer_put_u32(&w, types[i]);
 	return privsep_client_call(
-	    c, &(struct privsep_out){.type = PRIVSEP_T_PERMIT_DROP, .data = buf, .len = w.len}, res);
+	    c, &(struct privsep_out){.type = PRIVSEP_T_PERMIT_DROP, .data = buf, .len = w.len},
+	    res);
 }
 
 int privsep_client_ping(struct privsep_client *c, const void *data, size_t len,

@@ -970,7 +970,7 @@ static void access_line_cuts_a_long_path(void **st)
 	assert_true(n < sizeof(b));
 	assert_int_equal(n, strlen(b));
 	assert_non_null(strstr(b, "... HTTP/1.1\" 404 -\n")); /* no body: "-" */
-	assert_ptr_equal(strchr(b, '\n'), b + n - 1); /* one line */
+	assert_ptr_equal(strchr(b, '\n'), b + n - 1);         /* one line */
 	assert_int_equal(access_line(b, 100, "x", 0, &req, 404, 0), 0);
 }
 
