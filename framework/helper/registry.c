@@ -194,14 +194,17 @@ void worker_signal(struct privsep_worker *w)
 void helper_worker_close(struct privsep_worker *w, int kill)
 {
 	struct privsep_helper *h = w->h;
+	/* the kill before the close: a worker that saw its channel end
+	 * first could exit on its own before the signal, and its end would
+	 * read as a clean exit instead of the kill */
+	if (kill)
+		worker_signal(w);
 	if (w->chan >= 0) {
 		epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->chan, NULL);
 		close(w->chan);
 		w->chan = -1;
 	}
 	outq_clear(&w->q);
-	if (kill)
-		worker_signal(w);
 	/* a failed signal is tried again by the deadline check in step */
 	h->closing = 1;
 	if (!w->reap.kill_at_ms)
