@@ -35,6 +35,7 @@
 #include "privsep.h"
 #include "msg.h"
 #include "proto.h"
+#include "region.h"
 #include "rows.h"
 #include "wire.h"
 
@@ -65,9 +66,14 @@ struct privsep_client {
 	size_t n;
 	pthread_mutex_t smu; /* sending: q and the order of records */
 	struct outq q;
+	pthread_mutex_t rmu;     /* the bulk region, from its put to its send */
+	struct region_tx region; /* region.h */
 };
 
 #define CLIENT_QUEUE_MAX 256
+/* How long a bulk send waits for the helper to have copied out the
+ * previous payload of the region before it gives the region up. */
+#define CLIENT_REGION_WAIT_MS 1000
 /* Records read by one privsep_client_dispatch, at most. */
 #define CLIENT_BATCH 64
 
@@ -119,6 +125,8 @@ struct privsep_client *privsep_client_new(int fd, const struct privsep_client_co
 	outq_init(&c->q, cfg && cfg->queue_max ? cfg->queue_max : CLIENT_QUEUE_MAX);
 	pthread_mutex_init(&c->smu, NULL);
 	pthread_mutex_init(&c->mu, NULL);
+	pthread_mutex_init(&c->rmu, NULL);
+	region_tx_init(&c->region);
 	{
 		/* timed waits measure on the monotonic clock */
 		pthread_condattr_t ca;
@@ -137,6 +145,8 @@ void privsep_client_free(struct privsep_client *c)
 	int saved = errno;
 	close(c->fd);
 	outq_clear(&c->q);
+	region_tx_free(&c->region);
+	pthread_mutex_destroy(&c->rmu);
 	pthread_mutex_destroy(&c->smu);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cv);
@@ -219,7 +229,7 @@ static int call_open(void *arg, uint32_t id)
 static void deliver(struct privsep_client *c, struct msg *m)
 {
 	struct reply_to to = {c, NULL};
-	struct msg_end e = {c->msg_max, PROTO_H2W, NULL, 0, 0, NULL, call_open, &to};
+	struct msg_end e = {c->msg_max, PROTO_H2W, NULL, 0, 0, NULL, call_open, &to, NULL, NULL};
 	enum msg_verdict mv = msg_check(m, &e);
 	struct call_slot *s = to.s;
 	uint32_t error = 0;
@@ -258,7 +268,7 @@ static void deliver(struct privsep_client *c, struct msg *m)
  * dropped with a log line), -1 for a violation (m->viol). */
 static int event(struct privsep_client *c, struct msg *m)
 {
-	struct msg_end e = {c->msg_max, PROTO_H2W, c->table, c->n, 0, NULL, NULL, NULL};
+	struct msg_end e = {c->msg_max, PROTO_H2W, c->table, c->n, 0, NULL, NULL, NULL, NULL, NULL};
 	const struct privsep_handler *row;
 	int rc;
 
@@ -468,21 +478,76 @@ static int send_out(struct privsep_client *c, const struct msg_out *o, int nowai
 	return rc;
 }
 
-/* A sealed memfd holding bulk, or -1 (none asked, or errno). */
-static int make_bulk(const struct privsep_bulk *bulk, int *fd)
+/* A bulk payload on its way: the fd to send and its u64 size. */
+struct bulk_out {
+	int fd;        /* -1: no bulk */
+	uint64_t size; /* with REGION_FLAG for the region form */
+	int region;    /* rmu held: the region's payload, until bulk_sent */
+};
+
+static int client_dead(void *arg)
 {
-	*fd = -1;
+	const struct privsep_client *c = arg;
+	return __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* The fd for bulk (none asked: -1): the worker's region, reused (waiting,
+ * unless nowait, for the helper to have copied out the payload before),
+ * or a sealed memfd when the region is busy or cannot be made.  0, or -1
+ * with errno. */
+static int make_bulk(struct privsep_client *c, const struct privsep_bulk *bulk, int nowait,
+                     struct bulk_out *b)
+{
+	b->fd = -1;
+	b->size = 0;
+	b->region = 0;
 	if (!bulk)
 		return 0;
-	*fd = bulk_make(bulk->data, bulk->len);
-	return *fd < 0 ? -1 : 0;
+	/* a payload of the region still queued here would never be copied
+	 * out while this one waits for it: what is queued goes first */
+	if (!nowait) {
+		pthread_mutex_lock(&c->smu);
+		if (c->q.n && flush_wait(c, -1) < 0) {
+			int err = errno;
+			pthread_mutex_unlock(&c->smu);
+			errno = err;
+			return -1;
+		}
+		pthread_mutex_unlock(&c->smu);
+	}
+	if (nowait ? pthread_mutex_trylock(&c->rmu) == 0 : pthread_mutex_lock(&c->rmu) == 0) {
+		b->fd = region_tx_put(&c->region, bulk->data, bulk->len,
+		                      nowait ? 0 : CLIENT_REGION_WAIT_MS, client_dead, c, &b->size);
+		if (b->fd >= 0) {
+			b->region = 1;
+			return 0;
+		}
+		pthread_mutex_unlock(&c->rmu);
+		if (errno == EPIPE)
+			return -1;
+	}
+	b->fd = bulk_make(bulk->data, bulk->len);
+	b->size = bulk->len;
+	return b->fd < 0 ? -1 : 0;
+}
+
+/* The record with b's payload was sent (rc 0) or not. */
+static void bulk_sent(struct privsep_client *c, struct bulk_out *b, int rc)
+{
+	if (!b->region)
+		return;
+	if (rc < 0)
+		region_tx_unsend(&c->region);
+	pthread_mutex_unlock(&c->rmu);
+	b->region = 0;
 }
 
 int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
                         struct privsep_result *res)
 {
 	struct call_slot s = {0};
-	int rc, err, bfd;
+	struct bulk_out bo;
+	int rc, err;
 
 	if (!res) {
 		errno = EINVAL;
@@ -515,7 +580,7 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 		return -1;
 	}
 	pthread_mutex_unlock(&c->mu);
-	if (make_bulk(out->bulk, &bfd) < 0)
+	if (make_bulk(c, out->bulk, 0, &bo) < 0)
 		return -1;
 	pthread_mutex_lock(&c->mu);
 	do
@@ -529,12 +594,12 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 	pthread_mutex_unlock(&c->mu);
 
 	{
-		struct msg_out o = {out->type, s.id,      out->data, out->len,
-		                    out->fds,  out->nfds, bfd,       out->bulk ? out->bulk->len : 0,
-		                    NULL};
+		struct msg_out o = {out->type, s.id,  out->data, out->len, out->fds,
+		                    out->nfds, bo.fd, bo.size,   NULL};
 		rc = send_out(c, &o, 0);
+		err = errno;
+		bulk_sent(c, &bo, rc);
 	}
-	err = errno;
 
 	pthread_mutex_lock(&c->mu);
 	if (rc < 0) {
@@ -572,7 +637,8 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 
 int privsep_client_post(struct privsep_client *c, const struct privsep_out *out)
 {
-	int dead, bfd, rc;
+	int dead, rc;
+	struct bulk_out bo;
 	char why[PRIVSEP_DETAIL_MAX];
 	unsigned flags;
 	if (!out || (out->flags != PRIVSEP_POST_WAIT && out->flags != PRIVSEP_POST_NOWAIT)) {
@@ -599,13 +665,16 @@ int privsep_client_post(struct privsep_client *c, const struct privsep_out *out)
 		errno = dead;
 		return -1;
 	}
-	if (make_bulk(out->bulk, &bfd) < 0)
+	if (make_bulk(c, out->bulk, flags == PRIVSEP_POST_NOWAIT, &bo) < 0)
 		return -1;
 	{
-		struct msg_out o = {out->type, 0,         out->data, out->len,
-		                    out->fds,  out->nfds, bfd,       out->bulk ? out->bulk->len : 0,
-		                    NULL};
+		struct msg_out o = {out->type, 0,     out->data, out->len, out->fds,
+		                    out->nfds, bo.fd, bo.size,   NULL};
+		int err;
 		rc = send_out(c, &o, flags == PRIVSEP_POST_NOWAIT);
+		err = errno;
+		bulk_sent(c, &bo, rc);
+		errno = err;
 	}
 	if (rc < 0 && errno == EPIPE) {
 		pthread_mutex_lock(&c->mu);

@@ -217,6 +217,10 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		h->log_line_max = HELPER_LOG_LINE_LIMIT;
 	h->app = table;
 	h->napp = n;
+	for (size_t i = 0; i < n; i++)
+		if ((table[i].flags & PRIVSEP_H_BULK) && !(table[i].flags & PRIVSEP_H_EVENT) &&
+		    table[i].bulk_max > h->rcopy.region_max)
+			h->rcopy.region_max = table[i].bulk_max;
 	return h;
 fail : {
 	int saved = errno;
@@ -540,7 +544,8 @@ static void serve(struct privsep_worker *w, struct msg *m)
 static void dispatch(struct privsep_worker *w, struct msg *m)
 {
 	struct privsep_helper *h = w->h;
-	struct msg_end e = {h->msg_max, PROTO_W2H, h->rows, h->nrows, 1, w->permit, NULL, NULL};
+	struct msg_end e = {h->msg_max, PROTO_W2H, h->rows, h->nrows,   1,
+	                    w->permit,  NULL,      NULL,    &w->region, &h->rcopy};
 	const struct privsep_handler *row;
 	enum msg_verdict mv;
 	int err;
@@ -706,6 +711,7 @@ static void worker_free(struct privsep_worker *w)
 	wlog_close(w);
 	if (w->spawn.uid_lease >= 0)
 		close(w->spawn.uid_lease);
+	region_rx_free(&w->region);
 	free(w->permit);
 	free(w);
 }
@@ -865,6 +871,7 @@ void privsep_helper_free(struct privsep_helper *h)
 	sink_close(&h->out);
 	close(h->watchfd);
 	close(h->epfd);
+	region_copy_free(&h->rcopy);
 	free(h->rows);
 	free(h->rx);
 	free(h->tx);

@@ -203,10 +203,12 @@ struct privsep_req {
 	size_t len;
 	int fds[PRIVSEP_MAX_FDS]; /* received, close-on-exec; -1 once taken */
 	size_t nfds;
-	/* A type with PRIVSEP_H_BULK: the bulk payload, mapped read-only from
-	 * a sealed memfd nobody can change; unmapped when the handler
-	 * returns.  A bulk of 0 bytes is valid: bulk is then a non-NULL
-	 * pointer to no bytes and bulk_len 0.  NULL and 0 for other types. */
+	/* A type with PRIVSEP_H_BULK: the bulk payload, read-only: a mapping
+	 * of a sealed memfd nobody can change, or the helper's own copy of
+	 * a worker's region (docs/PROTOCOL.md, "Bulk payloads"); valid until
+	 * the handler returns.  A bulk of 0 bytes is valid: bulk is then a
+	 * non-NULL pointer to no bytes and bulk_len 0.  NULL and 0 for other
+	 * types. */
 	const void *bulk;
 	size_t bulk_len;
 	/* The reply under construction (calls only).  Handlers append the

@@ -16,6 +16,7 @@
 
 #include "bulk.h"
 #include "msg.h"
+#include "region.h"
 #include "rows.h"
 
 /* ---- receiving ---- */
@@ -38,6 +39,7 @@ static void msg_reset(struct msg *m)
 	q->nfds = 0;
 	q->bulk = NULL;
 	q->bulk_len = 0;
+	m->bulk_mapped = 0;
 	privsep_writer_init(&q->reply, NULL, 0);
 	q->reply_nfds = 0;
 	q->detail[0] = '\0';
@@ -176,9 +178,11 @@ static enum msg_verdict row_checks(struct msg *m, const struct msg_end *e,
 	return MSG_VIOLATION;
 }
 
-/* The bulk stage: the memfd (the first fd) checked, mapped and closed;
- * the payload and the fds are then the type's own. */
-static enum msg_verdict bulk_stage(struct msg *m, const struct privsep_handler *r)
+/* The bulk stage: the memfd (the first fd) checked, mapped (a sealed
+ * memfd) or copied out (a region, at the helper) and closed; the payload
+ * and the fds are then the type's own. */
+static enum msg_verdict bulk_stage(struct msg *m, const struct msg_end *e,
+                                   const struct privsep_handler *r)
 {
 	struct privsep_req *q = &m->req;
 	struct privsep_reader rd;
@@ -192,7 +196,17 @@ static enum msg_verdict bulk_stage(struct msg *m, const struct privsep_handler *
 	}
 	privsep_reader_init(&rd, q->data, BULK_FIXED);
 	privsep_reader_get_u64(&rd, &size);
-	rc = bulk_map(q->fds[0], size, r->bulk_max, &q->bulk, m->why, sizeof(m->why));
+	if (!(size & REGION_FLAG)) {
+		rc = bulk_map(q->fds[0], size, r->bulk_max, &q->bulk, m->why, sizeof(m->why));
+		m->bulk_mapped = rc == 0;
+	} else if (e->region && e->rcopy) {
+		size &= ~REGION_FLAG;
+		rc = region_rx_take(e->region, e->rcopy, q->fds[0], size, r->bulk_max, &q->bulk,
+		                    m->why, sizeof(m->why));
+	} else {
+		snprintf(m->why, sizeof(m->why), "a bulk region comes from a worker only");
+		rc = 1;
+	}
 	if (rc > 0) {
 		m->viol = PRIVSEP_V_BAD_BULK;
 		return MSG_VIOLATION;
@@ -238,7 +252,7 @@ enum msg_verdict msg_check(struct msg *m, const struct msg_end *e)
 	if (e->permit && (r->flags & PRIVSEP_H_ONCE))
 		e->permit[idx] = 0;
 	if (r->flags & PRIVSEP_H_BULK)
-		return bulk_stage(m, r);
+		return bulk_stage(m, e, r);
 	return MSG_OK;
 }
 
@@ -270,7 +284,9 @@ void msg_release(struct msg *m)
 	q->nfds = 0;
 	chan_close_fds(q->reply_fds, q->reply_nfds);
 	q->reply_nfds = 0;
-	bulk_unmap(q->bulk, q->bulk_len);
+	if (m->bulk_mapped)
+		bulk_unmap(q->bulk, q->bulk_len);
+	m->bulk_mapped = 0;
 	q->bulk = NULL;
 	q->bulk_len = 0;
 }
@@ -360,7 +376,7 @@ int msg_ready(int fd, size_t msg_max)
 	uint8_t rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
 	struct msg_out o = {PRIVSEP_T_READY, 1, NULL, 0, NULL, 0, -1, 0, NULL};
 	struct msg m;
-	struct msg_end e = {msg_max, PROTO_H2W, NULL, 0, 0, NULL, ready_id, NULL};
+	struct msg_end e = {msg_max, PROTO_H2W, NULL, 0, 0, NULL, ready_id, NULL, NULL, NULL};
 	uint32_t error = 1;
 	const char *detail;
 	const void *body;

@@ -23,6 +23,7 @@
 #include "outq.h"
 #include "privsep.h"
 #include "proto.h"
+#include "region.h"
 #include "wire.h"
 
 /* What msg_check found. */
@@ -49,7 +50,9 @@ struct msg {
 	 * (owned: unmapped by msg_release); the reply's fds too (owned, until
 	 * msg_release) */
 	struct privsep_req req;
-	char why[384]; /* a violation or a drop, in words */
+	int bulk_mapped; /* req.bulk is a mapping of a sealed memfd (msg_release
+	                    unmaps it), not the receiver's copy of a region */
+	char why[384];   /* a violation or a drop, in words */
 };
 
 /* The receiving end's view of its table. */
@@ -63,6 +66,10 @@ struct msg_end {
 	/* the worker: 1 if a call with this id is in progress (a REPLY) */
 	int (*call_open)(void *arg, uint32_t id);
 	void *call_arg;
+	/* the helper: the sender's bulk region and where its payloads are
+	 * copied (region.h); NULL: the region form is refused (bad-bulk) */
+	struct region_rx *region;
+	struct region_copy *rcopy;
 };
 
 /* Receive one record from fd into buf (cap bytes, borrowed), as m (which
