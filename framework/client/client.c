@@ -68,6 +68,11 @@ struct privsep_client {
 	struct outq q;
 	pthread_mutex_t rmu;     /* the bulk region, from its put to its send */
 	struct region_tx region; /* region.h */
+	uint8_t *batch;          /* PRIVSEP_POST_BATCH: a BATCH's payload (under smu) */
+	size_t blen;             /* its bytes so far; 0: no batch */
+	/* the row of the last type batched, found admissible for a batch
+	 * (a post with no fd and no bulk): only its length is checked again */
+	const struct privsep_handler *brow;
 };
 
 #define CLIENT_QUEUE_MAX 256
@@ -109,7 +114,9 @@ struct privsep_client *privsep_client_new(int fd, const struct privsep_client_co
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
-	if (!c || !(c->rx = malloc(msg_max))) {
+	if (!c || !(c->rx = malloc(msg_max)) || !(c->batch = malloc(msg_max))) {
+		if (c)
+			free(c->rx);
 		free(c);
 		close(fd);
 		errno = ENOMEM;
@@ -151,6 +158,7 @@ void privsep_client_free(struct privsep_client *c)
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cv);
 	free(c->rx);
+	free(c->batch);
 	free(c);
 	errno = saved;
 }
@@ -438,6 +446,58 @@ static int flush_wait(struct privsep_client *c, int timeout_ms)
 	}
 }
 
+/* Send the batch, if any: now, or queued after what is queued (the
+ * queue's bound reached: nowait, EAGAIN; else wait for the queue to
+ * drain, smu released meanwhile, so that other threads add to the batch
+ * that goes).  smu held.  0, or -1 with errno. */
+static int batch_flush(struct privsep_client *c, int nowait)
+{
+	while (c->blen) {
+		struct msg_out o = {PRIVSEP_T_BATCH, 0, c->batch, c->blen, NULL, 0, -1, 0, NULL};
+		enum msg_sent s = msg_send(c->fd, &c->q, &o, 0);
+		if (s == MSG_SENT || s == MSG_QUEUED) {
+			c->blen = 0;
+			return 0;
+		}
+		if (s == MSG_BROKEN) {
+			if (errno == ECONNRESET)
+				errno = EPIPE;
+			return -1;
+		}
+		if (nowait || errno != EAGAIN || flush_wait(c, -1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Add a one-way message to the batch (sent first when it would not fit).
+ * 0, or -1 with errno. */
+static int batch_add(struct privsep_client *c, uint32_t type, const void *data, size_t len,
+                     int nowait)
+{
+	size_t room = c->msg_max - PRIVSEP_HDR_LEN;
+	int rc = 0;
+	if (PROTO_BATCH_ENTRY + len > room) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	pthread_mutex_lock(&c->smu);
+	if (c->blen + PROTO_BATCH_ENTRY + len > room)
+		rc = batch_flush(c, nowait);
+	if (rc == 0) {
+		uint8_t *p = c->batch + c->blen;
+		for (int i = 0; i < 4; i++) { /* u32 type, u32 len, little-endian */
+			p[i] = (uint8_t)(type >> (8 * i));
+			p[4 + i] = (uint8_t)((uint32_t)len >> (8 * i));
+		}
+		if (len)
+			memcpy(p + PROTO_BATCH_ENTRY, data, len);
+		c->blen += PROTO_BATCH_ENTRY + len;
+	}
+	pthread_mutex_unlock(&c->smu);
+	return rc;
+}
+
 /* Send o (msg_send), after whatever is queued.  nowait: queue it when
  * the socket is full (EAGAIN when the queue is full); else wait for room,
  * smu released while waiting.  o->bulkfd is taken.  0, or -1 with
@@ -447,6 +507,9 @@ static int send_out(struct privsep_client *c, const struct msg_out *o, int nowai
 	int rc = -1, taken = 0;
 
 	pthread_mutex_lock(&c->smu);
+	/* the posts batched before it go first */
+	if (c->blen && batch_flush(c, nowait) < 0)
+		goto out;
 	for (;;) {
 		if (c->q.n && outq_flush(&c->q, c->fd) < 0)
 			break;
@@ -467,6 +530,7 @@ static int send_out(struct privsep_client *c, const struct msg_out *o, int nowai
 		if (wait_room(c, -1) < 0)
 			break;
 	}
+out:
 	pthread_mutex_unlock(&c->smu);
 	if (!taken && o->bulkfd >= 0) {
 		int saved = errno;
@@ -637,26 +701,48 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 
 int privsep_client_post(struct privsep_client *c, const struct privsep_out *out)
 {
-	int dead, rc;
+	int dead, rc, nowait;
 	struct bulk_out bo;
 	char why[PRIVSEP_DETAIL_MAX];
 	unsigned flags;
-	if (!out || (out->flags != PRIVSEP_POST_WAIT && out->flags != PRIVSEP_POST_NOWAIT)) {
+	if (!out || (out->flags != PRIVSEP_POST_WAIT && out->flags != PRIVSEP_POST_NOWAIT &&
+	             out->flags != PRIVSEP_POST_BATCH)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* a batch carries an application's one-way messages, no fd, no bulk */
+	if (out->flags == PRIVSEP_POST_BATCH &&
+	    (out->type < PRIVSEP_TYPE_APP_MIN || out->nfds || out->bulk)) {
+		CLOG(
+		    c, PRIVSEP_LOG_ERR,
+		    "post not sent: a batch carries application types only, with no fd and no bulk");
 		errno = EINVAL;
 		return -1;
 	}
 	flags = out->flags;
+	/* the row of the type batched last: its length is all that can differ */
+	if (flags == PRIVSEP_POST_BATCH && c->table) {
+		const struct privsep_handler *r = __atomic_load_n(&c->brow, __ATOMIC_RELAXED);
+		if (r && r->type == out->type && out->len >= r->min_len && out->len <= r->max_len &&
+		    (!out->len || out->data))
+			goto checked;
+	}
 	if (check_args(c, PRIVSEP_H_POST, out->type, out->data, out->len, out->fds, out->nfds,
 	               out->bulk, why, sizeof(why)) < 0) {
 		if (why[0]) /* a post has no result to carry the rule: one line */
 			CLOG(c, PRIVSEP_LOG_ERR, "post not sent: %s", why);
 		return -1;
 	}
+	if (flags == PRIVSEP_POST_BATCH && c->table)
+		__atomic_store_n(&c->brow, table_row_find(c->table, c->n, out->type),
+		                 __ATOMIC_RELAXED);
+checked:
 	/* a handler that waited could wait for itself (docs/PROTOCOL.md) */
-	if (tl_event && flags == PRIVSEP_POST_WAIT) {
+	nowait = flags == PRIVSEP_POST_NOWAIT;
+	if (tl_event && !nowait) {
 		pthread_mutex_lock(&c->mu);
 		if (self_reads(c))
-			flags = PRIVSEP_POST_NOWAIT;
+			nowait = 1;
 		pthread_mutex_unlock(&c->mu);
 	}
 	/* stored atomically by client_die: no lock on every post */
@@ -665,13 +751,22 @@ int privsep_client_post(struct privsep_client *c, const struct privsep_out *out)
 		errno = dead;
 		return -1;
 	}
-	if (make_bulk(c, out->bulk, flags == PRIVSEP_POST_NOWAIT, &bo) < 0)
+	if (flags == PRIVSEP_POST_BATCH) {
+		rc = batch_add(c, out->type, out->data, out->len, nowait);
+		if (rc < 0 && errno == EPIPE) {
+			pthread_mutex_lock(&c->mu);
+			client_die(c, EPIPE, PRIVSEP_V_NONE, NULL);
+			pthread_mutex_unlock(&c->mu);
+		}
+		return rc;
+	}
+	if (make_bulk(c, out->bulk, nowait, &bo) < 0)
 		return -1;
 	{
 		struct msg_out o = {out->type, 0,     out->data, out->len, out->fds,
 		                    out->nfds, bo.fd, bo.size,   NULL};
 		int err;
-		rc = send_out(c, &o, flags == PRIVSEP_POST_NOWAIT);
+		rc = send_out(c, &o, nowait);
 		err = errno;
 		bulk_sent(c, &bo, rc);
 		errno = err;
@@ -688,7 +783,15 @@ int privsep_client_flush(struct privsep_client *c, int timeout_ms)
 {
 	int rc;
 	pthread_mutex_lock(&c->smu);
-	rc = flush_wait(c, timeout_ms);
+	/* the batch, queued if need be, then the queue */
+	rc = batch_flush(c, 1);
+	if (rc < 0 && errno == EAGAIN) {
+		rc = flush_wait(c, timeout_ms);
+		if (rc == 0)
+			rc = batch_flush(c, 1);
+	}
+	if (rc == 0)
+		rc = flush_wait(c, timeout_ms);
 	pthread_mutex_unlock(&c->smu);
 	return rc;
 }
@@ -697,7 +800,7 @@ size_t privsep_client_queued(struct privsep_client *c)
 {
 	size_t n;
 	pthread_mutex_lock(&c->smu);
-	n = c->q.n;
+	n = c->q.n + (c->blen != 0); /* a batch not sent yet is one record */
 	pthread_mutex_unlock(&c->smu);
 	return n;
 }
@@ -717,7 +820,8 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 	}
 	pthread_mutex_unlock(&c->mu);
 	pthread_mutex_lock(&c->smu);
-	if (c->q.n && outq_flush(&c->q, c->fd) < 0) {
+	if ((c->blen && batch_flush(c, 1) < 0 && errno != EAGAIN) ||
+	    (c->q.n && outq_flush(&c->q, c->fd) < 0)) {
 		int err = errno == ECONNRESET ? EPIPE : errno;
 		pthread_mutex_unlock(&c->smu);
 		errno = err;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,7 @@ static int row_cmp(const void *a, const void *b)
 
 static int fw_ping(struct privsep_req *req, void *arg);
 static int fw_permit_drop(struct privsep_req *req, void *arg);
+static int fw_batch(struct privsep_req *req, void *arg);
 
 /* The framework's handlers, indexed by proto.h's enum proto_fw: proto.c's
  * rows name them, the helper owns them (proto calls nothing above it).
@@ -77,6 +79,7 @@ static const privsep_handler_fn fw_fns[] = {
     [PROTO_FW_FS_STAT] = fs_h_stat,
     [PROTO_FW_FS_READLINK] = fs_h_readlink,
     [PROTO_FW_FS_ACCESS] = fs_h_access,
+    [PROTO_FW_BATCH] = fw_batch,
 };
 _Static_assert(sizeof(fw_fns) / sizeof(fw_fns[0]) == PROTO_FW_COUNT,
                "a framework handler for every enum proto_fw");
@@ -537,6 +540,40 @@ static void serve(struct privsep_worker *w, struct msg *m)
 		w->gate = 0;
 		set_events(w);
 	}
+}
+
+/* A BATCH (docs/PROTOCOL.md, section 6): its framing first, whole; then
+ * each entry checked as a one-way record of its own and served, in
+ * order, as separate records would have been.  The first that fails a
+ * check is that violation, named, and ends the worker. */
+static int fw_batch(struct privsep_req *req, void *arg)
+{
+	struct privsep_helper *h = arg;
+	struct privsep_worker *w = req->worker;
+	/* the request is the batch's message's (serve got it from dispatch) */
+	struct msg *m = (struct msg *)(void *)((char *)req - offsetof(struct msg, req));
+	struct msg_end e = {h->msg_max, PROTO_W2H, h->rows, h->nrows, 1,
+	                    w->permit,  NULL,      NULL,    NULL,     NULL};
+	struct msg_batch b;
+	struct msg sub;
+	int rc;
+
+	if (msg_batch_begin(m, &b) != PRIVSEP_V_NONE) {
+		violation(w, PRIVSEP_V_BAD_BATCH, &m->hdr, "%s", m->why);
+		return 0;
+	}
+	while (w->chan >= 0 && (rc = msg_batch_next(&b, &e, &sub)) != 0) {
+		if (rc < 0) {
+			violation(w, sub.viol, &m->hdr,
+			          "batch entry %zu (type 0x%x%s%s len %u): %s", b.n, sub.hdr.type,
+			          sub.row ? ", " : "", sub.row ? sub.row->name : "", sub.hdr.len,
+			          sub.why);
+			return 0;
+		}
+		serve(w, &sub);
+		msg_release(&sub); /* what a post's handler attached to no reply */
+	}
+	return 0;
 }
 
 /* Check one record (msg.c) and serve it; whatever it carried that nobody

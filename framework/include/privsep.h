@@ -78,6 +78,7 @@ enum privsep_msg_type {
 	PRIVSEP_T_SANDBOX_FAILED = 0x0004, /* worker -> helper: why it aborts */
 	PRIVSEP_T_SECCOMP_TRAP = 0x0005,   /* worker -> helper: debug mode report */
 	PRIVSEP_T_READY = 0x0006,          /* worker -> helper: sandbox entered */
+	PRIVSEP_T_BATCH = 0x0007,          /* worker -> helper: one-way messages coalesced */
 	PRIVSEP_T_FS_OPEN = 0x0100,        /* worker -> helper call: file broker */
 	PRIVSEP_T_FS_STAT = 0x0101,
 	PRIVSEP_T_FS_READLINK = 0x0102,
@@ -110,6 +111,7 @@ enum privsep_violation {
 	PRIVSEP_V_BAD_REPLY,
 	PRIVSEP_V_EMPTY_RECORD,
 	PRIVSEP_V_BAD_BULK,
+	PRIVSEP_V_BAD_BATCH,
 	PRIVSEP_V__COUNT
 };
 
@@ -268,6 +270,12 @@ struct privsep_bulk {
  * flags, for privsep_client_post only). */
 #define PRIVSEP_POST_WAIT 0x0u   /* the default: block until it is sent */
 #define PRIVSEP_POST_NOWAIT 0x1u /* queue it; EAGAIN when the queue is full */
+/* Coalesce it with the posts before it into one BATCH record (an
+ * application type with no fds and no bulk), sent when the next does not
+ * fit, before any other record, and by privsep_client_flush or
+ * privsep_client_dispatch: a program that batches flushes.  Waits as
+ * PRIVSEP_POST_WAIT does when the batch must go and the socket is full. */
+#define PRIVSEP_POST_BATCH 0x2u
 
 /* One outgoing message, for privsep_client_call, privsep_client_post and
  * privsep_worker_post.  Everything is borrowed for the call only: data

@@ -256,6 +256,125 @@ enum msg_verdict msg_check(struct msg *m, const struct msg_end *e)
 	return MSG_OK;
 }
 
+/* ---- a BATCH ---- */
+
+enum privsep_violation msg_batch_begin(struct msg *m, struct msg_batch *b)
+{
+	size_t n = 0;
+	b->p = m->req.data;
+	b->left = m->req.len;
+	b->n = 0;
+	b->row = NULL;
+	b->idx = 0;
+	for (const uint8_t *p = m->req.data, *end = p + m->req.len; p < end;) {
+		struct privsep_reader e;
+		uint32_t type, len;
+		n++;
+		if ((size_t)(end - p) < PROTO_BATCH_ENTRY)
+			return set_viol(m, PRIVSEP_V_BAD_BATCH,
+			                "entry %zu: its header runs past the end of the batch", n);
+		privsep_reader_init(&e, p, PROTO_BATCH_ENTRY);
+		privsep_reader_get_u32(&e, &type);
+		privsep_reader_get_u32(&e, &len);
+		p += PROTO_BATCH_ENTRY;
+		if ((size_t)(end - p) < len)
+			return set_viol(
+			    m, PRIVSEP_V_BAD_BATCH,
+			    "entry %zu (type 0x%x): len %u runs past the end of the batch", n, type,
+			    len);
+		p += len;
+	}
+	if (!n)
+		return set_viol(m, PRIVSEP_V_BAD_BATCH, "a batch with no entry");
+	return PRIVSEP_V_NONE;
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int msg_batch_next(struct msg_batch *b, const struct msg_end *e, struct msg *sub)
+{
+	const struct privsep_handler *row;
+	uint32_t type, len;
+	size_t idx = 0;
+
+	if (b->left < PROTO_BATCH_ENTRY)
+		return 0; /* msg_batch_begin checked the framing */
+	type = le32_at(b->p);
+	len = le32_at(b->p + 4);
+	if (b->n++ == 0) {
+		/* what no entry changes: set once */
+		sub->st = CHAN_RECORD;
+		sub->nfds_partial = 0;
+		sub->bulk_mapped = 0;
+		sub->req.client = NULL;
+		sub->req.id = 0;
+		for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
+			sub->req.fds[i] = -1;
+		sub->req.nfds = 0;
+		sub->req.bulk = NULL;
+		sub->req.bulk_len = 0;
+		sub->req.reply_nfds = 0;
+	}
+	/* the entry as a record of its own: id 0, no fds */
+	sub->reclen = PRIVSEP_HDR_LEN + len;
+	sub->viol = PRIVSEP_V_NONE;
+	sub->why[0] = '\0';
+	sub->hdr = (struct wire_hdr){PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, type, 0, len};
+	sub->req.worker = NULL;
+	sub->req.type = type;
+	sub->req.data = b->p + PROTO_BATCH_ENTRY;
+	sub->req.len = len;
+	sub->req.detail[0] = '\0';
+	b->p += PROTO_BATCH_ENTRY + len;
+	b->left -= PROTO_BATCH_ENTRY + len;
+
+	if (b->row && b->row->type == type) {
+		/* the same row as the entry before: found, and admitted in a
+		 * batch; its permit and bounds are checked again */
+		row = b->row;
+		idx = b->idx;
+	} else {
+		sub->row = NULL;
+		if (type < PRIVSEP_TYPE_APP_MIN) {
+			set_viol(
+			    sub, PRIVSEP_V_BAD_BATCH,
+			    "entry %zu: type 0x%x is the framework's: a batch carries application types only",
+			    b->n, type);
+			return -1;
+		}
+		row = row_of(e, type, &idx);
+		if (!row || row_dir(row) != e->from || !row->fn) {
+			no_row(sub, e, row);
+			return -1;
+		}
+		sub->row = row;
+		if ((row->flags & PRIVSEP_H_BULK) || row->min_fds > 0) {
+			set_viol(sub, PRIVSEP_V_BAD_BATCH,
+			         "entry %zu: %s %s needs %s, which a batch cannot carry", b->n,
+			         msg_kind_name(row->flags), row->name,
+			         (row->flags & PRIVSEP_H_BULK) ? "a bulk memfd" : "fds");
+			return -1;
+		}
+		b->row = row;
+		b->idx = idx;
+	}
+	sub->row = row;
+	sub->idx = idx;
+	/* the common case, in a few comparisons; else the full checks name
+	 * the violation */
+	if (!(e->permit && !e->permit[idx]) && !(row->flags & PRIVSEP_H_CALL) &&
+	    len >= row->min_len && len <= row->max_len && !(row->flags & PRIVSEP_H_ONCE))
+		return 1;
+	if (row_checks(sub, e, row) != MSG_OK)
+		return -1;
+	if (e->permit && (row->flags & PRIVSEP_H_ONCE))
+		e->permit[idx] = 0;
+	return 1;
+}
+
 enum privsep_violation msg_reply(const struct msg *m, uint32_t *error, const char **detail,
                                  size_t *dlen, const void **body, size_t *blen)
 {

@@ -98,6 +98,27 @@ enum msg_verdict msg_check(struct msg *m, const struct msg_end *e);
 enum privsep_violation msg_reply(const struct msg *m, uint32_t *error, const char **detail,
                                  size_t *dlen, const void **body, size_t *blen);
 
+/* A BATCH record (docs/PROTOCOL.md, section 6), entry by entry. */
+struct msg_batch {
+	const uint8_t *p; /* the next entry */
+	size_t left;      /* bytes from p to the end of the payload */
+	size_t n;         /* entries read so far */
+	/* the last entry's row, for the next of the same type */
+	const struct privsep_handler *row;
+	size_t idx;
+};
+
+/* The framing of m, a BATCH that passed msg_check: its entries fill its
+ * payload exactly, and there is one at least.  PRIVSEP_V_NONE and *b at
+ * the first entry, or PRIVSEP_V_BAD_BATCH (m->why says how). */
+enum privsep_violation msg_batch_begin(struct msg *m, struct msg_batch *b);
+
+/* The next entry of b as a one-way record of its type (id 0, no fds),
+ * checked at end e as msg_check checks a record (a used PRIVSEP_H_ONCE
+ * permit included), into sub.  0 when b has no more entries; MSG_OK
+ * (1) to serve sub; -1 for a violation (sub->viol, sub->why). */
+int msg_batch_next(struct msg_batch *b, const struct msg_end *e, struct msg *sub);
+
 /* Close every fd of m nobody took (the request's and the reply's) and
  * unmap its bulk.  m may be released again. */
 void msg_release(struct msg *m);

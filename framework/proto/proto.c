@@ -36,6 +36,10 @@ const struct proto_msg proto_msgs[] = {
     {PRIVSEP_T_READY, "READY", PROTO_W2H, PROTO_FW_READY, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, 0, 0, 0,
      0, "empty: every sandbox step is taken",
      "empty body: the helper found each step in force, application code starts now; EPERM: a step is not (the worker is killed)"},
+    {PRIVSEP_T_BATCH, "BATCH", PROTO_W2H, PROTO_FW_BATCH, PRIVSEP_H_POST, PROTO_BATCH_ENTRY,
+     PROTO_LEN_RECORD, 0, 0,
+     "1 or more entries filling it exactly, each u32 type, u32 len, len bytes: one-way messages of application types, served in order (section 6)",
+     "-"},
     {PRIVSEP_T_FS_OPEN, "FS_OPEN", PROTO_W2H, PROTO_FW_FS_OPEN, PRIVSEP_H_CALL, 9,
      8 + PROTO_PATH_MAX, 0, 0, "u32 open flags, str path", "empty body and the fd"},
     {PRIVSEP_T_FS_STAT, "FS_STAT", PROTO_W2H, PROTO_FW_FS_STAT, PRIVSEP_H_CALL, 5,
@@ -87,6 +91,8 @@ const struct proto_viol proto_viols[] = {
      "the payload does not parse as its type says (short field, leftover bytes, bad string): the handler of a request (helper) or of an event (worker) says so"},
     {PRIVSEP_V_BAD_REPLY, "bad-reply", "handler",
      "(worker) a reply whose error is over 4095, or an error reply with fds or a malformed detail"},
+    {PRIVSEP_V_BAD_BATCH, "bad-batch", "handler",
+     "(helper) a BATCH whose entries do not fill its payload exactly (an entry's header or its len runs past the end), or an entry of a framework type, of a bulk type or of a type that needs fds; an entry is otherwise checked as a one-way record of its type with id 0 and no fds (13 to 20), and named so"},
 };
 const size_t proto_nviols = sizeof(proto_viols) / sizeof(proto_viols[0]);
 
