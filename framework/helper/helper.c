@@ -571,7 +571,8 @@ static int fw_batch(struct privsep_req *req, void *arg)
 			return 0;
 		}
 		serve(w, &sub);
-		msg_release(&sub); /* what a post's handler attached to no reply */
+		if (sub.req.reply_nfds)
+			msg_release(&sub); /* what a post's handler attached to no reply */
 	}
 	return 0;
 }

@@ -258,6 +258,11 @@ enum msg_verdict msg_check(struct msg *m, const struct msg_end *e)
 
 /* ---- a BATCH ---- */
 
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 enum privsep_violation msg_batch_begin(struct msg *m, struct msg_batch *b)
 {
 	size_t n = 0;
@@ -267,15 +272,13 @@ enum privsep_violation msg_batch_begin(struct msg *m, struct msg_batch *b)
 	b->row = NULL;
 	b->idx = 0;
 	for (const uint8_t *p = m->req.data, *end = p + m->req.len; p < end;) {
-		struct privsep_reader e;
 		uint32_t type, len;
 		n++;
 		if ((size_t)(end - p) < PROTO_BATCH_ENTRY)
 			return set_viol(m, PRIVSEP_V_BAD_BATCH,
 			                "entry %zu: its header runs past the end of the batch", n);
-		privsep_reader_init(&e, p, PROTO_BATCH_ENTRY);
-		privsep_reader_get_u32(&e, &type);
-		privsep_reader_get_u32(&e, &len);
+		type = le32_at(p);
+		len = le32_at(p + 4);
 		p += PROTO_BATCH_ENTRY;
 		if ((size_t)(end - p) < len)
 			return set_viol(
@@ -287,11 +290,6 @@ enum privsep_violation msg_batch_begin(struct msg *m, struct msg_batch *b)
 	if (!n)
 		return set_viol(m, PRIVSEP_V_BAD_BATCH, "a batch with no entry");
 	return PRIVSEP_V_NONE;
-}
-
-static uint32_t le32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 int msg_batch_next(struct msg_batch *b, const struct msg_end *e, struct msg *sub)
