@@ -498,11 +498,12 @@ static int batch_add(struct privsep_client *c, uint32_t type, const void *data, 
 	return rc;
 }
 
-/* Send o (msg_send), after whatever is queued.  nowait: queue it when
- * the socket is full (EAGAIN when the queue is full); else wait for room,
- * smu released while waiting.  o->bulkfd is taken.  0, or -1 with
+/* Send o (msg_send, how its flags), after whatever is queued.  nowait:
+ * queue it when the socket is full (EAGAIN when the queue is full); else
+ * wait for room, smu released while waiting.  o->bulkfd is taken (not
+ * with MSG_SEND_BORROW_BULK).  0, or -1 with
  * errno. */
-static int send_out(struct privsep_client *c, const struct msg_out *o, int nowait)
+static int send_out(struct privsep_client *c, const struct msg_out *o, int nowait, unsigned how)
 {
 	int rc = -1, taken = 0;
 
@@ -517,13 +518,13 @@ static int send_out(struct privsep_client *c, const struct msg_out *o, int nowai
 			/* nothing queued before it: a plain blocking send, with
 			 * the lock released so that no other sender waits on it */
 			pthread_mutex_unlock(&c->smu);
-			rc = msg_send(c->fd, NULL, o, 0) == MSG_SENT ? 0 : -1;
+			rc = msg_send(c->fd, NULL, o, how) == MSG_SENT ? 0 : -1;
 			pthread_mutex_lock(&c->smu);
 			taken = 1;
 			break;
 		}
 		if (!c->q.n || nowait) {
-			rc = msg_send(c->fd, &c->q, o, 0) >= 0 ? 0 : -1;
+			rc = msg_send(c->fd, &c->q, o, how) >= 0 ? 0 : -1;
 			taken = 1;
 			break;
 		}
@@ -532,7 +533,7 @@ static int send_out(struct privsep_client *c, const struct msg_out *o, int nowai
 	}
 out:
 	pthread_mutex_unlock(&c->smu);
-	if (!taken && o->bulkfd >= 0) {
+	if (!taken && o->bulkfd >= 0 && !(how & MSG_SEND_BORROW_BULK)) {
 		int saved = errno;
 		close(o->bulkfd);
 		errno = saved;
@@ -660,7 +661,7 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 	{
 		struct msg_out o = {out->type, s.id,  out->data, out->len, out->fds,
 		                    out->nfds, bo.fd, bo.size,   NULL};
-		rc = send_out(c, &o, 0);
+		rc = send_out(c, &o, 0, bo.region ? MSG_SEND_BORROW_BULK : 0);
 		err = errno;
 		bulk_sent(c, &bo, rc);
 	}
@@ -766,7 +767,7 @@ checked:
 		struct msg_out o = {out->type, 0,     out->data, out->len, out->fds,
 		                    out->nfds, bo.fd, bo.size,   NULL};
 		int err;
-		rc = send_out(c, &o, nowait);
+		rc = send_out(c, &o, nowait, bo.region ? MSG_SEND_BORROW_BULK : 0);
 		err = errno;
 		bulk_sent(c, &bo, rc);
 		errno = err;

@@ -594,8 +594,9 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
  * PRIVSEP_POST_WAIT (0) blocks while the socket is full;
  * PRIVSEP_POST_NOWAIT queues the message (in order, sent by later calls,
  * posts, privsep_client_dispatch or privsep_client_flush) and fails with
- * EAGAIN when queue_max are queued.  In an event handler WAIT acts as
- * NOWAIT.  0, or -1 with errno (EINVAL, EMSGSIZE, EAGAIN, EPIPE, EPROTO,
+ * EAGAIN when queue_max are queued; PRIVSEP_POST_BATCH adds it to the
+ * client's batch (above).  In an event handler WAIT acts as NOWAIT.  0,
+ * or -1 with errno (EINVAL, EMSGSIZE, EAGAIN, EPIPE, EPROTO,
  * as privsep_client_call).  A record the client's table forbids is not
  * sent (EINVAL, or EMSGSIZE for a bulk payload over bulk_max), and one
  * line of the client's log names the rule. */
@@ -622,10 +623,12 @@ int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types,
  * events' handlers (replies go to the calls waiting for them).  The
  * number of events handled, or -1 with errno (EPIPE, EPROTO). */
 int privsep_client_dispatch(struct privsep_client *c, int timeout_ms);
-/* Send what is queued, waiting up to timeout_ms.  0 when nothing is left
- * queued, -1 with errno (EAGAIN: still queued; EPIPE). */
+/* Send what is queued (the batch of PRIVSEP_POST_BATCH posts first),
+ * waiting up to timeout_ms.  0 when nothing is left queued, -1 with errno
+ * (EAGAIN: still queued; EPIPE). */
 int privsep_client_flush(struct privsep_client *c, int timeout_ms);
-/* Messages queued (the socket was full).  Never fails. */
+/* Messages queued (the socket was full), and 1 for a batch not sent yet.
+ * Never fails. */
 size_t privsep_client_queued(struct privsep_client *c);
 
 /* In a worker: one line to standard error, which for a spawned worker is

@@ -420,7 +420,7 @@ enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsign
 	size_t hlen = PRIVSEP_HDR_LEN, n = 0, own;
 
 	if (o->nfds + (o->bulkfd >= 0) > PRIVSEP_MAX_FDS || o->len > UINT32_MAX - BULK_FIXED) {
-		if (o->bulkfd >= 0)
+		if (o->bulkfd >= 0 && !(flags & MSG_SEND_BORROW_BULK))
 			chan_close_fds((int[]){o->bulkfd}, 1);
 		errno = EINVAL;
 		return MSG_REFUSED;
@@ -432,7 +432,7 @@ enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsign
 		privsep_writer_put_u64(&bw, o->bulk_len);
 		hlen += BULK_FIXED;
 	}
-	own = n;
+	own = (flags & MSG_SEND_BORROW_BULK) ? 0 : n;
 	for (size_t i = 0; i < o->nfds; i++)
 		all[n++] = o->fds[i];
 	{
@@ -442,7 +442,7 @@ enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsign
 		                       o->type,
 		                       o->id,
 		                       (uint32_t)(hlen - PRIVSEP_HDR_LEN + o->len)};
-		if (o->frame && !own) {
+		if (o->frame && o->bulkfd < 0) {
 			/* in place, before the payload: one piece */
 			wire_put_hdr(o->frame, &hdr);
 			head = o->frame;

@@ -141,9 +141,10 @@ struct msg_out {
 	uint8_t *frame;
 };
 
-#define MSG_SEND_REPLY 0x1u /* queued whatever q->max (at most one waits) */
-#define MSG_SEND_HOLD 0x2u  /* queue it without trying the socket */
-#define MSG_SEND_FIRST 0x4u /* try the socket even when q holds records */
+#define MSG_SEND_REPLY 0x1u       /* queued whatever q->max (at most one waits) */
+#define MSG_SEND_HOLD 0x2u        /* queue it without trying the socket */
+#define MSG_SEND_FIRST 0x4u       /* try the socket even when q holds records */
+#define MSG_SEND_BORROW_BULK 0x8u /* o->bulkfd is borrowed (a region), not taken */
 
 enum msg_sent {
 	MSG_SENT = 0,
@@ -155,7 +156,8 @@ enum msg_sent {
 /* Frame o and send it on sock.  q NULL: one blocking send.  Else without
  * blocking, after what q holds: sent now when nothing is queued (or
  * MSG_SEND_FIRST), else and when the socket is full a copy is queued in
- * q (the borrowed fds duplicated).  o->bulkfd is taken in every case. */
+ * q (the borrowed fds duplicated).  o->bulkfd is taken in every case,
+ * unless MSG_SEND_BORROW_BULK. */
 enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsigned flags);
 
 /* A new worker's READY, a call with id 1 on fd, and its answer: the helper

@@ -64,8 +64,8 @@ void region_tx_free(struct region_tx *r);
 
 /* Put len bytes of data in r, waiting up to wait_ms (0: not at all) for
  * the receiver to have copied out the previous payload; a region is made
- * (or replaced by a larger one) as needed.  Returns an fd of the region
- * (a duplicate, for msg_send to take) and *size to send (REGION_FLAG |
+ * (or replaced by a larger one) as needed.  Returns the region's fd
+ * (r's own: the send borrows it) and *size to send (REGION_FLAG |
  * len); -1 with errno when the region is busy (EAGAIN) or cannot be
  * made: the caller then sends a sealed memfd.  dead(arg) is asked while
  * waiting: nonzero ends the wait (EPIPE). */
