@@ -18,13 +18,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "chan.h"
 #include "harness.h"
+#include "helper_int.h"
 #include "region.h"
 
 #define T_BULK (PRIVSEP_TYPE_APP_MIN + 1)
@@ -432,6 +435,61 @@ static void an_honest_worker_s_payloads_in_a_row_each_arrive_intact(void **state
 	hx_free(x);
 }
 
+/* ---- a helper confined by helper.policy ---- */
+
+static void quiet(enum privsep_log_level l, const char *line, void *arg)
+{
+	(void)l;
+	(void)line;
+	(void)arg;
+}
+
+static void a_confined_helper_serves_a_region_and_refuses_a_hole_punched_in_it(void **state)
+{
+	/* every call the region costs the helper (fstat, the seals, mmap,
+	 * mprotect, madvise, lseek for a hole, futex) is one helper.policy
+	 * allows: a confined helper is not killed by its own filter when a
+	 * worker sends a region, or punches a hole in it */
+	struct region r = region_new(MIB, REGION_SEALS, MIB);
+	int sv[2], st;
+	pid_t hp;
+	(void)state;
+	memset(r.map + pg, 'A', MIB);
+	assert_int_equal(chan_pair(sv), 0);
+	hp = fork();
+	assert_true(hp >= 0);
+	if (hp == 0) {
+		struct privsep_helper_config cfg = {.log = quiet};
+		struct privsep_helper *h = privsep_helper_new(table, NTABLE, &cfg);
+		close(sv[1]);
+		attack = NULL;
+		served = 0;
+		if (!h || !helper_attach(h, sv[0], -1, 0, "w") ||
+		    privsep_helper_confine(h, NULL, NULL) < 0)
+			_exit(2);
+		for (int t = 0; t < 500 && privsep_helper_nworkers(h) > 0; t++)
+			privsep_helper_step(h, 20);
+		/* served the first, killed the worker for the second */
+		_exit(served == 1 && checked_ok && privsep_helper_nworkers(h) == 0 ? 0 : 3);
+	}
+	close(sv[0]);
+	send_region(sv[1], T_BULK, MIB, r.fd);
+	/* the helper copied it out (its control page says so) */
+	for (int t = 0; t < 1000 && !*(volatile uint32_t *)(void *)(r.map + REGION_OFF_DONE); t++)
+		poll(NULL, 0, 10);
+	assert_int_equal(*(volatile uint32_t *)(void *)(r.map + REGION_OFF_DONE), 1);
+	assert_int_equal(
+	    fallocate(r.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(pg + pg), 4096), 0);
+	send_region(sv[1], T_BULK, MIB, r.fd);
+	assert_int_equal(waitpid(hp, &st, 0), hp);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("the confined helper %s %d",
+		         WIFEXITED(st) ? "exited with" : "was killed by",
+		         WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	close(sv[1]);
+	region_del(&r);
+}
+
 /* ---- what a worker forked later inherits ---- */
 
 static const void *other_region_copy; /* the helper's copy of A's payload */
@@ -512,6 +570,7 @@ int main(void)
 	    cmocka_unit_test(rule_a_region_from_the_helper_is_refused_by_the_worker),
 	    cmocka_unit_test(an_honest_worker_s_payloads_in_a_row_each_arrive_intact),
 	    cmocka_unit_test(a_worker_forked_later_does_not_inherit_another_worker_s_bulk),
+	    cmocka_unit_test(a_confined_helper_serves_a_region_and_refuses_a_hole_punched_in_it),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
