@@ -29,7 +29,7 @@ struct chan_msg {
 	uint8_t *buf; /* borrowed, cap bytes */
 	size_t cap;
 	size_t len;
-	int fds[PRIVSEP_MAX_FDS];
+	int *fds; /* borrowed: room for PRIVSEP_MAX_FDS */
 	size_t nfds;
 	size_t nfds_partial; /* CHAN_FDLIMIT: how many were installed (and closed) */
 	enum privsep_violation viol;
