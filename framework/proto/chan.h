@@ -44,7 +44,8 @@ struct chan_msg {
 enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock);
 
 /* Send one record: hdr (hlen bytes) then payload, with fds (borrowed),
- * in one sendmsg with MSG_NOSIGNAL (and MSG_DONTWAIT if nonblock).
+ * in one sendmsg with MSG_NOSIGNAL (and MSG_DONTWAIT if nonblock); one
+ * send when it is one piece (plen 0) with no fds.
  * 0, or -1 with errno (EAGAIN when non-blocking and full, EPIPE, ...).
  * EINTR is retried. */
 int chan_send(int fd, const void *hdr, size_t hlen, const void *payload, size_t plen,
