@@ -27,6 +27,7 @@
 #include "bulk.h"
 #include "chan.h"
 #include "helper_int.h"
+#include "uidpool.h"
 #include "msg.h"
 #include "proto.h"
 #include "rows.h"
@@ -863,6 +864,7 @@ void privsep_helper_free(struct privsep_helper *h)
 	}
 	lifecycle_free(h);
 	pool_free_all(h);
+	uidpool_drop_spare(); /* the uid leased ahead for a next spawn */
 	helper_policies_free(h);
 	wout_free_all(h);
 	/* the last lines, if there is room for them now */

@@ -20,6 +20,7 @@
 #include "proto.h"
 #include "sandbox.h"
 #include "spawn_exec.h"
+#include "uidpool.h"
 
 /* The child's channel, for the SIGSYS handler of the debug mode. */
 static int child_chan = -1;
@@ -461,6 +462,9 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	j.sv[1] = j.lp[1] = j.op[1] = -1;
 	/* The child cannot be reaped before we wait for it, so its pid is
 	 * still its own here. */
+	/* while the child takes its steps: the next spawn's uid */
+	if (j.plan.lease >= 0)
+		uidpool_prefetch();
 	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0) {
 		saved = errno;
