@@ -371,7 +371,8 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms);
  * for it).  0, or -1 as privsep_helper_step. */
 int privsep_helper_run(struct privsep_helper *h);
 
-/* Number of workers attached.  Never fails. */
+/* Number of workers attached (not those a pool keeps started ahead).
+ * Never fails. */
 size_t privsep_helper_nworkers(const struct privsep_helper *h);
 
 /* Handle SIGINT, SIGTERM and SIGHUP through a signalfd in h's event loop
