@@ -490,8 +490,9 @@ static void serve(struct privsep_worker *w, struct msg *m)
 	int rc;
 
 	req->worker = w;
-	privsep_writer_init(&req->reply, h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
-	                    h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED);
+	req->reply =
+	    (struct privsep_writer){h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
+	                            h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED, 0, 0};
 	rc = row->fn(req, row->arg);
 	if (rc == HELPER_REPLY_HELD)
 		return; /* a pooled worker's READY: answered at the hand-out */
@@ -525,11 +526,7 @@ static void serve(struct privsep_worker *w, struct msg *m)
 		reply_error(w, req->id, rc, req->detail);
 		return;
 	}
-	{
-		struct privsep_writer fixed;
-		privsep_writer_init(&fixed, h->tx + PRIVSEP_HDR_LEN, PROTO_REPLY_FIXED);
-		privsep_writer_put_u32(&fixed, 0);
-	}
+	memset(h->tx + PRIVSEP_HDR_LEN, 0, PROTO_REPLY_FIXED); /* error 0 */
 	send_reply(w, req->id, PROTO_REPLY_FIXED + req->reply.len, req->reply_fds, req->reply_nfds);
 	/* READY answered: the events that waited go now, after it */
 	if (w->gate && w->exit.ready && w->chan >= 0) {
