@@ -44,7 +44,7 @@ static void child(const char *path, int sock, int ctl, int res)
 	static uint64_t t[4096];
 	char cmd;
 	int per;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || fs_notify_filter(&prog) < 0 ||
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || fs_notify_filter(&prog, NULL, 0) < 0 ||
 	    sandbox_listener(&prog, sock) < 0)
 		_exit(2);
 	while (read(ctl, &cmd, 1) == 1 && cmd == 'g' && read(ctl, &per, sizeof(per)) == 4) {

@@ -29,7 +29,7 @@ static const char usage[] =
     "  --allow-write-beneath DIR   also create, write and truncate files beneath DIR\n"
     "  --allow-exec PATH           execute this file (and have children)\n"
     "  --policy FILE               a policy added to <run.policy> (FILE or <name>)\n"
-    "  --learn FILE                (not available in this version)\n"
+    "  --learn FILE                allow and note what the program needs, write a policy to FILE\n"
     "  --verbose                   one line per brokered call\n"
     "  --help, --version\n"
     "Exit status: the command's (128 + N for a signal N), 125 privsep-run failed,\n"
@@ -116,13 +116,9 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			i++;
 			if (!strcmp(a, "--policy"))
 				o->policy = argv[i];
-			else if (!strcmp(a, "--learn")) {
-				/* not built yet: refused rather than ignored */
-				fprintf(
-				    stderr,
-				    "privsep-run: --learn is not available in this version (privsep-policy learn proposes syscall rules)\n");
-				return RUN_EXIT_FAILED;
-			} else if (add(o, options[k].kind, argv[i]) < 0) {
+			else if (!strcmp(a, "--learn"))
+				o->learn = argv[i];
+			else if (add(o, options[k].kind, argv[i]) < 0) {
 				fprintf(stderr, "privsep-run: %s %s: %s\n", a, argv[i],
 				        strerror(errno));
 				return RUN_EXIT_FAILED;

@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "privsep.h"
 #include "run.h"
+#include "run_learn.h"
 #include "sandbox.h"
 
 extern char **environ;
@@ -91,7 +92,14 @@ static void root_warn(void *arg, const struct pol_file *f, int err)
 struct loop {
 	const struct run_opts *o;
 	const char *name;
+	struct run_learn *learn; /* --learn, else NULL */
 };
+
+static void learn_other(void *arg, int nr, const uint64_t *args)
+{
+	const struct loop *l = arg;
+	run_learn_call(l->learn, nr, args);
+}
 
 static const char *op_name(int op)
 {
@@ -108,6 +116,8 @@ static void report(void *arg, const struct fs_notify_event *ev)
 	const struct loop *l = arg;
 	char path[PATH_MAX * 4 + 1];
 	size_t o = 0;
+	if (l->learn)
+		run_learn_file(l->learn, ev);
 	if (!l->o->verbose && ev->err != EACCES)
 		return;
 	for (const char *s = ev->path; *s && o + 5 < sizeof(path); s++) {
@@ -201,7 +211,10 @@ static int wait_status(int st, const char *name)
 
 int run(const struct run_opts *o)
 {
-	struct policy *pol = NULL;
+	struct policy *pol = NULL, *fpol = NULL, *base = NULL;
+	struct run_learn *learn = NULL;
+	int more_calls[512];
+	size_t nmore_calls = 0;
 	struct filter_prog prog = {0}, nprog = {0};
 	struct fs_root roots = {0};
 	struct sb_plan plan;
@@ -233,11 +246,37 @@ int run(const struct run_opts *o)
 	pol = text ? policy_load("privsep-run", text, diag, NULL) : NULL;
 	if (!pol)
 		goto out;
-	if (policy_compile(pol, &prog, 0, diag, NULL) < 0 || fs_notify_filter(&nprog) < 0) {
+	fpol = pol;
+	if (o->learn) {
+		/* permissive: every call allowed (those pol would not allow
+		 * outright sent here too and noted), every file readable
+		 * beneath / (writes only where the options say) */
+		static const char ftext[] =
+		    "beneath \"/\" allow read,stat,readlink symlinks directory\n";
+		char ptext[192], *t;
+		size_t n = strlen(text);
+		snprintf(ptext, sizeof(ptext),
+		         "version 1\ndefault allow\nrlimit nofile %d\nrlimit nproc 512\n", fdn);
+		learn = run_learn_new(pol);
+		nmore_calls = run_learn_calls(pol, more_calls, 512);
+		if (!learn || !(t = realloc(text, n + sizeof(ftext))))
+			goto out;
+		text = t;
+		memcpy(text + n, ftext, sizeof(ftext));
+		fpol = policy_load("privsep-run --learn", text, diag, NULL);
+		if (!fpol)
+			goto out;
+		base = pol; /* the rules given: learn's measure */
+		pol = policy_load("privsep-run --learn (syscalls)", ptext, diag, NULL);
+		if (!pol)
+			goto out;
+	}
+	if (policy_compile(pol, &prog, 0, diag, NULL) < 0 ||
+	    fs_notify_filter(&nprog, more_calls, nmore_calls) < 0) {
 		fprintf(stderr, "privsep-run: the filters: %s\n", strerror(errno));
 		goto out;
 	}
-	if (fs_roots_open(&roots, pol, root_warn, NULL) < 0)
+	if (fs_roots_open(&roots, fpol, root_warn, NULL) < 0)
 		goto out;
 	/* what Landlock lets the program execute besides itself: the
 	 * --allow-exec files and their ELF interpreters; access(X_OK)
@@ -298,9 +337,15 @@ int run(const struct run_opts *o)
 	if (lfd < 0)
 		fprintf(stderr, "privsep-run: %s\n", why);
 	{
-		struct loop l = {o, name};
-		struct fs_notify n = {lfd,   pol,    &roots, (const char *const *)exec,
-		                      nexec, report, &l};
+		struct loop l = {o, name, learn};
+		struct fs_notify n = {.listener = lfd,
+		                      .pol = fpol,
+		                      .roots = &roots,
+		                      .exec = (const char *const *)exec,
+		                      .nexec = nexec,
+		                      .report = report,
+		                      .arg = &l,
+		                      .other = learn ? learn_other : NULL};
 		struct pollfd p[5] = {{lfd, POLLIN, 0},
 		                      {sock[0], POLLIN, 0},
 		                      {outp[0], POLLIN, 0},
@@ -341,6 +386,18 @@ int run(const struct run_opts *o)
 			waitpid(pid, &st, 0);
 		rc = lfd < 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? RUN_EXIT_FAILED
 		                                                      : wait_status(st, name);
+		if (learn && lfd >= 0) {
+			if (run_learn_write(learn, o->learn, o->argv) < 0) {
+				fprintf(stderr, "privsep-run: --learn %s: %s\n", o->learn,
+				        strerror(errno));
+				rc = RUN_EXIT_FAILED;
+			} else {
+				fprintf(
+				    stderr,
+				    "privsep-run: %s: a policy proposed in %s; review it, then run with --policy %s\n",
+				    name, o->learn, o->learn);
+			}
+		}
 	}
 out:
 	if (prepared)
@@ -361,6 +418,11 @@ out:
 	fs_roots_close(&roots);
 	filter_prog_free(&prog);
 	filter_prog_free(&nprog);
+	run_learn_free(learn);
+	if (base)
+		policy_free(base);
+	if (fpol && fpol != pol && fpol != base)
+		policy_free(fpol);
 	if (pol)
 		policy_free(pol);
 	free(text);

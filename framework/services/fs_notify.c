@@ -54,16 +54,20 @@ const int fs_notify_calls[] = {
 };
 const size_t fs_notify_ncalls = sizeof(fs_notify_calls) / sizeof(fs_notify_calls[0]);
 
-int fs_notify_filter(struct filter_prog *out)
+int fs_notify_filter(struct filter_prog *out, const int *more, size_t nmore)
 {
-	struct filter_rule r[sizeof(fs_notify_calls) / sizeof(fs_notify_calls[0])];
-	struct filter_policy p = {r, fs_notify_ncalls, SCMP_ACT_ALLOW};
-	memset(r, 0, sizeof(r));
-	for (size_t i = 0; i < fs_notify_ncalls; i++) {
-		r[i].nr = fs_notify_calls[i];
+	struct filter_rule *r = calloc(fs_notify_ncalls + nmore, sizeof(*r));
+	struct filter_policy p = {r, fs_notify_ncalls + nmore, SCMP_ACT_ALLOW};
+	int rc;
+	if (!r)
+		return -1;
+	for (size_t i = 0; i < fs_notify_ncalls + nmore; i++) {
+		r[i].nr = i < fs_notify_ncalls ? fs_notify_calls[i] : more[i - fs_notify_ncalls];
 		r[i].action = SCMP_ACT_NOTIFY;
 	}
-	return filter_compile(&p, out, NULL);
+	rc = filter_compile(&p, out, NULL);
+	free(r);
+	return rc;
 }
 
 /* ---- the program's memory ---- */
@@ -518,6 +522,16 @@ int fs_notify_serve(const struct fs_notify *n)
 		return do_readlink(&c, (int)a[0], a[1], a[2], (int64_t)(int)a[3]);
 	default:
 		c.name = "?";
-		return refuse(&c, ENOSYS, "not a brokered call");
+		if (!n->other)
+			return refuse(&c, ENOSYS, "not a brokered call");
+		n->other(n->arg, req.data.nr, a);
+		{
+			struct seccomp_notif_resp resp;
+			memset(&resp, 0, sizeof(resp));
+			resp.id = req.id;
+			resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+			ioctl(n->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		}
+		return 0;
 	}
 }

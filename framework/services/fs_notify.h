@@ -31,6 +31,11 @@ struct fs_notify {
 	size_t nexec;
 	void (*report)(void *arg, const struct fs_notify_event *ev); /* NULL: none */
 	void *arg;
+	/* privsep-run --learn only: a call the filter sent that is not a
+	 * path call (fs_notify_filter's more), reported here and then let
+	 * through (SECCOMP_USER_NOTIF_FLAG_CONTINUE: nothing is decided on
+	 * it, the filter of that run allows it anyway).  NULL: ENOSYS */
+	void (*other)(void *arg, int nr, const uint64_t *args);
 };
 
 /* The calls that go to the helper (numbers of this architecture), and
@@ -38,9 +43,10 @@ struct fs_notify {
 extern const int fs_notify_calls[];
 extern const size_t fs_notify_ncalls;
 
-/* The filter that sends them to the helper (default allow: the policy's
- * own filter decides everything else), compiled.  0 or -1 with errno. */
-int fs_notify_filter(struct filter_prog *out);
+/* The filter that sends them to the helper, and the nmore calls of more
+ * too (--learn), compiled; default allow: the policy's own filter
+ * decides everything else.  0 or -1 with errno. */
+int fs_notify_filter(struct filter_prog *out, const int *more, size_t nmore);
 
 /* Receive and answer one notification: decide with fs_decide, open or
  * look with the broker's functions (fs_host.c), inject the fd with

@@ -74,6 +74,23 @@ out=$("$R" --allow-read "$d/in/a.txt" --allow-exec /bin/sh --allow-exec /usr/bin
 out=$("$R" --allow-read-beneath "$d/in" -- "$P" threads 8 "$d/in" 2>"$d/err") || fail "threads: exit $?: $out $(cat "$d/err")"
 [ "$out" = "threads 8 opens 1600 wrong 0" ] || fail "threads: $out"
 
+# --learn: tar with no read rule, everything allowed and noted; the
+# proposal (file and syscall rules, each "learned; review") runs the same
+# tar again with --policy, and the archive is the same tree
+"$R" --learn "$d/learned.policy" --allow-write-beneath "$d/out" -- tar -cf "$d/out/l1.tar" -C "$d/in" . 2>"$d/err" ||
+	fail "tar --learn: exit $?: $(cat "$d/err")"
+grep -q '^# learned; review$' "$d/learned.policy" || fail "no learned file rule: $(cat "$d/learned.policy")"
+grep -q "^beneath \"$d/in\" allow read,stat" "$d/learned.policy" || fail "the tree was not learned: $(cat "$d/learned.policy")"
+grep -v '^#' "$d/learned.policy" | grep -v '^version 1$' | grep -v '^beneath \|^path ' | grep -qv 'because "learned; review"$' &&
+	fail "a syscall rule without its reason: $(cat "$d/learned.policy")"
+"$R" --allow-write-beneath "$d/out" -- tar -cf "$d/out/l0.tar" -C "$d/in" . 2>/dev/null &&
+	fail "tar read the tree without a rule"
+"$R" --policy "$d/learned.policy" --allow-write-beneath "$d/out" -- tar -cf "$d/out/l2.tar" -C "$d/in" . 2>"$d/err" ||
+	fail "tar --policy learned: exit $?: $(cat "$d/err")"
+tar -tf "$d/out/l2.tar" | sort >"$d/o"
+tar -tf "$d/out/t.tar" | sort >"$d/want"
+cmp -s "$d/o" "$d/want" || fail "the learned run archived another tree: $(diff "$d/want" "$d/o")"
+
 # exit statuses: the command's own; 127 not found; 126 not executable
 "$R" -- /bin/false 2>/dev/null
 [ $? = 1 ] || fail "false: exit status not 1"
