@@ -111,8 +111,12 @@ static int parse(int argc, char **argv, struct run_opts *o)
 				break;
 		if (k < sizeof(options) / sizeof(options[0]) || !strcmp(a, "--policy") ||
 		    !strcmp(a, "--learn")) {
+			char q[2 * PATH_MAX + 3];
 			if (i + 1 >= argc || !argv[i + 1][0])
 				return usage_error("a value is needed after ", a);
+			if (privsep_policy_quote(argv[i + 1], q, sizeof(q)) < 0)
+				return usage_error("a path the policy language cannot say after ",
+				                   a);
 			i++;
 			if (!strcmp(a, "--policy"))
 				o->policy = argv[i];
@@ -190,7 +194,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
-		printf("privsep-run %s\n", privsep_version());
+		printf("privsep-run (privsep) %s\n", privsep_version());
 		return 0;
 	}
 	memset(&o, 0, sizeof(o));
