@@ -14,6 +14,7 @@
  *                                   renameat2 RENAME_EXCHANGE, in a loop
  *   run_probe helper                open the helper's /proc entries
  *   run_probe link OLD NEW          link(2), and print the result
+ *   run_probe fds                   the fds it holds, 0..4095
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -197,6 +198,14 @@ int main(int argc, char **argv)
 		return swap(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 2 && !strcmp(argv[1], "helper"))
 		return helper();
+	if (argc == 2 && !strcmp(argv[1], "fds")) {
+		printf("fds:");
+		for (int fd = 0; fd < 4096; fd++)
+			if (fcntl(fd, F_GETFD) >= 0)
+				printf(" %d", fd);
+		printf("\n");
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "link")) {
 		int rc = link(argv[2], argv[3]);
 		printf("link: %s\n", rc == 0 ? "ok" : strerrorname_np(errno));

@@ -55,6 +55,11 @@ grep -v ': EACCES$' "$d/o" && fail "a /proc entry of the helper was opened"
 grep -v ': EACCES$' "$d/o" && fail "a helper fd, its environment or a device was opened"
 grep -q 'is on proc' "$d/err" || fail "no pseudo filesystem refusal: $(cat "$d/err")"
 
+# the program holds no fd of the helper's (its listener, its roots, its
+# socket to the child): 0, 1 and 2 only
+out=$(run -- "$P" fds 2>"$d/err") || fail "fds: exit $?: $(cat "$d/err")"
+[ "$out" = "fds: 0 1 2" ] || fail "the program holds more than its standard fds: $out"
+
 # a hard link: the program cannot make one (EACCES), so a name in an
 # allowed root is the only way to a file, and the rules are on names
 run -- "$P" link "$d/other/secret" "$d/in/hl" >"$d/o" 2>"$d/err"
