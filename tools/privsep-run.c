@@ -198,12 +198,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	memset(&o, 0, sizeof(o));
-	if ((rc = parse(argc, argv, &o)))
-		return rc;
-	if ((rc = find_command(o.argv[0], prog, sizeof(prog))))
-		return rc;
-	o.prog = prog;
-	rc = run(&o);
+	rc = parse(argc, argv, &o);
+	if (!rc)
+		rc = find_command(o.argv[0], prog, sizeof(prog));
+	if (!rc) {
+		o.prog = prog;
+		rc = run(&o);
+	}
 	for (size_t i = 0; i < o.npaths; i++)
 		free(o.paths[i].path);
 	free(o.paths);
