@@ -101,14 +101,16 @@ static void log_line(enum privsep_log_level lvl, const char *line, void *arg)
 	struct httpd *d = arg;
 	if (lvl == PRIVSEP_LOG_DEBUG)
 		return;
-	/* the framework's writer: never blocks the helper on a slow stderr */
-	privsep_helper_log_stderr(d->h, line);
+	/* the framework's writer: never blocks the helper on a slow stderr;
+	 * to the journal, each line with its priority */
+	privsep_helper_log_stderr(d->h, lvl, line);
 }
 
 /* One line of httpd's own while it serves: through the framework's
  * writer too, so that a slow stderr never stops the helper. */
-static void say(const struct httpd *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct httpd *d, const char *fmt, ...)
+static void say(const struct httpd *d, enum privsep_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(const struct httpd *d, enum privsep_log_level lvl, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -122,7 +124,7 @@ static void say(const struct httpd *d, const char *fmt, ...)
 		n = (int)sizeof(line) - 1;
 		line[n - 1] = '\n';
 	}
-	(void)privsep_helper_write_stderr(d->h, line, (size_t)n);
+	(void)privsep_helper_write_stderr(d->h, lvl, line, (size_t)n);
 }
 
 static int worker_main(struct privsep_client *c, void *arg)
@@ -204,12 +206,13 @@ static enum privsep_restart_verdict worker_verdict(struct privsep_worker *w,
 	const struct privsep_exit_info *e = privsep_worker_exit_info(w);
 	struct slot *s = slot_of(d, w);
 	if (e->kind == PRIVSEP_EXIT_SANDBOX) {
-		say(d, "httpd: %s could not enter its sandbox; stopping\n", privsep_worker_name(w));
+		say(d, PRIVSEP_LOG_ERR, "httpd: %s could not enter its sandbox; stopping\n",
+		    privsep_worker_name(w));
 		d->fatal = 1;
 		return PRIVSEP_RESTART_STOP_ALL;
 	}
 	if (e->kind == PRIVSEP_EXIT_STATUS && e->status == 2) {
-		say(d,
+		say(d, PRIVSEP_LOG_ERR,
 		    "httpd: %s: its fd limit (the policy's rlimit nofile) is below the %lu fds --max-conns %u needs; stopping\n",
 		    privsep_worker_name(w), server_fds_needed(d->cfg.max_conns), d->cfg.max_conns);
 		d->fatal = 2;
@@ -221,8 +224,8 @@ static enum privsep_restart_verdict worker_verdict(struct privsep_worker *w,
 	 * changes the socket for good (SECURITY.md, "Sockets a worker
 	 * holds") */
 	if (proposed == PRIVSEP_RESTART && s && fcntl(s->lfd, F_SETFL, O_NONBLOCK) < 0) {
-		say(d, "httpd: %s: its listening socket: %s; stopping\n", privsep_worker_name(w),
-		    strerror(errno));
+		say(d, PRIVSEP_LOG_ERR, "httpd: %s: its listening socket: %s; stopping\n",
+		    privsep_worker_name(w), strerror(errno));
 		d->fatal = 1;
 		return PRIVSEP_RESTART_STOP_ALL;
 	}
@@ -580,7 +583,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	fprintf(stderr, "httpd: listening on %s, root %s, %u workers\n", where, root, d.nslots);
+	say(&d, PRIVSEP_LOG_INFO, "httpd: listening on %s, root %s, %u workers\n", where, root,
+	    d.nslots);
 	for (;;) {
 		if (privsep_helper_step(d.h, -1) < 0) {
 			perror("httpd: privsep_helper_step");
@@ -590,7 +594,8 @@ int main(int argc, char **argv)
 			snprintf(status, sizeof(status), "READY=1\nSTATUS=serving %s on %s\n", root,
 			         where);
 			if (notify_send(status) < 0)
-				say(&d, "httpd: NOTIFY_SOCKET: %s\n", strerror(errno));
+				say(&d, PRIVSEP_LOG_WARN, "httpd: NOTIFY_SOCKET: %s\n",
+				    strerror(errno));
 			notified = 1;
 		}
 		if (privsep_helper_nworkers(d.h) == 0 &&
@@ -599,7 +604,8 @@ int main(int argc, char **argv)
 	}
 	if (privsep_helper_stop_signal(d.h)) {
 		notify_send("STOPPING=1\n");
-		fprintf(stderr, "httpd: stopped by signal %d\n", privsep_helper_stop_signal(d.h));
+		say(&d, PRIVSEP_LOG_INFO, "httpd: stopped by signal %d\n",
+		    privsep_helper_stop_signal(d.h));
 		rc = d.fatal ? 1 : 0;
 	}
 	if (d.fatal)

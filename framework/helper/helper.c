@@ -562,7 +562,7 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 		break;
 	case MSG_FDLIMIT:
 		HLOG(
-		    h, PRIVSEP_LOG_ERR,
+		    h, PRIVSEP_LOG_WARN,
 		    "worker \"%s\" pid %d: %s %s id %u: its %u fds could not be received (helper at its fd limit); %s",
 		    w->name, (int)w->pid, msg_kind_name(row->flags), row->name, m->hdr.id,
 		    m->hdr.nfds, m->hdr.id ? "answered EMFILE" : "message dropped");
@@ -572,7 +572,7 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 		break;
 	case MSG_UNMAPPED:
 		w->served_bulk = 1;
-		HLOG(h, PRIVSEP_LOG_ERR, "worker \"%s\" pid %d: %s %s id %u: %s; %s", w->name,
+		HLOG(h, PRIVSEP_LOG_WARN, "worker \"%s\" pid %d: %s %s id %u: %s; %s", w->name,
 		     (int)w->pid, msg_kind_name(row->flags), row->name, m->hdr.id, m->why,
 		     m->hdr.id ? "answered" : "message dropped");
 		if (m->hdr.id)

@@ -125,10 +125,10 @@ static void reschedule(struct privsep_helper *h, struct spawn_rec *r)
 	r->next = h->respawns;
 	h->respawns = r;
 	if (max == PRIVSEP_RESTART_FOREVER)
-		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN, "worker \"%s\": restart %u in %u ms",
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO, "worker \"%s\": restart %u in %u ms",
 		         r->name, r->restarts + 1, delay);
 	else
-		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
 		         "worker \"%s\": restart %u of %u in %u ms", r->name, r->restarts + 1, max,
 		         delay);
 }

@@ -176,8 +176,13 @@ int privsep_reader_end(struct privsep_reader *r);
 /* ------------------------------------------------------------------ */
 /* Logging (the helper's log function, and privsep_log in a worker).
  * The framework writes one line per event worth a human's
- * attention (violations, worker exits).  Default: standard error, as
- * "privsep: <line>\n", never blocking the helper (privsep_helper_log_stderr). */
+ * attention, at a level by kind: violations (a protocol violation, a
+ * worker killed by its filter) and failures at ERR, refusals at WARN,
+ * the life-cycle (policy loaded, worker started, ended cleanly,
+ * restarted, replaced) at INFO, per-request lines at DEBUG.  A worker's
+ * own lines (its standard error) are at most WARN, whatever it asks.
+ * Default: standard error, never blocking the helper
+ * (privsep_helper_log_stderr says the format). */
 
 enum privsep_log_level { PRIVSEP_LOG_ERR, PRIVSEP_LOG_WARN, PRIVSEP_LOG_INFO, PRIVSEP_LOG_DEBUG };
 typedef void (*privsep_log_fn)(enum privsep_log_level lvl, const char *line, void *arg);
@@ -418,19 +423,26 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
  * unknown name, EPERM when the process cannot. */
 int privsep_helper_keep_caps(const char *const *names, size_t n);
 
-/* In the helper: "privsep: LINE\n" to its standard error, as the default
- * log writes it, for an application's log function that filters lines.
+/* In the helper: one line at level lvl to its standard error, as the
+ * default log writes it, for an application's log function that filters
+ * lines.  When standard error is the journal ($JOURNAL_STREAM names its
+ * device and inode, systemd.exec(5)): "<N>privsep: LINE\n", N the
+ * priority sd-daemon(3) reads (3 err, 4 warning, 6 info, 7 debug), no
+ * time (the journal keeps it); otherwise "privsep: TIME LINE\n", TIME
+ * in UTC as 2026-11-30T06:53:49.123Z, for helper and worker lines alike.
  * Never blocks: the helper looked at its standard error when it was made
  * and writes it without waiting (a socket with MSG_DONTWAIT, a pipe or a
  * terminal through a description of its own with O_NONBLOCK; the shared
  * description's flags never change).  What cannot be written now waits in
  * a 64 KiB buffer; a line that finds it full is dropped, and the count of
  * dropped lines and bytes is one line once writing resumes. */
-void privsep_helper_log_stderr(struct privsep_helper *h, const char *line);
+void privsep_helper_log_stderr(struct privsep_helper *h, enum privsep_log_level lvl,
+                               const char *line);
 /* The same writer for an application's own lines (whole lines, as they
- * are, at most 16384 bytes): 0, or -1 with errno (ENOBUFS: dropped and
- * counted; EINVAL). */
-int privsep_helper_write_stderr(struct privsep_helper *h, const void *text, size_t len);
+ * are, at most 16384 bytes; to the journal each line begins with lvl's
+ * "<N>"): 0, or -1 with errno (ENOBUFS: dropped and counted; EINVAL). */
+int privsep_helper_write_stderr(struct privsep_helper *h, enum privsep_log_level lvl,
+                                const void *text, size_t len);
 /* A privsep_log_fn that writes to syslog(3).  The application calls
  * openlog as it likes; with LOG_NDELAY before privsep_helper_confine,
  * since the helper's policy has no connect. */
