@@ -217,6 +217,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		h->log_line_max = HELPER_LOG_LINE_LIMIT;
 	h->app = table;
 	h->napp = n;
+	h->started_ms = clock_now_ms();
 	return h;
 fail : {
 	int saved = errno;
@@ -332,8 +333,10 @@ static int send_to(struct privsep_worker *w, const struct msg_out *o, int reply)
 		how = w->gate ? MSG_SEND_HOLD : 0;
 	switch (msg_send(w->chan, &w->q, o, how)) {
 	case MSG_SENT:
+		w->st.bytes_out += PRIVSEP_HDR_LEN + o->len;
 		return 0;
 	case MSG_QUEUED:
+		w->st.bytes_out += PRIVSEP_HDR_LEN + o->len;
 		set_events(w);
 		return 0;
 	case MSG_BROKEN:
@@ -491,6 +494,7 @@ static void serve(struct privsep_worker *w, struct msg *m)
 	req->worker = w;
 	privsep_writer_init(&req->reply, h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
 	                    h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED);
+	w->st.calls++;
 	rc = row->fn(req, row->arg);
 	if (rc == PRIVSEP_VIOLATION) {
 		violation(w, PRIVSEP_V_BAD_PAYLOAD, &m->hdr, "%s %s: %s", msg_kind_name(row->flags),
@@ -519,6 +523,7 @@ static void serve(struct privsep_worker *w, struct msg *m)
 		rc = privsep_req_fail(req, EIO, "handler failed");
 	}
 	if (rc != 0) {
+		w->st.refusals++;
 		reply_error(w, req->id, rc, req->detail);
 		return;
 	}
@@ -566,6 +571,7 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 		    "worker \"%s\" pid %d: %s %s id %u: its %u fds could not be received (helper at its fd limit); %s",
 		    w->name, (int)w->pid, msg_kind_name(row->flags), row->name, m->hdr.id,
 		    m->hdr.nfds, m->hdr.id ? "answered EMFILE" : "message dropped");
+		w->st.refusals += m->hdr.id != 0;
 		if (m->hdr.id)
 			reply_error(w, m->hdr.id, EMFILE,
 			            "helper could not receive the request's fds");
@@ -575,6 +581,7 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 		HLOG(h, PRIVSEP_LOG_WARN, "worker \"%s\" pid %d: %s %s id %u: %s; %s", w->name,
 		     (int)w->pid, msg_kind_name(row->flags), row->name, m->hdr.id, m->why,
 		     m->hdr.id ? "answered" : "message dropped");
+		w->st.refusals += m->hdr.id != 0;
 		if (m->hdr.id)
 			reply_error(w, m->hdr.id, err == EFBIG ? EFBIG : ENOMEM, m->why);
 		break;
@@ -610,6 +617,7 @@ static int worker_readable(struct privsep_worker *w)
 		case CHAN_RECORD:
 		case CHAN_FDLIMIT:
 		case CHAN_VIOLATION:
+			w->st.bytes_in += m.reclen;
 			dispatch(w, &m);
 			/* a bulk payload weighs more than a record: the others'
 			 * turn now */
@@ -693,6 +701,7 @@ static void worker_free(struct privsep_worker *w)
 	h->nworkers--;
 	if (!w->exit.info.line[0])
 		exit_classify(w, NULL);
+	stats_worker_gone(w);
 	if (h->on_gone)
 		h->on_gone(w, h->gone_arg);
 	/* the verdict on its end: a restart is lifecycle's, stopping every

@@ -89,6 +89,11 @@ struct worker_exit {
 	int ready; /* READY arrived */
 };
 
+/* helper.c: what it was served (privsep_worker_stats); plain increments */
+struct worker_stats {
+	uint64_t calls, refusals, bytes_in, bytes_out;
+};
+
 /* lifecycle.c: its life and its restarts */
 struct worker_life {
 	int64_t started_ms;
@@ -133,6 +138,7 @@ struct privsep_worker {
 	struct worker_exit exit;
 	struct worker_life life;
 	struct worker_spawn spawn;
+	struct worker_stats st;
 };
 
 struct privsep_helper {
@@ -180,6 +186,11 @@ struct privsep_helper {
 	int watchfd;                /* timerfd: look for stopped workers */
 	int watching;               /* watchfd is armed */
 	struct tag twatch;
+	/* stats.c: the counters of the workers gone (the live ones count in
+	 * their own), violations and restarts; when the helper was made */
+	struct worker_stats gone_st;
+	uint64_t violations, restarts;
+	int64_t started_ms;
 };
 
 /* Why a confined helper starts no worker: what a spawn needs that
@@ -193,6 +204,7 @@ struct spawn_rec {
 	char name[64];
 	unsigned restarts;
 	int64_t due_ms;
+	uint64_t restarted; /* restarts since the first start (stats) */
 };
 
 /* registry.c: the workers, below the event loop, spawn, lifecycle and
@@ -260,6 +272,9 @@ int lifecycle_watch_tick(struct privsep_helper *h);
 /* Look at w for a stop: 1 if it is stopped (logged: the caller kills
  * it), 0 if it is live, -1 if it has no live process to look at. */
 int lifecycle_stopped(struct privsep_worker *w);
+
+/* stats.c: a worker is freed: its counters go to the helper's. */
+void stats_worker_gone(struct privsep_worker *w);
 
 /* broker.c: the file broker's requests, served with the worker's context. */
 int fs_h_open(struct privsep_req *req, void *arg);

@@ -250,6 +250,8 @@ int64_t lifecycle_due(struct privsep_helper *h)
 		r->restarts++;
 		struct privsep_worker *w = spawn_worker(h, &r->sp);
 		if (w) {
+			r->restarted++;
+			h->restarts++;
 			w->life.rec = r;
 			w->life.slot = r->sp.slot;
 			if (h->on_restarted)

@@ -387,6 +387,33 @@ size_t privsep_helper_nworkers(const struct privsep_helper *h);
 int privsep_helper_signals(struct privsep_helper *h,
                            void (*on_reload)(struct privsep_helper *h, void *arg), void *arg);
 
+/* What a helper did so far (privsep_helper_stats: every worker, live or
+ * gone) or one worker (privsep_worker_stats).  The caller sets size to
+ * sizeof(struct privsep_stats); the library fills the fields that fit
+ * in it and sets size to what it filled, so that a program built with an
+ * older, smaller struct keeps working when fields are added at its end. */
+struct privsep_stats {
+	size_t size;
+	uint64_t calls;      /* requests that reached their handler (calls and one-way) */
+	uint64_t refusals;   /* calls answered with an error (a handler's errno, or no
+	                        room for the request's fds or bulk) */
+	uint64_t violations; /* workers killed for a protocol violation or by their filter */
+	uint64_t restarts;   /* workers started again by their restart policy (a worker:
+	                        the restarts of its slot before it) */
+	uint64_t queued;     /* messages waiting now in the workers' queues */
+	uint64_t bytes_in;   /* record bytes received from workers (headers included) */
+	uint64_t bytes_out;  /* record bytes sent to workers (replies and events) */
+	uint64_t uptime_ms;  /* since privsep_helper_new, or since the worker's spawn */
+	uint64_t workers;    /* workers attached (a worker: 1) */
+	uint64_t ready;      /* of them, those that entered their sandbox (READY) */
+};
+
+/* Fill st (st->size set by the caller, at least through calls) with h's
+ * counters: the live workers' and those of every worker gone.  No
+ * allocation; the counting costs one increment per record.  0, or -1
+ * with errno EINVAL (h or st NULL, st->size too small). */
+int privsep_helper_stats(const struct privsep_helper *h, struct privsep_stats *st);
+
 /* Stop gracefully: no more restarts; every worker's channel is closed (its
  * calls fail with EPIPE), it has 1000 ms to exit, then SIGKILL.
  * privsep_helper_run returns once all are gone. */
@@ -471,6 +498,10 @@ void *privsep_worker_data(const struct privsep_worker *w);
 /* Drop the worker now: SIGKILL through its pidfd, channel closed; no
  * restart. */
 void privsep_worker_kill(struct privsep_worker *w);
+
+/* Fill st with w's own counters, as privsep_helper_stats.  0, or -1
+ * with errno EINVAL. */
+int privsep_worker_stats(const struct privsep_worker *w, struct privsep_stats *st);
 
 /* Send an event (out->type a PRIVSEP_H_EVENT type of the table) to
  * worker w, with out->fds and, for a PRIVSEP_H_BULK type, out->bulk.
