@@ -177,6 +177,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 			goto fail;
 		}
 	h->sigfd = -1;
+	sigemptyset(&h->sigset);
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (h->epfd < 0)
 		goto fail;
@@ -204,6 +205,8 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	h->gone_arg = cfg ? cfg->gone_arg : NULL;
 	h->on_restarted = cfg ? cfg->on_worker_restarted : NULL;
 	h->restarted_arg = cfg ? cfg->restarted_arg : NULL;
+	h->on_replaced = cfg ? cfg->on_worker_replaced : NULL;
+	h->replaced_arg = cfg ? cfg->replaced_arg : NULL;
 	h->on_drained = cfg ? cfg->on_worker_drained : NULL;
 	h->drained_arg = cfg ? cfg->drained_arg : NULL;
 	h->queue_max = cfg && cfg->queue_max ? cfg->queue_max : HELPER_QUEUE_MAX;
@@ -537,6 +540,7 @@ static void serve(struct privsep_worker *w, struct msg *m)
 	if (w->gate && w->exit.ready && w->chan >= 0) {
 		w->gate = 0;
 		set_events(w);
+		lifecycle_ready(w);
 	}
 }
 

@@ -25,6 +25,8 @@
  * the kernel tells a parent of a stop only by SIGCHLD or waitid, and a
  * pidfd does not become readable for it. */
 #define HELPER_STOP_CHECK_MS 200
+/* Signals privsep_helper_on_signal takes, at most. */
+#define HELPER_SIGNALS_MAX 8
 
 enum tag_kind {
 	TAG_CHAN,
@@ -101,6 +103,12 @@ struct worker_life {
 	unsigned slot;         /* privsep_spawn's, kept across restarts */
 	struct spawn_rec *rec; /* restart policy, if any */
 	int stopped;           /* found stopped: the stop signal, or SIGCONT */
+	/* privsep_worker_replace: the worker this one replaces once it is
+	 * ready, and the restart policy it takes then; the replacement of
+	 * this one, while it starts */
+	int replacing;
+	struct privsep_worker *replaces, *replaced_by;
+	struct spawn_rec *next_rec;
 };
 
 /* spawn.c: how it was started */
@@ -154,6 +162,8 @@ struct privsep_helper {
 	void *gone_arg;
 	void (*on_restarted)(struct privsep_worker *, void *);
 	void *restarted_arg;
+	void (*on_replaced)(struct privsep_worker *, struct privsep_worker *, void *);
+	void *replaced_arg;
 	struct privsep_worker *workers;
 	size_t nworkers;
 	uint8_t *rx, *tx;                  /* msg_max bytes each */
@@ -175,7 +185,15 @@ struct privsep_helper {
 	int told_sandbox;             /* the sandbox's reach was logged once */
 	/* lifecycle.c */
 	int sigfd;
+	sigset_t sigset; /* what sigfd takes */
+	int signals_on;  /* privsep_helper_signals was called */
 	struct tag tsig;
+	struct {
+		int signo;
+		void (*fn)(struct privsep_helper *, int, void *);
+		void *arg;
+	} sigh[HELPER_SIGNALS_MAX]; /* privsep_helper_on_signal's */
+	size_t nsigh;
 	void (*on_reload)(struct privsep_helper *, void *);
 	void *reload_arg;
 	int stopping, stop_signal;
@@ -264,6 +282,8 @@ void lifecycle_signal(struct privsep_helper *h);
 /* w is gone: schedule its restart if its policy allows.  The verdict
  * (PRIVSEP_RESTART_STOP_ALL: the caller stops every worker). */
 enum privsep_restart_verdict lifecycle_worker_gone(struct privsep_worker *w);
+/* w's READY was answered: if it replaces a worker, it takes over now. */
+void lifecycle_ready(struct privsep_worker *w);
 /* Start the restarts that are due; the next due time or -1. */
 int64_t lifecycle_due(struct privsep_helper *h);
 void lifecycle_free(struct privsep_helper *h);

@@ -344,6 +344,14 @@ struct privsep_helper_config {
 	unsigned log_rate, log_burst;
 	size_t log_line_max;
 	unsigned long log_byte_rate, log_byte_burst;
+	/* Called when a replacement (privsep_worker_replace) is ready and
+	 * takes over from old.  The application then ends old its own way
+	 * (an event that tells it to finish what it serves and exit, then
+	 * privsep_worker_stop after a deadline of its choice); old is never
+	 * restarted.  NULL: the helper closes old's channel at once
+	 * (privsep_worker_stop). */
+	void (*on_worker_replaced)(struct privsep_worker *old, struct privsep_worker *w, void *arg);
+	void *replaced_arg;
 };
 
 /* A helper serving the rows of table (borrowed; must outlive the
@@ -413,6 +421,16 @@ struct privsep_stats {
  * allocation; the counting costs one increment per record.  0, or -1
  * with errno EINVAL (h or st NULL, st->size too small). */
 int privsep_helper_stats(const struct privsep_helper *h, struct privsep_stats *st);
+
+/* Take signo through the same signalfd, in h's event loop: fn(h, signo,
+ * arg) runs there (fn NULL: the signal is taken and ignored).  For the
+ * signals whose default ends the process and that report no fault:
+ * SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGQUIT, SIGWINCH and the real-time
+ * ones; at most 8.  Blocks signo in the calling thread: call it before
+ * starting threads.  Again for the same signo replaces fn.  0, or -1
+ * with errno (EINVAL another signal, ENOSPC, or signalfd's). */
+int privsep_helper_on_signal(struct privsep_helper *h, int signo,
+                             void (*fn)(struct privsep_helper *h, int signo, void *arg), void *arg);
 
 /* Stop gracefully: no more restarts; every worker's channel is closed (its
  * calls fail with EPIPE), it has 1000 ms to exit, then SIGKILL.
@@ -498,6 +516,11 @@ void *privsep_worker_data(const struct privsep_worker *w);
 /* Drop the worker now: SIGKILL through its pidfd, channel closed; no
  * restart. */
 void privsep_worker_kill(struct privsep_worker *w);
+/* Stop the worker gracefully, as privsep_helper_stop stops each: its
+ * channel is closed (its calls fail with EPIPE), it has 1000 ms to exit,
+ * then SIGKILL; its restart policy applies to how it ends (a clean exit
+ * is not restarted).  Nothing when it is closing or gone already. */
+void privsep_worker_stop(struct privsep_worker *w);
 
 /* Fill st with w's own counters, as privsep_helper_stats.  0, or -1
  * with errno EINVAL. */
@@ -870,6 +893,24 @@ __attribute__((noreturn)) void privsep_client_main(const struct privsep_client_c
  * Returns the worker, or NULL with errno (EINVAL for a sandbox that
  * cannot be prepared: the log says why). */
 struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp);
+
+/* Replace worker old by a new one started from sp (a reload: a new
+ * policy, new arguments), without a moment with neither: the new worker
+ * starts now; once the helper has checked its sandbox (READY), it takes
+ * over: old's channel is closed (as privsep_helper_stop closes each:
+ * 1000 ms to exit, then SIGKILL), old is never restarted, and the new
+ * one has sp's restart policy and slot.  Until then old serves as
+ * before.  When the new one ends before it is ready (its policy or
+ * sandbox failed: logged), old stays as it was, with its own restart
+ * policy (one line says so; the new one's on_worker_gone is called);
+ * when old ends first, the new one takes its place.  sp as privsep_spawn
+ * (sandboxed: READY is what it waits for).  The new worker (not ready
+ * yet: privsep_worker_ready), or NULL with errno: privsep_spawn's (old
+ * untouched, the log says why), EBUSY (a replacement of old is already
+ * starting, or old is one), EPIPE (old is gone or closing, or the
+ * helper is stopping), EINVAL (NULL, unsandboxed). */
+struct privsep_worker *privsep_worker_replace(struct privsep_worker *old,
+                                              const struct privsep_spawn *sp);
 
 /* ------------------------------------------------------------------ */
 /* privsep_fs_*: the file broker, the worker's side.  The worker asks;
