@@ -64,8 +64,11 @@ int privsep_helper_stats(const struct privsep_helper *h, struct privsep_stats *o
 	for (const struct privsep_worker *w = h->workers; w; w = w->next) {
 		add(&t, &w->st);
 		t.queued += w->q.n;
-		t.workers += !w->reap.finalize;
-		t.ready += !w->reap.finalize && w->exit.ready;
+		/* a worker started ahead (pool.c) is not the application's yet */
+		if (w->reap.finalize || pool_member(w))
+			continue;
+		t.workers++;
+		t.ready += (uint64_t)w->exit.ready;
 	}
 	t.uptime_ms = (uint64_t)(now - h->started_ms);
 	return give(out, &t);
