@@ -310,6 +310,8 @@ struct privsep_worker *privsep_worker_replace(struct privsep_worker *old,
 		r->sp = *sp;
 		snprintf(r->name, sizeof(r->name), "%s", sp->name ? sp->name : "worker");
 		r->sp.name = r->name;
+		/* the slot's restarts so far (stats); its back-off starts over */
+		r->restarted = old->life.rec ? old->life.rec->restarted : 0;
 	}
 	w = spawn_worker(h, r ? &r->sp : sp);
 	if (!w) {

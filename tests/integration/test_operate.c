@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "helper_int.h"
 
 /* ---- signals ---- */
 
@@ -153,6 +154,19 @@ static void a_replacement_takes_over_only_once_ready_and_the_old_one_is_not_rest
 	assert_int_equal(x->last_restarted_slot, 7);
 	assert_int_equal(privsep_helper_stats(x->h, &st), 0);
 	assert_int_equal(st.restarts, 1);
+	/* the slot's count goes on across a replacement */
+	{
+		struct privsep_worker *r = x->h->workers, *n;
+		struct privsep_stats ws = {.size = sizeof(ws)};
+		assert_non_null(r);
+		assert_true(step_until_ready(x, r));
+		sp.name = "gen3";
+		n = privsep_worker_replace(r, &sp);
+		assert_non_null(n);
+		assert_true(step_until_ready(x, n));
+		assert_int_equal(privsep_worker_stats(n, &ws), 0);
+		assert_int_equal(ws.restarts, 1);
+	}
 	hx_free(x);
 }
 
