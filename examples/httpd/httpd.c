@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -38,10 +39,10 @@
 
 #include <privsep.h>
 
+#include "httpd.h"
 #include "notify.h"
 #include "server.h"
 
-#define WORKERS_MAX 64
 #define RESTART_MIN_MS 100u /* doubled at each restart, at most 30 s (the framework's) */
 
 static const char usage[] =
@@ -64,30 +65,9 @@ static const char usage[] =
     "  --access-log        one line per answer on standard error, from the workers\n"
     "Exit status: 0 stopped by a signal after serving, 1 failure, 2 usage or policy error.\n";
 
-/* One worker and what it keeps across its restarts (the framework's,
- * slot i + 1): its socket, its configuration, its sandbox. */
-struct slot {
-	struct privsep_worker *w;  /* NULL while dead */
-	int lfd;                   /* its own listening socket, -1 none */
-	struct server_config cfg;  /* the httpd's, with lfd */
-	struct privsep_sandbox sb; /* the httpd's, keeping lfd */
-	char name[32];
-};
-
-struct httpd {
-	struct privsep_helper *h;
-	struct privsep_spawn sp;
-	/* exec mode: this binary, opened at start, executed again for each
-	 * worker and restart with the configuration in argv (worker_argv) */
-	struct privsep_exec ex;
-	char wargs[10][32];
-	const char *wargv[14];
-	struct privsep_sandbox sb;
-	struct server_config cfg;
-	struct slot slots[WORKERS_MAX];
-	unsigned nslots;
-	int fatal; /* a worker could not start and would fail again: the exit
-	            * status (1 no sandbox, 2 an fd limit below what --max-conns needs) */
+/* The one event the helper sends a worker: drain (server.h). */
+static const struct privsep_handler table[] = {
+    {.type = HTTPD_T_DRAIN, .name = "drain", .flags = PRIVSEP_H_EVENT, .fn = server_on_drain},
 };
 
 /* The framework's lines as it writes them, less debug level: there the
@@ -101,14 +81,21 @@ static void log_line(enum privsep_log_level lvl, const char *line, void *arg)
 	struct httpd *d = arg;
 	if (lvl == PRIVSEP_LOG_DEBUG)
 		return;
-	/* the framework's writer: never blocks the helper on a slow stderr */
-	privsep_helper_log_stderr(d->h, line);
+	/* a reload checking its policy: the first error is the one line
+	 * that says why it is refused (reload.c) */
+	if (d->quiet && lvl == PRIVSEP_LOG_ERR) {
+		if (!d->why[0])
+			snprintf(d->why, sizeof(d->why), "%s", line);
+		return;
+	}
+	/* the framework's writer: never blocks the helper on a slow stderr;
+	 * to the journal, each line with its priority */
+	privsep_helper_log_stderr(d->h, lvl, line);
 }
 
 /* One line of httpd's own while it serves: through the framework's
  * writer too, so that a slow stderr never stops the helper. */
-static void say(const struct httpd *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct httpd *d, const char *fmt, ...)
+void say(const struct httpd *d, enum privsep_log_level lvl, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -122,7 +109,7 @@ static void say(const struct httpd *d, const char *fmt, ...)
 		n = (int)sizeof(line) - 1;
 		line[n - 1] = '\n';
 	}
-	(void)privsep_helper_write_stderr(d->h, line, (size_t)n);
+	(void)privsep_helper_write_stderr(d->h, lvl, line, (size_t)n);
 }
 
 static int worker_main(struct privsep_client *c, void *arg)
@@ -152,7 +139,9 @@ static void worker_from_exec(int argc, char **argv)
 	cfg.limits.line_max = v[6];
 	cfg.limits.head_max = v[7];
 	cfg.limits.fields_max = (unsigned)v[8];
-	privsep_client_main(NULL, worker_main, &cfg);
+	/* the helper's drain event: a reload's replacement is ready */
+	static const struct privsep_client_config cc = {.table = table, .n = 1};
+	privsep_client_main(&cc, worker_main, &cfg);
 }
 
 /* The workers' argv, from d->cfg (see worker_from_exec). */
@@ -185,6 +174,7 @@ static void worker_gone(struct privsep_worker *w, void *arg)
 	struct slot *s = slot_of(arg, w);
 	if (s && s->w == w)
 		s->w = NULL;
+	reload_gone(arg, w);
 }
 
 static void worker_restarted(struct privsep_worker *w, void *arg)
@@ -204,12 +194,13 @@ static enum privsep_restart_verdict worker_verdict(struct privsep_worker *w,
 	const struct privsep_exit_info *e = privsep_worker_exit_info(w);
 	struct slot *s = slot_of(d, w);
 	if (e->kind == PRIVSEP_EXIT_SANDBOX) {
-		say(d, "httpd: %s could not enter its sandbox; stopping\n", privsep_worker_name(w));
+		say(d, PRIVSEP_LOG_ERR, "httpd: %s could not enter its sandbox; stopping\n",
+		    privsep_worker_name(w));
 		d->fatal = 1;
 		return PRIVSEP_RESTART_STOP_ALL;
 	}
 	if (e->kind == PRIVSEP_EXIT_STATUS && e->status == 2) {
-		say(d,
+		say(d, PRIVSEP_LOG_ERR,
 		    "httpd: %s: its fd limit (the policy's rlimit nofile) is below the %lu fds --max-conns %u needs; stopping\n",
 		    privsep_worker_name(w), server_fds_needed(d->cfg.max_conns), d->cfg.max_conns);
 		d->fatal = 2;
@@ -221,29 +212,43 @@ static enum privsep_restart_verdict worker_verdict(struct privsep_worker *w,
 	 * changes the socket for good (SECURITY.md, "Sockets a worker
 	 * holds") */
 	if (proposed == PRIVSEP_RESTART && s && fcntl(s->lfd, F_SETFL, O_NONBLOCK) < 0) {
-		say(d, "httpd: %s: its listening socket: %s; stopping\n", privsep_worker_name(w),
-		    strerror(errno));
+		say(d, PRIVSEP_LOG_ERR, "httpd: %s: its listening socket: %s; stopping\n",
+		    privsep_worker_name(w), strerror(errno));
 		d->fatal = 1;
 		return PRIVSEP_RESTART_STOP_ALL;
 	}
 	return proposed;
 }
 
+void slot_spawn(struct httpd *d, unsigned i, int k, char *text, struct privsep_spawn *sp)
+{
+	struct slot *s = &d->slots[i];
+	*sp = d->sp;
+	s->sb[k] = d->sb;
+	s->sb[k].policy_text = text;
+	s->sb[k].keep_fds = &s->lfd;
+	s->sb[k].nkeep = 1;
+	sp->arg = &s->cfg;
+	sp->sandbox = &s->sb[k];
+	sp->name = s->name;
+	sp->slot = i + 1;
+	sp->exec = &s->ex;
+}
+
 /* Start slot i's first worker; the framework restarts it as often as it
- * fails. */
+ * fails.  Its program's argv[0] is its title, "httpd: worker N". */
 static int start(struct httpd *d, unsigned i)
 {
 	struct slot *s = &d->slots[i];
-	struct privsep_spawn sp = d->sp;
+	struct privsep_spawn sp;
 	s->cfg = d->cfg;
 	s->cfg.listen_fd = s->lfd;
-	s->sb = d->sb;
-	s->sb.keep_fds = &s->lfd;
-	s->sb.nkeep = 1;
-	sp.arg = &s->cfg;
-	sp.sandbox = &s->sb;
-	sp.name = s->name;
-	sp.slot = i + 1;
+	s->ex = d->ex;
+	memcpy(s->argv, d->wargv, sizeof(s->argv));
+	snprintf(s->title, sizeof(s->title), "httpd: worker %u", i + 1);
+	s->argv[0] = s->title;
+	s->ex.argv = s->argv;
+	slot_spawn(d, i, 0, d->texts[0], &sp);
 	s->w = privsep_spawn(d->h, &sp);
 	return s->w ? 0 : -1;
 }
@@ -316,26 +321,6 @@ static int listen_on(const char *addr, unsigned port, char *where, size_t wlen, 
 	return fd;
 }
 
-/* The workers' policy: the base file, then the root as a beneath rule
- * (read only; symlinks that stay beneath it followed), each path quoted
- * by the framework; one the policy language cannot say is refused. */
-static char *policy_text(const char *base, const char *root)
-{
-	char *text = NULL;
-	if (privsep_policy_append(&text, "include", base, base ? NULL : "<httpd.policy>") < 0) {
-		fprintf(stderr, "httpd: --policy %s: %s\n", base,
-		        errno == EINVAL ? "a control character in the path" : strerror(errno));
-		return NULL;
-	}
-	if (privsep_policy_append(&text, "beneath", root, "allow read symlinks") < 0) {
-		fprintf(stderr, "httpd: --root %s: %s\n", root,
-		        errno == EINVAL ? "a control character in the path" : strerror(errno));
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -378,7 +363,7 @@ int main(int argc, char **argv)
 	};
 	static struct httpd d; /* large; one per process */
 	const char *addr = NULL, *root_arg = "/var/www/html";
-	char root[PATH_MAX], where[INET6_ADDRSTRLEN + 16], status[256];
+	char root[PATH_MAX], where[INET6_ADDRSTRLEN + 16], why[512];
 	char *policy = NULL, *text = NULL;
 	unsigned long port = 80, workers = 0, conns = 1000;
 	int o, li = -1, rc = 2, notified = 0;
@@ -481,9 +466,15 @@ int main(int argc, char **argv)
 	}
 	if (!workers)
 		workers = ncpu < 1 ? 1 : ncpu > WORKERS_MAX ? WORKERS_MAX : (unsigned long)ncpu;
-	text = policy_text(policy, root);
-	if (!text)
+	d.policy = policy;
+	d.root = root;
+	d.where = where;
+	text = policy_text(&d, root, why, sizeof(why));
+	if (!text) {
+		fprintf(stderr, "httpd: %s\n", why);
 		goto out;
+	}
+	d.texts[d.ntexts++] = text; /* freed with the others */
 
 	rc = 1;
 	d.nslots = (unsigned)workers;
@@ -515,10 +506,9 @@ int main(int argc, char **argv)
 		}
 		d.sb.nofile = need;
 	}
-	/* the text includes the policy file: naming the text after that file
-	 * would make it include itself */
-	d.sb.policy = "httpd command line";
-	d.sb.policy_text = text;
+	/* the text is the policy file's, named after it (its relative
+	 * includes are relative to it), or includes the shipped one */
+	d.sb.policy = policy ? policy : "httpd command line";
 	/* a worker writes to standard error only for --access-log.  Its
 	 * stderr is the framework's log pipe: each line reaches the helper's
 	 * log marked with the worker's name, pid and the time, escaped, never
@@ -549,12 +539,21 @@ int main(int argc, char **argv)
 	                                   .gone_arg = &d,
 	                                   .on_worker_restarted = worker_restarted,
 	                                   .restarted_arg = &d,
+	                                   .on_worker_replaced = reload_replaced,
+	                                   .replaced_arg = &d,
 	                                   .log_rate = d.cfg.access_log ? 100000 : 0,
 	                                   .log_burst = d.cfg.access_log ? 200000 : 0,
 	                                   .log_byte_rate = d.cfg.access_log ? 64ul << 20 : 0,
 	                                   .log_byte_burst = d.cfg.access_log ? 128ul << 20 : 0};
-	d.h = privsep_helper_new(NULL, 0, &hc);
-	if (!d.h || privsep_helper_signals(d.h, NULL, NULL) < 0) {
+	d.h = privsep_helper_new(table, sizeof(table) / sizeof(table[0]), &hc);
+	/* the documented signals, and no other does anything but its
+	 * default (httpd(8), SIGNALS): SIGTERM and SIGINT stop, SIGHUP
+	 * reloads, SIGUSR1 logs the counters; SIGUSR2 and SIGPIPE (a
+	 * standard error whose reader is gone) are ignored */
+	if (!d.h || privsep_helper_signals(d.h, reload, &d) < 0 ||
+	    privsep_helper_on_signal(d.h, SIGUSR1, status_line, &d) < 0 ||
+	    privsep_helper_on_signal(d.h, SIGUSR2, NULL, NULL) < 0 ||
+	    privsep_helper_on_signal(d.h, SIGPIPE, NULL, NULL) < 0) {
 		perror("httpd");
 		goto out;
 	}
@@ -580,26 +579,32 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	fprintf(stderr, "httpd: listening on %s, root %s, %u workers\n", where, root, d.nslots);
+	say(&d, PRIVSEP_LOG_INFO, "httpd: listening on %s, root %s, %u workers\n", where, root,
+	    d.nslots);
+	/* argv's strings are not used from here: the title goes over them */
+	title_helper(argc, argv);
 	for (;;) {
-		if (privsep_helper_step(d.h, -1) < 0) {
+		if (privsep_helper_step(d.h, reload_tick(&d)) < 0) {
 			perror("httpd: privsep_helper_step");
 			break;
 		}
 		if (!notified && all_ready(&d)) {
-			snprintf(status, sizeof(status), "READY=1\nSTATUS=serving %s on %s\n", root,
-			         where);
-			if (notify_send(status) < 0)
-				say(&d, "httpd: NOTIFY_SOCKET: %s\n", strerror(errno));
+			if (notify_send("READY=1\n") < 0)
+				say(&d, PRIVSEP_LOG_WARN, "httpd: NOTIFY_SOCKET: %s\n",
+				    strerror(errno));
 			notified = 1;
 		}
+		if (!privsep_helper_stop_signal(d.h))
+			status_update(&d);
 		if (privsep_helper_nworkers(d.h) == 0 &&
 		    (privsep_helper_stop_signal(d.h) || d.fatal))
 			break;
 	}
 	if (privsep_helper_stop_signal(d.h)) {
-		notify_send("STOPPING=1\n");
-		fprintf(stderr, "httpd: stopped by signal %d\n", privsep_helper_stop_signal(d.h));
+		/* the last message: nothing else is served now */
+		notify_send_wait("STOPPING=1\n", 1000);
+		say(&d, PRIVSEP_LOG_INFO, "httpd: stopped by signal %d\n",
+		    privsep_helper_stop_signal(d.h));
 		rc = d.fatal ? 1 : 0;
 	}
 	if (d.fatal)
@@ -611,7 +616,10 @@ out:
 	for (unsigned i = 0; i < d.nslots; i++)
 		if (d.slots[i].lfd >= 0)
 			close(d.slots[i].lfd);
-	free(text);
+	for (unsigned i = 0; i < d.ntexts; i++)
+		free(d.texts[i]);
+	if (!d.ntexts)
+		free(text);
 	free(policy);
 	return rc;
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * notify.c - sd_notify without libsystemd: the protocol is one datagram
- * on an AF_UNIX socket, which is all a service manager reads.
+ * on an AF_UNIX socket, which is all a service manager reads.  The
+ * helper never waits for it (MSG_DONTWAIT), but for its last message.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,7 @@
 
 #include "notify.h"
 
-int notify_send(const char *msg)
+static int send_msg(const char *msg, int wait_ms)
 {
 	const char *name = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -36,9 +38,30 @@ int notify_send(const char *msg)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	sent = sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
+	/* connected, poll sees whether the reader's queue has room */
+	if (connect(fd, (struct sockaddr *)&sa, len) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (wait_ms > 0) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		(void)poll(&p, 1, wait_ms);
+	}
+	sent = send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
 	saved = errno;
 	close(fd);
 	errno = saved;
 	return sent == (ssize_t)strlen(msg) ? 0 : -1;
+}
+
+int notify_send(const char *msg)
+{
+	return send_msg(msg, 0);
+}
+
+int notify_send_wait(const char *msg, int wait_ms)
+{
+	return send_msg(msg, wait_ms);
 }

@@ -7,9 +7,14 @@
 #define HTTPD_NOTIFY_H
 
 /* Send msg ("READY=1\nSTATUS=...") to $NOTIFY_SOCKET: a path, or an
- * abstract name written "@name".  0 when sent, 1 when NOTIFY_SOCKET is
- * not set (nothing to do), -1 with errno (EINVAL for a name that is not
- * one, or the socket's error). */
+ * abstract name written "@name".  Never waits: a reader whose queue is
+ * full (a service manager that does not read) costs the message, EAGAIN.
+ * 0 when sent, 1 when NOTIFY_SOCKET is not set (nothing to do), -1 with
+ * errno (EINVAL for a name that is not one, EAGAIN, or the socket's
+ * error). */
 int notify_send(const char *msg);
+/* The same, waiting up to wait_ms for room in the reader's queue: for
+ * the last message (STOPPING=1), when nothing else is served. */
+int notify_send_wait(const char *msg, int wait_ms);
 
 #endif

@@ -84,10 +84,22 @@ struct server {
 	struct fcache files;
 	uint64_t now_ms;
 	int64_t now_s;
+	uint64_t drain_until; /* draining (the helper asked): stop by then; 0 not */
 };
 
 /* epoll tags for the two fds that are not connections */
 static char tag_listen, tag_channel;
+
+/* The helper's drain event arrived (one server per process). */
+static int drain_asked;
+
+int server_on_drain(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	drain_asked = 1;
+	return 0;
+}
 
 static void clock_update(struct server *s)
 {
@@ -156,7 +168,7 @@ static void conn_close(struct server *s, struct conn *c)
 	free(c->in);
 	free(c);
 	s->nconns--;
-	if (s->nconns < s->cfg->max_conns && !s->accept_resume)
+	if (s->nconns < s->cfg->max_conns && !s->accept_resume && !s->drain_until)
 		accept_enable(s, 1);
 }
 
@@ -299,6 +311,11 @@ static int conn_run(struct server *s, struct conn *c)
 			/* keep the bytes after this head: a pipelined request */
 			memmove(c->in, c->in + c->head_len, c->in_len - c->head_len);
 			c->in_len -= c->head_len;
+			/* draining: a connection with no request waiting is done */
+			if (s->drain_until && !c->in_len) {
+				conn_close(s, c);
+				return -1;
+			}
 			conn_await_request(s, c);
 			if (++turn >= REQUESTS_PER_TURN) {
 				c->ready = 1;
@@ -407,6 +424,24 @@ static void expire(struct server *s)
 	}
 }
 
+/* The helper's replacement of this worker is ready: accept no more
+ * (the listening socket is the replacement's too: what waits in its
+ * queue is the replacement's), close the kept-alive connections that
+ * wait for another request, answer the requests begun, within the send
+ * deadline. */
+static void drain_start(struct server *s)
+{
+	s->drain_until = s->now_ms + s->cfg->send_ms + 1;
+	s->accept_resume = 0;
+	accept_enable(s, 0);
+	/* kept alive between two requests; a connection just accepted (on
+	 * the header list) owes a request that may be on its way */
+	for (struct conn *c = s->dl[DL_IDLE].head, *nx; c; c = nx) {
+		nx = c->next;
+		conn_close(s, c);
+	}
+}
+
 static int next_timeout(struct server *s)
 {
 	uint64_t first = UINT64_MAX;
@@ -419,6 +454,8 @@ static int next_timeout(struct server *s)
 		first = s->accept_resume;
 	if (fcache_next_expiry(&s->files) < first)
 		first = fcache_next_expiry(&s->files); /* close expired files, also when idle */
+	if (s->drain_until && s->drain_until < first)
+		first = s->drain_until;
 	if (first == UINT64_MAX)
 		return -1;
 	return first <= s->now_ms ? 0
@@ -478,8 +515,13 @@ int server_run(struct privsep_client *client, const struct server_config *cfg)
 		for (int i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
 			if (p == &tag_channel) {
-				rc = 0; /* the helper closed the channel: stop */
-				goto out;
+				/* an event (drain), or the helper closed the channel:
+				 * stop */
+				if (privsep_client_dispatch(client, 0) < 0) {
+					rc = 0;
+					goto out;
+				}
+				continue;
 			}
 			if (p == &tag_listen)
 				accept_some(&s);
@@ -502,6 +544,12 @@ int server_run(struct privsep_client *client, const struct server_config *cfg)
 		}
 		expire(&s);
 		fcache_sweep(&s.files, s.now_ms);
+		if (drain_asked && !s.drain_until)
+			drain_start(&s);
+		if (s.drain_until && (!s.nconns || s.now_ms >= s.drain_until)) {
+			rc = 0; /* drained (or out of time): the replacement serves */
+			goto out;
+		}
 	}
 out:
 	for (int d = 0; d < DL__COUNT; d++)

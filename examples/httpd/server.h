@@ -9,6 +9,7 @@
 #include "http.h"
 
 struct privsep_client;
+struct privsep_req;
 
 struct server_config {
 	int listen_fd;    /* this worker's own (SO_REUSEPORT), non-blocking */
@@ -31,9 +32,17 @@ struct server_config {
 #define SERVER_OWN_FDS 16u
 unsigned long server_fds_needed(unsigned max_conns);
 
-/* Serve until the helper closes the channel (0), an internal error (1,
- * written to standard error), or, at start, an fd limit below
+/* Serve until the helper closes the channel or, after its drain event,
+ * the connections are done (0), an internal error (1, written to
+ * standard error), or, at start, an fd limit below
  * server_fds_needed(max_conns) (2, written to standard error). */
 int server_run(struct privsep_client *c, const struct server_config *cfg);
+
+/* The handler of the helper's drain event (httpd.c's table): a reload's
+ * replacement of this worker is ready.  The worker accepts no more,
+ * closes its idle connections, finishes the answers it began (within
+ * the send deadline) and exits 0. */
+#define HTTPD_T_DRAIN 0x10001u
+int server_on_drain(struct privsep_req *req, void *arg);
 
 #endif

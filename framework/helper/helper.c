@@ -181,6 +181,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 			goto fail;
 		}
 	h->sigfd = -1;
+	sigemptyset(&h->sigset);
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (h->epfd < 0)
 		goto fail;
@@ -208,6 +209,8 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	h->gone_arg = cfg ? cfg->gone_arg : NULL;
 	h->on_restarted = cfg ? cfg->on_worker_restarted : NULL;
 	h->restarted_arg = cfg ? cfg->restarted_arg : NULL;
+	h->on_replaced = cfg ? cfg->on_worker_replaced : NULL;
+	h->replaced_arg = cfg ? cfg->replaced_arg : NULL;
 	h->on_drained = cfg ? cfg->on_worker_drained : NULL;
 	h->drained_arg = cfg ? cfg->drained_arg : NULL;
 	h->queue_max = cfg && cfg->queue_max ? cfg->queue_max : HELPER_QUEUE_MAX;
@@ -225,6 +228,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		if ((table[i].flags & PRIVSEP_H_BULK) && !(table[i].flags & PRIVSEP_H_EVENT) &&
 		    table[i].bulk_max > h->rcopy.region_max)
 			h->rcopy.region_max = table[i].bulk_max;
+	h->started_ms = clock_now_ms();
 	return h;
 fail : {
 	int saved = errno;
@@ -340,8 +344,10 @@ static int send_to(struct privsep_worker *w, const struct msg_out *o, int reply)
 		how = w->gate ? MSG_SEND_HOLD : 0;
 	switch (msg_send(w->chan, &w->q, o, how)) {
 	case MSG_SENT:
+		w->st.bytes_out += PRIVSEP_HDR_LEN + o->len;
 		return 0;
 	case MSG_QUEUED:
+		w->st.bytes_out += PRIVSEP_HDR_LEN + o->len;
 		set_events(w);
 		return 0;
 	case MSG_BROKEN:
@@ -500,6 +506,7 @@ static void serve(struct privsep_worker *w, struct msg *m)
 	req->reply =
 	    (struct privsep_writer){h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
 	                            h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED, 0, 0};
+	w->st.calls++;
 	rc = row->fn(req, row->arg);
 	if (rc == HELPER_REPLY_HELD)
 		return; /* a pooled worker's READY: answered at the hand-out */
@@ -530,6 +537,7 @@ static void serve(struct privsep_worker *w, struct msg *m)
 		rc = privsep_req_fail(req, EIO, "handler failed");
 	}
 	if (rc != 0) {
+		w->st.refusals++;
 		reply_error(w, req->id, rc, req->detail);
 		return;
 	}
@@ -539,6 +547,7 @@ static void serve(struct privsep_worker *w, struct msg *m)
 	if (w->gate && w->exit.ready && w->chan >= 0) {
 		w->gate = 0;
 		set_events(w);
+		lifecycle_ready(w);
 	}
 }
 
@@ -605,19 +614,21 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 		break;
 	case MSG_FDLIMIT:
 		HLOG(
-		    h, PRIVSEP_LOG_ERR,
+		    h, PRIVSEP_LOG_WARN,
 		    "worker \"%s\" pid %d: %s %s id %u: its %u fds could not be received (helper at its fd limit); %s",
 		    w->name, (int)w->pid, msg_kind_name(row->flags), row->name, m->hdr.id,
 		    m->hdr.nfds, m->hdr.id ? "answered EMFILE" : "message dropped");
+		w->st.refusals += m->hdr.id != 0;
 		if (m->hdr.id)
 			reply_error(w, m->hdr.id, EMFILE,
 			            "helper could not receive the request's fds");
 		break;
 	case MSG_UNMAPPED:
 		w->served_bulk = 1;
-		HLOG(h, PRIVSEP_LOG_ERR, "worker \"%s\" pid %d: %s %s id %u: %s; %s", w->name,
+		HLOG(h, PRIVSEP_LOG_WARN, "worker \"%s\" pid %d: %s %s id %u: %s; %s", w->name,
 		     (int)w->pid, msg_kind_name(row->flags), row->name, m->hdr.id, m->why,
 		     m->hdr.id ? "answered" : "message dropped");
+		w->st.refusals += m->hdr.id != 0;
 		if (m->hdr.id)
 			reply_error(w, m->hdr.id, err == EFBIG ? EFBIG : ENOMEM, m->why);
 		break;
@@ -653,6 +664,7 @@ static int worker_readable(struct privsep_worker *w)
 		case CHAN_RECORD:
 		case CHAN_FDLIMIT:
 		case CHAN_VIOLATION:
+			w->st.bytes_in += m.reclen;
 			dispatch(w, &m);
 			/* a bulk payload weighs more than a record: the others'
 			 * turn now */
@@ -736,6 +748,7 @@ static void worker_free(struct privsep_worker *w)
 	h->nworkers--;
 	if (!w->exit.info.line[0])
 		exit_classify(w, NULL);
+	stats_worker_gone(w);
 	/* a pooled worker was never the application's */
 	if (h->on_gone && !pool_member(w))
 		h->on_gone(w, h->gone_arg);

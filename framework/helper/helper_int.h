@@ -26,6 +26,8 @@
  * the kernel tells a parent of a stop only by SIGCHLD or waitid, and a
  * pidfd does not become readable for it. */
 #define HELPER_STOP_CHECK_MS 200
+/* Signals privsep_helper_on_signal takes, at most. */
+#define HELPER_SIGNALS_MAX 8
 
 enum tag_kind {
 	TAG_CHAN,
@@ -90,6 +92,11 @@ struct worker_exit {
 	int ready; /* READY arrived */
 };
 
+/* helper.c: what it was served (privsep_worker_stats); plain increments */
+struct worker_stats {
+	uint64_t calls, refusals, bytes_in, bytes_out;
+};
+
 /* lifecycle.c: its life and its restarts */
 struct worker_life {
 	int64_t started_ms;
@@ -97,6 +104,12 @@ struct worker_life {
 	unsigned slot;         /* privsep_spawn's, kept across restarts */
 	struct spawn_rec *rec; /* restart policy, if any */
 	int stopped;           /* found stopped: the stop signal, or SIGCONT */
+	/* privsep_worker_replace: the worker this one replaces once it is
+	 * ready, and the restart policy it takes then; the replacement of
+	 * this one, while it starts */
+	int replacing;
+	struct privsep_worker *replaces, *replaced_by;
+	struct spawn_rec *next_rec;
 };
 
 /* spawn.c: how it was started */
@@ -145,6 +158,7 @@ struct privsep_worker {
 	struct worker_exit exit;
 	struct worker_life life;
 	struct worker_spawn spawn;
+	struct worker_stats st;
 	struct worker_pool pool;
 };
 
@@ -161,6 +175,8 @@ struct privsep_helper {
 	void *gone_arg;
 	void (*on_restarted)(struct privsep_worker *, void *);
 	void *restarted_arg;
+	void (*on_replaced)(struct privsep_worker *, struct privsep_worker *, void *);
+	void *replaced_arg;
 	struct privsep_worker *workers;
 	size_t nworkers;
 	uint8_t *rx, *tx;                  /* msg_max bytes each */
@@ -183,7 +199,15 @@ struct privsep_helper {
 	int told_sandbox;             /* the sandbox's reach was logged once */
 	/* lifecycle.c */
 	int sigfd;
+	sigset_t sigset; /* what sigfd takes */
+	int signals_on;  /* privsep_helper_signals was called */
 	struct tag tsig;
+	struct {
+		int signo;
+		void (*fn)(struct privsep_helper *, int, void *);
+		void *arg;
+	} sigh[HELPER_SIGNALS_MAX]; /* privsep_helper_on_signal's */
+	size_t nsigh;
 	void (*on_reload)(struct privsep_helper *, void *);
 	void *reload_arg;
 	int stopping, stop_signal;
@@ -194,6 +218,11 @@ struct privsep_helper {
 	int watchfd;                /* timerfd: look for stopped workers */
 	int watching;               /* watchfd is armed */
 	struct tag twatch;
+	/* stats.c: the counters of the workers gone (the live ones count in
+	 * their own), violations and restarts; when the helper was made */
+	struct worker_stats gone_st;
+	uint64_t violations, restarts;
+	int64_t started_ms;
 	struct spawn_pool *pools; /* pool.c */
 	size_t npooled;           /* workers in a pool, not the application's */
 };
@@ -209,6 +238,7 @@ struct spawn_rec {
 	char name[64];
 	unsigned restarts;
 	int64_t due_ms;
+	uint64_t restarted; /* restarts since the first start (stats) */
 };
 
 /* registry.c: the workers, below the event loop, spawn, lifecycle and
@@ -300,6 +330,8 @@ void lifecycle_signal(struct privsep_helper *h);
 /* w is gone: schedule its restart if its policy allows.  The verdict
  * (PRIVSEP_RESTART_STOP_ALL: the caller stops every worker). */
 enum privsep_restart_verdict lifecycle_worker_gone(struct privsep_worker *w);
+/* w's READY was answered: if it replaces a worker, it takes over now. */
+void lifecycle_ready(struct privsep_worker *w);
 /* Start the restarts that are due; the next due time or -1. */
 int64_t lifecycle_due(struct privsep_helper *h);
 /* Start the workers the pools lack (pool.c); the next time to try again
@@ -311,6 +343,9 @@ int lifecycle_watch_tick(struct privsep_helper *h);
 /* Look at w for a stop: 1 if it is stopped (logged: the caller kills
  * it), 0 if it is live, -1 if it has no live process to look at. */
 int lifecycle_stopped(struct privsep_worker *w);
+
+/* stats.c: a worker is freed: its counters go to the helper's. */
+void stats_worker_gone(struct privsep_worker *w);
 
 /* broker.c: the file broker's requests, served with the worker's context. */
 int fs_h_open(struct privsep_req *req, void *arg);

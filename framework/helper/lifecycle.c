@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -30,13 +31,43 @@
 /* A worker that ran this long is healthy (restart_reset_ms, 0: this). */
 #define RESTART_RESET_MS 10000
 
+/* Add set's signals to the helper's signalfd (made on first use, in the
+ * event loop), blocked in the calling thread.  0, or -1 with errno. */
+static int take_signals(struct privsep_helper *h, const sigset_t *add)
+{
+	sigset_t set = h->sigset;
+	struct epoll_event ev = {.events = EPOLLIN};
+	int fd;
+
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(add, s) == 1)
+			sigaddset(&set, s);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	fd = signalfd(h->sigfd, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (h->sigfd < 0) {
+		h->tsig = (struct tag){NULL, TAG_SIGNAL};
+		ev.data.ptr = &h->tsig;
+		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			int saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		h->sigfd = fd;
+	}
+	h->sigset = set;
+	return 0;
+}
+
 int privsep_helper_signals(struct privsep_helper *h,
                            void (*on_reload)(struct privsep_helper *h, void *arg), void *arg)
 {
 	sigset_t set;
-	struct epoll_event ev = {.events = EPOLLIN};
 
-	if (h->sigfd >= 0) {
+	if (h->signals_on) {
 		errno = EBUSY;
 		return -1;
 	}
@@ -44,22 +75,56 @@ int privsep_helper_signals(struct privsep_helper *h,
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+	if (take_signals(h, &set) < 0)
 		return -1;
-	h->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (h->sigfd < 0)
-		return -1;
-	h->tsig = (struct tag){NULL, TAG_SIGNAL};
-	ev.data.ptr = &h->tsig;
-	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->sigfd, &ev) < 0) {
-		int saved = errno;
-		close(h->sigfd);
-		h->sigfd = -1;
-		errno = saved;
-		return -1;
-	}
+	h->signals_on = 1;
 	h->on_reload = on_reload;
 	h->reload_arg = arg;
+	return 0;
+}
+
+/* Signals an application may take this way: the ones whose default is
+ * to end the process and that carry no fault (a SIGSEGV must kill). */
+static int takeable(int signo)
+{
+	switch (signo) {
+	case SIGUSR1:
+	case SIGUSR2:
+	case SIGPIPE:
+	case SIGALRM:
+	case SIGQUIT:
+	case SIGWINCH:
+		return 1;
+	default:
+		return signo >= SIGRTMIN && signo <= SIGRTMAX;
+	}
+}
+
+int privsep_helper_on_signal(struct privsep_helper *h, int signo,
+                             void (*fn)(struct privsep_helper *h, int signo, void *arg), void *arg)
+{
+	sigset_t set;
+	size_t i;
+
+	if (!h || !takeable(signo)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < h->nsigh && h->sigh[i].signo != signo; i++)
+		;
+	if (i == HELPER_SIGNALS_MAX) {
+		errno = ENOSPC;
+		return -1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, signo);
+	if (take_signals(h, &set) < 0)
+		return -1;
+	h->sigh[i].signo = signo;
+	h->sigh[i].fn = fn;
+	h->sigh[i].arg = arg;
+	if (i == h->nsigh)
+		h->nsigh++;
 	return 0;
 }
 
@@ -67,17 +132,29 @@ void lifecycle_signal(struct privsep_helper *h)
 {
 	struct signalfd_siginfo si;
 	while (read(h->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
+		int signo = (int)si.ssi_signo, taken = 0;
+		for (size_t i = 0; i < h->nsigh; i++)
+			if (h->sigh[i].signo == signo) {
+				/* NULL: taken and ignored */
+				if (h->sigh[i].fn)
+					h->sigh[i].fn(h, signo, h->sigh[i].arg);
+				taken = 1;
+			}
+		if (taken)
+			continue;
+		if (signo == SIGHUP) {
 			log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO, "SIGHUP: reload");
 			if (h->on_reload)
 				h->on_reload(h, h->reload_arg);
 			continue;
 		}
+		if (signo != SIGINT && signo != SIGTERM)
+			continue;
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
-		         "%s: stopping %zu worker(s), %d ms to exit", strsignal((int)si.ssi_signo),
-		         h->nworkers, HELPER_EXIT_GRACE_MS);
+		         "%s: stopping %zu worker(s), %d ms to exit", strsignal(signo), h->nworkers,
+		         HELPER_EXIT_GRACE_MS);
 		if (!h->stop_signal)
-			h->stop_signal = (int)si.ssi_signo;
+			h->stop_signal = signo;
 		privsep_helper_stop(h);
 	}
 }
@@ -125,10 +202,10 @@ static void reschedule(struct privsep_helper *h, struct spawn_rec *r)
 	r->next = h->respawns;
 	h->respawns = r;
 	if (max == PRIVSEP_RESTART_FOREVER)
-		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN, "worker \"%s\": restart %u in %u ms",
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO, "worker \"%s\": restart %u in %u ms",
 		         r->name, r->restarts + 1, delay);
 	else
-		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
 		         "worker \"%s\": restart %u of %u in %u ms", r->name, r->restarts + 1, max,
 		         delay);
 }
@@ -170,11 +247,126 @@ static enum privsep_restart_verdict verdict(struct privsep_worker *w, struct spa
 	return v;
 }
 
+/* The links of a replacement, as w is gone. */
+static void replace_gone(struct privsep_worker *w)
+{
+	struct privsep_helper *h = w->h;
+	struct privsep_worker *n = w->life.replaced_by, *o = w->life.replaces;
+	if (n) {
+		/* gone while its replacement starts: the replacement takes
+		 * its place, and its restart policy until it is ready */
+		n->life.replaces = NULL;
+		w->life.replaced_by = NULL;
+		free(n->life.rec);
+		n->life.rec = w->life.rec;
+		w->life.rec = NULL;
+		if (!h->stopping)
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+			         "worker \"%s\" pid %d: gone while its replacement pid %d starts, "
+			         "which takes its place",
+			         w->name, (int)w->pid, (int)n->pid);
+	}
+	if (w->life.replacing) {
+		w->life.replacing = 0;
+		free(w->life.next_rec);
+		w->life.next_rec = NULL;
+		if (o) {
+			o->life.replaced_by = NULL;
+			w->life.replaces = NULL;
+			if (!h->stopping)
+				log_line(
+				    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+				    "worker \"%s\" pid %d: its replacement pid %d ended before it "
+				    "was ready; it stays, as it was",
+				    o->name, (int)o->pid, (int)w->pid);
+		}
+	}
+}
+
+struct privsep_worker *privsep_worker_replace(struct privsep_worker *old,
+                                              const struct privsep_spawn *sp)
+{
+	struct privsep_helper *h;
+	struct spawn_rec *r = NULL;
+	struct privsep_worker *w;
+
+	if (!old || !sp || sp->unsandboxed) {
+		errno = EINVAL;
+		return NULL;
+	}
+	h = old->h;
+	if (old->life.replaced_by || old->life.replacing) {
+		errno = EBUSY;
+		return NULL;
+	}
+	if (old->chan < 0 || old->reap.exited || old->reap.finalize || h->stopping) {
+		errno = EPIPE;
+		return NULL;
+	}
+	if (sp->restart_max) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return NULL;
+		r->sp = *sp;
+		snprintf(r->name, sizeof(r->name), "%s", sp->name ? sp->name : "worker");
+		r->sp.name = r->name;
+		/* the slot's restarts so far (stats); its back-off starts over */
+		r->restarted = old->life.rec ? old->life.rec->restarted : 0;
+	}
+	w = spawn_worker(h, r ? &r->sp : sp);
+	if (!w) {
+		free(r);
+		return NULL;
+	}
+	w->life.slot = sp->slot;
+	w->life.replacing = 1;
+	w->life.next_rec = r;
+	w->life.replaces = old;
+	old->life.replaced_by = w;
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+	         "worker \"%s\" pid %d: replacement \"%s\" pid %d started; it takes over once "
+	         "ready",
+	         old->name, (int)old->pid, w->name, (int)w->pid);
+	return w;
+}
+
+void lifecycle_ready(struct privsep_worker *w)
+{
+	struct privsep_worker *old = w->life.replaces;
+	if (!w->life.replacing)
+		return;
+	w->life.replacing = 0;
+	free(w->life.rec); /* the policy it held for a replaced worker gone */
+	w->life.rec = w->life.next_rec;
+	w->life.next_rec = NULL;
+	if (!old)
+		return;
+	old->life.replaced_by = NULL;
+	w->life.replaces = NULL;
+	free(old->life.rec); /* never restarted: replaced */
+	old->life.rec = NULL;
+	log_line(w->h->log, w->h->log_arg, PRIVSEP_LOG_INFO,
+	         "worker \"%s\" pid %d: replaced by \"%s\" pid %d, which is ready", old->name,
+	         (int)old->pid, w->name, (int)w->pid);
+	if (w->h->on_replaced)
+		w->h->on_replaced(old, w, w->h->replaced_arg);
+	else
+		privsep_worker_stop(old);
+}
+
+void privsep_worker_stop(struct privsep_worker *w)
+{
+	if (w && w->chan >= 0)
+		helper_worker_close(w, 0);
+}
+
 enum privsep_restart_verdict lifecycle_worker_gone(struct privsep_worker *w)
 {
 	struct privsep_helper *h = w->h;
-	struct spawn_rec *r = w->life.rec;
+	struct spawn_rec *r;
 
+	replace_gone(w);
+	r = w->life.rec;
 	if (!r)
 		return PRIVSEP_RESTART_GIVE_UP;
 	w->life.rec = NULL;
@@ -250,6 +442,8 @@ int64_t lifecycle_due(struct privsep_helper *h)
 		r->restarts++;
 		struct privsep_worker *w = spawn_or_take(h, &r->sp);
 		if (w) {
+			r->restarted++;
+			h->restarts++;
 			w->life.rec = r;
 			w->life.slot = r->sp.slot;
 			if (h->on_restarted)

@@ -40,6 +40,41 @@
 /* The most privsep_helper_write_stderr takes at once. */
 #define HELPER_ERR_PUT_MAX 16384
 
+/* The priority sd-daemon(3) reads at the head of a line. */
+static char prio_digit(enum privsep_log_level lvl)
+{
+	static const char d[] = {'3', '4', '6', '7'};
+	return d[lvl <= PRIVSEP_LOG_DEBUG ? lvl : PRIVSEP_LOG_DEBUG];
+}
+
+/* One line of the helper's log as its standard error takes it: to the
+ * journal "<N>privsep: LINE\n" (its priority; the journal keeps the
+ * time), else "privsep: TIME LINE\n" (UTC, to the millisecond), the one
+ * format of helper and worker lines; cut to fit cap.  Its length. */
+static size_t format_line(const struct privsep_helper *h, enum privsep_log_level lvl, char *buf,
+                          size_t cap, const char *line)
+{
+	int n;
+	if (h->err.journal) {
+		n = snprintf(buf, cap, "<%c>privsep: %s\n", prio_digit(lvl), line);
+	} else {
+		struct timespec ts;
+		struct tm tm;
+		char when[40];
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		n = snprintf(buf, cap, "privsep: %s.%03ldZ %s\n", when, ts.tv_nsec / 1000000, line);
+	}
+	if (n < 0)
+		return 0;
+	if ((size_t)n > cap - 1) {
+		n = (int)cap - 1;
+		buf[n - 1] = '\n';
+	}
+	return (size_t)n;
+}
+
 /* The report of what the full sink lost, once it has room again. */
 static void report_err_drops(struct privsep_helper *h)
 {
@@ -50,7 +85,7 @@ static void report_err_drops(struct privsep_helper *h)
 	snprintf(line, sizeof(line),
 	         "%lu log lines (%llu bytes) dropped: standard error was not writable", h->err_drop,
 	         h->err_dropb);
-	n = log_format_line(buf, sizeof(buf), line);
+	n = format_line(h, PRIVSEP_LOG_WARN, buf, sizeof(buf), line);
 	if (sink_put(&h->err, buf, n) == 0) {
 		h->err_drop = 0;
 		h->err_dropb = 0;
@@ -72,22 +107,50 @@ static int err_put(struct privsep_helper *h, const void *p, size_t n)
 	return rc;
 }
 
-void privsep_helper_log_stderr(struct privsep_helper *h, const char *line)
+void privsep_helper_log_stderr(struct privsep_helper *h, enum privsep_log_level lvl,
+                               const char *line)
 {
 	char buf[PRIVSEP_LOG_LINE_MAX];
 	int saved = errno;
 	if (h && line)
-		(void)err_put(h, buf, log_format_line(buf, sizeof(buf), line));
+		(void)err_put(h, buf, format_line(h, lvl, buf, sizeof(buf), line));
 	errno = saved;
 }
 
-int privsep_helper_write_stderr(struct privsep_helper *h, const void *text, size_t len)
+int privsep_helper_write_stderr(struct privsep_helper *h, enum privsep_log_level lvl,
+                                const void *text, size_t len)
 {
-	if (!h || (!text && len) || len > HELPER_ERR_PUT_MAX) {
+	const char *t = text;
+	char *buf;
+	size_t o = 0;
+	int rc;
+	if (!h || (!text && len) || len > HELPER_ERR_PUT_MAX || (unsigned)lvl > PRIVSEP_LOG_DEBUG) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (err_put(h, text, len) < 0) {
+	if (!h->err.journal || !len) {
+		rc = err_put(h, text, len);
+	} else {
+		/* the journal: each line begins with its priority */
+		buf = malloc(4 * len);
+		if (!buf) {
+			h->err_drop++;
+			h->err_dropb += len;
+			errno = ENOBUFS;
+			return -1;
+		}
+		for (size_t i = 0; i < len; i++) {
+			if (i == 0 || t[i - 1] == '\n') {
+				buf[o++] = '<';
+				buf[o++] = prio_digit(lvl);
+				buf[o++] = '>';
+			}
+			buf[o++] = t[i];
+		}
+		rc = err_put(h, buf, o);
+		free(buf);
+	}
+	if (rc < 0) {
 		errno = ENOBUFS;
 		return -1;
 	}
@@ -96,8 +159,7 @@ int privsep_helper_write_stderr(struct privsep_helper *h, const void *text, size
 
 void helper_log_default(enum privsep_log_level lvl, const char *line, void *arg)
 {
-	(void)lvl;
-	privsep_helper_log_stderr(arg, line);
+	privsep_helper_log_stderr(arg, lvl, line);
 }
 
 void helper_err_writable(struct privsep_helper *h)
@@ -242,18 +304,17 @@ static void emit(struct privsep_worker *w, const char *line, size_t n, int cut)
 {
 	struct privsep_helper *h = w->h;
 	enum privsep_log_level lvl = PRIVSEP_LOG_INFO;
-	struct timespec ts;
-	struct tm tm;
-	char when[40], *text;
+	char *text;
 	size_t tlen;
 
-	/* an optional syslog-style priority, as privsep_log writes it */
+	/* an optional syslog-style priority, as privsep_log writes it: the
+	 * worker's own words are at most a warning.  Error is the helper's
+	 * (a violation, a death): a worker cannot raise its line to one,
+	 * nor pass for the helper (its identity is written before its text,
+	 * and a newline always ends its line) */
 	if (n >= 3 && line[0] == '<' && line[1] >= '0' && line[1] <= '7' && line[2] == '>') {
 		int p = line[1] - '0';
-		lvl = p <= 3   ? PRIVSEP_LOG_ERR
-		      : p == 4 ? PRIVSEP_LOG_WARN
-		      : p <= 6 ? PRIVSEP_LOG_INFO
-		               : PRIVSEP_LOG_DEBUG;
+		lvl = p <= 4 ? PRIVSEP_LOG_WARN : p <= 6 ? PRIVSEP_LOG_INFO : PRIVSEP_LOG_DEBUG;
 		line += 3;
 		n -= 3;
 	}
@@ -281,11 +342,10 @@ static void emit(struct privsep_worker *w, const char *line, size_t n, int cut)
 	if (tlen > n)
 		w->log.rl.btokens -= (int64_t)(tlen - n) * 1000;
 	report_drops(w);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	log_line(h->log, h->log_arg, lvl, "%s.%03ldZ worker \"%s\" pid %d: %s%s", when,
-	         ts.tv_nsec / 1000000, w->name, (int)w->pid, text, cut ? " [line cut]" : "");
+	/* the time, when the log's writer has no clock of its own, is the
+	 * writer's (privsep_helper_log_stderr): one format for every line */
+	log_line(h->log, h->log_arg, lvl, "worker \"%s\" pid %d: %s%s", w->name, (int)w->pid, text,
+	         cut ? " [line cut]" : "");
 	free(text);
 }
 

@@ -46,6 +46,17 @@ static int own_description(int fd, const struct stat *st)
 	return nfd;
 }
 
+int sink_is_journal(int fd)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+	if (!v || sscanf(v, "%llu:%llu%c", &dev, &ino, &end) != 2 || fstat(fd, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 int sink_open(struct sink *s, int fd, size_t cap)
 {
 	struct stat st;
@@ -62,6 +73,7 @@ int sink_open(struct sink *s, int fd, size_t cap)
 		return 0;
 	}
 	s->tty = isatty(fd);
+	s->journal = sink_is_journal(fd);
 	if (S_ISSOCK(st.st_mode)) {
 		s->kind = SINK_SOCKET;
 	} else if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {

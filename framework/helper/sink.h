@@ -35,6 +35,7 @@ struct sink {
 	int wfd; /* what is written: fd, or a description of our own */
 	enum sink_kind kind;
 	int tty;      /* a terminal: bytes for it are escaped by the caller */
+	int journal;  /* the journal's stream (JOURNAL_STREAM names fd's dev:ino) */
 	size_t chunk; /* SINK_POLL: the most one write carries */
 	char *buf;    /* cap bytes, of which len from off wait */
 	size_t cap, off, len;
@@ -45,6 +46,10 @@ struct sink {
  * none).  -1 only for ENOMEM; a closed fd becomes a sink that discards. */
 int sink_open(struct sink *s, int fd, size_t cap);
 void sink_close(struct sink *s);
+/* 1 if fd is the stream the service manager connected to the journal:
+ * $JOURNAL_STREAM is "DEV:INO" (systemd.exec(5)) and names fd's device
+ * and inode; else 0. */
+int sink_is_journal(int fd);
 /* 1 if fd is the sink's own description (the helper's fd, not a worker's) */
 int sink_owns_fd(const struct sink *s, int fd);
 

@@ -178,8 +178,13 @@ int privsep_reader_end(struct privsep_reader *r);
 /* ------------------------------------------------------------------ */
 /* Logging (the helper's log function, and privsep_log in a worker).
  * The framework writes one line per event worth a human's
- * attention (violations, worker exits).  Default: standard error, as
- * "privsep: <line>\n", never blocking the helper (privsep_helper_log_stderr). */
+ * attention, at a level by kind: violations (a protocol violation, a
+ * worker killed by its filter) and failures at ERR, refusals at WARN,
+ * the life-cycle (policy loaded, worker started, ended cleanly,
+ * restarted, replaced) at INFO, per-request lines at DEBUG.  A worker's
+ * own lines (its standard error) are at most WARN, whatever it asks.
+ * Default: standard error, never blocking the helper
+ * (privsep_helper_log_stderr says the format). */
 
 enum privsep_log_level { PRIVSEP_LOG_ERR, PRIVSEP_LOG_WARN, PRIVSEP_LOG_INFO, PRIVSEP_LOG_DEBUG };
 typedef void (*privsep_log_fn)(enum privsep_log_level lvl, const char *line, void *arg);
@@ -349,6 +354,14 @@ struct privsep_helper_config {
 	unsigned log_rate, log_burst;
 	size_t log_line_max;
 	unsigned long log_byte_rate, log_byte_burst;
+	/* Called when a replacement (privsep_worker_replace) is ready and
+	 * takes over from old.  The application then ends old its own way
+	 * (an event that tells it to finish what it serves and exit, then
+	 * privsep_worker_stop after a deadline of its choice); old is never
+	 * restarted.  NULL: the helper closes old's channel at once
+	 * (privsep_worker_stop). */
+	void (*on_worker_replaced)(struct privsep_worker *old, struct privsep_worker *w, void *arg);
+	void *replaced_arg;
 };
 
 /* A helper serving the rows of table (borrowed; must outlive the
@@ -393,6 +406,43 @@ size_t privsep_helper_nworkers(const struct privsep_helper *h);
 int privsep_helper_signals(struct privsep_helper *h,
                            void (*on_reload)(struct privsep_helper *h, void *arg), void *arg);
 
+/* What a helper did so far (privsep_helper_stats: every worker, live or
+ * gone) or one worker (privsep_worker_stats).  The caller sets size to
+ * sizeof(struct privsep_stats); the library fills the fields that fit
+ * in it and sets size to what it filled, so that a program built with an
+ * older, smaller struct keeps working when fields are added at its end. */
+struct privsep_stats {
+	size_t size;
+	uint64_t calls;      /* requests that reached their handler (calls and one-way) */
+	uint64_t refusals;   /* calls answered with an error (a handler's errno, or no
+	                        room for the request's fds or bulk) */
+	uint64_t violations; /* workers killed for a protocol violation or by their filter */
+	uint64_t restarts;   /* workers started again by their restart policy (a worker:
+	                        the restarts of its slot before it) */
+	uint64_t queued;     /* messages waiting now in the workers' queues */
+	uint64_t bytes_in;   /* record bytes received from workers (headers included) */
+	uint64_t bytes_out;  /* record bytes sent to workers (replies and events) */
+	uint64_t uptime_ms;  /* since privsep_helper_new, or since the worker's spawn */
+	uint64_t workers;    /* workers attached (a worker: 1) */
+	uint64_t ready;      /* of them, those that entered their sandbox (READY) */
+};
+
+/* Fill st (st->size set by the caller, at least through calls) with h's
+ * counters: the live workers' and those of every worker gone.  No
+ * allocation; the counting costs one increment per record.  0, or -1
+ * with errno EINVAL (h or st NULL, st->size too small). */
+int privsep_helper_stats(const struct privsep_helper *h, struct privsep_stats *st);
+
+/* Take signo through the same signalfd, in h's event loop: fn(h, signo,
+ * arg) runs there (fn NULL: the signal is taken and ignored).  For the
+ * signals whose default ends the process and that report no fault:
+ * SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGQUIT, SIGWINCH and the real-time
+ * ones; at most 8.  Blocks signo in the calling thread: call it before
+ * starting threads.  Again for the same signo replaces fn.  0, or -1
+ * with errno (EINVAL another signal, ENOSPC, or signalfd's). */
+int privsep_helper_on_signal(struct privsep_helper *h, int signo,
+                             void (*fn)(struct privsep_helper *h, int signo, void *arg), void *arg);
+
 /* Stop gracefully: no more restarts; every worker's channel is closed (its
  * calls fail with EPIPE), it has 1000 ms to exit, then SIGKILL.
  * privsep_helper_run returns once all are gone. */
@@ -429,19 +479,26 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
  * unknown name, EPERM when the process cannot. */
 int privsep_helper_keep_caps(const char *const *names, size_t n);
 
-/* In the helper: "privsep: LINE\n" to its standard error, as the default
- * log writes it, for an application's log function that filters lines.
+/* In the helper: one line at level lvl to its standard error, as the
+ * default log writes it, for an application's log function that filters
+ * lines.  When standard error is the journal ($JOURNAL_STREAM names its
+ * device and inode, systemd.exec(5)): "<N>privsep: LINE\n", N the
+ * priority sd-daemon(3) reads (3 err, 4 warning, 6 info, 7 debug), no
+ * time (the journal keeps it); otherwise "privsep: TIME LINE\n", TIME
+ * in UTC as 2026-11-30T06:53:49.123Z, for helper and worker lines alike.
  * Never blocks: the helper looked at its standard error when it was made
  * and writes it without waiting (a socket with MSG_DONTWAIT, a pipe or a
  * terminal through a description of its own with O_NONBLOCK; the shared
  * description's flags never change).  What cannot be written now waits in
  * a 64 KiB buffer; a line that finds it full is dropped, and the count of
  * dropped lines and bytes is one line once writing resumes. */
-void privsep_helper_log_stderr(struct privsep_helper *h, const char *line);
+void privsep_helper_log_stderr(struct privsep_helper *h, enum privsep_log_level lvl,
+                               const char *line);
 /* The same writer for an application's own lines (whole lines, as they
- * are, at most 16384 bytes): 0, or -1 with errno (ENOBUFS: dropped and
- * counted; EINVAL). */
-int privsep_helper_write_stderr(struct privsep_helper *h, const void *text, size_t len);
+ * are, at most 16384 bytes; to the journal each line begins with lvl's
+ * "<N>"): 0, or -1 with errno (ENOBUFS: dropped and counted; EINVAL). */
+int privsep_helper_write_stderr(struct privsep_helper *h, enum privsep_log_level lvl,
+                                const void *text, size_t len);
 /* A privsep_log_fn that writes to syslog(3).  The application calls
  * openlog as it likes; with LOG_NDELAY before privsep_helper_confine,
  * since the helper's policy has no connect. */
@@ -470,6 +527,15 @@ void *privsep_worker_data(const struct privsep_worker *w);
 /* Drop the worker now: SIGKILL through its pidfd, channel closed; no
  * restart. */
 void privsep_worker_kill(struct privsep_worker *w);
+/* Stop the worker gracefully, as privsep_helper_stop stops each: its
+ * channel is closed (its calls fail with EPIPE), it has 1000 ms to exit,
+ * then SIGKILL; its restart policy applies to how it ends (a clean exit
+ * is not restarted).  Nothing when it is closing or gone already. */
+void privsep_worker_stop(struct privsep_worker *w);
+
+/* Fill st with w's own counters, as privsep_helper_stats.  0, or -1
+ * with errno EINVAL. */
+int privsep_worker_stats(const struct privsep_worker *w, struct privsep_stats *st);
 
 /* Send an event (out->type a PRIVSEP_H_EVENT type of the table) to
  * worker w, with out->fds and, for a PRIVSEP_H_BULK type, out->bulk.
@@ -855,6 +921,24 @@ __attribute__((noreturn)) void privsep_client_main(const struct privsep_client_c
  * Returns the worker, or NULL with errno (EINVAL for a sandbox that
  * cannot be prepared: the log says why). */
 struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp);
+
+/* Replace worker old by a new one started from sp (a reload: a new
+ * policy, new arguments), without a moment with neither: the new worker
+ * starts now; once the helper has checked its sandbox (READY), it takes
+ * over: old's channel is closed (as privsep_helper_stop closes each:
+ * 1000 ms to exit, then SIGKILL), old is never restarted, and the new
+ * one has sp's restart policy and slot.  Until then old serves as
+ * before.  When the new one ends before it is ready (its policy or
+ * sandbox failed: logged), old stays as it was, with its own restart
+ * policy (one line says so; the new one's on_worker_gone is called);
+ * when old ends first, the new one takes its place.  sp as privsep_spawn
+ * (sandboxed: READY is what it waits for).  The new worker (not ready
+ * yet: privsep_worker_ready), or NULL with errno: privsep_spawn's (old
+ * untouched, the log says why), EBUSY (a replacement of old is already
+ * starting, or old is one), EPIPE (old is gone or closing, or the
+ * helper is stopping), EINVAL (NULL, unsandboxed). */
+struct privsep_worker *privsep_worker_replace(struct privsep_worker *old,
+                                              const struct privsep_spawn *sp);
 
 /* ------------------------------------------------------------------ */
 /* privsep_fs_*: the file broker, the worker's side.  The worker asks;

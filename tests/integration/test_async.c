@@ -629,7 +629,7 @@ static void log_lines_arrive_in_order_with_the_workers_identity(void **state)
 	if (under_valgrind())
 		skip();
 	struct hx *x = run_logger(&cfg, lines_worker, &pid);
-	snprintf(who, sizeof(who), "Z worker \"logger\" pid %d: ", (int)pid);
+	snprintf(who, sizeof(who), "worker \"logger\" pid %d: ", (int)pid);
 	for (int i = 0; i < 20; i++) {
 		snprintf(want, sizeof(want), "%snumbered %d", who, i);
 		at = find(x, at, want);

@@ -313,7 +313,7 @@ static void making_a_helper_a_client_or_a_worker_fails_with_null_and_errno(void 
 	h = privsep_helper_new(NULL, 0, NULL);
 	assert_non_null(h);
 	FAILS_WITH(privsep_spawn(h, &sp), 0, EINVAL);
-	FAILS_WITH(privsep_helper_write_stderr(h, NULL, 4), -1, EINVAL);
+	FAILS_WITH(privsep_helper_write_stderr(h, PRIVSEP_LOG_INFO, NULL, 4), -1, EINVAL);
 	/* a policy that does not parse: refused before anything is loaded */
 	FAILS_WITH(privsep_helper_confine(h, "bad.policy", "version 1\nno-such-directive\n"), -1,
 	           EINVAL);

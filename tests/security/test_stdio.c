@@ -681,7 +681,7 @@ static void a_workers_log_is_limited_in_bytes_as_well_as_lines(void **s)
 	assert_non_null(privsep_spawn(x->h, &sp));
 	assert_true(hx_pump_gone(x, 1, 10000));
 	for (int i = 0; i < x->nlog; i++) {
-		const char *p = strstr(x->log[i], "Z worker \"wide\" pid ");
+		const char *p = strstr(x->log[i], "worker \"wide\" pid ");
 		unsigned long n, b;
 		if (p && strstr(p, ": wwww"))
 			logged++;

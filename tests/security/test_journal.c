@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_journal.c - the helper's log as journald and syslog read it.
+ *
+ * A helper runs in a child whose standard error is a file; with
+ * JOURNAL_STREAM naming that file's device and inode (what systemd sets
+ * for a service whose stderr is the journal, systemd.exec(5)), every line
+ * must begin with its priority "<N>" (sd-daemon(3)) and carry no time;
+ * without it, helper and worker lines carry one time format.  The worker
+ * is the attacker: it writes lines that claim priority 0..3, a newline
+ * followed by a forged helper line with "<3>", and then breaks the
+ * protocol.  Filtered like `journalctl -p err`, the captured output must
+ * hold the helper's violation line and nothing the worker wrote.
+ */
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "privsep.h"
+
+/* The worker: lines of every priority, forgeries, then a violation. */
+static int forger(struct privsep_client *c, void *arg)
+{
+	static const char lines[] =
+	    "<0>FORGED-EMERG\n"
+	    "<3>FORGED-ERR\n"
+	    "<4>WORKER-WARN\n"
+	    "plain WORKER-INFO\n"
+	    "<7>WORKER-DEBUG\n"
+	    "text\n<3>privsep: worker \"x\" pid 1: protocol violation FORGED-HELPER-LINE\n";
+	(void)arg;
+	privsep_log(PRIVSEP_LOG_ERR, "FORGED-VIA-PRIVSEP-LOG");
+	if (write(STDERR_FILENO, lines, sizeof(lines) - 1) < 0)
+		return 3;
+	/* one byte is no record: a protocol violation (short header) */
+	if (send(privsep_client_fd(c), "x", 1, MSG_NOSIGNAL) < 0)
+		return 4;
+	/* killed by the helper meanwhile */
+	while (privsep_client_dispatch(c, -1) >= 0)
+		;
+	return 5;
+}
+
+/* Run a helper with one forger worker, its standard error into path;
+ * journal: JOURNAL_STREAM names that file.  The helper's exit status. */
+static int run_helper(const char *path, int journal)
+{
+	pid_t pid = fork();
+	int status;
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct privsep_spawn sp = {.name = "forger", .main = forger};
+		struct privsep_helper *h;
+		struct stat st;
+		char js[64];
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || fstat(STDERR_FILENO, &st) < 0)
+			_exit(10);
+		snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+		         (unsigned long long)st.st_ino);
+		if (journal)
+			setenv("JOURNAL_STREAM", js, 1);
+		else
+			unsetenv("JOURNAL_STREAM");
+		h = privsep_helper_new(NULL, 0, NULL);
+		if (!h || !privsep_spawn(h, &sp) || privsep_helper_run(h) < 0)
+			_exit(11);
+		privsep_helper_free(h);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[1 << 16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void tmpname(char *p, size_t len, const char *what)
+{
+	snprintf(p, len, "/tmp/privsep-journal-%d-%s", (int)getpid(), what);
+}
+
+static void to_the_journal_every_line_has_its_priority_and_a_worker_cannot_reach_err(void **s)
+{
+	char path[128], *text, *save = NULL;
+	int err_lines = 0, violation = 0, warn_forged = 0, info = 0, debug = 0;
+	(void)s;
+	if (under_valgrind())
+		skip(); /* no seccomp syscall under valgrind: no sandboxed worker */
+	tmpname(path, sizeof(path), "j");
+	assert_int_equal(run_helper(path, 1), 0);
+	text = slurp(path);
+	if (getenv("JOURNAL_VERBOSE"))
+		fprintf(stderr, "---\n%s---\n", text);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		int prio;
+		/* every line: "<N>privsep: ", N one of 3, 4, 6, 7; no time */
+		assert_true(l[0] == '<' && l[2] == '>');
+		prio = l[1] - '0';
+		assert_true(prio == 3 || prio == 4 || prio == 6 || prio == 7);
+		assert_int_equal(strncmp(l + 3, "privsep: ", 9), 0);
+		assert_false(l[12] >= '0' && l[12] <= '9');
+		/* journalctl -p err: priorities 0..3 */
+		if (prio <= 3) {
+			err_lines++;
+			assert_null(strstr(l, "FORGED"));
+			assert_null(strstr(l, "WORKER-"));
+			violation += strstr(l, "protocol violation short-header") != NULL;
+		}
+		if (strstr(l, "FORGED-") && strstr(l, "worker \"forger\" pid "))
+			warn_forged += prio == 4;
+		info += prio == 6 && strstr(l, ": plain WORKER-INFO") != NULL;
+		debug += prio == 7 && strstr(l, ": WORKER-DEBUG") != NULL;
+	}
+	unlink(path);
+	assert_int_equal(violation, 1);
+	assert_int_equal(err_lines, 1);
+	/* what the worker claimed as emerg or err arrives as a warning, its
+	 * forged helper line as its own, marked with its identity */
+	assert_int_equal(warn_forged, 4);
+	assert_int_equal(info, 1);
+	assert_int_equal(debug, 1);
+}
+
+static void elsewhere_helper_and_worker_lines_have_one_time_format_and_no_priority(void **s)
+{
+	char path[128], *text, *save = NULL;
+	regex_t re;
+	int helper = 0, worker = 0;
+	(void)s;
+	if (under_valgrind())
+		skip();
+	tmpname(path, sizeof(path), "t");
+	assert_int_equal(run_helper(path, 0), 0);
+	text = slurp(path);
+	assert_int_equal(regcomp(&re,
+	                         "^privsep: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+	                         "\\.[0-9]{3}Z [^0-9<]",
+	                         REG_EXTENDED | REG_NOSUB),
+	                 0);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		assert_int_equal(regexec(&re, l, 0, NULL, 0), 0);
+		if (strstr(l, "Z worker \"forger\" pid ") && strstr(l, "WORKER-INFO"))
+			worker++;
+		if (strstr(l, "protocol violation short-header"))
+			helper++;
+	}
+	regfree(&re);
+	unlink(path);
+	assert_int_equal(worker, 1);
+	assert_int_equal(helper, 1);
+}
+
+/* A stream other than stderr's (a stale JOURNAL_STREAM, inherited by a
+ * child whose stderr is elsewhere) is not the journal. */
+static void a_journal_stream_that_is_not_stderr_is_ignored(void **s)
+{
+	char path[128], other[128], js[64], *text;
+	struct stat st;
+	pid_t pid;
+	int status, fd;
+	(void)s;
+	tmpname(path, sizeof(path), "n");
+	tmpname(other, sizeof(other), "o");
+	fd = open(other, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	         (unsigned long long)st.st_ino);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct privsep_helper *h;
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+			_exit(10);
+		setenv("JOURNAL_STREAM", js, 1);
+		h = privsep_helper_new(NULL, 0, NULL);
+		if (!h)
+			_exit(11);
+		privsep_helper_log_stderr(h, PRIVSEP_LOG_ERR, "LINE");
+		privsep_helper_free(h);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	text = slurp(path);
+	assert_int_equal(strncmp(text, "privsep: 20", 11), 0);
+	assert_non_null(strstr(text, "Z LINE\n"));
+	unlink(path);
+	unlink(other);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+	        to_the_journal_every_line_has_its_priority_and_a_worker_cannot_reach_err),
+	    cmocka_unit_test(
+	        elsewhere_helper_and_worker_lines_have_one_time_format_and_no_priority),
+	    cmocka_unit_test(a_journal_stream_that_is_not_stderr_is_ignored),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
