@@ -936,6 +936,106 @@ static void bench_start_exec(void)
 	       "bare fork, child running; fork+exec of a static true until it exits", 0);
 }
 
+/* ---- 6c: a worker handed out from the spawn-ahead pool ---- */
+
+/* Step h until its pools hold n idle workers (READY checked, waiting). */
+static void pool_wait(struct privsep_helper *h, size_t n)
+{
+	uint64_t end = ns() + 20000000000ull;
+	while (pool_idle(h) < n) {
+		if (ns() > end) {
+			fprintf(stderr, "bench: the pool did not fill\n");
+			exit(1);
+		}
+		privsep_helper_step(h, 10);
+	}
+}
+
+/* privsep_spawn of a spawn with pool 1, fork mode and exec mode, until
+ * the worker is ready (the pool full before each: what a restart or a
+ * spawn finds after the loop refilled it), against a bare fork; and the
+ * cold start (pool 0) against fork + unshare of the same namespaces, in
+ * the same run. */
+static void bench_start_pool(void)
+{
+	const int n = quick ? 10 : 40;
+	uint64_t tf[64], te[64], tb[64], tc[64], tu[64];
+	struct privsep_helper_config cfg = {.log = quiet};
+	struct privsep_helper *h = privsep_helper_new(NULL, 0, &cfg);
+	struct privsep_exec ex = {.fd = privsep_exec_open(NULL)};
+	const char *wargv[] = {"privsep-bench", PRIVSEP_EXEC_MARKER, NULL};
+	struct privsep_spawn cold = {.name = "start", .main = ready_main};
+	struct privsep_spawn fk = {.name = "start", .main = ready_main, .pool = 1};
+	struct privsep_spawn xp = {.name = "start", .exec = &ex, .pool = 1};
+	ex.argv = wargv;
+	if (!h || ex.fd < 0)
+		abort();
+	/* the first spawns compile the policies and make the pools */
+	if (!privsep_spawn(h, &cold) || !privsep_spawn(h, &fk) || !privsep_spawn(h, &xp))
+		abort();
+	privsep_helper_run(h);
+	for (int k = 0; k < n; k++) {
+		struct privsep_spawn *s[3] = {&fk, &xp, &cold};
+		uint64_t *out[3] = {tf, te, tc};
+		for (int m = 0; m < 3; m++) {
+			pool_wait(h, 2);
+			uint64_t t = ns();
+			struct privsep_worker *w = privsep_spawn(h, s[m]);
+			if (!w)
+				abort();
+			while (!privsep_worker_ready(w))
+				privsep_helper_step(h, -1);
+			out[m][k] = ns() - t;
+			privsep_helper_run(h);
+		}
+		{
+			int pf[2];
+			char b;
+			uint64_t t;
+			pid_t pid;
+			if (pipe(pf) < 0)
+				abort();
+			t = ns();
+			pid = fork();
+			if (pid == 0)
+				_exit(write(pf[1], "r", 1) == 1 ? 0 : 1);
+			if (read(pf[0], &b, 1) != 1)
+				abort();
+			tb[k] = ns() - t;
+			reap(pid);
+			if (geteuid() == 0) {
+				t = ns();
+				pid = fork();
+				if (pid == 0)
+					_exit(unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
+					              CLONE_NEWNS) == 0 &&
+					              write(pf[1], "r", 1) == 1
+					          ? 0
+					          : 1);
+				if (read(pf[0], &b, 1) != 1)
+					abort();
+				tu[k] = ns() - t;
+				reap(pid);
+			}
+			close(pf[0]);
+			close(pf[1]);
+		}
+	}
+	privsep_helper_free(h);
+	close(ex.fd);
+	report("worker from the pool (pool 1) vs fork", "ns", stats_of(tf, (size_t)n),
+	       stats_of(tb, (size_t)n), "free", "bare fork, child running", 0);
+	report("exec-mode worker from the pool vs fork", "ns", stats_of(te, (size_t)n),
+	       stats_of(tb, (size_t)n), "free", "bare fork, child running", 0);
+	if (geteuid() == 0)
+		report("cold start (pool 0) vs fork+unshare", "ns", stats_of(tc, (size_t)n),
+		       stats_of(tu, (size_t)n), "free",
+		       "fork, child in new net/ipc/uts/mount namespaces, running", 0);
+	else
+		report("cold start (pool 0) vs fork", "ns", stats_of(tc, (size_t)n),
+		       stats_of(tb, (size_t)n), "free", "bare fork, child running", 0);
+}
+
 /* Where a worker's start goes: the helper's per-spawn preparation, the
  * fork until the child runs, each sandbox step in the child, and, as
  * informative baselines, a fork whose child only unshares the same
@@ -1503,6 +1603,7 @@ int main(int argc, char **argv)
 	if (RUN("start")) {
 		bench_start();
 		bench_start_exec();
+		bench_start_pool();
 		bench_start_steps();
 	}
 	if (RUN("many"))

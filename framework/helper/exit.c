@@ -79,6 +79,9 @@ int exit_fw_ready(struct privsep_req *req, void *arg)
 	 * claim its sandbox failed */
 	privsep_worker_drop_permit(w, PRIVSEP_T_SANDBOX_FAILED);
 	w->exit.ready = 1;
+	/* started ahead: it waits for this answer until it is handed out */
+	if (pool_hold(w, req->id))
+		return HELPER_REPLY_HELD;
 	return 0;
 }
 
