@@ -1023,10 +1023,10 @@ static void bench_start_pool(void)
 	}
 	privsep_helper_free(h);
 	close(ex.fd);
-	report("worker from the pool (pool 1) vs fork", "ns", stats_of(tf, (size_t)n),
-	       stats_of(tb, (size_t)n), "free", "bare fork, child running", 0);
-	report("exec-mode worker from the pool vs fork", "ns", stats_of(te, (size_t)n),
-	       stats_of(tb, (size_t)n), "free", "bare fork, child running", 0);
+	report_goal("worker from the pool (pool 1) vs fork", "ns", stats_of(tf, (size_t)n),
+	            stats_of(tb, (size_t)n), "free", "bare fork, child running", 0, AT_MOST(1.5));
+	report_goal("exec-mode worker from the pool vs fork", "ns", stats_of(te, (size_t)n),
+	            stats_of(tb, (size_t)n), "free", "bare fork, child running", 0, AT_MOST(1.5));
 	if (geteuid() == 0)
 		report("cold start (pool 0) vs fork+unshare", "ns", stats_of(tc, (size_t)n),
 		       stats_of(tu, (size_t)n), "free",
