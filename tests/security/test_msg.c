@@ -238,6 +238,65 @@ static void a_full_queue_refuses_a_record_and_keeps_nothing_of_it(void **state)
 	close(sv[1]);
 }
 
+/* The sender copies a small payload after its header (one piece, sent
+ * with send(2) when no fd goes with it) and sends a larger one as two
+ * pieces with sendmsg(2): on both sides of that bound, with and without
+ * fds, a bulk, a queue, and a header written in place, the record the
+ * receiver decodes is the one sent, byte for byte, with its fds. */
+static void a_record_arrives_as_sent_on_both_sides_of_the_one_piece_bound(void **state)
+{
+	static const size_t sizes[] = {0, 1, 255, 256, 257, 1000, MSG_MAX - PRIVSEP_HDR_LEN - 8};
+	static uint8_t buf[MSG_MAX], frame[MSG_MAX], payload[MSG_MAX];
+	(void)state;
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 7 + 1);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+		for (int how = 0; how < 8; how++) {
+			int nfds = how & 1 ? 2 : 0, bulk = !!(how & 2), queued = !!(how & 4);
+			int inplace = !bulk && !nfds && queued; /* the reply's way */
+			int sv[2], fds[2] = {-1, -1};
+			size_t len = sizes[k], fixed = bulk ? 8 : 0;
+			struct outq q;
+			struct msg m;
+			assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv),
+			                 0);
+			outq_init(&q, 4);
+			for (int i = 0; i < nfds; i++)
+				fds[i] = memfd(0);
+			memcpy(frame + PRIVSEP_HDR_LEN, payload, len);
+			{
+				struct msg_out o = {T_CALL,
+				                    9,
+				                    inplace ? frame + PRIVSEP_HDR_LEN : payload,
+				                    len,
+				                    fds,
+				                    (size_t)nfds,
+				                    bulk ? bulk_make("abc", 3) : -1,
+				                    bulk ? 3 : 0,
+				                    inplace ? frame : NULL};
+				assert_int_equal(msg_send(sv[1], queued ? &q : NULL, &o, 0),
+				                 MSG_SENT);
+			}
+			assert_int_equal(q.n, 0);
+			assert_int_equal(msg_recv(sv[0], &m, buf, MSG_MAX, 1), CHAN_RECORD);
+			assert_int_equal(msg_decode(&m, MSG_MAX), PRIVSEP_V_NONE);
+			assert_int_equal(m.hdr.type, T_CALL);
+			assert_int_equal(m.hdr.id, 9);
+			assert_int_equal(m.hdr.len, fixed + len);
+			assert_int_equal(m.req.nfds, (size_t)(nfds + bulk));
+			if (bulk)
+				assert_int_equal(m.req.data[0], 3); /* the bulk's size, first */
+			assert_memory_equal(m.req.data + fixed, payload, len);
+			for (size_t i = 0; i < m.req.nfds; i++)
+				assert_true(fcntl(m.req.fds[i], F_GETFD) >= 0);
+			msg_release(&m);
+			for (int i = 0; i < nfds; i++)
+				close(fds[i]);
+			close(sv[0]);
+			close(sv[1]);
+		}
+}
+
 static void every_framework_type_a_worker_sends_has_its_own_handler_at_the_helper(void **state)
 {
 	struct hx *x = hx_new(NULL, 0, 0);
@@ -285,6 +344,7 @@ int main(void)
 	    cmocka_unit_test(an_fd_the_handler_takes_is_its_own_and_the_rest_are_closed),
 	    cmocka_unit_test(a_record_queued_on_a_full_socket_holds_copies_of_the_senders_fds),
 	    cmocka_unit_test(a_full_queue_refuses_a_record_and_keeps_nothing_of_it),
+	    cmocka_unit_test(a_record_arrives_as_sent_on_both_sides_of_the_one_piece_bound),
 	    cmocka_unit_test(every_framework_type_a_worker_sends_has_its_own_handler_at_the_helper),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
