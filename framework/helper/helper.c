@@ -73,6 +73,7 @@ static const privsep_handler_fn fw_fns[] = {
     [PROTO_FW_SANDBOX_FAILED] = exit_fw_sandbox_failed,
     [PROTO_FW_SECCOMP_TRAP] = exit_fw_seccomp_trap,
     [PROTO_FW_READY] = exit_fw_ready,
+    [PROTO_FW_SECCOMP_LISTENER] = unotify_fw_listener,
     [PROTO_FW_FS_OPEN] = fs_h_open,
     [PROTO_FW_FS_STAT] = fs_h_stat,
     [PROTO_FW_FS_READLINK] = fs_h_readlink,
@@ -465,7 +466,7 @@ static int fw_permit_drop(struct privsep_req *req, void *arg)
 			return privsep_req_fail(req, EINVAL,
 			                        "type 0x%x is an event: the helper sends it", type);
 		if (type == PRIVSEP_T_SANDBOX_FAILED || type == PRIVSEP_T_SECCOMP_TRAP ||
-		    type == PRIVSEP_T_READY)
+		    type == PRIVSEP_T_READY || type == PRIVSEP_T_SECCOMP_LISTENER)
 			return privsep_req_fail(
 			    req, EINVAL, "type 0x%x is a start-up message of the framework", type);
 	}
@@ -653,6 +654,7 @@ static void worker_reap(struct privsep_worker *w)
 	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 	close(w->pidfd);
 	w->pidfd = -1;
+	unotify_close(w);
 	/* Its last log lines, and what it sent before it died (its last
 	 * one-way messages), up to the end of the stream. */
 	wlog_close(w);
@@ -704,6 +706,8 @@ static void worker_free(struct privsep_worker *w)
 		close(w->pidfd);
 	}
 	wlog_close(w);
+	unotify_close(w);
+	learn_free(w);
 	if (w->spawn.uid_lease >= 0)
 		close(w->spawn.uid_lease);
 	free(w->permit);
@@ -764,6 +768,10 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		}
 		if (w->reap.finalize)
 			continue;
+		if (t->kind == TAG_UNOTIFY) {
+			unotify_readable(w, evs[i].events);
+			continue;
+		}
 		if (t->kind == TAG_PIDFD) {
 			worker_reap(w);
 			continue;
@@ -856,6 +864,7 @@ void privsep_helper_free(struct privsep_helper *h)
 	}
 	lifecycle_free(h);
 	helper_policies_free(h);
+	unotify_free(h);
 	wout_free_all(h);
 	/* the last lines, if there is room for them now */
 	helper_err_writable(h);

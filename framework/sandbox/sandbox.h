@@ -55,6 +55,12 @@ struct sb_plan {
 	 * (pipe_err) are its pipes to the helper; otherwise /dev/null */
 	int pipe_out, pipe_err;
 	struct sb_exec exec; /* exec.on 0: fork mode */
+	/* prog notifies (POL_MODE_NOTIFY, _LEARN): step 11 loads it with a
+	 * listener and hands it to give_listener (the helper's, through the
+	 * channel) before anything else runs, then closes its own copy; a
+	 * failure of either is step 11's */
+	int notify;
+	int (*give_listener)(const struct sb_plan *p, int fd);
 };
 
 /* Close every fd but keep[0..nkeep), which is sorted. */

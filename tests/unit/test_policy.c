@@ -406,7 +406,7 @@ static void an_append_only_grant_narrows_f_setfl_and_check_finds_what_rewrites(v
 	assert_int_equal(eval(p, "fcntl", 3, F_GETFL, 0), ALLOW);
 	assert_int_equal(eval(p, "fcntl", 3, F_SETFD, FD_CLOEXEC), ALLOW);
 	assert_int_equal(eval(p, "fcntl", 3, F_DUPFD_CLOEXEC, 0), ALLOW);
-	for (int debug = 0; debug <= 1; debug++) {
+	for (int debug = POL_MODE_ENFORCE; debug <= POL_MODE_NOTIFY; debug++) {
 		assert_int_equal(policy_compile(p, &prog, debug, collect, NULL), 0);
 		assert_int_equal(policy_verify(p, &prog, debug, collect, NULL, &calls), 0);
 		filter_prog_free(&prog);
@@ -713,7 +713,7 @@ static void shipped_policies_pass_check_and_verify(void **s)
 		    policy_load(name, policy_shipped(policy_shipped_names[i]), collect, NULL);
 		assert_non_null(p);
 		assert_int_equal(policy_check(p, collect, NULL), 0);
-		for (int debug = 0; debug <= 1; debug++) {
+		for (int debug = POL_MODE_ENFORCE; debug <= POL_MODE_NOTIFY; debug++) {
 			assert_int_equal(policy_compile(p, &prog, debug, collect, NULL), 0);
 			assert_int_equal(policy_verify(p, &prog, debug, collect, NULL, &calls), 0);
 			assert_true(calls > 1000);
