@@ -180,6 +180,69 @@ static void a_helper_with_no_capability_names_the_call_and_its_arguments(void **
 		fail_msg("from a helper without capabilities: %s", got);
 }
 
+/* A helper confined by helper.policy (after its workers started) still
+ * hears a violation: the notification's ioctl and the kill are in its
+ * policy.  The worker waits for a flag in memory it shares with the
+ * helper's process (fork mode), set once the helper is confined; all in
+ * a child, since confinement is for good. */
+static atomic_int *confined_flag;
+
+static int after_confinement_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	while (!atomic_load(confined_flag))
+		; /* a read of memory: no call */
+	syscall(SYS_sendfile, 7, 8, NULL, 0x1234);
+	return 99;
+}
+
+static int gone_kind = -1, gone_named;
+static void on_gone(struct privsep_worker *w, void *arg)
+{
+	const struct privsep_exit_info *e = privsep_worker_exit_info(w);
+	(void)arg;
+	gone_kind = (int)e->kind;
+	gone_named = e->have_args && !strcmp(e->syscall_name, "sendfile") && e->args[3] == 0x1234;
+}
+
+static void a_confined_helper_still_names_a_violation(void **s)
+{
+	int st;
+	pid_t hp;
+	(void)s;
+	confined_flag = mmap(NULL, sizeof(*confined_flag), PROT_READ | PROT_WRITE,
+	                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(confined_flag != MAP_FAILED);
+	atomic_store(confined_flag, 0);
+	hp = fork();
+	assert_true(hp >= 0);
+	if (hp == 0) {
+		struct privsep_helper_config cfg = {.on_worker_gone = on_gone};
+		struct privsep_spawn sp = {.name = "w", .main = after_confinement_main};
+		struct privsep_helper *h = privsep_helper_new(table, 1, &cfg);
+		struct privsep_worker *w = h ? privsep_spawn(h, &sp) : NULL;
+		if (!w)
+			_exit(2);
+		while (!privsep_worker_ready(w))
+			if (privsep_helper_step(h, 100) < 0)
+				_exit(3);
+		if (privsep_helper_confine(h, NULL, NULL) < 0)
+			_exit(4);
+		atomic_store(confined_flag, 1);
+		for (int i = 0; i < 200 && privsep_helper_nworkers(h) > 0; i++)
+			if (privsep_helper_step(h, 100) < 0)
+				_exit(5);
+		_exit(gone_kind == PRIVSEP_EXIT_SECCOMP && gone_named ? 0 : 6);
+	}
+	assert_int_equal(waitpid(hp, &st, 0), hp);
+	munmap(confined_flag, sizeof(*confined_flag));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("the confined helper %s %d (6: the violation was not named)",
+		         WIFEXITED(st) ? "exited with" : "was killed by",
+		         WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
 /* ---- threads ---- */
 
 /* Shared with the forked worker (MAP_SHARED before the spawn): when the
@@ -486,6 +549,7 @@ int main(void)
 	        a_worker_missing_one_call_is_killed_and_the_line_names_it_with_its_arguments),
 	    cmocka_unit_test(in_exec_mode_too_the_line_names_the_call_and_its_arguments),
 	    cmocka_unit_test(a_helper_with_no_capability_names_the_call_and_its_arguments),
+	    cmocka_unit_test(a_confined_helper_still_names_a_violation),
 	    cmocka_unit_test(
 	        a_multithreaded_workers_other_threads_can_do_nothing_denied_after_a_violation),
 	    cmocka_unit_test(
