@@ -499,7 +499,10 @@ struct privsep_exit_info {
 	int signal;
 	int syscall; /* PRIVSEP_EXIT_SECCOMP: the number, -1 unknown */
 	char syscall_name[32];
-	int have_args; /* debug mode only: the kernel does not report them */
+	/* args hold the call's arguments, as the kernel's notification (or
+	 * the debug mode's trap) reported them; 0 for a kill no listener
+	 * hears (another architecture, exec mode's second filter) */
+	int have_args;
 	uint64_t args[6];
 	enum privsep_violation violation; /* PRIVSEP_EXIT_VIOLATION */
 	int step;                         /* PRIVSEP_EXIT_SANDBOX */
