@@ -48,17 +48,16 @@ int unotify_prepare(struct privsep_helper *h)
 
 static struct unotify_bufs *bufs(struct privsep_helper *h)
 {
-	if (h->unotify)
-		return h->unotify;
-	struct unotify_bufs *b = calloc(1, sizeof(*b));
-	if (!b)
-		return NULL;
+	struct unotify_bufs *b;
 	struct seccomp_notif_sizes sz;
 	size_t rs;
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
-		free(b);
+	if (h->unotify)
+		return h->unotify;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		return NULL;
-	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
 	/* the larger of the kernel's size and this build's */
 	b->req_size = sz.seccomp_notif > sizeof(*b->req) ? sz.seccomp_notif : sizeof(*b->req);
 	rs = sz.seccomp_notif_resp > sizeof(*b->resp) ? sz.seccomp_notif_resp : sizeof(*b->resp);
@@ -107,8 +106,14 @@ int unotify_fw_listener(struct privsep_req *req, void *arg)
 	(void)arg;
 	/* once per worker (the row is once), and only a spawned one in a
 	 * mode that owes one holds the permit */
-	if (!w->un.mode || w->un.fd >= 0 || !is_listener(fd))
+	if (!w->un.mode || w->un.fd >= 0 || !is_listener(fd)) {
+		log_line(w->h->log, w->h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\" pid %d: SECCOMP_LISTENER refused: %s", w->name, (int)w->pid,
+		         !w->un.mode     ? "its spawn owes no listener"
+		         : w->un.fd >= 0 ? "it sent one already"
+		                         : "the fd is not a seccomp listener");
 		return privsep_req_fail(req, EINVAL, "not a seccomp listener");
+	}
 	if (!bufs(w->h)) {
 		/* READY then finds no listener: the worker is stopped there */
 		log_line(w->h->log, w->h->log_arg, PRIVSEP_LOG_ERR,
