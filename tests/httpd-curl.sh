@@ -324,6 +324,40 @@ grep "seccomp violation" "$d/log" | grep -q "seccomp violation: sendfile(0x[0-9a
 kill "$pid"
 wait "$pid"
 pid=
+# the same as under the shipped unit (PrivateDevices=yes: a /dev without
+# kmsg; its CapabilityBoundingSet: no CAP_SYSLOG; NoNewPrivileges): the
+# line still names sendfile and its arguments.  It needs root (a mount
+# namespace and a private /dev); an ordinary user's run above had no
+# capability at all already.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v setpriv >/dev/null &&
+	unshare -m true 2>/dev/null; then
+	: >"$d/log"
+	unshare -m sh -c '
+		mount -t tmpfs -o mode=755 privsep-dev /dev &&
+		mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 &&
+		mknod -m 666 /dev/urandom c 1 9 &&
+		exec setpriv --no-new-privs --bounding-set -all,+net_bind_service,+dac_read_search,+kill,+setuid,+setgid,+setpcap,+sys_admin,+sys_chroot "$@"' \
+		sh "$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --workers 1 \
+		--policy "$d/nosendfile.policy" 2>"$d/log" &
+	pid=$!
+	wait_port
+	[ -n "$port" ] || fail "unit-like: no 'listening on' line"
+	u="http://127.0.0.1:$port"
+	get /1m.bin >/dev/null
+	i=0
+	until grep -q "seccomp violation" "$d/log" || [ $i -ge 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	grep "seccomp violation" "$d/log" | grep -q "seccomp violation: sendfile(0x[0-9a-f]*, 0x[0-9a-f]*, " ||
+		fail "unit-like (no /dev/kmsg, no CAP_SYSLOG): the violation is not named with its arguments"
+	kill "$pid"
+	wait "$pid"
+	pid=
+else
+	echo "httpd-curl: not root or no unshare: the unit-like run (a /dev without kmsg, no CAP_SYSLOG) is left out; the run above as this user named the call without any capability"
+fi
+
 # --learn with the same policy: the one worker runs sendfile (let
 # through, logged), serves the large file whole, and when it ends the
 # proposal is the policy's own text and exactly one learned rule, allow
