@@ -442,12 +442,14 @@ static int send_out(struct privsep_client *c, const struct msg_out *o, int nowai
 			break;
 		if (!c->q.n && !nowait) {
 			/* nothing queued before it: a plain blocking send, with
-			 * the lock released so that no other sender waits on it */
+			 * the lock released so that no other sender waits on it
+			 * (and not taken again after it: o is sent, whatever the
+			 * queue holds now was queued after it) */
 			pthread_mutex_unlock(&c->smu);
 			rc = msg_send(c->fd, NULL, o, 0) == MSG_SENT ? 0 : -1;
-			pthread_mutex_lock(&c->smu);
-			taken = 1;
-			break;
+			if (rc < 0 && errno == ECONNRESET)
+				errno = EPIPE;
+			return rc;
 		}
 		if (!c->q.n || nowait) {
 			rc = msg_send(c->fd, &c->q, o, 0) >= 0 ? 0 : -1;
@@ -501,23 +503,21 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 	if (check_args(c, PRIVSEP_H_CALL, out->type, out->data, out->len, out->fds, out->nfds,
 	               out->bulk, res->detail, sizeof(res->detail)) < 0)
 		return -1;
+	if (make_bulk(out->bulk, &bfd) < 0)
+		return -1;
+	/* one locked section checks and registers the call (a call takes the
+	 * lock twice: here, and to wait for its reply) */
 	pthread_mutex_lock(&c->mu);
 	/* in an event handler of c (or of another client, called from one of
 	 * c's): its reply would have to be read by this very thread */
-	if (self_reads(c)) {
+	if (self_reads(c) || c->dead) {
+		err = self_reads(c) ? EDEADLK : c->dead;
 		pthread_mutex_unlock(&c->mu);
-		errno = EDEADLK;
+		if (bfd >= 0)
+			close(bfd);
+		errno = err;
 		return -1;
 	}
-	if (c->dead) {
-		errno = c->dead;
-		pthread_mutex_unlock(&c->mu);
-		return -1;
-	}
-	pthread_mutex_unlock(&c->mu);
-	if (make_bulk(out->bulk, &bfd) < 0)
-		return -1;
-	pthread_mutex_lock(&c->mu);
 	do
 		s.id = c->next_id++;
 	while (s.id == 0 || id_in_use(c, s.id));

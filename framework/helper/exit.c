@@ -87,6 +87,9 @@ int exit_fw_ready(struct privsep_req *req, void *arg)
 	privsep_worker_drop_permit(w, PRIVSEP_T_SANDBOX_FAILED);
 	privsep_worker_drop_permit(w, PRIVSEP_T_SECCOMP_LISTENER);
 	w->exit.ready = 1;
+	/* started ahead: it waits for this answer until it is handed out */
+	if (pool_hold(w, req->id))
+		return HELPER_REPLY_HELD;
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include "bulk.h"
 #include "chan.h"
 #include "helper_int.h"
+#include "uidpool.h"
 #include "msg.h"
 #include "proto.h"
 #include "rows.h"
@@ -241,7 +242,7 @@ int privsep_helper_fd(const struct privsep_helper *h)
 
 size_t privsep_helper_nworkers(const struct privsep_helper *h)
 {
-	return h->nworkers;
+	return h->nworkers - h->npooled; /* the application's */
 }
 
 /* ---- workers ---- */
@@ -490,9 +491,12 @@ static void serve(struct privsep_worker *w, struct msg *m)
 	int rc;
 
 	req->worker = w;
-	privsep_writer_init(&req->reply, h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
-	                    h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED);
+	req->reply =
+	    (struct privsep_writer){h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
+	                            h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED, 0, 0};
 	rc = row->fn(req, row->arg);
+	if (rc == HELPER_REPLY_HELD)
+		return; /* a pooled worker's READY: answered at the hand-out */
 	if (rc == PRIVSEP_VIOLATION) {
 		violation(w, PRIVSEP_V_BAD_PAYLOAD, &m->hdr, "%s %s: %s", msg_kind_name(row->flags),
 		          row->name,
@@ -523,11 +527,7 @@ static void serve(struct privsep_worker *w, struct msg *m)
 		reply_error(w, req->id, rc, req->detail);
 		return;
 	}
-	{
-		struct privsep_writer fixed;
-		privsep_writer_init(&fixed, h->tx + PRIVSEP_HDR_LEN, PROTO_REPLY_FIXED);
-		privsep_writer_put_u32(&fixed, 0);
-	}
+	memset(h->tx + PRIVSEP_HDR_LEN, 0, PROTO_REPLY_FIXED); /* error 0 */
 	send_reply(w, req->id, PROTO_REPLY_FIXED + req->reply.len, req->reply_fds, req->reply_nfds);
 	/* READY answered: the events that waited go now, after it */
 	if (w->gate && w->exit.ready && w->chan >= 0) {
@@ -695,8 +695,10 @@ static void worker_free(struct privsep_worker *w)
 	h->nworkers--;
 	if (!w->exit.info.line[0])
 		exit_classify(w, NULL);
-	if (h->on_gone)
+	/* a pooled worker was never the application's */
+	if (h->on_gone && !pool_member(w))
 		h->on_gone(w, h->gone_arg);
+	pool_gone(w);
 	/* the verdict on its end: a restart is lifecycle's, stopping every
 	 * worker is the core's */
 	if (lifecycle_worker_gone(w) == PRIVSEP_RESTART_STOP_ALL)
@@ -728,6 +730,9 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 			next = w->reap.kill_at_ms;
 	{
 		int64_t due = lifecycle_due(h);
+		if (due >= 0 && (next < 0 || due < next))
+			next = due;
+		due = lifecycle_refill(h);
 		if (due >= 0 && (next < 0 || due < next))
 			next = due;
 	}
@@ -789,7 +794,7 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 			worker_readable(w);
 	}
 	if (!h->closing)
-		return (int)h->nworkers;
+		return (int)privsep_helper_nworkers(h);
 	now = clock_now_ms();
 	h->closing = 0;
 	for (struct privsep_worker *w = h->workers, *nx; w; w = nx) {
@@ -822,14 +827,14 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		else if (w->reap.kill_at_ms)
 			h->closing = 1; /* still to be reaped, or killed */
 	}
-	return (int)h->nworkers;
+	return (int)privsep_helper_nworkers(h);
 }
 
 int privsep_helper_run(struct privsep_helper *h)
 {
 	/* and until what workers wrote to their standard output is copied
 	 * (a stop signal leaves it) */
-	while (h->nworkers > 0 || h->respawns || (h->outs && !h->stopping))
+	while (privsep_helper_nworkers(h) > 0 || h->respawns || (h->outs && !h->stopping))
 		if (privsep_helper_step(h, -1) < 0)
 			return -1;
 	return 0;
@@ -863,6 +868,8 @@ void privsep_helper_free(struct privsep_helper *h)
 		worker_free(w);
 	}
 	lifecycle_free(h);
+	pool_free_all(h);
+	uidpool_drop_spare(); /* the uid leased ahead for a next spawn */
 	helper_policies_free(h);
 	unotify_free(h);
 	wout_free_all(h);

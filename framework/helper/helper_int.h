@@ -123,6 +123,15 @@ struct worker_unotify {
 	struct learn_state *learn; /* learn.c: each call let through */
 };
 
+/* pool.c: a worker started ahead, until it is handed out */
+struct worker_pool {
+	struct spawn_pool *of; /* its pool; NULL: handed out, or never pooled */
+	int held;              /* READY checked, its reply held back */
+	uint32_t ready_id;     /* READY's id, answered at the hand-out */
+	uint8_t *permit;       /* its permits while they are withdrawn */
+	int discard;           /* found gone at a hand-out: nobody's worker */
+};
+
 struct privsep_worker {
 	struct privsep_helper *h;
 	struct privsep_worker *next, *prev;
@@ -146,6 +155,7 @@ struct privsep_worker {
 	struct worker_life life;
 	struct worker_spawn spawn;
 	struct worker_unotify un;
+	struct worker_pool pool;
 };
 
 struct privsep_helper {
@@ -194,6 +204,8 @@ struct privsep_helper {
 	int watching;               /* watchfd is armed */
 	struct tag twatch;
 	struct unotify_bufs *unotify; /* unotify.c: receive buffers, NULL until needed */
+	struct spawn_pool *pools;     /* pool.c */
+	size_t npooled;               /* workers in a pool, not the application's */
 };
 
 /* Why a confined helper starts no worker: what a spawn needs that
@@ -285,6 +297,38 @@ void learn_free(struct privsep_worker *w);
 
 /* spawn.c */
 struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp);
+/* A worker of sp's pool when one is there (pool.c), else spawn_worker. */
+struct privsep_worker *spawn_or_take(struct privsep_helper *h, const struct privsep_spawn *sp);
+
+/* pool.c: spawn-ahead (privsep_spawn's pool) */
+#define POOL_MAX 64
+/* A handler's return that sends no reply now (READY of a pooled
+ * worker: its reply is the hand-out). */
+#define HELPER_REPLY_HELD 0x10000
+/* A worker of sp's pool, handed out (its READY answered, or answered
+ * when it comes), or NULL: none ready to hand out (then the caller
+ * starts one).  Makes sp's pool on its first use. */
+struct privsep_worker *pool_take(struct privsep_helper *h, const struct privsep_spawn *sp);
+/* READY of w, checked: 1 if w is pooled and the reply (id) is held until
+ * the hand-out, its permits withdrawn meanwhile; 0 otherwise. */
+int pool_hold(struct privsep_worker *w, uint32_t id);
+/* w is freed: its pool's count, one log line if it was still pooled. */
+void pool_gone(struct privsep_worker *w);
+/* 1 if w was never the application's (pooled, or discarded at a
+ * hand-out): no on_worker_gone, no restart. */
+int pool_member(const struct privsep_worker *w);
+/* A pool that lacks a worker and may be refilled now, or NULL (*next:
+ * when one may be tried again, or -1). */
+struct spawn_pool *pool_lacking(struct privsep_helper *h, int64_t *next);
+const struct privsep_spawn *pool_spawn_of(const struct spawn_pool *p);
+/* w, just started for p, is its member now. */
+void pool_joined(struct spawn_pool *p, struct privsep_worker *w);
+/* p's refill failed (errno err): logged, tried again later. */
+void pool_failed(struct privsep_helper *h, struct spawn_pool *p, int err);
+/* Idle pooled workers (READY checked, waiting), for tests and the
+ * benchmark. */
+size_t pool_idle(const struct privsep_helper *h);
+void pool_free_all(struct privsep_helper *h);
 
 /* lifecycle.c */
 void lifecycle_signal(struct privsep_helper *h);
@@ -293,6 +337,9 @@ void lifecycle_signal(struct privsep_helper *h);
 enum privsep_restart_verdict lifecycle_worker_gone(struct privsep_worker *w);
 /* Start the restarts that are due; the next due time or -1. */
 int64_t lifecycle_due(struct privsep_helper *h);
+/* Start the workers the pools lack (pool.c); the next time to try again
+ * or -1. */
+int64_t lifecycle_refill(struct privsep_helper *h);
 void lifecycle_free(struct privsep_helper *h);
 /* The stop check's timer fired: read it; -1 if it failed. */
 int lifecycle_watch_tick(struct privsep_helper *h);

@@ -248,7 +248,7 @@ int64_t lifecycle_due(struct privsep_helper *h)
 		struct spawn_rec *r = due;
 		due = r->next;
 		r->restarts++;
-		struct privsep_worker *w = spawn_worker(h, &r->sp);
+		struct privsep_worker *w = spawn_or_take(h, &r->sp);
 		if (w) {
 			w->life.rec = r;
 			w->life.slot = r->sp.slot;
@@ -265,6 +265,21 @@ int64_t lifecycle_due(struct privsep_helper *h)
 	for (struct spawn_rec *r = h->respawns; r; r = r->next)
 		if (next < 0 || r->due_ms < next)
 			next = r->due_ms;
+	return next;
+}
+
+int64_t lifecycle_refill(struct privsep_helper *h)
+{
+	struct spawn_pool *p;
+	int64_t next = -1;
+	/* until each pool is full, or its start failed (it waits) */
+	while (h->pools && (p = pool_lacking(h, &next))) {
+		struct privsep_worker *w = spawn_worker(h, pool_spawn_of(p));
+		if (w)
+			pool_joined(p, w);
+		else
+			pool_failed(h, p, errno);
+	}
 	return next;
 }
 

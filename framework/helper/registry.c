@@ -18,6 +18,7 @@
 
 #include "helper_int.h"
 #include "proto.h"
+#include "uidpool.h"
 
 const struct privsep_handler *row_find(const struct privsep_helper *h, uint32_t type, size_t *idx)
 {
@@ -41,7 +42,8 @@ int helper_owns_fd(const struct privsep_helper *h, int fd)
 {
 	if (fd == h->epfd || (h->sigfd >= 0 && fd == h->sigfd) || fd == h->watchfd)
 		return 1;
-	if (sink_owns_fd(&h->err, fd) || sink_owns_fd(&h->out, fd) || wout_owns_fd(h, fd))
+	if (sink_owns_fd(&h->err, fd) || sink_owns_fd(&h->out, fd) || wout_owns_fd(h, fd) ||
+	    uidpool_owns_fd(fd))
 		return 1;
 	for (const struct privsep_worker *w = h->workers; w; w = w->next)
 		if (fd == w->chan || fd == w->pidfd || fd == w->log.fd || fd == w->spawn.uid_lease)

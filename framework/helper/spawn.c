@@ -24,6 +24,7 @@
 #include "proto.h"
 #include "sandbox.h"
 #include "spawn_exec.h"
+#include "uidpool.h"
 
 /* The child's channel, for the SIGSYS handler of the debug mode. */
 static int child_chan = -1;
@@ -177,6 +178,30 @@ static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
 	_exit(rc & 0xff);
 }
 
+struct privsep_worker *spawn_or_take(struct privsep_helper *h, const struct privsep_spawn *sp)
+{
+	struct privsep_worker *w;
+	if (!h || !sp)
+		return spawn_worker(h, sp);
+	if (sp->pool && sp->unsandboxed) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": a pool of unsandboxed workers: no READY to hold them at; "
+		         "not started",
+		         sp->name ? sp->name : "worker");
+		errno = EINVAL;
+		return NULL;
+	}
+	if (sp->pool > POOL_MAX) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": pool %u is over the most, %d; not started",
+		         sp->name ? sp->name : "worker", sp->pool, POOL_MAX);
+		errno = EINVAL;
+		return NULL;
+	}
+	w = pool_take(h, sp);
+	return w ? w : spawn_worker(h, sp);
+}
+
 struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp)
 {
 	struct privsep_worker *w;
@@ -192,7 +217,7 @@ struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct priv
 		snprintf(r->name, sizeof(r->name), "%s", sp->name ? sp->name : "worker");
 		r->sp.name = r->name;
 	}
-	w = spawn_worker(h, r ? &r->sp : sp);
+	w = spawn_or_take(h, r ? &r->sp : sp);
 	if (!w) {
 		free(r);
 		return NULL;
@@ -512,6 +537,9 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	j.sv[1] = j.lp[1] = j.op[1] = -1;
 	/* The child cannot be reaped before we wait for it, so its pid is
 	 * still its own here. */
+	/* while the child takes its steps: the next spawn's uid */
+	if (j.plan.lease >= 0)
+		uidpool_prefetch();
 	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0) {
 		saved = errno;

@@ -372,7 +372,8 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms);
  * for it).  0, or -1 as privsep_helper_step. */
 int privsep_helper_run(struct privsep_helper *h);
 
-/* Number of workers attached.  Never fails. */
+/* Number of workers attached (not those a pool keeps started ahead).
+ * Never fails. */
 size_t privsep_helper_nworkers(const struct privsep_helper *h);
 
 /* Handle SIGINT, SIGTERM and SIGHUP through a signalfd in h's event loop
@@ -778,6 +779,20 @@ struct privsep_spawn {
 	 * fresh image; borrowed, as sandbox, for as long as restarts may
 	 * happen. */
 	const struct privsep_exec *exec;
+	/* Spawn-ahead: keep this many workers of this spawn (the same name,
+	 * main, arg, client, sandbox, exec and stdout_copy) started ahead
+	 * (at most 64), each in its own sandbox, checked at READY, waiting
+	 * there (READY's reply held back: no application code runs in it).
+	 * privsep_spawn and a restart of this spawn are handed one at the
+	 * cost of a send, and the event loop starts its replacement; a cold
+	 * start when none is ready.  0: none, a start at each spawn.  A
+	 * pooled worker that dies is replaced, never handed out, and the
+	 * application never hears of it; pooled workers count in no
+	 * privsep_helper_nworkers.  Fork mode: the pooled child is a copy of
+	 * the helper as it was when it was started, arg's memory too.
+	 * Borrowed, like a restart's: sandbox, exec and arg, as long as the
+	 * helper lives.  Not with unsandboxed (EINVAL). */
+	unsigned pool;
 };
 
 /* ------------------------------------------------------------------ */

@@ -132,6 +132,21 @@ int chan_send(int fd, const void *hdr, size_t hlen, const void *payload, size_t 
 		errno = EINVAL;
 		return -1;
 	}
+	if (!nfds && !plen) {
+		/* one piece, no fds: send(2), the same record for 0.1 to 0.2 us
+		 * less than sendmsg(2) here, which copies and walks a msghdr and
+		 * an iovec array first (issue 17) */
+		do
+			n = send(fd, hdr, hlen, MSG_NOSIGNAL | (nonblock ? MSG_DONTWAIT : 0));
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return -1;
+		if ((size_t)n != hlen) { /* cannot happen on SEQPACKET */
+			errno = EIO;
+			return -1;
+		}
+		return 0;
+	}
 	if (nfds) {
 		memset(&ctl, 0, sizeof(ctl));
 		mh.msg_control = ctl.buf;

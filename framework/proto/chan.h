@@ -29,7 +29,7 @@ struct chan_msg {
 	uint8_t *buf; /* borrowed, cap bytes */
 	size_t cap;
 	size_t len;
-	int fds[PRIVSEP_MAX_FDS];
+	int *fds; /* borrowed: room for PRIVSEP_MAX_FDS */
 	size_t nfds;
 	size_t nfds_partial; /* CHAN_FDLIMIT: how many were installed (and closed) */
 	enum privsep_violation viol;
@@ -44,7 +44,8 @@ struct chan_msg {
 enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock);
 
 /* Send one record: hdr (hlen bytes) then payload, with fds (borrowed),
- * in one sendmsg with MSG_NOSIGNAL (and MSG_DONTWAIT if nonblock).
+ * in one sendmsg with MSG_NOSIGNAL (and MSG_DONTWAIT if nonblock); one
+ * send when it is one piece (plen 0) with no fds.
  * 0, or -1 with errno (EAGAIN when non-blocking and full, EPIPE, ...).
  * EINTR is retried. */
 int chan_send(int fd, const void *hdr, size_t hlen, const void *payload, size_t plen,

@@ -29,6 +29,13 @@ struct wire_hdr {
 /* Write hdr into out[PRIVSEP_HDR_LEN].  Cannot fail. */
 void wire_put_hdr(uint8_t *out, const struct wire_hdr *hdr);
 
+/* A little-endian u32 at p, for the hot paths that read one fixed field
+ * whose room was checked (a reply's error). */
+static inline uint32_t wire_get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* Decode and check the header of one whole record of reclen bytes that
  * arrived with nfds_received fds, against a record size limit of
  * msg_max.  Returns PRIVSEP_V_NONE and fills *hdr, or the first

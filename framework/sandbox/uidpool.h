@@ -29,6 +29,19 @@
  * lease fd (close-on-exec), and the uid in *uid; -1 with errno and a
  * one-line reason in why. */
 int uidpool_acquire(uid_t *uid, char *why, size_t whylen);
+/* ... a lease taken ahead (uidpool_prefetch) is used first, after the
+ * lease file's owner and mode, the databases and systemd's lease are
+ * looked at again. */
+
+/* Lease the next uid now, kept for the next uidpool_acquire (one per
+ * process; nothing when one waits already; a failure is left for
+ * uidpool_acquire to report).  A spawn calls it after its fork, while the
+ * child takes its steps: the next spawn's scan is done ahead. */
+void uidpool_prefetch(void);
+/* Release the lease kept ahead, if any. */
+void uidpool_drop_spare(void);
+/* 1 if fd is the lease kept ahead. */
+int uidpool_owns_fd(int fd);
 
 /* 1 if some open file description holds uid's lease (this process's
  * included); 0 if not; -1 with errno. */
