@@ -36,6 +36,7 @@
 #include "exec_probe.h"
 #include "filter.h"
 #include "harness.h"
+#include "helper_int.h"
 #include "policy.h"
 
 static atomic_int reported;
@@ -178,6 +179,40 @@ static void a_helper_with_no_capability_names_the_call_and_its_arguments(void **
 	if (strncmp(got, want, strlen(want)) != 0 ||
 	    !strstr(got, "seccomp violation: sendfile(0x7, 0x8, 0x0, 0x1234, "))
 		fail_msg("from a helper without capabilities: %s", got);
+}
+
+/* A worker handed out from the spawn-ahead pool sent its listener before
+ * its READY, which the pool held: its violation is named too. */
+static pid_t idle_pooled(struct privsep_helper *h)
+{
+	for (struct privsep_worker *w = h->workers; w; w = w->next)
+		if (w->pool.of && w->pool.held && !w->reap.finalize && w->chan >= 0)
+			return w->pid;
+	return 0;
+}
+
+static void a_worker_from_the_pool_is_named_too(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, 1, 0);
+	struct privsep_spawn sp = {.name = "w", .main = sendfile_main, .pool = 1};
+	struct privsep_worker *w;
+	pid_t pooled = 0;
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_true(hx_pump_gone(x, 1, 10000));
+	expect_sendfile_named(x);
+	for (int i = 0; i < 200 && !(pooled = idle_pooled(x->h)); i++)
+		privsep_helper_step(x->h, 100);
+	assert_true(pooled > 0);
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	assert_int_equal(privsep_worker_pid(w), pooled);
+	assert_true(hx_pump_gone(x, 2, 10000));
+	expect_sendfile_named(x);
+	privsep_helper_stop(x->h);
+	for (int i = 0; i < 200 && x->h->workers; i++)
+		privsep_helper_step(x->h, 100);
+	hx_free(x);
 }
 
 /* A helper confined by helper.policy (after its workers started) still
@@ -550,6 +585,7 @@ int main(void)
 	    cmocka_unit_test(in_exec_mode_too_the_line_names_the_call_and_its_arguments),
 	    cmocka_unit_test(a_helper_with_no_capability_names_the_call_and_its_arguments),
 	    cmocka_unit_test(a_confined_helper_still_names_a_violation),
+	    cmocka_unit_test(a_worker_from_the_pool_is_named_too),
 	    cmocka_unit_test(
 	        a_multithreaded_workers_other_threads_can_do_nothing_denied_after_a_violation),
 	    cmocka_unit_test(
