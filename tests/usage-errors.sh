@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: ISC
 # A tool's command line: --version answers; an unknown option, an option
 # without its value and a bad value each exit with the usage status its
-# man page documents (2), and the first line on standard error names the
-# option.
-#   usage-errors.sh TOOL MANPAGE
+# man page documents (2, or STATUS: privsep-run's is 125 as env(1)'s),
+# and the first line on standard error names the option.
+#   usage-errors.sh TOOL MANPAGE [STATUS]
 set -eu
 tool=$1
 page=$2
+st=${3:-2}
 name=$(basename "$tool")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -16,10 +17,10 @@ fail() {
 	exit 1
 }
 
-# the page documents 2 as the usage status
+# the page documents st as the usage status
 awk '/^\.SH EXIT STATUS/ { on = 1; next } /^\.SH/ { on = 0 } on' "$page" >"$tmp/status"
-grep -q "^\.B 2$\|^2 \|; 2 a usage" "$tmp/status" || fail "$page: no exit status 2"
-grep -qi "usage error" "$tmp/status" || fail "$page: exit status 2 is not said to be a usage error"
+grep -q "^\.B $st$\|^$st \|; $st a usage" "$tmp/status" || fail "$page: no exit status $st"
+grep -qi "usage error" "$tmp/status" || fail "$page: exit status $st is not said to be a usage error"
 
 out=$("$tool" --version) || fail "--version: exit $?"
 case $out in "$name (privsep) "[0-9]*.[0-9]*.[0-9]*) ;; *) fail "--version printed \"$out\"" ;; esac
@@ -38,8 +39,8 @@ expect() {
 	[ ! -s "$tmp/out" ] || fail "$*: wrote to standard output"
 }
 
-expect 2 --frobnicate --frobnicate
-expect 2 "-q" -q
+expect "$st" --frobnicate --frobnicate
+expect "$st" "-q" -q
 case $name in
 privsep-policy)
 	expect 2 --frobnicate export --frobnicate "<default.policy>"
@@ -67,6 +68,16 @@ httpd)
 	expect 2 --idle-timeout --idle-timeout -1
 	expect 2 --max-conns --max-conns x
 	expect 2 stray --port 0 stray
+	;;
+privsep-run)
+	expect 125 --frobnicate --frobnicate -- /bin/true
+	expect 125 "-q" -q -- /bin/true
+	expect 125 --allow-read --allow-read
+	expect 125 --allow-read --allow-read "" -- /bin/true
+	expect 125 --allow-read-beneath --allow-read-beneath "$(printf 'a\nb')" -- /bin/true
+	expect 125 --policy --policy
+	expect 125 COMMAND --allow-read /etc/hostname --
+	expect 125 stray stray -- /bin/true
 	;;
 *) fail "unknown tool" ;;
 esac

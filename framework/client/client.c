@@ -35,6 +35,7 @@
 #include "privsep.h"
 #include "msg.h"
 #include "proto.h"
+#include "region.h"
 #include "rows.h"
 #include "wire.h"
 
@@ -65,9 +66,19 @@ struct privsep_client {
 	size_t n;
 	pthread_mutex_t smu; /* sending: q and the order of records */
 	struct outq q;
+	pthread_mutex_t rmu;     /* the bulk region, from its put to its send */
+	struct region_tx region; /* region.h */
+	uint8_t *batch;          /* PRIVSEP_POST_BATCH: a BATCH's payload (under smu) */
+	size_t blen;             /* its bytes so far; 0: no batch */
+	/* the row of the last type batched, found admissible for a batch
+	 * (a post with no fd and no bulk): only its length is checked again */
+	const struct privsep_handler *brow;
 };
 
 #define CLIENT_QUEUE_MAX 256
+/* How long a bulk send waits for the helper to have copied out the
+ * previous payload of the region before it gives the region up. */
+#define CLIENT_REGION_WAIT_MS 1000
 /* Records read by one privsep_client_dispatch, at most. */
 #define CLIENT_BATCH 64
 
@@ -103,7 +114,9 @@ struct privsep_client *privsep_client_new(int fd, const struct privsep_client_co
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
-	if (!c || !(c->rx = malloc(msg_max))) {
+	if (!c || !(c->rx = malloc(msg_max)) || !(c->batch = malloc(msg_max))) {
+		if (c)
+			free(c->rx);
 		free(c);
 		close(fd);
 		errno = ENOMEM;
@@ -119,6 +132,8 @@ struct privsep_client *privsep_client_new(int fd, const struct privsep_client_co
 	outq_init(&c->q, cfg && cfg->queue_max ? cfg->queue_max : CLIENT_QUEUE_MAX);
 	pthread_mutex_init(&c->smu, NULL);
 	pthread_mutex_init(&c->mu, NULL);
+	pthread_mutex_init(&c->rmu, NULL);
+	region_tx_init(&c->region);
 	{
 		/* timed waits measure on the monotonic clock */
 		pthread_condattr_t ca;
@@ -137,10 +152,13 @@ void privsep_client_free(struct privsep_client *c)
 	int saved = errno;
 	close(c->fd);
 	outq_clear(&c->q);
+	region_tx_free(&c->region);
+	pthread_mutex_destroy(&c->rmu);
 	pthread_mutex_destroy(&c->smu);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cv);
 	free(c->rx);
+	free(c->batch);
 	free(c);
 	errno = saved;
 }
@@ -219,7 +237,7 @@ static int call_open(void *arg, uint32_t id)
 static void deliver(struct privsep_client *c, struct msg *m)
 {
 	struct reply_to to = {c, NULL};
-	struct msg_end e = {c->msg_max, PROTO_H2W, NULL, 0, 0, NULL, call_open, &to};
+	struct msg_end e = {c->msg_max, PROTO_H2W, NULL, 0, 0, NULL, call_open, &to, NULL, NULL};
 	enum msg_verdict mv = msg_check(m, &e);
 	struct call_slot *s = to.s;
 	uint32_t error = 0;
@@ -258,7 +276,7 @@ static void deliver(struct privsep_client *c, struct msg *m)
  * dropped with a log line), -1 for a violation (m->viol). */
 static int event(struct privsep_client *c, struct msg *m)
 {
-	struct msg_end e = {c->msg_max, PROTO_H2W, c->table, c->n, 0, NULL, NULL, NULL};
+	struct msg_end e = {c->msg_max, PROTO_H2W, c->table, c->n, 0, NULL, NULL, NULL, NULL, NULL};
 	const struct privsep_handler *row;
 	int rc;
 
@@ -428,15 +446,71 @@ static int flush_wait(struct privsep_client *c, int timeout_ms)
 	}
 }
 
-/* Send o (msg_send), after whatever is queued.  nowait: queue it when
- * the socket is full (EAGAIN when the queue is full); else wait for room,
- * smu released while waiting.  o->bulkfd is taken.  0, or -1 with
+/* Send the batch, if any: now, or queued after what is queued (the
+ * queue's bound reached: nowait, EAGAIN; else wait for the queue to
+ * drain, smu released meanwhile, so that other threads add to the batch
+ * that goes).  smu held.  0, or -1 with errno. */
+static int batch_flush(struct privsep_client *c, int nowait)
+{
+	while (c->blen) {
+		struct msg_out o = {PRIVSEP_T_BATCH, 0, c->batch, c->blen, NULL, 0, -1, 0, NULL};
+		enum msg_sent s = msg_send(c->fd, &c->q, &o, 0);
+		if (s == MSG_SENT || s == MSG_QUEUED) {
+			c->blen = 0;
+			return 0;
+		}
+		if (s == MSG_BROKEN) {
+			if (errno == ECONNRESET)
+				errno = EPIPE;
+			return -1;
+		}
+		if (nowait || errno != EAGAIN || flush_wait(c, -1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Add a one-way message to the batch (sent first when it would not fit).
+ * 0, or -1 with errno. */
+static int batch_add(struct privsep_client *c, uint32_t type, const void *data, size_t len,
+                     int nowait)
+{
+	size_t room = c->msg_max - PRIVSEP_HDR_LEN;
+	int rc = 0;
+	if (PROTO_BATCH_ENTRY + len > room) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	pthread_mutex_lock(&c->smu);
+	if (c->blen + PROTO_BATCH_ENTRY + len > room)
+		rc = batch_flush(c, nowait);
+	if (rc == 0) {
+		uint8_t *p = c->batch + c->blen;
+		for (int i = 0; i < 4; i++) { /* u32 type, u32 len, little-endian */
+			p[i] = (uint8_t)(type >> (8 * i));
+			p[4 + i] = (uint8_t)((uint32_t)len >> (8 * i));
+		}
+		if (len)
+			memcpy(p + PROTO_BATCH_ENTRY, data, len);
+		c->blen += PROTO_BATCH_ENTRY + len;
+	}
+	pthread_mutex_unlock(&c->smu);
+	return rc;
+}
+
+/* Send o (msg_send, how its flags), after whatever is queued.  nowait:
+ * queue it when the socket is full (EAGAIN when the queue is full); else
+ * wait for room, smu released while waiting.  o->bulkfd is taken (not
+ * with MSG_SEND_BORROW_BULK).  0, or -1 with
  * errno. */
-static int send_out(struct privsep_client *c, const struct msg_out *o, int nowait)
+static int send_out(struct privsep_client *c, const struct msg_out *o, int nowait, unsigned how)
 {
 	int rc = -1, taken = 0;
 
 	pthread_mutex_lock(&c->smu);
+	/* the posts batched before it go first */
+	if (c->blen && batch_flush(c, nowait) < 0)
+		goto out;
 	for (;;) {
 		if (c->q.n && outq_flush(&c->q, c->fd) < 0)
 			break;
@@ -446,21 +520,22 @@ static int send_out(struct privsep_client *c, const struct msg_out *o, int nowai
 			 * (and not taken again after it: o is sent, whatever the
 			 * queue holds now was queued after it) */
 			pthread_mutex_unlock(&c->smu);
-			rc = msg_send(c->fd, NULL, o, 0) == MSG_SENT ? 0 : -1;
+			rc = msg_send(c->fd, NULL, o, how) == MSG_SENT ? 0 : -1;
 			if (rc < 0 && errno == ECONNRESET)
 				errno = EPIPE;
 			return rc;
 		}
 		if (!c->q.n || nowait) {
-			rc = msg_send(c->fd, &c->q, o, 0) >= 0 ? 0 : -1;
+			rc = msg_send(c->fd, &c->q, o, how) >= 0 ? 0 : -1;
 			taken = 1;
 			break;
 		}
 		if (wait_room(c, -1) < 0)
 			break;
 	}
+out:
 	pthread_mutex_unlock(&c->smu);
-	if (!taken && o->bulkfd >= 0) {
+	if (!taken && o->bulkfd >= 0 && !(how & MSG_SEND_BORROW_BULK)) {
 		int saved = errno;
 		close(o->bulkfd);
 		errno = saved;
@@ -470,21 +545,86 @@ static int send_out(struct privsep_client *c, const struct msg_out *o, int nowai
 	return rc;
 }
 
-/* A sealed memfd holding bulk, or -1 (none asked, or errno). */
-static int make_bulk(const struct privsep_bulk *bulk, int *fd)
+/* A bulk payload on its way: the fd to send and its u64 size. */
+struct bulk_out {
+	int fd;        /* -1: no bulk */
+	uint64_t size; /* with REGION_FLAG for the region form */
+	int region;    /* rmu held: the region's payload, until bulk_sent */
+};
+
+static int client_dead(void *arg)
 {
-	*fd = -1;
+	const struct privsep_client *c = arg;
+	return __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* The fd for bulk (none asked: -1): the worker's region, reused (waiting,
+ * unless nowait, for the helper to have copied out the payload before),
+ * or a sealed memfd when the region is busy or cannot be made.  0, or -1
+ * with errno. */
+static int make_bulk(struct privsep_client *c, const struct privsep_bulk *bulk, int nowait,
+                     struct bulk_out *b)
+{
+	b->fd = -1;
+	b->size = 0;
+	b->region = 0;
 	if (!bulk)
 		return 0;
-	*fd = bulk_make(bulk->data, bulk->len);
-	return *fd < 0 ? -1 : 0;
+	/* a payload of the region still queued here would never be copied
+	 * out while this one waits for it: what is queued goes first */
+	if (!nowait) {
+		pthread_mutex_lock(&c->smu);
+		if (c->q.n && flush_wait(c, -1) < 0) {
+			int err = errno;
+			pthread_mutex_unlock(&c->smu);
+			errno = err;
+			return -1;
+		}
+		pthread_mutex_unlock(&c->smu);
+	}
+	if (nowait ? pthread_mutex_trylock(&c->rmu) == 0 : pthread_mutex_lock(&c->rmu) == 0) {
+		b->fd = region_tx_put(&c->region, bulk->data, bulk->len,
+		                      nowait ? 0 : CLIENT_REGION_WAIT_MS, client_dead, c, &b->size);
+		if (b->fd >= 0) {
+			b->region = 1;
+			return 0;
+		}
+		pthread_mutex_unlock(&c->rmu);
+		if (errno == EPIPE)
+			return -1;
+	}
+	b->fd = bulk_make(bulk->data, bulk->len);
+	b->size = bulk->len;
+	return b->fd < 0 ? -1 : 0;
+}
+
+/* The record with b's payload was sent (rc 0) or not. */
+static void bulk_sent(struct privsep_client *c, struct bulk_out *b, int rc)
+{
+	if (!b->region)
+		return;
+	if (rc < 0)
+		region_tx_unsend(&c->region);
+	pthread_mutex_unlock(&c->rmu);
+	b->region = 0;
+}
+
+/* b's payload will not be sent after all. */
+static void bulk_drop(struct privsep_client *c, struct bulk_out *b)
+{
+	if (b->region)
+		bulk_sent(c, b, -1);
+	else if (b->fd >= 0)
+		close(b->fd);
+	b->fd = -1;
 }
 
 int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
                         struct privsep_result *res)
 {
 	struct call_slot s = {0};
-	int rc, err, bfd;
+	struct bulk_out bo;
+	int rc, err;
 
 	if (!res) {
 		errno = EINVAL;
@@ -503,7 +643,7 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 	if (check_args(c, PRIVSEP_H_CALL, out->type, out->data, out->len, out->fds, out->nfds,
 	               out->bulk, res->detail, sizeof(res->detail)) < 0)
 		return -1;
-	if (make_bulk(out->bulk, &bfd) < 0)
+	if (make_bulk(c, out->bulk, 0, &bo) < 0)
 		return -1;
 	/* one locked section checks and registers the call (a call takes the
 	 * lock twice: here, and to wait for its reply) */
@@ -513,8 +653,7 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 	if (self_reads(c) || c->dead) {
 		err = self_reads(c) ? EDEADLK : c->dead;
 		pthread_mutex_unlock(&c->mu);
-		if (bfd >= 0)
-			close(bfd);
+		bulk_drop(c, &bo);
 		errno = err;
 		return -1;
 	}
@@ -529,12 +668,12 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 	pthread_mutex_unlock(&c->mu);
 
 	{
-		struct msg_out o = {out->type, s.id,      out->data, out->len,
-		                    out->fds,  out->nfds, bfd,       out->bulk ? out->bulk->len : 0,
-		                    NULL};
-		rc = send_out(c, &o, 0);
+		struct msg_out o = {out->type, s.id,  out->data, out->len, out->fds,
+		                    out->nfds, bo.fd, bo.size,   NULL};
+		rc = send_out(c, &o, 0, bo.region ? MSG_SEND_BORROW_BULK : 0);
+		err = errno;
+		bulk_sent(c, &bo, rc);
 	}
-	err = errno;
 
 	pthread_mutex_lock(&c->mu);
 	if (rc < 0) {
@@ -572,25 +711,48 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 
 int privsep_client_post(struct privsep_client *c, const struct privsep_out *out)
 {
-	int dead, bfd, rc;
+	int dead, rc, nowait;
+	struct bulk_out bo;
 	char why[PRIVSEP_DETAIL_MAX];
 	unsigned flags;
-	if (!out || (out->flags != PRIVSEP_POST_WAIT && out->flags != PRIVSEP_POST_NOWAIT)) {
+	if (!out || (out->flags != PRIVSEP_POST_WAIT && out->flags != PRIVSEP_POST_NOWAIT &&
+	             out->flags != PRIVSEP_POST_BATCH)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* a batch carries an application's one-way messages, no fd, no bulk */
+	if (out->flags == PRIVSEP_POST_BATCH &&
+	    (out->type < PRIVSEP_TYPE_APP_MIN || out->nfds || out->bulk)) {
+		CLOG(
+		    c, PRIVSEP_LOG_ERR,
+		    "post not sent: a batch carries application types only, with no fd and no bulk");
 		errno = EINVAL;
 		return -1;
 	}
 	flags = out->flags;
+	/* the row of the type batched last: its length is all that can differ */
+	if (flags == PRIVSEP_POST_BATCH && c->table) {
+		const struct privsep_handler *r = __atomic_load_n(&c->brow, __ATOMIC_RELAXED);
+		if (r && r->type == out->type && out->len >= r->min_len && out->len <= r->max_len &&
+		    (!out->len || out->data))
+			goto checked;
+	}
 	if (check_args(c, PRIVSEP_H_POST, out->type, out->data, out->len, out->fds, out->nfds,
 	               out->bulk, why, sizeof(why)) < 0) {
 		if (why[0]) /* a post has no result to carry the rule: one line */
 			CLOG(c, PRIVSEP_LOG_ERR, "post not sent: %s", why);
 		return -1;
 	}
+	if (flags == PRIVSEP_POST_BATCH && c->table)
+		__atomic_store_n(&c->brow, table_row_find(c->table, c->n, out->type),
+		                 __ATOMIC_RELAXED);
+checked:
 	/* a handler that waited could wait for itself (docs/PROTOCOL.md) */
-	if (tl_event && flags == PRIVSEP_POST_WAIT) {
+	nowait = flags == PRIVSEP_POST_NOWAIT;
+	if (tl_event && !nowait) {
 		pthread_mutex_lock(&c->mu);
 		if (self_reads(c))
-			flags = PRIVSEP_POST_NOWAIT;
+			nowait = 1;
 		pthread_mutex_unlock(&c->mu);
 	}
 	/* stored atomically by client_die: no lock on every post */
@@ -599,13 +761,25 @@ int privsep_client_post(struct privsep_client *c, const struct privsep_out *out)
 		errno = dead;
 		return -1;
 	}
-	if (make_bulk(out->bulk, &bfd) < 0)
+	if (flags == PRIVSEP_POST_BATCH) {
+		rc = batch_add(c, out->type, out->data, out->len, nowait);
+		if (rc < 0 && errno == EPIPE) {
+			pthread_mutex_lock(&c->mu);
+			client_die(c, EPIPE, PRIVSEP_V_NONE, NULL);
+			pthread_mutex_unlock(&c->mu);
+		}
+		return rc;
+	}
+	if (make_bulk(c, out->bulk, nowait, &bo) < 0)
 		return -1;
 	{
-		struct msg_out o = {out->type, 0,         out->data, out->len,
-		                    out->fds,  out->nfds, bfd,       out->bulk ? out->bulk->len : 0,
-		                    NULL};
-		rc = send_out(c, &o, flags == PRIVSEP_POST_NOWAIT);
+		struct msg_out o = {out->type, 0,     out->data, out->len, out->fds,
+		                    out->nfds, bo.fd, bo.size,   NULL};
+		int err;
+		rc = send_out(c, &o, nowait, bo.region ? MSG_SEND_BORROW_BULK : 0);
+		err = errno;
+		bulk_sent(c, &bo, rc);
+		errno = err;
 	}
 	if (rc < 0 && errno == EPIPE) {
 		pthread_mutex_lock(&c->mu);
@@ -619,7 +793,15 @@ int privsep_client_flush(struct privsep_client *c, int timeout_ms)
 {
 	int rc;
 	pthread_mutex_lock(&c->smu);
-	rc = flush_wait(c, timeout_ms);
+	/* the batch, queued if need be, then the queue */
+	rc = batch_flush(c, 1);
+	if (rc < 0 && errno == EAGAIN) {
+		rc = flush_wait(c, timeout_ms);
+		if (rc == 0)
+			rc = batch_flush(c, 1);
+	}
+	if (rc == 0)
+		rc = flush_wait(c, timeout_ms);
 	pthread_mutex_unlock(&c->smu);
 	return rc;
 }
@@ -628,7 +810,7 @@ size_t privsep_client_queued(struct privsep_client *c)
 {
 	size_t n;
 	pthread_mutex_lock(&c->smu);
-	n = c->q.n;
+	n = c->q.n + (c->blen != 0); /* a batch not sent yet is one record */
 	pthread_mutex_unlock(&c->smu);
 	return n;
 }
@@ -648,7 +830,8 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 	}
 	pthread_mutex_unlock(&c->mu);
 	pthread_mutex_lock(&c->smu);
-	if (c->q.n && outq_flush(&c->q, c->fd) < 0) {
+	if ((c->blen && batch_flush(c, 1) < 0 && errno != EAGAIN) ||
+	    (c->q.n && outq_flush(&c->q, c->fd) < 0)) {
 		int err = errno == ECONNRESET ? EPIPE : errno;
 		pthread_mutex_unlock(&c->smu);
 		errno = err;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,7 @@ static int row_cmp(const void *a, const void *b)
 
 static int fw_ping(struct privsep_req *req, void *arg);
 static int fw_permit_drop(struct privsep_req *req, void *arg);
+static int fw_batch(struct privsep_req *req, void *arg);
 
 /* The framework's handlers, indexed by proto.h's enum proto_fw: proto.c's
  * rows name them, the helper owns them (proto calls nothing above it).
@@ -79,6 +81,7 @@ static const privsep_handler_fn fw_fns[] = {
     [PROTO_FW_FS_STAT] = fs_h_stat,
     [PROTO_FW_FS_READLINK] = fs_h_readlink,
     [PROTO_FW_FS_ACCESS] = fs_h_access,
+    [PROTO_FW_BATCH] = fw_batch,
 };
 _Static_assert(sizeof(fw_fns) / sizeof(fw_fns[0]) == PROTO_FW_COUNT,
                "a framework handler for every enum proto_fw");
@@ -219,6 +222,10 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		h->log_line_max = HELPER_LOG_LINE_LIMIT;
 	h->app = table;
 	h->napp = n;
+	for (size_t i = 0; i < n; i++)
+		if ((table[i].flags & PRIVSEP_H_BULK) && !(table[i].flags & PRIVSEP_H_EVENT) &&
+		    table[i].bulk_max > h->rcopy.region_max)
+			h->rcopy.region_max = table[i].bulk_max;
 	return h;
 fail : {
 	int saved = errno;
@@ -536,12 +543,48 @@ static void serve(struct privsep_worker *w, struct msg *m)
 	}
 }
 
+/* A BATCH (docs/PROTOCOL.md, section 6): its framing first, whole; then
+ * each entry checked as a one-way record of its own and served, in
+ * order, as separate records would have been.  The first that fails a
+ * check is that violation, named, and ends the worker. */
+static int fw_batch(struct privsep_req *req, void *arg)
+{
+	struct privsep_helper *h = arg;
+	struct privsep_worker *w = req->worker;
+	/* the request is the batch's message's (serve got it from dispatch) */
+	struct msg *m = (struct msg *)(void *)((char *)req - offsetof(struct msg, req));
+	struct msg_end e = {h->msg_max, PROTO_W2H, h->rows, h->nrows, 1,
+	                    w->permit,  NULL,      NULL,    NULL,     NULL};
+	struct msg_batch b;
+	struct msg sub;
+	int rc;
+
+	if (msg_batch_begin(m, &b) != PRIVSEP_V_NONE) {
+		violation(w, PRIVSEP_V_BAD_BATCH, &m->hdr, "%s", m->why);
+		return 0;
+	}
+	while (w->chan >= 0 && (rc = msg_batch_next(&b, &e, &sub)) != 0) {
+		if (rc < 0) {
+			violation(w, sub.viol, &m->hdr,
+			          "batch entry %zu (type 0x%x%s%s len %u): %s", b.n, sub.hdr.type,
+			          sub.row ? ", " : "", sub.row ? sub.row->name : "", sub.hdr.len,
+			          sub.why);
+			return 0;
+		}
+		serve(w, &sub);
+		if (sub.req.reply_nfds)
+			msg_release(&sub); /* what a post's handler attached to no reply */
+	}
+	return 0;
+}
+
 /* Check one record (msg.c) and serve it; whatever it carried that nobody
  * took is released here, on every path. */
 static void dispatch(struct privsep_worker *w, struct msg *m)
 {
 	struct privsep_helper *h = w->h;
-	struct msg_end e = {h->msg_max, PROTO_W2H, h->rows, h->nrows, 1, w->permit, NULL, NULL};
+	struct msg_end e = {h->msg_max, PROTO_W2H, h->rows, h->nrows,   1,
+	                    w->permit,  NULL,      NULL,    &w->region, &h->rcopy};
 	const struct privsep_handler *row;
 	enum msg_verdict mv;
 	int err;
@@ -712,6 +755,7 @@ static void worker_free(struct privsep_worker *w)
 	learn_free(w);
 	if (w->spawn.uid_lease >= 0)
 		close(w->spawn.uid_lease);
+	region_rx_free(&w->region);
 	free(w->permit);
 	free(w);
 }
@@ -881,6 +925,7 @@ void privsep_helper_free(struct privsep_helper *h)
 	sink_close(&h->out);
 	close(h->watchfd);
 	close(h->epfd);
+	region_copy_free(&h->rcopy);
 	free(h->rows);
 	free(h->rx);
 	free(h->tx);

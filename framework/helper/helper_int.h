@@ -13,6 +13,7 @@
 #include "logline.h"
 #include "outq.h"
 #include "proto.h"
+#include "region.h"
 #include "sandbox_verify.h"
 #include "privsep.h"
 #include "sink.h"
@@ -149,6 +150,8 @@ struct privsep_worker {
 	int gate;         /* a sandboxed spawn: nothing but READY's answer is sent before */
 	void *data;
 	struct tag tchan, tpid;
+	/* its bulk region, mapped (region.h) */
+	struct region_rx region;
 	struct worker_reap reap;
 	struct worker_log log;
 	struct worker_exit exit;
@@ -174,6 +177,7 @@ struct privsep_helper {
 	struct privsep_worker *workers;
 	size_t nworkers;
 	uint8_t *rx, *tx;                  /* msg_max bytes each */
+	struct region_copy rcopy;          /* where a region's payload is copied */
 	const struct privsep_handler *app; /* the application's table, for workers */
 	size_t napp;
 	size_t queue_max;

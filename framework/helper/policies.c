@@ -46,37 +46,24 @@ static int same(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-/* The broker's roots: each beneath rule's directory, opened once. */
+/* The broker's roots: each beneath rule's directory, opened once
+ * (fs_roots_open, the same for privsep-run). */
+static void root_warn(void *arg, const struct pol_file *f, int err)
+{
+	struct privsep_helper *h = arg;
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+	         "policy %s:%d: beneath \"%s\": %s; the rule will refuse every path", f->loc.file,
+	         f->loc.line, f->path, strerror(err));
+}
+
 static void open_roots(struct privsep_helper *h, struct pol_entry *e)
 {
-	e->roots.n = e->pol->nfiles;
-	e->roots.fd = e->roots.n ? malloc(e->roots.n * sizeof(int)) : NULL;
-	if (e->roots.n && !e->roots.fd) {
-		e->roots.n = 0; /* every beneath rule then refuses: fail closed */
-		return;
-	}
-	for (size_t i = 0; i < e->roots.n; i++) {
-		const struct pol_file *f = &e->pol->files[i];
-		e->roots.fd[i] = -1;
-		if (!f->beneath)
-			continue;
-		e->roots.fd[i] = open(f->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (e->roots.fd[i] < 0)
-			log_line(
-			    h->log, h->log_arg, PRIVSEP_LOG_WARN,
-			    "policy %s:%d: beneath \"%s\": %s; the rule will refuse every path",
-			    f->loc.file, f->loc.line, f->path, strerror(errno));
-	}
+	fs_roots_open(&e->roots, e->pol, root_warn, h);
 }
 
 static void close_roots(struct pol_entry *e)
 {
-	for (size_t i = 0; i < e->roots.n; i++)
-		if (e->roots.fd[i] >= 0)
-			close(e->roots.fd[i]);
-	free(e->roots.fd);
-	e->roots.fd = NULL;
-	e->roots.n = 0;
+	fs_roots_close(&e->roots);
 }
 
 const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path, const char *text,

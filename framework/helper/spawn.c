@@ -352,7 +352,7 @@ static int spawn_notify_plan(struct privsep_helper *h, struct spawn_job *j,
 	const struct pol_rule *r;
 	if (j->mode != POL_MODE_NOTIFY && j->mode != POL_MODE_LEARN)
 		return 0;
-	j->plan.notify = 1;
+	j->plan.listen = 1;
 	j->plan.give_listener = give_listener;
 	if (unotify_prepare(h) < 0) {
 		snprintf(why, whylen, "the seccomp notification buffers: %s", strerror(errno));
@@ -466,7 +466,7 @@ static struct privsep_worker *spawn_attach(struct privsep_helper *h, const struc
 	w->spawn.pol = j->pol;
 	w->spawn.roots = j->roots;
 	w->spawn.debug = j->debug;
-	w->un.mode = j->plan.notify ? j->mode : 0;
+	w->un.mode = j->plan.listen ? j->mode : 0;
 	if (w->un.mode == POL_MODE_LEARN && learn_begin(w, sp->sandbox) < 0) {
 		saved = errno;
 		privsep_worker_kill(w); /* reaped and freed by the loop */

@@ -72,14 +72,15 @@ const char *privsep_version(void);
 
 /* Framework message types (docs/PROTOCOL.md, "Message types"). */
 enum privsep_msg_type {
-	PRIVSEP_T_REPLY = 0x0001,            /* helper -> worker: answer to a call */
-	PRIVSEP_T_PING = 0x0002,             /* worker -> helper call: echo */
-	PRIVSEP_T_PERMIT_DROP = 0x0003,      /* worker -> helper call: narrow */
-	PRIVSEP_T_SANDBOX_FAILED = 0x0004,   /* worker -> helper: why it aborts */
-	PRIVSEP_T_SECCOMP_TRAP = 0x0005,     /* worker -> helper: debug mode report */
-	PRIVSEP_T_READY = 0x0006,            /* worker -> helper: sandbox entered */
-	PRIVSEP_T_SECCOMP_LISTENER = 0x0007, /* worker -> helper: its filter's listener */
-	PRIVSEP_T_FS_OPEN = 0x0100,          /* worker -> helper call: file broker */
+	PRIVSEP_T_REPLY = 0x0001,          /* helper -> worker: answer to a call */
+	PRIVSEP_T_PING = 0x0002,           /* worker -> helper call: echo */
+	PRIVSEP_T_PERMIT_DROP = 0x0003,    /* worker -> helper call: narrow */
+	PRIVSEP_T_SANDBOX_FAILED = 0x0004, /* worker -> helper: why it aborts */
+	PRIVSEP_T_SECCOMP_TRAP = 0x0005,   /* worker -> helper: debug mode report */
+	PRIVSEP_T_READY = 0x0006,          /* worker -> helper: sandbox entered */
+	PRIVSEP_T_BATCH = 0x0007,          /* worker -> helper: one-way messages coalesced */
+	PRIVSEP_T_SECCOMP_LISTENER = 0x0008, /* worker -> helper: its filter's listener */
+	PRIVSEP_T_FS_OPEN = 0x0100,        /* worker -> helper call: file broker */
 	PRIVSEP_T_FS_STAT = 0x0101,
 	PRIVSEP_T_FS_READLINK = 0x0102,
 	PRIVSEP_T_FS_ACCESS = 0x0103,
@@ -111,6 +112,7 @@ enum privsep_violation {
 	PRIVSEP_V_BAD_REPLY,
 	PRIVSEP_V_EMPTY_RECORD,
 	PRIVSEP_V_BAD_BULK,
+	PRIVSEP_V_BAD_BATCH,
 	PRIVSEP_V__COUNT
 };
 
@@ -204,10 +206,12 @@ struct privsep_req {
 	size_t len;
 	int fds[PRIVSEP_MAX_FDS]; /* received, close-on-exec; -1 once taken */
 	size_t nfds;
-	/* A type with PRIVSEP_H_BULK: the bulk payload, mapped read-only from
-	 * a sealed memfd nobody can change; unmapped when the handler
-	 * returns.  A bulk of 0 bytes is valid: bulk is then a non-NULL
-	 * pointer to no bytes and bulk_len 0.  NULL and 0 for other types. */
+	/* A type with PRIVSEP_H_BULK: the bulk payload, read-only: a mapping
+	 * of a sealed memfd nobody can change, or the helper's own copy of
+	 * a worker's region (docs/PROTOCOL.md, "Bulk payloads"); valid until
+	 * the handler returns.  A bulk of 0 bytes is valid: bulk is then a
+	 * non-NULL pointer to no bytes and bulk_len 0.  NULL and 0 for other
+	 * types. */
 	const void *bulk;
 	size_t bulk_len;
 	/* The reply under construction (calls only).  Handlers append the
@@ -267,6 +271,12 @@ struct privsep_bulk {
  * flags, for privsep_client_post only). */
 #define PRIVSEP_POST_WAIT 0x0u   /* the default: block until it is sent */
 #define PRIVSEP_POST_NOWAIT 0x1u /* queue it; EAGAIN when the queue is full */
+/* Coalesce it with the posts before it into one BATCH record (an
+ * application type with no fds and no bulk), sent when the next does not
+ * fit, before any other record, and by privsep_client_flush or
+ * privsep_client_dispatch: a program that batches flushes.  Waits as
+ * PRIVSEP_POST_WAIT does when the batch must go and the socket is full. */
+#define PRIVSEP_POST_BATCH 0x2u
 
 /* One outgoing message, for privsep_client_call, privsep_client_post and
  * privsep_worker_post.  Everything is borrowed for the call only: data
@@ -598,8 +608,9 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
  * PRIVSEP_POST_WAIT (0) blocks while the socket is full;
  * PRIVSEP_POST_NOWAIT queues the message (in order, sent by later calls,
  * posts, privsep_client_dispatch or privsep_client_flush) and fails with
- * EAGAIN when queue_max are queued.  In an event handler WAIT acts as
- * NOWAIT.  0, or -1 with errno (EINVAL, EMSGSIZE, EAGAIN, EPIPE, EPROTO,
+ * EAGAIN when queue_max are queued; PRIVSEP_POST_BATCH adds it to the
+ * client's batch (above).  In an event handler WAIT acts as NOWAIT.  0,
+ * or -1 with errno (EINVAL, EMSGSIZE, EAGAIN, EPIPE, EPROTO,
  * as privsep_client_call).  A record the client's table forbids is not
  * sent (EINVAL, or EMSGSIZE for a bulk payload over bulk_max), and one
  * line of the client's log names the rule. */
@@ -626,10 +637,12 @@ int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types,
  * events' handlers (replies go to the calls waiting for them).  The
  * number of events handled, or -1 with errno (EPIPE, EPROTO). */
 int privsep_client_dispatch(struct privsep_client *c, int timeout_ms);
-/* Send what is queued, waiting up to timeout_ms.  0 when nothing is left
- * queued, -1 with errno (EAGAIN: still queued; EPIPE). */
+/* Send what is queued (the batch of PRIVSEP_POST_BATCH posts first),
+ * waiting up to timeout_ms.  0 when nothing is left queued, -1 with errno
+ * (EAGAIN: still queued; EPIPE). */
 int privsep_client_flush(struct privsep_client *c, int timeout_ms);
-/* Messages queued (the socket was full).  Never fails. */
+/* Messages queued (the socket was full), and 1 for a batch not sent yet.
+ * Never fails. */
 size_t privsep_client_queued(struct privsep_client *c);
 
 /* In a worker: one line to standard error, which for a spawned worker is

@@ -98,7 +98,9 @@ static int to_rules(const struct policy *p, int debug, struct rulebuf *rb, uint3
 		for (size_t i = 0; i < p->nrules; i++)
 			listed |= p->rules[i].nr == __NR_sched_getaffinity;
 		struct filter_rule fr = {__NR_sched_getaffinity, SCMP_ACT_ALLOW, 0, {{0}}};
-		if (!listed && rb_push(rb, &fr) < 0)
+		/* a default that allows already does (libseccomp refuses a
+		 * rule whose action is the default's) */
+		if (!listed && *def != SCMP_ACT_ALLOW && rb_push(rb, &fr) < 0)
 			return -1;
 	}
 #endif

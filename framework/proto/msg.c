@@ -16,6 +16,7 @@
 
 #include "bulk.h"
 #include "msg.h"
+#include "region.h"
 #include "rows.h"
 
 /* ---- receiving ---- */
@@ -38,6 +39,7 @@ static void msg_reset(struct msg *m)
 	q->nfds = 0;
 	q->bulk = NULL;
 	q->bulk_len = 0;
+	m->bulk_mapped = 0;
 	q->reply = (struct privsep_writer){NULL, 0, 0, 0};
 	q->reply_nfds = 0;
 	q->detail[0] = '\0';
@@ -176,9 +178,11 @@ static enum msg_verdict row_checks(struct msg *m, const struct msg_end *e,
 	return MSG_VIOLATION;
 }
 
-/* The bulk stage: the memfd (the first fd) checked, mapped and closed;
- * the payload and the fds are then the type's own. */
-static enum msg_verdict bulk_stage(struct msg *m, const struct privsep_handler *r)
+/* The bulk stage: the memfd (the first fd) checked, mapped (a sealed
+ * memfd) or copied out (a region, at the helper) and closed; the payload
+ * and the fds are then the type's own. */
+static enum msg_verdict bulk_stage(struct msg *m, const struct msg_end *e,
+                                   const struct privsep_handler *r)
 {
 	struct privsep_req *q = &m->req;
 	struct privsep_reader rd;
@@ -192,7 +196,17 @@ static enum msg_verdict bulk_stage(struct msg *m, const struct privsep_handler *
 	}
 	privsep_reader_init(&rd, q->data, BULK_FIXED);
 	privsep_reader_get_u64(&rd, &size);
-	rc = bulk_map(q->fds[0], size, r->bulk_max, &q->bulk, m->why, sizeof(m->why));
+	if (!(size & REGION_FLAG)) {
+		rc = bulk_map(q->fds[0], size, r->bulk_max, &q->bulk, m->why, sizeof(m->why));
+		m->bulk_mapped = rc == 0;
+	} else if (e->region && e->rcopy) {
+		size &= ~REGION_FLAG;
+		rc = region_rx_take(e->region, e->rcopy, q->fds[0], size, r->bulk_max, &q->bulk,
+		                    m->why, sizeof(m->why));
+	} else {
+		snprintf(m->why, sizeof(m->why), "a bulk region comes from a worker only");
+		rc = 1;
+	}
 	if (rc > 0) {
 		m->viol = PRIVSEP_V_BAD_BULK;
 		return MSG_VIOLATION;
@@ -238,8 +252,125 @@ enum msg_verdict msg_check(struct msg *m, const struct msg_end *e)
 	if (e->permit && (r->flags & PRIVSEP_H_ONCE))
 		e->permit[idx] = 0;
 	if (r->flags & PRIVSEP_H_BULK)
-		return bulk_stage(m, r);
+		return bulk_stage(m, e, r);
 	return MSG_OK;
+}
+
+/* ---- a BATCH ---- */
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+enum privsep_violation msg_batch_begin(struct msg *m, struct msg_batch *b)
+{
+	size_t n = 0;
+	b->p = m->req.data;
+	b->left = m->req.len;
+	b->n = 0;
+	b->row = NULL;
+	b->idx = 0;
+	for (const uint8_t *p = m->req.data, *end = p + m->req.len; p < end;) {
+		uint32_t type, len;
+		n++;
+		if ((size_t)(end - p) < PROTO_BATCH_ENTRY)
+			return set_viol(m, PRIVSEP_V_BAD_BATCH,
+			                "entry %zu: its header runs past the end of the batch", n);
+		type = le32_at(p);
+		len = le32_at(p + 4);
+		p += PROTO_BATCH_ENTRY;
+		if ((size_t)(end - p) < len)
+			return set_viol(
+			    m, PRIVSEP_V_BAD_BATCH,
+			    "entry %zu (type 0x%x): len %u runs past the end of the batch", n, type,
+			    len);
+		p += len;
+	}
+	if (!n)
+		return set_viol(m, PRIVSEP_V_BAD_BATCH, "a batch with no entry");
+	return PRIVSEP_V_NONE;
+}
+
+int msg_batch_next(struct msg_batch *b, const struct msg_end *e, struct msg *sub)
+{
+	const struct privsep_handler *row;
+	uint32_t type, len;
+	size_t idx = 0;
+
+	if (b->left < PROTO_BATCH_ENTRY)
+		return 0; /* msg_batch_begin checked the framing */
+	type = le32_at(b->p);
+	len = le32_at(b->p + 4);
+	if (b->n++ == 0) {
+		/* what no entry changes: set once */
+		sub->st = CHAN_RECORD;
+		sub->nfds_partial = 0;
+		sub->bulk_mapped = 0;
+		sub->req.client = NULL;
+		sub->req.id = 0;
+		for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
+			sub->req.fds[i] = -1;
+		sub->req.nfds = 0;
+		sub->req.bulk = NULL;
+		sub->req.bulk_len = 0;
+		sub->req.reply_nfds = 0;
+	}
+	/* the entry as a record of its own: id 0, no fds */
+	sub->reclen = PRIVSEP_HDR_LEN + len;
+	sub->viol = PRIVSEP_V_NONE;
+	sub->why[0] = '\0';
+	sub->hdr = (struct wire_hdr){PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0, type, 0, len};
+	sub->req.worker = NULL;
+	sub->req.type = type;
+	sub->req.data = b->p + PROTO_BATCH_ENTRY;
+	sub->req.len = len;
+	sub->req.detail[0] = '\0';
+	b->p += PROTO_BATCH_ENTRY + len;
+	b->left -= PROTO_BATCH_ENTRY + len;
+
+	if (b->row && b->row->type == type) {
+		/* the same row as the entry before: found, and admitted in a
+		 * batch; its permit and bounds are checked again */
+		row = b->row;
+		idx = b->idx;
+	} else {
+		sub->row = NULL;
+		if (type < PRIVSEP_TYPE_APP_MIN) {
+			set_viol(
+			    sub, PRIVSEP_V_BAD_BATCH,
+			    "entry %zu: type 0x%x is the framework's: a batch carries application types only",
+			    b->n, type);
+			return -1;
+		}
+		row = row_of(e, type, &idx);
+		if (!row || row_dir(row) != e->from || !row->fn) {
+			no_row(sub, e, row);
+			return -1;
+		}
+		sub->row = row;
+		if ((row->flags & PRIVSEP_H_BULK) || row->min_fds > 0) {
+			set_viol(sub, PRIVSEP_V_BAD_BATCH,
+			         "entry %zu: %s %s needs %s, which a batch cannot carry", b->n,
+			         msg_kind_name(row->flags), row->name,
+			         (row->flags & PRIVSEP_H_BULK) ? "a bulk memfd" : "fds");
+			return -1;
+		}
+		b->row = row;
+		b->idx = idx;
+	}
+	sub->row = row;
+	sub->idx = idx;
+	/* the common case, in a few comparisons; else the full checks name
+	 * the violation */
+	if (!(e->permit && !e->permit[idx]) && !(row->flags & PRIVSEP_H_CALL) &&
+	    len >= row->min_len && len <= row->max_len && !(row->flags & PRIVSEP_H_ONCE))
+		return 1;
+	if (row_checks(sub, e, row) != MSG_OK)
+		return -1;
+	if (e->permit && (row->flags & PRIVSEP_H_ONCE))
+		e->permit[idx] = 0;
+	return 1;
 }
 
 enum privsep_violation msg_reply(const struct msg *m, uint32_t *error, const char **detail,
@@ -274,8 +405,9 @@ void msg_release(struct msg *m)
 	if (q->reply_nfds)
 		chan_close_fds(q->reply_fds, q->reply_nfds);
 	q->reply_nfds = 0;
-	if (q->bulk)
+	if (m->bulk_mapped)
 		bulk_unmap(q->bulk, q->bulk_len);
+	m->bulk_mapped = 0;
 	q->bulk = NULL;
 	q->bulk_len = 0;
 }
@@ -297,7 +429,7 @@ enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsign
 	size_t hlen = PRIVSEP_HDR_LEN, n = 0, own;
 
 	if (o->nfds + (o->bulkfd >= 0) > PRIVSEP_MAX_FDS || o->len > UINT32_MAX - BULK_FIXED) {
-		if (o->bulkfd >= 0)
+		if (o->bulkfd >= 0 && !(flags & MSG_SEND_BORROW_BULK))
 			chan_close_fds((int[]){o->bulkfd}, 1);
 		errno = EINVAL;
 		return MSG_REFUSED;
@@ -309,7 +441,7 @@ enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsign
 		privsep_writer_put_u64(&bw, o->bulk_len);
 		hlen += BULK_FIXED;
 	}
-	own = n;
+	own = (flags & MSG_SEND_BORROW_BULK) ? 0 : n;
 	for (size_t i = 0; i < o->nfds; i++)
 		all[n++] = o->fds[i];
 	{
@@ -319,7 +451,7 @@ enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsign
 		                       o->type,
 		                       o->id,
 		                       (uint32_t)(hlen - PRIVSEP_HDR_LEN + o->len)};
-		if (o->frame && !own) {
+		if (o->frame && o->bulkfd < 0) {
 			/* in place, before the payload: one piece */
 			wire_put_hdr(o->frame, &hdr);
 			head = o->frame;
@@ -380,7 +512,7 @@ int msg_ready(int fd, size_t msg_max)
 	uint8_t rb[PRIVSEP_HDR_LEN + 8 + PRIVSEP_DETAIL_MAX];
 	struct msg_out o = {PRIVSEP_T_READY, 1, NULL, 0, NULL, 0, -1, 0, NULL};
 	struct msg m;
-	struct msg_end e = {msg_max, PROTO_H2W, NULL, 0, 0, NULL, ready_id, NULL};
+	struct msg_end e = {msg_max, PROTO_H2W, NULL, 0, 0, NULL, ready_id, NULL, NULL, NULL};
 	uint32_t error = 1;
 	const char *detail;
 	const void *body;

@@ -23,6 +23,7 @@
 #include "outq.h"
 #include "privsep.h"
 #include "proto.h"
+#include "region.h"
 #include "wire.h"
 
 /* What msg_check found. */
@@ -49,7 +50,9 @@ struct msg {
 	 * (owned: unmapped by msg_release); the reply's fds too (owned, until
 	 * msg_release) */
 	struct privsep_req req;
-	char why[384]; /* a violation or a drop, in words */
+	int bulk_mapped; /* req.bulk is a mapping of a sealed memfd (msg_release
+	                    unmaps it), not the receiver's copy of a region */
+	char why[384];   /* a violation or a drop, in words */
 };
 
 /* The receiving end's view of its table. */
@@ -63,6 +66,10 @@ struct msg_end {
 	/* the worker: 1 if a call with this id is in progress (a REPLY) */
 	int (*call_open)(void *arg, uint32_t id);
 	void *call_arg;
+	/* the helper: the sender's bulk region and where its payloads are
+	 * copied (region.h); NULL: the region form is refused (bad-bulk) */
+	struct region_rx *region;
+	struct region_copy *rcopy;
 };
 
 /* Receive one record from fd into buf (cap bytes, borrowed), as m (which
@@ -91,6 +98,27 @@ enum msg_verdict msg_check(struct msg *m, const struct msg_end *e);
 enum privsep_violation msg_reply(const struct msg *m, uint32_t *error, const char **detail,
                                  size_t *dlen, const void **body, size_t *blen);
 
+/* A BATCH record (docs/PROTOCOL.md, section 6), entry by entry. */
+struct msg_batch {
+	const uint8_t *p; /* the next entry */
+	size_t left;      /* bytes from p to the end of the payload */
+	size_t n;         /* entries read so far */
+	/* the last entry's row, for the next of the same type */
+	const struct privsep_handler *row;
+	size_t idx;
+};
+
+/* The framing of m, a BATCH that passed msg_check: its entries fill its
+ * payload exactly, and there is one at least.  PRIVSEP_V_NONE and *b at
+ * the first entry, or PRIVSEP_V_BAD_BATCH (m->why says how). */
+enum privsep_violation msg_batch_begin(struct msg *m, struct msg_batch *b);
+
+/* The next entry of b as a one-way record of its type (id 0, no fds),
+ * checked at end e as msg_check checks a record (a used PRIVSEP_H_ONCE
+ * permit included), into sub.  0 when b has no more entries; MSG_OK
+ * (1) to serve sub; -1 for a violation (sub->viol, sub->why). */
+int msg_batch_next(struct msg_batch *b, const struct msg_end *e, struct msg *sub);
+
 /* Close every fd of m nobody took (the request's and the reply's) and
  * unmap its bulk.  m may be released again. */
 void msg_release(struct msg *m);
@@ -113,9 +141,10 @@ struct msg_out {
 	uint8_t *frame;
 };
 
-#define MSG_SEND_REPLY 0x1u /* queued whatever q->max (at most one waits) */
-#define MSG_SEND_HOLD 0x2u  /* queue it without trying the socket */
-#define MSG_SEND_FIRST 0x4u /* try the socket even when q holds records */
+#define MSG_SEND_REPLY 0x1u       /* queued whatever q->max (at most one waits) */
+#define MSG_SEND_HOLD 0x2u        /* queue it without trying the socket */
+#define MSG_SEND_FIRST 0x4u       /* try the socket even when q holds records */
+#define MSG_SEND_BORROW_BULK 0x8u /* o->bulkfd is borrowed (a region), not taken */
 
 enum msg_sent {
 	MSG_SENT = 0,
@@ -127,7 +156,8 @@ enum msg_sent {
 /* Frame o and send it on sock.  q NULL: one blocking send.  Else without
  * blocking, after what q holds: sent now when nothing is queued (or
  * MSG_SEND_FIRST), else and when the socket is full a copy is queued in
- * q (the borrowed fds duplicated).  o->bulkfd is taken in every case. */
+ * q (the borrowed fds duplicated).  o->bulkfd is taken in every case,
+ * unless MSG_SEND_BORROW_BULK. */
 enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsigned flags);
 
 /* A new worker's READY, a call with id 1 on fd, and its answer: the helper

@@ -36,6 +36,10 @@ const struct proto_msg proto_msgs[] = {
     {PRIVSEP_T_READY, "READY", PROTO_W2H, PROTO_FW_READY, PRIVSEP_H_CALL | PRIVSEP_H_ONCE, 0, 0, 0,
      0, "empty: every sandbox step is taken",
      "empty body: the helper found each step in force, application code starts now; EPERM: a step is not (the worker is killed)"},
+    {PRIVSEP_T_BATCH, "BATCH", PROTO_W2H, PROTO_FW_BATCH, PRIVSEP_H_POST, PROTO_BATCH_ENTRY,
+     PROTO_LEN_RECORD, 0, 0,
+     "1 or more entries filling it exactly, each u32 type, u32 len, len bytes: one-way messages of application types, served in order (section 6)",
+     "-"},
     {PRIVSEP_T_SECCOMP_LISTENER, "SECCOMP_LISTENER", PROTO_W2H, PROTO_FW_SECCOMP_LISTENER,
      PRIVSEP_H_POST | PRIVSEP_H_ONCE, 0, 0, 1, 1,
      "empty; the fd: the seccomp user notification listener of the worker's filter", "-"},
@@ -85,11 +89,13 @@ const struct proto_viol proto_viols[] = {
     {PRIVSEP_V_BAD_FD_COUNT, "bad-fd-count", "table",
      "nfds is outside the type's fd bounds (an event's, at the worker)"},
     {PRIVSEP_V_BAD_BULK, "bad-bulk", "bulk",
-     "(a bulk type) the first fd is not a memfd sealed with F_SEAL_WRITE, F_SEAL_SHRINK, F_SEAL_GROW and F_SEAL_SEAL, open for reading and with every page written; its size differs from the u64 size the payload declares; or that size is over the type's bulk limit"},
+     "(a bulk type) the first fd is not a memfd sealed with F_SEAL_WRITE, F_SEAL_SHRINK, F_SEAL_GROW and F_SEAL_SEAL, open for reading and with every page written; its size differs from the u64 size the payload declares; or that size is over the type's bulk limit; in the region form (helper, bit 63 of the size), a region not sealed with F_SEAL_SHRINK, F_SEAL_GROW and F_SEAL_SEAL, not open for reading and writing, larger than the largest bulk limit, shorter than the size, or with a page of the payload not allocated"},
     {PRIVSEP_V_BAD_PAYLOAD, "bad-payload", "handler",
      "the payload does not parse as its type says (short field, leftover bytes, bad string): the handler of a request (helper) or of an event (worker) says so"},
     {PRIVSEP_V_BAD_REPLY, "bad-reply", "handler",
      "(worker) a reply whose error is over 4095, or an error reply with fds or a malformed detail"},
+    {PRIVSEP_V_BAD_BATCH, "bad-batch", "handler",
+     "(helper) a BATCH whose entries do not fill its payload exactly (an entry's header or its len runs past the end), or an entry of a framework type, of a bulk type or of a type that needs fds; an entry is otherwise checked as a one-way record of its type with id 0 and no fds (13 to 20), and named so"},
 };
 const size_t proto_nviols = sizeof(proto_viols) / sizeof(proto_viols[0]);
 

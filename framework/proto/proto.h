@@ -33,6 +33,8 @@
 #define PROTO_TURN_RECORDS 32u
 /* Events that may wait per worker when queue_max is 0 (section 9). */
 #define PROTO_QUEUE_MAX_DEFAULT 256u
+/* A BATCH entry's own header: u32 type, u32 len. */
+#define PROTO_BATCH_ENTRY 8u
 /* max_len meaning "up to the record limit less the header". */
 #define PROTO_LEN_RECORD UINT32_MAX
 
@@ -64,6 +66,7 @@ enum proto_fw {
 	PROTO_FW_FS_STAT,
 	PROTO_FW_FS_READLINK,
 	PROTO_FW_FS_ACCESS,
+	PROTO_FW_BATCH,
 	PROTO_FW_COUNT
 };
 

@@ -35,7 +35,8 @@
  *                before the filter, which would kill the worker for the
  *                very calls the check makes
  *  11 seccomp    the filter compiled in the helper, default kill-process,
- *                loaded with TSYNC
+ *                loaded with TSYNC (privsep-run: first a filter whose
+ *                path calls go to the helper, sandbox_notify.c)
  * Any failure aborts the worker before application code runs.
  */
 #include <errno.h>
@@ -532,7 +533,11 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 	}
 	/* 11 */
 	errno = 0;
-	if (p->notify)
+	if (p->exec.on && p->notify && sandbox_listener(p->notify, PRIVSEP_EXEC_CHAN_FD) < 0)
+		FAIL(PRIVSEP_SB_STEP_SECCOMP, "seccomp listener: %s", strerror(errno));
+	/* one listener per process: privsep-run's (notify) excludes the
+	 * policy's own (listen), which only privsep_spawn asks for */
+	if (p->listen && !p->notify)
 		load_notifying(p, why, whylen);
 	else if (filter_load(p->prog) < 0)
 		FAIL(PRIVSEP_SB_STEP_SECCOMP, "seccomp: %s", strerror(errno));

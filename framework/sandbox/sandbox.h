@@ -37,6 +37,10 @@ struct sb_exec {
 	const char *const *argv, *const *envp;
 	const char *const *read;
 	size_t nread;
+	/* more files the new image may execute (privsep-run's --allow-exec
+	 * and their ELF interpreters), by path, opened at step 9 */
+	const char *const *exec_more;
+	size_t nexec_more;
 };
 
 struct sb_plan {
@@ -59,8 +63,14 @@ struct sb_plan {
 	 * listener and hands it to give_listener (the helper's, through the
 	 * channel) before anything else runs, then closes its own copy; a
 	 * failure of either is step 11's */
-	int notify;
+	int listen;
 	int (*give_listener)(const struct sb_plan *p, int fd);
+	/* exec mode, privsep-run: a second filter loaded at step 11 before
+	 * the policy's, whose user-notification listener is sent to the
+	 * helper over fd PRIVSEP_EXEC_CHAN_FD (then close-on-exec: an exec
+	 * that fails says why on it, one that succeeds closes it).  NULL:
+	 * none */
+	const struct filter_prog *notify;
 };
 
 /* Close every fd but keep[0..nkeep), which is sorted. */
@@ -94,12 +104,20 @@ int sandbox_enter(const struct sb_plan *plan, char *why, size_t whylen);
 int sandbox_exec_prepare(struct sb_plan *plan, const struct privsep_exec *ex,
                          const struct privsep_sandbox *sb, const char *name, int chan, char *why,
                          size_t whylen);
+/* The ELF interpreter named by the program at fd (PT_INTERP) into buf
+ * ("": none).  -1 with errno ENOEXEC when fd is not an ELF file of this
+ * machine's class. */
+int sandbox_elf_interp(int fd, char *buf, size_t len);
 /* In the child, step 1 of exec mode: the channel to fd 3, the kept fds
  * to 4.., the program to fdn (close-on-exec).  -1 with errno. */
 int sandbox_exec_fds(const struct sb_plan *p);
 /* Step 9 of exec mode: the rules of the first Landlock layer (read the
  * libraries, execute the program and its interpreter) into ruleset. */
 int sandbox_exec_rules(int ruleset, const struct sb_plan *p);
+/* Step 11 with plan->notify: load prog with a new listener and send the
+ * listener over sock (SCM_RIGHTS), sock then close-on-exec
+ * (sandbox_notify.c).  0 or -1 with errno. */
+int sandbox_listener(const struct filter_prog *prog, int sock);
 /* The exec itself (after step 11); returns only on failure, errno set. */
 int sandbox_exec_run(const struct sb_plan *p);
 /* In the new image, before READY: dumpable off, a second Landlock layer

@@ -105,6 +105,11 @@ static void lib_dir(char *buf, size_t len)
 	snprintf(buf, len, "%s", dirname(tmp));
 }
 
+int sandbox_elf_interp(int fd, char *buf, size_t len)
+{
+	return elf_interp(fd, buf, len);
+}
+
 int sandbox_exec_prepare(struct sb_plan *plan, const struct privsep_exec *ex,
                          const struct privsep_sandbox *sb, const char *name, int chan, char *why,
                          size_t whylen)
@@ -241,6 +246,15 @@ int sandbox_exec_rules(int ruleset, const struct sb_plan *p)
 		return -1;
 	if (e->interp[0]) {
 		int fd = open(e->interp, O_PATH | O_CLOEXEC), rc;
+		if (fd < 0)
+			return -1;
+		rc = add_rule(ruleset, fd, (LL_EXECUTE | LL_READ_FILE) & fs);
+		close(fd);
+		if (rc < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < e->nexec_more; i++) {
+		int fd = open(e->exec_more[i], O_PATH | O_CLOEXEC), rc;
 		if (fd < 0)
 			return -1;
 		rc = add_rule(ruleset, fd, (LL_EXECUTE | LL_READ_FILE) & fs);

@@ -47,6 +47,21 @@ int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *d
 int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
                    const struct fs_decision *d, char *detail, size_t dlen);
 
+/* An O_PATH look at what d decided (flags: O_PATH with O_DIRECTORY or
+ * O_NOFOLLOW as the call asks), beneath its rule's root, refused on a
+ * pseudo filesystem the rule does not name: the stat, readlink and
+ * access of the broker and of privsep-run's notifier.  The fd, or -1
+ * with errno for the worker and detail set. */
+int fs_broker_look(const struct fs_root *roots, const struct policy *pol,
+                   const struct fs_decision *d, int flags, char *detail, size_t dlen);
+
+/* Open the roots of pol's beneath rules (O_PATH directories), once; a
+ * root that cannot be opened is -1 (its rule then refuses every path)
+ * and reported through warn.  0, or -1 with errno (out of memory). */
+int fs_roots_open(struct fs_root *roots, const struct policy *pol,
+                  void (*warn)(void *arg, const struct pol_file *f, int err), void *arg);
+void fs_roots_close(struct fs_root *roots);
+
 /* A request's context, given by whoever serves it (the helper): the
  * worker's policy (NULL: none, so no file rules), the roots opened for
  * it, and the function that logs one refusal (the path is the worker's

@@ -195,6 +195,13 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 			close(probe);
 			return -1;
 		}
+		if (S_ISLNK(before.st_mode) && (d->flags & O_NOFOLLOW)) {
+			/* as open(2) answers O_NOFOLLOW on a symlink */
+			snprintf(detail, dlen, "%s is a symlink, and O_NOFOLLOW", d->norm);
+			close(probe);
+			errno = ELOOP;
+			return -1;
+		}
 		if (kind_refused(r, d, &before, detail, dlen) < 0 ||
 		    pseudo_refused(r, d, probe, detail, dlen) < 0) {
 			int e = errno;
@@ -242,6 +249,51 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 	if (!(d->flags & O_NONBLOCK))
 		fcntl(fd, F_SETFL, d->flags & O_APPEND);
 	return fd;
+}
+
+int fs_broker_look(const struct fs_root *roots, const struct policy *pol,
+                   const struct fs_decision *d, int flags, char *detail, size_t dlen)
+{
+	const struct pol_file *r = &pol->files[d->rule];
+	int fd = rule_open(roots, r, d, flags, 0, detail, dlen);
+	if (fd >= 0 && pseudo_refused(r, d, fd, detail, dlen) < 0) {
+		close(fd);
+		errno = EACCES;
+		fd = -1;
+	}
+	return fd;
+}
+
+int fs_roots_open(struct fs_root *roots, const struct policy *pol,
+                  void (*warn)(void *arg, const struct pol_file *f, int err), void *arg)
+{
+	roots->n = pol->nfiles;
+	roots->fd = roots->n ? malloc(roots->n * sizeof(int)) : NULL;
+	if (roots->n && !roots->fd) {
+		roots->n = 0; /* every beneath rule then refuses: fail closed */
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < roots->n; i++) {
+		const struct pol_file *f = &pol->files[i];
+		roots->fd[i] = -1;
+		if (!f->beneath)
+			continue;
+		roots->fd[i] = open(f->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (roots->fd[i] < 0 && warn)
+			warn(arg, f, errno);
+	}
+	return 0;
+}
+
+void fs_roots_close(struct fs_root *roots)
+{
+	for (size_t i = 0; i < roots->n; i++)
+		if (roots->fd[i] >= 0)
+			close(roots->fd[i]);
+	free(roots->fd);
+	roots->fd = NULL;
+	roots->n = 0;
 }
 
 /* ---- the requests ---- */
@@ -297,13 +349,7 @@ static int decide_or_fail(struct privsep_req *req, const struct fs_ctx *ctx, con
 static int look(const struct fs_ctx *ctx, const char *what, const char *path,
                 const struct fs_decision *d, int flags, char *detail, size_t dlen)
 {
-	const struct pol_file *r = &ctx->pol->files[d->rule];
-	int fd = rule_open(ctx->roots, r, d, flags, 0, detail, dlen);
-	if (fd >= 0 && pseudo_refused(r, d, fd, detail, dlen) < 0) {
-		close(fd);
-		errno = EACCES;
-		fd = -1;
-	}
+	int fd = fs_broker_look(ctx->roots, ctx->pol, d, flags, detail, dlen);
 	if (fd < 0 && errno == EACCES)
 		deny_log(ctx, what, path, EACCES, detail);
 	return fd;

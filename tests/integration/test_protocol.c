@@ -738,12 +738,13 @@ static void rule_permit_drop_takes_only_types_the_worker_requests(void **state)
 	                                   PRIVSEP_T_SECCOMP_LISTENER,
 	                                   T_EVENT_ROW,
 	                                   PRIVSEP_T_REPLY,
-	                                   0x8,
+	                                   0x9,
 	                                   0x1ffff};
-	static const uint32_t taken[] = {T_ECHO_STR,          T_POST,
-	                                 PRIVSEP_T_PING,      PRIVSEP_T_FS_OPEN,
-	                                 PRIVSEP_T_FS_STAT,   PRIVSEP_T_FS_READLINK,
-	                                 PRIVSEP_T_FS_ACCESS, PRIVSEP_T_PERMIT_DROP};
+	static const uint32_t taken[] = {T_ECHO_STR,           T_POST,
+	                                 PRIVSEP_T_PING,       PRIVSEP_T_FS_OPEN,
+	                                 PRIVSEP_T_FS_STAT,    PRIVSEP_T_FS_READLINK,
+	                                 PRIVSEP_T_FS_ACCESS,  PRIVSEP_T_BATCH,
+	                                 PRIVSEP_T_PERMIT_DROP};
 	struct hx *x = hx_new(t, 3, 0);
 	struct privsep_worker *w;
 	int sock = hx_attach_raw(x, "dropper", &w);
@@ -761,8 +762,8 @@ static void rule_permit_drop_takes_only_types_the_worker_requests(void **state)
 		assert_int_equal(privsep_worker_permitted(w, T_ECHO_STR), 1);
 	}
 	/* every type the worker requests may be dropped, PERMIT_DROP last */
-	assert_int_equal(drop_raw(x, sock, taken, 8, detail, sizeof(detail)), 0);
-	for (size_t i = 0; i < 8; i++)
+	assert_int_equal(drop_raw(x, sock, taken, 9, detail, sizeof(detail)), 0);
+	for (size_t i = 0; i < 9; i++)
 		assert_int_equal(privsep_worker_permitted(w, taken[i]), 0);
 	assert_int_equal(x->gone, 0);
 	close(sock);

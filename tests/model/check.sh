@@ -7,11 +7,14 @@
 #   check.sh MODEL_DIR            check the model, then every mutant
 #   check.sh MODEL_DIR --update   the same, and rewrite MODEL_DIR/traces
 #
-# 1. The model (privsep.pml) in three configurations, each an exhaustive
-#    search: spin must report no error, and every state must have been
+# 1. The model (privsep.pml) in two configurations, each an exhaustive
+#    search of its assertions and end states, and each of its LTL claims
+#    on its own (pan -a -N NAME, the liveness one under weak fairness,
+#    -f): spin must report no error, and every state must have been
 #    explored (no "Search not completed", no memory limit hit).
 # 2. Each mutant (a MUT_* macro of privsep.pml: one broken rule) must make
-#    spin report an error, and the one its property names: a property that
+#    spin report an error, and the one its property names (a mutant of a
+#    claim: that claim, with the model's assertions off): a property that
 #    cannot fail is itself a failure.
 # 3. Each mutant's counterexample, as the records its workers sent (the
 #    model's "@@" lines), must be what MODEL_DIR/traces/MUTANT.trace holds:
@@ -37,12 +40,15 @@ if [ "$one" = 0 ]; then
 fi
 fail=0
 
-# name, spin -D flags, what spin must report ("ok", or the failed claim);
-# the longest first
+# name, spin -D flags, what spin must report: "ok", "ok ltl CLAIM" (the
+# claim holds), the failed assertion or end state, or "ltl CLAIM" (the
+# claim fails); the longest first
 [ "$one" = 1 ] || cat >"$work/runs" <<'EOF'
-worker-dies -DHDIE=0|ok
-helper-dies -DWDIE=0|ok
+both-die -DCALLERS1=1 -DPOSTER1=0|ok
 live -DWDIE=0 -DHDIE=0 -DQMAX=2 -DNEV=3|ok
+s5-every-call-returns -DWDIE=0 -DHDIE=0 -DCALLERS1=1 -DPOSTER1=0|ok ltl s5_every_call_returns
+s9-events-delivered-in-order -DWDIE=0 -DHDIE=0 -DQMAX=2 -DNEV=3 -DCALLERS1=1 -DPOSTER1=0|ok ltl s9_events_delivered_in_order
+s7-a-drop-is-for-good -DWDIE=0 -DHDIE=0 -DCALLERS1=1 -DPOSTER1=0|ok ltl s7_a_drop_is_for_good
 reply-bounded-by-queue-max -DMUT_REPLY_BOUNDED -DWDIE=0 -DHDIE=0|invalid end state
 stop-reading-while-anything-queued -DMUT_STOP_READING_WHILE_QUEUED -DWDIE=0 -DHDIE=0|invalid end state
 permit-drop-ignored -DMUT_DROP_IGNORED -DWDIE=0 -DHDIE=0|assertion violated s7_dropped_permit_never_comes_back
@@ -50,9 +56,12 @@ once-lost-only-on-success -DMUT_ONCE_ON_SUCCESS -DWDIE=0 -DHDIE=0|assertion viol
 violation-kills-the-other-worker -DMUT_KILL_WRONG_WORKER -DWDIE=0 -DHDIE=0|assertion violated s8_violation_ends_the_offender_only
 reply-sent-on-a-full-socket -DMUT_BLOCKING_REPLY -DWDIE=0 -DHDIE=0|assertion violated s9_helper_never_blocks
 event-overtakes-the-queue -DMUT_EVENT_OVERTAKES -DWDIE=0 -DHDIE=0 -DQMAX=2 -DNEV=3|assertion violated s9_events_in_order
-queued-reply-shares-the-tx-buffer -DMUT_SHARED_TX -DWDIE=0 -DHDIE=0|assertion violated s5_one_reply_per_call
+queued-reply-shares-the-tx-buffer -DMUT_SHARED_TX -DWDIE=0 -DHDIE=0|assertion violated s5_reply_reaches_its_own_call
 reply-to-the-thread-that-reads-it -DMUT_REPLY_TO_READER -DWDIE=0 -DHDIE=0|assertion violated s5_reply_reaches_its_own_call
 no-turn-limit -DMUT_NO_TURN_LIMIT -DWDIE=0 -DHDIE=0|assertion violated s9_one_workers_turn
+writable-wake-up-leaves-the-reply -DMUT_FLUSH_EVENTS_ONLY -DWDIE=0 -DHDIE=0|ltl s5_every_call_returns
+permits-regranted-at-each-turn -DMUT_PERMITS_REGRANTED -DWDIE=0 -DHDIE=0|ltl s7_a_drop_is_for_good
+event-overtakes-the-queue-ltl -DMUT_EVENT_OVERTAKES -DWDIE=0 -DHDIE=0 -DQMAX=2 -DNEV=3|ltl s9_events_delivered_in_order
 EOF
 
 run_one() {
@@ -64,28 +73,67 @@ run_one() {
 	cp "$dir/privsep.pml" "$dir/proto.pml" "$dir/app.h" "$d/"
 	(
 		cd "$d" || exit 1
+		# A safety search without the claims; an LTL claim (-N) as a
+		# search for acceptance cycles (-a), the liveness one under weak
+		# fairness (-f); a mutant that a claim must catch with the
+		# model's own assertions off (CLAIMS_ONLY).
+		claim=
+		case "$want" in
+		"ok ltl "*) claim=${want#ok ltl } ;;
+		"ltl "*)
+			claim=${want#ltl }
+			flags="$flags -DCLAIMS_ONLY"
+			;;
+		esac
+		opt=-O0
+		case "$want" in ok*) opt=-O2 ;; esac
+		cdefs="-DSAFETY -DNOCLAIM"
+		panflags=
+		if [ -n "$claim" ]; then
+			cdefs=
+			panflags="-a -N $claim"
+			case "$claim" in s5_*) panflags="$panflags -f" ;; esac
+		fi
 		# shellcheck disable=SC2086
-		opt=-O0; [ "$want" = ok ] && opt=-O2
 		spin -a $flags privsep.pml >spin.txt 2>&1 || { cat spin.txt; exit 1; }
-		cc $opt -w -DSAFETY -DCOLLAPSE -DMEMLIM=3000 -o pan pan.c || exit 1
+		# shellcheck disable=SC2086
+		cc $opt -w $cdefs -DCOLLAPSE -DMEMLIM=3000 -o pan pan.c || exit 1
 		start=$(date +%s.%N)
-		./pan -m200000 >pan.txt 2>&1
+		# shellcheck disable=SC2086
+		./pan -m200000 $panflags >pan.txt 2>&1
 		end=$(date +%s.%N)
 		states=$(sed -n 's/^ *\([0-9e.+]*\) states, stored.*/\1/p' pan.txt)
+		visited=$(sed -n 's/.*states, stored (\([0-9e.+]*\) visited).*/ (\1 visited)/p' pan.txt)
 		depth=$(sed -n 's/.*depth reached \([0-9]*\).*/\1/p' pan.txt)
 		secs=$(echo "$start $end" | awk '{printf "%.1f", $2 - $1}')
-		if [ "$want" = ok ]; then
+		if [ -n "$claim" ] && ! grep -q "^pan: ltl formula $claim\$" pan.txt; then
+			echo "FAIL $name: pan did not check the claim $claim:"
+			grep "^pan" pan.txt
+			exit 1
+		fi
+		case "$want" in
+		ok*)
 			if grep -q "errors: 0" pan.txt && ! grep -q "Search not completed\|out of memory\|max search depth too small" pan.txt; then
-				echo "ok   $name: no error; $states states, depth $depth, $secs s"
+				echo "ok   $name: no error${claim:+ (claim $claim)}; $states states$visited, depth $depth, $secs s"
 			else
 				echo "FAIL $name: spin found an error in the model:"
 				grep "^pan" pan.txt
+				# shellcheck disable=SC2086
 				spin -t $flags privsep.pml 2>&1 | grep "@@\|assert" | tail -30
 				exit 1
 			fi
-		else
-			if grep -q "^pan:1: $want" pan.txt; then
-				echo "ok   $name: spin reports \"$want\" ($states states, $secs s)"
+			;;
+		*)
+			if [ -n "$claim" ]; then
+				# the claim alone: the assertion spin makes of a safety
+				# formula, or an acceptance cycle
+				grep -q "^pan:1: \(assertion violated\|acceptance cycle\)" pan.txt
+			else
+				grep -q "^pan:1: $want" pan.txt
+			fi
+			# shellcheck disable=SC2181
+			if [ $? = 0 ]; then
+				echo "ok   $name: spin reports \"$(sed -n 's/^pan:1: \(.*\) (at depth.*/\1/p' pan.txt)\"${claim:+ (claim $claim)} ($states states, $secs s)"
 				# shellcheck disable=SC2086
 				spin -t $flags privsep.pml 2>&1 | sed -n 's/^[[:space:]]*@@ //p' >trace
 			else
@@ -93,7 +141,8 @@ run_one() {
 				grep "^pan\|errors" pan.txt
 				exit 1
 			fi
-		fi
+			;;
+		esac
 	)
 }
 
@@ -112,7 +161,7 @@ tr '\n' '\0' <"$work/runs" |
 while IFS='|' read -r spec want; do
 	name=${spec%% *}
 	cat "$work/$name.log"
-	[ "$want" = ok ] && continue
+	case "$want" in ok*) continue ;; esac
 	[ -f "$work/$name/trace" ] || continue
 	if [ "$update" = --update ]; then
 		mkdir -p "$dir/traces"

@@ -105,7 +105,7 @@ static enum msg_verdict receive_case(const struct rcase *c, int sv[2], struct ms
 {
 	uint8_t rec[PRIVSEP_HDR_LEN + 128] = {0}, payload[128] = {0};
 	int fds[PRIVSEP_MAX_FDS];
-	struct msg_end e = {MSG_MAX, PROTO_W2H, rows, 3, 1, permit, NULL, NULL};
+	struct msg_end e = {MSG_MAX, PROTO_W2H, rows, 3, 1, permit, NULL, NULL, NULL, NULL};
 	size_t n;
 
 	for (int i = 0; i < c->nfds; i++)

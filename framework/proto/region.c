@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * region.c - the region form of a bulk payload (region.h).
+ *
+ * The rule that keeps a hostile sender harmless: the receiver reads the
+ * region once, with one memcpy into memory only it can write, and nothing
+ * (no check, no handler) ever reads the region itself.  A sender that
+ * rewrites the region during the copy changes what the copy holds, which
+ * it could have sent anyway; it cannot change a byte after the copy, when
+ * the checks and the handler run.  F_SEAL_SHRINK keeps every page of the
+ * region there while the receiver reads (no SIGBUS), F_SEAL_GROW keeps
+ * its size, F_SEAL_SEAL the seals.  The control page is the one place the
+ * receiver writes: a counter, which it never reads back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "region.h"
+
+/* A copy buffer this large or larger asks for transparent huge pages. */
+#define REGION_HUGE ((size_t)2 << 20)
+
+static size_t page(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static size_t round_up(size_t n, size_t to)
+{
+	return (n + to - 1) / to * to;
+}
+
+static uint32_t *word(uint8_t *map, size_t off)
+{
+	return (uint32_t *)(void *)(map + off);
+}
+
+/* ---- the sender ---- */
+
+void region_tx_init(struct region_tx *r)
+{
+	r->fd = -1;
+	r->map = NULL;
+	r->maplen = 0;
+	r->sent = 0;
+}
+
+void region_tx_free(struct region_tx *r)
+{
+	int saved = errno;
+	if (r->map)
+		munmap(r->map, r->maplen);
+	if (r->fd >= 0)
+		close(r->fd);
+	region_tx_init(r);
+	errno = saved;
+}
+
+static int pwrite_all(int fd, const void *p, size_t n, size_t off)
+{
+	const uint8_t *b = p;
+	while (n) {
+		ssize_t k = pwrite(fd, b, n, (off_t)off);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		b += k;
+		n -= (size_t)k;
+		off += (size_t)k;
+	}
+	return 0;
+}
+
+static int pwrite_zeros(int fd, size_t n, size_t off)
+{
+	static const uint8_t zeros[4096];
+	while (n) {
+		size_t k = n < sizeof(zeros) ? n : sizeof(zeros);
+		if (pwrite_all(fd, zeros, k, off) < 0)
+			return -1;
+		n -= k;
+		off += k;
+	}
+	return 0;
+}
+
+/* A new region holding data (len bytes), every page written (the control
+ * page, the data, zeros to the end of its last page), in place of r's. */
+static int region_make(struct region_tx *r, const void *data, size_t len)
+{
+	size_t pg = page(), cap = round_up(len ? len : 1, pg);
+	int fd = memfd_create("privsep-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	uint8_t *map;
+	if (fd < 0)
+		return -1;
+	if (pwrite_zeros(fd, pg, 0) < 0 || (len && pwrite_all(fd, data, len, pg) < 0) ||
+	    pwrite_zeros(fd, cap - len, pg + len) < 0 || fcntl(fd, F_ADD_SEALS, REGION_SEALS) < 0)
+		goto fail;
+	/* populated: the next payloads are written with no page fault */
+	map = mmap(NULL, pg + cap, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (map == MAP_FAILED)
+		goto fail;
+	region_tx_free(r);
+	r->fd = fd;
+	r->map = map;
+	r->maplen = pg + cap;
+	r->sent = 0;
+	return 0;
+fail : {
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+}
+
+/* Wait until the receiver has copied out every payload sent, up to
+ * wait_ms.  0; -1 with errno EAGAIN (the time ran out) or EPIPE. */
+static int region_wait(struct region_tx *r, int wait_ms, int (*dead)(void *), void *arg)
+{
+	uint32_t *done = word(r->map, REGION_OFF_DONE), *waiting = word(r->map, REGION_OFF_WAITING);
+	int64_t until;
+	int rc = 0;
+	if (__atomic_load_n(done, __ATOMIC_ACQUIRE) == r->sent)
+		return 0;
+	if (wait_ms <= 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	until = clock_now_ms() + wait_ms;
+	for (;;) {
+		uint32_t d;
+		int64_t left;
+		struct timespec ts;
+		/* the receiver stores DONE, then reads WAITING; this end stores
+		 * WAITING, then reads DONE: one of the two sees the other */
+		__atomic_store_n(waiting, 1, __ATOMIC_SEQ_CST);
+		d = __atomic_load_n(done, __ATOMIC_SEQ_CST);
+		if (d == r->sent)
+			break;
+		if (dead && dead(arg)) {
+			errno = EPIPE;
+			rc = -1;
+			break;
+		}
+		left = until - clock_now_ms();
+		if (left <= 0) {
+			errno = EAGAIN;
+			rc = -1;
+			break;
+		}
+		/* in slices, so that a channel that died is noticed */
+		if (left > 10)
+			left = 10;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000;
+		syscall(SYS_futex, done, FUTEX_WAIT, d, &ts, NULL, 0);
+	}
+	__atomic_store_n(waiting, 0, __ATOMIC_RELAXED);
+	return rc;
+}
+
+int region_tx_put(struct region_tx *r, const void *data, size_t len, int wait_ms,
+                  int (*dead)(void *), void *arg, uint64_t *size)
+{
+	size_t pg = page();
+	int fd;
+	if (r->map && len <= r->maplen - pg) {
+		if (region_wait(r, wait_ms, dead, arg) == 0) {
+			if (len)
+				memcpy(r->map + pg, data, len);
+		} else if (errno == EAGAIN && wait_ms > 0) {
+			/* the receiver never told: a payload it did not copy
+			 * (dropped at its fd limit), or it is stuck.  This region
+			 * is given up (whatever it does with it later changes
+			 * nothing here) and a new one made. */
+			if (region_make(r, data, len) < 0)
+				return -1;
+		} else {
+			return -1;
+		}
+	} else if (region_make(r, data, len) < 0) {
+		return -1;
+	}
+	fd = r->fd; /* borrowed by the send (MSG_SEND_BORROW_BULK) */
+	r->sent++;
+	*size = REGION_FLAG | (uint64_t)len;
+	return fd;
+}
+
+void region_tx_unsend(struct region_tx *r)
+{
+	r->sent--;
+}
+
+/* ---- the receiver ---- */
+
+void region_rx_free(struct region_rx *rx)
+{
+	if (rx->map)
+		munmap(rx->map, rx->maplen);
+	rx->map = NULL;
+	rx->maplen = 0;
+	rx->done = 0;
+}
+
+void region_copy_free(struct region_copy *c)
+{
+	if (c->buf)
+		munmap(c->buf, c->cap);
+	c->buf = NULL;
+	c->cap = 0;
+}
+
+/* A region not seen before: check it and map it in place of rx's. */
+static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int fd,
+                         const struct stat *st, char *why, size_t whylen)
+{
+	size_t pg = page();
+	uint64_t lim = c->region_max > SIZE_MAX / 2 ? SIZE_MAX / 2 : c->region_max;
+	uint64_t max = round_up((size_t)lim, pg);
+	int seals = fcntl(fd, F_GET_SEALS);
+	uint8_t *map;
+
+	if (seals < 0) {
+		snprintf(why, whylen, "the bulk region is not a memfd (F_GET_SEALS: %s)",
+		         strerror(errno));
+		return 1;
+	}
+	if ((seals & REGION_SEALS) != REGION_SEALS) {
+		snprintf(
+		    why, whylen,
+		    "the bulk region is not sealed with F_SEAL_SHRINK, F_SEAL_GROW and F_SEAL_SEAL (seals 0x%x)",
+		    (unsigned)seals);
+		return 1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(why, whylen, "the bulk region is not a memfd (not a regular file)");
+		return 1;
+	}
+	if ((fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDWR) {
+		snprintf(why, whylen, "the bulk region is not open for reading and writing");
+		return 1;
+	}
+	if (st->st_size < (off_t)pg || (uint64_t)st->st_size - pg > max) {
+		snprintf(
+		    why, whylen,
+		    "the bulk region has %lld bytes: a control page and at most %llu bytes of data",
+		    (long long)st->st_size, (unsigned long long)max);
+		return 1;
+	}
+	/* every page allocated by the sender, before this end maps it
+	 * populated: a hole would be allocated (and paid for) here */
+	if ((uint64_t)st->st_blocks * 512 < round_up((size_t)st->st_size, pg)) {
+		snprintf(
+		    why, whylen,
+		    "the bulk region is sparse: %llu of %llu bytes allocated (the sender must write every page)",
+		    (unsigned long long)st->st_blocks * 512,
+		    (unsigned long long)round_up((size_t)st->st_size, pg));
+		return 1;
+	}
+	map = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (map == MAP_FAILED) {
+		int err = errno;
+		snprintf(why, whylen, "mapping the bulk region of %lld bytes: %s",
+		         (long long)st->st_size, strerror(err));
+		if (err == EACCES || err == ENODEV || err == EINVAL || err == EPERM)
+			return 1;
+		errno = err;
+		return -1;
+	}
+	/* the control page writable (a region sealed against writes cannot
+	 * be: the sender's fault); nothing of it ever forked into a worker */
+	if (mprotect(map, pg, PROT_READ | PROT_WRITE) < 0 ||
+	    madvise(map, (size_t)st->st_size, MADV_DONTFORK) < 0) {
+		int err = errno;
+		munmap(map, (size_t)st->st_size);
+		snprintf(why, whylen, "the bulk region's control page: %s", strerror(err));
+		if (err == EACCES || err == EPERM)
+			return 1;
+		errno = err;
+		return -1;
+	}
+	region_rx_free(rx);
+	rx->map = map;
+	rx->maplen = (size_t)st->st_size;
+	rx->dev = st->st_dev;
+	rx->ino = st->st_ino;
+	return 0;
+}
+
+/* c's buffer with room for size bytes: kept from one payload to the next,
+ * out of every worker forked later. */
+static int copy_room(struct region_copy *c, size_t size)
+{
+	size_t cap;
+	void *b;
+	if (c->cap >= size)
+		return 0;
+	cap = round_up(size, size >= REGION_HUGE ? REGION_HUGE : page());
+	b = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b == MAP_FAILED)
+		return -1;
+	if (madvise(b, cap, MADV_DONTFORK) < 0) {
+		int saved = errno;
+		munmap(b, cap);
+		errno = saved;
+		return -1;
+	}
+	if (cap >= REGION_HUGE)
+		(void)madvise(b, cap, MADV_HUGEPAGE); /* where the machine allows it */
+	region_copy_free(c);
+	c->buf = b;
+	c->cap = cap;
+	return 0;
+}
+
+/* Tell the sender one more payload was copied out (or dropped). */
+static void region_ack(struct region_rx *rx)
+{
+	uint32_t *done = word(rx->map, REGION_OFF_DONE);
+	__atomic_store_n(done, ++rx->done, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(word(rx->map, REGION_OFF_WAITING), __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, done, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+int region_rx_take(struct region_rx *rx, struct region_copy *c, int fd, uint64_t size, uint64_t max,
+                   const void **p, char *why, size_t whylen)
+{
+	size_t pg = page();
+	struct stat st;
+	off_t hole;
+	int rc;
+
+	*p = NULL;
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, whylen, "fstat of the bulk region: %s", strerror(errno));
+		return -1;
+	}
+	if (!rx->map || st.st_dev != rx->dev || st.st_ino != rx->ino) {
+		rc = region_rx_map(rx, c, fd, &st, why, whylen);
+		if (rc)
+			return rc;
+	}
+	if (size > max) {
+		snprintf(why, whylen, "bulk of %llu bytes is over the type's limit of %llu",
+		         (unsigned long long)size, (unsigned long long)max);
+		return 1;
+	}
+	if (size > rx->maplen - pg) {
+		snprintf(why, whylen, "the bulk region holds %zu bytes, the record declares %llu",
+		         rx->maplen - pg, (unsigned long long)size);
+		return 1;
+	}
+	/* every page of the payload still allocated (the sender may punch a
+	 * hole after the region was mapped): a hole would make this end
+	 * allocate (and pay for) it.  A region with every page allocated (its
+	 * blocks) has none; else it is looked for. */
+	if ((uint64_t)st.st_blocks * 512 >= round_up((size_t)st.st_size, pg))
+		hole = st.st_size;
+	else
+		hole = lseek(fd, (off_t)pg, SEEK_HOLE);
+	if (hole >= 0 && (uint64_t)hole < pg + size) {
+		snprintf(why, whylen,
+		         "the bulk region is sparse: a hole at %lld, in the payload's %llu bytes",
+		         (long long)hole - (long long)pg, (unsigned long long)size);
+		return 1;
+	}
+	if (copy_room(c, (size_t)size) < 0) {
+		int err = errno;
+		snprintf(why, whylen, "no room to copy %llu bytes of bulk: %s",
+		         (unsigned long long)size, strerror(err));
+		region_ack(rx);
+		errno = err;
+		return -1;
+	}
+	/* the one read of the region: from here on only the copy is read */
+	if (size)
+		memcpy(c->buf, rx->map + pg, (size_t)size);
+	region_ack(rx);
+	*p = size ? (const void *)c->buf : (const void *)"";
+	return 0;
+}
