@@ -72,15 +72,15 @@ const char *privsep_version(void);
 
 /* Framework message types (docs/PROTOCOL.md, "Message types"). */
 enum privsep_msg_type {
-	PRIVSEP_T_REPLY = 0x0001,          /* helper -> worker: answer to a call */
-	PRIVSEP_T_PING = 0x0002,           /* worker -> helper call: echo */
-	PRIVSEP_T_PERMIT_DROP = 0x0003,    /* worker -> helper call: narrow */
-	PRIVSEP_T_SANDBOX_FAILED = 0x0004, /* worker -> helper: why it aborts */
-	PRIVSEP_T_SECCOMP_TRAP = 0x0005,   /* worker -> helper: debug mode report */
-	PRIVSEP_T_READY = 0x0006,          /* worker -> helper: sandbox entered */
-	PRIVSEP_T_BATCH = 0x0007,          /* worker -> helper: one-way messages coalesced */
+	PRIVSEP_T_REPLY = 0x0001,            /* helper -> worker: answer to a call */
+	PRIVSEP_T_PING = 0x0002,             /* worker -> helper call: echo */
+	PRIVSEP_T_PERMIT_DROP = 0x0003,      /* worker -> helper call: narrow */
+	PRIVSEP_T_SANDBOX_FAILED = 0x0004,   /* worker -> helper: why it aborts */
+	PRIVSEP_T_SECCOMP_TRAP = 0x0005,     /* worker -> helper: debug mode report */
+	PRIVSEP_T_READY = 0x0006,            /* worker -> helper: sandbox entered */
+	PRIVSEP_T_BATCH = 0x0007,            /* worker -> helper: one-way messages coalesced */
 	PRIVSEP_T_SECCOMP_LISTENER = 0x0008, /* worker -> helper: its filter's listener */
-	PRIVSEP_T_FS_OPEN = 0x0100,        /* worker -> helper call: file broker */
+	PRIVSEP_T_FS_OPEN = 0x0100,          /* worker -> helper call: file broker */
 	PRIVSEP_T_FS_STAT = 0x0101,
 	PRIVSEP_T_FS_READLINK = 0x0102,
 	PRIVSEP_T_FS_ACCESS = 0x0103,
