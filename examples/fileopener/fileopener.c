@@ -24,7 +24,8 @@
 #define T_STATUS (PRIVSEP_TYPE_APP_MIN + 1)
 
 static const char usage[] =
-    "usage: fileopener [--policy FILE] [--allow-read PATH]... [--allow-read-beneath DIR]... PATH...\n"
+    "usage: fileopener [--policy FILE] [--allow-read PATH]... [--allow-read-beneath DIR]...\n"
+    "                  [--learn FILE] PATH...\n"
     "       fileopener [--policy FILE] --print-sandbox\n"
     "       fileopener --help | --version\n"
     "Copies each PATH to standard output, opened by the helper's file broker for a\n"
@@ -34,6 +35,9 @@ static const char usage[] =
     "  --allow-read PATH        add a rule: PATH may be read\n"
     "  --allow-read-beneath DIR add a rule: everything beneath DIR may be read\n"
     "  --print-sandbox          print the worker's credentials and sandbox, from inside\n"
+    "  --learn FILE             learn mode (the worker is NOT sandboxed by its filter): each\n"
+    "                           call its policy would kill is let through and logged; FILE\n"
+    "                           gets the policy with a rule for each (review them)\n"
     "Exit status: 0 every PATH copied, 1 one refused or failed, 2 usage or policy error.\n";
 
 struct job {
@@ -154,11 +158,17 @@ static int answer_status(struct privsep_req *req, void *arg)
 }
 
 static int worker_result = 1;
+static int learn_fd = -1; /* --learn FILE, opened before the helper confines itself */
+static const char *learn_path;
 static void gone(struct privsep_worker *w, void *arg)
 {
 	const struct privsep_exit_info *e = privsep_worker_exit_info(w);
 	(void)arg;
 	worker_result = e->kind == PRIVSEP_EXIT_STATUS && e->status <= 1 ? e->status : 1;
+	if (learn_fd >= 0 && privsep_worker_learned(w, learn_fd) < 0) {
+		fprintf(stderr, "fileopener: --learn %s: %s\n", learn_path, strerror(errno));
+		worker_result = 1;
+	}
 }
 
 /* Append a rule line, the path quoted by the framework; a path the
@@ -224,6 +234,7 @@ int main(int argc, char **argv)
 	    {"allow-read", required_argument, NULL, 'r'},
 	    {"allow-read-beneath", required_argument, NULL, 'b'},
 	    {"print-sandbox", no_argument, NULL, 's'},
+	    {"learn", required_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -266,6 +277,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			job.print_sandbox = 1;
+			break;
+		case 'l':
+			learn_path = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -328,6 +342,15 @@ int main(int argc, char **argv)
 	struct privsep_helper_config cfg = {.on_worker_gone = gone, .msg_max = 8192};
 	h = privsep_helper_new(table, 1, &cfg);
 	struct privsep_sandbox sb = {.policy = "fileopener command line", .policy_text = text};
+	if (learn_path) {
+		learn_fd = open(learn_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (learn_fd < 0) {
+			fprintf(stderr, "fileopener: --learn %s: %s\n", learn_path,
+			        strerror(errno));
+			goto out;
+		}
+		sb.flags |= PRIVSEP_SB_LEARN;
+	}
 	/* the worker's output is for the user: its standard output is a pipe
 	 * the helper copies to ours (escaped if ours is a terminal), and its
 	 * refusal lines reach our standard error through the helper's log,
@@ -380,6 +403,8 @@ out:
 	for (int i = 0; job.abs && i < job.n; i++)
 		free(job.abs[i]);
 	free(job.abs);
+	if (learn_fd >= 0)
+		close(learn_fd);
 	free(text);
 	free(rules);
 	return rc;

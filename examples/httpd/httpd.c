@@ -48,7 +48,7 @@
 static const char usage[] =
     "usage: httpd [--port N] [--address ADDR] [--root DIR] [--workers N] [--policy FILE]\n"
     "             [--header-timeout S] [--idle-timeout S] [--send-timeout S] [--max-conns N]\n"
-    "             [--file-cache S] [--access-log]\n"
+    "             [--file-cache S] [--access-log] [--learn FILE]\n"
     "       httpd --help | --version\n"
     "Serves the files beneath DIR over HTTP/1.1 (GET and HEAD).  The helper binds the\n"
     "port and opens every file through its broker; sandboxed workers parse requests.\n"
@@ -63,6 +63,9 @@ static const char usage[] =
     "  --max-conns N       connections per worker at once (default 1000)\n"
     "  --file-cache S      seconds a worker reuses a file the broker opened (default 1; 0 never)\n"
     "  --access-log        one line per answer on standard error, from the workers\n"
+    "  --learn FILE        one worker in learn mode (NOT sandboxed by its filter): each call\n"
+    "                      its policy would kill is let through and logged; when it ends,\n"
+    "                      FILE gets the policy with a rule for each (review them)\n"
     "Exit status: 0 stopped by a signal after serving, 1 failure, 2 usage or policy error.\n";
 
 /* The one event the helper sends a worker: drain (server.h). */
@@ -169,9 +172,23 @@ static struct slot *slot_of(struct httpd *d, const struct privsep_worker *w)
 	return i >= 1 && i <= d->nslots ? &d->slots[i - 1] : NULL;
 }
 
+/* --learn: the proposal of the worker that ended replaces FILE's text. */
+static void learn_write(struct httpd *d, struct privsep_worker *w)
+{
+	if (d->learn_fd < 0)
+		return;
+	if (ftruncate(d->learn_fd, 0) < 0 || lseek(d->learn_fd, 0, SEEK_SET) < 0 ||
+	    privsep_worker_learned(w, d->learn_fd) < 0)
+		say(d, PRIVSEP_LOG_ERR, "httpd: --learn %s: %s\n", d->learn, strerror(errno));
+	else
+		say(d, PRIVSEP_LOG_INFO,
+		    "httpd: --learn: the proposed policy is in %s: review it\n", d->learn);
+}
+
 static void worker_gone(struct privsep_worker *w, void *arg)
 {
 	struct slot *s = slot_of(arg, w);
+	learn_write(arg, w);
 	if (s && s->w == w)
 		s->w = NULL;
 	reload_gone(arg, w);
@@ -357,6 +374,7 @@ int main(int argc, char **argv)
 	    {"max-conns", required_argument, NULL, 'm'},
 	    {"file-cache", required_argument, NULL, 'c'},
 	    {"access-log", no_argument, NULL, 'L'},
+	    {"learn", required_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -376,6 +394,7 @@ int main(int argc, char **argv)
 		worker_from_exec(argc, argv);
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	d.ex.fd = -1;
+	d.learn_fd = -1;
 	d.cfg.limits = http_default_limits;
 	d.cfg.header_ms = 10000;
 	d.cfg.idle_ms = 5000;
@@ -423,6 +442,9 @@ int main(int argc, char **argv)
 		case 'L':
 			d.cfg.access_log = 1;
 			break;
+		case 'l':
+			d.learn = optarg;
+			break;
 		case 'm':
 			bad = parse_uint(optarg, 1000000, &conns) || conns == 0;
 			break;
@@ -463,6 +485,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpd: --root %s: %s\n", root_arg,
 		        errno ? strerror(errno) : "not a directory");
 		goto out;
+	}
+	if (d.learn && workers > 1) {
+		fprintf(stderr, "httpd: --learn runs one worker: --workers %lu is refused\n",
+		        workers);
+		goto out;
+	}
+	if (d.learn) {
+		workers = 1;
+		d.learn_fd = open(d.learn, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (d.learn_fd < 0) {
+			fprintf(stderr, "httpd: --learn %s: %s\n", d.learn, strerror(errno));
+			goto out;
+		}
+		fprintf(stderr, "httpd: --learn: LEARN MODE, the worker is NOT sandboxed by its "
+		                "filter; do not serve untrusted clients\n");
 	}
 	if (!workers)
 		workers = ncpu < 1 ? 1 : ncpu > WORKERS_MAX ? WORKERS_MAX : (unsigned long)ncpu;
@@ -514,6 +551,8 @@ int main(int argc, char **argv)
 	 * log marked with the worker's name, pid and the time, escaped, never
 	 * passing for a helper's line; its stdout is /dev/null, never ours */
 	d.sb.flags = d.cfg.access_log ? 0 : PRIVSEP_SB_NULL_STDIO;
+	if (d.learn)
+		d.sb.flags |= PRIVSEP_SB_LEARN;
 	/* each worker (and each restart) is this binary executed again:
 	 * none of the helper's memory, environment or layout (SECURITY.md,
 	 * exec mode); opened now, so that a file put at its path later is
@@ -620,6 +659,8 @@ out:
 		free(d.texts[i]);
 	if (!d.ntexts)
 		free(text);
+	if (d.learn_fd >= 0)
+		close(d.learn_fd);
 	free(policy);
 	return rc;
 }

@@ -61,6 +61,8 @@ struct httpd {
 	char why[512];
 	uint64_t status_key[5];  /* what the last STATUS= sent said */
 	int64_t status_retry_ms; /* a STATUS= found no room: not before this */
+	const char *learn;       /* --learn FILE */
+	int learn_fd;            /* FILE, open for the proposal; -1 none */
 };
 
 /* One line of httpd's own on its standard error, at lvl (to the

@@ -65,6 +65,13 @@ int exit_fw_ready(struct privsep_req *req, void *arg)
 	if (w->spawn.verify) {
 		char why[PRIVSEP_DETAIL_MAX - 64];
 		int step = sandbox_verify(w->pid, &w->spawn.expect, why, sizeof(why));
+		/* its filter's denials are the helper's to hear: without the
+		 * listener a denied call would wait for nobody */
+		if (!step && w->un.mode && w->un.fd < 0) {
+			step = PRIVSEP_SB_STEP_SECCOMP;
+			snprintf(why, sizeof(why),
+			         "the filter's listener did not reach the helper");
+		}
 		if (step) {
 			w->exit.sb_failed = step;
 			w->exit.sb_errno = EPERM;
@@ -78,6 +85,7 @@ int exit_fw_ready(struct privsep_req *req, void *arg)
 	/* from here on the worker runs application code: it can no longer
 	 * claim its sandbox failed */
 	privsep_worker_drop_permit(w, PRIVSEP_T_SANDBOX_FAILED);
+	privsep_worker_drop_permit(w, PRIVSEP_T_SECCOMP_LISTENER);
 	w->exit.ready = 1;
 	/* started ahead: it waits for this answer until it is handed out */
 	if (pool_hold(w, req->id))
@@ -183,14 +191,14 @@ static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 		         (unsigned long long)e->args[4], (unsigned long long)e->args[5]);
 	else if (e->syscall >= 0)
 		snprintf(args, sizeof(args),
-		         " (arguments not reported in enforce mode; the debug mode reports them)");
+		         " (arguments not reported: named by the kernel's audit record)");
 	if (e->syscall >= 0)
 		snprintf(line, len, "seccomp violation: %s%s, syscall %d; denied by %s",
 		         e->syscall_name, args, e->syscall, why);
 	else
 		snprintf(
 		    line, len,
-		    "seccomp violation: killed by SIGSYS; which syscall is unknown (the kernel log is not readable here; the debug mode reports it)");
+		    "seccomp violation: killed by SIGSYS without a notification, so by a kill no listener hears: the filter's architecture check (another architecture, x32) or exec mode's second filter (an open, an exec, an executable mapping); which syscall is unknown (the kernel's audit record is not readable here)");
 }
 
 void exit_classify(struct privsep_worker *w, const siginfo_t *si)

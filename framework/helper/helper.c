@@ -76,6 +76,7 @@ static const privsep_handler_fn fw_fns[] = {
     [PROTO_FW_SANDBOX_FAILED] = exit_fw_sandbox_failed,
     [PROTO_FW_SECCOMP_TRAP] = exit_fw_seccomp_trap,
     [PROTO_FW_READY] = exit_fw_ready,
+    [PROTO_FW_SECCOMP_LISTENER] = unotify_fw_listener,
     [PROTO_FW_FS_OPEN] = fs_h_open,
     [PROTO_FW_FS_STAT] = fs_h_stat,
     [PROTO_FW_FS_READLINK] = fs_h_readlink,
@@ -479,7 +480,7 @@ static int fw_permit_drop(struct privsep_req *req, void *arg)
 			return privsep_req_fail(req, EINVAL,
 			                        "type 0x%x is an event: the helper sends it", type);
 		if (type == PRIVSEP_T_SANDBOX_FAILED || type == PRIVSEP_T_SECCOMP_TRAP ||
-		    type == PRIVSEP_T_READY)
+		    type == PRIVSEP_T_READY || type == PRIVSEP_T_SECCOMP_LISTENER)
 			return privsep_req_fail(
 			    req, EINVAL, "type 0x%x is a start-up message of the framework", type);
 	}
@@ -708,6 +709,7 @@ static void worker_reap(struct privsep_worker *w)
 	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 	close(w->pidfd);
 	w->pidfd = -1;
+	unotify_close(w);
 	/* Its last log lines, and what it sent before it died (its last
 	 * one-way messages), up to the end of the stream. */
 	wlog_close(w);
@@ -762,6 +764,8 @@ static void worker_free(struct privsep_worker *w)
 		close(w->pidfd);
 	}
 	wlog_close(w);
+	unotify_close(w);
+	learn_free(w);
 	if (w->spawn.uid_lease >= 0)
 		close(w->spawn.uid_lease);
 	region_rx_free(&w->region);
@@ -826,6 +830,10 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		}
 		if (w->reap.finalize)
 			continue;
+		if (t->kind == TAG_UNOTIFY) {
+			unotify_readable(w, evs[i].events);
+			continue;
+		}
 		if (t->kind == TAG_PIDFD) {
 			worker_reap(w);
 			continue;
@@ -920,6 +928,7 @@ void privsep_helper_free(struct privsep_helper *h)
 	pool_free_all(h);
 	uidpool_drop_spare(); /* the uid leased ahead for a next spawn */
 	helper_policies_free(h);
+	unotify_free(h);
 	wout_free_all(h);
 	/* the last lines, if there is room for them now */
 	helper_err_writable(h);

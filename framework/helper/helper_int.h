@@ -37,7 +37,8 @@ enum tag_kind {
 	TAG_SINK_ERR,
 	TAG_SINK_OUT,
 	TAG_WOUT,
-	TAG_WATCH
+	TAG_WATCH,
+	TAG_UNOTIFY
 };
 
 /* Two token buckets: log_rate lines a second in bursts of log_burst, and
@@ -125,6 +126,17 @@ struct worker_spawn {
 	int uid_lease; /* its own uid's lease (uidpool.h), -1: none */
 };
 
+/* unotify.c: the helper's end of the worker's seccomp user notification
+ * listener */
+struct learn_state;
+struct worker_unotify {
+	int mode;  /* POL_MODE_NOTIFY or _LEARN: a listener is owed; 0 none */
+	int fd;    /* the listener, -1: none (yet, or closed) */
+	int named; /* a violation was received: the worker is being killed */
+	struct tag tag;
+	struct learn_state *learn; /* learn.c: each call let through */
+};
+
 /* pool.c: a worker started ahead, until it is handed out */
 struct worker_pool {
 	struct spawn_pool *of; /* its pool; NULL: handed out, or never pooled */
@@ -159,6 +171,7 @@ struct privsep_worker {
 	struct worker_life life;
 	struct worker_spawn spawn;
 	struct worker_stats st;
+	struct worker_unotify un;
 	struct worker_pool pool;
 };
 
@@ -223,8 +236,9 @@ struct privsep_helper {
 	struct worker_stats gone_st;
 	uint64_t violations, restarts;
 	int64_t started_ms;
-	struct spawn_pool *pools; /* pool.c */
-	size_t npooled;           /* workers in a pool, not the application's */
+	struct unotify_bufs *unotify; /* unotify.c: receive buffers, NULL until needed */
+	struct spawn_pool *pools;     /* pool.c */
+	size_t npooled;               /* workers in a pool, not the application's */
 };
 
 /* Why a confined helper starts no worker: what a spawn needs that
@@ -289,6 +303,31 @@ const struct fs_root *pol_entry_roots(const struct pol_entry *e);
 const struct policy *pol_entry_policy(const struct pol_entry *e);
 const struct filter_prog *pol_entry_prog(const struct pol_entry *e);
 void helper_policies_free(struct privsep_helper *h);
+
+/* unotify.c: a worker's listener (the handler of SECCOMP_LISTENER takes
+ * its fd into the event loop); the loop calls unotify_readable on its
+ * events; closed when the worker is reaped or freed.  In notify mode a
+ * notification is a violation: its call and arguments recorded for
+ * exit.c, the worker killed, the call never answered (it never runs). */
+int unotify_fw_listener(struct privsep_req *req, void *arg);
+/* The receive buffers, sized by the kernel (a seccomp call, which a
+ * confined helper may not make): made before the first spawn that
+ * notifies.  0, or -1 with errno. */
+int unotify_prepare(struct privsep_helper *h);
+void unotify_readable(struct privsep_worker *w, uint32_t events);
+void unotify_close(struct privsep_worker *w);
+void unotify_free(struct privsep_helper *h);
+
+/* learn.c: learn mode (PRIVSEP_SB_LEARN).  learn_begin: w's record, with
+ * its policy as sb names it (0, or -1 with errno); learn_notified: record
+ * the call req and answer it CONTINUE on fd; learn_free: when w is
+ * freed. */
+struct seccomp_notif;
+struct seccomp_notif_resp;
+int learn_begin(struct privsep_worker *w, const struct privsep_sandbox *sb);
+void learn_notified(struct privsep_worker *w, int fd, const struct seccomp_notif *req,
+                    struct seccomp_notif_resp *resp);
+void learn_free(struct privsep_worker *w);
 
 /* spawn.c */
 struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp);

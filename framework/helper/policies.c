@@ -115,7 +115,10 @@ const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path
 	open_roots(h, e);
 	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
 	         "policy %s%s: %zu rules, %u BPF instructions, verified over %lu calls", name,
-	         debug ? " (debug: trap, not kill)" : "", e->pol->nrules, e->prog.len, calls);
+	         debug == POL_MODE_DEBUG   ? " (debug: trap, not kill)"
+	         : debug == POL_MODE_LEARN ? " (learn: not enforced)"
+	                                   : "",
+	         e->pol->nrules, e->prog.len, calls);
 	e->next = h->policies;
 	h->policies = e;
 	return e;

@@ -86,6 +86,7 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 	outq_init(&w->q, h->queue_max);
 	w->log.fd = -1;
 	w->spawn.uid_lease = -1;
+	w->un.fd = -1;
 	log_bucket_init(h, &w->log.denyrl);
 	memset(w->permit, 1, h->nrows);
 	w->h = h;
@@ -120,6 +121,10 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 	}
 	if (!spawned || !debug)
 		privsep_worker_drop_permit(w, PRIVSEP_T_SECCOMP_TRAP);
+	/* the filter's listener: a spawned worker's, before READY, never in
+	 * the debug mode (which traps) */
+	if (!spawned || debug)
+		privsep_worker_drop_permit(w, PRIVSEP_T_SECCOMP_LISTENER);
 	w->next = h->workers;
 	if (h->workers)
 		h->workers->prev = w;

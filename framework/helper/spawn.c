@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <seccomp.h>
 #include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -17,6 +20,7 @@
 #include "chan.h"
 #include "helper_int.h"
 #include "msg.h"
+#include "policy.h"
 #include "proto.h"
 #include "sandbox.h"
 #include "spawn_exec.h"
@@ -32,6 +36,14 @@ static void child_post(uint32_t type, const void *payload, size_t len)
 {
 	struct msg_out o = {type, 0, payload, len, NULL, 0, -1, 0, NULL};
 	(void)msg_send(child_chan, NULL, &o, 0);
+}
+
+/* Step 11's listener to the helper, the channel's first record after the
+ * filter (exec mode: step 1 moved the channel to its fixed fd). */
+static int give_listener(const struct sb_plan *p, int fd)
+{
+	struct msg_out o = {PRIVSEP_T_SECCOMP_LISTENER, 0, NULL, 0, &fd, 1, -1, 0, NULL};
+	return msg_send(p->exec.on ? PRIVSEP_EXEC_CHAN_FD : child_chan, NULL, &o, 0);
 }
 
 /* Debug mode: the filter traps instead of killing.  Report the call and
@@ -237,6 +249,7 @@ struct spawn_job {
 	const char *name;
 	int sv[2], lp[2], op[2];
 	int debug, null_stdio;
+	int mode; /* POL_MODE_*: how the policy's kills are compiled */
 	struct sb_plan plan;
 	struct sb_expect expect;
 	const struct policy *pol;
@@ -268,6 +281,15 @@ static int spawn_refused(struct privsep_helper *h, const struct privsep_spawn *s
 	 * could be reused before pidfd_open: refuse rather than race. */
 	if (sigaction(SIGCHLD, NULL, &sa) == 0 &&
 	    (sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sp->sandbox && !sp->unsandboxed && (sp->sandbox->flags & PRIVSEP_SB_DEBUG) &&
+	    (sp->sandbox->flags & PRIVSEP_SB_LEARN)) {
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\": PRIVSEP_SB_DEBUG and PRIVSEP_SB_LEARN exclude each other; not started",
+		    j->name);
 		errno = EINVAL;
 		return -1;
 	}
@@ -314,6 +336,39 @@ static int spawn_fds(const struct privsep_spawn *sp, struct spawn_job *j)
 	return 0;
 }
 
+/* Notify and learn modes: step 11 sends the listener on the channel, so
+ * the policy must let the channel's sendmsg through (or that send would
+ * itself wait for a listener the helper does not hold yet).  -1 with
+ * why. */
+static int spawn_notify_plan(struct privsep_helper *h, struct spawn_job *j,
+                             const struct policy *pol, char *why, size_t whylen)
+{
+	const uint64_t args[6] = {(uint64_t)(j->plan.exec.on ? PRIVSEP_EXEC_CHAN_FD : j->sv[1]),
+	                          0,
+	                          MSG_NOSIGNAL,
+	                          0,
+	                          0,
+	                          0};
+	const struct pol_rule *r;
+	if (j->mode != POL_MODE_NOTIFY && j->mode != POL_MODE_LEARN)
+		return 0;
+	j->plan.listen = 1;
+	j->plan.give_listener = give_listener;
+	if (unotify_prepare(h) < 0) {
+		snprintf(why, whylen, "the seccomp notification buffers: %s", strerror(errno));
+		return -1;
+	}
+	if (policy_eval(pol, j->mode, seccomp_arch_native(), SYS_sendmsg, args, &r) !=
+	    SCMP_ACT_ALLOW) {
+		snprintf(
+		    why, whylen,
+		    "the policy does not allow sendmsg(channel, msg, MSG_NOSIGNAL): the channel needs it");
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
 /* The sandbox's plan from the worker's policy (checked, compiled and
  * verified once by the cache), and what the helper will check at READY.
  * 0, or -1 with errno after one log line. */
@@ -325,15 +380,16 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 		         "worker \"%s\" runs WITHOUT a sandbox (unsandboxed is set)", j->name);
 		return 0;
 	}
-	const struct pol_entry *pe = helper_policy(h, sp->sandbox ? sp->sandbox->policy : NULL,
-	                                           sp->sandbox ? sp->sandbox->policy_text : NULL,
-	                                           j->debug, why, sizeof(why));
+	const struct pol_entry *pe =
+	    helper_policy(h, sp->sandbox ? sp->sandbox->policy : NULL,
+	                  sp->sandbox ? sp->sandbox->policy_text : NULL, j->mode, why, sizeof(why));
 	if (!pe ||
 	    sandbox_prepare(&j->plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
 	                    j->sv[1], why, sizeof(why)) < 0 ||
 	    (sp->exec &&
-	     spawn_exec_prepare(h, sp, &j->plan, j->sv[1], j->debug, why, sizeof(why)) < 0) ||
-	    sandbox_expect(&j->expect, &j->plan, why, sizeof(why)) < 0) {
+	     spawn_exec_prepare(h, sp, &j->plan, j->sv[1], j->mode, why, sizeof(why)) < 0) ||
+	    sandbox_expect(&j->expect, &j->plan, why, sizeof(why)) < 0 ||
+	    spawn_notify_plan(h, j, pol_entry_policy(pe), why, sizeof(why)) < 0) {
 		int saved = errno;
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		         "worker \"%s\": sandbox cannot be prepared: %s; not started", j->name,
@@ -410,7 +466,25 @@ static struct privsep_worker *spawn_attach(struct privsep_helper *h, const struc
 	w->spawn.pol = j->pol;
 	w->spawn.roots = j->roots;
 	w->spawn.debug = j->debug;
+	w->un.mode = j->plan.listen ? j->mode : 0;
+	if (w->un.mode == POL_MODE_LEARN && learn_begin(w, sp->sandbox) < 0) {
+		saved = errno;
+		privsep_worker_kill(w); /* reaped and freed by the loop */
+		errno = saved;
+		return NULL;
+	}
 	return w;
+}
+
+/* How the worker's policy is compiled: its kills trap (debug), notify
+ * the helper, which kills (the default), or notify and are let through
+ * (learn). */
+static int spawn_mode(const struct privsep_spawn *sp)
+{
+	unsigned f = sp->unsandboxed || !sp->sandbox ? 0 : sp->sandbox->flags;
+	if (f & PRIVSEP_SB_DEBUG)
+		return POL_MODE_DEBUG;
+	return f & PRIVSEP_SB_LEARN ? POL_MODE_LEARN : POL_MODE_NOTIFY;
 }
 
 struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp)
@@ -426,6 +500,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	}
 	j.name = sp->name ? sp->name : "worker";
 	j.debug = sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_DEBUG);
+	j.mode = spawn_mode(sp);
 	j.null_stdio =
 	    sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_NULL_STDIO);
 	if (spawn_refused(h, sp, &j) < 0 || spawn_fds(sp, &j) < 0)

@@ -72,14 +72,15 @@ const char *privsep_version(void);
 
 /* Framework message types (docs/PROTOCOL.md, "Message types"). */
 enum privsep_msg_type {
-	PRIVSEP_T_REPLY = 0x0001,          /* helper -> worker: answer to a call */
-	PRIVSEP_T_PING = 0x0002,           /* worker -> helper call: echo */
-	PRIVSEP_T_PERMIT_DROP = 0x0003,    /* worker -> helper call: narrow */
-	PRIVSEP_T_SANDBOX_FAILED = 0x0004, /* worker -> helper: why it aborts */
-	PRIVSEP_T_SECCOMP_TRAP = 0x0005,   /* worker -> helper: debug mode report */
-	PRIVSEP_T_READY = 0x0006,          /* worker -> helper: sandbox entered */
-	PRIVSEP_T_BATCH = 0x0007,          /* worker -> helper: one-way messages coalesced */
-	PRIVSEP_T_FS_OPEN = 0x0100,        /* worker -> helper call: file broker */
+	PRIVSEP_T_REPLY = 0x0001,            /* helper -> worker: answer to a call */
+	PRIVSEP_T_PING = 0x0002,             /* worker -> helper call: echo */
+	PRIVSEP_T_PERMIT_DROP = 0x0003,      /* worker -> helper call: narrow */
+	PRIVSEP_T_SANDBOX_FAILED = 0x0004,   /* worker -> helper: why it aborts */
+	PRIVSEP_T_SECCOMP_TRAP = 0x0005,     /* worker -> helper: debug mode report */
+	PRIVSEP_T_READY = 0x0006,            /* worker -> helper: sandbox entered */
+	PRIVSEP_T_BATCH = 0x0007,            /* worker -> helper: one-way messages coalesced */
+	PRIVSEP_T_SECCOMP_LISTENER = 0x0008, /* worker -> helper: its filter's listener */
+	PRIVSEP_T_FS_OPEN = 0x0100,          /* worker -> helper call: file broker */
 	PRIVSEP_T_FS_STAT = 0x0101,
 	PRIVSEP_T_FS_READLINK = 0x0102,
 	PRIVSEP_T_FS_ACCESS = 0x0103,
@@ -575,7 +576,10 @@ struct privsep_exit_info {
 	int signal;
 	int syscall; /* PRIVSEP_EXIT_SECCOMP: the number, -1 unknown */
 	char syscall_name[32];
-	int have_args; /* debug mode only: the kernel does not report them */
+	/* args hold the call's arguments, as the kernel's notification (or
+	 * the debug mode's trap) reported them; 0 for a kill no listener
+	 * hears (another architecture, exec mode's second filter) */
+	int have_args;
 	uint64_t args[6];
 	enum privsep_violation violation; /* PRIVSEP_EXIT_VIOLATION */
 	int step;                         /* PRIVSEP_EXIT_SANDBOX */
@@ -587,6 +591,15 @@ struct privsep_exit_info {
 
 /* The exit of w (borrowed; valid in on_worker_gone).  Never fails. */
 const struct privsep_exit_info *privsep_worker_exit_info(const struct privsep_worker *w);
+
+/* A worker spawned with PRIVSEP_SB_LEARN: write to fd a proposed policy,
+ * in the policy language: its policy's own text (or an include of its
+ * file), then "allow SYSCALL because "learned; review"" for each call it
+ * made that the policy would have killed, after a comment with the
+ * argument values seen (a call the policy has conditional rules for gets
+ * the comment only).  Valid until w is freed (in on_worker_gone too).
+ * 0, or -1 with errno (EINVAL: not a learning worker). */
+int privsep_worker_learned(const struct privsep_worker *w, int fd);
 
 /* ------------------------------------------------------------------ */
 /* privsep_client_*: the worker's end of the channel.  Calls wait for
@@ -713,6 +726,10 @@ void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
 #define PRIVSEP_SB_NO_NAMESPACES 0x1u /* root: no new namespaces, no chroot */
 #define PRIVSEP_SB_DEBUG 0x2u         /* seccomp traps and reports instead of killing */
 #define PRIVSEP_SB_NULL_STDIO 0x4u    /* stderr from /dev/null too (no log pipe, no stdout_copy) */
+/* Learn mode, NOT a security boundary: every step, but each call the
+ * policy would kill is let through and recorded with its arguments
+ * (privsep_worker_learned writes the proposal).  Not with _DEBUG. */
+#define PRIVSEP_SB_LEARN 0x8u
 
 struct privsep_sandbox {
 	/* The worker's policy file (docs/POLICY.md): its syscalls, and its

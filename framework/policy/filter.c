@@ -16,6 +16,14 @@
 
 #include "filter.h"
 
+/* Linux 5.0 and 5.7; carried for older headers */
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+
 static scmp_filter_ctx build(const struct filter_policy *p, size_t *bad, int *rc)
 {
 	scmp_filter_ctx ctx;
@@ -198,4 +206,21 @@ int filter_load(const struct filter_prog *prog)
 		return -1;
 	}
 	return 0;
+}
+
+int filter_load_listener(const struct filter_prog *prog)
+{
+	struct sock_fprog fp = {prog->len, prog->insns};
+	/* TSYNC and NEW_LISTENER together need TSYNC_ESRCH: a thread that
+	 * cannot be synced is then ESRCH, and the return value is the fd */
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	                  SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH |
+	                      SECCOMP_FILTER_FLAG_NEW_LISTENER,
+	                  &fp);
+	if (fd < 0) {
+		if (errno == 0)
+			errno = ESRCH;
+		return -1;
+	}
+	return (int)fd;
 }

@@ -71,5 +71,10 @@ int filter_cache_allows(const struct filter_prog *prog, uint32_t arch, int nr);
 /* Load prog into this process with TSYNC; NO_NEW_PRIVS must be set.
  * 0 or -1 with errno.  Async-signal-safe (one syscall). */
 int filter_load(const struct filter_prog *prog);
+/* The same, with a seccomp user notification listener for prog's
+ * SECCOMP_RET_USER_NOTIF (TSYNC, TSYNC_ESRCH, NEW_LISTENER: Linux 5.7):
+ * the listener fd (close-on-exec), or -1 with errno.  No earlier filter
+ * of this process may have one.  Async-signal-safe. */
+int filter_load_listener(const struct filter_prog *prog);
 
 #endif

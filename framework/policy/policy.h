@@ -139,6 +139,19 @@ int policy_append_check(const struct policy *p, pol_diag_fn diag, void *arg);
 uint32_t policy_eval(const struct policy *p, int debug, uint32_t arch, int nr,
                      const uint64_t args[6], const struct pol_rule **rule);
 
+/* How a policy's kills are compiled (the int debug of policy_eval,
+ * policy_compile, policy_verify and policy_explain):
+ *  ENFORCE  kill-process;
+ *  DEBUG    the default's kill traps (the worker's SIGSYS handler reports);
+ *  NOTIFY   every kill is a seccomp user notification: the helper names
+ *           the call and its arguments and kills the worker;
+ *  LEARN    compiled as NOTIFY; the helper records the call and lets it
+ *           through (not a security boundary). */
+#define POL_MODE_ENFORCE 0
+#define POL_MODE_DEBUG 1
+#define POL_MODE_NOTIFY 2
+#define POL_MODE_LEARN 3
+
 /* Highest syscall number the "unknown" directive covers. */
 #define POL_UNKNOWN_MAX 511
 

@@ -48,13 +48,17 @@ uint32_t pol_act_value(enum filter_action a, int err, int debug)
 	case FA_KILL:
 		break;
 	}
-	(void)debug;
+	/* notify and learn: the helper hears of each call a kill stands for
+	 * (seccomp user notification), names it, and kills (or, learning,
+	 * lets it through) */
+	if (debug == POL_MODE_NOTIFY || debug == POL_MODE_LEARN)
+		return SCMP_ACT_NOTIFY;
 	return SCMP_ACT_KILL_PROCESS;
 }
 
 uint32_t pol_default_value(const struct policy *p, int debug)
 {
-	if (p->def_act == FA_KILL && debug)
+	if (p->def_act == FA_KILL && debug == POL_MODE_DEBUG)
 		return SCMP_ACT_TRAP; /* the debug mode: report instead of dying */
 	return pol_act_value(p->def_act, p->def_err, debug);
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -396,6 +397,9 @@ static const struct cst consts[] = {
     C(FIONBIO),
     C(FIOCLEX),
     C(TCGETS),
+    /* the helper's end of a worker's seccomp user notification */
+    C(SECCOMP_IOCTL_NOTIF_RECV),
+    C(SECCOMP_IOCTL_NOTIF_SEND),
 };
 #undef C
 

@@ -202,6 +202,9 @@ static void describe(uint32_t v, char *buf, size_t len)
 	case SECCOMP_RET_ERRNO:
 		snprintf(buf, len, "errno %u", v & SECCOMP_RET_DATA);
 		break;
+	case SECCOMP_RET_USER_NOTIF:
+		snprintf(buf, len, "user-notify");
+		break;
 	case SECCOMP_RET_LOG:
 		snprintf(buf, len, "log");
 		break;

@@ -407,8 +407,31 @@ static int caps_all_clear(void)
 	return same;
 }
 
+/* Step 11 with a listener: the filter's notifications go to the helper,
+ * which must hold the listener before application code runs (or a denied
+ * call would wait for nobody); this process keeps no copy.  why is set
+ * on failure. */
+static void load_notifying(const struct sb_plan *p, char *why, size_t whylen)
+{
+	int fd = filter_load_listener(p->prog);
+	if (fd < 0) {
+		snprintf(why, whylen, "seccomp with a listener: %s", strerror(errno));
+		return;
+	}
+	if (!p->give_listener || p->give_listener(p, fd) < 0) {
+		int e = errno ? errno : EPIPE;
+		close(fd);
+		snprintf(why, whylen, "the listener could not be sent to the helper: %s",
+		         strerror(e));
+		errno = e;
+		return;
+	}
+	close(fd);
+}
+
 int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 {
+	why[0] = '\0';
 	errno = 0;
 	/* 1 */
 	if (p->exec.on && sandbox_exec_fds(p) < 0)
@@ -512,8 +535,14 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 	errno = 0;
 	if (p->exec.on && p->notify && sandbox_listener(p->notify, PRIVSEP_EXEC_CHAN_FD) < 0)
 		FAIL(PRIVSEP_SB_STEP_SECCOMP, "seccomp listener: %s", strerror(errno));
-	if (filter_load(p->prog) < 0)
+	/* one listener per process: privsep-run's (notify) excludes the
+	 * policy's own (listen), which only privsep_spawn asks for */
+	if (p->listen && !p->notify)
+		load_notifying(p, why, whylen);
+	else if (filter_load(p->prog) < 0)
 		FAIL(PRIVSEP_SB_STEP_SECCOMP, "seccomp: %s", strerror(errno));
+	if (why[0])
+		return PRIVSEP_SB_STEP_SECCOMP;
 	/* exec mode: the one exec the filter allows, of fd fdn */
 	if (p->exec.on) {
 		errno = 0;

@@ -59,6 +59,12 @@ struct sb_plan {
 	 * (pipe_err) are its pipes to the helper; otherwise /dev/null */
 	int pipe_out, pipe_err;
 	struct sb_exec exec; /* exec.on 0: fork mode */
+	/* prog notifies (POL_MODE_NOTIFY, _LEARN): step 11 loads it with a
+	 * listener and hands it to give_listener (the helper's, through the
+	 * channel) before anything else runs, then closes its own copy; a
+	 * failure of either is step 11's */
+	int listen;
+	int (*give_listener)(const struct sb_plan *p, int fd);
 	/* exec mode, privsep-run: a second filter loaded at step 11 before
 	 * the policy's, whose user-notification listener is sent to the
 	 * helper over fd PRIVSEP_EXEC_CHAN_FD (then close-on-exec: an exec

@@ -451,11 +451,12 @@ static void worker_tells_a_defined_type_from_a_reserved_one(void **state)
 	    {PRIVSEP_T_SANDBOX_FAILED, "wrong-direction"},
 	    {PRIVSEP_T_SECCOMP_TRAP, "wrong-direction"},
 	    {PRIVSEP_T_READY, "wrong-direction"},
+	    {PRIVSEP_T_SECCOMP_LISTENER, "wrong-direction"},
 	    {PRIVSEP_T_FS_OPEN, "wrong-direction"},
 	    {PRIVSEP_T_FS_ACCESS, "wrong-direction"},
 	    {T_ECHO_STR, "wrong-direction"}, /* a request row of the table */
 	    {PRIVSEP_T_BATCH, "wrong-direction"},
-	    {0x0008, "unknown-type"}, /* reserved, unused */
+	    {0x0009, "unknown-type"}, /* reserved, unused */
 	    {0x00ff, "unknown-type"},
 	    {0x0104, "unknown-type"},
 	    {0xffff, "unknown-type"},

@@ -735,9 +735,10 @@ static void rule_permit_drop_takes_only_types_the_worker_requests(void **state)
 	static const uint32_t refused[] = {PRIVSEP_T_SANDBOX_FAILED,
 	                                   PRIVSEP_T_SECCOMP_TRAP,
 	                                   PRIVSEP_T_READY,
+	                                   PRIVSEP_T_SECCOMP_LISTENER,
 	                                   T_EVENT_ROW,
 	                                   PRIVSEP_T_REPLY,
-	                                   0x8,
+	                                   0x9,
 	                                   0x1ffff};
 	static const uint32_t taken[] = {T_ECHO_STR,           T_POST,
 	                                 PRIVSEP_T_PING,       PRIVSEP_T_FS_OPEN,

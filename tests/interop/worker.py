@@ -219,7 +219,7 @@ def malformed(ch, mode):
     if mode == "bad-magic":
         ch.send(T_NOTE, 0, put_str("x"), magic=0x1234)
     elif mode == "unknown-type":
-        ch.send(0x8, 0, b"")
+        ch.send(0x9, 0, b"")
     elif mode == "nfds-mismatch":
         ch.send(T_NOTE, 0, put_str("x"), nfds=1)
     else:

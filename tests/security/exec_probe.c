@@ -133,7 +133,12 @@ int probe_main(struct privsep_client *c, void *arg)
 		 * worker's nofile limit, 64 by default) with AT_EMPTY_PATH,
 		 * and a path that names the program itself */
 		syscall(SYS_execveat, 64, a[1], av, ev, AT_EMPTY_PATH);
-	else if (!strcmp(a[0], "mmap-exec")) {
+	else if (!strcmp(a[0], "sendfile")) {
+		/* a call the policy does not have, with arguments to name */
+		long r = syscall(SYS_sendfile, 7, 8, NULL, 0x1234);
+		snprintf(why, sizeof(why), "sendfile-returned=%ld/%d\n", r, r < 0 ? errno : 0);
+		goto say;
+	} else if (!strcmp(a[0], "mmap-exec")) {
 		/* what the first filter allows for the loader: an executable
 		 * mapping, here of anonymous memory */
 		void *p =

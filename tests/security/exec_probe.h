@@ -12,7 +12,8 @@
 #define PROBE_T_REPORT 0x10000u
 #define PROBE_REPORT_MAX 3000u
 
-/* arg: a NULL-ended list: mode ("report", "exec", "execveat"), then the
+/* arg: a NULL-ended list: mode ("report", "exec", "execveat",
+ * "sendfile", "mmap-exec", "mprotect-exec"), then the
  * mode's parameter (report: the marker, each byte xor 0x55, in hex, or
  * "-"; exec, execveat: a path). */
 int probe_main(struct privsep_client *c, void *arg);

@@ -4,8 +4,10 @@
  * has read from the kernel (/proc/PID/status) that each sandbox step is in
  * force, whatever the code that took the steps reported.
  *
- * This program is linked with -Wl,--wrap=filter_load: the sandbox's call
- * to load the filter goes through __wrap_filter_load below, which can
+ * This program is linked with -Wl,--wrap=filter_load and
+ * --wrap=filter_load_listener: the sandbox's call to load the filter (with
+ * the listener the helper hears violations on) goes through the wrappers
+ * below, which can
  * report success without loading anything (what a daemon's own
  * filter_load did before the library hid its internal names), or load one
  * filter more than the policy's.  The helper must catch both before the worker's main.
@@ -16,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -24,8 +27,11 @@
 
 int __real_filter_load(const struct filter_prog *prog);
 int __wrap_filter_load(const struct filter_prog *prog);
+int __real_filter_load_listener(const struct filter_prog *prog);
+int __wrap_filter_load_listener(const struct filter_prog *prog);
 
-/* 0: load as asked; 1: load nothing and say it worked; 2: load one more */
+/* 0: load as asked; 1: load nothing and say it worked; 2: load one more;
+ * 3: load it, but hand the helper another fd than its listener */
 static int fake;
 
 int __wrap_filter_load(const struct filter_prog *prog)
@@ -40,6 +46,31 @@ int __wrap_filter_load(const struct filter_prog *prog)
 			return -1;
 	}
 	return __real_filter_load(prog);
+}
+
+int __wrap_filter_load_listener(const struct filter_prog *prog)
+{
+	/* nothing loaded: an fd that is no listener (the helper refuses
+	 * it) stands for the one a load would have made */
+	if (fake == 1)
+		return dup(0);
+	if (fake == 2) {
+		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		struct filter_prog extra = {&allow, 1};
+		if (__real_filter_load(&extra) < 0)
+			return -1;
+	}
+	if (fake == 3) {
+		/* the filter in force, but another fd sent for its listener
+		 * (made first: once the listener is closed, the filter
+		 * refuses dup with ENOSYS) */
+		int other = dup(0), fd = __real_filter_load_listener(prog);
+		if (fd < 0)
+			return -1;
+		close(fd);
+		return other;
+	}
+	return __real_filter_load_listener(prog);
 }
 
 #define T_MAIN_RAN 0x10000u
@@ -137,6 +168,21 @@ static void a_filter_count_other_than_loaded_stops_the_worker_before_its_main(vo
 	hx_free(x);
 }
 
+static void a_listener_that_never_reached_the_helper_stops_the_worker_before_its_main(void **s)
+{
+	struct hx *x;
+	struct privsep_exit_info e;
+	(void)s;
+	if (under_valgrind())
+		skip();
+	e = spawn_with(3, &x);
+	assert_false(main_ran);
+	assert_int_equal(e.kind, PRIVSEP_EXIT_SANDBOX);
+	assert_int_equal(e.step, PRIVSEP_SB_STEP_SECCOMP);
+	assert_non_null(strstr(e.line, "the filter's listener did not reach the helper"));
+	hx_free(x);
+}
+
 static void a_worker_whose_steps_are_in_force_runs_its_main(void **s)
 {
 	struct hx *x;
@@ -185,6 +231,8 @@ int main(void)
 	    cmocka_unit_test(
 	        a_filter_reported_loaded_but_not_in_force_stops_the_worker_before_its_main),
 	    cmocka_unit_test(a_filter_count_other_than_loaded_stops_the_worker_before_its_main),
+	    cmocka_unit_test(
+	        a_listener_that_never_reached_the_helper_stops_the_worker_before_its_main),
 	    cmocka_unit_test(a_worker_whose_steps_are_in_force_runs_its_main),
 	    cmocka_unit_test(events_posted_before_ready_arrive_after_it_in_order),
 	};

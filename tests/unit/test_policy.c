@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <seccomp.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -406,7 +410,7 @@ static void an_append_only_grant_narrows_f_setfl_and_check_finds_what_rewrites(v
 	assert_int_equal(eval(p, "fcntl", 3, F_GETFL, 0), ALLOW);
 	assert_int_equal(eval(p, "fcntl", 3, F_SETFD, FD_CLOEXEC), ALLOW);
 	assert_int_equal(eval(p, "fcntl", 3, F_DUPFD_CLOEXEC, 0), ALLOW);
-	for (int debug = 0; debug <= 1; debug++) {
+	for (int debug = POL_MODE_ENFORCE; debug <= POL_MODE_NOTIFY; debug++) {
 		assert_int_equal(policy_compile(p, &prog, debug, collect, NULL), 0);
 		assert_int_equal(policy_verify(p, &prog, debug, collect, NULL, &calls), 0);
 		filter_prog_free(&prog);
@@ -700,6 +704,122 @@ static void check_refuses_what_libseccomp_cannot_order(void **s)
 	                 0);
 }
 
+/* The instructions a seccomp program runs for one call (the filter's cost
+ * for it) and its result: libseccomp's instructions only (anything else
+ * fails the test). */
+static uint32_t run_counting(const struct filter_prog *prog, const struct seccomp_data *d,
+                             unsigned *steps)
+{
+	uint32_t a = 0, mem[16] = {0};
+	*steps = 0;
+	for (unsigned pc = 0; pc < prog->len; pc++) {
+		const struct sock_filter *in = &prog->insns[pc];
+		++*steps;
+		switch (in->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			memcpy(&a, (const uint8_t *)d + in->k, 4);
+			break;
+		case BPF_LD | BPF_MEM:
+			a = mem[in->k & 15];
+			break;
+		case BPF_ST:
+			mem[in->k & 15] = a;
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= in->k;
+			break;
+		case BPF_RET | BPF_K:
+			return in->k;
+		case BPF_JMP | BPF_JA:
+			pc += in->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == in->k ? in->jt : in->jf;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			pc += a >= in->k ? in->jt : in->jf;
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			pc += a > in->k ? in->jt : in->jf;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			pc += (a & in->k) ? in->jt : in->jf;
+			break;
+		default:
+			fail_msg("instruction 0x%x at %u", in->code, pc);
+		}
+	}
+	fail_msg("ran off the end");
+	return 0;
+}
+
+/* Notify mode (every worker's) changes only what a kill returns: each
+ * call the policy allows takes as many instructions as in the killing
+ * program, the kernel's action cache allows the same syscalls, and a
+ * kill of the policy's is SECCOMP_RET_USER_NOTIF (the architecture check
+ * still kills).  So the cost of an allowed call is the same. */
+static void a_notifying_filter_costs_an_allowed_call_what_the_killing_one_did(void **s)
+{
+	static const uint64_t argsets[][6] = {
+	    {0, 0, 0, 0, 0, 0},
+	    {3, 0, MSG_NOSIGNAL, 0, 0, 0},
+	    {0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, ~0ull, 0},
+	    {~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull},
+	};
+	unsigned total = 0;
+	(void)s;
+	for (int i = 0; policy_shipped_names[i]; i++) {
+		char name[64];
+		struct filter_prog kill, notify;
+		unsigned allowed = 0, notified = 0;
+		snprintf(name, sizeof(name), "<%s>", policy_shipped_names[i]);
+		struct policy *p =
+		    policy_load(name, policy_shipped(policy_shipped_names[i]), collect, NULL);
+		assert_non_null(p);
+		assert_int_equal(policy_compile(p, &kill, POL_MODE_ENFORCE, collect, NULL), 0);
+		assert_int_equal(policy_compile(p, &notify, POL_MODE_NOTIFY, collect, NULL), 0);
+		for (int nr = 0; nr < 512; nr++) {
+			assert_int_equal(filter_cache_allows(&kill, seccomp_arch_native(), nr),
+			                 filter_cache_allows(&notify, seccomp_arch_native(), nr));
+			for (size_t k = 0; k < sizeof(argsets) / sizeof(argsets[0]); k++) {
+				struct seccomp_data d = {.nr = nr, .arch = seccomp_arch_native()};
+				unsigned sk, sn;
+				memcpy(d.args, argsets[k], sizeof(d.args));
+				uint32_t rk = run_counting(&kill, &d, &sk);
+				uint32_t rn = run_counting(&notify, &d, &sn);
+				if (rk == SECCOMP_RET_KILL_PROCESS) {
+					assert_int_equal(rn, SECCOMP_RET_USER_NOTIF);
+					notified++;
+					continue;
+				}
+				assert_int_equal(rk, rn);
+				if (rk == SECCOMP_RET_ALLOW) {
+					if (sk != sn)
+						fail_msg(
+						    "%s: syscall %d allowed in %u instructions, "
+						    "%u when notifying",
+						    name, nr, sk, sn);
+					allowed++;
+				}
+			}
+		}
+		{
+			/* another architecture: killed, not notified */
+			struct seccomp_data d = {.nr = 20, .arch = AUDIT_ARCH_I386};
+			unsigned st;
+			assert_int_equal(run_counting(&notify, &d, &st), SECCOMP_RET_KILL_PROCESS);
+		}
+		/* groups.policy and the like define groups and allow nothing */
+		total += allowed;
+		assert_true(notified > 0);
+		filter_prog_free(&kill);
+		filter_prog_free(&notify);
+		policy_free(p);
+	}
+	printf("%u allowed calls, each as many instructions with or without notify\n", total);
+	assert_true(total > 500);
+}
+
 static void shipped_policies_pass_check_and_verify(void **s)
 {
 	(void)s;
@@ -713,7 +833,7 @@ static void shipped_policies_pass_check_and_verify(void **s)
 		    policy_load(name, policy_shipped(policy_shipped_names[i]), collect, NULL);
 		assert_non_null(p);
 		assert_int_equal(policy_check(p, collect, NULL), 0);
-		for (int debug = 0; debug <= 1; debug++) {
+		for (int debug = POL_MODE_ENFORCE; debug <= POL_MODE_NOTIFY; debug++) {
 			assert_int_equal(policy_compile(p, &prog, debug, collect, NULL), 0);
 			assert_int_equal(policy_verify(p, &prog, debug, collect, NULL, &calls), 0);
 			assert_true(calls > 1000);
@@ -971,6 +1091,7 @@ int main(void)
 	    cmocka_unit_test(check_finds_shadowed_and_duplicate_rules),
 	    cmocka_unit_test(check_refuses_what_libseccomp_cannot_order),
 	    cmocka_unit_test(shipped_policies_pass_check_and_verify),
+	    cmocka_unit_test(a_notifying_filter_costs_an_allowed_call_what_the_killing_one_did),
 	    cmocka_unit_test(unconditional_allows_are_decided_by_the_kernel_cache),
 	    cmocka_unit_test(compile_is_deterministic),
 	    cmocka_unit_test(verify_catches_a_wrong_filter),

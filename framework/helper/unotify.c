@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * unotify.c - the helper's end of a worker's seccomp user notification
+ * listener, one concern: receive each notification and apply the
+ * worker's mode to it.
+ *
+ * The worker's filter turns every kill of its policy into a notification
+ * (POL_MODE_NOTIFY); step 11 loads it with a listener, which the child
+ * sends as SECCOMP_LISTENER before anything else runs and then closes.
+ * Here the helper takes it into its event loop.  A notification is the
+ * kernel's account of the call (the thread's syscall number, architecture
+ * and six argument registers), not the worker's: in notify mode it is a
+ * violation, recorded for exit.c (which names the call, its arguments and
+ * the rule or default that denied it), and the worker is killed through
+ * its pidfd.  The call is never answered, so it never runs; the kernel
+ * drops it with the process.  Learn mode (learn.c) answers CONTINUE
+ * instead and records the call.  A later mode (brokering a call on the
+ * worker's behalf) is one more case of unotify_readable's choice.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "helper_int.h"
+#include "policy.h"
+
+static struct unotify_bufs *bufs(struct privsep_helper *h);
+
+/* Sized by the running kernel (SECCOMP_GET_NOTIF_SIZES): a kernel whose
+ * structures grew writes its own size. */
+struct unotify_bufs {
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	size_t req_size;
+};
+
+int unotify_prepare(struct privsep_helper *h)
+{
+	return bufs(h) ? 0 : -1;
+}
+
+static struct unotify_bufs *bufs(struct privsep_helper *h)
+{
+	struct unotify_bufs *b;
+	struct seccomp_notif_sizes sz;
+	size_t rs;
+	if (h->unotify)
+		return h->unotify;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	/* the larger of the kernel's size and this build's */
+	b->req_size = sz.seccomp_notif > sizeof(*b->req) ? sz.seccomp_notif : sizeof(*b->req);
+	rs = sz.seccomp_notif_resp > sizeof(*b->resp) ? sz.seccomp_notif_resp : sizeof(*b->resp);
+	b->req = calloc(1, b->req_size);
+	b->resp = calloc(1, rs);
+	if (!b->req || !b->resp) {
+		free(b->req);
+		free(b->resp);
+		free(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	h->unotify = b;
+	return b;
+}
+
+void unotify_free(struct privsep_helper *h)
+{
+	if (!h->unotify)
+		return;
+	free(h->unotify->req);
+	free(h->unotify->resp);
+	free(h->unotify);
+	h->unotify = NULL;
+}
+
+/* Whether fd is a seccomp listener (what the kernel calls it). */
+static int is_listener(int fd)
+{
+	char path[64], name[64];
+	ssize_t n;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	/* readlinkat: what helper.policy allows a confined helper */
+	n = readlinkat(AT_FDCWD, path, name, sizeof(name) - 1);
+	if (n <= 0)
+		return 0;
+	name[n] = '\0';
+	return strcmp(name, "anon_inode:seccomp notify") == 0;
+}
+
+int unotify_fw_listener(struct privsep_req *req, void *arg)
+{
+	struct privsep_worker *w = req->worker;
+	struct epoll_event ev = {.events = EPOLLIN};
+	int fd = req->fds[0];
+	(void)arg;
+	/* once per worker (the row is once), and only a spawned one in a
+	 * mode that owes one holds the permit */
+	if (!w->un.mode || w->un.fd >= 0 || !is_listener(fd)) {
+		log_line(w->h->log, w->h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\" pid %d: SECCOMP_LISTENER refused: %s", w->name, (int)w->pid,
+		         !w->un.mode     ? "its spawn owes no listener"
+		         : w->un.fd >= 0 ? "it sent one already"
+		                         : "the fd is not a seccomp listener");
+		return privsep_req_fail(req, EINVAL, "not a seccomp listener");
+	}
+	if (!bufs(w->h)) {
+		/* READY then finds no listener: the worker is stopped there */
+		log_line(w->h->log, w->h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\" pid %d: its seccomp listener cannot be served: %s", w->name,
+		         (int)w->pid, strerror(errno ? errno : ENOMEM));
+		return 0;
+	}
+	w->un.tag = (struct tag){w, TAG_UNOTIFY};
+	ev.data.ptr = &w->un.tag;
+	if (epoll_ctl(w->h->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		log_line(w->h->log, w->h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\" pid %d: its seccomp listener cannot be watched: %s",
+		         w->name, (int)w->pid, strerror(errno));
+		return 0;
+	}
+	w->un.fd = fd;
+	req->fds[0] = -1; /* taken */
+	return 0;
+}
+
+void unotify_close(struct privsep_worker *w)
+{
+	if (w->un.fd < 0)
+		return;
+	epoll_ctl(w->h->epfd, EPOLL_CTL_DEL, w->un.fd, NULL);
+	close(w->un.fd);
+	w->un.fd = -1;
+}
+
+/* Notify mode: the call is a violation.  The first one names the end
+ * (another thread's, arriving after it, waits unanswered like it); the
+ * worker is killed before its channel is closed, and nothing answers. */
+static void violation(struct privsep_worker *w, const struct seccomp_notif *n)
+{
+	if (!w->un.named) {
+		w->un.named = 1;
+		w->exit.trapped = 1;
+		w->exit.trap_arch = n->data.arch;
+		w->exit.info.syscall = n->data.nr;
+		for (int i = 0; i < 6; i++)
+			w->exit.info.args[i] = n->data.args[i];
+		w->exit.info.have_args = 1;
+	}
+	helper_worker_close(w, 1);
+}
+
+void unotify_readable(struct privsep_worker *w, uint32_t events)
+{
+	struct unotify_bufs *b = w->h->unotify;
+	/* no process uses the filter any more (EPOLLHUP alone) */
+	if (!(events & EPOLLIN)) {
+		unotify_close(w);
+		return;
+	}
+	/* readable: one notification is pending, so this does not wait; a
+	 * thread interrupted or killed since leaves ENOENT.  The ioctl itself:
+	 * libseccomp 2.5.4's seccomp_notify_receive turns every error into
+	 * ECANCELED, and ENOENT is no failure */
+	memset(b->req, 0, b->req_size);
+	if (ioctl(w->un.fd, SECCOMP_IOCTL_NOTIF_RECV, b->req) < 0) {
+		if (errno == ENOENT || errno == EINTR)
+			return;
+		/* a call waits that the helper cannot read: fail closed */
+		log_line(w->h->log, w->h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\" pid %d: seccomp notification unreadable: %s; worker killed",
+		         w->name, (int)w->pid, strerror(errno));
+		unotify_close(w);
+		helper_worker_close(w, 1);
+		return;
+	}
+	if (w->un.mode == POL_MODE_LEARN)
+		learn_notified(w, w->un.fd, b->req, b->resp);
+	else
+		violation(w, b->req);
+}
