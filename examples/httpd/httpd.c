@@ -492,6 +492,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (d.learn) {
+		/* kept: argv's strings become the process title later */
+		if (!(d.learn = strdup(d.learn))) {
+			fprintf(stderr, "httpd: --learn: %s\n", strerror(errno));
+			goto out;
+		}
 		workers = 1;
 		d.learn_fd = open(d.learn, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (d.learn_fd < 0) {
@@ -661,6 +666,8 @@ out:
 		free(text);
 	if (d.learn_fd >= 0)
 		close(d.learn_fd);
+	if (d.learn)
+		free((char *)d.learn);
 	free(policy);
 	return rc;
 }
