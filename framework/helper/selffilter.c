@@ -62,7 +62,7 @@ static const struct spawn_call spawn_calls[] = {
     {"landlock_create_ruleset", SYS_landlock_create_ruleset, {1, 24, 0, 0, 0, 0}},
     {"landlock_add_rule", SYS_landlock_add_rule, {5, 1, 1, 0, 0, 0}},
     {"landlock_restrict_self", SYS_landlock_restrict_self, {5, 0, 0, 0, 0, 0}},
-    {"seccomp", SYS_seccomp, {1, 0x1d, 1, 0, 0, 0}},        /* SET_MODE_FILTER, TSYNC|LISTENER */
+    {"seccomp", SYS_seccomp, {1, 0x19, 1, 0, 0, 0}}, /* SET_MODE_FILTER, TSYNC|ESRCH|LISTENER */
     {"execveat", SYS_execveat, {2080, 1, 1, 1, 0x1000, 0}}, /* AT_EMPTY_PATH */
 };
 
