@@ -111,8 +111,15 @@ static int exited(const struct privsep_worker *w)
 static int answer_ready(struct privsep_worker *w)
 {
 	uint8_t rec[PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED];
-	struct msg_out o = {PRIVSEP_T_REPLY, w->pool.ready_id, rec + PRIVSEP_HDR_LEN,
-	                    PROTO_REPLY_FIXED, NULL, 0, -1, 0, rec};
+	struct msg_out o = {PRIVSEP_T_REPLY,
+	                    w->pool.ready_id,
+	                    rec + PRIVSEP_HDR_LEN,
+	                    PROTO_REPLY_FIXED,
+	                    NULL,
+	                    0,
+	                    -1,
+	                    0,
+	                    rec};
 	struct epoll_event ev = {.data.ptr = &w->tchan};
 	memset(rec, 0, sizeof(rec));
 	switch (msg_send(w->chan, &w->q, &o, MSG_SEND_REPLY | MSG_SEND_FIRST)) {

@@ -107,7 +107,7 @@ static int step_until_ready(struct hx *x, struct privsep_worker *w)
 
 static void a_replacement_takes_over_only_once_ready_and_the_old_one_is_not_restarted(void **s)
 {
-	struct hx *x = hx_new(NULL, 0, 0);
+	struct hx *x;
 	struct privsep_spawn sp = {.name = "gen1",
 	                           .main = serve_main,
 	                           .restart_max = PRIVSEP_RESTART_FOREVER,
@@ -118,6 +118,7 @@ static void a_replacement_takes_over_only_once_ready_and_the_old_one_is_not_rest
 	(void)s;
 	if (under_valgrind())
 		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
+	x = hx_new(NULL, 0, 0);
 	old = privsep_spawn(x->h, &sp);
 	assert_non_null(old);
 	assert_true(step_until_ready(x, old));
@@ -172,7 +173,7 @@ static void a_replacement_takes_over_only_once_ready_and_the_old_one_is_not_rest
 
 static void a_replacement_that_cannot_start_leaves_the_old_worker_as_it_was(void **s)
 {
-	struct hx *x = hx_new(NULL, 0, 0);
+	struct hx *x;
 	struct privsep_sandbox bad = {.policy = "broken",
 	                              .policy_text = "version 1\nallow no_such_syscall\n"};
 	struct privsep_spawn sp = {.name = "keeper",
@@ -183,6 +184,7 @@ static void a_replacement_that_cannot_start_leaves_the_old_worker_as_it_was(void
 	(void)s;
 	if (under_valgrind())
 		skip();
+	x = hx_new(NULL, 0, 0);
 	old = privsep_spawn(x->h, &sp);
 	assert_non_null(old);
 	assert_true(step_until_ready(x, old));
@@ -223,12 +225,13 @@ static void the_application_ends_a_replaced_worker_its_own_way(void **s)
 {
 	struct replaced r = {0};
 	struct privsep_helper_config cfg = {.on_worker_replaced = on_replaced, .replaced_arg = &r};
-	struct hx *x = hx_new_cfg(NULL, 0, &cfg);
+	struct hx *x;
 	struct privsep_spawn sp = {.name = "first", .main = serve_main};
 	struct privsep_worker *old, *w;
 	(void)s;
 	if (under_valgrind())
 		skip();
+	x = hx_new_cfg(NULL, 0, &cfg);
 	old = privsep_spawn(x->h, &sp);
 	assert_non_null(old);
 	assert_true(step_until_ready(x, old));

@@ -141,7 +141,7 @@ static int third_time_lucky(struct privsep_client *c, void *arg)
 
 static void restarts_are_counted_per_slot_and_in_total(void **s)
 {
-	struct hx *x = hx_new(NULL, 0, 0);
+	struct hx *x;
 	atomic_int *runs =
 	    mmap(NULL, sizeof(*runs), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct privsep_spawn sp = {.name = "lucky",
@@ -154,6 +154,7 @@ static void restarts_are_counted_per_slot_and_in_total(void **s)
 	(void)s;
 	if (under_valgrind())
 		skip(); /* valgrind 3.19 has no pidfd_open: no worker starts */
+	x = hx_new(NULL, 0, 0);
 	assert_true(runs != MAP_FAILED);
 	first = privsep_spawn(x->h, &sp);
 	assert_non_null(first);
