@@ -12,10 +12,11 @@
  *    makes, in the helper and in the child before its own filter)?  If
  *    not, the helper is confined for good and starts no worker;
  *  - does a worker's filter still decide, under the helper's?  Over
- *    every call policy_verify tries for the worker's policy, the stacked
+ *    every call policy_verify tries for either policy, the stacked
  *    action must be the worker's own, except that a call the worker's
  *    filter refuses may kill it at once rather than be named through its
- *    listener (it is refused either way).  Learn mode lets refused calls
+ *    listener, or fail with an errno of the helper's filter (it is refused
+ *    either way, not named).  Learn mode lets refused calls
  *    through, which no kill allows: a learning worker never fits.
  */
 #include <errno.h>
@@ -135,8 +136,9 @@ static int fit_one(uint32_t arch, int nr, const uint64_t args[6], void *arg)
 	s = rank(h) < rank(w) ? h : w;
 	if (s == w)
 		return 0;
-	/* refused by the worker's filter, killed by the helper's: refused */
-	if (rank(s) <= 1 && (rank(w) <= 2 || (rank(w) == 4 && !f->learn)))
+	/* refused by the worker's filter, killed or failed with an errno by
+	 * the helper's: refused either way (the call never runs) */
+	if ((rank(s) <= 1 || rank(s) == 3) && (rank(w) <= 2 || (rank(w) == 4 && !f->learn)))
 		return 0;
 	char *name = nr >= 0 ? seccomp_syscall_resolve_num_arch(arch, nr) : NULL;
 	snprintf(f->why, f->whylen,
@@ -148,8 +150,9 @@ static int fit_one(uint32_t arch, int nr, const uint64_t args[6], void *arg)
 	return -1;
 }
 
-int self_filter_fits(const struct filter_prog *helper, const struct policy *pol,
-                     const struct filter_prog *worker, int learn, char *why, size_t whylen)
+int self_filter_fits(const struct filter_prog *helper, const struct policy *hpol,
+                     const struct policy *pol, const struct filter_prog *worker, int learn,
+                     char *why, size_t whylen)
 {
 	struct fit f = {helper, worker, learn, why, whylen};
 	if (learn) {
@@ -159,7 +162,9 @@ int self_filter_fits(const struct filter_prog *helper, const struct policy *pol,
 		errno = EPERM;
 		return -1;
 	}
-	if (policy_probe(pol, fit_one, &f) < 0) {
+	/* the values each policy's rules name: the worker's, and the
+	 * helper's (a condition of its own the worker's rules never name) */
+	if (policy_probe(pol, fit_one, &f) < 0 || policy_probe(hpol, fit_one, &f) < 0) {
 		errno = EPERM;
 		return -1;
 	}

@@ -401,10 +401,11 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 	/* under the helper's own filter (privsep_helper_confine), each
 	 * filter the worker loads must still decide its calls */
 	if (h->self_prog &&
-	    (self_filter_fits(h->self_prog, filter_pol ? filter_pol : pol_entry_policy(pe),
-	                      j->plan.prog, j->mode == POL_MODE_LEARN, why, sizeof(why)) < 0 ||
-	     (j->plan.notify &&
-	      self_filter_fits(h->self_prog, NULL, j->plan.notify, 0, why, sizeof(why)) < 0))) {
+	    (self_filter_fits(h->self_prog, h->self_pol,
+	                      filter_pol ? filter_pol : pol_entry_policy(pe), j->plan.prog,
+	                      j->mode == POL_MODE_LEARN, why, sizeof(why)) < 0 ||
+	     (j->plan.notify && self_filter_fits(h->self_prog, h->self_pol, NULL, j->plan.notify, 0,
+	                                         why, sizeof(why)) < 0))) {
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "worker \"%s\": not started: %s",
 		         j->name, why);
 		errno = EPERM;
