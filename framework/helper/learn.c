@@ -42,6 +42,9 @@ struct learn_call {
 struct learn_state {
 	struct learn_call *calls, **tail;
 	char *head; /* the policy's own text, or an include of it */
+	/* calls of a number no table names: counted, never one entry each
+	 * (a worker calling syscall(n) for every n would grow the helper) */
+	unsigned long unnamed;
 };
 
 static void note(struct learn_call *c, const uint64_t *args)
@@ -128,8 +131,22 @@ void learn_notified(struct privsep_worker *w, int fd, const struct seccomp_notif
 	for (c = s ? s->calls : NULL; c; c = c->next)
 		if (c->nr == req->data.nr && c->arch == req->data.arch)
 			break;
-	if (s && !c && (c = calloc(1, sizeof(*c))) != NULL) {
+	if (s && !c) {
 		char *name = name_of(req->data.arch, req->data.nr);
+		if (!name) {
+			if (!s->unnamed++)
+				log_line(
+				    w->h->log, w->h->log_arg, PRIVSEP_LOG_WARN,
+				    "worker \"%s\" pid %d: learn: syscall %d, a number no table "
+				    "names, let through (the kernel answers ENOSYS); such calls "
+				    "are counted, not listed",
+				    w->name, (int)w->pid, req->data.nr);
+			goto answer;
+		}
+		if (!(c = calloc(1, sizeof(*c)))) {
+			free(name);
+			goto answer;
+		}
 		c->arch = req->data.arch;
 		c->nr = req->data.nr;
 		*s->tail = c;
@@ -145,6 +162,7 @@ void learn_notified(struct privsep_worker *w, int fd, const struct seccomp_notif
 	}
 	if (c)
 		note(c, a);
+answer:
 	/* what makes it a learn mode and not a sandbox: the call runs */
 	memset(resp, 0, sizeof(*resp));
 	resp->id = req->id;
@@ -214,6 +232,10 @@ int privsep_worker_learned(const struct privsep_worker *w, int fd)
 			fprintf(f, "allow %s because \"learned; review\"\n", name);
 		free(name);
 	}
+	if (s->unnamed)
+		fprintf(
+		    f, "# learned: %lu call%s of numbers no table names (no rule can allow them)\n",
+		    s->unnamed, s->unnamed > 1 ? "s" : "");
 	if (fclose(f) != 0) {
 		free(text);
 		return -1;

@@ -271,7 +271,11 @@ static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int 
 		    (unsigned long long)round_up((size_t)st->st_size, pg));
 		return 1;
 	}
-	map = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+	/* only the control page is mapped: the payload is read with pread,
+	 * which reads a hole the sender punched later as zeros without
+	 * allocating it (a fault through a shared mapping would allocate it,
+	 * and could SIGBUS where shmem cannot be charged) */
+	map = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		int err = errno;
 		snprintf(why, whylen, "mapping the bulk region of %lld bytes: %s",
@@ -281,12 +285,10 @@ static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int 
 		errno = err;
 		return -1;
 	}
-	/* the control page writable (a region sealed against writes cannot
-	 * be: the sender's fault); nothing of it ever forked into a worker */
-	if (mprotect(map, pg, PROT_READ | PROT_WRITE) < 0 ||
-	    madvise(map, (size_t)st->st_size, MADV_DONTFORK) < 0) {
+	/* nothing of it ever forked into a worker */
+	if (madvise(map, pg, MADV_DONTFORK) < 0) {
 		int err = errno;
-		munmap(map, (size_t)st->st_size);
+		munmap(map, pg);
 		snprintf(why, whylen, "the bulk region's control page: %s", strerror(err));
 		if (err == EACCES || err == EPERM)
 			return 1;
@@ -295,7 +297,8 @@ static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int 
 	}
 	region_rx_free(rx);
 	rx->map = map;
-	rx->maplen = (size_t)st->st_size;
+	rx->maplen = pg;
+	rx->datalen = (size_t)st->st_size - pg;
 	rx->dev = st->st_dev;
 	rx->ino = st->st_ino;
 	return 0;
@@ -324,6 +327,26 @@ static int copy_room(struct region_copy *c, size_t size)
 	region_copy_free(c);
 	c->buf = b;
 	c->cap = cap;
+	return 0;
+}
+
+/* size bytes of fd from off into buf, with pread: the sealed size
+ * holds them all, so a short read is an error, never an end. */
+static int read_all(int fd, uint8_t *buf, size_t size, off_t off)
+{
+	while (size) {
+		ssize_t n = pread(fd, buf, size, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		buf += n;
+		size -= (size_t)n;
+		off += n;
+	}
 	return 0;
 }
 
@@ -359,9 +382,9 @@ int region_rx_take(struct region_rx *rx, struct region_copy *c, int fd, uint64_t
 		         (unsigned long long)size, (unsigned long long)max);
 		return 1;
 	}
-	if (size > rx->maplen - pg) {
+	if (size > rx->datalen) {
 		snprintf(why, whylen, "the bulk region holds %zu bytes, the record declares %llu",
-		         rx->maplen - pg, (unsigned long long)size);
+		         rx->datalen, (unsigned long long)size);
 		return 1;
 	}
 	/* every page of the payload still allocated (the sender may punch a
@@ -387,8 +410,14 @@ int region_rx_take(struct region_rx *rx, struct region_copy *c, int fd, uint64_t
 		return -1;
 	}
 	/* the one read of the region: from here on only the copy is read */
-	if (size)
-		memcpy(c->buf, rx->map + pg, (size_t)size);
+	if (read_all(fd, c->buf, (size_t)size, (off_t)pg) < 0) {
+		int err = errno;
+		snprintf(why, whylen, "reading %llu bytes of bulk from the region: %s",
+		         (unsigned long long)size, strerror(err));
+		region_ack(rx);
+		errno = err;
+		return -1;
+	}
 	region_ack(rx);
 	*p = size ? (const void *)c->buf : (const void *)"";
 	return 0;

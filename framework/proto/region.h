@@ -44,8 +44,9 @@ struct region_tx {
 
 /* The receiver's view of one sender's region (the helper, per worker). */
 struct region_rx {
-	uint8_t *map; /* NULL: none; the control page read-write, the rest read-only */
-	size_t maplen;
+	uint8_t *map;   /* NULL: none; the control page only, read-write */
+	size_t maplen;  /* one page */
+	size_t datalen; /* the data after it, read with pread, never mapped */
 	dev_t dev;
 	ino_t ino;
 	uint32_t done; /* payloads copied out of this region */

@@ -376,11 +376,34 @@ static size_t payload_size(int i)
 	return (i < NPAYLOADS / 2 ? 256u << 10 : MIB) - (size_t)i * 4096;
 }
 
+static size_t region_mapped_max; /* the largest mapping of a region in the helper */
+
+/* The largest mapping of a worker's region in this process (the helper):
+ * /proc/self/maps names a memfd "/memfd:NAME (deleted)". */
+static size_t region_mapping_len(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	size_t max = 0;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (strstr(line, "/memfd:privsep-region") &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2 && hi - lo > max)
+			max = hi - lo;
+	}
+	fclose(f);
+	return max;
+}
+
 static int verifying_handler(struct privsep_req *req, void *arg)
 {
 	static uint8_t want[MIB];
 	int i = served;
+	size_t mapped = region_mapping_len();
 	(void)arg;
+	if (mapped > region_mapped_max)
+		region_mapped_max = mapped;
 	fill(want, payload_size(i), (uint32_t)i);
 	if (req->bulk_len == payload_size(i) && !memcmp(req->bulk, want, req->bulk_len))
 		intact++;
@@ -432,6 +455,34 @@ static void an_honest_worker_s_payloads_in_a_row_each_arrive_intact(void **state
 	/* the helper copied them out of the region (the log says nothing of
 	 * a sealed memfd refused or a payload dropped) */
 	assert_false(hx_logged(x, "bad-bulk"));
+	hx_free(x);
+}
+
+/* A worker can punch a hole in its region after the helper checked it
+ * (madvise MADV_REMOVE on its own mapping: @alloc allows madvise).  Read
+ * through a shared mapping, the hole would be allocated by the helper's
+ * fault (and charged to it, or SIGBUS where shmem cannot be charged); the
+ * helper maps the control page only and reads the payload with pread,
+ * which reads a hole as zeros and allocates nothing. */
+static void the_helper_maps_only_a_region_s_control_page_and_never_its_payload(void **state)
+{
+	const struct privsep_handler t[] = {{.type = T_BULK,
+	                                     .name = "bulk",
+	                                     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                     .fn = verifying_handler,
+	                                     .bulk_max = LIMIT}};
+	struct hx *x = hx_new(t, 1, 0);
+	struct privsep_sandbox sb = {.policy = "bulk region test", .policy_text = bulk_policy};
+	struct privsep_spawn sp = {.name = "poster", .main = poster, .sandbox = &sb};
+	(void)state;
+	served = intact = broken = 0;
+	region_mapped_max = 0;
+	assert_non_null(privsep_spawn(x->h, &sp));
+	assert_true(hx_pump_gone(x, 1, 60000));
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(intact, NPAYLOADS);
+	/* the region was mapped (its control page) while payloads were served */
+	assert_int_equal(region_mapped_max, (size_t)sysconf(_SC_PAGESIZE));
 	hx_free(x);
 }
 
@@ -569,6 +620,7 @@ int main(void)
 	    cmocka_unit_test(rule_a_region_must_be_open_read_write),
 	    cmocka_unit_test(rule_a_region_from_the_helper_is_refused_by_the_worker),
 	    cmocka_unit_test(an_honest_worker_s_payloads_in_a_row_each_arrive_intact),
+	    cmocka_unit_test(the_helper_maps_only_a_region_s_control_page_and_never_its_payload),
 	    cmocka_unit_test(a_worker_forked_later_does_not_inherit_another_worker_s_bulk),
 	    cmocka_unit_test(a_confined_helper_serves_a_region_and_refuses_a_hole_punched_in_it),
 	};

@@ -515,6 +515,60 @@ static int learn_main(struct privsep_client *c, void *arg)
 	           : 1;
 }
 
+/* A learning worker calls 5,000 numbers no syscall table names. */
+#define UNNAMED_CALLS 5000
+static int unnamed_main(struct privsep_client *c, void *arg)
+{
+	char msg[64];
+	struct privsep_result res = {0};
+	int enosys = 0;
+	(void)arg;
+	for (long n = 0; n < UNNAMED_CALLS; n++)
+		enosys += syscall(100000 + n) < 0 && errno == ENOSYS;
+	snprintf(msg, sizeof(msg), "enosys %d", enosys);
+	return privsep_client_call(
+	           c,
+	           &(struct privsep_out){.type = PROBE_T_REPORT, .data = msg, .len = strlen(msg)},
+	           &res) == 0
+	           ? 0
+	           : 1;
+}
+
+/* Learn mode records one entry per call it lets through: a worker that
+ * calls every number it can would grow the helper (memory, a linear
+ * search, a log line each) without bound.  Numbers no table names are
+ * counted in one line instead: the helper's memory for them is fixed. */
+static void a_learning_worker_calling_numbers_no_table_names_costs_the_helper_one_line(void **s)
+{
+	struct hx *x = hx_new(table, 1, 0);
+	struct privsep_sandbox sb = {.flags = PRIVSEP_SB_LEARN};
+	struct privsep_spawn sp = {.name = "learner", .main = unnamed_main, .sandbox = &sb};
+	struct privsep_worker *w;
+	char prop[8192];
+	ssize_t n;
+	int fd = memfd_create("proposal", MFD_CLOEXEC), lines = 0;
+	(void)s;
+	assert_true(fd >= 0);
+	atomic_store(&reported, 0);
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	assert_true(hx_pump_until(x, &reported, 60000));
+	assert_string_equal(report_text, "enosys 5000");
+	assert_int_equal(privsep_worker_learned(w, fd), 0);
+	assert_true(hx_pump_gone(x, 1, 10000));
+	for (int i = 0; i < x->nlog; i++)
+		lines += strstr(x->log[i], "a number no table names") != NULL;
+	assert_int_equal(lines, 1);
+	n = pread(fd, prop, sizeof(prop) - 1, 0);
+	assert_true(n > 0);
+	prop[n] = '\0';
+	if (!strstr(prop, "# learned: 5000 calls of numbers no table names"))
+		fail_msg("no count of the unnamed calls in:\n%s", prop);
+	assert_null(strstr(prop, "\nallow "));
+	close(fd);
+	hx_free(x);
+}
+
 static void a_learning_worker_runs_the_call_and_the_proposal_adds_exactly_it(void **s)
 {
 	(void)s;
@@ -592,6 +646,8 @@ int main(void)
 	        with_its_listener_closed_a_denied_call_fails_with_enosys_and_does_nothing),
 	    cmocka_unit_test(a_worker_whose_helper_died_still_cannot_make_the_denied_call),
 	    cmocka_unit_test(a_learning_worker_runs_the_call_and_the_proposal_adds_exactly_it),
+	    cmocka_unit_test(
+	        a_learning_worker_calling_numbers_no_table_names_costs_the_helper_one_line),
 	    cmocka_unit_test(only_a_learning_worker_has_a_proposal),
 	};
 	if (under_valgrind()) {
