@@ -247,6 +247,44 @@ grep -q '"HEAD /a\.txt HTTP/1\.1" 200 -$' "$d/log" || fail "no access log line f
 expect 200 /a.txt
 if grep -q '": restart \|seccomp violation\|killed' "$d/log"; then fail "a worker died"; fi
 
+# the helper runs under its own filter (helper-spawn.policy), and still
+# restarts a killed worker and replaces both at a reload
+wait_line() { # wait_line PATTERN: up to 20 s for a line of $d/log
+	i=0
+	until grep -q "$1" "$d/log" || [ $i -ge 400 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	grep -q "$1" "$d/log"
+}
+wait_line 'helper: confined by httpd helper, which lets it start workers' || fail "the helper is not confined"
+[ "$(sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$pid/status")" = 2 ] || fail "the helper has no filter"
+w=$(sed -n 's/^privsep: [0-9T:.-]*Z worker "httpd-worker-1" pid \([0-9]*\).*/\1/p' "$d/log" | head -1)
+[ -n "$w" ] || fail "no pid of httpd-worker-1"
+kill -KILL "$w"
+wait_line "worker \"httpd-worker-1\" pid $w: killed by signal 9" || fail "the kill is not logged"
+wait_line 'worker "httpd-worker-1": restart 1 in 100 ms' || fail "no restart"
+# a reload is refused while a worker restarts: again until one is taken
+i=0
+until grep -q 'being replaced' "$d/log" || [ $i -ge 100 ]; do
+	n=$(grep -c 'reload refused' "$d/log")
+	kill -HUP "$pid"
+	until [ "$(grep -c 'reload refused' "$d/log")" != "$n" ] || grep -q 'being replaced' "$d/log" ||
+		[ $i -ge 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+done
+wait_line 'worker "httpd-worker-2" pid [0-9]*: replaced by' || fail "no reload under the helper's filter"
+i=0
+until [ "$(grep -c ': replaced by' "$d/log")" = 2 ] || [ $i -ge 400 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+[ "$(grep -c ': replaced by' "$d/log")" = 2 ] || fail "not both workers replaced at the reload"
+expect 200 /a.txt
+kill -0 "$pid" || fail "the helper is gone"
+
 # SIGTERM: a clean stop, status 0
 kill "$pid"
 wait "$pid"

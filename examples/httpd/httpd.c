@@ -627,6 +627,18 @@ int main(int argc, char **argv)
 	    d.nslots);
 	/* argv's strings are not used from here: the title goes over them */
 	title_helper(argc, argv);
+	/* Every worker is started: the helper goes under its own filter,
+	 * helper-spawn.policy, which still lets it restart and replace
+	 * workers (httpd(8), SECURITY).  Not in learn mode: the learning
+	 * worker's calls would meet the helper's filter, not its own. */
+	if (!d.learn && notify_open() < 0)
+		say(&d, PRIVSEP_LOG_WARN, "httpd: NOTIFY_SOCKET: %s\n", strerror(errno));
+	if (!d.learn && privsep_helper_confine(d.h, "httpd helper",
+	                                       "version 1\ninclude <helper-spawn.policy>\n") < 0) {
+		fprintf(stderr, "httpd: the helper's own filter: %s (the line above says why)\n",
+		        strerror(errno));
+		goto out;
+	}
 	for (;;) {
 		if (privsep_helper_step(d.h, reload_tick(&d)) < 0) {
 			perror("httpd: privsep_helper_step");

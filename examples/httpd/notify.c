@@ -15,17 +15,21 @@
 
 #include "notify.h"
 
-static int send_msg(const char *msg, int wait_ms)
+/* notify_open's socket: -1, none (each message opens its own) */
+static int kept = -1;
+
+/* A datagram socket connected to $NOTIFY_SOCKET: the fd, -1 with errno,
+ * or -2 when it is not set. */
+static int connect_notify(void)
 {
 	const char *name = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	size_t n;
 	socklen_t len;
-	ssize_t sent;
 	int fd, saved;
 
 	if (!name || !*name)
-		return 1;
+		return -2;
 	n = strlen(name);
 	if ((name[0] != '/' && name[0] != '@') || n >= sizeof(sa.sun_path) || n < 2) {
 		errno = EINVAL;
@@ -45,13 +49,40 @@ static int send_msg(const char *msg, int wait_ms)
 		errno = saved;
 		return -1;
 	}
+	return fd;
+}
+
+int notify_open(void)
+{
+	int fd;
+	if (kept >= 0)
+		return 0;
+	fd = connect_notify();
+	if (fd == -2)
+		return 1;
+	if (fd < 0)
+		return -1;
+	kept = fd;
+	return 0;
+}
+
+static int send_msg(const char *msg, int wait_ms)
+{
+	ssize_t sent;
+	int fd = kept >= 0 ? kept : connect_notify(), saved;
+
+	if (fd == -2)
+		return 1;
+	if (fd < 0)
+		return -1;
 	if (wait_ms > 0) {
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
 		(void)poll(&p, 1, wait_ms);
 	}
 	sent = send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
 	saved = errno;
-	close(fd);
+	if (fd != kept)
+		close(fd);
 	errno = saved;
 	return sent == (ssize_t)strlen(msg) ? 0 : -1;
 }

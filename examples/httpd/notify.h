@@ -13,6 +13,10 @@
  * errno (EINVAL for a name that is not one, EAGAIN, or the socket's
  * error). */
 int notify_send(const char *msg);
+/* Connect once, for every later message: what a helper under its own
+ * filter (no socket, no connect) still sends through.  0, 1 when
+ * NOTIFY_SOCKET is not set, -1 with errno. */
+int notify_open(void);
 /* The same, waiting up to wait_ms for room in the reader's queue: for
  * the last message (STOPPING=1), when nothing else is served. */
 int notify_send_wait(const char *msg, int wait_ms);

@@ -231,6 +231,11 @@ struct privsep_helper {
 	int watchfd;                /* timerfd: look for stopped workers */
 	int watching;               /* watchfd is armed */
 	struct tag twatch;
+	/* privsep_helper_confine with a filter that lets a spawn through
+	 * (selffilter.c): the helper's own filter, which each worker's
+	 * must fit under; NULL: none, or confined for good */
+	const struct filter_prog *self_prog;
+	const struct policy *self_pol; /* the policy self_prog was compiled from */
 	/* stats.c: the counters of the workers gone (the live ones count in
 	 * their own), violations and restarts; when the helper was made */
 	struct worker_stats gone_st;
@@ -303,6 +308,18 @@ const struct fs_root *pol_entry_roots(const struct pol_entry *e);
 const struct policy *pol_entry_policy(const struct pol_entry *e);
 const struct filter_prog *pol_entry_prog(const struct pol_entry *e);
 void helper_policies_free(struct privsep_helper *h);
+
+/* selffilter.c: the first call of a spawn that the helper's own
+ * filter prog refuses (its name), or NULL when it lets a spawn through.
+ * self_filter_fits: whether a worker's filter (compiled from pol; learn:
+ * learn mode) still decides each call under the helper's (compiled from
+ * hpol), over the calls policy_probe tries for both: 0, or -1 with
+ * errno EPERM and a one-line reason naming the first call that does not
+ * fit in why. */
+const char *self_filter_refuses_spawn(const struct filter_prog *prog);
+int self_filter_fits(const struct filter_prog *helper, const struct policy *hpol,
+                     const struct policy *pol, const struct filter_prog *worker, int learn,
+                     char *why, size_t whylen);
 
 /* unotify.c: a worker's listener (the handler of SECCOMP_LISTENER takes
  * its fd into the event loop); the loop calls unotify_readable on its

@@ -576,7 +576,8 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
 {
 	char why[512];
 	const struct pol_entry *pe;
-	if (h->confined)
+	const char *refused;
+	if (h->confined || h->self_prog)
 		return 0;
 	if (!policy && !policy_text) {
 		policy = "<helper.policy>";
@@ -599,6 +600,16 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
 		         strerror(e));
 		errno = e;
 		return -1;
+	}
+	refused = self_filter_refuses_spawn(pol_entry_prog(pe));
+	if (!refused) {
+		/* the filter lets a spawn through: workers are still started,
+		 * each only if its own filter still decides under this one */
+		h->self_prog = pol_entry_prog(pe);
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+		         "helper: confined by %s, which lets it start workers",
+		         policy ? policy : "its policy");
+		return 0;
 	}
 	h->confined = 1;
 	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO, "helper: confined by %s",

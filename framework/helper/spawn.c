@@ -375,6 +375,7 @@ static int spawn_notify_plan(struct privsep_helper *h, struct spawn_job *j,
 static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, struct spawn_job *j)
 {
 	char why[512];
+	const struct policy *filter_pol = NULL;
 	if (sp->unsandboxed) {
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN,
 		         "worker \"%s\" runs WITHOUT a sandbox (unsandboxed is set)", j->name);
@@ -386,8 +387,8 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 	if (!pe ||
 	    sandbox_prepare(&j->plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
 	                    j->sv[1], why, sizeof(why)) < 0 ||
-	    (sp->exec &&
-	     spawn_exec_prepare(h, sp, &j->plan, j->sv[1], j->mode, why, sizeof(why)) < 0) ||
+	    (sp->exec && spawn_exec_prepare(h, sp, &j->plan, j->sv[1], j->mode, &filter_pol, why,
+	                                    sizeof(why)) < 0) ||
 	    sandbox_expect(&j->expect, &j->plan, why, sizeof(why)) < 0 ||
 	    spawn_notify_plan(h, j, pol_entry_policy(pe), why, sizeof(why)) < 0) {
 		int saved = errno;
@@ -395,6 +396,19 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 		         "worker \"%s\": sandbox cannot be prepared: %s; not started", j->name,
 		         why);
 		errno = saved ? saved : EINVAL;
+		return -1;
+	}
+	/* under the helper's own filter (privsep_helper_confine), each
+	 * filter the worker loads must still decide its calls */
+	if (h->self_prog &&
+	    (self_filter_fits(h->self_prog, h->self_pol,
+	                      filter_pol ? filter_pol : pol_entry_policy(pe), j->plan.prog,
+	                      j->mode == POL_MODE_LEARN, why, sizeof(why)) < 0 ||
+	     (j->plan.notify && self_filter_fits(h->self_prog, h->self_pol, NULL, j->plan.notify, 0,
+	                                         why, sizeof(why)) < 0))) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "worker \"%s\": not started: %s",
+		         j->name, why);
+		errno = EPERM;
 		return -1;
 	}
 	/* exec mode: the new image loads a second filter before READY */

@@ -83,7 +83,8 @@ static char *exec_policy_text(const struct privsep_sandbox *sb, int fdn)
 }
 
 int spawn_exec_prepare(struct privsep_helper *h, const struct privsep_spawn *sp,
-                       struct sb_plan *plan, int chan, int debug, char *why, size_t whylen)
+                       struct sb_plan *plan, int chan, int debug, const struct policy **pol,
+                       char *why, size_t whylen)
 {
 	const struct pol_entry *pe;
 	char *text, name[PATH_MAX + 16];
@@ -109,6 +110,7 @@ int spawn_exec_prepare(struct privsep_helper *h, const struct privsep_spawn *sp,
 	if (!pe)
 		return -1;
 	plan->prog = pol_entry_prog(pe);
+	*pol = pol_entry_policy(pe);
 	return 0;
 }
 

@@ -10,10 +10,12 @@
 struct sb_plan;
 
 /* After sandbox_prepare: the exec plan and the first filter (the
- * worker's policy with exec.policy's start and the one execveat).  -1
- * with errno and why. */
+ * worker's policy with exec.policy's start and the one execveat; its
+ * policy in *pol).  -1 with errno and why. */
+struct policy;
 int spawn_exec_prepare(struct privsep_helper *h, const struct privsep_spawn *sp,
-                       struct sb_plan *plan, int chan, int debug, char *why, size_t whylen);
+                       struct sb_plan *plan, int chan, int debug, const struct policy **pol,
+                       char *why, size_t whylen);
 
 /* In the child of an unsandboxed spawn: the channel on fd 3, every other
  * fd but 0-2 closed, and the program executed.  Never returns. */

@@ -469,8 +469,13 @@ int privsep_helper_stop_signal(const struct privsep_helper *h);
  * PRIVSEP_RESTART_STOP_ALL (it is asked, with PRIVSEP_RESTART_GIVE_UP
  * proposed), then exit non-zero for a supervisor (systemd
  * Restart=on-failure) to start the whole daemon again; or stay
- * unconfined and restart workers in place.  0, or -1 with errno (the
- * log says why). */
+ * unconfined and restart workers in place.  A policy whose filter lets a
+ * spawn through (the shipped helper-spawn.policy, included by one that
+ * adds what the workers' policies let through) leaves the helper able
+ * to start, restart and replace exec-mode workers under it: each worker
+ * whose own filter still decides every call under the helper's (checked
+ * before its fork; learn mode never does), others refused with EPERM.
+ * 0, or -1 with errno (the log says why). */
 int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text);
 
 /* Keep only the capabilities named (libcap names: "cap_dac_read_search",

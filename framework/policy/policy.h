@@ -177,6 +177,14 @@ int policy_export_pfc(const struct policy *p, int debug, int fd, pol_diag_fn dia
 int policy_verify(const struct policy *p, const struct filter_prog *prog, int debug,
                   pol_diag_fn diag, void *arg, unsigned long *ncalls);
 
+/* The calls policy_verify tries: every syscall number with plain and
+ * junk arguments, foreign architectures, and each rule of p (NULL: none)
+ * satisfied, then each condition's boundary values.  fn is called with
+ * each; a negative return stops the walk (-1).  0 when every call was
+ * tried. */
+typedef int (*policy_probe_fn)(uint32_t arch, int nr, const uint64_t args[6], void *arg);
+int policy_probe(const struct policy *p, policy_probe_fn fn, void *arg);
+
 /* The classic-BPF interpreter, for seccomp programs: the return value. */
 uint32_t bpf_run(const struct filter_prog *prog, const void *data, size_t len, int *err);
 

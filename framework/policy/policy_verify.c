@@ -313,30 +313,28 @@ static unsigned probe_values(const struct pol_cond *c, uint64_t *out, unsigned m
 	return n;
 }
 
-int policy_verify(const struct policy *p, const struct filter_prog *prog, int debug,
-                  pol_diag_fn diag, void *arg, unsigned long *ncalls)
+int policy_probe(const struct policy *p, policy_probe_fn fn, void *arg)
 {
-	struct vctx v = {p, prog, debug, diag, arg, 0, 0};
 	uint64_t zero[6] = {0}, junk[6];
 
 	for (int i = 0; i < 6; i++)
 		junk[i] = 0xfeedface00000000ull | (uint64_t)i;
 	/* every number, with plain and junk arguments */
 	for (int nr = 0; nr <= POL_UNKNOWN_MAX + 64; nr++)
-		if (one(&v, seccomp_arch_native(), nr, zero) < 0 ||
-		    one(&v, seccomp_arch_native(), nr, junk) < 0)
+		if (fn(seccomp_arch_native(), nr, zero, arg) < 0 ||
+		    fn(seccomp_arch_native(), nr, junk, arg) < 0)
 			return -1;
-	if (one(&v, seccomp_arch_native(), -1, zero) < 0)
+	if (fn(seccomp_arch_native(), -1, zero, arg) < 0)
 		return -1;
 	/* foreign architectures and x32 numbers */
 	for (int nr = 0; nr < 8; nr++)
-		if (one(&v, AUDIT_ARCH_I386, nr, zero) < 0 ||
-		    one(&v, seccomp_arch_native(), 0x40000000 | nr, zero) < 0 ||
-		    one(&v, AUDIT_ARCH_AARCH64, nr, zero) < 0)
+		if (fn(AUDIT_ARCH_I386, nr, zero, arg) < 0 ||
+		    fn(seccomp_arch_native(), 0x40000000 | nr, zero, arg) < 0 ||
+		    fn(AUDIT_ARCH_AARCH64, nr, zero, arg) < 0)
 			return -1;
 	/* each rule: a call that satisfies it, then every condition's
 	 * boundary values one at a time */
-	for (size_t i = 0; i < p->nrules; i++) {
+	for (size_t i = 0; p && i < p->nrules; i++) {
 		const struct pol_rule *r = &p->rules[i];
 		uint64_t sat[6] = {0};
 		if (r->nr < 0)
@@ -352,7 +350,7 @@ int policy_verify(const struct policy *p, const struct filter_prog *prog, int de
 					break;
 				}
 		}
-		if (one(&v, seccomp_arch_native(), r->nr, sat) < 0)
+		if (fn(seccomp_arch_native(), r->nr, sat, arg) < 0)
 			return -1;
 		for (unsigned k = 0; k < r->ncond; k++) {
 			uint64_t cand[600];
@@ -361,11 +359,26 @@ int policy_verify(const struct policy *p, const struct filter_prog *prog, int de
 				uint64_t t[6];
 				memcpy(t, sat, sizeof(t));
 				t[r->cond[k].arg] = cand[j];
-				if (one(&v, seccomp_arch_native(), r->nr, t) < 0)
+				if (fn(seccomp_arch_native(), r->nr, t, arg) < 0)
 					return -1;
 			}
 		}
 	}
+	return 0;
+}
+
+static int one_fn(uint32_t arch, int nr, const uint64_t args[6], void *arg)
+{
+	return one(arg, arch, nr, args);
+}
+
+int policy_verify(const struct policy *p, const struct filter_prog *prog, int debug,
+                  pol_diag_fn diag, void *arg, unsigned long *ncalls)
+{
+	struct vctx v = {p, prog, debug, diag, arg, 0, 0};
+
+	if (policy_probe(p, one_fn, &v) < 0)
+		return -1;
 	if (ncalls)
 		*ncalls = v.calls;
 	return v.bad;
