@@ -433,22 +433,31 @@ static const char bulk_policy[] = "version 1\n"
                                   "include <default.policy>\n"
                                   "allow @bulk\n";
 
-static void an_honest_worker_s_payloads_in_a_row_each_arrive_intact(void **state)
+/* An honest poster's NPAYLOADS payloads, served by verifying_handler;
+ * the helper, with the worker gone, for the caller to look at. */
+static struct hx *post_honestly(void)
 {
-	const struct privsep_handler t[] = {{.type = T_BULK,
-	                                     .name = "bulk",
-	                                     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
-	                                     .fn = verifying_handler,
-	                                     .bulk_max = LIMIT}};
+	static const struct privsep_handler t[] = {{.type = T_BULK,
+	                                            .name = "bulk",
+	                                            .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	                                            .fn = verifying_handler,
+	                                            .bulk_max = LIMIT}};
 	struct hx *x = hx_new(t, 1, 0);
 	struct privsep_sandbox sb = {.policy = "bulk region test", .policy_text = bulk_policy};
 	struct privsep_spawn sp = {.name = "poster", .main = poster, .sandbox = &sb};
-	(void)state;
 	served = intact = broken = 0;
+	region_mapped_max = 0;
 	assert_non_null(privsep_spawn(x->h, &sp));
 	assert_true(hx_pump_gone(x, 1, 60000));
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
 	assert_int_equal(x->last_exit.status, 0);
+	return x;
+}
+
+static void an_honest_worker_s_payloads_in_a_row_each_arrive_intact(void **state)
+{
+	struct hx *x = post_honestly();
+	(void)state;
 	assert_int_equal(served, NPAYLOADS);
 	assert_int_equal(intact, NPAYLOADS);
 	assert_int_equal(broken, 0);
@@ -466,20 +475,8 @@ static void an_honest_worker_s_payloads_in_a_row_each_arrive_intact(void **state
  * which reads a hole as zeros and allocates nothing. */
 static void the_helper_maps_only_a_region_s_control_page_and_never_its_payload(void **state)
 {
-	const struct privsep_handler t[] = {{.type = T_BULK,
-	                                     .name = "bulk",
-	                                     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
-	                                     .fn = verifying_handler,
-	                                     .bulk_max = LIMIT}};
-	struct hx *x = hx_new(t, 1, 0);
-	struct privsep_sandbox sb = {.policy = "bulk region test", .policy_text = bulk_policy};
-	struct privsep_spawn sp = {.name = "poster", .main = poster, .sandbox = &sb};
+	struct hx *x = post_honestly();
 	(void)state;
-	served = intact = broken = 0;
-	region_mapped_max = 0;
-	assert_non_null(privsep_spawn(x->h, &sp));
-	assert_true(hx_pump_gone(x, 1, 60000));
-	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
 	assert_int_equal(intact, NPAYLOADS);
 	/* the region was mapped (its control page) while payloads were served */
 	assert_int_equal(region_mapped_max, (size_t)sysconf(_SC_PAGESIZE));
