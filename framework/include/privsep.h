@@ -580,10 +580,15 @@ struct privsep_exit_info {
 	int status;
 	int signal;
 	int syscall; /* PRIVSEP_EXIT_SECCOMP: the number, -1 unknown */
+	/* its name; for a call the filter's architecture check refused,
+	 * "ARCH:NAME" ("i386:open" through int 0x80, "x32:read"), syscall
+	 * then being the number as the kernel reported it (x32's with its
+	 * 0x40000000 bit) */
 	char syscall_name[32];
 	/* args hold the call's arguments, as the kernel's notification (or
 	 * the debug mode's trap) reported them; 0 for a kill no listener
-	 * hears (another architecture, exec mode's second filter) */
+	 * hears (a filter the helper confined itself with, which a worker
+	 * started after it inherits) */
 	int have_args;
 	uint64_t args[6];
 	enum privsep_violation violation; /* PRIVSEP_EXIT_VIOLATION */
