@@ -922,12 +922,12 @@ int privsep_exec_is_worker(int argc, char **argv);
 
 /* In an executed worker: take the channel on PRIVSEP_EXEC_CHAN_FD, finish
  * the sandbox (dumpable off, a second Landlock layer with no file right,
- * a second filter that kills any execve, execveat, open and executable
- * mapping), send READY and wait for the helper's check, then run
- * fn(client, arg) and exit with its return value.  cfg as
- * privsep_client_new's (msg_max must be the helper's).  Never returns:
- * a failed step reports SANDBOX_FAILED and exits with status 127 before
- * fn runs. */
+ * a second filter under which any execve, execveat, open and executable
+ * mapping fails, or kills where the policy denies it), send READY and
+ * wait for the helper's check, then run fn(client, arg) and exit with
+ * its return value.  cfg as privsep_client_new's (msg_max must be the
+ * helper's).  Never returns: a failed step reports SANDBOX_FAILED and
+ * exits with status 127 before fn runs. */
 __attribute__((noreturn)) void privsep_client_main(const struct privsep_client_config *cfg,
                                                    privsep_main_fn fn, void *arg);
 
