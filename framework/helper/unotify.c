@@ -14,10 +14,11 @@
  * the rule or default that denied it), and the worker is killed through
  * its pidfd.  The filter's architecture check notifies too (a call of
  * another architecture, i386's int 0x80, or an x32 number): a violation
- * whatever the mode, named with its architecture.  The call is never answered, so it never runs;
- * the kernel drops it with the process.  Learn mode (learn.c) answers CONTINUE instead and records
- * the call.  A later mode (brokering a call on the worker's behalf) is one more case of
- * unotify_readable's choice.
+ * whatever the mode, named with its architecture.  The call is never
+ * answered, so it never runs; the kernel drops it with the process.
+ * Learn mode (learn.c) answers CONTINUE instead and records the call.  A
+ * later mode (brokering a call on the worker's behalf) is one more case
+ * of unotify_readable's choice.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -50,8 +50,8 @@ struct filter_prog {
 };
 
 /* Compile p with libseccomp: foreign architectures and x32 numbers to
- * p->badarch_action, binary tree, deterministic.  0, or -1 with errno (*bad, when not NULL, is the
- * rule libseccomp refused). */
+ * p->badarch_action, binary tree, deterministic.  0, or -1 with errno
+ * (*bad, when not NULL, is the rule libseccomp refused). */
 int filter_compile(const struct filter_policy *p, struct filter_prog *out, size_t *bad);
 void filter_prog_free(struct filter_prog *prog);
 /* Compile p with libseccomp and load it into this process (no TSYNC,

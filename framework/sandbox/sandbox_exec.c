@@ -13,8 +13,8 @@
  * privsep_client_main before READY): dumpable off again (execve set it),
  * a second Landlock layer with no right at all, the self-check, and a
  * second filter under which execve, execveat, every open and every
- * executable mapping fail (ENOSYS) where the first allowed them.  SECURITY.md's step table says the
- * same.
+ * executable mapping fail (ENOSYS) where the first allowed them.
+ * SECURITY.md's step table says the same.
  */
 #include <dlfcn.h>
 #include <elf.h>
