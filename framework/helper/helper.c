@@ -662,9 +662,12 @@ static int worker_readable(struct privsep_worker *w)
 	int i;
 	for (i = 0; i < HELPER_BATCH && w->chan >= 0 && !w->q.nreply; i++) {
 		struct msg m;
-		int last;
-		enum chan_status st = rxb_next(&h->rxb, w, &m, (unsigned)(HELPER_BATCH - i), h->rx,
-		                               h->msg_max, &last);
+		int last = 0;
+		/* a worker in calls: one record, the round trip's path */
+		enum chan_status st = w->rx_calls && !rxb_pending(&h->rxb, w)
+		                          ? msg_recv(w->chan, &m, h->rx, h->msg_max, 1)
+		                          : rxb_next(&h->rxb, w, &m, (unsigned)(HELPER_BATCH - i),
+		                                     h->rx, h->msg_max, &last);
 		switch (st) {
 		case CHAN_AGAIN:
 			return 0;
