@@ -662,12 +662,11 @@ static int worker_readable(struct privsep_worker *w)
 	int i;
 	for (i = 0; i < HELPER_BATCH && w->chan >= 0 && !w->q.nreply; i++) {
 		struct msg m;
-		int last = 0;
 		/* a worker in calls: one record, the round trip's path */
-		enum chan_status st = w->rx_calls && !rxb_pending(&h->rxb, w)
-		                          ? msg_recv(w->chan, &m, h->rx, h->msg_max, 1)
-		                          : rxb_next(&h->rxb, w, &m, (unsigned)(HELPER_BATCH - i),
-		                                     h->rx, h->msg_max, &last);
+		enum chan_status st =
+		    w->rx_calls && !rxb_pending(&h->rxb, w)
+		        ? msg_recv(w->chan, &m, h->rx, h->msg_max, 1)
+		        : rxb_next(&h->rxb, w, &m, (unsigned)(HELPER_BATCH - i), h->rx, h->msg_max);
 		switch (st) {
 		case CHAN_AGAIN:
 			return 0;
@@ -693,10 +692,6 @@ static int worker_readable(struct privsep_worker *w)
 					rxb_kick(&h->rxb);
 				return i + 1;
 			}
-			/* the batch emptied the socket: epoll says when more
-			 * comes, a read now would say EAGAIN */
-			if (last && getenv("RT3_LAST"))
-				return i + 1;
 			/* A caller waits for its reply before it sends again: after
 			 * answering a call, the next record is unlikely to be there
 			 * yet, and epoll says when it is.  Trying first would cost a

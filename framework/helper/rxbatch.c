@@ -14,14 +14,22 @@
 
 /* A batch: 16 records read with one recvmmsg measured 0.94 x a blocking
  * recv at 48 bytes and 1.13 x at 4 KiB, where recvmsg until EAGAIN is
- * 0.75 x and 0.92 x (bench/README.md).  A slot holds a whole record: 16
- * slots are 64 KiB at the default 4 KiB limit, 1 MiB at the 64 KiB
- * one, whose pages are touched only by what arrives. */
+ * 0.75 x and 0.92 x (bench/README.md).  A slot holds a whole record, and
+ * the slots stay within RXB_BYTES, so that a batch of large records
+ * lands in buffers that stay in the cache: 16 slots (64 KiB) at the
+ * default 4 KiB record limit, 4 at the 64 KiB one (with 16 there, 64 KiB
+ * records cost the helper up to a quarter more CPU each than one buffer
+ * did).  At most 1 slot: no batch, every record read alone. */
 #define RXB_SLOTS 16u
+#define RXB_BYTES (256u * 1024u)
 
 int rxb_init(struct rxbatch *b, size_t slot)
 {
-	unsigned cap = RXB_SLOTS;
+	unsigned cap = (unsigned)(RXB_BYTES / slot);
+	if (cap > RXB_SLOTS)
+		cap = RXB_SLOTS;
+	if (cap < 1)
+		cap = 1;
 	memset(b, 0, sizeof(*b));
 	b->cap = cap;
 	b->slot = slot;
@@ -60,26 +68,23 @@ void rxb_free(struct rxbatch *b)
 }
 
 /* Take the next stashed record of b into m. */
-static enum chan_status take(struct rxbatch *b, int chan, struct msg *m, int *last)
+static enum chan_status take(struct rxbatch *b, int chan, struct msg *m)
 {
 	unsigned i = b->next++;
-	if (b->next == b->n) {
-		*last = b->partial;
+	if (b->next == b->n)
 		b->w = NULL; /* the slot stays m's until the next batch */
-	}
 	return msg_take(chan, m, &b->mm[i].msg_hdr, b->mm[i].msg_len);
 }
 
 enum chan_status rxb_next(struct rxbatch *b, struct privsep_worker *w, struct msg *m,
-                          unsigned budget, uint8_t *buf, size_t cap, int *last)
+                          unsigned budget, uint8_t *buf, size_t cap)
 {
 	unsigned k;
 	int got;
 
-	*last = 0;
 	if (b->w == w)
-		return take(b, w->chan, m, last);
-	if (b->w || w->rx_calls || budget < 2)
+		return take(b, w->chan, m);
+	if (b->w || w->rx_calls || budget < 2 || b->cap < 2)
 		return msg_recv(w->chan, m, buf, cap, 1);
 	k = budget < b->cap ? budget : b->cap;
 	for (unsigned i = 0; i < k; i++) {
@@ -95,8 +100,7 @@ enum chan_status rxb_next(struct rxbatch *b, struct privsep_worker *w, struct ms
 	b->w = w;
 	b->next = 0;
 	b->n = (unsigned)got;
-	b->partial = (unsigned)got < k;
-	return take(b, w->chan, m, last);
+	return take(b, w->chan, m);
 }
 
 void rxb_drop(struct rxbatch *b, const struct privsep_worker *w)

@@ -30,7 +30,6 @@ struct rxbatch {
 	struct privsep_worker *w;
 	unsigned next, n;
 	unsigned cap;  /* slots: at most RXB_SLOTS, and RXB_BYTES of buffers */
-	int partial;   /* the kernel had no more when the batch was read */
 	size_t slot;   /* bytes a slot holds: the record limit */
 	uint8_t *bufs; /* cap slots */
 	struct mmsghdr *mm;
@@ -49,12 +48,13 @@ int rxb_init(struct rxbatch *b, size_t slot);
 void rxb_free(struct rxbatch *b);
 
 /* The next record of w's turn into m: from the stash, else (the stash
- * free, w not calling, budget > 1) a new batch of at most budget
- * records, else one record into buf (cap bytes) with msg_recv.  *last: m
- * is the last record of a batch that had fewer than it asked for (the
- * socket was empty then: epoll says when more comes). */
+ * free, w not calling, budget > 1, more than one slot) a new batch of at
+ * most budget records, else one record into buf (cap bytes) with
+ * msg_recv.  A turn reads on until EAGAIN or its budget, as before: a
+ * batch shorter than asked does not end it (measured: ending it there
+ * saved nothing, docs in bench/README.md). */
 enum chan_status rxb_next(struct rxbatch *b, struct privsep_worker *w, struct msg *m,
-                          unsigned budget, uint8_t *buf, size_t cap, int *last);
+                          unsigned budget, uint8_t *buf, size_t cap);
 
 /* 1 if records of w wait in the stash. */
 static inline int rxb_pending(const struct rxbatch *b, const struct privsep_worker *w)
