@@ -26,10 +26,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -54,19 +57,13 @@ static const char *kind(mode_t m)
 	                     : "not a regular file";
 }
 
-/* Is fd (an O_PATH look, or the opened file) on a pseudo filesystem the
- * rule does not name?  0, or -1 with errno EACCES and detail set. */
-static int pseudo_refused(const struct pol_file *r, const struct fs_decision *d, int fd,
-                          char *detail, size_t dlen)
+/* Is a file on a filesystem of type t one the rule may not reach?  0, or
+ * -1 with errno EACCES and detail set. */
+static int pseudo_type_refused(const struct pol_file *r, const struct fs_decision *d,
+                               unsigned long t, char *detail, size_t dlen)
 {
-	struct statfs sfs;
 	const char *name = "?";
-	unsigned bit;
-	if (fstatfs(fd, &sfs) < 0) {
-		snprintf(detail, dlen, "%s: fstatfs: %s", d->norm, strerror(errno));
-		return -1;
-	}
-	bit = pol_pseudofs_of((unsigned long)sfs.f_type, &name);
+	unsigned bit = pol_pseudofs_of(t, &name);
 	if (!bit || (r->fs & bit))
 		return 0;
 	snprintf(detail, dlen, "%s is on %s, and %s:%d does not say fs %s", d->norm, name,
@@ -75,12 +72,25 @@ static int pseudo_refused(const struct pol_file *r, const struct fs_decision *d,
 	return -1;
 }
 
-/* May the broker hand out an fd of what st describes?  0, or -1 with
- * errno (EISDIR for a directory, EACCES for a special file) and detail. */
-static int kind_refused(const struct pol_file *r, const struct fs_decision *d,
-                        const struct stat *st, char *detail, size_t dlen)
+/* Is fd (an O_PATH look) on a pseudo filesystem the rule does not name?
+ * 0, or -1 with errno EACCES and detail set. */
+static int pseudo_refused(const struct pol_file *r, const struct fs_decision *d, int fd,
+                          char *detail, size_t dlen)
 {
-	if (S_ISDIR(st->st_mode)) { /* special does not imply directory */
+	struct statfs sfs;
+	if (fstatfs(fd, &sfs) < 0) {
+		snprintf(detail, dlen, "%s: fstatfs: %s", d->norm, strerror(errno));
+		return -1;
+	}
+	return pseudo_type_refused(r, d, (unsigned long)sfs.f_type, detail, dlen);
+}
+
+/* May the broker hand out an fd of a file of mode m?  0, or -1 with
+ * errno (EISDIR for a directory, EACCES for a special file) and detail. */
+static int kind_refused(const struct pol_file *r, const struct fs_decision *d, mode_t m,
+                        char *detail, size_t dlen)
+{
+	if (S_ISDIR(m)) { /* special does not imply directory */
 		if (r->directory)
 			return 0;
 		snprintf(detail, dlen, "%s is a directory, and %s:%d does not say directory",
@@ -88,10 +98,10 @@ static int kind_refused(const struct pol_file *r, const struct fs_decision *d,
 		errno = EISDIR;
 		return -1;
 	}
-	if (S_ISREG(st->st_mode) || r->special)
+	if (S_ISREG(m) || r->special)
 		return 0;
-	snprintf(detail, dlen, "%s is %s, and %s:%d does not say special", d->norm,
-	         kind(st->st_mode), r->loc.file, r->loc.line);
+	snprintf(detail, dlen, "%s is %s, and %s:%d does not say special", d->norm, kind(m),
+	         r->loc.file, r->loc.line);
 	errno = EACCES;
 	return -1;
 }
@@ -171,46 +181,171 @@ static int parent_refused(const struct fs_root *roots, const struct pol_file *r,
 	return rc;
 }
 
+/* What the look saw: the file's kind and identity, and its mount's unique
+ * id when the kernel gives one (0 otherwise). */
+struct seen {
+	mode_t mode;
+	dev_t dev;
+	ino_t ino;
+	uint64_t mnt;
+};
+
+/* The unique id of a mount (Linux 6.8): never reused while the system
+ * runs, unlike STATX_MNT_ID's. */
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
+/* stx_mnt_id, which glibc 2.36's struct statx calls padding (the
+ * kernel's layout: right after stx_dev_minor, at 0x90). */
+static uint64_t stx_mnt(const struct statx *s)
+{
+	uint64_t m;
+	_Static_assert(offsetof(struct statx, stx_dev_minor) + 4 == 0x90, "statx layout");
+	memcpy(&m, (const char *)s + 0x90, sizeof(m));
+	return (s->stx_mask & STATX_MNT_ID_UNIQUE) ? m : 0;
+}
+
+static void seen_of(const struct statx *s, struct seen *v)
+{
+	v->mode = s->stx_mode;
+	v->dev = makedev(s->stx_dev_major, s->stx_dev_minor);
+	v->ino = (ino_t)s->stx_ino;
+	v->mnt = stx_mnt(s);
+}
+
+/* The filesystem type of the mounts looked at, by unique mount id: a
+ * mount's superblock, so its type, never changes, and its unique id is
+ * never given to another mount, so an entry can never be wrong; only the
+ * look on a mount not seen lately pays the fstatfs.  A few entries per
+ * thread (the helper and privsep-run serve in one), replaced in turn. */
+#define FS_MNT_CACHE 16
+static _Thread_local struct {
+	uint64_t mnt[FS_MNT_CACHE];
+	unsigned long type[FS_MNT_CACHE];
+	unsigned next;
+} mnt_cache;
+
+static int mnt_type(uint64_t mnt, unsigned long *type)
+{
+	for (unsigned i = 0; mnt && i < FS_MNT_CACHE; i++)
+		if (mnt_cache.mnt[i] == mnt) {
+			*type = mnt_cache.type[i];
+			return 1;
+		}
+	return 0;
+}
+
+static void mnt_type_keep(uint64_t mnt, unsigned long type)
+{
+	unsigned long t;
+	if (!mnt || mnt_type(mnt, &t))
+		return;
+	mnt_cache.mnt[mnt_cache.next] = mnt;
+	mnt_cache.type[mnt_cache.next] = type;
+	mnt_cache.next = (mnt_cache.next + 1) % FS_MNT_CACHE;
+}
+
+/* The quick look: one statx of the path, from where the open starts (the
+ * rule's root, or / for an exact path), and the type of its filesystem
+ * from the mount cache; no fd is made.  It can only let a file through,
+ * never refuse one: 1 when the file is there, of a kind the rule allows,
+ * on a filesystem it may reach (v filled); 0 for everything else, which
+ * the full look then decides with the open's own RESOLVE_* flags.  The
+ * reason: the statx follows a symlink in the middle of the path where
+ * the open would stop, so what it sees may lie outside the root, and a
+ * refusal naming its kind ("is a FIFO") would tell the worker what is
+ * there; a file it lets through is opened with the RESOLVE_* flags (a
+ * path through a symlink is refused by that open, as before) and must
+ * then be the very file looked at (st_dev, st_ino). */
+static int quick_look(const struct fs_root *roots, const struct pol_file *r,
+                      const struct fs_decision *d, struct seen *v)
+{
+	struct statx sx;
+	unsigned long type;
+	int base = AT_FDCWD, at = AT_NO_AUTOMOUNT | AT_STATX_SYNC_AS_STAT;
+	const char *p = d->norm, *name;
+	unsigned bit;
+	if (r->beneath) {
+		base = roots ? roots->fd[d->rule] : -1;
+		if (base < 0)
+			return 0;
+		p = d->rel;
+	}
+	if (!r->symlinks || (d->flags & O_NOFOLLOW))
+		at |= AT_SYMLINK_NOFOLLOW;
+	if (statx(base, p, at, STATX_TYPE | STATX_INO | STATX_MNT_ID_UNIQUE, &sx) < 0)
+		return 0;
+	seen_of(&sx, v);
+	if (!(S_ISREG(v->mode) || (S_ISDIR(v->mode) && r->directory) ||
+	      (r->special && !S_ISDIR(v->mode) && !S_ISLNK(v->mode))) ||
+	    ((d->flags & O_DIRECTORY) && !S_ISDIR(v->mode)) || !mnt_type(v->mnt, &type))
+		return 0;
+	bit = pol_pseudofs_of(type, &name);
+	return !bit || (r->fs & bit);
+}
+
+/* The full look: an O_PATH open as the rule says (RESOLVE_*), its statx
+ * and fstatfs.  1: looked and allowed; 0: not there (ENOENT, for a
+ * create); -1: refused or failed (errno, detail). */
+static int full_look(const struct fs_root *roots, const struct pol_file *r,
+                     const struct fs_decision *d, struct seen *v, char *detail, size_t dlen)
+{
+	struct statx sx;
+	struct statfs sfs;
+	int probe, e;
+	probe = rule_open(roots, r, d, O_PATH | O_CLOEXEC | (d->flags & (O_DIRECTORY | O_NOFOLLOW)),
+	                  0, detail, dlen);
+	if (probe < 0)
+		return errno == ENOENT && (d->flags & O_CREAT) ? 0 : -1;
+	if (statx(probe, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_MNT_ID_UNIQUE, &sx) <
+	    0) {
+		snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
+		goto fail;
+	}
+	seen_of(&sx, v);
+	if (S_ISLNK(v->mode) && (d->flags & O_NOFOLLOW)) {
+		/* as open(2) answers O_NOFOLLOW on a symlink */
+		snprintf(detail, dlen, "%s is a symlink, and O_NOFOLLOW", d->norm);
+		errno = ELOOP;
+		goto fail;
+	}
+	if (kind_refused(r, d, v->mode, detail, dlen) < 0)
+		goto fail;
+	if (fstatfs(probe, &sfs) < 0) {
+		snprintf(detail, dlen, "%s: fstatfs: %s", d->norm, strerror(errno));
+		goto fail;
+	}
+	mnt_type_keep(v->mnt, (unsigned long)sfs.f_type);
+	if (pseudo_type_refused(r, d, (unsigned long)sfs.f_type, detail, dlen) < 0)
+		goto fail;
+	close(probe);
+	return 1;
+fail:
+	e = errno;
+	close(probe);
+	errno = e;
+	return -1;
+}
+
 int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
                    const struct fs_decision *d, char *detail, size_t dlen)
 {
 	const struct pol_file *r = &pol->files[d->rule];
-	struct stat before, after;
-	int probe, fd, existed = 1;
+	struct seen before = {0};
+	struct stat after;
+	int fd, existed;
 
 	/* 1: what is there, without opening it for real: its kind and its
 	 * filesystem decide before anything is opened (a rule that says
 	 * special is looked at too: /proc/self/mem is a regular file) */
-	probe = rule_open(roots, r, d, O_PATH | O_CLOEXEC | (d->flags & (O_DIRECTORY | O_NOFOLLOW)),
-	                  0, detail, dlen);
-	if (probe < 0) {
-		if (errno != ENOENT || !(d->flags & O_CREAT))
-			return -1;
-		existed = 0;
-		if (parent_refused(roots, r, d, detail, dlen) < 0)
-			return -1;
-	} else {
-		if (fstat(probe, &before) < 0) {
-			snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
-			close(probe);
-			return -1;
-		}
-		if (S_ISLNK(before.st_mode) && (d->flags & O_NOFOLLOW)) {
-			/* as open(2) answers O_NOFOLLOW on a symlink */
-			snprintf(detail, dlen, "%s is a symlink, and O_NOFOLLOW", d->norm);
-			close(probe);
-			errno = ELOOP;
-			return -1;
-		}
-		if (kind_refused(r, d, &before, detail, dlen) < 0 ||
-		    pseudo_refused(r, d, probe, detail, dlen) < 0) {
-			int e = errno;
-			close(probe);
-			errno = e;
-			return -1;
-		}
-		close(probe);
-	}
+	existed = quick_look(roots, r, d, &before);
+	if (existed == 0)
+		existed = full_look(roots, r, d, &before, detail, dlen);
+	if (existed < 0)
+		return -1;
+	if (!existed && parent_refused(roots, r, d, detail, dlen) < 0)
+		return -1;
 	/* 2: the real open, never blocking on a FIFO or a device; a file that
 	 * was not there is created exclusively, so that the mode set below is
 	 * never set on a file someone else made in between */
@@ -230,7 +365,7 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 		close(fd);
 		return -1;
 	}
-	if ((existed && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
+	if ((existed && (after.st_dev != before.dev || after.st_ino != before.ino)) ||
 	    (!existed && !S_ISREG(after.st_mode))) {
 		snprintf(detail, dlen, "%s changed while it was being opened", d->norm);
 		close(fd);
