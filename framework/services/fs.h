@@ -62,6 +62,14 @@ int fs_roots_open(struct fs_root *roots, const struct policy *pol,
                   void (*warn)(void *arg, const struct pol_file *f, int err), void *arg);
 void fs_roots_close(struct fs_root *roots);
 
+/* When the policy is loaded again (a reload, a restart): each root whose
+ * path now names another directory than its fd (replaced by a rename, a
+ * mount) is opened again; one that is gone refuses every path from now
+ * on (reported through warn).  Until then a root's fd keeps the directory
+ * it was opened on, whatever happens to the path. */
+void fs_roots_refresh(struct fs_root *roots, const struct policy *pol,
+                      void (*warn)(void *arg, const struct pol_file *f, int err), void *arg);
+
 /* A request's context, given by whoever serves it (the helper): the
  * worker's policy (NULL: none, so no file rules), the roots opened for
  * it, and the function that logs one refusal (the path is the worker's

@@ -421,6 +421,34 @@ int fs_roots_open(struct fs_root *roots, const struct policy *pol,
 	return 0;
 }
 
+void fs_roots_refresh(struct fs_root *roots, const struct policy *pol,
+                      void (*warn)(void *arg, const struct pol_file *f, int err), void *arg)
+{
+	/* statx and openat2, which a confined helper's policy allows */
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC};
+	for (size_t i = 0; i < roots->n && i < pol->nfiles; i++) {
+		const struct pol_file *f = &pol->files[i];
+		struct statx now, had;
+		int fd;
+		if (!f->beneath)
+			continue;
+		/* the same directory still there: keep its fd */
+		if (roots->fd[i] >= 0 && statx(AT_FDCWD, f->path, 0, STATX_INO, &now) == 0 &&
+		    statx(roots->fd[i], "", AT_EMPTY_PATH, STATX_INO, &had) == 0 &&
+		    now.stx_dev_major == had.stx_dev_major &&
+		    now.stx_dev_minor == had.stx_dev_minor && now.stx_ino == had.stx_ino)
+			continue;
+		fd = openat2_(AT_FDCWD, f->path, &how);
+		/* gone or not a directory now: the rule refuses every path
+		 * rather than serve the directory that was there */
+		if (fd < 0 && warn)
+			warn(arg, f, errno);
+		if (roots->fd[i] >= 0)
+			close(roots->fd[i]);
+		roots->fd[i] = fd;
+	}
+}
+
 void fs_roots_close(struct fs_root *roots)
 {
 	for (size_t i = 0; i < roots->n; i++)

@@ -39,6 +39,7 @@ static int have_dev;   /* root/null, a device made here (root only) */
 struct fx {
 	struct hx *x;
 	struct privsep_client *c;
+	const struct fs_root *w_roots; /* the worker's roots */
 };
 
 /* A helper and a client whose worker has policy text; 0 or -1 (no
@@ -61,6 +62,7 @@ static int fx_open(struct fx *f, const char *text)
 	fd = hx_attach_raw(f->x, "look", &w);
 	w->spawn.pol = pol_entry_policy(pe);
 	w->spawn.roots = pol_entry_roots(pe);
+	f->w_roots = w->spawn.roots;
 	f->c = privsep_client_new(fd, &cfg);
 	return f->c ? 0 : -1;
 }
@@ -382,6 +384,60 @@ static void a_mount_seen_once_vouches_for_no_other_mounted_at_the_same_path(void
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* ---- the roots ---- */
+
+/* A rule's root is opened once, when its policy is loaded: a root
+ * renamed away and replaced (a new release put in place) keeps serving
+ * the directory it was opened on until the policy is loaded again (a
+ * reload, a restart: the helper's cached policy entry, same text), which
+ * opens the new one; a root gone by then refuses every path. */
+static void a_root_replaced_on_disk_is_opened_again_when_its_policy_is_loaded_again(void **s)
+{
+	(void)s;
+	struct fx f;
+	char base[256], old[256], p[256], why[PRIVSEP_DETAIL_MAX], text[512], buf[16];
+	const struct pol_entry *pe;
+	int err, fd;
+	snprintf(base, sizeof(base), "%s/release", top);
+	snprintf(old, sizeof(old), "%s/release.old", top);
+	assert_int_equal(mkdir(base, 0755), 0);
+	snprintf(p, sizeof(p), "%s/index", base);
+	put(p, "first\n");
+	snprintf(text, sizeof(text), "version 1\nbeneath \"%s\" allow read\n", base);
+	assert_int_equal(fx_open(&f, text), 0);
+	fd = bopen(&f, p, O_RDONLY, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 6);
+	close(fd);
+	/* the new release takes the root's name */
+	assert_int_equal(rename(base, old), 0);
+	assert_int_equal(mkdir(base, 0755), 0);
+	put(p, "second\n");
+	fd = bopen(&f, p, O_RDONLY, &err, why); /* not loaded again: the old one */
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 6);
+	close(fd);
+	/* loaded again (what a reload or a restart does): the same entry,
+	 * its root opened again */
+	pe = helper_policy(f.x->h, "look-test.policy", text, 0, why, sizeof(why));
+	assert_non_null(pe);
+	assert_ptr_equal(pol_entry_roots(pe), f.w_roots);
+	fd = bopen(&f, p, O_RDONLY, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 7);
+	close(fd);
+	/* gone when loaded again: refused, not the old directory */
+	snprintf(p, sizeof(p), "%s/release.new", top);
+	assert_int_equal(rename(base, p), 0);
+	assert_non_null(helper_policy(f.x->h, "look-test.policy", text, 0, why, sizeof(why)));
+	snprintf(p, sizeof(p), "%s/index", base);
+	assert_int_equal(bopen(&f, p, O_RDONLY, &err, why), -1);
+	assert_int_equal(err, EACCES);
+	assert_non_null(strstr(why, "could not be opened"));
+	assert_true(hx_logged(f.x, "the rule will refuse every path"));
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +446,8 @@ int main(void)
 	    cmocka_unit_test(a_refused_fifo_or_device_is_never_opened_by_the_helper),
 	    cmocka_unit_test(a_symlink_in_the_middle_tells_nothing_of_what_lies_outside_the_root),
 	    cmocka_unit_test(a_mount_seen_once_vouches_for_no_other_mounted_at_the_same_path),
+	    cmocka_unit_test(
+	        a_root_replaced_on_disk_is_opened_again_when_its_policy_is_loaded_again),
 	};
 	return cmocka_run_group_tests_name("broker-look", tests, setup, teardown);
 }
