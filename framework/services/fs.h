@@ -11,9 +11,11 @@
 
 #include "policy.h"
 
-/* The directory fds of a policy's beneath rules, opened once by the
- * helper; fd[i] belongs to file rule i (-1 for an exact path rule, or a
- * root that could not be opened). */
+/* The directory fds of a policy's file rules, opened by the helper when
+ * the policy is loaded; fd[i] belongs to file rule i: a beneath rule's
+ * root (-1: it could not be opened, and the rule refuses every path), or
+ * the directory an exact path is in, for the broker's quick look only
+ * (-1: no quick look for that rule). */
 struct fs_root {
 	int *fd;
 	size_t n;

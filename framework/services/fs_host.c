@@ -5,7 +5,8 @@
  * The worker cannot open files; it asks.  The helper checks the path and
  * the flags against the file rules of the worker's policy (strings first,
  * only to refuse early), then opens race-free: beneath a root, relative to
- * a directory fd opened once when the policy was loaded, with openat2 and
+ * a directory fd opened when the policy was loaded (again when it is
+ * loaded again and the path names another directory), with openat2 and
  * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS (| RESOLVE_NO_SYMLINKS unless the
  * rule allows symlinks).  Only regular files, and directories when the
  * rule says directory (a directory fd reaches past the root through
@@ -13,8 +14,11 @@
  * a FIFO or device never blocks the helper.  Nothing on a pseudo
  * filesystem (procfs, sysfs, ...: pseudofs.c) unless the rule names it:
  * opened by the helper, /proc/self is the helper.  What is there is looked
- * at through an O_PATH fd before the real open, so the helper never opens
- * what it refuses.  An append-only grant opens only O_WRONLY|O_APPEND.
+ * at before the real open, so the helper never opens what it refuses: by
+ * one statx of the path when that suffices to let it through (its mount's
+ * filesystem already known), otherwise through an O_PATH fd opened as
+ * the rule says, which alone refuses; the opened fd must then be the file
+ * looked at.  An append-only grant opens only O_WRONLY|O_APPEND.
  * Every refusal names the rule, or says that none allows the path.
  *
  * A request comes with its context (struct fs_ctx: the worker's policy,
@@ -106,6 +110,21 @@ static int kind_refused(const struct pol_file *r, const struct fs_decision *d, m
 	return -1;
 }
 
+/* The directory fd an exact path rule's file is opened from, and the
+ * name in it; -1 when the rule has none (it allows symlinks, or the
+ * directory could not be opened when the policy was loaded): then the
+ * whole path is walked, from /. */
+static int exact_dirfd(const struct fs_root *roots, const struct pol_file *r,
+                       const struct fs_decision *d, const char **name)
+{
+	const char *slash;
+	if (r->beneath || r->symlinks || !roots || d->rule < 0 || (size_t)d->rule >= roots->n ||
+	    roots->fd[d->rule] < 0 || !(slash = strrchr(d->norm, '/')) || !slash[1])
+		return -1;
+	*name = slash + 1;
+	return roots->fd[d->rule];
+}
+
 /* Open d's path as its rule says; flags O_PATH for a look without side
  * effects.  -1 with errno mapped for the worker and detail set. */
 static int rule_open(const struct fs_root *roots, const struct pol_file *r,
@@ -130,8 +149,18 @@ static int rule_open(const struct fs_root *roots, const struct pol_file *r,
 		how.resolve |= RESOLVE_BENEATH;
 		if (!r->symlinks)
 			how.resolve |= RESOLVE_NO_SYMLINKS;
+	} else if ((base = exact_dirfd(roots, r, d, &p)) >= 0) {
+		/* its one name in the directory opened when the policy was
+		 * loaded (as the walk from / would, no symlink): the quick
+		 * look's start too, so the two cannot part */
+		how.resolve |= RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
 	} else if (!r->symlinks) {
+		base = AT_FDCWD;
+		p = d->norm;
 		how.resolve |= RESOLVE_NO_SYMLINKS; /* no component may be a symlink */
+	} else {
+		base = AT_FDCWD;
+		p = d->norm;
 	}
 	fd = openat2_(base, p, &how);
 	if (fd >= 0)
@@ -157,9 +186,14 @@ static int rule_open(const struct fs_root *roots, const struct pol_file *r,
 static int parent_refused(const struct fs_root *roots, const struct pol_file *r,
                           const struct fs_decision *d, char *detail, size_t dlen)
 {
-	struct fs_decision up = *d;
+	struct fs_decision up;
+	const char *name;
 	char *cut;
 	int fd, rc;
+	fd = exact_dirfd(roots, r, d, &name);
+	if (fd >= 0) /* an exact path's directory, already open */
+		return pseudo_refused(r, d, fd, detail, dlen);
+	up = *d;
 	if (r->beneath) {
 		cut = strrchr(up.rel, '/');
 		if (cut)
@@ -246,35 +280,38 @@ static void mnt_type_keep(uint64_t mnt, unsigned long type)
 	mnt_cache.next = (mnt_cache.next + 1) % FS_MNT_CACHE;
 }
 
-/* The quick look: one statx of the path, from where the open starts (the
- * rule's root, or / for an exact path), and the type of its filesystem
- * from the mount cache; no fd is made.  It can only let a file through,
- * never refuse one: 1 when the file is there, of a kind the rule allows,
- * on a filesystem it may reach (v filled); 0 for everything else, which
- * the full look then decides with the open's own RESOLVE_* flags.  The
- * reason: the statx follows a symlink in the middle of the path where
- * the open would stop, so what it sees may lie outside the root, and a
- * refusal naming its kind ("is a FIFO") would tell the worker what is
- * there; a file it lets through is opened with the RESOLVE_* flags (a
- * path through a symlink is refused by that open, as before) and must
- * then be the very file looked at (st_dev, st_ino). */
+/* The quick look: one statx of the path's last component, from the
+ * directory fd it is in (the rule's root for a file right beneath it,
+ * the directory of an exact path, both opened when the policy was
+ * loaded), without following a symlink, and the type of its filesystem
+ * from the mount cache; no fd is made.  One component from a directory
+ * fd walks nowhere the open would not: no symlink, no magic link, no
+ * automount (AT_NO_AUTOMOUNT) in between.  It can only let a file
+ * through, never refuse one: 1 when the file is there, of a kind the
+ * rule allows, on a filesystem it may reach (v filled); 0 for everything
+ * else (deeper paths among them), which the full look then decides with
+ * the open's own RESOLVE_* flags and words.  A file it lets through is
+ * opened with the RESOLVE_* flags and must be the very file looked at
+ * (st_dev, st_ino). */
 static int quick_look(const struct fs_root *roots, const struct pol_file *r,
                       const struct fs_decision *d, struct seen *v)
 {
 	struct statx sx;
 	unsigned long type;
-	int base = AT_FDCWD, at = AT_NO_AUTOMOUNT | AT_STATX_SYNC_AS_STAT;
-	const char *p = d->norm, *name;
+	const char *p, *name;
 	unsigned bit;
+	int base = roots && d->rule >= 0 && (size_t)d->rule < roots->n ? roots->fd[d->rule] : -1;
+	if (base < 0)
+		return 0;
 	if (r->beneath) {
-		base = roots ? roots->fd[d->rule] : -1;
-		if (base < 0)
-			return 0;
 		p = d->rel;
+		if (strchr(p, '/'))
+			return 0;
+	} else if (exact_dirfd(roots, r, d, &p) < 0) {
+		return 0;
 	}
-	if (!r->symlinks || (d->flags & O_NOFOLLOW))
-		at |= AT_SYMLINK_NOFOLLOW;
-	if (statx(base, p, at, STATX_TYPE | STATX_INO | STATX_MNT_ID_UNIQUE, &sx) < 0)
+	if (statx(base, p, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_AS_STAT,
+	          STATX_TYPE | STATX_INO | STATX_MNT_ID_UNIQUE, &sx) < 0)
 		return 0;
 	seen_of(&sx, v);
 	if (!(S_ISREG(v->mode) || (S_ISDIR(v->mode) && r->directory) ||
@@ -328,29 +365,18 @@ fail:
 	return -1;
 }
 
-int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
-                   const struct fs_decision *d, char *detail, size_t dlen)
+/* The real open of what was looked at (existed: 1, or 0 to create it),
+ * never blocking on a FIFO, a device or a lease; a file that was not
+ * there is created exclusively, so that the mode set below is never set
+ * on a file someone else made in between.  The fd; -1 with errno and
+ * detail; or -2 when the file opened is not the one looked at. */
+static int open_looked(const struct fs_root *roots, const struct pol_file *r,
+                       const struct fs_decision *d, int existed, const struct seen *before,
+                       char *detail, size_t dlen)
 {
-	const struct pol_file *r = &pol->files[d->rule];
-	struct seen before = {0};
 	struct stat after;
-	int fd, existed;
-
-	/* 1: what is there, without opening it for real: its kind and its
-	 * filesystem decide before anything is opened (a rule that says
-	 * special is looked at too: /proc/self/mem is a regular file) */
-	existed = quick_look(roots, r, d, &before);
-	if (existed == 0)
-		existed = full_look(roots, r, d, &before, detail, dlen);
-	if (existed < 0)
-		return -1;
-	if (!existed && parent_refused(roots, r, d, detail, dlen) < 0)
-		return -1;
-	/* 2: the real open, never blocking on a FIFO or a device; a file that
-	 * was not there is created exclusively, so that the mode set below is
-	 * never set on a file someone else made in between */
-	fd = rule_open(roots, r, d, d->flags | O_NONBLOCK | (existed ? 0 : O_EXCL), (mode_t)r->mode,
-	               detail, dlen);
+	int fd = rule_open(roots, r, d, d->flags | O_NONBLOCK | (existed ? 0 : O_EXCL),
+	                   (mode_t)r->mode, detail, dlen);
 	if (fd < 0) {
 		if (!existed && errno == EEXIST && !(d->flags & O_EXCL)) {
 			snprintf(detail, dlen, "%s appeared while it was being created", d->norm);
@@ -358,19 +384,19 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 		}
 		return -1;
 	}
-	/* 3: still the same file (so the same kind, on the same filesystem);
-	 * a created one is a regular file in the directory looked at */
+	/* still the same file (so the same kind, on the same filesystem); a
+	 * created one is a regular file in the directory looked at */
 	if (fstat(fd, &after) < 0) {
 		snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if ((existed && (after.st_dev != before.dev || after.st_ino != before.ino)) ||
+	if ((existed && (after.st_dev != before->dev || after.st_ino != before->ino)) ||
 	    (!existed && !S_ISREG(after.st_mode))) {
 		snprintf(detail, dlen, "%s changed while it was being opened", d->norm);
 		close(fd);
 		errno = EAGAIN;
-		return -1;
+		return -2;
 	}
 	if (!existed && fchmod(fd, (mode_t)r->mode) < 0) { /* the rule's mode, not the umask's */
 		snprintf(detail, dlen, "%s: fchmod: %s", d->norm, strerror(errno));
@@ -386,6 +412,34 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 	return fd;
 }
 
+int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
+                   const struct fs_decision *d, char *detail, size_t dlen)
+{
+	const struct pol_file *r = &pol->files[d->rule];
+	struct seen before = {0};
+	int fd, existed;
+
+	/* 1: what is there, without opening it for real: its kind and its
+	 * filesystem decide before anything is opened (a rule that says
+	 * special is looked at too: /proc/self/mem is a regular file).  The
+	 * quick look first; a file that is not the one it saw is looked at
+	 * again fully (an exact path's directory replaced since the policy
+	 * was loaded, or a race), then refused if it changes again */
+	if (quick_look(roots, r, d, &before)) {
+		fd = open_looked(roots, r, d, 1, &before, detail, dlen);
+		if (fd != -2)
+			return fd;
+	}
+	existed = full_look(roots, r, d, &before, detail, dlen);
+	if (existed < 0)
+		return -1;
+	if (!existed && parent_refused(roots, r, d, detail, dlen) < 0)
+		return -1;
+	/* 2: the real open, and 3: the same file */
+	fd = open_looked(roots, r, d, existed, &before, detail, dlen);
+	return fd < 0 ? -1 : fd;
+}
+
 int fs_broker_look(const struct fs_root *roots, const struct policy *pol,
                    const struct fs_decision *d, int flags, char *detail, size_t dlen)
 {
@@ -399,9 +453,38 @@ int fs_broker_look(const struct fs_root *roots, const struct policy *pol,
 	return fd;
 }
 
+/* The directory an exact path is in, opened as the walk from / would
+ * reach it (no magic link, no symlink), when the policy is loaded: its
+ * file is then looked at and opened by its one name in it (exact_dirfd).
+ * -1 for a rule that allows symlinks (a symlink at the end may lead out
+ * of that directory) or when it cannot be opened: the whole path is
+ * walked then, as before. */
+static int exact_dir_open(const struct pol_file *f)
+{
+	char norm[PATH_MAX], why[64], *slash;
+	int want_dir;
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	                       .resolve = RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS};
+	if (f->symlinks ||
+	    fs_normalise(f->path, norm, sizeof(norm), &want_dir, why, sizeof(why)) != 0 ||
+	    !(slash = strrchr(norm, '/')) || !slash[1])
+		return -1;
+	if (slash == norm)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return openat2_(AT_FDCWD, norm, &how);
+}
+
+/* Exact path rules whose directory is kept for the quick look: a
+ * bound on the helper's fds (a policy of a thousand exact paths must not
+ * take a thousand); the rules after these are looked at fully. */
+#define FS_EXACT_DIRS 32
+
 int fs_roots_open(struct fs_root *roots, const struct policy *pol,
                   void (*warn)(void *arg, const struct pol_file *f, int err), void *arg)
 {
+	unsigned exact = 0;
 	roots->n = pol->nfiles;
 	roots->fd = roots->n ? malloc(roots->n * sizeof(int)) : NULL;
 	if (roots->n && !roots->fd) {
@@ -412,8 +495,11 @@ int fs_roots_open(struct fs_root *roots, const struct policy *pol,
 	for (size_t i = 0; i < roots->n; i++) {
 		const struct pol_file *f = &pol->files[i];
 		roots->fd[i] = -1;
-		if (!f->beneath)
+		if (!f->beneath) {
+			if (exact++ < FS_EXACT_DIRS)
+				roots->fd[i] = exact_dir_open(f);
 			continue;
+		}
 		roots->fd[i] = open(f->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (roots->fd[i] < 0 && warn)
 			warn(arg, f, errno);
@@ -426,12 +512,18 @@ void fs_roots_refresh(struct fs_root *roots, const struct policy *pol,
 {
 	/* statx and openat2, which a confined helper's policy allows */
 	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC};
+	unsigned exact = 0;
 	for (size_t i = 0; i < roots->n && i < pol->nfiles; i++) {
 		const struct pol_file *f = &pol->files[i];
 		struct statx now, had;
 		int fd;
-		if (!f->beneath)
+		if (!f->beneath) { /* an exact path's directory: as it is now */
+			fd = exact++ < FS_EXACT_DIRS ? exact_dir_open(f) : -1;
+			if (roots->fd[i] >= 0)
+				close(roots->fd[i]);
+			roots->fd[i] = fd;
 			continue;
+		}
 		/* the same directory still there: keep its fd */
 		if (roots->fd[i] >= 0 && statx(AT_FDCWD, f->path, 0, STATX_INO, &now) == 0 &&
 		    statx(roots->fd[i], "", AT_EMPTY_PATH, STATX_INO, &had) == 0 &&

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -314,16 +315,16 @@ static void a_symlink_in_the_middle_tells_nothing_of_what_lies_outside_the_root(
 
 /* ---- the mount cache vouches for one mount only ---- */
 
-/* In the child: a tmpfs on root/m with a regular file "ptmx", opened
- * (its mount now known), then devpts mounted over root/m: the same path
- * is now devpts's ptmx, on a pseudo filesystem the rule does not name,
- * and must be refused as such, not let through by what the look learnt
- * of the tmpfs.  Exit 0 right, 1 wrong (message on stderr), 77 when no
- * mount namespace can be made here. */
+/* In the child: a tmpfs on root/m, opened as a directory (its mount now
+ * known to the look), then devpts mounted over it: the same path is now
+ * the root of a pseudo filesystem the rule does not name, and must be
+ * refused as such, not let through by what the look learnt of the tmpfs.
+ * Exit 0 right, 1 wrong (message on stderr), 77 when no mount namespace
+ * can be made here. */
 static int mount_child(void)
 {
 	struct fx f;
-	char m[256], p[256], why[PRIVSEP_DETAIL_MAX];
+	char m[256], why[PRIVSEP_DETAIL_MAX];
 	int err, fd;
 	if (unshare(geteuid() == 0 ? CLONE_NEWNS : CLONE_NEWUSER | CLONE_NEWNS) < 0)
 		return 77;
@@ -334,18 +335,12 @@ static int mount_child(void)
 		return 1;
 	if (mount("tmpfs", m, "tmpfs", 0, "size=64k") < 0)
 		return 77;
-	snprintf(p, sizeof(p), "%s/ptmx", m);
-	FILE *fp = fopen(p, "w");
-	if (!fp)
-		return 1;
-	fputs("tmpfs\n", fp);
-	fclose(fp);
-	if (fx_open(&f, one_rule("read,write special")) < 0)
+	if (fx_open(&f, one_rule("read directory special")) < 0)
 		return 1;
 	for (int i = 0; i < 3; i++) {
-		fd = bopen(&f, p, O_RDONLY, &err, why);
+		fd = bopen(&f, m, O_RDONLY | O_DIRECTORY, &err, why);
 		if (fd < 0) {
-			fprintf(stderr, "the tmpfs file: %s\n", why);
+			fprintf(stderr, "the tmpfs: %s\n", why);
 			return 1;
 		}
 		close(fd);
@@ -355,9 +350,9 @@ static int mount_child(void)
 		return 77;
 	}
 	for (int i = 0; i < 3; i++) {
-		fd = bopen(&f, p, O_RDWR, &err, why);
+		fd = bopen(&f, m, O_RDONLY | O_DIRECTORY, &err, why);
 		if (fd >= 0 || err != EACCES || !strstr(why, "is on devpts")) {
-			fprintf(stderr, "devpts's ptmx: fd %d, %s: %s\n", fd, strerror(err), why);
+			fprintf(stderr, "devpts: fd %d, %s: %s\n", fd, strerror(err), why);
 			return 1;
 		}
 	}
@@ -386,16 +381,20 @@ static void a_mount_seen_once_vouches_for_no_other_mounted_at_the_same_path(void
 
 /* ---- the roots ---- */
 
-/* A rule's root is opened once, when its policy is loaded: a root
- * renamed away and replaced (a new release put in place) keeps serving
- * the directory it was opened on until the policy is loaded again (a
- * reload, a restart: the helper's cached policy entry, same text), which
- * opens the new one; a root gone by then refuses every path. */
-static void a_root_replaced_on_disk_is_opened_again_when_its_policy_is_loaded_again(void **s)
+/* A rule's root is opened once, when its policy is loaded, and so is the
+ * directory of an exact path: a root renamed away and replaced (a new
+ * release put in place) keeps serving the directory it was opened on
+ * until the policy is loaded again (a reload, a restart: the helper's
+ * cached policy entry, same text), which opens the new one; a root gone
+ * by then refuses every path. */
+static void
+a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_policy_is_loaded_again(
+    void **s)
 {
 	(void)s;
 	struct fx f;
 	char base[256], old[256], p[256], why[PRIVSEP_DETAIL_MAX], text[512], buf[16];
+	char conf[256], confold[256], exact[256];
 	const struct pol_entry *pe;
 	int err, fd;
 	snprintf(base, sizeof(base), "%s/release", top);
@@ -403,19 +402,37 @@ static void a_root_replaced_on_disk_is_opened_again_when_its_policy_is_loaded_ag
 	assert_int_equal(mkdir(base, 0755), 0);
 	snprintf(p, sizeof(p), "%s/index", base);
 	put(p, "first\n");
-	snprintf(text, sizeof(text), "version 1\nbeneath \"%s\" allow read\n", base);
+	snprintf(conf, sizeof(conf), "%s/conf", top);
+	snprintf(confold, sizeof(confold), "%s/conf.old", top);
+	snprintf(exact, sizeof(exact), "%s/conf/exact", top);
+	assert_int_equal(mkdir(conf, 0755), 0);
+	put(exact, "one\n");
+	snprintf(text, sizeof(text),
+	         "version 1\nbeneath \"%s\" allow read\npath \"%s\" allow read\n", base, exact);
 	assert_int_equal(fx_open(&f, text), 0);
 	fd = bopen(&f, p, O_RDONLY, &err, why);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 6);
 	close(fd);
-	/* the new release takes the root's name */
+	fd = bopen(&f, exact, O_RDONLY, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 4);
+	close(fd);
+	/* the new release takes the root's name, a new directory the exact
+	 * path's */
 	assert_int_equal(rename(base, old), 0);
 	assert_int_equal(mkdir(base, 0755), 0);
 	put(p, "second\n");
+	assert_int_equal(rename(conf, confold), 0);
+	assert_int_equal(mkdir(conf, 0755), 0);
+	put(exact, "three\n");
 	fd = bopen(&f, p, O_RDONLY, &err, why); /* not loaded again: the old one */
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 6);
+	close(fd);
+	fd = bopen(&f, exact, O_RDONLY, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 4);
 	close(fd);
 	/* loaded again (what a reload or a restart does): the same entry,
 	 * its root opened again */
@@ -425,6 +442,10 @@ static void a_root_replaced_on_disk_is_opened_again_when_its_policy_is_loaded_ag
 	fd = bopen(&f, p, O_RDONLY, &err, why);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 7);
+	close(fd);
+	fd = bopen(&f, exact, O_RDONLY, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 6);
 	close(fd);
 	/* gone when loaded again: refused, not the old directory */
 	snprintf(p, sizeof(p), "%s/release.new", top);
@@ -438,6 +459,60 @@ static void a_root_replaced_on_disk_is_opened_again_when_its_policy_is_loaded_ag
 	fx_close(&f);
 }
 
+/* ---- a lease ---- */
+
+/* Whoever owns a file beneath a root can take a write lease on it: an
+ * open without O_NONBLOCK then waits until the holder lets go, up to
+ * /proc/sys/fs/lease-break-time (45 s here).  The broker opens with
+ * O_NONBLOCK (then clears it, so that the worker gets the flags it asked
+ * for): the worker gets EWOULDBLOCK at once and the helper serves on. */
+static void a_leased_file_never_blocks_the_helper(void **s)
+{
+	(void)s;
+	struct fx f;
+	char p[256], why[PRIVSEP_DETAIL_MAX], c = 0;
+	int ready[2], go[2], err, fd;
+	pid_t holder;
+	snprintf(p, sizeof(p), "%s/leased", root);
+	put(p, "leased\n");
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	holder = fork();
+	assert_true(holder >= 0);
+	if (holder == 0) {
+		int lfd = open(p, O_RDONLY | O_CLOEXEC);
+		signal(SIGIO, SIG_IGN); /* the lease break's signal */
+		c = (lfd >= 0 && fcntl(lfd, F_SETLEASE, F_RDLCK) == 0) ? 'y' : 'n';
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	if (c != 'y') { /* leases are off here (fs.leases-enable 0) */
+		assert_int_equal(write(go[1], "x", 1), 1);
+		waitpid(holder, NULL, 0);
+		skip();
+	}
+	assert_int_equal(fx_open(&f, one_rule("read,write")), 0);
+	/* a read lease is broken by a write open: the worker asks O_WRONLY */
+	fd = bopen(&f, p, O_WRONLY, &err, why);
+	assert_int_not_equal(fd, -2); /* the helper waited for the holder */
+	assert_int_equal(fd, -1);
+	assert_int_equal(err, EWOULDBLOCK);
+	/* and it serves on: another file at once */
+	snprintf(p, sizeof(p), "%s/swap", root);
+	fd = bopen(&f, p, O_RDONLY, &err, why);
+	assert_true(fd >= 0);
+	close(fd);
+	fx_close(&f);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	assert_int_equal(waitpid(holder, NULL, 0), holder);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,7 +522,8 @@ int main(void)
 	    cmocka_unit_test(a_symlink_in_the_middle_tells_nothing_of_what_lies_outside_the_root),
 	    cmocka_unit_test(a_mount_seen_once_vouches_for_no_other_mounted_at_the_same_path),
 	    cmocka_unit_test(
-	        a_root_replaced_on_disk_is_opened_again_when_its_policy_is_loaded_again),
+	        a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_policy_is_loaded_again),
+	    cmocka_unit_test(a_leased_file_never_blocks_the_helper),
 	};
 	return cmocka_run_group_tests_name("broker-look", tests, setup, teardown);
 }
