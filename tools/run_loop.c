@@ -336,6 +336,8 @@ int run(const struct run_opts *o)
 	lfd = take_listener(sock[0], name, why, sizeof(why));
 	if (lfd < 0)
 		fprintf(stderr, "privsep-run: %s\n", why);
+	else
+		(void)fs_notify_sync_wakeup(lfd); /* before 6.6: woken as before */
 	{
 		struct loop l = {o, name, learn};
 		struct fs_notify n = {.listener = lfd,
