@@ -34,6 +34,8 @@
 #include <unistd.h>
 
 #include "filter.h"
+#include "narrow_bpf.h"
+#include "narrow_rules.h"
 #include "sandbox.h"
 
 #define LL_SYS_ADD_RULE 445
@@ -282,55 +284,19 @@ int sandbox_exec_run(const struct sb_plan *p)
 	                    e->envp ? e->envp : ev, AT_EMPTY_PATH);
 }
 
-/* The second filter, for libseccomp (filter.c): whatever the first
- * allows, never again an exec, an open or an executable mapping (the
- * process killed), nor a stat by path (EACCES: the loader's; Landlock
- * does not bound a stat; fstat, with AT_EMPTY_PATH, as the policy says);
- * every other architecture, and x32, killed (filter.c's BADARCH).  prot
- * and flags are ints to the kernel: masked compares, which look at the
- * low word only whatever the high one holds (ARCHITECTURE.md's
- * libseccomp traps). */
-#define NARROW_KILL(nr)                                                                            \
-	{                                                                                          \
-		(nr), SCMP_ACT_KILL_PROCESS, 0,                                                    \
-		{                                                                                  \
-			{                                                                          \
-				0, 0, 0, 0                                                         \
-			}                                                                          \
-		}                                                                                  \
-	}
-#define NARROW_NOEXEC(nr)                                                                          \
-	{                                                                                          \
-		(nr), SCMP_ACT_KILL_PROCESS, 1,                                                    \
-		{                                                                                  \
-			{                                                                          \
-				2, SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC                        \
-			}                                                                          \
-		}                                                                                  \
-	}
-static const struct filter_rule narrow_rules[] = {
-#ifdef __NR_open
-    NARROW_KILL(__NR_open),
-#endif
-#ifdef __NR_creat
-    NARROW_KILL(__NR_creat),
-#endif
-    NARROW_KILL(__NR_openat),
-    NARROW_KILL(__NR_openat2),
-    NARROW_KILL(__NR_execve),
-    NARROW_KILL(__NR_execveat),
-    NARROW_NOEXEC(__NR_mmap),
-    NARROW_NOEXEC(__NR_mprotect),
-    NARROW_NOEXEC(__NR_pkey_mprotect),
-    {__NR_newfstatat, SCMP_ACT_ERRNO(EACCES), 1, {{3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0}}},
-};
-
-static const struct filter_policy narrow_policy = {
-    narrow_rules, sizeof(narrow_rules) / sizeof(narrow_rules[0]), SCMP_ACT_ALLOW};
-
 const struct filter_policy *sandbox_narrow_policy(void)
 {
 	return &narrow_policy;
+}
+
+const struct filter_prog *sandbox_narrow_prog(void)
+{
+	/* libseccomp's compile of narrow_rules, made once at build time
+	 * (narrow_gen.c): the new image only loads it */
+	static const struct filter_prog prog = {
+	    (struct sock_filter *)narrow_bpf,
+	    (unsigned short)(sizeof(narrow_bpf) / sizeof(narrow_bpf[0]))};
+	return &prog;
 }
 
 int sandbox_narrow(char *why, size_t whylen)
@@ -362,7 +328,7 @@ int sandbox_narrow(char *why, size_t whylen)
 		errno = EPERM;
 		return -1;
 	}
-	if (filter_build_load(&narrow_policy) < 0) {
+	if (filter_load_plain(sandbox_narrow_prog()) < 0) {
 		snprintf(why, whylen, "the second filter: %s", strerror(errno));
 		return -1;
 	}
