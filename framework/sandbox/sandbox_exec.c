@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -94,17 +95,27 @@ static int elf_interp(int fd, char *buf, size_t len)
 }
 
 /* The directory of the shared libprivsep this code is in ("" when it is
- * linked into the program itself). */
-static void lib_dir(char *buf, size_t len)
+ * linked into the program itself), found once per process: where the
+ * library was mapped from does not change (dladdr and realpath cost a
+ * readlink per path component, at every spawn otherwise). */
+static char lib_dir_found[PATH_MAX];
+static pthread_once_t lib_dir_once = PTHREAD_ONCE_INIT;
+
+static void lib_dir_find(void)
 {
 	Dl_info di;
 	char tmp[PATH_MAX];
-	buf[0] = '\0';
-	if (!dladdr((void *)lib_dir, &di) || !di.dli_fname || !strstr(di.dli_fname, ".so"))
+	if (!dladdr((void *)lib_dir_find, &di) || !di.dli_fname || !strstr(di.dli_fname, ".so"))
 		return;
 	if (!realpath(di.dli_fname, tmp))
 		return;
-	snprintf(buf, len, "%s", dirname(tmp));
+	snprintf(lib_dir_found, sizeof(lib_dir_found), "%s", dirname(tmp));
+}
+
+static void lib_dir(char *buf, size_t len)
+{
+	pthread_once(&lib_dir_once, lib_dir_find);
+	snprintf(buf, len, "%s", lib_dir_found);
 }
 
 int sandbox_elf_interp(int fd, char *buf, size_t len)
