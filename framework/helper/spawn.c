@@ -584,5 +584,8 @@ void helper_lease_ahead(struct privsep_helper *h)
 	if (!h->lease_ahead || h->starting)
 		return;
 	h->lease_ahead = 0;
-	uidpool_prefetch();
+	/* a confined helper starts no worker again, and its filter refuses
+	 * the scan */
+	if (!h->confined)
+		uidpool_prefetch();
 }
