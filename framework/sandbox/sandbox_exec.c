@@ -12,8 +12,9 @@
  * execveat is of fd fdn.  In the new image (sandbox_narrow, called by
  * privsep_client_main before READY): dumpable off again (execve set it),
  * a second Landlock layer with no right at all, the self-check, and a
- * second filter that kills execve, execveat, every open and every
- * executable mapping.  SECURITY.md's step table says the same.
+ * second filter under which execve, execveat, every open and every
+ * executable mapping fail (ENOSYS) where the first allowed them.
+ * SECURITY.md's step table says the same.
  */
 #include <dlfcn.h>
 #include <elf.h>
