@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -992,10 +993,12 @@ static void bench_start(void)
 
 /* ---- 6b: worker start in exec mode ---- */
 
-/* fork, then (as root) the namespaces a worker gets, then execveat of
- * prog with argv, until the new image wrote a byte to fd 3 (the program
- * is this one: its main writes it; or a static true, which writes none:
- * then until it exited).  The nanoseconds. */
+/* fork, then (as root) the namespaces a worker gets, as sandbox.c's
+ * step 3 enters them (the four unshares, and the new mount namespace's
+ * tree made private, without which it is not the worker's), then
+ * execveat of prog with argv, until the new image wrote a byte to fd 3
+ * (the program is this one: its main writes it; or a static true, which
+ * writes none: then until it exited).  The nanoseconds. */
 static uint64_t fork_exec(int prog, const char *const *argv, int newns, int wait_byte)
 {
 	int pf[2];
@@ -1009,7 +1012,8 @@ static uint64_t fork_exec(int prog, const char *const *argv, int newns, int wait
 	pid = fork();
 	if (pid == 0) {
 		if ((newns &&
-		     unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0) ||
+		     (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0 ||
+		      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) ||
 		    dup2(pf[1], 3) < 0)
 			_exit(1);
 		syscall(SYS_execveat, prog, "", argv, env, AT_EMPTY_PATH);
@@ -1292,9 +1296,9 @@ static void bench_start_steps(void)
 			abort();
 		reap(pid);
 		sandbox_release(&plan);
-		/* the next spawn's uid: privsep_spawn leases it after the fork,
-		 * while the child takes its steps; here after them, so that
-		 * it does not share the CPUs with the traced steps */
+		/* the next spawn's uid: the helper leases it once the worker
+		 * is past READY and nothing waits (helper_lease_ahead); here
+		 * after the steps too, off the rows above */
 		{
 			uint64_t t2 = ns();
 			if (plan.root)
