@@ -916,7 +916,7 @@ static void bench_seccomp(const char *name)
 	struct policy *pol;
 	char shipped[64];
 	struct filter_prog prog, any;
-	struct filter_policy allow_all = {NULL, 0, SCMP_ACT_ALLOW};
+	struct filter_policy allow_all = {NULL, 0, SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS};
 	int go[2], back[2], go2[2], back2[2], pfd[2], sv[2], ncached = 0;
 	pid_t pid, pid2;
 	const int rounds = quick ? 5 : 15, iters = 20000;

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,20 +164,69 @@ static int audit_lookup(pid_t pid, int64_t since_us, uint32_t *arch, int *readab
 	return nr;
 }
 
+#if defined(__x86_64__)
+#define NATIVE_NAME "x86_64"
+#elif defined(__aarch64__)
+#define NATIVE_NAME "aarch64"
+#else
+#define NATIVE_NAME "this machine's"
+#endif
+
+/* A call the filter's architecture check refused: "ARCH:NAME" into
+ * e->syscall_name, and in words which number of which architecture. */
+static void name_foreign(struct privsep_exit_info *e, uint32_t arch, char *num, size_t len)
+{
+	uint32_t nr = (uint32_t)e->syscall;
+	const char *label;
+	char other[24];
+	char *name = NULL;
+	if (arch == AUDIT_ARCH_I386) {
+		label = "i386";
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, e->syscall);
+		snprintf(num, len, "i386 syscall %u (the i386 entry, int 0x80)", nr);
+	} else if (arch == (uint32_t)seccomp_arch_native() && nr < 0x80000000u) {
+		/* x32: this arch, the x32 bit in the number; libseccomp's
+		 * x32 table takes the number with its bit */
+		label = "x32";
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X32, e->syscall);
+		snprintf(num, len, "x32 syscall %u (number 0x%x)", nr & ~0x40000000u, nr);
+	} else if (arch == (uint32_t)seccomp_arch_native()) {
+		label = "none";
+		snprintf(num, len, "syscall number 0x%x, no architecture's", nr);
+	} else {
+		snprintf(other, sizeof(other), "arch 0x%x", arch);
+		label = other;
+		name = seccomp_syscall_resolve_num_arch(arch, e->syscall);
+		snprintf(num, len, "syscall %u of architecture 0x%x", nr, arch);
+	}
+	snprintf(e->syscall_name, sizeof(e->syscall_name), "%s:%s", label, name ? name : "?");
+	free(name);
+}
+
 static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 {
 	struct privsep_exit_info *e = &w->exit.info;
-	char why[256], args[160] = "";
+	char why[256], args[160] = "", num[96];
 	char *name = NULL;
-	if (e->syscall >= 0)
-		name = seccomp_syscall_resolve_num_arch(
-		    w->exit.trap_arch ? w->exit.trap_arch : SCMP_ARCH_NATIVE, e->syscall);
-	snprintf(e->syscall_name, sizeof(e->syscall_name), "%s",
-	         name              ? name
-	         : e->syscall >= 0 ? "?"
-	                           : "unknown");
-	free(name);
-	if (w->spawn.unsandboxed || !w->spawn.pol) {
+	uint32_t arch = w->exit.trap_arch ? w->exit.trap_arch : (uint32_t)seccomp_arch_native();
+	int foreign = e->syscall != -1 && policy_foreign(arch, e->syscall);
+	if (foreign) {
+		name_foreign(e, arch, num, sizeof(num));
+	} else {
+		if (e->syscall >= 0)
+			name = seccomp_syscall_resolve_num_arch(arch, e->syscall);
+		snprintf(e->syscall_name, sizeof(e->syscall_name), "%s",
+		         name              ? name
+		         : e->syscall >= 0 ? "?"
+		                           : "unknown");
+		free(name);
+		snprintf(num, sizeof(num), "syscall %d", e->syscall);
+	}
+	if (foreign) {
+		snprintf(why, sizeof(why),
+		         "the filter's architecture check (only " NATIVE_NAME
+		         " calls pass, whatever the policy)");
+	} else if (w->spawn.unsandboxed || !w->spawn.pol) {
 		snprintf(why, sizeof(why), "a filter the worker loaded itself");
 	} else if (e->syscall >= 0) {
 		policy_explain(w->spawn.pol, w->spawn.debug, e->syscall,
@@ -189,16 +239,16 @@ static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 		         (unsigned long long)e->args[0], (unsigned long long)e->args[1],
 		         (unsigned long long)e->args[2], (unsigned long long)e->args[3],
 		         (unsigned long long)e->args[4], (unsigned long long)e->args[5]);
-	else if (e->syscall >= 0)
+	else if (e->syscall != -1)
 		snprintf(args, sizeof(args),
 		         " (arguments not reported: named by the kernel's audit record)");
-	if (e->syscall >= 0)
-		snprintf(line, len, "seccomp violation: %s%s, syscall %d; denied by %s",
-		         e->syscall_name, args, e->syscall, why);
+	if (e->syscall != -1)
+		snprintf(line, len, "seccomp violation: %s%s, %s; denied by %s", e->syscall_name,
+		         args, num, why);
 	else
 		snprintf(
 		    line, len,
-		    "seccomp violation: killed by SIGSYS without a notification, so by a kill no listener hears: the filter's architecture check (another architecture, x32) or exec mode's second filter (an open, an exec, an executable mapping); which syscall is unknown (the kernel's audit record is not readable here)");
+		    "seccomp violation: killed by SIGSYS without a notification, so by a filter no listener hears (the helper's own, which a worker started after privsep_helper_confine inherits and which kills first, or one the worker loaded itself) or a trap with no handler; which syscall is unknown (the kernel's audit record is not readable here)");
 }
 
 void exit_classify(struct privsep_worker *w, const siginfo_t *si)

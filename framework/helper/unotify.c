@@ -12,10 +12,13 @@
  * and six argument registers), not the worker's: in notify mode it is a
  * violation, recorded for exit.c (which names the call, its arguments and
  * the rule or default that denied it), and the worker is killed through
- * its pidfd.  The call is never answered, so it never runs; the kernel
- * drops it with the process.  Learn mode (learn.c) answers CONTINUE
- * instead and records the call.  A later mode (brokering a call on the
- * worker's behalf) is one more case of unotify_readable's choice.
+ * its pidfd.  The filter's architecture check notifies too (a call of
+ * another architecture, i386's int 0x80, or an x32 number): a violation
+ * whatever the mode, named with its architecture.  The call is never
+ * answered, so it never runs; the kernel drops it with the process.
+ * Learn mode (learn.c) answers CONTINUE instead and records the call.  A
+ * later mode (brokering a call on the worker's behalf) is one more case
+ * of unotify_readable's choice.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -184,7 +187,10 @@ void unotify_readable(struct privsep_worker *w, uint32_t events)
 		helper_worker_close(w, 1);
 		return;
 	}
-	if (w->un.mode == POL_MODE_LEARN)
+	/* a call of another architecture or an x32 number (the filter's
+	 * architecture check) is a violation in every mode: no rule of the
+	 * policy language can allow it, so learning it would teach nothing */
+	if (w->un.mode == POL_MODE_LEARN && !policy_foreign(b->req->data.arch, b->req->data.nr))
 		learn_notified(w, w->un.fd, b->req, b->resp);
 	else
 		violation(w, b->req);

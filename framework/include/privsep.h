@@ -580,10 +580,15 @@ struct privsep_exit_info {
 	int status;
 	int signal;
 	int syscall; /* PRIVSEP_EXIT_SECCOMP: the number, -1 unknown */
+	/* its name; for a call the filter's architecture check refused,
+	 * "ARCH:NAME" ("i386:open" through int 0x80, "x32:read"), syscall
+	 * then being the number as the kernel reported it (x32's with its
+	 * 0x40000000 bit) */
 	char syscall_name[32];
 	/* args hold the call's arguments, as the kernel's notification (or
 	 * the debug mode's trap) reported them; 0 for a kill no listener
-	 * hears (another architecture, exec mode's second filter) */
+	 * hears (a filter the helper confined itself with, which a worker
+	 * started after it inherits) */
 	int have_args;
 	uint64_t args[6];
 	enum privsep_violation violation; /* PRIVSEP_EXIT_VIOLATION */
@@ -917,12 +922,12 @@ int privsep_exec_is_worker(int argc, char **argv);
 
 /* In an executed worker: take the channel on PRIVSEP_EXEC_CHAN_FD, finish
  * the sandbox (dumpable off, a second Landlock layer with no file right,
- * a second filter that kills any execve, execveat, open and executable
- * mapping), send READY and wait for the helper's check, then run
- * fn(client, arg) and exit with its return value.  cfg as
- * privsep_client_new's (msg_max must be the helper's).  Never returns:
- * a failed step reports SANDBOX_FAILED and exits with status 127 before
- * fn runs. */
+ * a second filter under which any execve, execveat, open and executable
+ * mapping fails, or kills where the policy denies it), send READY and
+ * wait for the helper's check, then run fn(client, arg) and exit with
+ * its return value.  cfg as privsep_client_new's (msg_max must be the
+ * helper's).  Never returns: a failed step reports SANDBOX_FAILED and
+ * exits with status 127 before fn runs. */
 __attribute__((noreturn)) void privsep_client_main(const struct privsep_client_config *cfg,
                                                    privsep_main_fn fn, void *arg);
 

@@ -38,7 +38,13 @@ static scmp_filter_ctx build(const struct filter_policy *p, size_t *bad, int *rc
 	*rc = -ENOMEM;
 	if (!ctx)
 		return NULL;
-	if ((*rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
+	/* libseccomp 2.5.4 sends both the architecture mismatch and, on
+	 * x86_64, every number >= 0x40000000 but -1 (x32's, and the
+	 * negative ones) to this action (its BPF, read with an export:
+	 * JGE 0x40000000, JEQ 0xffffffff) */
+	if ((*rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	                            p->badarch_action ? p->badarch_action
+	                                              : SCMP_ACT_KILL_PROCESS)) < 0 ||
 	    (*rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 ||
 	    (*rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
 		goto fail;

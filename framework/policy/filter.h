@@ -36,6 +36,11 @@ struct filter_policy {
 	const struct filter_rule *rules;
 	size_t nrules;
 	uint32_t def_action;
+	/* A call of another architecture, or an x32 number (libseccomp's
+	 * bad-arch action): SCMP_ACT_KILL_PROCESS, or SCMP_ACT_NOTIFY for a
+	 * filter loaded with a listener, which names it (0 is taken as
+	 * KILL_PROCESS: a kill of the thread alone is never wanted here). */
+	uint32_t badarch_action;
 };
 
 /* A compiled program, ready to load. */
@@ -44,9 +49,9 @@ struct filter_prog {
 	unsigned short len;
 };
 
-/* Compile p with libseccomp: foreign architectures killed, binary tree,
- * deterministic.  0, or -1 with errno (*bad, when not NULL, is the rule
- * libseccomp refused). */
+/* Compile p with libseccomp: foreign architectures and x32 numbers to
+ * p->badarch_action, binary tree, deterministic.  0, or -1 with errno
+ * (*bad, when not NULL, is the rule libseccomp refused). */
 int filter_compile(const struct filter_policy *p, struct filter_prog *out, size_t *bad);
 void filter_prog_free(struct filter_prog *prog);
 /* Compile p with libseccomp and load it into this process (no TSYNC,

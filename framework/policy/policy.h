@@ -139,6 +139,12 @@ int policy_append_check(const struct policy *p, pol_diag_fn diag, void *arg);
 uint32_t policy_eval(const struct policy *p, int debug, uint32_t arch, int nr,
                      const uint64_t args[6], const struct pol_rule **rule);
 
+/* Whether (arch, nr) is refused by the filter's architecture check,
+ * whatever the policy: another architecture, or on x86_64 a number
+ * libseccomp's check sends there (>= 0x40000000 unsigned, but -1: x32's
+ * and the negative ones). */
+int policy_foreign(uint32_t arch, int nr);
+
 /* How a policy's kills are compiled (the int debug of policy_eval,
  * policy_compile, policy_verify and policy_explain):
  *  ENFORCE  kill-process;

@@ -126,6 +126,7 @@ static int build_rules(const struct policy *p, int debug, struct rulebuf *rb,
 	}
 	fp->rules = rb->r;
 	fp->nrules = rb->n;
+	fp->badarch_action = pol_badarch_value(debug);
 	return 0;
 }
 

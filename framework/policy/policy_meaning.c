@@ -3,7 +3,8 @@
  * policy_meaning.c - what a policy means.  For a call, the first rule for
  * its syscall whose conditions hold decides; if none, "unknown" for a
  * number this architecture's table does not name (when set), else the
- * default.  A foreign architecture (i386, x32 numbers) is killed.  This
+ * default.  A foreign architecture (i386, x32 numbers) is killed (in the
+ * notify and learn modes: notified, and the helper kills).  This
  * file owns that meaning (policy_eval, policy_cond_holds), the actions'
  * seccomp values, and the expansion of a condition into what libseccomp
  * can compare: an int argument is compared on its low 32 bits by
@@ -63,6 +64,24 @@ uint32_t pol_default_value(const struct policy *p, int debug)
 	return pol_act_value(p->def_act, p->def_err, debug);
 }
 
+uint32_t pol_badarch_value(int debug)
+{
+	return pol_act_value(FA_KILL, 0, debug);
+}
+
+int policy_foreign(uint32_t arch, int nr)
+{
+	if (arch != seccomp_arch_native())
+		return 1;
+#if defined(__x86_64__)
+	/* libseccomp checks x86_64's numbers only (x32 shares its arch) */
+	return (uint32_t)nr >= 0x40000000u && nr != -1;
+#else
+	(void)nr;
+	return 0;
+#endif
+}
+
 const char *pol_act_name(enum filter_action a)
 {
 	static const char *const n[] = {"allow", "errno", "kill", "trap", "log"};
@@ -115,8 +134,8 @@ uint32_t policy_eval(const struct policy *p, int debug, uint32_t arch, int nr,
                      const uint64_t args[6], const struct pol_rule **rule)
 {
 	*rule = NULL;
-	if (arch != seccomp_arch_native() || (nr >= 0 && (nr & 0x40000000)))
-		return SCMP_ACT_KILL_PROCESS;
+	if (policy_foreign(arch, nr))
+		return pol_badarch_value(debug);
 	if (nr < 0) /* no syscall has it; the filter's default applies */
 		return pol_default_value(p, debug);
 	for (size_t i = 0; i < p->nrules; i++) {

@@ -24,6 +24,11 @@ void pol_diagf(pol_diag_fn diag, void *arg, const struct pol_loc *loc, const cha
  * traps in the debug mode). */
 uint32_t pol_act_value(enum filter_action a, int err, int debug);
 uint32_t pol_default_value(const struct policy *p, int debug);
+/* What a call of another architecture, or an x32 number, gets: killed,
+ * and in the notify and learn modes a notification (the helper names it
+ * and kills: unotify.c). */
+uint32_t pol_badarch_value(int debug);
+
 /* An action's word: allow, errno, kill, trap, log. */
 const char *pol_act_name(enum filter_action a);
 /* Whether this architecture's table names syscall nr. */

@@ -326,6 +326,9 @@ int policy_probe(const struct policy *p, policy_probe_fn fn, void *arg)
 			return -1;
 	if (fn(seccomp_arch_native(), -1, zero, arg) < 0)
 		return -1;
+	/* a negative number but -1: the architecture check's, as x32's */
+	if (fn(seccomp_arch_native(), -2, zero, arg) < 0)
+		return -1;
 	/* foreign architectures and x32 numbers */
 	for (int nr = 0; nr < 8; nr++)
 		if (fn(AUDIT_ARCH_I386, nr, zero, arg) < 0 ||

@@ -57,7 +57,10 @@ const size_t fs_notify_ncalls = sizeof(fs_notify_calls) / sizeof(fs_notify_calls
 int fs_notify_filter(struct filter_prog *out, const int *more, size_t nmore)
 {
 	struct filter_rule *r = calloc(fs_notify_ncalls + nmore, sizeof(*r));
-	struct filter_policy p = {r, fs_notify_ncalls + nmore, SCMP_ACT_ALLOW};
+	/* another architecture, x32: killed, so its listener hears only
+	 * this architecture's numbers */
+	struct filter_policy p = {r, fs_notify_ncalls + nmore, SCMP_ACT_ALLOW,
+	                          SCMP_ACT_KILL_PROCESS};
 	int rc;
 	if (!r)
 		return -1;

@@ -115,6 +115,29 @@ static int report(struct privsep_client *c, const char *marker)
 	           : 3;
 }
 
+long probe_foreign_exit(int how)
+{
+#if defined(__x86_64__)
+	if (how == PROBE_INT80) {
+		long r;
+		/* i386's exit_group (252) through its entry: ebx, ecx, edx,
+		 * esi, edi are its first five arguments */
+		__asm__ volatile("int $0x80"
+		                 : "=a"(r)
+		                 : "a"(252L), "b"(0x2aL), "c"(0x1111L), "d"(0x2222L), "S"(0x3333L),
+		                   "D"(0x4444L)
+		                 : "memory");
+		return r;
+	}
+	/* x32's exit_group: x86_64's number with the x32 bit */
+	return syscall(0x40000000L | 231, 0x2aL, 0x1111L, 0x2222L, 0x3333L, 0x4444L);
+#else
+	(void)how;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 int probe_main(struct privsep_client *c, void *arg)
 {
 	const char *const *a = arg;
@@ -133,7 +156,13 @@ int probe_main(struct privsep_client *c, void *arg)
 		 * worker's nofile limit, 64 by default) with AT_EMPTY_PATH,
 		 * and a path that names the program itself */
 		syscall(SYS_execveat, 64, a[1], av, ev, AT_EMPTY_PATH);
-	else if (!strcmp(a[0], "sendfile")) {
+	else if (!strcmp(a[0], "int80") || !strcmp(a[0], "x32")) {
+		/* a call of another architecture: exit_group(42), which would
+		 * end the worker with status 42 if it ran */
+		long r = probe_foreign_exit(!strcmp(a[0], "int80") ? PROBE_INT80 : PROBE_X32);
+		snprintf(why, sizeof(why), "%s-returned=%ld\n", a[0], r);
+		goto say;
+	} else if (!strcmp(a[0], "sendfile")) {
 		/* a call the policy does not have, with arguments to name */
 		long r = syscall(SYS_sendfile, 7, 8, NULL, 0x1234);
 		snprintf(why, sizeof(why), "sendfile-returned=%ld/%d\n", r, r < 0 ? errno : 0);

@@ -13,10 +13,18 @@
 #define PROBE_REPORT_MAX 3000u
 
 /* arg: a NULL-ended list: mode ("report", "exec", "execveat",
- * "sendfile", "mmap-exec", "mprotect-exec"), then the
+ * "sendfile", "mmap-exec", "mprotect-exec", "int80", "x32"), then the
  * mode's parameter (report: the marker, each byte xor 0x55, in hex, or
  * "-"; exec, execveat: a path). */
 int probe_main(struct privsep_client *c, void *arg);
+
+/* A call of another architecture: exit_group(0x2a, 0x1111, 0x2222,
+ * 0x3333, 0x4444) of i386 through int 0x80 (PROBE_INT80), or of x32
+ * (PROBE_X32: x86_64's number with the 0x40000000 bit).  Returns only if
+ * it did not run (or ran and failed): what it returned. */
+#define PROBE_INT80 1
+#define PROBE_X32 2
+long probe_foreign_exit(int how);
 
 /* Whether the marker whose bytes xor 0x55 are hex is in a readable
  * mapping of this process: "yes", "no", "unknown" (no /proc/self). */

@@ -39,6 +39,8 @@
 #include "helper_int.h"
 #include "policy.h"
 
+static int int80_entry_exists(void);
+
 static atomic_int reported;
 static char report_text[256];
 
@@ -134,21 +136,21 @@ static int cap_free_of_all(void)
 	return same;
 }
 
-/* The same from a helper that holds no capability at all: as root, in a
- * child that became nobody (every set empty, /dev/kmsg closed to it);
- * as an ordinary user, here. */
-static void a_helper_with_no_capability_names_the_call_and_its_arguments(void **s)
+/* Run main as the only worker of a helper that holds no capability at
+ * all: as root, in a child that became nobody (every set empty,
+ * /dev/kmsg closed to it); as an ordinary user, in a child too.  got:
+ * "KIND NAME HAVE_ARGS ARG0 ARG3|LINE" of the worker's end. */
+static void from_a_capability_free_helper(privsep_main_fn main, char *got, size_t len)
 {
 	int p[2], st;
 	pid_t pid;
-	char got[1100] = "";
 	ssize_t n;
-	(void)s;
 	assert_int_equal(pipe(p), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct hx *x;
+		char out[1100];
 		close(p[0]);
 		if (geteuid() == 0 &&
 		    (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
@@ -156,17 +158,17 @@ static void a_helper_with_no_capability_names_the_call_and_its_arguments(void **
 			_exit(2);
 		if (!cap_free_of_all() || open("/dev/kmsg", O_RDONLY | O_CLOEXEC) >= 0)
 			_exit(3);
-		x = run_fork(sendfile_main, NULL);
-		snprintf(got, sizeof(got), "%d %s %d %llx %llx|%s", x->last_exit.kind,
+		x = run_fork(main, NULL);
+		snprintf(out, sizeof(out), "%d %s %d %llx %llx|%s", x->last_exit.kind,
 		         x->last_exit.syscall_name, x->last_exit.have_args,
 		         (unsigned long long)x->last_exit.args[0],
 		         (unsigned long long)x->last_exit.args[3], x->last_exit.line);
-		if (write(p[1], got, strlen(got)) < 0)
+		if (write(p[1], out, strlen(out)) < 0)
 			_exit(4);
 		_exit(0);
 	}
 	close(p[1]);
-	n = read(p[0], got, sizeof(got) - 1);
+	n = read(p[0], got, len - 1);
 	got[n > 0 ? n : 0] = '\0';
 	close(p[0]);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -174,7 +176,13 @@ static void a_helper_with_no_capability_names_the_call_and_its_arguments(void **
 		fail_msg("the capability-free helper's child: status 0x%x (3: it held a "
 		         "capability or could read /dev/kmsg)",
 		         st);
-	char want[64];
+}
+
+static void a_helper_with_no_capability_names_the_call_and_its_arguments(void **s)
+{
+	char got[1100], want[64];
+	(void)s;
+	from_a_capability_free_helper(sendfile_main, got, sizeof(got));
 	snprintf(want, sizeof(want), "%d sendfile 1 7 1234|", PRIVSEP_EXIT_SECCOMP);
 	if (strncmp(got, want, strlen(want)) != 0 ||
 	    !strstr(got, "seccomp violation: sendfile(0x7, 0x8, 0x0, 0x1234, "))
@@ -380,9 +388,10 @@ static void with_its_listener_closed_a_denied_call_fails_with_enosys_and_does_no
 	    policy_load("<default.policy>", policy_shipped("default.policy"), NULL, NULL);
 	struct filter_prog prog;
 	struct stat st;
-	int status;
+	int status, entry = int80_entry_exists();
 	pid_t pid;
 	(void)s;
+	assert_int_not_equal(entry, -1);
 	assert_non_null(p);
 	assert_int_equal(policy_compile(p, &prog, POL_MODE_NOTIFY, NULL, NULL), 0);
 	assert_non_null(mkdtemp(dir));
@@ -399,13 +408,22 @@ static void with_its_listener_closed_a_denied_call_fails_with_enosys_and_does_no
 			_exit(11);
 		close(fd);
 		r = syscall(SYS_mkdirat, AT_FDCWD, path, 0700);
-		_exit(r == -1 && errno == ENOSYS ? 0 : r == 0 ? 12 : 13);
+		if (r != -1 || errno != ENOSYS)
+			_exit(r == 0 ? 12 : 13);
+		/* the architecture check's calls too: exit_group(42) of x32
+		 * and of i386, which would end this child with 42 */
+		if (probe_foreign_exit(PROBE_X32) != -1 || errno != ENOSYS)
+			_exit(14);
+		if (entry && probe_foreign_exit(PROBE_INT80) != -ENOSYS)
+			_exit(15);
+		_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg(
-		    "a denied call with no listener: status 0x%x (12: it ran, 13: another error)",
-		    status);
+		fail_msg("a denied call with no listener: status 0x%x (12: it ran, 13: another "
+		         "error, 14: the x32 call did not fail with ENOSYS, 15: nor the int 0x80 "
+		         "one; 42: one of them ran)",
+		         status);
 	assert_int_equal(stat(path, &st), -1);
 	assert_int_equal(errno, ENOENT);
 	rmdir(dir);
@@ -631,6 +649,176 @@ static void only_a_learning_worker_has_a_proposal(void **s)
 	hx_free(x);
 }
 
+/* ---- the filter's architecture check: int 0x80 (i386), x32 numbers ---- */
+
+/* Whether this machine has the i386 syscall entry at all: on some
+ * hypervisors (and kernels built without IA32 emulation, or booted with
+ * ia32_emulation=0) int $0x80 faults even outside any sandbox.  Probed in
+ * a plain child: 1 if i386's getpid came back with its pid, 0 if it died
+ * of SIGSEGV, -1 for anything else. */
+static int int80_entry_exists(void)
+{
+	int st;
+	pid_t pid = fork();
+	if (pid == 0) {
+		long r = -1;
+#if defined(__x86_64__)
+		__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L /* i386 getpid */) : "memory");
+#endif
+		_exit(r == (long)getpid() ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 1;
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV ? 0 : -1;
+}
+
+static int int80_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	probe_foreign_exit(PROBE_INT80);
+	return 99; /* came back: not refused */
+}
+
+static int x32_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	probe_foreign_exit(PROBE_X32);
+	return 99;
+}
+
+/* The worker's end as it must be after probe_foreign_exit(how): killed
+ * (not exited 42: the call never ran; not 99: it never came back), named
+ * with its architecture, its number and its five arguments, by the
+ * architecture check.  Without the i386 entry, int 0x80 faults before
+ * any filter: the worker dies of SIGSEGV, and that is all. */
+static void expect_foreign_named(const struct hx *x, int how, int entry)
+{
+	const struct privsep_exit_info *e = &x->last_exit;
+	const char *name = how == PROBE_INT80 ? "i386:exit_group" : "x32:exit_group";
+	char head[128];
+	if (how == PROBE_INT80 && !entry) {
+		if (e->kind != PRIVSEP_EXIT_SIGNAL || e->signal != SIGSEGV)
+			fail_msg("int $0x80 without an i386 entry: %s", e->line);
+		return;
+	}
+	if (e->kind != PRIVSEP_EXIT_SECCOMP)
+		fail_msg("not a seccomp violation (status 42: the call ran): %s", e->line);
+	if (strcmp(e->syscall_name, name) != 0 || !e->have_args)
+		fail_msg("not named %s with its arguments: %s", name, e->line);
+	assert_int_equal(e->syscall, how == PROBE_INT80 ? 252 : 0x40000000 | 231);
+	assert_int_equal(e->args[0], 0x2a);
+	assert_int_equal(e->args[1], 0x1111);
+	assert_int_equal(e->args[2], 0x2222);
+	assert_int_equal(e->args[3], 0x3333);
+	assert_int_equal(e->args[4], 0x4444);
+	snprintf(head, sizeof(head), "seccomp violation: %s(0x2a, 0x1111, 0x2222, 0x3333, 0x4444, ",
+	         name);
+	if (!strstr(e->line, head) ||
+	    !strstr(e->line, how == PROBE_INT80 ? "), i386 syscall 252 (the i386 entry, int 0x80); "
+	                                        : "), x32 syscall 231 (number 0x400000e7); ") ||
+	    !strstr(e->line, "; denied by the filter's architecture check"))
+		fail_msg("the line does not name the %s call: %s", name, e->line);
+	printf("%s\n", e->line);
+}
+
+static void a_worker_calling_through_int_0x80_is_killed_and_the_line_names_the_i386_call(void **s)
+{
+	int entry = int80_entry_exists();
+	struct hx *x;
+	(void)s;
+	assert_int_not_equal(entry, -1);
+	if (!entry)
+		printf("this machine has no i386 syscall entry: int $0x80 faults outside any "
+		       "sandbox, so the worker must die of SIGSEGV\n");
+	x = run_fork(int80_main, NULL);
+	expect_foreign_named(x, PROBE_INT80, entry);
+	hx_free(x);
+}
+
+static void a_worker_calling_an_x32_number_is_killed_and_the_line_names_the_x32_call(void **s)
+{
+	(void)s;
+	struct hx *x = run_fork(x32_main, NULL);
+	expect_foreign_named(x, PROBE_X32, 1);
+	hx_free(x);
+}
+
+/* In exec mode the new image runs under two filters; the second (no
+ * listener: one per chain) must leave these calls to the first. */
+static void in_exec_mode_too_int_0x80_and_x32_calls_are_named(void **s)
+{
+	static const char *int80_argv[] = {"exec_worker", PRIVSEP_EXEC_MARKER, "int80", "-", NULL};
+	static const char *x32_argv[] = {"exec_worker", PRIVSEP_EXEC_MARKER, "x32", "-", NULL};
+	int entry = int80_entry_exists();
+	(void)s;
+	assert_int_not_equal(entry, -1);
+	for (int how = PROBE_INT80; how <= PROBE_X32; how++) {
+		struct hx *x = hx_new(table, 1, 0);
+		int prog = privsep_exec_open(EXEC_WORKER);
+		assert_true(prog >= 0);
+		struct privsep_exec ex = {.fd = prog,
+		                          .argv = how == PROBE_INT80 ? int80_argv : x32_argv};
+		struct privsep_spawn sp = {.name = "w", .exec = &ex};
+		atomic_store(&reported, 0);
+		assert_non_null(privsep_spawn(x->h, &sp));
+		assert_true(hx_pump_gone(x, 1, 10000));
+		if (atomic_load(&reported))
+			fail_msg("the call came back: %s", report_text);
+		expect_foreign_named(x, how, entry);
+		close(prog);
+		hx_free(x);
+	}
+}
+
+static void a_helper_with_no_capability_names_int_0x80_and_x32_calls(void **s)
+{
+	char got[1100], want[64];
+	int entry = int80_entry_exists();
+	(void)s;
+	assert_int_not_equal(entry, -1);
+	from_a_capability_free_helper(x32_main, got, sizeof(got));
+	snprintf(want, sizeof(want), "%d x32:exit_group 1 2a 3333|", PRIVSEP_EXIT_SECCOMP);
+	if (strncmp(got, want, strlen(want)) != 0 ||
+	    !strstr(got, "x32 syscall 231 (number 0x400000e7); denied by the filter's "
+	                 "architecture check"))
+		fail_msg("x32, from a helper without capabilities: %s", got);
+	if (!entry)
+		return; /* int 0x80 faults here before any filter (above) */
+	from_a_capability_free_helper(int80_main, got, sizeof(got));
+	snprintf(want, sizeof(want), "%d i386:exit_group 1 2a 3333|", PRIVSEP_EXIT_SECCOMP);
+	if (strncmp(got, want, strlen(want)) != 0 ||
+	    !strstr(got, "i386 syscall 252 (the i386 entry, int 0x80); denied by the filter's "
+	                 "architecture check"))
+		fail_msg("int 0x80, from a helper without capabilities: %s", got);
+}
+
+/* Learn mode lets a call the policy denies through; one of another
+ * architecture no rule could allow: it is a violation there too, killed
+ * and named, never let through (exit_group(42) would end the worker with
+ * 42). */
+static void a_learning_worker_is_killed_for_an_int_0x80_or_x32_call_never_let_through(void **s)
+{
+	int entry = int80_entry_exists();
+	(void)s;
+	assert_int_not_equal(entry, -1);
+	for (int how = PROBE_INT80; how <= PROBE_X32; how++) {
+		struct hx *x = hx_new(table, 1, 0);
+		struct privsep_sandbox sb = {.flags = PRIVSEP_SB_LEARN};
+		struct privsep_spawn sp = {.name = "learner",
+		                           .main = how == PROBE_INT80 ? int80_main : x32_main,
+		                           .sandbox = &sb};
+		assert_non_null(privsep_spawn(x->h, &sp));
+		assert_true(hx_pump_gone(x, 1, 10000));
+		expect_foreign_named(x, how, entry);
+		assert_false(hx_logged(x, "learn: exit_group"));
+		hx_free(x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -649,6 +837,14 @@ int main(void)
 	    cmocka_unit_test(
 	        a_learning_worker_calling_numbers_no_table_names_costs_the_helper_one_line),
 	    cmocka_unit_test(only_a_learning_worker_has_a_proposal),
+	    cmocka_unit_test(
+	        a_worker_calling_through_int_0x80_is_killed_and_the_line_names_the_i386_call),
+	    cmocka_unit_test(
+	        a_worker_calling_an_x32_number_is_killed_and_the_line_names_the_x32_call),
+	    cmocka_unit_test(in_exec_mode_too_int_0x80_and_x32_calls_are_named),
+	    cmocka_unit_test(a_helper_with_no_capability_names_int_0x80_and_x32_calls),
+	    cmocka_unit_test(
+	        a_learning_worker_is_killed_for_an_int_0x80_or_x32_call_never_let_through),
 	};
 	if (under_valgrind()) {
 		printf("valgrind 3.19 knows no seccomp: workers cannot start under it\n");

@@ -756,8 +756,9 @@ static uint32_t run_counting(const struct filter_prog *prog, const struct seccom
 /* Notify mode (every worker's) changes only what a kill returns: each
  * call the policy allows takes as many instructions as in the killing
  * program, the kernel's action cache allows the same syscalls, and a
- * kill of the policy's is SECCOMP_RET_USER_NOTIF (the architecture check
- * still kills).  So the cost of an allowed call is the same. */
+ * kill of the policy's is SECCOMP_RET_USER_NOTIF, and so is the
+ * architecture check's (i386, x32).  So the cost of an allowed call is the
+ * same. */
 static void a_notifying_filter_costs_an_allowed_call_what_the_killing_one_did(void **s)
 {
 	static const uint64_t argsets[][6] = {
@@ -804,10 +805,17 @@ static void a_notifying_filter_costs_an_allowed_call_what_the_killing_one_did(vo
 			}
 		}
 		{
-			/* another architecture: killed, not notified */
+			/* another architecture, an x32 number: killed by the
+			 * enforcing program, notified by the notifying one (the
+			 * helper names and kills) */
 			struct seccomp_data d = {.nr = 20, .arch = AUDIT_ARCH_I386};
+			struct seccomp_data x32 = {.nr = 0x40000000 | 20,
+			                           .arch = seccomp_arch_native()};
 			unsigned st;
-			assert_int_equal(run_counting(&notify, &d, &st), SECCOMP_RET_KILL_PROCESS);
+			assert_int_equal(run_counting(&kill, &d, &st), SECCOMP_RET_KILL_PROCESS);
+			assert_int_equal(run_counting(&notify, &d, &st), SECCOMP_RET_USER_NOTIF);
+			assert_int_equal(run_counting(&kill, &x32, &st), SECCOMP_RET_KILL_PROCESS);
+			assert_int_equal(run_counting(&notify, &x32, &st), SECCOMP_RET_USER_NOTIF);
 		}
 		/* groups.policy and the like define groups and allow nothing */
 		total += allowed;
