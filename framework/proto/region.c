@@ -316,12 +316,15 @@ static int region_rx_seal(int fd, size_t datalen, const uint8_t **data, char *wh
 		return 1;
 	if (!datalen)
 		return 0;
-	/* populated: every page is allocated, so this allocates nothing */
+	/* populated: every page is allocated, so this allocates nothing.
+	 * Where this end cannot map it (its address-space limit), the region
+	 * is read with pread: it is sealed now, and a region sealed once
+	 * cannot be offered again as a new one */
 	rc = region_mmap(fd, datalen, (off_t)pg, PROT_READ, MAP_POPULATE, &map,
 	                 "the bulk region's data, read-only", why, whylen);
-	if (rc)
+	if (rc > 0)
 		return rc;
-	*data = map;
+	*data = rc == 0 ? map : NULL;
 	return 0;
 }
 
@@ -506,7 +509,7 @@ int region_rx_take(struct region_rx *rx, struct region_copy *c, int fd, uint64_t
 		return -1;
 	}
 	/* the one read of the region: from here on only the copy is read */
-	if (rx->data)
+	if (size && rx->data)
 		memcpy(c->buf, rx->data, (size_t)size);
 	else if (size && read_all(fd, c->buf, (size_t)size, (off_t)pg) < 0) {
 		int err = errno;
