@@ -142,8 +142,12 @@ static void worker_from_exec(int argc, char **argv)
 	cfg.limits.line_max = v[6];
 	cfg.limits.head_max = v[7];
 	cfg.limits.fields_max = (unsigned)v[8];
-	/* the helper's drain event: a reload's replacement is ready */
-	static const struct privsep_client_config cc = {.table = table, .n = 1};
+	/* the helper's drain event: a reload's replacement is ready.  Each
+	 * connection has at most one open in flight (server.c): a queue for
+	 * all of them, when the socket to the helper is full, never refuses
+	 * one */
+	const struct privsep_client_config cc = {
+	    .table = table, .n = 1, .queue_max = (size_t)cfg.max_conns + 1};
 	privsep_client_main(&cc, worker_main, &cfg);
 }
 

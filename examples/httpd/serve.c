@@ -105,22 +105,6 @@ void serve_timeout(int64_t now, struct serve_out *out)
 	error_reply(NULL, 408, 0, now, out, 0);
 }
 
-/* Open path through the broker and fstat it: the fd, or -1 and *status. */
-static int open_brokered(struct privsep_client *c, const char *path, struct stat *st, int *status)
-{
-	int fd = privsep_fs_open(c, path, O_RDONLY, NULL);
-	if (fd < 0) {
-		*status = status_of_errno(errno);
-		return -1;
-	}
-	if (fstat(fd, st) < 0) {
-		*status = 500;
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Whether c may stay as it is in a Location's query: unreserved,
  * sub-delims, ':', '@', '/', '?', and '%' (the client's own escapes). */
 static int query_safe(unsigned char c)
@@ -174,29 +158,26 @@ static size_t location(const struct http_request *req, char *loc, size_t cap)
 	return o;
 }
 
-/* The regular file for the request's path: from the cache, or opened by
- * the broker (a directory named with its slash gives its index.html) and
- * then cached.  A referenced entry with *st filled, or NULL with *status
- * (301 asks the caller for the redirect). */
+/* The regular file for the request's path from the cache (a referenced
+ * entry with *st filled), or NULL: *status the refusal, or 0 when the
+ * broker is to open w->path (w->index: a directory's index.html). */
 static struct fcache_entry *find_file(const struct serve_ctx *x, const struct http_request *req,
-                                      struct stat *st, int *status)
+                                      struct serve_wait *w, struct stat *st, int *status)
 {
-	char path[PATH_MAX];
 	size_t rlen = strcmp(x->root, "/") ? strlen(x->root) : 0;
 	struct fcache_entry *e;
-	size_t plen;
-	int fd;
 
-	if (rlen + req->path_len + sizeof("index.html") > sizeof(path)) {
+	*status = 0;
+	if (rlen + req->path_len + sizeof("index.html") > sizeof(w->path)) {
 		*status = 414;
 		return NULL;
 	}
-	memcpy(path, x->root, rlen);
-	memcpy(path + rlen, req->path, req->path_len + 1);
+	memcpy(w->path, x->root, rlen);
+	memcpy(w->path + rlen, req->path, req->path_len + 1);
 	/* one name per file: /a, //a and /./a are one cache entry (and no
 	 * way around the cache); the broker resolves them alike anyway */
-	plen = http_path_squash(path + rlen, req->path_len);
-	e = fcache_get(x->files, path, x->now_ms);
+	w->name_len = rlen + http_path_squash(w->path + rlen, req->path_len);
+	e = fcache_get(x->files, w->path, x->now_ms);
 	if (e) {
 		if (fstat(e->fd, st) == 0 && S_ISREG(st->st_mode))
 			return e;
@@ -204,52 +185,58 @@ static struct fcache_entry *find_file(const struct serve_ctx *x, const struct ht
 		*status = 500;
 		return NULL;
 	}
-	if (path[rlen + plen - 1] == '/') {
-		/* a directory named with its slash: its index.html, opened
-		 * without opening the directory (a missing one, or a file
-		 * named with a slash, is ENOENT or ENOTDIR: 404) */
-		memcpy(path + rlen + plen, "index.html", sizeof("index.html"));
-		fd = open_brokered(x->client, path, st, status);
-		path[rlen + plen] = '\0'; /* cached under the name asked for */
-		if (fd < 0 && *status == 301)
+	/* a directory named with its slash: its index.html, opened without
+	 * opening the directory (a missing one, or a file named with a
+	 * slash, is ENOENT or ENOTDIR: 404); else the path (a directory:
+	 * EISDIR, 301) */
+	w->index = w->path[w->name_len - 1] == '/';
+	if (w->index)
+		memcpy(w->path + w->name_len, "index.html", sizeof("index.html"));
+	return NULL;
+}
+
+/* The broker's answer for w->path (fd, or -1 and error): the file as a
+ * referenced entry, cached under the name asked for, with *st filled; or
+ * NULL and *status (301 asks the caller for the redirect). */
+static struct fcache_entry *file_opened(const struct serve_ctx *x, struct serve_wait *w, int fd,
+                                        int error, struct stat *st, int *status)
+{
+	struct fcache_entry *e;
+	const char *type;
+	w->path[w->name_len] = '\0'; /* cached under the name asked for */
+	if (fd < 0) {
+		*status = status_of_errno(error);
+		if (w->index && *status == 301)
 			*status = 404; /* an index.html that is a directory */
-	} else {
-		fd = open_brokered(x->client, path, st, status); /* a directory: 301 */
+		return NULL;
 	}
-	if (fd >= 0 && !S_ISREG(st->st_mode)) {
+	if (fstat(fd, st) < 0) {
+		*status = 500;
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st->st_mode)) {
 		close(fd);
 		*status = S_ISDIR(st->st_mode) ? 404 : 403;
 		return NULL;
 	}
-	if (fd < 0)
-		return NULL;
-	{
-		/* the type is the served file's: index.html's for a directory */
-		const char *type =
-		    http_mime_type(path[rlen + plen - 1] == '/' ? "index.html" : path);
-		e = fcache_add(x->files, path, fd, type, x->now_ms);
-	}
+	/* the type is the served file's: index.html's for a directory */
+	type = http_mime_type(w->index ? "index.html" : w->path);
+	e = fcache_add(x->files, w->path, fd, type, x->now_ms);
 	if (!e)
 		*status = 503;
 	return e;
 }
 
-void serve_request(const struct serve_ctx *x, const struct http_request *req, int status,
-                   struct serve_out *out)
+/* The answer to w->req with its file e (NULL: the refusal code). */
+static void answer(const struct serve_ctx *x, struct serve_wait *w, struct fcache_entry *e,
+                   const struct stat *stp, int code, struct serve_out *out)
 {
+	const struct http_request *req = &w->req;
 	char loc[sizeof(out->buf)];
-	struct fcache_entry *e;
 	struct stat st;
 	uint64_t off = 0, count;
-	int code = 500;
 
-	out->file = NULL;
-	out->close = 0;
-	if (status) {
-		error_reply(req, status, req->keep_alive, x->now, out, 0);
-		return;
-	}
-	e = find_file(x, req, &st, &code);
 	if (!e && code == 301) {
 		/* a directory named without its slash: where it is, with the
 		 * query asked for */
@@ -270,6 +257,7 @@ void serve_request(const struct serve_ctx *x, const struct http_request *req, in
 		error_reply(req, code, req->keep_alive, x->now, out, 0);
 		return;
 	}
+	st = *stp;
 
 	struct http_reply r = {.status = 200,
 	                       .keep_alive = req->keep_alive,
@@ -326,4 +314,36 @@ void serve_request(const struct serve_ctx *x, const struct http_request *req, in
 	out->file = e;
 	out->off = off;
 	out->count = count;
+}
+
+int serve_start(const struct serve_ctx *x, const struct http_request *req, int status,
+                struct serve_out *out, struct serve_wait *w)
+{
+	struct fcache_entry *e;
+	struct stat st;
+	int code = 500;
+
+	out->file = NULL;
+	out->close = 0;
+	w->req = *req;
+	if (status) {
+		error_reply(req, status, req->keep_alive, x->now, out, 0);
+		return 0;
+	}
+	e = find_file(x, req, w, &st, &code);
+	if (!e && code == 0)
+		return 1; /* the broker opens w->path */
+	answer(x, w, e, &st, code, out);
+	return 0;
+}
+
+void serve_opened(const struct serve_ctx *x, struct serve_wait *w, int fd, int error,
+                  struct serve_out *out)
+{
+	struct stat st;
+	int code = 500;
+	struct fcache_entry *e = file_opened(x, w, fd, error, &st, &code);
+	out->file = NULL;
+	out->close = 0;
+	answer(x, w, e, &st, code, out);
 }

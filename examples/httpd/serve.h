@@ -6,8 +6,11 @@
 #ifndef HTTPD_SERVE_H
 #define HTTPD_SERVE_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <privsep.h>
 
 #include "http.h"
 
@@ -38,18 +41,37 @@ uint64_t serve_body_bytes(const struct serve_out *out);
 
 /* Where and when a request is answered. */
 struct serve_ctx {
-	struct privsep_client *client; /* the channel to the helper's broker */
-	const char *root;              /* the document root, as the broker's rule names it */
-	struct fcache *files;          /* files opened lately */
-	int64_t now;                   /* for Date, seconds since the epoch */
-	uint64_t now_ms;               /* monotonic, for the cache */
+	const char *root;     /* the document root, as the broker's rule names it */
+	struct fcache *files; /* files opened lately */
+	int64_t now;          /* for Date, seconds since the epoch */
+	uint64_t now_ms;      /* monotonic, for the cache */
+};
+
+/* A request that waits for the broker's open: a copy of the request,
+ * and what to open.  Kept by the caller until serve_opened. */
+struct serve_wait {
+	struct http_request req;
+	char path[PATH_MAX];       /* what the broker is asked to open */
+	size_t name_len;           /* path's length as the request named it */
+	int index;                 /* path is that directory's index.html */
+	struct privsep_result res; /* for the broker's answer */
 };
 
 /* Answer req, or, when status is not 0, the refusal status the parser
- * gave (req then holds what was parsed before the refusal).  Fills *out;
- * never fails: an internal error is a 500. */
-void serve_request(const struct serve_ctx *x, const struct http_request *req, int status,
-                   struct serve_out *out);
+ * gave (req then holds what was parsed before the refusal), copied in
+ * w->req: 0 with *out
+ * filled (never fails: an internal error is a 500), or 1 when the answer
+ * needs the broker to open w->path (O_RDONLY) first: the caller asks it
+ * (privsep_fs_open_async, with w->res) and gives its answer to
+ * serve_opened.  req may point into a buffer the caller keeps until
+ * then (its query). */
+int serve_start(const struct serve_ctx *x, const struct http_request *req, int status,
+                struct serve_out *out, struct serve_wait *w);
+
+/* The broker's answer for w (the fd, taken, or -1 and its errno): fills
+ * *out as serve_start does. */
+void serve_opened(const struct serve_ctx *x, struct serve_wait *w, int fd, int error,
+                  struct serve_out *out);
 
 /* The answer to a request that did not arrive in time (408, close). */
 void serve_timeout(int64_t now, struct serve_out *out);

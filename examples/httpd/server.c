@@ -37,7 +37,7 @@
 #include "serve.h"
 #include "server.h"
 
-enum conn_state { ST_READ, ST_WRITE, ST_LINGER };
+enum conn_state { ST_READ, ST_OPEN, ST_WRITE, ST_LINGER };
 enum deadline_list { DL_HEADER, DL_IDLE, DL_SEND, DL_LINGER, DL__COUNT };
 
 #define LINGER_MS 2000u      /* reading what a refused client still sends */
@@ -50,7 +50,10 @@ enum deadline_list { DL_HEADER, DL_IDLE, DL_SEND, DL_LINGER, DL__COUNT };
 #define ACCEPTS_PER_TURN 1
 #define NOTSENT_LOWAT (256 * 1024)
 
+struct server;
+
 struct conn {
+	struct server *srv;
 	int fd;
 	char peer[INET6_ADDRSTRLEN]; /* for the access log */
 	enum conn_state state;
@@ -65,6 +68,11 @@ struct conn {
 	size_t out_off;
 	struct serve_out out;
 	char *in; /* limits.head_max bytes */
+	/* ST_OPEN: the request waits for the broker's open (asked without
+	 * waiting: the other connections are served meanwhile) */
+	struct serve_wait *wait; /* the request and what it waits for */
+	uint32_t open_id;        /* the broker call in flight, for a cancel */
+	int logged_req;          /* the access log names the request */
 };
 
 struct list {
@@ -163,8 +171,13 @@ static void conn_close(struct server *s, struct conn *c)
 		if (*p)
 			*p = c->ready_next;
 	}
+	/* an open in flight: its answer, when it comes, is dropped (its fd
+	 * closed by the client) */
+	if (c->state == ST_OPEN)
+		(void)privsep_client_cancel(s->client, c->open_id);
 	fcache_release(c->out.file);
 	close(c->fd);
+	free(c->wait);
 	free(c->in);
 	free(c);
 	s->nconns--;
@@ -191,7 +204,39 @@ static void conn_answer(struct server *s, struct conn *c)
 	dl_set(s, c, DL_SEND);
 }
 
-/* Parse what is buffered: 1 an answer is ready, 0 more bytes are needed. */
+/* The answer is in c->out: log it, start sending it. */
+static void conn_answered(struct server *s, struct conn *c)
+{
+	if (s->cfg->access_log) {
+		char line[1024];
+		size_t n = access_line(line, sizeof(line), c->peer, s->now_s,
+		                       c->logged_req ? &c->wait->req : NULL, c->out.status,
+		                       serve_body_bytes(&c->out));
+		(void)!write(STDERR_FILENO, line, n);
+	}
+	conn_answer(s, c);
+}
+
+/* The broker's answer to c's open (privsep_fs_open_async's done, run in
+ * privsep_client_dispatch): the answer is made, and c goes on the ready
+ * list, to be run after the events at hand (a connection closed here
+ * could still be among them). */
+static void conn_opened(struct privsep_result *res, int error, void *arg)
+{
+	struct conn *c = arg;
+	struct server *s = c->srv;
+	struct serve_ctx x = {s->cfg->root, &s->files, s->now_s, s->now_ms};
+	serve_opened(&x, c->wait, error ? -1 : res->fds[0], error, &c->out);
+	conn_answered(s, c);
+	if (!c->ready) {
+		c->ready = 1;
+		c->ready_next = s->ready;
+		s->ready = c;
+	}
+}
+
+/* Parse what is buffered: 1 an answer is ready or asked for, 0 more
+ * bytes are needed. */
 static int conn_parse(struct server *s, struct conn *c)
 {
 	struct http_request req;
@@ -210,17 +255,20 @@ static int conn_parse(struct server *s, struct conn *c)
 	} else {
 		status = http_parse(c->in, c->head_len, &s->cfg->limits, &req);
 	}
-	struct serve_ctx x = {s->client, s->cfg->root, &s->files, s->now_s, s->now_ms};
-	int parsed = status == 0 || status == 405 || status == 413;
-	serve_request(&x, &req, status, &c->out);
-	if (s->cfg->access_log) {
-		char line[1024];
-		size_t n = access_line(line, sizeof(line), c->peer, s->now_s,
-		                       parsed && req.method ? &req : NULL, c->out.status,
-		                       serve_body_bytes(&c->out));
-		(void)!write(STDERR_FILENO, line, n);
+	struct serve_ctx x = {s->cfg->root, &s->files, s->now_s, s->now_ms};
+	c->logged_req = (status == 0 || status == 405 || status == 413) && req.method;
+	if (serve_start(&x, &req, status, &c->out, c->wait)) {
+		/* the file: asked for without waiting; the answer comes in
+		 * conn_opened */
+		if (privsep_fs_open_async(s->client, c->wait->path, O_RDONLY, &c->wait->res,
+		                          conn_opened, c, &c->open_id) == 0) {
+			c->state = ST_OPEN;
+			dl_set(s, c, DL_SEND);
+			return 1;
+		}
+		serve_opened(&x, c->wait, -1, errno, &c->out); /* EAGAIN: 503 */
 	}
-	conn_answer(s, c);
+	conn_answered(s, c);
 	return 1;
 }
 
@@ -292,6 +340,8 @@ static int conn_run(struct server *s, struct conn *c)
 				dl_set(s, c, DL_HEADER); /* the request starts: its deadline */
 			c->in_len += (size_t)n;
 			c->need_more = 0;
+		} else if (c->state == ST_OPEN) {
+			return 0; /* conn_opened goes on */
 		} else if (c->state == ST_WRITE) {
 			int moved, rc = conn_send(c, &moved);
 			if (rc < 0) {
@@ -371,13 +421,20 @@ static void accept_some(struct server *s)
 			return; /* EAGAIN: another worker took it; ECONNABORTED: gone */
 		}
 		c = calloc(1, sizeof(*c));
-		if (c)
+		if (c) {
 			c->in = malloc(s->cfg->limits.head_max);
-		if (!c || !c->in) {
+			c->wait = malloc(sizeof(*c->wait));
+		}
+		if (!c || !c->in || !c->wait) {
+			if (c) {
+				free(c->in);
+				free(c->wait);
+			}
 			free(c);
 			close(fd);
 			return;
 		}
+		c->srv = s;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		/* writable again as soon as little is left unsent: a client that
 		 * reads shows progress at once, and no answer sits in a deep

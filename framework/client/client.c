@@ -29,6 +29,7 @@
 
 #include "bulk.h"
 #include "chan.h"
+#include "client_int.h"
 #include "clock.h"
 #include "logline.h"
 #include "outq.h"
@@ -41,11 +42,17 @@
 
 struct call_slot {
 	uint32_t id;
-	struct privsep_result *res;
+	struct privsep_result *res; /* NULL: an asynchronous call cancelled */
 	int done;
 	int rc;    /* 0, a positive errno (the helper refused), or -1 */
 	int error; /* errno when rc == -1 */
 	struct call_slot *next;
+	/* an asynchronous call (privsep_client_call_async): heap, reused */
+	int async;
+	int sent; /* its record went (or is queued): a reply, or death, ends it */
+	privsep_done_fn fn;
+	void *arg;
+	client_check_fn check;
 };
 
 struct privsep_client {
@@ -57,10 +64,12 @@ struct privsep_client {
 	pthread_cond_t cv;
 	uint32_t next_id;
 	struct call_slot *calls;
-	int reading;      /* a thread is in recvmsg, or runs an event's handler */
-	pthread_t reader; /* that thread, while reading */
-	int waiters;      /* threads waiting on cv for the reading thread */
-	int dead;         /* 0, or the errno every call now fails with */
+	struct call_slot *spare; /* asynchronous calls' slots, free for reuse */
+	size_t nasync;           /* asynchronous calls in flight (on calls) */
+	int reading;             /* a thread is in recvmsg, or runs an event's handler */
+	pthread_t reader;        /* that thread, while reading */
+	int waiters;             /* threads waiting on cv for the reading thread */
+	int dead;                /* 0, or the errno every call now fails with */
 	uint8_t *rx;
 	const struct privsep_handler *table; /* its PRIVSEP_H_EVENT rows */
 	size_t n;
@@ -151,6 +160,18 @@ void privsep_client_free(struct privsep_client *c)
 		return;
 	int saved = errno;
 	close(c->fd);
+	/* asynchronous calls still in flight are dropped, done not run */
+	while (c->calls) {
+		struct call_slot *s = c->calls;
+		c->calls = s->next;
+		if (s->async)
+			free(s);
+	}
+	while (c->spare) {
+		struct call_slot *s = c->spare;
+		c->spare = s->next;
+		free(s);
+	}
 	outq_clear(&c->q);
 	region_tx_free(&c->region);
 	pthread_mutex_destroy(&c->rmu);
@@ -233,8 +254,10 @@ static int call_open(void *arg, uint32_t id)
 	return r->s != NULL;
 }
 
-/* Check one received REPLY and hand it to its slot.  mu held. */
-static void deliver(struct privsep_client *c, struct msg *m)
+/* Check one received REPLY and hand it to its slot.  mu held.  The
+ * slot of an asynchronous call it answered, whose done is to run, or
+ * NULL. */
+static struct call_slot *deliver(struct privsep_client *c, struct msg *m)
 {
 	struct reply_to to = {c, NULL};
 	struct msg_end e = {c->msg_max, PROTO_H2W, NULL, 0, 0, NULL, call_open, &to, NULL, NULL};
@@ -249,9 +272,11 @@ static void deliver(struct privsep_client *c, struct msg *m)
 		m->viol = msg_reply(m, &error, &detail, &dlen, &body, &blen);
 	if (m->viol != PRIVSEP_V_NONE) {
 		client_die(c, EPROTO, m->viol, &m->hdr);
-		return;
+		return NULL;
 	}
-	if (error != 0) {
+	if (!s->res) {
+		slot_finish(s, -1, ECANCELED); /* cancelled: its fds closed by msg_release */
+	} else if (error != 0) {
 		memcpy(s->res->detail, detail, dlen + 1);
 		slot_finish(s, (int)error, 0);
 	} else if (mv == MSG_FDLIMIT) {
@@ -268,6 +293,74 @@ static void deliver(struct privsep_client *c, struct msg *m)
 		for (size_t i = 0; i < m->req.nfds; i++)
 			m->req.fds[i] = -1;
 		slot_finish(s, 0, 0);
+	}
+	return s->async ? s : NULL;
+}
+
+/* Unlink s from the calls in flight.  mu held. */
+static void slot_unlink(struct privsep_client *c, struct call_slot *s)
+{
+	for (struct call_slot **pp = &c->calls; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+}
+
+/* An asynchronous call's slot, unlinked, back to the spare ones.  mu
+ * held. */
+static void slot_put(struct privsep_client *c, struct call_slot *s)
+{
+	c->nasync--;
+	s->next = c->spare;
+	c->spare = s;
+}
+
+/* Run an answered (or failed) asynchronous call's done, as the reading
+ * thread, like an event's handler: mu not held, this thread the reader.
+ * 1 when done ran (a cancelled call's does not). */
+static int async_done(struct privsep_client *c, struct call_slot *s)
+{
+	int error;
+	if (!s->res || !s->fn)
+		return 0;
+	if (s->rc > 0) { /* the helper refused: its errno, its detail */
+		s->res->refused = 1;
+		error = s->rc;
+	} else {
+		error = s->rc < 0 ? s->error : 0;
+	}
+	if (error == 0 && s->check)
+		error = s->check(s->res);
+	{
+		const struct privsep_client *outer = tl_event;
+		tl_event = c;
+		s->fn(s->res, error, s->arg);
+		tl_event = outer;
+	}
+	return 1;
+}
+
+/* The client is dead: every asynchronous call in flight fails with its
+ * error, done run.  mu held, this thread the reader (c->reading set by
+ * the caller).  How many done ran.  (A call still being sent by another
+ * thread is left for the next dispatch.) */
+static int async_fail_all(struct privsep_client *c)
+{
+	int n = 0;
+	for (;;) {
+		struct call_slot *s = c->calls;
+		while (s && !(s->async && s->sent))
+			s = s->next;
+		if (!s)
+			return n;
+		slot_unlink(c, s);
+		if (!s->done)
+			slot_finish(s, -1, c->dead);
+		pthread_mutex_unlock(&c->mu);
+		n += async_done(c, s);
+		pthread_mutex_lock(&c->mu);
+		slot_put(c, s);
 	}
 }
 
@@ -318,10 +411,12 @@ static int event(struct privsep_client *c, struct msg *m)
 }
 
 /* Read one record as the reading thread; mu is released while blocked
- * and while an event's handler runs.  1 when an event was handled; 0
- * otherwise (*again: nothing to read, non-blocking). */
+ * and while an event's handler or an asynchronous call's done runs.  1
+ * when an event was handled or a done ran; 0 otherwise (*again: nothing
+ * to read, non-blocking). */
 static int read_one(struct privsep_client *c, int nonblock, int *again)
 {
+	struct call_slot *as = NULL;
 	struct msg m;
 	enum chan_status st;
 	int ev = 0, err;
@@ -337,7 +432,6 @@ static int read_one(struct privsep_client *c, int nonblock, int *again)
 	    msg_decode(&m, c->msg_max) == PRIVSEP_V_NONE && m.hdr.type != PRIVSEP_T_REPLY)
 		ev = event(c, &m);
 	pthread_mutex_lock(&c->mu);
-	c->reading = 0;
 	if (ev < 0)
 		client_die(c, EPROTO, m.viol, &m.hdr);
 	else if (ev == 0)
@@ -347,7 +441,7 @@ static int read_one(struct privsep_client *c, int nonblock, int *again)
 			if (m.viol != PRIVSEP_V_NONE)
 				client_die(c, EPROTO, m.viol, msg_hdr_known(&m) ? &m.hdr : NULL);
 			else
-				deliver(c, &m);
+				as = deliver(c, &m);
 			break;
 		case CHAN_VIOLATION:
 			client_die(c, EPROTO, m.viol, NULL);
@@ -363,6 +457,17 @@ static int read_one(struct privsep_client *c, int nonblock, int *again)
 			break;
 		}
 	msg_release(&m);
+	if (as) {
+		/* an asynchronous call's reply: its done runs here, this
+		 * thread still the reader, no lock held, as an event's
+		 * handler */
+		slot_unlink(c, as);
+		pthread_mutex_unlock(&c->mu);
+		ev = async_done(c, as);
+		pthread_mutex_lock(&c->mu);
+		slot_put(c, as);
+	}
+	c->reading = 0;
 	if (c->waiters)
 		pthread_cond_broadcast(&c->cv);
 	return ev > 0;
@@ -709,6 +814,114 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 	return s.rc;
 }
 
+int client_call_async(struct privsep_client *c, const struct privsep_out *out,
+                      struct privsep_result *res, client_check_fn check, privsep_done_fn done,
+                      void *arg, uint32_t *id)
+{
+	struct call_slot *s;
+	struct bulk_out bo;
+	int rc, err;
+
+	if (!res || !done) {
+		errno = EINVAL;
+		return -1;
+	}
+	res->len = 0;
+	res->nfds = 0;
+	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
+		res->fds[i] = -1;
+	res->refused = 0;
+	res->detail[0] = '\0';
+	if (!out || out->flags || (res->cap && !res->data)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (check_args(c, PRIVSEP_H_CALL, out->type, out->data, out->len, out->fds, out->nfds,
+	               out->bulk, res->detail, sizeof(res->detail)) < 0)
+		return -1;
+	pthread_mutex_lock(&c->mu);
+	if (c->dead) {
+		err = c->dead;
+		pthread_mutex_unlock(&c->mu);
+		errno = err;
+		return -1;
+	}
+	s = c->spare;
+	if (s) {
+		c->spare = s->next;
+	} else if (!(s = malloc(sizeof(*s)))) {
+		pthread_mutex_unlock(&c->mu);
+		errno = ENOMEM;
+		return -1;
+	}
+	memset(s, 0, sizeof(*s));
+	do
+		s->id = c->next_id++;
+	while (s->id == 0 || id_in_use(c, s->id));
+	s->res = res;
+	s->async = 1;
+	s->fn = done;
+	s->arg = arg;
+	s->check = check;
+	s->next = c->calls;
+	c->calls = s;
+	c->nasync++;
+	pthread_mutex_unlock(&c->mu);
+
+	/* never waits: a reply may have to be read before the helper reads
+	 * more of what this worker sends (docs/PROTOCOL.md section 9) */
+	rc = make_bulk(c, out->bulk, 1, &bo);
+	if (rc == 0) {
+		struct msg_out o = {out->type, s->id, out->data, out->len, out->fds,
+		                    out->nfds, bo.fd, bo.size,   NULL};
+		rc = send_out(c, &o, 1, bo.region ? MSG_SEND_BORROW_BULK : 0);
+		err = errno;
+		bulk_sent(c, &bo, rc);
+	} else {
+		err = errno;
+	}
+	if (rc == 0) {
+		pthread_mutex_lock(&c->mu);
+		s->sent = 1;
+		if (id)
+			*id = s->id;
+		pthread_mutex_unlock(&c->mu);
+		return 0;
+	}
+	/* not sent: the call never was, done will not run */
+	pthread_mutex_lock(&c->mu);
+	if (err == EPIPE)
+		client_die(c, EPIPE, PRIVSEP_V_NONE, NULL);
+	slot_unlink(c, s);
+	slot_put(c, s);
+	pthread_mutex_unlock(&c->mu);
+	errno = err;
+	return -1;
+}
+
+int privsep_client_call_async(struct privsep_client *c, const struct privsep_out *out,
+                              struct privsep_result *res, privsep_done_fn done, void *arg,
+                              uint32_t *id)
+{
+	return client_call_async(c, out, res, NULL, done, arg, id);
+}
+
+int privsep_client_cancel(struct privsep_client *c, uint32_t id)
+{
+	struct call_slot *s;
+	pthread_mutex_lock(&c->mu);
+	s = slot_find(c, id);
+	if (!s || !s->async || !s->res) {
+		pthread_mutex_unlock(&c->mu);
+		errno = ENOENT;
+		return -1;
+	}
+	/* kept until its reply comes: a reply to no call is a violation */
+	s->res = NULL;
+	pthread_mutex_unlock(&c->mu);
+	return 0;
+}
+
 int privsep_client_post(struct privsep_client *c, const struct privsep_out *out)
 {
 	int dead, rc, nowait;
@@ -815,6 +1028,23 @@ size_t privsep_client_queued(struct privsep_client *c)
 	return n;
 }
 
+/* The client is dead: the asynchronous calls in flight end (EPIPE,
+ * EPROTO), their done run by this thread as the reader, unless another
+ * thread reads.  mu held.  How many done ran. */
+static int dead_calls_end(struct privsep_client *c)
+{
+	int n;
+	if (!c->nasync || c->reading)
+		return 0;
+	c->reading = 1;
+	c->reader = pthread_self();
+	n = async_fail_all(c);
+	c->reading = 0;
+	if (c->waiters)
+		pthread_cond_broadcast(&c->cv);
+	return n;
+}
+
 int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
@@ -827,6 +1057,16 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 		 * reader already, and the loop around the handler goes on */
 		pthread_mutex_unlock(&c->mu);
 		return 0;
+	}
+	if (c->dead) {
+		handled = dead_calls_end(c);
+		dead = c->dead;
+		pthread_mutex_unlock(&c->mu);
+		if (!handled) {
+			errno = dead;
+			return -1;
+		}
+		return handled;
 	}
 	pthread_mutex_unlock(&c->mu);
 	pthread_mutex_lock(&c->smu);
@@ -880,6 +1120,8 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 			if (again)
 				break;
 		}
+	if (c->dead)
+		handled += dead_calls_end(c);
 	dead = c->dead;
 	pthread_mutex_unlock(&c->mu);
 	if (dead && !handled) {

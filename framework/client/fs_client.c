@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "client_int.h"
 #include "privsep.h"
 #include "proto.h"
 #include "wire.h"
@@ -30,6 +31,30 @@ static void res_clear(struct privsep_result *res)
 	}
 }
 
+/* A broker request's payload in buf (cap bytes): the u32 num when
+ * with_num, then path.  Its length, or 0 with errno (EINVAL, ENAMETOOLONG
+ * with res->detail). */
+static size_t fs_request(uint8_t *buf, size_t cap, int with_num, uint32_t num, const char *path,
+                         struct privsep_result *res)
+{
+	struct privsep_writer w;
+	if (!path) {
+		errno = EINVAL;
+		return 0;
+	}
+	privsep_writer_init(&w, buf, cap);
+	if (with_num)
+		privsep_writer_put_u32(&w, num);
+	/* the protocol carries no more */
+	if (strlen(path) >= PROTO_PATH_MAX || privsep_writer_put_str(&w, path) < 0) {
+		if (res)
+			snprintf(res->detail, sizeof(res->detail), "path longer than PATH_MAX");
+		errno = ENAMETOOLONG;
+		return 0;
+	}
+	return w.len;
+}
+
 /* One broker call.  res is the caller's (may be NULL): it gets refused
  * and detail as privsep_client_call gives them; the reply goes to body
  * (blen bytes; fds to *fd when fd is not NULL). */
@@ -38,24 +63,13 @@ static int fs_call(struct privsep_client *c, uint32_t type, int with_num, uint32
 {
 	uint8_t buf[8 + PATH_MAX + 16];
 	struct privsep_result r = {.data = body, .cap = blen ? *blen : 0};
-	struct privsep_writer w;
+	size_t len;
 	int rc;
 	res_clear(res);
-	if (!path) {
-		errno = EINVAL;
+	len = fs_request(buf, sizeof(buf), with_num, num, path, res);
+	if (len == 0)
 		return -1;
-	}
-	privsep_writer_init(&w, buf, sizeof(buf));
-	if (with_num)
-		privsep_writer_put_u32(&w, num);
-	/* the protocol carries no more */
-	if (strlen(path) >= PROTO_PATH_MAX || privsep_writer_put_str(&w, path) < 0) {
-		if (res)
-			snprintf(res->detail, sizeof(res->detail), "path longer than PATH_MAX");
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	rc = privsep_client_call(c, &(struct privsep_out){.type = type, .data = buf, .len = w.len},
+	rc = privsep_client_call(c, &(struct privsep_out){.type = type, .data = buf, .len = len},
 	                         &r);
 	if (rc < 0) {
 		int err = errno;
@@ -88,6 +102,39 @@ int privsep_fs_open(struct privsep_client *c, const char *path, int flags,
 	if (fs_call(c, PRIVSEP_T_FS_OPEN, 1, (uint32_t)flags, path, NULL, NULL, &fd, res) < 0)
 		return -1;
 	return fd;
+}
+
+/* An open's successful reply carries exactly one fd. */
+static int one_fd(struct privsep_result *res)
+{
+	if (res->nfds == 1)
+		return 0;
+	for (size_t i = 0; i < res->nfds; i++) {
+		close(res->fds[i]);
+		res->fds[i] = -1;
+	}
+	res->nfds = 0;
+	return EPROTO;
+}
+
+int privsep_fs_open_async(struct privsep_client *c, const char *path, int flags,
+                          struct privsep_result *res, privsep_done_fn done, void *arg, uint32_t *id)
+{
+	uint8_t buf[8 + PATH_MAX + 16];
+	size_t len;
+	if (!res) {
+		errno = EINVAL;
+		return -1;
+	}
+	res->data = NULL;
+	res->cap = 0;
+	res_clear(res);
+	len = fs_request(buf, sizeof(buf), 1, (uint32_t)flags, path, res);
+	if (len == 0)
+		return -1;
+	return client_call_async(
+	    c, &(struct privsep_out){.type = PRIVSEP_T_FS_OPEN, .data = buf, .len = len}, res,
+	    one_fd, done, arg, id);
 }
 
 int privsep_fs_stat(struct privsep_client *c, const char *path, struct stat *st,

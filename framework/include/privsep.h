@@ -680,6 +680,36 @@ struct privsep_result {
 int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
                         struct privsep_result *res);
 
+/* The end of an asynchronous call: error 0 on success, else the errno
+ * privsep_client_call would have failed with (res->refused and
+ * res->detail as it sets them).  res is the caller's, filled as
+ * privsep_client_call fills it; on success the fds in it are the
+ * callee's to close. */
+typedef void (*privsep_done_fn)(struct privsep_result *res, int error, void *arg);
+
+/* Send a call as privsep_client_call does, but do not wait for its
+ * reply: done(res, error, arg) runs once when it comes (or when the
+ * client dies: EPIPE, EPROTO), like an event's handler, in the thread
+ * that reads it (privsep_client_dispatch, or a synchronous call waiting
+ * for its own reply), with no lock held; it may start other asynchronous
+ * calls, not wait for one.  res (and res->data) must stay valid until
+ * then.  Never waits: a call the socket cannot take now is queued (as a
+ * PRIVSEP_POST_NOWAIT post, sent by the next dispatch, flush or call).
+ * Many calls may be in flight at once; the helper answers them one at a
+ * time, in order.  *id (id may be NULL) gets the call's id, for
+ * privsep_client_cancel.  0: done will run; -1 with errno, and done will
+ * never run: as privsep_client_call (EINVAL, EMSGSIZE with res->detail,
+ * EPIPE, EPROTO), EAGAIN (queue_max records already queued), ENOMEM. */
+int privsep_client_call_async(struct privsep_client *c, const struct privsep_out *out,
+                              struct privsep_result *res, privsep_done_fn done, void *arg,
+                              uint32_t *id);
+
+/* Forget an asynchronous call in flight: its done will not run and its
+ * res is no longer used; its reply, when it comes, is dropped (its fds
+ * closed).  0, or -1 with errno ENOENT: no such call in flight (its done
+ * has run, or is running in another thread). */
+int privsep_client_cancel(struct privsep_client *c, uint32_t id);
+
 /* Send a one-way message (an application post type).  out->flags
  * PRIVSEP_POST_WAIT (0) blocks while the socket is full;
  * PRIVSEP_POST_NOWAIT queues the message (in order, sent by later calls,
@@ -984,6 +1014,13 @@ struct stat;
  * rule's); close-on-exec; the caller owns it. */
 int privsep_fs_open(struct privsep_client *c, const char *path, int flags,
                     struct privsep_result *res);
+/* The same open as an asynchronous call (privsep_client_call_async):
+ * done runs with error 0 and the fd in res->fds[0] (res->nfds 1), or
+ * with the errno privsep_fs_open would have set.  res->data and res->cap
+ * are not used.  0, or -1 with errno (done will never run). */
+int privsep_fs_open_async(struct privsep_client *c, const char *path, int flags,
+                          struct privsep_result *res, privsep_done_fn done, void *arg,
+                          uint32_t *id);
 /* stat(2) of path: dev, ino, mode, nlink, uid, gid, size and mtime.  0. */
 int privsep_fs_stat(struct privsep_client *c, const char *path, struct stat *st,
                     struct privsep_result *res);

@@ -1005,6 +1005,65 @@ static void one_file_is_one_cache_entry_whatever_slashes_name_it(void **st)
 	server_stop(&one);
 }
 
+/* With no cache every request asks the broker, without waiting for its
+ * answer: one worker has the opens of many connections in flight at
+ * once.  Each connection still gets its own answers, in its order, a
+ * refusal and a missing file among them; a connection closed while its
+ * open is in flight costs the worker nothing. */
+static void with_no_cache_opens_in_flight_answer_each_connection_in_order(void **st)
+{
+	(void)st;
+	enum { NC = 24 };
+	struct server one;
+	int fds[NC], closed;
+	static char buf[NC][16384];
+	const char req[] = "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n"
+	                   "GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"
+	                   "GET /../etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n"
+	                   "HEAD /b.css HTTP/1.1\r\nHost: t\r\n\r\n"
+	                   "GET /sub HTTP/1.1\r\nHost: t\r\n\r\n"
+	                   "GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	static const char *const want[] = {
+	    "HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found",         "HTTP/1.1 403 Forbidden",
+	    "HTTP/1.1 200 OK", "HTTP/1.1 301 Moved Permanently", "HTTP/1.1 200 OK"};
+	server_start(&one, "nocache", "1", "--file-cache", "0");
+	/* connections that go while their request waits for the broker */
+	for (int i = 0; i < 50; i++) {
+		int fd = connect_to(&one);
+		send_all(fd, req, sizeof(req) - 1);
+		close(fd);
+	}
+	/* every connection's requests sent before any answer is read */
+	for (int i = 0; i < NC; i++) {
+		fds[i] = connect_to(&one);
+		send_all(fds[i], req, sizeof(req) - 1);
+	}
+	for (int i = 0; i < NC; i++) {
+		const char *p = buf[i];
+		read_until_close(fds[i], buf[i], sizeof(buf[i]), 10000, &closed);
+		close(fds[i]);
+		if (!closed)
+			fail_msg("connection %d: not closed after its last answer", i);
+		for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+			const char *q = strstr(p, want[k]);
+			if (!q)
+				fail_msg("connection %d: answer %zu is not %s: %.200s", i, k,
+				         want[k], p);
+			/* nothing else between two answers */
+			if (k > 0 && memmem(p, (size_t)(q - p), "HTTP/1.1 ", 9))
+				fail_msg("connection %d: answer %zu out of order", i, k);
+			if (k == 0 && !strstr(q, "\r\n\r\nhello\n"))
+				fail_msg("connection %d: not the file", i);
+			p = q + 1;
+		}
+		assert_null(strstr(p, "HTTP/1.1 ")); /* six answers, no more */
+	}
+	still_serves_on(&one);
+	/* the worker lived through it all */
+	assert_int_equal(log_count(&one, "\": restart "), 0);
+	server_stop(&one);
+}
+
 static void an_idle_worker_closes_a_removed_file_when_its_entry_expires(void **st)
 {
 	(void)st;
@@ -1112,6 +1171,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(a_worker_killed_mid_request_is_restarted),
 	    cmocka_unit_test(one_file_is_one_cache_entry_whatever_slashes_name_it),
 	    cmocka_unit_test(an_idle_worker_closes_a_removed_file_when_its_entry_expires),
+	    cmocka_unit_test(with_no_cache_opens_in_flight_answer_each_connection_in_order),
 	};
 	if (argc != 2) {
 		fprintf(stderr, "usage: test_httpd HTTPD\n");
