@@ -240,7 +240,7 @@ void region_copy_free(struct region_copy *c)
 	c->cap = 0;
 }
 
-/* The regions's allocation: every page of its st_size (a hole would be
+/* The region's allocation: every page of its st_size (a hole would be
  * allocated, and paid for, by this end's read). */
 static int region_sparse(const struct stat *st, char *why, size_t whylen)
 {
