@@ -141,6 +141,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		return NULL;
 	h->epfd = -1;
 	h->watchfd = -1;
+	h->rxb.kickfd = -1;
 	h->msg_max = msg_max;
 	h->rows = calloc(n + proto_nmsgs, sizeof(*h->rows));
 	h->rx = malloc(msg_max);
@@ -194,6 +195,15 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		if (h->watchfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->watchfd, &ev) < 0)
 			goto fail;
 	}
+	/* the batched receive's stash, and its kick */
+	h->tkick = (struct tag){NULL, TAG_KICK};
+	if (rxb_init(&h->rxb, msg_max) < 0)
+		goto fail;
+	{
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &h->tkick};
+		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->rxb.kickfd, &ev) < 0)
+			goto fail;
+	}
 	/* the helper's own standard error and output, written without ever
 	 * waiting (sink.h), looked at now: later, a confined helper could
 	 * not open a description of its own */
@@ -233,6 +243,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	return h;
 fail : {
 	int saved = errno;
+	rxb_free(&h->rxb);
 	if (h->watchfd >= 0)
 		close(h->watchfd);
 	if (h->epfd >= 0)
@@ -642,15 +653,20 @@ out:
 	msg_release(m);
 }
 
-/* Serve up to HELPER_BATCH records; how many were served (0: nothing
- * more to read now, or the channel closed). */
+/* Serve up to HELPER_BATCH records, the stashed ones first (rxbatch.h);
+ * how many were served (0: nothing more to read now, or the channel
+ * closed). */
 static int worker_readable(struct privsep_worker *w)
 {
 	struct privsep_helper *h = w->h;
 	int i;
 	for (i = 0; i < HELPER_BATCH && w->chan >= 0 && !w->q.nreply; i++) {
 		struct msg m;
-		enum chan_status st = msg_recv(w->chan, &m, h->rx, h->msg_max, 1);
+		/* a worker in calls: one record, the round trip's path */
+		enum chan_status st =
+		    w->rx_calls && !rxb_pending(&h->rxb, w)
+		        ? msg_recv(w->chan, &m, h->rx, h->msg_max, 1)
+		        : rxb_next(&h->rxb, w, &m, (unsigned)(HELPER_BATCH - i), h->rx, h->msg_max);
 		switch (st) {
 		case CHAN_AGAIN:
 			return 0;
@@ -667,17 +683,21 @@ static int worker_readable(struct privsep_worker *w)
 		case CHAN_VIOLATION:
 			w->st.bytes_in += m.reclen;
 			dispatch(w, &m);
+			w->rx_calls = st == CHAN_RECORD && m.hdr.id;
 			/* a bulk payload weighs more than a record: the others'
-			 * turn now */
+			 * turn now (and the stash's after theirs) */
 			if (w->served_bulk) {
 				w->served_bulk = 0;
+				if (w->chan >= 0 && !w->q.nreply && rxb_pending(&h->rxb, w))
+					rxb_kick(&h->rxb);
 				return i + 1;
 			}
 			/* A caller waits for its reply before it sends again: after
 			 * answering a call, the next record is unlikely to be there
 			 * yet, and epoll says when it is.  Trying first would cost a
-			 * recvmsg that fails with EAGAIN on nearly every call. */
-			if (st == CHAN_RECORD && m.hdr.id)
+			 * recvmsg that fails with EAGAIN on nearly every call.
+			 * Records already stashed are served on. */
+			if (w->rx_calls && !rxb_pending(&h->rxb, w))
 				return i + 1;
 			break;
 		}
@@ -763,6 +783,7 @@ static void worker_free(struct privsep_worker *w)
 		epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
 		close(w->pidfd);
 	}
+	rxb_drop(&h->rxb, w);
 	wlog_close(w);
 	unotify_close(w);
 	learn_free(w);
@@ -828,6 +849,12 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 			wout_readable(t);
 			continue;
 		}
+		if (t->kind == TAG_KICK) {
+			w = rxb_kicked(&h->rxb);
+			if (w && !w->reap.finalize && w->chan >= 0 && !w->q.nreply)
+				worker_readable(w);
+			continue;
+		}
 		if (w->reap.finalize)
 			continue;
 		if (t->kind == TAG_UNOTIFY) {
@@ -847,7 +874,9 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		if (w->q.n && !w->gate && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
 		    flush_queue(w) < 0)
 			continue;
-		if (!w->q.nreply && (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+		/* records stashed while a reply waited are served once it left */
+		if (!w->q.nreply &&
+		    ((evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) || rxb_pending(&h->rxb, w)))
 			worker_readable(w);
 	}
 	if (!h->closing)
@@ -936,6 +965,7 @@ void privsep_helper_free(struct privsep_helper *h)
 	sink_arm(h->epfd, &h->out, &h->tout, 0);
 	sink_close(&h->err);
 	sink_close(&h->out);
+	rxb_free(&h->rxb);
 	close(h->watchfd);
 	close(h->epfd);
 	region_copy_free(&h->rcopy);

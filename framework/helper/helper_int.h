@@ -14,6 +14,7 @@
 #include "outq.h"
 #include "proto.h"
 #include "region.h"
+#include "rxbatch.h"
 #include "sandbox_verify.h"
 #include "privsep.h"
 #include "sink.h"
@@ -38,7 +39,8 @@ enum tag_kind {
 	TAG_SINK_OUT,
 	TAG_WOUT,
 	TAG_WATCH,
-	TAG_UNOTIFY
+	TAG_UNOTIFY,
+	TAG_KICK /* rxbatch.c: a worker's stashed records wait for a turn */
 };
 
 /* Two token buckets: log_rate lines a second in bursts of log_burst, and
@@ -160,6 +162,7 @@ struct privsep_worker {
 	struct outq q;
 	int want_drained; /* a post failed with EAGAIN: tell when empty */
 	int served_bulk;  /* a bulk record was served: end this batch */
+	int rx_calls;     /* its last record was a call: read one at a time */
 	int gate;         /* a sandboxed spawn: nothing but READY's answer is sent before */
 	void *data;
 	struct tag tchan, tpid;
@@ -193,6 +196,8 @@ struct privsep_helper {
 	struct privsep_worker *workers;
 	size_t nworkers;
 	uint8_t *rx, *tx;                  /* msg_max bytes each */
+	struct rxbatch rxb;                /* batched receive (rxbatch.h) */
+	struct tag tkick;                  /* its kick, in epoll */
 	struct region_copy rcopy;          /* where a region's payload is copied */
 	const struct privsep_handler *app; /* the application's table, for workers */
 	size_t napp;

@@ -40,7 +40,8 @@ const struct privsep_handler *row_find(const struct privsep_helper *h, uint32_t 
 
 int helper_owns_fd(const struct privsep_helper *h, int fd)
 {
-	if (fd == h->epfd || (h->sigfd >= 0 && fd == h->sigfd) || fd == h->watchfd)
+	if (fd == h->epfd || (h->sigfd >= 0 && fd == h->sigfd) || fd == h->watchfd ||
+	    fd == h->rxb.kickfd)
 		return 1;
 	if (sink_owns_fd(&h->err, fd) || sink_owns_fd(&h->out, fd) || wout_owns_fd(h, fd) ||
 	    uidpool_owns_fd(fd))
@@ -59,6 +60,7 @@ size_t helper_msg_max(const struct privsep_helper *h)
 void helper_scrub(struct privsep_helper *h)
 {
 	explicit_bzero(h->rx, h->msg_max);
+	rxb_scrub(&h->rxb);
 	explicit_bzero(h->tx, h->msg_max);
 	for (struct privsep_worker *w = h->workers; w; w = w->next) {
 		outq_scrub(&w->q);
@@ -212,6 +214,8 @@ void helper_worker_close(struct privsep_worker *w, int kill)
 		w->chan = -1;
 	}
 	outq_clear(&w->q);
+	/* what it sent and was not served yet is never served */
+	rxb_drop(&h->rxb, w);
 	/* a failed signal is tried again by the deadline check in step */
 	h->closing = 1;
 	if (!w->reap.kill_at_ms)

@@ -34,16 +34,11 @@ void chan_close_fds(int *fds, size_t n)
 	errno = saved;
 }
 
-/* Room for one more fd than a record may carry, so that "the peer sent
- * too many" (buffer full) can be told from "we could not install them"
- * (buffer not full but MSG_CTRUNC). */
-#define CHAN_FD_ROOM (PRIVSEP_MAX_FDS + 1)
-
 enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock)
 {
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * CHAN_FD_ROOM)];
+		char buf[CHAN_CTL_SPACE];
 	} ctl;
 	struct iovec iov = {.iov_base = m->buf, .iov_len = m->cap};
 	struct msghdr mh = {
@@ -52,9 +47,6 @@ enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock)
 	    .msg_control = ctl.buf,
 	    .msg_controllen = sizeof(ctl.buf),
 	};
-	int got[sizeof(ctl.buf) / sizeof(int)]; /* more than the kernel can fit */
-	size_t ngot = 0;
-	int bad_cmsg = 0;
 	ssize_t n;
 
 	m->len = 0;
@@ -66,20 +58,58 @@ enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return (errno == EAGAIN || errno == EWOULDBLOCK) ? CHAN_AGAIN : CHAN_ERROR;
+	return chan_take(fd, &mh, (size_t)n, m);
+}
 
-	/* Collect every fd that arrived, whatever else is wrong. */
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+int chan_recv_many(int fd, struct mmsghdr *mm, unsigned n)
+{
+	int got;
+	do
+		got = recvmmsg(fd, mm, n, MSG_CMSG_CLOEXEC | MSG_DONTWAIT, NULL);
+	while (got < 0 && errno == EINTR);
+	return got;
+}
+
+/* More room than the kernel can fill with fds in CHAN_CTL_SPACE bytes. */
+#define CHAN_GOT_ROOM (CHAN_CTL_SPACE / sizeof(int))
+
+/* Every fd that arrived with the record mh describes, into got (room for
+ * CHAN_GOT_ROOM); *bad set when a control message is not SCM_RIGHTS. */
+static size_t collect_fds(struct msghdr *mh, int *got, int *bad)
+{
+	size_t ngot = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 			const unsigned char *d = CMSG_DATA(c);
-			for (size_t i = 0; i < k && ngot < sizeof(got) / sizeof(got[0]);
-			     i++, ngot++)
+			for (size_t i = 0; i < k && ngot < CHAN_GOT_ROOM; i++, ngot++)
 				memcpy(&got[ngot], d + i * sizeof(int), sizeof(int));
 		} else {
-			bad_cmsg = 1;
+			*bad = 1;
 		}
 	}
+	return ngot;
+}
 
+void chan_drop(struct msghdr *mh)
+{
+	int got[CHAN_GOT_ROOM];
+	int bad = 0;
+	chan_close_fds(got, collect_fds(mh, got, &bad));
+}
+
+enum chan_status chan_take(int fd, struct msghdr *mh, size_t n, struct chan_msg *m)
+{
+	int got[CHAN_GOT_ROOM]; /* more than the kernel can fit */
+	int bad_cmsg = 0;
+	size_t ngot;
+
+	m->len = 0;
+	m->nfds = 0;
+	m->nfds_partial = 0;
+	m->viol = PRIVSEP_V_NONE;
+	/* Collect every fd that arrived, whatever else is wrong. */
+	ngot = collect_fds(mh, got, &bad_cmsg);
 	if (n == 0) {
 		/* End of stream and an empty record both read as 0 bytes; a
 		 * closed peer also shows POLLHUP. */
@@ -91,8 +121,8 @@ enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock)
 		m->viol = PRIVSEP_V_EMPTY_RECORD;
 		return CHAN_VIOLATION;
 	}
-	m->len = (size_t)n;
-	if (mh.msg_flags & MSG_TRUNC)
+	m->len = n;
+	if (mh->msg_flags & MSG_TRUNC)
 		m->viol = PRIVSEP_V_OVERSIZE;
 	else if (bad_cmsg)
 		m->viol = PRIVSEP_V_BAD_CMSG;
@@ -102,7 +132,7 @@ enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock)
 		chan_close_fds(got, ngot);
 		return CHAN_VIOLATION;
 	}
-	if (mh.msg_flags & MSG_CTRUNC) {
+	if (mh->msg_flags & MSG_CTRUNC) {
 		/* Room was left, so the kernel stopped installing fds: this
 		 * process is at its fd limit.  Not the peer's fault. */
 		chan_close_fds(got, ngot);

@@ -7,6 +7,7 @@
 #define PRIVSEP_CHAN_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "privsep.h"
 
@@ -42,6 +43,27 @@ struct chan_msg {
  * Every fd that arrived with a record not returned as CHAN_RECORD is
  * closed before return.  EINTR is retried. */
 enum chan_status chan_recv(int fd, struct chan_msg *m, int nonblock);
+
+/* Room for one more fd than a record may carry, so that "the peer sent
+ * too many" (buffer full) can be told from "we could not install them"
+ * (buffer not full but MSG_CTRUNC): the control buffer of one record. */
+#define CHAN_CTL_FDS (PRIVSEP_MAX_FDS + 1)
+#define CHAN_CTL_SPACE CMSG_SPACE(sizeof(int) * CHAN_CTL_FDS)
+
+/* Receive up to n records at once without blocking (recvmmsg,
+ * MSG_CMSG_CLOEXEC): mm[i] each with one iovec of the record limit and a
+ * control buffer of CHAN_CTL_SPACE, set by the caller before every call.
+ * How many were received (mm[i].msg_len each; take each with chan_take,
+ * or chan_drop it), or -1 with errno (EAGAIN: none).  EINTR is retried. */
+int chan_recv_many(int fd, struct mmsghdr *mm, unsigned n);
+
+/* One record received into mh (n bytes) on fd, judged as chan_recv
+ * judges it: m->buf must be mh's buffer.  fd is looked at only to tell
+ * the end of the stream from an empty record. */
+enum chan_status chan_take(int fd, struct msghdr *mh, size_t n, struct chan_msg *m);
+
+/* Close every fd that arrived with the record in mh, never taken. */
+void chan_drop(struct msghdr *mh);
 
 /* Send one record: hdr (hlen bytes) then payload, with fds (borrowed),
  * in one sendmsg with MSG_NOSIGNAL (and MSG_DONTWAIT if nonblock); one

@@ -66,6 +66,21 @@ enum chan_status msg_recv(int fd, struct msg *m, uint8_t *buf, size_t cap, int n
 	return m->st;
 }
 
+enum chan_status msg_take(int fd, struct msg *m, struct msghdr *mh, size_t n)
+{
+	struct chan_msg cm = {.buf = mh->msg_iov[0].iov_base, .cap = mh->msg_iov[0].iov_len};
+	m->buf = cm.buf;
+	m->cap = cm.cap;
+	msg_reset(m);
+	cm.fds = m->req.fds; /* the fds land in the message: it owns them */
+	m->st = chan_take(fd, mh, n, &cm);
+	m->reclen = cm.len;
+	m->nfds_partial = cm.nfds_partial;
+	m->viol = cm.viol;
+	m->req.nfds = cm.nfds;
+	return m->st;
+}
+
 static enum privsep_violation set_viol(struct msg *m, enum privsep_violation v, const char *fmt,
                                        ...) __attribute__((format(printf, 3, 4)));
 

@@ -76,6 +76,10 @@ struct msg_end {
  * need not be initialised). */
 enum chan_status msg_recv(int fd, struct msg *m, uint8_t *buf, size_t cap, int nonblock);
 
+/* One record of a batch (chan_recv_many), n bytes into mh's one iovec,
+ * from fd, as m: as msg_recv would have received it. */
+enum chan_status msg_take(int fd, struct msg *m, struct msghdr *mh, size_t n);
+
 /* The socket and header stages: PRIVSEP_V_NONE and m->hdr, or the first
  * violation (m->viol). */
 enum privsep_violation msg_decode(struct msg *m, size_t msg_max);
