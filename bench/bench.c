@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -32,6 +33,7 @@
 #include "policy.h"
 #include "sandbox.h"
 #include "notify_bench.h"
+#include "ring_bench.h"
 #include "step_trace.h"
 #include "uidpool.h"
 #include "chan.h"
@@ -441,6 +443,68 @@ static void bench_roundtrip(int pinned)
 	free(tp);
 	free(tr);
 	free(te);
+	pin(-1);
+}
+
+/* ---- 1b: the floor of a shared-memory ring (issue 17's stretch) ---- */
+
+/* A 32-byte record and its reply over a shared page, against the raw
+ * SEQPACKET ping-pong, interleaved blocks: the futex ping-pong (the
+ * floor, where both ends wait on a futex), the wake-ups a helper may use
+ * (it waits in epoll_wait on an eventfd the worker writes and only wakes
+ * with FUTEX_WAKE), and the same with the helper polling the page for
+ * 20 us before it sleeps.  No privsep code: see bench/README.md. */
+static void bench_ring(int pinned)
+{
+	static const struct {
+		enum ring_mode mode;
+		const char *name;
+	} modes[] = {{RING_FUTEX, "ring floor: futex ping-pong"},
+	             {RING_EVENTFD, "ring wake-ups: eventfd in, futex out"},
+	             {RING_EVENTFD_SPIN, "ring wake-ups, helper polls 20 us"}};
+	const int blocks = quick ? 5 : 20, per = 1000;
+	size_t nm = sizeof(modes) / sizeof(modes[0]);
+	uint64_t *tr = calloc((size_t)(blocks * per), sizeof(uint64_t));
+	uint64_t *tm[3];
+	struct ring_bench *rb[3];
+	char payload[32] = "0123456789abcdef0123456789abcde", rbuf[64];
+	int b[2], cpu = pinned ? 0 : -1;
+	size_t nr = 0;
+	pid_t ep;
+
+	pin(cpu);
+	/* the ring servers first: none of them holds the socket's other end */
+	for (size_t m = 0; m < nm; m++) {
+		tm[m] = calloc((size_t)(blocks * per), sizeof(uint64_t));
+		rb[m] = ring_bench_start(modes[m].mode, cpu);
+		if (!tm[m] || !rb[m] || ring_bench_block(rb[m], tm[m], per) < 0) /* warm up */
+			abort();
+	}
+	chan_pair(b);
+	ep = echo_server(b[0], cpu);
+	if (!tr)
+		abort();
+	for (int k = 0; k < blocks; k++) {
+		for (int i = 0; i < per; i++) {
+			uint64_t t = ns();
+			if (send(b[1], payload, 32, 0) != 32 ||
+			    recv(b[1], rbuf, sizeof(rbuf), 0) != 32)
+				abort();
+			tr[nr++] = ns() - t;
+		}
+		for (size_t m = 0; m < nm; m++)
+			if (ring_bench_block(rb[m], tm[m] + (size_t)k * per, per) < 0)
+				abort();
+	}
+	close(b[1]);
+	reap(ep);
+	for (size_t m = 0; m < nm; m++) {
+		ring_bench_stop(rb[m]);
+		report(modes[m].name, "ns", stats_of(tm[m], (size_t)(blocks * per)),
+		       stats_of(tr, nr), pinned ? "one CPU" : "free", "raw SEQPACKET ping-pong", 0);
+		free(tm[m]);
+	}
+	free(tr);
 	pin(-1);
 }
 
@@ -992,10 +1056,12 @@ static void bench_start(void)
 
 /* ---- 6b: worker start in exec mode ---- */
 
-/* fork, then (as root) the namespaces a worker gets, then execveat of
- * prog with argv, until the new image wrote a byte to fd 3 (the program
- * is this one: its main writes it; or a static true, which writes none:
- * then until it exited).  The nanoseconds. */
+/* fork, then (as root) the namespaces a worker gets, as sandbox.c's
+ * step 3 enters them (the four unshares, and the new mount namespace's
+ * tree made private, without which it is not the worker's), then
+ * execveat of prog with argv, until the new image wrote a byte to fd 3
+ * (the program is this one: its main writes it; or a static true, which
+ * writes none: then until it exited).  The nanoseconds. */
 static uint64_t fork_exec(int prog, const char *const *argv, int newns, int wait_byte)
 {
 	int pf[2];
@@ -1009,7 +1075,8 @@ static uint64_t fork_exec(int prog, const char *const *argv, int newns, int wait
 	pid = fork();
 	if (pid == 0) {
 		if ((newns &&
-		     unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0) ||
+		     (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0 ||
+		      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) ||
 		    dup2(pf[1], 3) < 0)
 			_exit(1);
 		syscall(SYS_execveat, prog, "", argv, env, AT_EMPTY_PATH);
@@ -1292,9 +1359,9 @@ static void bench_start_steps(void)
 			abort();
 		reap(pid);
 		sandbox_release(&plan);
-		/* the next spawn's uid: privsep_spawn leases it after the fork,
-		 * while the child takes its steps; here after them, so that
-		 * it does not share the CPUs with the traced steps */
+		/* the next spawn's uid: the helper leases it once the worker
+		 * is past READY and nothing waits (helper_lease_ahead); here
+		 * after the steps too, off the rows above */
 		{
 			uint64_t t2 = ns();
 			if (plan.root)
@@ -1757,7 +1824,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr,
 			        "usage: privsep-bench [-o FILE.jsonl] [--quick] [--only "
-			        "roundtrip|open|throughput|seccomp|start|many|allocs|bulk]\n");
+			        "roundtrip|ring|open|throughput|seccomp|start|many|allocs|bulk]\n");
 			return 2;
 		}
 	}
@@ -1774,6 +1841,10 @@ int main(int argc, char **argv)
 	if (RUN("roundtrip")) {
 		bench_roundtrip(1);
 		bench_roundtrip(0);
+	}
+	if (RUN("ring")) {
+		bench_ring(1);
+		bench_ring(0);
 	}
 	if (RUN("open")) {
 		bench_open(0);

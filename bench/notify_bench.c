@@ -124,6 +124,7 @@ struct notify_bench *notify_bench_start(const char *path)
 		errno = EPERM;
 		return NULL;
 	}
+	(void)fs_notify_sync_wakeup(nb->lfd); /* as privsep-run does */
 	nb->n.listener = nb->lfd;
 	nb->n.pol = nb->pol;
 	nb->n.roots = &nb->roots;

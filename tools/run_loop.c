@@ -28,6 +28,8 @@
 
 extern char **environ;
 
+#define RUN_POLICY_NAME "privsep-run" /* the policy text's name in its rules */
+
 static const char *const grants[] = {
     [RUN_READ] = "allow read,stat",
     [RUN_READ_BENEATH] = "allow read,stat,readlink symlinks directory",
@@ -73,6 +75,30 @@ static char *policy_text(const struct run_opts *o, int fdn)
 fail:
 	free(t);
 	return NULL;
+}
+
+/* The policy text's own execveat rule (policy_text's last line, loaded
+ * with fd 0) made to name fd fdn: the fd's number is the policy's nofile
+ * limit, which only the loaded policy knows, and one load is spared (the
+ * text is parsed once, <run.policy> and --policy included).  0, or -1
+ * when the rule is not exactly once where the text put it. */
+static int set_exec_fd(struct policy *pol, int fdn)
+{
+	struct pol_rule *hit = NULL;
+	for (size_t i = 0; i < pol->nrules; i++) {
+		struct pol_rule *r = &pol->rules[i];
+		if (strcmp(r->syscall, "execveat") != 0 || !r->loc.file ||
+		    strcmp(r->loc.file, RUN_POLICY_NAME) != 0)
+			continue;
+		if (hit || r->ncond != 2 || r->cond[0].arg != 0 || r->cond[0].op != P_EQ ||
+		    r->cond[0].val != 0)
+			return -1;
+		hit = r;
+	}
+	if (!hit)
+		return -1;
+	hit->cond[0].val = (uint64_t)fdn;
+	return 0;
 }
 
 static void diag(const char *msg, void *arg)
@@ -233,19 +259,18 @@ int run(const struct run_opts *o)
 		fprintf(stderr, "privsep-run: %s: %s\n", o->prog, strerror(errno));
 		return RUN_EXIT_CANNOT;
 	}
-	/* the worker's nofile limit is the program fd's number: read it
-	 * from the policy first, with a placeholder for the execveat */
+	/* the worker's nofile limit is the program fd's number: the
+	 * policy is loaded with 0 in the execveat rule, then the rule set */
 	text = policy_text(o, 0);
-	pol = text ? policy_load("privsep-run", text, diag, NULL) : NULL;
+	pol = text ? policy_load(RUN_POLICY_NAME, text, diag, NULL) : NULL;
 	if (!pol)
 		goto out;
 	fdn = pol->have_rlimit[POL_RL_NOFILE] ? (int)pol->rlimit[POL_RL_NOFILE] : 1024;
-	policy_free(pol);
-	free(text);
-	text = policy_text(o, fdn);
-	pol = text ? policy_load("privsep-run", text, diag, NULL) : NULL;
-	if (!pol)
+	if (set_exec_fd(pol, fdn) < 0) {
+		fprintf(stderr,
+		        "privsep-run: the policy's execveat rule is not where it was put\n");
 		goto out;
+	}
 	fpol = pol;
 	if (o->learn) {
 		/* permissive: every call allowed (those pol would not allow
@@ -336,6 +361,8 @@ int run(const struct run_opts *o)
 	lfd = take_listener(sock[0], name, why, sizeof(why));
 	if (lfd < 0)
 		fprintf(stderr, "privsep-run: %s\n", why);
+	else
+		(void)fs_notify_sync_wakeup(lfd); /* before 6.6: woken as before */
 	{
 		struct loop l = {o, name, learn};
 		struct fs_notify n = {.listener = lfd,

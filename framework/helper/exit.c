@@ -63,6 +63,7 @@ int exit_fw_ready(struct privsep_req *req, void *arg)
 	(void)arg;
 	/* the worker waits for this answer before application code: the
 	 * kernel's view of it first, and a step not in force stops it */
+	helper_start_done(w);
 	if (w->spawn.verify) {
 		char why[PRIVSEP_DETAIL_MAX - 64];
 		int step = sandbox_verify(w->pid, &w->spawn.expect, why, sizeof(why));

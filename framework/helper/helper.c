@@ -721,6 +721,7 @@ static void worker_reap(struct privsep_worker *w)
 		w->reap.exited = 1;
 		w->reap.exit_code = si.si_code;
 		w->reap.exit_status = si.si_status;
+		helper_start_done(w);
 		/* reaped: no process has its uid any more */
 		if (w->spawn.uid_lease >= 0)
 			close(w->spawn.uid_lease);
@@ -787,6 +788,7 @@ static void worker_free(struct privsep_worker *w)
 	wlog_close(w);
 	unotify_close(w);
 	learn_free(w);
+	helper_start_done(w);
 	if (w->spawn.uid_lease >= 0)
 		close(w->spawn.uid_lease);
 	region_rx_free(&w->region);
@@ -820,7 +822,17 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		if (timeout_ms < 0 || d < timeout_ms)
 			timeout_ms = (int)d;
 	}
-	n = epoll_wait(h->epfd, evs, 32, timeout_ms);
+	/* a uid to lease ahead, and no worker starting: first whatever
+	 * waits, then, when nothing does, the lease (a scan of /proc) */
+	if (h->lease_ahead && !h->starting) {
+		n = epoll_wait(h->epfd, evs, 32, 0);
+		if (n == 0) {
+			helper_lease_ahead(h);
+			n = epoll_wait(h->epfd, evs, 32, timeout_ms);
+		}
+	} else {
+		n = epoll_wait(h->epfd, evs, 32, timeout_ms);
+	}
 	if (n < 0) {
 		if (errno != EINTR)
 			return -1;
@@ -923,6 +935,8 @@ int privsep_helper_run(struct privsep_helper *h)
 	while (privsep_helper_nworkers(h) > 0 || h->respawns || (h->outs && !h->stopping))
 		if (privsep_helper_step(h, -1) < 0)
 			return -1;
+	/* nothing left to serve: the next spawn's uid, if one is due */
+	helper_lease_ahead(h);
 	return 0;
 }
 

@@ -126,6 +126,7 @@ struct worker_spawn {
 	int verify;
 	struct sb_expect expect;
 	int uid_lease; /* its own uid's lease (uidpool.h), -1: none */
+	int starting;  /* counted in the helper's starting: no READY answered yet */
 };
 
 /* unotify.c: the helper's end of the worker's seccomp user notification
@@ -249,6 +250,11 @@ struct privsep_helper {
 	struct unotify_bufs *unotify; /* unotify.c: receive buffers, NULL until needed */
 	struct spawn_pool *pools;     /* pool.c */
 	size_t npooled;               /* workers in a pool, not the application's */
+	/* spawn.c: the next spawn's uid is to be leased ahead (a spawn
+	 * used a lease), once no worker is starting and no event waits:
+	 * never between a spawn and its worker's READY */
+	int lease_ahead;
+	unsigned starting; /* sandboxed workers not yet past READY, nor gone */
 };
 
 /* Why a confined helper starts no worker: what a spawn needs that
@@ -297,6 +303,12 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 /* 1 if fd is one of h's own (epoll, signalfd, a worker's channel, pidfd
  * or log pipe). */
 int helper_owns_fd(const struct privsep_helper *h, int fd);
+/* w is past its start (READY answered, refused, or w gone): no longer
+ * counted in h->starting.  Idempotent. */
+void helper_start_done(struct privsep_worker *w);
+/* Lease the next spawn's uid ahead if one is due and no worker is
+ * starting (spawn.c's lease_ahead). */
+void helper_lease_ahead(struct privsep_helper *h);
 /* In a new child: wipe the helper's buffers, which hold other workers'
  * requests and replies. */
 void helper_scrub(struct privsep_helper *h);

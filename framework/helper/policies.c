@@ -76,8 +76,11 @@ const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path
 	int n;
 
 	for (e = h->policies; e; e = e->next)
-		if (e->debug == debug && same(e->path, path) && same(e->text, text))
+		if (e->debug == debug && same(e->path, path) && same(e->text, text)) {
+			/* loaded again: a root replaced on disk is opened again */
+			fs_roots_refresh(&e->roots, e->pol, root_warn, h);
 			return e;
+		}
 	e = calloc(1, sizeof(*e));
 	if (!e || (path && !(e->path = strdup(path))) || (text && !(e->text = strdup(text)))) {
 		if (e) {

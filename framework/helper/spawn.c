@@ -476,6 +476,8 @@ static struct privsep_worker *spawn_attach(struct privsep_helper *h, const struc
 	if (!sp->unsandboxed) {
 		w->spawn.verify = w->gate = 1;
 		w->spawn.expect = j->expect;
+		w->spawn.starting = 1;
+		h->starting++;
 	}
 	w->spawn.pol = j->pol;
 	w->spawn.roots = j->roots;
@@ -551,9 +553,11 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	j.sv[1] = j.lp[1] = j.op[1] = -1;
 	/* The child cannot be reaped before we wait for it, so its pid is
 	 * still its own here. */
-	/* while the child takes its steps: the next spawn's uid */
+	/* the next spawn's uid: leased ahead once this worker is past READY
+	 * and the helper is idle (helper_lease_ahead), not while the child
+	 * takes its steps, whose CPU the scan would share */
 	if (j.plan.lease >= 0)
-		uidpool_prefetch();
+		h->lease_ahead = 1;
 	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0) {
 		saved = errno;
@@ -565,4 +569,23 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		return NULL;
 	}
 	return spawn_attach(h, sp, &j, pid, pidfd);
+}
+
+void helper_start_done(struct privsep_worker *w)
+{
+	if (!w->spawn.starting)
+		return;
+	w->spawn.starting = 0;
+	w->h->starting--;
+}
+
+void helper_lease_ahead(struct privsep_helper *h)
+{
+	if (!h->lease_ahead || h->starting)
+		return;
+	h->lease_ahead = 0;
+	/* a confined helper starts no worker again, and its filter refuses
+	 * the scan */
+	if (!h->confined)
+		uidpool_prefetch();
 }

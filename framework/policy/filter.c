@@ -112,28 +112,6 @@ done:
 	return 0;
 }
 
-int filter_build_load(const struct filter_policy *p)
-{
-	int rc;
-	scmp_filter_ctx ctx;
-	/* libseccomp probes the kernel first (seccomp_api_get: the seccomp
-	 * calls exec.policy lists, none of which changes anything):
-	 * seccomp_api_set would leave its seccomp syscall number unset
-	 * (2.5.4: it then calls syscall -1) */
-	ctx = build(p, NULL, &rc);
-	if (!ctx) {
-		errno = -rc;
-		return -1;
-	}
-	rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	return 0;
-}
-
 int filter_export_pfc(const struct filter_policy *p, int fd)
 {
 	int rc;
@@ -212,6 +190,12 @@ int filter_load(const struct filter_prog *prog)
 		return -1;
 	}
 	return 0;
+}
+
+int filter_load_plain(const struct filter_prog *prog)
+{
+	struct sock_fprog fp = {prog->len, prog->insns};
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) != 0 ? -1 : 0;
 }
 
 int filter_load_listener(const struct filter_prog *prog)

@@ -54,13 +54,10 @@ struct filter_prog {
  * (*bad, when not NULL, is the rule libseccomp refused). */
 int filter_compile(const struct filter_policy *p, struct filter_prog *out, size_t *bad);
 void filter_prog_free(struct filter_prog *prog);
-/* Compile p with libseccomp and load it into this process (no TSYNC,
- * NO_NEW_PRIVS already set): the exec mode's second filter, built in the
- * new image.  Under a filter, it needs only what libseccomp's compiler
- * does (memory), its probe of the kernel (seccomp calls with no filter,
- * which change nothing) and seccomp(SECCOMP_SET_MODE_FILTER, 0, prog).
- * 0 or -1 with errno. */
-int filter_build_load(const struct filter_policy *p);
+/* Load prog into this process with no flag (no TSYNC: one thread; no
+ * listener), NO_NEW_PRIVS already set: exec mode's second filter, which
+ * libseccomp compiled at build time.  0 or -1 with errno. */
+int filter_load_plain(const struct filter_prog *prog);
 /* libseccomp's pseudo filter code for p, written to fd. */
 int filter_export_pfc(const struct filter_policy *p, int fd);
 

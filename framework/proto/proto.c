@@ -89,7 +89,7 @@ const struct proto_viol proto_viols[] = {
     {PRIVSEP_V_BAD_FD_COUNT, "bad-fd-count", "table",
      "nfds is outside the type's fd bounds (an event's, at the worker)"},
     {PRIVSEP_V_BAD_BULK, "bad-bulk", "bulk",
-     "(a bulk type) the first fd is not a memfd sealed with F_SEAL_WRITE, F_SEAL_SHRINK, F_SEAL_GROW and F_SEAL_SEAL, open for reading and with every page written; its size differs from the u64 size the payload declares; or that size is over the type's bulk limit; in the region form (helper, bit 63 of the size), a region not sealed with F_SEAL_SHRINK, F_SEAL_GROW and F_SEAL_SEAL, not open for reading and writing, larger than the largest bulk limit, shorter than the size, or with a page of the payload not allocated"},
+     "(a bulk type) the first fd is not a memfd sealed with F_SEAL_WRITE, F_SEAL_SHRINK, F_SEAL_GROW and F_SEAL_SEAL, open for reading and with every page written; its size differs from the u64 size the payload declares; or that size is over the type's bulk limit; in the region form (helper, bit 63 of the size), a region not sealed with F_SEAL_SHRINK and F_SEAL_GROW, whose control page cannot be mapped writable, or (without F_SEAL_SEAL) that cannot be sealed with F_SEAL_FUTURE_WRITE and F_SEAL_SEAL, not open for reading and writing, larger than the largest bulk limit, shorter than the size, or with a page of the payload not allocated"},
     {PRIVSEP_V_BAD_PAYLOAD, "bad-payload", "handler",
      "the payload does not parse as its type says (short field, leftover bytes, bad string): the handler of a request (helper) or of an event (worker) says so"},
     {PRIVSEP_V_BAD_REPLY, "bad-reply", "handler",

@@ -3,7 +3,7 @@
  * region.c - the region form of a bulk payload (region.h).
  *
  * The rule that keeps a hostile sender harmless: the receiver reads the
- * region once, with one memcpy into memory only it can write, and nothing
+ * region once, with one copy into memory only it can write, and nothing
  * (no check, no handler) ever reads the region itself.  A sender that
  * rewrites the region during the copy changes what the copy holds, which
  * it could have sent anyway; it cannot change a byte after the copy, when
@@ -11,6 +11,18 @@
  * region there while the receiver reads (no SIGBUS), F_SEAL_GROW keeps
  * its size, F_SEAL_SEAL the seals.  The control page is the one place the
  * receiver writes: a counter, which it never reads back.
+ *
+ * Two forms (docs/PROTOCOL.md, section 12).  Revision 1.1: the sender
+ * sealed the region with F_SEAL_SEAL too; it can still punch holes in
+ * it, so the receiver reads the payload with pread (a hole reads as
+ * zeros and allocates nothing), a page at a time in the kernel.
+ * Revision 1.3: the sender leaves F_SEAL_SEAL off and the receiver, once
+ * it has mapped the control page read-write, adds F_SEAL_FUTURE_WRITE and
+ * F_SEAL_SEAL itself: from then on nobody can write(2), punch a hole
+ * (fallocate, MADV_REMOVE) or map the region writable anew; only the
+ * sender's mapping from before stays writable.  Every page checked
+ * allocated after that stays allocated, so the receiver maps the data
+ * read-only and copies it out with memcpy (twice pread's speed here).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -211,8 +223,12 @@ void region_rx_free(struct region_rx *rx)
 {
 	if (rx->map)
 		munmap(rx->map, rx->maplen);
+	if (rx->data)
+		munmap((void *)(uintptr_t)rx->data, rx->datalen);
 	rx->map = NULL;
 	rx->maplen = 0;
+	rx->data = NULL;
+	rx->datalen = 0;
 	rx->done = 0;
 }
 
@@ -224,15 +240,104 @@ void region_copy_free(struct region_copy *c)
 	c->cap = 0;
 }
 
+/* The region's allocation: every page of its st_size (a hole would be
+ * allocated, and paid for, by this end's read). */
+static int region_sparse(const struct stat *st, char *why, size_t whylen)
+{
+	size_t pg = page();
+	if ((uint64_t)st->st_blocks * 512 >= round_up((size_t)st->st_size, pg))
+		return 0;
+	snprintf(
+	    why, whylen,
+	    "the bulk region is sparse: %llu of %llu bytes allocated (the sender must write every page)",
+	    (unsigned long long)st->st_blocks * 512,
+	    (unsigned long long)round_up((size_t)st->st_size, pg));
+	return 1;
+}
+
+/* A mapping of fd for the receiver: none of it ever forked into a worker.
+ * 0; 1 (why says so) when the fd refuses it; -1 with errno. */
+static int region_mmap(int fd, size_t len, off_t off, int prot, int flags, uint8_t **out,
+                       const char *what, char *why, size_t whylen)
+{
+	uint8_t *map = mmap(NULL, len, prot, MAP_SHARED | flags, fd, off);
+	int err;
+	if (map == MAP_FAILED) {
+		err = errno;
+		snprintf(why, whylen, "mapping %s (%zu bytes): %s", what, len, strerror(err));
+		if (err == EACCES || err == ENODEV || err == EINVAL || err == EPERM)
+			return 1;
+		errno = err;
+		return -1;
+	}
+	if (madvise(map, len, MADV_DONTFORK) < 0) {
+		err = errno;
+		munmap(map, len);
+		snprintf(why, whylen, "%s: %s", what, strerror(err));
+		if (err == EACCES || err == EPERM)
+			return 1;
+		errno = err;
+		return -1;
+	}
+	*out = map;
+	return 0;
+}
+
+/* A revision 1.3 region whose control page this end mapped: seal it
+ * against every write but the sender's mapping, check that the seals
+ * hold and that every page is allocated (none can be freed after), and
+ * map its data read-only.  0, 1 (why), -1 (errno). */
+static int region_rx_seal(int fd, size_t datalen, const uint8_t **data, char *why, size_t whylen)
+{
+	size_t pg = page();
+	struct stat st;
+	uint8_t *map = NULL;
+	int seals, rc;
+
+	*data = NULL;
+	if (fcntl(fd, F_ADD_SEALS, REGION_SEALS_HELPER) < 0) {
+		snprintf(why, whylen,
+		         "sealing the bulk region with F_SEAL_FUTURE_WRITE and F_SEAL_SEAL: %s",
+		         strerror(errno));
+		return 1;
+	}
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || (seals & (REGION_SEALS | REGION_SEALS_HELPER)) !=
+	                     (REGION_SEALS | REGION_SEALS_HELPER)) {
+		snprintf(why, whylen, "the bulk region lost its seals (0x%x)", (unsigned)seals);
+		return 1;
+	}
+	/* the sender could punch holes until the seal: look again */
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, whylen, "fstat of the bulk region: %s", strerror(errno));
+		return -1;
+	}
+	if (region_sparse(&st, why, whylen))
+		return 1;
+	if (!datalen)
+		return 0;
+	/* populated: every page is allocated, so this allocates nothing.
+	 * Where this end cannot map it (its address-space limit), the region
+	 * is read with pread: it is sealed now, and a region sealed once
+	 * cannot be offered again as a new one */
+	rc = region_mmap(fd, datalen, (off_t)pg, PROT_READ, MAP_POPULATE, &map,
+	                 "the bulk region's data, read-only", why, whylen);
+	if (rc > 0)
+		return rc;
+	*data = rc == 0 ? map : NULL;
+	return 0;
+}
+
 /* A region not seen before: check it and map it in place of rx's. */
 static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int fd,
                          const struct stat *st, char *why, size_t whylen)
 {
-	size_t pg = page();
+	size_t pg = page(), datalen;
 	uint64_t lim = c->region_max > SIZE_MAX / 2 ? SIZE_MAX / 2 : c->region_max;
 	uint64_t max = round_up((size_t)lim, pg);
-	int seals = fcntl(fd, F_GET_SEALS);
+	int seals = fcntl(fd, F_GET_SEALS), sealed, rc;
 	uint8_t *map;
+	const uint8_t *data = NULL;
 
 	if (seals < 0) {
 		snprintf(why, whylen, "the bulk region is not a memfd (F_GET_SEALS: %s)",
@@ -242,10 +347,12 @@ static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int 
 	if ((seals & REGION_SEALS) != REGION_SEALS) {
 		snprintf(
 		    why, whylen,
-		    "the bulk region is not sealed with F_SEAL_SHRINK, F_SEAL_GROW and F_SEAL_SEAL (seals 0x%x)",
+		    "the bulk region is not sealed with F_SEAL_SHRINK and F_SEAL_GROW (seals 0x%x)",
 		    (unsigned)seals);
 		return 1;
 	}
+	/* without F_SEAL_SEAL: revision 1.3, this end seals it */
+	sealed = !(seals & F_SEAL_SEAL);
 	if (!S_ISREG(st->st_mode)) {
 		snprintf(why, whylen, "the bulk region is not a memfd (not a regular file)");
 		return 1;
@@ -263,42 +370,33 @@ static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int 
 	}
 	/* every page allocated by the sender, before this end maps it
 	 * populated: a hole would be allocated (and paid for) here */
-	if ((uint64_t)st->st_blocks * 512 < round_up((size_t)st->st_size, pg)) {
-		snprintf(
-		    why, whylen,
-		    "the bulk region is sparse: %llu of %llu bytes allocated (the sender must write every page)",
-		    (unsigned long long)st->st_blocks * 512,
-		    (unsigned long long)round_up((size_t)st->st_size, pg));
+	if (region_sparse(st, why, whylen))
 		return 1;
-	}
-	/* only the control page is mapped: the payload is read with pread,
-	 * which reads a hole the sender punched later as zeros without
-	 * allocating it (a fault through a shared mapping would allocate it,
-	 * and could SIGBUS where shmem cannot be charged) */
-	map = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		int err = errno;
-		snprintf(why, whylen, "mapping the bulk region of %lld bytes: %s",
-		         (long long)st->st_size, strerror(err));
-		if (err == EACCES || err == ENODEV || err == EINVAL || err == EPERM)
-			return 1;
-		errno = err;
-		return -1;
-	}
-	/* nothing of it ever forked into a worker */
-	if (madvise(map, pg, MADV_DONTFORK) < 0) {
-		int err = errno;
-		munmap(map, pg);
-		snprintf(why, whylen, "the bulk region's control page: %s", strerror(err));
-		if (err == EACCES || err == EPERM)
-			return 1;
-		errno = err;
-		return -1;
+	datalen = (size_t)st->st_size - pg;
+	/* the control page, read-write: the one place this end writes.  A
+	 * revision 1.1 region's data is never mapped: read with pread, which
+	 * reads a hole the sender punched later as zeros without allocating
+	 * it (a fault through a shared mapping would allocate it, and could
+	 * SIGBUS where shmem cannot be charged) */
+	rc = region_mmap(fd, pg, 0, PROT_READ | PROT_WRITE, 0, &map,
+	                 "the bulk region's control page", why, whylen);
+	if (rc)
+		return rc;
+	if (sealed) {
+		rc = region_rx_seal(fd, datalen, &data, why, whylen);
+		if (rc) {
+			int err = errno;
+			munmap(map, pg);
+			errno = err;
+			return rc;
+		}
 	}
 	region_rx_free(rx);
 	rx->map = map;
 	rx->maplen = pg;
-	rx->datalen = (size_t)st->st_size - pg;
+	rx->datalen = datalen;
+	rx->data = data;
+	rx->sealed = sealed;
 	rx->dev = st->st_dev;
 	rx->ino = st->st_ino;
 	return 0;
@@ -387,11 +485,12 @@ int region_rx_take(struct region_rx *rx, struct region_copy *c, int fd, uint64_t
 		         rx->datalen, (unsigned long long)size);
 		return 1;
 	}
-	/* every page of the payload still allocated (the sender may punch a
-	 * hole after the region was mapped): a hole would make this end
-	 * allocate (and pay for) it.  A region with every page allocated (its
-	 * blocks) has none; else it is looked for. */
-	if ((uint64_t)st.st_blocks * 512 >= round_up((size_t)st.st_size, pg))
+	/* every page of the payload still allocated (a revision 1.1 sender
+	 * may punch a hole after the region was mapped): a hole would make
+	 * this end allocate (and pay for) it.  A region this end sealed, or
+	 * with every page allocated (its blocks), has none; else it is
+	 * looked for. */
+	if (rx->sealed || (uint64_t)st.st_blocks * 512 >= round_up((size_t)st.st_size, pg))
 		hole = st.st_size;
 	else
 		hole = lseek(fd, (off_t)pg, SEEK_HOLE);
@@ -410,7 +509,9 @@ int region_rx_take(struct region_rx *rx, struct region_copy *c, int fd, uint64_t
 		return -1;
 	}
 	/* the one read of the region: from here on only the copy is read */
-	if (read_all(fd, c->buf, (size_t)size, (off_t)pg) < 0) {
+	if (size && rx->data)
+		memcpy(c->buf, rx->data, (size_t)size);
+	else if (size && read_all(fd, c->buf, (size_t)size, (off_t)pg) < 0) {
 		int err = errno;
 		snprintf(why, whylen, "reading %llu bytes of bulk from the region: %s",
 		         (unsigned long long)size, strerror(err));

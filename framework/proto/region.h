@@ -27,8 +27,18 @@
 
 /* The u64 size of a bulk record: this bit set is the region form. */
 #define REGION_FLAG ((uint64_t)1 << 63)
-/* The seals a region must carry (not F_SEAL_WRITE). */
-#define REGION_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+/* The seals a worker adds to its region (revision 1.3; never
+ * F_SEAL_WRITE: it keeps writing the region through its mapping). */
+#define REGION_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
+/* A region a worker of revision 1.1 sent: it added F_SEAL_SEAL too. */
+#define REGION_SEALS_1_1 (REGION_SEALS | F_SEAL_SEAL)
+/* The seals the helper adds to a revision 1.3 region before it maps its
+ * data: no write(2), no hole punched, no new writable mapping, ever;
+ * the worker's own mapping stays writable. */
+#define REGION_SEALS_HELPER (F_SEAL_FUTURE_WRITE | F_SEAL_SEAL)
 
 /* The control page's words (little-endian u32, at these offsets). */
 #define REGION_OFF_DONE 0    /* payloads the receiver copied out (receiver writes) */
@@ -46,7 +56,12 @@ struct region_tx {
 struct region_rx {
 	uint8_t *map;   /* NULL: none; the control page only, read-write */
 	size_t maplen;  /* one page */
-	size_t datalen; /* the data after it, read with pread, never mapped */
+	size_t datalen; /* the data after it */
+	/* a region the helper sealed (revision 1.3): its data, mapped
+	 * read-only, copied out with memcpy; NULL: read with pread (a
+	 * revision 1.1 region, or no data) */
+	const uint8_t *data;
+	int sealed; /* this end added REGION_SEALS_HELPER (revision 1.3) */
 	dev_t dev;
 	ino_t ino;
 	uint32_t done; /* payloads copied out of this region */
@@ -77,8 +92,10 @@ void region_tx_unsend(struct region_tx *r);
 
 /* The region form at the receiver: fd (borrowed) with size (REGION_FLAG
  * cleared) of at most max bytes.  Checks the region (first time it is
- * seen: seals, a regular file open read-write, its size; each time: every
- * page of the payload allocated), copies the payload out into c and tells
+ * seen: seals, a regular file open read-write, its size; a revision 1.3
+ * region is sealed by this end then; each time, for a revision 1.1
+ * region: every page of the payload allocated), copies the payload out
+ * into c and tells
  * the sender (the control page).  *p, size bytes of c's buffer (size 0: a
  * valid empty pointer).  Returns 0; 1 when the sender broke the rule (why
  * says how); -1 with errno when the receiver could not map or copy a

@@ -124,10 +124,13 @@ int sandbox_exec_run(const struct sb_plan *p);
  * with no rule, the self-check, the second filter.  0, or -1 with errno
  * and why. */
 int sandbox_narrow(char *why, size_t whylen);
-/* The second filter's rules (compiled by libseccomp in the new image,
- * filter_build_load; a test compiles the same rules and runs them). */
+/* The second filter's rules (narrow_rules.h), and their program as
+ * libseccomp compiled them at build time (narrow_gen.c), which the new
+ * image loads; a test checks the program is the rules' compile and runs
+ * it. */
 struct filter_policy;
 const struct filter_policy *sandbox_narrow_policy(void);
+const struct filter_prog *sandbox_narrow_prog(void);
 /* Restrict this process with ll's handled rights and, when rules is not
  * NULL, the rules it adds to the ruleset.  0 or -1 with errno. */
 int landlock_restrict(const struct landlock_plan *ll, int (*rules)(int, const struct sb_plan *),

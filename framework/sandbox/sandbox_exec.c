@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -35,6 +36,8 @@
 #include <unistd.h>
 
 #include "filter.h"
+#include "narrow_bpf.h"
+#include "narrow_rules.h"
 #include "sandbox.h"
 
 #define LL_SYS_ADD_RULE 445
@@ -93,17 +96,27 @@ static int elf_interp(int fd, char *buf, size_t len)
 }
 
 /* The directory of the shared libprivsep this code is in ("" when it is
- * linked into the program itself). */
-static void lib_dir(char *buf, size_t len)
+ * linked into the program itself), found once per process: where the
+ * library was mapped from does not change (dladdr and realpath cost a
+ * readlink per path component, at every spawn otherwise). */
+static char lib_dir_found[PATH_MAX];
+static pthread_once_t lib_dir_once = PTHREAD_ONCE_INIT;
+
+static void lib_dir_find(void)
 {
 	Dl_info di;
 	char tmp[PATH_MAX];
-	buf[0] = '\0';
-	if (!dladdr((void *)lib_dir, &di) || !di.dli_fname || !strstr(di.dli_fname, ".so"))
+	if (!dladdr((void *)lib_dir_find, &di) || !di.dli_fname || !strstr(di.dli_fname, ".so"))
 		return;
 	if (!realpath(di.dli_fname, tmp))
 		return;
-	snprintf(buf, len, "%s", dirname(tmp));
+	snprintf(lib_dir_found, sizeof(lib_dir_found), "%s", dirname(tmp));
+}
+
+static void lib_dir(char *buf, size_t len)
+{
+	pthread_once(&lib_dir_once, lib_dir_find);
+	snprintf(buf, len, "%s", lib_dir_found);
 }
 
 int sandbox_elf_interp(int fd, char *buf, size_t len)
@@ -283,64 +296,19 @@ int sandbox_exec_run(const struct sb_plan *p)
 	                    e->envp ? e->envp : ev, AT_EMPTY_PATH);
 }
 
-/* The second filter, for libseccomp (filter.c): whatever the first
- * allows, never again an exec, an open or an executable mapping, nor a
- * stat by path (EACCES: the loader's; Landlock does not bound a stat;
- * fstat, with AT_EMPTY_PATH, as the policy says).  Such a call fails
- * with ENOSYS and never runs: SECCOMP_RET_TRACE with no tracer (nothing
- * can trace the worker: it is not dumpable and no policy allows
- * ptrace).  Not a kill: this filter has no listener (the kernel allows
- * one per chain, the first filter's), so a kill here would be unnamed.
- * TRACE is the one refusal the kernel ranks below the first filter's
- * notification: a call the policy denies (execve, an openat to write,
- * an int 0x80, an x32 number: the architecture check's action is TRACE
- * too) is still named by the helper and kills; only what the first
- * filter allowed for the start (the loader's opens and executable
- * mappings, the one execveat of fd N) fails here.  prot and flags are
- * ints to the kernel: masked compares, which look at the low word only
- * whatever the high one holds (ARCHITECTURE.md's libseccomp traps). */
-#define NARROW_FAIL(nr)                                                                            \
-	{                                                                                          \
-		(nr), SCMP_ACT_TRACE(0), 0,                                                        \
-		{                                                                                  \
-			{                                                                          \
-				0, 0, 0, 0                                                         \
-			}                                                                          \
-		}                                                                                  \
-	}
-#define NARROW_NOEXEC(nr)                                                                          \
-	{                                                                                          \
-		(nr), SCMP_ACT_TRACE(0), 1,                                                        \
-		{                                                                                  \
-			{                                                                          \
-				2, SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC                        \
-			}                                                                          \
-		}                                                                                  \
-	}
-static const struct filter_rule narrow_rules[] = {
-#ifdef __NR_open
-    NARROW_FAIL(__NR_open),
-#endif
-#ifdef __NR_creat
-    NARROW_FAIL(__NR_creat),
-#endif
-    NARROW_FAIL(__NR_openat),
-    NARROW_FAIL(__NR_openat2),
-    NARROW_FAIL(__NR_execve),
-    NARROW_FAIL(__NR_execveat),
-    NARROW_NOEXEC(__NR_mmap),
-    NARROW_NOEXEC(__NR_mprotect),
-    NARROW_NOEXEC(__NR_pkey_mprotect),
-    {__NR_newfstatat, SCMP_ACT_ERRNO(EACCES), 1, {{3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0}}},
-};
-
-static const struct filter_policy narrow_policy = {narrow_rules,
-                                                   sizeof(narrow_rules) / sizeof(narrow_rules[0]),
-                                                   SCMP_ACT_ALLOW, SCMP_ACT_TRACE(0)};
-
 const struct filter_policy *sandbox_narrow_policy(void)
 {
 	return &narrow_policy;
+}
+
+const struct filter_prog *sandbox_narrow_prog(void)
+{
+	/* libseccomp's compile of narrow_rules, made once at build time
+	 * (narrow_gen.c): the new image only loads it */
+	static const struct filter_prog prog = {
+	    (struct sock_filter *)narrow_bpf,
+	    (unsigned short)(sizeof(narrow_bpf) / sizeof(narrow_bpf[0]))};
+	return &prog;
 }
 
 int sandbox_narrow(char *why, size_t whylen)
@@ -372,7 +340,7 @@ int sandbox_narrow(char *why, size_t whylen)
 		errno = EPERM;
 		return -1;
 	}
-	if (filter_build_load(&narrow_policy) < 0) {
+	if (filter_load_plain(sandbox_narrow_prog()) < 0) {
 		snprintf(why, whylen, "the second filter: %s", strerror(errno));
 		return -1;
 	}

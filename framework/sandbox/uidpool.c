@@ -13,8 +13,8 @@
  * died (until its death signal lands), a process a worker left behind when its policy allowed them,
  * or any other program that uses the range without the lease databases      getpwuid and getgrgid
  * (NSS: /etc/passwd, /etc/group, and systemd's dynamic users when nss-systemd is on) systemd
- * /run/systemd/dynamic-uid/UID, systemd's own lease A lease taken ahead: after a worker's fork the
- * helper leases the next uid (uidpool_prefetch), while the child takes its steps, and the next
+ * /run/systemd/dynamic-uid/UID, systemd's own lease A lease taken ahead: when it is idle after a
+ * start (helper_lease_ahead) the helper leases the next uid (uidpool_prefetch), and the next
  * spawn uses it (uidpool_acquire), checking again what can change
  * without a lease: the lease file's owner and mode, the databases and
  * systemd's lease.  Held since its scan, the spare's uid can reach a

@@ -35,8 +35,8 @@ int uidpool_acquire(uid_t *uid, char *why, size_t whylen);
 
 /* Lease the next uid now, kept for the next uidpool_acquire (one per
  * process; nothing when one waits already; a failure is left for
- * uidpool_acquire to report).  A spawn calls it after its fork, while the
- * child takes its steps: the next spawn's scan is done ahead. */
+ * uidpool_acquire to report).  The helper calls it when it is idle after
+ * a start (helper_lease_ahead): the next spawn's scan is done ahead. */
 void uidpool_prefetch(void);
 /* Release the lease kept ahead, if any. */
 void uidpool_drop_spare(void);

@@ -11,9 +11,11 @@
 
 #include "policy.h"
 
-/* The directory fds of a policy's beneath rules, opened once by the
- * helper; fd[i] belongs to file rule i (-1 for an exact path rule, or a
- * root that could not be opened). */
+/* The directory fds of a policy's file rules, opened by the helper when
+ * the policy is loaded; fd[i] belongs to file rule i: a beneath rule's
+ * root (-1: it could not be opened, and the rule refuses every path), or
+ * the directory an exact path is in, for the broker's quick look only
+ * (-1: no quick look for that rule). */
 struct fs_root {
 	int *fd;
 	size_t n;
@@ -61,6 +63,14 @@ int fs_broker_look(const struct fs_root *roots, const struct policy *pol,
 int fs_roots_open(struct fs_root *roots, const struct policy *pol,
                   void (*warn)(void *arg, const struct pol_file *f, int err), void *arg);
 void fs_roots_close(struct fs_root *roots);
+
+/* When the policy is loaded again (a reload, a restart): each root whose
+ * path now names another directory than its fd (replaced by a rename, a
+ * mount) is opened again; one that is gone refuses every path from now
+ * on (reported through warn).  Until then a root's fd keeps the directory
+ * it was opened on, whatever happens to the path. */
+void fs_roots_refresh(struct fs_root *roots, const struct policy *pol,
+                      void (*warn)(void *arg, const struct pol_file *f, int err), void *arg);
 
 /* A request's context, given by whoever serves it (the helper): the
  * worker's policy (NULL: none, so no file rules), the roots opened for

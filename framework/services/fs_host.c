@@ -5,7 +5,8 @@
  * The worker cannot open files; it asks.  The helper checks the path and
  * the flags against the file rules of the worker's policy (strings first,
  * only to refuse early), then opens race-free: beneath a root, relative to
- * a directory fd opened once when the policy was loaded, with openat2 and
+ * a directory fd opened when the policy was loaded (again when it is
+ * loaded again and the path names another directory), with openat2 and
  * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS (| RESOLVE_NO_SYMLINKS unless the
  * rule allows symlinks).  Only regular files, and directories when the
  * rule says directory (a directory fd reaches past the root through
@@ -13,8 +14,11 @@
  * a FIFO or device never blocks the helper.  Nothing on a pseudo
  * filesystem (procfs, sysfs, ...: pseudofs.c) unless the rule names it:
  * opened by the helper, /proc/self is the helper.  What is there is looked
- * at through an O_PATH fd before the real open, so the helper never opens
- * what it refuses.  An append-only grant opens only O_WRONLY|O_APPEND.
+ * at before the real open, so the helper never opens what it refuses: by
+ * one statx of the path when that suffices to let it through (its mount's
+ * filesystem already known), otherwise through an O_PATH fd opened as
+ * the rule says, which alone refuses; the opened fd must then be the file
+ * looked at.  An append-only grant opens only O_WRONLY|O_APPEND.
  * Every refusal names the rule, or says that none allows the path.
  *
  * A request comes with its context (struct fs_ctx: the worker's policy,
@@ -26,10 +30,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -54,19 +61,13 @@ static const char *kind(mode_t m)
 	                     : "not a regular file";
 }
 
-/* Is fd (an O_PATH look, or the opened file) on a pseudo filesystem the
- * rule does not name?  0, or -1 with errno EACCES and detail set. */
-static int pseudo_refused(const struct pol_file *r, const struct fs_decision *d, int fd,
-                          char *detail, size_t dlen)
+/* Is a file on a filesystem of type t one the rule may not reach?  0, or
+ * -1 with errno EACCES and detail set. */
+static int pseudo_type_refused(const struct pol_file *r, const struct fs_decision *d,
+                               unsigned long t, char *detail, size_t dlen)
 {
-	struct statfs sfs;
 	const char *name = "?";
-	unsigned bit;
-	if (fstatfs(fd, &sfs) < 0) {
-		snprintf(detail, dlen, "%s: fstatfs: %s", d->norm, strerror(errno));
-		return -1;
-	}
-	bit = pol_pseudofs_of((unsigned long)sfs.f_type, &name);
+	unsigned bit = pol_pseudofs_of(t, &name);
 	if (!bit || (r->fs & bit))
 		return 0;
 	snprintf(detail, dlen, "%s is on %s, and %s:%d does not say fs %s", d->norm, name,
@@ -75,12 +76,25 @@ static int pseudo_refused(const struct pol_file *r, const struct fs_decision *d,
 	return -1;
 }
 
-/* May the broker hand out an fd of what st describes?  0, or -1 with
- * errno (EISDIR for a directory, EACCES for a special file) and detail. */
-static int kind_refused(const struct pol_file *r, const struct fs_decision *d,
-                        const struct stat *st, char *detail, size_t dlen)
+/* Is fd (an O_PATH look) on a pseudo filesystem the rule does not name?
+ * 0, or -1 with errno EACCES and detail set. */
+static int pseudo_refused(const struct pol_file *r, const struct fs_decision *d, int fd,
+                          char *detail, size_t dlen)
 {
-	if (S_ISDIR(st->st_mode)) { /* special does not imply directory */
+	struct statfs sfs;
+	if (fstatfs(fd, &sfs) < 0) {
+		snprintf(detail, dlen, "%s: fstatfs: %s", d->norm, strerror(errno));
+		return -1;
+	}
+	return pseudo_type_refused(r, d, (unsigned long)sfs.f_type, detail, dlen);
+}
+
+/* May the broker hand out an fd of a file of mode m?  0, or -1 with
+ * errno (EISDIR for a directory, EACCES for a special file) and detail. */
+static int kind_refused(const struct pol_file *r, const struct fs_decision *d, mode_t m,
+                        char *detail, size_t dlen)
+{
+	if (S_ISDIR(m)) { /* special does not imply directory */
 		if (r->directory)
 			return 0;
 		snprintf(detail, dlen, "%s is a directory, and %s:%d does not say directory",
@@ -88,12 +102,27 @@ static int kind_refused(const struct pol_file *r, const struct fs_decision *d,
 		errno = EISDIR;
 		return -1;
 	}
-	if (S_ISREG(st->st_mode) || r->special)
+	if (S_ISREG(m) || r->special)
 		return 0;
-	snprintf(detail, dlen, "%s is %s, and %s:%d does not say special", d->norm,
-	         kind(st->st_mode), r->loc.file, r->loc.line);
+	snprintf(detail, dlen, "%s is %s, and %s:%d does not say special", d->norm, kind(m),
+	         r->loc.file, r->loc.line);
 	errno = EACCES;
 	return -1;
+}
+
+/* The directory fd an exact path rule's file is opened from, and the
+ * name in it; -1 when the rule has none (it allows symlinks, or the
+ * directory could not be opened when the policy was loaded): then the
+ * whole path is walked, from /. */
+static int exact_dirfd(const struct fs_root *roots, const struct pol_file *r,
+                       const struct fs_decision *d, const char **name)
+{
+	const char *slash;
+	if (r->beneath || r->symlinks || !roots || d->rule < 0 || (size_t)d->rule >= roots->n ||
+	    roots->fd[d->rule] < 0 || !(slash = strrchr(d->norm, '/')) || !slash[1])
+		return -1;
+	*name = slash + 1;
+	return roots->fd[d->rule];
 }
 
 /* Open d's path as its rule says; flags O_PATH for a look without side
@@ -120,8 +149,18 @@ static int rule_open(const struct fs_root *roots, const struct pol_file *r,
 		how.resolve |= RESOLVE_BENEATH;
 		if (!r->symlinks)
 			how.resolve |= RESOLVE_NO_SYMLINKS;
+	} else if ((base = exact_dirfd(roots, r, d, &p)) >= 0) {
+		/* its one name in the directory opened when the policy was
+		 * loaded (as the walk from / would, no symlink): the quick
+		 * look's start too, so the two cannot part */
+		how.resolve |= RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
 	} else if (!r->symlinks) {
+		base = AT_FDCWD;
+		p = d->norm;
 		how.resolve |= RESOLVE_NO_SYMLINKS; /* no component may be a symlink */
+	} else {
+		base = AT_FDCWD;
+		p = d->norm;
 	}
 	fd = openat2_(base, p, &how);
 	if (fd >= 0)
@@ -147,9 +186,14 @@ static int rule_open(const struct fs_root *roots, const struct pol_file *r,
 static int parent_refused(const struct fs_root *roots, const struct pol_file *r,
                           const struct fs_decision *d, char *detail, size_t dlen)
 {
-	struct fs_decision up = *d;
+	struct fs_decision up;
+	const char *name;
 	char *cut;
 	int fd, rc;
+	fd = exact_dirfd(roots, r, d, &name);
+	if (fd >= 0) /* an exact path's directory, already open */
+		return pseudo_refused(r, d, fd, detail, dlen);
+	up = *d;
 	if (r->beneath) {
 		cut = strrchr(up.rel, '/');
 		if (cut)
@@ -171,51 +215,168 @@ static int parent_refused(const struct fs_root *roots, const struct pol_file *r,
 	return rc;
 }
 
-int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
-                   const struct fs_decision *d, char *detail, size_t dlen)
-{
-	const struct pol_file *r = &pol->files[d->rule];
-	struct stat before, after;
-	int probe, fd, existed = 1;
+/* What the look saw: the file's kind and identity, and its mount's unique
+ * id when the kernel gives one (0 otherwise). */
+struct seen {
+	mode_t mode;
+	dev_t dev;
+	ino_t ino;
+	uint64_t mnt;
+};
 
-	/* 1: what is there, without opening it for real: its kind and its
-	 * filesystem decide before anything is opened (a rule that says
-	 * special is looked at too: /proc/self/mem is a regular file) */
+/* The unique id of a mount (Linux 6.8): never reused while the system
+ * runs, unlike STATX_MNT_ID's. */
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
+/* stx_mnt_id, which glibc 2.36's struct statx calls padding (the
+ * kernel's layout: right after stx_dev_minor, at 0x90). */
+static uint64_t stx_mnt(const struct statx *s)
+{
+	uint64_t m;
+	_Static_assert(offsetof(struct statx, stx_dev_minor) + 4 == 0x90, "statx layout");
+	memcpy(&m, (const char *)s + 0x90, sizeof(m));
+	return (s->stx_mask & STATX_MNT_ID_UNIQUE) ? m : 0;
+}
+
+static void seen_of(const struct statx *s, struct seen *v)
+{
+	v->mode = s->stx_mode;
+	v->dev = makedev(s->stx_dev_major, s->stx_dev_minor);
+	v->ino = (ino_t)s->stx_ino;
+	v->mnt = stx_mnt(s);
+}
+
+/* The filesystem type of the mounts looked at, by unique mount id: a
+ * mount's superblock, so its type, never changes, and its unique id is
+ * never given to another mount, so an entry can never be wrong; only the
+ * look on a mount not seen lately pays the fstatfs.  A few entries per
+ * thread (the helper and privsep-run serve in one), replaced in turn. */
+#define FS_MNT_CACHE 16
+static _Thread_local struct {
+	uint64_t mnt[FS_MNT_CACHE];
+	unsigned long type[FS_MNT_CACHE];
+	unsigned next;
+} mnt_cache;
+
+static int mnt_type(uint64_t mnt, unsigned long *type)
+{
+	for (unsigned i = 0; mnt && i < FS_MNT_CACHE; i++)
+		if (mnt_cache.mnt[i] == mnt) {
+			*type = mnt_cache.type[i];
+			return 1;
+		}
+	return 0;
+}
+
+static void mnt_type_keep(uint64_t mnt, unsigned long type)
+{
+	unsigned long t;
+	if (!mnt || mnt_type(mnt, &t))
+		return;
+	mnt_cache.mnt[mnt_cache.next] = mnt;
+	mnt_cache.type[mnt_cache.next] = type;
+	mnt_cache.next = (mnt_cache.next + 1) % FS_MNT_CACHE;
+}
+
+/* The quick look: one statx of the path's last component, from the
+ * directory fd it is in (the rule's root for a file right beneath it,
+ * the directory of an exact path, both opened when the policy was
+ * loaded), without following a symlink, and the type of its filesystem
+ * from the mount cache; no fd is made.  One component from a directory
+ * fd walks nowhere the open would not: no symlink, no magic link, no
+ * automount (AT_NO_AUTOMOUNT) in between.  It can only let a file
+ * through, never refuse one: 1 when the file is there, of a kind the
+ * rule allows, on a filesystem it may reach (v filled); 0 for everything
+ * else (deeper paths among them), which the full look then decides with
+ * the open's own RESOLVE_* flags and words.  A file it lets through is
+ * opened with the RESOLVE_* flags and must be the very file looked at
+ * (st_dev, st_ino). */
+static int quick_look(const struct fs_root *roots, const struct pol_file *r,
+                      const struct fs_decision *d, struct seen *v)
+{
+	struct statx sx;
+	unsigned long type;
+	const char *p, *name;
+	unsigned bit;
+	int base = roots && d->rule >= 0 && (size_t)d->rule < roots->n ? roots->fd[d->rule] : -1;
+	if (base < 0)
+		return 0;
+	if (r->beneath) {
+		p = d->rel;
+		if (strchr(p, '/'))
+			return 0;
+	} else if (exact_dirfd(roots, r, d, &p) < 0) {
+		return 0;
+	}
+	if (statx(base, p, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_AS_STAT,
+	          STATX_TYPE | STATX_INO | STATX_MNT_ID_UNIQUE, &sx) < 0)
+		return 0;
+	seen_of(&sx, v);
+	if (!(S_ISREG(v->mode) || (S_ISDIR(v->mode) && r->directory) ||
+	      (r->special && !S_ISDIR(v->mode) && !S_ISLNK(v->mode))) ||
+	    ((d->flags & O_DIRECTORY) && !S_ISDIR(v->mode)) || !mnt_type(v->mnt, &type))
+		return 0;
+	bit = pol_pseudofs_of(type, &name);
+	return !bit || (r->fs & bit);
+}
+
+/* The full look: an O_PATH open as the rule says (RESOLVE_*), its statx
+ * and fstatfs.  1: looked and allowed; 0: not there (ENOENT, for a
+ * create); -1: refused or failed (errno, detail). */
+static int full_look(const struct fs_root *roots, const struct pol_file *r,
+                     const struct fs_decision *d, struct seen *v, char *detail, size_t dlen)
+{
+	struct statx sx;
+	struct statfs sfs;
+	int probe, e;
 	probe = rule_open(roots, r, d, O_PATH | O_CLOEXEC | (d->flags & (O_DIRECTORY | O_NOFOLLOW)),
 	                  0, detail, dlen);
-	if (probe < 0) {
-		if (errno != ENOENT || !(d->flags & O_CREAT))
-			return -1;
-		existed = 0;
-		if (parent_refused(roots, r, d, detail, dlen) < 0)
-			return -1;
-	} else {
-		if (fstat(probe, &before) < 0) {
-			snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
-			close(probe);
-			return -1;
-		}
-		if (S_ISLNK(before.st_mode) && (d->flags & O_NOFOLLOW)) {
-			/* as open(2) answers O_NOFOLLOW on a symlink */
-			snprintf(detail, dlen, "%s is a symlink, and O_NOFOLLOW", d->norm);
-			close(probe);
-			errno = ELOOP;
-			return -1;
-		}
-		if (kind_refused(r, d, &before, detail, dlen) < 0 ||
-		    pseudo_refused(r, d, probe, detail, dlen) < 0) {
-			int e = errno;
-			close(probe);
-			errno = e;
-			return -1;
-		}
-		close(probe);
+	if (probe < 0)
+		return errno == ENOENT && (d->flags & O_CREAT) ? 0 : -1;
+	if (statx(probe, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_MNT_ID_UNIQUE, &sx) <
+	    0) {
+		snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
+		goto fail;
 	}
-	/* 2: the real open, never blocking on a FIFO or a device; a file that
-	 * was not there is created exclusively, so that the mode set below is
-	 * never set on a file someone else made in between */
-	fd = rule_open(roots, r, d, d->flags | O_NONBLOCK | (existed ? 0 : O_EXCL), (mode_t)r->mode,
-	               detail, dlen);
+	seen_of(&sx, v);
+	if (S_ISLNK(v->mode) && (d->flags & O_NOFOLLOW)) {
+		/* as open(2) answers O_NOFOLLOW on a symlink */
+		snprintf(detail, dlen, "%s is a symlink, and O_NOFOLLOW", d->norm);
+		errno = ELOOP;
+		goto fail;
+	}
+	if (kind_refused(r, d, v->mode, detail, dlen) < 0)
+		goto fail;
+	if (fstatfs(probe, &sfs) < 0) {
+		snprintf(detail, dlen, "%s: fstatfs: %s", d->norm, strerror(errno));
+		goto fail;
+	}
+	mnt_type_keep(v->mnt, (unsigned long)sfs.f_type);
+	if (pseudo_type_refused(r, d, (unsigned long)sfs.f_type, detail, dlen) < 0)
+		goto fail;
+	close(probe);
+	return 1;
+fail:
+	e = errno;
+	close(probe);
+	errno = e;
+	return -1;
+}
+
+/* The real open of what was looked at (existed: 1, or 0 to create it),
+ * never blocking on a FIFO, a device or a lease; a file that was not
+ * there is created exclusively, so that the mode set below is never set
+ * on a file someone else made in between.  The fd; -1 with errno and
+ * detail; or -2 when the file opened is not the one looked at. */
+static int open_looked(const struct fs_root *roots, const struct pol_file *r,
+                       const struct fs_decision *d, int existed, const struct seen *before,
+                       char *detail, size_t dlen)
+{
+	struct stat after;
+	int fd = rule_open(roots, r, d, d->flags | O_NONBLOCK | (existed ? 0 : O_EXCL),
+	                   (mode_t)r->mode, detail, dlen);
 	if (fd < 0) {
 		if (!existed && errno == EEXIST && !(d->flags & O_EXCL)) {
 			snprintf(detail, dlen, "%s appeared while it was being created", d->norm);
@@ -223,19 +384,19 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 		}
 		return -1;
 	}
-	/* 3: still the same file (so the same kind, on the same filesystem);
-	 * a created one is a regular file in the directory looked at */
+	/* still the same file (so the same kind, on the same filesystem); a
+	 * created one is a regular file in the directory looked at */
 	if (fstat(fd, &after) < 0) {
 		snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if ((existed && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
+	if ((existed && (after.st_dev != before->dev || after.st_ino != before->ino)) ||
 	    (!existed && !S_ISREG(after.st_mode))) {
 		snprintf(detail, dlen, "%s changed while it was being opened", d->norm);
 		close(fd);
 		errno = EAGAIN;
-		return -1;
+		return -2;
 	}
 	if (!existed && fchmod(fd, (mode_t)r->mode) < 0) { /* the rule's mode, not the umask's */
 		snprintf(detail, dlen, "%s: fchmod: %s", d->norm, strerror(errno));
@@ -251,6 +412,34 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 	return fd;
 }
 
+int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
+                   const struct fs_decision *d, char *detail, size_t dlen)
+{
+	const struct pol_file *r = &pol->files[d->rule];
+	struct seen before = {0};
+	int fd, existed;
+
+	/* 1: what is there, without opening it for real: its kind and its
+	 * filesystem decide before anything is opened (a rule that says
+	 * special is looked at too: /proc/self/mem is a regular file).  The
+	 * quick look first; a file that is not the one it saw is looked at
+	 * again fully (an exact path's directory replaced since the policy
+	 * was loaded, or a race), then refused if it changes again */
+	if (quick_look(roots, r, d, &before)) {
+		fd = open_looked(roots, r, d, 1, &before, detail, dlen);
+		if (fd != -2)
+			return fd;
+	}
+	existed = full_look(roots, r, d, &before, detail, dlen);
+	if (existed < 0)
+		return -1;
+	if (!existed && parent_refused(roots, r, d, detail, dlen) < 0)
+		return -1;
+	/* 2: the real open, and 3: the same file */
+	fd = open_looked(roots, r, d, existed, &before, detail, dlen);
+	return fd < 0 ? -1 : fd;
+}
+
 int fs_broker_look(const struct fs_root *roots, const struct policy *pol,
                    const struct fs_decision *d, int flags, char *detail, size_t dlen)
 {
@@ -264,9 +453,38 @@ int fs_broker_look(const struct fs_root *roots, const struct policy *pol,
 	return fd;
 }
 
+/* The directory an exact path is in, opened as the walk from / would
+ * reach it (no magic link, no symlink), when the policy is loaded: its
+ * file is then looked at and opened by its one name in it (exact_dirfd).
+ * -1 for a rule that allows symlinks (a symlink at the end may lead out
+ * of that directory) or when it cannot be opened: the whole path is
+ * walked then, as before. */
+static int exact_dir_open(const struct pol_file *f)
+{
+	char norm[PATH_MAX], why[64], *slash;
+	int want_dir;
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	                       .resolve = RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS};
+	if (f->symlinks ||
+	    fs_normalise(f->path, norm, sizeof(norm), &want_dir, why, sizeof(why)) != 0 ||
+	    !(slash = strrchr(norm, '/')) || !slash[1])
+		return -1;
+	if (slash == norm)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return openat2_(AT_FDCWD, norm, &how);
+}
+
+/* Exact path rules whose directory is kept for the quick look: a
+ * bound on the helper's fds (a policy of a thousand exact paths must not
+ * take a thousand); the rules after these are looked at fully. */
+#define FS_EXACT_DIRS 32
+
 int fs_roots_open(struct fs_root *roots, const struct policy *pol,
                   void (*warn)(void *arg, const struct pol_file *f, int err), void *arg)
 {
+	unsigned exact = 0;
 	roots->n = pol->nfiles;
 	roots->fd = roots->n ? malloc(roots->n * sizeof(int)) : NULL;
 	if (roots->n && !roots->fd) {
@@ -277,13 +495,50 @@ int fs_roots_open(struct fs_root *roots, const struct policy *pol,
 	for (size_t i = 0; i < roots->n; i++) {
 		const struct pol_file *f = &pol->files[i];
 		roots->fd[i] = -1;
-		if (!f->beneath)
+		if (!f->beneath) {
+			if (exact++ < FS_EXACT_DIRS)
+				roots->fd[i] = exact_dir_open(f);
 			continue;
+		}
 		roots->fd[i] = open(f->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (roots->fd[i] < 0 && warn)
 			warn(arg, f, errno);
 	}
 	return 0;
+}
+
+void fs_roots_refresh(struct fs_root *roots, const struct policy *pol,
+                      void (*warn)(void *arg, const struct pol_file *f, int err), void *arg)
+{
+	/* statx and openat2, which a confined helper's policy allows */
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC};
+	unsigned exact = 0;
+	for (size_t i = 0; i < roots->n && i < pol->nfiles; i++) {
+		const struct pol_file *f = &pol->files[i];
+		struct statx now, had;
+		int fd;
+		if (!f->beneath) { /* an exact path's directory: as it is now */
+			fd = exact++ < FS_EXACT_DIRS ? exact_dir_open(f) : -1;
+			if (roots->fd[i] >= 0)
+				close(roots->fd[i]);
+			roots->fd[i] = fd;
+			continue;
+		}
+		/* the same directory still there: keep its fd */
+		if (roots->fd[i] >= 0 && statx(AT_FDCWD, f->path, 0, STATX_INO, &now) == 0 &&
+		    statx(roots->fd[i], "", AT_EMPTY_PATH, STATX_INO, &had) == 0 &&
+		    now.stx_dev_major == had.stx_dev_major &&
+		    now.stx_dev_minor == had.stx_dev_minor && now.stx_ino == had.stx_ino)
+			continue;
+		fd = openat2_(AT_FDCWD, f->path, &how);
+		/* gone or not a directory now: the rule refuses every path
+		 * rather than serve the directory that was there */
+		if (fd < 0 && warn)
+			warn(arg, f, errno);
+		if (roots->fd[i] >= 0)
+			close(roots->fd[i]);
+		roots->fd[i] = fd;
+	}
 }
 
 void fs_roots_close(struct fs_root *roots)

@@ -42,6 +42,12 @@
 #ifndef SECCOMP_ADDFD_FLAG_SEND
 #define SECCOMP_ADDFD_FLAG_SEND (1UL << 1) /* Linux 5.14 */
 #endif
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64) /* Linux 6.6 */
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
 
 /* The kernel's O_LARGEFILE, which 64-bit callers may pass and the
  * kernel adds anyway (x86_64's userspace value is 0). */
@@ -71,6 +77,14 @@ int fs_notify_filter(struct filter_prog *out, const int *more, size_t nmore)
 	rc = filter_compile(&p, out, NULL);
 	free(r);
 	return rc;
+}
+
+int fs_notify_sync_wakeup(int listener)
+{
+	return ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+	             (__u64)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0
+	           ? -1
+	           : 0;
 }
 
 /* ---- the program's memory ---- */
@@ -208,6 +222,7 @@ struct call {
 	const char *name;
 	char path[PATH_MAX], abs[PATH_MAX + PATH_MAX];
 	int op, arg;
+	int have_path; /* path read already (own_stat): never read twice */
 };
 
 static void reply(const struct call *c, int64_t val, int err)
@@ -247,7 +262,7 @@ static int still_valid(const struct call *c)
  * errno; *empty set when the path is "" (and left for the caller). */
 static int take_path(struct call *c, uint64_t addr, int dirfd, int *empty)
 {
-	int rc = read_str(c->req->pid, addr, c->path, sizeof(c->path));
+	int rc = c->have_path ? 0 : read_str(c->req->pid, addr, c->path, sizeof(c->path));
 	c->abs[0] = '\0';
 	if (rc)
 		return rc;
@@ -298,6 +313,69 @@ static int do_open(struct call *c, int dirfd, uint64_t addr, int flags)
 		return refuse(c, rc, strerror(rc));
 	report(c, 0, d.norm);
 	return 0;
+}
+
+/* The /proc name of the program's own fd (or of its cwd, AT_FDCWD) into
+ * buf: 0, or EBADF for a negative fd. */
+static int own(const struct call *c, int dirfd, char *buf, size_t len)
+{
+	if (dirfd == AT_FDCWD)
+		snprintf(buf, len, "/proc/%d/cwd", (int)c->req->pid);
+	else if (dirfd < 0)
+		return EBADF;
+	else
+		snprintf(buf, len, "/proc/%d/fd/%d", (int)c->req->pid, dirfd);
+	return 0;
+}
+
+/* fstat(2) as glibc makes it: newfstatat or statx of the program's own
+ * fd with "" and AT_EMPTY_PATH (the filter cannot see the path, so it
+ * comes here).  The fd is already the program's: no rule is asked, and
+ * nothing is opened; the file is looked at through /proc/PID/fd/N in one
+ * call (what the program's own fstat would see), then the notification
+ * is checked once (the path read and the fd looked up were the
+ * program's, its pid not reused) before the result is written into its
+ * buffer.  1 when the path was "" with AT_EMPTY_PATH and the call was
+ * answered here, 0 to go on with the rules (the path is in c), -1 when
+ * it was answered otherwise (or the program is gone). */
+static int own_stat(struct call *c, int dirfd, uint64_t addr, int at_flags,
+                    const unsigned *statx_mask, uint64_t buf)
+{
+	struct stat st;
+	struct statx stx;
+	char name[64];
+	int rc, empty;
+	c->op = FS_OP_STAT;
+	if ((rc = read_str(c->req->pid, addr, c->path, sizeof(c->path)))) {
+		if (still_valid(c))
+			refuse(c, rc, strerror(rc));
+		return -1;
+	}
+	c->have_path = 1;
+	empty = c->path[0] == '\0';
+	if (!empty || !(at_flags & AT_EMPTY_PATH))
+		return 0;
+	c->abs[0] = '\0';
+	if ((rc = own(c, dirfd, name, sizeof(name))) == 0) {
+		if (!statx_mask)
+			rc = stat(name, &st) < 0 ? errno : 0;
+		else {
+			memset(&stx, 0, sizeof(stx));
+			rc = statx(AT_FDCWD, name, at_flags & AT_STATX_SYNC_TYPE, *statx_mask,
+			           &stx) < 0
+			         ? errno
+			         : 0;
+		}
+		if (rc == ENOENT)
+			rc = EBADF; /* no such fd */
+	}
+	if (!still_valid(c))
+		return -1;
+	if (!rc && (!statx_mask ? write_mem(c->req->pid, buf, &st, sizeof(st))
+	                        : write_mem(c->req->pid, buf, &stx, sizeof(stx))) < 0)
+		rc = EFAULT;
+	reply(c, 0, rc);
+	return 1;
 }
 
 /* Look at what the call names (O_PATH): a path decided by the rules, or
@@ -360,6 +438,8 @@ static int do_stat(struct call *c, int dirfd, uint64_t addr, int at_flags, uint6
 		c->op = FS_OP_STAT;
 		return refuse(c, EINVAL, "unknown flags");
 	}
+	if (own_stat(c, dirfd, addr, at_flags, NULL, buf))
+		return 0;
 	fd = look_at(c, dirfd, addr, at_flags, FS_OP_STAT, 0);
 	if (fd < 0)
 		return 0;
@@ -382,6 +462,8 @@ static int do_statx(struct call *c, int dirfd, uint64_t addr, int at_flags, unsi
 		c->op = FS_OP_STAT;
 		return refuse(c, EINVAL, "unknown flags");
 	}
+	if (own_stat(c, dirfd, addr, at_flags, &mask, buf))
+		return 0;
 	fd = look_at(c, dirfd, addr, at_flags, FS_OP_STAT, 0);
 	if (fd < 0)
 		return 0;

@@ -48,6 +48,14 @@ extern const size_t fs_notify_ncalls;
  * decides everything else.  0 or -1 with errno. */
 int fs_notify_filter(struct filter_prog *out, const int *more, size_t nmore);
 
+/* Ask the kernel to hand the CPU over on each notification and each
+ * answer (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6): the program
+ * waits while the helper decides, so the waker runs the woken on its own
+ * CPU instead of waking another one (an IPI, and on a VM an exit).  Only
+ * where each side runs changes, nothing of what is decided.  0, or -1
+ * with errno (EINVAL: an older kernel; the notifications work as before). */
+int fs_notify_sync_wakeup(int listener);
+
 /* Receive and answer one notification: decide with fs_decide, open or
  * look with the broker's functions (fs_host.c), inject the fd with
  * SECCOMP_IOCTL_NOTIF_ADDFD and SECCOMP_ADDFD_FLAG_SEND, or write a stat

@@ -157,8 +157,12 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 	int rc, covered = -1;
 	char have[64], want[64];
 
-	memset(d, 0, sizeof(*d));
+	/* not a memset of the 8 KiB: each field is set here or where it is
+	 * decided (rel beneath a root; its readers check the rule first) */
 	d->rule = -1;
+	d->rel[0] = d->norm[0] = d->detail[0] = '\0';
+	d->want_dir = 0;
+	d->flags = 0;
 	rc = fs_normalise(path, d->norm, sizeof(d->norm), &d->want_dir, d->detail,
 	                  sizeof(d->detail));
 	if (rc)

@@ -12,6 +12,12 @@
  *                                   outside); fails on a line "SECRET"
  *   run_probe swap A B SECONDS      (unsandboxed) exchange A and B by
  *                                   renameat2 RENAME_EXCHANGE, in a loop
+ *   run_probe fstat DIR             fstat (newfstatat and statx with "" and
+ *                                   AT_EMPTY_PATH) of its own fds, each
+ *                                   against the kernel's fstat(2)
+ *   run_probe fstatrace DIR BAD N   the same of a DIR fd N times while
+ *                                   another thread rewrites "" to BAD and
+ *                                   back; fails on a result of another file
  *   run_probe helper                open the helper's /proc entries
  *   run_probe link OLD NEW          link(2), and print the result
  *   run_probe fds                   the fds it holds, 0..4095
@@ -20,9 +26,12 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -169,6 +178,115 @@ static int swap(const char *a, const char *b, int seconds)
 	return 0;
 }
 
+/* The kernel's own fstat(2) (glibc 2.36 makes fstat a newfstatat with
+ * "", which goes to the helper; the fstat call does not). */
+static int kfstat(int fd, struct stat *st)
+{
+	return (int)syscall(SYS_fstat, fd, st);
+}
+
+static int same(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_mode == b->st_mode &&
+	       a->st_size == b->st_size && a->st_nlink == b->st_nlink;
+}
+
+/* newfstatat(fd, "", AT_EMPTY_PATH) and statx of fd against fstat(2). */
+static void own_one(const char *what, int fd)
+{
+	struct stat want, got;
+	struct statx sx;
+	int e = 0, ex = 0;
+	if (kfstat(fd, &want) < 0)
+		memset(&want, 0, sizeof(want));
+	if (syscall(SYS_newfstatat, fd, "", &got, AT_EMPTY_PATH) < 0)
+		e = errno;
+	if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &sx) < 0)
+		ex = errno;
+	printf("fstat %s: %s\n", what,
+	       e                   ? strerrorname_np(e)
+	       : same(&got, &want) ? "same"
+	                           : "DIFFERENT");
+	printf("statx %s: %s\n", what,
+	       ex ? strerrorname_np(ex)
+	       : sx.stx_ino == want.st_ino && sx.stx_size == (uint64_t)want.st_size ? "same"
+	                                                                            : "DIFFERENT");
+}
+
+static int own_fds(const char *dir)
+{
+	char file[4096];
+	int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), f, p[2];
+	void *ro;
+	struct stat st;
+	snprintf(file, sizeof(file), "%s/a.txt", dir);
+	f = open(file, O_RDONLY | O_CLOEXEC);
+	if (d < 0 || f < 0 || pipe(p) < 0)
+		return 2;
+	own_one("file", f);
+	own_one("dir", d);
+	own_one("pipe", p[0]);
+	own_one("closed", 999);
+	/* the result written into memory the program cannot write */
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro == MAP_FAILED)
+		return 2;
+	printf("fstat read-only buffer: %s\n", syscall(SYS_newfstatat, f, "", ro, AT_EMPTY_PATH) < 0
+	                                           ? strerrorname_np(errno)
+	                                           : "written");
+	/* "" without AT_EMPTY_PATH names nothing */
+	printf("fstat without AT_EMPTY_PATH: %s\n",
+	       syscall(SYS_newfstatat, f, "", &st, 0) < 0 ? strerrorname_np(errno) : "answered");
+	return 0;
+}
+
+static char fs_path[4096];
+static const char *fs_bad;
+static atomic_int fs_stop;
+
+static void *fs_flipper(void *p)
+{
+	size_t lb = strlen(fs_bad) + 1;
+	(void)p;
+	unsigned r = 1;
+	/* each state held for a varying while (up to some µs): the window
+	 * between the helper's read and any later read of the path is hit */
+	while (!atomic_load(&fs_stop)) {
+		r = r * 1103515245u + 12345u;
+		memcpy(fs_path, fs_bad, lb);
+		for (volatile unsigned k = (r >> 16) & 4095; k > 0; k--)
+			;
+		fs_path[0] = '\0';
+		for (volatile unsigned k = (r >> 4) & 4095; k > 0; k--)
+			;
+	}
+	return NULL;
+}
+
+static int fstatrace(const char *dir, const char *bad, int n)
+{
+	pthread_t t;
+	struct stat want, got;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), own = 0, refused = 0, other = 0;
+	if (fd < 0 || kfstat(fd, &want) < 0)
+		return 2;
+	fs_bad = bad;
+	if (pthread_create(&t, NULL, fs_flipper, NULL) != 0)
+		return 2;
+	for (int i = 0; i < n; i++) {
+		if (syscall(SYS_newfstatat, fd, fs_path, &got, AT_EMPTY_PATH) < 0)
+			refused++;
+		else if (got.st_dev == want.st_dev && got.st_ino == want.st_ino)
+			own++;
+		else
+			other++;
+	}
+	atomic_store(&fs_stop, 1);
+	pthread_join(t, NULL);
+	printf("fstatrace tries %d own %d refused %d other %d\n", n, own, refused, other);
+	return other ? 1 : 0;
+}
+
 static int helper(void)
 {
 	char path[64];
@@ -196,6 +314,10 @@ int main(int argc, char **argv)
 		return reopen(argv[2], atoi(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], "swap"))
 		return swap(argv[2], argv[3], atoi(argv[4]));
+	if (argc == 3 && !strcmp(argv[1], "fstat"))
+		return own_fds(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "fstatrace"))
+		return fstatrace(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 2 && !strcmp(argv[1], "helper"))
 		return helper();
 	if (argc == 2 && !strcmp(argv[1], "fds")) {

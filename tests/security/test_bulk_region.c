@@ -252,10 +252,30 @@ static enum privsep_violation region_verdict(uint32_t type, uint64_t size, int f
 
 static void rule_a_region_must_be_sealed_against_shrinking_and_growing(void **state)
 {
-	static const int missing[] = {F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_SEAL};
+	static const int missing[] = {F_SEAL_SHRINK, F_SEAL_GROW};
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
-		struct region r = region_new(pg, REGION_SEALS & ~missing[i], pg);
+	/* in both forms: revision 1.3 (the helper adds F_SEAL_SEAL) and 1.1
+	 * (the worker did) */
+	for (size_t i = 0; i < 2; i++)
+		for (int form = 0; form < 2; form++) {
+			struct region r = region_new(
+			    pg, (form ? REGION_SEALS_1_1 : REGION_SEALS) & ~missing[i], pg);
+			assert_int_equal(region_verdict(T_BULK, 16, r.fd), PRIVSEP_V_BAD_BULK);
+			region_del(&r);
+		}
+}
+
+/* The helper writes the control page: a region it cannot map writable (the
+ * worker sealed it against writes, now or in the future) is refused, and
+ * so is a revision 1.3 region the helper cannot seal. */
+static void rule_a_region_whose_control_page_the_helper_cannot_write_is_bad_bulk(void **state)
+{
+	static const int extra[] = {F_SEAL_FUTURE_WRITE, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL};
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct region r = region_new(pg, REGION_SEALS, pg);
+		/* the worker's own mapping stays writable under these seals */
+		assert_int_equal(fcntl(r.fd, F_ADD_SEALS, extra[i]), 0);
 		assert_int_equal(region_verdict(T_BULK, 16, r.fd), PRIVSEP_V_BAD_BULK);
 		region_del(&r);
 	}
@@ -295,9 +315,10 @@ static void rule_a_region_with_a_hole_in_the_payload_is_bad_bulk(void **state)
 	assert_int_equal(region_verdict(T_BULK, MIB, r.fd), PRIVSEP_V_BAD_BULK);
 	region_del(&r);
 
-	/* a whole region, accepted; then the worker punches a hole in it (the
-	 * seals allow that) and sends it again */
-	r = region_new(MIB, REGION_SEALS, MIB);
+	/* a whole region of revision 1.1 (sealed by the worker), accepted;
+	 * then the worker punches a hole in it (the seals allow that) and
+	 * sends it again */
+	r = region_new(MIB, REGION_SEALS_1_1, MIB);
 	{
 		struct hx *x = hx_new(table, NTABLE, 0);
 		int sock = hx_attach_raw(x, "raw", NULL);
@@ -318,6 +339,59 @@ static void rule_a_region_with_a_hole_in_the_payload_is_bad_bulk(void **state)
 		hx_free(x);
 	}
 	region_del(&r);
+}
+
+/* A revision 1.3 region: once the helper took it, the worker can rewrite
+ * it through the mapping it had, and nothing else: no hole punched, no
+ * write(2), no new writable mapping, no shrinking.  So the helper reads
+ * the payload through a read-only mapping of its own without a page that
+ * could vanish under it (a fault that would allocate, or SIGBUS). */
+static void a_worker_cannot_punch_a_hole_in_its_region_once_the_helper_took_it(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	int sock = hx_attach_raw(x, "attacker", NULL);
+	struct region r = region_new(MIB, REGION_SEALS, MIB);
+	int seals;
+	(void)state;
+	memset(r.map + pg, 'A', MIB);
+	attack = NULL;
+	served = 0;
+	checked_ok = 0;
+	send_region(sock, T_BULK, MIB, r.fd);
+	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
+	assert_true(checked_ok);
+	seals = fcntl(r.fd, F_GET_SEALS);
+	assert_int_equal(seals & (REGION_SEALS | REGION_SEALS_HELPER),
+	                 REGION_SEALS | REGION_SEALS_HELPER);
+	/* every way to free a page of it, or to write it anew, is refused */
+	errno = 0;
+	assert_int_equal(
+	    fallocate(r.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(pg + pg), 4096),
+	    -1);
+	assert_int_equal(errno, EPERM);
+	errno = 0;
+	assert_int_equal(madvise(r.map + pg + pg, pg, MADV_REMOVE), -1);
+	assert_int_equal(errno, EPERM);
+	errno = 0;
+	assert_int_equal(pwrite(r.fd, "B", 1, (off_t)pg), -1);
+	assert_int_equal(errno, EPERM);
+	assert_int_equal(ftruncate(r.fd, (off_t)pg), -1);
+	assert_true(mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0) == MAP_FAILED);
+	assert_int_equal(fcntl(r.fd, F_ADD_SEALS, F_SEAL_WRITE), -1);
+	/* the worker's own mapping still writes it: the next payload, served
+	 * from what it wrote there */
+	memset(r.map + pg, 'B', MIB);
+	served = 0;
+	checked_ok = 1;
+	send_region(sock, T_BULK, MIB, r.fd);
+	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
+	assert_false(checked_ok);
+	assert_true(all(r.map + pg, MIB, 'B'));
+	assert_int_equal(*(volatile uint32_t *)(void *)(r.map + REGION_OFF_DONE), 2);
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	region_del(&r);
+	hx_free(x);
 }
 
 static void rule_a_region_must_be_open_read_write(void **state)
@@ -376,34 +450,36 @@ static size_t payload_size(int i)
 	return (i < NPAYLOADS / 2 ? 256u << 10 : MIB) - (size_t)i * 4096;
 }
 
-static size_t region_mapped_max; /* the largest mapping of a region in the helper */
+static size_t region_mapped_max;   /* the largest mapping of a region in the helper */
+static size_t region_writable_max; /* the largest writable one */
 
-/* The largest mapping of a worker's region in this process (the helper):
- * /proc/self/maps names a memfd "/memfd:NAME (deleted)". */
-static size_t region_mapping_len(void)
+/* The largest mapping of a worker's region in this process (the helper),
+ * and the largest writable one: /proc/self/maps names a memfd
+ * "/memfd:NAME (deleted)". */
+static void region_mappings(size_t *all_max, size_t *w_max)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
-	char line[512];
-	size_t max = 0;
+	char line[512], perms[8];
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long lo, hi;
-		if (strstr(line, "/memfd:privsep-region") &&
-		    sscanf(line, "%lx-%lx", &lo, &hi) == 2 && hi - lo > max)
-			max = hi - lo;
+		if (!strstr(line, "/memfd:privsep-region") ||
+		    sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+			continue;
+		if (hi - lo > *all_max)
+			*all_max = hi - lo;
+		if (perms[1] == 'w' && hi - lo > *w_max)
+			*w_max = hi - lo;
 	}
 	fclose(f);
-	return max;
 }
 
 static int verifying_handler(struct privsep_req *req, void *arg)
 {
 	static uint8_t want[MIB];
 	int i = served;
-	size_t mapped = region_mapping_len();
 	(void)arg;
-	if (mapped > region_mapped_max)
-		region_mapped_max = mapped;
+	region_mappings(&region_mapped_max, &region_writable_max);
 	fill(want, payload_size(i), (uint32_t)i);
 	if (req->bulk_len == payload_size(i) && !memcmp(req->bulk, want, req->bulk_len))
 		intact++;
@@ -446,7 +522,7 @@ static struct hx *post_honestly(void)
 	struct privsep_sandbox sb = {.policy = "bulk region test", .policy_text = bulk_policy};
 	struct privsep_spawn sp = {.name = "poster", .main = poster, .sandbox = &sb};
 	served = intact = broken = 0;
-	region_mapped_max = 0;
+	region_mapped_max = region_writable_max = 0;
 	assert_non_null(privsep_spawn(x->h, &sp));
 	assert_true(hx_pump_gone(x, 1, 60000));
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
@@ -467,19 +543,22 @@ static void an_honest_worker_s_payloads_in_a_row_each_arrive_intact(void **state
 	hx_free(x);
 }
 
-/* A worker can punch a hole in its region after the helper checked it
- * (madvise MADV_REMOVE on its own mapping: @alloc allows madvise).  Read
- * through a shared mapping, the hole would be allocated by the helper's
- * fault (and charged to it, or SIGBUS where shmem cannot be charged); the
- * helper maps the control page only and reads the payload with pread,
- * which reads a hole as zeros and allocates nothing. */
-static void the_helper_maps_only_a_region_s_control_page_and_never_its_payload(void **state)
+/* A revision 1.1 worker can punch a hole in its region after the helper
+ * checked it (madvise MADV_REMOVE on its own mapping: @alloc allows
+ * madvise).  Read through a shared mapping, the hole would be allocated by
+ * the helper's fault (and charged to it, or SIGBUS where shmem cannot be
+ * charged).  So the helper maps a region's payload only once it sealed it
+ * with F_SEAL_FUTURE_WRITE (revision 1.3: no hole can be punched), and
+ * read-only: the one writable mapping it has is the control page. */
+static void the_helper_maps_a_region_s_payload_only_read_only_once_it_sealed_it(void **state)
 {
 	struct hx *x = post_honestly();
 	(void)state;
 	assert_int_equal(intact, NPAYLOADS);
-	/* the region was mapped (its control page) while payloads were served */
-	assert_int_equal(region_mapped_max, (size_t)sysconf(_SC_PAGESIZE));
+	/* the data was mapped (read-only) while payloads were served */
+	assert_true(region_mapped_max >= MIB - (NPAYLOADS - 1) * 4096);
+	/* and the only writable mapping was the control page */
+	assert_int_equal(region_writable_max, (size_t)sysconf(_SC_PAGESIZE));
 	hx_free(x);
 }
 
@@ -494,14 +573,17 @@ static void quiet(enum privsep_log_level l, const char *line, void *arg)
 
 static void a_confined_helper_serves_a_region_and_refuses_a_hole_punched_in_it(void **state)
 {
-	/* every call the region costs the helper (fstat, the seals, mmap,
-	 * mprotect, madvise, lseek for a hole, futex) is one helper.policy
-	 * allows: a confined helper is not killed by its own filter when a
-	 * worker sends a region, or punches a hole in it */
-	struct region r = region_new(MIB, REGION_SEALS, MIB);
+	/* every call the region costs the helper (fstat, the seals it reads
+	 * and adds, mmap, mprotect, madvise, pread, lseek for a hole, futex)
+	 * is one helper.policy allows: a confined helper is not killed by its
+	 * own filter when a worker sends a region of either revision, or
+	 * punches a hole in one of revision 1.1 */
+	struct region r13 = region_new(MIB, REGION_SEALS, MIB);
+	struct region r = region_new(MIB, REGION_SEALS_1_1, MIB);
 	int sv[2], st;
 	pid_t hp;
 	(void)state;
+	memset(r13.map + pg, 'A', MIB);
 	memset(r.map + pg, 'A', MIB);
 	assert_int_equal(chan_pair(sv), 0);
 	hp = fork();
@@ -509,20 +591,29 @@ static void a_confined_helper_serves_a_region_and_refuses_a_hole_punched_in_it(v
 	if (hp == 0) {
 		struct privsep_helper_config cfg = {.log = quiet};
 		struct privsep_helper *h = privsep_helper_new(table, NTABLE, &cfg);
+		int all_ok = 1;
 		close(sv[1]);
 		attack = NULL;
 		served = 0;
 		if (!h || !helper_attach(h, sv[0], -1, 0, "w") ||
 		    privsep_helper_confine(h, NULL, NULL) < 0)
 			_exit(2);
-		for (int t = 0; t < 500 && privsep_helper_nworkers(h) > 0; t++)
+		for (int t = 0; t < 500 && privsep_helper_nworkers(h) > 0; t++) {
+			int before = served;
 			privsep_helper_step(h, 20);
-		/* served the first, killed the worker for the second */
-		_exit(served == 1 && checked_ok && privsep_helper_nworkers(h) == 0 ? 0 : 3);
+			if (served != before && !checked_ok)
+				all_ok = 0;
+		}
+		/* served the two, killed the worker for the third */
+		_exit(served == 2 && all_ok && privsep_helper_nworkers(h) == 0 ? 0 : 3);
 	}
 	close(sv[0]);
+	/* the helper copied each out (its control page says so) */
+	send_region(sv[1], T_BULK, MIB, r13.fd);
+	for (int t = 0; t < 1000 && !*(volatile uint32_t *)(void *)(r13.map + REGION_OFF_DONE); t++)
+		poll(NULL, 0, 10);
+	assert_int_equal(*(volatile uint32_t *)(void *)(r13.map + REGION_OFF_DONE), 1);
 	send_region(sv[1], T_BULK, MIB, r.fd);
-	/* the helper copied it out (its control page says so) */
 	for (int t = 0; t < 1000 && !*(volatile uint32_t *)(void *)(r.map + REGION_OFF_DONE); t++)
 		poll(NULL, 0, 10);
 	assert_int_equal(*(volatile uint32_t *)(void *)(r.map + REGION_OFF_DONE), 1);
@@ -536,6 +627,7 @@ static void a_confined_helper_serves_a_region_and_refuses_a_hole_punched_in_it(v
 		         WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	close(sv[1]);
 	region_del(&r);
+	region_del(&r13);
 }
 
 /* ---- what a worker forked later inherits ---- */
@@ -613,11 +705,13 @@ int main(void)
 	    cmocka_unit_test(rule_a_region_cannot_hold_less_than_the_record_declares),
 	    cmocka_unit_test(rule_a_region_payload_over_the_type_limit_is_bad_bulk),
 	    cmocka_unit_test(rule_a_region_larger_than_the_largest_bulk_limit_is_bad_bulk),
+	    cmocka_unit_test(rule_a_region_whose_control_page_the_helper_cannot_write_is_bad_bulk),
 	    cmocka_unit_test(rule_a_region_with_a_hole_in_the_payload_is_bad_bulk),
+	    cmocka_unit_test(a_worker_cannot_punch_a_hole_in_its_region_once_the_helper_took_it),
 	    cmocka_unit_test(rule_a_region_must_be_open_read_write),
 	    cmocka_unit_test(rule_a_region_from_the_helper_is_refused_by_the_worker),
 	    cmocka_unit_test(an_honest_worker_s_payloads_in_a_row_each_arrive_intact),
-	    cmocka_unit_test(the_helper_maps_only_a_region_s_control_page_and_never_its_payload),
+	    cmocka_unit_test(the_helper_maps_a_region_s_payload_only_read_only_once_it_sealed_it),
 	    cmocka_unit_test(a_worker_forked_later_does_not_inherit_another_worker_s_bulk),
 	    cmocka_unit_test(a_confined_helper_serves_a_region_and_refuses_a_hole_punched_in_it),
 	};

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_exec_filter.c - the second filter of exec mode (sandbox_exec.c),
- * the rules the new image compiles with libseccomp and loads before READY,
- * compiled here the same way (filter.c) and run in the policy verifier's
- * BPF interpreter (policy_verify.c's bpf_run) on the calls a compromised
- * worker would make: each gets its action, the high words of int
- * arguments hide nothing, and no other architecture gets through.  Its
- * refusal is SECCOMP_RET_TRACE (with no tracer: ENOSYS, the call never
- * runs), which the kernel ranks below the first filter's notification:
- * what the policy denies is still named by the helper (test_violation.c,
- * test_exec.c), what only the start needed fails here.
+ * the program the new image loads before READY (sandbox_narrow_prog:
+ * libseccomp's compile of narrow_rules.h, made at build time), checked to
+ * be what libseccomp compiles from the same rules here (filter.c), and
+ * run in the policy verifier's BPF interpreter (policy_verify.c's
+ * bpf_run) on the calls a compromised worker would make: each gets its
+ * action, the high words of int arguments hide nothing, and no other
+ * architecture gets through.  Its refusal is SECCOMP_RET_TRACE (with no
+ * tracer: ENOSYS, the call never runs), which the kernel ranks below the
+ * first filter's notification: what the policy denies is still named by
+ * the helper (test_violation.c, test_exec.c), what only the start needed
+ * fails here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -57,9 +60,21 @@ static uint32_t run(uint32_t arch, int nr, uint64_t a2, uint64_t a3)
 {
 	struct seccomp_data d = {nr, arch, 0, {0, 0, a2, a3, 0, 0}};
 	int err;
-	uint32_t ret = bpf_run(&prog, &d, sizeof(d), &err);
+	uint32_t ret = bpf_run(sandbox_narrow_prog(), &d, sizeof(d), &err);
 	assert_int_equal(err, 0);
 	return ret;
+}
+
+/* What the new image loads is libseccomp's output for the rules, not a
+ * program of its own: the build's compile and this run's are the same
+ * instructions. */
+static void the_loaded_second_filter_is_libseccomps_compile_of_the_narrow_rules(void **state)
+{
+	const struct filter_prog *loaded = sandbox_narrow_prog();
+	(void)state;
+	assert_int_equal(loaded->len, prog.len);
+	assert_true(prog.len > 0);
+	assert_memory_equal(loaded->insns, prog.insns, prog.len * sizeof(prog.insns[0]));
 }
 
 /* The kernel keeps the strictest action of a process's filters, in the
@@ -143,6 +158,7 @@ static void after_start_another_architecture_fails_and_is_left_to_the_first_filt
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(the_loaded_second_filter_is_libseccomps_compile_of_the_narrow_rules),
 	    cmocka_unit_test(after_start_any_open_or_exec_fails_and_a_denied_one_is_still_named),
 	    cmocka_unit_test(after_start_any_executable_mapping_fails),
 	    cmocka_unit_test(after_start_an_exec_worker_can_stat_no_path_only_its_fds),

@@ -6,6 +6,9 @@
  * (real, effective, saved, filesystem) is never leased, and neither is
  * the one kept ahead once a process took it by a way the databases know.
  * Root only: only root can give a process such ids and take leases.
+ * And the lease ahead is taken when the helper has nothing else to do,
+ * never between a spawn and its worker's READY, where its scan of /proc
+ * would share the CPUs with the starting worker.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "privsep.h"
 #include "uidpool.h"
 
 /* A child that holds id in the one slot which (0-3: real, effective,
@@ -152,11 +156,80 @@ static void the_uid_leased_ahead_is_checked_again_when_used(void **state)
 		assert_int_equal(uidpool_owns_fd(f), 0);
 }
 
+static int ready_main(struct privsep_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 0;
+}
+
+static void quiet(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	(void)lvl;
+	(void)line;
+	(void)arg;
+}
+
+/* How many fds are the lease kept ahead (0 or 1). */
+static int spare_held(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		n += uidpool_owns_fd(fd);
+	return n;
+}
+
+/* The scan ahead (uidpool_prefetch) is off the start's path: none while
+ * a worker starts (from privsep_spawn to its READY answered), one once
+ * the helper is idle after it, and the next spawn takes it.  As a helper
+ * that is not root: no lease at any point (its workers keep its uid). */
+static void
+the_next_uid_is_leased_ahead_once_the_worker_is_ready_never_while_it_starts(void **state)
+{
+	struct privsep_helper_config cfg = {.log = quiet};
+	struct privsep_helper *h;
+	struct privsep_spawn sp = {.name = "ahead", .main = ready_main};
+	struct privsep_worker *w;
+	int root = geteuid() == 0, steps = 0;
+	(void)state;
+	uidpool_drop_spare();
+	h = privsep_helper_new(NULL, 0, &cfg);
+	assert_non_null(h);
+	for (int round = 0; round < 3; round++) {
+		w = privsep_spawn(h, &sp);
+		assert_non_null(w);
+		/* the spawn took the lease ahead (round > 0) and took none
+		 * for the next one yet */
+		if (spare_held())
+			fail_msg("round %d: a uid was leased ahead between the spawn and its READY",
+			         round);
+		while (!privsep_worker_ready(w)) {
+			assert_true(privsep_helper_step(h, 5000) >= 0);
+			assert_true(++steps < 10000);
+			if (!privsep_worker_ready(w) && spare_held())
+				fail_msg(
+				    "round %d: a uid was leased ahead while the worker started",
+				    round);
+		}
+		/* the worker is past READY: the next step that finds nothing
+		 * waiting leases ahead (as root) */
+		for (int k = 0; k < 500 && spare_held() != root; k++)
+			assert_true(privsep_helper_step(h, 10) >= 0);
+		assert_int_equal(spare_held(), root);
+		assert_int_equal(privsep_helper_run(h), 0);
+		assert_int_equal(spare_held(), root);
+	}
+	privsep_helper_free(h);
+	assert_int_equal(spare_held(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(a_uid_any_process_holds_in_any_id_slot_is_never_leased),
 	    cmocka_unit_test(the_uid_leased_ahead_is_checked_again_when_used),
+	    cmocka_unit_test(
+	        the_next_uid_is_leased_ahead_once_the_worker_is_ready_never_while_it_starts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
