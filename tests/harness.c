@@ -165,6 +165,46 @@ int hx_bg_wait(struct hx *x, struct hx_bg *b)
 	return b->rc;
 }
 
+struct bg_open {
+	pthread_t t;
+	struct privsep_client *c;
+	const char *path;
+	int flags;
+	int fd, err;
+	struct privsep_result res;
+	atomic_int done;
+};
+
+static void *bg_open_main(void *arg)
+{
+	struct bg_open *o = arg;
+	o->fd = privsep_fs_open(o->c, o->path, o->flags, &o->res);
+	o->err = o->fd < 0 ? errno : 0;
+	atomic_store(&o->done, 1);
+	return NULL;
+}
+
+int hx_bg_open(struct hx *x, struct privsep_client *c, const char *path, int flags, int timeout_ms,
+               int *err, char *why)
+{
+	struct bg_open o = {.c = c, .path = path, .flags = flags};
+	pthread_create(&o.t, NULL, bg_open_main, &o);
+	if (!hx_pump_until(x, &o.done, timeout_ms))
+		return -2;
+	pthread_join(o.t, NULL);
+	*err = o.err;
+	if (why)
+		snprintf(why, PRIVSEP_DETAIL_MAX, "%s", o.res.detail);
+	return o.fd;
+}
+
+int hx_rmtree(const char *dir)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 int count_fds(void)
 {
 	int n = 0;

@@ -70,6 +70,15 @@ void hx_bg_call(struct hx_bg *b, struct privsep_client *c, uint32_t type, const 
 /* Pump until the call finished; joins the thread; returns its rc. */
 int hx_bg_wait(struct hx *x, struct hx_bg *b);
 
+/* One privsep_fs_open(c, path, flags) from a thread while this one pumps
+ * the helper: its fd, or -1 with *err its errno and why (may be NULL,
+ * PRIVSEP_DETAIL_MAX bytes) the helper's detail; -2 if the helper did not
+ * answer within timeout_ms (it blocked; the thread stays: the caller fails). */
+int hx_bg_open(struct hx *x, struct privsep_client *c, const char *path, int flags, int timeout_ms,
+               int *err, char *why);
+/* rm -rf dir (a test's own temporary tree): 0, or -1. */
+int hx_rmtree(const char *dir);
+
 /* 1 when running under valgrind (which has no seccomp syscall and keeps
  * fds of its own). */
 int under_valgrind(void);
