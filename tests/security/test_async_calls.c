@@ -65,6 +65,16 @@ static struct privsep_client *fx_client(struct fx *f, size_t queue_max)
 	return c;
 }
 
+/* The end of a test: c freed, its worker gone, the helper freed, and
+ * the process holds as many fds as before. */
+static void fx_end(struct fx *f, struct privsep_client *c, int before)
+{
+	privsep_client_free(c);
+	assert_true(hx_pump_gone(f->x, 1, 10000));
+	hx_free(f->x);
+	assert_int_equal(count_fds(), before);
+}
+
 static long long ms_now(void)
 {
 	struct timespec ts;
@@ -165,10 +175,7 @@ static void many_opens_in_flight_from_one_worker_each_end_once_with_its_own_file
 	/* nothing more comes, nothing runs twice */
 	privsep_helper_step(f.x->h, 5);
 	assert_int_equal(privsep_client_dispatch(c, 0), 0);
-	privsep_client_free(c);
-	assert_true(hx_pump_gone(f.x, 1, 10000));
-	hx_free(f.x);
-	assert_int_equal(count_fds(), before);
+	fx_end(&f, c, before);
 }
 
 static void a_refusal_among_opens_in_flight_fails_that_open_alone(void **s)
@@ -225,10 +232,7 @@ static void a_refusal_among_opens_in_flight_fails_that_open_alone(void **s)
 			close(ops[i].fd);
 		}
 	}
-	privsep_client_free(c);
-	assert_true(hx_pump_gone(f.x, 1, 10000));
-	hx_free(f.x);
-	assert_int_equal(count_fds(), before);
+	fx_end(&f, c, before);
 }
 
 static void a_cancelled_open_never_ends_and_its_fd_is_closed(void **s)
@@ -274,11 +278,8 @@ static void a_cancelled_open_never_ends_and_its_fd_is_closed(void **s)
 	assert_int_equal(privsep_client_cancel(c, ids[0]), -1); /* ended already */
 	close(ops[0].fd);
 	close(ops[2].fd);
-	privsep_client_free(c);
-	assert_true(hx_pump_gone(f.x, 1, 10000));
-	hx_free(f.x);
 	/* the cancelled open's fd was closed by the client */
-	assert_int_equal(count_fds(), before);
+	fx_end(&f, c, before);
 }
 
 static void when_the_helper_goes_every_open_in_flight_ends_with_epipe(void **s)

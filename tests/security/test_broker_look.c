@@ -353,6 +353,16 @@ static void a_mount_seen_once_vouches_for_no_other_mounted_at_the_same_path(void
 
 /* ---- the roots ---- */
 
+/* path opens (read-only, by the broker) and holds len bytes. */
+static void opens_with(struct fx *f, const char *path, ssize_t len)
+{
+	char why[PRIVSEP_DETAIL_MAX], buf[16];
+	int err, fd = bopen(f, path, O_RDONLY, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), len);
+	close(fd);
+}
+
 /* A rule's root is opened once, when its policy is loaded, and so is the
  * directory of an exact path: a root renamed away and replaced (a new
  * release put in place) keeps serving the directory it was opened on
@@ -365,10 +375,10 @@ a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_pol
 {
 	(void)s;
 	struct fx f;
-	char base[256], old[256], p[256], why[PRIVSEP_DETAIL_MAX], text[512], buf[16];
+	char base[256], old[256], p[256], why[PRIVSEP_DETAIL_MAX], text[512];
 	char conf[256], confold[256], exact[256];
 	const struct pol_entry *pe;
-	int err, fd;
+	int err;
 	snprintf(base, sizeof(base), "%s/release", top);
 	snprintf(old, sizeof(old), "%s/release.old", top);
 	assert_int_equal(mkdir(base, 0755), 0);
@@ -382,14 +392,8 @@ a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_pol
 	snprintf(text, sizeof(text),
 	         "version 1\nbeneath \"%s\" allow read\npath \"%s\" allow read\n", base, exact);
 	assert_int_equal(fx_open(&f, text), 0);
-	fd = bopen(&f, p, O_RDONLY, &err, why);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 6);
-	close(fd);
-	fd = bopen(&f, exact, O_RDONLY, &err, why);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 4);
-	close(fd);
+	opens_with(&f, p, 6);
+	opens_with(&f, exact, 4);
 	/* the new release takes the root's name, a new directory the exact
 	 * path's */
 	assert_int_equal(rename(base, old), 0);
@@ -398,27 +402,15 @@ a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_pol
 	assert_int_equal(rename(conf, confold), 0);
 	assert_int_equal(mkdir(conf, 0755), 0);
 	put(exact, "three\n");
-	fd = bopen(&f, p, O_RDONLY, &err, why); /* not loaded again: the old one */
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 6);
-	close(fd);
-	fd = bopen(&f, exact, O_RDONLY, &err, why);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 4);
-	close(fd);
+	opens_with(&f, p, 6); /* not loaded again: the old one */
+	opens_with(&f, exact, 4);
 	/* loaded again (what a reload or a restart does): the same entry,
 	 * its root opened again */
 	pe = helper_policy(f.x->h, "look-test.policy", text, 0, why, sizeof(why));
 	assert_non_null(pe);
 	assert_ptr_equal(pol_entry_roots(pe), f.w_roots);
-	fd = bopen(&f, p, O_RDONLY, &err, why);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 7);
-	close(fd);
-	fd = bopen(&f, exact, O_RDONLY, &err, why);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 6);
-	close(fd);
+	opens_with(&f, p, 7);
+	opens_with(&f, exact, 6);
 	/* gone when loaded again: refused, not the old directory */
 	snprintf(p, sizeof(p), "%s/release.new", top);
 	assert_int_equal(rename(base, p), 0);
