@@ -96,6 +96,23 @@ int hx_attach_raw(struct hx *x, const char *name, struct privsep_worker **w)
 	return sv[1];
 }
 
+int hx_attach_policy(struct hx *x, const char *name, const char *policy, const char *text,
+                     struct privsep_worker **w, char *why, size_t whylen)
+{
+	const struct pol_entry *pe = helper_policy(x->h, policy, text, 0, why, whylen);
+	int fd;
+	if (!pe)
+		return -1;
+	fd = hx_attach_raw(x, name, w);
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: cannot attach", name);
+		return -1;
+	}
+	(*w)->spawn.pol = pol_entry_policy(pe);
+	(*w)->spawn.roots = pol_entry_roots(pe);
+	return fd;
+}
+
 struct privsep_client *hx_attach_client(struct hx *x, const char *name, size_t msg_max)
 {
 	struct privsep_client_config cfg = {.msg_max = msg_max, .log = hx_log, .log_arg = x};

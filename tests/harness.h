@@ -43,6 +43,11 @@ void hx_free(struct hx *x);
 /* Attach a worker the test plays by hand: returns the test's end of its
  * channel; *w (may be NULL) the helper's record. */
 int hx_attach_raw(struct hx *x, const char *name, struct privsep_worker **w);
+/* Load policy text (named policy) and attach a worker the test plays by
+ * hand under it (its filter rules and roots): the test's end of its
+ * channel, or -1 with why said; *w the helper's record. */
+int hx_attach_policy(struct hx *x, const char *name, const char *policy, const char *text,
+                     struct privsep_worker **w, char *why, size_t whylen);
 /* Attach a worker with a real client on its end. */
 struct privsep_client *hx_attach_client(struct hx *x, const char *name, size_t msg_max);
 /* Step the helper until *flag becomes nonzero or timeout_ms passes;

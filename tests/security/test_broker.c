@@ -40,16 +40,12 @@ struct fx {
 static void fx_open(struct fx *f, const char *text)
 {
 	char why[512];
-	const struct pol_entry *pe;
 	int fd;
 	f->x = hx_new(NULL, 0, 8192);
 	assert_non_null(f->x);
-	pe = helper_policy(f->x->h, "broker-test.policy", text, 0, why, sizeof(why));
-	if (!pe)
+	fd = hx_attach_policy(f->x, "broker", "broker-test.policy", text, &f->w, why, sizeof(why));
+	if (fd < 0)
 		fail_msg("policy: %s", why);
-	fd = hx_attach_raw(f->x, "broker", &f->w);
-	f->w->spawn.pol = pol_entry_policy(pe);
-	f->w->spawn.roots = pol_entry_roots(pe);
 	struct privsep_client_config cfg = {.msg_max = 8192};
 	f->c = privsep_client_new(fd, &cfg);
 	assert_non_null(f->c);

@@ -48,21 +48,17 @@ struct fx {
 static int fx_open(struct fx *f, const char *text)
 {
 	char why[512];
-	const struct pol_entry *pe;
 	struct privsep_worker *w;
 	struct privsep_client_config cfg = {.msg_max = 8192};
 	int fd;
 	f->x = hx_new(NULL, 0, 8192);
 	if (!f->x)
 		return -1;
-	pe = helper_policy(f->x->h, "look-test.policy", text, 0, why, sizeof(why));
-	if (!pe) {
+	fd = hx_attach_policy(f->x, "look", "look-test.policy", text, &w, why, sizeof(why));
+	if (fd < 0) {
 		fprintf(stderr, "policy: %s\n", why);
 		return -1;
 	}
-	fd = hx_attach_raw(f->x, "look", &w);
-	w->spawn.pol = pol_entry_policy(pe);
-	w->spawn.roots = pol_entry_roots(pe);
 	f->w_roots = w->spawn.roots;
 	f->c = privsep_client_new(fd, &cfg);
 	return f->c ? 0 : -1;
