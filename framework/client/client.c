@@ -831,6 +831,7 @@ int client_call_async(struct privsep_client *c, const struct privsep_out *out,
 {
 	struct call_slot *s;
 	struct bulk_out bo;
+	uint32_t myid;
 	int rc, err;
 
 	if (!res || !done) {
@@ -866,7 +867,12 @@ int client_call_async(struct privsep_client *c, const struct privsep_out *out,
 	s->next = c->calls;
 	c->calls = s;
 	c->nasync++;
+	myid = s->id;
 	pthread_mutex_unlock(&c->mu);
+	/* from the send on, the reply may be read, done run and s reused by
+	 * another thread's call before this one looks at s again */
+	if (id)
+		*id = myid;
 
 	/* never waits: a reply may have to be read before the helper reads
 	 * more of what this worker sends (docs/PROTOCOL.md section 9) */
@@ -882,9 +888,11 @@ int client_call_async(struct privsep_client *c, const struct privsep_out *out,
 	}
 	if (rc == 0) {
 		pthread_mutex_lock(&c->mu);
-		s->sent = 1;
-		if (id)
-			*id = s->id;
+		for (struct call_slot *p = c->calls; p; p = p->next)
+			if (p == s && p->id == myid) {
+				p->sent = 1;
+				break;
+			}
 		pthread_mutex_unlock(&c->mu);
 		return 0;
 	}

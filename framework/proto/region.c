@@ -329,8 +329,8 @@ static int region_rx_seal(int fd, size_t datalen, const uint8_t **data, char *wh
 }
 
 /* A region not seen before: check it and map it in place of rx's. */
-static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int fd,
-                         const struct stat *st, char *why, size_t whylen)
+static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int fd, struct stat *st,
+                         char *why, size_t whylen)
 {
 	size_t pg = page(), datalen;
 	uint64_t lim = c->region_max > SIZE_MAX / 2 ? SIZE_MAX / 2 : c->region_max;
@@ -350,6 +350,13 @@ static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int 
 		    "the bulk region is not sealed with F_SEAL_SHRINK and F_SEAL_GROW (seals 0x%x)",
 		    (unsigned)seals);
 		return 1;
+	}
+	/* the size is frozen only from the seals on: the caller's fstat came
+	 * before them, when the sender could still shrink the region (a copy
+	 * through the mapping past its end would be SIGBUS); look again */
+	if (fstat(fd, st) < 0) {
+		snprintf(why, whylen, "fstat of the bulk region: %s", strerror(errno));
+		return -1;
 	}
 	/* without F_SEAL_SEAL: revision 1.3, this end seals it */
 	sealed = !(seals & F_SEAL_SEAL);
