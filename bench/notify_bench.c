@@ -63,7 +63,7 @@ static void child(const char *path, int sock, int ctl, int res)
 	_exit(0);
 }
 
-static int take_fd(int sock)
+int notify_take_fd(int sock)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))], b;
 	struct iovec iov = {&b, 1};
@@ -117,7 +117,7 @@ struct notify_bench *notify_bench_start(const char *path)
 	close(r[1]);
 	nb->ctl = c[1];
 	nb->res = r[0];
-	nb->lfd = take_fd(s[0]);
+	nb->lfd = notify_take_fd(s[0]);
 	close(s[0]);
 	if (nb->lfd < 0) {
 		notify_bench_stop(nb);

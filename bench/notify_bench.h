@@ -17,5 +17,8 @@ struct notify_bench *notify_bench_start(const char *path);
  * into t.  0, or -1 with errno. */
 int notify_bench_block(struct notify_bench *nb, uint64_t *t, int per);
 void notify_bench_stop(struct notify_bench *nb);
+/* The listener a child sent on sock (sandbox_listener), or -1.  Also
+ * notify-floor's. */
+int notify_take_fd(int sock);
 
 #endif

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "fs_notify.h"
+#include "notify_bench.h"
 #include "sandbox.h"
 
 #define ROUNDS 2000
@@ -99,25 +100,6 @@ static void child(int fstat_mode, int sock, int res)
 	_exit(0);
 }
 
-static int take_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], b;
-	struct iovec iov = {&b, 1};
-	struct msghdr mh = {0};
-	struct cmsghdr *c;
-	int fd = -1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) <= 0)
-		return -1;
-	c = CMSG_FIRSTHDR(&mh);
-	if (c && c->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
 /* One run: the child's median ns per call, or 0 when it failed. */
 static uint64_t run(int fstat_mode, int sync, int pinned)
 {
@@ -138,7 +120,7 @@ static uint64_t run(int fstat_mode, int sync, int pinned)
 	}
 	close(s[1]);
 	close(r[1]);
-	lfd = take_fd(s[0]);
+	lfd = notify_take_fd(s[0]);
 	close(s[0]);
 	if (lfd >= 0 && sync)
 		(void)fs_notify_sync_wakeup(lfd);

@@ -96,6 +96,23 @@ int hx_attach_raw(struct hx *x, const char *name, struct privsep_worker **w)
 	return sv[1];
 }
 
+int hx_attach_policy(struct hx *x, const char *name, const char *policy, const char *text,
+                     struct privsep_worker **w, char *why, size_t whylen)
+{
+	const struct pol_entry *pe = helper_policy(x->h, policy, text, 0, why, whylen);
+	int fd;
+	if (!pe)
+		return -1;
+	fd = hx_attach_raw(x, name, w);
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: cannot attach", name);
+		return -1;
+	}
+	(*w)->spawn.pol = pol_entry_policy(pe);
+	(*w)->spawn.roots = pol_entry_roots(pe);
+	return fd;
+}
+
 struct privsep_client *hx_attach_client(struct hx *x, const char *name, size_t msg_max)
 {
 	struct privsep_client_config cfg = {.msg_max = msg_max, .log = hx_log, .log_arg = x};
@@ -163,6 +180,46 @@ int hx_bg_wait(struct hx *x, struct hx_bg *b)
 	hx_pump_until(x, &b->done, 5000);
 	pthread_join(b->thr, NULL);
 	return b->rc;
+}
+
+struct bg_open {
+	pthread_t t;
+	struct privsep_client *c;
+	const char *path;
+	int flags;
+	int fd, err;
+	struct privsep_result res;
+	atomic_int done;
+};
+
+static void *bg_open_main(void *arg)
+{
+	struct bg_open *o = arg;
+	o->fd = privsep_fs_open(o->c, o->path, o->flags, &o->res);
+	o->err = o->fd < 0 ? errno : 0;
+	atomic_store(&o->done, 1);
+	return NULL;
+}
+
+int hx_bg_open(struct hx *x, struct privsep_client *c, const char *path, int flags, int timeout_ms,
+               int *err, char *why)
+{
+	struct bg_open o = {.c = c, .path = path, .flags = flags};
+	pthread_create(&o.t, NULL, bg_open_main, &o);
+	if (!hx_pump_until(x, &o.done, timeout_ms))
+		return -2;
+	pthread_join(o.t, NULL);
+	*err = o.err;
+	if (why)
+		snprintf(why, PRIVSEP_DETAIL_MAX, "%s", o.res.detail);
+	return o.fd;
+}
+
+int hx_rmtree(const char *dir)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 int count_fds(void)

@@ -43,6 +43,11 @@ void hx_free(struct hx *x);
 /* Attach a worker the test plays by hand: returns the test's end of its
  * channel; *w (may be NULL) the helper's record. */
 int hx_attach_raw(struct hx *x, const char *name, struct privsep_worker **w);
+/* Load policy text (named policy) and attach a worker the test plays by
+ * hand under it (its filter rules and roots): the test's end of its
+ * channel, or -1 with why said; *w the helper's record. */
+int hx_attach_policy(struct hx *x, const char *name, const char *policy, const char *text,
+                     struct privsep_worker **w, char *why, size_t whylen);
 /* Attach a worker with a real client on its end. */
 struct privsep_client *hx_attach_client(struct hx *x, const char *name, size_t msg_max);
 /* Step the helper until *flag becomes nonzero or timeout_ms passes;
@@ -69,6 +74,15 @@ void hx_bg_call(struct hx_bg *b, struct privsep_client *c, uint32_t type, const 
                 size_t len);
 /* Pump until the call finished; joins the thread; returns its rc. */
 int hx_bg_wait(struct hx *x, struct hx_bg *b);
+
+/* One privsep_fs_open(c, path, flags) from a thread while this one pumps
+ * the helper: its fd, or -1 with *err its errno and why (may be NULL,
+ * PRIVSEP_DETAIL_MAX bytes) the helper's detail; -2 if the helper did not
+ * answer within timeout_ms (it blocked; the thread stays: the caller fails). */
+int hx_bg_open(struct hx *x, struct privsep_client *c, const char *path, int flags, int timeout_ms,
+               int *err, char *why);
+/* rm -rf dir (a test's own temporary tree): 0, or -1. */
+int hx_rmtree(const char *dir);
 
 /* 1 when running under valgrind (which has no seccomp syscall and keeps
  * fds of its own). */

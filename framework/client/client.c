@@ -724,17 +724,12 @@ static void bulk_drop(struct privsep_client *c, struct bulk_out *b)
 	b->fd = -1;
 }
 
-int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
-                        struct privsep_result *res)
+/* A call's start, sync or async: res reads "nothing yet" (no fds, no
+ * detail), then out is checked against the limits; -1 with errno (and
+ * res->detail) when it cannot be sent. Inline: the sync path pays no call. */
+static inline int call_check(const struct privsep_client *c, const struct privsep_out *out,
+                             struct privsep_result *res)
 {
-	struct call_slot s = {0};
-	struct bulk_out bo;
-	int rc, err;
-
-	if (!res) {
-		errno = EINVAL;
-		return -1;
-	}
 	res->len = 0;
 	res->nfds = 0;
 	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
@@ -747,6 +742,22 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 	}
 	if (check_args(c, PRIVSEP_H_CALL, out->type, out->data, out->len, out->fds, out->nfds,
 	               out->bulk, res->detail, sizeof(res->detail)) < 0)
+		return -1;
+	return 0;
+}
+
+int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
+                        struct privsep_result *res)
+{
+	struct call_slot s = {0};
+	struct bulk_out bo;
+	int rc, err;
+
+	if (!res) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (call_check(c, out, res) < 0)
 		return -1;
 	if (make_bulk(c, out->bulk, 0, &bo) < 0)
 		return -1;
@@ -827,18 +838,7 @@ int client_call_async(struct privsep_client *c, const struct privsep_out *out,
 		errno = EINVAL;
 		return -1;
 	}
-	res->len = 0;
-	res->nfds = 0;
-	for (size_t i = 0; i < PRIVSEP_MAX_FDS; i++)
-		res->fds[i] = -1;
-	res->refused = 0;
-	res->detail[0] = '\0';
-	if (!out || out->flags || (res->cap && !res->data)) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (check_args(c, PRIVSEP_H_CALL, out->type, out->data, out->len, out->fds, out->nfds,
-	               out->bulk, res->detail, sizeof(res->detail)) < 0)
+	if (call_check(c, out, res) < 0)
 		return -1;
 	pthread_mutex_lock(&c->mu);
 	if (c->dead) {

@@ -44,17 +44,12 @@ struct fx {
 static void fx_open(struct fx *f)
 {
 	char text[256], why[512];
-	const struct pol_entry *pe;
 	f->x = hx_new(NULL, 0, 8192);
 	assert_non_null(f->x);
 	snprintf(text, sizeof(text), "version 1\nbeneath \"%s\" allow read\n", top);
-	pe = helper_policy(f->x->h, "async-test.policy", text, 0, why, sizeof(why));
-	if (!pe)
+	f->fd = hx_attach_policy(f->x, "async", "async-test.policy", text, &f->w, why, sizeof(why));
+	if (f->fd < 0)
 		fail_msg("policy: %s", why);
-	f->fd = hx_attach_raw(f->x, "async", &f->w);
-	assert_true(f->fd >= 0);
-	f->w->spawn.pol = pol_entry_policy(pe);
-	f->w->spawn.roots = pol_entry_roots(pe);
 }
 
 static struct privsep_client *fx_client(struct fx *f, size_t queue_max)
@@ -63,6 +58,16 @@ static struct privsep_client *fx_client(struct fx *f, size_t queue_max)
 	struct privsep_client *c = privsep_client_new(f->fd, &cfg);
 	assert_non_null(c);
 	return c;
+}
+
+/* The end of a test: c freed, its worker gone, the helper freed, and
+ * the process holds as many fds as before. */
+static void fx_end(struct fx *f, struct privsep_client *c, int before)
+{
+	privsep_client_free(c);
+	assert_true(hx_pump_gone(f->x, 1, 10000));
+	hx_free(f->x);
+	assert_int_equal(count_fds(), before);
 }
 
 static long long ms_now(void)
@@ -113,6 +118,16 @@ static void pump_until_ended(struct fx *f, struct privsep_client *c, int n)
 	assert_int_equal(handled, n);
 }
 
+/* A helper, its worker's client (queue_max), no open ended yet. */
+static struct privsep_client *fx_start(struct fx *f, size_t queue_max)
+{
+	struct privsep_client *c;
+	fx_open(f);
+	c = fx_client(f, queue_max);
+	ended = 0;
+	return c;
+}
+
 static void path_of(int i, char *p, size_t len)
 {
 	snprintf(p, len, "%s/f%d", top, i % NFILES);
@@ -138,9 +153,7 @@ static void many_opens_in_flight_from_one_worker_each_end_once_with_its_own_file
 	struct privsep_client *c;
 	int before = count_fds();
 	(void)s;
-	fx_open(&f);
-	c = fx_client(&f, N);
-	ended = 0;
+	c = fx_start(&f, N);
 	/* all sent before the helper reads one: N in flight at once (the
 	 * socket takes some, the client's queue the rest) */
 	for (int i = 0; i < N; i++) {
@@ -165,10 +178,7 @@ static void many_opens_in_flight_from_one_worker_each_end_once_with_its_own_file
 	/* nothing more comes, nothing runs twice */
 	privsep_helper_step(f.x->h, 5);
 	assert_int_equal(privsep_client_dispatch(c, 0), 0);
-	privsep_client_free(c);
-	assert_true(hx_pump_gone(f.x, 1, 10000));
-	hx_free(f.x);
-	assert_int_equal(count_fds(), before);
+	fx_end(&f, c, before);
 }
 
 static void a_refusal_among_opens_in_flight_fails_that_open_alone(void **s)
@@ -179,9 +189,7 @@ static void a_refusal_among_opens_in_flight_fails_that_open_alone(void **s)
 	struct privsep_client *c;
 	int before = count_fds();
 	(void)s;
-	fx_open(&f);
-	c = fx_client(&f, 0);
-	ended = 0;
+	c = fx_start(&f, 0);
 	for (int i = 0; i < N; i++) {
 		char p[PATH_MAX];
 		path_of(i, p, sizeof(p));
@@ -225,10 +233,7 @@ static void a_refusal_among_opens_in_flight_fails_that_open_alone(void **s)
 			close(ops[i].fd);
 		}
 	}
-	privsep_client_free(c);
-	assert_true(hx_pump_gone(f.x, 1, 10000));
-	hx_free(f.x);
-	assert_int_equal(count_fds(), before);
+	fx_end(&f, c, before);
 }
 
 static void a_cancelled_open_never_ends_and_its_fd_is_closed(void **s)
@@ -239,9 +244,7 @@ static void a_cancelled_open_never_ends_and_its_fd_is_closed(void **s)
 	struct privsep_client *c;
 	int before = count_fds();
 	(void)s;
-	fx_open(&f);
-	c = fx_client(&f, 0);
-	ended = 0;
+	c = fx_start(&f, 0);
 	for (int i = 0; i < 3; i++) {
 		char p[PATH_MAX];
 		path_of(i, p, sizeof(p));
@@ -274,11 +277,8 @@ static void a_cancelled_open_never_ends_and_its_fd_is_closed(void **s)
 	assert_int_equal(privsep_client_cancel(c, ids[0]), -1); /* ended already */
 	close(ops[0].fd);
 	close(ops[2].fd);
-	privsep_client_free(c);
-	assert_true(hx_pump_gone(f.x, 1, 10000));
-	hx_free(f.x);
 	/* the cancelled open's fd was closed by the client */
-	assert_int_equal(count_fds(), before);
+	fx_end(&f, c, before);
 }
 
 static void when_the_helper_goes_every_open_in_flight_ends_with_epipe(void **s)
@@ -289,9 +289,7 @@ static void when_the_helper_goes_every_open_in_flight_ends_with_epipe(void **s)
 	struct privsep_client *c;
 	int before = count_fds(), n;
 	(void)s;
-	fx_open(&f);
-	c = fx_client(&f, 0);
-	ended = 0;
+	c = fx_start(&f, 0);
 	for (int i = 0; i < N; i++) {
 		char p[PATH_MAX];
 		path_of(i, p, sizeof(p));
@@ -411,10 +409,8 @@ static int setup(void **s)
 
 static int teardown(void **s)
 {
-	char cmd[128];
 	(void)s;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
-	return system(cmd) == 0 ? 0 : -1;
+	return hx_rmtree(top);
 }
 
 int main(void)

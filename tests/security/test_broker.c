@@ -40,16 +40,12 @@ struct fx {
 static void fx_open(struct fx *f, const char *text)
 {
 	char why[512];
-	const struct pol_entry *pe;
 	int fd;
 	f->x = hx_new(NULL, 0, 8192);
 	assert_non_null(f->x);
-	pe = helper_policy(f->x->h, "broker-test.policy", text, 0, why, sizeof(why));
-	if (!pe)
+	fd = hx_attach_policy(f->x, "broker", "broker-test.policy", text, &f->w, why, sizeof(why));
+	if (fd < 0)
 		fail_msg("policy: %s", why);
-	fd = hx_attach_raw(f->x, "broker", &f->w);
-	f->w->spawn.pol = pol_entry_policy(pe);
-	f->w->spawn.roots = pol_entry_roots(pe);
 	struct privsep_client_config cfg = {.msg_max = 8192};
 	f->c = privsep_client_new(fd, &cfg);
 	assert_non_null(f->c);
@@ -62,36 +58,12 @@ static void fx_close(struct fx *f)
 }
 
 /* One broker call from a thread while this one pumps the helper. */
-struct op {
-	pthread_t t;
-	struct privsep_client *c;
-	const char *path;
-	int flags;
-	int fd, err;
-	struct privsep_result res;
-	atomic_int done;
-};
-
-static void *op_main(void *arg)
-{
-	struct op *o = arg;
-	o->fd = privsep_fs_open(o->c, o->path, o->flags, &o->res);
-	o->err = o->fd < 0 ? errno : 0;
-	atomic_store(&o->done, 1);
-	return NULL;
-}
-
 static int bopen(struct fx *f, const char *path, int flags, int *err, char *why)
 {
-	struct op o = {.c = f->c, .path = path, .flags = flags};
-	pthread_create(&o.t, NULL, op_main, &o);
 	/* a bound for a hung helper, not a timing claim: generous for a loaded machine */
-	assert_true(hx_pump_until(f->x, &o.done, 30000));
-	pthread_join(o.t, NULL);
-	*err = o.err;
-	if (why)
-		snprintf(why, PRIVSEP_DETAIL_MAX, "%s", o.res.detail);
-	return o.fd;
+	int fd = hx_bg_open(f->x, f->c, path, flags, 30000, err, why);
+	assert_int_not_equal(fd, -2);
+	return fd;
 }
 
 static void put(const char *rel, const char *text)
@@ -138,10 +110,8 @@ static int setup(void **s)
 
 static int teardown(void **s)
 {
-	char cmd[128];
 	(void)s;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
-	return system(cmd) == 0 ? 0 : -1;
+	return hx_rmtree(top);
 }
 
 static char *policy_text(const char *extra)

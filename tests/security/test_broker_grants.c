@@ -80,10 +80,8 @@ static int setup(void **s)
 
 static int teardown(void **s)
 {
-	char cmd[128];
 	(void)s;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
-	return system(cmd) == 0 ? 0 : -1;
+	return hx_rmtree(top);
 }
 
 /* Spawn main under policy text and serve it until it is gone; NULL if

@@ -48,21 +48,17 @@ struct fx {
 static int fx_open(struct fx *f, const char *text)
 {
 	char why[512];
-	const struct pol_entry *pe;
 	struct privsep_worker *w;
 	struct privsep_client_config cfg = {.msg_max = 8192};
 	int fd;
 	f->x = hx_new(NULL, 0, 8192);
 	if (!f->x)
 		return -1;
-	pe = helper_policy(f->x->h, "look-test.policy", text, 0, why, sizeof(why));
-	if (!pe) {
+	fd = hx_attach_policy(f->x, "look", "look-test.policy", text, &w, why, sizeof(why));
+	if (fd < 0) {
 		fprintf(stderr, "policy: %s\n", why);
 		return -1;
 	}
-	fd = hx_attach_raw(f->x, "look", &w);
-	w->spawn.pol = pol_entry_policy(pe);
-	w->spawn.roots = pol_entry_roots(pe);
 	f->w_roots = w->spawn.roots;
 	f->c = privsep_client_new(fd, &cfg);
 	return f->c ? 0 : -1;
@@ -74,38 +70,12 @@ static void fx_close(struct fx *f)
 	hx_free(f->x);
 }
 
-struct op {
-	pthread_t t;
-	struct privsep_client *c;
-	const char *path;
-	int flags;
-	int fd, err;
-	struct privsep_result res;
-	atomic_int done;
-};
-
-static void *op_main(void *arg)
-{
-	struct op *o = arg;
-	o->fd = privsep_fs_open(o->c, o->path, o->flags, &o->res);
-	o->err = o->fd < 0 ? errno : 0;
-	atomic_store(&o->done, 1);
-	return NULL;
-}
-
 /* One open by the worker while this thread runs the helper; -2 if the
- * helper did not answer within the bound (it blocked). */
+ * helper did not answer within the bound (it blocked; the caller fails). */
 static int bopen(struct fx *f, const char *path, int flags, int *err, char *why)
 {
-	struct op o = {.c = f->c, .path = path, .flags = flags};
-	pthread_create(&o.t, NULL, op_main, &o);
 	/* a bound for a hung helper, not a timing claim: generous for a loaded machine */
-	if (!hx_pump_until(f->x, &o.done, 30000))
-		return -2; /* the thread stays blocked: the caller fails */
-	pthread_join(o.t, NULL);
-	*err = o.err;
-	snprintf(why, PRIVSEP_DETAIL_MAX, "%s", o.res.detail);
-	return o.fd;
+	return hx_bg_open(f->x, f->c, path, flags, 30000, err, why);
 }
 
 static void put(const char *path, const char *text)
@@ -158,10 +128,8 @@ static int setup(void **s)
 
 static int teardown(void **s)
 {
-	char cmd[128];
 	(void)s;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
-	return system(cmd) == 0 ? 0 : -1;
+	return hx_rmtree(top);
 }
 
 static const char *one_rule(const char *rights)
@@ -381,6 +349,16 @@ static void a_mount_seen_once_vouches_for_no_other_mounted_at_the_same_path(void
 
 /* ---- the roots ---- */
 
+/* path opens (read-only, by the broker) and holds len bytes. */
+static void opens_with(struct fx *f, const char *path, ssize_t len)
+{
+	char why[PRIVSEP_DETAIL_MAX], buf[16];
+	int err, fd = bopen(f, path, O_RDONLY, &err, why);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), len);
+	close(fd);
+}
+
 /* A rule's root is opened once, when its policy is loaded, and so is the
  * directory of an exact path: a root renamed away and replaced (a new
  * release put in place) keeps serving the directory it was opened on
@@ -393,10 +371,10 @@ a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_pol
 {
 	(void)s;
 	struct fx f;
-	char base[256], old[256], p[256], why[PRIVSEP_DETAIL_MAX], text[512], buf[16];
+	char base[256], old[256], p[256], why[PRIVSEP_DETAIL_MAX], text[512];
 	char conf[256], confold[256], exact[256];
 	const struct pol_entry *pe;
-	int err, fd;
+	int err;
 	snprintf(base, sizeof(base), "%s/release", top);
 	snprintf(old, sizeof(old), "%s/release.old", top);
 	assert_int_equal(mkdir(base, 0755), 0);
@@ -410,14 +388,8 @@ a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_pol
 	snprintf(text, sizeof(text),
 	         "version 1\nbeneath \"%s\" allow read\npath \"%s\" allow read\n", base, exact);
 	assert_int_equal(fx_open(&f, text), 0);
-	fd = bopen(&f, p, O_RDONLY, &err, why);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 6);
-	close(fd);
-	fd = bopen(&f, exact, O_RDONLY, &err, why);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 4);
-	close(fd);
+	opens_with(&f, p, 6);
+	opens_with(&f, exact, 4);
 	/* the new release takes the root's name, a new directory the exact
 	 * path's */
 	assert_int_equal(rename(base, old), 0);
@@ -426,27 +398,15 @@ a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_pol
 	assert_int_equal(rename(conf, confold), 0);
 	assert_int_equal(mkdir(conf, 0755), 0);
 	put(exact, "three\n");
-	fd = bopen(&f, p, O_RDONLY, &err, why); /* not loaded again: the old one */
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 6);
-	close(fd);
-	fd = bopen(&f, exact, O_RDONLY, &err, why);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 4);
-	close(fd);
+	opens_with(&f, p, 6); /* not loaded again: the old one */
+	opens_with(&f, exact, 4);
 	/* loaded again (what a reload or a restart does): the same entry,
 	 * its root opened again */
 	pe = helper_policy(f.x->h, "look-test.policy", text, 0, why, sizeof(why));
 	assert_non_null(pe);
 	assert_ptr_equal(pol_entry_roots(pe), f.w_roots);
-	fd = bopen(&f, p, O_RDONLY, &err, why);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 7);
-	close(fd);
-	fd = bopen(&f, exact, O_RDONLY, &err, why);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 6);
-	close(fd);
+	opens_with(&f, p, 7);
+	opens_with(&f, exact, 6);
 	/* gone when loaded again: refused, not the old directory */
 	snprintf(p, sizeof(p), "%s/release.new", top);
 	assert_int_equal(rename(base, p), 0);

@@ -774,26 +774,33 @@ static void in_exec_mode_too_int_0x80_and_x32_calls_are_named(void **s)
 	}
 }
 
-static void a_helper_with_no_capability_names_int_0x80_and_x32_calls(void **s)
+/* From a capability-free helper, main's report starts with the seccomp
+ * exit and calls, and says why (detail); what names it in the failure. */
+static void capability_free_says(privsep_main_fn main, const char *calls, const char *detail,
+                                 const char *what)
 {
 	char got[1100], want[64];
+	from_a_capability_free_helper(main, got, sizeof(got));
+	snprintf(want, sizeof(want), "%d %s|", PRIVSEP_EXIT_SECCOMP, calls);
+	if (strncmp(got, want, strlen(want)) != 0 || !strstr(got, detail))
+		fail_msg("%s, from a helper without capabilities: %s", what, got);
+}
+
+static void a_helper_with_no_capability_names_int_0x80_and_x32_calls(void **s)
+{
 	int entry = int80_entry_exists();
 	(void)s;
 	assert_int_not_equal(entry, -1);
-	from_a_capability_free_helper(x32_main, got, sizeof(got));
-	snprintf(want, sizeof(want), "%d x32:exit_group 1 2a 3333|", PRIVSEP_EXIT_SECCOMP);
-	if (strncmp(got, want, strlen(want)) != 0 ||
-	    !strstr(got, "x32 syscall 231 (number 0x400000e7); denied by the filter's "
-	                 "architecture check"))
-		fail_msg("x32, from a helper without capabilities: %s", got);
+	capability_free_says(x32_main, "x32:exit_group 1 2a 3333",
+	                     "x32 syscall 231 (number 0x400000e7); denied by the filter's "
+	                     "architecture check",
+	                     "x32");
 	if (!entry)
 		return; /* int 0x80 faults here before any filter (above) */
-	from_a_capability_free_helper(int80_main, got, sizeof(got));
-	snprintf(want, sizeof(want), "%d i386:exit_group 1 2a 3333|", PRIVSEP_EXIT_SECCOMP);
-	if (strncmp(got, want, strlen(want)) != 0 ||
-	    !strstr(got, "i386 syscall 252 (the i386 entry, int 0x80); denied by the filter's "
-	                 "architecture check"))
-		fail_msg("int 0x80, from a helper without capabilities: %s", got);
+	capability_free_says(int80_main, "i386:exit_group 1 2a 3333",
+	                     "i386 syscall 252 (the i386 entry, int 0x80); denied by the filter's "
+	                     "architecture check",
+	                     "int 0x80");
 }
 
 /* Learn mode lets a call the policy denies through; one of another
