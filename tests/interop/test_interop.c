@@ -175,24 +175,57 @@ a_python_worker_from_the_spec_calls_posts_gets_events_drops_a_permit_and_sends_b
 
 static void a_python_worker_is_killed_for_each_of_three_malformed_records(void **state)
 {
+	/* section 8: one line (worker, violation, the header's fields),
+	 * the worker killed */
 	static const struct {
 		const char *mode;
 		enum privsep_violation v;
+		const char *line;
 	} runs[] = {
-	    {"bad-magic", PRIVSEP_V_BAD_MAGIC},
-	    {"unknown-type", PRIVSEP_V_UNKNOWN_TYPE},
-	    {"nfds-mismatch", PRIVSEP_V_NFDS_MISMATCH},
+	    {"bad-magic", PRIVSEP_V_BAD_MAGIC,
+	     ": protocol violation bad-magic: type 0x10001 (note) id 0 len 6 nfds 0: "},
+	    {"unknown-type", PRIVSEP_V_UNKNOWN_TYPE,
+	     ": protocol violation unknown-type: type 0x9 id 0 len 0 nfds 0: "},
+	    {"nfds-mismatch", PRIVSEP_V_NFDS_MISMATCH,
+	     ": protocol violation nfds-mismatch: type 0x10001 (note) id 0 len 6 nfds 1: "},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
 		struct hx *x = run_python(runs[i].mode);
+		int lines = 0;
 		if (x->last_exit.kind != PRIVSEP_EXIT_VIOLATION)
 			dump(x);
 		assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
 		assert_int_equal(x->last_exit.violation, runs[i].v);
 		assert_int_equal(x->last_exit.signal, SIGKILL);
+		for (int k = 0; k < x->nlog; k++)
+			lines += strstr(x->log[k], "protocol violation") != NULL;
+		if (lines != 1 || !hx_logged(x, runs[i].line) || !hx_logged(x, "; worker killed"))
+			dump(x);
+		assert_int_equal(lines, 1);
+		assert_true(hx_logged(x, runs[i].line));
+		assert_true(hx_logged(x, "; worker killed"));
 		hx_free(x);
 	}
+}
+
+/* Section 7: a permit the worker dropped is gone; the type is then
+ * not-permitted, a violation like any other. */
+static void a_python_worker_that_dropped_ping_is_killed_for_a_ping(void **state)
+{
+	struct hx *x = run_python("ping-after-drop");
+	(void)state;
+	if (x->last_exit.kind != PRIVSEP_EXIT_VIOLATION)
+		dump(x);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
+	assert_int_equal(x->last_exit.violation, PRIVSEP_V_NOT_PERMITTED);
+	assert_int_equal(x->last_exit.signal, SIGKILL);
+	if (!hx_logged(
+	        x, ": protocol violation not-permitted: type 0x2 (PING) id 1048576 len 1 nfds 0: "))
+		dump(x);
+	assert_true(hx_logged(
+	    x, ": protocol violation not-permitted: type 0x2 (PING) id 1048576 len 1 nfds 0: "));
+	hx_free(x);
 }
 
 static void a_python_worker_cannot_execute_another_program_from_a_memfd(void **state)
@@ -213,6 +246,7 @@ int main(void)
 	    cmocka_unit_test(
 	        a_python_worker_from_the_spec_calls_posts_gets_events_drops_a_permit_and_sends_bulk),
 	    cmocka_unit_test(a_python_worker_is_killed_for_each_of_three_malformed_records),
+	    cmocka_unit_test(a_python_worker_that_dropped_ping_is_killed_for_a_ping),
 	    cmocka_unit_test(a_python_worker_cannot_execute_another_program_from_a_memfd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

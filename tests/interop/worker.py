@@ -7,7 +7,8 @@ The C helper of tests/interop/test_interop.c executes it in exec mode as a
 foreign worker: argv[1] is the mode.  "run": READY, then calls with
 payloads and fds, a post, events, a permit dropped, a bulk payload, and a
 last call with what it saw.  "bad-magic", "unknown-type", "nfds-mismatch":
-READY, then one malformed record, for which the helper kills it.
+READY, then one malformed record, for which the helper kills it;
+"ping-after-drop": PING given up, then sent.
 "exec-memfd": READY, then an exec of another program from a memfd.
 """
 import array
@@ -216,7 +217,13 @@ def exec_memfd(ch):
 
 
 def malformed(ch, mode):
-    if mode == "bad-magic":
+    if mode == "ping-after-drop":
+        # section 7: PING given up, then used: not-permitted
+        err, _, _ = ch.call(PERMIT_DROP, struct.pack("<II", 1, PING))
+        if err:
+            return 4
+        ch.send(PING, 1 << 20, b"x")
+    elif mode == "bad-magic":
         ch.send(T_NOTE, 0, put_str("x"), magic=0x1234)
     elif mode == "unknown-type":
         ch.send(0x9, 0, b"")
