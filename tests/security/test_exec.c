@@ -368,6 +368,34 @@ static void a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_ru
 	hx_free(x);
 }
 
+/* A program whose whole main is PRIVSEP_CLIENT_MAIN(fn), started with no
+ * argv of the daemon's (so argv[0] is the spawn's name and no marker):
+ * fn runs in the narrowed sandbox, with the channel on 3 and nothing
+ * else, and the program exits with fn's value. */
+static void a_program_whose_main_is_privsep_client_main_runs_its_function_sandboxed(void **state)
+{
+	struct hx *x;
+	struct privsep_exec ex = {.fd = -1};
+	struct privsep_spawn sp = {.name = "macro", .exec = &ex};
+	char fds[128];
+	(void)state;
+	if (fork_mode())
+		skip(); /* a program, not a function of this one */
+	x = setup_hx();
+	ex.fd = privsep_exec_open(EXEC_MACRO_WORKER);
+	assert_true(ex.fd >= 0);
+	if (!privsep_spawn(x->h, &sp))
+		dump(x);
+	assert_true(hx_pump_gone(x, 1, 20000));
+	EXPECT_REPORTS(x, 1);
+	assert_string_equal(value(reports[0], "fds", fds, sizeof(fds)), "0,1,2,3,");
+	assert_null(strstr(reports[0], "env="));
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 0);
+	close(ex.fd);
+	hx_free(x);
+}
+
 /* The helper gone, the kernel kills its exec-mode worker too: the death
  * signal (PR_SET_PDEATHSIG SIGKILL, set before the execveat) is kept
  * across it (prctl(2): cleared only for a set-user-ID, set-group-ID or
@@ -438,6 +466,8 @@ int main(void)
 	    cmocka_unit_test(after_start_an_exec_worker_can_map_nothing_executable),
 	    cmocka_unit_test(
 	        a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_runs),
+	    cmocka_unit_test(
+	        a_program_whose_main_is_privsep_client_main_runs_its_function_sandboxed),
 	    cmocka_unit_test(when_its_helper_dies_the_kernel_kills_an_exec_worker_too),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
