@@ -241,12 +241,13 @@ static int asker(struct privsep_client *c, void *arg)
  * the broker at warning (4), the life-cycle (the policy loaded, the
  * worker's end) at info (6), a request for a missing file at debug (7);
  * nothing at err.  Filtered like `journalctl -p warning`, the captured
- * output holds the refusal alone; like `-p info`, not the per-request
- * line. */
+ * output holds the refusal alone of the worker's lines; like `-p info`,
+ * not the per-request line. */
 static void to_the_journal_a_refusal_is_a_warning_the_life_cycle_info_a_request_debug(void **s)
 {
 	char path[128], dir[128], text_[512], *text, *save = NULL;
-	int warn = 0, refusal = 0, info_end = 0, info_policy = 0, debug_missing = 0, above_info = 0;
+	int warn = 0, err = 0, refusal = 0, info_end = 0, info_policy = 0, debug_missing = 0,
+	    above_info = 0;
 	struct stat st;
 	pid_t pid;
 	int status;
@@ -287,8 +288,10 @@ static void to_the_journal_a_refusal_is_a_warning_the_life_cycle_info_a_request_
 		int prio;
 		assert_true(l[0] == '<' && l[2] == '>');
 		prio = l[1] - '0';
-		/* journalctl -p warning: priorities 0..4 */
-		if (prio <= 4) {
+		/* journalctl -p warning: priorities 0..4; of the worker's, the
+		 * refusal alone (the helper may warn that it is not root) */
+		err += prio <= 3;
+		if (prio <= 4 && strstr(l, "worker \"asker\" pid ")) {
 			warn++;
 			refusal +=
 			    prio == 4 && strstr(l, "fs open /etc/hostname: EACCES: ") != NULL;
@@ -301,6 +304,7 @@ static void to_the_journal_a_refusal_is_a_warning_the_life_cycle_info_a_request_
 	}
 	unlink(path);
 	rmdir(dir);
+	assert_int_equal(err, 0);
 	assert_int_equal(refusal, 1);
 	assert_int_equal(warn, 1);
 	assert_int_equal(info_end, 1);
