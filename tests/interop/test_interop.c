@@ -275,7 +275,8 @@ static void a_foreign_worker_cannot_raise_its_fd_limit_to_put_another_program_on
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
 	snprintf(text, sizeof(text),
 	         "version 1\ninclude \"%s/python.policy\"\n"
-	         "allow prlimit64 because \"a policy that lets the worker set its limits\"\n"
+	         "allow prlimit64 if arg1 == 7 because \"a policy that lets the worker set its "
+	         "RLIMIT_NOFILE\"\n"
 	         "allow dup2\n"
 	         "rlimit nofile unlimited\n",
 	         INTEROP_DIR);
