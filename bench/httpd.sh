@@ -10,7 +10,19 @@
 #
 # Usage: bench/httpd.sh HTTPD [SECONDS]   (./run bench installs wrk and
 # nginx and builds HTTPD: build/examples/httpd/httpd)
-# Environment: WORKERS (default: CPUs), CONNS (64), THREADS (2), ROUNDS (2)
+# Environment: WORKERS (default: CPUs), CONNS (64), THREADS (2), ROUNDS (2),
+# CPUS (a taskset list for the servers and wrk alike; default: no pinning)
+#
+# The same treatment for both servers: each in a session of its own (none
+# in wrk's), the same number of workers, the same CPUs.  With autogroup
+# scheduling (/proc/sys/kernel/sched_autogroup_enabled 1) a session is one
+# share of the CPUs, and httpd's workers each start a session of their own
+# (the framework's setsid) while nginx's stay in their master's: the
+# shares would differ.  So when it can (root, a cpu cgroup hierarchy) the
+# script runs the servers and wrk in one cpu cgroup of its own, where
+# autogroup does not apply: every thread competes as itself, as with
+# autogroup off, without changing the machine's setting.  The first line
+# of the output says which.
 set -eu
 httpd=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 secs=${2:-10}
@@ -25,13 +37,48 @@ d=$(mktemp -d /tmp/privsep-httpd-bench.XXXXXX)
 hpid=
 h0pid=
 npid=
+cg=
 cleanup() {
 	[ -n "$hpid" ] && kill "$hpid" 2>/dev/null && wait "$hpid" 2>/dev/null
 	[ -n "$h0pid" ] && kill "$h0pid" 2>/dev/null && wait "$h0pid" 2>/dev/null
 	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
+	if [ -n "$cg" ]; then
+		echo $$ >"$cg/../cgroup.procs" 2>/dev/null || true
+		rmdir "$cg" 2>/dev/null || true
+	fi
 	rm -rf "$d"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# one cpu cgroup for this script and all it starts (above)
+ag=$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo 0)
+for base in /sys/fs/cgroup/cpu /sys/fs/cgroup; do
+	if [ -f "$base/cpu.shares" ] || { [ -f "$base/cgroup.subtree_control" ] &&
+		grep -qw cpu "$base/cgroup.subtree_control"; }; then
+		c="$base/privsep-httpd-bench.$$"
+		if mkdir "$c" 2>/dev/null; then
+			if echo $$ >"$c/cgroup.procs" 2>/dev/null; then
+				cg=$c
+				break
+			fi
+			rmdir "$c"
+		fi
+	fi
+done
+if [ -n "$cg" ]; then
+	sched="servers and wrk in one cpu cgroup of their own (autogroup does not apply there)"
+elif [ "$ag" = 1 ]; then
+	sched="autogroup on and no cpu cgroup: httpd's workers have a share each, nginx's one for all (unequal: run as root)"
+else
+	sched="autogroup off: every thread competes as itself"
+fi
+pin=
+[ -n "${CPUS:-}" ] && pin="taskset -c $CPUS"
+# a server in a session of its own, on the CPUs given
+start() {
+	$pin setsid "$@" &
+}
 chmod 755 "$d"
 mkdir "$d/root" "$d/nginx"
 head -c 1024 /dev/urandom | base64 -w 76 | head -c 1024 >"$d/root/small.html"
@@ -42,10 +89,10 @@ hport=18480
 h0port=18481
 nport=18482
 n1port=18483
-"$httpd" --address 127.0.0.1 --port $hport --root "$d/root" --workers "$workers" 2>"$d/httpd.log" &
+start "$httpd" --address 127.0.0.1 --port $hport --root "$d/root" --workers "$workers" 2>"$d/httpd.log"
 hpid=$!
-"$httpd" --address 127.0.0.1 --port $h0port --root "$d/root" --workers "$workers" --file-cache 0 \
-	2>"$d/httpd0.log" &
+start "$httpd" --address 127.0.0.1 --port $h0port --root "$d/root" --workers "$workers" --file-cache 0 \
+	2>"$d/httpd0.log"
 h0pid=$!
 cat >"$d/nginx/nginx.conf" <<EOF
 daemon off;
@@ -77,7 +124,7 @@ http {
 	}
 }
 EOF
-nginx -c "$d/nginx/nginx.conf" -p "$d/nginx" 2>"$d/nginx.err" &
+start nginx -c "$d/nginx/nginx.conf" -p "$d/nginx" 2>"$d/nginx.err"
 npid=$!
 ports="$hport $h0port $nport $n1port"
 for i in $(seq 100); do
@@ -97,7 +144,7 @@ done
 
 # one wrk run: "rps avg p50 p99" (latencies in ms)
 run() {
-	wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$1" >"$d/wrk.out" 2>&1
+	$pin setsid -w wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$1" >"$d/wrk.out" 2>&1
 	awk -v u="$1" '
 	function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
 	/^ *Latency / && !avg { avg = ms($2) }
@@ -112,6 +159,7 @@ run() {
 echo "wrk $threads threads, $conns connections, ${secs} s per run, $rounds rounds interleaved;" \
 	"$workers workers each; $(nproc) CPUs shared by wrk and the servers"
 echo "kernel $(uname -r); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+echo "each server in a session of its own; $sched; CPUs: ${CPUS:-any}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 : >"$d/results"
 for r in $(seq "$rounds"); do
