@@ -39,17 +39,22 @@ h0pid=
 npid=
 cg=
 cleanup() {
+	set +e # a killed server's wait status is not a failure of the cleanup
 	[ -n "$hpid" ] && kill "$hpid" 2>/dev/null && wait "$hpid" 2>/dev/null
 	[ -n "$h0pid" ] && kill "$h0pid" 2>/dev/null && wait "$h0pid" 2>/dev/null
 	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
 	if [ -n "$cg" ]; then
-		echo $$ >"$cg/../cgroup.procs" 2>/dev/null || true
-		rmdir "$cg" 2>/dev/null || true
+		echo $$ >"$cg/../cgroup.procs" 2>/dev/null
+		# the servers' last processes may still be on their way out
+		for i in $(seq 50); do
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.1
+		done
 	fi
 	rm -rf "$d"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM
 
 # one cpu cgroup for this script and all it starts (above)
 ag=$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo 0)
