@@ -147,17 +147,30 @@ for f in small.html 1m.bin; do # all serve the same bytes
 	done
 done
 
-# one wrk run: "rps avg p50 p99" (latencies in ms)
+# CPU time (ns) of process $1 and its children, every thread: httpd's
+# helper and workers, nginx's master and workers
+cpu_ns() {
+	for p in $1 $(pgrep -P "$1"); do
+		cat /proc/"$p"/task/*/schedstat 2>/dev/null
+	done | awk '{ t += $1 } END { printf "%.0f\n", t }'
+}
+
+# one wrk run against URL $1 served by process $2: "rps avg p50 p99
+# cpu" (latencies in ms; cpu: the server's CPU per request in us, which
+# the machine's load inflates far less than it moves requests/s)
 run() {
+	c0=$(cpu_ns "$2")
 	$pin setsid -w wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$1" >"$d/wrk.out" 2>&1
-	awk -v u="$1" '
+	c1=$(cpu_ns "$2")
+	awk -v u="$1" -v cpu=$((c1 - c0)) '
 	function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
 	/^ *Latency / && !avg { avg = ms($2) }
 	/^ *50%/ { p50 = ms($2) }
 	/^ *99%/ { p99 = ms($2) }
 	/^Requests\/sec:/ { rps = $2 }
+	/ requests in / { n = $1 }
 	/Non-2xx|Socket errors/ { bad = bad $0 }
-	END { if (bad) print "wrk errors for " u ":" bad > "/dev/stderr"; printf "%.0f %.3f %.3f %.3f\n", rps, avg, p50, p99 }
+	END { if (bad) print "wrk errors for " u ":" bad > "/dev/stderr"; printf "%.0f %.3f %.3f %.3f %.2f\n", rps, avg, p50, p99, n ? cpu / 1000 / n : 0 }
 	' "$d/wrk.out"
 }
 
@@ -171,31 +184,32 @@ for r in $(seq "$rounds"); do
 	for f in small.html 1m.bin; do
 		for s in httpd httpd-nocache nginx nginx-cache; do
 			case $s in
-			httpd) port=$hport ;;
-			httpd-nocache) port=$h0port ;;
-			nginx) port=$nport ;;
-			nginx-cache) port=$n1port ;;
+			httpd) port=$hport pid=$hpid ;;
+			httpd-nocache) port=$h0port pid=$h0pid ;;
+			nginx) port=$nport pid=$npid ;;
+			nginx-cache) port=$n1port pid=$npid ;;
 			esac
-			echo "$f $s $(run "http://127.0.0.1:$port/$f")" >>"$d/results"
+			echo "$f $s $(run "http://127.0.0.1:$port/$f" $pid)" >>"$d/results"
 		done
 	done
 done
-echo "| file | server | round | requests/s | latency avg ms | p50 ms | p99 ms |"
-echo "|---|---|---:|---:|---:|---:|---:|"
-awk '{ r[$1 " " $2]++; printf "| %s | %s | %d | %s | %s | %s | %s |\n", $1, $2, r[$1 " " $2], $3, $4, $5, $6 }' "$d/results"
+echo "| file | server | round | requests/s | latency avg ms | p50 ms | p99 ms | server CPU µs/request |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+awk '{ r[$1 " " $2]++; printf "| %s | %s | %d | %s | %s | %s | %s | %s |\n", $1, $2, r[$1 " " $2], $3, $4, $5, $6, $7 }' "$d/results"
 echo
-# median over the rounds of column $3 (requests/s) or $6 (p99) of FILE SERVER
+# median over the rounds of column $3 (requests/s), $6 (p99) or $7 (CPU
+# per request) of FILE SERVER
 median() {
 	awk -v f="$1" -v s="$2" -v c="$3" '$1 == f && $2 == s { print $c }' "$d/results" | sort -g |
 		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 echo "Medians over the rounds"
 echo
-echo "| file | server | requests/s | p99 ms |"
-echo "|---|---|---:|---:|"
+echo "| file | server | requests/s | p99 ms | server CPU µs/request |"
+echo "|---|---|---:|---:|---:|"
 for f in small.html 1m.bin; do
 	for s in httpd httpd-nocache nginx nginx-cache; do
-		echo "| $f | $s | $(median $f $s 3) | $(median $f $s 6) |"
+		echo "| $f | $s | $(median $f $s 3) | $(median $f $s 6) | $(median $f $s 7) |"
 	done
 done
 echo
