@@ -377,7 +377,19 @@ static void reap(pid_t pid)
 
 /* ---- 1: round trip ---- */
 
-static void bench_roundtrip(int pinned)
+/* Where the two ends of a round trip run. */
+enum placement { FREE, ONE_CPU, TWO_CPUS };
+
+static const char *placement_name(enum placement pl)
+{
+	return pl == ONE_CPU ? "one CPU" : pl == TWO_CPUS ? "two CPUs" : "free";
+}
+
+/* pl: FREE (no affinity: the scheduler places each end, and a pair it
+ * starts on two vCPUs stays there, bench/README.md), ONE_CPU (both on
+ * CPU 0), TWO_CPUS (the caller on CPU 0, every server on CPU 1: what a
+ * pair the scheduler split pays, raw or privsep alike). */
+static void bench_roundtrip(enum placement pl)
 {
 	int a[2], b[2], e[2];
 	const int blocks = quick ? 5 : 20, per = 1000;
@@ -389,15 +401,15 @@ static void bench_roundtrip(int pinned)
 	pid_t hp, ep, eep;
 	struct privsep_client *c;
 	size_t np = 0, nr = 0, ne = 0;
-	int cpu = pinned ? 0 : -1;
+	int cpu = pl == FREE ? -1 : 0, scpu = pl == TWO_CPUS ? 1 : cpu;
 
 	pin(cpu);
 	chan_pair(a);
 	chan_pair(b);
 	chan_pair(e);
-	hp = helper_server(a[0], NULL, cpu);
-	ep = echo_server(b[0], cpu);
-	eep = epoll_echo_server(e[0], cpu);
+	hp = helper_server(a[0], NULL, scpu);
+	ep = echo_server(b[0], scpu);
+	eep = epoll_echo_server(e[0], scpu);
 	c = privsep_client_new(a[1], NULL);
 	/* warm up */
 	for (int i = 0; i < 1000; i++) {
@@ -436,10 +448,10 @@ static void bench_roundtrip(int pinned)
 	reap(ep);
 	reap(eep);
 	struct stats sp = stats_of(tp, np);
-	report_goal("round trip, 32 B", "ns", sp, stats_of(tr, nr), pinned ? "one CPU" : "free",
+	report_goal("round trip, 32 B", "ns", sp, stats_of(tr, nr), placement_name(pl),
 	            "raw SEQPACKET ping-pong", 0, AT_MOST(1.10));
-	report("  same, vs a raw epoll echo", "ns", sp, stats_of(te, ne),
-	       pinned ? "one CPU" : "free", "raw SEQPACKET echo: epoll_wait, recv, send", 0);
+	report("  same, vs a raw epoll echo", "ns", sp, stats_of(te, ne), placement_name(pl),
+	       "raw SEQPACKET echo: epoll_wait, recv, send", 0);
 	free(tp);
 	free(tr);
 	free(te);
@@ -510,7 +522,7 @@ static void bench_ring(int pinned)
 
 /* ---- 2: brokered open ---- */
 
-static void bench_open(int pinned)
+static void bench_open(enum placement pl)
 {
 	int a[2], b[2];
 	const int blocks = quick ? 5 : 20, per = 500;
@@ -518,14 +530,14 @@ static void bench_open(int pinned)
 	         *td = calloc((size_t)(blocks * per), 8), *tn = calloc((size_t)(blocks * per), 8);
 	size_t np = 0, nr = 0, nd = 0, nn = 0;
 	/* privsep-run's transparent open, free only (its two processes) */
-	struct notify_bench *nb = pinned ? NULL : notify_bench_start("/etc/hostname");
+	struct notify_bench *nb = pl != FREE ? NULL : notify_bench_start("/etc/hostname");
 	char path[] = "/etc/hostname", why[256], pol[256], k;
 	pid_t hp, rp;
 	struct privsep_client *c;
 	struct privsep_client_config cfg = {.msg_max = 8192};
 
 	snprintf(pol, sizeof(pol), "version 1\npath \"%s\" allow read\n", path);
-	pin(pinned ? 0 : -1); /* the helper below inherits it */
+	pin(pl == FREE ? -1 : 0); /* the helper below inherits it, or takes CPU 1 */
 	chan_pair(a);
 	chan_pair(b);
 	{
@@ -533,6 +545,8 @@ static void bench_open(int pinned)
 		pid_t pid = fork();
 		if (pid == 0) {
 			struct privsep_helper_config hc = {.log = quiet, .msg_max = 8192};
+			if (pl == TWO_CPUS)
+				pin(1);
 			only_fds(a[0], -1);
 			struct privsep_helper *h = privsep_helper_new(NULL, 0, &hc);
 			struct privsep_worker *w = helper_attach(h, a[0], -1, 0, "bench");
@@ -548,7 +562,7 @@ static void bench_open(int pinned)
 		hp = pid;
 		close(a[0]);
 	}
-	rp = raw_broker(b[0], pinned ? 0 : -1);
+	rp = raw_broker(b[0], pl == FREE ? -1 : pl == TWO_CPUS ? 1 : 0);
 	c = privsep_client_new(a[1], &cfg);
 	for (int i = 0; i < 200; i++) {
 		struct privsep_result res;
@@ -602,9 +616,9 @@ static void bench_open(int pinned)
 	reap(hp);
 	reap(rp);
 	struct stats sp = stats_of(tp, np), sr = stats_of(tr, nr), sd = stats_of(td, nd);
-	report_goal("brokered open", "ns", sp, sr, pinned ? "one CPU" : "free",
+	report_goal("brokered open", "ns", sp, sr, placement_name(pl),
 	            "raw broker (path, openat, SCM_RIGHTS)", 0, AT_MOST(1.15));
-	if (!pinned)
+	if (pl == FREE)
 		report("brokered open vs direct open", "ns", sp, sd, "free",
 		       "open+close in-process", 0);
 	if (nn) {
@@ -1839,16 +1853,20 @@ int main(int argc, char **argv)
 	       "base p99", "ratio", "cpus", "unit");
 #define RUN(n) (!only || !strcmp(only, n))
 	if (RUN("roundtrip")) {
-		bench_roundtrip(1);
-		bench_roundtrip(0);
+		bench_roundtrip(ONE_CPU);
+		bench_roundtrip(FREE);
+		if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+			bench_roundtrip(TWO_CPUS);
 	}
 	if (RUN("ring")) {
 		bench_ring(1);
 		bench_ring(0);
 	}
 	if (RUN("open")) {
-		bench_open(0);
-		bench_open(1); /* informative: no cross-CPU wakeups */
+		bench_open(FREE);
+		bench_open(ONE_CPU); /* no cross-CPU wake-ups */
+		if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+			bench_open(TWO_CPUS); /* every wake-up a cross-CPU one */
 	}
 	if (RUN("throughput"))
 		bench_throughput();
