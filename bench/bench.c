@@ -445,8 +445,10 @@ static pid_t raw_mm_sink(int fd, int done_w, int cpu)
 				}
 				got = recvmmsg(fd, mm, MM_SLOTS, MSG_DONTWAIT | MSG_CMSG_CLOEXEC,
 				               NULL);
-				if (got < 0)
+				if (got < 0) {
+					end = errno != EAGAIN && errno != EWOULDBLOCK;
 					break; /* EAGAIN: wait */
+				}
 				for (int i = 0; i < got; i++) {
 					if (mm[i].msg_len == 0 ||
 					    (mm[i].msg_hdr.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
