@@ -33,6 +33,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,6 +46,7 @@
 
 #define T_BULK (PRIVSEP_TYPE_APP_MIN + 1)
 #define T_SMALL (PRIVSEP_TYPE_APP_MIN + 2)
+#define T_CALL (PRIVSEP_TYPE_APP_MIN + 3)
 #define MIB (1u << 20)
 #define LIMIT (64u * MIB)
 
@@ -90,6 +93,17 @@ static void send_bulk(int sock, uint32_t type, uint64_t size, int fd)
 	privsep_writer_put_u64(&w, size);
 	assert_int_equal(
 	    raw_send(sock, rec, rec_make(rec, type, 0, pl, 8, fd >= 0), &fd, fd >= 0 ? 1 : 0), 0);
+}
+
+/* The same as a call with id. */
+static void send_bulk_call(int sock, uint32_t type, uint32_t id, uint64_t size, int fd)
+{
+	uint8_t rec[64], pl[8];
+	struct privsep_writer w;
+	privsep_writer_init(&w, pl, sizeof(pl));
+	privsep_writer_put_u64(&w, size);
+	assert_int_equal(
+	    raw_send(sock, rec, rec_make(rec, type, id, pl, 8, fd >= 0), &fd, fd >= 0 ? 1 : 0), 0);
 }
 
 /* A REGION_PART; fd -1: none. */
@@ -143,6 +157,11 @@ static const struct privsep_handler table[] = {
      .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
      .fn = hashing,
      .bulk_max = 2 * 4096},
+    {.type = T_CALL,
+     .name = "bulk-call",
+     .flags = PRIVSEP_H_CALL | PRIVSEP_H_BULK,
+     .fn = hashing,
+     .bulk_max = LIMIT},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
@@ -525,6 +544,75 @@ static void parts_and_held_records_leave_no_fd_open_in_the_helper(void **state)
 	hx_free(x);
 }
 
+/* The soft fd limit that leaves room free slots (the hard one kept, so
+ * that it can be raised back unprivileged). */
+static int fd_room_soft(int room)
+{
+	struct rlimit rl;
+	int open_below = 0, lim;
+	for (lim = 0; lim < 65536; lim++) {
+		if (lim - open_below == room)
+			break;
+		if (fcntl(lim, F_GETFD) >= 0)
+			open_below++;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	rl.rlim_cur = (rlim_t)lim;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* The helper at its fd limit: the parts that brought the region could
+ * not be received.  Their payload is dropped whole (nothing half-copied
+ * reaches a handler), the call is answered EMFILE with one line, the
+ * worker is not killed, nothing is counted in done (so an honest worker
+ * makes a new region), and the next payload goes through. */
+static void a_part_the_helper_could_not_receive_drops_its_payload_and_kills_nobody(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	int sock = hx_attach_raw(x, "raw", NULL);
+	struct region r = region_new(2 * pg, REGION_SEALS);
+	struct rlimit saved;
+	uint8_t reply[64];
+	ssize_t n = -1;
+	(void)state;
+	if (under_valgrind())
+		skip(); /* valgrind keeps fds of its own under the limit */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	served = 0;
+	/* sent first: a user's fds in flight count against its own limit
+	 * (ETOOMANYREFS, but for root) */
+	send_part(sock, 2 * pg, 0, 0, pg, r.fd);
+	send_part(sock, 2 * pg, pg, pg, pg, r.fd);
+	send_bulk_call(sock, T_CALL, 7, HELD(2 * pg), -1);
+	assert_int_equal(fd_room_soft(0), 0);
+	for (int t = 0; t < 300 && n < 0; t++) {
+		privsep_helper_step(x->h, 10);
+		n = recv(sock, reply, sizeof(reply), MSG_DONTWAIT);
+	}
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	assert_true(n >= 20);
+	assert_int_equal(reply[4], PRIVSEP_T_REPLY);
+	assert_int_equal(reply[8], 7);
+	assert_int_equal(reply[16] | reply[17] << 8, EMFILE);
+	assert_int_equal(served, 0);
+	assert_int_equal(x->gone, 0);
+	assert_true(hx_logged(x, "could not be received (helper at its fd limit)"));
+	assert_int_equal(done_of(&r), 0);
+	/* the next payload, its parts received */
+	memset(r.map + pg, 'z', 2 * pg);
+	send_part(sock, 2 * pg, 0, 0, pg, r.fd);
+	send_part(sock, 2 * pg, pg, pg, pg, -1);
+	send_bulk(sock, T_BULK, HELD(2 * pg), -1);
+	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
+	assert_int_equal(last_len, 2 * pg);
+	assert_int_equal(done_of(&r), 3);
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	region_del(&r);
+	hx_free(x);
+}
+
 static void a_revision_1_3_worker_sending_its_region_fd_every_time_is_still_served(void **state)
 {
 	struct hx *x = hx_new(table, NTABLE, 0);
@@ -602,6 +690,8 @@ int main(void)
 	    cmocka_unit_test(
 	        a_revision_1_3_worker_sending_its_region_fd_every_time_is_still_served),
 	    cmocka_unit_test(an_honest_client_s_payloads_in_parts_arrive_intact),
+	    cmocka_unit_test(
+	        a_part_the_helper_could_not_receive_drops_its_payload_and_kills_nobody),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
