@@ -88,6 +88,18 @@ struct privsep_client {
 /* How long a bulk send waits for the helper to have copied out the
  * previous payload of the region before it gives the region up. */
 #define CLIENT_REGION_WAIT_MS 1000
+/* A payload of CLIENT_PARTS_MIN bytes or more goes in parts of
+ * CLIENT_PART bytes (revision 1.4): the helper copies one out while the
+ * next is written, and a part stays in the caches between the two.  Once
+ * CLIENT_PARTS_AHEAD parts are not copied out yet, the rest of the
+ * payload goes as one part: the worker never waits for the helper in the
+ * middle of a payload (a helper in the same thread serves nothing until
+ * the send returns), and the records of one payload fit in the socket's
+ * buffer together.  Sizes measured (bench/README.md, "Bulk payloads,
+ * revision 1.4"). */
+#define CLIENT_PART ((size_t)1 << 20)
+#define CLIENT_PARTS_MIN ((size_t)4 << 20)
+#define CLIENT_PARTS_AHEAD 32u
 /* Records read by one privsep_client_dispatch, at most. */
 #define CLIENT_BATCH 64
 
@@ -663,6 +675,52 @@ static int client_dead(void *arg)
 	return __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE) != 0;
 }
 
+/* bulk in parts through the region (rmu held), before its final record:
+ * the region made ready for the whole payload (every earlier record of
+ * it copied out), then each part written at its own offset and sent as a
+ * REGION_PART, with the region's fd while the helper is not known to hold
+ * it.  0; -1 with errno; -2 with errno when no region could be made
+ * (nothing was sent). */
+static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk)
+{
+	const uint8_t *src = bulk->data;
+	size_t n;
+
+	if (region_tx_room(&c->region, bulk->len, CLIENT_REGION_WAIT_MS, client_dead, c) < 0)
+		return errno == EPIPE ? -1 : -2;
+	for (size_t off = 0; off < bulk->len; off += n) {
+		uint8_t pl[REGION_PART_LEN];
+		struct privsep_writer w;
+		int fd;
+		n = bulk->len - off < CLIENT_PART ? bulk->len - off : CLIENT_PART;
+		/* the helper is behind (or in this thread): the rest at once */
+		if (region_tx_unacked(&c->region) >= CLIENT_PARTS_AHEAD)
+			n = bulk->len - off;
+		fd = region_tx_part(&c->region, off, src + off, n);
+		privsep_writer_init(&w, pl, sizeof(pl));
+		privsep_writer_put_u64(&w, bulk->len);
+		privsep_writer_put_u64(&w, off);
+		privsep_writer_put_u64(&w, off);
+		privsep_writer_put_u64(&w, n);
+		{
+			struct msg_out o = {PRIVSEP_T_REGION_PART,
+			                    0,
+			                    pl,
+			                    sizeof(pl),
+			                    fd >= 0 ? &fd : NULL,
+			                    fd >= 0,
+			                    -1,
+			                    0,
+			                    NULL};
+			if (send_out(c, &o, 0, 0) < 0) {
+				region_tx_unsend(&c->region);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 /* The fd for bulk (none asked: -1): the worker's region, reused (waiting,
  * unless nowait, for the helper to have copied out the payload before),
  * or a sealed memfd when the region is busy or cannot be made.  0, or -1
@@ -688,9 +746,24 @@ static int make_bulk(struct privsep_client *c, const struct privsep_bulk *bulk, 
 		pthread_mutex_unlock(&c->smu);
 	}
 	if (nowait ? pthread_mutex_trylock(&c->rmu) == 0 : pthread_mutex_lock(&c->rmu) == 0) {
+		/* a large payload in parts: never in an event handler (its
+		 * call fails, and the parts would have no final record) */
+		if (!nowait && bulk->len >= CLIENT_PARTS_MIN && !tl_event) {
+			int rc = send_parts(c, bulk);
+			if (rc == 0) {
+				region_tx_final(&c->region, bulk->len, &b->size);
+				b->fd = MSG_BULK_NOFD;
+				b->region = 1;
+				return 0;
+			}
+			pthread_mutex_unlock(&c->rmu);
+			if (rc == -1)
+				return -1;
+			goto sealed; /* no region could be made */
+		}
 		b->fd = region_tx_put(&c->region, bulk->data, bulk->len,
 		                      nowait ? 0 : CLIENT_REGION_WAIT_MS, client_dead, c, &b->size);
-		if (b->fd >= 0) {
+		if (b->fd != -1) {
 			b->region = 1;
 			return 0;
 		}
@@ -698,6 +771,7 @@ static int make_bulk(struct privsep_client *c, const struct privsep_bulk *bulk, 
 		if (errno == EPIPE)
 			return -1;
 	}
+sealed:
 	b->fd = bulk_make(bulk->data, bulk->len);
 	b->size = bulk->len;
 	return b->fd < 0 ? -1 : 0;

@@ -62,6 +62,7 @@ static int row_cmp(const void *a, const void *b)
 static int fw_ping(struct privsep_req *req, void *arg);
 static int fw_permit_drop(struct privsep_req *req, void *arg);
 static int fw_batch(struct privsep_req *req, void *arg);
+static int fw_region_part(struct privsep_req *req, void *arg);
 
 /* The framework's handlers, indexed by proto.h's enum proto_fw: proto.c's
  * rows name them, the helper owns them (proto calls nothing above it).
@@ -82,6 +83,7 @@ static const privsep_handler_fn fw_fns[] = {
     [PROTO_FW_FS_READLINK] = fs_h_readlink,
     [PROTO_FW_FS_ACCESS] = fs_h_access,
     [PROTO_FW_BATCH] = fw_batch,
+    [PROTO_FW_REGION_PART] = fw_region_part,
 };
 _Static_assert(sizeof(fw_fns) / sizeof(fw_fns[0]) == PROTO_FW_COUNT,
                "a framework handler for every enum proto_fw");
@@ -466,6 +468,16 @@ static int fw_ping(struct privsep_req *req, void *arg)
 	return 0;
 }
 
+/* A part of a bulk payload (revision 1.4): the bulk stage (msg.c) copied
+ * it out of the worker's region before this runs; its final record is
+ * the application's. */
+static int fw_region_part(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	return 0;
+}
+
 static int fw_permit_drop(struct privsep_req *req, void *arg)
 {
 	struct privsep_helper *h = arg;
@@ -494,6 +506,12 @@ static int fw_permit_drop(struct privsep_req *req, void *arg)
 		    type == PRIVSEP_T_READY || type == PRIVSEP_T_SECCOMP_LISTENER)
 			return privsep_req_fail(
 			    req, EINVAL, "type 0x%x is a start-up message of the framework", type);
+		/* the client sends it on its own for any large bulk payload:
+		 * a bulk type's permit is the one to drop */
+		if (type == PRIVSEP_T_REGION_PART)
+			return privsep_req_fail(
+			    req, EINVAL, "type 0x%x is part of a bulk payload: drop the bulk type",
+			    type);
 	}
 	privsep_reader_init(&r, req->data, req->len);
 	privsep_reader_get_u32(&r, &count);
@@ -631,6 +649,9 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 		    w->name, (int)w->pid, msg_kind_name(row->flags), row->name, m->hdr.id,
 		    m->hdr.nfds, m->hdr.id ? "answered EMFILE" : "message dropped");
 		w->st.refusals += m->hdr.id != 0;
+		/* a part lost: the rest of its payload is dropped with it */
+		if (row->type == PRIVSEP_T_REGION_PART)
+			w->region.plost = 1;
 		if (m->hdr.id)
 			reply_error(w, m->hdr.id, EMFILE,
 			            "helper could not receive the request's fds");
@@ -642,10 +663,12 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 		     m->hdr.id ? "answered" : "message dropped");
 		w->st.refusals += m->hdr.id != 0;
 		if (m->hdr.id)
-			reply_error(w, m->hdr.id, err == EFBIG ? EFBIG : ENOMEM, m->why);
+			reply_error(w, m->hdr.id, err == EFBIG || err == EMFILE ? err : ENOMEM,
+			            m->why);
 		break;
 	case MSG_OK:
-		w->served_bulk |= !!(row->flags & PRIVSEP_H_BULK);
+		w->served_bulk |=
+		    (row->flags & PRIVSEP_H_BULK) || row->type == PRIVSEP_T_REGION_PART;
 		serve(w, m);
 		break;
 	}

@@ -89,6 +89,7 @@ struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd,
 	w->log.fd = -1;
 	w->spawn.uid_lease = -1;
 	w->un.fd = -1;
+	region_rx_init(&w->region);
 	log_bucket_init(h, &w->log.denyrl);
 	memset(w->permit, 1, h->nrows);
 	w->h = h;

@@ -80,6 +80,7 @@ enum privsep_msg_type {
 	PRIVSEP_T_READY = 0x0006,            /* worker -> helper: sandbox entered */
 	PRIVSEP_T_BATCH = 0x0007,            /* worker -> helper: one-way messages coalesced */
 	PRIVSEP_T_SECCOMP_LISTENER = 0x0008, /* worker -> helper: its filter's listener */
+	PRIVSEP_T_REGION_PART = 0x0009,      /* worker -> helper: a bulk payload's part */
 	PRIVSEP_T_FS_OPEN = 0x0100,          /* worker -> helper call: file broker */
 	PRIVSEP_T_FS_STAT = 0x0101,
 	PRIVSEP_T_FS_READLINK = 0x0102,

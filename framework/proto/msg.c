@@ -164,6 +164,20 @@ static enum msg_verdict no_row(struct msg *m, const struct msg_end *e,
 	return MSG_VIOLATION;
 }
 
+/* A bulk record that names the held region (revision 1.4, helper): it
+ * carries no memfd, so its fds are the type's own.  1 or 0. */
+static unsigned held_form(const struct msg *m, const struct msg_end *e,
+                          const struct privsep_handler *r)
+{
+	struct privsep_reader rd;
+	uint64_t size = 0;
+	if (!(r->flags & PRIVSEP_H_BULK) || !e->region || m->req.len < BULK_FIXED)
+		return 0;
+	privsep_reader_init(&rd, m->req.data, BULK_FIXED);
+	privsep_reader_get_u64(&rd, &size);
+	return (size & (REGION_FLAG | REGION_HELD)) == (REGION_FLAG | REGION_HELD);
+}
+
 /* The row's own checks (section 8, 16 to 20). */
 static enum msg_verdict row_checks(struct msg *m, const struct msg_end *e,
                                    const struct privsep_handler *r)
@@ -171,7 +185,7 @@ static enum msg_verdict row_checks(struct msg *m, const struct msg_end *e,
 	const struct wire_hdr *h = &m->hdr;
 	int permitted = !e->permit || e->permit[m->idx];
 	unsigned b = !!(r->flags & PRIVSEP_H_BULK);
-	enum row_fit fit = row_fit(r, h->len, h->nfds);
+	enum row_fit fit = row_fit(r, h->len, h->nfds + held_form(m, e, r));
 	enum privsep_violation v = PRIVSEP_V_NONE;
 
 	if (!permitted)
@@ -204,14 +218,19 @@ static enum msg_verdict bulk_stage(struct msg *m, const struct msg_end *e,
 	uint64_t size = 0;
 	int rc;
 
+	unsigned held = held_form(m, e, r);
+
 	/* the table checks made sure of both; never read past them */
-	if (q->len < BULK_FIXED || q->nfds < 1) {
+	if (q->len < BULK_FIXED || q->nfds < 1 - held) {
 		set_viol(m, PRIVSEP_V_BAD_BULK, "a bulk record without its size or its memfd");
 		return MSG_VIOLATION;
 	}
 	privsep_reader_init(&rd, q->data, BULK_FIXED);
 	privsep_reader_get_u64(&rd, &size);
-	if (!(size & REGION_FLAG)) {
+	if (held) {
+		rc = region_rx_held(e->region, e->rcopy, size & REGION_LEN_MASK, r->bulk_max,
+		                    &q->bulk, m->why, sizeof(m->why));
+	} else if (!(size & REGION_FLAG)) {
 		rc = bulk_map(q->fds[0], size, r->bulk_max, &q->bulk, m->why, sizeof(m->why));
 		m->bulk_mapped = rc == 0;
 	} else if (e->region && e->rcopy) {
@@ -228,13 +247,52 @@ static enum msg_verdict bulk_stage(struct msg *m, const struct msg_end *e,
 	}
 	if (rc < 0)
 		return MSG_UNMAPPED;
-	chan_close_fds(q->fds, 1);
-	memmove(q->fds, q->fds + 1, (PRIVSEP_MAX_FDS - 1) * sizeof(int));
-	q->fds[PRIVSEP_MAX_FDS - 1] = -1;
-	q->nfds--;
+	if (!held) {
+		chan_close_fds(q->fds, 1);
+		memmove(q->fds, q->fds + 1, (PRIVSEP_MAX_FDS - 1) * sizeof(int));
+		q->fds[PRIVSEP_MAX_FDS - 1] = -1;
+		q->nfds--;
+	}
+	size &= REGION_LEN_MASK;
 	q->bulk_len = (size_t)size;
 	q->data += BULK_FIXED;
 	q->len -= BULK_FIXED;
+	return MSG_OK;
+}
+
+/* A REGION_PART (revision 1.4, helper): the part copied out of the
+ * region (the fd it brings, if any, mapped as the region and closed); its
+ * handler has nothing left to do. */
+static enum msg_verdict part_stage(struct msg *m, const struct msg_end *e)
+{
+	struct privsep_req *q = &m->req;
+	struct privsep_reader rd;
+	uint64_t total = 0, off = 0, at = 0, len = 0;
+	int rc;
+
+	if (!e->region || !e->rcopy) {
+		set_viol(m, PRIVSEP_V_BAD_BULK, "a part of a bulk region comes from a worker only");
+		return MSG_VIOLATION;
+	}
+	privsep_reader_init(&rd, q->data, q->len);
+	privsep_reader_get_u64(&rd, &total);
+	privsep_reader_get_u64(&rd, &off);
+	privsep_reader_get_u64(&rd, &at);
+	privsep_reader_get_u64(&rd, &len);
+	if (privsep_reader_end(&rd) < 0) {
+		set_viol(m, PRIVSEP_V_BAD_BULK, "a part is u64 total, off, at and len");
+		return MSG_VIOLATION;
+	}
+	rc = region_rx_part(e->region, e->rcopy, q->nfds ? q->fds[0] : -1, total, off, at, len,
+	                    m->why, sizeof(m->why));
+	if (rc > 0) {
+		m->viol = PRIVSEP_V_BAD_BULK;
+		return MSG_VIOLATION;
+	}
+	if (rc < 0)
+		return MSG_UNMAPPED;
+	chan_close_fds(q->fds, q->nfds);
+	q->nfds = 0;
 	return MSG_OK;
 }
 
@@ -268,6 +326,8 @@ enum msg_verdict msg_check(struct msg *m, const struct msg_end *e)
 		e->permit[idx] = 0;
 	if (r->flags & PRIVSEP_H_BULK)
 		return bulk_stage(m, e, r);
+	if (r->type == PRIVSEP_T_REGION_PART)
+		return part_stage(m, e);
 	return MSG_OK;
 }
 
@@ -452,9 +512,10 @@ enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsign
 		errno = EINVAL;
 		return MSG_REFUSED;
 	}
-	if (o->bulkfd >= 0) {
+	if (o->bulkfd >= 0 || o->bulkfd == MSG_BULK_NOFD) {
 		struct privsep_writer bw;
-		all[n++] = o->bulkfd;
+		if (o->bulkfd >= 0)
+			all[n++] = o->bulkfd;
 		privsep_writer_init(&bw, pre + PRIVSEP_HDR_LEN, BULK_FIXED);
 		privsep_writer_put_u64(&bw, o->bulk_len);
 		hlen += BULK_FIXED;
@@ -469,7 +530,7 @@ enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsign
 		                       o->type,
 		                       o->id,
 		                       (uint32_t)(hlen - PRIVSEP_HDR_LEN + o->len)};
-		if (o->frame && o->bulkfd < 0) {
+		if (o->frame && hlen == PRIVSEP_HDR_LEN) {
 			/* in place, before the payload: one piece */
 			wire_put_hdr(o->frame, &hdr);
 			head = o->frame;

@@ -137,13 +137,17 @@ struct msg_out {
 	size_t len;
 	const int *fds; /* borrowed */
 	size_t nfds;
-	int bulkfd; /* taken: the sealed memfd of a bulk, -1: none */
+	int bulkfd; /* taken: the sealed memfd of a bulk, -1: none;
+	             * MSG_BULK_NOFD: a bulk's size with no fd (it names the
+	             * held region, revision 1.4) */
 	uint64_t bulk_len;
 	/* NULL, or the PRIVSEP_HDR_LEN bytes right before data, which the
 	 * header may be written into (no bulk): the record then leaves in one
 	 * piece (a reply, built after room for its header) */
 	uint8_t *frame;
 };
+
+#define MSG_BULK_NOFD REGION_TX_HELD
 
 #define MSG_SEND_REPLY 0x1u       /* queued whatever q->max (at most one waits) */
 #define MSG_SEND_HOLD 0x2u        /* queue it without trying the socket */

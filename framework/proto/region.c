@@ -65,6 +65,7 @@ void region_tx_init(struct region_tx *r)
 	r->map = NULL;
 	r->maplen = 0;
 	r->sent = 0;
+	r->known = 0;
 }
 
 void region_tx_free(struct region_tx *r)
@@ -108,11 +109,12 @@ static int pwrite_zeros(int fd, size_t n, size_t off)
 	return 0;
 }
 
-/* A new region holding data (len bytes), every page written (the control
- * page, the data, zeros to the end of its last page), in place of r's. */
-static int region_make(struct region_tx *r, const void *data, size_t len)
+/* A new region holding data (len bytes) and room for at least want bytes,
+ * every page written (the control page, the data, zeros to the end of its
+ * last page), in place of r's. */
+static int region_make(struct region_tx *r, const void *data, size_t len, size_t want)
 {
-	size_t pg = page(), cap = round_up(len ? len : 1, pg);
+	size_t pg = page(), cap = round_up(len > want ? len : want ? want : 1, pg);
 	int fd = memfd_create("privsep-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	uint8_t *map;
 	if (fd < 0)
@@ -129,6 +131,7 @@ static int region_make(struct region_tx *r, const void *data, size_t len)
 	r->map = map;
 	r->maplen = pg + cap;
 	r->sent = 0;
+	r->known = 0;
 	return 0;
 fail : {
 	int saved = errno;
@@ -138,14 +141,25 @@ fail : {
 }
 }
 
-/* Wait until the receiver has copied out every payload sent, up to
- * wait_ms.  0; -1 with errno EAGAIN (the time ran out) or EPIPE. */
-static int region_wait(struct region_tx *r, int wait_ms, int (*dead)(void *), void *arg)
+/* Whether the receiver copied out all but ahead of the records sent (done
+ * is d); the first one it copied tells that it holds the region. */
+static int region_caught_up(struct region_tx *r, uint32_t d, unsigned ahead)
+{
+	if (d != 0)
+		r->known = 1;
+	return (uint32_t)(r->sent - d) <= ahead;
+}
+
+/* Wait until the receiver has copied out every record sent but ahead of
+ * them, up to wait_ms.  0; -1 with errno EAGAIN (the time ran out) or
+ * EPIPE. */
+static int region_wait(struct region_tx *r, unsigned ahead, int wait_ms, int (*dead)(void *),
+                       void *arg)
 {
 	uint32_t *done = word(r->map, REGION_OFF_DONE), *waiting = word(r->map, REGION_OFF_WAITING);
 	int64_t until;
 	int rc = 0;
-	if (__atomic_load_n(done, __ATOMIC_ACQUIRE) == r->sent)
+	if (region_caught_up(r, __atomic_load_n(done, __ATOMIC_ACQUIRE), ahead))
 		return 0;
 	if (wait_ms <= 0) {
 		errno = EAGAIN;
@@ -160,7 +174,7 @@ static int region_wait(struct region_tx *r, int wait_ms, int (*dead)(void *), vo
 		 * WAITING, then reads DONE: one of the two sees the other */
 		__atomic_store_n(waiting, 1, __ATOMIC_SEQ_CST);
 		d = __atomic_load_n(done, __ATOMIC_SEQ_CST);
-		if (d == r->sent)
+		if (region_caught_up(r, d, ahead))
 			break;
 		if (dead && dead(arg)) {
 			errno = EPIPE;
@@ -190,7 +204,7 @@ int region_tx_put(struct region_tx *r, const void *data, size_t len, int wait_ms
 	size_t pg = page();
 	int fd;
 	if (r->map && len <= r->maplen - pg) {
-		if (region_wait(r, wait_ms, dead, arg) == 0) {
+		if (region_wait(r, 0, wait_ms, dead, arg) == 0) {
 			if (len)
 				memcpy(r->map + pg, data, len);
 		} else if (errno == EAGAIN && wait_ms > 0) {
@@ -198,18 +212,50 @@ int region_tx_put(struct region_tx *r, const void *data, size_t len, int wait_ms
 			 * (dropped at its fd limit), or it is stuck.  This region
 			 * is given up (whatever it does with it later changes
 			 * nothing here) and a new one made. */
-			if (region_make(r, data, len) < 0)
+			if (region_make(r, data, len, 0) < 0)
 				return -1;
 		} else {
 			return -1;
 		}
-	} else if (region_make(r, data, len) < 0) {
+	} else if (region_make(r, data, len, 0) < 0) {
 		return -1;
 	}
-	fd = r->fd; /* borrowed by the send (MSG_SEND_BORROW_BULK) */
+	/* borrowed by the send (MSG_SEND_BORROW_BULK); a region the helper
+	 * holds is named without it (revision 1.4) */
+	fd = r->known ? REGION_TX_HELD : r->fd;
 	r->sent++;
-	*size = REGION_FLAG | (uint64_t)len;
+	*size = REGION_FLAG | (r->known ? REGION_HELD : 0) | (uint64_t)len;
 	return fd;
+}
+
+int region_tx_room(struct region_tx *r, size_t len, int wait_ms, int (*dead)(void *), void *arg)
+{
+	if (r->map && len <= r->maplen - page()) {
+		if (region_wait(r, 0, wait_ms, dead, arg) == 0)
+			return 0;
+		/* not copied out in time: given up, as region_tx_put does */
+		if (errno != EAGAIN || wait_ms <= 0)
+			return -1;
+	}
+	return region_make(r, NULL, 0, len);
+}
+
+uint32_t region_tx_unacked(const struct region_tx *r)
+{
+	return r->sent - __atomic_load_n(word(r->map, REGION_OFF_DONE), __ATOMIC_ACQUIRE);
+}
+
+int region_tx_part(struct region_tx *r, size_t at, const void *data, size_t len)
+{
+	memcpy(r->map + page() + at, data, len);
+	r->sent++;
+	return r->known ? REGION_TX_HELD : r->fd;
+}
+
+void region_tx_final(struct region_tx *r, size_t len, uint64_t *size)
+{
+	r->sent++;
+	*size = REGION_FLAG | REGION_HELD | (uint64_t)len;
 }
 
 void region_tx_unsend(struct region_tx *r)
@@ -219,16 +265,29 @@ void region_tx_unsend(struct region_tx *r)
 
 /* ---- the receiver ---- */
 
-void region_rx_free(struct region_rx *rx)
+void region_rx_init(struct region_rx *rx)
+{
+	memset(rx, 0, sizeof(*rx));
+	rx->fd = -1;
+}
+
+/* The region's mappings and fd, not the parts' buffer. */
+static void region_rx_unmap(struct region_rx *rx)
 {
 	if (rx->map)
 		munmap(rx->map, rx->maplen);
 	if (rx->data)
 		munmap((void *)(uintptr_t)rx->data, rx->datalen);
+	if (rx->fd >= 0)
+		close(rx->fd);
+	rx->fd = -1;
 	rx->map = NULL;
 	rx->maplen = 0;
 	rx->data = NULL;
 	rx->datalen = 0;
+	rx->sealed = 0;
+	rx->dev = 0;
+	rx->ino = 0;
 	rx->done = 0;
 }
 
@@ -238,6 +297,16 @@ void region_copy_free(struct region_copy *c)
 		munmap(c->buf, c->cap);
 	c->buf = NULL;
 	c->cap = 0;
+}
+
+void region_rx_free(struct region_rx *rx)
+{
+	region_rx_unmap(rx);
+	region_copy_free(&rx->parts);
+	rx->ptotal = 0;
+	rx->pgot = 0;
+	rx->perr = 0;
+	rx->plost = 0;
 }
 
 /* The region's allocation: every page of its st_size (a hole would be
@@ -398,7 +467,7 @@ static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int 
 			return rc;
 		}
 	}
-	region_rx_free(rx);
+	region_rx_unmap(rx);
 	rx->map = map;
 	rx->maplen = pg;
 	rx->datalen = datalen;
@@ -406,6 +475,11 @@ static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int 
 	rx->sealed = sealed;
 	rx->dev = st->st_dev;
 	rx->ino = st->st_ino;
+	/* a sealed region read with pread: kept, so that a record may name
+	 * it without its fd (revision 1.4); without it such a record is
+	 * answered as one this end cannot map */
+	if (sealed && !data && datalen)
+		rx->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	return 0;
 }
 
@@ -464,6 +538,77 @@ static void region_ack(struct region_rx *rx)
 		syscall(SYS_futex, done, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+/* size bytes at offset at of rx's data (its mapping, or fd with pread)
+ * into dst.  0; -1 with errno. */
+static int region_read(const struct region_rx *rx, int fd, uint8_t *dst, size_t size, size_t at)
+{
+	if (!size)
+		return 0;
+	if (rx->data) {
+		memcpy(dst, rx->data + at, size);
+		return 0;
+	}
+	if (fd < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return read_all(fd, dst, size, (off_t)(page() + at));
+}
+
+/* The payload, size bytes at the data's offset 0, copied out into c (fd:
+ * the region, for pread; -1: none), and the sender told.  0; -1. */
+static int region_copy_out(struct region_rx *rx, struct region_copy *c, int fd, uint64_t size,
+                           const void **p, char *why, size_t whylen)
+{
+	if (copy_room(c, (size_t)size) < 0) {
+		int err = errno;
+		snprintf(why, whylen, "no room to copy %llu bytes of bulk: %s",
+		         (unsigned long long)size, strerror(err));
+		region_ack(rx);
+		errno = err;
+		return -1;
+	}
+	/* the one read of the region: from here on only the copy is read */
+	if (region_read(rx, fd, c->buf, (size_t)size, 0) < 0) {
+		int err = errno;
+		snprintf(why, whylen, "reading %llu bytes of bulk from the region: %s",
+		         (unsigned long long)size, strerror(err));
+		region_ack(rx);
+		errno = err;
+		return -1;
+	}
+	region_ack(rx);
+	*p = size ? (const void *)c->buf : (const void *)"";
+	return 0;
+}
+
+/* A payload in parts under way: nothing but its parts and its final
+ * record may name the region. */
+static int region_parts_open(const struct region_rx *rx, const char *what, char *why, size_t whylen)
+{
+	if (!rx->ptotal)
+		return 0;
+	snprintf(why, whylen,
+	         "%s while a payload in parts waits for its final record (%llu of %llu bytes came)",
+	         what, (unsigned long long)rx->pgot, (unsigned long long)rx->ptotal);
+	return 1;
+}
+
+static int region_over(uint64_t size, uint64_t max, size_t datalen, char *why, size_t whylen)
+{
+	if (size > max) {
+		snprintf(why, whylen, "bulk of %llu bytes is over the type's limit of %llu",
+		         (unsigned long long)size, (unsigned long long)max);
+		return 1;
+	}
+	if (size > datalen) {
+		snprintf(why, whylen, "the bulk region holds %zu bytes, the record declares %llu",
+		         datalen, (unsigned long long)size);
+		return 1;
+	}
+	return 0;
+}
+
 int region_rx_take(struct region_rx *rx, struct region_copy *c, int fd, uint64_t size, uint64_t max,
                    const void **p, char *why, size_t whylen)
 {
@@ -473,6 +618,8 @@ int region_rx_take(struct region_rx *rx, struct region_copy *c, int fd, uint64_t
 	int rc;
 
 	*p = NULL;
+	if (region_parts_open(rx, "a bulk record with its region's memfd", why, whylen))
+		return 1;
 	if (fstat(fd, &st) < 0) {
 		snprintf(why, whylen, "fstat of the bulk region: %s", strerror(errno));
 		return -1;
@@ -482,16 +629,8 @@ int region_rx_take(struct region_rx *rx, struct region_copy *c, int fd, uint64_t
 		if (rc)
 			return rc;
 	}
-	if (size > max) {
-		snprintf(why, whylen, "bulk of %llu bytes is over the type's limit of %llu",
-		         (unsigned long long)size, (unsigned long long)max);
+	if (region_over(size, max, rx->datalen, why, whylen))
 		return 1;
-	}
-	if (size > rx->datalen) {
-		snprintf(why, whylen, "the bulk region holds %zu bytes, the record declares %llu",
-		         rx->datalen, (unsigned long long)size);
-		return 1;
-	}
 	/* every page of the payload still allocated (a revision 1.1 sender
 	 * may punch a hole after the region was mapped): a hole would make
 	 * this end allocate (and pay for) it.  A region this end sealed, or
@@ -507,26 +646,166 @@ int region_rx_take(struct region_rx *rx, struct region_copy *c, int fd, uint64_t
 		         (long long)hole - (long long)pg, (unsigned long long)size);
 		return 1;
 	}
-	if (copy_room(c, (size_t)size) < 0) {
-		int err = errno;
-		snprintf(why, whylen, "no room to copy %llu bytes of bulk: %s",
-		         (unsigned long long)size, strerror(err));
-		region_ack(rx);
-		errno = err;
+	return region_copy_out(rx, c, fd, size, p, why, whylen);
+}
+
+/* A record that names the held region (no fd): one there, sealed by this
+ * end (a revision 1.1 region may have holes punched: its fd is needed). */
+static int region_held_ok(const struct region_rx *rx, const char *what, char *why, size_t whylen)
+{
+	if (!rx->map) {
+		snprintf(why, whylen,
+		         "%s names the held region without its memfd, and no region is held", what);
+		return 1;
+	}
+	if (!rx->sealed) {
+		snprintf(
+		    why, whylen,
+		    "%s names the held region without its memfd, and that region was sealed by "
+		    "the worker (revision 1.1): only its memfd names it",
+		    what);
+		return 1;
+	}
+	return 0;
+}
+
+int region_rx_held(struct region_rx *rx, struct region_copy *c, uint64_t size, uint64_t max,
+                   const void **p, char *why, size_t whylen)
+{
+	*p = NULL;
+	if (rx->plost) {
+		/* not told to the sender (done): it makes a new region */
+		rx->plost = 0;
+		rx->ptotal = 0;
+		rx->pgot = 0;
+		snprintf(
+		    why, whylen,
+		    "a part of this bulk payload could not be received (helper at its fd limit)");
+		errno = EMFILE;
 		return -1;
 	}
-	/* the one read of the region: from here on only the copy is read */
-	if (size && rx->data)
-		memcpy(c->buf, rx->data, (size_t)size);
-	else if (size && read_all(fd, c->buf, (size_t)size, (off_t)pg) < 0) {
-		int err = errno;
-		snprintf(why, whylen, "reading %llu bytes of bulk from the region: %s",
-		         (unsigned long long)size, strerror(err));
-		region_ack(rx);
-		errno = err;
-		return -1;
+	if (region_held_ok(rx, "a bulk record", why, whylen))
+		return 1;
+	if (!rx->ptotal) {
+		if (region_over(size, max, rx->datalen, why, whylen))
+			return 1;
+		return region_copy_out(rx, c, rx->fd, size, p, why, whylen);
 	}
+	/* the final record of a payload in parts */
+	if (size != rx->ptotal) {
+		snprintf(
+		    why, whylen,
+		    "the total of a payload in parts changed: its parts said %llu bytes, its final "
+		    "record %llu",
+		    (unsigned long long)rx->ptotal, (unsigned long long)size);
+		return 1;
+	}
+	if (rx->pgot != rx->ptotal) {
+		snprintf(
+		    why, whylen,
+		    "a part is missing: %llu of the %llu bytes of a payload in parts came before "
+		    "its final record",
+		    (unsigned long long)rx->pgot, (unsigned long long)rx->ptotal);
+		return 1;
+	}
+	if (size > max) {
+		snprintf(why, whylen, "bulk of %llu bytes is over the type's limit of %llu",
+		         (unsigned long long)size, (unsigned long long)max);
+		return 1;
+	}
+	rx->ptotal = 0;
+	rx->pgot = 0;
 	region_ack(rx);
-	*p = size ? (const void *)c->buf : (const void *)"";
+	if (rx->perr) {
+		errno = rx->perr;
+		snprintf(why, whylen, "no room to copy %llu bytes of bulk in parts: %s",
+		         (unsigned long long)size, strerror(rx->perr));
+		rx->perr = 0;
+		return -1;
+	}
+	*p = rx->parts.buf;
+	return 0;
+}
+
+int region_rx_part(struct region_rx *rx, const struct region_copy *c, int fd, uint64_t total,
+                   uint64_t off, uint64_t at, uint64_t len, char *why, size_t whylen)
+{
+	uint64_t lim = c->region_max > SIZE_MAX / 2 ? SIZE_MAX / 2 : c->region_max;
+	int rc;
+
+	/* a part of this payload was dropped (this end's fd limit): so is
+	 * the rest, up to its final record, which is answered so */
+	if (rx->plost)
+		return 0;
+	if (fd >= 0) {
+		struct stat st;
+		if (fstat(fd, &st) < 0) {
+			snprintf(why, whylen, "fstat of the bulk region: %s", strerror(errno));
+			return -1;
+		}
+		if (!rx->map || st.st_dev != rx->dev || st.st_ino != rx->ino) {
+			if (region_parts_open(
+			        rx, "a region swapped mid-payload: a part with another memfd", why,
+			        whylen))
+				return 1;
+			rc = region_rx_map(rx, c, fd, &st, why, whylen);
+			if (rc)
+				return rc;
+		}
+	}
+	if (region_held_ok(rx, "a part", why, whylen))
+		return 1;
+	if (total == 0 || total > lim) {
+		snprintf(why, whylen,
+		         "a payload in parts of %llu bytes: 1 to the largest bulk limit, %llu",
+		         (unsigned long long)total, (unsigned long long)lim);
+		return 1;
+	}
+	if (len == 0 || at > rx->datalen || len > rx->datalen - at) {
+		snprintf(why, whylen, "a part of %llu bytes at %llu of a region of %zu bytes%s",
+		         (unsigned long long)len, (unsigned long long)at, rx->datalen,
+		         len ? " runs past its end" : " is empty");
+		return 1;
+	}
+	if (!rx->ptotal && off != 0) {
+		snprintf(
+		    why, whylen,
+		    "a part at offset %llu of a payload in parts that did not begin (the first "
+		    "part is at 0)",
+		    (unsigned long long)off);
+		return 1;
+	}
+	if (rx->ptotal && total != rx->ptotal) {
+		snprintf(why, whylen,
+		         "the total of a payload in parts changed: %llu bytes, then %llu in a part",
+		         (unsigned long long)rx->ptotal, (unsigned long long)total);
+		return 1;
+	}
+	if (rx->ptotal && off != rx->pgot) {
+		snprintf(why, whylen,
+		         "a part at offset %llu %s: %llu bytes of the payload had come",
+		         (unsigned long long)off,
+		         off < rx->pgot ? "overlaps what came (or comes again)"
+		                        : "leaves a gap (a part is missing or out of order)",
+		         (unsigned long long)rx->pgot);
+		return 1;
+	}
+	if (len > total - off) {
+		snprintf(
+		    why, whylen,
+		    "a part of %llu bytes at offset %llu runs past the end of its payload of %llu",
+		    (unsigned long long)len, (unsigned long long)off, (unsigned long long)total);
+		return 1;
+	}
+	if (!rx->ptotal) {
+		rx->ptotal = total;
+		rx->pgot = 0;
+		rx->perr = copy_room(&rx->parts, (size_t)total) < 0 ? errno : 0;
+	}
+	/* the one read of these bytes of the region: only the copy is read */
+	if (!rx->perr && region_read(rx, rx->fd, rx->parts.buf + off, (size_t)len, (size_t)at) < 0)
+		rx->perr = errno ? errno : EIO;
+	rx->pgot += len;
+	region_ack(rx);
 	return 0;
 }

@@ -27,6 +27,15 @@
 
 /* The u64 size of a bulk record: this bit set is the region form. */
 #define REGION_FLAG ((uint64_t)1 << 63)
+/* With REGION_FLAG (revision 1.4): the record carries no memfd and names
+ * the region the helper holds for this channel; its payload is at the
+ * data's offset 0, or, when parts of it came (REGION_PART), in them. */
+#define REGION_HELD ((uint64_t)1 << 62)
+/* A bulk record's length bits (the rest are flags; a length with one of
+ * the bits in between is over any bulk_max). */
+#define REGION_LEN_MASK (REGION_HELD - 1)
+/* REGION_PART's payload: u64 total, u64 off, u64 at, u64 len. */
+#define REGION_PART_LEN 32u
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
 #endif
@@ -50,6 +59,19 @@ struct region_tx {
 	uint8_t *map;  /* the whole memfd, read-write */
 	size_t maplen; /* page + data capacity */
 	uint32_t sent; /* payloads sent through this region */
+	int known;     /* the helper copied one out: it holds the region, so
+	                * a record may name it without its fd */
+};
+
+/* region_tx_put's "fd" when the record names the held region (no fd). */
+#define REGION_TX_HELD (-2)
+
+/* The receiver's copy of a payload: one buffer, kept and grown (the helper
+ * serves one record at a time). */
+struct region_copy {
+	uint8_t *buf;
+	size_t cap;
+	uint64_t region_max; /* the largest region data a sender may offer */
 };
 
 /* The receiver's view of one sender's region (the helper, per worker). */
@@ -64,15 +86,18 @@ struct region_rx {
 	int sealed; /* this end added REGION_SEALS_HELPER (revision 1.3) */
 	dev_t dev;
 	ino_t ino;
+	int fd;        /* -1; a revision 1.3 region whose data this end could
+	                * not map: kept to read it with pread when a record
+	                * names it without its fd */
 	uint32_t done; /* payloads copied out of this region */
-};
-
-/* The receiver's copy of a payload: one buffer, kept and grown (the helper
- * serves one record at a time). */
-struct region_copy {
-	uint8_t *buf;
-	size_t cap;
-	uint64_t region_max; /* the largest region data a sender may offer */
+	/* a payload coming in parts (REGION_PART, revision 1.4): copied into
+	 * parts (this worker's, kept from one payload to the next) */
+	struct region_copy parts;
+	uint64_t ptotal; /* its length; 0: no payload in parts under way */
+	uint64_t pgot;   /* the bytes that came, in order */
+	int perr;        /* nonzero: parts could not be made (errno) */
+	int plost;       /* a part was dropped (the helper's fd limit): the
+	                  * rest of that payload is dropped too */
 };
 
 void region_tx_init(struct region_tx *r);
@@ -90,6 +115,21 @@ int region_tx_put(struct region_tx *r, const void *data, size_t len, int wait_ms
 /* The payload region_tx_put counted was not sent after all. */
 void region_tx_unsend(struct region_tx *r);
 
+/* A payload in parts (revision 1.4): room for len bytes of data in r,
+ * every record sent through it copied out (waiting up to wait_ms, else a
+ * new region is made, as region_tx_put does).  0; -1 with errno. */
+int region_tx_room(struct region_tx *r, size_t len, int wait_ms, int (*dead)(void *), void *arg);
+/* The records sent through r that the helper did not copy out yet. */
+uint32_t region_tx_unacked(const struct region_tx *r);
+/* Part of that payload: len bytes of data written at offset at of r's
+ * data.  Returns the fd to send with the part (r's, borrowed, while the
+ * helper is not known to hold the region) or REGION_TX_HELD.  Counted as
+ * sent (region_tx_unsend if it was not). */
+int region_tx_part(struct region_tx *r, size_t at, const void *data, size_t len);
+/* The record that ends a payload in parts of len bytes: counted, *size
+ * to send (no fd). */
+void region_tx_final(struct region_tx *r, size_t len, uint64_t *size);
+
 /* The region form at the receiver: fd (borrowed) with size (REGION_FLAG
  * cleared) of at most max bytes.  Checks the region (first time it is
  * seen: seals, a regular file open read-write, its size; a revision 1.3
@@ -103,6 +143,19 @@ void region_tx_unsend(struct region_tx *r);
  * be). */
 int region_rx_take(struct region_rx *rx, struct region_copy *c, int fd, uint64_t size, uint64_t max,
                    const void **p, char *why, size_t whylen);
+/* The same for a record of revision 1.4 that names the held region (no
+ * fd; size without REGION_FLAG and REGION_HELD): its payload at the
+ * data's offset 0, or the parts that came (the record ends them). */
+int region_rx_held(struct region_rx *rx, struct region_copy *c, uint64_t size, uint64_t max,
+                   const void **p, char *why, size_t whylen);
+/* A REGION_PART record: fd (borrowed, -1: none) the region it brings,
+ * the part's fields.  Copies the part out into rx's parts buffer.  0; 1
+ * when the sender broke the rule (why); -1 with errno (why) when this
+ * end could not (the payload is then answered so at its final record). */
+int region_rx_part(struct region_rx *rx, const struct region_copy *c, int fd, uint64_t total,
+                   uint64_t off, uint64_t at, uint64_t len, char *why, size_t whylen);
+/* Nothing held yet (a worker's start). */
+void region_rx_init(struct region_rx *rx);
 
 /* Unmap what rx holds. */
 void region_rx_free(struct region_rx *rx);

@@ -456,7 +456,8 @@ static void worker_tells_a_defined_type_from_a_reserved_one(void **state)
 	    {PRIVSEP_T_FS_ACCESS, "wrong-direction"},
 	    {T_ECHO_STR, "wrong-direction"}, /* a request row of the table */
 	    {PRIVSEP_T_BATCH, "wrong-direction"},
-	    {0x0009, "unknown-type"}, /* reserved, unused */
+	    {PRIVSEP_T_REGION_PART, "wrong-direction"},
+	    {0x000a, "unknown-type"}, /* reserved, unused */
 	    {0x00ff, "unknown-type"},
 	    {0x0104, "unknown-type"},
 	    {0xffff, "unknown-type"},

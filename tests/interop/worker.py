@@ -247,7 +247,7 @@ def malformed(ch, mode):
     elif mode == "bad-magic":
         ch.send(T_NOTE, 0, put_str("x"), magic=0x1234)
     elif mode == "unknown-type":
-        ch.send(0x9, 0, b"")
+        ch.send(0xA, 0, b"")  # reserved, unused (0x9 is REGION_PART)
     elif mode == "nfds-mismatch":
         ch.send(T_NOTE, 0, put_str("x"), nfds=1)
     else:

@@ -1,0 +1,697 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_bulk_parts.c - revision 1.4 of the region form (docs/PROTOCOL.md,
+ * "The region form", "Revision 1.4"): a record that names the region the
+ * helper holds without passing its memfd again, and a payload carried in
+ * several REGION_PART records.  The attacker is a raw worker: it holds
+ * its region read-write for ever, sends any record, in any order.
+ *
+ * - The race, made exact: the helper's side runs in a child whose
+ *   FUTEX_WAKE (the helper tells the worker, right after each copy-out,
+ *   before any check or handler) is a seccomp user notification; at each
+ *   one the "worker" rewrites its whole region.  The handler's bytes are
+ *   what each copy saw, never what the worker wrote after it.
+ * - Every malformed part or final record is bad-bulk, with one line.
+ * - No fd of a part or a region stays open in the helper.
+ * - A revision 1.3 worker (every record with its memfd) is served.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "region.h"
+
+#define T_BULK (PRIVSEP_TYPE_APP_MIN + 1)
+#define T_SMALL (PRIVSEP_TYPE_APP_MIN + 2)
+#define T_CALL (PRIVSEP_TYPE_APP_MIN + 3)
+#define MIB (1u << 20)
+#define LIMIT (64u * MIB)
+
+static size_t pg;
+
+/* ---- the attacker's region and records ---- */
+
+struct region {
+	int fd;
+	uint8_t *map; /* the whole memfd, read-write: the worker's own mapping */
+	size_t len;   /* of the data, after the control page */
+};
+
+static struct region region_new(size_t len, int seals)
+{
+	struct region r = {.len = len};
+	r.fd = memfd_create("attacker-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	assert_true(r.fd >= 0);
+	assert_int_equal(ftruncate(r.fd, (off_t)(pg + len)), 0);
+	r.map = mmap(NULL, pg + len, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
+	assert_true(r.map != MAP_FAILED);
+	memset(r.map, 0, pg + len); /* every page allocated */
+	assert_int_equal(fcntl(r.fd, F_ADD_SEALS, seals), 0);
+	return r;
+}
+
+static void region_del(struct region *r)
+{
+	munmap(r->map, pg + r->len);
+	close(r->fd);
+}
+
+static uint32_t done_of(const struct region *r)
+{
+	return __atomic_load_n((uint32_t *)(void *)(r->map + REGION_OFF_DONE), __ATOMIC_SEQ_CST);
+}
+
+/* A bulk record of type: size with the flags given; fd -1: none. */
+static void send_bulk(int sock, uint32_t type, uint64_t size, int fd)
+{
+	uint8_t rec[64], pl[8];
+	struct privsep_writer w;
+	privsep_writer_init(&w, pl, sizeof(pl));
+	privsep_writer_put_u64(&w, size);
+	assert_int_equal(
+	    raw_send(sock, rec, rec_make(rec, type, 0, pl, 8, fd >= 0), &fd, fd >= 0 ? 1 : 0), 0);
+}
+
+/* The same as a call with id. */
+static void send_bulk_call(int sock, uint32_t type, uint32_t id, uint64_t size, int fd)
+{
+	uint8_t rec[64], pl[8];
+	struct privsep_writer w;
+	privsep_writer_init(&w, pl, sizeof(pl));
+	privsep_writer_put_u64(&w, size);
+	assert_int_equal(
+	    raw_send(sock, rec, rec_make(rec, type, id, pl, 8, fd >= 0), &fd, fd >= 0 ? 1 : 0), 0);
+}
+
+/* A REGION_PART; fd -1: none. */
+static void send_part(int sock, uint64_t total, uint64_t off, uint64_t at, uint64_t len, int fd)
+{
+	uint8_t rec[64], pl[REGION_PART_LEN];
+	struct privsep_writer w;
+	privsep_writer_init(&w, pl, sizeof(pl));
+	privsep_writer_put_u64(&w, total);
+	privsep_writer_put_u64(&w, off);
+	privsep_writer_put_u64(&w, at);
+	privsep_writer_put_u64(&w, len);
+	assert_int_equal(raw_send(sock, rec,
+	                          rec_make(rec, PRIVSEP_T_REGION_PART, 0, pl, sizeof(pl), fd >= 0),
+	                          &fd, fd >= 0 ? 1 : 0),
+	                 0);
+}
+
+#define HELD(n) (REGION_FLAG | REGION_HELD | (uint64_t)(n))
+
+/* ---- the helper ---- */
+
+static atomic_int served;
+static uint64_t last_len, last_hash;
+
+static uint64_t fnv(const uint8_t *b, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+static int hashing(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	last_len = req->bulk_len;
+	last_hash = fnv(req->bulk, req->bulk_len);
+	served++;
+	return 0;
+}
+
+static const struct privsep_handler table[] = {
+    {.type = T_BULK,
+     .name = "bulk",
+     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+     .fn = hashing,
+     .bulk_max = LIMIT},
+    {.type = T_SMALL,
+     .name = "small",
+     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+     .fn = hashing,
+     .bulk_max = 2 * 4096},
+    {.type = T_CALL,
+     .name = "bulk-call",
+     .flags = PRIVSEP_H_CALL | PRIVSEP_H_BULK,
+     .fn = hashing,
+     .bulk_max = LIMIT},
+};
+#define NTABLE (sizeof(table) / sizeof(table[0]))
+
+/* ---- the exact race ---- */
+
+static struct region *racer;
+static atomic_int flips;
+
+/* The worker's thread: at each FUTEX_WAKE of the helper's side (it just
+ * copied a part or a payload out), rewrite the whole region with the next
+ * letter, then let the call go on. */
+static void *rewriter(void *arg)
+{
+	int lfd = *(int *)arg;
+	for (;;) {
+		struct seccomp_notif req;
+		struct seccomp_notif_resp resp;
+		memset(&req, 0, sizeof(req));
+		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+			if (errno == EINTR)
+				continue;
+			return NULL;
+		}
+		flips++;
+		memset(racer->map + pg, 'A' + flips, racer->len);
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		(void)ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+}
+
+#define PARTS 4
+#define PART (64u << 10)
+
+/* The helper's side, in a child: 0 when every byte the handler got is
+ * the one the copy saw (part k: the letter written before the k-th
+ * notification) and stays so; 1 when not; 2 when the setup failed. */
+static int helper_side(void)
+{
+	struct sock_filter f[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 0, 3),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FUTEX_WAKE, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = {(unsigned short)(sizeof(f) / sizeof(f[0])), f};
+	struct region r = region_new(PARTS * PART, REGION_SEALS);
+	struct region_rx rx;
+	struct region_copy c = {.region_max = LIMIT};
+	const uint8_t *p;
+	const void *v;
+	char why[256];
+	pthread_t t;
+	int lfd, bad = 0;
+
+	racer = &r;
+	memset(r.map + pg, 'A', r.len);
+	/* the worker waits: the helper wakes it after every copy */
+	*(uint32_t *)(void *)(r.map + REGION_OFF_WAITING) = 1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return 2;
+	lfd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+	                   &fp);
+	if (lfd < 0)
+		return 2;
+	if (pthread_create(&t, NULL, rewriter, &lfd) != 0)
+		return 2;
+	region_rx_init(&rx);
+
+	/* a payload in parts, the region brought by the first */
+	for (unsigned k = 0; k < PARTS; k++)
+		if (region_rx_part(&rx, &c, k ? -1 : r.fd, PARTS * PART, k * PART, k * PART, PART,
+		                   why, sizeof(why)) != 0) {
+			fprintf(stderr, "part %u: %s\n", k, why);
+			return 1;
+		}
+	if (region_rx_held(&rx, &c, PARTS * PART, LIMIT, &v, why, sizeof(why)) != 0) {
+		fprintf(stderr, "final: %s\n", why);
+		return 1;
+	}
+	p = v;
+	/* part k was copied after k rewrites; the final record, after
+	 * PARTS; it changed nothing the handler reads */
+	for (unsigned k = 0; k < PARTS; k++)
+		for (size_t i = 0; i < PART; i++)
+			bad |= p[k * PART + i] != 'A' + k;
+	if (flips != PARTS + 1 || bad) {
+		fprintf(stderr, "parts: %d rewrites, bytes %s\n", (int)flips,
+		        bad ? "changed" : "as copied");
+		return 1;
+	}
+	/* a record that names the held region: its bytes are those of the
+	 * instant of the copy, and the rewrite right after changes none */
+	{
+		uint8_t letter = (uint8_t)('A' + flips);
+		if (region_rx_held(&rx, &c, PART, LIMIT, &v, why, sizeof(why)) != 0) {
+			fprintf(stderr, "held: %s\n", why);
+			return 1;
+		}
+		p = v;
+		for (size_t i = 0; i < PART; i++)
+			bad |= p[i] != letter;
+		if (flips != PARTS + 2 || bad || r.map[pg] == letter) {
+			fprintf(stderr, "held: %d rewrites, bytes %s\n", (int)flips,
+			        bad ? "changed" : "as copied");
+			return 1;
+		}
+	}
+	region_rx_free(&rx);
+	region_copy_free(&c);
+	return 0;
+}
+
+static void
+a_worker_rewriting_its_region_between_copies_never_changes_a_byte_the_handler_reads(void **state)
+{
+	int st;
+	pid_t pid;
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGSEGV, SIG_DFL);
+		_exit(helper_side());
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 2)
+		skip(); /* no seccomp user notification here: nothing to race with */
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* ---- the rules: each a bad-bulk with one line ---- */
+
+struct case_ {
+	const char *name;
+	void (*send)(int sock, struct region *r, struct region *r2);
+	const char *line; /* a part of the one line */
+};
+
+/* The first part (with the region) of a payload of 4 pages: the next
+ * would be at offset one page. */
+static void begin(int sock, struct region *r)
+{
+	send_part(sock, 4 * pg, 0, 0, pg, r->fd);
+}
+
+static void c_held_none(int sock, struct region *r, struct region *r2)
+{
+	(void)r, (void)r2;
+	send_bulk(sock, T_BULK, HELD(16), -1);
+}
+static void c_part_none(int sock, struct region *r, struct region *r2)
+{
+	(void)r, (void)r2;
+	send_part(sock, 4 * pg, 0, 0, pg, -1);
+}
+static void c_part_past_region(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	send_part(sock, 4 * pg, 0, r->len - pg + 1, pg, r->fd);
+}
+static void c_part_empty(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	send_part(sock, 4 * pg, 0, 0, 0, r->fd);
+}
+static void c_part_past_payload(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	send_part(sock, 2 * pg, 0, 0, pg, r->fd);
+	send_part(sock, 2 * pg, pg, pg, pg + 1, -1);
+}
+static void c_part_overlaps(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	begin(sock, r);
+	send_part(sock, 4 * pg, pg - 1, pg, pg, -1);
+}
+static void c_part_again(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	begin(sock, r);
+	send_part(sock, 4 * pg, 0, 0, pg, -1);
+}
+static void c_part_missing(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	begin(sock, r);
+	send_part(sock, 4 * pg, 2 * pg, 2 * pg, pg, -1);
+}
+static void c_part_reordered(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	send_part(sock, 4 * pg, pg, pg, pg, r->fd);
+}
+static void c_total_changes(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	begin(sock, r);
+	send_part(sock, 8 * pg, pg, pg, pg, -1);
+}
+static void c_final_total_changes(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	begin(sock, r);
+	for (size_t k = 1; k < 4; k++)
+		send_part(sock, 4 * pg, k * pg, k * pg, pg, -1);
+	send_bulk(sock, T_BULK, HELD(4 * pg - 1), -1);
+}
+static void c_final_early(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	begin(sock, r);
+	send_part(sock, 4 * pg, pg, pg, pg, -1);
+	send_bulk(sock, T_BULK, HELD(4 * pg), -1);
+}
+static void c_swapped(int sock, struct region *r, struct region *r2)
+{
+	begin(sock, r);
+	send_part(sock, 4 * pg, pg, pg, pg, r2->fd);
+}
+static void c_own_payload_mid(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	begin(sock, r);
+	send_bulk(sock, T_BULK, REGION_FLAG | 16, r->fd);
+}
+static void c_total_over(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	send_part(sock, (uint64_t)LIMIT + 1, 0, 0, pg, r->fd);
+}
+static void c_total_zero(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	send_part(sock, 0, 0, 0, pg, r->fd);
+}
+static void c_final_over_row(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	begin(sock, r);
+	for (size_t k = 1; k < 4; k++)
+		send_part(sock, 4 * pg, k * pg, k * pg, pg, -1);
+	send_bulk(sock, T_SMALL, HELD(4 * pg), -1);
+}
+static void c_held_1_1(int sock, struct region *r, struct region *r2)
+{
+	(void)r;
+	/* a revision 1.1 region (sealed by the worker), served with its fd */
+	send_bulk(sock, T_BULK, REGION_FLAG | 16, r2->fd);
+	send_bulk(sock, T_BULK, HELD(16), -1);
+}
+static void c_held_past_region(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	send_bulk(sock, T_BULK, REGION_FLAG | 16, r->fd);
+	send_bulk(sock, T_BULK, HELD(r->len + 1), -1);
+}
+static void c_held_with_fd(int sock, struct region *r, struct region *r2)
+{
+	(void)r2;
+	/* the held form says no memfd: one more fd is over the row's count */
+	send_bulk(sock, T_BULK, REGION_FLAG | 16, r->fd);
+	send_bulk(sock, T_BULK, HELD(16), r->fd);
+}
+
+static void every_malformed_part_or_final_record_is_a_violation_with_one_line(void **state)
+{
+	static const struct case_ cases[] = {
+	    {"a held record with no region held", c_held_none, "no region is held"},
+	    {"a part with no region held", c_part_none, "no region is held"},
+	    {"a part past the end of the region", c_part_past_region, "runs past its end"},
+	    {"an empty part", c_part_empty, "is empty"},
+	    {"a part past the end of its payload", c_part_past_payload,
+	     "past the end of its payload"},
+	    {"an overlapping part", c_part_overlaps, "overlaps"},
+	    {"a part sent again", c_part_again, "overlaps"},
+	    {"a missing part", c_part_missing, "leaves a gap"},
+	    {"a reordered part (the second first)", c_part_reordered, "did not begin"},
+	    {"a total that changes in a part", c_total_changes,
+	     "total of a payload in parts changed"},
+	    {"a total that changes in the final record", c_final_total_changes,
+	     "total of a payload in parts changed"},
+	    {"a final record before the last part", c_final_early, "a part is missing"},
+	    {"a region swapped mid-payload", c_swapped, "region swapped mid-payload"},
+	    {"a payload of its own mid-payload", c_own_payload_mid, "waits for its final record"},
+	    {"a total over the largest bulk limit", c_total_over, "to the largest bulk limit"},
+	    {"a total of 0", c_total_zero, "to the largest bulk limit"},
+	    {"a final record over its type's limit", c_final_over_row, "over the type's limit"},
+	    {"a held record naming a revision 1.1 region", c_held_1_1, "revision 1.1"},
+	    {"a held record longer than the region", c_held_past_region, "the bulk region holds"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hx *x = hx_new(table, NTABLE, 0);
+		int sock = hx_attach_raw(x, "raw", NULL), lines = 0;
+		struct region r = region_new(4 * pg, REGION_SEALS);
+		struct region r2 = region_new(4 * pg, REGION_SEALS_1_1);
+		served = 0;
+		cases[i].send(sock, &r, &r2);
+		if (!hx_pump_gone(x, 1, 3000))
+			fail_msg("%s: the worker was not ended", cases[i].name);
+		if (x->last_viol != PRIVSEP_V_BAD_BULK)
+			fail_msg("%s: violation %d, not bad-bulk", cases[i].name,
+			         (int)x->last_viol);
+		for (int l = 0; l < x->nlog; l++)
+			lines += strstr(x->log[l], "protocol violation") != NULL;
+		if (lines != 1 || !hx_logged(x, cases[i].line))
+			fail_msg("%s: %d violation lines, \"%s\" %s", cases[i].name, lines,
+			         cases[i].line,
+			         hx_logged(x, cases[i].line) ? "logged" : "not logged");
+		if (getenv("SHOW_LINES"))
+			for (int l = 0; l < x->nlog; l++)
+				fprintf(stderr, "%s\n", x->log[l]);
+		close(sock);
+		region_del(&r);
+		region_del(&r2);
+		hx_free(x);
+	}
+	/* the held form's fd count: the type's own fds, no memfd */
+	{
+		struct hx *x = hx_new(table, NTABLE, 0);
+		int sock = hx_attach_raw(x, "raw", NULL);
+		struct region r = region_new(4 * pg, REGION_SEALS);
+		c_held_with_fd(sock, &r, NULL);
+		assert_true(hx_pump_gone(x, 1, 3000));
+		assert_int_equal(x->last_viol, PRIVSEP_V_BAD_FD_COUNT);
+		close(sock);
+		region_del(&r);
+		hx_free(x);
+	}
+}
+
+/* ---- honest use, fds, an older worker ---- */
+
+static void fill(uint8_t *p, size_t n, uint8_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(i * 131u + seed);
+}
+
+static void parts_and_held_records_leave_no_fd_open_in_the_helper(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	int sock = hx_attach_raw(x, "raw", NULL), fds0;
+	struct region r = region_new(8 * pg, REGION_SEALS);
+	(void)state;
+	fds0 = count_fds();
+	for (int round = 0; round < 3; round++) {
+		uint8_t *want = malloc(8 * pg);
+		assert_non_null(want);
+		fill(want, 8 * pg, (uint8_t)round);
+		memcpy(r.map + pg, want, 8 * pg);
+		served = 0;
+		/* every part brings the region's fd, as a worker does until
+		 * it knows the helper holds it */
+		for (size_t k = 0; k < 8; k++)
+			send_part(sock, 8 * pg, k * pg, k * pg, pg, r.fd);
+		send_bulk(sock, T_BULK, HELD(8 * pg), -1);
+		assert_int_equal(hx_pump_until(x, &served, 5000), 1);
+		assert_int_equal(last_len, 8 * pg);
+		assert_true(last_hash == fnv(want, 8 * pg));
+		assert_int_equal(done_of(&r), (uint32_t)(round + 1) * 9);
+		/* the helper closed every fd it got; it holds the region by
+		 * its mapping, not by an fd */
+		assert_int_equal(count_fds(), fds0);
+		free(want);
+	}
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	region_del(&r);
+	hx_free(x);
+}
+
+/* The soft fd limit that leaves room free slots (the hard one kept, so
+ * that it can be raised back unprivileged). */
+static int fd_room_soft(int room)
+{
+	struct rlimit rl;
+	int open_below = 0, lim;
+	for (lim = 0; lim < 65536; lim++) {
+		if (lim - open_below == room)
+			break;
+		if (fcntl(lim, F_GETFD) >= 0)
+			open_below++;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	rl.rlim_cur = (rlim_t)lim;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* The helper at its fd limit: the parts that brought the region could
+ * not be received.  Their payload is dropped whole (nothing half-copied
+ * reaches a handler), the call is answered EMFILE with one line, the
+ * worker is not killed, nothing is counted in done (so an honest worker
+ * makes a new region), and the next payload goes through. */
+static void a_part_the_helper_could_not_receive_drops_its_payload_and_kills_nobody(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	int sock = hx_attach_raw(x, "raw", NULL);
+	struct region r = region_new(2 * pg, REGION_SEALS);
+	struct rlimit saved;
+	uint8_t reply[64];
+	ssize_t n = -1;
+	(void)state;
+	if (under_valgrind())
+		skip(); /* valgrind keeps fds of its own under the limit */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	served = 0;
+	/* sent first: a user's fds in flight count against its own limit
+	 * (ETOOMANYREFS, but for root) */
+	send_part(sock, 2 * pg, 0, 0, pg, r.fd);
+	send_part(sock, 2 * pg, pg, pg, pg, r.fd);
+	send_bulk_call(sock, T_CALL, 7, HELD(2 * pg), -1);
+	assert_int_equal(fd_room_soft(0), 0);
+	for (int t = 0; t < 300 && n < 0; t++) {
+		privsep_helper_step(x->h, 10);
+		n = recv(sock, reply, sizeof(reply), MSG_DONTWAIT);
+	}
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	assert_true(n >= 20);
+	assert_int_equal(reply[4], PRIVSEP_T_REPLY);
+	assert_int_equal(reply[8], 7);
+	assert_int_equal(reply[16] | reply[17] << 8, EMFILE);
+	assert_int_equal(served, 0);
+	assert_int_equal(x->gone, 0);
+	assert_true(hx_logged(x, "could not be received (helper at its fd limit)"));
+	assert_int_equal(done_of(&r), 0);
+	/* the next payload, its parts received */
+	memset(r.map + pg, 'z', 2 * pg);
+	send_part(sock, 2 * pg, 0, 0, pg, r.fd);
+	send_part(sock, 2 * pg, pg, pg, pg, -1);
+	send_bulk(sock, T_BULK, HELD(2 * pg), -1);
+	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
+	assert_int_equal(last_len, 2 * pg);
+	assert_int_equal(done_of(&r), 3);
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	region_del(&r);
+	hx_free(x);
+}
+
+static void a_revision_1_3_worker_sending_its_region_fd_every_time_is_still_served(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	int sock = hx_attach_raw(x, "raw", NULL), fds0;
+	struct region r = region_new(MIB, REGION_SEALS);
+	uint8_t *want = malloc(MIB);
+	(void)state;
+	assert_non_null(want);
+	fds0 = count_fds();
+	for (int k = 0; k < 4; k++) {
+		fill(want, MIB, (uint8_t)k);
+		memcpy(r.map + pg, want, MIB);
+		served = 0;
+		send_bulk(sock, T_BULK, REGION_FLAG | MIB, r.fd);
+		assert_int_equal(hx_pump_until(x, &served, 5000), 1);
+		assert_true(last_hash == fnv(want, MIB));
+		assert_int_equal(done_of(&r), (uint32_t)k + 1);
+		assert_int_equal(count_fds(), fds0);
+	}
+	/* and a 1.4 record after it names the same region */
+	fill(want, MIB, 9);
+	memcpy(r.map + pg, want, MIB);
+	served = 0;
+	send_bulk(sock, T_BULK, HELD(MIB), -1);
+	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
+	assert_true(last_hash == fnv(want, MIB));
+	assert_int_equal(x->gone, 0);
+	free(want);
+	close(sock);
+	region_del(&r);
+	hx_free(x);
+}
+
+/* A worker's client (this library) sends large payloads in parts and
+ * the next ones without the fd: each arrives intact, odd sizes too. */
+static void an_honest_client_s_payloads_in_parts_arrive_intact(void **state)
+{
+	static const size_t sizes[] = {MIB, 5 * MIB + 1, 64u << 10, 17 * MIB + 3, 4 * MIB};
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_client *c = hx_attach_client(x, "in-process", 0);
+	(void)state;
+	assert_non_null(c);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint8_t *buf = malloc(sizes[i]);
+		struct privsep_bulk b = {buf, sizes[i]};
+		assert_non_null(buf);
+		fill(buf, sizes[i], (uint8_t)(i + 3));
+		served = 0;
+		assert_int_equal(
+		    privsep_client_post(c, &(struct privsep_out){.type = T_BULK, .bulk = &b}), 0);
+		assert_int_equal(hx_pump_until(x, &served, 5000), 1);
+		assert_int_equal(last_len, sizes[i]);
+		assert_true(last_hash == fnv(buf, sizes[i]));
+		free(buf);
+	}
+	assert_int_equal(x->gone, 0);
+	privsep_client_free(c);
+	hx_free(x);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	pg = (size_t)sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+	        a_worker_rewriting_its_region_between_copies_never_changes_a_byte_the_handler_reads),
+	    cmocka_unit_test(every_malformed_part_or_final_record_is_a_violation_with_one_line),
+	    cmocka_unit_test(parts_and_held_records_leave_no_fd_open_in_the_helper),
+	    cmocka_unit_test(
+	        a_revision_1_3_worker_sending_its_region_fd_every_time_is_still_served),
+	    cmocka_unit_test(an_honest_client_s_payloads_in_parts_arrive_intact),
+	    cmocka_unit_test(
+	        a_part_the_helper_could_not_receive_drops_its_payload_and_kills_nobody),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
