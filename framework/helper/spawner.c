@@ -222,7 +222,12 @@ static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock,
 	if (pidfd >= 0)
 		close(pidfd);
 	job_close(&j);
-	sandbox_release(&j.plan);
+	if (j.plan.lease >= 0) {
+		sandbox_release(&j.plan);
+		/* the next spawn's uid, leased ahead while the helper does not
+		 * wait (its scan of /proc is most of a spawn's time here) */
+		uidpool_prefetch();
+	}
 }
 
 static void spawner_fail(const char *why)

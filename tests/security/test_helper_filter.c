@@ -66,6 +66,26 @@ static const struct privsep_handler table[] = {
     {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_report, NULL, 0},
 };
 
+/* The value of a "Key:\tvalue" line of /proc/self/status in out: 0, or
+ * -1 if there is none. */
+static int status_field(const char *key, char *out, size_t len)
+{
+	char line[256];
+	size_t k = strlen(key);
+	int rc = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, k) && line[k] == ':') {
+			snprintf(out, len, "%s", line + k + 1 + strspn(line + k + 1, " \t"));
+			out[strcspn(out, "\n")] = '\0';
+			rc = 0;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return rc;
+}
+
 /* Seccomp: of /proc/self/status (2: a filter), -1 if unreadable. */
 static int seccomp_mode(void)
 {
@@ -185,18 +205,36 @@ a_helper_confined_by_helper_policy_starts_workers_again_with_only_their_own_filt
  * both its policy and the helper's refuse (ptrace; socket(AF_UNIX),
  * which helper-spawn.policy failed with EACCES): the helper's filter is
  * not the worker's, so the worker's listener names the call and its
- * arguments, and the worker is killed. */
+ * arguments, and the worker is killed; the helper holds no capability
+ * but cap_kill (no CAP_SYSLOG: the name comes from no audit record). */
 static int both_refuse_body(void)
 {
 	static const char *const modes[] = {"ptrace", "socket-unix"};
 	static const char *const names[] = {"ptrace", "socket"};
 	static const uint64_t arg1[] = {1, 1};
+	/* as root: the helper keeps cap_kill (its workers run as other
+	 * uids) and what a spawn needs, which confining leaves to the
+	 * spawner and drops; so it holds cap_kill alone (not root: it
+	 * has none to begin with, and its workers its uid) */
+	static const char *const spawn_caps[] = {"cap_kill",    "cap_setuid",    "cap_setgid",
+	                                         "cap_setpcap", "cap_sys_admin", "cap_sys_chroot"};
+	const char *want = geteuid() == 0 ? "0000000000000020" : "0000000000000000";
 	struct hx *x = hx_new(table, 1, 0);
 	int prog = privsep_exec_open(EXEC_WORKER);
+	char caps[64];
 	if (!x || prog < 0)
 		return 2;
+	if (geteuid() == 0 && privsep_helper_keep_caps(spawn_caps, 6) < 0) {
+		fprintf(stderr, "keep_caps: %s\n", strerror(errno));
+		return 8;
+	}
 	if (privsep_helper_confine(x->h, NULL, NULL) < 0)
 		return 3;
+	if (status_field("CapEff", caps, sizeof(caps)) < 0 || strcmp(caps, want) ||
+	    status_field("CapPrm", caps, sizeof(caps)) < 0 || strcmp(caps, want)) {
+		fprintf(stderr, "the confined helper holds capabilities: %s\n", caps);
+		return 7;
+	}
 	for (int i = 0; i < 2; i++) {
 		nreports = 0;
 		if (!spawn_probe(x, prog, modes[i], NULL) || !hx_pump_gone(x, i + 1, 20000)) {

@@ -39,6 +39,7 @@
 #include "helper_int.h"
 #include "spawn_job.h"
 #include "spawner.h"
+#include "uidpool.h"
 
 static int nreports;
 
@@ -210,19 +211,31 @@ static void the_spawner_keeps_no_fd_of_a_worker_and_runs_no_main(void **s)
 	nreports = 0;
 	assert_non_null(privsep_spawn(x->h, &sp));
 	/* handed over: the spawner holds its standard fds and its socket to
-	 * the helper, nothing else (no channel, pipe, pidfd, lease, program),
+	 * the helper, nothing else (no channel, pipe, pidfd, the worker's
+	 * lease, program; at most the lease of the next spawn's uid),
 	 * once it has closed its copies after its answer (waited for,
 	 * bounded) */
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)x->h->spawner.pid);
 	struct timespec t0, t;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		int extra = -1;
+		int extra = -1, spare = 0;
 		d = opendir(path);
 		assert_non_null(d);
-		while ((e = readdir(d)))
-			if (e->d_name[0] != '.' && atoi(e->d_name) > 3)
-				extra = atoi(e->d_name);
+		while ((e = readdir(d))) {
+			char fdp[320], to[256];
+			ssize_t k;
+			if (e->d_name[0] == '.' || atoi(e->d_name) <= 3)
+				continue;
+			/* the one uid lease it takes ahead for the next spawn
+			 * (uidpool_prefetch) is its own, not a worker's */
+			snprintf(fdp, sizeof(fdp), "%s/%s", path, e->d_name);
+			k = readlink(fdp, to, sizeof(to) - 1);
+			to[k > 0 ? k : 0] = '\0';
+			if (!strcmp(to, UIDPOOL_DIR "/" UIDPOOL_FILE) && !spare++)
+				continue;
+			extra = atoi(e->d_name);
+		}
 		closedir(d);
 		if (extra < 0)
 			break;
