@@ -272,6 +272,13 @@ __attribute__((noreturn)) static void spawner_main(struct privsep_helper *h, int
 	buf = malloc(SPAWNER_REQ_MAX + 1);
 	if (!buf)
 		_exit(1);
+	/* set up: the helper goes on only now (its fds are closed here, this
+	 * process is named) */
+	{
+		const uint32_t ready = SPAWNER_READY_MAGIC;
+		if (send_fds(sock, &ready, sizeof(ready), NULL, 0, 0) < 0)
+			_exit(1);
+	}
 	for (;;) {
 		int fds[SPAWNER_REQ_FDS];
 		size_t nfds;
@@ -312,6 +319,32 @@ int helper_can_spawn(const struct privsep_helper *h, const struct privsep_spawn 
 	return !h->confined || (h->spawner.sock >= 0 && sp->exec);
 }
 
+/* Wait (bounded) for the spawner's one record that says it is set up. */
+static int spawner_ready(struct privsep_helper *h)
+{
+	int64_t end = clock_now_ms() + SPAWNER_ANSWER_MS;
+	for (;;) {
+		struct pollfd p = {h->spawner.sock, POLLIN, 0};
+		int64_t left = end - clock_now_ms();
+		uint32_t ready = 0;
+		int n = poll(&p, 1, left > 0 ? (int)left : 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			errno = n == 0 ? ETIMEDOUT : errno;
+			return -1;
+		}
+		ssize_t k = recv(h->spawner.sock, &ready, sizeof(ready), 0);
+		if (k < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (k != (ssize_t)sizeof(ready) || ready != SPAWNER_READY_MAGIC) {
+			errno = k < 0 ? errno : EPROTO;
+			return -1;
+		}
+		return 0;
+	}
+}
+
 int spawner_start(struct privsep_helper *h)
 {
 	int sv[2], pidfd;
@@ -349,6 +382,13 @@ int spawner_start(struct privsep_helper *h)
 	h->spawner.sock = sv[0];
 	h->spawner.pidfd = pidfd;
 	h->spawner.pid = pid;
+	if (spawner_ready(h) < 0) {
+		int e = errno;
+		kill(pid, SIGKILL);
+		spawner_stop(h);
+		errno = e;
+		goto fail;
+	}
 	/* the spawner leases every uid from now on */
 	uidpool_drop_spare();
 	h->lease_ahead = 0;

@@ -14,6 +14,8 @@
 
 #define SPAWNER_REQ_MAGIC 0x70737031u /* "psp1" */
 #define SPAWNER_ANS_MAGIC 0x70737041u /* "pspA" */
+/* the spawner's first record: it is set up */
+#define SPAWNER_READY_MAGIC 0x70737052u /* "pspR" */
 /* a request's bytes at most (a policy's text is the large part) */
 #define SPAWNER_REQ_MAX (128 * 1024)
 /* argv, envp and read_beneath strings, each at most */
