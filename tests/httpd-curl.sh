@@ -247,8 +247,9 @@ grep -q '"HEAD /a\.txt HTTP/1\.1" 200 -$' "$d/log" || fail "no access log line f
 expect 200 /a.txt
 if grep -q '": restart \|seccomp violation\|killed' "$d/log"; then fail "a worker died"; fi
 
-# the helper runs under its own filter (helper-spawn.policy), and still
-# restarts a killed worker and replaces both at a reload
+# the helper runs under its own filter (helper.policy), and its spawner
+# still restarts a killed worker and replaces both at a reload, each new
+# worker under its own two filters only, none of the helper's
 wait_line() { # wait_line PATTERN: up to 20 s for a line of $d/log
 	i=0
 	until grep -q "$1" "$d/log" || [ $i -ge 400 ]; do
@@ -257,7 +258,7 @@ wait_line() { # wait_line PATTERN: up to 20 s for a line of $d/log
 	done
 	grep -q "$1" "$d/log"
 }
-wait_line 'helper: confined by httpd helper, which lets it start workers' || fail "the helper is not confined"
+wait_line 'helper: confined by httpd helper; the spawner (pid [0-9]*) starts its exec-mode workers' || fail "the helper is not confined"
 [ "$(sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$pid/status")" = 2 ] || fail "the helper has no filter"
 w=$(sed -n 's/^privsep: [0-9T:.-]*Z worker "httpd-worker-1" pid \([0-9]*\).*/\1/p' "$d/log" | head -1)
 [ -n "$w" ] || fail "no pid of httpd-worker-1"
@@ -283,6 +284,20 @@ until [ "$(grep -c ': replaced by' "$d/log")" = 2 ] || [ $i -ge 400 ]; do
 done
 [ "$(grep -c ': replaced by' "$d/log")" = 2 ] || fail "not both workers replaced at the reload"
 expect 200 /a.txt
+# every worker now (started by the spawner) has its own 2 filters, none
+# of the helper's; the spawner has none at all
+nw=0
+for c in $(cat "/proc/$pid/task/$pid/children"); do
+	f=$(sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$c/status" 2>/dev/null) || continue
+	[ -n "$f" ] || continue # gone since
+	if [ "$(cat "/proc/$c/comm")" = privsep-spawner ]; then
+		[ "$f" = 0 ] || fail "the spawner $c has $f filters"
+	else
+		[ "$f" = 2 ] || fail "worker $c has $f filters, not its own 2"
+		nw=$((nw + 1))
+	fi
+done
+[ "$nw" -ge 2 ] || fail "$nw workers after the reload"
 kill -0 "$pid" || fail "the helper is gone"
 
 # SIGTERM: a clean stop, status 0

@@ -632,13 +632,14 @@ int main(int argc, char **argv)
 	/* argv's strings are not used from here: the title goes over them */
 	title_helper(argc, argv);
 	/* Every worker is started: the helper goes under its own filter,
-	 * helper-spawn.policy, which still lets it restart and replace
-	 * workers (httpd(8), SECURITY).  Not in learn mode: the learning
-	 * worker's calls would meet the helper's filter, not its own. */
+	 * helper.policy; its spawner, forked just before, restarts and
+	 * replaces workers, which never inherit the helper's filter
+	 * (httpd(8), SECURITY).  Not in learn mode, which serves one
+	 * learning run as it was started. */
 	if (!d.learn && notify_open() < 0)
 		say(&d, PRIVSEP_LOG_WARN, "httpd: NOTIFY_SOCKET: %s\n", strerror(errno));
 	if (!d.learn && privsep_helper_confine(d.h, "httpd helper",
-	                                       "version 1\ninclude <helper-spawn.policy>\n") < 0) {
+	                                       "version 1\ninclude <helper.policy>\n") < 0) {
 		fprintf(stderr, "httpd: the helper's own filter: %s (the line above says why)\n",
 		        strerror(errno));
 		goto out;

@@ -249,7 +249,7 @@ static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 	else
 		snprintf(
 		    line, len,
-		    "seccomp violation: killed by SIGSYS without a notification, so by a filter no listener hears (the helper's own, which a worker started after privsep_helper_confine inherits and which kills first, or one the worker loaded itself) or a trap with no handler; which syscall is unknown (the kernel's audit record is not readable here)");
+		    "seccomp violation: killed by SIGSYS without a notification, so by a filter no listener hears (one the worker loaded itself) or a trap with no handler; which syscall is unknown (the kernel's audit record is not readable here)");
 }
 
 void exit_classify(struct privsep_worker *w, const siginfo_t *si)

@@ -28,6 +28,7 @@
 #include "bulk.h"
 #include "chan.h"
 #include "helper_int.h"
+#include "spawn_job.h"
 #include "uidpool.h"
 #include "msg.h"
 #include "proto.h"
@@ -143,6 +144,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		return NULL;
 	h->epfd = -1;
 	h->watchfd = -1;
+	h->spawner.sock = h->spawner.pidfd = -1;
 	h->rxb.kickfd = -1;
 	h->msg_max = msg_max;
 	h->rows = calloc(n + proto_nmsgs, sizeof(*h->rows));
@@ -1038,6 +1040,7 @@ void privsep_helper_free(struct privsep_helper *h)
 		worker_free(w);
 	}
 	lifecycle_free(h);
+	spawner_stop(h);
 	pool_free_all(h);
 	uidpool_drop_spare(); /* the uid leased ahead for a next spawn */
 	helper_policies_free(h);

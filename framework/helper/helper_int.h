@@ -243,11 +243,6 @@ struct privsep_helper {
 	int watchfd;                /* timerfd: look for stopped workers */
 	int watching;               /* watchfd is armed */
 	struct tag twatch;
-	/* privsep_helper_confine with a filter that lets a spawn through
-	 * (selffilter.c): the helper's own filter, which each worker's
-	 * must fit under; NULL: none, or confined for good */
-	const struct filter_prog *self_prog;
-	const struct policy *self_pol; /* the policy self_prog was compiled from */
 	/* stats.c: the counters of the workers gone (the live ones count in
 	 * their own), violations and restarts; when the helper was made */
 	struct worker_stats gone_st;
@@ -261,11 +256,25 @@ struct privsep_helper {
 	 * never between a spawn and its worker's READY */
 	int lease_ahead;
 	unsigned starting; /* sandboxed workers not yet past READY, nor gone */
+	/* spawner.c: after privsep_helper_confine, the process that starts
+	 * exec-mode workers (sock -1: none); in the spawner itself, its
+	 * copy of the helper has no_roots (the broker's roots are not its) */
+	struct {
+		int sock, pidfd;
+		pid_t pid;
+	} spawner;
+	int no_roots;
 };
 
 /* Why a confined helper starts no worker: what a spawn needs that
  * helper.policy refuses (measured: SECURITY.md, "The helper"). */
-#define HELPER_CONFINED_WHY "a spawn needs clone, unshare, mount, setresuid, capset, seccomp"
+#define HELPER_CONFINED_WHY                                                                         \
+	"after privsep_helper_confine only exec-mode workers start, through the spawner, while it " \
+	"lives"
+/* Whether sp's worker can start now: always before
+ * privsep_helper_confine; after it, an exec-mode one while the spawner
+ * lives (spawner.c). */
+int helper_can_spawn(const struct privsep_helper *h, const struct privsep_spawn *sp);
 
 /* A worker's spawn parameters, kept for its restarts. */
 struct spawn_rec {
@@ -331,18 +340,17 @@ const struct fs_root *pol_entry_roots(const struct pol_entry *e);
 const struct policy *pol_entry_policy(const struct pol_entry *e);
 const struct filter_prog *pol_entry_prog(const struct pol_entry *e);
 void helper_policies_free(struct privsep_helper *h);
-
-/* selffilter.c: the first call of a spawn that the helper's own
- * filter prog refuses (its name), or NULL when it lets a spawn through.
- * self_filter_fits: whether a worker's filter (compiled from pol; learn:
- * learn mode) still decides each call under the helper's (compiled from
- * hpol), over the calls policy_probe tries for both: 0, or -1 with
- * errno EPERM and a one-line reason naming the first call that does not
- * fit in why. */
-const char *self_filter_refuses_spawn(const struct filter_prog *prog);
-int self_filter_fits(const struct filter_prog *helper, const struct policy *hpol,
-                     const struct policy *pol, const struct filter_prog *worker, int learn,
-                     char *why, size_t whylen);
+/* A confined helper's copy of a worker's policy, for the names of its
+ * violations and the broker's rules: the one helper_policy loaded, else
+ * read and checked here but not compiled (the spawner compiles and
+ * verifies it; compiling needs calls a confined helper no longer has).
+ * NULL with a one-line reason in why. */
+const struct pol_entry *helper_policy_checked(struct privsep_helper *h, const char *path,
+                                              const char *text, int debug, char *why,
+                                              size_t whylen);
+/* In the spawner: its copy of the cache keeps no root fd (the helper's
+ * numbers, closed there), and opens none from now on. */
+void helper_policies_forget_roots(struct privsep_helper *h);
 
 /* unotify.c: a worker's listener (the handler of SECCOMP_LISTENER takes
  * its fd into the event loop); the loop calls unotify_readable on its

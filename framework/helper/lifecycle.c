@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "helper_int.h"
+#include "spawn_job.h"
 #include "policy.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -218,8 +219,9 @@ static enum privsep_restart_verdict verdict(struct privsep_worker *w, struct spa
 	struct privsep_helper *h = w->h;
 	unsigned max = r->sp.restart_max;
 	int under = max == PRIVSEP_RESTART_FOREVER || r->restarts < max;
-	enum privsep_restart_verdict v =
-	    failed && under && !h->confined ? PRIVSEP_RESTART : PRIVSEP_RESTART_GIVE_UP;
+	enum privsep_restart_verdict v = failed && under && helper_can_spawn(h, &r->sp)
+	                                     ? PRIVSEP_RESTART
+	                                     : PRIVSEP_RESTART_GIVE_UP;
 	if (!r->sp.restart_verdict)
 		return v;
 	v = r->sp.restart_verdict(w, v, r->sp.verdict_arg);
@@ -229,7 +231,7 @@ static enum privsep_restart_verdict verdict(struct privsep_worker *w, struct spa
 		         r->name, (int)v);
 		return PRIVSEP_RESTART_GIVE_UP;
 	}
-	if (v == PRIVSEP_RESTART && h->confined) {
+	if (v == PRIVSEP_RESTART && !helper_can_spawn(h, &r->sp)) {
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		         "worker \"%s\": not restarted: the helper is confined (%s)", r->name,
 		         HELPER_CONFINED_WHY);
@@ -396,7 +398,7 @@ enum privsep_restart_verdict lifecycle_worker_gone(struct privsep_worker *w)
 		free(r);
 		return v; /* the core stops every worker */
 	default:
-		if (failed && h->confined && !r->sp.restart_verdict)
+		if (failed && !helper_can_spawn(h, &r->sp) && !r->sp.restart_verdict)
 			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			         "worker \"%s\": not restarted: the helper is confined (%s)",
 			         r->name, HELPER_CONFINED_WHY);
@@ -572,12 +574,38 @@ int privsep_helper_keep_caps(const char *const *names, size_t n)
 	return rc;
 }
 
+/* The capabilities only a spawn needs (new namespaces, the worker's ids,
+ * securebits and bounding set, its empty root), which the spawner keeps:
+ * out of the helper's sets, the bounding set's last (CAP_SETPCAP drops
+ * the others).  0, or -1 with errno. */
+static int drop_spawn_caps(void)
+{
+	static const cap_value_t spawn[] = {CAP_SETUID,     CAP_SETGID,       CAP_SYS_ADMIN,
+	                                    CAP_SYS_CHROOT, CAP_SYS_RESOURCE, CAP_SETPCAP};
+	const int n = (int)(sizeof(spawn) / sizeof(spawn[0]));
+	cap_t c;
+	int rc;
+	for (int i = 0; i < n; i++)
+		if (CAP_IS_SUPPORTED(spawn[i]) && cap_get_bound(spawn[i]) == 1 &&
+		    cap_drop_bound(spawn[i]) < 0 && errno != EPERM)
+			return -1;
+	c = cap_get_proc();
+	if (!c)
+		return -1;
+	rc = cap_set_flag(c, CAP_EFFECTIVE, n, spawn, CAP_CLEAR) < 0 ||
+	             cap_set_flag(c, CAP_PERMITTED, n, spawn, CAP_CLEAR) < 0 ||
+	             cap_set_flag(c, CAP_INHERITABLE, n, spawn, CAP_CLEAR) < 0
+	         ? -1
+	         : cap_set_proc(c);
+	cap_free(c);
+	return rc;
+}
+
 int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text)
 {
 	char why[512];
 	const struct pol_entry *pe;
-	const char *refused;
-	if (h->confined || h->self_prog)
+	if (h->confined)
 		return 0;
 	if (!policy && !policy_text) {
 		policy = "<helper.policy>";
@@ -589,6 +617,25 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
 		errno = EINVAL;
 		return -1;
 	}
+	/* the notification buffers' sizes: SECCOMP_GET_NOTIF_SIZES is the
+	 * helper's last seccomp call */
+	if (unotify_prepare(h) < 0 || spawner_start(h) < 0) {
+		int e = errno;
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot confine: %s",
+		         strerror(e));
+		errno = e;
+		return -1;
+	}
+	/* the spawner holds what a spawn needs; the helper no longer */
+	if (drop_spawn_caps() < 0) {
+		int e = errno;
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "helper: cannot confine: dropping the capabilities of a spawn: %s",
+		         strerror(e));
+		spawner_stop(h);
+		errno = e;
+		return -1;
+	}
 #if defined(__SANITIZE_ADDRESS__)
 	/* AddressSanitizer builds (the test suite's second run): its leak
 	 * check at exit needs ptrace, which the filter forbids: run it now */
@@ -598,27 +645,19 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
 		int e = errno;
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot load its filter: %s",
 		         strerror(e));
+		spawner_stop(h);
 		errno = e;
 		return -1;
 	}
-	refused = self_filter_refuses_spawn(pol_entry_prog(pe));
-	if (!refused) {
-		/* the filter lets a spawn through: workers are still started,
-		 * each only if its own filter still decides under this one */
-		h->self_prog = pol_entry_prog(pe);
-		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
-		         "helper: confined by %s, which lets it start workers",
-		         policy ? policy : "its policy");
-		return 0;
-	}
 	h->confined = 1;
-	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO, "helper: confined by %s",
-	         policy ? policy : "its policy");
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+	         "helper: confined by %s; the spawner (pid %d) starts its exec-mode workers",
+	         policy ? policy : "its policy", (int)h->spawner.pid);
 	for (struct spawn_rec *r = h->respawns; r; r = r->next)
-		log_line(
-		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		    "worker \"%s\": its pending restart is dropped: the helper is confined (%s)",
-		    r->name, HELPER_CONFINED_WHY);
-	drop_respawns(h);
+		if (!r->sp.exec)
+			log_line(
+			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			    "worker \"%s\": its pending restart will fail: the helper is confined (%s)",
+			    r->name, HELPER_CONFINED_WHY);
 	return 0;
 }

@@ -21,6 +21,7 @@ struct pol_entry {
 	char *path; /* NULL: the shipped default */
 	char *text; /* the policy's text when given in memory */
 	int debug;
+	int checked_only; /* helper_policy_checked's: no filter compiled */
 	struct policy *pol;
 	struct filter_prog prog;
 	struct fs_root roots;
@@ -58,6 +59,8 @@ static void root_warn(void *arg, const struct pol_file *f, int err)
 
 static void open_roots(struct privsep_helper *h, struct pol_entry *e)
 {
+	if (h->no_roots)
+		return;
 	fs_roots_open(&e->roots, e->pol, root_warn, h);
 }
 
@@ -76,9 +79,11 @@ const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path
 	int n;
 
 	for (e = h->policies; e; e = e->next)
-		if (e->debug == debug && same(e->path, path) && same(e->text, text)) {
+		if (e->debug == debug && !e->checked_only && same(e->path, path) &&
+		    same(e->text, text)) {
 			/* loaded again: a root replaced on disk is opened again */
-			fs_roots_refresh(&e->roots, e->pol, root_warn, h);
+			if (!h->no_roots)
+				fs_roots_refresh(&e->roots, e->pol, root_warn, h);
 			return e;
 		}
 	e = calloc(1, sizeof(*e));
@@ -148,6 +153,68 @@ const struct filter_prog *pol_entry_prog(const struct pol_entry *e)
 const struct fs_root *pol_entry_roots(const struct pol_entry *e)
 {
 	return &e->roots;
+}
+
+void helper_policies_forget_roots(struct privsep_helper *h)
+{
+	h->no_roots = 1;
+	for (struct pol_entry *e = h->policies; e; e = e->next) {
+		free(e->roots.fd);
+		e->roots.fd = NULL;
+		e->roots.n = 0;
+	}
+}
+
+const struct pol_entry *helper_policy_checked(struct privsep_helper *h, const char *path,
+                                              const char *text, int debug, char *why, size_t whylen)
+{
+	struct pol_entry *e;
+	struct collect c = {h, why, whylen, 0};
+	const char *name = path ? path : "<default.policy>";
+	int n;
+
+	for (e = h->policies; e; e = e->next)
+		if (e->debug == debug && same(e->path, path) && same(e->text, text)) {
+			if (!h->no_roots)
+				fs_roots_refresh(&e->roots, e->pol, root_warn, h);
+			return e;
+		}
+	e = calloc(1, sizeof(*e));
+	if (!e || (path && !(e->path = strdup(path))) || (text && !(e->text = strdup(text)))) {
+		if (e) {
+			free(e->path);
+			free(e);
+		}
+		snprintf(why, whylen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	e->debug = debug;
+	e->checked_only = 1;
+	e->pol = policy_load(name,
+	                     text   ? text
+	                     : path ? NULL
+	                            : policy_shipped("default.policy"),
+	                     collect, &c);
+	if (!e->pol)
+		goto fail;
+	n = policy_check(e->pol, collect, &c);
+	if (n > 0) {
+		snprintf(why + strlen(why), whylen - strlen(why), " (%d finding%s in all)", n,
+		         n > 1 ? "s" : "");
+		goto fail;
+	}
+	open_roots(h, e);
+	e->next = h->policies;
+	h->policies = e;
+	return e;
+fail:
+	policy_free(e->pol);
+	free(e->path);
+	free(e->text);
+	free(e);
+	errno = EINVAL;
+	return NULL;
 }
 
 void helper_policies_free(struct privsep_helper *h)

@@ -24,6 +24,7 @@
 #include "proto.h"
 #include "sandbox.h"
 #include "spawn_exec.h"
+#include "spawn_job.h"
 #include "uidpool.h"
 
 /* The child's channel, for the SIGSYS handler of the debug mode. */
@@ -97,8 +98,9 @@ static int child_stdio(int outw, int logw)
 }
 
 /* Runs in the child; never returns. */
-static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
-                         const struct privsep_spawn *sp, const struct sb_plan *plan)
+__attribute__((noreturn)) static void worker_child(struct privsep_helper *h, int chan, int outw,
+                                                   int logw, const struct privsep_spawn *sp,
+                                                   const struct sb_plan *plan)
 {
 	size_t msg_max = helper_msg_max(h);
 	struct privsep_client_config cfg = sp->client;
@@ -178,55 +180,6 @@ static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
 	_exit(rc & 0xff);
 }
 
-struct privsep_worker *spawn_or_take(struct privsep_helper *h, const struct privsep_spawn *sp)
-{
-	struct privsep_worker *w;
-	if (!h || !sp)
-		return spawn_worker(h, sp);
-	if (sp->pool && sp->unsandboxed) {
-		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		         "worker \"%s\": a pool of unsandboxed workers: no READY to hold them at; "
-		         "not started",
-		         sp->name ? sp->name : "worker");
-		errno = EINVAL;
-		return NULL;
-	}
-	if (sp->pool > POOL_MAX) {
-		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		         "worker \"%s\": pool %u is over the most, %d; not started",
-		         sp->name ? sp->name : "worker", sp->pool, POOL_MAX);
-		errno = EINVAL;
-		return NULL;
-	}
-	w = pool_take(h, sp);
-	return w ? w : spawn_worker(h, sp);
-}
-
-struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp)
-{
-	struct privsep_worker *w;
-	struct spawn_rec *r = NULL;
-
-	if (sp && sp->restart_max) {
-		r = calloc(1, sizeof(*r));
-		if (!r)
-			return NULL;
-		r->sp = *sp;
-		/* the same name for every restart, whatever the caller's
-		 * buffer holds later */
-		snprintf(r->name, sizeof(r->name), "%s", sp->name ? sp->name : "worker");
-		r->sp.name = r->name;
-	}
-	w = spawn_or_take(h, r ? &r->sp : sp);
-	if (!w) {
-		free(r);
-		return NULL;
-	}
-	w->life.rec = r;
-	w->life.slot = sp->slot;
-	return w;
-}
-
 /* Move *fd above 0..2 (a helper started with some of them closed gets
  * its new fds there), where the child's standard fds would clobber it. */
 static int above_stdio(int *fd)
@@ -242,22 +195,8 @@ static int above_stdio(int *fd)
 	return 0;
 }
 
-/* What one spawn holds while it starts a worker: its fds (the channel,
- * the standard error and output pipes; -1 once closed or given away),
- * its sandbox's plan and the policy it runs under. */
-struct spawn_job {
-	const char *name;
-	int sv[2], lp[2], op[2];
-	int debug, null_stdio;
-	int mode; /* POL_MODE_*: how the policy's kills are compiled */
-	struct sb_plan plan;
-	struct sb_expect expect;
-	const struct policy *pol;
-	const struct fs_root *roots;
-};
-
 /* Close every fd the job still holds. */
-static void job_close(struct spawn_job *j)
+void job_close(struct spawn_job *j)
 {
 	chan_close_fds(j->sv, 2);
 	chan_close_fds(j->lp, 2);
@@ -266,14 +205,22 @@ static void job_close(struct spawn_job *j)
 
 /* What forbids this spawn before anything is made: 0, or -1 with errno
  * (after one log line where the reason is the caller's). */
-static int spawn_refused(struct privsep_helper *h, const struct privsep_spawn *sp,
-                         const struct spawn_job *j)
+int spawn_refused(struct privsep_helper *h, const struct privsep_spawn *sp,
+                  const struct spawn_job *j)
 {
 	struct sigaction sa;
-	if (h->confined) {
+	if (h->confined && h->spawner.sock < 0) {
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		         "worker \"%s\": not started: the helper is confined (%s)", j->name,
 		         HELPER_CONFINED_WHY);
+		errno = EPERM;
+		return -1;
+	}
+	if (h->spawner.sock >= 0 && !sp->exec) {
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\": not started: the helper is confined, and a fork-mode worker's main would run in the spawner's copy of the helper's memory from before (only exec-mode workers start after privsep_helper_confine)",
+		    j->name);
 		errno = EPERM;
 		return -1;
 	}
@@ -375,7 +322,7 @@ static int spawn_notify_plan(struct privsep_helper *h, struct spawn_job *j,
 static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, struct spawn_job *j)
 {
 	char why[512];
-	const struct policy *filter_pol = NULL;
+	const struct policy *filter_pol = NULL; /* exec mode's first filter's */
 	if (sp->unsandboxed) {
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN,
 		         "worker \"%s\" runs WITHOUT a sandbox (unsandboxed is set)", j->name);
@@ -396,19 +343,6 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 		         "worker \"%s\": sandbox cannot be prepared: %s; not started", j->name,
 		         why);
 		errno = saved ? saved : EINVAL;
-		return -1;
-	}
-	/* under the helper's own filter (privsep_helper_confine), each
-	 * filter the worker loads must still decide its calls */
-	if (h->self_prog &&
-	    (self_filter_fits(h->self_prog, h->self_pol,
-	                      filter_pol ? filter_pol : pol_entry_policy(pe), j->plan.prog,
-	                      j->mode == POL_MODE_LEARN, why, sizeof(why)) < 0 ||
-	     (j->plan.notify && self_filter_fits(h->self_prog, h->self_pol, NULL, j->plan.notify, 0,
-	                                         why, sizeof(why)) < 0))) {
-		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "worker \"%s\": not started: %s",
-		         j->name, why);
-		errno = EPERM;
 		return -1;
 	}
 	/* exec mode: the new image loads a second filter before READY */
@@ -436,8 +370,8 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 /* The new child pid is served: its channel, pidfd and pipes (all taken)
  * become a worker in the registry.  The worker, or NULL with errno (the
  * child killed: reaped here, or by the loop once it is registered). */
-static struct privsep_worker *spawn_attach(struct privsep_helper *h, const struct privsep_spawn *sp,
-                                           struct spawn_job *j, pid_t pid, int pidfd)
+struct privsep_worker *spawn_attach(struct privsep_helper *h, const struct privsep_spawn *sp,
+                                    struct spawn_job *j, pid_t pid, int pidfd)
 {
 	int saved;
 	struct privsep_worker *w =
@@ -503,72 +437,41 @@ static int spawn_mode(const struct privsep_spawn *sp)
 	return f & PRIVSEP_SB_LEARN ? POL_MODE_LEARN : POL_MODE_NOTIFY;
 }
 
-struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privsep_spawn *sp)
+void spawn_job_init(struct spawn_job *j, const struct privsep_spawn *sp)
 {
-	struct spawn_job j = {.sv = {-1, -1}, .lp = {-1, -1}, .op = {-1, -1}};
-	int pidfd, saved;
-	pid_t pid;
-
-	j.plan.lease = -1;
-	if (!h || !sp || (!sp->main && !sp->exec)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	j.name = sp->name ? sp->name : "worker";
-	j.debug = sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_DEBUG);
-	j.mode = spawn_mode(sp);
-	j.null_stdio =
+	memset(j, 0, sizeof(*j));
+	j->sv[0] = j->sv[1] = j->lp[0] = j->lp[1] = j->op[0] = j->op[1] = -1;
+	j->plan.lease = -1;
+	j->name = sp->name ? sp->name : "worker";
+	j->debug = sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_DEBUG);
+	j->mode = spawn_mode(sp);
+	j->null_stdio =
 	    sp->unsandboxed || !sp->sandbox ? 0 : !!(sp->sandbox->flags & PRIVSEP_SB_NULL_STDIO);
-	if (spawn_refused(h, sp, &j) < 0 || spawn_fds(sp, &j) < 0)
-		return NULL;
-	if (spawn_plan(h, sp, &j) < 0) {
+}
+
+int spawn_job_prepare(struct privsep_helper *h, const struct privsep_spawn *sp, struct spawn_job *j)
+{
+	int saved;
+	if (spawn_fds(sp, j) < 0)
+		return -1;
+	if (spawn_plan(h, sp, j) < 0) {
 		saved = errno;
-		job_close(&j);
-		sandbox_release(&j.plan); /* leased, when sandbox_expect failed */
+		job_close(j);
+		sandbox_release(&j->plan); /* leased, when sandbox_expect failed */
 		errno = saved;
-		return NULL;
+		return -1;
 	}
-	fflush(NULL); /* or the child would write the helper's buffered output again */
-	pid = fork();
-	if (pid < 0) {
-		saved = errno;
-		job_close(&j);
-		sandbox_release(&j.plan);
-		errno = saved;
-		return NULL;
-	}
-	if (pid == 0) {
-		close(j.sv[0]);
-		if (j.lp[0] >= 0)
-			close(j.lp[0]);
-		if (j.op[0] >= 0)
-			close(j.op[0]);
-		worker_child(h, j.sv[1], j.op[1], j.lp[1], sp, sp->unsandboxed ? NULL : &j.plan);
-	}
-	close(j.sv[1]);
-	if (j.lp[1] >= 0)
-		close(j.lp[1]);
-	if (j.op[1] >= 0)
-		close(j.op[1]);
-	j.sv[1] = j.lp[1] = j.op[1] = -1;
-	/* The child cannot be reaped before we wait for it, so its pid is
-	 * still its own here. */
-	/* the next spawn's uid: leased ahead once this worker is past READY
-	 * and the helper is idle (helper_lease_ahead), not while the child
-	 * takes its steps, whose CPU the scan would share */
-	if (j.plan.lease >= 0)
-		h->lease_ahead = 1;
-	pidfd = pidfd_open(pid, 0);
-	if (pidfd < 0) {
-		saved = errno;
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		job_close(&j);
-		sandbox_release(&j.plan); /* reaped above */
-		errno = saved;
-		return NULL;
-	}
-	return spawn_attach(h, sp, &j, pid, pidfd);
+	return 0;
+}
+
+void spawn_job_child(struct privsep_helper *h, const struct privsep_spawn *sp, struct spawn_job *j)
+{
+	close(j->sv[0]);
+	if (j->lp[0] >= 0)
+		close(j->lp[0]);
+	if (j->op[0] >= 0)
+		close(j->op[0]);
+	worker_child(h, j->sv[1], j->op[1], j->lp[1], sp, sp->unsandboxed ? NULL : &j->plan);
 }
 
 void helper_start_done(struct privsep_worker *w)

@@ -456,27 +456,23 @@ int privsep_helper_stop_signal(const struct privsep_helper *h);
 
 /* Load a seccomp filter into the helper itself, from a policy file (NULL:
  * the shipped helper.policy, for a helper that serves its workers and the
- * file broker), checked and verified like a worker's.  For a helper whose
- * workers are all started: after it, privsep_spawn fails (EPERM) and no
- * worker is restarted, because a spawn runs in the helper and under its
- * filter (a fork inherits it): the helper needs clone, socketpair, pipe2,
- * pidfd_open, prctl, prlimit64, memfd_create, and the child before its
- * own filter unshare, mount, chroot, setresuid, setgroups, capset,
- * landlock_restrict_self, seccomp (measured with strace; SECURITY.md,
- * "The helper"), which helper.policy exists to refuse.  Each log line
- * says so: a pending restart is dropped, a later death is not restarted.
- * The path that works for a daemon that must keep its workers: confine,
- * and give the restart policy a restart_verdict that returns
- * PRIVSEP_RESTART_STOP_ALL (it is asked, with PRIVSEP_RESTART_GIVE_UP
- * proposed), then exit non-zero for a supervisor (systemd
- * Restart=on-failure) to start the whole daemon again; or stay
- * unconfined and restart workers in place.  A policy whose filter lets a
- * spawn through (the shipped helper-spawn.policy, included by one that
- * adds what the workers' policies let through) leaves the helper able
- * to start, restart and replace exec-mode workers under it: each worker
- * whose own filter still decides every call under the helper's (checked
- * before its fork; learn mode never does), others refused with EPERM.
- * 0, or -1 with errno (the log says why). */
+ * file broker), checked and verified like a worker's.  Just before, the
+ * helper forks its spawner: an unconfined process that keeps the
+ * privileges a spawn needs and from then on starts every exec-mode
+ * worker the helper asks for, as the helper's child (clone3 with
+ * CLONE_PARENT), under the worker's own filters only, never the
+ * helper's; the helper then drops the capabilities only a spawn needs
+ * (cap_setuid, cap_setgid, cap_setpcap, cap_sys_admin, cap_sys_chroot,
+ * cap_sys_resource).  So exec-mode workers are still started, restarted
+ * and replaced, each violation named through the worker's own listener.
+ * A fork-mode worker is not (EPERM, logged; a pending restart of one
+ * fails, a later death is not restarted): its main would run in the
+ * spawner's copy of the helper's memory from before.  The spawner dies
+ * with the helper; if it is gone, no worker starts (ECHILD, logged).
+ * For fork-mode workers that must restart: give the restart policy a
+ * restart_verdict that returns PRIVSEP_RESTART_STOP_ALL and exit
+ * non-zero for a supervisor to start the whole daemon again, or stay
+ * unconfined.  0, or -1 with errno (the log says why). */
 int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text);
 
 /* Keep only the capabilities named (libcap names: "cap_dac_read_search",
@@ -880,8 +876,9 @@ struct privsep_spawn {
 	 * (PRIVSEP_RESTART or PRIVSEP_RESTART_GIVE_UP); returns the one that
 	 * applies.  PRIVSEP_RESTART is honoured for any exit but a failed
 	 * sandbox step and privsep_worker_kill, within restart_max, by a
-	 * helper not confined (else it is PRIVSEP_RESTART_GIVE_UP, logged;
-	 * privsep_helper_confine says why); PRIVSEP_RESTART_STOP_ALL
+	 * helper not confined or, once confined, for an exec-mode worker
+	 * while the spawner lives (else it is PRIVSEP_RESTART_GIVE_UP,
+	 * logged; privsep_helper_confine says why); PRIVSEP_RESTART_STOP_ALL
 	 * stops the helper (privsep_helper_stop; the log says which worker
 	 * asked).  NULL: the proposal applies.  Not asked for a restart that
 	 * failed to start: that counts as a death, within the limit. */

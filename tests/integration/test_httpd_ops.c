@@ -152,6 +152,8 @@ static void server_start(struct server *s, const char *name)
 	if (notify_wait(s->notify, "READY=1", NULL, 20000) < 0)
 		fail_msg("httpd did not say READY=1 in 20 s");
 	assert_int_equal(log_wait(s, "listening on 127.0.0.1:", 1, 10000), 0);
+	/* and its spawner forked and named (not counted as a worker) */
+	assert_int_equal(log_wait(s, "helper: confined by", 1, 10000), 0);
 	p = strstr(slurp(s->log, NULL), "listening on 127.0.0.1:");
 	s->port = atoi(p + strlen("listening on 127.0.0.1:"));
 	assert_true(s->port > 0);
@@ -205,6 +207,23 @@ static int get_ok(int port)
 	return ok;
 }
 
+/* The helper's other child, the spawner (framework/helper/spawner.c):
+ * not a worker. */
+static int is_spawner(long pid)
+{
+	char p[64], comm[32];
+	ssize_t k;
+	int fd;
+	snprintf(p, sizeof(p), "/proc/%ld/comm", pid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	k = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	comm[k > 0 ? k : 0] = '\0';
+	return !strcmp(comm, "privsep-spawner\n");
+}
+
 /* Pids of the helper's children: its workers. */
 static int children(pid_t pid, pid_t *out, int max)
 {
@@ -217,7 +236,8 @@ static int children(pid_t pid, pid_t *out, int max)
 		long v = strtol(p, &end, 10);
 		if (end == p)
 			break;
-		out[n++] = (pid_t)v;
+		if (!is_spawner(v))
+			out[n++] = (pid_t)v;
 		p = end;
 	}
 	return n;

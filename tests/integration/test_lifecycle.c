@@ -483,10 +483,11 @@ static int fail_when_told_main(struct privsep_client *c, void *arg)
 	return seen_wait(&((struct seen *)arg)->started) ? 1 : 2;
 }
 
-/* A confined helper cannot spawn (helper.policy refuses clone, unshare,
- * mount, setresuid...): its workers' restart policies give up, each
- * saying why, and the verdict's way out is to stop every worker, for a
- * supervisor to start the whole daemon again. */
+/* A confined helper starts no fork-mode worker (its main would run in
+ * the spawner's copy of the helper's old memory; exec-mode workers go
+ * through the spawner, test_spawner.c): their restart policies give up,
+ * each saying why, and the verdict's way out is to stop every worker,
+ * for a supervisor to start the whole daemon again. */
 static void a_confined_helper_restarts_nothing_and_its_verdict_can_stop_all(void **s)
 {
 	(void)s;
@@ -517,8 +518,8 @@ static void a_confined_helper_restarts_nothing_and_its_verdict_can_stop_all(void
 		/* no spawn: EPERM, and the line says what it would need */
 		errno = 0;
 		if (privsep_spawn(x->h, &other) || errno != EPERM ||
-		    !hx_logged(x, "worker \"other\": not started: the helper is confined (a spawn "
-		                  "needs clone, unshare, mount, setresuid, capset, seccomp)"))
+		    !hx_logged(x, "worker \"other\": not started: the helper is confined, and a "
+		                  "fork-mode worker's main would run in the spawner's copy"))
 			_exit(4);
 		sem_post(&sn->started);
 		sem_post(&sn->started);
@@ -528,8 +529,8 @@ static void a_confined_helper_restarts_nothing_and_its_verdict_can_stop_all(void
 			_exit(6);
 		if (j.proposed != PRIVSEP_RESTART_GIVE_UP) /* never a restart, though failed */
 			_exit(7);
-		if (!hx_logged(x, "worker \"crashy\": not restarted: the helper is confined (a "
-		                  "spawn needs clone, unshare, mount, setresuid, capset, seccomp)"))
+		if (!hx_logged(x, "worker \"crashy\": not restarted: the helper is confined (after "
+		                  "privsep_helper_confine only exec-mode workers start"))
 			_exit(8);
 		if (!hx_logged(x, "worker \"crashy\": the application's verdict on its end: stop "
 		                  "every worker"))

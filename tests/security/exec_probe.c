@@ -170,6 +170,16 @@ int probe_main(struct privsep_client *c, void *arg)
 		long r = syscall(SYS_sendfile, 7, 8, NULL, 0x1234);
 		snprintf(why, sizeof(why), "sendfile-returned=%ld/%d\n", r, r < 0 ? errno : 0);
 		goto say;
+	} else if (!strcmp(a[0], "ptrace")) {
+		/* a call both the worker's and the helper's policy refuse */
+		long r = syscall(SYS_ptrace, 2, 1, 0x4321, 0);
+		snprintf(why, sizeof(why), "ptrace-returned=%ld/%d\n", r, r < 0 ? errno : 0);
+		goto say;
+	} else if (!strcmp(a[0], "socket-unix")) {
+		/* what helper-spawn.policy failed with EACCES */
+		long r = syscall(SYS_socket, 1, 1, 0);
+		snprintf(why, sizeof(why), "socket-returned=%ld/%d\n", r, r < 0 ? errno : 0);
+		goto say;
 	} else if (!strcmp(a[0], "mmap-exec")) {
 		/* what the first filter allows for the loader: an executable
 		 * mapping, here of anonymous memory */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_helper_filter.c - a helper under its own filter (helper-spawn.policy)
- * that still starts exec-mode workers: the attacker is the helper itself
- * once compromised (a call outside its policy kills it), and a worker
- * (its own policy still decides under the helper's filter).  Each test
- * runs its helper in a child: confinement is for good.
+ * test_helper_filter.c - a helper under its own filter (helper.policy)
+ * that still starts exec-mode workers through its spawner: the attacker
+ * is the helper itself once compromised (a call outside its policy kills
+ * it), and a worker started after the helper confined itself (only its
+ * own filters, so its own policy decides and every violation is named).
+ * Each test runs its helper in a child: confinement is for good.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,10 +27,27 @@
 #include "exec_probe.h"
 #include "harness.h"
 
-static const char spawn_policy[] = "version 1\ninclude <helper-spawn.policy>\n";
-
 static int nreports;
 static char report0[PROBE_REPORT_MAX + 1];
+/* the reporting worker's Seccomp_filters, read while it waits */
+static long filters0 = -1;
+
+/* Seccomp_filters of /proc/PID/status, -1 if unreadable. */
+static long seccomp_filters(pid_t pid)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp_filters: %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
 
 static int on_report(struct privsep_req *req, void *arg)
 {
@@ -37,6 +55,8 @@ static int on_report(struct privsep_req *req, void *arg)
 	if (nreports == 0) {
 		memcpy(report0, req->data, req->len);
 		report0[req->len] = '\0';
+		/* the worker waits for this answer: still alive */
+		filters0 = seccomp_filters(privsep_worker_pid(req->worker));
 	}
 	nreports++;
 	return 0;
@@ -45,6 +65,26 @@ static int on_report(struct privsep_req *req, void *arg)
 static const struct privsep_handler table[] = {
     {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_report, NULL, 0},
 };
+
+/* The value of a "Key:\tvalue" line of /proc/self/status in out: 0, or
+ * -1 if there is none. */
+static int status_field(const char *key, char *out, size_t len)
+{
+	char line[256];
+	size_t k = strlen(key);
+	int rc = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, k) && line[k] == ':') {
+			snprintf(out, len, "%s", line + k + 1 + strspn(line + k + 1, " \t"));
+			out[strcspn(out, "\n")] = '\0';
+			rc = 0;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return rc;
+}
 
 /* Seccomp: of /proc/self/status (2: a filter), -1 if unreadable. */
 static int seccomp_mode(void)
@@ -104,10 +144,11 @@ static void in_child(int (*body)(void))
 		         WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
-/* Confined by helper-spawn.policy, the helper starts an exec-mode worker,
- * and again once it is gone (what a restart and a reload do); the
- * worker's own policy still decides: sendfile, which the helper's filter
- * allows and the worker's default.policy does not, is a violation the
+/* Confined by helper.policy, the helper starts an exec-mode worker (its
+ * spawner does), and again once it is gone (what a restart and a reload
+ * do); the worker has its own two filters only (exec mode's first and
+ * its second), none of the helper's; its own policy decides: sendfile,
+ * which the worker's default.policy does not allow, is a violation the
  * kernel names to the helper through the worker's listener. */
 static int spawning_body(void)
 {
@@ -115,13 +156,14 @@ static int spawning_body(void)
 	int prog = privsep_exec_open(EXEC_WORKER);
 	if (!x || prog < 0)
 		return 2;
-	if (privsep_helper_confine(x->h, "spawn.policy", spawn_policy) < 0 || seccomp_mode() != 2 ||
-	    !hx_logged(x, "helper: confined by spawn.policy, which lets it start workers")) {
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0 || seccomp_mode() != 2 ||
+	    !hx_logged(x, "helper: confined by <helper.policy>; the spawner (pid ")) {
 		dump(x);
 		return 3;
 	}
 	for (int round = 0; round < 2; round++) {
 		nreports = 0;
+		filters0 = -1;
 		if (!spawn_probe(x, prog, "report", NULL)) {
 			dump(x);
 			return 4;
@@ -131,6 +173,10 @@ static int spawning_body(void)
 			dump(x);
 			fprintf(stderr, "report: %s\n", report0);
 			return 5;
+		}
+		if (filters0 != 2) {
+			fprintf(stderr, "the worker's Seccomp_filters: %ld, not 2\n", filters0);
+			return 8;
 		}
 	}
 	if (!spawn_probe(x, prog, "sendfile", NULL) || !hx_pump_gone(x, 3, 20000)) {
@@ -147,7 +193,7 @@ static int spawning_body(void)
 }
 
 static void
-a_helper_confined_by_helper_spawn_policy_still_starts_workers_whose_policy_decides(void **s)
+a_helper_confined_by_helper_policy_starts_workers_again_with_only_their_own_filters(void **s)
 {
 	(void)s;
 	if (under_valgrind())
@@ -155,43 +201,75 @@ a_helper_confined_by_helper_spawn_policy_still_starts_workers_whose_policy_decid
 	in_child(spawning_body);
 }
 
-/* A worker whose policy allows what the helper's filter kills would be
- * killed for a call its own policy allows: it is not started, and the
- * line names the call. */
-static int misfit_body(void)
+/* A worker started after the helper confined itself makes a call that
+ * both its policy and the helper's refuse (ptrace; socket(AF_UNIX),
+ * which helper-spawn.policy failed with EACCES): the helper's filter is
+ * not the worker's, so the worker's listener names the call and its
+ * arguments, and the worker is killed; the helper holds no capability
+ * but cap_kill (no CAP_SYSLOG: the name comes from no audit record). */
+static int both_refuse_body(void)
 {
+	static const char *const modes[] = {"ptrace", "socket-unix"};
+	static const char *const names[] = {"ptrace", "socket"};
+	static const uint64_t arg1[] = {1, 1};
+	/* as root: the helper keeps cap_kill (its workers run as other
+	 * uids) and what a spawn needs, which confining leaves to the
+	 * spawner and drops; so it holds cap_kill alone (not root: it
+	 * has none to begin with, and its workers its uid) */
+	static const char *const spawn_caps[] = {"cap_kill",    "cap_setuid",    "cap_setgid",
+	                                         "cap_setpcap", "cap_sys_admin", "cap_sys_chroot"};
+	const char *want = geteuid() == 0 ? "0000000000000020" : "0000000000000000";
 	struct hx *x = hx_new(table, 1, 0);
 	int prog = privsep_exec_open(EXEC_WORKER);
-	static const char wide[] =
-	    "version 1\ninclude <default.policy>\n"
-	    "allow socket if domain == AF_INET because \"a socket the helper's filter refuses\"\n";
+	char caps[64];
 	if (!x || prog < 0)
 		return 2;
-	if (privsep_helper_confine(x->h, "spawn.policy", spawn_policy) < 0)
+	if (geteuid() == 0 && privsep_helper_keep_caps(spawn_caps, 6) < 0) {
+		fprintf(stderr, "keep_caps: %s\n", strerror(errno));
+		return 8;
+	}
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0)
 		return 3;
-	errno = 0;
-	if (spawn_probe(x, prog, "report", wide) || errno != EPERM ||
-	    !hx_logged(x, "worker \"probe\": not started: the helper's own filter overrides the "
-	                  "worker's policy for socket(")) {
+	if (status_field("CapEff", caps, sizeof(caps)) < 0 || strcmp(caps, want) ||
+	    status_field("CapPrm", caps, sizeof(caps)) < 0 || strcmp(caps, want)) {
+		fprintf(stderr, "the confined helper holds capabilities: %s\n", caps);
+		return 7;
+	}
+	for (int i = 0; i < 2; i++) {
+		nreports = 0;
+		if (!spawn_probe(x, prog, modes[i], NULL) || !hx_pump_gone(x, i + 1, 20000)) {
+			dump(x);
+			return 4;
+		}
+		if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP || !x->last_exit.have_args ||
+		    strcmp(x->last_exit.syscall_name, names[i]) ||
+		    x->last_exit.args[1] != arg1[i] || nreports != 0) {
+			dump(x);
+			fprintf(stderr, "%s: report %s\n", modes[i], nreports ? report0 : "none");
+			return 5;
+		}
+	}
+	if (!hx_logged(x, "ptrace(0x2, 0x1, 0x4321") && !hx_logged(x, "ptrace(2, 1, 0x4321")) {
 		dump(x);
-		return 4;
+		return 6;
 	}
 	close(prog);
 	return 0;
 }
 
-static void a_worker_whose_policy_the_helpers_filter_would_override_is_not_started(void **s)
+static void
+a_worker_started_after_confine_is_killed_for_a_call_both_filters_refuse_and_the_line_names_it(
+    void **s)
 {
 	(void)s;
 	if (under_valgrind())
 		skip();
-	in_child(misfit_body);
+	in_child(both_refuse_body);
 }
 
-/* What a compromised helper confined by helper-spawn.policy tries: each
- * call kills it (SIGSYS), though it may still fork, unshare and execveat
- * for its workers. */
-static void a_helper_confined_by_helper_spawn_policy_is_killed_by_a_call_outside_it(void **s)
+/* What a compromised helper confined by helper.policy tries: each call
+ * kills it (SIGSYS); its workers are its spawner's to start. */
+static void a_helper_confined_by_helper_policy_is_killed_by_a_call_outside_it(void **s)
 {
 	static const char *const what[] = {"ptrace", "execve", "bpf", "init_module", "socket"};
 	(void)s;
@@ -206,7 +284,7 @@ static void a_helper_confined_by_helper_spawn_policy_is_killed_by_a_call_outside
 			struct privsep_helper *h = privsep_helper_new(NULL, 0, &cfg);
 			static char t[] = "true";
 			char *const av[] = {t, NULL}, *const ev[] = {NULL};
-			if (!h || privsep_helper_confine(h, "spawn.policy", spawn_policy) < 0)
+			if (!h || privsep_helper_confine(h, NULL, NULL) < 0)
 				_exit(2);
 			switch (i) {
 			case 0:
@@ -239,11 +317,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(
-	        a_helper_confined_by_helper_spawn_policy_still_starts_workers_whose_policy_decides),
+	        a_helper_confined_by_helper_policy_starts_workers_again_with_only_their_own_filters),
 	    cmocka_unit_test(
-	        a_worker_whose_policy_the_helpers_filter_would_override_is_not_started),
-	    cmocka_unit_test(
-	        a_helper_confined_by_helper_spawn_policy_is_killed_by_a_call_outside_it),
+	        a_worker_started_after_confine_is_killed_for_a_call_both_filters_refuse_and_the_line_names_it),
+	    cmocka_unit_test(a_helper_confined_by_helper_policy_is_killed_by_a_call_outside_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * spawn_job.h - internal: one spawn's state, shared by spawn.c (the
+ * helper starting a worker itself) and spawner.c (the spawner starting
+ * it for a confined helper, which then serves it).
+ */
+#ifndef PRIVSEP_SPAWN_JOB_H
+#define PRIVSEP_SPAWN_JOB_H
+
+#include <sys/types.h>
+
+#include "helper_int.h"
+#include "sandbox.h"
+#include "sandbox_verify.h"
+
+/* What one spawn holds while it starts a worker: its fds (the channel,
+ * the standard error and output pipes; -1 once closed or given away),
+ * its sandbox's plan and the policy it runs under. */
+struct spawn_job {
+	const char *name;
+	int sv[2], lp[2], op[2];
+	int debug, null_stdio;
+	int mode; /* POL_MODE_*: how the policy's kills are compiled */
+	struct sb_plan plan;
+	struct sb_expect expect;
+	const struct policy *pol;
+	const struct fs_root *roots;
+};
+
+/* spawn.c */
+/* What forbids this spawn before anything is made: 0, or -1 with errno
+ * (after one log line where the reason is the caller's). */
+int spawn_refused(struct privsep_helper *h, const struct privsep_spawn *sp,
+                  const struct spawn_job *j);
+/* The job's fields from sp, nothing made yet (every fd -1). */
+void spawn_job_init(struct spawn_job *j, const struct privsep_spawn *sp);
+/* The channel and the pipes, then the sandbox's plan (the policy checked,
+ * compiled and verified): 0, or -1 with errno after one log line and
+ * nothing left open or leased. */
+int spawn_job_prepare(struct privsep_helper *h, const struct privsep_spawn *sp,
+                      struct spawn_job *j);
+/* Close every fd the job still holds. */
+void job_close(struct spawn_job *j);
+/* In the new child: the parent's ends closed, the sandbox, then the
+ * worker's main or its program.  Never returns. */
+__attribute__((noreturn)) void spawn_job_child(struct privsep_helper *h,
+                                               const struct privsep_spawn *sp, struct spawn_job *j);
+/* The new child pid is served: its channel, pidfd and pipes (all taken)
+ * become a worker in the registry.  The worker, or NULL with errno. */
+struct privsep_worker *spawn_attach(struct privsep_helper *h, const struct privsep_spawn *sp,
+                                    struct spawn_job *j, pid_t pid, int pidfd);
+
+/* spawner.c: the process a helper forks before it confines itself
+ * (privsep_helper_confine), which then starts every exec-mode worker as
+ * the helper's child (clone3 with CLONE_PARENT). */
+/* Start it: 0, or -1 with errno after one log line. */
+int spawner_start(struct privsep_helper *h);
+/* Ask it for sp's worker (j from spawn_job_init): the worker served, or
+ * NULL with errno after one log line. */
+struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct privsep_spawn *sp,
+                                     struct spawn_job *j);
+/* Its socket closed, and the spawner reaped (it exits on EOF). */
+void spawner_stop(struct privsep_helper *h);
+
+#endif

@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * spawner.c - the process that starts workers for a confined helper.
+ *
+ * privsep_helper_confine forks it just before the helper loads its own
+ * filter: it is unconfined and keeps the helper's privileges.  From then
+ * on every exec-mode worker the helper asks for is made here: the
+ * channel, the pipes, the sandbox's plan (the policy compiled and
+ * verified, the uid leased), then clone3 with CLONE_PARENT | CLONE_PIDFD,
+ * so the worker is the helper's child (waitid on its pidfd, exit
+ * classification and the pool's WNOWAIT work as for a worker the helper
+ * forked) and never inherits the helper's filter: it runs under its own
+ * filters only.  The helper's ends, the pidfd and the uid lease go back
+ * by SCM_RIGHTS, and the spawner keeps none of them.
+ *
+ * Its only input is one SEQPACKET socket from the helper, one request
+ * per record (spawner_req.c), read as strictly as a worker's record: a
+ * malformed one, and it logs one line on standard error and exits (the
+ * helper then starts nothing more).  It runs no application code, dies
+ * with the helper (PR_SET_PDEATHSIG, then its parent checked) and at EOF.
+ * It loads no filter of its own: every filter it loaded, each worker it
+ * starts would inherit (SECURITY.md, "The helper").
+ *
+ * The helper waits for an answer, bounded (SPAWNER_ANSWER_MS): the
+ * spawner answers as soon as the worker is cloned (it does not wait for
+ * the worker's steps), so the wait is the helper's own fork's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helper_int.h"
+#include "spawn_job.h"
+#include "spawner.h"
+#include "uidpool.h"
+
+/* The helper's wait for one answer, at most. */
+#define SPAWNER_ANSWER_MS 10000
+/* The answer's fds: channel, pidfd, standard error, output, lease. */
+#define ANS_FDS 5
+enum { ANS_F_LOG = 1, ANS_F_OUT = 2, ANS_F_LEASE = 4 };
+
+/* The spawner's log lines of one spawn, sent with its answer: each a u32
+ * level and a string. */
+struct capture {
+	uint8_t buf[SPAWNER_LOG_MAX];
+	struct privsep_writer w;
+};
+
+/* in the spawner: the helper's log function's place in its copy */
+static struct capture spawner_cap;
+
+static void capture(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	struct capture *c = arg;
+	struct privsep_writer save = c->w;
+	if (privsep_writer_put_u32(&c->w, (uint32_t)lvl) < 0 ||
+	    privsep_writer_put_str(&c->w, line) < 0)
+		c->w = save; /* no room: the line is lost, the others stay whole */
+}
+
+/* sendmsg with fds, never SIGPIPE. */
+static int send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds, int flags)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int) * SPAWNER_REQ_FDS)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {(void *)buf, len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (nfds) {
+		struct cmsghdr *c;
+		memset(&u, 0, sizeof(u));
+		m.msg_control = u.b;
+		m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&m);
+		if (!c) {
+			errno = EINVAL;
+			return -1;
+		}
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	return sendmsg(sock, &m, MSG_NOSIGNAL | flags) < 0 ? -1 : 0;
+}
+
+/* recvmsg of one record and at most max fds (*nfds; the fds of a record
+ * with any other control data, or too many, are closed and *bad set). */
+static ssize_t recv_fds(int sock, void *buf, size_t len, int *fds, size_t max, size_t *nfds,
+                        int *bad)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int) * (SPAWNER_REQ_FDS + 1))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {buf, len};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	*nfds = 0;
+	*bad = 0;
+	if (n < 0)
+		return -1;
+	if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		*bad = 1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+			*bad = 1;
+			continue;
+		}
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*nfds < max)
+				fds[(*nfds)++] = fd;
+			else {
+				close(fd);
+				*bad = 1;
+			}
+		}
+	}
+	return n;
+}
+
+/* ---- in the spawner ---- */
+
+/* One answer: err 0 and the job's fds, or err and the log lines only. */
+static void answer(int sock, struct capture *cap, int err, pid_t pid, int pidfd,
+                   const struct spawn_job *j)
+{
+	uint8_t buf[SPAWNER_LOG_MAX + 128];
+	struct privsep_writer w;
+	int fds[ANS_FDS];
+	size_t nfds = 0;
+	uint32_t f = 0;
+	if (!err) {
+		fds[nfds++] = j->sv[0];
+		fds[nfds++] = pidfd;
+		if (j->lp[0] >= 0) {
+			f |= ANS_F_LOG;
+			fds[nfds++] = j->lp[0];
+		}
+		if (j->op[0] >= 0) {
+			f |= ANS_F_OUT;
+			fds[nfds++] = j->op[0];
+		}
+		if (j->plan.lease >= 0) {
+			f |= ANS_F_LEASE;
+			fds[nfds++] = j->plan.lease;
+		}
+	}
+	privsep_writer_init(&w, buf, sizeof(buf));
+	privsep_writer_put_u32(&w, SPAWNER_ANS_MAGIC);
+	privsep_writer_put_u32(&w, (uint32_t)err);
+	privsep_writer_put_bytes(&w, cap->buf, cap->w.len);
+	privsep_writer_put_u32(&w, err ? 0 : (uint32_t)pid);
+	privsep_writer_put_u32(&w, f);
+	privsep_writer_put_u32(&w, err ? 0 : (uint32_t)j->plan.listen);
+	privsep_writer_put_u32(&w, err ? 0 : (uint32_t)j->expect.root);
+	privsep_writer_put_u32(&w, err ? 0 : (uint32_t)j->expect.uid);
+	privsep_writer_put_u32(&w, err ? 0 : (uint32_t)j->expect.gid);
+	privsep_writer_put_u64(&w, err ? 0 : (uint64_t)j->expect.filters);
+	/* the helper gone: the next recvmsg sees EOF */
+	(void)send_fds(sock, buf, w.len, fds, nfds, 0);
+}
+
+/* One request's worker, cloned as the helper's child; answered either
+ * way, and nothing of it kept. */
+static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock, pid_t helper)
+{
+	struct capture *cap = &spawner_cap;
+	struct spawn_job j;
+	struct clone_args a;
+	int pidfd = -1, err;
+	long pid;
+
+	privsep_writer_init(&cap->w, cap->buf, sizeof(cap->buf));
+	h->log = capture;
+	h->log_arg = cap;
+	spawn_job_init(&j, &q->sp);
+	if (spawn_job_prepare(h, &q->sp, &j) < 0) {
+		answer(sock, cap, errno ? errno : EINVAL, 0, -1, &j);
+		return;
+	}
+	/* the worker's parent, which step 7 checks, is the helper */
+	j.plan.helper = helper;
+	memset(&a, 0, sizeof(a));
+	a.flags = CLONE_PARENT | CLONE_PIDFD;
+	a.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	a.exit_signal = 0; /* CLONE_PARENT: the spawner's own, SIGCHLD */
+	pid = syscall(SYS_clone3, &a, sizeof(a));
+	if (pid == 0) {
+		close(sock);
+		spawn_job_child(h, &q->sp, &j);
+	}
+	err = errno;
+	close(j.sv[1]);
+	if (j.lp[1] >= 0)
+		close(j.lp[1]);
+	if (j.op[1] >= 0)
+		close(j.op[1]);
+	j.sv[1] = j.lp[1] = j.op[1] = -1;
+	if (pid < 0)
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "worker \"%s\": clone3: %s", j.name,
+		         strerror(err));
+	answer(sock, cap, pid < 0 ? err : 0, (pid_t)pid, pidfd, &j);
+	/* handed over: the helper holds them now */
+	if (pidfd >= 0)
+		close(pidfd);
+	job_close(&j);
+	if (j.plan.lease >= 0) {
+		sandbox_release(&j.plan);
+		/* the next spawn's uid, leased ahead while the helper does not
+		 * wait (its scan of /proc is most of a spawn's time here) */
+		uidpool_prefetch();
+	}
+}
+
+static void spawner_fail(const char *why)
+{
+	dprintf(STDERR_FILENO, "privsep spawner (pid %d): %s; it exits\n", (int)getpid(), why);
+	_exit(1);
+}
+
+__attribute__((noreturn)) static void spawner_main(struct privsep_helper *h, int sock, pid_t helper)
+{
+	uint8_t *buf;
+	char why[256];
+
+	/* it dies with the helper */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != helper)
+		_exit(1);
+	(void)prctl(PR_SET_NAME, "privsep-spawner");
+	{
+		sigset_t none;
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
+	/* nothing of the helper's but its standard fds: not a worker's
+	 * channel (its EOF would never come), the broker's roots, the
+	 * uid leased ahead (the helper drops its own copy too) */
+	uidpool_drop_spare();
+	helper_policies_forget_roots(h);
+	if (sock <= STDERR_FILENO) {
+		int hi = fcntl(sock, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+		if (hi < 0)
+			_exit(1);
+		sock = hi;
+	}
+	if (dup3(sock, STDERR_FILENO + 1, O_CLOEXEC) < 0 ||
+	    (sock != STDERR_FILENO + 1 && close(sock) < 0) ||
+	    close_range(STDERR_FILENO + 2, ~0u, 0) < 0)
+		_exit(1);
+	sock = STDERR_FILENO + 1;
+	buf = malloc(SPAWNER_REQ_MAX + 1);
+	if (!buf)
+		_exit(1);
+	/* set up: the helper goes on only now (its fds are closed here, this
+	 * process is named) */
+	{
+		const uint32_t ready = SPAWNER_READY_MAGIC;
+		if (send_fds(sock, &ready, sizeof(ready), NULL, 0, 0) < 0)
+			_exit(1);
+	}
+	for (;;) {
+		int fds[SPAWNER_REQ_FDS];
+		size_t nfds;
+		int bad;
+		struct spawner_req q;
+		ssize_t n =
+		    recv_fds(sock, buf, SPAWNER_REQ_MAX + 1, fds, SPAWNER_REQ_FDS, &nfds, &bad);
+		if (n == 0)
+			_exit(0); /* the helper closed it, or is gone */
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if (bad || (size_t)n > SPAWNER_REQ_MAX) {
+			snprintf(
+			    why, sizeof(why),
+			    "a request truncated, over %d bytes, with more than %d fds or other "
+			    "control data",
+			    SPAWNER_REQ_MAX, SPAWNER_REQ_FDS);
+			spawner_fail(why);
+		}
+		if (spawner_req_read(&q, buf, (size_t)n, fds, nfds, why, sizeof(why)) < 0)
+			spawner_fail(why);
+		if (getppid() != helper)
+			_exit(1);
+		spawn_one(h, &q, sock, helper);
+		spawner_req_free(&q);
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+	}
+}
+
+/* ---- in the helper ---- */
+
+int helper_can_spawn(const struct privsep_helper *h, const struct privsep_spawn *sp)
+{
+	return !h->confined || (h->spawner.sock >= 0 && sp->exec);
+}
+
+/* Wait (bounded) for the spawner's one record that says it is set up. */
+static int spawner_ready(struct privsep_helper *h)
+{
+	int64_t end = clock_now_ms() + SPAWNER_ANSWER_MS;
+	for (;;) {
+		struct pollfd p = {h->spawner.sock, POLLIN, 0};
+		int64_t left = end - clock_now_ms();
+		uint32_t ready = 0;
+		int n = poll(&p, 1, left > 0 ? (int)left : 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			errno = n == 0 ? ETIMEDOUT : errno;
+			return -1;
+		}
+		ssize_t k = recv(h->spawner.sock, &ready, sizeof(ready), 0);
+		if (k < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (k != (ssize_t)sizeof(ready) || ready != SPAWNER_READY_MAGIC) {
+			errno = k < 0 ? errno : EPROTO;
+			return -1;
+		}
+		return 0;
+	}
+}
+
+int spawner_start(struct privsep_helper *h)
+{
+	int sv[2], pidfd;
+	pid_t helper = getpid(), pid;
+
+	if (h->spawner.sock >= 0)
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		goto fail;
+	fflush(NULL); /* or the spawner would write the helper's buffered output again */
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		errno = e;
+		goto fail;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		spawner_main(h, sv[1], helper);
+	}
+	close(sv[1]);
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0 || fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
+		int e = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		if (pidfd >= 0)
+			close(pidfd);
+		close(sv[0]);
+		errno = e;
+		goto fail;
+	}
+	h->spawner.sock = sv[0];
+	h->spawner.pidfd = pidfd;
+	h->spawner.pid = pid;
+	if (spawner_ready(h) < 0) {
+		int e = errno;
+		kill(pid, SIGKILL);
+		spawner_stop(h);
+		errno = e;
+		goto fail;
+	}
+	/* the spawner leases every uid from now on */
+	uidpool_drop_spare();
+	h->lease_ahead = 0;
+	return 0;
+fail:
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot start the spawner: %s",
+	         strerror(errno));
+	return -1;
+}
+
+void spawner_stop(struct privsep_helper *h)
+{
+	siginfo_t si;
+	if (h->spawner.sock < 0)
+		return;
+	close(h->spawner.sock); /* its EOF: it exits */
+	h->spawner.sock = -1;
+	memset(&si, 0, sizeof(si));
+	while (waitid((idtype_t)P_PIDFD, (id_t)h->spawner.pidfd, &si, WEXITED) < 0 &&
+	       errno == EINTR)
+		;
+	close(h->spawner.pidfd);
+	h->spawner.pidfd = -1;
+}
+
+/* The spawner is gone or answered nonsense: no spawn from now on. */
+static void spawner_lost(struct privsep_helper *h, const char *name, const char *why)
+{
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+	         "worker \"%s\": not started: the spawner (pid %d) %s; no worker starts from now "
+	         "on",
+	         name, (int)h->spawner.pid, why);
+	kill(h->spawner.pid, SIGKILL); /* our child, not reaped yet: its pid */
+	spawner_stop(h);
+	errno = ECHILD;
+}
+
+/* The answer's fixed fields. */
+struct ans {
+	uint32_t magic, err, pid, f, listen, root, uid, gid;
+	uint64_t filters;
+	const void *log;
+	size_t loglen;
+};
+
+static int ans_read(struct ans *a, const uint8_t *buf, size_t len)
+{
+	struct privsep_reader r;
+	privsep_reader_init(&r, buf, len);
+	privsep_reader_get_u32(&r, &a->magic);
+	privsep_reader_get_u32(&r, &a->err);
+	privsep_reader_get_bytes(&r, &a->log, &a->loglen);
+	privsep_reader_get_u32(&r, &a->pid);
+	privsep_reader_get_u32(&r, &a->f);
+	privsep_reader_get_u32(&r, &a->listen);
+	privsep_reader_get_u32(&r, &a->root);
+	privsep_reader_get_u32(&r, &a->uid);
+	privsep_reader_get_u32(&r, &a->gid);
+	privsep_reader_get_u64(&r, &a->filters);
+	return privsep_reader_end(&r) < 0 || a->magic != SPAWNER_ANS_MAGIC ||
+	               (a->f & ~(uint32_t)(ANS_F_LOG | ANS_F_OUT | ANS_F_LEASE))
+	           ? -1
+	           : 0;
+}
+
+/* The spawner's lines, in the helper's log. */
+static void ans_log(struct privsep_helper *h, const struct ans *a)
+{
+	struct privsep_reader r;
+	privsep_reader_init(&r, a->log, a->loglen);
+	while (r.off < r.len) {
+		uint32_t lvl = 0;
+		const char *line = NULL;
+		if (privsep_reader_get_u32(&r, &lvl) < 0 ||
+		    privsep_reader_get_str(&r, &line, NULL) < 0)
+			return;
+		log_line(h->log, h->log_arg,
+		         lvl > PRIVSEP_LOG_DEBUG ? PRIVSEP_LOG_ERR : (enum privsep_log_level)lvl,
+		         "%s", line);
+	}
+}
+
+/* Wait for the answer (bounded) and read it: its length, or -1. */
+static ssize_t ans_wait(struct privsep_helper *h, uint8_t *buf, size_t len, int *fds, size_t *nfds,
+                        int *bad)
+{
+	int64_t end = clock_now_ms() + SPAWNER_ANSWER_MS;
+	for (;;) {
+		struct pollfd p = {h->spawner.sock, POLLIN, 0};
+		int64_t left = end - clock_now_ms();
+		int n = poll(&p, 1, left > 0 ? (int)left : 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			errno = n == 0 ? ETIMEDOUT : errno;
+			return -1;
+		}
+		ssize_t k = recv_fds(h->spawner.sock, buf, len, fds, ANS_FDS, nfds, bad);
+		if (k < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		return k;
+	}
+}
+
+struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct privsep_spawn *sp,
+                                     struct spawn_job *j)
+{
+	uint8_t *req, buf[SPAWNER_LOG_MAX + 256];
+	int fds[ANS_FDS], rfds[SPAWNER_REQ_FDS];
+	size_t len, nfds = 0, nrfds = 0, want;
+	const struct pol_entry *pe = NULL;
+	struct ans a;
+	ssize_t n;
+	int bad;
+
+	/* the helper's own copy of the policy: the violations' names and
+	 * the broker's rules (compiling one needs calls it no longer has) */
+	if (!sp->unsandboxed) {
+		char why[512];
+		pe = helper_policy_checked(h, sp->sandbox ? sp->sandbox->policy : NULL,
+		                           sp->sandbox ? sp->sandbox->policy_text : NULL, j->mode,
+		                           why, sizeof(why));
+		if (!pe) {
+			int e = errno;
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			         "worker \"%s\": sandbox cannot be prepared: %s; not started",
+			         j->name, why);
+			errno = e;
+			return NULL;
+		}
+	}
+	req = malloc(SPAWNER_REQ_MAX);
+	if (!req)
+		return NULL;
+	if (spawner_req_write(sp, req, SPAWNER_REQ_MAX, &len, rfds, &nrfds) < 0) {
+		int e = errno;
+		free(req);
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": not started: its spawn does not fit a request to the "
+		         "spawner: %s",
+		         j->name, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	if (send_fds(h->spawner.sock, req, len, rfds, nrfds, MSG_DONTWAIT) < 0) {
+		char why[128];
+		snprintf(why, sizeof(why), "takes no request: %s", strerror(errno));
+		free(req);
+		spawner_lost(h, j->name, why);
+		return NULL;
+	}
+	free(req);
+	n = ans_wait(h, buf, sizeof(buf), fds, &nfds, &bad);
+	memset(&a, 0, sizeof(a));
+	if (n <= 0 || bad || ans_read(&a, buf, (size_t)n) < 0) {
+		char why[128];
+		snprintf(why, sizeof(why), "%s",
+		         n < 0 ? (errno == ETIMEDOUT ? "did not answer in time" : strerror(errno))
+		         : n == 0 ? "is gone"
+		                  : "answered with a malformed record");
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		spawner_lost(h, j->name, why);
+		return NULL;
+	}
+	ans_log(h, &a);
+	want = a.err ? 0 : 2 + !!(a.f & ANS_F_LOG) + !!(a.f & ANS_F_OUT) + !!(a.f & ANS_F_LEASE);
+	if (nfds != want || (!a.err && a.pid == 0)) {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		spawner_lost(h, j->name, "answered with the wrong fds");
+		return NULL;
+	}
+	if (a.err) {
+		errno = (int)a.err;
+		return NULL;
+	}
+	{
+		size_t i = 2;
+		j->sv[0] = fds[0];
+		j->lp[0] = (a.f & ANS_F_LOG) ? fds[i++] : -1;
+		j->op[0] = (a.f & ANS_F_OUT) ? fds[i++] : -1;
+		j->plan.lease = (a.f & ANS_F_LEASE) ? fds[i++] : -1;
+	}
+	j->plan.listen = (int)a.listen;
+	j->expect.root = (int)a.root;
+	j->expect.uid = (uid_t)a.uid;
+	j->expect.gid = (gid_t)a.gid;
+	j->expect.filters = (long)a.filters;
+	/* (the spawner counted exec mode's second filter already) */
+	j->pol = pe ? pol_entry_policy(pe) : NULL;
+	j->roots = pe ? pol_entry_roots(pe) : NULL;
+	return spawn_attach(h, sp, j, (pid_t)a.pid, fds[1]);
+}
