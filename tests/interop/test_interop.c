@@ -194,7 +194,7 @@ static void a_python_worker_is_killed_for_each_of_three_malformed_records(void *
 	    {"bad-magic", PRIVSEP_V_BAD_MAGIC,
 	     ": protocol violation bad-magic: type 0x10001 (note) id 0 len 6 nfds 0: "},
 	    {"unknown-type", PRIVSEP_V_UNKNOWN_TYPE,
-	     ": protocol violation unknown-type: type 0x9 id 0 len 0 nfds 0: "},
+	     ": protocol violation unknown-type: type 0xa id 0 len 0 nfds 0: "},
 	    {"nfds-mismatch", PRIVSEP_V_NFDS_MISMATCH,
 	     ": protocol violation nfds-mismatch: type 0x10001 (note) id 0 len 6 nfds 1: "},
 	};
