@@ -385,8 +385,8 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 	    helper_policy(h, sp->sandbox ? sp->sandbox->policy : NULL,
 	                  sp->sandbox ? sp->sandbox->policy_text : NULL, j->mode, why, sizeof(why));
 	if (!pe ||
-	    sandbox_prepare(&j->plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
-	                    j->sv[1], why, sizeof(why)) < 0 ||
+	    sandbox_prepare_spawn(&j->plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
+	                          j->sv[1], why, sizeof(why)) < 0 ||
 	    (sp->exec && spawn_exec_prepare(h, sp, &j->plan, j->sv[1], j->mode, &filter_pol, why,
 	                                    sizeof(why)) < 0) ||
 	    sandbox_expect(&j->expect, &j->plan, why, sizeof(why)) < 0 ||
@@ -492,6 +492,33 @@ static struct privsep_worker *spawn_attach(struct privsep_helper *h, const struc
 	return w;
 }
 
+/* After the fork: confirm the uid leased ahead to the child, or kill it
+ * (reaped here: it never ran as the uid) and release everything the job
+ * holds.  0, or -1 with errno (EEXIST: the uid is taken since). */
+static int spawn_confirm_uid(struct privsep_helper *h, struct spawn_job *j, pid_t pid)
+{
+	char why[256];
+	int saved;
+	if (sandbox_uid_confirm(&j->plan, j->sv[0], why, sizeof(why)) == 0)
+		return 0;
+	saved = errno;
+	kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
+	waitpid(pid, NULL, 0);
+	job_close(j);
+	sandbox_release(&j->plan);
+	if (saved == EEXIST)
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+		         "worker \"%s\": the uid leased ahead is taken since: %s; leasing another",
+		         j->name, why);
+	else
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": sandbox cannot be prepared: no uid of its own for the "
+		         "worker: %s; not started",
+		         j->name, why);
+	errno = saved;
+	return -1;
+}
+
 /* How the worker's policy is compiled: its kills trap (debug), notify
  * the helper, which kills (the default), or notify and are let through
  * (learn). */
@@ -551,6 +578,14 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	if (j.op[1] >= 0)
 		close(j.op[1]);
 	j.sv[1] = j.lp[1] = j.op[1] = -1;
+	/* a uid leased ahead is checked again now, while the child takes
+	 * steps 1 to 4; it waits for the answer before step 5 */
+	if (spawn_confirm_uid(h, &j, pid) < 0) {
+		saved = errno;
+		/* taken since its lease: once more, with a lease made now
+		 * (the one kept ahead is used up, so this one scans) */
+		return saved == EEXIST ? spawn_worker(h, sp) : NULL;
+	}
 	/* The child cannot be reaped before we wait for it, so its pid is
 	 * still its own here. */
 	/* the next spawn's uid: leased ahead once this worker is past READY
