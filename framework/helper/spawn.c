@@ -107,8 +107,11 @@ static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
 	int rc;
 
 	child_chan = chan;
-	/* other workers' last requests and replies are in these buffers */
-	helper_scrub(h);
+	/* other workers' last requests and replies are in these buffers;
+	 * exec mode: the execveat discards this whole image, and writing
+	 * the buffers here would only copy their pages (copy on write) */
+	if (!sp->exec)
+		helper_scrub(h);
 	/* standard input and output from /dev/null, standard error the pipe
 	 * to the helper's log (spawn_worker put the channel and the pipes
 	 * above fd 2) */
@@ -119,8 +122,10 @@ static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
 	 * character device: a policy need not allow that ioctl, so the
 	 * buffers are settled now, before the sandbox (neither is ever a
 	 * terminal).  Standard error is unbuffered: it never asks. */
-	(void)setvbuf(stdin, NULL, _IOFBF, 0);
-	(void)setvbuf(stdout, NULL, _IOFBF, 0);
+	if (!sp->exec) { /* exec mode: no stdio of this image is used */
+		(void)setvbuf(stdin, NULL, _IOFBF, 0);
+		(void)setvbuf(stdout, NULL, _IOFBF, 0);
+	}
 	/* The helper's signal handlers and mask mean nothing here. */
 	{
 		sigset_t all;
