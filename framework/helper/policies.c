@@ -21,6 +21,7 @@ struct pol_entry {
 	char *path; /* NULL: the shipped default */
 	char *text; /* the policy's text when given in memory */
 	int debug;
+	int has_roots; /* the broker's roots opened (a worker's policy) */
 	struct policy *pol;
 	struct filter_prog prog;
 	struct fs_root roots;
@@ -59,6 +60,7 @@ static void root_warn(void *arg, const struct pol_file *f, int err)
 static void open_roots(struct privsep_helper *h, struct pol_entry *e)
 {
 	fs_roots_open(&e->roots, e->pol, root_warn, h);
+	e->has_roots = 1;
 }
 
 static void close_roots(struct pol_entry *e)
@@ -66,8 +68,10 @@ static void close_roots(struct pol_entry *e)
 	fs_roots_close(&e->roots);
 }
 
-const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path, const char *text,
-                                      int debug, char *why, size_t whylen)
+/* The entry for (path, text, debug), loaded now or found; with roots,
+ * the broker's roots opened (or, found, looked at again). */
+static const struct pol_entry *lookup(struct privsep_helper *h, const char *path, const char *text,
+                                      int debug, int roots, char *why, size_t whylen)
 {
 	struct pol_entry *e;
 	struct collect c = {h, why, whylen, 0};
@@ -78,7 +82,10 @@ const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path
 	for (e = h->policies; e; e = e->next)
 		if (e->debug == debug && same(e->path, path) && same(e->text, text)) {
 			/* loaded again: a root replaced on disk is opened again */
-			fs_roots_refresh(&e->roots, e->pol, root_warn, h);
+			if (roots && e->has_roots)
+				fs_roots_refresh(&e->roots, e->pol, root_warn, h);
+			else if (roots)
+				open_roots(h, e);
 			return e;
 		}
 	e = calloc(1, sizeof(*e));
@@ -115,7 +122,8 @@ const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path
 			         n);
 		goto fail;
 	}
-	open_roots(h, e);
+	if (roots)
+		open_roots(h, e);
 	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
 	         "policy %s%s: %zu rules, %u BPF instructions, verified over %lu calls", name,
 	         debug == POL_MODE_DEBUG   ? " (debug: trap, not kill)"
@@ -133,6 +141,18 @@ fail:
 	free(e);
 	errno = EINVAL;
 	return NULL;
+}
+
+const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path, const char *text,
+                                      int debug, char *why, size_t whylen)
+{
+	return lookup(h, path, text, debug, 1, why, whylen);
+}
+
+const struct pol_entry *helper_policy_filter(struct privsep_helper *h, const char *path,
+                                             const char *text, int debug, char *why, size_t whylen)
+{
+	return lookup(h, path, text, debug, 0, why, whylen);
 }
 
 const struct policy *pol_entry_policy(const struct pol_entry *e)
