@@ -391,7 +391,7 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 	                  sp->sandbox ? sp->sandbox->policy_text : NULL, j->mode, why, sizeof(why));
 	if (!pe ||
 	    sandbox_prepare_spawn(&j->plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
-	                          j->sv[1], why, sizeof(why)) < 0 ||
+	                          j->sv[1], sp->exec != NULL, why, sizeof(why)) < 0 ||
 	    (sp->exec && spawn_exec_prepare(h, sp, &j->plan, j->sv[1], j->mode, &filter_pol, why,
 	                                    sizeof(why)) < 0) ||
 	    sandbox_expect(&j->expect, &j->plan, why, sizeof(why)) < 0 ||

@@ -174,10 +174,16 @@ static rlim_t vm_size(void)
 /* The worker's address-space limit (want; RLIM_INFINITY: the helper's)
  * into *out.  A forked worker starts with the helper's address space: -1
  * with a reason when that is already over the limit (the worker could not
- * allocate a byte). */
-static int as_limit(rlim_t want, struct rlimit *out, char *why, size_t whylen)
+ * allocate a byte).  An executed one (fresh) starts from a new image: the
+ * helper's size is not its own, and is not read. */
+static int as_limit(rlim_t want, int fresh, struct rlimit *out, char *why, size_t whylen)
 {
+#if defined(__SANITIZE_ADDRESS__)
+	(void)fresh; /* the new image's runtime reserves its shadow too */
 	rlim_t have = want == RLIM_INFINITY ? 0 : vm_size();
+#else
+	rlim_t have = want == RLIM_INFINITY || fresh ? 0 : vm_size();
+#endif
 #if defined(__SANITIZE_ADDRESS__)
 	/* AddressSanitizer builds only (the test suite's second run): the
 	 * sanitizer reserved terabytes of address space for its shadow at
@@ -201,7 +207,8 @@ static int as_limit(rlim_t want, struct rlimit *out, char *why, size_t whylen)
 }
 
 static int prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, const struct policy *pol,
-                   const struct filter_prog *prog, int chan, int defer, char *why, size_t whylen)
+                   const struct filter_prog *prog, int chan, int defer, int fresh, char *why,
+                   size_t whylen)
 {
 	static const struct privsep_sandbox defaults;
 	const char *user;
@@ -284,7 +291,7 @@ static int prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, const
 	}
 	if (as_limit(
 	        narrow(sb->as, pol->have_rlimit[POL_RL_AS], pol->rlimit[POL_RL_AS], RLIM_INFINITY),
-	        &plan->as, why, whylen) < 0)
+	        fresh, &plan->as, why, whylen) < 0)
 		return -1;
 	plan->helper = getpid();
 	landlock_probe(&plan->ll);
@@ -308,14 +315,14 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
                     const struct policy *pol, const struct filter_prog *prog, int chan, char *why,
                     size_t whylen)
 {
-	return prepare(plan, sb, pol, prog, chan, 0, why, whylen);
+	return prepare(plan, sb, pol, prog, chan, 0, 0, why, whylen);
 }
 
 int sandbox_prepare_spawn(struct sb_plan *plan, const struct privsep_sandbox *sb,
                           const struct policy *pol, const struct filter_prog *prog, int chan,
-                          char *why, size_t whylen)
+                          int exec, char *why, size_t whylen)
 {
-	return prepare(plan, sb, pol, prog, chan, 1, why, whylen);
+	return prepare(plan, sb, pol, prog, chan, 1, exec, why, whylen);
 }
 
 int sandbox_uid_confirm(const struct sb_plan *plan, int peer, char *why, size_t whylen)

@@ -96,10 +96,13 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
 
 /* sandbox_prepare for privsep_spawn: a uid leased ahead is not checked
  * again here but after the fork, by sandbox_uid_confirm, while the child
- * takes its first steps (plan->uid_again). */
+ * takes its first steps (plan->uid_again); exec 1: the worker will be
+ * executed (sandbox_exec_prepare), so the helper's own address space,
+ * which only a forked worker starts with, is not measured against the
+ * worker's RLIMIT_AS. */
 int sandbox_prepare_spawn(struct sb_plan *plan, const struct privsep_sandbox *sb,
                           const struct policy *pol, const struct filter_prog *prog, int chan,
-                          char *why, size_t whylen);
+                          int exec, char *why, size_t whylen);
 /* In the helper, after the fork, with plan->uid_again: check the uid
  * again (uidpool_check) and, when it is still free, send the child its
  * one byte on the channel (peer: the helper's end), which step 5 waits

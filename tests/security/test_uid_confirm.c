@@ -74,7 +74,7 @@ static void a_uid_leased_ahead_is_never_a_childs_unless_the_helper_confirms_it(v
 		uidpool_prefetch();
 		assert_int_equal(uidpool_spare(&spare), 1);
 		assert_int_equal(
-		    sandbox_prepare_spawn(&plan, &sb, pol, &prog, sv[1], why, sizeof(why)), 0);
+		    sandbox_prepare_spawn(&plan, &sb, pol, &prog, sv[1], 0, why, sizeof(why)), 0);
 		assert_int_equal(plan.uid_again, 1);
 		assert_int_equal(plan.uid, spare);
 		pid_t pid = child_to_step5(&plan, p[1]);
