@@ -157,6 +157,7 @@ static void worker_child(struct privsep_helper *h, int chan, int outw, int logw,
 			privsep_writer_put_u32(&w, (uint32_t)err);
 			privsep_writer_put_str(&w, why);
 			child_post(PRIVSEP_T_SANDBOX_FAILED, buf, w.len);
+			sandbox_uid_settle(plan, rc, child_chan);
 			_exit(127);
 		}
 	} else {

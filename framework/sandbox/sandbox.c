@@ -335,6 +335,11 @@ int sandbox_uid_confirm(const struct sb_plan *plan, int peer, char *why, size_t 
 	/* the child's socket buffer is empty: this never blocks */
 	if (send(peer, &yes, 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) {
 		int e = errno;
+		/* the child is gone already: a step before 5 failed, and its
+		 * own report (SANDBOX_FAILED) waits on the channel, which the
+		 * spawn goes on to read; it never ran as the uid */
+		if (e == EPIPE || e == ECONNRESET)
+			return 0;
 		snprintf(why, whylen, "the uid's confirmation to the child: %s", strerror(e));
 		errno = e;
 		return -1;
@@ -358,6 +363,18 @@ static int uid_confirmed(const struct sb_plan *p)
 		return -1;
 	}
 	return 0;
+}
+
+void sandbox_uid_settle(const struct sb_plan *p, int step, int chan)
+{
+	char b;
+	ssize_t n;
+	/* from step 5 on the byte was taken, or none will come */
+	if (!p->uid_again || step >= PRIVSEP_SB_STEP_IDS)
+		return;
+	do
+		n = recv(chan, &b, 1, 0);
+	while (n < 0 && errno == EINTR);
 }
 
 void sandbox_release(struct sb_plan *plan)

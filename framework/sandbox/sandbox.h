@@ -106,10 +106,19 @@ int sandbox_prepare_spawn(struct sb_plan *plan, const struct privsep_sandbox *sb
 /* In the helper, after the fork, with plan->uid_again: check the uid
  * again (uidpool_check) and, when it is still free, send the child its
  * one byte on the channel (peer: the helper's end), which step 5 waits
- * for.  0 (also with nothing to confirm), or -1 with errno and why: the
+ * for.  0 (also with nothing to confirm, and when the child is gone
+ * already: a step before 5 failed, and its report follows on the
+ * channel), or -1 with errno and why: the
  * child must then be killed, and it never ran as the uid (EEXIST: the
  * uid is taken since; a spawn again leases another with a scan). */
 int sandbox_uid_confirm(const struct sb_plan *plan, int peer, char *why, size_t whylen);
+
+/* In the child, after a step before 5 failed and was reported on chan:
+ * wait for the helper's byte (or its kill, or its end) before exiting.
+ * A byte left unread in the child's socket when it exits resets the
+ * connection, and the helper's recvmmsg then returns ECONNRESET before
+ * the report that waits in its queue: the step's line would be lost. */
+void sandbox_uid_settle(const struct sb_plan *p, int step, int chan);
 
 /* Close plan's uid lease, if any (the worker never started, or was
  * reaped). */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,11 +106,98 @@ static void a_uid_leased_ahead_is_never_a_childs_unless_the_helper_confirms_it(v
 	policy_free(pol);
 }
 
+/* A child that failed a step before 5 and is gone before the helper's
+ * confirmation: that is no failure of the spawn (the child's own report
+ * of its step waits on the channel, and it never ran as the uid); the
+ * spawn goes on to read it.  (With the check after the fork, a fast
+ * failure, such as step 3 without CAP_SYS_ADMIN, ends the child before
+ * the helper's NSS lookups do.) */
+static void a_confirmation_to_a_child_already_gone_is_no_failure_of_the_spawn(void **state)
+{
+	struct sb_plan plan;
+	char why[256];
+	int sv[2];
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: not root: a helper that is not root leases no uid\n");
+		skip();
+	}
+	memset(&plan, 0, sizeof(plan));
+	uidpool_drop_spare();
+	uidpool_prefetch();
+	assert_int_equal(uidpool_spare(&plan.uid), 1);
+	plan.uid_again = 1;
+	assert_int_equal(chan_pair(sv), 0);
+	close(sv[1]); /* the child's end: gone */
+	assert_int_equal(sandbox_uid_confirm(&plan, sv[0], why, sizeof(why)), 0);
+	close(sv[0]);
+	uidpool_drop_spare();
+}
+
 static int ready_main(struct privsep_client *c, void *arg)
 {
 	(void)c;
 	(void)arg;
 	return 0;
+}
+
+/* A root helper whose child fails a step before 5 (here step 3: no
+ * CAP_SYS_ADMIN, fast, well before the helper's NSS lookups end), with a
+ * uid leased ahead, still reports that step with its line: the child
+ * takes the helper's byte before it exits.  (Left unread in its socket,
+ * the byte reset the connection, and the helper read ECONNRESET before
+ * the report: "channel error: Connection reset by peer" and a bare exit
+ * status 127 instead.) */
+static void
+a_step_that_fails_before_the_uids_confirmation_is_still_reported_as_that_step(void **state)
+{
+	int p[2], st;
+	pid_t pid;
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: not root: a helper that is not root leases no uid\n");
+		skip();
+	}
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		cap_t c = cap_get_proc();
+		cap_value_t v = CAP_SYS_ADMIN;
+		struct privsep_spawn sp = {.name = "nons", .main = ready_main};
+		struct hx *x;
+		char out[64] = "ok";
+		cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_CLEAR);
+		cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_CLEAR);
+		if (cap_set_proc(c) < 0)
+			_exit(2);
+		x = hx_new(NULL, 0, 0);
+		for (int round = 0; round < 3 && !strcmp(out, "ok"); round++) {
+			uid_t u;
+			uidpool_drop_spare();
+			uidpool_prefetch();
+			if (!uidpool_spare(&u) || !privsep_spawn(x->h, &sp) ||
+			    !hx_pump_gone(x, round + 1, 10000))
+				_exit(3);
+			if (x->last_exit.kind != PRIVSEP_EXIT_SANDBOX ||
+			    x->last_exit.step != PRIVSEP_SB_STEP_NAMESPACES ||
+			    hx_logged(x, "channel error"))
+				snprintf(out, sizeof(out), "round %d: end %d, step %d%s", round,
+				         (int)x->last_exit.kind, x->last_exit.step,
+				         hx_logged(x, "channel error") ? ", a channel error" : "");
+		}
+		_exit(write(p[1], out, strlen(out) + 1) > 0 ? 0 : 4);
+	}
+	close(p[1]);
+	{
+		char in[64] = "";
+		assert_true(read(p[0], in, sizeof(in) - 1) > 0);
+		if (strcmp(in, "ok") != 0)
+			fail_msg("%s (want the end: sandbox step 3, no channel error)", in);
+	}
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 /* The real uid in /proc/PID/status (alive or a zombie not yet reaped). */
@@ -180,6 +268,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(a_uid_leased_ahead_is_never_a_childs_unless_the_helper_confirms_it),
 	    cmocka_unit_test(a_uid_taken_since_it_was_leased_ahead_is_never_a_workers),
+	    cmocka_unit_test(a_confirmation_to_a_child_already_gone_is_no_failure_of_the_spawn),
+	    cmocka_unit_test(
+	        a_step_that_fails_before_the_uids_confirmation_is_still_reported_as_that_step),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
