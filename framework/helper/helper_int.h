@@ -336,6 +336,10 @@ struct filter_prog;
 struct fs_root;
 const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path, const char *text,
                                       int debug, char *why, size_t whylen);
+/* The same for a policy used only for its filter (exec mode's first
+ * filter): the broker's roots are neither opened nor looked at again. */
+const struct pol_entry *helper_policy_filter(struct privsep_helper *h, const char *path,
+                                             const char *text, int debug, char *why, size_t whylen);
 const struct fs_root *pol_entry_roots(const struct pol_entry *e);
 const struct policy *pol_entry_policy(const struct pol_entry *e);
 const struct filter_prog *pol_entry_prog(const struct pol_entry *e);

@@ -22,6 +22,7 @@ struct pol_entry {
 	char *text; /* the policy's text when given in memory */
 	int debug;
 	int checked_only; /* helper_policy_checked's: no filter compiled */
+	int has_roots;    /* the broker's roots opened (a worker's policy) */
 	struct policy *pol;
 	struct filter_prog prog;
 	struct fs_root roots;
@@ -62,6 +63,7 @@ static void open_roots(struct privsep_helper *h, struct pol_entry *e)
 	if (h->no_roots)
 		return;
 	fs_roots_open(&e->roots, e->pol, root_warn, h);
+	e->has_roots = 1;
 }
 
 static void close_roots(struct pol_entry *e)
@@ -69,8 +71,10 @@ static void close_roots(struct pol_entry *e)
 	fs_roots_close(&e->roots);
 }
 
-const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path, const char *text,
-                                      int debug, char *why, size_t whylen)
+/* The entry for (path, text, debug), loaded now or found; with roots,
+ * the broker's roots opened (or, found, looked at again). */
+static const struct pol_entry *lookup(struct privsep_helper *h, const char *path, const char *text,
+                                      int debug, int roots, char *why, size_t whylen)
 {
 	struct pol_entry *e;
 	struct collect c = {h, why, whylen, 0};
@@ -82,8 +86,10 @@ const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path
 		if (e->debug == debug && !e->checked_only && same(e->path, path) &&
 		    same(e->text, text)) {
 			/* loaded again: a root replaced on disk is opened again */
-			if (!h->no_roots)
+			if (roots && e->has_roots && !h->no_roots)
 				fs_roots_refresh(&e->roots, e->pol, root_warn, h);
+			else if (roots && !e->has_roots)
+				open_roots(h, e);
 			return e;
 		}
 	e = calloc(1, sizeof(*e));
@@ -120,7 +126,8 @@ const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path
 			         n);
 		goto fail;
 	}
-	open_roots(h, e);
+	if (roots)
+		open_roots(h, e);
 	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
 	         "policy %s%s: %zu rules, %u BPF instructions, verified over %lu calls", name,
 	         debug == POL_MODE_DEBUG   ? " (debug: trap, not kill)"
@@ -138,6 +145,18 @@ fail:
 	free(e);
 	errno = EINVAL;
 	return NULL;
+}
+
+const struct pol_entry *helper_policy(struct privsep_helper *h, const char *path, const char *text,
+                                      int debug, char *why, size_t whylen)
+{
+	return lookup(h, path, text, debug, 1, why, whylen);
+}
+
+const struct pol_entry *helper_policy_filter(struct privsep_helper *h, const char *path,
+                                             const char *text, int debug, char *why, size_t whylen)
+{
+	return lookup(h, path, text, debug, 0, why, whylen);
 }
 
 const struct policy *pol_entry_policy(const struct pol_entry *e)

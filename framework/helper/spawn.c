@@ -109,8 +109,11 @@ __attribute__((noreturn)) static void worker_child(struct privsep_helper *h, int
 	int rc;
 
 	child_chan = chan;
-	/* other workers' last requests and replies are in these buffers */
-	helper_scrub(h);
+	/* other workers' last requests and replies are in these buffers;
+	 * exec mode: the execveat discards this whole image, and writing
+	 * the buffers here would only copy their pages (copy on write) */
+	if (!sp->exec)
+		helper_scrub(h);
 	/* standard input and output from /dev/null, standard error the pipe
 	 * to the helper's log (spawn_worker put the channel and the pipes
 	 * above fd 2) */
@@ -121,8 +124,10 @@ __attribute__((noreturn)) static void worker_child(struct privsep_helper *h, int
 	 * character device: a policy need not allow that ioctl, so the
 	 * buffers are settled now, before the sandbox (neither is ever a
 	 * terminal).  Standard error is unbuffered: it never asks. */
-	(void)setvbuf(stdin, NULL, _IOFBF, 0);
-	(void)setvbuf(stdout, NULL, _IOFBF, 0);
+	if (!sp->exec) { /* exec mode: no stdio of this image is used */
+		(void)setvbuf(stdin, NULL, _IOFBF, 0);
+		(void)setvbuf(stdout, NULL, _IOFBF, 0);
+	}
 	/* The helper's signal handlers and mask mean nothing here. */
 	{
 		sigset_t all;
@@ -154,6 +159,7 @@ __attribute__((noreturn)) static void worker_child(struct privsep_helper *h, int
 			privsep_writer_put_u32(&w, (uint32_t)err);
 			privsep_writer_put_str(&w, why);
 			child_post(PRIVSEP_T_SANDBOX_FAILED, buf, w.len);
+			sandbox_uid_settle(plan, rc, child_chan);
 			_exit(127);
 		}
 	} else {
@@ -332,8 +338,8 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 	    helper_policy(h, sp->sandbox ? sp->sandbox->policy : NULL,
 	                  sp->sandbox ? sp->sandbox->policy_text : NULL, j->mode, why, sizeof(why));
 	if (!pe ||
-	    sandbox_prepare(&j->plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
-	                    j->sv[1], why, sizeof(why)) < 0 ||
+	    sandbox_prepare_spawn(&j->plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
+	                          j->sv[1], sp->exec != NULL, why, sizeof(why)) < 0 ||
 	    (sp->exec && spawn_exec_prepare(h, sp, &j->plan, j->sv[1], j->mode, &filter_pol, why,
 	                                    sizeof(why)) < 0) ||
 	    sandbox_expect(&j->expect, &j->plan, why, sizeof(why)) < 0 ||
@@ -424,6 +430,40 @@ struct privsep_worker *spawn_attach(struct privsep_helper *h, const struct privs
 		return NULL;
 	}
 	return w;
+}
+
+int spawn_uid_confirm(struct privsep_helper *h, struct spawn_job *j)
+{
+	char why[256];
+	int saved;
+	if (sandbox_uid_confirm(&j->plan, j->sv[0], why, sizeof(why)) == 0)
+		return 0;
+	saved = errno;
+	if (saved == EEXIST)
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+		         "worker \"%s\": the uid leased ahead is taken since: %s; leasing another",
+		         j->name, why);
+	else
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": sandbox cannot be prepared: no uid of its own for the "
+		         "worker: %s; not started",
+		         j->name, why);
+	errno = saved;
+	return -1;
+}
+
+int spawn_confirm_uid(struct privsep_helper *h, struct spawn_job *j, pid_t pid)
+{
+	int saved;
+	if (spawn_uid_confirm(h, j) == 0)
+		return 0;
+	saved = errno;
+	kill(pid, SIGKILL); /* not reaped yet: still this child's pid */
+	waitpid(pid, NULL, 0);
+	job_close(j);
+	sandbox_release(&j->plan);
+	errno = saved;
+	return -1;
 }
 
 /* How the worker's policy is compiled: its kills trap (debug), notify

@@ -105,7 +105,9 @@ int spawn_exec_prepare(struct privsep_helper *h, const struct privsep_spawn *sp,
 	} else {
 		path = sp->sandbox ? sp->sandbox->policy : NULL;
 	}
-	pe = helper_policy(h, path, text, debug, why, whylen);
+	/* its filter only: the broker serves the worker's own policy's
+	 * roots, which spawn_plan's lookup opened (and looks at again) */
+	pe = helper_policy_filter(h, path, text, debug, why, whylen);
 	free(text);
 	if (!pe)
 		return -1;

@@ -45,6 +45,15 @@ void job_close(struct spawn_job *j);
  * worker's main or its program.  Never returns. */
 __attribute__((noreturn)) void spawn_job_child(struct privsep_helper *h,
                                                const struct privsep_spawn *sp, struct spawn_job *j);
+/* Confirm the uid leased ahead to the job's child on its channel
+ * (sandbox_uid_confirm; before or after the fork: the byte waits for
+ * step 5).  0, or -1 with errno after one log line (EEXIST: the uid is
+ * taken since its lease); the job is left as it was. */
+int spawn_uid_confirm(struct privsep_helper *h, struct spawn_job *j);
+/* After the fork: spawn_uid_confirm, or kill and reap the child (it
+ * never ran as the uid) and release everything the job holds.  0, or -1
+ * with errno. */
+int spawn_confirm_uid(struct privsep_helper *h, struct spawn_job *j, pid_t pid);
 /* The new child pid is served: its channel, pidfd and pipes (all taken)
  * become a worker in the registry.  The worker, or NULL with errno. */
 struct privsep_worker *spawn_attach(struct privsep_helper *h, const struct privsep_spawn *sp,

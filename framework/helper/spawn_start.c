@@ -101,6 +101,14 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	if (j.op[1] >= 0)
 		close(j.op[1]);
 	j.sv[1] = j.lp[1] = j.op[1] = -1;
+	/* a uid leased ahead is checked again now, while the child takes
+	 * steps 1 to 4; it waits for the answer before step 5 */
+	if (spawn_confirm_uid(h, &j, pid) < 0) {
+		saved = errno;
+		/* taken since its lease: once more, with a lease made now
+		 * (the one kept ahead is used up, so this one scans) */
+		return saved == EEXIST ? spawn_worker(h, sp) : NULL;
+	}
 	/* The child cannot be reaped before we wait for it, so its pid is
 	 * still its own here. */
 	/* the next spawn's uid: leased ahead once this worker is past READY

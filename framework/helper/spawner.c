@@ -191,10 +191,26 @@ static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock,
 	privsep_writer_init(&cap->w, cap->buf, sizeof(cap->buf));
 	h->log = capture;
 	h->log_arg = cap;
-	spawn_job_init(&j, &q->sp);
-	if (spawn_job_prepare(h, &q->sp, &j) < 0) {
-		answer(sock, cap, errno ? errno : EINVAL, 0, -1, &j);
-		return;
+	for (int tries = 0;; tries++) {
+		spawn_job_init(&j, &q->sp);
+		if (spawn_job_prepare(h, &q->sp, &j) < 0) {
+			answer(sock, cap, errno ? errno : EINVAL, 0, -1, &j);
+			return;
+		}
+		/* a uid leased ahead is checked again before the clone (the
+		 * helper waits for this answer anyway, so nothing is gained
+		 * by overlapping it with the child's steps): the byte waits
+		 * in the child's channel for step 5 */
+		if (spawn_uid_confirm(h, &j) == 0)
+			break;
+		err = errno;
+		job_close(&j);
+		sandbox_release(&j.plan);
+		if (err != EEXIST || tries) {
+			answer(sock, cap, err, 0, -1, &j);
+			return;
+		}
+		/* taken since its lease: once more, with a lease made now */
 	}
 	/* the worker's parent, which step 7 checks, is the helper */
 	j.plan.helper = helper;

@@ -4,6 +4,7 @@
  * this kernel offers and what it can enforce, and a restriction of this
  * process with a ruleset (step 9; exec mode's two layers).
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -30,9 +31,21 @@ struct ll_ruleset_attr {
 	uint64_t scoped;
 };
 
+/* The kernel's ABI, asked once per process: it cannot change while the
+ * kernel runs (one syscall less on every spawn). */
+static long probed_abi;
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+
+static void probe_abi(void)
+{
+	probed_abi = syscall(LL_SYS_CREATE_RULESET, NULL, 0, LL_CREATE_RULESET_VERSION);
+}
+
 void landlock_probe(struct landlock_plan *ll)
 {
-	long abi = syscall(LL_SYS_CREATE_RULESET, NULL, 0, LL_CREATE_RULESET_VERSION);
+	long abi;
+	pthread_once(&probe_once, probe_abi);
+	abi = probed_abi;
 	memset(ll, 0, sizeof(*ll));
 	if (abi <= 0)
 		return;

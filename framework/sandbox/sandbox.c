@@ -18,7 +18,9 @@
  *                bring capabilities back; needs CAP_SETPCAP, so it comes
  *                before the ids change
  *   5 ids        setgroups(0), setresgid, setresuid to the worker's user,
- *                by default a uid and gid of its own (uidpool.c)
+ *                by default a uid and gid of its own (uidpool.c); a uid
+ *                leased ahead only once the helper, which checks it again
+ *                while steps 1-4 run, confirmed it on the channel
  *   6 caps       (root) bounding set emptied (CAP_SETPCAP is still held:
  *                NO_SETUID_FIXUP kept the sets through step 5), ambient
  *                cleared, permitted/effective/inheritable cleared
@@ -52,12 +54,16 @@
 #include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sandbox.h"
 #include "uidpool.h"
+
+/* The helper's byte that confirms a uid leased ahead (step 5's wait). */
+#define SB_UID_CONFIRMED 'u'
 
 void landlock_describe(const struct landlock_plan *ll, char *buf, size_t len)
 {
@@ -167,10 +173,16 @@ static rlim_t vm_size(void)
 /* The worker's address-space limit (want; RLIM_INFINITY: the helper's)
  * into *out.  A forked worker starts with the helper's address space: -1
  * with a reason when that is already over the limit (the worker could not
- * allocate a byte). */
-static int as_limit(rlim_t want, struct rlimit *out, char *why, size_t whylen)
+ * allocate a byte).  An executed one (fresh) starts from a new image: the
+ * helper's size is not its own, and is not read. */
+static int as_limit(rlim_t want, int fresh, struct rlimit *out, char *why, size_t whylen)
 {
+#if defined(__SANITIZE_ADDRESS__)
+	(void)fresh; /* the new image's runtime reserves its shadow too */
 	rlim_t have = want == RLIM_INFINITY ? 0 : vm_size();
+#else
+	rlim_t have = want == RLIM_INFINITY || fresh ? 0 : vm_size();
+#endif
 #if defined(__SANITIZE_ADDRESS__)
 	/* AddressSanitizer builds only (the test suite's second run): the
 	 * sanitizer reserved terabytes of address space for its shadow at
@@ -193,9 +205,9 @@ static int as_limit(rlim_t want, struct rlimit *out, char *why, size_t whylen)
 	return 0;
 }
 
-int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
-                    const struct policy *pol, const struct filter_prog *prog, int chan, char *why,
-                    size_t whylen)
+static int prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, const struct policy *pol,
+                   const struct filter_prog *prog, int chan, int defer, int fresh, char *why,
+                   size_t whylen)
 {
 	static const struct privsep_sandbox defaults;
 	const char *user;
@@ -204,6 +216,7 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
 		sb = &defaults;
 	memset(plan, 0, sizeof(*plan));
 	plan->lease = -1;
+	plan->chan = chan;
 	if (sb->nkeep > PRIVSEP_SANDBOX_KEEP_MAX) {
 		snprintf(why, whylen, "more than %d kept fds", PRIVSEP_SANDBOX_KEEP_MAX);
 		errno = EINVAL;
@@ -277,7 +290,7 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
 	}
 	if (as_limit(
 	        narrow(sb->as, pol->have_rlimit[POL_RL_AS], pol->rlimit[POL_RL_AS], RLIM_INFINITY),
-	        &plan->as, why, whylen) < 0)
+	        fresh, &plan->as, why, whylen) < 0)
 		return -1;
 	plan->helper = getpid();
 	landlock_probe(&plan->ll);
@@ -285,7 +298,8 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
 	if (!user && plan->root) {
 		char lwhy[160];
 		uid_t uid;
-		plan->lease = uidpool_acquire(&uid, lwhy, sizeof(lwhy));
+		plan->lease = defer ? uidpool_take(&uid, &plan->uid_again, lwhy, sizeof(lwhy))
+		                    : uidpool_acquire(&uid, lwhy, sizeof(lwhy));
 		if (plan->lease < 0) {
 			snprintf(why, whylen, "no uid of its own for the worker: %s", lwhy);
 			return -1;
@@ -294,6 +308,72 @@ int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
 		plan->gid = (gid_t)uid;
 	}
 	return 0;
+}
+
+int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
+                    const struct policy *pol, const struct filter_prog *prog, int chan, char *why,
+                    size_t whylen)
+{
+	return prepare(plan, sb, pol, prog, chan, 0, 0, why, whylen);
+}
+
+int sandbox_prepare_spawn(struct sb_plan *plan, const struct privsep_sandbox *sb,
+                          const struct policy *pol, const struct filter_prog *prog, int chan,
+                          int exec, char *why, size_t whylen)
+{
+	return prepare(plan, sb, pol, prog, chan, 1, exec, why, whylen);
+}
+
+int sandbox_uid_confirm(const struct sb_plan *plan, int peer, char *why, size_t whylen)
+{
+	static const char yes = SB_UID_CONFIRMED;
+	if (!plan->uid_again)
+		return 0;
+	if (uidpool_check(plan->uid, why, whylen) < 0)
+		return -1;
+	/* the child's socket buffer is empty: this never blocks */
+	if (send(peer, &yes, 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) {
+		int e = errno;
+		/* the child is gone already: a step before 5 failed, and its
+		 * own report (SANDBOX_FAILED) waits on the channel, which the
+		 * spawn goes on to read; it never ran as the uid */
+		if (e == EPIPE || e == ECONNRESET)
+			return 0;
+		snprintf(why, whylen, "the uid's confirmation to the child: %s", strerror(e));
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* Step 5's wait, in the child: the helper's one byte on the channel, or
+ * nothing runs as the uid (the helper found it taken since its lease and
+ * kills this child; or it is gone: end of file). */
+static int uid_confirmed(const struct sb_plan *p)
+{
+	char b = 0;
+	ssize_t n;
+	int chan = p->exec.on ? PRIVSEP_EXEC_CHAN_FD : p->chan;
+	do
+		n = recv(chan, &b, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n != 1 || b != SB_UID_CONFIRMED) {
+		errno = n < 0 ? errno : EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+void sandbox_uid_settle(const struct sb_plan *p, int step, int chan)
+{
+	char b;
+	ssize_t n;
+	/* from step 5 on the byte was taken, or none will come */
+	if (!p->uid_again || step >= PRIVSEP_SB_STEP_IDS)
+		return;
+	do
+		n = recv(chan, &b, 1, 0);
+	while (n < 0 && errno == EINTR);
 }
 
 void sandbox_release(struct sb_plan *plan)
@@ -387,7 +467,9 @@ static int drop_caps(void)
 	for (cap_value_t c = 0; c <= CAP_LAST_CAP || cap_max_bits() > c; c++)
 		if (cap_drop_bound(c) < 0 && errno != EINVAL)
 			return -1;
-	if (cap_reset_ambient() < 0)
+	/* one call (libcap's cap_reset_ambient asks for each capability
+	 * first: 42 prctl calls on the start's path) */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return -1;
 	none = cap_init();
 	if (!none)
@@ -459,6 +541,11 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 			FAIL(PRIVSEP_SB_STEP_SECUREBITS,
 			     "securebits: %s (the helper needs cap_setpcap)", strerror(errno));
 		/* 5 */
+		if (p->uid_again && uid_confirmed(p) < 0)
+			FAIL(
+			    PRIVSEP_SB_STEP_IDS,
+			    "the helper did not confirm uid %u, leased ahead: %s (the uid is not used)",
+			    (unsigned)p->uid, strerror(errno));
 		if (setgroups(0, NULL) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
 		    setresuid(p->uid, p->uid, p->uid) < 0)
 			FAIL(

@@ -49,6 +49,12 @@ struct sb_plan {
 	uid_t uid;
 	gid_t gid;
 	int lease; /* the uid's lease (uidpool.h), -1: none (a named user) */
+	/* 1: the lease was taken ahead and is checked again by the helper
+	 * after the fork (sandbox_uid_confirm), while the child takes steps
+	 * 1 to 4; the child waits for the helper's one byte on its channel
+	 * before step 5, and nothing runs as the uid without it */
+	int uid_again;
+	int chan; /* the channel's number in the helper (and fork mode's child) */
 	int keep[PRIVSEP_SANDBOX_KEEP_MAX + 4]; /* sorted, incl. 0-2 and the channel */
 	size_t nkeep;
 	struct rlimit nofile, nproc, core, fsize, as;
@@ -87,6 +93,32 @@ void landlock_probe(struct landlock_plan *ll);
 int sandbox_prepare(struct sb_plan *plan, const struct privsep_sandbox *sb,
                     const struct policy *pol, const struct filter_prog *prog, int chan, char *why,
                     size_t whylen);
+
+/* sandbox_prepare for privsep_spawn: a uid leased ahead is not checked
+ * again here but after the fork, by sandbox_uid_confirm, while the child
+ * takes its first steps (plan->uid_again); exec 1: the worker will be
+ * executed (sandbox_exec_prepare), so the helper's own address space,
+ * which only a forked worker starts with, is not measured against the
+ * worker's RLIMIT_AS. */
+int sandbox_prepare_spawn(struct sb_plan *plan, const struct privsep_sandbox *sb,
+                          const struct policy *pol, const struct filter_prog *prog, int chan,
+                          int exec, char *why, size_t whylen);
+/* In the helper, after the fork, with plan->uid_again: check the uid
+ * again (uidpool_check) and, when it is still free, send the child its
+ * one byte on the channel (peer: the helper's end), which step 5 waits
+ * for.  0 (also with nothing to confirm, and when the child is gone
+ * already: a step before 5 failed, and its report follows on the
+ * channel), or -1 with errno and why: the
+ * child must then be killed, and it never ran as the uid (EEXIST: the
+ * uid is taken since; a spawn again leases another with a scan). */
+int sandbox_uid_confirm(const struct sb_plan *plan, int peer, char *why, size_t whylen);
+
+/* In the child, after a step before 5 failed and was reported on chan:
+ * wait for the helper's byte (or its kill, or its end) before exiting.
+ * A byte left unread in the child's socket when it exits resets the
+ * connection, and the helper's recvmmsg then returns ECONNRESET before
+ * the report that waits in its queue: the step's line would be lost. */
+void sandbox_uid_settle(const struct sb_plan *p, int step, int chan);
 
 /* Close plan's uid lease, if any (the worker never started, or was
  * reaped). */

@@ -293,36 +293,49 @@ int uidpool_held(uid_t uid)
 	return fl.l_type != F_UNLCK;
 }
 
-int uidpool_acquire(uid_t *uid, char *why, size_t whylen)
+int uidpool_take(uid_t *uid, int *again, char *why, size_t whylen)
 {
-	int fd, chk;
-	uid_t u;
+	int fd;
 	pthread_mutex_lock(&spare_mu);
 	fd = spare_fd;
-	u = spare_uid;
+	*uid = spare_uid;
 	spare_fd = -1;
 	pthread_mutex_unlock(&spare_mu);
-	if (fd < 0)
-		return acquire_scan(uid, why, whylen);
+	*again = fd >= 0;
+	return fd >= 0 ? fd : acquire_scan(uid, why, whylen);
+}
+
+int uidpool_check(uid_t uid, char *why, size_t whylen)
+{
 	/* The spare's lock was held since its scan: no lease could take
 	 * the uid, and a process with it then would have been seen.  Looked
 	 * at again now: the lease file, still root's alone, and the
 	 * databases and systemd, which could have given the uid out since
 	 * (systemd writes its lease before it starts the process). */
-	chk = open_leases(why, whylen);
-	if (chk < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
+	int chk = open_leases(why, whylen);
+	if (chk < 0)
+		return -1;
+	close(chk);
+	if (known_to_the_databases((unsigned)uid)) {
+		snprintf(why, whylen,
+		         "uid %u is now known to the passwd or group database, or to systemd",
+		         (unsigned)uid);
+		errno = EEXIST;
 		return -1;
 	}
-	close(chk);
-	if (known_to_the_databases(u)) {
-		close(fd);
-		return acquire_scan(uid, why, whylen);
-	}
-	*uid = u;
-	return fd;
+	return 0;
+}
+
+int uidpool_acquire(uid_t *uid, char *why, size_t whylen)
+{
+	int again, fd = uidpool_take(uid, &again, why, whylen);
+	int e;
+	if (fd < 0 || !again || uidpool_check(*uid, why, whylen) == 0)
+		return fd;
+	e = errno;
+	close(fd);
+	errno = e;
+	return e == EEXIST ? acquire_scan(uid, why, whylen) : -1;
 }
 
 void uidpool_prefetch(void)
@@ -359,6 +372,16 @@ void uidpool_drop_spare(void)
 	pthread_mutex_unlock(&spare_mu);
 	if (fd >= 0)
 		close(fd);
+}
+
+int uidpool_spare(uid_t *uid)
+{
+	int kept;
+	pthread_mutex_lock(&spare_mu);
+	kept = spare_fd >= 0;
+	*uid = spare_uid;
+	pthread_mutex_unlock(&spare_mu);
+	return kept;
 }
 
 int uidpool_owns_fd(int fd)

@@ -33,6 +33,18 @@ int uidpool_acquire(uid_t *uid, char *why, size_t whylen);
  * lease file's owner and mode, the databases and systemd's lease are
  * looked at again. */
 
+/* uidpool_acquire in two halves, for a spawn that checks the uid again
+ * while its child takes its first steps: the lease kept ahead, taken as
+ * it is (*again 1: the caller must pass uidpool_check before anything
+ * runs as that uid), or, with none kept, a lease made now with every
+ * check (*again 0).  The lease fd, or -1 with errno and why. */
+int uidpool_take(uid_t *uid, int *again, char *why, size_t whylen);
+/* What can change without a lease, looked at again for a uid leased
+ * ahead: the lease file's owner and mode (EPERM and the like), the
+ * databases and systemd's allocation (EEXIST: lease another, with a
+ * scan).  0, or -1 with errno and why. */
+int uidpool_check(uid_t uid, char *why, size_t whylen);
+
 /* Lease the next uid now, kept for the next uidpool_acquire (one per
  * process; nothing when one waits already; a failure is left for
  * uidpool_acquire to report).  The helper calls it when it is idle after
@@ -40,6 +52,8 @@ int uidpool_acquire(uid_t *uid, char *why, size_t whylen);
 void uidpool_prefetch(void);
 /* Release the lease kept ahead, if any. */
 void uidpool_drop_spare(void);
+/* 1 with its uid in *uid if a lease is kept ahead, else 0. */
+int uidpool_spare(uid_t *uid);
 /* 1 if fd is the lease kept ahead. */
 int uidpool_owns_fd(int fd);
 

@@ -259,6 +259,51 @@ static void an_exec_worker_holds_only_its_channel_on_3_and_its_standard_fds(void
 	hx_free(x);
 }
 
+/* How many of this process's fds are the directory dir. */
+static int fds_on(const char *dir)
+{
+	struct stat want, st;
+	int n = 0;
+	assert_int_equal(stat(dir, &want), 0);
+	for (int fd = 0; fd < 4096; fd++)
+		if (fstat(fd, &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino)
+			n++;
+	return n;
+}
+
+/* The helper opens a policy's broker roots once, for the worker's policy
+ * (whose roots the broker serves): exec mode's first filter is compiled
+ * from a second policy entry (the policy, exec.policy's start and the one
+ * execveat), which needs no roots, and whose roots were opened and looked
+ * at again (a statx pair or an openat2 per root) on every spawn, for
+ * nothing.  On main's code the helper holds the directory twice. */
+static void an_exec_workers_policy_has_its_broker_roots_opened_once(void **state)
+{
+	static const char *const args[] = {"report", "-", NULL};
+	char dir[] = "/tmp/privsep-roots-XXXXXX", text[256];
+	struct hx *x = setup_hx();
+	int prog = open_prog();
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(text, sizeof(text),
+	         "version 1\ninclude <default.policy>\nbeneath \"%s\" allow read\n", dir);
+	struct privsep_sandbox sb = {.policy = "roots-test.policy", .policy_text = text};
+	struct privsep_exec ex = {.fd = prog};
+	const char *argv[] = {"exec_worker", PRIVSEP_EXEC_MARKER, args[0], args[1], NULL};
+	struct privsep_spawn sp = {.name = "roots", .sandbox = &sb, .exec = &ex};
+	ex.argv = argv;
+	for (int round = 0; round < 2; round++) {
+		if (!privsep_spawn(x->h, &sp))
+			dump(x);
+		assert_true(hx_pump_gone(x, round + 1, 20000));
+		assert_int_equal(fds_on(dir), 1);
+	}
+	EXPECT_REPORTS(x, 2);
+	close(prog);
+	hx_free(x);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* A call refused after start either killed the worker and was named by
  * the helper (the policy denies it: the first filter's notification),
  * or failed with ENOSYS and came back (only the start needed it: the
@@ -459,6 +504,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(canary_and_libc_differ_from_the_helper_and_between_exec_workers),
+	    cmocka_unit_test(an_exec_workers_policy_has_its_broker_roots_opened_once),
 	    cmocka_unit_test(a_marker_in_the_helpers_freed_heap_and_stack_is_not_in_an_exec_worker),
 	    cmocka_unit_test(an_exec_worker_has_exactly_the_environment_passed),
 	    cmocka_unit_test(an_exec_worker_holds_only_its_channel_on_3_and_its_standard_fds),
