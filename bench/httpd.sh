@@ -10,7 +10,19 @@
 #
 # Usage: bench/httpd.sh HTTPD [SECONDS]   (./run bench installs wrk and
 # nginx and builds HTTPD: build/examples/httpd/httpd)
-# Environment: WORKERS (default: CPUs), CONNS (64), THREADS (2), ROUNDS (2)
+# Environment: WORKERS (default: CPUs), CONNS (64), THREADS (2), ROUNDS (2),
+# CPUS (a taskset list for the servers and wrk alike; default: no pinning)
+#
+# The same treatment for both servers: each in a session of its own (none
+# in wrk's), the same number of workers, the same CPUs.  With autogroup
+# scheduling (/proc/sys/kernel/sched_autogroup_enabled 1) a session is one
+# share of the CPUs, and httpd's workers each start a session of their own
+# (the framework's setsid) while nginx's stay in their master's: the
+# shares would differ.  So when it can (root, a cpu cgroup hierarchy) the
+# script runs the servers and wrk in one cpu cgroup of its own, where
+# autogroup does not apply: every thread competes as itself, as with
+# autogroup off, without changing the machine's setting.  The first line
+# of the output says which.
 set -eu
 httpd=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 secs=${2:-10}
@@ -25,13 +37,53 @@ d=$(mktemp -d /tmp/privsep-httpd-bench.XXXXXX)
 hpid=
 h0pid=
 npid=
+cg=
 cleanup() {
+	set +e # a killed server's wait status is not a failure of the cleanup
 	[ -n "$hpid" ] && kill "$hpid" 2>/dev/null && wait "$hpid" 2>/dev/null
 	[ -n "$h0pid" ] && kill "$h0pid" 2>/dev/null && wait "$h0pid" 2>/dev/null
 	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
+	if [ -n "$cg" ]; then
+		echo $$ >"$cg/../cgroup.procs" 2>/dev/null
+		# the servers' last processes may still be on their way out
+		for i in $(seq 50); do
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.1
+		done
+	fi
 	rm -rf "$d"
 }
 trap cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM
+
+# one cpu cgroup for this script and all it starts (above)
+ag=$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo 0)
+for base in /sys/fs/cgroup/cpu /sys/fs/cgroup; do
+	if [ -f "$base/cpu.shares" ] || { [ -f "$base/cgroup.subtree_control" ] &&
+		grep -qw cpu "$base/cgroup.subtree_control"; }; then
+		c="$base/privsep-httpd-bench.$$"
+		if mkdir "$c" 2>/dev/null; then
+			if echo $$ >"$c/cgroup.procs" 2>/dev/null; then
+				cg=$c
+				break
+			fi
+			rmdir "$c"
+		fi
+	fi
+done
+if [ -n "$cg" ]; then
+	sched="servers and wrk in one cpu cgroup of their own (autogroup does not apply there)"
+elif [ "$ag" = 1 ]; then
+	sched="autogroup on and no cpu cgroup: httpd's workers have a share each, nginx's one for all (unequal: run as root)"
+else
+	sched="autogroup off: every thread competes as itself"
+fi
+pin=
+[ -n "${CPUS:-}" ] && pin="taskset -c $CPUS"
+# a server in a session of its own, on the CPUs given
+start() {
+	$pin setsid "$@" &
+}
 chmod 755 "$d"
 mkdir "$d/root" "$d/nginx"
 head -c 1024 /dev/urandom | base64 -w 76 | head -c 1024 >"$d/root/small.html"
@@ -42,10 +94,10 @@ hport=18480
 h0port=18481
 nport=18482
 n1port=18483
-"$httpd" --address 127.0.0.1 --port $hport --root "$d/root" --workers "$workers" 2>"$d/httpd.log" &
+start "$httpd" --address 127.0.0.1 --port $hport --root "$d/root" --workers "$workers" 2>"$d/httpd.log"
 hpid=$!
-"$httpd" --address 127.0.0.1 --port $h0port --root "$d/root" --workers "$workers" --file-cache 0 \
-	2>"$d/httpd0.log" &
+start "$httpd" --address 127.0.0.1 --port $h0port --root "$d/root" --workers "$workers" --file-cache 0 \
+	2>"$d/httpd0.log"
 h0pid=$!
 cat >"$d/nginx/nginx.conf" <<EOF
 daemon off;
@@ -77,7 +129,7 @@ http {
 	}
 }
 EOF
-nginx -c "$d/nginx/nginx.conf" -p "$d/nginx" 2>"$d/nginx.err" &
+start nginx -c "$d/nginx/nginx.conf" -p "$d/nginx" 2>"$d/nginx.err"
 npid=$!
 ports="$hport $h0port $nport $n1port"
 for i in $(seq 100); do
@@ -95,54 +147,69 @@ for f in small.html 1m.bin; do # all serve the same bytes
 	done
 done
 
-# one wrk run: "rps avg p50 p99" (latencies in ms)
+# CPU time (ns) of process $1 and its children, every thread: httpd's
+# helper and workers, nginx's master and workers
+cpu_ns() {
+	for p in $1 $(pgrep -P "$1"); do
+		cat /proc/"$p"/task/*/schedstat 2>/dev/null
+	done | awk '{ t += $1 } END { printf "%.0f\n", t }'
+}
+
+# one wrk run against URL $1 served by process $2: "rps avg p50 p99
+# cpu" (latencies in ms; cpu: the server's CPU per request in us, which
+# the machine's load inflates far less than it moves requests/s)
 run() {
-	wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$1" >"$d/wrk.out" 2>&1
-	awk -v u="$1" '
+	c0=$(cpu_ns "$2")
+	$pin setsid -w wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$1" >"$d/wrk.out" 2>&1
+	c1=$(cpu_ns "$2")
+	awk -v u="$1" -v cpu=$((c1 - c0)) '
 	function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
 	/^ *Latency / && !avg { avg = ms($2) }
 	/^ *50%/ { p50 = ms($2) }
 	/^ *99%/ { p99 = ms($2) }
 	/^Requests\/sec:/ { rps = $2 }
+	/ requests in / { n = $1 }
 	/Non-2xx|Socket errors/ { bad = bad $0 }
-	END { if (bad) print "wrk errors for " u ":" bad > "/dev/stderr"; printf "%.0f %.3f %.3f %.3f\n", rps, avg, p50, p99 }
+	END { if (bad) print "wrk errors for " u ":" bad > "/dev/stderr"; printf "%.0f %.3f %.3f %.3f %.2f\n", rps, avg, p50, p99, n ? cpu / 1000 / n : 0 }
 	' "$d/wrk.out"
 }
 
 echo "wrk $threads threads, $conns connections, ${secs} s per run, $rounds rounds interleaved;" \
 	"$workers workers each; $(nproc) CPUs shared by wrk and the servers"
 echo "kernel $(uname -r); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+echo "each server in a session of its own; $sched; CPUs: ${CPUS:-any}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 : >"$d/results"
 for r in $(seq "$rounds"); do
 	for f in small.html 1m.bin; do
 		for s in httpd httpd-nocache nginx nginx-cache; do
 			case $s in
-			httpd) port=$hport ;;
-			httpd-nocache) port=$h0port ;;
-			nginx) port=$nport ;;
-			nginx-cache) port=$n1port ;;
+			httpd) port=$hport pid=$hpid ;;
+			httpd-nocache) port=$h0port pid=$h0pid ;;
+			nginx) port=$nport pid=$npid ;;
+			nginx-cache) port=$n1port pid=$npid ;;
 			esac
-			echo "$f $s $(run "http://127.0.0.1:$port/$f")" >>"$d/results"
+			echo "$f $s $(run "http://127.0.0.1:$port/$f" $pid)" >>"$d/results"
 		done
 	done
 done
-echo "| file | server | round | requests/s | latency avg ms | p50 ms | p99 ms |"
-echo "|---|---|---:|---:|---:|---:|---:|"
-awk '{ r[$1 " " $2]++; printf "| %s | %s | %d | %s | %s | %s | %s |\n", $1, $2, r[$1 " " $2], $3, $4, $5, $6 }' "$d/results"
+echo "| file | server | round | requests/s | latency avg ms | p50 ms | p99 ms | server CPU µs/request |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+awk '{ r[$1 " " $2]++; printf "| %s | %s | %d | %s | %s | %s | %s | %s |\n", $1, $2, r[$1 " " $2], $3, $4, $5, $6, $7 }' "$d/results"
 echo
-# median over the rounds of column $3 (requests/s) or $6 (p99) of FILE SERVER
+# median over the rounds of column $3 (requests/s), $6 (p99) or $7 (CPU
+# per request) of FILE SERVER
 median() {
 	awk -v f="$1" -v s="$2" -v c="$3" '$1 == f && $2 == s { print $c }' "$d/results" | sort -g |
 		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 echo "Medians over the rounds"
 echo
-echo "| file | server | requests/s | p99 ms |"
-echo "|---|---|---:|---:|"
+echo "| file | server | requests/s | p99 ms | server CPU µs/request |"
+echo "|---|---|---:|---:|---:|"
 for f in small.html 1m.bin; do
 	for s in httpd httpd-nocache nginx nginx-cache; do
-		echo "| $f | $s | $(median $f $s 3) | $(median $f $s 6) |"
+		echo "| $f | $s | $(median $f $s 3) | $(median $f $s 6) | $(median $f $s 7) |"
 	done
 done
 echo

@@ -1088,7 +1088,13 @@ int privsep_client_dispatch(struct privsep_client *c, int timeout_ms)
 	if (c->q.n)
 		pfd.events |= POLLOUT;
 	pthread_mutex_unlock(&c->smu);
-	if (poll(&pfd, 1, timeout_ms) < 0) {
+	if (timeout_ms == 0) {
+		/* nothing to wait for: read at once (a record or EAGAIN), not
+		 * poll first: an event loop calls this when its epoll said the
+		 * socket is readable, and the poll was a system call per
+		 * dispatch that told it again (examples/httpd: 0.5 a request) */
+		pfd.revents = POLLIN;
+	} else if (poll(&pfd, 1, timeout_ms) < 0) {
 		if (errno == EINTR)
 			return 0;
 		return -1;

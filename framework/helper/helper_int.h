@@ -164,7 +164,13 @@ struct privsep_worker {
 	int want_drained; /* a post failed with EAGAIN: tell when empty */
 	int served_bulk;  /* a bulk record was served: end this batch */
 	int rx_calls;     /* its last record was a call: read one at a time */
-	int gate;         /* a sandboxed spawn: nothing but READY's answer is sent before */
+	/* its calls come in piles (asynchronous calls in flight): read them
+	 * in batches too (helper.c, worker_readable) */
+	int rx_pile;
+	unsigned rx_single; /* calls read one at a time since its last batch */
+	int rx_lone;        /* batches in a row that found one call */
+	int rx_full;        /* its last read was a batch that filled its budget */
+	int gate;           /* a sandboxed spawn: nothing but READY's answer is sent before */
 	void *data;
 	struct tag tchan, tpid;
 	/* its bulk region, mapped (region.h) */

@@ -84,7 +84,9 @@ enum chan_status rxb_next(struct rxbatch *b, struct privsep_worker *w, struct ms
 
 	if (b->w == w)
 		return take(b, w->chan, m);
-	if (b->w || w->rx_calls || budget < 2 || b->cap < 2)
+	w->rx_full = 0;
+	b->got = 0;
+	if (b->w || budget < 2 || b->cap < 2)
 		return msg_recv(w->chan, m, buf, cap, 1);
 	k = budget < b->cap ? budget : b->cap;
 	for (unsigned i = 0; i < k; i++) {
@@ -99,7 +101,8 @@ enum chan_status rxb_next(struct rxbatch *b, struct privsep_worker *w, struct ms
 		                                                           : CHAN_ERROR;
 	b->w = w;
 	b->next = 0;
-	b->n = (unsigned)got;
+	b->n = b->got = (unsigned)got;
+	w->rx_full = (unsigned)got == k;
 	return take(b, w->chan, m);
 }
 

@@ -9,8 +9,9 @@
  * fds and all, and are served before anything newer from that worker;
  * when the worker goes or violates they are released (fds closed),
  * never served.  A worker whose last record was a call is read one
- * record at a time, as before: its caller waits for the reply, so a
- * batch would find nothing more.
+ * record at a time, as before (its caller waits for the reply, so a
+ * batch would find nothing more), unless its calls come in piles
+ * (asynchronous calls in flight: helper.c, worker_readable).
  */
 #ifndef PRIVSEP_RXBATCH_H
 #define PRIVSEP_RXBATCH_H
@@ -29,6 +30,7 @@ struct msg;
 struct rxbatch {
 	struct privsep_worker *w;
 	unsigned next, n;
+	unsigned got;  /* records the last rxb_next read as a new batch; 0: none */
 	unsigned cap;  /* slots: at most RXB_SLOTS, and RXB_BYTES of buffers */
 	size_t slot;   /* bytes a slot holds: the record limit */
 	uint8_t *bufs; /* cap slots */
@@ -48,11 +50,13 @@ int rxb_init(struct rxbatch *b, size_t slot);
 void rxb_free(struct rxbatch *b);
 
 /* The next record of w's turn into m: from the stash, else (the stash
- * free, w not calling, budget > 1, more than one slot) a new batch of at
- * most budget records, else one record into buf (cap bytes) with
- * msg_recv.  A turn reads on until EAGAIN or its budget, as before: a
- * batch shorter than asked does not end it (measured: ending it there
- * saved nothing, docs in bench/README.md). */
+ * free, budget > 1, more than one slot) a new batch of at most budget
+ * records, else one record into buf (cap bytes) with msg_recv.  Whether
+ * a calling worker is read in batches at all is the helper's choice
+ * (helper.c): w->rx_full tells it whether the batch filled the budget.
+ * A turn of one-way records reads on until EAGAIN or its budget, as
+ * before: a batch shorter than asked does not end it (measured: ending
+ * it there saved nothing, docs in bench/README.md). */
 enum chan_status rxb_next(struct rxbatch *b, struct privsep_worker *w, struct msg *m,
                           unsigned budget, uint8_t *buf, size_t cap);
 

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_call_pile.c - a worker with asynchronous calls in flight
+ * (privsep_fs_open_async) has a pile of calls in its socket: the helper
+ * reads them in batches and answers them in one turn (helper.c,
+ * worker_readable).  The attacker uses the pile: a violation inside it,
+ * fds behind the violation, a pile that never ends (to starve another
+ * worker), replies it does not read.  Nothing behind a violation is
+ * served and its fds are closed; another worker waits for at most a
+ * turn; replies go in the order of the calls, and what waits behind a
+ * queued reply is served once it left.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "helper_int.h"
+#include "wire.h"
+
+#define T_CALL (PRIVSEP_TYPE_APP_MIN + 1)   /* call, 4 bytes: a number */
+#define T_FDCALL (PRIVSEP_TYPE_APP_MIN + 2) /* call, 4 bytes and one fd */
+#define T_EV (PRIVSEP_TYPE_APP_MIN + 3)     /* event */
+
+#define NSEEN 512
+/* what the handlers saw, in order: the number, and the worker */
+static uint32_t seen[NSEEN];
+static const struct privsep_worker *seen_w[NSEEN];
+static atomic_int nseen;
+
+static int note(struct privsep_req *req, void *arg)
+{
+	uint32_t v = 0;
+	(void)arg;
+	memcpy(&v, req->data, req->len < 4 ? req->len : 4);
+	if (nseen < NSEEN) {
+		seen[nseen] = v;
+		seen_w[nseen] = req->worker;
+	}
+	nseen++;
+	privsep_writer_put_u32(&req->reply, v);
+	return 0;
+}
+
+static const struct privsep_handler table[] = {
+    {.type = T_CALL,
+     .name = "call",
+     .min_len = 4,
+     .max_len = 4,
+     .flags = PRIVSEP_H_CALL,
+     .fn = note},
+    {.type = T_FDCALL,
+     .name = "fd-call",
+     .min_len = 4,
+     .max_len = 4,
+     .min_fds = 1,
+     .max_fds = 1,
+     .flags = PRIVSEP_H_CALL,
+     .fn = note},
+    {.type = T_EV, .name = "event", .max_len = 8, .flags = PRIVSEP_H_EVENT},
+};
+#define NTABLE (sizeof(table) / sizeof(table[0]))
+
+/* One call of type with id and the number v, from a raw worker, with fds
+ * (borrowed). */
+static void send_call(int sock, uint32_t type, uint32_t id, uint32_t v, const int *fds, size_t nfds)
+{
+	uint8_t rec[PRIVSEP_HDR_LEN + 4];
+	size_t n = rec_make(rec, type, id, &v, 4, (uint8_t)nfds);
+	assert_int_equal(raw_send(sock, rec, n, fds, nfds), 0);
+}
+
+/* The next reply on sock, waiting for it: its id, and its number. */
+static uint32_t read_reply(struct hx *x, int sock, uint32_t *v)
+{
+	uint8_t in[256];
+	for (int t = 0; t < 1000; t++) {
+		ssize_t n = recv(sock, in, sizeof(in), MSG_DONTWAIT);
+		if (n < 0) {
+			privsep_helper_step(x->h, 5);
+			continue;
+		}
+		if (wire_get_u32(in + 4) != PRIVSEP_T_REPLY) {
+			t--; /* an event: the worker's socket is not empty yet */
+			continue;
+		}
+		assert_int_equal(n, PRIVSEP_HDR_LEN + 4 + 4);
+		assert_int_equal(wire_get_u32(in + PRIVSEP_HDR_LEN), 0); /* error 0 */
+		*v = wire_get_u32(in + PRIVSEP_HDR_LEN + 4);
+		return wire_get_u32(in + 8);
+	}
+	fail_msg("no reply within about 5 s");
+	return 0;
+}
+
+/* A worker that has a pile of calls in its socket (asynchronous calls in
+ * flight) is answered in one turn, in order, after it waited for single
+ * calls first (the round trip's path: read one record at a time). */
+static void a_pile_of_calls_is_answered_in_one_turn_in_order(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_worker *w = NULL;
+	int sock = hx_attach_raw(x, "async", &w);
+	uint32_t id = 1, v;
+	nseen = 0;
+	/* first a caller that waits for each reply */
+	for (uint32_t i = 0; i < 20; i++, id++) {
+		send_call(sock, T_CALL, id, i, NULL, 0);
+		assert_int_equal(read_reply(x, sock, &v), id);
+		assert_int_equal(v, i);
+	}
+	assert_false(w->rx_pile); /* one record at a time */
+	/* then piles: the first ones find it in the round trip's mode */
+	for (int pile = 0; pile < 8; pile++) {
+		int before = nseen, steps = 0;
+		uint32_t first = id;
+		for (uint32_t i = 0; i < 8; i++)
+			send_call(sock, T_CALL, id++, first + i, NULL, 0);
+		while (nseen < before + 8 && steps < 1000) {
+			privsep_helper_step(x->h, 100);
+			steps++;
+		}
+		assert_int_equal(nseen, before + 8);
+		for (uint32_t i = 0; i < 8; i++) {
+			assert_int_equal(seen[before + (int)i], first + i);
+			assert_int_equal(read_reply(x, sock, &v), first + i);
+			assert_int_equal(v, first + i);
+		}
+		/* once the piles are seen, each is answered in one wake-up */
+		if (pile >= 3)
+			assert_int_equal(steps, 1);
+	}
+	assert_true(w->rx_pile);
+	/* and a caller that waits for each reply again leaves pile mode */
+	for (uint32_t i = 0; i < 40; i++, id++) {
+		send_call(sock, T_CALL, id, i, NULL, 0);
+		assert_int_equal(read_reply(x, sock, &v), id);
+	}
+	assert_false(w->rx_pile);
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	hx_free(x);
+}
+
+/* Put w in pile mode: piles of five calls (a count prime to the probe's
+ * period, so that a probe lands inside a pile), answered. */
+static void make_pile_mode(struct hx *x, int sock, struct privsep_worker *w, uint32_t *id)
+{
+	uint32_t v;
+	for (int k = 0; k < 20 && !w->rx_pile; k++) {
+		int before = nseen;
+		for (int i = 0; i < 5; i++)
+			send_call(sock, T_CALL, (*id)++, 0, NULL, 0);
+		while (nseen < before + 5)
+			privsep_helper_step(x->h, 100);
+		for (int i = 0; i < 5; i++)
+			read_reply(x, sock, &v);
+	}
+	assert_true(w->rx_pile);
+}
+
+static void calls_behind_a_violation_in_a_pile_are_never_served_and_their_fds_are_closed(void **s)
+{
+	(void)s;
+	int before = count_fds();
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_worker *w = NULL;
+	int sock = hx_attach_raw(x, "attacker", &w);
+	uint32_t id = 1;
+	int base;
+	nseen = 0;
+	make_pile_mode(x, sock, w, &id);
+	base = nseen;
+	/* one pile: a call, a call with its fd missing (a violation), calls
+	 * with fds, a call */
+	send_call(sock, T_CALL, id++, 1, NULL, 0);
+	send_call(sock, T_FDCALL, id++, 2, NULL, 0);
+	for (uint32_t i = 3; i < 9; i++) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		assert_true(fd >= 0);
+		send_call(sock, T_FDCALL, id++, i, &fd, 1);
+		close(fd); /* in flight: the helper's copy is the only one */
+	}
+	send_call(sock, T_CALL, id++, 9, NULL, 0);
+	assert_true(hx_pump_gone(x, 1, 5000));
+	assert_int_equal(x->last_viol, PRIVSEP_V_BAD_FD_COUNT);
+	assert_int_equal(nseen, base + 1); /* the call before it, nothing after */
+	assert_int_equal(seen[base], 1);
+	assert_null(x->h->rxb.w);
+	close(sock);
+	hx_free(x);
+	assert_int_equal(count_fds(), before);
+}
+
+static void a_pile_of_calls_lets_another_worker_in_within_a_turn(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_worker *a = NULL, *b = NULL;
+	int sa = hx_attach_raw(x, "piler", &a);
+	int sb = hx_attach_raw(x, "bystander", &b);
+	uint32_t id = 1, v;
+	int base, at = -1;
+	nseen = 0;
+	make_pile_mode(x, sa, a, &id);
+	base = nseen;
+	/* a keeps 100 calls in its socket; b sends one call */
+	for (uint32_t i = 0; i < 100; i++)
+		send_call(sa, T_CALL, id++, i, NULL, 0);
+	send_call(sb, T_CALL, 7, 7, NULL, 0);
+	while (nseen < base + 101) {
+		privsep_helper_step(x->h, 100);
+		/* a's replies are read as they come, so none has to wait */
+		while (recv(sa, (uint8_t[64]){0}, 64, MSG_DONTWAIT) > 0)
+			;
+	}
+	for (int i = base; i < base + 101; i++)
+		if (seen_w[i] == b)
+			at = i - base;
+	assert_true(at >= 0);
+	/* at most a turn of a's calls before b's */
+	assert_true(at <= (int)PROTO_TURN_RECORDS);
+	/* a's calls in the order sent */
+	for (int i = base, k = 0; i < base + 101; i++)
+		if (seen_w[i] == a)
+			assert_int_equal(seen[i], (uint32_t)k++);
+	assert_int_equal(read_reply(x, sb, &v), 7);
+	assert_int_equal(x->gone, 0);
+	close(sa);
+	close(sb);
+	hx_free(x);
+}
+
+static void calls_of_a_pile_behind_a_queued_reply_are_answered_after_it_in_order(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_worker *w = NULL;
+	int sock = hx_attach_raw(x, "slow-reader", &w);
+	uint32_t id = 1, v, first;
+	int base;
+	nseen = 0;
+	make_pile_mode(x, sock, w, &id);
+	base = nseen;
+	/* the worker reads nothing: events fill its socket, one waits */
+	for (int i = 0; i < 100000 && !privsep_worker_queued(w); i++)
+		assert_int_equal(privsep_worker_post(w, &(struct privsep_out){.type = T_EV}), 0);
+	assert_true(privsep_worker_queued(w) > 0);
+	first = id;
+	for (uint32_t i = 0; i < 6; i++)
+		send_call(sock, T_CALL, id++, i, NULL, 0);
+	for (int t = 0; t < 100 && nseen < base + 1; t++)
+		privsep_helper_step(x->h, 50);
+	/* the first reply waits in the queue: nothing more of this worker is
+	 * served */
+	for (int t = 0; t < 5; t++)
+		privsep_helper_step(x->h, 10);
+	assert_int_equal(nseen, base + 1);
+	assert_ptr_equal(x->h->rxb.w, w); /* the rest of the pile waits in the stash */
+	/* the worker reads again, and sends nothing more: every reply, in
+	 * order */
+	for (uint32_t i = 0; i < 6; i++) {
+		assert_int_equal(read_reply(x, sock, &v), first + i);
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(nseen, base + 6);
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	hx_free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(a_pile_of_calls_is_answered_in_one_turn_in_order),
+	    cmocka_unit_test(
+	        calls_behind_a_violation_in_a_pile_are_never_served_and_their_fds_are_closed),
+	    cmocka_unit_test(a_pile_of_calls_lets_another_worker_in_within_a_turn),
+	    cmocka_unit_test(calls_of_a_pile_behind_a_queued_reply_are_answered_after_it_in_order),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
