@@ -309,6 +309,43 @@ static pid_t epoll_echo_server(int fd, int cpu)
 	return pid;
 }
 
+/* The same event loop as a receiver of fds must read: recvmsg with a
+ * control buffer of the helper's size (chan.h), MSG_CMSG_CLOEXEC, and
+ * its flags checked (MSG_CTRUNC), then send.  No check of the record:
+ * what the kernel charges an event loop that may be sent fds. */
+static pid_t epoll_echo_fds_server(int fd, int cpu)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[65536];
+		union {
+			struct cmsghdr a;
+			char b[CHAN_CTL_SPACE];
+		} ctl;
+		struct epoll_event ev = {.events = EPOLLIN};
+		int ep = epoll_create1(EPOLL_CLOEXEC);
+		ssize_t n;
+		pin(cpu);
+		only_fds(fd, ep);
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+			_exit(1);
+		while (epoll_wait(ep, &ev, 1, -1) == 1) {
+			struct iovec iov = {buf, sizeof(buf)};
+			struct msghdr mh = {.msg_iov = &iov,
+			                    .msg_iovlen = 1,
+			                    .msg_control = ctl.b,
+			                    .msg_controllen = sizeof(ctl.b)};
+			n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+			if (n <= 0 || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) ||
+			    send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+				break;
+		}
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
 /* The raw broker: receive a path, openat it, send the fd back. */
 static pid_t raw_broker(int fd, int cpu)
 {
@@ -369,6 +406,69 @@ static pid_t raw_sink(int fd, int done_w, int cpu)
 	return pid;
 }
 
+/* The helper's way of reading records, with none of its checks: wait in
+ * epoll_wait, then recvmmsg with a control buffer per record (chan.h) into
+ * as many slots of the record limit as the helper's stash has at that
+ * limit (rxbatch.c: 256 KiB of slots, at most 16), until EAGAIN; count
+ * them, say how many when the stream ends. */
+#define MM_SLOT 65536u
+#define MM_SLOTS (256u * 1024u / MM_SLOT < 16u ? 256u * 1024u / MM_SLOT : 16u)
+static pid_t raw_mm_sink(int fd, int done_w, int cpu)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		static char bufs[MM_SLOTS][MM_SLOT];
+		static union {
+			struct cmsghdr a;
+			char b[CHAN_CTL_SPACE];
+		} ctl[MM_SLOTS];
+		struct mmsghdr mm[MM_SLOTS];
+		struct iovec iov[MM_SLOTS];
+		struct epoll_event ev = {.events = EPOLLIN};
+		int ep, end = 0;
+		long n = 0;
+		pin(cpu);
+		only_fds(fd, done_w);
+		ep = epoll_create1(EPOLL_CLOEXEC);
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+			_exit(1);
+		while (!end && epoll_wait(ep, &ev, 1, -1) == 1) {
+			for (;;) {
+				int got;
+				for (unsigned i = 0; i < MM_SLOTS; i++) {
+					iov[i] = (struct iovec){bufs[i], MM_SLOT};
+					mm[i].msg_hdr =
+					    (struct msghdr){.msg_iov = &iov[i],
+					                    .msg_iovlen = 1,
+					                    .msg_control = ctl[i].b,
+					                    .msg_controllen = sizeof(ctl[i].b)};
+				}
+				got = recvmmsg(fd, mm, MM_SLOTS, MSG_DONTWAIT | MSG_CMSG_CLOEXEC,
+				               NULL);
+				if (got < 0) {
+					end = errno != EAGAIN && errno != EWOULDBLOCK;
+					break; /* EAGAIN: wait */
+				}
+				for (int i = 0; i < got; i++) {
+					if (mm[i].msg_len == 0 ||
+					    (mm[i].msg_hdr.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
+						end = 1;
+						break;
+					}
+					n++;
+				}
+				if (end || got == 0)
+					break;
+			}
+		}
+		if (write(done_w, &n, sizeof(n)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
 static void reap(pid_t pid)
 {
 	int st;
@@ -377,27 +477,56 @@ static void reap(pid_t pid)
 
 /* ---- 1: round trip ---- */
 
-static void bench_roundtrip(int pinned)
+/* Where the two ends of a round trip run. */
+enum placement { FREE, ONE_CPU, TWO_CPUS };
+
+/* CPUs 0 and 1 were both ours when the run started (the two-CPU rows pin
+ * to them; pin(-1) widens the mask later, so ask once, in main). */
+static int two_cpus(void)
 {
-	int a[2], b[2], e[2];
+	static int known = -1;
+	if (known < 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		known = sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_ISSET(0, &set) &&
+		        CPU_ISSET(1, &set);
+	}
+	return known;
+}
+
+static const char *placement_name(enum placement pl)
+{
+	return pl == ONE_CPU ? "one CPU" : pl == TWO_CPUS ? "two CPUs" : "free";
+}
+
+/* pl: FREE (no affinity: the scheduler places each end, and a pair it
+ * starts on two vCPUs stays there, bench/README.md), ONE_CPU (both on
+ * CPU 0), TWO_CPUS (the caller on CPU 0, every server on CPU 1: what a
+ * pair the scheduler split pays, raw or privsep alike). */
+static void bench_roundtrip(enum placement pl)
+{
+	int a[2], b[2], e[2], f[2];
 	const int blocks = quick ? 5 : 20, per = 1000;
 	uint64_t *tp = calloc((size_t)(blocks * per), sizeof(uint64_t)),
 	         *tr = calloc((size_t)(blocks * per), sizeof(uint64_t)),
-	         *te = calloc((size_t)(blocks * per), sizeof(uint64_t));
+	         *te = calloc((size_t)(blocks * per), sizeof(uint64_t)),
+	         *tf = calloc((size_t)(blocks * per), sizeof(uint64_t));
 	char payload[32] = "0123456789abcdef0123456789abcde", body[64], rbuf[64];
 	struct privsep_result res = {.data = body, .cap = sizeof(body)};
-	pid_t hp, ep, eep;
+	pid_t hp, ep, eep, efp;
 	struct privsep_client *c;
-	size_t np = 0, nr = 0, ne = 0;
-	int cpu = pinned ? 0 : -1;
+	size_t np = 0, nr = 0, ne = 0, nf = 0;
+	int cpu = pl == FREE ? -1 : 0, scpu = pl == TWO_CPUS ? 1 : cpu;
 
 	pin(cpu);
 	chan_pair(a);
 	chan_pair(b);
 	chan_pair(e);
-	hp = helper_server(a[0], NULL, cpu);
-	ep = echo_server(b[0], cpu);
-	eep = epoll_echo_server(e[0], cpu);
+	chan_pair(f);
+	hp = helper_server(a[0], NULL, scpu);
+	ep = echo_server(b[0], scpu);
+	eep = epoll_echo_server(e[0], scpu);
+	efp = epoll_echo_fds_server(f[0], scpu);
 	c = privsep_client_new(a[1], NULL);
 	/* warm up */
 	for (int i = 0; i < 1000; i++) {
@@ -406,6 +535,8 @@ static void bench_roundtrip(int pinned)
 		recv(b[1], rbuf, sizeof(rbuf), 0);
 		send(e[1], payload, 32, 0);
 		recv(e[1], rbuf, sizeof(rbuf), 0);
+		send(f[1], payload, 32, 0);
+		recv(f[1], rbuf, sizeof(rbuf), 0);
 	}
 	for (int k = 0; k < blocks; k++) {
 		for (int i = 0; i < per; i++) {
@@ -428,21 +559,33 @@ static void bench_roundtrip(int pinned)
 				abort();
 			te[ne++] = ns() - t;
 		}
+		for (int i = 0; i < per; i++) {
+			uint64_t t = ns();
+			if (send(f[1], payload, 32, 0) != 32 ||
+			    recv(f[1], rbuf, sizeof(rbuf), 0) != 32)
+				abort();
+			tf[nf++] = ns() - t;
+		}
 	}
 	privsep_client_free(c);
 	close(b[1]);
 	close(e[1]);
+	close(f[1]);
 	reap(hp);
 	reap(ep);
 	reap(eep);
+	reap(efp);
 	struct stats sp = stats_of(tp, np);
-	report_goal("round trip, 32 B", "ns", sp, stats_of(tr, nr), pinned ? "one CPU" : "free",
+	report_goal("round trip, 32 B", "ns", sp, stats_of(tr, nr), placement_name(pl),
 	            "raw SEQPACKET ping-pong", 0, AT_MOST(1.10));
-	report("  same, vs a raw epoll echo", "ns", sp, stats_of(te, ne),
-	       pinned ? "one CPU" : "free", "raw SEQPACKET echo: epoll_wait, recv, send", 0);
+	report("  same, vs a raw epoll echo", "ns", sp, stats_of(te, ne), placement_name(pl),
+	       "raw SEQPACKET echo: epoll_wait, recv, send", 0);
+	report("  same, vs an fd-taking epoll echo", "ns", sp, stats_of(tf, nf), placement_name(pl),
+	       "raw SEQPACKET echo: epoll_wait, recvmsg with a control buffer, send", 0);
 	free(tp);
 	free(tr);
 	free(te);
+	free(tf);
 	pin(-1);
 }
 
@@ -510,7 +653,7 @@ static void bench_ring(int pinned)
 
 /* ---- 2: brokered open ---- */
 
-static void bench_open(int pinned)
+static void bench_open(enum placement pl)
 {
 	int a[2], b[2];
 	const int blocks = quick ? 5 : 20, per = 500;
@@ -518,14 +661,14 @@ static void bench_open(int pinned)
 	         *td = calloc((size_t)(blocks * per), 8), *tn = calloc((size_t)(blocks * per), 8);
 	size_t np = 0, nr = 0, nd = 0, nn = 0;
 	/* privsep-run's transparent open, free only (its two processes) */
-	struct notify_bench *nb = pinned ? NULL : notify_bench_start("/etc/hostname");
+	struct notify_bench *nb = pl != FREE ? NULL : notify_bench_start("/etc/hostname");
 	char path[] = "/etc/hostname", why[256], pol[256], k;
 	pid_t hp, rp;
 	struct privsep_client *c;
 	struct privsep_client_config cfg = {.msg_max = 8192};
 
 	snprintf(pol, sizeof(pol), "version 1\npath \"%s\" allow read\n", path);
-	pin(pinned ? 0 : -1); /* the helper below inherits it */
+	pin(pl == FREE ? -1 : 0); /* the helper below inherits it, or takes CPU 1 */
 	chan_pair(a);
 	chan_pair(b);
 	{
@@ -533,6 +676,8 @@ static void bench_open(int pinned)
 		pid_t pid = fork();
 		if (pid == 0) {
 			struct privsep_helper_config hc = {.log = quiet, .msg_max = 8192};
+			if (pl == TWO_CPUS)
+				pin(1);
 			only_fds(a[0], -1);
 			struct privsep_helper *h = privsep_helper_new(NULL, 0, &hc);
 			struct privsep_worker *w = helper_attach(h, a[0], -1, 0, "bench");
@@ -548,7 +693,7 @@ static void bench_open(int pinned)
 		hp = pid;
 		close(a[0]);
 	}
-	rp = raw_broker(b[0], pinned ? 0 : -1);
+	rp = raw_broker(b[0], pl == FREE ? -1 : pl == TWO_CPUS ? 1 : 0);
 	c = privsep_client_new(a[1], &cfg);
 	for (int i = 0; i < 200; i++) {
 		struct privsep_result res;
@@ -602,9 +747,9 @@ static void bench_open(int pinned)
 	reap(hp);
 	reap(rp);
 	struct stats sp = stats_of(tp, np), sr = stats_of(tr, nr), sd = stats_of(td, nd);
-	report_goal("brokered open", "ns", sp, sr, pinned ? "one CPU" : "free",
+	report_goal("brokered open", "ns", sp, sr, placement_name(pl),
 	            "raw broker (path, openat, SCM_RIGHTS)", 0, AT_MOST(1.15));
-	if (!pinned)
+	if (pl == FREE)
 		report("brokered open vs direct open", "ns", sp, sd, "free",
 		       "open+close in-process", 0);
 	if (nn) {
@@ -675,14 +820,16 @@ static double posts_per_s(size_t size, long count)
 	return (double)count / secs;
 }
 
-static double raw_per_s(size_t size, long count)
+/* A raw sender to a receiver blocked in recv (mm 0) or to raw_mm_sink
+ * (mm 1), the receiver on cpu (-1: anywhere). */
+static double raw_per_s(size_t size, long count, int cpu, int mm)
 {
 	int a[2], done[2];
 	char *buf = calloc(1, size + 16);
 	chan_pair(a);
 	if (pipe(done) < 0)
 		abort();
-	pid_t pid = raw_sink(a[0], done[1], -1);
+	pid_t pid = mm ? raw_mm_sink(a[0], done[1], cpu) : raw_sink(a[0], done[1], cpu);
 	uint64_t t0 = ns();
 	for (long i = 0; i < count; i++)
 		if (send(a[1], buf, size + 16, MSG_NOSIGNAL) < 0) /* the same bytes as a record */
@@ -831,21 +978,33 @@ static double raw_stream_per_s(size_t size, long count)
 	return (double)count / secs;
 }
 
-static void bench_throughput(void)
+static void bench_throughput(enum placement pl)
 {
 	const size_t sizes[] = {32, 4096, 65536 - 16};
 	const char *names[] = {"one-way throughput, 32 B", "one-way throughput, 4 KiB",
 	                       "one-way throughput, max (64 KiB)"};
+	int cpu = pl == ONE_CPU ? 0 : -1;
+	pin(cpu); /* the helpers forked below inherit it */
 	for (int s = 0; s < 3; s++) {
 		long count = (quick ? 20000 : 100000) / (s == 2 ? 10 : 1);
-		uint64_t p[6], r[6];
+		uint64_t p[6], r[6], m[6];
 		for (int k = 0; k < 6; k++) { /* interleaved runs */
 			p[k] = (uint64_t)posts_per_s(sizes[s], count);
-			r[k] = (uint64_t)raw_per_s(sizes[s], count);
+			r[k] = (uint64_t)raw_per_s(sizes[s], count, cpu, 0);
+			m[k] = (uint64_t)raw_per_s(sizes[s], count, cpu, 1);
 		}
-		report_goal(names[s], "messages/s", stats_of(p, 6), stats_of(r, 6), "free",
-		            "raw sender/receiver", 1, s < 2 ? AT_LEAST(1.0) : NO_GOAL);
+		report_goal(names[s], "messages/s", stats_of(p, 6), stats_of(r, 6),
+		            placement_name(pl), "raw sender/receiver", 1,
+		            s < 2 ? AT_LEAST(1.0) : NO_GOAL);
+		report(
+		    "  same, vs the helper's way of reading", "messages/s", stats_of(p, 6),
+		    stats_of(m, 6), placement_name(pl),
+		    "raw sender, receiver: epoll_wait, recvmmsg with control buffers until EAGAIN",
+		    1);
 	}
+	pin(-1);
+	if (pl != FREE)
+		return;
 	{
 		long count = quick ? 400000 : 2000000;
 		uint64_t p[6], r[6];
@@ -1838,20 +1997,27 @@ int main(int argc, char **argv)
 	printf("%-34s %12s %12s %12s %12s %7s  %-9s %s\n", "benchmark", "median", "p99", "base med",
 	       "base p99", "ratio", "cpus", "unit");
 #define RUN(n) (!only || !strcmp(only, n))
+	(void)two_cpus(); /* the mask the run was started with */
 	if (RUN("roundtrip")) {
-		bench_roundtrip(1);
-		bench_roundtrip(0);
+		bench_roundtrip(ONE_CPU);
+		bench_roundtrip(FREE);
+		if (two_cpus())
+			bench_roundtrip(TWO_CPUS);
 	}
 	if (RUN("ring")) {
 		bench_ring(1);
 		bench_ring(0);
 	}
 	if (RUN("open")) {
-		bench_open(0);
-		bench_open(1); /* informative: no cross-CPU wakeups */
+		bench_open(FREE);
+		bench_open(ONE_CPU); /* no cross-CPU wake-ups */
+		if (two_cpus())
+			bench_open(TWO_CPUS); /* every wake-up a cross-CPU one */
 	}
-	if (RUN("throughput"))
-		bench_throughput();
+	if (RUN("throughput")) {
+		bench_throughput(FREE);
+		bench_throughput(ONE_CPU);
+	}
 	if (RUN("seccomp")) {
 		bench_seccomp("<default.policy>");
 		bench_seccomp("<fileopener.policy>");

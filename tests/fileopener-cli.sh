@@ -72,6 +72,9 @@ for l in Uid Gid Groups CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs Seccomp Se
 done
 grep -q "^NoNewPrivs:	1$" "$d/sb" || fail "NoNewPrivs"
 grep -q "^Seccomp:	2$" "$d/sb" || fail "Seccomp"
+# exec mode by default: the worker is this program executed again, which
+# narrowed itself with a second filter (a forked worker has one)
+grep -q "^Seccomp_filters:	2$" "$d/sb" || fail "not exec mode: $(grep ^Seccomp_filters "$d/sb")"
 grep -q "^CapEff:	0000000000000000$" "$d/sb" || fail "CapEff"
 grep -q "^Landlock ABI [0-9]" "$d/sb" || grep -q "^Landlock not available" "$d/sb" || fail "Landlock line"
 # the helper: confined by its own filter, and (as root) only the broker's capability
@@ -114,4 +117,41 @@ kill $writer 2>/dev/null
 grep -q "did not exit within 1000 ms; killed" "$d/err" || fail "the worker was not killed: $(cat "$d/err")"
 grep -q "SIGKILL failed" "$d/err" && fail "the helper could not kill its worker: $(cat "$d/err")"
 grep -q "Terminated: stopping 1 worker" "$d/err" || fail "SIGTERM not logged: $(cat "$d/err")"
+# --learn: under a policy without @glibc (fstat and what glibc's start
+# makes), the worker is killed; in learn mode it runs, and the proposal
+# (the policy, then "allow X because "learned; review"" per call, with the
+# values seen) is a policy under which the same run succeeds, and which
+# check accepts
+cat >"$d/nog.policy" <<EOP
+version 1
+include <groups.policy>
+include <glibc.policy>
+default kill
+allow @stdio
+allow @alloc
+allow @time
+allow @signal
+allow @ipc
+allow @ids
+allow @exit
+rlimit fsize unlimited
+path "$d/c.txt" allow read
+EOP
+"$fo" --policy "$d/nog.policy" "$d/c.txt" >"$d/out" 2>"$d/err" && fail "--learn: the policy without @glibc was enough"
+grep -q "seccomp violation: " "$d/err" || fail "--learn: no violation without it: $(cat "$d/err")"
+"$fo" --policy "$d/nog.policy" --learn "$d/learned.policy" "$d/c.txt" >"$d/out" 2>"$d/err" ||
+	fail "--learn: exit $?: $(cat "$d/err")"
+[ "$(cat "$d/out")" = "three" ] || fail "--learn: stdout $(cat "$d/out")"
+grep -q "LEARN MODE" "$d/err" || fail "--learn: no line saying the worker is not sandboxed by its filter"
+grep -q "seccomp violation" "$d/err" && fail "--learn: a violation killed the worker: $(cat "$d/err")"
+grep -q "^include \"$d/nog.policy\"$" "$d/learned.policy" || fail "--learn: the policy is not in the proposal: $(cat "$d/learned.policy")"
+grep -q '^allow newfstatat because "learned; review"$' "$d/learned.policy" ||
+	fail "--learn: fstat not learned: $(cat "$d/learned.policy")"
+grep -q "^# learned: newfstatat, [0-9]* calls\?; arg0 0x" "$d/learned.policy" ||
+	fail "--learn: no argument values: $(cat "$d/learned.policy")"
+"$fo" --policy "$d/learned.policy" "$d/c.txt" >"$d/out" 2>"$d/err" ||
+	fail "--learn: the proposal is not enough: $(cat "$d/err")"
+[ "$(cat "$d/out")" = "three" ] || fail "--learn: under the proposal, stdout $(cat "$d/out")"
+grep -q "LEARN MODE" "$d/err" && fail "--learn: the proposal's run was in learn mode"
+
 echo "fileopener-cli: the command-line contract holds"

@@ -16,6 +16,7 @@
 #include "wire.h"
 #include "chan.h"
 #include "helper_int.h"
+#include "uidpool.h"
 
 static void hx_log(enum privsep_log_level lvl, const char *line, void *arg)
 {
@@ -232,6 +233,40 @@ int count_fds(void)
 		n++;
 	closedir(d);
 	return n - 3; /* ".", ".." and the directory's own fd */
+}
+
+int hx_lease_held_here(unsigned uid)
+{
+	char link[64], target[256], line[256];
+	long long want = (long long)uid - UIDPOOL_MIN, start, end;
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		FILE *f;
+		ssize_t k;
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
+		k = readlink(link, target, sizeof(target) - 1);
+		if (k <= 0)
+			continue;
+		target[k] = '\0';
+		if (strcmp(target, UIDPOOL_DIR "/" UIDPOOL_FILE) != 0)
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fdinfo/%s", de->d_name);
+		f = fopen(link, "re");
+		while (f && fgets(line, sizeof(line), f))
+			/* lock:\t1: OFDLCK ADVISORY  WRITE -1 MAJ:MIN:INO START END */
+			if (!strncmp(line, "lock:", 5) && strstr(line, "OFDLCK") &&
+			    sscanf(strrchr(line, ':') + 1, "%*s %lld %lld", &start, &end) == 2 &&
+			    start <= want && want <= end)
+				n++;
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return n;
 }
 
 size_t rec_make(uint8_t *rec, uint32_t type, uint32_t id, const void *payload, size_t plen,

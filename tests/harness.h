@@ -93,6 +93,11 @@ int set_fd_room(int room);
 int probe_fds(void);
 /* Number of open fds of this process. */
 int count_fds(void);
+/* How many fds of this process hold the uid lease of uid (an OFD lock on
+ * its byte of the lease file, held through that very description:
+ * /proc/self/fdinfo's "lock:" lines); another process's lease of the same
+ * uid (another helper's on this machine) is not counted.  -1 on error. */
+int hx_lease_held_here(unsigned uid);
 
 /* A whole record: header with the given fields, then payload. */
 size_t rec_make(uint8_t *rec, uint32_t type, uint32_t id, const void *payload, size_t plen,

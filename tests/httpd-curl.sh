@@ -430,6 +430,20 @@ if ! grep -q "^include \"$d/nosendfile.policy\"$" "$d/learned.policy"; then
 fi
 "$tool" check "$d/learned.policy" >/dev/null ||
 	fail "--learn: the proposal does not pass check"
+# and it is a policy httpd serves under, enforced: the file whole, no
+# violation
+: >"$d/log"
+"$httpd" --address 127.0.0.1 --port 0 --root "$d/root" --policy "$d/learned.policy" 2>"$d/log" &
+pid=$!
+wait_port
+[ -n "$port" ] || fail "--learn: the proposal does not start httpd: $(cat "$d/log")"
+u="http://127.0.0.1:$port"
+[ "$(get /1m.bin)" = 200 ] && cmp -s "$d/b" "$d/root/1m.bin" ||
+	fail "--learn: under the proposal, 1m.bin not served whole"
+grep -q "seccomp violation\|LEARN MODE" "$d/log" && fail "--learn: under the proposal: $(cat "$d/log")"
+kill "$pid"
+wait "$pid"
+pid=
 # --learn is for one worker
 "$httpd" --port 0 --root "$d/root" --workers 2 --learn "$d/x.policy" 2>"$d/err" &&
 	fail "--learn with --workers 2 was accepted"

@@ -21,7 +21,8 @@ meson setup "$tmp/b1" "$src" --prefix=/usr -Dtests=false >/dev/null
 ninja -C "$tmp/b1" >/dev/null
 DESTDIR="$tmp/d1" meson install -C "$tmp/b1" --no-rebuild >/dev/null
 for f in usr/include/privsep.h usr/bin/privsep-policy usr/share/man/man1/privsep-policy.1 \
-	usr/share/man/man5/privsep.policy.5; do
+	usr/bin/privsep-run usr/share/man/man1/privsep-run.1 usr/share/man/man5/privsep.policy.5 \
+	usr/share/man/man3/privsep.3; do
 	[ -e "$tmp/d1/$f" ] || fail "a default install has no /$f"
 done
 find "$tmp/d1" -name privsep.pc | grep -q . || fail "a default install has no privsep.pc"

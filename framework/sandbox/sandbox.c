@@ -119,16 +119,15 @@ static int int_cmp(const void *a, const void *b)
 }
 
 /* The worker's limit: what was asked, never above what the helper has
- * (RLIM_INFINITY: the helper's own, unchanged). */
+ * (RLIM_INFINITY: the helper's soft limit), its soft and hard limits one
+ * value, so that the worker can never raise it (exec mode's fd N). */
 static int lower_rl(int res, rlim_t want, struct rlimit *out)
 {
 	struct rlimit old;
 	if (getrlimit(res, &old) < 0)
 		return -1;
-	if (want == RLIM_INFINITY) {
-		*out = old;
-		return 0;
-	}
+	if (want == RLIM_INFINITY)
+		want = old.rlim_cur;
 	out->rlim_cur = out->rlim_max = want < old.rlim_max ? want : old.rlim_max;
 	return 0;
 }

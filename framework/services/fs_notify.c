@@ -329,15 +329,15 @@ static int own(const struct call *c, int dirfd, char *buf, size_t len)
 }
 
 /* fstat(2) as glibc makes it: newfstatat or statx of the program's own
- * fd with "" and AT_EMPTY_PATH (the filter cannot see the path, so it
- * comes here).  The fd is already the program's: no rule is asked, and
- * nothing is opened; the file is looked at through /proc/PID/fd/N in one
- * call (what the program's own fstat would see), then the notification
- * is checked once (the path read and the fd looked up were the
- * program's, its pid not reused) before the result is written into its
- * buffer.  1 when the path was "" with AT_EMPTY_PATH and the call was
- * answered here, 0 to go on with the rules (the path is in c), -1 when
- * it was answered otherwise (or the program is gone). */
+ * fd with "" (or NULL) and AT_EMPTY_PATH (the filter cannot see the
+ * path, so it comes here).  The fd is already the program's: no rule is
+ * asked, and nothing is opened; the file is looked at through
+ * /proc/PID/fd/N in one call (what the program's own fstat would see),
+ * then the notification is checked once (the path read and the fd
+ * looked up were the program's, its pid not reused) before the result is
+ * written into its buffer.  1 when the path was "" with AT_EMPTY_PATH
+ * and the call was answered here, 0 to go on with the rules (the path
+ * is in c), -1 when it was answered otherwise (or the program is gone). */
 static int own_stat(struct call *c, int dirfd, uint64_t addr, int at_flags,
                     const unsigned *statx_mask, uint64_t buf)
 {
@@ -346,7 +346,13 @@ static int own_stat(struct call *c, int dirfd, uint64_t addr, int at_flags,
 	char name[64];
 	int rc, empty;
 	c->op = FS_OP_STAT;
-	if ((rc = read_str(c->req->pid, addr, c->path, sizeof(c->path)))) {
+	/* a NULL path with AT_EMPTY_PATH is "" (Linux 6.11 and later, for
+	 * statx and newfstatat): a register of the notification, nothing in
+	 * the program's memory to read or change; without AT_EMPTY_PATH it is
+	 * EFAULT, as the kernel says */
+	if (!addr && (at_flags & AT_EMPTY_PATH))
+		c->path[0] = '\0';
+	else if ((rc = read_str(c->req->pid, addr, c->path, sizeof(c->path)))) {
 		if (still_valid(c))
 			refuse(c, rc, strerror(rc));
 		return -1;

@@ -708,6 +708,21 @@ static void workers_are_sandboxed_and_the_helper_keeps_little(void **st)
 		assert_int_equal(max_open_files(w[i]), 2080);
 		status_field(w[i], "Seccomp", v, sizeof(v));
 		assert_string_equal(v, "2");
+		/* exec mode, the default: this program executed again, which
+		 * narrowed itself (a second filter; a forked worker has one),
+		 * with an empty environment (its /proc environ, where this
+		 * test may read it: as root) */
+		status_field(w[i], "Seccomp_filters", v, sizeof(v));
+		assert_string_equal(v, "2");
+		if (geteuid() == 0) {
+			char p[64], env[16];
+			int fd;
+			snprintf(p, sizeof(p), "/proc/%d/environ", (int)w[i]);
+			fd = open(p, O_RDONLY | O_CLOEXEC);
+			assert_true(fd >= 0);
+			assert_int_equal(read(fd, env, sizeof(env)), 0);
+			close(fd);
+		}
 		status_field(w[i], "NoNewPrivs", v, sizeof(v));
 		assert_string_equal(v, "1");
 		status_field(w[i], "CapEff", v, sizeof(v));

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -125,14 +126,17 @@ static void dump(const struct hx *x)
 		fprintf(stderr, "log: %s\n", x->log[i]);
 }
 
-/* Run worker.py in mode until it is gone; the helper's record of it in
+/* Run worker.py in mode until it is gone, under python.policy, or under
+ * policy_text when it is not NULL; the helper's record of it in
  * x->last_exit. */
-static struct hx *run_python(const char *mode)
+static struct hx *run_python_with(const char *mode, const char *policy_text)
 {
 	static const char *const dirs[] = {INTEROP_DIR};
 	const char *py = python();
 	const char *argv[] = {"python3", "-I", "-S", "-B", INTEROP_DIR "/worker.py", mode, NULL};
-	struct privsep_sandbox sb = {.policy = INTEROP_DIR "/python.policy"};
+	struct privsep_sandbox sb = {.policy = policy_text ? "python-variant.policy"
+	                                                   : INTEROP_DIR "/python.policy",
+	                             .policy_text = policy_text};
 	struct privsep_exec ex = {
 	    .argv = argv, .flags = PRIVSEP_EXEC_FOREIGN, .read_beneath = dirs, .nread = 1};
 	struct privsep_spawn sp = {.name = "python", .sandbox = &sb, .exec = &ex};
@@ -155,6 +159,11 @@ static struct hx *run_python(const char *mode)
 	return x;
 }
 
+static struct hx *run_python(const char *mode)
+{
+	return run_python_with(mode, NULL);
+}
+
 static void
 a_python_worker_from_the_spec_calls_posts_gets_events_drops_a_permit_and_sends_bulk(void **state)
 {
@@ -175,24 +184,57 @@ a_python_worker_from_the_spec_calls_posts_gets_events_drops_a_permit_and_sends_b
 
 static void a_python_worker_is_killed_for_each_of_three_malformed_records(void **state)
 {
+	/* section 8: one line (worker, violation, the header's fields),
+	 * the worker killed */
 	static const struct {
 		const char *mode;
 		enum privsep_violation v;
+		const char *line;
 	} runs[] = {
-	    {"bad-magic", PRIVSEP_V_BAD_MAGIC},
-	    {"unknown-type", PRIVSEP_V_UNKNOWN_TYPE},
-	    {"nfds-mismatch", PRIVSEP_V_NFDS_MISMATCH},
+	    {"bad-magic", PRIVSEP_V_BAD_MAGIC,
+	     ": protocol violation bad-magic: type 0x10001 (note) id 0 len 6 nfds 0: "},
+	    {"unknown-type", PRIVSEP_V_UNKNOWN_TYPE,
+	     ": protocol violation unknown-type: type 0x9 id 0 len 0 nfds 0: "},
+	    {"nfds-mismatch", PRIVSEP_V_NFDS_MISMATCH,
+	     ": protocol violation nfds-mismatch: type 0x10001 (note) id 0 len 6 nfds 1: "},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
 		struct hx *x = run_python(runs[i].mode);
+		int lines = 0;
 		if (x->last_exit.kind != PRIVSEP_EXIT_VIOLATION)
 			dump(x);
 		assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
 		assert_int_equal(x->last_exit.violation, runs[i].v);
 		assert_int_equal(x->last_exit.signal, SIGKILL);
+		for (int k = 0; k < x->nlog; k++)
+			lines += strstr(x->log[k], "protocol violation") != NULL;
+		if (lines != 1 || !hx_logged(x, runs[i].line) || !hx_logged(x, "; worker killed"))
+			dump(x);
+		assert_int_equal(lines, 1);
+		assert_true(hx_logged(x, runs[i].line));
+		assert_true(hx_logged(x, "; worker killed"));
 		hx_free(x);
 	}
+}
+
+/* Section 7: a permit the worker dropped is gone; the type is then
+ * not-permitted, a violation like any other. */
+static void a_python_worker_that_dropped_ping_is_killed_for_a_ping(void **state)
+{
+	struct hx *x = run_python("ping-after-drop");
+	(void)state;
+	if (x->last_exit.kind != PRIVSEP_EXIT_VIOLATION)
+		dump(x);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
+	assert_int_equal(x->last_exit.violation, PRIVSEP_V_NOT_PERMITTED);
+	assert_int_equal(x->last_exit.signal, SIGKILL);
+	if (!hx_logged(
+	        x, ": protocol violation not-permitted: type 0x2 (PING) id 1048576 len 1 nfds 0: "))
+		dump(x);
+	assert_true(hx_logged(
+	    x, ": protocol violation not-permitted: type 0x2 (PING) id 1048576 len 1 nfds 0: "));
+	hx_free(x);
 }
 
 static void a_python_worker_cannot_execute_another_program_from_a_memfd(void **state)
@@ -207,13 +249,57 @@ static void a_python_worker_cannot_execute_another_program_from_a_memfd(void **s
 	hx_free(x);
 }
 
+/* The program's fd number N (exec mode's one execveat) is the worker's
+ * fd limit at its start, a number no fd of it can have: only while the
+ * limit cannot be raised.  A policy that allows setrlimit (prlimit64)
+ * and leaves the fd limit as the helper's ("rlimit nofile unlimited")
+ * gave the worker the helper's soft limit and its higher hard one: the
+ * worker raised the soft one, put a memfd (which Landlock does not look
+ * at) on N with dup2 and ran it with execveat(N, "", AT_EMPTY_PATH), which
+ * the first filter allows: a second program (`sh -c "exit 42"` ran).  The
+ * worker's hard limit is now its soft one: the raise is refused, dup2
+ * onto N fails (EBADF), and the worker says so (exit 5). */
+static void a_foreign_worker_cannot_raise_its_fd_limit_to_put_another_program_on_n(void **state)
+{
+	struct rlimit old, low;
+	char text[1024];
+	struct hx *x;
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	if (old.rlim_max < 512)
+		skip(); /* no room below this process's hard limit to lower its soft one */
+	/* the helper's soft limit below its hard one, as systemd starts
+	 * services (1024 and 524288) */
+	low.rlim_cur = 256;
+	low.rlim_max = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	snprintf(text, sizeof(text),
+	         "version 1\ninclude \"%s/python.policy\"\n"
+	         "allow prlimit64 if arg1 == 7 because \"a policy that lets the worker set its "
+	         "RLIMIT_NOFILE\"\n"
+	         "allow dup2\n"
+	         "rlimit nofile unlimited\n",
+	         INTEROP_DIR);
+	x = run_python_with("exec-raised-limit", text);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	if (x->last_exit.kind != PRIVSEP_EXIT_STATUS || x->last_exit.status != 5)
+		dump(x);
+	/* never the second program's 42 */
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 5);
+	hx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(
 	        a_python_worker_from_the_spec_calls_posts_gets_events_drops_a_permit_and_sends_bulk),
 	    cmocka_unit_test(a_python_worker_is_killed_for_each_of_three_malformed_records),
+	    cmocka_unit_test(a_python_worker_that_dropped_ping_is_killed_for_a_ping),
 	    cmocka_unit_test(a_python_worker_cannot_execute_another_program_from_a_memfd),
+	    cmocka_unit_test(
+	        a_foreign_worker_cannot_raise_its_fd_limit_to_put_another_program_on_n),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,8 +7,11 @@ The C helper of tests/interop/test_interop.c executes it in exec mode as a
 foreign worker: argv[1] is the mode.  "run": READY, then calls with
 payloads and fds, a post, events, a permit dropped, a bulk payload, and a
 last call with what it saw.  "bad-magic", "unknown-type", "nfds-mismatch":
-READY, then one malformed record, for which the helper kills it.
-"exec-memfd": READY, then an exec of another program from a memfd.
+READY, then one malformed record, for which the helper kills it;
+"ping-after-drop": PING given up, then sent.
+"exec-memfd": READY, then an exec of another program from a memfd;
+"exec-raised-limit": the same on the program's fd number, after raising
+the fd limit.
 """
 import array
 import fcntl
@@ -215,8 +218,33 @@ def exec_memfd(ch):
     return 3
 
 
+def exec_raised_limit(ch):
+    """Exec mode's one execveat is of fd N, the fd limit at start, which
+    no fd can have while the limit stays: raise the limit, put a memfd
+    holding another program on N, and execute it.  5 when the raise or
+    the dup2 onto N is refused."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        with open("/bin/sh", "rb") as f:
+            fd = sealed_memfd(f.read())
+        os.dup2(fd, soft)
+    except (OSError, ValueError):
+        return 5
+    # a second program would exit 42
+    os.execve(soft, ["sh", "-c", "exit 42"], {})
+    return 3
+
+
 def malformed(ch, mode):
-    if mode == "bad-magic":
+    if mode == "ping-after-drop":
+        # section 7: PING given up, then used: not-permitted
+        err, _, _ = ch.call(PERMIT_DROP, struct.pack("<II", 1, PING))
+        if err:
+            return 4
+        ch.send(PING, 1 << 20, b"x")
+    elif mode == "bad-magic":
         ch.send(T_NOTE, 0, put_str("x"), magic=0x1234)
     elif mode == "unknown-type":
         ch.send(0x9, 0, b"")
@@ -242,6 +270,8 @@ def main():
             return run(ch)
         if sys.argv[1] == "exec-memfd":
             return exec_memfd(ch)
+        if sys.argv[1] == "exec-raised-limit":
+            return exec_raised_limit(ch)
         return malformed(ch, sys.argv[1])
     finally:
         ch.sock.close()

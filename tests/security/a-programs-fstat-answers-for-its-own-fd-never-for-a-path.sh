@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # privsep-run (issue 20): glibc's fstat is newfstatat(fd, "", AT_EMPTY_PATH),
-# which the filter cannot tell from a path call, so the helper answers it:
+# which the filter cannot tell from a path call, so the helper answers it
+# (and statx or newfstatat with a NULL path and AT_EMPTY_PATH, which Linux
+# 6.11 and later take as "": before, the helper answered those EFAULT):
 # for the program's own fd (file, directory, pipe) exactly what the
 # kernel's fstat(2) says, EBADF for no fd, EFAULT for a buffer the program
 # cannot write; and a path written over the "" by another thread, 10^4
@@ -32,6 +34,16 @@ fstat pipe: same
 statx pipe: same
 fstat closed: EBADF
 statx closed: EBADF
+fstat NULL file: same
+statx NULL file: same
+fstat NULL dir: same
+statx NULL dir: same
+fstat NULL pipe: same
+statx NULL pipe: same
+fstat NULL closed: EBADF
+statx NULL closed: EBADF
+fstat and statx NULL cwd: same
+statx NULL without AT_EMPTY_PATH: EFAULT
 fstat read-only buffer: EFAULT
 fstat without AT_EMPTY_PATH: ENOENT
 W

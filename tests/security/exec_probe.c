@@ -149,6 +149,9 @@ int probe_main(struct privsep_client *c, void *arg)
 		return 2;
 	if (!strcmp(a[0], "report"))
 		return report(c, a[1]);
+	if (!strcmp(a[0], "pause"))
+		for (;;) /* only a signal ends it, not the channel's end */
+			pause();
 	if (!strcmp(a[0], "exec"))
 		execve(a[1], (char *const *)av, (char *const *)ev);
 	else if (!strcmp(a[0], "execveat"))

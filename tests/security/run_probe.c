@@ -12,9 +12,9 @@
  *                                   outside); fails on a line "SECRET"
  *   run_probe swap A B SECONDS      (unsandboxed) exchange A and B by
  *                                   renameat2 RENAME_EXCHANGE, in a loop
- *   run_probe fstat DIR             fstat (newfstatat and statx with "" and
- *                                   AT_EMPTY_PATH) of its own fds, each
- *                                   against the kernel's fstat(2)
+ *   run_probe fstat DIR             fstat (newfstatat and statx with "" or
+ *                                   NULL and AT_EMPTY_PATH) of its own fds,
+ *                                   each against the kernel's fstat(2)
  *   run_probe fstatrace DIR BAD N   the same of a DIR fd N times while
  *                                   another thread rewrites "" to BAD and
  *                                   back; fails on a result of another file
@@ -213,12 +213,36 @@ static void own_one(const char *what, int fd)
 	                                                                            : "DIFFERENT");
 }
 
+/* The same with a NULL path and AT_EMPTY_PATH, which Linux 6.11 and
+ * later take as "" (statx(2)): the program's own fd. */
+static void own_null(const char *what, int fd)
+{
+	struct stat want, got;
+	struct statx sx;
+	int e = 0, ex = 0;
+	if (kfstat(fd, &want) < 0)
+		memset(&want, 0, sizeof(want));
+	if (syscall(SYS_newfstatat, fd, NULL, &got, AT_EMPTY_PATH) < 0)
+		e = errno;
+	if (syscall(SYS_statx, fd, NULL, AT_EMPTY_PATH, STATX_BASIC_STATS, &sx) < 0)
+		ex = errno;
+	printf("fstat NULL %s: %s\n", what,
+	       e                   ? strerrorname_np(e)
+	       : same(&got, &want) ? "same"
+	                           : "DIFFERENT");
+	printf("statx NULL %s: %s\n", what,
+	       ex ? strerrorname_np(ex)
+	       : sx.stx_ino == want.st_ino && sx.stx_size == (uint64_t)want.st_size ? "same"
+	                                                                            : "DIFFERENT");
+}
+
 static int own_fds(const char *dir)
 {
 	char file[4096];
 	int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), f, p[2];
 	void *ro;
 	struct stat st;
+	struct statx sx;
 	snprintf(file, sizeof(file), "%s/a.txt", dir);
 	f = open(file, O_RDONLY | O_CLOEXEC);
 	if (d < 0 || f < 0 || pipe(p) < 0)
@@ -227,6 +251,26 @@ static int own_fds(const char *dir)
 	own_one("dir", d);
 	own_one("pipe", p[0]);
 	own_one("closed", 999);
+	own_null("file", f);
+	own_null("dir", d);
+	own_null("pipe", p[0]);
+	own_null("closed", 999);
+	{
+		/* the working directory, AT_FDCWD: what fstat of "." says */
+		struct stat want, got;
+		int e =
+		    kfstat(d, &want) < 0 || fchdir(d) < 0 ||
+		    syscall(SYS_statx, AT_FDCWD, NULL, AT_EMPTY_PATH, STATX_BASIC_STATS, &sx) < 0 ||
+		    syscall(SYS_newfstatat, AT_FDCWD, NULL, &got, AT_EMPTY_PATH) < 0;
+		printf("fstat and statx NULL cwd: %s\n",
+		       e                                                ? strerrorname_np(errno)
+		       : same(&got, &want) && sx.stx_ino == want.st_ino ? "same"
+		                                                        : "DIFFERENT");
+	}
+	/* NULL without AT_EMPTY_PATH is a path the program cannot have */
+	printf("statx NULL without AT_EMPTY_PATH: %s\n",
+	       syscall(SYS_statx, f, NULL, 0, STATX_BASIC_STATS, &sx) < 0 ? strerrorname_np(errno)
+	                                                                  : "answered");
 	/* the result written into memory the program cannot write */
 	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (ro == MAP_FAILED)

@@ -21,9 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -365,6 +368,93 @@ static void a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_ru
 	hx_free(x);
 }
 
+/* A program whose whole main is PRIVSEP_CLIENT_MAIN(fn), started with no
+ * argv of the daemon's (so argv[0] is the spawn's name and no marker):
+ * fn runs in the narrowed sandbox, with the channel on 3 and nothing
+ * else, and the program exits with fn's value. */
+static void a_program_whose_main_is_privsep_client_main_runs_its_function_sandboxed(void **state)
+{
+	struct hx *x;
+	struct privsep_exec ex = {.fd = -1};
+	struct privsep_spawn sp = {.name = "macro", .exec = &ex};
+	char fds[128];
+	(void)state;
+	if (fork_mode())
+		skip(); /* a program, not a function of this one */
+	x = setup_hx();
+	ex.fd = privsep_exec_open(EXEC_MACRO_WORKER);
+	assert_true(ex.fd >= 0);
+	if (!privsep_spawn(x->h, &sp))
+		dump(x);
+	assert_true(hx_pump_gone(x, 1, 20000));
+	EXPECT_REPORTS(x, 1);
+	assert_string_equal(value(reports[0], "fds", fds, sizeof(fds)), "0,1,2,3,");
+	assert_null(strstr(reports[0], "env="));
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 0);
+	close(ex.fd);
+	hx_free(x);
+}
+
+/* The helper gone, the kernel kills its exec-mode worker too: the death
+ * signal (PR_SET_PDEATHSIG SIGKILL, set before the execveat) is kept
+ * across it (prctl(2): cleared only for a set-user-ID, set-group-ID or
+ * capability-bearing program), as docs/PROTOCOL.md section 13 says.  The
+ * program is past READY, in pause(), where nothing of its own ends it;
+ * this test process is its subreaper once the helper is gone and reads
+ * its end, killed by SIGKILL.  Without the death signal it outlives the
+ * helper and the test fails after its bound. */
+static void when_its_helper_dies_the_kernel_kills_an_exec_worker_too(void **state)
+{
+	static const char *const args[] = {"pause", "-", NULL};
+	int p[2], pfd, st;
+	pid_t helper, worker = -1;
+	struct pollfd pl;
+	siginfo_t si;
+	(void)state;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+	assert_int_equal(pipe(p), 0);
+	helper = fork();
+	assert_true(helper >= 0);
+	if (helper == 0) {
+		/* a helper that serves READY, then nothing, and is SIGKILLed */
+		struct hx *x = hx_new(table, 1, 0);
+		int prog = privsep_exec_open(EXEC_WORKER);
+		struct privsep_worker *w =
+		    x && prog >= 0 ? spawn_probe(x, prog, args, NULL, 0) : NULL;
+		pid_t wp = w ? privsep_worker_pid(w) : -1;
+		for (int i = 0; w && !privsep_worker_ready(w); i++)
+			if (i == 200 || privsep_helper_step(x->h, 100) < 0)
+				_exit(1);
+		if (write(p[1], &wp, sizeof(wp)) != sizeof(wp))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &worker, sizeof(worker)), (ssize_t)sizeof(worker));
+	close(p[0]);
+	assert_true(worker > 0);
+	pfd = (int)syscall(SYS_pidfd_open, worker, 0);
+	assert_true(pfd >= 0);
+	kill(helper, SIGKILL);
+	assert_int_equal(waitpid(helper, &st, 0), helper);
+	pl.fd = pfd;
+	pl.events = POLLIN;
+	if (poll(&pl, 1, 10000) != 1) {
+		kill(worker, SIGKILL);
+		(void)waitid(P_PIDFD, (id_t)pfd, &si, WEXITED); /* ours: reaped */
+		fail_msg("the exec worker outlived its helper by 10 s: no death signal");
+	}
+	memset(&si, 0, sizeof(si));
+	assert_int_equal(waitid(P_PIDFD, (id_t)pfd, &si, WEXITED), 0);
+	assert_int_equal(si.si_pid, worker);
+	assert_int_equal(si.si_code, CLD_KILLED);
+	assert_int_equal(si.si_status, SIGKILL);
+	close(pfd);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +466,9 @@ int main(void)
 	    cmocka_unit_test(after_start_an_exec_worker_can_map_nothing_executable),
 	    cmocka_unit_test(
 	        a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_runs),
+	    cmocka_unit_test(
+	        a_program_whose_main_is_privsep_client_main_runs_its_function_sandboxed),
+	    cmocka_unit_test(when_its_helper_dies_the_kernel_kills_an_exec_worker_too),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -218,6 +218,101 @@ static void a_journal_stream_that_is_not_stderr_is_ignored(void **s)
 	unlink(other);
 }
 
+/* The worker of the levels test: a file no rule allows (a refusal), a
+ * missing file beneath its root (no refusal of the rules: per request),
+ * then an ordinary end. */
+static int asker(struct privsep_client *c, void *arg)
+{
+	char path[256];
+	struct privsep_result res = {0};
+	int fd;
+	snprintf(path, sizeof(path), "%s/missing.txt", (const char *)arg);
+	fd = privsep_fs_open(c, "/etc/hostname", O_RDONLY, &res);
+	if (fd >= 0 || !res.refused)
+		return 3;
+	memset(&res, 0, sizeof(res));
+	fd = privsep_fs_open(c, path, O_RDONLY, &res);
+	if (fd >= 0 || errno != ENOENT)
+		return 4;
+	return 0;
+}
+
+/* Each line at the level of its kind, as journald files it: a refusal by
+ * the broker at warning (4), the life-cycle (the policy loaded, the
+ * worker's end) at info (6), a request for a missing file at debug (7);
+ * nothing at err.  Filtered like `journalctl -p warning`, the captured
+ * output holds the refusal alone of the worker's lines; like `-p info`,
+ * not the per-request line. */
+static void to_the_journal_a_refusal_is_a_warning_the_life_cycle_info_a_request_debug(void **s)
+{
+	char path[128], dir[128], text_[512], *text, *save = NULL;
+	int warn = 0, err = 0, refusal = 0, info_end = 0, info_policy = 0, debug_missing = 0,
+	    above_info = 0;
+	struct stat st;
+	pid_t pid;
+	int status;
+	(void)s;
+	if (under_valgrind())
+		skip(); /* no seccomp syscall under valgrind: no sandboxed worker */
+	tmpname(path, sizeof(path), "levels");
+	tmpname(dir, sizeof(dir), "levels-root");
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(text_, sizeof(text_),
+	         "version 1\ninclude <default.policy>\nbeneath \"%s\" allow read\n", dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct privsep_sandbox sb = {.policy = "levels.policy", .policy_text = text_};
+		struct privsep_spawn sp = {
+		    .name = "asker", .main = asker, .arg = dir, .sandbox = &sb};
+		struct privsep_helper *h;
+		char js[64];
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || fstat(STDERR_FILENO, &st) < 0)
+			_exit(10);
+		snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+		         (unsigned long long)st.st_ino);
+		setenv("JOURNAL_STREAM", js, 1);
+		h = privsep_helper_new(NULL, 0, NULL);
+		if (!h || !privsep_spawn(h, &sp) || privsep_helper_run(h) < 0)
+			_exit(11);
+		privsep_helper_free(h);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	text = slurp(path);
+	if (getenv("JOURNAL_VERBOSE"))
+		fprintf(stderr, "---\n%s---\n", text);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		int prio;
+		assert_true(l[0] == '<' && l[2] == '>');
+		prio = l[1] - '0';
+		/* journalctl -p warning: priorities 0..4; of the worker's, the
+		 * refusal alone (the helper may warn that it is not root) */
+		err += prio <= 3;
+		if (prio <= 4 && strstr(l, "worker \"asker\" pid ")) {
+			warn++;
+			refusal +=
+			    prio == 4 && strstr(l, "fs open /etc/hostname: EACCES: ") != NULL;
+		}
+		above_info += prio <= 6 && strstr(l, "missing.txt") != NULL;
+		info_end += prio == 6 && strstr(l, "worker \"asker\" pid ") &&
+		            strstr(l, ": exited with status 0");
+		info_policy += prio == 6 && strstr(l, "policy levels.policy: ") != NULL;
+		debug_missing += prio == 7 && strstr(l, "missing.txt: ENOENT") != NULL;
+	}
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(err, 0);
+	assert_int_equal(refusal, 1);
+	assert_int_equal(warn, 1);
+	assert_int_equal(info_end, 1);
+	assert_true(info_policy >= 1);
+	assert_int_equal(debug_missing, 1);
+	assert_int_equal(above_info, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +321,8 @@ int main(void)
 	    cmocka_unit_test(
 	        elsewhere_helper_and_worker_lines_have_one_time_format_and_no_priority),
 	    cmocka_unit_test(a_journal_stream_that_is_not_stderr_is_ignored),
+	    cmocka_unit_test(
+	        to_the_journal_a_refusal_is_a_warning_the_life_cycle_info_a_request_debug),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

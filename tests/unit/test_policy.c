@@ -704,6 +704,30 @@ static void check_refuses_what_libseccomp_cannot_order(void **s)
 	                 0);
 }
 
+/* Exec mode's start rules are added after the worker's policy: a rule of
+ * the worker's for every call of a start syscall, with the start's own
+ * action (a learned "allow newfstatat"), only allows more, and is no
+ * finding; with another action the start cannot work as written, and it
+ * still is one.  (Before, both were "shadowed", and an exec-mode worker
+ * could not start under the proposal of its own learn mode.) */
+static void a_start_rule_the_workers_policy_already_allows_is_no_finding(void **s)
+{
+	(void)s;
+	int n = findings("version 1\ninclude <exec.policy>\n"
+	                 "allow newfstatat\nallow readlink\nallow @exec_start\n");
+	if (n)
+		print_message("%s\n", msgs[0]);
+	assert_int_equal(n, 0);
+	assert_int_equal(findings("version 1\ninclude <exec.policy>\n"
+	                          "errno EPERM newfstatat because \"x\"\nallow @exec_start\n"),
+	                 1);
+	assert_non_null(strstr(msgs[0], "newfstatat is shadowed"));
+	/* outside exec mode's start, a redundant rule is still one */
+	assert_int_equal(findings("version 1\nallow newfstatat\nallow newfstatat if flags == 0\n"),
+	                 1);
+	assert_non_null(strstr(msgs[0], "newfstatat is shadowed"));
+}
+
 /* The instructions a seccomp program runs for one call (the filter's cost
  * for it) and its result: libseccomp's instructions only (anything else
  * fails the test). */
@@ -1098,6 +1122,7 @@ int main(void)
 	    cmocka_unit_test(check_finds_unknown_syscalls),
 	    cmocka_unit_test(check_finds_shadowed_and_duplicate_rules),
 	    cmocka_unit_test(check_refuses_what_libseccomp_cannot_order),
+	    cmocka_unit_test(a_start_rule_the_workers_policy_already_allows_is_no_finding),
 	    cmocka_unit_test(shipped_policies_pass_check_and_verify),
 	    cmocka_unit_test(a_notifying_filter_costs_an_allowed_call_what_the_killing_one_did),
 	    cmocka_unit_test(unconditional_allows_are_decided_by_the_kernel_cache),
