@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_spawner_attack.c - the spawner (branch s5-spawn4,
+ * framework/helper/spawner.c) attacked from the side it trusts: a
+ * confined helper that is compromised holds the spawner's socket, and
+ * confinement is only worth something if the spawner gives it back
+ * nothing the helper's filter took.  And the helper's side: a spawn that
+ * fails for a reason of the helper's own (its fd limit) must fail alone.
+ *
+ * The helper here starts its spawner directly (spawner_start, what
+ * privsep_helper_confine does first), as test_spawner.c does, so that the
+ * test process stays unconfined and can look at what was started.
+ *
+ * Built only where the spawner exists (tests/meson.build).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "exec_probe.h"
+#include "harness.h"
+#include "helper_int.h"
+#include "spawn_job.h"
+#include "spawner.h"
+
+static int on_report(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	return 0;
+}
+
+static const struct privsep_handler table[] = {
+    {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_report, NULL, 0},
+};
+
+static const char *argv_report[] = {"exec_worker", PRIVSEP_EXEC_MARKER, "report", "-", NULL};
+
+/* Lower the soft RLIMIT_NOFILE (the hard one kept: raised back without
+ * a capability) so that exactly room more fds can be opened. */
+static int soft_fd_room(int room)
+{
+	struct rlimit rl;
+	int open_below = 0, lim;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	for (lim = 0; lim < 65536; lim++) {
+		if (lim - open_below == room)
+			break;
+		if (fcntl(lim, F_GETFD) >= 0)
+			open_below++;
+	}
+	rl.rlim_cur = (rlim_t)lim;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* The pids of this thread's children (a worker cloned with CLONE_PARENT
+ * is one of them), at most max. */
+static int children(pid_t *out, int max)
+{
+	char path[64], buf[1024];
+	int fd, n = 0;
+	ssize_t k;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)gettid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	k = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[k > 0 ? k : 0] = '\0';
+	for (char *s = buf, *e; n < max; s = e) {
+		long v = strtol(s, &e, 10);
+		if (e == s)
+			break;
+		out[n++] = (pid_t)v;
+	}
+	return n;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The line of /proc/PID/status that starts with key, its value into out
+ * (at most len bytes): 0, or -1 (the process is gone). */
+static int status_field(pid_t pid, const char *key, char *out, size_t len)
+{
+	char path[64], line[256];
+	FILE *f;
+	int rc = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':') {
+			const char *v = line + strlen(key) + 1;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			snprintf(out, len, "%s", v);
+			out[strcspn(out, "\n")] = '\0';
+			rc = 0;
+			break;
+		}
+	fclose(f);
+	return rc;
+}
+
+/* The spawner's answer to one request: its err, and the pid it started
+ * (0: none); the fds it carries closed.  -1: no answer (it exited, or
+ * nothing within 20 s). */
+static int read_answer(int sock, uint32_t *err, pid_t *pid)
+{
+	uint8_t buf[SPAWNER_LOG_MAX + 256];
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	struct pollfd p = {sock, POLLIN, 0};
+	struct privsep_reader r;
+	uint32_t magic = 0, e = 0, ipid = 0;
+	const void *log;
+	size_t loglen;
+	ssize_t n;
+	if (poll(&p, 1, 20000) != 1)
+		return -1;
+	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				close(fd);
+			}
+	privsep_reader_init(&r, buf, (size_t)n);
+	privsep_reader_get_u32(&r, &magic);
+	privsep_reader_get_u32(&r, &e);
+	privsep_reader_get_bytes(&r, &log, &loglen);
+	privsep_reader_get_u32(&r, &ipid);
+	if (r.err || magic != SPAWNER_ANS_MAGIC)
+		return -1;
+	*err = e;
+	*pid = (pid_t)ipid;
+	return 0;
+}
+
+/* A compromised confined helper writes its own request on the spawner's
+ * socket: unsandboxed, a program of its choice.  The spawner is
+ * unconfined and keeps every privilege of a spawn; whatever it starts
+ * for such a request must still be a worker under a sandbox (its own
+ * filter at least), never a process with no seccomp filter at all
+ * (and, as root, uid 0 with every capability) while the helper that
+ * asked for it is confined.  Fails on s5-spawn4 (spawner_req.c accepts
+ * REQ_F_UNSANDBOXED; spawn_one starts it). */
+static void
+a_compromised_confined_helper_cannot_have_its_spawner_start_a_process_without_a_sandbox(void **s)
+{
+	struct hx *x = hx_new(table, 1, 0);
+	int prog = privsep_exec_open("/bin/sleep");
+	static const char *argv_sleep[] = {"sleep", "60", NULL};
+	struct privsep_exec ex = {.fd = prog, .argv = argv_sleep};
+	struct privsep_spawn sp = {.name = "anything", .exec = &ex, .unsandboxed = 1};
+	uint8_t *buf = calloc(1, SPAWNER_REQ_MAX);
+	int fds[SPAWNER_REQ_FDS];
+	size_t len, nfds;
+	uint32_t err = 0;
+	pid_t pid = 0;
+	(void)s;
+	if (under_valgrind())
+		skip(); /* valgrind has no seccomp */
+	assert_non_null(x);
+	assert_non_null(buf);
+	assert_true(prog >= 0);
+	assert_int_equal(spawner_start(x->h), 0);
+	/* what the helper's own code never checks: the bytes are the
+	 * attacker's, written the way the helper writes them */
+	assert_int_equal(spawner_req_write(&sp, buf, SPAWNER_REQ_MAX, &len, fds, &nfds), 0);
+	assert_int_equal(raw_send(x->h->spawner.sock, buf, len, fds, nfds), 0);
+	if (read_answer(x->h->spawner.sock, &err, &pid) == 0 && !err && pid > 0) {
+		char seccomp[64] = "", capeff[64] = "", uid[64] = "", comm[64] = "";
+		int64_t end = now_ms() + 20000;
+		/* wait (bounded) until the program itself runs: the filter a
+		 * process has once it is the program is what counts */
+		while (now_ms() < end) {
+			char path[64];
+			FILE *f;
+			snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+			f = fopen(path, "re");
+			if (!f)
+				break;
+			if (!fgets(comm, sizeof(comm), f))
+				comm[0] = '\0';
+			fclose(f);
+			comm[strcspn(comm, "\n")] = '\0';
+			if (!strcmp(comm, "sleep"))
+				break;
+			poll(NULL, 0, 5);
+		}
+		(void)status_field(pid, "Seccomp", seccomp, sizeof(seccomp));
+		(void)status_field(pid, "CapEff", capeff, sizeof(capeff));
+		(void)status_field(pid, "Uid", uid, sizeof(uid));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0); /* CLONE_PARENT: our child */
+		if (!strcmp(comm, "sleep") && !strcmp(seccomp, "0"))
+			fail_msg("the spawner started pid %d (%s) for a request on its socket: "
+			         "Seccomp %s, Uid %s, CapEff %s: a process with no sandbox at all, "
+			         "which the confined helper that asked could never start itself",
+			         (int)pid, comm, seccomp, uid, capeff);
+	}
+	free(buf);
+	close(prog);
+	hx_free(x);
+}
+
+/* The helper's own fd limit, reached at the moment the spawner's answer
+ * comes (its five fds: channel, pidfd, pipes, lease), fails that spawn
+ * (EMFILE or the like); the spawner is not lost for it, the next spawn
+ * once fds are free again starts its worker, and the worker cloned for
+ * the failed spawn does not run on unknown to the helper.  Fails on
+ * s5-spawn4: the answer's MSG_CTRUNC is "a malformed record", the
+ * spawner is killed and no worker starts from then on (ECHILD). */
+static void a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_starts(void **s)
+{
+	struct hx *x = hx_new(table, 1, 0);
+	int prog = privsep_exec_open(EXEC_WORKER);
+	struct privsep_exec ex = {.fd = prog, .argv = argv_report};
+	struct privsep_spawn sp = {.name = "probe", .exec = &ex};
+	struct privsep_worker *w;
+	struct rlimit saved;
+	pid_t before[8];
+	int nbefore;
+	(void)s;
+	if (under_valgrind())
+		skip(); /* valgrind has no seccomp */
+	assert_non_null(x);
+	assert_true(prog >= 0);
+	nbefore = children(before, 8); /* a previous test's, if any */
+	assert_int_equal(spawner_start(x->h), 0);
+	/* what privsep_helper_confine sets (its filter not loaded here): a
+	 * spawn that the spawner does not make is not made */
+	x->h->confined = 1;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	/* room for two fds: the answer brings three or more */
+	assert_int_equal(soft_fd_room(2), 0);
+	w = privsep_spawn(x->h, &sp);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	if (w) {
+		/* it fitted after all (fewer fds than thought): nothing shown */
+		assert_true(hx_pump_gone(x, 1, 20000));
+	} else {
+		char orphan[160] = "", next[200] = "";
+		int gone = x->gone;
+		pid_t unknown = 0;
+		int64_t end = now_ms() + 5000;
+		/* the worker cloned for the failed spawn: a child the helper
+		 * never heard of is killed and reaped by the helper (given a few
+		 * turns to do it) */
+		do {
+			pid_t kids[8];
+			int n = children(kids, 8);
+			unknown = 0;
+			for (int i = 0; i < n; i++) {
+				int old = kids[i] == x->h->spawner.pid;
+				for (int k = 0; k < nbefore; k++)
+					old |= kids[i] == before[k];
+				if (!old)
+					unknown = kids[i];
+			}
+			if (unknown)
+				privsep_helper_step(x->h, 50);
+		} while (unknown && now_ms() < end);
+		if (unknown) {
+			char st[64] = "?";
+			(void)status_field(unknown, "State", st, sizeof(st));
+			snprintf(
+			    orphan, sizeof(orphan),
+			    "; pid %d (state %s) is a child of the helper it does not know: the "
+			    "worker cloned for the failed spawn",
+			    (int)unknown, st);
+			kill(unknown, SIGKILL);
+			waitpid(unknown, NULL, 0);
+		}
+		errno = 0;
+		w = privsep_spawn(x->h, &sp);
+		if (!w)
+			snprintf(next, sizeof(next),
+			         "the spawn after one that met the helper's fd limit failed too "
+			         "(errno %d: %s)%s",
+			         errno, strerror(errno),
+			         hx_logged(x, "no worker starts from now on")
+			             ? ": the spawner was given up for the helper's own fd limit"
+			             : "");
+		if (!w || unknown)
+			fail_msg("%s%s", w ? "the next spawn started" : next, orphan);
+		assert_true(hx_pump_gone(x, gone + 1, 20000));
+	}
+	close(prog);
+	hx_free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+	        a_compromised_confined_helper_cannot_have_its_spawner_start_a_process_without_a_sandbox),
+	    cmocka_unit_test(
+	        a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_starts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
