@@ -25,6 +25,7 @@
 #include "sandbox.h"
 #include "spawn_exec.h"
 #include "spawn_job.h"
+#include "spawner.h"
 #include "uidpool.h"
 
 /* The child's channel, for the SIGSYS handler of the debug mode. */
@@ -227,6 +228,19 @@ int spawn_refused(struct privsep_helper *h, const struct privsep_spawn *sp,
 		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		    "worker \"%s\": not started: the helper is confined, and a fork-mode worker's main would run in the spawner's copy of the helper's memory from before (only exec-mode workers start after privsep_helper_confine)",
 		    j->name);
+		errno = EPERM;
+		return -1;
+	}
+	/* the spawner starts no process with less than a whole sandbox (it
+	 * refuses the request too: spawner_req.c) */
+	if (h->spawner.sock >= 0 &&
+	    (sp->unsandboxed || (sp->sandbox && (sp->sandbox->flags & ~SPAWNER_SB_FLAGS)))) {
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		    "worker \"%s\": not started: the helper is confined, and its spawner starts no worker %s",
+		    j->name,
+		    sp->unsandboxed ? "without a sandbox (unsandboxed is set)"
+		                    : "with PRIVSEP_SB_NO_NAMESPACES or an unknown sandbox flag");
 		errno = EPERM;
 		return -1;
 	}

@@ -49,6 +49,7 @@
 #define SPAWNER_ANSWER_MS 10000
 /* The answer's fds: channel, pidfd, standard error, output, lease. */
 #define ANS_FDS 5
+enum { BAD_RECORD = 1, BAD_FDS_CUT = 2 };
 enum { ANS_F_LOG = 1, ANS_F_OUT = 2, ANS_F_LEASE = 4 };
 
 /* The spawner's log lines of one spawn, sent with its answer: each a u32
@@ -98,7 +99,9 @@ static int send_fds(int sock, const void *buf, size_t len, const int *fds, size_
 }
 
 /* recvmsg of one record and at most max fds (*nfds; the fds of a record
- * with any other control data, or too many, are closed and *bad set). */
+ * with any other control data, or too many, are closed and *bad has
+ * BAD_RECORD; a record whose fds the receiver's fd limit cut short has
+ * BAD_FDS_CUT, the fds that arrived in *nfds, in order). */
 static ssize_t recv_fds(int sock, void *buf, size_t len, int *fds, size_t max, size_t *nfds,
                         int *bad)
 {
@@ -114,11 +117,15 @@ static ssize_t recv_fds(int sock, void *buf, size_t len, int *fds, size_t max, s
 	*bad = 0;
 	if (n < 0)
 		return -1;
-	if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-		*bad = 1;
+	if (m.msg_flags & MSG_TRUNC)
+		*bad |= BAD_RECORD;
+	/* the buffer holds more fds than a record carries: a cut is the
+	 * kernel's, at the fd limit (scm_detach_fds keeps the first ones) */
+	if (m.msg_flags & MSG_CTRUNC)
+		*bad |= BAD_FDS_CUT;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
-			*bad = 1;
+			*bad |= BAD_RECORD;
 			continue;
 		}
 		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -129,7 +136,7 @@ static ssize_t recv_fds(int sock, void *buf, size_t len, int *fds, size_t max, s
 				fds[(*nfds)++] = fd;
 			else {
 				close(fd);
-				*bad = 1;
+				*bad |= BAD_RECORD;
 			}
 		}
 	}
@@ -442,6 +449,37 @@ static void spawner_lost(struct privsep_helper *h, const char *name, const char 
 	errno = ECHILD;
 }
 
+/* The answer to this spawn came with fewer fds than it carried: the
+ * helper's fd limit (MSG_CTRUNC).  The worker cloned for it is the
+ * helper's child (CLONE_PARENT) and its uid lease is gone: it is killed
+ * and reaped now, before it runs, what arrived is closed, and only this
+ * spawn fails (EMFILE); the spawner goes on. */
+static void spawner_cut(struct privsep_helper *h, const char *name, pid_t pid, int *fds,
+                        size_t nfds, size_t want)
+{
+	int pidfd = nfds >= 2 ? fds[1] : -1; /* the channel, then the pidfd */
+	if (pid > 0) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (pidfd >= 0 && pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0) {
+			while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | __WALL) < 0 &&
+			       errno == EINTR)
+				;
+		} else {
+			kill(pid, SIGKILL); /* not reaped yet: still our child's pid */
+			while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+				;
+		}
+	}
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+	         "worker \"%s\": not started: the helper's fd limit let %zu of the %zu fds of "
+	         "the spawner's answer in; its process %d is killed",
+	         name, nfds, want, (int)pid);
+	errno = EMFILE;
+}
+
 /* The answer's fixed fields. */
 struct ans {
 	uint32_t magic, err, pid, f, listen, root, uid, gid;
@@ -559,7 +597,7 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 	free(req);
 	n = ans_wait(h, buf, sizeof(buf), fds, &nfds, &bad);
 	memset(&a, 0, sizeof(a));
-	if (n <= 0 || bad || ans_read(&a, buf, (size_t)n) < 0) {
+	if (n <= 0 || (bad & BAD_RECORD) || ans_read(&a, buf, (size_t)n) < 0) {
 		char why[128];
 		snprintf(why, sizeof(why), "%s",
 		         n < 0 ? (errno == ETIMEDOUT ? "did not answer in time" : strerror(errno))
@@ -572,6 +610,10 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 	}
 	ans_log(h, &a);
 	want = a.err ? 0 : 2 + !!(a.f & ANS_F_LOG) + !!(a.f & ANS_F_OUT) + !!(a.f & ANS_F_LEASE);
+	if ((bad & BAD_FDS_CUT) && nfds < want && a.pid) {
+		spawner_cut(h, j->name, (pid_t)a.pid, fds, nfds, want);
+		return NULL;
+	}
 	if (nfds != want || (!a.err && a.pid == 0)) {
 		for (size_t i = 0; i < nfds; i++)
 			close(fds[i]);

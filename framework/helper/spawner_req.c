@@ -156,6 +156,18 @@ int spawner_req_read(struct spawner_req *q, const uint8_t *buf, size_t len, cons
 		snprintf(why, whylen, "a malformed request head (%zu bytes)", len);
 		return -1;
 	}
+	/* what the helper never asks once confined (spawn_refused): a
+	 * process with no sandbox, or one without its namespaces; the bytes
+	 * can only be a compromised helper's */
+	if ((f & REQ_F_UNSANDBOXED) || (sbf & ~(uint32_t)SPAWNER_SB_FLAGS)) {
+		snprintf(why, whylen,
+		         "a request for a worker %s (the spawner starts none: sandbox flags other "
+		         "than DEBUG, NULL_STDIO and LEARN, flags 0x%x)",
+		         (f & REQ_F_UNSANDBOXED) ? "without a sandbox"
+		                                 : "outside its sandbox's limits",
+		         sbf);
+		return -1;
+	}
 	if (nfds != 1 + (size_t)nkeep) {
 		snprintf(why, whylen, "a request with %zu fds where it names %u", nfds, 1 + nkeep);
 		return -1;
