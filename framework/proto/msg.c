@@ -260,18 +260,40 @@ static enum msg_verdict bulk_stage(struct msg *m, const struct msg_end *e,
 	return MSG_OK;
 }
 
+/* The largest bulk_max of the bulk types this sender may still send (0:
+ * none is permitted, or the table has none). */
+static uint64_t bulk_max_permitted(const struct msg_end *e)
+{
+	uint64_t most = 0;
+	for (size_t i = 0; i < e->nrows; i++) {
+		const struct privsep_handler *r = &e->rows[i];
+		if ((r->flags & PRIVSEP_H_BULK) && row_dir(r) == e->from &&
+		    (!e->permit || e->permit[i]) && r->bulk_max > most)
+			most = r->bulk_max;
+	}
+	return most;
+}
+
 /* A REGION_PART (revision 1.4, helper): the part copied out of the
  * region (the fd it brings, if any, mapped as the region and closed); its
- * handler has nothing left to do. */
+ * handler has nothing left to do.  A part stands for a bulk payload: a
+ * sender that may send none (PERMIT_DROP of every bulk type) sends no
+ * part, and a payload is at most the largest bulk_max it may still send. */
 static enum msg_verdict part_stage(struct msg *m, const struct msg_end *e)
 {
 	struct privsep_req *q = &m->req;
 	struct privsep_reader rd;
-	uint64_t total = 0, off = 0, at = 0, len = 0;
+	uint64_t total = 0, off = 0, at = 0, len = 0, most;
 	int rc;
 
 	if (!e->region || !e->rcopy) {
 		set_viol(m, PRIVSEP_V_BAD_BULK, "a part of a bulk region comes from a worker only");
+		return MSG_VIOLATION;
+	}
+	most = bulk_max_permitted(e);
+	if (!most) {
+		set_viol(m, PRIVSEP_V_NOT_PERMITTED,
+		         "a part of a bulk payload, and no bulk type is permitted (all dropped)");
 		return MSG_VIOLATION;
 	}
 	privsep_reader_init(&rd, q->data, q->len);
@@ -281,6 +303,13 @@ static enum msg_verdict part_stage(struct msg *m, const struct msg_end *e)
 	privsep_reader_get_u64(&rd, &len);
 	if (privsep_reader_end(&rd) < 0) {
 		set_viol(m, PRIVSEP_V_BAD_BULK, "a part is u64 total, off, at and len");
+		return MSG_VIOLATION;
+	}
+	if (total > most) {
+		set_viol(m, PRIVSEP_V_BAD_BULK,
+		         "a payload in parts of %llu bytes: 1 to the largest bulk limit of the "
+		         "permitted bulk types, %llu",
+		         (unsigned long long)total, (unsigned long long)most);
 		return MSG_VIOLATION;
 	}
 	rc = region_rx_part(e->region, e->rcopy, q->nfds ? q->fds[0] : -1, total, off, at, len,
