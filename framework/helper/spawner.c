@@ -204,6 +204,20 @@ static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock,
 			answer(sock, cap, errno ? errno : EINVAL, 0, -1, &j);
 			return;
 		}
+		/* the request's flags were checked (spawner_req.c); a policy
+		 * that says "namespaces off" takes the same part of the
+		 * sandbox away, and the policy text is the helper's too */
+		if (j.plan.flags & PRIVSEP_SB_NO_NAMESPACES) {
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			         "worker \"%s\": not started: its policy says \"namespaces off\", "
+			         "and a confined helper's spawner starts no worker without its "
+			         "namespaces",
+			         j.name);
+			job_close(&j);
+			sandbox_release(&j.plan);
+			answer(sock, cap, EPERM, 0, -1, &j);
+			return;
+		}
 		/* a uid leased ahead is checked again before the clone (the
 		 * helper waits for this answer anyway, so nothing is gained
 		 * by overlapping it with the child's steps): the byte waits

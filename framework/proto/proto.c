@@ -84,7 +84,7 @@ const struct proto_viol proto_viols[] = {
     {PRIVSEP_V_UNKNOWN_ID, "unknown-id", "table",
      "(worker) a reply whose id matches no call in progress"},
     {PRIVSEP_V_NOT_PERMITTED, "not-permitted", "table",
-     "(helper) the type was given up (PERMIT_DROP), revoked by the helper, or was one-shot and used"},
+     "(helper) the type was given up (PERMIT_DROP), revoked by the helper, or was one-shot and used; a REGION_PART from a worker that holds the permit of no bulk type (section 5)"},
     {PRIVSEP_V_CALL_WITHOUT_ID, "call-without-id", "table",
      "(helper) a call type arrived with id 0"},
     {PRIVSEP_V_ID_ON_POST, "id-on-post", "table",

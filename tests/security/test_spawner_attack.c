@@ -321,6 +321,49 @@ static void a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_
 	hx_free(x);
 }
 
+/* What the request's flags cannot ask for, the policy text (the helper's
+ * too) cannot either: a policy that says "namespaces off" takes the
+ * namespaces and the empty root away as PRIVSEP_SB_NO_NAMESPACES does.
+ * A confined helper's spawner starts no such worker (EPERM, one line
+ * naming why), root or not; the same spawner then starts a worker under
+ * the same policy without it.  Fails without the check in spawner.c's
+ * spawn_one (the worker starts, outside its namespaces as root). */
+static void a_confined_helpers_spawner_starts_no_worker_whose_policy_turns_namespaces_off(void **s)
+{
+	struct hx *x = hx_new(table, 1, 0);
+	int prog = privsep_exec_open(EXEC_WORKER);
+	struct privsep_exec ex = {.fd = prog, .argv = argv_report};
+	struct privsep_sandbox sb = {.policy = "no-namespaces.policy",
+	                             .policy_text =
+	                                 "version 1\ninclude <default.policy>\nnamespaces off\n"};
+	struct privsep_spawn sp = {.name = "nons", .exec = &ex, .sandbox = &sb};
+	struct privsep_worker *w;
+	(void)s;
+	if (under_valgrind())
+		skip(); /* valgrind has no seccomp */
+	assert_non_null(x);
+	assert_true(prog >= 0);
+	assert_int_equal(spawner_start(x->h), 0);
+	x->h->confined = 1; /* what privsep_helper_confine sets */
+	errno = 0;
+	w = privsep_spawn(x->h, &sp);
+	if (w) {
+		assert_true(hx_pump_gone(x, 1, 20000));
+		fail_msg("a confined helper's spawner started a worker whose policy says "
+		         "\"namespaces off\"");
+	}
+	assert_int_equal(errno, EPERM);
+	assert_true(hx_logged(x, "namespaces off"));
+	/* the spawner is not lost for it: the same program, the default
+	 * policy, starts */
+	sp.sandbox = NULL;
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	assert_true(hx_pump_gone(x, 1, 20000));
+	close(prog);
+	hx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +371,8 @@ int main(void)
 	        a_compromised_confined_helper_cannot_have_its_spawner_start_a_process_without_a_sandbox),
 	    cmocka_unit_test(
 	        a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_starts),
+	    cmocka_unit_test(
+	        a_confined_helpers_spawner_starts_no_worker_whose_policy_turns_namespaces_off),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
