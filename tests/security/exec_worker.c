@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "exec_probe.h"
 
@@ -27,6 +28,11 @@ static const char *chan_at_start(char *out, size_t len)
 	else
 		snprintf(out, len, "fd3=%zd bytes, the first %#x\n", n,
 		         n ? (unsigned char)b[0] : 0);
+	/* also on standard error (the helper's log): a byte left on the
+	 * channel would be the first record privsep_client_main reads, and
+	 * the report through the channel would never come */
+	if (strcmp(out, "fd3=empty\n"))
+		dprintf(STDERR_FILENO, "%s", out);
 	return out;
 }
 
