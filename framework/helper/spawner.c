@@ -47,7 +47,8 @@
 
 /* The helper's wait for one answer, at most. */
 #define SPAWNER_ANSWER_MS 10000
-/* The answer's fds: channel, pidfd, standard error, output, lease. */
+/* The answer's fds: pidfd, channel, standard error, output, lease (the
+ * pidfd first: a cut answer brings it if it brings any). */
 #define ANS_FDS 5
 enum { BAD_RECORD = 1, BAD_FDS_CUT = 2 };
 enum { ANS_F_LOG = 1, ANS_F_OUT = 2, ANS_F_LEASE = 4 };
@@ -155,8 +156,8 @@ static void answer(int sock, struct capture *cap, int err, pid_t pid, int pidfd,
 	size_t nfds = 0;
 	uint32_t f = 0;
 	if (!err) {
-		fds[nfds++] = j->sv[0];
 		fds[nfds++] = pidfd;
+		fds[nfds++] = j->sv[0];
 		if (j->lp[0] >= 0) {
 			f |= ANS_F_LOG;
 			fds[nfds++] = j->lp[0];
@@ -458,7 +459,9 @@ static void spawner_lost(struct privsep_helper *h, const char *name, const char 
 	         "worker \"%s\": not started: the spawner (pid %d) %s; no worker starts from now "
 	         "on",
 	         name, (int)h->spawner.pid, why);
-	kill(h->spawner.pid, SIGKILL); /* our child, not reaped yet: its pid */
+	/* by its pidfd: kill is not in helper.policy (a confined helper
+	 * calling it would be killed by its own filter) */
+	(void)pidfd_send_signal(h->spawner.pidfd, SIGKILL, NULL, 0);
 	spawner_stop(h);
 	errno = ECHILD;
 }
@@ -471,8 +474,16 @@ static void spawner_lost(struct privsep_helper *h, const char *name, const char 
 static void spawner_cut(struct privsep_helper *h, const char *name, pid_t pid, int *fds,
                         size_t nfds, size_t want)
 {
-	int pidfd = nfds >= 2 ? fds[1] : -1; /* the channel, then the pidfd */
-	if (pid > 0) {
+	int pidfd = nfds >= 1 ? fds[0] : -1; /* the pidfd first */
+	if (pid > 0 && pidfd < 0 && h->confined) {
+		/* neither kill nor pidfd_open is in helper.policy: it has no
+		 * channel and dies at its first use of it (READY), a zombie
+		 * child until the helper exits */
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": its process %d cannot be killed: no fd of the answer "
+		         "arrived, not its pidfd",
+		         name, (int)pid);
+	} else if (pid > 0) {
 		siginfo_t si;
 		memset(&si, 0, sizeof(si));
 		if (pidfd >= 0 && pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0) {
@@ -601,6 +612,32 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 		errno = e;
 		return NULL;
 	}
+	/* room for every fd of the answer, made sure of before anything is
+	 * cloned: a spawn at the helper's fd limit fails here, alone */
+	{
+		int room[ANS_FDS];
+		size_t k = 0;
+		int e = 0;
+		for (; k < ANS_FDS; k++) {
+			room[k] = fcntl(h->spawner.sock, F_DUPFD_CLOEXEC, 0);
+			if (room[k] < 0) {
+				e = errno;
+				break;
+			}
+		}
+		for (size_t i = 0; i < k; i++)
+			close(room[i]);
+		if (k < ANS_FDS) {
+			free(req);
+			log_line(
+			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			    "worker \"%s\": not started: the helper has room for %zu of the %d fds "
+			    "of the spawner's answer: %s",
+			    j->name, k, ANS_FDS, strerror(e));
+			errno = e;
+			return NULL;
+		}
+	}
 	if (send_fds(h->spawner.sock, req, len, rfds, nrfds, MSG_DONTWAIT) < 0) {
 		char why[128];
 		snprintf(why, sizeof(why), "takes no request: %s", strerror(errno));
@@ -640,7 +677,7 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 	}
 	{
 		size_t i = 2;
-		j->sv[0] = fds[0];
+		j->sv[0] = fds[1];
 		j->lp[0] = (a.f & ANS_F_LOG) ? fds[i++] : -1;
 		j->op[0] = (a.f & ANS_F_OUT) ? fds[i++] : -1;
 		j->plan.lease = (a.f & ANS_F_LEASE) ? fds[i++] : -1;
@@ -653,5 +690,5 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 	/* (the spawner counted exec mode's second filter already) */
 	j->pol = pe ? pol_entry_policy(pe) : NULL;
 	j->roots = pe ? pol_entry_roots(pe) : NULL;
-	return spawn_attach(h, sp, j, (pid_t)a.pid, fds[1]);
+	return spawn_attach(h, sp, j, (pid_t)a.pid, fds[0]);
 }

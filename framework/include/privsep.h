@@ -471,8 +471,8 @@ int privsep_helper_stop_signal(const struct privsep_helper *h);
  * with the helper; if it is gone, no worker starts (ECHILD, logged).
  * Nor does it start one with less than a whole sandbox: unsandboxed,
  * PRIVSEP_SB_NO_NAMESPACES or a policy's "namespaces off" is EPERM,
- * logged.  A spawn whose answer the helper's fd limit cuts short fails
- * alone (EMFILE, logged; the worker cloned for it killed and reaped).
+ * logged.  A spawn at the helper's fd limit (no room for the fds of
+ * the spawner's answer) fails alone (EMFILE, logged), nothing cloned.
  * For fork-mode workers that must restart: give the restart policy a
  * restart_verdict that returns PRIVSEP_RESTART_STOP_ALL and exit
  * non-zero for a supervisor to start the whole daemon again, or stay
