@@ -5,6 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -330,4 +338,56 @@ int probe_fds(void)
 int under_valgrind(void)
 {
 	return RUNNING_ON_VALGRIND ? 1 : 0;
+}
+
+static int on_call_fd = -1;
+static void (*on_call_fn)(void);
+
+/* hx_on_call's thread: each notification, on_call, then the call goes on. */
+static void *on_call_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct seccomp_notif req;
+		struct seccomp_notif_resp resp;
+		memset(&req, 0, sizeof(req));
+		if (ioctl(on_call_fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+			if (errno == EINTR)
+				continue;
+			return NULL;
+		}
+		on_call_fn();
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		(void)ioctl(on_call_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+}
+
+int hx_on_call(long nr, unsigned arg1, void (*on_call)(void))
+{
+	struct sock_filter f[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 3),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arg1, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = {(unsigned short)(sizeof(f) / sizeof(f[0])), f};
+	pthread_t t;
+
+	on_call_fn = on_call;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	on_call_fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	                          SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+	if (on_call_fd < 0)
+		return -1;
+	if (pthread_create(&t, NULL, on_call_thread, NULL) != 0)
+		return -1;
+	return 0;
 }

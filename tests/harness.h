@@ -81,6 +81,13 @@ int hx_bg_wait(struct hx *x, struct hx_bg *b);
  * answer within timeout_ms (it blocked; the thread stays: the caller fails). */
 int hx_bg_open(struct hx *x, struct privsep_client *c, const char *path, int flags, int timeout_ms,
                int *err, char *why);
+/* In a child that plays a helper's side: from now on each call nr of
+ * this process whose second argument's low 32 bits are arg1 waits while
+ * on_call runs in a thread of the harness, then goes on (a seccomp user
+ * notification, answered SECCOMP_USER_NOTIF_FLAG_CONTINUE): the worker
+ * that acts at the exact moment the helper makes that call.  Sets
+ * no_new_privs.  0, or -1 when the filter or the thread could not be made. */
+int hx_on_call(long nr, unsigned arg1, void (*on_call)(void));
 /* rm -rf dir (a test's own temporary tree): 0, or -1. */
 int hx_rmtree(const char *dir);
 

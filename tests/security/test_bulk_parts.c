@@ -170,28 +170,13 @@ static const struct privsep_handler table[] = {
 static struct region *racer;
 static atomic_int flips;
 
-/* The worker's thread: at each FUTEX_WAKE of the helper's side (it just
- * copied a part or a payload out), rewrite the whole region with the next
- * letter, then let the call go on. */
-static void *rewriter(void *arg)
+/* The worker's act at each FUTEX_WAKE of the helper's side (it just
+ * copied a part or a payload out): rewrite the whole region with the
+ * next letter; then the call goes on (hx_on_call). */
+static void rewrite(void)
 {
-	int lfd = *(int *)arg;
-	for (;;) {
-		struct seccomp_notif req;
-		struct seccomp_notif_resp resp;
-		memset(&req, 0, sizeof(req));
-		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
-			if (errno == EINTR)
-				continue;
-			return NULL;
-		}
-		flips++;
-		memset(racer->map + pg, 'A' + flips, racer->len);
-		memset(&resp, 0, sizeof(resp));
-		resp.id = req.id;
-		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		(void)ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-	}
+	flips++;
+	memset(racer->map + pg, 'A' + flips, racer->len);
 }
 
 #define PARTS 4
@@ -202,38 +187,19 @@ static void *rewriter(void *arg)
  * notification) and stays so; 1 when not; 2 when the setup failed. */
 static int helper_side(void)
 {
-	struct sock_filter f[] = {
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 0, 3),
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FUTEX_WAKE, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog fp = {(unsigned short)(sizeof(f) / sizeof(f[0])), f};
 	struct region r = region_new(PARTS * PART, REGION_SEALS);
 	struct region_rx rx;
 	struct region_copy c = {.region_max = LIMIT};
 	const uint8_t *p;
 	const void *v;
 	char why[256];
-	pthread_t t;
-	int lfd, bad = 0;
+	int bad = 0;
 
 	racer = &r;
 	memset(r.map + pg, 'A', r.len);
 	/* the worker waits: the helper wakes it after every copy */
 	*(uint32_t *)(void *)(r.map + REGION_OFF_WAITING) = 1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return 2;
-	lfd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-	                   &fp);
-	if (lfd < 0)
-		return 2;
-	if (pthread_create(&t, NULL, rewriter, &lfd) != 0)
+	if (hx_on_call(__NR_futex, FUTEX_WAKE, rewrite) < 0)
 		return 2;
 	region_rx_init(&rx);
 
