@@ -296,19 +296,16 @@ int raw_send(int fd, const void *buf, size_t len, const int *fds, size_t nfds)
 	} ctl;
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (nfds) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.b;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		if (!c)
-			return -1;
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
+	if (nfds && chan_put_fds(&mh, ctl.b, sizeof(ctl), fds, nfds) < 0)
+		return -1;
 	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+int raw_send_u32(int fd, uint32_t type, uint32_t id, uint32_t v, const int *fds, size_t nfds)
+{
+	uint8_t rec[PRIVSEP_HDR_LEN + 4];
+	size_t n = rec_make(rec, type, id, &v, 4, (uint8_t)nfds);
+	return raw_send(fd, rec, n, fds, nfds);
 }
 
 int set_fd_room(int room)

@@ -111,5 +111,8 @@ size_t rec_make(uint8_t *rec, uint32_t type, uint32_t id, const void *payload, s
                 uint8_t nfds);
 /* Send raw bytes with fds (borrowed) as one record. */
 int raw_send(int fd, const void *buf, size_t len, const int *fds, size_t nfds);
+/* One record of type and id whose payload is the number v (4 bytes),
+ * with fds (borrowed): raw_send's result. */
+int raw_send_u32(int fd, uint32_t type, uint32_t id, uint32_t v, const int *fds, size_t nfds);
 
 #endif
