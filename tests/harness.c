@@ -388,3 +388,15 @@ int hx_on_call(long nr, unsigned arg1, void (*on_call)(void))
 		return -1;
 	return 0;
 }
+
+void hx_ready_then_pause(struct privsep_helper *h, struct privsep_worker *w, int fd)
+{
+	pid_t wp = w ? privsep_worker_pid(w) : -1;
+	for (int i = 0; w && !privsep_worker_ready(w); i++)
+		if (i == 200 || privsep_helper_step(h, 100) < 0)
+			_exit(1);
+	if (write(fd, &wp, sizeof(wp)) != sizeof(wp))
+		_exit(1);
+	for (;;)
+		pause();
+}

@@ -88,6 +88,13 @@ int hx_bg_open(struct hx *x, struct privsep_client *c, const char *path, int fla
  * that acts at the exact moment the helper makes that call.  Sets
  * no_new_privs.  0, or -1 when the filter or the thread could not be made. */
 int hx_on_call(long nr, unsigned arg1, void (*on_call)(void));
+/* In a child playing a helper that a test will SIGKILL: pump h until w
+ * answered READY (200 steps of up to 100 ms: within 20 s, however loaded
+ * the machine), write its pid to fd (-1 when w is NULL: not spawned),
+ * then pause for ever.  _exit(1) when not ready in time or the write
+ * fails. */
+__attribute__((noreturn)) void hx_ready_then_pause(struct privsep_helper *h,
+                                                   struct privsep_worker *w, int fd);
 /* rm -rf dir (a test's own temporary tree): 0, or -1. */
 int hx_rmtree(const char *dir);
 
