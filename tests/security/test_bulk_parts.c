@@ -41,6 +41,7 @@
 
 #include <cmocka.h>
 
+#include "attacker_region.h"
 #include "harness.h"
 #include "region.h"
 
@@ -50,34 +51,7 @@
 #define MIB (1u << 20)
 #define LIMIT (64u * MIB)
 
-static size_t pg;
-
 /* ---- the attacker's region and records ---- */
-
-struct region {
-	int fd;
-	uint8_t *map; /* the whole memfd, read-write: the worker's own mapping */
-	size_t len;   /* of the data, after the control page */
-};
-
-static struct region region_new(size_t len, int seals)
-{
-	struct region r = {.len = len};
-	r.fd = memfd_create("attacker-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	assert_true(r.fd >= 0);
-	assert_int_equal(ftruncate(r.fd, (off_t)(pg + len)), 0);
-	r.map = mmap(NULL, pg + len, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
-	assert_true(r.map != MAP_FAILED);
-	memset(r.map, 0, pg + len); /* every page allocated */
-	assert_int_equal(fcntl(r.fd, F_ADD_SEALS, seals), 0);
-	return r;
-}
-
-static void region_del(struct region *r)
-{
-	munmap(r->map, pg + r->len);
-	close(r->fd);
-}
 
 static uint32_t done_of(const struct region *r)
 {
@@ -187,7 +161,7 @@ static void rewrite(void)
  * notification) and stays so; 1 when not; 2 when the setup failed. */
 static int helper_side(void)
 {
-	struct region r = region_new(PARTS * PART, REGION_SEALS);
+	struct region r = region_new(PARTS * PART, REGION_SEALS, PARTS * PART);
 	struct region_rx rx;
 	struct region_copy c = {.region_max = LIMIT};
 	const uint8_t *p;
@@ -432,8 +406,8 @@ static void every_malformed_part_or_final_record_is_a_violation_with_one_line(vo
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct hx *x = hx_new(table, NTABLE, 0);
 		int sock = hx_attach_raw(x, "raw", NULL), lines = 0;
-		struct region r = region_new(4 * pg, REGION_SEALS);
-		struct region r2 = region_new(4 * pg, REGION_SEALS_1_1);
+		struct region r = region_new(4 * pg, REGION_SEALS, 4 * pg);
+		struct region r2 = region_new(4 * pg, REGION_SEALS_1_1, 4 * pg);
 		served = 0;
 		cases[i].send(sock, &r, &r2);
 		if (!hx_pump_gone(x, 1, 3000))
@@ -459,7 +433,7 @@ static void every_malformed_part_or_final_record_is_a_violation_with_one_line(vo
 	{
 		struct hx *x = hx_new(table, NTABLE, 0);
 		int sock = hx_attach_raw(x, "raw", NULL);
-		struct region r = region_new(4 * pg, REGION_SEALS);
+		struct region r = region_new(4 * pg, REGION_SEALS, 4 * pg);
 		c_held_with_fd(sock, &r, NULL);
 		assert_true(hx_pump_gone(x, 1, 3000));
 		assert_int_equal(x->last_viol, PRIVSEP_V_BAD_FD_COUNT);
@@ -481,7 +455,7 @@ static void parts_and_held_records_leave_no_fd_open_in_the_helper(void **state)
 {
 	struct hx *x = hx_new(table, NTABLE, 0);
 	int sock = hx_attach_raw(x, "raw", NULL), fds0;
-	struct region r = region_new(8 * pg, REGION_SEALS);
+	struct region r = region_new(8 * pg, REGION_SEALS, 8 * pg);
 	(void)state;
 	fds0 = count_fds();
 	for (int round = 0; round < 3; round++) {
@@ -537,7 +511,7 @@ static void a_part_the_helper_could_not_receive_drops_its_payload_and_kills_nobo
 {
 	struct hx *x = hx_new(table, NTABLE, 0);
 	int sock = hx_attach_raw(x, "raw", NULL);
-	struct region r = region_new(2 * pg, REGION_SEALS);
+	struct region r = region_new(2 * pg, REGION_SEALS, 2 * pg);
 	struct rlimit saved;
 	uint8_t reply[64];
 	ssize_t n = -1;
@@ -583,7 +557,7 @@ static void a_revision_1_3_worker_sending_its_region_fd_every_time_is_still_serv
 {
 	struct hx *x = hx_new(table, NTABLE, 0);
 	int sock = hx_attach_raw(x, "raw", NULL), fds0;
-	struct region r = region_new(MIB, REGION_SEALS);
+	struct region r = region_new(MIB, REGION_SEALS, MIB);
 	uint8_t *want = malloc(MIB);
 	(void)state;
 	assert_non_null(want);
@@ -639,13 +613,6 @@ static void an_honest_client_s_payloads_in_parts_arrive_intact(void **state)
 	hx_free(x);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	pg = (size_t)sysconf(_SC_PAGESIZE);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,5 +626,5 @@ int main(void)
 	    cmocka_unit_test(
 	        a_part_the_helper_could_not_receive_drops_its_payload_and_kills_nobody),
 	};
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, region_setup, NULL);
 }
