@@ -129,14 +129,7 @@ __attribute__((noreturn)) static void worker_child(struct privsep_helper *h, int
 		(void)setvbuf(stdout, NULL, _IOFBF, 0);
 	}
 	/* The helper's signal handlers and mask mean nothing here. */
-	{
-		sigset_t all;
-		for (int sig = 1; sig < NSIG; sig++)
-			if (sig != SIGKILL && sig != SIGSTOP)
-				signal(sig, SIG_DFL);
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-	}
+	signals_default();
 	if (plan) {
 		if (plan->flags & PRIVSEP_SB_DEBUG) {
 			struct sigaction sa;
@@ -207,6 +200,16 @@ void job_close(struct spawn_job *j)
 	chan_close_fds(j->sv, 2);
 	chan_close_fds(j->lp, 2);
 	chan_close_fds(j->op, 2);
+}
+
+void signals_default(void)
+{
+	sigset_t none;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 void job_close_child_ends(struct spawn_job *j)

@@ -244,14 +244,7 @@ __attribute__((noreturn)) static void spawner_main(struct privsep_helper *h, int
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != helper)
 		_exit(1);
 	(void)prctl(PR_SET_NAME, "privsep-spawner");
-	{
-		sigset_t none;
-		for (int sig = 1; sig < NSIG; sig++)
-			if (sig != SIGKILL && sig != SIGSTOP)
-				signal(sig, SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-	}
+	signals_default();
 	/* nothing of the helper's but its standard fds: not a worker's
 	 * channel (its EOF would never come), the broker's roots, the
 	 * uid leased ahead (the helper drops its own copy too) */
