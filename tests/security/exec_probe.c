@@ -180,6 +180,10 @@ int probe_main(struct privsep_client *c, void *arg)
 		long r = syscall(SYS_socket, 1, 1, 0);
 		snprintf(why, sizeof(why), "socket-returned=%ld/%d\n", r, r < 0 ? errno : 0);
 		goto say;
+	} else if (!strcmp(a[0], "say")) {
+		/* what the program saw before the framework ran (exec_worker.c) */
+		snprintf(why, sizeof(why), "%s", a[1]);
+		goto say;
 	} else if (!strcmp(a[0], "mmap-exec")) {
 		/* what the first filter allows for the loader: an executable
 		 * mapping, here of anonymous memory */

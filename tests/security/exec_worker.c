@@ -2,12 +2,48 @@
 /*
  * exec_worker.c - test_exec's worker program, executed by the helper in
  * exec mode: argv[1] the marker, then the probe's mode and parameter.
+ * Mode "chan-at-start" looks at the channel (fd 3) before anything of
+ * the framework runs and says what it found (mode "say").
  */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "exec_probe.h"
+
+/* What fd 3 holds as the program starts: "fd3=empty" when nothing waits
+ * on it (PROTOCOL.md, "What the program finds"). */
+static const char *chan_at_start(char *out, size_t len)
+{
+	char b[16];
+	struct iovec iov = {b, sizeof(b)};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n = recvmsg(PRIVSEP_EXEC_CHAN_FD, &m, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		snprintf(out, len, "fd3=empty\n");
+	else if (n < 0)
+		snprintf(out, len, "fd3=error %d\n", errno);
+	else
+		snprintf(out, len, "fd3=%zd bytes, the first %#x\n", n,
+		         n ? (unsigned char)b[0] : 0);
+	/* also on standard error (the helper's log): a byte left on the
+	 * channel would be the first record privsep_client_main reads, and
+	 * the report through the channel would never come */
+	if (strcmp(out, "fd3=empty\n"))
+		dprintf(STDERR_FILENO, "%s", out);
+	return out;
+}
 
 int main(int argc, char **argv)
 {
+	static char said[64], say[] = "say";
 	if (!privsep_exec_is_worker(argc, argv) || argc < 4)
 		return 2;
+	if (!strcmp(argv[2], "chan-at-start")) {
+		argv[2] = say;
+		argv[3] = (char *)chan_at_start(said, sizeof(said));
+	}
 	privsep_client_main(NULL, probe_main, argv + 2);
 }

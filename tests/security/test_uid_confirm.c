@@ -7,8 +7,10 @@
  * since its lease is never a worker's: the worker starts with another.
  * Root only: a helper that is not root leases no uid.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +26,9 @@
 #include <cmocka.h>
 
 #include "chan.h"
+#include "exec_probe.h"
 #include "harness.h"
+#include "helper_int.h"
 #include "policy.h"
 #include "sandbox.h"
 #include "uidpool.h"
@@ -263,6 +267,283 @@ static void a_uid_taken_since_it_was_leased_ahead_is_never_a_workers(void **stat
 	hx_free(x);
 }
 
+/* ---- the same through the spawner of a helper confined by helper.policy
+ * (privsep_helper_confine): the spawner confirms the uid before its
+ * clone3, the byte waits in the child's channel for step 5 ---- */
+
+/* The four uids and gids of pid (real, effective, saved, filesystem). */
+static int ids_of(pid_t pid, unsigned uid[4], unsigned gid[4])
+{
+	char path[64], buf[2048];
+	const char *u, *g;
+	ssize_t n;
+	int fd;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	u = strstr(buf, "\nUid:");
+	g = strstr(buf, "\nGid:");
+	if (!u || !g || sscanf(u, "\nUid: %u %u %u %u", &uid[0], &uid[1], &uid[2], &uid[3]) != 4 ||
+	    sscanf(g, "\nGid: %u %u %u %u", &gid[0], &gid[1], &gid[2], &gid[3]) != 4)
+		return -1;
+	return 0;
+}
+
+/* How many processes but except hold id as one of their uids or gids,
+ * the first one's pid in *who. */
+static int others_with_id(unsigned id, pid_t except, pid_t *who)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		unsigned u[4], g[4];
+		pid_t pid = (pid_t)atoi(de->d_name);
+		if (pid <= 0 || pid == except || ids_of(pid, u, g) < 0)
+			continue;
+		for (int i = 0; i < 4; i++)
+			if (u[i] == id || g[i] == id) {
+				if (!n++)
+					*who = pid;
+				break;
+			}
+	}
+	closedir(d);
+	return n;
+}
+
+/* The worker pid's uid: its every uid and gid, in the range, no other
+ * process's (what test_uid.c checks of a worker the helper forks). */
+static unsigned a_workers_own_uid(pid_t pid)
+{
+	unsigned u[4], g[4];
+	pid_t who = 0;
+	assert_int_equal(ids_of(pid, u, g), 0);
+	for (int i = 0; i < 4; i++)
+		if (u[i] != u[0] || g[i] != u[0])
+			fail_msg("worker pid %d: uids %u %u %u %u, gids %u %u %u %u", (int)pid,
+			         u[0], u[1], u[2], u[3], g[0], g[1], g[2], g[3]);
+	if (u[0] < UIDPOOL_MIN || u[0] > UIDPOOL_MAX)
+		fail_msg("worker pid %d has uid %u, outside %u-%u", (int)pid, u[0], UIDPOOL_MIN,
+		         UIDPOOL_MAX);
+	if (others_with_id(u[0], pid, &who))
+		fail_msg("uid %u of worker pid %d is also pid %d's", u[0], (int)pid, (int)who);
+	return u[0];
+}
+
+/* The uid whose lease the spawner keeps ahead (an OFD lock on the uid's
+ * byte of the lease file, in its fdinfo), not the last worker's (whose
+ * lease it closes after its answer), waited for (bounded: it leases it
+ * after its answer); 0 if none came. */
+static unsigned spawner_spare(pid_t spawner, unsigned last)
+{
+	for (int tries = 0; tries < 2000; tries++) {
+		char path[64];
+		struct dirent *e;
+		DIR *d;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)spawner);
+		d = opendir(path);
+		assert_non_null(d);
+		while ((e = readdir(d))) {
+			char fp[320], line[256];
+			unsigned long start;
+			FILE *f;
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(fp, sizeof(fp), "%s/%s", path, e->d_name);
+			f = fopen(fp, "re");
+			while (f && fgets(line, sizeof(line), f)) {
+				const char *l = strstr(line, "OFDLCK");
+				/* "lock:\t1: OFDLCK ADVISORY WRITE -1 dev:ino start end" */
+				if (l && strstr(l, "WRITE") &&
+				    sscanf(strstr(l, "WRITE"), "WRITE %*d %*s %lu", &start) == 1) {
+					if (UIDPOOL_MIN + (unsigned)start != last) {
+						fclose(f);
+						closedir(d);
+						return UIDPOOL_MIN + (unsigned)start;
+					}
+				}
+			}
+			if (f)
+				fclose(f);
+		}
+		closedir(d);
+		poll(NULL, 0, 10);
+	}
+	return 0;
+}
+
+/* Between the confined helper (a child: confinement is for good) and
+ * this process: the helper's reports, the test's go-aheads. */
+static int to_test = -1, from_test = -1;
+static char said[PROBE_REPORT_MAX + 1];
+
+/* The worker waits for this answer: still alive, its uid looked at by
+ * the test (unconfined) meanwhile. */
+static int on_said(struct privsep_req *req, void *arg)
+{
+	pid_t pid = privsep_worker_pid(req->worker);
+	char b;
+	(void)arg;
+	memcpy(said, req->data, req->len);
+	said[req->len] = '\0';
+	if (write(to_test, &pid, sizeof(pid)) != sizeof(pid) || read(from_test, &b, 1) != 1)
+		_exit(9);
+	return 0;
+}
+
+static const struct privsep_handler said_table[] = {
+    {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_said, NULL, 0},
+};
+
+static void dump(const struct hx *x)
+{
+	for (int i = 0; i < x->nlog; i++)
+		fprintf(stderr, "log: %s\n", x->log[i]);
+}
+
+/* The confined helper: its spawner's pid to the test, then three
+ * workers (the second and third each after the test's go-ahead), each
+ * saying what its fd 3 held at its start; 0, or why not. */
+static int confined_body(void)
+{
+	static const char *argv[] = {"exec_worker", PRIVSEP_EXEC_MARKER, "chan-at-start", "-",
+	                             NULL};
+	struct hx *x = hx_new(said_table, 1, 0);
+	int prog = privsep_exec_open(EXEC_WORKER);
+	struct privsep_exec ex = {.fd = prog, .argv = argv};
+	struct privsep_spawn sp = {.name = "confirmed", .exec = &ex};
+	char b;
+	if (!x || prog < 0)
+		return 2;
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
+		dump(x);
+		return 3;
+	}
+	if (write(to_test, &x->h->spawner.pid, sizeof(pid_t)) != sizeof(pid_t))
+		return 4;
+	for (int round = 0; round < 3; round++) {
+		if (round > 0 && read(from_test, &b, 1) != 1)
+			return 5;
+		said[0] = '\0';
+		if (!privsep_spawn(x->h, &sp) || !hx_pump_gone(x, round + 1, 20000)) {
+			dump(x);
+			return 6;
+		}
+		if (strcmp(said, "fd3=empty\n")) {
+			dump(x);
+			fprintf(stderr, "worker %d: %s", round, said[0] ? said : "said nothing\n");
+			return 7;
+		}
+	}
+	if (geteuid() == 0 &&
+	    !hx_logged(x, "worker \"confirmed\": the uid leased ahead is taken since")) {
+		dump(x);
+		fprintf(stderr, "no line of the spawner's about the uid taken since its lease\n");
+		return 8;
+	}
+	close(prog);
+	return 0;
+}
+
+/* A worker a confined helper's spawner starts runs as the uid it leased
+ * ahead and confirmed before its clone3 (its own: no other process's),
+ * and finds nothing waiting on fd 3 when its program starts (the byte of
+ * the confirmation was taken by step 5); a uid the spawner leased ahead
+ * and that systemd gave out since is never a worker's: the spawner logs
+ * "taken since ... leasing another", and the worker runs under another
+ * uid.  Workers: 0, a lease made at its spawn; 1, the lease ahead,
+ * confirmed; 2, the lease ahead, taken since. */
+static void
+a_confined_helpers_worker_runs_as_a_confirmed_uid_and_finds_its_channel_empty(void **state)
+{
+	int tt[2], ft[2], st, made_dir = 0, root = geteuid() == 0, reported = 0;
+	unsigned uid[3] = {0, 0, 0}, spare[3] = {0, 0, 0};
+	char lease[64] = "";
+	pid_t helper, spawner = 0, w;
+	(void)state;
+	if (under_valgrind())
+		skip(); /* valgrind has no seccomp */
+	if (!root)
+		print_message("not root: no uid is leased; fd 3 is checked only\n");
+	assert_int_equal(pipe2(tt, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(ft, O_CLOEXEC), 0);
+	helper = fork();
+	assert_true(helper >= 0);
+	if (helper == 0) {
+		close(tt[0]);
+		close(ft[1]);
+		to_test = tt[1];
+		from_test = ft[0];
+		_exit(confined_body());
+	}
+	close(tt[1]);
+	close(ft[0]);
+	assert_int_equal(read(tt[0], &spawner, sizeof(spawner)), (ssize_t)sizeof(spawner));
+	for (int round = 0; round < 3; round++) {
+		if (round > 0) {
+			/* the spawner leases the next uid ahead */
+			if (root && !(spare[round] = spawner_spare(spawner, uid[round - 1])))
+				break;
+			if (root && round == 2) {
+				/* systemd gives it out meanwhile (its lease, as
+				 * it writes it before it starts the process) */
+				if (mkdir(SYSTEMD_LEASES, 0755) == 0)
+					made_dir = 1;
+				snprintf(lease, sizeof(lease), SYSTEMD_LEASES "/%u", spare[round]);
+				int fd = open(lease, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+				if (fd < 0)
+					lease[0] = '\0';
+				else
+					close(fd);
+			}
+			if (write(ft[1], "g", 1) != 1) /* go ahead */
+				break;
+		}
+		/* the worker, at its report: alive, waiting for the answer */
+		if (read(tt[0], &w, sizeof(w)) != (ssize_t)sizeof(w))
+			break;
+		reported++;
+		if (root)
+			uid[round] = a_workers_own_uid(w);
+		if (write(ft[1], "a", 1) != 1) /* answer */
+			break;
+	}
+	if (lease[0])
+		unlink(lease);
+	if (made_dir)
+		rmdir(SYSTEMD_LEASES);
+	close(ft[1]);
+	assert_int_equal(waitpid(helper, &st, 0), helper);
+	if (reported < 3)
+		fail_msg("worker %d never reported (the confined helper %s %d)", reported,
+		         WIFEXITED(st) ? "exited with" : "was killed by",
+		         WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	if (root) {
+		if (!spare[1] || !spare[2])
+			fail_msg("the spawner leased no uid ahead (%u, %u)", spare[1], spare[2]);
+		if (!lease[0] && spare[2])
+			fail_msg("systemd's lease of uid %u could not be made", spare[2]);
+		if (uid[1] != spare[1])
+			fail_msg("the second worker runs as uid %u, not the one leased ahead, %u",
+			         uid[1], spare[1]);
+		if (uid[2] == spare[2])
+			fail_msg("the third worker runs as uid %u, the one leased ahead and taken "
+			         "since",
+			         uid[2]);
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("the confined helper %s %d",
+		         WIFEXITED(st) ? "exited with" : "was killed by",
+		         WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	close(tt[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +552,8 @@ int main(void)
 	    cmocka_unit_test(a_confirmation_to_a_child_already_gone_is_no_failure_of_the_spawn),
 	    cmocka_unit_test(
 	        a_step_that_fails_before_the_uids_confirmation_is_still_reported_as_that_step),
+	    cmocka_unit_test(
+	        a_confined_helpers_worker_runs_as_a_confirmed_uid_and_finds_its_channel_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
