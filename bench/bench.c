@@ -37,6 +37,7 @@
 #include "step_trace.h"
 #include "uidpool.h"
 #include "chan.h"
+#include "raw_fd.h"
 
 static FILE *json;
 static int quick;
@@ -285,6 +286,19 @@ static pid_t echo_server(int fd, int cpu)
 	return pid;
 }
 
+/* In an event loop's child: pinned to cpu, fd and the epoll fd that
+ * watches it (returned) left open, no other; exits when it cannot. */
+static int epoll_child(int fd, int cpu)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	pin(cpu);
+	only_fds(fd, ep);
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		_exit(1);
+	return ep;
+}
+
 /* An informative second baseline: the same echo as an event loop would
  * do it, epoll_wait before each non-blocking recv. */
 static pid_t epoll_echo_server(int fd, int cpu)
@@ -292,13 +306,9 @@ static pid_t epoll_echo_server(int fd, int cpu)
 	pid_t pid = fork();
 	if (pid == 0) {
 		char buf[65536];
-		struct epoll_event ev = {.events = EPOLLIN};
-		int ep = epoll_create1(EPOLL_CLOEXEC);
+		struct epoll_event ev;
+		int ep = epoll_child(fd, cpu);
 		ssize_t n;
-		pin(cpu);
-		only_fds(fd, ep);
-		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
-			_exit(1);
 		while (epoll_wait(ep, &ev, 1, -1) == 1 &&
 		       (n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
 			if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) < 0)
@@ -322,13 +332,9 @@ static pid_t epoll_echo_fds_server(int fd, int cpu)
 			struct cmsghdr a;
 			char b[CHAN_CTL_SPACE];
 		} ctl;
-		struct epoll_event ev = {.events = EPOLLIN};
-		int ep = epoll_create1(EPOLL_CLOEXEC);
+		struct epoll_event ev;
+		int ep = epoll_child(fd, cpu);
 		ssize_t n;
-		pin(cpu);
-		only_fds(fd, ep);
-		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
-			_exit(1);
 		while (epoll_wait(ep, &ev, 1, -1) == 1) {
 			struct iovec iov = {buf, sizeof(buf)};
 			struct msghdr mh = {.msg_iov = &iov,
@@ -356,29 +362,10 @@ static pid_t raw_broker(int fd, int cpu)
 		pin(cpu);
 		only_fds(fd, -1);
 		while ((n = recv(fd, path, sizeof(path) - 1, 0)) > 0) {
-			union {
-				struct cmsghdr a;
-				char b[CMSG_SPACE(sizeof(int))];
-			} ctl;
-			char k = 'k';
-			struct iovec iov = {&k, 1};
-			struct msghdr mh = {.msg_iov = &iov,
-			                    .msg_iovlen = 1,
-			                    .msg_control = ctl.b,
-			                    .msg_controllen = sizeof(ctl.b)};
-			struct cmsghdr *c;
 			int f;
 			path[n] = '\0';
 			f = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-			memset(&ctl, 0, sizeof(ctl));
-			c = CMSG_FIRSTHDR(&mh);
-			if (!c)
-				_exit(3);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &f, sizeof(int));
-			sendmsg(fd, &mh, MSG_NOSIGNAL);
+			(void)raw_fd_send(fd, f);
 			close(f);
 		}
 		_exit(0);

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "raw_fd.h"
+
 static double cpu_ns(void)
 {
 	struct timespec t;
@@ -44,26 +46,12 @@ static void broker(int sock, int out)
 	long k = 0;
 	ssize_t n;
 	while ((n = recv(sock, path, sizeof(path) - 1, 0)) > 0) {
-		union fdctl ctl;
-		char c = 'k';
-		struct iovec iov = {&c, 1};
-		struct msghdr mh = {.msg_iov = &iov,
-		                    .msg_iovlen = 1,
-		                    .msg_control = ctl.b,
-		                    .msg_controllen = sizeof(ctl.b)};
-		struct cmsghdr *cm;
 		int f;
 		path[n] = '\0';
 		f = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-		memset(&ctl, 0, sizeof(ctl));
-		cm = CMSG_FIRSTHDR(&mh);
-		if (!cm || f < 0)
+		if (f < 0)
 			_exit(3);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &f, sizeof(f));
-		if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+		if (raw_fd_send(sock, f) < 0)
 			_exit(4);
 		close(f);
 		k++;

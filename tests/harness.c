@@ -5,6 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -288,19 +296,16 @@ int raw_send(int fd, const void *buf, size_t len, const int *fds, size_t nfds)
 	} ctl;
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (nfds) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.b;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		if (!c)
-			return -1;
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
+	if (nfds && chan_put_fds(&mh, ctl.b, sizeof(ctl), fds, nfds) < 0)
+		return -1;
 	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+int raw_send_u32(int fd, uint32_t type, uint32_t id, uint32_t v, const int *fds, size_t nfds)
+{
+	uint8_t rec[PRIVSEP_HDR_LEN + 4];
+	size_t n = rec_make(rec, type, id, &v, 4, (uint8_t)nfds);
+	return raw_send(fd, rec, n, fds, nfds);
 }
 
 int set_fd_room(int room)
@@ -330,4 +335,68 @@ int probe_fds(void)
 int under_valgrind(void)
 {
 	return RUNNING_ON_VALGRIND ? 1 : 0;
+}
+
+static int on_call_fd = -1;
+static void (*on_call_fn)(void);
+
+/* hx_on_call's thread: each notification, on_call, then the call goes on. */
+static void *on_call_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct seccomp_notif req;
+		struct seccomp_notif_resp resp;
+		memset(&req, 0, sizeof(req));
+		if (ioctl(on_call_fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+			if (errno == EINTR)
+				continue;
+			return NULL;
+		}
+		on_call_fn();
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		(void)ioctl(on_call_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+}
+
+int hx_on_call(long nr, unsigned arg1, void (*on_call)(void))
+{
+	struct sock_filter f[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 3),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arg1, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = {(unsigned short)(sizeof(f) / sizeof(f[0])), f};
+	pthread_t t;
+
+	on_call_fn = on_call;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	on_call_fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	                          SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+	if (on_call_fd < 0)
+		return -1;
+	if (pthread_create(&t, NULL, on_call_thread, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+void hx_ready_then_pause(struct privsep_helper *h, struct privsep_worker *w, int fd)
+{
+	pid_t wp = w ? privsep_worker_pid(w) : -1;
+	for (int i = 0; w && !privsep_worker_ready(w); i++)
+		if (i == 200 || privsep_helper_step(h, 100) < 0)
+			_exit(1);
+	if (write(fd, &wp, sizeof(wp)) != sizeof(wp))
+		_exit(1);
+	for (;;)
+		pause();
 }

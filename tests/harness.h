@@ -81,6 +81,20 @@ int hx_bg_wait(struct hx *x, struct hx_bg *b);
  * answer within timeout_ms (it blocked; the thread stays: the caller fails). */
 int hx_bg_open(struct hx *x, struct privsep_client *c, const char *path, int flags, int timeout_ms,
                int *err, char *why);
+/* In a child that plays a helper's side: from now on each call nr of
+ * this process whose second argument's low 32 bits are arg1 waits while
+ * on_call runs in a thread of the harness, then goes on (a seccomp user
+ * notification, answered SECCOMP_USER_NOTIF_FLAG_CONTINUE): the worker
+ * that acts at the exact moment the helper makes that call.  Sets
+ * no_new_privs.  0, or -1 when the filter or the thread could not be made. */
+int hx_on_call(long nr, unsigned arg1, void (*on_call)(void));
+/* In a child playing a helper that a test will SIGKILL: pump h until w
+ * answered READY (200 steps of up to 100 ms: within 20 s, however loaded
+ * the machine), write its pid to fd (-1 when w is NULL: not spawned),
+ * then pause for ever.  _exit(1) when not ready in time or the write
+ * fails. */
+__attribute__((noreturn)) void hx_ready_then_pause(struct privsep_helper *h,
+                                                   struct privsep_worker *w, int fd);
 /* rm -rf dir (a test's own temporary tree): 0, or -1. */
 int hx_rmtree(const char *dir);
 
@@ -104,5 +118,8 @@ size_t rec_make(uint8_t *rec, uint32_t type, uint32_t id, const void *payload, s
                 uint8_t nfds);
 /* Send raw bytes with fds (borrowed) as one record. */
 int raw_send(int fd, const void *buf, size_t len, const int *fds, size_t nfds);
+/* One record of type and id whose payload is the number v (4 bytes),
+ * with fds (borrowed): raw_send's result. */
+int raw_send_u32(int fd, uint32_t type, uint32_t id, uint32_t v, const int *fds, size_t nfds);
 
 #endif

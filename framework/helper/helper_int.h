@@ -285,6 +285,11 @@ struct spawn_rec {
 	int64_t due_ms;
 	uint64_t restarted; /* restarts since the first start (stats) */
 };
+/* registry.c: *sp kept in dst, its name copied to name (len bytes;
+ * "worker" when it has none), so the caller's buffers may change. */
+void spawn_keep(struct privsep_spawn *dst, char *name, size_t len, const struct privsep_spawn *sp);
+/* A restart record holding sp so kept; NULL with errno. */
+struct spawn_rec *spawn_rec_new(const struct privsep_spawn *sp);
 
 /* registry.c: the workers, below the event loop, spawn, lifecycle and
  * exit (it calls none of them). */

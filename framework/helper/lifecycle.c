@@ -306,12 +306,9 @@ struct privsep_worker *privsep_worker_replace(struct privsep_worker *old,
 		return NULL;
 	}
 	if (sp->restart_max) {
-		r = calloc(1, sizeof(*r));
+		r = spawn_rec_new(sp);
 		if (!r)
 			return NULL;
-		r->sp = *sp;
-		snprintf(r->name, sizeof(r->name), "%s", sp->name ? sp->name : "worker");
-		r->sp.name = r->name;
 		/* the slot's restarts so far (stats); its back-off starts over */
 		r->restarted = old->life.rec ? old->life.rec->restarted : 0;
 	}

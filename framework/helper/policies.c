@@ -71,6 +71,57 @@ static void close_roots(struct pol_entry *e)
 	fs_roots_close(&e->roots);
 }
 
+/* An entry not in the list: everything it holds but its roots. */
+static void entry_free(struct pol_entry *e)
+{
+	policy_free(e->pol);
+	filter_prog_free(&e->prog);
+	free(e->path);
+	free(e->text);
+	free(e);
+}
+
+/* An entry not yet compiled: (path, text, debug) read and checked, for
+ * lookup and helper_policy_checked alike. NULL with errno (ENOMEM, or
+ * EINVAL with why said) when it cannot be. */
+static struct pol_entry *entry_load(const char *path, const char *text, int debug,
+                                    struct collect *c)
+{
+	struct pol_entry *e;
+	const char *name = path ? path : "<default.policy>";
+	int n;
+
+	e = calloc(1, sizeof(*e));
+	if (!e || (path && !(e->path = strdup(path))) || (text && !(e->text = strdup(text)))) {
+		if (e) {
+			free(e->path);
+			free(e);
+		}
+		snprintf(c->first, c->len, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	e->debug = debug;
+	e->pol = policy_load(name,
+	                     text   ? text
+	                     : path ? NULL
+	                            : policy_shipped("default.policy"),
+	                     collect, c);
+	if (!e->pol)
+		goto fail;
+	n = policy_check(e->pol, collect, c);
+	if (n > 0) {
+		snprintf(c->first + strlen(c->first), c->len - strlen(c->first),
+		         " (%d finding%s in all)", n, n > 1 ? "s" : "");
+		goto fail;
+	}
+	return e;
+fail:
+	entry_free(e);
+	errno = EINVAL;
+	return NULL;
+}
+
 /* The entry for (path, text, debug), loaded now or found; with roots,
  * the broker's roots opened (or, found, looked at again). */
 static const struct pol_entry *lookup(struct privsep_helper *h, const char *path, const char *text,
@@ -92,30 +143,9 @@ static const struct pol_entry *lookup(struct privsep_helper *h, const char *path
 				open_roots(h, e);
 			return e;
 		}
-	e = calloc(1, sizeof(*e));
-	if (!e || (path && !(e->path = strdup(path))) || (text && !(e->text = strdup(text)))) {
-		if (e) {
-			free(e->path);
-			free(e);
-		}
-		snprintf(why, whylen, "out of memory");
-		errno = ENOMEM;
+	e = entry_load(path, text, debug, &c);
+	if (!e)
 		return NULL;
-	}
-	e->debug = debug;
-	e->pol = policy_load(name,
-	                     text   ? text
-	                     : path ? NULL
-	                            : policy_shipped("default.policy"),
-	                     collect, &c);
-	if (!e->pol)
-		goto fail;
-	n = policy_check(e->pol, collect, &c);
-	if (n > 0) {
-		snprintf(why + strlen(why), whylen - strlen(why), " (%d finding%s in all)", n,
-		         n > 1 ? "s" : "");
-		goto fail;
-	}
 	if (policy_compile(e->pol, &e->prog, debug, collect, &c) < 0)
 		goto fail;
 	n = policy_verify(e->pol, &e->prog, debug, collect, &c, &calls);
@@ -138,11 +168,7 @@ static const struct pol_entry *lookup(struct privsep_helper *h, const char *path
 	h->policies = e;
 	return e;
 fail:
-	policy_free(e->pol);
-	filter_prog_free(&e->prog);
-	free(e->path);
-	free(e->text);
-	free(e);
+	entry_free(e);
 	errno = EINVAL;
 	return NULL;
 }
@@ -189,8 +215,6 @@ const struct pol_entry *helper_policy_checked(struct privsep_helper *h, const ch
 {
 	struct pol_entry *e;
 	struct collect c = {h, why, whylen, 0};
-	const char *name = path ? path : "<default.policy>";
-	int n;
 
 	for (e = h->policies; e; e = e->next)
 		if (e->debug == debug && same(e->path, path) && same(e->text, text)) {
@@ -198,42 +222,14 @@ const struct pol_entry *helper_policy_checked(struct privsep_helper *h, const ch
 				fs_roots_refresh(&e->roots, e->pol, root_warn, h);
 			return e;
 		}
-	e = calloc(1, sizeof(*e));
-	if (!e || (path && !(e->path = strdup(path))) || (text && !(e->text = strdup(text)))) {
-		if (e) {
-			free(e->path);
-			free(e);
-		}
-		snprintf(why, whylen, "out of memory");
-		errno = ENOMEM;
+	e = entry_load(path, text, debug, &c);
+	if (!e)
 		return NULL;
-	}
-	e->debug = debug;
 	e->checked_only = 1;
-	e->pol = policy_load(name,
-	                     text   ? text
-	                     : path ? NULL
-	                            : policy_shipped("default.policy"),
-	                     collect, &c);
-	if (!e->pol)
-		goto fail;
-	n = policy_check(e->pol, collect, &c);
-	if (n > 0) {
-		snprintf(why + strlen(why), whylen - strlen(why), " (%d finding%s in all)", n,
-		         n > 1 ? "s" : "");
-		goto fail;
-	}
 	open_roots(h, e);
 	e->next = h->policies;
 	h->policies = e;
 	return e;
-fail:
-	policy_free(e->pol);
-	free(e->path);
-	free(e->text);
-	free(e);
-	errno = EINVAL;
-	return NULL;
 }
 
 void helper_policies_free(struct privsep_helper *h)
@@ -242,10 +238,6 @@ void helper_policies_free(struct privsep_helper *h)
 		struct pol_entry *e = h->policies;
 		h->policies = e->next;
 		close_roots(e);
-		policy_free(e->pol);
-		filter_prog_free(&e->prog);
-		free(e->path);
-		free(e->text);
-		free(e);
+		entry_free(e);
 	}
 }

@@ -69,9 +69,7 @@ static struct spawn_pool *pool_get(struct privsep_helper *h, const struct privse
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	p->sp = *sp;
-	snprintf(p->name, sizeof(p->name), "%s", sp->name ? sp->name : "worker");
-	p->sp.name = p->name;
+	spawn_keep(&p->sp, p->name, sizeof(p->name), sp);
 	/* a member is nobody's restart and nobody's slot until handed out */
 	p->sp.restart_max = 0;
 	p->sp.restart_verdict = NULL;

@@ -2,7 +2,8 @@
 /*
  * registry.c - the helper's workers: adding one (its epoll entries, its
  * permits), the table's rows it is checked against, what the helper owns,
- * closing and killing one, and what the application may ask of a worker.
+ * closing and killing one, and what the application may ask of a worker;
+ * a spawn kept for its restarts or its pool (spawn_keep).
  * It calls the helper's lower modules (log, wout, sink) and proto, never
  * the event loop (helper.c), spawn, lifecycle or exit, which call it.
  */
@@ -67,6 +68,23 @@ void helper_scrub(struct privsep_helper *h)
 		if (w->log.buf)
 			explicit_bzero(w->log.buf, h->log_line_max);
 	}
+}
+
+void spawn_keep(struct privsep_spawn *dst, char *name, size_t len, const struct privsep_spawn *sp)
+{
+	*dst = *sp;
+	/* the same name for every restart, whatever the caller's buffer
+	 * holds later */
+	snprintf(name, len, "%s", sp->name ? sp->name : "worker");
+	dst->name = name;
+}
+
+struct spawn_rec *spawn_rec_new(const struct privsep_spawn *sp)
+{
+	struct spawn_rec *r = calloc(1, sizeof(*r));
+	if (r)
+		spawn_keep(&r->sp, r->name, sizeof(r->name), sp);
+	return r;
 }
 
 struct privsep_worker *helper_add(struct privsep_helper *h, int chan, int pidfd, pid_t pid,

@@ -130,14 +130,7 @@ __attribute__((noreturn)) static void worker_child(struct privsep_helper *h, int
 		(void)setvbuf(stdout, NULL, _IOFBF, 0);
 	}
 	/* The helper's signal handlers and mask mean nothing here. */
-	{
-		sigset_t all;
-		for (int sig = 1; sig < NSIG; sig++)
-			if (sig != SIGKILL && sig != SIGSTOP)
-				signal(sig, SIG_DFL);
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-	}
+	signals_default();
 	if (plan) {
 		if (plan->flags & PRIVSEP_SB_DEBUG) {
 			struct sigaction sa;
@@ -210,40 +203,58 @@ void job_close(struct spawn_job *j)
 	chan_close_fds(j->op, 2);
 }
 
+void signals_default(void)
+{
+	sigset_t none;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void job_close_child_ends(struct spawn_job *j)
+{
+	close(j->sv[1]);
+	if (j->lp[1] >= 0)
+		close(j->lp[1]);
+	if (j->op[1] >= 0)
+		close(j->op[1]);
+	j->sv[1] = j->lp[1] = j->op[1] = -1;
+}
+
+/* spawn_refused's refusal: one log line, worker "name": why; -1 with err. */
+static int refuse(struct privsep_helper *h, const struct spawn_job *j, int err, const char *why)
+{
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "worker \"%s\": %s", j->name, why);
+	errno = err;
+	return -1;
+}
+
 /* What forbids this spawn before anything is made: 0, or -1 with errno
  * (after one log line where the reason is the caller's). */
 int spawn_refused(struct privsep_helper *h, const struct privsep_spawn *sp,
                   const struct spawn_job *j)
 {
 	struct sigaction sa;
-	if (h->confined && h->spawner.sock < 0) {
-		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		         "worker \"%s\": not started: the helper is confined (%s)", j->name,
-		         HELPER_CONFINED_WHY);
-		errno = EPERM;
-		return -1;
-	}
-	if (h->spawner.sock >= 0 && !sp->exec) {
-		log_line(
-		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		    "worker \"%s\": not started: the helper is confined, and a fork-mode worker's main would run in the spawner's copy of the helper's memory from before (only exec-mode workers start after privsep_helper_confine)",
-		    j->name);
-		errno = EPERM;
-		return -1;
-	}
+	if (h->confined && h->spawner.sock < 0)
+		return refuse(h, j, EPERM,
+		              "not started: the helper is confined (" HELPER_CONFINED_WHY ")");
+	if (h->spawner.sock >= 0 && !sp->exec)
+		return refuse(
+		    h, j, EPERM,
+		    "not started: the helper is confined, and a fork-mode worker's main would run in the spawner's copy of the helper's memory from before (only exec-mode workers start after privsep_helper_confine)");
 	/* the spawner starts no process with less than a whole sandbox (it
 	 * refuses the request too: spawner_req.c) */
 	if (h->spawner.sock >= 0 &&
-	    (sp->unsandboxed || (sp->sandbox && (sp->sandbox->flags & ~SPAWNER_SB_FLAGS)))) {
-		log_line(
-		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		    "worker \"%s\": not started: the helper is confined, and its spawner starts no worker %s",
-		    j->name,
-		    sp->unsandboxed ? "without a sandbox (unsandboxed is set)"
-		                    : "with PRIVSEP_SB_NO_NAMESPACES or an unknown sandbox flag");
-		errno = EPERM;
-		return -1;
-	}
+	    (sp->unsandboxed || (sp->sandbox && (sp->sandbox->flags & ~SPAWNER_SB_FLAGS))))
+		return refuse(
+		    h, j, EPERM,
+		    sp->unsandboxed
+		        ? "not started: the helper is confined, and its spawner starts no "
+		          "worker without a sandbox (unsandboxed is set)"
+		        : "not started: the helper is confined, and its spawner starts no "
+		          "worker with PRIVSEP_SB_NO_NAMESPACES or an unknown sandbox flag");
 	/* With SIGCHLD ignored the kernel reaps children at once, and a pid
 	 * could be reused before pidfd_open: refuse rather than race. */
 	if (sigaction(SIGCHLD, NULL, &sa) == 0 &&
@@ -252,22 +263,13 @@ int spawn_refused(struct privsep_helper *h, const struct privsep_spawn *sp,
 		return -1;
 	}
 	if (sp->sandbox && !sp->unsandboxed && (sp->sandbox->flags & PRIVSEP_SB_DEBUG) &&
-	    (sp->sandbox->flags & PRIVSEP_SB_LEARN)) {
-		log_line(
-		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		    "worker \"%s\": PRIVSEP_SB_DEBUG and PRIVSEP_SB_LEARN exclude each other; not started",
-		    j->name);
-		errno = EINVAL;
-		return -1;
-	}
-	if (sp->stdout_copy && j->null_stdio) {
-		log_line(
-		    h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		    "worker \"%s\": stdout_copy and PRIVSEP_SB_NULL_STDIO disagree; not started",
-		    j->name);
-		errno = EINVAL;
-		return -1;
-	}
+	    (sp->sandbox->flags & PRIVSEP_SB_LEARN))
+		return refuse(
+		    h, j, EINVAL,
+		    "PRIVSEP_SB_DEBUG and PRIVSEP_SB_LEARN exclude each other; not started");
+	if (sp->stdout_copy && j->null_stdio)
+		return refuse(h, j, EINVAL,
+		              "stdout_copy and PRIVSEP_SB_NULL_STDIO disagree; not started");
 	/* a kept fd is the application's, never one of the helper's own: a
 	 * restart passes the same numbers again, and one the application
 	 * closed since may now be another worker's channel */

@@ -41,6 +41,11 @@ int spawn_job_prepare(struct privsep_helper *h, const struct privsep_spawn *sp,
                       struct spawn_job *j);
 /* Close every fd the job still holds. */
 void job_close(struct spawn_job *j);
+/* In a new child of the helper: every signal's action the default, none
+ * blocked (the helper's handlers and mask mean nothing there). */
+void signals_default(void);
+/* In the parent, the child started: the child's ends closed (and -1). */
+void job_close_child_ends(struct spawn_job *j);
 /* In the new child: the parent's ends closed, the sandbox, then the
  * worker's main or its program.  Never returns. */
 __attribute__((noreturn)) void spawn_job_child(struct privsep_helper *h,

@@ -46,16 +46,8 @@ struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct priv
 	struct privsep_worker *w;
 	struct spawn_rec *r = NULL;
 
-	if (sp && sp->restart_max) {
-		r = calloc(1, sizeof(*r));
-		if (!r)
-			return NULL;
-		r->sp = *sp;
-		/* the same name for every restart, whatever the caller's
-		 * buffer holds later */
-		snprintf(r->name, sizeof(r->name), "%s", sp->name ? sp->name : "worker");
-		r->sp.name = r->name;
-	}
+	if (sp && sp->restart_max && !(r = spawn_rec_new(sp)))
+		return NULL;
 	w = spawn_or_take(h, r ? &r->sp : sp);
 	if (!w) {
 		free(r);
@@ -95,12 +87,7 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 	}
 	if (pid == 0)
 		spawn_job_child(h, sp, &j);
-	close(j.sv[1]);
-	if (j.lp[1] >= 0)
-		close(j.lp[1]);
-	if (j.op[1] >= 0)
-		close(j.op[1]);
-	j.sv[1] = j.lp[1] = j.op[1] = -1;
+	job_close_child_ends(&j);
 	/* a uid leased ahead is checked again now, while the child takes
 	 * steps 1 to 4; it waits for the answer before step 5 */
 	if (spawn_confirm_uid(h, &j, pid) < 0) {

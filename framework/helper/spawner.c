@@ -40,6 +40,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "chan.h"
 #include "helper_int.h"
 #include "spawn_job.h"
 #include "spawner.h"
@@ -81,21 +82,8 @@ static int send_fds(int sock, const void *buf, size_t len, const int *fds, size_
 	} u;
 	struct iovec iov = {(void *)buf, len};
 	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (nfds) {
-		struct cmsghdr *c;
-		memset(&u, 0, sizeof(u));
-		m.msg_control = u.b;
-		m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		c = CMSG_FIRSTHDR(&m);
-		if (!c) {
-			errno = EINVAL;
-			return -1;
-		}
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
+	if (nfds && chan_put_fds(&m, u.b, sizeof(u), fds, nfds) < 0)
+		return -1;
 	return sendmsg(sock, &m, MSG_NOSIGNAL | flags) < 0 ? -1 : 0;
 }
 
@@ -246,12 +234,7 @@ static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock,
 		spawn_job_child(h, &q->sp, &j);
 	}
 	err = errno;
-	close(j.sv[1]);
-	if (j.lp[1] >= 0)
-		close(j.lp[1]);
-	if (j.op[1] >= 0)
-		close(j.op[1]);
-	j.sv[1] = j.lp[1] = j.op[1] = -1;
+	job_close_child_ends(&j);
 	if (pid < 0)
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "worker \"%s\": clone3: %s", j.name,
 		         strerror(err));
@@ -283,14 +266,7 @@ __attribute__((noreturn)) static void spawner_main(struct privsep_helper *h, int
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != helper)
 		_exit(1);
 	(void)prctl(PR_SET_NAME, "privsep-spawner");
-	{
-		sigset_t none;
-		for (int sig = 1; sig < NSIG; sig++)
-			if (sig != SIGKILL && sig != SIGSTOP)
-				signal(sig, SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-	}
+	signals_default();
 	/* nothing of the helper's but its standard fds: not a worker's
 	 * channel (its EOF would never come), the broker's roots, the
 	 * uid leased ahead (the helper drops its own copy too) */
@@ -357,14 +333,13 @@ int helper_can_spawn(const struct privsep_helper *h, const struct privsep_spawn 
 	return !h->confined || (h->spawner.sock >= 0 && sp->exec);
 }
 
-/* Wait (bounded) for the spawner's one record that says it is set up. */
-static int spawner_ready(struct privsep_helper *h)
+/* Wait until the spawner's socket has a record, or end (clock_now_ms):
+ * 0, or -1 with errno (ETIMEDOUT). */
+static int sock_wait(const struct privsep_helper *h, int64_t end)
 {
-	int64_t end = clock_now_ms() + SPAWNER_ANSWER_MS;
 	for (;;) {
 		struct pollfd p = {h->spawner.sock, POLLIN, 0};
 		int64_t left = end - clock_now_ms();
-		uint32_t ready = 0;
 		int n = poll(&p, 1, left > 0 ? (int)left : 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -372,6 +347,18 @@ static int spawner_ready(struct privsep_helper *h)
 			errno = n == 0 ? ETIMEDOUT : errno;
 			return -1;
 		}
+		return 0;
+	}
+}
+
+/* Wait (bounded) for the spawner's one record that says it is set up. */
+static int spawner_ready(struct privsep_helper *h)
+{
+	int64_t end = clock_now_ms() + SPAWNER_ANSWER_MS;
+	for (;;) {
+		uint32_t ready = 0;
+		if (sock_wait(h, end) < 0)
+			return -1;
 		ssize_t k = recv(h->spawner.sock, &ready, sizeof(ready), 0);
 		if (k < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
@@ -556,15 +543,8 @@ static ssize_t ans_wait(struct privsep_helper *h, uint8_t *buf, size_t len, int 
 {
 	int64_t end = clock_now_ms() + SPAWNER_ANSWER_MS;
 	for (;;) {
-		struct pollfd p = {h->spawner.sock, POLLIN, 0};
-		int64_t left = end - clock_now_ms();
-		int n = poll(&p, 1, left > 0 ? (int)left : 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			errno = n == 0 ? ETIMEDOUT : errno;
+		if (sock_wait(h, end) < 0)
 			return -1;
-		}
 		ssize_t k = recv_fds(h->spawner.sock, buf, len, fds, ANS_FDS, nfds, bad);
 		if (k < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;

@@ -144,6 +144,29 @@ enum chan_status chan_take(int fd, struct msghdr *mh, size_t n, struct chan_msg 
 	return CHAN_RECORD;
 }
 
+int chan_put_fds(struct msghdr *mh, void *ctl, size_t ctllen, const int *fds, size_t nfds)
+{
+	struct cmsghdr *c;
+
+	if (CMSG_SPACE(sizeof(int) * nfds) > ctllen) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(ctl, 0, ctllen);
+	mh->msg_control = ctl;
+	mh->msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+	c = CMSG_FIRSTHDR(mh);
+	if (!c) {
+		errno = EINVAL;
+		return -1;
+	}
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	return 0;
+}
+
 int chan_send(int fd, const void *hdr, size_t hlen, const void *payload, size_t plen,
               const int *fds, size_t nfds, int nonblock)
 {
@@ -177,20 +200,8 @@ int chan_send(int fd, const void *hdr, size_t hlen, const void *payload, size_t 
 		}
 		return 0;
 	}
-	if (nfds) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		if (!c) {
-			errno = EINVAL;
-			return -1;
-		}
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
+	if (nfds && chan_put_fds(&mh, ctl.buf, sizeof(ctl), fds, nfds) < 0)
+		return -1;
 	do
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL | (nonblock ? MSG_DONTWAIT : 0));
 	while (n < 0 && errno == EINTR);

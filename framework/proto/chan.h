@@ -65,6 +65,12 @@ enum chan_status chan_take(int fd, struct msghdr *mh, size_t n, struct chan_msg 
 /* Close every fd that arrived with the record in mh, never taken. */
 void chan_drop(struct msghdr *mh);
 
+/* fds (nfds of them, borrowed) as mh's one SCM_RIGHTS control message,
+ * built in ctl (ctllen bytes, aligned for a struct cmsghdr): 0, or -1
+ * with EINVAL when they do not fit.  chan_send's, and the spawner's
+ * (whose requests carry more fds than a record's PRIVSEP_MAX_FDS). */
+int chan_put_fds(struct msghdr *mh, void *ctl, size_t ctllen, const int *fds, size_t nfds);
+
 /* Send one record: hdr (hlen bytes) then payload, with fds (borrowed),
  * in one sendmsg with MSG_NOSIGNAL (and MSG_DONTWAIT if nonblock); one
  * send when it is one piece (plen 0) with no fds.

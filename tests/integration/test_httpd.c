@@ -34,6 +34,8 @@
 
 #include <cmocka.h>
 
+#include "httpd_procs.h"
+
 static const char *httpd_path;
 static char dir[64];
 
@@ -596,48 +598,6 @@ static void many_idle_connections_do_not_stop_service(void **st)
 	still_serves();
 }
 
-/* The helper's other child, the spawner (framework/helper/spawner.c):
- * not a worker. */
-static int is_spawner(long pid)
-{
-	char p[64], comm[32];
-	ssize_t k;
-	int fd;
-	snprintf(p, sizeof(p), "/proc/%ld/comm", pid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	k = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	comm[k > 0 ? k : 0] = '\0';
-	return !strcmp(comm, "privsep-spawner\n");
-}
-
-/* The worker's pids: the helper's children. */
-static int children(pid_t helper, pid_t *out, int max)
-{
-	char p[64], buf[1024];
-	int fd, n = 0;
-	ssize_t k;
-	snprintf(p, sizeof(p), "/proc/%d/task/%d/children", (int)helper, (int)helper);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	k = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (k <= 0)
-		return 0;
-	buf[k] = '\0';
-	for (char *s = buf, *e; n < max; s = e) {
-		long v = strtol(s, &e, 10);
-		if (e == s)
-			break;
-		if (!is_spawner(v))
-			out[n++] = (pid_t)v;
-	}
-	return n;
-}
-
 /* The value of a "Key:\tvalue" line of /proc/PID/status, or "". */
 static void status_field(pid_t pid, const char *key, char *out, size_t len)
 {
@@ -724,7 +684,7 @@ static void workers_are_sandboxed_and_the_helper_keeps_little(void **st)
 	pid_t w[4];
 	unsigned uids[4] = {0};
 	char v[128];
-	int n = children(srv.pid, w, 4);
+	int n = proc_workers(srv.pid, w, 4);
 	assert_int_equal(n, 2);
 	for (int i = 0; i < n; i++) {
 		/* the fds --max-conns 1000 needs: 2 per connection, 64 cached
@@ -789,7 +749,7 @@ static void workers_are_sandboxed_and_the_helper_keeps_little(void **st)
 				long c = strtol(s, &e, 10);
 				if (e == s)
 					break;
-				if (is_spawner(c))
+				if (proc_is_spawner(c))
 					spawner = (pid_t)c;
 			}
 		fclose(f);
@@ -832,7 +792,7 @@ static void a_worker_killed_mid_request_is_restarted(void **st)
 	int fd, closed, ok = 0, n;
 
 	server_start(&one, "one", "1", NULL, NULL);
-	assert_int_equal(children(one.pid, before, 4), 1);
+	assert_int_equal(proc_workers(one.pid, before, 4), 1);
 	fd = connect_to(&one);
 	send_all(fd, "GET /a.txt HTTP/1.1\r\nHost: t\r\n", 30); /* half a head */
 	{
@@ -854,7 +814,7 @@ static void a_worker_killed_mid_request_is_restarted(void **st)
 	/* the helper restarts it; the next request succeeds */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!ok && ms_since(&t0) < 20000) {
-		n = children(one.pid, after, 4);
+		n = proc_workers(one.pid, after, 4);
 		if (n == 1 && after[0] != before[0]) {
 			fd = connect_to(&one);
 			send_all(fd, "GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
@@ -968,7 +928,7 @@ static void each_worker_has_its_own_listener_and_what_one_does_to_it_stays_its_o
 	int l[2], one = 1, n, restarted = -1;
 
 	server_start(&two, "reuse", "2", NULL, NULL);
-	assert_int_equal(children(two.pid, w, 4), 2);
+	assert_int_equal(proc_workers(two.pid, w, 4), 2);
 	/* two sockets listen on the port, not one */
 	assert_int_equal(listeners_on(two.port), 2);
 	l[0] = worker_listener(w[0], two.port);
@@ -1004,7 +964,7 @@ static void each_worker_has_its_own_listener_and_what_one_does_to_it_stays_its_o
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (restarted < 0 && ms_since(&t0) < 20000) {
 		char sc[16] = "";
-		n = children(two.pid, after, 4);
+		n = proc_workers(two.pid, after, 4);
 		for (int i = 0; i < n; i++)
 			if (n == 2 && after[i] != w[0] && after[i] != w[1]) {
 				status_field(after[i], "Seccomp", sc, sizeof(sc));
@@ -1154,7 +1114,7 @@ static void an_idle_worker_closes_a_removed_file_when_its_entry_expires(void **s
 	int fd, held;
 	write_file("gone.txt", "bye\n", 4);
 	server_start(&one, "sweep", "1", "--file-cache", "0.5");
-	assert_int_equal(children(one.pid, w, 2), 1);
+	assert_int_equal(proc_workers(one.pid, w, 2), 1);
 	fd = connect_to(&one);
 	get_body(fd, "/gone.txt", body, sizeof(body));
 	close(fd);

@@ -34,6 +34,8 @@
 
 #include <cmocka.h>
 
+#include "httpd_procs.h"
+
 static const char *httpd_path, *policy_dir;
 static char dir[64];
 
@@ -207,42 +209,6 @@ static int get_ok(int port)
 	return ok;
 }
 
-/* The helper's other child, the spawner (framework/helper/spawner.c):
- * not a worker. */
-static int is_spawner(long pid)
-{
-	char p[64], comm[32];
-	ssize_t k;
-	int fd;
-	snprintf(p, sizeof(p), "/proc/%ld/comm", pid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	k = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	comm[k > 0 ? k : 0] = '\0';
-	return !strcmp(comm, "privsep-spawner\n");
-}
-
-/* Pids of the helper's children: its workers. */
-static int children(pid_t pid, pid_t *out, int max)
-{
-	char path[64], *p;
-	int n = 0;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
-	p = slurp(path, NULL);
-	while (n < max && *p) {
-		char *end;
-		long v = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (!is_spawner(v))
-			out[n++] = (pid_t)v;
-		p = end;
-	}
-	return n;
-}
-
 static void status_goes_to_the_service_manager_on_each_change(void **st)
 {
 	struct server s;
@@ -251,7 +217,7 @@ static void status_goes_to_the_service_manager_on_each_change(void **st)
 	server_start(&s, "status");
 	assert_int_equal(
 	    notify_wait(s.notify, "STATUS=serving ", "2 of 2 workers ready, 0 restarts", 10000), 0);
-	assert_int_equal(children(s.pid, kids, 8), 2);
+	assert_int_equal(proc_workers(s.pid, kids, 8), 2);
 	kill(kids[0], SIGKILL);
 	/* the death, then the restart ready again: each a new STATUS= */
 	assert_int_equal(notify_wait(s.notify, "STATUS=", "1 of 2 workers ready", 10000), 0);
@@ -294,7 +260,7 @@ static void process_titles_tell_the_helper_from_each_worker(void **st)
 	assert_string_equal(slurp(path, NULL), "httpd: helper\n");
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)s.pid);
 	assert_string_equal(slurp(path, NULL), "httpd: helper");
-	assert_int_equal(children(s.pid, kids, 8), 2);
+	assert_int_equal(proc_workers(s.pid, kids, 8), 2);
 	for (int i = 0; i < 2; i++) {
 		unsigned n = 0;
 		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)kids[i]);
@@ -334,7 +300,7 @@ static void reload_replaces_every_worker_while_a_client_keeps_asking_and_none_fa
 	(void)st;
 	assert_true(t != MAP_FAILED);
 	server_start(&s, "reload");
-	assert_int_equal(children(s.pid, before, 8), 2);
+	assert_int_equal(proc_workers(s.pid, before, 8), 2);
 	client = fork();
 	assert_true(client >= 0);
 	if (client == 0) {
@@ -390,7 +356,7 @@ static void reload_replaces_every_worker_while_a_client_keeps_asking_and_none_fa
 	assert_int_equal(atomic_load(&t->failed), 0);
 	assert_true(atomic_load(&t->ok) > 80);
 	/* new workers, never restarted: replaced */
-	assert_int_equal(children(s.pid, after, 8), 2);
+	assert_int_equal(proc_workers(s.pid, after, 8), 2);
 	assert_true(after[0] != before[0] && after[0] != before[1]);
 	assert_true(after[1] != before[0] && after[1] != before[1]);
 	assert_int_equal(log_count(&s, "restart "), 0);
@@ -407,7 +373,7 @@ static void a_policy_that_does_not_check_is_refused_in_one_line_and_the_old_one_
 	size_t n;
 	(void)st;
 	server_start(&s, "broken");
-	assert_int_equal(children(s.pid, before, 8), 2);
+	assert_int_equal(proc_workers(s.pid, before, 8), 2);
 	good = strdup(slurp(s.policy, &n));
 	assert_non_null(good);
 	write_text(s.policy, broken, sizeof(broken) - 1);
@@ -418,7 +384,7 @@ static void a_policy_that_does_not_check_is_refused_in_one_line_and_the_old_one_
 	assert_int_equal(log_count(&s, "no_such_call"), 1);
 	assert_int_equal(log_count(&s, "reload refused, the old policy stays: policy"), 1);
 	assert_int_equal(log_count(&s, "replacement"), 0);
-	assert_int_equal(children(s.pid, after, 8), 2);
+	assert_int_equal(proc_workers(s.pid, after, 8), 2);
 	assert_true((after[0] == before[0] && after[1] == before[1]) ||
 	            (after[0] == before[1] && after[1] == before[0]));
 	assert_true(get_ok(s.port));

@@ -41,6 +41,7 @@
 
 #include <cmocka.h>
 
+#include "attacker_region.h"
 #include "harness.h"
 #include "region.h"
 
@@ -50,34 +51,7 @@
 #define MIB (1u << 20)
 #define LIMIT (64u * MIB)
 
-static size_t pg;
-
 /* ---- the attacker's region and records ---- */
-
-struct region {
-	int fd;
-	uint8_t *map; /* the whole memfd, read-write: the worker's own mapping */
-	size_t len;   /* of the data, after the control page */
-};
-
-static struct region region_new(size_t len, int seals)
-{
-	struct region r = {.len = len};
-	r.fd = memfd_create("attacker-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	assert_true(r.fd >= 0);
-	assert_int_equal(ftruncate(r.fd, (off_t)(pg + len)), 0);
-	r.map = mmap(NULL, pg + len, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
-	assert_true(r.map != MAP_FAILED);
-	memset(r.map, 0, pg + len); /* every page allocated */
-	assert_int_equal(fcntl(r.fd, F_ADD_SEALS, seals), 0);
-	return r;
-}
-
-static void region_del(struct region *r)
-{
-	munmap(r->map, pg + r->len);
-	close(r->fd);
-}
 
 static uint32_t done_of(const struct region *r)
 {
@@ -170,28 +144,13 @@ static const struct privsep_handler table[] = {
 static struct region *racer;
 static atomic_int flips;
 
-/* The worker's thread: at each FUTEX_WAKE of the helper's side (it just
- * copied a part or a payload out), rewrite the whole region with the next
- * letter, then let the call go on. */
-static void *rewriter(void *arg)
+/* The worker's act at each FUTEX_WAKE of the helper's side (it just
+ * copied a part or a payload out): rewrite the whole region with the
+ * next letter; then the call goes on (hx_on_call). */
+static void rewrite(void)
 {
-	int lfd = *(int *)arg;
-	for (;;) {
-		struct seccomp_notif req;
-		struct seccomp_notif_resp resp;
-		memset(&req, 0, sizeof(req));
-		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
-			if (errno == EINTR)
-				continue;
-			return NULL;
-		}
-		flips++;
-		memset(racer->map + pg, 'A' + flips, racer->len);
-		memset(&resp, 0, sizeof(resp));
-		resp.id = req.id;
-		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		(void)ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-	}
+	flips++;
+	memset(racer->map + pg, 'A' + flips, racer->len);
 }
 
 #define PARTS 4
@@ -202,38 +161,19 @@ static void *rewriter(void *arg)
  * notification) and stays so; 1 when not; 2 when the setup failed. */
 static int helper_side(void)
 {
-	struct sock_filter f[] = {
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 0, 3),
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FUTEX_WAKE, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog fp = {(unsigned short)(sizeof(f) / sizeof(f[0])), f};
-	struct region r = region_new(PARTS * PART, REGION_SEALS);
+	struct region r = region_new(PARTS * PART, REGION_SEALS, PARTS * PART);
 	struct region_rx rx;
 	struct region_copy c = {.region_max = LIMIT};
 	const uint8_t *p;
 	const void *v;
 	char why[256];
-	pthread_t t;
-	int lfd, bad = 0;
+	int bad = 0;
 
 	racer = &r;
 	memset(r.map + pg, 'A', r.len);
 	/* the worker waits: the helper wakes it after every copy */
 	*(uint32_t *)(void *)(r.map + REGION_OFF_WAITING) = 1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return 2;
-	lfd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-	                   &fp);
-	if (lfd < 0)
-		return 2;
-	if (pthread_create(&t, NULL, rewriter, &lfd) != 0)
+	if (hx_on_call(__NR_futex, FUTEX_WAKE, rewrite) < 0)
 		return 2;
 	region_rx_init(&rx);
 
@@ -466,8 +406,8 @@ static void every_malformed_part_or_final_record_is_a_violation_with_one_line(vo
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct hx *x = hx_new(table, NTABLE, 0);
 		int sock = hx_attach_raw(x, "raw", NULL), lines = 0;
-		struct region r = region_new(4 * pg, REGION_SEALS);
-		struct region r2 = region_new(4 * pg, REGION_SEALS_1_1);
+		struct region r = region_new(4 * pg, REGION_SEALS, 4 * pg);
+		struct region r2 = region_new(4 * pg, REGION_SEALS_1_1, 4 * pg);
 		served = 0;
 		cases[i].send(sock, &r, &r2);
 		if (!hx_pump_gone(x, 1, 3000))
@@ -493,7 +433,7 @@ static void every_malformed_part_or_final_record_is_a_violation_with_one_line(vo
 	{
 		struct hx *x = hx_new(table, NTABLE, 0);
 		int sock = hx_attach_raw(x, "raw", NULL);
-		struct region r = region_new(4 * pg, REGION_SEALS);
+		struct region r = region_new(4 * pg, REGION_SEALS, 4 * pg);
 		c_held_with_fd(sock, &r, NULL);
 		assert_true(hx_pump_gone(x, 1, 3000));
 		assert_int_equal(x->last_viol, PRIVSEP_V_BAD_FD_COUNT);
@@ -515,7 +455,7 @@ static void parts_and_held_records_leave_no_fd_open_in_the_helper(void **state)
 {
 	struct hx *x = hx_new(table, NTABLE, 0);
 	int sock = hx_attach_raw(x, "raw", NULL), fds0;
-	struct region r = region_new(8 * pg, REGION_SEALS);
+	struct region r = region_new(8 * pg, REGION_SEALS, 8 * pg);
 	(void)state;
 	fds0 = count_fds();
 	for (int round = 0; round < 3; round++) {
@@ -571,7 +511,7 @@ static void a_part_the_helper_could_not_receive_drops_its_payload_and_kills_nobo
 {
 	struct hx *x = hx_new(table, NTABLE, 0);
 	int sock = hx_attach_raw(x, "raw", NULL);
-	struct region r = region_new(2 * pg, REGION_SEALS);
+	struct region r = region_new(2 * pg, REGION_SEALS, 2 * pg);
 	struct rlimit saved;
 	uint8_t reply[64];
 	ssize_t n = -1;
@@ -617,7 +557,7 @@ static void a_revision_1_3_worker_sending_its_region_fd_every_time_is_still_serv
 {
 	struct hx *x = hx_new(table, NTABLE, 0);
 	int sock = hx_attach_raw(x, "raw", NULL), fds0;
-	struct region r = region_new(MIB, REGION_SEALS);
+	struct region r = region_new(MIB, REGION_SEALS, MIB);
 	uint8_t *want = malloc(MIB);
 	(void)state;
 	assert_non_null(want);
@@ -673,13 +613,6 @@ static void an_honest_client_s_payloads_in_parts_arrive_intact(void **state)
 	hx_free(x);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	pg = (size_t)sysconf(_SC_PAGESIZE);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -693,5 +626,5 @@ int main(void)
 	    cmocka_unit_test(
 	        a_part_the_helper_could_not_receive_drops_its_payload_and_kills_nobody),
 	};
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, region_setup, NULL);
 }

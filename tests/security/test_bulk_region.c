@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "chan.h"
+#include "attacker_region.h"
 #include "harness.h"
 #include "helper_int.h"
 #include "region.h"
@@ -36,36 +37,7 @@
 #define MIB (1u << 20)
 #define LIMIT (64u * MIB)
 
-static size_t pg;
-
 /* ---- the attacker's region ---- */
-
-struct region {
-	int fd;
-	uint8_t *map; /* the whole memfd, read-write: the worker's own mapping */
-	size_t len;   /* of the data, after the control page */
-};
-
-static struct region region_new(size_t len, int seals, size_t written)
-{
-	struct region r = {.len = len};
-	r.fd = memfd_create("attacker-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	assert_true(r.fd >= 0);
-	assert_int_equal(ftruncate(r.fd, (off_t)(pg + len)), 0);
-	r.map = mmap(NULL, pg + len, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
-	assert_true(r.map != MAP_FAILED);
-	/* written pages are allocated; the rest stays a hole */
-	memset(r.map, 0, pg + written);
-	if (seals)
-		assert_int_equal(fcntl(r.fd, F_ADD_SEALS, seals), 0);
-	return r;
-}
-
-static void region_del(struct region *r)
-{
-	munmap(r->map, pg + r->len);
-	close(r->fd);
-}
 
 /* Send a region record of type with size bytes (the flag set) on sock. */
 static void send_region(int sock, uint32_t type, uint64_t size, int fd)
@@ -687,13 +659,6 @@ static void a_worker_forked_later_does_not_inherit_another_worker_s_bulk(void **
 	hx_free(x);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	pg = (size_t)sysconf(_SC_PAGESIZE);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -715,5 +680,5 @@ int main(void)
 	    cmocka_unit_test(a_worker_forked_later_does_not_inherit_another_worker_s_bulk),
 	    cmocka_unit_test(a_confined_helper_serves_a_region_and_refuses_a_hole_punched_in_it),
 	};
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, region_setup, NULL);
 }

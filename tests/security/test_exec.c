@@ -467,14 +467,7 @@ static void when_its_helper_dies_the_kernel_kills_an_exec_worker_too(void **stat
 		int prog = privsep_exec_open(EXEC_WORKER);
 		struct privsep_worker *w =
 		    x && prog >= 0 ? spawn_probe(x, prog, args, NULL, 0) : NULL;
-		pid_t wp = w ? privsep_worker_pid(w) : -1;
-		for (int i = 0; w && !privsep_worker_ready(w); i++)
-			if (i == 200 || privsep_helper_step(x->h, 100) < 0)
-				_exit(1);
-		if (write(p[1], &wp, sizeof(wp)) != sizeof(wp))
-			_exit(1);
-		for (;;)
-			pause();
+		hx_ready_then_pause(x ? x->h : NULL, w, p[1]);
 	}
 	close(p[1]);
 	assert_int_equal(read(p[0], &worker, sizeof(worker)), (ssize_t)sizeof(worker));

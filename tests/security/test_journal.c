@@ -56,15 +56,14 @@ static int forger(struct privsep_client *c, void *arg)
 	return 5;
 }
 
-/* Run a helper with one forger worker, its standard error into path;
+/* Run a helper with one worker, sp's, its standard error into path;
  * journal: JOURNAL_STREAM names that file.  The helper's exit status. */
-static int run_helper(const char *path, int journal)
+static int run_helper_with(const char *path, int journal, const struct privsep_spawn *sp)
 {
 	pid_t pid = fork();
 	int status;
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct privsep_spawn sp = {.name = "forger", .main = forger};
 		struct privsep_helper *h;
 		struct stat st;
 		char js[64];
@@ -78,7 +77,7 @@ static int run_helper(const char *path, int journal)
 		else
 			unsetenv("JOURNAL_STREAM");
 		h = privsep_helper_new(NULL, 0, NULL);
-		if (!h || !privsep_spawn(h, &sp) || privsep_helper_run(h) < 0)
+		if (!h || !privsep_spawn(h, sp) || privsep_helper_run(h) < 0)
 			_exit(11);
 		privsep_helper_free(h);
 		_exit(0);
@@ -86,6 +85,13 @@ static int run_helper(const char *path, int journal)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	return WEXITSTATUS(status);
+}
+
+/* The same with one forger worker. */
+static int run_helper(const char *path, int journal)
+{
+	struct privsep_spawn sp = {.name = "forger", .main = forger};
+	return run_helper_with(path, journal, &sp);
 }
 
 static char *slurp(const char *path)
@@ -248,9 +254,6 @@ static void to_the_journal_a_refusal_is_a_warning_the_life_cycle_info_a_request_
 	char path[128], dir[128], text_[512], *text, *save = NULL;
 	int warn = 0, err = 0, refusal = 0, info_end = 0, info_policy = 0, debug_missing = 0,
 	    above_info = 0;
-	struct stat st;
-	pid_t pid;
-	int status;
 	(void)s;
 	if (under_valgrind())
 		skip(); /* no seccomp syscall under valgrind: no sandboxed worker */
@@ -259,28 +262,12 @@ static void to_the_journal_a_refusal_is_a_warning_the_life_cycle_info_a_request_
 	assert_int_equal(mkdir(dir, 0755), 0);
 	snprintf(text_, sizeof(text_),
 	         "version 1\ninclude <default.policy>\nbeneath \"%s\" allow read\n", dir);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
+	{
 		struct privsep_sandbox sb = {.policy = "levels.policy", .policy_text = text_};
 		struct privsep_spawn sp = {
 		    .name = "asker", .main = asker, .arg = dir, .sandbox = &sb};
-		struct privsep_helper *h;
-		char js[64];
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || fstat(STDERR_FILENO, &st) < 0)
-			_exit(10);
-		snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
-		         (unsigned long long)st.st_ino);
-		setenv("JOURNAL_STREAM", js, 1);
-		h = privsep_helper_new(NULL, 0, NULL);
-		if (!h || !privsep_spawn(h, &sp) || privsep_helper_run(h) < 0)
-			_exit(11);
-		privsep_helper_free(h);
-		_exit(0);
+		assert_int_equal(run_helper_with(path, 1, &sp), 0);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	text = slurp(path);
 	if (getenv("JOURNAL_VERBOSE"))
 		fprintf(stderr, "---\n%s---\n", text);

@@ -37,6 +37,7 @@
 
 #include <cmocka.h>
 
+#include "harness.h"
 #include "region.h"
 
 #define BIG (1u << 20)
@@ -44,28 +45,13 @@
 static int region_fd = -1;
 static size_t pg;
 
-/* The worker's thread: at each F_GET_SEALS of the helper's side, shrink
+/* The worker's act at each F_GET_SEALS of the helper's side: shrink
  * the region to one page of data and seal its size (once; later ones
- * fail harmlessly), then let the call run. */
-static void *worker(void *arg)
+ * fail harmlessly); then the call runs (hx_on_call). */
+static void shrink(void)
 {
-	int lfd = *(int *)arg;
-	for (;;) {
-		struct seccomp_notif req;
-		struct seccomp_notif_resp resp;
-		memset(&req, 0, sizeof(req));
-		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
-			if (errno == EINTR)
-				continue;
-			return NULL;
-		}
-		(void)!ftruncate(region_fd, (off_t)(pg + pg));
-		(void)fcntl(region_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW);
-		memset(&resp, 0, sizeof(resp));
-		resp.id = req.id;
-		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		(void)ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-	}
+	(void)!ftruncate(region_fd, (off_t)(pg + pg));
+	(void)fcntl(region_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW);
 }
 
 /* The helper's side, in a child: 0 when region_rx_take refused (1) or
@@ -74,25 +60,12 @@ static void *worker(void *arg)
  * SIGBUS when it read past the end. */
 static int helper_side(void)
 {
-	struct sock_filter f[] = {
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fcntl, 0, 3),
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_GET_SEALS, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog fp = {(unsigned short)(sizeof(f) / sizeof(f[0])), f};
 	struct region_rx rx;
 	struct region_copy c = {.region_max = 64u << 20};
 	const void *p;
 	char why[256];
 	uint8_t *map;
-	pthread_t t;
-	int lfd, rc;
+	int rc;
 
 	/* the worker's region: one control page and BIG bytes, every page
 	 * written (allocated), no seal yet */
@@ -105,13 +78,7 @@ static int helper_side(void)
 	memset(map, 0x5a, pg + BIG);
 	munmap(map, pg + BIG);
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return 2;
-	lfd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-	                   &fp);
-	if (lfd < 0)
-		return 2;
-	if (pthread_create(&t, NULL, worker, &lfd) != 0)
+	if (hx_on_call(__NR_fcntl, F_GET_SEALS, shrink) < 0)
 		return 2;
 
 	memset(&rx, 0, sizeof(rx));

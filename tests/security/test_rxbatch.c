@@ -87,9 +87,7 @@ static const struct privsep_handler table[] = {
  * worker, with fds (borrowed). */
 static void send_num(int sock, uint32_t type, uint32_t id, uint32_t v, const int *fds, size_t nfds)
 {
-	uint8_t rec[PRIVSEP_HDR_LEN + 4];
-	size_t n = rec_make(rec, type, id, &v, 4, (uint8_t)nfds);
-	assert_int_equal(raw_send(sock, rec, n, fds, nfds), 0);
+	assert_int_equal(raw_send_u32(sock, type, id, v, fds, nfds), 0);
 }
 
 static void records_read_behind_a_violation_are_never_served_and_their_fds_are_closed(void **s)

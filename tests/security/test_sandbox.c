@@ -680,15 +680,8 @@ static void helper_gone_the_kernel_kills_its_worker_with_its_death_signal(void *
 		struct privsep_helper *h = privsep_helper_new(table, 3, NULL);
 		struct privsep_spawn sp = {.name = "orphan", .main = pause_main};
 		struct privsep_worker *w = privsep_spawn(h, &sp);
-		pid_t wp = w ? privsep_worker_pid(w) : -1;
 		/* READY answered: within 20 s, however loaded the machine */
-		for (int i = 0; w && !privsep_worker_ready(w); i++)
-			if (i == 200 || privsep_helper_step(h, 100) < 0)
-				_exit(1);
-		if (write(p[1], &wp, sizeof(wp)) != sizeof(wp))
-			_exit(1);
-		for (;;)
-			pause();
+		hx_ready_then_pause(h, w, p[1]);
 	}
 	close(p[1]);
 	assert_int_equal(read(p[0], &worker, sizeof(worker)), (ssize_t)sizeof(worker));

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * httpd_procs.h - a running helper's processes as /proc shows them, for
+ * the tests that run examples/httpd as a program (httpd-attacks,
+ * httpd-operated).
+ */
+#ifndef PRIVSEP_TEST_HTTPD_PROCS_H
+#define PRIVSEP_TEST_HTTPD_PROCS_H
+
+#include <sys/types.h>
+
+/* 1 when pid is the helper's other child, the spawner
+ * (framework/helper/spawner.c): not a worker. */
+int proc_is_spawner(long pid);
+/* The worker's pids: the helper's children but the spawner, at most max
+ * in out.  How many (0 when /proc cannot say). */
+int proc_workers(pid_t helper, pid_t *out, int max);
+
+#endif
