@@ -400,3 +400,26 @@ void hx_ready_then_pause(struct privsep_helper *h, struct privsep_worker *w, int
 	for (;;)
 		pause();
 }
+
+/* The pids of this thread's children (a worker cloned with CLONE_PARENT
+ * is one of them), at most max; -1 when /proc cannot tell. */
+int hx_children(pid_t *out, int max)
+{
+	char path[64], buf[1024];
+	int fd, n = 0;
+	ssize_t k;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)gettid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	k = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[k > 0 ? k : 0] = '\0';
+	for (char *s = buf, *e; n < max; s = e) {
+		long v = strtol(s, &e, 10);
+		if (e == s)
+			break;
+		out[n++] = (pid_t)v;
+	}
+	return n;
+}

@@ -98,8 +98,7 @@ const struct proto_viol proto_viols[] = {
      "the payload does not parse as its type says (short field, leftover bytes, bad string): the handler of a request (helper) or of an event (worker) says so"},
     {PRIVSEP_V_BAD_REPLY, "bad-reply", "handler",
      "(worker) a reply whose error is over 4095, or an error reply with fds or a malformed detail"},
-    {PRIVSEP_V_BAD_BATCH, "bad-batch", "handler",
-     "(helper) a BATCH whose entries do not fill its payload exactly (an entry's header or its len runs past the end), or an entry of a framework type, of a bulk type or of a type that needs fds; an entry is otherwise checked as a one-way record of its type with id 0 and no fds (13 to 20), and named so"},
+    {PRIVSEP_V_BAD_BATCH, "bad-batch", "handler", "(helper) a BATCH whose entries do not fill its payload exactly (an entry's header or its len runs past the end), or an entry of a framework type, of a bulk type or of a type that needs fds; an entry is otherwise checked as a one-way record of its type with id 0 and no fds (13 to 20), and named so"},
 };
 const size_t proto_nviols = sizeof(proto_viols) / sizeof(proto_viols[0]);
 

@@ -76,28 +76,6 @@ static int ended(int pidfd, int ms)
 	return poll(&p, 1, ms) == 1 ? 0 : -1;
 }
 
-/* The pids of this process's children, in out (at most max). */
-static int children(pid_t *out, int max)
-{
-	char path[64], buf[1024];
-	int fd, n = 0;
-	ssize_t k;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)gettid());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	k = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[k > 0 ? k : 0] = '\0';
-	for (char *s = buf, *e; n < max; s = e) {
-		long v = strtol(s, &e, 10);
-		if (e == s)
-			break;
-		out[n++] = (pid_t)v;
-	}
-	return n;
-}
-
 enum bad { BAD_TRUNCATED, BAD_OVERSIZED, BAD_EXTRA_FD, BAD_MAGIC, BAD_N };
 static const char *const bad_names[] = {"truncated", "oversized", "extra fd", "magic"};
 
@@ -145,14 +123,14 @@ static void a_malformed_request_makes_the_spawner_exit_starting_nothing_and_noth
 		if (si.si_code != CLD_EXITED || si.si_status != 1)
 			fail_msg("%s: the spawner ended with code %d status %d", bad_names[b],
 			         si.si_code, si.si_status);
-		assert_int_equal(children(kids, 8), 1);
+		assert_int_equal(hx_children(kids, 8), 1);
 		assert_int_equal(kids[0], x->h->spawner.pid);
 		/* the helper starts nothing more, saying why */
 		errno = 0;
 		assert_null(privsep_spawn(x->h, &sp));
 		assert_int_equal(errno, ECHILD);
 		assert_true(hx_logged(x, "no worker starts from now on"));
-		assert_int_equal(children(kids, 8), 0); /* the spawner reaped */
+		assert_int_equal(hx_children(kids, 8), 0); /* the spawner reaped */
 		free(buf);
 		close(prog);
 		hx_free(x);

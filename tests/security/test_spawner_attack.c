@@ -69,29 +69,6 @@ static int soft_fd_room(int room)
 	return setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* The pids of this thread's children (a worker cloned with CLONE_PARENT
- * is one of them), at most max. */
-static int children(pid_t *out, int max)
-{
-	char path[64], buf[1024];
-	int fd, n = 0;
-	ssize_t k;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)gettid());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	k = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[k > 0 ? k : 0] = '\0';
-	for (char *s = buf, *e; n < max; s = e) {
-		long v = strtol(s, &e, 10);
-		if (e == s)
-			break;
-		out[n++] = (pid_t)v;
-	}
-	return n;
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -257,7 +234,7 @@ static void a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_
 		skip(); /* valgrind has no seccomp */
 	assert_non_null(x);
 	assert_true(prog >= 0);
-	nbefore = children(before, 8); /* a previous test's, if any */
+	nbefore = hx_children(before, 8); /* a previous test's, if any */
 	assert_int_equal(spawner_start(x->h), 0);
 	/* what privsep_helper_confine sets (its filter not loaded here): a
 	 * spawn that the spawner does not make is not made */
@@ -280,7 +257,7 @@ static void a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_
 		 * turns to do it) */
 		do {
 			pid_t kids[8];
-			int n = children(kids, 8);
+			int n = hx_children(kids, 8);
 			unknown = 0;
 			for (int i = 0; i < n; i++) {
 				int old = kids[i] == x->h->spawner.pid;
