@@ -423,3 +423,25 @@ int hx_children(pid_t *out, int max)
 	}
 	return n;
 }
+
+/* The four uids and gids of pid (real, effective, saved, filesystem). */
+int hx_ids_of(pid_t pid, unsigned uid[4], unsigned gid[4])
+{
+	char path[64], buf[2048];
+	const char *u, *g;
+	ssize_t n;
+	int fd;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	u = strstr(buf, "\nUid:");
+	g = strstr(buf, "\nGid:");
+	if (!u || !g || sscanf(u, "\nUid: %u %u %u %u", &uid[0], &uid[1], &uid[2], &uid[3]) != 4 ||
+	    sscanf(g, "\nGid: %u %u %u %u", &gid[0], &gid[1], &gid[2], &gid[3]) != 4)
+		return -1;
+	return 0;
+}

@@ -56,6 +56,9 @@ int hx_pump_until(struct hx *x, const atomic_int *flag, int timeout_ms);
 /* Step until the number of gone workers reaches n; returns 1 if it did. */
 int hx_pump_gone(struct hx *x, int n, int timeout_ms);
 /* 1 if some captured log line contains s. */
+/* The four uids and gids of pid (real, effective, saved, filesystem):
+ * 0, or -1. */
+int hx_ids_of(pid_t pid, unsigned uid[4], unsigned gid[4]);
 /* The pids of this thread's children, at most max; -1 when /proc
  * cannot tell. */
 int hx_children(pid_t *out, int max);

@@ -112,33 +112,11 @@ static struct privsep_worker *spawn_waiting(struct hx *x, const char *name,
 	return w;
 }
 
-/* The four uids and gids of pid (real, effective, saved, filesystem). */
-static int ids_of(pid_t pid, unsigned uid[4], unsigned gid[4])
-{
-	char path[64], buf[2048];
-	const char *u, *g;
-	ssize_t n;
-	int fd;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	u = strstr(buf, "\nUid:");
-	g = strstr(buf, "\nGid:");
-	if (!u || !g || sscanf(u, "\nUid: %u %u %u %u", &uid[0], &uid[1], &uid[2], &uid[3]) != 4 ||
-	    sscanf(g, "\nGid: %u %u %u %u", &gid[0], &gid[1], &gid[2], &gid[3]) != 4)
-		return -1;
-	return 0;
-}
-
 /* The uid of pid, which must be its every uid and (the same number) gid. */
 static unsigned worker_uid(pid_t pid)
 {
 	unsigned u[4], g[4];
-	assert_int_equal(ids_of(pid, u, g), 0);
+	assert_int_equal(hx_ids_of(pid, u, g), 0);
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(u[i], u[0]);
 		assert_int_equal(g[i], geteuid() == 0 ? u[0] : g[0]);
@@ -157,7 +135,7 @@ static int others_with_id(unsigned id, pid_t except, pid_t *who)
 	while ((de = readdir(d))) {
 		unsigned u[4], g[4];
 		pid_t pid = (pid_t)atoi(de->d_name);
-		if (pid <= 0 || pid == except || ids_of(pid, u, g) < 0)
+		if (pid <= 0 || pid == except || hx_ids_of(pid, u, g) < 0)
 			continue;
 		for (int i = 0; i < 4; i++)
 			if (u[i] == id || g[i] == id) {

@@ -271,28 +271,6 @@ static void a_uid_taken_since_it_was_leased_ahead_is_never_a_workers(void **stat
  * (privsep_helper_confine): the spawner confirms the uid before its
  * clone3, the byte waits in the child's channel for step 5 ---- */
 
-/* The four uids and gids of pid (real, effective, saved, filesystem). */
-static int ids_of(pid_t pid, unsigned uid[4], unsigned gid[4])
-{
-	char path[64], buf[2048];
-	const char *u, *g;
-	ssize_t n;
-	int fd;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	u = strstr(buf, "\nUid:");
-	g = strstr(buf, "\nGid:");
-	if (!u || !g || sscanf(u, "\nUid: %u %u %u %u", &uid[0], &uid[1], &uid[2], &uid[3]) != 4 ||
-	    sscanf(g, "\nGid: %u %u %u %u", &gid[0], &gid[1], &gid[2], &gid[3]) != 4)
-		return -1;
-	return 0;
-}
-
 /* How many processes but except hold id as one of their uids or gids,
  * the first one's pid in *who. */
 static int others_with_id(unsigned id, pid_t except, pid_t *who)
@@ -304,7 +282,7 @@ static int others_with_id(unsigned id, pid_t except, pid_t *who)
 	while ((de = readdir(d))) {
 		unsigned u[4], g[4];
 		pid_t pid = (pid_t)atoi(de->d_name);
-		if (pid <= 0 || pid == except || ids_of(pid, u, g) < 0)
+		if (pid <= 0 || pid == except || hx_ids_of(pid, u, g) < 0)
 			continue;
 		for (int i = 0; i < 4; i++)
 			if (u[i] == id || g[i] == id) {
@@ -323,7 +301,7 @@ static unsigned a_workers_own_uid(pid_t pid)
 {
 	unsigned u[4], g[4];
 	pid_t who = 0;
-	assert_int_equal(ids_of(pid, u, g), 0);
+	assert_int_equal(hx_ids_of(pid, u, g), 0);
 	for (int i = 0; i < 4; i++)
 		if (u[i] != u[0] || g[i] != u[0])
 			fail_msg("worker pid %d: uids %u %u %u %u, gids %u %u %u %u", (int)pid,
