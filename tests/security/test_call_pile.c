@@ -8,7 +8,9 @@
  * worker), replies it does not read.  Nothing behind a violation is
  * served and its fds are closed; another worker waits for at most a
  * turn; replies go in the order of the calls, and what waits behind a
- * queued reply is served once it left.
+ * queued reply is served once it left.  The replies of a turn leave
+ * together (one sendmmsg, txbatch.c): each still its own record with its
+ * own fds, and the helper keeps none of them, nor closes anything else.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,6 +34,7 @@
 #define T_CALL (PRIVSEP_TYPE_APP_MIN + 1)   /* call, 4 bytes: a number */
 #define T_FDCALL (PRIVSEP_TYPE_APP_MIN + 2) /* call, 4 bytes and one fd */
 #define T_EV (PRIVSEP_TYPE_APP_MIN + 3)     /* event */
+#define T_GIVE (PRIVSEP_TYPE_APP_MIN + 4)   /* call, 4 bytes: an fd back */
 
 #define NSEEN 512
 /* what the handlers saw, in order: the number, and the worker */
@@ -52,6 +56,34 @@ static int note(struct privsep_req *req, void *arg)
 	return 0;
 }
 
+/* fds a handler opened for itself (not given), which nothing but the
+ * test may close */
+#define NKEEP 64
+static int keep[NKEEP];
+static int nkeep;
+
+/* The reply carries an eventfd whose counter is the number + 1.  In the
+ * odd hundreds, every third call the handler first opens an fd of its
+ * own, which then sits between the replies' fds (else they follow each
+ * other, and the helper closes its copies with one close_range). */
+static int give(struct privsep_req *req, void *arg)
+{
+	uint32_t v = 0;
+	int fd;
+	memcpy(&v, req->data, 4);
+	note(req, arg);
+	if ((v / 100) % 2 && v % 3 == 1 && nkeep < NKEEP)
+		keep[nkeep++] = eventfd(0, EFD_CLOEXEC);
+	fd = eventfd(v + 1, EFD_CLOEXEC | EFD_NONBLOCK); /* never 0: a read would fail */
+	if (fd < 0)
+		return errno;
+	if (privsep_req_reply_fd(req, fd) < 0) {
+		close(fd);
+		return EIO;
+	}
+	return 0;
+}
+
 static const struct privsep_handler table[] = {
     {.type = T_CALL,
      .name = "call",
@@ -68,6 +100,12 @@ static const struct privsep_handler table[] = {
      .flags = PRIVSEP_H_CALL,
      .fn = note},
     {.type = T_EV, .name = "event", .max_len = 8, .flags = PRIVSEP_H_EVENT},
+    {.type = T_GIVE,
+     .name = "give",
+     .min_len = 4,
+     .max_len = 4,
+     .flags = PRIVSEP_H_CALL,
+     .fn = give},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
@@ -278,6 +316,93 @@ static void calls_of_a_pile_behind_a_queued_reply_are_answered_after_it_in_order
 	hx_free(x);
 }
 
+/* The next reply on sock with its one fd, waiting for it: its id; the
+ * number in it in *v, the fd in *fd. */
+static uint32_t read_fd_reply(struct hx *x, int sock, uint32_t *v, int *fd)
+{
+	uint8_t in[256];
+	union {
+		struct cmsghdr a;
+		char b[CMSG_SPACE(sizeof(int) * 4)];
+	} ctl;
+	for (int t = 0; t < 1000; t++) {
+		struct iovec iov = {in, sizeof(in)};
+		struct msghdr mh = {.msg_iov = &iov,
+		                    .msg_iovlen = 1,
+		                    .msg_control = ctl.b,
+		                    .msg_controllen = sizeof(ctl.b)};
+		struct cmsghdr *c;
+		ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0) {
+			privsep_helper_step(x->h, 5);
+			continue;
+		}
+		assert_int_equal(wire_get_u32(in + 4), PRIVSEP_T_REPLY);
+		assert_int_equal(n, PRIVSEP_HDR_LEN + 4 + 4);
+		assert_int_equal(in[3], 1); /* nfds */
+		assert_int_equal(wire_get_u32(in + PRIVSEP_HDR_LEN), 0);
+		/* one control message: SCM_RIGHTS with its own fd, one */
+		c = CMSG_FIRSTHDR(&mh);
+		if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)) ||
+		    mh.msg_controllen != CMSG_SPACE(sizeof(int)))
+			fail_msg("reply id %u: not one fd", wire_get_u32(in + 8));
+		else
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+		{
+			uint64_t ctr = 0;
+			assert_int_equal(read(*fd, &ctr, sizeof(ctr)), (ssize_t)sizeof(ctr));
+			*v = (uint32_t)ctr - 1;
+		}
+		/* the number in the reply is the one its fd counts */
+		assert_int_equal(wire_get_u32(in + PRIVSEP_HDR_LEN + 4), *v);
+		return wire_get_u32(in + 8);
+	}
+	fail_msg("no reply within about 5 s");
+	return 0;
+}
+
+/* Piles of calls whose replies carry fds, answered a turn at a time with
+ * one send: each reply is its own record, in the order of the calls,
+ * with its own fd and no other; once the turn is over the helper holds
+ * none of those fds (its copies closed together), and an fd a handler
+ * opened for itself between them is still open. */
+static void a_pile_s_replies_carry_each_its_own_fd_in_order_and_the_helper_keeps_none(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_worker *w = NULL;
+	int sock = hx_attach_raw(x, "fd-taker", &w);
+	uint32_t id = 1, v;
+	nseen = 0;
+	nkeep = 0;
+	make_pile_mode(x, sock, w, &id);
+	for (int pile = 0; pile < 6; pile++) {
+		int before = nseen, base = count_fds(), kept = nkeep, fd;
+		uint32_t first = id, n = 1 + (uint32_t)pile * 5; /* 1 to 26 */
+		for (uint32_t i = 0; i < n; i++)
+			send_call(sock, T_GIVE, id++, 100 * (uint32_t)pile + i, NULL, 0);
+		while (nseen < before + (int)n)
+			privsep_helper_step(x->h, 100);
+		/* the turn is over: the replies' fds are in flight, the
+		 * handlers' own are open */
+		assert_int_equal(count_fds(), base + (nkeep - kept));
+		for (int k = kept; k < nkeep; k++)
+			assert_true(fcntl(keep[k], F_GETFD) >= 0);
+		for (uint32_t i = 0; i < n; i++) {
+			assert_int_equal(read_fd_reply(x, sock, &v, &fd), first + i);
+			assert_int_equal(v, 100 * (uint32_t)pile + i);
+			close(fd);
+		}
+		assert_int_equal(count_fds(), base + (nkeep - kept));
+		for (int k = kept; k < nkeep; k++)
+			close(keep[k]);
+	}
+	assert_true(nkeep > 10);
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	hx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +411,8 @@ int main(void)
 	        calls_behind_a_violation_in_a_pile_are_never_served_and_their_fds_are_closed),
 	    cmocka_unit_test(a_pile_of_calls_lets_another_worker_in_within_a_turn),
 	    cmocka_unit_test(calls_of_a_pile_behind_a_queued_reply_are_answered_after_it_in_order),
+	    cmocka_unit_test(
+	        a_pile_s_replies_carry_each_its_own_fd_in_order_and_the_helper_keeps_none),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 
 #include "exec_probe.h"
 #include "harness.h"
+#include "helper_int.h"
 
 static int nreports;
 static char report0[PROBE_REPORT_MAX + 1];
@@ -387,6 +389,103 @@ static void a_helper_confined_without_exec_spawns_has_no_spawner_and_starts_no_w
 	in_child(no_spawner_body);
 }
 
+/* A call whose reply carries an fd (of /dev/null, which helper.policy's
+ * openat allows), as the file broker's replies do. */
+#define PILE_T_GIVE (PRIVSEP_TYPE_APP_MIN + 1)
+
+static int give_null(struct privsep_req *req, void *arg)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	(void)arg;
+	if (fd < 0)
+		return errno;
+	if (privsep_req_reply_fd(req, fd) < 0) {
+		close(fd);
+		return EIO;
+	}
+	return 0;
+}
+
+static const struct privsep_handler pile_table[] = {
+    {PILE_T_GIVE, "give", 4, 4, 0, 0, PRIVSEP_H_CALL, give_null, NULL, 0},
+};
+
+/* A reply with one fd read from sock, if one is there: 1, else 0. */
+static int took_fd_reply(int sock)
+{
+	uint8_t in[256];
+	union {
+		struct cmsghdr a;
+		char b[CMSG_SPACE(sizeof(int) * 4)];
+	} ctl;
+	struct iovec iov = {in, sizeof(in)};
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = ctl.b,
+	                    .msg_controllen = sizeof(ctl.b)};
+	struct cmsghdr *c;
+	int fd;
+	if (recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < (ssize_t)PRIVSEP_HDR_LEN)
+		return 0;
+	c = CMSG_FIRSTHDR(&mh);
+	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return 0;
+	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	close(fd);
+	return 1;
+}
+
+/* Confined by helper.policy, the helper answers piles of calls (a worker
+ * with asynchronous opens in flight) a turn at a time: the replies with
+ * one sendmmsg after asking the socket's room (SO_MEMINFO), its copies
+ * of their fds closed with one close_range; each reply arrives, with its
+ * fd, and the helper lives. */
+static int pile_body(void)
+{
+	struct hx *x = hx_new(pile_table, 1, 0);
+	struct privsep_worker *w = NULL;
+	uint32_t id = 1;
+	int sock, got = 0;
+	if (!x || (sock = hx_attach_raw(x, "piler", &w)) < 0)
+		return 2;
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0 || seccomp_mode() != 2) {
+		dump(x);
+		return 3;
+	}
+	/* piles of five: a count prime to the probe's period (helper.c's
+	 * pile_batch), so that a probe lands inside a pile */
+	for (int pile = 0; pile < 40; pile++) {
+		int want = got + 5;
+		for (uint32_t i = 0; i < 5; i++)
+			if (raw_send_u32(sock, PILE_T_GIVE, id++, i, NULL, 0) < 0)
+				return 4;
+		for (int t = 0; t < 4000 && got < want; t++) {
+			privsep_helper_step(x->h, 5);
+			while (got < want && took_fd_reply(sock))
+				got++;
+		}
+		if (got != want) {
+			dump(x);
+			return 5;
+		}
+	}
+	/* its calls came in piles, and were answered as piles */
+	if (!w->rx_pile || x->gone) {
+		dump(x);
+		return 6;
+	}
+	close(sock);
+	return 0;
+}
+
+static void a_helper_confined_by_helper_policy_answers_a_pile_of_calls_with_their_fds(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip();
+	in_child(pile_body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +496,8 @@ int main(void)
 	    cmocka_unit_test(a_helper_confined_by_helper_policy_is_killed_by_a_call_outside_it),
 	    cmocka_unit_test(
 	        a_helper_confined_without_exec_spawns_has_no_spawner_and_starts_no_worker),
+	    cmocka_unit_test(
+	        a_helper_confined_by_helper_policy_answers_a_pile_of_calls_with_their_fds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
