@@ -66,12 +66,26 @@ static int nkeep;
  * odd hundreds, every third call the handler first opens an fd of its
  * own, which then sits between the replies' fds (else they follow each
  * other, and the helper closes its copies with one close_range). */
+/* A number at which give, before answering, shrinks the helper's end of
+ * the caller's channel to the smallest send buffer (so that a stage the
+ * helper began with room finds the socket full part-way), or shuts the
+ * worker's end (a worker that died mid-pile); UINT32_MAX: neither. */
+static uint32_t shrink_at = UINT32_MAX, cut_at = UINT32_MAX;
+static int cut_sock = -1;
+
 static int give(struct privsep_req *req, void *arg)
 {
 	uint32_t v = 0;
 	int fd;
 	memcpy(&v, req->data, 4);
 	note(req, arg);
+	if (v == shrink_at) {
+		int one = 1;
+		assert_int_equal(
+		    setsockopt(req->worker->chan, SOL_SOCKET, SO_SNDBUF, &one, sizeof(one)), 0);
+	}
+	if (v == cut_at)
+		assert_int_equal(shutdown(cut_sock, SHUT_RDWR), 0);
 	if ((v / 100) % 2 && v % 3 == 1 && nkeep < NKEEP)
 		keep[nkeep++] = eventfd(0, EFD_CLOEXEC);
 	fd = eventfd(v + 1, EFD_CLOEXEC | EFD_NONBLOCK); /* never 0: a read would fail */
@@ -403,6 +417,99 @@ static void a_pile_s_replies_carry_each_its_own_fd_in_order_and_the_helper_keeps
 	hx_free(x);
 }
 
+/* How many eventfds this process holds (the replies' fds are eventfds). */
+static int count_eventfds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 4096; fd++) {
+		char link[64], target[64];
+		ssize_t k;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		k = readlink(link, target, sizeof(target) - 1);
+		if (k < 0)
+			continue;
+		target[k] = 0;
+		n += strcmp(target, "anon_inode:[eventfd]") == 0;
+	}
+	return n;
+}
+
+/* A stage of replies that the socket takes only in part (its send buffer
+ * shrunk after the stage began, so sendmmsg sends the first few and the
+ * rest find it full): every reply still reaches the worker, once, in the
+ * order of the calls, each with its own fd; the helper never blocks (the
+ * rest wait in its queue as copies) and, once they left, holds none of
+ * their fds. */
+static void a_pile_s_replies_the_socket_takes_only_in_part_all_arrive_once_in_order(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_worker *w = NULL;
+	int sock = hx_attach_raw(x, "slow-reader", &w);
+	uint32_t id = 1, v, first, n = 26;
+	int fd, base, steps = 0;
+	uint8_t more[64];
+	nseen = 0;
+	nkeep = 0;
+	make_pile_mode(x, sock, w, &id);
+	base = count_eventfds();
+	first = id;
+	shrink_at = 2; /* the stage began at the first reply, with room */
+	for (uint32_t i = 0; i < n; i++)
+		send_call(sock, T_GIVE, id++, i, NULL, 0);
+	while (nseen < (int)n + 0 && steps++ < 200)
+		privsep_helper_step(x->h, 100);
+	shrink_at = UINT32_MAX;
+	/* the replies are in the socket or the helper's queue; none lost */
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(read_fd_reply(x, sock, &v, &fd), first + i);
+		assert_int_equal(v, i);
+		close(fd);
+	}
+	/* and none comes twice */
+	for (int t = 0; t < 20; t++)
+		privsep_helper_step(x->h, 5);
+	assert_true(recv(sock, more, sizeof(more), MSG_DONTWAIT) < 0 && errno == EAGAIN);
+	assert_int_equal(w->q.n, 0);
+	assert_int_equal(count_eventfds(), base);
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	hx_free(x);
+}
+
+/* A worker whose channel ends while the helper answers its pile (it died
+ * mid-pile): the replies staged for it go nowhere and every fd they held
+ * is closed in the helper, nothing else is, and the helper serves another
+ * worker after it. */
+static void a_pile_s_staged_replies_to_a_worker_gone_mid_pile_leave_no_fd_in_the_helper(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_worker *w = NULL, *w2 = NULL;
+	int sock = hx_attach_raw(x, "dies", &w);
+	int other = hx_attach_raw(x, "other", &w2);
+	uint32_t id = 1, v;
+	int base;
+	nseen = 0;
+	nkeep = 0;
+	make_pile_mode(x, sock, w, &id);
+	base = count_eventfds();
+	cut_sock = sock;
+	cut_at = 7;
+	for (uint32_t i = 0; i < 20; i++)
+		send_call(sock, T_GIVE, id++, i, NULL, 0);
+	assert_true(hx_pump_gone(x, 1, 5000));
+	cut_at = UINT32_MAX;
+	assert_int_equal(count_eventfds(), base);
+	assert_true(fcntl(other, F_GETFD) >= 0);
+	send_call(other, T_CALL, 1, 77, NULL, 0);
+	assert_int_equal(read_reply(x, other, &v), 1);
+	assert_int_equal(v, 77);
+	close(sock);
+	close(other);
+	hx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +520,10 @@ int main(void)
 	    cmocka_unit_test(calls_of_a_pile_behind_a_queued_reply_are_answered_after_it_in_order),
 	    cmocka_unit_test(
 	        a_pile_s_replies_carry_each_its_own_fd_in_order_and_the_helper_keeps_none),
+	    cmocka_unit_test(
+	        a_pile_s_replies_the_socket_takes_only_in_part_all_arrive_once_in_order),
+	    cmocka_unit_test(
+	        a_pile_s_staged_replies_to_a_worker_gone_mid_pile_leave_no_fd_in_the_helper),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
