@@ -616,8 +616,19 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 		errno = EINVAL;
 		return -1;
 	}
-	if (h->confined)
-		return 0;
+	if (h->confined) {
+		/* once confined, no spawner can start, and one that lives is
+		 * the application's to keep or not by the first call: a second
+		 * one asking otherwise says so rather than succeed */
+		if (spawns == !h->no_spawner)
+			return 0;
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "helper: cannot confine again %s PRIVSEP_CONFINE_EXEC_SPAWNS: it was "
+		         "confined %s it",
+		         spawns ? "with" : "without", spawns ? "without" : "with");
+		errno = EINVAL;
+		return -1;
+	}
 	if (!policy && !policy_text) {
 		policy = "<helper.policy>";
 		policy_text = policy_shipped("helper.policy");

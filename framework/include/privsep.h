@@ -494,7 +494,9 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
  * unconfined.  Without the flag there is no spawner (an unconfined
  * process with the helper's privileges kept for nothing): no worker
  * starts after it.  0, or -1 with errno (EINVAL also for an unknown
- * flag; the log says why). */
+ * flag, and for a helper confined already with the other choice of
+ * PRIVSEP_CONFINE_EXEC_SPAWNS: a second call asking what the first did
+ * returns 0; the log says why). */
 int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
                                  const char *policy_text, unsigned flags);
 

@@ -486,6 +486,71 @@ static void a_helper_confined_by_helper_policy_answers_a_pile_of_calls_with_thei
 	in_child(pile_body);
 }
 
+/* A second confine never says it did what it did not: asked for no
+ * spawner after a confine that forked one (or for exec spawns after one
+ * without a spawner), it fails with EINVAL and one line, and the helper
+ * is as it was (the spawner, its only child here, still lives; or still
+ * none).  Before, it returned 0 whatever the flags: an application that
+ * confined again without PRIVSEP_CONFINE_EXEC_SPAWNS believed no
+ * unconfined process with its privileges was left, and one was. */
+static int second_confine_body(void)
+{
+	struct hx *x = hx_new(table, 1, 0);
+	pid_t kids[8];
+	if (!x)
+		return 2;
+	if (privsep_helper_confine_flags(x->h, NULL, NULL, PRIVSEP_CONFINE_EXEC_SPAWNS) < 0 ||
+	    hx_children(kids, 8) != 1) {
+		dump(x);
+		return 3;
+	}
+	errno = 0;
+	if (privsep_helper_confine(x->h, NULL, NULL) != -1 || errno != EINVAL ||
+	    !hx_logged(x, "helper: cannot confine again without PRIVSEP_CONFINE_EXEC_SPAWNS: it "
+	                  "was confined with it")) {
+		dump(x);
+		return 4;
+	}
+	if (hx_children(kids, 8) != 1)
+		return 5;
+	/* the same flags again: nothing to do */
+	if (privsep_helper_confine_flags(x->h, NULL, NULL, PRIVSEP_CONFINE_EXEC_SPAWNS) != 0)
+		return 6;
+	return 0;
+}
+
+static int second_confine_spawns_body(void)
+{
+	struct hx *x = hx_new(table, 1, 0);
+	pid_t kids[8];
+	if (!x)
+		return 2;
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0 || hx_children(kids, 8) != 0) {
+		dump(x);
+		return 3;
+	}
+	errno = 0;
+	if (privsep_helper_confine_flags(x->h, NULL, NULL, PRIVSEP_CONFINE_EXEC_SPAWNS) != -1 ||
+	    errno != EINVAL ||
+	    !hx_logged(x, "helper: cannot confine again with PRIVSEP_CONFINE_EXEC_SPAWNS: it "
+	                  "was confined without it")) {
+		dump(x);
+		return 4;
+	}
+	if (hx_children(kids, 8) != 0 || privsep_helper_confine(x->h, NULL, NULL) != 0)
+		return 5;
+	return 0;
+}
+
+static void a_second_confine_with_other_flags_fails_and_changes_nothing(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip();
+	in_child(second_confine_body);
+	in_child(second_confine_spawns_body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +563,7 @@ int main(void)
 	        a_helper_confined_without_exec_spawns_has_no_spawner_and_starts_no_worker),
 	    cmocka_unit_test(
 	        a_helper_confined_by_helper_policy_answers_a_pile_of_calls_with_their_fds),
+	    cmocka_unit_test(a_second_confine_with_other_flags_fails_and_changes_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
