@@ -561,6 +561,52 @@ static int count_b(struct privsep_req *req, void *arg)
 	return 0;
 }
 
+/* An attacker's bulk payloads shaped to carry the most bytes in a turn
+ * (one weighing 30, then one of the type's whole limit: the turn's
+ * weight is counted after each record) take at most two records of a
+ * wake-up, and another worker's 32 records are served in every one of
+ * them: a flood of bulk payloads starves nobody, by bytes or by
+ * records. */
+static void a_flood_of_bulk_payloads_sized_to_the_turn_takes_two_records_a_wake_up(void **state)
+{
+	const struct privsep_handler t[] = {
+	    {.type = T_BULK,
+	     .name = "bulk",
+	     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	     .fn = count_a,
+	     .bulk_max = 1 << 20},
+	    {.type = T_RESULT, .name = "plain", .flags = PRIVSEP_H_POST, .fn = count_b},
+	};
+	struct hx *x = hx_new(t, 2, 0);
+	int a = hx_attach_raw(x, "flood", NULL), b = hx_attach_raw(x, "other", NULL);
+	uint8_t rec[64];
+	(void)state;
+	for (int i = 0; i < 12; i++) {
+		size_t len = i % 2 ? (size_t)1 << 20 : (size_t)30 * 4096 - 100;
+		uint8_t pl[8];
+		struct privsep_writer wr;
+		int fd = written_memfd(len);
+		privsep_writer_init(&wr, pl, sizeof(pl));
+		privsep_writer_put_u64(&wr, len);
+		assert_int_equal(raw_send(a, rec, rec_make(rec, T_BULK, 0, pl, 8, 1), &fd, 1), 0);
+		close(fd);
+	}
+	for (int i = 0; i < 32 * 6; i++)
+		assert_int_equal(raw_send(b, rec, rec_make(rec, T_RESULT, 0, NULL, 0, 0), NULL, 0),
+		                 0);
+	bulk_a = plain_b = 0;
+	for (int step = 1; step <= 6; step++) {
+		privsep_helper_step(x->h, 3000);
+		assert_true(bulk_a <= 2 * step);
+		assert_int_equal(plain_b, 32 * step);
+	}
+	assert_int_equal(bulk_a, 12);
+	assert_int_equal(x->gone, 0);
+	close(a);
+	close(b);
+	hx_free(x);
+}
+
 static void rule_helper_ends_a_workers_turn_once_its_bulk_payloads_weigh_a_turn(void **state)
 {
 	/* docs/PROTOCOL.md section 9: at most 32 records from one worker per
@@ -764,6 +810,8 @@ int main(void)
 	    cmocka_unit_test(rule_bulk_row_needs_a_nonzero_limit),
 	    cmocka_unit_test(rule_bulk_of_zero_bytes_is_valid_both_ways),
 	    cmocka_unit_test(rule_helper_ends_a_workers_turn_once_its_bulk_payloads_weigh_a_turn),
+	    cmocka_unit_test(
+	        a_flood_of_bulk_payloads_sized_to_the_turn_takes_two_records_a_wake_up),
 	    cmocka_unit_test(
 	        bulk_worker_to_helper_intact_at_1MiB_and_256MiB_from_the_helpers_copy_no_leak),
 	    cmocka_unit_test(bulk_both_ways_in_a_sandboxed_worker),
