@@ -63,7 +63,8 @@ int txb_add(struct txbatch *b, struct privsep_worker *w, int sock, uint32_t id, 
 	memcpy(f + PRIVSEP_HDR_LEN, payload, len);
 	b->id[i] = id;
 	b->len[i] = len;
-	memcpy(b->fds[i], fds, nfds * sizeof(int));
+	if (nfds)
+		memcpy(b->fds[i], fds, nfds * sizeof(int));
 	b->nfds[i] = (unsigned)nfds;
 	b->w = w;
 	b->n = i + 1;
