@@ -109,6 +109,10 @@ until grep -q "^Seccomp:	2" "/proc/$pid/status" 2>/dev/null &&
 	[ $i -lt 200 ] || fail "no worker blocked in its sandbox after 10 s: $(cat "$d/err")"
 	sleep 0.05
 done
+# it starts no worker once confined, so it has no spawner (an unconfined
+# process with the helper's privileges): its one child is the worker
+kids=$(grep -l "^PPid:	$pid\$" /proc/[0-9]*/status 2>/dev/null | wc -l)
+[ "$kids" = 1 ] || fail "the confined helper has $kids children, not its worker alone: $(grep -h "^Name:" $(grep -l "^PPid:	$pid\$" /proc/[0-9]*/status 2>/dev/null) 2>/dev/null | tr '\n' ' ')"
 kill -TERM $pid
 wait $pid
 st=$?

@@ -638,8 +638,9 @@ int main(int argc, char **argv)
 	 * learning run as it was started. */
 	if (!d.learn && notify_open() < 0)
 		say(&d, PRIVSEP_LOG_WARN, "httpd: NOTIFY_SOCKET: %s\n", strerror(errno));
-	if (!d.learn && privsep_helper_confine(d.h, "httpd helper",
-	                                       "version 1\ninclude <helper.policy>\n") < 0) {
+	if (!d.learn && privsep_helper_confine_flags(d.h, "httpd helper",
+	                                             "version 1\ninclude <helper.policy>\n",
+	                                             PRIVSEP_CONFINE_EXEC_SPAWNS) < 0) {
 		fprintf(stderr, "httpd: the helper's own filter: %s (the line above says why)\n",
 		        strerror(errno));
 		goto out;

@@ -263,6 +263,9 @@ struct privsep_helper {
 		int sock, pidfd;
 		pid_t pid;
 	} spawner;
+	/* confined without PRIVSEP_CONFINE_EXEC_SPAWNS: no spawner was
+	 * started, no worker starts */
+	int no_spawner;
 	int no_roots;
 };
 
@@ -271,6 +274,12 @@ struct privsep_helper {
 #define HELPER_CONFINED_WHY                                                                         \
 	"after privsep_helper_confine only exec-mode workers start, through the spawner, while it " \
 	"lives"
+/* Why a helper confined without a spawner starts no worker. */
+#define HELPER_NO_SPAWNER_WHY                                                                      \
+	"it was confined without PRIVSEP_CONFINE_EXEC_SPAWNS, so it has no spawner and no worker " \
+	"starts"
+/* Why this confined helper starts no worker (one of the two above). */
+#define HELPER_CONFINED_WHY_OF(h) ((h)->no_spawner ? HELPER_NO_SPAWNER_WHY : HELPER_CONFINED_WHY)
 /* Whether sp's worker can start now: always before
  * privsep_helper_confine; after it, an exec-mode one while the spawner
  * lives (spawner.c). */

@@ -22,6 +22,7 @@
 #include "helper_int.h"
 #include "spawn_job.h"
 #include "policy.h"
+#include "uidpool.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -234,7 +235,7 @@ static enum privsep_restart_verdict verdict(struct privsep_worker *w, struct spa
 	if (v == PRIVSEP_RESTART && !helper_can_spawn(h, &r->sp)) {
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		         "worker \"%s\": not restarted: the helper is confined (%s)", r->name,
-		         HELPER_CONFINED_WHY);
+		         HELPER_CONFINED_WHY_OF(h));
 		return PRIVSEP_RESTART_GIVE_UP;
 	}
 	if (v == PRIVSEP_RESTART &&
@@ -398,7 +399,7 @@ enum privsep_restart_verdict lifecycle_worker_gone(struct privsep_worker *w)
 		if (failed && !helper_can_spawn(h, &r->sp) && !r->sp.restart_verdict)
 			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			         "worker \"%s\": not restarted: the helper is confined (%s)",
-			         r->name, HELPER_CONFINED_WHY);
+			         r->name, HELPER_CONFINED_WHY_OF(h));
 		else if (failed && r->sp.restart_max != PRIVSEP_RESTART_FOREVER &&
 		         r->restarts >= r->sp.restart_max)
 			log_line(
@@ -600,8 +601,21 @@ static int drop_spawn_caps(void)
 
 int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text)
 {
+	return privsep_helper_confine_flags(h, policy, policy_text, 0);
+}
+
+int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
+                                 const char *policy_text, unsigned flags)
+{
 	char why[512];
 	const struct pol_entry *pe;
+	const int spawns = (flags & PRIVSEP_CONFINE_EXEC_SPAWNS) != 0;
+	if (flags & ~PRIVSEP_CONFINE_EXEC_SPAWNS) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "helper: cannot confine: unknown flags %#x", flags);
+		errno = EINVAL;
+		return -1;
+	}
 	if (h->confined)
 		return 0;
 	if (!policy && !policy_text) {
@@ -616,12 +630,18 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
 	}
 	/* the notification buffers' sizes: SECCOMP_GET_NOTIF_SIZES is the
 	 * helper's last seccomp call */
-	if (unotify_prepare(h) < 0 || spawner_start(h) < 0) {
+	if (unotify_prepare(h) < 0 || (spawns && spawner_start(h) < 0)) {
 		int e = errno;
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot confine: %s",
 		         strerror(e));
 		errno = e;
 		return -1;
+	}
+	/* no spawn follows without a spawner: the uid leased ahead for one
+	 * is let go (the spawner, when there is one, leases its own) */
+	if (!spawns) {
+		uidpool_drop_spare();
+		h->lease_ahead = 0;
 	}
 	/* the spawner holds what a spawn needs; the helper no longer */
 	if (drop_spawn_caps() < 0) {
@@ -647,14 +667,21 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
 		return -1;
 	}
 	h->confined = 1;
-	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
-	         "helper: confined by %s; the spawner (pid %d) starts its exec-mode workers",
-	         policy ? policy : "its policy", (int)h->spawner.pid);
+	h->no_spawner = !spawns;
+	if (spawns)
+		log_line(
+		    h->log, h->log_arg, PRIVSEP_LOG_INFO,
+		    "helper: confined by %s; the spawner (pid %d) starts its exec-mode workers",
+		    policy ? policy : "its policy", (int)h->spawner.pid);
+	else
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+		         "helper: confined by %s; no spawner: no worker starts from now on",
+		         policy ? policy : "its policy");
 	for (struct spawn_rec *r = h->respawns; r; r = r->next)
-		if (!r->sp.exec)
+		if (!r->sp.exec || !spawns)
 			log_line(
 			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
 			    "worker \"%s\": its pending restart will fail: the helper is confined (%s)",
-			    r->name, HELPER_CONFINED_WHY);
+			    r->name, HELPER_CONFINED_WHY_OF(h));
 	return 0;
 }

@@ -237,6 +237,9 @@ int spawn_refused(struct privsep_helper *h, const struct privsep_spawn *sp,
                   const struct spawn_job *j)
 {
 	struct sigaction sa;
+	if (h->confined && h->no_spawner)
+		return refuse(h, j, EPERM,
+		              "not started: the helper is confined (" HELPER_NO_SPAWNER_WHY ")");
 	if (h->confined && h->spawner.sock < 0)
 		return refuse(h, j, EPERM,
 		              "not started: the helper is confined (" HELPER_CONFINED_WHY ")");

@@ -456,7 +456,22 @@ int privsep_helper_stop_signal(const struct privsep_helper *h);
 
 /* Load a seccomp filter into the helper itself, from a policy file (NULL:
  * the shipped helper.policy, for a helper that serves its workers and the
- * file broker), checked and verified like a worker's.  Just before, the
+ * file broker), checked and verified like a worker's.  The helper then
+ * drops the capabilities only a spawn needs (cap_setuid, cap_setgid,
+ * cap_setpcap, cap_sys_admin, cap_sys_chroot, cap_sys_resource) and
+ * starts no worker any more: privsep_spawn fails with EPERM, logged, as
+ * does a restart or a replacement.  For a helper that still starts
+ * exec-mode workers once confined, privsep_helper_confine_flags with
+ * PRIVSEP_CONFINE_EXEC_SPAWNS.  0, or -1 with errno (the log says why). */
+int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text);
+
+/* privsep_helper_confine_flags's flags. */
+/* Exec-mode workers are started after confining (a restart, a
+ * replacement, a new privsep_spawn): fork the spawner. */
+#define PRIVSEP_CONFINE_EXEC_SPAWNS 0x1u
+
+/* privsep_helper_confine, with flags: 0 is privsep_helper_confine.  With
+ * PRIVSEP_CONFINE_EXEC_SPAWNS, just before loading the filter the
  * helper forks its spawner: an unconfined process that keeps the
  * privileges a spawn needs and from then on starts every exec-mode
  * worker the helper asks for, as the helper's child (clone3 with
@@ -476,8 +491,12 @@ int privsep_helper_stop_signal(const struct privsep_helper *h);
  * For fork-mode workers that must restart: give the restart policy a
  * restart_verdict that returns PRIVSEP_RESTART_STOP_ALL and exit
  * non-zero for a supervisor to start the whole daemon again, or stay
- * unconfined.  0, or -1 with errno (the log says why). */
-int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text);
+ * unconfined.  Without the flag there is no spawner (an unconfined
+ * process with the helper's privileges kept for nothing): no worker
+ * starts after it.  0, or -1 with errno (EINVAL also for an unknown
+ * flag; the log says why). */
+int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
+                                 const char *policy_text, unsigned flags);
 
 /* Keep only the capabilities named (libcap names: "cap_dac_read_search",
  * "cap_net_bind_service", ...) in this process's permitted and effective

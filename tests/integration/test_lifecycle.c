@@ -513,7 +513,7 @@ static void a_confined_helper_restarts_nothing_and_its_verdict_can_stop_all(void
 		if (!x || !privsep_spawn(x->h, &other) || !privsep_spawn(x->h, &sp) ||
 		    !privsep_spawn(x->h, &sp))
 			_exit(2);
-		if (privsep_helper_confine(x->h, NULL, NULL) < 0)
+		if (privsep_helper_confine_flags(x->h, NULL, NULL, PRIVSEP_CONFINE_EXEC_SPAWNS) < 0)
 			_exit(3);
 		/* no spawn: EPERM, and the line says what it would need */
 		errno = 0;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,24 @@ long probe_foreign_exit(int how)
 #endif
 }
 
+const char *probe_seccomp(const char *shape, char *out, size_t len)
+{
+	uint32_t action = SECCOMP_RET_LOG;
+	struct seccomp_notif_sizes sizes;
+	long r = -2;
+	errno = 0;
+	if (!strcmp(shape, "strict-flag"))
+		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_STRICT, 1, NULL);
+	else if (!strcmp(shape, "filter-null"))
+		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, NULL);
+	else if (!strcmp(shape, "action-avail"))
+		r = syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action);
+	else if (!strcmp(shape, "notif-sizes"))
+		r = syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes);
+	snprintf(out, len, "seccomp-%s=%ld/%d\n", shape, r, r < 0 ? errno : 0);
+	return out;
+}
+
 int probe_main(struct privsep_client *c, void *arg)
 {
 	const char *const *a = arg;
@@ -179,6 +198,12 @@ int probe_main(struct privsep_client *c, void *arg)
 		/* what helper-spawn.policy failed with EACCES */
 		long r = syscall(SYS_socket, 1, 1, 0);
 		snprintf(why, sizeof(why), "socket-returned=%ld/%d\n", r, r < 0 ? errno : 0);
+		goto say;
+	} else if (!strcmp(a[0], "seccomp") || !strcmp(a[0], "seccomp-early")) {
+		/* libseccomp's probe of the kernel, after start ("seccomp-early"
+		 * is exec_worker.c's, before privsep_client_main; in fork mode
+		 * there is no before: the same call here) */
+		probe_seccomp(a[1], why, sizeof(why));
 		goto say;
 	} else if (!strcmp(a[0], "say")) {
 		/* what the program saw before the framework ran (exec_worker.c) */

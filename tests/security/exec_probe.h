@@ -26,6 +26,16 @@ int probe_main(struct privsep_client *c, void *arg);
 #define PROBE_X32 2
 long probe_foreign_exit(int how);
 
+/* One of libseccomp's probes of the kernel, which nothing in a worker
+ * needs (SECURITY.md, step 11): shape "strict-flag" is
+ * seccomp(SECCOMP_SET_MODE_STRICT, 1, NULL), "filter-null" is
+ * seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, NULL),
+ * "action-avail" is seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &SECCOMP_RET_LOG),
+ * "notif-sizes" is seccomp(SECCOMP_GET_NOTIF_SIZES, 0, &sizes).  Writes
+ * "seccomp-SHAPE=R/ERRNO\n" into out (if it returns: the call was not
+ * killed); R is -2 for an unknown shape. */
+const char *probe_seccomp(const char *shape, char *out, size_t len);
+
 /* Whether the marker whose bytes xor 0x55 are hex is in a readable
  * mapping of this process: "yes", "no", "unknown" (no /proc/self). */
 const char *probe_marker_scan(const char *hex);

@@ -3,7 +3,9 @@
  * exec_worker.c - test_exec's worker program, executed by the helper in
  * exec mode: argv[1] the marker, then the probe's mode and parameter.
  * Mode "chan-at-start" looks at the channel (fd 3) before anything of
- * the framework runs and says what it found (mode "say").
+ * the framework runs and says what it found (mode "say"); mode
+ * "seccomp-early" makes one of libseccomp's probes of the kernel there,
+ * under the first filter alone, and says what it returned.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,12 +40,15 @@ static const char *chan_at_start(char *out, size_t len)
 
 int main(int argc, char **argv)
 {
-	static char said[64], say[] = "say";
+	static char said[80], say[] = "say";
 	if (!privsep_exec_is_worker(argc, argv) || argc < 4)
 		return 2;
 	if (!strcmp(argv[2], "chan-at-start")) {
 		argv[2] = say;
 		argv[3] = (char *)chan_at_start(said, sizeof(said));
+	} else if (!strcmp(argv[2], "seccomp-early")) {
+		argv[3] = (char *)probe_seccomp(argv[3], said, sizeof(said));
+		argv[2] = say;
 	}
 	privsep_client_main(NULL, probe_main, argv + 2);
 }

@@ -317,6 +317,8 @@ static void making_a_helper_a_client_or_a_worker_fails_with_null_and_errno(void 
 	/* a policy that does not parse: refused before anything is loaded */
 	FAILS_WITH(privsep_helper_confine(h, "bad.policy", "version 1\nno-such-directive\n"), -1,
 	           EINVAL);
+	/* a flag it does not know: refused before anything is loaded */
+	FAILS_WITH(privsep_helper_confine_flags(h, NULL, NULL, 0x80), -1, EINVAL);
 	privsep_helper_free(h);
 	{
 		const char *const names[] = {"cap_no_such_capability"};

@@ -351,6 +351,48 @@ static void after_start_an_exec_worker_can_exec_nothing_not_even_itself(void **s
 	hx_free(x);
 }
 
+/* libseccomp's probes of the kernel (seccomp with a flag and no
+ * program, SECCOMP_GET_ACTION_AVAIL, SECCOMP_GET_NOTIF_SIZES) change
+ * nothing, but nothing in a worker needs them: not the new image (its
+ * second filter is compiled at build time), not a foreign program.  So
+ * neither the worker's policy nor exec.policy's start allows them: each
+ * is a violation the helper names with its arguments and kills, before
+ * the new image narrows (its first filter alone: a constructor's, or a
+ * foreign worker's for good) and after.  Before session 6 exec.policy
+ * allowed all four: each returned (EINVAL, EFAULT, 0, 0). */
+static void an_exec_worker_cannot_probe_seccomp_before_or_after_its_narrowing(void **state)
+{
+	static const char *const shapes[] = {"strict-flag", "filter-null", "action-avail",
+	                                     "notif-sizes"};
+	static const uint64_t op[] = {0, 1, 2, 3};
+	static const char *const when[] = {"seccomp-early", "seccomp"};
+	struct hx *x = setup_hx();
+	int prog = open_prog(), n = 0;
+	(void)state;
+	for (size_t w = 0; w < 2; w++)
+		for (size_t i = 0; i < 4; i++) {
+			const char *args[] = {when[w], shapes[i], NULL};
+			atomic_store(&nreports, 0);
+			assert_non_null(spawn_probe(x, prog, args, NULL, 0));
+			assert_true(hx_pump_gone(x, ++n, 20000));
+			if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP ||
+			    strcmp(x->last_exit.syscall_name, "seccomp") != 0 ||
+			    !x->last_exit.have_args || x->last_exit.args[0] != op[i]) {
+				dump(x);
+				fail_msg("%s %s: not killed and named seccomp(%llu, ...): %s (%d "
+				         "reports: %s)",
+				         when[w], shapes[i], (unsigned long long)op[i],
+				         x->last_exit.line, atomic_load(&nreports),
+				         atomic_load(&nreports) ? reports[0] : "");
+			}
+			EXPECT_REPORTS(x, 0);
+			printf("%s %s: killed and named: %s\n", when[w], shapes[i],
+			       x->last_exit.line);
+		}
+	close(prog);
+	hx_free(x);
+}
+
 /* The first filter lets the loader map code; after start the second one
  * refuses any executable mapping (ENOSYS): new code only by exec, which
  * is refused too. */
@@ -503,6 +545,7 @@ int main(void)
 	    cmocka_unit_test(an_exec_worker_holds_only_its_channel_on_3_and_its_standard_fds),
 	    cmocka_unit_test(after_start_an_exec_worker_can_exec_nothing_not_even_itself),
 	    cmocka_unit_test(after_start_an_exec_worker_can_map_nothing_executable),
+	    cmocka_unit_test(an_exec_worker_cannot_probe_seccomp_before_or_after_its_narrowing),
 	    cmocka_unit_test(
 	        a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_runs),
 	    cmocka_unit_test(

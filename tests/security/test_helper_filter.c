@@ -156,7 +156,8 @@ static int spawning_body(void)
 	int prog = privsep_exec_open(EXEC_WORKER);
 	if (!x || prog < 0)
 		return 2;
-	if (privsep_helper_confine(x->h, NULL, NULL) < 0 || seccomp_mode() != 2 ||
+	if (privsep_helper_confine_flags(x->h, NULL, NULL, PRIVSEP_CONFINE_EXEC_SPAWNS) < 0 ||
+	    seccomp_mode() != 2 ||
 	    !hx_logged(x, "helper: confined by <helper.policy>; the spawner (pid ")) {
 		dump(x);
 		return 3;
@@ -228,7 +229,7 @@ static int both_refuse_body(void)
 		fprintf(stderr, "keep_caps: %s\n", strerror(errno));
 		return 8;
 	}
-	if (privsep_helper_confine(x->h, NULL, NULL) < 0)
+	if (privsep_helper_confine_flags(x->h, NULL, NULL, PRIVSEP_CONFINE_EXEC_SPAWNS) < 0)
 		return 3;
 	if (status_field("CapEff", caps, sizeof(caps)) < 0 || strcmp(caps, want) ||
 	    status_field("CapPrm", caps, sizeof(caps)) < 0 || strcmp(caps, want)) {
@@ -313,6 +314,79 @@ static void a_helper_confined_by_helper_policy_is_killed_by_a_call_outside_it(vo
 	}
 }
 
+/* A helper that starts no worker once confined (the file-opener's case:
+ * privsep_helper_confine, no PRIVSEP_CONFINE_EXEC_SPAWNS) has no
+ * spawner: its only child is the worker it started before, none is an
+ * unconfined process with the helper's privileges kept for nothing; it
+ * holds no capability of a spawn; and a spawn after it, exec mode too,
+ * fails closed (EPERM) with one line saying why.  Before, every
+ * confined helper forked a spawner (two children here). */
+static int no_spawner_body(void)
+{
+	/* as root: what a spawn needs, kept to see it dropped */
+	static const char *const spawn_caps[] = {"cap_kill",    "cap_setuid",    "cap_setgid",
+	                                         "cap_setpcap", "cap_sys_admin", "cap_sys_chroot"};
+	const char *want = geteuid() == 0 ? "0000000000000020" : "0000000000000000";
+	struct hx *x = hx_new(table, 1, 0);
+	int prog = privsep_exec_open(EXEC_WORKER), n;
+	struct privsep_worker *w;
+	pid_t kids[8];
+	char caps[64];
+	if (!x || prog < 0)
+		return 2;
+	if (geteuid() == 0 && privsep_helper_keep_caps(spawn_caps, 6) < 0)
+		return 2;
+	w = spawn_probe(x, prog, "pause", NULL);
+	for (int i = 0; w && !privsep_worker_ready(w) && i < 200; i++)
+		privsep_helper_step(x->h, 100);
+	if (!w || !privsep_worker_ready(w)) {
+		dump(x);
+		return 3;
+	}
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0 || seccomp_mode() != 2 ||
+	    !hx_logged(x, "helper: confined by <helper.policy>; no spawner: no worker starts "
+	                  "from now on")) {
+		dump(x);
+		return 4;
+	}
+	n = hx_children(kids, 8);
+	if (n != 1 || kids[0] != privsep_worker_pid(w)) {
+		fprintf(stderr, "the confined helper has %d children (the worker is %d):", n,
+		        (int)privsep_worker_pid(w));
+		for (int i = 0; i < n; i++)
+			fprintf(stderr, " %d", (int)kids[i]);
+		fprintf(stderr, "\n");
+		return 5;
+	}
+	if (status_field("CapEff", caps, sizeof(caps)) < 0 || strcmp(caps, want) ||
+	    status_field("CapPrm", caps, sizeof(caps)) < 0 || strcmp(caps, want)) {
+		fprintf(stderr, "the confined helper holds capabilities: %s\n", caps);
+		return 6;
+	}
+	errno = 0;
+	if (spawn_probe(x, prog, "report", NULL) || errno != EPERM ||
+	    !hx_logged(x, "worker \"probe\": not started: the helper is confined (it was "
+	                  "confined without PRIVSEP_CONFINE_EXEC_SPAWNS, so it has no spawner")) {
+		dump(x);
+		return 7;
+	}
+	privsep_worker_kill(w);
+	if (!hx_pump_gone(x, 1, 20000) || hx_children(kids, 8) != 0) {
+		dump(x);
+		return 8;
+	}
+	close(prog);
+	return 0;
+}
+
+static void a_helper_confined_without_exec_spawns_has_no_spawner_and_starts_no_worker(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip();
+	in_child(no_spawner_body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +395,8 @@ int main(void)
 	    cmocka_unit_test(
 	        a_worker_started_after_confine_is_killed_for_a_call_both_filters_refuse_and_the_line_names_it),
 	    cmocka_unit_test(a_helper_confined_by_helper_policy_is_killed_by_a_call_outside_it),
+	    cmocka_unit_test(
+	        a_helper_confined_without_exec_spawns_has_no_spawner_and_starts_no_worker),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

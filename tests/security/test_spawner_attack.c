@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,6 +28,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -298,6 +301,175 @@ static void a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_
 	hx_free(x);
 }
 
+/* The cut answer, reached for real: the helper's fd limit is lowered
+ * after its room check, while it waits for the spawner's answer.  The
+ * spawner is held stopped (SIGSTOP: what a spawner waiting in the run
+ * queue is) so that the answer cannot come before; a second thread
+ * waits until the helper's thread is blocked in poll on the spawner's
+ * socket (its /proc/self/task/TID/syscall, the pollfd read at the
+ * address it gives: the room check and the request are behind it),
+ * leaves room for fewer fds than the answer carries, and lets the
+ * spawner go on.  The kernel then cuts the answer (MSG_CTRUNC).  The
+ * worker cloned for it is killed through its pidfd (the answer's first
+ * fd) and reaped, what arrived is closed, only this spawn fails
+ * (EMFILE, one line), and the next spawn starts its worker. */
+struct cut {
+	struct privsep_helper *h;
+	pid_t tid; /* the helper's thread */
+	int room, saw_poll;
+	struct rlimit saved;
+};
+
+static int in_poll_on(pid_t tid, int sock)
+{
+	char path[64], buf[256];
+	unsigned long nr, a0;
+	ssize_t k;
+	int fd;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	k = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (k <= 0)
+		return 0;
+	buf[k] = '\0';
+	if (sscanf(buf, "%lu %lx", &nr, &a0) != 2)
+		return 0; /* "running" */
+#ifdef SYS_poll
+	if (nr == SYS_poll)
+		goto poll;
+#endif
+	if (nr != SYS_ppoll)
+		return 0;
+#ifdef SYS_poll
+poll:
+#endif
+	/* its first argument is the pollfd, in this process's memory */
+	return ((const struct pollfd *)a0)->fd == sock &&
+	       (((const struct pollfd *)a0)->events & POLLIN);
+}
+
+static void *cut_thread(void *arg)
+{
+	struct cut *c = arg;
+	int64_t end = now_ms() + 10000;
+	while (!(c->saw_poll = in_poll_on(c->tid, c->h->spawner.sock)) && now_ms() < end)
+		sched_yield();
+	if (c->saw_poll)
+		(void)soft_fd_room(c->room);
+	kill(c->h->spawner.pid, SIGCONT);
+	return NULL;
+}
+
+static void
+an_answer_cut_at_the_helpers_fd_limit_kills_its_worker_and_the_next_spawn_starts(void **s)
+{
+	struct hx *x = hx_new(table, 1, 0);
+	int prog = privsep_exec_open(EXEC_WORKER);
+	struct privsep_exec ex = {.fd = prog, .argv = argv_report};
+	struct privsep_spawn sp = {.name = "probe", .exec = &ex};
+	struct privsep_worker *w;
+	pid_t before[8];
+	int nbefore;
+	(void)s;
+	if (under_valgrind())
+		skip(); /* valgrind has no seccomp */
+	assert_non_null(x);
+	assert_true(prog >= 0);
+	nbefore = hx_children(before, 8); /* a previous test's, if any */
+	assert_int_equal(spawner_start(x->h), 0);
+	x->h->confined = 1; /* what privsep_helper_confine sets */
+	/* room for no fd, for the pidfd alone, then for the pidfd and the
+	 * channel: the answer carries three fds or more (its standard
+	 * error's pipe; as root the uid lease) */
+	for (int room = 0; room <= 2; room++) {
+		struct cut c = {.h = x->h, .tid = gettid(), .room = room};
+		char st[64] = "", want[160];
+		pthread_t t;
+		int64_t end = now_ms() + 10000;
+		pid_t unknown;
+		assert_int_equal(getrlimit(RLIMIT_NOFILE, &c.saved), 0);
+		assert_int_equal(kill(x->h->spawner.pid, SIGSTOP), 0);
+		while ((status_field(x->h->spawner.pid, "State", st, sizeof(st)) < 0 ||
+		        st[0] != 'T') &&
+		       now_ms() < end)
+			sched_yield();
+		assert_int_equal(st[0], 'T');
+		assert_int_equal(pthread_create(&t, NULL, cut_thread, &c), 0);
+		errno = 0;
+		w = privsep_spawn(x->h, &sp);
+		int e = errno;
+		assert_int_equal(pthread_join(t, NULL), 0);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &c.saved), 0);
+		if (!c.saw_poll)
+			fail_msg(
+			    "the helper's thread was never seen in poll on the spawner's socket");
+		if (w) {
+			assert_true(hx_pump_gone(x, 1, 20000));
+			fail_msg("room for %d fds: the spawn started whole", room);
+		}
+		snprintf(want, sizeof(want),
+		         "worker \"probe\": not started: the helper's fd limit let %d of the ",
+		         room);
+		if (e != EMFILE || !hx_logged(x, want) ||
+		    (room == 0 && !hx_logged(x, "cannot be killed: no fd of the answer arrived, "
+		                                "not its pidfd"))) {
+			for (int i = 0; i < x->nlog; i++)
+				fprintf(stderr, "log: %s\n", x->log[i]);
+			fail_msg("room for %d fds: errno %d, not the cut answer's EMFILE and line",
+			         room, e);
+		}
+		/* the worker cloned for it is gone already: killed and reaped
+		 * by the failed spawn itself, no step of the helper's needed.
+		 * With no fd of the answer (room 0) a confined helper can
+		 * neither kill it (no kill, no pidfd_open in helper.policy)
+		 * nor reap it (not its pid to wait for): it has no channel and
+		 * must end by itself at its first use of it, a zombie left to
+		 * this test to reap (SECURITY.md, Known limits) */
+		pid_t kids[8];
+		int n;
+		end = now_ms() + 10000;
+		do {
+			n = hx_children(kids, 8);
+			unknown = 0;
+			for (int i = 0; i < n; i++) {
+				int old = kids[i] == x->h->spawner.pid;
+				for (int k = 0; k < nbefore; k++)
+					old |= kids[i] == before[k];
+				if (!old)
+					unknown = kids[i];
+			}
+			if (room == 0 && unknown &&
+			    status_field(unknown, "State", st, sizeof(st)) == 0 && st[0] == 'Z') {
+				assert_int_equal(waitpid(unknown, NULL, 0), unknown);
+				unknown = 0;
+				break;
+			}
+			if (room == 0 && unknown)
+				sched_yield();
+		} while (room == 0 && unknown && now_ms() < end);
+		if (unknown) {
+			(void)status_field(unknown, "State", st, sizeof(st));
+			kill(unknown, SIGKILL);
+			waitpid(unknown, NULL, 0);
+			fail_msg(
+			    "pid %d (state %s), the worker cloned for the cut answer, is still "
+			    "a child of the helper",
+			    (int)unknown, st);
+		}
+		assert_false(hx_logged(x, "no worker starts from now on"));
+	}
+	/* the spawner goes on: the next spawn starts its worker */
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	assert_true(hx_pump_gone(x, 1, 20000));
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	close(prog);
+	hx_free(x);
+}
+
 /* What the request's flags cannot ask for, the policy text (the helper's
  * too) cannot either: a policy that says "namespaces off" takes the
  * namespaces and the empty root away as PRIVSEP_SB_NO_NAMESPACES does.
@@ -348,6 +520,8 @@ int main(void)
 	        a_compromised_confined_helper_cannot_have_its_spawner_start_a_process_without_a_sandbox),
 	    cmocka_unit_test(
 	        a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_starts),
+	    cmocka_unit_test(
+	        an_answer_cut_at_the_helpers_fd_limit_kills_its_worker_and_the_next_spawn_starts),
 	    cmocka_unit_test(
 	        a_confined_helpers_spawner_starts_no_worker_whose_policy_turns_namespaces_off),
 	};

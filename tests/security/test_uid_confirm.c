@@ -399,7 +399,7 @@ static int confined_body(void)
 	char b;
 	if (!x || prog < 0)
 		return 2;
-	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
+	if (privsep_helper_confine_flags(x->h, NULL, NULL, PRIVSEP_CONFINE_EXEC_SPAWNS) < 0) {
 		dump(x);
 		return 3;
 	}
