@@ -124,8 +124,8 @@ static void json_row(const char *label, const char *unit, struct stats p, struct
 	double x = g.of_ratio ? ratio : p.median;
 	int met = g.op == '<' ? x <= g.value : g.op == '>' ? x >= g.value : x == g.value;
 
-	/* "  same, vs ...": the benchmark of the row above */
-	if (!strncmp(label, "  same", 6)) {
+	/* "  same, vs ..." and "  floor: ...": the benchmark of the row above */
+	if (!strncmp(label, "  same", 6) || !strncmp(label, "  floor", 7)) {
 		snprintf(bench, sizeof(bench), "%s", last_bench);
 	} else {
 		snprintf(bench, sizeof(bench), "%s", label);
@@ -374,8 +374,11 @@ static pid_t raw_broker(int fd, int cpu)
 	return pid;
 }
 
-/* A raw receiver: count records, say how many when the stream ends. */
-static pid_t raw_sink(int fd, int done_w, int cpu)
+/* A raw receiver: count records, say how many when the stream ends.
+ * in_epoll: its socket also in an epoll set that nobody waits on, so
+ * that each send runs epoll's wake-up callback (the floor of a receiver
+ * that waits in epoll, bench/README.md "Throughput", session 6). */
+static pid_t raw_sink(int fd, int done_w, int cpu, int in_epoll)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -383,6 +386,12 @@ static pid_t raw_sink(int fd, int done_w, int cpu)
 		long n = 0;
 		pin(cpu);
 		only_fds(fd, done_w);
+		if (in_epoll) {
+			struct epoll_event ev = {.events = EPOLLIN};
+			int ep = epoll_create1(EPOLL_CLOEXEC);
+			if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+				_exit(1);
+		}
 		while (recv(fd, buf, sizeof(buf), 0) > 0)
 			n++;
 		if (write(done_w, &n, sizeof(n)) < 0)
@@ -807,8 +816,9 @@ static double posts_per_s(size_t size, long count)
 	return (double)count / secs;
 }
 
-/* A raw sender to a receiver blocked in recv (mm 0) or to raw_mm_sink
- * (mm 1), the receiver on cpu (-1: anywhere). */
+/* A raw sender to a receiver blocked in recv (mm 0), to raw_mm_sink
+ * (mm 1) or to a receiver blocked in recv whose socket is also in an
+ * epoll set (mm 2), the receiver on cpu (-1: anywhere). */
 static double raw_per_s(size_t size, long count, int cpu, int mm)
 {
 	int a[2], done[2];
@@ -816,7 +826,8 @@ static double raw_per_s(size_t size, long count, int cpu, int mm)
 	chan_pair(a);
 	if (pipe(done) < 0)
 		abort();
-	pid_t pid = mm ? raw_mm_sink(a[0], done[1], cpu) : raw_sink(a[0], done[1], cpu);
+	pid_t pid =
+	    mm == 1 ? raw_mm_sink(a[0], done[1], cpu) : raw_sink(a[0], done[1], cpu, mm == 2);
 	uint64_t t0 = ns();
 	for (long i = 0; i < count; i++)
 		if (send(a[1], buf, size + 16, MSG_NOSIGNAL) < 0) /* the same bytes as a record */
@@ -974,11 +985,12 @@ static void bench_throughput(enum placement pl)
 	pin(cpu); /* the helpers forked below inherit it */
 	for (int s = 0; s < 3; s++) {
 		long count = (quick ? 20000 : 100000) / (s == 2 ? 10 : 1);
-		uint64_t p[6], r[6], m[6];
+		uint64_t p[6], r[6], m[6], e[6];
 		for (int k = 0; k < 6; k++) { /* interleaved runs */
 			p[k] = (uint64_t)posts_per_s(sizes[s], count);
 			r[k] = (uint64_t)raw_per_s(sizes[s], count, cpu, 0);
 			m[k] = (uint64_t)raw_per_s(sizes[s], count, cpu, 1);
+			e[k] = (uint64_t)raw_per_s(sizes[s], count, cpu, 2);
 		}
 		report_goal(names[s], "messages/s", stats_of(p, 6), stats_of(r, 6),
 		            placement_name(pl), "raw sender/receiver", 1,
@@ -988,6 +1000,11 @@ static void bench_throughput(enum placement pl)
 		    stats_of(m, 6), placement_name(pl),
 		    "raw sender, receiver: epoll_wait, recvmmsg with control buffers until EAGAIN",
 		    1);
+		/* the floor: what the socket's place in an epoll set alone costs
+		 * against the goal's baseline (no checks, no epoll_wait) */
+		report("  floor: a blocking recv in an epoll set", "messages/s", stats_of(e, 6),
+		       stats_of(r, 6), placement_name(pl),
+		       "raw sender, receiver blocked in recv, its socket also in an epoll set", 1);
 	}
 	pin(-1);
 	if (pl != FREE)

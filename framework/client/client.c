@@ -1073,12 +1073,20 @@ checked:
 		}
 		return rc;
 	}
-	if (make_bulk(c, out->bulk, nowait, &bo) < 0)
-		return -1;
-	{
-		struct msg_out o = {out->type, 0,     out->data, out->len, out->fds,
-		                    out->nfds, bo.fd, bo.size,   NULL};
+	if (!out->bulk) {
+		/* no bulk payload (the common post): nothing to make or to
+		 * account for after the send (issue 17: the post's own
+		 * instructions, bench/README.md "Throughput", session 6) */
+		struct msg_out o = {out->type, 0,  out->data, out->len, out->fds,
+		                    out->nfds, -1, 0,         NULL};
+		rc = send_out(c, &o, nowait, 0);
+	} else {
+		struct msg_out o;
 		int err;
+		if (make_bulk(c, out->bulk, nowait, &bo) < 0)
+			return -1;
+		o = (struct msg_out){out->type, 0,     out->data, out->len, out->fds,
+		                     out->nfds, bo.fd, bo.size,   NULL};
 		rc = send_out(c, &o, nowait, bo.region ? MSG_SEND_BORROW_BULK : 0);
 		err = errno;
 		bulk_sent(c, &bo, rc);

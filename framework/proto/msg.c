@@ -535,6 +535,18 @@ enum msg_sent msg_send(int sock, struct outq *q, const struct msg_out *o, unsign
 	int all[PRIVSEP_MAX_FDS];
 	size_t hlen = PRIVSEP_HDR_LEN, n = 0, own;
 
+	if (!q && !o->nfds && o->bulkfd == -1 && !o->frame && o->len <= MSG_SMALL) {
+		/* a record with no fd and no bulk that is not queued (a post,
+		 * a call): framed and sent in one piece with nothing else to
+		 * lay out (issue 17: the sender's own instructions) */
+		wire_put_hdr(pre, &(struct wire_hdr){PRIVSEP_WIRE_MAGIC, PRIVSEP_WIRE_VERSION, 0,
+		                                     o->type, o->id, (uint32_t)o->len});
+		if (o->len)
+			memcpy(pre + PRIVSEP_HDR_LEN, o->data, o->len);
+		return chan_send(sock, pre, PRIVSEP_HDR_LEN + o->len, NULL, 0, NULL, 0, 0) == 0
+		           ? MSG_SENT
+		           : MSG_BROKEN;
+	}
 	if (o->nfds + (o->bulkfd >= 0) > PRIVSEP_MAX_FDS || o->len > UINT32_MAX - BULK_FIXED) {
 		if (o->bulkfd >= 0 && !(flags & MSG_SEND_BORROW_BULK))
 			chan_close_fds((int[]){o->bulkfd}, 1);
