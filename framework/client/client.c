@@ -90,16 +90,21 @@ struct privsep_client {
 #define CLIENT_REGION_WAIT_MS 1000
 /* A payload of CLIENT_PARTS_MIN bytes or more goes in parts of
  * CLIENT_PART bytes (revision 1.4): the helper copies one out while the
- * next is written, and a part stays in the caches between the two.  Once
- * CLIENT_PARTS_AHEAD parts are not copied out yet, the rest of the
- * payload goes as one part: the worker never waits for the helper in the
- * middle of a payload (a helper in the same thread serves nothing until
- * the send returns), and the records of one payload fit in the socket's
- * buffer together.  Sizes measured (bench/README.md, "Bulk payloads,
- * revision 1.4"). */
+ * next is written.  The parts go around REGION_RING slots of the region
+ * (region_tx_at), so that each stays in the caches between the worker's
+ * copy in and the helper's copy out: a slot is written again once the
+ * helper copied out its part, waited for up to CLIENT_RING_WAIT_MS
+ * (measured: bench/README.md, "Bulk payloads, session 6"); a slot not
+ * free by then sends the rest of that payload to its own places with no
+ * more waiting (a helper in the same thread serves nothing until the
+ * send returns).  Once CLIENT_PARTS_AHEAD parts are not copied out yet,
+ * the rest of the payload goes as one part, so that the records of one
+ * payload fit in the socket's buffer together.  Sizes measured
+ * (bench/README.md, "Bulk payloads, revision 1.4"). */
 #define CLIENT_PART ((size_t)1 << 20)
 #define CLIENT_PARTS_MIN ((size_t)4 << 20)
 #define CLIENT_PARTS_AHEAD 32u
+#define CLIENT_RING_WAIT_MS 2
 /* Records read by one privsep_client_dispatch, at most. */
 #define CLIENT_BATCH 64
 
@@ -691,16 +696,19 @@ static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk)
 	for (size_t off = 0; off < bulk->len; off += n) {
 		uint8_t pl[REGION_PART_LEN];
 		struct privsep_writer w;
+		size_t at;
 		int fd;
 		n = bulk->len - off < CLIENT_PART ? bulk->len - off : CLIENT_PART;
 		/* the helper is behind (or in this thread): the rest at once */
 		if (region_tx_unacked(&c->region) >= CLIENT_PARTS_AHEAD)
 			n = bulk->len - off;
-		fd = region_tx_part(&c->region, off, src + off, n);
+		at = region_tx_at(&c->region, off, CLIENT_PART, n, CLIENT_RING_WAIT_MS, client_dead,
+		                  c);
+		fd = region_tx_part(&c->region, at, src + off, n);
 		privsep_writer_init(&w, pl, sizeof(pl));
 		privsep_writer_put_u64(&w, bulk->len);
 		privsep_writer_put_u64(&w, off);
-		privsep_writer_put_u64(&w, off);
+		privsep_writer_put_u64(&w, at);
 		privsep_writer_put_u64(&w, n);
 		{
 			struct msg_out o = {PRIVSEP_T_REGION_PART,

@@ -618,6 +618,21 @@ static int fw_batch(struct privsep_req *req, void *arg)
 	return 0;
 }
 
+/* What a record weighs in its worker's turn beyond one record (section 9,
+ * "one worker's turn"): a bulk payload one more per PROTO_TURN_BULK_BYTES
+ * it carries, rounded up; a part of a payload in parts (1 MiB or more)
+ * the whole turn. */
+static int bulk_weight(const struct privsep_handler *row, size_t len)
+{
+	if (row->type == PRIVSEP_T_REGION_PART)
+		return HELPER_BATCH;
+	if (!(row->flags & PRIVSEP_H_BULK))
+		return 0;
+	if (len >= (size_t)HELPER_BATCH * PROTO_TURN_BULK_BYTES)
+		return HELPER_BATCH;
+	return (int)((len + PROTO_TURN_BULK_BYTES - 1) / PROTO_TURN_BULK_BYTES);
+}
+
 /* Check one record (msg.c) and serve it; whatever it carried that nobody
  * took is released here, on every path. */
 static void dispatch(struct privsep_worker *w, struct msg *m)
@@ -659,7 +674,7 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 			            "helper could not receive the request's fds");
 		break;
 	case MSG_UNMAPPED:
-		w->served_bulk = 1;
+		w->served_bulk = HELPER_BATCH; /* ends the turn */
 		HLOG(h, PRIVSEP_LOG_WARN, "worker \"%s\" pid %d: %s %s id %u: %s; %s", w->name,
 		     (int)w->pid, msg_kind_name(row->flags), row->name, m->hdr.id, m->why,
 		     m->hdr.id ? "answered" : "message dropped");
@@ -669,8 +684,7 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 			            m->why);
 		break;
 	case MSG_OK:
-		w->served_bulk |=
-		    (row->flags & PRIVSEP_H_BULK) || row->type == PRIVSEP_T_REGION_PART;
+		w->served_bulk = bulk_weight(row, m->req.bulk_len);
 		serve(w, m);
 		break;
 	}
@@ -755,10 +769,12 @@ static int worker_readable(struct privsep_worker *w)
 			w->st.bytes_in += m.reclen;
 			dispatch(w, &m);
 			w->rx_calls = st == CHAN_RECORD && m.hdr.id;
-			/* a bulk payload weighs more than a record: the others'
-			 * turn now (and the stash's after theirs) */
-			if (w->served_bulk) {
-				w->served_bulk = 0;
+			/* a bulk payload weighs more than a record: once the
+			 * turn's weight is spent, the others' turn now (and the
+			 * stash's after theirs) */
+			i += w->served_bulk;
+			w->served_bulk = 0;
+			if (i + 1 >= HELPER_BATCH) {
 				if (w->chan >= 0 && !w->q.nreply && rxb_pending(&h->rxb, w))
 					rxb_kick(&h->rxb);
 				return i + 1;

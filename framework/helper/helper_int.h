@@ -169,7 +169,8 @@ struct privsep_worker {
 	 * reply (while a reply waits, no request is read from this worker). */
 	struct outq q;
 	int want_drained; /* a post failed with EAGAIN: tell when empty */
-	int served_bulk;  /* a bulk record was served: end this batch */
+	int served_bulk;  /* the records a bulk record served weighs
+	                   * beyond its own in the turn (0: none) */
 	int rx_calls;     /* its last record was a call: read one at a time */
 	/* its calls come in piles (asynchronous calls in flight): read them
 	 * in batches too (helper.c, worker_readable) */

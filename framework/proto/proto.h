@@ -31,6 +31,10 @@
 /* Records the helper serves from one worker in one wake-up (section 9,
  * "one worker's turn"). */
 #define PROTO_TURN_RECORDS 32u
+/* A bulk payload weighs one record more in that turn per this many bytes
+ * it carries, rounded up (section 9): a turn moves about as many bytes in
+ * bulk as in full records. */
+#define PROTO_TURN_BULK_BYTES 4096u
 /* Events that may wait per worker when queue_max is 0 (section 9). */
 #define PROTO_QUEUE_MAX_DEFAULT 256u
 /* A BATCH entry's own header: u32 type, u32 len. */

@@ -66,6 +66,8 @@ void region_tx_init(struct region_tx *r)
 	r->maplen = 0;
 	r->sent = 0;
 	r->known = 0;
+	r->linear = 0;
+	memset(r->slot_sent, 0, sizeof(r->slot_sent));
 }
 
 void region_tx_free(struct region_tx *r)
@@ -132,6 +134,7 @@ static int region_make(struct region_tx *r, const void *data, size_t len, size_t
 	r->maplen = pg + cap;
 	r->sent = 0;
 	r->known = 0;
+	memset(r->slot_sent, 0, sizeof(r->slot_sent));
 	return 0;
 fail : {
 	int saved = errno;
@@ -243,6 +246,27 @@ int region_tx_room(struct region_tx *r, size_t len, int wait_ms, int (*dead)(voi
 uint32_t region_tx_unacked(const struct region_tx *r)
 {
 	return r->sent - __atomic_load_n(word(r->map, REGION_OFF_DONE), __ATOMIC_ACQUIRE);
+}
+
+size_t region_tx_at(struct region_tx *r, size_t off, size_t part, size_t len, int wait_ms,
+                    int (*dead)(void *), void *arg)
+{
+	size_t k = off / part, j = k % REGION_RING;
+	if (k == 0)
+		r->linear = 0;
+	if (len > part || r->linear)
+		return off;
+	/* the slot's last part copied out: DONE reached the count of
+	 * records sent with it, so at most sent - slot_sent are not */
+	if (k >= REGION_RING && region_wait(r, r->sent - r->slot_sent[j], wait_ms, dead, arg) < 0) {
+		/* not in time (or a helper in this very thread): the rest of
+		 * this payload at its own places, with no more waiting */
+		r->linear = 1;
+		return off;
+	}
+	/* this part's record will be the (sent + 1)-th */
+	r->slot_sent[j] = r->sent + 1;
+	return j * part;
 }
 
 int region_tx_part(struct region_tx *r, size_t at, const void *data, size_t len)

@@ -53,6 +53,10 @@
 #define REGION_OFF_DONE 0    /* payloads the receiver copied out (receiver writes) */
 #define REGION_OFF_WAITING 4 /* nonzero: the sender waits on DONE (sender writes) */
 
+/* Parts of a payload in parts go around this many slots at the start of
+ * the region while the receiver keeps up (region_tx_at). */
+#define REGION_RING 4u
+
 /* The sender's region (a worker's client). */
 struct region_tx {
 	int fd;        /* -1: none yet */
@@ -61,6 +65,10 @@ struct region_tx {
 	uint32_t sent; /* payloads sent through this region */
 	int known;     /* the helper copied one out: it holds the region, so
 	                * a record may name it without its fd */
+	/* the count of records sent (sent) with the last part written in
+	 * each ring slot: the slot is free once DONE reaches it */
+	uint32_t slot_sent[REGION_RING];
+	int linear; /* this payload's parts go at their own places now */
 };
 
 /* region_tx_put's "fd" when the record names the held region (no fd). */
@@ -121,6 +129,15 @@ void region_tx_unsend(struct region_tx *r);
 int region_tx_room(struct region_tx *r, size_t len, int wait_ms, int (*dead)(void *), void *arg);
 /* The records sent through r that the helper did not copy out yet. */
 uint32_t region_tx_unacked(const struct region_tx *r);
+/* Where in r's data the part at offset off of a payload in parts (of
+ * part bytes each, len this one) goes: the ring slot off / part mod
+ * REGION_RING, so that the parts go around a few slots that stay in the
+ * caches, when this part fits in a slot and the receiver has copied out
+ * the part written there before; else its own place, off (a region as
+ * large as the payload: those places lie past the ring from the
+ * REGION_RING-th part on, and nothing is ever waited for). */
+size_t region_tx_at(struct region_tx *r, size_t off, size_t part, size_t len, int wait_ms,
+                    int (*dead)(void *), void *arg);
 /* Part of that payload: len bytes of data written at offset at of r's
  * data.  Returns the fd to send with the part (r's, borrowed, while the
  * helper is not known to hold the region) or REGION_TX_HELD.  Counted as

@@ -561,17 +561,20 @@ static int count_b(struct privsep_req *req, void *arg)
 	return 0;
 }
 
-static void rule_helper_ends_a_workers_turn_after_a_bulk_record(void **state)
+static void rule_helper_ends_a_workers_turn_once_its_bulk_payloads_weigh_a_turn(void **state)
 {
 	/* docs/PROTOCOL.md section 9: at most 32 records from one worker per
-	 * wake-up, and none after a bulk record: a bulk weighs more than a
-	 * record, so the other workers' turn comes first */
+	 * wake-up, a bulk payload weighing one record more per 4 KiB it
+	 * carries: a 64 KiB payload weighs 17, so the turn ends after the
+	 * second one and the other workers' turn comes first; but a worker's
+	 * record behind one small payload is served in the same turn (its
+	 * caller, a PING behind a post, waits for no second wake-up) */
 	const struct privsep_handler t[] = {
 	    {.type = T_BULK,
 	     .name = "bulk",
 	     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
 	     .fn = count_a,
-	     .bulk_max = 64},
+	     .bulk_max = 65536},
 	    {.type = T_RESULT, .name = "plain", .flags = PRIVSEP_H_POST, .fn = count_b},
 	};
 	struct hx *x = hx_new(t, 2, 0);
@@ -580,9 +583,9 @@ static void rule_helper_ends_a_workers_turn_after_a_bulk_record(void **state)
 	struct privsep_writer wr;
 	(void)state;
 	privsep_writer_init(&wr, pl, sizeof(pl));
-	privsep_writer_put_u64(&wr, 8);
+	privsep_writer_put_u64(&wr, 65536);
 	for (int i = 0; i < 3; i++) {
-		int fd = written_memfd(8);
+		int fd = written_memfd(65536);
 		assert_int_equal(raw_send(a, rec, rec_make(rec, T_BULK, 0, pl, 8, 1), &fd, 1), 0);
 		close(fd);
 	}
@@ -592,11 +595,24 @@ static void rule_helper_ends_a_workers_turn_after_a_bulk_record(void **state)
 	bulk_a = plain_b = 0;
 	/* one wake-up: both channels are ready */
 	privsep_helper_step(x->h, 3000);
-	assert_int_equal(bulk_a, 1);
+	assert_int_equal(bulk_a, 2);
 	assert_int_equal(plain_b, 32);
 	privsep_helper_step(x->h, 3000);
-	assert_int_equal(bulk_a, 2);
+	assert_int_equal(bulk_a, 3);
 	assert_int_equal(plain_b, 40);
+	assert_int_equal(x->gone, 0);
+
+	/* one payload and a record behind it: one wake-up serves both */
+	{
+		int fd = written_memfd(65536);
+		assert_int_equal(raw_send(a, rec, rec_make(rec, T_BULK, 0, pl, 8, 1), &fd, 1), 0);
+		close(fd);
+	}
+	assert_int_equal(raw_send(a, rec, rec_make(rec, T_RESULT, 0, NULL, 0, 0), NULL, 0), 0);
+	bulk_a = plain_b = 0;
+	privsep_helper_step(x->h, 3000);
+	assert_int_equal(bulk_a, 1);
+	assert_int_equal(plain_b, 1);
 	assert_int_equal(x->gone, 0);
 	close(a);
 	close(b);
@@ -747,7 +763,7 @@ int main(void)
 	    cmocka_unit_test(rule_helper_post_checks_its_own_event),
 	    cmocka_unit_test(rule_bulk_row_needs_a_nonzero_limit),
 	    cmocka_unit_test(rule_bulk_of_zero_bytes_is_valid_both_ways),
-	    cmocka_unit_test(rule_helper_ends_a_workers_turn_after_a_bulk_record),
+	    cmocka_unit_test(rule_helper_ends_a_workers_turn_once_its_bulk_payloads_weigh_a_turn),
 	    cmocka_unit_test(
 	        bulk_worker_to_helper_intact_at_1MiB_and_256MiB_from_the_helpers_copy_no_leak),
 	    cmocka_unit_test(bulk_both_ways_in_a_sandboxed_worker),

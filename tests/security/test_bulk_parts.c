@@ -102,6 +102,7 @@ static void send_part(int sock, uint64_t total, uint64_t off, uint64_t at, uint6
 
 static atomic_int served;
 static uint64_t last_len, last_hash;
+static uint64_t hashes[16]; /* of each payload served, in order */
 
 static uint64_t fnv(const uint8_t *b, size_t n)
 {
@@ -116,6 +117,8 @@ static int hashing(struct privsep_req *req, void *arg)
 	(void)arg;
 	last_len = req->bulk_len;
 	last_hash = fnv(req->bulk, req->bulk_len);
+	if (served < 16)
+		hashes[served] = last_hash;
 	served++;
 	return 0;
 }
@@ -613,6 +616,116 @@ static void an_honest_client_s_payloads_in_parts_arrive_intact(void **state)
 	hx_free(x);
 }
 
+/* The client's ring (region_tx_at): the parts of a payload go around
+ * REGION_RING slots at the start of the region, but a slot is written
+ * again only once the helper has copied out the part written there
+ * before (its DONE); a slot not free in time sends that part and the
+ * rest of its payload to their own places, which no other part of the
+ * payload uses.  A part larger than a slot never goes to one.  (Waits
+ * of 0 here: the helper's side is this test, which stores DONE.) */
+static void at(struct region_tx *r, size_t k, size_t len, size_t want)
+{
+	size_t got = region_tx_at(r, k * MIB, MIB, len, 0, NULL, NULL);
+	assert_int_equal(got, want * MIB);
+	region_tx_part(r, got, "x", 1);
+}
+
+static void the_client_reuses_a_ring_slot_only_once_the_helper_copied_its_part_out(void **state)
+{
+	struct region_tx r;
+	uint32_t *done;
+	(void)state;
+	region_tx_init(&r);
+	assert_int_equal(region_tx_room(&r, 12 * MIB, 0, NULL, NULL), 0);
+	done = (uint32_t *)(void *)(r.map + REGION_OFF_DONE);
+	/* the first lap: each slot is the part's own place */
+	for (size_t k = 0; k < REGION_RING; k++)
+		at(&r, k, MIB, k);
+	/* nothing copied out yet: slot 0 holds part 0 still, so part 4 goes
+	 * to its own place, and so does the rest of this payload, even once
+	 * everything was copied out */
+	at(&r, 4, MIB, 4);
+	__atomic_store_n(done, 5, __ATOMIC_SEQ_CST);
+	at(&r, 5, MIB, 5);
+	/* the next payload (records 7 to 10 in the slots) */
+	__atomic_store_n(done, 6, __ATOMIC_SEQ_CST);
+	for (size_t k = 0; k < REGION_RING; k++)
+		at(&r, k, MIB, k);
+	/* part 0 copied out (DONE 7): slot 0 again; part 1 not (DONE
+	 * short of 8): part 5 at its own place, and the rest */
+	__atomic_store_n(done, 7, __ATOMIC_SEQ_CST);
+	at(&r, 4, MIB, 0);
+	at(&r, 5, MIB, 5);
+	__atomic_store_n(done, 12, __ATOMIC_SEQ_CST);
+	at(&r, 6, MIB, 6);
+	/* and one more: the helper keeps up, the slots go around; a part
+	 * larger than a slot (the rest of a payload at once) goes to its
+	 * own place all the same */
+	for (size_t k = 0; k < 2 * REGION_RING; k++) {
+		__atomic_store_n(done, r.sent, __ATOMIC_SEQ_CST);
+		at(&r, k, MIB, k % REGION_RING);
+	}
+	assert_int_equal(region_tx_at(&r, 8 * MIB, MIB, 4 * MIB, 0, NULL, NULL), 8 * MIB);
+	region_tx_free(&r);
+}
+
+struct poster {
+	struct privsep_client *c;
+	uint8_t *bufs[6];
+	size_t len;
+	int rc;
+};
+
+static void *post_all(void *arg)
+{
+	struct poster *p = arg;
+	for (int i = 0; i < 6 && p->rc == 0; i++) {
+		struct privsep_bulk b = {p->bufs[i], p->len};
+		p->rc =
+		    privsep_client_post(p->c, &(struct privsep_out){.type = T_BULK, .bulk = &b});
+	}
+	return NULL;
+}
+
+/* The same from a worker's client in a thread of its own while the
+ * helper copies parts out as they come: the ring's slots are written
+ * again during a payload, and every byte arrives as sent. */
+static void
+an_honest_client_s_parts_through_the_ring_arrive_intact_while_the_helper_copies(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct poster p = {.c = hx_attach_client(x, "in-thread", 0), .len = 16 * MIB + 3};
+	uint64_t want[6];
+	pthread_t t;
+	(void)state;
+	assert_non_null(p.c);
+	for (int i = 0; i < 6; i++) {
+		p.bufs[i] = malloc(p.len);
+		assert_non_null(p.bufs[i]);
+		/* no period a slot's size divides: part k and part k + 4
+		 * differ */
+		for (size_t j = 0, v = (size_t)i + 1; j < p.len; j++) {
+			v = v * 6364136223846793005u + 1442695040888963407u;
+			p.bufs[i][j] = (uint8_t)(v >> 56);
+		}
+		want[i] = fnv(p.bufs[i], p.len);
+	}
+	served = 0;
+	assert_int_equal(pthread_create(&t, NULL, post_all, &p), 0);
+	for (int i = 0; i < 2000 && served < 6; i++)
+		privsep_helper_step(x->h, 5);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(served, 6);
+	for (int i = 0; i < 6; i++)
+		assert_true(hashes[i] == want[i]);
+	assert_int_equal(x->gone, 0);
+	for (int i = 0; i < 6; i++)
+		free(p.bufs[i]);
+	privsep_client_free(p.c);
+	hx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +736,10 @@ int main(void)
 	    cmocka_unit_test(
 	        a_revision_1_3_worker_sending_its_region_fd_every_time_is_still_served),
 	    cmocka_unit_test(an_honest_client_s_payloads_in_parts_arrive_intact),
+	    cmocka_unit_test(
+	        the_client_reuses_a_ring_slot_only_once_the_helper_copied_its_part_out),
+	    cmocka_unit_test(
+	        an_honest_client_s_parts_through_the_ring_arrive_intact_while_the_helper_copies),
 	    cmocka_unit_test(
 	        a_part_the_helper_could_not_receive_drops_its_payload_and_kills_nobody),
 	};

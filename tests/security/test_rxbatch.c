@@ -79,7 +79,7 @@ static const struct privsep_handler table[] = {
      .max_len = 4,
      .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
      .fn = note,
-     .bulk_max = 4096},
+     .bulk_max = 128 << 10},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
@@ -176,7 +176,8 @@ static void records_read_behind_a_bulk_payload_are_served_without_a_new_record(v
 	(void)s;
 	struct hx *x = hx_new(table, NTABLE, 0);
 	struct privsep_client *c = hx_attach_client(x, "client", 0);
-	char payload[64] = "a payload";
+	/* 128 KiB: it weighs the whole turn (PROTO_TURN_BULK_BYTES) */
+	static char payload[128 << 10] = "a payload";
 	struct privsep_bulk b = {payload, sizeof(payload)};
 	uint32_t v = 0;
 	nseen = 0;
@@ -189,8 +190,9 @@ static void records_read_behind_a_bulk_payload_are_served_without_a_new_record(v
 		    privsep_client_post(
 		        c, &(struct privsep_out){.type = T_NOTE, .data = &v, .len = 4}),
 		    0);
-	/* the bulk payload ends the worker's turn; the posts read with it
-	 * wait in the stash, and the helper comes back to them on its own */
+	/* the bulk payload weighs the rest of the worker's turn, which ends;
+	 * the posts read with it wait in the stash, and the helper comes
+	 * back to them on its own */
 	privsep_helper_step(x->h, 1000);
 	assert_int_equal(nseen, 1);
 	for (int t = 0; t < 50 && nseen < 4; t++)
