@@ -39,6 +39,10 @@ int spec_write(FILE *f, const char *section)
 		fprintf(f, "| error detail, at most | %u bytes with its NUL |\n",
 		        PRIVSEP_DETAIL_MAX);
 		fprintf(f, "| PERMIT_DROP types, at most | %u |\n", PROTO_PERMIT_DROP_MAX);
+		fprintf(f, "| records of one worker's turn, at most (section 9) | %u |\n",
+		        PROTO_TURN_RECORDS);
+		fprintf(f, "| bulk bytes a turn weighs one record more for (section 9) | %u |\n",
+		        PROTO_TURN_BULK_BYTES);
 		return 0;
 	}
 	if (!strcmp(section, "header")) {

@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "chan.h"
+#include "proto.h"
 
 #define T_BULK (PRIVSEP_TYPE_APP_MIN + 1)
 #define T_BULK_CALL (PRIVSEP_TYPE_APP_MIN + 2)
@@ -619,6 +620,57 @@ static void rule_helper_ends_a_workers_turn_once_its_bulk_payloads_weigh_a_turn(
 	hx_free(x);
 }
 
+static void rule_a_bulk_record_weighs_its_turn_by_4096_byte_steps_rounded_up(void **state)
+{
+	/* docs/PROTOCOL.md section 9, exactly: a bulk record served counts 1
+	 * and ceil(size / 4096) more (PROTO_TURN_BULK_BYTES), and the turn
+	 * ends after the record that brings the count to 32
+	 * (PROTO_TURN_RECORDS): so of the posts behind one payload, one
+	 * wake-up serves 31 - ceil(size / 4096), none from 30 x 4096 + 1
+	 * bytes on.  Each size on a worker of its own, read in one wake-up. */
+	static const size_t sizes[] = {0, 1, 4096, 4097, 8192, 30 * 4096, 30 * 4096 + 1};
+	const struct privsep_handler t[] = {
+	    {.type = T_BULK,
+	     .name = "bulk",
+	     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
+	     .fn = count_a,
+	     .bulk_max = 30 * 4096 + 1},
+	    {.type = T_RESULT, .name = "plain", .flags = PRIVSEP_H_POST, .fn = count_b},
+	};
+	(void)state;
+	assert_int_equal(PROTO_TURN_RECORDS, 32);
+	assert_int_equal(PROTO_TURN_BULK_BYTES, 4096);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		const size_t size = sizes[k];
+		const size_t steps = (size + 4095) / 4096;
+		const int want = steps >= 31 ? 0 : (int)(31 - steps);
+		struct hx *x = hx_new(t, 2, 0);
+		int a = hx_attach_raw(x, "a", NULL), fd = written_memfd(size);
+		uint8_t rec[64], pl[8];
+		struct privsep_writer wr;
+		privsep_writer_init(&wr, pl, sizeof(pl));
+		privsep_writer_put_u64(&wr, size);
+		assert_int_equal(raw_send(a, rec, rec_make(rec, T_BULK, 0, pl, 8, 1), &fd, 1), 0);
+		close(fd);
+		for (int i = 0; i < 40; i++)
+			assert_int_equal(
+			    raw_send(a, rec, rec_make(rec, T_RESULT, 0, NULL, 0, 0), NULL, 0), 0);
+		bulk_a = plain_b = 0;
+		privsep_helper_step(x->h, 3000);
+		if (bulk_a != 1 || plain_b != want)
+			fail_msg("a bulk of %zu bytes: %d bulk and %d posts behind it in its turn, "
+			         "want 1 and %d",
+			         size, bulk_a, plain_b, want);
+		/* the rest in later wake-ups, with nothing more sent */
+		for (int i = 0; i < 10 && plain_b < 40; i++)
+			privsep_helper_step(x->h, 3000);
+		assert_int_equal(plain_b, 40);
+		assert_int_equal(x->gone, 0);
+		close(a);
+		hx_free(x);
+	}
+}
+
 /* 1 if p is in a mapping of a memfd in this process (/proc/self/maps
  * names it "/memfd:..."). */
 static int in_a_memfd(const void *p)
@@ -764,6 +816,7 @@ int main(void)
 	    cmocka_unit_test(rule_bulk_row_needs_a_nonzero_limit),
 	    cmocka_unit_test(rule_bulk_of_zero_bytes_is_valid_both_ways),
 	    cmocka_unit_test(rule_helper_ends_a_workers_turn_once_its_bulk_payloads_weigh_a_turn),
+	    cmocka_unit_test(rule_a_bulk_record_weighs_its_turn_by_4096_byte_steps_rounded_up),
 	    cmocka_unit_test(
 	        bulk_worker_to_helper_intact_at_1MiB_and_256MiB_from_the_helpers_copy_no_leak),
 	    cmocka_unit_test(bulk_both_ways_in_a_sandboxed_worker),

@@ -487,6 +487,50 @@ static void parts_and_held_records_leave_no_fd_open_in_the_helper(void **state)
 	hx_free(x);
 }
 
+/* docs/PROTOCOL.md section 5, "What done counts": the helper keeps its
+ * own count, from 0 for each region it maps, one more for each region
+ * record, held record, part and final record, and stores it; it never
+ * reads done back, so a worker that writes done changes nothing the
+ * helper counts (nor the wake-up of an honest worker that relies on it). */
+static void the_helper_counts_done_itself_and_never_reads_back_what_the_worker_wrote(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	int sock = hx_attach_raw(x, "raw", NULL);
+	struct region r = region_new(4 * pg, REGION_SEALS, 4 * pg);
+	struct region r2 = region_new(4 * pg, REGION_SEALS, 4 * pg);
+	uint32_t *done = (uint32_t *)(void *)(r.map + REGION_OFF_DONE);
+	(void)state;
+	served = 0;
+	send_bulk(sock, T_BULK, REGION_FLAG | pg, r.fd);
+	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
+	assert_int_equal(done_of(&r), 1);
+	/* the worker writes its own count: the helper's goes on from 1 */
+	__atomic_store_n(done, 0xfffffff0u, __ATOMIC_SEQ_CST);
+	served = 0;
+	send_bulk(sock, T_BULK, HELD(pg), -1);
+	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
+	assert_int_equal(done_of(&r), 2);
+	/* two parts and their final record: three more */
+	__atomic_store_n(done, 0, __ATOMIC_SEQ_CST);
+	served = 0;
+	send_part(sock, 2 * pg, 0, 0, pg, -1);
+	send_part(sock, 2 * pg, pg, pg, pg, -1);
+	send_bulk(sock, T_BULK, HELD(2 * pg), -1);
+	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
+	assert_int_equal(done_of(&r), 5);
+	/* another region replaces it: its count starts again at 0 */
+	served = 0;
+	send_bulk(sock, T_BULK, REGION_FLAG | pg, r2.fd);
+	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
+	assert_int_equal(done_of(&r2), 1);
+	assert_int_equal(done_of(&r), 5);
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	region_del(&r);
+	region_del(&r2);
+	hx_free(x);
+}
+
 /* The soft fd limit that leaves room free slots (the hard one kept, so
  * that it can be raised back unprivileged). */
 static int fd_room_soft(int room)
@@ -742,6 +786,8 @@ int main(void)
 	        an_honest_client_s_parts_through_the_ring_arrive_intact_while_the_helper_copies),
 	    cmocka_unit_test(
 	        a_part_the_helper_could_not_receive_drops_its_payload_and_kills_nobody),
+	    cmocka_unit_test(
+	        the_helper_counts_done_itself_and_never_reads_back_what_the_worker_wrote),
 	};
 	return cmocka_run_group_tests(tests, region_setup, NULL);
 }

@@ -245,12 +245,25 @@ static void a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
 	/* room for two fds: the answer brings three or more */
 	assert_int_equal(soft_fd_room(2), 0);
+	errno = 0;
 	w = privsep_spawn(x->h, &sp);
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
-	if (w) {
-		/* it fitted after all (fewer fds than thought): nothing shown */
-		assert_true(hx_pump_gone(x, 1, 20000));
-	} else {
+	{
+		int e = errno;
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+		/* the answer carries three fds or more: room for two is never
+		 * enough, and the spawn fails with EMFILE and one line */
+		if (w) {
+			assert_true(hx_pump_gone(x, 1, 20000));
+			fail_msg("room for two fds: the spawn started whole (nothing shown)");
+		}
+		if (e != EMFILE ||
+		    !hx_logged(x, "worker \"probe\": not started: the helper has room for ")) {
+			for (int i = 0; i < x->nlog; i++)
+				fprintf(stderr, "log: %s\n", x->log[i]);
+			fail_msg("room for two fds: errno %d, not EMFILE and its line", e);
+		}
+	}
+	{
 		char orphan[160] = "", next[200] = "";
 		int gone = x->gone;
 		pid_t unknown = 0;
