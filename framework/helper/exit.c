@@ -207,7 +207,7 @@ static void name_foreign(struct privsep_exit_info *e, uint32_t arch, char *num, 
 static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 {
 	struct privsep_exit_info *e = &w->exit.info;
-	char why[256], args[160] = "", num[96];
+	char why[320], args[160] = "", num[96];
 	char *name = NULL;
 	uint32_t arch = w->exit.trap_arch ? w->exit.trap_arch : (uint32_t)seccomp_arch_native();
 	int foreign = e->syscall != -1 && policy_foreign(arch, e->syscall);
@@ -230,8 +230,12 @@ static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 	} else if (w->spawn.unsandboxed || !w->spawn.pol) {
 		snprintf(why, sizeof(why), "a filter the worker loaded itself");
 	} else if (e->syscall >= 0) {
-		policy_explain(w->spawn.pol, w->spawn.debug, e->syscall,
-		               e->have_args ? e->args : NULL, why, sizeof(why));
+		/* the rules of the filter that refused it: in exec mode the
+		 * first one's (the second one kills nothing: its refusals
+		 * fail with ENOSYS or EACCES, narrow_rules.h) */
+		policy_explain(w->spawn.filter_pol ? w->spawn.filter_pol : w->spawn.pol,
+		               w->spawn.debug, e->syscall, e->have_args ? e->args : NULL, why,
+		               sizeof(why));
 	} else {
 		snprintf(why, sizeof(why), "the seccomp filter");
 	}
@@ -255,7 +259,7 @@ static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 void exit_classify(struct privsep_worker *w, const siginfo_t *si)
 {
 	struct privsep_exit_info *e = &w->exit.info;
-	char what[400];
+	char what[512];
 	enum privsep_log_level lvl = PRIVSEP_LOG_ERR;
 
 	if (!w->exit.trapped)

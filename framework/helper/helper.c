@@ -965,6 +965,9 @@ int privsep_helper_step(struct privsep_helper *h, int timeout_ms)
 		due = lifecycle_refill(h);
 		if (due >= 0 && (next < 0 || due < next))
 			next = due;
+		due = spawner_orphans_reap(h);
+		if (due >= 0 && (next < 0 || due < next))
+			next = due;
 	}
 	if (next >= 0) {
 		now = clock_now_ms();

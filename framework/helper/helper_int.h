@@ -30,6 +30,9 @@
 #define HELPER_STOP_CHECK_MS 200
 /* Signals privsep_helper_on_signal takes, at most. */
 #define HELPER_SIGNALS_MAX 8
+/* Workers of answers cut to no fd the helper waits to reap at once
+ * (spawner.c); one more is left a zombie, said in a line. */
+#define SPAWNER_ORPHANS_MAX 16
 
 enum tag_kind {
 	TAG_CHAN,
@@ -120,7 +123,11 @@ struct worker_life {
 struct worker_spawn {
 	const struct policy *pol;    /* its policy (the helper's cache) */
 	const struct fs_root *roots; /* the file broker's roots for pol */
-	int debug;                   /* PRIVSEP_SB_DEBUG */
+	/* exec mode: the policy its first filter was compiled from (pol,
+	 * exec.policy's start, the one execveat), whose rules a seccomp
+	 * kill is explained by; NULL: pol's */
+	const struct policy *filter_pol;
+	int debug; /* PRIVSEP_SB_DEBUG */
 	int unsandboxed;
 	/* a sandboxed spawn: READY is checked against /proc/PID/status
 	 * (sandbox_verify.c) */
@@ -265,6 +272,12 @@ struct privsep_helper {
 	struct {
 		int sock, pidfd;
 		pid_t pid;
+		/* the workers of answers cut to no fd (spawner_cut): the
+		 * helper's children, by the pids the spawner told, that it
+		 * could not kill; reaped once they end (spawner_orphans_reap) */
+		pid_t orphans[SPAWNER_ORPHANS_MAX];
+		unsigned norphans, orphans_wait_ms;
+		int64_t orphans_due_ms;
 	} spawner;
 	/* confined without PRIVSEP_CONFINE_EXEC_SPAWNS: no spawner was
 	 * started, no worker starts */
@@ -369,6 +382,10 @@ void helper_policies_free(struct privsep_helper *h);
 const struct pol_entry *helper_policy_checked(struct privsep_helper *h, const char *path,
                                               const char *text, int debug, char *why,
                                               size_t whylen);
+/* helper_policy_checked's without the broker's roots: exec mode's first
+ * filter's policy, for the names of its violations (spawner.c). */
+const struct pol_entry *helper_policy_read(struct privsep_helper *h, const char *path,
+                                           const char *text, int debug, char *why, size_t whylen);
 /* In the spawner: its copy of the cache keeps no root fd (the helper's
  * numbers, closed there), and opens none from now on. */
 void helper_policies_forget_roots(struct privsep_helper *h);

@@ -210,15 +210,15 @@ void helper_policies_forget_roots(struct privsep_helper *h)
 	}
 }
 
-const struct pol_entry *helper_policy_checked(struct privsep_helper *h, const char *path,
-                                              const char *text, int debug, char *why, size_t whylen)
+static const struct pol_entry *checked(struct privsep_helper *h, const char *path, const char *text,
+                                       int debug, int roots, char *why, size_t whylen)
 {
 	struct pol_entry *e;
 	struct collect c = {h, why, whylen, 0};
 
 	for (e = h->policies; e; e = e->next)
 		if (e->debug == debug && same(e->path, path) && same(e->text, text)) {
-			if (!h->no_roots)
+			if (roots && !h->no_roots)
 				fs_roots_refresh(&e->roots, e->pol, root_warn, h);
 			return e;
 		}
@@ -226,10 +226,23 @@ const struct pol_entry *helper_policy_checked(struct privsep_helper *h, const ch
 	if (!e)
 		return NULL;
 	e->checked_only = 1;
-	open_roots(h, e);
+	if (roots)
+		open_roots(h, e);
 	e->next = h->policies;
 	h->policies = e;
 	return e;
+}
+
+const struct pol_entry *helper_policy_checked(struct privsep_helper *h, const char *path,
+                                              const char *text, int debug, char *why, size_t whylen)
+{
+	return checked(h, path, text, debug, 1, why, whylen);
+}
+
+const struct pol_entry *helper_policy_read(struct privsep_helper *h, const char *path,
+                                           const char *text, int debug, char *why, size_t whylen)
+{
+	return checked(h, path, text, debug, 0, why, whylen);
 }
 
 void helper_policies_free(struct privsep_helper *h)

@@ -359,8 +359,8 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 	if (!pe ||
 	    sandbox_prepare_spawn(&j->plan, sp->sandbox, pol_entry_policy(pe), pol_entry_prog(pe),
 	                          j->sv[1], sp->exec != NULL, why, sizeof(why)) < 0 ||
-	    (sp->exec && spawn_exec_prepare(h, sp, &j->plan, j->sv[1], j->mode, &filter_pol, why,
-	                                    sizeof(why)) < 0) ||
+	    (sp->exec && spawn_exec_prepare(h, sp, &j->plan, j->sv[1], j->mode, &filter_pol,
+	                                    j->exec_abs, why, sizeof(why)) < 0) ||
 	    sandbox_expect(&j->expect, &j->plan, why, sizeof(why)) < 0 ||
 	    spawn_notify_plan(h, j, pol_entry_policy(pe), why, sizeof(why)) < 0) {
 		int saved = errno;
@@ -378,6 +378,7 @@ static int spawn_plan(struct privsep_helper *h, const struct privsep_spawn *sp, 
 	j->plan.pipe_err = j->lp[1] >= 0;
 	j->pol = pol_entry_policy(pe);
 	j->roots = pol_entry_roots(pe);
+	j->filter_pol = filter_pol;
 	if (!h->told_sandbox) {
 		char ll[256];
 		h->told_sandbox = 1;
@@ -440,6 +441,7 @@ struct privsep_worker *spawn_attach(struct privsep_helper *h, const struct privs
 	}
 	w->spawn.pol = j->pol;
 	w->spawn.roots = j->roots;
+	w->spawn.filter_pol = j->filter_pol;
 	w->spawn.debug = j->debug;
 	w->un.mode = j->plan.listen ? j->mode : 0;
 	if (w->un.mode == POL_MODE_LEARN && learn_begin(w, sp->sandbox) < 0) {

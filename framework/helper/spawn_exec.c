@@ -34,13 +34,11 @@ int privsep_exec_open(const char *path)
 	return fd;
 }
 
-/* The text of the worker's policy with exec.policy's start and the one
- * execveat (malloc'd), or NULL with errno. */
-static char *exec_policy_text(const struct privsep_sandbox *sb, int fdn)
+char *spawn_exec_policy_text(const char *text, const char *path, const char *abs, int fdn,
+                             char *name, size_t namelen)
 {
-	char head[PATH_MAX * 2 + 64], quoted[PATH_MAX * 2 + 8], abs[PATH_MAX];
+	char head[PATH_MAX * 2 + 64], quoted[PATH_MAX * 2 + 8];
 	char tail[1024];
-	const char *text = sb ? sb->policy_text : NULL, *path = sb ? sb->policy : NULL;
 	char *out;
 	size_t n;
 
@@ -57,11 +55,20 @@ static char *exec_policy_text(const struct privsep_sandbox *sb, int fdn)
 #endif
 	    ,
 	    fdn);
+	/* a policy file is included by its absolute path, under a name of
+	 * its own (the file's name would be an include of itself) */
+	if (path && !text)
+		snprintf(name, namelen, "%s (exec mode)", path);
+	else
+		snprintf(name, namelen, "%s", path ? path : "");
 	if (text) {
 		head[0] = '\0';
 	} else if (path) {
-		if (!realpath(path, abs) || privsep_policy_quote(abs, quoted, sizeof(quoted)) < 0)
+		if (!abs || abs[0] != '/' ||
+		    privsep_policy_quote(abs, quoted, sizeof(quoted)) < 0) {
+			errno = EINVAL;
 			return NULL;
+		}
 		snprintf(head, sizeof(head), "version 1\ninclude %s\n", quoted);
 		text = "";
 	} else {
@@ -84,31 +91,29 @@ static char *exec_policy_text(const struct privsep_sandbox *sb, int fdn)
 
 int spawn_exec_prepare(struct privsep_helper *h, const struct privsep_spawn *sp,
                        struct sb_plan *plan, int chan, int debug, const struct policy **pol,
-                       char *why, size_t whylen)
+                       char *abs, char *why, size_t whylen)
 {
 	const struct pol_entry *pe;
-	char *text, name[PATH_MAX + 16];
-	const char *path;
+	const char *text = sp->sandbox ? sp->sandbox->policy_text : NULL;
+	const char *path = sp->sandbox ? sp->sandbox->policy : NULL;
+	char *t, name[PATH_MAX + 16];
 
+	abs[0] = '\0';
 	if (sandbox_exec_prepare(plan, sp->exec, sp->sandbox, sp->name, chan, why, whylen) < 0)
 		return -1;
-	text = exec_policy_text(sp->sandbox, plan->exec.fdn);
-	if (!text) {
+	if (path && !text && !realpath(path, abs)) {
+		snprintf(why, whylen, "exec mode's policy: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	t = spawn_exec_policy_text(text, path, abs, plan->exec.fdn, name, sizeof(name));
+	if (!t) {
 		snprintf(why, whylen, "exec mode's policy: %s", strerror(errno));
 		return -1;
 	}
-	/* a policy file is included by its absolute path, under a name of
-	 * its own (the file's name would be an include of itself) */
-	if (sp->sandbox && sp->sandbox->policy && !sp->sandbox->policy_text) {
-		snprintf(name, sizeof(name), "%s (exec mode)", sp->sandbox->policy);
-		path = name;
-	} else {
-		path = sp->sandbox ? sp->sandbox->policy : NULL;
-	}
 	/* its filter only: the broker serves the worker's own policy's
 	 * roots, which spawn_plan's lookup opened (and looks at again) */
-	pe = helper_policy_filter(h, path, text, debug, why, whylen);
-	free(text);
+	pe = helper_policy_filter(h, name[0] ? name : NULL, t, debug, why, whylen);
+	free(t);
 	if (!pe)
 		return -1;
 	plan->prog = pol_entry_prog(pe);

@@ -7,6 +7,7 @@
 #ifndef PRIVSEP_SPAWN_JOB_H
 #define PRIVSEP_SPAWN_JOB_H
 
+#include <limits.h>
 #include <sys/types.h>
 
 #include "helper_int.h"
@@ -25,6 +26,10 @@ struct spawn_job {
 	struct sb_expect expect;
 	const struct policy *pol;
 	const struct fs_root *roots;
+	/* exec mode: the first filter's policy, and the worker's policy
+	 * file by its absolute path ("": a text, or the default) */
+	const struct policy *filter_pol;
+	char exec_abs[PATH_MAX];
 };
 
 /* spawn.c */
@@ -75,5 +80,10 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
                                      struct spawn_job *j);
 /* Its socket closed, and the spawner reaped (it exits on EOF). */
 void spawner_stop(struct privsep_helper *h);
+/* The workers of answers cut to no fd, reaped as they end (waitid of
+ * each pid told, WNOHANG: never blocks, never a worker's pid): when to
+ * look again (clock_now_ms), or -1 when none is left.  Called at each
+ * turn of the loop and before each spawn. */
+int64_t spawner_orphans_reap(struct privsep_helper *h);
 
 #endif

@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
@@ -42,6 +43,7 @@
 
 #include "chan.h"
 #include "helper_int.h"
+#include "spawn_exec.h"
 #include "spawn_job.h"
 #include "spawner.h"
 #include "uidpool.h"
@@ -138,7 +140,7 @@ static ssize_t recv_fds(int sock, void *buf, size_t len, int *fds, size_t max, s
 static void answer(int sock, struct capture *cap, int err, pid_t pid, int pidfd,
                    const struct spawn_job *j)
 {
-	uint8_t buf[SPAWNER_LOG_MAX + 128];
+	uint8_t buf[SPAWNER_ANS_MAX];
 	struct privsep_writer w;
 	int fds[ANS_FDS];
 	size_t nfds = 0;
@@ -170,6 +172,10 @@ static void answer(int sock, struct capture *cap, int err, pid_t pid, int pidfd,
 	privsep_writer_put_u32(&w, err ? 0 : (uint32_t)j->expect.uid);
 	privsep_writer_put_u32(&w, err ? 0 : (uint32_t)j->expect.gid);
 	privsep_writer_put_u64(&w, err ? 0 : (uint64_t)j->expect.filters);
+	/* what the first filter's text was made of besides the request's:
+	 * the program's fd number, the policy file's absolute path */
+	privsep_writer_put_u32(&w, err ? 0 : (uint32_t)j->plan.exec.fdn);
+	privsep_writer_put_str(&w, err ? "" : j->exec_abs);
 	/* the helper gone: the next recvmsg sees EOF */
 	(void)send_fds(sock, buf, w.len, fds, nfds, 0);
 }
@@ -453,23 +459,107 @@ static void spawner_lost(struct privsep_helper *h, const char *name, const char 
 	errno = ECHILD;
 }
 
+/* Whether pid is one the helper reaps otherwise: a worker's (by its
+ * pidfd, which classifies its exit) or the spawner's. */
+static int pid_known(const struct privsep_helper *h, pid_t pid)
+{
+	if (pid == h->spawner.pid)
+		return 1;
+	for (const struct privsep_worker *w = h->workers; w; w = w->next)
+		if (w->pid == pid)
+			return 1;
+	return 0;
+}
+
+/* The first look at a worker of a cut answer, and the longest wait
+ * between two. */
+#define ORPHAN_FIRST_MS 5
+#define ORPHAN_MAX_MS 1000
+
+/* pid, told by the spawner, is the worker of an answer cut to no fd: the
+ * helper's child (CLONE_PARENT) that it cannot kill.  It is reaped once
+ * it ends (spawner_orphans_reap); a pid the helper reaps otherwise is
+ * not taken (a wrong pid must not take a worker's end from its pidfd). */
+static void orphan_note(struct privsep_helper *h, const char *name, pid_t pid)
+{
+	if (pid_known(h, pid)) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": the spawner's answer names pid %d, which is not the "
+		         "process it cloned (a worker's or the spawner's): not reaped for it",
+		         name, (int)pid);
+		return;
+	}
+	if (h->spawner.norphans == SPAWNER_ORPHANS_MAX) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": its process %d ends by itself but stays a zombie until "
+		         "the helper exits: %d others wait to be reaped already",
+		         name, (int)pid, SPAWNER_ORPHANS_MAX);
+		return;
+	}
+	h->spawner.orphans[h->spawner.norphans++] = pid;
+	h->spawner.orphans_wait_ms = ORPHAN_FIRST_MS;
+	h->spawner.orphans_due_ms = clock_now_ms() + ORPHAN_FIRST_MS;
+}
+
+int64_t spawner_orphans_reap(struct privsep_helper *h)
+{
+	unsigned kept = 0;
+	if (!h->spawner.norphans)
+		return -1;
+	if (clock_now_ms() < h->spawner.orphans_due_ms)
+		return h->spawner.orphans_due_ms;
+	for (unsigned i = 0; i < h->spawner.norphans; i++) {
+		pid_t pid = h->spawner.orphans[i];
+		siginfo_t si;
+		int rc;
+		/* its pid reaped by someone else and taken since by a worker:
+		 * that worker's end is its pidfd's */
+		if (pid_known(h, pid))
+			continue;
+		memset(&si, 0, sizeof(si));
+		rc = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | __WALL);
+		if ((rc == 0 && si.si_pid == 0) || (rc < 0 && errno == EINTR)) {
+			h->spawner.orphans[kept++] = pid; /* still running */
+			continue;
+		}
+		if (rc == 0)
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+			         "spawner: process %d, the worker of an answer cut to no fd, ended "
+			         "(%s %d) and is reaped",
+			         (int)pid, si.si_code == CLD_EXITED ? "status" : "signal",
+			         si.si_status);
+		/* else ECHILD: not the helper's child (any more); nothing to do */
+	}
+	h->spawner.norphans = kept;
+	if (!kept)
+		return -1;
+	if (h->spawner.orphans_wait_ms < ORPHAN_MAX_MS)
+		h->spawner.orphans_wait_ms *= 2;
+	h->spawner.orphans_due_ms = clock_now_ms() + h->spawner.orphans_wait_ms;
+	return h->spawner.orphans_due_ms;
+}
+
 /* The answer to this spawn came with fewer fds than it carried: the
  * helper's fd limit (MSG_CTRUNC).  The worker cloned for it is the
  * helper's child (CLONE_PARENT) and its uid lease is gone: it is killed
  * and reaped now, before it runs, what arrived is closed, and only this
- * spawn fails (EMFILE); the spawner goes on. */
+ * spawn fails (EMFILE); the spawner goes on.  With no fd at all, a
+ * confined helper cannot kill it: it is reaped once it ends. */
 static void spawner_cut(struct privsep_helper *h, const char *name, pid_t pid, int *fds,
                         size_t nfds, size_t want)
 {
 	int pidfd = nfds >= 1 ? fds[0] : -1; /* the pidfd first */
-	if (pid > 0 && pidfd < 0 && h->confined) {
+	int killed = !(pid > 0 && pidfd < 0 && h->confined);
+	if (!killed) {
 		/* neither kill nor pidfd_open is in helper.policy: it has no
-		 * channel and dies at its first use of it (READY), a zombie
-		 * child until the helper exits */
+		 * channel and dies at its first use of it (READY); the helper
+		 * reaps it then, by the pid the answer told */
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		         "worker \"%s\": its process %d cannot be killed: no fd of the answer "
-		         "arrived, not its pidfd",
+		         "arrived, not its pidfd; it ends at its first use of its channel and is "
+		         "reaped then",
 		         name, (int)pid);
+		orphan_note(h, name, pid);
 	} else if (pid > 0) {
 		siginfo_t si;
 		memset(&si, 0, sizeof(si));
@@ -487,8 +577,8 @@ static void spawner_cut(struct privsep_helper *h, const char *name, pid_t pid, i
 		close(fds[i]);
 	log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 	         "worker \"%s\": not started: the helper's fd limit let %zu of the %zu fds of "
-	         "the spawner's answer in; its process %d is killed",
-	         name, nfds, want, (int)pid);
+	         "the spawner's answer in; its process %d %s",
+	         name, nfds, want, (int)pid, killed ? "is killed" : "ends by itself");
 	errno = EMFILE;
 }
 
@@ -498,6 +588,9 @@ struct ans {
 	uint64_t filters;
 	const void *log;
 	size_t loglen;
+	uint32_t fdn;
+	const char *abs;
+	size_t abslen;
 };
 
 static int ans_read(struct ans *a, const uint8_t *buf, size_t len)
@@ -514,8 +607,14 @@ static int ans_read(struct ans *a, const uint8_t *buf, size_t len)
 	privsep_reader_get_u32(&r, &a->uid);
 	privsep_reader_get_u32(&r, &a->gid);
 	privsep_reader_get_u64(&r, &a->filters);
+	privsep_reader_get_u32(&r, &a->fdn);
+	privsep_reader_get_str(&r, &a->abs, &a->abslen);
+	/* a started worker's program fd is above the standard ones and the
+	 * channel; the path absolute, or none; a failed spawn has neither */
 	return privsep_reader_end(&r) < 0 || a->magic != SPAWNER_ANS_MAGIC ||
-	               (a->f & ~(uint32_t)(ANS_F_LOG | ANS_F_OUT | ANS_F_LEASE))
+	               (a->f & ~(uint32_t)(ANS_F_LOG | ANS_F_OUT | ANS_F_LEASE)) ||
+	               a->abslen >= PATH_MAX || (a->abslen && a->abs[0] != '/') ||
+	               (a->err ? a->fdn || a->abslen : a->fdn <= PRIVSEP_EXEC_CHAN_FD)
 	           ? -1
 	           : 0;
 }
@@ -537,6 +636,32 @@ static void ans_log(struct privsep_helper *h, const struct ans *a)
 	}
 }
 
+/* The helper's copy of the policy the worker's first filter was compiled
+ * from (the same text the spawner compiled: spawn_exec_policy_text with
+ * the answer's fd number and absolute path), read and checked, its roots
+ * not opened: the names of its violations are that filter's rules.
+ * NULL after one line (the worker's own policy then names them). */
+static const struct policy *filter_copy(struct privsep_helper *h, const struct privsep_spawn *sp,
+                                        const struct spawn_job *j, const struct ans *a)
+{
+	const char *text = sp->sandbox ? sp->sandbox->policy_text : NULL;
+	const char *path = sp->sandbox ? sp->sandbox->policy : NULL;
+	char name[PATH_MAX + 16], why[512];
+	const struct pol_entry *pe = NULL;
+	char *t = spawn_exec_policy_text(text, path, a->abs, (int)a->fdn, name, sizeof(name));
+	if (t)
+		pe = helper_policy_read(h, name[0] ? name : NULL, t, j->mode, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	free(t);
+	if (!pe)
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_WARN,
+		         "worker \"%s\": the helper has no copy of its first filter's policy (%s): "
+		         "its violations are named by its own policy's rules",
+		         j->name, why);
+	return pe ? pol_entry_policy(pe) : NULL;
+}
+
 /* Wait for the answer (bounded) and read it: its length, or -1. */
 static ssize_t ans_wait(struct privsep_helper *h, uint8_t *buf, size_t len, int *fds, size_t *nfds,
                         int *bad)
@@ -555,7 +680,7 @@ static ssize_t ans_wait(struct privsep_helper *h, uint8_t *buf, size_t len, int 
 struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct privsep_spawn *sp,
                                      struct spawn_job *j)
 {
-	uint8_t *req, buf[SPAWNER_LOG_MAX + 256];
+	uint8_t *req, buf[SPAWNER_ANS_MAX];
 	int fds[ANS_FDS], rfds[SPAWNER_REQ_FDS];
 	size_t len, nfds = 0, nrfds = 0, want;
 	const struct pol_entry *pe = NULL;
@@ -563,6 +688,8 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 	ssize_t n;
 	int bad;
 
+	/* a worker of an earlier cut answer that ended: reaped first */
+	(void)spawner_orphans_reap(h);
 	/* the helper's own copy of the policy: the violations' names and
 	 * the broker's rules (compiling one needs calls it no longer has) */
 	if (!sp->unsandboxed) {
@@ -670,5 +797,6 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 	/* (the spawner counted exec mode's second filter already) */
 	j->pol = pe ? pol_entry_policy(pe) : NULL;
 	j->roots = pe ? pol_entry_roots(pe) : NULL;
+	j->filter_pol = pe ? filter_copy(h, sp, j, &a) : NULL;
 	return spawn_attach(h, sp, j, (pid_t)a.pid, fds[0]);
 }

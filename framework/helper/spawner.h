@@ -24,6 +24,9 @@
 #define SPAWNER_REQ_FDS (1 + PRIVSEP_SANDBOX_KEEP_MAX)
 /* the log lines of one spawn the answer carries, in bytes at most */
 #define SPAWNER_LOG_MAX 4096
+/* an answer's bytes at most: the log lines, the policy file's absolute
+ * path (exec mode's first filter's text names it), the fixed fields */
+#define SPAWNER_ANS_MAX (SPAWNER_LOG_MAX + 4096 + 256)
 /* The only sandbox flags a request may carry: none that takes a part of
  * the sandbox away (PRIVSEP_SB_NO_NAMESPACES), and never unsandboxed. */
 #define SPAWNER_SB_FLAGS (PRIVSEP_SB_DEBUG | PRIVSEP_SB_NULL_STDIO | PRIVSEP_SB_LEARN)

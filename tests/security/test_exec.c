@@ -33,6 +33,7 @@
 
 #include "exec_probe.h"
 #include "harness.h"
+#include "policy.h"
 
 static char reports[4][PROBE_REPORT_MAX + 1];
 static atomic_int nreports;
@@ -360,14 +361,35 @@ static void after_start_an_exec_worker_can_exec_nothing_not_even_itself(void **s
  * the new image narrows (its first filter alone: a constructor's, or a
  * foreign worker's for good) and after.  Before session 6 exec.policy
  * allowed all four: each returned (EINVAL, EFAULT, 0, 0). */
+/* The line of exec.policy (the shipped text) that starts with rule. */
+static int exec_policy_line(const char *rule)
+{
+	const char *t = policy_shipped("exec.policy");
+	int line = 1;
+	assert_non_null(t);
+	for (const char *c = t; *c; c++) {
+		if ((c == t || c[-1] == '\n') && !strncmp(c, rule, strlen(rule)))
+			return line;
+		line += *c == '\n';
+	}
+	fail_msg("exec.policy has no rule \"%s\"", rule);
+	return -1;
+}
+
 static void an_exec_worker_cannot_probe_seccomp_before_or_after_its_narrowing(void **state)
 {
 	static const char *const shapes[] = {"strict-flag", "filter-null", "action-avail",
 	                                     "notif-sizes"};
 	static const uint64_t op[] = {0, 1, 2, 3};
+	/* the condition of exec.policy's one seccomp rule that each fails:
+	 * op 1 is the narrowing's, with a flag it does not pass */
+	static const char *const failed[] = {"arg0 == 0x1, it is 0x0", "arg1 == 0x0, it is 0x2",
+	                                     "arg0 == 0x1, it is 0x2", "arg0 == 0x1, it is 0x3"};
 	static const char *const when[] = {"seccomp-early", "seccomp"};
 	struct hx *x = setup_hx();
 	int prog = open_prog(), n = 0;
+	int line = exec_policy_line("allow seccomp if arg0 == 1 and arg1 == 0");
+	char want[256];
 	(void)state;
 	for (size_t w = 0; w < 2; w++)
 		for (size_t i = 0; i < 4; i++) {
@@ -386,6 +408,18 @@ static void an_exec_worker_cannot_probe_seccomp_before_or_after_its_narrowing(vo
 				         atomic_load(&nreports) ? reports[0] : "");
 			}
 			EXPECT_REPORTS(x, 0);
+			/* explained by the rules of the filter that killed it
+			 * (the policy and exec.policy's start, before and after
+			 * the narrowing: the second filter kills nothing), not
+			 * "the syscall is not in it" of the policy alone */
+			snprintf(want, sizeof(want),
+			         "(no rule for this syscall matched its arguments: "
+			         "<exec.policy>:%d (allow seccomp) wants %s)",
+			         line, failed[i]);
+			if (!strstr(x->last_exit.line, want))
+				fail_msg("%s %s: the line does not name the rule that refused it "
+				         "(\"%s\"): %s",
+				         when[w], shapes[i], want, x->last_exit.line);
 			printf("%s %s: killed and named: %s\n", when[w], shapes[i],
 			       x->last_exit.line);
 		}

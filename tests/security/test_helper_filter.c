@@ -103,8 +103,8 @@ static int seccomp_mode(void)
 	return v;
 }
 
-static struct privsep_worker *spawn_probe(struct hx *x, int prog, const char *mode,
-                                          const char *policy_text)
+static struct privsep_worker *spawn_probe_with(struct hx *x, int prog, const char *mode,
+                                               const char *param, const char *policy_text)
 {
 	static const char *argv[5];
 	static struct privsep_exec ex;
@@ -113,7 +113,7 @@ static struct privsep_worker *spawn_probe(struct hx *x, int prog, const char *mo
 	argv[0] = "exec_worker";
 	argv[1] = PRIVSEP_EXEC_MARKER;
 	argv[2] = mode;
-	argv[3] = "-";
+	argv[3] = param;
 	argv[4] = NULL;
 	ex = (struct privsep_exec){.fd = prog, .argv = argv};
 	sp.exec = &ex;
@@ -123,6 +123,12 @@ static struct privsep_worker *spawn_probe(struct hx *x, int prog, const char *mo
 		sp.sandbox = &sb;
 	}
 	return privsep_spawn(x->h, &sp);
+}
+
+static struct privsep_worker *spawn_probe(struct hx *x, int prog, const char *mode,
+                                          const char *policy_text)
+{
+	return spawn_probe_with(x, prog, mode, "-", policy_text);
 }
 
 static void dump(const struct hx *x)
@@ -209,7 +215,9 @@ a_helper_confined_by_helper_policy_starts_workers_again_with_only_their_own_filt
  * which helper-spawn.policy failed with EACCES): the helper's filter is
  * not the worker's, so the worker's listener names the call and its
  * arguments, and the worker is killed; the helper holds no capability
- * but cap_kill (no CAP_SYSLOG: the name comes from no audit record). */
+ * but cap_kill (no CAP_SYSLOG: the name comes from no audit record).
+ * Then a call the worker's first filter allows with other arguments
+ * only: the line names that filter's rule (exec.policy's). */
 static int both_refuse_body(void)
 {
 	static const char *const modes[] = {"ptrace", "socket-unix"};
@@ -255,6 +263,19 @@ static int both_refuse_body(void)
 	if (!hx_logged(x, "ptrace(0x2, 0x1, 0x4321") && !hx_logged(x, "ptrace(2, 1, 0x4321")) {
 		dump(x);
 		return 6;
+	}
+	/* a call its first filter allows with other arguments only: the
+	 * line names that filter's rule (exec.policy's, which the confined
+	 * helper's copy has: the spawner's answer says the rest of its
+	 * text), not "not in it" of the worker's policy alone */
+	if (!spawn_probe_with(x, prog, "seccomp", "action-avail", NULL) ||
+	    !hx_pump_gone(x, 3, 20000) || x->last_exit.kind != PRIVSEP_EXIT_SECCOMP ||
+	    !strstr(x->last_exit.line, "(no rule for this syscall matched its arguments: "
+	                               "<exec.policy>:") ||
+	    !strstr(x->last_exit.line, " (allow seccomp) wants arg0 == 0x1, it is 0x2)")) {
+		dump(x);
+		fprintf(stderr, "seccomp(SECCOMP_GET_ACTION_AVAIL): %s\n", x->last_exit.line);
+		return 9;
 	}
 	close(prog);
 	return 0;
