@@ -552,12 +552,15 @@ static void spawner_cut(struct privsep_helper *h, const char *name, pid_t pid, i
 	int killed = !(pid > 0 && pidfd < 0 && h->confined);
 	if (!killed) {
 		/* neither kill nor pidfd_open is in helper.policy: it has no
-		 * channel and dies at its first use of it (READY); the helper
-		 * reaps it then, by the pid the answer told */
+		 * channel and dies at its first use of it (READY); a program
+		 * that never uses it runs on in its sandbox until it exits or
+		 * the helper dies (its death signal); the helper reaps it then,
+		 * by the pid the answer told */
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		         "worker \"%s\": its process %d cannot be killed: no fd of the answer "
-		         "arrived, not its pidfd; it ends at its first use of its channel and is "
-		         "reaped then",
+		         "arrived, not its pidfd; it ends at its first use of its channel (a "
+		         "program that never uses it runs on in its sandbox until it exits or "
+		         "the helper dies) and is reaped then",
 		         name, (int)pid);
 		orphan_note(h, name, pid);
 	} else if (pid > 0) {

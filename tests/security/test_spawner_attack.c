@@ -215,6 +215,50 @@ a_compromised_confined_helper_cannot_have_its_spawner_start_a_process_without_a_
 	hx_free(x);
 }
 
+/* The two fd-limit tests' start: a helper with its spawner, an exec-mode
+ * worker's program, and the helper's children from before (a previous
+ * test's, if any). */
+struct spawner_fx {
+	struct hx *x;
+	int prog;
+	struct privsep_exec ex;
+	struct privsep_spawn sp;
+	pid_t before[8];
+	int nbefore;
+};
+
+static struct hx *spawner_fx_new(struct spawner_fx *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (under_valgrind())
+		skip(); /* valgrind has no seccomp */
+	f->x = hx_new(table, 1, 0);
+	f->prog = privsep_exec_open(EXEC_WORKER);
+	assert_non_null(f->x);
+	assert_true(f->prog >= 0);
+	f->ex = (struct privsep_exec){.fd = f->prog, .argv = argv_report};
+	f->sp = (struct privsep_spawn){.name = "probe", .exec = &f->ex};
+	f->nbefore = hx_children(f->before, 8);
+	assert_int_equal(spawner_start(f->x->h), 0);
+	return f->x;
+}
+
+/* A child of this thread that is neither the spawner nor one from before
+ * (the last such), or 0. */
+static pid_t spawner_fx_unknown_child(const struct spawner_fx *f)
+{
+	pid_t kids[8], unknown = 0;
+	int n = hx_children(kids, 8);
+	for (int i = 0; i < n; i++) {
+		int old = kids[i] == f->x->h->spawner.pid;
+		for (int k = 0; k < f->nbefore; k++)
+			old |= kids[i] == f->before[k];
+		if (!old)
+			unknown = kids[i];
+	}
+	return unknown;
+}
+
 /* The helper's own fd limit, reached at the moment the spawner's answer
  * comes (its five fds: channel, pidfd, pipes, lease), fails that spawn
  * (EMFILE or the like); the spawner is not lost for it, the next spawn
@@ -224,21 +268,12 @@ a_compromised_confined_helper_cannot_have_its_spawner_start_a_process_without_a_
  * spawner is killed and no worker starts from then on (ECHILD). */
 static void a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_starts(void **s)
 {
-	struct hx *x = hx_new(table, 1, 0);
-	int prog = privsep_exec_open(EXEC_WORKER);
-	struct privsep_exec ex = {.fd = prog, .argv = argv_report};
-	struct privsep_spawn sp = {.name = "probe", .exec = &ex};
+	struct spawner_fx f;
+	struct hx *x = spawner_fx_new(&f);
+	struct privsep_spawn sp = f.sp;
 	struct privsep_worker *w;
 	struct rlimit saved;
-	pid_t before[8];
-	int nbefore;
 	(void)s;
-	if (under_valgrind())
-		skip(); /* valgrind has no seccomp */
-	assert_non_null(x);
-	assert_true(prog >= 0);
-	nbefore = hx_children(before, 8); /* a previous test's, if any */
-	assert_int_equal(spawner_start(x->h), 0);
 	/* what privsep_helper_confine sets (its filter not loaded here): a
 	 * spawn that the spawner does not make is not made */
 	x->h->confined = 1;
@@ -272,16 +307,7 @@ static void a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_
 		 * never heard of is killed and reaped by the helper (given a few
 		 * turns to do it) */
 		do {
-			pid_t kids[8];
-			int n = hx_children(kids, 8);
-			unknown = 0;
-			for (int i = 0; i < n; i++) {
-				int old = kids[i] == x->h->spawner.pid;
-				for (int k = 0; k < nbefore; k++)
-					old |= kids[i] == before[k];
-				if (!old)
-					unknown = kids[i];
-			}
+			unknown = spawner_fx_unknown_child(&f);
 			if (unknown)
 				privsep_helper_step(x->h, 50);
 		} while (unknown && now_ms() < end);
@@ -310,7 +336,7 @@ static void a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_
 			fail_msg("%s%s", w ? "the next spawn started" : next, orphan);
 		assert_true(hx_pump_gone(x, gone + 1, 20000));
 	}
-	close(prog);
+	close(f.prog);
 	hx_free(x);
 }
 
@@ -379,20 +405,11 @@ static void *cut_thread(void *arg)
 static void
 an_answer_cut_at_the_helpers_fd_limit_kills_its_worker_and_the_next_spawn_starts(void **s)
 {
-	struct hx *x = hx_new(table, 1, 0);
-	int prog = privsep_exec_open(EXEC_WORKER);
-	struct privsep_exec ex = {.fd = prog, .argv = argv_report};
-	struct privsep_spawn sp = {.name = "probe", .exec = &ex};
+	struct spawner_fx f;
+	struct hx *x = spawner_fx_new(&f);
+	struct privsep_spawn sp = f.sp;
 	struct privsep_worker *w;
-	pid_t before[8];
-	int nbefore;
 	(void)s;
-	if (under_valgrind())
-		skip(); /* valgrind has no seccomp */
-	assert_non_null(x);
-	assert_true(prog >= 0);
-	nbefore = hx_children(before, 8); /* a previous test's, if any */
-	assert_int_equal(spawner_start(x->h), 0);
 	x->h->confined = 1; /* what privsep_helper_confine sets */
 	/* room for no fd, for the pidfd alone, then for the pidfd and the
 	 * channel: the answer carries three fds or more (its standard
@@ -442,19 +459,9 @@ an_answer_cut_at_the_helpers_fd_limit_kills_its_worker_and_the_next_spawn_starts
 		 * helper reaps it then, at a turn of its loop, by the pid the
 		 * answer told (before, it stayed a zombie child of the helper
 		 * until the helper exited).  The test only looks. */
-		pid_t kids[8];
-		int n;
 		end = now_ms() + 10000;
 		do {
-			n = hx_children(kids, 8);
-			unknown = 0;
-			for (int i = 0; i < n; i++) {
-				int old = kids[i] == x->h->spawner.pid;
-				for (int k = 0; k < nbefore; k++)
-					old |= kids[i] == before[k];
-				if (!old)
-					unknown = kids[i];
-			}
+			unknown = spawner_fx_unknown_child(&f);
 			if (room == 0 && unknown)
 				(void)privsep_helper_step(x->h, 20);
 		} while (room == 0 && unknown && now_ms() < end);
@@ -480,7 +487,7 @@ an_answer_cut_at_the_helpers_fd_limit_kills_its_worker_and_the_next_spawn_starts
 	assert_non_null(w);
 	assert_true(hx_pump_gone(x, 1, 20000));
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
-	close(prog);
+	close(f.prog);
 	hx_free(x);
 }
 
