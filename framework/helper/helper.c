@@ -201,7 +201,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	}
 	/* the batched receive's stash, and its kick */
 	h->tkick = (struct tag){NULL, TAG_KICK};
-	if (rxb_init(&h->rxb, msg_max) < 0 || txb_init(&h->txb) < 0)
+	if (rxb_init(&h->rxb, msg_max) < 0)
 		goto fail;
 	{
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &h->tkick};
@@ -248,7 +248,6 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 fail : {
 	int saved = errno;
 	rxb_free(&h->rxb);
-	txb_free(&h->txb);
 	if (h->watchfd >= 0)
 		close(h->watchfd);
 	if (h->epfd >= 0)
@@ -323,47 +322,6 @@ static void lost(struct privsep_worker *w, const char *what)
 	helper_worker_close(w, 0);
 }
 
-static int send_to(struct privsep_worker *w, const struct msg_out *o, int reply);
-
-/* Send the staged replies (txbatch.h), in order: with one sendmmsg, and
- * those it could not send as send_to would have sent them (queued when
- * the socket is full); then the helper's copies of their fds closed.  (A
- * worker whose channel closes first has them sent by helper_worker_close,
- * registry.c, as far as its socket takes them: txb_last.) */
-static void replies_flush(struct privsep_helper *h)
-{
-	struct txbatch *b = &h->txb;
-	struct privsep_worker *w = b->w;
-	int sent;
-	if (!w) {
-		b->tight = NULL;
-		return;
-	}
-	b->w = NULL; /* send_to and a close below must not come back here */
-	sent = w->chan >= 0 ? txb_send(b, w->chan) : 0;
-	if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-		lost(w, "reply");
-		sent = 0;
-	}
-	if (sent < 0)
-		sent = 0;
-	for (unsigned i = 0; i < (unsigned)sent; i++)
-		w->st.bytes_out += PRIVSEP_HDR_LEN + b->len[i];
-	for (unsigned i = (unsigned)sent; i < b->n && w->chan >= 0; i++) {
-		struct msg_out o = {PRIVSEP_T_REPLY,
-		                    b->id[i],
-		                    txb_frame(b, i) + PRIVSEP_HDR_LEN,
-		                    b->len[i],
-		                    b->fds[i],
-		                    b->nfds[i],
-		                    -1,
-		                    0,
-		                    txb_frame(b, i)};
-		(void)send_to(w, &o, 1);
-	}
-	txb_done(b);
-}
-
 /* The socket has room: send what is queued.  -1 when the channel closed. */
 static int flush_queue(struct privsep_worker *w)
 {
@@ -387,8 +345,6 @@ static int flush_queue(struct privsep_worker *w)
 static int send_to(struct privsep_worker *w, const struct msg_out *o, int reply)
 {
 	unsigned how;
-	if (w->h->txb.w)
-		replies_flush(w->h); /* what was staged goes first */
 	if (w->chan < 0) {
 		if (o->bulkfd >= 0)
 			close(o->bulkfd);
@@ -425,21 +381,13 @@ static int send_to(struct privsep_worker *w, const struct msg_out *o, int reply)
 }
 
 /* Send the reply whose payload (error, then body) is in h->tx after room
- * for its header, len bytes, with fds: borrowed when it is sent now; 1
- * when it was staged instead, the fds taken.  A reply to a pile of calls
- * whose next call is already read is staged (txbatch.h): the turn's
- * replies then leave together at its end (replies_flush). */
-static int send_reply(struct privsep_worker *w, uint32_t id, size_t len, const int *fds,
-                      size_t nfds)
+ * for its header, len bytes, with fds (borrowed). */
+static void send_reply(struct privsep_worker *w, uint32_t id, size_t len, const int *fds,
+                       size_t nfds)
 {
-	struct privsep_helper *h = w->h;
-	struct msg_out o = {
-	    PRIVSEP_T_REPLY, id, h->tx + PRIVSEP_HDR_LEN, len, fds, nfds, -1, 0, h->tx};
-	if (w->chan >= 0 && !w->gate && !w->q.n && (h->txb.w == w || rxb_pending(&h->rxb, w)) &&
-	    txb_add(&h->txb, w, w->chan, id, h->tx + PRIVSEP_HDR_LEN, len, fds, nfds))
-		return 1;
+	struct msg_out o = {PRIVSEP_T_REPLY, id, w->h->tx + PRIVSEP_HDR_LEN, len, fds, nfds, -1, 0,
+	                    w->h->tx};
 	(void)send_to(w, &o, 1);
-	return 0;
 }
 
 static void reply_error(struct privsep_worker *w, uint32_t id, int err, const char *detail)
@@ -626,9 +574,7 @@ static void serve(struct privsep_worker *w, struct msg *m)
 		return;
 	}
 	memset(h->tx + PRIVSEP_HDR_LEN, 0, PROTO_REPLY_FIXED); /* error 0 */
-	if (send_reply(w, req->id, PROTO_REPLY_FIXED + req->reply.len, req->reply_fds,
-	               req->reply_nfds))
-		req->reply_nfds = 0; /* staged: the stage has them */
+	send_reply(w, req->id, PROTO_REPLY_FIXED + req->reply.len, req->reply_fds, req->reply_nfds);
 	/* READY answered: the events that waited go now, after it */
 	if (w->gate && w->exit.ready && w->chan >= 0) {
 		w->gate = 0;
@@ -786,7 +732,7 @@ static void pile_learn(struct privsep_worker *w, unsigned got)
 /* Serve up to HELPER_BATCH records, the stashed ones first (rxbatch.h);
  * how many were served (0: nothing more to read now, or the channel
  * closed). */
-static int worker_serve(struct privsep_worker *w)
+static int worker_readable(struct privsep_worker *w)
 {
 	struct privsep_helper *h = w->h;
 	int i;
@@ -845,14 +791,6 @@ static int worker_serve(struct privsep_worker *w)
 		}
 	}
 	return i;
-}
-
-/* A turn of w: its records served, then the replies staged in it sent. */
-static int worker_readable(struct privsep_worker *w)
-{
-	int n = worker_serve(w);
-	replies_flush(w->h);
-	return n;
 }
 
 static void worker_reap(struct privsep_worker *w)
@@ -1134,7 +1072,6 @@ void privsep_helper_free(struct privsep_helper *h)
 	sink_close(&h->err);
 	sink_close(&h->out);
 	rxb_free(&h->rxb);
-	txb_free(&h->txb);
 	close(h->watchfd);
 	close(h->epfd);
 	region_copy_free(&h->rcopy);

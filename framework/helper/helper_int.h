@@ -15,7 +15,6 @@
 #include "proto.h"
 #include "region.h"
 #include "rxbatch.h"
-#include "txbatch.h"
 #include "sandbox_verify.h"
 #include "privsep.h"
 #include "sink.h"
@@ -214,7 +213,6 @@ struct privsep_helper {
 	uint8_t *rx, *tx;                  /* msg_max bytes each */
 	struct rxbatch rxb;                /* batched receive (rxbatch.h) */
 	struct tag tkick;                  /* its kick, in epoll */
-	struct txbatch txb;                /* a pile's replies (txbatch.h) */
 	struct region_copy rcopy;          /* where a region's payload is copied */
 	const struct privsep_handler *app; /* the application's table, for workers */
 	size_t napp;

@@ -222,9 +222,6 @@ void worker_signal(struct privsep_worker *w)
 void helper_worker_close(struct privsep_worker *w, int kill)
 {
 	struct privsep_helper *h = w->h;
-	/* the replies staged for it first, as they would have been sent */
-	if (h->txb.w == w)
-		txb_last(&h->txb, w->chan);
 	/* the kill before the close: a worker that saw its channel end
 	 * first could exit on its own before the signal, and its end would
 	 * read as a clean exit instead of the kill */

@@ -8,9 +8,9 @@
  * worker), replies it does not read.  Nothing behind a violation is
  * served and its fds are closed; another worker waits for at most a
  * turn; replies go in the order of the calls, and what waits behind a
- * queued reply is served once it left.  The replies of a turn leave
- * together (one sendmmsg, txbatch.c): each still its own record with its
- * own fds, and the helper keeps none of them, nor closes anything else.
+ * queued reply is served once it left.  Each reply is its own record
+ * with its own fds, and the helper keeps none of them, nor closes
+ * anything else.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,7 +65,7 @@ static int nkeep;
 /* The reply carries an eventfd whose counter is the number + 1.  In the
  * odd hundreds, every third call the handler first opens an fd of its
  * own, which then sits between the replies' fds (else they follow each
- * other, and the helper closes its copies with one close_range). */
+ * other: a helper that closed its copies as one range would close it). */
 /* A number at which give, before answering, shrinks the helper's end of
  * the caller's channel to the smallest send buffer (so that a stage the
  * helper began with room finds the socket full part-way), or shuts the
@@ -434,8 +434,8 @@ static int count_eventfds(void)
 	return n;
 }
 
-/* A stage of replies that the socket takes only in part (its send buffer
- * shrunk after the stage began, so sendmmsg sends the first few and the
+/* Replies of a pile that the socket takes only in part (its send buffer
+ * shrunk in the middle of the pile, so the first few are sent and the
  * rest find it full): every reply still reaches the worker, once, in the
  * order of the calls, each with its own fd; the helper never blocks (the
  * rest wait in its queue as copies) and, once they left, holds none of

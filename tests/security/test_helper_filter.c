@@ -457,10 +457,8 @@ static int took_fd_reply(int sock)
 }
 
 /* Confined by helper.policy, the helper answers piles of calls (a worker
- * with asynchronous opens in flight) a turn at a time: the replies with
- * one sendmmsg after asking the socket's room (SO_MEMINFO), its copies
- * of their fds closed with one close_range; each reply arrives, with its
- * fd, and the helper lives. */
+ * with asynchronous opens in flight) a turn at a time: each reply
+ * arrives, with its fd, and the helper lives. */
 static int pile_body(void)
 {
 	struct hx *x = hx_new(pile_table, 1, 0);
