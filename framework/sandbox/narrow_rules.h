@@ -30,9 +30,14 @@
  * an int 0x80, an x32 number: the architecture check's action is TRACE
  * too) is still named by the helper and kills; only what the first
  * filter allowed for the start (the loader's opens and executable
- * mappings, the one execveat of fd N) fails here.  prot and flags are
- * ints to the kernel: masked compares, which look at the low word only
- * whatever the high one holds (ARCHITECTURE.md's libseccomp traps). */
+ * mappings, the one execveat of fd N) fails here.  So does a filter
+ * more (the first filter's one seccomp rule is this filter's load): the
+ * kernel runs the action that ranks first, and a worker's own filter
+ * returning ERRNO or TRAP would rank above the first filter's
+ * notification, turning the policy's kills into errors only it sees.
+ * prot and flags are ints to the kernel: masked compares, which look at
+ * the low word only whatever the high one holds (ARCHITECTURE.md's
+ * libseccomp traps). */
 #define NARROW_FAIL(nr)                                                                            \
 	{                                                                                          \
 		(nr), SCMP_ACT_TRACE(0), 0,                                                        \
@@ -62,6 +67,7 @@ static const struct filter_rule narrow_rules[] = {
     NARROW_FAIL(__NR_openat2),
     NARROW_FAIL(__NR_execve),
     NARROW_FAIL(__NR_execveat),
+    NARROW_FAIL(__NR_seccomp),
     NARROW_NOEXEC(__NR_mmap),
     NARROW_NOEXEC(__NR_mprotect),
     NARROW_NOEXEC(__NR_pkey_mprotect),

@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +159,24 @@ const char *probe_seccomp(const char *shape, char *out, size_t len)
 	return out;
 }
 
+/* A filter of the worker's own, loaded as the narrowing loads its
+ * second one (SECCOMP_SET_MODE_FILTER, no flag): sendfile, a call the
+ * policy denies, fails with EPERM instead of notifying the helper; every
+ * other call is left to the filters below.  The kernel runs the filter
+ * whose action ranks first, and ERRNO ranks above USER_NOTIF: loaded, it
+ * would turn the policy's kill into an error only the worker sees. */
+static long own_filter(void)
+{
+	struct sock_filter insns[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendfile, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = {sizeof(insns) / sizeof(insns[0]), insns};
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
+}
+
 int probe_main(struct privsep_client *c, void *arg)
 {
 	const char *const *a = arg;
@@ -187,6 +207,18 @@ int probe_main(struct privsep_client *c, void *arg)
 	} else if (!strcmp(a[0], "sendfile")) {
 		/* a call the policy does not have, with arguments to name */
 		long r = syscall(SYS_sendfile, 7, 8, NULL, 0x1234);
+		snprintf(why, sizeof(why), "sendfile-returned=%ld/%d\n", r, r < 0 ? errno : 0);
+		goto say;
+	} else if (!strcmp(a[0], "own-filter")) {
+		/* a filter of its own first (what it returned is reported
+		 * before anything else), then the call the policy denies */
+		long r = own_filter();
+		snprintf(why, sizeof(why), "own-filter=%ld/%d\n", r, r < 0 ? errno : 0);
+		(void)privsep_client_call(
+		    c,
+		    &(struct privsep_out){.type = PROBE_T_REPORT, .data = why, .len = strlen(why)},
+		    &res);
+		r = syscall(SYS_sendfile, 7, 8, NULL, 0x1234);
 		snprintf(why, sizeof(why), "sendfile-returned=%ld/%d\n", r, r < 0 ? errno : 0);
 		goto say;
 	} else if (!strcmp(a[0], "ptrace")) {

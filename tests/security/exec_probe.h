@@ -13,7 +13,9 @@
 #define PROBE_REPORT_MAX 3000u
 
 /* arg: a NULL-ended list: mode ("report", "exec", "execveat",
- * "sendfile", "mmap-exec", "mprotect-exec", "int80", "x32"), then the
+ * "sendfile", "own-filter" (a filter of its own that makes sendfile
+ * fail with EPERM, then sendfile), "mmap-exec", "mprotect-exec",
+ * "int80", "x32"), then the
  * mode's parameter (report: the marker, each byte xor 0x55, in hex, or
  * "-"; exec, execveat: a path). */
 int probe_main(struct privsep_client *c, void *arg);

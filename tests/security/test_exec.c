@@ -427,6 +427,42 @@ static void an_exec_worker_cannot_probe_seccomp_before_or_after_its_narrowing(vo
 	hx_free(x);
 }
 
+/* The narrowing loads the second filter with the first filter's one
+ * seccomp rule (SECCOMP_SET_MODE_FILTER, no flag).  A worker that could
+ * load a third the same way after start would decide what its policy's
+ * kills become: the kernel runs the action that ranks first, ERRNO and
+ * TRAP rank above the first filter's USER_NOTIF, so a filter of its own
+ * returning EPERM for a denied call makes that call fail quietly, never
+ * named, never killed (on main: own-filter=0/0, sendfile-returned=-1/1,
+ * the worker exits 4 and the helper hears of nothing).  After start the
+ * second filter refuses seccomp (ENOSYS), so the denied call that
+ * follows is named and kills as any other. */
+static void after_start_an_exec_worker_cannot_load_a_filter_that_hides_a_denied_call(void **state)
+{
+	static const char *const args[] = {"own-filter", "-", NULL};
+	struct hx *x = setup_hx();
+	int prog = open_prog();
+	char want[64];
+	(void)state;
+	assert_non_null(spawn_probe(x, prog, args, NULL, 0));
+	assert_true(hx_pump_gone(x, 1, 20000));
+	if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP ||
+	    strcmp(x->last_exit.syscall_name, "sendfile") != 0 || !x->last_exit.have_args) {
+		dump(x);
+		fail_msg("the denied sendfile was not named and killed: %s (%d reports: %s%s)",
+		         x->last_exit.line, atomic_load(&nreports),
+		         atomic_load(&nreports) > 0 ? reports[0] : "",
+		         atomic_load(&nreports) > 1 ? reports[1] : "");
+	}
+	EXPECT_REPORTS(x, 1);
+	snprintf(want, sizeof(want), "own-filter=-1/%d\n", ENOSYS);
+	assert_string_equal(reports[0], want);
+	printf("own filter: %s", reports[0]);
+	printf("sendfile: killed and named: %s\n", x->last_exit.line);
+	close(prog);
+	hx_free(x);
+}
+
 /* The first filter lets the loader map code; after start the second one
  * refuses any executable mapping (ENOSYS): new code only by exec, which
  * is refused too. */
@@ -580,6 +616,8 @@ int main(void)
 	    cmocka_unit_test(after_start_an_exec_worker_can_exec_nothing_not_even_itself),
 	    cmocka_unit_test(after_start_an_exec_worker_can_map_nothing_executable),
 	    cmocka_unit_test(an_exec_worker_cannot_probe_seccomp_before_or_after_its_narrowing),
+	    cmocka_unit_test(
+	        after_start_an_exec_worker_cannot_load_a_filter_that_hides_a_denied_call),
 	    cmocka_unit_test(
 	        a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_runs),
 	    cmocka_unit_test(

@@ -140,6 +140,19 @@ static void after_start_an_exec_worker_can_stat_no_path_only_its_fds(void **stat
 	                 ALLOW);
 }
 
+/* The narrowing's own load was the last: a filter more would let the
+ * worker rank an ERRNO or a TRAP of its own above the first filter's
+ * notification (test_exec.c shows it, spawned).  Whatever the arguments,
+ * refused; the first filter still names what it denies. */
+static void after_start_no_filter_more_can_be_loaded(void **state)
+{
+	(void)state;
+	assert_int_equal(run(NATIVE, __NR_seccomp, 0, 0), FAIL);
+	assert_int_equal(run(NATIVE, __NR_seccomp, ~0ull, ~0ull), FAIL);
+	assert_true(stricter(SECCOMP_RET_ERRNO, SECCOMP_RET_USER_NOTIF));
+	assert_true(stricter(SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF));
+}
+
 /* Refused here too, and left to the first filter's architecture check,
  * which notifies (the helper names the call: test_violation.c). */
 static void after_start_another_architecture_fails_and_is_left_to_the_first_filter(void **state)
@@ -162,6 +175,7 @@ int main(void)
 	    cmocka_unit_test(after_start_any_open_or_exec_fails_and_a_denied_one_is_still_named),
 	    cmocka_unit_test(after_start_any_executable_mapping_fails),
 	    cmocka_unit_test(after_start_an_exec_worker_can_stat_no_path_only_its_fds),
+	    cmocka_unit_test(after_start_no_filter_more_can_be_loaded),
 	    cmocka_unit_test(
 	        after_start_another_architecture_fails_and_is_left_to_the_first_filter),
 	};
