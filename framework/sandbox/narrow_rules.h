@@ -35,6 +35,8 @@
  * kernel runs the action that ranks first, and a worker's own filter
  * returning ERRNO or TRAP would rank above the first filter's
  * notification, turning the policy's kills into errors only it sees.
+ * And the loader's readlink (Landlock does not bound it, and exec mode
+ * has no empty root: any symlink of the host, by path).
  * prot and flags are ints to the kernel: masked compares, which look at
  * the low word only whatever the high one holds (ARCHITECTURE.md's
  * libseccomp traps). */
@@ -68,6 +70,7 @@ static const struct filter_rule narrow_rules[] = {
     NARROW_FAIL(__NR_execve),
     NARROW_FAIL(__NR_execveat),
     NARROW_FAIL(__NR_seccomp),
+    NARROW_FAIL(__NR_readlink),
     NARROW_NOEXEC(__NR_mmap),
     NARROW_NOEXEC(__NR_mprotect),
     NARROW_NOEXEC(__NR_pkey_mprotect),

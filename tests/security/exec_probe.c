@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -220,6 +221,20 @@ int probe_main(struct privsep_client *c, void *arg)
 		    &res);
 		r = syscall(SYS_sendfile, 7, 8, NULL, 0x1234);
 		snprintf(why, sizeof(why), "sendfile-returned=%ld/%d\n", r, r < 0 ? errno : 0);
+		goto say;
+	} else if (!strcmp(a[0], "readlink-path") || !strcmp(a[0], "stat-path")) {
+		/* a host path, by path: Landlock bounds neither call (exec mode
+		 * has no empty root: the loader needs its files) */
+		char link[64] = "";
+		struct stat st;
+		long r;
+		if (!strcmp(a[0], "readlink-path"))
+			r = syscall(SYS_readlink, a[1], link, sizeof(link) - 1);
+		else
+			r = syscall(SYS_newfstatat, AT_FDCWD, a[1], &st, AT_EMPTY_PATH);
+		if (r > 0 && r < (long)sizeof(link))
+			link[r] = '\0';
+		snprintf(why, sizeof(why), "%s=%ld/%d %s\n", a[0], r, r < 0 ? errno : 0, link);
 		goto say;
 	} else if (!strcmp(a[0], "ptrace")) {
 		/* a call both the worker's and the helper's policy refuse */

@@ -463,6 +463,43 @@ static void after_start_an_exec_worker_cannot_load_a_filter_that_hides_a_denied_
 	hx_free(x);
 }
 
+/* The loader's readlink (of /proc/self/exe, for $ORIGIN) is in the first
+ * filter for the start, and Landlock does not bound a readlink: exec
+ * mode has no empty root, so after start it read any symlink of the host
+ * by path, and told whether any path exists (on main: the link's text
+ * came back).  The second filter takes it back, as it does the loader's
+ * stat by path. */
+static void after_start_an_exec_worker_can_read_no_link_by_path(void **state)
+{
+	char dir[] = "/tmp/privsep-link-XXXXXX", link[64], arg[80];
+	const char *args[] = {"readlink-path", arg, NULL};
+	struct hx *x = setup_hx();
+	int prog = open_prog();
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	assert_int_equal(symlink("the-hosts-secret-target", link), 0);
+	snprintf(arg, sizeof(arg), "%s", link);
+	assert_non_null(spawn_probe(x, prog, args, NULL, 0));
+	assert_true(hx_pump_gone(x, 1, 20000));
+	if (x->last_exit.kind == PRIVSEP_EXIT_SECCOMP) {
+		/* a policy that denies readlink names it: never the text */
+		assert_string_equal(x->last_exit.syscall_name, "readlink");
+	} else {
+		EXPECT_REPORTS(x, 1);
+		if (strstr(reports[0], "secret"))
+			fail_msg("the worker read a host link by path: %s", reports[0]);
+		snprintf(arg, sizeof(arg), "readlink-path=-1/%d \n", ENOSYS);
+		assert_string_equal(reports[0], arg);
+	}
+	printf("readlink of a host link: %s", atomic_load(&nreports) ? reports[0] : "killed\n");
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(rmdir(dir), 0);
+	close(prog);
+	hx_free(x);
+}
+
 /* The first filter lets the loader map code; after start the second one
  * refuses any executable mapping (ENOSYS): new code only by exec, which
  * is refused too. */
@@ -618,6 +655,7 @@ int main(void)
 	    cmocka_unit_test(an_exec_worker_cannot_probe_seccomp_before_or_after_its_narrowing),
 	    cmocka_unit_test(
 	        after_start_an_exec_worker_cannot_load_a_filter_that_hides_a_denied_call),
+	    cmocka_unit_test(after_start_an_exec_worker_can_read_no_link_by_path),
 	    cmocka_unit_test(
 	        a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_runs),
 	    cmocka_unit_test(

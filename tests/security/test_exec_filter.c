@@ -138,6 +138,9 @@ static void after_start_an_exec_worker_can_stat_no_path_only_its_fds(void **stat
 	assert_int_equal(run(NATIVE, __NR_newfstatat, 0, AT_EMPTY_PATH), ALLOW);
 	assert_int_equal(run(NATIVE, __NR_newfstatat, 0, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW),
 	                 ALLOW);
+	/* the loader's readlink: no link by path either */
+	assert_int_equal(run(NATIVE, __NR_readlink, 0, 0), FAIL);
+	assert_int_equal(run(NATIVE, __NR_readlink, ~0ull, ~0ull), FAIL);
 }
 
 /* The narrowing's own load was the last: a filter more would let the
