@@ -441,9 +441,15 @@ static int enter_namespaces(int exec)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
 	/* exec mode: the kernel and the loader open the new image's
-	 * interpreter and libraries by path; Landlock is its file wall */
+	 * interpreter and libraries by path; Landlock is its file wall.  But
+	 * Landlock does not bound a stat by path, nor does the filter (glibc's
+	 * fstat takes a path too), and there is no pid namespace: a /proc of
+	 * its own, where it sees only the processes ptrace would let it look
+	 * at (its own: its uid is its own) and no entry but theirs, so that
+	 * it cannot list the host's processes and their owners */
 	if (exec)
-		return 0;
+		return mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		             "hidepid=invisible,subset=pid");
 	/* an empty, read-only root: the worker sees no file at all */
 	if (mount("privsep-empty", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
 	          "size=4k,nr_inodes=2,mode=0555") < 0)

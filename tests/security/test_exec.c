@@ -500,6 +500,45 @@ static void after_start_an_exec_worker_can_read_no_link_by_path(void **state)
 	hx_free(x);
 }
 
+/* Exec mode has no empty root (the loader's files) and no pid namespace,
+ * and a stat by path is bounded neither by Landlock nor by the filter
+ * (glibc's fstat is newfstatat with AT_EMPTY_PATH, which takes a path
+ * too): on main the worker stat'ed /proc/1 (0: the host's init, its
+ * owner and start time), and so every process of the host.  A root
+ * helper gives it a /proc of its own (hidepid=invisible, subset=pid):
+ * its own entry (the loader's /proc/self/exe) and nothing of any other
+ * process.  A helper that is not root makes no mount namespace (step 3):
+ * there the limit stands, said in SECURITY.md. */
+static void after_start_an_exec_worker_sees_no_other_process_in_proc(void **state)
+{
+	const char *other[] = {"stat-path", "/proc/1", NULL};
+	const char *own[] = {"stat-path", "/proc/self/status", NULL};
+	char want[64];
+	struct hx *x;
+	int prog;
+	(void)state;
+	if (geteuid() != 0) {
+		skip(); /* no mount namespace without root: SECURITY.md, Known limits */
+		return;
+	}
+	x = setup_hx();
+	prog = open_prog();
+	assert_non_null(spawn_probe(x, prog, other, NULL, 0));
+	assert_true(hx_pump_gone(x, 1, 20000));
+	EXPECT_REPORTS(x, 1);
+	printf("stat /proc/1: %s", reports[0]);
+	snprintf(want, sizeof(want), "stat-path=-1/%d \n", ENOENT);
+	assert_string_equal(reports[0], want);
+	atomic_store(&nreports, 0);
+	assert_non_null(spawn_probe(x, prog, own, NULL, 0));
+	assert_true(hx_pump_gone(x, 2, 20000));
+	EXPECT_REPORTS(x, 1);
+	printf("stat /proc/self/status: %s", reports[0]);
+	assert_string_equal(reports[0], "stat-path=0/0 \n");
+	close(prog);
+	hx_free(x);
+}
+
 /* The first filter lets the loader map code; after start the second one
  * refuses any executable mapping (ENOSYS): new code only by exec, which
  * is refused too. */
@@ -656,6 +695,7 @@ int main(void)
 	    cmocka_unit_test(
 	        after_start_an_exec_worker_cannot_load_a_filter_that_hides_a_denied_call),
 	    cmocka_unit_test(after_start_an_exec_worker_can_read_no_link_by_path),
+	    cmocka_unit_test(after_start_an_exec_worker_sees_no_other_process_in_proc),
 	    cmocka_unit_test(
 	        a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_runs),
 	    cmocka_unit_test(
