@@ -13,11 +13,13 @@
 #define PROBE_REPORT_MAX 3000u
 
 /* arg: a NULL-ended list: mode ("report", "exec", "execveat",
- * "sendfile", "own-filter" (a filter of its own that makes sendfile
- * fail with EPERM, then sendfile), "mmap-exec", "mprotect-exec",
- * "int80", "x32"), then the
+ * "sendfile", "mmap-exec", "mprotect-exec", "int80", "x32"), then the
  * mode's parameter (report: the marker, each byte xor 0x55, in hex, or
  * "-"; exec, execveat: a path). */
+/* Review 7's modes: "own-filter" (a filter of its own that makes
+ * sendfile fail with EPERM, then sendfile; parameter unused),
+ * "readlink-path" and "stat-path" (readlink, or newfstatat with
+ * AT_EMPTY_PATH, of the path given). */
 int probe_main(struct privsep_client *c, void *arg);
 
 /* A call of another architecture: exit_group(0x2a, 0x1111, 0x2222,
