@@ -66,6 +66,7 @@
 #define PATH_MAX_LEN 1024
 #define HEAD_MAX 512
 #define INLINE_MAX 8192 /* httpd's SERVE_INLINE_MAX */
+#define TURN 32         /* opens of one worker per turn, as privsep's helper */
 
 /* A body up to INLINE_MAX is read with pread into the head's buffer and
  * sent with it in one writev, as httpd does; --sendfile: nginx's way
@@ -97,13 +98,16 @@ static int broker_answer(int sock, int fd, int error)
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
-/* Every open waiting on sock: 0, or -1 when the worker is gone. */
+/* The opens waiting on sock, at most TURN of them (then the other
+ * workers': the socket is level-triggered, epoll says it again; read
+ * until EAGAIN, a worker that keeps sending would starve the others):
+ * 0, or -1 when the worker is gone. */
 static int broker_serve(int sock, int root)
 {
 	struct open_how how = {.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
 	                       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
 	char path[PATH_MAX_LEN + 1];
-	for (;;) {
+	for (int turn = 0; turn < TURN; turn++) {
 		ssize_t n = recv(sock, path, PATH_MAX_LEN, MSG_DONTWAIT);
 		int fd;
 		if (n < 0 && errno == EINTR)
@@ -122,6 +126,7 @@ static int broker_serve(int sock, int root)
 		if (fd >= 0)
 			close(fd);
 	}
+	return 0;
 }
 
 static int broker(const int *socks, unsigned n, int root)
