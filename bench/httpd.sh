@@ -18,7 +18,11 @@
 # FLOOR (the httpd-floor binary; default: bench/httpd-floor of HTTPD's
 # build directory; none there, or FLOOR=none: no floor rows), SERVERS (the
 # rows to run, of httpd httpd-nocache nginx nginx-cache floor; default all;
-# every server is started and checked anyway), FILES (small.html 1m.bin)
+# every server is started and checked anyway), FILES (small.html 1m.bin),
+# WEIGHT (the cpu cgroup's weight against the machine's other work, as
+# cgroup v2's cpu.weight, 1 to 10000; v1's cpu.shares gets 1024 / 100 of
+# it; default: the kernel's, 100: on a machine shared with other jobs a
+# higher one keeps them from moving the rounds, the same for every server)
 #
 # The same treatment for both servers: each in a session of its own (none
 # in wrk's), the same number of workers, the same CPUs.  With autogroup
@@ -82,8 +86,15 @@ for base in /sys/fs/cgroup/cpu /sys/fs/cgroup; do
 		fi
 	fi
 done
+if [ -n "$cg" ] && [ -n "${WEIGHT:-}" ]; then
+	if [ -f "$cg/cpu.weight" ]; then
+		echo "$WEIGHT" >"$cg/cpu.weight"
+	else
+		echo $((WEIGHT * 1024 / 100)) >"$cg/cpu.shares"
+	fi
+fi
 if [ -n "$cg" ]; then
-	sched="servers and wrk in one cpu cgroup of their own (autogroup does not apply there)"
+	sched="servers and wrk in one cpu cgroup of their own (autogroup does not apply there; weight ${WEIGHT:-100})"
 elif [ "$ag" = 1 ]; then
 	sched="autogroup on and no cpu cgroup: httpd's workers have a share each, nginx's one for all (unequal: run as root)"
 else
