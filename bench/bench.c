@@ -1945,6 +1945,56 @@ static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out, i
 	reap(pid);
 }
 
+/* The floor of a shared-memory path with privsep's wake-ups and copies
+ * and none of its checks or records: the sender copies the payload into a
+ * shared mapping and sends its length (8 bytes); the receiver, blocked in
+ * recv, copies it out into a buffer of its own, reads every byte and
+ * answers one byte after it.  Privsep's path (a post, then a PING) adds
+ * the record checks, the region's count, the helper's event loop and a
+ * second record. */
+static void bulk_shm(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu, int *same)
+{
+	int a[2];
+	uint8_t *shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED)
+		abort();
+	memset(shm, 0, size);
+	chan_pair(a);
+	pid_t pid = fork();
+	if (pid == 0) {
+		uint8_t *cp = malloc(size);
+		uint64_t want, sum = 0;
+		only_fds(a[0], -1);
+		if (scpu >= 0)
+			pin(scpu);
+		if (!cp)
+			_exit(1);
+		memset(cp, 0, size);
+		while (recv(a[0], &want, sizeof(want), 0) == sizeof(want) && want <= size) {
+			memcpy(cp, shm, want);
+			sum += sum_bytes(cp, want);
+			*bulk_cpu = sched_getcpu();
+			if (send(a[0], "k", 1, MSG_NOSIGNAL) != 1)
+				_exit(1);
+		}
+		_exit(sum == 1); /* keeps the sum */
+	}
+	close(a[0]);
+	for (int r = 0; r < reps; r++) {
+		uint64_t want = size, t0 = ns();
+		char k;
+		memcpy(shm, buf, size);
+		if (send(a[1], &want, sizeof(want), MSG_NOSIGNAL) != sizeof(want) ||
+		    recv(a[1], &k, 1, 0) != 1)
+			abort();
+		out[r] = ns() - t0;
+		*same += bulk_same_cpu();
+	}
+	close(a[1]);
+	reap(pid);
+	munmap(shm, size);
+}
+
 /* The floor of any path that hands its handler the whole payload after
  * copying it into memory the sender cannot write (no double fetch), from
  * a sender whose bytes are in a buffer of its own: the sender's copy into
@@ -2002,14 +2052,19 @@ static void bench_bulk(enum placement pl)
 		buf[i] = (uint8_t)(i * 131u);
 	pin(pl == FREE ? -1 : 0); /* the forked ends inherit it */
 	for (size_t s = 0; s < nsz; s++) {
-		int reps = quick ? (sz[s].reps + 2) / 3 : sz[s].reps, psame = 0, rsame = 0;
+		int reps = quick ? (sz[s].reps + 2) / 3 : sz[s].reps, psame = 0, rsame = 0,
+		    msame = 0;
+		/* the raw shared-memory floor: for the sizes of one record */
+		int shm = sz[s].size <= (1u << 20);
 		uint64_t *p = calloc((size_t)reps * 3, sizeof(*p)),
-		         *r = calloc((size_t)reps * 3, 8);
-		if (!p || !r)
+		         *r = calloc((size_t)reps * 3, 8), *m = calloc((size_t)reps * 3, 8);
+		if (!p || !r || !m)
 			abort();
 		for (int k = 0; k < 3; k++) { /* interleaved runs */
 			bulk_privsep(sz[s].size, reps, buf, p + k * reps, scpu, &psame);
 			bulk_raw(sz[s].size, reps, buf, r + k * reps, scpu, &rsame);
+			if (shm)
+				bulk_shm(sz[s].size, reps, buf, m + k * reps, scpu, &msame);
 		}
 		/* each run's first payload, informative: before the sort */
 		uint64_t first[3] = {p[0], p[reps], p[2 * (size_t)reps]};
@@ -2026,9 +2081,23 @@ static void bench_bulk(enum placement pl)
 		       sz[s].size / fs.median * 1e3);
 		/* where the scheduler put the two ends: a payload read on the
 		 * sender's CPU needed no cross-CPU wake-up */
+		if (shm) {
+			struct stats ms = stats_of(m, (size_t)reps * 3);
+			struct stats mm = {sz[s].size / ms.median * 1e3, sz[s].size / ms.p99 * 1e3};
+			char name[64];
+			snprintf(name, sizeof(name), "  %s, vs raw shared memory", sz[s].name);
+			report(
+			    name, "MB/s", pm, mm, placement_name(pl),
+			    "raw shared memory: a copy in, 8-byte record, a copy out, 1-byte answer",
+			    1);
+		}
 		printf("  receiver on the sender's CPU: %d %% of privsep's payloads, %d %% of the "
 		       "socket copy's\n",
 		       psame * 100 / (reps * 3), rsame * 100 / (reps * 3));
+		if (shm)
+			printf("  raw shared memory's receiver on the sender's CPU: %d %% of its "
+			       "payloads\n",
+			       msame * 100 / (reps * 3));
 		if (pl != TWO_CPUS) {
 			/* two CPUs: the two copies overlap, then the read; one
 			 * CPU: the two copies and the read one after the other */
@@ -2042,6 +2111,7 @@ static void bench_bulk(enum placement pl)
 		}
 		free(p);
 		free(r);
+		free(m);
 	}
 	munmap((void *)bulk_cpu, sizeof(int));
 	free(buf);
