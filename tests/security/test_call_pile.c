@@ -76,7 +76,6 @@ static int cut_sock = -1;
 static int give(struct privsep_req *req, void *arg)
 {
 	uint32_t v = 0;
-	int fd;
 	memcpy(&v, req->data, 4);
 	note(req, arg);
 	if (v == shrink_at) {
@@ -88,14 +87,8 @@ static int give(struct privsep_req *req, void *arg)
 		assert_int_equal(shutdown(cut_sock, SHUT_RDWR), 0);
 	if ((v / 100) % 2 && v % 3 == 1 && nkeep < NKEEP)
 		keep[nkeep++] = eventfd(0, EFD_CLOEXEC);
-	fd = eventfd(v + 1, EFD_CLOEXEC | EFD_NONBLOCK); /* never 0: a read would fail */
-	if (fd < 0)
-		return errno;
-	if (privsep_req_reply_fd(req, fd) < 0) {
-		close(fd);
-		return EIO;
-	}
-	return 0;
+	/* never 0: a read would fail */
+	return hx_reply_fd(req, eventfd(v + 1, EFD_CLOEXEC | EFD_NONBLOCK));
 }
 
 static const struct privsep_handler table[] = {

@@ -416,15 +416,8 @@ static void a_helper_confined_without_exec_spawns_has_no_spawner_and_starts_no_w
 
 static int give_null(struct privsep_req *req, void *arg)
 {
-	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	(void)arg;
-	if (fd < 0)
-		return errno;
-	if (privsep_req_reply_fd(req, fd) < 0) {
-		close(fd);
-		return EIO;
-	}
-	return 0;
+	return hx_reply_fd(req, open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
 static const struct privsep_handler pile_table[] = {
