@@ -204,11 +204,6 @@ static void name_foreign(struct privsep_exit_info *e, uint32_t arch, char *num, 
 	free(name);
 }
 
-const struct policy *exit_refusing_policy(const struct privsep_worker *w)
-{
-	return w->spawn.filter_pol ? w->spawn.filter_pol : w->spawn.pol;
-}
-
 static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 {
 	struct privsep_exit_info *e = &w->exit.info;
