@@ -38,6 +38,7 @@
 #include "uidpool.h"
 #include "chan.h"
 #include "mm_slots.h"
+#include "sink_post.h"
 #include "raw_fd.h"
 
 static FILE *json;
@@ -754,15 +755,6 @@ static void bench_open(enum placement pl)
 }
 
 /* ---- 3: one-way throughput ---- */
-
-static long sink_count;
-static int count_post(struct privsep_req *req, void *arg)
-{
-	(void)req;
-	(void)arg;
-	sink_count++;
-	return 0;
-}
 
 static double posts_per_s(size_t size, long count)
 {

@@ -45,6 +45,7 @@
 #include "chan.h"
 #include "helper_int.h"
 #include "mm_slots.h"
+#include "sink_post.h"
 #include "wire.h"
 
 #define TYPE 0x10001u
@@ -64,15 +65,6 @@ static double now_ns(clockid_t c)
 	struct timespec t;
 	clock_gettime(c, &t);
 	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static long sink_count;
-static int count_post(struct privsep_req *req, void *arg)
-{
-	(void)req;
-	(void)arg;
-	sink_count++;
-	return 0;
 }
 
 static void quiet(enum privsep_log_level l, const char *line, void *arg)

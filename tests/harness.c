@@ -461,6 +461,39 @@ int hx_others_with_id(unsigned id, pid_t except, pid_t *who)
 	return n;
 }
 
+ssize_t hx_recv_fd(int sock, void *buf, size_t size, int *fd)
+{
+	union {
+		struct cmsghdr a;
+		char b[CMSG_SPACE(sizeof(int) * PRIVSEP_MAX_FDS)];
+	} ctl;
+	struct iovec iov = {buf, size};
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = ctl.b,
+	                    .msg_controllen = sizeof(ctl.b)};
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	*fd = -1;
+	if (n < 0)
+		return n;
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)) && mh.msg_controllen == CMSG_SPACE(sizeof(int))) {
+		memcpy(fd, CMSG_DATA(c), sizeof(int));
+		return n;
+	}
+	/* not exactly one: none is kept */
+	for (; c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+				int k;
+				memcpy(&k, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				close(k);
+			}
+	return n;
+}
+
 int hx_reply_fd(struct privsep_req *req, int fd)
 {
 	if (fd < 0)

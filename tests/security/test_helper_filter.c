@@ -428,25 +428,11 @@ static const struct privsep_handler pile_table[] = {
 static int took_fd_reply(int sock)
 {
 	uint8_t in[256];
-	union {
-		struct cmsghdr a;
-		char b[CMSG_SPACE(sizeof(int) * 4)];
-	} ctl;
-	struct iovec iov = {in, sizeof(in)};
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = ctl.b,
-	                    .msg_controllen = sizeof(ctl.b)};
-	struct cmsghdr *c;
 	int fd;
-	if (recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < (ssize_t)PRIVSEP_HDR_LEN)
-		return 0;
-	c = CMSG_FIRSTHDR(&mh);
-	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return 0;
-	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-	close(fd);
-	return 1;
+	ssize_t n = hx_recv_fd(sock, in, sizeof(in), &fd);
+	if (fd >= 0)
+		close(fd);
+	return n >= (ssize_t)PRIVSEP_HDR_LEN && fd >= 0;
 }
 
 /* Confined by helper.policy, the helper answers piles of calls (a worker
