@@ -15,7 +15,8 @@
 #define M_T_POST (PRIVSEP_TYPE_APP_MIN + 3)
 /* one-way with a bulk payload: one byte, in the model its payload's size
  * in steps of 4 KiB (section 9's weight: 1 + steps), or M_BULK_WHOLE, a
- * payload the helper cannot map (it weighs the whole turn) */
+ * payload the helper cannot map (it weighs the whole turn, as a
+ * REGION_PART does) */
 #define M_T_BULK (PRIVSEP_TYPE_APP_MIN + 4)
 #define M_BULK_WHOLE 9
 /* event, helper to worker: one byte, its sequence number */
