@@ -144,7 +144,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 		return NULL;
 	h->epfd = -1;
 	h->watchfd = -1;
-	h->spawner.sock = h->spawner.pidfd = -1;
+	h->spawner.sock = h->spawner.pidfd = h->spawner.epfd = -1;
 	h->rxb.kickfd = -1;
 	h->msg_max = msg_max;
 	h->rows = calloc(n + proto_nmsgs, sizeof(*h->rows));

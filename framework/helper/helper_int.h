@@ -268,11 +268,15 @@ struct privsep_helper {
 	 * exec-mode workers (sock -1: none); in the spawner itself, its
 	 * copy of the helper has no_roots (the broker's roots are not its) */
 	struct {
-		int sock, pidfd;
+		/* epfd: an epoll set of sock alone, made before confining;
+		 * the answers are waited for in it (poll fails with EINVAL
+		 * once another thread set the fd limit to 0) */
+		int sock, pidfd, epfd;
 		pid_t pid;
 		/* the workers of answers cut to no fd (spawner_cut): the
-		 * helper's children, by the pids the spawner told, that it
-		 * could not kill; reaped once they end (spawner_orphans_reap) */
+		 * helper's children, by the pids the spawner told, that the
+		 * spawner killed (END); reaped once they end
+		 * (spawner_orphans_reap) */
 		pid_t orphans[SPAWNER_ORPHANS_MAX];
 		unsigned norphans, orphans_wait_ms;
 		int64_t orphans_due_ms;

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -48,8 +49,6 @@
 #include "spawner.h"
 #include "uidpool.h"
 
-/* The helper's wait for one answer, at most. */
-#define SPAWNER_ANSWER_MS 10000
 /* The answer's fds: pidfd, channel, standard error, output, lease (the
  * pidfd first: a cut answer brings it if it brings any). */
 #define ANS_FDS 5
@@ -181,8 +180,10 @@ static void answer(int sock, struct capture *cap, int err, pid_t pid, int pidfd,
 }
 
 /* One request's worker, cloned as the helper's child; answered either
- * way, and nothing of it kept. */
-static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock, pid_t helper)
+ * way, and nothing of it kept but its pidfd, in *k, until the helper
+ * says what became of it (spawner_end.c). */
+static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock, pid_t helper,
+                      struct spawner_held *k)
 {
 	struct capture *cap = &spawner_cap;
 	struct spawn_job j;
@@ -245,8 +246,13 @@ static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock,
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "worker \"%s\": clone3: %s", j.name,
 		         strerror(err));
 	answer(sock, cap, pid < 0 ? err : 0, (pid_t)pid, pidfd, &j);
-	/* handed over: the helper holds them now */
-	if (pidfd >= 0)
+	/* handed over: the helper holds them now; the pidfd is kept until
+	 * the helper says it holds its own (an answer cut to no fd brings
+	 * it none, and then this one ends the worker) */
+	if (pid > 0) {
+		k->pidfd = pidfd;
+		k->pid = (int)pid;
+	} else if (pidfd >= 0)
 		close(pidfd);
 	job_close(&j);
 	if (j.plan.lease >= 0) {
@@ -257,7 +263,7 @@ static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock,
 	}
 }
 
-static void spawner_fail(const char *why)
+__attribute__((noreturn)) static void spawner_fail(const char *why)
 {
 	dprintf(STDERR_FILENO, "privsep spawner (pid %d): %s; it exits\n", (int)getpid(), why);
 	_exit(1);
@@ -267,6 +273,7 @@ __attribute__((noreturn)) static void spawner_main(struct privsep_helper *h, int
 {
 	uint8_t *buf;
 	char why[256];
+	struct spawner_held held = {-1, 0};
 
 	/* it dies with the helper */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != helper)
@@ -321,11 +328,26 @@ __attribute__((noreturn)) static void spawner_main(struct privsep_helper *h, int
 			    SPAWNER_REQ_MAX, SPAWNER_REQ_FDS);
 			spawner_fail(why);
 		}
+		switch (spawner_held_record(&held, sock, buf, (size_t)n, nfds, why, sizeof(why))) {
+		case 1:
+			continue;
+		case -1:
+			spawner_fail(why);
+		}
+		/* the helper says what became of each process before it asks
+		 * for the next: one pidfd kept at most, never in a clone */
+		if (held.pidfd >= 0) {
+			snprintf(why, sizeof(why),
+			         "a spawn request before the helper said what became of pid %d, "
+			         "the last process it cloned",
+			         held.pid);
+			spawner_fail(why);
+		}
 		if (spawner_req_read(&q, buf, (size_t)n, fds, nfds, why, sizeof(why)) < 0)
 			spawner_fail(why);
 		if (getppid() != helper)
 			_exit(1);
-		spawn_one(h, &q, sock, helper);
+		spawn_one(h, &q, sock, helper, &held);
 		spawner_req_free(&q);
 		for (size_t i = 0; i < nfds; i++)
 			close(fds[i]);
@@ -339,31 +361,13 @@ int helper_can_spawn(const struct privsep_helper *h, const struct privsep_spawn 
 	return !h->confined || (h->spawner.sock >= 0 && sp->exec);
 }
 
-/* Wait until the spawner's socket has a record, or end (clock_now_ms):
- * 0, or -1 with errno (ETIMEDOUT). */
-static int sock_wait(const struct privsep_helper *h, int64_t end)
-{
-	for (;;) {
-		struct pollfd p = {h->spawner.sock, POLLIN, 0};
-		int64_t left = end - clock_now_ms();
-		int n = poll(&p, 1, left > 0 ? (int)left : 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			errno = n == 0 ? ETIMEDOUT : errno;
-			return -1;
-		}
-		return 0;
-	}
-}
-
 /* Wait (bounded) for the spawner's one record that says it is set up. */
 static int spawner_ready(struct privsep_helper *h)
 {
 	int64_t end = clock_now_ms() + SPAWNER_ANSWER_MS;
 	for (;;) {
 		uint32_t ready = 0;
-		if (sock_wait(h, end) < 0)
+		if (spawner_sock_wait(h, end) < 0)
 			return -1;
 		ssize_t k = recv(h->spawner.sock, &ready, sizeof(ready), 0);
 		if (k < 0 && (errno == EAGAIN || errno == EINTR))
@@ -378,7 +382,7 @@ static int spawner_ready(struct privsep_helper *h)
 
 int spawner_start(struct privsep_helper *h)
 {
-	int sv[2], pidfd;
+	int sv[2], pidfd, epfd;
 	pid_t helper = getpid(), pid;
 
 	if (h->spawner.sock >= 0)
@@ -400,18 +404,23 @@ int spawner_start(struct privsep_helper *h)
 	}
 	close(sv[1]);
 	pidfd = pidfd_open(pid, 0);
-	if (pidfd < 0 || fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (pidfd < 0 || epfd < 0 || fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, sv[0], &(struct epoll_event){.events = EPOLLIN}) < 0) {
 		int e = errno;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		if (pidfd >= 0)
 			close(pidfd);
+		if (epfd >= 0)
+			close(epfd);
 		close(sv[0]);
 		errno = e;
 		goto fail;
 	}
 	h->spawner.sock = sv[0];
 	h->spawner.pidfd = pidfd;
+	h->spawner.epfd = epfd;
 	h->spawner.pid = pid;
 	if (spawner_ready(h) < 0) {
 		int e = errno;
@@ -437,6 +446,8 @@ void spawner_stop(struct privsep_helper *h)
 		return;
 	close(h->spawner.sock); /* its EOF: it exits */
 	h->spawner.sock = -1;
+	close(h->spawner.epfd);
+	h->spawner.epfd = -1;
 	memset(&si, 0, sizeof(si));
 	while (waitid((idtype_t)P_PIDFD, (id_t)h->spawner.pidfd, &si, WEXITED) < 0 &&
 	       errno == EINTR)
@@ -542,46 +553,55 @@ int64_t spawner_orphans_reap(struct privsep_helper *h)
 /* The answer to this spawn came with fewer fds than it carried: the
  * helper's fd limit (MSG_CTRUNC).  The worker cloned for it is the
  * helper's child (CLONE_PARENT) and its uid lease is gone: it is killed
- * and reaped now, before it runs, what arrived is closed, and only this
- * spawn fails (EMFILE); the spawner goes on.  With no fd at all, a
- * confined helper cannot kill it: it is reaped once it ends. */
+ * and reaped now, before it runs on, what arrived is closed, and only
+ * this spawn fails (EMFILE); the spawner goes on.  Through its pidfd
+ * when that arrived (the GOT was sent); with no fd at all, a confined
+ * helper cannot kill it itself (no kill nor pidfd_open in
+ * helper.policy): the spawner, which kept its pidfd, ends it (END), and
+ * the helper reaps it by the pid the answer told. */
 static void spawner_cut(struct privsep_helper *h, const char *name, pid_t pid, int *fds,
                         size_t nfds, size_t want)
 {
 	int pidfd = nfds >= 1 ? fds[0] : -1; /* the pidfd first */
-	int killed = !(pid > 0 && pidfd < 0 && h->confined);
-	if (!killed) {
-		/* neither kill nor pidfd_open is in helper.policy: it has no
-		 * channel and dies at its first use of it (READY); a program
-		 * that never uses it runs on in its sandbox until it exits or
-		 * the helper dies (its death signal); the helper reaps it then,
-		 * by the pid the answer told */
-		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		         "worker \"%s\": its process %d cannot be killed: no fd of the answer "
-		         "arrived, not its pidfd; it ends at its first use of its channel (a "
-		         "program that never uses it runs on in its sandbox until it exits or "
-		         "the helper dies) and is reaped then",
-		         name, (int)pid);
+	int lost = 0;
+	if (pidfd < 0) {
+		uint32_t err = 0;
+		int rc = spawner_end(h, pid, &err);
+		int e = rc < 0 ? errno : 0;
+		/* reaped once it ends: now, or at a turn of the loop */
 		orphan_note(h, name, pid);
-	} else if (pid > 0) {
+		h->spawner.orphans_due_ms = clock_now_ms();
+		(void)spawner_orphans_reap(h);
+		if (rc < 0 || err == ESRCH) {
+			log_line(
+			    h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			    "worker \"%s\": no fd of the answer arrived, not its pidfd, and the "
+			    "spawner did not end its process %d (%s): it ends at its first use of "
+			    "its channel or when the helper dies",
+			    name, (int)pid, rc < 0 ? strerror(e) : "refused");
+			lost = 1;
+		}
+	} else {
 		siginfo_t si;
 		memset(&si, 0, sizeof(si));
-		if (pidfd >= 0 && pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0) {
+		if (pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0)
 			while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | __WALL) < 0 &&
 			       errno == EINTR)
 				;
-		} else {
-			kill(pid, SIGKILL); /* not reaped yet: still our child's pid */
-			while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
-				;
-		}
 	}
 	for (size_t i = 0; i < nfds; i++)
 		close(fds[i]);
 	log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 	         "worker \"%s\": not started: the helper's fd limit let %zu of the %zu fds of "
 	         "the spawner's answer in; its process %d %s",
-	         name, nfds, want, (int)pid, killed ? "is killed" : "ends by itself");
+	         name, nfds, want, (int)pid,
+	         lost        ? "is not killed"
+	         : pidfd < 0 ? "is killed by the spawner"
+	                     : "is killed");
+	if (lost) {
+		spawner_lost(h, name, "did not end the process it cloned");
+		return;
+	}
 	errno = EMFILE;
 }
 
@@ -671,7 +691,7 @@ static ssize_t ans_wait(struct privsep_helper *h, uint8_t *buf, size_t len, int 
 {
 	int64_t end = clock_now_ms() + SPAWNER_ANSWER_MS;
 	for (;;) {
-		if (sock_wait(h, end) < 0)
+		if (spawner_sock_wait(h, end) < 0)
 			return -1;
 		ssize_t k = recv_fds(h->spawner.sock, buf, len, fds, ANS_FDS, nfds, bad);
 		if (k < 0 && (errno == EAGAIN || errno == EINTR))
@@ -770,6 +790,23 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 		return NULL;
 	}
 	ans_log(h, &a);
+	/* what became of the process it cloned, said before anything else:
+	 * its pidfd arrived (the spawner closes its own), or it did not
+	 * (spawner_cut has the spawner end it) */
+	if (!a.err && a.pid && nfds && spawner_got(h, (pid_t)a.pid) < 0) {
+		int e = errno;
+		char why[128];
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (pidfd_send_signal(fds[0], SIGKILL, NULL, 0) == 0)
+			(void)waitid((idtype_t)P_PIDFD, (id_t)fds[0], &si, WEXITED | __WALL);
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		snprintf(why, sizeof(why), "takes no word of its worker %u: %s", a.pid,
+		         strerror(e));
+		spawner_lost(h, j->name, why);
+		return NULL;
+	}
 	want = a.err ? 0 : 2 + !!(a.f & ANS_F_LOG) + !!(a.f & ANS_F_OUT) + !!(a.f & ANS_F_LEASE);
 	if ((bad & BAD_FDS_CUT) && nfds < want && a.pid) {
 		spawner_cut(h, j->name, (pid_t)a.pid, fds, nfds, want);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "privsep.h"
 
@@ -16,6 +17,18 @@
 #define SPAWNER_ANS_MAGIC 0x70737041u /* "pspA" */
 /* the spawner's first record: it is set up */
 #define SPAWNER_READY_MAGIC 0x70737052u /* "pspR" */
+/* After every answer that names a pid, the helper's one record about it
+ * (u32 magic, u32 pid; no fd): GOT, it holds the worker's pidfd (the
+ * spawner closes its own copy, no answer); END, its pidfd did not
+ * arrive (an answer cut to no fd): the spawner kills the process it
+ * cloned through the pidfd it still holds and answers ENDED (u32 magic,
+ * u32 pid, u32 err: 0 ended, ETIMEDOUT killed but not ended yet, ESRCH
+ * refused: not the process it cloned and still holds). */
+#define SPAWNER_GOT_MAGIC 0x70737047u   /* "pspG" */
+#define SPAWNER_END_MAGIC 0x70737045u   /* "pspE" */
+#define SPAWNER_ENDED_MAGIC 0x70737065u /* "pspe" */
+/* The helper's wait for one answer, at most. */
+#define SPAWNER_ANSWER_MS 10000
 /* a request's bytes at most (a policy's text is the large part) */
 #define SPAWNER_REQ_MAX (128 * 1024)
 /* argv, envp and read_beneath strings, each at most */
@@ -55,5 +68,27 @@ int spawner_req_write(const struct privsep_spawn *sp, uint8_t *buf, size_t cap, 
 int spawner_req_read(struct spawner_req *q, const uint8_t *buf, size_t len, const int *fds,
                      size_t nfds, char *why, size_t whylen);
 void spawner_req_free(struct spawner_req *q);
+
+/* spawner_end.c.  In the spawner: the pidfd of the process it cloned
+ * last, kept until the helper's GOT or END (pidfd -1: none). */
+struct spawner_held {
+	int pidfd;
+	int pid;
+};
+void spawner_held_drop(struct spawner_held *k);
+/* The record buf (len bytes, with nfds fds) if it is a GOT or an END:
+ * 1 when it was one (an END answered, a refusal's line on standard
+ * error), 0 when it is not (a spawn request), -1 with a reason in why
+ * (malformed, or a GOT of another pid: the spawner exits). */
+int spawner_held_record(struct spawner_held *k, int sock, const uint8_t *buf, size_t len,
+                        size_t nfds, char *why, size_t whylen);
+/* In the helper: GOT (sent, no answer), END (sent, and the spawner's
+ * ENDED read, bounded, its err in *err): 0, or -1 with errno. */
+struct privsep_helper;
+/* Wait until the spawner's socket has a record, or end (clock_now_ms):
+ * 0, or -1 with errno (ETIMEDOUT). */
+int spawner_sock_wait(const struct privsep_helper *h, int64_t end);
+int spawner_got(struct privsep_helper *h, pid_t pid);
+int spawner_end(struct privsep_helper *h, pid_t pid, uint32_t *err);
 
 #endif

@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -344,9 +346,9 @@ static void a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_
  * after its room check, while it waits for the spawner's answer.  The
  * spawner is held stopped (SIGSTOP: what a spawner waiting in the run
  * queue is) so that the answer cannot come before; a second thread
- * waits until the helper's thread is blocked in poll on the spawner's
- * socket (its /proc/self/task/TID/syscall, the pollfd read at the
- * address it gives: the room check and the request are behind it),
+ * waits until the helper's thread is blocked in epoll_wait on its set of
+ * the spawner's socket (its /proc/self/task/TID/syscall: the room check
+ * and the request are behind it),
  * leaves room for fewer fds than the answer carries, and lets the
  * spawner go on.  The kernel then cuts the answer (MSG_CTRUNC).  The
  * worker cloned for it is killed through its pidfd (the answer's first
@@ -359,7 +361,10 @@ struct cut {
 	struct rlimit saved;
 };
 
-static int in_poll_on(pid_t tid, int sock)
+/* Whether thread tid waits for the spawner's answer: in epoll_wait on
+ * the helper's epoll set of the spawner's socket alone (its first
+ * argument, /proc/self/task/TID/syscall). */
+static int in_poll_on(pid_t tid, const struct privsep_helper *h)
 {
 	char path[64], buf[256];
 	unsigned long nr, a0;
@@ -368,25 +373,19 @@ static int in_poll_on(pid_t tid, int sock)
 		return 0;
 	if (sscanf(buf, "%lu %lx", &nr, &a0) != 2)
 		return 0; /* "running" */
-#ifdef SYS_poll
-	if (nr == SYS_poll)
-		goto poll;
+	return (
+#ifdef SYS_epoll_wait
+	           nr == SYS_epoll_wait ||
 #endif
-	if (nr != SYS_ppoll)
-		return 0;
-#ifdef SYS_poll
-poll:
-#endif
-	/* its first argument is the pollfd, in this process's memory */
-	return ((const struct pollfd *)a0)->fd == sock &&
-	       (((const struct pollfd *)a0)->events & POLLIN);
+	           nr == SYS_epoll_pwait) &&
+	       (int)a0 == h->spawner.epfd;
 }
 
 static void *cut_thread(void *arg)
 {
 	struct cut *c = arg;
 	int64_t end = now_ms() + 10000;
-	while (!(c->saw_poll = in_poll_on(c->tid, c->h->spawner.sock)) && now_ms() < end)
+	while (!(c->saw_poll = in_poll_on(c->tid, c->h)) && now_ms() < end)
 		sched_yield();
 	if (c->saw_poll)
 		(void)soft_fd_room(c->room);
@@ -427,7 +426,7 @@ an_answer_cut_at_the_helpers_fd_limit_kills_its_worker_and_the_next_spawn_starts
 		assert_int_equal(setrlimit(RLIMIT_NOFILE, &c.saved), 0);
 		if (!c.saw_poll)
 			fail_msg(
-			    "the helper's thread was never seen in poll on the spawner's socket");
+			    "the helper's thread was never seen in epoll_wait on the spawner's socket");
 		if (w) {
 			assert_true(hx_pump_gone(x, 1, 20000));
 			fail_msg("room for %d fds: the spawn started whole", room);
@@ -436,8 +435,7 @@ an_answer_cut_at_the_helpers_fd_limit_kills_its_worker_and_the_next_spawn_starts
 		         "worker \"probe\": not started: the helper's fd limit let %d of the ",
 		         room);
 		if (e != EMFILE || !hx_logged(x, want) ||
-		    (room == 0 && !hx_logged(x, "cannot be killed: no fd of the answer arrived, "
-		                                "not its pidfd"))) {
+		    (room == 0 && !hx_logged(x, "is killed by the spawner"))) {
 			for (int i = 0; i < x->nlog; i++)
 				fprintf(stderr, "log: %s\n", x->log[i]);
 			fail_msg("room for %d fds: errno %d, not the cut answer's EMFILE and line",
@@ -446,11 +444,11 @@ an_answer_cut_at_the_helpers_fd_limit_kills_its_worker_and_the_next_spawn_starts
 		/* the worker cloned for it is gone already: killed and reaped
 		 * by the failed spawn itself, no step of the helper's needed.
 		 * With no fd of the answer (room 0) a confined helper cannot
-		 * kill it (no kill, no pidfd_open in helper.policy): it has no
-		 * channel and ends by itself at its first use of it, and the
-		 * helper reaps it then, at a turn of its loop, by the pid the
-		 * answer told (before, it stayed a zombie child of the helper
-		 * until the helper exited).  The test only looks. */
+		 * kill it (no kill, no pidfd_open in helper.policy): the
+		 * spawner, which kept its pidfd, kills it (END), and the
+		 * helper reaps it by the pid the answer told, at once or at a
+		 * turn of its loop (before, it stayed a zombie child of the
+		 * helper until the helper exited).  The test only looks. */
 		end = now_ms() + 10000;
 		do {
 			unknown = spawner_fx_unknown_child(&f);
@@ -479,6 +477,363 @@ an_answer_cut_at_the_helpers_fd_limit_kills_its_worker_and_the_next_spawn_starts
 	assert_non_null(w);
 	assert_true(hx_pump_gone(x, 1, 20000));
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	close(f.prog);
+	hx_free(x);
+}
+
+/* The children of thread tid (CLONE_PARENT: the workers the spawner
+ * cloned are the helper thread's): the first one not in not[] (n), or 0. */
+static pid_t child_not_in(pid_t tid, const pid_t * not, int n)
+{
+	char path[64], buf[1024];
+	ssize_t k;
+	int fd;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	k = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[k > 0 ? k : 0] = '\0';
+	for (char *p = buf, *e;; p = e) {
+		long v = strtol(p, &e, 10);
+		int old = 0;
+		if (e == p)
+			return 0;
+		for (int i = 0; i < n; i++)
+			old |= not [i] == (pid_t)v;
+		if (!old)
+			return (pid_t)v;
+	}
+}
+
+/* The helper's thread held in a signal handler (as a thread the kernel
+ * has not scheduled yet) while the spawner's answer waits for it in its
+ * socket: the handler reads one byte of hold[0]. */
+static int hold[2] = {-1, -1};
+static volatile sig_atomic_t held_in_handler;
+
+static void hold_handler(int sig)
+{
+	char b;
+	(void)sig;
+	held_in_handler = 1;
+	while (read(hold[0], &b, 1) < 0 && errno == EINTR)
+		;
+}
+
+struct late_cut {
+	struct spawner_fx *f;
+	pid_t tid;         /* the helper's thread */
+	pid_t pid;         /* the worker cloned for the spawn */
+	int pidfd;         /* the test's pidfd of it */
+	int ran, saw_poll; /* its program ran; the helper waited in epoll_wait */
+	char comm[32];
+};
+
+/* Once the helper waits in epoll_wait for the answer: hold its thread, let the
+ * spawner answer, wait until the worker cloned for it runs its program
+ * (past every use of its channel the framework makes), then cut: no room
+ * for any fd, and the helper's thread goes on to read the answer. */
+static void *late_cut_thread(void *arg)
+{
+	struct late_cut *c = arg;
+	struct privsep_helper *h = c->f->x->h;
+	pid_t not [9];
+	int n = 0;
+	int64_t end = now_ms() + 10000;
+	for (int i = 0; i < c->f->nbefore; i++)
+		not [n++] = c->f->before[i];
+	not [n++] = h->spawner.pid;
+	while (!(c->saw_poll = in_poll_on(c->tid, h)) && now_ms() < end)
+		sched_yield();
+	if (c->saw_poll) {
+		(void)syscall(SYS_tgkill, getpid(), c->tid, SIGUSR1);
+		while (!held_in_handler && now_ms() < end)
+			sched_yield();
+	}
+	kill(h->spawner.pid, SIGCONT);
+	while (c->saw_poll && !c->ran && now_ms() < end) {
+		char path[64];
+		int fd;
+		ssize_t k;
+		if (!c->pid)
+			c->pid = child_not_in(c->tid, not, n);
+		if (c->pid) {
+			if (c->pidfd < 0)
+				c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+			snprintf(path, sizeof(path), "/proc/%d/comm", (int)c->pid);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			k = fd >= 0 ? read(fd, c->comm, sizeof(c->comm) - 1) : -1;
+			if (fd >= 0)
+				close(fd);
+			c->comm[k > 0 ? k : 0] = '\0';
+			c->comm[strcspn(c->comm, "\n")] = '\0';
+			c->ran = !strcmp(c->comm, "sleep");
+		}
+		if (!c->ran)
+			poll(NULL, 0, 1);
+	}
+	if (c->saw_poll) {
+		/* no room, the limit not 0: every fd below it open */
+		struct rlimit rl;
+		int k = 0;
+		while (fcntl(k, F_GETFD) >= 0)
+			k++;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			rl.rlim_cur = (rlim_t)k;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		(void)!write(hold[1], "", 1);
+	}
+	return NULL;
+}
+
+/* A compromised worker's view of an answer cut to no fd: the worker
+ * cloned for it got past every use of its channel that the framework
+ * makes (the cut came after its program started: the helper's thread
+ * read the answer late) and runs a program that never touches its
+ * channel (/bin/sleep, a foreign program) - nothing of its own ends it,
+ * and the helper, with no fd of the answer, holds no pidfd of it and
+ * cannot kill it (helper.policy has neither kill nor pidfd_open).  It
+ * must still be gone, and reaped, within a bound: the spawner kept its
+ * pidfd and ends it when the helper says the answer brought it none.
+ * Reached for real: the spawner held stopped until the helper's thread
+ * waits in epoll_wait, that thread then held in a signal handler while the
+ * spawner answers and the worker's program starts, the fd limit lowered
+ * to no room, the thread let go.  Fails on main (71ffdc2): the sleeper
+ * runs on, unmanaged, for its hour. */
+static void
+an_answer_cut_to_no_fd_has_its_worker_ended_though_its_program_never_uses_its_channel(void **s)
+{
+	struct spawner_fx f;
+	struct hx *x = spawner_fx_new(&f);
+	static const char *argv_sleep[] = {"sleep", "3600", NULL};
+	struct privsep_exec ex = {.argv = argv_sleep, .flags = PRIVSEP_EXEC_FOREIGN};
+	struct privsep_spawn sp = {.name = "sleeper", .exec = &ex};
+	struct late_cut c = {.f = &f, .tid = gettid(), .pidfd = -1};
+	struct sigaction sa, old;
+	struct rlimit saved;
+	struct privsep_worker *w;
+	char st[64] = "";
+	pthread_t t;
+	int e, ended = 0;
+	int64_t end;
+	(void)s;
+	ex.fd = privsep_exec_open("/bin/sleep");
+	assert_true(ex.fd >= 0);
+	x->h->confined = 1; /* what privsep_helper_confine sets */
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = hold_handler;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	held_in_handler = 0;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	assert_int_equal(kill(x->h->spawner.pid, SIGSTOP), 0);
+	end = now_ms() + 10000;
+	while ((status_field(x->h->spawner.pid, "State", st, sizeof(st)) < 0 || st[0] != 'T') &&
+	       now_ms() < end)
+		sched_yield();
+	assert_int_equal(st[0], 'T');
+	assert_int_equal(pthread_create(&t, NULL, late_cut_thread, &c), 0);
+	errno = 0;
+	w = privsep_spawn(x->h, &sp);
+	e = errno;
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+	if (!c.saw_poll || !c.ran || c.pidfd < 0)
+		fail_msg(
+		    "not reached: the helper in epoll_wait %d, the program ran %d (comm \"%s\"), "
+		    "pid %d",
+		    c.saw_poll, c.ran, c.comm, (int)c.pid);
+	if (w) {
+		kill(c.pid, SIGKILL);
+		assert_true(hx_pump_gone(x, 1, 20000));
+		fail_msg("room for no fd: the spawn started whole");
+	}
+	assert_int_equal(e, EMFILE);
+	assert_true(hx_logged(x, "worker \"sleeper\": not started: the helper's fd limit let 0 "
+	                         "of the "));
+	/* gone, and reaped by the helper, within a bound (its loop turning) */
+	end = now_ms() + 10000;
+	for (;;) {
+		struct pollfd p = {c.pidfd, POLLIN, 0};
+		pid_t not [9];
+		int n = 0;
+		for (int i = 0; i < f.nbefore; i++)
+			not [n++] = f.before[i];
+		not [n++] = x->h->spawner.pid;
+		ended = poll(&p, 1, 0) == 1;
+		if (ended && child_not_in(gettid(), not, n) != c.pid)
+			break;
+		if (now_ms() > end)
+			break;
+		(void)privsep_helper_step(x->h, 20);
+	}
+	if (!ended || kill(c.pid, 0) == 0) {
+		char state[64] = "?";
+		(void)status_field(c.pid, "State", state, sizeof(state));
+		kill(c.pid, SIGKILL);
+		waitpid(c.pid, NULL, __WALL);
+		for (int i = 0; i < x->nlog; i++)
+			fprintf(stderr, "log: %s\n", x->log[i]);
+		fail_msg(
+		    "pid %d (%s, state %s), the worker of an answer cut to no fd whose program "
+		    "never uses its channel, %s 10 s after the cut",
+		    (int)c.pid, c.comm, state, ended ? "is not reaped" : "still runs");
+	}
+	assert_false(hx_logged(x, "no worker starts from now on"));
+	/* the spawner goes on */
+	sp = f.sp;
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	assert_true(hx_pump_gone(x, 1, 20000));
+	close(c.pidfd);
+	close(hold[0]);
+	close(hold[1]);
+	close(ex.fd);
+	close(f.prog);
+	hx_free(x);
+}
+
+/* The spawner's answer to an END: its err, or -1 (none within 20 s, or
+ * not an ENDED record for pid). */
+static int end_ask(int sock, pid_t pid, uint32_t *err)
+{
+	uint8_t buf[16];
+	struct privsep_writer w;
+	struct privsep_reader r;
+	struct pollfd p = {sock, POLLIN, 0};
+	uint32_t magic = 0, ipid = 0;
+	ssize_t n;
+	privsep_writer_init(&w, buf, sizeof(buf));
+	privsep_writer_put_u32(&w, SPAWNER_END_MAGIC);
+	privsep_writer_put_u32(&w, (uint32_t)pid);
+	if (send(sock, buf, w.len, MSG_NOSIGNAL) != (ssize_t)w.len || poll(&p, 1, 20000) != 1)
+		return -1;
+	n = recv(sock, buf, sizeof(buf), 0);
+	if (n <= 0)
+		return -1;
+	privsep_reader_init(&r, buf, (size_t)n);
+	privsep_reader_get_u32(&r, &magic);
+	privsep_reader_get_u32(&r, &ipid);
+	privsep_reader_get_u32(&r, err);
+	return privsep_reader_end(&r) < 0 || magic != SPAWNER_ENDED_MAGIC || ipid != (uint32_t)pid
+	           ? -1
+	           : 0;
+}
+
+/* How many lines of the spawner's standard error (fd) hold s. */
+static int lines_with(int fd, const char *s)
+{
+	char buf[16384];
+	ssize_t k = pread(fd, buf, sizeof(buf) - 1, 0);
+	int n = 0;
+	buf[k > 0 ? k : 0] = '\0';
+	for (const char *p = buf; (p = strstr(p, s)); p += strlen(s))
+		n++;
+	return n;
+}
+
+/* A compromised confined helper writes END records of its own on its
+ * spawner's socket, the spawner being unconfined with the privileges of
+ * a spawn: it must not become a way to kill what the helper could not.
+ * Naming the helper's own pid, pid 1, a worker still alive and managed
+ * (handed over: the helper said GOT), a worker's old pid (reaped, free
+ * to be recycled), a process the spawner never cloned: each is refused
+ * (ESRCH) with one line on the spawner's standard error, outside the
+ * helper's log, and each of them lives on; the spawner goes on.  Fails
+ * on main (71ffdc2), whose spawner takes an END for a malformed request
+ * and exits; fails if the spawner kills the pid it is told (a mutant
+ * with pidfd_open(pid) in place of the pidfd it kept). */
+static void a_compromised_helpers_spawner_ends_no_process_but_the_one_it_cloned_and_holds(void **s)
+{
+	struct spawner_fx f;
+	struct hx *x;
+	static const char *argv_pause[] = {"exec_worker", PRIVSEP_EXEC_MARKER, "pause", "-", NULL};
+	struct privsep_exec ex;
+	struct privsep_spawn sp;
+	struct privsep_worker *w;
+	pid_t old, managed, stranger, targets[5];
+	int err2 = memfd_create("spawner-stderr", MFD_CLOEXEC), saved2 = dup(STDERR_FILENO);
+	int gone;
+	(void)s;
+	assert_true(err2 >= 0 && saved2 >= 0);
+	/* the spawner's standard error is the helper's at its start */
+	assert_true(dup2(err2, STDERR_FILENO) >= 0);
+	x = spawner_fx_new(&f);
+	assert_true(dup2(saved2, STDERR_FILENO) >= 0);
+	close(saved2);
+	x->h->confined = 1;
+	/* a worker's old pid: started, handed over, ended, reaped */
+	sp = f.sp;
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	old = w->pid;
+	assert_true(hx_pump_gone(x, 1, 20000));
+	gone = x->gone;
+	/* a worker alive and managed */
+	ex = f.ex;
+	ex.argv = argv_pause;
+	sp.exec = &ex;
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	managed = w->pid;
+	/* a process the spawner never cloned */
+	stranger = fork();
+	assert_true(stranger >= 0);
+	if (stranger == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	targets[0] = getpid();
+	targets[1] = 1;
+	targets[2] = managed;
+	targets[3] = old;
+	targets[4] = stranger;
+	for (int i = 0; i < 5; i++) {
+		char line[128];
+		uint32_t e = 0;
+		if (end_ask(x->h->spawner.sock, targets[i], &e) < 0) {
+			kill(stranger, SIGKILL);
+			waitpid(stranger, NULL, 0);
+			fail_msg("an END naming pid %d: no ENDED answer (the spawner: %s)",
+			         (int)targets[i],
+			         lines_with(err2, "it exits") ? "exited" : "said nothing");
+		}
+		assert_int_equal(e, ESRCH);
+		snprintf(line, sizeof(line), "refused to end pid %d: not the process it cloned",
+		         (int)targets[i]);
+		assert_int_equal(lines_with(err2, line), 1);
+	}
+	/* every one of them lives on */
+	assert_int_equal(kill(1, 0) == 0 || errno == EPERM, 1);
+	assert_int_equal(kill(stranger, 0), 0);
+	{
+		int pfd = (int)syscall(SYS_pidfd_open, stranger, 0);
+		struct pollfd p = {pfd, POLLIN, 0};
+		assert_true(pfd >= 0);
+		assert_int_equal(poll(&p, 1, 0), 0);
+		close(pfd);
+		p.fd = w->pidfd;
+		assert_int_equal(poll(&p, 1, 0), 0);
+	}
+	(void)privsep_helper_step(x->h, 0);
+	assert_int_equal(x->gone, gone);
+	kill(stranger, SIGKILL);
+	waitpid(stranger, NULL, 0);
+	privsep_worker_kill(w);
+	assert_true(hx_pump_gone(x, gone + 1, 20000));
+	/* the spawner goes on: the next spawn starts */
+	sp = f.sp;
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	assert_true(hx_pump_gone(x, gone + 2, 20000));
+	assert_int_equal(lines_with(err2, "it exits"), 0);
+	close(err2);
 	close(f.prog);
 	hx_free(x);
 }
@@ -537,6 +892,10 @@ int main(void)
 	        an_answer_cut_at_the_helpers_fd_limit_kills_its_worker_and_the_next_spawn_starts),
 	    cmocka_unit_test(
 	        a_confined_helpers_spawner_starts_no_worker_whose_policy_turns_namespaces_off),
+	    cmocka_unit_test(
+	        an_answer_cut_to_no_fd_has_its_worker_ended_though_its_program_never_uses_its_channel),
+	    cmocka_unit_test(
+	        a_compromised_helpers_spawner_ends_no_process_but_the_one_it_cloned_and_holds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
