@@ -6,12 +6,23 @@
 # workers, keep-alive connections.  Each server twice: as it comes (httpd
 # reuses a brokered file for 1 s; nginx opens every file) and with the
 # other's choice (httpd --file-cache 0: every request asks the broker;
-# nginx with open_file_cache for 1 s).  Prints markdown tables.
+# nginx with open_file_cache for 1 s).  And a fifth server, the floor of
+# httpd --file-cache 0 (bench/httpd_floor.c: httpd's connection handling,
+# nginx's calls per request, each open through a raw broker process; no
+# framework, no sandbox).  Prints markdown tables.
 #
 # Usage: bench/httpd.sh HTTPD [SECONDS]   (./run bench installs wrk and
 # nginx and builds HTTPD: build/examples/httpd/httpd)
 # Environment: WORKERS (default: CPUs), CONNS (64), THREADS (2), ROUNDS (2),
-# CPUS (a taskset list for the servers and wrk alike; default: no pinning)
+# CPUS (a taskset list for the servers and wrk alike; default: no pinning),
+# FLOOR (the httpd-floor binary; default: bench/httpd-floor of HTTPD's
+# build directory; none there, or FLOOR=none: no floor rows), SERVERS (the
+# rows to run, of httpd httpd-nocache nginx nginx-cache floor; default all;
+# every server is started and checked anyway), FILES (small.html 1m.bin),
+# WEIGHT (the cpu cgroup's weight against the machine's other work, as
+# cgroup v2's cpu.weight, 1 to 10000; v1's cpu.shares gets 1024 / 100 of
+# it; default: the kernel's, 100: on a machine shared with other jobs a
+# higher one keeps them from moving the rounds, the same for every server)
 #
 # The same treatment for both servers: each in a session of its own (none
 # in wrk's), the same number of workers, the same CPUs.  With autogroup
@@ -26,6 +37,8 @@
 set -eu
 httpd=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 secs=${2:-10}
+floor=${FLOOR:-$(dirname "$httpd")/../../bench/httpd-floor}
+[ "$floor" != none ] && [ -x "$floor" ] || floor=
 workers=${WORKERS:-$(nproc)}
 conns=${CONNS:-64}
 threads=${THREADS:-2}
@@ -37,12 +50,14 @@ d=$(mktemp -d /tmp/privsep-httpd-bench.XXXXXX)
 hpid=
 h0pid=
 npid=
+fpid=
 cg=
 cleanup() {
 	set +e # a killed server's wait status is not a failure of the cleanup
 	[ -n "$hpid" ] && kill "$hpid" 2>/dev/null && wait "$hpid" 2>/dev/null
 	[ -n "$h0pid" ] && kill "$h0pid" 2>/dev/null && wait "$h0pid" 2>/dev/null
 	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
+	[ -n "$fpid" ] && kill "$fpid" 2>/dev/null && wait "$fpid" 2>/dev/null
 	if [ -n "$cg" ]; then
 		echo $$ >"$cg/../cgroup.procs" 2>/dev/null
 		# the servers' last processes may still be on their way out
@@ -71,8 +86,15 @@ for base in /sys/fs/cgroup/cpu /sys/fs/cgroup; do
 		fi
 	fi
 done
+if [ -n "$cg" ] && [ -n "${WEIGHT:-}" ]; then
+	if [ -f "$cg/cpu.weight" ]; then
+		echo "$WEIGHT" >"$cg/cpu.weight"
+	else
+		echo $((WEIGHT * 1024 / 100)) >"$cg/cpu.shares"
+	fi
+fi
 if [ -n "$cg" ]; then
-	sched="servers and wrk in one cpu cgroup of their own (autogroup does not apply there)"
+	sched="servers and wrk in one cpu cgroup of their own (autogroup does not apply there; weight ${WEIGHT:-100})"
 elif [ "$ag" = 1 ]; then
 	sched="autogroup on and no cpu cgroup: httpd's workers have a share each, nginx's one for all (unequal: run as root)"
 else
@@ -94,6 +116,7 @@ hport=18480
 h0port=18481
 nport=18482
 n1port=18483
+fport=18484
 start "$httpd" --address 127.0.0.1 --port $hport --root "$d/root" --workers "$workers" 2>"$d/httpd.log"
 hpid=$!
 start "$httpd" --address 127.0.0.1 --port $h0port --root "$d/root" --workers "$workers" --file-cache 0 \
@@ -132,18 +155,29 @@ EOF
 start nginx -c "$d/nginx/nginx.conf" -p "$d/nginx" 2>"$d/nginx.err"
 npid=$!
 ports="$hport $h0port $nport $n1port"
+servers="httpd httpd-nocache nginx nginx-cache"
+if [ -n "$floor" ]; then
+	start "$floor" --address 127.0.0.1 --port $fport --root "$d/root" --workers "$workers" \
+		2>"$d/floor.log"
+	fpid=$!
+	ports="$ports $fport"
+	servers="$servers floor"
+fi
+[ -n "${SERVERS:-}" ] && servers=$SERVERS
+files=${FILES:-small.html 1m.bin}
+nup=$(echo $ports | wc -w)
 for i in $(seq 100); do
 	up=0
 	for p in $ports; do
 		curl -sf -o /dev/null "http://127.0.0.1:$p/small.html" && up=$((up + 1))
 	done
-	[ $up = 4 ] && break
+	[ $up = "$nup" ] && break
 	sleep 0.1
 done
 for f in small.html 1m.bin; do # all serve the same bytes
 	for p in $ports; do
 		curl -sf "http://127.0.0.1:$p/$f" | cmp -s - "$d/root/$f" ||
-			{ echo "bench/httpd: port $p: $f differs" >&2; cat "$d/nginx.err" "$d"/httpd*.log >&2; exit 1; }
+			{ echo "bench/httpd: port $p: $f differs" >&2; cat "$d/nginx.err" "$d"/*.log >&2; exit 1; }
 	done
 done
 
@@ -181,13 +215,14 @@ echo "each server in a session of its own; $sched; CPUs: ${CPUS:-any}; load aver
 echo
 : >"$d/results"
 for r in $(seq "$rounds"); do
-	for f in small.html 1m.bin; do
-		for s in httpd httpd-nocache nginx nginx-cache; do
+	for f in $files; do
+		for s in $servers; do
 			case $s in
 			httpd) port=$hport pid=$hpid ;;
 			httpd-nocache) port=$h0port pid=$h0pid ;;
 			nginx) port=$nport pid=$npid ;;
 			nginx-cache) port=$n1port pid=$npid ;;
+			floor) port=$fport pid=$fpid ;;
 			esac
 			echo "$f $s $(run "http://127.0.0.1:$port/$f" $pid)" >>"$d/results"
 		done
@@ -207,8 +242,8 @@ echo "Medians over the rounds"
 echo
 echo "| file | server | requests/s | p99 ms | server CPU µs/request |"
 echo "|---|---|---:|---:|---:|"
-for f in small.html 1m.bin; do
-	for s in httpd httpd-nocache nginx nginx-cache; do
+for f in $files; do
+	for s in $servers; do
 		echo "| $f | $s | $(median $f $s 3) | $(median $f $s 6) | $(median $f $s 7) |"
 	done
 done
@@ -217,13 +252,31 @@ echo "Ratios of the medians (requests/s: above 1 httpd is faster; p99: below 1 h
 echo
 echo "| file | httpd/nginx req/s | httpd/nginx p99 | httpd-nocache/nginx req/s | httpd-nocache/nginx p99 | httpd/nginx-cache req/s | httpd/nginx-cache p99 |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-for f in small.html 1m.bin; do
+for f in $files; do
 	awk -v f=$f -v a="$(median $f httpd 3)" -v b="$(median $f nginx 3)" \
 		-v c="$(median $f httpd 6)" -v e="$(median $f nginx 6)" \
 		-v g="$(median $f httpd-nocache 3)" -v h="$(median $f httpd-nocache 6)" \
 		-v i="$(median $f nginx-cache 3)" -v j="$(median $f nginx-cache 6)" \
-		'BEGIN { printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", f, a / b, c / e, g / b, h / e, a / i, c / j }'
+		'function r(x, y) { return y > 0 && x > 0 ? sprintf("%.2f", x / y) : "-" }
+		BEGIN { printf "| %s | %s | %s | %s | %s | %s | %s |\n", f, r(a, b), r(c, e), r(g, b), r(h, e), r(a, i), r(c, j) }'
 done
+if [ -n "$floor" ]; then
+	echo
+	echo "The floor (httpd-floor: each open through a raw broker process, nothing else): requests/s"
+	echo
+	echo "| file | floor/nginx | httpd-nocache/floor |"
+	echo "|---|---:|---:|"
+	for f in $files; do
+		awk -v f=$f -v a="$(median $f floor 3)" -v b="$(median $f nginx 3)" -v g="$(median $f httpd-nocache 3)" \
+			'function r(x, y) { return y > 0 && x > 0 ? sprintf("%.2f", x / y) : "-" }
+			BEGIN { printf "| %s | %s | %s |\n", f, r(a, b), r(g, a) }'
+	done
+fi
+if [ -n "$floor" ] && grep -q "gone" "$d/floor.log"; then
+	echo "bench/httpd: a worker of the floor died during the run:" >&2
+	cat "$d/floor.log" >&2
+	exit 1
+fi
 if grep -q "restarts in\|seccomp violation\|killed" "$d"/httpd*.log; then
 	echo "bench/httpd: a worker died during the run:" >&2
 	cat "$d"/httpd*.log >&2

@@ -62,6 +62,10 @@ struct conn {
 	struct conn *prev, *next; /* on its deadline list */
 	struct conn *ready_next;  /* on the ready list: more to do without an event */
 	int ready;
+	/* what epoll said (edge-triggered: it says it once): readable, and
+	 * not drained by a read since; the peer's end seen (EPOLLRDHUP,
+	 * EPOLLHUP or EPOLLERR: read on until recv says what it is) */
+	int readable, rdhup;
 	int need_more;              /* the buffered bytes are not a whole head */
 	struct http_head_scan scan; /* how far the head in `in` was looked at */
 	size_t in_len, head_len, lingered;
@@ -260,8 +264,11 @@ static int conn_parse(struct server *s, struct conn *c)
 	if (serve_start(&x, &req, status, &c->out, c->wait)) {
 		/* the file: asked for without waiting; the answer comes in
 		 * conn_opened */
-		if (privsep_fs_open_async(s->client, c->wait->path, O_RDONLY, &c->wait->res,
-		                          conn_opened, c, &c->open_id) == 0) {
+		/* O_NONBLOCK, as nginx asks: it changes nothing for a regular
+		 * file (the only kind served), and the broker, which opens
+		 * with it anyway, then has no flag to set back */
+		if (privsep_fs_open_async(s->client, c->wait->path, O_RDONLY | O_NONBLOCK,
+		                          &c->wait->res, conn_opened, c, &c->open_id) == 0) {
 			c->state = ST_OPEN;
 			dl_set(s, c, DL_SEND);
 			return 1;
@@ -327,15 +334,29 @@ static int conn_run(struct server *s, struct conn *c)
 					continue;
 				c->need_more = 1;
 			}
-			ssize_t n = recv(c->fd, c->in + c->in_len, cap - c->in_len, 0);
+			/* drained by the last read and nothing said since: the
+			 * next bytes bring an event (as nginx does; it saves a
+			 * recv that would say EAGAIN after each answer) */
+			if (!c->readable)
+				return 0;
+			size_t room = cap - c->in_len;
+			ssize_t n = recv(c->fd, c->in + c->in_len, room, 0);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n == 0 || (n < 0 && errno != EAGAIN)) {
 				conn_close(s, c);
 				return -1;
 			}
-			if (n < 0)
+			if (n < 0) {
+				c->readable = 0;
 				return 0;
+			}
+			/* a short read emptied the socket: the next bytes are a
+			 * new edge.  Not so once the peer's end was seen: its
+			 * edge came with bytes this read took, so read on until
+			 * recv returns 0 or fails */
+			if ((size_t)n < room && !c->rdhup)
+				c->readable = 0;
 			if (c->in_len == 0)
 				dl_set(s, c, DL_HEADER); /* the request starts: its deadline */
 			c->in_len += (size_t)n;
@@ -435,6 +456,7 @@ static void accept_some(struct server *s)
 			return;
 		}
 		c->srv = s;
+		c->readable = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		/* writable again as soon as little is left unsent: a client that
 		 * reads shows progress at once, and no answer sits in a deep
@@ -580,10 +602,19 @@ int server_run(struct privsep_client *client, const struct server_config *cfg)
 				}
 				continue;
 			}
-			if (p == &tag_listen)
+			if (p == &tag_listen) {
 				accept_some(&s);
-			else if (!((struct conn *)p)->ready)
-				conn_run(&s, p);
+				continue;
+			}
+			struct conn *c = p;
+			/* recorded also for a connection on the ready list,
+			 * which runs later: the edge is not said again */
+			if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+				c->readable = 1;
+			if (evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+				c->rdhup = 1;
+			if (!c->ready)
+				conn_run(&s, c);
 		}
 		/* the connections that yielded their turn */
 		struct conn *r = s.ready;

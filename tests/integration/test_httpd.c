@@ -1104,6 +1104,49 @@ static void with_no_cache_opens_in_flight_answer_each_connection_in_order(void *
 	server_stop(&one);
 }
 
+/* A worker reads a connection only when epoll said it has bytes (a
+ * read that drained it waits for the next edge, as nginx does): the next
+ * request on a kept-alive connection is still read when it comes, and a
+ * client that ends the connection, after its answer or with its request,
+ * has it closed at once, long before the idle deadline (30 s here). */
+static void a_kept_alive_connection_is_read_again_and_closed_when_its_client_ends_it(void **st)
+{
+	(void)st;
+	struct server one;
+	char body[256], buf[16384];
+	struct timespec t0;
+	int fd, closed;
+	server_start(&one, "ends", "1", "--idle-timeout", "30");
+	/* each request sent after the answer to the one before */
+	fd = connect_to(&one);
+	for (int i = 0; i < 3; i++) {
+		get_body(fd, "/a.txt", body, sizeof(body));
+		assert_string_equal(body, "hello\n");
+	}
+	/* the end after the last answer was read */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(shutdown(fd, SHUT_WR), 0);
+	read_until_close(fd, buf, sizeof(buf), 10000, &closed);
+	close(fd);
+	if (!closed || ms_since(&t0) >= 10000)
+		fail_msg("a connection ended after its answer was not closed in 10 s");
+	/* the end with the request: both read in one go */
+	for (int i = 0; i < 8; i++) {
+		static const char req[] = "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n";
+		fd = connect_to(&one);
+		send_all(fd, req, sizeof(req) - 1);
+		assert_int_equal(shutdown(fd, SHUT_WR), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		read_until_close(fd, buf, sizeof(buf), 10000, &closed);
+		close(fd);
+		if (!closed || ms_since(&t0) >= 10000)
+			fail_msg("a connection ended with its request was not closed in 10 s");
+		if (strncmp(buf, "HTTP/1.1 200 ", 13) || !strstr(buf, "\r\n\r\nhello\n"))
+			fail_msg("no 200 with the file before the close: %.100s", buf);
+	}
+	server_stop(&one);
+}
+
 static void an_idle_worker_closes_a_removed_file_when_its_entry_expires(void **st)
 {
 	(void)st;
@@ -1212,6 +1255,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(one_file_is_one_cache_entry_whatever_slashes_name_it),
 	    cmocka_unit_test(an_idle_worker_closes_a_removed_file_when_its_entry_expires),
 	    cmocka_unit_test(with_no_cache_opens_in_flight_answer_each_connection_in_order),
+	    cmocka_unit_test(
+	        a_kept_alive_connection_is_read_again_and_closed_when_its_client_ends_it),
 	};
 	if (argc != 2) {
 		fprintf(stderr, "usage: test_httpd HTTPD\n");
