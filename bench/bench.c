@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -1820,17 +1821,30 @@ static uint64_t sum_bytes(const void *p, size_t n)
 }
 
 static uint64_t bulk_sum;
+/* Shared with the forked ends: the CPU the receiver (the handler, the raw
+ * receiver) last read a payload on, so that each run tells where the
+ * scheduler put the two ends (its placement line). */
+static volatile int *bulk_cpu;
 static int bulk_post(struct privsep_req *req, void *arg)
 {
 	(void)arg;
 	bulk_sum += sum_bytes(req->bulk, req->bulk_len);
+	*bulk_cpu = sched_getcpu();
 	return 0;
+}
+
+/* Whether the receiver read the last payload on this end's CPU. */
+static int bulk_same_cpu(void)
+{
+	return *bulk_cpu == sched_getcpu();
 }
 
 /* Seconds to move size bytes reps times through privsep's bulk path: a
  * worker-side post of a sealed memfd, the helper maps and reads it; a
- * PING after each makes sure it was read. */
-static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *out)
+ * PING after each makes sure it was read.  scpu: the helper's CPU (-1:
+ * this end's affinity); *same += the payloads read on this end's CPU. */
+static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu,
+                         int *same)
 {
 	int a[2];
 	const struct privsep_handler t[] = {{.type = T_BULK_SINK,
@@ -1843,6 +1857,8 @@ static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *ou
 	if (pid == 0) {
 		struct privsep_helper_config hc = {.log = quiet};
 		only_fds(a[0], -1);
+		if (scpu >= 0)
+			pin(scpu);
 		struct privsep_helper *h = privsep_helper_new(t, 1, &hc);
 		helper_attach(h, a[0], -1, 0, "bulk");
 		privsep_helper_run(h);
@@ -1859,6 +1875,7 @@ static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *ou
 		    privsep_client_ping(c, NULL, 0, &res) != 0)
 			abort();
 		out[r] = ns() - t0;
+		*same += bulk_same_cpu();
 	}
 	privsep_client_free(c);
 	reap(pid);
@@ -1866,7 +1883,7 @@ static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *ou
 
 /* The same bytes copied through the socket in records of 64 KiB; the
  * receiver reads every one and answers one byte after the last. */
-static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out)
+static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu, int *same)
 {
 	int a[2];
 	chan_pair(a);
@@ -1875,6 +1892,8 @@ static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out)
 		uint8_t *rx = malloc(BULK_CHUNK);
 		uint64_t want, sum = 0;
 		only_fds(a[0], -1);
+		if (scpu >= 0)
+			pin(scpu);
 		while (recv(a[0], &want, sizeof(want), 0) == sizeof(want)) {
 			for (uint64_t got = 0; got < want;) {
 				ssize_t n = recv(a[0], rx, BULK_CHUNK, 0);
@@ -1883,6 +1902,7 @@ static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out)
 				sum += sum_bytes(rx, (size_t)n);
 				got += (uint64_t)n;
 			}
+			*bulk_cpu = sched_getcpu();
 			if (send(a[0], "k", 1, MSG_NOSIGNAL) != 1)
 				_exit(1);
 		}
@@ -1902,9 +1922,60 @@ static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out)
 		if (recv(a[1], &k, 1, 0) != 1)
 			abort();
 		out[r] = ns() - t0;
+		*same += bulk_same_cpu();
 	}
 	close(a[1]);
 	reap(pid);
+}
+
+/* The floor of a shared-memory path with privsep's wake-ups and copies
+ * and none of its checks or records: the sender copies the payload into a
+ * shared mapping and sends its length (8 bytes); the receiver, blocked in
+ * recv, copies it out into a buffer of its own, reads every byte and
+ * answers one byte after it.  Privsep's path (a post, then a PING) adds
+ * the record checks, the region's count, the helper's event loop and a
+ * second record. */
+static void bulk_shm(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu, int *same)
+{
+	int a[2];
+	uint8_t *shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED)
+		abort();
+	memset(shm, 0, size);
+	chan_pair(a);
+	pid_t pid = fork();
+	if (pid == 0) {
+		uint8_t *cp = malloc(size);
+		uint64_t want, sum = 0;
+		only_fds(a[0], -1);
+		if (scpu >= 0)
+			pin(scpu);
+		if (!cp)
+			_exit(1);
+		memset(cp, 0, size);
+		while (recv(a[0], &want, sizeof(want), 0) == sizeof(want) && want <= size) {
+			memcpy(cp, shm, want);
+			sum += sum_bytes(cp, want);
+			*bulk_cpu = sched_getcpu();
+			if (send(a[0], "k", 1, MSG_NOSIGNAL) != 1)
+				_exit(1);
+		}
+		_exit(sum == 1); /* keeps the sum */
+	}
+	close(a[0]);
+	for (int r = 0; r < reps; r++) {
+		uint64_t want = size, t0 = ns();
+		char k;
+		memcpy(shm, buf, size);
+		if (send(a[1], &want, sizeof(want), MSG_NOSIGNAL) != sizeof(want) ||
+		    recv(a[1], &k, 1, 0) != 1)
+			abort();
+		out[r] = ns() - t0;
+		*same += bulk_same_cpu();
+	}
+	close(a[1]);
+	reap(pid);
+	munmap(shm, size);
 }
 
 /* The floor of any path that hands its handler the whole payload after
@@ -1938,7 +2009,10 @@ static void bulk_floor(const uint8_t *buf, size_t size, int reps, double *copy, 
 	free(dst);
 }
 
-static void bench_bulk(int pinned)
+/* pl: FREE, ONE_CPU (both ends on CPU 0), TWO_CPUS (the worker and the
+ * sender on CPU 0, the helper and the raw receiver on CPU 1: every
+ * wake-up a cross-CPU one; 64 KiB and 1 MiB only). */
+static void bench_bulk(enum placement pl)
 {
 	static const struct {
 		size_t size;
@@ -1948,22 +2022,35 @@ static void bench_bulk(int pinned)
 	          {1u << 20, 60, "bulk, 1 MiB"},
 	          {16u << 20, 12, "bulk, 16 MiB"},
 	          {256u << 20, 3, "bulk, 256 MiB"}};
+	size_t nsz = pl == TWO_CPUS ? 2 : sizeof(sz) / sizeof(sz[0]);
+	int scpu = pl == TWO_CPUS ? 1 : -1;
 	uint8_t *buf = malloc((size_t)256 << 20);
 	if (!buf)
 		abort();
+	bulk_cpu =
+	    mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (bulk_cpu == MAP_FAILED)
+		abort();
 	for (size_t i = 0; i < ((size_t)256 << 20); i++)
 		buf[i] = (uint8_t)(i * 131u);
-	pin(pinned ? 0 : -1); /* the forked ends inherit it */
-	for (size_t s = 0; s < sizeof(sz) / sizeof(sz[0]); s++) {
-		int reps = quick ? (sz[s].reps + 2) / 3 : sz[s].reps;
+	pin(pl == FREE ? -1 : 0); /* the forked ends inherit it */
+	for (size_t s = 0; s < nsz; s++) {
+		int reps = quick ? (sz[s].reps + 2) / 3 : sz[s].reps, psame = 0, rsame = 0,
+		    msame = 0;
+		/* the raw shared-memory floor: for the sizes of one record */
+		int shm = sz[s].size <= (1u << 20);
 		uint64_t *p = calloc((size_t)reps * 3, sizeof(*p)),
-		         *r = calloc((size_t)reps * 3, 8);
-		if (!p || !r)
+		         *r = calloc((size_t)reps * 3, 8), *m = calloc((size_t)reps * 3, 8);
+		if (!p || !r || !m)
 			abort();
 		for (int k = 0; k < 3; k++) { /* interleaved runs */
-			bulk_privsep(sz[s].size, reps, buf, p + k * reps);
-			bulk_raw(sz[s].size, reps, buf, r + k * reps);
+			bulk_privsep(sz[s].size, reps, buf, p + k * reps, scpu, &psame);
+			bulk_raw(sz[s].size, reps, buf, r + k * reps, scpu, &rsame);
 		}
+		/* after them: interleaved with them, it slowed the socket
+		 * copy's runs by an eighth, measured */
+		for (int k = 0; shm && k < 3; k++)
+			bulk_shm(sz[s].size, reps, buf, m + k * reps, scpu, &msame);
 		/* each run's first payload, informative: before the sort */
 		uint64_t first[3] = {p[0], p[reps], p[2 * (size_t)reps]};
 		struct stats fs = stats_of(first, 3);
@@ -1971,12 +2058,32 @@ static void bench_bulk(int pinned)
 		struct stats ps = stats_of(p, (size_t)reps * 3), rs = stats_of(r, (size_t)reps * 3);
 		struct stats pm = {sz[s].size / ps.median * 1e3, sz[s].size / ps.p99 * 1e3};
 		struct stats rm = {sz[s].size / rs.median * 1e3, sz[s].size / rs.p99 * 1e3};
-		report_goal(sz[s].name, "MB/s", pm, rm, pinned ? "one CPU" : "free",
-		            "socket copy in 64 KiB records", 1, AT_LEAST(s == 0 ? 1.0 : 1.5));
+		report_goal(sz[s].name, "MB/s", pm, rm, placement_name(pl),
+		            "socket copy in 64 KiB records", 1,
+		            pl == TWO_CPUS ? NO_GOAL : AT_LEAST(s == 0 ? 1.0 : 1.5));
 		printf("  first payload of a worker (its region and the helper's copy buffer made "
 		       "then): median %.1f MB/s\n",
 		       sz[s].size / fs.median * 1e3);
-		{
+		/* where the scheduler put the two ends: a payload read on the
+		 * sender's CPU needed no cross-CPU wake-up */
+		if (shm) {
+			struct stats ms = stats_of(m, (size_t)reps * 3);
+			struct stats mm = {sz[s].size / ms.median * 1e3, sz[s].size / ms.p99 * 1e3};
+			char name[64];
+			snprintf(name, sizeof(name), "  %s, vs raw shared memory", sz[s].name);
+			report(
+			    name, "MB/s", pm, mm, placement_name(pl),
+			    "raw shared memory: a copy in, 8-byte record, a copy out, 1-byte answer",
+			    1);
+		}
+		printf("  receiver on the sender's CPU: %d %% of privsep's payloads, %d %% of the "
+		       "socket copy's\n",
+		       psame * 100 / (reps * 3), rsame * 100 / (reps * 3));
+		if (shm)
+			printf("  raw shared memory's receiver on the sender's CPU: %d %% of its "
+			       "payloads\n",
+			       msame * 100 / (reps * 3));
+		if (pl != TWO_CPUS) {
 			/* two CPUs: the two copies overlap, then the read; one
 			 * CPU: the two copies and the read one after the other */
 			double c, rd;
@@ -1989,7 +2096,9 @@ static void bench_bulk(int pinned)
 		}
 		free(p);
 		free(r);
+		free(m);
 	}
+	munmap((void *)bulk_cpu, sizeof(int));
 	free(buf);
 }
 
@@ -2063,8 +2172,10 @@ int main(int argc, char **argv)
 	if (RUN("allocs"))
 		bench_allocs();
 	if (RUN("bulk")) {
-		bench_bulk(0);
-		bench_bulk(1);
+		bench_bulk(FREE);
+		bench_bulk(ONE_CPU);
+		if (two_cpus())
+			bench_bulk(TWO_CPUS); /* every wake-up a cross-CPU one */
 		pin(-1);
 	}
 	fclose(json);

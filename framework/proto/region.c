@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "copyout.h"
 #include "region.h"
 
 /* A copy buffer this large or larger asks for transparent huge pages. */
@@ -562,14 +563,24 @@ static void region_ack(struct region_rx *rx)
 		syscall(SYS_futex, done, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+/* Whether a payload of total bytes is copied out with non-temporal
+ * stores: one larger than the last-level cache, whose copy the handler
+ * reads back from memory anyway. */
+static int region_stream(const struct region_copy *c, uint64_t total)
+{
+	size_t over = c->stream_over ? c->stream_over : COPYOUT_STREAM_OVER;
+	return total > over;
+}
+
 /* size bytes at offset at of rx's data (its mapping, or fd with pread)
- * into dst.  0; -1 with errno. */
-static int region_read(const struct region_rx *rx, int fd, uint8_t *dst, size_t size, size_t at)
+ * into dst (streamed: see region_stream).  0; -1 with errno. */
+static int region_read(const struct region_rx *rx, int fd, uint8_t *dst, size_t size, size_t at,
+                       int stream)
 {
 	if (!size)
 		return 0;
 	if (rx->data) {
-		memcpy(dst, rx->data + at, size);
+		copyout(dst, rx->data + at, size, stream);
 		return 0;
 	}
 	if (fd < 0) {
@@ -593,7 +604,7 @@ static int region_copy_out(struct region_rx *rx, struct region_copy *c, int fd, 
 		return -1;
 	}
 	/* the one read of the region: from here on only the copy is read */
-	if (region_read(rx, fd, c->buf, (size_t)size, 0) < 0) {
+	if (region_read(rx, fd, c->buf, (size_t)size, 0, region_stream(c, size)) < 0) {
 		int err = errno;
 		snprintf(why, whylen, "reading %llu bytes of bulk from the region: %s",
 		         (unsigned long long)size, strerror(err));
@@ -827,7 +838,8 @@ int region_rx_part(struct region_rx *rx, const struct region_copy *c, int fd, ui
 		rx->perr = copy_room(&rx->parts, (size_t)total) < 0 ? errno : 0;
 	}
 	/* the one read of these bytes of the region: only the copy is read */
-	if (!rx->perr && region_read(rx, rx->fd, rx->parts.buf + off, (size_t)len, (size_t)at) < 0)
+	if (!rx->perr && region_read(rx, rx->fd, rx->parts.buf + off, (size_t)len, (size_t)at,
+	                             region_stream(c, total)) < 0)
 		rx->perr = errno ? errno : EIO;
 	rx->pgot += len;
 	region_ack(rx);

@@ -80,6 +80,9 @@ struct region_copy {
 	uint8_t *buf;
 	size_t cap;
 	uint64_t region_max; /* the largest region data a sender may offer */
+	/* payloads of more bytes are copied out with non-temporal stores
+	 * (copyout.h); 0: COPYOUT_STREAM_OVER; SIZE_MAX: never */
+	size_t stream_over;
 };
 
 /* The receiver's view of one sender's region (the helper, per worker). */

@@ -159,19 +159,30 @@ static void rewrite(void)
 #define PARTS 4
 #define PART (64u << 10)
 
+/* The parts of the streamed race: lengths that are no multiple of 16 or
+ * 64, at offsets of the region that are not aligned, the last ending at
+ * the region's last byte (PARTS * PART bytes of data). */
+static const size_t odd_len[PARTS] = {4093, 65541, 17, 100000};
+static const size_t odd_at[PARTS] = {1, 4097, 69643, PARTS *PART - 100000};
+
 /* The helper's side, in a child: 0 when every byte the handler got is
  * the one the copy saw (part k: the letter written before the k-th
- * notification) and stays so; 1 when not; 2 when the setup failed. */
-static int helper_side(void)
+ * notification) and stays so; 1 when not; 2 when the setup failed.
+ * streamed: copied out with non-temporal stores (copyout.h), in parts of
+ * odd_len at odd_at; else with memcpy, in parts of PART at k * PART. */
+static int helper_side(int streamed)
 {
 	struct region r = region_new(PARTS * PART, REGION_SEALS, PARTS * PART);
 	struct region_rx rx;
-	struct region_copy c = {.region_max = LIMIT};
+	struct region_copy c = {.region_max = LIMIT, .stream_over = streamed ? 1 : SIZE_MAX};
 	const uint8_t *p;
 	const void *v;
 	char why[256];
+	size_t total = 0, off = 0;
 	int bad = 0;
 
+	for (unsigned k = 0; k < PARTS; k++)
+		total += streamed ? odd_len[k] : PART;
 	racer = &r;
 	memset(r.map + pg, 'A', r.len);
 	/* the worker waits: the helper wakes it after every copy */
@@ -181,22 +192,29 @@ static int helper_side(void)
 	region_rx_init(&rx);
 
 	/* a payload in parts, the region brought by the first */
-	for (unsigned k = 0; k < PARTS; k++)
-		if (region_rx_part(&rx, &c, k ? -1 : r.fd, PARTS * PART, k * PART, k * PART, PART,
-		                   why, sizeof(why)) != 0) {
+	for (unsigned k = 0; k < PARTS; k++) {
+		size_t len = streamed ? odd_len[k] : PART, at = streamed ? odd_at[k] : k * PART;
+		if (region_rx_part(&rx, &c, k ? -1 : r.fd, total, off, at, len, why, sizeof(why)) !=
+		    0) {
 			fprintf(stderr, "part %u: %s\n", k, why);
 			return 1;
 		}
-	if (region_rx_held(&rx, &c, PARTS * PART, LIMIT, &v, why, sizeof(why)) != 0) {
+		off += len;
+	}
+	if (region_rx_held(&rx, &c, total, LIMIT, &v, why, sizeof(why)) != 0) {
 		fprintf(stderr, "final: %s\n", why);
 		return 1;
 	}
 	p = v;
 	/* part k was copied after k rewrites; the final record, after
 	 * PARTS; it changed nothing the handler reads */
-	for (unsigned k = 0; k < PARTS; k++)
-		for (size_t i = 0; i < PART; i++)
-			bad |= p[k * PART + i] != 'A' + k;
+	off = 0;
+	for (unsigned k = 0; k < PARTS; k++) {
+		size_t len = streamed ? odd_len[k] : PART;
+		for (size_t i = 0; i < len; i++)
+			bad |= p[off + i] != 'A' + k;
+		off += len;
+	}
 	if (flips != PARTS + 1 || bad) {
 		fprintf(stderr, "parts: %d rewrites, bytes %s\n", (int)flips,
 		        bad ? "changed" : "as copied");
@@ -206,12 +224,13 @@ static int helper_side(void)
 	 * instant of the copy, and the rewrite right after changes none */
 	{
 		uint8_t letter = (uint8_t)('A' + flips);
-		if (region_rx_held(&rx, &c, PART, LIMIT, &v, why, sizeof(why)) != 0) {
+		size_t len = streamed ? PARTS * PART : PART;
+		if (region_rx_held(&rx, &c, len, LIMIT, &v, why, sizeof(why)) != 0) {
 			fprintf(stderr, "held: %s\n", why);
 			return 1;
 		}
 		p = v;
-		for (size_t i = 0; i < PART; i++)
+		for (size_t i = 0; i < len; i++)
 			bad |= p[i] != letter;
 		if (flips != PARTS + 2 || bad || r.map[pg] == letter) {
 			fprintf(stderr, "held: %d rewrites, bytes %s\n", (int)flips,
@@ -224,24 +243,41 @@ static int helper_side(void)
 	return 0;
 }
 
-static void
-a_worker_rewriting_its_region_between_copies_never_changes_a_byte_the_handler_reads(void **state)
+static void race(int streamed)
 {
 	int st;
 	pid_t pid;
-	(void)state;
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		signal(SIGBUS, SIG_DFL);
 		signal(SIGSEGV, SIG_DFL);
-		_exit(helper_side());
+		_exit(helper_side(streamed));
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
 	if (WEXITSTATUS(st) == 2)
 		skip(); /* no seccomp user notification here: nothing to race with */
 	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void
+a_worker_rewriting_its_region_between_copies_never_changes_a_byte_the_handler_reads(void **state)
+{
+	(void)state;
+	race(0);
+}
+
+/* The same race with the copy out of a payload larger than the cache
+ * (non-temporal stores), in parts of odd sizes at unaligned offsets, the
+ * last ending at the region's last byte, then a held payload of the
+ * whole region. */
+static void
+a_worker_rewriting_its_region_between_streamed_copies_never_changes_a_byte_the_handler_reads(
+    void **state)
+{
+	(void)state;
+	race(1);
 }
 
 /* ---- the rules: each a bad-bulk with one line ---- */
@@ -775,6 +811,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(
 	        a_worker_rewriting_its_region_between_copies_never_changes_a_byte_the_handler_reads),
+	    cmocka_unit_test(
+	        a_worker_rewriting_its_region_between_streamed_copies_never_changes_a_byte_the_handler_reads),
 	    cmocka_unit_test(every_malformed_part_or_final_record_is_a_violation_with_one_line),
 	    cmocka_unit_test(parts_and_held_records_leave_no_fd_open_in_the_helper),
 	    cmocka_unit_test(
