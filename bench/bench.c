@@ -38,6 +38,8 @@
 #include "step_trace.h"
 #include "uidpool.h"
 #include "chan.h"
+#include "mm_slots.h"
+#include "sink_post.h"
 #include "raw_fd.h"
 
 static FILE *json;
@@ -415,10 +417,7 @@ static pid_t raw_mm_sink(int fd, int done_w, int cpu)
 	pid_t pid = fork();
 	if (pid == 0) {
 		static char bufs[MM_SLOTS][MM_SLOT];
-		static union {
-			struct cmsghdr a;
-			char b[CHAN_CTL_SPACE];
-		} ctl[MM_SLOTS];
+		static union mm_ctl ctl[MM_SLOTS];
 		struct mmsghdr mm[MM_SLOTS];
 		struct iovec iov[MM_SLOTS];
 		struct epoll_event ev = {.events = EPOLLIN};
@@ -432,14 +431,7 @@ static pid_t raw_mm_sink(int fd, int done_w, int cpu)
 		while (!end && epoll_wait(ep, &ev, 1, -1) == 1) {
 			for (;;) {
 				int got;
-				for (unsigned i = 0; i < MM_SLOTS; i++) {
-					iov[i] = (struct iovec){bufs[i], MM_SLOT};
-					mm[i].msg_hdr =
-					    (struct msghdr){.msg_iov = &iov[i],
-					                    .msg_iovlen = 1,
-					                    .msg_control = ctl[i].b,
-					                    .msg_controllen = sizeof(ctl[i].b)};
-				}
+				mm_slots_arm(mm, iov, ctl, bufs[0], MM_SLOT, MM_SLOTS);
 				got = recvmmsg(fd, mm, MM_SLOTS, MSG_DONTWAIT | MSG_CMSG_CLOEXEC,
 				               NULL);
 				if (got < 0) {
@@ -764,15 +756,6 @@ static void bench_open(enum placement pl)
 }
 
 /* ---- 3: one-way throughput ---- */
-
-static long sink_count;
-static int count_post(struct privsep_req *req, void *arg)
-{
-	(void)req;
-	(void)arg;
-	sink_count++;
-	return 0;
-}
 
 static double posts_per_s(size_t size, long count)
 {

@@ -44,6 +44,8 @@
 
 #include "chan.h"
 #include "helper_int.h"
+#include "mm_slots.h"
+#include "sink_post.h"
 #include "wire.h"
 
 #define TYPE 0x10001u
@@ -65,15 +67,6 @@ static double now_ns(clockid_t c)
 	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
-static long sink_count;
-static int count_post(struct privsep_req *req, void *arg)
-{
-	(void)req;
-	(void)arg;
-	sink_count++;
-	return 0;
-}
-
 static void quiet(enum privsep_log_level l, const char *line, void *arg)
 {
 	(void)l;
@@ -92,10 +85,7 @@ static const struct privsep_handler table[] = {{.type = TYPE,
 static void receive(enum mode m, int fd, int out)
 {
 	static char bufs[MM][MAXREC];
-	static union {
-		struct cmsghdr a;
-		char b[CHAN_CTL_SPACE];
-	} ctl[MM];
+	static union mm_ctl ctl[MM];
 	struct mmsghdr mm[MM];
 	struct iovec iov[MM];
 	struct epoll_event ev = {.events = EPOLLIN};
@@ -140,14 +130,7 @@ static void receive(enum mode m, int fd, int out)
 		while (!end && epoll_wait(ep, &ev, 1, -1) == 1)
 			while (!end) {
 				int got;
-				for (unsigned i = 0; i < MM; i++) {
-					iov[i] = (struct iovec){bufs[i], MAXREC};
-					mm[i].msg_hdr =
-					    (struct msghdr){.msg_iov = &iov[i],
-					                    .msg_iovlen = 1,
-					                    .msg_control = ctl[i].b,
-					                    .msg_controllen = sizeof(ctl[i].b)};
-				}
+				mm_slots_arm(mm, iov, ctl, bufs[0], MAXREC, MM);
 				got = recvmmsg(fd, mm, MM, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
 				if (got <= 0) {
 					end = got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);

@@ -9,6 +9,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -19,6 +21,8 @@
 #include <unistd.h>
 
 #include <valgrind/valgrind.h>
+
+#include <cmocka.h>
 
 #include "harness.h"
 #include "wire.h"
@@ -406,15 +410,10 @@ void hx_ready_then_pause(struct privsep_helper *h, struct privsep_worker *w, int
 int hx_children(pid_t *out, int max)
 {
 	char path[64], buf[1024];
-	int fd, n = 0;
-	ssize_t k;
+	int n = 0;
 	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)gettid());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (hx_read_small(path, buf, sizeof(buf)) < 0)
 		return -1;
-	k = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[k > 0 ? k : 0] = '\0';
 	for (char *s = buf, *e; n < max; s = e) {
 		long v = strtol(s, &e, 10);
 		if (e == s)
@@ -429,19 +428,75 @@ int hx_ids_of(pid_t pid, unsigned uid[4], unsigned gid[4])
 {
 	char path[64], buf[2048];
 	const char *u, *g;
-	ssize_t n;
-	int fd;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (hx_read_small(path, buf, sizeof(buf)) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
 	u = strstr(buf, "\nUid:");
 	g = strstr(buf, "\nGid:");
 	if (!u || !g || sscanf(u, "\nUid: %u %u %u %u", &uid[0], &uid[1], &uid[2], &uid[3]) != 4 ||
 	    sscanf(g, "\nGid: %u %u %u %u", &gid[0], &gid[1], &gid[2], &gid[3]) != 4)
 		return -1;
 	return 0;
+}
+
+int hx_others_with_id(unsigned id, pid_t except, pid_t *who)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+	assert_non_null(d); /* a test that cannot look fails */
+	while ((de = readdir(d))) {
+		unsigned u[4], g[4];
+		pid_t pid = (pid_t)atoi(de->d_name);
+		if (pid <= 0 || pid == except || hx_ids_of(pid, u, g) < 0)
+			continue;
+		for (int i = 0; i < 4; i++)
+			if (u[i] == id || g[i] == id) {
+				if (!n++ && who)
+					*who = pid;
+				break;
+			}
+	}
+	closedir(d);
+	return n;
+}
+
+ssize_t hx_recv_fd(int sock, void *buf, size_t size, int *fd)
+{
+	union {
+		struct cmsghdr a;
+		char b[CMSG_SPACE(sizeof(int) * PRIVSEP_MAX_FDS)];
+	} ctl;
+	struct iovec iov = {buf, size};
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = ctl.b,
+	                    .msg_controllen = sizeof(ctl.b)};
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	*fd = -1;
+	if (n < 0)
+		return n;
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)) && mh.msg_controllen == CMSG_SPACE(sizeof(int))) {
+		memcpy(fd, CMSG_DATA(c), sizeof(int));
+		return n;
+	}
+	/* not exactly one: none is kept */
+	for (; c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+				int k;
+				memcpy(&k, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				close(k);
+			}
+	return n;
+}
+
+int hx_reply_fd(struct privsep_req *req, int fd)
+{
+	if (fd < 0)
+		return errno;
+	return privsep_req_reply_fd(req, fd) < 0 ? EIO : 0;
 }

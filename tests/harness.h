@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "hx_read.h"
 #include "privsep.h"
 
 #define HX_LOG_LINES 512
@@ -59,6 +60,17 @@ int hx_pump_gone(struct hx *x, int n, int timeout_ms);
 /* The four uids and gids of pid (real, effective, saved, filesystem):
  * 0, or -1. */
 int hx_ids_of(pid_t pid, unsigned uid[4], unsigned gid[4]);
+/* How many processes but except hold id as one of their uids or gids, the
+ * first one's pid in *who (when who is not NULL); a /proc that cannot be
+ * listed fails the calling cmocka test. */
+int hx_others_with_id(unsigned id, pid_t except, pid_t *who);
+/* One record from sock without waiting, into buf: its length (-1 with
+ * errno EAGAIN when none waits); *fd its one fd, -1 when it carried none
+ * or more than one (those are closed). */
+ssize_t hx_recv_fd(int sock, void *buf, size_t size, int *fd);
+/* In a handler: attach fd, just opened (or -1 with the open's errno), to
+ * the reply: 0, or the errno a handler returns (fd is taken either way). */
+int hx_reply_fd(struct privsep_req *req, int fd);
 /* The pids of this thread's children, at most max; -1 when /proc
  * cannot tell. */
 int hx_children(pid_t *out, int max);

@@ -230,12 +230,8 @@ static void fmt_seccomp(struct privsep_worker *w, char *line, size_t len)
 	} else if (w->spawn.unsandboxed || !w->spawn.pol) {
 		snprintf(why, sizeof(why), "a filter the worker loaded itself");
 	} else if (e->syscall >= 0) {
-		/* the rules of the filter that refused it: in exec mode the
-		 * first one's (the second one kills nothing: its refusals
-		 * fail with ENOSYS or EACCES, narrow_rules.h) */
-		policy_explain(w->spawn.filter_pol ? w->spawn.filter_pol : w->spawn.pol,
-		               w->spawn.debug, e->syscall, e->have_args ? e->args : NULL, why,
-		               sizeof(why));
+		policy_explain(exit_refusing_policy(w), w->spawn.debug, e->syscall,
+		               e->have_args ? e->args : NULL, why, sizeof(why));
 	} else {
 		snprintf(why, sizeof(why), "the seccomp filter");
 	}

@@ -487,6 +487,16 @@ int exit_fw_ready(struct privsep_req *req, void *arg);
 /* Fill w->exit from the wait status in si (NULL: unknown) and log the
  * one line that says how w ended. */
 void exit_classify(struct privsep_worker *w, const siginfo_t *si);
+/* The policy of the filter that refuses w's calls, whose rules a
+ * violation is explained by (exit.c) and learn mode judges a call by
+ * (learn.c): in exec mode the first filter's (the second one kills
+ * nothing: its refusals fail with ENOSYS or EACCES, narrow_rules.h),
+ * else w's own; NULL when w has none.  Here, not in exit.c: learn.c
+ * calling exit.c would close a cycle of objects (tests/layers.sh). */
+static inline const struct policy *exit_refusing_policy(const struct privsep_worker *w)
+{
+	return w->spawn.filter_pol ? w->spawn.filter_pol : w->spawn.pol;
+}
 
 /* log.c: a spawned worker's standard error, read through a pipe (rfd,
  * taken), one log line per line it writes. */

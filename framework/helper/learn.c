@@ -184,9 +184,24 @@ static void put_values(FILE *f, const struct learn_call *c, int a)
 		fprintf(f, "%s0x%llx", k ? "|" : " ", (unsigned long long)c->v[a][k]);
 }
 
+/* Why the filter pol refused c's first call, in the words of the
+ * violation line (policy_explain), for a person to widen by hand. */
+static void put_denied(FILE *f, const struct privsep_worker *w, const struct learn_call *c,
+                       const struct policy *pol)
+{
+	char why[768];
+	uint64_t first[6];
+	/* each argument's first value is the first call's */
+	for (int a = 0; a < 6; a++)
+		first[a] = c->v[a][0];
+	policy_explain(pol, w->spawn.debug, c->nr, first, why, sizeof(why));
+	fprintf(f, "# (the first call was denied by %s: widen those rules by hand)\n", why);
+}
+
 int privsep_worker_learned(const struct privsep_worker *w, int fd)
 {
 	const struct learn_state *s = w ? w->un.learn : NULL;
+	const struct policy *pol = w ? exit_refusing_policy(w) : NULL;
 	char *text = NULL;
 	size_t len = 0, off = 0;
 	FILE *f;
@@ -209,9 +224,6 @@ int privsep_worker_learned(const struct privsep_worker *w, int fd)
 		fputc('\n', f);
 	for (const struct learn_call *c = s->calls; c; c = c->next) {
 		char *name = name_of(c->arch, c->nr);
-		int listed = 0;
-		for (size_t i = 0; w->spawn.pol && i < w->spawn.pol->nrules; i++)
-			listed |= w->spawn.pol->rules[i].nr == c->nr;
 		fprintf(f, "# learned: %s, %lu call%s;", name ? name : "?", c->calls,
 		        c->calls > 1 ? "s" : "");
 		for (int a = 0; a < 6; a++)
@@ -220,14 +232,13 @@ int privsep_worker_learned(const struct privsep_worker *w, int fd)
 		if (!name || c->arch != (uint32_t)seccomp_arch_native())
 			fprintf(f, "# (syscall %d of architecture 0x%x: no rule can allow it)\n",
 			        c->nr, c->arch);
-		else if (listed)
-			/* an unconditional allow beside the policy's own
-			 * rules for it would overlap them: a person widens
-			 * those instead */
-			fprintf(f,
-			        "# (its rules for %s have conditions these calls matched none of: "
-			        "widen them by hand)\n",
-			        name);
+		else if (pol && policy_rules_for(pol, c->nr, 0))
+			/* the filter that refused it has rules for it (the
+			 * worker's own, or exec mode's): an allow of every
+			 * call beside them would overlap them, or shadow
+			 * exec mode's (check refuses that); a person widens
+			 * the ones the violation line would name instead */
+			put_denied(f, w, c, pol);
 		else
 			fprintf(f, "allow %s because \"learned; review\"\n", name);
 		free(name);

@@ -166,6 +166,12 @@ int policy_foreign(uint32_t arch, int nr);
 void policy_explain(const struct policy *p, int debug, int nr, const uint64_t *args, char *buf,
                     size_t len);
 
+/* How many of p's rules are for syscall nr; with start_allows 0, not
+ * counting exec mode's start rules that allow (which an allow of every
+ * call of nr in the worker's policy makes redundant, check says nothing
+ * of them: what learn mode may propose). */
+size_t policy_rules_for(const struct policy *p, int nr, int start_allows);
+
 /* Whether condition c holds for argument value v. */
 int policy_cond_holds(const struct pol_cond *c, uint64_t v);
 

@@ -196,6 +196,11 @@ static void check_expansion(struct finder *f, const struct pol_rule *r)
 	}
 }
 
+int pol_start_rule_yields(const struct pol_rule *r, enum filter_action act, int err)
+{
+	return r->act == act && r->err == err && !strcmp(r->group, "@exec_start");
+}
+
 /* Rule i against the earlier rules for its syscall: shadowed,
  * duplicated, or in an order libseccomp cannot keep (the first such). */
 static void check_order(struct finder *f, size_t i)
@@ -205,13 +210,9 @@ static void check_order(struct finder *f, size_t i)
 		const struct pol_rule *e = &f->p->rules[j];
 		if (e->nr != r->nr)
 			continue;
-		/* exec mode's start (<exec.policy>'s @exec_start, added after
-		 * the worker's policy) shadowed by a rule of the worker's own
-		 * with the same action for every call: the policy already
-		 * allows more than the start needs, nothing of the start is
-		 * lost (a learned "allow newfstatat" is such a rule) */
-		if (e->ncond == 0 && e->act == r->act && e->err == r->err &&
-		    !strcmp(r->group, "@exec_start"))
+		/* exec mode's start shadowed by a rule of the worker's own
+		 * with the same action for every call */
+		if (e->ncond == 0 && pol_start_rule_yields(r, e->act, e->err))
 			continue;
 		if (e->ncond == 0) {
 			pol_diagf(

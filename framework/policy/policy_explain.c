@@ -63,11 +63,20 @@ static void unmatched(const struct policy *p, int nr, const uint64_t *args, char
 	}
 }
 
+size_t policy_rules_for(const struct policy *p, int nr, int start_allows)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nrules; i++)
+		n += p->rules[i].nr == nr &&
+		     (start_allows || !pol_start_rule_yields(&p->rules[i], FA_ALLOW, 0));
+	return n;
+}
+
 void policy_explain(const struct policy *p, int debug, int nr, const uint64_t *args, char *buf,
                     size_t len)
 {
 	const struct pol_rule *r = NULL;
-	int listed = 0;
+	int listed = policy_rules_for(p, nr, 1) > 0;
 	if (args) {
 		policy_eval(p, debug, seccomp_arch_native(), nr, args, &r);
 		if (r) {
@@ -77,8 +86,6 @@ void policy_explain(const struct policy *p, int debug, int nr, const uint64_t *a
 			return;
 		}
 	}
-	for (size_t i = 0; i < p->nrules; i++)
-		listed |= p->rules[i].nr == nr;
 	if (listed && args) {
 		int n = snprintf(buf, len,
 		                 "the default action of %s (no rule for this syscall matched its "

@@ -34,6 +34,14 @@ const char *pol_act_name(enum filter_action a);
 /* Whether this architecture's table names syscall nr. */
 int pol_named(int nr);
 
+/* Whether rule r, after a rule for every call of its syscall with action
+ * act (errno err), takes nothing away: a rule of exec mode's start
+ * (<exec.policy>'s @exec_start, added after the worker's policy) with the
+ * same action, the policy allowing more than the start needs (a learned
+ * "allow newfstatat" is such an earlier rule).  check finds nothing
+ * there, and learn mode may propose such an allow. */
+int pol_start_rule_yields(const struct pol_rule *r, enum filter_action act, int err);
+
 /* A condition as alternatives (any one holds) of libseccomp comparisons;
  * never: it cannot hold. */
 struct pol_alt {

@@ -13,8 +13,12 @@
 #define M_T_ONCE (PRIVSEP_TYPE_APP_MIN + 2)
 /* one-way: one byte */
 #define M_T_POST (PRIVSEP_TYPE_APP_MIN + 3)
-/* one-way with a bulk payload: one byte */
+/* one-way with a bulk payload: one byte, in the model its payload's size
+ * in steps of 4 KiB (section 9's weight: 1 + steps), or M_BULK_WHOLE, a
+ * payload the helper cannot map (it weighs the whole turn, as a
+ * REGION_PART does) */
 #define M_T_BULK (PRIVSEP_TYPE_APP_MIN + 4)
+#define M_BULK_WHOLE 9
 /* event, helper to worker: one byte, its sequence number */
 #define M_T_EVENT (PRIVSEP_TYPE_APP_MIN + 5)
 /* what the ONCE handler answers an odd byte */

@@ -44,24 +44,26 @@ fail=0
 # claim holds), the failed assertion or end state, or "ltl CLAIM" (the
 # claim fails); the longest first
 [ "$one" = 1 ] || cat >"$work/runs" <<'EOF'
-both-die -DCALLERS1=1 -DPOSTER1=0|ok
-live -DWDIE=0 -DHDIE=0 -DQMAX=2 -DNEV=3|ok
+both-die -DCALLERS1=1 -DPOSTER1=0 -DBULKMAX=1 -DBULK_WHOLE=0|ok
+live -DWDIE=0 -DHDIE=0 -DQMAX=2 -DNEV=3 -DBULKMAX=2 -DBULK_WHOLE=0|ok
 s5-every-call-returns -DWDIE=0 -DHDIE=0 -DCALLERS1=1 -DPOSTER1=0|ok ltl s5_every_call_returns
-s9-events-delivered-in-order -DWDIE=0 -DHDIE=0 -DQMAX=2 -DNEV=3 -DCALLERS1=1 -DPOSTER1=0|ok ltl s9_events_delivered_in_order
-s7-a-drop-is-for-good -DWDIE=0 -DHDIE=0 -DCALLERS1=1 -DPOSTER1=0|ok ltl s7_a_drop_is_for_good
-reply-bounded-by-queue-max -DMUT_REPLY_BOUNDED -DWDIE=0 -DHDIE=0|invalid end state
-stop-reading-while-anything-queued -DMUT_STOP_READING_WHILE_QUEUED -DWDIE=0 -DHDIE=0|invalid end state
-permit-drop-ignored -DMUT_DROP_IGNORED -DWDIE=0 -DHDIE=0|assertion violated s7_dropped_permit_never_comes_back
-once-lost-only-on-success -DMUT_ONCE_ON_SUCCESS -DWDIE=0 -DHDIE=0|assertion violated s7_once_type_served_at_most_once
-violation-kills-the-other-worker -DMUT_KILL_WRONG_WORKER -DWDIE=0 -DHDIE=0|assertion violated s8_violation_ends_the_offender_only
-reply-sent-on-a-full-socket -DMUT_BLOCKING_REPLY -DWDIE=0 -DHDIE=0|assertion violated s9_helper_never_blocks
-event-overtakes-the-queue -DMUT_EVENT_OVERTAKES -DWDIE=0 -DHDIE=0 -DQMAX=2 -DNEV=3|assertion violated s9_events_in_order
-queued-reply-shares-the-tx-buffer -DMUT_SHARED_TX -DWDIE=0 -DHDIE=0|assertion violated s5_reply_reaches_its_own_call
-reply-to-the-thread-that-reads-it -DMUT_REPLY_TO_READER -DWDIE=0 -DHDIE=0|assertion violated s5_reply_reaches_its_own_call
-no-turn-limit -DMUT_NO_TURN_LIMIT -DWDIE=0 -DHDIE=0|assertion violated s9_one_workers_turn
-writable-wake-up-leaves-the-reply -DMUT_FLUSH_EVENTS_ONLY -DWDIE=0 -DHDIE=0|ltl s5_every_call_returns
-permits-regranted-at-each-turn -DMUT_PERMITS_REGRANTED -DWDIE=0 -DHDIE=0|ltl s7_a_drop_is_for_good
-event-overtakes-the-queue-ltl -DMUT_EVENT_OVERTAKES -DWDIE=0 -DHDIE=0 -DQMAX=2 -DNEV=3|ltl s9_events_delivered_in_order
+s9-events-delivered-in-order -DWDIE=0 -DHDIE=0 -DQMAX=2 -DNEV=3 -DCALLERS1=1 -DPOSTER1=0 -DBULKMAX=1 -DBULK_WHOLE=0|ok ltl s9_events_delivered_in_order
+s7-a-drop-is-for-good -DWDIE=0 -DHDIE=0 -DCALLERS1=1 -DPOSTER1=0 -DBULKMAX=1 -DBULK_WHOLE=0|ok ltl s7_a_drop_is_for_good
+reply-bounded-by-queue-max -DMUT_REPLY_BOUNDED -DWDIE=0 -DHDIE=0 -DBULKMAX=1 -DBULK_WHOLE=0|invalid end state
+stop-reading-while-anything-queued -DMUT_STOP_READING_WHILE_QUEUED -DWDIE=0 -DHDIE=0 -DBULKMAX=1 -DBULK_WHOLE=0|invalid end state
+permit-drop-ignored -DMUT_DROP_IGNORED -DWDIE=0 -DHDIE=0 -DBULKMAX=1 -DBULK_WHOLE=0|assertion violated s7_dropped_permit_never_comes_back
+once-lost-only-on-success -DMUT_ONCE_ON_SUCCESS -DWDIE=0 -DHDIE=0 -DBULKMAX=1 -DBULK_WHOLE=0|assertion violated s7_once_type_served_at_most_once
+violation-kills-the-other-worker -DMUT_KILL_WRONG_WORKER -DWDIE=0 -DHDIE=0 -DBULKMAX=1 -DBULK_WHOLE=0|assertion violated s8_violation_ends_the_offender_only
+reply-sent-on-a-full-socket -DMUT_BLOCKING_REPLY -DWDIE=0 -DHDIE=0 -DBULKMAX=1 -DBULK_WHOLE=0|assertion violated s9_helper_never_blocks
+event-overtakes-the-queue -DMUT_EVENT_OVERTAKES -DWDIE=0 -DHDIE=0 -DQMAX=2 -DNEV=3 -DBULKMAX=1 -DBULK_WHOLE=0|assertion violated s9_events_in_order
+queued-reply-shares-the-tx-buffer -DMUT_SHARED_TX -DWDIE=0 -DHDIE=0 -DBULKMAX=1 -DBULK_WHOLE=0|assertion violated s5_reply_reaches_its_own_call
+reply-to-the-thread-that-reads-it -DMUT_REPLY_TO_READER -DWDIE=0 -DHDIE=0 -DBULKMAX=1 -DBULK_WHOLE=0|assertion violated s5_reply_reaches_its_own_call
+no-turn-limit -DMUT_NO_TURN_LIMIT -DWDIE=0 -DHDIE=0|assertion violated s9_weight_bounds_a_turn
+bulk-weighs-one -DMUT_BULK_WEIGHS_ONE -DWDIE=0 -DHDIE=0|assertion violated s9_weight_bounds_a_turn
+first-worker-served-again -DMUT_FIRST_AGAIN -DTURN=1 -DWDIE=0 -DHDIE=0|assertion violated s9_one_workers_turn
+writable-wake-up-leaves-the-reply -DMUT_FLUSH_EVENTS_ONLY -DWDIE=0 -DHDIE=0 -DBULKMAX=1 -DBULK_WHOLE=0|ltl s5_every_call_returns
+permits-regranted-at-each-turn -DMUT_PERMITS_REGRANTED -DWDIE=0 -DHDIE=0 -DBULKMAX=1 -DBULK_WHOLE=0|ltl s7_a_drop_is_for_good
+event-overtakes-the-queue-ltl -DMUT_EVENT_OVERTAKES -DWDIE=0 -DHDIE=0 -DQMAX=2 -DNEV=3 -DBULKMAX=1 -DBULK_WHOLE=0|ltl s9_events_delivered_in_order
 EOF
 
 run_one() {

@@ -67,8 +67,18 @@
 #define NPOST1 1 /* and worker 1 */
 #endif
 #ifndef TURN
-#define TURN 1 /* records per worker per wake-up: PRIVSEP_TURN_RECORDS, scaled */
+#define TURN 3 /* a turn's size: PRIVSEP_TURN_RECORDS (32), scaled */
 #endif
+#ifndef BULKMAX
+#define BULKMAX 3 /* the largest bulk payload worker 0 posts, in steps (4 KiB, scaled) */
+#endif
+#ifndef BULK_WHOLE
+#define BULK_WHOLE 1 /* and whether it may post one the helper cannot map */
+#endif
+/* Section 9: what a record weighs in its worker's turn: 1, and a bulk
+ * payload the helper mapped 1 more per step of its size (a bulk's byte is
+ * its size in steps), one it cannot map (M_BULK_WHOLE) the whole turn. */
+#define WEIGHT(t, body) (t == M_T_BULK -> (body == M_BULK_WHOLE -> TURN : 1 + body) : 1)
 #ifndef HDIE
 #define HDIE 1 /* the helper may die */
 #endif
@@ -116,6 +126,7 @@ hidden byte s9_helper_never_blocks;
 hidden byte s9_one_reply_waits_at_most;
 hidden byte s9_events_in_order;
 hidden byte s9_one_workers_turn;
+hidden byte s9_weight_bounds_a_turn;
 
 #define READY(w) (!hclosed[w] && RD_GATE(w) && ((len(w2h[w]) > 0) || wgone[w]))
 #ifdef MUT_STOP_READING_WHILE_QUEUED
@@ -319,8 +330,7 @@ inline dispatch(w, t, id, body, g)
 #endif
 			send_reply(w, id, M_DONE);
 			endturn = 1
-		:: t == M_T_POST
-		:: t == M_T_BULK -> endturn = 1 /* a bulk ends the turn */
+		:: t == M_T_POST || t == M_T_BULK
 		fi
 	fi
 }
@@ -330,11 +340,20 @@ inline dispatch(w, t, id, body, g)
 #else
 #define UNDER_TURN(s) (s < TURN)
 #endif
+#ifdef MUT_BULK_WEIGHS_ONE
+/* broken: a bulk record counts 1, whatever its size (a turn of bulk
+ * payloads moves TURN times more bytes than a turn of records) */
+#define HELPER_WEIGHT(t, body) 1
+#else
+#define HELPER_WEIGHT(t, body) WEIGHT(t, body)
+#endif
 
 /* One record of worker w's turn (one atomic step: the other processes
- * run between two records).  turn: 1 while the turn goes on.  At most
- * TURN records, none after a call was answered or a bulk served, none
- * while a reply waits (section 9). */
+ * run between two records).  turn: 1 while the turn goes on.  The turn
+ * ends after the record whose weight brings the count to TURN or more,
+ * after an answered call, and reads nothing while a reply waits
+ * (section 9).  gw: the weight read so far in this turn (a ghost, by
+ * section 9's rule, whatever the helper counts). */
 inline one_record(w)
 {
 	if
@@ -343,8 +362,14 @@ inline one_record(w)
 		hclose(w); turn = 0 /* end of stream */
 	:: !hclosed[w] && RD_GATE(w) && (len(w2h[w]) == 0) && !wgone[w] -> turn = 0 /* EAGAIN */
 	:: !hclosed[w] && RD_GATE(w) && (len(w2h[w]) > 0) ->
+		/* a record is read only while the turn's weight is under its
+		 * size: what one worker gets of a wake-up is under TURN before
+		 * its last record, at most TURN - 1 + one record's weight */
+		s9_weight_bounds_a_turn = (gw < TURN);
+		assert(s9_weight_bounds_a_turn);
 		w2h[w]?t, id, body, g;
-		served++;
+		gw = gw + WEIGHT(t, body);
+		served = served + HELPER_WEIGHT(t, body);
 		/* the other worker waited for this record if it was ready with
 		 * a record of its own */
 		bypass[w] = 0;
@@ -365,8 +390,17 @@ inline one_record(w)
  * turn, if it is ready. */
 inline next_worker()
 {
+#ifdef MUT_FIRST_AGAIN
+	/* broken: the first worker, still ready after its turn, is served
+	 * again before the others */
+	if
+	:: w == 0 && READY(0) -> w = 255
+	:: else
+	fi;
+#endif
 	w++;
 	served = 0;
+	gw = 0;
 	turn = 0;
 	do
 	:: w < NW ->
@@ -389,7 +423,7 @@ inline next_worker()
 proctype helper()
 {
 	int t;
-	byte w, id, body, g, v, victim, served;
+	byte w, id, body, g, v, victim, served, gw;
 	bool endturn, mortal, turn;
 	/* whether this helper may die: chosen once, so that a run where it
 	 * lives is checked for deadlock on its own */
@@ -575,15 +609,26 @@ proctype worker(byte w)
 			if
 			:: hclosed[w] -> n = NPOST(w) /* EPIPE */
 			:: else ->
-				/* worker 0's last post carries a bulk payload */
+				/* worker 0's last post carries a bulk payload of 1
+				 * to BULKMAX steps, or one the helper cannot map;
+				 * a post's byte is its number */
+				body = n;
 				if
-				:: w == 0 && n == NPOST0 - 1 -> mt = M_T_BULK
+				:: w == 0 && n == NPOST0 - 1 ->
+					mt = M_T_BULK;
+					if
+					:: body = 1
+					:: BULKMAX >= 2 -> body = 2
+					:: BULKMAX >= 3 -> body = 3
+					:: BULK_WHOLE -> body = M_BULK_WHOLE
+					fi
 				:: else -> mt = M_T_POST
 				fi;
-				w2h[w]!mt, 0, n, M_OK;
-				printf("@@ send %d %d %d %d %d\n", w, mt, 0, n, M_OK);
+				w2h[w]!mt, 0, body, M_OK;
+				printf("@@ send %d %d %d %d %d\n", w, mt, 0, body, M_OK);
 				n++;
-				mt = 0
+				mt = 0;
+				body = 0
 			fi
 		}
 		/* posted: dispatch for a while (worker 1 gets no events unless

@@ -8,7 +8,10 @@
  * posted, on the path where spin found that model breaking a rule:
  *
  *   send W TYPE ID BYTE WHY   worker W sends a record (WHY: app.h's M_BAD_*,
- *                             why it must be a violation, or M_OK)
+ *                             why it must be a violation, or M_OK; a
+ *                             bulk's BYTE, its size in the model's steps,
+ *                             is sent as its one payload byte: the real
+ *                             turn of 32 is not what this test checks)
  *   post W N                  the helper's application posts event N to W
  *   exit W | dies W           worker W closes its end
  *   helperdies                the helper ends

@@ -205,6 +205,13 @@ int probe_main(struct privsep_client *c, void *arg)
 		long r = probe_foreign_exit(!strcmp(a[0], "int80") ? PROBE_INT80 : PROBE_X32);
 		snprintf(why, sizeof(why), "%s-returned=%ld\n", a[0], r);
 		goto say;
+	} else if (!strcmp(a[0], "execveat-other")) {
+		/* an exec the first filter's execveat rule (the program's fd
+		 * only) refuses: of no fd at all; EBADF if it runs */
+		long r = syscall(SYS_execveat, -1, "", av, ev, AT_EMPTY_PATH);
+		snprintf(why, sizeof(why), "execveat-other-returned=%ld/%d\n", r,
+		         r < 0 ? errno : 0);
+		goto say;
 	} else if (!strcmp(a[0], "sendfile")) {
 		/* a call the policy does not have, with arguments to name */
 		long r = syscall(SYS_sendfile, 7, 8, NULL, 0x1234);

@@ -13,7 +13,7 @@
 #define PROBE_REPORT_MAX 3000u
 
 /* arg: a NULL-ended list: mode ("report", "exec", "execveat",
- * "sendfile", "mmap-exec", "mprotect-exec", "int80", "x32"), then the
+ * "execveat-other", "sendfile", "mmap-exec", "mprotect-exec", "int80", "x32"), then the
  * mode's parameter (report: the marker, each byte xor 0x55, in hex, or
  * "-"; exec, execveat: a path). */
 /* Review 7's modes: "own-filter" (a filter of its own that makes

@@ -76,7 +76,6 @@ static int cut_sock = -1;
 static int give(struct privsep_req *req, void *arg)
 {
 	uint32_t v = 0;
-	int fd;
 	memcpy(&v, req->data, 4);
 	note(req, arg);
 	if (v == shrink_at) {
@@ -88,14 +87,8 @@ static int give(struct privsep_req *req, void *arg)
 		assert_int_equal(shutdown(cut_sock, SHUT_RDWR), 0);
 	if ((v / 100) % 2 && v % 3 == 1 && nkeep < NKEEP)
 		keep[nkeep++] = eventfd(0, EFD_CLOEXEC);
-	fd = eventfd(v + 1, EFD_CLOEXEC | EFD_NONBLOCK); /* never 0: a read would fail */
-	if (fd < 0)
-		return errno;
-	if (privsep_req_reply_fd(req, fd) < 0) {
-		close(fd);
-		return EIO;
-	}
-	return 0;
+	/* never 0: a read would fail */
+	return hx_reply_fd(req, eventfd(v + 1, EFD_CLOEXEC | EFD_NONBLOCK));
 }
 
 static const struct privsep_handler table[] = {
@@ -335,18 +328,8 @@ static void calls_of_a_pile_behind_a_queued_reply_are_answered_after_it_in_order
 static uint32_t read_fd_reply(struct hx *x, int sock, uint32_t *v, int *fd)
 {
 	uint8_t in[256];
-	union {
-		struct cmsghdr a;
-		char b[CMSG_SPACE(sizeof(int) * 4)];
-	} ctl;
 	for (int t = 0; t < 1000; t++) {
-		struct iovec iov = {in, sizeof(in)};
-		struct msghdr mh = {.msg_iov = &iov,
-		                    .msg_iovlen = 1,
-		                    .msg_control = ctl.b,
-		                    .msg_controllen = sizeof(ctl.b)};
-		struct cmsghdr *c;
-		ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		ssize_t n = hx_recv_fd(sock, in, sizeof(in), fd);
 		if (n < 0) {
 			privsep_helper_step(x->h, 5);
 			continue;
@@ -356,12 +339,8 @@ static uint32_t read_fd_reply(struct hx *x, int sock, uint32_t *v, int *fd)
 		assert_int_equal(in[3], 1); /* nfds */
 		assert_int_equal(wire_get_u32(in + PRIVSEP_HDR_LEN), 0);
 		/* one control message: SCM_RIGHTS with its own fd, one */
-		c = CMSG_FIRSTHDR(&mh);
-		if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)) ||
-		    mh.msg_controllen != CMSG_SPACE(sizeof(int)))
+		if (*fd < 0)
 			fail_msg("reply id %u: not one fd", wire_get_u32(in + 8));
-		else
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
 		{
 			uint64_t ctr = 0;
 			assert_int_equal(read(*fd, &ctr, sizeof(ctr)), (ssize_t)sizeof(ctr));

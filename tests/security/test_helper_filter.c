@@ -416,15 +416,8 @@ static void a_helper_confined_without_exec_spawns_has_no_spawner_and_starts_no_w
 
 static int give_null(struct privsep_req *req, void *arg)
 {
-	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	(void)arg;
-	if (fd < 0)
-		return errno;
-	if (privsep_req_reply_fd(req, fd) < 0) {
-		close(fd);
-		return EIO;
-	}
-	return 0;
+	return hx_reply_fd(req, open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
 static const struct privsep_handler pile_table[] = {
@@ -435,25 +428,11 @@ static const struct privsep_handler pile_table[] = {
 static int took_fd_reply(int sock)
 {
 	uint8_t in[256];
-	union {
-		struct cmsghdr a;
-		char b[CMSG_SPACE(sizeof(int) * 4)];
-	} ctl;
-	struct iovec iov = {in, sizeof(in)};
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = ctl.b,
-	                    .msg_controllen = sizeof(ctl.b)};
-	struct cmsghdr *c;
 	int fd;
-	if (recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < (ssize_t)PRIVSEP_HDR_LEN)
-		return 0;
-	c = CMSG_FIRSTHDR(&mh);
-	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return 0;
-	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-	close(fd);
-	return 1;
+	ssize_t n = hx_recv_fd(sock, in, sizeof(in), &fd);
+	if (fd >= 0)
+		close(fd);
+	return n >= (ssize_t)PRIVSEP_HDR_LEN && fd >= 0;
 }
 
 /* Confined by helper.policy, the helper answers piles of calls (a worker

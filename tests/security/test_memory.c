@@ -41,17 +41,9 @@ static long long status_kb(pid_t pid, const char *name)
 {
 	char path[64], buf[4096], key[32];
 	const char *p;
-	ssize_t n;
-	int fd;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (hx_read_small(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	snprintf(key, sizeof(key), "\n%s:", name);
 	p = strstr(buf, key);
 	return p ? strtoll(p + strlen(key), NULL, 10) : -1;

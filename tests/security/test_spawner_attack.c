@@ -368,17 +368,9 @@ static int in_poll_on(pid_t tid, const struct privsep_helper *h)
 {
 	char path[64], buf[256];
 	unsigned long nr, a0;
-	ssize_t k;
-	int fd;
 	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (hx_read_small(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	k = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (k <= 0)
-		return 0;
-	buf[k] = '\0';
 	if (sscanf(buf, "%lu %lx", &nr, &a0) != 2)
 		return 0; /* "running" */
 	return (

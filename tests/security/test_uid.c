@@ -124,37 +124,13 @@ static unsigned worker_uid(pid_t pid)
 	return u[0];
 }
 
-/* How many processes but except hold id as one of their uids or gids,
- * and the first one's pid in *who. */
-static int others_with_id(unsigned id, pid_t except, pid_t *who)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0;
-	assert_non_null(d);
-	while ((de = readdir(d))) {
-		unsigned u[4], g[4];
-		pid_t pid = (pid_t)atoi(de->d_name);
-		if (pid <= 0 || pid == except || hx_ids_of(pid, u, g) < 0)
-			continue;
-		for (int i = 0; i < 4; i++)
-			if (u[i] == id || g[i] == id) {
-				if (!n++ && who)
-					*who = pid;
-				break;
-			}
-	}
-	closedir(d);
-	return n;
-}
-
 static void in_range_and_alone(unsigned uid, pid_t pid)
 {
 	pid_t who = 0;
 	if (uid < UIDPOOL_MIN || uid > UIDPOOL_MAX)
 		fail_msg("worker pid %d has uid %u, outside %u-%u", (int)pid, uid, UIDPOOL_MIN,
 		         UIDPOOL_MAX);
-	if (others_with_id(uid, pid, &who))
+	if (hx_others_with_id(uid, pid, &who))
 		fail_msg("uid %u of worker pid %d is also pid %d's", uid, (int)pid, (int)who);
 }
 
@@ -290,7 +266,7 @@ static void a_reaped_workers_uid_is_released_and_reused(void **state)
 	assert_int_equal(hx_lease_held_here(ua), 0);
 	/* a process with ua now is another helper's worker (another test
 	 * suite running as root on the machine), which holds ua's lease */
-	if (others_with_id(ua, 0, NULL) != 0 && uidpool_held(ua) != 1)
+	if (hx_others_with_id(ua, 0, NULL) != 0 && uidpool_held(ua) != 1)
 		fail_msg("uid %u is a process's without any lease", ua);
 	/* the lowest free uid is taken first by the next scan: the next
 	 * worker gets it back, or, when its uid was leased ahead while a
@@ -304,7 +280,7 @@ static void a_reaped_workers_uid_is_released_and_reused(void **state)
 		spawn_waiting(x, "c", NULL);
 		uc = worker_uid(here_pid[2]);
 		in_range_and_alone(uc, here_pid[2]);
-		if (uc != ua && uidpool_held(ua) != 1 && others_with_id(ua, 0, NULL) == 0)
+		if (uc != ua && uidpool_held(ua) != 1 && hx_others_with_id(ua, 0, NULL) == 0)
 			fail_msg("uid %u was free, yet the next workers got %u and %u", ua, ub, uc);
 	}
 	kill_all(x);

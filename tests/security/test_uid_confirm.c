@@ -271,30 +271,6 @@ static void a_uid_taken_since_it_was_leased_ahead_is_never_a_workers(void **stat
  * (privsep_helper_confine): the spawner confirms the uid before its
  * clone3, the byte waits in the child's channel for step 5 ---- */
 
-/* How many processes but except hold id as one of their uids or gids,
- * the first one's pid in *who. */
-static int others_with_id(unsigned id, pid_t except, pid_t *who)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0;
-	assert_non_null(d);
-	while ((de = readdir(d))) {
-		unsigned u[4], g[4];
-		pid_t pid = (pid_t)atoi(de->d_name);
-		if (pid <= 0 || pid == except || hx_ids_of(pid, u, g) < 0)
-			continue;
-		for (int i = 0; i < 4; i++)
-			if (u[i] == id || g[i] == id) {
-				if (!n++)
-					*who = pid;
-				break;
-			}
-	}
-	closedir(d);
-	return n;
-}
-
 /* The worker pid's uid: its every uid and gid, in the range, no other
  * process's (what test_uid.c checks of a worker the helper forks). */
 static unsigned a_workers_own_uid(pid_t pid)
@@ -309,7 +285,7 @@ static unsigned a_workers_own_uid(pid_t pid)
 	if (u[0] < UIDPOOL_MIN || u[0] > UIDPOOL_MAX)
 		fail_msg("worker pid %d has uid %u, outside %u-%u", (int)pid, u[0], UIDPOOL_MIN,
 		         UIDPOOL_MAX);
-	if (others_with_id(u[0], pid, &who))
+	if (hx_others_with_id(u[0], pid, &who))
 		fail_msg("uid %u of worker pid %d is also pid %d's", u[0], (int)pid, (int)who);
 	return u[0];
 }

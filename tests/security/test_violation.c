@@ -634,6 +634,72 @@ static void a_learning_worker_runs_the_call_and_the_proposal_adds_exactly_it(voi
 	hx_free(x);
 }
 
+/* An exec-mode worker in learn mode makes an exec its first filter
+ * refuses (that filter's execveat rule allows the program's fd only; the
+ * worker's own policy has no rule for execveat).  The proposal must judge
+ * the call against that filter, the one the violation line explains it
+ * by: its rule for execveat has conditions, so no "allow execveat" (which
+ * would shadow exec mode's own rule: the helper would refuse the whole
+ * proposal), but the line's own words on which condition failed.  Then
+ * the same program under the proposal starts, and its violation line
+ * says of that exec what the proposal said. */
+static void
+in_exec_mode_a_learning_workers_proposal_says_of_a_call_what_its_violation_line_says(void **s)
+{
+	static const char *argv[] = {"exec_worker", PRIVSEP_EXEC_MARKER, "execveat-other", "-",
+	                             NULL};
+	struct hx *x = hx_new(table, 1, 0);
+	int prog = privsep_exec_open(EXEC_WORKER);
+	struct privsep_exec ex = {.fd = prog, .argv = argv};
+	struct privsep_sandbox sb = {.flags = PRIVSEP_SB_LEARN};
+	struct privsep_spawn sp = {.name = "learner", .exec = &ex, .sandbox = &sb};
+	struct privsep_worker *w;
+	char prop[16384], file[] = "/tmp/privsep-learned-XXXXXX";
+	const char *why;
+	ssize_t n;
+	int fd = mkstemp(file);
+	(void)s;
+	assert_true(prog >= 0 && fd >= 0);
+	atomic_store(&reported, 0);
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	assert_true(hx_pump_until(x, &reported, 10000));
+	/* it ran (learn mode lets it through): EBADF, the fd is -1 */
+	assert_string_equal(report_text, "execveat-other-returned=-1/9\n");
+	assert_true(hx_logged(x, "learn: execveat(0xffffffff"));
+	assert_int_equal(privsep_worker_learned(w, fd), 0);
+	assert_true(hx_pump_gone(x, 1, 10000));
+	hx_free(x);
+	n = pread(fd, prop, sizeof(prop) - 1, 0);
+	assert_true(n > 0);
+	prop[n] = '\0';
+	close(fd);
+	if (strstr(prop, "\nallow execveat "))
+		fail_msg("the proposal allows execveat, which exec mode's rule for it has:\n%s",
+		         prop);
+	/* under the proposal (a file, as --learn writes it: a text with no
+	 * name is <default.policy>'s, which it includes): the helper takes
+	 * it, and the exec kills */
+	x = hx_new(table, 1, 0);
+	sb = (struct privsep_sandbox){.policy = file};
+	w = privsep_spawn(x->h, &sp);
+	unlink(file);
+	if (!w)
+		fail_msg("the helper refused the proposal (%s):\n%s",
+		         x->nlog ? x->log[x->nlog - 1] : "", prop);
+	assert_true(hx_pump_gone(x, 1, 10000));
+	if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP || x->last_exit.syscall != SYS_execveat)
+		fail_msg("not killed for the exec: %s", x->last_exit.line);
+	/* which rule and condition refused it (the rule's place differs:
+	 * the proposal has lines of its own before exec mode's) */
+	why = strstr(x->last_exit.line, "(allow execveat) wants ");
+	assert_non_null(why);
+	if (!strstr(prop, why))
+		fail_msg("the line says \"%s\", the proposal does not:\n%s", why, prop);
+	close(prog);
+	hx_free(x);
+}
+
 /* A worker added by hand, or spawned in another mode, has nothing to
  * propose. */
 static void only_a_learning_worker_has_a_proposal(void **s)
@@ -843,6 +909,8 @@ int main(void)
 	    cmocka_unit_test(a_learning_worker_runs_the_call_and_the_proposal_adds_exactly_it),
 	    cmocka_unit_test(
 	        a_learning_worker_calling_numbers_no_table_names_costs_the_helper_one_line),
+	    cmocka_unit_test(
+	        in_exec_mode_a_learning_workers_proposal_says_of_a_call_what_its_violation_line_says),
 	    cmocka_unit_test(only_a_learning_worker_has_a_proposal),
 	    cmocka_unit_test(
 	        a_worker_calling_through_int_0x80_is_killed_and_the_line_names_the_i386_call),
