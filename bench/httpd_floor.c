@@ -30,8 +30,15 @@
  * readable and its last read did not drain it, and reads its channel and
  * the broker its sockets until EAGAIN per wake-up.
  *
+ * With --look the broker does what any broker with the brokered open's
+ * guarantees must (refuse what is not a regular file before opening it,
+ * never block, hand out only the file it looked at), with the fewest
+ * system calls found (bench/look_floor.c measures the ways): statx of
+ * the name before the openat2, fstat of the fd after it, 2 calls more
+ * per request (open_looked).  bench/httpd.sh runs both floors.
+ *
  * Usage: httpd-floor --port N --root DIR [--address A] [--workers N]
- *                    [--sendfile]
+ *                    [--sendfile] [--look]
  * (the arguments bench/httpd.sh gives httpd; default address 127.0.0.1,
  * workers one per CPU).  It stops on SIGTERM; its workers die with it.
  * Not a server for anything but this measurement: only GET, every path
@@ -57,6 +64,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,6 +75,14 @@
 #define HEAD_MAX 512
 #define INLINE_MAX 8192 /* httpd's SERVE_INLINE_MAX */
 #define TURN 32         /* opens of one worker per turn, as privsep's helper */
+
+/* --look: the broker keeps the brokered open's guarantees (issue 17:
+ * "the look, no blocking on FIFOs, the file opened is the one looked
+ * at") with the fewest system calls found (bench/look_floor.c): a
+ * statx of the name before the open, which refuses what is not a
+ * regular file before anything is opened, and an fstat of the fd after
+ * it, which refuses a file that is not the one looked at */
+static int look;
 
 /* A body up to INLINE_MAX is read with pread into the head's buffer and
  * sent with it in one writev, as httpd does; --sendfile: nginx's way
@@ -98,11 +114,59 @@ static int broker_answer(int sock, int fd, int error)
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
+/* The look-keeping open of path beneath root (--look): the fd, or -1
+ * with errno (EACCES: not a regular file, never opened; EAGAIN: the
+ * name changed between the look and the open).  A name in the root
+ * itself (what httpd's quick look takes: no '/', not "." or "..") is
+ * looked at with one statx, without following a symlink; any other
+ * path (or a symlink) through an O_PATH fd opened as the real open
+ * would be, and the real open through /proc/self/fd (the file the look
+ * saw by construction), as the product's full look. */
+static int open_looked(int root, int procfd, const char *path, const struct open_how *how)
+{
+	struct statx sx;
+	struct stat st;
+	char num[16];
+	int fd, p;
+	if (!strchr(path, '/') && strcmp(path, ".") != 0 && strcmp(path, "..") != 0 &&
+	    statx(root, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO, &sx) ==
+	        0 &&
+	    !S_ISLNK(sx.stx_mode)) {
+		if (!S_ISREG(sx.stx_mode)) {
+			errno = EACCES;
+			return -1;
+		}
+		fd = (int)syscall(SYS_openat2, root, path, how, sizeof(*how));
+		if (fd < 0)
+			return -1;
+		if (fstat(fd, &st) < 0 || st.st_ino != sx.stx_ino ||
+		    st.st_dev != makedev(sx.stx_dev_major, sx.stx_dev_minor)) {
+			close(fd);
+			errno = EAGAIN;
+			return -1;
+		}
+		return fd;
+	}
+	struct open_how ph = {.flags = O_PATH | O_CLOEXEC, .resolve = how->resolve};
+	p = (int)syscall(SYS_openat2, root, path, &ph, sizeof(ph));
+	if (p < 0)
+		return -1;
+	if (fstat(p, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(p);
+		errno = EACCES;
+		return -1;
+	}
+	snprintf(num, sizeof(num), "%d", p);
+	fd = openat(procfd, num, (int)how->flags);
+	close(p);
+	return fd;
+}
+
 /* The opens waiting on sock, at most TURN of them (then the other
  * workers': the socket is level-triggered, epoll says it again; read
  * until EAGAIN, a worker that keeps sending would starve the others):
  * 0, or -1 when the worker is gone. */
-static int broker_serve(int sock, int root)
+static int broker_serve(int sock, int root, int procfd)
 {
 	struct open_how how = {.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
 	                       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
@@ -117,7 +181,10 @@ static int broker_serve(int sock, int root)
 		if (n <= 0)
 			return -1;
 		path[n] = '\0';
-		fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+		if (look)
+			fd = open_looked(root, procfd, path, &how);
+		else
+			fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
 		if (broker_answer(sock, fd, fd < 0 ? errno : 0) < 0) {
 			if (fd >= 0)
 				close(fd);
@@ -129,7 +196,7 @@ static int broker_serve(int sock, int root)
 	return 0;
 }
 
-static int broker(const int *socks, unsigned n, int root)
+static int broker(const int *socks, unsigned n, int root, int procfd)
 {
 	struct epoll_event evs[WORKERS_MAX];
 	unsigned live = n;
@@ -147,7 +214,7 @@ static int broker(const int *socks, unsigned n, int root)
 			return 1;
 		for (int i = 0; i < k; i++) {
 			int s = socks[evs[i].data.u32];
-			if (broker_serve(s, root) < 0) {
+			if (broker_serve(s, root, procfd) < 0) {
 				fprintf(stderr, "httpd-floor: worker %u is gone\n",
 				        evs[i].data.u32);
 				epoll_ctl(ep, EPOLL_CTL_DEL, s, NULL);
@@ -479,13 +546,16 @@ static int listen_on(const char *addr, unsigned port)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"address", required_argument, NULL, 'a'}, {"port", required_argument, NULL, 'p'},
-	    {"root", required_argument, NULL, 'r'},    {"workers", required_argument, NULL, 'w'},
-	    {"sendfile", no_argument, NULL, 's'},      {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"address", required_argument, NULL, 'a'},
+	                                     {"port", required_argument, NULL, 'p'},
+	                                     {"root", required_argument, NULL, 'r'},
+	                                     {"workers", required_argument, NULL, 'w'},
+	                                     {"sendfile", no_argument, NULL, 's'},
+	                                     {"look", no_argument, NULL, 'l'},
+	                                     {NULL, 0, NULL, 0}};
 	const char *addr = "127.0.0.1", *rootdir = NULL;
 	long port = -1, n = sysconf(_SC_NPROCESSORS_ONLN);
-	int socks[WORKERS_MAX], o, root;
+	int socks[WORKERS_MAX], o, root, procfd;
 	pid_t self = getpid();
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -504,13 +574,16 @@ int main(int argc, char **argv)
 		case 's':
 			inline_bodies = 0;
 			break;
+		case 'l':
+			look = 1;
+			break;
 		default:
 			return 2;
 		}
 	}
 	if (!rootdir || port < 1 || port > 65535 || n < 1 || n > WORKERS_MAX) {
 		fprintf(stderr, "usage: httpd-floor --port N --root DIR [--address A] "
-		                "[--workers N (1 to 64)] [--sendfile]\n");
+		                "[--workers N (1 to 64)] [--sendfile] [--look]\n");
 		return 2;
 	}
 	root = open(rootdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -540,5 +613,10 @@ int main(int argc, char **argv)
 		close(sv[1]);
 		socks[i] = sv[0];
 	}
-	return broker(socks, (unsigned)n, root);
+	procfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (look && procfd < 0) {
+		fprintf(stderr, "httpd-floor: /proc/self/fd: %s\n", strerror(errno));
+		return 1;
+	}
+	return broker(socks, (unsigned)n, root, procfd);
 }

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * look_floor.c - the fewest system calls a broker that keeps the
+ * brokered open's guarantees can make per open, and what each way costs
+ * (bench/README.md, "`--file-cache 0`, session 8").  The guarantees: a
+ * file that is not a regular file (a FIFO, a device, a directory, a
+ * symlink) is refused before it is opened (opening a FIFO wakes its
+ * writer, opening a device runs its driver); the broker never blocks;
+ * the fd handed out is the file that was looked at, even when the name
+ * is swapped between the look and the open.  Each way below opens one
+ * name beneath a directory fd with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) as the broker does, and
+ * closes what it made; the program first checks that each way refuses a
+ * FIFO without opening it (a writer waiting in open(2) would wake), a
+ * directory and a symlink, then times them in the same process,
+ * interleaved in blocks, CPU time per open (the close of the fd handed
+ * out included, as a broker closes its copy after sending it):
+ *
+ *   open      openat2 only: no look (bench/httpd_floor.c without --look;
+ *             it would open the FIFO: not a way, the baseline)
+ *   statx     statx of the name (no follow), openat2, fstat of the fd:
+ *             the same file (the product's broker, fs_host.c)
+ *   statx-x   the same, the identity check by statx(fd, NULL,
+ *             AT_EMPTY_PATH) (Linux 6.11: no path copied in)
+ *   fstatat   newfstatat of the name for the look, then as statx-x
+ *   opath     openat2 O_PATH (no open of the file itself), fstat of it,
+ *             then the real open through /proc/self/fd/N (a directory fd
+ *             kept open), close of the O_PATH fd: the same file by
+ *             construction, no identity check
+ *
+ * Usage: look-floor [COUNT]   (run it under taskset -c 0; COUNT opens
+ * per way and block, default 20000, ten blocks)
+ */
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int root, procfd;
+
+static int openat2_(int dir, const char *path, uint64_t flags, uint64_t resolve)
+{
+	struct open_how how = {.flags = flags, .resolve = resolve};
+	return (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
+}
+
+#define BENEATH (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+#define RFLAGS (O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+
+/* Each way: the fd of name, or -1 (errno EACCES when it is not a
+ * regular file, EAGAIN when the file opened is not the one looked at). */
+static int way_open(const char *name)
+{
+	return openat2_(root, name, RFLAGS, BENEATH);
+}
+
+/* statx of an fd with no path (Linux 6.11: NULL with AT_EMPTY_PATH,
+ * nothing copied in; glibc's wrapper says its path is never NULL) */
+static int statx_fd(int fd, struct statx *sx)
+{
+	return (int)syscall(SYS_statx, fd, NULL, AT_EMPTY_PATH, STATX_INO, sx);
+}
+
+static int same_or_close(int fd, dev_t dev, ino_t ino, dev_t dev2, ino_t ino2)
+{
+	if (dev != dev2 || ino != ino2) {
+		close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
+	return fd;
+}
+
+static int way_statx(const char *name)
+{
+	struct statx sx;
+	struct stat st;
+	int fd;
+	if (statx(root, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO, &sx) <
+	    0)
+		return -1;
+	if (!S_ISREG(sx.stx_mode)) {
+		errno = EACCES;
+		return -1;
+	}
+	if ((fd = openat2_(root, name, RFLAGS, BENEATH)) < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	return same_or_close(fd, makedev(sx.stx_dev_major, sx.stx_dev_minor), sx.stx_ino, st.st_dev,
+	                     st.st_ino);
+}
+
+static int check_fd_statx(int fd, const struct statx *before)
+{
+	struct statx sx;
+	if (statx_fd(fd, &sx) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (sx.stx_dev_major != before->stx_dev_major ||
+	    sx.stx_dev_minor != before->stx_dev_minor || sx.stx_ino != before->stx_ino) {
+		close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
+	return fd;
+}
+
+static int way_statx_x(const char *name)
+{
+	struct statx sx;
+	int fd;
+	if (statx(root, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO, &sx) <
+	    0)
+		return -1;
+	if (!S_ISREG(sx.stx_mode)) {
+		errno = EACCES;
+		return -1;
+	}
+	if ((fd = openat2_(root, name, RFLAGS, BENEATH)) < 0)
+		return -1;
+	return check_fd_statx(fd, &sx);
+}
+
+static int way_fstatat(const char *name)
+{
+	struct stat st;
+	struct statx sx;
+	int fd;
+	if (fstatat(root, name, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EACCES;
+		return -1;
+	}
+	if ((fd = openat2_(root, name, RFLAGS, BENEATH)) < 0)
+		return -1;
+	if (statx_fd(fd, &sx) < 0) {
+		close(fd);
+		return -1;
+	}
+	return same_or_close(fd, st.st_dev, st.st_ino, makedev(sx.stx_dev_major, sx.stx_dev_minor),
+	                     sx.stx_ino);
+}
+
+static int way_opath(const char *name)
+{
+	struct stat st;
+	char num[16];
+	int p = openat2_(root, name, O_PATH | O_CLOEXEC | O_NOFOLLOW, BENEATH), fd;
+	if (p < 0)
+		return -1;
+	if (fstat(p, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(p);
+		errno = EACCES;
+		return -1;
+	}
+	snprintf(num, sizeof(num), "%d", p);
+	fd = openat(procfd, num, RFLAGS);
+	close(p);
+	return fd;
+}
+
+static const struct way {
+	const char *name;
+	int (*open)(const char *);
+	int looks; /* refuses what is not a regular file before opening it */
+} ways[] = {
+    {"open", way_open, 0},       {"statx", way_statx, 1}, {"statx-x", way_statx_x, 1},
+    {"fstatat", way_fstatat, 1}, {"opath", way_opath, 1},
+};
+#define NWAYS (sizeof(ways) / sizeof(ways[0]))
+
+static double cpu_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Does way w refuse the FIFO "fifo" without opening it?  A child waits
+ * in open(O_WRONLY) on it: an open for reading would wake it, and it
+ * writes a byte to the pipe p. */
+static int refuses_fifo(const struct way *w, const char *dir)
+{
+	int p[2], fd, woke;
+	char path[4200], b;
+	pid_t pid;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	pid = fork();
+	if (pid == 0) {
+		int f = open(path, O_WRONLY);
+		if (f >= 0)
+			(void)!write(p[1], "w", 1);
+		_exit(0);
+	}
+	close(p[1]);
+	/* the child may not be in its open yet: the way is asked twice,
+	 * around a pause, and a wake-up would show on either */
+	fd = w->open("fifo");
+	usleep(100000);
+	if (fd < 0)
+		fd = w->open("fifo");
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	usleep(100000);
+	woke = read(p[0], &b, 1) == 1;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(p[0]);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 && !woke;
+}
+
+int main(int argc, char **argv)
+{
+	long count = argc > 1 ? atol(argv[1]) : 20000;
+	char dir[] = "/tmp/look-floor.XXXXXX", path[4200];
+	double per[NWAYS][10];
+	int f;
+	if (count < 1 || !mkdtemp(dir))
+		return 2;
+	snprintf(path, sizeof(path), "%s/small.html", dir);
+	f = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (f < 0 || write(f, "x", 1) != 1)
+		return 1;
+	close(f);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	if (mkfifo(path, 0600) < 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	if (mkdir(path, 0700) < 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/link", dir);
+	if (symlink("small.html", path) < 0)
+		return 1;
+	root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	procfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0 || procfd < 0)
+		return 1;
+
+	printf("look-floor: each way checked, then %ld opens per way and block, ten blocks\n",
+	       count);
+	for (size_t i = 0; i < NWAYS; i++) {
+		int fd = ways[i].open("small.html"), ok = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+		if (!ok) {
+			fprintf(stderr, "look-floor: %s does not open a regular file: %s\n",
+			        ways[i].name, strerror(errno));
+			return 1;
+		}
+		if (!ways[i].looks)
+			continue;
+		const char *bad[] = {"sub", "link"};
+		for (size_t j = 0; j < 2; j++) {
+			fd = ways[i].open(bad[j]);
+			if (fd >= 0) {
+				fprintf(stderr, "look-floor: %s opened %s\n", ways[i].name, bad[j]);
+				return 1;
+			}
+		}
+		if (refuses_fifo(&ways[i], dir) != 1) {
+			fprintf(stderr, "look-floor: %s opened the FIFO (its writer woke)\n",
+			        ways[i].name);
+			return 1;
+		}
+	}
+	/* the baseline does open the FIFO: the check above can fail */
+	if (refuses_fifo(&ways[0], dir) != 0) {
+		fprintf(stderr, "look-floor: the FIFO check does not see an open\n");
+		return 1;
+	}
+
+	for (int b = 0; b < 10; b++)
+		for (size_t i = 0; i < NWAYS; i++) {
+			double t0 = cpu_ns();
+			for (long k = 0; k < count; k++) {
+				int fd = ways[i].open("small.html");
+				if (fd < 0)
+					return 1;
+				close(fd);
+			}
+			per[i][b] = (cpu_ns() - t0) / (double)count;
+		}
+	printf("%-8s %10s %10s %10s   %s\n", "way", "median ns", "min ns", "max ns",
+	       "minus open (the look's cost)");
+	qsort(per[0], 10, sizeof(double), cmp_d);
+	for (size_t i = 0; i < NWAYS; i++) {
+		qsort(per[i], 10, sizeof(double), cmp_d);
+		printf("%-8s %10.0f %10.0f %10.0f   %+.0f\n", ways[i].name,
+		       (per[i][4] + per[i][5]) / 2, per[i][0], per[i][9],
+		       (per[i][4] + per[i][5]) / 2 - (per[0][4] + per[0][5]) / 2);
+	}
+	for (size_t j = 0; j < 4; j++)
+		unlinkat(root, (const char *[]){"small.html", "fifo", "link", "sub"}[j],
+		         j == 3 ? AT_REMOVEDIR : 0);
+	return rmdir(dir) == 0 ? 0 : 1;
+}
