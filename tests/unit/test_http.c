@@ -5,6 +5,7 @@
  * byte ranges, HTTP dates, response heads, Content-Type.  One test per
  * rule; the bytes are what a hostile client would send.
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -885,6 +886,93 @@ static void reply_head_200_has_the_headers(void **st)
 	assert_int_equal(strstr(b, "\r\n\r\n") + 4 - b, n);
 }
 
+/* The head as printf makes it from the same fields (the formats the
+ * head was made with before its own appenders): -1 when it does not fit
+ * in cap bytes with its NUL. */
+static int printf_head(char *b, size_t cap, const struct http_reply *r)
+{
+	char date[HTTP_DATE_LEN + 1];
+	size_t len = 0;
+	int n;
+#define PUT(...)                                                                                   \
+	do {                                                                                       \
+		n = snprintf(b + len, cap - len, __VA_ARGS__);                                     \
+		if (n < 0 || (size_t)n >= cap - len)                                               \
+			return -1;                                                                 \
+		len += (size_t)n;                                                                  \
+	} while (0)
+	http_date_format(r->now, date);
+	PUT("HTTP/1.1 %d %s\r\nServer: privsep-httpd\r\nDate: %s\r\n", r->status,
+	    http_status_text(r->status), date);
+	if (r->type)
+		PUT("Content-Type: %s\r\nX-Content-Type-Options: nosniff\r\n", r->type);
+	if (r->status != 304)
+		PUT("Content-Length: %" PRIu64 "\r\n", r->length);
+	if (r->has_mtime) {
+		http_date_format(r->mtime, date);
+		PUT("Last-Modified: %s\r\nETag: \"%" PRIx64 "-%" PRIx32 "-%" PRIx64 "\"\r\n", date,
+		    (uint64_t)r->mtime, r->mtime_ns, r->total);
+		if (r->status == 200 || r->status == 206)
+			PUT("Accept-Ranges: bytes\r\n");
+	}
+	if (r->status == 206)
+		PUT("Content-Range: bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64 "\r\n", r->range_off,
+		    r->range_off + r->length - 1, r->total);
+	if (r->status == 416)
+		PUT("Content-Range: bytes */%" PRIu64 "\r\n", r->total);
+	if (r->status == 405)
+		PUT("Allow: GET, HEAD\r\n");
+	if (r->location)
+		PUT("Location: %.*s\r\n", (int)r->location_len, r->location);
+	PUT("Connection: %s\r\n\r\n", r->keep_alive ? "keep-alive" : "close");
+#undef PUT
+	return (int)len;
+}
+
+static void reply_head_is_what_printf_makes_of_its_fields_and_never_overflows(void **st)
+{
+	(void)st;
+	static const int statuses[] = {200, 206, 301, 304, 400, 403, 404, 405, 416, 500, 503, 999};
+	static const uint64_t nums[] = {
+	    0, 1, 9, 10, 42, 1023, 65535, 4294967295u, UINT64_MAX / 3, UINT64_MAX};
+	static const int64_t times[] = {0, 1, 784111777, 4102444799, -1, INT64_MIN, INT64_MAX};
+	static const char loc[] = "/a%20b/?q=1";
+	char want[1024], got[1024 + 1];
+	unsigned k = 0;
+	for (size_t a = 0; a < sizeof(statuses) / sizeof(statuses[0]); a++)
+		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+			for (size_t t = 0; t < sizeof(times) / sizeof(times[0]); t++) {
+				size_t j = (i * 7 + t) % (sizeof(nums) / sizeof(nums[0]));
+				struct http_reply r = {
+				    .status = statuses[a],
+				    .keep_alive = (int)((i + t) & 1),
+				    .now = times[(t + 2) % (sizeof(times) / sizeof(times[0]))],
+				    .type = (i & 1) ? "text/html; charset=utf-8" : NULL,
+				    .length = nums[i],
+				    .has_mtime = (int)(t & 1) || a == 0,
+				    .mtime = times[t],
+				    .mtime_ns = (uint32_t)nums[j],
+				    .total = nums[j],
+				    .range_off = nums[(j + 3) % (sizeof(nums) / sizeof(nums[0]))],
+				    .location = statuses[a] == 301 ? loc : NULL,
+				    .location_len =
+				        statuses[a] == 301 ? sizeof(loc) - 1 - (i % 3) : 0};
+				int wn = printf_head(want, sizeof(want), &r);
+				size_t n = http_reply_head(got, sizeof(got) - 1, &r);
+				assert_true(wn > 0);
+				assert_int_equal(n, (size_t)wn);
+				assert_memory_equal(got, want, n);
+				/* every buffer too small: 0, and nothing past it */
+				for (size_t cap = 1; cap <= n; cap += (k++ % 5) + 1) {
+					memset(got, 'Z', sizeof(got));
+					assert_int_equal(http_reply_head(got, cap, &r), 0);
+					for (size_t z = cap; z < sizeof(got); z++)
+						assert_int_equal(got[z], 'Z');
+				}
+				assert_int_equal(http_reply_head(got, n + 1, &r), n);
+			}
+}
+
 static void reply_head_206_416_304_405(void **st)
 {
 	(void)st;
@@ -1029,6 +1117,7 @@ int main(void)
 	    cmocka_unit_test(date_format_then_parse_is_the_same_second),
 	    cmocka_unit_test(reply_head_200_has_the_headers),
 	    cmocka_unit_test(reply_head_206_416_304_405),
+	    cmocka_unit_test(reply_head_is_what_printf_makes_of_its_fields_and_never_overflows),
 	    cmocka_unit_test(reply_head_that_does_not_fit_is_0),
 	    cmocka_unit_test(error_body_names_the_status),
 	    cmocka_unit_test(mime_types_by_extension),
