@@ -11,7 +11,7 @@
  * name beneath a directory fd with openat2(RESOLVE_BENEATH |
  * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) as the broker does, and
  * closes what it made; the program first checks that each way refuses a
- * FIFO without opening it (a writer waiting in open(2) would wake), a
+ * FIFO without opening it (a writer asleep in open(2) would wake), a
  * directory and a symlink, then times them in the same process,
  * interleaved in blocks, CPU time per open (the close of the fd handed
  * out included, as a broker closes its copy after sending it):
@@ -198,40 +198,57 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Is pid asleep in a FIFO's open, waiting for a reader?  The wait
+ * channel of a task that sleeps there is wait_for_partner; a task woken
+ * is runnable at once (the reader's open wakes it before it returns),
+ * and a runnable task has none. */
+static int in_fifo_open(pid_t pid)
+{
+	char path[64], w[64] = "";
+	ssize_t n;
+	int fd;
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, w, sizeof(w) - 1);
+	close(fd);
+	if (n > 0)
+		w[n] = '\0';
+	return strcmp(w, "wait_for_partner") == 0;
+}
+
 /* Does way w refuse the FIFO "fifo" without opening it?  A child waits
- * in open(O_WRONLY) on it: an open for reading would wake it, and it
- * writes a byte to the pipe p. */
+ * in open(O_WRONLY) on it (waited for, up to 5 s): an open for reading
+ * wakes it.  1: refused and the child still asleep; 0: opened or woke
+ * it; -1: the child never got there. */
 static int refuses_fifo(const struct way *w, const char *dir)
 {
-	int p[2], fd, woke;
-	char path[4200], b;
+	char path[4200];
+	int fd, asleep, tries = 0;
 	pid_t pid;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
 	snprintf(path, sizeof(path), "%s/fifo", dir);
 	pid = fork();
+	if (pid < 0)
+		return -1;
 	if (pid == 0) {
-		int f = open(path, O_WRONLY);
-		if (f >= 0)
-			(void)!write(p[1], "w", 1);
+		(void)open(path, O_WRONLY);
 		_exit(0);
 	}
-	close(p[1]);
-	/* the child may not be in its open yet: the way is asked twice,
-	 * around a pause, and a wake-up would show on either */
+	while (!in_fifo_open(pid) && tries++ < 5000)
+		usleep(1000);
+	if (!in_fifo_open(pid)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
 	fd = w->open("fifo");
-	usleep(100000);
-	if (fd < 0)
-		fd = w->open("fifo");
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	usleep(100000);
-	woke = read(p[0], &b, 1) == 1;
+	asleep = in_fifo_open(pid);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	close(p[0]);
 	if (fd >= 0)
 		close(fd);
-	return fd < 0 && !woke;
+	return fd < 0 && asleep;
 }
 
 int main(int argc, char **argv)
@@ -282,9 +299,12 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
-		if (refuses_fifo(&ways[i], dir) != 1) {
-			fprintf(stderr, "look-floor: %s opened the FIFO (its writer woke)\n",
-			        ways[i].name);
+		int rc = refuses_fifo(&ways[i], dir);
+		if (rc != 1) {
+			fprintf(stderr, "look-floor: %s\n",
+			        rc < 0 ? "no writer could be seen waiting on the FIFO"
+			               : "a way opened the FIFO (its writer woke)");
+			fprintf(stderr, "look-floor: the way: %s\n", ways[i].name);
 			return 1;
 		}
 	}
