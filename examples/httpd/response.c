@@ -73,9 +73,9 @@ __attribute__((format(printf, 2, 3))) static void put(struct out *o, const char 
 		o->len += (size_t)n;
 }
 
-/* The head's own appenders: a 200's head is made per request, and
- * vsnprintf cost the worker about six parses of a format for it (each
- * as the bytes of printf's output: the same head, byte for byte). */
+/* The head's own appenders: a head is made per request, once with six
+ * vsnprintf calls; these write the bytes printf wrote (and its NUL, and
+ * refuse what would not fit as put does) without parsing a format. */
 static void put_mem(struct out *o, const char *s, size_t n)
 {
 	if (o->overflow)
