@@ -44,15 +44,19 @@ static void put2(char *o, unsigned v)
 	o[1] = (char)('0' + v % 10);
 }
 
+/* The first and last seconds of years 0 to 9999, the ones written. */
+#define DATE_MIN (-62167219200LL)
+#define DATE_MAX 253402300799LL
+
 void http_date_format(int64_t t, char *out)
 {
+	/* not representable: the epoch, never garbage; checked first, as
+	 * the day of a second near INT64_MIN overflows */
+	if (t < DATE_MIN || t > DATE_MAX)
+		t = 0;
 	int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400, y;
 	unsigned sec = (unsigned)(t - day * 86400), m, d;
 	civil_from_days(day, &y, &m, &d);
-	if (y < 0 || y > 9999) { /* not representable: the epoch, never garbage */
-		http_date_format(0, out);
-		return;
-	}
 	memcpy(out, days[((day % 7) + 7) % 7], 3);
 	memcpy(out + 3, ", ", 2);
 	put2(out + 5, d);

@@ -805,6 +805,29 @@ static void date_format_imf_fixdate(void **st)
 	assert_int_equal(strlen(d), HTTP_DATE_LEN);
 }
 
+/* A file's mtime is any time_t the filesystem keeps (tmpfs keeps the
+ * whole 64-bit range): years 0 to 9999 are written, any other second
+ * is the epoch, with no arithmetic that overflows on the way (the
+ * sanitizer build traps it). */
+static void date_format_of_any_second_is_a_date_or_the_epoch(void **st)
+{
+	(void)st;
+	char d[HTTP_DATE_LEN + 1];
+	static const int64_t outside[] = {INT64_MIN,    INT64_MIN + 1, INT64_MIN + 86399,
+	                                  -62167219201, 253402300800,  INT64_MAX - 86399,
+	                                  INT64_MAX};
+	for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+		http_date_format(outside[i], d);
+		assert_string_equal(d, "Thu, 01 Jan 1970 00:00:00 GMT");
+	}
+	http_date_format(-62167219200, d);
+	assert_string_equal(d, "Sat, 01 Jan 0000 00:00:00 GMT");
+	http_date_format(253402300799, d);
+	assert_string_equal(d, "Fri, 31 Dec 9999 23:59:59 GMT");
+	http_date_format(-1, d);
+	assert_string_equal(d, "Wed, 31 Dec 1969 23:59:59 GMT");
+}
+
 static void date_parse_three_forms(void **st)
 {
 	(void)st;
@@ -1112,6 +1135,7 @@ int main(void)
 	    cmocka_unit_test(if_range_and_if_none_match_tell_versions_within_a_second),
 	    cmocka_unit_test(if_range_date_holds_only_when_last_modified_is_a_second_before_date),
 	    cmocka_unit_test(date_format_imf_fixdate),
+	    cmocka_unit_test(date_format_of_any_second_is_a_date_or_the_epoch),
 	    cmocka_unit_test(date_parse_three_forms),
 	    cmocka_unit_test(date_parse_refuses_what_is_not_a_date),
 	    cmocka_unit_test(date_format_then_parse_is_the_same_second),
