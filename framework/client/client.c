@@ -102,6 +102,10 @@ struct privsep_client {
  * the rest of the payload goes as one part, so that the records of one
  * payload fit in the socket's buffer together.  Sizes measured
  * (bench/README.md, "Bulk payloads, revision 1.4"). */
+#define CLIENT_PART ((size_t)1 << 20)
+#define CLIENT_PARTS_MIN ((size_t)4 << 20)
+#define CLIENT_PARTS_AHEAD 32u
+#define CLIENT_RING_WAIT_MS 2
 /* A payload of CLIENT_EARLY_MIN to CLIENT_EARLY_MAX bytes, to a helper
  * that copied the last record out on another CPU, goes in two parts:
  * its first CLIENT_EARLY_FIRST bytes, sent before the rest is written,
@@ -111,14 +115,11 @@ struct privsep_client {
  * the rest is copied in less time than the extra records cost; above
  * it the copy outlasts the wake-up and the helper would sleep again
  * between the parts; on the helper's own CPU each part would preempt
- * the worker (measured: bench/README.md, "Bulk payloads, session 8"). */
+ * the worker (measured at 64 KiB and 1 MiB, the edges reasoned:
+ * bench/README.md, "Bulk payloads, session 8"). */
 #define CLIENT_EARLY_MIN ((size_t)32 << 10)
 #define CLIENT_EARLY_MAX ((size_t)128 << 10)
 #define CLIENT_EARLY_FIRST ((size_t)4 << 10)
-#define CLIENT_PART ((size_t)1 << 20)
-#define CLIENT_PARTS_MIN ((size_t)4 << 20)
-#define CLIENT_PARTS_AHEAD 32u
-#define CLIENT_RING_WAIT_MS 2
 /* Records read by one privsep_client_dispatch, at most. */
 #define CLIENT_BATCH 64
 
