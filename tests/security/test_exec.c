@@ -463,6 +463,45 @@ static void after_start_an_exec_worker_cannot_load_a_filter_that_hides_a_denied_
 	hx_free(x);
 }
 
+/* A foreign worker (PRIVSEP_EXEC_FOREIGN: foreign_worker.c, not built
+ * on libprivsep) never narrows: it runs under the first filter for good.
+ * That filter had the narrowing's one seccomp form for every exec worker,
+ * so a foreign one loaded a filter of its own returning EPERM for
+ * sendfile, a call its policy denies (ERRNO ranks above the first
+ * filter's notification): sendfile failed quietly, the worker exited 4
+ * and the helper heard of nothing (on main: "exit status 4").  A foreign
+ * worker's first filter has no seccomp form at all (nor the narrowing's
+ * other calls): the seccomp call itself is the violation, named with its
+ * arguments and killed, and nothing is hidden. */
+static void a_foreign_worker_cannot_load_a_filter_that_hides_a_denied_call(void **state)
+{
+	static const char *const argv[] = {"foreign_worker", "own-filter", NULL};
+	struct privsep_exec ex = {.fd = -1, .argv = argv, .flags = PRIVSEP_EXEC_FOREIGN};
+	struct privsep_spawn sp = {.name = "foreign", .exec = &ex};
+	struct hx *x;
+	(void)state;
+	if (fork_mode())
+		skip(); /* a program, not a function of this one */
+	x = setup_hx();
+	ex.fd = privsep_exec_open(FOREIGN_WORKER);
+	assert_true(ex.fd >= 0);
+	if (!privsep_spawn(x->h, &sp))
+		dump(x);
+	assert_true(hx_pump_gone(x, 1, 20000));
+	if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP ||
+	    strcmp(x->last_exit.syscall_name, "seccomp") != 0 || !x->last_exit.have_args ||
+	    x->last_exit.args[0] != 1 || x->last_exit.args[1] != 0) {
+		dump(x);
+		fail_msg("the foreign worker's own filter was not named and killed: %s "
+		         "(exit 3: not loaded, 4: sendfile hidden by it)",
+		         x->last_exit.line);
+	}
+	EXPECT_REPORTS(x, 0);
+	printf("a foreign worker's own filter: killed and named: %s\n", x->last_exit.line);
+	close(ex.fd);
+	hx_free(x);
+}
+
 /* The loader's readlink (of /proc/self/exe, for $ORIGIN) is in the first
  * filter for the start, and Landlock does not bound a readlink: exec
  * mode has no empty root, so after start it read any symlink of the host
@@ -694,6 +733,7 @@ int main(void)
 	    cmocka_unit_test(an_exec_worker_cannot_probe_seccomp_before_or_after_its_narrowing),
 	    cmocka_unit_test(
 	        after_start_an_exec_worker_cannot_load_a_filter_that_hides_a_denied_call),
+	    cmocka_unit_test(a_foreign_worker_cannot_load_a_filter_that_hides_a_denied_call),
 	    cmocka_unit_test(after_start_an_exec_worker_can_read_no_link_by_path),
 	    cmocka_unit_test(after_start_an_exec_worker_sees_no_other_process_in_proc),
 	    cmocka_unit_test(
