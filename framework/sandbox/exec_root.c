@@ -45,9 +45,28 @@ struct rplan {
 	int full;
 };
 
+/* Whether op on path a is planned already (each costs the child a
+ * syscall: a directory or link is made once). */
+static int op_has(const struct rplan *r, int op, const char *a)
+{
+	size_t i = 0;
+	while (i < r->len) {
+		int o = r->ops[i++];
+		const char *x = r->ops + i;
+		i += strlen(x) + 1;
+		if (o == OP_LINK)
+			i += strlen(r->ops + i) + 1;
+		if (o == op && !strcmp(x, a))
+			return 1;
+	}
+	return 0;
+}
+
 static void op_add(struct rplan *r, int op, const char *a, const char *b)
 {
 	size_t la = strlen(a) + 1, lb = b ? strlen(b) + 1 : 0;
+	if ((op == OP_DIR || op == OP_LINK) && op_has(r, op, a))
+		return;
 	if (r->len + 1 + la + lb > r->cap) {
 		r->full = 1;
 		return;

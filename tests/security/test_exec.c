@@ -601,6 +601,10 @@ after_start_an_exec_worker_of_a_root_helper_can_stat_only_what_its_start_needs(v
 	if (geteuid() != 0 || fork_mode()) {
 		/* no mount namespace without root (SECURITY.md, Known limits);
 		 * fork mode's root is empty */
+		printf("skipped: %s\n", fork_mode() ? "fork mode's root is empty"
+		                                    : "a helper that is not root makes no "
+		                                      "mount namespace: the host's root stays "
+		                                      "(SECURITY.md, Known limits)");
 		skip();
 		return;
 	}
