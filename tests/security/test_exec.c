@@ -502,6 +502,40 @@ static void a_foreign_worker_cannot_load_a_filter_that_hides_a_denied_call(void 
 	hx_free(x);
 }
 
+/* A libprivsep program's own code that runs before privsep_client_main
+ * (a constructor) still has the narrowing's one seccomp form: it loads a
+ * filter returning EPERM for sendfile, which the policy denies, and the
+ * narrowing then loads the second filter too.  The helper's check at
+ * READY counts the filters (Seccomp_filters, two more than its own
+ * thread's): one more is a step not in force, and the worker is killed
+ * before its application code, never reaching its sendfile.  (A
+ * constructor's filter that also answers the narrowing's own seccomp
+ * with 0 keeps the count: "Known limits".) */
+static void a_filter_loaded_before_the_narrowing_is_caught_at_ready(void **state)
+{
+	static const char *const args[] = {"ctor-filter", "-", NULL};
+	struct hx *x;
+	int prog;
+	(void)state;
+	if (fork_mode())
+		skip(); /* a constructor runs in a program only */
+	x = setup_hx();
+	prog = open_prog();
+	assert_non_null(spawn_probe(x, prog, args, NULL, 0));
+	assert_true(hx_pump_gone(x, 1, 20000));
+	if (x->last_exit.kind != PRIVSEP_EXIT_SANDBOX ||
+	    !strstr(x->last_exit.line, "Seccomp_filters")) {
+		dump(x);
+		fail_msg("a constructor's filter was not caught at READY: %s (%d reports: %s)",
+		         x->last_exit.line, atomic_load(&nreports),
+		         atomic_load(&nreports) ? reports[0] : "");
+	}
+	EXPECT_REPORTS(x, 0);
+	printf("a constructor's filter: %s\n", x->last_exit.line);
+	close(prog);
+	hx_free(x);
+}
+
 /* The loader's readlink (of /proc/self/exe, for $ORIGIN) is in the first
  * filter for the start, and Landlock does not bound a readlink: exec
  * mode has no empty root, so after start it read any symlink of the host
@@ -800,6 +834,7 @@ int main(void)
 	    cmocka_unit_test(
 	        after_start_an_exec_worker_cannot_load_a_filter_that_hides_a_denied_call),
 	    cmocka_unit_test(a_foreign_worker_cannot_load_a_filter_that_hides_a_denied_call),
+	    cmocka_unit_test(a_filter_loaded_before_the_narrowing_is_caught_at_ready),
 	    cmocka_unit_test(after_start_an_exec_worker_can_read_no_link_by_path),
 	    cmocka_unit_test(after_start_an_exec_worker_sees_no_other_process_in_proc),
 	    cmocka_unit_test(
