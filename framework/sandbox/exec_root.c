@@ -20,7 +20,6 @@
  * detached, and the tmpfs made read-only.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,12 +291,10 @@ int sandbox_exec_root_enter(const struct sb_plan *p)
 			if (op == OP_BIND_DIR) {
 				if (mkdir(at, 0755) < 0 && errno != EEXIST)
 					return -1;
-			} else {
-				int fd =
-				    open(at, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
-				if (fd < 0)
-					return -1;
-				close(fd);
+			} else if (mknod(at, S_IFREG | 0444, 0) < 0 && errno != EEXIST) {
+				/* a file to mount on, with no fd: the worker's
+				 * fd limit (step 2) may have none free */
+				return -1;
 			}
 			if (mount(a, at, NULL, MS_BIND | MS_REC, NULL) < 0 ||
 			    mount(NULL, at, NULL,
