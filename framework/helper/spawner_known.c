@@ -253,11 +253,11 @@ static int known_policy(const struct spawner_req *q, int mode, char *why, size_t
 	 * not unenforced (learn mode) unless a spawn asked for that */
 	if (!path && !text && mode != POL_MODE_LEARN)
 		return 0;
-	/* byte-identical (a file's, by path alone, is read again below) */
+	/* byte-identical; a file's by path alone is the one compiled then,
+	 * which the spawner's copy of the cache uses (not read again) */
 	for (const struct pol_entry *e = snap_policies; e; e = pol_entry_next(e))
 		if (!pol_entry_filter_only(e) && pol_entry_mode(e) == mode &&
-		    same(pol_entry_path(e), path) && same(pol_entry_text(e), text) &&
-		    (text || !path))
+		    same(pol_entry_path(e), path) && same(pol_entry_text(e), text))
 			return 0;
 	if (!path && !text)
 		return refuse(why, whylen,
