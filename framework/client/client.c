@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,20 @@ struct privsep_client {
 #define CLIENT_PARTS_MIN ((size_t)4 << 20)
 #define CLIENT_PARTS_AHEAD 32u
 #define CLIENT_RING_WAIT_MS 2
+/* A payload of CLIENT_EARLY_MIN to CLIENT_EARLY_MAX bytes, to a helper
+ * that copied the last record out on another CPU, goes in two parts:
+ * its first CLIENT_EARLY_FIRST bytes, sent before the rest is written,
+ * so that the helper's wake-up (on this VM about 18 us from an idle CPU)
+ * overlaps the worker's copy of the rest, as the socket copy's header
+ * record does; then the rest, then the final record.  Below the range
+ * the rest is copied in less time than the extra records cost; above
+ * it the copy outlasts the wake-up and the helper would sleep again
+ * between the parts; on the helper's own CPU each part would preempt
+ * the worker (measured at 64 KiB and 1 MiB, the edges reasoned:
+ * bench/README.md, "Bulk payloads, session 8"). */
+#define CLIENT_EARLY_MIN ((size_t)32 << 10)
+#define CLIENT_EARLY_MAX ((size_t)128 << 10)
+#define CLIENT_EARLY_FIRST ((size_t)4 << 10)
 /* Records read by one privsep_client_dispatch, at most. */
 #define CLIENT_BATCH 64
 
@@ -686,7 +701,7 @@ static int client_dead(void *arg)
  * REGION_PART, with the region's fd while the helper is not known to hold
  * it.  0; -1 with errno; -2 with errno when no region could be made
  * (nothing was sent). */
-static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk)
+static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk, int early)
 {
 	const uint8_t *src = bulk->data;
 	size_t n;
@@ -698,12 +713,18 @@ static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk)
 		struct privsep_writer w;
 		size_t at;
 		int fd;
-		n = bulk->len - off < CLIENT_PART ? bulk->len - off : CLIENT_PART;
-		/* the helper is behind (or in this thread): the rest at once */
-		if (region_tx_unacked(&c->region) >= CLIENT_PARTS_AHEAD)
-			n = bulk->len - off;
-		at = region_tx_at(&c->region, off, CLIENT_PART, n, CLIENT_RING_WAIT_MS, client_dead,
-		                  c);
+		if (early) {
+			/* the first piece, then the rest: each at its own place */
+			n = off ? bulk->len - off : CLIENT_EARLY_FIRST;
+			at = off;
+		} else {
+			n = bulk->len - off < CLIENT_PART ? bulk->len - off : CLIENT_PART;
+			/* the helper is behind (or in this thread): the rest at once */
+			if (region_tx_unacked(&c->region) >= CLIENT_PARTS_AHEAD)
+				n = bulk->len - off;
+			at = region_tx_at(&c->region, off, CLIENT_PART, n, CLIENT_RING_WAIT_MS,
+			                  client_dead, c);
+		}
 		fd = region_tx_part(&c->region, at, src + off, n);
 		privsep_writer_init(&w, pl, sizeof(pl));
 		privsep_writer_put_u64(&w, bulk->len);
@@ -727,6 +748,18 @@ static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk)
 		}
 	}
 	return 0;
+}
+
+/* Whether a payload of len bytes goes in early parts (CLIENT_EARLY_MIN):
+ * the helper holds the region (no fd to send with the parts) and copied
+ * its last record out on a CPU other than this thread's.  rmu held. */
+static int early_parts(const struct privsep_client *c, size_t len)
+{
+	int hcpu;
+	if (len < CLIENT_EARLY_MIN || len > CLIENT_EARLY_MAX || !c->region.known)
+		return 0;
+	hcpu = region_tx_helper_cpu(&c->region);
+	return hcpu >= 0 && hcpu != sched_getcpu();
 }
 
 /* The fd for bulk (none asked: -1): the worker's region, reused (waiting,
@@ -756,8 +789,9 @@ static int make_bulk(struct privsep_client *c, const struct privsep_bulk *bulk, 
 	if (nowait ? pthread_mutex_trylock(&c->rmu) == 0 : pthread_mutex_lock(&c->rmu) == 0) {
 		/* a large payload in parts: never in an event handler (its
 		 * call fails, and the parts would have no final record) */
-		if (!nowait && bulk->len >= CLIENT_PARTS_MIN && !tl_event) {
-			int rc = send_parts(c, bulk);
+		int early = early_parts(c, bulk->len);
+		if (!nowait && (early || bulk->len >= CLIENT_PARTS_MIN) && !tl_event) {
+			int rc = send_parts(c, bulk, early);
 			if (rc == 0) {
 				region_tx_final(&c->region, bulk->len, &b->size);
 				b->fd = MSG_BULK_NOFD;

@@ -619,16 +619,23 @@ static int fw_batch(struct privsep_req *req, void *arg)
 }
 
 /* What a record weighs in its worker's turn beyond one record (section 9,
- * "one worker's turn"): a bulk payload one more per PROTO_TURN_BULK_BYTES
- * it carries, rounded up; a part of a payload in parts (1 MiB or more)
- * the whole turn. */
-static int bulk_weight(const struct privsep_handler *row, size_t len)
+ * "one worker's turn"): the bytes it made the helper copy, one more per
+ * PROTO_TURN_BULK_BYTES, rounded up: a bulk payload's, a REGION_PART's
+ * (its len); the final record of a payload in parts nothing more (its
+ * parts were weighed). */
+static int bulk_weight(const struct privsep_handler *row, const struct msg *m, int parts_final)
 {
-	if (row->type == PRIVSEP_T_REGION_PART)
-		return HELPER_BATCH;
-	if (!(row->flags & PRIVSEP_H_BULK))
+	uint64_t len = m->req.bulk_len;
+	if (row->type == PRIVSEP_T_REGION_PART) {
+		/* u64 total, off, at, len: msg_check read all four */
+		struct privsep_reader rd;
+		privsep_reader_init(&rd, m->req.data, m->req.len);
+		for (int i = 0; i < 4; i++)
+			privsep_reader_get_u64(&rd, &len);
+	} else if (!(row->flags & PRIVSEP_H_BULK) || parts_final) {
 		return 0;
-	if (len >= (size_t)HELPER_BATCH * PROTO_TURN_BULK_BYTES)
+	}
+	if (len >= (uint64_t)HELPER_BATCH * PROTO_TURN_BULK_BYTES)
 		return HELPER_BATCH;
 	return (int)((len + PROTO_TURN_BULK_BYTES - 1) / PROTO_TURN_BULK_BYTES);
 }
@@ -642,12 +649,15 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 	                    w->permit,  NULL,      NULL,    &w->region, &h->rcopy};
 	const struct privsep_handler *row;
 	enum msg_verdict mv;
+	uint64_t ptotal;
 	int err;
 
 	if (msg_decode(m, h->msg_max) != PRIVSEP_V_NONE) {
 		violation(w, m->viol, msg_hdr_known(m) ? &m->hdr : NULL, "%s", m->why);
 		goto out;
 	}
+	/* a payload in parts under way that this record ends (its final) */
+	ptotal = w->region.ptotal;
 	mv = msg_check(m, &e);
 	err = errno;
 	row = m->row;
@@ -684,7 +694,7 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 			            m->why);
 		break;
 	case MSG_OK:
-		w->served_bulk = bulk_weight(row, m->req.bulk_len);
+		w->served_bulk = bulk_weight(row, m, ptotal && !w->region.ptotal);
 		serve(w, m);
 		break;
 	}

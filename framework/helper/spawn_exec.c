@@ -38,7 +38,7 @@ int privsep_exec_open(const char *path)
 }
 
 char *spawn_exec_policy_text(const char *text, const char *path, const char *abs, int fdn,
-                             char *name, size_t namelen)
+                             int foreign, char *name, size_t namelen)
 {
 	char head[PATH_MAX * 2 + 64], quoted[PATH_MAX * 2 + 8];
 	char tail[1024];
@@ -47,7 +47,7 @@ char *spawn_exec_policy_text(const char *text, const char *path, const char *abs
 
 	snprintf(
 	    tail, sizeof(tail),
-	    "\ninclude <exec.policy>\nallow @exec_start\n"
+	    "\ninclude <exec.policy>\nallow @exec_start\n%s"
 	    "allow execveat if arg0 == %d and arg4 == AT_EMPTY_PATH because \"exec mode's one exec: the program's fd, a number no fd of the new image can have\"\n"
 #if defined(__SANITIZE_ADDRESS__)
 	    /* AddressSanitizer builds only (the test suite's second
@@ -57,7 +57,10 @@ char *spawn_exec_policy_text(const char *text, const char *path, const char *abs
 	    "allow prlimit64 if arg1 == 4 because \"AddressSanitizer sets RLIMIT_CORE\"\n"
 #endif
 	    ,
-	    fdn);
+	    /* a foreign worker never narrows: no seccomp form, no second
+	     * Landlock layer of its own (it could load a filter that hides a
+	     * call its policy denies) */
+	    foreign ? "" : "allow @exec_narrow\n", fdn);
 	/* a policy file is included by its absolute path, under a name of
 	 * its own (the file's name would be an include of itself) */
 	if (path && !text)
@@ -108,7 +111,8 @@ int spawn_exec_prepare(struct privsep_helper *h, const struct privsep_spawn *sp,
 		snprintf(why, whylen, "exec mode's policy: %s: %s", path, strerror(errno));
 		return -1;
 	}
-	t = spawn_exec_policy_text(text, path, abs, plan->exec.fdn, name, sizeof(name));
+	t = spawn_exec_policy_text(text, path, abs, plan->exec.fdn,
+	                           !!(sp->exec->flags & PRIVSEP_EXEC_FOREIGN), name, sizeof(name));
 	if (!t) {
 		snprintf(why, whylen, "exec mode's policy: %s", strerror(errno));
 		return -1;

@@ -22,11 +22,12 @@ int spawn_exec_prepare(struct privsep_helper *h, const struct privsep_spawn *sp,
 /* The text the first filter is compiled from (malloc'd; NULL with
  * errno), and its name into name ("" : the default's): the worker's
  * policy (its text, else its file path by its absolute path abs, else
- * the shipped default), exec.policy's @exec_start and the one execveat
- * of fd fdn.  The same in the helper, the spawner, and a confined
- * helper's copy for the names of violations (spawner.c). */
+ * the shipped default), exec.policy's @exec_start, its @exec_narrow
+ * unless foreign (the new image narrows itself; a foreign one never
+ * does, and gets no seccomp form) and the one execveat of fd fdn.  The same in the helper, the
+ * spawner, and a confined helper's copy for the names of violations (spawner.c). */
 char *spawn_exec_policy_text(const char *text, const char *path, const char *abs, int fdn,
-                             char *name, size_t namelen);
+                             int foreign, char *name, size_t namelen);
 
 /* In the child of an unsandboxed spawn: the channel on fd 3, every other
  * fd but 0-2 closed, and the program executed.  Never returns. */

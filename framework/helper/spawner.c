@@ -704,7 +704,9 @@ static const struct policy *filter_copy(struct privsep_helper *h, const struct p
 	const char *path = sp->sandbox ? sp->sandbox->policy : NULL;
 	char name[PATH_MAX + 16], why[512];
 	const struct pol_entry *pe = NULL;
-	char *t = spawn_exec_policy_text(text, path, a->abs, (int)a->fdn, name, sizeof(name));
+	char *t =
+	    spawn_exec_policy_text(text, path, a->abs, (int)a->fdn,
+	                           !!(sp->exec->flags & PRIVSEP_EXEC_FOREIGN), name, sizeof(name));
 	if (t)
 		pe = helper_policy_read(h, name[0] ? name : NULL, t, j->mode, why, sizeof(why));
 	else

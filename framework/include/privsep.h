@@ -962,7 +962,8 @@ struct privsep_exec {
 	unsigned flags; /* PRIVSEP_EXEC_* */
 	/* Directories and files the new image may read until it narrows
 	 * (a foreign worker: for good), besides its libraries' (/usr, /lib,
-	 * /lib64, /etc/ld.so.cache and libprivsep's own directory). */
+	 * /lib64, /etc/ld.so.cache and libprivsep's own directory); from a
+	 * root helper, with those, all its root holds (at most 32 paths). */
 	const char *const *read_beneath;
 	size_t nread;
 };

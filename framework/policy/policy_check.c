@@ -198,7 +198,8 @@ static void check_expansion(struct finder *f, const struct pol_rule *r)
 
 int pol_start_rule_yields(const struct pol_rule *r, enum filter_action act, int err)
 {
-	return r->act == act && r->err == err && !strcmp(r->group, "@exec_start");
+	return r->act == act && r->err == err &&
+	       (!strcmp(r->group, "@exec_start") || !strcmp(r->group, "@exec_narrow"));
 }
 
 /* Rule i against the earlier rules for its syscall: shadowed,

@@ -36,7 +36,7 @@ int pol_named(int nr);
 
 /* Whether rule r, after a rule for every call of its syscall with action
  * act (errno err), takes nothing away: a rule of exec mode's start
- * (<exec.policy>'s @exec_start, added after the worker's policy) with the
+ * (<exec.policy>'s @exec_start or @exec_narrow, added after the worker's policy) with the
  * same action, the policy allowing more than the start needs (a learned
  * "allow newfstatat" is such an earlier rule).  check finds nothing
  * there, and learn mode may propose such an allow. */

@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -247,6 +248,13 @@ int region_tx_room(struct region_tx *r, size_t len, int wait_ms, int (*dead)(voi
 uint32_t region_tx_unacked(const struct region_tx *r)
 {
 	return r->sent - __atomic_load_n(word(r->map, REGION_OFF_DONE), __ATOMIC_ACQUIRE);
+}
+
+int region_tx_helper_cpu(const struct region_tx *r)
+{
+	if (!r->map)
+		return -1;
+	return (int)__atomic_load_n(word(r->map, REGION_OFF_CPU), __ATOMIC_RELAXED) - 1;
 }
 
 size_t region_tx_at(struct region_tx *r, size_t off, size_t part, size_t len, int wait_ms,
@@ -554,10 +562,15 @@ static int read_all(int fd, uint8_t *buf, size_t size, off_t off)
 	return 0;
 }
 
-/* Tell the sender one more payload was copied out (or dropped). */
+/* Tell the sender one more payload was copied out (or dropped), and on
+ * which CPU: a hint for its choice of sending a payload in early parts
+ * (revision 1.5; this end never reads it back). */
 static void region_ack(struct region_rx *rx)
 {
 	uint32_t *done = word(rx->map, REGION_OFF_DONE);
+	int cpu = sched_getcpu();
+	__atomic_store_n(word(rx->map, REGION_OFF_CPU), cpu < 0 ? 0u : (uint32_t)cpu + 1,
+	                 __ATOMIC_RELAXED);
 	__atomic_store_n(done, ++rx->done, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(word(rx->map, REGION_OFF_WAITING), __ATOMIC_SEQ_CST))
 		syscall(SYS_futex, done, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);

@@ -52,6 +52,10 @@
 /* The control page's words (little-endian u32, at these offsets). */
 #define REGION_OFF_DONE 0    /* payloads the receiver copied out (receiver writes) */
 #define REGION_OFF_WAITING 4 /* nonzero: the sender waits on DONE (sender writes) */
+/* 1 + the CPU the receiver last copied out on; 0: not told (revision
+ * 1.5, receiver writes; a hint the sender's choices read, never the
+ * receiver) */
+#define REGION_OFF_CPU 8
 
 /* Parts of a payload in parts go around this many slots at the start of
  * the region while the receiver keeps up (region_tx_at). */
@@ -132,6 +136,9 @@ void region_tx_unsend(struct region_tx *r);
 int region_tx_room(struct region_tx *r, size_t len, int wait_ms, int (*dead)(void *), void *arg);
 /* The records sent through r that the helper did not copy out yet. */
 uint32_t region_tx_unacked(const struct region_tx *r);
+/* The CPU the helper last copied a record of r out on (REGION_OFF_CPU);
+ * -1: not told (no region yet, or a helper of revision 1.4 or before). */
+int region_tx_helper_cpu(const struct region_tx *r);
 /* Where in r's data the part at offset off of a payload in parts (of
  * part bytes each, len this one) goes: the ring slot off / part mod
  * REGION_RING, so that the parts go around a few slots that stay in the

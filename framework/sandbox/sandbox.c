@@ -434,8 +434,9 @@ static int safe_stdio(const struct sb_plan *p)
 	return 0;
 }
 
-static int enter_namespaces(int exec)
+static int enter_namespaces(const struct sb_plan *p)
 {
+	int exec = p->exec.on;
 	if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0)
 		return -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -447,6 +448,13 @@ static int enter_namespaces(int exec)
 	 * its own, where it sees only the processes ptrace would let it look
 	 * at (its own: its uid is its own) and no entry but theirs, so that
 	 * it cannot list the host's processes and their owners */
+	/* and, from a root helper (the plan made in the helper), a root of
+	 * its own that holds only what the start needs, so that a stat by
+	 * path finds nothing else of the host (exec_root.c); privsep-run's
+	 * programs (notify) keep the host's root, whose path calls the
+	 * helper answers against their cwd */
+	if (exec && p->exec.root_on && !p->notify)
+		return sandbox_exec_root_enter(p);
 	if (exec)
 		return mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		             "hidepid=invisible,subset=pid");
@@ -537,7 +545,7 @@ int sandbox_enter(const struct sb_plan *p, char *why, size_t whylen)
 		FAIL(PRIVSEP_SB_STEP_RLIMITS, "setrlimit: %s", strerror(errno));
 	if (p->root) {
 		/* 3 */
-		if (!(p->flags & PRIVSEP_SB_NO_NAMESPACES) && enter_namespaces(p->exec.on) < 0)
+		if (!(p->flags & PRIVSEP_SB_NO_NAMESPACES) && enter_namespaces(p) < 0)
 			FAIL(
 			    PRIVSEP_SB_STEP_NAMESPACES,
 			    "namespaces and empty root: %s (the helper needs cap_sys_admin, or set PRIVSEP_SB_NO_NAMESPACES)",

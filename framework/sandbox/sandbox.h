@@ -22,6 +22,12 @@ struct landlock_plan {
 	uint64_t fs, net, scoped;
 };
 
+/* Exec mode's root: at most this many bind mounts (the loader's paths,
+ * libprivsep's directory, the interpreter, the program, read_beneath),
+ * and this many bytes of operations to make it. */
+#define SB_ROOT_BINDS_MAX 32
+#define SB_ROOT_OPS_MAX 16384
+
 /* Exec mode (sandbox_exec.c): the program and what its start needs. */
 struct sb_exec {
 	int on;
@@ -41,6 +47,12 @@ struct sb_exec {
 	 * and their ELF interpreters), by path, opened at step 9 */
 	const char *const *exec_more;
 	size_t nexec_more;
+	/* a root helper's root for the new image (exec_root.c): what step 3
+	 * mounts, planned in the helper; root_on 0: none (not root, no
+	 * namespaces: the host's root stays) */
+	int root_on;
+	size_t root_len;
+	char root_ops[SB_ROOT_OPS_MAX];
 };
 
 struct sb_plan {
@@ -140,6 +152,18 @@ int sandbox_exec_prepare(struct sb_plan *plan, const struct privsep_exec *ex,
  * ("": none).  -1 with errno ENOEXEC when fd is not an ELF file of this
  * machine's class. */
 int sandbox_elf_interp(int fd, char *buf, size_t len);
+/* In the helper, for a root helper with namespaces (sandbox_exec_prepare
+ * calls it): plan exec mode's root, the loader's paths (lp, nlp: what
+ * the first Landlock layer lets it read), libprivsep's directory, the
+ * interpreter, the program and read_beneath bind-mounted read-only into
+ * an empty tmpfs (exec_root.c), into plan->exec.  -1 with errno and
+ * why. */
+int sandbox_exec_root_plan(struct sb_plan *plan, const char *const *lp, size_t nlp, char *why,
+                           size_t whylen);
+/* In the child, step 3 of exec mode with a planned root: build it, its
+ * own /proc in it, pivot_root into it, the old root detached, the root
+ * read-only.  -1 with errno. */
+int sandbox_exec_root_enter(const struct sb_plan *p);
 /* In the child, step 1 of exec mode: the channel to fd 3, the kept fds
  * to 4.., the program to fdn (close-on-exec).  -1 with errno. */
 int sandbox_exec_fds(const struct sb_plan *p);

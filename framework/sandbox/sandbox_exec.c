@@ -182,6 +182,11 @@ int sandbox_exec_prepare(struct sb_plan *plan, const struct privsep_exec *ex,
 	for (int fd = 0; fd < 4 + (int)nkeep; fd++)
 		plan->keep[plan->nkeep++] = fd;
 	plan->keep[plan->nkeep++] = e->fdn;
+	/* a root helper's worker gets a root of its own (step 3) */
+	if (plan->root && !(plan->flags & PRIVSEP_SB_NO_NAMESPACES))
+		return sandbox_exec_root_plan(plan, loader_paths,
+		                              sizeof(loader_paths) / sizeof(loader_paths[0]), why,
+		                              whylen);
 	return 0;
 }
 

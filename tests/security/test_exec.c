@@ -463,6 +463,79 @@ static void after_start_an_exec_worker_cannot_load_a_filter_that_hides_a_denied_
 	hx_free(x);
 }
 
+/* A foreign worker (PRIVSEP_EXEC_FOREIGN: foreign_worker.c, not built
+ * on libprivsep) never narrows: it runs under the first filter for good.
+ * That filter had the narrowing's one seccomp form for every exec worker,
+ * so a foreign one loaded a filter of its own returning EPERM for
+ * sendfile, a call its policy denies (ERRNO ranks above the first
+ * filter's notification): sendfile failed quietly, the worker exited 4
+ * and the helper heard of nothing (on main: "exit status 4").  A foreign
+ * worker's first filter has no seccomp form at all (nor the narrowing's
+ * other calls): the seccomp call itself is the violation, named with its
+ * arguments and killed, and nothing is hidden. */
+static void a_foreign_worker_cannot_load_a_filter_that_hides_a_denied_call(void **state)
+{
+	static const char *const argv[] = {"foreign_worker", "own-filter", NULL};
+	struct privsep_exec ex = {.fd = -1, .argv = argv, .flags = PRIVSEP_EXEC_FOREIGN};
+	struct privsep_spawn sp = {.name = "foreign", .exec = &ex};
+	struct hx *x;
+	(void)state;
+	if (fork_mode())
+		skip(); /* a program, not a function of this one */
+	x = setup_hx();
+	ex.fd = privsep_exec_open(FOREIGN_WORKER);
+	assert_true(ex.fd >= 0);
+	if (!privsep_spawn(x->h, &sp))
+		dump(x);
+	assert_true(hx_pump_gone(x, 1, 20000));
+	if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP ||
+	    strcmp(x->last_exit.syscall_name, "seccomp") != 0 || !x->last_exit.have_args ||
+	    x->last_exit.args[0] != 1 || x->last_exit.args[1] != 0) {
+		dump(x);
+		fail_msg("the foreign worker's own filter was not named and killed: %s "
+		         "(exit 3: not loaded, 4: sendfile hidden by it)",
+		         x->last_exit.line);
+	}
+	EXPECT_REPORTS(x, 0);
+	printf("a foreign worker's own filter: killed and named: %s\n", x->last_exit.line);
+	close(ex.fd);
+	hx_free(x);
+}
+
+/* A libprivsep program's own code that runs before privsep_client_main
+ * (a constructor) still has the narrowing's one seccomp form: it loads a
+ * filter returning EPERM for sendfile, which the policy denies, and the
+ * narrowing then loads the second filter too.  The helper's check at
+ * READY counts the filters (Seccomp_filters, two more than its own
+ * thread's): one more is a step not in force, and the worker is killed
+ * before its application code, never reaching its sendfile.  (A
+ * constructor's filter that also answers the narrowing's own seccomp
+ * with 0 keeps the count: "Known limits".) */
+static void a_filter_loaded_before_the_narrowing_is_caught_at_ready(void **state)
+{
+	static const char *const args[] = {"ctor-filter", "-", NULL};
+	struct hx *x;
+	int prog;
+	(void)state;
+	if (fork_mode())
+		skip(); /* a constructor runs in a program only */
+	x = setup_hx();
+	prog = open_prog();
+	assert_non_null(spawn_probe(x, prog, args, NULL, 0));
+	assert_true(hx_pump_gone(x, 1, 20000));
+	if (x->last_exit.kind != PRIVSEP_EXIT_SANDBOX ||
+	    !strstr(x->last_exit.line, "Seccomp_filters")) {
+		dump(x);
+		fail_msg("a constructor's filter was not caught at READY: %s (%d reports: %s)",
+		         x->last_exit.line, atomic_load(&nreports),
+		         atomic_load(&nreports) ? reports[0] : "");
+	}
+	EXPECT_REPORTS(x, 0);
+	printf("a constructor's filter: %s\n", x->last_exit.line);
+	close(prog);
+	hx_free(x);
+}
+
 /* The loader's readlink (of /proc/self/exe, for $ORIGIN) is in the first
  * filter for the start, and Landlock does not bound a readlink: exec
  * mode has no empty root, so after start it read any symlink of the host
@@ -537,6 +610,72 @@ static void after_start_an_exec_worker_sees_no_other_process_in_proc(void **stat
 	assert_string_equal(reports[0], "stat-path=0/0 \n");
 	close(prog);
 	hx_free(x);
+}
+
+/* Landlock does not bound a stat by path, nor can the filter read a
+ * path (glibc's fstat is newfstatat with AT_EMPTY_PATH, which takes a
+ * path too): with the host's root, an exec worker learned after start
+ * whether any path exists and its owner, mode, size and times (on main:
+ * stat of /etc/shadow and of a 0600 file the test made in /tmp both
+ * returned 0, found by review 7).  A root helper gives the new image a
+ * root of its own, holding only what its start needs (the loader's
+ * directories and cache, libprivsep's directory, the interpreter, the
+ * program, its read_beneath, read-only) and its own /proc: nothing else
+ * of the host exists there.  A helper that is not root makes no mount
+ * namespace (step 3): there the limit stands, said in SECURITY.md. */
+static void
+after_start_an_exec_worker_of_a_root_helper_can_stat_only_what_its_start_needs(void **state)
+{
+	char dir[] = "/tmp/privsep-stat-XXXXXX", file[64], want[64];
+	const char *gone[] = {"/etc/shadow", "/etc/passwd", "/var/log", "/root", file};
+	const char *there[] = {"/usr/lib", "/etc/ld.so.cache", "/lib64", "/proc/self/status"};
+	struct hx *x;
+	int prog, fd, n = 0;
+	(void)state;
+	if (geteuid() != 0 || fork_mode()) {
+		/* no mount namespace without root (SECURITY.md, Known limits);
+		 * fork mode's root is empty */
+		printf("skipped: %s\n", fork_mode() ? "fork mode's root is empty"
+		                                    : "a helper that is not root makes no "
+		                                      "mount namespace: the host's root stays "
+		                                      "(SECURITY.md, Known limits)");
+		skip();
+		return;
+	}
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(file, sizeof(file), "%s/secret", dir);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	x = setup_hx();
+	prog = open_prog();
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+		const char *args[] = {"stat-path", gone[i], NULL};
+		atomic_store(&nreports, 0);
+		assert_non_null(spawn_probe(x, prog, args, NULL, 0));
+		assert_true(hx_pump_gone(x, ++n, 20000));
+		EXPECT_REPORTS(x, 1);
+		printf("stat %s: %s", gone[i], reports[0]);
+		snprintf(want, sizeof(want), "stat-path=-1/%d \n", ENOENT);
+		if (strcmp(reports[0], want) != 0)
+			fail_msg("the worker stat'ed the host's %s: %s", gone[i], reports[0]);
+	}
+	/* what the start needs is there (the test would pass for a worker
+	 * that cannot stat at all otherwise) */
+	for (size_t i = 0; i < sizeof(there) / sizeof(there[0]); i++) {
+		const char *args[] = {"stat-path", there[i], NULL};
+		atomic_store(&nreports, 0);
+		assert_non_null(spawn_probe(x, prog, args, NULL, 0));
+		assert_true(hx_pump_gone(x, ++n, 20000));
+		EXPECT_REPORTS(x, 1);
+		printf("stat %s: %s", there[i], reports[0]);
+		assert_string_equal(reports[0], "stat-path=0/0 \n");
+	}
+	close(prog);
+	hx_free(x);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* The first filter lets the loader map code; after start the second one
@@ -694,8 +833,12 @@ int main(void)
 	    cmocka_unit_test(an_exec_worker_cannot_probe_seccomp_before_or_after_its_narrowing),
 	    cmocka_unit_test(
 	        after_start_an_exec_worker_cannot_load_a_filter_that_hides_a_denied_call),
+	    cmocka_unit_test(a_foreign_worker_cannot_load_a_filter_that_hides_a_denied_call),
+	    cmocka_unit_test(a_filter_loaded_before_the_narrowing_is_caught_at_ready),
 	    cmocka_unit_test(after_start_an_exec_worker_can_read_no_link_by_path),
 	    cmocka_unit_test(after_start_an_exec_worker_sees_no_other_process_in_proc),
+	    cmocka_unit_test(
+	        after_start_an_exec_worker_of_a_root_helper_can_stat_only_what_its_start_needs),
 	    cmocka_unit_test(
 	        a_program_replaced_on_disk_after_the_helper_opened_it_is_not_what_runs),
 	    cmocka_unit_test(
