@@ -27,6 +27,12 @@
 #define SPAWNER_GOT_MAGIC 0x70737047u   /* "pspG" */
 #define SPAWNER_END_MAGIC 0x70737045u   /* "pspE" */
 #define SPAWNER_ENDED_MAGIC 0x70737065u /* "pspe" */
+/* The helper's one byte on a new worker's channel once it holds the
+ * worker's pidfd and channel (the answer read, GOT sent): the worker
+ * the spawner cloned waits for it before anything else, and ends at
+ * end of file (the answer never read: the spawner lost or killed, its
+ * channel's other end closed with it). */
+#define SPAWNER_GO 'g'
 /* The helper's wait for one answer, at most. */
 #define SPAWNER_ANSWER_MS 10000
 /* a request's bytes at most (a policy's text is the large part) */
@@ -68,6 +74,19 @@ int spawner_req_write(const struct privsep_spawn *sp, uint8_t *buf, size_t cap, 
 int spawner_req_read(struct spawner_req *q, const uint8_t *buf, size_t len, const int *fds,
                      size_t nfds, char *why, size_t whylen);
 void spawner_req_free(struct spawner_req *q);
+
+/* spawner_known.c: what the spawner may start (its header says how).
+ * Before confining: note a program's fd (privsep_exec_open) and what a
+ * spawn named (its program, its user).  In the spawner at its start:
+ * take the note of what is known then (the programs still open, the
+ * policies loaded).  Then each request: 0, or -1 with errno EPERM and a
+ * one-line reason in why (mode: the request's POL_MODE_*). */
+void spawner_known_program(int fd);
+void spawner_known_spawn(const struct privsep_spawn *sp);
+struct privsep_helper;
+void spawner_known_take(const struct privsep_helper *h);
+int spawner_known_check(const struct privsep_helper *h, const struct spawner_req *q, int mode,
+                        char *why, size_t whylen);
 
 /* spawner_end.c.  In the spawner: the pidfd of the process it cloned
  * last, kept until the helper's GOT or END (pidfd -1: none). */
