@@ -125,7 +125,7 @@ static int target_refused(const struct fs_root *roots, const struct policy *pol,
                           unsigned long f_type, char *detail, size_t dlen)
 {
 	const struct pol_file *r = &pol->files[d->rule];
-	static _Thread_local struct fs_decision t;
+	struct fs_decision t; /* 8 KiB, as the caller's own */
 	char name[PATH_MAX];
 	int rc;
 	if (!r->beneath || !r->symlinks || !fs_rule_has_deeper(pol, d->rule))
