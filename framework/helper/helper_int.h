@@ -375,6 +375,15 @@ const struct pol_entry *helper_policy_filter(struct privsep_helper *h, const cha
 const struct fs_root *pol_entry_roots(const struct pol_entry *e);
 const struct policy *pol_entry_policy(const struct pol_entry *e);
 const struct filter_prog *pol_entry_prog(const struct pol_entry *e);
+/* The cache in order (spawner_known.c): the next entry, its path and
+ * text as given (NULL: none), its mode, and whether it is not a
+ * worker's own policy compiled here (exec mode's first filter, or one
+ * only read and checked by a confined helper). */
+const struct pol_entry *pol_entry_next(const struct pol_entry *e);
+const char *pol_entry_path(const struct pol_entry *e);
+const char *pol_entry_text(const struct pol_entry *e);
+int pol_entry_mode(const struct pol_entry *e);
+int pol_entry_filter_only(const struct pol_entry *e);
 void helper_policies_free(struct privsep_helper *h);
 /* A confined helper's copy of a worker's policy, for the names of its
  * violations and the broker's rules: the one helper_policy loaded, else

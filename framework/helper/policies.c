@@ -23,6 +23,7 @@ struct pol_entry {
 	int debug;
 	int checked_only; /* helper_policy_checked's: no filter compiled */
 	int has_roots;    /* the broker's roots opened (a worker's policy) */
+	int filter_only;  /* helper_policy_filter's: exec mode's first filter */
 	struct policy *pol;
 	struct filter_prog prog;
 	struct fs_root roots;
@@ -141,6 +142,8 @@ static const struct pol_entry *lookup(struct privsep_helper *h, const char *path
 				fs_roots_refresh(&e->roots, e->pol, root_warn, h);
 			else if (roots && !e->has_roots)
 				open_roots(h, e);
+			if (roots)
+				e->filter_only = 0;
 			return e;
 		}
 	e = entry_load(path, text, debug, &c);
@@ -158,6 +161,7 @@ static const struct pol_entry *lookup(struct privsep_helper *h, const char *path
 	}
 	if (roots)
 		open_roots(h, e);
+	e->filter_only = !roots;
 	log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
 	         "policy %s%s: %zu rules, %u BPF instructions, verified over %lu calls", name,
 	         debug == POL_MODE_DEBUG   ? " (debug: trap, not kill)"
@@ -198,6 +202,31 @@ const struct filter_prog *pol_entry_prog(const struct pol_entry *e)
 const struct fs_root *pol_entry_roots(const struct pol_entry *e)
 {
 	return &e->roots;
+}
+
+const struct pol_entry *pol_entry_next(const struct pol_entry *e)
+{
+	return e->next;
+}
+
+const char *pol_entry_path(const struct pol_entry *e)
+{
+	return e->path;
+}
+
+const char *pol_entry_text(const struct pol_entry *e)
+{
+	return e->text;
+}
+
+int pol_entry_mode(const struct pol_entry *e)
+{
+	return e->debug;
+}
+
+int pol_entry_filter_only(const struct pol_entry *e)
+{
+	return e->filter_only || e->checked_only;
 }
 
 void helper_policies_forget_roots(struct privsep_helper *h)

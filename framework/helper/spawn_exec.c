@@ -19,6 +19,7 @@
 #include "policy.h"
 #include "sandbox.h"
 #include "spawn_exec.h"
+#include "spawner.h"
 
 int privsep_exec_open(const char *path)
 {
@@ -31,6 +32,8 @@ int privsep_exec_open(const char *path)
 		errno = EACCES;
 		return -1;
 	}
+	/* a program a confined helper's spawner may start */
+	spawner_known_program(fd);
 	return fd;
 }
 

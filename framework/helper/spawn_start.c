@@ -16,6 +16,7 @@
 #include "helper_int.h"
 #include "sandbox.h"
 #include "spawn_job.h"
+#include "spawner.h"
 
 struct privsep_worker *spawn_or_take(struct privsep_helper *h, const struct privsep_spawn *sp)
 {
@@ -76,6 +77,8 @@ struct privsep_worker *spawn_worker(struct privsep_helper *h, const struct privs
 		return spawner_spawn(h, sp, &j);
 	if (spawn_job_prepare(h, sp, &j) < 0)
 		return NULL;
+	/* what a spawner forked later may start again (spawner_known.c) */
+	spawner_known_spawn(sp);
 	fflush(NULL); /* or the child would write the helper's buffered output again */
 	pid = fork();
 	if (pid < 0) {

@@ -194,6 +194,23 @@ static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock,
 	privsep_writer_init(&cap->w, cap->buf, sizeof(cap->buf));
 	h->log = capture;
 	h->log_arg = cap;
+	/* only what the helper could have started when it confined itself
+	 * (spawner_known.c): the line on standard error, out of the
+	 * helper's reach, and in the answer for the application's log */
+	{
+		char why[512];
+		spawn_job_init(&j, &q->sp);
+		if (spawner_known_check(h, q, j.mode, why, sizeof(why)) < 0) {
+			dprintf(STDERR_FILENO,
+			        "privsep spawner (pid %d): refused worker \"%s\": %s\n",
+			        (int)getpid(), j.name, why);
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			         "worker \"%s\": not started: the spawner refused it: %s", j.name,
+			         why);
+			answer(sock, cap, EPERM, 0, -1, &j);
+			return;
+		}
+	}
 	for (int tries = 0;; tries++) {
 		spawn_job_init(&j, &q->sp);
 		if (spawn_job_prepare(h, &q->sp, &j) < 0) {
@@ -285,6 +302,8 @@ __attribute__((noreturn)) static void spawner_main(struct privsep_helper *h, int
 	 * uid leased ahead (the helper drops its own copy too) */
 	uidpool_drop_spare();
 	helper_policies_forget_roots(h);
+	/* what it may start: what the helper could start now */
+	spawner_known_take(h);
 	if (sock <= STDERR_FILENO) {
 		int hi = fcntl(sock, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
 		if (hi < 0)

@@ -69,6 +69,19 @@ int spawner_req_read(struct spawner_req *q, const uint8_t *buf, size_t len, cons
                      size_t nfds, char *why, size_t whylen);
 void spawner_req_free(struct spawner_req *q);
 
+/* spawner_known.c: what the spawner may start (its header says how).
+ * Before confining: note a program's fd (privsep_exec_open) and what a
+ * spawn named (its program, its user).  In the spawner at its start:
+ * take the note of what is known then (the programs still open, the
+ * policies loaded).  Then each request: 0, or -1 with errno EPERM and a
+ * one-line reason in why (mode: the request's POL_MODE_*). */
+void spawner_known_program(int fd);
+void spawner_known_spawn(const struct privsep_spawn *sp);
+struct privsep_helper;
+void spawner_known_take(const struct privsep_helper *h);
+int spawner_known_check(const struct privsep_helper *h, const struct spawner_req *q, int mode,
+                        char *why, size_t whylen);
+
 /* spawner_end.c.  In the spawner: the pidfd of the process it cloned
  * last, kept until the helper's GOT or END (pidfd -1: none). */
 struct spawner_held {

@@ -607,9 +607,12 @@ static void
 an_answer_cut_to_no_fd_has_its_worker_ended_though_its_program_never_uses_its_channel(void **s)
 {
 	struct spawner_fx f;
-	struct hx *x = spawner_fx_new(&f);
 	static const char *argv_sleep[] = {"sleep", "3600", NULL};
-	struct privsep_exec ex = {.argv = argv_sleep, .flags = PRIVSEP_EXEC_FOREIGN};
+	/* opened before the spawner starts: a program it knows */
+	struct privsep_exec ex = {.fd = privsep_exec_open("/bin/sleep"),
+	                          .argv = argv_sleep,
+	                          .flags = PRIVSEP_EXEC_FOREIGN};
+	struct hx *x = spawner_fx_new(&f);
 	struct privsep_spawn sp = {.name = "sleeper", .exec = &ex};
 	struct late_cut c = {.f = &f, .tid = gettid(), .pidfd = -1};
 	struct sigaction sa, old;
@@ -620,7 +623,6 @@ an_answer_cut_to_no_fd_has_its_worker_ended_though_its_program_never_uses_its_ch
 	int e, ended = 0;
 	int64_t end;
 	(void)s;
-	ex.fd = privsep_exec_open("/bin/sleep");
 	assert_true(ex.fd >= 0);
 	x->h->confined = 1; /* what privsep_helper_confine sets */
 	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
@@ -860,6 +862,11 @@ static void a_confined_helpers_spawner_starts_no_worker_whose_policy_turns_names
 		skip(); /* valgrind has no seccomp */
 	assert_non_null(x);
 	assert_true(prog >= 0);
+	/* started once before confining (a policy the spawner knows): the
+	 * spawner refuses it for what it says, not for being unknown */
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	assert_true(hx_pump_gone(x, 1, 20000));
 	assert_int_equal(spawner_start(x->h), 0);
 	x->h->confined = 1; /* what privsep_helper_confine sets */
 	errno = 0;
@@ -876,7 +883,7 @@ static void a_confined_helpers_spawner_starts_no_worker_whose_policy_turns_names
 	sp.sandbox = NULL;
 	w = privsep_spawn(x->h, &sp);
 	assert_non_null(w);
-	assert_true(hx_pump_gone(x, 1, 20000));
+	assert_true(hx_pump_gone(x, 2, 20000));
 	close(prog);
 	hx_free(x);
 }

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_spawner_known.c - a compromised confined helper gets nothing from
+ * its spawner that it could not have had before confining.
+ *
+ * The attacker holds the confined helper, so the spawner's socket: it
+ * writes its own request, field by field what the helper's code never
+ * asks for (a program opened after confining, a policy that allows more
+ * than the one loaded before, a user nobody named, learn mode).  Each is
+ * refused with EPERM and one line on the spawner's standard error, and
+ * the spawner goes on.  A reload's policy that allows no more than the
+ * one of its name (a limit lowered) still starts.
+ *
+ * The helper starts its spawner directly (spawner_start, what
+ * privsep_helper_confine does first), as test_spawner_attack.c does, so
+ * that the test process stays unconfined and can look at what started.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "exec_probe.h"
+#include "harness.h"
+#include "helper_int.h"
+#include "spawn_job.h"
+#include "spawner.h"
+
+static int on_report(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	return 0;
+}
+
+static const struct privsep_handler table[] = {
+    {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_report, NULL, 0},
+};
+
+static const char *argv_report[] = {"exec_worker", PRIVSEP_EXEC_MARKER, "report", "-", NULL};
+
+/* the policy the application loads before confining, by name and text */
+#define KNOWN_NAME "known.policy"
+#define KNOWN_TEXT "version 1\ninclude <default.policy>\nrlimit nofile 48\n"
+
+/* The spawner's answer: its err and pid (the pid's process killed and
+ * reaped: CLONE_PARENT made it our child); -1 when none came. */
+static int answer(int sock, uint32_t *err, pid_t *pid)
+{
+	uint8_t buf[SPAWNER_ANS_MAX];
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	struct pollfd p = {sock, POLLIN, 0};
+	struct privsep_reader r;
+	uint32_t magic = 0, e = 0, ipid = 0;
+	const void *log;
+	size_t loglen;
+	ssize_t n;
+	if (poll(&p, 1, 20000) != 1)
+		return -1;
+	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				close(fd);
+			}
+	privsep_reader_init(&r, buf, (size_t)n);
+	privsep_reader_get_u32(&r, &magic);
+	privsep_reader_get_u32(&r, &e);
+	privsep_reader_get_bytes(&r, &log, &loglen);
+	privsep_reader_get_u32(&r, &ipid);
+	if (r.err || magic != SPAWNER_ANS_MAGIC)
+		return -1;
+	*err = e;
+	*pid = (pid_t)ipid;
+	if (ipid) {
+		/* the helper's word on it (GOT: its pidfd arrived, closed) */
+		uint8_t got[8];
+		struct privsep_writer w;
+		privsep_writer_init(&w, got, sizeof(got));
+		privsep_writer_put_u32(&w, SPAWNER_GOT_MAGIC);
+		privsep_writer_put_u32(&w, ipid);
+		(void)send(sock, got, w.len, MSG_NOSIGNAL);
+		kill((pid_t)ipid, SIGKILL);
+		waitpid((pid_t)ipid, NULL, __WALL);
+	}
+	return 0;
+}
+
+/* How many lines of the spawner's standard error (fd) hold s. */
+static int lines_with(int fd, const char *s)
+{
+	char buf[16384];
+	ssize_t k = pread(fd, buf, sizeof(buf) - 1, 0);
+	int n = 0;
+	buf[k > 0 ? k : 0] = '\0';
+	for (const char *p = buf; (p = strstr(p, s)); p += strlen(s))
+		n++;
+	return n;
+}
+
+struct fx {
+	struct hx *x;
+	int prog, err2;
+	struct privsep_exec ex;
+	struct privsep_sandbox sb;
+	struct privsep_spawn sp;
+};
+
+/* A helper that started one worker under KNOWN before it "confined"
+ * (its spawner started, its standard error a memfd of the test's). */
+static void fx_new(struct fx *f)
+{
+	int saved2;
+	struct privsep_worker *w;
+	memset(f, 0, sizeof(*f));
+	if (under_valgrind())
+		skip(); /* valgrind has no seccomp */
+	f->x = hx_new(table, 1, 0);
+	f->prog = privsep_exec_open(EXEC_WORKER);
+	assert_non_null(f->x);
+	assert_true(f->prog >= 0);
+	f->ex = (struct privsep_exec){.fd = f->prog, .argv = argv_report};
+	f->sb = (struct privsep_sandbox){.policy = KNOWN_NAME, .policy_text = KNOWN_TEXT};
+	f->sp = (struct privsep_spawn){.name = "known", .exec = &f->ex, .sandbox = &f->sb};
+	w = privsep_spawn(f->x->h, &f->sp);
+	assert_non_null(w);
+	assert_true(hx_pump_gone(f->x, 1, 20000));
+	f->err2 = memfd_create("spawner-stderr", MFD_CLOEXEC);
+	saved2 = dup(STDERR_FILENO);
+	assert_true(f->err2 >= 0 && saved2 >= 0);
+	assert_true(dup2(f->err2, STDERR_FILENO) >= 0);
+	assert_int_equal(spawner_start(f->x->h), 0);
+	assert_true(dup2(saved2, STDERR_FILENO) >= 0);
+	close(saved2);
+	f->x->h->confined = 1; /* what privsep_helper_confine sets */
+}
+
+/* The attacker's request (the bytes the helper's code would write for
+ * sp): refused with EPERM, a line holding what on the spawner's
+ * standard error, nothing started. */
+static void refused(struct fx *f, const struct privsep_spawn *sp, const char *what)
+{
+	uint8_t *buf = calloc(1, SPAWNER_REQ_MAX);
+	int fds[SPAWNER_REQ_FDS];
+	size_t len, nfds;
+	uint32_t err = 0;
+	pid_t pid = 0;
+	int before = lines_with(f->err2, what);
+	assert_non_null(buf);
+	assert_int_equal(spawner_req_write(sp, buf, SPAWNER_REQ_MAX, &len, fds, &nfds), 0);
+	assert_int_equal(raw_send(f->x->h->spawner.sock, buf, len, fds, nfds), 0);
+	free(buf);
+	assert_int_equal(answer(f->x->h->spawner.sock, &err, &pid), 0);
+	if (err != EPERM || pid)
+		fail_msg("the spawner %s for a request it had no note of (%s): err %u, pid %d",
+		         pid ? "started a worker" : "did not refuse with EPERM", what, err,
+		         (int)pid);
+	assert_int_equal(lines_with(f->err2, what), before + 1);
+}
+
+/* The spawner goes on: the application's own spawn starts, and fx ends. */
+static void fx_free(struct fx *f, int gone)
+{
+	struct privsep_worker *w = privsep_spawn(f->x->h, &f->sp);
+	assert_non_null(w);
+	assert_true(hx_pump_gone(f->x, gone + 1, 20000));
+	assert_int_equal(lines_with(f->err2, "it exits"), 0);
+	close(f->err2);
+	close(f->prog);
+	hx_free(f->x);
+}
+
+/* A program the helper opened after confining (/bin/sleep, a foreign
+ * one) is not one its spawner starts, under the default policy or the
+ * known one.  Fails on main: the spawner starts it. */
+static void
+a_compromised_confined_helper_gets_no_worker_of_a_program_opened_after_confining(void **s)
+{
+	struct fx f;
+	static const char *argv_sleep[] = {"sleep", "60", NULL};
+	struct privsep_exec ex = {.argv = argv_sleep, .flags = PRIVSEP_EXEC_FOREIGN};
+	struct privsep_spawn sp = {.name = "sleeper", .exec = &ex};
+	(void)s;
+	fx_new(&f);
+	ex.fd = privsep_exec_open("/bin/sleep");
+	assert_true(ex.fd >= 0);
+	refused(&f, &sp, "refused worker \"sleeper\": its program (device ");
+	sp.sandbox = &f.sb;
+	refused(&f, &sp, "refused worker \"sleeper\": its program (device ");
+	close(ex.fd);
+	fx_free(&f, 1);
+}
+
+/* A policy text that allows more than the one of its name loaded before
+ * confining (a call more, a higher limit) or that none of its name was
+ * (a permissive one under a new name) gives no worker; a reload that
+ * allows no more (the limit lowered) starts.  Fails on main: the
+ * spawner compiles whatever text it is sent. */
+static void
+a_compromised_confined_helper_gets_no_worker_under_a_policy_that_allows_more_than_one_loaded_before(
+    void **s)
+{
+	struct fx f;
+	struct privsep_sandbox sb;
+	struct privsep_spawn sp;
+	struct privsep_worker *w;
+	(void)s;
+	fx_new(&f);
+	sb = f.sb;
+	sp = f.sp;
+	sp.sandbox = &sb;
+	sb.policy_text = KNOWN_TEXT "allow sendfile because \"the attacker's\"\n";
+	refused(&f, &sp, "allows sendfile, which the policy known had no such rule for");
+	sb.policy_text = "version 1\ninclude <default.policy>\nrlimit nofile 4096\n";
+	refused(&f, &sp, "a limit is higher or new");
+	sb.policy = "other.policy";
+	sb.policy_text = KNOWN_TEXT;
+	refused(&f, &sp, "its policy other.policy (in this mode) is none the helper loaded");
+	/* a reload's text, a limit lowered: it starts */
+	sb = f.sb;
+	sb.policy_text = "version 1\ninclude <default.policy>\nrlimit nofile 40\n";
+	w = privsep_spawn(f.x->h, &sp);
+	assert_non_null(w);
+	assert_true(hx_pump_gone(f.x, 2, 20000));
+	fx_free(&f, 2);
+}
+
+/* A user that no spawn and no known policy named before confining
+ * ("daemon", uid 1 on Debian) is not one a worker of the spawner's runs
+ * as.  Fails on main (as root: the worker runs as daemon). */
+static void a_compromised_confined_helper_gets_no_worker_as_a_user_nobody_named_before(void **s)
+{
+	struct fx f;
+	struct privsep_sandbox sb;
+	struct privsep_spawn sp;
+	(void)s;
+	fx_new(&f);
+	sb = f.sb;
+	sp = f.sp;
+	sp.sandbox = &sb;
+	sb.user = "daemon";
+	refused(&f, &sp, "refused worker \"known\": its user \"daemon\" is none");
+	sb.user = "0";
+	refused(&f, &sp, "refused worker \"known\": its user \"0\" is none");
+	fx_free(&f, 1);
+}
+
+/* Learn mode (the worker's denied calls let through, at the helper's
+ * word, which is the attacker's) is not the spawner's to give when no
+ * spawn asked for it before confining: not under the default policy,
+ * not under the known one.  Fails on main: a learn-mode worker starts. */
+static void
+a_compromised_confined_helper_gets_no_learn_mode_worker_nobody_asked_for_before(void **s)
+{
+	struct fx f;
+	struct privsep_sandbox sb = {.flags = PRIVSEP_SB_LEARN};
+	struct privsep_spawn sp;
+	(void)s;
+	fx_new(&f);
+	sp = f.sp;
+	sp.sandbox = &sb;
+	refused(&f, &sp, "learn mode (not enforced), which no spawn asked for");
+	sb = f.sb;
+	sb.flags = PRIVSEP_SB_LEARN;
+	refused(&f, &sp, "its policy known.policy (in this mode) is none the helper loaded");
+	fx_free(&f, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+	        a_compromised_confined_helper_gets_no_worker_of_a_program_opened_after_confining),
+	    cmocka_unit_test(
+	        a_compromised_confined_helper_gets_no_worker_under_a_policy_that_allows_more_than_one_loaded_before),
+	    cmocka_unit_test(
+	        a_compromised_confined_helper_gets_no_worker_as_a_user_nobody_named_before),
+	    cmocka_unit_test(
+	        a_compromised_confined_helper_gets_no_learn_mode_worker_nobody_asked_for_before),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
