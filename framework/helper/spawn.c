@@ -453,13 +453,10 @@ struct privsep_worker *spawn_attach(struct privsep_helper *h, const struct privs
 	return w;
 }
 
-int spawn_uid_confirm(struct privsep_helper *h, struct spawn_job *j)
+/* The uid leased ahead cannot be the worker's (why): one line, -1. */
+static int uid_refused(struct privsep_helper *h, const struct spawn_job *j, const char *why)
 {
-	char why[256];
-	int saved;
-	if (sandbox_uid_confirm(&j->plan, j->sv[0], why, sizeof(why)) == 0)
-		return 0;
-	saved = errno;
+	int saved = errno;
 	if (saved == EEXIST)
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
 		         "worker \"%s\": the uid leased ahead is taken since: %s; leasing another",
@@ -471,6 +468,25 @@ int spawn_uid_confirm(struct privsep_helper *h, struct spawn_job *j)
 		         j->name, why);
 	errno = saved;
 	return -1;
+}
+
+int spawn_uid_confirm(struct privsep_helper *h, struct spawn_job *j)
+{
+	char why[256];
+	if (sandbox_uid_confirm(&j->plan, j->sv[0], why, sizeof(why)) == 0)
+		return 0;
+	return uid_refused(h, j, why);
+}
+
+int spawn_uid_check(struct privsep_helper *h, struct spawn_job *j)
+{
+	char why[256];
+	if (!j->plan.uid_again)
+		return 0;
+	if (uidpool_check(j->plan.uid, why, sizeof(why)) < 0)
+		return uid_refused(h, j, why);
+	j->plan.uid_again = 0; /* checked: step 5 waits for nothing */
+	return 0;
 }
 
 int spawn_confirm_uid(struct privsep_helper *h, struct spawn_job *j, pid_t pid)

@@ -60,6 +60,11 @@ __attribute__((noreturn)) void spawn_job_child(struct privsep_helper *h,
  * step 5).  0, or -1 with errno after one log line (EEXIST: the uid is
  * taken since its lease); the job is left as it was. */
 int spawn_uid_confirm(struct privsep_helper *h, struct spawn_job *j);
+/* Before the clone (a confined helper's spawner): the uid leased ahead
+ * checked again now, and the child told to wait for no byte at step 5
+ * (its first wait is the spawner's go, spawner.c).  0, or -1 as
+ * spawn_uid_confirm. */
+int spawn_uid_check(struct privsep_helper *h, struct spawn_job *j);
 /* After the fork: spawn_uid_confirm, or kill and reap the child (it
  * never ran as the uid) and release everything the job holds.  0, or -1
  * with errno. */

@@ -251,9 +251,9 @@ static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock,
 		}
 		/* a uid leased ahead is checked again before the clone (the
 		 * helper waits for this answer anyway, so nothing is gained
-		 * by overlapping it with the child's steps): the byte waits
-		 * in the child's channel for step 5 */
-		if (spawn_uid_confirm(h, &j) == 0)
+		 * by overlapping it with the child's steps): the child then
+		 * waits for no byte at step 5, only for the helper's go */
+		if (spawn_uid_check(h, &j) == 0)
 			break;
 		err = errno;
 		job_close(&j);
@@ -272,7 +272,21 @@ static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock,
 	a.exit_signal = 0; /* CLONE_PARENT: the spawner's own, SIGCHLD */
 	pid = syscall(SYS_clone3, &a, sizeof(a));
 	if (pid == 0) {
+		char b = 0;
+		ssize_t n;
 		close(sock);
+		/* nothing runs until the helper holds this process's pidfd
+		 * and channel: its go, or end of file when the answer is
+		 * never read (the spawner lost, killed by the helper: no
+		 * one could end this process then, and a program that never
+		 * uses its channel would run on unmanaged) */
+		close(j.sv[0]);
+		j.sv[0] = -1;
+		do
+			n = recv(j.sv[1], &b, 1, 0);
+		while (n < 0 && errno == EINTR);
+		if (n != 1 || b != SPAWNER_GO)
+			_exit(127);
 		spawn_job_child(h, &q->sp, &j);
 	}
 	err = errno;
@@ -858,6 +872,12 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 	if (a.err) {
 		errno = (int)a.err;
 		return NULL;
+	}
+	/* the worker waits for this before anything: the helper holds its
+	 * pidfd and channel now (a worker gone already: its pidfd says) */
+	{
+		const char go = SPAWNER_GO;
+		(void)send(fds[1], &go, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	{
 		size_t i = 2;

@@ -27,6 +27,12 @@
 #define SPAWNER_GOT_MAGIC 0x70737047u   /* "pspG" */
 #define SPAWNER_END_MAGIC 0x70737045u   /* "pspE" */
 #define SPAWNER_ENDED_MAGIC 0x70737065u /* "pspe" */
+/* The helper's one byte on a new worker's channel once it holds the
+ * worker's pidfd and channel (the answer read, GOT sent): the worker
+ * the spawner cloned waits for it before anything else, and ends at
+ * end of file (the answer never read: the spawner lost or killed, its
+ * channel's other end closed with it). */
+#define SPAWNER_GO 'g'
 /* The helper's wait for one answer, at most. */
 #define SPAWNER_ANSWER_MS 10000
 /* a request's bytes at most (a policy's text is the large part) */

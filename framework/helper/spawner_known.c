@@ -264,6 +264,20 @@ static void quiet(const char *msg, void *arg)
 	(void)arg;
 }
 
+/* Whether text includes a file by path (include "..."): a reload's text
+ * is read twice in the spawner, checked and then compiled, and a file
+ * could change in between; a shipped policy (<name>) cannot. */
+static int includes_a_file(const char *text)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		l += strspn(l, " \t");
+		if (!strncmp(l, "include", 7) && (l[7] == ' ' || l[7] == '\t') &&
+		    l[7 + strspn(l + 7, " \t")] == '"')
+			return 1;
+	}
+	return 0;
+}
+
 /* The policy of the request: known as it is, or within a known one of
  * the same name and mode.  0, or -1 with why. */
 static int known_policy(const struct spawner_req *q, int mode, char *why, size_t whylen)
@@ -279,17 +293,28 @@ static int known_policy(const struct spawner_req *q, int mode, char *why, size_t
 	 * not unenforced (learn mode) unless a spawn asked for that */
 	if (!path && !text && mode != POL_MODE_LEARN)
 		return 0;
-	/* byte-identical (a file's, by path alone, is read again below) */
+	/* byte-identical; a file's by path alone is the one compiled then,
+	 * which the spawner's copy of the cache uses (not read again) */
 	for (const struct pol_entry *e = snap_policies; e; e = pol_entry_next(e))
 		if (!pol_entry_filter_only(e) && pol_entry_mode(e) == mode &&
-		    same(pol_entry_path(e), path) && same(pol_entry_text(e), text) &&
-		    (text || !path))
+		    same(pol_entry_path(e), path) && same(pol_entry_text(e), text))
 			return 0;
 	if (!path && !text)
 		return refuse(why, whylen,
 		              "learn mode (not enforced), which no spawn asked for before the "
 		              "helper confined itself");
-	/* a reload's: the text changed, or the file read again */
+	/* a reload's: the text changed; given as text (a file by path alone
+	 * is read twice, checked then compiled) and reading no file */
+	if (!text)
+		return refuse(why, whylen,
+		              "its policy %s is a file by path alone that the helper did not load "
+		              "in this mode before it confined itself",
+		              name);
+	if (includes_a_file(text))
+		return refuse(why, whylen,
+		              "its policy %s is a new text that includes a file by path (only "
+		              "shipped <policies> in a text a reload changed)",
+		              name);
 	n = policy_load(name, text, quiet, NULL);
 	if (!n)
 		return refuse(why, whylen, "its policy %s cannot be read", name);

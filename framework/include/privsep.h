@@ -486,7 +486,11 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
  * with the helper; if it is gone, no worker starts (ECHILD, logged).
  * Nor does it start one with less than a whole sandbox: unsandboxed,
  * PRIVSEP_SB_NO_NAMESPACES or a policy's "namespaces off" is EPERM,
- * logged.  A spawn at the helper's fd limit (no room for the fds of
+ * logged.  Nor anything the helper could not have started at this call:
+ * a program not open then (privsep_exec_open, or an exec-mode spawn's),
+ * a policy no spawn had loaded then in that mode (or one of its name
+ * that allows more: a reload may only narrow), a user no spawn nor
+ * loaded policy named: EPERM, logged and on standard error.  A spawn at the helper's fd limit (no room for the fds of
  * the spawner's answer) fails alone (EMFILE, logged), nothing cloned.
  * For fork-mode workers that must restart: give the restart policy a
  * restart_verdict that returns PRIVSEP_RESTART_STOP_ALL and exit

@@ -532,9 +532,10 @@ struct late_cut {
 };
 
 /* Once the helper waits in epoll_wait for the answer: hold its thread, let the
- * spawner answer, wait until the worker cloned for it runs its program
- * (past every use of its channel the framework makes), then cut: no room
- * for any fd, and the helper's thread goes on to read the answer. */
+ * spawner answer, wait until the worker is cloned (before session 8: until
+ * it ran its program, past every use of its channel the framework makes;
+ * now it waits for the helper's go first), then cut: no room for any
+ * fd, and the helper's thread goes on to read the answer. */
 static void *late_cut_thread(void *arg)
 {
 	struct late_cut *c = arg;
@@ -569,7 +570,10 @@ static void *late_cut_thread(void *arg)
 				close(fd);
 			c->comm[k > 0 ? k : 0] = '\0';
 			c->comm[strcspn(c->comm, "\n")] = '\0';
-			c->ran = !strcmp(c->comm, "sleep");
+			/* cloned: its program starts only once the helper holds
+			 * it (the spawner's go, which the held helper has not
+			 * sent), so this is as late as a cut can come now */
+			c->ran = c->pidfd >= 0;
 		}
 		if (!c->ran)
 			poll(NULL, 0, 1);
@@ -692,6 +696,161 @@ an_answer_cut_to_no_fd_has_its_worker_ended_though_its_program_never_uses_its_ch
 	w = privsep_spawn(x->h, &sp);
 	assert_non_null(w);
 	assert_true(hx_pump_gone(x, 1, 20000));
+	close(c.pidfd);
+	close(hold[0]);
+	close(hold[1]);
+	close(ex.fd);
+	close(f.prog);
+	hx_free(x);
+}
+
+/* Whether the spawner (a child of this process) sleeps in recvmsg: it
+ * answered what it read and waits for the next record. */
+static int spawner_in_recv(pid_t spawner)
+{
+	char path[64], buf[256], st[64];
+	unsigned long nr;
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)spawner);
+	if (hx_read_small(path, buf, sizeof(buf)) <= 0 || sscanf(buf, "%lu", &nr) != 1)
+		return 0;
+	return nr == SYS_recvmsg && status_field(spawner, "State", st, sizeof(st)) == 0 &&
+	       st[0] == 'S';
+}
+
+struct lost {
+	struct spawner_fx *f;
+	pid_t tid;              /* the helper's thread */
+	pid_t pid;              /* the worker cloned for the spawn */
+	int pidfd;              /* the test's pidfd of it */
+	int saw_poll, answered; /* the helper waited; the spawner answered */
+};
+
+/* Once the helper waits in epoll_wait for the answer: hold its thread,
+ * let the spawner go on (an END's ENDED first, then the spawn's answer),
+ * wait until it cloned the worker and answered, let the helper go. */
+static void *lost_thread(void *arg)
+{
+	struct lost *c = arg;
+	struct privsep_helper *h = c->f->x->h;
+	pid_t not [9];
+	int n = 0;
+	int64_t end = now_ms() + 10000;
+	for (int i = 0; i < c->f->nbefore; i++)
+		not [n++] = c->f->before[i];
+	not [n++] = h->spawner.pid;
+	while (!(c->saw_poll = in_poll_on(c->tid, h)) && now_ms() < end)
+		sched_yield();
+	if (c->saw_poll) {
+		(void)syscall(SYS_tgkill, getpid(), c->tid, SIGUSR1);
+		while (!held_in_handler && now_ms() < end)
+			sched_yield();
+	}
+	kill(h->spawner.pid, SIGCONT);
+	while (c->saw_poll && !c->answered && now_ms() < end) {
+		if (!c->pid)
+			c->pid = child_not_in(c->tid, not, n);
+		if (c->pid && c->pidfd < 0)
+			c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+		c->answered = c->pidfd >= 0 && spawner_in_recv(h->spawner.pid);
+		if (!c->answered)
+			poll(NULL, 0, 1);
+	}
+	if (c->saw_poll)
+		(void)!write(hold[1], "", 1);
+	return NULL;
+}
+
+/* The helper gives its spawner up with the answer of a spawn unread (a
+ * record before it that is no answer: the helper kills the spawner and
+ * closes its socket, as after a timeout): the worker cloned for that
+ * answer has lost the one pidfd anybody held of it (the spawner's), and
+ * the helper never had one.  It must never run its program and must
+ * end: it waits, before anything, for the helper's go on its channel,
+ * whose other end went with the unread answer (end of file).  Reached
+ * for real: the spawner held stopped while an END and the spawn's
+ * request wait for it, the helper's thread held in a signal handler
+ * from its epoll_wait until the spawner cloned the worker and answered
+ * both.  Fails on main (c00ebe4): /bin/sleep 3600 runs on, unmanaged. */
+static void
+a_worker_whose_spawner_is_lost_with_its_answer_unread_never_runs_its_program_and_ends(void **s)
+{
+	struct spawner_fx f;
+	static const char *argv_sleep[] = {"sleep", "3600", NULL};
+	struct privsep_exec ex = {.fd = privsep_exec_open("/bin/sleep"),
+	                          .argv = argv_sleep,
+	                          .flags = PRIVSEP_EXEC_FOREIGN};
+	struct hx *x = spawner_fx_new(&f);
+	struct privsep_spawn sp = {.name = "sleeper", .exec = &ex};
+	struct lost c = {.f = &f, .tid = gettid(), .pidfd = -1};
+	struct sigaction sa, old;
+	struct privsep_worker *w;
+	struct pollfd p;
+	siginfo_t si;
+	char st[64] = "";
+	uint8_t end_rec[8];
+	struct privsep_writer wr;
+	pthread_t t;
+	int e;
+	int64_t end;
+	(void)s;
+	assert_true(ex.fd >= 0);
+	x->h->confined = 1; /* what privsep_helper_confine sets */
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = hold_handler;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	held_in_handler = 0;
+	assert_int_equal(kill(x->h->spawner.pid, SIGSTOP), 0);
+	end = now_ms() + 10000;
+	while ((status_field(x->h->spawner.pid, "State", st, sizeof(st)) < 0 || st[0] != 'T') &&
+	       now_ms() < end)
+		sched_yield();
+	assert_int_equal(st[0], 'T');
+	/* a record that comes before the answer and is none: the ENDED of
+	 * an END for a pid the spawner does not hold */
+	privsep_writer_init(&wr, end_rec, sizeof(end_rec));
+	privsep_writer_put_u32(&wr, SPAWNER_END_MAGIC);
+	privsep_writer_put_u32(&wr, (uint32_t)getpid());
+	assert_int_equal(send(x->h->spawner.sock, end_rec, wr.len, MSG_NOSIGNAL), (ssize_t)wr.len);
+	assert_int_equal(pthread_create(&t, NULL, lost_thread, &c), 0);
+	errno = 0;
+	w = privsep_spawn(x->h, &sp);
+	e = errno;
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+	if (!c.saw_poll || !c.answered || c.pidfd < 0)
+		fail_msg(
+		    "not reached: the helper in epoll_wait %d, the spawner answered %d, pid %d",
+		    c.saw_poll, c.answered, (int)c.pid);
+	assert_null(w);
+	assert_int_equal(e, ECHILD);
+	assert_true(hx_logged(x, "answered with a malformed record; no worker starts"));
+	/* it ends by itself, within a bound, before its program ran */
+	p = (struct pollfd){c.pidfd, POLLIN, 0};
+	if (poll(&p, 1, 10000) != 1) {
+		char comm[32] = "?";
+		char path[64];
+		int fd;
+		ssize_t k;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)c.pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		k = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		comm[k > 0 ? k : 1] = '\0';
+		comm[strcspn(comm, "\n")] = '\0';
+		(void)syscall(SYS_pidfd_send_signal, c.pidfd, SIGKILL, NULL, 0);
+		waitpid(c.pid, NULL, __WALL);
+		fail_msg("pid %d (%s), the worker of an answer never read, still runs 10 s after "
+		         "its spawner was given up: nobody holds its pidfd",
+		         (int)c.pid, comm);
+	}
+	memset(&si, 0, sizeof(si));
+	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)c.pidfd, &si, WEXITED | __WALL), 0);
+	/* 127: it found end of file where the go would be, ran nothing */
+	assert_int_equal(si.si_code, CLD_EXITED);
+	assert_int_equal(si.si_status, 127);
 	close(c.pidfd);
 	close(hold[0]);
 	close(hold[1]);
@@ -903,6 +1062,8 @@ int main(void)
 	        an_answer_cut_to_no_fd_has_its_worker_ended_though_its_program_never_uses_its_channel),
 	    cmocka_unit_test(
 	        a_compromised_helpers_spawner_ends_no_process_but_the_one_it_cloned_and_holds),
+	    cmocka_unit_test(
+	        a_worker_whose_spawner_is_lost_with_its_answer_unread_never_runs_its_program_and_ends),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -236,6 +236,10 @@ a_compromised_confined_helper_gets_no_worker_under_a_policy_that_allows_more_tha
 	refused(&f, &sp, "allows sendfile, which the policy known had no such rule for");
 	sb.policy_text = "version 1\ninclude <default.policy>\nrlimit nofile 4096\n";
 	refused(&f, &sp, "a limit is higher or new");
+	/* a file by path, which it could change between the check and the
+	 * compile: refused before it is read */
+	sb.policy_text = KNOWN_TEXT "include \"/nonexistent/more.policy\"\n";
+	refused(&f, &sp, "is a new text that includes a file by path");
 	sb.policy = "other.policy";
 	sb.policy_text = KNOWN_TEXT;
 	refused(&f, &sp, "its policy other.policy (in this mode) is none the helper loaded");

@@ -268,8 +268,9 @@ static void a_uid_taken_since_it_was_leased_ahead_is_never_a_workers(void **stat
 }
 
 /* ---- the same through the spawner of a helper confined by helper.policy
- * (privsep_helper_confine): the spawner confirms the uid before its
- * clone3, the byte waits in the child's channel for step 5 ---- */
+ * (privsep_helper_confine): the spawner checks the uid before its
+ * clone3; the byte the child takes, before step 1, is the helper's go
+ * (spawner.h, SPAWNER_GO) ---- */
 
 /* The worker pid's uid: its every uid and gid, in the range, no other
  * process's (what test_uid.c checks of a worker the helper forks). */
