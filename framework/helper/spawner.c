@@ -217,6 +217,24 @@ static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock,
 			answer(sock, cap, errno ? errno : EINVAL, 0, -1, &j);
 			return;
 		}
+		/* what was compiled is what was checked: a file the text
+		 * includes was read again (spawner_known.c) */
+		{
+			char why[512];
+			if (spawner_known_used(q, j.mode, j.pol, j.filter_pol, why, sizeof(why)) <
+			    0) {
+				dprintf(STDERR_FILENO,
+				        "privsep spawner (pid %d): refused worker \"%s\": %s\n",
+				        (int)getpid(), j.name, why);
+				log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+				         "worker \"%s\": not started: the spawner refused it: %s",
+				         j.name, why);
+				job_close(&j);
+				sandbox_release(&j.plan);
+				answer(sock, cap, EPERM, 0, -1, &j);
+				return;
+			}
+		}
 		/* the request's flags were checked (spawner_req.c); a policy
 		 * that says "namespaces off" takes the same part of the
 		 * sandbox away, and the policy text is the helper's too */

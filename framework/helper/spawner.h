@@ -87,6 +87,15 @@ struct privsep_helper;
 void spawner_known_take(const struct privsep_helper *h);
 int spawner_known_check(const struct privsep_helper *h, const struct spawner_req *q, int mode,
                         char *why, size_t whylen);
+/* After the worker's sandbox was prepared: whether the policies its
+ * filters were compiled from (pol, and exec mode's first filter's,
+ * filter_pol, NULL for none) allow no more than a known one of the
+ * request's name and mode: a file a reload's text includes is read again
+ * to compile, and may have changed since the check (a root helper may
+ * write it).  0, or -1 with errno EPERM and why. */
+struct policy;
+int spawner_known_used(const struct spawner_req *q, int mode, const struct policy *pol,
+                       const struct policy *filter_pol, char *why, size_t whylen);
 
 /* spawner_end.c.  In the spawner: the pidfd of the process it cloned
  * last, kept until the helper's GOT or END (pidfd -1: none). */

@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,7 +180,32 @@ static int lets_through(const struct policy *p, int nr)
 
 /* Whether n allows no more than k (the file header): 1, or 0 with what
  * does not hold in why. */
+/* The exec-mode first filter's own additions (spawn_exec_policy_text):
+ * <exec.policy>'s rules and the lines after the worker's policy in the
+ * filter's top text (the one execveat, the sanitizer's two).  arg: the
+ * top text's name and its first line past the worker's policy. */
+struct exec_tail {
+	const char *name;
+	int line;
+};
+
+static int exec_addition(const struct pol_rule *r, const struct exec_tail *t)
+{
+	const char *f = r->loc.file ? r->loc.file : "";
+	return t &&
+	       (!strcmp(f, "<exec.policy>") || (!strcmp(f, t->name) && r->loc.line >= t->line));
+}
+
+static int policy_within_but(const struct policy *n, const struct policy *k,
+                             const struct exec_tail *tail, char *why, size_t len);
+
 static int policy_within(const struct policy *n, const struct policy *k, char *why, size_t len)
+{
+	return policy_within_but(n, k, NULL, why, len);
+}
+
+static int policy_within_but(const struct policy *n, const struct policy *k,
+                             const struct exec_tail *tail, char *why, size_t len)
 {
 	if (permits(n->def_act) && !permits(k->def_act)) {
 		snprintf(why, len, "its default lets calls through");
@@ -192,7 +218,7 @@ static int policy_within(const struct policy *n, const struct policy *k, char *w
 	}
 	for (size_t i = 0; i < n->nrules; i++) {
 		const struct pol_rule *r = &n->rules[i];
-		if (!permits(r->act))
+		if (!permits(r->act) || exec_addition(r, tail))
 			continue;
 		if (!has_rule(k, r)) {
 			snprintf(why, len,
@@ -314,6 +340,53 @@ static int known_policy(const struct spawner_req *q, int mode, char *why, size_t
 	              "its policy %s allows more than the one of that name the helper loaded "
 	              "before it confined itself: %s",
 	              name, first);
+}
+
+/* The first line of the first filter's top text after the worker's
+ * policy text (the additions follow it on a line of their own). */
+static int lines_of(const char *text)
+{
+	size_t len = strlen(text);
+	int n = 1;
+	for (const char *p = text; *p; p++)
+		n += *p == '\n';
+	return n + (len && text[len - 1] != '\n');
+}
+
+int spawner_known_used(const struct spawner_req *q, int mode, const struct policy *pol,
+                       const struct policy *filter_pol, char *why, size_t whylen)
+{
+	const char *path = q->sp.sandbox ? q->sb.policy : NULL;
+	const char *text = q->sp.sandbox ? q->sb.policy_text : NULL;
+	char name[PATH_MAX + 16], within[256] = "";
+	struct exec_tail tail;
+
+	if (!path && !text)
+		return 0; /* the shipped default: no file of anyone's */
+	/* the first filter's top text, as spawn_exec_policy_text names it:
+	 * the worker's text then the additions, or a head including the
+	 * worker's file (two lines) then the additions */
+	if (path && !text)
+		snprintf(name, sizeof(name), "%s (exec mode)", path);
+	else
+		snprintf(name, sizeof(name), "%s", path ? path : "");
+	tail.name = name;
+	tail.line = text ? lines_of(text) : 3;
+	for (const struct pol_entry *e = snap_policies; e; e = pol_entry_next(e)) {
+		const struct policy *k = pol_entry_policy(e);
+		if (pol_entry_filter_only(e) || pol_entry_mode(e) != mode ||
+		    !same(pol_entry_path(e), path))
+			continue;
+		if (policy_within(pol, k, within, sizeof(within)) &&
+		    (!filter_pol ||
+		     policy_within_but(filter_pol, k, &tail, within, sizeof(within))))
+			return 0;
+	}
+	return refuse(why, whylen,
+	              "the policy %s as compiled allows more than the one of that name the "
+	              "helper loaded before it confined itself (a file it includes changed "
+	              "since it was checked)%s%s",
+	              path ? path : "(text)", within[0] ? ": " : "", within);
 }
 
 int spawner_known_check(const struct privsep_helper *h, const struct spawner_req *q, int mode,

@@ -65,11 +65,13 @@ static int value_part(struct pol_parser *ps, const struct pol_stmt *st, const st
 	if ((part[0] >= '0' && part[0] <= '9') || (neg && part[1] >= '0' && part[1] <= '9')) {
 		errno = 0;
 		unsigned long long x = strtoull(part + neg, &end, 0);
-		if (*end || errno) {
+		/* -N is two's complement on 64 bits: N at most 2^63 (below, it
+		 * wrapped silently: -18446744073709551615 was 1) */
+		if (*end || errno || (neg && x > (1ull << 63))) {
 			pol_serr(ps, st, t->col, "not a number: \"%s\"", part);
 			return -1;
 		}
-		*acc |= neg ? (uint64_t)(-(int64_t)x) : (uint64_t)x;
+		*acc |= neg ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
 	} else if (pol_const(part, &c) == 0) {
 		*acc |= (uint64_t)c;
 	} else {
@@ -105,8 +107,26 @@ static int value(struct pol_parser *ps, const struct pol_stmt *st, const struct 
 	return rc;
 }
 
+/* A value for an int argument, which the kernel reads from the low half
+ * of its register: one that the low 32 bits do not hold (unsigned, or an
+ * int's sign extension, -100 for AT_FDCWD) would be compiled as another
+ * number than the one written (fd == 4294967298 is fd == 2), so it is
+ * refused.  0, or -1 after reporting. */
+static int int_value_fits(struct pol_parser *ps, const struct pol_stmt *st, const struct pol_tok *t,
+                          const struct pol_cond *c, const char *arg, uint64_t v)
+{
+	/* the upper half zero, or the upper 33 bits ones (a negative int) */
+	if (!c->is32 || (v >> 32) == 0 || (v >> 31) == 0x1ffffffffull)
+		return 0;
+	pol_serr(ps, st, t->col,
+	         "%s is an int, compared on its low 32 bits: \"%s\" does not fit (it would be %u)",
+	         arg, t->text, (unsigned)(v & 0xffffffffu));
+	return -1;
+}
+
 /* "in { V, V, ... }" from t[*i] (after in) into c. */
-static int cond_set(struct pol_parser *ps, const struct pol_stmt *st, int *i, struct pol_cond *c)
+static int cond_set(struct pol_parser *ps, const struct pol_stmt *st, int *i, struct pol_cond *c,
+                    const char *arg)
 {
 	const struct pol_tok *t = st->t;
 	int n = st->n;
@@ -123,7 +143,8 @@ static int cond_set(struct pol_parser *ps, const struct pol_stmt *st, int *i, st
 			pol_serr(ps, st, t[*i].col, "at most %d values in a set", POL_MAX_SET);
 			return -1;
 		}
-		if (value(ps, st, &t[*i], &c->set[c->nset]) < 0)
+		if (value(ps, st, &t[*i], &c->set[c->nset]) < 0 ||
+		    int_value_fits(ps, st, &t[*i], c, arg, c->set[c->nset]) < 0)
 			return -1;
 		c->nset++;
 		++*i;
@@ -152,6 +173,7 @@ static int cond_op(struct pol_parser *ps, const struct pol_stmt *st, int *i, str
 	    {"has-none", P_NONE}, {"within", P_WITHIN},
 	};
 	const struct pol_tok *t = st->t;
+	const char *arg = t[*i - 1].text; /* the argument's name, just read */
 	int k, n = st->n;
 	if (*i >= n) {
 		pol_serr(ps, st, t[*i - 1].col + (int)t[*i - 1].len,
@@ -169,13 +191,14 @@ static int cond_op(struct pol_parser *ps, const struct pol_stmt *st, int *i, str
 	c->op = ops[k].op;
 	++*i;
 	if (c->op == P_IN)
-		return cond_set(ps, st, i, c);
+		return cond_set(ps, st, i, c, arg);
 	if (*i >= n) {
 		pol_serr(ps, st, t[*i - 1].col + (int)t[*i - 1].len, "expected a value after %s",
 		         t[*i - 1].text);
 		return -1;
 	}
-	if (value(ps, st, &t[*i], &c->val) < 0)
+	if (value(ps, st, &t[*i], &c->val) < 0 ||
+	    int_value_fits(ps, st, &t[*i], c, arg, c->val) < 0)
 		return -1;
 	++*i;
 	return 0;

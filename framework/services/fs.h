@@ -30,6 +30,7 @@ struct fs_decision {
 	char norm[4096];  /* the normalised path */
 	int want_dir;     /* the path ended in / */
 	int flags;        /* open flags to use (O_CLOEXEC, O_NOCTTY added) */
+	int op, arg;      /* what was decided: enum fs_op, its flags or mode */
 	char detail[256]; /* why, when refused */
 };
 
@@ -43,6 +44,17 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 /* Normalise an absolute path: collapse //, drop ., refuse .., note a
  * trailing /.  0, or EINVAL / EACCES / ENAMETOOLONG with detail. */
 int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *detail, size_t dlen);
+
+/* Whether a deeper rule of pol (a deeper root, an exact path) lies
+ * beneath the root of beneath rule i: then a symlink under rule i may
+ * lead where that rule decides (fs_target.c). */
+int fs_rule_has_deeper(const struct policy *pol, int i);
+
+/* The name, as r's path spells it, of what fd is beneath r's root (its
+ * fd rootfd), as the kernel reports both (/proc/self/fd), with "/" and
+ * last appended when last is not NULL: 0, or -1 when it cannot tell. */
+int fs_target_name(const struct pol_file *r, int rootfd, int fd, const char *last, char *out,
+                   size_t len);
 
 /* Open what d decided, as its rule says (helper side).  The fd, or -1
  * with errno for the worker and detail set. */

@@ -18,7 +18,10 @@
  * one statx of the path when that suffices to let it through (its mount's
  * filesystem already known), otherwise through an O_PATH fd opened as
  * the rule says, which alone refuses; the opened fd must then be the file
- * looked at.  An append-only grant opens only O_WRONLY|O_APPEND.
+ * looked at.  Under a rule that says symlinks and has a deeper rule
+ * beneath its root, where the look went is decided again by its name
+ * in the root (fs_target.c): a symlink lends no rights to what a deeper
+ * rule covers.  An append-only grant opens only O_WRONLY|O_APPEND.
  * Every refusal names the rule, or says that none allows the path.
  *
  * A request comes with its context (struct fs_ctx: the worker's policy,
@@ -110,6 +113,44 @@ static int kind_refused(const struct pol_file *r, const struct fs_decision *d, m
 	return -1;
 }
 
+/* Under a rule that says symlinks, with a deeper rule beneath its root:
+ * fd (an O_PATH look, through whatever symlinks the rule let it go) is
+ * decided again by the name it has in the root (with last, the name of a
+ * file to create in the directory fd), so that a symlink never lends the
+ * rule's rights to what a deeper rule covers; the deeper rule's kinds and
+ * filesystems hold too (mode and f_type of what was looked at, 0 for a
+ * directory to create in).  0, or -1 with errno and detail. */
+static int target_refused(const struct fs_root *roots, const struct policy *pol,
+                          const struct fs_decision *d, int fd, const char *last, mode_t mode,
+                          unsigned long f_type, char *detail, size_t dlen)
+{
+	const struct pol_file *r = &pol->files[d->rule];
+	struct fs_decision t; /* 8 KiB, as the caller's own */
+	char name[PATH_MAX];
+	int rc;
+	if (!r->beneath || !r->symlinks || !fs_rule_has_deeper(pol, d->rule))
+		return 0;
+	if (!roots || (size_t)d->rule >= roots->n ||
+	    fs_target_name(r, roots->fd[d->rule], fd, last, name, sizeof(name)) < 0) {
+		snprintf(detail, dlen, "%s: where it leads cannot be told", d->norm);
+		errno = EACCES;
+		return -1;
+	}
+	if (!strcmp(name, d->norm))
+		return 0;
+	if ((rc = fs_decide(pol, name, d->op, d->arg, &t)) != 0) {
+		snprintf(detail, dlen, "%s leads to %.1024s: %s", d->norm, name, t.detail);
+		errno = rc;
+		return -1;
+	}
+	if (t.rule == d->rule)
+		return 0;
+	if ((mode && kind_refused(&pol->files[t.rule], &t, mode, detail, dlen) < 0) ||
+	    pseudo_type_refused(&pol->files[t.rule], &t, f_type, detail, dlen) < 0)
+		return -1;
+	return 0;
+}
+
 /* The directory fd an exact path rule's file is opened from, and the
  * name in it; -1 when the rule has none (it allows symlinks, or the
  * directory could not be opened when the policy was loaded): then the
@@ -183,10 +224,12 @@ static int rule_open(const struct fs_root *roots, const struct pol_file *r,
 
 /* Look, without opening it, at the directory a file would be created in:
  * nothing is created on a pseudo filesystem the rule does not name. */
-static int parent_refused(const struct fs_root *roots, const struct pol_file *r,
+static int parent_refused(const struct fs_root *roots, const struct policy *pol,
                           const struct fs_decision *d, char *detail, size_t dlen)
 {
+	const struct pol_file *r = &pol->files[d->rule];
 	struct fs_decision up;
+	struct statfs sfs;
 	const char *name;
 	char *cut;
 	int fd, rc;
@@ -211,6 +254,9 @@ static int parent_refused(const struct fs_root *roots, const struct pol_file *r,
 	if (fd < 0)
 		return -1;
 	rc = pseudo_refused(r, d, fd, detail, dlen);
+	if (!rc && fstatfs(fd, &sfs) == 0)
+		rc = target_refused(roots, pol, d, fd, strrchr(d->norm, '/') + 1, 0,
+		                    (unsigned long)sfs.f_type, detail, dlen);
 	close(fd);
 	return rc;
 }
@@ -325,9 +371,10 @@ static int quick_look(const struct fs_root *roots, const struct pol_file *r,
 /* The full look: an O_PATH open as the rule says (RESOLVE_*), its statx
  * and fstatfs.  1: looked and allowed; 0: not there (ENOENT, for a
  * create); -1: refused or failed (errno, detail). */
-static int full_look(const struct fs_root *roots, const struct pol_file *r,
+static int full_look(const struct fs_root *roots, const struct policy *pol,
                      const struct fs_decision *d, struct seen *v, char *detail, size_t dlen)
 {
+	const struct pol_file *r = &pol->files[d->rule];
 	struct statx sx;
 	struct statfs sfs;
 	int probe, e;
@@ -354,7 +401,9 @@ static int full_look(const struct fs_root *roots, const struct pol_file *r,
 		goto fail;
 	}
 	mnt_type_keep(v->mnt, (unsigned long)sfs.f_type);
-	if (pseudo_type_refused(r, d, (unsigned long)sfs.f_type, detail, dlen) < 0)
+	if (pseudo_type_refused(r, d, (unsigned long)sfs.f_type, detail, dlen) < 0 ||
+	    target_refused(roots, pol, d, probe, NULL, v->mode, (unsigned long)sfs.f_type, detail,
+	                   dlen) < 0)
 		goto fail;
 	close(probe);
 	return 1;
@@ -430,10 +479,10 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 		if (fd != -2)
 			return fd;
 	}
-	existed = full_look(roots, r, d, &before, detail, dlen);
+	existed = full_look(roots, pol, d, &before, detail, dlen);
 	if (existed < 0)
 		return -1;
-	if (!existed && parent_refused(roots, r, d, detail, dlen) < 0)
+	if (!existed && parent_refused(roots, pol, d, detail, dlen) < 0)
 		return -1;
 	/* 2: the real open, and 3: the same file */
 	fd = open_looked(roots, r, d, existed, &before, detail, dlen);
@@ -444,8 +493,15 @@ int fs_broker_look(const struct fs_root *roots, const struct policy *pol,
                    const struct fs_decision *d, int flags, char *detail, size_t dlen)
 {
 	const struct pol_file *r = &pol->files[d->rule];
+	struct statfs sfs;
 	int fd = rule_open(roots, r, d, flags, 0, detail, dlen);
-	if (fd >= 0 && pseudo_refused(r, d, fd, detail, dlen) < 0) {
+	/* a look opens nothing: the deeper rule's rights and filesystems
+	 * decide, not its kinds */
+	if (fd >= 0 && (pseudo_refused(r, d, fd, detail, dlen) < 0 ||
+	                (r->symlinks && r->beneath &&
+	                 (fstatfs(fd, &sfs) < 0 ||
+	                  target_refused(roots, pol, d, fd, NULL, 0, (unsigned long)sfs.f_type,
+	                                 detail, dlen) < 0)))) {
 		close(fd);
 		errno = EACCES;
 		fd = -1;

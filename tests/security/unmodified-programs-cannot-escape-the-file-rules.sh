@@ -66,6 +66,22 @@ run -- "$P" link "$d/other/secret" "$d/in/hl" >"$d/o" 2>"$d/err"
 [ "$(cat "$d/o")" = "link: EACCES" ] || fail "link: $(cat "$d/o") $(cat "$d/err")"
 [ -e "$d/in/hl" ] && fail "the hard link was made"
 
+# a symlink under a root whose rule says symlinks, leading beneath a
+# deeper root that allows stat only: the deeper rule decides (before, the
+# program read the secret through the link)
+mkdir "$d/in/private"
+printf 'SECRET\n' >"$d/in/private/secret"
+ln -s private/secret "$d/in/to-secret"
+ln -s a.txt "$d/in/to-a"
+printf 'version 1\nbeneath "%s/in" allow read,stat symlinks\nbeneath "%s/in/private" allow stat\n' \
+	"$d" "$d" >"$d/nested.policy"
+"$R" --policy "$d/nested.policy" -- "$P" open "$d/in/to-secret" "$d/in/private/secret" "$d/in/to-a" \
+	>"$d/o" 2>"$d/err" || fail "nested: exit $?: $(cat "$d/err")"
+printf '%s\n' "$d/in/to-secret: EACCES" "$d/in/private/secret: EACCES" "$d/in/to-a: ok ok" >"$d/want"
+cmp -s "$d/o" "$d/want" || fail "nested: $(diff "$d/want" "$d/o")"
+grep -q "to-secret\": refused, Permission denied ($d/in/to-secret leads to $d/in/private/secret" "$d/err" ||
+	fail "nested refusal: $(cat "$d/err")"
+
 # the path rewritten in memory by another thread during the call, 10^4
 # times: the helper opens what it read once, never the other path
 out=$(run -- "$P" memrace "$d/in/a.txt" "$d/other/secret" 10000 2>"$d/err") || fail "memrace: $out $(cat "$d/err")"

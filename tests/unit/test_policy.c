@@ -211,8 +211,12 @@ static void constants_negative_numbers_and_bit_unions(void **s)
 	(void)s;
 	struct policy *p = parse("version 1\nallow newfstatat if dirfd == AT_FDCWD\n"
 	                         "allow openat if flags == O_RDONLY|O_CLOEXEC because \"t\"\n"
-	                         "allow close if fd == -1\n");
+	                         "allow close if fd == -1\n"
+	                         "allow read if count == -9223372036854775808\n");
 	assert_non_null(p);
+	/* -2^63, the most negative: its own two's complement, no overflow */
+	assert_int_equal(eval(p, "read", 0, 0, 0x8000000000000000ull), ALLOW);
+	assert_int_equal(eval(p, "read", 0, 0, 0x7fffffffffffffffull), KILL);
 	/* glibc passes AT_FDCWD zero-extended */
 	assert_int_equal(eval(p, "newfstatat", 0xffffff9cull, 0, 0), ALLOW);
 	assert_int_equal(eval(p, "newfstatat", (uint64_t)-100, 0, 0), ALLOW);
@@ -495,6 +499,23 @@ static const struct {
     {"version 1\nallow read if fd ==\n", "t.policy:2:20: expected a value after =="},
     {"version 1\nallow read if fd == O_NOPE\n", "t.policy:2:21: unknown constant \"O_NOPE\""},
     {"version 1\nallow read if fd == 12x\n", "t.policy:2:21: not a number: \"12x\""},
+    /* a hostile file: a negative past -2^63 wrapped to a small number
+     * (-18446744073709551615 was 1; -2^63 itself negated a signed
+     * minimum), and an int argument's value past 32 bits was compiled
+     * as its low half (fd == 4294967298 allowed fd 2) */
+    {"version 1\nallow read if count == -18446744073709551615\n",
+     "t.policy:2:24: not a number: \"-18446744073709551615\""},
+    {"version 1\nallow read if count == -9223372036854775809\n",
+     "t.policy:2:24: not a number: \"-9223372036854775809\""},
+    {"version 1\nallow write if fd == 4294967298\n",
+     "t.policy:2:22: fd is an int, compared on its low 32 bits: \"4294967298\" does not fit (it "
+     "would be 2)"},
+    {"version 1\nallow read if fd in {1, 0x100000001}\n",
+     "t.policy:2:25: fd is an int, compared on its low 32 bits: \"0x100000001\" does not fit (it "
+     "would be 1)"},
+    {"version 1\nallow write if fd has-any 0x100000000\n",
+     "t.policy:2:27: fd is an int, compared on its low 32 bits: \"0x100000000\" does not fit (it "
+     "would be 0)"},
     {"version 1\nallow read if fd == 1|\n",
      "t.policy:2:21: expected a value (a number, a constant or A|B), found \"1|\""},
     {"version 1\nallow read if fd in 1\n", "t.policy:2:21: expected { after in"},

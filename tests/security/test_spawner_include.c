@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_spawner_include.c - a compromised confined helper cannot make its
+ * spawner check one policy and compile another.
+ *
+ * A reload's policy text (a text not byte-identical to the one of its
+ * name known before confining) is taken when it allows no more than the
+ * known one.  Such a text may include a file by path.  The spawner read
+ * the text's includes once to check it (spawner_known.c) and again to
+ * compile the worker's filter (policies.c): the attacker, who may write
+ * that file (the helper is root; its filter lets it openat2 any file
+ * for writing), rewrites it between the two reads.  Here the rewrite is
+ * made at the exact moment of the second read by a fanotify permission
+ * event on the included file (root only: the spawner is root's anyway),
+ * and the rewritten file raises the fd limit the known policy set: the
+ * worker's own limit shows which text its sandbox was built from.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "exec_probe.h"
+#include "harness.h"
+#include "helper_int.h"
+#include "spawn_job.h"
+#include "spawner.h"
+
+static int on_report(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	return 0;
+}
+
+static const struct privsep_handler table[] = {
+    {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_report, NULL, 0},
+};
+
+static const char *argv_report[] = {"exec_worker", PRIVSEP_EXEC_MARKER, "report", "-", NULL};
+
+#define NARROW "version 1\nrlimit nofile 48\n"
+#define WIDE "version 1\nrlimit nofile 900\n"
+
+/* The included file's permission events: the second open finds WIDE. */
+struct watcher {
+	pthread_t t;
+	int fan, rw;
+	atomic_int opens, stop;
+};
+
+static void *watch_main(void *arg)
+{
+	struct watcher *w = arg;
+	char buf[4096] __attribute__((aligned(8)));
+	while (!atomic_load(&w->stop)) {
+		struct pollfd p = {w->fan, POLLIN, 0};
+		ssize_t n;
+		if (poll(&p, 1, 100) != 1)
+			continue;
+		n = read(w->fan, buf, sizeof(buf));
+		for (struct fanotify_event_metadata *m = (void *)buf; n > 0 && FAN_EVENT_OK(m, n);
+		     m = FAN_EVENT_NEXT(m, n)) {
+			struct fanotify_response r = {.fd = m->fd, .response = FAN_ALLOW};
+			if ((m->mask & FAN_OPEN_PERM) && atomic_fetch_add(&w->opens, 1) == 1) {
+				/* the second read: the attacker's text, through an fd
+				 * opened before the mark (no event of its own) */
+				if (ftruncate(w->rw, 0) < 0 ||
+				    pwrite(w->rw, WIDE, strlen(WIDE), 0) != (ssize_t)strlen(WIDE))
+					r.response = FAN_DENY;
+			}
+			(void)!write(w->fan, &r, sizeof(r));
+			if (m->fd >= 0)
+				close(m->fd);
+		}
+	}
+	return NULL;
+}
+
+/* The spawner's answer: its err and pid (the worker left running, our
+ * child by CLONE_PARENT; its channel's fds kept open in keep[]). */
+static int answer(int sock, uint32_t *err, pid_t *pid, int *keep, size_t *nkeep)
+{
+	uint8_t buf[SPAWNER_ANS_MAX];
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	struct pollfd p = {sock, POLLIN, 0};
+	struct privsep_reader r;
+	uint32_t magic = 0, e = 0, ipid = 0;
+	const void *log;
+	size_t loglen;
+	ssize_t n;
+	*nkeep = 0;
+	if (poll(&p, 1, 20000) != 1)
+		return -1;
+	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0;
+			     i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) && *nkeep < 8; i++)
+				memcpy(&keep[(*nkeep)++], CMSG_DATA(c) + i * sizeof(int),
+				       sizeof(int));
+	privsep_reader_init(&r, buf, (size_t)n);
+	privsep_reader_get_u32(&r, &magic);
+	privsep_reader_get_u32(&r, &e);
+	privsep_reader_get_bytes(&r, &log, &loglen);
+	privsep_reader_get_u32(&r, &ipid);
+	if (r.err || magic != SPAWNER_ANS_MAGIC)
+		return -1;
+	*err = e;
+	*pid = (pid_t)ipid;
+	if (ipid) {
+		uint8_t got[8];
+		struct privsep_writer w;
+		privsep_writer_init(&w, got, sizeof(got));
+		privsep_writer_put_u32(&w, SPAWNER_GOT_MAGIC);
+		privsep_writer_put_u32(&w, ipid);
+		(void)send(sock, got, w.len, MSG_NOSIGNAL);
+		/* and its go on the worker's channel (fds[1], as the helper
+		 * sends it): the worker's sandbox steps begin */
+		if (*nkeep > 1) {
+			const char go = SPAWNER_GO;
+			(void)send(keep[1], &go, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		}
+	}
+	return 0;
+}
+
+/* The worker's soft fd limit once its sandbox set it (the spawner's own
+ * is neither 48 nor 900): the value, or -1 when it did not come within
+ * the bound (a generous one, for a loaded machine). */
+static long worker_nofile(pid_t pid)
+{
+	char path[64], line[256];
+	for (int i = 0; i < 2000; i++) {
+		FILE *f;
+		long v = -1;
+		snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+		f = fopen(path, "re");
+		if (!f)
+			return -1;
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "Max open files", 14))
+				v = strtol(line + 14, NULL, 10);
+		fclose(f);
+		if (v == 48 || v == 900)
+			return v;
+		struct timespec ts = {0,
+		                      10 * 1000 * 1000}; /* a poll of /proc, not a wait for time */
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+/* One attempt, the known text including the file with word (the
+ * directive up to the quoted path). */
+static void attempt(const char *word)
+{
+	char dir[] = "/tmp/privsep-include-XXXXXX", inc[128], known[512], reload[600];
+	struct watcher wt = {0};
+	struct privsep_exec ex;
+	struct privsep_sandbox sb;
+	struct privsep_spawn sp;
+	struct privsep_worker *w;
+	struct hx *x;
+	uint8_t *buf;
+	int fds[SPAWNER_REQ_FDS], keep[8], prog, err2, saved2;
+	size_t len, nfds, nkeep;
+	uint32_t err = 0;
+	pid_t pid = 0;
+	if (under_valgrind() || geteuid() != 0)
+		skip(); /* a spawner is a root helper's; fanotify needs root */
+	wt.fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_CLOEXEC);
+	if (wt.fan < 0)
+		skip(); /* no fanotify here (a container without it) */
+	assert_non_null(mkdtemp(dir));
+	snprintf(inc, sizeof(inc), "%s/inc.policy", dir);
+	wt.rw = open(inc, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(wt.rw >= 0);
+	assert_int_equal(write(wt.rw, NARROW, strlen(NARROW)), (ssize_t)strlen(NARROW));
+	snprintf(known, sizeof(known), "version 1\ninclude <default.policy>\n");
+	snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s\"%s\"\n", word, inc);
+	/* the reload's text: the known one and a comment (another text,
+	 * the same rules: within it) */
+	snprintf(reload, sizeof(reload), "%s# reloaded\n", known);
+
+	/* the application, before confining: one worker under the known
+	 * policy, then its spawner */
+	x = hx_new(table, 1, 0);
+	assert_non_null(x);
+	prog = privsep_exec_open(EXEC_WORKER);
+	assert_true(prog >= 0);
+	ex = (struct privsep_exec){.fd = prog, .argv = argv_report};
+	sb = (struct privsep_sandbox){.policy = "known.policy", .policy_text = known};
+	sp = (struct privsep_spawn){.name = "known", .exec = &ex, .sandbox = &sb};
+	w = privsep_spawn(x->h, &sp);
+	assert_non_null(w);
+	assert_true(hx_pump_gone(x, 1, 20000));
+	err2 = memfd_create("spawner-stderr", MFD_CLOEXEC);
+	saved2 = dup(STDERR_FILENO);
+	assert_true(err2 >= 0 && saved2 >= 0);
+	assert_true(dup2(err2, STDERR_FILENO) >= 0);
+	assert_int_equal(spawner_start(x->h), 0);
+	assert_true(dup2(saved2, STDERR_FILENO) >= 0);
+	close(saved2);
+	x->h->confined = 1;
+
+	/* the attacker: the reload's text, the include rewritten at the
+	 * spawner's second read of it */
+	assert_int_equal(fanotify_mark(wt.fan, FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD, inc), 0);
+	assert_int_equal(pthread_create(&wt.t, NULL, watch_main, &wt), 0);
+	sb.policy_text = reload;
+	buf = calloc(1, SPAWNER_REQ_MAX);
+	assert_non_null(buf);
+	assert_int_equal(spawner_req_write(&sp, buf, SPAWNER_REQ_MAX, &len, fds, &nfds), 0);
+	assert_int_equal(raw_send(x->h->spawner.sock, buf, len, fds, nfds), 0);
+	free(buf);
+	assert_int_equal(answer(x->h->spawner.sock, &err, &pid, keep, &nkeep), 0);
+	atomic_store(&wt.stop, 1);
+	pthread_join(wt.t, NULL);
+	if (pid) {
+		/* started: under the text it checked (the include's 48),
+		 * never under the include as rewritten (900) */
+		long v = worker_nofile(pid);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, __WALL);
+		if (v != 48)
+			fail_msg(
+			    "the worker's fd limit is %ld: its sandbox was built from a text the "
+			    "spawner did not check (the include read %d times)",
+			    v, atomic_load(&wt.opens));
+	} else {
+		assert_int_equal(err, EPERM);
+	}
+	for (size_t i = 0; i < nkeep; i++)
+		close(keep[i]);
+	close(wt.fan);
+	close(wt.rw);
+	close(err2);
+	close(prog);
+	hx_free(x);
+	assert_int_equal(unlink(inc), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The include as it is usually written, and as the parser also reads it
+ * (no blank after include; a carriage return before it, which the
+ * tokenizer skips as a blank): a check of the text's spelling for
+ * includes (s8-spawner8's includes_a_file) passes the last two, so only
+ * the compiled policies, checked again, hold. */
+static void
+a_compromised_confined_helper_cannot_have_its_spawner_check_one_include_and_compile_another(
+    void **s)
+{
+	(void)s;
+	attempt("include ");
+	attempt("include");
+	attempt("\rinclude ");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+	        a_compromised_confined_helper_cannot_have_its_spawner_check_one_include_and_compile_another),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
