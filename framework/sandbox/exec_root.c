@@ -20,6 +20,7 @@
  * detached, and the tmpfs made read-only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,6 +269,8 @@ int sandbox_exec_root_enter(const struct sb_plan *p)
 	const struct sb_exec *e = &p->exec;
 	char at[PATH_MAX + 16];
 	size_t i = 0;
+	struct mount_attr ro = {.attr_set =
+	                            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
 
 	if (mount("privsep-exec-root", STAGE, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	          "size=64k,nr_inodes=4096,mode=0755") < 0)
@@ -296,10 +299,12 @@ int sandbox_exec_root_enter(const struct sb_plan *p)
 				 * fd limit (step 2) may have none free */
 				return -1;
 			}
+			/* read-only, nosuid, nodev down the whole subtree: a
+			 * remount would change the bind's top mount only, and a
+			 * mount beneath it (one under /usr, a read_beneath
+			 * directory's) would keep its own flags */
 			if (mount(a, at, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-			    mount(NULL, at, NULL,
-			          MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
-			          NULL) < 0)
+			    mount_setattr(AT_FDCWD, at, AT_RECURSIVE, &ro, sizeof(ro)) < 0)
 				return -1;
 		}
 	}
