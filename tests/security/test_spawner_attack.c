@@ -42,6 +42,7 @@
 #include "helper_int.h"
 #include "spawn_job.h"
 #include "spawner.h"
+#include "spawner_peer.h"
 
 static int on_report(struct privsep_req *req, void *arg)
 {
@@ -106,49 +107,6 @@ static int status_field(pid_t pid, const char *key, char *out, size_t len)
 	return rc;
 }
 
-/* The spawner's answer to one request: its err, and the pid it started
- * (0: none); the fds it carries closed.  -1: no answer (it exited, or
- * nothing within 20 s). */
-static int read_answer(int sock, uint32_t *err, pid_t *pid)
-{
-	uint8_t buf[SPAWNER_ANS_MAX];
-	union {
-		char b[CMSG_SPACE(sizeof(int) * 8)];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {buf, sizeof(buf)};
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
-	struct pollfd p = {sock, POLLIN, 0};
-	struct privsep_reader r;
-	uint32_t magic = 0, e = 0, ipid = 0;
-	const void *log;
-	size_t loglen;
-	ssize_t n;
-	if (poll(&p, 1, 20000) != 1)
-		return -1;
-	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	if (n <= 0)
-		return -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-				int fd;
-				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				close(fd);
-			}
-	privsep_reader_init(&r, buf, (size_t)n);
-	privsep_reader_get_u32(&r, &magic);
-	privsep_reader_get_u32(&r, &e);
-	privsep_reader_get_bytes(&r, &log, &loglen);
-	privsep_reader_get_u32(&r, &ipid);
-	if (r.err || magic != SPAWNER_ANS_MAGIC)
-		return -1;
-	*err = e;
-	*pid = (pid_t)ipid;
-	return 0;
-}
-
 /* A compromised confined helper writes its own request on the spawner's
  * socket: unsandboxed, a program of its choice.  The spawner is
  * unconfined and keeps every privilege of a spawn; whatever it starts
@@ -181,7 +139,8 @@ a_compromised_confined_helper_cannot_have_its_spawner_start_a_process_without_a_
 	 * attacker's, written the way the helper writes them */
 	assert_int_equal(spawner_req_write(&sp, buf, SPAWNER_REQ_MAX, &len, fds, &nfds), 0);
 	assert_int_equal(raw_send(x->h->spawner.sock, buf, len, fds, nfds), 0);
-	if (read_answer(x->h->spawner.sock, &err, &pid) == 0 && !err && pid > 0) {
+	if (spawner_peer_answer(x->h->spawner.sock, &err, &pid, NULL, 0, NULL) == 0 && !err &&
+	    pid > 0) {
 		char seccomp[64] = "", capeff[64] = "", uid[64] = "", comm[64] = "";
 		int64_t end = now_ms() + 20000;
 		/* wait (bounded) until the program itself runs: the filter a
@@ -886,18 +845,6 @@ static int end_ask(int sock, pid_t pid, uint32_t *err)
 	           : 0;
 }
 
-/* How many lines of the spawner's standard error (fd) hold s. */
-static int lines_with(int fd, const char *s)
-{
-	char buf[16384];
-	ssize_t k = pread(fd, buf, sizeof(buf) - 1, 0);
-	int n = 0;
-	buf[k > 0 ? k : 0] = '\0';
-	for (const char *p = buf; (p = strstr(p, s)); p += strlen(s))
-		n++;
-	return n;
-}
-
 /* A compromised confined helper writes END records of its own on its
  * spawner's socket, the spawner being unconfined with the privileges of
  * a spawn: it must not become a way to kill what the helper could not.
@@ -963,12 +910,13 @@ static void a_compromised_helpers_spawner_ends_no_process_but_the_one_it_cloned_
 			waitpid(stranger, NULL, 0);
 			fail_msg("an END naming pid %d: no ENDED answer (the spawner: %s)",
 			         (int)targets[i],
-			         lines_with(err2, "it exits") ? "exited" : "said nothing");
+			         spawner_peer_lines_with(err2, "it exits") ? "exited"
+			                                                   : "said nothing");
 		}
 		assert_int_equal(e, ESRCH);
 		snprintf(line, sizeof(line), "refused to end pid %d: not the process it cloned",
 		         (int)targets[i]);
-		assert_int_equal(lines_with(err2, line), 1);
+		assert_int_equal(spawner_peer_lines_with(err2, line), 1);
 	}
 	/* every one of them lives on */
 	assert_int_equal(kill(1, 0) == 0 || errno == EPERM, 1);
@@ -993,7 +941,7 @@ static void a_compromised_helpers_spawner_ends_no_process_but_the_one_it_cloned_
 	w = privsep_spawn(x->h, &sp);
 	assert_non_null(w);
 	assert_true(hx_pump_gone(x, gone + 2, 20000));
-	assert_int_equal(lines_with(err2, "it exits"), 0);
+	assert_int_equal(spawner_peer_lines_with(err2, "it exits"), 0);
 	close(err2);
 	close(f.prog);
 	hx_free(x);

@@ -42,6 +42,7 @@
 #include "helper_int.h"
 #include "spawn_job.h"
 #include "spawner.h"
+#include "spawner_peer.h"
 
 static int on_report(struct privsep_req *req, void *arg)
 {
@@ -98,48 +99,10 @@ static void *watch_main(void *arg)
  * child by CLONE_PARENT; its channel's fds kept open in keep[]). */
 static int answer(int sock, uint32_t *err, pid_t *pid, int *keep, size_t *nkeep)
 {
-	uint8_t buf[SPAWNER_ANS_MAX];
-	union {
-		char b[CMSG_SPACE(sizeof(int) * 8)];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {buf, sizeof(buf)};
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
-	struct pollfd p = {sock, POLLIN, 0};
-	struct privsep_reader r;
-	uint32_t magic = 0, e = 0, ipid = 0;
-	const void *log;
-	size_t loglen;
-	ssize_t n;
-	*nkeep = 0;
-	if (poll(&p, 1, 20000) != 1)
+	if (spawner_peer_answer(sock, err, pid, keep, 8, nkeep) < 0)
 		return -1;
-	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	if (n <= 0)
-		return -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			for (size_t i = 0;
-			     i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) && *nkeep < 8; i++)
-				memcpy(&keep[(*nkeep)++], CMSG_DATA(c) + i * sizeof(int),
-				       sizeof(int));
-	privsep_reader_init(&r, buf, (size_t)n);
-	privsep_reader_get_u32(&r, &magic);
-	privsep_reader_get_u32(&r, &e);
-	privsep_reader_get_bytes(&r, &log, &loglen);
-	privsep_reader_get_u32(&r, &ipid);
-	if (r.err || magic != SPAWNER_ANS_MAGIC)
-		return -1;
-	*err = e;
-	*pid = (pid_t)ipid;
-	if (ipid) {
-		uint8_t got[8];
-		struct privsep_writer w;
-		privsep_writer_init(&w, got, sizeof(got));
-		privsep_writer_put_u32(&w, SPAWNER_GOT_MAGIC);
-		privsep_writer_put_u32(&w, ipid);
-		(void)send(sock, got, w.len, MSG_NOSIGNAL);
+	if (*pid) {
+		spawner_peer_got(sock, *pid);
 		/* and its go on the worker's channel (fds[1], as the helper
 		 * sends it): the worker's sandbox steps begin */
 		if (*nkeep > 1) {

@@ -38,6 +38,7 @@
 #include "helper_int.h"
 #include "spawn_job.h"
 #include "spawner.h"
+#include "spawner_peer.h"
 
 static int on_report(struct privsep_req *req, void *arg)
 {
@@ -60,65 +61,15 @@ static const char *argv_report[] = {"exec_worker", PRIVSEP_EXEC_MARKER, "report"
  * reaped: CLONE_PARENT made it our child); -1 when none came. */
 static int answer(int sock, uint32_t *err, pid_t *pid)
 {
-	uint8_t buf[SPAWNER_ANS_MAX];
-	union {
-		char b[CMSG_SPACE(sizeof(int) * 8)];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {buf, sizeof(buf)};
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
-	struct pollfd p = {sock, POLLIN, 0};
-	struct privsep_reader r;
-	uint32_t magic = 0, e = 0, ipid = 0;
-	const void *log;
-	size_t loglen;
-	ssize_t n;
-	if (poll(&p, 1, 20000) != 1)
+	if (spawner_peer_answer(sock, err, pid, NULL, 0, NULL) < 0)
 		return -1;
-	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	if (n <= 0)
-		return -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-				int fd;
-				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				close(fd);
-			}
-	privsep_reader_init(&r, buf, (size_t)n);
-	privsep_reader_get_u32(&r, &magic);
-	privsep_reader_get_u32(&r, &e);
-	privsep_reader_get_bytes(&r, &log, &loglen);
-	privsep_reader_get_u32(&r, &ipid);
-	if (r.err || magic != SPAWNER_ANS_MAGIC)
-		return -1;
-	*err = e;
-	*pid = (pid_t)ipid;
-	if (ipid) {
+	if (*pid) {
 		/* the helper's word on it (GOT: its pidfd arrived, closed) */
-		uint8_t got[8];
-		struct privsep_writer w;
-		privsep_writer_init(&w, got, sizeof(got));
-		privsep_writer_put_u32(&w, SPAWNER_GOT_MAGIC);
-		privsep_writer_put_u32(&w, ipid);
-		(void)send(sock, got, w.len, MSG_NOSIGNAL);
-		kill((pid_t)ipid, SIGKILL);
-		waitpid((pid_t)ipid, NULL, __WALL);
+		spawner_peer_got(sock, *pid);
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, __WALL);
 	}
 	return 0;
-}
-
-/* How many lines of the spawner's standard error (fd) hold s. */
-static int lines_with(int fd, const char *s)
-{
-	char buf[16384];
-	ssize_t k = pread(fd, buf, sizeof(buf) - 1, 0);
-	int n = 0;
-	buf[k > 0 ? k : 0] = '\0';
-	for (const char *p = buf; (p = strstr(p, s)); p += strlen(s))
-		n++;
-	return n;
 }
 
 struct fx {
@@ -168,7 +119,7 @@ static void refused(struct fx *f, const struct privsep_spawn *sp, const char *wh
 	size_t len, nfds;
 	uint32_t err = 0;
 	pid_t pid = 0;
-	int before = lines_with(f->err2, what);
+	int before = spawner_peer_lines_with(f->err2, what);
 	assert_non_null(buf);
 	assert_int_equal(spawner_req_write(sp, buf, SPAWNER_REQ_MAX, &len, fds, &nfds), 0);
 	assert_int_equal(raw_send(f->x->h->spawner.sock, buf, len, fds, nfds), 0);
@@ -178,7 +129,7 @@ static void refused(struct fx *f, const struct privsep_spawn *sp, const char *wh
 		fail_msg("the spawner %s for a request it had no note of (%s): err %u, pid %d",
 		         pid ? "started a worker" : "did not refuse with EPERM", what, err,
 		         (int)pid);
-	assert_int_equal(lines_with(f->err2, what), before + 1);
+	assert_int_equal(spawner_peer_lines_with(f->err2, what), before + 1);
 }
 
 /* The spawner goes on: the application's own spawn starts, and fx ends. */
@@ -187,7 +138,7 @@ static void fx_free(struct fx *f, int gone)
 	struct privsep_worker *w = privsep_spawn(f->x->h, &f->sp);
 	assert_non_null(w);
 	assert_true(hx_pump_gone(f->x, gone + 1, 20000));
-	assert_int_equal(lines_with(f->err2, "it exits"), 0);
+	assert_int_equal(spawner_peer_lines_with(f->err2, "it exits"), 0);
 	close(f->err2);
 	close(f->prog);
 	hx_free(f->x);

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * spawner_peer.c - reading a confined helper's spawner's answers and
+ * standard error in the tests that play its compromised helper
+ * (spawner_peer.h).
+ */
+#define _GNU_SOURCE 1
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "privsep.h"
+#include "spawner.h"
+#include "spawner_peer.h"
+
+int spawner_peer_answer(int sock, uint32_t *err, pid_t *pid, int *keep, size_t maxkeep,
+                        size_t *nkeep)
+{
+	uint8_t buf[SPAWNER_ANS_MAX];
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	struct pollfd p = {sock, POLLIN, 0};
+	struct privsep_reader r;
+	uint32_t magic = 0, e = 0, ipid = 0;
+	const void *log;
+	size_t loglen, kept = 0;
+	ssize_t n;
+	if (nkeep)
+		*nkeep = 0;
+	if (poll(&p, 1, 20000) != 1)
+		return -1;
+	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				if (keep && kept < maxkeep)
+					keep[kept++] = fd;
+				else
+					close(fd);
+			}
+	if (nkeep)
+		*nkeep = kept;
+	privsep_reader_init(&r, buf, (size_t)n);
+	privsep_reader_get_u32(&r, &magic);
+	privsep_reader_get_u32(&r, &e);
+	privsep_reader_get_bytes(&r, &log, &loglen);
+	privsep_reader_get_u32(&r, &ipid);
+	if (r.err || magic != SPAWNER_ANS_MAGIC)
+		return -1;
+	*err = e;
+	*pid = (pid_t)ipid;
+	return 0;
+}
+
+void spawner_peer_got(int sock, pid_t pid)
+{
+	uint8_t got[8];
+	struct privsep_writer w;
+	privsep_writer_init(&w, got, sizeof(got));
+	privsep_writer_put_u32(&w, SPAWNER_GOT_MAGIC);
+	privsep_writer_put_u32(&w, (uint32_t)pid);
+	(void)send(sock, got, w.len, MSG_NOSIGNAL);
+}
+
+int spawner_peer_lines_with(int fd, const char *s)
+{
+	char buf[16384];
+	ssize_t k = pread(fd, buf, sizeof(buf) - 1, 0);
+	int n = 0;
+	buf[k > 0 ? k : 0] = '\0';
+	for (const char *p = buf; (p = strstr(p, s)); p += strlen(s))
+		n++;
+	return n;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * spawner_peer.h - the tests' side of a confined helper's spawner socket,
+ * for the tests that write their own requests on it, as a compromised
+ * helper would (test_spawner_attack.c, test_spawner_known.c,
+ * test_spawner_include.c).
+ */
+#ifndef PRIVSEP_TESTS_SPAWNER_PEER_H
+#define PRIVSEP_TESTS_SPAWNER_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The spawner's answer on sock, waited for up to 20 s: its err and the
+ * pid it started (0: none).  The fds the answer carries go to keep[]
+ * (at most maxkeep, *nkeep of them), or are closed when keep is NULL.
+ * 0, or -1: no answer (the spawner exited, or nothing came in time) or
+ * not an answer. */
+int spawner_peer_answer(int sock, uint32_t *err, pid_t *pid, int *keep, size_t maxkeep,
+                        size_t *nkeep);
+
+/* The helper's word that it holds the pidfd of pid's answer (GOT), as
+ * the helper sends it. */
+void spawner_peer_got(int sock, pid_t pid);
+
+/* How many times the spawner's standard error (the file fd) holds s. */
+int spawner_peer_lines_with(int fd, const char *s);
+
+#endif
