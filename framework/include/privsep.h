@@ -490,8 +490,9 @@ int privsep_helper_confine(struct privsep_helper *h, const char *policy, const c
  * a program not open then (privsep_exec_open, or an exec-mode spawn's),
  * a policy no spawn had loaded then in that mode (or one of its name
  * that allows more: a reload may only narrow), a user no spawn nor
- * loaded policy named: EPERM, logged and on standard error.  A spawn at the helper's fd limit (no room for the fds of
- * the spawner's answer) fails alone (EMFILE, logged), nothing cloned.
+ * loaded policy named: EPERM, logged and on standard error.  A spawn
+ * at the helper's fd limit (no room for the fds of the spawner's
+ * answer) fails alone (EMFILE, logged), nothing cloned.
  * For fork-mode workers that must restart: give the restart policy a
  * restart_verdict that returns PRIVSEP_RESTART_STOP_ALL and exit
  * non-zero for a supervisor to start the whole daemon again, or stay
