@@ -441,7 +441,9 @@ int spawner_start(struct privsep_helper *h)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		goto fail;
 	fflush(NULL); /* or the spawner would write the helper's buffered output again */
+	spawner_known_hold();
 	pid = fork();
+	spawner_known_release();
 	if (pid < 0) {
 		int e = errno;
 		close(sv[0]);

@@ -85,6 +85,10 @@ void spawner_known_program(int fd);
 void spawner_known_spawn(const struct privsep_spawn *sp);
 struct privsep_helper;
 void spawner_known_take(const struct privsep_helper *h);
+/* Held across the spawner's fork (released on both sides after it): no
+ * note is half made in the copy the spawner takes. */
+void spawner_known_hold(void);
+void spawner_known_release(void);
 int spawner_known_check(const struct privsep_helper *h, const struct spawner_req *q, int mode,
                         char *why, size_t whylen);
 /* After the worker's sandbox was prepared: whether the policies its

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,9 @@ static struct known_prog progs[KNOWN_MAX];
 static size_t nprogs;
 static char *users[KNOWN_MAX];
 static size_t nusers;
+/* The notes are made from any thread (privsep_exec_open, privsep_spawn);
+ * the spawner's fork holds this lock, so it takes them whole. */
+static pthread_mutex_t notes_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* In the spawner: the programs still open when it was forked, and the
  * first entry of the policy cache then (entries are put in front, so
@@ -64,15 +68,19 @@ void spawner_known_program(int fd)
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return;
+	pthread_mutex_lock(&notes_lock);
 	for (size_t i = 0; i < nprogs; i++)
-		if (progs[i].fd == fd && progs[i].dev == st.st_dev && progs[i].ino == st.st_ino)
+		if (progs[i].fd == fd && progs[i].dev == st.st_dev && progs[i].ino == st.st_ino) {
+			pthread_mutex_unlock(&notes_lock);
 			return;
+		}
 	if (nprogs == KNOWN_MAX) {
 		/* the oldest first: one whose fd was closed since is likely */
 		memmove(progs, progs + 1, sizeof(progs[0]) * (KNOWN_MAX - 1));
 		nprogs--;
 	}
 	progs[nprogs++] = (struct known_prog){fd, st.st_dev, st.st_ino};
+	pthread_mutex_unlock(&notes_lock);
 }
 
 void spawner_known_spawn(const struct privsep_spawn *sp)
@@ -82,14 +90,28 @@ void spawner_known_spawn(const struct privsep_spawn *sp)
 		spawner_known_program(sp->exec->fd);
 	if (!u)
 		return;
+	pthread_mutex_lock(&notes_lock);
 	for (size_t i = 0; i < nusers; i++)
-		if (!strcmp(users[i], u))
+		if (!strcmp(users[i], u)) {
+			pthread_mutex_unlock(&notes_lock);
 			return;
+		}
 	if (nusers < KNOWN_MAX) {
 		char *c = strdup(u);
 		if (c)
 			users[nusers++] = c;
 	}
+	pthread_mutex_unlock(&notes_lock);
+}
+
+void spawner_known_hold(void)
+{
+	pthread_mutex_lock(&notes_lock);
+}
+
+void spawner_known_release(void)
+{
+	pthread_mutex_unlock(&notes_lock);
 }
 
 void spawner_known_take(const struct privsep_helper *h)
