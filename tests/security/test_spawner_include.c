@@ -113,30 +113,28 @@ static int answer(int sock, uint32_t *err, pid_t *pid, int *keep, size_t *nkeep)
 	return 0;
 }
 
-/* The worker's soft fd limit once its sandbox set it (the spawner's own
- * is neither 48 nor 900): the value, or -1 when it did not come within
- * the bound (a generous one, for a loaded machine). */
-static long worker_nofile(pid_t pid)
+/* The worker's soft fd limit once its sandbox set it (step 2; the
+ * spawner's own is neither 48 nor 900): read when the worker's first
+ * record is on its channel (chan, the helper's end: it sends it after
+ * its sandbox steps) or the channel ended, waited for up to 20 s.  The
+ * value, or -1: nothing came, or no limit could be read. */
+static long worker_nofile(pid_t pid, int chan)
 {
 	char path[64], line[256];
-	for (int i = 0; i < 2000; i++) {
-		FILE *f;
-		long v = -1;
-		snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
-		f = fopen(path, "re");
-		if (!f)
-			return -1;
-		while (fgets(line, sizeof(line), f))
-			if (!strncmp(line, "Max open files", 14))
-				v = strtol(line + 14, NULL, 10);
-		fclose(f);
-		if (v == 48 || v == 900)
-			return v;
-		struct timespec ts = {0,
-		                      10 * 1000 * 1000}; /* a poll of /proc, not a wait for time */
-		nanosleep(&ts, NULL);
-	}
-	return -1;
+	struct pollfd p = {chan, POLLIN, 0};
+	long v = -1;
+	FILE *f;
+	if (poll(&p, 1, 20000) != 1)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Max open files", 14))
+			v = strtol(line + 14, NULL, 10);
+	fclose(f);
+	return v;
 }
 
 /* One attempt, the known text including the file with word (the
@@ -210,7 +208,7 @@ static void attempt(const char *word, int same)
 	if (pid) {
 		/* started: under the text it checked (the include's 48),
 		 * never under the include as rewritten (900) */
-		long v = worker_nofile(pid);
+		long v = nkeep > 1 ? worker_nofile(pid, keep[1]) : -1;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, __WALL);
 		if (v != 48)
