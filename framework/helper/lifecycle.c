@@ -669,7 +669,19 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 	 * check at exit needs ptrace, which the filter forbids: run it now */
 	__lsan_do_leak_check();
 #endif
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(pol_entry_prog(pe)) < 0) {
+	/* Landlock first (no_new_privs lets an unprivileged helper load it;
+	 * the spawner, forked above, is outside its domain), then the filter,
+	 * which takes landlock_restrict_self away */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || helper_confine_landlock(h) < 0) {
+		int e = errno;
+		if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			         "helper: cannot confine: no_new_privs: %s", strerror(e));
+		spawner_stop(h);
+		errno = e;
+		return -1;
+	}
+	if (filter_load(pol_entry_prog(pe)) < 0) {
 		int e = errno;
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot load its filter: %s",
 		         strerror(e));
