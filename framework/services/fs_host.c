@@ -447,7 +447,11 @@ static int open_looked(const struct fs_root *roots, const struct pol_file *r,
 		errno = EAGAIN;
 		return -2;
 	}
-	if (!existed && fchmod(fd, (mode_t)r->mode) < 0) { /* the rule's mode, not the umask's */
+	/* the rule's mode, not the umask's: a confined helper creates under
+	 * umask 0 and has no fchmod (helper.policy), so it is never needed
+	 * there */
+	if (!existed && (after.st_mode & 07777) != ((mode_t)r->mode & 07777) &&
+	    fchmod(fd, (mode_t)r->mode) < 0) {
 		snprintf(detail, dlen, "%s: fchmod: %s", d->norm, strerror(errno));
 		close(fd);
 		return -1;
