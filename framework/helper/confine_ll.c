@@ -81,9 +81,11 @@ static int add_fd(struct ll_build *b, int fd, uint64_t access)
 }
 
 /* A rule on path (what it names now); a directory's rights are dropped
- * from it when it is a file.  1 added, 0 not there (err set), -1 the
- * kernel refused the rule. */
-static int add_path(struct ll_build *b, const char *path, int nofollow, uint64_t access, int *err)
+ * from it when it is a file, and, with exact, every right but listing it
+ * when it is a directory (a rule on a directory holds beneath it too).
+ * 1 added, 0 not there (err set), -1 the kernel refused the rule. */
+static int add_path(struct ll_build *b, const char *path, int nofollow, int exact, uint64_t access,
+                    int *err)
 {
 	struct stat st;
 	int fd = open(path, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0)), rc;
@@ -95,6 +97,8 @@ static int add_path(struct ll_build *b, const char *path, int nofollow, uint64_t
 	}
 	if (!S_ISDIR(st.st_mode))
 		access &= LL_FILE_RIGHTS;
+	else if (exact)
+		access &= LL_READ_DIR;
 	rc = add_fd(b, fd, access);
 	close(fd);
 	return rc < 0 ? -1 : 1;
@@ -147,7 +151,7 @@ static int add_file_rule(struct ll_build *b, const struct pol_file *f, int rootf
 		/* the very directory the broker opens beneath */
 		if (rootfd >= 0)
 			return add_fd(b, rootfd, a);
-		rc = add_path(b, f->path, 0, a, &err);
+		rc = add_path(b, f->path, 0, 0, a, &err);
 		if (rc == 0)
 			not_served(b, f, "its root is not there", err);
 		return rc < 0 ? -1 : 0;
@@ -163,12 +167,12 @@ static int add_file_rule(struct ll_build *b, const struct pol_file *f, int rootf
 			slash[1] = '\0';
 		else if (slash)
 			*slash = '\0';
-		rc = add_path(b, slash ? dir : ".", 0, a & ~LL_READ_DIR, &err);
+		rc = add_path(b, slash ? dir : ".", 0, 0, a & ~LL_READ_DIR, &err);
 		if (rc == 0)
 			not_served(b, f, "its directory is not there", err);
 		return rc < 0 ? -1 : 0;
 	}
-	rc = add_path(b, f->path, !f->symlinks, a, &err);
+	rc = add_path(b, f->path, !f->symlinks, 1, a, &err);
 	if (rc == 0)
 		not_served(b, f, "it is not there", err);
 	return rc < 0 ? -1 : 0;
@@ -179,10 +183,10 @@ static int add_file_rule(struct ll_build *b, const struct pol_file *f, int rootf
 static int add_policy_files(struct ll_build *b, const struct policy *p, const char *path)
 {
 	int err;
-	if (path && path[0] != '<' && add_path(b, path, 0, LL_READ_FILE, &err) < 0)
+	if (path && path[0] != '<' && add_path(b, path, 0, 1, LL_READ_FILE, &err) < 0)
 		return -1;
 	for (size_t i = 0; p && i < p->nnames; i++)
-		if (p->names[i][0] != '<' && add_path(b, p->names[i], 0, LL_READ_FILE, &err) < 0)
+		if (p->names[i][0] != '<' && add_path(b, p->names[i], 0, 1, LL_READ_FILE, &err) < 0)
 			return -1;
 	return 0;
 }
@@ -207,9 +211,9 @@ static int add_rules(struct ll_build *b)
 	/* the helper's own reads: a worker's /proc/PID/status, its own
 	 * /proc/thread-self/status, the kernel's audit records; and
 	 * /dev/null, which a handler may answer with */
-	if (add_path(b, "/proc", 0, LL_READ_FILE, &err) < 0 ||
-	    add_path(b, "/dev/kmsg", 0, LL_READ_FILE, &err) < 0 ||
-	    add_path(b, "/dev/null", 0, LL_READ_FILE | LL_WRITE_FILE, &err) < 0)
+	if (add_path(b, "/proc", 0, 0, LL_READ_FILE, &err) < 0 ||
+	    add_path(b, "/dev/kmsg", 0, 1, LL_READ_FILE, &err) < 0 ||
+	    add_path(b, "/dev/null", 0, 1, LL_READ_FILE | LL_WRITE_FILE, &err) < 0)
 		return -1;
 	return 0;
 }
