@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -610,6 +611,7 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 	char why[512];
 	const struct pol_entry *pe;
 	const int spawns = (flags & PRIVSEP_CONFINE_EXEC_SPAWNS) != 0;
+	mode_t old_umask;
 	if (flags & ~PRIVSEP_CONFINE_EXEC_SPAWNS) {
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		         "helper: cannot confine: unknown flags %#x", flags);
@@ -681,8 +683,13 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 		errno = e;
 		return -1;
 	}
+	/* the broker's files are created with their rule's mode alone: the
+	 * filter refuses fchmod (helper.policy), which would change the mode
+	 * of any file the helper can open */
+	old_umask = umask(0);
 	if (filter_load(pol_entry_prog(pe)) < 0) {
 		int e = errno;
+		umask(old_umask);
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot load its filter: %s",
 		         strerror(e));
 		spawner_stop(h);
