@@ -145,6 +145,7 @@ struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, s
 	h->epfd = -1;
 	h->watchfd = -1;
 	h->spawner.sock = h->spawner.pidfd = h->spawner.epfd = -1;
+	h->spawner.gone.sock = h->spawner.gone.pidfd = h->spawner.gone.epfd = -1;
 	h->rxb.kickfd = -1;
 	h->msg_max = msg_max;
 	h->rows = calloc(n + proto_nmsgs, sizeof(*h->rows));

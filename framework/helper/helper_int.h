@@ -32,6 +32,10 @@
 /* Workers of answers cut to no fd the helper waits to reap at once
  * (spawner.c); one more is left a zombie, said in a line. */
 #define SPAWNER_ORPHANS_MAX 16
+/* How long the helper waits for the spawner to end (killed, or its
+ * socket closed) before it leaves the rest to a later turn of its loop
+ * (spawner.c): the helper never blocks on it. */
+#define SPAWNER_GONE_MS 1000
 
 enum tag_kind {
 	TAG_CHAN,
@@ -280,6 +284,16 @@ struct privsep_helper {
 		pid_t orphans[SPAWNER_ORPHANS_MAX];
 		unsigned norphans, orphans_wait_ms;
 		int64_t orphans_due_ms;
+		/* a spawner given up that had not ended within
+		 * SPAWNER_GONE_MS: its socket (-1 once closed), pidfd and
+		 * epoll set, kept until it ended; then the answers it left
+		 * are read and it is reaped (spawner_orphans_reap) */
+		struct {
+			int sock, pidfd, epfd;
+			unsigned wait_ms;
+			int64_t due_ms;
+			char name[64];
+		} gone;
 	} spawner;
 	/* confined without PRIVSEP_CONFINE_EXEC_SPAWNS: no spawner was
 	 * started, no worker starts */

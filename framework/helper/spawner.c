@@ -492,24 +492,112 @@ fail:
 	return -1;
 }
 
-void spawner_stop(struct privsep_helper *h)
+/* The first look at a worker of a cut answer, and the longest wait
+ * between two (and of the spawner given up, not ended yet). */
+#define ORPHAN_FIRST_MS 5
+#define ORPHAN_MAX_MS 1000
+
+/* Whether the process of pidfd ended (not reaped: WNOWAIT), waited for
+ * at most ms in epfd, which holds pidfd (poll fails with EINVAL once
+ * another thread set the fd limit to 0). */
+static int ended_wait(int epfd, int pidfd, int ms)
 {
-	siginfo_t si;
-	if (h->spawner.sock < 0)
-		return;
-	close(h->spawner.sock); /* its EOF: it exits */
-	h->spawner.sock = -1;
-	close(h->spawner.epfd);
-	h->spawner.epfd = -1;
-	memset(&si, 0, sizeof(si));
-	while (waitid((idtype_t)P_PIDFD, (id_t)h->spawner.pidfd, &si, WEXITED) < 0 &&
-	       errno == EINTR)
-		;
-	close(h->spawner.pidfd);
-	h->spawner.pidfd = -1;
+	int64_t end = clock_now_ms() + ms;
+	for (;;) {
+		siginfo_t si;
+		struct epoll_event ev;
+		int64_t left;
+		memset(&si, 0, sizeof(si));
+		if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 1; /* ECHILD: nothing left to wait for */
+		}
+		if (si.si_pid)
+			return 1;
+		left = end - clock_now_ms();
+		if (left <= 0)
+			return 0;
+		if (epoll_wait(epfd, &ev, 1, (int)left) < 0 && errno != EINTR)
+			return 0;
+	}
 }
 
-static void unread_answers(struct privsep_helper *h, const char *name);
+static void unread_answers(struct privsep_helper *h, int sock, const char *name);
+
+/* The spawner given up, ended: the answers it left read (when its
+ * socket is still open), then it is reaped. */
+static void gone_finish(struct privsep_helper *h)
+{
+	siginfo_t si;
+	if (h->spawner.gone.sock >= 0) {
+		unread_answers(h, h->spawner.gone.sock, h->spawner.gone.name);
+		close(h->spawner.gone.sock);
+		h->spawner.gone.sock = -1;
+	}
+	memset(&si, 0, sizeof(si));
+	while (waitid((idtype_t)P_PIDFD, (id_t)h->spawner.gone.pidfd, &si, WEXITED | WNOHANG) < 0 &&
+	       errno == EINTR)
+		;
+	close(h->spawner.gone.pidfd);
+	close(h->spawner.gone.epfd);
+	h->spawner.gone.pidfd = h->spawner.gone.epfd = -1;
+}
+
+/* The spawner given up (killed, or its socket closed when !unread: its
+ * EOF, it exits): waited for SPAWNER_GONE_MS at most, never more (the
+ * helper never blocks: a process killed in an uninterruptible sleep ends
+ * when that sleep does).  Ended: what it left is taken now (gone_finish);
+ * not yet: kept, with its socket, for a later turn of the loop
+ * (spawner_orphans_reap), said in one line. */
+static void spawner_give_up(struct privsep_helper *h, const char *name, int unread)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	/* only its end wakes the wait, not an answer in its socket */
+	(void)epoll_ctl(h->spawner.epfd, EPOLL_CTL_DEL, h->spawner.sock, NULL);
+	if (!unread) {
+		close(h->spawner.sock);
+		h->spawner.sock = -1;
+	}
+	(void)epoll_ctl(h->spawner.epfd, EPOLL_CTL_ADD, h->spawner.pidfd, &ev);
+	h->spawner.gone.sock = h->spawner.sock;
+	h->spawner.gone.pidfd = h->spawner.pidfd;
+	h->spawner.gone.epfd = h->spawner.epfd;
+	snprintf(h->spawner.gone.name, sizeof(h->spawner.gone.name), "%s", name);
+	h->spawner.sock = h->spawner.pidfd = h->spawner.epfd = -1;
+	if (ended_wait(h->spawner.gone.epfd, h->spawner.gone.pidfd, SPAWNER_GONE_MS)) {
+		gone_finish(h);
+		return;
+	}
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+	         "spawner: process %d has not ended %d ms after it was %s: it is reaped, and "
+	         "the answers it left are read, once it ends",
+	         (int)h->spawner.pid, SPAWNER_GONE_MS, unread ? "killed" : "told to exit");
+	h->spawner.gone.wait_ms = ORPHAN_FIRST_MS;
+	h->spawner.gone.due_ms = clock_now_ms() + ORPHAN_FIRST_MS;
+}
+
+void spawner_stop(struct privsep_helper *h)
+{
+	if (h->spawner.sock >= 0)
+		spawner_give_up(h, "", 0);
+	/* the helper's end: the one given up has one more wait */
+	if (h->spawner.gone.pidfd < 0)
+		return;
+	if (ended_wait(h->spawner.gone.epfd, h->spawner.gone.pidfd, SPAWNER_GONE_MS)) {
+		gone_finish(h);
+		return;
+	}
+	log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+	         "spawner: process %d still has not ended: not reaped (a zombie until the "
+	         "helper's process exits); the channels of the answers it left are closed",
+	         (int)h->spawner.pid);
+	if (h->spawner.gone.sock >= 0)
+		close(h->spawner.gone.sock);
+	close(h->spawner.gone.pidfd);
+	close(h->spawner.gone.epfd);
+	h->spawner.gone.sock = h->spawner.gone.pidfd = h->spawner.gone.epfd = -1;
+}
 
 /* The spawner is gone or answered nonsense: no spawn from now on. */
 static void spawner_lost(struct privsep_helper *h, const char *name, const char *why)
@@ -521,8 +609,7 @@ static void spawner_lost(struct privsep_helper *h, const char *name, const char 
 	/* by its pidfd: kill is not in helper.policy (a confined helper
 	 * calling it would be killed by its own filter) */
 	(void)pidfd_send_signal(h->spawner.pidfd, SIGKILL, NULL, 0);
-	unread_answers(h, name);
-	spawner_stop(h);
+	spawner_give_up(h, name, 1);
 	errno = ECHILD;
 }
 
@@ -537,11 +624,6 @@ static int pid_known(const struct privsep_helper *h, pid_t pid)
 			return 1;
 	return 0;
 }
-
-/* The first look at a worker of a cut answer, and the longest wait
- * between two. */
-#define ORPHAN_FIRST_MS 5
-#define ORPHAN_MAX_MS 1000
 
 /* pid, told by the spawner, is the worker of an answer cut to no fd: the
  * helper's child (CLONE_PARENT) that it cannot kill.  It is reaped once
@@ -568,7 +650,7 @@ static void orphan_note(struct privsep_helper *h, const char *name, pid_t pid)
 	h->spawner.orphans_due_ms = clock_now_ms() + ORPHAN_FIRST_MS;
 }
 
-int64_t spawner_orphans_reap(struct privsep_helper *h)
+static int64_t orphans_reap(struct privsep_helper *h)
 {
 	unsigned kept = 0;
 	if (!h->spawner.norphans)
@@ -604,6 +686,33 @@ int64_t spawner_orphans_reap(struct privsep_helper *h)
 		h->spawner.orphans_wait_ms *= 2;
 	h->spawner.orphans_due_ms = clock_now_ms() + h->spawner.orphans_wait_ms;
 	return h->spawner.orphans_due_ms;
+}
+
+/* The spawner given up, once it ended (spawner_give_up): when to look
+ * again, or -1. */
+static int64_t gone_reap(struct privsep_helper *h)
+{
+	if (h->spawner.gone.pidfd < 0)
+		return -1;
+	if (clock_now_ms() < h->spawner.gone.due_ms)
+		return h->spawner.gone.due_ms;
+	if (ended_wait(h->spawner.gone.epfd, h->spawner.gone.pidfd, 0)) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
+		         "spawner: process %d, given up, ended and is reaped", (int)h->spawner.pid);
+		gone_finish(h);
+		return -1;
+	}
+	if (h->spawner.gone.wait_ms < ORPHAN_MAX_MS)
+		h->spawner.gone.wait_ms *= 2;
+	h->spawner.gone.due_ms = clock_now_ms() + h->spawner.gone.wait_ms;
+	return h->spawner.gone.due_ms;
+}
+
+int64_t spawner_orphans_reap(struct privsep_helper *h)
+{
+	int64_t a = gone_reap(h); /* first: the answers it left name orphans */
+	int64_t b = orphans_reap(h);
+	return a < 0 ? b : b < 0 || a < b ? a : b;
 }
 
 /* The answer to this spawn came with fewer fds than it carried: the
@@ -752,21 +861,16 @@ static const struct policy *filter_copy(struct privsep_helper *h, const struct p
  * pid is reaped once it ended (spawner_orphans_reap), not left a zombie
  * until the helper exits.  A worker cloned and not yet answered for when
  * the spawner died is not seen (SECURITY.md, Known limits). */
-static void unread_answers(struct privsep_helper *h, const char *name)
+static void unread_answers(struct privsep_helper *h, int sock, const char *name)
 {
 	uint8_t buf[SPAWNER_ANS_MAX];
 	int fds[ANS_FDS];
-	siginfo_t si;
-	memset(&si, 0, sizeof(si));
-	/* dead, not reaped (spawner_stop reaps it): nothing more comes */
-	while (waitid((idtype_t)P_PIDFD, (id_t)h->spawner.pidfd, &si, WEXITED | WNOWAIT) < 0 &&
-	       errno == EINTR)
-		;
+	/* it ended (gone_finish): nothing more comes */
 	for (unsigned i = 0; i < SPAWNER_ORPHANS_MAX; i++) {
 		struct ans a;
 		size_t nfds = 0;
 		int bad = 0;
-		ssize_t n = recv_fds(h->spawner.sock, buf, sizeof(buf), fds, ANS_FDS, &nfds, &bad);
+		ssize_t n = recv_fds(sock, buf, sizeof(buf), fds, ANS_FDS, &nfds, &bad);
 		int cloned;
 		if (n <= 0)
 			break; /* EAGAIN: none left */
