@@ -134,6 +134,31 @@ static void not_served(struct ll_build *b, const struct pol_file *f, const char 
 	         strerror(err));
 }
 
+/* An exact path to be created, not there when confining: the rule's
+ * rights beneath its directory, wider than the rule: said in one line. */
+static int add_exact_dir(struct ll_build *b, const struct pol_file *f, uint64_t a)
+{
+	char dir[4096], *slash;
+	int err = 0, rc;
+	snprintf(dir, sizeof(dir), "%s", f->path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	rc = add_path(b, slash ? dir : ".", 0, 0, a & ~LL_READ_DIR, &err);
+	if (rc == 0)
+		not_served(b, f, "its directory is not there", err);
+	else if (rc > 0)
+		log_line(
+		    b->h->log, b->h->log_arg, PRIVSEP_LOG_WARN,
+		    "helper: Landlock: %s:%d (path \"%s\"): not there when the helper confined "
+		    "itself: the rule's rights are granted beneath its directory \"%s\" (every "
+		    "file there); make the file before confining to grant it alone",
+		    f->loc.file, f->loc.line, f->path, slash ? dir : ".");
+	return rc < 0 ? -1 : 0;
+}
+
 /* The rules of one file rule.  0, or -1 (the kernel refused a rule). */
 static int add_file_rule(struct ll_build *b, const struct pol_file *f, int rootfd)
 {
@@ -157,20 +182,15 @@ static int add_file_rule(struct ll_build *b, const struct pol_file *f, int rootf
 		return rc < 0 ? -1 : 0;
 	}
 	if (f->rights & POL_R_CREATE) {
-		/* an exact path that may be created (or made again) needs its
-		 * directory: the rule's rights beneath it, wider than the
-		 * rule (SECURITY.md, Known limits) */
-		char dir[4096], *slash;
-		snprintf(dir, sizeof(dir), "%s", f->path);
-		slash = strrchr(dir, '/');
-		if (slash == dir)
-			slash[1] = '\0';
-		else if (slash)
-			*slash = '\0';
-		rc = add_path(b, slash ? dir : ".", 0, 0, a & ~LL_READ_DIR, &err);
-		if (rc == 0)
-			not_served(b, f, "its directory is not there", err);
-		return rc < 0 ? -1 : 0;
+		/* there: the file alone, its rights; made again later (a new
+		 * inode) it is refused (SECURITY.md, Known limits) */
+		rc = add_path(b, f->path, !f->symlinks, 1, a & ~LL_MAKE_REG, &err);
+		if (rc != 0 || err != ENOENT)
+			return rc < 0 ? -1 : 0;
+		/* not there: the new file's open needs its rights beneath
+		 * the directory (Landlock looks at the new inode's path,
+		 * measured: MAKE_REG alone makes it and refuses the open) */
+		return add_exact_dir(b, f, a);
 	}
 	rc = add_path(b, f->path, !f->symlinks, 1, a, &err);
 	if (rc == 0)
