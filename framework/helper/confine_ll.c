@@ -13,12 +13,14 @@
  * widen them: Landlock's rules are fixed), read-only access to /proc
  * (a worker's /proc/PID/status) and /dev/kmsg (the kernel's audit
  * records), /dev/null, and read-only access to each policy file it read (an
- * application's reload reads its policy again).  Loaded after the
+ * application's reload reads its policy again), and beneath its directory
+ * when that holds policy files only (a file an editor renamed over it).  Loaded after the
  * spawner's fork (the spawner is not in the domain) and just before the
  * helper's filter, then checked from the kernel's side.  Signals are not
  * scoped: the workers, cloned by the spawner, are outside the helper's
  * domain and the helper must still kill them.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -65,11 +67,16 @@ struct ll_path_beneath {
 #define LL_CHECK_WRITE "/proc/self/comm"
 #define LL_CHECK_LIST "/"
 
+/* Policy files' directories looked at, at most (one line each). */
+#define LL_POLICY_DIRS 16
+
 struct ll_build {
 	struct privsep_helper *h;
 	int ruleset;
-	uint64_t fs;               /* handled */
-	int write_proc, list_root; /* a rule grants what a check opens */
+	uint64_t fs;                /* handled */
+	int write_proc, list_root;  /* a rule grants what a check opens */
+	char *dirs[LL_POLICY_DIRS]; /* policy files' directories looked at */
+	size_t ndirs;
 };
 
 static int add_fd(struct ll_build *b, int fd, uint64_t access)
@@ -198,15 +205,97 @@ static int add_file_rule(struct ll_build *b, const struct pol_file *f, int rootf
 	return rc < 0 ? -1 : 0;
 }
 
-/* Read-only access to each policy file entry e read (a reload reads its
- * policy again); shipped <names> and a text's name are no file. */
-static int add_policy_files(struct ll_build *b, const struct policy *p, const char *path)
+/* The first entry of directory fd that is no policy file (a directory,
+ * or a name without ".policy": httpd.policy, httpd.policy~ and an
+ * editor's .httpd.policy.swp are), into other; 0 when there is none,
+ * -1 when it cannot be listed. */
+static int other_entry(int fd, char *other, size_t len)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int rc = 0;
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!strstr(de->d_name, ".policy") ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    S_ISDIR(st.st_mode)) {
+			snprintf(other, len, "%s", de->d_name);
+			rc = 1;
+			break;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* A policy file's directory: read-only beneath it when it holds policy
+ * files only, so that a reload reads the file an editor's rename made
+ * (a new inode, which the rule on the file does not cover); else one
+ * line, and a reload reads only the file that was there.  0, or -1
+ * (the kernel refused the rule). */
+static int add_policy_dir(struct ll_build *b, const char *path)
+{
+	char dir[4096], other[256] = "", *slash;
+	int fd, rc;
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	for (size_t i = 0; i < b->ndirs; i++)
+		if (!strcmp(b->dirs[i], dir))
+			return 0;
+	if (b->ndirs == LL_POLICY_DIRS || !(b->dirs[b->ndirs] = strdup(dir)))
+		return 0; /* the file's own rule still stands */
+	b->ndirs++;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	rc = other_entry(dup(fd), other, sizeof(other));
+	if (rc == 0)
+		rc = add_fd(b, fd, LL_READ_FILE) < 0 ? -1 : 0;
+	else {
+		log_line(
+		    b->h->log, b->h->log_arg, PRIVSEP_LOG_WARN,
+		    "helper: Landlock: the policy file %s: its directory %s holds %s%s%s, not "
+		    "a policy file: a reload reads the file as it is now, not one renamed over "
+		    "it (edit it in place, or keep policies in a directory of their own)",
+		    path, dir, rc < 0 ? "what cannot be listed" : "\"", rc < 0 ? "" : other,
+		    rc < 0 ? "" : "\"");
+		rc = 0;
+	}
+	close(fd);
+	return rc;
+}
+
+static int add_policy_file(struct ll_build *b, const char *path)
 {
 	int err;
-	if (path && path[0] != '<' && add_path(b, path, 0, 1, LL_READ_FILE, &err) < 0)
+	if (path[0] == '<')
+		return 0; /* shipped <names> and a text's name are no file */
+	int rc = add_path(b, path, 0, 1, LL_READ_FILE, &err);
+	/* a name that is no file here (a text's) has no directory */
+	return rc <= 0 ? rc : add_policy_dir(b, path);
+}
+
+/* Read-only access to each policy file entry e read (a reload reads its
+ * policy again), and beneath its directory when that holds policies
+ * only. */
+static int add_policy_files(struct ll_build *b, const struct policy *p, const char *path)
+{
+	if (path && add_policy_file(b, path) < 0)
 		return -1;
 	for (size_t i = 0; p && i < p->nnames; i++)
-		if (p->names[i][0] != '<' && add_path(b, p->names[i], 0, 1, LL_READ_FILE, &err) < 0)
+		if (add_policy_file(b, p->names[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -271,7 +360,7 @@ int helper_confine_landlock(struct privsep_helper *h)
 {
 	struct landlock_plan ll;
 	struct ll_attr attr;
-	struct ll_build b = {h, -1, 0, 0, 0};
+	struct ll_build b = {.h = h, .ruleset = -1};
 	size_t size;
 	int rc, e, n;
 
@@ -299,6 +388,8 @@ int helper_confine_landlock(struct privsep_helper *h)
 	if (b.ruleset < 0)
 		goto fail;
 	rc = add_rules(&b);
+	for (size_t i = 0; i < b.ndirs; i++)
+		free(b.dirs[i]);
 	if (rc == 0)
 		rc = (int)syscall(LL_SYS_RESTRICT_SELF, b.ruleset, 0);
 	if (rc < 0)

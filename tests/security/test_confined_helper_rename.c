@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_confined_helper_rename.c - a confined helper and files replaced
+ * by a rename.  Landlock's rules are on inodes: a policy file an editor
+ * saves by renaming a new file over it is a new inode the rule on the
+ * old one does not cover, so a reload (which reads the policy file
+ * again) could not read it.  The confine grants read-only access
+ * beneath a policy file's directory when that directory holds policy
+ * files only, and nothing more when it holds anything else (a compromised
+ * helper must not read /etc/shadow because its policy is /etc/x.policy).
+ * Each helper runs in a child: confinement is for good.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static char top[64]; /* the test's directory */
+
+static int landlock_abi(void)
+{
+	return (int)syscall(444, NULL, 0, 1);
+}
+
+static const char *at(const char *rel)
+{
+	static char p[4][256];
+	static int i;
+	i = (i + 1) % 4;
+	snprintf(p[i], sizeof(p[i]), "%s/%s", top, rel);
+	return p[i];
+}
+
+static void put(const char *rel, const char *text)
+{
+	int fd = open(at(rel), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* Its text (at most 255 bytes), or "" with errno set. */
+static const char *text_of(const char *path)
+{
+	static char buf[256];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	errno = e;
+	return buf;
+}
+
+static int setup(void **s)
+{
+	(void)s;
+	snprintf(top, sizeof(top), "/tmp/privsep-chr-XXXXXX");
+	if (!mkdtemp(top) || chmod(top, 0755) < 0)
+		return -1;
+	mkdir(at("policies"), 0755);
+	mkdir(at("mixed"), 0755);
+	return 0;
+}
+
+static int teardown(void **s)
+{
+	(void)s;
+	return hx_rmtree(top);
+}
+
+static void dump(const struct hx *x)
+{
+	for (int i = 0; i < x->nlog; i++)
+		fprintf(stderr, "log: %s\n", x->log[i]);
+}
+
+/* A helper holding the policy file rel, confined; then, told by a byte
+ * on go (the test renamed a new file over it), it reads the file as a
+ * reload does.  0 when it read the new text. */
+static int reload_body(const char *rel, int ready, int go)
+{
+	char why[512], c;
+	struct privsep_worker *w;
+	struct hx *x = hx_new(NULL, 0, 8192);
+	const char *t;
+	if (!x || hx_attach_policy(x, "files", at(rel), NULL, &w, why, sizeof(why)) < 0) {
+		fprintf(stderr, "policy: %s\n", x ? why : "no helper");
+		return 2;
+	}
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
+		dump(x);
+		return 3;
+	}
+	if (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1)
+		return 4;
+	t = text_of(at(rel));
+	if (!strstr(t, "# the new one")) {
+		fprintf(stderr, "the policy file after the rename: \"%s\" (%s)\n", t,
+		        strerror(errno));
+		dump(x);
+		return 5;
+	}
+	return 0;
+}
+
+static void
+a_confined_helper_reads_its_policy_file_again_after_an_editor_renamed_a_new_one_over_it(void **s)
+{
+	int ready[2], go[2], st;
+	char c;
+	pid_t p;
+	(void)s;
+	if (under_valgrind())
+		skip();
+	/* no Landlock here: nothing refuses the read; nothing to check */
+	if (landlock_abi() <= 0)
+		skip();
+	put("policies/files.policy", "version 1\n# the old one\n");
+	put("policies/files.policy~", "version 1\n# a backup\n");
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0)
+		_exit(reload_body("policies/files.policy", ready[1], go[0]));
+	close(ready[1]);
+	close(go[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	/* the editor's save: a new file renamed over the old one */
+	put("policies/.files.policy.new", "version 1\n# the new one\n");
+	assert_int_equal(rename(at("policies/.files.policy.new"), at("policies/files.policy")), 0);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(waitpid(p, &st, 0), p);
+	close(ready[0]);
+	close(go[1]);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static int beside_body(void)
+{
+	char why[512];
+	struct privsep_worker *w;
+	struct hx *x = hx_new(NULL, 0, 8192);
+	int fd;
+	if (!x ||
+	    hx_attach_policy(x, "files", at("mixed/files.policy"), NULL, &w, why, sizeof(why)) < 0)
+		return 2;
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
+		dump(x);
+		return 3;
+	}
+	/* the attacker's read of the file beside the policy */
+	fd = open(at("mixed/secret"), O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 || errno != EACCES) {
+		fprintf(stderr, "the file beside the policy: %s\n",
+		        fd >= 0 ? "opened" : strerror(errno));
+		return 4;
+	}
+	/* the policy file itself, as it is, still is read */
+	if (!strstr(text_of(at("mixed/files.policy")), "version 1"))
+		return 5;
+	if (!hx_logged(x, "holds \"secret\", not a policy file")) {
+		dump(x);
+		return 6;
+	}
+	return 0;
+}
+
+static void a_policy_file_beside_other_files_lends_the_confined_helper_no_read_of_them(void **s)
+{
+	int st;
+	pid_t p;
+	(void)s;
+	if (under_valgrind())
+		skip();
+	if (landlock_abi() <= 0)
+		skip();
+	put("mixed/files.policy", "version 1\n");
+	put("mixed/secret", "not for the helper\n");
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0)
+		_exit(beside_body());
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+	        a_confined_helper_reads_its_policy_file_again_after_an_editor_renamed_a_new_one_over_it),
+	    cmocka_unit_test(
+	        a_policy_file_beside_other_files_lends_the_confined_helper_no_read_of_them),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
