@@ -14,7 +14,9 @@
  * (a worker's /proc/PID/status) and /dev/kmsg (the kernel's audit
  * records), /dev/null, and read-only access to each policy file it read (an
  * application's reload reads its policy again), and beneath its directory
- * when that holds policy files only (a file an editor renamed over it).  Loaded after the
+ * when that holds policy files only (a file an editor renamed over it);
+ * beneath the directory of a read-only exact rule's file, read-only, when
+ * it holds only such files (a certificate renewed by a rename).  Loaded after the
  * spawner's fork (the spawner is not in the domain) and just before the
  * helper's filter, then checked from the kernel's side.  Signals are not
  * scoped: the workers, cloned by the spawner, are outside the helper's
@@ -166,6 +168,62 @@ static int add_exact_dir(struct ll_build *b, const struct pol_file *f, uint64_t 
 	return rc < 0 ? -1 : 0;
 }
 
+/* Whether path is the file of an exact rule with read in a policy the
+ * helper holds. */
+static int read_named(const struct ll_build *b, const char *path)
+{
+	for (const struct pol_entry *e = b->h->policies; e; e = pol_entry_next(e)) {
+		const struct policy *p = pol_entry_policy(e);
+		for (size_t i = 0; p && i < p->nfiles; i++)
+			if (!p->files[i].beneath && (p->files[i].rights & POL_R_READ) &&
+			    !strcmp(p->files[i].path, path))
+				return 1;
+	}
+	return 0;
+}
+
+/* An exact read-only rule's file, there (not a link): READ_FILE beneath
+ * its directory when every entry of that directory is the file of such
+ * a read rule (a certificate and its key), so that a file renamed over
+ * one (a renewal) is served again; a directory holding anything else
+ * (/etc) is not granted.  0, or -1 (the kernel refused the rule). */
+static int add_read_dir(struct ll_build *b, const struct pol_file *f)
+{
+	char dir[4096], name[4096 + 256], *slash;
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int fd, all = 1, rc = 0;
+	if (lstat(f->path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", f->path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0; /* never beneath / */
+	*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	d = fdopendir(dup(fd));
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	while (all && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(name, sizeof(name), "%s/%s", dir, de->d_name);
+		all = read_named(b, name) &&
+		      fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		      !S_ISDIR(st.st_mode);
+	}
+	closedir(d);
+	if (all)
+		rc = add_fd(b, fd, LL_READ_FILE) < 0 ? -1 : 0;
+	close(fd);
+	return rc;
+}
+
 /* The rules of one file rule.  0, or -1 (the kernel refused a rule). */
 static int add_file_rule(struct ll_build *b, const struct pol_file *f, int rootfd)
 {
@@ -202,6 +260,9 @@ static int add_file_rule(struct ll_build *b, const struct pol_file *f, int rootf
 	rc = add_path(b, f->path, !f->symlinks, 1, a, &err);
 	if (rc == 0)
 		not_served(b, f, "it is not there", err);
+	if (rc > 0 && (f->rights & POL_R_READ) &&
+	    !(f->rights & (POL_R_WRITE | POL_R_APPEND | POL_R_TRUNCATE)))
+		return add_read_dir(b, f);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -74,6 +74,8 @@ static int setup(void **s)
 		return -1;
 	mkdir(at("policies"), 0755);
 	mkdir(at("mixed"), 0755);
+	mkdir(at("certs"), 0755);
+	mkdir(at("etc"), 0755);
 	return 0;
 }
 
@@ -202,6 +204,119 @@ static void a_policy_file_beside_other_files_lends_the_confined_helper_no_read_o
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* A worker of the confined helper: told by a byte on go (the test
+ * renamed a renewed certificate over the old one), it asks the broker
+ * for it.  0 when it read the new one. */
+static int cert_worker(int fd, int go)
+{
+	struct privsep_client_config cfg = {.msg_max = 8192};
+	struct privsep_client *c = privsep_client_new(fd, &cfg);
+	struct privsep_result res;
+	char buf[64] = "", b;
+	int f;
+	if (!c || read(go, &b, 1) != 1)
+		return 10;
+	memset(&res, 0, sizeof(res));
+	f = privsep_fs_open(c, at("certs/cert.pem"), O_RDONLY, &res);
+	if (f < 0)
+		return 11;
+	if (read(f, buf, sizeof(buf) - 1) <= 0 || strcmp(buf, "renewed\n"))
+		return 12;
+	close(f);
+	privsep_client_free(c);
+	return 0;
+}
+
+static int cert_body(int ready, int go)
+{
+	char why[512], t[1024];
+	struct privsep_worker *w;
+	struct hx *x = hx_new(NULL, 0, 8192);
+	siginfo_t si;
+	pid_t kid;
+	int fd;
+	snprintf(t, sizeof(t),
+	         "version 1\n"
+	         "path \"%s\" allow read\n"
+	         "path \"%s\" allow read\n"
+	         "path \"%s\" allow read\n",
+	         at("certs/cert.pem"), at("certs/key.pem"), at("etc/cert.pem"));
+	if (!x)
+		return 2;
+	fd = hx_attach_policy(x, "files", "files.policy", t, &w, why, sizeof(why));
+	if (fd < 0) {
+		fprintf(stderr, "policy: %s\n", why);
+		return 2;
+	}
+	kid = fork();
+	if (kid < 0)
+		return 2;
+	if (kid == 0)
+		_exit(cert_worker(fd, go));
+	close(fd);
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
+		dump(x);
+		return 3;
+	}
+	if (write(ready, "r", 1) != 1)
+		return 4;
+	if (!hx_pump_gone(x, 1, 30000))
+		return 5;
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)kid, &si, WEXITED) < 0 || si.si_code != CLD_EXITED ||
+	    si.si_status != 0) {
+		fprintf(stderr, "the worker's side: step %d failed\n", si.si_status);
+		dump(x);
+		return 6;
+	}
+	/* the directory beside other files is not granted: the attacker
+	 * reads nothing there but the rule's file */
+	fd = open(at("etc/shadow"), O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 || errno != EACCES) {
+		fprintf(stderr, "etc/shadow: %s\n", fd >= 0 ? "opened" : strerror(errno));
+		return 7;
+	}
+	return 0;
+}
+
+static void
+a_read_only_exact_file_renamed_over_is_served_again_when_its_directory_holds_only_such_files(
+    void **s)
+{
+	int ready[2], go[2], st;
+	char c;
+	pid_t p;
+	(void)s;
+	if (under_valgrind())
+		skip();
+	if (landlock_abi() <= 0)
+		skip();
+	put("certs/cert.pem", "old\n");
+	put("certs/key.pem", "key\n");
+	put("etc/cert.pem", "old\n");
+	put("etc/shadow", "not for the helper\n");
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		close(go[1]);
+		_exit(cert_body(ready[1], go[0]));
+	}
+	close(ready[1]);
+	close(go[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	/* the renewal: a new file renamed over the old one */
+	put("certs/cert.pem.new", "renewed\n");
+	assert_int_equal(rename(at("certs/cert.pem.new"), at("certs/cert.pem")), 0);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(waitpid(p, &st, 0), p);
+	close(ready[0]);
+	close(go[1]);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +324,8 @@ int main(void)
 	        a_confined_helper_reads_its_policy_file_again_after_an_editor_renamed_a_new_one_over_it),
 	    cmocka_unit_test(
 	        a_policy_file_beside_other_files_lends_the_confined_helper_no_read_of_them),
+	    cmocka_unit_test(
+	        a_read_only_exact_file_renamed_over_is_served_again_when_its_directory_holds_only_such_files),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
