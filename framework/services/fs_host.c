@@ -451,10 +451,13 @@ static int open_looked(const struct fs_root *roots, const struct pol_file *r,
 	}
 	/* the rule's mode, not the umask's; the fd's stat again after it
 	 * (only a created file pays it) */
-	if (!existed && (fchmod(fd, (mode_t)r->mode) < 0 || fstat(fd, &after) < 0)) {
-		snprintf(detail, dlen, "%s: fchmod: %s", d->norm, strerror(errno));
-		close(fd);
-		return -1;
+	if (!existed) {
+		const char *step = "fchmod";
+		if (fchmod(fd, (mode_t)r->mode) < 0 || (step = "fstat", fstat(fd, &after) < 0)) {
+			snprintf(detail, dlen, "%s: %s: %s", d->norm, step, strerror(errno));
+			close(fd);
+			return -1;
+		}
 	}
 	*after_out = after;
 	/* back to the status flags asked for.  F_SETFL changes only O_APPEND,
