@@ -449,9 +449,11 @@ static int open_looked(const struct fs_root *roots, const struct pol_file *r,
 		errno = EAGAIN;
 		return -2;
 	}
-	/* the rule's mode, not the umask's; the fd's stat again after it
-	 * (only a created file pays it) */
-	if (!existed) {
+	/* the rule's mode, not the umask's (a confined helper creates under
+	 * umask 0 and has no fchmod, helper.policy: never needed there), and
+	 * the fd's stat again after it (only a created file whose mode the
+	 * umask changed pays it) */
+	if (!existed && (after.st_mode & 07777) != ((mode_t)r->mode & 07777)) {
 		const char *step = "fchmod";
 		if (fchmod(fd, (mode_t)r->mode) < 0 || (step = "fstat", fstat(fd, &after) < 0)) {
 			snprintf(detail, dlen, "%s: %s: %s", d->norm, step, strerror(errno));
