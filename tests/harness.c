@@ -228,6 +228,44 @@ int hx_bg_open(struct hx *x, struct privsep_client *c, const char *path, int fla
 	return o.fd;
 }
 
+int hx_fs_new(struct hx_fs *f, const char *name, const char *policy, const char *text)
+{
+	char why[512];
+	struct privsep_client_config cfg = {.msg_max = 8192};
+	int fd;
+	f->c = NULL;
+	f->x = hx_new(NULL, 0, 8192);
+	if (!f->x)
+		return -1;
+	fd = hx_attach_policy(f->x, name, policy, text, &f->w, why, sizeof(why));
+	if (fd < 0) {
+		fprintf(stderr, "policy: %s\n", why);
+		return -1;
+	}
+	f->c = privsep_client_new(fd, &cfg);
+	return f->c ? 0 : -1;
+}
+
+void hx_fs_free(struct hx_fs *f)
+{
+	privsep_client_free(f->c);
+	hx_free(f->x);
+}
+
+int hx_fs_open(struct hx_fs *f, const char *path, int flags, int *err, char *why)
+{
+	/* a bound for a hung helper, not a timing claim: generous for a loaded machine */
+	return hx_bg_open(f->x, f->c, path, flags, 30000, err, why);
+}
+
+void hx_put(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
 int hx_rmtree(const char *dir)
 {
 	char cmd[256];
