@@ -10,9 +10,23 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "exec_probe.h"
 #include "privsep.h"
 #include "spawner.h"
 #include "spawner_peer.h"
+
+static int on_report(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	return 0;
+}
+
+const struct privsep_handler spawner_peer_table[1] = {
+    {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_report, NULL, 0},
+};
+
+const char *spawner_peer_argv_report[5] = {"exec_worker", PRIVSEP_EXEC_MARKER, "report", "-", NULL};
 
 int spawner_peer_answer(int sock, uint32_t *err, pid_t *pid, int *keep, size_t maxkeep,
                         size_t *nkeep)
