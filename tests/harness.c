@@ -133,25 +133,25 @@ struct privsep_client *hx_attach_client(struct hx *x, const char *name, size_t m
 	return fd < 0 ? NULL : privsep_client_new(fd, &cfg);
 }
 
-static long long ms_now(void)
+int64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int hx_pump_until(struct hx *x, const atomic_int *flag, int timeout_ms)
 {
-	long long end = ms_now() + timeout_ms;
-	while (!atomic_load(flag) && ms_now() < end)
+	int64_t end = now_ms() + timeout_ms;
+	while (!atomic_load(flag) && now_ms() < end)
 		privsep_helper_step(x->h, 5);
 	return atomic_load(flag);
 }
 
 int hx_pump_gone(struct hx *x, int n, int timeout_ms)
 {
-	long long end = ms_now() + timeout_ms;
-	while (x->gone < n && ms_now() < end)
+	int64_t end = now_ms() + timeout_ms;
+	while (x->gone < n && now_ms() < end)
 		privsep_helper_step(x->h, 5);
 	return x->gone >= n;
 }

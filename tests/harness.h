@@ -51,6 +51,13 @@ int hx_attach_policy(struct hx *x, const char *name, const char *policy, const c
                      struct privsep_worker **w, char *why, size_t whylen);
 /* Attach a worker with a real client on its end. */
 struct privsep_client *hx_attach_client(struct hx *x, const char *name, size_t msg_max);
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t now_ms(void);
+/* Step h while cond holds, for at most ms (a generous bound: the machine
+ * may be loaded). */
+#define PUMP_WHILE(h, cond, ms)                                                                    \
+	for (int64_t end_ = now_ms() + (ms); (cond) && now_ms() < end_;)                           \
+	privsep_helper_step((h), 10)
 /* Step the helper until *flag becomes nonzero or timeout_ms passes;
  * returns *flag. */
 int hx_pump_until(struct hx *x, const atomic_int *flag, int timeout_ms);

@@ -62,13 +62,6 @@ static int soft_fd_room(int room)
 	return setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The line of /proc/PID/status that starts with key, its value into out
  * (at most len bytes): 0, or -1 (the process is gone). */
 static int status_field(pid_t pid, const char *key, char *out, size_t len)
