@@ -171,13 +171,8 @@ struct spawner_fx {
 static struct hx *spawner_fx_new(struct spawner_fx *f)
 {
 	memset(f, 0, sizeof(*f));
-	if (under_valgrind())
-		skip(); /* valgrind has no seccomp */
-	f->x = hx_new(spawner_peer_table, 1, 0);
-	f->prog = privsep_exec_open(EXEC_WORKER);
-	assert_non_null(f->x);
-	assert_true(f->prog >= 0);
-	f->ex = (struct privsep_exec){.fd = f->prog, .argv = spawner_peer_argv_report};
+	f->x = spawner_peer_helper(&f->ex);
+	f->prog = f->ex.fd;
 	f->sp = (struct privsep_spawn){.name = "probe", .exec = &f->ex};
 	f->nbefore = hx_children(f->before, 8);
 	assert_int_equal(spawner_start(f->x->h), 0);

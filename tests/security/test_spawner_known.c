@@ -74,13 +74,8 @@ static void fx_new(struct fx *f)
 	int saved2;
 	struct privsep_worker *w;
 	memset(f, 0, sizeof(*f));
-	if (under_valgrind())
-		skip(); /* valgrind has no seccomp */
-	f->x = hx_new(spawner_peer_table, 1, 0);
-	f->prog = privsep_exec_open(EXEC_WORKER);
-	assert_non_null(f->x);
-	assert_true(f->prog >= 0);
-	f->ex = (struct privsep_exec){.fd = f->prog, .argv = spawner_peer_argv_report};
+	f->x = spawner_peer_helper(&f->ex);
+	f->prog = f->ex.fd;
 	f->sb = (struct privsep_sandbox){.policy = KNOWN_NAME, .policy_text = KNOWN_TEXT};
 	f->sp = (struct privsep_spawn){.name = "known", .exec = &f->ex, .sandbox = &f->sb};
 	w = privsep_spawn(f->x->h, &f->sp);
