@@ -738,6 +738,7 @@ a_worker_whose_spawner_is_lost_with_its_answer_unread_never_runs_its_program_and
 	struct privsep_writer wr;
 	pthread_t t;
 	int e;
+	int64_t end;
 	(void)s;
 	assert_true(ex.fd >= 0);
 	x->h->confined = 1; /* what privsep_helper_confine sets */
