@@ -182,34 +182,6 @@ static void a_flood_of_one_byte_parts_takes_at_most_sixteen_records_a_wake_up(vo
 	hx_free(x);
 }
 
-/* A raw worker's records of this test alone (written here so that the
- * test needs nothing but the harness's raw_send and rec_make): a record of
- * T_BULK with size (and the region's memfd, fd >= 0), and a part of a
- * payload of 16 bytes bringing its region's memfd (a new region). */
-static void send_new_region_rec(int sock, uint64_t size, int fd)
-{
-	uint8_t rec[64], pl[8];
-	struct privsep_writer w;
-	privsep_writer_init(&w, pl, sizeof(pl));
-	privsep_writer_put_u64(&w, size);
-	assert_int_equal(
-	    raw_send(sock, rec, rec_make(rec, T_BULK, 0, pl, 8, fd >= 0), &fd, fd >= 0 ? 1 : 0), 0);
-}
-
-static void send_new_region_part(int sock, int fd)
-{
-	uint8_t rec[64], pl[REGION_PART_LEN];
-	struct privsep_writer w;
-	privsep_writer_init(&w, pl, sizeof(pl));
-	privsep_writer_put_u64(&w, 16); /* total */
-	privsep_writer_put_u64(&w, 0);  /* off */
-	privsep_writer_put_u64(&w, 0);  /* at */
-	privsep_writer_put_u64(&w, 16); /* len */
-	assert_int_equal(
-	    raw_send(sock, rec, rec_make(rec, PRIVSEP_T_REGION_PART, 0, pl, sizeof(pl), 1), &fd, 1),
-	    0);
-}
-
 /* A raw worker that brings a new region of 1 MiB (every page written:
  * the helper maps all of it populated, about 0.3 ms here, more than
  * copying it) with each record, for a payload of 16 bytes: a region
@@ -229,10 +201,10 @@ static void a_new_region_weighs_its_workers_turn_by_every_page_the_helper_mapped
 		for (int k = 0; k < NREC; k++) {
 			r[k] = region_new(LEN, REGION_SEALS, LEN);
 			if (parts) {
-				send_new_region_part(a, r[k].fd);
-				send_new_region_rec(a, HELD(16), -1);
+				bulk_peer_part(a, 16, 0, 0, 16, r[k].fd);
+				bulk_peer_send(a, T_BULK, 0, HELD(16), -1);
 			} else {
-				send_new_region_rec(a, REGION_FLAG | 16, r[k].fd);
+				bulk_peer_send(a, T_BULK, 0, REGION_FLAG | 16, r[k].fd);
 			}
 		}
 		send_plain(b, 32 * NREC);
