@@ -1134,6 +1134,43 @@ static int ready_main(struct privsep_client *c, void *arg)
 	return 0;
 }
 
+/* privsep_spawn of sp until its worker is ready, in ns; the helper then
+ * runs until it is gone. */
+static uint64_t spawn_to_ready(struct privsep_helper *h, struct privsep_spawn *sp)
+{
+	uint64_t t = ns();
+	struct privsep_worker *w = privsep_spawn(h, sp);
+	if (!w)
+		abort();
+	while (!privsep_worker_ready(w))
+		privsep_helper_step(h, -1);
+	t = ns() - t;
+	privsep_helper_run(h);
+	return t;
+}
+
+/* A fork until its child runs (it writes a byte to wfd, read from rfd),
+ * in ns; newns: the child enters the namespaces a root helper's worker
+ * gets (net, ipc, uts, mount) first. */
+static uint64_t fork_to_running(int rfd, int wfd, int newns)
+{
+	char b;
+	uint64_t t = ns();
+	pid_t pid = fork();
+	if (pid == 0) {
+		if ((newns &&
+		     unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0) ||
+		    write(wfd, "r", 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	if (read(rfd, &b, 1) != 1)
+		abort();
+	t = ns() - t;
+	reap(pid);
+	return t;
+}
+
 static void bench_start(void)
 {
 	const int n = quick ? 10 : 40;
@@ -1146,49 +1183,16 @@ static void bench_start(void)
 		abort();
 	privsep_helper_run(h);
 	for (int k = 0; k < n; k++) {
-		uint64_t t = ns();
-		struct privsep_worker *w = privsep_spawn(h, &sp);
-		if (!w)
-			abort();
-		while (!privsep_worker_ready(w))
-			privsep_helper_step(h, -1);
-		tp[k] = ns() - t;
-		privsep_helper_run(h);
 		int pf[2];
-		char b;
+		tp[k] = spawn_to_ready(h, &sp);
 		if (pipe(pf) < 0)
 			abort();
-		t = ns();
-		pid_t pid = fork();
-		if (pid == 0) {
-			if (write(pf[1], "r", 1) < 0)
-				_exit(1);
-			_exit(0);
-		}
-		if (read(pf[0], &b, 1) != 1)
-			abort();
-		tb[k] = ns() - t;
-		reap(pid);
+		tb[k] = fork_to_running(pf[0], pf[1], 0);
 		/* informative: the same fork whose child enters the namespaces a
 		 * worker gets (no more), until it runs there; only a root
 		 * helper's workers get them, and only root can */
-		if (geteuid() != 0) {
-			close(pf[0]);
-			close(pf[1]);
-			continue;
-		}
-		t = ns();
-		pid = fork();
-		if (pid == 0) {
-			if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS) < 0 ||
-			    write(pf[1], "r", 1) < 0)
-				_exit(1);
-			_exit(0);
-		}
-		if (read(pf[0], &b, 1) != 1)
-			abort();
-		tu[k] = ns() - t;
-		reap(pid);
+		if (geteuid() == 0)
+			tu[k] = fork_to_running(pf[0], pf[1], 1);
 		close(pf[0]);
 		close(pf[1]);
 	}
@@ -1265,31 +1269,13 @@ static void bench_start_exec(void)
 		struct privsep_spawn *s[2] = {&fk, &sp};
 		uint64_t *out[2] = {tf, te};
 		/* fork mode and exec mode, back to back */
-		for (int m = 0; m < 2; m++) {
-			uint64_t t = ns();
-			struct privsep_worker *w = privsep_spawn(h, s[m]);
-			if (!w)
-				abort();
-			while (!privsep_worker_ready(w))
-				privsep_helper_step(h, -1);
-			out[m][k] = ns() - t;
-			privsep_helper_run(h);
-		}
+		for (int m = 0; m < 2; m++)
+			out[m][k] = spawn_to_ready(h, s[m]);
 		{
 			int pf[2];
-			char b;
-			uint64_t t;
-			pid_t pid;
 			if (pipe(pf) < 0)
 				abort();
-			t = ns();
-			pid = fork();
-			if (pid == 0)
-				_exit(write(pf[1], "r", 1) == 1 ? 0 : 1);
-			if (read(pf[0], &b, 1) != 1)
-				abort();
-			tb[k] = ns() - t;
-			reap(pid);
+			tb[k] = fork_to_running(pf[0], pf[1], 0);
 			close(pf[0]);
 			close(pf[1]);
 		}
@@ -1355,44 +1341,15 @@ static void bench_start_pool(void)
 		uint64_t *out[3] = {tf, te, tc};
 		for (int m = 0; m < 3; m++) {
 			pool_wait(h, 2);
-			uint64_t t = ns();
-			struct privsep_worker *w = privsep_spawn(h, s[m]);
-			if (!w)
-				abort();
-			while (!privsep_worker_ready(w))
-				privsep_helper_step(h, -1);
-			out[m][k] = ns() - t;
-			privsep_helper_run(h);
+			out[m][k] = spawn_to_ready(h, s[m]);
 		}
 		{
 			int pf[2];
-			char b;
-			uint64_t t;
-			pid_t pid;
 			if (pipe(pf) < 0)
 				abort();
-			t = ns();
-			pid = fork();
-			if (pid == 0)
-				_exit(write(pf[1], "r", 1) == 1 ? 0 : 1);
-			if (read(pf[0], &b, 1) != 1)
-				abort();
-			tb[k] = ns() - t;
-			reap(pid);
-			if (geteuid() == 0) {
-				t = ns();
-				pid = fork();
-				if (pid == 0)
-					_exit(unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
-					              CLONE_NEWNS) == 0 &&
-					              write(pf[1], "r", 1) == 1
-					          ? 0
-					          : 1);
-				if (read(pf[0], &b, 1) != 1)
-					abort();
-				tu[k] = ns() - t;
-				reap(pid);
-			}
+			tb[k] = fork_to_running(pf[0], pf[1], 0);
+			if (geteuid() == 0)
+				tu[k] = fork_to_running(pf[0], pf[1], 1);
 			close(pf[0]);
 			close(pf[1]);
 		}

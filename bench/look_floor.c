@@ -82,19 +82,26 @@ static int same_or_close(int fd, dev_t dev, ino_t ino, dev_t dev2, ino_t ino2)
 	return fd;
 }
 
+/* The look by name (statx: a regular file, or EACCES), then the open
+ * beneath root: the fd, or -1. */
+static int statx_then_open(const char *name, struct statx *sx)
+{
+	if (statx(root, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO, sx) <
+	    0)
+		return -1;
+	if (!S_ISREG(sx->stx_mode)) {
+		errno = EACCES;
+		return -1;
+	}
+	return openat2_(root, name, RFLAGS, BENEATH);
+}
+
 static int way_statx(const char *name)
 {
 	struct statx sx;
 	struct stat st;
 	int fd;
-	if (statx(root, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO, &sx) <
-	    0)
-		return -1;
-	if (!S_ISREG(sx.stx_mode)) {
-		errno = EACCES;
-		return -1;
-	}
-	if ((fd = openat2_(root, name, RFLAGS, BENEATH)) < 0)
+	if ((fd = statx_then_open(name, &sx)) < 0)
 		return -1;
 	if (fstat(fd, &st) < 0) {
 		close(fd);
@@ -124,14 +131,7 @@ static int way_statx_x(const char *name)
 {
 	struct statx sx;
 	int fd;
-	if (statx(root, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO, &sx) <
-	    0)
-		return -1;
-	if (!S_ISREG(sx.stx_mode)) {
-		errno = EACCES;
-		return -1;
-	}
-	if ((fd = openat2_(root, name, RFLAGS, BENEATH)) < 0)
+	if ((fd = statx_then_open(name, &sx)) < 0)
 		return -1;
 	return check_fd_statx(fd, &sx);
 }

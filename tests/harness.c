@@ -133,25 +133,25 @@ struct privsep_client *hx_attach_client(struct hx *x, const char *name, size_t m
 	return fd < 0 ? NULL : privsep_client_new(fd, &cfg);
 }
 
-static long long ms_now(void)
+int64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int hx_pump_until(struct hx *x, const atomic_int *flag, int timeout_ms)
 {
-	long long end = ms_now() + timeout_ms;
-	while (!atomic_load(flag) && ms_now() < end)
+	int64_t end = now_ms() + timeout_ms;
+	while (!atomic_load(flag) && now_ms() < end)
 		privsep_helper_step(x->h, 5);
 	return atomic_load(flag);
 }
 
 int hx_pump_gone(struct hx *x, int n, int timeout_ms)
 {
-	long long end = ms_now() + timeout_ms;
-	while (x->gone < n && ms_now() < end)
+	int64_t end = now_ms() + timeout_ms;
+	while (x->gone < n && now_ms() < end)
 		privsep_helper_step(x->h, 5);
 	return x->gone >= n;
 }
@@ -226,6 +226,44 @@ int hx_bg_open(struct hx *x, struct privsep_client *c, const char *path, int fla
 	if (why)
 		snprintf(why, PRIVSEP_DETAIL_MAX, "%s", o.res.detail);
 	return o.fd;
+}
+
+int hx_fs_new(struct hx_fs *f, const char *name, const char *policy, const char *text)
+{
+	char why[512];
+	struct privsep_client_config cfg = {.msg_max = 8192};
+	int fd;
+	f->c = NULL;
+	f->x = hx_new(NULL, 0, 8192);
+	if (!f->x)
+		return -1;
+	fd = hx_attach_policy(f->x, name, policy, text, &f->w, why, sizeof(why));
+	if (fd < 0) {
+		fprintf(stderr, "policy: %s\n", why);
+		return -1;
+	}
+	f->c = privsep_client_new(fd, &cfg);
+	return f->c ? 0 : -1;
+}
+
+void hx_fs_free(struct hx_fs *f)
+{
+	privsep_client_free(f->c);
+	hx_free(f->x);
+}
+
+int hx_fs_open(struct hx_fs *f, const char *path, int flags, int *err, char *why)
+{
+	/* a bound for a hung helper, not a timing claim: generous for a loaded machine */
+	return hx_bg_open(f->x, f->c, path, flags, 30000, err, why);
+}
+
+void hx_put(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
 }
 
 int hx_rmtree(const char *dir)

@@ -51,6 +51,13 @@ int hx_attach_policy(struct hx *x, const char *name, const char *policy, const c
                      struct privsep_worker **w, char *why, size_t whylen);
 /* Attach a worker with a real client on its end. */
 struct privsep_client *hx_attach_client(struct hx *x, const char *name, size_t msg_max);
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t now_ms(void);
+/* Step h while cond holds, for at most ms (a generous bound: the machine
+ * may be loaded). */
+#define PUMP_WHILE(h, cond, ms)                                                                    \
+	for (int64_t end_ = now_ms() + (ms); (cond) && now_ms() < end_;)                           \
+	privsep_helper_step((h), 10)
 /* Step the helper until *flag becomes nonzero or timeout_ms passes;
  * returns *flag. */
 int hx_pump_until(struct hx *x, const atomic_int *flag, int timeout_ms);
@@ -99,6 +106,21 @@ int hx_bg_wait(struct hx *x, struct hx_bg *b);
  * answer within timeout_ms (it blocked; the thread stays: the caller fails). */
 int hx_bg_open(struct hx *x, struct privsep_client *c, const char *path, int flags, int timeout_ms,
                int *err, char *why);
+/* The file broker's tests: a helper in this process and a client whose
+ * worker (name) has policy text (policy: its file name in messages); a
+ * client thread plays the worker. */
+struct hx_fs {
+	struct hx *x;
+	struct privsep_client *c;
+	struct privsep_worker *w;
+};
+/* 0, or -1 (the policy's refusal on stderr; no cmocka: a child may run it). */
+int hx_fs_new(struct hx_fs *f, const char *name, const char *policy, const char *text);
+void hx_fs_free(struct hx_fs *f);
+/* hx_bg_open by the worker, bounded for a hung helper (30 s): -2 then. */
+int hx_fs_open(struct hx_fs *f, const char *path, int flags, int *err, char *why);
+/* A file at path with text (cmocka fails the test if it cannot). */
+void hx_put(const char *path, const char *text);
 /* In a child that plays a helper's side: from now on each call nr of
  * this process whose second argument's low 32 bits are arg1 waits while
  * on_call runs in a thread of the harness, then goes on (a seccomp user

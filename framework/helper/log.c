@@ -66,13 +66,7 @@ static size_t format_line(const struct privsep_helper *h, enum privsep_log_level
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 		n = snprintf(buf, cap, "privsep: %s.%03ldZ %s\n", when, ts.tv_nsec / 1000000, line);
 	}
-	if (n < 0)
-		return 0;
-	if ((size_t)n > cap - 1) {
-		n = (int)cap - 1;
-		buf[n - 1] = '\n';
-	}
-	return (size_t)n;
+	return log_fit_line(buf, cap, n);
 }
 
 /* The report of what the full sink lost, once it has room again. */

@@ -14,10 +14,10 @@
 
 #include "logline.h"
 
-/* "privsep: LINE\n" in buf; its length. */
-size_t log_format_line(char *buf, size_t cap, const char *line)
+/* What snprintf wrote into buf (cap bytes), cut to fit and still
+ * ending in a newline; its length (0 for an error). */
+size_t log_fit_line(char *buf, size_t cap, int n)
 {
-	int n = snprintf(buf, cap, "privsep: %s\n", line);
 	if (n < 0)
 		return 0;
 	if ((size_t)n > cap - 1) {
@@ -25,6 +25,12 @@ size_t log_format_line(char *buf, size_t cap, const char *line)
 		buf[n - 1] = '\n';
 	}
 	return (size_t)n;
+}
+
+/* "privsep: LINE\n" in buf; its length. */
+size_t log_format_line(char *buf, size_t cap, const char *line)
+{
+	return log_fit_line(buf, cap, snprintf(buf, cap, "privsep: %s\n", line));
 }
 
 /* A worker's side (and a process without a helper): a plain write to

@@ -14,6 +14,10 @@
  * identity and the escaped text of a line of log_line_max bytes). */
 #define PRIVSEP_LOG_LINE_MAX 16384
 
+/* snprintf's n for a line in buf (cap bytes): cut to fit, ending in
+ * '\n'; its length (0 when n < 0). */
+size_t log_fit_line(char *buf, size_t cap, int n);
+
 /* "privsep: LINE\n" in buf (cap bytes), cut to fit; its length. */
 size_t log_format_line(char *buf, size_t cap, const char *line);
 

@@ -237,6 +237,17 @@ static int add_rule(int ruleset, int fd, uint64_t access)
 	return (int)syscall(LL_SYS_ADD_RULE, ruleset, LL_RULE_PATH_BENEATH, &pb, 0);
 }
 
+/* Execute (and read) access to the file at path, which must exist. */
+static int add_exec(int ruleset, const char *path, uint64_t handled)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC), rc;
+	if (fd < 0)
+		return -1;
+	rc = add_rule(ruleset, fd, (LL_EXECUTE | LL_READ_FILE) & handled);
+	close(fd);
+	return rc;
+}
+
 /* Read access beneath path (a directory) or to it (a file), when it
  * exists. */
 static int add_read(int ruleset, const char *path, uint64_t handled)
@@ -263,24 +274,11 @@ int sandbox_exec_rules(int ruleset, const struct sb_plan *p)
 	 * kernel opens the interpreter for execution by its path) */
 	if (add_rule(ruleset, e->fdn, (LL_EXECUTE | LL_READ_FILE) & fs) < 0)
 		return -1;
-	if (e->interp[0]) {
-		int fd = open(e->interp, O_PATH | O_CLOEXEC), rc;
-		if (fd < 0)
+	if (e->interp[0] && add_exec(ruleset, e->interp, fs) < 0)
+		return -1;
+	for (size_t i = 0; i < e->nexec_more; i++)
+		if (add_exec(ruleset, e->exec_more[i], fs) < 0)
 			return -1;
-		rc = add_rule(ruleset, fd, (LL_EXECUTE | LL_READ_FILE) & fs);
-		close(fd);
-		if (rc < 0)
-			return -1;
-	}
-	for (size_t i = 0; i < e->nexec_more; i++) {
-		int fd = open(e->exec_more[i], O_PATH | O_CLOEXEC), rc;
-		if (fd < 0)
-			return -1;
-		rc = add_rule(ruleset, fd, (LL_EXECUTE | LL_READ_FILE) & fs);
-		close(fd);
-		if (rc < 0)
-			return -1;
-	}
 	for (size_t i = 0; i < sizeof(loader_paths) / sizeof(loader_paths[0]); i++)
 		if (add_read(ruleset, loader_paths[i], fs) < 0)
 			return -1;

@@ -453,11 +453,13 @@ static int open_looked(const struct fs_root *roots, const struct pol_file *r,
 	 * umask 0 and has no fchmod, helper.policy: never needed there), and
 	 * the fd's stat again after it (only a created file whose mode the
 	 * umask changed pays it) */
-	if (!existed && (after.st_mode & 07777) != ((mode_t)r->mode & 07777) &&
-	    (fchmod(fd, (mode_t)r->mode) < 0 || fstat(fd, &after) < 0)) {
-		snprintf(detail, dlen, "%s: fchmod: %s", d->norm, strerror(errno));
-		close(fd);
-		return -1;
+	if (!existed && (after.st_mode & 07777) != ((mode_t)r->mode & 07777)) {
+		const char *step = "fchmod";
+		if (fchmod(fd, (mode_t)r->mode) < 0 || (step = "fstat", fstat(fd, &after) < 0)) {
+			snprintf(detail, dlen, "%s: %s: %s", d->norm, step, strerror(errno));
+			close(fd);
+			return -1;
+		}
 	}
 	*after_out = after;
 	/* back to the status flags asked for.  F_SETFL changes only O_APPEND,

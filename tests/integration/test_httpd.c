@@ -48,13 +48,6 @@ struct server {
 
 static struct server srv; /* two workers, for most tests */
 
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 static void write_file(const char *name, const char *data, size_t n)
 {
 	char p[256];
@@ -64,27 +57,6 @@ static void write_file(const char *name, const char *data, size_t n)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, data, n), (ssize_t)n);
 	close(fd);
-}
-
-/* Wait up to ms for a datagram on fd containing want; 0 when it came. */
-static int notify_wait(int fd, const char *want, int ms)
-{
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (ms_since(&t0) < ms) {
-		struct pollfd p = {fd, POLLIN, 0};
-		char buf[512];
-		ssize_t n;
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		n = recv(fd, buf, sizeof(buf) - 1, 0);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		if (strstr(buf, want))
-			return 0;
-	}
-	return -1;
 }
 
 static int log_count(const struct server *s, const char *what)
@@ -136,7 +108,7 @@ static void server_start(struct server *s, const char *name, const char *workers
 		      "--send-timeout", "1", opt, val, (char *)NULL);
 		_exit(127);
 	}
-	if (notify_wait(s->notify, "READY=1", 20000) < 0)
+	if (notify_wait(s->notify, "READY=1", NULL, 20000) < 0)
 		fail_msg("httpd did not say READY=1 in 20 s");
 	/* the port, from "httpd: listening on 127.0.0.1:PORT," */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -165,7 +137,7 @@ static void server_stop(struct server *s)
 {
 	int status;
 	kill(s->pid, SIGTERM);
-	assert_int_equal(notify_wait(s->notify, "STOPPING=1", 20000), 0);
+	assert_int_equal(notify_wait(s->notify, "STOPPING=1", NULL, 20000), 0);
 	assert_int_equal(waitpid(s->pid, &status, 0), s->pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);

@@ -46,13 +46,6 @@ struct server {
 	char log[128], policy[128];
 };
 
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 static char *slurp(const char *path, size_t *len)
 {
 	static char buf[1 << 18];
@@ -93,30 +86,6 @@ static int log_wait(const struct server *s, const char *what, int n, int ms)
 		usleep(10000);
 	}
 	return 0;
-}
-
-/* Wait up to ms for a datagram on fd containing want (and, if also is not
- * NULL, that too); 0 when it came. */
-static int notify_wait(int fd, const char *want, const char *also, int ms)
-{
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (ms_since(&t0) < ms) {
-		struct pollfd p = {fd, POLLIN, 0};
-		char buf[1024];
-		ssize_t n;
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		n = recv(fd, buf, sizeof(buf) - 1, 0);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		if (getenv("OPS_VERBOSE"))
-			fprintf(stderr, "notify: %s", buf);
-		if (strstr(buf, want) && (!also || strstr(buf, also)))
-			return 0;
-	}
-	return -1;
 }
 
 /* httpd with two workers, --policy a copy of the shipped httpd.policy. */

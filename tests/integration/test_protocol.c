@@ -884,13 +884,6 @@ static void rule_a_worker_killed_after_the_grace_is_logged_once(void **state)
 	hx_free(x);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static void rule_an_empty_record_is_told_from_end_of_stream_without_waiting(void **state)
 {
 	(void)state;

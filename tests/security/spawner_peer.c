@@ -6,13 +6,33 @@
  */
 #define _GNU_SOURCE 1
 #include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cmocka.h>
+
+#include "exec_probe.h"
+#include "harness.h"
 #include "privsep.h"
 #include "spawner.h"
 #include "spawner_peer.h"
+
+static int on_report(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	return 0;
+}
+
+const struct privsep_handler spawner_peer_table[1] = {
+    {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_report, NULL, 0},
+};
+
+const char *spawner_peer_argv_report[5] = {"exec_worker", PRIVSEP_EXEC_MARKER, "report", "-", NULL};
 
 int spawner_peer_answer(int sock, uint32_t *err, pid_t *pid, int *keep, size_t maxkeep,
                         size_t *nkeep)
@@ -81,4 +101,17 @@ int spawner_peer_lines_with(int fd, const char *s)
 	for (const char *p = buf; (p = strstr(p, s)); p += strlen(s))
 		n++;
 	return n;
+}
+
+struct hx *spawner_peer_helper(struct privsep_exec *ex)
+{
+	struct hx *x;
+	if (under_valgrind())
+		skip(); /* valgrind has no seccomp */
+	x = hx_new(spawner_peer_table, 1, 0);
+	*ex = (struct privsep_exec){.fd = privsep_exec_open(EXEC_WORKER),
+	                            .argv = spawner_peer_argv_report};
+	assert_non_null(x);
+	assert_true(ex->fd >= 0);
+	return x;
 }

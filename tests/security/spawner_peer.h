@@ -12,6 +12,20 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "privsep.h"
+
+/* The helper's table for exec_worker's "report" mode (its one call,
+ * answered with nothing), and that worker's argv: the worker each of
+ * these tests spawns. */
+extern const struct privsep_handler spawner_peer_table[1];
+extern const char *spawner_peer_argv_report[5];
+
+struct hx;
+/* A helper in this process with spawner_peer_table, and *ex the executed
+ * EXEC_WORKER with spawner_peer_argv_report (ex->fd: the caller closes
+ * it).  The test is skipped under valgrind (no seccomp there). */
+struct hx *spawner_peer_helper(struct privsep_exec *ex);
+
 /* The spawner's answer on sock, waited for up to 20 s: its err and the
  * pid it started (0: none).  The fds the answer carries go to keep[]
  * (at most maxkeep, *nkeep of them), or are closed when keep is NULL.

@@ -30,38 +30,16 @@
 static char top[64];   /* the test's directory */
 static char root[128]; /* top/root: beneath, read,stat,readlink */
 
-struct fx {
-	struct hx *x;
-	struct privsep_client *c;
-	struct privsep_worker *w;
-};
-
 /* A helper and a client whose worker has policy text. */
-static void fx_open(struct fx *f, const char *text)
+static void fx_open(struct hx_fs *f, const char *text)
 {
-	char why[512];
-	int fd;
-	f->x = hx_new(NULL, 0, 8192);
-	assert_non_null(f->x);
-	fd = hx_attach_policy(f->x, "broker", "broker-test.policy", text, &f->w, why, sizeof(why));
-	if (fd < 0)
-		fail_msg("policy: %s", why);
-	struct privsep_client_config cfg = {.msg_max = 8192};
-	f->c = privsep_client_new(fd, &cfg);
-	assert_non_null(f->c);
-}
-
-static void fx_close(struct fx *f)
-{
-	privsep_client_free(f->c);
-	hx_free(f->x);
+	assert_int_equal(hx_fs_new(f, "broker", "broker-test.policy", text), 0);
 }
 
 /* One broker call from a thread while this one pumps the helper. */
-static int bopen(struct fx *f, const char *path, int flags, int *err, char *why)
+static int bopen(struct hx_fs *f, const char *path, int flags, int *err, char *why)
 {
-	/* a bound for a hung helper, not a timing claim: generous for a loaded machine */
-	int fd = hx_bg_open(f->x, f->c, path, flags, 30000, err, why);
+	int fd = hx_fs_open(f, path, flags, err, why);
 	assert_int_not_equal(fd, -2);
 	return fd;
 }
@@ -69,12 +47,8 @@ static int bopen(struct fx *f, const char *path, int flags, int *err, char *why)
 static void put(const char *rel, const char *text)
 {
 	char p[256];
-	FILE *fp;
 	snprintf(p, sizeof(p), "%s/%s", top, rel);
-	fp = fopen(p, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
+	hx_put(p, text);
 }
 
 static int setup(void **s)
@@ -189,7 +163,7 @@ static void expand(const char *in, char *out, size_t len)
 static void path_table(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char path[PATH_MAX + 64], why[PRIVSEP_DETAIL_MAX];
 	int err, fd;
 	assert_true(sizeof(pcases) / sizeof(pcases[0]) >= 25);
@@ -214,13 +188,13 @@ static void path_table(void **s)
 		if (fd >= 0)
 			close(fd);
 	}
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 static void path_max_and_one_more(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char path[PATH_MAX + 2], why[PRIVSEP_DETAIL_MAX];
 	int err, fd;
 	size_t n;
@@ -246,7 +220,7 @@ static void path_max_and_one_more(void **s)
 	fd = bopen(&f, path, O_RDONLY, &err, why);
 	assert_int_equal(fd, -1);
 	assert_int_equal(err, ENAMETOOLONG);
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 /* ---- flags ---- */
@@ -258,7 +232,7 @@ static void path_max_and_one_more(void **s)
 static void flag_matrix(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char ro[256], rw[256], ex[256], why[PRIVSEP_DETAIL_MAX];
 	const char *paths[3] = {ro, rw, ex};
 	int err;
@@ -315,13 +289,13 @@ static void flag_matrix(void **s)
 		assert_int_equal(fd, -1);
 		assert_int_equal(err, must[i].err);
 	}
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 static void read_only_grant_never_yields_a_writable_fd(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char p[256], why[PRIVSEP_DETAIL_MAX];
 	int err, fd;
 	snprintf(p, sizeof(p), "%s/file.txt", root);
@@ -339,13 +313,13 @@ static void read_only_grant_never_yields_a_writable_fd(void **s)
 			assert_non_null(strstr(why, "write needed"));
 		}
 	}
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 static void created_files_get_the_rules_mode(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char p[256], why[PRIVSEP_DETAIL_MAX];
 	struct stat st;
 	int err, fd;
@@ -359,7 +333,7 @@ static void created_files_get_the_rules_mode(void **s)
 	assert_int_equal(write(fd, "x", 1), 1);
 	close(fd);
 	umask(old);
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 /* ---- symlinks and magic links ---- */
@@ -367,7 +341,7 @@ static void created_files_get_the_rules_mode(void **s)
 static void magic_links_are_refused(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char why[PRIVSEP_DETAIL_MAX], p[64];
 	int err, fd, mine = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
 	/* even with symlinks allowed, /proc's magic links are not followed */
@@ -380,13 +354,13 @@ static void magic_links_are_refused(void **s)
 	assert_int_equal(fd, -1);
 	assert_int_equal(err, EACCES);
 	close(mine);
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 static void symlinks_allowed_stay_inside_the_root(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char why[PRIVSEP_DETAIL_MAX], p[256];
 	int err, fd;
 	char extra[512];
@@ -407,7 +381,7 @@ static void symlinks_allowed_stay_inside_the_root(void **s)
 	assert_int_equal(err, EACCES);
 	assert_non_null(strstr(why, "escapes the root"));
 	unlink(lp);
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 struct swapper {
@@ -433,7 +407,7 @@ static void *swap_main(void *arg)
 static void race_of_a_directory_and_a_symlink_never_escapes(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	struct swapper sw = {0};
 	char p[256], why[PRIVSEP_DETAIL_MAX], extra[512];
 	struct stat st, etc_st;
@@ -466,7 +440,7 @@ static void race_of_a_directory_and_a_symlink_never_escapes(void **s)
 		atomic_store(&sw.stop, 1);
 		pthread_join(sw.t, NULL);
 		rename(sw.dir, sw.real);
-		fx_close(&f);
+		hx_fs_free(&f);
 	}
 	print_message("10000 opens raced, %d reached the file inside, none escaped\n", opened);
 }
@@ -476,7 +450,7 @@ static void race_of_a_directory_and_a_symlink_never_escapes(void **s)
 static void special_files_open_without_blocking_when_allowed(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char p[256], extra[512], why[PRIVSEP_DETAIL_MAX];
 	int err, fd;
 	snprintf(extra, sizeof(extra), "path \"%s/fifo\" allow read special\n", root);
@@ -486,7 +460,7 @@ static void special_files_open_without_blocking_when_allowed(void **s)
 	fd = bopen(&f, p, O_RDONLY, &err, why);
 	assert_true(fd >= 0);
 	close(fd);
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 /* A rule that says special lets every kind but a directory through (that
@@ -496,7 +470,7 @@ static void special_files_open_without_blocking_when_allowed(void **s)
 static void special_rule_opens_with_the_flags_asked(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char p[256], rw[256], extra[512], why[PRIVSEP_DETAIL_MAX];
 	struct stat st;
 	int err, fd;
@@ -544,7 +518,7 @@ static void special_rule_opens_with_the_flags_asked(void **s)
 	assert_int_equal(fcntl(fd, F_GETFL) & (O_NONBLOCK | O_APPEND | O_ACCMODE),
 	                 O_NONBLOCK | O_RDWR);
 	close(fd);
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 /* ---- content, cloexec, leaks ---- */
@@ -552,7 +526,7 @@ static void special_rule_opens_with_the_flags_asked(void **s)
 static void brokered_content_equals_direct_content(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char p[256], why[PRIVSEP_DETAIL_MAX], a[64] = "", b[64] = "";
 	int err, fd, d;
 	snprintf(p, sizeof(p), "%s/sub/inner.txt", root);
@@ -566,7 +540,7 @@ static void brokered_content_equals_direct_content(void **s)
 	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	close(fd);
 	close(d);
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 struct many {
@@ -597,7 +571,7 @@ static void *many_main(void *arg)
 static void nothing_leaks_over_100000_opens(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char p[256];
 	struct many m = {0};
 	int before;
@@ -613,7 +587,7 @@ static void nothing_leaks_over_100000_opens(void **s)
 	assert_int_equal(m.bad, 0);
 	/* helper and worker share this process: neither kept one */
 	assert_int_equal(count_fds(), before);
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 /* ---- the other operations ---- */
@@ -646,7 +620,7 @@ static void *call_main(void *arg)
 	return NULL;
 }
 
-static int bcall(struct fx *f, struct call *k)
+static int bcall(struct hx_fs *f, struct call *k)
 {
 	k->c = f->c;
 	pthread_create(&k->t, NULL, call_main, k);
@@ -658,7 +632,7 @@ static int bcall(struct fx *f, struct call *k)
 static void stat_readlink_access_follow_their_rights(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char p[256], l[256], e[256];
 	struct stat st;
 	snprintf(p, sizeof(p), "%s/file.txt", root);
@@ -683,7 +657,7 @@ static void stat_readlink_access_follow_their_rights(void **s)
 	assert_int_equal(k5.err, EACCES);
 	assert_non_null(strstr(k5.res.detail, "stat needed"));
 	assert_int_equal(k5.res.refused, 1);
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 static void a_worker_without_a_policy_gets_nothing(void **s)
@@ -691,7 +665,7 @@ static void a_worker_without_a_policy_gets_nothing(void **s)
 	(void)s;
 	struct hx *x = hx_new(NULL, 0, 0);
 	struct privsep_client *c = hx_attach_client(x, "nopolicy", 0);
-	struct fx f = {x, c, NULL};
+	struct hx_fs f = {x, c, NULL};
 	char why[PRIVSEP_DETAIL_MAX];
 	int err;
 	assert_int_equal(bopen(&f, "/etc/hostname", O_RDONLY, &err, why), -1);
@@ -704,7 +678,7 @@ static void a_worker_without_a_policy_gets_nothing(void **s)
 
 static void broker_log_lines_are_escaped_rate_limited_and_not_found_is_debug(void **s)
 {
-	struct fx f;
+	struct hx_fs f;
 	char path[256], why[PRIVSEP_DETAIL_MAX];
 	int err, refusals = 0, dropped_line = -1, missing = -1;
 	(void)s;
@@ -745,7 +719,7 @@ static void broker_log_lines_are_escaped_rate_limited_and_not_found_is_debug(voi
 	/* a path that does not exist is no refusal of the rules: debug */
 	assert_true(missing >= 0);
 	assert_int_equal(f.x->lvl[missing], PRIVSEP_LOG_DEBUG);
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 int main(void)

@@ -41,14 +41,6 @@ static char policy[4096]; /* the worker's policy text */
 #define ORIGINAL "ORIGINAL LINE\n"
 #define SECRET "secret bytes" /* top/secret.txt, beside the root: 12 bytes */
 
-static void put(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
-
 static void content(const char *path, char *buf, size_t len)
 {
 	FILE *fp = fopen(path, "r");
@@ -71,9 +63,9 @@ static int setup(void **s)
 	if (mkdir(root, 0755) < 0 || mkdir(p, 0755) < 0)
 		return -1;
 	snprintf(p, sizeof(p), "%s/file.txt", root);
-	put(p, "public\n");
+	hx_put(p, "public\n");
 	snprintf(p, sizeof(p), "%s/secret.txt", top);
-	put(p, SECRET);
+	hx_put(p, SECRET);
 	snprintf(logfile, sizeof(logfile), "%s/log", top);
 	return 0;
 }
@@ -402,7 +394,7 @@ static void an_append_only_grant_opens_only_write_only_append(void **s)
 	(void)s;
 	char got[256];
 	struct hx *x;
-	put(logfile, ORIGINAL);
+	hx_put(logfile, ORIGINAL);
 	snprintf(policy, sizeof(policy),
 	         "version 1\ninclude <default.policy>\npath \"%s\" allow read,append\n", logfile);
 	x = run(append_modes_main, policy);
@@ -418,7 +410,7 @@ static void an_append_only_fd_cannot_clear_o_append_with_f_setfl(void **s)
 	(void)s;
 	char got[256];
 	struct hx *x;
-	put(logfile, ORIGINAL);
+	hx_put(logfile, ORIGINAL);
 	snprintf(policy, sizeof(policy),
 	         "version 1\ninclude <default.policy>\npath \"%s\" allow append\n", logfile);
 	x = run(append_setfl_main, policy);
@@ -441,12 +433,12 @@ static void an_append_only_grant_allows_no_pwritev2_with_rwf_noappend(void **s)
 
 	/* does this kernel know RWF_NOAPPEND?  (6.9+; the refusal of the
 	 * policy below holds on any kernel) */
-	put(logfile, ORIGINAL);
+	hx_put(logfile, ORIGINAL);
 	fd = open(logfile, O_WRONLY | O_APPEND | O_CLOEXEC);
 	assert_true(fd >= 0);
 	noappend = pwritev2(fd, &v, 1, 0, RWF_NOAPPEND) == 1;
 	close(fd);
-	put(logfile, ORIGINAL);
+	hx_put(logfile, ORIGINAL);
 
 	/* a policy that allows it beside an append-only grant is refused */
 	snprintf(policy, sizeof(policy),

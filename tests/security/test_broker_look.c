@@ -37,53 +37,11 @@ static char top[64];   /* the test's directory */
 static char root[128]; /* top/root: the rule's root */
 static int have_dev;   /* root/null, a device made here (root only) */
 
-struct fx {
-	struct hx *x;
-	struct privsep_client *c;
-	const struct fs_root *w_roots; /* the worker's roots */
-};
-
 /* A helper and a client whose worker has policy text; 0 or -1 (no
  * cmocka here: the mount test runs it in a child). */
-static int fx_open(struct fx *f, const char *text)
+static int fx_open(struct hx_fs *f, const char *text)
 {
-	char why[512];
-	struct privsep_worker *w;
-	struct privsep_client_config cfg = {.msg_max = 8192};
-	int fd;
-	f->x = hx_new(NULL, 0, 8192);
-	if (!f->x)
-		return -1;
-	fd = hx_attach_policy(f->x, "look", "look-test.policy", text, &w, why, sizeof(why));
-	if (fd < 0) {
-		fprintf(stderr, "policy: %s\n", why);
-		return -1;
-	}
-	f->w_roots = w->spawn.roots;
-	f->c = privsep_client_new(fd, &cfg);
-	return f->c ? 0 : -1;
-}
-
-static void fx_close(struct fx *f)
-{
-	privsep_client_free(f->c);
-	hx_free(f->x);
-}
-
-/* One open by the worker while this thread runs the helper; -2 if the
- * helper did not answer within the bound (it blocked; the caller fails). */
-static int bopen(struct fx *f, const char *path, int flags, int *err, char *why)
-{
-	/* a bound for a hung helper, not a timing claim: generous for a loaded machine */
-	return hx_bg_open(f->x, f->c, path, flags, 30000, err, why);
-}
-
-static void put(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
+	return hx_fs_new(f, "look", "look-test.policy", text);
 }
 
 static int setup(void **s)
@@ -102,14 +60,14 @@ static int setup(void **s)
 	snprintf(p, sizeof(p), "%s/out/dir", top);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/out/file", top);
-	put(p, "outside\n");
+	hx_put(p, "outside\n");
 	snprintf(p, sizeof(p), "%s/outlink", root);
 	char target[256];
 	snprintf(target, sizeof(target), "%s/out", top);
 	if (symlink(target, p) < 0)
 		return -1;
 	snprintf(p, sizeof(p), "%s/swap", root);
-	put(p, "regular\n");
+	hx_put(p, "regular\n");
 	snprintf(p, sizeof(p), "%s/swap.fifo", root);
 	mkfifo(p, 0644);
 	snprintf(p, sizeof(p), "%s/fifo", root);
@@ -170,7 +128,7 @@ static void *swap_main(void *arg)
 static void a_file_swapped_for_a_fifo_or_device_between_look_and_open_is_never_handed_out(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	struct swapper sw = {0};
 	char why[PRIVSEP_DETAIL_MAX], buf[32];
 	int err, got = 0, special = 0, changed = 0;
@@ -182,7 +140,7 @@ static void a_file_swapped_for_a_fifo_or_device_between_look_and_open_is_never_h
 	sw.n = have_dev ? 2 : 1;
 	pthread_create(&sw.t, NULL, swap_main, &sw);
 	for (int i = 0; i < 5000; i++) {
-		int fd = bopen(&f, sw.file, O_RDONLY, &err, why);
+		int fd = hx_fs_open(&f, sw.file, O_RDONLY, &err, why);
 		assert_int_not_equal(fd, -2); /* the helper blocked */
 		if (fd >= 0) {
 			assert_int_equal(fstat(fd, &st), 0);
@@ -205,7 +163,7 @@ static void a_file_swapped_for_a_fifo_or_device_between_look_and_open_is_never_h
 	}
 	atomic_store(&sw.stop, 1);
 	pthread_join(sw.t, NULL);
-	fx_close(&f);
+	hx_fs_free(&f);
 	assert_true(atomic_load(&sw.swaps) > 0);
 	print_message("5000 opens against %ld exchanges (%s): %d the file, %d refused as "
 	              "special, %d changed under the look\n",
@@ -223,7 +181,7 @@ static void a_file_swapped_for_a_fifo_or_device_between_look_and_open_is_never_h
 static void a_refused_fifo_or_device_is_never_opened_by_the_helper(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char p[2][256], why[PRIVSEP_DETAIL_MAX];
 	char ev[sizeof(struct inotify_event) + NAME_MAX + 1];
 	int err, in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), n = have_dev ? 2 : 1;
@@ -235,12 +193,12 @@ static void a_refused_fifo_or_device_is_never_opened_by_the_helper(void **s)
 	assert_int_equal(fx_open(&f, one_rule("read")), 0);
 	for (int round = 0; round < 3; round++) /* the mount is known after the first */
 		for (int i = 0; i < n; i++) {
-			assert_int_equal(bopen(&f, p[i], O_RDONLY, &err, why), -1);
+			assert_int_equal(hx_fs_open(&f, p[i], O_RDONLY, &err, why), -1);
 			assert_int_equal(err, EACCES);
 			assert_non_null(strstr(why, i ? "is a character device" : "is a FIFO"));
 			assert_non_null(strstr(why, "does not say special"));
 		}
-	fx_close(&f);
+	hx_fs_free(&f);
 	assert_int_equal(read(in, ev, sizeof(ev)), -1); /* no IN_OPEN */
 	assert_int_equal(errno, EAGAIN);
 	for (int i = 0; i < n; i++) {
@@ -266,19 +224,19 @@ static void a_symlink_in_the_middle_tells_nothing_of_what_lies_outside_the_root(
 	(void)s;
 	static const char *const names[] = {"fifo", "dir", "file", "missing"};
 	static const int flags[] = {O_RDONLY, O_RDONLY | O_NONBLOCK, O_RDONLY | O_DIRECTORY};
-	struct fx f;
+	struct hx_fs f;
 	char p[256], why[PRIVSEP_DETAIL_MAX];
 	int err;
 	assert_int_equal(fx_open(&f, one_rule("read,stat")), 0);
 	for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			snprintf(p, sizeof(p), "%s/outlink/%s", root, names[i]);
-			assert_int_equal(bopen(&f, p, flags[k], &err, why), -1);
+			assert_int_equal(hx_fs_open(&f, p, flags[k], &err, why), -1);
 			assert_int_equal(err, EACCES);
 			if (!strstr(why, "goes through a symlink"))
 				fail_msg("%s (flags 0x%x): %s", names[i], flags[k], why);
 		}
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 /* ---- the mount cache vouches for one mount only ---- */
@@ -291,7 +249,7 @@ static void a_symlink_in_the_middle_tells_nothing_of_what_lies_outside_the_root(
  * can be made here. */
 static int mount_child(void)
 {
-	struct fx f;
+	struct hx_fs f;
 	char m[256], why[PRIVSEP_DETAIL_MAX];
 	int err, fd;
 	if (unshare(geteuid() == 0 ? CLONE_NEWNS : CLONE_NEWUSER | CLONE_NEWNS) < 0)
@@ -306,7 +264,7 @@ static int mount_child(void)
 	if (fx_open(&f, one_rule("read directory special")) < 0)
 		return 1;
 	for (int i = 0; i < 3; i++) {
-		fd = bopen(&f, m, O_RDONLY | O_DIRECTORY, &err, why);
+		fd = hx_fs_open(&f, m, O_RDONLY | O_DIRECTORY, &err, why);
 		if (fd < 0) {
 			fprintf(stderr, "the tmpfs: %s\n", why);
 			return 1;
@@ -318,13 +276,13 @@ static int mount_child(void)
 		return 77;
 	}
 	for (int i = 0; i < 3; i++) {
-		fd = bopen(&f, m, O_RDONLY | O_DIRECTORY, &err, why);
+		fd = hx_fs_open(&f, m, O_RDONLY | O_DIRECTORY, &err, why);
 		if (fd >= 0 || err != EACCES || !strstr(why, "is on devpts")) {
 			fprintf(stderr, "devpts: fd %d, %s: %s\n", fd, strerror(err), why);
 			return 1;
 		}
 	}
-	fx_close(&f);
+	hx_fs_free(&f);
 	return 0;
 }
 
@@ -350,10 +308,10 @@ static void a_mount_seen_once_vouches_for_no_other_mounted_at_the_same_path(void
 /* ---- the roots ---- */
 
 /* path opens (read-only, by the broker) and holds len bytes. */
-static void opens_with(struct fx *f, const char *path, ssize_t len)
+static void opens_with(struct hx_fs *f, const char *path, ssize_t len)
 {
 	char why[PRIVSEP_DETAIL_MAX], buf[16];
-	int err, fd = bopen(f, path, O_RDONLY, &err, why);
+	int err, fd = hx_fs_open(f, path, O_RDONLY, &err, why);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, buf, sizeof(buf), 0), len);
 	close(fd);
@@ -370,7 +328,7 @@ a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_pol
     void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char base[256], old[256], p[256], why[PRIVSEP_DETAIL_MAX], text[512];
 	char conf[256], confold[256], exact[256];
 	const struct pol_entry *pe;
@@ -379,12 +337,12 @@ a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_pol
 	snprintf(old, sizeof(old), "%s/release.old", top);
 	assert_int_equal(mkdir(base, 0755), 0);
 	snprintf(p, sizeof(p), "%s/index", base);
-	put(p, "first\n");
+	hx_put(p, "first\n");
 	snprintf(conf, sizeof(conf), "%s/conf", top);
 	snprintf(confold, sizeof(confold), "%s/conf.old", top);
 	snprintf(exact, sizeof(exact), "%s/conf/exact", top);
 	assert_int_equal(mkdir(conf, 0755), 0);
-	put(exact, "one\n");
+	hx_put(exact, "one\n");
 	snprintf(text, sizeof(text),
 	         "version 1\nbeneath \"%s\" allow read\npath \"%s\" allow read\n", base, exact);
 	assert_int_equal(fx_open(&f, text), 0);
@@ -394,17 +352,17 @@ a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_pol
 	 * path's */
 	assert_int_equal(rename(base, old), 0);
 	assert_int_equal(mkdir(base, 0755), 0);
-	put(p, "second\n");
+	hx_put(p, "second\n");
 	assert_int_equal(rename(conf, confold), 0);
 	assert_int_equal(mkdir(conf, 0755), 0);
-	put(exact, "three\n");
+	hx_put(exact, "three\n");
 	opens_with(&f, p, 6); /* not loaded again: the old one */
 	opens_with(&f, exact, 4);
 	/* loaded again (what a reload or a restart does): the same entry,
 	 * its root opened again */
 	pe = helper_policy(f.x->h, "look-test.policy", text, 0, why, sizeof(why));
 	assert_non_null(pe);
-	assert_ptr_equal(pol_entry_roots(pe), f.w_roots);
+	assert_ptr_equal(pol_entry_roots(pe), f.w->spawn.roots);
 	opens_with(&f, p, 7);
 	opens_with(&f, exact, 6);
 	/* gone when loaded again: refused, not the old directory */
@@ -412,11 +370,11 @@ a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_pol
 	assert_int_equal(rename(base, p), 0);
 	assert_non_null(helper_policy(f.x->h, "look-test.policy", text, 0, why, sizeof(why)));
 	snprintf(p, sizeof(p), "%s/index", base);
-	assert_int_equal(bopen(&f, p, O_RDONLY, &err, why), -1);
+	assert_int_equal(hx_fs_open(&f, p, O_RDONLY, &err, why), -1);
 	assert_int_equal(err, EACCES);
 	assert_non_null(strstr(why, "could not be opened"));
 	assert_true(hx_logged(f.x, "the rule will refuse every path"));
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 /* ---- a lease ---- */
@@ -429,12 +387,12 @@ a_root_or_an_exact_paths_directory_replaced_on_disk_is_opened_again_when_the_pol
 static void a_leased_file_never_blocks_the_helper(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char p[256], why[PRIVSEP_DETAIL_MAX], c = 0;
 	int ready[2], go[2], err, fd;
 	pid_t holder;
 	snprintf(p, sizeof(p), "%s/leased", root);
-	put(p, "leased\n");
+	hx_put(p, "leased\n");
 	assert_int_equal(pipe(ready), 0);
 	assert_int_equal(pipe(go), 0);
 	holder = fork();
@@ -455,16 +413,16 @@ static void a_leased_file_never_blocks_the_helper(void **s)
 	}
 	assert_int_equal(fx_open(&f, one_rule("read,write")), 0);
 	/* a read lease is broken by a write open: the worker asks O_WRONLY */
-	fd = bopen(&f, p, O_WRONLY, &err, why);
+	fd = hx_fs_open(&f, p, O_WRONLY, &err, why);
 	assert_int_not_equal(fd, -2); /* the helper waited for the holder */
 	assert_int_equal(fd, -1);
 	assert_int_equal(err, EWOULDBLOCK);
 	/* and it serves on: another file at once */
 	snprintf(p, sizeof(p), "%s/swap", root);
-	fd = bopen(&f, p, O_RDONLY, &err, why);
+	fd = hx_fs_open(&f, p, O_RDONLY, &err, why);
 	assert_true(fd >= 0);
 	close(fd);
-	fx_close(&f);
+	hx_fs_free(&f);
 	assert_int_equal(write(go[1], "x", 1), 1);
 	assert_int_equal(waitpid(holder, NULL, 0), holder);
 	close(ready[0]);

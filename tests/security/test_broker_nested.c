@@ -32,47 +32,9 @@
 static char top[64];   /* the test's directory */
 static char root[128]; /* top/root: the shallow rule's root */
 
-struct fx {
-	struct hx *x;
-	struct privsep_client *c;
-};
-
-static int fx_open(struct fx *f, const char *text)
+static int fx_open(struct hx_fs *f, const char *text)
 {
-	char why[512];
-	struct privsep_worker *w;
-	struct privsep_client_config cfg = {.msg_max = 8192};
-	int fd;
-	f->x = hx_new(NULL, 0, 8192);
-	if (!f->x)
-		return -1;
-	fd = hx_attach_policy(f->x, "nested", "nested-test.policy", text, &w, why, sizeof(why));
-	if (fd < 0) {
-		fprintf(stderr, "policy: %s\n", why);
-		return -1;
-	}
-	f->c = privsep_client_new(fd, &cfg);
-	return f->c ? 0 : -1;
-}
-
-static void fx_close(struct fx *f)
-{
-	privsep_client_free(f->c);
-	hx_free(f->x);
-}
-
-static int bopen(struct fx *f, const char *path, int flags, int *err, char *why)
-{
-	/* a bound for a hung helper, not a timing claim */
-	return hx_bg_open(f->x, f->c, path, flags, 30000, err, why);
-}
-
-static void put(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
+	return hx_fs_new(f, "nested", "nested-test.policy", text);
 }
 
 static void link_to(const char *target, const char *name)
@@ -116,12 +78,12 @@ static const char *content(int fd)
 }
 
 /* Opened, with its content: what the shallow rule still serves. */
-static void served(struct fx *f, const char *name, const char *want)
+static void served(struct hx_fs *f, const char *name, const char *want)
 {
 	char p[256], why[PRIVSEP_DETAIL_MAX];
 	int err, fd;
 	snprintf(p, sizeof(p), "%s/%s", root, name);
-	fd = bopen(f, p, O_RDONLY, &err, why);
+	fd = hx_fs_open(f, p, O_RDONLY, &err, why);
 	if (fd < 0)
 		fail_msg("%s: refused: %s", name, why);
 	assert_string_equal(content(fd), want);
@@ -129,12 +91,12 @@ static void served(struct fx *f, const char *name, const char *want)
 }
 
 /* Refused with EACCES, whatever the helper says; no fd, no file made. */
-static void refused(struct fx *f, const char *name, int flags)
+static void refused(struct hx_fs *f, const char *name, int flags)
 {
 	char p[256], why[PRIVSEP_DETAIL_MAX];
 	int err, fd;
 	snprintf(p, sizeof(p), "%s/%s", root, name);
-	fd = bopen(f, p, flags, &err, why);
+	fd = hx_fs_open(f, p, flags, &err, why);
 	assert_int_not_equal(fd, -2);
 	if (fd >= 0)
 		fail_msg("%s (flags 0x%x): served, \"%s\", which its deeper rule does not allow",
@@ -145,7 +107,7 @@ static void refused(struct fx *f, const char *name, int flags)
 
 /* A stat by the broker (privsep_fs_stat's request) of root/name: 0, or
  * the errno it failed with. */
-static int bstat(struct fx *f, const char *name)
+static int bstat(struct hx_fs *f, const char *name)
 {
 	char p[256];
 	uint8_t req[256];
@@ -161,17 +123,17 @@ static int bstat(struct fx *f, const char *name)
 static void a_symlink_never_lends_a_shallower_rules_rights_to_what_a_deeper_rule_covers(void **s)
 {
 	char text[1024], p[256];
-	struct fx f;
+	struct hx_fs f;
 	struct stat st;
 	(void)s;
 	snprintf(p, sizeof(p), "%s/private/secret", root);
-	put(p, "SECRET\n");
+	hx_put(p, "SECRET\n");
 	snprintf(p, sizeof(p), "%s/keys/k", root);
-	put(p, "KEY\n");
+	hx_put(p, "KEY\n");
 	snprintf(p, sizeof(p), "%s/pub.txt", root);
-	put(p, "public\n");
+	hx_put(p, "public\n");
 	snprintf(p, sizeof(p), "%s/sealed/f", root);
-	put(p, "sealed\n");
+	hx_put(p, "sealed\n");
 	link_to("private/secret", "to-secret");       /* the file, by a relative link */
 	link_to("private", "to-private");             /* its directory */
 	link_to("keys/k", "to-key");                  /* an exact path's file */
@@ -218,7 +180,7 @@ static void a_symlink_never_lends_a_shallower_rules_rights_to_what_a_deeper_rule
 		char why[PRIVSEP_DETAIL_MAX];
 		int err, fd;
 		snprintf(p, sizeof(p), "%s/to-missing", root);
-		fd = bopen(&f, p, O_WRONLY | O_CREAT, &err, why);
+		fd = hx_fs_open(&f, p, O_WRONLY | O_CREAT, &err, why);
 		assert_int_equal(fd, -1);
 		snprintf(p, sizeof(p), "%s/private/new-by-link", root);
 		assert_int_equal(lstat(p, &st), -1);
@@ -227,7 +189,7 @@ static void a_symlink_never_lends_a_shallower_rules_rights_to_what_a_deeper_rule
 	snprintf(p, sizeof(p), "%s/private/secret", root);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_size, 7);
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 int main(void)

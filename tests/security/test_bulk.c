@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "bulk_peer.h"
 #include "harness.h"
 #include "chan.h"
 #include "proto.h"
@@ -31,15 +32,6 @@
 #define BIG ((uint64_t)300 << 20)
 #define MIB (1u << 20)
 
-static uint64_t fnv(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
-
 static int posts;
 static uint64_t last_hash, last_len;
 static const void *last_map;
@@ -48,7 +40,7 @@ static int bulk_post(struct privsep_req *req, void *arg)
 {
 	(void)arg;
 	posts++;
-	last_hash = fnv(req->bulk, req->bulk_len);
+	last_hash = bulk_peer_hash(req->bulk, req->bulk_len);
 	last_len = req->bulk_len;
 	last_map = req->bulk;
 	return 0;
@@ -57,7 +49,7 @@ static int bulk_post(struct privsep_req *req, void *arg)
 static int bulk_call(struct privsep_req *req, void *arg)
 {
 	(void)arg;
-	privsep_writer_put_u64(&req->reply, fnv(req->bulk, req->bulk_len));
+	privsep_writer_put_u64(&req->reply, bulk_peer_hash(req->bulk, req->bulk_len));
 	privsep_writer_put_u64(&req->reply, req->bulk_len);
 	return 0;
 }
@@ -86,7 +78,7 @@ static int worker_ev(struct privsep_req *req, void *arg)
 	struct privsep_writer w;
 	(void)arg;
 	privsep_writer_init(&w, out, sizeof(out));
-	privsep_writer_put_u64(&w, fnv(req->bulk, req->bulk_len));
+	privsep_writer_put_u64(&w, bulk_peer_hash(req->bulk, req->bulk_len));
 	privsep_writer_put_u64(&w, req->bulk_len);
 	return privsep_client_post(req->client,
 	                           &(struct privsep_out){.type = T_RESULT,
@@ -765,7 +757,7 @@ bulk_worker_to_helper_intact_at_1MiB_and_256MiB_from_the_helpers_copy_no_leak(vo
 			privsep_helper_step(x->h, 50);
 		assert_int_equal(posts, 1);
 		assert_int_equal(last_len, sizes[i]);
-		assert_true(last_hash == fnv(buf, sizes[i]));
+		assert_true(last_hash == bulk_peer_hash(buf, sizes[i]));
 		/* the worker's region form: the handler read the helper's own
 		 * copy, never a mapping of the worker's memfd */
 		assert_false(in_a_memfd(last_map));
@@ -799,7 +791,7 @@ static int bulk_worker(struct privsep_client *c, void *arg)
 	privsep_reader_init(&r, body, res.len);
 	privsep_reader_get_u64(&r, &h);
 	privsep_reader_get_u64(&r, &n);
-	if (privsep_reader_end(&r) < 0 || n != MIB || h != fnv(buf, MIB))
+	if (privsep_reader_end(&r) < 0 || n != MIB || h != bulk_peer_hash(buf, MIB))
 		return 12;
 	free(buf);
 	while (!worker_events)
@@ -836,7 +828,7 @@ static void bulk_both_ways_in_a_sandboxed_worker(void **state)
 	                 0);
 	assert_int_equal(hx_pump_until(x, &results, 30000), 1);
 	assert_int_equal(ev_len, n);
-	assert_true(ev_hash == fnv(buf, n));
+	assert_true(ev_hash == bulk_peer_hash(buf, n));
 	free(buf);
 	assert_true(hx_pump_gone(x, 1, 30000));
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);

@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "attacker_region.h"
+#include "bulk_peer.h"
 #include "harness.h"
 #include "proto.h"
 #include "region.h"
@@ -42,19 +43,11 @@
 static atomic_int bulk_n, plain_n;
 static uint64_t hashes[16];
 
-static uint64_t fnv(const uint8_t *b, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
-
 static int on_bulk(struct privsep_req *req, void *arg)
 {
 	(void)arg;
 	if (bulk_n < 16)
-		hashes[bulk_n] = fnv(req->bulk, req->bulk_len);
+		hashes[bulk_n] = bulk_peer_hash(req->bulk, req->bulk_len);
 	bulk_n++;
 	return 0;
 }
@@ -77,37 +70,6 @@ static const struct privsep_handler table[] = {
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
-static uint32_t done_of(const uint8_t *control)
-{
-	return __atomic_load_n((const uint32_t *)(const void *)(control + REGION_OFF_DONE),
-	                       __ATOMIC_SEQ_CST);
-}
-
-static void send_bulk(int sock, uint64_t size, int fd)
-{
-	uint8_t rec[64], pl[8];
-	struct privsep_writer w;
-	privsep_writer_init(&w, pl, sizeof(pl));
-	privsep_writer_put_u64(&w, size);
-	assert_int_equal(
-	    raw_send(sock, rec, rec_make(rec, T_BULK, 0, pl, 8, fd >= 0), &fd, fd >= 0 ? 1 : 0), 0);
-}
-
-static void send_part(int sock, uint64_t total, uint64_t off, uint64_t at, uint64_t len)
-{
-	uint8_t rec[64], pl[REGION_PART_LEN];
-	struct privsep_writer w;
-	privsep_writer_init(&w, pl, sizeof(pl));
-	privsep_writer_put_u64(&w, total);
-	privsep_writer_put_u64(&w, off);
-	privsep_writer_put_u64(&w, at);
-	privsep_writer_put_u64(&w, len);
-	assert_int_equal(raw_send(sock, rec,
-	                          rec_make(rec, PRIVSEP_T_REGION_PART, 0, pl, sizeof(pl), 0), NULL,
-	                          0),
-	                 0);
-}
-
 static void send_plain(int sock, int n)
 {
 	uint8_t rec[64];
@@ -123,9 +85,9 @@ static int held_worker(struct hx *x, struct region *r, size_t len)
 	int sock = hx_attach_raw(x, "raw", NULL);
 	*r = region_new(len, REGION_SEALS, len);
 	bulk_n = 0;
-	send_bulk(sock, REGION_FLAG | 16, r->fd);
+	bulk_peer_send(sock, T_BULK, 0, REGION_FLAG | 16, r->fd);
 	assert_int_equal(hx_pump_until(x, &bulk_n, 3000), 1);
-	assert_int_equal(done_of(r->map), 1);
+	assert_int_equal(bulk_peer_done(r->map), 1);
 	return sock;
 }
 
@@ -147,8 +109,8 @@ static void rule_a_region_part_weighs_its_turn_by_its_bytes_and_a_final_record_b
 		struct hx *x = hx_new(table, NTABLE, 0);
 		struct region r;
 		int sock = held_worker(x, &r, 31 * 4096);
-		send_part(sock, len, 0, 0, len);
-		send_bulk(sock, HELD(len), -1);
+		bulk_peer_part(sock, len, 0, 0, len, -1);
+		bulk_peer_send(sock, T_BULK, 0, HELD(len), -1);
 		send_plain(sock, 40);
 		bulk_n = plain_n = 0;
 		privsep_helper_step(x->h, 3000);
@@ -173,15 +135,15 @@ static void rule_a_region_part_weighs_its_turn_by_its_bytes_and_a_final_record_b
 		struct hx *x = hx_new(table, NTABLE, 0);
 		struct region r;
 		int sock = held_worker(x, &r, 65536);
-		send_part(sock, 65536, 0, 0, 4096);
-		send_part(sock, 65536, 4096, 4096, 65536 - 4096);
-		send_bulk(sock, HELD(65536), -1);
+		bulk_peer_part(sock, 65536, 0, 0, 4096, -1);
+		bulk_peer_part(sock, 65536, 4096, 4096, 65536 - 4096, -1);
+		bulk_peer_send(sock, T_BULK, 0, HELD(65536), -1);
 		send_plain(sock, 40);
 		bulk_n = plain_n = 0;
 		privsep_helper_step(x->h, 3000);
 		assert_int_equal(bulk_n, 1);
 		assert_int_equal(plain_n, 13);
-		assert_int_equal(done_of(r.map), 4);
+		assert_int_equal(bulk_peer_done(r.map), 4);
 		close(sock);
 		region_del(&r);
 		hx_free(x);
@@ -199,53 +161,25 @@ static void a_flood_of_one_byte_parts_takes_at_most_sixteen_records_a_wake_up(vo
 	int a = held_worker(x, &r, 4096), b = hx_attach_raw(x, "other", NULL);
 	(void)s;
 	for (int k = 0; k < NPARTS; k++)
-		send_part(a, NPARTS, (uint64_t)k, (uint64_t)k, 1);
-	send_bulk(a, HELD(NPARTS), -1);
+		bulk_peer_part(a, NPARTS, (uint64_t)k, (uint64_t)k, 1, -1);
+	bulk_peer_send(a, T_BULK, 0, HELD(NPARTS), -1);
 	send_plain(b, 32 * 5);
 	bulk_n = plain_n = 0;
 	for (int step = 1; step <= 5; step++) {
 		privsep_helper_step(x->h, 3000);
 		/* done: the region record, then one per part copied out */
-		if (done_of(r.map) > 1 + 16u * (unsigned)step)
+		if (bulk_peer_done(r.map) > 1 + 16u * (unsigned)step)
 			fail_msg("wake-up %d: %u parts copied out, at most %d", step,
-			         done_of(r.map) - 1, 16 * step);
+			         bulk_peer_done(r.map) - 1, 16 * step);
 		assert_int_equal(plain_n, 32 * step);
 	}
 	assert_int_equal(bulk_n, 1);
-	assert_int_equal(done_of(r.map), 1 + NPARTS + 1);
+	assert_int_equal(bulk_peer_done(r.map), 1 + NPARTS + 1);
 	assert_int_equal(x->gone, 0);
 	close(a);
 	close(b);
 	region_del(&r);
 	hx_free(x);
-}
-
-/* A raw worker's records of this test alone (written here so that the
- * test needs nothing but the harness's raw_send and rec_make): a record of
- * T_BULK with size (and the region's memfd, fd >= 0), and a part of a
- * payload of 16 bytes bringing its region's memfd (a new region). */
-static void send_new_region_rec(int sock, uint64_t size, int fd)
-{
-	uint8_t rec[64], pl[8];
-	struct privsep_writer w;
-	privsep_writer_init(&w, pl, sizeof(pl));
-	privsep_writer_put_u64(&w, size);
-	assert_int_equal(
-	    raw_send(sock, rec, rec_make(rec, T_BULK, 0, pl, 8, fd >= 0), &fd, fd >= 0 ? 1 : 0), 0);
-}
-
-static void send_new_region_part(int sock, int fd)
-{
-	uint8_t rec[64], pl[REGION_PART_LEN];
-	struct privsep_writer w;
-	privsep_writer_init(&w, pl, sizeof(pl));
-	privsep_writer_put_u64(&w, 16); /* total */
-	privsep_writer_put_u64(&w, 0);  /* off */
-	privsep_writer_put_u64(&w, 0);  /* at */
-	privsep_writer_put_u64(&w, 16); /* len */
-	assert_int_equal(
-	    raw_send(sock, rec, rec_make(rec, PRIVSEP_T_REGION_PART, 0, pl, sizeof(pl), 1), &fd, 1),
-	    0);
 }
 
 /* A raw worker that brings a new region of 1 MiB (every page written:
@@ -267,10 +201,10 @@ static void a_new_region_weighs_its_workers_turn_by_every_page_the_helper_mapped
 		for (int k = 0; k < NREC; k++) {
 			r[k] = region_new(LEN, REGION_SEALS, LEN);
 			if (parts) {
-				send_new_region_part(a, r[k].fd);
-				send_new_region_rec(a, HELD(16), -1);
+				bulk_peer_part(a, 16, 0, 0, 16, r[k].fd);
+				bulk_peer_send(a, T_BULK, 0, HELD(16), -1);
 			} else {
-				send_new_region_rec(a, REGION_FLAG | 16, r[k].fd);
+				bulk_peer_send(a, T_BULK, 0, REGION_FLAG | 16, r[k].fd);
 			}
 		}
 		send_plain(b, 32 * NREC);
@@ -387,7 +321,7 @@ static uint32_t run(int hcpu, int ccpu)
 			v = v * 6364136223846793005u + 1442695040888963407u;
 			p.bufs[i][j] = (uint8_t)(v >> 56);
 		}
-		want[i] = fnv(p.bufs[i], sizes[i]);
+		want[i] = bulk_peer_hash(p.bufs[i], sizes[i]);
 	}
 	bulk_n = 0;
 	assert_int_equal(pthread_create(&t, NULL, post_all, &p), 0);
@@ -403,7 +337,7 @@ static uint32_t run(int hcpu, int ccpu)
 	}
 	control = client_region();
 	assert_non_null(control);
-	done = done_of(control);
+	done = bulk_peer_done(control);
 	/* the helper's CPU, as it told it: 1 + the CPU */
 	assert_int_equal(__atomic_load_n((const uint32_t *)(const void *)(control + REGION_OFF_CPU),
 	                                 __ATOMIC_RELAXED),

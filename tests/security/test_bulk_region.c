@@ -27,6 +27,7 @@
 
 #include "chan.h"
 #include "attacker_region.h"
+#include "bulk_peer.h"
 #include "harness.h"
 #include "helper_int.h"
 #include "region.h"
@@ -38,16 +39,6 @@
 #define LIMIT (64u * MIB)
 
 /* ---- the attacker's region ---- */
-
-/* Send a region record of type with size bytes (the flag set) on sock. */
-static void send_region(int sock, uint32_t type, uint64_t size, int fd)
-{
-	uint8_t rec[64], pl[8];
-	struct privsep_writer w;
-	privsep_writer_init(&w, pl, sizeof(pl));
-	privsep_writer_put_u64(&w, REGION_FLAG | size);
-	assert_int_equal(raw_send(sock, rec, rec_make(rec, type, 0, pl, 8, 1), &fd, 1), 0);
-}
 
 /* ---- the handler: checks, lets the attacker act, reads again ---- */
 
@@ -118,7 +109,7 @@ a_worker_that_rewrites_its_region_after_the_check_does_not_change_the_handlers_b
 	attack = rewrite_to_b;
 	served = 0;
 	checked_ok = still_the_same = 0;
-	send_region(sock, T_BULK, MIB, r.fd);
+	bulk_peer_send(sock, T_BULK, 0, REGION_FLAG | MIB, r.fd);
 	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
 	assert_int_equal(last_len, MIB);
 	assert_true(checked_ok);
@@ -132,7 +123,7 @@ a_worker_that_rewrites_its_region_after_the_check_does_not_change_the_handlers_b
 	 * helper copies them out anew, and the check sees them */
 	attack = NULL;
 	served = 0;
-	send_region(sock, T_BULK, MIB, r.fd);
+	bulk_peer_send(sock, T_BULK, 0, REGION_FLAG | MIB, r.fd);
 	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
 	assert_false(checked_ok);
 	assert_int_equal(*(volatile uint32_t *)(void *)(r.map + REGION_OFF_DONE), 2);
@@ -157,17 +148,10 @@ static void *flipper(void *arg)
 static uint64_t hash1, hash2;
 static int hashing_handler(struct privsep_req *req, void *arg)
 {
-	const uint8_t *b = req->bulk;
-	uint64_t h = 1469598103934665603ull;
 	(void)arg;
-	for (size_t i = 0; i < req->bulk_len; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	hash1 = h;
+	hash1 = bulk_peer_hash(req->bulk, req->bulk_len);
 	/* long enough for the flipper to write the region again meanwhile */
-	h = 1469598103934665603ull;
-	for (size_t i = 0; i < req->bulk_len; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	hash2 = h;
+	hash2 = bulk_peer_hash(req->bulk, req->bulk_len);
 	served++;
 	return 0;
 }
@@ -191,7 +175,7 @@ a_worker_that_rewrites_its_region_while_the_helper_reads_it_cannot_make_two_read
 	assert_int_equal(pthread_create(&th, NULL, flipper, &r), 0);
 	for (int i = 0; i < 5; i++) {
 		served = 0;
-		send_region(sock, T_BULK, 4 * MIB, r.fd);
+		bulk_peer_send(sock, T_BULK, 0, REGION_FLAG | 4 * MIB, r.fd);
 		assert_int_equal(hx_pump_until(x, &served, 10000), 1);
 		assert_true(hash1 == hash2);
 	}
@@ -213,7 +197,7 @@ static enum privsep_violation region_verdict(uint32_t type, uint64_t size, int f
 	enum privsep_violation v;
 	served = 0;
 	attack = NULL;
-	send_region(sock, type, size, fd);
+	bulk_peer_send(sock, type, 0, REGION_FLAG | size, fd);
 	assert_true(hx_pump_gone(x, 1, 3000));
 	v = x->last_viol;
 	assert_int_equal(served, 0);
@@ -296,13 +280,13 @@ static void rule_a_region_with_a_hole_in_the_payload_is_bad_bulk(void **state)
 		int sock = hx_attach_raw(x, "raw", NULL);
 		attack = NULL;
 		served = 0;
-		send_region(sock, T_BULK, MIB, r.fd);
+		bulk_peer_send(sock, T_BULK, 0, REGION_FLAG | MIB, r.fd);
 		assert_int_equal(hx_pump_until(x, &served, 5000), 1);
 		assert_int_equal(fallocate(r.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		                           (off_t)(pg + pg), 4096),
 		                 0);
 		served = 0;
-		send_region(sock, T_BULK, MIB, r.fd);
+		bulk_peer_send(sock, T_BULK, 0, REGION_FLAG | MIB, r.fd);
 		assert_true(hx_pump_gone(x, 1, 3000));
 		assert_int_equal(x->last_viol, PRIVSEP_V_BAD_BULK);
 		assert_int_equal(served, 0);
@@ -329,7 +313,7 @@ static void a_worker_cannot_punch_a_hole_in_its_region_once_the_helper_took_it(v
 	attack = NULL;
 	served = 0;
 	checked_ok = 0;
-	send_region(sock, T_BULK, MIB, r.fd);
+	bulk_peer_send(sock, T_BULK, 0, REGION_FLAG | MIB, r.fd);
 	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
 	assert_true(checked_ok);
 	seals = fcntl(r.fd, F_GET_SEALS);
@@ -355,7 +339,7 @@ static void a_worker_cannot_punch_a_hole_in_its_region_once_the_helper_took_it(v
 	memset(r.map + pg, 'B', MIB);
 	served = 0;
 	checked_ok = 1;
-	send_region(sock, T_BULK, MIB, r.fd);
+	bulk_peer_send(sock, T_BULK, 0, REGION_FLAG | MIB, r.fd);
 	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
 	assert_false(checked_ok);
 	assert_true(all(r.map + pg, MIB, 'B'));
@@ -393,7 +377,7 @@ static void rule_a_region_from_the_helper_is_refused_by_the_worker(void **state)
 	c = privsep_client_new(sv[1], &cfg);
 	assert_non_null(c);
 	served = 0;
-	send_region(sv[0], T_EV, 16, r.fd);
+	bulk_peer_send(sv[0], T_EV, 0, REGION_FLAG | 16, r.fd);
 	assert_int_equal(privsep_client_dispatch(c, 1000), -1);
 	assert_int_equal(errno, EPROTO);
 	assert_int_equal(served, 0);
@@ -581,17 +565,17 @@ static void a_confined_helper_serves_a_region_and_refuses_a_hole_punched_in_it(v
 	}
 	close(sv[0]);
 	/* the helper copied each out (its control page says so) */
-	send_region(sv[1], T_BULK, MIB, r13.fd);
+	bulk_peer_send(sv[1], T_BULK, 0, REGION_FLAG | MIB, r13.fd);
 	for (int t = 0; t < 1000 && !*(volatile uint32_t *)(void *)(r13.map + REGION_OFF_DONE); t++)
 		poll(NULL, 0, 10);
 	assert_int_equal(*(volatile uint32_t *)(void *)(r13.map + REGION_OFF_DONE), 1);
-	send_region(sv[1], T_BULK, MIB, r.fd);
+	bulk_peer_send(sv[1], T_BULK, 0, REGION_FLAG | MIB, r.fd);
 	for (int t = 0; t < 1000 && !*(volatile uint32_t *)(void *)(r.map + REGION_OFF_DONE); t++)
 		poll(NULL, 0, 10);
 	assert_int_equal(*(volatile uint32_t *)(void *)(r.map + REGION_OFF_DONE), 1);
 	assert_int_equal(
 	    fallocate(r.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(pg + pg), 4096), 0);
-	send_region(sv[1], T_BULK, MIB, r.fd);
+	bulk_peer_send(sv[1], T_BULK, 0, REGION_FLAG | MIB, r.fd);
 	assert_int_equal(waitpid(hp, &st, 0), hp);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		fail_msg("the confined helper %s %d",
@@ -639,7 +623,7 @@ static void a_worker_forked_later_does_not_inherit_another_worker_s_bulk(void **
 	(void)state;
 	memset(r.map + pg, 'S', MIB); /* A's secret */
 	served = 0;
-	send_region(sock, T_BULK, MIB, r.fd);
+	bulk_peer_send(sock, T_BULK, 0, REGION_FLAG | MIB, r.fd);
 	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
 	other_region_copy = seen_bulk;
 	/* here, in the helper, the copy is mapped */

@@ -37,17 +37,6 @@
 
 #define SECRET "pool-secret-4f1c9a7e-of-the-first-worker"
 
-#define PUMP_WHILE(h, cond, ms)                                                                    \
-	for (int64_t end_ = now_ms() + (ms); (cond) && now_ms() < end_;)                           \
-	privsep_helper_step((h), 10)
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* the pids that ran main, in order */
 static pid_t here_pid[32];
 static atomic_int nhere;

@@ -44,19 +44,6 @@
 #include "spawner.h"
 #include "spawner_peer.h"
 
-static int on_report(struct privsep_req *req, void *arg)
-{
-	(void)req;
-	(void)arg;
-	return 0;
-}
-
-static const struct privsep_handler table[] = {
-    {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_report, NULL, 0},
-};
-
-static const char *argv_report[] = {"exec_worker", PRIVSEP_EXEC_MARKER, "report", "-", NULL};
-
 /* Lower the soft RLIMIT_NOFILE (the hard one kept: raised back without
  * a capability) so that exactly room more fds can be opened. */
 static int soft_fd_room(int room)
@@ -73,13 +60,6 @@ static int soft_fd_room(int room)
 	}
 	rl.rlim_cur = (rlim_t)lim;
 	return setrlimit(RLIMIT_NOFILE, &rl);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The line of /proc/PID/status that starts with key, its value into out
@@ -118,7 +98,7 @@ static int status_field(pid_t pid, const char *key, char *out, size_t len)
 static void
 a_compromised_confined_helper_cannot_have_its_spawner_start_a_process_without_a_sandbox(void **s)
 {
-	struct hx *x = hx_new(table, 1, 0);
+	struct hx *x = hx_new(spawner_peer_table, 1, 0);
 	int prog = privsep_exec_open("/bin/sleep");
 	static const char *argv_sleep[] = {"sleep", "60", NULL};
 	struct privsep_exec ex = {.fd = prog, .argv = argv_sleep};
@@ -191,13 +171,8 @@ struct spawner_fx {
 static struct hx *spawner_fx_new(struct spawner_fx *f)
 {
 	memset(f, 0, sizeof(*f));
-	if (under_valgrind())
-		skip(); /* valgrind has no seccomp */
-	f->x = hx_new(table, 1, 0);
-	f->prog = privsep_exec_open(EXEC_WORKER);
-	assert_non_null(f->x);
-	assert_true(f->prog >= 0);
-	f->ex = (struct privsep_exec){.fd = f->prog, .argv = argv_report};
+	f->x = spawner_peer_helper(&f->ex);
+	f->prog = f->ex.fd;
 	f->sp = (struct privsep_spawn){.name = "probe", .exec = &f->ex};
 	f->nbefore = hx_children(f->before, 8);
 	assert_int_equal(spawner_start(f->x->h), 0);
@@ -313,6 +288,18 @@ static void a_spawn_failed_at_the_helpers_fd_limit_fails_alone_and_the_next_one_
  * worker cloned for it is killed through its pidfd (the answer's first
  * fd) and reaped, what arrived is closed, only this spawn fails
  * (EMFILE, one line), and the next spawn starts its worker. */
+/* The spawner held stopped (SIGSTOP), once it is (a bound of 10 s). */
+static void spawner_stopped(pid_t spawner)
+{
+	char st[64] = "";
+	int64_t end = now_ms() + 10000;
+	assert_int_equal(kill(spawner, SIGSTOP), 0);
+	while ((status_field(spawner, "State", st, sizeof(st)) < 0 || st[0] != 'T') &&
+	       now_ms() < end)
+		sched_yield();
+	assert_int_equal(st[0], 'T');
+}
+
 struct cut {
 	struct privsep_helper *h;
 	pid_t tid; /* the helper's thread */
@@ -371,12 +358,7 @@ an_answer_cut_at_the_helpers_fd_limit_kills_its_worker_and_the_next_spawn_starts
 		int64_t end = now_ms() + 10000;
 		pid_t unknown;
 		assert_int_equal(getrlimit(RLIMIT_NOFILE, &c.saved), 0);
-		assert_int_equal(kill(x->h->spawner.pid, SIGSTOP), 0);
-		while ((status_field(x->h->spawner.pid, "State", st, sizeof(st)) < 0 ||
-		        st[0] != 'T') &&
-		       now_ms() < end)
-			sched_yield();
-		assert_int_equal(st[0], 'T');
+		spawner_stopped(x->h->spawner.pid);
 		assert_int_equal(pthread_create(&t, NULL, cut_thread, &c), 0);
 		errno = 0;
 		w = privsep_spawn(x->h, &sp);
@@ -467,6 +449,17 @@ static pid_t child_not_in(pid_t tid, const pid_t * not, int n)
 	}
 }
 
+/* The children that are no spawn's worker: those before f's spawner,
+ * and the spawner.  How many, in not[] (room for 9). */
+static int not_workers(const struct spawner_fx *f, pid_t * not )
+{
+	int n = 0;
+	for (int i = 0; i < f->nbefore; i++)
+		not [n++] = f->before[i];
+	not [n++] = f->x->h->spawner.pid;
+	return n;
+}
+
 /* The helper's thread held in a signal handler (as a thread the kernel
  * has not scheduled yet) while the spawner's answer waits for it in its
  * socket: the handler reads one byte of hold[0]. */
@@ -480,6 +473,33 @@ static void hold_handler(int sig)
 	held_in_handler = 1;
 	while (read(hold[0], &b, 1) < 0 && errno == EINTR)
 		;
+}
+
+/* hold[] made, SIGUSR1 held by hold_handler (old: the action before). */
+static void hold_ready(struct sigaction *old)
+{
+	struct sigaction sa;
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = hold_handler;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, old), 0);
+	held_in_handler = 0;
+}
+
+/* Once the helper's thread tid waits in epoll_wait (before end): held
+ * in hold_handler.  Whether it waited. */
+static int hold_in_poll(pid_t tid, const struct privsep_helper *h, int64_t end)
+{
+	int saw;
+	while (!(saw = in_poll_on(tid, h)) && now_ms() < end)
+		sched_yield();
+	if (saw) {
+		(void)syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+		while (!held_in_handler && now_ms() < end)
+			sched_yield();
+	}
+	return saw;
 }
 
 struct late_cut {
@@ -501,18 +521,9 @@ static void *late_cut_thread(void *arg)
 	struct late_cut *c = arg;
 	struct privsep_helper *h = c->f->x->h;
 	pid_t not [9];
-	int n = 0;
+	int n = not_workers(c->f, not );
 	int64_t end = now_ms() + 10000;
-	for (int i = 0; i < c->f->nbefore; i++)
-		not [n++] = c->f->before[i];
-	not [n++] = h->spawner.pid;
-	while (!(c->saw_poll = in_poll_on(c->tid, h)) && now_ms() < end)
-		sched_yield();
-	if (c->saw_poll) {
-		(void)syscall(SYS_tgkill, getpid(), c->tid, SIGUSR1);
-		while (!held_in_handler && now_ms() < end)
-			sched_yield();
-	}
+	c->saw_poll = hold_in_poll(c->tid, h, end);
 	kill(h->spawner.pid, SIGCONT);
 	while (c->saw_poll && !c->ran && now_ms() < end) {
 		char path[64];
@@ -579,29 +590,18 @@ an_answer_cut_to_no_fd_has_its_worker_ended_though_its_program_never_uses_its_ch
 	struct hx *x = spawner_fx_new(&f);
 	struct privsep_spawn sp = {.name = "sleeper", .exec = &ex};
 	struct late_cut c = {.f = &f, .tid = gettid(), .pidfd = -1};
-	struct sigaction sa, old;
+	struct sigaction old;
 	struct rlimit saved;
 	struct privsep_worker *w;
-	char st[64] = "";
 	pthread_t t;
 	int e, ended = 0;
 	int64_t end;
 	(void)s;
 	assert_true(ex.fd >= 0);
 	x->h->confined = 1; /* what privsep_helper_confine sets */
-	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = hold_handler;
-	sigemptyset(&sa.sa_mask);
-	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
-	held_in_handler = 0;
+	hold_ready(&old);
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
-	assert_int_equal(kill(x->h->spawner.pid, SIGSTOP), 0);
-	end = now_ms() + 10000;
-	while ((status_field(x->h->spawner.pid, "State", st, sizeof(st)) < 0 || st[0] != 'T') &&
-	       now_ms() < end)
-		sched_yield();
-	assert_int_equal(st[0], 'T');
+	spawner_stopped(x->h->spawner.pid);
 	assert_int_equal(pthread_create(&t, NULL, late_cut_thread, &c), 0);
 	errno = 0;
 	w = privsep_spawn(x->h, &sp);
@@ -627,10 +627,7 @@ an_answer_cut_to_no_fd_has_its_worker_ended_though_its_program_never_uses_its_ch
 	for (;;) {
 		struct pollfd p = {c.pidfd, POLLIN, 0};
 		pid_t not [9];
-		int n = 0;
-		for (int i = 0; i < f.nbefore; i++)
-			not [n++] = f.before[i];
-		not [n++] = x->h->spawner.pid;
+		int n = not_workers(&f, not );
 		ended = poll(&p, 1, 0) == 1;
 		if (ended && child_not_in(gettid(), not, n) != c.pid)
 			break;
@@ -693,18 +690,9 @@ static void *lost_thread(void *arg)
 	struct lost *c = arg;
 	struct privsep_helper *h = c->f->x->h;
 	pid_t not [9];
-	int n = 0;
+	int n = not_workers(c->f, not );
 	int64_t end = now_ms() + 10000;
-	for (int i = 0; i < c->f->nbefore; i++)
-		not [n++] = c->f->before[i];
-	not [n++] = h->spawner.pid;
-	while (!(c->saw_poll = in_poll_on(c->tid, h)) && now_ms() < end)
-		sched_yield();
-	if (c->saw_poll) {
-		(void)syscall(SYS_tgkill, getpid(), c->tid, SIGUSR1);
-		while (!held_in_handler && now_ms() < end)
-			sched_yield();
-	}
+	c->saw_poll = hold_in_poll(c->tid, h, end);
 	kill(h->spawner.pid, SIGCONT);
 	while (c->saw_poll && !c->answered && now_ms() < end) {
 		if (!c->pid)
@@ -742,11 +730,10 @@ a_worker_whose_spawner_is_lost_with_its_answer_unread_never_runs_its_program_and
 	struct hx *x = spawner_fx_new(&f);
 	struct privsep_spawn sp = {.name = "sleeper", .exec = &ex};
 	struct lost c = {.f = &f, .tid = gettid(), .pidfd = -1};
-	struct sigaction sa, old;
+	struct sigaction old;
 	struct privsep_worker *w;
 	struct pollfd p;
 	siginfo_t si;
-	char st[64] = "";
 	uint8_t end_rec[8];
 	struct privsep_writer wr;
 	pthread_t t;
@@ -755,18 +742,8 @@ a_worker_whose_spawner_is_lost_with_its_answer_unread_never_runs_its_program_and
 	(void)s;
 	assert_true(ex.fd >= 0);
 	x->h->confined = 1; /* what privsep_helper_confine sets */
-	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = hold_handler;
-	sigemptyset(&sa.sa_mask);
-	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
-	held_in_handler = 0;
-	assert_int_equal(kill(x->h->spawner.pid, SIGSTOP), 0);
-	end = now_ms() + 10000;
-	while ((status_field(x->h->spawner.pid, "State", st, sizeof(st)) < 0 || st[0] != 'T') &&
-	       now_ms() < end)
-		sched_yield();
-	assert_int_equal(st[0], 'T');
+	hold_ready(&old);
+	spawner_stopped(x->h->spawner.pid);
 	/* a record that comes before the answer and is none: the ENDED of
 	 * an END for a pid the spawner does not hold */
 	privsep_writer_init(&wr, end_rec, sizeof(end_rec));
@@ -982,9 +959,9 @@ static void a_compromised_helpers_spawner_ends_no_process_but_the_one_it_cloned_
  * spawn_one (the worker starts, outside its namespaces as root). */
 static void a_confined_helpers_spawner_starts_no_worker_whose_policy_turns_namespaces_off(void **s)
 {
-	struct hx *x = hx_new(table, 1, 0);
+	struct hx *x = hx_new(spawner_peer_table, 1, 0);
 	int prog = privsep_exec_open(EXEC_WORKER);
-	struct privsep_exec ex = {.fd = prog, .argv = argv_report};
+	struct privsep_exec ex = {.fd = prog, .argv = spawner_peer_argv_report};
 	struct privsep_sandbox sb = {.policy = "no-namespaces.policy",
 	                             .policy_text =
 	                                 "version 1\ninclude <default.policy>\nnamespaces off\n"};

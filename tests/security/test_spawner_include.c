@@ -44,19 +44,6 @@
 #include "spawner.h"
 #include "spawner_peer.h"
 
-static int on_report(struct privsep_req *req, void *arg)
-{
-	(void)req;
-	(void)arg;
-	return 0;
-}
-
-static const struct privsep_handler table[] = {
-    {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_report, NULL, 0},
-};
-
-static const char *argv_report[] = {"exec_worker", PRIVSEP_EXEC_MARKER, "report", "-", NULL};
-
 #define NARROW "version 1\nrlimit nofile 48\n"
 #define WIDE "version 1\nrlimit nofile 900\n"
 
@@ -173,11 +160,11 @@ static void attempt(const char *word, int same)
 
 	/* the application, before confining: one worker under the known
 	 * policy, then its spawner */
-	x = hx_new(table, 1, 0);
+	x = hx_new(spawner_peer_table, 1, 0);
 	assert_non_null(x);
 	prog = privsep_exec_open(EXEC_WORKER);
 	assert_true(prog >= 0);
-	ex = (struct privsep_exec){.fd = prog, .argv = argv_report};
+	ex = (struct privsep_exec){.fd = prog, .argv = spawner_peer_argv_report};
 	sb = (struct privsep_sandbox){.policy = "known.policy", .policy_text = known};
 	sp = (struct privsep_spawn){.name = "known", .exec = &ex, .sandbox = &sb};
 	w = privsep_spawn(x->h, &sp);

@@ -40,19 +40,6 @@
 #include "spawner.h"
 #include "spawner_peer.h"
 
-static int on_report(struct privsep_req *req, void *arg)
-{
-	(void)req;
-	(void)arg;
-	return 0;
-}
-
-static const struct privsep_handler table[] = {
-    {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_report, NULL, 0},
-};
-
-static const char *argv_report[] = {"exec_worker", PRIVSEP_EXEC_MARKER, "report", "-", NULL};
-
 /* the policy the application loads before confining, by name and text */
 #define KNOWN_NAME "known.policy"
 #define KNOWN_TEXT "version 1\ninclude <default.policy>\nrlimit nofile 48\n"
@@ -87,13 +74,8 @@ static void fx_new(struct fx *f)
 	int saved2;
 	struct privsep_worker *w;
 	memset(f, 0, sizeof(*f));
-	if (under_valgrind())
-		skip(); /* valgrind has no seccomp */
-	f->x = hx_new(table, 1, 0);
-	f->prog = privsep_exec_open(EXEC_WORKER);
-	assert_non_null(f->x);
-	assert_true(f->prog >= 0);
-	f->ex = (struct privsep_exec){.fd = f->prog, .argv = argv_report};
+	f->x = spawner_peer_helper(&f->ex);
+	f->prog = f->ex.fd;
 	f->sb = (struct privsep_sandbox){.policy = KNOWN_NAME, .policy_text = KNOWN_TEXT};
 	f->sp = (struct privsep_spawn){.name = "known", .exec = &f->ex, .sandbox = &f->sb};
 	w = privsep_spawn(f->x->h, &f->sp);

@@ -40,19 +40,6 @@
 #define T_FD (PRIVSEP_TYPE_APP_MIN + 2)
 #define T_EV (PRIVSEP_TYPE_APP_MIN + 3)
 
-/* Step h while cond holds, for at most ms (a generous bound: the machine
- * may be loaded). */
-#define PUMP_WHILE(h, cond, ms)                                                                    \
-	for (int64_t end_ = now_ms() + (ms); (cond) && now_ms() < end_;)                           \
-	privsep_helper_step((h), 10)
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* the pids of the workers that said they are running, in order */
 static pid_t here_pid[16];
 static atomic_int nhere;

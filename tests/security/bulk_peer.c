@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * bulk_peer.c - a raw worker's bulk records and its region's count
+ * (bulk_peer.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "bulk_peer.h"
+#include "harness.h"
+#include "region.h"
+
+uint64_t bulk_peer_hash(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+uint32_t bulk_peer_done(const uint8_t *map)
+{
+	return __atomic_load_n((const uint32_t *)(const void *)(map + REGION_OFF_DONE),
+	                       __ATOMIC_SEQ_CST);
+}
+
+void bulk_peer_send(int sock, uint32_t type, uint32_t id, uint64_t size, int fd)
+{
+	uint8_t rec[64], pl[8];
+	struct privsep_writer w;
+	privsep_writer_init(&w, pl, sizeof(pl));
+	privsep_writer_put_u64(&w, size);
+	assert_int_equal(
+	    raw_send(sock, rec, rec_make(rec, type, id, pl, 8, fd >= 0), &fd, fd >= 0 ? 1 : 0), 0);
+}
+
+void bulk_peer_part(int sock, uint64_t total, uint64_t off, uint64_t at, uint64_t len, int fd)
+{
+	uint8_t rec[64], pl[REGION_PART_LEN];
+	struct privsep_writer w;
+	privsep_writer_init(&w, pl, sizeof(pl));
+	privsep_writer_put_u64(&w, total);
+	privsep_writer_put_u64(&w, off);
+	privsep_writer_put_u64(&w, at);
+	privsep_writer_put_u64(&w, len);
+	assert_int_equal(raw_send(sock, rec,
+	                          rec_make(rec, PRIVSEP_T_REGION_PART, 0, pl, sizeof(pl), fd >= 0),
+	                          &fd, fd >= 0 ? 1 : 0),
+	                 0);
+}

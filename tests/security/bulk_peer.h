@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * bulk_peer.h - a raw worker's bulk records and its region's count, as
+ * the tests that play a worker on the channel write and read them
+ * (test_bulk.c, test_bulk_region.c, test_bulk_parts.c,
+ * test_bulk_early.c); and the hash the tests compare payloads by.
+ */
+#ifndef PRIVSEP_TESTS_BULK_PEER_H
+#define PRIVSEP_TESTS_BULK_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A 64-bit FNV-style hash of n bytes at p (the tests' own basis). */
+uint64_t bulk_peer_hash(const void *p, size_t n);
+
+/* The DONE count in the control page at map (the worker's mapping of
+ * its region). */
+uint32_t bulk_peer_done(const uint8_t *map);
+
+/* A bulk record of type (a call when id is not 0) whose payload is the
+ * u64 size (REGION_FLAG and the other flags included), with fd (-1: no
+ * fd); the test fails if sock does not take it. */
+void bulk_peer_send(int sock, uint32_t type, uint32_t id, uint64_t size, int fd);
+
+/* A REGION_PART record (total, off, at, len), with fd (-1: no fd). */
+void bulk_peer_part(int sock, uint64_t total, uint64_t off, uint64_t at, uint64_t len, int fd);
+
+#endif
