@@ -1837,8 +1837,8 @@ static int bulk_post(struct privsep_req *req, void *arg)
  * receiver of every bulk path (privsep's helper, the socket copy's
  * receiver, the raw shared-memory receiver) runs SCHED_BATCH: woken by a
  * record, it never preempts its sender.  With both ends on one CPU a
- * SCHED_OTHER receiver preempts the socket copy's sender at some runs'
- * sends and not at others' (the scheduler's state at the fork): 12 to 17
+ * SCHED_OTHER receiver preempts the socket copy's sender at some sends
+ * and not at others (the scheduler's wake-up decision): 12 to 17
  * involuntary switches a 1 MiB payload, one 64 KiB record per switch,
  * about a fifth more CPU time, against 0 when the sender fills the socket
  * (about 4 voluntary switches); the run's median followed the mode
@@ -1846,7 +1846,8 @@ static int bulk_post(struct privsep_req *req, void *arg)
  * better of the two for every path alike.  On two pinned CPUs the ends
  * never share one and the receiver stays SCHED_OTHER: a SCHED_BATCH
  * wakee does not preempt another program running on its CPU either, and
- * waits for its slice (a loaded machine's two-CPU rows fell 30-fold). */
+ * waits for its slice (a loaded machine's two-CPU rows fell 25- to
+ * 60-fold). */
 static void bulk_receiver_policy(int scpu)
 {
 	struct sched_param sp = {0};
