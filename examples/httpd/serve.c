@@ -195,11 +195,13 @@ static struct fcache_entry *find_file(const struct serve_ctx *x, const struct ht
 	return NULL;
 }
 
-/* The broker's answer for w->path (fd, or -1 and error): the file as a
- * referenced entry, cached under the name asked for, with *st filled; or
- * NULL and *status (301 asks the caller for the redirect). */
+/* The broker's answer for w->path (fd with its stat st, or -1 and
+ * error): the file as a referenced entry, cached under the name asked
+ * for; or NULL and *status (301 asks the caller for the redirect).  The
+ * stat is the helper's fstat of this fd, which came with it: no fstat
+ * here. */
 static struct fcache_entry *file_opened(const struct serve_ctx *x, struct serve_wait *w, int fd,
-                                        int error, struct stat *st, int *status)
+                                        int error, const struct stat *st, int *status)
 {
 	struct fcache_entry *e;
 	const char *type;
@@ -208,11 +210,6 @@ static struct fcache_entry *file_opened(const struct serve_ctx *x, struct serve_
 		*status = status_of_errno(error);
 		if (w->index && *status == 301)
 			*status = 404; /* an index.html that is a directory */
-		return NULL;
-	}
-	if (fstat(fd, st) < 0) {
-		*status = 500;
-		close(fd);
 		return NULL;
 	}
 	if (!S_ISREG(st->st_mode)) {
@@ -340,10 +337,9 @@ int serve_start(const struct serve_ctx *x, const struct http_request *req, int s
 void serve_opened(const struct serve_ctx *x, struct serve_wait *w, int fd, int error,
                   struct serve_out *out)
 {
-	struct stat st;
 	int code = 500;
-	struct fcache_entry *e = file_opened(x, w, fd, error, &st, &code);
+	struct fcache_entry *e = file_opened(x, w, fd, error, &w->st, &code);
 	out->file = NULL;
 	out->close = 0;
-	answer(x, w, e, &st, code, out);
+	answer(x, w, e, &w->st, code, out);
 }

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <privsep.h>
 
@@ -55,6 +56,7 @@ struct serve_wait {
 	size_t name_len;           /* path's length as the request named it */
 	int index;                 /* path is that directory's index.html */
 	struct privsep_result res; /* for the broker's answer */
+	struct stat st;            /* the opened file's, with the answer */
 };
 
 /* Answer req, or, when status is not 0, the refusal status the parser
@@ -62,14 +64,14 @@ struct serve_wait {
  * w->req: 0 with *out
  * filled (never fails: an internal error is a 500), or 1 when the answer
  * needs the broker to open w->path (O_RDONLY) first: the caller asks it
- * (privsep_fs_open_async, with w->res) and gives its answer to
- * serve_opened.  req may point into a buffer the caller keeps until
+ * (privsep_fs_open_stat_async, with w->st and w->res) and gives its
+ * answer to serve_opened.  req may point into a buffer the caller keeps until
  * then (its query). */
 int serve_start(const struct serve_ctx *x, const struct http_request *req, int status,
                 struct serve_out *out, struct serve_wait *w);
 
-/* The broker's answer for w (the fd, taken, or -1 and its errno): fills
- * *out as serve_start does. */
+/* The broker's answer for w (the fd, taken, with its stat in w->st, or
+ * -1 and its errno): fills *out as serve_start does. */
 void serve_opened(const struct serve_ctx *x, struct serve_wait *w, int fd, int error,
                   struct serve_out *out);
 

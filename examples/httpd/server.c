@@ -221,7 +221,7 @@ static void conn_answered(struct server *s, struct conn *c)
 	conn_answer(s, c);
 }
 
-/* The broker's answer to c's open (privsep_fs_open_async's done, run in
+/* The broker's answer to c's open (privsep_fs_open_stat_async's done, run in
  * privsep_client_dispatch): the answer is made, and c goes on the ready
  * list, to be run after the events at hand (a connection closed here
  * could still be among them). */
@@ -267,8 +267,9 @@ static int conn_parse(struct server *s, struct conn *c)
 		/* O_NONBLOCK, as nginx asks: it changes nothing for a regular
 		 * file (the only kind served), and the broker, which opens
 		 * with it anyway, then has no flag to set back */
-		if (privsep_fs_open_async(s->client, c->wait->path, O_RDONLY | O_NONBLOCK,
-		                          &c->wait->res, conn_opened, c, &c->open_id) == 0) {
+		if (privsep_fs_open_stat_async(s->client, c->wait->path, O_RDONLY | O_NONBLOCK,
+		                               &c->wait->st, &c->wait->res, conn_opened, c,
+		                               &c->open_id) == 0) {
 			c->state = ST_OPEN;
 			dl_set(s, c, DL_SEND);
 			return 1;

@@ -95,12 +95,81 @@ static int fs_call(struct privsep_client *c, uint32_t type, int with_num, uint32
 	return 0;
 }
 
+/* Flags of an open: PROTO_FS_OPEN_STAT is the protocol's, never the
+ * caller's.  0, or -1 with errno EINVAL and res->detail. */
+static int open_flags_ok(int flags, struct privsep_result *res)
+{
+	if (!((uint32_t)flags & PROTO_FS_OPEN_STAT))
+		return 0;
+	if (res)
+		snprintf(res->detail, sizeof(res->detail), "open flags 0x%x are not allowed",
+		         PROTO_FS_OPEN_STAT);
+	errno = EINVAL;
+	return -1;
+}
+
+/* FS_STAT's body, or FS_OPEN's with PROTO_FS_OPEN_STAT (nine u64, in
+ * PROTO_FS_STAT_FIELDS' order), into *st.  body may be st itself (the
+ * asynchronous open's reply lands there).  0, or -1 for any other
+ * length. */
+static int stat_of_body(const void *body, size_t blen, struct stat *st)
+{
+	struct privsep_reader r;
+	uint64_t f[PROTO_FS_STAT_FIELDS];
+	privsep_reader_init(&r, body, blen);
+	for (size_t i = 0; i < PROTO_FS_STAT_FIELDS; i++)
+		privsep_reader_get_u64(&r, &f[i]);
+	if (privsep_reader_end(&r) < 0)
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = f[0];
+	st->st_ino = f[1];
+	st->st_mode = (mode_t)f[2];
+	st->st_nlink = f[3];
+	st->st_uid = (uid_t)f[4];
+	st->st_gid = (gid_t)f[5];
+	st->st_size = (off_t)f[6];
+	st->st_mtim.tv_sec = (time_t)f[7];
+	st->st_mtim.tv_nsec = (long)f[8];
+	return 0;
+}
+
+/* The body of nine u64 fits in a struct stat (where the asynchronous
+ * open's reply is received). */
+_Static_assert(sizeof(struct stat) >= PROTO_FS_STAT_FIELDS * 8, "struct stat holds the body");
+
 int privsep_fs_open(struct privsep_client *c, const char *path, int flags,
                     struct privsep_result *res)
 {
 	int fd = -1;
+	if (open_flags_ok(flags, res) < 0)
+		return -1;
 	if (fs_call(c, PRIVSEP_T_FS_OPEN, 1, (uint32_t)flags, path, NULL, NULL, &fd, res) < 0)
 		return -1;
+	return fd;
+}
+
+int privsep_fs_open_stat(struct privsep_client *c, const char *path, int flags, struct stat *st,
+                         struct privsep_result *res)
+{
+	uint8_t body[PROTO_FS_STAT_FIELDS * 8];
+	size_t blen = sizeof(body);
+	int fd = -1;
+	if (!st) {
+		res_clear(res);
+		errno = EINVAL;
+		return -1;
+	}
+	if (open_flags_ok(flags, res) < 0)
+		return -1;
+	if (fs_call(c, PRIVSEP_T_FS_OPEN, 1, (uint32_t)flags | PROTO_FS_OPEN_STAT, path, body,
+	            &blen, &fd, res) < 0)
+		return -1;
+	if (stat_of_body(body, blen, st) < 0) {
+		close(fd);
+		errno = EPROTO;
+		return -1;
+	}
 	return fd;
 }
 
@@ -117,8 +186,22 @@ static int one_fd(struct privsep_result *res)
 	return EPROTO;
 }
 
-int privsep_fs_open_async(struct privsep_client *c, const char *path, int flags,
-                          struct privsep_result *res, privsep_done_fn done, void *arg, uint32_t *id)
+/* An open's successful reply with the stat: one fd, and the body (in
+ * res->data, the caller's struct stat) decoded there. */
+static int one_fd_stat(struct privsep_result *res)
+{
+	int err = one_fd(res);
+	if (!err && stat_of_body(res->data, res->len, res->data) < 0) {
+		close(res->fds[0]);
+		res->fds[0] = -1;
+		res->nfds = 0;
+		err = EPROTO;
+	}
+	return err;
+}
+
+static int open_async(struct privsep_client *c, const char *path, int flags, struct stat *st,
+                      struct privsep_result *res, privsep_done_fn done, void *arg, uint32_t *id)
 {
 	uint8_t buf[8 + PATH_MAX + 16];
 	size_t len;
@@ -126,24 +209,43 @@ int privsep_fs_open_async(struct privsep_client *c, const char *path, int flags,
 		errno = EINVAL;
 		return -1;
 	}
-	res->data = NULL;
-	res->cap = 0;
+	/* the stat's body lands in *st and is decoded in place */
+	res->data = st;
+	res->cap = st ? sizeof(*st) : 0;
 	res_clear(res);
-	len = fs_request(buf, sizeof(buf), 1, (uint32_t)flags, path, res);
+	if (open_flags_ok(flags, res) < 0)
+		return -1;
+	len = fs_request(buf, sizeof(buf), 1, (uint32_t)flags | (st ? PROTO_FS_OPEN_STAT : 0), path,
+	                 res);
 	if (len == 0)
 		return -1;
 	return client_call_async(
 	    c, &(struct privsep_out){.type = PRIVSEP_T_FS_OPEN, .data = buf, .len = len}, res,
-	    one_fd, done, arg, id);
+	    st ? one_fd_stat : one_fd, done, arg, id);
+}
+
+int privsep_fs_open_async(struct privsep_client *c, const char *path, int flags,
+                          struct privsep_result *res, privsep_done_fn done, void *arg, uint32_t *id)
+{
+	return open_async(c, path, flags, NULL, res, done, arg, id);
+}
+
+int privsep_fs_open_stat_async(struct privsep_client *c, const char *path, int flags,
+                               struct stat *st, struct privsep_result *res, privsep_done_fn done,
+                               void *arg, uint32_t *id)
+{
+	if (!st) {
+		errno = EINVAL;
+		return -1;
+	}
+	return open_async(c, path, flags, st, res, done, arg, id);
 }
 
 int privsep_fs_stat(struct privsep_client *c, const char *path, struct stat *st,
                     struct privsep_result *res)
 {
-	uint8_t body[9 * 8];
+	uint8_t body[PROTO_FS_STAT_FIELDS * 8];
 	size_t blen = sizeof(body);
-	struct privsep_reader r;
-	uint64_t f[9];
 	if (!st) {
 		res_clear(res);
 		errno = EINVAL;
@@ -151,23 +253,10 @@ int privsep_fs_stat(struct privsep_client *c, const char *path, struct stat *st,
 	}
 	if (fs_call(c, PRIVSEP_T_FS_STAT, 0, 0, path, body, &blen, NULL, res) < 0)
 		return -1;
-	privsep_reader_init(&r, body, blen);
-	for (int i = 0; i < 9; i++)
-		privsep_reader_get_u64(&r, &f[i]);
-	if (privsep_reader_end(&r) < 0) {
+	if (stat_of_body(body, blen, st) < 0) {
 		errno = EPROTO;
 		return -1;
 	}
-	memset(st, 0, sizeof(*st));
-	st->st_dev = f[0];
-	st->st_ino = f[1];
-	st->st_mode = (mode_t)f[2];
-	st->st_nlink = f[3];
-	st->st_uid = (uid_t)f[4];
-	st->st_gid = (gid_t)f[5];
-	st->st_size = (off_t)f[6];
-	st->st_mtim.tv_sec = (time_t)f[7];
-	st->st_mtim.tv_nsec = (long)f[8];
 	return 0;
 }
 

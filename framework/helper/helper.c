@@ -618,14 +618,26 @@ static int fw_batch(struct privsep_req *req, void *arg)
 	return 0;
 }
 
+/* len bytes in a turn's records: one per PROTO_TURN_BULK_BYTES, rounded
+ * up, at most the whole turn. */
+static int turn_steps(uint64_t len)
+{
+	if (len >= (uint64_t)HELPER_BATCH * PROTO_TURN_BULK_BYTES)
+		return HELPER_BATCH;
+	return (int)((len + PROTO_TURN_BULK_BYTES - 1) / PROTO_TURN_BULK_BYTES);
+}
+
 /* What a record weighs in its worker's turn beyond one record (section 9,
  * "one worker's turn"): the bytes it made the helper copy, one more per
  * PROTO_TURN_BULK_BYTES, rounded up: a bulk payload's, a REGION_PART's
  * (its len); the final record of a payload in parts nothing more (its
- * parts were weighed). */
-static int bulk_weight(const struct privsep_handler *row, const struct msg *m, int parts_final)
+ * parts were weighed); and the data of a new region it brought, which
+ * the helper mapped populated (mapped bytes), whatever its payload. */
+static int bulk_weight(const struct privsep_handler *row, const struct msg *m, int parts_final,
+                       size_t mapped)
 {
 	uint64_t len = m->req.bulk_len;
+	int w;
 	if (row->type == PRIVSEP_T_REGION_PART) {
 		/* u64 total, off, at, len: msg_check read all four */
 		struct privsep_reader rd;
@@ -633,11 +645,10 @@ static int bulk_weight(const struct privsep_handler *row, const struct msg *m, i
 		for (int i = 0; i < 4; i++)
 			privsep_reader_get_u64(&rd, &len);
 	} else if (!(row->flags & PRIVSEP_H_BULK) || parts_final) {
-		return 0;
+		len = 0;
 	}
-	if (len >= (uint64_t)HELPER_BATCH * PROTO_TURN_BULK_BYTES)
-		return HELPER_BATCH;
-	return (int)((len + PROTO_TURN_BULK_BYTES - 1) / PROTO_TURN_BULK_BYTES);
+	w = turn_steps(len) + turn_steps(mapped);
+	return w > HELPER_BATCH ? HELPER_BATCH : w;
 }
 
 /* Check one record (msg.c) and serve it; whatever it carried that nobody
@@ -658,6 +669,7 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 	}
 	/* a payload in parts under way that this record ends (its final) */
 	ptotal = w->region.ptotal;
+	w->region.mapped = 0;
 	mv = msg_check(m, &e);
 	err = errno;
 	row = m->row;
@@ -694,7 +706,7 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 			            m->why);
 		break;
 	case MSG_OK:
-		w->served_bulk = bulk_weight(row, m, ptotal && !w->region.ptotal);
+		w->served_bulk = bulk_weight(row, m, ptotal && !w->region.ptotal, w->region.mapped);
 		serve(w, m);
 		break;
 	}

@@ -360,6 +360,12 @@ void helper_lease_ahead(struct privsep_helper *h);
  * requests and replies. */
 void helper_scrub(struct privsep_helper *h);
 
+/* confine_ll.c: restrict the helper with Landlock to what the file rules
+ * of its policies serve and what it reads itself, then check it; a kernel
+ * without Landlock is logged once and goes on.  0, or -1 with errno and
+ * one line logged. */
+int helper_confine_landlock(struct privsep_helper *h);
+
 /* policies.c: load, check, compile and verify a policy once (path NULL:
  * the shipped default); NULL with a one-line reason in why. */
 struct pol_entry;

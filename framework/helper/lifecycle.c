@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -610,6 +611,7 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 	char why[512];
 	const struct pol_entry *pe;
 	const int spawns = (flags & PRIVSEP_CONFINE_EXEC_SPAWNS) != 0;
+	mode_t old_umask;
 	if (flags & ~PRIVSEP_CONFINE_EXEC_SPAWNS) {
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		         "helper: cannot confine: unknown flags %#x", flags);
@@ -669,8 +671,25 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 	 * check at exit needs ptrace, which the filter forbids: run it now */
 	__lsan_do_leak_check();
 #endif
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(pol_entry_prog(pe)) < 0) {
+	/* Landlock first (no_new_privs lets an unprivileged helper load it;
+	 * the spawner, forked above, is outside its domain), then the filter,
+	 * which takes landlock_restrict_self away */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || helper_confine_landlock(h) < 0) {
 		int e = errno;
+		if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+			log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+			         "helper: cannot confine: no_new_privs: %s", strerror(e));
+		spawner_stop(h);
+		errno = e;
+		return -1;
+	}
+	/* the broker's files are created with their rule's mode alone: the
+	 * filter refuses fchmod (helper.policy), which would change the mode
+	 * of any file the helper can open */
+	old_umask = umask(0);
+	if (filter_load(pol_entry_prog(pe)) < 0) {
+		int e = errno;
+		umask(old_umask);
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot load its filter: %s",
 		         strerror(e));
 		spawner_stop(h);

@@ -509,6 +509,8 @@ void spawner_stop(struct privsep_helper *h)
 	h->spawner.pidfd = -1;
 }
 
+static void unread_answers(struct privsep_helper *h, const char *name);
+
 /* The spawner is gone or answered nonsense: no spawn from now on. */
 static void spawner_lost(struct privsep_helper *h, const char *name, const char *why)
 {
@@ -519,6 +521,7 @@ static void spawner_lost(struct privsep_helper *h, const char *name, const char 
 	/* by its pidfd: kill is not in helper.policy (a confined helper
 	 * calling it would be killed by its own filter) */
 	(void)pidfd_send_signal(h->spawner.pidfd, SIGKILL, NULL, 0);
+	unread_answers(h, name);
 	spawner_stop(h);
 	errno = ECHILD;
 }
@@ -588,8 +591,8 @@ int64_t spawner_orphans_reap(struct privsep_helper *h)
 		}
 		if (rc == 0)
 			log_line(h->log, h->log_arg, PRIVSEP_LOG_INFO,
-			         "spawner: process %d, the worker of an answer cut to no fd, ended "
-			         "(%s %d) and is reaped",
+			         "spawner: process %d, the worker of an answer cut to no fd or "
+			         "never read, ended (%s %d) and is reaped",
 			         (int)pid, si.si_code == CLD_EXITED ? "status" : "signal",
 			         si.si_status);
 		/* else ECHILD: not the helper's child (any more); nothing to do */
@@ -741,6 +744,47 @@ static const struct policy *filter_copy(struct privsep_helper *h, const struct p
 }
 
 /* Wait for the answer (bounded) and read it: its length, or -1. */
+/* The spawner given up (killed, just now): the answers it sent that the
+ * helper did not read are in its socket once it is dead.  Each names a
+ * worker cloned as the helper's child (CLONE_PARENT) that waits for the
+ * helper's go on its channel: closing what arrived (its channel's other
+ * end) ends it by itself, before it runs anything (status 127), and its
+ * pid is reaped once it ended (spawner_orphans_reap), not left a zombie
+ * until the helper exits.  A worker cloned and not yet answered for when
+ * the spawner died is not seen (SECURITY.md, Known limits). */
+static void unread_answers(struct privsep_helper *h, const char *name)
+{
+	uint8_t buf[SPAWNER_ANS_MAX];
+	int fds[ANS_FDS];
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	/* dead, not reaped (spawner_stop reaps it): nothing more comes */
+	while (waitid((idtype_t)P_PIDFD, (id_t)h->spawner.pidfd, &si, WEXITED | WNOWAIT) < 0 &&
+	       errno == EINTR)
+		;
+	for (unsigned i = 0; i < SPAWNER_ORPHANS_MAX; i++) {
+		struct ans a;
+		size_t nfds = 0;
+		int bad = 0;
+		ssize_t n = recv_fds(h->spawner.sock, buf, sizeof(buf), fds, ANS_FDS, &nfds, &bad);
+		int cloned;
+		if (n <= 0)
+			break; /* EAGAIN: none left */
+		memset(&a, 0, sizeof(a));
+		cloned = !(bad & BAD_RECORD) && nfds && ans_read(&a, buf, (size_t)n) == 0 &&
+		         !a.err && a.pid;
+		for (size_t k = 0; k < nfds; k++)
+			close(fds[k]);
+		if (!cloned)
+			continue;
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": process %d, cloned for an answer the helper never read, "
+		         "ends before it runs anything and is reaped",
+		         name, (int)a.pid);
+		orphan_note(h, name, (pid_t)a.pid);
+	}
+}
+
 static ssize_t ans_wait(struct privsep_helper *h, uint8_t *buf, size_t len, int *fds, size_t *nfds,
                         int *bad)
 {

@@ -32,16 +32,15 @@
 #include <unistd.h>
 
 #include "helper_int.h"
+#include "filter.h"
 #include "policy.h"
 
 static struct unotify_bufs *bufs(struct privsep_helper *h);
 
-/* Sized by the running kernel (SECCOMP_GET_NOTIF_SIZES): a kernel whose
- * structures grew writes its own size. */
+/* Sized by the running kernel (filter_notif_bufs_new: a kernel whose
+ * structures grew writes its own size). */
 struct unotify_bufs {
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
-	size_t req_size;
+	struct filter_notif_bufs n;
 };
 
 int unotify_prepare(struct privsep_helper *h)
@@ -52,25 +51,15 @@ int unotify_prepare(struct privsep_helper *h)
 static struct unotify_bufs *bufs(struct privsep_helper *h)
 {
 	struct unotify_bufs *b;
-	struct seccomp_notif_sizes sz;
-	size_t rs;
 	if (h->unotify)
 		return h->unotify;
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
-		return NULL;
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
-	/* the larger of the kernel's size and this build's */
-	b->req_size = sz.seccomp_notif > sizeof(*b->req) ? sz.seccomp_notif : sizeof(*b->req);
-	rs = sz.seccomp_notif_resp > sizeof(*b->resp) ? sz.seccomp_notif_resp : sizeof(*b->resp);
-	b->req = calloc(1, b->req_size);
-	b->resp = calloc(1, rs);
-	if (!b->req || !b->resp) {
-		free(b->req);
-		free(b->resp);
+	if (filter_notif_bufs_new(&b->n) < 0) {
+		int e = errno;
 		free(b);
-		errno = ENOMEM;
+		errno = e;
 		return NULL;
 	}
 	h->unotify = b;
@@ -81,8 +70,7 @@ void unotify_free(struct privsep_helper *h)
 {
 	if (!h->unotify)
 		return;
-	free(h->unotify->req);
-	free(h->unotify->resp);
+	filter_notif_bufs_free(&h->unotify->n);
 	free(h->unotify);
 	h->unotify = NULL;
 }
@@ -175,8 +163,8 @@ void unotify_readable(struct privsep_worker *w, uint32_t events)
 	 * thread interrupted or killed since leaves ENOENT.  The ioctl itself:
 	 * libseccomp 2.5.4's seccomp_notify_receive turns every error into
 	 * ECANCELED, and ENOENT is no failure */
-	memset(b->req, 0, b->req_size);
-	if (ioctl(w->un.fd, SECCOMP_IOCTL_NOTIF_RECV, b->req) < 0) {
+	memset(b->n.req, 0, b->n.req_size);
+	if (ioctl(w->un.fd, SECCOMP_IOCTL_NOTIF_RECV, b->n.req) < 0) {
 		if (errno == ENOENT || errno == EINTR)
 			return;
 		/* a call waits that the helper cannot read: fail closed */
@@ -190,8 +178,8 @@ void unotify_readable(struct privsep_worker *w, uint32_t events)
 	/* a call of another architecture or an x32 number (the filter's
 	 * architecture check) is a violation in every mode: no rule of the
 	 * policy language can allow it, so learning it would teach nothing */
-	if (w->un.mode == POL_MODE_LEARN && !policy_foreign(b->req->data.arch, b->req->data.nr))
-		learn_notified(w, w->un.fd, b->req, b->resp);
+	if (w->un.mode == POL_MODE_LEARN && !policy_foreign(b->n.req->data.arch, b->n.req->data.nr))
+		learn_notified(w, w->un.fd, b->n.req, b->n.resp);
 	else
-		violation(w, b->req);
+		violation(w, b->n.req);
 }

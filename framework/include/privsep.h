@@ -1050,6 +1050,22 @@ int privsep_fs_open(struct privsep_client *c, const char *path, int flags,
 int privsep_fs_open_async(struct privsep_client *c, const char *path, int flags,
                           struct privsep_result *res, privsep_done_fn done, void *arg,
                           uint32_t *id);
+/* privsep_fs_open, and *st the stat of the fd it returns: dev, ino,
+ * mode, nlink, uid, gid, size and mtime (the rest 0), as fstat(2) gave
+ * them to the helper right after it opened that very fd and checked it
+ * was the file it looked at (protocol revision 1.6), so the caller need
+ * not fstat it again.  A snapshot, as any fstat: what a writer changes
+ * later is not in it.  The fd, or -1 with errno as privsep_fs_open
+ * (EINVAL for st NULL; EPROTO when the helper's answer carries no stat). */
+int privsep_fs_open_stat(struct privsep_client *c, const char *path, int flags, struct stat *st,
+                         struct privsep_result *res);
+/* The same as an asynchronous call: when done runs with error 0, the fd
+ * is in res->fds[0] and *st is filled.  res->data and res->cap are set
+ * here (to st: the answer's stat lands there); st, like res, must stay
+ * valid until done runs.  0, or -1 with errno (done will never run). */
+int privsep_fs_open_stat_async(struct privsep_client *c, const char *path, int flags,
+                               struct stat *st, struct privsep_result *res, privsep_done_fn done,
+                               void *arg, uint32_t *id);
 /* stat(2) of path: dev, ino, mode, nlink, uid, gid, size and mtime.  0. */
 int privsep_fs_stat(struct privsep_client *c, const char *path, struct stat *st,
                     struct privsep_result *res);

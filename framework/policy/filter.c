@@ -214,3 +214,29 @@ int filter_load_listener(const struct filter_prog *prog)
 	}
 	return (int)fd;
 }
+
+int filter_notif_bufs_new(struct filter_notif_bufs *b)
+{
+	struct seccomp_notif_sizes sz;
+	memset(b, 0, sizeof(*b));
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return -1;
+	b->req_size = sz.seccomp_notif > sizeof(*b->req) ? sz.seccomp_notif : sizeof(*b->req);
+	b->resp_size =
+	    sz.seccomp_notif_resp > sizeof(*b->resp) ? sz.seccomp_notif_resp : sizeof(*b->resp);
+	b->req = calloc(1, b->req_size);
+	b->resp = calloc(1, b->resp_size);
+	if (!b->req || !b->resp) {
+		filter_notif_bufs_free(b);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+void filter_notif_bufs_free(struct filter_notif_bufs *b)
+{
+	free(b->req);
+	free(b->resp);
+	memset(b, 0, sizeof(*b));
+}

@@ -79,4 +79,20 @@ int filter_load(const struct filter_prog *prog);
  * of this process may have one.  Async-signal-safe. */
 int filter_load_listener(const struct filter_prog *prog);
 
+/* A listener's receive and answer buffers, sized by the running kernel
+ * (SECCOMP_GET_NOTIF_SIZES, as seccomp_unotify(2) says: a newer kernel's
+ * structures may be larger, and it writes its own size): the larger of
+ * its size and this build's, zeroed.  The helper's (unotify.c) and
+ * privsep-run's (fs_notify.c). */
+struct seccomp_notif;
+struct seccomp_notif_resp;
+struct filter_notif_bufs {
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	size_t req_size, resp_size;
+};
+/* 0, or -1 with errno (b then holds nothing). */
+int filter_notif_bufs_new(struct filter_notif_bufs *b);
+void filter_notif_bufs_free(struct filter_notif_bufs *b);
+
 #endif

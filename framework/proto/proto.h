@@ -37,6 +37,12 @@
 #define PROTO_TURN_BULK_BYTES 4096u
 /* Events that may wait per worker when queue_max is 0 (section 9). */
 #define PROTO_QUEUE_MAX_DEFAULT 256u
+/* FS_OPEN's u32 flags: this bit asks for the opened fd's stat with the
+ * answer (revision 1.6); it is no open flag (Linux has none there). */
+#define PROTO_FS_OPEN_STAT 0x80000000u
+/* FS_STAT's body, and FS_OPEN's with PROTO_FS_OPEN_STAT: dev, ino, mode,
+ * nlink, uid, gid, size, mtime s, mtime ns, each a u64. */
+#define PROTO_FS_STAT_FIELDS 9u
 /* A BATCH entry's own header: u32 type, u32 len. */
 #define PROTO_BATCH_ENTRY 8u
 /* max_len meaning "up to the record limit less the header". */

@@ -508,6 +508,9 @@ static int region_rx_map(struct region_rx *rx, const struct region_copy *c, int 
 	rx->sealed = sealed;
 	rx->dev = st->st_dev;
 	rx->ino = st->st_ino;
+	/* populated: a fault per page, whatever the payload's size (1 MiB:
+	 * 0.3 ms here, more than a copy of it) */
+	rx->mapped += data ? datalen : 0;
 	/* a sealed region read with pread: kept, so that a record may name
 	 * it without its fd (revision 1.4); without it such a record is
 	 * answered as one this end cannot map */

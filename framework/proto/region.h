@@ -113,6 +113,10 @@ struct region_rx {
 	int perr;        /* nonzero: parts could not be made (errno) */
 	int plost;       /* a part was dropped (the helper's fd limit): the
 	                  * rest of that payload is dropped too */
+	/* the data bytes this end mapped populated for a new region (step 1)
+	 * since the caller last set it to 0: its work, which the helper
+	 * weighs in the worker's turn as the bytes of a payload */
+	size_t mapped;
 };
 
 void region_tx_init(struct region_tx *r);

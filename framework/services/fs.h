@@ -61,6 +61,14 @@ int fs_target_name(const struct pol_file *r, int rootfd, int fd, const char *las
 int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
                    const struct fs_decision *d, char *detail, size_t dlen);
 
+/* The same, with *st the fstat of the fd returned, taken after the
+ * identity check (and after the mode of a created file was set): the
+ * stat of the very file handed out, never of a name (FS_OPEN's answer
+ * with its stat, revision 1.6). */
+struct stat;
+int fs_broker_open_st(const struct fs_root *roots, const struct policy *pol,
+                      const struct fs_decision *d, struct stat *st, char *detail, size_t dlen);
+
 /* An O_PATH look at what d decided (flags: O_PATH with O_DIRECTORY or
  * O_NOFOLLOW as the call asks), beneath its rule's root, refused on a
  * pseudo filesystem the rule does not name: the stat, readlink and

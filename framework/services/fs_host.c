@@ -417,11 +417,13 @@ fail:
 /* The real open of what was looked at (existed: 1, or 0 to create it),
  * never blocking on a FIFO, a device or a lease; a file that was not
  * there is created exclusively, so that the mode set below is never set
- * on a file someone else made in between.  The fd; -1 with errno and
- * detail; or -2 when the file opened is not the one looked at. */
+ * on a file someone else made in between.  The fd, with *after its
+ * fstat (of this fd, never of a name: the stat the answer carries); -1
+ * with errno and detail; or -2 when the file opened is not the one
+ * looked at. */
 static int open_looked(const struct fs_root *roots, const struct pol_file *r,
                        const struct fs_decision *d, int existed, const struct seen *before,
-                       char *detail, size_t dlen)
+                       struct stat *after_out, char *detail, size_t dlen)
 {
 	struct stat after;
 	int fd = rule_open(roots, r, d, d->flags | O_NONBLOCK | (existed ? 0 : O_EXCL),
@@ -447,11 +449,17 @@ static int open_looked(const struct fs_root *roots, const struct pol_file *r,
 		errno = EAGAIN;
 		return -2;
 	}
-	if (!existed && fchmod(fd, (mode_t)r->mode) < 0) { /* the rule's mode, not the umask's */
+	/* the rule's mode, not the umask's (a confined helper creates under
+	 * umask 0 and has no fchmod, helper.policy: never needed there), and
+	 * the fd's stat again after it (only a created file whose mode the
+	 * umask changed pays it) */
+	if (!existed && (after.st_mode & 07777) != ((mode_t)r->mode & 07777) &&
+	    (fchmod(fd, (mode_t)r->mode) < 0 || fstat(fd, &after) < 0)) {
 		snprintf(detail, dlen, "%s: fchmod: %s", d->norm, strerror(errno));
 		close(fd);
 		return -1;
 	}
+	*after_out = after;
 	/* back to the status flags asked for.  F_SETFL changes only O_APPEND,
 	 * O_NONBLOCK, O_DIRECT and O_NOATIME (FASYNC aside), and of those the
 	 * broker opens with O_NONBLOCK and O_APPEND as asked, nothing else: no
@@ -464,6 +472,13 @@ static int open_looked(const struct fs_root *roots, const struct pol_file *r,
 int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
                    const struct fs_decision *d, char *detail, size_t dlen)
 {
+	struct stat st;
+	return fs_broker_open_st(roots, pol, d, &st, detail, dlen);
+}
+
+int fs_broker_open_st(const struct fs_root *roots, const struct policy *pol,
+                      const struct fs_decision *d, struct stat *st, char *detail, size_t dlen)
+{
 	const struct pol_file *r = &pol->files[d->rule];
 	struct seen before = {0};
 	int fd, existed;
@@ -475,7 +490,7 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 	 * again fully (an exact path's directory replaced since the policy
 	 * was loaded, or a race), then refused if it changes again */
 	if (quick_look(roots, r, d, &before)) {
-		fd = open_looked(roots, r, d, 1, &before, detail, dlen);
+		fd = open_looked(roots, r, d, 1, &before, st, detail, dlen);
 		if (fd != -2)
 			return fd;
 	}
@@ -485,7 +500,7 @@ int fs_broker_open(const struct fs_root *roots, const struct policy *pol,
 	if (!existed && parent_refused(roots, pol, d, detail, dlen) < 0)
 		return -1;
 	/* 2: the real open, and 3: the same file */
-	fd = open_looked(roots, r, d, existed, &before, detail, dlen);
+	fd = open_looked(roots, r, d, existed, &before, st, detail, dlen);
 	return fd < 0 ? -1 : fd;
 }
 
@@ -666,23 +681,45 @@ static int look(const struct fs_ctx *ctx, const char *what, const char *path,
 	return fd;
 }
 
+/* FS_STAT's body, and FS_OPEN's with PROTO_FS_OPEN_STAT: nine u64. */
+static void put_stat(struct privsep_writer *w, const struct stat *st)
+{
+	const uint64_t f[PROTO_FS_STAT_FIELDS] = {st->st_dev,
+	                                          st->st_ino,
+	                                          st->st_mode,
+	                                          st->st_nlink,
+	                                          st->st_uid,
+	                                          st->st_gid,
+	                                          (uint64_t)st->st_size,
+	                                          (uint64_t)st->st_mtim.tv_sec,
+	                                          (uint64_t)st->st_mtim.tv_nsec};
+	for (size_t i = 0; i < PROTO_FS_STAT_FIELDS; i++)
+		privsep_writer_put_u64(w, f[i]);
+}
+
 int fs_serve_open(struct privsep_req *req, const struct fs_ctx *ctx)
 {
 	struct fs_decision d;
 	uint32_t flags = 0;
 	const char *path = req_path(req, 1, &flags);
 	char detail[PRIVSEP_DETAIL_MAX];
-	int rc, fd;
+	struct stat st;
+	int rc, fd, with_stat;
 	if (!path)
 		return PRIVSEP_VIOLATION;
+	/* revision 1.6: the answer carries the fd's stat; not an open flag */
+	with_stat = (flags & PROTO_FS_OPEN_STAT) != 0;
+	flags &= ~PROTO_FS_OPEN_STAT;
 	if ((rc = decide_or_fail(req, ctx, "open", path, FS_OP_OPEN, (int)flags, &d)))
 		return rc;
-	fd = fs_broker_open(ctx->roots, ctx->pol, &d, detail, sizeof(detail));
+	fd = fs_broker_open_st(ctx->roots, ctx->pol, &d, &st, detail, sizeof(detail));
 	if (fd < 0) {
 		rc = errno;
 		deny_log(ctx, "open", path, rc, detail);
 		return privsep_req_fail(req, rc, "%s", detail);
 	}
+	if (with_stat)
+		put_stat(&req->reply, &st);
 	return privsep_req_reply_fd(req, fd) < 0 ? errno : 0;
 }
 
@@ -707,17 +744,7 @@ int fs_serve_stat(struct privsep_req *req, const struct fs_ctx *ctx)
 		return privsep_req_fail(req, rc, "%s: %s", d.norm, strerror(rc));
 	}
 	close(fd);
-	uint64_t f[] = {st.st_dev,
-	                st.st_ino,
-	                st.st_mode,
-	                st.st_nlink,
-	                st.st_uid,
-	                st.st_gid,
-	                (uint64_t)st.st_size,
-	                (uint64_t)st.st_mtim.tv_sec,
-	                (uint64_t)st.st_mtim.tv_nsec};
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		privsep_writer_put_u64(&req->reply, f[i]);
+	put_stat(&req->reply, &st);
 	return 0;
 }
 

@@ -219,21 +219,23 @@ static int absolute(pid_t pid, int dirfd, const char *path, char *out, size_t le
 struct call {
 	const struct fs_notify *n;
 	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp; /* resp_size bytes: the kernel's */
+	size_t resp_size;
 	const char *name;
 	char path[PATH_MAX], abs[PATH_MAX + PATH_MAX];
 	int op, arg;
 	int have_path; /* path read already (own_stat): never read twice */
+	int x_ok;      /* access: X_OK asked (the rest in arg) */
 };
 
 static void reply(const struct call *c, int64_t val, int err)
 {
-	struct seccomp_notif_resp resp;
-	memset(&resp, 0, sizeof(resp));
-	resp.id = c->req->id;
-	resp.val = err ? 0 : val;
-	resp.error = err ? -err : 0;
+	memset(c->resp, 0, c->resp_size);
+	c->resp->id = c->req->id;
+	c->resp->val = err ? 0 : val;
+	c->resp->error = err ? -err : 0;
 	/* ENOENT: the program is gone, or a signal interrupted its call */
-	ioctl(c->n->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	ioctl(c->n->listener, SECCOMP_IOCTL_NOTIF_SEND, c->resp);
 }
 
 static void report(const struct call *c, int err, const char *detail)
@@ -384,6 +386,31 @@ static int own_stat(struct call *c, int dirfd, uint64_t addr, int at_flags,
 	return 1;
 }
 
+/* The rule's answer for access (c->arg, c->x_ok) to the program's own
+ * fd (fd: the helper's O_PATH of it): the name the kernel
+ * gives the file, into c->abs for the execute check too, decided as a
+ * path.  0, or an errno with d->detail set. */
+static int own_access(struct call *c, int fd, struct fs_decision *d)
+{
+	char self[64];
+	ssize_t n;
+	/* the name of what the helper opened, not of the program's fd
+	 * again: the same file, whatever the program did since */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	n = readlink(self, c->abs, sizeof(c->abs) - 1);
+	if (n <= 0) {
+		snprintf(d->detail, sizeof(d->detail), "the fd's name cannot be read");
+		return EACCES;
+	}
+	c->abs[n] = '\0';
+	if (c->abs[0] != '/') {
+		snprintf(d->detail, sizeof(d->detail), "%.200s is no file a rule names", c->abs);
+		c->abs[0] = '\0';
+		return EACCES;
+	}
+	return (c->arg & (R_OK | W_OK)) ? decide(c, d) : 0;
+}
+
 /* Look at what the call names (O_PATH): a path decided by the rules, or
  * with AT_EMPTY_PATH and "" the program's own fd.  The fd, or -1 with
  * the answer given. */
@@ -416,6 +443,14 @@ static int look_at(struct call *c, int dirfd, uint64_t addr, int at_flags, int o
 		fd = dirfd < 0 && dirfd != AT_FDCWD ? -1 : open(own, O_PATH | O_CLOEXEC);
 		if (fd < 0) {
 			reply(c, 0, EBADF);
+			return -1;
+		}
+		/* access asks what may be done with that file: the rule of
+		 * the name the kernel gives it decides, as for its path (no
+		 * name, a pipe or a socket: none allows it) */
+		if (op == FS_OP_ACCESS && (arg || c->x_ok) && (rc = own_access(c, fd, &d)) != 0) {
+			close(fd);
+			refuse(c, rc, d.detail);
 			return -1;
 		}
 		return fd;
@@ -506,6 +541,7 @@ static int do_access(struct call *c, int dirfd, uint64_t addr, int mode, int at_
 		c->op = FS_OP_ACCESS;
 		return refuse(c, EINVAL, "unknown mode");
 	}
+	c->x_ok = (mode & X_OK) != 0;
 	fd = look_at(c, dirfd, addr, at_flags, FS_OP_ACCESS, mode & ~X_OK);
 	if (fd < 0)
 		return 0;
@@ -558,20 +594,29 @@ static int do_openat2(struct call *c, const uint64_t *a)
 	return do_open(c, (int)a[0], a[1], (int)how.flags);
 }
 
+/* The buffers of this thread's notifications, sized by the running
+ * kernel once (filter_notif_bufs_new), kept for the process's life. */
+static _Thread_local struct filter_notif_bufs nb;
+
 int fs_notify_serve(const struct fs_notify *n)
 {
-	struct seccomp_notif req;
+	struct seccomp_notif *req;
 	struct call c;
 	const uint64_t *a;
 
-	memset(&req, 0, sizeof(req));
-	if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+	if (!nb.req && filter_notif_bufs_new(&nb) < 0)
+		return -1;
+	req = nb.req;
+	memset(req, 0, nb.req_size);
+	if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
 		return errno == EINTR || errno == ENOENT ? 0 : -1;
 	memset(&c, 0, sizeof(c));
 	c.n = n;
-	c.req = &req;
-	a = (const uint64_t *)req.data.args;
-	switch (req.data.nr) {
+	c.req = req;
+	c.resp = nb.resp;
+	c.resp_size = nb.resp_size;
+	a = (const uint64_t *)req->data.args;
+	switch (req->data.nr) {
 	case __NR_open:
 		c.name = "open";
 		return do_open(&c, AT_FDCWD, a[0], (int)a[1]);
@@ -615,14 +660,11 @@ int fs_notify_serve(const struct fs_notify *n)
 		c.name = "?";
 		if (!n->other)
 			return refuse(&c, ENOSYS, "not a brokered call");
-		n->other(n->arg, req.data.nr, a);
-		{
-			struct seccomp_notif_resp resp;
-			memset(&resp, 0, sizeof(resp));
-			resp.id = req.id;
-			resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-			ioctl(n->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-		}
+		n->other(n->arg, req->data.nr, a);
+		memset(c.resp, 0, c.resp_size);
+		c.resp->id = req->id;
+		c.resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(n->listener, SECCOMP_IOCTL_NOTIF_SEND, c.resp);
 		return 0;
 	}
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -133,7 +134,9 @@ static struct hx *run_python_with(const char *mode, const char *policy_text)
 {
 	static const char *const dirs[] = {INTEROP_DIR};
 	const char *py = python();
-	const char *argv[] = {"python3", "-I", "-S", "-B", INTEROP_DIR "/worker.py", mode, NULL};
+	const char *argv[] = {
+	    "python3", "-I", "-S", "-B", INTEROP_DIR "/worker.py", mode, INTEROP_DIR "/worker.py",
+	    NULL};
 	struct privsep_sandbox sb = {.policy = policy_text ? "python-variant.policy"
 	                                                   : INTEROP_DIR "/python.policy",
 	                             .policy_text = policy_text};
@@ -290,12 +293,39 @@ static void a_foreign_worker_cannot_raise_its_fd_limit_to_put_another_program_on
 	hx_free(x);
 }
 
+/* The Python peer, written from the spec, opens its own file through
+ * the broker as revision 1.5 does (error 0, empty body, the fd) and with
+ * revision 1.6's bit 31 (the 72 bytes of the stat, equal to its own
+ * fstat of the fd it got). */
+static void a_python_worker_opens_through_the_broker_with_and_without_the_stat(void **state)
+{
+	char text[1024];
+	struct stat st;
+	struct hx *x;
+	char want[128];
+	(void)state;
+	assert_int_equal(stat(INTEROP_DIR "/worker.py", &st), 0);
+	snprintf(text, sizeof(text),
+	         "version 1\ninclude \"%s/python.policy\"\n"
+	         "path \"%s/worker.py\" allow read\n",
+	         INTEROP_DIR, INTEROP_DIR);
+	x = run_python_with("fs-open", text);
+	if (!atomic_load(&done) || x->last_exit.kind != PRIVSEP_EXIT_STATUS)
+		dump(x);
+	snprintf(want, sizeof(want), "plain=#!;stat=same;size=%lld", (long long)st.st_size);
+	assert_string_equal(summary, want);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 0);
+	hx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(
 	        a_python_worker_from_the_spec_calls_posts_gets_events_drops_a_permit_and_sends_bulk),
 	    cmocka_unit_test(a_python_worker_is_killed_for_each_of_three_malformed_records),
+	    cmocka_unit_test(a_python_worker_opens_through_the_broker_with_and_without_the_stat),
 	    cmocka_unit_test(a_python_worker_that_dropped_ping_is_killed_for_a_ping),
 	    cmocka_unit_test(a_python_worker_cannot_execute_another_program_from_a_memfd),
 	    cmocka_unit_test(

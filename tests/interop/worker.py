@@ -9,6 +9,8 @@ payloads and fds, a post, events, a permit dropped, a bulk payload, and a
 last call with what it saw.  "bad-magic", "unknown-type", "nfds-mismatch":
 READY, then one malformed record, for which the helper kills it;
 "ping-after-drop": PING given up, then sent.
+"fs-open": READY, then FS_OPEN of argv[3] (this file) as revision 1.5 sends
+it and with revision 1.6's bit 31 (section 6), checking each answer;
 "exec-memfd": READY, then an exec of another program from a memfd;
 "exec-raised-limit": the same on the program's fd number, after raising
 the fd limit.
@@ -29,6 +31,8 @@ LIMIT = 4096  # the record limit: section 13 says it is not sent
 
 # Section 6.
 REPLY, PING, PERMIT_DROP, SANDBOX_FAILED, SECCOMP_TRAP, READY = 1, 2, 3, 4, 5, 6
+FS_OPEN = 0x0100
+FS_OPEN_STAT = 0x80000000  # bit 31 of FS_OPEN's flags (revision 1.6)
 
 # The interop test's table (tests/interop/test_interop.c).
 T_ECHO = 0x10000  # call: bytes back, with one fd of the helper's
@@ -207,6 +211,31 @@ def run(ch):
     return 0 if err == 0 else 1
 
 
+def fs_open(ch, path):
+    """Section 6, "The file broker" and "Revision 1.6": FS_OPEN without
+    bit 31 answers error 0, an empty body and the fd; with it, the nine
+    u64 of the fd's stat, which must be what fstat of that fd says."""
+    seen = []
+    err, body, fds = ch.call(FS_OPEN, struct.pack("<I", os.O_RDONLY) + put_str(path))
+    if err or body != b"" or len(fds) != 1:
+        raise SystemExit("open: %r %r %r" % (err, body, fds))
+    seen.append("plain=" + os.pread(fds[0], 2, 0).decode())
+    os.close(fds[0])
+    err, body, fds = ch.call(FS_OPEN, struct.pack("<I", os.O_RDONLY | FS_OPEN_STAT)
+                             + put_str(path))
+    if err or len(body) != 72 or len(fds) != 1:
+        raise SystemExit("open with stat: %r %r %r" % (err, body, fds))
+    f = struct.unpack("<9Q", body)
+    st = os.fstat(fds[0])
+    mine = (st.st_dev, st.st_ino, st.st_mode, st.st_nlink, st.st_uid, st.st_gid,
+            st.st_size, st.st_mtime_ns // 10**9, st.st_mtime_ns % 10**9)
+    seen.append("stat=" + ("same" if f == mine else "%r!=%r" % (f, mine)))
+    seen.append("size=%d" % f[6])
+    os.close(fds[0])
+    err, _, _ = ch.call(T_DONE, put_str(";".join(seen)))
+    return 0 if err == 0 else 1
+
+
 def exec_memfd(ch):
     """What a taken-over foreign worker would try: another program, from
     a memfd (which Landlock does not look at).  The first filter allows
@@ -268,6 +297,8 @@ def main():
     try:
         if sys.argv[1] == "run":
             return run(ch)
+        if sys.argv[1] == "fs-open":
+            return fs_open(ch, sys.argv[2])
         if sys.argv[1] == "exec-memfd":
             return exec_memfd(ch)
         if sys.argv[1] == "exec-raised-limit":

@@ -372,6 +372,23 @@ int main(int argc, char **argv)
 		printf("\n");
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "accessfd")) {
+		/* access of its own fd (AT_EMPTY_PATH) and of the path: the
+		 * same answer, the rule's */
+		int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+		const int modes[] = {F_OK, R_OK, W_OK, R_OK | W_OK};
+		const char *names[] = {"F_OK", "R_OK", "W_OK", "R_OK|W_OK"};
+		if (fd < 0)
+			return 3;
+		for (int i = 0; i < 4; i++) {
+			long a = syscall(SYS_faccessat2, fd, "", modes[i], AT_EMPTY_PATH);
+			const char *ea = a < 0 ? strerrorname_np(errno) : "0";
+			long b = syscall(SYS_faccessat2, AT_FDCWD, argv[2], modes[i], 0);
+			printf("%s: fd %s path %s\n", names[i], ea,
+			       b < 0 ? strerrorname_np(errno) : "0");
+		}
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "link")) {
 		int rc = link(argv[2], argv[3]);
 		printf("link: %s\n", rc == 0 ? "ok" : strerrorname_np(errno));

@@ -423,7 +423,8 @@ an_answer_cut_at_the_helpers_fd_limit_kills_its_worker_and_the_next_spawn_starts
 			    "a child of the helper",
 			    (int)unknown, st);
 		}
-		if (room == 0 && !hx_logged(x, "the worker of an answer cut to no fd, ended")) {
+		if (room == 0 &&
+		    !hx_logged(x, "the worker of an answer cut to no fd or never read, ended")) {
 			for (int i = 0; i < x->nlog; i++)
 				fprintf(stderr, "log: %s\n", x->log[i]);
 			fail_msg(
@@ -805,11 +806,36 @@ a_worker_whose_spawner_is_lost_with_its_answer_unread_never_runs_its_program_and
 		         "its spawner was given up: nobody holds its pidfd",
 		         (int)c.pid, comm);
 	}
+	/* 127: it found end of file where the go would be, ran nothing; and
+	 * the helper, its parent, read the answer it had left unread once
+	 * the spawner was dead and reaps it (before, it stayed a zombie
+	 * until the helper exited: session 9) */
 	memset(&si, 0, sizeof(si));
-	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)c.pidfd, &si, WEXITED | __WALL), 0);
-	/* 127: it found end of file where the go would be, ran nothing */
+	assert_int_equal(
+	    waitid((idtype_t)P_PIDFD, (id_t)c.pidfd, &si, WEXITED | WNOWAIT | WNOHANG | __WALL), 0);
 	assert_int_equal(si.si_code, CLD_EXITED);
 	assert_int_equal(si.si_status, 127);
+	{
+		char line[160];
+		snprintf(line, sizeof(line),
+		         "spawner: process %d, the worker of an answer cut to no "
+		         "fd or never read, ended (status 127) and is reaped",
+		         (int)c.pid);
+		end = now_ms() + 10000;
+		while (!hx_logged(x, line) && now_ms() < end)
+			privsep_helper_step(x->h, 10);
+		if (!hx_logged(x, line)) {
+			waitpid(c.pid, NULL, __WALL);
+			fail_msg("pid %d, the worker of an answer never read, ended but the helper "
+			         "did not reap it",
+			         (int)c.pid);
+		}
+	}
+	assert_true(hx_logged(x, "cloned for an answer the helper never read"));
+	errno = 0;
+	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)c.pidfd, &si, WEXITED | WNOHANG | __WALL),
+	                 -1);
+	assert_int_equal(errno, ECHILD);
 	close(c.pidfd);
 	close(hold[0]);
 	close(hold[1]);

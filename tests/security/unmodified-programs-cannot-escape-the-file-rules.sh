@@ -45,6 +45,18 @@ W
 cmp -s "$d/o" "$d/want" || fail "escapes: $(diff "$d/want" "$d/o")"
 grep -q "fifo\": refused, Permission denied ($d/in/fifo is a FIFO" "$d/err" || fail "fifo refusal: $(cat "$d/err")"
 
+# access of the program's own fd (faccessat2 with AT_EMPTY_PATH) answers
+# what the rule allows for that file, as access by its path does: no
+# write on a read-only rule (before, 0 for any mode)
+run -- "$P" accessfd "$d/in/a.txt" >"$d/o" 2>"$d/err" || fail "accessfd: exit $?: $(cat "$d/err")"
+cat >"$d/want" <<W
+F_OK: fd 0 path 0
+R_OK: fd 0 path 0
+W_OK: fd EACCES path EACCES
+R_OK|W_OK: fd EACCES path EACCES
+W
+cmp -s "$d/o" "$d/want" || fail "access of an fd: $(diff "$d/want" "$d/o")"
+
 # /proc, even allowed by a rule, is the helper's view and a pseudo
 # filesystem: the helper's environment, root, fds and memory are refused
 "$R" --allow-read-beneath /proc --allow-read-beneath /dev -- "$P" helper >"$d/o" 2>"$d/err" ||
