@@ -1790,6 +1790,78 @@ static int bulk_post(struct privsep_req *req, void *arg)
 	return 0;
 }
 
+/* Where the two ends may share a CPU (free, one CPU: scpu < 0), the
+ * receiver of every bulk path (privsep's helper, the socket copy's
+ * receiver, the raw shared-memory receiver) runs SCHED_BATCH: woken by a
+ * record, it never preempts its sender.  With both ends on one CPU a
+ * SCHED_OTHER receiver preempts the socket copy's sender at some sends
+ * and not at others (the scheduler's wake-up decision): 12 to 17
+ * involuntary switches a 1 MiB payload, one 64 KiB record per switch,
+ * about a fifth more CPU time, against 0 when the sender fills the socket
+ * (about 4 voluntary switches); the run's median followed the mode
+ * (bench/README.md, "Bulk baseline, session 9").  SCHED_BATCH keeps the
+ * better of the two for every path alike.  On two pinned CPUs the ends
+ * never share one and the receiver stays SCHED_OTHER: a SCHED_BATCH
+ * wakee does not preempt another program running on its CPU either, and
+ * waits for its slice (a loaded machine's two-CPU rows fell 25- to
+ * 60-fold). */
+static void bulk_receiver_policy(int scpu)
+{
+	struct sched_param sp = {0};
+	if (scpu >= 0)
+		return;
+	/* PRIVSEP_BENCH_BULK_OTHER=1: SCHED_OTHER, as before session 9 (the
+	 * A/B of bench/README.md) */
+	if (getenv("PRIVSEP_BENCH_BULK_OTHER"))
+		return;
+	if (sched_setscheduler(0, SCHED_BATCH, &sp) < 0) {
+		perror("privsep-bench: the bulk receiver's SCHED_BATCH");
+		_exit(3);
+	}
+}
+
+/* CPU time (ns) a task has run: the first field of its schedstat (fd:
+ * /proc/PID/schedstat or /proc/thread-self/schedstat, kept open). */
+static uint64_t task_cpu_ns(int fd)
+{
+	char b[96];
+	ssize_t n = pread(fd, b, sizeof(b) - 1, 0);
+	if (n <= 0)
+		return 0;
+	b[n] = 0;
+	return strtoull(b, NULL, 10);
+}
+
+/* What both ends of one run spent on the CPU: opened before the run,
+ * read after it (nothing per payload). */
+struct bulk_cpu_time {
+	int self, peer;
+	uint64_t self0, peer0;
+};
+
+static void bulk_cpu_start(struct bulk_cpu_time *t, pid_t peer)
+{
+	char path[48];
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)peer);
+	t->self = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+	t->peer = open(path, O_RDONLY | O_CLOEXEC);
+	t->self0 = t->self >= 0 ? task_cpu_ns(t->self) : 0;
+	t->peer0 = t->peer >= 0 ? task_cpu_ns(t->peer) : 0;
+}
+
+/* Both ends' CPU time since bulk_cpu_start, ns; 0 where unknown. */
+static uint64_t bulk_cpu_stop(struct bulk_cpu_time *t)
+{
+	uint64_t d = 0;
+	if (t->self >= 0 && t->peer >= 0)
+		d = task_cpu_ns(t->self) - t->self0 + task_cpu_ns(t->peer) - t->peer0;
+	if (t->self >= 0)
+		close(t->self);
+	if (t->peer >= 0)
+		close(t->peer);
+	return d;
+}
+
 /* Whether the receiver read the last payload on this end's CPU. */
 static int bulk_same_cpu(void)
 {
@@ -1801,7 +1873,7 @@ static int bulk_same_cpu(void)
  * PING after each makes sure it was read.  scpu: the helper's CPU (-1:
  * this end's affinity); *same += the payloads read on this end's CPU. */
 static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu,
-                         int *same)
+                         int *same, uint64_t *cpu)
 {
 	int a[2];
 	const struct privsep_handler t[] = {{.type = T_BULK_SINK,
@@ -1816,6 +1888,7 @@ static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *ou
 		only_fds(a[0], -1);
 		if (scpu >= 0)
 			pin(scpu);
+		bulk_receiver_policy(scpu);
 		struct privsep_helper *h = privsep_helper_new(t, 1, &hc);
 		helper_attach(h, a[0], -1, 0, "bulk");
 		privsep_helper_run(h);
@@ -1824,6 +1897,7 @@ static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *ou
 	close(a[0]);
 	struct privsep_client *c = privsep_client_new(a[1], NULL);
 	struct privsep_bulk b = {buf, size};
+	struct bulk_cpu_time ct = {-1, -1, 0, 0};
 	for (int r = 0; r < reps; r++) {
 		struct privsep_result res = {0};
 		uint64_t t0 = ns();
@@ -1833,14 +1907,18 @@ static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *ou
 			abort();
 		out[r] = ns() - t0;
 		*same += bulk_same_cpu();
+		if (r == 0) /* the CPU time of the payloads after the first */
+			bulk_cpu_start(&ct, pid);
 	}
+	*cpu += bulk_cpu_stop(&ct);
 	privsep_client_free(c);
 	reap(pid);
 }
 
 /* The same bytes copied through the socket in records of 64 KiB; the
  * receiver reads every one and answers one byte after the last. */
-static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu, int *same)
+static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu, int *same,
+                     uint64_t *cpu)
 {
 	int a[2];
 	chan_pair(a);
@@ -1851,6 +1929,7 @@ static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out, i
 		only_fds(a[0], -1);
 		if (scpu >= 0)
 			pin(scpu);
+		bulk_receiver_policy(scpu);
 		while (recv(a[0], &want, sizeof(want), 0) == sizeof(want)) {
 			for (uint64_t got = 0; got < want;) {
 				ssize_t n = recv(a[0], rx, BULK_CHUNK, 0);
@@ -1866,6 +1945,7 @@ static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out, i
 		_exit(sum == 1); /* keeps the sum */
 	}
 	close(a[0]);
+	struct bulk_cpu_time ct = {-1, -1, 0, 0};
 	for (int r = 0; r < reps; r++) {
 		uint64_t want = size, t0 = ns();
 		char k;
@@ -1880,7 +1960,10 @@ static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out, i
 			abort();
 		out[r] = ns() - t0;
 		*same += bulk_same_cpu();
+		if (r == 0)
+			bulk_cpu_start(&ct, pid);
 	}
+	*cpu += bulk_cpu_stop(&ct);
 	close(a[1]);
 	reap(pid);
 }
@@ -1907,6 +1990,7 @@ static void bulk_shm(size_t size, int reps, const uint8_t *buf, uint64_t *out, i
 		only_fds(a[0], -1);
 		if (scpu >= 0)
 			pin(scpu);
+		bulk_receiver_policy(scpu);
 		if (!cp)
 			_exit(1);
 		memset(cp, 0, size);
@@ -2000,9 +2084,10 @@ static void bench_bulk(enum placement pl)
 		         *r = calloc((size_t)reps * 3, 8), *m = calloc((size_t)reps * 3, 8);
 		if (!p || !r || !m)
 			abort();
+		uint64_t pcpu = 0, rcpu = 0;
 		for (int k = 0; k < 3; k++) { /* interleaved runs */
-			bulk_privsep(sz[s].size, reps, buf, p + k * reps, scpu, &psame);
-			bulk_raw(sz[s].size, reps, buf, r + k * reps, scpu, &rsame);
+			bulk_privsep(sz[s].size, reps, buf, p + k * reps, scpu, &psame, &pcpu);
+			bulk_raw(sz[s].size, reps, buf, r + k * reps, scpu, &rsame, &rcpu);
 		}
 		/* after them: interleaved with them, it slowed the socket
 		 * copy's runs by an eighth, measured */
@@ -2032,6 +2117,16 @@ static void bench_bulk(enum placement pl)
 			    name, "MB/s", pm, mm, placement_name(pl),
 			    "raw shared memory: a copy in, 8-byte record, a copy out, 1-byte answer",
 			    1);
+		}
+		/* both ends' CPU time a payload (the runs' payloads after each
+		 * first): what other tasks on the same CPUs took is not in it */
+		if (pcpu && rcpu && reps > 1) {
+			double pn = (double)pcpu / (3.0 * (reps - 1)),
+			       rn = (double)rcpu / (3.0 * (reps - 1));
+			printf(
+			    "  CPU time of both ends a payload: privsep %.0f us, the socket copy %.0f us "
+			    "(%.3f x in bytes per CPU second)\n",
+			    pn / 1e3, rn / 1e3, rn / pn);
 		}
 		printf("  receiver on the sender's CPU: %d %% of privsep's payloads, %d %% of the "
 		       "socket copy's\n",

@@ -9,12 +9,15 @@
 
 #include <stddef.h>
 
-/* Payloads of more than this many bytes are larger than the last-level
- * cache of the machines measured (32 MiB of L3, bench/README.md): their
- * copy is written with non-temporal stores (copyout's stream).  Not read
- * from the machine: glibc's sysconf reports 320 MiB of L3 on the VM
- * measured, and /sys may not be readable in a confined helper. */
-#define COPYOUT_STREAM_OVER ((size_t)32 << 20)
+/* Payloads of more than this many bytes, with the region they are read
+ * from and the sender's buffer, do not fit the last-level cache of the
+ * machines measured (32 MiB of L3, bench/README.md): their copy is
+ * written with non-temporal stores (copyout's stream).  A third of the
+ * cache: at 16 MiB the stream took 8 to 12 % off the helper's and the
+ * worker's CPU a payload (session 9; it was 32 MiB).  Not read from the
+ * machine: glibc's sysconf reports 320 MiB of L3 on the VM measured, and
+ * /sys may not be readable in a confined helper. */
+#define COPYOUT_STREAM_OVER (((size_t)32 << 20) / 3)
 
 /* n bytes of src into dst, each byte of src read once (what another
  * process writes there meanwhile changes what dst holds, never dst once
