@@ -28,99 +28,56 @@
 
 #include <cmocka.h>
 
+#include "confined_peer.h"
 #include "harness.h"
-
-static char top[64]; /* the test's directory */
-
-static const char *at(const char *rel)
-{
-	static char p[4][256];
-	static int i;
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", top, rel);
-	return p[i];
-}
 
 static int setup(void **s)
 {
 	int fd;
 	(void)s;
-	snprintf(top, sizeof(top), "/tmp/privsep-chm-XXXXXX");
-	if (!mkdtemp(top) || chmod(top, 0755) < 0 || mkdir(at("ro"), 0755) < 0 ||
-	    mkdir(at("rw"), 0755) < 0)
+	if (cp_setup("/tmp/privsep-chm-XXXXXX") < 0 || mkdir(cp_at("ro"), 0755) < 0 ||
+	    mkdir(cp_at("rw"), 0755) < 0)
 		return -1;
-	fd = open(at("ro/prog"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	fd = open(cp_at("ro/prog"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
 	if (fd < 0 || write(fd, "#!/bin/sh\n", 10) != 10 || fchmod(fd, 0755) < 0)
 		return -1;
 	close(fd);
 	return 0;
 }
 
-static int teardown(void **s)
-{
-	(void)s;
-	return hx_rmtree(top);
-}
-
-static int landlock_abi(void)
-{
-	return (int)syscall(444, NULL, 0, 1);
-}
-
 static mode_t mode_of(const char *rel)
 {
 	struct stat st;
-	assert_int_equal(stat(at(rel), &st), 0);
+	assert_int_equal(stat(cp_at(rel), &st), 0);
 	return st.st_mode & 07777;
 }
 
 /* A rule the broker creates under with a mode the usual umask (022)
  * would change: the mode must come from the rule alone. */
-static char *worker_policy(void)
+static const char *worker_policy(void)
 {
-	static char t[1024];
-	snprintf(t, sizeof(t),
-	         "version 1\n"
-	         "beneath \"%s/ro\" allow read\n"
-	         "beneath \"%s/rw\" allow read,write,create mode 0666\n",
-	         top, top);
-	return t;
-}
-
-/* The helper's side: its worker attached (fd, for a worker process
- * forked before), then confined by the shipped helper.policy. */
-static struct hx *confined(int *fd)
-{
-	char why[512];
-	struct privsep_worker *w;
-	struct hx *x = hx_new(NULL, 0, 8192);
-	if (!x)
-		return NULL;
-	*fd = hx_attach_policy(x, "files", "files.policy", worker_policy(), &w, why, sizeof(why));
-	if (*fd < 0) {
-		fprintf(stderr, "policy: %s\n", why);
-		return NULL;
-	}
-	return x;
+	return cp_policy("version 1\n"
+	                 "beneath \"%s/ro\" allow read\n"
+	                 "beneath \"%s/rw\" allow read,write,create mode 0666\n",
+	                 cp_top, cp_top);
 }
 
 static int attack_body(void)
 {
 	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC};
 	int fd, wfd, rc, e;
-	struct hx *x = confined(&wfd);
+	struct hx *x = cp_confined(worker_policy(), &wfd);
 	if (!x)
 		return 2;
 	umask(022);
 	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
-		for (int i = 0; i < x->nlog; i++)
-			fprintf(stderr, "log: %s\n", x->log[i]);
+		cp_dump(x);
 		return 3;
 	}
 	/* from here, the helper is the attacker's: a file it may open, for
 	 * reading (Landlock lets it: a read-only rule), made set-user-ID and
 	 * writable by all */
-	fd = (int)syscall(SYS_openat2, AT_FDCWD, at("ro/prog"), &how, sizeof(how));
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, cp_at("ro/prog"), &how, sizeof(how));
 	if (fd < 0) {
 		fprintf(stderr, "openat2 O_RDONLY beneath a read-only rule: %s\n", strerror(errno));
 		return 4;
@@ -142,24 +99,15 @@ static int attack_body(void)
 
 static void a_compromised_confined_helper_changes_the_mode_of_no_file_it_can_open(void **s)
 {
-	int st;
-	pid_t p;
 	(void)s;
 	if (under_valgrind())
 		skip();
 	/* the attack needs nothing of Landlock (without it, the helper opens
 	 * anything for reading all the more); its check that the open is
 	 * allowed does */
-	if (landlock_abi() <= 0)
+	if (cp_landlock_abi() <= 0)
 		skip();
-	p = fork();
-	assert_true(p >= 0);
-	if (p == 0)
-		_exit(attack_body());
-	assert_int_equal(waitpid(p, &st, 0), p);
-	if (!WIFEXITED(st))
-		fail_msg("the confined helper was killed by signal %d", WTERMSIG(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(cp_run_child(attack_body), 0);
 	assert_int_equal(mode_of("ro/prog"), 0755);
 }
 
@@ -174,7 +122,7 @@ static int worker_side(int fd)
 	if (!c)
 		return 10;
 	memset(&res, 0, sizeof(res));
-	f = privsep_fs_open(c, at("rw/made"), O_WRONLY | O_CREAT | O_EXCL, &res);
+	f = privsep_fs_open(c, cp_at("rw/made"), O_WRONLY | O_CREAT | O_EXCL, &res);
 	if (f < 0) {
 		fprintf(stderr, "create: %s (%s)\n", strerror(errno), res.detail);
 		return 11;
@@ -186,10 +134,9 @@ static int worker_side(int fd)
 
 static int serve_body(void)
 {
-	siginfo_t si;
 	pid_t kid;
-	int fd;
-	struct hx *x = confined(&fd);
+	int fd, rc;
+	struct hx *x = cp_confined(worker_policy(), &fd);
 	if (!x)
 		return 2;
 	kid = fork();
@@ -201,37 +148,21 @@ static int serve_body(void)
 	umask(022);
 	if (privsep_helper_confine(x->h, NULL, NULL) < 0)
 		return 3;
-	if (!hx_pump_gone(x, 1, 30000))
-		return 4;
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)kid, &si, WEXITED) < 0 || si.si_code != CLD_EXITED ||
-	    si.si_status != 0) {
-		fprintf(stderr, "the worker's side: step %d failed\n", si.si_status);
-		for (int i = 0; i < x->nlog; i++)
-			fprintf(stderr, "log: %s\n", x->log[i]);
-		return 5;
-	}
+	rc = cp_served(x, kid);
+	if (rc)
+		return 3 + rc;
 	return 0;
 }
 
 static void a_confined_helpers_broker_creates_a_file_with_exactly_its_rules_mode(void **s)
 {
-	int st;
-	pid_t p;
 	(void)s;
 	if (under_valgrind())
 		skip();
-	p = fork();
-	assert_true(p >= 0);
-	if (p == 0)
-		_exit(serve_body());
-	assert_int_equal(waitpid(p, &st, 0), p);
-	if (!WIFEXITED(st))
-		fail_msg("the confined helper was killed by signal %d", WTERMSIG(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(cp_run_child(serve_body), 0);
 	/* the rule's 0666, not the umask's 0644 */
 	assert_int_equal(mode_of("rw/made"), 0666);
-	assert_int_equal(unlink(at("rw/made")), 0);
+	assert_int_equal(unlink(cp_at("rw/made")), 0);
 }
 
 int main(void)
@@ -240,5 +171,5 @@ int main(void)
 	    cmocka_unit_test(a_compromised_confined_helper_changes_the_mode_of_no_file_it_can_open),
 	    cmocka_unit_test(a_confined_helpers_broker_creates_a_file_with_exactly_its_rules_mode),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, cp_teardown);
 }

@@ -26,69 +26,19 @@
 
 #include <cmocka.h>
 
+#include "confined_peer.h"
 #include "harness.h"
-
-static char top[64]; /* the test's directory */
-
-static int landlock_abi(void)
-{
-	return (int)syscall(444, NULL, 0, 1);
-}
-
-static const char *at(const char *rel)
-{
-	static char p[4][256];
-	static int i;
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", top, rel);
-	return p[i];
-}
-
-static void put(const char *rel, const char *text)
-{
-	int fd = open(at(rel), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-}
-
-/* Its text (at most 255 bytes), or "" with errno set. */
-static const char *text_of(const char *path)
-{
-	static char buf[256];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	int e = errno;
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	errno = e;
-	return buf;
-}
 
 static int setup(void **s)
 {
 	(void)s;
-	snprintf(top, sizeof(top), "/tmp/privsep-chr-XXXXXX");
-	if (!mkdtemp(top) || chmod(top, 0755) < 0)
+	if (cp_setup("/tmp/privsep-chr-XXXXXX") < 0)
 		return -1;
-	mkdir(at("policies"), 0755);
-	mkdir(at("mixed"), 0755);
-	mkdir(at("certs"), 0755);
-	mkdir(at("etc"), 0755);
+	mkdir(cp_at("policies"), 0755);
+	mkdir(cp_at("mixed"), 0755);
+	mkdir(cp_at("certs"), 0755);
+	mkdir(cp_at("etc"), 0755);
 	return 0;
-}
-
-static int teardown(void **s)
-{
-	(void)s;
-	return hx_rmtree(top);
-}
-
-static void dump(const struct hx *x)
-{
-	for (int i = 0; i < x->nlog; i++)
-		fprintf(stderr, "log: %s\n", x->log[i]);
 }
 
 /* A helper holding the policy file rel, confined; then, told by a byte
@@ -100,21 +50,21 @@ static int reload_body(const char *rel, int ready, int go)
 	struct privsep_worker *w;
 	struct hx *x = hx_new(NULL, 0, 8192);
 	const char *t;
-	if (!x || hx_attach_policy(x, "files", at(rel), NULL, &w, why, sizeof(why)) < 0) {
+	if (!x || hx_attach_policy(x, "files", cp_at(rel), NULL, &w, why, sizeof(why)) < 0) {
 		fprintf(stderr, "policy: %s\n", x ? why : "no helper");
 		return 2;
 	}
 	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
-		dump(x);
+		cp_dump(x);
 		return 3;
 	}
 	if (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1)
 		return 4;
-	t = text_of(at(rel));
+	t = cp_text_of(cp_at(rel));
 	if (!strstr(t, "# the new one")) {
 		fprintf(stderr, "the policy file after the rename: \"%s\" (%s)\n", t,
 		        strerror(errno));
-		dump(x);
+		cp_dump(x);
 		return 5;
 	}
 	return 0;
@@ -130,10 +80,10 @@ a_confined_helper_reads_its_policy_file_again_after_an_editor_renamed_a_new_one_
 	if (under_valgrind())
 		skip();
 	/* no Landlock here: nothing refuses the read; nothing to check */
-	if (landlock_abi() <= 0)
+	if (cp_landlock_abi() <= 0)
 		skip();
-	put("policies/files.policy", "version 1\n# the old one\n");
-	put("policies/files.policy~", "version 1\n# a backup\n");
+	cp_put("policies/files.policy", "version 1\n# the old one\n", 0644);
+	cp_put("policies/files.policy~", "version 1\n# a backup\n", 0644);
 	assert_int_equal(pipe(ready), 0);
 	assert_int_equal(pipe(go), 0);
 	p = fork();
@@ -144,8 +94,9 @@ a_confined_helper_reads_its_policy_file_again_after_an_editor_renamed_a_new_one_
 	close(go[0]);
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	/* the editor's save: a new file renamed over the old one */
-	put("policies/.files.policy.new", "version 1\n# the new one\n");
-	assert_int_equal(rename(at("policies/.files.policy.new"), at("policies/files.policy")), 0);
+	cp_put("policies/.files.policy.new", "version 1\n# the new one\n", 0644);
+	assert_int_equal(
+	    rename(cp_at("policies/.files.policy.new"), cp_at("policies/files.policy")), 0);
 	assert_int_equal(write(go[1], "g", 1), 1);
 	assert_int_equal(waitpid(p, &st, 0), p);
 	close(ready[0]);
@@ -160,25 +111,25 @@ static int beside_body(void)
 	struct privsep_worker *w;
 	struct hx *x = hx_new(NULL, 0, 8192);
 	int fd;
-	if (!x ||
-	    hx_attach_policy(x, "files", at("mixed/files.policy"), NULL, &w, why, sizeof(why)) < 0)
+	if (!x || hx_attach_policy(x, "files", cp_at("mixed/files.policy"), NULL, &w, why,
+	                           sizeof(why)) < 0)
 		return 2;
 	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
-		dump(x);
+		cp_dump(x);
 		return 3;
 	}
 	/* the attacker's read of the file beside the policy */
-	fd = open(at("mixed/secret"), O_RDONLY | O_CLOEXEC);
+	fd = open(cp_at("mixed/secret"), O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 || errno != EACCES) {
 		fprintf(stderr, "the file beside the policy: %s\n",
 		        fd >= 0 ? "opened" : strerror(errno));
 		return 4;
 	}
 	/* the policy file itself, as it is, still is read */
-	if (!strstr(text_of(at("mixed/files.policy")), "version 1"))
+	if (!strstr(cp_text_of(cp_at("mixed/files.policy")), "version 1"))
 		return 5;
 	if (!hx_logged(x, "holds \"secret\", not a policy file")) {
-		dump(x);
+		cp_dump(x);
 		return 6;
 	}
 	return 0;
@@ -186,22 +137,14 @@ static int beside_body(void)
 
 static void a_policy_file_beside_other_files_lends_the_confined_helper_no_read_of_them(void **s)
 {
-	int st;
-	pid_t p;
 	(void)s;
 	if (under_valgrind())
 		skip();
-	if (landlock_abi() <= 0)
+	if (cp_landlock_abi() <= 0)
 		skip();
-	put("mixed/files.policy", "version 1\n");
-	put("mixed/secret", "not for the helper\n");
-	p = fork();
-	assert_true(p >= 0);
-	if (p == 0)
-		_exit(beside_body());
-	assert_int_equal(waitpid(p, &st, 0), p);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	cp_put("mixed/files.policy", "version 1\n", 0644);
+	cp_put("mixed/secret", "not for the helper\n", 0644);
+	assert_int_equal(cp_run_child(beside_body), 0);
 }
 
 /* A worker of the confined helper: told by a byte on go (the test
@@ -217,7 +160,7 @@ static int cert_worker(int fd, int go)
 	if (!c || read(go, &b, 1) != 1)
 		return 10;
 	memset(&res, 0, sizeof(res));
-	f = privsep_fs_open(c, at("certs/cert.pem"), O_RDONLY, &res);
+	f = privsep_fs_open(c, cp_at("certs/cert.pem"), O_RDONLY, &res);
 	if (f < 0)
 		return 11;
 	if (read(f, buf, sizeof(buf) - 1) <= 0 || strcmp(buf, "renewed\n"))
@@ -229,25 +172,17 @@ static int cert_worker(int fd, int go)
 
 static int cert_body(int ready, int go)
 {
-	char why[512], t[1024];
-	struct privsep_worker *w;
-	struct hx *x = hx_new(NULL, 0, 8192);
-	siginfo_t si;
 	pid_t kid;
-	int fd;
-	snprintf(t, sizeof(t),
-	         "version 1\n"
-	         "path \"%s\" allow read\n"
-	         "path \"%s\" allow read\n"
-	         "path \"%s\" allow read\n",
-	         at("certs/cert.pem"), at("certs/key.pem"), at("etc/cert.pem"));
+	int fd, rc;
+	struct hx *x = cp_confined(cp_policy("version 1\n"
+	                                     "path \"%s\" allow read\n"
+	                                     "path \"%s\" allow read\n"
+	                                     "path \"%s\" allow read\n",
+	                                     cp_at("certs/cert.pem"), cp_at("certs/key.pem"),
+	                                     cp_at("etc/cert.pem")),
+	                           &fd);
 	if (!x)
 		return 2;
-	fd = hx_attach_policy(x, "files", "files.policy", t, &w, why, sizeof(why));
-	if (fd < 0) {
-		fprintf(stderr, "policy: %s\n", why);
-		return 2;
-	}
 	kid = fork();
 	if (kid < 0)
 		return 2;
@@ -255,23 +190,17 @@ static int cert_body(int ready, int go)
 		_exit(cert_worker(fd, go));
 	close(fd);
 	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
-		dump(x);
+		cp_dump(x);
 		return 3;
 	}
 	if (write(ready, "r", 1) != 1)
 		return 4;
-	if (!hx_pump_gone(x, 1, 30000))
-		return 5;
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)kid, &si, WEXITED) < 0 || si.si_code != CLD_EXITED ||
-	    si.si_status != 0) {
-		fprintf(stderr, "the worker's side: step %d failed\n", si.si_status);
-		dump(x);
-		return 6;
-	}
+	rc = cp_served(x, kid);
+	if (rc)
+		return 4 + rc;
 	/* the directory beside other files is not granted: the attacker
 	 * reads nothing there but the rule's file */
-	fd = open(at("etc/shadow"), O_RDONLY | O_CLOEXEC);
+	fd = open(cp_at("etc/shadow"), O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 || errno != EACCES) {
 		fprintf(stderr, "etc/shadow: %s\n", fd >= 0 ? "opened" : strerror(errno));
 		return 7;
@@ -289,12 +218,12 @@ a_read_only_exact_file_renamed_over_is_served_again_when_its_directory_holds_onl
 	(void)s;
 	if (under_valgrind())
 		skip();
-	if (landlock_abi() <= 0)
+	if (cp_landlock_abi() <= 0)
 		skip();
-	put("certs/cert.pem", "old\n");
-	put("certs/key.pem", "key\n");
-	put("etc/cert.pem", "old\n");
-	put("etc/shadow", "not for the helper\n");
+	cp_put("certs/cert.pem", "old\n", 0644);
+	cp_put("certs/key.pem", "key\n", 0644);
+	cp_put("etc/cert.pem", "old\n", 0644);
+	cp_put("etc/shadow", "not for the helper\n", 0644);
 	assert_int_equal(pipe(ready), 0);
 	assert_int_equal(pipe(go), 0);
 	p = fork();
@@ -307,8 +236,8 @@ a_read_only_exact_file_renamed_over_is_served_again_when_its_directory_holds_onl
 	close(go[0]);
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	/* the renewal: a new file renamed over the old one */
-	put("certs/cert.pem.new", "renewed\n");
-	assert_int_equal(rename(at("certs/cert.pem.new"), at("certs/cert.pem")), 0);
+	cp_put("certs/cert.pem.new", "renewed\n", 0644);
+	assert_int_equal(rename(cp_at("certs/cert.pem.new"), cp_at("certs/cert.pem")), 0);
 	assert_int_equal(write(go[1], "g", 1), 1);
 	assert_int_equal(waitpid(p, &st, 0), p);
 	close(ready[0]);
@@ -327,5 +256,5 @@ int main(void)
 	    cmocka_unit_test(
 	        a_read_only_exact_file_renamed_over_is_served_again_when_its_directory_holds_only_such_files),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, cp_teardown);
 }
