@@ -149,6 +149,21 @@ int cp_served(struct hx *x, pid_t kid)
 	return 0;
 }
 
+int cp_serve(struct hx *x, int fd, int (*worker)(int), const char *name, const char *text)
+{
+	int rc;
+	pid_t kid = fork();
+	if (kid < 0)
+		return 2;
+	if (kid == 0)
+		_exit(worker(fd));
+	close(fd);
+	if (privsep_helper_confine(x->h, name, text) < 0)
+		return 3;
+	rc = cp_served(x, kid);
+	return rc ? 3 + rc : 0;
+}
+
 int cp_run_child(int (*body)(void))
 {
 	int st;

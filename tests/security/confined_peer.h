@@ -61,6 +61,12 @@ void cp_dump(const struct hx *x);
  * did not exit 0 (its step said, and the log). */
 int cp_served(struct hx *x, pid_t kid);
 
+/* The helper x with worker fd: worker(fd) run in a child process (the
+ * worker's side), x confined by the helper policy name/text (NULL:
+ * the shipped helper.policy), then served as cp_served: 0; 2 (no
+ * fork), 3 (not confined), 4 or 5 (cp_served's 1 or 2). */
+int cp_serve(struct hx *x, int fd, int (*worker)(int), const char *name, const char *text);
+
 /* body run in a child (confinement is for good): its exit status; the
  * test fails when a signal killed it. */
 int cp_run_child(int (*body)(void));

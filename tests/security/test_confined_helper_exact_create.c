@@ -115,22 +115,13 @@ static int worker_side(int fd)
 
 static int serve_body(void)
 {
-	pid_t kid;
 	int fd, rc;
 	struct hx *x = cp_confined(worker_policy(), &fd);
 	if (!x)
 		return 2;
-	kid = fork();
-	if (kid < 0)
-		return 2;
-	if (kid == 0)
-		_exit(worker_side(fd));
-	close(fd);
-	if (privsep_helper_confine(x->h, NULL, NULL) < 0)
-		return 3;
-	rc = cp_served(x, kid);
+	rc = cp_serve(x, fd, worker_side, NULL, NULL);
 	if (rc)
-		return 3 + rc;
+		return rc;
 	/* the wider grant of the file not there is said */
 	if (cp_landlock_abi() > 0 && !hx_logged(x, "not there when the helper confined itself"))
 		return 6;

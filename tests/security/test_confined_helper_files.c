@@ -148,23 +148,14 @@ static int worker_side(int fd)
 /* The broker of a confined helper still serves what the rules allow. */
 static int serve_body(void)
 {
-	pid_t kid;
 	int fd, rc;
 	struct hx *x = cp_confined(worker_policy(), &fd);
 	if (!x)
 		return 2;
-	kid = fork();
-	if (kid < 0)
-		return 2;
-	if (kid == 0)
-		_exit(worker_side(fd));
-	close(fd);
-	if (privsep_helper_confine(x->h, "attacker.policy", helper_text) < 0)
-		return 3;
 	/* served until the worker closes its end */
-	rc = cp_served(x, kid);
+	rc = cp_serve(x, fd, worker_side, "attacker.policy", helper_text);
 	if (rc)
-		return 3 + rc;
+		return rc;
 	return hx_logged(x, "no rule allows") ? 0 : 6;
 }
 

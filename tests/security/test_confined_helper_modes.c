@@ -134,24 +134,14 @@ static int worker_side(int fd)
 
 static int serve_body(void)
 {
-	pid_t kid;
-	int fd, rc;
+	int fd;
 	struct hx *x = cp_confined(worker_policy(), &fd);
 	if (!x)
 		return 2;
-	kid = fork();
-	if (kid < 0)
-		return 2;
-	if (kid == 0)
-		_exit(worker_side(fd));
-	close(fd);
+	/* the umask the mode must not come from (the worker's side creates
+	 * through the broker only) */
 	umask(022);
-	if (privsep_helper_confine(x->h, NULL, NULL) < 0)
-		return 3;
-	rc = cp_served(x, kid);
-	if (rc)
-		return 3 + rc;
-	return 0;
+	return cp_serve(x, fd, worker_side, NULL, NULL);
 }
 
 static void a_confined_helpers_broker_creates_a_file_with_exactly_its_rules_mode(void **s)
