@@ -114,7 +114,18 @@ static int add_path(struct ll_build *b, const char *path, int nofollow, int exac
 }
 
 /* What the broker does under a rule with these rights: the rights its
- * files get, and, for a directory, the right to create in it. */
+ * files get, and, for a directory, the right to create in it.
+ *
+ * The price, and why the layout stays (bench/README.md, "`--file-cache
+ * 0`, session 10"): of the broker's calls only the open meets Landlock
+ * (hook_file_open; statx and fstat have no hook).  It asks READ_FILE and,
+ * for a later O_TRUNC or ftruncate, TRUNCATE (IOCTL_DEV too for a
+ * device), and walks up from the file until every right asked is granted
+ * or it reaches the real root.  A read-only rule grants no TRUNCATE, so
+ * every open walks to / (about 100 ns a directory, 0.9 us an open beneath
+ * /tmp/X/root in `look-floor --landlock`).  TRUNCATE granted at a root
+ * would end the walk there, and let a compromised helper truncate the
+ * files it serves (openat2 O_RDONLY|O_TRUNC: measured): not granted. */
 static uint64_t file_rights(const struct pol_file *f)
 {
 	uint64_t a = 0;
