@@ -283,8 +283,13 @@ static int ll_enter(int l, const char *top, int abi)
 	root = l == LL_DETACHED
 	           ? (int)syscall(LL_OPEN_TREE, AT_FDCWD, path, LL_TREE_CLONE | O_CLOEXEC)
 	           : open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return l == LL_DETACHED && errno == EPERM ? 77 : 1;
+	if (root < 0 && l == LL_DETACHED && errno == EPERM)
+		return 77;
+	if (root < 0) {
+		fprintf(stderr, "look-floor: %s: the root %s: %s\n", ll_names[l], path,
+		        strerror(errno));
+		return 1;
+	}
 	if (l == LL_NONE)
 		return 0;
 	rs = (int)syscall(LL_CREATE_RULESET, &attr, sizeof(attr.fs), 0);
