@@ -144,16 +144,26 @@ static void not_served(struct ll_build *b, const struct pol_file *f, const char 
 }
 
 /* An exact path to be created, not there when confining: the rule's
- * rights beneath its directory, wider than the rule: said in one line. */
+ * rights beneath its directory, wider than the rule: said in one line.
+ * Never beneath / (a file of / to be made: the rule's read or create
+ * beneath / would reach every file of the machine), as add_read_dir:
+ * not served, said in one line. */
 static int add_exact_dir(struct ll_build *b, const struct pol_file *f, uint64_t a)
 {
 	char dir[4096], *slash;
 	int err = 0, rc;
 	snprintf(dir, sizeof(dir), "%s", f->path);
 	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
+	if (slash == dir) {
+		log_line(
+		    b->h->log, b->h->log_arg, PRIVSEP_LOG_WARN,
+		    "helper: Landlock: %s:%d (path \"%s\"): not there when the helper confined "
+		    "itself, and its directory is /, beneath which nothing is granted: the "
+		    "broker cannot serve it from now on (make the file before confining)",
+		    f->loc.file, f->loc.line, f->path);
+		return 0;
+	}
+	if (slash)
 		*slash = '\0';
 	rc = add_path(b, slash ? dir : ".", 0, 0, a & ~LL_READ_DIR, &err);
 	if (rc == 0)
