@@ -70,5 +70,10 @@ int cp_serve(struct hx *x, int fd, int (*worker)(int), const char *name, const c
 /* body run in a child (confinement is for good): its exit status; the
  * test fails when a signal killed it. */
 int cp_run_child(int (*body)(void));
+/* body(ready, go) run in a child: once it wrote a byte on ready, rel
+ * (in the test's directory) is replaced by a new file holding text,
+ * renamed over it, and a byte goes on go.  body's exit status; the test
+ * fails when a signal killed it. */
+int cp_renamed_over(int (*body)(int ready, int go), const char *rel, const char *text);
 
 #endif

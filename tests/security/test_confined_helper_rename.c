@@ -246,6 +246,78 @@ a_read_only_exact_file_renamed_over_is_served_again_when_its_directory_holds_onl
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* review 10: the refusal of a file renamed over under a rule that
+ * allows it names that rule and why (the error contract), to the worker
+ * and in the log; it said "Permission denied" alone.  Told by a byte on
+ * go (the test renamed a new file over etc/cert.pem, whose directory
+ * holds etc/shadow too, so is not granted), the worker asks for it. */
+static int moved_worker(int fd, int go)
+{
+	struct privsep_client_config cfg = {.msg_max = 8192};
+	struct privsep_client *c = privsep_client_new(fd, &cfg);
+	struct privsep_result res;
+	char b;
+	int f;
+	if (!c || read(go, &b, 1) != 1)
+		return 10;
+	memset(&res, 0, sizeof(res));
+	f = privsep_fs_open(c, cp_at("etc/cert.pem"), O_RDONLY, &res);
+	if (f >= 0 || errno != EACCES)
+		return 11;
+	if (!strstr(res.detail, "files.policy:2 (path \"") ||
+	    !strstr(res.detail, "not one renamed over it since")) {
+		fprintf(stderr, "the worker's detail: \"%s\"\n", res.detail);
+		return 12;
+	}
+	privsep_client_free(c);
+	return 0;
+}
+
+static int moved_body(int ready, int go)
+{
+	pid_t kid;
+	int fd, rc;
+	struct hx *x = cp_confined(cp_policy("version 1\n"
+	                                     "path \"%s\" allow read\n",
+	                                     cp_at("etc/cert.pem")),
+	                           &fd);
+	if (!x)
+		return 2;
+	kid = fork();
+	if (kid < 0)
+		return 2;
+	if (kid == 0)
+		_exit(moved_worker(fd, go));
+	close(fd);
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
+		cp_dump(x);
+		return 3;
+	}
+	if (write(ready, "r", 1) != 1)
+		return 4;
+	rc = cp_served(x, kid);
+	if (rc)
+		return 4 + rc;
+	if (!hx_logged(x, "files.policy:2 (path \"") ||
+	    !hx_logged(x, "the confined helper's Landlock")) {
+		cp_dump(x);
+		return 7;
+	}
+	return 0;
+}
+
+static void a_refusal_of_a_file_renamed_over_after_the_confine_names_its_rule_and_why(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip();
+	if (cp_landlock_abi() <= 0)
+		skip();
+	cp_put("etc/cert.pem", "old\n", 0644);
+	cp_put("etc/shadow", "not for the helper\n", 0644);
+	assert_int_equal(cp_renamed_over(moved_body, "etc/cert.pem", "renewed\n"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +327,8 @@ int main(void)
 	        a_policy_file_beside_other_files_lends_the_confined_helper_no_read_of_them),
 	    cmocka_unit_test(
 	        a_read_only_exact_file_renamed_over_is_served_again_when_its_directory_holds_only_such_files),
+	    cmocka_unit_test(
+	        a_refusal_of_a_file_renamed_over_after_the_confine_names_its_rule_and_why),
 	};
 	return cmocka_run_group_tests(tests, setup, cp_teardown);
 }
