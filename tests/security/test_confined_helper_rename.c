@@ -318,6 +318,48 @@ static void a_refusal_of_a_file_renamed_over_after_the_confine_names_its_rule_an
 	assert_int_equal(cp_renamed_over(moved_body, "etc/cert.pem", "renewed\n"), 0);
 }
 
+/* review 10: an exact read-only rule's directory that also holds the
+ * file of a rule that writes (an application's state, beside its
+ * configuration) is not granted: the attacker, the confined helper,
+ * reads no file put there after the confine (it did: the directory was
+ * granted when every entry was any read rule's file). */
+static int written_beside_body(int ready, int go)
+{
+	char b;
+	int fd;
+	struct hx *x = cp_confined(cp_policy("version 1\n"
+	                                     "path \"%s\" allow read\n"
+	                                     "path \"%s\" allow read,write\n",
+	                                     cp_at("state/app.conf"), cp_at("state/db")),
+	                           &fd);
+	if (!x)
+		return 2;
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
+		cp_dump(x);
+		return 3;
+	}
+	if (write(ready, "r", 1) != 1 || read(go, &b, 1) != 1)
+		return 4;
+	return cp_refused("openat2 O_RDONLY of a file put beside a written rule's file",
+	                  cp_openat2(cp_at("state/later"), O_RDONLY))
+	           ? 0
+	           : 5;
+}
+
+static void a_read_only_rules_directory_holding_a_written_rules_file_is_not_granted(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip();
+	if (cp_landlock_abi() <= 0)
+		skip();
+	mkdir(cp_at("state"), 0755);
+	cp_put("state/app.conf", "conf\n", 0644);
+	cp_put("state/db", "rows\n", 0644);
+	unlink(cp_at("state/later"));
+	assert_int_equal(cp_renamed_over(written_beside_body, "state/later", "a secret\n"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +371,8 @@ int main(void)
 	        a_read_only_exact_file_renamed_over_is_served_again_when_its_directory_holds_only_such_files),
 	    cmocka_unit_test(
 	        a_refusal_of_a_file_renamed_over_after_the_confine_names_its_rule_and_why),
+	    cmocka_unit_test(
+	        a_read_only_rules_directory_holding_a_written_rules_file_is_not_granted),
 	};
 	return cmocka_run_group_tests(tests, setup, cp_teardown);
 }
