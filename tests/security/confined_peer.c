@@ -206,3 +206,35 @@ int cp_renamed_over(int (*body)(int ready, int go), const char *rel, const char 
 		fail_msg("the confined helper was killed by signal %d", WTERMSIG(st));
 	return WEXITSTATUS(st);
 }
+
+struct hx *cp_confined_now(const char *policy)
+{
+	int fd;
+	struct hx *x = cp_confined(policy, &fd);
+	if (!x)
+		return NULL;
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
+		cp_dump(x);
+		return NULL;
+	}
+	return x;
+}
+
+int cp_serve_told(struct hx *x, int fd, int (*worker)(int fd, int go), int ready, int go)
+{
+	int rc;
+	pid_t kid = fork();
+	if (kid < 0)
+		return 2;
+	if (kid == 0)
+		_exit(worker(fd, go));
+	close(fd);
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
+		cp_dump(x);
+		return 3;
+	}
+	if (write(ready, "r", 1) != 1)
+		return 4;
+	rc = cp_served(x, kid);
+	return rc ? 4 + rc : 0;
+}

@@ -275,29 +275,14 @@ static int moved_worker(int fd, int go)
 
 static int moved_body(int ready, int go)
 {
-	pid_t kid;
 	int fd, rc;
-	struct hx *x = cp_confined(cp_policy("version 1\n"
-	                                     "path \"%s\" allow read\n",
-	                                     cp_at("etc/cert.pem")),
-	                           &fd);
+	struct hx *x = cp_confined(
+	    cp_policy("version 1\npath \"%s\" allow read\n", cp_at("etc/cert.pem")), &fd);
 	if (!x)
 		return 2;
-	kid = fork();
-	if (kid < 0)
-		return 2;
-	if (kid == 0)
-		_exit(moved_worker(fd, go));
-	close(fd);
-	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
-		cp_dump(x);
-		return 3;
-	}
-	if (write(ready, "r", 1) != 1)
-		return 4;
-	rc = cp_served(x, kid);
+	rc = cp_serve_told(x, fd, moved_worker, ready, go);
 	if (rc)
-		return 4 + rc;
+		return rc;
 	if (!hx_logged(x, "files.policy:2 (path \"") ||
 	    !hx_logged(x, "the confined helper's Landlock")) {
 		cp_dump(x);
@@ -326,18 +311,12 @@ static void a_refusal_of_a_file_renamed_over_after_the_confine_names_its_rule_an
 static int written_beside_body(int ready, int go)
 {
 	char b;
-	int fd;
-	struct hx *x = cp_confined(cp_policy("version 1\n"
-	                                     "path \"%s\" allow read\n"
-	                                     "path \"%s\" allow read,write\n",
-	                                     cp_at("state/app.conf"), cp_at("state/db")),
-	                           &fd);
+	struct hx *x = cp_confined_now(cp_policy("version 1\n"
+	                                         "path \"%s\" allow read\n"
+	                                         "path \"%s\" allow read,write\n",
+	                                         cp_at("state/app.conf"), cp_at("state/db")));
 	if (!x)
-		return 2;
-	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
-		cp_dump(x);
 		return 3;
-	}
 	if (write(ready, "r", 1) != 1 || read(go, &b, 1) != 1)
 		return 4;
 	return cp_refused("openat2 O_RDONLY of a file put beside a written rule's file",
