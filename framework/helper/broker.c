@@ -15,8 +15,11 @@
 
 static struct fs_ctx ctx_of(struct privsep_worker *w)
 {
-	return (struct fs_ctx){
-	    .pol = w->spawn.pol, .roots = w->spawn.roots, .refused = wlog_refused, .arg = w};
+	return (struct fs_ctx){.pol = w->spawn.pol,
+	                       .roots = w->spawn.roots,
+	                       .confined = w->h->confined,
+	                       .refused = wlog_refused,
+	                       .arg = w};
 }
 
 int fs_h_open(struct privsep_req *req, void *arg)

@@ -155,16 +155,26 @@ static void not_served(struct ll_build *b, const struct pol_file *f, const char 
 }
 
 /* An exact path to be created, not there when confining: the rule's
- * rights beneath its directory, wider than the rule: said in one line. */
+ * rights beneath its directory, wider than the rule: said in one line.
+ * Never beneath / (a file of / to be made: the rule's read or create
+ * beneath / would reach every file of the machine), as add_read_dir:
+ * not served, said in one line. */
 static int add_exact_dir(struct ll_build *b, const struct pol_file *f, uint64_t a)
 {
 	char dir[4096], *slash;
 	int err = 0, rc;
 	snprintf(dir, sizeof(dir), "%s", f->path);
 	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
+	if (slash == dir) {
+		log_line(
+		    b->h->log, b->h->log_arg, PRIVSEP_LOG_WARN,
+		    "helper: Landlock: %s:%d (path \"%s\"): not there when the helper confined "
+		    "itself, and its directory is /, beneath which nothing is granted: the "
+		    "broker cannot serve it from now on (make the file before confining)",
+		    f->loc.file, f->loc.line, f->path);
+		return 0;
+	}
+	if (slash)
 		*slash = '\0';
 	rc = add_path(b, slash ? dir : ".", 0, 0, a & ~LL_READ_DIR, &err);
 	if (rc == 0)
@@ -179,14 +189,24 @@ static int add_exact_dir(struct ll_build *b, const struct pol_file *f, uint64_t 
 	return rc < 0 ? -1 : 0;
 }
 
-/* Whether path is the file of an exact rule with read in a policy the
- * helper holds. */
+/* A rule that lets the broker read and nothing else of what Landlock
+ * bounds (no write, append, truncate or create). */
+static int read_only(const struct pol_file *f)
+{
+	return (f->rights & POL_R_READ) &&
+	       !(f->rights & (POL_R_WRITE | POL_R_APPEND | POL_R_TRUNCATE | POL_R_CREATE));
+}
+
+/* Whether path is the file of an exact read-only rule in a policy the
+ * helper holds (a file of a rule that writes is no such file: its
+ * directory, where the application makes files of its own, is not
+ * granted). */
 static int read_named(const struct ll_build *b, const char *path)
 {
 	for (const struct pol_entry *e = b->h->policies; e; e = pol_entry_next(e)) {
 		const struct policy *p = pol_entry_policy(e);
 		for (size_t i = 0; p && i < p->nfiles; i++)
-			if (!p->files[i].beneath && (p->files[i].rights & POL_R_READ) &&
+			if (!p->files[i].beneath && read_only(&p->files[i]) &&
 			    !strcmp(p->files[i].path, path))
 				return 1;
 	}
@@ -271,8 +291,7 @@ static int add_file_rule(struct ll_build *b, const struct pol_file *f, int rootf
 	rc = add_path(b, f->path, !f->symlinks, 1, a, &err);
 	if (rc == 0)
 		not_served(b, f, "it is not there", err);
-	if (rc > 0 && (f->rights & POL_R_READ) &&
-	    !(f->rights & (POL_R_WRITE | POL_R_APPEND | POL_R_TRUNCATE)))
+	if (rc > 0 && read_only(f))
 		return add_read_dir(b, f);
 	return rc < 0 ? -1 : 0;
 }

@@ -579,8 +579,15 @@ int privsep_helper_keep_caps(const char *const *names, size_t n)
  * the others).  0, or -1 with errno. */
 static int drop_spawn_caps(void)
 {
+	/* and CAP_FSETID (review 10): openat2's mode is in memory no filter
+	 * reads and Landlock bounds no mode, so a compromised root helper
+	 * made a set-user-ID file beneath a create rule's root and, keeping
+	 * the bit through its writes, a set-user-ID root program; without
+	 * it, the first write takes the bit away.  CAP_SETPCAP last: the
+	 * bounding set's drops need it */
 	static const cap_value_t spawn[] = {CAP_SETUID,     CAP_SETGID,       CAP_SYS_ADMIN,
-	                                    CAP_SYS_CHROOT, CAP_SYS_RESOURCE, CAP_SETPCAP};
+	                                    CAP_SYS_CHROOT, CAP_SYS_RESOURCE, CAP_FSETID,
+	                                    CAP_SETPCAP};
 	const int n = (int)(sizeof(spawn) / sizeof(spawn[0]));
 	cap_t c;
 	int rc;

@@ -32,6 +32,9 @@ struct fs_decision {
 	int flags;        /* open flags to use (O_CLOEXEC, O_NOCTTY added) */
 	int op, arg;      /* what was decided: enum fs_op, its flags or mode */
 	char detail[256]; /* why, when refused */
+	int confined;     /* set by the caller: the helper confined itself
+	                   * (Landlock), which the words of a refusal the
+	                   * kernel made name */
 };
 
 /* Decide from the strings alone whether path may be used for op with
@@ -99,6 +102,7 @@ void fs_roots_refresh(struct fs_root *roots, const struct policy *pol,
 struct fs_ctx {
 	const struct policy *pol;
 	const struct fs_root *roots;
+	int confined; /* the helper confined itself (fs_decision's) */
 	void (*refused)(void *arg, const char *what, const char *path, int err, const char *detail);
 	void *arg;
 };

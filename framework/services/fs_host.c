@@ -216,6 +216,19 @@ static int rule_open(const struct fs_root *roots, const struct pol_file *r,
 		         d->norm, r->loc.file, r->loc.line);
 		errno = EACCES;
 		break;
+	case EACCES:
+		/* the rule allows it, the kernel refused: which rule, and why
+		 * (rule first: the detail is short, the worker has the path) */
+		snprintf(detail, dlen,
+		         "%s:%d (%s \"%s\") allows it, but the kernel refused the open: %s",
+		         r->loc.file, r->loc.line, r->beneath ? "beneath" : "path", r->path,
+		         d->confined ? "the confined helper's Landlock grants the rule's file or "
+		                       "root that was there when it confined itself, not one "
+		                       "renamed over it since (or the file's mode refuses the "
+		                       "helper)"
+		                     : "the file's mode refuses the helper (or a security module)");
+		errno = EACCES;
+		break;
 	default:
 		snprintf(detail, dlen, "%s: %s", d->norm, strerror(errno));
 	}
@@ -714,6 +727,7 @@ int fs_serve_open(struct privsep_req *req, const struct fs_ctx *ctx)
 	flags &= ~PROTO_FS_OPEN_STAT;
 	if ((rc = decide_or_fail(req, ctx, "open", path, FS_OP_OPEN, (int)flags, &d)))
 		return rc;
+	d.confined = ctx->confined;
 	fd = fs_broker_open_st(ctx->roots, ctx->pol, &d, &st, detail, sizeof(detail));
 	if (fd < 0) {
 		rc = errno;

@@ -163,6 +163,7 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 	d->rel[0] = d->norm[0] = d->detail[0] = '\0';
 	d->want_dir = 0;
 	d->flags = 0;
+	d->confined = 0; /* the caller says so (fs_serve_open) */
 	d->op = op;
 	d->arg = flags_or_mode;
 	rc = fs_normalise(path, d->norm, sizeof(d->norm), &d->want_dir, d->detail,

@@ -176,3 +176,65 @@ int cp_run_child(int (*body)(void))
 		fail_msg("the confined helper was killed by signal %d", WTERMSIG(st));
 	return WEXITSTATUS(st);
 }
+
+int cp_renamed_over(int (*body)(int ready, int go), const char *rel, const char *text)
+{
+	int ready[2], go[2], st;
+	char c, tmp[512];
+	pid_t p;
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		close(go[1]);
+		_exit(body(ready[1], go[0]));
+	}
+	close(ready[1]);
+	close(go[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	/* the new file, then the rename over the old one */
+	snprintf(tmp, sizeof(tmp), "%s.new", rel);
+	cp_put(tmp, text, 0644);
+	snprintf(tmp, sizeof(tmp), "%s", cp_at(tmp));
+	assert_int_equal(rename(tmp, cp_at(rel)), 0);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(waitpid(p, &st, 0), p);
+	close(ready[0]);
+	close(go[1]);
+	if (!WIFEXITED(st))
+		fail_msg("the confined helper was killed by signal %d", WTERMSIG(st));
+	return WEXITSTATUS(st);
+}
+
+struct hx *cp_confined_now(const char *policy)
+{
+	int fd;
+	struct hx *x = cp_confined(policy, &fd);
+	if (!x)
+		return NULL;
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
+		cp_dump(x);
+		return NULL;
+	}
+	return x;
+}
+
+int cp_serve_told(struct hx *x, int fd, int (*worker)(int fd, int go), int ready, int go)
+{
+	int rc;
+	pid_t kid = fork();
+	if (kid < 0)
+		return 2;
+	if (kid == 0)
+		_exit(worker(fd, go));
+	close(fd);
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
+		cp_dump(x);
+		return 3;
+	}
+	if (write(ready, "r", 1) != 1)
+		return 4;
+	rc = cp_served(x, kid);
+	return rc ? 4 + rc : 0;
+}

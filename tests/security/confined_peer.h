@@ -70,5 +70,18 @@ int cp_serve(struct hx *x, int fd, int (*worker)(int), const char *name, const c
 /* body run in a child (confinement is for good): its exit status; the
  * test fails when a signal killed it. */
 int cp_run_child(int (*body)(void));
+/* body(ready, go) run in a child: once it wrote a byte on ready, rel
+ * (in the test's directory) is replaced by a new file holding text,
+ * renamed over it, and a byte goes on go.  body's exit status; the test
+ * fails when a signal killed it. */
+int cp_renamed_over(int (*body)(int ready, int go), const char *rel, const char *text);
+/* A helper under the policy text policy (one worker attached, no process
+ * of its own), confined in this process: NULL, said (its log dumped),
+ * when it could not be. */
+struct hx *cp_confined_now(const char *policy);
+/* cp_confined's x with worker fd: worker(fd, go) run in a child, x
+ * confined, a byte written on ready, then served as cp_served: 0; 2 (no
+ * fork), 3 (not confined), 4 (ready), 5 or 6 (cp_served's 1 or 2). */
+int cp_serve_told(struct hx *x, int fd, int (*worker)(int fd, int go), int ready, int go);
 
 #endif

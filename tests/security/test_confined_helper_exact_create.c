@@ -140,6 +140,48 @@ static void a_confined_helpers_broker_still_writes_and_creates_an_exact_create_r
 	assert_true(cp_same_text("logs/new", "made\n"));
 }
 
+/* review 10: an exact create rule whose file, in /, is not there when
+ * confining.  The attacker is the confined helper: before, the rule's
+ * rights were granted beneath / (read,create: every file of the machine
+ * read, and made anywhere); now nothing is, said in one line. */
+static char root_file[64];
+
+static int root_body(void)
+{
+	int ok = 1;
+	struct hx *x = cp_confined_now(
+	    cp_policy("version 1\npath \"%s\" allow read,create mode 0600\n", root_file));
+	if (!x)
+		return 3;
+	ok &= cp_refused("openat2 O_RDONLY of a file no rule names",
+	                 cp_openat2(cp_at("etc/shadow"), O_RDONLY));
+	ok &= cp_refused("openat2 O_CREAT of a new file no rule names",
+	                 cp_openat2(cp_at("etc/made"), O_RDONLY | O_CREAT | O_EXCL));
+	if (!ok)
+		return 4;
+	if (!hx_logged(x, "its directory is /, beneath which nothing is granted")) {
+		cp_dump(x);
+		return 5;
+	}
+	return 0;
+}
+
+static void an_exact_create_rule_of_a_file_in_slash_not_there_grants_nothing_beneath_slash(void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip();
+	if (cp_landlock_abi() <= 0)
+		skip();
+	snprintf(root_file, sizeof(root_file), "/privsep-review10-%d", (int)getpid());
+	assert_int_equal(access(root_file, F_OK), -1);
+	cp_put("etc/shadow", "secret\n", 0644);
+	unlink(cp_at("etc/made"));
+	assert_int_equal(cp_run_child(root_body), 0);
+	assert_int_equal(access(cp_at("etc/made"), F_OK), -1);
+	assert_int_equal(access(root_file, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +189,8 @@ int main(void)
 	        an_exact_create_rule_lets_a_confined_helper_write_no_other_file_of_its_directory),
 	    cmocka_unit_test(
 	        a_confined_helpers_broker_still_writes_and_creates_an_exact_create_rules_file),
+	    cmocka_unit_test(
+	        an_exact_create_rule_of_a_file_in_slash_not_there_grants_nothing_beneath_slash),
 	};
 	return cmocka_run_group_tests(tests, setup, cp_teardown);
 }
