@@ -36,6 +36,7 @@ static int setup(void **s)
 		return -1;
 	mkdir(cp_at("policies"), 0755);
 	mkdir(cp_at("mixed"), 0755);
+	mkdir(cp_at("fifo"), 0755);
 	mkdir(cp_at("certs"), 0755);
 	mkdir(cp_at("etc"), 0755);
 	return 0;
@@ -150,6 +151,47 @@ static void a_policy_file_beside_other_files_lends_the_confined_helper_no_read_o
 /* A worker of the confined helper: told by a byte on go (the test
  * renamed a renewed certificate over the old one), it asks the broker
  * for it.  0 when it read the new one. */
+/* A FIFO named like a policy file, beside one: no policy file, so the
+ * directory is not granted (the FIFO opened, a device's read) */
+static int fifo_body(void)
+{
+	char why[512];
+	struct privsep_worker *w;
+	struct hx *x = hx_new(NULL, 0, 8192);
+	int fd;
+	if (!x || hx_attach_policy(x, "files", cp_at("fifo/files.policy"), NULL, &w, why,
+	                           sizeof(why)) < 0)
+		return 2;
+	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
+		cp_dump(x);
+		return 3;
+	}
+	fd = open(cp_at("fifo/x.policy"), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 || errno != EACCES) {
+		fprintf(stderr, "the FIFO beside the policy: %s\n",
+		        fd >= 0 ? "opened" : strerror(errno));
+		return 4;
+	}
+	if (!hx_logged(x, "holds \"x.policy\", not a policy file")) {
+		cp_dump(x);
+		return 6;
+	}
+	return 0;
+}
+
+static void a_fifo_named_like_a_policy_file_lends_the_confined_helper_no_read_of_the_directory(
+    void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip();
+	if (cp_landlock_abi() <= 0)
+		skip();
+	cp_put("fifo/files.policy", "version 1\n", 0644);
+	assert_int_equal(mkfifo(cp_at("fifo/x.policy"), 0644), 0);
+	assert_int_equal(cp_run_child(fifo_body), 0);
+}
+
 static int cert_worker(int fd, int go)
 {
 	struct privsep_client_config cfg = {.msg_max = 8192};
@@ -352,6 +394,8 @@ int main(void)
 	        a_refusal_of_a_file_renamed_over_after_the_confine_names_its_rule_and_why),
 	    cmocka_unit_test(
 	        a_read_only_rules_directory_holding_a_written_rules_file_is_not_granted),
+	    cmocka_unit_test(
+	        a_fifo_named_like_a_policy_file_lends_the_confined_helper_no_read_of_the_directory),
 	};
 	return cmocka_run_group_tests(tests, setup, cp_teardown);
 }
