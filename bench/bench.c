@@ -38,6 +38,8 @@
 #include "step_trace.h"
 #include "uidpool.h"
 #include "chan.h"
+#include "copyout.h"
+#include "region.h"
 #include "mm_slots.h"
 #include "sink_post.h"
 #include "raw_fd.h"
@@ -45,11 +47,16 @@
 static FILE *json;
 static int quick;
 
-static uint64_t ns(void)
+static uint64_t clock_ns(clockid_t clk)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -2065,6 +2072,66 @@ static void bulk_floor(const uint8_t *buf, size_t size, int reps, double *copy, 
 	free(dst);
 }
 
+/* The floor of privsep's own path for a payload in parts (REGION_PARTS_MIN
+ * bytes or more), with no IPC and no checks, in one process: exactly its
+ * memory work.  Each part of REGION_SLOT bytes is copied from the
+ * sender's buffer into the next of REGION_RING slots of a shared mapping
+ * (the region's ring, which stays in the caches), then out of it into
+ * the receiver's buffer the way the helper copies it (copyout, streamed
+ * over the same threshold; the buffer made as the helper's, kept from one
+ * payload to the next); then the handler reads the whole copy.  Medians
+ * of reps in this thread's CPU time (a loaded machine's preemptions are
+ * not in it), ns: *in the copies in, *out the copies out, *read the
+ * read, *all the three together (each payload's own sum). */
+struct parts_floor {
+	double in, out, read, all;
+};
+
+static struct parts_floor bulk_floor_parts(const uint8_t *buf, size_t size, int reps)
+{
+	uint64_t in[16], out[16], rd[16], all[16];
+	size_t ring = (size_t)REGION_RING * REGION_SLOT;
+	int stream = size > COPYOUT_STREAM_OVER;
+	uint8_t *slots =
+	    mmap(NULL, ring, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	uint8_t *dst =
+	    mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct parts_floor f;
+	if (slots == MAP_FAILED || dst == MAP_FAILED)
+		abort();
+	(void)madvise(dst, size, MADV_HUGEPAGE); /* as the helper's copy buffer */
+	memset(dst, 1, size);
+	if (reps > 16)
+		reps = 16;
+	for (int i = 0; i < reps; i++) {
+		uint64_t ti = 0, to = 0, t0, t1, t2;
+		for (size_t off = 0, k = 0; off < size; off += REGION_SLOT, k++) {
+			size_t n = size - off < REGION_SLOT ? size - off : REGION_SLOT;
+			uint8_t *slot = slots + (k % REGION_RING) * REGION_SLOT;
+			t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			memcpy(slot, buf + off, n);
+			t1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			copyout(dst + off, slot, n, stream);
+			t2 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			ti += t1 - t0;
+			to += t2 - t1;
+		}
+		t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		bulk_sum += sum_bytes(dst, size);
+		rd[i] = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+		in[i] = ti;
+		out[i] = to;
+		all[i] = ti + to + rd[i];
+	}
+	f.in = stats_of(in, (size_t)reps).median;
+	f.out = stats_of(out, (size_t)reps).median;
+	f.read = stats_of(rd, (size_t)reps).median;
+	f.all = stats_of(all, (size_t)reps).median;
+	munmap(dst, size);
+	munmap(slots, ring);
+	return f;
+}
+
 /* pl: FREE, ONE_CPU (both ends on CPU 0), TWO_CPUS (the worker and the
  * sender on CPU 0, the helper and the raw receiver on CPU 1: every
  * wake-up a cross-CPU one; 64 KiB and 1 MiB only). */
@@ -2160,6 +2227,24 @@ static void bench_bulk(enum placement pl)
 			    "%.2f x the socket copy copies overlapped, %.2f x not\n",
 			    c / 1e3, rd / 1e3, (sz[s].size / (c + rd) * 1e3) / rm.median,
 			    (sz[s].size / (2 * c + rd) * 1e3) / rm.median);
+		}
+		if (pl != TWO_CPUS && sz[s].size >= REGION_PARTS_MIN) {
+			/* one CPU: the three one after the other, which is also
+			 * the CPU time of any placement; free: at best the
+			 * copies in and out overlap (two CPUs), then the read */
+			struct parts_floor f = bulk_floor_parts(buf, sz[s].size, reps);
+			double lap = (f.in > f.out ? f.in : f.out) + f.read;
+			printf("  floor of privsep's path, parts through %u slots of %zu KiB, no IPC, "
+			       "CPU time (copies in %.0f us, out %.0f us%s, the handler's read %.0f "
+			       "us): %.2f x the socket copy's wall rate, %.2f x its CPU a payload; "
+			       "copies overlapped %.2f x its wall rate\n",
+			       REGION_RING, REGION_SLOT >> 10, f.in / 1e3, f.out / 1e3,
+			       sz[s].size > COPYOUT_STREAM_OVER ? " streamed" : "", f.read / 1e3,
+			       (sz[s].size / f.all * 1e3) / rm.median,
+			       pcpu && rcpu && reps > 1
+			           ? ((double)rcpu / (3.0 * (reps - 1))) / f.all
+			           : 0.0,
+			       (sz[s].size / lap * 1e3) / rm.median);
 		}
 		free(p);
 		free(r);

@@ -89,8 +89,8 @@ struct privsep_client {
 /* How long a bulk send waits for the helper to have copied out the
  * previous payload of the region before it gives the region up. */
 #define CLIENT_REGION_WAIT_MS 1000
-/* A payload of CLIENT_PARTS_MIN bytes or more goes in parts of
- * CLIENT_PART bytes (revision 1.4): the helper copies one out while the
+/* A payload of REGION_PARTS_MIN bytes or more goes in parts of
+ * REGION_SLOT bytes (revision 1.4): the helper copies one out while the
  * next is written.  The parts go around REGION_RING slots of the region
  * (region_tx_at), so that each stays in the caches between the worker's
  * copy in and the helper's copy out: a slot is written again once the
@@ -102,8 +102,6 @@ struct privsep_client {
  * the rest of the payload goes as one part, so that the records of one
  * payload fit in the socket's buffer together.  Sizes measured
  * (bench/README.md, "Bulk payloads, revision 1.4"). */
-#define CLIENT_PART ((size_t)1 << 20)
-#define CLIENT_PARTS_MIN ((size_t)4 << 20)
 #define CLIENT_PARTS_AHEAD 32u
 #define CLIENT_RING_WAIT_MS 2
 /* A payload of CLIENT_EARLY_MIN to CLIENT_EARLY_MAX bytes, to a helper
@@ -718,11 +716,11 @@ static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk,
 			n = off ? bulk->len - off : CLIENT_EARLY_FIRST;
 			at = off;
 		} else {
-			n = bulk->len - off < CLIENT_PART ? bulk->len - off : CLIENT_PART;
+			n = bulk->len - off < REGION_SLOT ? bulk->len - off : REGION_SLOT;
 			/* the helper is behind (or in this thread): the rest at once */
 			if (region_tx_unacked(&c->region) >= CLIENT_PARTS_AHEAD)
 				n = bulk->len - off;
-			at = region_tx_at(&c->region, off, CLIENT_PART, n, CLIENT_RING_WAIT_MS,
+			at = region_tx_at(&c->region, off, REGION_SLOT, n, CLIENT_RING_WAIT_MS,
 			                  client_dead, c);
 		}
 		fd = region_tx_part(&c->region, at, src + off, n);
@@ -790,7 +788,7 @@ static int make_bulk(struct privsep_client *c, const struct privsep_bulk *bulk, 
 		/* a large payload in parts: never in an event handler (its
 		 * call fails, and the parts would have no final record) */
 		int early = early_parts(c, bulk->len);
-		if (!nowait && (early || bulk->len >= CLIENT_PARTS_MIN) && !tl_event) {
+		if (!nowait && (early || bulk->len >= REGION_PARTS_MIN) && !tl_event) {
 			int rc = send_parts(c, bulk, early);
 			if (rc == 0) {
 				region_tx_final(&c->region, bulk->len, &b->size);

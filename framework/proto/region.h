@@ -60,6 +60,13 @@
 /* Parts of a payload in parts go around this many slots at the start of
  * the region while the receiver keeps up (region_tx_at). */
 #define REGION_RING 4u
+/* A worker sends a payload of REGION_PARTS_MIN bytes or more in parts of
+ * REGION_SLOT bytes (revision 1.4; the client's choice, not the wire's):
+ * the helper copies one out while the next is written, each through a
+ * ring slot of this size (client.c; the bench's floor of this path,
+ * bench/README.md "Bulk, session 10", does the same memory work). */
+#define REGION_SLOT ((size_t)1 << 20)
+#define REGION_PARTS_MIN ((size_t)4 << 20)
 
 /* The sender's region (a worker's client). */
 struct region_tx {
