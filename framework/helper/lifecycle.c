@@ -574,13 +574,20 @@ int privsep_helper_keep_caps(const char *const *names, size_t n)
 }
 
 /* The capabilities only a spawn needs (new namespaces, the worker's ids,
- * securebits and bounding set, its empty root), which the spawner keeps:
- * out of the helper's sets, the bounding set's last (CAP_SETPCAP drops
+ * securebits and bounding set, its empty root), which the spawner keeps,
+ * and the two besides CAP_SYS_ADMIN that pass ptrace's read check on a
+ * process of any uid (measured: CAP_SYS_PTRACE, CAP_PERFMON), which the
+ * confined helper has no use for (its filter has no ptrace, perf or
+ * process_vm_* call; Landlock refuses it ptrace's attach on every
+ * process outside its domain): with them it read another daemon's
+ * environ, maps and auxv through /proc (test_confined_helper_proc.c).
+ * Out of the helper's sets, the bounding set's last (CAP_SETPCAP drops
  * the others).  0, or -1 with errno. */
 static int drop_spawn_caps(void)
 {
-	static const cap_value_t spawn[] = {CAP_SETUID,     CAP_SETGID,       CAP_SYS_ADMIN,
-	                                    CAP_SYS_CHROOT, CAP_SYS_RESOURCE, CAP_SETPCAP};
+	static const cap_value_t spawn[] = {CAP_SETUID,       CAP_SETGID,     CAP_SYS_ADMIN,
+	                                    CAP_SYS_CHROOT,   CAP_SYS_RESOURCE, CAP_SYS_PTRACE,
+	                                    CAP_PERFMON,      CAP_SETPCAP};
 	const int n = (int)(sizeof(spawn) / sizeof(spawn[0]));
 	cap_t c;
 	int rc;
