@@ -277,6 +277,13 @@ struct privsep_helper {
 		 * once another thread set the fd limit to 0) */
 		int sock, pidfd, epfd;
 		pid_t pid;
+		/* a page shared with the spawner (MAP_SHARED before its
+		 * fork, NULL: none), where the kernel writes the pid of each
+		 * process it clones (CLONE_PARENT_SETTID) before the clone
+		 * returns; 0 again once a worker's answer was taken.  A
+		 * spawner gone before answering leaves the pid of the worker
+		 * it cloned, the helper's child, there (spawner.c) */
+		pid_t *cloned;
 		/* the workers of answers cut to no fd (spawner_cut): the
 		 * helper's children, by the pids the spawner told, that the
 		 * spawner killed (END); reaped once they end
@@ -290,6 +297,7 @@ struct privsep_helper {
 		 * are read and it is reaped (spawner_orphans_reap) */
 		struct {
 			int sock, pidfd, epfd;
+			pid_t *cloned;
 			unsigned wait_ms;
 			int64_t due_ms;
 			char name[64];

@@ -574,8 +574,14 @@ int privsep_helper_keep_caps(const char *const *names, size_t n)
 }
 
 /* The capabilities only a spawn needs (new namespaces, the worker's ids,
- * securebits and bounding set, its empty root), which the spawner keeps:
- * out of the helper's sets, the bounding set's last (CAP_SETPCAP drops
+ * securebits and bounding set, its empty root), which the spawner keeps,
+ * and the two besides CAP_SYS_ADMIN that pass ptrace's read check on a
+ * process of any uid (measured: CAP_SYS_PTRACE, CAP_PERFMON), which the
+ * confined helper has no use for (its filter has no ptrace, perf or
+ * process_vm_* call; Landlock refuses it ptrace's attach on every
+ * process outside its domain): with them it read another daemon's
+ * environ, maps and auxv through /proc (test_confined_helper_proc.c).
+ * Out of the helper's sets, the bounding set's last (CAP_SETPCAP drops
  * the others).  0, or -1 with errno. */
 static int drop_spawn_caps(void)
 {
@@ -583,11 +589,13 @@ static int drop_spawn_caps(void)
 	 * reads and Landlock bounds no mode, so a compromised root helper
 	 * made a set-user-ID file beneath a create rule's root and, keeping
 	 * the bit through its writes, a set-user-ID root program; without
-	 * it, the first write takes the bit away.  CAP_SETPCAP last: the
-	 * bounding set's drops need it */
-	static const cap_value_t spawn[] = {CAP_SETUID,     CAP_SETGID,       CAP_SYS_ADMIN,
-	                                    CAP_SYS_CHROOT, CAP_SYS_RESOURCE, CAP_FSETID,
-	                                    CAP_SETPCAP};
+	 * it, the first write takes the bit away.  CAP_SYS_PTRACE and
+	 * CAP_PERFMON (sec10): each let root read another uid's
+	 * /proc/PID/environ, maps and auxv in spite of Landlock.
+	 * CAP_SETPCAP last: the bounding set's drops need it */
+	static const cap_value_t spawn[] = {CAP_SETUID,       CAP_SETGID,     CAP_SYS_ADMIN,
+	                                    CAP_SYS_CHROOT,   CAP_SYS_RESOURCE, CAP_FSETID,
+	                                    CAP_SYS_PTRACE,   CAP_PERFMON,    CAP_SETPCAP};
 	const int n = (int)(sizeof(spawn) / sizeof(spawn[0]));
 	cap_t c;
 	int rc;

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -131,6 +132,21 @@ static ssize_t recv_fds(int sock, void *buf, size_t len, int *fds, size_t max, s
 		}
 	}
 	return n;
+}
+
+/* The page shared with a spawner (spawner_start) let go of. */
+static void cloned_unmap(pid_t **cloned)
+{
+	if (*cloned)
+		munmap(*cloned, (size_t)sysconf(_SC_PAGESIZE));
+	*cloned = NULL;
+}
+
+/* The pid a spawner's clone wrote there (0: none since it was cleared),
+ * and cleared: a worker's answer taken, or before a request. */
+static pid_t cloned_take(pid_t *cloned)
+{
+	return cloned ? __atomic_exchange_n(cloned, 0, __ATOMIC_SEQ_CST) : 0;
 }
 
 /* ---- in the spawner ---- */
@@ -267,8 +283,12 @@ static void spawn_one(struct privsep_helper *h, struct spawner_req *q, int sock,
 	/* the worker's parent, which step 7 checks, is the helper */
 	j.plan.helper = helper;
 	memset(&a, 0, sizeof(a));
-	a.flags = CLONE_PARENT | CLONE_PIDFD;
+	/* the kernel writes the pid into the page the helper shares before
+	 * the clone returns: this process killed at any moment from then,
+	 * the helper still knows its child (gone_finish) */
+	a.flags = CLONE_PARENT | CLONE_PIDFD | (h->spawner.cloned ? CLONE_PARENT_SETTID : 0);
 	a.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	a.parent_tid = (uint64_t)(uintptr_t)h->spawner.cloned;
 	a.exit_signal = 0; /* CLONE_PARENT: the spawner's own, SIGCHLD */
 	pid = syscall(SYS_clone3, &a, sizeof(a));
 	if (pid == 0) {
@@ -328,6 +348,10 @@ __attribute__((noreturn)) static void spawner_main(struct privsep_helper *h, int
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != helper)
 		_exit(1);
 	(void)prctl(PR_SET_NAME, "privsep-spawner");
+	/* the page shared with the helper is not a worker's */
+	if (h->spawner.cloned &&
+	    madvise(h->spawner.cloned, (size_t)sysconf(_SC_PAGESIZE), MADV_DONTFORK) < 0)
+		_exit(1);
 	signals_default();
 	/* nothing of the helper's but its standard fds: not a worker's
 	 * channel (its EOF would never come), the broker's roots, the
@@ -438,8 +462,16 @@ int spawner_start(struct privsep_helper *h)
 
 	if (h->spawner.sock >= 0)
 		return 0;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	h->spawner.cloned = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+	                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (h->spawner.cloned == MAP_FAILED) {
+		h->spawner.cloned = NULL;
 		goto fail;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		cloned_unmap(&h->spawner.cloned);
+		goto fail;
+	}
 	fflush(NULL); /* or the spawner would write the helper's buffered output again */
 	spawner_known_hold();
 	pid = fork();
@@ -448,6 +480,7 @@ int spawner_start(struct privsep_helper *h)
 		int e = errno;
 		close(sv[0]);
 		close(sv[1]);
+		cloned_unmap(&h->spawner.cloned);
 		errno = e;
 		goto fail;
 	}
@@ -468,6 +501,7 @@ int spawner_start(struct privsep_helper *h)
 		if (epfd >= 0)
 			close(epfd);
 		close(sv[0]);
+		cloned_unmap(&h->spawner.cloned);
 		errno = e;
 		goto fail;
 	}
@@ -524,16 +558,32 @@ static int ended_wait(int epfd, int pidfd, int ms)
 }
 
 static void unread_answers(struct privsep_helper *h, int sock, const char *name);
+static void orphan_note(struct privsep_helper *h, const char *name, pid_t pid);
+static int orphan_noted(const struct privsep_helper *h, pid_t pid);
 
 /* The spawner given up, ended: the answers it left read (when its
  * socket is still open), then it is reaped. */
 static void gone_finish(struct privsep_helper *h)
 {
 	siginfo_t si;
+	pid_t pid;
 	if (h->spawner.gone.sock >= 0) {
 		unread_answers(h, h->spawner.gone.sock, h->spawner.gone.name);
 		close(h->spawner.gone.sock);
 		h->spawner.gone.sock = -1;
+	}
+	/* a worker it cloned and never answered for (killed between its
+	 * clone and its answer, or given up on before the answer came):
+	 * the helper's child, which ends by itself at its channel's end of
+	 * file, before it runs anything, and is reaped then */
+	pid = cloned_take(h->spawner.gone.cloned);
+	cloned_unmap(&h->spawner.gone.cloned);
+	if (pid > 0 && !orphan_noted(h, pid)) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "worker \"%s\": process %d, cloned by the spawner that ended before it "
+		         "answered, ends before it runs anything and is reaped",
+		         h->spawner.gone.name, (int)pid);
+		orphan_note(h, h->spawner.gone.name, pid);
 	}
 	memset(&si, 0, sizeof(si));
 	while (waitid((idtype_t)P_PIDFD, (id_t)h->spawner.gone.pidfd, &si, WEXITED | WNOHANG) < 0 &&
@@ -563,6 +613,8 @@ static void spawner_give_up(struct privsep_helper *h, const char *name, int unre
 	h->spawner.gone.sock = h->spawner.sock;
 	h->spawner.gone.pidfd = h->spawner.pidfd;
 	h->spawner.gone.epfd = h->spawner.epfd;
+	h->spawner.gone.cloned = h->spawner.cloned;
+	h->spawner.cloned = NULL;
 	snprintf(h->spawner.gone.name, sizeof(h->spawner.gone.name), "%s", name);
 	h->spawner.sock = h->spawner.pidfd = h->spawner.epfd = -1;
 	if (ended_wait(h->spawner.gone.epfd, h->spawner.gone.pidfd, SPAWNER_GONE_MS)) {
@@ -596,6 +648,7 @@ void spawner_stop(struct privsep_helper *h)
 		close(h->spawner.gone.sock);
 	close(h->spawner.gone.pidfd);
 	close(h->spawner.gone.epfd);
+	cloned_unmap(&h->spawner.gone.cloned);
 	h->spawner.gone.sock = h->spawner.gone.pidfd = h->spawner.gone.epfd = -1;
 }
 
@@ -621,6 +674,15 @@ static int pid_known(const struct privsep_helper *h, pid_t pid)
 		return 1;
 	for (const struct privsep_worker *w = h->workers; w; w = w->next)
 		if (w->pid == pid)
+			return 1;
+	return 0;
+}
+
+/* Whether pid waits to be reaped already (orphan_note). */
+static int orphan_noted(const struct privsep_helper *h, pid_t pid)
+{
+	for (unsigned i = 0; i < h->spawner.norphans; i++)
+		if (h->spawner.orphans[i] == pid)
 			return 1;
 	return 0;
 }
@@ -860,7 +922,8 @@ static const struct policy *filter_copy(struct privsep_helper *h, const struct p
  * end) ends it by itself, before it runs anything (status 127), and its
  * pid is reaped once it ended (spawner_orphans_reap), not left a zombie
  * until the helper exits.  A worker cloned and not yet answered for when
- * the spawner died is not seen (SECURITY.md, Known limits). */
+ * the spawner died is found by the pid the kernel wrote at its clone
+ * (gone_finish). */
 static void unread_answers(struct privsep_helper *h, int sock, const char *name)
 {
 	uint8_t buf[SPAWNER_ANS_MAX];
@@ -971,6 +1034,7 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 			return NULL;
 		}
 	}
+	(void)cloned_take(h->spawner.cloned);
 	if (send_fds(h->spawner.sock, req, len, rfds, nrfds, MSG_DONTWAIT) < 0) {
 		char why[128];
 		snprintf(why, sizeof(why), "takes no request: %s", strerror(errno));
@@ -1001,8 +1065,9 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 		char why[128];
 		siginfo_t si;
 		memset(&si, 0, sizeof(si));
-		if (pidfd_send_signal(fds[0], SIGKILL, NULL, 0) == 0)
-			(void)waitid((idtype_t)P_PIDFD, (id_t)fds[0], &si, WEXITED | __WALL);
+		if (pidfd_send_signal(fds[0], SIGKILL, NULL, 0) == 0 &&
+		    waitid((idtype_t)P_PIDFD, (id_t)fds[0], &si, WEXITED | __WALL) == 0)
+			(void)cloned_take(h->spawner.cloned); /* reaped here */
 		for (size_t i = 0; i < nfds; i++)
 			close(fds[i]);
 		snprintf(why, sizeof(why), "takes no word of its worker %u: %s", a.pid,
@@ -1012,6 +1077,7 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 	}
 	want = a.err ? 0 : 2 + !!(a.f & ANS_F_LOG) + !!(a.f & ANS_F_OUT) + !!(a.f & ANS_F_LEASE);
 	if ((bad & BAD_FDS_CUT) && nfds < want && a.pid) {
+		(void)cloned_take(h->spawner.cloned); /* spawner_cut's */
 		spawner_cut(h, j->name, (pid_t)a.pid, fds, nfds, want);
 		return NULL;
 	}
@@ -1047,5 +1113,6 @@ struct privsep_worker *spawner_spawn(struct privsep_helper *h, const struct priv
 	j->pol = pe ? pol_entry_policy(pe) : NULL;
 	j->roots = pe ? pol_entry_roots(pe) : NULL;
 	j->filter_pol = pe ? filter_copy(h, sp, j, &a) : NULL;
+	(void)cloned_take(h->spawner.cloned); /* the worker's, by its pidfd */
 	return spawn_attach(h, sp, j, (pid_t)a.pid, fds[0]);
 }

@@ -20,6 +20,14 @@
  * one that refused a call dropped for a syscall it lets through, the same
  * user, a limit only lower.  Its file rules (the broker's, applied by the
  * helper itself) may change freely.
+ *
+ * The environment of an exec-mode worker is the request's, but the
+ * loader's part of it is not: a variable the C library's loader honours
+ * (and drops in secure mode: LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT,
+ * GLIBC_TUNABLES, ...) would run code of the request's choice in the new
+ * image before the worker narrows itself, under exec mode's first filter
+ * and Landlock layer (the loader's opens, executable mappings).  Such an
+ * entry must be, byte for byte, one a spawn gave before confining.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +59,9 @@ static struct known_prog progs[KNOWN_MAX];
 static size_t nprogs;
 static char *users[KNOWN_MAX];
 static size_t nusers;
+/* environment entries of the loader's a spawn gave (spawner_known_env) */
+static char *envs[KNOWN_MAX];
+static size_t nenvs;
 /* The notes are made from any thread (privsep_exec_open, privsep_spawn);
  * the spawner's fork holds this lock, so it takes them whole. */
 static pthread_mutex_t notes_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -83,24 +94,66 @@ void spawner_known_program(int fd)
 	pthread_mutex_unlock(&notes_lock);
 }
 
+/* Whether the environment entry e names a variable glibc's loader or
+ * libc reads for code, libraries or files to load, the ones it drops in
+ * secure mode (a set-user-ID start): every LD_ and MALLOC_ one, and the
+ * others by name. */
+static int loader_env(const char *e)
+{
+	static const char *const names[] = {
+	    "GLIBC_TUNABLES", "GCONV_PATH", "GETCONF_DIR", "HOSTALIASES",      "LOCALDOMAIN",
+	    "LOCPATH",        "NIS_PATH",   "NLSPATH",     "RESOLV_HOST_CONF", "RES_OPTIONS",
+	    "TMPDIR",         "TZDIR",
+	};
+	size_t n = strcspn(e, "=");
+	if (!strncmp(e, "LD_", 3) || !strncmp(e, "MALLOC_", 7))
+		return 1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && !strncmp(e, names[i], n))
+			return 1;
+	return 0;
+}
+
+/* s into list (n of them, at most KNOWN_MAX) unless it is there; under
+ * notes_lock. */
+static void note_string(char **list, size_t *n, const char *s)
+{
+	char *c;
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(list[i], s))
+			return;
+	if (*n < KNOWN_MAX && (c = strdup(s)))
+		list[(*n)++] = c;
+}
+
+/* The length of e's name to print: its leading letters, digits and
+ * underscores, at most 64 (the rest is the request's, maybe a line). */
+static int env_name_len(const char *e)
+{
+	size_t n = strspn(e, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+	return n > 64 ? 64 : (int)n;
+}
+
+static int noted(char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], s))
+			return 1;
+	return 0;
+}
+
 void spawner_known_spawn(const struct privsep_spawn *sp)
 {
 	const char *u = sp->sandbox && !sp->unsandboxed ? sp->sandbox->user : NULL;
+	const char *const *ev = sp->exec ? sp->exec->envp : NULL;
 	if (sp->exec)
 		spawner_known_program(sp->exec->fd);
-	if (!u)
-		return;
 	pthread_mutex_lock(&notes_lock);
-	for (size_t i = 0; i < nusers; i++)
-		if (!strcmp(users[i], u)) {
-			pthread_mutex_unlock(&notes_lock);
-			return;
-		}
-	if (nusers < KNOWN_MAX) {
-		char *c = strdup(u);
-		if (c)
-			users[nusers++] = c;
-	}
+	if (u)
+		note_string(users, &nusers, u);
+	for (size_t i = 0; ev && ev[i]; i++)
+		if (loader_env(ev[i]))
+			note_string(envs, &nenvs, ev[i]);
 	pthread_mutex_unlock(&notes_lock);
 }
 
@@ -155,9 +208,8 @@ static int known_program(int fd, struct stat *st)
 static int known_user(const struct privsep_helper *h, const char *u)
 {
 	(void)h;
-	for (size_t i = 0; i < nusers; i++)
-		if (!strcmp(users[i], u))
-			return 1;
+	if (noted(users, nusers, u))
+		return 1;
 	/* a user a known policy names */
 	for (const struct pol_entry *e = snap_policies; e; e = pol_entry_next(e))
 		if (!pol_entry_filter_only(e) && !strcmp(pol_entry_policy(e)->user, u))
@@ -430,5 +482,11 @@ int spawner_known_check(const struct privsep_helper *h, const struct spawner_req
 		    "its user \"%s\" is none the helper's spawns or policies named before "
 		    "it confined itself",
 		    q->sb.user);
+	for (size_t i = 0; q->ex.envp && q->ex.envp[i]; i++)
+		if (loader_env(q->ex.envp[i]) && !noted(envs, nenvs, q->ex.envp[i]))
+			return refuse(why, whylen,
+			              "its environment sets %.*s, a variable of the loader's that no "
+			              "spawn gave so before the helper confined itself",
+			              env_name_len(q->ex.envp[i]), q->ex.envp[i]);
 	return known_policy(q, mode, why, whylen);
 }

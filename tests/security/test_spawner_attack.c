@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -564,6 +565,19 @@ static void *late_cut_thread(void *arg)
 	return NULL;
 }
 
+/* A test's failure about pid, a child of this process still there: its
+ * state into state (len bytes), then it killed and reaped, and the
+ * helper's log said. */
+static void child_given_up(const struct hx *x, pid_t pid, char *state, size_t len)
+{
+	snprintf(state, len, "?");
+	(void)status_field(pid, "State", state, len);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+	for (int i = 0; i < x->nlog; i++)
+		fprintf(stderr, "log: %s\n", x->log[i]);
+}
+
 /* A compromised worker's view of an answer cut to no fd: the worker
  * cloned for it got past every use of its channel that the framework
  * makes (the cut came after its program started: the helper's thread
@@ -636,12 +650,8 @@ an_answer_cut_to_no_fd_has_its_worker_ended_though_its_program_never_uses_its_ch
 		(void)privsep_helper_step(x->h, 20);
 	}
 	if (!ended || kill(c.pid, 0) == 0) {
-		char state[64] = "?";
-		(void)status_field(c.pid, "State", state, sizeof(state));
-		kill(c.pid, SIGKILL);
-		waitpid(c.pid, NULL, __WALL);
-		for (int i = 0; i < x->nlog; i++)
-			fprintf(stderr, "log: %s\n", x->log[i]);
+		char state[64];
+		child_given_up(x, c.pid, state, sizeof(state));
 		fail_msg(
 		    "pid %d (%s, state %s), the worker of an answer cut to no fd whose program "
 		    "never uses its channel, %s 10 s after the cut",
@@ -657,6 +667,121 @@ an_answer_cut_to_no_fd_has_its_worker_ended_though_its_program_never_uses_its_ch
 	close(hold[0]);
 	close(hold[1]);
 	close(ex.fd);
+	close(f.prog);
+	hx_free(x);
+}
+
+/* The spawner ended between the clone3 of a worker and its answer. */
+struct at_clone {
+	pid_t spawner;
+	pid_t pid;   /* the worker its clone3 returned */
+	int ready[2]; /* a byte once it is traced, or could not be */
+	int seized, killed;
+};
+
+/* The spawner traced (this thread its tracer) from its next call on,
+ * killed at the exit stop of its clone3: the worker is cloned, the
+ * helper's child, and no byte of the answer is written. */
+static void *kill_at_clone_thread(void *arg)
+{
+	struct at_clone *c = arg;
+	long last = -1;
+	int st;
+	c->seized = ptrace(PTRACE_SEIZE, c->spawner, 0, PTRACE_O_TRACESYSGOOD) == 0 &&
+	            ptrace(PTRACE_INTERRUPT, c->spawner, 0, 0) == 0;
+	/* the request is sent only now: its clone3 is seen */
+	(void)!write(c->ready[1], "", 1);
+	if (!c->seized)
+		return NULL;
+	while (waitpid(c->spawner, &st, __WALL) == c->spawner && WIFSTOPPED(st)) {
+		int sig = 0;
+		if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+			struct __ptrace_syscall_info si;
+			memset(&si, 0, sizeof(si));
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, c->spawner, sizeof(si), &si) <= 0)
+				return NULL;
+			if (si.op == PTRACE_SYSCALL_INFO_ENTRY)
+				last = (long)si.entry.nr;
+			else if (si.op == PTRACE_SYSCALL_INFO_EXIT && last == SYS_clone3 &&
+			         si.exit.rval > 0) {
+				c->pid = (pid_t)si.exit.rval;
+				__atomic_store_n(&c->killed, kill(c->spawner, SIGKILL) == 0,
+				                 __ATOMIC_SEQ_CST);
+				return NULL; /* its end is the helper's to reap */
+			}
+		} else if ((st >> 16) == 0) {
+			sig = WSTOPSIG(st); /* a signal for it: delivered */
+		}
+		if (ptrace(PTRACE_SYSCALL, c->spawner, 0, sig) < 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* A spawner that ends after it cloned a worker and before it answered
+ * (killed by a compromised helper, which holds its pidfd, at that
+ * moment; or by the helper at its answer's timeout while it is held
+ * there): the worker, the helper's child (CLONE_PARENT), finds its
+ * channel's end of file before anything and exits 127; the helper never
+ * learnt its pid from an answer.  It must still be reaped, not left a
+ * zombie until the helper exits.  Reached for real: the spawner traced
+ * by the test and killed at the exit stop of its clone3.  Fails on main:
+ * the worker stays a zombie child of the helper. */
+static void a_worker_whose_spawner_ended_before_answering_is_reaped(void **s)
+{
+	struct spawner_fx f;
+	struct hx *x = spawner_fx_new(&f);
+	struct privsep_spawn sp = f.sp;
+	struct at_clone c = {.spawner = x->h->spawner.pid};
+	struct privsep_worker *w;
+	pthread_t t;
+	pid_t unknown = 0;
+	int64_t end;
+	int e, spawner_fd = (int)syscall(SYS_pidfd_open, c.spawner, 0);
+	char b;
+	(void)s;
+	assert_true(spawner_fd >= 0);
+	assert_int_equal(pipe2(c.ready, O_CLOEXEC), 0);
+	x->h->confined = 1; /* what privsep_helper_confine sets */
+	assert_int_equal(pthread_create(&t, NULL, kill_at_clone_thread, &c), 0);
+	assert_int_equal(read(c.ready[0], &b, 1), 1);
+	close(c.ready[0]);
+	close(c.ready[1]);
+	if (!c.seized) {
+		/* ptrace of its own child refused by this host */
+		assert_int_equal(pthread_join(t, NULL), 0);
+		close(spawner_fd);
+		close(f.prog);
+		hx_free(x);
+		skip();
+	}
+	errno = 0;
+	w = privsep_spawn(x->h, &sp);
+	e = errno;
+	/* not killed at a clone3 (none came): the tracer's wait ends */
+	if (!__atomic_load_n(&c.killed, __ATOMIC_SEQ_CST))
+		(void)syscall(SYS_pidfd_send_signal, spawner_fd, SIGKILL, NULL, 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	close(spawner_fd);
+	if (!c.killed || !c.pid)
+		fail_msg("not reached: the spawner was %skilled at its clone3 (pid %d)",
+		         c.killed ? "" : "not ", (int)c.pid);
+	assert_null(w);
+	assert_int_equal(e, ECHILD);
+	/* gone, and reaped by the helper, within a bound (its loop turning) */
+	end = now_ms() + 10000;
+	while ((unknown = spawner_fx_unknown_child(&f)) == c.pid && now_ms() < end)
+		(void)privsep_helper_step(x->h, 20);
+	if (unknown == c.pid) {
+		char st[64];
+		child_given_up(x, c.pid, st, sizeof(st));
+		fail_msg("pid %d (state %s), cloned by the spawner that ended before it "
+		         "answered, is still a child of the helper 10 s later",
+		         (int)c.pid, st);
+	}
+	assert_true(hx_logged(x, "cloned by the spawner that ended before it answered"));
+	/* it never ran its program: its channel's end of file, first */
+	assert_true(hx_logged(x, "never read, ended (status 127) and is reaped"));
 	close(f.prog);
 	hx_free(x);
 }
@@ -1011,6 +1136,7 @@ int main(void)
 	        a_confined_helpers_spawner_starts_no_worker_whose_policy_turns_namespaces_off),
 	    cmocka_unit_test(
 	        an_answer_cut_to_no_fd_has_its_worker_ended_though_its_program_never_uses_its_channel),
+	    cmocka_unit_test(a_worker_whose_spawner_ended_before_answering_is_reaped),
 	    cmocka_unit_test(
 	        a_compromised_helpers_spawner_ends_no_process_but_the_one_it_cloned_and_holds),
 	    cmocka_unit_test(

@@ -67,15 +67,17 @@ struct fx {
 	struct privsep_spawn sp;
 };
 
-/* A helper that started one worker under KNOWN before it "confined"
- * (its spawner started, its standard error a memfd of the test's). */
-static void fx_new(struct fx *f)
+/* A helper that started one worker under KNOWN, with the environment
+ * envp, before it "confined" (its spawner started, its standard error a
+ * memfd of the test's). */
+static void fx_new_env(struct fx *f, const char *const *envp)
 {
 	int saved2;
 	struct privsep_worker *w;
 	memset(f, 0, sizeof(*f));
 	f->x = spawner_peer_helper(&f->ex);
 	f->prog = f->ex.fd;
+	f->ex.envp = envp;
 	f->sb = (struct privsep_sandbox){.policy = KNOWN_NAME, .policy_text = KNOWN_TEXT};
 	f->sp = (struct privsep_spawn){.name = "known", .exec = &f->ex, .sandbox = &f->sb};
 	w = privsep_spawn(f->x->h, &f->sp);
@@ -89,6 +91,11 @@ static void fx_new(struct fx *f)
 	assert_true(dup2(saved2, STDERR_FILENO) >= 0);
 	close(saved2);
 	f->x->h->confined = 1; /* what privsep_helper_confine sets */
+}
+
+static void fx_new(struct fx *f)
+{
+	fx_new_env(f, NULL);
 }
 
 /* The attacker's request (the bytes the helper's code would write for
@@ -226,6 +233,65 @@ a_compromised_confined_helper_gets_no_learn_mode_worker_nobody_asked_for_before(
 	fx_free(&f, 1);
 }
 
+/* The loader's variables (the ones glibc drops in secure mode) in an
+ * exec-mode worker's environment run code of the request's choice in the
+ * new image before it narrows itself, under the first filter and
+ * Landlock layer: LD_PRELOAD of any library beneath the loader's
+ * directories, LD_LIBRARY_PATH to another libprivsep, LD_AUDIT,
+ * GLIBC_TUNABLES.  One no spawn gave before confining gives no worker;
+ * the very entry one gave, and any other variable, still start.  Fails
+ * on main: the spawner starts a worker with LD_PRELOAD. */
+static void
+a_compromised_confined_helper_gets_no_worker_with_a_loader_variable_no_spawn_gave_before(void **s)
+{
+	static const char *const before[] = {"LD_LIBRARY_PATH=/nonexistent-known", "LANG=C",
+	                                     NULL};
+	/* each entry, and the name its refusal says (the name alone: the
+	 * rest, a line of its own here, is the request's) */
+	static const char *const attacks[][2] = {
+	    {"LD_PRELOAD=/usr/lib/libattacker.so", "LD_PRELOAD"},
+	    {"LD_LIBRARY_PATH=/tmp", "LD_LIBRARY_PATH"},
+	    {"LD_AUDIT=/usr/lib/libattacker.so", "LD_AUDIT"},
+	    {"GLIBC_TUNABLES=glibc.malloc.check=3", "GLIBC_TUNABLES"},
+	    {"MALLOC_PERTURB_=85", "MALLOC_PERTURB_"},
+	    {"GCONV_PATH=/tmp", "GCONV_PATH"},
+	    {"LD_PRELOAD\nprivsep: a forged line=1", "LD_PRELOAD"},
+	};
+	static const char *const fine[] = {"LANG=C.UTF-8", "HOME=/", "LD_LIBRARY_PATH=/nonexistent-known",
+	                                   NULL};
+	const char *env[3];
+	char line[160];
+	struct fx f;
+	struct privsep_exec ex;
+	struct privsep_spawn sp;
+	struct privsep_worker *w;
+	(void)s;
+	fx_new_env(&f, before);
+	ex = f.ex;
+	sp = f.sp;
+	sp.exec = &ex;
+	for (size_t i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) {
+		/* the variable alone, and after an ordinary one */
+		env[0] = attacks[i][0];
+		env[1] = NULL;
+		ex.envp = env;
+		snprintf(line, sizeof(line),
+		         "refused worker \"known\": its environment sets %s, a variable",
+		         attacks[i][1]);
+		refused(&f, &sp, line);
+		env[0] = "LANG=C";
+		env[1] = attacks[i][0];
+		env[2] = NULL;
+		refused(&f, &sp, line);
+	}
+	/* what the application gave before, and no variable of the loader's */
+	ex.envp = fine;
+	w = privsep_spawn(f.x->h, &sp);
+	assert_non_null(w);
+	assert_true(hx_pump_gone(f.x, 2, 20000));
+	fx_free(&f, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +303,8 @@ int main(void)
 	        a_compromised_confined_helper_gets_no_worker_as_a_user_nobody_named_before),
 	    cmocka_unit_test(
 	        a_compromised_confined_helper_gets_no_learn_mode_worker_nobody_asked_for_before),
+	    cmocka_unit_test(
+	        a_compromised_confined_helper_gets_no_worker_with_a_loader_variable_no_spawn_gave_before),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
