@@ -66,18 +66,6 @@ int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *d
 	return 0;
 }
 
-static const char *rights_text(unsigned r, char *buf, size_t len)
-{
-	static const char *const n[] = {"read",     "write", "append",  "create",
-	                                "truncate", "stat",  "readlink"};
-	size_t o = 0;
-	buf[0] = '\0';
-	for (int i = 0; i < 7 && o < len; i++)
-		if (r & (1u << i))
-			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", n[i]);
-	return buf;
-}
-
 /* The bits a worker may pass to open; everything else is refused. */
 #define FS_OPEN_ALLOWED                                                                            \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_CLOEXEC |              \
@@ -226,7 +214,7 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 		snprintf(d->detail, sizeof(d->detail),
 		         "denied by %s:%d (%s \"%s\" allow %s): no write", r->loc.file, r->loc.line,
 		         r->beneath ? "beneath" : "path", r->path,
-		         rights_text(r->rights, have, sizeof(have)));
+		         pol_rights_text(r->rights, have, sizeof(have)));
 		return EACCES;
 	}
 	/* append is the narrower write: a write right covers it */
@@ -236,8 +224,8 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 		snprintf(d->detail, sizeof(d->detail),
 		         "denied by %s:%d (%s \"%s\" allow %s): %s needed%s", r->loc.file,
 		         r->loc.line, r->beneath ? "beneath" : "path", r->path,
-		         rights_text(r->rights, have, sizeof(have)),
-		         rights_text(need & ~r->rights, want, sizeof(want)),
+		         pol_rights_text(r->rights, have, sizeof(have)),
+		         pol_rights_text(need & ~r->rights, want, sizeof(want)),
 		         (r->rights & POL_R_APPEND) && (need & ~r->rights & POL_R_WRITE)
 		             ? " (append alone opens O_WRONLY|O_APPEND only)"
 		             : "");
