@@ -266,6 +266,30 @@ void hx_put(const char *path, const char *text)
 	fclose(fp);
 }
 
+static void *swap_main(void *arg)
+{
+	struct hx_swapper *sw = arg;
+	for (long i = 0; !atomic_load(&sw->stop); i++) {
+		const char *other = sw->other[i % sw->n];
+		if (renameat2(AT_FDCWD, sw->file, AT_FDCWD, other, RENAME_EXCHANGE) == 0)
+			renameat2(AT_FDCWD, sw->file, AT_FDCWD, other, RENAME_EXCHANGE);
+		atomic_fetch_add(&sw->swaps, 1);
+	}
+	return NULL;
+}
+
+void hx_swap_start(struct hx_swapper *sw)
+{
+	atomic_store(&sw->stop, 0);
+	assert_int_equal(pthread_create(&sw->t, NULL, swap_main, sw), 0);
+}
+
+void hx_swap_stop(struct hx_swapper *sw)
+{
+	atomic_store(&sw->stop, 1);
+	pthread_join(sw->t, NULL);
+}
+
 int hx_rmtree(const char *dir)
 {
 	char cmd[256];

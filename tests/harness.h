@@ -121,6 +121,19 @@ void hx_fs_free(struct hx_fs *f);
 int hx_fs_open(struct hx_fs *f, const char *path, int flags, int *err, char *why);
 /* A file at path with text (cmocka fails the test if it cannot). */
 void hx_put(const char *path, const char *text);
+/* A thread that plays another process racing the broker: it exchanges
+ * file with other[i % n] (RENAME_EXCHANGE) and back, round i after round
+ * i, as fast as it can, from hx_swap_start until hx_swap_stop (which
+ * joins it); swaps counts the rounds. */
+struct hx_swapper {
+	pthread_t t;
+	atomic_int stop;
+	atomic_long swaps;
+	char file[256], other[3][256];
+	int n;
+};
+void hx_swap_start(struct hx_swapper *sw);
+void hx_swap_stop(struct hx_swapper *sw);
 /* In a child that plays a helper's side: from now on each call nr of
  * this process whose second argument's low 32 bits are arg1 waits while
  * on_call runs in a thread of the harness, then goes on (a seccomp user

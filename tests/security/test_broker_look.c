@@ -99,28 +99,6 @@ static const char *one_rule(const char *rights)
 
 /* ---- the file opened is the one looked at ---- */
 
-struct swapper {
-	pthread_t t;
-	atomic_int stop;
-	atomic_long swaps;
-	char file[256], other[2][256];
-	int n;
-};
-
-static void *swap_main(void *arg)
-{
-	struct swapper *sw = arg;
-	for (long i = 0; !atomic_load(&sw->stop); i++) {
-		/* the path is the regular file, then the FIFO (or the device) */
-		if (renameat2(AT_FDCWD, sw->file, AT_FDCWD, sw->other[i % sw->n],
-		              RENAME_EXCHANGE) == 0)
-			renameat2(AT_FDCWD, sw->file, AT_FDCWD, sw->other[i % sw->n],
-			          RENAME_EXCHANGE);
-		atomic_fetch_add(&sw->swaps, 1);
-	}
-	return NULL;
-}
-
 /* Another process exchanges the file with a FIFO (and, as root, a
  * device) as fast as it can while the worker opens it 5,000 times: every
  * fd the worker gets is the regular file with its content, every refusal
@@ -129,7 +107,7 @@ static void a_file_swapped_for_a_fifo_or_device_between_look_and_open_is_never_h
 {
 	(void)s;
 	struct hx_fs f;
-	struct swapper sw = {0};
+	struct hx_swapper sw = {0};
 	char why[PRIVSEP_DETAIL_MAX], buf[32];
 	int err, got = 0, special = 0, changed = 0;
 	struct stat st;
@@ -138,7 +116,7 @@ static void a_file_swapped_for_a_fifo_or_device_between_look_and_open_is_never_h
 	snprintf(sw.other[0], sizeof(sw.other[0]), "%s/swap.fifo", root);
 	snprintf(sw.other[1], sizeof(sw.other[1]), "%s/swap.dev", root);
 	sw.n = have_dev ? 2 : 1;
-	pthread_create(&sw.t, NULL, swap_main, &sw);
+	hx_swap_start(&sw);
 	for (int i = 0; i < 5000; i++) {
 		int fd = hx_fs_open(&f, sw.file, O_RDONLY, &err, why);
 		assert_int_not_equal(fd, -2); /* the helper blocked */
@@ -161,8 +139,7 @@ static void a_file_swapped_for_a_fifo_or_device_between_look_and_open_is_never_h
 			special++;
 		}
 	}
-	atomic_store(&sw.stop, 1);
-	pthread_join(sw.t, NULL);
+	hx_swap_stop(&sw);
 	hx_fs_free(&f);
 	assert_true(atomic_load(&sw.swaps) > 0);
 	print_message("5000 opens against %ld exchanges (%s): %d the file, %d refused as "
