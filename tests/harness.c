@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -256,6 +257,15 @@ int hx_fs_open(struct hx_fs *f, const char *path, int flags, int *err, char *why
 {
 	/* a bound for a hung helper, not a timing claim: generous for a loaded machine */
 	return hx_bg_open(f->x, f->c, path, flags, 30000, err, why);
+}
+
+int hx_fs_dirs(char top[64], char root[128], const char *tag)
+{
+	snprintf(top, 64, "/tmp/privsep-%s-XXXXXX", tag);
+	if (!mkdtemp(top))
+		return -1;
+	snprintf(root, 128, "%s/root", top);
+	return mkdir(root, 0755) < 0 ? -1 : 0;
 }
 
 void hx_put(const char *path, const char *text)

@@ -119,6 +119,10 @@ int hx_fs_new(struct hx_fs *f, const char *name, const char *policy, const char 
 void hx_fs_free(struct hx_fs *f);
 /* hx_bg_open by the worker, bounded for a hung helper (30 s): -2 then. */
 int hx_fs_open(struct hx_fs *f, const char *path, int flags, int *err, char *why);
+/* The file broker's tests' directories: top a new /tmp/privsep-TAG-XXXXXX
+ * (top: 64 bytes), root its subdirectory top/root, mode 0755 (root: 128
+ * bytes).  0, or -1 (no cmocka: a setup runs it). */
+int hx_fs_dirs(char top[64], char root[128], const char *tag);
 /* A file at path with text (cmocka fails the test if it cannot). */
 void hx_put(const char *path, const char *text);
 /* A thread that plays another process racing the broker: it exchanges

@@ -121,11 +121,7 @@ static void assert_stat_is_fds(int fd, const struct stat *got)
 static int setup(void **s)
 {
 	(void)s;
-	snprintf(top, sizeof(top), "/tmp/privsep-ostat-XXXXXX");
-	if (!mkdtemp(top))
-		return -1;
-	snprintf(root, sizeof(root), "%s/root", top);
-	return mkdir(root, 0755);
+	return hx_fs_dirs(top, root, "ostat");
 }
 
 static int teardown(void **s)
