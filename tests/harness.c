@@ -268,6 +268,13 @@ int hx_fs_dirs(char top[64], char root[128], const char *tag)
 	return mkdir(root, 0755) < 0 ? -1 : 0;
 }
 
+const char *hx_fs_one_rule(const char *root, const char *rights)
+{
+	static char t[512];
+	snprintf(t, sizeof(t), "version 1\nbeneath \"%s\" allow %s\n", root, rights);
+	return t;
+}
+
 void hx_put(const char *path, const char *text)
 {
 	FILE *fp = fopen(path, "w");

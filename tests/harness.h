@@ -123,6 +123,9 @@ int hx_fs_open(struct hx_fs *f, const char *path, int flags, int *err, char *why
  * (top: 64 bytes), root its subdirectory top/root, mode 0755 (root: 128
  * bytes).  0, or -1 (no cmocka: a setup runs it). */
 int hx_fs_dirs(char top[64], char root[128], const char *tag);
+/* The policy of one rule, beneath root allow rights, in a buffer of its
+ * own (until the next call). */
+const char *hx_fs_one_rule(const char *root, const char *rights);
 /* A file at path with text (cmocka fails the test if it cannot). */
 void hx_put(const char *path, const char *text);
 /* A thread that plays another process racing the broker: it exchanges

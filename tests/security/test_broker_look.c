@@ -87,13 +87,6 @@ static int teardown(void **s)
 	return hx_rmtree(top);
 }
 
-static const char *one_rule(const char *rights)
-{
-	static char t[512];
-	snprintf(t, sizeof(t), "version 1\nbeneath \"%s\" allow %s\n", root, rights);
-	return t;
-}
-
 /* ---- the file opened is the one looked at ---- */
 
 /* Another process exchanges the file with a FIFO (and, as root, a
@@ -108,7 +101,7 @@ static void a_file_swapped_for_a_fifo_or_device_between_look_and_open_is_never_h
 	char why[PRIVSEP_DETAIL_MAX], buf[32];
 	int err, got = 0, special = 0, changed = 0;
 	struct stat st;
-	assert_int_equal(fx_open(&f, one_rule("read")), 0);
+	assert_int_equal(fx_open(&f, hx_fs_one_rule(root, "read")), 0);
 	snprintf(sw.file, sizeof(sw.file), "%s/swap", root);
 	snprintf(sw.other[0], sizeof(sw.other[0]), "%s/swap.fifo", root);
 	snprintf(sw.other[1], sizeof(sw.other[1]), "%s/swap.dev", root);
@@ -164,7 +157,7 @@ static void a_refused_fifo_or_device_is_never_opened_by_the_helper(void **s)
 	snprintf(p[1], sizeof(p[1]), "%s/null", root);
 	for (int i = 0; i < n; i++)
 		assert_true(inotify_add_watch(in, p[i], IN_OPEN) >= 0);
-	assert_int_equal(fx_open(&f, one_rule("read")), 0);
+	assert_int_equal(fx_open(&f, hx_fs_one_rule(root, "read")), 0);
 	for (int round = 0; round < 3; round++) /* the mount is known after the first */
 		for (int i = 0; i < n; i++) {
 			assert_int_equal(hx_fs_open(&f, p[i], O_RDONLY, &err, why), -1);
@@ -201,7 +194,7 @@ static void a_symlink_in_the_middle_tells_nothing_of_what_lies_outside_the_root(
 	struct hx_fs f;
 	char p[256], why[PRIVSEP_DETAIL_MAX];
 	int err;
-	assert_int_equal(fx_open(&f, one_rule("read,stat")), 0);
+	assert_int_equal(fx_open(&f, hx_fs_one_rule(root, "read,stat")), 0);
 	for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			snprintf(p, sizeof(p), "%s/outlink/%s", root, names[i]);
@@ -235,7 +228,7 @@ static int mount_child(void)
 		return 1;
 	if (mount("tmpfs", m, "tmpfs", 0, "size=64k") < 0)
 		return 77;
-	if (fx_open(&f, one_rule("read directory special")) < 0)
+	if (fx_open(&f, hx_fs_one_rule(root, "read directory special")) < 0)
 		return 1;
 	for (int i = 0; i < 3; i++) {
 		fd = hx_fs_open(&f, m, O_RDONLY | O_DIRECTORY, &err, why);
@@ -385,7 +378,7 @@ static void a_leased_file_never_blocks_the_helper(void **s)
 		waitpid(holder, NULL, 0);
 		skip();
 	}
-	assert_int_equal(fx_open(&f, one_rule("read,write")), 0);
+	assert_int_equal(fx_open(&f, hx_fs_one_rule(root, "read,write")), 0);
 	/* a read lease is broken by a write open: the worker asks O_WRONLY */
 	fd = hx_fs_open(&f, p, O_WRONLY, &err, why);
 	assert_int_not_equal(fd, -2); /* the helper waited for the holder */

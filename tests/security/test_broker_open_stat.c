@@ -130,13 +130,6 @@ static int teardown(void **s)
 	return hx_rmtree(top);
 }
 
-static const char *one_rule(const char *rights)
-{
-	static char t[512];
-	snprintf(t, sizeof(t), "version 1\nbeneath \"%s\" allow %s\n", root, rights);
-	return t;
-}
-
 /* A file of size bytes (sparse past its first byte), mode, mtime. */
 static void make_file(const char *path, off_t size, mode_t mode, time_t sec, long nsec)
 {
@@ -170,7 +163,7 @@ static void the_stat_with_an_open_is_the_fstat_of_the_fd_handed_out(void **s)
 	struct hx_fs f;
 	char p[256];
 	int n = 0;
-	fx_open(&f, one_rule("read"));
+	fx_open(&f, hx_fs_one_rule(root, "read"));
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		for (int async = 0; async < 2; async++) {
 			struct stat st;
@@ -259,7 +252,7 @@ static void a_worker_cannot_make_the_helper_stat_another_file_than_the_one_it_op
 		close(fd);
 	}
 	assert_int_equal(mkfifo(sw.other[2], 0644), 0);
-	fx_open(&f, one_rule("read"));
+	fx_open(&f, hx_fs_one_rule(root, "read"));
 	hx_swap_start(&sw);
 	for (int i = 0; i < 3000; i++) {
 		struct stat st;
@@ -330,7 +323,8 @@ static void a_worker_of_revision_1_5_is_answered_an_empty_body_and_its_fd(void *
 	assert_non_null(x);
 	snprintf(p, sizeof(p), "%s/old", root);
 	make_file(p, 4097, 0644, 1234567890, 5);
-	sock = hx_attach_policy(x, "old", "old.policy", one_rule("read"), &w, why, sizeof(why));
+	sock = hx_attach_policy(x, "old", "old.policy", hx_fs_one_rule(root, "read"), &w, why,
+	                        sizeof(why));
 	assert_true(sock >= 0);
 
 	n = raw_open(x, sock, O_RDONLY, p, rep, sizeof(rep), &fd);
@@ -376,7 +370,7 @@ static void the_stat_bit_is_no_open_flag_of_the_caller(void **s)
 	struct stat st;
 	char p[256];
 	snprintf(p, sizeof(p), "%s/old", root);
-	fx_open(&f, one_rule("read"));
+	fx_open(&f, hx_fs_one_rule(root, "read"));
 	/* refused before anything is sent: no pump needed */
 	assert_int_equal(privsep_fs_open(f.c, p, O_RDONLY | (int)PROTO_FS_OPEN_STAT, &res), -1);
 	assert_int_equal(errno, EINVAL);
