@@ -72,6 +72,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "opath_open.h"
+
 #define WORKERS_MAX 64
 #define IN_MAX 4096
 #define PATH_MAX_LEN 1024
@@ -143,8 +145,7 @@ static int open_looked(int root, int procfd, const char *path, const struct open
 {
 	struct statx sx;
 	struct stat st;
-	char num[16];
-	int fd, p;
+	int fd;
 	if (!strchr(path, '/') && strcmp(path, ".") != 0 && strcmp(path, "..") != 0 &&
 	    statx(root, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO, &sx) ==
 	        0 &&
@@ -165,20 +166,8 @@ static int open_looked(int root, int procfd, const char *path, const struct open
 		*out = st;
 		return fd;
 	}
-	struct open_how ph = {.flags = O_PATH | O_CLOEXEC, .resolve = how->resolve};
-	p = (int)syscall(SYS_openat2, root, path, &ph, sizeof(ph));
-	if (p < 0)
-		return -1;
-	if (fstat(p, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(p);
-		errno = EACCES;
-		return -1;
-	}
-	snprintf(num, sizeof(num), "%d", p);
-	fd = openat(procfd, num, (int)how->flags);
-	close(p);
-	*out = st; /* the file reopened, by construction */
-	return fd;
+	/* *out: the file reopened, by construction */
+	return opath_open(root, procfd, path, 0, how->resolve, (int)how->flags, out);
 }
 
 /* The opens waiting on sock, at most TURN of them (then the other

@@ -61,6 +61,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "opath_open.h"
+
 static int root, procfd;
 
 static int openat2_(int dir, const char *path, uint64_t flags, uint64_t resolve)
@@ -174,19 +176,7 @@ static int way_fstatat(const char *name)
 static int way_opath(const char *name)
 {
 	struct stat st;
-	char num[16];
-	int p = openat2_(root, name, O_PATH | O_CLOEXEC | O_NOFOLLOW, BENEATH), fd;
-	if (p < 0)
-		return -1;
-	if (fstat(p, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(p);
-		errno = EACCES;
-		return -1;
-	}
-	snprintf(num, sizeof(num), "%d", p);
-	fd = openat(procfd, num, RFLAGS);
-	close(p);
-	return fd;
+	return opath_open(root, procfd, name, O_NOFOLLOW, BENEATH, RFLAGS, &st);
 }
 
 static const struct way {

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -258,12 +259,52 @@ int hx_fs_open(struct hx_fs *f, const char *path, int flags, int *err, char *why
 	return hx_bg_open(f->x, f->c, path, flags, 30000, err, why);
 }
 
+int hx_fs_dirs(char top[64], char root[128], const char *tag)
+{
+	snprintf(top, 64, "/tmp/privsep-%s-XXXXXX", tag);
+	if (!mkdtemp(top))
+		return -1;
+	snprintf(root, 128, "%s/root", top);
+	return mkdir(root, 0755) < 0 ? -1 : 0;
+}
+
+const char *hx_fs_one_rule(const char *root, const char *rights)
+{
+	static char t[512];
+	snprintf(t, sizeof(t), "version 1\nbeneath \"%s\" allow %s\n", root, rights);
+	return t;
+}
+
 void hx_put(const char *path, const char *text)
 {
 	FILE *fp = fopen(path, "w");
 	assert_non_null(fp);
 	fputs(text, fp);
 	fclose(fp);
+}
+
+static void *swap_main(void *arg)
+{
+	struct hx_swapper *sw = arg;
+	for (long i = 0; !atomic_load(&sw->stop); i++) {
+		const char *other = sw->other[i % sw->n];
+		if (renameat2(AT_FDCWD, sw->file, AT_FDCWD, other, RENAME_EXCHANGE) == 0)
+			renameat2(AT_FDCWD, sw->file, AT_FDCWD, other, RENAME_EXCHANGE);
+		atomic_fetch_add(&sw->swaps, 1);
+	}
+	return NULL;
+}
+
+void hx_swap_start(struct hx_swapper *sw)
+{
+	atomic_store(&sw->stop, 0);
+	assert_int_equal(pthread_create(&sw->t, NULL, swap_main, sw), 0);
+}
+
+void hx_swap_stop(struct hx_swapper *sw)
+{
+	atomic_store(&sw->stop, 1);
+	pthread_join(sw->t, NULL);
 }
 
 int hx_rmtree(const char *dir)

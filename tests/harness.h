@@ -119,8 +119,28 @@ int hx_fs_new(struct hx_fs *f, const char *name, const char *policy, const char 
 void hx_fs_free(struct hx_fs *f);
 /* hx_bg_open by the worker, bounded for a hung helper (30 s): -2 then. */
 int hx_fs_open(struct hx_fs *f, const char *path, int flags, int *err, char *why);
+/* The file broker's tests' directories: top a new /tmp/privsep-TAG-XXXXXX
+ * (top: 64 bytes), root its subdirectory top/root, mode 0755 (root: 128
+ * bytes).  0, or -1 (no cmocka: a setup runs it). */
+int hx_fs_dirs(char top[64], char root[128], const char *tag);
+/* The policy of one rule, beneath root allow rights, in a buffer of its
+ * own (until the next call). */
+const char *hx_fs_one_rule(const char *root, const char *rights);
 /* A file at path with text (cmocka fails the test if it cannot). */
 void hx_put(const char *path, const char *text);
+/* A thread that plays another process racing the broker: it exchanges
+ * file with other[i % n] (RENAME_EXCHANGE) and back, round i after round
+ * i, as fast as it can, from hx_swap_start until hx_swap_stop (which
+ * joins it); swaps counts the rounds. */
+struct hx_swapper {
+	pthread_t t;
+	atomic_int stop;
+	atomic_long swaps;
+	char file[256], other[3][256];
+	int n;
+};
+void hx_swap_start(struct hx_swapper *sw);
+void hx_swap_stop(struct hx_swapper *sw);
 /* In a child that plays a helper's side: from now on each call nr of
  * this process whose second argument's low 32 bits are arg1 waits while
  * on_call runs in a thread of the harness, then goes on (a seccomp user

@@ -159,17 +159,6 @@ void run_learn_file(struct run_learn *l, const struct fs_notify_event *ev)
 	l->f[l->nf++].dir = dir;
 }
 
-static void rights_text(unsigned r, char *buf, size_t len)
-{
-	static const char *const n[] = {"read",     "write", "append",  "create",
-	                                "truncate", "stat",  "readlink"};
-	size_t o = 0;
-	buf[0] = '\0';
-	for (int i = 0; i < 7 && o < len; i++)
-		if (r & (1u << i))
-			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", n[i]);
-}
-
 /* The topmost directory the program listed that holds path (or is it),
  * else -1. */
 static long listed_above(const struct run_learn *l, const char *path)
@@ -229,11 +218,11 @@ int run_learn_write(struct run_learn *l, const char *file, char *const *argv)
 		if (privsep_policy_quote(l->f[i].path, q, sizeof(q)) < 0)
 			continue;
 		if (top >= 0) {
-			rights_text(fold[i] | POL_R_READLINK, rights, sizeof(rights));
+			pol_rights_text(fold[i] | POL_R_READLINK, rights, sizeof(rights));
 			fprintf(out, "# learned; review\nbeneath %s allow %s symlinks directory\n",
 			        q, rights);
 		} else {
-			rights_text(l->f[i].rights, rights, sizeof(rights));
+			pol_rights_text(l->f[i].rights, rights, sizeof(rights));
 			fprintf(out, "# learned; review\npath %s allow %s%s\n", q, rights,
 			        l->f[i].dir ? " directory" : "");
 		}

@@ -56,6 +56,9 @@ struct pol_rule {
 #define POL_R_TRUNCATE 0x10u
 #define POL_R_STAT 0x20u
 #define POL_R_READLINK 0x40u
+/* r's rights as "read,write,..." (the policy's spelling, in bit order)
+ * into buf, cut at len; buf (policy_path.c). */
+const char *pol_rights_text(unsigned r, char *buf, size_t len);
 
 struct pol_file {
 	int beneath; /* a directory and everything beneath it */

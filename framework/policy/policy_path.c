@@ -18,30 +18,43 @@ static int normal(const char *x, size_t l)
 	         (l >= 3 && !strcmp(x + l - 3, "/..")));
 }
 
+/* The rights' names, in the order of their bits. */
+static const struct {
+	const char *n;
+	unsigned r;
+} right_names[] = {{"read", POL_R_READ},         {"write", POL_R_WRITE},
+                   {"append", POL_R_APPEND},     {"create", POL_R_CREATE},
+                   {"truncate", POL_R_TRUNCATE}, {"stat", POL_R_STAT},
+                   {"readlink", POL_R_READLINK}};
+
+const char *pol_rights_text(unsigned r, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t k = 0; k < sizeof(right_names) / sizeof(right_names[0]) && o < len; k++)
+		if (r & right_names[k].r)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "",
+			                      right_names[k].n);
+	return buf;
+}
+
 /* RIGHT[,RIGHT]... from t[*i] into f. */
 static int rights(struct pol_parser *ps, const struct pol_stmt *st, int *i, struct pol_file *f)
 {
-	static const struct {
-		const char *n;
-		unsigned r;
-	} names[] = {{"read", POL_R_READ},         {"write", POL_R_WRITE},
-	             {"append", POL_R_APPEND},     {"create", POL_R_CREATE},
-	             {"truncate", POL_R_TRUNCATE}, {"stat", POL_R_STAT},
-	             {"readlink", POL_R_READLINK}};
 	const struct pol_tok *t = st->t;
 	for (;;) {
 		int k;
-		for (k = 0; k < (int)(sizeof(names) / sizeof(names[0])); k++)
-			if (pol_tok_is(&t[*i], names[k].n))
+		for (k = 0; k < (int)(sizeof(right_names) / sizeof(right_names[0])); k++)
+			if (pol_tok_is(&t[*i], right_names[k].n))
 				break;
-		if (k == (int)(sizeof(names) / sizeof(names[0]))) {
+		if (k == (int)(sizeof(right_names) / sizeof(right_names[0]))) {
 			pol_serr(
 			    ps, st, t[*i].col,
 			    "unknown right \"%s\" (read, write, append, create, truncate, stat, readlink)",
 			    t[*i].text);
 			return -1;
 		}
-		f->rights |= names[k].r;
+		f->rights |= right_names[k].r;
 		++*i;
 		if (*i < st->n && pol_tok_is(&t[*i], ",")) {
 			++*i;

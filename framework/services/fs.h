@@ -48,6 +48,12 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
  * trailing /.  0, or EINVAL / EACCES / ENAMETOOLONG with detail. */
 int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *detail, size_t dlen);
 
+/* The next component of the path at *s, past its slashes (// is one
+ * separator) and past any "." component: its start, with its length in
+ * *k and *s past it; NULL at the end of the path.  ".." is returned like
+ * any other name (fs_rules.c). */
+const char *fs_next_name(const char **s, size_t *k);
+
 /* Whether a deeper rule of pol (a deeper root, an exact path) lies
  * beneath the root of beneath rule i: then a symlink under rule i may
  * lead where that rule decides (fs_target.c). */

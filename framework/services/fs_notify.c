@@ -146,35 +146,21 @@ static int read_str(pid_t pid, uint64_t addr, char *buf, size_t len)
  * either way. */
 static void lexical(char *p)
 {
-	size_t o = 0, n = strlen(p);
+	size_t o = 0, n = strlen(p), k;
 	int slash = n > 1 && p[n - 1] == '/';
-	const char *s = p;
+	const char *s = p, *c;
 	char *out = p;
-	while (*s) {
-		const char *e;
-		size_t k;
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		e = strchr(s, '/');
-		k = e ? (size_t)(e - s) : strlen(s);
-		if (k == 1 && s[0] == '.') {
-			s += k;
-			continue;
-		}
-		if (k == 2 && s[0] == '.' && s[1] == '.') {
+	while ((c = fs_next_name(&s, &k))) {
+		if (k == 2 && c[0] == '.' && c[1] == '.') {
 			while (o > 0 && out[o - 1] != '/')
 				o--;
 			if (o > 0)
 				o--; /* the slash before the component */
-			s += k;
 			continue;
 		}
 		out[o++] = '/';
-		memmove(out + o, s, k); /* o never passes s: the output is shorter */
+		memmove(out + o, c, k); /* o never passes c: the output is shorter */
 		o += k;
-		s += k;
 	}
 	if (o == 0)
 		out[o++] = '/';

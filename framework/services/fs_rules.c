@@ -16,10 +16,27 @@
 
 /* ---- decisions (no I/O) ---- */
 
+const char *fs_next_name(const char **s, size_t *k)
+{
+	for (;;) {
+		const char *c, *e;
+		while (**s == '/')
+			++*s;
+		if (!**s)
+			return NULL;
+		c = *s;
+		e = strchr(c, '/');
+		*k = e ? (size_t)(e - c) : strlen(c);
+		*s = c + *k;
+		if (!(*k == 1 && c[0] == '.'))
+			return c;
+	}
+}
+
 int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *detail, size_t dlen)
 {
-	size_t o = 0, n = strlen(path);
-	const char *s = path;
+	size_t o = 0, n = strlen(path), k;
+	const char *s = path, *c;
 	*want_dir = 0;
 	if (n == 0) {
 		snprintf(detail, dlen, "empty path");
@@ -34,20 +51,8 @@ int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *d
 		return ENAMETOOLONG;
 	}
 	*want_dir = n > 1 && path[n - 1] == '/';
-	while (*s) {
-		const char *e;
-		size_t k;
-		while (*s == '/')
-			s++; /* // is one separator */
-		if (!*s)
-			break;
-		e = strchr(s, '/');
-		k = e ? (size_t)(e - s) : strlen(s);
-		if (k == 1 && s[0] == '.') {
-			s += k;
-			continue;
-		}
-		if (k == 2 && s[0] == '.' && s[1] == '.') {
+	while ((c = fs_next_name(&s, &k))) {
+		if (k == 2 && c[0] == '.' && c[1] == '.') {
 			snprintf(detail, dlen, "a .. component is never allowed");
 			return EACCES;
 		}
@@ -56,26 +61,13 @@ int fs_normalise(const char *path, char *out, size_t len, int *want_dir, char *d
 			return ENAMETOOLONG;
 		}
 		out[o++] = '/';
-		memcpy(out + o, s, k);
+		memcpy(out + o, c, k);
 		o += k;
-		s += k;
 	}
 	if (o == 0)
 		out[o++] = '/';
 	out[o] = '\0';
 	return 0;
-}
-
-static const char *rights_text(unsigned r, char *buf, size_t len)
-{
-	static const char *const n[] = {"read",     "write", "append",  "create",
-	                                "truncate", "stat",  "readlink"};
-	size_t o = 0;
-	buf[0] = '\0';
-	for (int i = 0; i < 7 && o < len; i++)
-		if (r & (1u << i))
-			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", n[i]);
-	return buf;
 }
 
 /* The bits a worker may pass to open; everything else is refused. */
@@ -227,7 +219,7 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 		snprintf(d->detail, sizeof(d->detail),
 		         "denied by %s:%d (%s \"%s\" allow %s): no write", r->loc.file, r->loc.line,
 		         r->beneath ? "beneath" : "path", r->path,
-		         rights_text(r->rights, have, sizeof(have)));
+		         pol_rights_text(r->rights, have, sizeof(have)));
 		return EACCES;
 	}
 	/* append is the narrower write: a write right covers it */
@@ -237,8 +229,8 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 		snprintf(d->detail, sizeof(d->detail),
 		         "denied by %s:%d (%s \"%s\" allow %s): %s needed%s", r->loc.file,
 		         r->loc.line, r->beneath ? "beneath" : "path", r->path,
-		         rights_text(r->rights, have, sizeof(have)),
-		         rights_text(need & ~r->rights, want, sizeof(want)),
+		         pol_rights_text(r->rights, have, sizeof(have)),
+		         pol_rights_text(need & ~r->rights, want, sizeof(want)),
 		         (r->rights & POL_R_APPEND) && (need & ~r->rights & POL_R_WRITE)
 		             ? " (append alone opens O_WRONLY|O_APPEND only)"
 		             : "");

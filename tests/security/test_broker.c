@@ -55,11 +55,8 @@ static int setup(void **s)
 {
 	char p[256];
 	(void)s;
-	snprintf(top, sizeof(top), "/tmp/privsep-broker-XXXXXX");
-	if (!mkdtemp(top))
+	if (hx_fs_dirs(top, root, "broker") < 0)
 		return -1;
-	snprintf(root, sizeof(root), "%s/root", top);
-	mkdir(root, 0755);
 	snprintf(p, sizeof(p), "%s/root/sub", top);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/rootx", top); /* a prefix of nothing: /root vs /rootx */

@@ -55,12 +55,10 @@ static int setup(void **s)
 {
 	char p[256];
 	(void)s;
-	snprintf(top, sizeof(top), "/tmp/privsep-grants-XXXXXX");
-	if (!mkdtemp(top) || chmod(top, 0755) < 0)
+	if (hx_fs_dirs(top, root, "grants") < 0 || chmod(top, 0755) < 0)
 		return -1;
-	snprintf(root, sizeof(root), "%s/root", top);
 	snprintf(p, sizeof(p), "%s/sub", root);
-	if (mkdir(root, 0755) < 0 || mkdir(p, 0755) < 0)
+	if (mkdir(p, 0755) < 0)
 		return -1;
 	snprintf(p, sizeof(p), "%s/file.txt", root);
 	hx_put(p, "public\n");

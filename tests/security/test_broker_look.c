@@ -48,11 +48,8 @@ static int setup(void **s)
 {
 	char p[256];
 	(void)s;
-	snprintf(top, sizeof(top), "/tmp/privsep-look-XXXXXX");
-	if (!mkdtemp(top))
+	if (hx_fs_dirs(top, root, "look") < 0)
 		return -1;
-	snprintf(root, sizeof(root), "%s/root", top);
-	mkdir(root, 0755);
 	snprintf(p, sizeof(p), "%s/out", top);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/out/fifo", top);
@@ -90,36 +87,7 @@ static int teardown(void **s)
 	return hx_rmtree(top);
 }
 
-static const char *one_rule(const char *rights)
-{
-	static char t[512];
-	snprintf(t, sizeof(t), "version 1\nbeneath \"%s\" allow %s\n", root, rights);
-	return t;
-}
-
 /* ---- the file opened is the one looked at ---- */
-
-struct swapper {
-	pthread_t t;
-	atomic_int stop;
-	atomic_long swaps;
-	char file[256], other[2][256];
-	int n;
-};
-
-static void *swap_main(void *arg)
-{
-	struct swapper *sw = arg;
-	for (long i = 0; !atomic_load(&sw->stop); i++) {
-		/* the path is the regular file, then the FIFO (or the device) */
-		if (renameat2(AT_FDCWD, sw->file, AT_FDCWD, sw->other[i % sw->n],
-		              RENAME_EXCHANGE) == 0)
-			renameat2(AT_FDCWD, sw->file, AT_FDCWD, sw->other[i % sw->n],
-			          RENAME_EXCHANGE);
-		atomic_fetch_add(&sw->swaps, 1);
-	}
-	return NULL;
-}
 
 /* Another process exchanges the file with a FIFO (and, as root, a
  * device) as fast as it can while the worker opens it 5,000 times: every
@@ -129,16 +97,16 @@ static void a_file_swapped_for_a_fifo_or_device_between_look_and_open_is_never_h
 {
 	(void)s;
 	struct hx_fs f;
-	struct swapper sw = {0};
+	struct hx_swapper sw = {0};
 	char why[PRIVSEP_DETAIL_MAX], buf[32];
 	int err, got = 0, special = 0, changed = 0;
 	struct stat st;
-	assert_int_equal(fx_open(&f, one_rule("read")), 0);
+	assert_int_equal(fx_open(&f, hx_fs_one_rule(root, "read")), 0);
 	snprintf(sw.file, sizeof(sw.file), "%s/swap", root);
 	snprintf(sw.other[0], sizeof(sw.other[0]), "%s/swap.fifo", root);
 	snprintf(sw.other[1], sizeof(sw.other[1]), "%s/swap.dev", root);
 	sw.n = have_dev ? 2 : 1;
-	pthread_create(&sw.t, NULL, swap_main, &sw);
+	hx_swap_start(&sw);
 	for (int i = 0; i < 5000; i++) {
 		int fd = hx_fs_open(&f, sw.file, O_RDONLY, &err, why);
 		assert_int_not_equal(fd, -2); /* the helper blocked */
@@ -161,8 +129,7 @@ static void a_file_swapped_for_a_fifo_or_device_between_look_and_open_is_never_h
 			special++;
 		}
 	}
-	atomic_store(&sw.stop, 1);
-	pthread_join(sw.t, NULL);
+	hx_swap_stop(&sw);
 	hx_fs_free(&f);
 	assert_true(atomic_load(&sw.swaps) > 0);
 	print_message("5000 opens against %ld exchanges (%s): %d the file, %d refused as "
@@ -190,7 +157,7 @@ static void a_refused_fifo_or_device_is_never_opened_by_the_helper(void **s)
 	snprintf(p[1], sizeof(p[1]), "%s/null", root);
 	for (int i = 0; i < n; i++)
 		assert_true(inotify_add_watch(in, p[i], IN_OPEN) >= 0);
-	assert_int_equal(fx_open(&f, one_rule("read")), 0);
+	assert_int_equal(fx_open(&f, hx_fs_one_rule(root, "read")), 0);
 	for (int round = 0; round < 3; round++) /* the mount is known after the first */
 		for (int i = 0; i < n; i++) {
 			assert_int_equal(hx_fs_open(&f, p[i], O_RDONLY, &err, why), -1);
@@ -227,7 +194,7 @@ static void a_symlink_in_the_middle_tells_nothing_of_what_lies_outside_the_root(
 	struct hx_fs f;
 	char p[256], why[PRIVSEP_DETAIL_MAX];
 	int err;
-	assert_int_equal(fx_open(&f, one_rule("read,stat")), 0);
+	assert_int_equal(fx_open(&f, hx_fs_one_rule(root, "read,stat")), 0);
 	for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			snprintf(p, sizeof(p), "%s/outlink/%s", root, names[i]);
@@ -261,7 +228,7 @@ static int mount_child(void)
 		return 1;
 	if (mount("tmpfs", m, "tmpfs", 0, "size=64k") < 0)
 		return 77;
-	if (fx_open(&f, one_rule("read directory special")) < 0)
+	if (fx_open(&f, hx_fs_one_rule(root, "read directory special")) < 0)
 		return 1;
 	for (int i = 0; i < 3; i++) {
 		fd = hx_fs_open(&f, m, O_RDONLY | O_DIRECTORY, &err, why);
@@ -411,7 +378,7 @@ static void a_leased_file_never_blocks_the_helper(void **s)
 		waitpid(holder, NULL, 0);
 		skip();
 	}
-	assert_int_equal(fx_open(&f, one_rule("read,write")), 0);
+	assert_int_equal(fx_open(&f, hx_fs_one_rule(root, "read,write")), 0);
 	/* a read lease is broken by a write open: the worker asks O_WRONLY */
 	fd = hx_fs_open(&f, p, O_WRONLY, &err, why);
 	assert_int_not_equal(fd, -2); /* the helper waited for the holder */

@@ -48,11 +48,8 @@ static int setup(void **s)
 {
 	char p[256];
 	(void)s;
-	snprintf(top, sizeof(top), "/tmp/privsep-nested-XXXXXX");
-	if (!mkdtemp(top))
+	if (hx_fs_dirs(top, root, "nested") < 0)
 		return -1;
-	snprintf(root, sizeof(root), "%s/root", top);
-	mkdir(root, 0755);
 	snprintf(p, sizeof(p), "%s/private", root);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/keys", root);

@@ -38,31 +38,9 @@
 static char top[64];   /* the test's directory */
 static char root[128]; /* top/root: the rule's root */
 
-struct fx {
-	struct hx *x;
-	struct privsep_client *c;
-};
-
-static void fx_open(struct fx *f, const char *text)
+static void fx_open(struct hx_fs *f, const char *text)
 {
-	char why[512];
-	struct privsep_client_config cfg = {.msg_max = 8192};
-	struct privsep_worker *w;
-	int fd;
-	f->x = hx_new(NULL, 0, 8192);
-	assert_non_null(f->x);
-	fd = hx_attach_policy(f->x, "stat", "stat-test.policy", text, &w, why, sizeof(why));
-	if (fd < 0)
-		print_error("policy: %s\n", why);
-	assert_true(fd >= 0);
-	f->c = privsep_client_new(fd, &cfg);
-	assert_non_null(f->c);
-}
-
-static void fx_close(struct fx *f)
-{
-	privsep_client_free(f->c);
-	hx_free(f->x);
+	assert_int_equal(hx_fs_new(f, "stat", "stat-test.policy", text), 0);
 }
 
 /* One open with its stat from a worker thread while this one runs the
@@ -111,7 +89,7 @@ static void *bg_main(void *arg)
 }
 
 /* The fd, with *st; -1 with *err. */
-static int open_stat(struct fx *f, const char *path, int flags, int async, struct stat *st,
+static int open_stat(struct hx_fs *f, const char *path, int flags, int async, struct stat *st,
                      int *err)
 {
 	struct bg b = {.c = f->c, .path = path, .flags = flags, .async = async};
@@ -143,24 +121,13 @@ static void assert_stat_is_fds(int fd, const struct stat *got)
 static int setup(void **s)
 {
 	(void)s;
-	snprintf(top, sizeof(top), "/tmp/privsep-ostat-XXXXXX");
-	if (!mkdtemp(top))
-		return -1;
-	snprintf(root, sizeof(root), "%s/root", top);
-	return mkdir(root, 0755);
+	return hx_fs_dirs(top, root, "ostat");
 }
 
 static int teardown(void **s)
 {
 	(void)s;
 	return hx_rmtree(top);
-}
-
-static const char *one_rule(const char *rights)
-{
-	static char t[512];
-	snprintf(t, sizeof(t), "version 1\nbeneath \"%s\" allow %s\n", root, rights);
-	return t;
 }
 
 /* A file of size bytes (sparse past its first byte), mode, mtime. */
@@ -193,10 +160,10 @@ static void the_stat_with_an_open_is_the_fstat_of_the_fd_handed_out(void **s)
 		time_t sec;
 		long nsec;
 	} times[] = {{0, 0}, {1764547200, 999999999}, {-86400 * 365 * 10L, 123456789}};
-	struct fx f;
+	struct hx_fs f;
 	char p[256];
 	int n = 0;
-	fx_open(&f, one_rule("read"));
+	fx_open(&f, hx_fs_one_rule(root, "read"));
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		for (int async = 0; async < 2; async++) {
 			struct stat st;
@@ -216,7 +183,7 @@ static void the_stat_with_an_open_is_the_fstat_of_the_fd_handed_out(void **s)
 			close(fd);
 			n++;
 		}
-	fx_close(&f);
+	hx_fs_free(&f);
 	print_message("%d opens, each stat fstat's of its fd\n", n);
 }
 
@@ -226,7 +193,7 @@ static void the_stat_with_an_open_is_the_fstat_of_the_fd_handed_out(void **s)
 static void a_created_file_or_a_directory_is_described_as_handed_out(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	char p[256], t[512];
 	struct stat st;
 	int err, fd;
@@ -252,30 +219,10 @@ static void a_created_file_or_a_directory_is_described_as_handed_out(void **s)
 		assert_int_equal(st.st_mode, S_IFDIR | 0711);
 		close(fd);
 	}
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 /* ---- the worker cannot make the helper describe another file ---- */
-
-struct swapper {
-	pthread_t t;
-	atomic_int stop;
-	atomic_long swaps;
-	char a[256], b[256], fifo[256];
-};
-
-static void *swap_main(void *arg)
-{
-	struct swapper *sw = arg;
-	for (long i = 0; !atomic_load(&sw->stop); i++) {
-		/* the name is the short file, the long one, or a FIFO */
-		const char *other = i % 3 == 2 ? sw->fifo : sw->b;
-		if (renameat2(AT_FDCWD, sw->a, AT_FDCWD, other, RENAME_EXCHANGE) == 0)
-			renameat2(AT_FDCWD, sw->a, AT_FDCWD, other, RENAME_EXCHANGE);
-		atomic_fetch_add(&sw->swaps, 1);
-	}
-	return NULL;
-}
 
 /* Another process exchanges the name with a file of another size and
  * with a FIFO as fast as it can while the worker opens it with its stat
@@ -285,29 +232,32 @@ static void *swap_main(void *arg)
 static void a_worker_cannot_make_the_helper_stat_another_file_than_the_one_it_opened(void **s)
 {
 	(void)s;
-	struct fx f;
-	struct swapper sw = {0};
+	struct hx_fs f;
+	struct hx_swapper sw = {0};
 	int got[2] = {0, 0}, refused = 0;
-	snprintf(sw.a, sizeof(sw.a), "%s/swap", root);
-	snprintf(sw.b, sizeof(sw.b), "%s/swap.long", root);
-	snprintf(sw.fifo, sizeof(sw.fifo), "%s/swap.fifo", root);
-	make_file(sw.a, 0, 0644, 1000, 1);
-	make_file(sw.b, 0, 0644, 2000, 2);
+	/* the name is the short file, the long one (two rounds in three), or a FIFO */
+	snprintf(sw.file, sizeof(sw.file), "%s/swap", root);
+	snprintf(sw.other[0], sizeof(sw.other[0]), "%s/swap.long", root);
+	snprintf(sw.other[1], sizeof(sw.other[1]), "%s/swap.long", root);
+	snprintf(sw.other[2], sizeof(sw.other[2]), "%s/swap.fifo", root);
+	sw.n = 3;
+	make_file(sw.file, 0, 0644, 1000, 1);
+	make_file(sw.other[0], 0, 0644, 2000, 2);
 	{
-		int fd = open(sw.a, O_WRONLY | O_CLOEXEC);
+		int fd = open(sw.file, O_WRONLY | O_CLOEXEC);
 		assert_int_equal(write(fd, "short\n", 6), 6);
 		close(fd);
-		fd = open(sw.b, O_WRONLY | O_CLOEXEC);
+		fd = open(sw.other[0], O_WRONLY | O_CLOEXEC);
 		assert_int_equal(write(fd, "the longer one\n", 15), 15);
 		close(fd);
 	}
-	assert_int_equal(mkfifo(sw.fifo, 0644), 0);
-	fx_open(&f, one_rule("read"));
-	pthread_create(&sw.t, NULL, swap_main, &sw);
+	assert_int_equal(mkfifo(sw.other[2], 0644), 0);
+	fx_open(&f, hx_fs_one_rule(root, "read"));
+	hx_swap_start(&sw);
 	for (int i = 0; i < 3000; i++) {
 		struct stat st;
 		char buf[32];
-		int err, fd = open_stat(&f, sw.a, O_RDONLY, i % 2, &st, &err);
+		int err, fd = open_stat(&f, sw.file, O_RDONLY, i % 2, &st, &err);
 		if (fd < 0) {
 			assert_true(err == EAGAIN || err == EACCES);
 			refused++;
@@ -323,9 +273,8 @@ static void a_worker_cannot_make_the_helper_stat_another_file_than_the_one_it_op
 		got[st.st_size == 15]++;
 		close(fd);
 	}
-	atomic_store(&sw.stop, 1);
-	pthread_join(sw.t, NULL);
-	fx_close(&f);
+	hx_swap_stop(&sw);
+	hx_fs_free(&f);
 	assert_true(atomic_load(&sw.swaps) > 0);
 	print_message("3000 opens against %ld exchanges: %d the short file, %d the long one, %d "
 	              "refused (changed, or a FIFO)\n",
@@ -374,7 +323,8 @@ static void a_worker_of_revision_1_5_is_answered_an_empty_body_and_its_fd(void *
 	assert_non_null(x);
 	snprintf(p, sizeof(p), "%s/old", root);
 	make_file(p, 4097, 0644, 1234567890, 5);
-	sock = hx_attach_policy(x, "old", "old.policy", one_rule("read"), &w, why, sizeof(why));
+	sock = hx_attach_policy(x, "old", "old.policy", hx_fs_one_rule(root, "read"), &w, why,
+	                        sizeof(why));
 	assert_true(sock >= 0);
 
 	n = raw_open(x, sock, O_RDONLY, p, rep, sizeof(rep), &fd);
@@ -415,12 +365,12 @@ static void a_worker_of_revision_1_5_is_answered_an_empty_body_and_its_fd(void *
 static void the_stat_bit_is_no_open_flag_of_the_caller(void **s)
 {
 	(void)s;
-	struct fx f;
+	struct hx_fs f;
 	struct privsep_result res;
 	struct stat st;
 	char p[256];
 	snprintf(p, sizeof(p), "%s/old", root);
-	fx_open(&f, one_rule("read"));
+	fx_open(&f, hx_fs_one_rule(root, "read"));
 	/* refused before anything is sent: no pump needed */
 	assert_int_equal(privsep_fs_open(f.c, p, O_RDONLY | (int)PROTO_FS_OPEN_STAT, &res), -1);
 	assert_int_equal(errno, EINVAL);
@@ -430,7 +380,7 @@ static void the_stat_bit_is_no_open_flag_of_the_caller(void **s)
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(privsep_fs_open_stat(f.c, p, O_RDONLY, NULL, &res), -1);
 	assert_int_equal(errno, EINVAL);
-	fx_close(&f);
+	hx_fs_free(&f);
 }
 
 /* ---- a helper's answer without a stat of the right length ---- */
