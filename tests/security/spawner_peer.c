@@ -92,6 +92,31 @@ void spawner_peer_got(int sock, pid_t pid)
 	(void)send(sock, got, w.len, MSG_NOSIGNAL);
 }
 
+int spawner_peer_end(int sock, pid_t pid, uint32_t *err)
+{
+	uint8_t buf[16];
+	struct privsep_writer w;
+	struct privsep_reader r;
+	struct pollfd p = {sock, POLLIN, 0};
+	uint32_t magic = 0, ipid = 0;
+	ssize_t n;
+	privsep_writer_init(&w, buf, sizeof(buf));
+	privsep_writer_put_u32(&w, SPAWNER_END_MAGIC);
+	privsep_writer_put_u32(&w, (uint32_t)pid);
+	if (send(sock, buf, w.len, MSG_NOSIGNAL) != (ssize_t)w.len || poll(&p, 1, 20000) != 1)
+		return -1;
+	n = recv(sock, buf, sizeof(buf), 0);
+	if (n <= 0)
+		return -1;
+	privsep_reader_init(&r, buf, (size_t)n);
+	privsep_reader_get_u32(&r, &magic);
+	privsep_reader_get_u32(&r, &ipid);
+	privsep_reader_get_u32(&r, err);
+	return privsep_reader_end(&r) < 0 || magic != SPAWNER_ENDED_MAGIC || ipid != (uint32_t)pid
+	           ? -1
+	           : 0;
+}
+
 int spawner_peer_lines_with(int fd, const char *s)
 {
 	char buf[16384];

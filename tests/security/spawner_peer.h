@@ -3,7 +3,7 @@
  * spawner_peer.h - the tests' side of a confined helper's spawner socket,
  * for the tests that write their own requests on it, as a compromised
  * helper would (test_spawner_attack.c, test_spawner_known.c,
- * test_spawner_include.c).
+ * test_spawner_include.c, test_spawner_end.c).
  */
 #ifndef PRIVSEP_TESTS_SPAWNER_PEER_H
 #define PRIVSEP_TESTS_SPAWNER_PEER_H
@@ -37,6 +37,11 @@ int spawner_peer_answer(int sock, uint32_t *err, pid_t *pid, int *keep, size_t m
 /* The helper's word that it holds the pidfd of pid's answer (GOT), as
  * the helper sends it. */
 void spawner_peer_got(int sock, pid_t pid);
+
+/* An END naming pid, as the helper sends it, and the spawner's ENDED
+ * answer: its err; 0, or -1 (none within 20 s, or not an ENDED record
+ * for pid). */
+int spawner_peer_end(int sock, pid_t pid, uint32_t *err);
 
 /* How many times the spawner's standard error (the file fd) holds s. */
 int spawner_peer_lines_with(int fd, const char *s);
