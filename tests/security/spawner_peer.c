@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,8 @@
 
 #include "exec_probe.h"
 #include "harness.h"
+#include "helper_int.h"
+#include "spawn_job.h"
 #include "privsep.h"
 #include "spawner.h"
 #include "spawner_peer.h"
@@ -126,6 +129,17 @@ int spawner_peer_lines_with(int fd, const char *s)
 	for (const char *p = buf; (p = strstr(p, s)); p += strlen(s))
 		n++;
 	return n;
+}
+
+int spawner_peer_start(struct privsep_helper *h)
+{
+	int err2 = memfd_create("spawner-stderr", MFD_CLOEXEC), saved2 = dup(STDERR_FILENO);
+	assert_true(err2 >= 0 && saved2 >= 0);
+	assert_true(dup2(err2, STDERR_FILENO) >= 0);
+	assert_int_equal(spawner_start(h), 0);
+	assert_true(dup2(saved2, STDERR_FILENO) >= 0);
+	close(saved2);
+	return err2;
 }
 
 struct hx *spawner_peer_helper(struct privsep_exec *ex)

@@ -26,6 +26,11 @@ struct hx;
  * it).  The test is skipped under valgrind (no seccomp there). */
 struct hx *spawner_peer_helper(struct privsep_exec *ex);
 
+/* h's spawner started (spawner_start), its standard error a memfd:
+ * that memfd, for spawner_peer_lines_with. */
+struct privsep_helper;
+int spawner_peer_start(struct privsep_helper *h);
+
 /* The spawner's answer on sock, waited for up to 20 s: its err and the
  * pid it started (0: none).  The fds the answer carries go to keep[]
  * (at most maxkeep, *nkeep of them), or are closed when keep is NULL.

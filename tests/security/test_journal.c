@@ -57,6 +57,23 @@ static int forger(struct privsep_client *c, void *arg)
 	return 5;
 }
 
+/* In a child: its standard error into path (exit 10 when it cannot be);
+ * journal: JOURNAL_STREAM names that file, else it is unset. */
+static void stderr_to(const char *path, int journal)
+{
+	struct stat st;
+	char js[64];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || fstat(STDERR_FILENO, &st) < 0)
+		_exit(10);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	         (unsigned long long)st.st_ino);
+	if (journal)
+		setenv("JOURNAL_STREAM", js, 1);
+	else
+		unsetenv("JOURNAL_STREAM");
+}
+
 /* Run a helper with one worker, sp's, its standard error into path;
  * journal: JOURNAL_STREAM names that file.  The helper's exit status. */
 static int run_helper_with(const char *path, int journal, const struct privsep_spawn *sp)
@@ -66,17 +83,7 @@ static int run_helper_with(const char *path, int journal, const struct privsep_s
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct privsep_helper *h;
-		struct stat st;
-		char js[64];
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || fstat(STDERR_FILENO, &st) < 0)
-			_exit(10);
-		snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
-		         (unsigned long long)st.st_ino);
-		if (journal)
-			setenv("JOURNAL_STREAM", js, 1);
-		else
-			unsetenv("JOURNAL_STREAM");
+		stderr_to(path, journal);
 		h = privsep_helper_new(NULL, 0, NULL);
 		if (!h || !privsep_spawn(h, sp) || privsep_helper_run(h) < 0)
 			_exit(11);
@@ -323,17 +330,7 @@ static void a_helper_line_cut_to_fit_still_ends_with_its_newline_and_the_next_li
 		assert_true(pid >= 0);
 		if (pid == 0) {
 			struct privsep_helper *h;
-			struct stat st;
-			char js[64];
-			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-			if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || fstat(STDERR_FILENO, &st) < 0)
-				_exit(10);
-			snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
-			         (unsigned long long)st.st_ino);
-			if (journal)
-				setenv("JOURNAL_STREAM", js, 1);
-			else
-				unsetenv("JOURNAL_STREAM");
+			stderr_to(path, journal);
 			h = privsep_helper_new(NULL, 0, NULL);
 			if (!h)
 				_exit(11);

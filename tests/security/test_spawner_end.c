@@ -63,17 +63,10 @@ struct fx {
  * confined as privsep_helper_confine marks it. */
 static void fx_new(struct fx *f)
 {
-	int saved2;
 	memset(f, 0, sizeof(*f));
 	f->x = spawner_peer_helper(&f->ex);
 	f->sp = (struct privsep_spawn){.name = "end", .exec = &f->ex};
-	f->err2 = memfd_create("spawner-stderr", MFD_CLOEXEC);
-	saved2 = dup(STDERR_FILENO);
-	assert_true(f->err2 >= 0 && saved2 >= 0);
-	assert_true(dup2(f->err2, STDERR_FILENO) >= 0);
-	assert_int_equal(spawner_start(f->x->h), 0);
-	assert_true(dup2(saved2, STDERR_FILENO) >= 0);
-	close(saved2);
+	f->err2 = spawner_peer_start(f->x->h);
 	f->x->h->confined = 1;
 	f->sock = f->x->h->spawner.sock;
 }
