@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,8 @@
 
 #include "exec_probe.h"
 #include "harness.h"
+#include "helper_int.h"
+#include "spawn_job.h"
 #include "privsep.h"
 #include "spawner.h"
 #include "spawner_peer.h"
@@ -92,6 +95,31 @@ void spawner_peer_got(int sock, pid_t pid)
 	(void)send(sock, got, w.len, MSG_NOSIGNAL);
 }
 
+int spawner_peer_end(int sock, pid_t pid, uint32_t *err)
+{
+	uint8_t buf[16];
+	struct privsep_writer w;
+	struct privsep_reader r;
+	struct pollfd p = {sock, POLLIN, 0};
+	uint32_t magic = 0, ipid = 0;
+	ssize_t n;
+	privsep_writer_init(&w, buf, sizeof(buf));
+	privsep_writer_put_u32(&w, SPAWNER_END_MAGIC);
+	privsep_writer_put_u32(&w, (uint32_t)pid);
+	if (send(sock, buf, w.len, MSG_NOSIGNAL) != (ssize_t)w.len || poll(&p, 1, 20000) != 1)
+		return -1;
+	n = recv(sock, buf, sizeof(buf), 0);
+	if (n <= 0)
+		return -1;
+	privsep_reader_init(&r, buf, (size_t)n);
+	privsep_reader_get_u32(&r, &magic);
+	privsep_reader_get_u32(&r, &ipid);
+	privsep_reader_get_u32(&r, err);
+	return privsep_reader_end(&r) < 0 || magic != SPAWNER_ENDED_MAGIC || ipid != (uint32_t)pid
+	           ? -1
+	           : 0;
+}
+
 int spawner_peer_lines_with(int fd, const char *s)
 {
 	char buf[16384];
@@ -101,6 +129,17 @@ int spawner_peer_lines_with(int fd, const char *s)
 	for (const char *p = buf; (p = strstr(p, s)); p += strlen(s))
 		n++;
 	return n;
+}
+
+int spawner_peer_start(struct privsep_helper *h)
+{
+	int err2 = memfd_create("spawner-stderr", MFD_CLOEXEC), saved2 = dup(STDERR_FILENO);
+	assert_true(err2 >= 0 && saved2 >= 0);
+	assert_true(dup2(err2, STDERR_FILENO) >= 0);
+	assert_int_equal(spawner_start(h), 0);
+	assert_true(dup2(saved2, STDERR_FILENO) >= 0);
+	close(saved2);
+	return err2;
 }
 
 struct hx *spawner_peer_helper(struct privsep_exec *ex)

@@ -313,6 +313,71 @@ static void read_only_grant_never_yields_a_writable_fd(void **s)
 	hx_fs_free(&f);
 }
 
+/* The bytes of path (at most 63), or "" when it cannot be read. */
+static const char *text_of(const char *path)
+{
+	static char buf[64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/* O_TRUNC under a rule that does not allow write: refused, and the file
+ * keeps its bytes.  Read-only rules (beneath and exact), read,truncate
+ * (truncate alone opens nothing: O_RDONLY|O_TRUNC is refused whatever
+ * the rule, since Linux truncates with it) and read,append (an appending
+ * fd that truncates first rewrites the file). */
+static void an_o_trunc_open_under_a_rule_without_write_is_refused_and_the_file_keeps_its_bytes(
+    void **s)
+{
+	static const struct {
+		const char *rel, *text;
+		int flags, err;
+	} cases[] = {
+	    {"root/file.txt", "the file\n", O_RDONLY | O_TRUNC, EINVAL},
+	    {"root/file.txt", "the file\n", O_WRONLY | O_TRUNC, EACCES},
+	    {"root/file.txt", "the file\n", O_RDWR | O_TRUNC, EACCES},
+	    {"root/file.txt", "the file\n", O_WRONLY | O_APPEND | O_TRUNC, EACCES},
+	    {"exact.txt", "exact\n", O_RDONLY | O_TRUNC, EINVAL},
+	    {"exact.txt", "exact\n", O_WRONLY | O_TRUNC, EACCES},
+	    {"rt/file.txt", "read,truncate\n", O_RDONLY | O_TRUNC, EINVAL},
+	    {"rt/file.txt", "read,truncate\n", O_RDONLY | O_TRUNC | O_NONBLOCK, EINVAL},
+	    {"ra/file.txt", "read,append\n", O_WRONLY | O_APPEND | O_TRUNC, EACCES},
+	    {"ra/file.txt", "read,append\n", O_WRONLY | O_TRUNC, EACCES},
+	};
+	struct hx_fs f;
+	char extra[512], p[256], why[PRIVSEP_DETAIL_MAX];
+	int err, fd;
+	(void)s;
+	snprintf(p, sizeof(p), "%s/rt", top);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/ra", top);
+	mkdir(p, 0755);
+	snprintf(extra, sizeof(extra),
+	         "beneath \"%s/rt\" allow read,truncate\n"
+	         "beneath \"%s/ra\" allow read,append\n",
+	         top, top);
+	fx_open(&f, policy_text(extra));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		put(cases[i].rel, cases[i].text);
+		snprintf(p, sizeof(p), "%s/%s", top, cases[i].rel);
+		fd = bopen(&f, p, cases[i].flags, &err, why);
+		if (fd >= 0)
+			close(fd);
+		if (fd >= 0 || err != cases[i].err)
+			fail_msg("%s flags 0x%x: %s, want %s", cases[i].rel, cases[i].flags,
+			         fd >= 0 ? "an fd" : strerrorname_np(err),
+			         strerrorname_np(cases[i].err));
+		if (strcmp(text_of(p), cases[i].text))
+			fail_msg("%s flags 0x%x: the file holds \"%s\"", cases[i].rel,
+			         cases[i].flags, text_of(p));
+	}
+	hx_fs_free(&f);
+}
+
 static void created_files_get_the_rules_mode(void **s)
 {
 	(void)s;
@@ -726,6 +791,8 @@ int main(void)
 	    cmocka_unit_test(path_max_and_one_more),
 	    cmocka_unit_test(flag_matrix),
 	    cmocka_unit_test(read_only_grant_never_yields_a_writable_fd),
+	    cmocka_unit_test(
+	        an_o_trunc_open_under_a_rule_without_write_is_refused_and_the_file_keeps_its_bytes),
 	    cmocka_unit_test(created_files_get_the_rules_mode),
 	    cmocka_unit_test(magic_links_are_refused),
 	    cmocka_unit_test(symlinks_allowed_stay_inside_the_root),

@@ -198,12 +198,63 @@ static void a_confined_helpers_broker_still_serves_what_its_rules_allow(void **s
 	cp_put("rw/existing", "rw\n", 0644);
 }
 
+/* O_TRUNC beneath a read-only rule, by the compromised confined helper:
+ * openat2 and openat (any flags: a looser helper policy's), O_RDONLY|
+ * O_TRUNC (with which Linux truncates, for an opener that may write the
+ * file) and O_WRONLY|O_TRUNC.  Landlock
+ * refuses O_TRUNC without its TRUNCATE right (ABI 3), which a read-only
+ * rule never grants. */
+static const char trunc_helper_text[] = "version 1\n"
+                                        "include <helper.policy>\n"
+                                        "allow openat because \"the attacker's: any "
+                                        "flags, so only Landlock refuses\"\n";
+
+static int trunc_body(void)
+{
+	int fd, ok = 1;
+	struct hx *x = cp_confined(worker_policy(), &fd);
+	if (!x)
+		return 2;
+	if (privsep_helper_confine(x->h, "attacker.policy", trunc_helper_text) < 0) {
+		cp_dump(x);
+		return 3;
+	}
+	/* from here, the helper is the attacker's */
+	ok &= cp_refused("openat2 O_RDONLY|O_TRUNC beneath a read-only rule",
+	                 cp_openat2(cp_at("ro/file"), O_RDONLY | O_TRUNC));
+	ok &= cp_refused("openat2 O_WRONLY|O_TRUNC beneath a read-only rule",
+	                 cp_openat2(cp_at("ro/file"), O_WRONLY | O_TRUNC));
+	ok &= cp_refused("openat O_RDONLY|O_TRUNC beneath a read-only rule",
+	                 (int)syscall(SYS_openat, AT_FDCWD, cp_at("ro/file"),
+	                              O_RDONLY | O_TRUNC | O_CLOEXEC));
+	ok &= cp_refused("openat O_WRONLY|O_TRUNC beneath a read-only rule",
+	                 (int)syscall(SYS_openat, AT_FDCWD, cp_at("ro/file"),
+	                              O_WRONLY | O_TRUNC | O_CLOEXEC));
+	return ok ? 0 : 4;
+}
+
+static void a_compromised_confined_helper_truncates_nothing_beneath_a_read_only_rule_by_o_trunc(
+    void **s)
+{
+	(void)s;
+	if (under_valgrind())
+		skip();
+	/* O_TRUNC is Landlock's from ABI 3 on (SECURITY.md) */
+	if (cp_landlock_abi() < 3)
+		skip();
+	cp_put("ro/file", "read only\n", 0644);
+	assert_int_equal(cp_run_child(trunc_body), 0);
+	assert_true(cp_same_text("ro/file", "read only\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(
 	        a_compromised_confined_helper_can_write_create_truncate_or_remove_nothing_outside_its_rules),
 	    cmocka_unit_test(a_confined_helpers_broker_still_serves_what_its_rules_allow),
+	    cmocka_unit_test(
+	        a_compromised_confined_helper_truncates_nothing_beneath_a_read_only_rule_by_o_trunc),
 	};
 	return cmocka_run_group_tests(tests, setup, cp_teardown);
 }

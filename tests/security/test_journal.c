@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "logline.h"
 #include "privsep.h"
 
 /* The worker: lines of every priority, forgeries, then a violation. */
@@ -56,6 +57,23 @@ static int forger(struct privsep_client *c, void *arg)
 	return 5;
 }
 
+/* In a child: its standard error into path (exit 10 when it cannot be);
+ * journal: JOURNAL_STREAM names that file, else it is unset. */
+static void stderr_to(const char *path, int journal)
+{
+	struct stat st;
+	char js[64];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || fstat(STDERR_FILENO, &st) < 0)
+		_exit(10);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	         (unsigned long long)st.st_ino);
+	if (journal)
+		setenv("JOURNAL_STREAM", js, 1);
+	else
+		unsetenv("JOURNAL_STREAM");
+}
+
 /* Run a helper with one worker, sp's, its standard error into path;
  * journal: JOURNAL_STREAM names that file.  The helper's exit status. */
 static int run_helper_with(const char *path, int journal, const struct privsep_spawn *sp)
@@ -65,17 +83,7 @@ static int run_helper_with(const char *path, int journal, const struct privsep_s
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct privsep_helper *h;
-		struct stat st;
-		char js[64];
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || fstat(STDERR_FILENO, &st) < 0)
-			_exit(10);
-		snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
-		         (unsigned long long)st.st_ino);
-		if (journal)
-			setenv("JOURNAL_STREAM", js, 1);
-		else
-			unsetenv("JOURNAL_STREAM");
+		stderr_to(path, journal);
 		h = privsep_helper_new(NULL, 0, NULL);
 		if (!h || !privsep_spawn(h, sp) || privsep_helper_run(h) < 0)
 			_exit(11);
@@ -300,6 +308,61 @@ static void to_the_journal_a_refusal_is_a_warning_the_life_cycle_info_a_request_
 	assert_int_equal(above_info, 0);
 }
 
+/* The helper's own line longer than its buffer (an application's text
+ * through privsep_helper_log_stderr): cut to PRIVSEP_LOG_LINE_MAX - 1
+ * bytes, the first ones of the line kept, the last one a newline, so the
+ * next line is a line of its own and not the cut one's tail; in both
+ * formats (to the journal and elsewhere). */
+static void a_helper_line_cut_to_fit_still_ends_with_its_newline_and_the_next_line_is_its_own(
+    void **s)
+{
+	static char line[2 * PRIVSEP_LOG_LINE_MAX];
+	(void)s;
+	memset(line, 'a', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	for (int journal = 0; journal < 2; journal++) {
+		char path[128], *text, *nl, *head, *tail;
+		const char *pre;
+		int status;
+		pid_t pid;
+		tmpname(path, sizeof(path), "cut");
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct privsep_helper *h;
+			stderr_to(path, journal);
+			h = privsep_helper_new(NULL, 0, NULL);
+			if (!h)
+				_exit(11);
+			privsep_helper_log_stderr(h, PRIVSEP_LOG_INFO, line);
+			privsep_helper_log_stderr(h, PRIVSEP_LOG_INFO, "THE-NEXT-LINE");
+			privsep_helper_free(h);
+			_exit(0);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+		text = slurp(path);
+		unlink(path);
+		nl = strchr(text, '\n');
+		assert_non_null(nl);
+		/* the cut line: exactly the buffer less its NUL, newline last,
+		 * the line's first bytes before it */
+		assert_int_equal((size_t)(nl - text) + 1, PRIVSEP_LOG_LINE_MAX - 1);
+		pre = journal ? "<6>privsep: " : "privsep: ";
+		assert_memory_equal(text, pre, strlen(pre));
+		head = journal ? text + strlen(pre) : strchr(text + strlen(pre), ' ') + 1;
+		assert_true(head > text && head < nl);
+		assert_int_equal(strspn(head, "a"), (size_t)(nl - head));
+		/* the next line whole and its own */
+		assert_memory_equal(nl + 1, pre, strlen(pre));
+		tail = strstr(nl + 1, "THE-NEXT-LINE\n");
+		assert_non_null(tail);
+		assert_ptr_equal(strchr(nl + 1, '\n'), tail + 13);
+		assert_int_equal(tail[14], '\0');
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +373,8 @@ int main(void)
 	    cmocka_unit_test(a_journal_stream_that_is_not_stderr_is_ignored),
 	    cmocka_unit_test(
 	        to_the_journal_a_refusal_is_a_warning_the_life_cycle_info_a_request_debug),
+	    cmocka_unit_test(
+	        a_helper_line_cut_to_fit_still_ends_with_its_newline_and_the_next_line_is_its_own),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

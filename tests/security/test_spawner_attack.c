@@ -946,33 +946,6 @@ a_worker_whose_spawner_is_lost_with_its_answer_unread_never_runs_its_program_and
 	hx_free(x);
 }
 
-/* The spawner's answer to an END: its err, or -1 (none within 20 s, or
- * not an ENDED record for pid). */
-static int end_ask(int sock, pid_t pid, uint32_t *err)
-{
-	uint8_t buf[16];
-	struct privsep_writer w;
-	struct privsep_reader r;
-	struct pollfd p = {sock, POLLIN, 0};
-	uint32_t magic = 0, ipid = 0;
-	ssize_t n;
-	privsep_writer_init(&w, buf, sizeof(buf));
-	privsep_writer_put_u32(&w, SPAWNER_END_MAGIC);
-	privsep_writer_put_u32(&w, (uint32_t)pid);
-	if (send(sock, buf, w.len, MSG_NOSIGNAL) != (ssize_t)w.len || poll(&p, 1, 20000) != 1)
-		return -1;
-	n = recv(sock, buf, sizeof(buf), 0);
-	if (n <= 0)
-		return -1;
-	privsep_reader_init(&r, buf, (size_t)n);
-	privsep_reader_get_u32(&r, &magic);
-	privsep_reader_get_u32(&r, &ipid);
-	privsep_reader_get_u32(&r, err);
-	return privsep_reader_end(&r) < 0 || magic != SPAWNER_ENDED_MAGIC || ipid != (uint32_t)pid
-	           ? -1
-	           : 0;
-}
-
 /* A compromised confined helper writes END records of its own on its
  * spawner's socket, the spawner being unconfined with the privileges of
  * a spawn: it must not become a way to kill what the helper could not.
@@ -1033,7 +1006,7 @@ static void a_compromised_helpers_spawner_ends_no_process_but_the_one_it_cloned_
 	for (int i = 0; i < 5; i++) {
 		char line[128];
 		uint32_t e = 0;
-		if (end_ask(x->h->spawner.sock, targets[i], &e) < 0) {
+		if (spawner_peer_end(x->h->spawner.sock, targets[i], &e) < 0) {
 			kill(stranger, SIGKILL);
 			waitpid(stranger, NULL, 0);
 			fail_msg("an END naming pid %d: no ENDED answer (the spawner: %s)",
