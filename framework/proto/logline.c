@@ -15,14 +15,24 @@
 #include "logline.h"
 
 /* What snprintf wrote into buf (cap bytes), cut to fit and still
- * ending in a newline; its length (0 for an error). */
+ * ending in a newline; its length (0 for an error).  A cut never splits
+ * a UTF-8 sequence: the bytes of a character the cut would halve go too
+ * (at most three), so a journal that keeps only valid UTF-8 as text
+ * (journald shows anything else as a blob) shows the cut line. */
 size_t log_fit_line(char *buf, size_t cap, int n)
 {
 	if (n < 0)
 		return 0;
 	if ((size_t)n > cap - 1) {
-		n = (int)cap - 1;
-		buf[n - 1] = '\n';
+		size_t k = cap - 2; /* the first byte cut */
+		for (int i = 0; i < 3 && k > 0 && ((unsigned char)buf[k] & 0xc0) == 0x80; i++)
+			k--;
+		/* buf[k] now leads the halved character, or was cut whole */
+		if (((unsigned char)buf[k] & 0xc0) != 0xc0)
+			k = cap - 2;
+		buf[k] = '\n';
+		buf[k + 1] = '\0';
+		n = (int)k + 1;
 	}
 	return (size_t)n;
 }

@@ -313,37 +313,46 @@ static void to_the_journal_a_refusal_is_a_warning_the_life_cycle_info_a_request_
  * bytes, the first ones of the line kept, the last one a newline, so the
  * next line is a line of its own and not the cut one's tail; in both
  * formats (to the journal and elsewhere). */
-static void a_helper_line_cut_to_fit_still_ends_with_its_newline_and_the_next_line_is_its_own(
-    void **s)
+/* What a helper writes to its standard error (the journal's format or
+ * the plain one) for the line, then "THE-NEXT-LINE": the file's text. */
+static char *helper_lines(const char *line, int journal)
+{
+	char path[128], *text;
+	int status;
+	pid_t pid;
+	tmpname(path, sizeof(path), "cut");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct privsep_helper *h;
+		stderr_to(path, journal);
+		h = privsep_helper_new(NULL, 0, NULL);
+		if (!h)
+			_exit(11);
+		privsep_helper_log_stderr(h, PRIVSEP_LOG_INFO, line);
+		privsep_helper_log_stderr(h, PRIVSEP_LOG_INFO, "THE-NEXT-LINE");
+		privsep_helper_free(h);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	text = slurp(path);
+	unlink(path);
+	return text;
+}
+
+static void
+a_helper_line_cut_to_fit_still_ends_with_its_newline_and_the_next_line_is_its_own(void **s)
 {
 	static char line[2 * PRIVSEP_LOG_LINE_MAX];
 	(void)s;
 	memset(line, 'a', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\0';
 	for (int journal = 0; journal < 2; journal++) {
-		char path[128], *text, *nl, *head, *tail;
+		char *text, *nl, *head, *tail;
 		const char *pre;
-		int status;
-		pid_t pid;
-		tmpname(path, sizeof(path), "cut");
-		pid = fork();
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			struct privsep_helper *h;
-			stderr_to(path, journal);
-			h = privsep_helper_new(NULL, 0, NULL);
-			if (!h)
-				_exit(11);
-			privsep_helper_log_stderr(h, PRIVSEP_LOG_INFO, line);
-			privsep_helper_log_stderr(h, PRIVSEP_LOG_INFO, "THE-NEXT-LINE");
-			privsep_helper_free(h);
-			_exit(0);
-		}
-		assert_int_equal(waitpid(pid, &status, 0), pid);
-		assert_true(WIFEXITED(status));
-		assert_int_equal(WEXITSTATUS(status), 0);
-		text = slurp(path);
-		unlink(path);
+		text = helper_lines(line, journal);
 		nl = strchr(text, '\n');
 		assert_non_null(nl);
 		/* the cut line: exactly the buffer less its NUL, newline last,
@@ -363,6 +372,59 @@ static void a_helper_line_cut_to_fit_still_ends_with_its_newline_and_the_next_li
 	}
 }
 
+/* Whether the n bytes at p are whole UTF-8 characters (a test's own
+ * reading: lead byte, then its continuation bytes). */
+static int whole_utf8(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t len = p[i] < 0x80             ? 1
+		             : (p[i] & 0xe0) == 0xc0 ? 2
+		             : (p[i] & 0xf0) == 0xe0 ? 3
+		             : (p[i] & 0xf8) == 0xf0 ? 4
+		                                     : 0;
+		if (!len || i + len > n)
+			return 0;
+		for (size_t j = 1; j < len; j++)
+			if ((p[i + j] & 0xc0) != 0x80)
+				return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/* A line of three-byte characters cut to fit, with the cut at each of
+ * the three places in a character (a shift of 0 to 2 ASCII bytes first):
+ * the cut line is whole UTF-8 (journald shows any other line as a blob),
+ * a character cut goes whole, and the next line is its own. */
+static void a_helper_line_cut_to_fit_never_splits_a_utf8_character(void **s)
+{
+	static char line[2 * PRIVSEP_LOG_LINE_MAX];
+	int shortened = 0;
+	(void)s;
+	for (int shift = 0; shift < 3; shift++)
+		for (int journal = 0; journal < 2; journal++) {
+			size_t i = 0;
+			char *text, *nl;
+			for (; i < (size_t)shift; i++)
+				line[i] = 'x';
+			for (; i + 3 < sizeof(line); i += 3)
+				memcpy(line + i, "\xe2\x82\xac", 3); /* the euro sign */
+			line[i] = '\0';
+			text = helper_lines(line, journal);
+			nl = strchr(text, '\n');
+			assert_non_null(nl);
+			if (!whole_utf8((const unsigned char *)text, (size_t)(nl - text)))
+				fail_msg("shift %d, %s: the cut line ends in a halved character",
+				         shift, journal ? "journal" : "plain");
+			assert_true((size_t)(nl - text) + 1 >= PRIVSEP_LOG_LINE_MAX - 3);
+			assert_true((size_t)(nl - text) + 1 <= PRIVSEP_LOG_LINE_MAX - 1);
+			shortened += (size_t)(nl - text) + 1 < PRIVSEP_LOG_LINE_MAX - 1;
+			assert_non_null(strstr(nl + 1, "THE-NEXT-LINE\n"));
+		}
+	/* the cut fell inside a character in four of the six */
+	assert_int_equal(shortened, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +437,7 @@ int main(void)
 	        to_the_journal_a_refusal_is_a_warning_the_life_cycle_info_a_request_debug),
 	    cmocka_unit_test(
 	        a_helper_line_cut_to_fit_still_ends_with_its_newline_and_the_next_line_is_its_own),
+	    cmocka_unit_test(a_helper_line_cut_to_fit_never_splits_a_utf8_character),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
