@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -524,46 +525,43 @@ void lifecycle_free(struct privsep_helper *h)
 	}
 }
 
-int privsep_helper_keep_caps(const char *const *names, size_t n)
-{
-	cap_value_t keep[64];
-	cap_value_t max = cap_max_bits();
-	cap_t c;
-	int rc;
+/* The capabilities the application kept (privsep_helper_keep_caps), as
+ * bits by number: a confined helper keeps them too (less those none
+ * keeps, confine_caps).  Process-wide, as the capabilities are. */
+static uint64_t app_kept;
 
-	if (n > 64 || (n && !names)) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (cap_from_name(names[i], &keep[i]) < 0) {
-			errno = EINVAL;
-			return -1;
-		}
-	/* the bounding set first, while CAP_SETPCAP is still held */
-	for (cap_value_t v = 0; v < max; v++) {
-		int kept = 0;
-		for (size_t i = 0; i < n; i++)
-			kept |= keep[i] == v;
-		if (!kept && v != CAP_SETPCAP && CAP_IS_SUPPORTED(v) && cap_get_bound(v) == 1 &&
-		    cap_drop_bound(v) < 0)
-			return -1;
-	}
-	{
-		int keep_setpcap = 0;
-		for (size_t i = 0; i < n; i++)
-			keep_setpcap |= keep[i] == CAP_SETPCAP;
-		if (!keep_setpcap && cap_get_bound(CAP_SETPCAP) == 1 &&
-		    cap_drop_bound(CAP_SETPCAP) < 0)
+/* Only keep (bits by number) in the bounding set (CAP_SETPCAP's drop
+ * last: the others need it), the permitted and effective sets exactly
+ * keep, the inheritable and ambient sets empty.  A bounding drop that
+ * fails fails the call, save EPERM when !strict (a process without
+ * CAP_SETPCAP, not root, cannot drop any).  0, or -1 with errno. */
+static int narrow_caps(uint64_t keep, int strict)
+{
+	cap_value_t max = cap_max_bits(), set[64];
+	int n = 0, rc;
+	cap_t c;
+
+	if (max > 64)
+		max = 64;
+	for (cap_value_t v = 0; v <= max; v++) {
+		/* v == max: CAP_SETPCAP's turn, the last */
+		cap_value_t cap = v < max ? v : CAP_SETPCAP;
+		if ((v < max && cap == CAP_SETPCAP) || (keep >> cap & 1))
+			continue;
+		if (CAP_IS_SUPPORTED(cap) && cap_get_bound(cap) == 1 && cap_drop_bound(cap) < 0 &&
+		    (strict || errno != EPERM))
 			return -1;
 	}
 	if (cap_reset_ambient() < 0 && errno != EINVAL)
 		return -1;
+	for (cap_value_t v = 0; v < max; v++)
+		if (keep >> v & 1)
+			set[n++] = v;
 	c = cap_init();
 	if (!c)
 		return -1;
-	if (n && (cap_set_flag(c, CAP_PERMITTED, (int)n, keep, CAP_SET) < 0 ||
-	          cap_set_flag(c, CAP_EFFECTIVE, (int)n, keep, CAP_SET) < 0)) {
+	if (n && (cap_set_flag(c, CAP_PERMITTED, n, set, CAP_SET) < 0 ||
+	          cap_set_flag(c, CAP_EFFECTIVE, n, set, CAP_SET) < 0)) {
 		cap_free(c);
 		errno = EINVAL;
 		return -1;
@@ -573,46 +571,77 @@ int privsep_helper_keep_caps(const char *const *names, size_t n)
 	return rc;
 }
 
-/* The capabilities only a spawn needs (new namespaces, the worker's ids,
- * securebits and bounding set, its empty root), which the spawner keeps,
- * and the two besides CAP_SYS_ADMIN that pass ptrace's read check on a
- * process of any uid (measured: CAP_SYS_PTRACE, CAP_PERFMON), which the
- * confined helper has no use for (its filter has no ptrace, perf or
- * process_vm_* call; Landlock refuses it ptrace's attach on every
- * process outside its domain): with them it read another daemon's
- * environ, maps and auxv through /proc (test_confined_helper_proc.c).
- * Out of the helper's sets, the bounding set's last (CAP_SETPCAP drops
- * the others).  0, or -1 with errno. */
-static int drop_spawn_caps(void)
+int privsep_helper_keep_caps(const char *const *names, size_t n)
 {
-	/* and CAP_FSETID (review 10): openat2's mode is in memory no filter
-	 * reads and Landlock bounds no mode, so a compromised root helper
-	 * made a set-user-ID file beneath a create rule's root and, keeping
-	 * the bit through its writes, a set-user-ID root program; without
-	 * it, the first write takes the bit away.  CAP_SYS_PTRACE and
-	 * CAP_PERFMON (sec10): each let root read another uid's
-	 * /proc/PID/environ, maps and auxv in spite of Landlock.
-	 * CAP_SETPCAP last: the bounding set's drops need it */
-	static const cap_value_t spawn[] = {CAP_SETUID,       CAP_SETGID,     CAP_SYS_ADMIN,
-	                                    CAP_SYS_CHROOT,   CAP_SYS_RESOURCE, CAP_FSETID,
-	                                    CAP_SYS_PTRACE,   CAP_PERFMON,    CAP_SETPCAP};
-	const int n = (int)(sizeof(spawn) / sizeof(spawn[0]));
-	cap_t c;
-	int rc;
-	for (int i = 0; i < n; i++)
-		if (CAP_IS_SUPPORTED(spawn[i]) && cap_get_bound(spawn[i]) == 1 &&
-		    cap_drop_bound(spawn[i]) < 0 && errno != EPERM)
+	uint64_t keep = 0;
+	cap_value_t v;
+
+	if (n > 64 || (n && !names)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (cap_from_name(names[i], &v) < 0 || v < 0 || v >= 64) {
+			errno = EINVAL;
 			return -1;
-	c = cap_get_proc();
+		}
+		keep |= (uint64_t)1 << v;
+	}
+	if (narrow_caps(keep, 1) < 0)
+		return -1;
+	app_kept = keep;
+	return 0;
+}
+
+/* A confined helper's capabilities: an allow-list.  It keeps, of those
+ * it holds, what the confined helper itself uses, and what the
+ * application kept (privsep_helper_keep_caps) but for the ones no
+ * confined helper keeps; every other one leaves its bounding, permitted,
+ * effective and inheritable sets, and the ambient set is emptied.  The
+ * spawner, forked before, keeps the helper's.  0, or -1 with errno. */
+static int confine_caps(void)
+{
+	/* what the confined helper uses: the file broker opens, reads and
+	 * creates files of other owners and in their directories, within its
+	 * rules and Landlock's (CAP_DAC_OVERRIDE: writing, CAP_DAC_READ_SEARCH:
+	 * reading and searching; test_confined_helper_caps.c fails without
+	 * either), and a worker of another uid is stopped with
+	 * pidfd_send_signal (CAP_KILL; test_uid.c, test_violation.c and
+	 * test_helper_filter.c fail without it).  Not CAP_SYSLOG: with
+	 * kernel.dmesg_restrict 1 it is what keeps the kernel's log from the
+	 * helper; a worker killed by a filter of its own, which no listener
+	 * hears, is named from the audit record in /dev/kmsg only by a
+	 * helper that kept it (privsep_helper_keep_caps) */
+	static const cap_value_t uses[] = {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_KILL};
+	/* and what none keeps, kept by the application or not: a spawn's
+	 * (new namespaces, the worker's ids, securebits and bounding set,
+	 * its empty root), which the spawner holds; CAP_FSETID (review 10):
+	 * openat2's mode is in memory no filter reads and Landlock bounds no
+	 * mode, so a compromised root helper made a set-user-ID file beneath
+	 * a create rule's root and, keeping the bit through its writes, a
+	 * set-user-ID root program; CAP_SYS_PTRACE and CAP_PERFMON (sec10):
+	 * each passes ptrace's read check on a process of any uid, and with
+	 * either the helper read another daemon's environ, maps and auxv
+	 * through /proc in spite of Landlock (test_confined_helper_proc.c) */
+	static const cap_value_t never[] = {CAP_SETUID,     CAP_SETGID,       CAP_SYS_ADMIN,
+	                                    CAP_SYS_CHROOT, CAP_SYS_RESOURCE, CAP_FSETID,
+	                                    CAP_SYS_PTRACE, CAP_PERFMON,      CAP_SETPCAP};
+	uint64_t keep = app_kept, held = 0;
+	cap_value_t max = cap_max_bits();
+	cap_flag_value_t f;
+	cap_t c = cap_get_proc();
+
 	if (!c)
 		return -1;
-	rc = cap_set_flag(c, CAP_EFFECTIVE, n, spawn, CAP_CLEAR) < 0 ||
-	             cap_set_flag(c, CAP_PERMITTED, n, spawn, CAP_CLEAR) < 0 ||
-	             cap_set_flag(c, CAP_INHERITABLE, n, spawn, CAP_CLEAR) < 0
-	         ? -1
-	         : cap_set_proc(c);
+	for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
+		keep |= (uint64_t)1 << uses[i];
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		keep &= ~((uint64_t)1 << never[i]);
+	for (cap_value_t v = 0; v < max && v < 64; v++)
+		if (cap_get_flag(c, v, CAP_PERMITTED, &f) == 0 && f == CAP_SET)
+			held |= (uint64_t)1 << v;
 	cap_free(c);
-	return rc;
+	return narrow_caps(keep & held, 0);
 }
 
 int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text)
@@ -671,12 +700,12 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 		uidpool_drop_spare();
 		h->lease_ahead = 0;
 	}
-	/* the spawner holds what a spawn needs; the helper no longer */
-	if (drop_spawn_caps() < 0) {
+	/* the spawner holds what a spawn needs; the helper keeps what it
+	 * uses and the application kept, no more */
+	if (confine_caps() < 0) {
 		int e = errno;
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		         "helper: cannot confine: dropping the capabilities of a spawn: %s",
-		         strerror(e));
+		         "helper: cannot confine: dropping its capabilities: %s", strerror(e));
 		spawner_stop(h);
 		errno = e;
 		return -1;
