@@ -214,7 +214,6 @@ static int cert_worker(int fd, int go)
 
 static int cert_body(int ready, int go)
 {
-	pid_t kid;
 	int fd, rc;
 	struct hx *x = cp_confined(cp_policy("version 1\n"
 	                                     "path \"%s\" allow read\n"
@@ -225,21 +224,9 @@ static int cert_body(int ready, int go)
 	                           &fd);
 	if (!x)
 		return 2;
-	kid = fork();
-	if (kid < 0)
-		return 2;
-	if (kid == 0)
-		_exit(cert_worker(fd, go));
-	close(fd);
-	if (privsep_helper_confine(x->h, NULL, NULL) < 0) {
-		cp_dump(x);
-		return 3;
-	}
-	if (write(ready, "r", 1) != 1)
-		return 4;
-	rc = cp_served(x, kid);
+	rc = cp_serve_told(x, fd, cert_worker, ready, go);
 	if (rc)
-		return 4 + rc;
+		return rc;
 	/* the directory beside other files is not granted: the attacker
 	 * reads nothing there but the rule's file */
 	fd = open(cp_at("etc/shadow"), O_RDONLY | O_CLOEXEC);
