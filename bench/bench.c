@@ -1804,7 +1804,7 @@ static uint64_t bulk_sum;
  * receiver) last read a payload on, so that each run tells where the
  * scheduler put the two ends (its placement line). */
 static volatile int *bulk_cpu;
-static int bulk_post(struct privsep_req *req, void *arg)
+static int bulk_read(struct privsep_req *req, void *arg)
 {
 	(void)arg;
 	bulk_sum += sum_bytes(req->bulk, req->bulk_len);
@@ -1891,17 +1891,19 @@ static int bulk_same_cpu(void)
 }
 
 /* Seconds to move size bytes reps times through privsep's bulk path: a
- * worker-side post of a sealed memfd, the helper maps and reads it; a
- * PING after each makes sure it was read.  scpu: the helper's CPU (-1:
- * this end's affinity); *same += the payloads read on this end's CPU. */
+ * worker-side call with the payload (in the region, or in parts through
+ * its ring), the helper copies it out and its handler reads it; the
+ * call's reply says it was read, as the baselines' one-byte answer does.
+ * scpu: the helper's CPU (-1: this end's affinity); *same += the
+ * payloads read on this end's CPU. */
 static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu,
                          int *same, uint64_t *cpu)
 {
 	int a[2];
 	const struct privsep_handler t[] = {{.type = T_BULK_SINK,
 	                                     .name = "bulk-sink",
-	                                     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
-	                                     .fn = bulk_post,
+	                                     .flags = PRIVSEP_H_CALL | PRIVSEP_H_BULK,
+	                                     .fn = bulk_read,
 	                                     .bulk_max = (uint64_t)512 << 20}};
 	chan_pair(a);
 	pid_t pid = fork();
@@ -1923,9 +1925,8 @@ static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *ou
 	for (int r = 0; r < reps; r++) {
 		struct privsep_result res = {0};
 		uint64_t t0 = ns();
-		if (privsep_client_post(c, &(struct privsep_out){.type = T_BULK_SINK, .bulk = &b}) <
-		        0 ||
-		    privsep_client_ping(c, NULL, 0, &res) != 0)
+		if (privsep_client_call(c, &(struct privsep_out){.type = T_BULK_SINK, .bulk = &b},
+		                        &res) != 0)
 			abort();
 		out[r] = ns() - t0;
 		*same += bulk_same_cpu();
@@ -1994,9 +1995,9 @@ static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out, i
  * and none of its checks or records: the sender copies the payload into a
  * shared mapping and sends its length (8 bytes); the receiver, blocked in
  * recv, copies it out into a buffer of its own, reads every byte and
- * answers one byte after it.  Privsep's path (a post, then a PING) adds
- * the record checks, the region's count, the helper's event loop and a
- * second record. */
+ * answers one byte after it.  Privsep's path (a call with the payload,
+ * its reply) adds the record checks, the region's count and the helper's
+ * event loop. */
 static void bulk_shm(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu, int *same)
 {
 	int a[2];
