@@ -2093,10 +2093,9 @@ static struct parts_floor bulk_floor_parts(const uint8_t *buf, size_t size, int 
 	uint64_t in[16], out[16], rd[16], all[16];
 	size_t ring = (size_t)REGION_RING * REGION_SLOT;
 	int stream = size > COPYOUT_STREAM_OVER;
-	uint8_t *slots =
-	    mmap(NULL, ring, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	uint8_t *dst =
-	    mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *slots = mmap(NULL, ring, PROT_READ | PROT_WRITE,
+	                      MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	uint8_t *dst = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct parts_floor f;
 	if (slots == MAP_FAILED || dst == MAP_FAILED)
 		abort();
@@ -2235,17 +2234,17 @@ static void bench_bulk(enum placement pl)
 			 * copies in and out overlap (two CPUs), then the read */
 			struct parts_floor f = bulk_floor_parts(buf, sz[s].size, reps);
 			double lap = (f.in > f.out ? f.in : f.out) + f.read;
-			printf("  floor of privsep's path, parts through %u slots of %zu KiB, no IPC, "
-			       "CPU time (copies in %.0f us, out %.0f us%s, the handler's read %.0f "
-			       "us): %.2f x the socket copy's wall rate, %.2f x its CPU a payload; "
-			       "copies overlapped %.2f x its wall rate\n",
-			       REGION_RING, REGION_SLOT >> 10, f.in / 1e3, f.out / 1e3,
-			       sz[s].size > COPYOUT_STREAM_OVER ? " streamed" : "", f.read / 1e3,
-			       (sz[s].size / f.all * 1e3) / rm.median,
-			       pcpu && rcpu && reps > 1
-			           ? ((double)rcpu / (3.0 * (reps - 1))) / f.all
-			           : 0.0,
-			       (sz[s].size / lap * 1e3) / rm.median);
+			printf(
+			    "  floor of privsep's path, parts through %u slots of %zu KiB, no IPC, "
+			    "CPU time (copies in %.0f us, out %.0f us%s, the handler's read %.0f "
+			    "us): %.2f x the socket copy's wall rate, %.2f x its CPU a payload; "
+			    "copies overlapped %.2f x its wall rate\n",
+			    REGION_RING, REGION_SLOT >> 10, f.in / 1e3, f.out / 1e3,
+			    sz[s].size > COPYOUT_STREAM_OVER ? " streamed" : "", f.read / 1e3,
+			    (sz[s].size / f.all * 1e3) / rm.median,
+			    pcpu && rcpu && reps > 1 ? ((double)rcpu / (3.0 * (reps - 1))) / f.all
+			                             : 0.0,
+			    (sz[s].size / lap * 1e3) / rm.median);
 		}
 		free(p);
 		free(r);

@@ -101,9 +101,9 @@ void spawner_known_program(int fd)
 static int loader_env(const char *e)
 {
 	static const char *const names[] = {
-	    "GLIBC_TUNABLES", "GCONV_PATH", "GETCONF_DIR", "HOSTALIASES",      "LOCALDOMAIN",
-	    "LOCPATH",        "NIS_PATH",   "NLSPATH",     "RESOLV_HOST_CONF", "RES_OPTIONS",
-	    "TMPDIR",         "TZDIR",
+	    "GLIBC_TUNABLES",   "GCONV_PATH",  "GETCONF_DIR", "HOSTALIASES",
+	    "LOCALDOMAIN",      "LOCPATH",     "NIS_PATH",    "NLSPATH",
+	    "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR",      "TZDIR",
 	};
 	size_t n = strcspn(e, "=");
 	if (!strncmp(e, "LD_", 3) || !strncmp(e, "MALLOC_", 7))
@@ -484,9 +484,10 @@ int spawner_known_check(const struct privsep_helper *h, const struct spawner_req
 		    q->sb.user);
 	for (size_t i = 0; q->ex.envp && q->ex.envp[i]; i++)
 		if (loader_env(q->ex.envp[i]) && !noted(envs, nenvs, q->ex.envp[i]))
-			return refuse(why, whylen,
-			              "its environment sets %.*s, a variable of the loader's that no "
-			              "spawn gave so before the helper confined itself",
-			              env_name_len(q->ex.envp[i]), q->ex.envp[i]);
+			return refuse(
+			    why, whylen,
+			    "its environment sets %.*s, a variable of the loader's that no "
+			    "spawn gave so before the helper confined itself",
+			    env_name_len(q->ex.envp[i]), q->ex.envp[i]);
 	return known_policy(q, mode, why, whylen);
 }

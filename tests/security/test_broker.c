@@ -330,8 +330,8 @@ static const char *text_of(const char *path)
  * (truncate alone opens nothing: O_RDONLY|O_TRUNC is refused whatever
  * the rule, since Linux truncates with it) and read,append (an appending
  * fd that truncates first rewrites the file). */
-static void an_o_trunc_open_under_a_rule_without_write_is_refused_and_the_file_keeps_its_bytes(
-    void **s)
+static void
+an_o_trunc_open_under_a_rule_without_write_is_refused_and_the_file_keeps_its_bytes(void **s)
 {
 	static const struct {
 		const char *rel, *text;

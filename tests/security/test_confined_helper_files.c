@@ -224,17 +224,17 @@ static int trunc_body(void)
 	                 cp_openat2(cp_at("ro/file"), O_RDONLY | O_TRUNC));
 	ok &= cp_refused("openat2 O_WRONLY|O_TRUNC beneath a read-only rule",
 	                 cp_openat2(cp_at("ro/file"), O_WRONLY | O_TRUNC));
-	ok &= cp_refused("openat O_RDONLY|O_TRUNC beneath a read-only rule",
-	                 (int)syscall(SYS_openat, AT_FDCWD, cp_at("ro/file"),
-	                              O_RDONLY | O_TRUNC | O_CLOEXEC));
-	ok &= cp_refused("openat O_WRONLY|O_TRUNC beneath a read-only rule",
-	                 (int)syscall(SYS_openat, AT_FDCWD, cp_at("ro/file"),
-	                              O_WRONLY | O_TRUNC | O_CLOEXEC));
+	ok &= cp_refused(
+	    "openat O_RDONLY|O_TRUNC beneath a read-only rule",
+	    (int)syscall(SYS_openat, AT_FDCWD, cp_at("ro/file"), O_RDONLY | O_TRUNC | O_CLOEXEC));
+	ok &= cp_refused(
+	    "openat O_WRONLY|O_TRUNC beneath a read-only rule",
+	    (int)syscall(SYS_openat, AT_FDCWD, cp_at("ro/file"), O_WRONLY | O_TRUNC | O_CLOEXEC));
 	return ok ? 0 : 4;
 }
 
-static void a_compromised_confined_helper_truncates_nothing_beneath_a_read_only_rule_by_o_trunc(
-    void **s)
+static void
+a_compromised_confined_helper_truncates_nothing_beneath_a_read_only_rule_by_o_trunc(void **s)
 {
 	(void)s;
 	if (under_valgrind())

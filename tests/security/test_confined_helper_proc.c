@@ -176,7 +176,8 @@ static void attack(uid_t uid)
  * (Landlock still refused what the attach check guards: mem, syscall,
  * the links).  A helper of a normal user is refused by Landlock's
  * ptrace scoping (measured). */
-static void a_compromised_confined_helper_reads_no_secret_of_a_sibling_process_through_proc(void **s)
+static void
+a_compromised_confined_helper_reads_no_secret_of_a_sibling_process_through_proc(void **s)
 {
 	(void)s;
 	attack((uid_t)-1);

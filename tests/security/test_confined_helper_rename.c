@@ -179,8 +179,8 @@ static int fifo_body(void)
 	return 0;
 }
 
-static void a_fifo_named_like_a_policy_file_lends_the_confined_helper_no_read_of_the_directory(
-    void **s)
+static void
+a_fifo_named_like_a_policy_file_lends_the_confined_helper_no_read_of_the_directory(void **s)
 {
 	(void)s;
 	if (under_valgrind())

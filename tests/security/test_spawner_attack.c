@@ -674,7 +674,7 @@ an_answer_cut_to_no_fd_has_its_worker_ended_though_its_program_never_uses_its_ch
 /* The spawner ended between the clone3 of a worker and its answer. */
 struct at_clone {
 	pid_t spawner;
-	pid_t pid;   /* the worker its clone3 returned */
+	pid_t pid;    /* the worker its clone3 returned */
 	int ready[2]; /* a byte once it is traced, or could not be */
 	int seized, killed;
 };

@@ -52,10 +52,10 @@ struct fx {
 	struct hx *x;
 	struct privsep_exec ex;
 	struct privsep_spawn sp;
-	int err2;     /* the spawner's standard error */
-	int sock;     /* the spawner's socket, the attacker's */
-	pid_t pid;    /* the process the spawner cloned and holds */
-	int kept[8];  /* the answer's fds: kept[0] its pidfd */
+	int err2;    /* the spawner's standard error */
+	int sock;    /* the spawner's socket, the attacker's */
+	pid_t pid;   /* the process the spawner cloned and holds */
+	int kept[8]; /* the answer's fds: kept[0] its pidfd */
 	size_t nkept;
 };
 
@@ -141,9 +141,9 @@ static void an_end_for_the_held_process_kills_it_and_is_answered_once_it_ended(v
 	assert_int_equal(e, 0);
 	assert_true(fx_ended(&f));
 	memset(&si, 0, sizeof(si));
-	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)f.kept[0], &si,
-	                        WEXITED | WNOHANG | WNOWAIT | __WALL),
-	                 0);
+	assert_int_equal(
+	    waitid((idtype_t)P_PIDFD, (id_t)f.kept[0], &si, WEXITED | WNOHANG | WNOWAIT | __WALL),
+	    0);
 	assert_int_equal(si.si_code, CLD_KILLED);
 	assert_int_equal(si.si_status, SIGKILL);
 	assert_int_equal(spawner_peer_lines_with(f.err2, "refused to end"), 0);

@@ -237,8 +237,7 @@ a_compromised_confined_helper_gets_no_learn_mode_worker_nobody_asked_for_before(
 static void
 a_compromised_confined_helper_gets_no_worker_with_a_loader_variable_no_spawn_gave_before(void **s)
 {
-	static const char *const before[] = {"LD_LIBRARY_PATH=/nonexistent-known", "LANG=C",
-	                                     NULL};
+	static const char *const before[] = {"LD_LIBRARY_PATH=/nonexistent-known", "LANG=C", NULL};
 	/* each entry, and the name its refusal says (the name alone: the
 	 * rest, a line of its own here, is the request's) */
 	static const char *const attacks[][2] = {
@@ -250,8 +249,8 @@ a_compromised_confined_helper_gets_no_worker_with_a_loader_variable_no_spawn_gav
 	    {"GCONV_PATH=/tmp", "GCONV_PATH"},
 	    {"LD_PRELOAD\nprivsep: a forged line=1", "LD_PRELOAD"},
 	};
-	static const char *const fine[] = {"LANG=C.UTF-8", "HOME=/", "LD_LIBRARY_PATH=/nonexistent-known",
-	                                   NULL};
+	static const char *const fine[] = {"LANG=C.UTF-8", "HOME=/",
+	                                   "LD_LIBRARY_PATH=/nonexistent-known", NULL};
 	const char *env[3];
 	char line[160];
 	struct fx f;
