@@ -297,9 +297,10 @@ static int add_file_rule(struct ll_build *b, const struct pol_file *f, int rootf
 }
 
 /* The first entry of directory fd that is no policy file (anything but
- * a regular file: a directory, a FIFO, a device, a socket, a symlink; or
- * a name without ".policy": httpd.policy, httpd.policy~ and an editor's
- * .httpd.policy.swp are), into other; 0 when there is none,
+ * a regular file or a symlink: a directory, a FIFO, a device, a socket;
+ * or a name without ".policy": httpd.policy, httpd.policy~ and an
+ * editor's .httpd.policy.swp are; a symlink lends nothing, Landlock
+ * looking at the file it leads to), into other; 0 when there is none,
  * -1 when it cannot be listed. */
 static int other_entry(int fd, char *other, size_t len)
 {
@@ -316,7 +317,7 @@ static int other_entry(int fd, char *other, size_t len)
 			continue;
 		if (!strstr(de->d_name, ".policy") ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode)) {
+		    !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
 			snprintf(other, len, "%s", de->d_name);
 			rc = 1;
 			break;

@@ -491,7 +491,12 @@ int spawner_start(struct privsep_helper *h)
 	close(sv[1]);
 	pidfd = pidfd_open(pid, 0);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (pidfd < 0 || epfd < 0 || fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ||
+	/* the page the spawner writes pids into is no other child's of the
+	 * helper (an application thread's fork after confining): a pid
+	 * planted there would be reaped as a worker's */
+	if (pidfd < 0 || epfd < 0 ||
+	    madvise(h->spawner.cloned, (size_t)sysconf(_SC_PAGESIZE), MADV_DONTFORK) < 0 ||
+	    fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ||
 	    epoll_ctl(epfd, EPOLL_CTL_ADD, sv[0], &(struct epoll_event){.events = EPOLLIN}) < 0) {
 		int e = errno;
 		kill(pid, SIGKILL);

@@ -14,22 +14,32 @@
 
 #include "logline.h"
 
+/* The length, at most len, of the bytes at buf that a cut at len leaves
+ * whole: less the lead byte and continuation bytes of a UTF-8 character
+ * the cut would halve (at most three), so a journal that keeps only
+ * valid UTF-8 as text (journald shows anything else as a blob) shows the
+ * cut line.  Bytes that are no UTF-8 are left as they are. */
+static size_t utf8_whole(const char *buf, size_t len)
+{
+	const unsigned char *b = (const unsigned char *)buf;
+	size_t j = len, need;
+	while (j > 0 && len - j < 3 && (b[j - 1] & 0xc0) == 0x80)
+		j--;
+	if (j == 0 || b[j - 1] < 0xc0)
+		return len;
+	need = b[j - 1] >= 0xf0 ? 4 : b[j - 1] >= 0xe0 ? 3 : 2;
+	return len - (j - 1) < need ? j - 1 : len;
+}
+
 /* What snprintf wrote into buf (cap bytes), cut to fit and still
- * ending in a newline; its length (0 for an error).  A cut never splits
- * a UTF-8 sequence: the bytes of a character the cut would halve go too
- * (at most three), so a journal that keeps only valid UTF-8 as text
- * (journald shows anything else as a blob) shows the cut line. */
+ * ending in a newline, never inside a character; its length (0 for an
+ * error). */
 size_t log_fit_line(char *buf, size_t cap, int n)
 {
 	if (n < 0)
 		return 0;
 	if ((size_t)n > cap - 1) {
-		size_t k = cap - 2; /* the first byte cut */
-		for (int i = 0; i < 3 && k > 0 && ((unsigned char)buf[k] & 0xc0) == 0x80; i++)
-			k--;
-		/* buf[k] now leads the halved character, or was cut whole */
-		if (((unsigned char)buf[k] & 0xc0) != 0xc0)
-			k = cap - 2;
+		size_t k = utf8_whole(buf, cap - 2);
 		buf[k] = '\n';
 		buf[k + 1] = '\0';
 		n = (int)k + 1;
@@ -64,7 +74,8 @@ static void vlog(privsep_log_fn fn, void *arg, enum privsep_log_level lvl, const
 {
 	char line[PRIVSEP_LOG_LINE_MAX];
 	int saved = errno;
-	vsnprintf(line, sizeof(line), fmt, ap);
+	if (vsnprintf(line, sizeof(line), fmt, ap) >= (int)sizeof(line))
+		line[utf8_whole(line, sizeof(line) - 1)] = '\0';
 	(fn ? fn : log_stderr)(lvl, line, arg);
 	errno = saved;
 }
@@ -103,7 +114,7 @@ void privsep_log(enum privsep_log_level lvl, const char *fmt, ...)
 		n = 0;
 	n += 3;
 	if (n > (int)sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
+		n = 3 + (int)utf8_whole(buf + 3, sizeof(buf) - 5);
 	for (int i = 3; i < n; i++)
 		if (buf[i] == '\n' || buf[i] == '\r')
 			buf[i] = ' ';

@@ -217,16 +217,15 @@ static int rule_open(const struct fs_root *roots, const struct pol_file *r,
 		errno = EACCES;
 		break;
 	case EACCES:
-		/* the rule allows it, the kernel refused: which rule, and why
-		 * (rule first: the detail is short, the worker has the path) */
-		snprintf(detail, dlen,
-		         "%s:%d (%s \"%s\") allows it, but the kernel refused the open: %s",
-		         r->loc.file, r->loc.line, r->beneath ? "beneath" : "path", r->path,
-		         d->confined ? "the confined helper's Landlock grants the rule's file or "
-		                       "root that was there when it confined itself, not one "
-		                       "renamed over it since (or the file's mode refuses the "
-		                       "helper)"
-		                     : "the file's mode refuses the helper (or a security module)");
+		/* the rule allows it, the kernel refused: which rule (its
+		 * file and line; the worker has the path), and why, short
+		 * enough for PRIVSEP_DETAIL_MAX with a policy path of 100 */
+		snprintf(detail, dlen, "%s:%d allows it; the kernel refused the open: %s",
+		         r->loc.file, r->loc.line,
+		         d->confined
+		             ? "Landlock grants the file there at the confine, not one "
+		               "renamed over it since; or its mode refuses the helper"
+		             : "the file's mode refuses the helper, or a security module does");
 		errno = EACCES;
 		break;
 	default:

@@ -425,6 +425,48 @@ static void a_helper_line_cut_to_fit_never_splits_a_utf8_character(void **s)
 	assert_int_equal(shortened, 4);
 }
 
+/* A worker's privsep_log cut to fit (1019 bytes of text) at each of the
+ * three places in a character: whole UTF-8, one line. */
+static void a_workers_line_cut_to_fit_never_splits_a_utf8_character(void **s)
+{
+	static char line[2048];
+	int shortened = 0;
+	(void)s;
+	for (int shift = 0; shift < 3; shift++) {
+		char path[128], *text, *nl;
+		size_t i = 0;
+		int status;
+		pid_t pid;
+		for (; i < (size_t)shift; i++)
+			line[i] = 'x';
+		for (; i + 3 < sizeof(line); i += 3)
+			memcpy(line + i, "\xe2\x82\xac", 3);
+		line[i] = '\0';
+		tmpname(path, sizeof(path), "wcut");
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			stderr_to(path, 0);
+			privsep_log(PRIVSEP_LOG_INFO, "%s", line);
+			_exit(0);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		text = slurp(path);
+		unlink(path);
+		nl = strchr(text, '\n');
+		assert_non_null(nl);
+		assert_int_equal(nl[1], '\0');
+		assert_memory_equal(text, "<6>", 3);
+		if (!whole_utf8((const unsigned char *)text, (size_t)(nl - text)))
+			fail_msg("shift %d: the worker's cut line ends in a halved character",
+			         shift);
+		assert_true((size_t)(nl - text) >= 3 + 1019 - 2);
+		shortened += (size_t)(nl - text) < 3 + 1019;
+	}
+	assert_int_equal(shortened, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +480,7 @@ int main(void)
 	    cmocka_unit_test(
 	        a_helper_line_cut_to_fit_still_ends_with_its_newline_and_the_next_line_is_its_own),
 	    cmocka_unit_test(a_helper_line_cut_to_fit_never_splits_a_utf8_character),
+	    cmocka_unit_test(a_workers_line_cut_to_fit_never_splits_a_utf8_character),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
