@@ -114,14 +114,22 @@ static int loader_env(const char *e)
 	return 0;
 }
 
+/* Whether s is one of the n strings of list. */
+static int noted(char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], s))
+			return 1;
+	return 0;
+}
+
 /* s into list (n of them, at most KNOWN_MAX) unless it is there; under
  * notes_lock. */
 static void note_string(char **list, size_t *n, const char *s)
 {
 	char *c;
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp(list[i], s))
-			return;
+	if (noted(list, *n, s))
+		return;
 	if (*n < KNOWN_MAX && (c = strdup(s)))
 		list[(*n)++] = c;
 }
@@ -134,20 +142,14 @@ static int env_name_len(const char *e)
 	return n > 64 ? 64 : (int)n;
 }
 
-static int noted(char *const *list, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(list[i], s))
-			return 1;
-	return 0;
-}
-
 void spawner_known_spawn(const struct privsep_spawn *sp)
 {
 	const char *u = sp->sandbox && !sp->unsandboxed ? sp->sandbox->user : NULL;
 	const char *const *ev = sp->exec ? sp->exec->envp : NULL;
 	if (sp->exec)
 		spawner_known_program(sp->exec->fd);
+	if (!u && !ev)
+		return;
 	pthread_mutex_lock(&notes_lock);
 	if (u)
 		note_string(users, &nusers, u);
