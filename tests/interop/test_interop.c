@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "pyrun.h"
 
 #define T_ECHO 0x10000u
 #define T_NOTE 0x10001u
@@ -104,62 +105,15 @@ static const struct privsep_handler table[] = {
     {T_DONE, "done", 5, 1024, 0, 0, PRIVSEP_H_CALL, on_done, NULL, 0},
 };
 
-/* The system's Python 3 as an ELF program (a wrapper script cannot be
- * executed through a close-on-exec fd), or NULL. */
-static const char *python(void)
-{
-	static const char *const paths[] = {"/usr/bin/python3", "/usr/local/bin/python3"};
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		char magic[4];
-		int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, magic, 4) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (n == 4 && !memcmp(magic, "\177ELF", 4))
-			return paths[i];
-	}
-	return NULL;
-}
-
-static void dump(const struct hx *x)
-{
-	for (int i = 0; i < x->nlog; i++)
-		fprintf(stderr, "log: %s\n", x->log[i]);
-}
-
 /* Run worker.py in mode until it is gone, under python.policy, or under
  * policy_text when it is not NULL; the helper's record of it in
  * x->last_exit. */
 static struct hx *run_python_with(const char *mode, const char *policy_text)
 {
-	static const char *const dirs[] = {INTEROP_DIR};
-	const char *py = python();
-	const char *argv[] = {
-	    "python3", "-I", "-S", "-B", INTEROP_DIR "/worker.py", mode, INTEROP_DIR "/worker.py",
-	    NULL};
-	struct privsep_sandbox sb = {.policy = policy_text ? "python-variant.policy"
-	                                                   : INTEROP_DIR "/python.policy",
-	                             .policy_text = policy_text};
-	struct privsep_exec ex = {
-	    .argv = argv, .flags = PRIVSEP_EXEC_FOREIGN, .read_beneath = dirs, .nread = 1};
-	struct privsep_spawn sp = {.name = "python", .sandbox = &sb, .exec = &ex};
-	struct hx *x;
-
-	if (!py)
-		skip(); /* no Python 3 program on this machine */
-	x = hx_new(table, sizeof(table) / sizeof(table[0]), 0);
-	assert_non_null(x);
-	ex.fd = privsep_exec_open(py);
-	assert_true(ex.fd >= 0);
 	atomic_store(&done, 0);
 	note[0] = summary[0] = '\0';
-	if (!privsep_spawn(x->h, &sp))
-		dump(x);
-	if (!hx_pump_gone(x, 1, 60000))
-		dump(x);
-	assert_int_equal(x->gone, 1);
-	close(ex.fd);
-	return x;
+	return py_run(table, sizeof(table) / sizeof(table[0]), "worker.py", mode, "worker.py",
+	              policy_text);
 }
 
 static struct hx *run_python(const char *mode)
@@ -173,7 +127,7 @@ a_python_worker_from_the_spec_calls_posts_gets_events_drops_a_permit_and_sends_b
 	struct hx *x = run_python("run");
 	(void)state;
 	if (!atomic_load(&done) || x->last_exit.kind != PRIVSEP_EXIT_STATUS)
-		dump(x);
+		py_dump(x);
 	assert_true(atomic_load(&done));
 	assert_string_equal(note, "a note from python");
 	/* 22: EINVAL for a type not in the table; the bulk's sum is the
@@ -206,14 +160,14 @@ static void a_python_worker_is_killed_for_each_of_three_malformed_records(void *
 		struct hx *x = run_python(runs[i].mode);
 		int lines = 0;
 		if (x->last_exit.kind != PRIVSEP_EXIT_VIOLATION)
-			dump(x);
+			py_dump(x);
 		assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
 		assert_int_equal(x->last_exit.violation, runs[i].v);
 		assert_int_equal(x->last_exit.signal, SIGKILL);
 		for (int k = 0; k < x->nlog; k++)
 			lines += strstr(x->log[k], "protocol violation") != NULL;
 		if (lines != 1 || !hx_logged(x, runs[i].line) || !hx_logged(x, "; worker killed"))
-			dump(x);
+			py_dump(x);
 		assert_int_equal(lines, 1);
 		assert_true(hx_logged(x, runs[i].line));
 		assert_true(hx_logged(x, "; worker killed"));
@@ -228,13 +182,13 @@ static void a_python_worker_that_dropped_ping_is_killed_for_a_ping(void **state)
 	struct hx *x = run_python("ping-after-drop");
 	(void)state;
 	if (x->last_exit.kind != PRIVSEP_EXIT_VIOLATION)
-		dump(x);
+		py_dump(x);
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
 	assert_int_equal(x->last_exit.violation, PRIVSEP_V_NOT_PERMITTED);
 	assert_int_equal(x->last_exit.signal, SIGKILL);
 	if (!hx_logged(
 	        x, ": protocol violation not-permitted: type 0x2 (PING) id 1048576 len 1 nfds 0: "))
-		dump(x);
+		py_dump(x);
 	assert_true(hx_logged(
 	    x, ": protocol violation not-permitted: type 0x2 (PING) id 1048576 len 1 nfds 0: "));
 	hx_free(x);
@@ -245,7 +199,7 @@ static void a_python_worker_cannot_execute_another_program_from_a_memfd(void **s
 	struct hx *x = run_python("exec-memfd");
 	(void)state;
 	if (x->last_exit.kind != PRIVSEP_EXIT_SECCOMP)
-		dump(x);
+		py_dump(x);
 	/* killed by the first filter: its one execveat is of another fd
 	 * number (Landlock alone would let a memfd run) */
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_SECCOMP);
@@ -286,7 +240,7 @@ static void a_foreign_worker_cannot_raise_its_fd_limit_to_put_another_program_on
 	x = run_python_with("exec-raised-limit", text);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
 	if (x->last_exit.kind != PRIVSEP_EXIT_STATUS || x->last_exit.status != 5)
-		dump(x);
+		py_dump(x);
 	/* never the second program's 42 */
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
 	assert_int_equal(x->last_exit.status, 5);
@@ -311,7 +265,7 @@ static void a_python_worker_opens_through_the_broker_with_and_without_the_stat(v
 	         INTEROP_DIR, INTEROP_DIR);
 	x = run_python_with("fs-open", text);
 	if (!atomic_load(&done) || x->last_exit.kind != PRIVSEP_EXIT_STATUS)
-		dump(x);
+		py_dump(x);
 	snprintf(want, sizeof(want), "plain=#!;stat=same;size=%lld", (long long)st.st_size);
 	assert_string_equal(summary, want);
 	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The second implementation of revisions 1.1 to 1.6 (docs/PROTOCOL.md,
+ * section 12): tests/interop/revisions.py, Python 3 written from the
+ * spec alone, against this real helper in exec mode.  One run sends
+ * every record of those revisions as the spec says (a sealed memfd, a
+ * region of 1.1 and of 1.3, the held region, REGION_PART records and
+ * their final record, `done` waited on, a BATCH, FS_OPEN's bit 31); then
+ * one run per rule the spec names, each one malformed record, for
+ * which the helper names the violation and ends the worker.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "pyrun.h"
+
+#define T_ECHO 0x10000u
+#define T_NOTE 0x10001u
+#define T_TICK 0x10002u
+#define T_BULK 0x10003u
+#define T_DONE 0x10004u
+#define T_BPOST 0x10005u
+
+/* what the handlers saw, in order */
+static char notes[256], posts[256], summary[1024];
+
+static void append(char *to, size_t cap, const char *fmt, ...)
+{
+	size_t n = strlen(to);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(to + n, cap - n, fmt, ap);
+	va_end(ap);
+}
+
+static int on_echo(struct privsep_req *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	return 0;
+}
+
+static int get_str(struct privsep_req *req, const char **s)
+{
+	struct privsep_reader r;
+	privsep_reader_init(&r, req->data, req->len);
+	return privsep_reader_get_str(&r, s, NULL) < 0 || privsep_reader_end(&r) < 0 ? -1 : 0;
+}
+
+static int on_note(struct privsep_req *req, void *arg)
+{
+	const char *s;
+	(void)arg;
+	if (get_str(req, &s) < 0)
+		return PRIVSEP_VIOLATION;
+	append(notes, sizeof(notes), "%s|", s);
+	return 0;
+}
+
+static uint32_t sum(const struct privsep_req *req)
+{
+	const uint8_t *b = req->bulk;
+	uint32_t n = 0;
+	for (size_t i = 0; i < req->bulk_len; i++)
+		n += b[i];
+	return n;
+}
+
+static int on_bulk(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	privsep_writer_put_u32(&req->reply, sum(req));
+	return 0;
+}
+
+static int on_bpost(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	append(posts, sizeof(posts), "%s%u", posts[0] ? "," : "", sum(req));
+	return 0;
+}
+
+static int on_done(struct privsep_req *req, void *arg)
+{
+	const char *s;
+	(void)arg;
+	if (get_str(req, &s) < 0)
+		return PRIVSEP_VIOLATION;
+	snprintf(summary, sizeof(summary), "%s", s);
+	return 0;
+}
+
+static const struct privsep_handler table[] = {
+    {T_ECHO, "echo", 0, 512, 2, 2, PRIVSEP_H_CALL, on_echo, NULL, 0},
+    {T_NOTE, "note", 5, 256, 0, 0, PRIVSEP_H_POST, on_note, NULL, 0},
+    {T_TICK, "tick", 4, 4, 0, 0, PRIVSEP_H_EVENT, NULL, NULL, 0},
+    {T_BULK, "bulk", 0, 0, 0, 0, PRIVSEP_H_CALL | PRIVSEP_H_BULK, on_bulk, NULL, 1 << 20},
+    {T_DONE, "done", 5, 1024, 0, 0, PRIVSEP_H_CALL, on_done, NULL, 0},
+    {T_BPOST, "bpost", 0, 0, 0, 0, PRIVSEP_H_POST | PRIVSEP_H_BULK, on_bpost, NULL, 2 << 20},
+};
+
+static struct hx *run(const char *mode)
+{
+	char text[1024];
+	notes[0] = posts[0] = summary[0] = '\0';
+	snprintf(text, sizeof(text),
+	         "version 1\ninclude \"%s/python.policy\"\n"
+	         "path \"%s/revisions.py\" allow read\n",
+	         INTEROP_DIR, INTEROP_DIR);
+	return py_run(table, sizeof(table) / sizeof(table[0]), "revisions.py", mode, "revisions.py",
+	              text);
+}
+
+static void a_python_worker_from_the_spec_sends_every_record_of_revisions_1_1_to_1_6(void **state)
+{
+	struct hx *x = run("run");
+	char want[512];
+	(void)state;
+	if (!summary[0] || x->last_exit.kind != PRIVSEP_EXIT_STATUS)
+		py_dump(x);
+	/* the helper's sums of the posts it served are the ones the worker
+	 * sent; `done` counted each record through a region (1 and 2 after
+	 * each call of a 1.1 region, 1 after a 1.3 region's first) */
+	snprintf(want, sizeof(want),
+	         "sealed=ok;r11=ok1,ok2;r13=ok1;held=ok;parts=ok;newparts=ok;bpost=%s;"
+	         "stat=same;refused=same;bit30=22",
+	         posts);
+	assert_string_equal(summary, want);
+	assert_int_equal((int)strlen(posts) > 0, 1);
+	/* the BATCH's three notes, in order */
+	assert_string_equal(notes, "b1|b2|b3|");
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, 0);
+	hx_free(x);
+}
+
+/* Section 8: one log line naming the violation, the worker killed; a
+ * BATCH's entries before the one that breaks a rule were served, none
+ * after it, and none at all when its framing is wrong. */
+static void a_python_worker_is_killed_for_each_rule_of_revisions_1_1_to_1_6_it_breaks(void **state)
+{
+	static const struct {
+		const char *mode;
+		enum privsep_violation v;
+		const char *notes;
+	} runs[] = {
+	    /* 1.0: a sealed memfd */
+	    {"sealed-no-write-seal", PRIVSEP_V_BAD_BULK, ""},
+	    {"sealed-size-differs", PRIVSEP_V_BAD_BULK, ""},
+	    {"sealed-over-bulk-max", PRIVSEP_V_BAD_BULK, ""},
+	    {"sealed-sparse", PRIVSEP_V_BAD_BULK, ""},
+	    {"sealed-not-memfd", PRIVSEP_V_BAD_BULK, ""},
+	    {"bulk-without-fd", PRIVSEP_V_BAD_FD_COUNT, ""},
+	    {"bulk-without-size", PRIVSEP_V_BAD_SIZE, ""},
+	    /* 1.1 and 1.3: the region */
+	    {"region-no-grow-seal", PRIVSEP_V_BAD_BULK, ""},
+	    {"region-write-sealed", PRIVSEP_V_BAD_BULK, ""},
+	    {"region-under-a-page", PRIVSEP_V_BAD_BULK, ""},
+	    {"region-over-the-largest", PRIVSEP_V_BAD_BULK, ""},
+	    {"region-sparse", PRIVSEP_V_BAD_BULK, ""},
+	    {"region-size-past-data", PRIVSEP_V_BAD_BULK, ""},
+	    {"region-over-bulk-max", PRIVSEP_V_BAD_BULK, ""},
+	    /* 1.4: the held region, REGION_PART and the final record */
+	    {"held-none", PRIVSEP_V_BAD_BULK, ""},
+	    {"held-worker-sealed", PRIVSEP_V_BAD_BULK, ""},
+	    {"held-with-memfd", PRIVSEP_V_BAD_FD_COUNT, ""},
+	    {"part-without-region", PRIVSEP_V_BAD_BULK, ""},
+	    {"part-not-permitted", PRIVSEP_V_NOT_PERMITTED, ""},
+	    {"part-total-over-the-permitted", PRIVSEP_V_BAD_BULK, ""},
+	    {"part-total-over-the-largest", PRIVSEP_V_BAD_BULK, ""},
+	    {"part-empty", PRIVSEP_V_BAD_BULK, ""},
+	    {"part-past-the-region", PRIVSEP_V_BAD_BULK, ""},
+	    {"part-first-not-at-0", PRIVSEP_V_BAD_BULK, ""},
+	    {"part-gap", PRIVSEP_V_BAD_BULK, ""},
+	    {"part-overlap", PRIVSEP_V_BAD_BULK, ""},
+	    {"part-past-total", PRIVSEP_V_BAD_BULK, ""},
+	    {"part-total-changes", PRIVSEP_V_BAD_BULK, ""},
+	    {"part-another-memfd", PRIVSEP_V_BAD_BULK, ""},
+	    {"part-then-region-record", PRIVSEP_V_BAD_BULK, ""},
+	    {"final-total-changed", PRIVSEP_V_BAD_BULK, ""},
+	    {"final-before-the-last-part", PRIVSEP_V_BAD_BULK, ""},
+	    {"final-over-its-bulk-max", PRIVSEP_V_BAD_BULK, ""},
+	    {"part-with-id", PRIVSEP_V_ID_ON_POST, ""},
+	    {"part-short", PRIVSEP_V_BAD_SIZE, ""},
+	    /* 1.2: BATCH */
+	    {"batch-runs-past-the-end", PRIVSEP_V_BAD_BATCH, ""},
+	    {"batch-framework-entry", PRIVSEP_V_BAD_BATCH, "x|"},
+	    {"batch-bulk-entry", PRIVSEP_V_BAD_BATCH, "x|"},
+	    {"batch-fds-entry", PRIVSEP_V_BAD_BATCH, "x|"},
+	    {"batch-call-entry", PRIVSEP_V_CALL_WITHOUT_ID, "x|"},
+	    {"batch-event-entry", PRIVSEP_V_WRONG_DIRECTION, "x|"},
+	    {"batch-unknown-entry", PRIVSEP_V_UNKNOWN_TYPE, "x|"},
+	    {"batch-entry-size", PRIVSEP_V_BAD_SIZE, "x|"},
+	    {"batch-entry-payload", PRIVSEP_V_BAD_PAYLOAD, "x|"},
+	    {"batch-dropped-entry", PRIVSEP_V_NOT_PERMITTED, ""},
+	    {"batch-with-id", PRIVSEP_V_ID_ON_POST, ""},
+	    {"batch-short", PRIVSEP_V_BAD_SIZE, ""},
+	    {"batch-with-fd", PRIVSEP_V_BAD_FD_COUNT, ""},
+	    /* 1.6: FS_OPEN with bit 31 */
+	    {"fs-open-short", PRIVSEP_V_BAD_SIZE, ""},
+	    {"fs-open-bad-str", PRIVSEP_V_BAD_PAYLOAD, ""},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		struct hx *x = run(runs[i].mode);
+		char line[128];
+		int lines = 0;
+		snprintf(line, sizeof(line),
+		         ": protocol violation %s:", privsep_violation_name(runs[i].v));
+		for (int k = 0; k < x->nlog; k++)
+			lines += strstr(x->log[k], "protocol violation") != NULL;
+		if (x->last_exit.kind != PRIVSEP_EXIT_VIOLATION ||
+		    x->last_exit.violation != runs[i].v || lines != 1 || !hx_logged(x, line) ||
+		    strcmp(notes, runs[i].notes)) {
+			fprintf(stderr, "mode %s:\n", runs[i].mode);
+			py_dump(x);
+		}
+		assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
+		assert_string_equal(privsep_violation_name(x->last_exit.violation),
+		                    privsep_violation_name(runs[i].v));
+		assert_int_equal(x->last_exit.signal, SIGKILL);
+		assert_int_equal(lines, 1);
+		assert_true(hx_logged(x, line));
+		assert_true(hx_logged(x, "; worker killed"));
+		assert_string_equal(notes, runs[i].notes);
+		hx_free(x);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+	        a_python_worker_from_the_spec_sends_every_record_of_revisions_1_1_to_1_6),
+	    cmocka_unit_test(
+	        a_python_worker_is_killed_for_each_rule_of_revisions_1_1_to_1_6_it_breaks),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
