@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include <fcntl.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,7 +36,7 @@ void py_dump(const struct hx *x)
 		fprintf(stderr, "log: %s\n", x->log[i]);
 }
 
-struct hx *py_run(const struct privsep_handler *table, size_t n, const char *script,
+struct hx *py_run(const struct privsep_handler *table, size_t n, size_t msg_max, const char *script,
                   const char *mode, const char *arg, const char *policy_text)
 {
 	static const char *const dirs[] = {INTEROP_DIR};
@@ -54,7 +55,7 @@ struct hx *py_run(const struct privsep_handler *table, size_t n, const char *scr
 		skip(); /* no Python 3 program on this machine */
 	snprintf(path, sizeof(path), "%s/%s", INTEROP_DIR, script);
 	snprintf(argpath, sizeof(argpath), "%s/%s", INTEROP_DIR, arg);
-	x = hx_new(table, n, 0);
+	x = hx_new(table, n, msg_max);
 	assert_non_null(x);
 	ex.fd = privsep_exec_open(py);
 	assert_true(ex.fd >= 0);
@@ -65,4 +66,21 @@ struct hx *py_run(const struct privsep_handler *table, size_t n, const char *scr
 	assert_int_equal(x->gone, 1);
 	close(ex.fd);
 	return x;
+}
+
+void py_assert_killed(const struct hx *x, enum privsep_violation v, const char *line)
+{
+	int lines = 0;
+	for (int k = 0; k < x->nlog; k++)
+		lines += strstr(x->log[k], "protocol violation") != NULL;
+	if (x->last_exit.kind != PRIVSEP_EXIT_VIOLATION || x->last_exit.violation != v ||
+	    lines != 1 || !hx_logged(x, line) || !hx_logged(x, "; worker killed"))
+		py_dump(x);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
+	assert_string_equal(privsep_violation_name(x->last_exit.violation),
+	                    privsep_violation_name(v));
+	assert_int_equal(x->last_exit.signal, SIGKILL);
+	assert_int_equal(lines, 1);
+	assert_true(hx_logged(x, line));
+	assert_true(hx_logged(x, "; worker killed"));
 }

@@ -9,7 +9,9 @@ revision 1.0's channel; this adds the later records.
 tests/interop/test_interop_rev.c executes it in exec mode as a foreign
 worker: argv[1] is the mode, argv[2] a path the policy lets it open.
 "run": every record of 1.1 to 1.6 as the spec says to send it, each
-answer and `done` checked, then a T_DONE call with what it saw.  Any
+answer and `done` checked, then a T_DONE call with what it saw.
+"small-limit": FS_OPEN with and without bit 31 under a record limit of
+64, where the answer with the stat does not fit.  Any
 other mode (the names in MALFORMED): READY, what the rule needs first,
 then one record that breaks it; the helper answers the violation by
 ending the worker, which then reads end of stream.
@@ -23,6 +25,7 @@ import time
 
 # python -I leaves the script's directory out of sys.path
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import worker  # noqa: E402
 from worker import (Channel, PERMIT_DROP, PING, ProtocolError,  # noqa: E402
                     put_str, ready, sealed_memfd)
 
@@ -110,6 +113,16 @@ class Region:
         """The payload's bytes at offset `at` of the data (one page in)."""
         self.map[PAGE + at: PAGE + at + len(data)] = data
 
+    def call(self, ch, data, held=False):
+        """data written at the data's offset 0 and sent in a T_BULK call
+        through this region, with its memfd or in the held form; counted.
+        True when the helper's sum is data's."""
+        self.put(0, data)
+        size = REGION | (HELD if held else 0) | len(data)
+        err, body, _ = bulk_call(ch, T_BULK, size, () if held else (self.fd,))
+        self.counted += 1
+        return sum_of(err, body) == checksum(data)
+
     def close(self):
         if self.map is not None:
             self.map.close()
@@ -150,24 +163,16 @@ def run(ch, path):
     for seed in (1, 2):
         if not r.wait(r.counted):
             got.append("timeout")
-        data = pattern(70000 + seed, seed)
-        r.put(0, data)
-        err, body, _ = bulk_call(ch, T_BULK, REGION | len(data), (r.fd,))
-        r.counted += 1
         # step 3: `done` is stored before the handler runs, so the reply
         # finds it counted
-        got.append("ok%d" % r.done() if sum_of(err, body) == checksum(data) else "bad")
+        got.append("ok%d" % r.done() if r.call(ch, pattern(70000 + seed, seed)) else "bad")
     seen.append("r11=" + ",".join(got))
     r.close()
 
     # 1.3: a region without F_SEAL_SEAL, which the helper seals; then
     # 1.4: named without its memfd once `done` is not 0 for it
     r = Region(256 * 1024)
-    data = pattern(100000, 4)
-    r.put(0, data)
-    err, body, _ = bulk_call(ch, T_BULK, REGION | len(data), (r.fd,))
-    r.counted += 1
-    seen.append("r13=" + ("ok%d" % r.done() if sum_of(err, body) == checksum(data) else "bad"))
+    seen.append("r13=" + ("ok%d" % r.done() if r.call(ch, pattern(100000, 4)) else "bad"))
     posted = []
     for seed in (5, 6):
         # one-way: nothing answers, `done` says when the region is free
@@ -185,11 +190,7 @@ def run(ch, path):
     err, body, _ = bulk_call(ch, T_BULK, len(data), (fd,))
     os.close(fd)
     held_ok &= sum_of(err, body) == checksum(data) and r.done() == r.counted
-    data = pattern(6000, 10)
-    r.put(0, data)
-    err, body, _ = bulk_call(ch, T_BULK, REGION | HELD | len(data))
-    r.counted += 1
-    held_ok &= sum_of(err, body) == checksum(data) and r.done() == r.counted
+    held_ok &= r.call(ch, pattern(6000, 10), held=True) and r.done() == r.counted
 
     # 1.4: a payload in REGION_PART records, then its final record; the
     # parts take turns in two slots of 64 KiB, each rewritten only once
@@ -260,6 +261,23 @@ def run(ch, path):
     seen.append("bit30=%d" % err)
 
     err, _, _ = ch.call(T_DONE, put_str(";".join(seen)))
+    return 0 if err == 0 else 1
+
+
+def small_limit(ch):
+    """Revision 1.6 under a record limit of 64 (the helper's): FS_OPEN of
+    /usr, a directory, is answered its fd; with bit 31 the 92-byte answer
+    does not fit, and the helper answers EMSGSIZE with section 5's detail
+    ("reply too large for the record limit") and no fd."""
+    flags = os.O_RDONLY | os.O_DIRECTORY
+    seen = []
+    for name, bits in (("plain", 0), ("stat", FS_OPEN_STAT)):
+        err, detail, fds = ch.call(FS_OPEN, struct.pack("<I", flags | bits) + put_str("/usr"))
+        ok = err == 0 or detail == "reply too large for the record limit"
+        seen.append("%s=%d,%d,%d" % (name, err, len(fds), ok))
+        for f in fds:
+            os.close(f)
+    err, _, _ = ch.call(T_DONE, put_str(";".join(seen)[:40]))
     return 0 if err == 0 else 1
 
 
@@ -350,8 +368,7 @@ def held(ch, datalen=256 * 1024):
     """A revision 1.3 region the helper holds: one record through it,
     copied out."""
     r = Region(datalen)
-    err, _, _ = bulk_call(ch, T_BULK, REGION | 1, (r.fd,))
-    if err or not r.wait(1):
+    if not r.call(ch, b"h") or not r.wait(1):
         raise SystemExit("no held region")
     return r
 
@@ -362,86 +379,35 @@ def m_held_with_memfd(ch):
     ch.send(T_BULK, 2, struct.pack("<Q", REGION | HELD | 10), (r.fd,))
 
 
+def drop(ch, *types):
+    """PERMIT_DROP (section 6) of these types, which the helper grants."""
+    err, _, _ = ch.call(PERMIT_DROP, struct.pack("<I%dI" % len(types), len(types), *types))
+    if err:
+        raise SystemExit("drop refused")
+
+
 def m_part_without_region(ch):
     ch.send(REGION_PART, 0, part(10, 0, 0, 10))
 
 
 def m_part_not_permitted(ch):
-    r = held(ch)
-    err, _, _ = ch.call(PERMIT_DROP, struct.pack("<III", 2, T_BULK, T_BPOST))
-    if err:
-        raise SystemExit("drop refused")
+    held(ch)
+    drop(ch, T_BULK, T_BPOST)
     ch.send(REGION_PART, 0, part(10, 0, 0, 10))
-    del r
 
 
 def m_part_total_over_the_permitted(ch):
     # T_BPOST (2 MiB) given up: T_BULK's 1 MiB is the largest left
-    r = held(ch, LARGEST)
-    err, _, _ = ch.call(PERMIT_DROP, struct.pack("<II", 1, T_BPOST))
-    if err:
-        raise SystemExit("drop refused")
+    held(ch, LARGEST)
+    drop(ch, T_BPOST)
     ch.send(REGION_PART, 0, part(BULK_MAX + 1, 0, 0, 10))
-    del r
-
-
-def m_part_total_over_the_largest(ch):
-    r = held(ch)
-    ch.send(REGION_PART, 0, part(LARGEST + 1, 0, 0, 10))
-    del r
-
-
-def m_part_empty(ch):
-    r = held(ch)
-    ch.send(REGION_PART, 0, part(10, 0, 0, 0))
-    del r
-
-
-def m_part_past_the_region(ch):
-    r = held(ch, 2 * PAGE)
-    ch.send(REGION_PART, 0, part(3 * PAGE, 0, PAGE, PAGE + 1))
-    del r
-
-
-def m_part_first_not_at_0(ch):
-    r = held(ch)
-    ch.send(REGION_PART, 0, part(100, 10, 0, 10))
-    del r
-
-
-def m_part_gap(ch):
-    r = held(ch)
-    ch.send(REGION_PART, 0, part(100, 0, 0, 10))
-    ch.send(REGION_PART, 0, part(100, 20, 0, 10))
-    del r
-
-
-def m_part_overlap(ch):
-    r = held(ch)
-    ch.send(REGION_PART, 0, part(100, 0, 0, 10))
-    ch.send(REGION_PART, 0, part(100, 5, 0, 10))
-    del r
-
-
-def m_part_past_total(ch):
-    r = held(ch)
-    ch.send(REGION_PART, 0, part(100, 0, 0, 101))
-    del r
-
-
-def m_part_total_changes(ch):
-    r = held(ch)
-    ch.send(REGION_PART, 0, part(100, 0, 0, 10))
-    ch.send(REGION_PART, 0, part(200, 10, 0, 10))
-    del r
 
 
 def m_part_another_memfd(ch):
-    r = held(ch)
+    held(ch)
     other = Region(PAGE)
     ch.send(REGION_PART, 0, part(100, 0, 0, 10))
     ch.send(REGION_PART, 0, part(100, 10, 0, 10), (other.fd,))
-    del r
 
 
 def m_part_then_region_record(ch):
@@ -450,39 +416,14 @@ def m_part_then_region_record(ch):
     ch.send(T_BULK, 1, struct.pack("<Q", REGION | 10), (r.fd,))
 
 
-def m_final_total_changed(ch):
-    r = held(ch)
-    ch.send(REGION_PART, 0, part(100, 0, 0, 100))
-    ch.send(T_BULK, 1, struct.pack("<Q", REGION | HELD | 99))
-    del r
-
-
-def m_final_before_the_last_part(ch):
-    r = held(ch)
-    ch.send(REGION_PART, 0, part(100, 0, 0, 50))
-    ch.send(T_BULK, 1, struct.pack("<Q", REGION | HELD | 100))
-    del r
-
-
-def m_final_over_its_bulk_max(ch):
-    # the parts fit T_BPOST's 2 MiB, the final record is T_BULK's (1 MiB)
-    r = held(ch, LARGEST)
-    n = BULK_MAX + PAGE
-    ch.send(REGION_PART, 0, part(n, 0, 0, n))
-    ch.send(T_BULK, 1, struct.pack("<Q", REGION | HELD | n))
-    del r
-
-
 def m_part_with_id(ch):
-    r = held(ch)
+    held(ch)
     ch.send(REGION_PART, 7, part(10, 0, 0, 10))
-    del r
 
 
 def m_part_short(ch):
-    r = held(ch)
+    held(ch)
     ch.send(REGION_PART, 0, part(10, 0, 0, 10)[:24])
-    del r
 
 
 def m_batch_runs_past_the_end(ch):
@@ -522,9 +463,7 @@ def m_batch_entry_payload(ch):
 
 
 def m_batch_dropped_entry(ch):
-    err, _, _ = ch.call(PERMIT_DROP, struct.pack("<II", 1, T_NOTE))
-    if err:
-        raise SystemExit("drop refused")
+    drop(ch, T_NOTE)
     ch.send(BATCH, 0, batch((T_NOTE, put_str("x"))))
 
 
@@ -548,27 +487,72 @@ def m_fs_open_bad_str(ch):
     ch.send(FS_OPEN, 1, struct.pack("<II", FS_OPEN_STAT, 2) + b"/x")
 
 
+# Section 5, "A payload in parts": records through a held region of
+# `datalen` bytes, the last of which breaks a rule: REGION_PART's u64
+# total, off, at, len, or a final record's size (one number).
+PARTS = {
+    "part-total-over-the-largest": (256 << 10, [(LARGEST + 1, 0, 0, 10)]),
+    "part-empty": (256 << 10, [(10, 0, 0, 0)]),
+    "part-past-the-region": (2 * PAGE, [(3 * PAGE, 0, PAGE, PAGE + 1)]),
+    "part-first-not-at-0": (256 << 10, [(100, 10, 0, 10)]),
+    "part-gap": (256 << 10, [(100, 0, 0, 10), (100, 20, 0, 10)]),
+    "part-overlap": (256 << 10, [(100, 0, 0, 10), (100, 5, 0, 10)]),
+    "part-past-total": (256 << 10, [(100, 0, 0, 101)]),
+    "part-total-changes": (256 << 10, [(100, 0, 0, 10), (200, 10, 0, 10)]),
+    "final-total-changed": (256 << 10, [(100, 0, 0, 100), 99]),
+    "final-before-the-last-part": (256 << 10, [(100, 0, 0, 50), 100]),
+    # the parts fit T_BPOST's 2 MiB, the final record is T_BULK's 1 MiB
+    "final-over-its-bulk-max": (LARGEST, [(BULK_MAX + PAGE, 0, 0, BULK_MAX + PAGE),
+                                          BULK_MAX + PAGE]),
+}
+
+
+def parts_then(datalen, records):
+    def send(ch):
+        r = held(ch, datalen)
+        for rec in records:
+            if isinstance(rec, tuple):
+                ch.send(REGION_PART, 0, part(*rec))
+            else:
+                ch.send(T_BULK, 1, struct.pack("<Q", REGION | HELD | rec))
+        return r
+    return send
+
+
 MALFORMED = {name[2:].replace("_", "-"): f for name, f in globals().items()
              if name.startswith("m_")}
+MALFORMED.update({name: parts_then(*v) for name, v in PARTS.items()})
+
+
+KEPT = []
 
 
 def main():
     if len(sys.argv) < 3:
         return 2
+    if sys.argv[1] == "small-limit":
+        worker.LIMIT = 64  # the helper's, which section 13 says is not sent
     ch = Channel()
+    KEPT.append(ch)  # never closed, nor finalized, before the exit
     ready(ch)
     try:
         if sys.argv[1] == "run":
             return run(ch, sys.argv[2])
+        if sys.argv[1] == "small-limit":
+            return small_limit(ch)
         MALFORMED[sys.argv[1]](ch)
         # section 8: the helper ends the worker; wait for the end
         while True:
             ch.recv()
     except (EOFError, ProtocolError, ConnectionError):
         return 3
-    finally:
-        ch.sock.close()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # the channel is closed by the kernel as the process exits, never
+    # before: a worker that closes it has 1000 ms to be gone (section 11),
+    # which Python's own finalization may outlast on a loaded machine
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -112,7 +112,7 @@ static struct hx *run_python_with(const char *mode, const char *policy_text)
 {
 	atomic_store(&done, 0);
 	note[0] = summary[0] = '\0';
-	return py_run(table, sizeof(table) / sizeof(table[0]), "worker.py", mode, "worker.py",
+	return py_run(table, sizeof(table) / sizeof(table[0]), 0, "worker.py", mode, "worker.py",
 	              policy_text);
 }
 
@@ -158,19 +158,7 @@ static void a_python_worker_is_killed_for_each_of_three_malformed_records(void *
 	(void)state;
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
 		struct hx *x = run_python(runs[i].mode);
-		int lines = 0;
-		if (x->last_exit.kind != PRIVSEP_EXIT_VIOLATION)
-			py_dump(x);
-		assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
-		assert_int_equal(x->last_exit.violation, runs[i].v);
-		assert_int_equal(x->last_exit.signal, SIGKILL);
-		for (int k = 0; k < x->nlog; k++)
-			lines += strstr(x->log[k], "protocol violation") != NULL;
-		if (lines != 1 || !hx_logged(x, runs[i].line) || !hx_logged(x, "; worker killed"))
-			py_dump(x);
-		assert_int_equal(lines, 1);
-		assert_true(hx_logged(x, runs[i].line));
-		assert_true(hx_logged(x, "; worker killed"));
+		py_assert_killed(x, runs[i].v, runs[i].line);
 		hx_free(x);
 	}
 }
@@ -181,16 +169,9 @@ static void a_python_worker_that_dropped_ping_is_killed_for_a_ping(void **state)
 {
 	struct hx *x = run_python("ping-after-drop");
 	(void)state;
-	if (x->last_exit.kind != PRIVSEP_EXIT_VIOLATION)
-		py_dump(x);
-	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_VIOLATION);
-	assert_int_equal(x->last_exit.violation, PRIVSEP_V_NOT_PERMITTED);
-	assert_int_equal(x->last_exit.signal, SIGKILL);
-	if (!hx_logged(
-	        x, ": protocol violation not-permitted: type 0x2 (PING) id 1048576 len 1 nfds 0: "))
-		py_dump(x);
-	assert_true(hx_logged(
-	    x, ": protocol violation not-permitted: type 0x2 (PING) id 1048576 len 1 nfds 0: "));
+	py_assert_killed(
+	    x, PRIVSEP_V_NOT_PERMITTED,
+	    ": protocol violation not-permitted: type 0x2 (PING) id 1048576 len 1 nfds 0: ");
 	hx_free(x);
 }
 
