@@ -84,3 +84,11 @@ void py_assert_killed(const struct hx *x, enum privsep_violation v, const char *
 	assert_true(hx_logged(x, line));
 	assert_true(hx_logged(x, "; worker killed"));
 }
+
+void py_assert_exited(const struct hx *x, int status)
+{
+	if (x->last_exit.kind != PRIVSEP_EXIT_STATUS || x->last_exit.status != status)
+		py_dump(x);
+	assert_int_equal(x->last_exit.kind, PRIVSEP_EXIT_STATUS);
+	assert_int_equal(x->last_exit.status, status);
+}

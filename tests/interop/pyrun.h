@@ -18,6 +18,8 @@ void py_dump(const struct hx *x);
 struct hx *py_run(const struct privsep_handler *table, size_t n, size_t msg_max, const char *script,
                   const char *mode, const char *arg, const char *policy_text);
 
+/* The worker exited with status, the log dumped first when it did not. */
+void py_assert_exited(const struct hx *x, int status);
 /* Section 8: the worker ended by the violation v, killed, and one log
  * line of a protocol violation, containing line, then "; worker
  * killed"; the log dumped first when one of them does not hold. */
