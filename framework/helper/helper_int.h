@@ -439,6 +439,11 @@ int unotify_fw_listener(struct privsep_req *req, void *arg);
  * confined helper may not make): made before the first spawn that
  * notifies.  0, or -1 with errno. */
 int unotify_prepare(struct privsep_helper *h);
+/* Before the helper's own filter: unless a learn-mode spawn was made, a
+ * filter that refuses SECCOMP_IOCTL_NOTIF_SEND (EPERM), so the confined
+ * helper answers no worker's notification (CONTINUE would run the call
+ * its policy denied).  0, or -1 with errno. */
+int unotify_confine(struct privsep_helper *h);
 void unotify_readable(struct privsep_worker *w, uint32_t events);
 void unotify_close(struct privsep_worker *w);
 void unotify_free(struct privsep_helper *h);
