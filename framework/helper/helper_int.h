@@ -559,8 +559,8 @@ int log_bucket_take(const struct privsep_helper *h, struct log_bucket *b, size_t
 void log_bucket_init(const struct privsep_helper *h, struct log_bucket *b);
 /* src (n bytes) into dst (cap bytes), as worker lines are escaped:
  * printable ASCII, tab and valid UTF-8 kept, anything else \xNN; cut to
- * fit. */
-void log_escape(char *dst, size_t cap, const char *src, size_t n);
+ * fit.  The bytes of src taken (n: all of it). */
+size_t log_escape(char *dst, size_t cap, const char *src, size_t n);
 
 /* The helper's standard error is writable again (or may be): write what
  * waits, then the count of what was lost. */
