@@ -52,12 +52,6 @@ static const struct privsep_handler table[] = {
     {PROBE_T_REPORT, "report", 0, PROBE_REPORT_MAX, 0, 0, PRIVSEP_H_CALL, on_report, NULL, 0},
 };
 
-static void dump(const struct hx *x)
-{
-	for (int i = 0; i < x->nlog; i++)
-		fprintf(stderr, "log: %s\n", x->log[i]);
-}
-
 /* Confined, with its spawner: an exec-mode worker under the shipped
  * default (no sendfile) says "told", and once answered calls sendfile.
  * The helper then stops serving and answers that call itself. */
@@ -78,12 +72,12 @@ static int answer_body(void)
 	if (!x || ex.fd < 0)
 		return 2;
 	if (privsep_helper_confine_flags(x->h, NULL, NULL, PRIVSEP_CONFINE_EXEC_SPAWNS) < 0) {
-		dump(x);
+		cp_dump(x);
 		return 3;
 	}
 	w = privsep_spawn(x->h, &sp);
 	if (!w) {
-		dump(x);
+		cp_dump(x);
 		return 4;
 	}
 	/* served as usual until "told" is answered: the worker's next call
@@ -91,7 +85,7 @@ static int answer_body(void)
 	while (atomic_load(&nreports) < 1 && x->gone == 0)
 		privsep_helper_step(x->h, 5);
 	if (atomic_load(&nreports) != 1 || w->un.fd < 0) {
-		dump(x);
+		cp_dump(x);
 		return 5;
 	}
 	/* the attacker's: the notification, then CONTINUE */
@@ -126,7 +120,7 @@ static int answer_body(void)
 	/* the call never ran: the worker waits in it until it is stopped */
 	privsep_worker_stop(w);
 	if (!hx_pump_gone(x, 1, 20000) || atomic_load(&nreports) != 1) {
-		dump(x);
+		cp_dump(x);
 		return 9;
 	}
 	close(ex.fd);
