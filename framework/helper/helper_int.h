@@ -439,6 +439,11 @@ int unotify_fw_listener(struct privsep_req *req, void *arg);
  * confined helper may not make): made before the first spawn that
  * notifies.  0, or -1 with errno. */
 int unotify_prepare(struct privsep_helper *h);
+/* Before the helper's own filter: unless a learn-mode spawn was made, a
+ * filter that refuses SECCOMP_IOCTL_NOTIF_SEND (EPERM), so the confined
+ * helper answers no worker's notification (CONTINUE would run the call
+ * its policy denied).  0, or -1 with errno. */
+int unotify_confine(struct privsep_helper *h);
 void unotify_readable(struct privsep_worker *w, uint32_t events);
 void unotify_close(struct privsep_worker *w);
 void unotify_free(struct privsep_helper *h);
@@ -554,8 +559,8 @@ int log_bucket_take(const struct privsep_helper *h, struct log_bucket *b, size_t
 void log_bucket_init(const struct privsep_helper *h, struct log_bucket *b);
 /* src (n bytes) into dst (cap bytes), as worker lines are escaped:
  * printable ASCII, tab and valid UTF-8 kept, anything else \xNN; cut to
- * fit. */
-void log_escape(char *dst, size_t cap, const char *src, size_t n);
+ * fit.  The bytes of src taken (n: all of it). */
+size_t log_escape(char *dst, size_t cap, const char *src, size_t n);
 
 /* The helper's standard error is writable again (or may be): write what
  * waits, then the count of what was lost. */

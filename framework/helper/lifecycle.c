@@ -731,7 +731,9 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 	 * filter refuses fchmod (helper.policy), which would change the mode
 	 * of any file the helper can open */
 	old_umask = umask(0);
-	if (filter_load(pol_entry_prog(pe)) < 0) {
+	/* first (the helper's filter takes seccomp away): a helper with no
+	 * learning worker answers no notification */
+	if (unotify_confine(h) < 0 || filter_load(pol_entry_prog(pe)) < 0) {
 		int e = errno;
 		umask(old_umask);
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR, "helper: cannot load its filter: %s",

@@ -230,13 +230,13 @@ static size_t utf8_ok(const unsigned char *p, size_t n)
 	return len;
 }
 
-void log_escape(char *dst, size_t cap, const char *src, size_t n)
+size_t log_escape(char *dst, size_t cap, const char *src, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)src;
-	size_t o = 0;
+	size_t o = 0, i = 0;
 	if (!cap)
-		return;
-	for (size_t i = 0; i < n && o + 5 <= cap;) {
+		return 0;
+	while (i < n && o + 5 <= cap) {
 		size_t k = s[i] >= 0x80 ? utf8_ok(s + i, n - i)
 		                        : (s[i] >= 0x20 && s[i] != 0x7f) || s[i] == '\t';
 		if (k) {
@@ -249,6 +249,7 @@ void log_escape(char *dst, size_t cap, const char *src, size_t n)
 		}
 	}
 	dst[o] = '\0';
+	return i;
 }
 
 static void report_drops(struct privsep_worker *w)
@@ -431,7 +432,13 @@ void wlog_refused(void *arg, const char *what, const char *path, int err, const 
 {
 	struct privsep_worker *w = arg;
 	struct privsep_helper *h = w->h;
-	char p[4 * PROTO_PATH_MAX + 1], d[4 * PRIVSEP_DETAIL_MAX + 1];
+	/* a path of PROTO_PATH_MAX printable bytes whole; one of bytes
+	 * escaped to four each is cut and marked, so the line keeps the
+	 * error's name and the reason after it (an escaped path filled the
+	 * line, cut before them: the worker chose a refusal saying nothing
+	 * of why) */
+	char p[2 * PROTO_PATH_MAX + 32], d[4 * PRIVSEP_DETAIL_MAX + 1];
+	size_t n = strlen(path);
 	/* a directory refused for want of "directory" is what httpd's 301
 	 * asks about: no more a refusal of the path than a missing file */
 	int missing = err == ENOENT || err == ENOTDIR || err == EISDIR;
@@ -446,7 +453,8 @@ void wlog_refused(void *arg, const char *what, const char *path, int err, const 
 		w->log.denyrl.drop = 0;
 		w->log.denyrl.dropb = 0;
 	}
-	log_escape(p, sizeof(p), path, strlen(path));
+	if (log_escape(p, sizeof(p) - 32, path, n) < n)
+		snprintf(p + strlen(p), 32, "... (%zu bytes)", n);
 	log_escape(d, sizeof(d), detail, strlen(detail));
 	log_line(h->log, h->log_arg, missing ? PRIVSEP_LOG_DEBUG : PRIVSEP_LOG_WARN,
 	         "worker \"%s\" pid %d: fs %s %s: %s: %s", w->name, (int)w->pid, what, p,

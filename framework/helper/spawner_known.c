@@ -28,6 +28,12 @@
  * image before the worker narrows itself, under exec mode's first filter
  * and Landlock layer (the loader's opens, executable mappings).  Such an
  * entry must be, byte for byte, one a spawn gave before confining.
+ *
+ * So must each of an exec-mode worker's read_beneath paths: exec mode's
+ * root (a root helper's) binds them, and its first Landlock layer lets
+ * the worker read beneath them, so a request's "/" gave a worker of a
+ * known program (its argv the request's) every file its user may read,
+ * which the confined helper, under its own Landlock, no longer can.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +68,9 @@ static size_t nusers;
 /* environment entries of the loader's a spawn gave (spawner_known_env) */
 static char *envs[KNOWN_MAX];
 static size_t nenvs;
+/* the read_beneath paths a spawn gave */
+static char *reads[KNOWN_MAX];
+static size_t nreads;
 /* The notes are made from any thread (privsep_exec_open, privsep_spawn);
  * the spawner's fork holds this lock, so it takes them whole. */
 static pthread_mutex_t notes_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -142,13 +151,25 @@ static int env_name_len(const char *e)
 	return n > 64 ? 64 : (int)n;
 }
 
+/* The length of path to print: its leading printable bytes but the
+ * quote, at most 64 (the rest is the request's, maybe a line). */
+static int path_len(const char *p)
+{
+	int n = 0;
+	while (n < 64 && p[n] >= 0x20 && p[n] < 0x7f && p[n] != '"')
+		n++;
+	return n;
+}
+
 void spawner_known_spawn(const struct privsep_spawn *sp)
 {
 	const char *u = sp->sandbox && !sp->unsandboxed ? sp->sandbox->user : NULL;
 	const char *const *ev = sp->exec ? sp->exec->envp : NULL;
+	const char *const *rb = sp->exec ? sp->exec->read_beneath : NULL;
+	size_t nrb = rb ? sp->exec->nread : 0;
 	if (sp->exec)
 		spawner_known_program(sp->exec->fd);
-	if (!u && !ev)
+	if (!u && !ev && !nrb)
 		return;
 	pthread_mutex_lock(&notes_lock);
 	if (u)
@@ -156,6 +177,9 @@ void spawner_known_spawn(const struct privsep_spawn *sp)
 	for (size_t i = 0; ev && ev[i]; i++)
 		if (loader_env(ev[i]))
 			note_string(envs, &nenvs, ev[i]);
+	for (size_t i = 0; i < nrb; i++)
+		if (rb[i])
+			note_string(reads, &nreads, rb[i]);
 	pthread_mutex_unlock(&notes_lock);
 }
 
@@ -491,5 +515,13 @@ int spawner_known_check(const struct privsep_helper *h, const struct spawner_req
 			    "its environment sets %.*s, a variable of the loader's that no "
 			    "spawn gave so before the helper confined itself",
 			    env_name_len(q->ex.envp[i]), q->ex.envp[i]);
+	for (size_t i = 0; i < q->ex.nread; i++)
+		if (!noted(reads, nreads, q->ex.read_beneath[i]))
+			return refuse(why, whylen,
+			              "its read_beneath \"%.*s\"%s is none a spawn gave before the "
+			              "helper confined itself",
+			              path_len(q->ex.read_beneath[i]), q->ex.read_beneath[i],
+			              q->ex.read_beneath[i][path_len(q->ex.read_beneath[i])] ? "..."
+			                                                                     : "");
 	return known_policy(q, mode, why, whylen);
 }

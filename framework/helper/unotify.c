@@ -16,7 +16,11 @@
  * another architecture, i386's int 0x80, or an x32 number): a violation
  * whatever the mode, named with its architecture.  The call is never
  * answered, so it never runs; the kernel drops it with the process.
- * Learn mode (learn.c) answers CONTINUE instead and records the call.  A
+ * Learn mode (learn.c) answers CONTINUE instead and records the call.
+ * Nothing else answers: a helper confines itself (unotify_confine) under
+ * a filter of its own that refuses SECCOMP_IOCTL_NOTIF_SEND unless a
+ * learn-mode spawn was made before, so a compromised confined helper
+ * cannot let a worker's denied call run (CONTINUE).  A
  * later mode (brokering a call on the worker's behalf) is one more case
  * of unotify_readable's choice.
  */
@@ -30,6 +34,8 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <seccomp.h>
 
 #include "helper_int.h"
 #include "filter.h"
@@ -46,6 +52,40 @@ struct unotify_bufs {
 int unotify_prepare(struct privsep_helper *h)
 {
 	return bufs(h) ? 0 : -1;
+}
+
+/* Whether a learn-mode spawn was made (its policy in the cache: the
+ * entries the spawner's copy holds too, spawner_known.c's test). */
+static int learned(const struct privsep_helper *h)
+{
+	for (const struct pol_entry *e = h->policies; e; e = pol_entry_next(e))
+		if (pol_entry_mode(e) == POL_MODE_LEARN)
+			return 1;
+	return 0;
+}
+
+int unotify_confine(struct privsep_helper *h)
+{
+	/* ioctl's request is an unsigned int to the kernel: the upper half
+	 * of the register is not looked at */
+	const struct filter_rule send = {
+	    __NR_ioctl,
+	    SCMP_ACT_ERRNO(EPERM),
+	    1,
+	    {{1, SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)SECCOMP_IOCTL_NOTIF_SEND}}};
+	const struct filter_policy p = {&send, 1, SCMP_ACT_ALLOW, 0};
+	struct filter_prog prog;
+	int rc, e;
+
+	if (learned(h))
+		return 0;
+	if (filter_compile(&p, &prog, NULL) < 0)
+		return -1;
+	rc = filter_load(&prog);
+	e = errno;
+	filter_prog_free(&prog);
+	errno = e;
+	return rc;
 }
 
 static struct unotify_bufs *bufs(struct privsep_helper *h)

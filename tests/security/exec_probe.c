@@ -217,11 +217,18 @@ int probe_main(struct privsep_client *c, void *arg)
 		long r = syscall(SYS_sendfile, 7, 8, NULL, 0x1234);
 		snprintf(why, sizeof(why), "sendfile-returned=%ld/%d\n", r, r < 0 ? errno : 0);
 		goto say;
-	} else if (!strcmp(a[0], "own-filter")) {
-		/* a filter of its own first (what it returned is reported
-		 * before anything else), then the call the policy denies */
-		long r = own_filter();
-		snprintf(why, sizeof(why), "own-filter=%ld/%d\n", r, r < 0 ? errno : 0);
+	} else if (!strcmp(a[0], "own-filter") || !strcmp(a[0], "told-sendfile")) {
+		/* own-filter: a filter of its own first (what it returned is
+		 * reported before anything else); told-sendfile: "told" only.
+		 * Then, once the report is answered, the call the policy
+		 * denies */
+		long r = 0;
+		if (!strcmp(a[0], "own-filter")) {
+			r = own_filter();
+			snprintf(why, sizeof(why), "own-filter=%ld/%d\n", r, r < 0 ? errno : 0);
+		} else {
+			snprintf(why, sizeof(why), "told\n");
+		}
 		(void)privsep_client_call(
 		    c,
 		    &(struct privsep_out){.type = PROBE_T_REPORT, .data = why, .len = strlen(why)},

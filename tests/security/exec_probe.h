@@ -19,7 +19,8 @@
 /* Review 7's modes: "own-filter" (a filter of its own that makes
  * sendfile fail with EPERM, then sendfile; parameter unused),
  * "readlink-path" and "stat-path" (readlink, or newfstatat with
- * AT_EMPTY_PATH, of the path given). */
+ * AT_EMPTY_PATH, of the path given).  Session 11's "told-sendfile": a
+ * report "told\n" first, then, once it is answered, sendfile. */
 int probe_main(struct privsep_client *c, void *arg);
 
 /* A call of another architecture: exit_group(0x2a, 0x1111, 0x2222,

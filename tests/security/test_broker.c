@@ -26,6 +26,8 @@
 #include "harness.h"
 #include "helper_int.h"
 #include "fs.h"
+#include "logline.h"
+#include "proto.h"
 
 static char top[64];   /* the test's directory */
 static char root[128]; /* top/root: beneath, read,stat,readlink */
@@ -784,6 +786,45 @@ static void broker_log_lines_are_escaped_rate_limited_and_not_found_is_debug(voi
 	hx_fs_free(&f);
 }
 
+static char long_line[PRIVSEP_LOG_LINE_MAX + 1];
+
+static void keep_refusal(enum privsep_log_level lvl, const char *line, void *arg)
+{
+	(void)arg;
+	(void)lvl;
+	if (strstr(line, "fs open "))
+		snprintf(long_line, sizeof(long_line), "%s", line);
+}
+
+/* A path the worker chose, as long as a path may be and of bytes each
+ * escaped to four (\x01), refused: the line still says why (the error's
+ * name and the broker's reason).  Fails on main: the escaped path filled
+ * the line (16,380 bytes of 16,384), which was cut before the reason, so
+ * the worker chose a refusal line that does not say what refused it. */
+static void a_refusal_of_the_longest_path_of_escaped_bytes_still_says_why(void **s)
+{
+	struct hx_fs f;
+	char path[PROTO_PATH_MAX], why[PRIVSEP_DETAIL_MAX];
+	int err;
+	(void)s;
+	fx_open(&f, policy_text(NULL));
+	memset(path, 0x01, sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	f.x->h->log = keep_refusal;
+	long_line[0] = '\0';
+	assert_int_equal(bopen(&f, path, O_RDONLY, &err, why), -1);
+	assert_int_equal(err, EACCES);
+	assert_non_null(strstr(why, "no rule allows /"));
+	if (!strstr(long_line, ": EACCES: no rule allows /\\x01"))
+		fail_msg("the refusal's line (%zu bytes) does not say why: ...%s", strlen(long_line),
+		         long_line + (strlen(long_line) > 80 ? strlen(long_line) - 80 : 0));
+	/* the path is shown in part, and says so */
+	assert_non_null(strstr(long_line, "fs open /\\x01\\x01"));
+	assert_non_null(strstr(long_line, "\\x01... (4095 bytes): EACCES: "));
+	hx_fs_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -803,6 +844,7 @@ int main(void)
 	    cmocka_unit_test(stat_readlink_access_follow_their_rights),
 	    cmocka_unit_test(a_worker_without_a_policy_gets_nothing),
 	    cmocka_unit_test(broker_log_lines_are_escaped_rate_limited_and_not_found_is_debug),
+	    cmocka_unit_test(a_refusal_of_the_longest_path_of_escaped_bytes_still_says_why),
 	    cmocka_unit_test(nothing_leaks_over_100000_opens),
 	};
 	return cmocka_run_group_tests_name("broker", tests, setup, teardown);

@@ -12,6 +12,7 @@
  * with, and cannot narrow its bounding set): skipped, said, otherwise.
  * Each helper runs in a child: confinement is for good.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,10 +31,32 @@
 
 #include "confined_peer.h"
 #include "harness.h"
+#include "helper_int.h"
 
 /* the allow-list: cap_dac_override 1, cap_dac_read_search 2, cap_kill 5 */
 #define ALLOWED ((1ull << 1) | (1ull << 2) | (1ull << 5))
 #define NOBODY 65534
+
+/* libcap's cap_drop_bound, as the framework calls it: it fails (EIO)
+ * for fail_bound, when that is a capability, so a confine fails half-way
+ * through the bounding set; otherwise libcap's. */
+static cap_value_t fail_bound = -1;
+
+int cap_drop_bound(cap_value_t cap)
+{
+	static int (*real)(cap_value_t);
+	if (cap == fail_bound) {
+		errno = EIO;
+		return -1;
+	}
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "cap_drop_bound");
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real(cap);
+}
 
 static int setup(void **s)
 {
@@ -262,6 +286,62 @@ static void a_confined_root_helpers_broker_still_serves_files_of_other_owners(vo
 	assert_int_equal(unlink(cp_at("d/made")), 0);
 }
 
+/* The confine fails half-way: the bounding drop of cap_sys_module (16)
+ * fails with EIO after those before it that the allow-list does not
+ * keep were dropped.  It fails closed: -1 with EIO and one line, the
+ * helper not confined (privsep_helper_run goes on unconfined only if the
+ * application ignores the -1: httpd and fileopener exit), its spawner
+ * stopped, and no set holds a capability it did not hold before (the
+ * bounding set has lost some, the permitted set none). */
+static int half_body(void)
+{
+	static const char *const sets[] = {"CapEff", "CapPrm", "CapInh", "CapBnd", "CapAmb"};
+	unsigned long long before[5], after[5], bnd_only;
+	struct hx *x = hx_new(NULL, 0, 0);
+	int rc, e;
+	if (!x)
+		return 2;
+	for (int i = 0; i < 5; i++)
+		if (cap_field(sets[i], &before[i]) < 0)
+			return 2;
+	fail_bound = CAP_SYS_MODULE;
+	errno = 0;
+	rc = privsep_helper_confine_flags(x->h, NULL, NULL, PRIVSEP_CONFINE_EXEC_SPAWNS);
+	e = errno;
+	fail_bound = -1;
+	if (rc != -1 || e != EIO) {
+		fprintf(stderr, "the confine returned %d (%s), not -1 with EIO\n", rc, strerror(e));
+		return 3;
+	}
+	if (x->h->confined || x->h->spawner.sock >= 0 ||
+	    !hx_logged(x, "helper: cannot confine: dropping its capabilities: ")) {
+		cp_dump(x);
+		return 4;
+	}
+	for (int i = 0; i < 5; i++)
+		if (cap_field(sets[i], &after[i]) < 0 || (after[i] & ~before[i])) {
+			fprintf(stderr, "%s is %016llx, before %016llx\n", sets[i], after[i],
+			        before[i]);
+			return 5;
+		}
+	/* half-way: cap_chown (0), below cap_sys_module and not kept, left
+	 * the bounding set, which still has cap_sys_module */
+	bnd_only = after[3];
+	if ((bnd_only & 1ull) || !(bnd_only & (1ull << CAP_SYS_MODULE)) || after[1] != before[1]) {
+		fprintf(stderr, "not half-way: CapBnd %016llx, CapPrm %016llx (before %016llx)\n",
+		        after[3], after[1], before[1]);
+		return 6;
+	}
+	hx_free(x);
+	return 0;
+}
+
+static void a_confine_that_fails_half_way_through_the_capabilities_fails_closed(void **s)
+{
+	(void)s;
+	root_child(half_body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +350,7 @@ int main(void)
 	        a_confined_root_helper_keeps_what_the_application_kept_but_no_spawn_capability),
 	    cmocka_unit_test(a_compromised_confined_root_helper_reads_no_restricted_kernel_log),
 	    cmocka_unit_test(a_confined_root_helpers_broker_still_serves_files_of_other_owners),
+	    cmocka_unit_test(a_confine_that_fails_half_way_through_the_capabilities_fails_closed),
 	};
 	return cmocka_run_group_tests(tests, setup, cp_teardown);
 }

@@ -68,15 +68,18 @@ struct fx {
 };
 
 /* A helper that started one worker under KNOWN, with the environment
- * envp, before it "confined" (its spawner started, its standard error a
- * memfd of the test's). */
-static void fx_new_env(struct fx *f, const char *const *envp)
+ * envp and the read_beneath rb, before it "confined" (its spawner
+ * started, its standard error a memfd of the test's). */
+static void fx_new_with(struct fx *f, const char *const *envp, const char *const *rb)
 {
 	struct privsep_worker *w;
 	memset(f, 0, sizeof(*f));
 	f->x = spawner_peer_helper(&f->ex);
 	f->prog = f->ex.fd;
 	f->ex.envp = envp;
+	f->ex.read_beneath = rb;
+	while (rb && rb[f->ex.nread])
+		f->ex.nread++;
 	f->sb = (struct privsep_sandbox){.policy = KNOWN_NAME, .policy_text = KNOWN_TEXT};
 	f->sp = (struct privsep_spawn){.name = "known", .exec = &f->ex, .sandbox = &f->sb};
 	w = privsep_spawn(f->x->h, &f->sp);
@@ -88,7 +91,7 @@ static void fx_new_env(struct fx *f, const char *const *envp)
 
 static void fx_new(struct fx *f)
 {
-	fx_new_env(f, NULL);
+	fx_new_with(f, NULL, NULL);
 }
 
 /* The attacker's request (the bytes the helper's code would write for
@@ -258,7 +261,7 @@ a_compromised_confined_helper_gets_no_worker_with_a_loader_variable_no_spawn_gav
 	struct privsep_spawn sp;
 	struct privsep_worker *w;
 	(void)s;
-	fx_new_env(&f, before);
+	fx_new_with(&f, before, NULL);
 	ex = f.ex;
 	sp = f.sp;
 	sp.exec = &ex;
@@ -284,6 +287,42 @@ a_compromised_confined_helper_gets_no_worker_with_a_loader_variable_no_spawn_gav
 	fx_free(&f, 2);
 }
 
+/* An exec-mode worker's read_beneath is bound into its root (a root
+ * helper's) and is its first Landlock layer's to read: "/" gave a worker
+ * of a known program, its argv the request's, every file its user may
+ * read, which the confined helper itself no longer can.  A path no spawn
+ * gave before confining gives no worker, alone or after the known one;
+ * the known one starts.  Fails on main: the spawner starts a worker that
+ * reads beneath "/". */
+static void
+a_compromised_confined_helper_gets_no_worker_reading_beneath_a_path_no_spawn_gave_before(void **s)
+{
+	static const char *const known[] = {"/usr/share", NULL};
+	static const char *const root[] = {"/", NULL};
+	static const char *const more[] = {"/usr/share", "/etc", NULL};
+	static const char *const line[] = {"/usr/share\nprivsep: a forged line", NULL};
+	struct fx f;
+	struct privsep_exec ex;
+	struct privsep_spawn sp;
+	(void)s;
+	fx_new_with(&f, NULL, known);
+	ex = f.ex;
+	sp = f.sp;
+	sp.exec = &ex;
+	ex.read_beneath = root;
+	ex.nread = 1;
+	refused(&f, &sp, "refused worker \"known\": its read_beneath \"/\" is none a spawn gave");
+	ex.read_beneath = more;
+	ex.nread = 2;
+	refused(&f, &sp, "refused worker \"known\": its read_beneath \"/etc\" is none");
+	ex.read_beneath = line;
+	ex.nread = 1;
+	refused(&f, &sp, "its read_beneath \"/usr/share\"... is none");
+	assert_int_equal(spawner_peer_lines_with(f.err2, "forged"), 0);
+	/* the application's own, known: it starts */
+	fx_free(&f, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +336,8 @@ int main(void)
 	        a_compromised_confined_helper_gets_no_learn_mode_worker_nobody_asked_for_before),
 	    cmocka_unit_test(
 	        a_compromised_confined_helper_gets_no_worker_with_a_loader_variable_no_spawn_gave_before),
+	    cmocka_unit_test(
+	        a_compromised_confined_helper_gets_no_worker_reading_beneath_a_path_no_spawn_gave_before),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
