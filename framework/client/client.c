@@ -45,8 +45,8 @@ struct call_slot {
 	uint32_t id;
 	struct privsep_result *res; /* NULL: an asynchronous call cancelled */
 	int done;
-	int rc;    /* 0, a positive errno (the helper refused), or -1 */
-	int error; /* errno when rc == -1 */
+	int rc;     /* 0, a positive errno (the helper refused), or -1 */
+	int error;  /* errno when rc == -1 */
 	int linked; /* on the calls in flight */
 	struct call_slot *next, *prev;
 	/* an asynchronous call (privsep_client_call_async): heap, reused */
