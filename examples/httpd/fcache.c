@@ -26,6 +26,7 @@ static void evict(struct fcache *c, size_t i)
 {
 	struct fcache_entry *e = c->slot[i];
 	c->slot[i] = NULL;
+	c->kept--;
 	e->evicted = 1;
 	if (e->refs == 0)
 		entry_free(e);
@@ -33,7 +34,7 @@ static void evict(struct fcache *c, size_t i)
 
 struct fcache_entry *fcache_get(struct fcache *c, const char *key, uint64_t now_ms)
 {
-	for (size_t i = 0; i < FCACHE_SLOTS; i++) {
+	for (size_t i = 0; c->kept && i < FCACHE_SLOTS; i++) {
 		struct fcache_entry *e = c->slot[i];
 		if (!e || strcmp(e->key, key) != 0)
 			continue;
@@ -81,6 +82,7 @@ struct fcache_entry *fcache_add(struct fcache *c, const char *key, int fd, const
 	e->expires = now_ms + c->ttl_ms;
 	e->evicted = 0;
 	c->slot[free_slot] = e;
+	c->kept++;
 	return e;
 }
 
@@ -94,7 +96,7 @@ void fcache_release(struct fcache_entry *e)
 
 void fcache_sweep(struct fcache *c, uint64_t now_ms)
 {
-	for (size_t i = 0; i < FCACHE_SLOTS; i++)
+	for (size_t i = 0; c->kept && i < FCACHE_SLOTS; i++)
 		if (c->slot[i] && c->slot[i]->expires <= now_ms)
 			evict(c, i);
 }
@@ -102,7 +104,7 @@ void fcache_sweep(struct fcache *c, uint64_t now_ms)
 uint64_t fcache_next_expiry(const struct fcache *c)
 {
 	uint64_t first = UINT64_MAX;
-	for (size_t i = 0; i < FCACHE_SLOTS; i++)
+	for (size_t i = 0; c->kept && i < FCACHE_SLOTS; i++)
 		if (c->slot[i] && c->slot[i]->expires < first)
 			first = c->slot[i]->expires;
 	return first;
@@ -110,7 +112,7 @@ uint64_t fcache_next_expiry(const struct fcache *c)
 
 void fcache_clear(struct fcache *c)
 {
-	for (size_t i = 0; i < FCACHE_SLOTS; i++)
+	for (size_t i = 0; c->kept && i < FCACHE_SLOTS; i++)
 		if (c->slot[i])
 			evict(c, i);
 }

@@ -30,6 +30,7 @@ struct fcache_entry {
 
 struct fcache {
 	unsigned ttl_ms; /* 0: keep nothing */
+	unsigned kept;   /* slots in use: none (always so with ttl_ms 0), no scan */
 	struct fcache_entry *slot[FCACHE_SLOTS];
 };
 

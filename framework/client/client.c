@@ -45,9 +45,10 @@ struct call_slot {
 	uint32_t id;
 	struct privsep_result *res; /* NULL: an asynchronous call cancelled */
 	int done;
-	int rc;    /* 0, a positive errno (the helper refused), or -1 */
-	int error; /* errno when rc == -1 */
-	struct call_slot *next;
+	int rc;     /* 0, a positive errno (the helper refused), or -1 */
+	int error;  /* errno when rc == -1 */
+	int linked; /* on the calls in flight */
+	struct call_slot *next, *prev;
 	/* an asynchronous call (privsep_client_call_async): heap, reused */
 	int async;
 	int sent; /* its record went (or is queued): a reply, or death, ends it */
@@ -64,7 +65,11 @@ struct privsep_client {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	uint32_t next_id;
-	struct call_slot *calls;
+	int ids_wrapped; /* next_id went round: a new id may still be in use */
+	/* the calls in flight, oldest first: the helper answers a worker's
+	 * calls in order, so a reply's call is found at the head and unlinked
+	 * there, not after a walk past every call in flight */
+	struct call_slot *calls, *calls_tail;
 	struct call_slot *spare; /* asynchronous calls' slots, free for reuse */
 	size_t nasync;           /* asynchronous calls in flight (on calls) */
 	int reading;             /* a thread is in recvmsg, or runs an event's handler */
@@ -263,6 +268,33 @@ static int id_in_use(const struct privsep_client *c, uint32_t id)
 	return 0;
 }
 
+/* A call's id: never 0, never one in flight.  Until next_id has gone
+ * round, every id in flight was taken from it before, so is below it:
+ * no walk is needed to know a new one is free.  mu held. */
+static uint32_t id_new(struct privsep_client *c)
+{
+	for (;;) {
+		uint32_t id = c->next_id++;
+		if (c->next_id == 0)
+			c->ids_wrapped = 1;
+		if (id != 0 && !(c->ids_wrapped && id_in_use(c, id)))
+			return id;
+	}
+}
+
+/* Add s to the calls in flight, after the others.  mu held. */
+static void slot_link(struct privsep_client *c, struct call_slot *s)
+{
+	s->next = NULL;
+	s->prev = c->calls_tail;
+	if (c->calls_tail)
+		c->calls_tail->next = s;
+	else
+		c->calls = s;
+	c->calls_tail = s;
+	s->linked = 1;
+}
+
 static void slot_finish(struct call_slot *s, int rc, int error)
 {
 	s->rc = rc;
@@ -330,11 +362,18 @@ static struct call_slot *deliver(struct privsep_client *c, struct msg *m)
 /* Unlink s from the calls in flight.  mu held. */
 static void slot_unlink(struct privsep_client *c, struct call_slot *s)
 {
-	for (struct call_slot **pp = &c->calls; *pp; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
+	if (!s->linked)
+		return;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		c->calls = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		c->calls_tail = s->prev;
+	s->next = s->prev = NULL;
+	s->linked = 0;
 }
 
 /* An asynchronous call's slot, unlinked, back to the spare ones.  mu
@@ -887,14 +926,10 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 		errno = err;
 		return -1;
 	}
-	do
-		s.id = c->next_id++;
-	while (s.id == 0 || id_in_use(c, s.id));
+	s.id = id_new(c);
 	s.res = res;
-	s.next = c->calls;
 	/* the slot lives on this stack: it is unlinked below before return */
-	// cppcheck-suppress autoVariables
-	c->calls = &s;
+	slot_link(c, &s);
 	pthread_mutex_unlock(&c->mu);
 
 	{
@@ -923,11 +958,7 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 	}
 	if (!s.done)
 		slot_finish(&s, -1, c->dead);
-	for (struct call_slot **pp = &c->calls; *pp; pp = &(*pp)->next)
-		if (*pp == &s) {
-			*pp = s.next;
-			break;
-		}
+	slot_unlink(c, &s);
 	pthread_mutex_unlock(&c->mu);
 	if (s.rc > 0) { /* the helper refused: its errno, its detail */
 		res->refused = 1;
@@ -970,16 +1001,13 @@ int client_call_async(struct privsep_client *c, const struct privsep_out *out,
 		return -1;
 	}
 	memset(s, 0, sizeof(*s));
-	do
-		s->id = c->next_id++;
-	while (s->id == 0 || id_in_use(c, s->id));
+	s->id = id_new(c);
 	s->res = res;
 	s->async = 1;
 	s->fn = done;
 	s->arg = arg;
 	s->check = check;
-	s->next = c->calls;
-	c->calls = s;
+	slot_link(c, s);
 	c->nasync++;
 	myid = s->id;
 	pthread_mutex_unlock(&c->mu);
@@ -1002,11 +1030,10 @@ int client_call_async(struct privsep_client *c, const struct privsep_out *out,
 	}
 	if (rc == 0) {
 		pthread_mutex_lock(&c->mu);
-		for (struct call_slot *p = c->calls; p; p = p->next)
-			if (p == s && p->id == myid) {
-				p->sent = 1;
-				break;
-			}
+		/* still this call's slot (not answered and reused since: slots
+		 * are freed only with the client) */
+		if (s->linked && s->id == myid)
+			s->sent = 1;
 		pthread_mutex_unlock(&c->mu);
 		return 0;
 	}

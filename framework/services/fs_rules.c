@@ -142,6 +142,10 @@ static int covers(const struct pol_file *r, const char *norm, const char **rest)
 	return 1;
 }
 
+/* fs_decide copies the part of norm below a root into rel whole */
+_Static_assert(sizeof(((struct fs_decision *)0)->rel) >= sizeof(((struct fs_decision *)0)->norm),
+               "rel holds any end of norm");
+
 int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mode,
               struct fs_decision *d)
 {
@@ -204,8 +208,11 @@ int fs_decide(const struct policy *p, const char *path, int op, int flags_or_mod
 		if (covers(&p->files[i], d->norm, &rest) && (covered < 0 || l > best_len)) {
 			covered = (int)i;
 			best_len = l;
+			/* rest is "." or the end of norm, which is no longer
+			 * than rel: it fits whole (a plain copy: this runs for
+			 * every brokered open, a printf cost more than it) */
 			if (rest)
-				snprintf(d->rel, sizeof(d->rel), "%s", rest);
+				memcpy(d->rel, rest, strlen(rest) + 1);
 		}
 	}
 	if (covered < 0) {

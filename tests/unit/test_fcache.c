@@ -163,6 +163,48 @@ static void the_sweep_closes_expired_entries_without_a_lookup(void **st)
 	fcache_clear(&c);
 }
 
+/* The scans stop when the table holds nothing (its count of slots in
+ * use): that count must follow every way in and out, or a kept file
+ * would not be found, or not be swept. */
+static void every_kept_entry_is_found_and_swept_as_the_table_fills_and_empties(void **st)
+{
+	(void)st;
+	struct fcache c = {.ttl_ms = 1000};
+	int fds[FCACHE_SLOTS * 2];
+	char key[32];
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < FCACHE_SLOTS * 2; i++) { /* the second half evicts the first */
+			snprintf(key, sizeof(key), "/r/%d", i);
+			fds[i] = newfd();
+			fcache_release(fcache_add(&c, key, fds[i], "x", (uint64_t)i));
+		}
+		for (int i = 0; i < FCACHE_SLOTS * 2; i++) {
+			struct fcache_entry *e;
+			snprintf(key, sizeof(key), "/r/%d", i);
+			e = fcache_get(&c, key, FCACHE_SLOTS * 2);
+			if (i < FCACHE_SLOTS) {
+				assert_null(e); /* evicted (its fd number may be another's now) */
+			} else {
+				assert_non_null(e);
+				assert_int_equal(e->fd, fds[i]);
+				fcache_release(e);
+			}
+		}
+		/* an expired one taken out by its lookup, the rest by the sweep */
+		snprintf(key, sizeof(key), "/r/%d", FCACHE_SLOTS);
+		assert_null(fcache_get(&c, key, FCACHE_SLOTS + 1000));
+		assert_false(fd_open(fds[FCACHE_SLOTS]));
+		fcache_sweep(&c, 5000);
+		for (int i = 0; i < FCACHE_SLOTS * 2; i++)
+			assert_false(fd_open(fds[i]));
+		assert_int_equal(fcache_next_expiry(&c), UINT64_MAX);
+	}
+	fcache_release(fcache_add(&c, "/r/again", fds[0] = newfd(), "x", 6000));
+	assert_int_equal(fcache_next_expiry(&c), 7000);
+	fcache_clear(&c);
+	assert_false(fd_open(fds[0]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +214,7 @@ int main(void)
 	    cmocka_unit_test(with_no_ttl_nothing_is_kept),
 	    cmocka_unit_test(no_fd_leaks_over_many_uses),
 	    cmocka_unit_test(the_sweep_closes_expired_entries_without_a_lookup),
+	    cmocka_unit_test(every_kept_entry_is_found_and_swept_as_the_table_fills_and_empties),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
