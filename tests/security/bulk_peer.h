@@ -26,4 +26,14 @@ void bulk_peer_send(int sock, uint32_t type, uint32_t id, uint64_t size, int fd)
 /* A REGION_PART record (total, off, at, len), with fd (-1: no fd). */
 void bulk_peer_part(int sock, uint64_t total, uint64_t off, uint64_t at, uint64_t len, int fd);
 
+/* A REGION_PART record that names type (revision 1.7): plen bytes of
+ * payload, REGION_PART_TYPED_LEN for the real one (fewer or more: a
+ * malformed one, the type cut or followed by zeros). */
+void bulk_peer_part_typed(int sock, uint64_t total, uint64_t off, uint64_t at, uint64_t len,
+                          uint32_t type, size_t plen, int fd);
+
+/* The soft fd limit set to leave room free fd slots (the hard one kept,
+ * so that it can be raised back unprivileged).  0; -1. */
+int bulk_peer_fd_room(int room);
+
 #endif
