@@ -14,6 +14,7 @@
  * is a violation with one line.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -60,7 +61,11 @@ static struct {
 	struct region *rewrite;    /* rewritten after each part's copy */
 	int stable;                /* parts whose bytes stayed as copied */
 	int uniform;               /* parts whose bytes were all 'A' + their rank */
+	int racing;                /* a thread rewrites the region all the time */
 } f;
+
+/* The racing thread's whole-region rewrites so far. */
+static atomic_int flips, stop_racing;
 
 static void feed_reset(void)
 {
@@ -104,6 +109,15 @@ static int feeding(struct privsep_req *req, void *arg)
 			f.uniform += all_of(req->bulk, req->bulk_len, v);
 			memset(f.rewrite->map + pg, v + 1, f.rewrite->len);
 			f.stable += all_of(req->bulk, req->bulk_len, v);
+		}
+		if (f.racing) {
+			/* hold the part while the worker writes its whole
+			 * region twice more */
+			uint64_t h0 = bulk_peer_hash(req->bulk, req->bulk_len);
+			int n0 = atomic_load(&flips);
+			while (atomic_load(&flips) < n0 + 2)
+				sched_yield();
+			f.stable += bulk_peer_hash(req->bulk, req->bulk_len) == h0;
 		}
 		f.parts++;
 		if (k == f.refuse_at)
@@ -452,6 +466,43 @@ a_worker_rewriting_its_region_after_each_copy_never_changes_the_handler_s_bytes(
 	rig_down(&g);
 }
 
+static void *racer(void *arg)
+{
+	struct region *r = arg;
+	for (uint8_t v = 0; !atomic_load(&stop_racing); v++) {
+		memset(r->map + pg, v, r->len);
+		atomic_fetch_add(&flips, 1);
+	}
+	return NULL;
+}
+
+/* A thread of the worker writes its whole region over and over, before,
+ * during and after every copy: each part the handler holds keeps its
+ * bytes while the region is written twice more (fails when the handler
+ * is given the region). */
+static void
+a_worker_rewriting_its_region_during_the_copies_never_changes_the_handler_s_bytes(void **state)
+{
+	struct rig g = rig_up();
+	pthread_t t;
+	(void)state;
+	f.racing = 1;
+	atomic_store(&stop_racing, 0);
+	assert_int_equal(pthread_create(&t, NULL, racer, &g.r), 0);
+	for (size_t k = 0; k < 16; k++)
+		bulk_peer_part_typed(g.sock, 16 * pg, k * pg, (k % 4) * pg, pg, T_FEED,
+		                     REGION_PART_TYPED_LEN, k ? -1 : g.r.fd);
+	bulk_peer_send(g.sock, T_FEED, 0, HELD(16 * pg), -1);
+	assert_int_equal(hx_pump_until(g.x, &f.ends, 10000), 1);
+	atomic_store(&stop_racing, 1);
+	pthread_join(t, NULL);
+	assert_int_equal(f.parts, 16);
+	assert_int_equal(f.stable, 16);
+	assert_int_equal(f.bad, 0);
+	assert_int_equal(f.abandons, 0);
+	rig_down(&g);
+}
+
 /* ---- a payload that never ends ---- */
 
 /* Parts, then the worker goes away without the final record: the
@@ -651,6 +702,8 @@ int main(void)
 	    cmocka_unit_test(a_part_after_its_type_was_dropped_mid_payload_abandons_it),
 	    cmocka_unit_test(
 	        a_worker_rewriting_its_region_after_each_copy_never_changes_the_handler_s_bytes),
+	    cmocka_unit_test(
+	        a_worker_rewriting_its_region_during_the_copies_never_changes_the_handler_s_bytes),
 	    cmocka_unit_test(a_worker_that_never_sends_the_final_record_has_its_payload_abandoned),
 	    cmocka_unit_test(a_part_dropped_at_the_fd_limit_abandons_its_payload_and_kills_nobody),
 	    cmocka_unit_test(a_part_the_handler_refuses_answers_the_call_and_feeds_no_more),
