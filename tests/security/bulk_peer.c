@@ -16,13 +16,26 @@
 #include "harness.h"
 #include "region.h"
 
-uint64_t bulk_peer_hash(const void *p, size_t n)
+uint64_t bulk_peer_hash_more(uint64_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
-	uint64_t h = 1469598103934665603ull;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ b[i]) * 1099511628211ull;
 	return h;
+}
+
+uint64_t bulk_peer_hash(const void *p, size_t n)
+{
+	return bulk_peer_hash_more(1469598103934665603ull, p, n);
+}
+
+int bulk_peer_all(const void *p, size_t n, uint8_t v)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != v)
+			return 0;
+	return 1;
 }
 
 uint32_t bulk_peer_done(const uint8_t *map)

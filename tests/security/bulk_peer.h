@@ -13,6 +13,10 @@
 
 /* A 64-bit FNV-style hash of n bytes at p (the tests' own basis). */
 uint64_t bulk_peer_hash(const void *p, size_t n);
+/* The same hash carried on from h (a hash so far) over n more bytes. */
+uint64_t bulk_peer_hash_more(uint64_t h, const void *p, size_t n);
+/* 1 if each of the n bytes at p is v. */
+int bulk_peer_all(const void *p, size_t n, uint8_t v);
 
 /* The DONE count in the control page at map (the worker's mapping of
  * its region). */

@@ -74,22 +74,6 @@ static void feed_reset(void)
 	f.hash = bulk_peer_hash(NULL, 0);
 }
 
-/* The tests' hash (bulk_peer_hash), carried on over more bytes. */
-static uint64_t hash_more(uint64_t h, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211ull;
-	return h;
-}
-
-static int all_of(const uint8_t *p, size_t n, uint8_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != v)
-			return 0;
-	return 1;
-}
-
 static int feeding(struct privsep_req *req, void *arg)
 {
 	int k;
@@ -100,15 +84,15 @@ static int feeding(struct privsep_req *req, void *arg)
 		if (req->bulk_off != f.next_off || req->id || req->len || req->nfds || !req->bulk ||
 		    req->bulk_off + req->bulk_len > req->bulk_total)
 			f.bad++;
-		f.hash = hash_more(f.hash, req->bulk, req->bulk_len);
+		f.hash = bulk_peer_hash_more(f.hash, req->bulk, req->bulk_len);
 		f.next_off += req->bulk_len;
 		if (f.rewrite) {
 			/* the worker writes its whole region again, after the
 			 * copy, while the handler holds the part */
 			uint8_t v = (uint8_t)('A' + k);
-			f.uniform += all_of(req->bulk, req->bulk_len, v);
+			f.uniform += bulk_peer_all(req->bulk, req->bulk_len, v);
 			memset(f.rewrite->map + pg, v + 1, f.rewrite->len);
-			f.stable += all_of(req->bulk, req->bulk_len, v);
+			f.stable += bulk_peer_all(req->bulk, req->bulk_len, v);
 		}
 		if (f.racing) {
 			/* hold the part while the worker writes its whole
