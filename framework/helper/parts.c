@@ -78,30 +78,49 @@ void parts_abandon(struct privsep_worker *w)
 int parts_feed(struct privsep_worker *w, const struct msg *m, char *detail)
 {
 	struct worker_feed *f = &w->feed;
+	struct region_rx *rx = &w->region;
+	const void *p;
+	size_t n;
+	uint64_t off;
 	int rc;
 
 	if (!m->req.bulk) {
 		/* this payload is lost (an earlier part dropped at the fd
-		 * limit, or a copy that failed): it will never end */
+		 * limit, or a buffer not made): it will never end */
 		parts_abandon(w);
 		return 0;
 	}
-	if (f->row && f->err)
-		return 0; /* refused: the rest of it is not fed */
+	if (f->row && f->err) {
+		region_rx_pieces_drop(rx); /* refused: the rest is not fed */
+		return 0;
+	}
 	f->row = m->feed;
 	f->total = m->req.bulk_total;
-	rc = part_call(w, m->feed, PRIVSEP_PART_BYTES, m->req.bulk, m->req.bulk_len,
-	               m->req.bulk_off, m->req.bulk_total, detail);
-	if (rc == PRIVSEP_VIOLATION) {
-		f->row = NULL; /* the handler said so: the worker is killed */
-		return rc;
+	/* a part larger than a piece (a client that fell behind sends the
+	 * rest of its payload as one part) is fed a piece at a time, each
+	 * copied out into the same small buffer, read from the caches */
+	while (region_rx_piece(rx, &p, &n, &off)) {
+		rc = part_call(w, m->feed, PRIVSEP_PART_BYTES, p, n, off, f->total, detail);
+		if (rc == PRIVSEP_VIOLATION) {
+			f->row = NULL; /* the handler said so: the worker is killed */
+			region_rx_pieces_drop(rx);
+			return rc;
+		}
+		if (rc) {
+			f->err = rc;
+			memcpy(f->detail, detail, sizeof(f->detail));
+			region_rx_pieces_drop(rx);
+			return 0;
+		}
+		if (w->chan < 0) {
+			/* the worker was killed during the call */
+			region_rx_pieces_drop(rx);
+			parts_abandon(w);
+			return 0;
+		}
 	}
-	if (rc) {
-		f->err = rc;
-		memcpy(f->detail, detail, sizeof(f->detail));
-	}
-	if (w->chan < 0)
-		parts_abandon(w); /* the worker was killed during the call */
+	if (rx->perr)
+		parts_abandon(w); /* a piece's copy failed: the payload is lost */
 	return 0;
 }
 

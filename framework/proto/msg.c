@@ -382,10 +382,9 @@ static enum msg_verdict part_stage(struct msg *m, const struct msg_end *e)
 	chan_close_fds(q->fds, q->nfds);
 	q->nfds = 0;
 	if (type) {
-		/* the part, the helper's copy, for the type's handler (NULL:
-		 * its payload is lost) */
+		/* the part, for the type's handler, copied out piece by piece
+		 * (region_rx_piece; NULL: its payload is lost) */
 		q->bulk = fed;
-		q->bulk_len = fed ? (size_t)len : 0;
 		q->bulk_off = off;
 		q->bulk_total = total;
 	}

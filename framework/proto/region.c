@@ -339,6 +339,7 @@ void region_rx_free(struct region_rx *rx)
 	rx->ptotal = 0;
 	rx->ptype = 0;
 	rx->pgot = 0;
+	rx->fleft = 0;
 	rx->perr = 0;
 	rx->plost = 0;
 }
@@ -876,20 +877,65 @@ int region_rx_part_of(struct region_rx *rx, const struct region_copy *c, int fd,
 		rx->pgot = 0;
 		rx->perr = type || copy_room(&rx->parts, (size_t)total) == 0 ? 0 : errno;
 	}
-	/* part by part: each part into the start of the buffer, with stores
-	 * that keep it in the caches for the handler that reads it next */
-	if (type && !rx->perr && copy_room(&rx->parts, (size_t)len) < 0)
-		rx->perr = errno;
-	dst = rx->parts.buf + (type ? 0 : off);
-	/* the one read of these bytes of the region: only the copy is read */
-	if (!rx->perr && region_read(rx, rx->fd, dst, (size_t)len, (size_t)at,
-	                             !type && region_stream(c, total)) < 0)
-		rx->perr = errno ? errno : EIO;
 	rx->pgot += len;
+	if (type) {
+		/* part by part: copied out piece by piece (region_rx_piece),
+		 * each into the start of a buffer of one piece, with stores
+		 * that keep it in the caches for the handler that reads it
+		 * next */
+		size_t piece = len < REGION_SLOT ? (size_t)len : REGION_SLOT;
+		if (!rx->perr && copy_room(&rx->parts, piece) < 0)
+			rx->perr = errno;
+		if (rx->perr) {
+			region_ack(rx); /* nothing of it will be read */
+			return 0;
+		}
+		rx->fat = (size_t)at;
+		rx->fleft = (size_t)len;
+		rx->foff = off;
+		*fed = rx->parts.buf;
+		return 0;
+	}
+	dst = rx->parts.buf + off;
+	/* the one read of these bytes of the region: only the copy is read */
+	if (!rx->perr &&
+	    region_read(rx, rx->fd, dst, (size_t)len, (size_t)at, region_stream(c, total)) < 0)
+		rx->perr = errno ? errno : EIO;
 	region_ack(rx);
-	if (type && !rx->perr)
-		*fed = dst;
 	return 0;
+}
+
+int region_rx_piece(struct region_rx *rx, const void **p, size_t *n, uint64_t *off)
+{
+	size_t k = rx->fleft < REGION_SLOT ? rx->fleft : REGION_SLOT;
+	*p = NULL;
+	*n = 0;
+	*off = rx->foff;
+	if (!rx->fleft)
+		return 0;
+	/* the one read of these bytes of the region: only the copy is read */
+	if (region_read(rx, rx->fd, rx->parts.buf, k, rx->fat, 0) < 0) {
+		rx->perr = errno ? errno : EIO;
+		region_rx_pieces_drop(rx);
+		return 0;
+	}
+	rx->fat += k;
+	rx->foff += k;
+	rx->fleft -= k;
+	/* the part's last byte read: the sender may write its place again */
+	if (!rx->fleft)
+		region_ack(rx);
+	*p = rx->parts.buf;
+	*n = k;
+	return 1;
+}
+
+void region_rx_pieces_drop(struct region_rx *rx)
+{
+	if (!rx->fleft)
+		return;
+	rx->fleft = 0;
+	region_ack(rx);
 }
 
 int region_rx_held(struct region_rx *rx, struct region_copy *c, uint64_t size, uint64_t max,

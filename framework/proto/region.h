@@ -124,9 +124,14 @@ struct region_rx {
 	                  * name, each part copied into parts' start and fed
 	                  * to that type's handler; 0: parts that name none,
 	                  * copied into parts at their offsets */
-	int perr;        /* nonzero: parts could not be made (errno) */
-	int plost;       /* a part was dropped (the helper's fd limit): the
-	                  * rest of that payload is dropped too */
+	/* a part of that type checked and not yet all copied out
+	 * (region_rx_piece): fleft bytes at fat of the region's data, the
+	 * payload's bytes from foff */
+	size_t fat, fleft;
+	uint64_t foff;
+	int perr;  /* nonzero: parts could not be made (errno) */
+	int plost; /* a part was dropped (the helper's fd limit): the
+	            * rest of that payload is dropped too */
 	/* the data bytes this end mapped populated for a new region (step 1)
 	 * since the caller last set it to 0: its work, which the helper
 	 * weighs in the worker's turn as the bytes of a payload */
@@ -201,14 +206,25 @@ int region_rx_held(struct region_rx *rx, struct region_copy *c, uint64_t size, u
                    const void **p, char *why, size_t whylen);
 /* A REGION_PART record: fd (borrowed, -1: none) the region it brings,
  * the part's fields (type 0: a part that names none).  Copies the part
- * out into rx's parts buffer: at its offset, or, with a type, at the
- * start, and *fed is then the copy (NULL: not copied, the payload
- * lost: an earlier part dropped, or the copy failed).  0; 1
+ * out into rx's parts buffer at its offset; with a type, copies nothing
+ * yet and *fed is rx's parts buffer, where region_rx_piece copies it out
+ * piece by piece (NULL: the payload is lost, an earlier part dropped or
+ * a buffer that could not be made).  0; 1
  * when the sender broke the rule (why); -1 with errno (why) when this
  * end could not (the payload is then answered so at its final record). */
 int region_rx_part_of(struct region_rx *rx, const struct region_copy *c, int fd, uint64_t total,
                       uint64_t off, uint64_t at, uint64_t len, uint32_t type, const void **fed,
                       char *why, size_t whylen);
+/* The next piece of a part that names a type, after region_rx_part_of
+ * checked it: at most REGION_SLOT bytes of it copied out into rx's parts
+ * buffer, *n bytes at *p, the payload's bytes from *off; the sender is
+ * told (done) once the part's last piece is copied.  1; 0 when none is
+ * left, or when the copy failed (*p NULL: the payload is lost, and the
+ * rest of the part is dropped). */
+int region_rx_piece(struct region_rx *rx, const void **p, size_t *n, uint64_t *off);
+/* The rest of that part not read (its handler refused the payload, or
+ * the worker is gone): the sender told. */
+void region_rx_pieces_drop(struct region_rx *rx);
 /* region_rx_part_of for a part that names no type (revision 1.4). */
 int region_rx_part(struct region_rx *rx, const struct region_copy *c, int fd, uint64_t total,
                    uint64_t off, uint64_t at, uint64_t len, char *why, size_t whylen);

@@ -487,6 +487,34 @@ a_worker_rewriting_its_region_during_the_copies_never_changes_the_handler_s_byte
 	rig_down(&g);
 }
 
+/* A part larger than REGION_SLOT (what a client that fell behind sends:
+ * the rest of its payload as one part) is fed a piece of REGION_SLOT
+ * bytes at a time, in order, each from the same small buffer; the
+ * worker is told the part was read once, after its last piece. */
+static void a_part_larger_than_a_piece_is_fed_a_piece_at_a_time(void **state)
+{
+	size_t len = 2 * REGION_SLOT + 5;
+	struct rig g = rig_up();
+	struct region big = region_new(len + pg, REGION_SEALS, len + pg);
+	uint8_t *want = malloc(len);
+	(void)state;
+	assert_non_null(want);
+	for (size_t i = 0; i < len; i++)
+		want[i] = (uint8_t)(i * 7u + 1);
+	memcpy(big.map + pg + pg, want, len);
+	bulk_peer_part_typed(g.sock, len, 0, pg, len, T_FEED, REGION_PART_TYPED_LEN, big.fd);
+	bulk_peer_send(g.sock, T_FEED, 0, HELD(len), -1);
+	assert_int_equal(hx_pump_until(g.x, &f.ends, 5000), 1);
+	assert_int_equal(f.parts, 3);
+	assert_int_equal(f.next_off, len);
+	assert_true(f.hash == bulk_peer_hash(want, len));
+	assert_int_equal(f.bad, 0);
+	assert_int_equal(bulk_peer_done(big.map), 2);
+	free(want);
+	region_del(&big);
+	rig_down(&g);
+}
+
 /* ---- a payload that never ends ---- */
 
 /* Parts, then the worker goes away without the final record: the
@@ -688,6 +716,7 @@ int main(void)
 	        a_worker_rewriting_its_region_after_each_copy_never_changes_the_handler_s_bytes),
 	    cmocka_unit_test(
 	        a_worker_rewriting_its_region_during_the_copies_never_changes_the_handler_s_bytes),
+	    cmocka_unit_test(a_part_larger_than_a_piece_is_fed_a_piece_at_a_time),
 	    cmocka_unit_test(a_worker_that_never_sends_the_final_record_has_its_payload_abandoned),
 	    cmocka_unit_test(a_part_dropped_at_the_fd_limit_abandons_its_payload_and_kills_nobody),
 	    cmocka_unit_test(a_part_the_handler_refuses_answers_the_call_and_feeds_no_more),
