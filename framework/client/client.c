@@ -104,6 +104,14 @@ struct privsep_client {
  * (bench/README.md, "Bulk payloads, revision 1.4"). */
 #define CLIENT_PARTS_AHEAD 32u
 #define CLIENT_RING_WAIT_MS 2
+/* ... and for a type whose handler takes its parts as they come
+ * (PRIVSEP_H_PARTS, revision 1.7): the helper reads each part as well as
+ * copying it, so on a loaded machine it fell more than 2 ms behind the
+ * ring in 6 of 15 payloads of 256 MiB, whose rest then went through
+ * memory instead of the caches (about 15 % more CPU); waiting up to
+ * 10 ms it did in none after each worker's first (bench/README.md,
+ * "Bulk part by part, session 11"). */
+#define CLIENT_RING_WAIT_FED_MS 10
 /* A payload of CLIENT_EARLY_MIN to CLIENT_EARLY_MAX bytes, to a helper
  * that copied the last record out on another CPU, goes in two parts:
  * its first CLIENT_EARLY_FIRST bytes, sent before the rest is written,
@@ -731,7 +739,8 @@ static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk,
 			/* the helper is behind (or in this thread): the rest at once */
 			if (region_tx_unacked(&c->region) >= CLIENT_PARTS_AHEAD)
 				n = bulk->len - off;
-			at = region_tx_at(&c->region, off, REGION_SLOT, n, CLIENT_RING_WAIT_MS,
+			at = region_tx_at(&c->region, off, REGION_SLOT, n,
+			                  type ? CLIENT_RING_WAIT_FED_MS : CLIENT_RING_WAIT_MS,
 			                  client_dead, c);
 		}
 		fd = region_tx_part(&c->region, at, src + off, n);
