@@ -107,7 +107,7 @@ struct privsep_client {
 /* ... and for a type whose handler takes its parts as they come
  * (PRIVSEP_H_PARTS, revision 1.7): the helper reads each part as well as
  * copying it, so on a loaded machine it fell more than 2 ms behind the
- * ring in 6 of 15 payloads of 256 MiB, whose rest then went through
+ * ring in 9 of 12 payloads of 256 MiB, whose rest then went through
  * memory instead of the caches (about 15 % more CPU); waiting up to
  * 10 ms it did in none after each worker's first (bench/README.md,
  * "Bulk part by part, session 11"). */
