@@ -109,6 +109,14 @@ struct privsep_client {
  * (bench/README.md, "Bulk payloads, revision 1.4"). */
 #define CLIENT_PARTS_AHEAD 32u
 #define CLIENT_RING_WAIT_MS 2
+/* ... and for a type whose handler takes its parts as they come
+ * (PRIVSEP_H_PARTS, revision 1.7): the helper reads each part as well as
+ * copying it, so on a loaded machine it fell more than 2 ms behind the
+ * ring in 9 of 12 payloads of 256 MiB, whose rest then went through
+ * memory instead of the caches (about 15 % more CPU); waiting up to
+ * 10 ms it did in none after each worker's first (bench/README.md,
+ * "Bulk part by part, session 11"). */
+#define CLIENT_RING_WAIT_FED_MS 10
 /* A payload of CLIENT_EARLY_MIN to CLIENT_EARLY_MAX bytes, to a helper
  * that copied the last record out on another CPU, goes in two parts:
  * its first CLIENT_EARLY_FIRST bytes, sent before the rest is written,
@@ -732,13 +740,24 @@ static int client_dead(void *arg)
 	return __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE) != 0;
 }
 
+/* The type to name in a payload's parts (revision 1.7): type itself when
+ * the table says the helper takes it part by part (PRIVSEP_H_PARTS); 0
+ * (parts that name none, which such a helper takes whole) when it does
+ * not or the client has no table. */
+static uint32_t parts_type(const struct privsep_client *c, uint32_t type)
+{
+	const struct privsep_handler *r = c->table ? table_row_find(c->table, c->n, type) : NULL;
+	return r && (r->flags & PRIVSEP_H_PARTS) ? type : 0;
+}
+
 /* bulk in parts through the region (rmu held), before its final record:
  * the region made ready for the whole payload (every earlier record of
  * it copied out), then each part written at its own offset and sent as a
  * REGION_PART, with the region's fd while the helper is not known to hold
  * it.  0; -1 with errno; -2 with errno when no region could be made
  * (nothing was sent). */
-static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk, int early)
+static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk, int early,
+                      uint32_t type)
 {
 	const uint8_t *src = bulk->data;
 	size_t n;
@@ -746,7 +765,7 @@ static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk,
 	if (region_tx_room(&c->region, bulk->len, CLIENT_REGION_WAIT_MS, client_dead, c) < 0)
 		return errno == EPIPE ? -1 : -2;
 	for (size_t off = 0; off < bulk->len; off += n) {
-		uint8_t pl[REGION_PART_LEN];
+		uint8_t pl[REGION_PART_TYPED_LEN];
 		struct privsep_writer w;
 		size_t at;
 		int fd;
@@ -759,7 +778,8 @@ static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk,
 			/* the helper is behind (or in this thread): the rest at once */
 			if (region_tx_unacked(&c->region) >= CLIENT_PARTS_AHEAD)
 				n = bulk->len - off;
-			at = region_tx_at(&c->region, off, REGION_SLOT, n, CLIENT_RING_WAIT_MS,
+			at = region_tx_at(&c->region, off, REGION_SLOT, n,
+			                  type ? CLIENT_RING_WAIT_FED_MS : CLIENT_RING_WAIT_MS,
 			                  client_dead, c);
 		}
 		fd = region_tx_part(&c->region, at, src + off, n);
@@ -768,11 +788,13 @@ static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk,
 		privsep_writer_put_u64(&w, off);
 		privsep_writer_put_u64(&w, at);
 		privsep_writer_put_u64(&w, n);
+		if (type)
+			privsep_writer_put_u32(&w, type);
 		{
 			struct msg_out o = {PRIVSEP_T_REGION_PART,
 			                    0,
 			                    pl,
-			                    sizeof(pl),
+			                    w.len,
 			                    fd >= 0 ? &fd : NULL,
 			                    fd >= 0,
 			                    -1,
@@ -803,9 +825,10 @@ static int early_parts(const struct privsep_client *c, size_t len)
  * unless nowait, for the helper to have copied out the payload before),
  * or a sealed memfd when the region is busy or cannot be made.  0, or -1
  * with errno. */
-static int make_bulk(struct privsep_client *c, const struct privsep_bulk *bulk, int nowait,
+static int make_bulk(struct privsep_client *c, const struct privsep_out *out, int nowait,
                      struct bulk_out *b)
 {
+	const struct privsep_bulk *bulk = out->bulk;
 	b->fd = -1;
 	b->size = 0;
 	b->region = 0;
@@ -828,7 +851,7 @@ static int make_bulk(struct privsep_client *c, const struct privsep_bulk *bulk, 
 		 * call fails, and the parts would have no final record) */
 		int early = early_parts(c, bulk->len);
 		if (!nowait && (early || bulk->len >= REGION_PARTS_MIN) && !tl_event) {
-			int rc = send_parts(c, bulk, early);
+			int rc = send_parts(c, bulk, early, parts_type(c, out->type));
 			if (rc == 0) {
 				region_tx_final(&c->region, bulk->len, &b->size);
 				b->fd = MSG_BULK_NOFD;
@@ -912,7 +935,7 @@ int privsep_client_call(struct privsep_client *c, const struct privsep_out *out,
 	}
 	if (call_check(c, out, res) < 0)
 		return -1;
-	if (make_bulk(c, out->bulk, 0, &bo) < 0)
+	if (make_bulk(c, out, 0, &bo) < 0)
 		return -1;
 	/* one locked section checks and registers the call (a call takes the
 	 * lock twice: here, and to wait for its reply) */
@@ -1018,7 +1041,7 @@ int client_call_async(struct privsep_client *c, const struct privsep_out *out,
 
 	/* never waits: a reply may have to be read before the helper reads
 	 * more of what this worker sends (docs/PROTOCOL.md section 9) */
-	rc = make_bulk(c, out->bulk, 1, &bo);
+	rc = make_bulk(c, out, 1, &bo);
 	if (rc == 0) {
 		struct msg_out o = {out->type, s->id, out->data, out->len, out->fds,
 		                    out->nfds, bo.fd, bo.size,   NULL};
@@ -1142,7 +1165,7 @@ checked:
 	} else {
 		struct msg_out o;
 		int err;
-		if (make_bulk(c, out->bulk, nowait, &bo) < 0)
+		if (make_bulk(c, out, nowait, &bo) < 0)
 			return -1;
 		o = (struct msg_out){out->type, 0,     out->data, out->len, out->fds,
 		                     out->nfds, bo.fd, bo.size,   NULL};

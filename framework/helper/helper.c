@@ -540,7 +540,7 @@ static void serve(struct privsep_worker *w, struct msg *m)
 	    (struct privsep_writer){h->tx + PRIVSEP_HDR_LEN + PROTO_REPLY_FIXED,
 	                            h->msg_max - PRIVSEP_HDR_LEN - PROTO_REPLY_FIXED, 0, 0};
 	w->st.calls++;
-	rc = row->fn(req, row->arg);
+	rc = (row->flags & PRIVSEP_H_PARTS) ? parts_serve(w, m) : row->fn(req, row->arg);
 	if (rc == HELPER_REPLY_HELD)
 		return; /* a pooled worker's READY: answered at the hand-out */
 	if (rc == PRIVSEP_VIOLATION) {
@@ -692,6 +692,9 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 		/* a part lost: the rest of its payload is dropped with it */
 		if (row->type == PRIVSEP_T_REGION_PART)
 			w->region.plost = 1;
+		/* a payload fed part by part that will not end now */
+		if (row->type == PRIVSEP_T_REGION_PART || row == w->feed.row)
+			parts_abandon(w);
 		if (m->hdr.id)
 			reply_error(w, m->hdr.id, EMFILE,
 			            "helper could not receive the request's fds");
@@ -702,6 +705,8 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 		     (int)w->pid, msg_kind_name(row->flags), row->name, m->hdr.id, m->why,
 		     m->hdr.id ? "answered" : "message dropped");
 		w->st.refusals += m->hdr.id != 0;
+		if (row->type == PRIVSEP_T_REGION_PART)
+			parts_abandon(w);
 		if (m->hdr.id)
 			reply_error(w, m->hdr.id, err == EFBIG || err == EMFILE ? err : ENOMEM,
 			            m->why);
@@ -709,6 +714,17 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 	case MSG_OK:
 		w->served_bulk = bulk_weight(row, m, ptotal && !w->region.ptotal, w->region.mapped);
 		serve(w, m);
+		if (m->feed) {
+			char detail[PRIVSEP_DETAIL_MAX];
+			if (parts_feed(w, m, detail) == PRIVSEP_VIOLATION)
+				violation(w, PRIVSEP_V_BAD_PAYLOAD, &m->hdr,
+				          "%s %s: part of %llu bytes at %llu of %llu: %s",
+				          msg_kind_name(m->feed->flags), m->feed->name,
+				          (unsigned long long)m->req.bulk_len,
+				          (unsigned long long)m->req.bulk_off,
+				          (unsigned long long)m->req.bulk_total,
+				          detail[0] ? detail : "the handler rejected the payload");
+		}
 		break;
 	}
 out:
@@ -873,6 +889,7 @@ static void watch_stops(struct privsep_helper *h)
 static void worker_free(struct privsep_worker *w)
 {
 	struct privsep_helper *h = w->h;
+	parts_abandon(w);
 	if (w->prev)
 		w->prev->next = w->next;
 	else

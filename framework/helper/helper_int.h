@@ -160,6 +160,16 @@ struct worker_pool {
 	int discard;           /* found gone at a hand-out: nobody's worker */
 };
 
+/* parts.c: a PRIVSEP_H_PARTS handler fed a payload that did not end */
+struct worker_feed {
+	const struct privsep_handler *row; /* fed a part; NULL: none */
+	uint64_t total;                    /* that payload's length */
+	int err;                           /* nonzero: the handler returned it for a part: not fed
+	                                    * any more, the message answered with it */
+	int busy;                          /* in a part call */
+	char detail[PRIVSEP_DETAIL_MAX];
+};
+
 struct privsep_worker {
 	struct privsep_helper *h;
 	struct privsep_worker *next, *prev;
@@ -195,6 +205,7 @@ struct privsep_worker {
 	struct worker_stats st;
 	struct worker_unotify un;
 	struct worker_pool pool;
+	struct worker_feed feed;
 };
 
 struct privsep_helper {
@@ -364,6 +375,21 @@ struct privsep_worker *helper_attach(struct privsep_helper *h, int chan, int pid
 
 /* Close w's channel; kill: SIGKILL now, else after the grace period. */
 void helper_worker_close(struct privsep_worker *w, int kill);
+
+/* parts.c: m, a REGION_PART that names its type (m->feed) and passed
+ * every check: its bytes to that type's handler.  0; PRIVSEP_VIOLATION
+ * when the handler returned it (its detail in detail, PRIVSEP_DETAIL_MAX
+ * bytes): the caller kills the worker. */
+struct msg;
+int parts_feed(struct privsep_worker *w, const struct msg *m, char *detail);
+/* The handler of m, a record of a PRIVSEP_H_PARTS row, for the message
+ * itself (PRIVSEP_PART_END), fed its payload first as one part when it
+ * came whole, or answered with what the handler returned for a part.
+ * What serve answers. */
+int parts_serve(struct privsep_worker *w, struct msg *m);
+/* w's handler fed part of a payload that will not end (w violated, its
+ * channel closed, a part lost) is told so, once. */
+void parts_abandon(struct privsep_worker *w);
 
 /* Add a worker; spawned: the framework's own start-up messages
  * (SANDBOX_FAILED, READY, and SECCOMP_TRAP if debug) stay permitted. */

@@ -235,6 +235,8 @@ void helper_worker_close(struct privsep_worker *w, int kill)
 	outq_clear(&w->q);
 	/* what it sent and was not served yet is never served */
 	rxb_drop(&h->rxb, w);
+	/* nor will a payload its handler was being fed end */
+	parts_abandon(w);
 	/* a failed signal is tried again by the deadline check in step */
 	h->closing = 1;
 	if (!w->reap.kill_at_ms)

@@ -228,7 +228,23 @@ struct privsep_req {
 	/* For an error return: why, e.g. which rule denied.  Set with
 	 * privsep_req_fail(). */
 	char detail[PRIVSEP_DETAIL_MAX];
+	/* A PRIVSEP_H_PARTS type (privsep_req_part(3)): which call this is,
+	 * PRIVSEP_PART_BYTES, PRIVSEP_PART_END or PRIVSEP_PART_ABANDON; 0
+	 * (PRIVSEP_PART_NONE) for every other type. */
+	unsigned part;
+	/* PRIVSEP_PART_BYTES: bulk's place in the payload (bulk_len bytes
+	 * at this offset); 0 otherwise. */
+	uint64_t bulk_off;
+	/* A PRIVSEP_H_PARTS type: the payload's whole length, in every call
+	 * for it; 0 for other types. */
+	uint64_t bulk_total;
 };
+
+/* req->part, for a PRIVSEP_H_PARTS type (privsep_req_part(3)). */
+#define PRIVSEP_PART_NONE 0u    /* not a part-by-part type */
+#define PRIVSEP_PART_BYTES 1u   /* bulk: bulk_len bytes of the payload at bulk_off */
+#define PRIVSEP_PART_END 2u     /* every byte came: the message itself */
+#define PRIVSEP_PART_ABANDON 3u /* the payload will never end: drop its state */
 
 /* Handler return values: 0 sends the reply built in req; a positive
  * errno sends an error reply with req->detail; PRIVSEP_VIOLATION means
@@ -248,6 +264,14 @@ typedef int (*privsep_handler_fn)(struct privsep_req *req, void *arg);
  * sealed memfd (docs/PROTOCOL.md, "Bulk payloads"); min/max_len and
  * min/max_fds bound the rest of the message, as for any type. */
 #define PRIVSEP_H_BULK 0x10u
+/* With PRIVSEP_H_BULK, on a call or a post from the worker: the handler
+ * takes the bulk payload part by part, each part the helper's own copy
+ * handed over while it is in the caches, and then the message
+ * (privsep_req_part(3): req->part says which call it is).  A handler fed
+ * a part is called again for that payload exactly once more with
+ * PRIVSEP_PART_END or PRIVSEP_PART_ABANDON, unless it returned nonzero
+ * for a part. */
+#define PRIVSEP_H_PARTS 0x20u
 
 /* One row of the dispatch table.  Write rows with designated
  * initializers; a field left out is 0:
@@ -259,7 +283,7 @@ struct privsep_handler {
 	const char *name;
 	uint32_t min_len, max_len; /* payload bounds, inclusive */
 	uint8_t min_fds, max_fds;  /* fd count bounds, inclusive */
-	unsigned flags;            /* exactly one of CALL/POST/EVENT, maybe ONCE, BULK */
+	unsigned flags;            /* exactly one of CALL/POST/EVENT, maybe ONCE, BULK, PARTS */
 	privsep_handler_fn fn;
 	void *arg;
 	uint64_t bulk_max; /* PRIVSEP_H_BULK: the largest bulk payload in bytes,
@@ -316,6 +340,16 @@ int privsep_req_take_fd(struct privsep_req *req, size_t i);
 /* In a handler: set the error detail (printf format); returns errnum so
  * a handler can write `return privsep_req_fail(req, EACCES, "...")` (a
  * handler's return value, not an error of this call).  Never fails. */
+/* In a handler of a PRIVSEP_H_PARTS type: which call this is,
+ * PRIVSEP_PART_BYTES (req->bulk: req->bulk_len bytes of the payload at
+ * req->bulk_off of req->bulk_total, the helper's copy, valid until the
+ * handler returns; none of the message's own id, payload or fds),
+ * PRIVSEP_PART_END (the message, every byte fed: req->bulk NULL) or
+ * PRIVSEP_PART_ABANDON (the payload will never end: drop what was kept
+ * of it; the return value is ignored); PRIVSEP_PART_NONE (0) for every
+ * other type (privsep_req_part(3)). */
+unsigned privsep_req_part(const struct privsep_req *req);
+
 int privsep_req_fail(struct privsep_req *req, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -373,8 +407,9 @@ struct privsep_helper_config {
  * row that is not an event, flags that are not exactly one of
  * CALL/POST/EVENT (ONCE on an event, an unknown bit), min over max,
  * bounds over the record limit or 4 fds (with PRIVSEP_H_BULK: 8 bytes
- * and 1 fd fewer), PRIVSEP_H_BULK with bulk_max 0, or bulk_max without
- * PRIVSEP_H_BULK.  ENOMEM. */
+ * and 1 fd fewer), PRIVSEP_H_BULK with bulk_max 0, bulk_max without
+ * PRIVSEP_H_BULK, or PRIVSEP_H_PARTS without PRIVSEP_H_BULK or on an
+ * event.  ENOMEM. */
 struct privsep_helper *privsep_helper_new(const struct privsep_handler *table, size_t n,
                                           const struct privsep_helper_config *cfg);
 

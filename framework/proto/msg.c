@@ -39,7 +39,12 @@ static void msg_reset(struct msg *m)
 	q->nfds = 0;
 	q->bulk = NULL;
 	q->bulk_len = 0;
+	q->part = PRIVSEP_PART_NONE;
+	q->bulk_off = 0;
+	q->bulk_total = 0;
 	m->bulk_mapped = 0;
+	m->feed = NULL;
+	m->fed = 0;
 	q->reply = (struct privsep_writer){NULL, 0, 0, 0};
 	q->reply_nfds = 0;
 	q->detail[0] = '\0';
@@ -219,6 +224,8 @@ static enum msg_verdict bulk_stage(struct msg *m, const struct msg_end *e,
 	int rc;
 
 	unsigned held = held_form(m, e, r);
+	/* the final record of a payload whose parts were fed (revision 1.7) */
+	int fed = held && e->region->ptotal && e->region->ptype && !e->region->plost;
 
 	/* the table checks made sure of both; never read past them */
 	if (q->len < BULK_FIXED || q->nfds < 1 - held) {
@@ -227,9 +234,16 @@ static enum msg_verdict bulk_stage(struct msg *m, const struct msg_end *e,
 	}
 	privsep_reader_init(&rd, q->data, BULK_FIXED);
 	privsep_reader_get_u64(&rd, &size);
-	if (held) {
-		rc = region_rx_held(e->region, e->rcopy, size & REGION_LEN_MASK, r->bulk_max,
-		                    &q->bulk, m->why, sizeof(m->why));
+	if (!held && e->region && e->region->ptotal && e->region->ptype == r->type) {
+		/* its handler is being fed that payload: this one is no part of it */
+		snprintf(m->why, sizeof(m->why),
+		         "a bulk record of type 0x%x in its own memfd while a payload of that type "
+		         "in parts waits for its final record",
+		         r->type);
+		rc = 1;
+	} else if (held) {
+		rc = region_rx_held_of(e->region, e->rcopy, size & REGION_LEN_MASK, r->bulk_max,
+		                       r->type, &q->bulk, m->why, sizeof(m->why));
 	} else if (!(size & REGION_FLAG)) {
 		rc = bulk_map(q->fds[0], size, r->bulk_max, &q->bulk, m->why, sizeof(m->why));
 		m->bulk_mapped = rc == 0;
@@ -257,6 +271,9 @@ static enum msg_verdict bulk_stage(struct msg *m, const struct msg_end *e,
 	q->bulk_len = (size_t)size;
 	q->data += BULK_FIXED;
 	q->len -= BULK_FIXED;
+	m->fed = fed;
+	if (r->flags & PRIVSEP_H_PARTS)
+		q->bulk_total = size;
 	return MSG_OK;
 }
 
@@ -274,6 +291,32 @@ static uint64_t bulk_max_permitted(const struct msg_end *e)
 	return most;
 }
 
+/* A REGION_PART that names its type (revision 1.7): a bulk type taken
+ * part by part that this worker sends and may still send; its row is
+ * m->feed, and *most its bulk_max.  MSG_OK or MSG_VIOLATION. */
+static enum msg_verdict feed_row(struct msg *m, const struct msg_end *e, uint32_t type,
+                                 uint64_t *most)
+{
+	size_t idx = 0;
+	const struct privsep_handler *r = row_of(e, type, &idx);
+	if (!r || row_dir(r) != e->from || !(r->flags & PRIVSEP_H_BULK) ||
+	    !(r->flags & PRIVSEP_H_PARTS)) {
+		set_viol(m, PRIVSEP_V_BAD_BULK,
+		         "a part names type 0x%x%s%s%s, which is not a bulk type the helper takes "
+		         "part by part (PRIVSEP_H_PARTS)",
+		         type, r ? " (" : "", r ? r->name : "", r ? ")" : "");
+		return MSG_VIOLATION;
+	}
+	if (e->permit && !e->permit[idx]) {
+		set_viol(m, PRIVSEP_V_NOT_PERMITTED,
+		         "a part of a payload of %s, which is no longer permitted", r->name);
+		return MSG_VIOLATION;
+	}
+	m->feed = r;
+	*most = r->bulk_max;
+	return MSG_OK;
+}
+
 /* A REGION_PART (revision 1.4, helper): the part copied out of the
  * region (the fd it brings, if any, mapped as the region and closed); its
  * handler has nothing left to do.  A part stands for a bulk payload: a
@@ -284,6 +327,8 @@ static enum msg_verdict part_stage(struct msg *m, const struct msg_end *e)
 	struct privsep_req *q = &m->req;
 	struct privsep_reader rd;
 	uint64_t total = 0, off = 0, at = 0, len = 0, most;
+	uint32_t type = 0;
+	const void *fed = NULL;
 	int rc;
 
 	if (!e->region || !e->rcopy) {
@@ -301,8 +346,22 @@ static enum msg_verdict part_stage(struct msg *m, const struct msg_end *e)
 	privsep_reader_get_u64(&rd, &off);
 	privsep_reader_get_u64(&rd, &at);
 	privsep_reader_get_u64(&rd, &len);
-	if (privsep_reader_end(&rd) < 0) {
-		set_viol(m, PRIVSEP_V_BAD_BULK, "a part is u64 total, off, at and len");
+	if (q->len == REGION_PART_TYPED_LEN)
+		privsep_reader_get_u32(&rd, &type);
+	if (privsep_reader_end(&rd) < 0 ||
+	    (q->len != REGION_PART_LEN && q->len != REGION_PART_TYPED_LEN)) {
+		set_viol(m, PRIVSEP_V_BAD_SIZE,
+		         "a part is u64 total, off, at and len (32 bytes), then u32 type (36)");
+		return MSG_VIOLATION;
+	}
+	if (q->len == REGION_PART_TYPED_LEN) {
+		if (feed_row(m, e, type, &most) != MSG_OK)
+			return MSG_VIOLATION;
+	}
+	if (m->feed && (total == 0 || total > most)) {
+		set_viol(m, PRIVSEP_V_BAD_BULK,
+		         "a payload in parts of %llu bytes of %s: 1 to its bulk limit, %llu",
+		         (unsigned long long)total, m->feed->name, (unsigned long long)most);
 		return MSG_VIOLATION;
 	}
 	if (total > most) {
@@ -312,8 +371,8 @@ static enum msg_verdict part_stage(struct msg *m, const struct msg_end *e)
 		         (unsigned long long)total, (unsigned long long)most);
 		return MSG_VIOLATION;
 	}
-	rc = region_rx_part(e->region, e->rcopy, q->nfds ? q->fds[0] : -1, total, off, at, len,
-	                    m->why, sizeof(m->why));
+	rc = region_rx_part_of(e->region, e->rcopy, q->nfds ? q->fds[0] : -1, total, off, at, len,
+	                       type, &fed, m->why, sizeof(m->why));
 	if (rc > 0) {
 		m->viol = PRIVSEP_V_BAD_BULK;
 		return MSG_VIOLATION;
@@ -322,6 +381,13 @@ static enum msg_verdict part_stage(struct msg *m, const struct msg_end *e)
 		return MSG_UNMAPPED;
 	chan_close_fds(q->fds, q->nfds);
 	q->nfds = 0;
+	if (type) {
+		/* the part, for the type's handler, copied out piece by piece
+		 * (region_rx_piece; NULL: its payload is lost) */
+		q->bulk = fed;
+		q->bulk_off = off;
+		q->bulk_total = total;
+	}
 	return MSG_OK;
 }
 
@@ -418,6 +484,11 @@ int msg_batch_next(struct msg_batch *b, const struct msg_end *e, struct msg *sub
 		sub->req.nfds = 0;
 		sub->req.bulk = NULL;
 		sub->req.bulk_len = 0;
+		sub->req.part = PRIVSEP_PART_NONE;
+		sub->req.bulk_off = 0;
+		sub->req.bulk_total = 0;
+		sub->feed = NULL;
+		sub->fed = 0;
 		sub->req.reply_nfds = 0;
 	}
 	/* the entry as a record of its own: id 0, no fds */

@@ -52,7 +52,12 @@ struct msg {
 	struct privsep_req req;
 	int bulk_mapped; /* req.bulk is a mapping of a sealed memfd (msg_release
 	                    unmaps it), not the receiver's copy of a region */
-	char why[384];   /* a violation or a drop, in words */
+	/* a REGION_PART that names its type (revision 1.7): that type's row,
+	 * whose handler takes req.bulk (NULL: the payload is lost), at
+	 * req.bulk_off of req.bulk_total; NULL for any other record */
+	const struct privsep_handler *feed;
+	int fed;       /* the final record of a payload whose parts were fed */
+	char why[384]; /* a violation or a drop, in words */
 };
 
 /* The receiving end's view of its table. */

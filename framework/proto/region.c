@@ -337,7 +337,9 @@ void region_rx_free(struct region_rx *rx)
 	region_rx_unmap(rx);
 	region_copy_free(&rx->parts);
 	rx->ptotal = 0;
+	rx->ptype = 0;
 	rx->pgot = 0;
+	rx->fleft = 0;
 	rx->perr = 0;
 	rx->plost = 0;
 }
@@ -720,14 +722,15 @@ static int region_held_ok(const struct region_rx *rx, const char *what, char *wh
 	return 0;
 }
 
-int region_rx_held(struct region_rx *rx, struct region_copy *c, uint64_t size, uint64_t max,
-                   const void **p, char *why, size_t whylen)
+int region_rx_held_of(struct region_rx *rx, struct region_copy *c, uint64_t size, uint64_t max,
+                      uint32_t type, const void **p, char *why, size_t whylen)
 {
 	*p = NULL;
 	if (rx->plost) {
 		/* not told to the sender (done): it makes a new region */
 		rx->plost = 0;
 		rx->ptotal = 0;
+		rx->ptype = 0;
 		rx->pgot = 0;
 		snprintf(
 		    why, whylen,
@@ -743,6 +746,13 @@ int region_rx_held(struct region_rx *rx, struct region_copy *c, uint64_t size, u
 		return region_copy_out(rx, c, rx->fd, size, p, why, whylen);
 	}
 	/* the final record of a payload in parts */
+	if (rx->ptype && type != rx->ptype) {
+		snprintf(
+		    why, whylen,
+		    "a record of type 0x%x ends a payload in parts whose parts named type 0x%x",
+		    type, rx->ptype);
+		return 1;
+	}
 	if (size != rx->ptotal) {
 		snprintf(
 		    why, whylen,
@@ -768,22 +778,28 @@ int region_rx_held(struct region_rx *rx, struct region_copy *c, uint64_t size, u
 	rx->pgot = 0;
 	region_ack(rx);
 	if (rx->perr) {
+		rx->ptype = 0;
 		errno = rx->perr;
 		snprintf(why, whylen, "no room to copy %llu bytes of bulk in parts: %s",
 		         (unsigned long long)size, strerror(rx->perr));
 		rx->perr = 0;
 		return -1;
 	}
-	*p = rx->parts.buf;
+	/* fed part by part: its bytes went to the handler, none is kept */
+	*p = rx->ptype ? (const void *)"" : (const void *)rx->parts.buf;
+	rx->ptype = 0;
 	return 0;
 }
 
-int region_rx_part(struct region_rx *rx, const struct region_copy *c, int fd, uint64_t total,
-                   uint64_t off, uint64_t at, uint64_t len, char *why, size_t whylen)
+int region_rx_part_of(struct region_rx *rx, const struct region_copy *c, int fd, uint64_t total,
+                      uint64_t off, uint64_t at, uint64_t len, uint32_t type, const void **fed,
+                      char *why, size_t whylen)
 {
 	uint64_t lim = c->region_max > SIZE_MAX / 2 ? SIZE_MAX / 2 : c->region_max;
+	uint8_t *dst;
 	int rc;
 
+	*fed = NULL;
 	/* a part of this payload was dropped (this end's fd limit): so is
 	 * the rest, up to its final record, which is answered so */
 	if (rx->plost)
@@ -826,6 +842,13 @@ int region_rx_part(struct region_rx *rx, const struct region_copy *c, int fd, ui
 		    (unsigned long long)off);
 		return 1;
 	}
+	if (rx->ptotal && type != rx->ptype) {
+		snprintf(why, whylen,
+		         "a part of type 0x%x in a payload in parts of type 0x%x (0: a part that "
+		         "names no type): the type changed mid-payload",
+		         type, rx->ptype);
+		return 1;
+	}
 	if (rx->ptotal && total != rx->ptotal) {
 		snprintf(why, whylen,
 		         "the total of a payload in parts changed: %llu bytes, then %llu in a part",
@@ -850,14 +873,80 @@ int region_rx_part(struct region_rx *rx, const struct region_copy *c, int fd, ui
 	}
 	if (!rx->ptotal) {
 		rx->ptotal = total;
+		rx->ptype = type;
 		rx->pgot = 0;
-		rx->perr = copy_room(&rx->parts, (size_t)total) < 0 ? errno : 0;
+		rx->perr = type || copy_room(&rx->parts, (size_t)total) == 0 ? 0 : errno;
 	}
-	/* the one read of these bytes of the region: only the copy is read */
-	if (!rx->perr && region_read(rx, rx->fd, rx->parts.buf + off, (size_t)len, (size_t)at,
-	                             region_stream(c, total)) < 0)
-		rx->perr = errno ? errno : EIO;
 	rx->pgot += len;
+	if (type) {
+		/* part by part: copied out piece by piece (region_rx_piece),
+		 * each into the start of a buffer of one piece, with stores
+		 * that keep it in the caches for the handler that reads it
+		 * next */
+		size_t piece = len < REGION_SLOT ? (size_t)len : REGION_SLOT;
+		if (!rx->perr && copy_room(&rx->parts, piece) < 0)
+			rx->perr = errno;
+		if (rx->perr) {
+			region_ack(rx); /* nothing of it will be read */
+			return 0;
+		}
+		rx->fat = (size_t)at;
+		rx->fleft = (size_t)len;
+		rx->foff = off;
+		*fed = rx->parts.buf;
+		return 0;
+	}
+	dst = rx->parts.buf + off;
+	/* the one read of these bytes of the region: only the copy is read */
+	if (!rx->perr &&
+	    region_read(rx, rx->fd, dst, (size_t)len, (size_t)at, region_stream(c, total)) < 0)
+		rx->perr = errno ? errno : EIO;
 	region_ack(rx);
 	return 0;
+}
+
+int region_rx_piece(struct region_rx *rx, const void **p, size_t *n, uint64_t *off)
+{
+	size_t k = rx->fleft < REGION_SLOT ? rx->fleft : REGION_SLOT;
+	*p = NULL;
+	*n = 0;
+	*off = rx->foff;
+	if (!rx->fleft)
+		return 0;
+	/* the one read of these bytes of the region: only the copy is read */
+	if (region_read(rx, rx->fd, rx->parts.buf, k, rx->fat, 0) < 0) {
+		rx->perr = errno ? errno : EIO;
+		region_rx_pieces_drop(rx);
+		return 0;
+	}
+	rx->fat += k;
+	rx->foff += k;
+	rx->fleft -= k;
+	/* the part's last byte read: the sender may write its place again */
+	if (!rx->fleft)
+		region_ack(rx);
+	*p = rx->parts.buf;
+	*n = k;
+	return 1;
+}
+
+void region_rx_pieces_drop(struct region_rx *rx)
+{
+	if (!rx->fleft)
+		return;
+	rx->fleft = 0;
+	region_ack(rx);
+}
+
+int region_rx_held(struct region_rx *rx, struct region_copy *c, uint64_t size, uint64_t max,
+                   const void **p, char *why, size_t whylen)
+{
+	return region_rx_held_of(rx, c, size, max, 0, p, why, whylen);
+}
+
+int region_rx_part(struct region_rx *rx, const struct region_copy *c, int fd, uint64_t total,
+                   uint64_t off, uint64_t at, uint64_t len, char *why, size_t whylen)
+{
+	const void *fed;
+	return region_rx_part_of(rx, c, fd, total, off, at, len, 0, &fed, why, whylen);
 }

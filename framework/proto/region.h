@@ -36,6 +36,9 @@
 #define REGION_LEN_MASK (REGION_HELD - 1)
 /* REGION_PART's payload: u64 total, u64 off, u64 at, u64 len. */
 #define REGION_PART_LEN 32u
+/* ... and u32 type (revision 1.7): a part of a PRIVSEP_H_PARTS type's
+ * payload, fed to its handler as it comes. */
+#define REGION_PART_TYPED_LEN 36u
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
 #endif
@@ -117,9 +120,18 @@ struct region_rx {
 	struct region_copy parts;
 	uint64_t ptotal; /* its length; 0: no payload in parts under way */
 	uint64_t pgot;   /* the bytes that came, in order */
-	int perr;        /* nonzero: parts could not be made (errno) */
-	int plost;       /* a part was dropped (the helper's fd limit): the
-	                  * rest of that payload is dropped too */
+	uint32_t ptype;  /* revision 1.7: the part-by-part bulk type its parts
+	                  * name, each part copied into parts' start and fed
+	                  * to that type's handler; 0: parts that name none,
+	                  * copied into parts at their offsets */
+	/* a part of that type checked and not yet all copied out
+	 * (region_rx_piece): fleft bytes at fat of the region's data, the
+	 * payload's bytes from foff */
+	size_t fat, fleft;
+	uint64_t foff;
+	int perr;  /* nonzero: parts could not be made (errno) */
+	int plost; /* a part was dropped (the helper's fd limit): the
+	            * rest of that payload is dropped too */
 	/* the data bytes this end mapped populated for a new region (step 1)
 	 * since the caller last set it to 0: its work, which the helper
 	 * weighs in the worker's turn as the bytes of a payload */
@@ -182,14 +194,38 @@ void region_tx_final(struct region_tx *r, size_t len, uint64_t *size);
 int region_rx_take(struct region_rx *rx, struct region_copy *c, int fd, uint64_t size, uint64_t max,
                    const void **p, char *why, size_t whylen);
 /* The same for a record of revision 1.4 that names the held region (no
- * fd; size without REGION_FLAG and REGION_HELD): its payload at the
- * data's offset 0, or the parts that came (the record ends them). */
+ * fd; size without REGION_FLAG and REGION_HELD), of the given type: its
+ * payload at the data's offset 0, or the parts that came (the record
+ * ends them; parts that named a type, revision 1.7, were fed and *p is
+ * then a valid empty pointer; a record of another type is a
+ * violation). */
+int region_rx_held_of(struct region_rx *rx, struct region_copy *c, uint64_t size, uint64_t max,
+                      uint32_t type, const void **p, char *why, size_t whylen);
+/* region_rx_held_of for a type that takes its payload whole (0). */
 int region_rx_held(struct region_rx *rx, struct region_copy *c, uint64_t size, uint64_t max,
                    const void **p, char *why, size_t whylen);
 /* A REGION_PART record: fd (borrowed, -1: none) the region it brings,
- * the part's fields.  Copies the part out into rx's parts buffer.  0; 1
+ * the part's fields (type 0: a part that names none).  Copies the part
+ * out into rx's parts buffer at its offset; with a type, copies nothing
+ * yet and *fed is rx's parts buffer, where region_rx_piece copies it out
+ * piece by piece (NULL: the payload is lost, an earlier part dropped or
+ * a buffer that could not be made).  0; 1
  * when the sender broke the rule (why); -1 with errno (why) when this
  * end could not (the payload is then answered so at its final record). */
+int region_rx_part_of(struct region_rx *rx, const struct region_copy *c, int fd, uint64_t total,
+                      uint64_t off, uint64_t at, uint64_t len, uint32_t type, const void **fed,
+                      char *why, size_t whylen);
+/* The next piece of a part that names a type, after region_rx_part_of
+ * checked it: at most REGION_SLOT bytes of it copied out into rx's parts
+ * buffer, *n bytes at *p, the payload's bytes from *off; the sender is
+ * told (done) once the part's last piece is copied.  1; 0 when none is
+ * left, or when the copy failed (*p NULL: the payload is lost, and the
+ * rest of the part is dropped). */
+int region_rx_piece(struct region_rx *rx, const void **p, size_t *n, uint64_t *off);
+/* The rest of that part not read (its handler refused the payload, or
+ * the worker is gone): the sender told. */
+void region_rx_pieces_drop(struct region_rx *rx);
+/* region_rx_part_of for a part that names no type (revision 1.4). */
 int region_rx_part(struct region_rx *rx, const struct region_copy *c, int fd, uint64_t total,
                    uint64_t off, uint64_t at, uint64_t len, char *why, size_t whylen);
 /* Nothing held yet (a worker's start). */

@@ -46,3 +46,8 @@ int privsep_req_fail(struct privsep_req *req, int errnum, const char *fmt, ...)
 	va_end(ap);
 	return errnum;
 }
+
+unsigned privsep_req_part(const struct privsep_req *req)
+{
+	return req->part;
+}

@@ -14,8 +14,11 @@ int row_valid(const struct privsep_handler *r, size_t payload_max)
 	int bulk = !!(r->flags & PRIVSEP_H_BULK);
 	if (r->type < PRIVSEP_TYPE_APP_MIN || !r->name || (!r->fn && kind != PRIVSEP_H_EVENT))
 		return 0;
-	if (r->flags &
-	    ~(PRIVSEP_H_CALL | PRIVSEP_H_POST | PRIVSEP_H_EVENT | PRIVSEP_H_ONCE | PRIVSEP_H_BULK))
+	if (r->flags & ~(PRIVSEP_H_CALL | PRIVSEP_H_POST | PRIVSEP_H_EVENT | PRIVSEP_H_ONCE |
+	                 PRIVSEP_H_BULK | PRIVSEP_H_PARTS))
+		return 0;
+	/* part by part: a bulk the helper receives */
+	if ((r->flags & PRIVSEP_H_PARTS) && (!bulk || kind == PRIVSEP_H_EVENT))
 		return 0;
 	if (kind != PRIVSEP_H_CALL && kind != PRIVSEP_H_POST && kind != PRIVSEP_H_EVENT)
 		return 0;

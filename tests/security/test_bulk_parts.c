@@ -517,24 +517,6 @@ static void the_helper_counts_done_itself_and_never_reads_back_what_the_worker_w
 	hx_free(x);
 }
 
-/* The soft fd limit that leaves room free slots (the hard one kept, so
- * that it can be raised back unprivileged). */
-static int fd_room_soft(int room)
-{
-	struct rlimit rl;
-	int open_below = 0, lim;
-	for (lim = 0; lim < 65536; lim++) {
-		if (lim - open_below == room)
-			break;
-		if (fcntl(lim, F_GETFD) >= 0)
-			open_below++;
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return -1;
-	rl.rlim_cur = (rlim_t)lim;
-	return setrlimit(RLIMIT_NOFILE, &rl);
-}
-
 /* The helper at its fd limit: the parts that brought the region could
  * not be received.  Their payload is dropped whole (nothing half-copied
  * reaches a handler), the call is answered EMFILE with one line, the
@@ -558,7 +540,7 @@ static void a_part_the_helper_could_not_receive_drops_its_payload_and_kills_nobo
 	bulk_peer_part(sock, 2 * pg, 0, 0, pg, r.fd);
 	bulk_peer_part(sock, 2 * pg, pg, pg, pg, r.fd);
 	bulk_peer_send(sock, T_CALL, 7, HELD(2 * pg), -1);
-	assert_int_equal(fd_room_soft(0), 0);
+	assert_int_equal(bulk_peer_fd_room(0), 0);
 	for (int t = 0; t < 300 && n < 0; t++) {
 		privsep_helper_step(x->h, 10);
 		n = recv(sock, reply, sizeof(reply), MSG_DONTWAIT);

@@ -49,25 +49,17 @@ static int still_the_same; /* and read the same after the attacker wrote */
 static int (*attack)(void);
 static uint64_t last_len;
 
-static int all(const uint8_t *p, size_t n, uint8_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != v)
-			return 0;
-	return 1;
-}
-
 static int checking_handler(struct privsep_req *req, void *arg)
 {
 	(void)arg;
 	last_len = req->bulk_len;
 	/* the check: every byte 'A' */
-	checked_ok = all(req->bulk, req->bulk_len, 'A');
+	checked_ok = bulk_peer_all(req->bulk, req->bulk_len, 'A');
 	/* the worker rewrites its region after the check */
 	if (attack)
 		attack();
 	/* the use: the bytes the handler reads now are still what it checked */
-	still_the_same = all(req->bulk, req->bulk_len, 'A');
+	still_the_same = bulk_peer_all(req->bulk, req->bulk_len, 'A');
 	served++;
 	return 0;
 }
@@ -114,7 +106,7 @@ a_worker_that_rewrites_its_region_after_the_check_does_not_change_the_handlers_b
 	assert_int_equal(last_len, MIB);
 	assert_true(checked_ok);
 	/* the region itself did change: the attack happened */
-	assert_true(all(r.map + pg, MIB, 'B'));
+	assert_true(bulk_peer_all(r.map + pg, MIB, 'B'));
 	/* and the handler's bytes did not */
 	assert_true(still_the_same);
 	/* the helper says it copied the payload out: the sender may reuse */
@@ -342,7 +334,7 @@ static void a_worker_cannot_punch_a_hole_in_its_region_once_the_helper_took_it(v
 	bulk_peer_send(sock, T_BULK, 0, REGION_FLAG | MIB, r.fd);
 	assert_int_equal(hx_pump_until(x, &served, 5000), 1);
 	assert_false(checked_ok);
-	assert_true(all(r.map + pg, MIB, 'B'));
+	assert_true(bulk_peer_all(r.map + pg, MIB, 'B'));
 	assert_int_equal(*(volatile uint32_t *)(void *)(r.map + REGION_OFF_DONE), 2);
 	assert_int_equal(x->gone, 0);
 	close(sock);
