@@ -475,8 +475,9 @@ int hx_on_call(long nr, unsigned arg1, void (*on_call)(void))
 void hx_ready_then_pause(struct privsep_helper *h, struct privsep_worker *w, int fd)
 {
 	pid_t wp = w ? privsep_worker_pid(w) : -1;
-	for (int i = 0; w && !privsep_worker_ready(w); i++)
-		if (i == 200 || privsep_helper_step(h, 100) < 0)
+	int64_t end = now_ms() + 60000;
+	while (w && !privsep_worker_ready(w))
+		if (now_ms() >= end || privsep_helper_step(h, 100) < 0)
 			_exit(1);
 	if (write(fd, &wp, sizeof(wp)) != sizeof(wp))
 		_exit(1);

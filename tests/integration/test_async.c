@@ -189,8 +189,7 @@ static void events_million_to_a_worker_that_does_not_read_bounded_and_in_order(v
 	w = privsep_spawn(x->h, &sp);
 	assert_non_null(w);
 	close(go[0]);
-	for (int t = 0; t < 200 && !privsep_worker_ready(w); t++)
-		privsep_helper_step(x->h, 50);
+	PUMP_WHILE(x->h, !privsep_worker_ready(w), 60000);
 	assert_true(privsep_worker_ready(w));
 	rss0 = rss_kb();
 	for (uint32_t i = 0; i < NEVENTS;) {

@@ -820,8 +820,7 @@ static void bulk_both_ways_in_a_sandboxed_worker(void **state)
 	fill(buf, n, 3);
 	w = privsep_spawn(x->h, &sp);
 	assert_non_null(w);
-	for (int t = 0; t < 200 && !privsep_worker_ready(w); t++)
-		privsep_helper_step(x->h, 50);
+	PUMP_WHILE(x->h, !privsep_worker_ready(w), 60000);
 	assert_true(privsep_worker_ready(w));
 	results = 0;
 	assert_int_equal(privsep_worker_post(w, &(struct privsep_out){.type = T_EV, .bulk = &b}),

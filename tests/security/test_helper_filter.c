@@ -360,8 +360,7 @@ static int no_spawner_body(void)
 	if (geteuid() == 0 && privsep_helper_keep_caps(spawn_caps, 6) < 0)
 		return 2;
 	w = spawn_probe(x, prog, "pause", NULL);
-	for (int i = 0; w && !privsep_worker_ready(w) && i < 200; i++)
-		privsep_helper_step(x->h, 100);
+	PUMP_WHILE(x->h, w && !privsep_worker_ready(w), 60000);
 	if (!w || !privsep_worker_ready(w)) {
 		dump(x);
 		return 3;
