@@ -6,13 +6,17 @@
 # workers, keep-alive connections.  Each server twice: as it comes (httpd
 # reuses a brokered file for 1 s; nginx opens every file) and with the
 # other's choice (httpd --file-cache 0: every request asks the broker;
-# nginx with open_file_cache for 1 s).  And two more servers, the floors
-# of httpd --file-cache 0 (bench/httpd_floor.c: httpd's connection
-# handling, nginx's calls per request, each open through a raw broker
-# process; no framework, no sandbox): `floor`, whose broker only opens,
-# and `floor-look`, whose broker keeps the brokered open's guarantees
+# nginx with open_file_cache for 1 s).  And three more servers, the
+# floors of httpd --file-cache 0 (bench/httpd_floor.c: httpd's
+# connection handling, nginx's calls per request, each open through a
+# raw broker process; no framework): `floor`, whose broker only opens,
+# `floor-look`, whose broker keeps the brokered open's guarantees
 # with the fewest system calls (--look: a statx before the open, an
-# fstat after it).  Prints markdown tables.
+# fstat after it), and `floor-sandbox`, floor-look under the sandbox
+# httpd's guarantees require (--look --sandbox: the broker confined as
+# httpd's helper is, its Landlock and helper.policy's filter; the
+# workers under httpd's policy's filters and a Landlock layer).  Prints
+# markdown tables.
 #
 # Usage: bench/httpd.sh HTTPD [SECONDS]   (./run bench installs wrk and
 # nginx and builds HTTPD: build/examples/httpd/httpd)
@@ -20,8 +24,10 @@
 # CPUS (a taskset list for the servers and wrk alike; default: no pinning),
 # FLOOR (the httpd-floor binary; default: bench/httpd-floor of HTTPD's
 # build directory; none there, or FLOOR=none: no floor rows), SERVERS (the
-# rows to run, of httpd httpd-nocache nginx nginx-cache floor floor-look;
-# default all;
+# rows to run, of httpd httpd-nocache nginx nginx-cache floor floor-look
+# floor-sandbox; default all but floor, which keeps none of the brokered
+# open's guarantees (so the default run takes as long as before
+# floor-sandbox);
 # every server is started and checked anyway), FILES (small.html 1m.bin),
 # WEIGHT (the cpu cgroup's weight against the machine's other work, as
 # cgroup v2's cpu.weight, 1 to 10000; v1's cpu.shares gets 1024 / 100 of
@@ -56,6 +62,7 @@ h0pid=
 npid=
 fpid=
 flpid=
+fspid=
 cg=
 cleanup() {
 	set +e # a killed server's wait status is not a failure of the cleanup
@@ -64,6 +71,7 @@ cleanup() {
 	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
 	[ -n "$fpid" ] && kill "$fpid" 2>/dev/null && wait "$fpid" 2>/dev/null
 	[ -n "$flpid" ] && kill "$flpid" 2>/dev/null && wait "$flpid" 2>/dev/null
+	[ -n "$fspid" ] && kill "$fspid" 2>/dev/null && wait "$fspid" 2>/dev/null
 	if [ -n "$cg" ]; then
 		echo $$ >"$cg/../cgroup.procs" 2>/dev/null
 		# the servers' last processes may still be on their way out
@@ -124,6 +132,7 @@ nport=18482
 n1port=18483
 fport=18484
 flport=18485
+fsport=18486
 start "$httpd" --address 127.0.0.1 --port $hport --root "$d/root" --workers "$workers" 2>"$d/httpd.log"
 hpid=$!
 start "$httpd" --address 127.0.0.1 --port $h0port --root "$d/root" --workers "$workers" --file-cache 0 \
@@ -170,8 +179,11 @@ if [ -n "$floor" ]; then
 	start "$floor" --address 127.0.0.1 --port $flport --root "$d/root" --workers "$workers" \
 		--look 2>"$d/floor-look.log"
 	flpid=$!
-	ports="$ports $fport $flport"
-	servers="$servers floor floor-look"
+	start "$floor" --address 127.0.0.1 --port $fsport --root "$d/root" --workers "$workers" \
+		--look --sandbox 2>"$d/floor-sandbox.log"
+	fspid=$!
+	ports="$ports $fport $flport $fsport"
+	servers="$servers floor-look floor-sandbox"
 fi
 [ -n "${SERVERS:-}" ] && servers=$SERVERS
 files=${FILES:-small.html 1m.bin}
@@ -234,6 +246,7 @@ for r in $(seq "$rounds"); do
 			nginx-cache) port=$n1port pid=$npid ;;
 			floor) port=$fport pid=$fpid ;;
 			floor-look) port=$flport pid=$flpid ;;
+			floor-sandbox) port=$fsport pid=$fspid ;;
 			esac
 			echo "$f $s $(run "http://127.0.0.1:$port/$f" $pid)" >>"$d/results"
 		done
@@ -274,20 +287,23 @@ done
 if [ -n "$floor" ]; then
 	echo
 	echo "The floors (httpd-floor: each open through a raw broker process, nothing else;" \
-		"floor-look: its broker looks before it opens and checks the file opened is the one looked at): requests/s"
+		"floor-look: its broker looks before it opens and checks the file opened is the one looked at;" \
+		"floor-sandbox: floor-look under httpd's sandbox): requests/s"
 	echo
-	echo "| file | floor/nginx | floor-look/nginx | httpd-nocache/floor | httpd-nocache/floor-look |"
-	echo "|---|---:|---:|---:|---:|"
+	echo "| file | floor/nginx | floor-look/nginx | floor-sandbox/nginx | httpd-nocache/floor | httpd-nocache/floor-look | httpd-nocache/floor-sandbox |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
 	for f in $files; do
 		awk -v f=$f -v a="$(median $f floor 3)" -v b="$(median $f nginx 3)" -v g="$(median $f httpd-nocache 3)" \
-			-v l="$(median $f floor-look 3)" \
+			-v l="$(median $f floor-look 3)" -v s="$(median $f floor-sandbox 3)" \
 			'function r(x, y) { return y > 0 && x > 0 ? sprintf("%.2f", x / y) : "-" }
-			BEGIN { printf "| %s | %s | %s | %s | %s |\n", f, r(a, b), r(l, b), r(g, a), r(g, l) }'
+			BEGIN { printf "| %s | %s | %s | %s | %s | %s | %s |\n", f, r(a, b), r(l, b), r(s, b), r(g, a), r(g, l), r(g, s) }'
 	done
 fi
-if [ -n "$floor" ] && grep -q "gone" "$d/floor.log" "$d/floor-look.log"; then
+# a floor's worker gone: killed by its filter (floor-sandbox: a call
+# httpd's policy does not allow), or dead
+if [ -n "$floor" ] && grep -q "gone" "$d"/floor*.log; then
 	echo "bench/httpd: a worker of a floor died during the run:" >&2
-	cat "$d/floor.log" "$d/floor-look.log" >&2
+	cat "$d"/floor*.log >&2
 	exit 1
 fi
 if grep -q "restarts in\|seccomp violation\|killed" "$d"/httpd*.log; then

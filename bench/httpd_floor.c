@@ -40,8 +40,17 @@
  * since protocol revision 1.6 (privsep_fs_open_stat): one call less per
  * request in the worker.  bench/httpd.sh runs both floors.
  *
+ * With --sandbox the broker and the workers are under the sandbox
+ * httpd's guarantees require, as httpd's helper and workers are: the
+ * broker confined by the library's own privsep_helper_confine (its
+ * Landlock for httpd's root, helper.policy's filter), each worker under
+ * httpd's policy's filter, exec mode's second filter and a Landlock
+ * layer with no right (floor_sandbox.c says how, and what differs);
+ * --sandbox=landlock or --sandbox=seccomp, one part alone.
+ * bench/httpd.sh runs --look --sandbox as floor-sandbox.
+ *
  * Usage: httpd-floor --port N --root DIR [--address A] [--workers N]
- *                    [--sendfile] [--look]
+ *                    [--sendfile] [--look] [--sandbox[=landlock|seccomp]]
  * (the arguments bench/httpd.sh gives httpd; default address 127.0.0.1,
  * workers one per CPU).  It stops on SIGTERM; its workers die with it.
  * Not a server for anything but this measurement: only GET, every path
@@ -72,6 +81,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "floor_sandbox.h"
 #include "opath_open.h"
 
 #define WORKERS_MAX 64
@@ -166,8 +176,10 @@ static int open_looked(int root, int procfd, const char *path, const struct open
 		*out = st;
 		return fd;
 	}
-	/* *out: the file reopened, by construction */
-	return opath_open(root, procfd, path, 0, how->resolve, (int)how->flags, out);
+	/* *out: the file reopened, by construction; without O_NOCTTY, which
+	 * means nothing for the regular file opath_open reopens and which
+	 * helper.policy's openat does not take (--sandbox) */
+	return opath_open(root, procfd, path, 0, how->resolve, (int)how->flags & ~O_NOCTTY, out);
 }
 
 /* The opens waiting on sock, at most TURN of them (then the other
@@ -502,7 +514,7 @@ static void accept_one(struct worker *w)
 	conn_run(w, c);
 }
 
-static int worker(int lfd, int chan)
+static int worker(int lfd, int chan, int sandbox)
 {
 	struct worker w = {.lfd = lfd, .chan = chan};
 	struct epoll_event evs[64];
@@ -513,6 +525,8 @@ static int worker(int lfd, int chan)
 	    epoll_ctl(w.ep, EPOLL_CTL_ADD, chan, &ec) < 0)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
+	if (sandbox && floor_sandbox_worker() < 0)
+		return 1;
 	for (;;) {
 		int n = epoll_wait(w.ep, evs, 64, -1);
 		time_t now = time(NULL);
@@ -563,16 +577,15 @@ static int listen_on(const char *addr, unsigned port)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"address", required_argument, NULL, 'a'},
-	                                     {"port", required_argument, NULL, 'p'},
-	                                     {"root", required_argument, NULL, 'r'},
-	                                     {"workers", required_argument, NULL, 'w'},
-	                                     {"sendfile", no_argument, NULL, 's'},
-	                                     {"look", no_argument, NULL, 'l'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"address", required_argument, NULL, 'a'}, {"port", required_argument, NULL, 'p'},
+	    {"root", required_argument, NULL, 'r'},    {"workers", required_argument, NULL, 'w'},
+	    {"sendfile", no_argument, NULL, 's'},      {"look", no_argument, NULL, 'l'},
+	    {"sandbox", optional_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
 	const char *addr = "127.0.0.1", *rootdir = NULL;
 	long port = -1, n = sysconf(_SC_NPROCESSORS_ONLN);
 	int socks[WORKERS_MAX], o, root, procfd;
+	unsigned sandbox = 0;
 	pid_t self = getpid();
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -594,13 +607,22 @@ int main(int argc, char **argv)
 		case 'l':
 			look = 1;
 			break;
+		case 'S':
+			sandbox = floor_sandbox_parts(optarg);
+			if (!sandbox) {
+				fprintf(stderr, "httpd-floor: --sandbox=%s: landlock or seccomp\n",
+				        optarg);
+				return 2;
+			}
+			break;
 		default:
 			return 2;
 		}
 	}
 	if (!rootdir || port < 1 || port > 65535 || n < 1 || n > WORKERS_MAX) {
 		fprintf(stderr, "usage: httpd-floor --port N --root DIR [--address A] "
-		                "[--workers N (1 to 64)] [--sendfile] [--look]\n");
+		                "[--workers N (1 to 64)] [--sendfile] [--look] "
+		                "[--sandbox[=landlock|seccomp]]\n");
 		return 2;
 	}
 	root = open(rootdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -608,6 +630,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpd-floor: %s: %s\n", rootdir, strerror(errno));
 		return 1;
 	}
+	if (sandbox && floor_sandbox_prepare(sandbox, rootdir) < 0)
+		return 1;
 	for (long i = 0; i < n; i++) {
 		int sv[2], lfd = listen_on(addr, (unsigned)port);
 		pid_t pid;
@@ -624,7 +648,7 @@ int main(int argc, char **argv)
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (getppid() != self)
 				_exit(0);
-			_exit(worker(lfd, sv[1]));
+			_exit(worker(lfd, sv[1], sandbox != 0));
 		}
 		close(lfd);
 		close(sv[1]);
@@ -633,6 +657,10 @@ int main(int argc, char **argv)
 	procfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (look && procfd < 0) {
 		fprintf(stderr, "httpd-floor: /proc/self/fd: %s\n", strerror(errno));
+		return 1;
+	}
+	if (sandbox && floor_sandbox_broker() < 0) {
+		fprintf(stderr, "httpd-floor: the broker's sandbox (the line above says why)\n");
 		return 1;
 	}
 	return broker(socks, (unsigned)n, root, procfd);
