@@ -180,22 +180,6 @@ static void part(int sock, uint32_t type, size_t off, int fd)
 	bulk_peer_part_typed(sock, 4 * pg, off, off, pg, type, REGION_PART_TYPED_LEN, fd);
 }
 
-/* The reply to id on sock, the helper pumped meanwhile (within ms): its
- * u32 error, or -1.  No poll(2): the fd-limit test sets the limit to 0,
- * under which poll refuses any fd (EINVAL). */
-static int reply_of(struct hx *x, int sock, uint32_t id, int ms)
-{
-	uint8_t rec[4096];
-	for (int t = 0; t < ms / 10; t++) {
-		ssize_t n;
-		privsep_helper_step(x->h, 10);
-		n = recv(sock, rec, sizeof(rec), MSG_DONTWAIT);
-		if (n >= (ssize_t)PRIVSEP_HDR_LEN + 4 && wire_get_u32(rec + 8) == id)
-			return (int)wire_get_u32(rec + PRIVSEP_HDR_LEN);
-	}
-	return -1;
-}
-
 /* A helper over the table, a raw worker on it (its socket, its handle)
  * and the worker's region of 4 pages, every one written; the handler's
  * record reset.  rig_down undoes it (the socket may be closed: -1). */
@@ -556,7 +540,7 @@ static void a_part_dropped_at_the_fd_limit_abandons_its_payload_and_kills_nobody
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
 	assert_int_equal(bulk_peer_fd_room(0), 0);
 	{
-		int err = reply_of(g.x, g.sock, 7, 3000);
+		int err = bulk_peer_reply(g.x, g.sock, 7, 3000);
 		assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
 		assert_int_equal(err, EMFILE);
 	}
@@ -572,7 +556,7 @@ static void a_part_dropped_at_the_fd_limit_abandons_its_payload_and_kills_nobody
 		for (size_t k = 0; k < 4; k++)
 			part(g.sock, T_FEED_CALL, k * pg, k ? -1 : r2.fd);
 		bulk_peer_send(g.sock, T_FEED_CALL, 8, HELD(4 * pg), -1);
-		assert_int_equal(reply_of(g.x, g.sock, 8, 3000), 0);
+		assert_int_equal(bulk_peer_reply(g.x, g.sock, 8, 3000), 0);
 		assert_int_equal(f.parts, 4);
 		assert_int_equal(f.ends, 1);
 		assert_int_equal(f.abandons, 0);
@@ -594,7 +578,7 @@ static void a_part_the_handler_refuses_answers_the_call_and_feeds_no_more(void *
 	for (size_t k = 0; k < 4; k++)
 		part(g.sock, T_FEED_CALL, k * pg, k ? -1 : g.r.fd);
 	bulk_peer_send(g.sock, T_FEED_CALL, 9, HELD(4 * pg), -1);
-	assert_int_equal(reply_of(g.x, g.sock, 9, 3000), EACCES);
+	assert_int_equal(bulk_peer_reply(g.x, g.sock, 9, 3000), EACCES);
 	assert_int_equal(f.parts, 2);
 	assert_int_equal(f.ends, 0);
 	assert_int_equal(f.abandons, 0);

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_bulk_feed_mix.c - a payload fed part by part (PRIVSEP_H_PARTS,
+ * docs/PROTOCOL.md section 5, "Revision 1.7") with a whole payload of
+ * another part-by-part type sent into its middle, by a raw worker.
+ *
+ * The helper keeps one fed payload per worker.  A payload of another
+ * part-by-part type that comes whole (a sealed memfd, which the spec
+ * lets come between the parts of another type: an honest client's
+ * PRIVSEP_POST_NOWAIT post from a second thread sends one when the
+ * region is busy) is fed as one part and ended at once; what the
+ * handler of the payload under way relies on must not change for it:
+ * after a part it refused it is fed no more of that payload, and it is
+ * told PRIVSEP_PART_ABANDON once if the payload can no longer end.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "attacker_region.h"
+#include "bulk.h"
+#include "bulk_peer.h"
+#include "harness.h"
+#include "region.h"
+#include "wire.h"
+
+#define T_A (PRIVSEP_TYPE_APP_MIN + 1)
+#define T_B (PRIVSEP_TYPE_APP_MIN + 2)
+#define LIMIT (16u << 20)
+/* an honest client sends this one in parts (REGION_PARTS_MIN or more) */
+#define BIG ((size_t)6 << 20)
+#define HELD(n) (REGION_FLAG | REGION_HELD | (uint64_t)(n))
+
+/* What each type's handler was told (index 0: T_A, 1: T_B). */
+static struct {
+	atomic_int parts, ends, abandons;
+	int refuse_at; /* the part of T_A's payload refused (EACCES); -1 none */
+	/* payloads of BIG bytes: where the next part must start, the hash so
+	 * far, and how many ended with every byte as sent (want) */
+	uint64_t next_off, hash, want;
+	atomic_int intact;
+	int mixed; /* a part of another payload fed into one of BIG bytes */
+} seen[2];
+
+/* A part of a payload of BIG bytes, in order, or of another payload,
+ * which must not come in its middle. */
+static void track(int k, const struct privsep_req *req)
+{
+	if (req->bulk_total != BIG) {
+		seen[k].mixed += seen[k].next_off != 0;
+		return;
+	}
+	seen[k].mixed += req->bulk_off != seen[k].next_off;
+	seen[k].hash = bulk_peer_hash_more(seen[k].hash, req->bulk, req->bulk_len);
+	seen[k].next_off += req->bulk_len;
+}
+
+static int feeding(struct privsep_req *req, void *arg)
+{
+	int k = (int)(intptr_t)arg;
+	switch (req->part) {
+	case PRIVSEP_PART_BYTES:
+		track(k, req);
+		if (seen[k].parts++ == seen[k].refuse_at)
+			return privsep_req_fail(req, EACCES, "part %d refused", seen[k].refuse_at);
+		return 0;
+	case PRIVSEP_PART_END:
+		if (req->bulk_total == BIG) {
+			seen[k].intact += seen[k].next_off == BIG && seen[k].hash == seen[k].want;
+			seen[k].next_off = 0;
+			seen[k].hash = bulk_peer_hash(NULL, 0);
+		}
+		seen[k].ends++;
+		return 0;
+	case PRIVSEP_PART_ABANDON:
+		seen[k].abandons++;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static const struct privsep_handler table[] = {
+    {.type = T_A,
+     .name = "feed-a",
+     .flags = PRIVSEP_H_CALL | PRIVSEP_H_BULK | PRIVSEP_H_PARTS,
+     .fn = feeding,
+     .arg = (void *)0,
+     .bulk_max = LIMIT},
+    {.type = T_B,
+     .name = "feed-b",
+     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK | PRIVSEP_H_PARTS,
+     .fn = feeding,
+     .arg = (void *)1,
+     .bulk_max = LIMIT},
+};
+
+static void seen_reset(void)
+{
+	memset(seen, 0, sizeof(seen));
+	for (int k = 0; k < 2; k++) {
+		seen[k].refuse_at = -1;
+		seen[k].hash = bulk_peer_hash(NULL, 0);
+	}
+}
+
+/* Part k (a page) of T_A's payload of 4 pages, from its own place. */
+static void part_a(int sock, size_t k, int fd)
+{
+	bulk_peer_part_typed(sock, 4 * pg, k * pg, k * pg, pg, T_A, REGION_PART_TYPED_LEN, fd);
+}
+
+/* A whole payload of T_B in a sealed memfd; fed as one part, then
+ * ended (the helper pumped until it was). */
+static void whole_b(struct hx *x, int sock)
+{
+	uint8_t b[100];
+	int fd;
+	memset(b, 'b', sizeof(b));
+	fd = bulk_make(b, sizeof(b));
+	assert_true(fd >= 0);
+	bulk_peer_send(sock, T_B, 0, sizeof(b), fd);
+	close(fd);
+	assert_int_equal(hx_pump_until(x, &seen[1].ends, 3000), 1);
+	assert_int_equal(seen[1].parts, 1);
+	assert_int_equal(x->gone, 0);
+}
+
+/* T_A's handler refuses part 1; a whole T_B payload comes before part 2:
+ * T_A's handler is fed no more of its payload, never told END, and the
+ * call is answered with its refusal. */
+static void a_whole_payload_of_another_type_mid_payload_feeds_no_part_after_a_refusal(void **state)
+{
+	struct hx *x = hx_new(table, 2, 0);
+	int sock = hx_attach_raw(x, "raw", NULL);
+	struct region r = region_new(4 * pg, REGION_SEALS, 4 * pg);
+	(void)state;
+	seen_reset();
+	seen[0].refuse_at = 1;
+	part_a(sock, 0, r.fd);
+	part_a(sock, 1, -1);
+	PUMP_WHILE(x->h, seen[0].parts < 2, 3000);
+	assert_int_equal(seen[0].parts, 2);
+	whole_b(x, sock);
+	part_a(sock, 2, -1);
+	part_a(sock, 3, -1);
+	bulk_peer_send(sock, T_A, 9, HELD(4 * pg), -1);
+	assert_int_equal(bulk_peer_reply(x, sock, 9, 3000), EACCES);
+	assert_int_equal(seen[0].parts, 2);
+	assert_int_equal(seen[0].ends, 0);
+	assert_int_equal(seen[0].abandons, 0);
+	assert_int_equal(x->gone, 0);
+	close(sock);
+	assert_true(hx_pump_gone(x, 1, 3000));
+	assert_int_equal(seen[0].abandons, 0);
+	region_del(&r);
+	hx_free(x);
+}
+
+/* T_A's payload fed a part, a whole T_B payload, then the worker goes
+ * away without T_A's final record: T_A's handler is told ABANDON once. */
+static void
+a_whole_payload_of_another_type_mid_payload_leaves_the_fed_one_abandoned_once(void **state)
+{
+	struct hx *x = hx_new(table, 2, 0);
+	int sock = hx_attach_raw(x, "raw", NULL);
+	struct region r = region_new(4 * pg, REGION_SEALS, 4 * pg);
+	(void)state;
+	seen_reset();
+	part_a(sock, 0, r.fd);
+	assert_int_equal(hx_pump_until(x, &seen[0].parts, 3000), 1);
+	whole_b(x, sock);
+	assert_int_equal(seen[1].abandons, 0);
+	close(sock);
+	assert_true(hx_pump_gone(x, 1, 3000));
+	assert_int_equal(seen[0].abandons, 1);
+	assert_int_equal(seen[0].ends, 0);
+	assert_int_equal(seen[1].abandons, 0);
+	region_del(&r);
+	hx_free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+	        a_whole_payload_of_another_type_mid_payload_feeds_no_part_after_a_refusal),
+	    cmocka_unit_test(
+	        a_whole_payload_of_another_type_mid_payload_leaves_the_fed_one_abandoned_once),
+	};
+	return cmocka_run_group_tests(tests, region_setup, NULL);
+}
