@@ -14,10 +14,13 @@
  * told PRIVSEP_PART_ABANDON once if the payload can no longer end.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -101,6 +104,7 @@ static const struct privsep_handler table[] = {
      .arg = (void *)1,
      .bulk_max = LIMIT},
 };
+#define NTABLE (sizeof(table) / sizeof(table[0]))
 
 static void seen_reset(void)
 {
@@ -138,7 +142,7 @@ static void whole_b(struct hx *x, int sock)
  * call is answered with its refusal. */
 static void a_whole_payload_of_another_type_mid_payload_feeds_no_part_after_a_refusal(void **state)
 {
-	struct hx *x = hx_new(table, 2, 0);
+	struct hx *x = hx_new(table, NTABLE, 0);
 	int sock = hx_attach_raw(x, "raw", NULL);
 	struct region r = region_new(4 * pg, REGION_SEALS, 4 * pg);
 	(void)state;
@@ -169,7 +173,7 @@ static void a_whole_payload_of_another_type_mid_payload_feeds_no_part_after_a_re
 static void
 a_whole_payload_of_another_type_mid_payload_leaves_the_fed_one_abandoned_once(void **state)
 {
-	struct hx *x = hx_new(table, 2, 0);
+	struct hx *x = hx_new(table, NTABLE, 0);
 	int sock = hx_attach_raw(x, "raw", NULL);
 	struct region r = region_new(4 * pg, REGION_SEALS, 4 * pg);
 	(void)state;
@@ -187,6 +191,104 @@ a_whole_payload_of_another_type_mid_payload_leaves_the_fed_one_abandoned_once(vo
 	hx_free(x);
 }
 
+/* ---- an honest client's two threads ---- */
+
+struct threads {
+	struct privsep_client *c;
+	const uint8_t *big;
+	atomic_int big_done, stop;
+	int big_sent, big_err;
+	int small_sent, small_busy, small_err;
+};
+
+/* Payloads of BIG bytes of T_B (in parts, each naming it), until the
+ * other thread saw one of its posts refused for one of them (stop), or
+ * 40. */
+static void *post_big(void *arg)
+{
+	struct threads *t = arg;
+	struct privsep_bulk b = {t->big, BIG};
+	while (t->big_sent < 40 && !(atomic_load(&t->stop) && t->big_sent >= 2)) {
+		if (privsep_client_post(t->c, &(struct privsep_out){.type = T_B, .bulk = &b}) < 0) {
+			t->big_err = errno;
+			break;
+		}
+		t->big_sent++;
+	}
+	atomic_store(&t->big_done, 1);
+	return NULL;
+}
+
+/* PRIVSEP_POST_NOWAIT posts of T_B with 64 bytes, while the other thread
+ * posts: one that cannot have the region goes in a sealed memfd. */
+static void *post_small(void *arg)
+{
+	struct threads *t = arg;
+	uint8_t small[64];
+	struct privsep_bulk b = {small, sizeof(small)};
+	memset(small, 's', sizeof(small));
+	while (!atomic_load(&t->big_done)) {
+		int rc = privsep_client_post(
+		    t->c,
+		    &(struct privsep_out){.type = T_B, .flags = PRIVSEP_POST_NOWAIT, .bulk = &b});
+		if (rc == 0)
+			t->small_sent++;
+		else if (errno == EBUSY) {
+			t->small_busy++;
+			atomic_store(&t->stop, 1);
+		} else if (errno != EAGAIN)
+			t->small_err = errno;
+		sched_yield();
+	}
+	return NULL;
+}
+
+/* One thread of an honest client posts payloads of a part-by-part type
+ * in parts, another posts NOWAIT payloads of that type, which cannot
+ * wait for the region and so come in sealed memfds: none lands between
+ * the parts (the helper would kill the worker), each is sent before or
+ * after, or refused with EBUSY; every payload arrives whole. */
+static void an_honest_client_s_nowait_post_never_lands_between_the_parts_of_its_type(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	int sock = hx_attach_raw(x, "client", NULL);
+	struct privsep_client_config cfg = {.table = table, .n = NTABLE};
+	struct threads t = {.c = privsep_client_new(sock, &cfg)};
+	uint8_t *big = malloc(BIG);
+	pthread_t t1, t2;
+	(void)state;
+	assert_non_null(t.c);
+	assert_non_null(big);
+	for (size_t i = 0; i < BIG; i++)
+		big[i] = (uint8_t)(i * 131u + 7);
+	t.big = big;
+	seen_reset();
+	seen[1].want = bulk_peer_hash(big, BIG);
+	assert_int_equal(pthread_create(&t1, NULL, post_big, &t), 0);
+	assert_int_equal(pthread_create(&t2, NULL, post_small, &t), 0);
+	PUMP_WHILE(x->h, !atomic_load(&t.big_done) && !x->gone, 60000);
+	/* a worker killed: its channel closed, the threads' posts fail */
+	assert_int_equal(pthread_join(t1, NULL), 0);
+	assert_int_equal(pthread_join(t2, NULL), 0);
+	for (int l = 0; x->gone && l < x->nlog; l++)
+		if (strstr(x->log[l], "protocol violation"))
+			fail_msg("the honest worker was killed: %s", x->log[l]);
+	assert_int_equal(x->gone, 0);
+	/* every payload sent served, then nothing more */
+	PUMP_WHILE(x->h, seen[1].ends < t.big_sent + t.small_sent && !x->gone, 30000);
+	assert_int_equal(x->gone, 0);
+	assert_int_equal(t.big_err, 0);
+	assert_int_equal(t.small_err, 0);
+	assert_true(t.small_busy > 0); /* the two did overlap */
+	assert_int_equal(seen[1].ends, t.big_sent + t.small_sent);
+	assert_int_equal(seen[1].intact, t.big_sent);
+	assert_int_equal(seen[1].mixed, 0);
+	assert_int_equal(seen[1].abandons, 0);
+	privsep_client_free(t.c);
+	free(big);
+	hx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +296,8 @@ int main(void)
 	        a_whole_payload_of_another_type_mid_payload_feeds_no_part_after_a_refusal),
 	    cmocka_unit_test(
 	        a_whole_payload_of_another_type_mid_payload_leaves_the_fed_one_abandoned_once),
+	    cmocka_unit_test(
+	        an_honest_client_s_nowait_post_never_lands_between_the_parts_of_its_type),
 	};
 	return cmocka_run_group_tests(tests, region_setup, NULL);
 }
