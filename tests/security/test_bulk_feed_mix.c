@@ -14,6 +14,7 @@
  * told PRIVSEP_PART_ABANDON once if the payload can no longer end.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -22,6 +23,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -93,6 +95,7 @@ static int feeding(struct privsep_req *req, void *arg)
 static const struct privsep_handler table[] = {
     {.type = T_A,
      .name = "feed-a",
+     .max_fds = 1,
      .flags = PRIVSEP_H_CALL | PRIVSEP_H_BULK | PRIVSEP_H_PARTS,
      .fn = feeding,
      .arg = (void *)0,
@@ -113,6 +116,15 @@ static void seen_reset(void)
 		seen[k].refuse_at = -1;
 		seen[k].hash = bulk_peer_hash(NULL, 0);
 	}
+}
+
+/* The rig (attacker_region.h) over the table, the handlers' record
+ * reset. */
+static struct region_rig rig_up(void)
+{
+	struct region_rig g = region_rig_up(table, NTABLE);
+	seen_reset();
+	return g;
 }
 
 /* Part k (a page) of T_A's payload of 4 pages, from its own place. */
@@ -142,13 +154,12 @@ static void whole_b(struct hx *x, int sock)
  * call is answered with its refusal. */
 static void a_whole_payload_of_another_type_mid_payload_feeds_no_part_after_a_refusal(void **state)
 {
-	struct hx *x = hx_new(table, NTABLE, 0);
-	int sock = hx_attach_raw(x, "raw", NULL);
-	struct region r = region_new(4 * pg, REGION_SEALS, 4 * pg);
+	struct region_rig g = rig_up();
+	struct hx *x = g.x;
+	int sock = g.sock;
 	(void)state;
-	seen_reset();
 	seen[0].refuse_at = 1;
-	part_a(sock, 0, r.fd);
+	part_a(sock, 0, g.r.fd);
 	part_a(sock, 1, -1);
 	PUMP_WHILE(x->h, seen[0].parts < 2, 3000);
 	assert_int_equal(seen[0].parts, 2);
@@ -162,10 +173,10 @@ static void a_whole_payload_of_another_type_mid_payload_feeds_no_part_after_a_re
 	assert_int_equal(seen[0].abandons, 0);
 	assert_int_equal(x->gone, 0);
 	close(sock);
+	g.sock = -1;
 	assert_true(hx_pump_gone(x, 1, 3000));
 	assert_int_equal(seen[0].abandons, 0);
-	region_del(&r);
-	hx_free(x);
+	region_rig_down(&g);
 }
 
 /* T_A's payload fed a part, a whole T_B payload, then the worker goes
@@ -173,22 +184,21 @@ static void a_whole_payload_of_another_type_mid_payload_feeds_no_part_after_a_re
 static void
 a_whole_payload_of_another_type_mid_payload_leaves_the_fed_one_abandoned_once(void **state)
 {
-	struct hx *x = hx_new(table, NTABLE, 0);
-	int sock = hx_attach_raw(x, "raw", NULL);
-	struct region r = region_new(4 * pg, REGION_SEALS, 4 * pg);
+	struct region_rig g = rig_up();
+	struct hx *x = g.x;
+	int sock = g.sock;
 	(void)state;
-	seen_reset();
-	part_a(sock, 0, r.fd);
+	part_a(sock, 0, g.r.fd);
 	assert_int_equal(hx_pump_until(x, &seen[0].parts, 3000), 1);
 	whole_b(x, sock);
 	assert_int_equal(seen[1].abandons, 0);
 	close(sock);
+	g.sock = -1;
 	assert_true(hx_pump_gone(x, 1, 3000));
 	assert_int_equal(seen[0].abandons, 1);
 	assert_int_equal(seen[0].ends, 0);
 	assert_int_equal(seen[1].abandons, 0);
-	region_del(&r);
-	hx_free(x);
+	region_rig_down(&g);
 }
 
 /* ---- an honest client's two threads ---- */
@@ -289,6 +299,87 @@ static void an_honest_client_s_nowait_post_never_lands_between_the_parts_of_its_
 	hx_free(x);
 }
 
+/* ---- a final record the helper could not receive ---- */
+
+/* T_A's payload of 4 pages fed part by part, then its final record (id)
+ * with an fd of its own, which the helper at its fd limit cannot
+ * receive: answered EMFILE, the handler told ABANDON once. */
+static void final_dropped(struct hx *x, int sock, const struct region *r, uint32_t id)
+{
+	struct rlimit saved;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), err;
+	assert_true(fd >= 0);
+	seen_reset();
+	for (size_t k = 0; k < 4; k++)
+		part_a(sock, k, k ? -1 : r->fd);
+	PUMP_WHILE(x->h, seen[0].parts < 4 && !x->gone, 3000);
+	assert_int_equal(seen[0].parts, 4);
+	/* sent before the limit: a user's fds in flight count against it */
+	bulk_peer_send(sock, T_A, id, HELD(4 * pg), fd);
+	close(fd);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	assert_int_equal(bulk_peer_fd_room(0), 0);
+	err = bulk_peer_reply(x, sock, id, 3000);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	assert_int_equal(err, EMFILE);
+	assert_int_equal(seen[0].abandons, 1);
+	assert_int_equal(seen[0].ends, 0);
+	assert_int_equal(x->gone, 0);
+}
+
+/* After that the payload is over: the worker's next payload of the
+ * type, in a new region (an honest client, whose final record was not
+ * copied out, makes one), is fed and ended, and nobody is killed. */
+static void a_final_record_dropped_at_the_fd_limit_ends_its_payload_and_kills_nobody(void **state)
+{
+	struct region_rig g = rig_up();
+	struct hx *x = g.x;
+	int sock = g.sock;
+	struct region r2 = region_new(4 * pg, REGION_SEALS, 4 * pg);
+	int err;
+	(void)state;
+	if (under_valgrind())
+		skip(); /* valgrind keeps fds of its own under the limit */
+	final_dropped(x, sock, &g.r, 7);
+	seen_reset();
+	for (size_t k = 0; k < 4; k++)
+		part_a(sock, k, k ? -1 : r2.fd);
+	bulk_peer_send(sock, T_A, 8, HELD(4 * pg), -1);
+	err = bulk_peer_reply(x, sock, 8, 3000);
+	for (int l = 0; x->gone && l < x->nlog; l++)
+		if (strstr(x->log[l], "protocol violation"))
+			fail_msg("the worker was killed: %s", x->log[l]);
+	assert_int_equal(err, 0);
+	assert_int_equal(seen[0].parts, 4);
+	assert_int_equal(seen[0].ends, 1);
+	assert_int_equal(seen[0].abandons, 0);
+	assert_int_equal(x->gone, 0);
+	region_del(&r2);
+	region_rig_down(&g);
+}
+
+/* ... and a handler told ABANDON is never told END for that payload: a
+ * held record sent again is a payload of its own (the region's first
+ * bytes, fed as one part), not the end of the one abandoned. */
+static void
+a_payload_abandoned_at_the_fd_limit_is_never_ended_by_a_second_final_record(void **state)
+{
+	struct region_rig g = rig_up();
+	struct hx *x = g.x;
+	int sock = g.sock;
+	(void)state;
+	if (under_valgrind())
+		skip();
+	final_dropped(x, sock, &g.r, 7);
+	bulk_peer_send(sock, T_A, 8, HELD(4 * pg), -1);
+	assert_int_equal(bulk_peer_reply(x, sock, 8, 3000), 0);
+	/* fed as a payload of its own: one part, then its end */
+	assert_int_equal(seen[0].parts, 5);
+	assert_int_equal(seen[0].ends, 1);
+	assert_int_equal(seen[0].abandons, 1);
+	region_rig_down(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +389,10 @@ int main(void)
 	        a_whole_payload_of_another_type_mid_payload_leaves_the_fed_one_abandoned_once),
 	    cmocka_unit_test(
 	        an_honest_client_s_nowait_post_never_lands_between_the_parts_of_its_type),
+	    cmocka_unit_test(
+	        a_final_record_dropped_at_the_fd_limit_ends_its_payload_and_kills_nobody),
+	    cmocka_unit_test(
+	        a_payload_abandoned_at_the_fd_limit_is_never_ended_by_a_second_final_record),
 	};
 	return cmocka_run_group_tests(tests, region_setup, NULL);
 }
