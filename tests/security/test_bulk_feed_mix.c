@@ -38,6 +38,7 @@
 
 #define T_A (PRIVSEP_TYPE_APP_MIN + 1)
 #define T_B (PRIVSEP_TYPE_APP_MIN + 2)
+#define T_C (PRIVSEP_TYPE_APP_MIN + 3)
 #define LIMIT (16u << 20)
 /* an honest client sends this one in parts (REGION_PARTS_MIN or more) */
 #define BIG ((size_t)6 << 20)
@@ -92,6 +93,39 @@ static int feeding(struct privsep_req *req, void *arg)
 	}
 }
 
+/* ---- two workers: what a handler keyed by req->worker holds ---- */
+
+struct upload {
+	uint64_t next_off, hash; /* where the next part must start; the hash so far */
+	int mixed;               /* a part out of order for this worker */
+	atomic_int parts, ends;
+	uint64_t end_hash; /* the hash of the payload at its END */
+};
+
+/* What each worker uploads is kept in the worker's own data
+ * (privsep_worker_set_data), as privsep_req_part(3) tells a handler to. */
+static int per_worker(struct privsep_req *req, void *arg)
+{
+	struct upload *u = privsep_worker_data(req->worker);
+	(void)arg;
+	switch (req->part) {
+	case PRIVSEP_PART_BYTES:
+		u->mixed += req->bulk_off != u->next_off;
+		u->hash = bulk_peer_hash_more(u->hash, req->bulk, req->bulk_len);
+		u->next_off += req->bulk_len;
+		u->parts++;
+		return 0;
+	case PRIVSEP_PART_END:
+		u->end_hash = u->hash;
+		u->next_off = 0;
+		u->hash = bulk_peer_hash(NULL, 0);
+		u->ends++;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static const struct privsep_handler table[] = {
     {.type = T_A,
      .name = "feed-a",
@@ -105,6 +139,11 @@ static const struct privsep_handler table[] = {
      .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK | PRIVSEP_H_PARTS,
      .fn = feeding,
      .arg = (void *)1,
+     .bulk_max = LIMIT},
+    {.type = T_C,
+     .name = "upload",
+     .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK | PRIVSEP_H_PARTS,
+     .fn = per_worker,
      .bulk_max = LIMIT},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
@@ -380,6 +419,55 @@ a_payload_abandoned_at_the_fd_limit_is_never_ended_by_a_second_final_record(void
 	region_rig_down(&g);
 }
 
+/* Two workers' payloads of a part-by-part type, their parts sent one
+ * of each in turn: each part is fed with its own worker (req->worker),
+ * so a handler that keeps each worker's payload apart gets both whole,
+ * neither with a byte of the other. */
+static void
+two_workers_payloads_fed_part_by_part_interleave_each_part_naming_its_worker(void **state)
+{
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct privsep_worker *w[2];
+	struct upload up[2];
+	struct region r[2];
+	int sock[2];
+	uint64_t want[2];
+	(void)state;
+	memset(up, 0, sizeof(up));
+	for (int i = 0; i < 2; i++) {
+		sock[i] = hx_attach_raw(x, i ? "second" : "first", &w[i]);
+		r[i] = region_new(4 * pg, REGION_SEALS, 4 * pg);
+		for (size_t j = 0; j < 4 * pg; j++)
+			r[i].map[pg + j] = (uint8_t)(j * 7u + (unsigned)i * 101u + 1);
+		want[i] = bulk_peer_hash(r[i].map + pg, 4 * pg);
+		up[i].hash = bulk_peer_hash(NULL, 0);
+		privsep_worker_set_data(w[i], &up[i]);
+	}
+	/* each part served before the other worker's next one is sent */
+	for (size_t k = 0; k < 4; k++)
+		for (int i = 0; i < 2; i++) {
+			bulk_peer_part_typed(sock[i], 4 * pg, k * pg, k * pg, pg, T_C,
+			                     REGION_PART_TYPED_LEN, k ? -1 : r[i].fd);
+			PUMP_WHILE(x->h, up[i].parts < (int)k + 1 && !x->gone, 3000);
+			assert_int_equal(up[i].parts, k + 1);
+		}
+	for (int i = 0; i < 2; i++)
+		bulk_peer_send(sock[i], T_C, 0, HELD(4 * pg), -1);
+	PUMP_WHILE(x->h, (up[0].ends < 1 || up[1].ends < 1) && !x->gone, 3000);
+	assert_int_equal(x->gone, 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(up[i].parts, 4);
+		assert_int_equal(up[i].ends, 1);
+		assert_int_equal(up[i].mixed, 0);
+		assert_true(up[i].end_hash == want[i]);
+		close(sock[i]);
+	}
+	assert_true(hx_pump_gone(x, 2, 3000));
+	for (int i = 0; i < 2; i++)
+		region_del(&r[i]);
+	hx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +481,8 @@ int main(void)
 	        a_final_record_dropped_at_the_fd_limit_ends_its_payload_and_kills_nobody),
 	    cmocka_unit_test(
 	        a_payload_abandoned_at_the_fd_limit_is_never_ended_by_a_second_final_record),
+	    cmocka_unit_test(
+	        two_workers_payloads_fed_part_by_part_interleave_each_part_naming_its_worker),
 	};
 	return cmocka_run_group_tests(tests, region_setup, NULL);
 }
