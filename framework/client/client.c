@@ -83,8 +83,15 @@ struct privsep_client {
 	struct outq q;
 	pthread_mutex_t rmu;     /* the bulk region, from its put to its send */
 	struct region_tx region; /* region.h */
-	uint8_t *batch;          /* PRIVSEP_POST_BATCH: a BATCH's payload (under smu) */
-	size_t blen;             /* its bytes so far; 0: no batch */
+	/* the part-by-part type (revision 1.7) whose payload the holder of
+	 * rmu is sending in parts, from before its first part to after its
+	 * final record; 0: none.  A sealed memfd of that type sent meanwhile
+	 * (a NOWAIT post or an asynchronous call of another thread, which
+	 * cannot wait for rmu) would land between the parts, which the
+	 * helper takes as a violation: send_out refuses it (EBUSY) */
+	uint32_t feeding;
+	uint8_t *batch; /* PRIVSEP_POST_BATCH: a BATCH's payload (under smu) */
+	size_t blen;    /* its bytes so far; 0: no batch */
 	/* the row of the last type batched, found admissible for a batch
 	 * (a post with no fd and no bulk): only its length is checked again */
 	const struct privsep_handler *brow;
@@ -690,6 +697,15 @@ static int send_out(struct privsep_client *c, const struct msg_out *o, int nowai
 	int rc = -1, taken = 0;
 
 	pthread_mutex_lock(&c->smu);
+	/* a payload of its type going in parts: this record would be sent
+	 * (or queued) between them.  Read under smu: the parts' sender
+	 * stores it before it sends its first part, clears it once its final
+	 * record is sent */
+	if (o->bulkfd >= 0 && !(how & MSG_SEND_BORROW_BULK) &&
+	    o->type == __atomic_load_n(&c->feeding, __ATOMIC_SEQ_CST)) {
+		errno = EBUSY;
+		goto out;
+	}
 	/* the posts batched before it go first */
 	if (c->blen && batch_flush(c, nowait) < 0)
 		goto out;
@@ -851,13 +867,17 @@ static int make_bulk(struct privsep_client *c, const struct privsep_out *out, in
 		 * call fails, and the parts would have no final record) */
 		int early = early_parts(c, bulk->len);
 		if (!nowait && (early || bulk->len >= REGION_PARTS_MIN) && !tl_event) {
-			int rc = send_parts(c, bulk, early, parts_type(c, out->type));
+			uint32_t type = parts_type(c, out->type);
+			int rc;
+			__atomic_store_n(&c->feeding, type, __ATOMIC_SEQ_CST);
+			rc = send_parts(c, bulk, early, type);
 			if (rc == 0) {
 				region_tx_final(&c->region, bulk->len, &b->size);
 				b->fd = MSG_BULK_NOFD;
 				b->region = 1;
 				return 0;
 			}
+			__atomic_store_n(&c->feeding, 0, __ATOMIC_SEQ_CST);
 			pthread_mutex_unlock(&c->rmu);
 			if (rc == -1)
 				return -1;
@@ -886,6 +906,7 @@ static void bulk_sent(struct privsep_client *c, struct bulk_out *b, int rc)
 		return;
 	if (rc < 0)
 		region_tx_unsend(&c->region);
+	__atomic_store_n(&c->feeding, 0, __ATOMIC_SEQ_CST); /* its final record is sent */
 	pthread_mutex_unlock(&c->rmu);
 	b->region = 0;
 }

@@ -692,8 +692,13 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 		/* a part lost: the rest of its payload is dropped with it */
 		if (row->type == PRIVSEP_T_REGION_PART)
 			w->region.plost = 1;
+		/* the final record of a payload in parts (it names the held
+		 * region), or a record of the type being fed: that payload is
+		 * over, answered EMFILE; no record ends it later */
+		else if (ptotal && (row == w->feed.row || msg_bulk_held(m, row)))
+			region_rx_parts_end(&w->region);
 		/* a payload fed part by part that will not end now */
-		if (row->type == PRIVSEP_T_REGION_PART || row == w->feed.row)
+		if (row->type == PRIVSEP_T_REGION_PART || (ptotal && !w->region.ptotal))
 			parts_abandon(w);
 		if (m->hdr.id)
 			reply_error(w, m->hdr.id, EMFILE,

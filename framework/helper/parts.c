@@ -57,11 +57,20 @@ static int part_call(struct privsep_worker *w, const struct privsep_handler *row
 	return rc;
 }
 
+/* row's handler told its payload of total bytes will not end. */
+static void abandon(struct privsep_worker *w, const struct privsep_handler *row, uint64_t total)
+{
+	log_line(w->h->log, w->h->log_arg, PRIVSEP_LOG_DEBUG,
+	         "worker \"%s\" pid %d: %s: a payload of %llu bytes fed part by part is abandoned",
+	         w->name, (int)w->pid, row->name, (unsigned long long)total);
+	(void)part_call(w, row, PRIVSEP_PART_ABANDON, NULL, 0, 0, total, NULL);
+}
+
 void parts_abandon(struct privsep_worker *w)
 {
 	struct worker_feed *f = &w->feed;
 	const struct privsep_handler *row = f->row;
-	/* in a part call: told when it returns (parts_feed) */
+	/* in a part call: told when it returns (parts_feed, parts_serve) */
 	if (!row || f->busy)
 		return;
 	f->row = NULL;
@@ -69,10 +78,7 @@ void parts_abandon(struct privsep_worker *w)
 		f->err = 0; /* it refused a part: called no more for that payload */
 		return;
 	}
-	log_line(w->h->log, w->h->log_arg, PRIVSEP_LOG_DEBUG,
-	         "worker \"%s\" pid %d: %s: a payload of %llu bytes fed part by part is abandoned",
-	         w->name, (int)w->pid, row->name, (unsigned long long)f->total);
-	(void)part_call(w, row, PRIVSEP_PART_ABANDON, NULL, 0, 0, f->total, NULL);
+	abandon(w, row, f->total);
 }
 
 int parts_feed(struct privsep_worker *w, const struct msg *m, char *detail)
@@ -141,21 +147,22 @@ int parts_serve(struct privsep_worker *w, struct msg *m)
 		}
 	} else if (req->bulk_len) {
 		/* a payload that came whole: one part, the helper's copy or a
-		 * sealed memfd's mapping */
-		int rc;
-		f->row = row;
-		f->total = req->bulk_len;
-		rc = part_call(w, row, PRIVSEP_PART_BYTES, req->bulk, req->bulk_len, 0,
-		               req->bulk_len, req->detail);
-		if (rc) {
-			f->row = NULL;
+		 * sealed memfd's mapping.  It may come in the middle of
+		 * another part-by-part type's payload (a sealed memfd: msg.c
+		 * refuses one of the fed type), whose state (f) it leaves
+		 * alone: that handler still ends its payload once, and is fed
+		 * nothing after a part it refused */
+		int rc = part_call(w, row, PRIVSEP_PART_BYTES, req->bulk, req->bulk_len, 0,
+		                   req->bulk_len, req->detail);
+		if (rc)
 			return rc;
-		}
 		if (w->chan < 0) {
+			/* the worker was killed during the call: this payload
+			 * and the one fed before, if any, will not end */
+			abandon(w, row, req->bulk_len);
 			parts_abandon(w);
 			return EPIPE;
 		}
-		f->row = NULL;
 	}
 	req->part = PRIVSEP_PART_END;
 	req->bulk = NULL;

@@ -761,7 +761,8 @@ typedef void (*privsep_done_fn)(struct privsep_result *res, int error, void *arg
  * time, in order.  *id (id may be NULL) gets the call's id, for
  * privsep_client_cancel.  0: done will run; -1 with errno, and done will
  * never run: as privsep_client_call (EINVAL, EMSGSIZE with res->detail,
- * EPIPE, EPROTO), EAGAIN (queue_max records already queued), ENOMEM. */
+ * EPIPE, EPROTO), EAGAIN (queue_max records already queued), ENOMEM,
+ * EBUSY (as privsep_client_post's NOWAIT post). */
 int privsep_client_call_async(struct privsep_client *c, const struct privsep_out *out,
                               struct privsep_result *res, privsep_done_fn done, void *arg,
                               uint32_t *id);
@@ -779,7 +780,9 @@ int privsep_client_cancel(struct privsep_client *c, uint32_t id);
  * EAGAIN when queue_max are queued; PRIVSEP_POST_BATCH adds it to the
  * client's batch (above).  In an event handler WAIT acts as NOWAIT.  0,
  * or -1 with errno (EINVAL, EMSGSIZE, EAGAIN, EPIPE, EPROTO,
- * as privsep_client_call).  A record the client's table forbids is not
+ * as privsep_client_call; EBUSY: a NOWAIT post of a PRIVSEP_H_PARTS
+ * type while another thread sends a payload of that type in parts,
+ * nothing sent).  A record the client's table forbids is not
  * sent (EINVAL, or EMSGSIZE for a bulk payload over bulk_max), and one
  * line of the client's log names the rule. */
 int privsep_client_post(struct privsep_client *c, const struct privsep_out *out);

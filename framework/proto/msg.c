@@ -171,16 +171,21 @@ static enum msg_verdict no_row(struct msg *m, const struct msg_end *e,
 
 /* A bulk record that names the held region (revision 1.4, helper): it
  * carries no memfd, so its fds are the type's own.  1 or 0. */
-static unsigned held_form(const struct msg *m, const struct msg_end *e,
-                          const struct privsep_handler *r)
+unsigned msg_bulk_held(const struct msg *m, const struct privsep_handler *r)
 {
 	struct privsep_reader rd;
 	uint64_t size = 0;
-	if (!(r->flags & PRIVSEP_H_BULK) || !e->region || m->req.len < BULK_FIXED)
+	if (!(r->flags & PRIVSEP_H_BULK) || m->req.len < BULK_FIXED)
 		return 0;
 	privsep_reader_init(&rd, m->req.data, BULK_FIXED);
 	privsep_reader_get_u64(&rd, &size);
 	return (size & (REGION_FLAG | REGION_HELD)) == (REGION_FLAG | REGION_HELD);
+}
+
+static unsigned held_form(const struct msg *m, const struct msg_end *e,
+                          const struct privsep_handler *r)
+{
+	return e->region ? msg_bulk_held(m, r) : 0;
 }
 
 /* The row's own checks (section 8, 16 to 20). */

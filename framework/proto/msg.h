@@ -101,6 +101,12 @@ static inline int msg_hdr_known(const struct msg *m)
  * used just before the bulk stage.  Call after msg_decode found none. */
 enum msg_verdict msg_check(struct msg *m, const struct msg_end *e);
 
+/* 1 if m, a record of row r that passed msg_check's table stage (or
+ * stopped at the fd limit after it), is a bulk record that names the
+ * held region (revision 1.4: no memfd; the final record of a payload in
+ * parts, or a payload at the region's offset 0); else 0. */
+unsigned msg_bulk_held(const struct msg *m, const struct privsep_handler *r);
+
 /* A REPLY that passed msg_check: its error, and its detail (error 1..4095)
  * or its body (error 0: *body, *blen).  PRIVSEP_V_NONE, or
  * PRIVSEP_V_BAD_REPLY. */

@@ -727,11 +727,7 @@ int region_rx_held_of(struct region_rx *rx, struct region_copy *c, uint64_t size
 {
 	*p = NULL;
 	if (rx->plost) {
-		/* not told to the sender (done): it makes a new region */
-		rx->plost = 0;
-		rx->ptotal = 0;
-		rx->ptype = 0;
-		rx->pgot = 0;
+		region_rx_parts_end(rx);
 		snprintf(
 		    why, whylen,
 		    "a part of this bulk payload could not be received (helper at its fd limit)");
@@ -928,6 +924,16 @@ int region_rx_piece(struct region_rx *rx, const void **p, size_t *n, uint64_t *o
 	*p = rx->parts.buf;
 	*n = k;
 	return 1;
+}
+
+void region_rx_parts_end(struct region_rx *rx)
+{
+	/* not told to the sender (done): it makes a new region */
+	rx->plost = 0;
+	rx->ptotal = 0;
+	rx->ptype = 0;
+	rx->pgot = 0;
+	rx->perr = 0;
 }
 
 void region_rx_pieces_drop(struct region_rx *rx)

@@ -225,6 +225,11 @@ int region_rx_piece(struct region_rx *rx, const void **p, size_t *n, uint64_t *o
 /* The rest of that part not read (its handler refused the payload, or
  * the worker is gone): the sender told. */
 void region_rx_pieces_drop(struct region_rx *rx);
+/* The payload in parts under way, if any, is over (a part of it, or its
+ * final record, could not be received: this end at its fd limit):
+ * nothing of it is kept, and the next record begins anew.  The sender
+ * is not told (done): it makes a new region. */
+void region_rx_parts_end(struct region_rx *rx);
 /* region_rx_part_of for a part that names no type (revision 1.4). */
 int region_rx_part(struct region_rx *rx, const struct region_copy *c, int fd, uint64_t total,
                    uint64_t off, uint64_t at, uint64_t len, char *why, size_t whylen);

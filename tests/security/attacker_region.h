@@ -14,6 +14,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "harness.h"
+#include "region.h"
+
 static size_t pg;
 
 struct region {
@@ -44,6 +47,33 @@ static inline void region_del(struct region *r)
 {
 	munmap(r->map, pg + r->len);
 	close(r->fd);
+}
+
+/* A helper over table (n rows), a raw worker on it (its socket, its
+ * handle) and the worker's region of 4 pages, every one written, sealed
+ * as a revision 1.3 worker seals it.  region_rig_down undoes it (the
+ * socket may be closed: -1). */
+struct region_rig {
+	struct hx *x;
+	struct privsep_worker *w;
+	int sock;
+	struct region r;
+};
+
+static inline struct region_rig region_rig_up(const struct privsep_handler *table, size_t n)
+{
+	struct region_rig g = {.x = hx_new(table, n, 0)};
+	g.sock = hx_attach_raw(g.x, "raw", &g.w);
+	g.r = region_new(4 * pg, REGION_SEALS, 4 * pg);
+	return g;
+}
+
+static inline void region_rig_down(struct region_rig *g)
+{
+	if (g->sock >= 0)
+		close(g->sock);
+	region_del(&g->r);
+	hx_free(g->x);
 }
 
 /* The group's setup: pg. */

@@ -9,12 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
 #include "bulk_peer.h"
 #include "harness.h"
 #include "region.h"
+#include "wire.h"
 
 uint64_t bulk_peer_hash_more(uint64_t h, const void *p, size_t n)
 {
@@ -91,4 +93,17 @@ int bulk_peer_fd_room(int room)
 		return -1;
 	rl.rlim_cur = (rlim_t)lim;
 	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+int bulk_peer_reply(struct hx *x, int sock, uint32_t id, int ms)
+{
+	uint8_t rec[4096];
+	for (int t = 0; t < ms / 10; t++) {
+		ssize_t n;
+		privsep_helper_step(x->h, 10);
+		n = recv(sock, rec, sizeof(rec), MSG_DONTWAIT);
+		if (n >= (ssize_t)PRIVSEP_HDR_LEN + 4 && wire_get_u32(rec + 8) == id)
+			return (int)wire_get_u32(rec + PRIVSEP_HDR_LEN);
+	}
+	return -1;
 }

@@ -36,6 +36,13 @@ void bulk_peer_part(int sock, uint64_t total, uint64_t off, uint64_t at, uint64_
 void bulk_peer_part_typed(int sock, uint64_t total, uint64_t off, uint64_t at, uint64_t len,
                           uint32_t type, size_t plen, int fd);
 
+/* The reply to id on sock (a raw worker's), the helper x pumped
+ * meanwhile (within ms): its u32 error, or -1.  No poll(2): a test that
+ * sets the fd limit to 0 calls it, and poll refuses any fd under that
+ * limit (EINVAL). */
+struct hx;
+int bulk_peer_reply(struct hx *x, int sock, uint32_t id, int ms);
+
 /* The soft fd limit set to leave room free fd slots (the hard one kept,
  * so that it can be raised back unprivileged).  0; -1. */
 int bulk_peer_fd_room(int room);

@@ -180,47 +180,13 @@ static void part(int sock, uint32_t type, size_t off, int fd)
 	bulk_peer_part_typed(sock, 4 * pg, off, off, pg, type, REGION_PART_TYPED_LEN, fd);
 }
 
-/* The reply to id on sock, the helper pumped meanwhile (within ms): its
- * u32 error, or -1.  No poll(2): the fd-limit test sets the limit to 0,
- * under which poll refuses any fd (EINVAL). */
-static int reply_of(struct hx *x, int sock, uint32_t id, int ms)
+/* The rig (attacker_region.h) over the table, the handler's record
+ * reset. */
+static struct region_rig rig_up(void)
 {
-	uint8_t rec[4096];
-	for (int t = 0; t < ms / 10; t++) {
-		ssize_t n;
-		privsep_helper_step(x->h, 10);
-		n = recv(sock, rec, sizeof(rec), MSG_DONTWAIT);
-		if (n >= (ssize_t)PRIVSEP_HDR_LEN + 4 && wire_get_u32(rec + 8) == id)
-			return (int)wire_get_u32(rec + PRIVSEP_HDR_LEN);
-	}
-	return -1;
-}
-
-/* A helper over the table, a raw worker on it (its socket, its handle)
- * and the worker's region of 4 pages, every one written; the handler's
- * record reset.  rig_down undoes it (the socket may be closed: -1). */
-struct rig {
-	struct hx *x;
-	struct privsep_worker *w;
-	int sock;
-	struct region r;
-};
-
-static struct rig rig_up(void)
-{
-	struct rig g = {.x = hx_new(table, NTABLE, 0)};
-	g.sock = hx_attach_raw(g.x, "raw", &g.w);
-	g.r = region_new(4 * pg, REGION_SEALS, 4 * pg);
+	struct region_rig g = region_rig_up(table, NTABLE);
 	feed_reset();
 	return g;
-}
-
-static void rig_down(struct rig *g)
-{
-	if (g->sock >= 0)
-		close(g->sock);
-	region_del(&g->r);
-	hx_free(g->x);
 }
 
 /* ---- every malformed part: a violation, one line, the handler told ---- */
@@ -375,7 +341,7 @@ every_malformed_typed_part_is_a_violation_with_one_line_and_the_handler_told(voi
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct rig g = rig_up();
+		struct region_rig g = rig_up();
 		struct hx *x = g.x;
 		int lines = 0;
 		cases[i].send(g.sock, &g.r, g.w);
@@ -397,7 +363,7 @@ every_malformed_typed_part_is_a_violation_with_one_line_and_the_handler_told(voi
 		 * that said violation itself is called no more */
 		if (f.abandons != (cases[i].fed && cases[i].viol != PRIVSEP_V_BAD_PAYLOAD))
 			fail_msg("%s: told ABANDON %d times", cases[i].name, (int)f.abandons);
-		rig_down(&g);
+		region_rig_down(&g);
 	}
 }
 
@@ -405,7 +371,7 @@ every_malformed_typed_part_is_a_violation_with_one_line_and_the_handler_told(voi
  * next part is not-permitted, and the handler is told ABANDON. */
 static void a_part_after_its_type_was_dropped_mid_payload_abandons_it(void **state)
 {
-	struct rig g = rig_up();
+	struct region_rig g = rig_up();
 	(void)state;
 	part(g.sock, T_FEED, 0, g.r.fd);
 	assert_int_equal(hx_pump_until(g.x, &f.parts, 3000), 1);
@@ -416,7 +382,7 @@ static void a_part_after_its_type_was_dropped_mid_payload_abandons_it(void **sta
 	assert_int_equal(f.parts, 1);
 	assert_int_equal(f.abandons, 1);
 	assert_int_equal(f.ends, 0);
-	rig_down(&g);
+	region_rig_down(&g);
 }
 
 /* ---- the bytes: the helper's copy, never the region ---- */
@@ -429,7 +395,7 @@ static void a_part_after_its_type_was_dropped_mid_payload_abandons_it(void **sta
 static void
 a_worker_rewriting_its_region_after_each_copy_never_changes_the_handler_s_bytes(void **state)
 {
-	struct rig g = rig_up();
+	struct region_rig g = rig_up();
 	(void)state;
 	f.rewrite = &g.r;
 	memset(g.r.map + pg, 'A', 4 * pg);
@@ -447,7 +413,7 @@ a_worker_rewriting_its_region_after_each_copy_never_changes_the_handler_s_bytes(
 	assert_int_equal(f.abandons, 0);
 	assert_int_equal(bulk_peer_done(g.r.map), 5);
 	assert_int_equal(g.x->gone, 0);
-	rig_down(&g);
+	region_rig_down(&g);
 }
 
 static void *racer(void *arg)
@@ -467,7 +433,7 @@ static void *racer(void *arg)
 static void
 a_worker_rewriting_its_region_during_the_copies_never_changes_the_handler_s_bytes(void **state)
 {
-	struct rig g = rig_up();
+	struct region_rig g = rig_up();
 	pthread_t t;
 	(void)state;
 	f.racing = 1;
@@ -484,7 +450,7 @@ a_worker_rewriting_its_region_during_the_copies_never_changes_the_handler_s_byte
 	assert_int_equal(f.stable, 16);
 	assert_int_equal(f.bad, 0);
 	assert_int_equal(f.abandons, 0);
-	rig_down(&g);
+	region_rig_down(&g);
 }
 
 /* A part larger than REGION_SLOT (what a client that fell behind sends:
@@ -494,7 +460,7 @@ a_worker_rewriting_its_region_during_the_copies_never_changes_the_handler_s_byte
 static void a_part_larger_than_a_piece_is_fed_a_piece_at_a_time(void **state)
 {
 	size_t len = 2 * REGION_SLOT + 5;
-	struct rig g = rig_up();
+	struct region_rig g = rig_up();
 	struct region big = region_new(len + pg, REGION_SEALS, len + pg);
 	uint8_t *want = malloc(len);
 	(void)state;
@@ -512,7 +478,7 @@ static void a_part_larger_than_a_piece_is_fed_a_piece_at_a_time(void **state)
 	assert_int_equal(bulk_peer_done(big.map), 2);
 	free(want);
 	region_del(&big);
-	rig_down(&g);
+	region_rig_down(&g);
 }
 
 /* ---- a payload that never ends ---- */
@@ -521,7 +487,7 @@ static void a_part_larger_than_a_piece_is_fed_a_piece_at_a_time(void **state)
  * handler is told ABANDON once, never END. */
 static void a_worker_that_never_sends_the_final_record_has_its_payload_abandoned(void **state)
 {
-	struct rig g = rig_up();
+	struct region_rig g = rig_up();
 	(void)state;
 	part(g.sock, T_FEED, 0, g.r.fd);
 	part(g.sock, T_FEED, pg, -1);
@@ -532,7 +498,7 @@ static void a_worker_that_never_sends_the_final_record_has_its_payload_abandoned
 	assert_true(hx_pump_gone(g.x, 1, 3000));
 	assert_int_equal(f.abandons, 1);
 	assert_int_equal(f.ends, 0);
-	rig_down(&g);
+	region_rig_down(&g);
 }
 
 /* A part the helper could not receive (its fd limit) drops the rest of
@@ -541,7 +507,7 @@ static void a_worker_that_never_sends_the_final_record_has_its_payload_abandoned
  * fed whole. */
 static void a_part_dropped_at_the_fd_limit_abandons_its_payload_and_kills_nobody(void **state)
 {
-	struct rig g = rig_up();
+	struct region_rig g = rig_up();
 	struct rlimit saved;
 	(void)state;
 	if (under_valgrind())
@@ -556,7 +522,7 @@ static void a_part_dropped_at_the_fd_limit_abandons_its_payload_and_kills_nobody
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
 	assert_int_equal(bulk_peer_fd_room(0), 0);
 	{
-		int err = reply_of(g.x, g.sock, 7, 3000);
+		int err = bulk_peer_reply(g.x, g.sock, 7, 3000);
 		assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
 		assert_int_equal(err, EMFILE);
 	}
@@ -572,13 +538,13 @@ static void a_part_dropped_at_the_fd_limit_abandons_its_payload_and_kills_nobody
 		for (size_t k = 0; k < 4; k++)
 			part(g.sock, T_FEED_CALL, k * pg, k ? -1 : r2.fd);
 		bulk_peer_send(g.sock, T_FEED_CALL, 8, HELD(4 * pg), -1);
-		assert_int_equal(reply_of(g.x, g.sock, 8, 3000), 0);
+		assert_int_equal(bulk_peer_reply(g.x, g.sock, 8, 3000), 0);
 		assert_int_equal(f.parts, 4);
 		assert_int_equal(f.ends, 1);
 		assert_int_equal(f.abandons, 0);
 		region_del(&r2);
 	}
-	rig_down(&g);
+	region_rig_down(&g);
 }
 
 /* ---- the handler's own answers ---- */
@@ -588,13 +554,13 @@ static void a_part_dropped_at_the_fd_limit_abandons_its_payload_and_kills_nobody
  * for it (no END, no ABANDON), and the worker lives. */
 static void a_part_the_handler_refuses_answers_the_call_and_feeds_no_more(void **state)
 {
-	struct rig g = rig_up();
+	struct region_rig g = rig_up();
 	(void)state;
 	f.refuse_at = 1;
 	for (size_t k = 0; k < 4; k++)
 		part(g.sock, T_FEED_CALL, k * pg, k ? -1 : g.r.fd);
 	bulk_peer_send(g.sock, T_FEED_CALL, 9, HELD(4 * pg), -1);
-	assert_int_equal(reply_of(g.x, g.sock, 9, 3000), EACCES);
+	assert_int_equal(bulk_peer_reply(g.x, g.sock, 9, 3000), EACCES);
 	assert_int_equal(f.parts, 2);
 	assert_int_equal(f.ends, 0);
 	assert_int_equal(f.abandons, 0);
@@ -604,7 +570,7 @@ static void a_part_the_handler_refuses_answers_the_call_and_feeds_no_more(void *
 	g.sock = -1;
 	assert_true(hx_pump_gone(g.x, 1, 3000));
 	assert_int_equal(f.abandons, 0);
-	rig_down(&g);
+	region_rig_down(&g);
 }
 
 /* A payload that came whole (a sealed memfd) is fed as one part, then
