@@ -628,6 +628,18 @@ static int turn_steps(uint64_t len)
 	return (int)((len + PROTO_TURN_BULK_BYTES - 1) / PROTO_TURN_BULK_BYTES);
 }
 
+/* A REGION_PART's len (u64 total, off, at, len: msg_check read all
+ * four). */
+static uint64_t region_part_len(const struct msg *m)
+{
+	struct privsep_reader rd;
+	uint64_t len = 0;
+	privsep_reader_init(&rd, m->req.data, m->req.len);
+	for (int i = 0; i < 4; i++)
+		privsep_reader_get_u64(&rd, &len);
+	return len;
+}
+
 /* What a record weighs in its worker's turn beyond one record (section 9,
  * "one worker's turn"): the bytes it made the helper copy, one more per
  * PROTO_TURN_BULK_BYTES, rounded up: a bulk payload's, a REGION_PART's
@@ -640,11 +652,7 @@ static int bulk_weight(const struct privsep_handler *row, const struct msg *m, i
 	uint64_t len = m->req.bulk_len;
 	int w;
 	if (row->type == PRIVSEP_T_REGION_PART) {
-		/* u64 total, off, at, len: msg_check read all four */
-		struct privsep_reader rd;
-		privsep_reader_init(&rd, m->req.data, m->req.len);
-		for (int i = 0; i < 4; i++)
-			privsep_reader_get_u64(&rd, &len);
+		len = region_part_len(m);
 	} else if (!(row->flags & PRIVSEP_H_BULK) || parts_final) {
 		len = 0;
 	}
@@ -720,7 +728,7 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 				violation(w, PRIVSEP_V_BAD_PAYLOAD, &m->hdr,
 				          "%s %s: part of %llu bytes at %llu of %llu: %s",
 				          msg_kind_name(m->feed->flags), m->feed->name,
-				          (unsigned long long)m->req.bulk_len,
+				          (unsigned long long)region_part_len(m),
 				          (unsigned long long)m->req.bulk_off,
 				          (unsigned long long)m->req.bulk_total,
 				          detail[0] ? detail : "the handler rejected the payload");
