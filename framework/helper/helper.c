@@ -526,9 +526,21 @@ static int fw_permit_drop(struct privsep_req *req, void *arg)
 	return 0;
 }
 
+/* "batch entry N (type 0xT, NAME len L)": how a BATCH's entry n, sub,
+ * is named in its violation's line (docs/PROTOCOL.md, section 6); NAME
+ * for any type with a row, an event's included, as a record's header
+ * names it. */
+static void batch_entry_name(const struct privsep_helper *h, char *buf, size_t len, size_t n,
+                             const struct msg *sub)
+{
+	const struct privsep_handler *r = row_find(h, sub->hdr.type, NULL);
+	snprintf(buf, len, "batch entry %zu (type 0x%x%s%s len %u)", n, sub->hdr.type,
+	         r ? ", " : "", r ? r->name : "", sub->hdr.len);
+}
+
 /* The handler stage of a request that passed every check, and its
- * reply. */
-static void serve(struct privsep_worker *w, struct msg *m)
+ * reply; batch the BATCH whose entry number entry it is, else NULL. */
+static void serve(struct privsep_worker *w, struct msg *m, const struct msg *batch, size_t entry)
 {
 	struct privsep_helper *h = w->h;
 	const struct privsep_handler *row = m->row;
@@ -544,8 +556,14 @@ static void serve(struct privsep_worker *w, struct msg *m)
 	if (rc == HELPER_REPLY_HELD)
 		return; /* a pooled worker's READY: answered at the hand-out */
 	if (rc == PRIVSEP_VIOLATION) {
-		violation(w, PRIVSEP_V_BAD_PAYLOAD, &m->hdr, "%s %s: %s", msg_kind_name(row->flags),
-		          row->name,
+		/* an entry with the BATCH's header, as its other violations */
+		char name[160] = "";
+		if (batch) {
+			batch_entry_name(h, name, sizeof(name) - 2, entry, m);
+			strcat(name, ": ");
+		}
+		violation(w, PRIVSEP_V_BAD_PAYLOAD, batch ? &batch->hdr : &m->hdr, "%s%s %s: %s",
+		          name, msg_kind_name(row->flags), row->name,
 		          req->detail[0] ? req->detail : "the handler rejected the payload");
 		return;
 	}
@@ -606,13 +624,12 @@ static int fw_batch(struct privsep_req *req, void *arg)
 	}
 	while (w->chan >= 0 && (rc = msg_batch_next(&b, &e, &sub)) != 0) {
 		if (rc < 0) {
-			violation(w, sub.viol, &m->hdr,
-			          "batch entry %zu (type 0x%x%s%s len %u): %s", b.n, sub.hdr.type,
-			          sub.row ? ", " : "", sub.row ? sub.row->name : "", sub.hdr.len,
-			          sub.why);
+			char name[160];
+			batch_entry_name(h, name, sizeof(name), b.n, &sub);
+			violation(w, sub.viol, &m->hdr, "%s: %s", name, sub.why);
 			return 0;
 		}
-		serve(w, &sub);
+		serve(w, &sub, m, b.n);
 		if (sub.req.reply_nfds)
 			msg_release(&sub); /* what a post's handler attached to no reply */
 	}
@@ -628,6 +645,18 @@ static int turn_steps(uint64_t len)
 	return (int)((len + PROTO_TURN_BULK_BYTES - 1) / PROTO_TURN_BULK_BYTES);
 }
 
+/* A REGION_PART's len (u64 total, off, at, len: msg_check read all
+ * four). */
+static uint64_t region_part_len(const struct msg *m)
+{
+	struct privsep_reader rd;
+	uint64_t len = 0;
+	privsep_reader_init(&rd, m->req.data, m->req.len);
+	for (int i = 0; i < 4; i++)
+		privsep_reader_get_u64(&rd, &len);
+	return len;
+}
+
 /* What a record weighs in its worker's turn beyond one record (section 9,
  * "one worker's turn"): the bytes it made the helper copy, one more per
  * PROTO_TURN_BULK_BYTES, rounded up: a bulk payload's, a REGION_PART's
@@ -640,11 +669,7 @@ static int bulk_weight(const struct privsep_handler *row, const struct msg *m, i
 	uint64_t len = m->req.bulk_len;
 	int w;
 	if (row->type == PRIVSEP_T_REGION_PART) {
-		/* u64 total, off, at, len: msg_check read all four */
-		struct privsep_reader rd;
-		privsep_reader_init(&rd, m->req.data, m->req.len);
-		for (int i = 0; i < 4; i++)
-			privsep_reader_get_u64(&rd, &len);
+		len = region_part_len(m);
 	} else if (!(row->flags & PRIVSEP_H_BULK) || parts_final) {
 		len = 0;
 	}
@@ -718,14 +743,14 @@ static void dispatch(struct privsep_worker *w, struct msg *m)
 		break;
 	case MSG_OK:
 		w->served_bulk = bulk_weight(row, m, ptotal && !w->region.ptotal, w->region.mapped);
-		serve(w, m);
+		serve(w, m, NULL, 0);
 		if (m->feed) {
 			char detail[PRIVSEP_DETAIL_MAX];
 			if (parts_feed(w, m, detail) == PRIVSEP_VIOLATION)
 				violation(w, PRIVSEP_V_BAD_PAYLOAD, &m->hdr,
 				          "%s %s: part of %llu bytes at %llu of %llu: %s",
 				          msg_kind_name(m->feed->flags), m->feed->name,
-				          (unsigned long long)m->req.bulk_len,
+				          (unsigned long long)region_part_len(m),
 				          (unsigned long long)m->req.bulk_off,
 				          (unsigned long long)m->req.bulk_total,
 				          detail[0] ? detail : "the handler rejected the payload");

@@ -21,7 +21,8 @@ struct hx *py_run(const struct privsep_handler *table, size_t n, size_t msg_max,
 /* The worker exited with status, the log dumped first when it did not. */
 void py_assert_exited(const struct hx *x, int status);
 /* Section 8: the worker ended by the violation v, killed, and one log
- * line of a protocol violation, containing line, then "; worker
+ * line of a protocol violation, which names v (": protocol violation
+ * NAME:"), contains line (unless it is NULL) and ends "; worker
  * killed"; the log dumped first when one of them does not hold. */
 void py_assert_killed(const struct hx *x, enum privsep_violation v, const char *line);
 

@@ -1,15 +1,20 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: ISC
-"""The second implementation of revisions 1.1 to 1.6 of docs/PROTOCOL.md:
+"""The second implementation of revisions 1.1 to 1.7 of docs/PROTOCOL.md:
 a worker in Python 3, standard library only, written from the spec
-alone (section 5's bulk payloads, the region, the held region and
-REGION_PART; section 6's BATCH and FS_OPEN's bit 31).  worker.py holds
-revision 1.0's channel; this adds the later records.
+alone (section 5's bulk payloads, the region, the held region,
+REGION_PART and revision 1.7's part that names its part-by-part type;
+section 6's BATCH and FS_OPEN's bit 31).  worker.py holds revision
+1.0's channel; this adds the later records.
 
 tests/interop/test_interop_rev.c executes it in exec mode as a foreign
 worker: argv[1] is the mode, argv[2] a path the policy lets it open.
 "run": every record of 1.1 to 1.6 as the spec says to send it, each
 answer and `done` checked, then a T_DONE call with what it saw.
+"run-1.7": every record of revision 1.7 (36-byte REGION_PART records,
+payloads of a PRIVSEP_H_PARTS type whole and in parts, a part its
+handler refuses), each answer and `done` checked, then a T_DONE call.
+"abandon-at-exit": a part of a part-by-part payload, then the exit.
 "small-limit": FS_OPEN with and without bit 31 under a record limit of
 64, where the answer with the stat does not fit.  Any
 other mode (the names in MALFORMED): READY, what the rule needs first,
@@ -48,8 +53,15 @@ T_TICK = 0x10002  # event
 T_BULK = 0x10003  # call, bulk of at most 1 MiB: u32 sum of its bytes back
 T_DONE = 0x10004  # call: str summary
 T_BPOST = 0x10005  # post, bulk of at most 2 MiB
+# revision 1.7: PRIVSEP_H_PARTS rows, whose handlers check every byte
+# they are fed against ppattern(total)
+T_PCALL = 0x10006  # call, bulk of at most 2 MiB: what it was fed back
+T_PPOST = 0x10007  # post, bulk of at most 1 MiB + 4 KiB: a wrong byte is
+                   # a violation
 BULK_MAX = 1 << 20  # T_BULK's
 LARGEST = 2 << 20  # the largest bulk_max of the worker-to-helper rows
+PPOST_MAX = (1 << 20) + 4096  # T_PPOST's
+PIECE = 1 << 20  # section 5, revision 1.7: a piece is at most 1 MiB
 
 
 def pattern(n, seed):
@@ -134,8 +146,18 @@ def bulk_call(ch, type_, size, fds=(), own=b""):
     return ch.call(type_, struct.pack("<Q", size) + own, fds)
 
 
-def part(total, off, at, n):
-    return struct.pack("<QQQQ", total, off, at, n)
+def part(total, off, at, n, type_=None):
+    """REGION_PART's payload: 32 bytes, or 36 with the part-by-part type
+    it names (revision 1.7)."""
+    return struct.pack("<QQQQ", total, off, at, n) + (
+        b"" if type_ is None else struct.pack("<I", type_))
+
+
+def ppattern(total):
+    """What the part-by-part handlers of the test expect: byte i of a
+    payload of total bytes is (7 i + total) mod 251, of period 251."""
+    block = bytes((i * 7 + total) % 251 for i in range(251))
+    return (block * (total // 251 + 1))[:total]
 
 
 def batch(*entries):
@@ -281,6 +303,163 @@ def small_limit(ch):
     return 0 if err == 0 else 1
 
 
+# Revision 1.7 (section 5): a PRIVSEP_H_PARTS type's payload, whole or in
+# parts of 36 bytes that name it; its handler is fed each part as it
+# comes, at most a piece (1 MiB) at a time, then the message.
+
+def fed(err, body, total, own, pieces=None, whole=False):
+    """T_PCALL's answer: u64 bytes fed, u32 pieces, u32 the largest,
+    u64 bulk_total, u32 the message's own length.  A payload in parts
+    is fed a piece of at most 1 MiB at a time, at least one per part
+    (pieces: how many parts); one that came whole as one part of all
+    its bytes (none for 0 bytes).  "ok", or what differs."""
+    if err or len(body) != 28:
+        return "err%d:%s" % (err, body if isinstance(body, str) else len(body))
+    n, got, largest, total_at_end, own_len = struct.unpack("<QIIQI", body)
+    if whole:
+        ok = got == (1 if total else 0) and largest == total
+    else:
+        ok = got >= pieces and largest <= PIECE
+    ok &= n == total and total_at_end == total and own_len == own
+    return "ok" if ok else "fed%d,%d,%d,%d,%d" % (n, got, largest, total_at_end, own_len)
+
+
+def send_parts(ch, r, type_, data, cuts, first_fd=False, bad=None):
+    """data in typed parts through region r: cuts lists each part's
+    (off, at, len); each `at` is written once `done` counted every record
+    before (the simplest rule that is always safe: section 5, "What
+    `done` counts").  bad: an offset of the payload sent wrong.  Counts
+    the parts in r.counted; True when every wait came."""
+    waited = True
+    for k, (off, at, n) in enumerate(cuts):
+        waited &= r.wait(r.counted)
+        piece = bytearray(data[off:off + n])
+        if bad is not None and off <= bad < off + n:
+            piece[bad - off] ^= 0xFF
+        r.put(at, piece)
+        fds = (r.fd,) if first_fd and k == 0 else ()
+        ch.send(REGION_PART, 0, part(len(data), off, at, n, type_), fds)
+        r.counted += 1
+    return waited
+
+
+def ring(total, slot, slots):
+    """Cuts of total bytes in parts of slot bytes, part k at slot k mod
+    slots (revision 1.4's client, with smaller slots)."""
+    return [(off, (k % slots) * slot, min(slot, total - off))
+            for k, off in enumerate(range(0, total, slot))]
+
+
+def run17(ch):
+    seen, posted = [], []
+    r = Region(LARGEST)
+
+    # a payload of the largest size in eight typed parts around four
+    # slots, the first with the new region's memfd; meanwhile other
+    # records are served as usual: a whole-payload bulk call and another
+    # part-by-part type's post, each in a sealed memfd, and a PING
+    total = LARGEST
+    data = ppattern(total)
+    cuts = ring(total, 256 << 10, 4)
+    waited = send_parts(ch, r, T_PCALL, data, cuts[:2], first_fd=True)
+    other = pattern(70000, 11)
+    fd = sealed_memfd(other)
+    err, body, _ = bulk_call(ch, T_BULK, len(other), (fd,))
+    os.close(fd)
+    between = sum_of(err, body) == checksum(other)
+    fd = sealed_memfd(ppattern(5000))
+    ch.send(T_PPOST, 0, struct.pack("<Q", 5000), (fd,))
+    os.close(fd)
+    posted.append("5000/5000")
+    between &= ch.call(PING, b"x")[0] == 0
+    waited &= send_parts(ch, r, T_PCALL, data, cuts[2:])
+    err, body, _ = bulk_call(ch, T_PCALL, REGION | HELD | total, own=b"tag")
+    r.counted += 1
+    seen.append("parts=" + fed(err, body, total, 3, pieces=len(cuts)))
+    seen.append("between=%s" % ("ok" if between else "bad"))
+    seen.append("done=%s" % ("ok" if waited and r.done() == r.counted else
+                             "%d,%d,%d" % (waited, r.done(), r.counted)))
+
+    # one part of 1.5 MiB + 1: more than a piece, so fed in pieces
+    total = PIECE + PIECE // 2 + 1
+    send_parts(ch, r, T_PCALL, ppattern(total), [(0, 0, total)])
+    err, body, _ = bulk_call(ch, T_PCALL, REGION | HELD | total)
+    r.counted += 1
+    seen.append("large=" + fed(err, body, total, 0, pieces=2))
+
+    # the one-way type, as the client's early parts: its first 4 KiB,
+    # then the rest at its own offset, of its row's bulk_max; a PING
+    # behind it says it was served
+    total = PPOST_MAX
+    send_parts(ch, r, T_PPOST, ppattern(total), [(0, 0, 4096), (4096, 4096, total - 4096)])
+    ch.send(T_PPOST, 0, struct.pack("<Q", REGION | HELD | total))
+    r.counted += 1
+    posted.append("%d/%d" % (total, total))
+    ch.call(PING, b"")
+
+    # payloads of a part-by-part type that come whole: one part of every
+    # byte, then the message; 0 bytes, the message alone
+    whole = []
+    total = PIECE + PIECE // 2
+    fd = sealed_memfd(ppattern(total))
+    err, body, _ = bulk_call(ch, T_PCALL, total, (fd,))
+    os.close(fd)
+    whole.append(fed(err, body, total, 0, whole=True))
+    fd = sealed_memfd(b"")
+    err, body, _ = bulk_call(ch, T_PCALL, 0, (fd,), own=b"0")
+    os.close(fd)
+    whole.append(fed(err, body, 0, 1, whole=True))
+    for held_, total in ((False, 100000), (True, 5000), (True, 0)):
+        r.wait(r.counted)
+        r.put(0, ppattern(total))
+        err, body, _ = bulk_call(ch, T_PCALL, REGION | (HELD if held_ else 0) | total,
+                                 () if held_ else (r.fd,))
+        r.counted += 1
+        whole.append(fed(err, body, total, 0, whole=True))
+    # parts that name no type (revision 1.4) are a payload that came whole
+    total = 300000
+    data = ppattern(total)
+    for off, at, n in ((0, 0, 100000), (100000, 100000, 200000)):
+        r.wait(r.counted)
+        r.put(at, data[off:off + n])
+        ch.send(REGION_PART, 0, part(total, off, at, n))
+        r.counted += 1
+    err, body, _ = bulk_call(ch, T_PCALL, REGION | HELD | total)
+    r.counted += 1
+    whole.append(fed(err, body, total, 0, whole=True))
+    seen.append("whole=" + ",".join(whole))
+
+    # a part its handler refuses (a byte differs in the second): the
+    # rest is read and counted in `done`, not fed; the message is
+    # answered with the handler's error and detail
+    total = 3 * (256 << 10)
+    send_parts(ch, r, T_PCALL, ppattern(total), ring(total, 256 << 10, 3), bad=300000)
+    err, detail, _ = bulk_call(ch, T_PCALL, REGION | HELD | total)
+    r.counted += 1
+    seen.append("refused=%s" % ("ok" if err == 74 and "300000" in detail  # EBADMSG
+                                and r.wait(r.counted) else "%d:%s" % (err, detail)))
+    # and the next payload is fed again
+    total = 500000
+    send_parts(ch, r, T_PCALL, ppattern(total), [(0, 0, 200000), (200000, 200000, 300000)])
+    err, body, _ = bulk_call(ch, T_PCALL, REGION | HELD | total)
+    r.counted += 1
+    seen.append("again=" + fed(err, body, total, 0, pieces=2))
+    seen.append("pposts=" + ",".join(posted))
+    r.close()
+
+    err, _, _ = ch.call(T_DONE, put_str(";".join(seen)))
+    return 0 if err == 0 else 1
+
+
+def abandon_at_exit(ch):
+    """A part of T_PCALL's payload, a PING (the part was served), then
+    the exit: the handler is told the payload will never end."""
+    r = Region(PAGE)
+    send_parts(ch, r, T_PCALL, ppattern(100), [(0, 0, 50)], first_fd=True)
+    ch.call(PING, b"")
+    return 0
+
+
 # Each malformed mode: what comes before, then the record that breaks a
 # rule.  The helper ends the worker (section 8); the C test checks the
 # violation's name and its one log line.
@@ -392,14 +571,15 @@ def m_part_without_region(ch):
 
 def m_part_not_permitted(ch):
     held(ch)
-    drop(ch, T_BULK, T_BPOST)
+    drop(ch, T_BULK, T_BPOST, T_PCALL, T_PPOST)
     ch.send(REGION_PART, 0, part(10, 0, 0, 10))
 
 
 def m_part_total_over_the_permitted(ch):
-    # T_BPOST (2 MiB) given up: T_BULK's 1 MiB is the largest left
+    # T_BPOST (2 MiB) and the part-by-part types given up: T_BULK's 1 MiB
+    # is the largest left
     held(ch, LARGEST)
-    drop(ch, T_BPOST)
+    drop(ch, T_BPOST, T_PCALL, T_PPOST)
     ch.send(REGION_PART, 0, part(BULK_MAX + 1, 0, 0, 10))
 
 
@@ -519,9 +699,137 @@ def parts_then(datalen, records):
     return send
 
 
+# Revision 1.7 (section 5, "The helper's checks"): records through a held
+# region of `datalen` bytes, the last of which breaks a rule.  A record:
+# ("part", total, off, at, len[, type]), its bytes the handlers' pattern
+# where they fit the region (wrong at offset `bad`); ("final", type,
+# size): the held form; ("sealed", type, size): a sealed memfd;
+# ("region", type, size): a region record with the region's memfd;
+# ("drop", type): PERMIT_DROP; ("memfd", total, off, at, len, type): a
+# part with another region's memfd; ("raw", payload): a REGION_PART of
+# any length.
+
+def records_then(datalen, records, bad=None):
+    def send(ch):
+        r = held(ch, datalen)
+        for kind, *a in records:
+            if kind in ("part", "memfd"):
+                total, off, at, n = a[:4]
+                if at + n <= datalen and off + n <= total:
+                    piece = bytearray(ppattern(total)[off:off + n])
+                    if bad is not None and off <= bad < off + n:
+                        piece[bad - off] ^= 0xFF
+                    r.put(at, piece)
+                fds = (Region(PAGE).fd,) if kind == "memfd" else ()
+                ch.send(REGION_PART, 0, part(*a), fds)
+                r.counted += 1
+            elif kind == "final":
+                ch.send(a[0], 0 if a[0] == T_PPOST else 1,
+                        struct.pack("<Q", REGION | HELD | a[1]))
+            elif kind == "sealed":
+                ch.send(a[0], 0 if a[0] == T_PPOST else 1, struct.pack("<Q", a[1]),
+                        (sealed_memfd(ppattern(a[1])),))
+            elif kind == "region":
+                # its payload is at the data's offset 0: written once
+                # `done` counted every part before (the helper copied them)
+                r.wait(r.counted)
+                payload = bytearray(ppattern(a[1]))
+                if bad is not None:
+                    payload[bad] ^= 0xFF
+                r.put(0, payload)
+                ch.send(a[0], 0 if a[0] == T_PPOST else 1, struct.pack("<Q", REGION | a[1]),
+                        (r.fd,))
+            elif kind == "drop":
+                drop(ch, *a)
+            else:
+                ch.send(REGION_PART, 0, a[0])
+        return r
+    return send
+
+
+K = 256 << 10
+PART17 = {
+    # a type the helper does not take part by part
+    "typed-part-whole-type": (K, [("part", 10, 0, 0, 10, T_BULK)]),
+    "typed-part-no-bulk": (K, [("part", 10, 0, 0, 10, T_NOTE)]),
+    "typed-part-unknown-type": (K, [("part", 10, 0, 0, 10, 0x7FFFFFFF)]),
+    "typed-part-framework-type": (K, [("part", 10, 0, 0, 10, PING)]),
+    "typed-part-event": (K, [("part", 10, 0, 0, 10, T_TICK)]),
+    # under a table with no PRIVSEP_H_PARTS row at all (the C test's)
+    "typed-part-no-parts-row": (K, [("part", 10, 0, 0, 10, T_PCALL)]),
+    # its row's permit, its row's bulk_max
+    "typed-part-not-permitted": (K, [("drop", T_PCALL), ("part", 10, 0, 0, 10, T_PCALL)]),
+    "typed-part-total-over-its-row": (K, [("part", PPOST_MAX + 1, 0, 0, 10, T_PPOST)]),
+    "typed-part-total-zero": (K, [("part", 0, 0, 0, 10, T_PCALL)]),
+    # REGION_PART is 32 or 36 bytes
+    "part-of-34-bytes": (K, [("raw", part(10, 0, 0, 10) + b"\0\0")]),
+    "part-of-37-bytes": (K, [("raw", part(10, 0, 0, 10, T_PCALL) + b"\0")]),
+    # steps 1 to 3, as for any part
+    "typed-part-empty": (K, [("part", 10, 0, 0, 0, T_PCALL)]),
+    "typed-part-past-the-region": (2 * PAGE, [("part", 3 * PAGE, 0, PAGE, PAGE + 1, T_PCALL)]),
+    "typed-part-first-not-at-0": (K, [("part", 100, 10, 0, 10, T_PCALL)]),
+    "typed-part-gap": (K, [("part", 100, 0, 0, 10, T_PCALL), ("part", 100, 20, 20, 10, T_PCALL)]),
+    "typed-part-overlap": (K, [("part", 100, 0, 0, 10, T_PCALL),
+                               ("part", 100, 5, 5, 10, T_PCALL)]),
+    "typed-part-again": (K, [("part", 100, 0, 0, 10, T_PCALL), ("part", 100, 0, 0, 10, T_PCALL)]),
+    "typed-part-past-total": (K, [("part", 100, 0, 0, 10, T_PCALL),
+                                  ("part", 100, 10, 10, 91, T_PCALL)]),
+    "typed-part-total-changes": (K, [("part", 100, 0, 0, 10, T_PCALL),
+                                     ("part", 200, 10, 10, 10, T_PCALL)]),
+    "typed-part-another-memfd": (K, [("part", 100, 0, 0, 10, T_PCALL),
+                                     ("memfd", 100, 10, 10, 10, T_PCALL)]),
+    # the type changed mid-payload
+    "typed-part-type-changes": (K, [("part", 100, 0, 0, 10, T_PCALL),
+                                    ("part", 100, 10, 10, 10, T_PPOST)]),
+    "typed-part-then-untyped": (K, [("part", 100, 0, 0, 10, T_PCALL),
+                                    ("part", 100, 10, 10, 10)]),
+    "untyped-part-then-typed": (K, [("part", 100, 0, 0, 10),
+                                    ("part", 100, 10, 10, 10, T_PCALL)]),
+    # a part after one its handler refused is still checked
+    "typed-part-gap-after-refusal": (K, [("part", 100, 0, 0, 10, T_PCALL),
+                                         ("part", 100, 20, 20, 10, T_PCALL)], 5),
+    # the final record disagrees
+    "typed-final-whole-type": (K, [("part", 100, 0, 0, 100, T_PCALL), ("final", T_BULK, 100)]),
+    "typed-final-other-parts-type": (K, [("part", 100, 0, 0, 100, T_PCALL),
+                                         ("final", T_PPOST, 100)]),
+    "typed-final-total-changed": (K, [("part", 100, 0, 0, 100, T_PCALL),
+                                      ("final", T_PCALL, 99)]),
+    "typed-final-before-the-last-part": (K, [("part", 100, 0, 0, 50, T_PCALL),
+                                             ("final", T_PCALL, 100)]),
+    # mid-payload: its own type in a sealed memfd, a region record
+    "typed-part-then-sealed-same-type": (K, [("part", 100, 0, 0, 10, T_PCALL),
+                                             ("sealed", T_PCALL, 100)]),
+    "typed-part-then-region-record": (K, [("part", 100, 0, 0, 10, T_PCALL),
+                                          ("region", T_BULK, 10)]),
+}
+# a part its one-way handler says is malformed (a byte differs): the
+# violation bad-payload; the same for the payload that came whole
+PART17_BAD = {
+    "typed-part-handler-violation": (K, [("part", 1000, 0, 0, 500, T_PPOST),
+                                         ("part", 1000, 500, 500, 500, T_PPOST)], 700),
+    "whole-handler-violation": (K, [("region", T_PPOST, 1000)], 700),
+}
+
+
+def m_typed_part_whole_type_none_permitted(ch):
+    # section 8's order: a part from a worker that holds no bulk permit
+    # is not-permitted before its named type is looked at
+    held(ch)
+    drop(ch, T_BULK, T_BPOST, T_PCALL, T_PPOST)
+    ch.send(REGION_PART, 0, part(10, 0, 0, 10, T_BULK))
+
+
+def m_typed_part_not_permitted_no_region(ch):
+    # the named type's permit is checked before the held region
+    drop(ch, T_PCALL)
+    ch.send(REGION_PART, 0, part(10, 0, 0, 10, T_PCALL))
+
+
 MALFORMED = {name[2:].replace("_", "-"): f for name, f in globals().items()
              if name.startswith("m_")}
 MALFORMED.update({name: parts_then(*v) for name, v in PARTS.items()})
+MALFORMED.update({name: records_then(*v) for name, v in PART17.items()})
+MALFORMED.update({name: records_then(*v) for name, v in PART17_BAD.items()})
 
 
 KEPT = []
@@ -540,6 +848,10 @@ def main():
             return run(ch, sys.argv[2])
         if sys.argv[1] == "small-limit":
             return small_limit(ch)
+        if sys.argv[1] == "run-1.7":
+            return run17(ch)
+        if sys.argv[1] == "abandon-at-exit":
+            return abandon_at_exit(ch)
         MALFORMED[sys.argv[1]](ch)
         # section 8: the helper ends the worker; wait for the end
         while True:

@@ -33,6 +33,7 @@
 #define T_BULK (PRIVSEP_TYPE_APP_MIN + 6) /* post with a bulk */
 #define T_ONCE (PRIVSEP_TYPE_APP_MIN + 7) /* post, once */
 #define T_REVOKE (PRIVSEP_TYPE_APP_MIN + 8)
+#define T_STRICT (PRIVSEP_TYPE_APP_MIN + 9) /* post, 4 bytes: 0xbad is malformed */
 
 /* what the handlers saw, in order */
 static uint32_t seen[4096];
@@ -56,6 +57,18 @@ static int revoke_note(struct privsep_req *req, void *arg)
 	privsep_worker_drop_permit(req->worker, T_NOTE);
 	nseen++;
 	return 0;
+}
+
+/* a note whose value 0xbad its handler finds malformed */
+static int strict(struct privsep_req *req, void *arg)
+{
+	uint32_t v;
+	memcpy(&v, req->data, 4);
+	if (v == 0xbad) {
+		privsep_req_fail(req, EBADMSG, "value 0x%x", v);
+		return PRIVSEP_VIOLATION;
+	}
+	return note(req, arg);
 }
 
 static int call(struct privsep_req *req, void *arg)
@@ -95,6 +108,12 @@ static const struct privsep_handler table[] = {
      .flags = PRIVSEP_H_POST | PRIVSEP_H_ONCE,
      .fn = note},
     {.type = T_REVOKE, .name = "revoke", .flags = PRIVSEP_H_POST, .fn = revoke_note},
+    {.type = T_STRICT,
+     .name = "strict",
+     .min_len = 4,
+     .max_len = 4,
+     .flags = PRIVSEP_H_POST,
+     .fn = strict},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
@@ -213,6 +232,26 @@ static void an_entry_outside_its_rows_bounds_is_bad_size_after_the_entries_befor
 	entry(&b, T_NOTE, 3, 1);
 	assert_int_equal(verdict(&b, NULL, 0, NULL), PRIVSEP_V_BAD_SIZE);
 	assert_int_equal(nseen, 0);
+}
+
+/* Section 6: an entry its handler finds malformed is bad-payload, logged
+ * as the entries' other violations are: the BATCH's header, then the
+ * entry named (not as a lone record of the entry's type). */
+static void an_entry_its_handler_finds_malformed_is_bad_payload_named_as_that_entry(void **state)
+{
+	struct batch b = {.n = 0};
+	(void)state;
+	entry(&b, T_NOTE, 4, 1);
+	entry(&b, T_STRICT, 4, 0xbad);
+	entry(&b, T_NOTE, 4, 3);
+	assert_int_equal(verdict(&b, NULL, 0,
+	                         ": protocol violation bad-payload: type 0x7 (BATCH) id 0 len 36 "
+	                         "nfds 0: batch entry 2 (type 0x10009, strict len 4): one-way "
+	                         "strict: value 0xbad; worker killed"),
+	                 PRIVSEP_V_BAD_PAYLOAD);
+	/* the entry before it served, none after it */
+	assert_int_equal(nseen, 1);
+	assert_int_equal(seen[0], 1);
 }
 
 static void a_batch_with_fds_is_bad_fd_count_and_an_entry_that_needs_fds_is_bad_batch(void **state)
@@ -427,6 +466,8 @@ int main(void)
 	    cmocka_unit_test(
 	        a_batch_with_fds_is_bad_fd_count_and_an_entry_that_needs_fds_is_bad_batch),
 	    cmocka_unit_test(an_unknown_type_inside_a_batch_is_unknown_type),
+	    cmocka_unit_test(
+	        an_entry_its_handler_finds_malformed_is_bad_payload_named_as_that_entry),
 	    cmocka_unit_test(a_framework_type_or_a_batch_inside_a_batch_is_bad_batch),
 	    cmocka_unit_test(a_call_or_an_event_inside_a_batch_is_its_violation),
 	    cmocka_unit_test(a_type_whose_permit_was_dropped_is_not_permitted_inside_a_batch),
