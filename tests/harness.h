@@ -61,7 +61,9 @@ int64_t now_ms(void);
 /* Step the helper until *flag becomes nonzero or timeout_ms passes;
  * returns *flag. */
 int hx_pump_until(struct hx *x, const atomic_int *flag, int timeout_ms);
-/* Step until the number of gone workers reaches n; returns 1 if it did. */
+/* Step until the number of gone workers reaches n; returns 1 if it did,
+ * 0 after timeout_ms or HX_GONE_MIN_MS, whichever is longer. */
+#define HX_GONE_MIN_MS 60000
 int hx_pump_gone(struct hx *x, int n, int timeout_ms);
 /* 1 if some captured log line contains s. */
 /* The four uids and gids of pid (real, effective, saved, filesystem):
