@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * copyout.c - the receiver's one read of a region's bytes (copyout.h).
+ * copyout.c - the receiver's one read of a region's bytes (copyout.h),
+ * and the sender's write of a part for a receiver on another CPU.
  *
  * A payload larger than the last-level cache is copied out into memory
  * (the helper's copy buffer), then read back by the handler from memory.
