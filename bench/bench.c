@@ -2004,7 +2004,7 @@ static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out, i
 }
 
 /* The raw shared-memory floor's mapping: a control page (u32 done at 0,
- * u32 waiting at 4, u32 cpu at 8, as the region's control page; at SHM_SPLIT_OFF the
+ * u32 waiting at 4, as the region's control page; at SHM_SPLIT_OFF the
  * receiver's CPU time in its copies out and in its reads, u64 ns each,
  * when asked) and REGION_RING slots of REGION_SLOT bytes. */
 #define SHM_SPLIT_OFF 64
@@ -2048,12 +2048,9 @@ static void shm_wait(uint32_t *done, uint32_t *waiting, uint32_t want)
  * written there before was copied out) and sends an 8-byte record (its
  * length, its slot, whether it is the last); the receiver, blocked in
  * recv, copies the part out into one buffer of a slot's size, stores its
- * count of parts copied out (and the CPU it copied on) and wakes a
- * waiting sender (as privsep's helper does), reads every byte of the
- * copy, and answers one byte after the last part.  A part of a payload in
- * parts (REGION_PARTS_MIN and up) is written with non-temporal stores
- * when the receiver told another CPU than the sender's, as privsep's
- * client writes it.  A payload of one slot or less is one part: the sender's
+ * count of parts copied out and wakes a waiting sender (as privsep's
+ * helper does), reads every byte of the copy, and answers one byte after
+ * the last part.  A payload of one slot or less is one part: the sender's
  * copy, the record, the receiver's copy and read, the answer.  Privsep's
  * path (a call with the payload, its reply) adds the records' checks, its
  * helper's event loop and its call's reply.  The receiver copies each
@@ -2071,7 +2068,7 @@ static void bulk_shm(size_t size, int reps, const uint8_t *buf, uint64_t *out, i
 	if (map == MAP_FAILED)
 		abort();
 	memset(map, 0, len);
-	uint32_t *done = (uint32_t *)(void *)map, *waiting = done + 1, *rcpu = done + 2;
+	uint32_t *done = (uint32_t *)(void *)map, *waiting = done + 1;
 	uint64_t *rx_split = (uint64_t *)(void *)(map + SHM_SPLIT_OFF);
 	uint8_t *slots = map + pg;
 	chan_pair(a);
@@ -2096,8 +2093,7 @@ static void bulk_shm(size_t size, int reps, const uint8_t *buf, uint64_t *out, i
 			copyout(cp, slots + j * REGION_SLOT, n, 0);
 			if (split)
 				t1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-			/* copied out: the slot is the sender's again (and where) */
-			__atomic_store_n(rcpu, (uint32_t)(sched_getcpu() + 1), __ATOMIC_RELAXED);
+			/* copied out: the slot is the sender's again */
 			__atomic_store_n(done, ++count, __ATOMIC_SEQ_CST);
 			if (__atomic_load_n(waiting, __ATOMIC_SEQ_CST))
 				syscall(SYS_futex, done, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
@@ -2128,14 +2124,10 @@ static void bulk_shm(size_t size, int reps, const uint8_t *buf, uint64_t *out, i
 			       j = p % REGION_RING;
 			uint64_t rec = n | (uint64_t)j << 32 | (off + n == size ? 1ull << 63 : 0),
 			         ti = 0;
-			uint32_t told;
 			shm_wait(done, waiting, slot_sent[j]);
-			told = __atomic_load_n(rcpu, __ATOMIC_RELAXED);
 			if (split)
 				ti = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-			copyout(slots + j * REGION_SLOT, buf + off, n,
-			        size >= REGION_PARTS_MIN && told &&
-			            told - 1 != (uint32_t)sched_getcpu());
+			memcpy(slots + j * REGION_SLOT, buf + off, n);
 			if (split)
 				tin += clock_ns(CLOCK_THREAD_CPUTIME_ID) - ti;
 			slot_sent[j] = ++sent;

@@ -750,15 +750,6 @@ static uint32_t parts_type(const struct privsep_client *c, uint32_t type)
 	return r && (r->flags & PRIVSEP_H_PARTS) ? type : 0;
 }
 
-/* Whether the helper, by the CPU it wrote in the region's control page
- * (revision 1.5), copied the last record out on a CPU other than this
- * thread's.  rmu held. */
-static int helper_elsewhere(const struct privsep_client *c)
-{
-	int hcpu = region_tx_helper_cpu(&c->region);
-	return hcpu >= 0 && hcpu != sched_getcpu();
-}
-
 /* bulk in parts through the region (rmu held), before its final record:
  * the region made ready for the whole payload (every earlier record of
  * it copied out), then each part written at its own offset and sent as a
@@ -791,17 +782,7 @@ static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk,
 			                  type ? CLIENT_RING_WAIT_FED_MS : CLIENT_RING_WAIT_MS,
 			                  client_dead, c);
 		}
-		/* with the helper on another CPU, each line of a ring slot
-		 * this thread writes is in the helper's cache (it read the
-		 * slot a turn of the ring before) and each line the helper
-		 * reads is in this thread's: every line crosses between the
-		 * two cores twice.  Streamed, these stores read nothing for
-		 * ownership and the helper reads the part from memory
-		 * (bench/README.md, "Bulk, session 12": the raw
-		 * shared-memory floor on two CPUs).  Never on one CPU, where
-		 * the helper reads the part from the cache; never for early
-		 * parts (measured only for parts of a slot). */
-		fd = region_tx_part(&c->region, at, src + off, n, !early && helper_elsewhere(c));
+		fd = region_tx_part(&c->region, at, src + off, n);
 		privsep_writer_init(&w, pl, sizeof(pl));
 		privsep_writer_put_u64(&w, bulk->len);
 		privsep_writer_put_u64(&w, off);
@@ -833,9 +814,11 @@ static int send_parts(struct privsep_client *c, const struct privsep_bulk *bulk,
  * its last record out on a CPU other than this thread's.  rmu held. */
 static int early_parts(const struct privsep_client *c, size_t len)
 {
+	int hcpu;
 	if (len < CLIENT_EARLY_MIN || len > CLIENT_EARLY_MAX || !c->region.known)
 		return 0;
-	return helper_elsewhere(c);
+	hcpu = region_tx_helper_cpu(&c->region);
+	return hcpu >= 0 && hcpu != sched_getcpu();
 }
 
 /* The fd for bulk (none asked: -1): the worker's region, reused (waiting,

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * copyout.c - the receiver's one read of a region's bytes (copyout.h),
- * and the sender's write of a part for a receiver on another CPU.
+ * copyout.c - the receiver's one read of a region's bytes (copyout.h).
  *
  * A payload larger than the last-level cache is copied out into memory
  * (the helper's copy buffer), then read back by the handler from memory.

@@ -2,8 +2,7 @@
 /*
  * copyout.h - internal: the receiver's one read of bytes another process
  * may be writing while they are read (a worker's bulk region), into
- * memory of its own; also the worker's write of a part into its region
- * for a helper on another CPU (region_tx_part's stream).
+ * memory of its own.
  */
 #ifndef PRIVSEP_COPYOUT_H
 #define PRIVSEP_COPYOUT_H

@@ -278,9 +278,9 @@ size_t region_tx_at(struct region_tx *r, size_t off, size_t part, size_t len, in
 	return j * part;
 }
 
-int region_tx_part(struct region_tx *r, size_t at, const void *data, size_t len, int stream)
+int region_tx_part(struct region_tx *r, size_t at, const void *data, size_t len)
 {
-	copyout(r->map + page() + at, data, len, stream);
+	memcpy(r->map + page() + at, data, len);
 	r->sent++;
 	return r->known ? REGION_TX_HELD : r->fd;
 }

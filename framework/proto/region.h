@@ -172,12 +172,10 @@ int region_tx_helper_cpu(const struct region_tx *r);
 size_t region_tx_at(struct region_tx *r, size_t off, size_t part, size_t len, int wait_ms,
                     int (*dead)(void *), void *arg);
 /* Part of that payload: len bytes of data written at offset at of r's
- * data (stream nonzero: with non-temporal stores, copyout's, for a
- * receiver that copies it out on another CPU).  Returns the fd to send
- * with the part (r's, borrowed, while the helper is not known to hold the
- * region) or REGION_TX_HELD.  Counted as sent (region_tx_unsend if it was
- * not). */
-int region_tx_part(struct region_tx *r, size_t at, const void *data, size_t len, int stream);
+ * data.  Returns the fd to send with the part (r's, borrowed, while the
+ * helper is not known to hold the region) or REGION_TX_HELD.  Counted as
+ * sent (region_tx_unsend if it was not). */
+int region_tx_part(struct region_tx *r, size_t at, const void *data, size_t len);
 /* The record that ends a payload in parts of len bytes: counted, *size
  * to send (no fd). */
 void region_tx_final(struct region_tx *r, size_t len, uint64_t *size);

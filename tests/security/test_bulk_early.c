@@ -265,30 +265,11 @@ static int pin_to(int cpu)
  * record), else 1. */
 static const size_t sizes[] = {(128u << 10) + 1, (32u << 10) - 1, 32u << 10,
                                64u << 10,        128u << 10,      (128u << 10) + 1};
-#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
-
-/* Payloads in parts of a slot (REGION_PARTS_MIN and up), for a row of
- * big_table: the first makes the region, as large as the largest (the
- * helper's CPU not told yet);
- * the later ones, to a helper that told another CPU, are written into the
- * ring's slots with non-temporal stores (region_tx_part's stream), each
- * from an odd address and with a tail under a line, so that the streamed
- * copy's unaligned head and its tail are both written. */
-static const size_t big_sizes[] = {(9u << 20) + 4095, (4u << 20) + 1, (5u << 20) + 17};
-#define NBIG (sizeof(big_sizes) / sizeof(big_sizes[0]))
-static const struct privsep_handler big_table[] = {{.type = T_BULK,
-                                                    .name = "bulk",
-                                                    .flags = PRIVSEP_H_POST | PRIVSEP_H_BULK,
-                                                    .fn = on_bulk,
-                                                    .bulk_max = 16u << 20}};
 
 struct poster {
 	struct privsep_client *c;
 	int cpu;
-	const size_t *sizes;
-	size_t n;
-	size_t skew; /* each payload sent from this many bytes into its buffer */
-	uint8_t *bufs[NSIZES];
+	uint8_t *bufs[sizeof(sizes) / sizeof(sizes[0])];
 	int rc;
 };
 
@@ -299,8 +280,8 @@ static void *post_all(void *arg)
 		p->rc = -1;
 		return NULL;
 	}
-	for (size_t i = 0; i < p->n && p->rc == 0; i++) {
-		struct privsep_bulk b = {p->bufs[i] + p->skew, p->sizes[i]};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && p->rc == 0; i++) {
+		struct privsep_bulk b = {p->bufs[i], sizes[i]};
 		p->rc =
 		    privsep_client_post(p->c, &(struct privsep_out){.type = T_BULK, .bulk = &b});
 	}
@@ -320,30 +301,27 @@ static int two_cpus(int *a, int *b)
 	return n == 2 ? 0 : -1;
 }
 
-/* One run of tab's T_BULK: the n payloads of sz, each sent from skew
- * bytes into its buffer, the helper here on hcpu, the client's thread on
- * ccpu; the records the region counted (its done). */
-static uint32_t run_of(const struct privsep_handler *tab, size_t ntab, const size_t *sz, size_t n,
-                       size_t skew, int hcpu, int ccpu)
+/* One run: the helper here on hcpu, the client's thread on ccpu; the
+ * records the region counted (its done). */
+static uint32_t run(int hcpu, int ccpu)
 {
-	struct hx *x = hx_new(tab, ntab, 0);
-	struct poster p = {
-	    .c = hx_attach_client(x, "client", 0), .cpu = ccpu, .sizes = sz, .n = n, .skew = skew};
+	struct hx *x = hx_new(table, NTABLE, 0);
+	struct poster p = {.c = hx_attach_client(x, "client", 0), .cpu = ccpu};
+	const size_t n = sizeof(sizes) / sizeof(sizes[0]);
 	const uint8_t *control;
-	uint64_t want[NSIZES];
+	uint64_t want[sizeof(sizes) / sizeof(sizes[0])];
 	uint32_t done;
 	pthread_t t;
 	assert_non_null(p.c);
-	assert_true(n <= NSIZES);
 	assert_int_equal(pin_to(hcpu), 0);
 	for (size_t i = 0; i < n; i++) {
-		p.bufs[i] = malloc(sz[i] + skew);
+		p.bufs[i] = malloc(sizes[i]);
 		assert_non_null(p.bufs[i]);
-		for (size_t j = 0, v = i + 1; j < sz[i]; j++) {
+		for (size_t j = 0, v = i + 1; j < sizes[i]; j++) {
 			v = v * 6364136223846793005u + 1442695040888963407u;
-			p.bufs[i][skew + j] = (uint8_t)(v >> 56);
+			p.bufs[i][j] = (uint8_t)(v >> 56);
 		}
-		want[i] = bulk_peer_hash(p.bufs[i] + skew, sz[i]);
+		want[i] = bulk_peer_hash(p.bufs[i], sizes[i]);
 	}
 	bulk_n = 0;
 	assert_int_equal(pthread_create(&t, NULL, post_all, &p), 0);
@@ -354,7 +332,7 @@ static uint32_t run_of(const struct privsep_handler *tab, size_t ntab, const siz
 	assert_int_equal(bulk_n, (int)n);
 	for (size_t i = 0; i < n; i++) {
 		if (hashes[i] != want[i])
-			fail_msg("payload %zu (%zu bytes) did not arrive as sent", i, sz[i]);
+			fail_msg("payload %zu (%zu bytes) did not arrive as sent", i, sizes[i]);
 		free(p.bufs[i]);
 	}
 	control = client_region();
@@ -368,11 +346,6 @@ static uint32_t run_of(const struct privsep_handler *tab, size_t ntab, const siz
 	privsep_client_free(p.c);
 	hx_free(x);
 	return done;
-}
-
-static uint32_t run(int hcpu, int ccpu)
-{
-	return run_of(table, NTABLE, sizes, NSIZES, 0, hcpu, ccpu);
 }
 
 static void the_client_sends_early_parts_only_to_a_helper_on_another_cpu(void **s)
@@ -396,29 +369,6 @@ static void the_client_sends_early_parts_only_to_a_helper_on_another_cpu(void **
 	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
 }
 
-/* A payload in parts to a helper on another CPU: its parts written with
- * non-temporal stores (region_tx_part's stream; bench/README.md, "Bulk,
- * session 12") arrive as sent, as they do on one CPU with ordinary
- * stores.  Each part's record counted through the one region: 10, 5 and
- * 6 parts and a final record. */
-static void
-the_client_streams_its_parts_to_a_helper_on_another_cpu_and_each_arrives_intact(void **s)
-{
-	int a, b;
-	cpu_set_t all;
-	(void)s;
-	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
-	if (two_cpus(&a, &b) < 0) {
-		assert_int_equal(run_of(big_table, 1, big_sizes, NBIG, 1, a, a), 11 + 6 + 7);
-		print_message("one CPU in this process's affinity: streamed parts (a helper on "
-		              "another CPU) cannot be checked here; the same-CPU half passed\n");
-		skip();
-	}
-	assert_int_equal(run_of(big_table, 1, big_sizes, NBIG, 1, a, b), 11 + 6 + 7);
-	assert_int_equal(run_of(big_table, 1, big_sizes, NBIG, 1, a, a), 11 + 6 + 7);
-	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,8 +377,6 @@ int main(void)
 	    cmocka_unit_test(a_flood_of_one_byte_parts_takes_at_most_sixteen_records_a_wake_up),
 	    cmocka_unit_test(a_new_region_weighs_its_workers_turn_by_every_page_the_helper_mapped),
 	    cmocka_unit_test(the_client_sends_early_parts_only_to_a_helper_on_another_cpu),
-	    cmocka_unit_test(
-	        the_client_streams_its_parts_to_a_helper_on_another_cpu_and_each_arrives_intact),
 	};
 	return cmocka_run_group_tests(tests, region_setup, NULL);
 }

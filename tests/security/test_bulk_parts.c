@@ -639,7 +639,7 @@ static void at(struct region_tx *r, size_t k, size_t len, size_t want)
 {
 	size_t got = region_tx_at(r, k * MIB, MIB, len, 0, NULL, NULL);
 	assert_int_equal(got, want * MIB);
-	region_tx_part(r, got, "x", 1, 0);
+	region_tx_part(r, got, "x", 1);
 }
 
 static void the_client_reuses_a_ring_slot_only_once_the_helper_copied_its_part_out(void **state)
