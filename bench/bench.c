@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -1871,17 +1873,23 @@ static void bulk_cpu_start(struct bulk_cpu_time *t, pid_t peer)
 	t->peer0 = t->peer >= 0 ? task_cpu_ns(t->peer) : 0;
 }
 
-/* Both ends' CPU time since bulk_cpu_start, ns; 0 where unknown. */
-static uint64_t bulk_cpu_stop(struct bulk_cpu_time *t)
+/* Both ends' CPU time since bulk_cpu_start, ns, added to cpu[0] (this
+ * end's, the sender's) and cpu[1] (the peer's, the receiver's); nothing
+ * where unknown.  Returns their sum. */
+static uint64_t bulk_cpu_stop(struct bulk_cpu_time *t, uint64_t cpu[2])
 {
-	uint64_t d = 0;
-	if (t->self >= 0 && t->peer >= 0)
-		d = task_cpu_ns(t->self) - t->self0 + task_cpu_ns(t->peer) - t->peer0;
+	uint64_t s = 0, p = 0;
+	if (t->self >= 0 && t->peer >= 0) {
+		s = task_cpu_ns(t->self) - t->self0;
+		p = task_cpu_ns(t->peer) - t->peer0;
+		cpu[0] += s;
+		cpu[1] += p;
+	}
 	if (t->self >= 0)
 		close(t->self);
 	if (t->peer >= 0)
 		close(t->peer);
-	return d;
+	return s + p;
 }
 
 /* Whether the receiver read the last payload on this end's CPU. */
@@ -1897,7 +1905,7 @@ static int bulk_same_cpu(void)
  * scpu: the helper's CPU (-1: this end's affinity); *same += the
  * payloads read on this end's CPU. */
 static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu,
-                         int *same, uint64_t *cpu, int parts)
+                         int *same, uint64_t cpu[2], int parts)
 {
 	int a[2];
 	/* parts: the handler takes the payload part by part (revision 1.7),
@@ -1937,7 +1945,7 @@ static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *ou
 		if (r == 0) /* the CPU time of the payloads after the first */
 			bulk_cpu_start(&ct, pid);
 	}
-	*cpu += bulk_cpu_stop(&ct);
+	bulk_cpu_stop(&ct, cpu);
 	privsep_client_free(c);
 	reap(pid);
 }
@@ -1945,7 +1953,7 @@ static void bulk_privsep(size_t size, int reps, const uint8_t *buf, uint64_t *ou
 /* The same bytes copied through the socket in records of 64 KiB; the
  * receiver reads every one and answers one byte after the last. */
 static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu, int *same,
-                     uint64_t *cpu)
+                     uint64_t cpu[2])
 {
 	int a[2];
 	chan_pair(a);
@@ -1990,60 +1998,161 @@ static void bulk_raw(size_t size, int reps, const uint8_t *buf, uint64_t *out, i
 		if (r == 0)
 			bulk_cpu_start(&ct, pid);
 	}
-	*cpu += bulk_cpu_stop(&ct);
+	bulk_cpu_stop(&ct, cpu);
 	close(a[1]);
 	reap(pid);
 }
 
+/* The raw shared-memory floor's mapping: a control page (u32 done at 0,
+ * u32 waiting at 4, as the region's control page; at SHM_SPLIT_OFF the
+ * receiver's CPU time in its copies out and in its reads, u64 ns each,
+ * when asked) and REGION_RING slots of REGION_SLOT bytes. */
+#define SHM_SPLIT_OFF 64
+
+/* Where the raw shared-memory floor's CPU goes, ns a payload (the runs'
+ * payloads after their first): the sender's copies into the slots, the
+ * receiver's copies out of them and its reads, and both ends' whole CPU
+ * time (the rest of it: the records, the answer, the waits and
+ * wake-ups). */
+struct shm_split {
+	double in, out, read, all;
+};
+
+/* The sender's wait for a slot, as privsep's client waits for one
+ * (region.c's region_wait, with no time limit): until the receiver's
+ * count of parts copied out reaches want (modulo 2^32), storing 1 in
+ * waiting and reading done again before each FUTEX_WAIT on the value read
+ * (the receiver stores done, then reads waiting: one of the two sees the
+ * other); waiting is written only by a sender that waits. */
+static void shm_wait(uint32_t *done, uint32_t *waiting, uint32_t want)
+{
+	if ((int32_t)(__atomic_load_n(done, __ATOMIC_ACQUIRE) - want) >= 0)
+		return;
+	for (;;) {
+		uint32_t d;
+		__atomic_store_n(waiting, 1, __ATOMIC_SEQ_CST);
+		d = __atomic_load_n(done, __ATOMIC_SEQ_CST);
+		if ((int32_t)(d - want) >= 0)
+			break;
+		syscall(SYS_futex, done, FUTEX_WAIT, d, NULL, NULL, 0);
+	}
+	__atomic_store_n(waiting, 0, __ATOMIC_RELAXED);
+}
+
 /* The floor of a shared-memory path with privsep's wake-ups and copies
- * and none of its checks or records: the sender copies the payload into a
- * shared mapping and sends its length (8 bytes); the receiver, blocked in
- * recv, copies it out into a buffer of its own, reads every byte and
- * answers one byte after it.  Privsep's path (a call with the payload,
- * its reply) adds the record checks, the region's count and the helper's
- * event loop. */
-static void bulk_shm(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu, int *same)
+ * and none of its checks: the way privsep moves a payload (revision 1.4's
+ * ring, revision 1.7's handler fed each part), by two processes.  The
+ * sender copies each part of at most REGION_SLOT bytes into the next of
+ * REGION_RING slots of a shared mapping (part k of a payload into slot
+ * k mod REGION_RING, waiting as privsep's client does until the part
+ * written there before was copied out) and sends an 8-byte record (its
+ * length, its slot, whether it is the last); the receiver, blocked in
+ * recv, copies the part out into one buffer of a slot's size, stores its
+ * count of parts copied out and wakes a waiting sender (as privsep's
+ * helper does), reads every byte of the copy, and answers one byte after
+ * the last part.  A payload of one slot or less is one part: the sender's
+ * copy, the record, the receiver's copy and read, the answer.  Privsep's
+ * path (a call with the payload, its reply) adds the records' checks, its
+ * helper's event loop and its call's reply.  The receiver copies each
+ * part out before it reads it: the floor of any design that keeps the
+ * guarantee that no byte a handler reads changes after it was checked.
+ * cpu[0], cpu[1] += each end's CPU time of the payloads after the first; split
+ * (NULL: not timed) gets where it went, each end timing its own copies
+ * and reads in its thread's CPU time. */
+static void bulk_shm(size_t size, int reps, const uint8_t *buf, uint64_t *out, int scpu, int *same,
+                     uint64_t cpu[2], struct shm_split *split)
 {
 	int a[2];
-	uint8_t *shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (shm == MAP_FAILED)
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = pg + (size_t)REGION_RING * REGION_SLOT;
+	uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED)
 		abort();
-	memset(shm, 0, size);
+	memset(map, 0, len);
+	uint32_t *done = (uint32_t *)(void *)map, *waiting = done + 1;
+	uint64_t *rx_split = (uint64_t *)(void *)(map + SHM_SPLIT_OFF);
+	uint8_t *slots = map + pg;
 	chan_pair(a);
 	pid_t pid = fork();
 	if (pid == 0) {
-		uint8_t *cp = malloc(size);
-		uint64_t want, sum = 0;
+		uint8_t *cp = malloc(REGION_SLOT);
+		uint64_t rec, sum = 0, t0 = 0, t1 = 0, t2 = 0;
+		uint32_t count = 0;
 		only_fds(a[0], -1);
 		if (scpu >= 0)
 			pin(scpu);
 		bulk_receiver_policy(scpu);
 		if (!cp)
 			_exit(1);
-		memset(cp, 0, size);
-		while (recv(a[0], &want, sizeof(want), 0) == sizeof(want) && want <= size) {
-			memcpy(cp, shm, want);
-			sum += sum_bytes(cp, want);
-			*bulk_cpu = sched_getcpu();
-			if (send(a[0], "k", 1, MSG_NOSIGNAL) != 1)
+		memset(cp, 0, REGION_SLOT);
+		while (recv(a[0], &rec, sizeof(rec), 0) == sizeof(rec)) {
+			size_t n = (uint32_t)rec, j = (rec >> 32) & 0xffffu;
+			if (n > REGION_SLOT || j >= REGION_RING)
 				_exit(1);
+			if (split)
+				t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			copyout(cp, slots + j * REGION_SLOT, n, 0);
+			if (split)
+				t1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			/* copied out: the slot is the sender's again */
+			__atomic_store_n(done, ++count, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(waiting, __ATOMIC_SEQ_CST))
+				syscall(SYS_futex, done, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+			if (split)
+				t2 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			sum += sum_bytes(cp, n);
+			if (split) {
+				rx_split[0] += t1 - t0;
+				rx_split[1] += clock_ns(CLOCK_THREAD_CPUTIME_ID) - t2;
+			}
+			if (rec >> 63) {
+				*bulk_cpu = sched_getcpu();
+				if (send(a[0], "k", 1, MSG_NOSIGNAL) != 1)
+					_exit(1);
+			}
 		}
 		_exit(sum == 1); /* keeps the sum */
 	}
 	close(a[0]);
+	struct bulk_cpu_time ct = {-1, -1, 0, 0};
+	uint32_t sent = 0, slot_sent[REGION_RING] = {0};
+	uint64_t tin = 0;
 	for (int r = 0; r < reps; r++) {
-		uint64_t want = size, t0 = ns();
+		uint64_t t0 = ns();
 		char k;
-		memcpy(shm, buf, size);
-		if (send(a[1], &want, sizeof(want), MSG_NOSIGNAL) != sizeof(want) ||
-		    recv(a[1], &k, 1, 0) != 1)
+		for (size_t off = 0, p = 0; off < size; off += REGION_SLOT, p++) {
+			size_t n = size - off < REGION_SLOT ? size - off : REGION_SLOT,
+			       j = p % REGION_RING;
+			uint64_t rec = n | (uint64_t)j << 32 | (off + n == size ? 1ull << 63 : 0),
+			         ti = 0;
+			shm_wait(done, waiting, slot_sent[j]);
+			if (split)
+				ti = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			memcpy(slots + j * REGION_SLOT, buf + off, n);
+			if (split)
+				tin += clock_ns(CLOCK_THREAD_CPUTIME_ID) - ti;
+			slot_sent[j] = ++sent;
+			if (send(a[1], &rec, sizeof(rec), MSG_NOSIGNAL) != sizeof(rec))
+				abort();
+		}
+		if (recv(a[1], &k, 1, 0) != 1)
 			abort();
 		out[r] = ns() - t0;
 		*same += bulk_same_cpu();
+		if (r == 0) { /* the payloads after the first, as the CPU time */
+			bulk_cpu_start(&ct, pid);
+			tin = rx_split[0] = rx_split[1] = 0;
+		}
 	}
+	uint64_t all = bulk_cpu_stop(&ct, cpu);
 	close(a[1]);
 	reap(pid);
-	munmap(shm, size);
+	if (split && reps > 1) {
+		split->in = (double)tin / (reps - 1);
+		split->out = (double)rx_split[0] / (reps - 1);
+		split->read = (double)rx_split[1] / (reps - 1);
+		split->all = (double)all / (reps - 1);
+	}
+	munmap(map, len);
 }
 
 /* The floor of any path that hands its handler the whole payload after
@@ -2092,13 +2201,14 @@ struct parts_floor {
 	double in, out, read, all;
 	/* the same parts fed to a handler (revision 1.7): each copied out
 	 * into one buffer of a part's size with ordinary stores and read at
-	 * once, from the cache; the copies in, out and reads together */
-	double fed;
+	 * once, from the cache; the copies in, out and reads together, and
+	 * apart (the raw shared-memory floor's split, in one process) */
+	double fed, fed_in, fed_out, fed_read;
 };
 
 static struct parts_floor bulk_floor_parts(const uint8_t *buf, size_t size, int reps)
 {
-	uint64_t in[16], out[16], rd[16], all[16], fed[16];
+	uint64_t in[16], out[16], rd[16], all[16], fed[16], fin[16], fout[16], frd[16];
 	size_t ring = (size_t)REGION_RING * REGION_SLOT;
 	uint8_t *part = malloc(REGION_SLOT);
 	int stream = size > COPYOUT_STREAM_OVER;
@@ -2132,17 +2242,28 @@ static struct parts_floor bulk_floor_parts(const uint8_t *buf, size_t size, int 
 		in[i] = ti;
 		out[i] = to;
 		all[i] = ti + to + rd[i];
-		t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		fin[i] = fout[i] = frd[i] = 0;
 		for (size_t off = 0, k = 0; off < size; off += REGION_SLOT, k++) {
 			size_t n = size - off < REGION_SLOT ? size - off : REGION_SLOT;
 			uint8_t *slot = slots + (k % REGION_RING) * REGION_SLOT;
+			uint64_t t3;
+			t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 			memcpy(slot, buf + off, n);
+			t1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 			copyout(part, slot, n, 0);
+			t2 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 			bulk_sum += sum_bytes(part, n);
+			t3 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			fin[i] += t1 - t0;
+			fout[i] += t2 - t1;
+			frd[i] += t3 - t2;
 		}
-		fed[i] = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+		fed[i] = fin[i] + fout[i] + frd[i];
 	}
 	f.fed = stats_of(fed, (size_t)reps).median;
+	f.fed_in = stats_of(fin, (size_t)reps).median;
+	f.fed_out = stats_of(fout, (size_t)reps).median;
+	f.fed_read = stats_of(frd, (size_t)reps).median;
 	free(part);
 	f.in = stats_of(in, (size_t)reps).median;
 	f.out = stats_of(out, (size_t)reps).median;
@@ -2153,9 +2274,27 @@ static struct parts_floor bulk_floor_parts(const uint8_t *buf, size_t size, int 
 	return f;
 }
 
+/* Both ends' CPU time a payload of a path's three runs (cpu: the
+ * sender's and the receiver's, ns; the payloads after each run's first:
+ * what other tasks on the same CPUs took is not in it) against the socket
+ * copy's (rcpu), their ratio in bytes per CPU second, and each end's. */
+static void bulk_cpu_line(const char *path, const uint64_t cpu[2], const uint64_t rcpu[2], int reps)
+{
+	double k = 3e3 * (reps - 1), n = (double)(cpu[0] + cpu[1]),
+	       rn = (double)(rcpu[0] + rcpu[1]);
+	if (!n || !rn || reps < 2)
+		return;
+	printf("  CPU time of both ends a payload: %s %.0f us, the socket copy %.0f us (%.3f x in "
+	       "bytes per CPU second); the sender's %.0f and %.0f us, the receiver's %.0f and "
+	       "%.0f us\n",
+	       path, n / k, rn / k, rn / n, cpu[0] / k, rcpu[0] / k, cpu[1] / k, rcpu[1] / k);
+}
+
 /* pl: FREE, ONE_CPU (both ends on CPU 0), TWO_CPUS (the worker and the
  * sender on CPU 0, the helper and the raw receiver on CPU 1: every
- * wake-up a cross-CPU one; 64 KiB and 1 MiB only). */
+ * wake-up a cross-CPU one, and at 16 and 256 MiB every slot's lines
+ * written in one core's cache and read in the other's, whatever the
+ * load lets the scheduler do free). */
 static void bench_bulk(enum placement pl)
 {
 	static const struct {
@@ -2166,7 +2305,7 @@ static void bench_bulk(enum placement pl)
 	          {1u << 20, 60, "bulk, 1 MiB"},
 	          {16u << 20, 12, "bulk, 16 MiB"},
 	          {256u << 20, 3, "bulk, 256 MiB"}};
-	size_t nsz = pl == TWO_CPUS ? 2 : sizeof(sz) / sizeof(sz[0]);
+	size_t nsz = sizeof(sz) / sizeof(sz[0]);
 	int scpu = pl == TWO_CPUS ? 1 : -1;
 	uint8_t *buf = malloc((size_t)256 << 20);
 	if (!buf)
@@ -2181,8 +2320,6 @@ static void bench_bulk(enum placement pl)
 	for (size_t s = 0; s < nsz; s++) {
 		int reps = quick ? (sz[s].reps + 2) / 3 : sz[s].reps, psame = 0, rsame = 0,
 		    msame = 0;
-		/* the raw shared-memory floor: for the sizes of one record */
-		int shm = sz[s].size <= (1u << 20);
 		/* a handler fed part by part (revision 1.7): 1 MiB and up */
 		int fed = sz[s].size >= (1u << 20), fsame = 0;
 		uint64_t *p = calloc((size_t)reps * 3, sizeof(*p)),
@@ -2190,18 +2327,21 @@ static void bench_bulk(enum placement pl)
 		         *q = calloc((size_t)reps * 3, 8);
 		if (!p || !r || !m || !q)
 			abort();
-		uint64_t pcpu = 0, rcpu = 0, qcpu = 0;
+		/* each path's CPU time: the sender's, the receiver's */
+		uint64_t pcpu[2] = {0, 0}, rcpu[2] = {0, 0}, qcpu[2] = {0, 0}, mcpu[2] = {0, 0};
 		for (int k = 0; k < 3; k++) { /* interleaved runs */
-			bulk_privsep(sz[s].size, reps, buf, p + k * reps, scpu, &psame, &pcpu, 0);
-			bulk_raw(sz[s].size, reps, buf, r + k * reps, scpu, &rsame, &rcpu);
+			bulk_privsep(sz[s].size, reps, buf, p + k * reps, scpu, &psame, pcpu, 0);
+			bulk_raw(sz[s].size, reps, buf, r + k * reps, scpu, &rsame, rcpu);
 			if (fed)
 				bulk_privsep(sz[s].size, reps, buf, q + k * reps, scpu, &fsame,
-				             &qcpu, 1);
+				             qcpu, 1);
 		}
 		/* after them: interleaved with them, it slowed the socket
 		 * copy's runs by an eighth, measured */
-		for (int k = 0; shm && k < 3; k++)
-			bulk_shm(sz[s].size, reps, buf, m + k * reps, scpu, &msame);
+		for (int k = 0; k < 3; k++)
+			bulk_shm(sz[s].size, reps, buf, m + k * reps, scpu, &msame, mcpu, NULL);
+		/* the socket copy's CPU time a payload, both ends */
+		double rn = reps > 1 ? (double)(rcpu[0] + rcpu[1]) / (3.0 * (reps - 1)) : 0;
 		/* each run's first payload, informative: before the sort */
 		uint64_t first[3] = {p[0], p[reps], p[2 * (size_t)reps]};
 		struct stats fs = stats_of(first, 3);
@@ -2215,58 +2355,53 @@ static void bench_bulk(enum placement pl)
 		printf("  first payload of a worker (its region and the helper's copy buffer made "
 		       "then): median %.1f MB/s\n",
 		       sz[s].size / fs.median * 1e3);
+		struct stats qm = {0, 0};
 		if (fed) {
 			/* the same socket copy (its receiver reads and sums each
 			 * 64 KiB record as it comes), runs interleaved */
 			struct stats qs = stats_of(q, (size_t)reps * 3);
-			struct stats qm = {sz[s].size / qs.median * 1e3, sz[s].size / qs.p99 * 1e3};
 			char name[64];
+			qm =
+			    (struct stats){sz[s].size / qs.median * 1e3, sz[s].size / qs.p99 * 1e3};
 			snprintf(name, sizeof(name), "bulk part by part, %s", sz[s].name + 6);
 			report_goal(name, "MB/s", qm, rm, placement_name(pl),
 			            "socket copy in 64 KiB records", 1,
 			            pl == TWO_CPUS ? NO_GOAL : AT_LEAST(1.5));
-			if (qcpu && rcpu && reps > 1) {
-				double qn = (double)qcpu / (3.0 * (reps - 1)),
-				       rn = (double)rcpu / (3.0 * (reps - 1));
-				printf(
-				    "  CPU time of both ends a payload: privsep part by part %.0f "
-				    "us, the socket copy %.0f us (%.3f x in bytes per CPU "
-				    "second)\n",
-				    qn / 1e3, rn / 1e3, rn / qn);
-			}
+			bulk_cpu_line("privsep part by part", qcpu, rcpu, reps);
 			printf("  receiver on the sender's CPU: %d %% of the part-by-part "
 			       "payloads\n",
 			       fsame * 100 / (reps * 3));
 		}
+		struct stats ms = stats_of(m, (size_t)reps * 3);
+		struct stats mm = {sz[s].size / ms.median * 1e3, sz[s].size / ms.p99 * 1e3};
+		/* a payload of one part: the names the rows always had */
+		const char *mbase =
+		    sz[s].size <= REGION_SLOT
+		        ? "raw shared memory: a copy in, 8-byte record, a copy out, 1-byte answer"
+		        : "raw shared memory: parts through 4 slots of 1 MiB, each copied out and "
+		          "read, 1-byte answer";
+		char name[64];
+		snprintf(name, sizeof(name), "  %s, vs raw shared memory", sz[s].name);
+		report(name, "MB/s", pm, mm, placement_name(pl), mbase, 1);
+		if (fed) {
+			snprintf(name, sizeof(name),
+			         "  bulk part by part, %s, vs raw shared memory", sz[s].name + 6);
+			report(name, "MB/s", qm, mm, placement_name(pl), mbase, 1);
+		}
+		/* the floor itself against the socket copy */
+		snprintf(name, sizeof(name), "  %s, raw shared memory", sz[s].name);
+		report(name, "MB/s", mm, rm, placement_name(pl), "socket copy in 64 KiB records",
+		       1);
+		bulk_cpu_line("raw shared memory", mcpu, rcpu, reps);
+		bulk_cpu_line("privsep", pcpu, rcpu, reps);
 		/* where the scheduler put the two ends: a payload read on the
 		 * sender's CPU needed no cross-CPU wake-up */
-		if (shm) {
-			struct stats ms = stats_of(m, (size_t)reps * 3);
-			struct stats mm = {sz[s].size / ms.median * 1e3, sz[s].size / ms.p99 * 1e3};
-			char name[64];
-			snprintf(name, sizeof(name), "  %s, vs raw shared memory", sz[s].name);
-			report(
-			    name, "MB/s", pm, mm, placement_name(pl),
-			    "raw shared memory: a copy in, 8-byte record, a copy out, 1-byte answer",
-			    1);
-		}
-		/* both ends' CPU time a payload (the runs' payloads after each
-		 * first): what other tasks on the same CPUs took is not in it */
-		if (pcpu && rcpu && reps > 1) {
-			double pn = (double)pcpu / (3.0 * (reps - 1)),
-			       rn = (double)rcpu / (3.0 * (reps - 1));
-			printf(
-			    "  CPU time of both ends a payload: privsep %.0f us, the socket copy %.0f us "
-			    "(%.3f x in bytes per CPU second)\n",
-			    pn / 1e3, rn / 1e3, rn / pn);
-		}
 		printf("  receiver on the sender's CPU: %d %% of privsep's payloads, %d %% of the "
 		       "socket copy's\n",
 		       psame * 100 / (reps * 3), rsame * 100 / (reps * 3));
-		if (shm)
-			printf("  raw shared memory's receiver on the sender's CPU: %d %% of its "
-			       "payloads\n",
-			       msame * 100 / (reps * 3));
+		printf("  raw shared memory's receiver on the sender's CPU: %d %% of its "
+		       "payloads\n",
+		       msame * 100 / (reps * 3));
 		if (pl != TWO_CPUS) {
 			/* two CPUs: the two copies overlap, then the read; one
 			 * CPU: the two copies and the read one after the other */
@@ -2278,11 +2413,12 @@ static void bench_bulk(enum placement pl)
 			    c / 1e3, rd / 1e3, (sz[s].size / (c + rd) * 1e3) / rm.median,
 			    (sz[s].size / (2 * c + rd) * 1e3) / rm.median);
 		}
+		struct parts_floor f = {0, 0, 0, 0, 0, 0, 0, 0};
 		if (pl != TWO_CPUS && sz[s].size >= REGION_PARTS_MIN) {
 			/* one CPU: the three one after the other, which is also
 			 * the CPU time of any placement; free: at best the
 			 * copies in and out overlap (two CPUs), then the read */
-			struct parts_floor f = bulk_floor_parts(buf, sz[s].size, reps);
+			f = bulk_floor_parts(buf, sz[s].size, reps);
 			double lap = (f.in > f.out ? f.in : f.out) + f.read;
 			printf(
 			    "  floor of privsep's path, parts through %u slots of %zu KiB, no IPC, "
@@ -2291,17 +2427,35 @@ static void bench_bulk(enum placement pl)
 			    "copies overlapped %.2f x its wall rate\n",
 			    REGION_RING, REGION_SLOT >> 10, f.in / 1e3, f.out / 1e3,
 			    sz[s].size > COPYOUT_STREAM_OVER ? " streamed" : "", f.read / 1e3,
-			    (sz[s].size / f.all * 1e3) / rm.median,
-			    pcpu && rcpu && reps > 1 ? ((double)rcpu / (3.0 * (reps - 1))) / f.all
-			                             : 0.0,
+			    (sz[s].size / f.all * 1e3) / rm.median, rn / f.all,
 			    (sz[s].size / lap * 1e3) / rm.median);
 			printf(
 			    "  floor of the part-by-part path, the same parts each copied out into "
 			    "one %zu KiB buffer and read at once, no IPC, CPU time %.0f us: %.2f x "
 			    "the floor above, %.2f x the socket copy's CPU a payload\n",
-			    REGION_SLOT >> 10, f.fed / 1e3, f.fed / f.all,
-			    pcpu && rcpu && reps > 1 ? ((double)rcpu / (3.0 * (reps - 1))) / f.fed
-			                             : 0.0);
+			    REGION_SLOT >> 10, f.fed / 1e3, f.fed / f.all, rn / f.fed);
+		}
+		if (sz[s].size >= REGION_PARTS_MIN) {
+			/* where the raw shared-memory floor's CPU goes, its ends
+			 * on two CPUs or one, against the same work in one
+			 * process: one more run, each end timing its own copies
+			 * and reads (no cache counters in this VM's perf) */
+			struct shm_split x = {0, 0, 0, 0};
+			int xsame = 0;
+			uint64_t xcpu[2] = {0, 0};
+			bulk_shm(sz[s].size, reps, buf, m, scpu, &xsame, xcpu, &x);
+			printf(
+			    "  raw shared memory's CPU a payload, split (one more run, each end "
+			    "timing its own; receiver on the sender's CPU: %d %%): copies in %.0f "
+			    "us, out %.0f us, reads %.0f us, the rest (records, answer, waits, "
+			    "wake-ups, the timing) %.0f us, of %.0f us",
+			    xsame * 100 / reps, x.in / 1e3, x.out / 1e3, x.read / 1e3,
+			    (x.all - x.in - x.out - x.read) / 1e3, x.all / 1e3);
+			if (f.fed > 0)
+				printf("; in one process (the part-by-part floor): in %.0f us, out "
+				       "%.0f us, reads %.0f us",
+				       f.fed_in / 1e3, f.fed_out / 1e3, f.fed_read / 1e3);
+			printf("\n");
 		}
 		free(p);
 		free(r);
