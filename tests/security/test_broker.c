@@ -817,7 +817,8 @@ static void a_refusal_of_the_longest_path_of_escaped_bytes_still_says_why(void *
 	assert_int_equal(err, EACCES);
 	assert_non_null(strstr(why, "no rule allows /"));
 	if (!strstr(long_line, ": EACCES: no rule allows /\\x01"))
-		fail_msg("the refusal's line (%zu bytes) does not say why: ...%s", strlen(long_line),
+		fail_msg("the refusal's line (%zu bytes) does not say why: ...%s",
+		         strlen(long_line),
 		         long_line + (strlen(long_line) > 80 ? strlen(long_line) - 80 : 0));
 	/* the path is shown in part, and says so */
 	assert_non_null(strstr(long_line, "fs open /\\x01\\x01"));
