@@ -17,9 +17,7 @@ if ! grep -q '^struct privsep_out {' "$root/framework/include/privsep.h"; then
 	exit 77
 fi
 # the first .EX block of EXAMPLES, troff escapes undone
-awk '/^\.SH EXAMPLES/ { on = 1; next } /^\.SH/ { on = 0 }
-	on && /^\.EE/ && inex { exit } on && inex { print } on && /^\.EX/ { inex = 1 }' "$page" |
-	sed 's/\\-/-/g; s/\\e/\\/g; s/^\\&//; s/\\(aq/'"'"'/g' >"$tmp/example.c"
+sh "$(dirname "$0")/man-fragments.sh" extract "$page" 1 >"$tmp/example.c"
 grep -q '^int main(' "$tmp/example.c" || {
 	echo "man-example: the first EXAMPLES block of privsep.3 has no main()" >&2
 	exit 1
