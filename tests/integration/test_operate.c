@@ -100,8 +100,7 @@ static int serve_main(struct privsep_client *c, void *arg)
 
 static int step_until_ready(struct hx *x, struct privsep_worker *w)
 {
-	for (int i = 0; i < 2000 && !privsep_worker_ready(w); i++)
-		privsep_helper_step(x->h, 10);
+	PUMP_WHILE(x->h, !privsep_worker_ready(w), 60000);
 	return privsep_worker_ready(w);
 }
 

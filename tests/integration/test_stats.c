@@ -162,8 +162,7 @@ static void restarts_are_counted_per_slot_and_in_total(void **s)
 	assert_int_equal(ws.restarts, 0);
 	assert_true(hx_pump_gone(x, 2, 10000));
 	/* the third start is the second restart, and serves */
-	for (int i = 0; i < 1000 && !(x->h->workers && privsep_worker_ready(x->h->workers)); i++)
-		privsep_helper_step(x->h, 10);
+	PUMP_WHILE(x->h, !(x->h->workers && privsep_worker_ready(x->h->workers)), 60000);
 	assert_non_null(x->h->workers);
 	st = stats_of(x->h);
 	assert_int_equal(st.restarts, 2);

@@ -475,7 +475,7 @@ static void a_pooled_worker_that_sends_before_its_start_is_killed(void **state)
 	assert_true(ex.fd >= 0);
 	/* the first one, started cold, is answered at once and served */
 	a = spawn_ok(x, &sp);
-	PUMP_WHILE(x->h, !privsep_worker_ready(a), 20000);
+	PUMP_WHILE(x->h, !privsep_worker_ready(a), 60000);
 	assert_true(privsep_worker_ready(a));
 	/* the pooled one sends before its start: killed, not handed out */
 	PUMP_WHILE(x->h, !hx_logged(x, "a pooled worker is gone before it was handed out"), 20000);

@@ -559,7 +559,7 @@ a_stalled_workers_fds_in_flight_do_not_fail_another_workers_call_with_an_fd(void
 	spa.arg = &go[0];
 	a = privsep_spawn(x->h, &spa);
 	assert_non_null(a);
-	PUMP_WHILE(x->h, !privsep_worker_ready(a), 20000);
+	PUMP_WHILE(x->h, !privsep_worker_ready(a), 60000);
 	assert_true(privsep_worker_ready(a));
 	/* fill its socket and its queue with events it never reads */
 	while (privsep_worker_post(a, &(struct privsep_out){.type = T_EV, .data = "e", .len = 1}) ==

@@ -229,7 +229,7 @@ static void a_uid_taken_since_it_was_leased_ahead_is_never_a_workers(void **stat
 	struct hx *x;
 	char lease[64];
 	uid_t spare;
-	int made_dir = 0, fd, steps = 0;
+	int made_dir = 0, fd;
 	unsigned uid;
 	(void)state;
 	if (geteuid() != 0) {
@@ -256,8 +256,7 @@ static void a_uid_taken_since_it_was_leased_ahead_is_never_a_workers(void **stat
 	if (made_dir)
 		rmdir(SYSTEMD_LEASES);
 	assert_non_null(w);
-	while (!privsep_worker_ready(w) && steps++ < 2000)
-		privsep_helper_step(x->h, 10);
+	PUMP_WHILE(x->h, !privsep_worker_ready(w), 60000);
 	assert_true(privsep_worker_ready(w));
 	uid = status_uid(privsep_worker_pid(w));
 	if (uid == (unsigned)spare || uid < UIDPOOL_MIN || uid > UIDPOOL_MAX)
