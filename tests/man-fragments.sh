@@ -7,8 +7,8 @@
 #   man-fragments.sh extract PAGE K     (block K of PAGE's EXAMPLES, troff
 #                                        escapes undone, to stdout)
 # Block K of PAGE.3 is checked by what tests/man-fragments/ holds for it:
-#   PAGE.3.K.c       C around the block (its line "@EXAMPLE@" is the
-#                    block): what the fragment takes as given (headers,
+#   PAGE.3.K.c       C around the block (its line "/* @EXAMPLE@ */" is
+#                    the block): what the fragment takes as given (headers,
 #                    the daemon's own functions and variables, the
 #                    function it sits in).  Compiled with -std=c11
 #                    -pedantic -Wall -Wextra -Werror, less the unused-
@@ -43,14 +43,14 @@ nblocks() {
 		on && /^\.EX/ { k++ } END { print k + 0 }' "$1"
 }
 
-# context FILE BLOCKFILE: FILE with its "@EXAMPLE@" line replaced by the
-# block, to stdout
+# context FILE BLOCKFILE: FILE with its one line that holds "@EXAMPLE@"
+# (alone, or as a C comment) replaced by the block, to stdout
 context() {
-	grep -qx '@EXAMPLE@' "$1" || {
-		echo "man-fragments: $1 has no line @EXAMPLE@" >&2
+	[ "$(grep -c '@EXAMPLE@' "$1")" = 1 ] || {
+		echo "man-fragments: $1 has not one line with @EXAMPLE@" >&2
 		return 1
 	}
-	awk -v blk="$2" '$0 == "@EXAMPLE@" {
+	awk -v blk="$2" '/@EXAMPLE@/ {
 		while ((getline l < blk) > 0) print l; next } { print }' "$1"
 }
 

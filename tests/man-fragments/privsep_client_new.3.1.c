@@ -9,6 +9,6 @@
 int lookup(struct privsep_client *c, const char *name);
 int lookup(struct privsep_client *c, const char *name)
 {
-@EXAMPLE@
+	/* @EXAMPLE@ */
 	return 0;
 }

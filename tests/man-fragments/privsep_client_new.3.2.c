@@ -7,6 +7,6 @@ int worker(struct privsep_client *c, void *arg);
 int worker(struct privsep_client *c, void *arg)
 {
 	(void)arg;
-@EXAMPLE@
+	/* @EXAMPLE@ */
 	return 0;
 }

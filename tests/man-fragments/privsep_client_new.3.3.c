@@ -5,5 +5,5 @@ int worker(struct privsep_client *c, void *arg);
 int worker(struct privsep_client *c, void *arg)
 {
 	(void)arg;
-@EXAMPLE@
+	/* @EXAMPLE@ */
 }

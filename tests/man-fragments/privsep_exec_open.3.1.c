@@ -3,4 +3,4 @@
 #include <stddef.h>
 #include <privsep.h>
 int worker(struct privsep_client *c, void *arg);
-@EXAMPLE@
+/* @EXAMPLE@ */

@@ -7,6 +7,6 @@
 int open_keys(struct privsep_client *c);
 int open_keys(struct privsep_client *c)
 {
-@EXAMPLE@
+	/* @EXAMPLE@ */
 	return fd;
 }

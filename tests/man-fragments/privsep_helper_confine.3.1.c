@@ -7,6 +7,6 @@ int bind_port_80(void);
 int start(struct privsep_helper *h, struct privsep_spawn *sp, unsigned nworkers);
 int start(struct privsep_helper *h, struct privsep_spawn *sp, unsigned nworkers)
 {
-@EXAMPLE@
+	/* @EXAMPLE@ */
 	return s;
 }

@@ -7,5 +7,5 @@ void accept_one(int listen_fd);
 void serve(struct privsep_helper *h, int listen_fd);
 void serve(struct privsep_helper *h, int listen_fd)
 {
-@EXAMPLE@
+	/* @EXAMPLE@ */
 }

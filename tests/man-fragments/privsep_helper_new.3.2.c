@@ -6,5 +6,5 @@ int run(struct privsep_helper *h);
 int run(struct privsep_helper *h)
 {
 	int rc;
-@EXAMPLE@
+	/* @EXAMPLE@ */
 }

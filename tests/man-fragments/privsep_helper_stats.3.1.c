@@ -5,5 +5,5 @@
 void status(struct privsep_helper *h);
 void status(struct privsep_helper *h)
 {
-@EXAMPLE@
+	/* @EXAMPLE@ */
 }

@@ -5,5 +5,5 @@
 void setup(void);
 void setup(void)
 {
-@EXAMPLE@
+	/* @EXAMPLE@ */
 }

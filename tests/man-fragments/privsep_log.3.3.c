@@ -3,5 +3,5 @@
 void bad_headers(const char *peer, int n);
 void bad_headers(const char *peer, int n)
 {
-@EXAMPLE@
+	/* @EXAMPLE@ */
 }

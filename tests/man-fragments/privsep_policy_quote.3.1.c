@@ -8,7 +8,7 @@
 int main(void)
 {
 	const char *root = "/srv/a\"b";
-@EXAMPLE@
+	/* @EXAMPLE@ */
 	fputs(text, stdout);
 	free(text);
 	return 0;

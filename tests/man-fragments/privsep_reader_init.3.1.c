@@ -5,6 +5,6 @@ int on_request(struct privsep_req *req, void *arg);
 int on_request(struct privsep_req *req, void *arg)
 {
 	(void)arg;
-@EXAMPLE@
+	/* @EXAMPLE@ */
 	return 0;
 }

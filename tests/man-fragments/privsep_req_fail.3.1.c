@@ -4,4 +4,4 @@
 #include <fcntl.h>
 #include <string.h>
 #include <privsep.h>
-@EXAMPLE@
+/* @EXAMPLE@ */

@@ -5,4 +5,4 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <privsep.h>
-@EXAMPLE@
+/* @EXAMPLE@ */

@@ -4,6 +4,6 @@
 #include <privsep.h>
 int main(void)
 {
-@EXAMPLE@
+	/* @EXAMPLE@ */
 	return 0;
 }

@@ -9,5 +9,5 @@ int serve(struct privsep_client *c, void *arg);
 void start(struct privsep_helper *h, int listen_fd, struct config cfg);
 void start(struct privsep_helper *h, int listen_fd, struct config cfg)
 {
-@EXAMPLE@
+	/* @EXAMPLE@ */
 }

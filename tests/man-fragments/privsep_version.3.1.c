@@ -4,5 +4,5 @@
 void version(void);
 void version(void)
 {
-@EXAMPLE@
+	/* @EXAMPLE@ */
 }

@@ -2,4 +2,4 @@
 #define _DEFAULT_SOURCE
 #include <syslog.h>
 #include <privsep.h>
-@EXAMPLE@
+/* @EXAMPLE@ */

@@ -4,6 +4,6 @@
 int request(uint32_t flags, const char *name);
 int request(uint32_t flags, const char *name)
 {
-@EXAMPLE@
+	/* @EXAMPLE@ */
 	return 0;
 }
