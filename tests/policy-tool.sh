@@ -50,4 +50,18 @@ expect 0 "^under its learned policy$" -- run "$tmp/echo.policy" -- /bin/echo und
 st=$?
 [ "$st" = 159 ] || fail "run under <default.policy>: exit $st, want 159 (SIGSYS: no execve)"
 expect 2 "not loaded: check and verify must pass" -- run "$dir/findings.policy" -- /bin/true
+# a command that connects (getent: glibc asks nscd first, then reads the
+# files): its proposal refuses connect with EACCES, as check refuses to
+# allow it, passes check, and the command runs under it
+if command -v getent >/dev/null 2>&1; then
+	getent=$(command -v getent)
+	expect 0 "proposal in" -- learn -o "$tmp/getent.policy" -- "$getent" passwd root
+	grep -q '^errno EACCES connect because ' "$tmp/getent.policy" ||
+		fail "learn: connect not refused in $(cat "$tmp/getent.policy")"
+	grep -q '^allow connect' "$tmp/getent.policy" && fail "learn: allow connect proposed"
+	expect 0 "clean" -- check "$tmp/getent.policy"
+	expect 0 "^root:" -- run "$tmp/getent.policy" -- "$getent" passwd root
+else
+	echo "policy-tool: no getent here: a learned connect not checked" >&2
+fi
 echo "policy-tool: every command behaves as documented"
