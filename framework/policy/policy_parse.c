@@ -41,7 +41,8 @@ static char *read_file(struct pol_parser *ps, const char *path)
 				free(nb ? nb : buf);
 				fclose(f);
 				pol_err(ps, path, 0, 0,
-				        nb ? "too large (%u bytes at most)" : "out of memory reading it",
+				        nb ? "too large (%u bytes at most)"
+				           : "out of memory reading it",
 				        (1u << 24) - 4096 - 1);
 				return NULL;
 			}
