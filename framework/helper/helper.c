@@ -439,6 +439,21 @@ int privsep_worker_post(struct privsep_worker *w, const struct privsep_out *out)
 	if (row_admits(row, PRIVSEP_H_EVENT, o.len, o.nfds, !!bulk, bulk ? bulk->len : 0, why,
 	               sizeof(why)) < 0)
 		return -1;
+	/* a bad fd is the application's mistake, told before anything is
+	 * sent: the kernel's EBADF from the send would look like a broken
+	 * channel, and one of the helper's own fds never goes to a worker */
+	for (size_t i = 0; i < o.nfds; i++) {
+		int own = helper_owns_fd(w->h, o.fds[i]);
+		if (own)
+			HLOG(
+			    w->h, PRIVSEP_LOG_ERR,
+			    "worker \"%s\": event %u not sent: fd %d is one of the helper's own (the application closed its fd, and the number was used again)",
+			    w->name, o.type, o.fds[i]);
+		if (own || fcntl(o.fds[i], F_GETFD) < 0) {
+			errno = EBADF;
+			return -1;
+		}
+	}
 	if (w->chan < 0) {
 		errno = EPIPE;
 		return -1;
@@ -576,11 +591,16 @@ static void serve(struct privsep_worker *w, struct msg *m, const struct msg *bat
 		return;
 	}
 	if (rc == 0 && req->reply.err) {
-		HLOG(
-		    h, PRIVSEP_LOG_ERR,
-		    "worker \"%s\" pid %d: call %s id %u: reply body over the record limit; answered EMSGSIZE",
-		    w->name, (int)w->pid, row->name, req->id);
-		rc = privsep_req_fail(req, EMSGSIZE, "reply too large for the record limit");
+		/* the put's own error: a NULL string is not a full record */
+		int big = req->reply.err == EMSGSIZE;
+		HLOG(h, PRIVSEP_LOG_ERR,
+		     "worker \"%s\" pid %d: call %s id %u: %s%s; answered EMSGSIZE", w->name,
+		     (int)w->pid, row->name, req->id,
+		     big ? "reply body over the record limit" : "a put into the reply failed: ",
+		     big ? "" : strerror(req->reply.err));
+		rc = privsep_req_fail(req, EMSGSIZE, "%s",
+		                      big ? "reply too large for the record limit"
+		                          : "the handler could not build its reply");
 	} else if (rc < 0 || rc > 4095) {
 		HLOG(h, PRIVSEP_LOG_ERR,
 		     "worker \"%s\" pid %d: call %s id %u: handler returned %d; answered EIO",
