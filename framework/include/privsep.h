@@ -333,7 +333,8 @@ struct privsep_out {
 
 /* In a handler: attach fd (taken) to the reply.  0, or -1 with errno
  * EMSGSIZE when the reply already carries PRIVSEP_MAX_FDS fds (fd is
- * closed). */
+ * closed).  In the helper, a reply with an fd that is not open or is one
+ * of the helper's own is answered EBADF instead (logged; nothing sent). */
 int privsep_req_reply_fd(struct privsep_req *req, int fd);
 /* In a handler: take received fd i; the caller owns it.  -1 (EBADF) if
  * there is no such fd or it was taken already. */

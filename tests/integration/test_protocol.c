@@ -830,6 +830,57 @@ static void rule_a_handlers_failure_is_logged_with_the_worker(void **state)
 	hx_free(x);
 }
 
+static int g_reply_fd;
+
+static int handler_attaches(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	if (req->len)
+		privsep_req_reply_fd(req, g_reply_fd);
+	return req->len == 2 ? EPERM : 0;
+}
+
+/* A reply fd the handler closed, or one of the helper's own, is the
+ * handler's mistake: the call is answered EBADF with one line, the worker
+ * keeps its channel, and the helper's own fd is neither sent nor closed
+ * (nor when the handler fails the call with it attached). */
+static void rule_a_bad_fd_in_a_reply_is_ebadf_and_the_worker_stays(void **state)
+{
+	static const struct privsep_handler t[] = {{.type = T_ECHO_STR,
+	                                            .name = "attaching",
+	                                            .max_len = 8,
+	                                            .flags = PRIVSEP_H_CALL,
+	                                            .fn = handler_attaches}};
+	struct hx *x = hx_new(t, 1, 0);
+	struct privsep_client *c = hx_attach_client(x, "fds", 0);
+	struct hx_bg bg;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	(void)state;
+	assert_non_null(c);
+	close(fd);
+	for (int i = 0; i < 2; i++) {
+		g_reply_fd = i == 0 ? fd : privsep_helper_fd(x->h);
+		hx_bg_call(&bg, c, T_ECHO_STR, "x", 1);
+		assert_int_equal(hx_bg_wait(x, &bg), -1);
+		assert_int_equal(bg.err, EBADF);
+		assert_int_equal(bg.res.refused, 1);
+		assert_int_equal(x->gone, 0);
+	}
+	assert_true(hx_logged(x, ": reply fd "));
+	assert_true(hx_logged(x, " is not open; answered EBADF"));
+	assert_true(hx_logged(x, " is one of the helper's own; answered EBADF"));
+	hx_bg_call(&bg, c, T_ECHO_STR, "xy", 2);
+	assert_int_equal(hx_bg_wait(x, &bg), -1);
+	assert_int_equal(bg.err, EPERM);
+	assert_true(fcntl(privsep_helper_fd(x->h), F_GETFD) >= 0);
+	hx_bg_call(&bg, c, T_ECHO_STR, NULL, 0);
+	assert_int_equal(hx_bg_wait(x, &bg), 0);
+	assert_int_equal(x->gone, 0);
+	assert_int_equal(privsep_helper_nworkers(x->h), 1);
+	privsep_client_free(c);
+	hx_free(x);
+}
+
 static int exit7_main(struct privsep_client *c, void *arg)
 {
 	(void)c;
@@ -1210,6 +1261,7 @@ int main(void)
 	    cmocka_unit_test(rule_an_empty_record_is_told_from_end_of_stream_without_waiting),
 	    cmocka_unit_test(rule_a_reply_is_queued_whatever_queue_max_is),
 	    cmocka_unit_test(rule_a_bad_fd_in_an_event_is_ebadf_and_the_worker_stays),
+	    cmocka_unit_test(rule_a_bad_fd_in_a_reply_is_ebadf_and_the_worker_stays),
 	};
 	return cmocka_run_group_tests_name("protocol", tests, NULL, NULL);
 }
