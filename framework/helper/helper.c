@@ -410,6 +410,32 @@ static void reply_error(struct privsep_worker *w, uint32_t id, int err, const ch
 	send_reply(w, id, wr.len, NULL, 0);
 }
 
+/* The first of fds the helper must not send: one not open, or one of
+ * its own (a number the application closed and the helper used again:
+ * another worker's channel, its epoll fd), *own saying which; -1 when
+ * every one may go.  Checked before a send: the kernel's EBADF from it
+ * would look like a broken channel and end the worker. */
+static int bad_fd(const struct privsep_helper *h, const int *fds, size_t n, int *own)
+{
+	for (size_t i = 0; i < n; i++) {
+		*own = helper_owns_fd(h, fds[i]);
+		if (*own || fcntl(fds[i], F_GETFD) < 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Take the helper's own fds out of a reply a handler built, so that the
+ * request's end closes none of them. */
+static void drop_own_fds(const struct privsep_helper *h, struct privsep_req *req)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < req->reply_nfds; i++)
+		if (!helper_owns_fd(h, req->reply_fds[i]))
+			req->reply_fds[k++] = req->reply_fds[i];
+	req->reply_nfds = k;
+}
+
 /* ---- events ---- */
 
 int privsep_worker_post(struct privsep_worker *w, const struct privsep_out *out)
@@ -418,6 +444,7 @@ int privsep_worker_post(struct privsep_worker *w, const struct privsep_out *out)
 	char why[PRIVSEP_DETAIL_MAX];
 	const struct privsep_bulk *bulk;
 	struct msg_out o;
+	int bad, own;
 
 	if (!w || !out || out->flags) {
 		errno = EINVAL;
@@ -439,6 +466,18 @@ int privsep_worker_post(struct privsep_worker *w, const struct privsep_out *out)
 	if (row_admits(row, PRIVSEP_H_EVENT, o.len, o.nfds, !!bulk, bulk ? bulk->len : 0, why,
 	               sizeof(why)) < 0)
 		return -1;
+	/* a bad fd is the application's mistake: nothing sent, the worker
+	 * untouched */
+	bad = bad_fd(w->h, o.fds, o.nfds, &own);
+	if (bad >= 0) {
+		if (own)
+			HLOG(
+			    w->h, PRIVSEP_LOG_ERR,
+			    "worker \"%s\": event %u not sent: fd %d is one of the helper's own (the application closed its fd, and the number was used again)",
+			    w->name, o.type, o.fds[bad]);
+		errno = EBADF;
+		return -1;
+	}
 	if (w->chan < 0) {
 		errno = EPIPE;
 		return -1;
@@ -545,7 +584,7 @@ static void serve(struct privsep_worker *w, struct msg *m, const struct msg *bat
 	struct privsep_helper *h = w->h;
 	const struct privsep_handler *row = m->row;
 	struct privsep_req *req = &m->req;
-	int rc;
+	int rc, bad, own;
 
 	req->worker = w;
 	req->reply =
@@ -555,6 +594,9 @@ static void serve(struct privsep_worker *w, struct msg *m, const struct msg *bat
 	rc = (row->flags & PRIVSEP_H_PARTS) ? parts_serve(w, m) : row->fn(req, row->arg);
 	if (rc == HELPER_REPLY_HELD)
 		return; /* a pooled worker's READY: answered at the hand-out */
+	/* no reply is sent: the helper's own fds are not closed with the rest */
+	if (rc != 0 || (row->flags & PRIVSEP_H_POST))
+		drop_own_fds(h, req);
 	if (rc == PRIVSEP_VIOLATION) {
 		/* an entry with the BATCH's header, as its other violations */
 		char name[160] = "";
@@ -576,18 +618,31 @@ static void serve(struct privsep_worker *w, struct msg *m, const struct msg *bat
 		return;
 	}
 	if (rc == 0 && req->reply.err) {
-		HLOG(
-		    h, PRIVSEP_LOG_ERR,
-		    "worker \"%s\" pid %d: call %s id %u: reply body over the record limit; answered EMSGSIZE",
-		    w->name, (int)w->pid, row->name, req->id);
-		rc = privsep_req_fail(req, EMSGSIZE, "reply too large for the record limit");
+		/* the put's own error: a NULL string is not a full record */
+		int big = req->reply.err == EMSGSIZE;
+		HLOG(h, PRIVSEP_LOG_ERR,
+		     "worker \"%s\" pid %d: call %s id %u: %s%s; answered EMSGSIZE", w->name,
+		     (int)w->pid, row->name, req->id,
+		     big ? "reply body over the record limit" : "a put into the reply failed: ",
+		     big ? "" : strerror(req->reply.err));
+		rc = privsep_req_fail(req, EMSGSIZE, "%s",
+		                      big ? "reply too large for the record limit"
+		                          : "the handler could not build its reply");
 	} else if (rc < 0 || rc > 4095) {
 		HLOG(h, PRIVSEP_LOG_ERR,
 		     "worker \"%s\" pid %d: call %s id %u: handler returned %d; answered EIO",
 		     w->name, (int)w->pid, row->name, req->id, rc);
 		rc = privsep_req_fail(req, EIO, "handler failed");
 	}
+	if (rc == 0 && (bad = bad_fd(h, req->reply_fds, req->reply_nfds, &own)) >= 0) {
+		HLOG(h, PRIVSEP_LOG_ERR,
+		     "worker \"%s\" pid %d: call %s id %u: reply fd %d is %s; answered EBADF",
+		     w->name, (int)w->pid, row->name, req->id, req->reply_fds[bad],
+		     own ? "one of the helper's own" : "not open");
+		rc = privsep_req_fail(req, EBADF, "the handler attached an fd it cannot send");
+	}
 	if (rc != 0) {
+		drop_own_fds(h, req);
 		w->st.refusals++;
 		reply_error(w, req->id, rc, req->detail);
 		return;

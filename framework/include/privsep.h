@@ -129,7 +129,8 @@ const char *privsep_violation_name(enum privsep_violation v);
  * error below); privsep_writer_init and privsep_reader_init never fail. */
 
 /* A payload writer over a caller's buffer.  Errors are sticky: after the
- * first failed put, every put fails and err holds EMSGSIZE. */
+ * first failed put, every put fails and err holds that put's errno
+ * (EMSGSIZE: it did not fit; EINVAL: privsep_writer_put_str of NULL). */
 struct privsep_writer {
 	uint8_t *buf; /* borrowed */
 	size_t cap;
@@ -332,7 +333,8 @@ struct privsep_out {
 
 /* In a handler: attach fd (taken) to the reply.  0, or -1 with errno
  * EMSGSIZE when the reply already carries PRIVSEP_MAX_FDS fds (fd is
- * closed). */
+ * closed).  In the helper, a reply with an fd that is not open or is one
+ * of the helper's own is answered EBADF instead (logged; nothing sent). */
 int privsep_req_reply_fd(struct privsep_req *req, int fd);
 /* In a handler: take received fd i; the caller owns it.  -1 (EBADF) if
  * there is no such fd or it was taken already. */
@@ -581,7 +583,10 @@ int privsep_worker_drop_permit(struct privsep_worker *w, uint32_t type);
 /* 1 once a spawned worker has entered its sandbox (READY arrived), else
  * 0.  Never fails. */
 int privsep_worker_ready(const struct privsep_worker *w);
-/* 1 if w may still send type, 0 if not (or unknown).  Never fails. */
+/* 1 if type's permit still stands for w, 0 if it was dropped or used
+ * (a one-shot type), or type is not in the table.  An event's permit is
+ * never looked at (the worker never sends one): 1 until it is dropped.
+ * Never fails. */
 int privsep_worker_permitted(const struct privsep_worker *w, uint32_t type);
 /* What the helper knows of a worker (borrowed strings).  Never fail. */
 pid_t privsep_worker_pid(const struct privsep_worker *w);
@@ -613,9 +618,10 @@ int privsep_worker_stats(const struct privsep_worker *w, struct privsep_stats *s
  * worker would stall the others, and deadlock with a worker that waits to
  * send to it).  0, or -1 with errno: EINVAL (out NULL, flags not 0, type
  * not an event of the table, sizes or fds outside its row, bulk missing
- * or not expected), EMSGSIZE (a bulk over the row's bulk_max, a record
- * over the limit), EPIPE (the worker is gone), ENOMEM, or the memfd's
- * errno. */
+ * or not expected), EBADF (an fd of out->fds not open, or one of the
+ * helper's own: nothing sent, the worker untouched), EMSGSIZE (a bulk
+ * over the row's bulk_max, a record over the limit), EPIPE (the worker
+ * is gone), ENOMEM, or the memfd's errno. */
 int privsep_worker_post(struct privsep_worker *w, const struct privsep_out *out);
 /* Messages queued for w (its socket was full).  Never fails. */
 size_t privsep_worker_queued(const struct privsep_worker *w);

@@ -90,7 +90,8 @@ void privsep_writer_init(struct privsep_writer *w, void *buf, size_t cap)
 	w->err = 0;
 }
 
-/* Reserve n bytes; NULL (and the sticky error) when they do not fit. */
+/* Reserve n bytes, n > 0 (a writer over no buffer has no address for
+ * none); NULL (and the sticky error) when they do not fit. */
 static uint8_t *wr_reserve(struct privsep_writer *w, size_t n)
 {
 	if (w->err)
@@ -149,11 +150,13 @@ int privsep_writer_put_u64(struct privsep_writer *w, uint64_t v)
 
 int privsep_writer_put_raw(struct privsep_writer *w, const void *src, size_t n)
 {
-	uint8_t *p = wr_reserve(w, n);
+	uint8_t *p;
+	if (!n) /* nothing to put: it fits, unless a put failed before */
+		return w->err ? wr_fail(w) : 0;
+	p = wr_reserve(w, n);
 	if (!p)
 		return wr_fail(w);
-	if (n)
-		memcpy(p, src, n);
+	memcpy(p, src, n);
 	return 0;
 }
 

@@ -86,17 +86,21 @@ void privsep_sandbox_describe(char *buf, size_t len)
 	landlock_describe(&ll, buf, len);
 }
 
-static int resolve_user(const char *user, uid_t *uid, gid_t *gid)
+/* A user the sandbox cannot have is the application's mistake, as a bad
+ * policy is: EINVAL, with the reason in why. */
+static int resolve_user(const char *user, uid_t *uid, gid_t *gid, char *why, size_t whylen)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 	char *end;
 	unsigned long v;
+	int rc;
 
 	errno = 0;
 	v = strtoul(user, &end, 10);
 	if (*user && !*end) { /* numeric: uid, and the same gid */
 		if (errno || user[0] == '-' || v >= (unsigned long)INT32_MAX) {
+			snprintf(why, whylen, "user \"%s\" is not a uid below %d", user, INT32_MAX);
 			errno = EINVAL;
 			return -1;
 		}
@@ -104,13 +108,19 @@ static int resolve_user(const char *user, uid_t *uid, gid_t *gid)
 		*gid = (gid_t)v;
 		return 0;
 	}
-	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res) {
+	rc = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
+	if (rc != 0 || !res) {
 		if (!strcmp(user, "nobody")) {
 			*uid = 65534;
 			*gid = 65534;
 			return 0;
 		}
-		errno = ENOENT;
+		if (rc != 0)
+			snprintf(why, whylen, "no such user \"%s\" (getpwnam_r: %s)", user,
+			         strerror(rc));
+		else
+			snprintf(why, whylen, "no such user \"%s\"", user);
+		errno = EINVAL;
 		return -1;
 	}
 	*uid = pw.pw_uid;
@@ -222,21 +232,15 @@ static int prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, const
 		errno = EINVAL;
 		return -1;
 	}
+	if (sb->nkeep && !sb->keep_fds) {
+		snprintf(why, whylen, "nkeep is %zu but keep_fds is NULL", sb->nkeep);
+		errno = EINVAL;
+		return -1;
+	}
 	plan->root = geteuid() == 0;
 	plan->flags = sb->flags;
 	if (pol->namespaces == 0)
 		plan->flags |= PRIVSEP_SB_NO_NAMESPACES;
-	if (sb->user) {
-		if (resolve_user(sb->user, &plan->uid, &plan->gid) < 0) {
-			snprintf(why, whylen, "no such user \"%s\"", sb->user);
-			return -1;
-		}
-		if (plan->root && (plan->uid == 0 || plan->gid == 0)) {
-			snprintf(why, whylen, "the worker's user must not be root (uid or gid 0)");
-			errno = EINVAL;
-			return -1;
-		}
-	}
 	if (sb->user && pol->user[0] && strcmp(sb->user, pol->user) != 0) {
 		snprintf(why, whylen,
 		         "the policy's user is %s, the configuration's %s: they must agree",
@@ -250,10 +254,8 @@ static int prepare(struct sb_plan *plan, const struct privsep_sandbox *sb, const
 	user = sb->user ? sb->user : pol->user[0] ? pol->user : NULL;
 	plan->uid = getuid();
 	plan->gid = getgid();
-	if (user && resolve_user(user, &plan->uid, &plan->gid) < 0) {
-		snprintf(why, whylen, "no such user \"%s\"", user);
+	if (user && resolve_user(user, &plan->uid, &plan->gid, why, whylen) < 0)
 		return -1;
-	}
 	if (user && plan->root && (plan->uid == 0 || plan->gid == 0)) {
 		snprintf(why, whylen, "the worker's user must not be root (uid or gid 0)");
 		errno = EINVAL;

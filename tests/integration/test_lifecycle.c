@@ -587,9 +587,39 @@ static void helper_keeps_only_the_capabilities_it_names(void **s)
 	assert_int_equal(wait_status(pid), 0);
 }
 
+/* A sandbox that says it keeps fds but gives none is a bad argument:
+ * EINVAL, never a NULL dereference in the helper. */
+static void kept_fds_counted_but_not_given_are_einval(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, 1, 0);
+	struct privsep_sandbox sb = {.keep_fds = NULL, .nkeep = 1};
+	struct privsep_spawn sp = {.name = "nokeep", .main = fail_main, .sandbox = &sb};
+	errno = 0;
+	assert_null(privsep_spawn(x->h, &sp));
+	assert_int_equal(errno, EINVAL);
+	hx_free(x);
+}
+
+/* privsep.h: privsep_spawn fails with EINVAL for a sandbox that cannot be
+ * prepared; an unknown user is one (nothing is forked for it). */
+static void an_unknown_user_is_einval(void **s)
+{
+	(void)s;
+	struct hx *x = hx_new(table, 1, 0);
+	struct privsep_sandbox sb = {.user = "no-such-user-of-privsep"};
+	struct privsep_spawn sp = {.name = "nouser", .main = fail_main, .sandbox = &sb};
+	errno = 0;
+	assert_null(privsep_spawn(x->h, &sp));
+	assert_int_equal(errno, EINVAL);
+	hx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(kept_fds_counted_but_not_given_are_einval),
+	    cmocka_unit_test(an_unknown_user_is_einval),
 	    cmocka_unit_test(sigterm_stops_the_workers_gracefully),
 	    cmocka_unit_test(sigint_kills_a_worker_that_does_not_exit_after_the_grace),
 	    cmocka_unit_test(sighup_is_a_reload_event),

@@ -775,6 +775,10 @@ static int handler_fails(struct privsep_req *req, void *arg)
 	(void)arg;
 	if (req->len == 0)
 		return 5000; /* neither an errno nor PRIVSEP_VIOLATION */
+	if (req->len == 2) { /* a put that fails for another reason than size */
+		privsep_writer_put_str(&req->reply, NULL);
+		return 0;
+	}
 	/* a body larger than the record */
 	for (int i = 0; i < 2000; i++)
 		privsep_writer_put_u32(&req->reply, (uint32_t)i);
@@ -806,9 +810,73 @@ static void rule_a_handlers_failure_is_logged_with_the_worker(void **state)
 	assert_int_equal(bg.res.refused, 1);
 	assert_string_equal(bg.res.detail, "reply too large for the record limit");
 	assert_true(hx_logged(x, ": reply body over the record limit; answered EMSGSIZE"));
+	/* the line says the put's own error, not the record limit */
+	int before = x->nlog;
+	hx_bg_call(&bg, c, T_ECHO_STR, "xy", 2);
+	assert_int_equal(hx_bg_wait(x, &bg), -1);
+	assert_int_equal(bg.err, EMSGSIZE);
+	assert_string_equal(bg.res.detail, "the handler could not build its reply");
+	int said = 0;
+	for (int i = before; i < x->nlog; i++) {
+		assert_null(strstr(x->log[i], "over the record limit"));
+		said += strstr(x->log[i], ": a put into the reply failed: Invalid argument; "
+		                          "answered EMSGSIZE") != NULL;
+	}
+	assert_int_equal(said, 1);
 	for (int i = 0; i < x->nlog; i++)
 		if (strstr(x->log[i], "answered E"))
 			assert_non_null(strstr(x->log[i], "worker \"namer\" pid 0: "));
+	privsep_client_free(c);
+	hx_free(x);
+}
+
+static int g_reply_fd;
+
+static int handler_attaches(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	if (req->len)
+		privsep_req_reply_fd(req, g_reply_fd);
+	return req->len == 2 ? EPERM : 0;
+}
+
+/* A reply fd the handler closed, or one of the helper's own, is the
+ * handler's mistake: the call is answered EBADF with one line, the worker
+ * keeps its channel, and the helper's own fd is neither sent nor closed
+ * (nor when the handler fails the call with it attached). */
+static void rule_a_bad_fd_in_a_reply_is_ebadf_and_the_worker_stays(void **state)
+{
+	static const struct privsep_handler t[] = {{.type = T_ECHO_STR,
+	                                            .name = "attaching",
+	                                            .max_len = 8,
+	                                            .flags = PRIVSEP_H_CALL,
+	                                            .fn = handler_attaches}};
+	struct hx *x = hx_new(t, 1, 0);
+	struct privsep_client *c = hx_attach_client(x, "fds", 0);
+	struct hx_bg bg;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	(void)state;
+	assert_non_null(c);
+	close(fd);
+	for (int i = 0; i < 2; i++) {
+		g_reply_fd = i == 0 ? fd : privsep_helper_fd(x->h);
+		hx_bg_call(&bg, c, T_ECHO_STR, "x", 1);
+		assert_int_equal(hx_bg_wait(x, &bg), -1);
+		assert_int_equal(bg.err, EBADF);
+		assert_int_equal(bg.res.refused, 1);
+		assert_int_equal(x->gone, 0);
+	}
+	assert_true(hx_logged(x, ": reply fd "));
+	assert_true(hx_logged(x, " is not open; answered EBADF"));
+	assert_true(hx_logged(x, " is one of the helper's own; answered EBADF"));
+	hx_bg_call(&bg, c, T_ECHO_STR, "xy", 2);
+	assert_int_equal(hx_bg_wait(x, &bg), -1);
+	assert_int_equal(bg.err, EPERM);
+	assert_true(fcntl(privsep_helper_fd(x->h), F_GETFD) >= 0);
+	hx_bg_call(&bg, c, T_ECHO_STR, NULL, 0);
+	assert_int_equal(hx_bg_wait(x, &bg), 0);
+	assert_int_equal(x->gone, 0);
+	assert_int_equal(privsep_helper_nworkers(x->h), 1);
 	privsep_client_free(c);
 	hx_free(x);
 }
@@ -973,6 +1041,45 @@ static void rule_a_reply_is_queued_whatever_queue_max_is(void **state)
 	}
 	assert_int_equal(replied, 1);
 	assert_int_equal(events, sent);
+	close(sock);
+	hx_free(x);
+}
+
+/* An event whose fd the application closed is the application's error:
+ * EBADF, as when the socket is full and the fd is duplicated into the
+ * queue, and the worker keeps its channel.  So is one of the helper's own
+ * fds (a number the application closed, used again by the helper): it is
+ * never handed to a worker.  Nothing is sent for either; the next good
+ * event goes through. */
+static void rule_a_bad_fd_in_an_event_is_ebadf_and_the_worker_stays(void **state)
+{
+	static const struct privsep_handler t[] = {
+	    {.type = T_EVENT_ROW, .name = "event", .max_fds = 1, .flags = PRIVSEP_H_EVENT}};
+	struct hx *x = hx_new(t, 1, 0);
+	struct privsep_worker *w;
+	int sock = hx_attach_raw(x, "badfd", &w);
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int bad[2] = {fd, privsep_helper_fd(x->h)};
+	uint8_t in[256];
+	(void)state;
+	close(fd); /* fd is now a number no file has */
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(
+		    privsep_worker_post(
+		        w, &(struct privsep_out){.type = T_EVENT_ROW, .fds = &bad[i], .nfds = 1}),
+		    -1);
+		assert_int_equal(errno, EBADF);
+		assert_int_equal(x->gone, 0);
+		assert_int_equal(privsep_helper_nworkers(x->h), 1);
+		assert_int_equal(recv(sock, in, sizeof(in), MSG_DONTWAIT), -1);
+		assert_int_equal(errno, EAGAIN);
+	}
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_int_equal(privsep_worker_post(
+	                     w, &(struct privsep_out){.type = T_EVENT_ROW, .fds = &fd, .nfds = 1}),
+	                 0);
+	assert_true(recv(sock, in, sizeof(in), MSG_DONTWAIT) >= (ssize_t)PRIVSEP_HDR_LEN);
+	close(fd);
 	close(sock);
 	hx_free(x);
 }
@@ -1153,6 +1260,8 @@ int main(void)
 	    cmocka_unit_test(rule_a_worker_killed_after_the_grace_is_logged_once),
 	    cmocka_unit_test(rule_an_empty_record_is_told_from_end_of_stream_without_waiting),
 	    cmocka_unit_test(rule_a_reply_is_queued_whatever_queue_max_is),
+	    cmocka_unit_test(rule_a_bad_fd_in_an_event_is_ebadf_and_the_worker_stays),
+	    cmocka_unit_test(rule_a_bad_fd_in_a_reply_is_ebadf_and_the_worker_stays),
 	};
 	return cmocka_run_group_tests_name("protocol", tests, NULL, NULL);
 }

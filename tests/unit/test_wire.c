@@ -299,6 +299,23 @@ static void rule_put_str_refuses_null(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* An event handler's reply is a writer over no buffer (client.c); an
+ * empty put there either succeeds or fails with errno set (the error
+ * contract), never -1 with errno 0 and err 0. */
+static void rule_empty_put_on_an_unbuffered_writer_keeps_the_contract(void **state)
+{
+	(void)state;
+	struct privsep_writer w;
+	privsep_writer_init(&w, NULL, 0);
+	errno = 0;
+	int rc = privsep_writer_put_raw(&w, "", 0);
+	if (rc < 0) {
+		assert_int_not_equal(errno, 0);
+		assert_int_equal(w.err, errno);
+	}
+	assert_int_equal(rc, 0);
+}
+
 static void rule_bytes_are_length_prefixed(void **state)
 {
 	(void)state;
@@ -376,6 +393,7 @@ int main(void)
 	    cmocka_unit_test(rule_reader_errors_are_sticky),
 	    cmocka_unit_test(rule_writer_never_overruns_its_buffer),
 	    cmocka_unit_test(rule_put_str_refuses_null),
+	    cmocka_unit_test(rule_empty_put_on_an_unbuffered_writer_keeps_the_contract),
 	    cmocka_unit_test(rule_bytes_are_length_prefixed),
 	    cmocka_unit_test(rule_fds_lost_to_the_receivers_limit_excuse_only_a_short_count),
 	    cmocka_unit_test(rule_violation_names_are_stable),
