@@ -634,7 +634,12 @@ static void serve(struct privsep_worker *w, struct msg *m, const struct msg *bat
 		     w->name, (int)w->pid, row->name, req->id, rc);
 		rc = privsep_req_fail(req, EIO, "handler failed");
 	}
-	if (rc == 0 && (bad = bad_fd(h, req->reply_fds, req->reply_nfds, &own)) >= 0) {
+	/* an application handler's fds; the framework's own handlers (the
+	 * file broker) attach only an fd they opened in this call, which is
+	 * open and can be no other of the helper's: the brokered open's path
+	 * pays no system call for it */
+	if (rc == 0 && req->reply_nfds && row->type >= PRIVSEP_TYPE_APP_MIN &&
+	    (bad = bad_fd(h, req->reply_fds, req->reply_nfds, &own)) >= 0) {
 		HLOG(h, PRIVSEP_LOG_ERR,
 		     "worker \"%s\" pid %d: call %s id %u: reply fd %d is %s; answered EBADF",
 		     w->name, (int)w->pid, row->name, req->id, req->reply_fds[bad],
