@@ -587,6 +587,14 @@ int privsep_helper_keep_caps(const char *const *names, size_t n)
 		}
 		keep |= (uint64_t)1 << v;
 	}
+	/* capset and PR_CAPBSET_DROP change the calling thread only: with
+	 * another thread, which would keep every capability, nothing changes
+	 * (narrowing each thread needs a signal handler in every one, libpsx's
+	 * way, and cannot see a thread started meanwhile) */
+	if (helper_threads() != 1) {
+		errno = EBUSY;
+		return -1;
+	}
 	if (narrow_caps(keep, 1) < 0)
 		return -1;
 	app_kept = keep;
@@ -656,6 +664,7 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 	const struct pol_entry *pe;
 	const int spawns = (flags & PRIVSEP_CONFINE_EXEC_SPAWNS) != 0;
 	mode_t old_umask;
+	int n;
 	if (flags & ~PRIVSEP_CONFINE_EXEC_SPAWNS) {
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		         "helper: cannot confine: unknown flags %#x", flags);
@@ -673,6 +682,18 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 		         "confined %s it",
 		         spawns ? "with" : "without", spawns ? "without" : "with");
 		errno = EINVAL;
+		return -1;
+	}
+	/* capabilities and Landlock are a thread's: another thread would
+	 * keep what the confine takes.  Checked first, before the spawner
+	 * starts and the capabilities drop */
+	n = helper_threads();
+	if (n != 1) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "helper: cannot confine: %s threads, and capabilities and Landlock are "
+		         "a thread's: confine before starting threads",
+		         n < 0 ? "cannot count its" : "it has other");
+		errno = EBUSY;
 		return -1;
 	}
 	if (!policy && !policy_text) {

@@ -497,7 +497,9 @@ int privsep_helper_stop_signal(const struct privsep_helper *h);
  * starts no worker any more: privsep_spawn fails with EPERM, logged, as
  * does a restart or a replacement.  For a helper that still starts
  * exec-mode workers once confined, privsep_helper_confine_flags with
- * PRIVSEP_CONFINE_EXEC_SPAWNS.  0, or -1 with errno (the log says why). */
+ * PRIVSEP_CONFINE_EXEC_SPAWNS.  Call it before starting threads: with
+ * another thread it changes nothing and fails with EBUSY (capabilities
+ * and Landlock are a thread's).  0, or -1 with errno (the log says why). */
 int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text);
 
 /* privsep_helper_confine_flags's flags. */
@@ -543,8 +545,10 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 /* Keep only the capabilities named (libcap names: "cap_dac_read_search",
  * "cap_net_bind_service", ...) in this process's permitted and effective
  * sets and its bounding set; inheritable and ambient emptied.  Call in the
- * helper once it has done what needed more.  -1 with errno EINVAL for an
- * unknown name, EPERM when the process cannot. */
+ * helper once it has done what needed more, before starting threads:
+ * capabilities are a thread's, so with another thread it changes nothing
+ * and fails with EBUSY.  -1 with errno EINVAL for an unknown name, EBUSY,
+ * EPERM when the process cannot. */
 int privsep_helper_keep_caps(const char *const *names, size_t n);
 
 /* In the helper: one line at level lvl to its standard error, as the
@@ -1009,7 +1013,9 @@ struct privsep_exec {
 
 /* An fd of the program at path (NULL: this process's own binary) for
  * struct privsep_exec, opened now: a file later put at path is never
- * what runs.  Close-on-exec; the caller closes it.  -1 with errno. */
+ * what runs.  Close-on-exec; the caller closes it.  The open never waits
+ * (no writer of a FIFO, no lease's break): what is not a regular file
+ * fails (EACCES; a socket: open's ENXIO).  -1 with errno. */
 int privsep_exec_open(const char *path);
 
 /* In an executed worker, at the top of main: 1 when argv[1] is
