@@ -18,6 +18,11 @@
 #include "proto.h"
 #include "sandbox.h"
 
+/* How long the exit waits for the helper to take what fn left queued:
+ * the helper's graceful stop gives a worker this long (privsep.h,
+ * privsep_helper_stop), and closes the channel first (EPIPE at once). */
+#define CLIENT_MAIN_FLUSH_MS 1000
+
 int privsep_exec_is_worker(int argc, char **argv)
 {
 	int type = 0;
@@ -69,13 +74,27 @@ void privsep_client_main(const struct privsep_client_config *cfg, privsep_main_f
 			post_failed(PRIVSEP_SB_STEP_NARROW, errno, why);
 			_exit(127);
 		}
-		if (msg_ready(PRIVSEP_EXEC_CHAN_FD, msg_max) < 0)
+		if (msg_ready(PRIVSEP_EXEC_CHAN_FD, msg_max) < 0) {
+			fprintf(
+			    stderr,
+			    "privsep: READY not answered (%s): the helper refused this worker's "
+			    "sandbox or is gone; exiting\n",
+			    strerror(errno));
 			_exit(127);
+		}
 	}
 	c = privsep_client_new(PRIVSEP_EXEC_CHAN_FD, &c0);
-	if (!c)
+	if (!c) {
+		fprintf(stderr, "privsep: cannot make the client on fd %d (%s); exiting\n",
+		        PRIVSEP_EXEC_CHAN_FD, strerror(errno));
 		_exit(127);
+	}
 	rc = fn(c, arg);
+	/* what fn posted and left queued or batched goes before the exit,
+	 * bounded: a helper that stopped reading costs at most this wait;
+	 * what is left, privsep_client_free says it drops */
+	if (privsep_client_queued(c))
+		(void)privsep_client_flush(c, CLIENT_MAIN_FLUSH_MS);
 	privsep_client_free(c);
 	fflush(NULL);
 	_exit(rc & 0xff);

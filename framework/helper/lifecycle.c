@@ -39,28 +39,39 @@
  * event loop), blocked in the calling thread.  0, or -1 with errno. */
 static int take_signals(struct privsep_helper *h, const sigset_t *add)
 {
-	sigset_t set = h->sigset;
+	sigset_t set = h->sigset, old;
 	struct epoll_event ev = {.events = EPOLLIN};
-	int fd;
+	int fd, e;
 
 	for (int s = 1; s < NSIG; s++)
 		if (sigismember(add, s) == 1)
 			sigaddset(&set, s);
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+	/* pthread_sigmask returns its error, errno untouched */
+	e = pthread_sigmask(SIG_BLOCK, &set, &old);
+	if (e != 0) {
+		errno = e;
 		return -1;
+	}
 	fd = signalfd(h->sigfd, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		return -1;
-	if (h->sigfd < 0) {
+	if (fd >= 0 && h->sigfd < 0) {
 		h->tsig = (struct tag){NULL, TAG_SIGNAL};
 		ev.data.ptr = &h->tsig;
 		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			int saved = errno;
+			e = errno;
 			close(fd);
-			errno = saved;
-			return -1;
+			errno = e;
+			fd = -1;
+		} else {
+			h->sigfd = fd;
 		}
-		h->sigfd = fd;
+	}
+	if (fd < 0) {
+		/* nothing reads them: the signals this call blocked are
+		 * delivered again as before (a SIGTERM still ends the process) */
+		e = errno;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		errno = e;
+		return -1;
 	}
 	h->sigset = set;
 	return 0;

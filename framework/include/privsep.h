@@ -696,12 +696,17 @@ struct privsep_client_config {
 	size_t queue_max;
 };
 
-/* A client on channel fd (taken).  cfg may be NULL.  NULL on ENOMEM,
- * EINVAL (fd closed): also a table privsep_helper_new would refuse (a
- * bad row, a type in two rows).  With a table, every call and post of an application type is
+/* A client on channel fd (taken: closed on failure too).  cfg may be
+ * NULL.  NULL on ENOMEM, EINVAL (fd negative; msg_max out of range; a
+ * table privsep_helper_new would refuse: a bad row, a type in two rows).
+ * The fd itself is not looked at: one that is not open fails the first
+ * call or post (EBADF).  With a table, every call and post of an application type is
  * checked against its row before it is sent (docs/PROTOCOL.md section 5). */
 struct privsep_client *privsep_client_new(int fd, const struct privsep_client_config *cfg);
-/* Close the channel and free.  No call may be in progress. */
+/* Close the channel and free.  No call may be in progress.  Posts still
+ * queued or batched (privsep_client_queued) are sent when the socket
+ * takes them at once, never waited for; the rest are dropped, said in
+ * one line on the client's log: privsep_client_flush first to wait. */
 void privsep_client_free(struct privsep_client *c);
 /* The channel fd, for poll(POLLIN/POLLHUP) in an event loop.  Borrowed.
  * Never fails. */
@@ -802,7 +807,7 @@ int privsep_client_ping(struct privsep_client *c, const void *data, size_t len,
  * not in its table, is an event or is a start-up message (SANDBOX_FAILED,
  * SECCOMP_TRAP, READY).  0, or -1 with errno as privsep_client_call (the
  * helper's EINVAL for a refused list, res->refused 1 and its detail;
- * EINVAL for n 0 or over 64, not sent).  res (may be NULL) as
+ * EINVAL for n 0 or over 256 or types NULL, not sent).  res (may be NULL) as
  * privsep_client_ping's, its data unused. */
 int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n,
                                 struct privsep_result *res);
