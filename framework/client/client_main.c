@@ -5,6 +5,9 @@
  * exec").  It finds the channel on fd 3, narrows the sandbox the helper
  * put in force before the execveat (sandbox_narrow), sends READY and waits
  * for the helper's check, and only then runs the application's function.
+ * client_run, the part after the narrowing, is a fork-mode worker's too
+ * (spawn.c): READY, the client, the function, what it left queued sent
+ * (bounded), the exit, each 127 saying why.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client_int.h"
 #include "msg.h"
 #include "proto.h"
 #include "sandbox.h"
@@ -48,9 +52,8 @@ static void post_failed(int step, int err, const char *why)
 void privsep_client_main(const struct privsep_client_config *cfg, privsep_main_fn fn, void *arg)
 {
 	struct privsep_client_config c0 = {0};
-	struct privsep_client *c;
 	size_t msg_max;
-	int type = 0, rc;
+	int type = 0;
 	socklen_t len = sizeof(type);
 
 	if (cfg)
@@ -74,19 +77,28 @@ void privsep_client_main(const struct privsep_client_config *cfg, privsep_main_f
 			post_failed(PRIVSEP_SB_STEP_NARROW, errno, why);
 			_exit(127);
 		}
-		if (msg_ready(PRIVSEP_EXEC_CHAN_FD, msg_max) < 0) {
-			fprintf(
-			    stderr,
-			    "privsep: READY not answered (%s): the helper refused this worker's "
-			    "sandbox or is gone; exiting\n",
-			    strerror(errno));
-			_exit(127);
-		}
+		client_run(PRIVSEP_EXEC_CHAN_FD, &c0, msg_max, 1, fn, arg);
 	}
-	c = privsep_client_new(PRIVSEP_EXEC_CHAN_FD, &c0);
+	client_run(PRIVSEP_EXEC_CHAN_FD, &c0, msg_max, 0, fn, arg);
+}
+
+void client_run(int fd, const struct privsep_client_config *cfg, size_t msg_max, int ready,
+                privsep_main_fn fn, void *arg)
+{
+	struct privsep_client *c;
+	int rc;
+
+	if (ready && msg_ready(fd, msg_max) < 0) {
+		fprintf(stderr,
+		        "privsep: READY not answered (%s): the helper refused this worker's "
+		        "sandbox or is gone; exiting\n",
+		        strerror(errno));
+		_exit(127);
+	}
+	c = privsep_client_new(fd, cfg);
 	if (!c) {
-		fprintf(stderr, "privsep: cannot make the client on fd %d (%s); exiting\n",
-		        PRIVSEP_EXEC_CHAN_FD, strerror(errno));
+		fprintf(stderr, "privsep: cannot make the client on fd %d (%s); exiting\n", fd,
+		        strerror(errno));
 		_exit(127);
 	}
 	rc = fn(c, arg);

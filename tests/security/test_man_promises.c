@@ -496,22 +496,13 @@ static void client_main_says_why_when_ready_is_not_answered(void **s)
 	skip();
 }
 
-/* When fn returns with posts queued, privsep_client_main sends them
- * before the exit, waiting for the helper to read (seen: the worker
- * waits in poll until the test reads), every one arriving (before: the
- * free dropped them). */
-static void client_main_sends_what_fn_left_queued(void **s)
+/* Until process pid waits for room (poll) or has ended: 1 when it
+ * waits, 0 when it ended without waiting (left to be reaped). */
+static int waits_in_poll_or_ends(pid_t pid)
 {
-	struct worker w = start_worker(NULL, post_and_return, 0);
-	char path[64], line[64], err[1024];
-	uint8_t b[1024];
-	size_t posted = 0, got = 0;
-	int st, waiting = 0;
-	(void)s;
-	assert_int_equal(read(w.note, &posted, sizeof(posted)), (ssize_t)sizeof(posted));
-	/* until the worker waits for room (poll) or has ended */
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)w.pid);
-	while (!waiting) {
+	char path[64], line[64];
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	for (;;) {
 		FILE *f = fopen(path, "r");
 		siginfo_t si = {0};
 		if (f) {
@@ -519,14 +510,30 @@ static void client_main_sends_what_fn_left_queued(void **s)
 			if (fgets(line, sizeof(line), f))
 				nr = strtol(line, NULL, 10);
 			fclose(f);
-			waiting = nr == SYS_poll || nr == SYS_ppoll;
+			if (nr == SYS_poll || nr == SYS_ppoll)
+				return 1;
 		}
-		if (!waiting && waitid(P_PID, (id_t)w.pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		    si.si_pid == w.pid)
-			break; /* ended without waiting */
-		if (!waiting)
-			sched_yield();
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == pid)
+			return 0;
+		sched_yield();
 	}
+}
+
+/* When fn returns with posts queued, privsep_client_main sends them
+ * before the exit, waiting for the helper to read (seen: the worker
+ * waits in poll until the test reads), every one arriving (before: the
+ * free dropped them). */
+static void client_main_sends_what_fn_left_queued(void **s)
+{
+	struct worker w = start_worker(NULL, post_and_return, 0);
+	char err[1024];
+	uint8_t b[1024];
+	size_t posted = 0, got = 0;
+	int st, waiting;
+	(void)s;
+	assert_int_equal(read(w.note, &posted, sizeof(posted)), (ssize_t)sizeof(posted));
+	waiting = waits_in_poll_or_ends(w.pid);
 	while (recv(w.chan, b, sizeof(b), 0) > 0)
 		got++;
 	st = end_worker(&w, err, sizeof(err));
@@ -556,55 +563,138 @@ static void client_main_exits_bounded_when_the_helper_stopped_reading(void **s)
 		fail_msg("queued posts dropped at the exit unsaid: standard error \"%s\"", err);
 }
 
+/* body in a child (what it changes is for good): the test passes when
+ * the child exits 0, body's _exit otherwise. */
+static void in_child(void (*body)(void))
+{
+	int status;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		body();
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---- a fork-mode worker's end: the same code (client_run) ---- */
+
+static uint64_t handled, announced;
+static int worker_gone;
+
+static int count_post(struct privsep_req *req, void *arg)
+{
+	(void)arg;
+	handled++;
+	if (req->len == sizeof(announced))
+		memcpy(&announced, req->data, sizeof(announced));
+	return 0;
+}
+
+static void gone(struct privsep_worker *w, void *arg)
+{
+	(void)w;
+	(void)arg;
+	worker_gone = 1;
+}
+
+/* main of the worker: posts until some wait in the queue, then one more
+ * that tells how many it posted in all, and returns. */
+static int fill_and_announce(struct privsep_client *c, void *arg)
+{
+	uint64_t total;
+	struct privsep_out o = {.type = T_APP, .len = sizeof(total), .flags = PRIVSEP_POST_NOWAIT};
+	(void)arg;
+	total = fill_until_queued(c) + 1;
+	o.data = &total;
+	return privsep_client_post(c, &o) == 0 ? 0 : 1;
+}
+
+/* A fork-mode worker whose main returns with posts queued has them all
+ * served: its end waits for the helper to read, as an executed worker's
+ * does (before: privsep_client_free sent what fit and dropped the rest). */
+static void fork_mode_worker_body(void)
+{
+	static const struct privsep_handler table[] = {
+	    {.type = T_APP,
+	     .name = "count",
+	     .min_len = 0,
+	     .max_len = 512,
+	     .flags = PRIVSEP_H_POST,
+	     .fn = count_post},
+	};
+	struct privsep_helper_config cfg = {.on_worker_gone = gone};
+	struct privsep_helper *h = privsep_helper_new(table, 1, &cfg);
+	struct privsep_spawn sp = {.name = "w", .main = fill_and_announce, .unsandboxed = 1};
+	struct privsep_worker *w;
+	alarm(60);
+	if (!h || !(w = privsep_spawn(h, &sp)))
+		_exit(2);
+	/* the helper reads only once the worker's main returned: its
+	 * end waits for room (or, not waiting, has ended) */
+	(void)waits_in_poll_or_ends(privsep_worker_pid(w));
+	while (!worker_gone)
+		if (privsep_helper_step(h, -1) < 0 && errno != EINTR)
+			_exit(3);
+	privsep_helper_free(h);
+	if (!announced || handled != announced) {
+		fprintf(stderr, "%llu of the %llu posts served\n", (unsigned long long)handled,
+		        (unsigned long long)announced);
+		_exit(1);
+	}
+}
+
+static void a_fork_mode_worker_s_posts_left_queued_are_all_served(void **s)
+{
+	(void)s;
+	in_child(fork_mode_worker_body);
+}
+
 /* ---- the helper's signals ---- */
 
 /* privsep_helper_signals whose signalfd cannot be made (no fd left)
  * fails, and leaves SIGINT, SIGTERM and SIGHUP as they were: delivered,
  * not blocked with nothing reading them (before: blocked for good, a
  * SIGTERM ignored). */
+static void signals_body(void)
+{
+	struct privsep_helper *h = privsep_helper_new(NULL, 0, NULL);
+	struct rlimit rl;
+	sigset_t now;
+	int e = 0;
+	if (!h || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		_exit(2);
+	rl.rlim_cur = 64;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		_exit(2);
+	for (int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);;)
+		if (fd < 0 || dup(fd) < 0) {
+			if (errno != EMFILE)
+				_exit(2);
+			break;
+		}
+	errno = 0;
+	if (privsep_helper_signals(h, NULL, NULL) != -1 || (e = errno) != EMFILE) {
+		fprintf(stderr, "privsep_helper_signals with no fd left: not EMFILE\n");
+		_exit(3);
+	}
+	if (pthread_sigmask(SIG_BLOCK, NULL, &now) != 0)
+		_exit(2);
+	if (sigismember(&now, SIGTERM) || sigismember(&now, SIGINT) || sigismember(&now, SIGHUP)) {
+		fprintf(stderr,
+		        "privsep_helper_signals failed (%s) and left the signals "
+		        "blocked\n",
+		        strerror(e));
+		_exit(1);
+	}
+}
+
 static void helper_signals_that_fail_leave_the_signals_unblocked(void **s)
 {
-	pid_t pid;
-	int status;
 	(void)s;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct privsep_helper *h = privsep_helper_new(NULL, 0, NULL);
-		struct rlimit rl;
-		sigset_t now;
-		int e = 0;
-		if (!h || getrlimit(RLIMIT_NOFILE, &rl) < 0)
-			_exit(2);
-		rl.rlim_cur = 64;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			_exit(2);
-		for (int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);;)
-			if (fd < 0 || dup(fd) < 0) {
-				if (errno != EMFILE)
-					_exit(2);
-				break;
-			}
-		errno = 0;
-		if (privsep_helper_signals(h, NULL, NULL) != -1 || (e = errno) != EMFILE) {
-			fprintf(stderr, "privsep_helper_signals with no fd left: not EMFILE\n");
-			_exit(3);
-		}
-		if (pthread_sigmask(SIG_BLOCK, NULL, &now) != 0)
-			_exit(2);
-		if (sigismember(&now, SIGTERM) || sigismember(&now, SIGINT) ||
-		    sigismember(&now, SIGHUP)) {
-			fprintf(stderr,
-			        "privsep_helper_signals failed (%s) and left the signals "
-			        "blocked\n",
-			        strerror(e));
-			_exit(1);
-		}
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	in_child(signals_body);
 }
 
 int main(void)
@@ -621,6 +711,7 @@ int main(void)
 	    cmocka_unit_test(client_main_says_why_when_ready_is_not_answered),
 	    cmocka_unit_test(client_main_sends_what_fn_left_queued),
 	    cmocka_unit_test(client_main_exits_bounded_when_the_helper_stopped_reading),
+	    cmocka_unit_test(a_fork_mode_worker_s_posts_left_queued_are_all_served),
 	    cmocka_unit_test(helper_signals_that_fail_leave_the_signals_unblocked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
