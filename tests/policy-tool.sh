@@ -30,6 +30,10 @@ expect 0 "^allow: mmap(0x0, 0x1000, 0x3.*<groups.policy>:23" -- explain '<defaul
 expect 0 "^kill: mmap(0x0, 0x1000, 0x5.*no rule for this syscall matched its arguments" \
 	-- explain '<default.policy>' mmap 0 4096 'PROT_READ|PROT_EXEC'
 expect 0 "^errno ENOSYS: clone3.*because \"glibc falls back to clone" -- explain '<default.policy>' clone3
+# a negative argument down to -2^63, not past it; an option after a file
+expect 0 "close(0x8000000000000000" -- explain '<default.policy>' close -9223372036854775808
+expect 2 "not a number or a known constant" -- explain '<default.policy>' close -9223372036854775809
+expect 2 "check: unknown option --debug" -- check '<default.policy>' --debug
 expect 0 "(everything else)" -- export '<default.policy>'
 expect 0 "arg2(int) has-none 0x4" -- export '<default.policy>'
 expect 0 "action KILL_PROCESS" -- export --pfc '<default.policy>'
@@ -50,4 +54,18 @@ expect 0 "^under its learned policy$" -- run "$tmp/echo.policy" -- /bin/echo und
 st=$?
 [ "$st" = 159 ] || fail "run under <default.policy>: exit $st, want 159 (SIGSYS: no execve)"
 expect 2 "not loaded: check and verify must pass" -- run "$dir/findings.policy" -- /bin/true
+# a command that connects (getent: glibc asks nscd first, then reads the
+# files): its proposal refuses connect with EACCES, as check refuses to
+# allow it, passes check, and the command runs under it
+if command -v getent >/dev/null 2>&1; then
+	getent=$(command -v getent)
+	expect 0 "proposal in" -- learn -o "$tmp/getent.policy" -- "$getent" passwd root
+	grep -q '^errno EACCES connect because ' "$tmp/getent.policy" ||
+		fail "learn: connect not refused in $(cat "$tmp/getent.policy")"
+	grep -q '^allow connect' "$tmp/getent.policy" && fail "learn: allow connect proposed"
+	expect 0 "clean" -- check "$tmp/getent.policy"
+	expect 0 "^root:" -- run "$tmp/getent.policy" -- "$getent" passwd root
+else
+	echo "policy-tool: no getent here: a learned connect not checked" >&2
+fi
 echo "policy-tool: every command behaves as documented"

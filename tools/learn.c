@@ -143,6 +143,15 @@ static void propose(FILE *out, struct seen *seen, char **cmd)
 			free(name);
 			continue;
 		}
+		if (pol_net_learned_errno(name)) {
+			/* check reports any allow of it */
+			fprintf(
+			    out,
+			    "errno %s %s because \"learned: check refuses to allow it; review\"\n",
+			    pol_net_learned_errno(name), name);
+			free(name);
+			continue;
+		}
 		if (!strcmp(name, "mmap") || !strcmp(name, "mprotect")) {
 			int exec = 0;
 			for (unsigned k = 0; k < s->nv[2]; k++)

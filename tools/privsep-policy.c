@@ -69,8 +69,9 @@ static struct policy *load(const char *file)
 static int cmd_check(int argc, char **argv)
 {
 	int worst = 0;
-	if (is_option(argv[0]))
-		return usage_error("check", "unknown option ", argv[0]);
+	for (int i = 0; i < argc; i++)
+		if (is_option(argv[i]))
+			return usage_error("check", "unknown option ", argv[i]);
 	for (int i = 0; i < argc; i++) {
 		struct policy *p = load(argv[i]);
 		int n;
@@ -211,8 +212,10 @@ static int parse_arg(const char *s, uint64_t *v)
 		int neg = part[0] == '-';
 		errno = 0;
 		unsigned long long x = strtoull(part + neg, &end, 0);
+		if (!*end && !errno && part[neg] && neg && x > (1ull << 63))
+			return -1; /* under -2^63: no 64-bit value */
 		if (!*end && !errno && part[neg])
-			*v |= neg ? (uint64_t)(-(int64_t)x) : x;
+			*v |= neg ? 0 - (uint64_t)x : x;
 		else if (pol_const(part, &c) == 0)
 			*v |= (uint64_t)c;
 		else

@@ -44,17 +44,44 @@ static int usage_error(const char *what, const char *arg)
 	return RUN_EXIT_FAILED;
 }
 
-/* path made absolute against the cwd (not resolved: the program names
- * paths as strings, and the rules are on strings) into a new string. */
+/* path made absolute against the cwd and normal (no //, no . or ..
+ * component, no trailing /: the policy language's form), not resolved:
+ * the program names paths as strings, and the rules are on strings; a
+ * ".." takes off the component before it, as the file broker takes it
+ * off (the cwd is getcwd's, with no symlink in it; a symlink in the path
+ * is resolved apart, by add's realpath).  A new string, or NULL with
+ * errno. */
 static char *absolute(const char *path)
 {
-	char cwd[PATH_MAX], *out;
-	if (path[0] == '/')
-		return strdup(path);
-	if (!getcwd(cwd, sizeof(cwd)))
+	char cwd[PATH_MAX], *in, *out, *tok, *save = NULL;
+	size_t n = 0;
+	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
 		return NULL;
-	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+	if (asprintf(&in, "%s/%s", path[0] == '/' ? "" : cwd, path) < 0)
 		return NULL;
+	out = malloc(strlen(in) + 2);
+	if (!out) {
+		free(in);
+		return NULL;
+	}
+	for (tok = strtok_r(in, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(tok, "."))
+			continue;
+		if (!strcmp(tok, "..")) {
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--; /* the '/' before it */
+			continue;
+		}
+		out[n++] = '/';
+		memcpy(out + n, tok, strlen(tok));
+		n += strlen(tok);
+	}
+	if (n == 0)
+		out[n++] = '/';
+	out[n] = '\0';
+	free(in);
 	return out;
 }
 
@@ -64,6 +91,10 @@ static int add(struct run_opts *o, int kind, const char *path)
 	struct run_path *p;
 	if (!a)
 		return -1;
+	/* a ".." is taken off as the broker takes it off, lexically; a
+	 * symlink is resolved from that normal path */
+	if (!realpath(a, real))
+		real[0] = '\0';
 	p = realloc(o->paths, (o->npaths + 2) * sizeof(*p));
 	if (!p) {
 		free(a);
@@ -74,7 +105,7 @@ static int add(struct run_opts *o, int kind, const char *path)
 	p[o->npaths++].path = a;
 	/* the same file by its resolved name too: a path the program names
 	 * relative to its cwd is made absolute from /proc, resolved */
-	if (realpath(a, real) && strcmp(real, a) != 0) {
+	if (real[0] && strcmp(real, a) != 0) {
 		p[o->npaths].kind = kind;
 		p[o->npaths].path = strdup(real);
 		if (!p[o->npaths].path)
@@ -118,11 +149,14 @@ static int parse(int argc, char **argv, struct run_opts *o)
 				return usage_error("a path the policy language cannot say after ",
 				                   a);
 			i++;
-			if (!strcmp(a, "--policy"))
-				o->policy = argv[i];
-			else if (!strcmp(a, "--learn"))
-				o->learn = argv[i];
-			else if (add(o, options[k].kind, argv[i]) < 0) {
+			if (!strcmp(a, "--policy") || !strcmp(a, "--learn")) {
+				const char **v = !strcmp(a, "--policy") ? &o->policy : &o->learn;
+				/* one policy file (it may include others), one
+				 * proposal */
+				if (*v)
+					return usage_error("given twice: ", a);
+				*v = argv[i];
+			} else if (add(o, options[k].kind, argv[i]) < 0) {
 				fprintf(stderr, "privsep-run: %s %s: %s\n", a, argv[i],
 				        strerror(errno));
 				return RUN_EXIT_FAILED;

@@ -23,6 +23,7 @@
 
 #include "fs.h"
 #include "fs_notify.h"
+#include "policy.h"
 #include "privsep.h"
 #include "run_learn.h"
 
@@ -159,6 +160,13 @@ void run_learn_file(struct run_learn *l, const struct fs_notify_event *ev)
 	l->f[l->nf++].dir = dir;
 }
 
+/* A call that sends, whose learned rule never lets MSG_FASTOPEN through
+ * (check asks it: a send with it connects a closed TCP socket). */
+static int is_send(const char *name)
+{
+	return !strcmp(name, "sendto") || !strcmp(name, "sendmsg") || !strcmp(name, "sendmmsg");
+}
+
 /* The topmost directory the program listed that holds path (or is it),
  * else -1. */
 static long listed_above(const struct run_learn *l, const char *path)
@@ -201,7 +209,16 @@ int run_learn_write(struct run_learn *l, const char *file, char *const *argv)
 		if (!l->calls[nr] ||
 		    !(name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr)))
 			continue;
-		fprintf(out, "allow %s because \"learned; review\"\n", name);
+		if (pol_net_learned_errno(name))
+			/* check reports any allow of it: the program goes on
+			 * without it */
+			fprintf(out,
+			        "# learned; review: refused, as check refuses to allow %s "
+			        "(privsep.policy(5))\nerrno %s %s because \"learned; review\"\n",
+			        name, pol_net_learned_errno(name), name);
+		else
+			fprintf(out, "allow %s%s because \"learned; review\"\n", name,
+			        is_send(name) ? " if flags has-none MSG_FASTOPEN" : "");
 		free(name);
 	}
 	/* files beneath a directory the program listed: one beneath rule for

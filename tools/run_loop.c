@@ -40,18 +40,23 @@ static const char *const grants[] = {
 
 /* The policy text: <run.policy>, --policy, the options' file rules, the
  * command's own, children when something else may be executed, and the
- * one execveat of exec mode (of fd fdn).  NULL with errno. */
+ * one execveat of exec mode (of fd fdn).  NULL, the line said. */
 static char *policy_text(const struct run_opts *o, int fdn)
 {
-	char *t = NULL, rule[128], abs[PATH_MAX];
-	int children = 0;
+	char *t = NULL, *nt, rule[160], abs[PATH_MAX];
+	int children = 0, k;
+	size_t have;
 	if (privsep_policy_append(&t, "include", NULL, "<run.policy>") < 0)
 		goto fail;
 	if (o->policy) {
 		size_t n = strlen(o->policy);
 		int shipped = n > 2 && o->policy[0] == '<' && o->policy[n - 1] == '>';
-		if (!shipped && !realpath(o->policy, abs))
-			goto fail;
+		if (!shipped && !realpath(o->policy, abs)) {
+			fprintf(stderr, "privsep-run: --policy %s: %s\n", o->policy,
+			        strerror(errno));
+			free(t);
+			return NULL;
+		}
 		if (privsep_policy_append(&t, "include", shipped ? NULL : abs,
 		                          shipped ? o->policy : NULL) < 0)
 			goto fail;
@@ -68,11 +73,24 @@ static char *policy_text(const struct run_opts *o, int fdn)
 	}
 	if (children && privsep_policy_append(&t, "allow", NULL, "@children") < 0)
 		goto fail;
-	snprintf(rule, sizeof(rule), "execveat if arg0 == %d and arg4 == AT_EMPTY_PATH", fdn);
-	if (privsep_policy_append(&t, "allow", NULL, rule) < 0)
+	/* with its reason, as check asks of an execveat rule: written here
+	 * (privsep_policy_append takes no quoted word after the rule's) */
+	have = strlen(t);
+	k = snprintf(rule, sizeof(rule),
+	             "allow execveat if arg0 == %d and arg4 == AT_EMPTY_PATH because "
+	             "\"privsep-run executes the program from its fd\"\n",
+	             fdn);
+	if (k < 0 || (size_t)k >= sizeof(rule)) {
+		errno = ENAMETOOLONG;
 		goto fail;
+	}
+	if (!(nt = realloc(t, have + (size_t)k + 1)))
+		goto fail;
+	t = nt;
+	memcpy(t + have, rule, (size_t)k + 1);
 	return t;
 fail:
+	fprintf(stderr, "privsep-run: the policy's text: %s\n", strerror(errno));
 	free(t);
 	return NULL;
 }
@@ -248,6 +266,8 @@ int run(const struct run_opts *o)
 	const char **more = NULL, **exec = NULL;
 	char(*interp)[256] = NULL;
 	size_t nmore = 0, nexec = 0;
+	unsigned long verified = 0;
+	char ibuf[PATH_MAX];
 	char why[512], *text = NULL;
 	int sock[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1}, lfd = -1, pfd = -1;
 	int rc = RUN_EXIT_FAILED, fdn, prepared = 0;
@@ -257,6 +277,16 @@ int run(const struct run_opts *o)
 	ex.fd = privsep_exec_open(o->prog);
 	if (ex.fd < 0) {
 		fprintf(stderr, "privsep-run: %s: %s\n", o->prog, strerror(errno));
+		return RUN_EXIT_CANNOT;
+	}
+	/* only an ELF program of this machine is executed from its fd (a
+	 * script's interpreter would need its name): cannot be run, 126 */
+	if (sandbox_elf_interp(ex.fd, ibuf, sizeof(ibuf)) < 0 && errno == ENOEXEC) {
+		fprintf(stderr,
+		        "privsep-run: %s: not an ELF program of this machine (a script runs with "
+		        "its interpreter as COMMAND)\n",
+		        o->prog);
+		close(ex.fd);
 		return RUN_EXIT_CANNOT;
 	}
 	/* the worker's nofile limit is the program fd's number: the
@@ -269,6 +299,13 @@ int run(const struct run_opts *o)
 	if (set_exec_fd(pol, fdn) < 0) {
 		fprintf(stderr,
 		        "privsep-run: the policy's execveat rule is not where it was put\n");
+		goto out;
+	}
+	/* what the helper asks of a worker's policy (and privsep-policy run
+	 * of its own): no finding of check; the filter verified below */
+	if (policy_check(pol, diag, NULL) != 0) {
+		fprintf(stderr, "privsep-run: the policy is not loaded: check must pass (each "
+		                "finding above)\n");
 		goto out;
 	}
 	fpol = pol;
@@ -299,6 +336,11 @@ int run(const struct run_opts *o)
 	if (policy_compile(pol, &prog, 0, diag, NULL) < 0 ||
 	    fs_notify_filter(&nprog, more_calls, nmore_calls) < 0) {
 		fprintf(stderr, "privsep-run: the filters: %s\n", strerror(errno));
+		goto out;
+	}
+	if (policy_verify(pol, &prog, 0, diag, NULL, &verified) != 0) {
+		fprintf(stderr, "privsep-run: the policy is not loaded: its compiled filter "
+		                "and its rules disagree (each call above)\n");
 		goto out;
 	}
 	if (fs_roots_open(&roots, fpol, root_warn, NULL) < 0)

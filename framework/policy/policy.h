@@ -226,5 +226,12 @@ int pol_dangerous(const char *syscall);
  * SHUT_WR; setsockopt that may set TCP_FASTOPEN_CONNECT): 1 and the
  * finding's text in msg, or 0.  No reason excuses it. */
 int pol_net_finding(const struct pol_rule *r, char *msg, size_t len);
+/* In a learned proposal (privsep-policy learn, privsep-run --learn), the
+ * errno action a call gets instead of allow when check reports an allow
+ * of it whatever its conditions: "EACCES" for connect (a program that
+ * looks for a service, as glibc for nscd, goes on without it), "ENOSYS"
+ * for io_uring's calls (a program falls back to plain ones); NULL: none,
+ * allow it (with the conditions pol_net_finding asks). */
+const char *pol_net_learned_errno(const char *syscall);
 
 #endif

@@ -115,3 +115,13 @@ int pol_net_finding(const struct pol_rule *r, char *msg, size_t len)
 	}
 	return 0;
 }
+
+const char *pol_net_learned_errno(const char *syscall)
+{
+	if (!strcmp(syscall, "connect"))
+		return "EACCES";
+	if (!strcmp(syscall, "io_uring_setup") || !strcmp(syscall, "io_uring_enter") ||
+	    !strcmp(syscall, "io_uring_register"))
+		return "ENOSYS";
+	return NULL;
+}

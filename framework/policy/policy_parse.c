@@ -40,7 +40,10 @@ static char *read_file(struct pol_parser *ps, const char *path)
 			if (!nb || cap > (1u << 24)) {
 				free(nb ? nb : buf);
 				fclose(f);
-				pol_err(ps, path, 0, 0, "too large (16 MiB at most)");
+				pol_err(ps, path, 0, 0,
+				        nb ? "too large (%u bytes at most)"
+				           : "out of memory reading it",
+				        (1u << 24) - 4096 - 1);
 				return NULL;
 			}
 			buf = nb;

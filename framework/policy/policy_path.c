@@ -96,7 +96,7 @@ static int options(struct pol_parser *ps, const struct pol_stmt *st, int i, stru
 		if (pol_tok_is(&t[i], "mode") && i + 1 < n) {
 			char *end;
 			unsigned long m = strtoul(t[i + 1].text, &end, 8);
-			if (*end || m > 07777) {
+			if (*end || end == t[i + 1].text || m > 07777) {
 				pol_serr(ps, st, t[i + 1].col, "expected an octal mode like 0640");
 				return -1;
 			}

@@ -281,60 +281,9 @@ static int push_rule(struct pol_parser *ps, const struct pol_stmt *st, const str
 	return 0;
 }
 
-/* "ACTION @group [because "reason"]" from t[i]: the group's rules, each
- * with its own place; the action of the using line applies when it is
- * not allow. */
-static int use_group(struct pol_parser *ps, const struct pol_stmt *st, int i,
-                     enum filter_action act, int errnum)
-{
-	const struct pol_tok *t = st->t;
-	const struct pol_group *g = pol_find_group(ps, t[i].text);
-	char reason[256] = "";
-	if (!g) {
-		pol_serr(ps, st, t[i].col,
-		         "unknown group %s (define it with group %s ... end before using it)",
-		         t[i].text, t[i].text);
-		return -1;
-	}
-	if (ps->open_group == g) {
-		pol_serr(ps, st, t[i].col, "group %s uses itself", g->name);
-		return -1;
-	}
-	i++;
-	if (i < st->n && !pol_tok_is(&t[i], "because")) {
-		pol_serr(ps, st, t[i].col,
-		         "a group takes no conditions: expected because or the end of the line");
-		return -1;
-	}
-	if (i < st->n) {
-		if (i + 2 != st->n || !t[i + 1].is_str) {
-			pol_serr(ps, st, t[i].col, "expected because \"reason\" at the end");
-			return -1;
-		}
-		if (t[i + 1].len >= sizeof(reason)) {
-			pol_serr(ps, st, t[i + 1].col, "reason too long");
-			return -1;
-		}
-		memcpy(reason, t[i + 1].text, t[i + 1].len + 1);
-	}
-	for (size_t k = 0; k < g->n; k++) {
-		struct pol_rule gr = g->rules[k];
-		if (act != FA_ALLOW) {
-			gr.act = act;
-			gr.err = errnum;
-		}
-		if (reason[0])
-			snprintf(gr.reason, sizeof(gr.reason), "%s", reason);
-		if (!gr.group[0])
-			snprintf(gr.group, sizeof(gr.group), "%s", g->name);
-		if (push_rule(ps, st, &gr) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* "because "reason"" at t[i], the end of a rule, into r. */
-static int because(struct pol_parser *ps, const struct pol_stmt *st, int i, struct pol_rule *r)
+/* "because "reason"" at t[i], the end of a rule or of a group's use,
+ * into out (len bytes). */
+static int because(struct pol_parser *ps, const struct pol_stmt *st, int i, char *out, size_t len)
 {
 	const struct pol_tok *t = st->t;
 	if (!pol_tok_is(&t[i], "because")) {
@@ -356,12 +305,54 @@ static int because(struct pol_parser *ps, const struct pol_stmt *st, int i, stru
 		pol_serr(ps, st, t[i + 1].col, "an empty reason explains nothing");
 		return -1;
 	}
-	if (t[i + 1].len >= sizeof(r->reason)) {
-		pol_serr(ps, st, t[i + 1].col, "reason too long (at most %zu bytes)",
-		         sizeof(r->reason) - 1);
+	if (t[i + 1].len >= len) {
+		pol_serr(ps, st, t[i + 1].col, "reason too long (at most %zu bytes)", len - 1);
 		return -1;
 	}
-	memcpy(r->reason, t[i + 1].text, t[i + 1].len + 1);
+	memcpy(out, t[i + 1].text, t[i + 1].len + 1);
+	return 0;
+}
+
+/* "ACTION @group [because "reason"]" from t[i]: the group's rules, each
+ * with its own place; the action of the using line applies when it is
+ * not allow. */
+static int use_group(struct pol_parser *ps, const struct pol_stmt *st, int i,
+                     enum filter_action act, int errnum)
+{
+	const struct pol_tok *t = st->t;
+	const struct pol_group *g = pol_find_group(ps, t[i].text);
+	char reason[sizeof(((struct pol_rule *)0)->reason)] = "";
+	if (!g) {
+		pol_serr(ps, st, t[i].col,
+		         "unknown group %s (define it with group %s ... end before using it)",
+		         t[i].text, t[i].text);
+		return -1;
+	}
+	if (ps->open_group == g) {
+		pol_serr(ps, st, t[i].col, "group %s uses itself", g->name);
+		return -1;
+	}
+	i++;
+	if (i < st->n && !pol_tok_is(&t[i], "because")) {
+		pol_serr(ps, st, t[i].col,
+		         "a group takes no conditions: expected because or the end of the line");
+		return -1;
+	}
+	if (i < st->n && because(ps, st, i, reason, sizeof(reason)) < 0)
+		return -1;
+	for (size_t k = 0; k < g->n; k++) {
+		struct pol_rule gr = g->rules[k];
+		if (act != FA_ALLOW) {
+			gr.act = act;
+			gr.err = errnum;
+		}
+		if (reason[0])
+			snprintf(gr.reason, sizeof(gr.reason), "%s", reason);
+		if (!gr.group[0])
+			snprintf(gr.group, sizeof(gr.group), "%s", g->name);
+		if (push_rule(ps, st, &gr) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -398,7 +389,7 @@ int pol_dir_rule(struct pol_parser *ps, const struct pol_stmt *st)
 		if (i < 0)
 			return -1;
 	}
-	if (i < st->n && because(ps, st, i, &r) < 0)
+	if (i < st->n && because(ps, st, i, r.reason, sizeof(r.reason)) < 0)
 		return -1;
 	return push_rule(ps, st, &r);
 }

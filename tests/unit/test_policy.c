@@ -567,6 +567,13 @@ static const struct {
      "readlink)"},
     {"version 1\npath \"/x\" allow read mode 999\n",
      "t.policy:2:27: expected an octal mode like 0640"},
+    {"version 1\npath \"/x\" allow read mode \"\"\n",
+     "t.policy:2:27: expected an octal mode like 0640"},
+    /* a group's use takes its reason as a rule does */
+    {"version 1\ngroup @g\nallow read\nend\nallow @g because \"\"\n",
+     "t.policy:5:18: an empty reason explains nothing"},
+    {"version 1\ngroup @g\nallow read\nend\nallow @g because why\n",
+     "t.policy:5:18: expected a \"quoted reason\" after because"},
     {"version 1\nallow read because \"a\\qb\"\n", "t.policy:2:22: unknown escape \\q in a string"},
 };
 
