@@ -209,6 +209,12 @@ void privsep_client_free(struct privsep_client *c)
 	if (!c)
 		return;
 	int saved = errno;
+	/* posts queued or batched: what the socket takes now goes (never a
+	 * wait), the rest is dropped, said in one line */
+	if ((c->q.n || c->blen) && privsep_client_flush(c, 0) < 0)
+		CLOG(c, PRIVSEP_LOG_ERR,
+		     "worker: %zu messages queued were never sent (%s): dropped with the client",
+		     c->q.n + (c->blen != 0), strerror(errno));
 	close(c->fd);
 	/* asynchronous calls still in flight are dropped, done not run */
 	while (c->calls) {

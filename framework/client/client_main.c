@@ -5,6 +5,9 @@
  * exec").  It finds the channel on fd 3, narrows the sandbox the helper
  * put in force before the execveat (sandbox_narrow), sends READY and waits
  * for the helper's check, and only then runs the application's function.
+ * client_run, the part after the narrowing, is a fork-mode worker's too
+ * (spawn.c): READY, the client, the function, what it left queued sent
+ * (bounded), the exit, each 127 saying why.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,9 +17,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client_int.h"
 #include "msg.h"
 #include "proto.h"
 #include "sandbox.h"
+
+/* How long the exit waits for the helper to take what fn left queued:
+ * the helper's graceful stop gives a worker this long (privsep.h,
+ * privsep_helper_stop), and closes the channel first (EPIPE at once). */
+#define CLIENT_MAIN_FLUSH_MS 1000
 
 int privsep_exec_is_worker(int argc, char **argv)
 {
@@ -43,9 +52,8 @@ static void post_failed(int step, int err, const char *why)
 void privsep_client_main(const struct privsep_client_config *cfg, privsep_main_fn fn, void *arg)
 {
 	struct privsep_client_config c0 = {0};
-	struct privsep_client *c;
 	size_t msg_max;
-	int type = 0, rc;
+	int type = 0;
 	socklen_t len = sizeof(type);
 
 	if (cfg)
@@ -69,13 +77,36 @@ void privsep_client_main(const struct privsep_client_config *cfg, privsep_main_f
 			post_failed(PRIVSEP_SB_STEP_NARROW, errno, why);
 			_exit(127);
 		}
-		if (msg_ready(PRIVSEP_EXEC_CHAN_FD, msg_max) < 0)
-			_exit(127);
+		client_run(PRIVSEP_EXEC_CHAN_FD, &c0, msg_max, 1, fn, arg);
 	}
-	c = privsep_client_new(PRIVSEP_EXEC_CHAN_FD, &c0);
-	if (!c)
+	client_run(PRIVSEP_EXEC_CHAN_FD, &c0, msg_max, 0, fn, arg);
+}
+
+void client_run(int fd, const struct privsep_client_config *cfg, size_t msg_max, int ready,
+                privsep_main_fn fn, void *arg)
+{
+	struct privsep_client *c;
+	int rc;
+
+	if (ready && msg_ready(fd, msg_max) < 0) {
+		fprintf(stderr,
+		        "privsep: READY not answered (%s): the helper refused this worker's "
+		        "sandbox or is gone; exiting\n",
+		        strerror(errno));
 		_exit(127);
+	}
+	c = privsep_client_new(fd, cfg);
+	if (!c) {
+		fprintf(stderr, "privsep: cannot make the client on fd %d (%s); exiting\n", fd,
+		        strerror(errno));
+		_exit(127);
+	}
 	rc = fn(c, arg);
+	/* what fn posted and left queued or batched goes before the exit,
+	 * bounded: a helper that stopped reading costs at most this wait;
+	 * what is left, privsep_client_free says it drops */
+	if (privsep_client_queued(c))
+		(void)privsep_client_flush(c, CLIENT_MAIN_FLUSH_MS);
 	privsep_client_free(c);
 	fflush(NULL);
 	_exit(rc & 0xff);

@@ -420,24 +420,6 @@ static int add_rules(struct ll_build *b)
 	return 0;
 }
 
-/* The threads of this process (Landlock before ABI 8 restricts only the
- * calling one); -1 when it cannot be read. */
-static int threads(void)
-{
-	char buf[4096], *t;
-	ssize_t n;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	t = strstr(buf, "\nThreads:");
-	return t ? atoi(t + 9) : -1;
-}
-
 /* 0 when path opened with flags (closed at once, nothing written),
  * else the errno. */
 static int check_refused(const char *path, int flags)
@@ -455,7 +437,7 @@ int helper_confine_landlock(struct privsep_helper *h)
 	struct ll_attr attr;
 	struct ll_build b = {.h = h, .ruleset = -1};
 	size_t size;
-	int rc, e, n;
+	int rc, e;
 
 	landlock_probe(&ll);
 	if (!ll.abi) {
@@ -465,15 +447,9 @@ int helper_confine_landlock(struct privsep_helper *h)
 		         "by its filter alone (openat2 of any path, any flags)");
 		return 0;
 	}
-	n = threads();
-	if (n != 1) {
-		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
-		         "helper: cannot confine: %s threads, and Landlock restricts only the "
-		         "calling one: confine before starting threads",
-		         n < 0 ? "cannot count its" : "it has other");
-		errno = EBUSY;
-		return -1;
-	}
+	/* one thread (Landlock before ABI 8 restricts only the calling
+	 * one): privsep_helper_confine_flags checked it before it changed
+	 * anything */
 	attr = (struct ll_attr){ll.fs, ll.net, ll.scoped & LL_SCOPE_ABSTRACT_UNIX};
 	size = ll.abi >= 6 ? 24 : ll.abi >= 4 ? 16 : 8;
 	b.fs = ll.fs;

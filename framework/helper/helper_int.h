@@ -414,6 +414,11 @@ void helper_scrub(struct privsep_helper *h);
  * one line logged. */
 int helper_confine_landlock(struct privsep_helper *h);
 
+/* threads.c: the threads of this process (/proc/self/status), -1 when
+ * it cannot be read.  Capabilities and Landlock are a thread's: whatever
+ * narrows the helper first checks this is 1. */
+int helper_threads(void);
+
 /* policies.c: load, check, compile and verify a policy once (path NULL:
  * the shipped default); NULL with a one-line reason in why. */
 struct pol_entry;

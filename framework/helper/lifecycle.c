@@ -39,28 +39,39 @@
  * event loop), blocked in the calling thread.  0, or -1 with errno. */
 static int take_signals(struct privsep_helper *h, const sigset_t *add)
 {
-	sigset_t set = h->sigset;
+	sigset_t set = h->sigset, old;
 	struct epoll_event ev = {.events = EPOLLIN};
-	int fd;
+	int fd, e;
 
 	for (int s = 1; s < NSIG; s++)
 		if (sigismember(add, s) == 1)
 			sigaddset(&set, s);
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+	/* pthread_sigmask returns its error, errno untouched */
+	e = pthread_sigmask(SIG_BLOCK, &set, &old);
+	if (e != 0) {
+		errno = e;
 		return -1;
+	}
 	fd = signalfd(h->sigfd, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		return -1;
-	if (h->sigfd < 0) {
+	if (fd >= 0 && h->sigfd < 0) {
 		h->tsig = (struct tag){NULL, TAG_SIGNAL};
 		ev.data.ptr = &h->tsig;
 		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			int saved = errno;
+			e = errno;
 			close(fd);
-			errno = saved;
-			return -1;
+			errno = e;
+			fd = -1;
+		} else {
+			h->sigfd = fd;
 		}
-		h->sigfd = fd;
+	}
+	if (fd < 0) {
+		/* nothing reads them: the signals this call blocked are
+		 * delivered again as before (a SIGTERM still ends the process) */
+		e = errno;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		errno = e;
+		return -1;
 	}
 	h->sigset = set;
 	return 0;
@@ -587,6 +598,14 @@ int privsep_helper_keep_caps(const char *const *names, size_t n)
 		}
 		keep |= (uint64_t)1 << v;
 	}
+	/* capset and PR_CAPBSET_DROP change the calling thread only: with
+	 * another thread, which would keep every capability, nothing changes
+	 * (narrowing each thread needs a signal handler in every one, libpsx's
+	 * way, and cannot see a thread started meanwhile) */
+	if (helper_threads() != 1) {
+		errno = EBUSY;
+		return -1;
+	}
 	if (narrow_caps(keep, 1) < 0)
 		return -1;
 	app_kept = keep;
@@ -656,6 +675,7 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 	const struct pol_entry *pe;
 	const int spawns = (flags & PRIVSEP_CONFINE_EXEC_SPAWNS) != 0;
 	mode_t old_umask;
+	int n;
 	if (flags & ~PRIVSEP_CONFINE_EXEC_SPAWNS) {
 		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
 		         "helper: cannot confine: unknown flags %#x", flags);
@@ -673,6 +693,18 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 		         "confined %s it",
 		         spawns ? "with" : "without", spawns ? "without" : "with");
 		errno = EINVAL;
+		return -1;
+	}
+	/* capabilities and Landlock are a thread's: another thread would
+	 * keep what the confine takes.  Checked first, before the spawner
+	 * starts and the capabilities drop */
+	n = helper_threads();
+	if (n != 1) {
+		log_line(h->log, h->log_arg, PRIVSEP_LOG_ERR,
+		         "helper: cannot confine: %s threads, and capabilities and Landlock are "
+		         "a thread's: confine before starting threads",
+		         n < 0 ? "cannot count its" : "it has other");
+		errno = EBUSY;
 		return -1;
 	}
 	if (!policy && !policy_text) {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "chan.h"
+#include "client_int.h"
 #include "helper_int.h"
 #include "msg.h"
 #include "policy.h"
@@ -105,7 +106,6 @@ __attribute__((noreturn)) static void worker_child(struct privsep_helper *h, int
 {
 	size_t msg_max = helper_msg_max(h);
 	struct privsep_client_config cfg = sp->client;
-	struct privsep_client *c;
 	char why[PRIVSEP_DETAIL_MAX - 1];
 	int rc;
 
@@ -164,20 +164,13 @@ __attribute__((noreturn)) static void worker_child(struct privsep_helper *h, int
 		if (chan <= 2 || sandbox_close_fds(keep, 4) < 0)
 			_exit(127);
 	}
-	if (plan && msg_ready(child_chan, msg_max) < 0)
-		_exit(127);
 	cfg.msg_max = msg_max;
 	if (!cfg.table) {
 		cfg.table = h->app;
 		cfg.n = h->napp;
 	}
-	c = privsep_client_new(chan, &cfg);
-	if (!c)
-		_exit(127);
-	rc = sp->main(c, sp->arg);
-	privsep_client_free(c);
-	fflush(NULL);
-	_exit(rc & 0xff);
+	/* READY (sandboxed), the client, main, its posts sent, the exit */
+	client_run(chan, &cfg, msg_max, plan != NULL, sp->main, sp->arg);
 }
 
 /* Move *fd above 0..2 (a helper started with some of them closed gets

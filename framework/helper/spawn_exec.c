@@ -24,12 +24,22 @@
 int privsep_exec_open(const char *path)
 {
 	struct stat st;
-	int fd = open(path ? path : "/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: the open never waits (a FIFO for a writer, a file
+	 * for a lease's break) and O_NOCTTY takes no terminal; what is not
+	 * a regular file is refused before anything reads it */
+	int fd = open(path ? path : "/proc/self/exe", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		errno = EACCES;
+		return -1;
+	}
+	/* a blocking fd again, as the caller expects of one it reads */
+	if (fcntl(fd, F_SETFL, 0) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
 		return -1;
 	}
 	/* a program a confined helper's spawner may start */

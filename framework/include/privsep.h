@@ -499,7 +499,9 @@ int privsep_helper_stop_signal(const struct privsep_helper *h);
  * starts no worker any more: privsep_spawn fails with EPERM, logged, as
  * does a restart or a replacement.  For a helper that still starts
  * exec-mode workers once confined, privsep_helper_confine_flags with
- * PRIVSEP_CONFINE_EXEC_SPAWNS.  0, or -1 with errno (the log says why). */
+ * PRIVSEP_CONFINE_EXEC_SPAWNS.  Call it before starting threads: with
+ * another thread it changes nothing and fails with EBUSY (capabilities
+ * and Landlock are a thread's).  0, or -1 with errno (the log says why). */
 int privsep_helper_confine(struct privsep_helper *h, const char *policy, const char *policy_text);
 
 /* privsep_helper_confine_flags's flags. */
@@ -545,8 +547,10 @@ int privsep_helper_confine_flags(struct privsep_helper *h, const char *policy,
 /* Keep only the capabilities named (libcap names: "cap_dac_read_search",
  * "cap_net_bind_service", ...) in this process's permitted and effective
  * sets and its bounding set; inheritable and ambient emptied.  Call in the
- * helper once it has done what needed more.  -1 with errno EINVAL for an
- * unknown name, EPERM when the process cannot. */
+ * helper once it has done what needed more, before starting threads:
+ * capabilities are a thread's, so with another thread it changes nothing
+ * and fails with EBUSY.  -1 with errno EINVAL for an unknown name, EBUSY,
+ * EPERM when the process cannot. */
 int privsep_helper_keep_caps(const char *const *names, size_t n);
 
 /* In the helper: one line at level lvl to its standard error, as the
@@ -698,12 +702,17 @@ struct privsep_client_config {
 	size_t queue_max;
 };
 
-/* A client on channel fd (taken).  cfg may be NULL.  NULL on ENOMEM,
- * EINVAL (fd closed): also a table privsep_helper_new would refuse (a
- * bad row, a type in two rows).  With a table, every call and post of an application type is
+/* A client on channel fd (taken: closed on failure too).  cfg may be
+ * NULL.  NULL on ENOMEM, EINVAL (fd negative; msg_max out of range; a
+ * table privsep_helper_new would refuse: a bad row, a type in two rows).
+ * The fd itself is not looked at: one that is not open fails the first
+ * call or post (EBADF).  With a table, every call and post of an application type is
  * checked against its row before it is sent (docs/PROTOCOL.md section 5). */
 struct privsep_client *privsep_client_new(int fd, const struct privsep_client_config *cfg);
-/* Close the channel and free.  No call may be in progress. */
+/* Close the channel and free.  No call may be in progress.  Posts still
+ * queued or batched (privsep_client_queued) are sent when the socket
+ * takes them at once, never waited for; the rest are dropped, said in
+ * one line on the client's log: privsep_client_flush first to wait. */
 void privsep_client_free(struct privsep_client *c);
 /* The channel fd, for poll(POLLIN/POLLHUP) in an event loop.  Borrowed.
  * Never fails. */
@@ -804,7 +813,7 @@ int privsep_client_ping(struct privsep_client *c, const void *data, size_t len,
  * not in its table, is an event or is a start-up message (SANDBOX_FAILED,
  * SECCOMP_TRAP, READY).  0, or -1 with errno as privsep_client_call (the
  * helper's EINVAL for a refused list, res->refused 1 and its detail;
- * EINVAL for n 0 or over 64, not sent).  res (may be NULL) as
+ * EINVAL for n 0 or over 256 or types NULL, not sent).  res (may be NULL) as
  * privsep_client_ping's, its data unused. */
 int privsep_client_drop_permits(struct privsep_client *c, const uint32_t *types, size_t n,
                                 struct privsep_result *res);
@@ -1015,7 +1024,9 @@ struct privsep_exec {
 
 /* An fd of the program at path (NULL: this process's own binary) for
  * struct privsep_exec, opened now: a file later put at path is never
- * what runs.  Close-on-exec; the caller closes it.  -1 with errno. */
+ * what runs.  Close-on-exec; the caller closes it.  The open never waits
+ * (no writer of a FIFO, no lease's break): what is not a regular file
+ * fails (EACCES; a socket: open's ENXIO).  -1 with errno. */
 int privsep_exec_open(const char *path);
 
 /* In an executed worker, at the top of main: 1 when argv[1] is

@@ -715,13 +715,30 @@ int msg_ready(int fd, size_t msg_max)
 	size_t dlen, blen = 1;
 	int ok;
 
-	if (msg_send(fd, NULL, &o, 0) != MSG_SENT ||
-	    msg_recv(fd, &m, rb, sizeof(rb), 0) != CHAN_RECORD)
+	enum chan_status st;
+
+	if (msg_send(fd, NULL, &o, 0) != MSG_SENT)
 		return -1;
+	st = msg_recv(fd, &m, rb, sizeof(rb), 0);
+	if (st != CHAN_RECORD) {
+		/* errno says why: the helper closed the channel (EPIPE), the
+		 * socket's error, or an answer that is no record (EPROTO) */
+		if (st != CHAN_ERROR)
+			errno = st == CHAN_EOF ? EPIPE : EPROTO;
+		return -1;
+	}
 	ok = msg_decode(&m, msg_max) == PRIVSEP_V_NONE && m.hdr.type == PRIVSEP_T_REPLY &&
 	     msg_check(&m, &e) == MSG_OK &&
-	     msg_reply(&m, &error, &detail, &dlen, &body, &blen) == PRIVSEP_V_NONE && error == 0 &&
-	     blen == 0 && m.hdr.nfds == 0;
+	     msg_reply(&m, &error, &detail, &dlen, &body, &blen) == PRIVSEP_V_NONE;
 	msg_release(&m);
-	return ok ? 0 : -1;
+	if (!ok || blen != 0 || m.hdr.nfds != 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	if (error != 0) {
+		/* the helper refused: its check found a step not in force */
+		errno = error < 4096 ? (int)error : EPROTO;
+		return -1;
+	}
+	return 0;
 }
