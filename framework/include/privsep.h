@@ -1060,7 +1060,8 @@ __attribute__((noreturn)) void privsep_client_main(const struct privsep_client_c
  * sandbox's steps instead, and the program's privsep_client_main takes
  * over (main may be NULL).
  * Returns the worker, or NULL with errno (EINVAL for a sandbox that
- * cannot be prepared: the log says why). */
+ * cannot be prepared, EBADF for a keep_fds entry that is not open: the
+ * log says why; privsep_spawn(3) lists the rest). */
 struct privsep_worker *privsep_spawn(struct privsep_helper *h, const struct privsep_spawn *sp);
 
 /* Replace worker old by a new one started from sp (a reload: a new
